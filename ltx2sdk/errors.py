@@ -1,0 +1,178 @@
+"""The SDK's exception hierarchy.
+
+Everything the SDK raises on purpose derives from :class:`LTX2Error`, so callers can
+catch one type. Build-time problems (:class:`GraphError`) are also ``ValueError``;
+server problems (:class:`ComfyError` and below) carry what the server said.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+class LTX2Error(Exception):
+    """Base class of every error the SDK raises on purpose."""
+
+
+# --- building graphs --------------------------------------------------------------------
+
+
+class GraphError(LTX2Error, ValueError):
+    """A graph is wrong: raised while building it, before any GPU time is spent.
+
+    ``node`` describes the node (title, class, position), ``input_name`` the input.
+    """
+
+    def __init__(self, message: str, *, node: str | None = None,
+                 input_name: str | None = None) -> None:
+        self.node = node
+        self.input_name = input_name
+        where = ""
+        if node and input_name:
+            where = f"{node}, input '{input_name}': "
+        elif node:
+            where = f"{node}: "
+        super().__init__(where + message)
+
+
+class UnknownNodeTypeError(GraphError):
+    """The class_type has no schema (and the graph is strict)."""
+
+
+class UnknownInputError(GraphError):
+    """An input name the node type does not have."""
+
+
+class MissingInputError(GraphError):
+    """A required input was not given and has no default."""
+
+
+class LinkTypeError(GraphError):
+    """A link carries a type the input does not accept (a VAE into an IMAGE input)."""
+
+
+class InputValueError(GraphError):
+    """A literal of the wrong kind, outside min/max, or not among a combo's options."""
+
+
+class GraphStructureError(GraphError):
+    """Whole-graph problems: no output node, a foreign handle, a cycle, bad API JSON."""
+
+
+# --- talking to ComfyUI -----------------------------------------------------------------
+
+
+class ComfyError(LTX2Error):
+    """Something went wrong on or with the ComfyUI server."""
+
+
+class ServerUnavailableError(ComfyError):
+    """The server could not be reached (or did not become ready before the deadline)."""
+
+
+class ServerResponseError(ComfyError):
+    """The server answered with an unexpected status or a body that is not JSON."""
+
+    def __init__(self, message: str, *, status: int | None = None, body: str = "") -> None:
+        self.status = status
+        self.body = body
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class NodeError:
+    """One problem ComfyUI reported for one node of a rejected prompt."""
+
+    node_id: str
+    class_type: str
+    type: str
+    message: str
+    details: str = ""
+    input_name: str | None = None
+
+    def __str__(self) -> str:
+        where = f"node {self.node_id} ({self.class_type})"
+        if self.input_name:
+            where += f" input '{self.input_name}'"
+        detail = f": {self.details}" if self.details else ""
+        return f"{where}: {self.message}{detail} [{self.type}]"
+
+
+class PromptRejectedError(ComfyError):
+    """ComfyUI refused the prompt (HTTP 400): the top-level error and each node error."""
+
+    def __init__(self, error_type: str, message: str, node_errors: list[NodeError],
+                 raw: Any = None) -> None:
+        self.error_type = error_type
+        self.node_errors = node_errors
+        self.raw = raw
+        lines = [f"ComfyUI rejected the prompt: {message} [{error_type}]"]
+        lines += [f"  - {err}" for err in node_errors]
+        super().__init__("\n".join(lines))
+
+
+class ServerValidationError(ComfyError):
+    """The graph needs what the server lacks: node types or model files.
+
+    ``missing_nodes`` lists class types; ``missing_models`` lists
+    ``(folder, file name)`` pairs, the folder being where the file goes under ``models/``.
+    """
+
+    def __init__(self, missing_nodes: list[str], missing_models: list[tuple[str, str]],
+                 other: list[str] | None = None) -> None:
+        self.missing_nodes = missing_nodes
+        self.missing_models = missing_models
+        self.other = other or []
+        parts = []
+        if missing_nodes:
+            parts.append("missing node types (update ComfyUI): " + ", ".join(missing_nodes))
+        if missing_models:
+            parts.append("missing model files: " + ", ".join(
+                f"models/{folder}/{name}" for folder, name in missing_models))
+        parts += self.other
+        super().__init__("the server cannot run this graph: " + "; ".join(parts))
+
+
+class ExecutionError(ComfyError):
+    """A node raised while the prompt ran (ComfyUI's ``execution_error``)."""
+
+    def __init__(self, prompt_id: str, node_id: str, node_type: str, exception_type: str,
+                 exception_message: str, traceback: list[str] | None = None) -> None:
+        self.prompt_id = prompt_id
+        self.node_id = node_id
+        self.node_type = node_type
+        self.exception_type = exception_type
+        self.exception_message = exception_message
+        self.traceback = traceback or []
+        first_line = exception_message.strip().splitlines()[0] if exception_message.strip() else ""
+        super().__init__(
+            f"node {node_id} ({node_type}) failed: {exception_type}: {first_line}")
+
+
+class ExecutionInterruptedError(ComfyError):
+    """The prompt was interrupted (``execution_interrupted``)."""
+
+    def __init__(self, prompt_id: str, node_id: str | None = None,
+                 node_type: str | None = None) -> None:
+        self.prompt_id = prompt_id
+        self.node_id = node_id
+        self.node_type = node_type
+        at = f" at node {node_id} ({node_type})" if node_id else ""
+        super().__init__(f"prompt {prompt_id} was interrupted{at}")
+
+
+class PromptLostError(ComfyError):
+    """The server no longer knows the prompt (it restarted or the queue was cleared)."""
+
+
+class JobTimeoutError(ComfyError, TimeoutError):
+    """The overall deadline passed before the prompt finished."""
+
+
+class OutputError(ComfyError):
+    """The prompt finished but its outputs are missing or could not be downloaded."""
+
+
+class UploadError(ComfyError):
+    """An input file could not be uploaded (too large, refused)."""

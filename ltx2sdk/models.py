@@ -1,0 +1,120 @@
+"""The LTX-2 model files: where each goes, where it comes from, and the default sets.
+
+This catalog is the one source of truth for file names: the builders take their
+defaults from it, the request model checks names against it, ``ltx2 check`` uses
+it to say where a missing file belongs, and the Docker image downloads from it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Mode = Literal["fast", "pro"]
+CameraMotion = Literal["none", "static", "dolly_in", "dolly_out", "dolly_left", "dolly_right",
+                       "jib_up", "jib_down"]
+CAMERA_MOTIONS: tuple[str, ...] = ("none", "static", "dolly_in", "dolly_out", "dolly_left",
+                                   "dolly_right", "jib_up", "jib_down")
+
+_LTX2 = "https://huggingface.co/Lightricks/LTX-2/resolve/main"
+_COMFY_LTX2 = "https://huggingface.co/Comfy-Org/ltx-2/resolve/main/split_files"
+
+
+@dataclass(frozen=True)
+class ModelFile:
+    """One downloadable file: its ComfyUI ``models/`` folder, name, source and size."""
+
+    folder: str
+    name: str
+    url: str
+    size_gb: float
+    note: str = ""
+
+    @property
+    def path(self) -> str:
+        """Where it goes, relative to ComfyUI's root."""
+        return f"models/{self.folder}/{self.name}"
+
+
+def _camera_file(motion: str) -> ModelFile:
+    slug = motion.replace("_", "-")
+    repo = "LTX-2-19b-LoRA-Camera-Control-" + "-".join(p.capitalize() for p in slug.split("-"))
+    name = f"ltx-2-19b-lora-camera-control-{slug}.safetensors"
+    return ModelFile("loras", name, f"https://huggingface.co/Lightricks/{repo}/resolve/main/{name}",
+                     0.31, f"camera control: {motion}")
+
+
+CATALOG: tuple[ModelFile, ...] = (
+    ModelFile("checkpoints", "ltx-2-19b-distilled.safetensors",
+              f"{_LTX2}/ltx-2-19b-distilled.safetensors", 40.3, "distilled (fast), bf16"),
+    ModelFile("checkpoints", "ltx-2-19b-distilled-fp8.safetensors",
+              f"{_LTX2}/ltx-2-19b-distilled-fp8.safetensors", 25.2, "distilled (fast), fp8"),
+    ModelFile("checkpoints", "ltx-2-19b-dev.safetensors",
+              f"{_LTX2}/ltx-2-19b-dev.safetensors", 40.3, "dev (pro), bf16"),
+    ModelFile("checkpoints", "ltx-2-19b-dev-fp8.safetensors",
+              f"{_LTX2}/ltx-2-19b-dev-fp8.safetensors", 25.2, "dev (pro), fp8"),
+    ModelFile("checkpoints", "ltx-2-19b-dev-fp4.safetensors",
+              f"{_LTX2}/ltx-2-19b-dev-fp4.safetensors", 13.0, "dev (pro), NVFP4"),
+    ModelFile("text_encoders", "gemma_3_12B_it_fp4_mixed.safetensors",
+              f"{_COMFY_LTX2}/text_encoders/gemma_3_12B_it_fp4_mixed.safetensors", 8.8,
+              "Gemma 3 12B, fp4 mixed"),
+    ModelFile("text_encoders", "gemma_3_12B_it_fp8_scaled.safetensors",
+              f"{_COMFY_LTX2}/text_encoders/gemma_3_12B_it_fp8_scaled.safetensors", 13.0,
+              "Gemma 3 12B, fp8"),
+    ModelFile("text_encoders", "gemma_3_12B_it.safetensors",
+              f"{_COMFY_LTX2}/text_encoders/gemma_3_12B_it.safetensors", 24.0, "Gemma 3 12B, bf16"),
+    ModelFile("latent_upscale_models", "ltx-2-spatial-upscaler-x2-1.0.safetensors",
+              f"{_LTX2}/ltx-2-spatial-upscaler-x2-1.0.safetensors", 0.95, "2x spatial upscaler"),
+    ModelFile("loras", "ltx-2-19b-distilled-lora-384.safetensors",
+              f"{_LTX2}/ltx-2-19b-distilled-lora-384.safetensors", 7.2,
+              "distilled LoRA for the dev model's refine stage"),
+    *(_camera_file(m) for m in CAMERA_MOTIONS if m != "none"),
+)
+
+_BY_NAME = {(f.folder, f.name): f for f in CATALOG}
+
+
+def known_files(folder: str) -> tuple[str, ...]:
+    """Names of the catalog's files in ``models/<folder>``."""
+    return tuple(f.name for f in CATALOG if f.folder == folder)
+
+
+def lookup(folder: str, name: str) -> ModelFile | None:
+    """The catalog entry for ``models/<folder>/<name>``, if the SDK knows it."""
+    return _BY_NAME.get((folder, name))
+
+
+def camera_lora(motion: str) -> str | None:
+    """The LoRA file of a camera motion (``None`` for ``"none"``)."""
+    if motion not in CAMERA_MOTIONS:
+        raise ValueError(f"unknown camera motion {motion!r}; choose one of {CAMERA_MOTIONS}")
+    if motion == "none":
+        return None
+    return f"ltx-2-19b-lora-camera-control-{motion.replace('_', '-')}.safetensors"
+
+
+# Defaults per mode, as in Comfy-Org's official templates.
+DEFAULT_CHECKPOINT: dict[str, str] = {
+    "fast": "ltx-2-19b-distilled.safetensors",
+    "pro": "ltx-2-19b-dev-fp8.safetensors",
+}
+DEFAULT_TEXT_ENCODER = "gemma_3_12B_it_fp4_mixed.safetensors"
+DEFAULT_UPSCALER = "ltx-2-spatial-upscaler-x2-1.0.safetensors"
+DEFAULT_DISTILLED_LORA = "ltx-2-19b-distilled-lora-384.safetensors"
+
+
+def files_for(mode: str, checkpoint: str | None = None, text_encoder: str | None = None,
+              upscaler: str | None = None, distilled_lora: str | None = None,
+              camera: str = "none") -> list[ModelFile]:
+    """Every catalog file a pipeline of ``mode`` with these choices loads."""
+    wanted = [
+        ("checkpoints", checkpoint or DEFAULT_CHECKPOINT[mode]),
+        ("text_encoders", text_encoder or DEFAULT_TEXT_ENCODER),
+        ("latent_upscale_models", upscaler or DEFAULT_UPSCALER),
+    ]
+    if mode == "pro":
+        wanted.append(("loras", distilled_lora or DEFAULT_DISTILLED_LORA))
+    lora = camera_lora(camera)
+    if lora:
+        wanted.append(("loras", lora))
+    return [f for folder, name in wanted if (f := lookup(folder, name)) is not None]

@@ -1,0 +1,161 @@
+"""The one request model behind every entry point: Python, the CLI and the RunPod handler.
+
+It accepts the original handler contract unchanged (``prompt, mode, type, width,
+height, duration, seed, camera_lora, image_url, image_base64``) plus the SDK's
+extra fields. Bad input is a :class:`pydantic.ValidationError` naming the field
+and the allowed values; :func:`describe_validation_error` turns it into one line.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from . import models
+from .models import CameraMotion, Mode
+
+DEFAULT_NEGATIVE_PROMPT = ("blurry, low quality, still frame, frames, watermark, overlay, titles, "
+                           "has blurbox, has subtitles")
+MAX_DURATION_S = 20.0
+MAX_PROMPT_CHARS = 20_000
+_BARE_FILE_NAME = re.compile(r"^[^/\\\x00]+$")
+
+
+class ModelSet(BaseModel):
+    """Which model files to load. ``None`` means the default for the request's mode.
+
+    Names must be files the SDK knows (see :mod:`ltx2sdk.models`), so a typo is an
+    error here instead of a ``value_not_in_list`` from the server.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    checkpoint: str | None = Field(None, description="models/checkpoints file")
+    text_encoder: str | None = Field(None, description="models/text_encoders file")
+    upscaler: str | None = Field(None, description="models/latent_upscale_models file")
+    distilled_lora: str | None = Field(
+        None, description="models/loras file applied to the dev model's refine stage (pro)")
+    distilled_lora_strength: float = Field(1.0, ge=0.0, le=2.0)
+
+    @model_validator(mode="after")
+    def _known_files(self) -> ModelSet:
+        for field, folder in (("checkpoint", "checkpoints"), ("text_encoder", "text_encoders"),
+                              ("upscaler", "latent_upscale_models"),
+                              ("distilled_lora", "loras")):
+            name = getattr(self, field)
+            if name is not None and models.lookup(folder, name) is None:
+                allowed = ", ".join(models.known_files(folder))
+                raise ValueError(f"{field}: unknown model file {name!r} for models/{folder}; "
+                                 f"known files: {allowed}")
+        return self
+
+    def checkpoint_for(self, mode: str) -> str:
+        return self.checkpoint or models.DEFAULT_CHECKPOINT[mode]
+
+
+class GenerationRequest(BaseModel):
+    """Everything needed to build (and run) one LTX-2 video.
+
+    Either ``duration`` (seconds) or ``frames`` sets the length; frame counts are
+    8n+1, and sizes of two-stage pipelines are multiples of 64: the builders snap to
+    the nearest valid values and report what they produce.
+    """
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True,
+                              json_schema_extra={"title": "LTX-2 generation request"})
+
+    prompt: str = Field(..., min_length=1, max_length=MAX_PROMPT_CHARS,
+                        description="What happens in the video, including sounds and speech.")
+    negative_prompt: str | None = Field(
+        None, max_length=MAX_PROMPT_CHARS,
+        description="What to avoid (pro only; fast runs at CFG 1, which ignores it). "
+                    f"Default: '{DEFAULT_NEGATIVE_PROMPT}'.")
+    mode: Mode = Field("fast", description="fast: distilled model, 8+3 steps; "
+                                           "pro: dev model, 20+3 steps with CFG 4.")
+    type: Literal["t2v", "i2v"] = Field("t2v", description="Text to video, or image to video.")
+    width: int = Field(1280, ge=128, le=3840, description="Output width in pixels "
+                       "(snapped to a multiple of 64).")
+    height: int = Field(720, ge=128, le=3840, description="Output height in pixels "
+                        "(snapped to a multiple of 64).")
+    duration: float | None = Field(None, gt=0, le=MAX_DURATION_S,
+                                   description="Length in seconds (default 10, at most 20).")
+    frames: int | None = Field(None, ge=9, le=1000,
+                               description="Length in frames (8n+1); instead of duration.")
+    fps: int = Field(24, ge=1, le=60, description="Frames per second.")
+    seed: int | None = Field(None, ge=0, le=2**64 - 1,
+                             description="Noise seed; random when absent (always reported).")
+    camera_lora: CameraMotion = Field("static", description="Camera motion LoRA.")
+    camera_strength: float = Field(1.0, ge=0.0, le=2.0, description="Camera LoRA strength.")
+    image: str | None = Field(None, description="i2v: name of an image in ComfyUI's input "
+                                                "folder (for example, returned by an upload).")
+    image_url: str | None = Field(None, description="i2v: http(s) URL of the first frame.")
+    image_base64: str | None = Field(None, description="i2v: the first frame as base64 "
+                                                       "or a data: URI.")
+    image_strength: float = Field(1.0, ge=0.0, le=1.0,
+                                  description="i2v: how strongly the first frame is kept.")
+    models: ModelSet = Field(default_factory=ModelSet, description="Model file overrides.")
+    filename_prefix: str = Field("video/ltx2sdk", min_length=1, max_length=200,
+                                 pattern=r"^[A-Za-z0-9_\-./]+$",
+                                 description="SaveVideo prefix (subfolder/name).")
+
+    @field_validator("negative_prompt", "image", "image_url", "image_base64", mode="before")
+    @classmethod
+    def _blank_is_absent(cls, value: Any) -> Any:
+        # the original contract sends "" or null for unused fields
+        return None if value == "" else value
+
+    @field_validator("image")
+    @classmethod
+    def _bare_name(cls, value: str | None) -> str | None:
+        if value is not None and (not _BARE_FILE_NAME.match(value) or value in (".", "..")):
+            raise ValueError("must be a file name in ComfyUI's input folder, not a path")
+        return value
+
+    @field_validator("filename_prefix")
+    @classmethod
+    def _no_traversal(cls, value: str) -> str:
+        if value.startswith("/") or ".." in value.split("/"):
+            raise ValueError("must stay inside ComfyUI's output folder")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> GenerationRequest:
+        sources = [name for name in ("image", "image_url", "image_base64")
+                   if getattr(self, name) is not None]
+        if self.type == "i2v" and not sources:
+            raise ValueError("type 'i2v' needs an image: give one of image_url, image_base64 "
+                             "or image")
+        if self.type == "t2v" and sources:
+            raise ValueError(f"{sources[0]} is only used with type 'i2v' (type is 't2v')")
+        if len(sources) > 1:
+            raise ValueError(f"give only one image source, not {' and '.join(sources)}")
+        if self.duration is not None and self.frames is not None:
+            raise ValueError("give duration or frames, not both")
+        if self.frames is not None and (self.frames - 1) / self.fps > MAX_DURATION_S:
+            raise ValueError(f"frames: {self.frames} frames at {self.fps} fps is longer than "
+                             f"{MAX_DURATION_S:g} s")
+        return self
+
+    @property
+    def effective_negative_prompt(self) -> str:
+        return self.negative_prompt if self.negative_prompt is not None else DEFAULT_NEGATIVE_PROMPT
+
+
+def request_json_schema() -> dict[str, Any]:
+    """The request's JSON Schema (for the RunPod Hub, docs and other languages)."""
+    return GenerationRequest.model_json_schema()
+
+
+def describe_validation_error(error: ValidationError) -> str:
+    """One line per problem: ``field: message`` (input values are not echoed)."""
+    parts = []
+    for item in error.errors():
+        field = ".".join(str(p) for p in item["loc"]) or "request"
+        message = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "extra_forbidden":
+            allowed = ", ".join(GenerationRequest.model_fields)
+            message = f"unknown field (allowed: {allowed})"
+        parts.append(f"{field}: {message}")
+    return "invalid request: " + "; ".join(parts)
