@@ -113,5 +113,5 @@ def decode_and_save(n: Nodes, video: Latent, audio: Latent, vae: Vae, audio_vae:
     else:
         images = n.VAEDecode(video, vae, title="Decode video")
     sound: Audio = n.LTXVAudioVAEDecode(audio, audio_vae, title="Decode audio")
-    clip = n.CreateVideo(images, fps, sound, title="Create video")
+    clip = n.CreateVideo(images, fps, sound, bit_depth=8, title="Create video")
     n.SaveVideo(clip, filename_prefix, title="Save video")

@@ -268,7 +268,7 @@ def _topological_order(entries: Mapping[str, tuple[str, dict[str, Any], str | No
 
 def _resolve_link(handles: Mapping[str, Node], node_id: str, name: str, value: list[Any],
                   graph: Graph) -> Output:
-    source_id, slot = value
+    source_id, slot = str(value[0]), int(value[1])
     source = handles.get(source_id)
     if source is None:
         raise GraphStructureError(f"API node {node_id!r} input '{name}' links to node "

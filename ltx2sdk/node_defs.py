@@ -36,7 +36,8 @@ def link(name: str, type_: str, *, required: bool = True, template: str | None =
     return InputSpec(name=name, type=type_, required=required, template_id=template)
 
 
-def integer(name: str, default: int | None, lo: int, hi: int, *, required: bool = True) -> InputSpec:
+def integer(name: str, default: int | None, lo: int, hi: int, *,
+            required: bool = True) -> InputSpec:
     return InputSpec(name=name, type="INT", default=default, min=lo, max=hi, required=required)
 
 

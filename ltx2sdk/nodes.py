@@ -249,11 +249,11 @@ class Nodes:
         node = self._add("LTXVAudioVAEDecode", title, {"samples": samples, "audio_vae": audio_vae})
         return node.out(0, Audio)
 
-    def CreateVideo(self, images: Image, fps: float, audio: Audio | None = None, *,
-                    title: str | None = None) -> Video:
-        """Combine frames (and audio) into a VIDEO at ``fps``."""
+    def CreateVideo(self, images: Image, fps: float, audio: Audio | None = None,
+                    bit_depth: int | None = None, *, title: str | None = None) -> Video:
+        """Combine frames (and audio) into a VIDEO at ``fps`` (``bit_depth`` 8 or 10)."""
         node = self._add("CreateVideo", title, {
-            "images": images, "fps": float(fps), "audio": audio})
+            "images": images, "fps": float(fps), "audio": audio, "bit_depth": bit_depth})
         return node.out(0, Video)
 
     def SaveVideo(self, video: Video, filename_prefix: str = "video/ltx2sdk",

@@ -188,7 +188,7 @@ def parse_node_info(class_type: str, info: Mapping[str, Any]) -> NodeSchema:
     matchtypes = info.get("output_matchtypes") or []
     outputs = []
     for slot, (out_type, out_name) in enumerate(zip(info.get("output", []),
-                                                     info.get("output_name", []))):
+                                                     info.get("output_name", []), strict=False)):
         template = matchtypes[slot] if slot < len(matchtypes) else None
         outputs.append(OutputSpec(type=str(out_type), name=str(out_name), template_id=template))
     return NodeSchema(

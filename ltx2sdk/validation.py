@@ -64,7 +64,7 @@ def check_node(schema: NodeSchema, values: Mapping[str, Any], where: str) -> Ite
     for name, spec in specs.items():
         if name not in values:
             if spec.required:
-                kind = f"a link of type {spec.type}" if not spec.is_widget else f"a {spec.type} value"
+                kind = f"a {spec.type} value" if spec.is_widget else f"a link of type {spec.type}"
                 yield MissingInputError(f"required input is missing (needs {kind})",
                                         node=where, input_name=name)
             continue

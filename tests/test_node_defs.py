@@ -32,7 +32,7 @@ def test_declared_node_matches_object_info(class_type: str, live_schemas: Schema
     declared: NodeSchema = LTX2_SCHEMAS[class_type]
     real = live_schemas[class_type]
     assert declared.input_names == real.input_names
-    for mine, theirs in zip(declared.inputs, real.inputs):
+    for mine, theirs in zip(declared.inputs, real.inputs, strict=True):
         files = mine.folder is not None
         assert _comparable(mine, server_files=files) == _comparable(theirs, server_files=files), (
             f"{class_type}.{mine.name}")

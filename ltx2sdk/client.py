@@ -1,0 +1,452 @@
+"""ComfyClient: run graphs on a ComfyUI server and get every output back.
+
+What it guarantees, following ComfyUI's protocol as captured from 0.26.0:
+
+- the prompt is checked against the server's own ``/object_info`` before it is
+  queued: missing node types and model files are listed by name and folder;
+- the socket is opened before the prompt is queued, with a client-chosen
+  ``prompt_id``, so no message of the run can be missed;
+- every wait has a deadline; a silent or dropped socket leads to a reconnect
+  and a look at ``/history``, so a finish during the gap is not lost, and a
+  prompt the server no longer knows is an error, never a success;
+- outputs are taken from ``/history`` (``images`` with ``animated`` for SaveVideo,
+  ``gifs``, ``videos``, ``audio``) and streamed to disk.
+
+One client may serve several threads: each run has its own socket and client id.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import (
+    ExecutionError,
+    ExecutionInterruptedError,
+    GraphError,
+    JobTimeoutError,
+    OutputError,
+    PromptLostError,
+    ServerUnavailableError,
+    ServerValidationError,
+)
+from .events import (
+    Event,
+    ExecutionFailed,
+    ExecutionInterrupted,
+    ExecutionStarted,
+    Finished,
+    NodesCached,
+    parse_event,
+)
+from .graph import Graph
+from .node_defs import LTX2_SCHEMAS
+from .schema import SchemaSet
+from .transport import HttpTransport, Socket
+from .validation import check_node
+
+OUTPUT_KEYS = ("images", "gifs", "videos", "audio")  # where ComfyUI nodes report files
+EventCallback = Callable[[Event], None]
+
+
+@dataclass(frozen=True)
+class OutputFile:
+    """A file a node reported: ``node_id`` and ``kind`` (the history key) say where from."""
+
+    node_id: str
+    kind: str
+    filename: str
+    subfolder: str
+    type: str
+    animated: bool = False
+
+    @property
+    def view_params(self) -> dict[str, str]:
+        return {"filename": self.filename, "subfolder": self.subfolder, "type": self.type}
+
+
+@dataclass
+class RunResult:
+    """A finished prompt: its outputs and the local paths they were saved to."""
+
+    prompt_id: str
+    outputs: list[OutputFile]
+    files: dict[OutputFile, Path] = field(default_factory=dict)
+    cached_nodes: tuple[str, ...] = ()
+    queued_at: float = 0.0
+    started_at: float | None = None
+    finished_at: float = 0.0
+
+
+@dataclass(frozen=True)
+class ServerCheck:
+    """What the server lacks to run a graph."""
+
+    missing_nodes: list[str]
+    missing_models: list[tuple[str, str]]  # (models/ folder, file name)
+    other: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not (self.missing_nodes or self.missing_models or self.other)
+
+    def raise_if_failed(self) -> None:
+        if not self.ok:
+            raise ServerValidationError(self.missing_nodes, self.missing_models, self.other)
+
+
+class ComfyClient:
+    """A client for one ComfyUI server at ``base_url`` (``http://host:8188``).
+
+    ``request_timeout`` bounds each HTTP request; ``receive_timeout`` is how long
+    the socket may stay silent before the client looks at ``/history`` itself.
+    """
+
+    def __init__(self, base_url: str = "http://127.0.0.1:8188", *,
+                 request_timeout: float = 30.0, receive_timeout: float = 10.0,
+                 reconnect_attempts: int = 5) -> None:
+        self.http = HttpTransport(base_url, timeout=request_timeout)
+        self.receive_timeout = receive_timeout
+        self.reconnect_attempts = reconnect_attempts
+        self._object_info: dict[str, Any] | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def base_url(self) -> str:
+        return self.http.base_url
+
+    def __repr__(self) -> str:
+        return f"ComfyClient({self.base_url!r})"
+
+    # --- server state ------------------------------------------------------------------------
+
+    def wait_ready(self, timeout: float = 60.0, interval: float = 0.5) -> dict[str, Any]:
+        """Wait until the server answers ``/system_stats``; return that answer.
+
+        Raises :class:`ServerUnavailableError` once ``timeout`` seconds have passed.
+        """
+        deadline = time.monotonic() + timeout
+        last_error: Exception | None = None
+        while True:
+            try:
+                stats: dict[str, Any] = self.http.get_json(
+                    "/system_stats", timeout=max(0.5, min(5.0, deadline - time.monotonic())))
+                return stats
+            except ServerUnavailableError as exc:
+                last_error = exc
+            if time.monotonic() + interval > deadline:
+                raise ServerUnavailableError(
+                    f"ComfyUI at {self.base_url} was not ready within {timeout:g} s "
+                    f"({last_error})")
+            time.sleep(interval)
+
+    def object_info(self, *, refresh: bool = False) -> dict[str, Any]:
+        """``GET /object_info``, fetched once per client (``refresh`` to fetch again)."""
+        with self._lock:
+            if self._object_info is None or refresh:
+                self._object_info = self.http.get_json("/object_info", timeout=120)
+            return self._object_info
+
+    def schemas(self) -> SchemaSet:
+        """The server's node schemas, in the SDK's format."""
+        return SchemaSet.from_object_info(self.object_info())
+
+    def check(self, graph: Graph | Mapping[str, Any]) -> ServerCheck:
+        """Compare a graph with what the server has (node types, model files, values)."""
+        if not isinstance(graph, Graph):
+            graph = Graph.from_api(graph)
+        live = self.schemas()
+        missing_nodes: list[str] = []
+        missing_models: list[tuple[str, str]] = []
+        other: list[str] = []
+        for node in graph:
+            schema = live.get(node.class_type)
+            if schema is None:
+                if node.class_type not in missing_nodes:
+                    missing_nodes.append(node.class_type)
+                continue
+            for problem in check_node(schema, node.inputs, node.describe()):
+                folder = _model_folder(node.class_type, problem)
+                if folder is not None:
+                    pair = (folder, str(node.inputs[problem.input_name or ""]))
+                    if pair not in missing_models:
+                        missing_models.append(pair)
+                else:
+                    other.append(str(problem))
+        return ServerCheck(missing_nodes, missing_models, other)
+
+    # --- running -----------------------------------------------------------------------------
+
+    def upload_image(self, data: bytes, filename: str, *, overwrite: bool = False) -> str:
+        """Upload an input image; returns the name to give LoadImage (the server may rename)."""
+        answer = self.http.upload_image(data, filename, overwrite=overwrite)
+        name = str(answer["name"])
+        subfolder = str(answer.get("subfolder") or "")
+        return f"{subfolder}/{name}" if subfolder else name
+
+    def queue(self, graph: Graph | Mapping[str, Any], *, client_id: str,
+              prompt_id: str | None = None) -> str:
+        """Queue a prompt; returns its id. A 400 raises :class:`PromptRejectedError`."""
+        api = graph.compile() if isinstance(graph, Graph) else dict(graph)
+        prompt_id = prompt_id or str(uuid.uuid4())
+        answer = self.http.post_prompt({"prompt": api, "client_id": client_id,
+                                        "prompt_id": prompt_id})
+        return str(answer.get("prompt_id", prompt_id))
+
+    def interrupt(self, prompt_id: str) -> None:
+        """Stop ``prompt_id``: interrupt it if it runs, and remove it from the queue."""
+        self.http.post_json("/interrupt", {"prompt_id": prompt_id})
+        self.http.post_json("/queue", {"delete": [prompt_id]})
+
+    def history(self, prompt_id: str) -> dict[str, Any] | None:
+        """The history entry of ``prompt_id``, or ``None`` if the server has none."""
+        body = self.http.get_json(f"/history/{prompt_id}")
+        entry = body.get(prompt_id) if isinstance(body, dict) else None
+        return entry if isinstance(entry, dict) else None
+
+    def is_queued(self, prompt_id: str) -> bool:
+        """Whether ``prompt_id`` is running or waiting in the queue."""
+        queue = self.http.get_json("/queue")
+        items = [*queue.get("queue_running", []), *queue.get("queue_pending", [])]
+        return any(len(item) > 1 and item[1] == prompt_id for item in items)
+
+    def run(self, graph: Graph | Mapping[str, Any], *, output_dir: Path | str | None = None,
+            on_event: EventCallback | None = None, timeout: float = 3600.0,
+            interrupt_on_timeout: bool = True) -> RunResult:
+        """Queue ``graph``, follow it to the end and download its outputs.
+
+        ``on_event`` receives each typed event of this prompt. ``timeout`` is the
+        overall deadline in seconds: past it the prompt is interrupted (unless
+        ``interrupt_on_timeout`` is false) and :class:`JobTimeoutError` raised.
+        Outputs go to ``output_dir`` (not downloaded when it is ``None``).
+        """
+        if isinstance(graph, Graph):
+            graph.validate()
+        deadline = time.monotonic() + timeout
+        client_id = uuid.uuid4().hex
+        prompt_id = str(uuid.uuid4())
+        # the socket comes first, so that no message of the run can be missed
+        socket = Socket(self.http.ws_url(client_id), connect_timeout=self._left(deadline, 10))
+        queued_at = time.time()
+        try:
+            self.queue(graph, client_id=client_id, prompt_id=prompt_id)
+        except BaseException:
+            socket.close()
+            raise
+        follow = _Follower(self, prompt_id, client_id, socket, deadline, on_event)
+        try:
+            entry = follow.until_done()
+        except JobTimeoutError:
+            if interrupt_on_timeout:
+                self._interrupt_quietly(prompt_id)
+            raise
+        result = RunResult(prompt_id, outputs_from_history(entry), cached_nodes=follow.cached,
+                           queued_at=queued_at, started_at=follow.started_at,
+                           finished_at=time.time())
+        if output_dir is not None:
+            self.download_all(result, Path(output_dir))
+        return result
+
+    def download(self, output: OutputFile, dest: Path) -> Path:
+        """Stream one output file to ``dest``."""
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        self.http.download(output.view_params, dest)
+        return dest
+
+    def download_all(self, result: RunResult, output_dir: Path) -> None:
+        """Download every output of ``result`` into ``output_dir`` (names kept unique)."""
+        output_dir.mkdir(parents=True, exist_ok=True)
+        for output in result.outputs:
+            dest = output_dir / output.filename
+            if dest in result.files.values():
+                dest = output_dir / f"{output.node_id}_{output.filename}"
+            result.files[output] = self.download(output, dest)
+
+    # --- helpers -----------------------------------------------------------------------------
+
+    def _interrupt_quietly(self, prompt_id: str) -> None:
+        try:
+            self.interrupt(prompt_id)
+        except ServerUnavailableError:
+            pass  # the caller is already being told about the timeout
+
+    @staticmethod
+    def _left(deadline: float, cap: float) -> float:
+        return max(0.1, min(cap, deadline - time.monotonic()))
+
+
+class _Follower:
+    """Follows one queued prompt to its end over the socket, with /history as backstop."""
+
+    def __init__(self, client: ComfyClient, prompt_id: str, client_id: str, socket: Socket,
+                 deadline: float, on_event: EventCallback | None) -> None:
+        self.client = client
+        self.prompt_id = prompt_id
+        self.client_id = client_id
+        self.socket: Socket | None = socket
+        self.deadline = deadline
+        self.on_event = on_event
+        self.cached: tuple[str, ...] = ()
+        self.started_at: float | None = None
+        self.failure: Exception | None = None
+
+    def until_done(self) -> dict[str, Any]:
+        """The prompt's history entry once it succeeded; raises for every other ending."""
+        try:
+            for event in self._events():
+                if self.on_event is not None:
+                    self.on_event(event)
+                if isinstance(event, ExecutionStarted):
+                    self.started_at = time.time()
+                elif isinstance(event, NodesCached):
+                    self.cached = event.nodes
+                elif isinstance(event, ExecutionFailed):
+                    self.failure = ExecutionError(
+                        event.prompt_id, event.node_id, event.node_type, event.exception_type,
+                        event.exception_message, list(event.traceback))
+                elif isinstance(event, ExecutionInterrupted):
+                    self.failure = ExecutionInterruptedError(event.prompt_id, event.node_id,
+                                                             event.node_type)
+                # success is final only with ComfyUI's last message: history is written by then
+                if isinstance(event, Finished) or self.failure:
+                    break
+        finally:
+            if self.socket is not None:
+                self.socket.close()
+        if self.failure is not None:
+            raise self.failure
+        return self._final_entry()
+
+    def _events(self) -> Iterator[Event]:
+        """Events of this prompt; on silence or a dropped socket, consult /history."""
+        while True:
+            if time.monotonic() >= self.deadline:
+                raise JobTimeoutError(f"prompt {self.prompt_id} did not finish before the "
+                                      "deadline")
+            try:
+                message = self._receive()
+            except ServerUnavailableError:
+                if self._finished_meanwhile():
+                    return
+                self._reconnect()
+                continue
+            if message is None:  # silence: maybe we missed the end
+                if self._finished_meanwhile():
+                    return
+                continue
+            event = parse_event(message, self.prompt_id)
+            if event is not None:
+                yield event
+
+    def _receive(self) -> dict[str, Any] | None:
+        if self.socket is None:
+            raise ServerUnavailableError("no socket")
+        wait = min(self.client.receive_timeout, self.deadline - time.monotonic())
+        return self.socket.receive(max(wait, 0.01))
+
+    def _finished_meanwhile(self) -> bool:
+        """Look at /history; raise if the prompt ended badly or the server forgot it."""
+        try:
+            entry = self.client.history(self.prompt_id)
+            queued = entry is None and self.client.is_queued(self.prompt_id)
+        except ServerUnavailableError:
+            return False  # the server is down for now: keep trying until the deadline
+        if entry is None:
+            if not queued:
+                raise PromptLostError(
+                    f"ComfyUI no longer knows prompt {self.prompt_id}: it is neither queued nor "
+                    "in the history (the server restarted or the queue was cleared)")
+            return False
+        status = entry.get("status") or {}
+        if not status.get("completed", False) and status.get("status_str") != "error":
+            return False
+        self.failure = failure_from_history(self.prompt_id, entry)
+        return True
+
+    def _reconnect(self) -> None:
+        if self.socket is not None:
+            self.socket.close()
+            self.socket = None
+        delay = 0.2
+        for _ in range(self.client.reconnect_attempts):
+            if time.monotonic() >= self.deadline:
+                return
+            try:
+                self.socket = Socket(self.client.http.ws_url(self.client_id),
+                                     connect_timeout=ComfyClient._left(self.deadline, 10))
+                return
+            except ServerUnavailableError:
+                time.sleep(min(delay, max(0.0, self.deadline - time.monotonic())))
+                delay = min(delay * 2, 5.0)
+        raise ServerUnavailableError(
+            f"lost the WebSocket to {self.client.base_url} and could not reconnect "
+            f"({self.client.reconnect_attempts} attempts)")
+
+    def _final_entry(self) -> dict[str, Any]:
+        """The history entry after success (it is written before the final message)."""
+        for _ in range(20):
+            entry = self.client.history(self.prompt_id)
+            if entry is not None:
+                failure = failure_from_history(self.prompt_id, entry)
+                if failure is not None:
+                    raise failure
+                return entry
+            time.sleep(0.05)
+        raise PromptLostError(f"prompt {self.prompt_id} finished but ComfyUI has no history "
+                              "entry for it")
+
+
+def outputs_from_history(entry: Mapping[str, Any]) -> list[OutputFile]:
+    """Every file any node reported, in node order; nothing is dropped.
+
+    SaveVideo reports its mp4 under ``images`` with ``animated: [true]``; video
+    helper nodes use ``gifs``; others ``videos`` or ``audio``.
+    """
+    files: list[OutputFile] = []
+    outputs = entry.get("outputs") or {}
+    for node_id in sorted(outputs, key=lambda k: (len(k), k)):
+        ui = outputs[node_id] or {}
+        animated = ui.get("animated") or []
+        for kind in OUTPUT_KEYS:
+            for index, item in enumerate(ui.get(kind) or []):
+                if not isinstance(item, dict) or "filename" not in item:
+                    continue
+                files.append(OutputFile(
+                    node_id=str(node_id), kind=kind, filename=str(item["filename"]),
+                    subfolder=str(item.get("subfolder", "")),
+                    type=str(item.get("type", "output")),
+                    animated=bool(animated[index]) if index < len(animated) else kind != "images"))
+    return files
+
+
+def failure_from_history(prompt_id: str, entry: Mapping[str, Any]) -> Exception | None:
+    """The error a finished history entry records, or ``None`` if it succeeded."""
+    status = entry.get("status") or {}
+    if status.get("status_str") != "error":
+        return None
+    for kind, data in reversed(status.get("messages") or []):
+        if kind == "execution_error":
+            return ExecutionError(prompt_id, str(data.get("node_id")), str(data.get("node_type")),
+                                  str(data.get("exception_type", "")),
+                                  str(data.get("exception_message", "")),
+                                  list(data.get("traceback") or []))
+        if kind == "execution_interrupted":
+            return ExecutionInterruptedError(prompt_id, data.get("node_id"),
+                                             data.get("node_type"))
+    return ExecutionError(prompt_id, "?", "?", "unknown", "ComfyUI reports the prompt failed")
+
+
+def _model_folder(class_type: str, problem: GraphError) -> str | None:
+    """The models/ folder when ``problem`` is a model file the server lacks."""
+    if problem.input_name is None or "not one of the allowed values" not in str(problem):
+        return None
+    declared = LTX2_SCHEMAS.get(class_type)
+    spec = declared.input(problem.input_name) if declared else None
+    if spec is None or spec.folder is None or spec.folder == "input":
+        return None
+    return spec.folder
