@@ -149,6 +149,27 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_models(args: argparse.Namespace) -> int:
+    from .models import CATALOG, files_for
+
+    if args.all:
+        files = list(CATALOG)
+    else:
+        modes = ["fast", "pro"] if args.mode == "both" else [args.mode]
+        cameras = [m for m in CAMERA_MOTIONS if m != "none"] if args.cameras == "all" else (
+            [args.cameras] if args.cameras != "none" else ["none"])
+        files = []
+        for mode in modes:
+            for camera in cameras:
+                files += [f for f in files_for(mode, camera=camera) if f not in files]
+    for entry in files:
+        if args.format == "tsv":
+            print(f"{entry.folder}\t{entry.name}\t{entry.url}")
+        else:
+            print(f"{entry.path:75} {entry.size_gb:6.2f} GB  {entry.note}")
+    return 0
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     _write_text(json.dumps(request_json_schema(), indent=2) + "\n", args.output)
     return 0
@@ -176,6 +197,15 @@ def build_parser() -> argparse.ArgumentParser:
                            help="API JSON (default) or a ComfyScript program")
     build_cmd.add_argument("--output", "-o", type=Path, help="file to write (default stdout)")
     build_cmd.set_defaults(func=cmd_build)
+
+    models_cmd = commands.add_parser("models", help="list the model files a set-up needs")
+    models_cmd.add_argument("--mode", choices=["fast", "pro", "both"], default="both")
+    models_cmd.add_argument("--cameras", choices=["all", *CAMERA_MOTIONS], default="all",
+                            help="camera LoRAs to include (default all)")
+    models_cmd.add_argument("--all", action="store_true", help="every file the SDK knows")
+    models_cmd.add_argument("--format", choices=["table", "tsv"], default="table",
+                            help="tsv: folder, file name, URL (for download scripts)")
+    models_cmd.set_defaults(func=cmd_models)
 
     schema_cmd = commands.add_parser("schema", help="print the request's JSON Schema")
     schema_cmd.add_argument("--output", "-o", type=Path)

@@ -17,6 +17,7 @@ One client may serve several threads: each run has its own socket and client id.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 import uuid
@@ -30,7 +31,6 @@ from .errors import (
     ExecutionInterruptedError,
     GraphError,
     JobTimeoutError,
-    OutputError,
     PromptLostError,
     ServerUnavailableError,
     ServerValidationError,
@@ -217,13 +217,16 @@ class ComfyClient:
 
     def run(self, graph: Graph | Mapping[str, Any], *, output_dir: Path | str | None = None,
             on_event: EventCallback | None = None, timeout: float = 3600.0,
-            interrupt_on_timeout: bool = True) -> RunResult:
+            interrupt_on_timeout: bool = True,
+            on_queued: Callable[[str], None] | None = None) -> RunResult:
         """Queue ``graph``, follow it to the end and download its outputs.
 
         ``on_event`` receives each typed event of this prompt. ``timeout`` is the
         overall deadline in seconds: past it the prompt is interrupted (unless
         ``interrupt_on_timeout`` is false) and :class:`JobTimeoutError` raised.
         Outputs go to ``output_dir`` (not downloaded when it is ``None``).
+        ``on_queued`` gets the prompt id as soon as ComfyUI accepted it (to interrupt it
+        from another thread, for example).
         """
         if isinstance(graph, Graph):
             graph.validate()
@@ -238,6 +241,8 @@ class ComfyClient:
         except BaseException:
             socket.close()
             raise
+        if on_queued is not None:
+            on_queued(prompt_id)
         follow = _Follower(self, prompt_id, client_id, socket, deadline, on_event)
         try:
             entry = follow.until_done()
@@ -270,10 +275,8 @@ class ComfyClient:
     # --- helpers -----------------------------------------------------------------------------
 
     def _interrupt_quietly(self, prompt_id: str) -> None:
-        try:
+        with contextlib.suppress(ServerUnavailableError):  # the caller hears of the timeout
             self.interrupt(prompt_id)
-        except ServerUnavailableError:
-            pass  # the caller is already being told about the timeout
 
     @staticmethod
     def _left(deadline: float, cap: float) -> float:

@@ -7,6 +7,7 @@ life cycles; :mod:`ltx2sdk.client` builds those on top of it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Callable, Mapping
@@ -197,7 +198,5 @@ class Socket:
                 return message
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(OSError, websocket.WebSocketException):
             self._ws.close(timeout=1)
-        except (OSError, websocket.WebSocketException):
-            pass

@@ -1,0 +1,124 @@
+"""``ltx2 generate`` and ``ltx2 check``: the commands that talk to a ComfyUI server."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TextIO
+
+from .models import lookup
+from .progress import ProgressUpdate
+
+DEFAULT_SERVER = "http://127.0.0.1:8188"
+
+
+class ProgressPrinter:
+    """A one-line progress bar on a terminal; plain, throttled lines otherwise."""
+
+    def __init__(self, stream: TextIO, *, interactive: bool | None = None,
+                 min_interval: float = 2.0) -> None:
+        self.stream = stream
+        self.interactive = stream.isatty() if interactive is None else interactive
+        self.min_interval = min_interval
+        self._last_stage = ""
+        self._last_time = 0.0
+
+    def __call__(self, update: ProgressUpdate) -> None:
+        if self.interactive:
+            width = 30
+            filled = int(width * update.percent / 100)
+            bar = "#" * filled + "-" * (width - filled)
+            self.stream.write(f"\r[{bar}] {update}"[:120].ljust(100))
+            if update.done:
+                self.stream.write("\n")
+            self.stream.flush()
+            return
+        now = time.monotonic()
+        if update.stage != self._last_stage or update.done or \
+                now - self._last_time >= self.min_interval:
+            self.stream.write(f"{update}\n")
+            self.stream.flush()
+            self._last_stage, self._last_time = update.stage, now
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from .cli import request_from_args
+    from .generate import generate
+
+    request = request_from_args(args, image_as_data=True)
+    printer = ProgressPrinter(sys.stderr)
+    result = generate(request, args.server, output=args.output, output_dir=args.output_dir,
+                      on_progress=printer, timeout=args.timeout, ready_timeout=args.ready_timeout)
+    for note in result.adjustments:
+        print(f"note: {note}", file=sys.stderr)
+    print(f"{result.video}  ({result.width}x{result.height}, {result.frames} frames at "
+          f"{result.fps} fps, seed {result.seed}, {sum(result.timings.values()):.1f} s)")
+    return 0
+
+
+def pipeline_graphs(modes: list[str]) -> list[Any]:
+    """One graph per pipeline of ``modes`` (camera static: the default request)."""
+    from builders import build
+
+    from .request import GenerationRequest
+
+    graphs = []
+    for mode in modes:
+        for kind in ("t2v", "i2v"):
+            request = GenerationRequest(prompt="check", mode=mode, type=kind,
+                                        image="check.png" if kind == "i2v" else None)
+            graphs.append(build(request).graph)
+    return graphs
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .client import ComfyClient
+
+    client = ComfyClient(args.server)
+    stats = client.wait_ready(timeout=args.ready_timeout)
+    version = (stats.get("system") or {}).get("comfyui_version", "unknown version")
+    print(f"ComfyUI {version} at {client.base_url} is up")
+    modes = [args.mode] if args.mode else ["fast", "pro"]
+    missing_nodes: list[str] = []
+    missing_models: list[tuple[str, str]] = []
+    for graph in pipeline_graphs(modes):
+        report = client.check(graph)
+        missing_nodes += [n for n in report.missing_nodes if n not in missing_nodes]
+        missing_models += [m for m in report.missing_models if m not in missing_models]
+    if missing_nodes:
+        print(f"missing node types ({len(missing_nodes)}), update ComfyUI to 0.8.0 or newer:")
+        for name in missing_nodes:
+            print(f"  {name}")
+    if missing_models:
+        print(f"missing model files ({len(missing_models)}):")
+        for folder, name in missing_models:
+            entry = lookup(folder, name)
+            source = f"  <- {entry.url}" if entry else ""
+            print(f"  models/{folder}/{name}{source}")
+    if missing_nodes or missing_models:
+        return 1
+    print(f"ready for LTX-2 ({', '.join(modes)})")
+    return 0
+
+
+def add_server_commands(commands: Any,
+                        add_request_flags: Callable[[argparse.ArgumentParser], None]) -> None:
+    gen = commands.add_parser("generate", help="build, run on ComfyUI, download the video")
+    add_request_flags(gen)
+    gen.add_argument("--server", default=DEFAULT_SERVER, help=f"ComfyUI URL ({DEFAULT_SERVER})")
+    gen.add_argument("--output", "-o", type=Path, help="video path (default: the server's name)")
+    gen.add_argument("--output-dir", type=Path, default=Path("."),
+                     help="where other outputs go (default .)")
+    gen.add_argument("--timeout", type=float, default=3600.0, help="overall deadline, seconds")
+    gen.add_argument("--ready-timeout", type=float, default=30.0,
+                     help="how long to wait for the server to answer, seconds")
+    gen.set_defaults(func=cmd_generate)
+
+    check = commands.add_parser("check", help="does a server have every node and model file?")
+    check.add_argument("--server", default=DEFAULT_SERVER, help=f"ComfyUI URL ({DEFAULT_SERVER})")
+    check.add_argument("--mode", choices=["fast", "pro"], help="check one mode (default both)")
+    check.add_argument("--ready-timeout", type=float, default=10.0)
+    check.set_defaults(func=cmd_check)

@@ -1,0 +1,235 @@
+"""RunPod serverless worker: LTX-2 videos through the ComfyUI running beside it.
+
+    python runpod_handler.py                      # on RunPod (or test_input.json locally)
+    python runpod_handler.py --test_input '{"input": {"prompt": "a fox in the snow"}}'
+    python runpod_handler.py --rp_serve_api       # local /run, /runsync, /status API
+
+Input: the original contract (``prompt, mode, type, width, height, duration, seed,
+camera_lora, image_url, image_base64``) or any field of ``ltx2sdk.GenerationRequest``.
+Output: ``{"video": <base64 mp4>, ...metadata}`` when the whole result fits RunPod's
+result limit, else ``{"video_url": <presigned URL>, ...metadata}`` when a bucket is
+configured, else ``{"error": ...}`` saying how to configure one. Every failure is
+``{"error": <one clear message>}``.
+
+Configuration (environment; see README "RunPod"):
+  COMFY_URL (http://127.0.0.1:8188), LTX2_JOB_TIMEOUT (1800 s), LTX2_READY_TIMEOUT (300 s),
+  LTX2_RESULT_LIMIT_BYTES (RunPod's 20 MB), LTX2_MAX_IMAGE_BYTES (20 MB),
+  LTX2_IMAGE_FETCH_TIMEOUT (20 s), LTX2_PROGRESS_INTERVAL (2 s),
+  LTX2_CHECKPOINT_FAST, LTX2_CHECKPOINT_PRO, LTX2_TEXT_ENCODER, LTX2_UPSCALER,
+  LTX2_DISTILLED_LORA (model set defaults), LTX2_S3_BUCKET, LTX2_S3_ENDPOINT_URL,
+  LTX2_S3_REGION, LTX2_S3_PREFIX (ltx2/), LTX2_S3_URL_EXPIRES (3600 s),
+  AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import os
+import tempfile
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from ltx2sdk.client import ComfyClient
+from ltx2sdk.errors import LTX2Error
+from ltx2sdk.generate import GenerationResult, ImagePolicy, generate
+from ltx2sdk.progress import ProgressUpdate
+from ltx2sdk.request import GenerationRequest, describe_validation_error
+
+RUNPOD_RESULT_LIMIT_BYTES = 20 * 1024 * 1024  # a larger result is refused (HTTP 400) and lost
+MODEL_ENV = {"checkpoint_fast": "LTX2_CHECKPOINT_FAST", "checkpoint_pro": "LTX2_CHECKPOINT_PRO",
+             "text_encoder": "LTX2_TEXT_ENCODER", "upscaler": "LTX2_UPSCALER",
+             "distilled_lora": "LTX2_DISTILLED_LORA"}
+
+
+@dataclass(frozen=True)
+class S3Config:
+    """Where oversized videos go: an S3-compatible bucket (AWS, R2, MinIO, ...)."""
+
+    bucket: str
+    endpoint_url: str | None = None
+    region: str | None = None
+    prefix: str = "ltx2/"
+    url_expires: int = 3600
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    """The worker's settings, read once from the environment by :meth:`from_env`."""
+
+    comfy_url: str = "http://127.0.0.1:8188"
+    job_timeout: float = 1800.0
+    ready_timeout: float = 300.0
+    result_limit_bytes: int = RUNPOD_RESULT_LIMIT_BYTES
+    image_policy: ImagePolicy = field(default_factory=ImagePolicy)
+    progress_interval: float = 2.0
+    model_defaults: Mapping[str, str] = field(default_factory=dict)
+    s3: S3Config | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> WorkerConfig:
+        env = os.environ if env is None else env
+
+        def number(name: str, default: float) -> float:
+            raw = env.get(name)
+            try:
+                return float(raw) if raw else default
+            except ValueError:
+                raise ValueError(f"environment variable {name} must be a number, "
+                                 f"got {raw!r}") from None
+
+        bucket = env.get("LTX2_S3_BUCKET")
+        s3 = S3Config(
+            bucket=bucket, endpoint_url=env.get("LTX2_S3_ENDPOINT_URL") or None,
+            region=env.get("LTX2_S3_REGION") or None,
+            prefix=env.get("LTX2_S3_PREFIX", "ltx2/"),
+            url_expires=int(number("LTX2_S3_URL_EXPIRES", 3600)),
+        ) if bucket else None
+        return cls(
+            comfy_url=env.get("COMFY_URL", cls.comfy_url),
+            job_timeout=number("LTX2_JOB_TIMEOUT", cls.job_timeout),
+            ready_timeout=number("LTX2_READY_TIMEOUT", cls.ready_timeout),
+            result_limit_bytes=int(number("LTX2_RESULT_LIMIT_BYTES", RUNPOD_RESULT_LIMIT_BYTES)),
+            image_policy=ImagePolicy(
+                max_bytes=int(number("LTX2_MAX_IMAGE_BYTES", ImagePolicy.max_bytes)),
+                fetch_timeout=number("LTX2_IMAGE_FETCH_TIMEOUT", ImagePolicy.fetch_timeout)),
+            progress_interval=number("LTX2_PROGRESS_INTERVAL", 2.0),
+            model_defaults={key: env[var] for key, var in MODEL_ENV.items() if env.get(var)},
+            s3=s3,
+        )
+
+
+def parse_request(raw: Any, config: WorkerConfig) -> GenerationRequest:
+    """Validate the job input, filling model files the environment sets as defaults."""
+    if not isinstance(raw, dict):
+        raise ValueError("input must be a JSON object")
+    fields = dict(raw)
+    if fields.get("image"):
+        # a server-side file name is fine for scripts, but a worker takes images only
+        # as data or by URL: never let a job read another job's upload
+        raise ValueError("image: not accepted by the worker; use image_url or image_base64")
+    if config.model_defaults and "models" not in fields:
+        mode = fields.get("mode", "fast")
+        chosen = {k: v for k, v in config.model_defaults.items() if not k.startswith("checkpoint")}
+        checkpoint = config.model_defaults.get(f"checkpoint_{mode}")
+        if checkpoint:
+            chosen["checkpoint"] = checkpoint
+        fields["models"] = chosen
+    return GenerationRequest.model_validate(fields)
+
+
+class ProgressReporter:
+    """Throttled ``progress_update`` calls: a stage change or ``interval`` seconds apart."""
+
+    def __init__(self, send: Callable[[dict[str, Any]], None], interval: float) -> None:
+        self.send = send
+        self.interval = interval
+        self._last_stage = ""
+        self._last_time = 0.0
+
+    def __call__(self, update: ProgressUpdate) -> None:
+        now = time.monotonic()
+        if update.stage == self._last_stage and now - self._last_time < self.interval:
+            return
+        self._last_stage, self._last_time = update.stage, now
+        self.send({"stage": update.stage, "step": update.step, "steps": update.steps,
+                   "percent": round(update.percent, 1)})
+
+
+def deliver(result: GenerationResult, config: WorkerConfig) -> dict[str, Any]:
+    """The job's output: inline base64 if the whole response fits, else a bucket URL."""
+    meta = result.metadata()
+    size = result.video.stat().st_size
+    # the response is {"video": "<base64>", ...meta}: measure it exactly before encoding
+    inline_size = len(json.dumps({"video": "", **meta})) + 4 * ((size + 2) // 3)
+    if inline_size <= config.result_limit_bytes:
+        video = base64.b64encode(result.video.read_bytes()).decode("ascii")
+        return {"video": video, **meta}
+    if config.s3 is None:
+        return {"error": (
+            f"the video is {size / 1e6:.1f} MB, so the result ({inline_size / 1e6:.1f} MB as "
+            f"base64) is over RunPod's {config.result_limit_bytes / 1e6:.1f} MB result limit and "
+            "cannot be returned inline. Configure a bucket to receive a URL instead: set "
+            "LTX2_S3_BUCKET (and LTX2_S3_ENDPOINT_URL for non-AWS storage, AWS_ACCESS_KEY_ID, "
+            "AWS_SECRET_ACCESS_KEY, LTX2_S3_REGION). The file is still in ComfyUI's output "
+            f"folder as {result.video.name}."), **meta}
+    url = upload_to_bucket(result.video, config.s3, result.prompt_id)
+    return {"video_url": url, "video_bytes": size, **meta}
+
+
+def upload_to_bucket(path: Path, s3: S3Config, prompt_id: str) -> str:
+    """Multipart upload from disk (``video/mp4``); a presigned GET URL for the object."""
+    import boto3
+    from boto3.s3.transfer import TransferConfig
+
+    client = boto3.client("s3", endpoint_url=s3.endpoint_url, region_name=s3.region)
+    key = f"{s3.prefix}{prompt_id}/{path.name}"
+    client.upload_file(str(path), s3.bucket, key,
+                       ExtraArgs={"ContentType": "video/mp4"},
+                       Config=TransferConfig(multipart_threshold=8 * 1024 * 1024,
+                                             multipart_chunksize=8 * 1024 * 1024,
+                                             max_concurrency=4))
+    url: str = client.generate_presigned_url("get_object", Params={"Bucket": s3.bucket,
+                                                                  "Key": key},
+                                             ExpiresIn=s3.url_expires)
+    return url
+
+
+def run_job(job: Mapping[str, Any], config: WorkerConfig, *,
+            send_progress: Callable[[dict[str, Any]], None] | None = None,
+            on_queued: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """One job from input to output dict (synchronous; :func:`handler` wraps it)."""
+    try:
+        request = parse_request(job.get("input"), config)
+    except ValidationError as exc:
+        return {"error": describe_validation_error(exc)}
+    except ValueError as exc:
+        return {"error": f"invalid request: {exc}"}
+    reporter = ProgressReporter(send_progress, config.progress_interval) if send_progress else None
+    with tempfile.TemporaryDirectory(prefix="ltx2-job-") as workdir:
+        try:
+            result = generate(request, ComfyClient(config.comfy_url), output_dir=workdir,
+                              on_progress=reporter, on_queued=on_queued,
+                              timeout=config.job_timeout, ready_timeout=config.ready_timeout,
+                              image_policy=config.image_policy)
+            return deliver(result, config)
+        except LTX2Error as exc:
+            return {"error": " ".join(str(exc).split())}
+
+
+async def handler(job: dict[str, Any]) -> dict[str, Any]:
+    """RunPod's entry point. Cancelling the job interrupts the prompt on ComfyUI."""
+    config = WorkerConfig.from_env()
+    prompt_ids: list[str] = []  # filled from the worker thread once ComfyUI has the prompt
+
+    def queued(prompt_id: str) -> None:
+        prompt_ids.append(prompt_id)
+
+    def progress(data: dict[str, Any]) -> None:
+        import runpod
+
+        runpod.serverless.progress_update(job, data)
+
+    try:
+        return await asyncio.to_thread(run_job, job, config, send_progress=progress,
+                                       on_queued=queued)
+    except asyncio.CancelledError:
+        for prompt_id in prompt_ids:
+            ComfyClient(config.comfy_url).interrupt(prompt_id)
+        raise
+
+
+def main() -> None:
+    import runpod
+
+    runpod.serverless.start({"handler": handler})
+
+
+if __name__ == "__main__":
+    main()
