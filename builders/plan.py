@@ -88,6 +88,8 @@ def make_plan(request: GenerationRequest, *, rng: random.Random | None = None) -
     else:
         wanted = (request.duration or DEFAULT_DURATION_S) * request.fps + 1
     frames = snap_frames(wanted)
+    if frames > MAX_AUDIO_FRAMES >= frames - 8:  # rounding up crossed the limit: round down
+        frames -= 8
     if frames != wanted:
         notes.append(f"frames {wanted:g} -> {frames} (LTX-2 needs 8n+1 frames)")
     if frames > MAX_AUDIO_FRAMES:

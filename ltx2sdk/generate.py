@@ -28,7 +28,7 @@ class ImagePolicy:
 
     max_bytes: int = DEFAULT_MAX_IMAGE_BYTES
     fetch_timeout: float = 20.0
-    allow_private_urls: bool = False  # only for tests and trusted networks
+    trusted_hosts: tuple[str, ...] = ()  # exempt from the public-address check
 
 
 @dataclass
@@ -77,7 +77,7 @@ def prepare_image(request: GenerationRequest, policy: ImagePolicy) -> ImageData 
         return image_from_base64(request.image_base64, max_bytes=policy.max_bytes)
     if request.image_url is not None:
         return fetch_image(request.image_url, max_bytes=policy.max_bytes,
-                           timeout=policy.fetch_timeout, allow_private=policy.allow_private_urls)
+                           timeout=policy.fetch_timeout, trusted_hosts=policy.trusted_hosts)
     return None
 
 

@@ -16,6 +16,7 @@ import ipaddress
 import socket
 import time
 from dataclasses import dataclass
+from collections.abc import Collection
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -122,14 +123,19 @@ def _peer_address(response: requests.Response) -> str | None:
 
 
 def fetch_image(url: str, *, field: str = "image_url", max_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
-                timeout: float = DEFAULT_FETCH_TIMEOUT_S, allow_private: bool = False,
+                timeout: float = DEFAULT_FETCH_TIMEOUT_S, trusted_hosts: Collection[str] = (),
                 session: requests.Session | None = None) -> ImageData:
-    """Download ``url`` (http/https, public addresses only unless ``allow_private``),
-    at most ``max_bytes`` and ``timeout`` seconds in all, and check it is an image."""
+    """Download ``url`` (http/https, public addresses only), at most ``max_bytes`` and
+    ``timeout`` seconds in all, and check it is an image.
+
+    ``trusted_hosts`` are host names exempt from the address check (a test server, a
+    trusted internal store); every other hop, redirects included, is checked.
+    """
     http = session or requests.Session()
     deadline = time.monotonic() + timeout
     for _ in range(MAX_REDIRECTS + 1):
-        if not allow_private:
+        trusted = urlsplit(url).hostname in trusted_hosts
+        if not trusted:
             _check_url(url, field)
         elif urlsplit(url).scheme not in ("http", "https"):
             raise ImageInputError(field, "only http and https URLs are allowed")
@@ -142,7 +148,7 @@ def fetch_image(url: str, *, field: str = "image_url", max_bytes: int = DEFAULT_
             raise ImageInputError(field, f"cannot fetch the image: {exc}") from exc
         with response:
             peer = _peer_address(response)
-            if peer is not None and not allow_private:
+            if peer is not None and not trusted:
                 check_public_address(peer, field)
             if response.is_redirect:
                 url = urljoin(url, response.headers.get("Location", ""))
@@ -177,4 +183,4 @@ def _read_capped(response: requests.Response, field: str, max_bytes: int, deadli
 
 
 def _mb(size: int) -> str:
-    return f"{size / (1024 * 1024):g} MB"
+    return f"{round(size / (1024 * 1024), 2):g} MB"

@@ -1,0 +1,76 @@
+"""The request model: the original handler contract, defaults, and errors naming fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from ltx2sdk import GenerationRequest
+from ltx2sdk.request import describe_validation_error, request_json_schema
+
+ORIGINAL_CONTRACT = {  # the fields the original RunPod handler took, unchanged
+    "prompt": "a fox", "mode": "pro", "type": "i2v", "width": 1280, "height": 720,
+    "duration": 15, "seed": 7, "camera_lora": "dolly_left",
+    "image_url": "https://example.com/a.png", "image_base64": None,
+}
+
+
+def _error(fields: dict[str, Any]) -> str:
+    with pytest.raises(ValidationError) as err:
+        GenerationRequest.model_validate(fields)
+    return describe_validation_error(err.value)
+
+
+def test_original_contract_is_accepted_unchanged() -> None:
+    request = GenerationRequest.model_validate(ORIGINAL_CONTRACT)
+    assert (request.mode, request.type, request.duration, request.camera_lora) == (
+        "pro", "i2v", 15, "dolly_left")
+
+
+def test_defaults() -> None:
+    request = GenerationRequest(prompt="p")
+    assert (request.mode, request.type, request.width, request.height, request.fps) == (
+        "fast", "t2v", 1280, 720, 24)
+    assert request.camera_lora == "static" and request.seed is None
+    assert request.effective_negative_prompt.startswith("blurry")
+
+
+def test_blank_image_fields_of_the_old_contract_mean_absent() -> None:
+    request = GenerationRequest.model_validate({"prompt": "p", "image_url": "",
+                                                "image_base64": ""})
+    assert request.image_url is None and request.image_base64 is None
+
+
+@pytest.mark.parametrize(("fields", "expected"), [
+    ({"prompt": "p", "foo": 1}, "foo: unknown field (allowed: prompt,"),
+    ({"prompt": "p", "width": 0}, "width: Input should be greater than or equal to 128"),
+    ({"prompt": "p", "duration": 100}, "duration: Input should be less than or equal to 20"),
+    ({"prompt": "p", "type": "x"}, "type: Input should be 't2v' or 'i2v'"),
+    ({"prompt": "p", "mode": "slow"}, "mode: Input should be 'fast' or 'pro'"),
+    ({"prompt": "p", "camera_lora": "orbit"}, "camera_lora: Input should be 'none', 'static'"),
+    ({"prompt": "p", "type": "i2v"}, "type 'i2v' needs an image"),
+    ({"prompt": "p", "type": "i2v", "image_url": "https://a/b.png", "image_base64": "AAAA"},
+     "give only one image source, not image_url and image_base64"),
+    ({"prompt": "p", "image_url": "https://a/b.png"}, "image_url is only used with type 'i2v'"),
+    ({"prompt": ""}, "prompt: String should have at least 1 character"),
+    ({}, "prompt: Field required"),
+    ({"prompt": "p", "width": "wide"}, "width: Input should be a valid integer"),
+    ({"prompt": "p", "duration": 5, "frames": 121}, "give duration or frames, not both"),
+    ({"prompt": "p", "type": "i2v", "image": "../etc/passwd"}, "image: must be a file name in ComfyUI's input folder"),
+    ({"prompt": "p", "models": {"checkpoint": "nope.safetensors"}},
+     "models: checkpoint: unknown model file 'nope.safetensors' for models/checkpoints"),
+    ({"prompt": "p", "filename_prefix": "../x"}, "must stay inside ComfyUI's output folder"),
+])
+def test_errors_name_the_field(fields: dict[str, Any], expected: str) -> None:
+    assert expected in _error(fields)
+
+
+def test_json_schema_lists_fields_and_limits() -> None:
+    schema = request_json_schema()
+    props = schema["properties"]
+    assert schema["required"] == ["prompt"]
+    assert props["duration"]["anyOf"][0]["maximum"] == 20
+    assert set(props["camera_lora"]["enum"]) >= {"none", "static", "jib_down"}
+    assert schema["additionalProperties"] is False
