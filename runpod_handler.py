@@ -38,7 +38,7 @@ from pydantic import ValidationError
 
 from ltx2sdk.client import ComfyClient
 from ltx2sdk.errors import LTX2Error
-from ltx2sdk.generate import GenerationResult, ImagePolicy, generate
+from ltx2sdk.generation import GenerationResult, ImagePolicy, generate
 from ltx2sdk.progress import ProgressUpdate
 from ltx2sdk.request import GenerationRequest, describe_validation_error
 

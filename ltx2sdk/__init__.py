@@ -28,14 +28,14 @@ from .schema import NodeSchema, SchemaSet
 
 if TYPE_CHECKING:
     from .client import ComfyClient
-    from .generate import GenerationResult, generate
+    from .generation import GenerationResult, generate
 
 __version__ = "0.1.0"
 
 _LAZY = {
     "ComfyClient": ("ltx2sdk.client", "ComfyClient"),
-    "generate": ("ltx2sdk.generate", "generate"),
-    "GenerationResult": ("ltx2sdk.generate", "GenerationResult"),
+    "generate": ("ltx2sdk.generation", "generate"),
+    "GenerationResult": ("ltx2sdk.generation", "GenerationResult"),
 }
 
 

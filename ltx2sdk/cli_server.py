@@ -46,7 +46,7 @@ class ProgressPrinter:
 
 def cmd_generate(args: argparse.Namespace) -> int:
     from .cli import request_from_args
-    from .generate import generate
+    from .generation import generate
 
     request = request_from_args(args, image_as_data=True)
     printer = ProgressPrinter(sys.stderr)

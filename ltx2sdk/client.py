@@ -297,6 +297,7 @@ class _Follower:
         self.cached: tuple[str, ...] = ()
         self.started_at: float | None = None
         self.failure: Exception | None = None
+        self.reconnected = False  # True from a reconnect until the next event arrives
 
     def until_done(self) -> dict[str, Any]:
         """The prompt's history entry once it succeeded; raises for every other ending."""
@@ -341,9 +342,14 @@ class _Follower:
             if message is None:  # silence: maybe we missed the end
                 if self._finished_meanwhile():
                     return
+                if self.reconnected:
+                    # ComfyUI drops a client id from its table when the *old* socket's close
+                    # is noticed, even after the new socket registered it: register again
+                    self._reconnect()
                 continue
             event = parse_event(message, self.prompt_id)
             if event is not None:
+                self.reconnected = False
                 yield event
 
     def _receive(self) -> dict[str, Any] | None:
@@ -356,15 +362,17 @@ class _Follower:
         """Look at /history; raise if the prompt ended badly or the server forgot it."""
         try:
             entry = self.client.history(self.prompt_id)
-            queued = entry is None and self.client.is_queued(self.prompt_id)
+            if entry is None:
+                if self.client.is_queued(self.prompt_id):
+                    return False
+                # it may have finished between the two requests: history is written first
+                entry = self.client.history(self.prompt_id)
         except ServerUnavailableError:
             return False  # the server is down for now: keep trying until the deadline
         if entry is None:
-            if not queued:
-                raise PromptLostError(
-                    f"ComfyUI no longer knows prompt {self.prompt_id}: it is neither queued nor "
-                    "in the history (the server restarted or the queue was cleared)")
-            return False
+            raise PromptLostError(
+                f"ComfyUI no longer knows prompt {self.prompt_id}: it is neither queued nor "
+                "in the history (the server restarted or the queue was cleared)")
         status = entry.get("status") or {}
         if not status.get("completed", False) and status.get("status_str") != "error":
             return False
@@ -382,6 +390,7 @@ class _Follower:
             try:
                 self.socket = Socket(self.client.http.ws_url(self.client_id),
                                      connect_timeout=ComfyClient._left(self.deadline, 10))
+                self.reconnected = True
                 return
             except ServerUnavailableError:
                 time.sleep(min(delay, max(0.0, self.deadline - time.monotonic())))

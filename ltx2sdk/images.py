@@ -15,8 +15,8 @@ import io
 import ipaddress
 import socket
 import time
-from dataclasses import dataclass
 from collections.abc import Collection
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from ltx2sdk.schema import SchemaSet
+from tests.comfyserver import LTX2_MODELS, ComfyTestServer
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -23,3 +25,16 @@ def object_info() -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def live_schemas(object_info: dict[str, Any]) -> SchemaSet:
     return SchemaSet.from_object_info(object_info)
+
+
+@pytest.fixture
+def comfy_server(tmp_path: Path) -> Iterator[ComfyTestServer]:
+    """A fake ComfyUI 0.26.0 (real HTTP + WebSocket) on ``srv.url``, LTX-2 model files installed.
+
+    Change ``srv.faults`` / ``srv.sim`` to inject failures or slow things down; for other model
+    files or placeholders build your own ``ComfyTestServer(models=..., placeholders=...)``.
+    """
+    with ComfyTestServer(
+        models=LTX2_MODELS, output_dir=tmp_path / "output", input_dir=tmp_path / "input"
+    ) as srv:
+        yield srv

@@ -51,3 +51,11 @@ def stage_samplers(graph: Graph) -> tuple[Node, Node]:
         first, second = second, first
     assert A.has_path(first, second), "stage 2 does not depend on stage 1"
     return first, second
+
+
+def catalog_models() -> dict[str, list[str]]:
+    """Every file of the SDK's catalog, by models/ folder (a fully equipped server)."""
+    files: dict[str, list[str]] = {}
+    for entry in CATALOG:
+        files.setdefault(entry.folder, []).append(entry.name)
+    return files

@@ -7,6 +7,7 @@ import io
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 import pytest
 from PIL import Image
@@ -73,7 +74,7 @@ def test_public_addresses_pass_the_check() -> None:
 
 
 class _ImageHandler(BaseHTTPRequestHandler):
-    routes: dict[str, tuple[int, dict[str, str], bytes]] = {}
+    routes: ClassVar[dict[str, tuple[int, dict[str, str], bytes]]] = {}
 
     def do_GET(self) -> None:
         status, headers, body = self.routes.get(self.path, (404, {}, b""))
@@ -113,7 +114,7 @@ def test_fetch_through_a_redirect(image_server: str) -> None:
 
 
 def test_loopback_test_server_is_refused_without_the_test_switch(image_server: str) -> None:
-    with pytest.raises(ImageInputError, match="non-public address 127.0.0.1"):
+    with pytest.raises(ImageInputError, match=r"non-public address 127\.0\.0\.1"):
         fetch_image(f"{image_server}/ok.png")
 
 
@@ -130,5 +131,5 @@ def test_fetch_failures(image_server: str, path: str, fragment: str) -> None:
 
 def test_redirect_to_a_private_address_is_refused(image_server: str) -> None:
     # the first hop is trusted; the redirect target is checked like any other hop
-    with pytest.raises(ImageInputError, match="non-public address 169.254.169.254"):
+    with pytest.raises(ImageInputError, match=r"non-public address 169\.254\.169\.254"):
         fetch_image(f"{image_server}/to-metadata", trusted_hosts={"127.0.0.1"})

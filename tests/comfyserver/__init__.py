@@ -1,0 +1,38 @@
+"""A fake ComfyUI 0.26.0 server for the SDK's client tests (no ComfyUI, no GPU needed).
+
+It serves the captured protocol (``tests/fixtures/protocol``) over real HTTP and WebSocket on
+127.0.0.1: prompt validation with ComfyUI's 400 bodies, a simulated executor emitting the
+captured message sequences, uploads, ``/view``, history, and switchable faults.
+
+    from tests.comfyserver import ComfyTestServer, Faults, Hang
+
+    with ComfyTestServer(models={"checkpoints": ["ltx-2.safetensors"]}) as srv:
+        ...  # talk to srv.url / srv.ws_url(client_id)
+"""
+
+from .catalog import ModelStore, NodeCatalog, load_object_info
+from .faults import Faults, Hang
+from .nodes import Simulation
+from .server import ComfyTestServer
+from .state import Received, UploadRecord
+
+# Model files of a typical LTX-2 install, for tests that do not care which files exist.
+LTX2_MODELS: dict[str, list[str]] = {
+    "checkpoints": ["ltx-2-19b-distilled.safetensors", "ltx-2-19b-dev-fp8.safetensors"],
+    "text_encoders": ["gemma_3_12B_it.safetensors"],
+    "loras": ["ltx-2-19b-distilled-lora-384.safetensors"],
+    "latent_upscale_models": ["ltx-2-spatial-upscaler-x2-1.0.safetensors"],
+}
+
+__all__ = [
+    "LTX2_MODELS",
+    "ComfyTestServer",
+    "Faults",
+    "Hang",
+    "ModelStore",
+    "NodeCatalog",
+    "Received",
+    "Simulation",
+    "UploadRecord",
+    "load_object_info",
+]

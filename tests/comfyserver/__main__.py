@@ -1,0 +1,81 @@
+"""Run the fake ComfyUI standalone: ``python -m tests.comfyserver --port 8188``.
+
+``--models-from`` takes either a JSON file ``{"checkpoints": ["a.safetensors"], ...}`` or a
+ComfyUI-style ``models/`` directory (one subfolder per models folder; 0-byte files there become
+placeholders that validate but fail when loaded, like the captured execution_error).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import threading
+from pathlib import Path
+
+from . import LTX2_MODELS
+from .faults import Faults
+from .nodes import Simulation
+from .server import ComfyTestServer
+
+
+def scan_models(path: Path) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """(models, placeholders) from a JSON file or a models directory."""
+    if path.is_file():
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return {str(k): [str(n) for n in v] for k, v in data.items()}, {}
+    models: dict[str, list[str]] = {}
+    placeholders: dict[str, list[str]] = {}
+    for folder in sorted(p for p in path.iterdir() if p.is_dir()):
+        for file in sorted(f for f in folder.rglob("*") if f.is_file()):
+            name = file.relative_to(folder).as_posix()
+            target = placeholders if file.stat().st_size == 0 else models
+            target.setdefault(folder.name, []).append(name)
+    return models, placeholders
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m tests.comfyserver", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8188)
+    parser.add_argument("--models-from", type=Path,
+                        help="JSON file or models directory (default: typical LTX-2 files)")
+    parser.add_argument("--output-dir", type=Path, help="default: a temporary directory")
+    parser.add_argument("--input-dir", type=Path, help="default: a temporary directory")
+    parser.add_argument("--sampler-steps", type=int, default=Simulation.sampler_steps)
+    parser.add_argument("--step-delay", type=float, default=0.0, help="seconds per step")
+    parser.add_argument("--node-delay", type=float, default=0.0, help="extra seconds per node")
+    parser.add_argument("--output-bytes", type=int,
+                        help="size of each saved video (default: the captured 2185-byte mp4)")
+    parser.add_argument("--max-upload-bytes", type=int, default=Faults.max_upload_bytes)
+    parser.add_argument("--log-level", default="INFO")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    models, placeholders = (
+        scan_models(args.models_from) if args.models_from else (LTX2_MODELS, {})
+    )
+    server = ComfyTestServer(
+        models=models,
+        placeholders=placeholders,
+        faults=Faults(node_delay=args.node_delay, max_upload_bytes=args.max_upload_bytes),
+        sim=Simulation(sampler_steps=args.sampler_steps, step_delay=args.step_delay,
+                       output_bytes=args.output_bytes),
+        output_dir=args.output_dir,
+        input_dir=args.input_dir,
+        host=args.host,
+        port=args.port,
+    )
+    with server:
+        print(f"fake ComfyUI 0.26.0 listening on {server.url} (outputs in {server.output_dir})",
+              flush=True)
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            print("stopping", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,78 @@
+"""``GET /api/jobs/{id}``: one job's summary, built from the queue and the history.
+
+Finished jobs follow the captures (``completed``/``failed``/``cancelled``); the shape for queued
+(``pending``) and running (``in_progress``) jobs was not captured and is a plausible subset.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .state import ServerState
+
+_NOT_MEDIA = ("animated",)
+
+
+def _status(entry: dict[str, Any]) -> str:
+    status = entry["status"]
+    if status["status_str"] == "success":
+        return "completed"
+    if any(kind == "execution_interrupted" for kind, _ in status["messages"]):
+        return "cancelled"
+    return "failed"
+
+
+def _outputs_summary(outputs: dict[str, Any]) -> tuple[int, dict[str, Any] | None]:
+    """Number of output items, and the first one as ``preview_output``."""
+    count, preview = 0, None
+    for node_id, ui in outputs.items():
+        for media, items in ui.items():
+            if media in _NOT_MEDIA or not isinstance(items, list):
+                continue
+            count += len(items)
+            if preview is None and items:
+                first = items[0]
+                if isinstance(first, dict):
+                    preview = {**first, "nodeId": node_id, "mediaType": media}
+                else:
+                    preview = {"content": first, "nodeId": node_id, "mediaType": media}
+    return count, preview
+
+
+def job_view(state: ServerState, prompt_id: str) -> dict[str, Any] | None:
+    entry = state.history.get(prompt_id)
+    if entry is None:
+        item = state.find(prompt_id)
+        if item is None:
+            return None
+        return {
+            "id": prompt_id,
+            "status": "in_progress" if item is state.running else "pending",
+            "priority": item.number,
+            "create_time": item.extra_data.get("create_time"),
+            "outputs_count": 0,
+            "outputs": {},
+            "workflow": {"prompt": item.prompt, "extra_data": item.extra_data},
+        }
+    number, _, prompt, extra_data, _ = entry["prompt"]
+    messages = entry["status"]["messages"]
+    stamps = {kind: data.get("timestamp") for kind, data in messages}
+    view: dict[str, Any] = {
+        "id": prompt_id,
+        "status": _status(entry),
+        "priority": number,
+        "create_time": extra_data.get("create_time"),
+        "execution_start_time": stamps.get("execution_start"),
+        "execution_end_time": messages[-1][1].get("timestamp") if messages else None,
+    }
+    errors = [data for kind, data in messages if kind == "execution_error"]
+    if errors:
+        view["execution_error"] = errors[-1]
+    count, preview = _outputs_summary(entry["outputs"])
+    view["outputs_count"] = count
+    if preview is not None:
+        view["preview_output"] = preview
+    view["outputs"] = entry["outputs"]
+    view["execution_status"] = entry["status"]
+    view["workflow"] = {"prompt": prompt, "extra_data": extra_data}
+    return view

@@ -1,0 +1,257 @@
+"""How simulated nodes behave: progress, UI outputs, files, and run-time failures.
+
+Nothing is computed for real. Just enough is traced through the graph (image sizes, audio
+channels, primitive values) to reproduce the captured messages, e.g. ``PreviewAny`` showing
+``"64"`` for a 64-pixel-wide image, or ``JoinAudioChannels`` failing on stereo inputs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import string
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .catalog import MODEL_COMBOS, ModelStore, NodeCatalog
+from .faults import Faults
+from .files import CAPTURED_MP4, CAPTURED_PNG, Storage, write_sized_file
+from .graph import is_link
+
+SAMPLER_CLASSES = frozenset(
+    {"SamplerCustomAdvanced", "SamplerCustom", "KSampler", "KSamplerAdvanced"}
+)
+# Per-frame nodes: the capture shows one update after the first frame and one at the end.
+FRAME_PROGRESS_CLASSES = frozenset({"ColorTransfer"})
+PRIMITIVES = frozenset({"PrimitiveInt", "PrimitiveFloat", "PrimitiveBoolean", "PrimitiveString",
+                        "PrimitiveStringMultiline"})
+_MEDIA_TYPES = ("IMAGE", "LATENT", "VIDEO", "MASK")
+_DEFAULT_DIMS = (512, 512, 1)
+
+_EXEC_FRAMES = [
+    '  File "/opt/ComfyUI/execution.py", line 542, in execute\n',
+    '  File "/opt/ComfyUI/execution.py", line 341, in get_output_data\n',
+    '  File "/opt/ComfyUI/execution.py", line 315, in _async_map_node_over_list\n',
+    '  File "/opt/ComfyUI/execution.py", line 303, in process_inputs\n',
+]
+_V3_FRAMES = [
+    '  File "/opt/ComfyUI/comfy_api/internal/__init__.py", line 149, in wrapped_func\n',
+    '  File "/opt/ComfyUI/comfy_api/latest/_io.py", line 1935, in EXECUTE_NORMALIZED\n',
+]
+_LOAD_TORCH_FILE = [
+    '  File "/opt/ComfyUI/comfy/utils.py", line 149, in load_torch_file\n',
+    '  File "/opt/ComfyUI/comfy/utils.py", line 133, in load_torch_file\n',
+]
+# Captured: CheckpointLoaderSimple on a 0-byte .safetensors file.
+SAFETENSORS_ERROR = "safetensors._safetensors_rust.SafetensorError"
+SAFETENSORS_MESSAGE = "Error while deserializing header: header too small\n"
+_CHECKPOINT_FRAMES = [
+    '  File "/opt/ComfyUI/nodes.py", line 606, in load_checkpoint\n',
+    '  File "/opt/ComfyUI/comfy/sd.py", line 1787, in load_checkpoint_guess_config\n',
+]
+
+
+@dataclass
+class Simulation:
+    """How long things take and what gets written. Mutable while the server runs."""
+
+    sampler_steps: int = 4
+    """``progress`` updates (value 1..N, max N) each sampler node sends."""
+    step_delay: float = 0.0
+    """Seconds between progress updates (an interrupt cuts the wait short)."""
+    sampler_classes: frozenset[str] = SAMPLER_CLASSES
+    output_bytes: int | None = None
+    """Size of each video SaveVideo writes; None writes the captured 2185-byte mp4."""
+    video_template: Path = field(default=CAPTURED_MP4)
+
+
+class NodeFailure(Exception):
+    """A node raised while running: becomes an ``execution_error`` message."""
+
+    def __init__(
+        self,
+        exception_type: str,
+        message: str,
+        traceback: list[str],
+        current_inputs: dict[str, list[Any]],
+    ) -> None:
+        super().__init__(message)
+        self.exception_type = exception_type
+        self.message = message
+        self.traceback = traceback
+        self.current_inputs = current_inputs
+
+
+class NodeSimulator:
+    """Behaviour of the nodes of one prompt."""
+
+    def __init__(
+        self,
+        prompt: dict[str, Any],
+        catalog: NodeCatalog,
+        storage: Storage,
+        sim: Simulation,
+        faults: Faults,
+    ) -> None:
+        self.prompt = prompt
+        self.catalog = catalog
+        self.storage = storage
+        self.sim = sim
+        self.faults = faults
+
+    def class_of(self, node_id: str) -> str:
+        return str(self.prompt[node_id]["class_type"])
+
+    # -- tracing simulated values -------------------------------------------------------------
+
+    def output_type(self, node_id: str, slot: int) -> str:
+        types = self.catalog.return_types(self.class_of(node_id))
+        return str(types[slot]) if slot < len(types) else "*"
+
+    def media_dims(self, node_id: str, depth: int = 0) -> tuple[int, int, int]:
+        """(width, height, frames) of the image/latent/video a node outputs."""
+        node = self.prompt[node_id]
+        inputs = node["inputs"]
+        if node["class_type"] == "EmptyImage":
+            return (int(inputs["width"]), int(inputs["height"]), int(inputs["batch_size"]))
+        if node["class_type"] == "EmptyLTXVLatentVideo":
+            return (int(inputs["width"]), int(inputs["height"]), int(inputs["length"]))
+        if depth < 50:
+            for value in inputs.values():
+                if is_link(value) and self.output_type(value[0], value[1]) in _MEDIA_TYPES:
+                    return self.media_dims(value[0], depth + 1)
+        return _DEFAULT_DIMS
+
+    def audio_info(self, node_id: str, depth: int = 0) -> tuple[int, int]:
+        """(channels, sample_rate) of the audio a node outputs."""
+        node = self.prompt[node_id]
+        inputs = node["inputs"]
+        if node["class_type"] == "EmptyAudio":
+            return (int(inputs.get("channels", 2)), int(inputs.get("sample_rate", 44100)))
+        if node["class_type"] == "JoinAudioChannels":
+            return (2, self.audio_info(inputs["audio_left"][0], depth + 1)[1])
+        if depth < 50:
+            for value in inputs.values():
+                if is_link(value) and self.output_type(value[0], value[1]) == "AUDIO":
+                    return self.audio_info(value[0], depth + 1)
+        return (2, 44100)
+
+    def value(self, link: list[Any]) -> Any:
+        """The value flowing through a link, where the simulation knows it."""
+        source, slot = link
+        class_type = self.class_of(source)
+        inputs = self.prompt[source]["inputs"]
+        if class_type in PRIMITIVES and not is_link(inputs.get("value")):
+            return inputs.get("value")
+        if class_type == "GetImageSize" and is_link(inputs.get("image")):
+            return self.media_dims(inputs["image"][0])[slot]
+        kind = self.output_type(source, slot)
+        if kind == "AUDIO":
+            channels, rate = self.audio_info(source)
+            rows = ",\n         ".join("[0., 0., 0.,  ..., 0., 0., 0.]" for _ in range(channels))
+            return f"{{'waveform': tensor([[{rows}]]), 'sample_rate': {rate}}}"
+        if kind in _MEDIA_TYPES:
+            width, height, frames = self.media_dims(source)
+            return f"<{kind} {frames}x{height}x{width} from node {source}>"
+        return f"<{kind} from node {source}>"
+
+    def current_inputs(self, node_id: str) -> dict[str, list[Any]]:
+        """``current_inputs`` of an ``execution_error``: every input, non-primitives as str."""
+        shown: dict[str, list[Any]] = {}
+        for name, value in self.prompt[node_id]["inputs"].items():
+            item = self.value(value) if is_link(value) else value
+            if not isinstance(item, (str, int, float, bool)) and item is not None:
+                item = str(item)
+            shown[name] = [item]
+        return shown
+
+    # -- behaviour ----------------------------------------------------------------------------
+
+    def failure(self, node_id: str, models: ModelStore) -> NodeFailure | None:
+        """The exception this node raises when run, if any."""
+        class_type = self.class_of(node_id)
+        inputs = self.prompt[node_id]["inputs"]
+        frames = _EXEC_FRAMES + (_V3_FRAMES if self.catalog.is_v3(class_type) else [])
+        if self.faults.error_at_class == class_type:
+            return NodeFailure(
+                self.faults.error_type,
+                f"{self.faults.error_message}\n",
+                [*frames, '  File "/opt/ComfyUI/comfyserver_fault.py", line 1, in execute\n'],
+                self.current_inputs(node_id),
+            )
+        for (loader, input_name), folder in MODEL_COMBOS.items():
+            name = inputs.get(input_name)
+            if loader != class_type or not isinstance(name, str):
+                continue
+            if models.is_placeholder(folder, name):
+                own = _CHECKPOINT_FRAMES if class_type == "CheckpointLoaderSimple" else []
+                return NodeFailure(
+                    SAFETENSORS_ERROR,
+                    SAFETENSORS_MESSAGE,
+                    [*frames, *own, *_LOAD_TORCH_FILE],
+                    self.current_inputs(node_id),
+                )
+        if class_type == "JoinAudioChannels":
+            channels = [
+                self.audio_info(inputs[k][0])[0]
+                for k in ("audio_left", "audio_right")
+                if is_link(inputs.get(k))
+            ]
+            if any(c != 1 for c in channels):
+                return NodeFailure(
+                    "ValueError",
+                    "AudioJoin: Both input audios must be mono.\n",
+                    [
+                        *frames,
+                        '  File "/opt/ComfyUI/comfy_extras/nodes_audio.py", line 545, in execute\n',
+                    ],
+                    self.current_inputs(node_id),
+                )
+        return None
+
+    def progress_plan(self, node_id: str) -> list[tuple[int, int]]:
+        """The (value, max) pairs of the node's ProgressBar updates."""
+        class_type = self.class_of(node_id)
+        if class_type in self.sim.sampler_classes:
+            steps = max(self.sim.sampler_steps, 0)
+            return [(i, steps) for i in range(1, steps + 1)]
+        if class_type in FRAME_PROGRESS_CLASSES:
+            target = self.prompt[node_id]["inputs"].get("image_target")
+            frames = self.media_dims(target[0])[2] if is_link(target) else 1
+            return [(1, frames)] + ([(frames, frames)] if frames > 1 else [])
+        return []
+
+    def progress_text(self, node_id: str) -> str | None:
+        """Text a node pushes with ``send_progress_text`` (a binary TEXT frame)."""
+        inputs = self.prompt[node_id]["inputs"]
+        if self.class_of(node_id) == "GetImageSize" and is_link(inputs.get("image")):
+            width, height, frames = self.media_dims(inputs["image"][0])
+            return f"width: {width}, height: {height}\n batch size: {frames}"
+        return None
+
+    async def ui_output(self, node_id: str) -> dict[str, Any] | None:
+        """Run the node's side effects and return its UI dict (None: no ``executed``)."""
+        class_type = self.class_of(node_id)
+        inputs = self.prompt[node_id]["inputs"]
+        if class_type == "SaveVideo":
+            saved = self.storage.next_save_path(str(inputs["filename_prefix"]), "mp4")
+            template = self.sim.video_template.read_bytes()
+            await asyncio.to_thread(write_sized_file, saved.path, template, self.sim.output_bytes)
+            item = {"filename": saved.filename, "subfolder": saved.subfolder, "type": "output"}
+            return {"images": [item], "animated": [True]}
+        if class_type in ("SaveImage", "PreviewImage"):
+            if class_type == "SaveImage":
+                prefix, kind = str(inputs["filename_prefix"]), "output"
+            else:
+                suffix = "".join(random.choices(string.ascii_lowercase, k=5))
+                prefix, kind = f"ComfyUI_temp_{suffix}", "temp"
+            saved = self.storage.next_save_path(prefix, "png", kind)
+            write_sized_file(saved.path, CAPTURED_PNG.read_bytes(), None)
+            return {"images": [{"filename": saved.filename, "subfolder": saved.subfolder,
+                                "type": kind}]}
+        if class_type == "PreviewAny":
+            source = inputs.get("source")
+            shown = self.value(source) if is_link(source) else source
+            return {"text": [shown if isinstance(shown, str) else str(shown)]}
+        return None
