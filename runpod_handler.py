@@ -27,6 +27,7 @@ import asyncio
 import base64
 import json
 import os
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Mapping
@@ -212,9 +213,12 @@ async def handler(job: dict[str, Any]) -> dict[str, Any]:
         prompt_ids.append(prompt_id)
 
     def progress(data: dict[str, Any]) -> None:
-        import runpod
+        if os.environ.get("RUNPOD_WEBHOOK_POST_OUTPUT"):  # on RunPod: visible in /status
+            import runpod
 
-        runpod.serverless.progress_update(job, data)
+            runpod.serverless.progress_update(job, data)
+        else:  # a local --test_input run has no endpoint to post to
+            print(f"progress: {json.dumps(data)}", file=sys.stderr, flush=True)
 
     try:
         return await asyncio.to_thread(run_job, job, config, send_progress=progress,

@@ -1,0 +1,259 @@
+"""The RunPod worker against the ComfyUI test server (and a local S3 for big videos)."""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import base64
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+import runpod_handler
+from runpod_handler import ProgressReporter, WorkerConfig, handler, run_job
+from tests.comfyserver import ComfyTestServer
+
+from .helpers import catalog_models
+from .test_images import png_bytes
+
+ROOT = Path(__file__).resolve().parents[1]
+PNG_B64 = base64.b64encode(png_bytes()).decode()
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[ComfyTestServer]:
+    with ComfyTestServer(models=catalog_models(), output_dir=tmp_path / "out",
+                         input_dir=tmp_path / "in") as srv:
+        srv.sim.sampler_steps = 3
+        yield srv
+
+
+def config_for(srv: ComfyTestServer, **changes: Any) -> WorkerConfig:
+    return WorkerConfig.from_env({"COMFY_URL": srv.url, "LTX2_READY_TIMEOUT": "5",
+                                  "LTX2_JOB_TIMEOUT": "30", **changes})
+
+
+def run_test_input(srv: ComfyTestServer, job_input: dict[str, Any],
+                   env: dict[str, str] | None = None) -> tuple[int, dict[str, Any]]:
+    """``python runpod_handler.py --test_input ...``: exit code and the job's result."""
+    done = subprocess.run(
+        [sys.executable, "runpod_handler.py", "--test_input", json.dumps({"input": job_input})],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+        env={**os.environ, "COMFY_URL": srv.url, "LTX2_READY_TIMEOUT": "5", **(env or {})})
+    for line in done.stdout.splitlines():
+        if "Job result: " in line:  # success: the SDK logs the result dict
+            result: dict[str, Any] = ast.literal_eval(line.split("Job result: ", 1)[1])
+            return done.returncode, result.get("output", result)
+        if " failed with error: " in line:  # an {"error"} result: logged, exit 1
+            return done.returncode, {"error": line.split(" failed with error: ", 1)[1]}
+    raise AssertionError(f"no job result in the output:\n{done.stdout}\n{done.stderr}")
+
+
+def test_t2v_job_from_the_command_line(server: ComfyTestServer) -> None:
+    code, output = run_test_input(server, {"prompt": "a fox", "mode": "fast", "type": "t2v",
+                                           "width": 768, "height": 512, "duration": 2,
+                                           "seed": 42, "camera_lora": "static"})
+    assert code == 0, output
+    video = base64.b64decode(output["video"])
+    assert video[4:8] == b"ftyp"
+    assert (output["seed"], output["width"], output["height"], output["frames"],
+            output["fps"], output["mode"], output["type"]) == (42, 768, 512, 49, 24, "fast",
+                                                                "t2v")
+    assert set(output["timings"]) >= {"run", "download"}
+
+
+def test_i2v_job_from_the_command_line(server: ComfyTestServer) -> None:
+    code, output = run_test_input(server, {"prompt": "she smiles", "mode": "pro",
+                                           "type": "i2v", "image_base64": PNG_B64,
+                                           "duration": 1, "seed": 1})
+    assert code == 0, output
+    assert output["type"] == "i2v" and base64.b64decode(output["video"])[4:8] == b"ftyp"
+    assert len(server.received.uploads) == 1
+
+
+def test_the_root_test_input_validates() -> None:
+    job = json.loads((ROOT / "test_input.json").read_text())
+    assert runpod_handler.parse_request(job["input"], WorkerConfig()).prompt
+
+
+@pytest.mark.parametrize(("job_input", "fragment"), [
+    ({"prompt": "p", "foo": 1}, "foo: unknown field"),
+    ({"prompt": "p", "width": 0}, "width: Input should be greater than or equal to 128"),
+    ({"prompt": "p", "duration": 100}, "duration: Input should be less than or equal to 20"),
+    ({"prompt": "p", "type": "x"}, "type: Input should be 't2v' or 'i2v'"),
+    ({"prompt": "p", "type": "i2v"}, "type 'i2v' needs an image"),
+    ({"prompt": "p", "type": "i2v", "image_url": "https://example.com/a.png",
+      "image_base64": PNG_B64}, "not image_url and image_base64"),
+    ({"prompt": "p", "type": "i2v", "image_base64": base64.b64encode(b"%PDF-1.4").decode()},
+     "image_base64: not a readable image"),
+    ({"prompt": "p", "type": "i2v", "image_url": "http://127.0.0.1:8188/view?filename=x"},
+     "image_url: refusing to fetch from the non-public address 127.0.0.1"),
+    ({"prompt": "p", "type": "i2v", "image_url": "http://169.254.169.254/latest/meta-data"},
+     "image_url: refusing to fetch from the non-public address 169.254.169.254"),
+    ({"prompt": "p", "type": "i2v", "image_url": "file:///etc/passwd"},
+     "image_url: only http and https URLs are allowed"),
+    ({"prompt": "p", "type": "i2v", "image": "someone-elses-upload.png"},
+     "image: not accepted by the worker"),
+    ("just a string", "input must be a JSON object"),
+])
+def test_bad_inputs_give_an_error_naming_the_field(server: ComfyTestServer, job_input: Any,
+                                                   fragment: str) -> None:
+    output = run_job({"id": "j", "input": job_input}, config_for(server))
+    assert set(output) == {"error"} and fragment in output["error"], output
+    assert not server.received.prompts  # nothing reached ComfyUI
+
+
+def test_a_50_mb_image_is_refused(server: ComfyTestServer) -> None:
+    big = "A" * (50 * 1024 * 1024 * 4 // 3)
+    output = run_job({"id": "j", "input": {"prompt": "p", "type": "i2v", "image_base64": big}},
+                     config_for(server))
+    assert "image_base64: image is larger than the 20 MB limit" in output["error"]
+
+
+def test_oversized_video_without_bucket_explains_how_to_configure_one(
+        server: ComfyTestServer) -> None:
+    server.sim.output_bytes = 3 * 1024 * 1024
+    output = run_job({"id": "j", "input": {"prompt": "p", "duration": 1}},
+                     config_for(server, LTX2_RESULT_LIMIT_BYTES="2000000"))
+    assert "over RunPod's 2.0 MB result limit" in output["error"]
+    assert "LTX2_S3_BUCKET" in output["error"] and "video" not in output
+    assert output["frames"] == 25  # the metadata still says what was made
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def bucket(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+    """A local S3-compatible server (moto in server mode) with one bucket."""
+    boto3 = pytest.importorskip("boto3")
+    moto_server = pytest.importorskip("moto.server")
+    port = _free_port()
+    s3 = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    s3.start()
+    env = {"LTX2_S3_BUCKET": "videos", "LTX2_S3_ENDPOINT_URL": f"http://127.0.0.1:{port}",
+           "LTX2_S3_REGION": "us-east-1"}
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    boto3.client("s3", endpoint_url=env["LTX2_S3_ENDPOINT_URL"],
+                 region_name="us-east-1").create_bucket(Bucket="videos")
+    yield env
+    s3.stop()
+
+
+def test_oversized_video_goes_to_the_bucket(server: ComfyTestServer,
+                                            bucket: dict[str, str]) -> None:
+    server.sim.output_bytes = 12 * 1024 * 1024 + 5  # several multipart chunks
+    output = run_job({"id": "j", "input": {"prompt": "p", "duration": 1}},
+                     config_for(server, LTX2_RESULT_LIMIT_BYTES="1000000", **bucket))
+    assert "error" not in output, output
+    served = next(server.output_dir.rglob("*.mp4")).read_bytes()
+    downloaded = requests.get(output["video_url"], timeout=30)
+    assert downloaded.status_code == 200 and downloaded.content == served
+    assert output["video_bytes"] == len(served)
+
+
+def test_placeholder_models_fail_fast_naming_the_node(tmp_path: Path) -> None:
+    models = catalog_models()
+    with ComfyTestServer(models=models, placeholders={"checkpoints": models["checkpoints"]},
+                         output_dir=tmp_path) as srv:
+        start = time.monotonic()
+        code, output = run_test_input(srv, {"prompt": "p", "duration": 1})
+    assert code != 0
+    assert "failed: safetensors._safetensors_rust.SafetensorError" in output["error"]
+    assert "Loader" in output["error"] and time.monotonic() - start < 30
+
+
+def test_cancelling_the_job_interrupts_the_prompt(server: ComfyTestServer,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    server.sim.sampler_steps = 200
+    server.sim.step_delay = 0.05
+    monkeypatch.setenv("COMFY_URL", server.url)
+
+    async def scenario() -> None:
+        task = asyncio.create_task(handler({"id": "j", "input": {"prompt": "p", "duration": 1}}))
+        for _ in range(100):
+            await asyncio.sleep(0.05)
+            if server.received.prompts:
+                break
+        await asyncio.sleep(0.2)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(scenario())
+    prompt_id = server.received.prompts[-1]["prompt_id"]
+    assert {"prompt_id": prompt_id} in server.received.interrupts
+
+
+def test_concurrent_jobs_do_not_mix(server: ComfyTestServer) -> None:
+    server.sim.step_delay = 0.02
+    outputs: dict[int, dict[str, Any]] = {}
+
+    def job(seed: int) -> None:
+        outputs[seed] = run_job({"id": str(seed), "input": {"prompt": "p", "duration": 1,
+                                                            "seed": seed}},
+                                config_for(server))
+
+    threads = [threading.Thread(target=job, args=(seed,)) for seed in (1, 2, 3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert {o["seed"] for o in outputs.values()} == {1, 2, 3}
+    assert len({o["prompt_id"] for o in outputs.values()}) == 3
+    assert all("video" in o for o in outputs.values())
+    client_ids = {p["client_id"] for p in server.received.prompts}
+    assert len(client_ids) == 3
+
+
+def test_temp_files_are_removed_after_each_job(server: ComfyTestServer, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    run_job({"id": "j", "input": {"prompt": "p", "duration": 1}}, config_for(server))
+    run_job({"id": "k", "input": {"prompt": "p", "duration": 100}}, config_for(server))
+    assert not list(tmp_path.glob("ltx2-job-*"))
+
+
+def test_progress_is_throttled() -> None:
+    sent: list[dict[str, Any]] = []
+    reporter = ProgressReporter(sent.append, interval=60)
+    from ltx2sdk.progress import ProgressUpdate
+
+    for step in range(1, 21):
+        reporter(ProgressUpdate("Stage 1 sampling", "9", "SamplerCustomAdvanced", step, 20,
+                                step * 2.0))
+    reporter(ProgressUpdate("Stage 2 sampling", "15", "SamplerCustomAdvanced", 1, 3, 50.0))
+    assert [(s["stage"], s["step"]) for s in sent] == [("Stage 1 sampling", 1),
+                                                        ("Stage 2 sampling", 1)]
+    assert sent[-1] == {"stage": "Stage 2 sampling", "step": 1, "steps": 3, "percent": 50.0}
+
+
+def test_environment_configuration() -> None:
+    config = WorkerConfig.from_env({"COMFY_URL": "http://comfy:8188", "LTX2_JOB_TIMEOUT": "60",
+                                    "LTX2_CHECKPOINT_PRO": "ltx-2-19b-dev.safetensors",
+                                    "LTX2_S3_BUCKET": "b", "LTX2_S3_URL_EXPIRES": "600"})
+    assert (config.comfy_url, config.job_timeout) == ("http://comfy:8188", 60.0)
+    assert config.s3 is not None and config.s3.url_expires == 600
+    pro = runpod_handler.parse_request({"prompt": "p", "mode": "pro"}, config)
+    assert pro.models.checkpoint == "ltx-2-19b-dev.safetensors"
+    fast = runpod_handler.parse_request({"prompt": "p"}, config)
+    assert fast.models.checkpoint is None
+    with pytest.raises(ValueError, match="LTX2_JOB_TIMEOUT must be a number"):
+        WorkerConfig.from_env({"LTX2_JOB_TIMEOUT": "soon"})
