@@ -160,7 +160,9 @@ def deliver(result: GenerationResult, config: WorkerConfig) -> dict[str, Any]:
             "LTX2_S3_BUCKET (and LTX2_S3_ENDPOINT_URL for non-AWS storage, AWS_ACCESS_KEY_ID, "
             "AWS_SECRET_ACCESS_KEY, LTX2_S3_REGION). The file is still in ComfyUI's output "
             f"folder as {result.video.name}."), **meta}
+    started = time.perf_counter()
     url = upload_to_bucket(result.video, config.s3, result.prompt_id)
+    meta["timings"]["upload"] = round(time.perf_counter() - started, 3)
     return {"video_url": url, "video_bytes": size, **meta}
 
 

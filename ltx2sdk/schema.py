@@ -106,31 +106,46 @@ class NodeSchema:
 
 
 class SchemaSet(Mapping[str, NodeSchema]):
-    """An immutable collection of node schemas keyed by ``class_type``."""
+    """An immutable collection of node schemas keyed by ``class_type``.
+
+    Built from /object_info, each node is parsed the first time it is looked up: a
+    server lists hundreds of node types and a graph uses a few dozen.
+    """
 
     def __init__(self, schemas: Iterable[NodeSchema] = ()) -> None:
         self._schemas: dict[str, NodeSchema] = {s.class_type: s for s in schemas}
+        self._raw: Mapping[str, Any] = {}
 
     def __getitem__(self, class_type: str) -> NodeSchema:
-        return self._schemas[class_type]
+        schema = self._schemas.get(class_type)
+        if schema is None:
+            # parsing is pure, so two threads racing here store equal values
+            schema = parse_node_info(class_type, self._raw[class_type])
+            self._schemas[class_type] = schema
+        return schema
+
+    def __contains__(self, class_type: object) -> bool:
+        return class_type in self._schemas or class_type in self._raw
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._schemas)
+        return iter(self._raw or self._schemas)
 
     def __len__(self) -> int:
-        return len(self._schemas)
+        return len(self._raw or self._schemas)
 
     def __repr__(self) -> str:
         return f"SchemaSet({len(self)} node types)"
 
     def merged(self, other: Iterable[NodeSchema]) -> SchemaSet:
         """A new set where the schemas of ``other`` replace those of the same name."""
-        return SchemaSet([*self._schemas.values(), *other])
+        return SchemaSet([*(self[name] for name in self), *other])
 
     @classmethod
     def from_object_info(cls, object_info: Mapping[str, Any]) -> SchemaSet:
-        """Parse ComfyUI's ``GET /object_info`` answer (all nodes, or a subset)."""
-        return cls(parse_node_info(name, info) for name, info in object_info.items())
+        """ComfyUI's ``GET /object_info`` answer (all nodes, or a subset) as schemas."""
+        schemas = cls()
+        schemas._raw = dict(object_info)
+        return schemas
 
 
 # --- parsing /object_info -------------------------------------------------------------
