@@ -19,10 +19,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks._servers import comfy_test_server  # noqa: E402
-from ltx2sdk import Graph, Nodes  # noqa: E402
-from ltx2sdk.client import ComfyClient  # noqa: E402
-from ltx2sdk.events import Event, ExecutionStarted, Finished  # noqa: E402
+from benchmarks._servers import comfy_test_server
+from ltx2sdk import Graph, Nodes
+from ltx2sdk.client import ComfyClient
+from ltx2sdk.events import Event, ExecutionStarted, Finished
 
 RSS_GOAL_MB = 50.0
 OVERHEAD_GOAL_S = 1.0

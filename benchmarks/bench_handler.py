@@ -20,8 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks._servers import comfy_test_server, s3_server  # noqa: E402
-from runpod_handler import WorkerConfig, run_job  # noqa: E402
+from benchmarks._servers import comfy_test_server, s3_server
+from runpod_handler import WorkerConfig, run_job
 
 RSS_GOAL_MB = 100.0
 OVERHEAD_GOAL_S = 1.0

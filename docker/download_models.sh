@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# Download the LTX-2 model files the SDK lists into <models dir>/<folder>/<file>.
+#
+#   download_models.sh none|fast|pro|both [MODELS_DIR]     (MODELS_DIR: $COMFY_DIR/models)
+#
+# The file list is `ltx2 models --mode MODE --cameras "$CAMERAS" --format tsv` (folder, name,
+# URL per line), i.e. ltx2sdk/models.py: nothing is listed here, so the image can never
+# download something the builders do not load. Files already present with the size the
+# server reports are skipped, so a second run (or a second worker) costs a few HEAD requests.
+#
+# Environment:
+#   CAMERAS        camera LoRAs to include: all (default), none or one motion (e.g. static)
+#   HF_TOKEN       Hugging Face token for gated files (or HF_TOKEN_FILE: a file holding it,
+#                  e.g. a BuildKit secret); sent to huggingface.co only, never printed
+#   DRY_RUN=1      print "URL<TAB>target" per file and download nothing
+#   LIST_ONLY=1    print the TSV list itself and stop
+#   MODELS_TSV     read the list from this file (written by `ltx2 models --format tsv`, or by
+#                  LIST_ONLY=1) instead of running ltx2: the Dockerfile uses it so that the
+#                  download layer is cached on the list alone
+#   LTX2           the ltx2 command (default: ltx2 on PATH)
+set -euo pipefail
+
+log() { printf 'download_models: %s\n' "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+usage="usage: download_models.sh none|fast|pro|both [MODELS_DIR]"
+mode=${1:?$usage}
+models_dir=${2:-${COMFY_DIR:-/comfyui}/models}
+case $mode in
+  none) log "MODE=none: nothing to download (models come from a network volume)"; exit 0 ;;
+  fast | pro | both) ;;
+  *) die "unknown mode '$mode'; $usage" ;;
+esac
+
+if [[ -n ${MODELS_TSV:-} ]]; then
+  list=$(<"$MODELS_TSV")
+else
+  # Captured first, so that a failing ltx2 stops the script (a pipe would hide its status).
+  list=$("${LTX2:-ltx2}" models --mode "$mode" --cameras "${CAMERAS:-all}" --format tsv)
+fi
+[[ -n $list ]] || die "the model list for mode '$mode' is empty"
+
+if [[ ${LIST_ONLY:-0} == 1 ]]; then
+  printf '%s\n' "$list"
+  exit 0
+fi
+
+token=${HF_TOKEN:-}
+if [[ -z $token && -n ${HF_TOKEN_FILE:-} && -r ${HF_TOKEN_FILE} ]]; then
+  token=$(<"$HF_TOKEN_FILE")
+fi
+
+# curl with the token for huggingface.co URLs. The header goes through a config "file" on a
+# pipe so it never shows in `ps`; curl drops custom auth headers when a redirect leaves the
+# host (HF redirects large files to its CDN with a signed URL).
+hf_curl() {
+  local url=${*: -1}
+  if [[ -n $token && $url == https://huggingface.co/* ]]; then
+    curl --config <(printf 'header = "Authorization: Bearer %s"\n' "$token") "$@"
+  else
+    curl "$@"
+  fi
+}
+
+# The size of the file at URL, empty if unknown: Hugging Face's X-Linked-Size (sent with the
+# redirect to its CDN, whose signed URLs may refuse HEAD), else the Content-Length of a 200.
+remote_size() {
+  hf_curl --silent --location --head --retry 3 --max-time 60 "$1" | tr -d '\r' | awk '
+    toupper($1) ~ /^HTTP\// { code = $2 }
+    tolower($1) == "x-linked-size:" { linked = $2 }
+    tolower($1) == "content-length:" && code == 200 { len = $2 }
+    END { print (linked != "" ? linked : len) }'
+}
+
+file_size() { stat -c %s "$1"; }
+
+# Download URL into PART, resuming what is there. Network errors are retried (resuming);
+# HTTP errors (curl exit 22: 401/403 for a gated file, 404) are not.
+download() {
+  local url=$1 part=$2 attempt rc
+  for attempt in 1 2 3 4 5; do
+    rc=0
+    hf_curl --fail --location --silent --show-error --retry 3 --continue-at - \
+      --output "$part" "$url" || rc=$?
+    case $rc in
+      0) return 0 ;;
+      22) die "HTTP error for $url (401/403: a gated file, set HF_TOKEN; 404: no such file)" ;;
+      33) log "the server cannot resume; starting $part over"; rm -f "$part" ;;
+      *) log "attempt $attempt failed (curl exit $rc); retrying in ${RETRY_DELAY:-10} s"
+         sleep "${RETRY_DELAY:-10}" ;;
+    esac
+  done
+  die "download failed after $attempt attempts: $url"
+}
+
+fetch() {
+  local url=$1 target=$2 part="$2.part" expected size
+  expected=$(remote_size "$url") || expected=""
+  [[ $expected =~ ^[0-9]+$ ]] || expected=""
+  if [[ -f $target ]]; then
+    size=$(file_size "$target")
+    if [[ -z $expected ]]; then
+      log "keep $target ($size bytes; the server did not report a size to compare)"
+      return 0
+    fi
+    if [[ $size == "$expected" ]]; then
+      log "ok   $target"
+      return 0
+    fi
+    log "size of $target is $size, expected $expected: downloading it again"
+    rm -f "$target"
+  fi
+  mkdir -p "$(dirname "$target")"
+  # A .part left by an interrupted run is resumed only when it can be checked: it must be
+  # smaller than the known size (a complete one only needs renaming; asking for zero more
+  # bytes would fail with HTTP 416).
+  if [[ -f $part ]] && { [[ -z $expected ]] || (($(file_size "$part") > expected)); }; then
+    rm -f "$part"
+  fi
+  if ! [[ -f $part && $(file_size "$part") == "$expected" ]]; then
+    log "get  $url -> $target${expected:+ ($expected bytes)}"
+    download "$url" "$part"
+  fi
+  size=$(file_size "$part")
+  if [[ -n $expected && $size != "$expected" ]]; then
+    die "$url: got $size bytes, expected $expected (left in $part; run again to resume)"
+  fi
+  mv -f "$part" "$target"
+  log "done $target"
+}
+
+count=0
+if [[ ${DRY_RUN:-0} != 1 ]]; then
+  mkdir -p "$models_dir" || die "cannot create $models_dir"
+  [[ -w $models_dir ]] || die "$models_dir is not writable by $(id -un) (uid $(id -u))"
+  # Workers sharing a network volume take turns: the second one waits, then finds the
+  # files in place. Best effort: without flock (or on a file system without locks) go on.
+  if command -v flock >/dev/null; then
+    exec 9>"$models_dir/.download.lock"
+    flock 9 || log "could not lock $models_dir; continuing without a lock"
+  fi
+fi
+while IFS=$'\t' read -r folder name url <&3; do
+  [[ -n $folder ]] || continue
+  # Names come from the SDK's catalog; still refuse anything that could leave models_dir.
+  for piece in "$folder" "$name"; do
+    [[ $piece != */* && $piece != .* ]] || die "refusing suspicious path '$folder/$name'"
+  done
+  [[ -n $url ]] || die "no URL for $folder/$name"
+  count=$((count + 1))
+  target="$models_dir/$folder/$name"
+  if [[ ${DRY_RUN:-0} == 1 ]]; then
+    printf '%s\t%s\n' "$url" "$target"
+  else
+    fetch "$url" "$target"
+  fi
+done 3<<<"$list"
+if [[ ${DRY_RUN:-0} == 1 ]]; then
+  log "$count file(s) for mode '$mode' (dry run: nothing downloaded)"
+else
+  log "$count file(s) for mode '$mode' in $models_dir"
+fi
