@@ -11,6 +11,7 @@ import pytest
 
 from ltx2sdk.schema import SchemaSet
 from tests.comfyserver import LTX2_MODELS, ComfyTestServer
+from tests.helpers import catalog_models
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -25,6 +26,15 @@ def object_info() -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def live_schemas(object_info: dict[str, Any]) -> SchemaSet:
     return SchemaSet.from_object_info(object_info)
+
+
+@pytest.fixture
+def ltx_server(tmp_path: Path) -> Iterator[ComfyTestServer]:
+    """A fake ComfyUI with every file of the SDK's model catalog, 3 sampler steps."""
+    with ComfyTestServer(models=catalog_models(), output_dir=tmp_path / "server-out",
+                         input_dir=tmp_path / "server-in") as srv:
+        srv.sim.sampler_steps = 3
+        yield srv
 
 
 @pytest.fixture

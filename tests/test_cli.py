@@ -73,3 +73,23 @@ def test_schema_and_models(capsys: pytest.CaptureFixture[str]) -> None:
     assert [r[0] for r in rows] == ["checkpoints", "text_encoders", "latent_upscale_models",
                                     "loras"]
     assert all(r[2].startswith("https://huggingface.co/") for r in rows)
+
+
+def test_progress_bar_on_a_terminal_and_plain_lines_elsewhere() -> None:
+    import io
+
+    from ltx2sdk.cli_server import ProgressPrinter
+    from ltx2sdk.progress import ProgressUpdate
+
+    updates = [ProgressUpdate("Stage 1 sampling", "9", "SamplerCustomAdvanced", s, 8, s * 5.0)
+               for s in range(1, 9)] + [ProgressUpdate("finished", "", "", 0, 0, 100.0, True)]
+    tty, plain = io.StringIO(), io.StringIO()
+    for update in updates:
+        ProgressPrinter(tty, interactive=True)(update)
+    printer = ProgressPrinter(plain, interactive=False, min_interval=3600)
+    for update in updates:
+        printer(update)
+    assert tty.getvalue().count("\r") == len(updates) and "[#" in tty.getvalue()
+    assert tty.getvalue().endswith("\n")
+    lines = plain.getvalue().splitlines()
+    assert lines == ["  5.0%  Stage 1 sampling step 1/8", "100.0%  finished"]

@@ -205,11 +205,15 @@ def test_interrupt_from_another_thread(comfy_server: ComfyTestServer) -> None:
     comfy_server.sim.step_delay = 0.05
     client = ComfyClient(comfy_server.url)
 
+    timers: list[threading.Timer] = []
+
     def interrupt_when_queued(prompt_id: str) -> None:
-        threading.Timer(0.3, client.interrupt, args=(prompt_id,)).start()
+        timers.append(threading.Timer(0.3, client.interrupt, args=(prompt_id,)))
+        timers[0].start()
 
     with pytest.raises(ExecutionInterruptedError) as err:
         client.run(sampled_graph(), timeout=20, on_queued=interrupt_when_queued)
+    timers[0].join()  # its last request must finish while the server still runs
     assert err.value.node_type == "SamplerCustomAdvanced"
 
 

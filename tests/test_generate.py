@@ -8,7 +8,6 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,15 +21,6 @@ from tests.comfyserver import ComfyTestServer
 
 from .helpers import catalog_models
 from .test_images import png_bytes
-
-
-@pytest.fixture
-def ltx_server(tmp_path: Path) -> Iterator[ComfyTestServer]:
-    """A server with every LTX-2 file of the SDK's catalog."""
-    with ComfyTestServer(models=catalog_models(), output_dir=tmp_path / "server-out",
-                         input_dir=tmp_path / "server-in") as srv:
-        srv.sim.sampler_steps = 3
-        yield srv
 
 
 def test_t2v_end_to_end(ltx_server: ComfyTestServer, tmp_path: Path) -> None:

@@ -30,14 +30,6 @@ ROOT = Path(__file__).resolve().parents[1]
 PNG_B64 = base64.b64encode(png_bytes()).decode()
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[ComfyTestServer]:
-    with ComfyTestServer(models=catalog_models(), output_dir=tmp_path / "out",
-                         input_dir=tmp_path / "in") as srv:
-        srv.sim.sampler_steps = 3
-        yield srv
-
-
 def config_for(srv: ComfyTestServer, **changes: Any) -> WorkerConfig:
     return WorkerConfig.from_env({"COMFY_URL": srv.url, "LTX2_READY_TIMEOUT": "5",
                                   "LTX2_JOB_TIMEOUT": "30", **changes})
@@ -59,8 +51,8 @@ def run_test_input(srv: ComfyTestServer, job_input: dict[str, Any],
     raise AssertionError(f"no job result in the output:\n{done.stdout}\n{done.stderr}")
 
 
-def test_t2v_job_from_the_command_line(server: ComfyTestServer) -> None:
-    code, output = run_test_input(server, {"prompt": "a fox", "mode": "fast", "type": "t2v",
+def test_t2v_job_from_the_command_line(ltx_server: ComfyTestServer) -> None:
+    code, output = run_test_input(ltx_server, {"prompt": "a fox", "mode": "fast", "type": "t2v",
                                            "width": 768, "height": 512, "duration": 2,
                                            "seed": 42, "camera_lora": "static"})
     assert code == 0, output
@@ -72,13 +64,13 @@ def test_t2v_job_from_the_command_line(server: ComfyTestServer) -> None:
     assert set(output["timings"]) >= {"run", "download"}
 
 
-def test_i2v_job_from_the_command_line(server: ComfyTestServer) -> None:
-    code, output = run_test_input(server, {"prompt": "she smiles", "mode": "pro",
+def test_i2v_job_from_the_command_line(ltx_server: ComfyTestServer) -> None:
+    code, output = run_test_input(ltx_server, {"prompt": "she smiles", "mode": "pro",
                                            "type": "i2v", "image_base64": PNG_B64,
                                            "duration": 1, "seed": 1})
     assert code == 0, output
     assert output["type"] == "i2v" and base64.b64decode(output["video"])[4:8] == b"ftyp"
-    assert len(server.received.uploads) == 1
+    assert len(ltx_server.received.uploads) == 1
 
 
 def test_the_root_test_input_validates() -> None:
@@ -106,25 +98,25 @@ def test_the_root_test_input_validates() -> None:
      "image: not accepted by the worker"),
     ("just a string", "input must be a JSON object"),
 ])
-def test_bad_inputs_give_an_error_naming_the_field(server: ComfyTestServer, job_input: Any,
+def test_bad_inputs_give_an_error_naming_the_field(ltx_server: ComfyTestServer, job_input: Any,
                                                    fragment: str) -> None:
-    output = run_job({"id": "j", "input": job_input}, config_for(server))
+    output = run_job({"id": "j", "input": job_input}, config_for(ltx_server))
     assert set(output) == {"error"} and fragment in output["error"], output
-    assert not server.received.prompts  # nothing reached ComfyUI
+    assert not ltx_server.received.prompts  # nothing reached ComfyUI
 
 
-def test_a_50_mb_image_is_refused(server: ComfyTestServer) -> None:
+def test_a_50_mb_image_is_refused(ltx_server: ComfyTestServer) -> None:
     big = "A" * (50 * 1024 * 1024 * 4 // 3)
     output = run_job({"id": "j", "input": {"prompt": "p", "type": "i2v", "image_base64": big}},
-                     config_for(server))
+                     config_for(ltx_server))
     assert "image_base64: image is larger than the 20 MB limit" in output["error"]
 
 
 def test_oversized_video_without_bucket_explains_how_to_configure_one(
-        server: ComfyTestServer) -> None:
-    server.sim.output_bytes = 3 * 1024 * 1024
+        ltx_server: ComfyTestServer) -> None:
+    ltx_server.sim.output_bytes = 3 * 1024 * 1024
     output = run_job({"id": "j", "input": {"prompt": "p", "duration": 1}},
-                     config_for(server, LTX2_RESULT_LIMIT_BYTES="2000000"))
+                     config_for(ltx_server, LTX2_RESULT_LIMIT_BYTES="2000000"))
     assert "over RunPod's 2.0 MB result limit" in output["error"]
     assert "LTX2_S3_BUCKET" in output["error"] and "video" not in output
     assert output["frames"] == 25  # the metadata still says what was made
@@ -154,13 +146,13 @@ def bucket(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     s3.stop()
 
 
-def test_oversized_video_goes_to_the_bucket(server: ComfyTestServer,
+def test_oversized_video_goes_to_the_bucket(ltx_server: ComfyTestServer,
                                             bucket: dict[str, str]) -> None:
-    server.sim.output_bytes = 12 * 1024 * 1024 + 5  # several multipart chunks
+    ltx_server.sim.output_bytes = 12 * 1024 * 1024 + 5  # several multipart chunks
     output = run_job({"id": "j", "input": {"prompt": "p", "duration": 1}},
-                     config_for(server, LTX2_RESULT_LIMIT_BYTES="1000000", **bucket))
+                     config_for(ltx_server, LTX2_RESULT_LIMIT_BYTES="1000000", **bucket))
     assert "error" not in output, output
-    served = next(server.output_dir.rglob("*.mp4")).read_bytes()
+    served = next(ltx_server.output_dir.rglob("*.mp4")).read_bytes()
     downloaded = requests.get(output["video_url"], timeout=30)
     assert downloaded.status_code == 200 and downloaded.content == served
     assert output["video_bytes"] == len(served)
@@ -177,17 +169,17 @@ def test_placeholder_models_fail_fast_naming_the_node(tmp_path: Path) -> None:
     assert "Loader" in output["error"] and time.monotonic() - start < 30
 
 
-def test_cancelling_the_job_interrupts_the_prompt(server: ComfyTestServer,
+def test_cancelling_the_job_interrupts_the_prompt(ltx_server: ComfyTestServer,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    server.sim.sampler_steps = 200
-    server.sim.step_delay = 0.05
-    monkeypatch.setenv("COMFY_URL", server.url)
+    ltx_server.sim.sampler_steps = 200
+    ltx_server.sim.step_delay = 0.05
+    monkeypatch.setenv("COMFY_URL", ltx_server.url)
 
     async def scenario() -> None:
         task = asyncio.create_task(handler({"id": "j", "input": {"prompt": "p", "duration": 1}}))
         for _ in range(100):
             await asyncio.sleep(0.05)
-            if server.received.prompts:
+            if ltx_server.received.prompts:
                 break
         await asyncio.sleep(0.2)
         task.cancel()
@@ -195,18 +187,18 @@ def test_cancelling_the_job_interrupts_the_prompt(server: ComfyTestServer,
             await task
 
     asyncio.run(scenario())
-    prompt_id = server.received.prompts[-1]["prompt_id"]
-    assert {"prompt_id": prompt_id} in server.received.interrupts
+    prompt_id = ltx_server.received.prompts[-1]["prompt_id"]
+    assert {"prompt_id": prompt_id} in ltx_server.received.interrupts
 
 
-def test_concurrent_jobs_do_not_mix(server: ComfyTestServer) -> None:
-    server.sim.step_delay = 0.02
+def test_concurrent_jobs_do_not_mix(ltx_server: ComfyTestServer) -> None:
+    ltx_server.sim.step_delay = 0.02
     outputs: dict[int, dict[str, Any]] = {}
 
     def job(seed: int) -> None:
         outputs[seed] = run_job({"id": str(seed), "input": {"prompt": "p", "duration": 1,
                                                             "seed": seed}},
-                                config_for(server))
+                                config_for(ltx_server))
 
     threads = [threading.Thread(target=job, args=(seed,)) for seed in (1, 2, 3)]
     for t in threads:
@@ -216,18 +208,18 @@ def test_concurrent_jobs_do_not_mix(server: ComfyTestServer) -> None:
     assert {o["seed"] for o in outputs.values()} == {1, 2, 3}
     assert len({o["prompt_id"] for o in outputs.values()}) == 3
     assert all("video" in o for o in outputs.values())
-    client_ids = {p["client_id"] for p in server.received.prompts}
+    client_ids = {p["client_id"] for p in ltx_server.received.prompts}
     assert len(client_ids) == 3
 
 
-def test_temp_files_are_removed_after_each_job(server: ComfyTestServer, tmp_path: Path,
+def test_temp_files_are_removed_after_each_job(ltx_server: ComfyTestServer, tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     import tempfile
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    run_job({"id": "j", "input": {"prompt": "p", "duration": 1}}, config_for(server))
-    run_job({"id": "k", "input": {"prompt": "p", "duration": 100}}, config_for(server))
+    run_job({"id": "j", "input": {"prompt": "p", "duration": 1}}, config_for(ltx_server))
+    run_job({"id": "k", "input": {"prompt": "p", "duration": 100}}, config_for(ltx_server))
     assert not list(tmp_path.glob("ltx2-job-*"))
 
 
