@@ -171,7 +171,9 @@ class ComfyClient:
                     missing_nodes.append(node.class_type)
                 continue
             for problem in check_node(schema, node.inputs, node.describe()):
-                folder = _model_folder(node.class_type, problem)
+                folder = _file_folder(node.class_type, problem)
+                if folder == "input":
+                    continue  # uploads are newer than the cached /object_info: the server checks
                 if folder is not None:
                     pair = (folder, str(node.inputs[problem.input_name or ""]))
                     if pair not in missing_models:
@@ -218,7 +220,7 @@ class ComfyClient:
     def run(self, graph: Graph | Mapping[str, Any], *, output_dir: Path | str | None = None,
             on_event: EventCallback | None = None, timeout: float = 3600.0,
             interrupt_on_timeout: bool = True,
-            on_queued: Callable[[str], None] | None = None) -> RunResult:
+            on_queued: Callable[[str], None] | None = None, check: bool = True) -> RunResult:
         """Queue ``graph``, follow it to the end and download its outputs.
 
         ``on_event`` receives each typed event of this prompt. ``timeout`` is the
@@ -226,10 +228,14 @@ class ComfyClient:
         ``interrupt_on_timeout`` is false) and :class:`JobTimeoutError` raised.
         Outputs go to ``output_dir`` (not downloaded when it is ``None``).
         ``on_queued`` gets the prompt id as soon as ComfyUI accepted it (to interrupt it
-        from another thread, for example).
+        from another thread, for example). With ``check`` (the default) the graph is first
+        compared with the server's node types and model files (:meth:`check`), so nothing
+        is queued that the server cannot run.
         """
         if isinstance(graph, Graph):
             graph.validate()
+        if check:
+            self.check(graph).raise_if_failed()
         deadline = time.monotonic() + timeout
         client_id = uuid.uuid4().hex
         prompt_id = str(uuid.uuid4())
@@ -453,12 +459,11 @@ def failure_from_history(prompt_id: str, entry: Mapping[str, Any]) -> Exception 
     return ExecutionError(prompt_id, "?", "?", "unknown", "ComfyUI reports the prompt failed")
 
 
-def _model_folder(class_type: str, problem: GraphError) -> str | None:
-    """The models/ folder when ``problem`` is a model file the server lacks."""
+def _file_folder(class_type: str, problem: GraphError) -> str | None:
+    """The folder (``models/`` subfolder or ``input``) when ``problem`` is a file the
+    server does not list; ``None`` for any other problem."""
     if problem.input_name is None or "not one of the allowed values" not in str(problem):
         return None
     declared = LTX2_SCHEMAS.get(class_type)
     spec = declared.input(problem.input_name) if declared else None
-    if spec is None or spec.folder is None or spec.folder == "input":
-        return None
-    return spec.folder
+    return spec.folder if spec is not None else None

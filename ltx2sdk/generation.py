@@ -113,7 +113,6 @@ def generate(request: GenerationRequest | Mapping[str, Any],
     if image is not None:  # a unique name: concurrent jobs never share an input file
         image_name = client.upload_image(image.data, image.filename(f"ltx2sdk_{uuid.uuid4().hex}"))
     result = build(request, image_name=image_name)
-    client.check(result.graph).raise_if_failed()
     timer.lap("build")
 
     tracker = ProgressTracker(result.graph, on_progress) if on_progress else None

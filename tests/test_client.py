@@ -298,3 +298,18 @@ def test_outputs_of_every_kind_are_kept() -> None:
         ("9", "images", "a.mp4"), ("10", "gifs", "b.mp4"), ("11", "audio", "c.flac"),
         ("12", "videos", "d.webm")]
     assert files[0].animated
+
+
+def test_a_500_or_non_json_answer_is_a_typed_error(comfy_server: ComfyTestServer) -> None:
+    from ltx2sdk.errors import ServerResponseError
+    from ltx2sdk.transport import _json_or_raise
+
+    http = ComfyClient(comfy_server.url).http
+    response = http.request("POST", "/prompt", data=b"{not json",
+                            headers={"Content-Type": "application/json"})
+    with pytest.raises(ServerResponseError, match="HTTP 500") as err:
+        _json_or_raise(response, "/prompt")
+    assert err.value.status == 500 and "Server got itself in trouble" in err.value.body
+    page = http.request("GET", "/view?filename=missing.mp4&type=output")
+    with pytest.raises(ServerResponseError, match="HTTP 404"):
+        _json_or_raise(page, "/view")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ltx2sdk import GenerationRequest, generate
+from ltx2sdk import ComfyClient, GenerationRequest, generate
 from ltx2sdk.cli import main
 from ltx2sdk.errors import ServerValidationError
 from ltx2sdk.models import files_for
@@ -51,6 +51,18 @@ def test_i2v_uploads_the_image_under_a_unique_name(ltx_server: ComfyTestServer,
     loads = [n["inputs"]["image"] for n in posted.values() if n["class_type"] == "LoadImage"]
     assert loads == [upload.name]
     assert result.type == "i2v" and result.video.exists()
+
+
+def test_one_client_generates_several_i2v_videos(ltx_server: ComfyTestServer,
+                                                 tmp_path: Path) -> None:
+    # each upload is newer than the client's cached /object_info; that must not matter
+    client = ComfyClient(ltx_server.url)
+    for seed in (1, 2):
+        image = base64.b64encode(png_bytes(16 + seed, 16)).decode()
+        result = generate({"prompt": "p", "type": "i2v", "image_base64": image, "duration": 1,
+                           "seed": seed}, client, output_dir=tmp_path / str(seed))
+        assert result.video.exists()
+    assert len(ltx_server.received.uploads) == 2
 
 
 def test_missing_models_are_listed_before_queueing(tmp_path: Path) -> None:

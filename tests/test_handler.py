@@ -249,3 +249,27 @@ def test_environment_configuration() -> None:
     assert fast.models.checkpoint is None
     with pytest.raises(ValueError, match="LTX2_JOB_TIMEOUT must be a number"):
         WorkerConfig.from_env({"LTX2_JOB_TIMEOUT": "soon"})
+
+
+def test_local_api_server_runs_a_job(ltx_server: ComfyTestServer) -> None:
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "runpod_handler.py", "--rp_serve_api", "--rp_api_port", str(port)],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**os.environ, "COMFY_URL": ltx_server.url, "LTX2_READY_TIMEOUT": "5"})
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                answer = requests.post(f"http://127.0.0.1:{port}/runsync", timeout=30,
+                                       json={"input": {"prompt": "p", "duration": 1, "seed": 8}})
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline, "the local API did not come up"
+                time.sleep(0.2)
+        body = answer.json()
+        assert body["status"] == "COMPLETED", body
+        assert body["output"]["seed"] == 8 and base64.b64decode(body["output"]["video"])
+    finally:
+        proc.terminate()
+        proc.wait(10)
