@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
+from .cli_request import add_request_flags, request_from_args
 from .models import lookup
 from .progress import ProgressUpdate
 
@@ -45,7 +45,6 @@ class ProgressPrinter:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from .cli import request_from_args
     from .generation import generate
 
     request = request_from_args(args, image_as_data=True)
@@ -104,8 +103,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_server_commands(commands: Any,
-                        add_request_flags: Callable[[argparse.ArgumentParser], None]) -> None:
+def add_server_commands(commands: Any) -> None:
     gen = commands.add_parser("generate", help="build, run on ComfyUI, download the video")
     add_request_flags(gen)
     gen.add_argument("--server", default=DEFAULT_SERVER, help=f"ComfyUI URL ({DEFAULT_SERVER})")

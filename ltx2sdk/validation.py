@@ -40,13 +40,11 @@ def expected_inputs(schema: NodeSchema, values: Mapping[str, Any]) -> dict[str, 
 
 def fill_defaults(schema: NodeSchema, values: dict[str, Any]) -> None:
     """Add the default of every required widget input that was not given (as ComfyUI's UI does)."""
-    for name, spec in expected_inputs(schema, values).items():
-        if name not in values and spec.required and spec.is_widget and spec.default is not None:
-            values[name] = spec.default
-    # a dynamic combo's chosen option may only be known now that its default is filled in
-    for name, spec in expected_inputs(schema, values).items():
-        if name not in values and spec.required and spec.is_widget and spec.default is not None:
-            values[name] = spec.default
+    # two passes: a dynamic combo's sub-inputs are known once the combo itself has a value
+    for _ in range(2):
+        for name, spec in expected_inputs(schema, values).items():
+            if name not in values and spec.required and spec.is_widget and spec.default is not None:
+                values[name] = spec.default
 
 
 def check_node(schema: NodeSchema, values: Mapping[str, Any], where: str) -> Iterator[GraphError]:
