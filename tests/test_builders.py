@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 from builders import build
 from ltx2sdk import GenerationRequest, Graph, SchemaSet
 from ltx2sdk import assertions as A
 from ltx2sdk.cli import main
 from ltx2sdk.models import camera_lora
+from tests.comfyserver import ComfyTestServer
 
-from .helpers import object_info_with_models, stage_samplers
+from .helpers import catalog_models, object_info_with_models, stage_samplers
+from .test_images import png_bytes
 
 TYPES = ("t2v", "i2v")
 MODES = ("fast", "pro")
@@ -23,6 +27,16 @@ CAMERAS = ("none", "static", "dolly_in", "jib_down")
 DURATIONS = (10, 15, 20)
 SIZES = ((1280, 720), (1920, 1088))
 MATRIX = list(itertools.product(TYPES, MODES, CAMERAS, DURATIONS, SIZES))
+
+
+@pytest.fixture(scope="module")
+def validating_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ComfyTestServer]:
+    """A second, independent judge: the test server's ComfyUI-style prompt validation."""
+    inputs = tmp_path_factory.mktemp("input")
+    (inputs / "first.png").write_bytes(png_bytes())
+    with ComfyTestServer(models=catalog_models(), input_dir=inputs,
+                         output_dir=tmp_path_factory.mktemp("output")) as srv:
+        yield srv
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +54,8 @@ def _cli_build(tmp_path: Path, *flags: str) -> dict[str, Any]:
 
 @pytest.mark.parametrize(("kind", "mode", "camera", "duration", "size"), MATRIX)
 def test_every_variant(kind: str, mode: str, camera: str, duration: int,
-                       size: tuple[int, int], tmp_path: Path, served_schemas: SchemaSet) -> None:
+                       size: tuple[int, int], tmp_path: Path, served_schemas: SchemaSet,
+                       validating_server: ComfyTestServer) -> None:
     width, height = size
     flags = ["--type", kind, "--mode", mode, "--prompt", "a lighthouse in a storm",
              "--camera", camera, "--duration", str(duration), "--width", str(width),
@@ -52,6 +67,9 @@ def test_every_variant(kind: str, mode: str, camera: str, duration: int,
     # validates against the real schemas: link types, required inputs, ranges, options
     g = Graph.from_api(api, served_schemas, strict=True)
     g.validate()
+    verdict = requests.post(f"{validating_server.url}/validate_prompt", json={"prompt": api},
+                            timeout=10).json()
+    assert verdict["valid"] and verdict["node_errors"] == {}, verdict
 
     frames = duration * 24 + 1
     assert (frames - 1) % 8 == 0
