@@ -77,3 +77,18 @@ def s3_server() -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+@contextmanager
+def s3_sink() -> Iterator[str]:
+    """``_s3_sink.py`` in a child process: an S3 endpoint that only counts bytes."""
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, str(Path(__file__).with_name("_s3_sink.py")),
+                             str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_http(url)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(10)
