@@ -31,6 +31,7 @@ from .errors import (
     ExecutionInterruptedError,
     GraphError,
     JobTimeoutError,
+    OutputError,
     PromptLostError,
     ServerUnavailableError,
     ServerValidationError,
@@ -205,15 +206,15 @@ class ComfyClient:
         self.http.post_json("/interrupt", {"prompt_id": prompt_id})
         self.http.post_json("/queue", {"delete": [prompt_id]})
 
-    def history(self, prompt_id: str) -> dict[str, Any] | None:
+    def history(self, prompt_id: str, *, timeout: float | None = None) -> dict[str, Any] | None:
         """The history entry of ``prompt_id``, or ``None`` if the server has none."""
-        body = self.http.get_json(f"/history/{prompt_id}")
+        body = self.http.get_json(f"/history/{prompt_id}", timeout=timeout)
         entry = body.get(prompt_id) if isinstance(body, dict) else None
         return entry if isinstance(entry, dict) else None
 
-    def is_queued(self, prompt_id: str) -> bool:
+    def is_queued(self, prompt_id: str, *, timeout: float | None = None) -> bool:
         """Whether ``prompt_id`` is running or waiting in the queue."""
-        queue = self.http.get_json("/queue")
+        queue = self.http.get_json("/queue", timeout=timeout)
         items = [*queue.get("queue_running", []), *queue.get("queue_pending", [])]
         return any(len(item) > 1 and item[1] == prompt_id for item in items)
 
@@ -273,9 +274,13 @@ class ComfyClient:
         """Download every output of ``result`` into ``output_dir`` (names kept unique)."""
         output_dir.mkdir(parents=True, exist_ok=True)
         for output in result.outputs:
-            dest = output_dir / output.filename
+            name = Path(output.filename).name  # a server's name never escapes output_dir
+            if not name or name in (".", ".."):
+                raise OutputError(f"node {output.node_id} reported an unusable file name "
+                                  f"{output.filename!r}")
+            dest = output_dir / name
             if dest in result.files.values():
-                dest = output_dir / f"{output.node_id}_{output.filename}"
+                dest = output_dir / f"{output.node_id}_{name}"
             result.files[output] = self.download(output, dest)
 
     # --- helpers -----------------------------------------------------------------------------
@@ -366,13 +371,14 @@ class _Follower:
 
     def _finished_meanwhile(self) -> bool:
         """Look at /history; raise if the prompt ended badly or the server forgot it."""
+        wait = ComfyClient._left(self.deadline, self.client.http.timeout)  # never past it
         try:
-            entry = self.client.history(self.prompt_id)
+            entry = self.client.history(self.prompt_id, timeout=wait)
             if entry is None:
-                if self.client.is_queued(self.prompt_id):
+                if self.client.is_queued(self.prompt_id, timeout=wait):
                     return False
                 # it may have finished between the two requests: history is written first
-                entry = self.client.history(self.prompt_id)
+                entry = self.client.history(self.prompt_id, timeout=wait)
         except ServerUnavailableError:
             return False  # the server is down for now: keep trying until the deadline
         if entry is None:

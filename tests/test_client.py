@@ -313,3 +313,19 @@ def test_a_500_or_non_json_answer_is_a_typed_error(comfy_server: ComfyTestServer
     page = http.request("GET", "/view?filename=missing.mp4&type=output")
     with pytest.raises(ServerResponseError, match="HTTP 404"):
         _json_or_raise(page, "/view")
+
+
+def test_output_names_from_the_server_stay_inside_the_output_dir(
+        comfy_server: ComfyTestServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ltx2sdk.client import OutputFile, RunResult
+
+    client = ComfyClient(comfy_server.url)
+    run = client.run(video_graph(), timeout=20)
+    served = run.outputs[0]
+    sneaky = OutputFile(served.node_id, served.kind, "../../" + served.filename,
+                        served.subfolder, served.type, True)
+    # a real ComfyUI refuses ".." in /view, so only the local side is exercised here
+    monkeypatch.setattr(client.http, "download", lambda params, dest: dest.write_bytes(b"x"))
+    result = RunResult("p", [sneaky])
+    client.download_all(result, tmp_path / "out")
+    assert result.files[sneaky] == tmp_path / "out" / served.filename
