@@ -12,12 +12,10 @@ import random
 from dataclasses import dataclass
 
 from ltx2sdk import models
-from ltx2sdk.request import GenerationRequest
+from ltx2sdk.request import DEFAULT_DURATION_S, MAX_FRAMES, GenerationRequest
 
 SIZE_MULTIPLE = 64  # two stages: stage 1 runs at half size, latents are 1/32 of pixels
-DEFAULT_DURATION_S = 10.0
 MIN_SIZE = 128
-MAX_AUDIO_FRAMES = 1000  # LTXVEmptyLatentAudio.frames_number maximum
 
 
 @dataclass(frozen=True)
@@ -88,12 +86,12 @@ def make_plan(request: GenerationRequest, *, rng: random.Random | None = None) -
     else:
         wanted = (request.duration or DEFAULT_DURATION_S) * request.fps + 1
     frames = snap_frames(wanted)
-    if frames > MAX_AUDIO_FRAMES >= frames - 8:  # rounding up crossed the limit: round down
+    if frames > MAX_FRAMES >= frames - 8:  # rounding up crossed the limit: round down
         frames -= 8
     if frames != wanted:
         notes.append(f"frames {wanted:g} -> {frames} (LTX-2 needs 8n+1 frames)")
-    if frames > MAX_AUDIO_FRAMES:
-        raise ValueError(f"frames: {frames} is more than the {MAX_AUDIO_FRAMES} the audio "
+    if frames > MAX_FRAMES:  # the request model refuses these; only unvalidated requests get here
+        raise ValueError(f"frames: {frames} is more than the {MAX_FRAMES} the audio "
                          "latent allows")
 
     seed = request.seed if request.seed is not None else (rng or random.SystemRandom()).randrange(

@@ -19,6 +19,8 @@ from .models import CameraMotion, Mode
 DEFAULT_NEGATIVE_PROMPT = ("blurry, low quality, still frame, frames, watermark, overlay, titles, "
                            "has blurbox, has subtitles")
 MAX_DURATION_S = 20.0
+DEFAULT_DURATION_S = 10.0
+MAX_FRAMES = 1000  # LTXVEmptyLatentAudio.frames_number's maximum
 MAX_PROMPT_CHARS = 20_000
 _BARE_FILE_NAME = re.compile(r"^[^/\\\x00]+$")
 
@@ -81,7 +83,7 @@ class GenerationRequest(BaseModel):
                         "(snapped to a multiple of 64).")
     duration: float | None = Field(None, gt=0, le=MAX_DURATION_S,
                                    description="Length in seconds (default 10, at most 20).")
-    frames: int | None = Field(None, ge=9, le=1000,
+    frames: int | None = Field(None, ge=9, le=MAX_FRAMES,
                                description="Length in frames (8n+1); instead of duration.")
     fps: int = Field(24, ge=1, le=60, description="Frames per second.")
     seed: int | None = Field(None, ge=0, le=2**64 - 1,
@@ -136,6 +138,12 @@ class GenerationRequest(BaseModel):
         if self.frames is not None and (self.frames - 1) / self.fps > MAX_DURATION_S:
             raise ValueError(f"frames: {self.frames} frames at {self.fps} fps is longer than "
                              f"{MAX_DURATION_S:g} s")
+        if self.frames is None:
+            frames = (self.duration or DEFAULT_DURATION_S) * self.fps + 1
+            if frames > MAX_FRAMES:
+                raise ValueError(f"duration: {self.duration or DEFAULT_DURATION_S:g} s at "
+                                 f"{self.fps} fps is {frames:g} frames; LTX-2's audio latent "
+                                 f"allows at most {MAX_FRAMES}")
         return self
 
     @property

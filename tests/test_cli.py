@@ -55,7 +55,8 @@ def test_image_flag_implies_i2v(tmp_path: Path, capsys: pytest.CaptureFixture[st
     (["build"], "a prompt is needed", 2),
     (["build", "--request", "/does/not/exist.json"], "cannot read request file", 2),
     (["build", "--prompt", "p", "--type", "i2v"], "needs an image", 2),
-    (["build", "--prompt", "p", "--duration", "20", "--fps", "60"], "more than the 1000", 2),
+    (["build", "--prompt", "p", "--duration", "20", "--fps", "60"],
+     "duration: 20 s at 60 fps is 1201 frames; LTX-2's audio latent allows at most 1000", 2),
 ])
 def test_errors_are_one_line_and_non_zero(argv: list[str], fragment: str, code: int,
                                           capsys: pytest.CaptureFixture[str]) -> None:
