@@ -64,12 +64,9 @@ def comfy_test_server(*, output_bytes: int | None = None, sampler_steps: int = 3
 
 
 @contextmanager
-def s3_server() -> Iterator[str]:
-    """moto's S3 in server mode, in a child process (it keeps uploads in its own memory)."""
-    port = free_port()
-    proc = subprocess.Popen([str(Path(sys.executable).parent / "moto_server"), "-H",
-                             "127.0.0.1", "-p", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def _child_http_server(args: list[str], port: int) -> Iterator[str]:
+    """Run ``args`` (a server listening on ``port``) until the block ends; yield its URL."""
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_http(url)
@@ -80,15 +77,18 @@ def s3_server() -> Iterator[str]:
 
 
 @contextmanager
+def s3_server() -> Iterator[str]:
+    """moto's S3 in server mode, in a child process (it keeps uploads in its own memory)."""
+    port = free_port()
+    moto = str(Path(sys.executable).parent / "moto_server")
+    with _child_http_server([moto, "-H", "127.0.0.1", "-p", str(port)], port) as url:
+        yield url
+
+
+@contextmanager
 def s3_sink() -> Iterator[str]:
     """``_s3_sink.py`` in a child process: an S3 endpoint that only counts bytes."""
     port = free_port()
-    proc = subprocess.Popen([sys.executable, str(Path(__file__).with_name("_s3_sink.py")),
-                             str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_http(url)
+    sink = str(Path(__file__).with_name("_s3_sink.py"))
+    with _child_http_server([sys.executable, sink, str(port)], port) as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(10)
