@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from typing import Any
 
 from ltx2sdk.graph import Graph
 from ltx2sdk.nodes import Nodes
@@ -65,7 +66,7 @@ class Build:
     graph: Graph
     plan: Plan
 
-    def compile(self) -> dict[str, dict[str, object]]:
+    def compile(self) -> dict[str, dict[str, Any]]:
         """The ComfyUI API prompt of :attr:`graph`."""
         return self.graph.compile()
 
@@ -106,16 +107,19 @@ def compose(n: Nodes, plan: Plan, recipe: Recipe, image_name: str | None) -> Non
         stage2_model = stages.apply_lora(n, distilled, files.camera_lora, plan.camera_strength,
                                          "Camera LoRA (stage 2)")
 
-    positive, negative = stages.encode_prompts(n, loaded.clip, plan.prompt, plan.negative_prompt,
-                                               plan.fps, zero_negative=recipe.zero_negative)
-
-    half_width, half_height = plan.stage1_size
-    video, audio = stages.empty_latents(n, loaded.audio_vae, half_width, half_height, plan.frames,
-                                        plan.fps)
     first_frame = None
     if image_name is not None:
         first_frame = stages.prepare_image(n, image_name, plan.width, plan.height,
                                            recipe.resize_scale_method)
+    positive, negative = stages.encode_prompts(
+        n, loaded.clip, plan.prompt, plan.negative_prompt, plan.fps,
+        zero_negative=recipe.zero_negative, image=first_frame,
+        enhance_seed=plan.seed if plan.enhance_prompt else None)
+
+    half_width, half_height = plan.stage1_size
+    video, audio = stages.empty_latents(n, loaded.audio_vae, half_width, half_height, plan.frames,
+                                        plan.fps)
+    if first_frame is not None:
         video = n.LTXVImgToVideoInplace(loaded.vae, first_frame, video, plan.image_strength,
                                         title="First frame (stage 1)")
     av_latent = n.LTXVConcatAVLatent(video, audio, title="Stage 1 audio+video latent")

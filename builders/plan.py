@@ -43,6 +43,7 @@ class Plan:
     frames: int
     fps: int
     seed: int
+    enhance_prompt: bool
     camera: str
     camera_strength: float
     image_strength: float
@@ -108,6 +109,7 @@ def make_plan(request: GenerationRequest, *, rng: random.Random | None = None) -
         frames=frames,
         fps=request.fps,
         seed=seed,
+        enhance_prompt=request.enhance_prompt,
         camera=request.camera_lora,
         camera_strength=request.camera_strength,
         image_strength=request.image_strength,

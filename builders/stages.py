@@ -9,7 +9,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ltx2sdk.handles import Audio, Clip, Conditioning, Image, Latent, LatentUpscaleModel, Model, Vae
+from ltx2sdk.handles import (
+    Audio,
+    Clip,
+    Conditioning,
+    Image,
+    Latent,
+    LatentUpscaleModel,
+    Model,
+    StringValue,
+    Vae,
+)
 from ltx2sdk.nodes import Nodes
 
 from .plan import ResolvedModels
@@ -51,13 +61,20 @@ def apply_lora(n: Nodes, model: Model, lora: str | None, strength: float, title:
 
 
 def encode_prompts(n: Nodes, clip: Clip, prompt: str, negative: str | None, fps: int, *,
-                   zero_negative: bool) -> tuple[Conditioning, Conditioning]:
+                   zero_negative: bool, enhance_seed: int | None = None,
+                   image: Image | None = None) -> tuple[Conditioning, Conditioning]:
     """Positive and negative conditioning with the frame rate attached.
 
     With no negative prompt (CFG 1 pipelines) only the prompt is encoded: the
     negative is either the positive itself or, with ``zero_negative``, its zeroed copy.
+    With ``enhance_seed`` the text encoder first rewrites the prompt (looking at
+    ``image`` if given), sampling with that seed so a build stays reproducible.
     """
-    positive = n.CLIPTextEncode(prompt, clip, title="Prompt")
+    text: str | StringValue = prompt
+    if enhance_seed is not None:
+        text = n.TextGenerateLTX2Prompt(clip, prompt, image=image, seed=enhance_seed,
+                                        title="Enhance prompt")
+    positive = n.CLIPTextEncode(text, clip, title="Prompt")
     if negative is not None:
         negative_cond = n.CLIPTextEncode(negative, clip, title="Negative prompt")
     elif zero_negative:

@@ -38,6 +38,7 @@ _FLAG_FIELDS = {  # flag dest -> request field
     "width": "width", "height": "height", "duration": "duration", "frames": "frames",
     "fps": "fps", "seed": "seed", "camera": "camera_lora", "camera_strength": "camera_strength",
     "image_strength": "image_strength", "image_url": "image_url",
+    "enhance_prompt": "enhance_prompt",
     "filename_prefix": "filename_prefix",
 }
 
@@ -63,6 +64,8 @@ def add_request_flags(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--seed", type=int, help="noise seed (random when absent; always printed)")
     group.add_argument("--camera", choices=CAMERA_MOTIONS, help="camera LoRA (default static)")
     group.add_argument("--camera-strength", type=float, help="camera LoRA strength (default 1)")
+    group.add_argument("--enhance-prompt", action="store_true", default=None,
+                       help="let the text encoder rewrite the prompt in LTX-2's style first")
     group.add_argument("--image", type=Path, metavar="FILE", help="first frame for i2v")
     group.add_argument("--image-url", help="first frame for i2v, by URL")
     group.add_argument("--image-strength", type=float, help="how strongly the first frame is "

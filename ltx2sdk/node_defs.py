@@ -41,16 +41,17 @@ def integer(name: str, default: int | None, lo: int, hi: int, *,
     return InputSpec(name=name, type="INT", default=default, min=lo, max=hi, required=required)
 
 
-def number(name: str, default: float | None, lo: float, hi: float) -> InputSpec:
-    return InputSpec(name=name, type="FLOAT", default=default, min=lo, max=hi)
+def number(name: str, default: float | None, lo: float, hi: float, *,
+           required: bool = True) -> InputSpec:
+    return InputSpec(name=name, type="FLOAT", default=default, min=lo, max=hi, required=required)
 
 
 def text(name: str, default: str | None = None) -> InputSpec:
     return InputSpec(name=name, type="STRING", default=default)
 
 
-def boolean(name: str, default: bool) -> InputSpec:
-    return InputSpec(name=name, type="BOOLEAN", default=default)
+def boolean(name: str, default: bool, *, required: bool = True) -> InputSpec:
+    return InputSpec(name=name, type="BOOLEAN", default=default, required=required)
 
 
 def combo(name: str, options: tuple[Any, ...], default: Any = None) -> InputSpec:
@@ -97,6 +98,14 @@ _RESIZE_CHOICES: dict[str, tuple[InputSpec, ...]] = {
     "scale to multiple": (integer("multiple", 8, 1, 16384),),
 }
 
+_SAMPLING_CHOICES: dict[str, tuple[InputSpec, ...]] = {
+    "on": (number("temperature", 0.7, 0.01, 2.0), integer("top_k", 64, 0, 1000),
+           number("top_p", 0.95, 0.0, 1.0), number("min_p", 0.05, 0.0, 1.0),
+           number("repetition_penalty", 1.05, 0.0, 5.0), integer("seed", 0, 0, MAX_SEED),
+           number("presence_penalty", 0.0, 0.0, 5.0, required=False)),
+    "off": (),
+}
+
 LTX2_NODE_SCHEMAS: tuple[NodeSchema, ...] = (
     # loaders
     node("CheckpointLoaderSimple", [model_file("ckpt_name", "checkpoints")],
@@ -123,6 +132,13 @@ LTX2_NODE_SCHEMAS: tuple[NodeSchema, ...] = (
          [link("positive", "CONDITIONING"), link("negative", "CONDITIONING"),
           number("frame_rate", 25.0, 0.0, 1000.0)],
          [("CONDITIONING", "positive"), ("CONDITIONING", "negative")]),
+    node("TextGenerateLTX2Prompt",
+         [link("clip", "CLIP"), text("prompt", ""), integer("max_length", 512, 1, 32768),
+          dynamic_combo("sampling_mode", _SAMPLING_CHOICES),
+          link("image", "IMAGE", required=False), link("video", "IMAGE", required=False),
+          link("audio", "AUDIO", required=False), boolean("thinking", False, required=False),
+          boolean("use_default_template", True, required=False)],
+         [("STRING", "generated_text")], display_name="Generate LTX2 Prompt"),
     node("ConditioningZeroOut", [link("conditioning", "CONDITIONING")],
          [("CONDITIONING", "CONDITIONING")], display_name="Conditioning Zero Out"),
     # latents

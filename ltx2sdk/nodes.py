@@ -29,6 +29,7 @@ from .handles import (
     Output,
     Sampler,
     Sigmas,
+    StringValue,
     Vae,
     Video,
 )
@@ -85,8 +86,21 @@ class Nodes:
 
     # --- text --------------------------------------------------------------------------------
 
-    def CLIPTextEncode(self, text: str, clip: Clip, *, title: str | None = None) -> Conditioning:
-        """Encode a prompt."""
+    def TextGenerateLTX2Prompt(self, clip: Clip, prompt: str, max_length: int = 512,
+                               sampling_mode: Literal["on", "off"] = "on",
+                               image: Image | None = None, *, title: str | None = None,
+                               **sampling: Any) -> StringValue:
+        """Let the Gemma text encoder rewrite ``prompt`` in LTX-2's detailed style
+        (described from ``image`` for i2v). ``sampling`` sets the "on" mode's options
+        (temperature, top_k, top_p, min_p, repetition_penalty, seed, presence_penalty)."""
+        inputs: dict[str, Any] = {"clip": clip, "prompt": prompt, "max_length": max_length,
+                                  "sampling_mode": sampling_mode, "image": image}
+        inputs.update({f"sampling_mode.{key}": value for key, value in sampling.items()})
+        return self._add("TextGenerateLTX2Prompt", title, inputs).out(0, StringValue)
+
+    def CLIPTextEncode(self, text: str | StringValue, clip: Clip, *, title: str | None = None
+                       ) -> Conditioning:
+        """Encode a prompt (a literal, or text another node generated)."""
         node = self._add("CLIPTextEncode", title, {"text": text, "clip": clip})
         return node.out(0, Conditioning)
 

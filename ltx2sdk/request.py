@@ -88,6 +88,9 @@ class GenerationRequest(BaseModel):
     fps: int = Field(24, ge=1, le=60, description="Frames per second.")
     seed: int | None = Field(None, ge=0, le=2**64 - 1,
                              description="Noise seed; random when absent (always reported).")
+    enhance_prompt: bool = Field(False, description="Let the Gemma text encoder rewrite the "
+                                 "prompt in LTX-2's detailed style first (for i2v it also "
+                                 "looks at the image); costs a few seconds.")
     camera_lora: CameraMotion = Field("static", description="Camera motion LoRA.")
     camera_strength: float = Field(1.0, ge=0.0, le=2.0, description="Camera LoRA strength.")
     image: str | None = Field(None, description="i2v: name of an image in ComfyUI's input "

@@ -178,3 +178,31 @@ def test_model_overrides_reach_every_loader() -> None:
     assert names == {"ltx-2-19b-dev.safetensors"}
     assert A.one(g, "LTXAVTextEncoderLoader").inputs["text_encoder"] == (
         "gemma_3_12B_it_fp8_scaled.safetensors")
+
+
+@pytest.mark.parametrize("kind", TYPES)
+def test_prompt_enhancement_feeds_the_prompt_encoder(kind: str, served_schemas: SchemaSet,
+                                                     validating_server: ComfyTestServer) -> None:
+    result = build(GenerationRequest(prompt="a fox", type=kind, mode="pro", seed=77,
+                                     enhance_prompt=True,
+                                     image="first.png" if kind == "i2v" else None))
+    g = result.graph
+    enhancer = A.one(g, "TextGenerateLTX2Prompt")
+    prompt = A.one(g, "CLIPTextEncode", title="Prompt")
+    assert A.upstream_node(prompt, "text") is enhancer
+    assert enhancer.inputs["prompt"] == "a fox" and enhancer.inputs["sampling_mode.seed"] == 77
+    negative = A.one(g, "CLIPTextEncode", title="Negative prompt")
+    assert negative.inputs["text"].startswith("blurry")  # the negative is not rewritten
+    if kind == "i2v":
+        assert A.upstream_node(enhancer, "image") is A.one(g, "LTXVPreprocess")
+    else:
+        assert "image" not in enhancer.inputs
+    api = result.compile()
+    Graph.from_api(api, served_schemas, strict=True)
+    verdict = requests.post(f"{validating_server.url}/validate_prompt", json={"prompt": api},
+                            timeout=10).json()
+    assert verdict["valid"], verdict
+
+
+def test_no_prompt_enhancement_by_default() -> None:
+    A.assert_count(build(GenerationRequest(prompt="p")).graph, "TextGenerateLTX2Prompt", 0)

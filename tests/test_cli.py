@@ -94,3 +94,11 @@ def test_progress_bar_on_a_terminal_and_plain_lines_elsewhere() -> None:
     assert tty.getvalue().endswith("\n")
     lines = plain.getvalue().splitlines()
     assert lines == ["  5.0%  Stage 1 sampling step 1/8", "100.0%  finished"]
+
+
+def test_enhance_prompt_flag(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["build", "--prompt", "p", "--enhance-prompt"]) == 0
+    api = json.loads(capsys.readouterr().out)
+    assert [n["class_type"] for n in api.values()].count("TextGenerateLTX2Prompt") == 1
+    assert main(["build", "--prompt", "p"]) == 0
+    assert "TextGenerateLTX2Prompt" not in capsys.readouterr().out

@@ -135,3 +135,11 @@ def test_request_file_drives_generate(ltx_server: ComfyTestServer, tmp_path: Pat
     job.write_text(json.dumps({"input": {"prompt": "p", "duration": 1, "seed": 5}}))
     assert main(["generate", "--request", str(job), "--server", ltx_server.url,
                  "--output-dir", str(tmp_path)]) == 0
+
+
+def test_enhanced_prompt_runs_end_to_end(ltx_server: ComfyTestServer, tmp_path: Path) -> None:
+    result = generate({"prompt": "a fox", "duration": 1, "enhance_prompt": True},
+                      ltx_server.url, output_dir=tmp_path)
+    posted = ltx_server.received.prompts[-1]["prompt"]
+    assert any(n["class_type"] == "TextGenerateLTX2Prompt" for n in posted.values())
+    assert result.video.exists()
