@@ -21,7 +21,7 @@ import time
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import pytest
 
@@ -193,8 +193,7 @@ def _dry_run(mode: str, target: Path, **env: str) -> list[tuple[str, str]]:
 def _loaded_files(request: ltx2sdk.GenerationRequest) -> set[tuple[str, str]]:
     """(folder, file name) of every model file the request's graph loads."""
     files = set()
-    for raw in builders.build(request).compile().values():
-        node = cast(dict[str, Any], raw)
+    for node in builders.build(request).compile().values():
         for (class_type, name), folder in LOADER_INPUTS.items():
             if node["class_type"] == class_type:
                 files.add((folder, node["inputs"][name]))
