@@ -45,12 +45,22 @@ class ProgressPrinter:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
+    from .client import ComfyClient
     from .generation import generate
 
     request = request_from_args(args, image_as_data=True)
     printer = ProgressPrinter(sys.stderr)
-    result = generate(request, args.server, output=args.output, output_dir=args.output_dir,
-                      on_progress=printer, timeout=args.timeout, ready_timeout=args.ready_timeout)
+    client = ComfyClient(args.server)
+    queued: list[str] = []
+    try:
+        result = generate(request, client, output=args.output, output_dir=args.output_dir,
+                          on_progress=printer, on_queued=queued.append, timeout=args.timeout,
+                          ready_timeout=args.ready_timeout)
+    except KeyboardInterrupt:
+        for prompt_id in queued:  # Ctrl-C stops the GPU work too, not just this command
+            client.interrupt(prompt_id)
+            print(f"\ninterrupted prompt {prompt_id} on {client.base_url}", file=sys.stderr)
+        raise
     for note in result.adjustments:
         print(f"note: {note}", file=sys.stderr)
     print(f"{result.video}  ({result.width}x{result.height}, {result.frames} frames at "

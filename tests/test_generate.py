@@ -143,3 +143,24 @@ def test_enhanced_prompt_runs_end_to_end(ltx_server: ComfyTestServer, tmp_path: 
     posted = ltx_server.received.prompts[-1]["prompt"]
     assert any(n["class_type"] == "TextGenerateLTX2Prompt" for n in posted.values())
     assert result.video.exists()
+
+
+def test_ctrl_c_interrupts_the_prompt_on_the_server(ltx_server: ComfyTestServer,
+                                                    tmp_path: Path) -> None:
+    import signal
+
+    ltx_server.sim.sampler_steps = 500
+    ltx_server.sim.step_delay = 0.02
+    proc = subprocess.Popen([sys.executable, "-m", "ltx2sdk.cli", "generate", "--prompt", "p",
+                             "--server", ltx_server.url, "--output-dir", str(tmp_path)],
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 20
+    while not ltx_server.received.prompts and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 130
+    prompt_id = ltx_server.received.prompts[-1]["prompt_id"]
+    assert {"prompt_id": prompt_id} in ltx_server.received.interrupts
+    assert f"interrupted prompt {prompt_id}" in err and "ltx2: error: interrupted" in err
