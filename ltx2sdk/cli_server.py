@@ -57,8 +57,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
                           on_progress=printer, on_queued=queued.append, timeout=args.timeout,
                           ready_timeout=args.ready_timeout)
     except KeyboardInterrupt:
-        for prompt_id in queued:  # Ctrl-C stops the GPU work too, not just this command
-            client.interrupt(prompt_id)
+        for prompt_id in queued:  # the client has interrupted it on the server
             print(f"\ninterrupted prompt {prompt_id} on {client.base_url}", file=sys.stderr)
         raise
     for note in result.adjustments:

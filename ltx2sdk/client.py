@@ -226,7 +226,8 @@ class ComfyClient:
 
         ``on_event`` receives each typed event of this prompt. ``timeout`` is the
         overall deadline in seconds: past it the prompt is interrupted (unless
-        ``interrupt_on_timeout`` is false) and :class:`JobTimeoutError` raised.
+        ``interrupt_on_timeout`` is false) and :class:`JobTimeoutError` raised; a
+        ``KeyboardInterrupt`` while waiting interrupts it too.
         Outputs go to ``output_dir`` (not downloaded when it is ``None``).
         ``on_queued`` gets the prompt id as soon as ComfyUI accepted it (to interrupt it
         from another thread, for example). With ``check`` (the default) the graph is first
@@ -256,6 +257,9 @@ class ComfyClient:
         except JobTimeoutError:
             if interrupt_on_timeout:
                 self._interrupt_quietly(prompt_id)
+            raise
+        except KeyboardInterrupt:  # the caller gave up: free the GPU as well
+            self._interrupt_quietly(prompt_id)
             raise
         result = RunResult(prompt_id, outputs_from_history(entry), cached_nodes=follow.cached,
                            queued_at=queued_at, started_at=follow.started_at,
