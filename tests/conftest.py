@@ -48,3 +48,15 @@ def comfy_server(tmp_path: Path) -> Iterator[ComfyTestServer]:
         models=LTX2_MODELS, output_dir=tmp_path / "output", input_dir=tmp_path / "input"
     ) as srv:
         yield srv
+
+
+@pytest.fixture(params=("0.8.0", "0.26.0", "0.33.0"), ids=lambda v: f"comfyui-{v}")
+def versioned_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ComfyTestServer]:
+    """Like ``ltx_server``, once per captured ComfyUI release (tests/fixtures/versions): that
+    release's whole /object_info, /system_stats and validation, every file of the SDK's model
+    catalog, 3 sampler steps. ``srv.comfyui_version`` says which release it is."""
+    with ComfyTestServer(comfyui_version=request.param, models=catalog_models(),
+                         output_dir=tmp_path / "server-out",
+                         input_dir=tmp_path / "server-in") as srv:
+        srv.sim.sampler_steps = 3
+        yield srv

@@ -1,4 +1,5 @@
-"""Fidelity of the fake ComfyUI (tests/comfyserver) to the captured ComfyUI 0.26.0 protocol.
+"""Fidelity of the fake ComfyUI (tests/comfyserver) to the captured ComfyUI 0.26.0 protocol,
+and to the real releases under tests/fixtures/versions (their schemas and /prompt verdicts).
 
 Only plain ``requests`` and ``websocket-client`` are used, never the SDK: these tests pin the
 server to the captures in ``tests/fixtures/protocol`` so that SDK tests can trust it.
@@ -9,6 +10,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import re
 import socket
 import struct
 import time
@@ -22,6 +24,11 @@ import requests
 import websocket
 
 from tests.comfyserver import ComfyTestServer, Faults, Hang, Simulation
+from tests.comfyserver.versions import (
+    available_versions,
+    captured_setup,
+    load_version_object_info,
+)
 
 PROTOCOL = Path(__file__).parent / "fixtures" / "protocol"
 CAPTURED_CHECKPOINT = "ltx-2-19b-distilled.safetensors"
@@ -705,3 +712,319 @@ def test_sampler_progress_steps_delay_and_big_outputs(tmp_path: Path) -> None:
         assert int(view.headers["Content-Length"]) == sim.output_bytes
         assert sum(len(chunk) for chunk in view.iter_content(1 << 20)) == sim.output_bytes
         client.close()
+
+
+# -- real ComfyUI releases (tests/fixtures/versions) ------------------------------------------
+#
+# The verdicts are what real 0.8.0, 0.26.0 and 0.33.0 servers answered to the same prompts;
+# a test server of that release, with the same files, must answer the same.
+
+VERSIONS_DIR = Path(__file__).parent / "fixtures" / "versions"
+Verdict = tuple[int, str | None, dict[str, list[tuple[str, str | None]]]]
+
+
+def _verdict_params() -> list[Any]:
+    params = []
+    for path in sorted(VERSIONS_DIR.glob("*/prompt_verdicts.json")):
+        data = json.loads(path.read_text())
+        assert data["comfyui_version"] == path.parent.name
+        for case in data["cases"]:
+            version = path.parent.name
+            params.append(pytest.param(version, case, id=f"{version}:{case['name']}"))
+    return params
+
+
+VERDICT_CASES = _verdict_params()
+
+
+def verdict_of(status: int, body: dict[str, Any]) -> Verdict:
+    """(HTTP status, error.type, node id -> sorted [(error type, input_name)]) of an answer."""
+    error = body.get("error")
+    node_errors = {
+        node_id: sorted(
+            (e["type"], e.get("extra_info", {}).get("input_name")) for e in entry["errors"]
+        )
+        for node_id, entry in body.get("node_errors", {}).items()
+    }
+    return status, error["type"] if isinstance(error, dict) else None, node_errors
+
+
+def expected_verdict(case: dict[str, Any]) -> Verdict:
+    verdict = case["verdict"]
+    node_errors = {
+        node_id: sorted((kind, name) for kind, name in pairs)
+        for node_id, pairs in verdict["node_errors"].items()
+    }
+    return verdict["status"], verdict["error_type"], node_errors
+
+
+def comparable_body(body: dict[str, Any]) -> dict[str, Any]:
+    """A whole answer minus what differs between runs (ids, queue numbers) and installs
+    (traceback paths and source lines: only ``(line, function)`` of each frame is kept)."""
+    body = {k: v for k, v in copy.deepcopy(body).items() if k not in ("prompt_id", "number")}
+    for entry in body.get("node_errors", {}).values():
+        for error in entry["errors"]:
+            extra = error.get("extra_info", {})
+            if "traceback" in extra:
+                extra["traceback"] = [
+                    re.search(r"line (\d+), in (\w+)", frame).groups()  # type: ignore[union-attr]
+                    for frame in extra["traceback"]
+                ]
+    return body
+
+
+def release_server(version: str, root: Path, **kwargs: Any) -> ComfyTestServer:
+    """A test server of ``version`` set up like the captured one: the same (empty placeholder)
+    model files and input images. ``kwargs`` override the server's arguments."""
+    models, images = captured_setup(version)
+    input_dir = root / "input"
+    input_dir.mkdir(parents=True, exist_ok=True)
+    for name in images:
+        (input_dir / name).write_bytes((PROTOCOL / "upload_image" / "upload_a.png").read_bytes())
+    options: dict[str, Any] = {"comfyui_version": version, "placeholders": models,
+                               "input_dir": input_dir, "output_dir": root / "output"}
+    return ComfyTestServer(**(options | kwargs))
+
+
+@pytest.fixture(scope="module")
+def release_servers(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Callable[[str], ComfyTestServer]]:
+    """``get(version)``: one started :func:`release_server` per release, for the module."""
+    started: dict[str, ComfyTestServer] = {}
+
+    def get(version: str) -> ComfyTestServer:
+        if version not in started:
+            root = tmp_path_factory.mktemp(f"comfyui-{version}")
+            started[version] = release_server(version, root).start()
+        return started[version]
+
+    yield get
+    for srv in started.values():
+        srv.stop()
+
+
+def test_every_release_with_verdicts_is_replayed() -> None:
+    assert {p.values[0] for p in VERDICT_CASES} == {"0.8.0", "0.26.0", "0.33.0"}
+    assert len(VERDICT_CASES) == 81
+
+
+@pytest.mark.parametrize(("version", "case"), VERDICT_CASES)
+def test_release_answers_prompts_like_the_real_server(
+    release_servers: Callable[[str], ComfyTestServer], version: str, case: dict[str, Any]
+) -> None:
+    response = post_prompt(release_servers(version), {"prompt": case["prompt"]})
+    assert verdict_of(response.status_code, response.json()) == expected_verdict(case)
+    assert comparable_body(response.json()) == comparable_body(case["body"])
+
+
+def _cases_by_name(version: str) -> dict[str, dict[str, Any]]:
+    data = json.loads((VERSIONS_DIR / version / "prompt_verdicts.json").read_text())
+    return {case["name"]: case for case in data["cases"]}
+
+
+def test_replay_tells_releases_apart(release_servers: Callable[[str], ComfyTestServer]) -> None:
+    """Where the real 0.8.0 and 0.33.0 disagree, so do the test servers, each like its own;
+    and a server is caught answering with the other release's verdict."""
+    old, new = _cases_by_name("0.8.0"), _cases_by_name("0.33.0")
+    assert old.keys() == new.keys()
+    disagreements = [n for n in old if expected_verdict(old[n]) != expected_verdict(new[n])]
+    assert disagreements == ["mut/unknown-class"]  # invalid_prompt -> missing_node_type
+    for name in disagreements:
+        assert old[name]["prompt"] == new[name]["prompt"]
+        answers = {}
+        for version in ("0.8.0", "0.33.0"):
+            response = post_prompt(release_servers(version), {"prompt": old[name]["prompt"]})
+            answers[version] = verdict_of(response.status_code, response.json())
+        assert answers["0.8.0"] == expected_verdict(old[name])
+        assert answers["0.33.0"] == expected_verdict(new[name])
+        assert answers["0.8.0"] != expected_verdict(new[name])  # a wrong expectation fails
+
+
+def test_replay_catches_a_server_without_the_real_files(tmp_path: Path) -> None:
+    """The model combos come from the test server's own files, not from the placeholder names
+    listed in the capture: without the distilled checkpoint the builds that load it are
+    refused, exactly where the real server (which had it) accepted them."""
+    models, _ = captured_setup("0.33.0")
+    checkpoint = "ltx-2-19b-distilled.safetensors"
+    fewer = {k: [n for n in v if n != checkpoint] for k, v in models.items()}
+    cases = _cases_by_name("0.33.0")
+    with release_server("0.33.0", tmp_path, placeholders=fewer) as srv:
+        for name in ("build/t2v/fast/none", "build/i2v/fast/dolly_in"):
+            case = cases[name]
+            assert expected_verdict(case) == (200, None, {})
+            response = post_prompt(srv, {"prompt": case["prompt"]})
+            status, error_type, node_errors = verdict_of(response.status_code, response.json())
+            assert (status, error_type) == (400, "prompt_outputs_failed_validation")
+            assert ("value_not_in_list", "ckpt_name") in node_errors["1"]
+        # ... and the i2v builds need corpus.png in the input directory.
+        (srv.input_dir / "corpus.png").unlink()
+        i2v = cases["build/i2v/pro/none"]
+        response = post_prompt(srv, {"prompt": i2v["prompt"]})
+        errors = verdict_of(response.status_code, response.json())[2]
+        assert ("custom_validation_failed", "image") in [e for v in errors.values() for e in v]
+
+
+@pytest.mark.parametrize("version", available_versions())
+def test_release_serves_its_object_info_and_system_stats(tmp_path: Path, version: str) -> None:
+    captured_info = load_version_object_info(version)
+    with release_server(version, tmp_path) as srv:  # the capture's own files
+        assert get(srv, "/object_info").json() == captured_info
+        stats = get(srv, "/system_stats").json()
+        assert stats["system"]["comfyui_version"] == version
+        argv = stats["system"]["argv"]
+        assert argv[argv.index("--port") + 1] == str(srv.port)
+    models = {"checkpoints": ["b.safetensors", "a.safetensors"], "loras": ["l.safetensors"]}
+    with ComfyTestServer(comfyui_version=version, models=models, output_dir=tmp_path / "o2",
+                         input_dir=tmp_path / "i2") as srv:
+        info = get(srv, "/object_info").json()
+        assert info.keys() == captured_info.keys()
+        checkpoints = ["a.safetensors", "b.safetensors"]
+        assert info["CheckpointLoaderSimple"]["input"]["required"]["ckpt_name"][0] == checkpoints
+        audio_vae = info["LTXVAudioVAELoader"]["input"]["required"]["ckpt_name"]
+        assert audio_vae[1]["options"] == checkpoints
+        assert info["LoraLoaderModelOnly"]["input"]["required"]["lora_name"][0] == [
+            "l.safetensors"]
+        assert info["VAELoader"]["input"]["required"]["vae_name"][0] == ["pixel_space"]
+        assert info["CLIPLoader"]["input"]["required"]["clip_name"][0] == []
+        assert info["LoadImage"]["input"]["required"]["image"][0] == []
+        assert info["EmptyImage"] == captured_info["EmptyImage"]
+
+
+def test_default_server_is_still_the_protocol_captures_0_26_0(
+    shared_server: ComfyTestServer,
+) -> None:
+    assert shared_server.comfyui_version is None
+    assert len(get(shared_server, "/object_info").json()) < 100  # LTX-2 nodes only
+    assert get(shared_server, "/system_stats").json()["system"]["comfyui_version"] == "0.26.0"
+    with pytest.raises(ValueError, match="no captured ComfyUI"):
+        ComfyTestServer(comfyui_version="0.1.0")
+
+
+def _validate(srv: ComfyTestServer, prompt: dict[str, Any]) -> Verdict:
+    response = requests.post(srv.url + "/validate_prompt", json={"prompt": prompt},
+                             timeout=TIMEOUT)
+    body = response.json()
+    return verdict_of(response.status_code, body) if response.status_code == 400 else (
+        200, None, verdict_of(200, body)[2])
+
+
+def _details(srv: ComfyTestServer, prompt: dict[str, Any], node: str) -> list[str]:
+    response = requests.post(srv.url + "/validate_prompt", json={"prompt": prompt},
+                             timeout=TIMEOUT)
+    return [e["details"] for e in response.json()["node_errors"][node]["errors"]]
+
+
+def test_release_rules_beyond_the_verdicts(
+    release_servers: Callable[[str], ComfyTestServer],
+) -> None:
+    """Behaviour derived from ComfyUI's source (execution.py, comfy_api/latest/_io.py) and the
+    release schemas, for inputs the verdicts do not exercise."""
+    v8, v26, v33 = (release_servers(v) for v in ("0.8.0", "0.26.0", "0.33.0"))
+    video = {
+        "1": {"class_type": "EmptyImage",
+              "inputs": {"width": 64, "height": 64, "batch_size": 9, "color": 0}},
+        "2": {"class_type": "CreateVideo", "inputs": {"images": ["1", 0], "fps": 24.0}},
+    }
+
+    def save(**inputs: Any) -> dict[str, Any]:
+        node = {"video": ["2", 0], "filename_prefix": "video/x", "format": "auto"} | inputs
+        return video | {"3": {"class_type": "SaveVideo", "inputs": node}}
+
+    # 0.33.0's SaveVideo.codec is a DynamicCombo holding another one: codec.encoding.crf.
+    reencode = {"codec": "h264", "codec.encoding": "re-encode"}
+    assert _validate(v33, save(**reencode)) == (400, "prompt_outputs_failed_validation", {
+        "3": [("required_input_missing", "codec.encoding.crf")]})
+    assert _details(v33, save(**reencode), "3") == ["crf"]
+    assert _validate(v33, save(**reencode, **{"codec.encoding.crf": 60})) == (
+        400, "prompt_outputs_failed_validation",
+        {"3": [("value_bigger_than_max", "codec.encoding.crf")]})
+    assert _validate(v33, save(**reencode, **{"codec.encoding.crf": "18"}))[0] == 200
+    assert _validate(v33, save(codec="h264"))[0] == 200  # encoding is optional
+    # An unknown choice makes the combo and its sub-inputs vanish; before, codec was a COMBO.
+    assert _validate(v33, save(codec="vp9"))[0] == 200
+    assert _validate(v33, save())[0] == 200
+    assert _validate(v26, save(codec="vp9")) == (400, "prompt_outputs_failed_validation", {
+        "3": [("value_not_in_list", "codec")]})
+    assert _validate(v26, save()) == (400, "prompt_outputs_failed_validation", {
+        "3": [("required_input_missing", "codec")]})
+
+    # LTXVEmptyLatentAudio.frame_rate: INT in 0.8.0 (converted), "FLOAT,INT" in 0.33.0 (not).
+    audio: dict[str, Any] = {
+        "1": {"class_type": "LTXVAudioVAELoader",
+              "inputs": {"ckpt_name": "ltx-2-19b-distilled.safetensors"}},
+        "2": {"class_type": "LTXVEmptyLatentAudio", "inputs": {
+            "audio_vae": ["1", 0], "batch_size": 1, "frames_number": 97, "frame_rate": 24.5}},
+        "3": {"class_type": "PreviewAny", "inputs": {"source": ["2", 0]}},
+    }
+    assert _validate(v8, audio)[0] == _validate(v33, audio)[0] == 200
+    audio["2"]["inputs"]["frame_rate"] = "24.5"
+    assert _validate(v8, audio)[2] == {"2": [("invalid_input_type", "frame_rate")]}
+    assert _validate(v33, audio)[2] == {  # "24.5" < 1.0 raises in the min check
+        "2": [("exception_during_inner_validation", "source")]}
+    audio["2"]["inputs"]["frame_rate"] = 0.5
+    assert _validate(v33, audio)[2] == {"2": [("value_smaller_than_min", "frame_rate")]}
+
+    # Autogrow: BatchImagesNode needs images.image0 and .image1 in 0.8.0 (min 2), 0.33.0 min 1.
+    batch = {
+        "1": video["1"],
+        "2": {"class_type": "BatchImagesNode", "inputs": {"images.image0": ["1", 0]}},
+        "3": {"class_type": "PreviewImage", "inputs": {"images": ["2", 0]}},
+    }
+    assert _validate(v8, batch)[2] == {"2": [("required_input_missing", "images.image1")]}
+    assert _details(v8, batch, "2") == ["image1"]
+    assert _validate(v33, batch)[0] == 200
+
+    # A cycle: 0.26.0 and later report it; 0.8.0 recursed into a RecursionError that left no
+    # reason on any node (see ValidationRules.detects_cycles).
+    cycle = {"7": {"class_type": "ImageInvert", "inputs": {"image": ["8", 0]}},
+             "8": {"class_type": "ImageInvert", "inputs": {"image": ["7", 0]}},
+             "9": {"class_type": "PreviewImage", "inputs": {"images": ["7", 0]}}}
+    assert _validate(v33, cycle)[2] == {"7": [("dependency_cycle", None)],
+                                        "8": [("dependency_cycle", None)]}
+    assert _validate(v8, cycle) == (400, "prompt_outputs_failed_validation", {})
+
+    # No class_type at all.
+    anonymous = {"1": {"inputs": {}}, "2": {"class_type": "PreviewAny", "inputs": {}}}
+    assert _validate(v8, anonymous)[1] == "invalid_prompt"
+    assert _validate(v33, anonymous)[1] == "missing_node_type"
+
+    # LoadImage validates its file itself: any existing input file, also "x [input]"; a link
+    # reaches its function as None and raises.
+    load: dict[str, Any] = {
+        "1": {"class_type": "LoadImage", "inputs": {"image": "corpus.png [input]"}},
+        "2": {"class_type": "PreviewImage", "inputs": {"images": ["1", 0]}},
+    }
+    assert _validate(v33, load)[0] == 200
+    load["1"]["inputs"]["image"] = "elsewhere.png"
+    assert _validate(v33, load)[2] == {"1": [("custom_validation_failed", "image")]}
+    load["0"] = {"class_type": "PrimitiveString", "inputs": {"value": "corpus.png"}}
+    load["1"]["inputs"]["image"] = ["0", 0]
+    assert _validate(v33, load)[2] == {"1": [("exception_during_inner_validation", "images")]}
+
+
+def test_versioned_server_runs_the_builds_of_its_release(
+    versioned_server: ComfyTestServer,
+) -> None:
+    """The conftest fixture: the release's identity, and the SDK's builds (as captured in the
+    verdicts, corpus.png uploaded) validate and run, with 3 steps per sampler."""
+    srv = versioned_server
+    version = srv.comfyui_version
+    assert version is not None
+    assert get(srv, "/system_stats").json()["system"]["comfyui_version"] == version
+    png = (PROTOCOL / "upload_image" / "upload_a.png").read_bytes()
+    uploaded = requests.post(srv.url + "/upload/image", files={"image": ("corpus.png", png)},
+                             timeout=TIMEOUT)
+    assert uploaded.json()["name"] == "corpus.png"
+    client = Socket(srv)
+    client.recv()
+    cases = _cases_by_name(version)
+    for name in ("build/t2v/fast/none", "build/i2v/pro/dolly_in"):
+        body = {"prompt": cases[name]["prompt"], "client_id": client.client_id}
+        response = post_prompt(srv, body)
+        assert response.status_code == 200, response.text
+        got = client.until_done(response.json()["prompt_id"])
+        assert types(got)[-3:] == ["execution_success", "status", "executing"]
+        progress = [_msg(e)["data"] for e in got if _msg(e).get("type") == "progress"]
+        assert {p["max"] for p in progress} == {3} and len(progress) == 6  # two stages
+    client.close()

@@ -1,4 +1,7 @@
-"""A fake ComfyUI 0.26.0 server for the SDK's client tests (no ComfyUI, no GPU needed).
+"""A fake ComfyUI server for the SDK's client tests (no ComfyUI, no GPU needed).
+
+It is ComfyUI 0.26.0 by default; ``ComfyTestServer(comfyui_version="0.8.0")`` emulates any
+release captured under ``tests/fixtures/versions`` (schemas, ``/system_stats``, validation).
 
 It serves the captured protocol (``tests/fixtures/protocol``) over real HTTP and WebSocket on
 127.0.0.1: prompt validation with ComfyUI's 400 bodies, a simulated executor emitting the
@@ -15,6 +18,7 @@ from .faults import Faults, Hang
 from .nodes import Simulation
 from .server import ComfyTestServer
 from .state import Received, UploadRecord
+from .versions import DEFAULT_VERSION, ValidationRules, available_versions
 
 # Model files of a typical LTX-2 install, for tests that do not care which files exist.
 LTX2_MODELS: dict[str, list[str]] = {
@@ -25,6 +29,7 @@ LTX2_MODELS: dict[str, list[str]] = {
 }
 
 __all__ = [
+    "DEFAULT_VERSION",
     "LTX2_MODELS",
     "ComfyTestServer",
     "Faults",
@@ -34,5 +39,7 @@ __all__ = [
     "Received",
     "Simulation",
     "UploadRecord",
+    "ValidationRules",
+    "available_versions",
     "load_object_info",
 ]

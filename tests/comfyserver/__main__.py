@@ -1,5 +1,7 @@
 """Run the fake ComfyUI standalone: ``python -m tests.comfyserver --port 8188``.
 
+``--comfyui-version 0.33.0`` emulates another captured release (tests/fixtures/versions).
+
 ``--models-from`` takes either a JSON file ``{"checkpoints": ["a.safetensors"], ...}`` or a
 ComfyUI-style ``models/`` directory (one subfolder per models folder; 0-byte files there become
 placeholders that validate but fail when loaded, like the captured execution_error).
@@ -17,6 +19,7 @@ from . import LTX2_MODELS
 from .faults import Faults
 from .nodes import Simulation
 from .server import ComfyTestServer
+from .versions import DEFAULT_VERSION, available_versions
 
 
 def scan_models(path: Path) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
@@ -37,6 +40,9 @@ def scan_models(path: Path) -> tuple[dict[str, list[str]], dict[str, list[str]]]
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m tests.comfyserver", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--comfyui-version", choices=available_versions(),
+                        help="captured ComfyUI release to emulate: its /object_info, "
+                        "/system_stats and validation (default: 0.26.0, LTX-2 nodes only)")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8188)
     parser.add_argument("--models-from", type=Path,
@@ -65,11 +71,13 @@ def main(argv: list[str] | None = None) -> None:
                        output_bytes=args.output_bytes),
         output_dir=args.output_dir,
         input_dir=args.input_dir,
+        comfyui_version=args.comfyui_version,
         host=args.host,
         port=args.port,
     )
     with server:
-        print(f"fake ComfyUI 0.26.0 listening on {server.url} (outputs in {server.output_dir})",
+        version = args.comfyui_version or DEFAULT_VERSION
+        print(f"fake ComfyUI {version} listening on {server.url} (outputs in {server.output_dir})",
               flush=True)
         try:
             threading.Event().wait()

@@ -25,6 +25,7 @@ from .hub import Client, Hub
 from .jobs import job_view
 from .state import QueueItem, ServerState, UploadRecord, now_ms
 from .validation import validate_prompt
+from .versions import rules_for
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,7 @@ class ComfyRoutes:
         storage: Storage,
         faults: Faults,
         port: Callable[[], int],
+        comfyui_version: str | None = None,
     ) -> None:
         self.state = state
         self.hub = hub
@@ -69,6 +71,8 @@ class ComfyRoutes:
         self.storage = storage
         self.faults = faults
         self.port = port
+        self.comfyui_version = comfyui_version
+        self.rules = rules_for(comfyui_version)
 
     def build(self) -> web.Application:
         app = web.Application(
@@ -175,7 +179,7 @@ class ComfyRoutes:
                             content_type="text/html")
 
     async def system_stats(self, request: web.Request) -> web.StreamResponse:
-        return web.json_response(identity.system_stats(self.port()))
+        return web.json_response(identity.system_stats(self.port(), self.comfyui_version))
 
     async def features(self, request: web.Request) -> web.StreamResponse:
         return web.json_response(identity.features(self.faults.max_upload_bytes))
@@ -243,7 +247,8 @@ class ComfyRoutes:
 
         prompt = copy.deepcopy(body["prompt"])
         result = validate_prompt(
-            prompt, self.catalog, self.storage.input_exists, body.get("partial_execution_targets")
+            prompt, self.catalog, self.storage.input_exists, body.get("partial_execution_targets"),
+            self.rules,
         )
         if not result.ok:
             return web.json_response(
@@ -269,7 +274,7 @@ class ComfyRoutes:
                                      status=400)
         result = validate_prompt(
             copy.deepcopy(body["prompt"]), self.catalog, self.storage.input_exists,
-            body.get("partial_execution_targets"),
+            body.get("partial_execution_targets"), self.rules,
         )
         if result.ok:
             return web.json_response(

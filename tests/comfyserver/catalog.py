@@ -2,8 +2,10 @@
 
 ComfyUI computes file combos (``CheckpointLoaderSimple.ckpt_name``, ``LoadImage.image``, ...) on
 every ``/object_info`` call from what is on disk. The captured ``object_info_ltx2.json`` has
-those lists empty; :class:`NodeCatalog` fills them from a :class:`ModelStore` and from the
-server's input directory, both for ``GET /object_info`` and for prompt validation.
+those lists empty; the per-release captures (``fixtures/versions``) list the empty placeholder
+files their server had. Either way :class:`NodeCatalog` replaces them with the files of a
+:class:`ModelStore` and of the server's input directory, both for ``GET /object_info`` and for
+prompt validation (so a model file the test server does not have is refused).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import copy
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, cast
 
 FIXTURES_DIR = Path(__file__).resolve().parent.parent / "fixtures"
@@ -41,9 +43,139 @@ EXTRA_COMBO_OPTIONS: dict[tuple[str, str], tuple[str, ...]] = {
 # (node class, input) -> media kinds of the input-directory files offered by the combo.
 INPUT_FILE_COMBOS: dict[tuple[str, str], tuple[str, ...]] = {
     ("LoadImage", "image"): ("image",),
+    ("LoadImageMask", "image"): ("image",),
     ("LoadAudio", "audio"): ("audio", "video"),
     ("LoadVideo", "file"): ("video",),
 }
+
+# Stock loaders whose models folder held no placeholder in the release captures, so that their
+# combo cannot be recognised by its options (see :func:`detect_file_combos`).
+STOCK_MODEL_COMBOS: dict[tuple[str, str], str] = {
+    ("ControlNetLoader", "control_net_name"): "controlnet",
+    ("DiffControlNetLoader", "control_net_name"): "controlnet",
+    ("UpscaleModelLoader", "model_name"): "upscale_models",
+    ("CLIPVisionLoader", "clip_name"): "clip_vision",
+    ("StyleModelLoader", "style_model_name"): "style_models",
+    ("GLIGENLoader", "gligen_name"): "gligen",
+    ("HypernetworkLoader", "hypernetwork_name"): "hypernetworks",
+    ("PhotoMakerLoader", "photomaker_model_name"): "photomaker",
+    ("ModelPatchLoader", "name"): "model_patches",
+    ("AudioEncoderLoader", "audio_encoder_name"): "audio_encoders",
+}
+
+# One combo per models folder whose options, in a release capture, are exactly the placeholder
+# files that were in that folder: every other combo listing the same files reads that folder.
+ANCHOR_COMBOS: dict[str, tuple[str, str]] = {
+    "checkpoints": ("CheckpointLoaderSimple", "ckpt_name"),
+    "text_encoders": ("CLIPLoader", "clip_name"),
+    "loras": ("LoraLoader", "lora_name"),
+    "latent_upscale_models": ("LatentUpscaleModelLoader", "model_name"),
+    "diffusion_models": ("UNETLoader", "unet_name"),
+    "vae": ("VAELoader", "vae_name"),
+}
+IMAGE_ANCHOR = ("LoadImage", "image")
+
+ComboKey = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class FileCombos:
+    """Which combos list files, and from where.
+
+    ``models``: (class, input) -> models folder; ``inputs``: (class, input) -> media kinds of
+    the input directory; ``extras``: options ComfyUI appends after the files (VAELoader's
+    ``pixel_space``, TrainLoraNode's ``[None]``).
+    """
+
+    models: Mapping[ComboKey, str]
+    inputs: Mapping[ComboKey, tuple[str, ...]]
+    extras: Mapping[ComboKey, tuple[str, ...]]
+
+
+DEFAULT_FILE_COMBOS = FileCombos(MODEL_COMBOS, INPUT_FILE_COMBOS, EXTRA_COMBO_OPTIONS)
+
+
+def combo_options(spec: Sequence[Any]) -> list[Any] | None:
+    """The options of a combo spec in either wire form, None if ``spec`` is no combo."""
+    if not spec:
+        return None
+    if isinstance(spec[0], list):
+        return list(spec[0])
+    if spec[0] == "COMBO" and len(spec) > 1 and isinstance(spec[1], dict):
+        return list(spec[1].get("options", []))
+    return None
+
+
+def _is_file_name(option: Any) -> bool:
+    return isinstance(option, str) and bool(PurePosixPath(option).suffix)
+
+
+def _top_level_combos(object_info: Mapping[str, Any]) -> Iterable[tuple[ComboKey, list[Any]]]:
+    for class_type, node in object_info.items():
+        for section in ("required", "optional"):
+            for name, spec in node.get("input", {}).get(section, {}).items():
+                options = combo_options(spec)
+                if options is not None:
+                    yield (class_type, name), options
+
+
+def _options_at(object_info: Mapping[str, Any], key: ComboKey) -> list[Any] | None:
+    class_type, name = key
+    inputs = object_info.get(class_type, {}).get("input", {})
+    spec = inputs.get("required", {}).get(name) or inputs.get("optional", {}).get(name)
+    return combo_options(spec) if spec is not None else None
+
+
+def captured_files(object_info: Mapping[str, Any]) -> tuple[dict[str, list[str]], list[str]]:
+    """(models folder -> files, input images) the server that produced ``object_info`` had,
+    read from the anchor combos (empty where a capture lists no files)."""
+    models: dict[str, list[str]] = {}
+    for folder, key in ANCHOR_COMBOS.items():
+        files = [o for o in _options_at(object_info, key) or [] if _is_file_name(o)]
+        if files:
+            models[folder] = files
+    images = [o for o in _options_at(object_info, IMAGE_ANCHOR) or [] if _is_file_name(o)]
+    return models, images
+
+
+def detect_file_combos(object_info: Mapping[str, Any]) -> FileCombos:
+    """Find the file combos of a whole ``/object_info`` dump.
+
+    A combo whose file options are exactly the placeholder files of one models folder (or the
+    input images) lists that folder; its other options are kept after the files. Known loaders
+    of folders that were empty in the capture (:data:`STOCK_MODEL_COMBOS`, :data:`MODEL_COMBOS`)
+    and :data:`INPUT_FILE_COMBOS` are added where the dump has them.
+    """
+    folders, images = captured_files(object_info)
+    by_files: dict[frozenset[str], str] = {}
+    for folder, names in folders.items():
+        by_files.setdefault(frozenset(names), folder)
+    image_set = frozenset(images)
+    models: dict[ComboKey, str] = {}
+    inputs: dict[ComboKey, tuple[str, ...]] = {}
+    extras: dict[ComboKey, tuple[str, ...]] = {}
+    for key, options in _top_level_combos(object_info):
+        files = frozenset(o for o in options if _is_file_name(o))
+        rest = tuple(o for o in options if not _is_file_name(o))
+        if files and files in by_files:
+            models[key] = by_files[files]
+        elif files and files == image_set:
+            inputs[key] = ("image",)
+        else:
+            continue
+        if rest:
+            extras[key] = rest
+    for key, folder in {**STOCK_MODEL_COMBOS, **MODEL_COMBOS}.items():
+        listed = _options_at(object_info, key)
+        if key not in models and listed is not None and all(map(_is_file_name, listed)):
+            models[key] = folder
+            if key in EXTRA_COMBO_OPTIONS:
+                extras[key] = EXTRA_COMBO_OPTIONS[key]
+    for key, kinds in INPUT_FILE_COMBOS.items():
+        listed = _options_at(object_info, key)
+        if key not in inputs and listed is not None and all(map(_is_file_name, listed)):
+            inputs[key] = kinds
+    return FileCombos(models, inputs, extras)
 
 
 def load_object_info(
@@ -104,11 +236,21 @@ class NodeCatalog:
     """Node schemas keyed by class type, answering with the server's current files filled in."""
 
     def __init__(
-        self, object_info: Mapping[str, Any], models: ModelStore, input_files: InputLister
+        self,
+        object_info: Mapping[str, Any],
+        models: ModelStore,
+        input_files: InputLister,
+        file_combos: FileCombos = DEFAULT_FILE_COMBOS,
     ) -> None:
         self._raw = dict(object_info)
         self.models = models
         self._input_files = input_files
+        self.file_combos = file_combos
+
+    @property
+    def model_combos(self) -> Mapping[ComboKey, str]:
+        """(node class, input) -> models folder of every model-file combo."""
+        return self.file_combos.models
 
     def __contains__(self, class_type: object) -> bool:
         return class_type in self._raw
@@ -151,10 +293,11 @@ class NodeCatalog:
 
     def _file_options(self, class_type: str, input_name: str) -> list[str] | None:
         key = (class_type, input_name)
-        if key in MODEL_COMBOS:
-            return self.models.listing(MODEL_COMBOS[key]) + list(EXTRA_COMBO_OPTIONS.get(key, ()))
-        if key in INPUT_FILE_COMBOS:
-            return self._input_files(INPUT_FILE_COMBOS[key])
+        combos = self.file_combos
+        if key in combos.models:
+            return self.models.listing(combos.models[key]) + list(combos.extras.get(key, ()))
+        if key in combos.inputs:
+            return self._input_files(combos.inputs[key]) + list(combos.extras.get(key, ()))
         return None
 
 

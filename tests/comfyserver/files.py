@@ -111,8 +111,16 @@ class Storage:
         return self.dirs[kind] / plain
 
     def input_exists(self, name: str) -> bool:
-        """``folder_paths.exists_annotated_filepath``: LoadImage & co. accept these names."""
-        return self.annotated_path(name).is_file()
+        """``folder_paths.exists_annotated_filepath``: LoadImage & co. accept these names.
+
+        Like ComfyUI: a trailing ``[output]``/``[input]``/``[temp]`` tag is cut off together
+        with the one character before it (normally a space), the rest is joined to that
+        directory (default: input) and anything that exists passes, a directory too.
+        """
+        for kind, cut in (("output", 9), ("input", 8), ("temp", 7)):
+            if name.endswith(f"[{kind}]"):
+                return os.path.exists(os.path.join(self.dirs[kind], name[:-cut]))
+        return os.path.exists(os.path.join(self.dirs["input"], name))
 
     def input_listing(self, kinds: Sequence[str]) -> list[str]:
         """Top-level input files of the given media kinds (image/audio/video), sorted."""

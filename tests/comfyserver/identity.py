@@ -1,12 +1,18 @@
-"""Fixed answers that identify the server as the captured ComfyUI 0.26.0 (CPU build).
+"""Fixed answers that identify the server as a captured ComfyUI release (CPU build).
 
-Values are copied from ``tests/fixtures/protocol/misc_get``; only the port in ``argv`` and the
-upload limit in ``/features`` follow the test server's own configuration.
+By default the server is the ComfyUI 0.26.0 of ``tests/fixtures/protocol``: values are copied
+from ``misc_get``. A server emulating another release answers ``/system_stats`` with that
+release's capture (``tests/fixtures/versions/<version>/system_stats.json``; 0.26.0 has none
+there and keeps the protocol capture). Only the port in ``argv`` and the upload limit in
+``/features`` follow the test server's own configuration.
 """
 
 from __future__ import annotations
 
+import copy
 from typing import Any
+
+from .versions import captured_system_stats
 
 COMFYUI_VERSION = "0.26.0"
 
@@ -58,8 +64,18 @@ def features(max_upload_bytes: int) -> dict[str, Any]:
     }
 
 
-def system_stats(port: int) -> dict[str, Any]:
-    """``GET /system_stats`` as captured, with the test server's port in ``argv``."""
+def system_stats(port: int, version: str | None = None) -> dict[str, Any]:
+    """``GET /system_stats`` as captured, with the test server's port in ``argv``.
+
+    ``version``: a captured release (None: the protocol captures' 0.26.0).
+    """
+    captured = captured_system_stats(version) if version is not None else None
+    if captured is not None:
+        stats = copy.deepcopy(captured)
+        argv = stats["system"].get("argv", [])
+        if "--port" in argv[:-1]:
+            argv[argv.index("--port") + 1] = str(port)
+        return stats
     return {
         "system": {
             "os": "linux",

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .catalog import MODEL_COMBOS, ModelStore, NodeCatalog
+from .catalog import ModelStore, NodeCatalog
 from .faults import Faults
 from .files import CAPTURED_MP4, CAPTURED_PNG, Storage, write_sized_file
 from .graph import is_link
@@ -180,7 +180,7 @@ class NodeSimulator:
                 [*frames, '  File "/opt/ComfyUI/comfyserver_fault.py", line 1, in execute\n'],
                 self.current_inputs(node_id),
             )
-        for (loader, input_name), folder in MODEL_COMBOS.items():
+        for (loader, input_name), folder in self.catalog.model_combos.items():
             name = inputs.get(input_name)
             if loader != class_type or not isinstance(name, str):
                 continue

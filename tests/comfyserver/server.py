@@ -17,24 +17,34 @@ from typing import Any, TypeVar
 from aiohttp import web
 
 from .app import ComfyRoutes
-from .catalog import ModelStore, NodeCatalog, load_object_info
+from .catalog import (
+    DEFAULT_FILE_COMBOS,
+    ModelStore,
+    NodeCatalog,
+    detect_file_combos,
+    load_object_info,
+)
 from .execution import Executor
 from .faults import Faults
 from .files import Storage
 from .hub import Hub
 from .nodes import Simulation
 from .state import Received, ServerState
+from .versions import load_version_object_info, rules_for
 
 T = TypeVar("T")
 
 
 class ComfyTestServer:
-    """A real HTTP + WebSocket server speaking ComfyUI 0.26.0's protocol.
+    """A real HTTP + WebSocket server speaking ComfyUI's protocol (0.26.0 unless told).
 
     Use as a context manager::
 
         with ComfyTestServer(models={"checkpoints": ["ltx-2.safetensors"]}) as srv:
             requests.get(srv.url + "/system_stats")
+
+    ``comfyui_version="0.33.0"`` (any release under ``tests/fixtures/versions``) serves that
+    release's whole ``/object_info`` and ``/system_stats`` and validates prompts like it.
 
     ``faults`` and ``sim`` are live: change their fields at any time. ``received`` records what
     clients sent. Directories not given are created in a private temporary directory that is
@@ -52,6 +62,7 @@ class ComfyTestServer:
         input_dir: Path | str | None = None,
         temp_dir: Path | str | None = None,
         object_info: Mapping[str, Any] | None = None,
+        comfyui_version: str | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
         startup_timeout: float = 10.0,
@@ -66,12 +77,25 @@ class ComfyTestServer:
             sim: simulated timings and output sizes.
             output_dir / input_dir / temp_dir: ComfyUI's output/, input/ and temp/.
             object_info: node schemas to serve and validate against (default: the captured
-                ``object_info_ltx2.json`` plus the stock nodes the captures use).
+                ``object_info_ltx2.json`` plus the stock nodes the captures use, or the whole
+                capture of ``comfyui_version``).
+            comfyui_version: a captured ComfyUI release to emulate (see
+                :func:`~tests.comfyserver.versions.available_versions`): its node schemas,
+                ``/system_stats`` and validation rules. None: the protocol captures' 0.26.0
+                with LTX-2 nodes only. Its model-file combos are filled from ``models``.
             port: 0 picks a free port.
         """
         self.faults = faults if faults is not None else Faults()
         self.sim = sim if sim is not None else Simulation()
         self.models = ModelStore.build(models, placeholders)
+        self.comfyui_version = comfyui_version
+        self._file_combos = DEFAULT_FILE_COMBOS
+        if comfyui_version is not None:
+            if object_info is None:
+                object_info = load_version_object_info(comfyui_version)  # raises if unknown
+            else:
+                rules_for(comfyui_version)  # raises if unknown
+            self._file_combos = detect_file_combos(object_info)
         self._object_info = dict(object_info) if object_info is not None else load_object_info()
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self._dirs = {"output": output_dir, "input": input_dir, "temp": temp_dir}
@@ -232,8 +256,10 @@ class ComfyTestServer:
         storage = self._storage()
         hub = Hub(self.faults)
         state = ServerState(hub)
-        catalog = NodeCatalog(self._object_info, self.models, storage.input_listing)
-        routes = ComfyRoutes(state, hub, catalog, storage, self.faults, lambda: self.port)
+        catalog = NodeCatalog(self._object_info, self.models, storage.input_listing,
+                              self._file_combos)
+        routes = ComfyRoutes(state, hub, catalog, storage, self.faults, lambda: self.port,
+                             self.comfyui_version)
         executor = Executor(state, hub, catalog, storage, self.faults, self.sim)
         runner = web.AppRunner(routes.build(), handle_signals=False, access_log=None,
                                shutdown_timeout=1.0)

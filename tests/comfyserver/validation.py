@@ -1,7 +1,8 @@
-"""Prompt validation with ComfyUI 0.26.0's rules, error types, texts and JSON shapes.
+"""Prompt validation with ComfyUI's rules, error types, texts and JSON shapes.
 
 The behaviour follows ``validate_prompt``/``validate_inputs`` as observed in the captures under
-``tests/fixtures/protocol/validation_errors``, including its quirks:
+``tests/fixtures/protocol/validation_errors`` (0.26.0) and in the verdicts of real 0.8.0, 0.26.0
+and 0.33.0 servers (``tests/fixtures/versions``), including its quirks:
 
 * validation starts at the output nodes and recurses through links, so nodes no output depends
   on are never validated;
@@ -12,7 +13,14 @@ The behaviour follows ``validate_prompt``/``validate_inputs`` as observed in the
 * values are coerced in place (``fps: 24`` becomes ``24.0`` for a FLOAT input): the queued prompt
   and ``/history`` show the coerced values;
 * a prompt with at least one valid output is accepted (HTTP 200); invalid outputs are dropped
-  and still listed in ``node_errors``.
+  and still listed in ``node_errors``;
+* only declared inputs are looked at: undeclared ones (a ``bogus`` key, ``CreateVideo.bit_depth``
+  on 0.8.0, ``format.codec`` on a release without it) are ignored, links in them not followed;
+* literals are converted only for the single types INT/FLOAT/STRING/BOOLEAN (``"640"`` and
+  ``24.0`` are fine INTs); a multi-type input (``"FLOAT,INT"``, whatever its ``widgetType``)
+  takes any literal and only checks min/max.
+
+What differs between releases is in :class:`~tests.comfyserver.versions.ValidationRules`.
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .catalog import NodeCatalog
+from .versions import ValidationRules, rules_for
 
 COMBO = "COMBO"
 ANY_TYPE = "*"
@@ -31,16 +40,21 @@ AUTOGROW = "COMFY_AUTOGROW_V3"
 
 # Nodes whose own validate function checks these inputs (so ComfyUI skips the combo/min/max
 # checks for them): the media loaders accept any existing file of the input directory, also
-# ones in subfolders or annotated like "name.png [output]".
+# ones in subfolders or annotated like "name.png [output]". The function runs with whatever
+# the prompt holds: a link (None) or a missing input makes it raise, which ComfyUI reports as
+# an exception during validation.
 FILE_INPUTS: dict[str, tuple[str, str]] = {
     "LoadImage": ("image", "Invalid image file: {}"),
+    "LoadImageMask": ("image", "Invalid image file: {}"),
+    "LoadImageOutput": ("image", "Invalid image file: {}"),  # LoadImage's, inherited
     "LoadAudio": ("audio", "Invalid audio file: {}"),
     "LoadVideo": ("file", "Invalid video file: {}"),
 }
 
-# Frame lines of the tracebacks ComfyUI attaches to exceptions raised while validating. Lines
-# 921 (prompt[o_id] lookup), 923 (RETURN_TYPES[slot]) and 943 (the recursive call) are
-# captured; 1028 (validate_prompt's call) and 970 (any other raise) are stand-ins.
+# Frame lines of the tracebacks ComfyUI attaches to exceptions raised while validating. The
+# prompt[o_id] lookup (RETURN_TYPES[slot] is 2 lines below) and the recursive call are captured
+# per release (ValidationRules); 1028 (validate_prompt's call) and 970 (any other raise) are
+# stand-ins.
 _EXECUTION_PY = '  File "/opt/ComfyUI/execution.py", line {}, in {}\n'
 
 FileExists = Callable[[str], bool]
@@ -168,43 +182,52 @@ def _expand_autogrow(template: dict[str, Any], prefix: str, out: dict[str, dict[
 class PromptValidator:
     """Validates one prompt. Mutates it (coercion), so hand it a copy you mean to queue."""
 
-    def __init__(self, prompt: dict[str, Any], catalog: NodeCatalog, file_exists: FileExists):
+    def __init__(
+        self,
+        prompt: dict[str, Any],
+        catalog: NodeCatalog,
+        file_exists: FileExists,
+        rules: ValidationRules | None = None,
+    ):
         self.prompt = prompt
         self.catalog = catalog
         self.file_exists = file_exists
+        self.rules = rules if rules is not None else rules_for(None)
         self.validated: dict[str, tuple[bool, list[Error]]] = {}
+
+    def _unknown_node(self, node_id: str, node: dict[str, Any]) -> Error:
+        """The refusal of a node without ``class_type`` or of a class the server lacks."""
+        class_type = node.get("class_type")
+        if self.rules.legacy_node_errors:
+            message = (
+                "Cannot execute because a node is missing the class_type property."
+                if class_type is None
+                else f"Cannot execute because node {class_type} does not exist."
+            )
+            return _error("invalid_prompt", message, f"Node ID '#{node_id}'", {})
+        if class_type is None:
+            title = node.get("_meta", {}).get("title")
+            return _error(
+                "missing_node_type",
+                f"Node '{title or f'ID #{node_id}'}' has no class_type. The workflow "
+                "may be corrupted or a custom node is missing.",
+                f"Node ID '#{node_id}'",
+                {"node_id": node_id, "class_type": None, "node_title": title},
+            )
+        title = node.get("_meta", {}).get("title", class_type)
+        return _error(
+            "missing_node_type",
+            f"Node '{title}' not found. The custom node may not be installed.",
+            f"Node ID '#{node_id}'",
+            {"node_id": node_id, "class_type": class_type, "node_title": title},
+        )
 
     def run(self, partial_targets: list[str] | None = None) -> ValidationResult:
         outputs: list[str] = []
         for node_id, node in self.prompt.items():
-            if "class_type" not in node:
-                title = node.get("_meta", {}).get("title")
-                return ValidationResult(
-                    False,
-                    _error(
-                        "missing_node_type",
-                        f"Node '{title or f'ID #{node_id}'}' has no class_type. The workflow "
-                        "may be corrupted or a custom node is missing.",
-                        f"Node ID '#{node_id}'",
-                        {"node_id": node_id, "class_type": None, "node_title": title},
-                    ),
-                    [],
-                    {},
-                )
+            if "class_type" not in node or node["class_type"] not in self.catalog:
+                return ValidationResult(False, self._unknown_node(node_id, node), [], {})
             class_type = node["class_type"]
-            if class_type not in self.catalog:
-                title = node.get("_meta", {}).get("title", class_type)
-                return ValidationResult(
-                    False,
-                    _error(
-                        "missing_node_type",
-                        f"Node '{title}' not found. The custom node may not be installed.",
-                        f"Node ID '#{node_id}'",
-                        {"node_id": node_id, "class_type": class_type, "node_title": title},
-                    ),
-                    [],
-                    {},
-                )
             if self.catalog.is_output(class_type) and (
                 partial_targets is None or node_id in partial_targets
             ):
@@ -276,6 +299,11 @@ class PromptValidator:
         if node_id in self.validated:
             return self.validated[node_id]
         if node_id in visiting:
+            if not self.rules.detects_cycles:
+                # Before cycle detection ComfyUI recursed until RecursionError; the frame that
+                # caught it recorded the error on a cycle member, which the frames above then
+                # overwrote with their own (empty) errors: all that is left is "invalid".
+                return (False, [])
             return self._cycle(node_id, visiting)
 
         node = self.prompt[node_id]
@@ -315,8 +343,16 @@ class PromptValidator:
 
         if file_input is not None:
             name, template = file_input
-            value = inputs.get(name)
-            if isinstance(value, str) and not self.file_exists(value):
+            if name not in inputs:  # the validate function is called without its argument
+                function = "validate_inputs" if self.catalog.is_v3(class_type) else (
+                    "VALIDATE_INPUTS")
+                raise TypeError(f"{class_type}.{function}() missing 1 required positional "
+                                f"argument: '{name}'")
+            value = inputs[name]
+            if not isinstance(value, str):  # a link arrives as None: None.endswith(...)
+                kind = "NoneType" if isinstance(value, list) else type(value).__name__
+                raise AttributeError(f"'{kind}' object has no attribute 'endswith'")
+            if not self.file_exists(value):
                 errors.append(
                     _error(
                         "custom_validation_failed",
@@ -357,14 +393,15 @@ class PromptValidator:
         source_id, slot = link
         # These lookups raise on a dangling link; ComfyUI lets that escape to the caller,
         # which files it under *this* node (see exception_during_inner_validation below).
+        lookup_line = self.rules.class_lookup_line
         try:
             source_class = self.prompt[source_id]["class_type"]
         except Exception as exc:
-            raise _FailedLookup(exc, 921) from exc
+            raise _FailedLookup(exc, lookup_line) from exc
         try:
             received = self.catalog.return_types(source_class)[slot]
         except Exception as exc:
-            raise _FailedLookup(exc, 923) from exc
+            raise _FailedLookup(exc, lookup_line + 2) from exc
         if not types_compatible(received, input_type):
             errors.append(
                 _error(
@@ -398,7 +435,9 @@ class PromptValidator:
                             "exception_message": str(cause),
                             "exception_type": full_type_name(cause),
                             "traceback": [
-                                _EXECUTION_PY.format(943, "validate_inputs"),
+                                _EXECUTION_PY.format(
+                                    self.rules.validate_call_line, "validate_inputs"
+                                ),
                                 _EXECUTION_PY.format(line, "validate_inputs"),
                             ],
                             "linked_node": link,
@@ -411,8 +450,8 @@ class PromptValidator:
             visiting.pop()
         return upstream_valid
 
-    @staticmethod
     def _widget(
+        self,
         inputs: dict[str, Any],
         name: str,
         value: Any,
@@ -472,13 +511,17 @@ class PromptValidator:
         if not invalid:
             return None
         config: list[Any] | None = info
+        if self.rules.repr_combo_values:
+            quoted = ", ".join(repr(v) for v in invalid)
+        else:  # f"{x}: '{val}' not in {list_info}"
+            quoted = ", ".join("'" + str(v) + "'" for v in invalid)
         listed = str(options)
         if len(options) > 20:  # ComfyUI does not echo long (model file) lists
             listed, config = f"(list of length {len(options)})", None
         return _error(
             "value_not_in_list",
             "Value not in list",
-            f"{name}: {', '.join(repr(v) for v in invalid)} not in {listed}",
+            f"{name}: {quoted} not in {listed}",
             {"input_name": name, "input_config": config, "received_value": value},
         )
 
@@ -506,7 +549,11 @@ def validate_prompt(
     catalog: NodeCatalog,
     file_exists: FileExists,
     partial_targets: list[str] | None = None,
+    rules: ValidationRules | None = None,
 ) -> ValidationResult:
-    """Validate (and coerce in place) an API-format prompt against ``catalog``."""
-    return PromptValidator(prompt, catalog, file_exists).run(partial_targets)
+    """Validate (and coerce in place) an API-format prompt against ``catalog``.
+
+    ``rules``: the release's rules (default: the 0.26.0 of the protocol captures).
+    """
+    return PromptValidator(prompt, catalog, file_exists, rules).run(partial_targets)
 
