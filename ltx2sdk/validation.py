@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from typing import Any
 
 from .errors import (
@@ -26,25 +27,68 @@ def _suggest(name: str, candidates: list[str]) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
-def expected_inputs(schema: NodeSchema, values: Mapping[str, Any]) -> dict[str, InputSpec]:
-    """Every input name the node may carry given its values, dynamic-combo keys included."""
+def expected_inputs(schema: NodeSchema, values: Mapping[str, Any], *,
+                    absent_choice: str = "default") -> dict[str, InputSpec]:
+    """Every input name the node may carry given its values, dynamic inputs expanded.
+
+    A dynamic combo's chosen option brings its sub-inputs as dotted keys, nested to any
+    depth (``codec`` -> ``codec.encoding`` -> ``codec.encoding.crf``); an autogrow input
+    becomes ``name.<slot>`` for each of its slots. When a dynamic combo has no value (or
+    one that is not an option), ``absent_choice`` decides: ``"default"`` expands its
+    default option (what a builder will fill in), ``"vanish"`` drops the combo and its
+    sub-inputs, as ComfyUI's own validation does.
+    """
     specs: dict[str, InputSpec] = {}
-    for spec in schema.inputs:
-        specs[spec.name] = spec
-        if spec.choices is not None:
-            chosen = values.get(spec.name, spec.default)
-            for sub in spec.choices.get(chosen, ()):
-                specs[f"{spec.name}.{sub.name}"] = sub
+    _expand(schema.inputs, "", values, absent_choice, specs)
     return specs
+
+
+def _expand(inputs: tuple[InputSpec, ...], prefix: str, values: Mapping[str, Any],
+            absent_choice: str, out: dict[str, InputSpec]) -> None:
+    for spec in inputs:
+        name = prefix + spec.name
+        if spec.autogrow is not None:
+            for index, slot in enumerate(spec.autogrow.names):
+                out[f"{name}.{slot}"] = replace(spec.autogrow.template, name=slot,
+                                                required=index < spec.autogrow.min
+                                                and spec.autogrow.template.required)
+            continue
+        if spec.choices is None:
+            out[name] = spec
+            continue
+        chosen = values.get(name)
+        if chosen not in spec.choices:
+            if absent_choice == "vanish":
+                continue  # ComfyUI expands nothing for it, the combo included
+            out[name] = spec
+            if name in values:
+                continue  # not an option: the value check reports it
+            chosen = default_choice(spec)
+        out[name] = spec
+        _expand(spec.choices.get(str(chosen), ()), name + ".", values, absent_choice, out)
+
+
+def default_choice(spec: InputSpec) -> Any:
+    """The value a combo takes when none is given: its default, else its first option."""
+    if spec.default is not None:
+        return spec.default
+    return spec.options[0] if spec.options else None
 
 
 def fill_defaults(schema: NodeSchema, values: dict[str, Any]) -> None:
     """Add the default of every required widget input that was not given (as ComfyUI's UI does)."""
-    # two passes: a dynamic combo's sub-inputs are known once the combo itself has a value
-    for _ in range(2):
+    # repeat: a dynamic combo's sub-inputs are known once the combo itself has a value
+    while True:
+        added = False
         for name, spec in expected_inputs(schema, values).items():
-            if name not in values and spec.required and spec.is_widget and spec.default is not None:
-                values[name] = spec.default
+            if name in values or not spec.required or not spec.is_widget:
+                continue
+            value = spec.default if spec.choices is None else default_choice(spec)
+            if value is not None:
+                values[name] = value
+                added = True
+        if not added:
+            return
 
 
 def check_node(schema: NodeSchema, values: Mapping[str, Any], where: str) -> Iterator[GraphError]:
@@ -74,37 +118,45 @@ def check_node(schema: NodeSchema, values: Mapping[str, Any], where: str) -> Ite
 
 def check_value(spec: InputSpec, value: Any) -> tuple[type[GraphError], str] | None:
     """The problem with one input value, or ``None`` when it is acceptable."""
+    if spec.opaque:
+        return None  # a form the SDK does not know: the server decides
     if isinstance(value, Output):
         accepted = spec.type if spec.type != "COMBO" else "COMBO,*"
         if not types_compatible(value.type, accepted):
             return LinkTypeError, f"expects {spec.type} but got {value.describe()}"
         return None
-    if not spec.is_widget:
+    if not spec.accepts_literal:
         return LinkTypeError, (f"expects a link of type {spec.type} from another node's output, "
                                f"got the literal {value!r}")
     kind_problem = _check_literal_kind(spec, value)
     if kind_problem:
         return InputValueError, kind_problem
-    if spec.type in ("INT", "FLOAT"):
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
         if spec.min is not None and value < spec.min:
             return InputValueError, f"{value!r} is below the minimum {spec.min}"
         if spec.max is not None and value > spec.max:
             return InputValueError, f"{value!r} is above the maximum {spec.max}"
-    if spec.type == "COMBO" and spec.options is not None and value not in spec.options:
-        shown = ", ".join(repr(o) for o in spec.options[:20])
-        more = f" (and {len(spec.options) - 20} more)" if len(spec.options) > 20 else ""
-        where = f" in models/{spec.folder}" if spec.folder else ""
-        return InputValueError, f"{value!r} is not one of the allowed values{where}: {shown}{more}"
+    if spec.type == "COMBO" and spec.checks_options:
+        assert spec.options is not None
+        chosen = value if spec.multiselect and isinstance(value, list) else [value]
+        invalid = [v for v in chosen if v not in spec.options]
+        if invalid:
+            shown = ", ".join(repr(o) for o in spec.options[:20])
+            more = f" (and {len(spec.options) - 20} more)" if len(spec.options) > 20 else ""
+            where = f" in models/{spec.folder}" if spec.folder else ""
+            return InputValueError, (f"{invalid[0]!r} is not one of the allowed values{where}: "
+                                     f"{shown}{more}")
     return None
 
 
 def _check_literal_kind(spec: InputSpec, value: Any) -> str | None:
-    if spec.type == "INT" and (isinstance(value, bool) or not isinstance(value, int)):
+    kind = spec.widget_type or spec.type
+    if kind == "INT" and (isinstance(value, bool) or not isinstance(value, int)):
         return f"expects an integer, got {value!r}"
-    if spec.type == "FLOAT" and (isinstance(value, bool) or not isinstance(value, (int, float))):
+    if kind == "FLOAT" and (isinstance(value, bool) or not isinstance(value, (int, float))):
         return f"expects a number, got {value!r}"
-    if spec.type == "STRING" and not isinstance(value, str):
+    if kind == "STRING" and not isinstance(value, str):
         return f"expects a string, got {value!r}"
-    if spec.type == "BOOLEAN" and not isinstance(value, bool):
+    if kind == "BOOLEAN" and not isinstance(value, bool):
         return f"expects true or false, got {value!r}"
     return None
