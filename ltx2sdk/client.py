@@ -21,7 +21,7 @@ import contextlib
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,6 @@ from typing import Any
 from .errors import (
     ExecutionError,
     ExecutionInterruptedError,
-    GraphError,
     JobTimeoutError,
     OutputError,
     PromptLostError,
@@ -47,9 +46,9 @@ from .events import (
 )
 from .graph import Graph
 from .node_defs import LTX2_SCHEMAS
+from .prompt_check import Problem, PromptCheck, check_prompt
 from .schema import SchemaSet
 from .transport import HttpTransport, Socket
-from .validation import check_node
 
 OUTPUT_KEYS = ("images", "gifs", "videos", "audio")  # where ComfyUI nodes report files
 EventCallback = Callable[[Event], None]
@@ -86,19 +85,60 @@ class RunResult:
 
 @dataclass(frozen=True)
 class ServerCheck:
-    """What the server lacks to run a graph."""
+    """What a server would make of a graph, by its own rules (:func:`check_prompt`).
+
+    ``missing_nodes`` are class types it lacks; ``missing_models`` ``(models/ folder, file)``
+    pairs of model files it does not list; ``other`` every other reason it would refuse;
+    ``runtime`` problems it would accept and then fail on when the node runs (a literal
+    where a link belongs); ``undecided`` inputs the SDK leaves to the server.
+    """
 
     missing_nodes: list[str]
-    missing_models: list[tuple[str, str]]  # (models/ folder, file name)
+    missing_models: list[tuple[str, str]]
     other: list[str]
+    runtime: list[str] = field(default_factory=list)
+    undecided: list[str] = field(default_factory=list)
+    verdict: PromptCheck | None = None
+
+    @property
+    def server_accepts(self) -> bool:
+        """Whether the server would queue the prompt (``POST /prompt`` answers 200)."""
+        return self.verdict.server_accepts if self.verdict is not None else not (
+            self.missing_nodes or self.missing_models or self.other)
 
     @property
     def ok(self) -> bool:
-        return not (self.missing_nodes or self.missing_models or self.other)
+        """Ready to run: the server accepts it and nothing is known to fail at run time."""
+        return self.server_accepts and not self.runtime
 
     def raise_if_failed(self) -> None:
         if not self.ok:
-            raise ServerValidationError(self.missing_nodes, self.missing_models, self.other)
+            raise ServerValidationError(self.missing_nodes, self.missing_models,
+                                        [*self.other, *self.runtime])
+
+    @classmethod
+    def from_verdict(cls, verdict: PromptCheck) -> ServerCheck:
+        """Sort a :class:`PromptCheck`'s problems into what a user must do about them."""
+        missing_nodes: list[str] = []
+        missing_models: list[tuple[str, str]] = []
+        other: list[str] = []
+        for problem in verdict.problems:
+            folder = _model_folder(problem)
+            if problem.kind == "missing_node_type" and problem.class_type:
+                if problem.class_type not in missing_nodes:
+                    missing_nodes.append(problem.class_type)
+            elif folder is not None and problem.value is not None:
+                pair = (folder, str(problem.value))
+                if pair not in missing_models:
+                    missing_models.append(pair)
+            else:
+                other.append(str(problem))
+        if verdict.server_accepts:  # the server would run what is valid and drop the rest
+            other = []
+        return cls(missing_nodes, missing_models, other,
+                   [f"{p} (ComfyUI would accept the prompt, then fail when the node runs)"
+                    for p in verdict.runtime_problems],
+                   list(verdict.undecided), verdict)
 
 
 class ComfyClient:
@@ -115,6 +155,7 @@ class ComfyClient:
         self.receive_timeout = receive_timeout
         self.reconnect_attempts = reconnect_attempts
         self._object_info: dict[str, Any] | None = None
+        self._system_stats: dict[str, Any] | None = None
         self._lock = threading.Lock()
 
     @property
@@ -137,6 +178,8 @@ class ComfyClient:
             try:
                 stats: dict[str, Any] = self.http.get_json(
                     "/system_stats", timeout=max(0.5, min(5.0, deadline - time.monotonic())))
+                with self._lock:
+                    self._system_stats = stats
                 return stats
             except ServerUnavailableError as exc:
                 last_error = exc
@@ -153,35 +196,54 @@ class ComfyClient:
                 self._object_info = self.http.get_json("/object_info", timeout=120)
             return self._object_info
 
-    def schemas(self) -> SchemaSet:
-        """The server's node schemas, in the SDK's format."""
-        return SchemaSet.from_object_info(self.object_info())
+    def system_stats(self, *, refresh: bool = False) -> dict[str, Any]:
+        """``GET /system_stats``, fetched once per client (``refresh`` to fetch again)."""
+        with self._lock:
+            if self._system_stats is None or refresh:
+                self._system_stats = self.http.get_json("/system_stats")
+            return self._system_stats
 
-    def check(self, graph: Graph | Mapping[str, Any]) -> ServerCheck:
-        """Compare a graph with what the server has (node types, model files, values)."""
-        if not isinstance(graph, Graph):
-            graph = Graph.from_api(graph)
-        live = self.schemas()
-        missing_nodes: list[str] = []
-        missing_models: list[tuple[str, str]] = []
-        other: list[str] = []
-        for node in graph:
-            schema = live.get(node.class_type)
-            if schema is None:
-                if node.class_type not in missing_nodes:
-                    missing_nodes.append(node.class_type)
-                continue
-            for problem in check_node(schema, node.inputs, node.describe()):
-                folder = _file_folder(node.class_type, problem)
-                if folder == "input":
-                    continue  # uploads are newer than the cached /object_info: the server checks
-                if folder is not None:
-                    pair = (folder, str(node.inputs[problem.input_name or ""]))
-                    if pair not in missing_models:
-                        missing_models.append(pair)
-                else:
-                    other.append(str(problem))
-        return ServerCheck(missing_nodes, missing_models, other)
+    @property
+    def comfyui_version(self) -> str | None:
+        """The server's ComfyUI release, as its ``/system_stats`` states it."""
+        system = self.system_stats().get("system")
+        version = system.get("comfyui_version") if isinstance(system, dict) else None
+        return str(version) if version else None
+
+    def schemas(self) -> SchemaSet:
+        """The server's node schemas, in the SDK's format (builders write nodes its way)."""
+        return SchemaSet.from_object_info(self.object_info(),
+                                          comfyui_version=self.comfyui_version)
+
+    def input_file_exists(self, kind: str, name: str) -> bool | None:
+        """Whether ComfyUI has ``name`` where a loader looks for it (its input folder, or the
+        folder an annotation such as ``"x.png [output]"`` names); ``None`` if unknown.
+        Asked live, so a file uploaded a moment ago counts."""
+        folder = "input"
+        for tag in ("output", "input", "temp"):
+            if name.endswith(f"[{tag}]"):
+                name, folder = name[: -len(tag) - 2].rstrip(), tag
+                break
+        subfolder, _, filename = name.rpartition("/")
+        if not filename:
+            return None
+        return self.http.view_exists({"filename": filename, "subfolder": subfolder,
+                                      "type": folder})
+
+    def check(self, graph: Graph | Mapping[str, Any], *,
+              pending_uploads: Collection[str] = ()) -> ServerCheck:
+        """What this server would make of ``graph`` (a :class:`Graph` or API JSON), by its
+        own rules: see :func:`ltx2sdk.prompt_check.check_prompt`. ``.ok`` is false when it
+        would refuse the prompt, or accept it and fail at run time (the reason says so).
+        A loaded API prompt is checked as it is: no default is filled in. Input files are
+        looked up on the server, except ``pending_uploads`` (to be uploaded first)."""
+        api = graph.compile() if isinstance(graph, Graph) else graph
+
+        def file_exists(kind: str, name: str) -> bool | None:
+            return True if name in pending_uploads else self.input_file_exists(kind, name)
+
+        verdict = check_prompt(api, self.schemas(), file_exists=file_exists)
+        return ServerCheck.from_verdict(verdict)
 
     # --- running -----------------------------------------------------------------------------
 
@@ -469,11 +531,10 @@ def failure_from_history(prompt_id: str, entry: Mapping[str, Any]) -> Exception 
     return ExecutionError(prompt_id, "?", "?", "unknown", "ComfyUI reports the prompt failed")
 
 
-def _file_folder(class_type: str, problem: GraphError) -> str | None:
-    """The folder (``models/`` subfolder or ``input``) when ``problem`` is a file the
-    server does not list; ``None`` for any other problem."""
-    if problem.input_name is None or "not one of the allowed values" not in str(problem):
+def _model_folder(problem: Problem) -> str | None:
+    """The ``models/`` folder when ``problem`` is a model file the server does not list."""
+    if problem.kind != "value_not_in_list" or problem.class_type is None:
         return None
-    declared = LTX2_SCHEMAS.get(class_type)
-    spec = declared.input(problem.input_name) if declared else None
-    return spec.folder if spec is not None else None
+    declared = LTX2_SCHEMAS.get(problem.class_type)
+    spec = declared.input(problem.input_name or "") if declared else None
+    return spec.folder if spec is not None and spec.folder != "input" else None

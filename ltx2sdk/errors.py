@@ -60,6 +60,11 @@ class GraphStructureError(GraphError):
     """Whole-graph problems: no output node, a foreign handle, a cycle, bad API JSON."""
 
 
+class IncompatibleServerError(GraphError):
+    """The graph cannot be written for the target server's ComfyUI release: a node or an
+    input it needs does not exist there (the message names the release that has it)."""
+
+
 # --- talking to ComfyUI -----------------------------------------------------------------
 
 

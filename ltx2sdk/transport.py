@@ -121,6 +121,18 @@ class HttpTransport:
         os.replace(partial, dest)
         return size
 
+    def view_exists(self, params: Mapping[str, str]) -> bool | None:
+        """Whether ``GET /view`` has the file: ``True`` (200), ``False`` (404), ``None``
+        when the answer says neither. Only the headers are read."""
+        path = "/view?" + urlencode(params)
+        url = self.url(path)
+        try:
+            with self.session.get(url, stream=True, timeout=self.timeout) as response:
+                status = response.status_code
+        except requests.RequestException as exc:
+            raise ServerUnavailableError(_describe_connection_error(url, exc)) from exc
+        return True if status == 200 else False if status == 404 else None
+
     def ws_url(self, client_id: str) -> str:
         parts = urlsplit(self.base_url)
         scheme = "wss" if parts.scheme == "https" else "ws"
