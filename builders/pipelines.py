@@ -14,12 +14,15 @@ All four are one two-stage composition (:func:`compose`) driven by a
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ltx2sdk.compat import BuildSchemas
 from ltx2sdk.graph import Graph
 from ltx2sdk.nodes import Nodes
 from ltx2sdk.request import GenerationRequest
+from ltx2sdk.schema import NodeSchema
 
 from . import stages
 from .plan import Plan, make_plan
@@ -72,20 +75,29 @@ class Build:
 
 
 def build(request: GenerationRequest, *, image_name: str | None = None,
-          rng: random.Random | None = None, graph: Graph | None = None) -> Build:
+          rng: random.Random | None = None, graph: Graph | None = None,
+          schemas: Mapping[str, NodeSchema] | None = None) -> Build:
     """Build the pipeline ``request`` asks for.
 
     ``image_name`` is the i2v image's name on the server (as returned by an upload);
     without it ``request.image`` is used, or :data:`PLACEHOLDER_IMAGE` for an
     offline build of a URL/base64 request. ``rng`` draws the seed when the request
-    has none. ``graph`` lets a caller build into a graph with other schemas (for
-    example a live server's).
+    has none.
+
+    ``schemas`` are those of the server the graph will run on (``client.schemas()``, a
+    bundled release's ``ltx2sdk.releases.bundled_schemas("0.8.0")``, or
+    ``SchemaSet.from_object_info(...)``): each node is then written the way that server
+    declares it, and a node it lacks is an :class:`~ltx2sdk.errors.IncompatibleServerError`
+    naming the feature and the ComfyUI release that has it. The computation (samplers,
+    sigmas, CFG, sizes, frames, seed) is the same whatever the schemas. Without them the
+    SDK's own declarations are used. ``graph`` lets a caller build into a graph of its own.
     """
     plan = make_plan(request, rng=rng)
     image = None
     if plan.type == "i2v":
         image = image_name or request.image or PLACEHOLDER_IMAGE
-    graph = graph if graph is not None else Graph()
+    if graph is None:
+        graph = Graph(BuildSchemas(schemas) if schemas is not None else None)
     compose(Nodes(graph), plan, RECIPES[(plan.type, plan.mode)], image)
     graph.validate()
     return Build(graph=graph, plan=plan)

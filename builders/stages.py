@@ -72,6 +72,7 @@ def encode_prompts(n: Nodes, clip: Clip, prompt: str, negative: str | None, fps:
     """
     text: str | StringValue = prompt
     if enhance_seed is not None:
+        n.require("TextGenerateLTX2Prompt", "prompt enhancement")
         text = n.TextGenerateLTX2Prompt(clip, prompt, image=image, seed=enhance_seed,
                                         title="Enhance prompt")
     positive = n.CLIPTextEncode(text, clip, title="Prompt")

@@ -23,7 +23,9 @@ from .cli_request import CliError, add_request_flags, request_from_args
 from .cli_server import add_server_commands
 from .errors import LTX2Error
 from .models import CAMERA_MOTIONS
+from .releases import bundled_schemas, bundled_versions
 from .request import request_json_schema
+from .schema import SchemaSet
 
 
 def _print_plan(plan: Any) -> None:
@@ -36,11 +38,29 @@ def _print_plan(plan: Any) -> None:
 
 # --- commands ----------------------------------------------------------------------------------
 
+def _target_schemas(args: argparse.Namespace) -> SchemaSet | None:
+    """The schemas ``--object-info FILE`` or ``--comfyui-version V`` name (else the SDK's)."""
+    if args.object_info is not None:
+        try:
+            data = json.loads(args.object_info.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise CliError(f"cannot read {args.object_info}: {exc}", 2) from exc
+        if not isinstance(data, dict):
+            raise CliError(f"{args.object_info} is not an /object_info answer (a JSON object)", 2)
+        return SchemaSet.from_object_info(data, comfyui_version=args.comfyui_version)
+    if args.comfyui_version is not None:
+        try:
+            return bundled_schemas(args.comfyui_version)
+        except ValueError as exc:
+            raise CliError(str(exc), 2) from exc
+    return None
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     from builders import build
 
     request = request_from_args(args, image_as_data=False)
-    result = build(request)
+    result = build(request, schemas=_target_schemas(args))
     if args.format == "comfyscript":
         from .comfyscript import to_comfyscript
 
@@ -99,6 +119,13 @@ def build_parser() -> argparse.ArgumentParser:
     build_cmd.add_argument("--format", choices=["api", "comfyscript"], default="api",
                            help="API JSON (default) or a ComfyScript program")
     build_cmd.add_argument("--output", "-o", type=Path, help="file to write (default stdout)")
+    target = build_cmd.add_argument_group("target server (default: the SDK's own node schemas)")
+    target.add_argument("--object-info", type=Path, metavar="FILE",
+                        help="build for the server whose GET /object_info answer is in FILE")
+    target.add_argument("--comfyui-version", metavar="VERSION",
+                        help="build for this ComfyUI release (bundled: "
+                             f"{', '.join(bundled_versions())}); with --object-info, only "
+                             "names the release in messages")
     build_cmd.set_defaults(func=cmd_build)
 
     models_cmd = commands.add_parser("models", help="list the model files a set-up needs")

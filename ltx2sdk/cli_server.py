@@ -11,8 +11,10 @@ from typing import Any, TextIO
 from .cli_request import add_request_flags, request_from_args
 from .models import lookup
 from .progress import ProgressUpdate
+from .releases import TESTED_RANGE, range_status
 
 DEFAULT_SERVER = "http://127.0.0.1:8188"
+CHECK_IMAGE = "ltx2sdk_check.png"  # stands for the image generate would upload first
 
 
 class ProgressPrinter:
@@ -67,37 +69,45 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
-def pipeline_graphs(modes: list[str]) -> list[Any]:
-    """One graph per pipeline of ``modes`` (camera static: the default request)."""
-    from builders import build
-
+def default_requests(modes: list[str]) -> list[Any]:
+    """The requests ``ltx2 generate`` sends with default flags, one per pipeline of ``modes``."""
     from .request import GenerationRequest
 
-    graphs = []
-    for mode in modes:
-        for kind in ("t2v", "i2v"):
-            request = GenerationRequest(prompt="check", mode=mode, type=kind,
-                                        image="check.png" if kind == "i2v" else None)
-            graphs.append(build(request).graph)
-    return graphs
+    return [GenerationRequest(prompt="check", mode=mode, type=kind,
+                              image=CHECK_IMAGE if kind == "i2v" else None)
+            for mode in modes for kind in ("t2v", "i2v")]
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from builders import build
+
     from .client import ComfyClient
+    from .errors import IncompatibleServerError
 
     client = ComfyClient(args.server)
-    stats = client.wait_ready(timeout=args.ready_timeout)
-    version = (stats.get("system") or {}).get("comfyui_version", "unknown version")
-    print(f"ComfyUI {version} at {client.base_url} is up")
+    client.wait_ready(timeout=args.ready_timeout)
+    version = client.comfyui_version
+    print(f"ComfyUI {version or '(version unknown)'} at {client.base_url} is up: "
+          f"{range_status(version)}")
+    schemas = client.schemas()
     modes = [args.mode] if args.mode else ["fast", "pro"]
     missing_nodes: list[str] = []
     missing_models: list[tuple[str, str]] = []
-    for graph in pipeline_graphs(modes):
-        report = client.check(graph)
+    other: list[str] = []
+    for request in default_requests(modes):
+        # built and checked exactly as `ltx2 generate` builds and checks before queueing
+        try:
+            graph = build(request, schemas=schemas).graph
+        except IncompatibleServerError as exc:
+            other.append(f"{request.type} {request.mode}: {exc}")
+            continue
+        report = client.check(graph, pending_uploads=(CHECK_IMAGE,))
         missing_nodes += [n for n in report.missing_nodes if n not in missing_nodes]
         missing_models += [m for m in report.missing_models if m not in missing_models]
+        other += [line for line in [*report.other, *report.runtime] if line not in other]
     if missing_nodes:
-        print(f"missing node types ({len(missing_nodes)}), update ComfyUI to 0.8.0 or newer:")
+        print(f"missing node types ({len(missing_nodes)}), update ComfyUI to "
+              f"{TESTED_RANGE[0]} or newer:")
         for name in missing_nodes:
             print(f"  {name}")
     if missing_models:
@@ -106,7 +116,11 @@ def cmd_check(args: argparse.Namespace) -> int:
             entry = lookup(folder, name)
             source = f"  <- {entry.url}" if entry else ""
             print(f"  models/{folder}/{name}{source}")
-    if missing_nodes or missing_models:
+    if other:
+        print(f"other problems ({len(other)}):")
+        for line in other:
+            print(f"  {line}")
+    if missing_nodes or missing_models or other:
         return 1
     print(f"ready for LTX-2 ({', '.join(modes)})")
     return 0

@@ -112,7 +112,8 @@ def generate(request: GenerationRequest | Mapping[str, Any],
     image_name = None
     if image is not None:  # a unique name: concurrent jobs never share an input file
         image_name = client.upload_image(image.data, image.filename(f"ltx2sdk_{uuid.uuid4().hex}"))
-    result = build(request, image_name=image_name)
+    # written for this server's ComfyUI release, and checked by its rules before queueing
+    result = build(request, image_name=image_name, schemas=client.schemas())
     timer.lap("build")
 
     tracker = ProgressTracker(result.graph, on_progress) if on_progress else None

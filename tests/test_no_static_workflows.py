@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -33,7 +34,22 @@ def test_the_pattern_catches_what_it_should() -> None:
         assert NODE_ID.search(line), line
 
 
+def _is_workflow(data: object) -> bool:
+    """An API prompt ({id: {"class_type", "inputs"}}) or a UI workflow ({"nodes": [...]})."""
+    if not isinstance(data, dict):
+        return False
+    if isinstance(data.get("nodes"), list):
+        return True
+    return any(isinstance(v, dict) and "class_type" in v and "inputs" in v for v in data.values())
+
+
 def test_no_workflow_json_ships_in_the_packages() -> None:
-    shipped = [p for d in ("ltx2sdk", "builders") for p in (ROOT / d).rglob("*")
-               if p.suffix == ".json"]
-    assert shipped == []
+    # schema data (the bundled /object_info of tested ComfyUI releases) is fine; workflows are not
+    shipped = [p for d in ("ltx2sdk", "builders") for p in (ROOT / d).rglob("*.json")]
+    assert [p for p in shipped if _is_workflow(json.loads(p.read_text()))] == []
+
+
+def test_the_workflow_detector_catches_what_it_should() -> None:
+    assert _is_workflow({"3": {"class_type": "SaveVideo", "inputs": {}}})
+    assert _is_workflow({"nodes": [], "links": []})
+    assert not _is_workflow({"SaveVideo": {"input": {}, "output": ["VIDEO"]}})
