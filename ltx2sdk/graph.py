@@ -119,7 +119,10 @@ class Graph:
         naming the node and input for an unknown input, a missing required input,
         a link of the wrong type, or a value out of range or not among the options.
         """
-        values: dict[str, Any] = {**(inputs or {}), **kwargs}
+        return self._add(class_type, {**(inputs or {}), **kwargs}, title, fill=True)
+
+    def _add(self, class_type: str, values: dict[str, Any], title: str | None, *,
+             fill: bool) -> Node:
         schema = self.schemas.get(class_type)
         index = len(self._nodes)
         node_title = title or (schema.title if schema else class_type)
@@ -132,7 +135,8 @@ class Graph:
                     f"input '{name}' links to {value.describe()}, which belongs to another graph",
                     node=where)
         if schema is not None:
-            fill_defaults(schema, values)
+            if fill:
+                fill_defaults(schema, values)
             for problem in check_node(schema, values, where):
                 raise problem
         node = Node(self, index, class_type, node_title, values, schema)
@@ -194,6 +198,7 @@ class Graph:
         """Load an API-format prompt (from ComfyUI's "Export (API)", another tool, or
         :meth:`compile`). Nodes are re-added in dependency order, so every input is
         validated and ids are re-assigned; ``compile()`` of the result is canonical.
+        Unlike :meth:`add`, no default is filled in: the prompt is taken as it is.
         """
         graph = cls(schemas, strict=strict)
         entries = _parse_api(api)
@@ -206,7 +211,8 @@ class Graph:
                     values[name] = _resolve_link(handles, node_id, name, value, graph)
                 else:
                     values[name] = value
-            handles[node_id] = graph.add(class_type, values, title=title)
+            # as loaded: a missing input is an error here, never silently filled in
+            handles[node_id] = graph._add(class_type, values, title, fill=False)
         return graph
 
 
