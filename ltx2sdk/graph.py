@@ -137,7 +137,7 @@ class Graph:
         if schema is not None:
             if fill:
                 fill_defaults(schema, values)
-            for problem in check_node(schema, values, where):
+            for problem in check_node(schema, values, where, as_loaded=not fill):
                 raise problem
         node = Node(self, index, class_type, node_title, values, schema)
         node.outputs = tuple(
@@ -198,7 +198,9 @@ class Graph:
         """Load an API-format prompt (from ComfyUI's "Export (API)", another tool, or
         :meth:`compile`). Nodes are re-added in dependency order, so every input is
         validated and ids are re-assigned; ``compile()`` of the result is canonical.
-        Unlike :meth:`add`, no default is filled in: the prompt is taken as it is.
+        Unlike :meth:`add`, the prompt is taken as it is, by the server's own rules: no
+        default is filled in (a missing required input is an error), inputs the node does
+        not declare are kept and ignored, literals need only convert (``"512"`` for an INT).
         """
         graph = cls(schemas, strict=strict)
         entries = _parse_api(api)

@@ -91,14 +91,19 @@ def fill_defaults(schema: NodeSchema, values: dict[str, Any]) -> None:
             return
 
 
-def check_node(schema: NodeSchema, values: Mapping[str, Any], where: str) -> Iterator[GraphError]:
+def check_node(schema: NodeSchema, values: Mapping[str, Any], where: str, *,
+               as_loaded: bool = False) -> Iterator[GraphError]:
     """Yield every problem of ``values`` (literals or :class:`Output`) against ``schema``.
 
-    ``where`` describes the node for the messages.
+    ``where`` describes the node for the messages. A node built in Python is held to the
+    SDK's own standard (an input name it does not know is a typo; an INT is an ``int``);
+    ``as_loaded`` applies the server's rules to a prompt loaded as it is: undeclared inputs
+    are ignored, literals only need to convert (``"512"`` for an INT), a dynamic combo
+    without a value vanishes.
     """
-    specs = expected_inputs(schema, values)
+    specs = expected_inputs(schema, values, absent_choice="vanish" if as_loaded else "default")
     for name in values:
-        if name not in specs:
+        if name not in specs and not as_loaded:
             names = list(specs)
             yield UnknownInputError(
                 f"{schema.class_type} has no input '{name}'{_suggest(name, names)}; "
@@ -110,14 +115,16 @@ def check_node(schema: NodeSchema, values: Mapping[str, Any], where: str) -> Ite
                 yield MissingInputError(f"required input is missing (needs {kind})",
                                         node=where, input_name=name)
             continue
-        problem = check_value(spec, values[name])
+        problem = check_value(spec, values[name], as_loaded=as_loaded)
         if problem:
             cls, message = problem
             yield cls(message, node=where, input_name=name)
 
 
-def check_value(spec: InputSpec, value: Any) -> tuple[type[GraphError], str] | None:
-    """The problem with one input value, or ``None`` when it is acceptable."""
+def check_value(spec: InputSpec, value: Any, *, as_loaded: bool = False
+                ) -> tuple[type[GraphError], str] | None:
+    """The problem with one input value, or ``None`` when it is acceptable
+    (``as_loaded``: by the server's conversion rules, see :func:`check_node`)."""
     if spec.opaque:
         return None  # a form the SDK does not know: the server decides
     if isinstance(value, Output):
@@ -128,9 +135,17 @@ def check_value(spec: InputSpec, value: Any) -> tuple[type[GraphError], str] | N
     if not spec.accepts_literal:
         return LinkTypeError, (f"expects a link of type {spec.type} from another node's output, "
                                f"got the literal {value!r}")
-    kind_problem = _check_literal_kind(spec, value)
-    if kind_problem:
-        return InputValueError, kind_problem
+    if as_loaded:
+        if isinstance(value, Mapping) and "__value__" in value:
+            value = value["__value__"]
+        converted = _server_conversion(spec, value)
+        if isinstance(converted, str):
+            return InputValueError, converted
+        value = converted[0]
+    else:
+        kind_problem = _check_literal_kind(spec, value)
+        if kind_problem:
+            return InputValueError, kind_problem
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if spec.min is not None and value < spec.min:
             return InputValueError, f"{value!r} is below the minimum {spec.min}"
@@ -147,6 +162,18 @@ def check_value(spec: InputSpec, value: Any) -> tuple[type[GraphError], str] | N
             return InputValueError, (f"{invalid[0]!r} is not one of the allowed values{where}: "
                                      f"{shown}{more}")
     return None
+
+
+def _server_conversion(spec: InputSpec, value: Any) -> tuple[Any] | str:
+    """``(value,)`` as ComfyUI converts it (``int()`` for INT, ``float()`` for FLOAT, only
+    for exactly those types), or the message when the conversion fails."""
+    convert = {"INT": int, "FLOAT": float}.get(spec.type)
+    if convert is None:
+        return (value,)
+    try:
+        return (convert(value),)
+    except (TypeError, ValueError, OverflowError):
+        return f"cannot be converted to {spec.type}: {value!r}"
 
 
 def _check_literal_kind(spec: InputSpec, value: Any) -> str | None:

@@ -177,6 +177,55 @@ def test_from_api_validates_links() -> None:
         Graph.from_api(cycle)
 
 
+def _free_api(**changes: dict[str, Any]) -> dict[str, Any]:
+    api: dict[str, Any] = {
+        "1": {"class_type": "EmptyImage",
+              "inputs": {"width": 64, "height": 64, "batch_size": 9, "color": 0}},
+        "2": {"class_type": "CreateVideo", "inputs": {"images": ["1", 0], "fps": 24.0}},
+        "3": {"class_type": "SaveVideo", "inputs": {"video": ["2", 0], "filename_prefix": "v",
+                                                    "format": "auto", "codec": "auto"}},
+    }
+    for node_id, inputs in changes.items():
+        api[node_id]["inputs"].update(inputs)
+    return api
+
+
+@pytest.mark.parametrize("changes", [
+    {"1": {"width": "64"}},                   # a numeric string for an INT
+    {"1": {"width": 64.0}},                   # a float for an INT
+    {"2": {"fps": "24"}},                     # a numeric string for a FLOAT
+    {"1": {"width": {"__value__": 64}}},      # a wrapped value
+    {"3": {"note": "kept, and ignored"}},     # an input the node does not declare
+    {"3": {"codec.encoding": "re-encode"}},   # a sub-input of a later release's dynamic combo
+])
+def test_from_api_takes_what_comfyui_runs(changes: dict[str, dict[str, Any]]) -> None:
+    api = _free_api(**changes)
+    g = Graph.from_api(api)
+    assert g.compile() == {k: {**v, "_meta": {"title": g.node(k).title}} for k, v in api.items()}
+
+
+@pytest.mark.parametrize(("changes", "error", "fragment"), [
+    ({"1": {"width": "wide"}}, InputValueError, "cannot be converted to INT"),
+    ({"1": {"width": "64.5"}}, InputValueError, "cannot be converted to INT"),
+    ({"1": {"width": 0}}, InputValueError, "below the minimum"),
+    ({"2": {"fps": None}}, InputValueError, "cannot be converted to FLOAT"),
+])
+def test_from_api_refuses_what_comfyui_refuses(changes: dict[str, dict[str, Any]],
+                                               error: type[Exception], fragment: str) -> None:
+    with pytest.raises(error, match=fragment):
+        Graph.from_api(_free_api(**changes))
+
+
+def test_from_api_fills_in_no_default() -> None:
+    api = _free_api()
+    del api["1"]["inputs"]["color"]
+    with pytest.raises(MissingInputError, match="'color'"):
+        Graph.from_api(api)
+    g = Graph()
+    g.add("EmptyImage", width=64, height=64, batch_size=1)  # building in Python fills it in
+    assert g.compile()["1"]["inputs"]["color"] == 0
+
+
 def test_graph_without_output_node_fails_validation() -> None:
     g = Graph()
     g.add("EmptyImage")
