@@ -1,10 +1,27 @@
 """Input images for i2v: from base64 or a URL, checked before anything is uploaded.
 
-Both paths cap the size, insist on a real image (decoded with Pillow, not just
-a file extension) and name the request field in every error. URLs are fetched
-only over http(s) from public addresses: private, loopback, link-local and
-other special ranges are refused, on the first hop, on every redirect, and
-against the address actually connected to (so DNS tricks do not get around it).
+Both paths cap the size, insist on a real image (decoded with Pillow, not just a file
+extension) and name the request field in every error (:class:`ImageInputError`, a
+``ValueError``).
+
+* **Size.** ``max_bytes`` counts the image file: the decoded bytes of base64 (line
+  breaks, spaces and padding do not count; an oversized payload is refused before it is
+  decoded), the body on the wire for a URL.
+* **Pixels.** ``max_pixels`` (default :data:`DEFAULT_MAX_PIXELS`, 36 MP) caps width x
+  height, read from the file's header before any pixel is decoded: a small file that
+  would decode to gigabytes (a "decompression bomb") is refused without decoding it.
+* **Formats.** PNG, JPEG, WebP, MPO, GIF and BMP are read (Pillow decodes nothing else
+  here). PNG, JPEG and WebP stills go to ComfyUI as they came; anything else is
+  re-encoded to a format ComfyUI's LoadImage reads as one image: MPO (what many phones
+  write) as JPEG, the rest as PNG.
+* **Animation: the first frame only.** Animated GIF, PNG (APNG) and WebP files and
+  multi-picture MPO files are accepted as their first frame (image); the other frames
+  are never decoded. (ComfyUI's LoadImage would otherwise turn the frames into a batch.)
+* **URLs** are fetched by :mod:`ltx2sdk.safe_http`: http(s) only, one URL parser, the
+  host resolved once and every address checked to be public (private, loopback,
+  link-local, shared, multicast, reserved, NAT64/6to4/Teredo/IPv4-mapped forms of any
+  of them...), the connection pinned to the checked address, every redirect hop checked
+  the same way, and one deadline for the whole fetch, slow bodies included.
 """
 
 from __future__ import annotations
@@ -12,22 +29,28 @@ from __future__ import annotations
 import base64
 import binascii
 import io
-import ipaddress
-import socket
-import time
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Any
-from urllib.parse import urljoin, urlsplit
+from typing import TYPE_CHECKING
 
-import requests
-
+from . import safe_http
 from .errors import LTX2Error
+from .safe_http import FetchError, address_refusal
+
+if TYPE_CHECKING:
+    import ssl
+
+    from PIL import Image as PILImage
 
 DEFAULT_MAX_IMAGE_BYTES = 20 * 1024 * 1024
+DEFAULT_MAX_PIXELS = 36_000_000  # 36 MP: an 8000x4500 photo; LTX-2 frames are ~1 MP
 DEFAULT_FETCH_TIMEOUT_S = 20.0
-MAX_REDIRECTS = 5
-FORMATS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp"}  # what LoadImage reads reliably
+MAX_REDIRECTS = safe_http.DEFAULT_MAX_REDIRECTS
+FORMATS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp"}  # what LoadImage gets
+READABLE_FORMATS = ("PNG", "JPEG", "MPO", "WEBP", "GIF", "BMP")  # what Pillow may open
+_OPENERS = ("PNG", "JPEG", "WEBP", "GIF", "BMP")  # Pillow's JPEG opener reads MPO files too
+_PNG_MODES = frozenset({"1", "L", "LA", "I", "I;16", "P", "RGB", "RGBA"})
+_ASCII_WHITESPACE = str.maketrans("", "", " \t\r\n\f\v")
 
 
 class ImageInputError(LTX2Error, ValueError):
@@ -52,135 +75,124 @@ class ImageData:
         return f"{stem}.{FORMATS[self.format]}"
 
 
-def decode_image(data: bytes, field: str) -> ImageData:
-    """Check that ``data`` is a PNG, JPEG or WebP image Pillow can fully decode."""
+def decode_image(data: bytes, field: str, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> ImageData:
+    """Check ``data`` is an image Pillow can decode, at most ``max_pixels`` large.
+
+    The size comes from the header and is checked before any pixel is decoded. Only
+    the first frame of animated or multi-picture files is decoded and kept (see the
+    module docstring); anything but a PNG, JPEG or WebP still is re-encoded.
+    """
     from PIL import Image, UnidentifiedImageError  # lazily: only i2v pays for Pillow
 
+    if not data:
+        raise ImageInputError(field, "not a readable image (it is empty)")
     try:
-        with Image.open(io.BytesIO(data)) as image:
+        with Image.open(io.BytesIO(data), formats=_OPENERS) as image:
             kind = image.format or ""
-            image.load()  # decode the pixels, not just the header
-            width, height = image.size
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
-        raise ImageInputError(field, f"not a readable image ({exc})") from exc
-    if kind not in FORMATS:
-        raise ImageInputError(field, f"unsupported image format {kind or 'unknown'}; "
-                              f"use {', '.join(FORMATS)}")
-    return ImageData(data=data, format=kind, width=width, height=height)
+            width, height = image.size  # from the header: nothing decoded yet
+            if width < 1 or height < 1 or width * height > max_pixels:
+                raise ImageInputError(
+                    field, f"image is {width}x{height} pixels ({width * height / 1e6:.1f} MP), "
+                           f"over the {max_pixels / 1e6:g} MP limit")
+            animated = bool(getattr(image, "is_animated", False))  # without decoding frames
+            image.load()  # decode the first frame's pixels, not just the header
+            if kind in FORMATS and not animated:
+                return ImageData(data=data, format=kind, width=width, height=height)
+            out_format, encoded = _first_frame(image, kind)
+    except ImageInputError:
+        raise
+    except Exception as exc:  # Pillow reports broken files in many ways; all mean "unusable"
+        if isinstance(exc, UnidentifiedImageError):
+            message = f"not a readable image (none of {', '.join(READABLE_FORMATS)})"
+        elif isinstance(exc, Image.DecompressionBombError):  # Pillow's own, larger limit
+            message = f"image is over the {max_pixels / 1e6:g} MP limit ({exc})"
+        else:
+            message = f"not a readable image ({type(exc).__name__}: {exc})"
+        raise ImageInputError(field, message) from exc
+    return ImageData(data=encoded, format=out_format, width=width, height=height)
+
+
+def _first_frame(image: PILImage.Image, kind: str) -> tuple[str, bytes]:
+    """The loaded (first) frame of ``image`` as JPEG (from JPEG-family files) or PNG."""
+    buffer = io.BytesIO()
+    if kind in ("JPEG", "MPO") and image.mode in ("L", "RGB", "CMYK"):
+        extra = {key: image.info[key] for key in ("exif", "icc_profile") if image.info.get(key)}
+        image.save(buffer, "JPEG", quality=95, **extra)  # EXIF keeps the orientation
+        return "JPEG", buffer.getvalue()
+    frame = image if image.mode in _PNG_MODES else image.convert("RGBA")
+    frame.save(buffer, "PNG")
+    return "PNG", buffer.getvalue()
 
 
 def image_from_base64(text: str, *, field: str = "image_base64",
-                      max_bytes: int = DEFAULT_MAX_IMAGE_BYTES) -> ImageData:
-    """Decode base64 or a ``data:image/...;base64,`` URI into a checked image."""
+                      max_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
+                      max_pixels: int = DEFAULT_MAX_PIXELS) -> ImageData:
+    """Decode base64 or a ``data:image/...;base64,`` URI into a checked image.
+
+    ``max_bytes`` counts decoded bytes: ASCII white space (line breaks included) is
+    removed first, padding does not count, and a payload whose decoded size is over the
+    limit is refused before it is decoded. Missing padding is tolerated.
+    """
+    if not isinstance(text, str):
+        raise ImageInputError(field, "must be a base64 string")
     payload = text.strip()
-    if payload.startswith("data:"):
-        header, _, payload = payload.partition(",")
-        if ";base64" not in header:
+    if payload[:5].lower() == "data:":
+        header, comma, payload = payload.partition(",")
+        if not comma or ";base64" not in header.lower():
             raise ImageInputError(field, "data URI must be base64-encoded")
-    if len(payload) * 3 // 4 > max_bytes:  # refuse before decoding anything that large
+    payload = payload.translate(_ASCII_WHITESPACE)
+    body = payload.rstrip("=")
+    if len(payload) - len(body) > 2:
+        raise ImageInputError(field, "not valid base64 (too much padding)")
+    if len(body) % 4 == 1:
+        raise ImageInputError(field, "not valid base64 (its length is not possible)")
+    size = len(body) * 3 // 4  # exactly the decoded size of a well-formed payload
+    if size > max_bytes:  # refuse before decoding anything that large
         raise ImageInputError(field, f"image is larger than the {_mb(max_bytes)} limit")
+    if not body:
+        raise ImageInputError(field, "the image is empty")
     try:
-        data = base64.b64decode("".join(payload.split()), validate=True)
+        data = base64.b64decode(body + "=" * (-len(body) % 4), validate=True)
     except (binascii.Error, ValueError) as exc:
         raise ImageInputError(field, f"not valid base64 ({exc})") from exc
-    return decode_image(data, field)
+    return decode_image(data, field, max_pixels=max_pixels)
 
 
 def check_public_address(address: str, field: str) -> None:
-    """Refuse loopback, private, link-local, multicast, reserved and unspecified addresses."""
-    ip = ipaddress.ip_address(address.split("%")[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    if not ip.is_global or ip.is_multicast:
-        raise ImageInputError(field, f"refusing to fetch from the non-public address {ip}")
-
-
-def _check_url(url: str, field: str) -> str:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https"):
-        raise ImageInputError(field, f"only http and https URLs are allowed, not "
-                                     f"{parts.scheme or 'a bare path'!r}")
-    if not parts.hostname:
-        raise ImageInputError(field, "the URL has no host")
-    try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or None, type=socket.SOCK_STREAM)
-    except socket.gaierror as exc:
-        raise ImageInputError(field, f"cannot resolve {parts.hostname}: {exc}") from exc
-    for info in infos:
-        check_public_address(str(info[4][0]), field)
-    return parts.hostname
-
-
-def _peer_address(response: requests.Response) -> str | None:
-    """The IP the response actually came from (urllib3 keeps the socket while streaming)."""
-    connection: Any = getattr(response.raw, "connection", None) or getattr(
-        response.raw, "_connection", None)
-    sock = getattr(connection, "sock", None)
-    try:
-        return str(sock.getpeername()[0]) if sock is not None else None
-    except OSError:
-        return None
+    """Refuse an address that is not public (see :func:`ltx2sdk.safe_http.address_refusal`)."""
+    reason = address_refusal(address)
+    if reason:
+        raise ImageInputError(field, f"refusing to fetch from the non-public address "
+                                     f"{address} ({reason})")
 
 
 def fetch_image(url: str, *, field: str = "image_url", max_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
                 timeout: float = DEFAULT_FETCH_TIMEOUT_S, trusted_hosts: Collection[str] = (),
-                session: requests.Session | None = None) -> ImageData:
-    """Download ``url`` (http/https, public addresses only), at most ``max_bytes`` and
-    ``timeout`` seconds in all, and check it is an image.
+                max_pixels: int = DEFAULT_MAX_PIXELS,
+                ssl_context: ssl.SSLContext | None = None) -> ImageData:
+    """Download ``url`` and check it is an image (see the module docstring for the rules).
 
-    ``trusted_hosts`` are host names exempt from the address check (a test server, a
-    trusted internal store); every other hop, redirects included, is checked.
+    At most ``max_bytes`` on the wire, ``timeout`` seconds for the whole fetch (every
+    redirect, slow bodies included) and ``max_pixels`` pixels. ``trusted_hosts`` are
+    host names or IP literals exempt from the public-address check (a test server, a
+    trusted internal store); they are still resolved once and pinned, and every other
+    hop, redirects included, is checked. ``ssl_context`` replaces the default
+    certificate-verifying one (a private CA, say).
     """
-    http = session or requests.Session()
-    deadline = time.monotonic() + timeout
-    for _ in range(MAX_REDIRECTS + 1):
-        trusted = urlsplit(url).hostname in trusted_hosts
-        if not trusted:
-            _check_url(url, field)
-        elif urlsplit(url).scheme not in ("http", "https"):
-            raise ImageInputError(field, "only http and https URLs are allowed")
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise ImageInputError(field, f"timed out after {timeout:g} s")
-        try:
-            response = http.get(url, stream=True, allow_redirects=False, timeout=min(left, 10.0))
-        except requests.RequestException as exc:
-            raise ImageInputError(field, f"cannot fetch the image: {exc}") from exc
-        with response:
-            peer = _peer_address(response)
-            if peer is not None and not trusted:
-                check_public_address(peer, field)
-            if response.is_redirect:
-                url = urljoin(url, response.headers.get("Location", ""))
-                continue
-            return decode_image(_read_capped(response, field, max_bytes, deadline, timeout),
-                                field)
-    raise ImageInputError(field, f"more than {MAX_REDIRECTS} redirects")
-
-
-def _read_capped(response: requests.Response, field: str, max_bytes: int, deadline: float,
-                 timeout: float) -> bytes:
-    if response.status_code != 200:
-        raise ImageInputError(field, f"the server answered HTTP {response.status_code}")
-    content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
-    if not content_type.startswith("image/"):
-        raise ImageInputError(field, f"expected an image, the server sent "
-                                     f"{content_type or 'no content type'}")
-    declared = response.headers.get("Content-Length")
-    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
-        raise ImageInputError(field, f"image is larger than the {_mb(max_bytes)} limit")
-    buffer = bytearray()
     try:
-        for chunk in response.iter_content(64 * 1024):
-            buffer += chunk
-            if len(buffer) > max_bytes:
-                raise ImageInputError(field, f"image is larger than the {_mb(max_bytes)} limit")
-            if time.monotonic() > deadline:
-                raise ImageInputError(field, f"timed out after {timeout:g} s")
-    except requests.RequestException as exc:
-        raise ImageInputError(field, f"the download failed: {exc}") from exc
-    return bytes(buffer)
+        fetched = safe_http.fetch(url, max_bytes=max_bytes, timeout=timeout,
+                                  trusted_hosts=trusted_hosts, max_redirects=MAX_REDIRECTS,
+                                  content_types=IMAGE_CONTENT_TYPES, label="image",
+                                  ssl_context=ssl_context)
+    except FetchError as exc:
+        raise ImageInputError(field, str(exc)) from exc
+    return decode_image(fetched.data, field, max_pixels=max_pixels)
+
+
+# what stores send images as: image/*, and the generic types an object store uses for files
+# uploaded without one (S3's binary/octet-stream); the bytes are decoded and checked anyway
+IMAGE_CONTENT_TYPES = ("image/", "application/octet-stream", "binary/octet-stream")
 
 
 def _mb(size: int) -> str:
-    return f"{round(size / (1024 * 1024), 2):g} MB"
+    return safe_http.megabytes(size)
