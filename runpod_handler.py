@@ -14,7 +14,8 @@ configured, else ``{"error": ...}`` saying how to configure one. Every failure i
 Configuration (environment; see README "RunPod"):
   COMFY_URL (http://127.0.0.1:8188), LTX2_JOB_TIMEOUT (1800 s), LTX2_READY_TIMEOUT (300 s),
   LTX2_RESULT_LIMIT_BYTES (RunPod's 20 MB), LTX2_MAX_IMAGE_BYTES (20 MB),
-  LTX2_IMAGE_FETCH_TIMEOUT (20 s), LTX2_PROGRESS_INTERVAL (2 s),
+  LTX2_MAX_IMAGE_PIXELS (36 MP, checked before decoding), LTX2_IMAGE_FETCH_TIMEOUT (20 s),
+  LTX2_PROGRESS_INTERVAL (2 s),
   LTX2_CHECKPOINT_FAST, LTX2_CHECKPOINT_PRO, LTX2_TEXT_ENCODER, LTX2_UPSCALER,
   LTX2_DISTILLED_LORA (model set defaults), LTX2_S3_BUCKET, LTX2_S3_ENDPOINT_URL,
   LTX2_S3_REGION, LTX2_S3_PREFIX (ltx2/), LTX2_S3_URL_EXPIRES (3600 s),
@@ -26,14 +27,18 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import logging
+import math
 import os
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
@@ -43,10 +48,15 @@ from ltx2sdk.generation import GenerationResult, ImagePolicy, generate
 from ltx2sdk.progress import ProgressUpdate
 from ltx2sdk.request import GenerationRequest, describe_validation_error
 
+log = logging.getLogger("ltx2sdk.worker")
 RUNPOD_RESULT_LIMIT_BYTES = 20 * 1024 * 1024  # a larger result is refused (HTTP 400) and lost
 MODEL_ENV = {"checkpoint_fast": "LTX2_CHECKPOINT_FAST", "checkpoint_pro": "LTX2_CHECKPOINT_PRO",
              "text_encoder": "LTX2_TEXT_ENCODER", "upscaler": "LTX2_UPSCALER",
              "distilled_lora": "LTX2_DISTILLED_LORA"}
+
+
+class ConfigError(ValueError):
+    """A worker setting (environment variable) that cannot be used."""
 
 
 @dataclass(frozen=True)
@@ -75,31 +85,53 @@ class WorkerConfig:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> WorkerConfig:
+        """Read and check every setting; :class:`ConfigError` names a bad variable."""
         env = os.environ if env is None else env
 
-        def number(name: str, default: float) -> float:
-            raw = env.get(name)
+        def number(name: str, default: float, *, whole: bool = False) -> float:
+            raw = env.get(name, "").strip()
+            if not raw:
+                return default
             try:
-                return float(raw) if raw else default
+                value = float(raw)
             except ValueError:
-                raise ValueError(f"environment variable {name} must be a number, "
-                                 f"got {raw!r}") from None
+                raise ConfigError(f"environment variable {name} must be a number, "
+                                  f"got {raw!r}") from None
+            if not math.isfinite(value) or value <= 0 or (whole and value != int(value)):
+                kind = "a positive whole number" if whole else "a positive number"
+                raise ConfigError(f"environment variable {name} must be {kind}, got {raw!r}")
+            return value
 
-        bucket = env.get("LTX2_S3_BUCKET")
+        def url(name: str, default: str) -> str:
+            raw = env.get(name, "").strip() or default
+            parts = urlsplit(raw)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ConfigError(f"environment variable {name} must be an http(s) URL such as "
+                                  f"{default}, got {raw!r}")
+            return raw
+
+        bucket = env.get("LTX2_S3_BUCKET", "").strip()
         s3 = S3Config(
             bucket=bucket, endpoint_url=env.get("LTX2_S3_ENDPOINT_URL") or None,
             region=env.get("LTX2_S3_REGION") or None,
             prefix=env.get("LTX2_S3_PREFIX", "ltx2/"),
-            url_expires=int(number("LTX2_S3_URL_EXPIRES", 3600)),
+            url_expires=int(number("LTX2_S3_URL_EXPIRES", 3600, whole=True)),
         ) if bucket else None
+        try:
+            image_policy = ImagePolicy(
+                max_bytes=int(number("LTX2_MAX_IMAGE_BYTES", ImagePolicy.max_bytes, whole=True)),
+                fetch_timeout=number("LTX2_IMAGE_FETCH_TIMEOUT", ImagePolicy.fetch_timeout),
+                max_pixels=int(number("LTX2_MAX_IMAGE_PIXELS", ImagePolicy.max_pixels,
+                                      whole=True)))
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
         return cls(
-            comfy_url=env.get("COMFY_URL", cls.comfy_url),
+            comfy_url=url("COMFY_URL", cls.comfy_url),
             job_timeout=number("LTX2_JOB_TIMEOUT", cls.job_timeout),
             ready_timeout=number("LTX2_READY_TIMEOUT", cls.ready_timeout),
-            result_limit_bytes=int(number("LTX2_RESULT_LIMIT_BYTES", RUNPOD_RESULT_LIMIT_BYTES)),
-            image_policy=ImagePolicy(
-                max_bytes=int(number("LTX2_MAX_IMAGE_BYTES", ImagePolicy.max_bytes)),
-                fetch_timeout=number("LTX2_IMAGE_FETCH_TIMEOUT", ImagePolicy.fetch_timeout)),
+            result_limit_bytes=int(number("LTX2_RESULT_LIMIT_BYTES", RUNPOD_RESULT_LIMIT_BYTES,
+                                          whole=True)),
+            image_policy=image_policy,
             progress_interval=number("LTX2_PROGRESS_INTERVAL", 2.0),
             model_defaults={key: env[var] for key, var in MODEL_ENV.items() if env.get(var)},
             s3=s3,
@@ -186,33 +218,48 @@ def upload_to_bucket(path: Path, s3: S3Config, prompt_id: str) -> str:
 
 def run_job(job: Mapping[str, Any], config: WorkerConfig, *,
             send_progress: Callable[[dict[str, Any]], None] | None = None,
-            on_queued: Callable[[str], None] | None = None) -> dict[str, Any]:
-    """One job from input to output dict (synchronous; :func:`handler` wraps it)."""
+            on_queued: Callable[[str], None] | None = None,
+            cancel: threading.Event | None = None) -> dict[str, Any]:
+    """One job from input to output dict (synchronous; :func:`handler` wraps it).
+
+    Never raises: every failure is ``{"error": <one line>}``; an unexpected exception's
+    traceback goes to the log only. ``cancel`` stops the job (a prompt not yet queued
+    never is; a queued one is interrupted).
+    """
     try:
         request = parse_request(job.get("input"), config)
     except ValidationError as exc:
         return {"error": describe_validation_error(exc)}
     except ValueError as exc:
-        return {"error": f"invalid request: {exc}"}
+        return {"error": f"invalid request: {one_line(exc)}"}
     reporter = ProgressReporter(send_progress, config.progress_interval) if send_progress else None
     with tempfile.TemporaryDirectory(prefix="ltx2-job-") as workdir:
         try:
             result = generate(request, ComfyClient(config.comfy_url), output_dir=workdir,
                               on_progress=reporter, on_queued=on_queued,
                               timeout=config.job_timeout, ready_timeout=config.ready_timeout,
-                              image_policy=config.image_policy)
+                              image_policy=config.image_policy, cancel=cancel)
             return deliver(result, config)
-        except LTX2Error as exc:
-            return {"error": " ".join(str(exc).split())}
+        except (LTX2Error, ValueError) as exc:  # ValueError: a bad image, named by field
+            return {"error": one_line(exc)}
+        except Exception as exc:
+            log.exception("job %s failed unexpectedly", job.get("id", "?"))
+            return {"error": f"internal error ({type(exc).__name__}): {one_line(exc)}"}
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception's message on one line (no traceback, no line breaks)."""
+    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 async def handler(job: dict[str, Any]) -> dict[str, Any]:
-    """RunPod's entry point. Cancelling the job interrupts the prompt on ComfyUI."""
-    config = WorkerConfig.from_env()
-    prompt_ids: list[str] = []  # filled from the worker thread once ComfyUI has the prompt
-
-    def queued(prompt_id: str) -> None:
-        prompt_ids.append(prompt_id)
+    """RunPod's entry point. Cancelling the job stops it: a prompt not yet queued on ComfyUI
+    never is, a queued one is interrupted."""
+    try:
+        config = WorkerConfig.from_env()
+    except ConfigError as exc:
+        return {"error": f"worker misconfigured: {exc}"}
+    cancel = threading.Event()
 
     def progress(data: dict[str, Any]) -> None:
         if os.environ.get("RUNPOD_WEBHOOK_POST_OUTPUT"):  # on RunPod: visible in /status
@@ -224,16 +271,21 @@ async def handler(job: dict[str, Any]) -> dict[str, Any]:
 
     try:
         return await asyncio.to_thread(run_job, job, config, send_progress=progress,
-                                       on_queued=queued)
+                                       cancel=cancel)
     except asyncio.CancelledError:
-        for prompt_id in prompt_ids:
-            ComfyClient(config.comfy_url).interrupt(prompt_id)
+        cancel.set()  # the worker thread interrupts the prompt, or never queues it
         raise
 
 
 def main() -> None:
-    import runpod
-
+    try:
+        WorkerConfig.from_env()  # a bad setting is said once, at start-up
+    except ConfigError as exc:
+        sys.exit(f"runpod_handler: {exc}")
+    try:
+        import runpod
+    except ModuleNotFoundError:
+        sys.exit("runpod_handler: the RunPod SDK is not installed: pip install 'ltx2sdk[runpod]'")
     runpod.serverless.start({"handler": handler})
 
 

@@ -1,16 +1,20 @@
 """ComfyClient: run graphs on a ComfyUI server and get every output back.
 
-What it guarantees, following ComfyUI's protocol as captured from 0.26.0:
+What it guarantees, following ComfyUI's protocol as captured from real servers:
 
-- the prompt is checked against the server's own ``/object_info`` before it is
-  queued: missing node types and model files are listed by name and folder;
-- the socket is opened before the prompt is queued, with a client-chosen
-  ``prompt_id``, so no message of the run can be missed;
-- every wait has a deadline; a silent or dropped socket leads to a reconnect
-  and a look at ``/history``, so a finish during the gap is not lost, and a
-  prompt the server no longer knows is an error, never a success;
+- the prompt is checked by the server's own rules (its ``/object_info``, its validation)
+  before it is queued: missing node types and model files are listed by name and folder;
+- the socket is opened before the prompt is queued, with a client-chosen ``prompt_id``,
+  so no message of the run can be missed;
+- every wait ends by the run's deadline, each HTTP exchange (a dripping body included)
+  and each socket read; a silent or dropped socket leads to a reconnect and a look at
+  ``/history``, so a finish during the gap is not lost, and a prompt the server no longer
+  knows is an error, never a success; past the deadline the prompt is interrupted;
+- a cancel before the prompt is queued means it is never queued;
 - outputs are taken from ``/history`` (``images`` with ``animated`` for SaveVideo,
-  ``gifs``, ``videos``, ``audio``) and streamed to disk.
+  ``gifs``, ``videos``, ``audio``), streamed to disk under distinct local names, and
+  verified: the announced size, a non-empty body, the container its name promises.
+- whatever the server answers, a malformed answer is a :class:`ServerResponseError`.
 
 One client may serve several threads: each run has its own socket and client id.
 """
@@ -26,14 +30,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .containers import NotWhatItClaims, verify_file
 from .errors import (
+    ComfyError,
     ExecutionError,
     ExecutionInterruptedError,
+    JobCancelledError,
     JobTimeoutError,
     OutputError,
     PromptLostError,
+    ServerResponseError,
     ServerUnavailableError,
-    ServerValidationError,
 )
 from .events import (
     Event,
@@ -45,29 +52,18 @@ from .events import (
     parse_event,
 )
 from .graph import Graph
-from .node_defs import LTX2_SCHEMAS
-from .prompt_check import Problem, PromptCheck, check_prompt
+from .outputs import OutputFile, failure_from_history, local_names, outputs_from_history
+from .prompt_check import check_prompt
 from .schema import SchemaSet
+from .server_check import ServerCheck
 from .transport import HttpTransport, Socket
 
-OUTPUT_KEYS = ("images", "gifs", "videos", "audio")  # where ComfyUI nodes report files
+__all__ = ["ComfyClient", "OutputFile", "RunResult", "ServerCheck", "failure_from_history",
+           "outputs_from_history"]
+
 EventCallback = Callable[[Event], None]
-
-
-@dataclass(frozen=True)
-class OutputFile:
-    """A file a node reported: ``node_id`` and ``kind`` (the history key) say where from."""
-
-    node_id: str
-    kind: str
-    filename: str
-    subfolder: str
-    type: str
-    animated: bool = False
-
-    @property
-    def view_params(self) -> dict[str, str]:
-        return {"filename": self.filename, "subfolder": self.subfolder, "type": self.type}
+CLEANUP_TIMEOUT = 5.0  # interrupting a prompt after its deadline may take this long
+OBJECT_INFO_TIMEOUT = 120.0  # a server with many custom nodes takes its time
 
 
 @dataclass
@@ -81,64 +77,6 @@ class RunResult:
     queued_at: float = 0.0
     started_at: float | None = None
     finished_at: float = 0.0
-
-
-@dataclass(frozen=True)
-class ServerCheck:
-    """What a server would make of a graph, by its own rules (:func:`check_prompt`).
-
-    ``missing_nodes`` are class types it lacks; ``missing_models`` ``(models/ folder, file)``
-    pairs of model files it does not list; ``other`` every other reason it would refuse;
-    ``runtime`` problems it would accept and then fail on when the node runs (a literal
-    where a link belongs); ``undecided`` inputs the SDK leaves to the server.
-    """
-
-    missing_nodes: list[str]
-    missing_models: list[tuple[str, str]]
-    other: list[str]
-    runtime: list[str] = field(default_factory=list)
-    undecided: list[str] = field(default_factory=list)
-    verdict: PromptCheck | None = None
-
-    @property
-    def server_accepts(self) -> bool:
-        """Whether the server would queue the prompt (``POST /prompt`` answers 200)."""
-        return self.verdict.server_accepts if self.verdict is not None else not (
-            self.missing_nodes or self.missing_models or self.other)
-
-    @property
-    def ok(self) -> bool:
-        """Ready to run: the server accepts it and nothing is known to fail at run time."""
-        return self.server_accepts and not self.runtime
-
-    def raise_if_failed(self) -> None:
-        if not self.ok:
-            raise ServerValidationError(self.missing_nodes, self.missing_models,
-                                        [*self.other, *self.runtime])
-
-    @classmethod
-    def from_verdict(cls, verdict: PromptCheck) -> ServerCheck:
-        """Sort a :class:`PromptCheck`'s problems into what a user must do about them."""
-        missing_nodes: list[str] = []
-        missing_models: list[tuple[str, str]] = []
-        other: list[str] = []
-        for problem in verdict.problems:
-            folder = _model_folder(problem)
-            if problem.kind == "missing_node_type" and problem.class_type:
-                if problem.class_type not in missing_nodes:
-                    missing_nodes.append(problem.class_type)
-            elif folder is not None and problem.value is not None:
-                pair = (folder, str(problem.value))
-                if pair not in missing_models:
-                    missing_models.append(pair)
-            else:
-                other.append(str(problem))
-        if verdict.server_accepts:  # the server would run what is valid and drop the rest
-            other = []
-        return cls(missing_nodes, missing_models, other,
-                   [f"{p} (ComfyUI would accept the prompt, then fail when the node runs)"
-                    for p in verdict.runtime_problems],
-                   list(verdict.undecided), verdict)
 
 
 class ComfyClient:
@@ -176,12 +114,12 @@ class ComfyClient:
         last_error: Exception | None = None
         while True:
             try:
-                stats: dict[str, Any] = self.http.get_json(
+                stats = self.http.get_object(
                     "/system_stats", timeout=max(0.5, min(5.0, deadline - time.monotonic())))
                 with self._lock:
                     self._system_stats = stats
                 return stats
-            except ServerUnavailableError as exc:
+            except (ServerUnavailableError, JobTimeoutError) as exc:
                 last_error = exc
             if time.monotonic() + interval > deadline:
                 raise ServerUnavailableError(
@@ -189,33 +127,40 @@ class ComfyClient:
                     f"({last_error})")
             time.sleep(interval)
 
-    def object_info(self, *, refresh: bool = False) -> dict[str, Any]:
+    def object_info(self, *, refresh: bool = False,
+                    deadline: float | None = None) -> dict[str, Any]:
         """``GET /object_info``, fetched once per client (``refresh`` to fetch again)."""
         with self._lock:
             if self._object_info is None or refresh:
-                self._object_info = self.http.get_json("/object_info", timeout=120)
+                self._object_info = self.http.get_object(
+                    "/object_info", timeout=OBJECT_INFO_TIMEOUT, deadline=deadline)
             return self._object_info
 
-    def system_stats(self, *, refresh: bool = False) -> dict[str, Any]:
+    def system_stats(self, *, refresh: bool = False,
+                     deadline: float | None = None) -> dict[str, Any]:
         """``GET /system_stats``, fetched once per client (``refresh`` to fetch again)."""
         with self._lock:
             if self._system_stats is None or refresh:
-                self._system_stats = self.http.get_json("/system_stats")
+                self._system_stats = self.http.get_object("/system_stats", deadline=deadline)
             return self._system_stats
 
     @property
     def comfyui_version(self) -> str | None:
         """The server's ComfyUI release, as its ``/system_stats`` states it."""
-        system = self.system_stats().get("system")
+        return self._version()
+
+    def _version(self, deadline: float | None = None) -> str | None:
+        system = self.system_stats(deadline=deadline).get("system")
         version = system.get("comfyui_version") if isinstance(system, dict) else None
-        return str(version) if version else None
+        return str(version) if isinstance(version, (str, int, float)) and version else None
 
-    def schemas(self) -> SchemaSet:
+    def schemas(self, *, deadline: float | None = None) -> SchemaSet:
         """The server's node schemas, in the SDK's format (builders write nodes its way)."""
-        return SchemaSet.from_object_info(self.object_info(),
-                                          comfyui_version=self.comfyui_version)
+        return SchemaSet.from_object_info(self.object_info(deadline=deadline),
+                                          comfyui_version=self._version(deadline))
 
-    def input_file_exists(self, kind: str, name: str) -> bool | None:
+    def input_file_exists(self, kind: str, name: str, *,
+                          deadline: float | None = None) -> bool | None:
         """Whether ComfyUI has ``name`` where a loader looks for it (its input folder, or the
         folder an annotation such as ``"x.png [output]"`` names); ``None`` if unknown.
         Asked live, so a file uploaded a moment ago counts."""
@@ -228,10 +173,11 @@ class ComfyClient:
         if not filename:
             return None
         return self.http.view_exists({"filename": filename, "subfolder": subfolder,
-                                      "type": folder})
+                                      "type": folder}, deadline=deadline)
 
     def check(self, graph: Graph | Mapping[str, Any], *,
-              pending_uploads: Collection[str] = ()) -> ServerCheck:
+              pending_uploads: Collection[str] = (), deadline: float | None = None
+              ) -> ServerCheck:
         """What this server would make of ``graph`` (a :class:`Graph` or API JSON), by its
         own rules: see :func:`ltx2sdk.prompt_check.check_prompt`. ``.ok`` is false when it
         would refuse the prompt, or accept it and fail at run time (the reason says so).
@@ -240,120 +186,157 @@ class ComfyClient:
         api = graph.compile() if isinstance(graph, Graph) else graph
 
         def file_exists(kind: str, name: str) -> bool | None:
-            return True if name in pending_uploads else self.input_file_exists(kind, name)
+            if name in pending_uploads:
+                return True
+            return self.input_file_exists(kind, name, deadline=deadline)
 
-        verdict = check_prompt(api, self.schemas(), file_exists=file_exists)
+        verdict = check_prompt(api, self.schemas(deadline=deadline), file_exists=file_exists)
         return ServerCheck.from_verdict(verdict)
 
     # --- running -----------------------------------------------------------------------------
 
-    def upload_image(self, data: bytes, filename: str, *, overwrite: bool = False) -> str:
+    def upload_image(self, data: bytes, filename: str, *, overwrite: bool = False,
+                     deadline: float | None = None) -> str:
         """Upload an input image; returns the name to give LoadImage (the server may rename)."""
-        answer = self.http.upload_image(data, filename, overwrite=overwrite)
+        answer = self.http.upload_image(data, filename, overwrite=overwrite, deadline=deadline)
         name = str(answer["name"])
-        subfolder = str(answer.get("subfolder") or "")
+        subfolder = answer.get("subfolder") or ""
+        if not isinstance(subfolder, str):
+            raise ServerResponseError("POST /upload/image answered a subfolder that is not text")
         return f"{subfolder}/{name}" if subfolder else name
 
     def queue(self, graph: Graph | Mapping[str, Any], *, client_id: str,
-              prompt_id: str | None = None) -> str:
+              prompt_id: str | None = None, deadline: float | None = None) -> str:
         """Queue a prompt; returns its id. A 400 raises :class:`PromptRejectedError`."""
         api = graph.compile() if isinstance(graph, Graph) else dict(graph)
         prompt_id = prompt_id or str(uuid.uuid4())
         answer = self.http.post_prompt({"prompt": api, "client_id": client_id,
-                                        "prompt_id": prompt_id})
-        return str(answer.get("prompt_id", prompt_id))
+                                        "prompt_id": prompt_id}, deadline=deadline)
+        queued = answer.get("prompt_id", prompt_id)
+        if not isinstance(queued, str) or not queued:
+            raise ServerResponseError(f"POST /prompt answered a prompt id that is not text: "
+                                      f"{queued!r}")
+        return queued
 
-    def interrupt(self, prompt_id: str) -> None:
+    def interrupt(self, prompt_id: str, *, timeout: float | None = None) -> None:
         """Stop ``prompt_id``: interrupt it if it runs, and remove it from the queue."""
-        self.http.post_json("/interrupt", {"prompt_id": prompt_id})
-        self.http.post_json("/queue", {"delete": [prompt_id]})
+        self.http.post_json("/interrupt", {"prompt_id": prompt_id}, timeout=timeout)
+        self.http.post_json("/queue", {"delete": [prompt_id]}, timeout=timeout)
 
-    def history(self, prompt_id: str, *, timeout: float | None = None) -> dict[str, Any] | None:
+    def history(self, prompt_id: str, *, timeout: float | None = None,
+                deadline: float | None = None) -> dict[str, Any] | None:
         """The history entry of ``prompt_id``, or ``None`` if the server has none."""
-        body = self.http.get_json(f"/history/{prompt_id}", timeout=timeout)
-        entry = body.get(prompt_id) if isinstance(body, dict) else None
-        return entry if isinstance(entry, dict) else None
+        body = self.http.get_object(f"/history/{prompt_id}", timeout=timeout, deadline=deadline)
+        entry = body.get(prompt_id)
+        if entry is None:
+            return None
+        if not isinstance(entry, dict):
+            raise ServerResponseError(f"GET /history/{prompt_id} answered an entry that is not "
+                                      "an object")
+        return entry
 
-    def is_queued(self, prompt_id: str, *, timeout: float | None = None) -> bool:
+    def is_queued(self, prompt_id: str, *, timeout: float | None = None,
+                  deadline: float | None = None) -> bool:
         """Whether ``prompt_id`` is running or waiting in the queue."""
-        queue = self.http.get_json("/queue", timeout=timeout)
-        items = [*queue.get("queue_running", []), *queue.get("queue_pending", [])]
-        return any(len(item) > 1 and item[1] == prompt_id for item in items)
+        queue = self.http.get_object("/queue", timeout=timeout, deadline=deadline)
+        items: list[Any] = []
+        for key in ("queue_running", "queue_pending"):
+            part = queue.get(key) or []
+            if not isinstance(part, list):
+                raise ServerResponseError(f"GET /queue answered '{key}' that is not a list")
+            items += part
+        return any(isinstance(item, list) and len(item) > 1 and item[1] == prompt_id
+                   for item in items)
 
     def run(self, graph: Graph | Mapping[str, Any], *, output_dir: Path | str | None = None,
             on_event: EventCallback | None = None, timeout: float = 3600.0,
             interrupt_on_timeout: bool = True,
-            on_queued: Callable[[str], None] | None = None, check: bool = True) -> RunResult:
+            on_queued: Callable[[str], None] | None = None, check: bool = True,
+            cancel: threading.Event | None = None, deadline: float | None = None) -> RunResult:
         """Queue ``graph``, follow it to the end and download its outputs.
 
-        ``on_event`` receives each typed event of this prompt. ``timeout`` is the
-        overall deadline in seconds: past it the prompt is interrupted (unless
+        ``on_event`` receives each typed event of this prompt. ``timeout`` is the overall
+        limit in seconds (``deadline``, a :func:`time.monotonic` instant, if given, wins):
+        every wait ends by it, and past it the prompt is interrupted (unless
         ``interrupt_on_timeout`` is false) and :class:`JobTimeoutError` raised; a
-        ``KeyboardInterrupt`` while waiting interrupts it too.
-        Outputs go to ``output_dir`` (not downloaded when it is ``None``).
-        ``on_queued`` gets the prompt id as soon as ComfyUI accepted it (to interrupt it
-        from another thread, for example). With ``check`` (the default) the graph is first
-        compared with the server's node types and model files (:meth:`check`), so nothing
-        is queued that the server cannot run.
+        ``KeyboardInterrupt`` while waiting interrupts it too. Setting ``cancel`` stops the
+        job with :class:`JobCancelledError`: before the prompt is queued it never is,
+        afterwards it is interrupted. Outputs go to ``output_dir`` (not downloaded when it is
+        ``None``). ``on_queued`` gets the prompt id as soon as ComfyUI accepted it. With
+        ``check`` (the default) the graph is first checked by the server's rules
+        (:meth:`check`), so nothing is queued that the server would refuse.
         """
+        deadline = deadline if deadline is not None else time.monotonic() + timeout
         if isinstance(graph, Graph):
             graph.validate()
         if check:
-            self.check(graph).raise_if_failed()
-        deadline = time.monotonic() + timeout
+            self.check(graph, deadline=deadline).raise_if_failed()
         client_id = uuid.uuid4().hex
         prompt_id = str(uuid.uuid4())
         # the socket comes first, so that no message of the run can be missed
         socket = Socket(self.http.ws_url(client_id), connect_timeout=self._left(deadline, 10))
         queued_at = time.time()
         try:
-            self.queue(graph, client_id=client_id, prompt_id=prompt_id)
+            if cancel is not None and cancel.is_set():
+                raise JobCancelledError("the job was cancelled before its prompt was queued")
+            self.queue(graph, client_id=client_id, prompt_id=prompt_id, deadline=deadline)
+        except (JobTimeoutError, ServerUnavailableError):
+            # the server may have queued it without answering in time: take it back
+            socket.close()
+            self._interrupt_quietly(prompt_id)
+            raise
         except BaseException:
             socket.close()
             raise
         if on_queued is not None:
             on_queued(prompt_id)
-        follow = _Follower(self, prompt_id, client_id, socket, deadline, on_event)
+        follow = _Follower(self, prompt_id, client_id, socket, deadline, on_event, cancel)
         try:
             entry = follow.until_done()
         except JobTimeoutError:
             if interrupt_on_timeout:
                 self._interrupt_quietly(prompt_id)
             raise
-        except KeyboardInterrupt:  # the caller gave up: free the GPU as well
+        except (KeyboardInterrupt, JobCancelledError):  # the caller gave up: free the GPU
             self._interrupt_quietly(prompt_id)
             raise
-        result = RunResult(prompt_id, outputs_from_history(entry), cached_nodes=follow.cached,
-                           queued_at=queued_at, started_at=follow.started_at,
-                           finished_at=time.time())
+        result = RunResult(prompt_id, outputs_from_history(entry, prompt_id),
+                           cached_nodes=follow.cached, queued_at=queued_at,
+                           started_at=follow.started_at, finished_at=time.time())
         if output_dir is not None:
-            self.download_all(result, Path(output_dir))
+            self.download_all(result, Path(output_dir), deadline=deadline)
         return result
 
-    def download(self, output: OutputFile, dest: Path) -> Path:
-        """Stream one output file to ``dest``."""
+    def download(self, output: OutputFile, dest: Path, *,
+                 deadline: float | None = None) -> Path:
+        """Stream one output file to ``dest`` and verify it (:class:`OutputError` names the
+        node and file when the bytes are not what the server said or not the file its name
+        promises: an empty body, an error page, a video cut short)."""
         dest.parent.mkdir(parents=True, exist_ok=True)
-        self.http.download(output.view_params, dest)
+        where = f"node {output.node_id} output {output.filename!r}"
+        try:
+            self.http.download(output.view_params, dest, deadline=deadline)
+        except (ServerResponseError, ServerUnavailableError) as exc:  # not a deadline: raised
+            raise OutputError(f"{where} could not be downloaded: {exc}") from exc
+        try:
+            verify_file(dest, video=output.is_video)
+        except NotWhatItClaims as exc:
+            dest.unlink(missing_ok=True)
+            raise OutputError(f"{where} is not a usable file: {exc}") from exc
         return dest
 
-    def download_all(self, result: RunResult, output_dir: Path) -> None:
-        """Download every output of ``result`` into ``output_dir`` (names kept unique)."""
+    def download_all(self, result: RunResult, output_dir: Path, *,
+                     deadline: float | None = None) -> None:
+        """Download every output of ``result`` into ``output_dir``, each under its own name."""
         output_dir.mkdir(parents=True, exist_ok=True)
-        for output in result.outputs:
-            name = Path(output.filename).name  # a server's name never escapes output_dir
-            if not name or name in (".", ".."):
-                raise OutputError(f"node {output.node_id} reported an unusable file name "
-                                  f"{output.filename!r}")
-            dest = output_dir / name
-            if dest in result.files.values():
-                dest = output_dir / f"{output.node_id}_{name}"
-            result.files[output] = self.download(output, dest)
+        for output, name in local_names(result.outputs).items():
+            result.files[output] = self.download(output, output_dir / name, deadline=deadline)
 
     # --- helpers -----------------------------------------------------------------------------
 
     def _interrupt_quietly(self, prompt_id: str) -> None:
-        with contextlib.suppress(ServerUnavailableError):  # the caller hears of the timeout
-            self.interrupt(prompt_id)
+        with contextlib.suppress(ComfyError):  # the caller hears of the original problem
+            self.interrupt(prompt_id, timeout=CLEANUP_TIMEOUT)
 
     @staticmethod
     def _left(deadline: float, cap: float) -> float:
@@ -364,17 +347,21 @@ class _Follower:
     """Follows one queued prompt to its end over the socket, with /history as backstop."""
 
     def __init__(self, client: ComfyClient, prompt_id: str, client_id: str, socket: Socket,
-                 deadline: float, on_event: EventCallback | None) -> None:
+                 deadline: float, on_event: EventCallback | None,
+                 cancel: threading.Event | None) -> None:
         self.client = client
         self.prompt_id = prompt_id
         self.client_id = client_id
         self.socket: Socket | None = socket
         self.deadline = deadline
         self.on_event = on_event
+        self.cancel = cancel
         self.cached: tuple[str, ...] = ()
         self.started_at: float | None = None
         self.failure: Exception | None = None
         self.reconnected = False  # True from a reconnect until the next event arrives
+        self._last_event = 0.0  # monotonic times of the last event and the last history poll
+        self._last_poll = 0.0
 
     def until_done(self) -> dict[str, Any]:
         """The prompt's history entry once it succeeded; raises for every other ending."""
@@ -409,6 +396,9 @@ class _Follower:
             if time.monotonic() >= self.deadline:
                 raise JobTimeoutError(f"prompt {self.prompt_id} did not finish before the "
                                       "deadline")
+            if self.cancel is not None and self.cancel.is_set():
+                raise JobCancelledError(f"the job was cancelled; prompt {self.prompt_id} is "
+                                        "interrupted", self.prompt_id)
             try:
                 message = self._receive()
             except ServerUnavailableError:
@@ -417,34 +407,48 @@ class _Follower:
                 self._reconnect()
                 continue
             if message is None:  # silence: maybe we missed the end
-                if self._finished_meanwhile():
+                if self._silent_long_enough() and self._finished_meanwhile():
                     return
-                if self.reconnected:
-                    # ComfyUI drops a client id from its table when the *old* socket's close
-                    # is noticed, even after the new socket registered it: register again
-                    self._reconnect()
                 continue
             event = parse_event(message, self.prompt_id)
             if event is not None:
                 self.reconnected = False
+                self._last_event = time.monotonic()
                 yield event
+
+    def _silent_long_enough(self) -> bool:
+        """Whether the socket said nothing for ``receive_timeout`` (then look at history;
+        after a reconnect, register the client id again too: ComfyUI drops it when the
+        *old* socket's close is noticed, even after the new socket registered it)."""
+        silent = time.monotonic() - max(self._last_event, self._last_poll)
+        if silent < self.client.receive_timeout:
+            return False
+        self._last_poll = time.monotonic()
+        if self.reconnected:
+            self._reconnect()
+        return True
 
     def _receive(self) -> dict[str, Any] | None:
         if self.socket is None:
             raise ServerUnavailableError("no socket")
-        wait = min(self.client.receive_timeout, self.deadline - time.monotonic())
+        # short slices when a cancel may come: it is noticed within a second
+        cap = 1.0 if self.cancel is not None else self.client.receive_timeout
+        wait = min(cap, self.deadline - time.monotonic())
         return self.socket.receive(max(wait, 0.01))
 
     def _finished_meanwhile(self) -> bool:
         """Look at /history; raise if the prompt ended badly or the server forgot it."""
-        wait = ComfyClient._left(self.deadline, self.client.http.timeout)  # never past it
+        http_timeout = self.client.http.timeout
         try:
-            entry = self.client.history(self.prompt_id, timeout=wait)
+            entry = self.client.history(self.prompt_id, timeout=http_timeout,
+                                        deadline=self.deadline)
             if entry is None:
-                if self.client.is_queued(self.prompt_id, timeout=wait):
+                if self.client.is_queued(self.prompt_id, timeout=http_timeout,
+                                         deadline=self.deadline):
                     return False
                 # it may have finished between the two requests: history is written first
-                entry = self.client.history(self.prompt_id, timeout=wait)
+                entry = self.client.history(self.prompt_id, timeout=http_timeout,
+                                            deadline=self.deadline)
         except ServerUnavailableError:
             return False  # the server is down for now: keep trying until the deadline
         if entry is None:
@@ -452,6 +456,9 @@ class _Follower:
                 f"ComfyUI no longer knows prompt {self.prompt_id}: it is neither queued nor "
                 "in the history (the server restarted or the queue was cleared)")
         status = entry.get("status") or {}
+        if not isinstance(status, dict):
+            raise ServerResponseError(f"the history of prompt {self.prompt_id} has a status "
+                                      "that is not an object")
         if not status.get("completed", False) and status.get("status_str") != "error":
             return False
         self.failure = failure_from_history(self.prompt_id, entry)
@@ -480,7 +487,7 @@ class _Follower:
     def _final_entry(self) -> dict[str, Any]:
         """The history entry after success (it is written before the final message)."""
         for _ in range(20):
-            entry = self.client.history(self.prompt_id)
+            entry = self.client.history(self.prompt_id, deadline=self.deadline)
             if entry is not None:
                 failure = failure_from_history(self.prompt_id, entry)
                 if failure is not None:
@@ -489,52 +496,3 @@ class _Follower:
             time.sleep(0.05)
         raise PromptLostError(f"prompt {self.prompt_id} finished but ComfyUI has no history "
                               "entry for it")
-
-
-def outputs_from_history(entry: Mapping[str, Any]) -> list[OutputFile]:
-    """Every file any node reported, in node order; nothing is dropped.
-
-    SaveVideo reports its mp4 under ``images`` with ``animated: [true]``; video
-    helper nodes use ``gifs``; others ``videos`` or ``audio``.
-    """
-    files: list[OutputFile] = []
-    outputs = entry.get("outputs") or {}
-    for node_id in sorted(outputs, key=lambda k: (len(k), k)):
-        ui = outputs[node_id] or {}
-        animated = ui.get("animated") or []
-        for kind in OUTPUT_KEYS:
-            for index, item in enumerate(ui.get(kind) or []):
-                if not isinstance(item, dict) or "filename" not in item:
-                    continue
-                files.append(OutputFile(
-                    node_id=str(node_id), kind=kind, filename=str(item["filename"]),
-                    subfolder=str(item.get("subfolder", "")),
-                    type=str(item.get("type", "output")),
-                    animated=bool(animated[index]) if index < len(animated) else kind != "images"))
-    return files
-
-
-def failure_from_history(prompt_id: str, entry: Mapping[str, Any]) -> Exception | None:
-    """The error a finished history entry records, or ``None`` if it succeeded."""
-    status = entry.get("status") or {}
-    if status.get("status_str") != "error":
-        return None
-    for kind, data in reversed(status.get("messages") or []):
-        if kind == "execution_error":
-            return ExecutionError(prompt_id, str(data.get("node_id")), str(data.get("node_type")),
-                                  str(data.get("exception_type", "")),
-                                  str(data.get("exception_message", "")),
-                                  list(data.get("traceback") or []))
-        if kind == "execution_interrupted":
-            return ExecutionInterruptedError(prompt_id, data.get("node_id"),
-                                             data.get("node_type"))
-    return ExecutionError(prompt_id, "?", "?", "unknown", "ComfyUI reports the prompt failed")
-
-
-def _model_folder(problem: Problem) -> str | None:
-    """The ``models/`` folder when ``problem`` is a model file the server does not list."""
-    if problem.kind != "value_not_in_list" or problem.class_type is None:
-        return None
-    declared = LTX2_SCHEMAS.get(problem.class_type)
-    spec = declared.input(problem.input_name or "") if declared else None
-    return spec.folder if spec is not None and spec.folder != "input" else None

@@ -1,8 +1,34 @@
 """The SDK's exception hierarchy.
 
-Everything the SDK raises on purpose derives from :class:`LTX2Error`, so callers can
-catch one type. Build-time problems (:class:`GraphError`) are also ``ValueError``;
-server problems (:class:`ComfyError` and below) carry what the server said.
+Everything the SDK raises on purpose derives from :class:`LTX2Error`, so callers can catch
+one type. Build-time problems (:class:`GraphError`) are also ``ValueError``; server problems
+(:class:`ComfyError` and below) carry what the server said. Every message is one line that
+says what was wrong and where. ::
+
+    LTX2Error
+    +-- GraphError (ValueError)         the graph is wrong: before any GPU time is spent
+    |   +-- UnknownNodeTypeError        a class_type without a schema (strict graphs)
+    |   +-- UnknownInputError           an input name the node does not have
+    |   +-- MissingInputError           a required input not given
+    |   +-- LinkTypeError               a VAE into an IMAGE input; a literal where a link goes
+    |   +-- InputValueError             out of range, not among the options, wrong kind
+    |   +-- GraphStructureError         no output node, a foreign handle, a cycle, bad API JSON
+    |   +-- IncompatibleServerError     a node or input the target ComfyUI release lacks
+    +-- ComfyError                      on or with the ComfyUI server
+        +-- ServerUnavailableError      cannot connect, or a request ran past its own limit
+        +-- ServerResponseError         an unexpected status, or an answer of the wrong shape
+        +-- PromptRejectedError         HTTP 400 at POST /prompt: each node error
+        +-- ServerValidationError       the server's own rules would refuse (checked before)
+        +-- ExecutionError              a node raised while the prompt ran
+        +-- ExecutionInterruptedError   the prompt was interrupted on the server
+        +-- JobCancelledError           the caller cancelled (never queued, or interrupted)
+        +-- PromptLostError             the server forgot the prompt (restart, queue cleared)
+        +-- JobTimeoutError (TimeoutError)  the job's deadline passed (the prompt is interrupted)
+        +-- OutputError                 an output missing, not downloadable, or not what it claims
+        +-- UploadError                 an input file the server would not take
+
+Input files have their own: :class:`ltx2sdk.images.ImageInputError` (a ``ValueError``
+naming the request field).
 """
 
 from __future__ import annotations
@@ -165,6 +191,15 @@ class ExecutionInterruptedError(ComfyError):
         self.node_type = node_type
         at = f" at node {node_id} ({node_type})" if node_id else ""
         super().__init__(f"prompt {prompt_id} was interrupted{at}")
+
+
+class JobCancelledError(ComfyError):
+    """The caller cancelled the job: before its prompt was queued (it never will be), or
+    while it ran (the prompt was interrupted). ``prompt_id`` is set in the second case."""
+
+    def __init__(self, message: str, prompt_id: str | None = None) -> None:
+        self.prompt_id = prompt_id
+        super().__init__(message)
 
 
 class PromptLostError(ComfyError):

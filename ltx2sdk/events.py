@@ -6,6 +6,7 @@ broadcasts and other prompts' messages are dropped by :func:`parse_event`.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,7 +85,11 @@ class Finished(Event):
 
 
 def parse_event(message: dict[str, Any], prompt_id: str) -> Event | None:
-    """The event ``message`` means for ``prompt_id``, or ``None`` if it is not about it."""
+    """The event ``message`` means for ``prompt_id``, or ``None`` if it is not about it.
+
+    Never raises: fields of the wrong type are read as absent (a garbled progress report
+    is dropped), so a noisy socket cannot end a run; the history decides the outcome.
+    """
     kind = message.get("type")
     data = message.get("data")
     if not isinstance(data, dict) or data.get("prompt_id") != prompt_id:
@@ -92,26 +97,38 @@ def parse_event(message: dict[str, Any], prompt_id: str) -> Event | None:
     if kind == "execution_start":
         return ExecutionStarted(prompt_id)
     if kind == "execution_cached":
-        return NodesCached(prompt_id, tuple(str(n) for n in data.get("nodes") or ()))
+        nodes = data.get("nodes")
+        return NodesCached(prompt_id, tuple(str(n) for n in nodes)
+                           if isinstance(nodes, list) else ())
     if kind == "executing":
         node = data.get("node")
         return Finished(prompt_id) if node is None else NodeExecuting(prompt_id, str(node))
     if kind == "progress":
-        return Progress(prompt_id, str(data.get("node")), int(data.get("value", 0)),
-                        int(data.get("max", 1)))
+        value, maximum = data.get("value", 0), data.get("max", 1)
+        if not (_is_number(value) and _is_number(maximum)):
+            return None  # a garbled progress report says nothing: the run goes on
+        return Progress(prompt_id, str(data.get("node")), int(value), int(maximum))
     if kind == "executed":
-        return NodeExecuted(prompt_id, str(data.get("node")), data.get("output") or {})
+        output = data.get("output")
+        return NodeExecuted(prompt_id, str(data.get("node")),
+                            dict(output) if isinstance(output, dict) else {})
     if kind == "execution_success":
         return ExecutionSucceeded(prompt_id)
     if kind == "execution_error":
         if data.get("exception_type") == "ExecutionBlocked":
             return None  # a blocked branch: ComfyUI goes on with the rest of the prompt
+        trace = data.get("traceback")
         return ExecutionFailed(
             prompt_id, str(data.get("node_id")), str(data.get("node_type")),
             str(data.get("exception_type", "")), str(data.get("exception_message", "")),
-            tuple(str(line) for line in data.get("traceback") or ()))
+            tuple(str(line) for line in trace) if isinstance(trace, list) else ())
     if kind == "execution_interrupted":
-        node_id = data.get("node_id")
+        node_id, node_type = data.get("node_id"), data.get("node_type")
         return ExecutionInterrupted(prompt_id, None if node_id is None else str(node_id),
-                                    data.get("node_type"))
+                                    None if node_type is None else str(node_type))
     return None
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and \
+        math.isfinite(value)

@@ -7,28 +7,57 @@ run it with progress, download the video, and report what was made.
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from .client import ComfyClient, OutputFile
-from .errors import OutputError
+from .errors import JobCancelledError, OutputError
 from .events import Event
-from .images import DEFAULT_MAX_IMAGE_BYTES, ImageData, fetch_image, image_from_base64
+from .images import (
+    DEFAULT_MAX_IMAGE_BYTES,
+    DEFAULT_MAX_PIXELS,
+    ImageData,
+    fetch_image,
+    image_from_base64,
+)
 from .progress import ProgressCallback, ProgressTracker
 from .request import GenerationRequest
 
 
 @dataclass(frozen=True)
 class ImagePolicy:
-    """Limits for i2v images given by URL or base64."""
+    """Limits for i2v images given by URL or base64 (see :mod:`ltx2sdk.images`).
+
+    ``max_bytes``: the image file's size (decoded bytes for base64, the body on the wire
+    for a URL). ``fetch_timeout``: seconds for the whole URL fetch (resolution, connect,
+    every redirect and the body, however slowly it comes). ``trusted_hosts``: host names
+    or IP literals exempt from the public-address check (a test server, a trusted internal
+    store); still resolved once and pinned. ``max_pixels``: width x height, checked from
+    the file's header before decoding (default 36 MP); animated files give their first
+    frame only.
+    """
 
     max_bytes: int = DEFAULT_MAX_IMAGE_BYTES
     fetch_timeout: float = 20.0
     trusted_hosts: tuple[str, ...] = ()  # exempt from the public-address check
+    max_pixels: int = DEFAULT_MAX_PIXELS
+
+    def __post_init__(self) -> None:
+        for name in ("max_bytes", "max_pixels"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"ImagePolicy.{name} must be a positive whole number, "
+                                 f"not {value!r}")
+        timeout = self.fetch_timeout
+        if (isinstance(timeout, bool) or not isinstance(timeout, (int, float))
+                or not 0 < timeout < float("inf")):  # NaN fails the comparison too
+            raise ValueError(f"ImagePolicy.fetch_timeout must be a positive number of "
+                             f"seconds, not {timeout!r}")
 
 
 @dataclass
@@ -74,11 +103,18 @@ class _Timer:
 def prepare_image(request: GenerationRequest, policy: ImagePolicy) -> ImageData | None:
     """The checked i2v image of ``request`` (``None`` when it names a server file or is t2v)."""
     if request.image_base64 is not None:
-        return image_from_base64(request.image_base64, max_bytes=policy.max_bytes)
+        return image_from_base64(request.image_base64, max_bytes=policy.max_bytes,
+                                 max_pixels=policy.max_pixels)
     if request.image_url is not None:
         return fetch_image(request.image_url, max_bytes=policy.max_bytes,
-                           timeout=policy.fetch_timeout, trusted_hosts=policy.trusted_hosts)
+                           timeout=policy.fetch_timeout, trusted_hosts=policy.trusted_hosts,
+                           max_pixels=policy.max_pixels)
     return None
+
+
+def _raise_if_cancelled(cancel: threading.Event | None) -> None:
+    if cancel is not None and cancel.is_set():
+        raise JobCancelledError("the job was cancelled before its prompt was queued")
 
 
 def generate(request: GenerationRequest | Mapping[str, Any],
@@ -88,32 +124,49 @@ def generate(request: GenerationRequest | Mapping[str, Any],
              on_event: Callable[[Event], None] | None = None,
              on_queued: Callable[[str], None] | None = None,
              timeout: float = 3600.0, ready_timeout: float = 30.0,
-             image_policy: ImagePolicy | None = None) -> GenerationResult:
+             image_policy: ImagePolicy | None = None,
+             cancel: threading.Event | None = None) -> GenerationResult:
     """Generate one video and return where it is and what it is.
 
     ``request`` is a :class:`GenerationRequest` or a mapping of its fields (validated).
     ``output`` is the video's path (default: the server's file name in ``output_dir``);
     other files the graph produces are downloaded into ``output_dir`` too.
     ``on_progress`` gets :class:`~ltx2sdk.progress.ProgressUpdate` s, ``on_event`` the raw
-    events. ``timeout`` bounds the run; ``ready_timeout`` the wait for the server.
+    events. ``timeout`` bounds the whole job (every request and wait ends by it; past it a
+    queued prompt is interrupted); ``ready_timeout`` the wait for the server, within it.
+    Setting ``cancel`` (from another thread) ends the job with
+    :class:`~ltx2sdk.errors.JobCancelledError`: a prompt not yet queued never will be.
     Raises :class:`pydantic.ValidationError` for a bad request and
     :class:`~ltx2sdk.errors.LTX2Error` subclasses for everything else.
     """
     from builders import build  # the builders package sits beside ltx2sdk
 
     timer = _Timer()
+    deadline = time.monotonic() + timeout
     if not isinstance(request, GenerationRequest):
         request = GenerationRequest.model_validate(dict(request))
     client = server if isinstance(server, ComfyClient) else ComfyClient(server)
-    image = prepare_image(request, image_policy or ImagePolicy())
+    policy = image_policy or ImagePolicy()
+    # the image fetch is part of the job: it ends by the job's deadline too
+    left = max(0.5, deadline - time.monotonic())
+    image = prepare_image(request, replace(policy, fetch_timeout=min(policy.fetch_timeout, left)))
     timer.lap("prepare")
 
-    client.wait_ready(timeout=ready_timeout)
-    image_name = None
-    if image is not None:  # a unique name: concurrent jobs never share an input file
-        image_name = client.upload_image(image.data, image.filename(f"ltx2sdk_{uuid.uuid4().hex}"))
-    # written for this server's ComfyUI release, and checked by its rules before queueing
-    result = build(request, image_name=image_name, schemas=client.schemas())
+    client.wait_ready(timeout=max(0.5, min(ready_timeout, deadline - time.monotonic())))
+    _raise_if_cancelled(cancel)
+    # written for this server's ComfyUI release, and checked by its rules before anything
+    # is uploaded or queued (a refused job leaves nothing behind on the server)
+    schemas = client.schemas(deadline=deadline)
+    planned = image.filename(f"ltx2sdk_{uuid.uuid4().hex}") if image is not None else None
+    result = build(request, image_name=planned, schemas=schemas)
+    client.check(result.graph, pending_uploads=(planned,) if planned else (),
+                 deadline=deadline).raise_if_failed()
+    if image is not None and planned is not None:
+        # a unique name: concurrent jobs never share an input file
+        uploaded = client.upload_image(image.data, planned, deadline=deadline)
+        if uploaded != planned:  # the server chose another name: same plan, that name
+            same_seed = request.model_copy(update={"seed": result.plan.seed})
+            result = build(same_seed, image_name=uploaded, schemas=schemas)
     timer.lap("build")
 
     tracker = ProgressTracker(result.graph, on_progress) if on_progress else None
@@ -124,12 +177,12 @@ def generate(request: GenerationRequest | Mapping[str, Any],
         if on_event is not None:
             on_event(event)
 
-    run = client.run(result.graph, output_dir=None, on_event=dispatch, timeout=timeout,
-                     on_queued=on_queued)
+    run = client.run(result.graph, output_dir=None, on_event=dispatch, deadline=deadline,
+                     on_queued=on_queued, cancel=cancel)
     timer.lap("run")
 
     destination = Path(output_dir)
-    client.download_all(run, destination)
+    client.download_all(run, destination, deadline=deadline)
     videos = [f for f in run.outputs if f.filename.lower().endswith((".mp4", ".webm", ".mov"))]
     if not videos:
         raise OutputError(f"prompt {run.prompt_id} finished without a video output "

@@ -123,6 +123,11 @@ class GenerationRequest(BaseModel):
     def _no_traversal(cls, value: str) -> str:
         if value.startswith("/") or ".." in value.split("/"):
             raise ValueError("must stay inside ComfyUI's output folder")
+        if ".." in value.rsplit("/", 1)[-1]:
+            # ComfyUI's /view refuses any file name containing "..": the video would be
+            # made, then could not be downloaded
+            raise ValueError("the file name part must not contain '..' (ComfyUI would not "
+                             "serve the video)")
         return value
 
     @model_validator(mode="after")

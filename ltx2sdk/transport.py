@@ -1,8 +1,14 @@
 """The wire: ComfyUI's HTTP routes (requests) and its WebSocket (websocket-client).
 
-This layer knows URLs, status codes and frame formats, and turns every failure
-into a typed :mod:`ltx2sdk.errors` exception. It knows nothing of prompts'
-life cycles; :mod:`ltx2sdk.client` builds those on top of it.
+This layer knows URLs, status codes and frame formats, and turns every failure into a
+typed :mod:`ltx2sdk.errors` exception. It knows nothing of prompts' life cycles;
+:mod:`ltx2sdk.client` builds those on top of it.
+
+Every exchange is bounded twice: by ``timeout`` (one request) and, when given, by a
+``deadline`` (a :func:`time.monotonic` instant, the job's). The bound covers the whole
+exchange, a body that drips a byte at a time included: a watchdog shuts the connection
+down when the time is up. Past the deadline the error is :class:`JobTimeoutError`; past
+the request timeout it is :class:`ServerUnavailableError`.
 """
 
 from __future__ import annotations
@@ -10,7 +16,11 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Callable, Mapping
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
@@ -19,6 +29,7 @@ import requests
 import websocket
 
 from .errors import (
+    JobTimeoutError,
     NodeError,
     PromptRejectedError,
     ServerResponseError,
@@ -27,14 +38,107 @@ from .errors import (
 )
 
 DOWNLOAD_CHUNK = 1 << 20  # 1 MiB: steady memory whatever the file size
+MAX_ANSWER_BYTES = 256 << 20  # a JSON answer larger than this is not ComfyUI's
 
 
 def _describe_connection_error(url: str, exc: Exception) -> str:
     return f"cannot reach ComfyUI at {url}: {type(exc).__name__}: {exc}"
 
 
+@dataclass(frozen=True)
+class Answer:
+    """A whole HTTP answer: status, headers and body (read within the bounds)."""
+
+    method: str
+    path: str
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", errors="replace")
+
+    def json(self, *, accept: tuple[int, ...] = (200,)) -> Any:
+        """The body as JSON; :class:`ServerResponseError` for another status or not JSON."""
+        if self.status not in accept:
+            raise ServerResponseError(
+                f"{self.method} {self.path} answered HTTP {self.status}: "
+                f"{self.text.strip()[:300]}", status=self.status, body=self.text)
+        try:
+            return json.loads(self.body)
+        except ValueError as exc:
+            raise ServerResponseError(f"{self.method} {self.path} answered with a body that is "
+                                      f"not JSON: {self.text.strip()[:200]!r}",
+                                      status=self.status, body=self.text) from exc
+
+    def json_object(self, *, accept: tuple[int, ...] = (200,)) -> dict[str, Any]:
+        """:meth:`json`, which must be a JSON object."""
+        data = self.json(accept=accept)
+        if not isinstance(data, dict):
+            raise ServerResponseError(f"{self.method} {self.path} answered a JSON "
+                                      f"{type(data).__name__} where an object belongs",
+                                      status=self.status, body=self.text[:500])
+        return data
+
+
+class _Bound:
+    """The time one exchange may take: the request timeout, capped by the job deadline."""
+
+    def __init__(self, timeout: float, deadline: float | None) -> None:
+        now = time.monotonic()
+        self.deadline = deadline
+        self.end = now + timeout if deadline is None else min(now + timeout, deadline)
+        if self.end <= now:
+            raise JobTimeoutError("the deadline passed before the request could be sent")
+
+    @property
+    def left(self) -> float:
+        return max(0.01, self.end - time.monotonic())
+
+    def expired_error(self, what: str) -> Exception:
+        """The error for running out of time: the job's deadline, or this request's."""
+        if self.deadline is not None and time.monotonic() >= self.deadline - 0.01:
+            return JobTimeoutError(f"{what} did not finish before the job's deadline")
+        return ServerUnavailableError(f"{what} did not finish within its time limit")
+
+
+class _Watchdog:
+    """Shuts a response's connection down at ``end``, so that no read outlives it."""
+
+    def __init__(self, response: requests.Response, end: float) -> None:
+        self.fired = False
+        self._sock = _socket_of(response)
+        self._timer = threading.Timer(max(0.0, end - time.monotonic()), self._fire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _fire(self) -> None:
+        self.fired = True
+        if self._sock is not None:
+            with contextlib.suppress(OSError):
+                self._sock.shutdown(socket.SHUT_RDWR)
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+
+def _socket_of(response: requests.Response) -> socket.socket | None:
+    """The socket under a streamed response (urllib3 keeps it on the connection)."""
+    raw = response.raw
+    for path in (("_connection", "sock"), ("_fp", "fp", "raw", "_sock")):
+        node: Any = raw
+        for name in path:
+            node = getattr(node, name, None)
+            if node is None:
+                break
+        if isinstance(node, socket.socket):
+            return node
+    return None
+
+
 class HttpTransport:
-    """JSON over HTTP to one ComfyUI server. ``timeout`` bounds each request."""
+    """HTTP to one ComfyUI server. ``timeout`` bounds each request (the whole exchange)."""
 
     def __init__(self, base_url: str, *, timeout: float = 30.0,
                  session: requests.Session | None = None) -> None:
@@ -45,62 +149,108 @@ class HttpTransport:
     def url(self, path: str) -> str:
         return f"{self.base_url}{path}"
 
-    def request(self, method: str, path: str, *, timeout: float | None = None,
-                **kwargs: Any) -> requests.Response:
+    @contextlib.contextmanager
+    def _open(self, method: str, path: str, *, timeout: float | None, deadline: float | None,
+              **kwargs: Any) -> Iterator[tuple[requests.Response, _Bound, _Watchdog]]:
+        """A streamed response whose every read ends by the exchange's bound."""
         url = self.url(path)
+        bound = _Bound(timeout or self.timeout, deadline)
         try:
-            return self.session.request(method, url, timeout=timeout or self.timeout, **kwargs)
+            response = self.session.request(method, url, timeout=bound.left, stream=True,
+                                            **kwargs)
+        except requests.Timeout as exc:
+            raise bound.expired_error(f"{method} {path}") from exc
         except requests.RequestException as exc:
             raise ServerUnavailableError(_describe_connection_error(url, exc)) from exc
+        watchdog = _Watchdog(response, bound.end)
+        try:
+            yield response, bound, watchdog
+        except (requests.RequestException, OSError) as exc:
+            if watchdog.fired or isinstance(exc, requests.Timeout):
+                raise bound.expired_error(f"{method} {path}") from exc
+            raise ServerUnavailableError(_describe_connection_error(url, exc)) from exc
+        finally:
+            watchdog.cancel()
+            response.close()
 
-    def get_json(self, path: str, *, timeout: float | None = None) -> Any:
-        response = self.request("GET", path, timeout=timeout)
-        return _json_or_raise(response, path)
+    def exchange(self, method: str, path: str, *, timeout: float | None = None,
+                 deadline: float | None = None, max_bytes: int = MAX_ANSWER_BYTES,
+                 **kwargs: Any) -> Answer:
+        """Send one request and read its whole answer (at most ``max_bytes``)."""
+        with self._open(method, path, timeout=timeout, deadline=deadline, **kwargs) as (
+                response, bound, watchdog):
+            body = bytearray()
+            for chunk in response.iter_content(64 * 1024):
+                body += chunk
+                if len(body) > max_bytes:
+                    raise ServerResponseError(f"{method} {path} answered more than "
+                                              f"{max_bytes} bytes", status=response.status_code)
+            if watchdog.fired:
+                raise bound.expired_error(f"{method} {path}")
+            return Answer(method, path, response.status_code, response.headers, bytes(body))
 
-    def post_json(self, path: str, body: Mapping[str, Any] | None = None) -> requests.Response:
-        return self.request("POST", path, json=body if body is not None else {})
+    def get_json(self, path: str, *, timeout: float | None = None,
+                 deadline: float | None = None) -> Any:
+        return self.exchange("GET", path, timeout=timeout, deadline=deadline).json()
 
-    def post_prompt(self, body: Mapping[str, Any]) -> dict[str, Any]:
+    def get_object(self, path: str, *, timeout: float | None = None,
+                   deadline: float | None = None) -> dict[str, Any]:
+        """``GET path``, whose answer must be a JSON object."""
+        return self.exchange("GET", path, timeout=timeout, deadline=deadline).json_object()
+
+    def post_json(self, path: str, body: Mapping[str, Any] | None = None, *,
+                  timeout: float | None = None, deadline: float | None = None) -> Answer:
+        return self.exchange("POST", path, json=body if body is not None else {},
+                             timeout=timeout, deadline=deadline)
+
+    def post_prompt(self, body: Mapping[str, Any], *,
+                    deadline: float | None = None) -> dict[str, Any]:
         """``POST /prompt``; a 400 becomes :class:`PromptRejectedError` with each node error."""
-        response = self.post_json("/prompt", body)
-        if response.status_code == 400:
-            raise rejection_from_body(_json_or_raise(response, "/prompt", accept=(400,)))
-        result: dict[str, Any] = _json_or_raise(response, "/prompt")
-        return result
+        answer = self.post_json("/prompt", body, deadline=deadline)
+        if answer.status == 400:
+            raise rejection_from_body(answer.json(accept=(400,)))
+        return answer.json_object()
 
     def upload_image(self, data: bytes, filename: str, *, overwrite: bool = False,
-                     subfolder: str = "", kind: str = "input") -> dict[str, Any]:
+                     subfolder: str = "", kind: str = "input",
+                     deadline: float | None = None) -> dict[str, Any]:
         """``POST /upload/image``: the server's ``{"name", "subfolder", "type"}``."""
         form = {"overwrite": "true" if overwrite else "false", "type": kind}
         if subfolder:
             form["subfolder"] = subfolder
-        response = self.request("POST", "/upload/image", files={"image": (filename, data)},
-                                data=form)
-        if response.status_code == 413:
+        answer = self.exchange("POST", "/upload/image", files={"image": (filename, data)},
+                               data=form, deadline=deadline)
+        if answer.status == 413:
             raise UploadError(f"ComfyUI refused the upload of {filename} ({len(data)} bytes): "
-                              f"{response.text.strip() or 'request body too large'}")
-        if response.status_code != 200:
+                              f"{answer.text.strip()[:200] or 'request body too large'}")
+        if answer.status != 200:
             raise UploadError(f"ComfyUI refused the upload of {filename}: HTTP "
-                              f"{response.status_code} {response.text.strip()[:200]}")
-        result: dict[str, Any] = _json_or_raise(response, "/upload/image")
+                              f"{answer.status} {answer.text.strip()[:200]}")
+        result = answer.json_object()
+        if not isinstance(result.get("name"), str) or not result["name"]:
+            raise ServerResponseError(f"POST /upload/image answered without a file name: "
+                                      f"{answer.text.strip()[:200]!r}")
         return result
 
     def download(self, params: Mapping[str, str], dest: Path,
-                 on_chunk: Callable[[int], None] | None = None) -> int:
+                 on_chunk: Callable[[int], None] | None = None, *,
+                 deadline: float | None = None, timeout: float | None = None) -> int:
         """Stream ``GET /view`` into ``dest`` (never whole in memory); returns the size.
 
         The file is written next to ``dest`` and renamed when complete, so a failed
-        download never leaves a truncated file under the final name.
+        download never leaves a file under the final name. The size must be the
+        Content-Length the server announced, when it announced one.
         """
         path = "/view?" + urlencode(params)
-        url = self.url(path)
         partial = dest.with_name(dest.name + ".part")
         try:
-            with self.session.get(url, stream=True, timeout=self.timeout) as response:
+            with self._open("GET", path, timeout=timeout, deadline=deadline) as (
+                    response, bound, watchdog):
                 if response.status_code != 200:
                     raise ServerResponseError(
                         f"GET {path} answered HTTP {response.status_code}",
                         status=response.status_code, body=response.text[:500])
+                expected = _content_length(response, path)
                 size = 0
                 with open(partial, "wb") as out:
                     for chunk in response.iter_content(DOWNLOAD_CHUNK):
@@ -108,29 +258,24 @@ class HttpTransport:
                         size += len(chunk)
                         if on_chunk:
                             on_chunk(len(chunk))
-                expected = response.headers.get("Content-Length")
-                if expected is not None and int(expected) != size:
+                if watchdog.fired:
+                    raise bound.expired_error(f"GET {path}")
+                if expected is not None and expected != size:
                     raise ServerResponseError(
-                        f"GET {path} ended after {size} of {expected} bytes")
-        except requests.RequestException as exc:
-            partial.unlink(missing_ok=True)
-            raise ServerUnavailableError(_describe_connection_error(url, exc)) from exc
+                        f"GET {path} ended after {size} of the {expected} bytes announced")
         except BaseException:
             partial.unlink(missing_ok=True)
             raise
         os.replace(partial, dest)
         return size
 
-    def view_exists(self, params: Mapping[str, str]) -> bool | None:
+    def view_exists(self, params: Mapping[str, str], *,
+                    deadline: float | None = None) -> bool | None:
         """Whether ``GET /view`` has the file: ``True`` (200), ``False`` (404), ``None``
         when the answer says neither. Only the headers are read."""
         path = "/view?" + urlencode(params)
-        url = self.url(path)
-        try:
-            with self.session.get(url, stream=True, timeout=self.timeout) as response:
-                status = response.status_code
-        except requests.RequestException as exc:
-            raise ServerUnavailableError(_describe_connection_error(url, exc)) from exc
+        with self._open("GET", path, timeout=None, deadline=deadline) as (response, _, _w):
+            status = response.status_code
         return True if status == 200 else False if status == 404 else None
 
     def ws_url(self, client_id: str) -> str:
@@ -140,33 +285,40 @@ class HttpTransport:
                            urlencode({"clientId": client_id}), ""))
 
 
-def _json_or_raise(response: requests.Response, path: str, accept: tuple[int, ...] = (200,)
-                   ) -> Any:
-    if response.status_code not in accept:
-        raise ServerResponseError(
-            f"{response.request.method} {path} answered HTTP {response.status_code}: "
-            f"{response.text.strip()[:300]}", status=response.status_code, body=response.text)
-    try:
-        return response.json()
-    except ValueError as exc:
-        raise ServerResponseError(f"{path} answered with a body that is not JSON: "
-                                  f"{response.text.strip()[:200]!r}",
-                                  status=response.status_code, body=response.text) from exc
+def _content_length(response: requests.Response, path: str) -> int | None:
+    value = response.headers.get("Content-Length")
+    if value is None:
+        return None
+    if not value.strip().isdigit():
+        raise ServerResponseError(f"GET {path} announced an invalid Content-Length {value!r}")
+    return int(value)
 
 
 def rejection_from_body(body: Any) -> PromptRejectedError:
-    """Turn ComfyUI's 400 body into :class:`PromptRejectedError` (one NodeError each)."""
-    error = body.get("error", {}) if isinstance(body, dict) else {}
+    """Turn ComfyUI's 400 body into :class:`PromptRejectedError` (one NodeError each).
+
+    Tolerates any shape: what is not where ComfyUI puts it is left out, never a crash.
+    """
+    error: Any = body.get("error", {}) if isinstance(body, dict) else {}
     if isinstance(error, str):  # very old servers answer {"error": "message"}
         error = {"type": "error", "message": error}
+    if not isinstance(error, dict):
+        error = {}
     node_errors = []
-    for node_id, entry in (body.get("node_errors") or {}).items():
-        for item in entry.get("errors", []):
-            extra = item.get("extra_info") or {}
+    raw_nodes = body.get("node_errors") if isinstance(body, dict) else None
+    for node_id, entry in (raw_nodes.items() if isinstance(raw_nodes, dict) else ()):
+        if not isinstance(entry, dict):
+            continue
+        for item in entry.get("errors") or ():
+            if not isinstance(item, dict):
+                continue
+            extra = item.get("extra_info")
+            input_name = extra.get("input_name") if isinstance(extra, dict) else None
             node_errors.append(NodeError(
                 node_id=str(node_id), class_type=str(entry.get("class_type", "?")),
                 type=str(item.get("type", "")), message=str(item.get("message", "")),
-                details=str(item.get("details", "")), input_name=extra.get("input_name")))
+                details=str(item.get("details", "")),
+                input_name=input_name if isinstance(input_name, str) else None))
     message = str(error.get("message", "invalid prompt"))
     details = str(error.get("details") or "")
     if details and not node_errors:
@@ -190,24 +342,26 @@ class Socket:
             raise ServerUnavailableError(_describe_connection_error(url, exc)) from exc
 
     def receive(self, timeout: float) -> dict[str, Any] | None:
-        self._ws.settimeout(max(timeout, 0.001))
+        end = time.monotonic() + max(timeout, 0.001)
         while True:
+            self._ws.settimeout(max(end - time.monotonic(), 0.001))
             try:
                 opcode, payload = self._ws.recv_data()
             except websocket.WebSocketTimeoutException:
                 return None
-            except (OSError, websocket.WebSocketException) as exc:
+            except (OSError, websocket.WebSocketException, ValueError) as exc:
                 raise ServerUnavailableError(f"the WebSocket to ComfyUI closed: {exc}") from exc
             if opcode == websocket.ABNF.OPCODE_CLOSE:
                 raise ServerUnavailableError("the WebSocket to ComfyUI closed")
-            if opcode != websocket.ABNF.OPCODE_TEXT:
-                continue
-            try:
-                message = json.loads(payload)
-            except ValueError:
-                continue
-            if isinstance(message, dict):
-                return message
+            if opcode == websocket.ABNF.OPCODE_TEXT:
+                try:
+                    message = json.loads(payload)
+                except ValueError:
+                    message = None
+                if isinstance(message, dict):
+                    return message
+            if time.monotonic() >= end:  # a stream of frames that are not messages
+                return None
 
     def close(self) -> None:
         with contextlib.suppress(OSError, websocket.WebSocketException):

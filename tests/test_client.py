@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
+import re
 import threading
 import time
 from pathlib import Path
@@ -33,6 +35,7 @@ from ltx2sdk.events import (
 from tests.comfyserver import ComfyTestServer, Hang
 
 from .helpers import catalog_models
+from .test_versions_e2e import RELEASES
 
 
 def video_graph(color: int = 0x336699) -> Graph:
@@ -60,21 +63,43 @@ def sampled_graph() -> Graph:
     return g
 
 
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def readme_graph() -> Graph:
+    """The README's model-free example, executed as written (up to its SaveVideo line)."""
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+    [block] = [b for b in blocks if "n.EmptyImage(" in b and "n.SaveVideo(" in b]
+    lines = block.splitlines()
+    end = next(i for i, line in enumerate(lines) if "n.SaveVideo(" in line)
+    namespace: dict[str, Any] = {}
+    exec("\n".join(lines[: end + 1]), namespace)
+    graph = namespace["g"]
+    assert isinstance(graph, Graph)
+    return graph
+
+
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_model_free_graph_runs_and_its_mp4_is_downloaded(comfy_server: ComfyTestServer,
+def test_model_free_graph_runs_and_its_mp4_is_downloaded(versioned_server: ComfyTestServer,
                                                           tmp_path: Path) -> None:
-    client = ComfyClient(comfy_server.url)
+    """The README's EmptyImage -> CreateVideo -> SaveVideo, on each tested release."""
+    graph = readme_graph()
+    assert [n.class_type for n in graph.nodes] == ["EmptyImage", "CreateVideo", "SaveVideo"]
+    client = ComfyClient(versioned_server.url)
+    assert client.comfyui_version == versioned_server.comfyui_version
     events: list[Event] = []
-    result = client.run(video_graph(), output_dir=tmp_path / "out", on_event=events.append,
-                        timeout=20)
+    result = client.run(graph, output_dir=tmp_path / "out", on_event=events.append, timeout=20)
     [video] = result.outputs
     assert (video.kind, video.animated, video.subfolder) == ("images", True, "video")
+    assert video.filename.endswith(".mp4")
     local = result.files[video]
-    served = comfy_server.output_dir / video.subfolder / video.filename
+    served = versioned_server.output_dir / video.subfolder / video.filename
     assert local.read_bytes() == served.read_bytes() and local.stat().st_size > 1000
+    assert local.read_bytes()[4:8] == b"ftyp"  # an mp4 container
+    assert versioned_server.received.prompts[-1]["prompt"] == graph.compile()
     kinds = [type(e) for e in events]
     assert kinds[0] is ExecutionStarted and kinds[1] is NodesCached and kinds[-1] is Finished
     assert [e.node_id for e in events if isinstance(e, NodeExecuting)] == ["1", "2", "3"]
@@ -126,13 +151,77 @@ def test_execution_error_names_node_and_exception(comfy_server: ComfyTestServer)
     assert time.monotonic() - start < 5
 
 
-def test_placeholder_model_fails_at_the_loader(tmp_path: Path) -> None:
+@pytest.mark.parametrize("version", RELEASES)
+def test_placeholder_model_fails_at_the_loader(tmp_path: Path, version: str) -> None:
     models = catalog_models()
-    with ComfyTestServer(models=models, placeholders={"checkpoints": models["checkpoints"]},
-                         output_dir=tmp_path) as srv, pytest.raises(ExecutionError) as err:
-        ComfyClient(srv.url).run(sampled_graph(), timeout=20)
+    with ComfyTestServer(comfyui_version=version, models=models,
+                         placeholders={"checkpoints": models["checkpoints"]},
+                         output_dir=tmp_path) as srv:
+        with pytest.raises(ExecutionError) as err:
+            ComfyClient(srv.url).run(sampled_graph(), timeout=20)
+        assert len(srv.received.prompts) == 1  # queued: the server found the failure
     assert err.value.node_type == "CheckpointLoaderSimple"
     assert "SafetensorError" in err.value.exception_type
+
+
+def _only(api: dict[str, Any], class_type: str) -> dict[str, Any]:
+    [node] = [n for n in api.values() if n["class_type"] == class_type]
+    return node
+
+
+def test_a_033_prompt_with_an_int_frame_rate_and_a_bare_dynamic_codec_is_run(
+        tmp_path: Path) -> None:
+    """0.33.0 declares LTXVEmptyLatentAudio.frame_rate "FLOAT,INT" and SaveVideo.codec a
+    dynamic combo whose h264 'encoding' is optional: the server runs both as written, so
+    the SDK must queue them unchanged, as raw API JSON and as a graph loaded from it."""
+    from builders import build
+    from ltx2sdk import GenerationRequest
+
+    with ComfyTestServer(comfyui_version="0.33.0", models=catalog_models(),
+                         output_dir=tmp_path / "srv") as srv:
+        srv.sim.sampler_steps = 3
+        client = ComfyClient(srv.url)
+        declared = client.object_info()
+        assert declared["LTXVEmptyLatentAudio"]["input"]["required"]["frame_rate"][0] == \
+            "FLOAT,INT"
+        assert declared["SaveVideo"]["input"]["required"]["codec"][0] == "COMFY_DYNAMICCOMBO_V3"
+        api = copy.deepcopy(build(GenerationRequest(prompt="p", duration=1, seed=4),
+                                  schemas=client.schemas()).compile())
+        _only(api, "LTXVEmptyLatentAudio")["inputs"]["frame_rate"] = 24
+        save = _only(api, "SaveVideo")["inputs"]
+        for name in [k for k in save if k.startswith("codec")]:
+            del save[name]
+        save["codec"] = "h264"
+
+        report = client.check(api)
+        assert report.ok, (report.other, report.runtime)
+        result = client.run(api, output_dir=tmp_path / "raw", timeout=20)
+        assert srv.received.prompts[-1]["prompt"] == api  # queued as given
+        [video] = result.files.values()
+        assert video.read_bytes()[4:8] == b"ftyp"
+
+        graph = Graph.from_api(api, client.schemas())
+        result = client.run(graph, output_dir=tmp_path / "typed", timeout=20)
+        posted = srv.received.prompts[-1]["prompt"]
+        assert _only(posted, "LTXVEmptyLatentAudio")["inputs"]["frame_rate"] == 24
+        assert {k: v for k, v in _only(posted, "SaveVideo")["inputs"].items()
+                if k.startswith("codec")} == {"codec": "h264"}
+        assert len(srv.received.prompts) == 2 and len(result.files) == 1
+
+
+def test_an_080_server_ignores_the_026_input_bit_depth_so_the_sdk_sends_it(
+        tmp_path: Path) -> None:
+    """CreateVideo.bit_depth came with 0.26; 0.8.0 ignores inputs it does not declare."""
+    with ComfyTestServer(comfyui_version="0.8.0", models={}, output_dir=tmp_path / "srv") as srv:
+        client = ComfyClient(srv.url)
+        assert "bit_depth" not in str(client.object_info()["CreateVideo"]["input"])
+        api = copy.deepcopy(readme_graph().compile())
+        _only(api, "CreateVideo")["inputs"]["bit_depth"] = 10
+        assert client.check(api).ok
+        result = client.run(api, output_dir=tmp_path / "out", timeout=20)
+        assert srv.received.prompts[-1]["prompt"] == api
+    [video] = result.files.values()
+    assert video.read_bytes()[4:8] == b"ftyp"
 
 
 def test_socket_drop_mid_run_recovers_the_output(comfy_server: ComfyTestServer,
@@ -300,32 +389,17 @@ def test_outputs_of_every_kind_are_kept() -> None:
     assert files[0].animated
 
 
-def test_a_500_or_non_json_answer_is_a_typed_error(comfy_server: ComfyTestServer) -> None:
-    from ltx2sdk.errors import ServerResponseError
-    from ltx2sdk.transport import _json_or_raise
-
-    http = ComfyClient(comfy_server.url).http
-    response = http.request("POST", "/prompt", data=b"{not json",
-                            headers={"Content-Type": "application/json"})
-    with pytest.raises(ServerResponseError, match="HTTP 500") as err:
-        _json_or_raise(response, "/prompt")
-    assert err.value.status == 500 and "Server got itself in trouble" in err.value.body
-    page = http.request("GET", "/view?filename=missing.mp4&type=output")
-    with pytest.raises(ServerResponseError, match="HTTP 404"):
-        _json_or_raise(page, "/view")
-
-
-def test_output_names_from_the_server_stay_inside_the_output_dir(
-        comfy_server: ComfyTestServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from ltx2sdk.client import OutputFile, RunResult
+def test_a_500_or_non_json_answer_is_a_typed_error(comfy_server: ComfyTestServer,
+                                                   tmp_path: Path) -> None:
+    from ltx2sdk.client import OutputFile
+    from ltx2sdk.errors import OutputError, ServerResponseError
 
     client = ComfyClient(comfy_server.url)
-    run = client.run(video_graph(), timeout=20)
-    served = run.outputs[0]
-    sneaky = OutputFile(served.node_id, served.kind, "../../" + served.filename,
-                        served.subfolder, served.type, True)
-    # a real ComfyUI refuses ".." in /view, so only the local side is exercised here
-    monkeypatch.setattr(client.http, "download", lambda params, dest: dest.write_bytes(b"x"))
-    result = RunResult("p", [sneaky])
-    client.download_all(result, tmp_path / "out")
-    assert result.files[sneaky] == tmp_path / "out" / served.filename
+    answer = client.http.exchange("POST", "/prompt", data=b"{not json",
+                                  headers={"Content-Type": "application/json"})
+    with pytest.raises(ServerResponseError, match="HTTP 500") as err:
+        answer.json()
+    assert err.value.status == 500 and "Server got itself in trouble" in err.value.body
+    missing = OutputFile("9", "images", "missing.mp4", "", "output", True)
+    with pytest.raises(OutputError, match="HTTP 404"):
+        client.download(missing, tmp_path / "missing.mp4")

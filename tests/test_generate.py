@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import re
 import subprocess
@@ -14,25 +15,30 @@ import pytest
 
 from ltx2sdk import ComfyClient, GenerationRequest, generate
 from ltx2sdk.cli import main
-from ltx2sdk.errors import ServerValidationError
+from ltx2sdk.errors import ExecutionError, ServerValidationError
 from ltx2sdk.models import files_for
 from ltx2sdk.progress import ProgressUpdate
 from tests.comfyserver import ComfyTestServer
 
 from .helpers import catalog_models
 from .test_images import png_bytes
+from .test_versions_e2e import RELEASES, states_release_in_range
 
 
-def test_t2v_end_to_end(ltx_server: ComfyTestServer, tmp_path: Path) -> None:
+def test_t2v_end_to_end(versioned_server: ComfyTestServer, tmp_path: Path) -> None:
     updates: list[ProgressUpdate] = []
-    result = generate(GenerationRequest(prompt="a fox", duration=2, seed=11), ltx_server.url,
-                      output=tmp_path / "fox.mp4", output_dir=tmp_path, on_progress=updates.append)
+    result = generate(GenerationRequest(prompt="a fox", duration=2, seed=11),
+                      versioned_server.url, output=tmp_path / "fox.mp4", output_dir=tmp_path,
+                      on_progress=updates.append)
     assert result.video == tmp_path / "fox.mp4" and result.video.stat().st_size > 1000
+    assert result.video.read_bytes()[4:8] == b"ftyp"
     meta = result.metadata()
     assert (meta["seed"], meta["frames"], meta["fps"], meta["width"], meta["height"]) == (
         11, 49, 24, 1280, 704)
+    assert (meta["mode"], meta["type"], meta["duration"]) == ("fast", "t2v", 2.0)
+    assert meta["prompt_id"] == versioned_server.received.prompts[-1]["prompt_id"]
     assert set(meta["timings"]) == {"prepare", "build", "run", "download"}
-    posted = ltx_server.received.prompts[-1]["prompt"]
+    posted = versioned_server.received.prompts[-1]["prompt"]
     assert any(n["class_type"] == "SaveVideo" for n in posted.values())
     stages = [u.stage for u in updates]
     assert "Stage 1 sampling" in stages and "Stage 2 sampling" in stages
@@ -40,17 +46,24 @@ def test_t2v_end_to_end(ltx_server: ComfyTestServer, tmp_path: Path) -> None:
     assert percents == sorted(percents) and updates[-1].done and percents[-1] == 100.0
 
 
-def test_i2v_uploads_the_image_under_a_unique_name(ltx_server: ComfyTestServer,
+def test_i2v_uploads_the_image_under_a_unique_name(versioned_server: ComfyTestServer,
                                                    tmp_path: Path) -> None:
-    image = base64.b64encode(png_bytes()).decode()
-    result = generate({"prompt": "she smiles", "type": "i2v", "image_base64": image,
-                       "mode": "pro", "duration": 1}, ltx_server.url, output_dir=tmp_path)
-    [upload] = ltx_server.received.uploads
+    png = png_bytes()  # a real PNG, made by Pillow
+    result = generate({"prompt": "she smiles", "type": "i2v", "mode": "pro", "duration": 1,
+                       "seed": 8, "image_base64": base64.b64encode(png).decode()},
+                      versioned_server.url, output_dir=tmp_path)
+    [upload] = versioned_server.received.uploads
     assert upload.name.startswith("ltx2sdk_") and upload.name.endswith(".png")
-    posted = ltx_server.received.prompts[-1]["prompt"]
-    loads = [n["inputs"]["image"] for n in posted.values() if n["class_type"] == "LoadImage"]
+    assert upload.sha256 == hashlib.sha256(png).hexdigest()  # the image itself, unchanged
+    [posted] = versioned_server.received.prompts
+    loads = [n["inputs"]["image"] for n in posted["prompt"].values()
+             if n["class_type"] == "LoadImage"]
     assert loads == [upload.name]
-    assert result.type == "i2v" and result.video.exists()
+    assert result.video.read_bytes()[4:8] == b"ftyp"
+    meta = result.metadata()
+    assert (meta["type"], meta["mode"], meta["seed"], meta["frames"], meta["width"],
+            meta["height"], meta["prompt_id"]) == ("i2v", "pro", 8, 25, 1280, 704,
+                                                   posted["prompt_id"])
 
 
 def test_one_client_generates_several_i2v_videos(ltx_server: ComfyTestServer,
@@ -65,6 +78,31 @@ def test_one_client_generates_several_i2v_videos(ltx_server: ComfyTestServer,
     assert len(ltx_server.received.uploads) == 2
 
 
+@pytest.mark.parametrize("kind", ["t2v", "i2v"])
+@pytest.mark.parametrize("version", RELEASES)
+def test_placeholder_models_reach_the_servers_error_at_a_loader(version: str, kind: str,
+                                                                tmp_path: Path) -> None:
+    """Empty model files pass every check: the SDK queues, the server fails at a loader."""
+    image = {"image_base64": base64.b64encode(png_bytes()).decode()} if kind == "i2v" else {}
+    placeholders = catalog_models()
+    with ComfyTestServer(comfyui_version=version, models={}, placeholders=placeholders,
+                         output_dir=tmp_path / "srv") as srv:
+        srv.sim.sampler_steps = 3
+        start = time.monotonic()
+        with pytest.raises(ExecutionError) as err:
+            generate({"prompt": "p", "type": kind, "duration": 1, **image}, srv.url,
+                     output_dir=tmp_path)
+        elapsed = time.monotonic() - start
+        [posted] = srv.received.prompts
+    failed = posted["prompt"][err.value.node_id]
+    assert failed["class_type"] == err.value.node_type and "Loader" in err.value.node_type
+    empty = {name for names in placeholders.values() for name in names}
+    assert empty & set(failed["inputs"].values()), failed  # it loads an empty file
+    assert "SafetensorError" in err.value.exception_type
+    assert f"({err.value.node_type}) failed" in str(err.value)
+    assert elapsed < 5
+
+
 def test_missing_models_are_listed_before_queueing(tmp_path: Path) -> None:
     with ComfyTestServer(models={}, output_dir=tmp_path) as srv, \
             pytest.raises(ServerValidationError) as err:
@@ -73,6 +111,15 @@ def test_missing_models_are_listed_before_queueing(tmp_path: Path) -> None:
     expected = {(f.folder, f.name) for f in files_for("pro", camera="jib_up")}
     assert set(err.value.missing_models) == expected
     assert not srv.received.prompts  # nothing was queued
+
+
+def test_a_refused_i2v_job_uploads_nothing(tmp_path: Path) -> None:
+    with ComfyTestServer(models={}, output_dir=tmp_path) as srv, \
+            pytest.raises(ServerValidationError):
+        generate(GenerationRequest(prompt="p", type="i2v",
+                                   image_base64=base64.b64encode(png_bytes()).decode()),
+                 srv.url, output_dir=tmp_path)
+    assert not srv.received.uploads and not srv.received.prompts
 
 
 def test_cli_generate_with_placeholder_models_fails_fast_naming_the_node(tmp_path: Path) -> None:
@@ -117,10 +164,32 @@ def test_cli_check_lists_every_missing_file(tmp_path: Path,
     assert "huggingface.co" in out
 
 
-def test_cli_check_passes_on_an_equipped_server(ltx_server: ComfyTestServer,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["check", "--server", ltx_server.url, "--mode", "fast"]) == 0
-    assert "ready for LTX-2 (fast)" in capsys.readouterr().out
+def test_cli_check_passes_on_an_equipped_server_and_generate_then_runs(
+        versioned_server: ComfyTestServer, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """check states the server's release and vouches for the default requests of both
+    modes: each then runs on the same server."""
+    url = versioned_server.url
+    assert main(["check", "--server", url, "--mode", "fast"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "ready for LTX-2 (fast)"
+    assert main(["check", "--server", url]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert states_release_in_range(out[0], versioned_server.comfyui_version or "?"), out[0]
+    assert out[-1] == "ready for LTX-2 (fast, pro)"
+    assert versioned_server.received.prompts == []  # check queues nothing
+    image = tmp_path / "first.png"
+    image.write_bytes(png_bytes())
+    runs = [[], ["--mode", "pro", "--image", str(image)]]  # default request; pro i2v
+    for i, flags in enumerate(runs):
+        video = tmp_path / f"{i}.mp4"
+        code = main(["generate", "--prompt", "a fox in the snow", *flags, "--server", url,
+                     "--output", str(video), "--output-dir", str(tmp_path)])
+        err = capsys.readouterr().err
+        assert code == 0, err
+        assert video.read_bytes()[4:8] == b"ftyp"
+    posted = [p["prompt"] for p in versioned_server.received.prompts]
+    assert len(posted) == 2
+    assert any(n["class_type"] == "LoadImage" for n in posted[1].values())
 
 
 def test_cli_check_on_a_dead_server_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:

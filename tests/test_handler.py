@@ -7,6 +7,7 @@ import asyncio
 import base64
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -62,6 +63,32 @@ def test_t2v_job_from_the_command_line(ltx_server: ComfyTestServer) -> None:
             output["fps"], output["mode"], output["type"]) == (42, 768, 512, 49, 24, "fast",
                                                                 "t2v")
     assert set(output["timings"]) >= {"run", "download"}
+
+
+def test_t2v_and_i2v_jobs_on_each_release(versioned_server: ComfyTestServer,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The worker's entry point, ``handler``, as RunPod calls it, on each tested release."""
+    monkeypatch.setenv("COMFY_URL", versioned_server.url)
+    monkeypatch.setenv("LTX2_READY_TIMEOUT", "5")
+    monkeypatch.setenv("LTX2_JOB_TIMEOUT", "30")
+    jobs = {"t2v": {"prompt": "a fox", "width": 768, "height": 512, "duration": 1, "seed": 42},
+            "i2v": {"prompt": "she smiles", "type": "i2v", "mode": "pro",
+                    "image_base64": PNG_B64, "duration": 1, "seed": 7}}
+    outputs = {kind: asyncio.run(handler({"id": kind, "input": job}))
+               for kind, job in jobs.items()}
+    t2v, i2v = outputs["t2v"], outputs["i2v"]
+    assert "error" not in t2v and "error" not in i2v, outputs
+    served = sorted(versioned_server.output_dir.rglob("*.mp4"))
+    assert len(served) == 2
+    for output in (t2v, i2v):
+        video = base64.b64decode(output["video"])
+        assert video[4:8] == b"ftyp" and any(video == f.read_bytes() for f in served)
+    assert (t2v["seed"], t2v["width"], t2v["height"], t2v["frames"], t2v["mode"],
+            t2v["type"]) == (42, 768, 512, 25, "fast", "t2v")
+    assert (i2v["seed"], i2v["mode"], i2v["type"]) == (7, "pro", "i2v")
+    assert [p["prompt_id"] for p in versioned_server.received.prompts] == [
+        t2v["prompt_id"], i2v["prompt_id"]]
+    assert len(versioned_server.received.uploads) == 1
 
 
 def test_i2v_job_from_the_command_line(ltx_server: ComfyTestServer) -> None:
@@ -242,6 +269,8 @@ def test_environment_configuration() -> None:
                                     "LTX2_CHECKPOINT_PRO": "ltx-2-19b-dev.safetensors",
                                     "LTX2_S3_BUCKET": "b", "LTX2_S3_URL_EXPIRES": "600"})
     assert (config.comfy_url, config.job_timeout) == ("http://comfy:8188", 60.0)
+    assert WorkerConfig.from_env({"LTX2_MAX_IMAGE_PIXELS": "1000000"}).image_policy.max_pixels \
+        == 1_000_000
     assert config.s3 is not None and config.s3.url_expires == 600
     pro = runpod_handler.parse_request({"prompt": "p", "mode": "pro"}, config)
     assert pro.models.checkpoint == "ltx-2-19b-dev.safetensors"
@@ -249,6 +278,80 @@ def test_environment_configuration() -> None:
     assert fast.models.checkpoint is None
     with pytest.raises(ValueError, match="LTX2_JOB_TIMEOUT must be a number"):
         WorkerConfig.from_env({"LTX2_JOB_TIMEOUT": "soon"})
+
+
+@pytest.mark.parametrize(("name", "value", "fragment"), [
+    ("LTX2_JOB_TIMEOUT", "abc", "must be a number"),
+    ("LTX2_JOB_TIMEOUT", "nan", "must be a positive number"),
+    ("LTX2_JOB_TIMEOUT", "inf", "must be a positive number"),
+    ("LTX2_JOB_TIMEOUT", "-5", "must be a positive number"),
+    ("LTX2_READY_TIMEOUT", "0", "must be a positive number"),
+    ("LTX2_RESULT_LIMIT_BYTES", "1.5", "must be a positive whole number"),
+    ("LTX2_MAX_IMAGE_BYTES", "-1", "must be a positive whole number"),
+    ("LTX2_MAX_IMAGE_PIXELS", "lots", "must be a number"),
+    ("LTX2_IMAGE_FETCH_TIMEOUT", "nan", "must be a positive number"),
+    ("LTX2_PROGRESS_INTERVAL", "1e999", "must be a positive number"),
+    ("COMFY_URL", "127.0.0.1:8188", "must be an http(s) URL"),
+])
+def test_bad_settings_are_named_at_start_up_and_in_each_job(
+        name: str, value: str, fragment: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(runpod_handler.ConfigError, match=re.escape(f"{name} {fragment}")):
+        WorkerConfig.from_env({name: value})
+    monkeypatch.setenv(name, value)
+    output = asyncio.run(handler({"id": "j", "input": {"prompt": "p"}}))
+    assert set(output) == {"error"} and output["error"].startswith("worker misconfigured: ")
+    assert name in output["error"]
+
+
+def test_the_worker_refuses_to_start_with_a_bad_setting() -> None:
+    done = subprocess.run([sys.executable, "runpod_handler.py"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60, check=False,
+                          env={**os.environ, "LTX2_JOB_TIMEOUT": "nan"})
+    assert done.returncode != 0
+    assert done.stderr.strip().splitlines() == [
+        "runpod_handler: environment variable LTX2_JOB_TIMEOUT must be a positive number, "
+        "got 'nan'"]
+
+
+def test_a_prefix_comfyui_would_not_serve_is_refused_before_any_work(
+        ltx_server: ComfyTestServer) -> None:
+    output = run_job({"id": "j", "input": {"prompt": "p", "filename_prefix": "video/my..clip"}},
+                     config_for(ltx_server))
+    assert set(output) == {"error"} and "filename_prefix" in output["error"]
+    assert not ltx_server.received.prompts
+
+
+def test_a_cancel_while_comfyui_starts_means_the_prompt_is_never_queued(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.comfyserver.faults import Faults
+
+    with ComfyTestServer(models=catalog_models(), faults=Faults(slow_start=1.5),
+                         output_dir=tmp_path / "out") as srv:
+        monkeypatch.setenv("COMFY_URL", srv.url)
+
+        async def scenario() -> None:
+            task = asyncio.create_task(handler({"id": "j", "input": {"prompt": "p",
+                                                                     "duration": 1}}))
+            await asyncio.sleep(0.5)  # ComfyUI is still starting: nothing is queued yet
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+
+        asyncio.run(scenario())
+        time.sleep(2.5)  # ComfyUI is up by now; the cancelled job must not come back
+        assert srv.received.prompts == []
+
+
+def test_an_unexpected_failure_is_an_error_result_with_the_traceback_only_in_the_log(
+        ltx_server: ComfyTestServer, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise KeyError("surprise")
+
+    monkeypatch.setattr(runpod_handler, "generate", broken)
+    output = run_job({"id": "j7", "input": {"prompt": "p"}}, config_for(ltx_server))
+    assert output == {"error": "internal error (KeyError): 'surprise'"}
+    assert "job j7 failed unexpectedly" in caplog.text and "Traceback" in caplog.text
 
 
 def test_local_api_server_runs_a_job(ltx_server: ComfyTestServer) -> None:

@@ -77,7 +77,7 @@ class ComfyRoutes:
     def build(self) -> web.Application:
         app = web.Application(
             client_max_size=_AIOHTTP_BODY_LIMIT,
-            middlewares=[self._origin_check, self._body_limit],
+            middlewares=[self._tamper, self._origin_check, self._body_limit],
         )
         routes: list[tuple[str, str, Handler]] = [
             ("GET", "/ws", self.websocket),
@@ -111,6 +111,15 @@ class ComfyRoutes:
         return app
 
     # -- middlewares ----------------------------------------------------------------------------
+
+    @web.middleware
+    async def _tamper(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        tamper = self.faults.tamper
+        if tamper is not None:
+            answer = await tamper(request, handler)
+            if answer is not None:
+                return answer
+        return await handler(request)
 
     @web.middleware
     async def _body_limit(self, request: web.Request, handler: Handler) -> web.StreamResponse:

@@ -8,9 +8,15 @@ the current value. All faults are off by default, so a default server behaves li
 from __future__ import annotations
 
 import enum
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from aiohttp import web
+
 from .identity import DEFAULT_MAX_UPLOAD_BYTES
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+Tamper = Callable[[web.Request, Handler], Awaitable["web.StreamResponse | None"]]
 
 
 class Hang(enum.Enum):
@@ -62,3 +68,9 @@ class Faults:
 
     node_delay: float = 0.0
     """Extra seconds every executed (non-cached) node takes."""
+
+    tamper: Tamper | None = None
+    """A hostile server in one function: called with each HTTP request and the route's real
+    handler before anything else; the answer it returns is sent instead (it may call the
+    handler and alter its answer, stream a body as slowly as it likes, or hang); ``None``
+    lets the request through unchanged."""
