@@ -326,13 +326,57 @@ def rejection_from_body(body: Any) -> PromptRejectedError:
     return PromptRejectedError(str(error.get("type", "unknown")), message, node_errors, raw=body)
 
 
+class _ReadGuard:
+    """One thread per WebSocket that shuts its socket down when a read outlives its end (a
+    frame that drips in a byte at a time would otherwise hold a read open indefinitely)."""
+
+    def __init__(self, sock: socket.socket | None) -> None:
+        self._sock = sock
+        self._cond = threading.Condition()
+        self._end: float | None = None
+        self._closed = False
+        threading.Thread(target=self._watch, name="ltx2sdk-ws-guard", daemon=True).start()
+
+    def arm(self, end: float) -> None:
+        with self._cond:
+            self._end = end
+            self._cond.notify()
+
+    def disarm(self) -> None:
+        with self._cond:
+            self._end = None
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._cond.notify()
+
+    def _watch(self) -> None:
+        with self._cond:
+            while not self._closed:
+                if self._end is None:
+                    self._cond.wait()
+                    continue
+                left = self._end - time.monotonic()
+                if left > 0:
+                    self._cond.wait(left)
+                    continue
+                self._end = None
+                if self._sock is not None:
+                    with contextlib.suppress(OSError):
+                        self._sock.shutdown(socket.SHUT_RDWR)
+
+
 class Socket:
     """One WebSocket to ComfyUI for ``client_id``.
 
     :meth:`receive` returns a decoded text message, ``None`` when ``timeout``
     passed without one, and raises :class:`ServerUnavailableError` when the
-    connection is gone. Binary frames (previews, progress text) are skipped.
+    connection is gone. Binary frames (previews, progress text) are skipped. No
+    receive outlives its timeout by more than a second, whatever the server sends.
     """
+
+    GRACE = 1.0  # a frame being read when the time is up gets this long to finish
 
     def __init__(self, url: str, *, connect_timeout: float) -> None:
         try:
@@ -340,9 +384,17 @@ class Socket:
                                                    enable_multithread=True)
         except (OSError, websocket.WebSocketException) as exc:
             raise ServerUnavailableError(_describe_connection_error(url, exc)) from exc
+        self._guard = _ReadGuard(self._ws.sock)
 
     def receive(self, timeout: float) -> dict[str, Any] | None:
         end = time.monotonic() + max(timeout, 0.001)
+        self._guard.arm(end + self.GRACE)
+        try:
+            return self._receive_until(end)
+        finally:
+            self._guard.disarm()
+
+    def _receive_until(self, end: float) -> dict[str, Any] | None:
         while True:
             self._ws.settimeout(max(end - time.monotonic(), 0.001))
             try:
@@ -364,5 +416,6 @@ class Socket:
                 return None
 
     def close(self) -> None:
+        self._guard.close()
         with contextlib.suppress(OSError, websocket.WebSocketException):
             self._ws.close(timeout=1)

@@ -344,3 +344,24 @@ def test_a_cancel_while_running_interrupts_the_prompt(server: ComfyTestServer) -
     assert isinstance(error, JobCancelledError) and error.prompt_id == queued[0]
     assert elapsed < 5
     assert {"prompt_id": queued[0]} in server.received.interrupts
+
+
+def test_a_websocket_frame_that_drips_does_not_hold_the_run(server: ComfyTestServer,
+                                                             tmp_path: Path) -> None:
+    async def dripping_socket(request: web.Request, handler: Handler) -> web.StreamResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        assert request.transport is not None
+        request.transport.write(b"\x81\x7e\x01\x00")  # a text frame of 256 bytes...
+        for _ in range(120):  # ...that arrives a byte every half second
+            await asyncio.sleep(0.5)
+            if request.transport.is_closing():
+                break
+            request.transport.write(b" ")
+        return ws
+
+    server.faults.tamper = on("/ws", dripping_socket)
+    elapsed, error = timed(lambda: ComfyClient(server.url, receive_timeout=1).run(
+        free_graph(), output_dir=tmp_path / "out", timeout=20))
+    assert error is None, error  # history tells the outcome the socket could not
+    assert elapsed < 8

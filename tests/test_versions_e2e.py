@@ -113,3 +113,40 @@ def test_enhance_prompt_runs_where_the_server_has_the_node(
     [posted] = versioned_server.received.prompts
     enhancers = [n for n in posted["prompt"].values() if n["class_type"] == ENHANCER]
     assert len(enhancers) == 1 and enhancers[0]["inputs"]["prompt"] == "a fox"
+
+
+PREFIXES = ["video/ok", "video/my..clip", "a..b/clip", "..x", "video/.hidden", "v/x..", "clip"]
+
+
+@pytest.mark.parametrize("version", RELEASES, ids=lambda v: f"comfyui-{v}")
+def test_a_prefix_is_refused_exactly_when_the_server_would_not_serve_its_video(
+        version: str, tmp_path: Path) -> None:
+    """The request's ``filename_prefix`` rule agrees with what each release's ``/view``
+    serves: refused up front precisely when the video would be made and not be downloadable."""
+    from pydantic import ValidationError
+
+    from ltx2sdk import ComfyClient, GenerationRequest, Graph, Nodes
+    from ltx2sdk.errors import OutputError
+
+    with ComfyTestServer(comfyui_version=version, output_dir=tmp_path / "out",
+                         input_dir=tmp_path / "in") as srv:
+        client = ComfyClient(srv.url)
+        outcomes = set()
+        for prefix in PREFIXES:
+            try:
+                GenerationRequest(prompt="p", filename_prefix=prefix)
+                accepted = True
+            except ValidationError:
+                accepted = False
+            g = Graph()
+            n = Nodes(g)
+            n.SaveVideo(n.CreateVideo(n.EmptyImage(64, 64, batch_size=9), 24), prefix)
+            try:
+                client.run(g, output_dir=tmp_path / "got" / prefix.replace("/", "_"),
+                           timeout=30)
+                served = True
+            except OutputError:
+                served = False
+            assert accepted == served, (version, prefix)
+            outcomes.add(served)
+    assert outcomes == {True, False}  # the list holds prefixes of both kinds
