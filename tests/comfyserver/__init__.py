@@ -28,6 +28,19 @@ LTX2_MODELS: dict[str, list[str]] = {
     "latent_upscale_models": ["ltx-2-spatial-upscaler-x2-1.0.safetensors"],
 }
 
+
+
+def catalog_models() -> dict[str, list[str]]:
+    """Every file of the SDK's model catalog, by ``models/`` folder: a fully equipped server
+    (the stand-in's default, so the README's default requests run as they are)."""
+    from ltx2sdk.models import CATALOG
+
+    files: dict[str, list[str]] = {}
+    for entry in CATALOG:
+        files.setdefault(entry.folder, []).append(entry.name)
+    return files
+
+
 __all__ = [
     "DEFAULT_VERSION",
     "LTX2_MODELS",
@@ -41,5 +54,6 @@ __all__ = [
     "UploadRecord",
     "ValidationRules",
     "available_versions",
+    "catalog_models",
     "load_object_info",
 ]

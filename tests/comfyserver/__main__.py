@@ -1,4 +1,7 @@
-"""Run the fake ComfyUI standalone: ``python -m tests.comfyserver --port 8188``.
+"""Run the ComfyUI stand-in: ``python -m tests.comfyserver`` (port 8188, ``--port 0`` for any
+free one). It speaks ComfyUI's protocol, has every model file of the SDK's catalog, and makes
+small real mp4s without a GPU, so the README's ``ltx2 check`` and ``ltx2 generate`` work against
+it as they are.
 
 ``--comfyui-version 0.33.0`` emulates another captured release (tests/fixtures/versions).
 
@@ -10,12 +13,15 @@ placeholders that validate but fail when loaded, like the captured execution_err
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import logging
+import signal
+import sys
 import threading
 from pathlib import Path
 
-from . import LTX2_MODELS
+from . import catalog_models
 from .faults import Faults
 from .nodes import Simulation
 from .server import ComfyTestServer
@@ -43,10 +49,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--comfyui-version", choices=available_versions(),
                         help="captured ComfyUI release to emulate: its /object_info, "
                         "/system_stats and validation (default: 0.26.0, LTX-2 nodes only)")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8188)
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default "
+                        "%(default)s)")
+    parser.add_argument("--port", type=int, default=8188,
+                        help="port (default %(default)s; 0 picks a free one)")
     parser.add_argument("--models-from", type=Path,
-                        help="JSON file or models directory (default: typical LTX-2 files)")
+                        help="JSON file or models directory (default: every file of the SDK's "
+                             "model catalog)")
     parser.add_argument("--output-dir", type=Path, help="default: a temporary directory")
     parser.add_argument("--input-dir", type=Path, help="default: a temporary directory")
     parser.add_argument("--sampler-steps", type=int, default=Simulation.sampler_steps)
@@ -61,7 +70,7 @@ def main(argv: list[str] | None = None) -> None:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     models, placeholders = (
-        scan_models(args.models_from) if args.models_from else (LTX2_MODELS, {})
+        scan_models(args.models_from) if args.models_from else (catalog_models(), {})
     )
     server = ComfyTestServer(
         models=models,
@@ -75,14 +84,32 @@ def main(argv: list[str] | None = None) -> None:
         host=args.host,
         port=args.port,
     )
-    with server:
+    try:
+        server.start()
+    except OSError as exc:
+        server.stop()
+        if exc.errno == errno.EADDRINUSE:
+            sys.exit(f"python -m tests.comfyserver: port {args.port} on {args.host} is already "
+                     "in use (a ComfyUI running?): choose another with --port N, or --port 0 "
+                     "for any free port")
+        sys.exit(f"python -m tests.comfyserver: cannot listen on {args.host}:{args.port}: "
+                 f"{exc.strerror or exc}")
+    # a SIGTERM (kill, a supervisor) stops it as cleanly as Ctrl-C: temp folders are removed
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
         version = args.comfyui_version or DEFAULT_VERSION
-        print(f"fake ComfyUI {version} listening on {server.url} (outputs in {server.output_dir})",
-              flush=True)
-        try:
-            threading.Event().wait()
-        except KeyboardInterrupt:
-            print("stopping", flush=True)
+        print(f"ComfyUI stand-in ({version}) listening on {server.url}", flush=True)
+        print(f"try: .venv/bin/ltx2 check --server {server.url}  (outputs go to "
+              f"{server.output_dir}; Ctrl-C to stop)", flush=True)
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        print("stopping", flush=True)
+    finally:
+        server.stop()
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":
