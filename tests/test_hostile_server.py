@@ -61,6 +61,17 @@ def on(path: str, answer: Callable[[web.Request, Handler], Awaitable[web.StreamR
     return tamper
 
 
+def either(*tampers: Tamper) -> Tamper:
+    """The first of ``tampers`` that answers a request answers it."""
+    async def tamper(request: web.Request, handler: Handler) -> web.StreamResponse | None:
+        for each in tampers:
+            answer = await each(request, handler)
+            if answer is not None:
+                return answer
+        return None
+    return tamper
+
+
 def json_answer(data: Any) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
     async def answer(request: web.Request, handler: Handler) -> web.StreamResponse:
         return web.json_response(data)
@@ -176,12 +187,7 @@ def test_three_outputs_with_one_name_get_three_local_names(server: ComfyTestServ
         path = server.output_dir / "video" / request.rel_url.query["filename"]
         return web.Response(body=path.read_bytes(), content_type="video/mp4")
 
-    history_tamper, view_tamper = on("/history/", history), on("/view", view)
-
-    async def both(request: web.Request, handler: Handler) -> web.StreamResponse | None:
-        return await history_tamper(request, handler) or await view_tamper(request, handler)
-
-    server.faults.tamper = both
+    server.faults.tamper = either(on("/history/", history), on("/view", view))
     run = ComfyClient(server.url).run(free_graph(), output_dir=tmp_path / "out", timeout=30)
     assert len(run.outputs) == 3
     assert sorted(path.name for path in run.files.values()) == [
@@ -205,12 +211,7 @@ def test_output_names_from_the_server_stay_inside_the_output_dir(server: ComfyTe
         name = Path(request.rel_url.query["filename"]).name
         return web.Response(body=(server.output_dir / "video" / name).read_bytes())
 
-    history_tamper, view_tamper = on("/history/", history), on("/view", view)
-
-    async def both(request: web.Request, handler: Handler) -> web.StreamResponse | None:
-        return await history_tamper(request, handler) or await view_tamper(request, handler)
-
-    server.faults.tamper = both
+    server.faults.tamper = either(on("/history/", history), on("/view", view))
     run = ComfyClient(server.url).run(free_graph(), output_dir=tmp_path / "a" / "out",
                                       timeout=30)
     assert [path.relative_to(tmp_path) for path in run.files.values()] == [
@@ -260,12 +261,7 @@ def test_malformed_answers_elsewhere_are_server_response_errors(
     tamper = on(path, json_answer(body), method=method)
     if path == "/queue":  # the queue is read when the socket is silent and history is empty
         server.faults.hang = Hang.NOT_STARTED
-        history = on("/history/", json_answer({}))
-
-        async def both(request: web.Request, handler: Handler) -> web.StreamResponse | None:
-            return await tamper(request, handler) or await history(request, handler)
-
-        server.faults.tamper = both
+        server.faults.tamper = either(tamper, on("/history/", json_answer({})))
     else:
         server.faults.tamper = tamper
     client = ComfyClient(server.url, receive_timeout=0.3)
