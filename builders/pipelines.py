@@ -16,16 +16,18 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ltx2sdk.compat import BuildSchemas
 from ltx2sdk.graph import Graph
 from ltx2sdk.nodes import Nodes
-from ltx2sdk.request import GenerationRequest
 from ltx2sdk.schema import NodeSchema
 
 from . import stages
 from .plan import Plan, make_plan
+
+if TYPE_CHECKING:  # the request module (pydantic) loads with the first request, not here
+    from ltx2sdk.request import GenerationRequest
 
 # What an offline build calls an i2v image that has not been uploaded yet.
 PLACEHOLDER_IMAGE = "ltx2sdk_input.png"

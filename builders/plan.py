@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ltx2sdk import models
-from ltx2sdk.request import DEFAULT_DURATION_S, MAX_FRAMES, GenerationRequest
+
+if TYPE_CHECKING:  # the request module (pydantic) loads with the first request, not here
+    from ltx2sdk.request import GenerationRequest
 
 SIZE_MULTIPLE = 64  # two stages: stage 1 runs at half size, latents are 1/32 of pixels
 MIN_SIZE = 128
@@ -76,6 +79,8 @@ def snap_frames(count: float) -> int:
 
 def make_plan(request: GenerationRequest, *, rng: random.Random | None = None) -> Plan:
     """Resolve sizes, length, seed and model files; record every adjustment made."""
+    from ltx2sdk.request import DEFAULT_DURATION_S, MAX_FRAMES  # loaded: a request exists
+
     notes: list[str] = []
     width, height = snap_size(request.width), snap_size(request.height)
     if (width, height) != (request.width, request.height):

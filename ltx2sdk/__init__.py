@@ -1,8 +1,10 @@
 """ltx2sdk: LTX-2 video workflows for ComfyUI, composed in Python.
 
-The graph core (:class:`Graph`, typed :class:`Nodes`), the node schemas and the
-request model load eagerly and are cheap; the HTTP client and :func:`generate`
-load on first use, so building graphs never pays for ``requests``.
+The graph core (:class:`Graph`, typed :class:`Nodes`) and the node schemas load
+eagerly and are cheap. The request model (:class:`GenerationRequest`,
+:class:`ModelSet`, built with pydantic), the HTTP client and :func:`generate` load
+on first use of their name (``from ltx2sdk import GenerationRequest`` included),
+so importing the SDK pays neither for pydantic nor for ``requests``.
 """
 
 from __future__ import annotations
@@ -23,29 +25,38 @@ from .graph import Graph, Node
 from .handles import Output
 from .node_defs import LTX2_SCHEMAS
 from .nodes import Nodes
-from .request import GenerationRequest, ModelSet
 from .schema import NodeSchema, SchemaSet
 
 if TYPE_CHECKING:
     from .client import ComfyClient
     from .generation import GenerationResult, generate
+    from .request import GenerationRequest, ModelSet
 
 __version__ = "0.1.0"
 
+# name -> module defining it, imported on first access (PEP 562). The import system's
+# per-module lock makes a first access from several threads at once safe: one thread runs
+# the module, the others wait for it and get the same object.
 _LAZY = {
-    "ComfyClient": ("ltx2sdk.client", "ComfyClient"),
-    "generate": ("ltx2sdk.generation", "generate"),
-    "GenerationResult": ("ltx2sdk.generation", "GenerationResult"),
+    "ComfyClient": "ltx2sdk.client",
+    "generate": "ltx2sdk.generation",
+    "GenerationResult": "ltx2sdk.generation",
+    "GenerationRequest": "ltx2sdk.request",
+    "ModelSet": "ltx2sdk.request",
 }
 
 
 def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'ltx2sdk' has no attribute {name!r}")
+    import importlib
 
-        module, attr = _LAZY[name]
-        return getattr(importlib.import_module(module), attr)
-    raise AttributeError(f"module 'ltx2sdk' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
 
 
 __all__ = [

@@ -14,18 +14,27 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from .cli_request import CliError, add_request_flags, request_from_args
-from .cli_server import add_server_commands
+from .cli_request import (
+    CliError,
+    add_request_flags,
+    flag_for_field,
+    request_from_args,
+    without_field,
+)
+from .cli_server import MODE_CHOICES, add_server_commands
 from .errors import LTX2Error
 from .models import CAMERA_MOTIONS
 from .releases import bundled_schemas, bundled_versions
-from .request import request_json_schema
-from .schema import SchemaSet
+
+if TYPE_CHECKING:
+    from .schema import SchemaSet
 
 
 def _print_plan(plan: Any) -> None:
@@ -43,23 +52,29 @@ def _target_schemas(args: argparse.Namespace) -> SchemaSet | None:
     if args.object_info is not None:
         try:
             data = json.loads(args.object_info.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise CliError(f"cannot read {args.object_info}: {exc}", 2) from exc
+        except OSError as exc:
+            raise CliError(f"--object-info: cannot read {args.object_info} "
+                           f"({exc.strerror or exc})", 2) from exc
+        except ValueError as exc:
+            raise CliError(f"--object-info: {args.object_info} is not JSON ({exc})", 2) from exc
         if not isinstance(data, dict):
-            raise CliError(f"{args.object_info} is not an /object_info answer (a JSON object)", 2)
+            raise CliError(f"--object-info: {args.object_info} is not an /object_info answer "
+                           "(a JSON object)", 2)
+        from .schema import SchemaSet
+
         return SchemaSet.from_object_info(data, comfyui_version=args.comfyui_version)
     if args.comfyui_version is not None:
         try:
             return bundled_schemas(args.comfyui_version)
         except ValueError as exc:
-            raise CliError(str(exc), 2) from exc
+            raise CliError(f"--comfyui-version: {exc}", 2) from exc
     return None
 
 
 def cmd_build(args: argparse.Namespace) -> int:
     from builders import build
 
-    request = request_from_args(args, image_as_data=False)
+    request = request_from_args(args, image_as_data=False)  # --image FILE read and checked
     result = build(request, schemas=_target_schemas(args))
     if args.format == "comfyscript":
         from .comfyscript import to_comfyscript
@@ -94,6 +109,8 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
+    from .request import request_json_schema
+
     _write_text(json.dumps(request_json_schema(), indent=2) + "\n", args.output)
     return 0
 
@@ -109,16 +126,50 @@ def _write_text(text: str, output: Path | None) -> None:
     print(f"wrote {output}", file=sys.stderr)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors: ``ltx2 build: error: argument --mode: ... (see ltx2
+    build --help)``, without the usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+class _VersionAction(argparse.Action):
+    """``--version``: the installed package's version, looked up only when asked."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS,
+                 default: str = argparse.SUPPRESS, help: str | None = None) -> None:
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        from importlib import metadata
+
+        try:
+            version = metadata.version("ltx2sdk")
+        except metadata.PackageNotFoundError:  # run from a checkout that is not installed
+            from . import __version__ as version
+        print(f"ltx2 {version}")
+        parser.exit(0)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="ltx2", description="Build and run LTX-2 video workflows on ComfyUI.")
+    parser = _Parser(
+        prog="ltx2", description="Build and run LTX-2 video workflows on ComfyUI.",
+        epilog="Every error ends the command with one line on stderr and a non-zero status.")
+    parser.add_argument("--version", action=_VersionAction, help="print the version and exit")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    build_cmd = commands.add_parser("build", help="write a pipeline's ComfyUI API JSON (offline)")
+    build_cmd = commands.add_parser(
+        "build", help="write a pipeline's ComfyUI API JSON (offline)",
+        description="Write the request's pipeline as ComfyUI API JSON (or a ComfyScript "
+                    "program), offline: nothing is sent anywhere.")
     add_request_flags(build_cmd)
-    build_cmd.add_argument("--format", choices=["api", "comfyscript"], default="api",
-                           help="API JSON (default) or a ComfyScript program")
-    build_cmd.add_argument("--output", "-o", type=Path, help="file to write (default stdout)")
+    out = build_cmd.add_argument_group("output")
+    out.add_argument("--format", choices=["api", "comfyscript"], default="api",
+                     help="API JSON (default) or a ComfyScript program")
+    out.add_argument("--output", "-o", type=Path, metavar="FILE",
+                     help="file to write (default stdout)")
     target = build_cmd.add_argument_group("target server (default: the SDK's own node schemas)")
     target.add_argument("--object-info", type=Path, metavar="FILE",
                         help="build for the server whose GET /object_info answer is in FILE")
@@ -129,7 +180,8 @@ def build_parser() -> argparse.ArgumentParser:
     build_cmd.set_defaults(func=cmd_build)
 
     models_cmd = commands.add_parser("models", help="list the model files a set-up needs")
-    models_cmd.add_argument("--mode", choices=["fast", "pro", "both"], default="both")
+    models_cmd.add_argument("--mode", choices=MODE_CHOICES, default="both",
+                            help="the mode(s) to list files for (default both)")
     models_cmd.add_argument("--cameras", choices=["all", *CAMERA_MOTIONS], default="all",
                             help="camera LoRAs to include (default all)")
     models_cmd.add_argument("--all", action="store_true", help="every file the SDK knows")
@@ -138,7 +190,8 @@ def build_parser() -> argparse.ArgumentParser:
     models_cmd.set_defaults(func=cmd_models)
 
     schema_cmd = commands.add_parser("schema", help="print the request's JSON Schema")
-    schema_cmd.add_argument("--output", "-o", type=Path)
+    schema_cmd.add_argument("--output", "-o", type=Path, metavar="FILE",
+                            help="file to write (default stdout)")
     schema_cmd.set_defaults(func=cmd_schema)
 
     add_server_commands(commands)
@@ -151,15 +204,70 @@ def main(argv: Sequence[str] | None = None) -> int:
     func: Callable[[argparse.Namespace], int] = args.func
     try:
         return func(args)
-    except CliError as exc:
-        return _fail(str(exc), exc.code)
-    except LTX2Error as exc:
-        lines = [line.strip(" -") for line in str(exc).splitlines() if line.strip()]
-        return _fail("; ".join(lines) or type(exc).__name__, 1)
-    except ValueError as exc:  # e.g. a plan that cannot be made (too many frames)
-        return _fail(str(exc), 2)
     except KeyboardInterrupt:
         return _fail("interrupted", 130)
+    except Exception as exc:
+        if os.environ.get("LTX2_TRACEBACK"):
+            raise
+        message, code = describe_error(exc, args)
+        return _fail(message, code)
+
+
+# the module a missing import names -> what to install
+_EXTRAS = {
+    "comfy_script": "pip install 'ltx2sdk[comfyscript]'",
+    "runpod": "pip install 'ltx2sdk[runpod]'",
+    "boto3": "pip install 'ltx2sdk[runpod]'",
+    "aiohttp": "pip install 'ltx2sdk[dev]'",
+    "pytest": "pip install 'ltx2sdk[dev]'",
+}
+_REPR = re.compile(r"<[\w.]+ object at 0x[0-9A-Fa-f]+>")
+_BULLET = re.compile(r"^\s*-\s+")  # a list item of a multi-line message
+_UNREACHABLE = re.compile(r"cannot reach ComfyUI at (\S+?): .*$")
+
+
+def describe_error(exc: Exception, args: argparse.Namespace) -> tuple[str, int]:
+    """One line for any failure, in the CLI's words, and the exit status.
+
+    Request fields are named by the flag that gave them; an HTTP library's class names and
+    object reprs are replaced by what happened (``connection refused``)."""
+    from .images import ImageInputError
+
+    if isinstance(exc, CliError):
+        return _one_line(str(exc)), exc.code
+    if isinstance(exc, ModuleNotFoundError):
+        module = (exc.name or "").split(".")[0]
+        hint = _EXTRAS.get(module, f"pip install {module}" if module else "reinstall ltx2sdk")
+        return f"this needs the Python module {module or '?'}, which is not installed: {hint}", 1
+    if isinstance(exc, ImageInputError):
+        flag = flag_for_field(args, exc.field)
+        return _one_line(f"{flag}: {without_field(str(exc), exc.field)}"), 2
+    if isinstance(exc, LTX2Error):
+        return _one_line(_plain_connection_error(str(exc), exc)), 1
+    if isinstance(exc, ValueError):  # e.g. a plan that cannot be made (too many frames)
+        return _one_line(str(exc)), 2
+    if isinstance(exc, OSError):
+        where = f"{exc.filename}: " if exc.filename else ""
+        return f"{where}{exc.strerror or _one_line(str(exc))}", 1
+    return (f"unexpected failure ({_one_line(str(exc)) or type(exc).__name__}); "
+            "LTX2_TRACEBACK=1 shows where"), 1
+
+
+def _plain_connection_error(message: str, exc: BaseException) -> str:
+    """``cannot reach ComfyUI at URL: ConnectionError: HTTPConnectionPool(...)`` as
+    ``cannot reach ComfyUI at URL: connection refused``."""
+    match = _UNREACHABLE.search(message)
+    if match is None:
+        return message
+    from .urls import connection_failure
+
+    _, reason = connection_failure(exc)
+    return f"{message[:match.start()]}cannot reach ComfyUI at {match.group(1)}: {reason}"
+
+
+def _one_line(message: str) -> str:
+    lines = [_BULLET.sub("", line).strip() for line in message.splitlines() if line.strip()]
+    return _REPR.sub("(an object)", "; ".join(lines))
 
 
 def _fail(message: str, code: int) -> int:

@@ -1,17 +1,28 @@
-"""The request flags shared by ``ltx2 build`` and ``ltx2 generate``, and their errors."""
+"""The request flags shared by ``ltx2 build`` and ``ltx2 generate``, and their errors.
+
+Every field of :class:`~ltx2sdk.request.GenerationRequest` has a flag named like it
+(``camera_lora`` is ``--camera-lora``, ``--camera`` for short); the ``models`` overrides
+are ``--checkpoint``, ``--text-encoder``, ``--upscaler``, ``--distilled-lora`` and
+``--distilled-lora-strength``. Errors name the flag the value came from (the field, for a
+value from ``--request FILE.json`` or ``--example``).
+"""
 
 from __future__ import annotations
 
 import argparse
 import base64
 import json
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-from pydantic import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from .models import CAMERA_MOTIONS
-from .request import GenerationRequest, describe_validation_error
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
+    from .request import GenerationRequest
 
 EXAMPLE_REQUEST: dict[str, Any] = {
     "prompt": ("A red fox trots through fresh snow at dawn, its breath fogging in the cold air. "
@@ -33,81 +44,293 @@ class CliError(Exception):
 
 # --- request flags shared by build and generate ------------------------------------------------
 
-_FLAG_FIELDS = {  # flag dest -> request field
-    "prompt": "prompt", "negative_prompt": "negative_prompt", "type": "type", "mode": "mode",
-    "width": "width", "height": "height", "duration": "duration", "frames": "frames",
-    "fps": "fps", "seed": "seed", "camera": "camera_lora", "camera_strength": "camera_strength",
-    "image_strength": "image_strength", "image_url": "image_url",
-    "enhance_prompt": "enhance_prompt",
-    "filename_prefix": "filename_prefix",
+# request field -> its flag (the flag's dest is the field name, "-" for "_")
+FIELD_FLAGS: dict[str, str] = {
+    "prompt": "--prompt", "negative_prompt": "--negative-prompt", "mode": "--mode",
+    "type": "--type", "width": "--width", "height": "--height", "duration": "--duration",
+    "frames": "--frames", "fps": "--fps", "seed": "--seed", "enhance_prompt": "--enhance-prompt",
+    "camera_lora": "--camera-lora", "camera_strength": "--camera-strength",
+    "image": "--image", "image_url": "--image-url", "image_base64": "--image-base64",
+    "image_strength": "--image-strength", "filename_prefix": "--filename-prefix",
 }
+# models.<field> -> its flag
+MODEL_FLAGS: dict[str, str] = {
+    "checkpoint": "--checkpoint", "text_encoder": "--text-encoder", "upscaler": "--upscaler",
+    "distilled_lora": "--distilled-lora", "distilled_lora_strength": "--distilled-lora-strength",
+}
+IMAGE_FIELDS = ("image", "image_url", "image_base64")
+IMAGE_FLAGS_TEXT = "--image FILE, --image-url URL or --image-base64 DATA"
 
 
 def add_request_flags(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("request (any field of the request model)")
+    group = parser.add_argument_group(
+        "request", "every field of the request model (ltx2 schema), as --field-name; flags "
+                   "given with --request or --example override their fields")
     group.add_argument("--request", type=Path, metavar="FILE.json",
-                       help="read the request from a JSON file (the RunPod handler's input); "
-                            "flags given as well override its fields")
-    group.add_argument("--prompt", help="what happens in the video, sounds included")
-    group.add_argument("--negative-prompt", help="what to avoid (pro mode only)")
-    group.add_argument("--type", choices=["t2v", "i2v"],
-                       help="text or image to video (default t2v; i2v when --image is given)")
-    group.add_argument("--mode", choices=["fast", "pro"], help="fast: distilled (default); "
-                       "pro: dev model, CFG 4")
-    group.add_argument("--width", type=int, help="pixels, snapped to a multiple of 64 "
-                       "(default 1280)")
-    group.add_argument("--height", type=int, help="pixels, snapped to a multiple of 64 "
-                       "(default 720)")
-    group.add_argument("--duration", type=float, help="seconds, at most 20 (default 10)")
-    group.add_argument("--frames", type=int, help="length in frames (8n+1) instead of --duration")
-    group.add_argument("--fps", type=int, help="frames per second (default 24)")
-    group.add_argument("--seed", type=int, help="noise seed (random when absent; always printed)")
-    group.add_argument("--camera", choices=CAMERA_MOTIONS, help="camera LoRA (default static)")
-    group.add_argument("--camera-strength", type=float, help="camera LoRA strength (default 1)")
-    group.add_argument("--enhance-prompt", action="store_true", default=None,
-                       help="let the text encoder rewrite the prompt in LTX-2's style first")
-    group.add_argument("--image", type=Path, metavar="FILE", help="first frame for i2v")
-    group.add_argument("--image-url", help="first frame for i2v, by URL")
-    group.add_argument("--image-strength", type=float, help="how strongly the first frame is "
-                       "kept (0..1, default 1)")
-    group.add_argument("--filename-prefix", help="SaveVideo prefix (default video/ltx2sdk)")
+                       help="read the request from a JSON file (the RunPod handler's input, "
+                            "{\"input\": {...}} too)")
     group.add_argument("--example", action="store_true",
                        help="use the built-in example request (a 5 s fox, fast mode)")
+    group.add_argument("--prompt", metavar="TEXT",
+                       help="what happens in the video, sounds and speech included")
+    group.add_argument("--negative-prompt", metavar="TEXT", help="what to avoid (pro only)")
+    group.add_argument("--mode", choices=["fast", "pro"],
+                       help="fast: distilled model (default); pro: dev model, CFG 4")
+    group.add_argument("--type", choices=["t2v", "i2v"],
+                       help="text or image to video (default t2v; i2v when an image is given)")
+    group.add_argument("--width", type=int, metavar="PX",
+                       help="128 to 3840, snapped to a multiple of 64 (default 1280)")
+    group.add_argument("--height", type=int, metavar="PX",
+                       help="128 to 3840, snapped to a multiple of 64 (default 720)")
+    group.add_argument("--duration", type=float, metavar="SECONDS",
+                       help="length, at most 20 s (default 10)")
+    group.add_argument("--frames", type=int, metavar="N",
+                       help="length in frames instead of --duration (8n+1, at most 20 s)")
+    group.add_argument("--fps", type=int, help="frames per second, 1 to 60 (default 24)")
+    group.add_argument("--seed", type=int, help="noise seed (random when absent; always printed)")
+    group.add_argument("--enhance-prompt", action=argparse.BooleanOptionalAction, default=None,
+                       help="let the text encoder rewrite the prompt in LTX-2's style first")
+    group.add_argument("--camera-lora", "--camera", dest="camera_lora", choices=CAMERA_MOTIONS,
+                       metavar="MOTION", help="camera motion LoRA: "
+                       f"{', '.join(CAMERA_MOTIONS)} (default static)")
+    group.add_argument("--camera-strength", type=float, metavar="S",
+                       help="camera LoRA strength, 0 to 2 (default 1)")
+    group.add_argument("--image", type=Path, metavar="FILE",
+                       help="i2v first frame, a local image file: generate uploads it, build "
+                            "names it as ComfyUI will load it from its input folder")
+    group.add_argument("--image-url", metavar="URL", help="i2v first frame, by http(s) URL")
+    group.add_argument("--image-base64", metavar="DATA",
+                       help="i2v first frame, as base64 or a data: URI")
+    group.add_argument("--image-strength", type=float, metavar="S",
+                       help="how strongly the first frame is kept, 0 to 1 (default 1)")
+    group.add_argument("--filename-prefix", metavar="PREFIX",
+                       help="SaveVideo prefix in ComfyUI's output folder (default video/ltx2sdk)")
+    files = parser.add_argument_group(
+        "model files", "the request's models field, names from ltx2 models --all "
+                       "(default: the mode's files)")
+    files.add_argument("--checkpoint", metavar="FILE", help="models/checkpoints file")
+    files.add_argument("--text-encoder", metavar="FILE", help="models/text_encoders file")
+    files.add_argument("--upscaler", metavar="FILE", help="models/latent_upscale_models file")
+    files.add_argument("--distilled-lora", metavar="FILE",
+                       help="models/loras file for pro's refine stage")
+    files.add_argument("--distilled-lora-strength", type=float, metavar="S",
+                       help="its strength, 0 to 2 (default 1)")
+
+
+@dataclass
+class FlagSources:
+    """Which request fields came from which flag (``--image`` sets ``image_base64`` for
+    generate), so that errors can name what the user typed."""
+
+    flags: dict[str, str] = field(default_factory=dict)
+    from_file: set[str] = field(default_factory=set)
+
+    def name(self, field_name: str) -> str:
+        """The flag that set ``field_name``; the field itself if a request file set it; the
+        field's own flag if nothing did (that is how to give it)."""
+        if field_name in self.flags:
+            return self.flags[field_name]
+        if field_name in self.from_file:
+            return field_name
+        return FIELD_FLAGS.get(field_name) or MODEL_FLAGS.get(field_name) or field_name
 
 
 def request_from_args(args: argparse.Namespace, *, image_as_data: bool) -> GenerationRequest:
     """Merge ``--example``/``--request`` with the flags given and validate the result.
 
-    ``image_as_data``: send ``--image`` as base64 (generate uploads it); otherwise
-    only its file name is used (an offline build references it by name).
+    ``--image FILE`` is read and checked (an image Pillow can decode, within the size and
+    pixel caps) in both cases. ``image_as_data``: send it as base64 (generate uploads it);
+    otherwise its file name is used (an offline build references it as ComfyUI will load
+    it from its input folder).
     """
+    from pydantic import ValidationError
+
+    from .request import GenerationRequest
+
+    sources = FlagSources()
+    args.flag_sources = sources  # for errors raised later (an image URL that cannot be used)
     fields: dict[str, Any] = dict(EXAMPLE_REQUEST) if args.example else {}
     if args.request is not None:
-        try:
-            loaded = json.loads(args.request.read_text())
-        except (OSError, ValueError) as exc:
-            raise CliError(f"cannot read request file {args.request}: {exc}", 2) from exc
-        if isinstance(loaded, dict) and isinstance(loaded.get("input"), dict):
-            loaded = loaded["input"]  # a RunPod test_input.json works as it is
-        if not isinstance(loaded, dict):
-            raise CliError(f"request file {args.request} must hold a JSON object", 2)
-        fields.update(loaded)
-    for dest, field in _FLAG_FIELDS.items():
-        value = getattr(args, dest, None)
+        fields.update(_read_request_file(args.request))
+    sources.from_file = set(fields)
+    for name, flag in FIELD_FLAGS.items():
+        value = getattr(args, name, None)
+        if value is not None and name not in IMAGE_FIELDS:
+            fields[name] = value
+            sources.flags[name] = flag
+    given_models = fields.get("models")
+    models = ({} if given_models is None else
+              dict(given_models) if isinstance(given_models, dict) else None)
+    for name, flag in MODEL_FLAGS.items():
+        value = getattr(args, name, None)
         if value is not None:
-            fields[field] = value
-    if args.image is not None:
-        fields.setdefault("type", "i2v")
-        if image_as_data:
-            try:
-                fields["image_base64"] = base64.b64encode(args.image.read_bytes()).decode()
-            except OSError as exc:
-                raise CliError(f"cannot read image {args.image}: {exc.strerror}", 2) from exc
-        else:
-            fields["image"] = args.image.name
+            if models is None:
+                raise CliError(f"{flag}: the request file's models field is not an object", 2)
+            models[name] = value
+            sources.flags[name] = flag
+    if models:
+        fields["models"] = models
+
+    image_fields = _image_fields(args, image_as_data=image_as_data, sources=sources)
+    if image_fields:
+        for name in IMAGE_FIELDS:  # an image flag replaces the request file's image
+            fields.pop(name, None)
+        fields.update(image_fields)
+        if args.type is None:
+            fields["type"] = "i2v"
     if "prompt" not in fields:
         raise CliError("a prompt is needed: --prompt TEXT, --request FILE.json or --example", 2)
     try:
         return GenerationRequest.model_validate(fields)
     except ValidationError as exc:
-        raise CliError(describe_validation_error(exc), 2) from exc
+        raise CliError(describe_for_cli(exc, sources), 2) from exc
+
+
+def _read_request_file(path: Path) -> dict[str, Any]:
+    try:
+        loaded = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise CliError(f"--request: cannot read {path} ({exc.strerror or exc})", 2) from exc
+    except ValueError as exc:
+        raise CliError(f"--request: {path} is not JSON ({exc})", 2) from exc
+    if isinstance(loaded, dict) and isinstance(loaded.get("input"), dict):
+        loaded = loaded["input"]  # a RunPod test_input.json works as it is
+    if not isinstance(loaded, dict):
+        raise CliError(f"--request: {path} must hold a JSON object", 2)
+    return loaded
+
+
+def _image_fields(args: argparse.Namespace, *, image_as_data: bool,
+                  sources: FlagSources) -> dict[str, Any]:
+    """The request's image field from ``--image``, ``--image-url`` or ``--image-base64``,
+    checked as far as can be done here (a URL is fetched by generate only)."""
+    given = [(flag, value) for flag, value in (("--image", args.image),
+                                               ("--image-url", args.image_url),
+                                               ("--image-base64", args.image_base64))
+             if value is not None]
+    if len(given) > 1:
+        raise CliError(f"give only one image: {' or '.join(flag for flag, _ in given)}", 2)
+    out: dict[str, Any] = {}
+    if args.image is not None:
+        data = read_image_file(args.image)
+        if image_as_data:
+            out["image_base64"] = base64.b64encode(data).decode()
+            sources.flags["image_base64"] = "--image"
+        else:
+            out["image"] = args.image.name
+            sources.flags["image"] = "--image"
+    elif args.image_url is not None:
+        out["image_url"] = args.image_url
+        sources.flags["image_url"] = "--image-url"
+    elif args.image_base64 is not None:
+        if not image_as_data:  # generate checks it itself, with the caller's limits
+            from .images import ImageInputError, image_from_base64
+
+            try:
+                image_from_base64(args.image_base64)
+            except ImageInputError as exc:
+                raise CliError(f"--image-base64: {without_field(str(exc), exc.field)}",
+                               2) from exc
+        out["image_base64"] = args.image_base64
+        sources.flags["image_base64"] = "--image-base64"
+    return out
+
+
+def read_image_file(path: Path) -> bytes:
+    """The bytes of the image file ``path``, checked as generate checks an image:
+    a file Pillow can decode (PNG, JPEG, WebP, GIF, BMP), within the size and pixel caps."""
+    from .images import DEFAULT_MAX_IMAGE_BYTES, ImageInputError, decode_image
+    from .safe_http import megabytes
+
+    try:
+        if path.is_dir():
+            raise CliError(f"--image {path}: is a directory, not an image file", 2)
+        size = path.stat().st_size
+        if size > DEFAULT_MAX_IMAGE_BYTES:
+            raise CliError(f"--image {path}: {megabytes(size)}, over the "
+                           f"{megabytes(DEFAULT_MAX_IMAGE_BYTES)} limit", 2)
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CliError(f"--image {path}: cannot read it ({exc.strerror or exc})", 2) from exc
+    try:
+        decode_image(data, "image")
+    except ImageInputError as exc:
+        raise CliError(f"--image {path}: {without_field(str(exc), exc.field)}", 2) from exc
+    return data
+
+
+def without_field(message: str, field_name: str) -> str:
+    """An image error's message without its field, and without the Python exception class
+    Pillow's reason comes with (``(OSError: image file is truncated)``)."""
+    return _EXCEPTION_NAME.sub("(", message.removeprefix(f"{field_name}: "))
+
+
+_EXCEPTION_NAME = re.compile(r"\((?:[A-Z]\w*(?:Error|Exception)): ")
+
+
+# --- validation errors, in the CLI's words ------------------------------------------------------
+
+_FIELD_LOCATED = re.compile(r"^(\w+): (.*)$")
+
+
+def describe_for_cli(error: ValidationError, sources: FlagSources) -> str:
+    """``invalid request: --width: ...; --type i2v needs an image: ...``: one line, each
+    problem naming the flag the value came from (or the request file's field)."""
+    parts: list[str] = []
+    for item in error.errors():
+        loc = [str(p) for p in item["loc"]]
+        message = str(item["msg"]).removeprefix("Value error, ")
+        if item["type"] == "extra_forbidden":
+            from .request import GenerationRequest
+
+            where = ".".join(loc)
+            allowed = ", ".join(GenerationRequest.model_fields)
+            if loc[:1] == ["models"]:
+                allowed = ", ".join(MODEL_FLAGS)
+            parts.append(f"{where}: unknown field (allowed: {allowed})")
+        elif loc[:1] == ["models"] and len(loc) == 1:
+            parts.append(_located(message, sources, prefix="models."))
+        elif loc[:1] == ["models"]:
+            parts.append(f"{_name(loc[1], sources, 'models.')}: {message}")
+        elif loc:
+            parts.append(f"{sources.name(loc[0])}: {message}")
+        else:  # the model's own checks: the message names fields
+            parts.append(_whole_request_message(message, sources))
+    return "invalid request: " + "; ".join(parts)
+
+
+def _name(field_name: str, sources: FlagSources, prefix: str) -> str:
+    name = sources.name(field_name)
+    return prefix + name if name == field_name else name
+
+
+def _located(message: str, sources: FlagSources, prefix: str = "") -> str:
+    match = _FIELD_LOCATED.match(message)
+    if not match:
+        return message
+    return f"{_name(match.group(1), sources, prefix)}: {match.group(2)}"
+
+
+def _whole_request_message(message: str, sources: FlagSources) -> str:
+    """The request model's cross-field messages with flags for the fields they name."""
+    name = sources.name
+    type_is = ("--type" if name("type") == "--type" else "type")
+    if message.startswith("type 'i2v' needs an image"):
+        return f"{type_is} i2v needs an image: give {IMAGE_FLAGS_TEXT}"
+    match = re.match(r"^(\w+) is only used with type 'i2v' \(type is 't2v'\)$", message)
+    if match:
+        return f"{name(match.group(1))} is only used with {type_is} i2v ({type_is} is t2v)"
+    match = re.match(r"^give only one image source, not (.+)$", message)
+    if match:
+        names = [name(n) for n in match.group(1).split(" and ")]
+        return f"give only one image source, not {' and '.join(names)}"
+    if message == "give duration or frames, not both":
+        return f"give {name('duration')} or {name('frames')}, not both"
+    return _located(message, sources)
+
+
+def flag_for_field(args: argparse.Namespace, field_name: str) -> str:
+    """The flag that gave the request field ``field_name`` (for errors raised after the
+    request was made: a URL that cannot be fetched, an image the server refused)."""
+    sources: FlagSources | None = getattr(args, "flag_sources", None)
+    return sources.name(field_name) if sources is not None else field_name

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
 from typing import Any, TextIO
 
-from .cli_request import add_request_flags, request_from_args
+from .cli_request import CliError, add_request_flags, request_from_args
 from .models import lookup
 from .progress import ProgressUpdate
 from .releases import TESTED_RANGE, range_status
 
 DEFAULT_SERVER = "http://127.0.0.1:8188"
+REFUSED_GRACE = 2.0  # seconds a refused connection is retried unless --ready-timeout is given
+GENERATE_READY_TIMEOUT = 30.0  # seconds for a server that accepts but does not answer yet
+CHECK_READY_TIMEOUT = 10.0
+MODE_CHOICES = ("fast", "pro", "both")  # ltx2 check --mode and ltx2 models --mode
 CHECK_IMAGE = "ltx2sdk_check.png"  # stands for the image generate would upload first
 
 
@@ -46,26 +51,102 @@ class ProgressPrinter:
             self._last_stage, self._last_time = update.stage, now
 
 
+def server_url(text: str) -> str:
+    """``--server``: a URL as typed (``127.0.0.1:8188`` gets ``http://``), or a one-line
+    argparse error saying what is wrong with it."""
+    from .urls import ServerUrlError, normalize_server_url
+
+    try:
+        return normalize_server_url(text)
+    except ServerUrlError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def seconds(text: str) -> float:
+    """A positive number of seconds (``--timeout``, ``--ready-timeout``)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value < float("inf"):  # NaN fails the comparison too
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds")
+    return value
+
+
+def server_of(args: argparse.Namespace) -> str:
+    """``--server``, else ``$COMFY_URL`` (as for the RunPod worker), else the default."""
+    if args.server is not None:
+        return str(args.server)
+    from .urls import ServerUrlError, normalize_server_url
+
+    env = os.environ.get("COMFY_URL", "").strip()
+    try:
+        return normalize_server_url(env) if env else DEFAULT_SERVER
+    except ServerUrlError as exc:
+        raise CliError(f"COMFY_URL: {exc}", 2) from exc
+
+
+def wait_for_server(client: Any, args: argparse.Namespace, default_timeout: float) -> None:
+    """Wait for the server as ``--ready-timeout`` says (see :data:`REFUSED_GRACE`); on a
+    terminal, say that it is being waited for."""
+    from .errors import ServerUnavailableError
+
+    explicit = args.ready_timeout is not None
+    stream = sys.stderr
+
+    def say_waiting() -> None:
+        if stream.isatty():
+            print(f"waiting for ComfyUI at {client.base_url} (Ctrl-C to stop)", file=stream,
+                  flush=True)
+
+    try:
+        client.wait_ready(timeout=args.ready_timeout if explicit else default_timeout,
+                          refused_grace=None if explicit else REFUSED_GRACE,
+                          on_wait=say_waiting)
+    except ServerUnavailableError as exc:
+        if explicit:
+            raise
+        if "was not ready" not in str(exc):  # a URL that cannot be used: nothing to wait for
+            raise
+        nothing_there = any(reason in str(exc) for reason in (
+            "connection refused", "host name not found", "no route", "no answer to the "
+            "connection"))
+        hint = ("is it running? --ready-timeout SECONDS waits for a ComfyUI that is starting"
+                if nothing_there else "--ready-timeout SECONDS waits longer")
+        raise CliError(f"{exc}; {hint}") from exc
+
+
+def megabytes(size: int) -> str:
+    """``size`` bytes in MB (10^6 bytes), with as many places as a small file needs."""
+    mb = size / 1e6
+    return f"{mb:.1f} MB" if mb >= 1 else f"{mb:.3f} MB"
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
     from .client import ComfyClient
     from .generation import generate
 
     request = request_from_args(args, image_as_data=True)
     printer = ProgressPrinter(sys.stderr)
-    client = ComfyClient(args.server)
+    client = ComfyClient(server_of(args))
+    started = time.monotonic()
+    wait_for_server(client, args, GENERATE_READY_TIMEOUT)
     queued: list[str] = []
     try:
         result = generate(request, client, output=args.output, output_dir=args.output_dir,
                           on_progress=printer, on_queued=queued.append, timeout=args.timeout,
-                          ready_timeout=args.ready_timeout)
+                          ready_timeout=args.ready_timeout or GENERATE_READY_TIMEOUT)
     except KeyboardInterrupt:
         for prompt_id in queued:  # the client has interrupted it on the server
             print(f"\ninterrupted prompt {prompt_id} on {client.base_url}", file=sys.stderr)
         raise
+    took = time.monotonic() - started
     for note in result.adjustments:
         print(f"note: {note}", file=sys.stderr)
+    size = result.video.stat().st_size
     print(f"{result.video}  ({result.width}x{result.height}, {result.frames} frames at "
-          f"{result.fps} fps, seed {result.seed}, {sum(result.timings.values()):.1f} s)")
+          f"{result.fps} fps = {result.duration:g} s of video, seed {result.seed}, "
+          f"{megabytes(size)}; took {took:.1f} s)")
     return 0
 
 
@@ -84,13 +165,13 @@ def cmd_check(args: argparse.Namespace) -> int:
     from .client import ComfyClient
     from .errors import IncompatibleServerError
 
-    client = ComfyClient(args.server)
-    client.wait_ready(timeout=args.ready_timeout)
+    client = ComfyClient(server_of(args))
+    wait_for_server(client, args, CHECK_READY_TIMEOUT)
     version = client.comfyui_version
     print(f"ComfyUI {version or '(version unknown)'} at {client.base_url} is up: "
           f"{range_status(version)}")
     schemas = client.schemas()
-    modes = [args.mode] if args.mode else ["fast", "pro"]
+    modes = ["fast", "pro"] if args.mode == "both" else [args.mode]
     missing_nodes: list[str] = []
     missing_models: list[tuple[str, str]] = []
     other: list[str] = []
@@ -126,20 +207,38 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def add_server_flags(parser: argparse.ArgumentParser, default_ready: float) -> None:
+    parser.add_argument("--server", type=server_url, metavar="URL",
+                        help=f"ComfyUI's URL (default: $COMFY_URL, else {DEFAULT_SERVER}); "
+                             "http:// is added when missing (https:// for port 443)")
+    parser.add_argument("--ready-timeout", type=seconds, metavar="SECONDS",
+                        help="wait up to this long for a ComfyUI that is starting, refused "
+                             f"connections included (default: a refused connection fails "
+                             f"after {REFUSED_GRACE:g} s, a server that accepts but does not "
+                             f"answer is waited for {default_ready:g} s)")
+
+
 def add_server_commands(commands: Any) -> None:
-    gen = commands.add_parser("generate", help="build, run on ComfyUI, download the video")
+    gen = commands.add_parser("generate", help="build, run on ComfyUI, download the video",
+                              description="Build the request's pipeline for the server's "
+                                          "ComfyUI, check it there, run it and download the "
+                                          "video.")
     add_request_flags(gen)
-    gen.add_argument("--server", default=DEFAULT_SERVER, help=f"ComfyUI URL ({DEFAULT_SERVER})")
-    gen.add_argument("--output", "-o", type=Path, help="video path (default: the server's name)")
-    gen.add_argument("--output-dir", type=Path, default=Path("."),
-                     help="where other outputs go (default .)")
-    gen.add_argument("--timeout", type=float, default=3600.0, help="overall deadline, seconds")
-    gen.add_argument("--ready-timeout", type=float, default=30.0,
-                     help="how long to wait for the server to answer, seconds")
+    server = gen.add_argument_group("server and output")
+    add_server_flags(server, GENERATE_READY_TIMEOUT)
+    server.add_argument("--output", "-o", type=Path, metavar="FILE.mp4",
+                        help="video path (default: the server's file name in --output-dir)")
+    server.add_argument("--output-dir", type=Path, default=Path("."), metavar="DIR",
+                        help="where other outputs go (default .)")
+    server.add_argument("--timeout", type=seconds, default=3600.0, metavar="SECONDS",
+                        help="overall deadline (default 3600)")
     gen.set_defaults(func=cmd_generate)
 
-    check = commands.add_parser("check", help="does a server have every node and model file?")
-    check.add_argument("--server", default=DEFAULT_SERVER, help=f"ComfyUI URL ({DEFAULT_SERVER})")
-    check.add_argument("--mode", choices=["fast", "pro"], help="check one mode (default both)")
-    check.add_argument("--ready-timeout", type=float, default=10.0)
+    check = commands.add_parser("check", help="does a server have every node and model file?",
+                                description="Check that a ComfyUI can run the default "
+                                            "requests: its release, nodes and model files. "
+                                            "Exit status 1 when it cannot.")
+    add_server_flags(check, CHECK_READY_TIMEOUT)
+    check.add_argument("--mode", choices=MODE_CHOICES, default="both",
+                       help="the mode(s) to check (default both)")
     check.set_defaults(func=cmd_check)

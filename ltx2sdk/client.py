@@ -57,6 +57,7 @@ from .prompt_check import check_prompt
 from .schema import SchemaSet
 from .server_check import ServerCheck
 from .transport import HttpTransport, Socket
+from .urls import connection_failure, normalize_server_url
 
 __all__ = ["ComfyClient", "OutputFile", "RunResult", "ServerCheck", "failure_from_history",
            "outputs_from_history"]
@@ -89,7 +90,9 @@ class ComfyClient:
     def __init__(self, base_url: str = "http://127.0.0.1:8188", *,
                  request_timeout: float = 30.0, receive_timeout: float = 10.0,
                  reconnect_attempts: int = 5) -> None:
-        self.http = HttpTransport(base_url, timeout=request_timeout)
+        # what people type works: "127.0.0.1:8188" is http://127.0.0.1:8188; a URL that
+        # cannot work is a ServerUrlError (a ValueError) here, before anything is sent
+        self.http = HttpTransport(normalize_server_url(base_url), timeout=request_timeout)
         self.receive_timeout = receive_timeout
         self.reconnect_attempts = reconnect_attempts
         self._object_info: dict[str, Any] | None = None
@@ -105,13 +108,35 @@ class ComfyClient:
 
     # --- server state ------------------------------------------------------------------------
 
-    def wait_ready(self, timeout: float = 60.0, interval: float = 0.5) -> dict[str, Any]:
+    def wait_ready(self, timeout: float = 60.0, interval: float = 0.5, *,
+                   refused_grace: float | None = None,
+                   on_wait: Callable[[], None] | None = None) -> dict[str, Any]:
         """Wait until the server answers ``/system_stats``; return that answer.
 
-        Raises :class:`ServerUnavailableError` once ``timeout`` seconds have passed.
+        Retried only while a server is plausibly starting:
+
+        - nothing listens (connection refused), the host name does not resolve or the
+          connection is not answered: for ``refused_grace`` seconds, by default the whole
+          ``timeout`` (a ComfyUI started beside the caller refuses until it has loaded);
+          give a few seconds to fail fast when a server should already be up, as the
+          ``ltx2`` CLI does unless told ``--ready-timeout``;
+        - the server accepted but did not answer in time, or a proxy in front of it
+          answered 502, 503 or 504: until ``timeout``;
+        - a URL that cannot be used fails at once (the constructor already refused what
+          cannot be a server URL), and any other answer (a 404, a web page: not a ComfyUI)
+          is a :class:`ServerResponseError` at once.
+
+        ``on_wait`` is called once, when the first attempt has failed and the client
+        starts waiting (a CLI says so there). Raises :class:`ServerUnavailableError` when
+        the time is up: one line with the URL and the last reason in plain words
+        (``... was not ready within 2 s (connection refused)``).
         """
-        deadline = time.monotonic() + timeout
-        last_error: Exception | None = None
+        start = time.monotonic()
+        deadline = start + timeout
+        absent_deadline = start + (timeout if refused_grace is None
+                                   else min(timeout, refused_grace))
+        waiting = False
+        last: Exception | None = None
         while True:
             try:
                 stats = self.http.get_object(
@@ -119,13 +144,31 @@ class ComfyClient:
                 with self._lock:
                     self._system_stats = stats
                 return stats
-            except (ServerUnavailableError, JobTimeoutError) as exc:
-                last_error = exc
-            if time.monotonic() + interval > deadline:
+            except (ServerUnavailableError, JobTimeoutError, ServerResponseError) as exc:
+                last = exc
+                kind, reason = connection_failure(exc)
+                if kind == "invalid":
+                    raise ServerUnavailableError(
+                        f"cannot reach ComfyUI at {self.base_url}: {reason}") from exc
+                if isinstance(exc, ServerResponseError) and kind != "unready":
+                    answered = (f"HTTP {exc.status}" if exc.status not in (None, 200)
+                                else "something that is not its JSON")
+                    raise ServerResponseError(
+                        f"the server at {self.base_url} does not answer like a ComfyUI "
+                        f"(GET /system_stats answered {answered})", status=exc.status,
+                        body=exc.body) from exc
+                until = absent_deadline if kind == "absent" else deadline
+            now = time.monotonic()
+            if now >= until:
+                limit = until - start
                 raise ServerUnavailableError(
-                    f"ComfyUI at {self.base_url} was not ready within {timeout:g} s "
-                    f"({last_error})")
-            time.sleep(interval)
+                    f"ComfyUI at {self.base_url} was not ready within {limit:.3g} s ({reason})"
+                ) from last
+            if not waiting:
+                waiting = True
+                if on_wait is not None:
+                    on_wait()
+            time.sleep(min(interval, until - now))
 
     def object_info(self, *, refresh: bool = False,
                     deadline: float | None = None) -> dict[str, Any]:

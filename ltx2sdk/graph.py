@@ -236,6 +236,10 @@ def _is_link(value: Any) -> bool:
 
 
 def _parse_api(api: Mapping[str, Any]) -> dict[str, tuple[str, dict[str, Any], str | None]]:
+    if not isinstance(api, Mapping):
+        hint = ": json.loads() the text first" if isinstance(api, (str, bytes)) else ""
+        raise GraphStructureError(f"an API prompt is a dict of nodes, not a "
+                                  f"{type(api).__name__}{hint}")
     entries: dict[str, tuple[str, dict[str, Any], str | None]] = {}
     for node_id, entry in api.items():
         if not isinstance(entry, Mapping) or not isinstance(entry.get("class_type"), str):

@@ -36,13 +36,15 @@ from .errors import (
     ServerUnavailableError,
     UploadError,
 )
+from .urls import connection_failure
 
 DOWNLOAD_CHUNK = 1 << 20  # 1 MiB: steady memory whatever the file size
 MAX_ANSWER_BYTES = 256 << 20  # a JSON answer larger than this is not ComfyUI's
 
 
 def _describe_connection_error(url: str, exc: Exception) -> str:
-    return f"cannot reach ComfyUI at {url}: {type(exc).__name__}: {exc}"
+    # the reason in plain words, not the HTTP library's class names and reprs
+    return f"cannot reach ComfyUI at {url}: {connection_failure(exc)[1]}"
 
 
 @dataclass(frozen=True)

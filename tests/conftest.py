@@ -1,4 +1,4 @@
-"""Shared fixtures."""
+"""Shared fixtures. Shared plain helpers (no fixture needed) are in ``tests/helpers.py``."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 
 from ltx2sdk.schema import SchemaSet
 from tests.comfyserver import LTX2_MODELS, ComfyTestServer
-from tests.helpers import catalog_models
+from tests.helpers import RELEASES, catalog_server
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -30,10 +30,9 @@ def live_schemas(object_info: dict[str, Any]) -> SchemaSet:
 
 @pytest.fixture
 def ltx_server(tmp_path: Path) -> Iterator[ComfyTestServer]:
-    """A fake ComfyUI with every file of the SDK's model catalog, 3 sampler steps."""
-    with ComfyTestServer(models=catalog_models(), output_dir=tmp_path / "server-out",
-                         input_dir=tmp_path / "server-in") as srv:
-        srv.sim.sampler_steps = 3
+    """A fake ComfyUI with every file of the SDK's model catalog, 3 sampler steps
+    (:func:`tests.helpers.catalog_server`; call that for one with other options)."""
+    with catalog_server(tmp_path) as srv:
         yield srv
 
 
@@ -50,13 +49,11 @@ def comfy_server(tmp_path: Path) -> Iterator[ComfyTestServer]:
         yield srv
 
 
-@pytest.fixture(params=("0.8.0", "0.26.0", "0.33.0"), ids=lambda v: f"comfyui-{v}")
+@pytest.fixture(params=RELEASES, ids=lambda v: f"comfyui-{v}")
 def versioned_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ComfyTestServer]:
-    """Like ``ltx_server``, once per captured ComfyUI release (tests/fixtures/versions): that
+    """Like ``ltx_server``, once per release of :data:`tests.helpers.RELEASES`: that
     release's whole /object_info, /system_stats and validation, every file of the SDK's model
-    catalog, 3 sampler steps. ``srv.comfyui_version`` says which release it is."""
-    with ComfyTestServer(comfyui_version=request.param, models=catalog_models(),
-                         output_dir=tmp_path / "server-out",
-                         input_dir=tmp_path / "server-in") as srv:
-        srv.sim.sampler_steps = 3
+    catalog, 3 sampler steps. ``srv.comfyui_version`` says which release it is. A test picks
+    releases with ``@pytest.mark.parametrize("versioned_server", [...], indirect=True)``."""
+    with catalog_server(tmp_path, comfyui_version=request.param) as srv:
         yield srv

@@ -1,15 +1,84 @@
-"""Small helpers shared by several test modules."""
+"""Small helpers shared by several test modules (shared fixtures are in ``conftest.py``).
+
+Test modules import what they share from here, never from one another.
+"""
 
 from __future__ import annotations
 
 import copy
+import io
+import socket
+from pathlib import Path
 from typing import Any
 
-from ltx2sdk import Graph
+from PIL import Image
+
+from ltx2sdk import Graph, Nodes
 from ltx2sdk import assertions as A
 from ltx2sdk.graph import Node
-from ltx2sdk.models import CATALOG
 from ltx2sdk.node_defs import LTX2_SCHEMAS
+from ltx2sdk.releases import TESTED_RANGE
+from tests.comfyserver import ComfyTestServer, Simulation, catalog_models
+
+__all__ = [
+    "DEADLINE_SLACK",
+    "RELEASES",
+    "catalog_models",
+    "catalog_server",
+    "free_port",
+    "model_free_graph",
+    "object_info_with_models",
+    "png_bytes",
+    "stage_samplers",
+    "states_release_in_range",
+]
+
+RELEASES = (TESTED_RANGE[0], "0.26.0", TESTED_RANGE[1])
+"""The oldest and newest ComfyUI release the SDK claims to be tested with, and one between."""
+
+DEADLINE_SLACK = 2.5
+"""Seconds a bounded wait may overrun its deadline on a loaded 2-core machine. Only tests
+whose subject *is* a deadline assert on elapsed time, and always with this slack."""
+
+
+def catalog_server(root: Path, **options: Any) -> ComfyTestServer:
+    """A stand-in ComfyUI with every file of the SDK's model catalog and 3 steps per sampler,
+    its folders under ``root``; ``options`` go to :class:`ComfyTestServer` (a release, faults,
+    placeholders...). Not started: use it as a context manager."""
+    options.setdefault("sim", Simulation(sampler_steps=3))
+    return ComfyTestServer(models=catalog_models(), output_dir=root / "server-out",
+                           input_dir=root / "server-in", **options)
+
+
+def png_bytes(width: int = 32, height: int = 24) -> bytes:
+    """A real PNG (one orange colour), made by Pillow."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (200, 80, 20)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def model_free_graph(color: int = 0x336699, prefix: str = "video/ltx2sdk") -> Graph:
+    """EmptyImage -> CreateVideo -> SaveVideo: runs on any server, with no model file (a
+    ``color`` of its own makes a prompt the server has not cached)."""
+    g = Graph()
+    n = Nodes(g)
+    n.SaveVideo(n.CreateVideo(n.EmptyImage(64, 64, batch_size=9, color=color), 24), prefix)
+    return g
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on (as of now)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def states_release_in_range(line: str, version: str) -> bool:
+    """``ltx2 check``'s first line names the server's release and places it in the range."""
+    low, high = TESTED_RANGE
+    return line.startswith(f"ComfyUI {version} ") and \
+        f"inside the tested range {low} to {high}" in line
 
 
 def object_info_with_models(object_info: dict[str, Any],
@@ -22,9 +91,7 @@ def object_info_with_models(object_info: dict[str, Any],
     ``input_files`` are the images in its input folder (LoadImage's options).
     """
     if files is None:
-        files = {}
-        for entry in CATALOG:
-            files.setdefault(entry.folder, []).append(entry.name)
+        files = catalog_models()
     info = copy.deepcopy(object_info)
     info["LoadImage"]["input"]["required"]["image"][0] = list(input_files)
     for schema in LTX2_SCHEMAS.values():
@@ -51,11 +118,3 @@ def stage_samplers(graph: Graph) -> tuple[Node, Node]:
         first, second = second, first
     assert A.has_path(first, second), "stage 2 does not depend on stage 1"
     return first, second
-
-
-def catalog_models() -> dict[str, list[str]]:
-    """Every file of the SDK's catalog, by models/ folder (a fully equipped server)."""
-    files: dict[str, list[str]] = {}
-    for entry in CATALOG:
-        files.setdefault(entry.folder, []).append(entry.name)
-    return files

@@ -18,8 +18,7 @@ from ltx2sdk.cli import main
 from ltx2sdk.models import camera_lora
 from tests.comfyserver import ComfyTestServer
 
-from .helpers import catalog_models, object_info_with_models, stage_samplers
-from .test_images import png_bytes
+from .helpers import catalog_server, object_info_with_models, png_bytes, stage_samplers
 
 TYPES = ("t2v", "i2v")
 MODES = ("fast", "pro")
@@ -32,10 +31,10 @@ MATRIX = list(itertools.product(TYPES, MODES, CAMERAS, DURATIONS, SIZES))
 @pytest.fixture(scope="module")
 def validating_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ComfyTestServer]:
     """A second, independent judge: the test server's ComfyUI-style prompt validation."""
-    inputs = tmp_path_factory.mktemp("input")
-    (inputs / "first.png").write_bytes(png_bytes())
-    with ComfyTestServer(models=catalog_models(), input_dir=inputs,
-                         output_dir=tmp_path_factory.mktemp("output")) as srv:
+    root = tmp_path_factory.mktemp("validating-server")
+    (root / "server-in").mkdir()
+    (root / "server-in" / "first.png").write_bytes(png_bytes())
+    with catalog_server(root) as srv:
         yield srv
 
 
@@ -61,6 +60,7 @@ def test_every_variant(kind: str, mode: str, camera: str, duration: int,
              "--camera", camera, "--duration", str(duration), "--width", str(width),
              "--height", str(height), "--seed", "1234"]
     if kind == "i2v":
+        (tmp_path / "first.png").write_bytes(png_bytes())
         flags += ["--image", str(tmp_path / "first.png")]
     api = _cli_build(tmp_path, *flags)
 
@@ -71,12 +71,11 @@ def test_every_variant(kind: str, mode: str, camera: str, duration: int,
                             timeout=10).json()
     assert verdict["valid"] and verdict["node_errors"] == {}, verdict
 
-    frames = duration * 24 + 1
-    assert (frames - 1) % 8 == 0
+    # the whole duration at 24 fps plus the first frame (already 8k+1, as LTX-2 needs)
     video_latent = A.one(g, "EmptyLTXVLatentVideo")
     audio_latent = A.one(g, "LTXVEmptyLatentAudio")
-    assert video_latent.inputs["length"] == frames
-    assert audio_latent.inputs["frames_number"] == frames
+    assert video_latent.inputs["length"] == duration * 24 + 1
+    assert audio_latent.inputs["frames_number"] == duration * 24 + 1
 
     out_w, out_h = video_latent.inputs["width"] * 2, video_latent.inputs["height"] * 2
     assert out_w % 64 == 0 and out_h % 64 == 0

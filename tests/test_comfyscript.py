@@ -3,7 +3,7 @@ and ComfyScript workflows imported into the SDK.
 
 comfy-script only ever runs in child interpreters (``run_comfyscript``): importing it patches
 asyncio, loading nodes writes a ``.pyi`` into site-packages and its output hook is global, so
-this process must never import it (checked at the end of this module).
+this process must never import it (checked after every test of this module).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 import builders
-from ltx2sdk import GenerationRequest, Graph, InputValueError
+from ltx2sdk import ComfyClient, GenerationRequest, Graph, InputValueError
 from ltx2sdk import assertions as A
 from ltx2sdk.cli import main as cli_main
 from ltx2sdk.comfyscript import (
@@ -34,8 +34,8 @@ from ltx2sdk.comfyscript import (
     run_comfyscript,
     to_comfyscript,
 )
-from ltx2sdk.models import CATALOG
 from ltx2sdk.schema import SchemaSet
+from tests.comfyserver import ComfyTestServer
 from tests.helpers import object_info_with_models, stage_samplers
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,6 +54,22 @@ CASES: dict[str, GenerationRequest] = {
     "t2v-pro-dolly-in": GenerationRequest(prompt=PROMPT, type="t2v", mode="pro", seed=1,
                                           camera_lora="dolly_in"),
 }
+
+
+def _comfyscript_loaded_here() -> list[str]:
+    """Signs that this process imported comfy-script or let it patch asyncio."""
+    import asyncio
+
+    signs = [m for m in ("comfy_script", "nest_asyncio2") if m in sys.modules]
+    return signs + (["asyncio patched"] if hasattr(asyncio, "_nest_patched") else [])
+
+
+@pytest.fixture(autouse=True)
+def _comfyscript_stays_in_child_processes() -> Iterator[None]:
+    """Every comfy-script run of a test happened in a child process: checked after each."""
+    assert _comfyscript_loaded_here() == [], "comfy-script was loaded before this test"
+    yield
+    assert _comfyscript_loaded_here() == [], "this test loaded comfy-script in-process"
 
 
 @pytest.fixture(scope="module")
@@ -158,7 +174,6 @@ def test_round_trip_through_comfyscript_is_isomorphic(
     # and back into the SDK: validated against the server's schemas, same graph again
     back = graph_from_comfyscript(api, models_schemas)
     assert_same_api(graph, back)
-    assert "comfy_script" not in sys.modules
 
 
 @needs_comfyscript
@@ -330,23 +345,14 @@ def test_import_rejects_an_invalid_workflow(user_api: dict[str, Any],
 
 
 def test_imported_workflow_runs_with_the_sdk_client(user_api: dict[str, Any],
+                                                    ltx_server: ComfyTestServer,
                                                     tmp_path: Path) -> None:
-    try:
-        from tests.comfyserver import ComfyTestServer
-    except ImportError:  # pragma: no cover
-        pytest.skip("the fake ComfyUI server is not available")
-    from ltx2sdk import ComfyClient
-
-    files: dict[str, list[str]] = {}
-    for entry in CATALOG:  # a server with every model file the SDK knows
-        files.setdefault(entry.folder, []).append(entry.name)
-    with ComfyTestServer(models=files, output_dir=tmp_path / "out") as srv:
-        client = ComfyClient(srv.url)
-        graph = graph_from_comfyscript(user_api, client.schemas())
-        assert client.check(graph).ok
-        result = client.run(graph, output_dir=tmp_path / "got", timeout=60)
-    assert result.outputs, "the run produced no output file"
-    assert all((tmp_path / "got" / o.filename).exists() for o in result.outputs)
+    client = ComfyClient(ltx_server.url)
+    graph = graph_from_comfyscript(user_api, client.schemas())
+    assert client.check(graph).ok
+    result = client.run(graph, output_dir=tmp_path / "got", timeout=60)
+    [video] = result.files.values()
+    assert video.parent == tmp_path / "got" and video.read_bytes()[4:8] == b"ftyp"
 
 
 # --- containment of comfy-script's pitfalls -------------------------------------------------------
@@ -431,12 +437,3 @@ def test_sdk_never_imports_comfyscript_nor_patches_asyncio() -> None:
         control = report["control"]
         assert control["patched"] and control["functions"] != report["before"]["functions"]
         assert "comfy_script" in control["modules"]
-
-
-def test_this_process_never_imported_comfyscript() -> None:
-    """Runs last in this module: every comfy-script run above happened in a child process."""
-    import asyncio
-
-    assert "comfy_script" not in sys.modules
-    assert "nest_asyncio2" not in sys.modules
-    assert not hasattr(asyncio, "_nest_patched")

@@ -222,6 +222,7 @@ def test_other_successful_runs_match_captures(
     history = get(server, f"/history/{pid}").json()[pid]
     assert history["outputs"] == load(f"{scenario}/notes.json")["history_outputs"]
     binary = [e for e in got if e["kind"] == "binary"]
+    assert len(binary) == (1 if scenario == "success_progress_text" else 0)
     for frame in binary:  # GetImageSize's send_progress_text: type 3, node id, text
         (node_len,) = struct.unpack(">I", frame["raw"][4:8])
         assert frame["raw"][8 : 8 + node_len] == b"4"
@@ -499,11 +500,15 @@ def test_uploads_naming_dedupe_and_limits(server: ComfyTestServer) -> None:
         upload(b"not a png at all", "ltx2sdk_upload_fake.png"),
     ]
     summary = load("upload_image/SUMMARY.json")
-    for response, expected in zip(steps, summary["results"], strict=False):
+    captured = summary["results"]  # steps 01 to 09 above, then 10 to 12 below
+    assert len(captured) == len(steps) + 3
+    for response, expected in zip(steps, captured[:9], strict=True):
         assert (response.status_code, response.json()) == (expected["status"], expected["body"])
+    assert captured[9]["step"] == "10_missing_image_field"
     assert requests.post(server.url + "/upload/image", files={"notimage": ("x.png", png)}
-                         ).status_code == 400
-    assert upload(png, subfolder="../../etc").status_code == 400
+                         ).status_code == captured[9]["status"]
+    assert captured[10]["step"] == "11_subfolder_traversal"
+    assert upload(png, subfolder="../../etc").status_code == captured[10]["status"]
     listing = sorted(p.name for p in server.input_dir.iterdir())
     assert listing == [n for n in summary["input_dir_listing_after"] if n != "3d"]
     assert [r.name for r in server.received.uploads][:3] == [
@@ -523,9 +528,9 @@ def test_uploads_naming_dedupe_and_limits(server: ComfyTestServer) -> None:
 
     server.faults.max_upload_bytes = 1000
     too_large = upload(bytes(2000), "ltx2sdk_big.png")
-    captured = load("upload_image/12_too_large.json")
-    assert too_large.status_code == 413
-    assert too_large.headers["Content-Type"] == captured["headers"]["Content-Type"]
+    too_large_capture = load("upload_image/12_too_large.json")
+    assert too_large.status_code == captured[11]["status"] == 413
+    assert too_large.headers["Content-Type"] == too_large_capture["headers"]["Content-Type"]
     assert too_large.text == "Maximum request body size 1000 exceeded."
     assert get(server, "/features").json()["max_upload_size"] == 1000
 

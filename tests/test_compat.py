@@ -34,6 +34,8 @@ from ltx2sdk.schema import SchemaSet
 from ltx2sdk.validation import expected_inputs
 from tests.comfyserver.versions import available_versions, load_version_object_info
 
+from .helpers import png_bytes
+
 VERSIONS = available_versions()
 MATRIX = list(itertools.product(("t2v", "i2v"), ("fast", "pro"), ("none", "static", "dolly_in"),
                                 (5, 20), ((1280, 720), (768, 1024))))
@@ -76,9 +78,10 @@ def test_every_variant_is_written_the_way_the_release_declares_it(version: str) 
 
 def test_the_undeclared_input_detector_can_fail() -> None:
     api = build(_request("t2v", "fast")).compile()  # the SDK's own (0.26-like) declarations
-    assert _undeclared(api, _server("0.8.0")) == [
-        f"{node_id}.{name}" for node_id, node in api.items() for name in node["inputs"]
-        if (node["class_type"], name) in ADAPTED]
+    expected = [f"{node_id}.{name}" for node_id, node in api.items() for name in node["inputs"]
+                if (node["class_type"], name) in ADAPTED]
+    assert len(expected) == len(ADAPTED)  # each input 0.8.0 lacks is in the build once
+    assert _undeclared(api, _server("0.8.0")) == expected
 
 
 def _computation(api: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
@@ -183,12 +186,15 @@ def test_release_arithmetic() -> None:
 def test_ltx2_build_for_an_object_info_file(version: str, tmp_path: Path) -> None:
     info_file = tmp_path / "object_info.json"
     info_file.write_text(json.dumps(load_version_object_info(version)))
+    image = tmp_path / "corpus.png"
+    image.write_bytes(png_bytes())
     out = tmp_path / "graph.json"
-    assert main(["build", "--example", "--type", "i2v", "--image", "corpus.png",
+    assert main(["build", "--example", "--type", "i2v", "--image", str(image),
                  "--object-info", str(info_file), "--output", str(out)]) == 0
     api = json.loads(out.read_text())
     assert _undeclared(api, _server(version)) == []
-    assert check_prompt(api, _server(version), file_exists=lambda kind, name: True).ok
+    assert check_prompt(api, _server(version),
+                        file_exists=lambda kind, name: name == "corpus.png").ok
     Graph.from_api(api, _server(version), strict=True).validate()
 
 

@@ -249,21 +249,28 @@ def test_typed_out_checks_the_comfy_type() -> None:
 
 
 def test_graphs_built_concurrently_do_not_interfere() -> None:
-    results: dict[int, str] = {}
+    results: dict[int, list[str]] = {i: [] for i in range(8)}
+    errors: list[BaseException] = []
 
     def work(i: int) -> None:
-        for _ in range(50):
-            g = Graph()
-            image = g.add("EmptyImage", width=8 * (i + 1), height=8)[0]
-            g.add("SaveVideo", video=g.add("CreateVideo", images=image, fps=24.0)[0])
-            results[i] = g.to_json()
+        try:
+            for _ in range(50):
+                g = Graph()
+                image = g.add("EmptyImage", width=8 * (i + 1), height=8)[0]
+                g.add("SaveVideo", video=g.add("CreateVideo", images=image, fps=24.0)[0])
+                results[i].append(g.to_json())
+        except BaseException as exc:  # a thread's exception would otherwise only be printed
+            errors.append(exc)
 
     threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    for i, text in results.items():
-        api = json.loads(text)
-        assert list(api) == ["1", "2", "3"]
-        assert api["1"]["inputs"]["width"] == 8 * (i + 1)
+    assert errors == []
+    for i, texts in results.items():
+        assert len(texts) == 50, f"worker {i} built {len(texts)} of 50 graphs"
+        for text in texts:
+            api = json.loads(text)
+            assert list(api) == ["1", "2", "3"]
+            assert api["1"]["inputs"]["width"] == 8 * (i + 1)

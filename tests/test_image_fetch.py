@@ -37,7 +37,7 @@ from ltx2sdk.images import (
 from ltx2sdk.request import GenerationRequest
 from ltx2sdk.safe_http import address_refusal, parse_url
 
-from .test_images import png_bytes
+from .helpers import DEADLINE_SLACK, png_bytes
 
 if TYPE_CHECKING:
     from tests.comfyserver import ComfyTestServer
@@ -221,7 +221,7 @@ class ImageServer:
             self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
         self.port = self.httpd.server_address[1]
         self.base = f"http://127.0.0.1:{self.port}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,),
+        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.01,),
                                        daemon=True)
         self.thread.start()
 
@@ -649,7 +649,7 @@ def test_a_hanging_resolver_is_cut_off_at_the_deadline(monkeypatch: pytest.Monke
     started = time.monotonic()
     with pytest.raises(ImageInputError, match=r"timed out after 0\.5 s"):
         fetch_image("http://slow-dns.test/ok.png", timeout=0.5)
-    assert time.monotonic() - started < 1.5
+    assert time.monotonic() - started < 0.5 + DEADLINE_SLACK  # not the resolver's 10 s
     release.set()
     assert net.connects == []
 
@@ -660,7 +660,7 @@ def test_connect_waits_only_for_what_is_left_of_the_deadline(net: FakeNet) -> No
     started = time.monotonic()
     with pytest.raises(ImageInputError, match=r"timed out after 0\.5 s"):
         fetch_image("http://blackhole.test/ok.png", timeout=0.5)
-    assert time.monotonic() - started < 1.5
+    assert time.monotonic() - started < 0.5 + DEADLINE_SLACK  # not the connect's 10 s
 
 
 # --- 1. the production default refuses loopback; trusted_hosts is the only way in ---------
@@ -696,7 +696,8 @@ def test_a_trusted_first_hop_does_not_trust_its_redirects(net: FakeNet, server: 
     for path, address in (("/to-secret", r"127\.0\.0\.1|::1"), ("/to-metadata", "169.254")):
         with pytest.raises(ImageInputError, match=f"non-public address ({address})"):
             fetch_image(f"{server.base}{path}", **TRUST)
-    assert all(ip == "127.0.0.1" and port == server.port for ip, port in net.connects)
+    assert net.connects == [("127.0.0.1", server.port)] * 2  # the first hops, nothing further
+    assert server.paths == ["/to-secret", "/to-metadata"]
 
 
 # --- 1. redirects: followed here, each hop checked, at most five --------------------------
@@ -756,10 +757,9 @@ def test_broken_redirects_are_refused(server: ImageServer, path: str, fragment: 
 
 
 def test_a_huge_content_length_is_refused_before_reading(server: ImageServer) -> None:
-    started = time.monotonic()
+    # the server stalls after the headers: only a refusal from the header itself can say this
     with pytest.raises(ImageInputError, match=r"larger than the 20 MB limit \(Content-Length"):
         fetch_image(f"{server.base}/huge-length.png", **TRUST)
-    assert time.monotonic() - started < 2  # the server stalls after the headers
 
 
 @pytest.mark.parametrize("path", ["/endless.png", "/endless-chunked.png"])
@@ -785,7 +785,8 @@ def test_slow_servers_are_cut_off_at_the_total_deadline(server: ImageServer, pat
     started = time.monotonic()
     with pytest.raises(ImageInputError, match="timed out after 1 s"):
         fetch_image(f"{server.base}{path}", timeout=1.0, **TRUST)
-    assert time.monotonic() - started < 2.0
+    # the subject: one deadline for the whole fetch, not one per read or per hop
+    assert time.monotonic() - started < 1.0 + DEADLINE_SLACK
 
 
 @pytest.mark.parametrize("timeout", [0, -1, float("nan"), float("inf")])
@@ -1011,7 +1012,7 @@ def test_https_refuses_a_certificate_for_another_name(
 # --- base64: limits count decoded bytes ---------------------------------------------------
 
 
-def test_base64_line_breaks_and_padding_do_not_count(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_base64_line_breaks_and_padding_do_not_count() -> None:
     data = next(d for d in (png_bytes(w, 24) for w in range(32, 64)) if len(d) % 3)
     encoded = base64.b64encode(data).decode()
     assert encoded.endswith("=")  # padding that must not count

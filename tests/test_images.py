@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 import base64
-import io
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
 
 import pytest
-from PIL import Image
 
 from ltx2sdk.images import ImageInputError, check_public_address, fetch_image, image_from_base64
 
-
-def png_bytes(width: int = 32, height: int = 24) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (width, height), (200, 80, 20)).save(buffer, "PNG")
-    return buffer.getvalue()
+from .helpers import png_bytes
 
 
 def test_base64_and_data_uri() -> None:
@@ -92,7 +86,7 @@ class _ImageHandler(BaseHTTPRequestHandler):
 @pytest.fixture
 def image_server() -> Iterator[str]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _ImageHandler)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{server.server_address[1]}"
     _ImageHandler.routes = {

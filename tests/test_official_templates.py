@@ -294,7 +294,7 @@ def _ui_nodes(workflow: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
         yield from subgraph.get("nodes", [])
 
 
-@pytest.mark.parametrize("name", LTX2_TEMPLATES)
+@pytest.mark.parametrize("name", [I2V, I2V_DISTILLED])  # the t2v ones have no named values
 def test_positional_widget_mapping_matches_named(name: str) -> None:
     """Where the frontend saved ``widgets_values_named``, positional mapping agrees."""
     checked = 0
@@ -313,7 +313,7 @@ def test_positional_widget_mapping_matches_named(name: str) -> None:
         expected = {k: v for k, v in named.items() if k in allowed}
         assert map_widget_values(schema, node["widgets_values"]) == expected, node["id"]
         checked += 1
-    assert checked >= (20 if name.startswith("video_ltx2_i2v") else 0)
+    assert checked >= 20
 
 
 def test_map_widget_values_control_and_count() -> None:
@@ -576,5 +576,4 @@ def test_features_detect_changes(apis: dict[str, ApiPrompt],
     changed = pipeline_features(api)
     assert feature(changed) != feature(features[name])
     assert changed != features[name]
-    with pytest.raises(AssertionError):
-        assert changed == EXPECTED[name] | {"parameters": changed["parameters"]}
+    assert changed != EXPECTED[name] | {"parameters": changed["parameters"]}

@@ -6,7 +6,7 @@ what check refuses is refused by generate too, before anything is queued. A feat
 server lacks (prompt enhancement on 0.8.0) is refused naming a release that has it.
 
 The client, generate and handler tests run on the same releases through the
-``versioned_server`` fixture (tests/conftest.py) or :data:`RELEASES`.
+``versioned_server`` fixture (tests/conftest.py) or :data:`tests.helpers.RELEASES`.
 """
 
 from __future__ import annotations
@@ -15,18 +15,22 @@ import re
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
+from ltx2sdk import ComfyClient, GenerationRequest
 from ltx2sdk.cli import main
+from ltx2sdk.errors import OutputError
 from ltx2sdk.models import files_for
-from ltx2sdk.releases import TESTED_RANGE
 from tests.comfyserver import ComfyTestServer
 from tests.comfyserver.versions import load_version_object_info
 
-from .helpers import catalog_models
-from .test_images import png_bytes
-
-RELEASES = (TESTED_RANGE[0], "0.26.0", TESTED_RANGE[1])
-"""The oldest and newest release the SDK claims to be tested with, and one between."""
+from .helpers import (
+    RELEASES,
+    catalog_models,
+    model_free_graph,
+    png_bytes,
+    states_release_in_range,
+)
 
 ENHANCER = "TextGenerateLTX2Prompt"
 VERSION_NUMBER = re.compile(r"(?<![\d.])\d+\.\d+\.\d+(?![\d.])")
@@ -37,13 +41,6 @@ def ltx2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str,
     code = main(argv)
     captured = capsys.readouterr()
     return code, captured.out, captured.err
-
-
-def states_release_in_range(line: str, version: str) -> bool:
-    """``ltx2 check``'s first line names the server's release and places it in the range."""
-    low, high = TESTED_RANGE
-    return line.startswith(f"ComfyUI {version} ") and \
-        f"inside the tested range {low} to {high}" in line
 
 
 @pytest.mark.parametrize(("version", "folder", "name"), [
@@ -123,11 +120,6 @@ def test_a_prefix_is_refused_exactly_when_the_server_would_not_serve_its_video(
         version: str, tmp_path: Path) -> None:
     """The request's ``filename_prefix`` rule agrees with what each release's ``/view``
     serves: refused up front precisely when the video would be made and not be downloadable."""
-    from pydantic import ValidationError
-
-    from ltx2sdk import ComfyClient, GenerationRequest, Graph, Nodes
-    from ltx2sdk.errors import OutputError
-
     with ComfyTestServer(comfyui_version=version, output_dir=tmp_path / "out",
                          input_dir=tmp_path / "in") as srv:
         client = ComfyClient(srv.url)
@@ -138,12 +130,9 @@ def test_a_prefix_is_refused_exactly_when_the_server_would_not_serve_its_video(
                 accepted = True
             except ValidationError:
                 accepted = False
-            g = Graph()
-            n = Nodes(g)
-            n.SaveVideo(n.CreateVideo(n.EmptyImage(64, 64, batch_size=9), 24), prefix)
             try:
-                client.run(g, output_dir=tmp_path / "got" / prefix.replace("/", "_"),
-                           timeout=30)
+                client.run(model_free_graph(prefix=prefix),
+                           output_dir=tmp_path / "got" / prefix.replace("/", "_"), timeout=30)
                 served = True
             except OutputError:
                 served = False

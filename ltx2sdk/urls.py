@@ -1,0 +1,155 @@
+"""ComfyUI server URLs as people type them, and why a connection to one failed.
+
+:func:`normalize_server_url` accepts what a user types for a server (``127.0.0.1:8188``,
+``gpu-box:8188/``, ``http://host:8188``, ``https://proxy.example/comfy``) and returns the
+URL the client needs, or raises :class:`ServerUrlError` with one line saying what is wrong.
+
+:func:`connection_failure` sorts a failed request to a server into what it means for a
+caller waiting for that server (nothing there, there but not answering, an unusable URL)
+with a short reason in plain words, without the HTTP library's class names or reprs.
+
+Only the standard library is imported here (at import time).
+"""
+
+from __future__ import annotations
+
+import errno
+import re
+import socket
+from collections.abc import Iterator
+from typing import Literal
+from urllib.parse import urlsplit
+
+__all__ = ["ServerUrlError", "connection_failure", "normalize_server_url"]
+
+_SCHEMES = ("http", "https")
+_HOST = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.~%-]+)$")  # name, IPv4 or [IPv6]
+_SCHEME_PREFIX = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
+
+FailureKind = Literal["absent", "unready", "invalid", "other"]
+"""``absent``: nothing listens there, or the host is not known (yet): a server that is not
+started, or is starting. ``unready``: something accepted the connection but did not answer
+in time, or a proxy said the server behind it is not up (502, 503, 504). ``invalid``: the
+URL cannot be used at all. ``other``: anything else."""
+
+
+class ServerUrlError(ValueError):
+    """A server URL that cannot be used; the message is one line and says what to give."""
+
+
+def normalize_server_url(text: str) -> str:
+    """The URL of a ComfyUI server as the client needs it: ``http(s)://host[:port][/path]``.
+
+    A missing scheme is added: ``https://`` for port 443, ``http://`` otherwise (ComfyUI
+    serves plain HTTP; put ``https://`` in front for a TLS proxy on another port). A
+    trailing ``/`` is dropped. A bare port (``8188``), a WebSocket URL, another scheme, a
+    missing host, a bad port, spaces, a query or a fragment are :class:`ServerUrlError`.
+    """
+    raw = text.strip()
+    if not raw:
+        raise ServerUrlError("the server URL is empty: give http://HOST:PORT, for example "
+                             "http://127.0.0.1:8188")
+    if any(ch.isspace() for ch in raw):
+        raise ServerUrlError(f"the server URL {raw!r} contains spaces")
+    if re.fullmatch(r":?\d+", raw):
+        raise ServerUrlError(f"{raw!r} is only a port: give the host too, for example "
+                             f"http://127.0.0.1:{raw.lstrip(':')}")
+    url = raw
+    if "://" not in raw:
+        prefix = _SCHEME_PREFIX.match(raw)
+        if prefix and prefix.group(1).lower() in (*_SCHEMES, "ws", "wss"):
+            raise ServerUrlError(f"the server URL {raw!r} is malformed: after "
+                                 f"'{prefix.group(1)}:' comes '//', as in http://HOST:PORT")
+        url = f"http://{raw}"
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # a ValueError for a port that is not a number in 0..65535
+    except ValueError:
+        raise ServerUrlError(f"the server URL {raw!r} is malformed: give "
+                             f"http://HOST:PORT, for example http://127.0.0.1:8188") from None
+    scheme = parts.scheme.lower()
+    if scheme in ("ws", "wss"):
+        http = "https" if scheme == "wss" else "http"
+        raise ServerUrlError(f"{raw!r} is a WebSocket URL: give the server's {http}:// URL "
+                             f"({http}://{parts.netloc}); the client finds the socket itself")
+    if scheme not in _SCHEMES:
+        raise ServerUrlError(f"the server URL {raw!r} has the scheme '{parts.scheme}': "
+                             f"ComfyUI is reached over http:// or https://")
+    host = parts.netloc.rpartition("@")[2]
+    host = host.rsplit(":", 1)[0] if not host.endswith("]") and ":" in host else host
+    if not host:
+        raise ServerUrlError(f"the server URL {raw!r} has no host: give http://HOST:PORT")
+    if not _HOST.match(host):
+        raise ServerUrlError(f"the server URL {raw!r} has an invalid host name {host!r}")
+    if port == 0:
+        raise ServerUrlError(f"the server URL {raw!r} has the port 0 (1-65535)")
+    if parts.query or parts.fragment or raw.endswith(("?", "#")):
+        raise ServerUrlError(f"the server URL {raw!r} has a query or a fragment: give only "
+                             "http://HOST:PORT (and a path, behind a proxy)")
+    if "://" not in raw and port == 443:
+        scheme = "https"
+    return f"{scheme}://{parts.netloc}{parts.path.rstrip('/')}"
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """``exc``, its causes and contexts, and exceptions held as a ``reason`` or argument
+    (how urllib3 nests the socket error inside its own), each once."""
+    seen: set[int] = set()
+    todo: list[BaseException] = [exc]
+    while todo:
+        current = todo.pop(0)
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        nested = [current.__cause__, current.__context__, getattr(current, "reason", None),
+                  *getattr(current, "args", ())]
+        todo += [item for item in nested if isinstance(item, BaseException)]
+
+
+def connection_failure(exc: BaseException) -> tuple[FailureKind, str]:
+    """What a failed request to a server means, and why in a few plain words.
+
+    For example ``("absent", "connection refused")``, ``("absent", "host name not
+    found")``, ``("unready", "no answer in time")``, ``("invalid", "not an http(s)
+    URL")``.
+    """
+    import http.client
+
+    import requests  # already loaded by whoever made the request
+
+    status = getattr(exc, "status", None)
+    if isinstance(status, int) and not isinstance(status, bool):
+        if status in (502, 503, 504):
+            return "unready", f"HTTP {status}"
+        return "other", f"HTTP {status}"
+    for item in _chain(exc):
+        if isinstance(item, (requests.exceptions.InvalidSchema,
+                             requests.exceptions.MissingSchema,
+                             requests.exceptions.InvalidURL)):
+            return "invalid", "not a usable http(s) URL"
+        if isinstance(item, ConnectionRefusedError):
+            return "absent", "connection refused"
+        if isinstance(item, socket.gaierror):
+            return "absent", "host name not found"
+        if isinstance(item, requests.exceptions.ConnectTimeout):
+            return "absent", "no answer to the connection (a firewall, or a wrong address?)"
+        if isinstance(item, OSError) and item.errno in (errno.EHOSTUNREACH, errno.ENETUNREACH):
+            return "absent", "no route to the host"
+        if isinstance(item, OSError) and item.errno == errno.ECONNREFUSED:
+            return "absent", "connection refused"
+    for item in _chain(exc):
+        if isinstance(item, (requests.exceptions.Timeout, TimeoutError)):
+            return "unready", "no answer in time"
+        if isinstance(item, http.client.RemoteDisconnected):
+            return "unready", "the server closed the connection without answering"
+        if isinstance(item, (ConnectionResetError, ConnectionAbortedError)):
+            return "unready", "the connection was reset"
+        if isinstance(item, requests.exceptions.SSLError):
+            return "other", "TLS failed (an https:// URL for a plain http server?)"
+    if "did not finish" in str(exc):  # the transport's own bound on one exchange
+        return "unready", "no answer in time"
+    if isinstance(exc, requests.exceptions.ConnectionError) or any(
+            isinstance(item, requests.exceptions.ConnectionError) for item in _chain(exc)):
+        return "other", "the connection failed"
+    return "other", "the request failed"
