@@ -168,10 +168,11 @@ def describe_validation_error(error: ValidationError) -> str:
     """One line per problem: ``field: message`` (input values are not echoed)."""
     parts = []
     for item in error.errors():
-        field = ".".join(str(p) for p in item["loc"]) or "request"
+        field = ".".join(str(p) for p in item["loc"])
         message = item["msg"].removeprefix("Value error, ")
         if item["type"] == "extra_forbidden":
             allowed = ", ".join(GenerationRequest.model_fields)
             message = f"unknown field (allowed: {allowed})"
-        parts.append(f"{field}: {message}")
+        # a rule about the whole request has no field: the message alone says it
+        parts.append(f"{field}: {message}" if field else message)
     return "invalid request: " + "; ".join(parts)

@@ -274,3 +274,8 @@ def test_graphs_built_concurrently_do_not_interfere() -> None:
             api = json.loads(text)
             assert list(api) == ["1", "2", "3"]
             assert api["1"]["inputs"]["width"] == 8 * (i + 1)
+
+
+def test_from_api_of_text_says_to_parse_it_first() -> None:
+    with pytest.raises(GraphStructureError, match=r"not a str: json\.loads\(\) the text first"):
+        Graph.from_api('{"1": {"class_type": "EmptyImage", "inputs": {}}}')  # type: ignore[arg-type]

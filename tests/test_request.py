@@ -75,3 +75,11 @@ def test_json_schema_lists_fields_and_limits() -> None:
     assert props["duration"]["anyOf"][0]["maximum"] == 20
     assert set(props["camera_lora"]["enum"]) >= {"none", "static", "jib_down"}
     assert schema["additionalProperties"] is False
+
+
+def test_a_whole_request_rule_is_named_once() -> None:
+    with pytest.raises(ValidationError) as caught:
+        GenerationRequest(prompt="p", type="i2v")
+    assert describe_validation_error(caught.value) == (
+        "invalid request: type 'i2v' needs an image: give one of image_url, image_base64 "
+        "or image")
