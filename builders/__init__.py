@@ -1,4 +1,4 @@
-"""LTX-2 pipelines composed node by node: T2V and I2V, fast (distilled) and pro (dev).
+"""LTX-2 pipelines composed node by node, from a catalog of typed declarations.
 
     from ltx2sdk import GenerationRequest
     from builders import build
@@ -6,10 +6,15 @@
     result = build(GenerationRequest(prompt="a fox in the snow", mode="pro"))
     result.plan.width, result.plan.frames   # what will be produced
     api_json = result.compile()             # ComfyUI API format
+
+Which pipelines exist, and what each computes: :mod:`builders.catalog`
+(``PIPELINES.keys()``, ``get_pipeline("ltx-2", "t2v", "fast")``).
 """
 
-from .pipelines import PLACEHOLDER_IMAGE, RECIPES, Build, Recipe, build
+from .catalog import PIPELINES, Pipeline, PipelineKey, UnknownPipelineError, get_pipeline
+from .pipelines import PLACEHOLDER_IMAGE, Build, build, build_pipeline
 from .plan import Plan, ResolvedModels, make_plan
 
-__all__ = ["PLACEHOLDER_IMAGE", "RECIPES", "Build", "Plan", "Recipe", "ResolvedModels", "build",
+__all__ = ["PIPELINES", "PLACEHOLDER_IMAGE", "Build", "Pipeline", "PipelineKey", "Plan",
+           "ResolvedModels", "UnknownPipelineError", "build", "build_pipeline", "get_pipeline",
            "make_plan"]

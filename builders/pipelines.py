@@ -1,14 +1,17 @@
-"""The four LTX-2 pipelines: T2V and I2V, each fast (distilled) or pro (dev).
+"""Building a request's pipeline: its declaration composed node by node.
 
-All four are one two-stage composition (:func:`compose`) driven by a
-:class:`Recipe`, whose values come from Comfy-Org's official templates (checked by
-``tests/test_templates_match.py``):
+:func:`build` finds the request's declaration in the catalog (:mod:`builders.catalog`),
+plans the exact numbers (:mod:`builders.plan`) and composes the graph (:func:`compose`) from
+the stage functions of :mod:`builders.stages`. :func:`compose` works for any declaration:
 
-- stage 1 samples the joint audio-video latent at half resolution;
-- the video latent is upscaled 2x by the spatial upscaler;
-- stage 2 refines at full resolution with 3 steps at CFG 1 (the dev model gets the
-  distilled LoRA for this stage only);
-- both latents are decoded and saved as one mp4.
+- the loaders, then each stage's model (its LoRAs applied);
+- for pipelines that take an image, the image prepared as declared;
+- the prompt (optionally enhanced) and the negative conditioning the declaration names;
+- empty audio and video latents at the first stage's size;
+- per stage: the video latent (upscaled 2x after the first stage), its guides, the joint
+  audio-video latent, sampling, the declared output split into video and audio, guides
+  cropped where declared;
+- both latents decoded as declared and saved as one mp4.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from ltx2sdk.nodes import Nodes
 from ltx2sdk.schema import NodeSchema
 
 from . import stages
+from .catalog import LoraFile, LoraRole, Pipeline, pipeline_for
 from .plan import Plan, make_plan
 
 if TYPE_CHECKING:  # the request module (pydantic) loads with the first request, not here
@@ -31,37 +35,6 @@ if TYPE_CHECKING:  # the request module (pydantic) loads with the first request,
 
 # What an offline build calls an i2v image that has not been uploaded yet.
 PLACEHOLDER_IMAGE = "ltx2sdk_input.png"
-
-
-@dataclass(frozen=True)
-class Recipe:
-    """The settings that distinguish the four pipelines."""
-
-    stage1_sampler: str
-    stage2_sampler: str
-    stage1_cfg: float
-    stage1_schedule: str | tuple[int, float, float, bool, float]
-    stage1_output_slot: int  # 0 "output" or 1 "denoised_output" feeds the upscale
-    crop_guides: bool
-    tiled_decode: bool
-    zero_negative: bool  # CFG-1 pipelines: zeroed positive (else the positive itself)
-    resize_scale_method: str  # i2v: the longer-edge resize
-
-
-RECIPES: dict[tuple[str, str], Recipe] = {
-    ("t2v", "pro"): Recipe("euler_ancestral", "euler_ancestral", 4.0, stages.DEV_SCHEDULE, 0,
-                           crop_guides=True, tiled_decode=True, zero_negative=False,
-                           resize_scale_method="area"),
-    ("t2v", "fast"): Recipe("euler_ancestral", "euler_ancestral", 1.0, stages.DISTILLED_SIGMAS, 1,
-                            crop_guides=False, tiled_decode=True, zero_negative=False,
-                            resize_scale_method="area"),
-    ("i2v", "pro"): Recipe("euler", "gradient_estimation", 4.0, stages.DEV_SCHEDULE, 0,
-                           crop_guides=True, tiled_decode=False, zero_negative=False,
-                           resize_scale_method="area"),
-    ("i2v", "fast"): Recipe("euler", "gradient_estimation", 1.0, stages.DISTILLED_SIGMAS, 0,
-                            crop_guides=True, tiled_decode=False, zero_negative=True,
-                            resize_scale_method="lanczos"),
-}
 
 
 @dataclass(frozen=True)
@@ -94,69 +67,68 @@ def build(request: GenerationRequest, *, image_name: str | None = None,
     sigmas, CFG, sizes, frames, seed) is the same whatever the schemas. Without them the
     SDK's own declarations are used. ``graph`` lets a caller build into a graph of its own.
     """
-    plan = make_plan(request, rng=rng)
+    return build_pipeline(pipeline_for(request), request, image_name=image_name, rng=rng,
+                          graph=graph, schemas=schemas)
+
+
+def build_pipeline(pipeline: Pipeline, request: GenerationRequest, *,
+                   image_name: str | None = None, rng: random.Random | None = None,
+                   graph: Graph | None = None,
+                   schemas: Mapping[str, NodeSchema] | None = None) -> Build:
+    """:func:`build` with a declaration of the caller's choice (one of
+    :data:`builders.catalog.PIPELINES`, or a variant made with ``dataclasses.replace``)."""
+    plan = make_plan(request, pipeline, rng=rng)
     image = None
-    if plan.type == "i2v":
+    if pipeline.needs_image:
         image = image_name or request.image or PLACEHOLDER_IMAGE
     if graph is None:
         graph = Graph(BuildSchemas(schemas) if schemas is not None else None)
-    compose(Nodes(graph), plan, RECIPES[(plan.type, plan.mode)], image)
+    compose(Nodes(graph), plan, pipeline, image)
     graph.validate()
     return Build(graph=graph, plan=plan)
 
 
-def compose(n: Nodes, plan: Plan, recipe: Recipe, image_name: str | None) -> None:
-    """Add the two-stage LTX-2 pipeline for ``plan`` to ``n.graph``."""
+def compose(n: Nodes, plan: Plan, pipeline: Pipeline, image_name: str | None) -> None:
+    """Add ``pipeline``, with the numbers of ``plan``, to ``n.graph``."""
     files = plan.models
     loaded = stages.load_models(n, files)
+    loras: dict[LoraRole, LoraFile | None] = {
+        LoraRole.DISTILLED: (LoraFile(files.distilled_lora, files.distilled_lora_strength)
+                             if files.distilled_lora is not None else None),
+        LoraRole.CAMERA: (LoraFile(files.camera_lora, plan.camera_strength)
+                          if files.camera_lora is not None else None),
+    }
+    models = stages.stage_models(n, loaded.model, pipeline.stages, loras)
 
-    # Stage 1 model: checkpoint (+ camera). Stage 2: + distilled LoRA (pro), + camera.
-    stage1_model = stages.apply_lora(n, loaded.model, files.camera_lora, plan.camera_strength,
-                                     "Camera LoRA (stage 1)")
-    if files.distilled_lora is None:
-        stage2_model = stage1_model  # fast: the same (distilled) model refines
-    else:
-        distilled = stages.apply_lora(n, loaded.model, files.distilled_lora,
-                                      files.distilled_lora_strength, "Distilled LoRA (stage 2)")
-        stage2_model = stages.apply_lora(n, distilled, files.camera_lora, plan.camera_strength,
-                                         "Camera LoRA (stage 2)")
-
-    first_frame = None
-    if image_name is not None:
-        first_frame = stages.prepare_image(n, image_name, plan.width, plan.height,
-                                           recipe.resize_scale_method)
+    image = None
+    if pipeline.preprocess is not None:
+        if image_name is None:
+            raise ValueError(f"pipeline {pipeline.name} needs an image")
+        image = stages.prepare_image(n, image_name, plan.width, plan.height,
+                                     pipeline.preprocess)
     positive, negative = stages.encode_prompts(
         n, loaded.clip, plan.prompt, plan.negative_prompt, plan.fps,
-        zero_negative=recipe.zero_negative, image=first_frame,
+        negative=pipeline.negative, image=image,
         enhance_seed=plan.seed if plan.enhance_prompt else None)
 
-    half_width, half_height = plan.stage1_size
-    video, audio = stages.empty_latents(n, loaded.audio_vae, half_width, half_height, plan.frames,
+    width, height = plan.stage1_size
+    video, audio = stages.empty_latents(n, loaded.audio_vae, width, height, plan.frames,
                                         plan.fps)
-    if first_frame is not None:
-        video = n.LTXVImgToVideoInplace(loaded.vae, first_frame, video, plan.image_strength,
-                                        title="First frame (stage 1)")
-    av_latent = n.LTXVConcatAVLatent(video, audio, title="Stage 1 audio+video latent")
-
-    stage1 = stages.sample(n, 1, model=stage1_model, positive=positive, negative=negative,
-                           cfg=recipe.stage1_cfg, sampler_name=recipe.stage1_sampler,
-                           latent=av_latent, seed=plan.seed, schedule=recipe.stage1_schedule)
-    video, audio = n.LTXVSeparateAVLatent(stage1[recipe.stage1_output_slot],
-                                          title="Stage 1 split")
-    if recipe.crop_guides:
-        positive, negative, video = n.LTXVCropGuides(positive, negative, video,
-                                                     title="Crop guides")
-
-    video = n.LTXVLatentUpsampler(video, loaded.upscaler, loaded.vae, title="Upscale latent x2")
-    if first_frame is not None:
-        # the refine pass would otherwise drift away from the given first frame
-        video = n.LTXVImgToVideoInplace(loaded.vae, first_frame, video, 1.0,
-                                        title="First frame (stage 2)")
-    av_latent = n.LTXVConcatAVLatent(video, audio, title="Stage 2 audio+video latent")
-
-    _, refined = stages.sample(n, 2, model=stage2_model, positive=positive, negative=negative,
-                               cfg=1.0, sampler_name=recipe.stage2_sampler, latent=av_latent,
-                               seed=plan.seed, schedule=stages.REFINE_SIGMAS)
-    video, audio = n.LTXVSeparateAVLatent(refined, title="Stage 2 split")
+    for index, (stage, model) in enumerate(zip(pipeline.stages, models, strict=True), start=1):
+        if index > 1:
+            assert loaded.upscaler is not None  # a Pipeline of 2+ stages has an upscaler file
+            video = n.LTXVLatentUpsampler(video, loaded.upscaler, loaded.vae,
+                                          title="Upscale latent x2")
+        if image is not None:
+            video = stages.guide(n, index, loaded.vae, video, image, pipeline.guides,
+                                 plan.image_strength)
+        av_latent = n.LTXVConcatAVLatent(video, audio, title=f"Stage {index} audio+video latent")
+        sampled = stages.sample(n, index, stage, model=model, positive=positive,
+                                negative=negative, latent=av_latent, seed=plan.seed)
+        video, audio = n.LTXVSeparateAVLatent(sampled.pick(stage.passes_on),
+                                              title=f"Stage {index} split")
+        if stage.crop_guides:
+            positive, negative, video = n.LTXVCropGuides(positive, negative, video,
+                                                         title="Crop guides")
     stages.decode_and_save(n, video, audio, loaded.vae, loaded.audio_vae, plan.fps,
-                           plan.filename_prefix, tiled=recipe.tiled_decode)
+                           plan.filename_prefix, pipeline.decode)

@@ -1,9 +1,11 @@
 """Turning a request into the exact numbers a pipeline runs with.
 
-LTX-2 needs frame counts of 8n+1 and, for two-stage pipelines, sizes divisible by
-64. ComfyUI's nodes silently floor anything else (the official template turns
-1280x720 into 1280x704 without saying so). Here the nearest valid values are
-chosen up front and every change is written into ``Plan.adjustments``.
+LTX-2 needs frame counts of 8n+1 and sizes whose first-stage latent is whole: multiples of
+32 for one stage, 64 for two (stage 1 runs at half size). ComfyUI's nodes silently floor
+anything else (the official template turns 1280x720 into 1280x704 without saying so). Here
+the nearest valid values are chosen up front and every change is written into
+``Plan.adjustments``. Defaults (model files, negative prompt, first-frame strength) come from
+the request's pipeline declaration (:mod:`builders.catalog`) unless the request sets them.
 """
 
 from __future__ import annotations
@@ -14,11 +16,14 @@ from typing import TYPE_CHECKING
 
 from ltx2sdk import models
 
+from .catalog import FirstFrameInplace, LoraRole, Negative, Pipeline, pipeline_for
+
 if TYPE_CHECKING:  # the request module (pydantic) loads with the first request, not here
     from ltx2sdk.request import GenerationRequest
 
 SIZE_MULTIPLE = 64  # two stages: stage 1 runs at half size, latents are 1/32 of pixels
 MIN_SIZE = 128
+_STAGE_COUNT_WORDS = {1: "one-stage", 2: "two-stage", 3: "three-stage"}
 
 
 @dataclass(frozen=True)
@@ -27,7 +32,7 @@ class ResolvedModels:
 
     checkpoint: str
     text_encoder: str
-    upscaler: str
+    upscaler: str | None
     distilled_lora: str | None
     distilled_lora_strength: float
     camera_lora: str | None
@@ -55,6 +60,8 @@ class Plan:
     requested_width: int
     requested_height: int
     adjustments: tuple[str, ...] = ()
+    generation: str = "ltx-2"
+    stage_count: int = 2
 
     @property
     def duration(self) -> float:
@@ -63,13 +70,14 @@ class Plan:
 
     @property
     def stage1_size(self) -> tuple[int, int]:
-        """Stage 1 samples at half resolution; the upsampler doubles it."""
-        return self.width // 2, self.height // 2
+        """Stage 1 samples at half resolution per later stage; each upsampling doubles it."""
+        scale = 2 ** (self.stage_count - 1)
+        return self.width // scale, self.height // scale
 
 
-def snap_size(value: int) -> int:
-    """The nearest multiple of 64 (at least 128)."""
-    return max(MIN_SIZE, round(value / SIZE_MULTIPLE) * SIZE_MULTIPLE)
+def snap_size(value: int, multiple: int = SIZE_MULTIPLE) -> int:
+    """The nearest multiple of ``multiple`` (at least 128)."""
+    return max(MIN_SIZE, round(value / multiple) * multiple)
 
 
 def snap_frames(count: float) -> int:
@@ -77,15 +85,26 @@ def snap_frames(count: float) -> int:
     return max(9, 8 * round((count - 1) / 8) + 1)
 
 
-def make_plan(request: GenerationRequest, *, rng: random.Random | None = None) -> Plan:
-    """Resolve sizes, length, seed and model files; record every adjustment made."""
+def make_plan(request: GenerationRequest, pipeline: Pipeline | None = None, *,
+              rng: random.Random | None = None) -> Plan:
+    """Resolve sizes, length, seed and model files; record every adjustment made.
+
+    ``pipeline`` is the declaration to plan for (default: the one the request asks for).
+    """
     from ltx2sdk.request import DEFAULT_DURATION_S, MAX_FRAMES  # loaded: a request exists
 
+    if pipeline is None:
+        pipeline = pipeline_for(request)
+    if (request.type, request.mode) != (pipeline.type, pipeline.mode):
+        raise ValueError(f"a {request.type} {request.mode} request cannot run pipeline "
+                         f"{pipeline.name}")
     notes: list[str] = []
-    width, height = snap_size(request.width), snap_size(request.height)
+    multiple = pipeline.size_multiple
+    width, height = snap_size(request.width, multiple), snap_size(request.height, multiple)
     if (width, height) != (request.width, request.height):
+        stages = _STAGE_COUNT_WORDS.get(len(pipeline.stages), f"{len(pipeline.stages)}-stage")
         notes.append(f"size {request.width}x{request.height} -> {width}x{height} "
-                     f"(two-stage LTX-2 needs multiples of {SIZE_MULTIPLE})")
+                     f"({stages} LTX-2 needs multiples of {multiple})")
 
     if request.frames is not None:
         wanted = float(request.frames)
@@ -102,33 +121,58 @@ def make_plan(request: GenerationRequest, *, rng: random.Random | None = None) -
 
     seed = request.seed if request.seed is not None else (rng or random.SystemRandom()).randrange(
         0, 2**32)
-    choice = request.models
+    negative_prompt = None  # CFG-1 pipelines do not encode one: it would have no effect
+    if pipeline.negative is Negative.PROMPT:
+        negative_prompt = (request.negative_prompt if request.negative_prompt is not None
+                           else pipeline.generation.negative_prompt)
+    camera = request.camera_lora
+    if camera != "none" and LoraRole.CAMERA not in pipeline.lora_roles:
+        if "camera_lora" in request.model_fields_set:
+            raise ValueError(f"camera_lora: {pipeline.generation.name} has no camera LoRAs "
+                             "(use 'none')")
+        camera = "none"  # the request's default camera motion: not for this generation
+    image_strength = request.image_strength
+    first_frame = next((g for g in pipeline.guides if isinstance(g, FirstFrameInplace)), None)
+    if first_frame is not None and "image_strength" not in request.model_fields_set:
+        image_strength = first_frame.strength
     return Plan(
         type=request.type,
         mode=request.mode,
         prompt=request.prompt,
-        # fast runs at CFG 1, where a negative prompt has no effect: it is not encoded
-        negative_prompt=request.effective_negative_prompt if request.mode == "pro" else None,
+        negative_prompt=negative_prompt,
         width=width,
         height=height,
         frames=frames,
         fps=request.fps,
         seed=seed,
         enhance_prompt=request.enhance_prompt,
-        camera=request.camera_lora,
+        camera=camera,
         camera_strength=request.camera_strength,
-        image_strength=request.image_strength,
+        image_strength=image_strength,
         filename_prefix=request.filename_prefix,
-        models=ResolvedModels(
-            checkpoint=choice.checkpoint_for(request.mode),
-            text_encoder=choice.text_encoder or models.DEFAULT_TEXT_ENCODER,
-            upscaler=choice.upscaler or models.DEFAULT_UPSCALER,
-            distilled_lora=(choice.distilled_lora or models.DEFAULT_DISTILLED_LORA)
-            if request.mode == "pro" else None,
-            distilled_lora_strength=choice.distilled_lora_strength,
-            camera_lora=models.camera_lora(request.camera_lora),
-        ),
+        models=_resolve_models(request, pipeline, camera),
         requested_width=request.width,
         requested_height=request.height,
         adjustments=tuple(notes),
+        generation=pipeline.generation.id,
+        stage_count=len(pipeline.stages),
+    )
+
+
+def _resolve_models(request: GenerationRequest, pipeline: Pipeline, camera: str
+                    ) -> ResolvedModels:
+    """The pipeline's files, each replaced by the request's choice where it makes one."""
+    choice, files = request.models, pipeline.files
+    distilled = files.distilled_lora
+    strength = choice.distilled_lora_strength
+    if distilled is not None and "distilled_lora_strength" not in choice.model_fields_set:
+        strength = distilled.strength
+    return ResolvedModels(
+        checkpoint=choice.checkpoint or files.checkpoint,
+        text_encoder=choice.text_encoder or files.text_encoder,
+        upscaler=(choice.upscaler or files.upscaler) if files.upscaler is not None else None,
+        distilled_lora=(choice.distilled_lora or distilled.name) if distilled is not None
+        else None,
+        distilled_lora_strength=strength,
+        camera_lora=models.camera_lora(camera),
     )

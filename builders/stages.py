@@ -1,13 +1,17 @@
-"""The stages every LTX-2 pipeline is made of, as functions over typed handles.
+"""The stages every LTX pipeline is made of, as functions over typed handles.
 
-The four pipelines (T2V/I2V x fast/pro) are compositions of these functions with
-different settings (:mod:`builders.pipelines`); nothing here knows which one it
-is part of. Titles name each node's role, so tests and users can find them.
+Each takes the part of a pipeline declaration (:mod:`builders.catalog`) it realises: a
+:class:`~builders.catalog.Stage`, an :class:`~builders.catalog.ImagePreprocess`, a
+:data:`~builders.catalog.Decode`... Nothing here knows which pipeline it is part of; the
+composition is :func:`builders.pipelines.compose`. Titles name each node's role, so tests and
+users can find them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from ltx2sdk.handles import (
     Audio,
@@ -17,20 +21,32 @@ from ltx2sdk.handles import (
     Latent,
     LatentUpscaleModel,
     Model,
+    Sigmas,
     StringValue,
     Vae,
 )
 from ltx2sdk.nodes import Nodes
 
+from .catalog import (
+    CFG,
+    Decode,
+    FirstFrameInplace,
+    FitToOutput,
+    ImagePreprocess,
+    LatentSlot,
+    LoraFile,
+    LoraRole,
+    LTXVSchedule,
+    ManualSigmas,
+    Negative,
+    PlainDecode,
+    ScaleLongerEdge,
+    Stage,
+    TiledDecode,
+)
 from .plan import ResolvedModels
 
-# Official sigma schedules (Comfy-Org templates; Lightricks' distilled schedule).
-DISTILLED_SIGMAS = "1., 0.99375, 0.9875, 0.98125, 0.975, 0.909375, 0.725, 0.421875, 0.0"
-REFINE_SIGMAS = "0.909375, 0.725, 0.421875, 0.0"
-# LTXVScheduler settings of the dev model's first stage: steps, max/base shift, stretch, terminal.
-DEV_SCHEDULE = (20, 2.05, 0.95, True, 0.1)
-I2V_LONGER_EDGE = 1536  # the still is brought to this size before LTXVPreprocess
-I2V_IMG_COMPRESSION = 33  # ltx-pipelines' and the templates' value (the node's default is 35)
+LORA_TITLES = {LoraRole.DISTILLED: "Distilled LoRA", LoraRole.CAMERA: "Camera LoRA"}
 
 
 @dataclass(frozen=True)
@@ -41,15 +57,28 @@ class Loaded:
     vae: Vae
     audio_vae: Vae
     clip: Clip
-    upscaler: LatentUpscaleModel
+    upscaler: LatentUpscaleModel | None
+
+
+class Sampled(NamedTuple):
+    """The outputs of one sampling stage."""
+
+    output: Latent
+    denoised_output: Latent
+
+    def pick(self, slot: LatentSlot) -> Latent:
+        return self.output if slot is LatentSlot.OUTPUT else self.denoised_output
 
 
 def load_models(n: Nodes, files: ResolvedModels) -> Loaded:
-    """Checkpoint (MODEL + video VAE), Gemma text encoder, audio VAE and upscaler."""
+    """Checkpoint (MODEL + video VAE), Gemma text encoder, audio VAE and, for pipelines of
+    more than one stage, the spatial upscaler."""
     model, _, vae = n.CheckpointLoaderSimple(files.checkpoint, title="Checkpoint")
     clip = n.LTXAVTextEncoderLoader(files.text_encoder, files.checkpoint, title="Text encoder")
     audio_vae = n.LTXVAudioVAELoader(files.checkpoint, title="Audio VAE")
-    upscaler = n.LatentUpscaleModelLoader(files.upscaler, title="Spatial upscaler x2")
+    upscaler = None
+    if files.upscaler is not None:
+        upscaler = n.LatentUpscaleModelLoader(files.upscaler, title="Spatial upscaler x2")
     return Loaded(model=model, vae=vae, audio_vae=audio_vae, clip=clip, upscaler=upscaler)
 
 
@@ -60,15 +89,41 @@ def apply_lora(n: Nodes, model: Model, lora: str | None, strength: float, title:
     return n.LoraLoaderModelOnly(model, lora, strength, title=title)
 
 
-def encode_prompts(n: Nodes, clip: Clip, prompt: str, negative: str | None, fps: int, *,
-                   zero_negative: bool, enhance_seed: int | None = None,
+def stage_models(n: Nodes, base: Model, stages: Sequence[Stage],
+                 loras: Mapping[LoraRole, LoraFile | None]) -> list[Model]:
+    """The model of each stage: ``base`` with the stage's LoRAs applied in order.
+
+    ``loras`` gives the file of each role (None: the role has no file in this build, e.g. no
+    camera motion). Stages that apply the same LoRAs share one model; a LoRA node is titled
+    after the first stage that needs it ("Camera LoRA (stage 1)").
+    """
+    built: dict[tuple[LoraFile, ...], Model] = {}
+    models: list[Model] = []
+    for index, stage in enumerate(stages, start=1):
+        chain: tuple[LoraFile, ...] = ()
+        model = base
+        for role in stage.loras:
+            lora = loras[role]
+            if lora is None:
+                continue
+            chain += (lora,)
+            if chain not in built:
+                built[chain] = apply_lora(n, model, lora.name, lora.strength,
+                                          f"{LORA_TITLES[role]} (stage {index})")
+            model = built[chain]
+        models.append(model)
+    return models
+
+
+def encode_prompts(n: Nodes, clip: Clip, prompt: str, negative_prompt: str | None, fps: int, *,
+                   negative: Negative, enhance_seed: int | None = None,
                    image: Image | None = None) -> tuple[Conditioning, Conditioning]:
     """Positive and negative conditioning with the frame rate attached.
 
-    With no negative prompt (CFG 1 pipelines) only the prompt is encoded: the
-    negative is either the positive itself or, with ``zero_negative``, its zeroed copy.
-    With ``enhance_seed`` the text encoder first rewrites the prompt (looking at
-    ``image`` if given), sampling with that seed so a build stays reproducible.
+    ``negative`` says what the negative is: the encoded ``negative_prompt``, the positive
+    itself, or the positive zeroed (the last two encode only the prompt). With
+    ``enhance_seed`` the text encoder first rewrites the prompt (looking at ``image`` if
+    given), sampling with that seed so a build stays reproducible.
     """
     text: str | StringValue = prompt
     if enhance_seed is not None:
@@ -76,9 +131,11 @@ def encode_prompts(n: Nodes, clip: Clip, prompt: str, negative: str | None, fps:
         text = n.TextGenerateLTX2Prompt(clip, prompt, image=image, seed=enhance_seed,
                                         title="Enhance prompt")
     positive = n.CLIPTextEncode(text, clip, title="Prompt")
-    if negative is not None:
-        negative_cond = n.CLIPTextEncode(negative, clip, title="Negative prompt")
-    elif zero_negative:
+    if negative is Negative.PROMPT:
+        if negative_prompt is None:
+            raise ValueError("this pipeline encodes a negative prompt: give one")
+        negative_cond = n.CLIPTextEncode(negative_prompt, clip, title="Negative prompt")
+    elif negative is Negative.ZEROED_POSITIVE:
         negative_cond = n.ConditioningZeroOut(positive, title="Empty negative")
     else:
         negative_cond = positive
@@ -93,43 +150,76 @@ def empty_latents(n: Nodes, audio_vae: Vae, width: int, height: int, frames: int
     return video, audio
 
 
-def prepare_image(n: Nodes, image_name: str, width: int, height: int, scale_method: str
-                  ) -> Image:
-    """Load the first frame, centre-crop it to the output size, then make it look like
-    a video frame (longer edge 1536, H.264-style compression)."""
+def prepare_image(n: Nodes, image_name: str, width: int, height: int,
+                  preprocess: ImagePreprocess) -> Image:
+    """Load the first frame, resize it as ``preprocess`` says (to the output size
+    ``width`` x ``height``, to a longer edge...), then make it look like a video frame."""
     image, _ = n.LoadImage(image_name, title="First frame")
-    fitted = n.ResizeImageMaskNode(image, "scale dimensions", "lanczos", width=width,
-                                   height=height, crop="center", title="Fit to output size")
-    bounded = n.ResizeImageMaskNode(fitted, "scale longer dimension", scale_method,
-                                    longer_size=I2V_LONGER_EDGE, title="Longer edge 1536")
-    return n.LTXVPreprocess(bounded, I2V_IMG_COMPRESSION, title="Preprocess first frame")
+    for step in preprocess.resize:
+        if isinstance(step, FitToOutput):
+            image = n.ResizeImageMaskNode(image, "scale dimensions", step.scale_method,
+                                          width=width, height=height, crop=step.crop,
+                                          title="Fit to output size")
+        elif isinstance(step, ScaleLongerEdge):
+            image = n.ResizeImageMaskNode(image, "scale longer dimension", step.scale_method,
+                                          longer_size=step.size,
+                                          title=f"Longer edge {step.size}")
+        else:
+            raise TypeError(f"unknown resize step {step!r}")
+    return n.LTXVPreprocess(image, preprocess.img_compression, title="Preprocess first frame")
 
 
-def sample(n: Nodes, stage: int, *, model: Model, positive: Conditioning,
-           negative: Conditioning, cfg: float, sampler_name: str, latent: Latent, seed: int,
-           schedule: str | tuple[int, float, float, bool, float]) -> tuple[Latent, Latent]:
-    """One sampling stage over a joint audio-video latent: (output, denoised_output).
+def guide(n: Nodes, stage: int, vae: Vae, video: Latent, image: Image,
+          guides: Sequence[FirstFrameInplace], first_strength: float) -> Latent:
+    """``video`` with the guides of stage ``stage`` (1-based) applied; the first stage's
+    first frame goes in at ``first_strength`` (the plan's image strength)."""
+    for item in guides:
+        if not isinstance(item, FirstFrameInplace):
+            raise TypeError(f"unknown guide {item!r}")
+        strength = first_strength if stage == 1 else item.refine_strength
+        video = n.LTXVImgToVideoInplace(vae, image, video, strength,
+                                        title=f"First frame (stage {stage})")
+    return video
 
-    ``schedule`` is a ManualSigmas string or LTXVScheduler settings (fed the latent).
-    """
-    noise = n.RandomNoise(seed, title=f"Stage {stage} noise")
-    sampler = n.KSamplerSelect(sampler_name, title=f"Stage {stage} sampler")
-    if isinstance(schedule, str):
-        sigmas = n.ManualSigmas(schedule, title=f"Stage {stage} sigmas")
-    else:
-        sigmas = n.LTXVScheduler(*schedule, latent=latent, title=f"Stage {stage} sigmas")
-    guider = n.CFGGuider(model, positive, negative, cfg, title=f"Stage {stage} guider")
-    return n.SamplerCustomAdvanced(noise, guider, sampler, sigmas, latent,
-                                   title=f"Stage {stage} sampling")
+
+def sigmas(n: Nodes, stage: int, schedule: ManualSigmas | LTXVSchedule, latent: Latent
+           ) -> Sigmas:
+    """The stage's sigmas: an explicit list, or LTX-V's schedule fitted to ``latent``."""
+    title = f"Stage {stage} sigmas"
+    if isinstance(schedule, ManualSigmas):
+        return n.ManualSigmas(schedule.widget, title=title)
+    if isinstance(schedule, LTXVSchedule):
+        return n.LTXVScheduler(schedule.steps, schedule.max_shift, schedule.base_shift,
+                               schedule.stretch, schedule.terminal, latent=latent, title=title)
+    raise TypeError(f"unknown schedule {schedule!r}")
+
+
+def sample(n: Nodes, index: int, stage: Stage, *, model: Model, positive: Conditioning,
+           negative: Conditioning, latent: Latent, seed: int) -> Sampled:
+    """Sampling stage ``index`` (1-based) over a joint audio-video latent."""
+    noise = n.RandomNoise(seed, title=f"Stage {index} noise")
+    sampler = n.KSamplerSelect(stage.sampler.name, title=f"Stage {index} sampler")
+    stage_sigmas = sigmas(n, index, stage.sigmas, latent)
+    if not isinstance(stage.guider, CFG):
+        raise TypeError(f"unknown guider {stage.guider!r}")
+    guider = n.CFGGuider(model, positive, negative, stage.guider.cfg,
+                         title=f"Stage {index} guider")
+    output, denoised = n.SamplerCustomAdvanced(noise, guider, sampler, stage_sigmas, latent,
+                                               title=f"Stage {index} sampling")
+    return Sampled(output, denoised)
 
 
 def decode_and_save(n: Nodes, video: Latent, audio: Latent, vae: Vae, audio_vae: Vae, fps: int,
-                    filename_prefix: str, *, tiled: bool) -> None:
+                    filename_prefix: str, decode: Decode) -> None:
     """Decode both latents, mux them at ``fps`` and save the mp4 (the output node)."""
-    if tiled:
-        images = n.VAEDecodeTiled(video, vae, 512, 64, 4096, 8, title="Decode video")
-    else:
+    if isinstance(decode, TiledDecode):
+        images = n.VAEDecodeTiled(video, vae, decode.tile_size, decode.overlap,
+                                  decode.temporal_size, decode.temporal_overlap,
+                                  title="Decode video")
+    elif isinstance(decode, PlainDecode):
         images = n.VAEDecode(video, vae, title="Decode video")
+    else:
+        raise TypeError(f"unknown decode settings {decode!r}")
     sound: Audio = n.LTXVAudioVAEDecode(audio, audio_vae, title="Decode audio")
     clip = n.CreateVideo(images, fps, sound, bit_depth=8, title="Create video")
     n.SaveVideo(clip, filename_prefix, title="Save video")

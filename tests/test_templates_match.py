@@ -1,48 +1,74 @@
-"""The four default pipelines compute what Comfy-Org's official templates compute.
+"""Every catalog pipeline computes what its Comfy-Org official template computes.
 
 The templates (PyPI ``comfyui-workflow-templates-json``) are UI workflows with one
 subgraph each; :mod:`tests.official_templates` flattens them to API JSON and
-summarises any API graph by following links. Both sides go through the same
-summary, so ids and node order do not matter; user-level values (prompt, seed,
-size, fps, file prefix) are set to the template's own before comparing.
+summarises any API graph by following links. Two comparisons per catalog entry
+(:data:`builders.catalog.PIPELINES`, each naming its template):
+
+- the graph built from the declaration against the template, through the same summary, so
+  ids and node order do not matter; user-level values (prompt, seed, size, fps, file prefix)
+  are set to the template's own before comparing;
+- the declaration itself against the template (:func:`declared_features`): samplers,
+  sigmas, guider and CFG per stage, the slot each stage passes on, LoRAs and camera LoRAs per
+  stage, crop guides, preprocessing, first-frame strengths, decoder, files, negative prompt
+  and minimum ComfyUI version.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
 
-from builders import build
+from builders import build_pipeline
+from builders.catalog import (
+    PIPELINES,
+    FitToOutput,
+    LoraRole,
+    LTXVSchedule,
+    ManualSigmas,
+    Negative,
+    Pipeline,
+    PlainDecode,
+    ScaleLongerEdge,
+    TiledDecode,
+)
 from ltx2sdk import GenerationRequest
 
-from .official_templates import pipeline_features, template_api
+from .official_templates import load_template, pipeline_features, template_api
 
-TEMPLATES = {
-    ("t2v", "pro"): "video_ltx2_t2v",
-    ("t2v", "fast"): "video_ltx2_t2v_distilled",
-    ("i2v", "pro"): "video_ltx2_i2v",
-    ("i2v", "fast"): "video_ltx2_i2v_distilled",
-}
+TEMPLATES = {p.key: p.template for p in PIPELINES if p.template is not None}
+"""(generation, type, mode) -> the template the catalog says that pipeline matches."""
+WITH_TEMPLATE = [p for p in PIPELINES if p.template is not None]
+
 # Graph-wide summary keys that describe what is computed (not user parameters).
 COMPUTATION_KEYS = ("stages", "separate_av_slots", "crop_guides", "decoder", "img_compression",
                     "image_path", "ltxv_schedulers", "save_video_count", "class_counts")
+# The fitted size is the produced size: the SDK fits 1280x704, the template 1280x720 and lets
+# the latent floor it to 704.
+FITTED_SIZE = ("resize_type.width", "resize_type.height")
 
 
-def _sdk_like_template(kind: str, mode: str, template: dict[str, Any]) -> dict[str, Any]:
+def _sdk_like_template(pipeline: Pipeline, template: dict[str, Any]) -> dict[str, Any]:
     fps = int(template["create_video"]["fps"])
     frames = template["parameters"]["latent_audio"]["frames_number"]
-    request = GenerationRequest(prompt="p", type=kind, mode=mode, fps=fps, frames=frames,
-                                camera_lora="none", seed=10,
-                                image="first.png" if kind == "i2v" else None)
-    return pipeline_features(build(request).compile())
+    request = GenerationRequest(prompt="p", type=pipeline.type.value, mode=pipeline.mode.value,
+                                fps=fps, frames=frames, camera_lora="none", seed=10,
+                                image="first.png" if pipeline.needs_image else None)
+    return pipeline_features(build_pipeline(pipeline, request).compile())
 
 
-@pytest.fixture(scope="module", params=sorted(TEMPLATES), ids=lambda k: f"{k[0]}-{k[1]}")
+def _resize_settings(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{k: v for k, v in s.items() if k not in FITTED_SIZE} for s in steps]
+
+
+@pytest.fixture(scope="module", params=WITH_TEMPLATE, ids=lambda p: p.name.replace(" ", "-"))
 def pair(request: pytest.FixtureRequest) -> tuple[dict[str, Any], dict[str, Any]]:
-    kind, mode = request.param
-    template = pipeline_features(template_api(TEMPLATES[(kind, mode)]))
-    return template, _sdk_like_template(kind, mode, template)
+    pipeline: Pipeline = request.param
+    assert pipeline.template is not None
+    template = pipeline_features(template_api(pipeline.template))
+    return template, _sdk_like_template(pipeline, template)
 
 
 @pytest.mark.parametrize("key", COMPUTATION_KEYS)
@@ -65,20 +91,141 @@ def test_same_default_model_files(pair: tuple[dict[str, Any], dict[str, Any]]) -
 
 def test_same_image_preparation(pair: tuple[dict[str, Any], dict[str, Any]]) -> None:
     template, sdk = pair
-
-    def settings(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        # the fitted size is the produced size: the SDK fits 1280x704, the template 1280x720
-        # and lets the latent floor it to 704
-        return [{k: v for k, v in s.items() if k not in ("resize_type.width",
-                                                          "resize_type.height")}
-                for s in steps]
-
-    assert settings(sdk["resize_steps"]) == settings(template["resize_steps"])
+    assert _resize_settings(sdk["resize_steps"]) == _resize_settings(template["resize_steps"])
 
 
 def test_the_comparison_can_fail() -> None:
     # a pro graph summarised against the fast template must differ in what it computes
     template = pipeline_features(template_api("video_ltx2_t2v_distilled"))
-    pro = _sdk_like_template("t2v", "pro", template)
+    pro = _sdk_like_template(PIPELINES.get("ltx-2", "t2v", "pro"), template)
     assert pro["stages"] != template["stages"]
     assert pro["class_counts"] != template["class_counts"]
+
+
+# ------------------------------------------------------------- the declarations themselves
+
+
+def _sigmas(schedule: ManualSigmas | LTXVSchedule) -> dict[str, Any]:
+    """A schedule as ``pipeline_features`` reports it."""
+    if isinstance(schedule, ManualSigmas):
+        return {"type": "ManualSigmas", "values": list(schedule.values)}
+    return {"type": "LTXVScheduler", "steps": schedule.steps,
+            "max_shift": float(schedule.max_shift), "base_shift": float(schedule.base_shift),
+            "stretch": schedule.stretch, "terminal": float(schedule.terminal),
+            "latent_linked": True}
+
+
+def _resize_step(step: FitToOutput | ScaleLongerEdge) -> dict[str, Any]:
+    if isinstance(step, FitToOutput):
+        return {"class_type": "ResizeImageMaskNode", "resize_type": "scale dimensions",
+                "resize_type.crop": step.crop, "scale_method": step.scale_method}
+    return {"class_type": "ResizeImageMaskNode", "resize_type": "scale longer dimension",
+            "resize_type.longer_size": step.size, "scale_method": step.scale_method}
+
+
+def declared_features(pipeline: Pipeline) -> dict[str, Any]:
+    """What the template summary must say of ``pipeline``'s template, from the declaration
+    alone (never building a graph)."""
+    files = pipeline.files
+    stages: list[dict[str, Any]] = []
+    cropped = False
+    for index, stage in enumerate(pipeline.stages):
+        loras = []
+        if LoraRole.DISTILLED in stage.loras and files.distilled_lora is not None:
+            loras = [(files.distilled_lora.name, float(files.distilled_lora.strength))]
+        first_frame = None
+        if pipeline.guides:
+            guide = pipeline.guides[0]
+            first_frame = {"strength": float(guide.strength if index == 0
+                                             else guide.refine_strength), "bypass": False}
+        stages.append({
+            "sampler": stage.sampler.name,
+            "sigmas": _sigmas(stage.sigmas),
+            "guider": "CFGGuider",
+            "cfg": float(stage.guider.cfg),
+            "loras": loras,
+            "camera": LoraRole.CAMERA in stage.loras,
+            "negative": pipeline.negative.value,
+            "cropped_conditioning": cropped,
+            "img_to_video_inplace": first_frame,
+        })
+        cropped = cropped or stage.crop_guides
+    decoder: dict[str, Any] = {"class_type": "VAEDecode"}
+    if isinstance(pipeline.decode, TiledDecode):
+        decoder = {"class_type": "VAEDecodeTiled", **dataclasses.asdict(pipeline.decode)}
+    else:
+        assert isinstance(pipeline.decode, PlainDecode)
+    preprocess = pipeline.preprocess
+    return {
+        "stages": stages,
+        "separate_av_slots": [stage.passes_on.value for stage in pipeline.stages],
+        "crop_guides": any(stage.crop_guides for stage in pipeline.stages),
+        "decoder": decoder,
+        "img_compression": [preprocess.img_compression] if preprocess else [],
+        "resize_steps": [_resize_step(s) for s in preprocess.resize] if preprocess else [],
+        "files": {"checkpoint": files.checkpoint, "text_encoder": files.text_encoder,
+                  "upscale_model": files.upscaler},
+        "negative_prompt": (pipeline.generation.negative_prompt
+                            if pipeline.negative is Negative.PROMPT else None),
+        "min_comfyui": pipeline.min_comfyui,
+    }
+
+
+def _template_index() -> dict[str, dict[str, Any]]:
+    return {t["name"]: t for group in load_template("index") for t in group["templates"]}
+
+
+def template_features(name: str) -> dict[str, Any]:
+    """The :func:`declared_features` keys, read from template ``name``."""
+    features = pipeline_features(template_api(name))
+    # the templates' camera LoRAs are bypassed: see where they would apply
+    with_camera = pipeline_features(template_api(name, include_bypassed=True))
+    stages = [{
+        "sampler": stage["sampler"],
+        "sigmas": stage["sigmas"],
+        "guider": stage["guider"],
+        "cfg": stage["cfg"],
+        "loras": stage["loras"],
+        "camera": bool(camera_stage["camera_loras"]),
+        "negative": stage["negative"],
+        "cropped_conditioning": "LTXVCropGuides" in stage["positive_path"],
+        "img_to_video_inplace": stage["img_to_video_inplace"],
+    } for stage, camera_stage in zip(features["stages"], with_camera["stages"], strict=True)]
+    parameters = features["parameters"]
+    return {
+        "stages": stages,
+        "separate_av_slots": features["separate_av_slots"],
+        "crop_guides": features["crop_guides"],
+        "decoder": features["decoder"],
+        "img_compression": features["img_compression"],
+        "resize_steps": _resize_settings(features["resize_steps"]),
+        "files": {key: parameters[key] for key in ("checkpoint", "text_encoder",
+                                                    "upscale_model")},
+        "negative_prompt": parameters["negative_prompt"],
+        "min_comfyui": _template_index()[name]["minComfyUIVersion"],
+    }
+
+
+@pytest.mark.parametrize("pipeline", WITH_TEMPLATE, ids=lambda p: p.name.replace(" ", "-"))
+def test_declaration_matches_its_template(pipeline: Pipeline) -> None:
+    assert pipeline.template is not None
+    declared, template = declared_features(pipeline), template_features(pipeline.template)
+    assert declared.keys() == template.keys()
+    for key in declared:
+        assert declared[key] == template[key], key
+
+
+def test_the_declaration_comparison_can_fail() -> None:
+    pipeline = PIPELINES.get("ltx-2", "i2v", "fast")
+    assert pipeline.template is not None
+    template = template_features(pipeline.template)
+    stage1, stage2 = pipeline.stages
+    variants = [
+        dataclasses.replace(pipeline, stages=(
+            dataclasses.replace(stage1, sigmas=ManualSigmas(values=(1.0, 0.5, 0.0))), stage2)),
+        dataclasses.replace(pipeline, stages=(stage1, dataclasses.replace(stage2, loras=()))),
+        dataclasses.replace(pipeline, negative=Negative.POSITIVE),
+        dataclasses.replace(pipeline, min_comfyui="0.16.4"),
+    ]
+    for variant in variants:
+        assert declared_features(variant) != template

@@ -1,0 +1,171 @@
+"""The pipeline catalog: one typed declaration per (generation, type, mode).
+
+    from builders.catalog import PIPELINES, get_pipeline
+
+    PIPELINES.keys()                       # what exists, as PipelineKey(generation, type, mode)
+    pipeline = get_pipeline("ltx-2", "i2v", "pro")
+    pipeline.stages[0].sigmas              # LTXVSchedule(steps=20, ...)
+    pipeline.template                      # "video_ltx2_i2v"
+
+The declarations live in one module per generation (:mod:`.ltx2`); their types in
+:mod:`.types`. A new pipeline is a new declaration in its generation's module, listed in that
+module's ``PIPELINES`` (a new generation: a new module, added to :data:`PIPELINES` below), plus
+its parity test; no stage code changes unless it needs a node the stages do not add yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
+
+from . import ltx2
+from .types import (
+    CFG,
+    LATENT_PIXELS,
+    UPSCALE_FACTOR,
+    CheckpointFiles,
+    Decode,
+    FirstFrameInplace,
+    FitToOutput,
+    Generation,
+    Guide,
+    Guider,
+    ImagePreprocess,
+    LatentSlot,
+    LoraFile,
+    LoraRole,
+    LTXVSchedule,
+    ManualSigmas,
+    Mode,
+    ModelFiles,
+    Negative,
+    Pipeline,
+    PipelineKey,
+    PlainDecode,
+    ResizeStep,
+    SamplerSelect,
+    ScaleLongerEdge,
+    Schedule,
+    Stage,
+    TiledDecode,
+    VideoType,
+)
+
+if TYPE_CHECKING:  # the request module (pydantic) loads with the first request, not here
+    from ltx2sdk.request import GenerationRequest
+
+
+class UnknownPipelineError(ValueError):
+    """No pipeline for a (generation, type, mode); the message names what exists."""
+
+
+class Registry:
+    """Pipelines by (generation, type, mode), in the order they were declared."""
+
+    def __init__(self, pipelines: Iterable[Pipeline]) -> None:
+        self._by_key: dict[PipelineKey, Pipeline] = {}
+        for pipeline in pipelines:
+            if pipeline.key in self._by_key:
+                raise ValueError(f"pipeline {pipeline.key} is declared twice")
+            self._by_key[pipeline.key] = pipeline
+
+    def get(self, generation: str, type: str, mode: str) -> Pipeline:
+        """The pipeline of ``generation`` (``"ltx-2"``), ``type`` and ``mode``.
+
+        An unknown combination is an :class:`UnknownPipelineError` saying which part does not
+        exist and listing every pipeline there is.
+        """
+        key = PipelineKey(str(generation), str(type), str(mode))
+        found = self._by_key.get(key)
+        if found is not None:
+            return found
+        raise UnknownPipelineError(f"no pipeline {key}: {self._why_missing(key)}. "
+                                   f"The catalog has: {self.describe()}")
+
+    def _why_missing(self, key: PipelineKey) -> str:
+        same_generation = [k for k in self._by_key if k.generation == key.generation]
+        if not same_generation:
+            return (f"{key.generation!r} is not a known generation "
+                    f"(known: {', '.join(self.generations())})")
+        same_type = [k for k in same_generation if k.type == key.type]
+        if not same_type:
+            types = ", ".join(dict.fromkeys(k.type for k in same_generation))
+            return f"{key.generation} has no type {key.type!r} (it has {types})"
+        modes = ", ".join(k.mode for k in same_type)
+        return f"{key.generation} {key.type} has no mode {key.mode!r} (it has {modes})"
+
+    def keys(self) -> tuple[PipelineKey, ...]:
+        return tuple(self._by_key)
+
+    def generations(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(k.generation for k in self._by_key))
+
+    def describe(self) -> str:
+        """``"ltx-2 t2v fast, ltx-2 t2v pro, ..."``."""
+        return ", ".join(str(key) for key in self._by_key)
+
+    def __iter__(self) -> Iterator[Pipeline]:
+        return iter(self._by_key.values())
+
+    def __len__(self) -> int:
+        return len(self._by_key)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._by_key
+
+
+PIPELINES = Registry(ltx2.PIPELINES)
+"""Every pipeline the SDK builds."""
+
+DEFAULT_GENERATION = ltx2.LTX2.id
+"""The generation of a request that names none (today every request: requests gain a
+``model`` field with LTX-2.3 and LTX-2.5)."""
+
+
+def get_pipeline(generation: str, type: str, mode: str) -> Pipeline:
+    """``PIPELINES.get(generation, type, mode)``."""
+    return PIPELINES.get(generation, type, mode)
+
+
+def pipeline_for(request: GenerationRequest) -> Pipeline:
+    """The pipeline ``request`` asks for."""
+    return PIPELINES.get(DEFAULT_GENERATION, request.type, request.mode)
+
+
+__all__ = [
+    "CFG",
+    "DEFAULT_GENERATION",
+    "LATENT_PIXELS",
+    "PIPELINES",
+    "UPSCALE_FACTOR",
+    "CheckpointFiles",
+    "Decode",
+    "FirstFrameInplace",
+    "FitToOutput",
+    "Generation",
+    "Guide",
+    "Guider",
+    "ImagePreprocess",
+    "LTXVSchedule",
+    "LatentSlot",
+    "LoraFile",
+    "LoraRole",
+    "ManualSigmas",
+    "Mode",
+    "ModelFiles",
+    "Negative",
+    "Pipeline",
+    "PipelineKey",
+    "PlainDecode",
+    "Registry",
+    "ResizeStep",
+    "SamplerSelect",
+    "ScaleLongerEdge",
+    "Schedule",
+    "Stage",
+    "TiledDecode",
+    "UnknownPipelineError",
+    "VideoType",
+    "get_pipeline",
+    "pipeline_for",
+]

@@ -1,0 +1,388 @@
+"""What a pipeline declaration is made of.
+
+A :class:`Pipeline` states everything that tells one LTX pipeline from another: its
+generation, type and mode, the model files it loads by role, its sampling stages, how a given
+image is prepared and guides the video, how the result is decoded, the oldest ComfyUI that runs
+it and the official template it matches. :func:`builders.pipelines.compose` turns any
+declaration into a graph with the stage functions of :mod:`builders.stages`; nothing there
+knows which pipeline it is building.
+
+Every value is typed: a schedule is :class:`ManualSigmas` or :class:`LTXVSchedule`, the sampler
+output a stage passes on is a :class:`LatentSlot`, the LoRAs a stage applies are
+:class:`LoraRole` names. Each type checks itself when made, so a wrong entry fails when the
+catalog is imported, not in a graph on a server.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import NamedTuple
+
+from ltx2sdk.releases import parse_version
+
+LATENT_PIXELS = 32
+"""Pixels per latent cell along each axis: a one-stage pipeline needs multiples of 32."""
+UPSCALE_FACTOR = 2
+"""Each stage after the first refines the previous one's video latent upscaled this much."""
+
+
+class _Named(str, Enum):
+    """A string enum that prints (and formats) as its value."""
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+class VideoType(_Named):
+    """What a pipeline makes a video from."""
+
+    T2V = "t2v"  # text
+    I2V = "i2v"  # text and a first frame
+
+
+class Mode(_Named):
+    """Which model of a generation runs: distilled (fast) or dev (pro)."""
+
+    FAST = "fast"
+    PRO = "pro"
+
+
+class LatentSlot(_Named):
+    """An output of ``SamplerCustomAdvanced``."""
+
+    OUTPUT = "output"
+    DENOISED_OUTPUT = "denoised_output"
+
+
+class Negative(_Named):
+    """What the guiders get as negative conditioning (values as the template summary says)."""
+
+    PROMPT = "negative prompt"  # the encoded negative prompt (pipelines with real CFG)
+    POSITIVE = "positive"  # the positive conditioning itself (CFG 1: no effect)
+    ZEROED_POSITIVE = "zeroed positive"  # ConditioningZeroOut of the positive (CFG 1)
+
+
+class LoraRole(_Named):
+    """A LoRA a stage applies to the diffusion model, by what it is for."""
+
+    DISTILLED = "distilled"  # the files' distilled LoRA: dev-model refine stages
+    CAMERA = "camera"  # the request's camera-motion LoRA
+
+
+@dataclass(frozen=True)
+class Generation:
+    """A model generation: what its pipelines share."""
+
+    id: str
+    """What requests call it (``"ltx-2"``)."""
+    name: str
+    """What people call it (``"LTX-2 19B"``)."""
+    negative_prompt: str
+    """The negative prompt of its templates, used when a request gives none."""
+
+    def __post_init__(self) -> None:
+        if not re.fullmatch(r"[a-z0-9][a-z0-9.\-]*", self.id):
+            raise ValueError(f"generation id {self.id!r}: lower-case letters, digits, '.', '-'")
+
+
+# ---------------------------------------------------------------------------- sampling
+
+
+@dataclass(frozen=True)
+class SamplerSelect:
+    """A sampler chosen by name (``KSamplerSelect``)."""
+
+    name: str
+
+    def __post_init__(self) -> None:
+        if not self.name:
+            raise ValueError("a sampler needs a name")
+
+
+@dataclass(frozen=True)
+class ManualSigmas:
+    """An explicit sigma schedule (``ManualSigmas``), highest first.
+
+    ``text`` is the spelling written into the node; by default the values joined by ``", "``.
+    :meth:`from_text` keeps a template's own spelling (``"1., 0.99375, ..."``).
+    """
+
+    values: tuple[float, ...]
+    text: str | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        values = tuple(float(v) for v in self.values)
+        object.__setattr__(self, "values", values)
+        if len(values) < 2:
+            raise ValueError("ManualSigmas: at least two sigmas (one step)")
+        if any(b > a for a, b in itertools.pairwise(values)) or values[-1] < 0:
+            raise ValueError(f"ManualSigmas: sigmas must not increase or go below 0: {values}")
+        if self.text is not None and _parse_sigmas(self.text) != values:
+            raise ValueError(f"ManualSigmas: text {self.text!r} does not spell {values}")
+
+    @classmethod
+    def from_text(cls, text: str) -> ManualSigmas:
+        """The schedule a template writes as ``text`` (kept verbatim)."""
+        return cls(values=_parse_sigmas(text), text=text)
+
+    @property
+    def widget(self) -> str:
+        """The node's ``sigmas`` input."""
+        return self.text if self.text is not None else ", ".join(repr(v) for v in self.values)
+
+
+def _parse_sigmas(text: str) -> tuple[float, ...]:
+    return tuple(float(part) for part in re.split(r"[,\s]+", text.strip()) if part)
+
+
+@dataclass(frozen=True)
+class LTXVSchedule:
+    """LTX-V's shifted schedule (``LTXVScheduler``), its shift fitted to the stage's latent."""
+
+    steps: int
+    max_shift: float
+    base_shift: float
+    stretch: bool
+    terminal: float
+
+    def __post_init__(self) -> None:
+        if self.steps < 1:
+            raise ValueError(f"LTXVSchedule: steps must be at least 1, not {self.steps}")
+
+
+Schedule = ManualSigmas | LTXVSchedule
+
+
+@dataclass(frozen=True)
+class CFG:
+    """Classifier-free guidance (``CFGGuider``); at 1 the negative has no effect."""
+
+    cfg: float
+
+    def __post_init__(self) -> None:
+        if self.cfg <= 0:
+            raise ValueError(f"CFG: cfg must be positive, not {self.cfg}")
+
+
+Guider = CFG
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One sampling pass over the joint audio-video latent.
+
+    The first stage starts from empty latents; each later one from the previous stage's video
+    latent upscaled :data:`UPSCALE_FACTOR` times (and its audio latent as it is).
+    """
+
+    sampler: SamplerSelect
+    sigmas: Schedule
+    guider: Guider
+    passes_on: LatentSlot
+    """The sampler output that goes on to the next stage (or to the decoder)."""
+    loras: tuple[LoraRole, ...] = ()
+    """LoRAs on this stage's model, applied in this order; stages with the same LoRAs share
+    one model."""
+    crop_guides: bool = False
+    """After sampling, ``LTXVCropGuides`` strips guide frames from the latent and the
+    conditioning (later stages get the cropped conditioning)."""
+
+    def __post_init__(self) -> None:
+        if len(set(self.loras)) != len(self.loras):
+            raise ValueError(f"Stage: a LoRA role is listed twice: {self.loras}")
+
+
+# ---------------------------------------------------------------------------- files
+
+
+@dataclass(frozen=True)
+class LoraFile:
+    """A LoRA file and the strength it is applied at."""
+
+    name: str
+    strength: float
+
+
+@dataclass(frozen=True)
+class CheckpointFiles:
+    """The files of a generation that ships one checkpoint (model, video VAE and audio VAE):
+    ``CheckpointLoaderSimple``, ``LTXAVTextEncoderLoader`` and ``LTXVAudioVAELoader`` all
+    read ``checkpoint``. Names are files of :data:`ltx2sdk.models.CATALOG`."""
+
+    checkpoint: str  # models/checkpoints
+    text_encoder: str  # models/text_encoders
+    upscaler: str | None  # models/latent_upscale_models: needed by pipelines of 2+ stages
+    distilled_lora: LoraFile | None = None  # models/loras: for LoraRole.DISTILLED
+
+
+ModelFiles = CheckpointFiles
+
+
+# ---------------------------------------------------------------------------- images
+
+
+@dataclass(frozen=True)
+class FitToOutput:
+    """Resize to the output size (``ResizeImageMaskNode`` "scale dimensions")."""
+
+    scale_method: str
+    crop: str = "center"
+
+
+@dataclass(frozen=True)
+class ScaleLongerEdge:
+    """Resize so the longer edge is ``size`` (``ResizeImageMaskNode`` "scale longer
+    dimension")."""
+
+    size: int
+    scale_method: str
+
+
+ResizeStep = FitToOutput | ScaleLongerEdge
+
+
+@dataclass(frozen=True)
+class ImagePreprocess:
+    """How a given image is made to look like a video frame: the resize steps in order, then
+    ``LTXVPreprocess`` (H.264-style compression at ``img_compression``)."""
+
+    resize: tuple[ResizeStep, ...]
+    img_compression: int
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.img_compression <= 100:
+            raise ValueError(f"ImagePreprocess: img_compression {self.img_compression} is not "
+                             "in 0..100")
+
+
+@dataclass(frozen=True)
+class FirstFrameInplace:
+    """The prepared image written over the video latent's first frame
+    (``LTXVImgToVideoInplace``) before every stage."""
+
+    strength: float
+    """Before the first stage (a request's ``image_strength`` replaces it)."""
+    refine_strength: float
+    """Before each later stage, on the upscaled latent."""
+
+    def __post_init__(self) -> None:
+        for value in (self.strength, self.refine_strength):
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"FirstFrameInplace: strength {value} is not in 0..1")
+
+
+Guide = FirstFrameInplace
+
+
+# ---------------------------------------------------------------------------- decoding
+
+
+@dataclass(frozen=True)
+class TiledDecode:
+    """``VAEDecodeTiled``: decode in spatial and temporal tiles."""
+
+    tile_size: int
+    overlap: int
+    temporal_size: int
+    temporal_overlap: int
+
+
+@dataclass(frozen=True)
+class PlainDecode:
+    """``VAEDecode``: decode the whole latent at once."""
+
+
+Decode = TiledDecode | PlainDecode
+
+
+# ---------------------------------------------------------------------------- pipeline
+
+
+class PipelineKey(NamedTuple):
+    """Where the registry files a pipeline."""
+
+    generation: str
+    type: str
+    mode: str
+
+    def __str__(self) -> str:
+        return f"{self.generation} {self.type} {self.mode}"
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """One pipeline: everything that distinguishes it, and where its values come from."""
+
+    generation: Generation
+    type: VideoType
+    mode: Mode
+    files: ModelFiles
+    """The default file of each role (a request may name others)."""
+    stages: tuple[Stage, ...]
+    negative: Negative
+    decode: Decode
+    min_comfyui: str
+    """The oldest ComfyUI release that runs it (the template's ``minComfyUIVersion``)."""
+    template: str | None
+    """The Comfy-Org template it computes the same as (``tests/test_templates_match.py``), or
+    None when it has none (then :attr:`source` says where its values come from)."""
+    preprocess: ImagePreprocess | None = None
+    """How a given image is prepared (None: the pipeline takes no image)."""
+    guides: tuple[Guide, ...] = ()
+    """How the prepared image steers the video."""
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "type", VideoType(self.type))  # "t2v" works too
+        object.__setattr__(self, "mode", Mode(self.mode))
+        where = f"pipeline {self.key}"
+        if not self.stages:
+            raise ValueError(f"{where}: no stages")
+        if len(self.stages) > 1 and self.files.upscaler is None:
+            raise ValueError(f"{where}: {len(self.stages)} stages need an upscaler file")
+        uses_distilled = any(LoraRole.DISTILLED in s.loras for s in self.stages)
+        if uses_distilled != (self.files.distilled_lora is not None):
+            raise ValueError(f"{where}: a distilled LoRA file is given if and only if a stage "
+                             "applies LoraRole.DISTILLED")
+        if bool(self.guides) != (self.preprocess is not None):
+            raise ValueError(f"{where}: image preprocessing and guides come together")
+        if sum(isinstance(g, FirstFrameInplace) for g in self.guides) > 1:
+            raise ValueError(f"{where}: one first frame at most")
+        if (self.type is VideoType.T2V) == bool(self.guides):
+            raise ValueError(f"{where}: t2v takes no image; other types are guided by one")
+        if parse_version(self.min_comfyui) is None:
+            raise ValueError(f"{where}: min_comfyui {self.min_comfyui!r} is not a version")
+        if self.template is None and not self.source:
+            raise ValueError(f"{where}: without a template, say where the values come from")
+
+    @property
+    def key(self) -> PipelineKey:
+        return PipelineKey(self.generation.id, self.type.value, self.mode.value)
+
+    @property
+    def name(self) -> str:
+        """``"ltx-2 t2v fast"``."""
+        return str(self.key)
+
+    @property
+    def needs_image(self) -> bool:
+        return self.preprocess is not None
+
+    @property
+    def stage1_scale(self) -> int:
+        """How much smaller than the output the first stage samples."""
+        return int(UPSCALE_FACTOR ** (len(self.stages) - 1))
+
+    @property
+    def size_multiple(self) -> int:
+        """Output width and height must be multiples of this (the first stage's latent is
+        1/32 of its pixels)."""
+        return LATENT_PIXELS * self.stage1_scale
+
+    @property
+    def lora_roles(self) -> frozenset[LoraRole]:
+        """The LoRA roles any of its stages applies."""
+        return frozenset(role for stage in self.stages for role in stage.loras)

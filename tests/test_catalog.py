@@ -1,0 +1,291 @@
+"""The pipeline catalog: what it lists, how it refuses, and that a declaration is all a new
+pipeline needs (stage code composes any declaration, including ones made here).
+
+Parity of each declaration with its official template is in ``test_templates_match.py``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+import re
+from typing import Any
+
+import pytest
+
+from builders import build, build_pipeline
+from builders.catalog import (
+    CFG,
+    PIPELINES,
+    FirstFrameInplace,
+    Generation,
+    LatentSlot,
+    LoraFile,
+    LoraRole,
+    LTXVSchedule,
+    ManualSigmas,
+    Mode,
+    Negative,
+    Pipeline,
+    PipelineKey,
+    Registry,
+    SamplerSelect,
+    Stage,
+    UnknownPipelineError,
+    VideoType,
+    get_pipeline,
+    ltx2,
+    pipeline_for,
+)
+from ltx2sdk import GenerationRequest, Graph, models
+from ltx2sdk import assertions as A
+from ltx2sdk.releases import TESTED_RANGE, bundled_schemas
+
+from .official_templates import LTX2_TEMPLATES, pipeline_features
+
+EVERYTHING = "ltx-2 t2v fast, ltx-2 t2v pro, ltx-2 i2v fast, ltx-2 i2v pro"
+T2V_FAST = ltx2.T2V_FAST
+
+
+def _request(pipeline: Pipeline, **fields: Any) -> GenerationRequest:
+    fields.setdefault("seed", 7)
+    if pipeline.needs_image:
+        fields.setdefault("image", "first.png")
+    return GenerationRequest(prompt="a fox", type=pipeline.type.value,
+                             mode=pipeline.mode.value, **fields)
+
+
+def _features(pipeline: Pipeline, **fields: Any) -> dict[str, Any]:
+    return pipeline_features(build_pipeline(pipeline, _request(pipeline, **fields)).compile())
+
+
+# ---------------------------------------------------------------------------- the registry
+
+
+def test_the_registry_lists_exactly_the_four_pipelines() -> None:
+    assert PIPELINES.keys() == (("ltx-2", "t2v", "fast"), ("ltx-2", "t2v", "pro"),
+                                ("ltx-2", "i2v", "fast"), ("ltx-2", "i2v", "pro"))
+    assert len(PIPELINES) == 4 and list(PIPELINES) == list(ltx2.PIPELINES)
+    assert PIPELINES.generations() == ("ltx-2",)
+    assert PIPELINES.describe() == EVERYTHING
+    assert sorted(p.template or "" for p in PIPELINES) == sorted(LTX2_TEMPLATES)
+    for pipeline in PIPELINES:
+        assert pipeline.key in PIPELINES
+        assert get_pipeline(*pipeline.key) is pipeline
+
+
+def test_lookup_takes_strings_or_enums() -> None:
+    assert get_pipeline("ltx-2", "i2v", "pro") is ltx2.I2V_PRO
+    assert get_pipeline(ltx2.LTX2.id, VideoType.I2V, Mode.PRO) is ltx2.I2V_PRO
+    assert ltx2.I2V_PRO.key == PipelineKey("ltx-2", "i2v", "pro")
+    assert ltx2.I2V_PRO.name == "ltx-2 i2v pro" and f"{VideoType.I2V}" == "i2v"
+
+
+@pytest.mark.parametrize(("key", "reason"), [
+    (("ltx-2.3", "t2v", "fast"), "'ltx-2.3' is not a known generation (known: ltx-2)"),
+    (("ltx-2", "flf2v", "fast"), "ltx-2 has no type 'flf2v' (it has t2v, i2v)"),
+    (("ltx-2", "i2v", "turbo"), "ltx-2 i2v has no mode 'turbo' (it has fast, pro)"),
+])
+def test_an_unknown_pipeline_names_what_exists(key: tuple[str, str, str], reason: str) -> None:
+    with pytest.raises(UnknownPipelineError) as caught:
+        get_pipeline(*key)
+    assert str(caught.value) == (f"no pipeline {' '.join(key)}: {reason}. "
+                                 f"The catalog has: {EVERYTHING}")
+    assert isinstance(caught.value, ValueError)  # a request validator can raise it as it is
+
+
+def test_a_key_is_declared_once() -> None:
+    with pytest.raises(ValueError, match=re.escape("pipeline ltx-2 t2v fast is declared twice")):
+        Registry((T2V_FAST, dataclasses.replace(T2V_FAST, template=None, source="a copy")))
+
+
+def test_build_uses_the_registered_declaration() -> None:
+    for pipeline in PIPELINES:
+        request = _request(pipeline, camera_lora="jib_up", enhance_prompt=True)
+        assert pipeline_for(request) is pipeline
+        assert build(request).graph.to_json() == build_pipeline(pipeline, request).graph.to_json()
+
+
+def test_a_request_runs_only_its_own_type_and_mode() -> None:
+    with pytest.raises(ValueError, match="a t2v fast request cannot run pipeline ltx-2 i2v fast"):
+        build_pipeline(ltx2.I2V_FAST, _request(T2V_FAST))
+
+
+# ---------------------------------------------------------------------------- the files
+
+
+def test_every_declared_file_is_in_the_model_catalog() -> None:
+    for pipeline in PIPELINES:
+        files = pipeline.files
+        named = [("checkpoints", files.checkpoint), ("text_encoders", files.text_encoder),
+                 ("latent_upscale_models", files.upscaler)]
+        if files.distilled_lora is not None:
+            named.append(("loras", files.distilled_lora.name))
+        for folder, name in named:
+            assert name is not None and models.lookup(folder, name) is not None, (folder, name)
+
+
+def test_the_model_catalog_defaults_agree_with_the_ltx2_declarations() -> None:
+    # ltx2sdk.models keeps per-mode defaults for ModelSet and files_for (the foundation layer
+    # cannot read builders); they must be the declarations' files
+    for pipeline in ltx2.PIPELINES:
+        mode = pipeline.mode.value
+        assert pipeline.files.checkpoint == models.DEFAULT_CHECKPOINT[mode]
+        assert pipeline.files.text_encoder == models.DEFAULT_TEXT_ENCODER
+        assert pipeline.files.upscaler == models.DEFAULT_UPSCALER
+        expected = {f.name for f in models.files_for(mode)}
+        declared = {pipeline.files.checkpoint, pipeline.files.text_encoder,
+                    pipeline.files.upscaler}
+        if pipeline.files.distilled_lora is not None:
+            assert pipeline.files.distilled_lora.name == models.DEFAULT_DISTILLED_LORA
+            declared.add(pipeline.files.distilled_lora.name)
+        assert declared == expected
+    negative = GenerationRequest(prompt="p", mode="pro").effective_negative_prompt
+    assert ltx2.LTX2.negative_prompt == negative
+
+
+# ------------------------------------------------- new declarations need no stage code change
+
+
+def test_a_declaration_made_here_builds_with_its_own_sigmas() -> None:
+    stage1, stage2 = T2V_FAST.stages
+    sigmas = ManualSigmas(values=(1.0, 0.95, 0.8, 0.5, 0.0))
+    variant = dataclasses.replace(T2V_FAST, stages=(dataclasses.replace(stage1, sigmas=sigmas),
+                                                    stage2),
+                                  template=None, source="a test's variant")
+    result = build_pipeline(variant, _request(variant), schemas=bundled_schemas(TESTED_RANGE[1]))
+    node = A.one(result.graph, "ManualSigmas", title="Stage 1 sigmas")
+    assert node.inputs["sigmas"] == "1.0, 0.95, 0.8, 0.5, 0.0"
+
+    built, original = pipeline_features(result.compile()), _features(T2V_FAST)
+    assert built["stages"][0]["sigmas"] == {"type": "ManualSigmas",
+                                            "values": [1.0, 0.95, 0.8, 0.5, 0.0]}
+    assert original["stages"][0]["sigmas"]["values"] != built["stages"][0]["sigmas"]["values"]
+    built["stages"][0]["sigmas"] = original["stages"][0]["sigmas"]
+    assert built["stages"] == original["stages"]  # nothing else changed
+
+
+def test_a_declaration_made_here_changes_scheduler_guidance_and_slots() -> None:
+    _, stage2 = T2V_FAST.stages
+    variant = dataclasses.replace(
+        T2V_FAST, mode=Mode.PRO, files=ltx2.DEV_FILES, negative=Negative.PROMPT,
+        template=None, source="a test's variant",
+        stages=(Stage(SamplerSelect("dpmpp_2m"),
+                      LTXVSchedule(steps=12, max_shift=2.0, base_shift=0.9, stretch=False,
+                                   terminal=0.2),
+                      CFG(3.0), passes_on=LatentSlot.OUTPUT, crop_guides=True),
+                dataclasses.replace(stage2, loras=(LoraRole.DISTILLED,))))
+    features = _features(variant, negative_prompt="no cats")
+    first, second = features["stages"]
+    assert first["sampler"] == "dpmpp_2m" and first["cfg"] == 3.0
+    assert first["sigmas"] == {"type": "LTXVScheduler", "steps": 12, "max_shift": 2.0,
+                               "base_shift": 0.9, "stretch": False, "terminal": 0.2,
+                               "latent_linked": True}
+    assert first["negative"] == "negative prompt" and features["parameters"]["negative_prompt"] \
+        == "no cats"
+    assert first["camera_loras"] == [] and second["loras"] == [
+        ("ltx-2-19b-distilled-lora-384.safetensors", 1.0)]
+    assert features["separate_av_slots"] == ["output", "denoised_output"]
+    assert second["positive_path"][0] == "LTXVCropGuides"
+
+
+def test_a_one_stage_declaration_samples_at_full_size() -> None:
+    # the shape of the first-and-last-frame pipelines: one stage, no upscaler
+    stage1, _ = T2V_FAST.stages
+    variant = dataclasses.replace(
+        T2V_FAST, files=dataclasses.replace(ltx2.DISTILLED_FILES, upscaler=None),
+        stages=(dataclasses.replace(stage1, crop_guides=True),), template=None,
+        source="a test's variant")
+    result = build_pipeline(variant, _request(variant, width=1248, height=720))
+    assert (result.plan.width, result.plan.height) == (1248, 704)
+    assert result.plan.stage1_size == (1248, 704) and result.plan.stage_count == 1
+    assert any("one-stage LTX-2 needs multiples of 32" in n for n in result.plan.adjustments)
+    latent = A.one(result.graph, "EmptyLTXVLatentVideo")
+    assert (latent.inputs["width"], latent.inputs["height"]) == (1248, 704)
+    for absent in ("LTXVLatentUpsampler", "LatentUpscaleModelLoader"):
+        A.assert_count(result.graph, absent, 0)
+    A.assert_count(result.graph, "SamplerCustomAdvanced", 1)
+    features = pipeline_features(result.compile())
+    assert features["separate_av_slots"] == ["denoised_output"] and features["crop_guides"]
+    Graph.from_api(result.compile(), bundled_schemas(TESTED_RANGE[1]), strict=True).validate()
+
+
+def test_declared_defaults_apply_unless_the_request_sets_them() -> None:
+    # first-frame strength and distilled LoRA strength come from the declaration...
+    variant = dataclasses.replace(
+        ltx2.I2V_PRO, template=None, source="a test's variant",
+        guides=(FirstFrameInplace(strength=0.7, refine_strength=0.9),),
+        files=dataclasses.replace(ltx2.DEV_FILES, distilled_lora=LoraFile(
+            "ltx-2-19b-distilled-lora-384.safetensors", strength=0.5)))
+    stages = _features(variant)["stages"]
+    assert [s["img_to_video_inplace"]["strength"] for s in stages] == [0.7, 0.9]
+    assert stages[1]["loras"] == [("ltx-2-19b-distilled-lora-384.safetensors", 0.5)]
+    # ... and from the request when it gives them
+    stages = _features(variant, image_strength=0.4,
+                       models={"distilled_lora_strength": 0.8})["stages"]
+    assert [s["img_to_video_inplace"]["strength"] for s in stages] == [0.4, 0.9]
+    assert stages[1]["loras"] == [("ltx-2-19b-distilled-lora-384.safetensors", 0.8)]
+
+
+def test_a_generation_brings_its_negative_prompt_and_camera_rules() -> None:
+    other = Generation(id="ltx-test", name="LTX test", negative_prompt="no dogs")
+    variant = dataclasses.replace(
+        ltx2.T2V_PRO, generation=other, template=None, source="a test's variant",
+        stages=tuple(dataclasses.replace(s, loras=tuple(r for r in s.loras
+                                                        if r is not LoraRole.CAMERA))
+                     for s in ltx2.T2V_PRO.stages))
+    result = build_pipeline(variant, _request(variant))  # the request's default camera: dropped
+    assert A.one(result.graph, "CLIPTextEncode", title="Negative prompt").inputs["text"] == (
+        "no dogs")
+    assert all("camera-control" not in n.inputs["lora_name"]
+               for n in A.find(result.graph, "LoraLoaderModelOnly"))
+    assert result.plan.generation == "ltx-test" and result.plan.camera == "none"
+    with pytest.raises(ValueError, match="camera_lora: LTX test has no camera LoRAs"):
+        build_pipeline(variant, _request(variant, camera_lora="dolly_in"))
+
+
+# ---------------------------------------------------------------------------- self-checks
+
+
+@pytest.mark.parametrize(("make", "message"), [
+    (lambda: ManualSigmas(values=(0.5, 0.9, 0.0)), "must not increase"),
+    (lambda: ManualSigmas(values=(1.0,)), "at least two sigmas"),
+    (lambda: ManualSigmas(values=(1.0, 0.0), text="1.0, 0.5"), "does not spell"),
+    (lambda: LTXVSchedule(steps=0, max_shift=2.0, base_shift=1.0, stretch=True, terminal=0.1),
+     "steps must be at least 1"),
+    (lambda: CFG(0.0), "cfg must be positive"),
+    (lambda: Stage(SamplerSelect("euler"), ltx2.REFINE_SIGMAS, CFG(1.0),
+                   passes_on=LatentSlot.OUTPUT, loras=(LoraRole.CAMERA, LoraRole.CAMERA)),
+     "listed twice"),
+    (lambda: dataclasses.replace(T2V_FAST, files=dataclasses.replace(
+        ltx2.DISTILLED_FILES, upscaler=None)), "2 stages need an upscaler file"),
+    (lambda: dataclasses.replace(T2V_FAST, files=ltx2.DEV_FILES),
+     "a distilled LoRA file is given if and only if"),
+    (lambda: dataclasses.replace(T2V_FAST, guides=ltx2.I2V_FAST.guides,
+                                 preprocess=ltx2.I2V_FAST.preprocess),
+     "t2v takes no image"),
+    (lambda: dataclasses.replace(ltx2.I2V_FAST, preprocess=None),
+     "preprocessing and guides come together"),
+    (lambda: dataclasses.replace(T2V_FAST, min_comfyui="latest"), "is not a version"),
+    (lambda: dataclasses.replace(T2V_FAST, template=None), "say where the values come from"),
+    (lambda: Generation(id="LTX 2", name="x", negative_prompt=""), "generation id"),
+])
+def test_a_wrong_declaration_fails_when_made(make: Any, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+def test_schedules_compare_by_value_and_keep_the_template_spelling() -> None:
+    spelled = ManualSigmas.from_text("1., 0.5, 0.0")
+    assert spelled == ManualSigmas(values=(1.0, 0.5, 0.0))
+    assert spelled.widget == "1., 0.5, 0.0"
+    assert ManualSigmas(values=(1, 0.5, 0)).widget == "1.0, 0.5, 0.0"
+
+
+def test_builds_stay_reproducible() -> None:
+    for pipeline in PIPELINES:
+        request = GenerationRequest(prompt="p", type=pipeline.type.value,
+                                    mode=pipeline.mode.value,
+                                    image="a.png" if pipeline.needs_image else None)
+        first = build(request, rng=random.Random(3)).graph.to_json()
+        assert first == build(request, rng=random.Random(3)).graph.to_json()
