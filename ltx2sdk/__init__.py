@@ -2,8 +2,9 @@
 
 The graph core (:class:`Graph`, typed :class:`Nodes`) and the node schemas load
 eagerly and are cheap. The request model (:class:`GenerationRequest`,
-:class:`ModelSet`, built with pydantic), the HTTP client and :func:`generate` load
-on first use of their name (``from ltx2sdk import GenerationRequest`` included),
+:class:`ModelSet`, built with pydantic), the HTTP client, :func:`connect` (a server's
+backend: native ComfyUI or the Comfy API v2) and :func:`generate` load on first use of
+their name (``from ltx2sdk import GenerationRequest`` included),
 so importing the SDK pays neither for pydantic nor for ``requests``.
 """
 
@@ -28,7 +29,9 @@ from .nodes import Nodes
 from .schema import NodeSchema, SchemaSet
 
 if TYPE_CHECKING:
+    from .backend import Backend
     from .client import ComfyClient
+    from .connection import connect
     from .generation import GenerationResult, generate
     from .request import GenerationRequest, ModelSet
 
@@ -38,7 +41,9 @@ __version__ = "0.1.0"
 # per-module lock makes a first access from several threads at once safe: one thread runs
 # the module, the others wait for it and get the same object.
 _LAZY = {
+    "Backend": "ltx2sdk.backend",
     "ComfyClient": "ltx2sdk.client",
+    "connect": "ltx2sdk.connection",
     "generate": "ltx2sdk.generation",
     "GenerationResult": "ltx2sdk.generation",
     "GenerationRequest": "ltx2sdk.request",
@@ -61,6 +66,7 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "LTX2_SCHEMAS",
+    "Backend",
     "ComfyClient",
     "ComfyError",
     "GenerationRequest",
@@ -79,5 +85,6 @@ __all__ = [
     "SchemaSet",
     "UnknownInputError",
     "UnknownNodeTypeError",
+    "connect",
     "generate",
 ]

@@ -4,6 +4,7 @@
     ltx2 build --example
     ltx2 build --request job.json --format comfyscript
     ltx2 generate --prompt "..." --server http://127.0.0.1:8188 --output fox.mp4
+    COMFY_API_KEY=... ltx2 generate --prompt "..." --server https://cloud.comfy.org
     ltx2 check --server http://127.0.0.1:8188
     ltx2 schema
 
@@ -218,6 +219,10 @@ _EXTRAS = {
     "comfy_script": "pip install 'ltx2sdk[comfyscript]'",
     "runpod": "pip install 'ltx2sdk[runpod]'",
     "boto3": "pip install 'ltx2sdk[runpod]'",
+    "comfy_sdk": "pip install 'ltx2sdk[cloud]'",
+    "comfy_low": "pip install 'ltx2sdk[cloud]'",
+    "httpx": "pip install 'ltx2sdk[cloud]'",
+    "blake3": "pip install 'ltx2sdk[cloud]'",
     "aiohttp": "pip install 'ltx2sdk[dev]'",
     "pytest": "pip install 'ltx2sdk[dev]'",
 }

@@ -86,6 +86,22 @@ def server_of(args: argparse.Namespace) -> str:
         raise CliError(f"COMFY_URL: {exc}", 2) from exc
 
 
+def backend_of(args: argparse.Namespace, default_ready: float) -> Any:
+    """The backend ``--server``, ``--api`` and ``--api-key`` (else ``$COMFY_API_KEY``) name:
+    native ComfyUI or the Comfy API v2, asked of the server unless ``--api`` says."""
+    from .connection import PROBE_TIMEOUT, connect
+
+    api = None if args.api in (None, "auto") else args.api
+    ready = args.ready_timeout if args.ready_timeout is not None else default_ready
+    return connect(server_of(args), api_key=args.api_key, api=api,
+                   probe_timeout=max(0.5, min(PROBE_TIMEOUT, ready)))
+
+
+def server_name(client: Any) -> str:
+    """How messages name the server: ``ComfyUI`` or ``the Comfy API v2``."""
+    return "the Comfy API v2" if getattr(client, "api", "comfyui") == "v2" else "ComfyUI"
+
+
 def wait_for_server(client: Any, args: argparse.Namespace, default_timeout: float) -> None:
     """Wait for the server as ``--ready-timeout`` says (see :data:`REFUSED_GRACE`); on a
     terminal, say that it is being waited for."""
@@ -96,8 +112,8 @@ def wait_for_server(client: Any, args: argparse.Namespace, default_timeout: floa
 
     def say_waiting() -> None:
         if stream.isatty():
-            print(f"waiting for ComfyUI at {client.base_url} (Ctrl-C to stop)", file=stream,
-                  flush=True)
+            print(f"waiting for {server_name(client)} at {client.base_url} (Ctrl-C to stop)",
+                  file=stream, flush=True)
 
     try:
         client.wait_ready(timeout=args.ready_timeout if explicit else default_timeout,
@@ -123,16 +139,15 @@ def megabytes(size: int) -> str:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from .client import ComfyClient
     from .generation import generate
 
     request = request_from_args(args, image_as_data=True)
     printer = ProgressPrinter(sys.stderr)
-    client = ComfyClient(server_of(args))
     started = time.monotonic()
-    wait_for_server(client, args, GENERATE_READY_TIMEOUT)
+    client = backend_of(args, GENERATE_READY_TIMEOUT)
     queued: list[str] = []
     try:
+        wait_for_server(client, args, GENERATE_READY_TIMEOUT)
         result = generate(request, client, output=args.output, output_dir=args.output_dir,
                           on_progress=printer, on_queued=queued.append, timeout=args.timeout,
                           ready_timeout=args.ready_timeout or GENERATE_READY_TIMEOUT)
@@ -140,6 +155,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
         for prompt_id in queued:  # the client has interrupted it on the server
             print(f"\ninterrupted prompt {prompt_id} on {client.base_url}", file=sys.stderr)
         raise
+    finally:
+        client.close()
     took = time.monotonic() - started
     for note in result.adjustments:
         print(f"note: {note}", file=sys.stderr)
@@ -163,10 +180,19 @@ def cmd_check(args: argparse.Namespace) -> int:
     from builders import build
 
     from .client import ComfyClient
-    from .errors import IncompatibleServerError
+    from .errors import IncompatibleServerError, ServerResponseError
 
+    if args.api == "v2":
+        return cannot_check_v2(backend_of(args, CHECK_READY_TIMEOUT), args)
     client = ComfyClient(server_of(args))
-    wait_for_server(client, args, CHECK_READY_TIMEOUT)
+    try:
+        wait_for_server(client, args, CHECK_READY_TIMEOUT)
+    except ServerResponseError:  # not a ComfyUI: perhaps the Comfy API v2
+        from .connection import detect_api
+
+        if args.api is None and detect_api(client.base_url) == "v2":
+            return cannot_check_v2(backend_of(args, CHECK_READY_TIMEOUT), args)
+        raise
     version = client.comfyui_version
     print(f"ComfyUI {version or '(version unknown)'} at {client.base_url} is up: "
           f"{range_status(version)}")
@@ -207,15 +233,35 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def cannot_check_v2(backend: Any, args: argparse.Namespace) -> int:
+    """``ltx2 check`` of a Comfy API v2 server: it is up and takes the key, and that is all
+    it can say (the v2 API publishes no node schemas or model lists)."""
+    try:
+        wait_for_server(backend, args, CHECK_READY_TIMEOUT)
+    finally:
+        backend.close()
+    raise CliError(f"{backend.base_url} is the Comfy API v2 and it is up, but it publishes no "
+                   "node schemas or model lists, so ltx2 check cannot check it: ltx2 generate "
+                   "runs there, and the server checks each job when it is submitted")
+
+
 def add_server_flags(parser: argparse.ArgumentParser, default_ready: float) -> None:
     parser.add_argument("--server", type=server_url, metavar="URL",
-                        help=f"ComfyUI's URL (default: $COMFY_URL, else {DEFAULT_SERVER}); "
+                        help=f"ComfyUI's or a Comfy API v2 server's URL (default: $COMFY_URL, "
+                             f"else {DEFAULT_SERVER}); "
                              "http:// is added when missing (https:// for port 443)")
     parser.add_argument("--ready-timeout", type=seconds, metavar="SECONDS",
                         help="wait up to this long for a ComfyUI that is starting, refused "
                              f"connections included (default: a refused connection fails "
                              f"after {REFUSED_GRACE:g} s, a server that accepts but does not "
                              f"answer is waited for {default_ready:g} s)")
+    parser.add_argument("--api", choices=["auto", "comfyui", "v2"], default=None,
+                        help="the server's protocol: ComfyUI's own, or the Comfy API v2 "
+                             "(Comfy Cloud, serverless, comfy-api-proxy); default: ask the "
+                             "server (Comfy Cloud's URL is known)")
+    parser.add_argument("--api-key", metavar="KEY",
+                        help="the Comfy API v2 key (default: $COMFY_API_KEY, which keeps it "
+                             "out of the process list); never printed")
 
 
 def add_server_commands(commands: Any) -> None:

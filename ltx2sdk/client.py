@@ -26,10 +26,10 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Collection, Iterator, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .backend import RunResult
 from .containers import NotWhatItClaims, verify_file
 from .errors import (
     ComfyError,
@@ -67,25 +67,17 @@ CLEANUP_TIMEOUT = 5.0  # interrupting a prompt after its deadline may take this 
 OBJECT_INFO_TIMEOUT = 120.0  # a server with many custom nodes takes its time
 
 
-@dataclass
-class RunResult:
-    """A finished prompt: its outputs and the local paths they were saved to."""
-
-    prompt_id: str
-    outputs: list[OutputFile]
-    files: dict[OutputFile, Path] = field(default_factory=dict)
-    cached_nodes: tuple[str, ...] = ()
-    queued_at: float = 0.0
-    started_at: float | None = None
-    finished_at: float = 0.0
-
-
 class ComfyClient:
     """A client for one ComfyUI server at ``base_url`` (``http://host:8188``).
 
     ``request_timeout`` bounds each HTTP request; ``receive_timeout`` is how long
     the socket may stay silent before the client looks at ``/history`` itself.
+
+    It is the native implementation of :class:`ltx2sdk.backend.Backend`.
     """
+
+    api = "comfyui"  # the protocol it speaks (ltx2sdk.backend.Backend.api)
+    can_check = True  # check() asks the server's own /object_info
 
     def __init__(self, base_url: str = "http://127.0.0.1:8188", *,
                  request_timeout: float = 30.0, receive_timeout: float = 10.0,
@@ -105,6 +97,10 @@ class ComfyClient:
 
     def __repr__(self) -> str:
         return f"ComfyClient({self.base_url!r})"
+
+    def close(self) -> None:
+        """Release the HTTP connections (each run's socket is closed when the run ends)."""
+        self.http.session.close()
 
     # --- server state ------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ run it with progress, download the video, and report what was made.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 import uuid
@@ -15,7 +16,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .client import ComfyClient, OutputFile
+from .backend import Backend
+from .connection import connect
 from .errors import JobCancelledError, OutputError
 from .events import Event
 from .images import (
@@ -25,6 +27,7 @@ from .images import (
     fetch_image,
     image_from_base64,
 )
+from .outputs import OutputFile
 from .progress import ProgressCallback, ProgressTracker
 from .request import GenerationRequest
 
@@ -118,7 +121,7 @@ def _raise_if_cancelled(cancel: threading.Event | None) -> None:
 
 
 def generate(request: GenerationRequest | Mapping[str, Any],
-             server: str | ComfyClient = "http://127.0.0.1:8188", *,
+             server: str | Backend = "http://127.0.0.1:8188", *,
              output: Path | str | None = None, output_dir: Path | str = ".",
              on_progress: ProgressCallback | None = None,
              on_event: Callable[[Event], None] | None = None,
@@ -129,6 +132,11 @@ def generate(request: GenerationRequest | Mapping[str, Any],
     """Generate one video and return where it is and what it is.
 
     ``request`` is a :class:`GenerationRequest` or a mapping of its fields (validated).
+    ``server`` is a URL (native ComfyUI or the Comfy API v2, told apart by
+    :func:`~ltx2sdk.connection.connect`, the key from ``$COMFY_API_KEY``), a
+    :class:`~ltx2sdk.client.ComfyClient` or any other :class:`~ltx2sdk.backend.Backend`
+    (``connect(url, api_key=...)``). A backend that cannot check a graph before running it
+    (the v2 API) builds for the SDK's own node schemas and lets the server validate the job.
     ``output`` is the video's path (default: the server's file name in ``output_dir``);
     other files the graph produces are downloaded into ``output_dir`` too.
     ``on_progress`` gets :class:`~ltx2sdk.progress.ProgressUpdate` s, ``on_event`` the raw
@@ -145,55 +153,64 @@ def generate(request: GenerationRequest | Mapping[str, Any],
     deadline = time.monotonic() + timeout
     if not isinstance(request, GenerationRequest):
         request = GenerationRequest.model_validate(dict(request))
-    client = server if isinstance(server, ComfyClient) else ComfyClient(server)
-    policy = image_policy or ImagePolicy()
-    # the image fetch is part of the job: it ends by the job's deadline too
-    left = max(0.5, deadline - time.monotonic())
-    image = prepare_image(request, replace(policy, fetch_timeout=min(policy.fetch_timeout, left)))
-    timer.lap("prepare")
+    if isinstance(server, str):
+        client = connect(server, probe_timeout=max(0.5, min(5.0, ready_timeout, timeout)))
+    else:
+        client = server
+    with contextlib.ExitStack() as cleanup:
+        if client is not server:  # a backend made here is closed here
+            cleanup.callback(client.close)
+        policy = image_policy or ImagePolicy()
+        # the image fetch is part of the job: it ends by the job's deadline too
+        left = max(0.5, deadline - time.monotonic())
+        image = prepare_image(request, replace(policy,
+                                               fetch_timeout=min(policy.fetch_timeout, left)))
+        timer.lap("prepare")
 
-    client.wait_ready(timeout=max(0.5, min(ready_timeout, deadline - time.monotonic())))
-    _raise_if_cancelled(cancel)
-    # written for this server's ComfyUI release, and checked by its rules before anything
-    # is uploaded or queued (a refused job leaves nothing behind on the server)
-    schemas = client.schemas(deadline=deadline)
-    planned = image.filename(f"ltx2sdk_{uuid.uuid4().hex}") if image is not None else None
-    result = build(request, image_name=planned, schemas=schemas)
-    client.check(result.graph, pending_uploads=(planned,) if planned else (),
-                 deadline=deadline).raise_if_failed()
-    if image is not None and planned is not None:
-        # a unique name: concurrent jobs never share an input file
-        uploaded = client.upload_image(image.data, planned, deadline=deadline)
-        if uploaded != planned:  # the server chose another name: same plan, that name
-            same_seed = request.model_copy(update={"seed": result.plan.seed})
-            result = build(same_seed, image_name=uploaded, schemas=schemas)
-    timer.lap("build")
+        client.wait_ready(timeout=max(0.5, min(ready_timeout, deadline - time.monotonic())))
+        _raise_if_cancelled(cancel)
+        # written for this server's ComfyUI release, and checked by its rules before anything
+        # is uploaded or queued (a refused job leaves nothing behind on the server); a backend
+        # without schemas (the v2 API) gets the SDK's own, and the server checks at submission
+        schemas = client.schemas(deadline=deadline)
+        planned = image.filename(f"ltx2sdk_{uuid.uuid4().hex}") if image is not None else None
+        result = build(request, image_name=planned, schemas=schemas)
+        client.check(result.graph, pending_uploads=(planned,) if planned else (),
+                     deadline=deadline).raise_if_failed()
+        if image is not None and planned is not None:
+            # a unique name: concurrent jobs never share an input file
+            uploaded = client.upload_image(image.data, planned, deadline=deadline)
+            if uploaded != planned:  # the server chose another name: same plan, that name
+                same_seed = request.model_copy(update={"seed": result.plan.seed})
+                result = build(same_seed, image_name=uploaded, schemas=schemas)
+        timer.lap("build")
 
-    tracker = ProgressTracker(result.graph, on_progress) if on_progress else None
+        tracker = ProgressTracker(result.graph, on_progress) if on_progress else None
 
-    def dispatch(event: Event) -> None:
-        if tracker is not None:
-            tracker(event)
-        if on_event is not None:
-            on_event(event)
+        def dispatch(event: Event) -> None:
+            if tracker is not None:
+                tracker(event)
+            if on_event is not None:
+                on_event(event)
 
-    run = client.run(result.graph, output_dir=None, on_event=dispatch, deadline=deadline,
-                     on_queued=on_queued, cancel=cancel)
-    timer.lap("run")
+        run = client.run(result.graph, output_dir=None, on_event=dispatch, deadline=deadline,
+                         on_queued=on_queued, cancel=cancel)
+        timer.lap("run")
 
-    destination = Path(output_dir)
-    client.download_all(run, destination, deadline=deadline)
-    videos = [f for f in run.outputs if f.filename.lower().endswith((".mp4", ".webm", ".mov"))]
-    if not videos:
-        raise OutputError(f"prompt {run.prompt_id} finished without a video output "
-                          f"(outputs: {[f.filename for f in run.outputs] or 'none'})")
-    video_path = run.files[videos[0]]
-    if output is not None:
-        target = Path(output)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        video_path = video_path.replace(target)
-        run.files[videos[0]] = video_path
-    timer.lap("download")
+        destination = Path(output_dir)
+        client.download_all(run, destination, deadline=deadline)
+        videos = [f for f in run.outputs
+                  if f.filename.lower().endswith((".mp4", ".webm", ".mov"))]
+        if not videos:
+            raise OutputError(f"prompt {run.prompt_id} finished without a video output "
+                              f"(outputs: {[f.filename for f in run.outputs] or 'none'})")
+        video_path = run.files[videos[0]]
+        if output is not None:
+            target = Path(output)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            video_path = video_path.replace(target)
+            run.files[videos[0]] = video_path
+        timer.lap("download")
 
     plan = result.plan
     return GenerationResult(

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from ltx2sdk.schema import SchemaSet
-from tests.comfyserver import LTX2_MODELS, ComfyTestServer
-from tests.helpers import RELEASES, catalog_server
+from tests.comfyserver import LTX2_MODELS, ComfyTestServer, Simulation
+from tests.helpers import RELEASES, ApiProxy, catalog_models, catalog_server
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -57,3 +59,52 @@ def versioned_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator
     releases with ``@pytest.mark.parametrize("versioned_server", [...], indirect=True)``."""
     with catalog_server(tmp_path, comfyui_version=request.param) as srv:
         yield srv
+
+
+# --- the Comfy API v2: the real comfy-api-proxy in front of the stand-in ------------------------
+
+
+@dataclass
+class ProxiedComfy:
+    """A stand-in ComfyUI (``comfy``) behind the real ``comfy-api-proxy`` (``proxy``): ``url``
+    is the Comfy API v2, ``comfy.url`` the same server's native API."""
+
+    comfy: ComfyTestServer
+    proxy: ApiProxy
+
+    @property
+    def url(self) -> str:
+        return self.proxy.url
+
+
+@pytest.fixture(scope="session")
+def v2_installed() -> None:
+    """Skips (saying why) unless comfy-sdk and comfy-api-proxy are installed (the ``dev``
+    extra has both)."""
+    for module, package in (("comfy_api_proxy", "comfy-api-proxy"), ("comfy_sdk", "comfy-sdk")):
+        if importlib.util.find_spec(module) is None:
+            pytest.skip(f"{package} is not installed: pip install -e '.[dev]'")
+
+
+@pytest.fixture(scope="session")
+def v2_server(v2_installed: None, tmp_path_factory: pytest.TempPathFactory
+              ) -> Iterator[ProxiedComfy]:
+    """One stand-in ComfyUI with every catalog model (3 sampler steps) behind one
+    ``comfy-api-proxy`` (its state in a directory, so it may be restarted), for the session.
+    A test that changes ``comfy.faults`` or ``comfy.sim`` puts them back; a graph a test runs
+    has inputs of its own (the stand-in caches identical prompts)."""
+    root = tmp_path_factory.mktemp("v2")
+    with catalog_server(root) as srv, \
+            ApiProxy(srv.url, state_dir=root / "proxy-state") as proxy:
+        yield ProxiedComfy(srv, proxy)
+
+
+@pytest.fixture(scope="session")
+def v2_placeholder_server(v2_installed: None, tmp_path_factory: pytest.TempPathFactory
+                          ) -> Iterator[ProxiedComfy]:
+    """Like ``v2_server``, but every model file of the catalog is an empty placeholder: each
+    validates, and its loader fails when the job runs (the captured execution_error)."""
+    root = tmp_path_factory.mktemp("v2-placeholders")
+    with ComfyTestServer(models={}, placeholders=catalog_models(), output_dir=root / "out",
+                         sim=Simulation(sampler_steps=3)) as srv, ApiProxy(srv.url) as proxy:
+        yield ProxiedComfy(srv, proxy)

@@ -5,9 +5,15 @@ Test modules import what they share from here, never from one another.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import io
+import re
 import socket
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +29,8 @@ from tests.comfyserver import ComfyTestServer, Simulation, catalog_models
 __all__ = [
     "DEADLINE_SLACK",
     "RELEASES",
+    "ApiProxy",
+    "TcpRelay",
     "catalog_models",
     "catalog_server",
     "free_port",
@@ -118,3 +126,169 @@ def stage_samplers(graph: Graph) -> tuple[Node, Node]:
         first, second = second, first
     assert A.has_path(first, second), "stage 2 does not depend on stage 1"
     return first, second
+
+
+class ApiProxy:
+    """``comfy-api-proxy`` (PyPI, the real one) in front of a ComfyUI, as a subprocess on
+    127.0.0.1: ``url`` is its Comfy API v2 base URL. ``token`` makes it require
+    ``Authorization: Bearer TOKEN``. :meth:`restart` stops it and starts it again on the
+    same port (with its state in ``state_dir``, jobs and output ids survive)."""
+
+    def __init__(self, comfy_url: str, *, token: str | None = None,
+                 state_dir: Path | None = None, startup_timeout: float = 30.0) -> None:
+        self.comfy_url = comfy_url
+        self.token = token
+        self.state_dir = state_dir
+        self.startup_timeout = startup_timeout
+        self.port = 0
+        self.process: subprocess.Popen[str] | None = None
+        self.log: list[str] = []
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> ApiProxy:
+        command = [sys.executable, "-u", "-c",
+                   "import sys; from comfy_api_proxy.cli import main; sys.exit(main())",
+                   "run", "--comfyui", self.comfy_url, "--host", "127.0.0.1",
+                   "--port", str(self.port)]
+        if self.token:
+            command += ["--token", self.token]
+        if self.state_dir is not None:
+            command += ["--state-dir", str(self.state_dir)]
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE,
+                                        stderr=subprocess.STDOUT, text=True)
+        end = time.monotonic() + self.startup_timeout
+        assert self.process.stdout is not None
+        while time.monotonic() < end:
+            line = self.process.stdout.readline()
+            if not line:
+                break
+            self.log.append(line)
+            match = re.search(r"Running on http://127\.0\.0\.1:(\d+)", line)
+            if match:
+                self.port = int(match.group(1))
+                threading.Thread(target=self._drain, daemon=True).start()
+                return self
+        self.stop()
+        raise RuntimeError("comfy-api-proxy did not start: " + "".join(self.log)[-2000:])
+
+    def _drain(self) -> None:
+        process = self.process
+        if process is not None and process.stdout is not None:
+            for line in process.stdout:
+                self.log.append(line)
+
+    def stop(self) -> None:
+        process, self.process = self.process, None
+        if process is None:
+            return
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def __enter__(self) -> ApiProxy:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class TcpRelay:
+    """A TCP relay on 127.0.0.1 in front of ``target_port``, for cutting connections as a
+    network would: :meth:`cut` shuts down (both ways, no goodbye) every open connection whose
+    latest request holds ``marker`` (``b"/events"``: the SSE streams); :meth:`opened` counts
+    the requests that did."""
+
+    _METHODS = (b"GET ", b"POST ", b"HEAD ", b"PUT ", b"DELETE ", b"PATCH ")
+
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self._server = socket.create_server(("127.0.0.1", 0))
+        self.port: int = self._server.getsockname()[1]
+        self._lock = threading.Lock()
+        self._open: dict[socket.socket, tuple[socket.socket, bytes]] = {}  # client: (up, head)
+        self._requests: list[bytes] = []
+        self._closed = False
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> TcpRelay:
+        threading.Thread(target=self._accept, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._closed = True
+        self._server.close()
+        self.cut(b"")
+
+    def _accept(self) -> None:
+        while not self._closed:
+            try:
+                client, _ = self._server.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
+
+    def _serve(self, client: socket.socket) -> None:
+        try:
+            upstream = socket.create_connection(("127.0.0.1", self.target_port))
+        except OSError:
+            client.close()
+            return
+        with self._lock:
+            self._open[client] = (upstream, b"")
+        back = threading.Thread(target=self._pump, args=(upstream, client, None), daemon=True)
+        back.start()
+        self._pump(client, upstream, client)
+        back.join(timeout=5)
+        with self._lock:
+            self._open.pop(client, None)
+        client.close()
+        upstream.close()
+
+    def _pump(self, source: socket.socket, sink: socket.socket,
+              requests_of: socket.socket | None) -> None:
+        try:
+            while True:
+                data = source.recv(65536)
+                if not data:
+                    break
+                if requests_of is not None and data.startswith(self._METHODS):
+                    with self._lock:  # a new request on this connection (keep-alive)
+                        self._requests.append(data[:2048])
+                        if requests_of in self._open:
+                            self._open[requests_of] = (sink, data[:2048])
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for sock in (source, sink):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+    def cut(self, marker: bytes) -> int:
+        """Cut the open connections whose latest request holds ``marker``; how many."""
+        with self._lock:
+            chosen = [(client, up) for client, (up, head) in self._open.items()
+                      if marker in head]
+        for pair in chosen:
+            for sock in pair:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+        return len(chosen)
+
+    def opened(self, marker: bytes) -> int:
+        """How many requests held ``marker``."""
+        with self._lock:
+            return sum(marker in head for head in self._requests)
