@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import Any
 
 from .backend import RunResult
-from .containers import NotWhatItClaims, verify_file
 from .errors import (
     ComfyError,
     ExecutionError,
@@ -52,7 +51,14 @@ from .events import (
     parse_event,
 )
 from .graph import Graph
-from .outputs import OutputFile, failure_from_history, local_names, outputs_from_history
+from .outputs import (
+    OutputFile,
+    describe,
+    download_each,
+    failure_from_history,
+    outputs_from_history,
+    verify_download,
+)
 from .prompt_check import check_prompt
 from .schema import SchemaSet
 from .server_check import ServerCheck
@@ -352,24 +358,19 @@ class ComfyClient:
         node and file when the bytes are not what the server said or not the file its name
         promises: an empty body, an error page, a video cut short)."""
         dest.parent.mkdir(parents=True, exist_ok=True)
-        where = f"node {output.node_id} output {output.filename!r}"
+        where = describe(output)
         try:
             self.http.download(output.view_params, dest, deadline=deadline)
         except (ServerResponseError, ServerUnavailableError) as exc:  # not a deadline: raised
             raise OutputError(f"{where} could not be downloaded: {exc}") from exc
-        try:
-            verify_file(dest, video=output.is_video)
-        except NotWhatItClaims as exc:
-            dest.unlink(missing_ok=True)
-            raise OutputError(f"{where} is not a usable file: {exc}") from exc
-        return dest
+        return verify_download(output, dest)
 
     def download_all(self, result: RunResult, output_dir: Path, *,
                      deadline: float | None = None) -> None:
         """Download every output of ``result`` into ``output_dir``, each under its own name."""
-        output_dir.mkdir(parents=True, exist_ok=True)
-        for output, name in local_names(result.outputs).items():
-            result.files[output] = self.download(output, output_dir / name, deadline=deadline)
+        download_each(result.outputs, output_dir,
+                      lambda output, dest: self.download(output, dest, deadline=deadline),
+                      result.files)
 
     # --- helpers -----------------------------------------------------------------------------
 

@@ -8,12 +8,13 @@ never share a local name.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import ExecutionError, ExecutionInterruptedError, ServerResponseError
+from .containers import NotWhatItClaims, verify_file
+from .errors import ExecutionError, ExecutionInterruptedError, OutputError, ServerResponseError
 
 OUTPUT_KEYS = ("images", "gifs", "videos", "audio")  # where ComfyUI nodes report files
 MAX_NAME_BYTES = 255  # a longer name is no file name on the filesystems ComfyUI writes to
@@ -123,6 +124,33 @@ def local_names(outputs: Iterable[OutputFile]) -> dict[OutputFile, str]:
         taken.add(name)
         names[output] = name
     return names
+
+
+def describe(output: OutputFile) -> str:
+    """How errors name an output: its node and its file."""
+    return f"node {output.node_id} output {output.filename!r}"
+
+
+def verify_download(output: OutputFile, dest: Path) -> Path:
+    """``dest`` if it is whole and the kind of file ``output`` promises; otherwise it is
+    removed and :class:`OutputError` names the node and file (an empty body, an error
+    page, a video cut short)."""
+    try:
+        verify_file(dest, video=output.is_video)
+    except NotWhatItClaims as exc:
+        dest.unlink(missing_ok=True)
+        raise OutputError(f"{describe(output)} is not a usable file: {exc}") from exc
+    return dest
+
+
+def download_each(outputs: Iterable[OutputFile], output_dir: Path,
+                  download: Callable[[OutputFile, Path], Path],
+                  files: dict[OutputFile, Path]) -> None:
+    """``download`` every output into ``output_dir`` under its own local name, recording
+    each finished one in ``files`` (so a failure leaves what was already done)."""
+    output_dir.mkdir(parents=True, exist_ok=True)
+    for output, name in local_names(outputs).items():
+        files[output] = download(output, output_dir / name)
 
 
 def failure_from_history(prompt_id: str, entry: Mapping[str, Any]) -> Exception | None:

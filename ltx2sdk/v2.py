@@ -70,7 +70,7 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess by th
 
 from . import __version__
 from .backend import EventCallback, NotChecked, RunResult, resolve_api_key
-from .containers import VIDEO_EXTENSIONS, NotWhatItClaims, verify_file
+from .containers import VIDEO_EXTENSIONS
 from .errors import (
     ExecutionError,
     ExecutionInterruptedError,
@@ -97,7 +97,7 @@ from .events import (
     Progress,
 )
 from .graph import Graph
-from .outputs import OutputFile, local_names
+from .outputs import OutputFile, describe, download_each, verify_download
 from .schema import SchemaSet
 from .server_check import ServerCheck
 from .urls import connection_failure, normalize_server_url
@@ -580,7 +580,7 @@ class V2Backend:
         """Stream one output asset to ``dest`` (written beside it, renamed when whole) and
         verify it (:class:`OutputError` names the node and file when the bytes are cut
         short, or not the file its name and content type promise)."""
-        where = f"node {output.node_id} output {output.filename!r}"
+        where = describe(output)
         if not isinstance(output, AssetOutput):
             raise OutputError(f"{where} is not an output of a Comfy API v2 job")
         dest.parent.mkdir(parents=True, exist_ok=True)
@@ -604,19 +604,14 @@ class V2Backend:
             partial.unlink(missing_ok=True)
             raise
         partial.replace(dest)
-        try:
-            verify_file(dest, video=output.is_video)
-        except NotWhatItClaims as exc:
-            dest.unlink(missing_ok=True)
-            raise OutputError(f"{where} is not a usable file: {exc}") from exc
-        return dest
+        return verify_download(output, dest)
 
     def download_all(self, result: RunResult, output_dir: Path, *,
                      deadline: float | None = None) -> None:
         """Download every output of ``result`` into ``output_dir``, each under its own name."""
-        output_dir.mkdir(parents=True, exist_ok=True)
-        for output, name in local_names(result.outputs).items():
-            result.files[output] = self.download(output, output_dir / name, deadline=deadline)
+        download_each(result.outputs, output_dir,
+                      lambda output, dest: self.download(output, dest, deadline=deadline),
+                      result.files)
 
     # --- every request goes through here -------------------------------------------------
 

@@ -68,6 +68,19 @@ def either(*tampers: Tamper) -> Tamper:
     return tamper
 
 
+def rewrite_history(change: Callable[[dict[str, Any]], None]
+                    ) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+    """The real history answer with ``change`` applied to each entry."""
+    async def answer(request: web.Request, handler: Handler) -> web.StreamResponse:
+        response = await handler(request)
+        assert isinstance(response, web.Response) and response.body is not None
+        entry = json.loads(bytes(response.body))  # type: ignore[arg-type]
+        for item in entry.values():
+            change(item)
+        return web.json_response(entry)
+    return answer
+
+
 def json_answer(data: Any) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
     async def answer(request: web.Request, handler: Handler) -> web.StreamResponse:
         return web.json_response(data)
@@ -168,22 +181,18 @@ def test_an_invalid_content_length_is_an_output_error(server: ComfyTestServer,
 
 def test_three_outputs_with_one_name_get_three_local_names(server: ComfyTestServer,
                                                           tmp_path: Path) -> None:
-    async def history(request: web.Request, handler: Handler) -> web.StreamResponse:
-        response = await handler(request)
-        assert isinstance(response, web.Response) and response.body is not None
-        entry = json.loads(bytes(response.body))  # type: ignore[arg-type]
-        for item in entry.values():
-            ui = item["outputs"]["3"]
-            ui["images"] = [{**ui["images"][0], "subfolder": folder}
-                            for folder in ("video", "video/a", "video/b")]
-            ui["animated"] = [True] * 3
-        return web.json_response(entry)
+    def three_folders(item: dict[str, Any]) -> None:
+        ui = item["outputs"]["3"]
+        ui["images"] = [{**ui["images"][0], "subfolder": folder}
+                        for folder in ("video", "video/a", "video/b")]
+        ui["animated"] = [True] * 3
 
     async def view(request: web.Request, handler: Handler) -> web.StreamResponse:
         path = server.output_dir / "video" / request.rel_url.query["filename"]
         return web.Response(body=path.read_bytes(), content_type="video/mp4")
 
-    server.faults.tamper = either(on("/history/", history), on("/view", view))
+    server.faults.tamper = either(on("/history/", rewrite_history(three_folders)),
+                                  on("/view", view))
     run = ComfyClient(server.url).run(free_graph(), output_dir=tmp_path / "out", timeout=30)
     assert len(run.outputs) == 3
     assert sorted(path.name for path in run.files.values()) == [
@@ -193,21 +202,16 @@ def test_three_outputs_with_one_name_get_three_local_names(server: ComfyTestServ
 
 def test_output_names_from_the_server_stay_inside_the_output_dir(server: ComfyTestServer,
                                                                 tmp_path: Path) -> None:
-    async def history(request: web.Request, handler: Handler) -> web.StreamResponse:
-        response = await handler(request)
-        assert isinstance(response, web.Response) and response.body is not None
-        entry = json.loads(bytes(response.body))  # type: ignore[arg-type]
-        for item in entry.values():
-            for image in item["outputs"]["3"]["images"]:
-                image["filename"] = "../../" + image["filename"]
-        return web.json_response(entry)
+    def climb_out(item: dict[str, Any]) -> None:
+        for image in item["outputs"]["3"]["images"]:
+            image["filename"] = "../../" + image["filename"]
 
     async def view(request: web.Request, handler: Handler) -> web.StreamResponse:
         # a real ComfyUI refuses ".." in /view; a hostile one serves anything
         name = Path(request.rel_url.query["filename"]).name
         return web.Response(body=(server.output_dir / "video" / name).read_bytes())
 
-    server.faults.tamper = either(on("/history/", history), on("/view", view))
+    server.faults.tamper = either(on("/history/", rewrite_history(climb_out)), on("/view", view))
     run = ComfyClient(server.url).run(free_graph(), output_dir=tmp_path / "a" / "out",
                                       timeout=30)
     assert [path.relative_to(tmp_path) for path in run.files.values()] == [
