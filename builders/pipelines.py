@@ -128,7 +128,9 @@ def compose(n: Nodes, plan: Plan, pipeline: Pipeline, image_name: str | None) ->
         video, audio = n.LTXVSeparateAVLatent(sampled.pick(stage.passes_on),
                                               title=f"Stage {index} split")
         if stage.crop_guides:
-            positive, negative, video = n.LTXVCropGuides(positive, negative, video,
-                                                         title="Crop guides")
+            positive, negative, cropped = n.LTXVCropGuides(positive, negative, video,
+                                                           title="Crop guides")
+            if stage.crop_latent:
+                video = cropped
     stages.decode_and_save(n, video, audio, loaded.vae, loaded.audio_vae, plan.fps,
                            plan.filename_prefix, pipeline.decode)

@@ -18,6 +18,10 @@ CAMERA_MOTIONS: tuple[str, ...] = ("none", "static", "dolly_in", "dolly_out", "d
 
 _LTX2 = "https://huggingface.co/Lightricks/LTX-2/resolve/main"
 _COMFY_LTX2 = "https://huggingface.co/Comfy-Org/ltx-2/resolve/main/split_files"
+# LTX-2.3 files, with the URLs of the official templates' model metadata
+_LTX2_3 = "https://huggingface.co/Lightricks/LTX-2.3/resolve/main"
+_LTX2_3_FP8 = "https://huggingface.co/Lightricks/LTX-2.3-fp8/resolve/main"
+_COMFY_LTX2_3 = "https://huggingface.co/Comfy-Org/ltx-2.3/resolve/main/split_files"
 
 
 @dataclass(frozen=True)
@@ -28,7 +32,10 @@ class ModelFile:
     name: str
     url: str
     size_gb: float
+    """Approximate size; 0.0 when not recorded."""
     note: str = ""
+    generation: str = "ltx-2"
+    """The model generation the file belongs to (``"ltx-2"``, ``"ltx-2.3"``)."""
 
     @property
     def path(self) -> str:
@@ -69,6 +76,23 @@ CATALOG: tuple[ModelFile, ...] = (
               f"{_LTX2}/ltx-2-19b-distilled-lora-384.safetensors", 7.2,
               "distilled LoRA for the dev model's refine stage"),
     *(_camera_file(m) for m in CAMERA_MOTIONS if m != "none"),
+    ModelFile("loras", "gemma-3-12b-it-abliterated_lora_rank64_bf16.safetensors",
+              f"{_COMFY_LTX2}/loras/gemma-3-12b-it-abliterated_lora_rank64_bf16.safetensors",
+              0.0, "Gemma 3 LoRA of the LTX-2.3 templates' prompt enhancer (size not recorded)",
+              generation="ltx-2.3"),
+    ModelFile("checkpoints", "ltx-2.3-22b-dev-fp8.safetensors",
+              f"{_LTX2_3_FP8}/ltx-2.3-22b-dev-fp8.safetensors", 0.0,
+              "LTX-2.3 22B dev, fp8 (with the distilled LoRA: fast; size not recorded)",
+              generation="ltx-2.3"),
+    ModelFile("loras",
+              "ltx_2.3_22b_distilled_1.1_lora_dynamic_fro09_avg_rank_111_bf16.safetensors",
+              f"{_COMFY_LTX2_3}/loras/"
+              "ltx_2.3_22b_distilled_1.1_lora_dynamic_fro09_avg_rank_111_bf16.safetensors", 0.0,
+              "LTX-2.3 distilled LoRA 1.1 (fast, strength 0.5; size not recorded)",
+              generation="ltx-2.3"),
+    ModelFile("latent_upscale_models", "ltx-2.3-spatial-upscaler-x2-1.1.safetensors",
+              f"{_LTX2_3}/ltx-2.3-spatial-upscaler-x2-1.1.safetensors", 0.0,
+              "LTX-2.3 2x spatial upscaler (size not recorded)", generation="ltx-2.3"),
 )
 
 _BY_NAME = {(f.folder, f.name): f for f in CATALOG}

@@ -23,6 +23,7 @@ chain further: ``"92:17:3"``).
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from collections import Counter
@@ -112,7 +113,86 @@ def template_api(name: str, *, include_bypassed: bool = False,
     fixture ``tests/fixtures/object_info_ltx2.json``.
     """
     info = load_object_info() if object_info is None else object_info
-    return flatten_workflow(load_template(name), info, include_bypassed=include_bypassed).api
+    api = flatten_workflow(load_template(name), info, include_bypassed=include_bypassed).api
+    return resolve_static(api)
+
+
+_MATH_OPS: dict[type, Callable[[Any, Any], Any]] = {
+    ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b,
+    ast.Mult: lambda a, b: a * b, ast.Div: lambda a, b: a / b,
+}
+
+
+def _eval_math(expression: str, names: Mapping[str, Any]) -> Any:
+    def walk(node: ast.AST) -> Any:
+        if isinstance(node, ast.Expression):
+            return walk(node.body)
+        if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
+            return node.value
+        if isinstance(node, ast.Name):
+            return names[node.id]
+        if isinstance(node, ast.BinOp) and type(node.op) in _MATH_OPS:
+            return _MATH_OPS[type(node.op)](walk(node.left), walk(node.right))
+        raise ValueError(f"unsupported expression {expression!r}")
+    return walk(ast.parse(expression.strip(), mode="eval"))
+
+
+def resolve_static(api: ApiPrompt, *, enhance: bool = False) -> ApiPrompt:
+    """``api`` with what the frontend's helper nodes decide statically resolved, as ComfyUI
+    would compute it, then the nodes no ``SaveVideo`` depends on dropped:
+
+    * ``ComfyMathExpression`` with literal operands: its FLOAT (0) and INT (1) outputs become
+      literals in their consumers;
+    * ``ComfySwitchNode`` with a literal ``switch``: consumers take the chosen input. A switch
+      between ``TextGenerateLTX2Prompt`` and the plain prompt (the LTX-2.3 templates' prompt
+      enhancement) takes ``enhance`` instead: the SDK makes enhancement a request option;
+    * ``LTXVImgToVideoInplace`` with ``bypass`` true returns its latent unchanged: consumers
+      take that latent.
+
+    A prompt without such nodes is returned unchanged.
+    """
+    api = {k: {**v, "inputs": dict(v["inputs"])} for k, v in api.items()}
+    replaced: dict[tuple[str, int], Any] = {}
+    for node_id, node in api.items():
+        kind, inputs = node["class_type"], node["inputs"]
+        if kind == "ComfyMathExpression":
+            values = {k.split(".", 1)[1]: v for k, v in inputs.items()
+                      if k.startswith("values.")}
+            if all(not is_link(v) for v in values.values()):
+                result = _eval_math(str(inputs["expression"]), values)
+                replaced[(node_id, 0)] = float(result)
+                replaced[(node_id, 1)] = int(result)
+        elif kind == "ComfySwitchNode" and not is_link(inputs.get("switch")):
+            on_true = inputs.get("on_true")
+            choice = bool(inputs["switch"])
+            if is_link(on_true) and api.get(str(on_true[0]), {}).get(
+                    "class_type") == "TextGenerateLTX2Prompt":
+                choice = enhance
+            replaced[(node_id, 0)] = on_true if choice else inputs.get("on_false")
+        elif kind == "LTXVImgToVideoInplace" and inputs.get("bypass") is True:
+            replaced[(node_id, 0)] = inputs["latent"]
+    if not replaced:
+        return api
+
+    def resolve(value: Any) -> Any:
+        while is_link(value) and (str(value[0]), int(value[1])) in replaced:
+            value = replaced[(str(value[0]), int(value[1]))]
+        return value
+
+    for node in api.values():
+        node["inputs"] = {k: resolve(v) for k, v in node["inputs"].items()}
+    removed = {node_id for node_id, _ in replaced}
+    api = {k: v for k, v in api.items() if k not in removed}
+    live: set[str] = set()
+    todo = [k for k, v in api.items() if v["class_type"] == "SaveVideo"]
+    while todo:
+        node_id = todo.pop()
+        if node_id in live:
+            continue
+        live.add(node_id)
+        todo.extend(str(v[0]) for v in api[node_id]["inputs"].values()
+                    if is_link(v) and str(v[0]) in api)
+    return {k: v for k, v in api.items() if k in live}
 
 
 # --------------------------------------------------------------------------- schemas

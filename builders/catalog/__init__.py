@@ -7,7 +7,7 @@
     pipeline.stages[0].sigmas              # LTXVSchedule(steps=20, ...)
     pipeline.template                      # "video_ltx2_i2v"
 
-The declarations live in one module per generation (:mod:`.ltx2`); their types in
+The declarations live in one module per generation (:mod:`.ltx2`, :mod:`.ltx2_3`); their types in
 :mod:`.types`. A new pipeline is a new declaration in its generation's module, listed in that
 module's ``PIPELINES`` (a new generation: a new module, added to :data:`PIPELINES` below), plus
 its parity test; no stage code changes unless it needs a node the stages do not add yet.
@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
-from . import ltx2
+from . import ltx2, ltx2_3
 from .types import (
     CFG,
     LATENT_PIXELS,
@@ -85,14 +85,15 @@ class Registry:
     def _why_missing(self, key: PipelineKey) -> str:
         same_generation = [k for k in self._by_key if k.generation == key.generation]
         if not same_generation:
-            return (f"{key.generation!r} is not a known generation "
+            return (f"model {key.generation!r} is not a known generation "
                     f"(known: {', '.join(self.generations())})")
         same_type = [k for k in same_generation if k.type == key.type]
         if not same_type:
             types = ", ".join(dict.fromkeys(k.type for k in same_generation))
-            return f"{key.generation} has no type {key.type!r} (it has {types})"
+            return f"model {key.generation} has no type {key.type!r} (it has {types})"
         modes = ", ".join(k.mode for k in same_type)
-        return f"{key.generation} {key.type} has no mode {key.mode!r} (it has {modes})"
+        return (f"model {key.generation} has no {key.mode!r} mode for {key.type} "
+                f"(it has {modes})")
 
     def keys(self) -> tuple[PipelineKey, ...]:
         return tuple(self._by_key)
@@ -114,12 +115,13 @@ class Registry:
         return key in self._by_key
 
 
-PIPELINES = Registry(ltx2.PIPELINES)
+PIPELINES = Registry((*ltx2.PIPELINES, *ltx2_3.PIPELINES))
 """Every pipeline the SDK builds."""
 
 DEFAULT_GENERATION = ltx2.LTX2.id
-"""The generation of a request that names none (today every request: requests gain a
-``model`` field with LTX-2.3 and LTX-2.5)."""
+"""The generation of a request that names none (every request today: the request field
+``model`` selecting LTX-2.3 is still to come; build those with :func:`get_pipeline` and
+``builders.build_pipeline``)."""
 
 
 def get_pipeline(generation: str, type: str, mode: str) -> Pipeline:
@@ -129,7 +131,8 @@ def get_pipeline(generation: str, type: str, mode: str) -> Pipeline:
 
 def pipeline_for(request: GenerationRequest) -> Pipeline:
     """The pipeline ``request`` asks for."""
-    return PIPELINES.get(DEFAULT_GENERATION, request.type, request.mode)
+    return PIPELINES.get(getattr(request, "model", DEFAULT_GENERATION), request.type,
+                         request.mode)
 
 
 __all__ = [

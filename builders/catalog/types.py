@@ -189,8 +189,14 @@ class Stage:
     crop_guides: bool = False
     """After sampling, ``LTXVCropGuides`` strips guide frames from the latent and the
     conditioning (later stages get the cropped conditioning)."""
+    crop_latent: bool = True
+    """With :attr:`crop_guides`: whether the next stage continues from the cropped latent
+    (True) or from the sampler's own (False: LTX-2.3's templates crop only the conditioning;
+    with in-place first frames there are no guide frames, so both latents are the same)."""
 
     def __post_init__(self) -> None:
+        if not self.crop_latent and not self.crop_guides:
+            raise ValueError("Stage: crop_latent=False only means something with crop_guides")
         if len(set(self.loras)) != len(self.loras):
             raise ValueError(f"Stage: a LoRA role is listed twice: {self.loras}")
 
