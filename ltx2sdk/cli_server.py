@@ -7,12 +7,14 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from .cli_request import CliError, add_request_flags, request_from_args
 from .models import lookup
-from .progress import ProgressUpdate
 from .releases import TESTED_RANGE, range_status
+
+if TYPE_CHECKING:  # only generate needs the progress machinery: build starts faster
+    from .progress import ProgressUpdate
 
 DEFAULT_SERVER = "http://127.0.0.1:8188"
 REFUSED_GRACE = 2.0  # seconds a refused connection is retried unless --ready-timeout is given
