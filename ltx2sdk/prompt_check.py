@@ -30,7 +30,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from .schema import MATCHTYPE_V3, InputSpec, NodeSchema, OutputSpec, types_compatible
-from .validation import expected_inputs
+from .validation import convert_like_comfyui, expected_inputs
 
 FileExists = Callable[[str, str], "bool | None"]
 """``(upload kind, file name) -> exists?``; ``None`` when it cannot tell (the server decides)."""
@@ -44,10 +44,6 @@ SELF_CHECKED_INPUTS: Mapping[str, tuple[str, str]] = {
     "LoadAudio": ("audio", "audio"),
     "LoadVideo": ("file", "video"),
 }
-
-_CONVERTERS: Mapping[str, Callable[[Any], Any]] = {
-    "INT": int, "FLOAT": float, "STRING": str, "BOOLEAN": bool}
-
 
 @dataclass(frozen=True)
 class Problem:
@@ -272,13 +268,10 @@ class _Walk:
                 node_id, name, "literal_for_link",
                 f"expects a link of type {spec.type} from another node's output, got the "
                 f"literal {value!r}; ComfyUI accepts the prompt, but the node fails when it runs"))
-        convert = _CONVERTERS.get(spec.type)
-        if convert is not None:
-            try:
-                value = convert(value)
-            except (TypeError, ValueError, OverflowError) as exc:
-                return self._problem(node_id, name, "invalid_input_type",
-                                     f"cannot convert {value!r} to {spec.type} ({exc})")
+        converted = convert_like_comfyui(spec, value)
+        if isinstance(converted, str):
+            return self._problem(node_id, name, "invalid_input_type", converted)
+        value = converted[0]
         if schema.class_type in SELF_CHECKED_INPUTS and SELF_CHECKED_INPUTS[
                 schema.class_type][0] == name:
             return None  # the node's own check (see _files)

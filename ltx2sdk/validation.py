@@ -7,7 +7,7 @@ is re-checked against a live server's schemas (every problem collected).
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -138,7 +138,7 @@ def check_value(spec: InputSpec, value: Any, *, as_loaded: bool = False
     if as_loaded:
         if isinstance(value, Mapping) and "__value__" in value:
             value = value["__value__"]
-        converted = _server_conversion(spec, value)
+        converted = convert_like_comfyui(spec, value)
         if isinstance(converted, str):
             return InputValueError, converted
         value = converted[0]
@@ -164,10 +164,16 @@ def check_value(spec: InputSpec, value: Any, *, as_loaded: bool = False
     return None
 
 
-def _server_conversion(spec: InputSpec, value: Any) -> tuple[Any] | str:
-    """``(value,)`` as ComfyUI converts it (``int()`` for INT, ``float()`` for FLOAT, only
-    for exactly those types), or the message when the conversion fails."""
-    convert = {"INT": int, "FLOAT": float}.get(spec.type)
+# ComfyUI converts a literal only when the input's type is exactly one of these
+COMFYUI_CONVERSIONS: Mapping[str, Callable[[Any], Any]] = {
+    "INT": int, "FLOAT": float, "STRING": str, "BOOLEAN": bool}
+
+
+def convert_like_comfyui(spec: InputSpec, value: Any) -> tuple[Any] | str:
+    """``(value,)`` as ComfyUI's validation converts it (``int()`` for INT, ``float()`` for
+    FLOAT, ... only for exactly those types; multi-type inputs are not converted), or the
+    message when the conversion fails."""
+    convert = COMFYUI_CONVERSIONS.get(spec.type)
     if convert is None:
         return (value,)
     try:

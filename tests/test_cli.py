@@ -11,7 +11,6 @@ import io
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -28,6 +27,7 @@ from ltx2sdk.errors import ServerUnavailableError
 from ltx2sdk.request import ModelSet
 from ltx2sdk.urls import ServerUrlError, normalize_server_url
 from tests.comfyserver import ComfyTestServer, Faults, catalog_models
+from tests.helpers import free_port
 
 # what must never reach a user: HTTP library internals and Python reprs
 INTERNALS = re.compile(r"urllib3|HTTPConnectionPool|NewConnectionError|MaxRetryError|"
@@ -48,14 +48,6 @@ def assert_one_line_error(err: str, *fragments: str) -> str:
     for fragment in fragments:
         assert fragment in line, line
     return line
-
-
-def free_port() -> int:
-    """A port nothing listens on (connections to it are refused)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
 
 
 def write_png(path: Path, size: tuple[int, int] = (32, 24)) -> Path:
