@@ -42,9 +42,11 @@ from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
+from builders import check_request
 from ltx2sdk.client import ComfyClient
 from ltx2sdk.errors import LTX2Error
 from ltx2sdk.generation import GenerationResult, ImagePolicy, generate
+from ltx2sdk.models import DEFAULT_GENERATION
 from ltx2sdk.progress import ProgressUpdate
 from ltx2sdk.request import GenerationRequest, describe_validation_error
 
@@ -147,14 +149,18 @@ def parse_request(raw: Any, config: WorkerConfig) -> GenerationRequest:
         # a server-side file name is fine for scripts, but a worker takes images only
         # as data or by URL: never let a job read another job's upload
         raise ValueError("image: not accepted by the worker; use image_url or image_base64")
-    if config.model_defaults and "models" not in fields:
+    # the environment's files are LTX-2 19B files: other generations keep their own defaults
+    if (config.model_defaults and "models" not in fields
+            and fields.get("model", DEFAULT_GENERATION) == DEFAULT_GENERATION):
         mode = fields.get("mode", "fast")
         chosen = {k: v for k, v in config.model_defaults.items() if not k.startswith("checkpoint")}
         checkpoint = config.model_defaults.get(f"checkpoint_{mode}")
         if checkpoint:
             chosen["checkpoint"] = checkpoint
         fields["models"] = chosen
-    return GenerationRequest.model_validate(fields)
+    request = GenerationRequest.model_validate(fields)
+    check_request(request)  # no pipeline for it, or not as asked: refused here, naming the field
+    return request
 
 
 class ProgressReporter:

@@ -13,8 +13,8 @@ Which pipelines exist, and what each computes: :mod:`builders.catalog`
 
 from .catalog import PIPELINES, Pipeline, PipelineKey, UnknownPipelineError, get_pipeline
 from .pipelines import PLACEHOLDER_IMAGE, Build, build, build_pipeline
-from .plan import Plan, ResolvedModels, make_plan
+from .plan import Plan, ResolvedModels, check_request, make_plan
 
 __all__ = ["PIPELINES", "PLACEHOLDER_IMAGE", "Build", "Pipeline", "PipelineKey", "Plan",
-           "ResolvedModels", "UnknownPipelineError", "build", "build_pipeline", "get_pipeline",
-           "make_plan"]
+           "ResolvedModels", "UnknownPipelineError", "build", "build_pipeline",
+           "check_request", "get_pipeline", "make_plan"]

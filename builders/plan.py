@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ltx2sdk import models
+from ltx2sdk.errors import RequestFieldError
 
 from .catalog import FirstFrameInplace, LoraRole, Negative, Pipeline, pipeline_for
 
@@ -85,6 +86,28 @@ def snap_frames(count: float) -> int:
     return max(9, 8 * round((count - 1) / 8) + 1)
 
 
+def check_request(request: GenerationRequest, pipeline: Pipeline | None = None) -> Pipeline:
+    """The pipeline ``request`` asks for (or ``pipeline``), once the request is known to be
+    makeable with it: its length fits at the pipeline's frame rate and it asks for no camera
+    LoRA the generation lacks. Otherwise a :class:`~ltx2sdk.errors.RequestFieldError` (an
+    :class:`~builders.catalog.UnknownPipelineError` for a missing pipeline) naming the field.
+    Cheap and offline: entry points call it before fetching inputs or reaching a server."""
+    from ltx2sdk.request import check_length  # loaded: a request exists
+
+    if pipeline is None:
+        pipeline = pipeline_for(request)
+    elif (request.model, request.type, request.mode) != pipeline.key:
+        raise ValueError(f"a {request.model} {request.type} {request.mode} request cannot run "
+                         f"pipeline {pipeline.name}")
+    check_length(request.frames, request.duration,
+                 request.fps if request.fps is not None else pipeline.fps)
+    if ("camera_lora" in request.model_fields_set and request.camera_lora != "none"
+            and LoraRole.CAMERA not in pipeline.lora_roles):
+        raise RequestFieldError("camera_lora", f"{pipeline.generation.name} has no camera "
+                                               "LoRAs (use 'none')")
+    return pipeline
+
+
 def make_plan(request: GenerationRequest, pipeline: Pipeline | None = None, *,
               rng: random.Random | None = None) -> Plan:
     """Resolve sizes, length, seed and model files; record every adjustment made.
@@ -93,11 +116,8 @@ def make_plan(request: GenerationRequest, pipeline: Pipeline | None = None, *,
     """
     from ltx2sdk.request import DEFAULT_DURATION_S, MAX_FRAMES  # loaded: a request exists
 
-    if pipeline is None:
-        pipeline = pipeline_for(request)
-    if (request.type, request.mode) != (pipeline.type, pipeline.mode):
-        raise ValueError(f"a {request.type} {request.mode} request cannot run pipeline "
-                         f"{pipeline.name}")
+    pipeline = check_request(request, pipeline)
+    fps = request.fps if request.fps is not None else pipeline.fps
     notes: list[str] = []
     multiple = pipeline.size_multiple
     width, height = snap_size(request.width, multiple), snap_size(request.height, multiple)
@@ -109,7 +129,7 @@ def make_plan(request: GenerationRequest, pipeline: Pipeline | None = None, *,
     if request.frames is not None:
         wanted = float(request.frames)
     else:
-        wanted = (request.duration or DEFAULT_DURATION_S) * request.fps + 1
+        wanted = (request.duration or DEFAULT_DURATION_S) * fps + 1
     frames = snap_frames(wanted)
     if frames > MAX_FRAMES >= frames - 8:  # rounding up crossed the limit: round down
         frames -= 8
@@ -124,12 +144,9 @@ def make_plan(request: GenerationRequest, pipeline: Pipeline | None = None, *,
     negative_prompt = None  # CFG-1 pipelines do not encode one: it would have no effect
     if pipeline.negative is Negative.PROMPT:
         negative_prompt = (request.negative_prompt if request.negative_prompt is not None
-                           else pipeline.generation.negative_prompt)
+                           else pipeline.default_negative_prompt)
     camera = request.camera_lora
     if camera != "none" and LoraRole.CAMERA not in pipeline.lora_roles:
-        if "camera_lora" in request.model_fields_set:
-            raise ValueError(f"camera_lora: {pipeline.generation.name} has no camera LoRAs "
-                             "(use 'none')")
         camera = "none"  # the request's default camera motion: not for this generation
     image_strength = request.image_strength
     first_frame = next((g for g in pipeline.guides if isinstance(g, FirstFrameInplace)), None)
@@ -143,7 +160,7 @@ def make_plan(request: GenerationRequest, pipeline: Pipeline | None = None, *,
         width=width,
         height=height,
         frames=frames,
-        fps=request.fps,
+        fps=fps,
         seed=seed,
         enhance_prompt=request.enhance_prompt,
         camera=camera,

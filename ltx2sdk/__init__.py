@@ -19,6 +19,7 @@ from .errors import (
     LinkTypeError,
     LTX2Error,
     MissingInputError,
+    RequestFieldError,
     UnknownInputError,
     UnknownNodeTypeError,
 )
@@ -82,6 +83,7 @@ __all__ = [
     "NodeSchema",
     "Nodes",
     "Output",
+    "RequestFieldError",
     "SchemaSet",
     "UnknownInputError",
     "UnknownNodeTypeError",

@@ -245,9 +245,10 @@ def describe_error(exc: Exception, args: argparse.Namespace) -> tuple[str, int]:
         module = (exc.name or "").split(".")[0]
         hint = _EXTRAS.get(module, f"pip install {module}" if module else "reinstall ltx2sdk")
         return f"this needs the Python module {module or '?'}, which is not installed: {hint}", 1
-    if isinstance(exc, ImageInputError):
-        flag = flag_for_field(args, exc.field)
-        return _one_line(f"{flag}: {without_field(str(exc), exc.field)}"), 2
+    field = getattr(exc, "field", None)  # an input named by its field (image, pipeline)
+    if isinstance(exc, ImageInputError | ValueError) and isinstance(field, str):
+        flag = flag_for_field(args, field)
+        return _one_line(f"{flag}: {without_field(str(exc), field)}"), 2
     if isinstance(exc, LTX2Error):
         return _one_line(_plain_connection_error(str(exc), exc)), 1
     if isinstance(exc, ValueError):  # e.g. a plan that cannot be made (too many frames)

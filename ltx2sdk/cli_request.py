@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .models import CAMERA_MOTIONS
+from .errors import RequestFieldError
+from .models import CAMERA_MOTIONS, DEFAULT_GENERATION, GENERATIONS
 
 if TYPE_CHECKING:
     from pydantic import ValidationError
@@ -46,7 +47,8 @@ class CliError(Exception):
 
 # request field -> its flag (the flag's dest is the field name, "-" for "_")
 FIELD_FLAGS: dict[str, str] = {
-    "prompt": "--prompt", "negative_prompt": "--negative-prompt", "mode": "--mode",
+    "prompt": "--prompt", "negative_prompt": "--negative-prompt", "model": "--model",
+    "mode": "--mode",
     "type": "--type", "width": "--width", "height": "--height", "duration": "--duration",
     "frames": "--frames", "fps": "--fps", "seed": "--seed", "enhance_prompt": "--enhance-prompt",
     "camera_lora": "--camera-lora", "camera_strength": "--camera-strength",
@@ -73,9 +75,13 @@ def add_request_flags(parser: argparse.ArgumentParser) -> None:
                        help="use the built-in example request (a 5 s fox, fast mode)")
     group.add_argument("--prompt", metavar="TEXT",
                        help="what happens in the video, sounds and speech included")
-    group.add_argument("--negative-prompt", metavar="TEXT", help="what to avoid (pro only)")
+    group.add_argument("--negative-prompt", metavar="TEXT",
+                       help="what to avoid (pipelines with real CFG; default the template's)")
+    group.add_argument("--model", choices=GENERATIONS,
+                       help=f"model generation (default {DEFAULT_GENERATION}); ltx2 models "
+                            "--pipelines lists what each can make")
     group.add_argument("--mode", choices=["fast", "pro"],
-                       help="fast: distilled model (default); pro: dev model, CFG 4")
+                       help="fast: distilled (default); pro: the dev model with real CFG")
     group.add_argument("--type", choices=["t2v", "i2v"],
                        help="text or image to video (default t2v; i2v when an image is given)")
     group.add_argument("--width", type=int, metavar="PX",
@@ -86,7 +92,8 @@ def add_request_flags(parser: argparse.ArgumentParser) -> None:
                        help="length, at most 20 s (default 10)")
     group.add_argument("--frames", type=int, metavar="N",
                        help="length in frames instead of --duration (8n+1, at most 20 s)")
-    group.add_argument("--fps", type=int, help="frames per second, 1 to 60 (default 24)")
+    group.add_argument("--fps", type=int,
+                       help="frames per second, 1 to 60 (default the template's: 24 for ltx-2)")
     group.add_argument("--seed", type=int, help="noise seed (random when absent; always printed)")
     group.add_argument("--enhance-prompt", action=argparse.BooleanOptionalAction, default=None,
                        help="let the text encoder rewrite the prompt in LTX-2's style first")
@@ -181,9 +188,16 @@ def request_from_args(args: argparse.Namespace, *, image_as_data: bool) -> Gener
     if "prompt" not in fields:
         raise CliError("a prompt is needed: --prompt TEXT, --request FILE.json or --example", 2)
     try:
-        return GenerationRequest.model_validate(fields)
+        request = GenerationRequest.model_validate(fields)
     except ValidationError as exc:
         raise CliError(describe_for_cli(exc, sources), 2) from exc
+    from builders import check_request
+
+    try:
+        check_request(request)  # a pipeline exists for it and can make it as asked
+    except RequestFieldError as exc:
+        raise CliError(f"invalid request: {sources.name(exc.field)}: {exc.reason}", 2) from exc
+    return request
 
 
 def _read_request_file(path: Path) -> dict[str, Any]:

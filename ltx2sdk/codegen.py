@@ -29,6 +29,8 @@ NODES_PY = Path(__file__).with_name("nodes.py")
 LINE_LENGTH = 100
 LITERAL_MAX_OPTIONS = 4
 """Combos with at most this many options are typed ``Literal[...]``; longer ones ``str``."""
+LITERAL_MAX_CHARS = 60
+"""... and only when the ``Literal[...]`` fits in this many characters (a parameter line)."""
 
 KWARGS = "options"
 """The ``**`` parameter that takes a dynamic combo's sub-inputs."""
@@ -194,9 +196,10 @@ def _widget_annotation(spec: InputSpec, imports: _Imports) -> str:
     options = spec.options
     if options is None:  # a file name the server lists
         return "str"
-    if 0 < len(options) <= LITERAL_MAX_OPTIONS:
+    literal = f"Literal[{', '.join(_source(option) for option in options)}]"
+    if 0 < len(options) <= LITERAL_MAX_OPTIONS and len(literal) <= LITERAL_MAX_CHARS:
         imports.typing.add("Literal")
-        return f"Literal[{', '.join(_source(option) for option in options)}]"
+        return literal
     kinds = {type(option) for option in options}
     if len(kinds) == 1 and (kind := kinds.pop()) in (str, int, float, bool):
         return kind.__name__

@@ -6,6 +6,8 @@ one type. Build-time problems (:class:`GraphError`) are also ``ValueError``; ser
 says what was wrong and where. ::
 
     LTX2Error
+    +-- RequestFieldError (ValueError)  a valid request no pipeline can make as asked (field)
+    |   +-- builders.UnknownPipelineError   no pipeline for its model, type and mode
     +-- GraphError (ValueError)         the graph is wrong: before any GPU time is spent
     |   +-- UnknownNodeTypeError        a class_type without a schema (strict graphs)
     |   +-- UnknownInputError           an input name the node does not have
@@ -39,6 +41,20 @@ from typing import Any
 
 class LTX2Error(Exception):
     """Base class of every error the SDK raises on purpose."""
+
+
+class RequestFieldError(LTX2Error, ValueError):
+    """A request that validated field by field but cannot be made as asked (no pipeline for
+    its model, type and mode; a length over the limit at its pipeline's frame rate).
+
+    ``str()`` is ``"<field>: <reason>"``; :attr:`field` names the request field and
+    :attr:`reason` says why, so each entry point can name the field its own way (a flag).
+    """
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
 
 
 # --- building graphs --------------------------------------------------------------------

@@ -11,6 +11,11 @@ from dataclasses import dataclass
 from typing import Literal
 
 Mode = Literal["fast", "pro"]
+GenerationId = Literal["ltx-2", "ltx-2.3", "ltx-2.5"]
+"""A model generation, as requests name it (the request field ``model``)."""
+GENERATIONS: tuple[GenerationId, ...] = ("ltx-2", "ltx-2.3", "ltx-2.5")
+"""Every generation, oldest first (``builders.catalog`` declares a pipeline set for each)."""
+DEFAULT_GENERATION: GenerationId = "ltx-2"
 CameraMotion = Literal["none", "static", "dolly_in", "dolly_out", "dolly_left", "dolly_right",
                        "jib_up", "jib_down"]
 CAMERA_MOTIONS: tuple[str, ...] = ("none", "static", "dolly_in", "dolly_out", "dolly_left",

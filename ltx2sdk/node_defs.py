@@ -35,6 +35,12 @@ SAMPLER_NAMES = (
     "gradient_estimation_cfg_pp", "er_sde", "seeds_2", "seeds_3", "sa_solver", "sa_solver_pece",
     "ddim", "uni_pc", "uni_pc_bh2",
 )
+CLIP_TYPES = (
+    "stable_diffusion", "stable_cascade", "sd3", "stable_audio", "mochi", "ltxv", "pixart",
+    "cosmos", "lumina2", "wan", "hidream", "chroma", "ace", "omnigen2", "qwen_image",
+    "hunyuan_image", "flux2", "ovis", "longcat_image", "cogvideox", "lens", "pixeldit",
+    "ideogram4", "boogu", "krea2",
+)
 SCALE_METHODS = ("nearest-exact", "bilinear", "area", "bicubic", "lanczos")
 MAX_SEED = 18446744073709551615
 
@@ -51,7 +57,7 @@ def integer(name: str, default: int | None, lo: int, hi: int, *,
     return InputSpec(name=name, type="INT", default=default, min=lo, max=hi, required=required)
 
 
-def number(name: str, default: float | None, lo: float, hi: float, *,
+def number(name: str, default: float | None, lo: float, hi: float | None, *,
            required: bool = True) -> InputSpec:
     return InputSpec(name=name, type="FLOAT", default=default, min=lo, max=hi, required=required)
 
@@ -64,8 +70,10 @@ def boolean(name: str, default: bool, *, required: bool = True) -> InputSpec:
     return InputSpec(name=name, type="BOOLEAN", default=default, required=required)
 
 
-def combo(name: str, options: tuple[Any, ...], default: Any = None) -> InputSpec:
-    return InputSpec(name=name, type="COMBO", options=options, default=default)
+def combo(name: str, options: tuple[Any, ...], default: Any = None, *,
+          required: bool = True) -> InputSpec:
+    return InputSpec(name=name, type="COMBO", options=options, default=default,
+                     required=required)
 
 
 def model_file(name: str, folder: str) -> InputSpec:
@@ -212,9 +220,33 @@ LTX2_NODES: tuple[NodeDecl, ...] = (
           number("strength_model", 1.0, -100.0, 100.0)],
          [("MODEL", "MODEL")], display_name="Load LoRA",
          doc="Apply a LoRA to a diffusion model."),
+    node("UNETLoader",
+         [model_file("unet_name", "diffusion_models"),
+          combo("weight_dtype", ("default", "fp8_e4m3fn", "fp8_e4m3fn_fast", "fp8_e5m2"))],
+         [("MODEL", "MODEL")], display_name="Load Diffusion Model",
+         doc="Load a diffusion model stored on its own (LTX-2.5's split files).",
+         # ComfyUI declares no default: its first option is the implicit one
+         arg_defaults={"weight_dtype": "default"}),
+    node("VAELoader", [model_file("vae_name", "vae")], [("VAE", "VAE")],
+         display_name="Load VAE",
+         doc="Load a VAE file (LTX-2.5's video VAE, or its audio VAE)."),
+    node("CLIPLoader",
+         [model_file("clip_name", "text_encoders"), combo("type", CLIP_TYPES),
+          combo("device", ("default", "cpu"), required=False)],
+         [("CLIP", "CLIP")], display_name="Load CLIP",
+         doc="Load a text encoder of model family ``type`` (``\"ltxv\"``: LTX-2.5's Gemma 4).",
+         ),
     node("LoadImage", [InputSpec(name="image", type="COMBO", folder="input")],
          [("IMAGE", "IMAGE"), ("MASK", "MASK")], display_name="Load Image",
          doc="Load an image from ComfyUI's input folder (for example, an uploaded one)."),
+    node("LoadAudio", [InputSpec(name="audio", type="COMBO", folder="input")],
+         [("AUDIO", "AUDIO")], display_name="Load Audio",
+         doc="Load an audio file (wav, mp3, flac, ogg) from ComfyUI's input folder."),
+    node("TrimAudioDuration",
+         [link("audio", "AUDIO"), number("start_index", 0.0, -MAX_SEED, MAX_SEED),
+          number("duration", 60.0, 0.0, None)],
+         [("AUDIO", "AUDIO")], display_name="Trim Audio Duration",
+         doc="``duration`` seconds of ``audio`` from ``start_index`` (negative: from the end)."),
     # text
     node("CLIPTextEncode", [text("text"), link("clip", "CLIP")],
          [("CONDITIONING", "CONDITIONING")], display_name="CLIP Text Encode (Prompt)",
@@ -255,6 +287,17 @@ LTX2_NODES: tuple[NodeDecl, ...] = (
          doc="An empty audio latent as long as ``frames_number`` video frames at ``frame_rate``.",
          arg_order=("audio_vae", "frames_number", "frame_rate", "batch_size"),
          required_args=("frames_number", "frame_rate")),
+    node("LTXVAudioVAEEncode", [link("audio", "AUDIO"), link("audio_vae", "VAE")],
+         [("LATENT", "Audio Latent")], display_name="LTXV Audio VAE Encode",
+         doc="Encode a waveform to an audio latent (a given voice for audio-driven video)."),
+    node("SolidMask",
+         [number("value", 1.0, 0.0, 1.0), integer("width", 512, 1, 16384),
+          integer("height", 512, 1, 16384)],
+         [("MASK", "MASK")], display_name="Create Solid Mask",
+         doc="A ``width`` x ``height`` mask of one ``value``."),
+    node("SetLatentNoiseMask", [link("samples", "LATENT"), link("mask", "MASK")],
+         [("LATENT", "LATENT")], display_name="Set Latent Noise Mask",
+         doc="Where sampling may change ``samples``: 0 keeps them (a given audio latent)."),
     node("LTXVConcatAVLatent", [link("video_latent", "LATENT"), link("audio_latent", "LATENT")],
          [("LATENT", "latent")],
          doc="Join video and audio latents for joint sampling."),
@@ -305,6 +348,17 @@ LTX2_NODES: tuple[NodeDecl, ...] = (
          [("GUIDER", "GUIDER")], display_name="CFG Guider",
          doc="Classifier-free guidance at scale ``cfg`` (1 disables the negative).",
          required_args=("cfg",)),
+    node("LTXVDualCFGGuider",
+         [link("model", "MODEL"), link("positive", "CONDITIONING"),
+          link("negative", "CONDITIONING"), number("video_cfg", 3.0, 0.0, 100.0),
+          number("audio_cfg", 7.0, 0.0, 100.0)],
+         [("GUIDER", "GUIDER")], display_name="LTXV Dual CFG Guider",
+         doc="Classifier-free guidance with separate scales for video and audio (LTX-2.5).",
+         required_args=("video_cfg", "audio_cfg")),
+    node("SamplerEulerAncestral",
+         [number("eta", 1.0, 0.0, 100.0), number("s_noise", 1.0, 0.0, 100.0)],
+         [("SAMPLER", "SAMPLER")],
+         doc="The euler_ancestral sampler with its noise settings."),
     node("SamplerCustomAdvanced",
          [link("noise", "NOISE"), link("guider", "GUIDER"), link("sampler", "SAMPLER"),
           link("sigmas", "SIGMAS"), link("latent_image", "LATENT")],

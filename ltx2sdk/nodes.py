@@ -76,10 +76,41 @@ class Nodes(NodeFactory):
             "model": model, "lora_name": lora_name, "strength_model": float(strength_model)})
         return node.out(0, Model)
 
+    def UNETLoader(self, unet_name: str, weight_dtype: str = "default", *, title: str | None = None
+                   ) -> Model:
+        """Load a diffusion model stored on its own (LTX-2.5's split files)."""
+        node = self._add("UNETLoader", title, {
+            "unet_name": unet_name, "weight_dtype": weight_dtype})
+        return node.out(0, Model)
+
+    def VAELoader(self, vae_name: str, *, title: str | None = None) -> Vae:
+        """Load a VAE file (LTX-2.5's video VAE, or its audio VAE)."""
+        node = self._add("VAELoader", title, {"vae_name": vae_name})
+        return node.out(0, Vae)
+
+    def CLIPLoader(self, clip_name: str, type: str, device: Literal["default", "cpu"] | None = None,
+                   *, title: str | None = None) -> Clip:
+        """Load a text encoder of model family ``type`` (``"ltxv"``: LTX-2.5's Gemma 4)."""
+        node = self._add("CLIPLoader", title, {
+            "clip_name": clip_name, "type": type, "device": device})
+        return node.out(0, Clip)
+
     def LoadImage(self, image: str, *, title: str | None = None) -> tuple[Image, Mask]:
         """Load an image from ComfyUI's input folder (for example, an uploaded one)."""
         node = self._add("LoadImage", title, {"image": image})
         return node.out(0, Image), node.out(1, Mask)
+
+    def LoadAudio(self, audio: str, *, title: str | None = None) -> Audio:
+        """Load an audio file (wav, mp3, flac, ogg) from ComfyUI's input folder."""
+        node = self._add("LoadAudio", title, {"audio": audio})
+        return node.out(0, Audio)
+
+    def TrimAudioDuration(self, audio: Audio, start_index: float = 0.0, duration: float = 60.0, *,
+                          title: str | None = None) -> Audio:
+        """``duration`` seconds of ``audio`` from ``start_index`` (negative: from the end)."""
+        node = self._add("TrimAudioDuration", title, {
+            "audio": audio, "start_index": float(start_index), "duration": float(duration)})
+        return node.out(0, Audio)
 
     def CLIPTextEncode(self, text: str | StringValue, clip: Clip, *, title: str | None = None
                        ) -> Conditioning:
@@ -137,6 +168,25 @@ class Nodes(NodeFactory):
         node = self._add("LTXVEmptyLatentAudio", title, {
             "frames_number": frames_number, "frame_rate": frame_rate, "batch_size": batch_size,
             "audio_vae": audio_vae})
+        return node.out(0, Latent)
+
+    def LTXVAudioVAEEncode(self, audio: Audio, audio_vae: Vae, *, title: str | None = None
+                           ) -> Latent:
+        """Encode a waveform to an audio latent (a given voice for audio-driven video)."""
+        node = self._add("LTXVAudioVAEEncode", title, {"audio": audio, "audio_vae": audio_vae})
+        return node.out(0, Latent)
+
+    def SolidMask(self, value: float = 1.0, width: int = 512, height: int = 512, *,
+                  title: str | None = None) -> Mask:
+        """A ``width`` x ``height`` mask of one ``value``."""
+        node = self._add("SolidMask", title, {
+            "value": float(value), "width": width, "height": height})
+        return node.out(0, Mask)
+
+    def SetLatentNoiseMask(self, samples: Latent, mask: Mask, *, title: str | None = None
+                           ) -> Latent:
+        """Where sampling may change ``samples``: 0 keeps them (a given audio latent)."""
+        node = self._add("SetLatentNoiseMask", title, {"samples": samples, "mask": mask})
         return node.out(0, Latent)
 
     def LTXVConcatAVLatent(self, video_latent: Latent, audio_latent: Latent, *,
@@ -215,6 +265,22 @@ class Nodes(NodeFactory):
         node = self._add("CFGGuider", title, {
             "model": model, "positive": positive, "negative": negative, "cfg": float(cfg)})
         return node.out(0, Guider)
+
+    def LTXVDualCFGGuider(self, model: Model, positive: Conditioning, negative: Conditioning,
+                          video_cfg: float, audio_cfg: float, *, title: str | None = None
+                          ) -> Guider:
+        """Classifier-free guidance with separate scales for video and audio (LTX-2.5)."""
+        node = self._add("LTXVDualCFGGuider", title, {
+            "model": model, "positive": positive, "negative": negative,
+            "video_cfg": float(video_cfg), "audio_cfg": float(audio_cfg)})
+        return node.out(0, Guider)
+
+    def SamplerEulerAncestral(self, eta: float = 1.0, s_noise: float = 1.0, *,
+                              title: str | None = None) -> Sampler:
+        """The euler_ancestral sampler with its noise settings."""
+        node = self._add("SamplerEulerAncestral", title, {
+            "eta": float(eta), "s_noise": float(s_noise)})
+        return node.out(0, Sampler)
 
     def SamplerCustomAdvanced(self, noise: Noise, guider: Guider, sampler: Sampler, sigmas: Sigmas,
                               latent_image: Latent, *, title: str | None = None

@@ -14,7 +14,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from . import models
-from .models import CameraMotion, Mode
+from .errors import RequestFieldError
+from .models import DEFAULT_GENERATION, CameraMotion, GenerationId, Mode
 
 DEFAULT_NEGATIVE_PROMPT = ("blurry, low quality, still frame, frames, watermark, overlay, titles, "
                            "has blurbox, has subtitles")
@@ -72,10 +73,15 @@ class GenerationRequest(BaseModel):
                         description="What happens in the video, including sounds and speech.")
     negative_prompt: str | None = Field(
         None, max_length=MAX_PROMPT_CHARS,
-        description="What to avoid (pro only; fast runs at CFG 1, which ignores it). "
-                    f"Default: '{DEFAULT_NEGATIVE_PROMPT}'.")
-    mode: Mode = Field("fast", description="fast: distilled model, 8+3 steps; "
-                                           "pro: dev model, 20+3 steps with CFG 4.")
+        description="What to avoid (used by pipelines with real CFG guidance; at CFG 1 it has "
+                    "no effect). Default: the pipeline's official template's (LTX-2: "
+                    f"'{DEFAULT_NEGATIVE_PROMPT}').")
+    model: GenerationId = Field(
+        DEFAULT_GENERATION, description="Model generation: ltx-2 (LTX-2 19B), ltx-2.3 (22B) "
+                                        "or ltx-2.5 (22B, distilled only).")
+    mode: Mode = Field("fast", description="fast: the distilled model (or the dev model with "
+                                           "the distilled LoRA), few steps at CFG 1; "
+                                           "pro: the dev model with real CFG guidance.")
     type: Literal["t2v", "i2v"] = Field("t2v", description="Text to video, or image to video.")
     width: int = Field(1280, ge=128, le=3840, description="Output width in pixels "
                        "(snapped to a multiple of 64).")
@@ -85,7 +91,9 @@ class GenerationRequest(BaseModel):
                                    description="Length in seconds (default 10, at most 20).")
     frames: int | None = Field(None, ge=9, le=MAX_FRAMES,
                                description="Length in frames (8n+1); instead of duration.")
-    fps: int = Field(24, ge=1, le=60, description="Frames per second.")
+    fps: int | None = Field(None, ge=1, le=60,
+                            description="Frames per second (default: the official template's "
+                                        "for the pipeline: 24 for LTX-2, 25 for LTX-2.3).")
     seed: int | None = Field(None, ge=0, le=2**64 - 1,
                              description="Noise seed; random when absent (always reported).")
     enhance_prompt: bool = Field(False, description="Let the Gemma text encoder rewrite the "
@@ -143,20 +151,23 @@ class GenerationRequest(BaseModel):
             raise ValueError(f"give only one image source, not {' and '.join(sources)}")
         if self.duration is not None and self.frames is not None:
             raise ValueError("give duration or frames, not both")
-        if self.frames is not None and (self.frames - 1) / self.fps > MAX_DURATION_S:
-            raise ValueError(f"frames: {self.frames} frames at {self.fps} fps is longer than "
-                             f"{MAX_DURATION_S:g} s")
-        if self.frames is None:
-            frames = (self.duration or DEFAULT_DURATION_S) * self.fps + 1
-            if frames > MAX_FRAMES:
-                raise ValueError(f"duration: {self.duration or DEFAULT_DURATION_S:g} s at "
-                                 f"{self.fps} fps is {frames:g} frames; LTX-2's audio latent "
-                                 f"allows at most {MAX_FRAMES}")
+        if self.fps is not None:  # else the pipeline's fps: checked when planning
+            check_length(self.frames, self.duration, self.fps)
         return self
 
-    @property
-    def effective_negative_prompt(self) -> str:
-        return self.negative_prompt if self.negative_prompt is not None else DEFAULT_NEGATIVE_PROMPT
+
+def check_length(frames: int | None, duration: float | None, fps: int) -> None:
+    """Refuse a length over :data:`MAX_DURATION_S` or over :data:`MAX_FRAMES` at ``fps``
+    (a :class:`RequestFieldError`)."""
+    if frames is not None and (frames - 1) / fps > MAX_DURATION_S:
+        raise RequestFieldError("frames", f"{frames} frames at {fps} fps is longer than "
+                                          f"{MAX_DURATION_S:g} s")
+    if frames is None:
+        wanted = (duration or DEFAULT_DURATION_S) * fps + 1
+        if wanted > MAX_FRAMES:
+            raise RequestFieldError("duration", f"{duration or DEFAULT_DURATION_S:g} s at "
+                                                f"{fps} fps is {wanted:g} frames; LTX-2's audio "
+                                                f"latent allows at most {MAX_FRAMES}")
 
 
 def request_json_schema() -> dict[str, Any]:

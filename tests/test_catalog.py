@@ -39,6 +39,7 @@ from builders.catalog import (
     ltx2_3,
     pipeline_for,
 )
+from builders.plan import snap_frames
 from ltx2sdk import GenerationRequest, Graph, models
 from ltx2sdk import assertions as A
 from ltx2sdk.releases import TESTED_RANGE, bundled_schemas
@@ -54,8 +55,8 @@ def _request(pipeline: Pipeline, **fields: Any) -> GenerationRequest:
     fields.setdefault("seed", 7)
     if pipeline.needs_image:
         fields.setdefault("image", "first.png")
-    return GenerationRequest(prompt="a fox", type=pipeline.type.value,
-                             mode=pipeline.mode.value, **fields)
+    return GenerationRequest(prompt="a fox", model=pipeline.generation.id,
+                             type=pipeline.type.value, mode=pipeline.mode.value, **fields)
 
 
 def _features(pipeline: Pipeline, **fields: Any) -> dict[str, Any]:
@@ -70,6 +71,7 @@ def test_the_registry_lists_exactly_the_six_pipelines() -> None:
                                 ("ltx-2", "i2v", "fast"), ("ltx-2", "i2v", "pro"),
                                 ("ltx-2.3", "t2v", "fast"), ("ltx-2.3", "i2v", "fast"))
     assert len(PIPELINES) == 6
+    assert PIPELINES.generations() == models.GENERATIONS[:2]  # ltx-2.5: declared next
     assert list(PIPELINES) == [*ltx2.PIPELINES, *ltx2_3.PIPELINES]
     assert PIPELINES.generations() == ("ltx-2", "ltx-2.3")
     assert PIPELINES.describe() == EVERYTHING
@@ -87,18 +89,26 @@ def test_lookup_takes_strings_or_enums() -> None:
     assert ltx2.I2V_PRO.name == "ltx-2 i2v pro" and f"{VideoType.I2V}" == "i2v"
 
 
-@pytest.mark.parametrize(("key", "reason"), [
-    (("ltx-2.5", "t2v", "fast"),
-     "model 'ltx-2.5' is not a known generation (known: ltx-2, ltx-2.3)"),
-    (("ltx-2", "flf2v", "fast"), "model ltx-2 has no type 'flf2v' (it has t2v, i2v)"),
-    (("ltx-2", "i2v", "turbo"), "model ltx-2 has no 'turbo' mode for i2v (it has fast, pro)"),
+@pytest.mark.parametrize(("key", "field", "reason"), [
+    (("ltx-9", "t2v", "fast"), "model", "no pipelines for 'ltx-9' (there are: ltx-2, ltx-2.3)"),
+    (("ltx-2", "flf9v", "fast"), "type", "model ltx-2 has no 'flf9v' pipeline (it has t2v, i2v)"),
+    (("ltx-2", "i2v", "turbo"), "mode",
+     "model ltx-2 has no 'turbo' mode at all (i2v has: fast, pro)"),
 ])
-def test_an_unknown_pipeline_names_what_exists(key: tuple[str, str, str], reason: str) -> None:
+def test_an_unknown_pipeline_names_the_field_and_what_exists(
+        key: tuple[str, str, str], field: str, reason: str) -> None:
     with pytest.raises(UnknownPipelineError) as caught:
         get_pipeline(*key)
-    assert str(caught.value) == (f"no pipeline {' '.join(key)}: {reason}. "
-                                 f"The catalog has: {EVERYTHING}")
+    assert str(caught.value) == f"{field}: {reason}" and caught.value.field == field
     assert isinstance(caught.value, ValueError)  # a request validator can raise it as it is
+
+
+def test_a_generation_without_a_dev_model_says_so() -> None:
+    only_fast = Registry(ltx2_3.PIPELINES)
+    with pytest.raises(UnknownPipelineError, match=re.escape(
+            "mode: model ltx-2.3 has no 'pro' mode: it ships a distilled model only "
+            "(t2v has: fast)")):
+        only_fast.get("ltx-2.3", "t2v", "pro")
 
 
 def test_a_key_is_declared_once() -> None:
@@ -107,16 +117,23 @@ def test_a_key_is_declared_once() -> None:
 
 
 def test_build_uses_the_registered_declaration() -> None:
-    # requests name no generation yet (the request field ``model`` is to come): LTX-2's
-    for pipeline in (p for p in PIPELINES if p.generation.id == DEFAULT_GENERATION):
-        request = _request(pipeline, camera_lora="jib_up", enhance_prompt=True)
+    for pipeline in PIPELINES:
+        fields: dict[str, Any] = {"enhance_prompt": True}
+        if LoraRole.CAMERA in pipeline.lora_roles:
+            fields["camera_lora"] = "jib_up"
+        request = _request(pipeline, **fields)
         assert pipeline_for(request) is pipeline
         assert build(request).graph.to_json() == build_pipeline(pipeline, request).graph.to_json()
+    assert pipeline_for(GenerationRequest(prompt="p")).generation.id == DEFAULT_GENERATION
 
 
-def test_a_request_runs_only_its_own_type_and_mode() -> None:
-    with pytest.raises(ValueError, match="a t2v fast request cannot run pipeline ltx-2 i2v fast"):
+def test_a_request_runs_only_its_own_pipeline() -> None:
+    with pytest.raises(ValueError, match="a ltx-2 t2v fast request cannot run pipeline "
+                                         "ltx-2 i2v fast"):
         build_pipeline(ltx2.I2V_FAST, _request(T2V_FAST))
+    with pytest.raises(ValueError, match=re.escape("a ltx-2 t2v fast request cannot run "
+                                                   "pipeline ltx-2.3 t2v fast")):
+        build_pipeline(ltx2_3.T2V_FAST, _request(T2V_FAST))
 
 
 # ---------------------------------------------------------------------------- the files
@@ -148,8 +165,8 @@ def test_the_model_catalog_defaults_agree_with_the_ltx2_declarations() -> None:
             assert pipeline.files.distilled_lora.name == models.DEFAULT_DISTILLED_LORA
             declared.add(pipeline.files.distilled_lora.name)
         assert declared == expected
-    negative = GenerationRequest(prompt="p", mode="pro").effective_negative_prompt
-    assert ltx2.LTX2.negative_prompt == negative
+    plan = build(GenerationRequest(prompt="p", mode="pro", seed=1)).plan
+    assert plan.negative_prompt == ltx2.LTX2.negative_prompt
 
 
 # ------------------------------------------------- new declarations need no stage code change
@@ -236,7 +253,7 @@ def test_declared_defaults_apply_unless_the_request_sets_them() -> None:
 
 
 def test_a_generation_brings_its_negative_prompt_and_camera_rules() -> None:
-    other = Generation(id="ltx-test", name="LTX test", negative_prompt="no dogs")
+    other = Generation(id="ltx-2.5", name="LTX test", negative_prompt="no dogs")
     variant = dataclasses.replace(
         ltx2.T2V_PRO, generation=other, template=None, source="a test's variant",
         stages=tuple(dataclasses.replace(s, loras=tuple(r for r in s.loras
@@ -247,9 +264,21 @@ def test_a_generation_brings_its_negative_prompt_and_camera_rules() -> None:
         "no dogs")
     assert all("camera-control" not in n.inputs["lora_name"]
                for n in A.find(result.graph, "LoraLoaderModelOnly"))
-    assert result.plan.generation == "ltx-test" and result.plan.camera == "none"
+    assert result.plan.generation == "ltx-2.5" and result.plan.camera == "none"
     with pytest.raises(ValueError, match="camera_lora: LTX test has no camera LoRAs"):
         build_pipeline(variant, _request(variant, camera_lora="dolly_in"))
+
+
+def test_the_frame_rate_is_the_pipelines_unless_the_request_sets_it() -> None:
+    for pipeline in PIPELINES:
+        plan = build(_request(pipeline, duration=2)).plan
+        assert plan.fps == pipeline.fps and plan.frames == snap_frames(2 * pipeline.fps + 1)
+        assert build(_request(pipeline, duration=2, fps=30)).plan.fps == 30
+    assert {p.fps for p in PIPELINES} == {24, 25}  # LTX-2's templates 24, LTX-2.3's 25
+    # a length is checked at the frame rate it will have
+    with pytest.raises(ValueError, match="frames: 521 frames at 25 fps is longer than 20 s"):
+        build(_request(ltx2_3.T2V_FAST, frames=521))
+    assert build(_request(ltx2.T2V_FAST, frames=481)).plan.duration == 20
 
 
 # ---------------------------------------------------------------------------- self-checks
@@ -277,6 +306,8 @@ def test_a_generation_brings_its_negative_prompt_and_camera_rules() -> None:
     (lambda: dataclasses.replace(T2V_FAST, min_comfyui="latest"), "is not a version"),
     (lambda: dataclasses.replace(T2V_FAST, template=None), "say where the values come from"),
     (lambda: Generation(id="LTX 2", name="x", negative_prompt=""), "generation id"),
+    (lambda: Generation(id="ltx-9", name="x", negative_prompt=""), "is not one of"),
+    (lambda: dataclasses.replace(T2V_FAST, fps=0), "fps 0 is not in 1..60"),
 ])
 def test_a_wrong_declaration_fails_when_made(make: Any, message: str) -> None:
     with pytest.raises(ValueError, match=message):

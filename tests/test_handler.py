@@ -276,8 +276,29 @@ def test_environment_configuration() -> None:
     assert pro.models.checkpoint == "ltx-2-19b-dev.safetensors"
     fast = runpod_handler.parse_request({"prompt": "p"}, config)
     assert fast.models.checkpoint is None
+    # the environment's files are LTX-2 19B files: another generation keeps its own
+    config = WorkerConfig.from_env({"LTX2_TEXT_ENCODER": "gemma_3_12B_it.safetensors"})
+    assert runpod_handler.parse_request({"prompt": "p"}, config).models.text_encoder == (
+        "gemma_3_12B_it.safetensors")
+    newer = runpod_handler.parse_request({"prompt": "p", "model": "ltx-2.3"}, config)
+    assert newer.model == "ltx-2.3" and newer.models.text_encoder is None
     with pytest.raises(ValueError, match="LTX2_JOB_TIMEOUT must be a number"):
         WorkerConfig.from_env({"LTX2_JOB_TIMEOUT": "soon"})
+
+
+@pytest.mark.parametrize(("job_input", "error"), [
+    ({"prompt": "p", "model": "ltx-2.3", "camera_lora": "jib_up"},
+     "invalid request: camera_lora: LTX-2.3 22B has no camera LoRAs (use 'none')"),
+    ({"prompt": "p", "model": "ltx-2.3", "frames": 505},
+     "invalid request: frames: 505 frames at 25 fps is longer than 20 s"),
+    ({"prompt": "p", "model": "ltx-4"}, "invalid request: model: Input should be 'ltx-2', "),
+])
+def test_a_request_no_pipeline_can_make_fails_before_any_work(
+        job_input: dict[str, Any], error: str) -> None:
+    # no server at this URL: refused before anything is fetched or sent
+    config = WorkerConfig(comfy_url=f"http://127.0.0.1:{free_port()}")
+    result = runpod_handler.run_job({"id": "j", "input": job_input}, config)
+    assert result["error"].startswith(error), result
 
 
 @pytest.mark.parametrize(("name", "value", "fragment"), [

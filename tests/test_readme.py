@@ -122,6 +122,9 @@ def documented_default(name: str, field: FieldInfo) -> str:
     if name == "models":
         assert field.default_factory is ModelSet
         return "per mode"
+    if name == "fps":
+        assert field.default is None and "template" in (field.description or "")
+        return "per pipeline"
     if name == "duration":
         assert field.default is None  # the length comes from frames, else this default
         return f"{DEFAULT_DURATION_S:g}"
@@ -201,6 +204,17 @@ def test_the_table_names_each_fields_cli_flag() -> None:
 
 
 # --- ltx2 command lines -------------------------------------------------------------------------
+
+def test_what_can_be_generated_is_the_catalog() -> None:
+    from builders.catalog import PIPELINES
+
+    rows = []
+    for line in section("What can be generated").splitlines():
+        if line.startswith("| `ltx"):  # the body rows (the header names the fields)
+            cells = [c.strip().strip("`") for c in line.strip().strip("|").split("|")]
+            rows.append((cells[0], cells[1], cells[2], cells[3], cells[4].removeprefix(">= ")))
+    assert rows == [(*p.key, p.template or "", p.min_comfyui) for p in PIPELINES]
+
 
 def test_the_readmes_ltx2_command_lines_parse() -> None:
     invocations = ltx2_invocations()

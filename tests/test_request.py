@@ -31,10 +31,23 @@ def test_original_contract_is_accepted_unchanged() -> None:
 
 def test_defaults() -> None:
     request = GenerationRequest(prompt="p")
-    assert (request.mode, request.type, request.width, request.height, request.fps) == (
-        "fast", "t2v", 1280, 720, 24)
+    assert (request.model, request.mode, request.type, request.width, request.height) == (
+        "ltx-2", "fast", "t2v", 1280, 720)
+    assert request.fps is None  # the pipeline's: 24 for LTX-2 (tests/test_catalog.py)
     assert request.camera_lora == "static" and request.seed is None
-    assert request.effective_negative_prompt.startswith("blurry")
+    assert request.negative_prompt is None
+
+
+@pytest.mark.parametrize("model", ["ltx-2", "ltx-2.3", "ltx-2.5"])
+def test_a_model_generation_is_chosen_by_name(model: str) -> None:
+    assert GenerationRequest(prompt="p", model=model).model == model
+
+
+def test_an_unknown_model_generation_names_the_choices() -> None:
+    with pytest.raises(ValidationError) as caught:
+        GenerationRequest(prompt="p", model="ltx-3")
+    message = describe_validation_error(caught.value)
+    assert message.startswith("invalid request: model: ") and "'ltx-2.3'" in message
 
 
 def test_blank_image_fields_of_the_old_contract_mean_absent() -> None:

@@ -149,7 +149,8 @@ def test_lazy_names_are_visible_to_type_checkers() -> None:
 
 def test_the_json_schema_is_unchanged() -> None:
     """The request's JSON Schema (types, defaults, bounds, patterns, choices; descriptions and
-    titles aside) as it was before the model became lazy, the same by every route."""
+    titles aside) as written here, the same by every route: a change to the contract is a
+    deliberate edit of this snapshot."""
     assert strip_docs(request_json_schema()) == EXPECTED_SCHEMA
     assert request_json_schema() == GenerationRequest.model_json_schema()
     assert request_json_schema()["title"] == "LTX-2 generation request"
@@ -190,6 +191,8 @@ EXPECTED_SCHEMA: dict[str, Any] = {
     "properties": {
         "prompt": {"maxLength": 20000, "minLength": 1, "type": "string"},
         "negative_prompt": _optional(maxLength=20000),
+        "model": {"default": "ltx-2", "enum": ["ltx-2", "ltx-2.3", "ltx-2.5"],
+                  "type": "string"},
         "mode": {"default": "fast", "enum": ["fast", "pro"], "type": "string"},
         "type": {"default": "t2v", "enum": ["t2v", "i2v"], "type": "string"},
         "width": {"default": 1280, "maximum": 3840, "minimum": 128, "type": "integer"},
@@ -198,7 +201,8 @@ EXPECTED_SCHEMA: dict[str, Any] = {
                                {"type": "null"}], "default": None},
         "frames": {"anyOf": [{"maximum": 1000, "minimum": 9, "type": "integer"},
                              {"type": "null"}], "default": None},
-        "fps": {"default": 24, "maximum": 60, "minimum": 1, "type": "integer"},
+        "fps": {"anyOf": [{"maximum": 60, "minimum": 1, "type": "integer"}, {"type": "null"}],
+                "default": None},
         "seed": {"anyOf": [{"maximum": 2**64 - 1, "minimum": 0, "type": "integer"},
                            {"type": "null"}], "default": None},
         "enhance_prompt": {"default": False, "type": "boolean"},

@@ -53,7 +53,8 @@ FITTED_SIZE = ("resize_type.width", "resize_type.height")
 def _sdk_like_template(pipeline: Pipeline, template: dict[str, Any]) -> dict[str, Any]:
     fps = int(template["create_video"]["fps"])
     frames = template["parameters"]["latent_audio"]["frames_number"]
-    request = GenerationRequest(prompt="p", type=pipeline.type.value, mode=pipeline.mode.value,
+    request = GenerationRequest(prompt="p", model=pipeline.generation.id,
+                                type=pipeline.type.value, mode=pipeline.mode.value,
                                 fps=fps, frames=frames, camera_lora="none", seed=10,
                                 image="first.png" if pipeline.needs_image else None)
     return pipeline_features(build_pipeline(pipeline, request).compile())

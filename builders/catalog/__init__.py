@@ -18,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
+from ltx2sdk.errors import RequestFieldError
+
 from . import ltx2, ltx2_3
 from .types import (
     CFG,
@@ -55,8 +57,12 @@ if TYPE_CHECKING:  # the request module (pydantic) loads with the first request,
     from ltx2sdk.request import GenerationRequest
 
 
-class UnknownPipelineError(ValueError):
-    """No pipeline for a (generation, type, mode); the message names what exists."""
+class UnknownPipelineError(RequestFieldError):
+    """No pipeline for a (generation, type, mode).
+
+    The message starts with the request field at fault (``"mode: ..."``), which is also
+    :attr:`field`, and says what exists instead.
+    """
 
 
 class Registry:
@@ -72,28 +78,31 @@ class Registry:
     def get(self, generation: str, type: str, mode: str) -> Pipeline:
         """The pipeline of ``generation`` (``"ltx-2"``), ``type`` and ``mode``.
 
-        An unknown combination is an :class:`UnknownPipelineError` saying which part does not
-        exist and listing every pipeline there is.
+        An unknown combination is an :class:`UnknownPipelineError` naming the request field
+        (``model``, ``type`` or ``mode``) that has no pipeline and what there is instead.
         """
         key = PipelineKey(str(generation), str(type), str(mode))
         found = self._by_key.get(key)
         if found is not None:
             return found
-        raise UnknownPipelineError(f"no pipeline {key}: {self._why_missing(key)}. "
-                                   f"The catalog has: {self.describe()}")
-
-    def _why_missing(self, key: PipelineKey) -> str:
         same_generation = [k for k in self._by_key if k.generation == key.generation]
         if not same_generation:
-            return (f"model {key.generation!r} is not a known generation "
-                    f"(known: {', '.join(self.generations())})")
+            raise UnknownPipelineError("model", f"no pipelines for {key.generation!r} (there "
+                                       f"are: {', '.join(self.generations())})")
         same_type = [k for k in same_generation if k.type == key.type]
         if not same_type:
             types = ", ".join(dict.fromkeys(k.type for k in same_generation))
-            return f"model {key.generation} has no type {key.type!r} (it has {types})"
+            raise UnknownPipelineError("type", f"model {key.generation} has no {key.type!r} "
+                                       f"pipeline (it has {types})")
         modes = ", ".join(k.mode for k in same_type)
-        return (f"model {key.generation} has no {key.mode!r} mode for {key.type} "
-                f"(it has {modes})")
+        if not any(k.mode == key.mode for k in same_generation):
+            reason = f"no {key.mode!r} mode at all"
+            if key.mode == "pro":
+                reason = "no 'pro' mode: it ships a distilled model only"
+            raise UnknownPipelineError("mode", f"model {key.generation} has {reason} "
+                                       f"({key.type} has: {modes})")
+        raise UnknownPipelineError("mode", f"model {key.generation} has no {key.mode!r} mode "
+                                   f"for {key.type} (it has: {modes})")
 
     def keys(self) -> tuple[PipelineKey, ...]:
         return tuple(self._by_key)
@@ -119,9 +128,7 @@ PIPELINES = Registry((*ltx2.PIPELINES, *ltx2_3.PIPELINES))
 """Every pipeline the SDK builds."""
 
 DEFAULT_GENERATION = ltx2.LTX2.id
-"""The generation of a request that names none (every request today: the request field
-``model`` selecting LTX-2.3 is still to come; build those with :func:`get_pipeline` and
-``builders.build_pipeline``)."""
+"""The generation of a request that names none (the request field ``model``)."""
 
 
 def get_pipeline(generation: str, type: str, mode: str) -> Pipeline:
@@ -131,8 +138,7 @@ def get_pipeline(generation: str, type: str, mode: str) -> Pipeline:
 
 def pipeline_for(request: GenerationRequest) -> Pipeline:
     """The pipeline ``request`` asks for."""
-    return PIPELINES.get(getattr(request, "model", DEFAULT_GENERATION), request.type,
-                         request.mode)
+    return PIPELINES.get(request.model, request.type, request.mode)
 
 
 __all__ = [

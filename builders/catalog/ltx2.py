@@ -40,6 +40,7 @@ LTX2 = Generation(
                      "has blurbox, has subtitles"),
 )
 
+FPS = 24  # the templates' frame rate
 MIN_COMFYUI = "0.8.0"
 
 # Sigma schedules, spelled as the templates spell them (Lightricks' distilled schedule).
@@ -84,7 +85,7 @@ T2V_PRO = Pipeline(
               passes_on=LatentSlot.DENOISED_OUTPUT,
               loras=(LoraRole.DISTILLED, LoraRole.CAMERA)),
     ),
-    negative=Negative.PROMPT, decode=TILED_DECODE, min_comfyui=MIN_COMFYUI,
+    negative=Negative.PROMPT, decode=TILED_DECODE, min_comfyui=MIN_COMFYUI, fps=FPS,
     template="video_ltx2_t2v",
 )
 
@@ -96,7 +97,7 @@ T2V_FAST = Pipeline(
         Stage(SamplerSelect("euler_ancestral"), REFINE_SIGMAS, CFG(1.0),
               passes_on=LatentSlot.DENOISED_OUTPUT, loras=(LoraRole.CAMERA,)),
     ),
-    negative=Negative.POSITIVE, decode=TILED_DECODE, min_comfyui=MIN_COMFYUI,
+    negative=Negative.POSITIVE, decode=TILED_DECODE, min_comfyui=MIN_COMFYUI, fps=FPS,
     template="video_ltx2_t2v_distilled",
 )
 
@@ -109,7 +110,7 @@ I2V_PRO = Pipeline(
               passes_on=LatentSlot.DENOISED_OUTPUT,
               loras=(LoraRole.DISTILLED, LoraRole.CAMERA)),
     ),
-    negative=Negative.PROMPT, decode=PlainDecode(), min_comfyui=MIN_COMFYUI,
+    negative=Negative.PROMPT, decode=PlainDecode(), min_comfyui=MIN_COMFYUI, fps=FPS,
     template="video_ltx2_i2v",
     preprocess=_first_frame(longer_edge_method="area"), guides=(FIRST_FRAME,),
 )
@@ -122,7 +123,7 @@ I2V_FAST = Pipeline(
         Stage(SamplerSelect("gradient_estimation"), REFINE_SIGMAS, CFG(1.0),
               passes_on=LatentSlot.DENOISED_OUTPUT, loras=(LoraRole.CAMERA,)),
     ),
-    negative=Negative.ZEROED_POSITIVE, decode=PlainDecode(), min_comfyui=MIN_COMFYUI,
+    negative=Negative.ZEROED_POSITIVE, decode=PlainDecode(), min_comfyui=MIN_COMFYUI, fps=FPS,
     template="video_ltx2_i2v_distilled",
     preprocess=_first_frame(longer_edge_method="lanczos"), guides=(FIRST_FRAME,),
 )

@@ -47,6 +47,7 @@ LTX2_3 = Generation(
     negative_prompt="pc game, console game, video game, cartoon, childish, ugly",
 )
 
+FPS = 25  # the templates' frame rate
 MIN_COMFYUI = "0.16.4"
 
 # Sigma schedules, spelled as the templates spell them.
@@ -75,13 +76,13 @@ FAST_STAGES = (
 T2V_FAST = Pipeline(
     generation=LTX2_3, type=VideoType.T2V, mode=Mode.FAST, files=FAST_FILES,
     stages=FAST_STAGES, negative=Negative.PROMPT, decode=TILED_DECODE,
-    min_comfyui=MIN_COMFYUI, template="video_ltx2_3_t2v",
+    min_comfyui=MIN_COMFYUI, fps=FPS, template="video_ltx2_3_t2v",
 )
 
 I2V_FAST = Pipeline(
     generation=LTX2_3, type=VideoType.I2V, mode=Mode.FAST, files=FAST_FILES,
     stages=FAST_STAGES, negative=Negative.PROMPT, decode=TILED_DECODE,
-    min_comfyui=MIN_COMFYUI, template="video_ltx2_3_i2v",
+    min_comfyui=MIN_COMFYUI, fps=FPS, template="video_ltx2_3_i2v",
     # centre-crop to the output size, longer edge 1536 (area), then LTXVPreprocess 18
     preprocess=ImagePreprocess(
         resize=(FitToOutput(scale_method="lanczos", crop="center"),

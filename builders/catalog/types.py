@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import NamedTuple
 
+from ltx2sdk.models import GENERATIONS
 from ltx2sdk.releases import parse_version
 
 LATENT_PIXELS = 32
@@ -86,6 +87,9 @@ class Generation:
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[a-z0-9][a-z0-9.\-]*", self.id):
             raise ValueError(f"generation id {self.id!r}: lower-case letters, digits, '.', '-'")
+        if self.id not in GENERATIONS:  # the request field `model` offers exactly these
+            raise ValueError(f"generation id {self.id!r} is not one of ltx2sdk.models."
+                             f"GENERATIONS {GENERATIONS}")
 
 
 # ---------------------------------------------------------------------------- sampling
@@ -332,6 +336,8 @@ class Pipeline:
     decode: Decode
     min_comfyui: str
     """The oldest ComfyUI release that runs it (the template's ``minComfyUIVersion``)."""
+    fps: int
+    """The frame rate of a request that gives none (the template's)."""
     template: str | None
     """The Comfy-Org template it computes the same as (``tests/test_templates_match.py``), or
     None when it has none (then :attr:`source` says where its values come from)."""
@@ -340,6 +346,9 @@ class Pipeline:
     guides: tuple[Guide, ...] = ()
     """How the prepared image steers the video."""
     source: str = ""
+    negative_prompt: str | None = None
+    """The negative prompt of a request that gives none, when the pipeline's template has its
+    own (None: the generation's)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "type", VideoType(self.type))  # "t2v" works too
@@ -361,6 +370,8 @@ class Pipeline:
             raise ValueError(f"{where}: t2v takes no image; other types are guided by one")
         if parse_version(self.min_comfyui) is None:
             raise ValueError(f"{where}: min_comfyui {self.min_comfyui!r} is not a version")
+        if not 1 <= self.fps <= 60:
+            raise ValueError(f"{where}: fps {self.fps} is not in 1..60")
         if self.template is None and not self.source:
             raise ValueError(f"{where}: without a template, say where the values come from")
 
@@ -372,6 +383,13 @@ class Pipeline:
     def name(self) -> str:
         """``"ltx-2 t2v fast"``."""
         return str(self.key)
+
+    @property
+    def default_negative_prompt(self) -> str:
+        """The negative prompt of a request that gives none."""
+        if self.negative_prompt is not None:
+            return self.negative_prompt
+        return self.generation.negative_prompt
 
     @property
     def needs_image(self) -> bool:
