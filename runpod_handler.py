@@ -5,7 +5,9 @@
     python runpod_handler.py --rp_serve_api       # local /run, /runsync, /status API
 
 Input: the original contract (``prompt, mode, type, width, height, duration, seed,
-camera_lora, image_url, image_base64``) or any field of ``ltx2sdk.GenerationRequest``.
+camera_lora, image_url, image_base64``) or any field of ``ltx2sdk.GenerationRequest``
+(flf2v's last frame: ``last_image_url`` or ``last_image_base64``). Images come by URL or as
+data only: the server file names ``image`` and ``last_image`` are refused.
 Output: ``{"video": <base64 mp4>, ...metadata}`` when the whole result fits RunPod's
 result limit, else ``{"video_url": <presigned URL>, ...metadata}`` when a bucket is
 configured, else ``{"error": ...}`` saying how to configure one. Every failure is
@@ -48,7 +50,7 @@ from ltx2sdk.errors import LTX2Error
 from ltx2sdk.generation import GenerationResult, ImagePolicy, generate
 from ltx2sdk.models import DEFAULT_GENERATION
 from ltx2sdk.progress import ProgressUpdate
-from ltx2sdk.request import GenerationRequest, describe_validation_error
+from ltx2sdk.request import IMAGE_INPUTS, GenerationRequest, describe_validation_error
 
 log = logging.getLogger("ltx2sdk.worker")
 RUNPOD_RESULT_LIMIT_BYTES = 20 * 1024 * 1024  # a larger result is refused (HTTP 400) and lost
@@ -145,10 +147,12 @@ def parse_request(raw: Any, config: WorkerConfig) -> GenerationRequest:
     if not isinstance(raw, dict):
         raise ValueError("input must be a JSON object")
     fields = dict(raw)
-    if fields.get("image"):
-        # a server-side file name is fine for scripts, but a worker takes images only
-        # as data or by URL: never let a job read another job's upload
-        raise ValueError("image: not accepted by the worker; use image_url or image_base64")
+    for image in IMAGE_INPUTS:
+        if fields.get(image.file):
+            # a server-side file name is fine for scripts, but a worker takes images only
+            # as data or by URL: never let a job read another job's upload
+            raise ValueError(f"{image.file}: not accepted by the worker; use {image.url} or "
+                             f"{image.base64}")
     # the environment's files are LTX-2 19B files: other generations keep their own defaults
     if (config.model_defaults and "models" not in fields
             and fields.get("model", DEFAULT_GENERATION) == DEFAULT_GENERATION):

@@ -22,19 +22,22 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ltx2sdk.compat import BuildSchemas
+from ltx2sdk.errors import IncompatibleServerError
 from ltx2sdk.graph import Graph
 from ltx2sdk.nodes import Nodes
+from ltx2sdk.releases import parse_version
 from ltx2sdk.schema import NodeSchema
 
 from . import stages
-from .catalog import LoraFile, LoraRole, Pipeline, pipeline_for
+from .catalog import ImageRole, LoraRole, Pipeline, pipeline_for
 from .plan import Plan, make_plan
 
 if TYPE_CHECKING:  # the request module (pydantic) loads with the first request, not here
     from ltx2sdk.request import GenerationRequest
 
-# What an offline build calls an i2v image that has not been uploaded yet.
+# What an offline build calls given images that have not been uploaded yet.
 PLACEHOLDER_IMAGE = "ltx2sdk_input.png"
+PLACEHOLDER_LAST_IMAGE = "ltx2sdk_last_input.png"
 
 
 @dataclass(frozen=True)
@@ -50,14 +53,16 @@ class Build:
 
 
 def build(request: GenerationRequest, *, image_name: str | None = None,
-          rng: random.Random | None = None, graph: Graph | None = None,
+          last_image_name: str | None = None, rng: random.Random | None = None,
+          graph: Graph | None = None,
           schemas: Mapping[str, NodeSchema] | None = None) -> Build:
     """Build the pipeline ``request`` asks for.
 
-    ``image_name`` is the i2v image's name on the server (as returned by an upload);
-    without it ``request.image`` is used, or :data:`PLACEHOLDER_IMAGE` for an
-    offline build of a URL/base64 request. ``rng`` draws the seed when the request
-    has none.
+    ``image_name`` is the first frame's name on the server (as returned by an upload),
+    ``last_image_name`` the last frame's (flf2v); without them ``request.image`` and
+    ``request.last_image`` are used, or :data:`PLACEHOLDER_IMAGE` and
+    :data:`PLACEHOLDER_LAST_IMAGE` for an offline build of a URL/base64 request. ``rng``
+    draws the seed when the request has none.
 
     ``schemas`` are those of the server the graph will run on (``client.schemas()``, a
     bundled release's ``ltx2sdk.releases.bundled_schemas("0.8.0")``, or
@@ -67,48 +72,72 @@ def build(request: GenerationRequest, *, image_name: str | None = None,
     sigmas, CFG, sizes, frames, seed) is the same whatever the schemas. Without them the
     SDK's own declarations are used. ``graph`` lets a caller build into a graph of its own.
     """
-    return build_pipeline(pipeline_for(request), request, image_name=image_name, rng=rng,
-                          graph=graph, schemas=schemas)
+    return build_pipeline(pipeline_for(request), request, image_name=image_name,
+                          last_image_name=last_image_name, rng=rng, graph=graph,
+                          schemas=schemas)
 
 
 def build_pipeline(pipeline: Pipeline, request: GenerationRequest, *,
-                   image_name: str | None = None, rng: random.Random | None = None,
-                   graph: Graph | None = None,
+                   image_name: str | None = None, last_image_name: str | None = None,
+                   rng: random.Random | None = None, graph: Graph | None = None,
                    schemas: Mapping[str, NodeSchema] | None = None) -> Build:
     """:func:`build` with a declaration of the caller's choice (one of
     :data:`builders.catalog.PIPELINES`, or a variant made with ``dataclasses.replace``)."""
     plan = make_plan(request, pipeline, rng=rng)
-    image = None
-    if pipeline.needs_image:
-        image = image_name or request.image or PLACEHOLDER_IMAGE
+    given = {
+        ImageRole.FIRST: image_name or request.image or PLACEHOLDER_IMAGE,
+        ImageRole.LAST: (last_image_name or getattr(request, "last_image", None)
+                         or PLACEHOLDER_LAST_IMAGE),
+    }
+    if schemas is not None:
+        refuse_older_release(pipeline, getattr(schemas, "comfyui_version", None))
     if graph is None:
         graph = Graph(BuildSchemas(schemas) if schemas is not None else None)
-    compose(Nodes(graph), plan, pipeline, image)
+    compose(Nodes(graph), plan, pipeline, {role: given[role] for role in pipeline.images})
     graph.validate()
     return Build(graph=graph, plan=plan)
 
 
-def compose(n: Nodes, plan: Plan, pipeline: Pipeline, image_name: str | None) -> None:
-    """Add ``pipeline``, with the numbers of ``plan``, to ``n.graph``."""
-    files = plan.models
-    loaded = stages.load_models(n, files)
-    loras: dict[LoraRole, LoraFile | None] = {
-        LoraRole.DISTILLED: (LoraFile(files.distilled_lora, files.distilled_lora_strength)
-                             if files.distilled_lora is not None else None),
-        LoraRole.CAMERA: (LoraFile(files.camera_lora, plan.camera_strength)
-                          if files.camera_lora is not None else None),
-    }
+def refuse_older_release(pipeline: Pipeline, comfyui_version: str | None) -> None:
+    """An :class:`~ltx2sdk.errors.IncompatibleServerError` when ``comfyui_version`` is older
+    than the pipeline's minimum (its template's ``minComfyUIVersion``: the release that
+    loads its models, which ``/object_info`` does not show). An unknown version passes: the
+    server's own checks decide."""
+    have, need = parse_version(comfyui_version), parse_version(pipeline.min_comfyui)
+    if have is not None and need is not None and have < need:
+        raise IncompatibleServerError(
+            f"{pipeline.generation.name} {pipeline.type} {pipeline.mode} needs ComfyUI >= "
+            f"{pipeline.min_comfyui}; the server runs {comfyui_version} (update ComfyUI, or "
+            "choose another model with --model / the request field 'model')")
+
+
+def compose(n: Nodes, plan: Plan, pipeline: Pipeline,
+            images: Mapping[ImageRole, str] | str | None) -> None:
+    """Add ``pipeline``, with the numbers of ``plan``, to ``n.graph``.
+
+    ``images`` names each given image on the server by role (a bare name: the first frame).
+    """
+    if isinstance(images, str):
+        images = {ImageRole.FIRST: images}
+    names = dict(images or {})
+    missing = [role.value for role in sorted(pipeline.images) if role not in names]
+    if missing:
+        raise ValueError(f"pipeline {pipeline.name} needs an image for {', '.join(missing)}")
+    loaded = stages.load_models(n, plan.models.files)
+    loras = {role: plan.models.lora(role) for role in LoraRole}
     models = stages.stage_models(n, loaded.model, pipeline.stages, loras)
 
-    image = None
+    prepared = {}
     if pipeline.preprocess is not None:
-        if image_name is None:
-            raise ValueError(f"pipeline {pipeline.name} needs an image")
-        image = stages.prepare_image(n, image_name, plan.width, plan.height,
-                                     pipeline.preprocess)
+        for role in sorted(pipeline.images):  # the first frame, then the last
+            prepared[role] = stages.prepare_image(n, role, names[role], plan.width,
+                                                  plan.height, pipeline.preprocess)
+    first = prepared.get(ImageRole.FIRST)
+    enhancer = (stages.prompt_enhancer(n, plan.models.files, loaded.clip)
+                if plan.enhance_prompt else None)
     positive, negative = stages.encode_prompts(
         n, loaded.clip, plan.prompt, plan.negative_prompt, plan.fps,
-        negative=pipeline.negative, image=image,
+        negative=pipeline.negative, image=first, enhancer=enhancer,
         enhance_seed=plan.seed if plan.enhance_prompt else None)
 
     width, height = plan.stage1_size
@@ -119,9 +148,12 @@ def compose(n: Nodes, plan: Plan, pipeline: Pipeline, image_name: str | None) ->
             assert loaded.upscaler is not None  # a Pipeline of 2+ stages has an upscaler file
             video = n.LTXVLatentUpsampler(video, loaded.upscaler, loaded.vae,
                                           title="Upscale latent x2")
-        if image is not None:
-            video = stages.guide(n, index, loaded.vae, video, image, pipeline.guides,
-                                 plan.image_strength)
+        if first is not None:
+            video = stages.first_frame(n, index, loaded.vae, video, first, pipeline.guides,
+                                       plan.image_strength)
+        if index == 1:
+            positive, negative, video = stages.add_guides(n, loaded.vae, positive, negative,
+                                                          video, prepared, pipeline.guides)
         av_latent = n.LTXVConcatAVLatent(video, audio, title=f"Stage {index} audio+video latent")
         sampled = stages.sample(n, index, stage, model=model, positive=positive,
                                 negative=negative, latent=av_latent, seed=plan.seed)

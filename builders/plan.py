@@ -11,13 +11,22 @@ the request's pipeline declaration (:mod:`builders.catalog`) unless the request 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from ltx2sdk import models
 from ltx2sdk.errors import RequestFieldError
 
-from .catalog import FirstFrameInplace, LoraRole, Negative, Pipeline, pipeline_for
+from .catalog import (
+    CheckpointFiles,
+    FirstFrameInplace,
+    LoraFile,
+    LoraRole,
+    ModelFiles,
+    Negative,
+    Pipeline,
+    pipeline_for,
+)
 
 if TYPE_CHECKING:  # the request module (pydantic) loads with the first request, not here
     from ltx2sdk.request import GenerationRequest
@@ -29,14 +38,18 @@ _STAGE_COUNT_WORDS = {1: "one-stage", 2: "two-stage", 3: "three-stage"}
 
 @dataclass(frozen=True)
 class ResolvedModels:
-    """The model file names a pipeline loads (defaults filled in for its mode)."""
+    """The model files a build loads: the pipeline's, with the request's choices applied."""
 
-    checkpoint: str
-    text_encoder: str
-    upscaler: str | None
-    distilled_lora: str | None
-    distilled_lora_strength: float
-    camera_lora: str | None
+    files: ModelFiles
+    """The loaders' files (checkpoint or split files, text encoder, upscaler)."""
+    distilled_lora: LoraFile | None
+    """For stages that apply :attr:`LoraRole.DISTILLED` (None: the pipeline has none)."""
+    camera_lora: LoraFile | None
+    """For stages that apply :attr:`LoraRole.CAMERA` (None: no camera motion)."""
+
+    def lora(self, role: LoraRole) -> LoraFile | None:
+        """The file of a LoRA role (None: this build applies none)."""
+        return self.distilled_lora if role is LoraRole.DISTILLED else self.camera_lora
 
 
 @dataclass(frozen=True)
@@ -167,7 +180,7 @@ def make_plan(request: GenerationRequest, pipeline: Pipeline | None = None, *,
         camera_strength=request.camera_strength,
         image_strength=image_strength,
         filename_prefix=request.filename_prefix,
-        models=_resolve_models(request, pipeline, camera),
+        models=_resolve_models(request, pipeline, camera, request.camera_strength),
         requested_width=request.width,
         requested_height=request.height,
         adjustments=tuple(notes),
@@ -176,20 +189,24 @@ def make_plan(request: GenerationRequest, pipeline: Pipeline | None = None, *,
     )
 
 
-def _resolve_models(request: GenerationRequest, pipeline: Pipeline, camera: str
-                    ) -> ResolvedModels:
+def _resolve_models(request: GenerationRequest, pipeline: Pipeline, camera: str,
+                    camera_strength: float) -> ResolvedModels:
     """The pipeline's files, each replaced by the request's choice where it makes one."""
     choice, files = request.models, pipeline.files
-    distilled = files.distilled_lora
-    strength = choice.distilled_lora_strength
-    if distilled is not None and "distilled_lora_strength" not in choice.model_fields_set:
-        strength = distilled.strength
-    return ResolvedModels(
-        checkpoint=choice.checkpoint or files.checkpoint,
-        text_encoder=choice.text_encoder or files.text_encoder,
-        upscaler=(choice.upscaler or files.upscaler) if files.upscaler is not None else None,
-        distilled_lora=(choice.distilled_lora or distilled.name) if distilled is not None
-        else None,
-        distilled_lora_strength=strength,
-        camera_lora=models.camera_lora(camera),
-    )
+    if isinstance(files, CheckpointFiles):
+        files = replace(files, checkpoint=choice.checkpoint or files.checkpoint)
+    elif choice.checkpoint is not None:
+        raise RequestFieldError("models.checkpoint", f"{pipeline.generation.name} loads split "
+                                                     "files, not a checkpoint")
+    files = replace(files, text_encoder=choice.text_encoder or files.text_encoder)
+    if files.upscaler is not None:
+        files = replace(files, upscaler=choice.upscaler or files.upscaler)
+    distilled = pipeline.files.distilled_lora
+    if distilled is not None:
+        strength = (choice.distilled_lora_strength
+                    if "distilled_lora_strength" in choice.model_fields_set
+                    else distilled.strength)
+        distilled = LoraFile(choice.distilled_lora or distilled.name, strength)
+    lora = models.camera_lora(camera)
+    return ResolvedModels(files=files, distilled_lora=distilled,
+                          camera_lora=LoraFile(lora, camera_strength) if lora else None)

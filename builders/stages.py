@@ -29,24 +29,32 @@ from ltx2sdk.nodes import Nodes
 
 from .catalog import (
     CFG,
+    AddGuide,
+    CheckpointFiles,
     Decode,
+    DualCFG,
+    EulerAncestral,
     FirstFrameInplace,
     FitToOutput,
     ImagePreprocess,
+    ImageRole,
     LatentSlot,
     LoraFile,
     LoraRole,
     LTXVSchedule,
     ManualSigmas,
+    ModelFiles,
     Negative,
     PlainDecode,
+    SamplerSelect,
     ScaleLongerEdge,
+    SplitFiles,
     Stage,
     TiledDecode,
 )
-from .plan import ResolvedModels
 
 LORA_TITLES = {LoraRole.DISTILLED: "Distilled LoRA", LoraRole.CAMERA: "Camera LoRA"}
+IMAGE_TITLES = {ImageRole.FIRST: "First frame", ImageRole.LAST: "Last frame"}
 
 
 @dataclass(frozen=True)
@@ -70,12 +78,22 @@ class Sampled(NamedTuple):
         return self.output if slot is LatentSlot.OUTPUT else self.denoised_output
 
 
-def load_models(n: Nodes, files: ResolvedModels) -> Loaded:
-    """Checkpoint (MODEL + video VAE), Gemma text encoder, audio VAE and, for pipelines of
-    more than one stage, the spatial upscaler."""
-    model, _, vae = n.CheckpointLoaderSimple(files.checkpoint, title="Checkpoint")
-    clip = n.LTXAVTextEncoderLoader(files.text_encoder, files.checkpoint, title="Text encoder")
-    audio_vae = n.LTXVAudioVAELoader(files.checkpoint, title="Audio VAE")
+def load_models(n: Nodes, files: ModelFiles) -> Loaded:
+    """The model, video VAE, Gemma text encoder, audio VAE and, for pipelines of more than
+    one stage, the spatial upscaler: from one checkpoint (LTX-2, LTX-2.3) or from split files
+    (LTX-2.5)."""
+    if isinstance(files, CheckpointFiles):
+        model, _, vae = n.CheckpointLoaderSimple(files.checkpoint, title="Checkpoint")
+        clip = n.LTXAVTextEncoderLoader(files.text_encoder, files.checkpoint,
+                                        title="Text encoder")
+        audio_vae = n.LTXVAudioVAELoader(files.checkpoint, title="Audio VAE")
+    elif isinstance(files, SplitFiles):
+        model = n.UNETLoader(files.diffusion_model, files.weight_dtype, title="Diffusion model")
+        vae = n.VAELoader(files.video_vae, title="Video VAE")
+        audio_vae = n.VAELoader(files.audio_vae, title="Audio VAE")
+        clip = n.CLIPLoader(files.text_encoder, files.clip_type, "default", title="Text encoder")
+    else:
+        raise TypeError(f"unknown model files {files!r}")
     upscaler = None
     if files.upscaler is not None:
         upscaler = n.LatentUpscaleModelLoader(files.upscaler, title="Spatial upscaler x2")
@@ -115,20 +133,30 @@ def stage_models(n: Nodes, base: Model, stages: Sequence[Stage],
     return models
 
 
+def prompt_enhancer(n: Nodes, files: ModelFiles, clip: Clip) -> Clip:
+    """The text model that rewrites prompts: LTX-2.5's own small Gemma 4, or the pipeline's
+    text encoder itself."""
+    if isinstance(files, SplitFiles) and files.prompt_enhancer is not None:
+        return n.CLIPLoader(files.prompt_enhancer, files.clip_type, "default",
+                            title="Prompt enhancer")
+    return clip
+
+
 def encode_prompts(n: Nodes, clip: Clip, prompt: str, negative_prompt: str | None, fps: int, *,
                    negative: Negative, enhance_seed: int | None = None,
-                   image: Image | None = None) -> tuple[Conditioning, Conditioning]:
+                   image: Image | None = None,
+                   enhancer: Clip | None = None) -> tuple[Conditioning, Conditioning]:
     """Positive and negative conditioning with the frame rate attached.
 
     ``negative`` says what the negative is: the encoded ``negative_prompt``, the positive
     itself, or the positive zeroed (the last two encode only the prompt). With
-    ``enhance_seed`` the text encoder first rewrites the prompt (looking at ``image`` if
-    given), sampling with that seed so a build stays reproducible.
+    ``enhance_seed`` ``enhancer`` (default: ``clip``) first rewrites the prompt (looking at
+    ``image`` if given), sampling with that seed so a build stays reproducible.
     """
     text: str | StringValue = prompt
     if enhance_seed is not None:
         n.require("TextGenerateLTX2Prompt", "prompt enhancement")
-        text = n.TextGenerateLTX2Prompt(clip, prompt, image=image, seed=enhance_seed,
+        text = n.TextGenerateLTX2Prompt(enhancer or clip, prompt, image=image, seed=enhance_seed,
                                         title="Enhance prompt")
     positive = n.CLIPTextEncode(text, clip, title="Prompt")
     if negative is Negative.PROMPT:
@@ -150,36 +178,52 @@ def empty_latents(n: Nodes, audio_vae: Vae, width: int, height: int, frames: int
     return video, audio
 
 
-def prepare_image(n: Nodes, image_name: str, width: int, height: int,
+def prepare_image(n: Nodes, role: ImageRole, image_name: str, width: int, height: int,
                   preprocess: ImagePreprocess) -> Image:
-    """Load the first frame, resize it as ``preprocess`` says (to the output size
-    ``width`` x ``height``, to a longer edge...), then make it look like a video frame."""
-    image, _ = n.LoadImage(image_name, title="First frame")
+    """Load a given image (the first or last frame), resize it as ``preprocess`` says (to
+    the output size ``width`` x ``height``, to a longer edge...), then make it look like a
+    video frame."""
+    title = IMAGE_TITLES[role]
+    prefix = "" if role is ImageRole.FIRST else f"{title}: "  # the first frame's: as they were
+    image, _ = n.LoadImage(image_name, title=title)
     for step in preprocess.resize:
         if isinstance(step, FitToOutput):
             image = n.ResizeImageMaskNode(image, "scale dimensions", step.scale_method,
                                           width=width, height=height, crop=step.crop,
-                                          title="Fit to output size")
+                                          title=f"{prefix}Fit to output size")
         elif isinstance(step, ScaleLongerEdge):
             image = n.ResizeImageMaskNode(image, "scale longer dimension", step.scale_method,
                                           longer_size=step.size,
-                                          title=f"Longer edge {step.size}")
+                                          title=f"{prefix}Longer edge {step.size}")
         else:
             raise TypeError(f"unknown resize step {step!r}")
-    return n.LTXVPreprocess(image, preprocess.img_compression, title="Preprocess first frame")
+    return n.LTXVPreprocess(image, preprocess.img_compression, title=f"Preprocess {title.lower()}")
 
 
-def guide(n: Nodes, stage: int, vae: Vae, video: Latent, image: Image,
-          guides: Sequence[FirstFrameInplace], first_strength: float) -> Latent:
-    """``video`` with the guides of stage ``stage`` (1-based) applied; the first stage's
-    first frame goes in at ``first_strength`` (the plan's image strength)."""
+def first_frame(n: Nodes, stage: int, vae: Vae, video: Latent, image: Image,
+                guides: Sequence[FirstFrameInplace | AddGuide], first_strength: float) -> Latent:
+    """``video`` with the in-place first frame of stage ``stage`` (1-based) written over its
+    first frame, if the pipeline has one; the first stage's goes in at ``first_strength``
+    (the plan's image strength)."""
     for item in guides:
-        if not isinstance(item, FirstFrameInplace):
-            raise TypeError(f"unknown guide {item!r}")
-        strength = first_strength if stage == 1 else item.refine_strength
-        video = n.LTXVImgToVideoInplace(vae, image, video, strength,
-                                        title=f"First frame (stage {stage})")
+        if isinstance(item, FirstFrameInplace):
+            strength = first_strength if stage == 1 else item.refine_strength
+            video = n.LTXVImgToVideoInplace(vae, image, video, strength,
+                                            title=f"First frame (stage {stage})")
     return video
+
+
+def add_guides(n: Nodes, vae: Vae, positive: Conditioning, negative: Conditioning,
+               video: Latent, images: Mapping[ImageRole, Image],
+               guides: Sequence[FirstFrameInplace | AddGuide]
+               ) -> tuple[Conditioning, Conditioning, Latent]:
+    """The conditioning and video latent with each :class:`AddGuide` applied, in order."""
+    for item in guides:
+        if isinstance(item, AddGuide):
+            positive, negative, video = n.LTXVAddGuide(
+                positive, negative, vae, video, images[item.image], item.frame_idx,
+                item.strength, title=f"{IMAGE_TITLES[item.image]} guide")
+    return positive, negative, video
 
 
 def sigmas(n: Nodes, stage: int, schedule: ManualSigmas | LTXVSchedule, latent: Latent
@@ -190,20 +234,34 @@ def sigmas(n: Nodes, stage: int, schedule: ManualSigmas | LTXVSchedule, latent: 
         return n.ManualSigmas(schedule.widget, title=title)
     if isinstance(schedule, LTXVSchedule):
         return n.LTXVScheduler(schedule.steps, schedule.max_shift, schedule.base_shift,
-                               schedule.stretch, schedule.terminal, latent=latent, title=title)
+                               schedule.stretch, schedule.terminal,
+                               latent=latent if schedule.fitted_to_latent else None, title=title)
     raise TypeError(f"unknown schedule {schedule!r}")
 
 
 def sample(n: Nodes, index: int, stage: Stage, *, model: Model, positive: Conditioning,
            negative: Conditioning, latent: Latent, seed: int) -> Sampled:
-    """Sampling stage ``index`` (1-based) over a joint audio-video latent."""
-    noise = n.RandomNoise(seed, title=f"Stage {index} noise")
-    sampler = n.KSamplerSelect(stage.sampler.name, title=f"Stage {index} sampler")
+    """Sampling stage ``index`` (1-based) over a joint audio-video latent; ``seed`` unless
+    the stage has a fixed one."""
+    noise = n.RandomNoise(stage.noise_seed if stage.noise_seed is not None else seed,
+                          title=f"Stage {index} noise")
+    choice = stage.sampler
+    if isinstance(choice, SamplerSelect):
+        sampler = n.KSamplerSelect(choice.name, title=f"Stage {index} sampler")
+    elif isinstance(choice, EulerAncestral):
+        sampler = n.SamplerEulerAncestral(choice.eta, choice.s_noise,
+                                          title=f"Stage {index} sampler")
+    else:
+        raise TypeError(f"unknown sampler {choice!r}")
     stage_sigmas = sigmas(n, index, stage.sigmas, latent)
-    if not isinstance(stage.guider, CFG):
+    title = f"Stage {index} guider"
+    if isinstance(stage.guider, CFG):
+        guider = n.CFGGuider(model, positive, negative, stage.guider.cfg, title=title)
+    elif isinstance(stage.guider, DualCFG):
+        guider = n.LTXVDualCFGGuider(model, positive, negative, stage.guider.video,
+                                     stage.guider.audio, title=title)
+    else:
         raise TypeError(f"unknown guider {stage.guider!r}")
-    guider = n.CFGGuider(model, positive, negative, stage.guider.cfg,
-                         title=f"Stage {index} guider")
     output, denoised = n.SamplerCustomAdvanced(noise, guider, sampler, stage_sigmas, latent,
                                                title=f"Stage {index} sampling")
     return Sampled(output, denoised)

@@ -32,7 +32,7 @@ from .cli_request import (
 )
 from .cli_server import MODE_CHOICES, add_server_commands
 from .errors import LTX2Error
-from .models import CAMERA_MOTIONS
+from .models import CAMERA_MOTIONS, DEFAULT_GENERATION, GENERATIONS
 from .releases import bundled_schemas, bundled_versions
 
 if TYPE_CHECKING:
@@ -90,24 +90,44 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_models(args: argparse.Namespace) -> int:
-    from .models import CATALOG, files_for
+    from .models import CATALOG, lookup
 
     if args.all:
         files = list(CATALOG)
     else:
-        modes = ["fast", "pro"] if args.mode == "both" else [args.mode]
-        cameras = [m for m in CAMERA_MOTIONS if m != "none"] if args.cameras == "all" else (
-            [args.cameras] if args.cameras != "none" else ["none"])
         files = []
-        for mode in modes:
-            for camera in cameras:
-                files += [f for f in files_for(mode, camera=camera) if f not in files]
+        for folder, name in set_up_files(args.model, args.mode, args.cameras):
+            entry = lookup(folder, name)
+            if entry is None:  # the catalog test keeps every declared file in the catalog
+                raise CliError(f"models/{folder}/{name} is not in the model catalog")
+            if entry not in files:
+                files.append(entry)
     for entry in files:
         if args.format == "tsv":
             print(f"{entry.folder}\t{entry.name}\t{entry.url}")
         else:
             print(f"{entry.path:75} {entry.size_gb:6.2f} GB  {entry.note}")
     return 0
+
+
+def set_up_files(model: str, mode: str, cameras: str) -> list[tuple[str, str]]:
+    """``(folder, name)`` of every file the pipelines of generation ``model`` (or ``"all"``)
+    in ``mode`` (or ``"both"``) load, with the camera LoRAs ``cameras`` names (``"all"``,
+    ``"none"`` or one motion) where a pipeline applies them; in catalog order."""
+    from builders.catalog import PIPELINES, LoraRole
+
+    from .models import camera_lora
+
+    motions = [m for m in CAMERA_MOTIONS if m != "none"] if cameras == "all" else [cameras]
+    found: list[tuple[str, str]] = []
+    for pipeline in PIPELINES:
+        if model not in ("all", pipeline.generation.id) or mode not in ("both", pipeline.mode):
+            continue
+        wanted = list(pipeline.model_files)
+        if LoraRole.CAMERA in pipeline.lora_roles:
+            wanted += [("loras", name) for m in motions if (name := camera_lora(m))]
+        found += [item for item in wanted if item not in found]
+    return found
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
@@ -182,6 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
     build_cmd.set_defaults(func=cmd_build)
 
     models_cmd = commands.add_parser("models", help="list the model files a set-up needs")
+    models_cmd.add_argument("--model", choices=[*GENERATIONS, "all"], default=DEFAULT_GENERATION,
+                            help=f"the generation to list files for (default "
+                                 f"{DEFAULT_GENERATION}; all: every generation)")
     models_cmd.add_argument("--mode", choices=MODE_CHOICES, default="both",
                             help="the mode(s) to list files for (default both)")
     models_cmd.add_argument("--cameras", choices=["all", *CAMERA_MOTIONS], default="all",

@@ -5,6 +5,12 @@ Every field of :class:`~ltx2sdk.request.GenerationRequest` has a flag named like
 are ``--checkpoint``, ``--text-encoder``, ``--upscaler``, ``--distilled-lora`` and
 ``--distilled-lora-strength``. Errors name the flag the value came from (the field, for a
 value from ``--request FILE.json`` or ``--example``).
+
+Each input image has three flags (:class:`ImageFlags`): the first frame ``--image FILE``,
+``--image-url URL``, ``--image-base64 DATA``; flf2v's last frame ``--last-image FILE``,
+``--last-image-url URL``, ``--last-image-base64 DATA``. A local file is read and checked like
+generate checks an image. Without ``--type``, an image flag makes the request i2v, or flf2v
+when it has a last image.
 """
 
 from __future__ import annotations
@@ -53,15 +59,61 @@ FIELD_FLAGS: dict[str, str] = {
     "frames": "--frames", "fps": "--fps", "seed": "--seed", "enhance_prompt": "--enhance-prompt",
     "camera_lora": "--camera-lora", "camera_strength": "--camera-strength",
     "image": "--image", "image_url": "--image-url", "image_base64": "--image-base64",
-    "image_strength": "--image-strength", "filename_prefix": "--filename-prefix",
+    "image_strength": "--image-strength", "last_image": "--last-image",
+    "last_image_url": "--last-image-url", "last_image_base64": "--last-image-base64",
+    "filename_prefix": "--filename-prefix",
 }
 # models.<field> -> its flag
 MODEL_FLAGS: dict[str, str] = {
     "checkpoint": "--checkpoint", "text_encoder": "--text-encoder", "upscaler": "--upscaler",
     "distilled_lora": "--distilled-lora", "distilled_lora_strength": "--distilled-lora-strength",
 }
-IMAGE_FIELDS = ("image", "image_url", "image_base64")
-IMAGE_FLAGS_TEXT = "--image FILE, --image-url URL or --image-base64 DATA"
+
+
+@dataclass(frozen=True)
+class ImageFlags:
+    """The flags of one input image: ``--{name} FILE`` (a local file), ``--{name}-url URL``
+    and ``--{name}-base64 DATA``, setting the request fields ``{field}``, ``{field}_url`` and
+    ``{field}_base64`` (the request model's :data:`~ltx2sdk.request.IMAGE_INPUTS`; not
+    imported from there: building the parser must not load pydantic)."""
+
+    field: str  # "image" or "last_image"
+    noun: str  # how errors call it
+
+    @property
+    def file_field(self) -> str:
+        return self.field
+
+    @property
+    def url_field(self) -> str:
+        return f"{self.field}_url"
+
+    @property
+    def base64_field(self) -> str:
+        return f"{self.field}_base64"
+
+    @property
+    def fields(self) -> tuple[str, str, str]:
+        return (self.file_field, self.url_field, self.base64_field)
+
+    @property
+    def flags(self) -> tuple[str, str, str]:
+        """``--image``, ``--image-url``, ``--image-base64`` (in :attr:`fields` order)."""
+        return (FIELD_FLAGS[self.file_field], FIELD_FLAGS[self.url_field],
+                FIELD_FLAGS[self.base64_field])
+
+    @property
+    def text(self) -> str:
+        """How to give it: ``--image FILE, --image-url URL or --image-base64 DATA``."""
+        file, url, data = self.flags
+        return f"{file} FILE, {url} URL or {data} DATA"
+
+
+FIRST_IMAGE_FLAGS = ImageFlags("image", "image")
+LAST_IMAGE_FLAGS = ImageFlags("last_image", "last image")
+IMAGE_INPUT_FLAGS = (FIRST_IMAGE_FLAGS, LAST_IMAGE_FLAGS)
+IMAGE_FIELDS = tuple(name for image in IMAGE_INPUT_FLAGS for name in image.fields)
+IMAGE_FLAGS_TEXT = FIRST_IMAGE_FLAGS.text
 
 
 def add_request_flags(parser: argparse.ArgumentParser) -> None:
@@ -82,8 +134,10 @@ def add_request_flags(parser: argparse.ArgumentParser) -> None:
                             "--pipelines lists what each can make")
     group.add_argument("--mode", choices=["fast", "pro"],
                        help="fast: distilled (default); pro: the dev model with real CFG")
-    group.add_argument("--type", choices=["t2v", "i2v"],
-                       help="text or image to video (default t2v; i2v when an image is given)")
+    group.add_argument("--type", choices=["t2v", "i2v", "flf2v"],
+                       help="text to video, image to video, or first-and-last-frame video "
+                            "(default t2v; i2v when an image is given, flf2v when a last image "
+                            "is too)")
     group.add_argument("--width", type=int, metavar="PX",
                        help="128 to 3840, snapped to a multiple of 64 (default 1280)")
     group.add_argument("--height", type=int, metavar="PX",
@@ -103,13 +157,20 @@ def add_request_flags(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--camera-strength", type=float, metavar="S",
                        help="camera LoRA strength, 0 to 2 (default 1)")
     group.add_argument("--image", type=Path, metavar="FILE",
-                       help="i2v first frame, a local image file: generate uploads it, build "
-                            "names it as ComfyUI will load it from its input folder")
-    group.add_argument("--image-url", metavar="URL", help="i2v first frame, by http(s) URL")
+                       help="i2v/flf2v first frame, a local image file: generate uploads it, "
+                            "build names it as ComfyUI will load it from its input folder")
+    group.add_argument("--image-url", metavar="URL",
+                       help="i2v/flf2v first frame, by http(s) URL")
     group.add_argument("--image-base64", metavar="DATA",
-                       help="i2v first frame, as base64 or a data: URI")
+                       help="i2v/flf2v first frame, as base64 or a data: URI")
     group.add_argument("--image-strength", type=float, metavar="S",
                        help="how strongly the first frame is kept, 0 to 1 (default 1)")
+    group.add_argument("--last-image", type=Path, metavar="FILE",
+                       help="flf2v last frame, a local image file (like --image)")
+    group.add_argument("--last-image-url", metavar="URL",
+                       help="flf2v last frame, by http(s) URL")
+    group.add_argument("--last-image-base64", metavar="DATA",
+                       help="flf2v last frame, as base64 or a data: URI")
     group.add_argument("--filename-prefix", metavar="PREFIX",
                        help="SaveVideo prefix in ComfyUI's output folder (default video/ltx2sdk)")
     files = parser.add_argument_group(
@@ -127,7 +188,8 @@ def add_request_flags(parser: argparse.ArgumentParser) -> None:
 @dataclass
 class FlagSources:
     """Which request fields came from which flag (``--image`` sets ``image_base64`` for
-    generate), so that errors can name what the user typed."""
+    generate, ``--last-image`` ``last_image_base64``), so that errors can name what the user
+    typed."""
 
     flags: dict[str, str] = field(default_factory=dict)
     from_file: set[str] = field(default_factory=set)
@@ -145,10 +207,12 @@ class FlagSources:
 def request_from_args(args: argparse.Namespace, *, image_as_data: bool) -> GenerationRequest:
     """Merge ``--example``/``--request`` with the flags given and validate the result.
 
-    ``--image FILE`` is read and checked (an image Pillow can decode, within the size and
-    pixel caps) in both cases. ``image_as_data``: send it as base64 (generate uploads it);
-    otherwise its file name is used (an offline build references it as ComfyUI will load
-    it from its input folder).
+    ``--image FILE`` and ``--last-image FILE`` are read and checked (an image Pillow can
+    decode, within the size and pixel caps) in both cases. ``image_as_data``: send them as
+    base64 (generate uploads them); otherwise their file names are used (an offline build
+    references them as ComfyUI will load them from its input folder). An image flag replaces
+    the request file's fields of that image; without ``--type`` it sets the type (i2v, or
+    flf2v when the request has a last image).
     """
     from pydantic import ValidationError
 
@@ -178,13 +242,19 @@ def request_from_args(args: argparse.Namespace, *, image_as_data: bool) -> Gener
     if models:
         fields["models"] = models
 
-    image_fields = _image_fields(args, image_as_data=image_as_data, sources=sources)
-    if image_fields:
-        for name in IMAGE_FIELDS:  # an image flag replaces the request file's image
-            fields.pop(name, None)
-        fields.update(image_fields)
-        if args.type is None:
-            fields["type"] = "i2v"
+    flagged = False
+    for image in IMAGE_INPUT_FLAGS:
+        image_fields = _image_fields(args, image, image_as_data=image_as_data, sources=sources)
+        if image_fields:
+            for name in image.fields:  # an image flag replaces the request file's image
+                fields.pop(name, None)
+            fields.update(image_fields)
+            flagged = True
+    if flagged and args.type is None:
+        # the only type with a last image is flf2v; a last image alone still makes it flf2v,
+        # so that the error says the first image is missing
+        has_last = any(fields.get(name) not in (None, "") for name in LAST_IMAGE_FLAGS.fields)
+        fields["type"] = "flf2v" if has_last else "i2v"
     if "prompt" not in fields:
         raise CliError("a prompt is needed: --prompt TEXT, --request FILE.json or --example", 2)
     try:
@@ -214,62 +284,65 @@ def _read_request_file(path: Path) -> dict[str, Any]:
     return loaded
 
 
-def _image_fields(args: argparse.Namespace, *, image_as_data: bool,
+def _image_fields(args: argparse.Namespace, image: ImageFlags, *, image_as_data: bool,
                   sources: FlagSources) -> dict[str, Any]:
-    """The request's image field from ``--image``, ``--image-url`` or ``--image-base64``,
-    checked as far as can be done here (a URL is fetched by generate only)."""
-    given = [(flag, value) for flag, value in (("--image", args.image),
-                                               ("--image-url", args.image_url),
-                                               ("--image-base64", args.image_base64))
+    """The request field of ``image`` from its flags (``--image``, ``--image-url`` or
+    ``--image-base64``; ``{}`` when none is given), checked as far as can be done here (a
+    URL is fetched by generate only)."""
+    file_flag, url_flag, base64_flag = image.flags
+    path, url, data = (getattr(args, name, None) for name in image.fields)
+    given = [flag for flag, value in zip(image.flags, (path, url, data), strict=True)
              if value is not None]
     if len(given) > 1:
-        raise CliError(f"give only one image: {' or '.join(flag for flag, _ in given)}", 2)
+        raise CliError(f"give only one {image.noun}: {' or '.join(given)}", 2)
     out: dict[str, Any] = {}
-    if args.image is not None:
-        data = read_image_file(args.image)
+    if path is not None:
+        content = read_image_file(path, flag=file_flag)
         if image_as_data:
-            out["image_base64"] = base64.b64encode(data).decode()
-            sources.flags["image_base64"] = "--image"
+            out[image.base64_field] = base64.b64encode(content).decode()
+            sources.flags[image.base64_field] = file_flag
         else:
-            out["image"] = args.image.name
-            sources.flags["image"] = "--image"
-    elif args.image_url is not None:
-        out["image_url"] = args.image_url
-        sources.flags["image_url"] = "--image-url"
-    elif args.image_base64 is not None:
+            out[image.file_field] = path.name
+            sources.flags[image.file_field] = file_flag
+    elif url is not None:
+        out[image.url_field] = url
+        sources.flags[image.url_field] = url_flag
+    elif data is not None:
         if not image_as_data:  # generate checks it itself, with the caller's limits
             from .images import ImageInputError, image_from_base64
 
             try:
-                image_from_base64(args.image_base64)
+                image_from_base64(data, field=image.base64_field)
             except ImageInputError as exc:
-                raise CliError(f"--image-base64: {without_field(str(exc), exc.field)}",
+                raise CliError(f"{base64_flag}: {without_field(str(exc), exc.field)}",
                                2) from exc
-        out["image_base64"] = args.image_base64
-        sources.flags["image_base64"] = "--image-base64"
+        out[image.base64_field] = data
+        sources.flags[image.base64_field] = base64_flag
     return out
 
 
-def read_image_file(path: Path) -> bytes:
+def read_image_file(path: Path, flag: str = "--image") -> bytes:
     """The bytes of the image file ``path``, checked as generate checks an image:
-    a file Pillow can decode (PNG, JPEG, WebP, GIF, BMP), within the size and pixel caps."""
+    a file Pillow can decode (PNG, JPEG, WebP, GIF, BMP), within the size and pixel caps.
+    Errors (:class:`CliError`) start with ``flag`` and the path."""
     from .images import DEFAULT_MAX_IMAGE_BYTES, ImageInputError, decode_image
     from .safe_http import megabytes
 
+    where = f"{flag} {path}"
     try:
         if path.is_dir():
-            raise CliError(f"--image {path}: is a directory, not an image file", 2)
+            raise CliError(f"{where}: is a directory, not an image file", 2)
         size = path.stat().st_size
         if size > DEFAULT_MAX_IMAGE_BYTES:
-            raise CliError(f"--image {path}: {megabytes(size)}, over the "
+            raise CliError(f"{where}: {megabytes(size)}, over the "
                            f"{megabytes(DEFAULT_MAX_IMAGE_BYTES)} limit", 2)
         data = path.read_bytes()
     except OSError as exc:
-        raise CliError(f"--image {path}: cannot read it ({exc.strerror or exc})", 2) from exc
+        raise CliError(f"{where}: cannot read it ({exc.strerror or exc})", 2) from exc
     try:
-        decode_image(data, "image")
+        decode_image(data, flag)
     except ImageInputError as exc:
-        raise CliError(f"--image {path}: {without_field(str(exc), exc.field)}", 2) from exc
+        raise CliError(f"{where}: {without_field(str(exc), exc.field)}", 2) from exc
     return data
 
 
@@ -329,15 +402,19 @@ def _whole_request_message(message: str, sources: FlagSources) -> str:
     """The request model's cross-field messages with flags for the fields they name."""
     name = sources.name
     type_is = ("--type" if name("type") == "--type" else "type")
-    if message.startswith("type 'i2v' needs an image"):
-        return f"{type_is} i2v needs an image: give {IMAGE_FLAGS_TEXT}"
-    match = re.match(r"^(\w+) is only used with type 'i2v' \(type is 't2v'\)$", message)
+    match = re.match(r"^type '(\w+)' needs (an image|a first image|a last image): ", message)
     if match:
-        return f"{name(match.group(1))} is only used with {type_is} i2v ({type_is} is t2v)"
-    match = re.match(r"^give only one image source, not (.+)$", message)
+        image = LAST_IMAGE_FLAGS if "last" in match.group(2) else FIRST_IMAGE_FLAGS
+        return f"{type_is} {match.group(1)} needs {match.group(2)}: give {image.text}"
+    match = re.match(r"^(\w+) is only used with type (.+) \(type is '(\w+)'\)$", message)
     if match:
-        names = [name(n) for n in match.group(1).split(" and ")]
-        return f"give only one image source, not {' and '.join(names)}"
+        types = match.group(2).replace("'", "")
+        return (f"{name(match.group(1))} is only used with {type_is} {types} "
+                f"({type_is} is {match.group(3)})")
+    match = re.match(r"^give only one ((?:last )?image) source, not (.+)$", message)
+    if match:
+        names = [name(n) for n in match.group(2).split(" and ")]
+        return f"give only one {match.group(1)} source, not {' and '.join(names)}"
     if message == "give duration or frames, not both":
         return f"give {name('duration')} or {name('frames')}, not both"
     return _located(message, sources)

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from .cli_request import CliError, add_request_flags, request_from_args
-from .models import lookup
+from .models import DEFAULT_GENERATION, lookup
 from .releases import TESTED_RANGE, range_status
 
 if TYPE_CHECKING:  # only generate needs the progress machinery: build starts faster
@@ -22,6 +22,7 @@ GENERATE_READY_TIMEOUT = 30.0  # seconds for a server that accepts but does not 
 CHECK_READY_TIMEOUT = 10.0
 MODE_CHOICES = ("fast", "pro", "both")  # ltx2 check --mode and ltx2 models --mode
 CHECK_IMAGE = "ltx2sdk_check.png"  # stands for the image generate would upload first
+CHECK_LAST_IMAGE = "ltx2sdk_check_last.png"  # and for flf2v's last frame
 
 
 class ProgressPrinter:
@@ -170,12 +171,25 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def default_requests(modes: list[str]) -> list[Any]:
-    """The requests ``ltx2 generate`` sends with default flags, one per pipeline of ``modes``."""
-    from .request import GenerationRequest
+    """The requests ``ltx2 generate`` sends with default flags, one per pipeline of the
+    default generation in ``modes`` (t2v, i2v, flf2v: whatever the catalog has), mode by
+    mode. Their images are :data:`CHECK_IMAGE` and :data:`CHECK_LAST_IMAGE`, standing for
+    the uploads generate makes after its check."""
+    from builders.catalog import PIPELINES
 
-    return [GenerationRequest(prompt="check", mode=mode, type=kind,
-                              image=CHECK_IMAGE if kind == "i2v" else None)
-            for mode in modes for kind in ("t2v", "i2v")]
+    from .request import FIRST_IMAGE, LAST_IMAGE, GenerationRequest
+
+    probes = ((FIRST_IMAGE, CHECK_IMAGE), (LAST_IMAGE, CHECK_LAST_IMAGE))
+    requests = []
+    for mode in modes:
+        for pipeline in PIPELINES:
+            if pipeline.generation.id != DEFAULT_GENERATION or pipeline.mode != mode:
+                continue
+            kind = str(pipeline.type)
+            images = {image.file: name for image, name in probes if kind in image.types}
+            requests.append(GenerationRequest.model_validate(
+                {"prompt": "check", "mode": mode, "type": kind, **images}))
+    return requests
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -210,7 +224,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         except IncompatibleServerError as exc:
             other.append(f"{request.type} {request.mode}: {exc}")
             continue
-        report = client.check(graph, pending_uploads=(CHECK_IMAGE,))
+        report = client.check(graph, pending_uploads=(CHECK_IMAGE, CHECK_LAST_IMAGE))
         missing_nodes += [n for n in report.missing_nodes if n not in missing_nodes]
         missing_models += [m for m in report.missing_models if m not in missing_models]
         other += [line for line in [*report.other, *report.runtime] if line not in other]

@@ -1,8 +1,9 @@
 """``generate()``: the one path from a request to a video file.
 
 Scripting, ``ltx2 generate`` and the RunPod handler all call it: validate the
-request, prepare the i2v image, build the graph, check it against the server,
-run it with progress, download the video, and report what was made.
+request, prepare its input images (i2v's first frame, flf2v's first and last), build
+the graph, check it against the server, upload the images, run it with progress,
+download the video, and report what was made.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .backend import Backend
 from .connection import connect
@@ -29,12 +30,16 @@ from .images import (
 )
 from .outputs import OutputFile
 from .progress import ProgressCallback, ProgressTracker
-from .request import GenerationRequest
+from .request import FIRST_IMAGE, IMAGE_INPUTS, LAST_IMAGE, GenerationRequest, ImageInput
+
+if TYPE_CHECKING:
+    from builders import Build
 
 
 @dataclass(frozen=True)
 class ImagePolicy:
-    """Limits for i2v images given by URL or base64 (see :mod:`ltx2sdk.images`).
+    """Limits for input images given by URL or base64 (see :mod:`ltx2sdk.images`), each
+    image of a request on its own (flf2v's first and last frame each get the caps).
 
     ``max_bytes``: the image file's size (decoded bytes for base64, the body on the wire
     for a URL). ``fetch_timeout``: seconds for the whole URL fetch (resolution, connect,
@@ -103,13 +108,20 @@ class _Timer:
         self._last = now
 
 
-def prepare_image(request: GenerationRequest, policy: ImagePolicy) -> ImageData | None:
-    """The checked i2v image of ``request`` (``None`` when it names a server file or is t2v)."""
-    if request.image_base64 is not None:
-        return image_from_base64(request.image_base64, max_bytes=policy.max_bytes,
+def prepare_image(request: GenerationRequest, policy: ImagePolicy,
+                  which: ImageInput = FIRST_IMAGE) -> ImageData | None:
+    """The checked input image ``which`` of ``request`` (the first frame by default;
+    :data:`~ltx2sdk.request.LAST_IMAGE` for flf2v's last), fetched or decoded under
+    ``policy``; ``None`` when the request names a server file for it or has none.
+    Errors are :class:`~ltx2sdk.images.ImageInputError` s naming the field it came from
+    (``last_image_url: ...``)."""
+    data = getattr(request, which.base64)
+    if data is not None:
+        return image_from_base64(data, field=which.base64, max_bytes=policy.max_bytes,
                                  max_pixels=policy.max_pixels)
-    if request.image_url is not None:
-        return fetch_image(request.image_url, max_bytes=policy.max_bytes,
+    url = getattr(request, which.url)
+    if url is not None:
+        return fetch_image(url, field=which.url, max_bytes=policy.max_bytes,
                            timeout=policy.fetch_timeout, trusted_hosts=policy.trusted_hosts,
                            max_pixels=policy.max_pixels)
     return None
@@ -161,10 +173,14 @@ def generate(request: GenerationRequest | Mapping[str, Any],
         if client is not server:  # a backend made here is closed here
             cleanup.callback(client.close)
         policy = image_policy or ImagePolicy()
-        # the image fetch is part of the job: it ends by the job's deadline too
-        left = max(0.5, deadline - time.monotonic())
-        image = prepare_image(request, replace(policy,
-                                               fetch_timeout=min(policy.fetch_timeout, left)))
+        images: dict[ImageInput, ImageData] = {}
+        for which in IMAGE_INPUTS:  # every image checked before the server is even asked
+            # a fetch is part of the job: it ends by the job's deadline too
+            left = max(0.5, deadline - time.monotonic())
+            image = prepare_image(request, replace(
+                policy, fetch_timeout=min(policy.fetch_timeout, left)), which)
+            if image is not None:
+                images[which] = image
         timer.lap("prepare")
 
         client.wait_ready(timeout=max(0.5, min(ready_timeout, deadline - time.monotonic())))
@@ -173,16 +189,22 @@ def generate(request: GenerationRequest | Mapping[str, Any],
         # is uploaded or queued (a refused job leaves nothing behind on the server); a backend
         # without schemas (the v2 API) gets the SDK's own, and the server checks at submission
         schemas = client.schemas(deadline=deadline)
-        planned = image.filename(f"ltx2sdk_{uuid.uuid4().hex}") if image is not None else None
-        result = build(request, image_name=planned, schemas=schemas)
-        client.check(result.graph, pending_uploads=(planned,) if planned else (),
+
+        def build_with(request: GenerationRequest, names: Mapping[ImageInput, str]) -> Build:
+            return build(request, image_name=names.get(FIRST_IMAGE),
+                         last_image_name=names.get(LAST_IMAGE), schemas=schemas)
+
+        # unique names: concurrent jobs never share an input file
+        planned = {which: image.filename(f"ltx2sdk_{uuid.uuid4().hex}")
+                   for which, image in images.items()}
+        result = build_with(request, planned)
+        client.check(result.graph, pending_uploads=tuple(planned.values()),
                      deadline=deadline).raise_if_failed()
-        if image is not None and planned is not None:
-            # a unique name: concurrent jobs never share an input file
-            uploaded = client.upload_image(image.data, planned, deadline=deadline)
-            if uploaded != planned:  # the server chose another name: same plan, that name
-                same_seed = request.model_copy(update={"seed": result.plan.seed})
-                result = build(same_seed, image_name=uploaded, schemas=schemas)
+        uploaded = {which: client.upload_image(images[which].data, name, deadline=deadline)
+                    for which, name in planned.items()}
+        if uploaded != planned:  # the server chose other names: the same plan, those names
+            same_seed = request.model_copy(update={"seed": result.plan.seed})
+            result = build_with(same_seed, uploaded)
         timer.lap("build")
 
         tracker = ProgressTracker(result.graph, on_progress) if on_progress else None

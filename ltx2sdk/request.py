@@ -4,11 +4,16 @@ It accepts the original handler contract unchanged (``prompt, mode, type, width,
 height, duration, seed, camera_lora, image_url, image_base64``) plus the SDK's
 extra fields. Bad input is a :class:`pydantic.ValidationError` naming the field
 and the allowed values; :func:`describe_validation_error` turns it into one line.
+
+Input images come from one of three fields each (:data:`IMAGE_INPUTS`): the first frame
+(i2v, flf2v) from ``image_url``, ``image_base64`` or ``image``, the last frame (flf2v) from
+``last_image_url``, ``last_image_base64`` or ``last_image``.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -24,6 +29,39 @@ DEFAULT_DURATION_S = 10.0
 MAX_FRAMES = 1000  # LTXVEmptyLatentAudio.frames_number's maximum
 MAX_PROMPT_CHARS = 20_000
 _BARE_FILE_NAME = re.compile(r"^[^/\\\x00]+$")
+VideoTypeId = Literal["t2v", "i2v", "flf2v"]
+
+
+@dataclass(frozen=True)
+class ImageInput:
+    """One input image of a request: the three fields it can come from (at most one may be
+    given) and the request types that use it.
+
+    ``file`` names a file already in ComfyUI's input folder, ``url`` an http(s) URL to fetch,
+    ``base64`` the image itself (base64 or a ``data:`` URI). ``noun`` is how messages call it.
+    """
+
+    noun: str
+    file: str
+    url: str
+    base64: str
+    types: tuple[str, ...]
+
+    @property
+    def fields(self) -> tuple[str, str, str]:
+        """Its fields, in the order messages list them."""
+        return (self.url, self.base64, self.file)
+
+    def given(self, request: GenerationRequest) -> list[str]:
+        """The fields of this image that ``request`` sets."""
+        return [name for name in self.fields if getattr(request, name) is not None]
+
+
+FIRST_IMAGE = ImageInput("image", "image", "image_url", "image_base64", ("i2v", "flf2v"))
+LAST_IMAGE = ImageInput("last image", "last_image", "last_image_url", "last_image_base64",
+                        ("flf2v",))
+IMAGE_INPUTS = (FIRST_IMAGE, LAST_IMAGE)
+"""Every input image a request can carry, first frame first."""
 
 
 class ModelSet(BaseModel):
@@ -82,7 +120,9 @@ class GenerationRequest(BaseModel):
     mode: Mode = Field("fast", description="fast: the distilled model (or the dev model with "
                                            "the distilled LoRA), few steps at CFG 1; "
                                            "pro: the dev model with real CFG guidance.")
-    type: Literal["t2v", "i2v"] = Field("t2v", description="Text to video, or image to video.")
+    type: VideoTypeId = Field("t2v", description="Text to video, image to video (a first "
+                                                  "frame), or first-and-last-frame video (flf2v: "
+                                                  "a first and a last frame).")
     width: int = Field(1280, ge=128, le=3840, description="Output width in pixels "
                        "(snapped to a multiple of 64).")
     height: int = Field(720, ge=128, le=3840, description="Output height in pixels "
@@ -101,25 +141,34 @@ class GenerationRequest(BaseModel):
                                  "looks at the image); costs a few seconds.")
     camera_lora: CameraMotion = Field("static", description="Camera motion LoRA.")
     camera_strength: float = Field(1.0, ge=0.0, le=2.0, description="Camera LoRA strength.")
-    image: str | None = Field(None, description="i2v: name of an image in ComfyUI's input "
-                                                "folder (for example, returned by an upload).")
-    image_url: str | None = Field(None, description="i2v: http(s) URL of the first frame.")
-    image_base64: str | None = Field(None, description="i2v: the first frame as base64 "
+    image: str | None = Field(None, description="i2v, flf2v: name of the first frame's image "
+                                                "in ComfyUI's input folder (for example, "
+                                                "returned by an upload).")
+    image_url: str | None = Field(None, description="i2v, flf2v: http(s) URL of the first "
+                                                    "frame.")
+    image_base64: str | None = Field(None, description="i2v, flf2v: the first frame as base64 "
                                                        "or a data: URI.")
     image_strength: float = Field(1.0, ge=0.0, le=1.0,
                                   description="i2v: how strongly the first frame is kept.")
+    last_image: str | None = Field(None, description="flf2v: name of the last frame's image in "
+                                                     "ComfyUI's input folder.")
+    last_image_url: str | None = Field(None, description="flf2v: http(s) URL of the last "
+                                                         "frame.")
+    last_image_base64: str | None = Field(None, description="flf2v: the last frame as base64 "
+                                                            "or a data: URI.")
     models: ModelSet = Field(default_factory=ModelSet, description="Model file overrides.")
     filename_prefix: str = Field("video/ltx2sdk", min_length=1, max_length=200,
                                  pattern=r"^[A-Za-z0-9_\-./]+$",
                                  description="SaveVideo prefix (subfolder/name).")
 
-    @field_validator("negative_prompt", "image", "image_url", "image_base64", mode="before")
+    @field_validator("negative_prompt", "image", "image_url", "image_base64", "last_image",
+                     "last_image_url", "last_image_base64", mode="before")
     @classmethod
     def _blank_is_absent(cls, value: Any) -> Any:
         # the original contract sends "" or null for unused fields
         return None if value == "" else value
 
-    @field_validator("image")
+    @field_validator("image", "last_image")
     @classmethod
     def _bare_name(cls, value: str | None) -> str | None:
         if value is not None and (not _BARE_FILE_NAME.match(value) or value in (".", "..")):
@@ -140,20 +189,30 @@ class GenerationRequest(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> GenerationRequest:
-        sources = [name for name in ("image", "image_url", "image_base64")
-                   if getattr(self, name) is not None]
-        if self.type == "i2v" and not sources:
-            raise ValueError("type 'i2v' needs an image: give one of image_url, image_base64 "
-                             "or image")
-        if self.type == "t2v" and sources:
-            raise ValueError(f"{sources[0]} is only used with type 'i2v' (type is 't2v')")
-        if len(sources) > 1:
-            raise ValueError(f"give only one image source, not {' and '.join(sources)}")
+        for image in IMAGE_INPUTS:
+            given = image.given(self)
+            if self.type not in image.types and given:
+                types = " or ".join(f"'{t}'" for t in image.types)
+                raise ValueError(f"{given[0]} is only used with type {types} "
+                                 f"(type is '{self.type}')")
+            if self.type in image.types and not given:
+                url, data, file = image.fields
+                raise ValueError(f"type '{self.type}' needs {self._needed(image)}: give one of "
+                                 f"{url}, {data} or {file}")
+            if len(given) > 1:
+                raise ValueError(f"give only one {image.noun} source, not "
+                                 f"{' and '.join(given)}")
         if self.duration is not None and self.frames is not None:
             raise ValueError("give duration or frames, not both")
         if self.fps is not None:  # else the pipeline's fps: checked when planning
             check_length(self.frames, self.duration, self.fps)
         return self
+
+    def _needed(self, image: ImageInput) -> str:
+        """``an image`` (i2v's one image), ``a first image`` or ``a last image`` (flf2v's)."""
+        if self.type == "i2v":
+            return "an image"
+        return "a first image" if image is FIRST_IMAGE else f"a {image.noun}"
 
 
 def check_length(frames: int | None, duration: float | None, fps: int) -> None:

@@ -13,7 +13,7 @@ import pytest
 
 from ltx2sdk.schema import SchemaSet
 from tests.comfyserver import LTX2_MODELS, ComfyTestServer, Simulation
-from tests.helpers import RELEASES, ApiProxy, catalog_models, catalog_server
+from tests.helpers import RELEASES, ApiProxy, catalog_models, catalog_server, free_port
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -49,6 +49,25 @@ def comfy_server(tmp_path: Path) -> Iterator[ComfyTestServer]:
         models=LTX2_MODELS, output_dir=tmp_path / "output", input_dir=tmp_path / "input"
     ) as srv:
         yield srv
+
+
+@pytest.fixture
+def bucket(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+    """A local S3-compatible server (moto in server mode) with one bucket: the worker's
+    ``LTX2_S3_*`` settings for it (the AWS credentials are set in the environment)."""
+    boto3 = pytest.importorskip("boto3")
+    moto_server = pytest.importorskip("moto.server")
+    port = free_port()
+    s3 = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    s3.start()
+    env = {"LTX2_S3_BUCKET": "videos", "LTX2_S3_ENDPOINT_URL": f"http://127.0.0.1:{port}",
+           "LTX2_S3_REGION": "us-east-1"}
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    boto3.client("s3", endpoint_url=env["LTX2_S3_ENDPOINT_URL"],
+                 region_name="us-east-1").create_bucket(Bucket="videos")
+    yield env
+    s3.stop()
 
 
 @pytest.fixture(params=RELEASES, ids=lambda v: f"comfyui-{v}")

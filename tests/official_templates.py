@@ -1,20 +1,25 @@
 """Comfy-Org's official LTX-2 templates as ComfyUI API prompts, and a pipeline summary.
 
-The four default pipelines of ``ltx2sdk`` must compute what Comfy-Org's official
-templates compute. The templates (PyPI ``comfyui-workflow-templates-json``) are in the
-UI (litegraph) format, so this module provides:
+The default pipelines of ``ltx2sdk`` must compute what Comfy-Org's official templates
+compute (LTX-2: :data:`LTX2_TEMPLATES`; LTX-2.3 and 2.5: :data:`LTX2_3_TEMPLATES`,
+:data:`LTX2_5_TEMPLATES`, the latter flattened with ComfyUI 0.33.0's ``object_info``,
+:data:`OBJECT_INFO_0_33`). The templates (PyPI ``comfyui-workflow-templates-json``) are in
+the UI (litegraph) format, so this module provides:
 
 * :func:`template_api` / :func:`flatten_workflow`: turn a UI workflow into the equivalent
   API-format prompt (``{"<id>": {"class_type", "inputs", "_meta"}}``): subgraph instances
-  inlined, Reroutes followed, ``Primitive*`` nodes resolved to literals, bypassed (mode 4)
-  nodes replaced by their matching-type input, muted (mode 2) nodes and notes dropped,
-  widget values mapped to input names with ``object_info``.
+  inlined (promoted widgets, ``proxyWidgets`` included), Reroutes followed, ``Primitive*``
+  nodes resolved to literals, bypassed (mode 4) nodes replaced by their matching-type
+  input, muted (mode 2) nodes and notes dropped, widget values mapped to input names with
+  ``object_info``; :func:`resolve_static` then evaluates the frontend's helper nodes
+  (``ResolutionSelector``, ``ComfyMathExpression``, switches).
 * :func:`validate_api`: check an API prompt against an ``/object_info`` dump (required
   inputs present, links point at existing outputs of a compatible type, literal types and
   ranges).
 * :func:`pipeline_features`: a comparison summary of any API prompt, computed by walking
   links (never by node ids), so that the SDK's compile output and a flattened template
-  can be compared feature by feature.
+  can be compared feature by feature (``details=True``: guides, guiders, loaders, LoRAs,
+  image and audio chains, size sources, decode, crop-guide placement per stage).
 
 Flattened node ids follow the ComfyUI frontend's own scheme: a top-level node keeps its
 id (``"75"``), a node inside subgraph instance 92 becomes ``"92:41"`` (nested instances
@@ -24,7 +29,10 @@ chain further: ``"92:17:3"``).
 from __future__ import annotations
 
 import ast
+import functools
+import gzip
 import json
+import math
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -50,8 +58,28 @@ LTX2_TEMPLATES: tuple[str, ...] = (
 OBJECT_INFO_FIXTURE = Path(__file__).resolve().parent / "fixtures" / "object_info_ltx2.json"
 """``/object_info`` of a real ComfyUI 0.26.0, restricted to the LTX-2 node set."""
 
+OBJECT_INFO_0_33 = (Path(__file__).resolve().parent / "fixtures" / "versions" / "0.33.0"
+                    / "object_info.json.gz")
+"""The whole ``/object_info`` of a real ComfyUI 0.33.0 (gzip), with the LTX-2.5 nodes."""
+
+LTX2_3_TEMPLATES: tuple[str, ...] = (
+    "video_ltx2_3_t2v",
+    "video_ltx2_3_i2v",
+    "video_ltx2_3_flf2v",
+    "video_ltx2_3_ia2v",
+)
+"""Comfy-Org's LTX-2.3 templates this module flattens (see GENERATIONS.md)."""
+
+LTX2_5_TEMPLATES: tuple[str, ...] = (
+    "video_ltx2_5_t2v",
+    "video_ltx2_5_i2v",
+    "video_ltx2_5_flf2v",
+)
+"""Comfy-Org's LTX-2.5 templates (they need ComfyUI 0.33.0's ``object_info``)."""
+
 DYNAMIC_COMBO = "COMFY_DYNAMICCOMBO_V3"
 MATCH_TYPE = "COMFY_MATCHTYPE_V3"
+AUTOGROW = "COMFY_AUTOGROW_V3"
 WIDGET_TYPES = frozenset({"INT", "FLOAT", "STRING", "BOOLEAN", "COMBO", DYNAMIC_COMBO})
 """Input types the frontend shows as widgets (plus legacy combos given as a list)."""
 
@@ -68,6 +96,8 @@ LEGACY_PRIMITIVE = "PrimitiveNode"
 
 HELPER_TYPES = frozenset({"EmptyImage", "ImageScaleBy", "GetImageSize", REROUTE,
                           LEGACY_PRIMITIVE, *PRIMITIVE_TYPES, *NOTE_TYPES})
+FRONTEND_TYPES = frozenset({REROUTE, LEGACY_PRIMITIVE, *NOTE_TYPES})
+"""Node types that exist only in the frontend (no ``object_info`` entry needed)."""
 """Node types that only compute UI-side parameters; left out of ``class_counts``."""
 
 MODE_MUTED = 2
@@ -86,10 +116,17 @@ _UPLOAD_OPTIONS = ("image_upload", "video_upload", "audio_upload")
 
 
 def load_object_info(path: Path | str = OBJECT_INFO_FIXTURE) -> JSONDict:
-    """Load an ``/object_info`` dump (default: the LTX-2 fixture of this test suite)."""
-    with open(path, encoding="utf-8") as fh:
+    """Load an ``/object_info`` dump (default: the LTX-2 fixture of this test suite); a
+    ``.gz`` path is read gzip-compressed."""
+    opener = gzip.open if str(path).endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8") as fh:
         data: JSONDict = json.load(fh)
     return data
+
+
+@functools.cache
+def _cached_object_info(path: str) -> JSONDict:
+    return load_object_info(path)
 
 
 def load_template(name: str) -> JSONDict:
@@ -103,27 +140,61 @@ def load_template(name: str) -> JSONDict:
     return data
 
 
+def workflow_node_types(workflow: Mapping[str, Any]) -> set[str]:
+    """The backend node types a UI workflow uses (subgraph definitions included;
+    subgraph instances, Reroutes, frontend primitives and notes left out)."""
+    subgraphs = {sg["id"]: sg for sg in workflow.get("definitions", {}).get("subgraphs", [])}
+    nodes = [*workflow.get("nodes", []),
+             *(n for sg in subgraphs.values() for n in sg.get("nodes", []))]
+    return {str(n["type"]) for n in nodes
+            if n["type"] not in subgraphs and n["type"] not in FRONTEND_TYPES}
+
+
+def default_object_info(workflow: Mapping[str, Any]) -> JSONDict:
+    """The ``/object_info`` a workflow is flattened with by default: the LTX-2 fixture
+    (:data:`OBJECT_INFO_FIXTURE`, ComfyUI 0.26.0) when it knows every node type of the
+    workflow, else ComfyUI 0.33.0's (:data:`OBJECT_INFO_0_33`, which has the LTX-2.5 nodes
+    such as ``LTXVDualCFGGuider``, ``ResolutionSelector`` and ``CLIPLoader``). Both are
+    loaded once and shared: treat the result as read-only."""
+    fixture = _cached_object_info(str(OBJECT_INFO_FIXTURE))
+    if workflow_node_types(workflow) <= set(fixture):
+        return fixture
+    return _cached_object_info(str(OBJECT_INFO_0_33))
+
+
 def template_api(name: str, *, include_bypassed: bool = False,
-                 object_info: Mapping[str, Any] | None = None) -> ApiPrompt:
+                 object_info: Mapping[str, Any] | None = None, enhance: bool = False,
+                 static: bool = True, fit_schema: bool = False) -> ApiPrompt:
     """The official template ``name`` flattened to a ComfyUI API-format prompt.
 
     ``include_bypassed=True`` treats bypassed (mode 4) nodes as active, e.g. to see where
     the template's optional camera LoRAs would sit; by default they are removed exactly as
-    the frontend does when it queues the workflow. ``object_info`` defaults to the
-    fixture ``tests/fixtures/object_info_ltx2.json``.
+    the frontend does when it queues the workflow. ``object_info`` defaults to
+    :func:`default_object_info` (the LTX-2 fixture, or ComfyUI 0.33.0's for templates
+    with nodes the fixture lacks, e.g. the LTX-2.5 ones); an ``object_info`` that lacks
+    a node type of the template raises ``KeyError`` naming it. ``static`` applies
+    :func:`resolve_static` (with ``enhance``: whether the prompt-enhancement switch takes
+    ``TextGenerateLTX2Prompt``); ``static=False`` returns the plain flattening (helper
+    nodes such as ``ResolutionSelector`` and ``ComfyMathExpression`` kept). ``fit_schema``:
+    see :func:`flatten_workflow`.
     """
-    info = load_object_info() if object_info is None else object_info
-    api = flatten_workflow(load_template(name), info, include_bypassed=include_bypassed).api
-    return resolve_static(api)
+    workflow = load_template(name)
+    info = default_object_info(workflow) if object_info is None else object_info
+    api = flatten_workflow(workflow, info, include_bypassed=include_bypassed,
+                           fit_schema=fit_schema).api
+    return resolve_static(api, enhance=enhance) if static else api
 
 
 _MATH_OPS: dict[type, Callable[[Any, Any], Any]] = {
     ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b,
     ast.Mult: lambda a, b: a * b, ast.Div: lambda a, b: a / b,
+    ast.FloorDiv: lambda a, b: a // b, ast.Mod: lambda a, b: a % b,
 }
 
 
 def _eval_math(expression: str, names: Mapping[str, Any]) -> Any:
+    """Evaluate a ``ComfyMathExpression`` of numbers, names, ``+ - * / // %`` and unary
+    minus (``ValueError`` for anything else: such a template needs a new rule here)."""
     def walk(node: ast.AST) -> Any:
         if isinstance(node, ast.Expression):
             return walk(node.body)
@@ -131,58 +202,119 @@ def _eval_math(expression: str, names: Mapping[str, Any]) -> Any:
             return node.value
         if isinstance(node, ast.Name):
             return names[node.id]
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            return -walk(node.operand)
         if isinstance(node, ast.BinOp) and type(node.op) in _MATH_OPS:
             return _MATH_OPS[type(node.op)](walk(node.left), walk(node.right))
         raise ValueError(f"unsupported expression {expression!r}")
     return walk(ast.parse(expression.strip(), mode="eval"))
 
 
+ASPECT_RATIOS: dict[str, tuple[int, int]] = {
+    "1:1 (Square)": (1, 1), "3:2 (Photo)": (3, 2), "4:3 (Standard)": (4, 3),
+    "16:9 (Widescreen)": (16, 9), "21:9 (Ultrawide)": (21, 9), "2:3 (Portrait Photo)": (2, 3),
+    "3:4 (Portrait Standard)": (3, 4), "9:16 (Portrait Widescreen)": (9, 16),
+}
+"""``ResolutionSelector.aspect_ratio`` options (ComfyUI ``comfy_extras/nodes_resolution.py``)."""
+
+
+def resolution_selector(aspect_ratio: str, megapixels: float, multiple: int = 8,
+                        minimum: int | None = None) -> tuple[int, int]:
+    """``ResolutionSelector``'s ``(width, height)`` as ComfyUI computes it: with
+    ``scale = sqrt(megapixels * 1024 * 1024 / (w * h))`` for the ratio ``w:h``, each side
+    is ``round(ratio side * scale / multiple) * multiple`` (Python's round, half to even).
+    ``minimum`` (an input of releases after 0.33.0) enlarges both sides to the smallest
+    exact multiple of the ratio above it."""
+    w_ratio, h_ratio = ASPECT_RATIOS[aspect_ratio]
+    scale = math.sqrt(megapixels * 1024 * 1024 / (w_ratio * h_ratio))
+    width = round(w_ratio * scale / multiple) * multiple
+    height = round(h_ratio * scale / multiple) * multiple
+    if minimum is not None and (width < minimum or height < minimum):
+        step_w = multiple // math.gcd(w_ratio, multiple)
+        step_h = multiple // math.gcd(h_ratio, multiple)
+        k_step = step_w * step_h // math.gcd(step_w, step_h)
+        least = math.ceil(max(minimum / w_ratio, minimum / h_ratio))
+        k = math.ceil(least / k_step) * k_step
+        width, height = w_ratio * k, h_ratio * k
+    return width, height
+
+
+def _static_outputs(api: ApiPrompt, node_id: str, enhance: bool) -> dict[int, Any] | None:
+    """What a statically decidable helper node gives on each output slot (values, or
+    links it passes on), or None when it is not decidable."""
+    node = api[node_id]
+    kind, inputs = node["class_type"], node["inputs"]
+    if kind == "ComfyMathExpression":
+        values = {k.split(".", 1)[1]: v for k, v in inputs.items() if k.startswith("values.")}
+        if any(is_link(v) for v in values.values()) or is_link(inputs.get("expression")):
+            return None
+        result = _eval_math(str(inputs["expression"]), values)
+        return {0: float(result), 1: int(result), 2: bool(result)}
+    if kind == "ResolutionSelector":
+        literals = {k: v for k, v in inputs.items() if not is_link(v)}
+        if len(literals) != len(inputs):
+            return None
+        size = resolution_selector(str(literals["aspect_ratio"]),
+                                   float(literals["megapixels"]),
+                                   int(literals.get("multiple", 8)), literals.get("minimum"))
+        return {0: size[0], 1: size[1]}
+    if kind == "ComfySwitchNode" and not is_link(inputs.get("switch")):
+        on_true = inputs.get("on_true")
+        choice = bool(inputs["switch"])
+        if is_link(on_true) and api.get(str(on_true[0]), {}).get(
+                "class_type") == "TextGenerateLTX2Prompt":
+            choice = enhance
+        return {0: on_true if choice else inputs.get("on_false")}
+    if kind == "LTXVImgToVideoInplace" and inputs.get("bypass") is True:
+        return {0: inputs["latent"]}
+    return None
+
+
+def _follow(value: Any, replaced: Mapping[tuple[str, int], Any]) -> Any:
+    """``value``, or what the replaced output it links to stands for (followed)."""
+    for _ in range(1000):
+        if not (is_link(value) and (str(value[0]), int(value[1])) in replaced):
+            return value
+        value = replaced[(str(value[0]), int(value[1]))]
+    raise ValueError("cycle while resolving static helper nodes")
+
+
 def resolve_static(api: ApiPrompt, *, enhance: bool = False) -> ApiPrompt:
     """``api`` with what the frontend's helper nodes decide statically resolved, as ComfyUI
     would compute it, then the nodes no ``SaveVideo`` depends on dropped:
 
-    * ``ComfyMathExpression`` with literal operands: its FLOAT (0) and INT (1) outputs become
-      literals in their consumers;
+    * ``ComfyMathExpression`` with literal operands: its FLOAT (0), INT (1, ``int()`` of
+      the result) and BOOLEAN (2) outputs become literals in their consumers;
+    * ``ResolutionSelector`` with literal inputs: its width and height
+      (:func:`resolution_selector`) become literals;
     * ``ComfySwitchNode`` with a literal ``switch``: consumers take the chosen input. A switch
-      between ``TextGenerateLTX2Prompt`` and the plain prompt (the LTX-2.3 templates' prompt
-      enhancement) takes ``enhance`` instead: the SDK makes enhancement a request option;
+      between ``TextGenerateLTX2Prompt`` and the plain prompt (the LTX-2.3 / 2.5 templates'
+      prompt enhancement) takes ``enhance`` instead: the SDK makes enhancement a request
+      option;
     * ``LTXVImgToVideoInplace`` with ``bypass`` true returns its latent unchanged: consumers
       take that latent.
 
-    A prompt without such nodes is returned unchanged.
+    Rules apply until nothing changes (a ``ResolutionSelector`` feeding a
+    ``ComfyMathExpression`` resolves both). A prompt without such nodes is returned
+    unchanged.
     """
     api = {k: {**v, "inputs": dict(v["inputs"])} for k, v in api.items()}
-    replaced: dict[tuple[str, int], Any] = {}
-    for node_id, node in api.items():
-        kind, inputs = node["class_type"], node["inputs"]
-        if kind == "ComfyMathExpression":
-            values = {k.split(".", 1)[1]: v for k, v in inputs.items()
-                      if k.startswith("values.")}
-            if all(not is_link(v) for v in values.values()):
-                result = _eval_math(str(inputs["expression"]), values)
-                replaced[(node_id, 0)] = float(result)
-                replaced[(node_id, 1)] = int(result)
-        elif kind == "ComfySwitchNode" and not is_link(inputs.get("switch")):
-            on_true = inputs.get("on_true")
-            choice = bool(inputs["switch"])
-            if is_link(on_true) and api.get(str(on_true[0]), {}).get(
-                    "class_type") == "TextGenerateLTX2Prompt":
-                choice = enhance
-            replaced[(node_id, 0)] = on_true if choice else inputs.get("on_false")
-        elif kind == "LTXVImgToVideoInplace" and inputs.get("bypass") is True:
-            replaced[(node_id, 0)] = inputs["latent"]
-    if not replaced:
+    changed = False
+    while True:
+        replaced: dict[tuple[str, int], Any] = {}
+        for node_id in api:
+            outputs = _static_outputs(api, node_id, enhance)
+            if outputs is not None:
+                replaced |= {(node_id, slot): value for slot, value in outputs.items()}
+        if not replaced:
+            break
+        changed = True
+        for node in api.values():
+            node["inputs"] = {k: _follow(v, replaced) for k, v in node["inputs"].items()}
+        removed = {node_id for node_id, _ in replaced}
+        api = {k: v for k, v in api.items() if k not in removed}
+    if not changed:
         return api
-
-    def resolve(value: Any) -> Any:
-        while is_link(value) and (str(value[0]), int(value[1])) in replaced:
-            value = replaced[(str(value[0]), int(value[1]))]
-        return value
-
-    for node in api.values():
-        node["inputs"] = {k: resolve(v) for k, v in node["inputs"].items()}
-    removed = {node_id for node_id, _ in replaced}
-    api = {k: v for k, v in api.items() if k not in removed}
     live: set[str] = set()
     todo = [k for k, v in api.items() if v["class_type"] == "SaveVideo"]
     while todo:
@@ -219,11 +351,19 @@ def _combo_choices(spec: Sequence[Any]) -> list[Any]:
     return list(options) if isinstance(options, list) else []
 
 
+def _widget_type(spec: Sequence[Any]) -> str:
+    """The widget type of an input: its ``widgetType`` option (multi-type inputs such as
+    ``"FLOAT,INT"`` of ComfyUI 0.33.0's ``LTXVEmptyLatentAudio.frame_rate`` name the widget
+    the frontend shows), else its type."""
+    declared = _spec_options(spec).get("widgetType")
+    return str(declared) if isinstance(declared, str) else _spec_type(spec)
+
+
 def is_widget(spec: Sequence[Any]) -> bool:
     """Whether the frontend shows this input as a widget (and stores a widget value)."""
     if _spec_options(spec).get("forceInput"):
         return False
-    return isinstance(spec[0], list) or spec[0] in WIDGET_TYPES
+    return isinstance(spec[0], list) or _widget_type(spec) in WIDGET_TYPES
 
 
 def _has_control(spec: Sequence[Any]) -> bool:
@@ -259,16 +399,69 @@ def _dynamic_option(spec: Sequence[Any], key: Any) -> Mapping[str, Any] | None:
     return None
 
 
-def _dynamic_sub_inputs(option: Mapping[str, Any]) -> list[tuple[str, Sequence[Any], bool]]:
+DYNAMIC_SUB_INPUT_ORDER: dict[tuple[str, str, str], tuple[str, ...]] = {
+    ("ResizeImageMaskNode", "resize_type", "scale dimensions"): ("width", "height", "crop"),
+    ("TextGenerateLTX2Prompt", "sampling_mode", "on"): (
+        "temperature", "top_k", "top_p", "min_p", "repetition_penalty", "seed",
+        "presence_penalty"),
+}
+"""Definition order of dynamic-combo options with several widget sub-inputs, by
+``(class, combo input, option)``.
+
+ComfyUI's ``/object_info`` gives no ``input_order`` for the sub-inputs of a dynamic-combo
+option and the dumps of this test suite are key-sorted, so the frontend's widget order
+(the definition order, which positional ``widgets_values`` follow) is lost. The orders here
+are those of the templates in ``comfyui-workflow-templates-json`` that store both
+``widgets_values`` and ``widgets_values_named`` (e.g. ``video_ltx2_i2v``,
+``video_ltx2_3_ia2v``).
+"""
+
+
+def _dynamic_sub_inputs(option: Mapping[str, Any], where: tuple[str, str] | None = None
+                        ) -> list[tuple[str, Sequence[Any], bool]]:
     """``(name, spec, required)`` of the inputs a dynamic-combo option adds.
 
-    The order is the option's ``input_order`` when given, else the order of the JSON
-    object (a ``sort_keys`` dump loses the definition order, so positional widget
-    mapping of dynamic combos is only reliable on unsorted dumps; the UI files this
-    module reads store dynamic-combo nodes with ``widgets_values_named``).
+    The order is the option's ``input_order`` when given, else
+    :data:`DYNAMIC_SUB_INPUT_ORDER` for ``where`` = ``(class, combo input)`` when it lists
+    the option, else the order of the JSON object (which a ``sort_keys`` dump loses; see
+    :func:`_sub_order_known`).
     """
-    return ordered_inputs({"input": option.get("inputs", {}),
-                           "input_order": option.get("input_order", {})})
+    result = ordered_inputs({"input": option.get("inputs", {}),
+                             "input_order": option.get("input_order", {})})
+    known = DYNAMIC_SUB_INPUT_ORDER.get((*where, str(option.get("key")))) if where else None
+    if known is not None and "input_order" not in option and (
+            set(known) == {name for name, _, _ in result}):
+        rank = {name: i for i, name in enumerate(known)}
+        result.sort(key=lambda entry: rank[entry[0]])
+    return result
+
+
+def _sub_order_known(option: Mapping[str, Any], where: tuple[str, str]) -> bool:
+    """Whether the widget order of a dynamic-combo option is known for positional mapping:
+    at most one widget sub-input, an ``input_order``, a :data:`DYNAMIC_SUB_INPUT_ORDER`
+    entry, or an unsorted (hence definition-ordered) JSON object."""
+    names = [name for name, spec, _ in _dynamic_sub_inputs(option) if is_widget(spec)]
+    if len(names) < 2 or "input_order" in option:
+        return True
+    if (*where, str(option.get("key"))) in DYNAMIC_SUB_INPUT_ORDER:
+        return True
+    return names != sorted(names)
+
+
+def _widget_specs(schema: Mapping[str, Any], values: Mapping[str, Any]
+                  ) -> dict[str, tuple[Sequence[Any], bool]]:
+    """``name -> (spec, required)`` of the widget inputs :func:`widget_names` lists."""
+    specs: dict[str, tuple[Sequence[Any], bool]] = {}
+    for name, spec, required in ordered_inputs(schema):
+        if not is_widget(spec):
+            continue
+        specs[name] = (spec, required)
+        if _spec_type(spec) == DYNAMIC_COMBO:
+            option = _dynamic_option(spec, values.get(name))
+            for sub, sub_spec, sub_required in _dynamic_sub_inputs(option or {}):
+                if is_widget(sub_spec):
+                    specs[f"{name}.{sub}"] = (sub_spec, required and sub_required)
+    return specs
 
 
 def widget_names(schema: Mapping[str, Any], values: Mapping[str, Any]) -> list[str]:
@@ -285,32 +478,60 @@ def widget_names(schema: Mapping[str, Any], values: Mapping[str, Any]) -> list[s
         if _spec_type(spec) == DYNAMIC_COMBO:
             option = _dynamic_option(spec, values.get(name))
             if option is not None:
-                names += [f"{name}.{sub}" for sub, sub_spec, _ in _dynamic_sub_inputs(option)
+                names += [f"{name}.{sub}" for sub, sub_spec, _
+                          in _dynamic_sub_inputs(option, (str(schema.get("name")), name))
                           if is_widget(sub_spec)]
     return names
 
 
-def map_widget_values(schema: Mapping[str, Any], values: Sequence[Any]) -> dict[str, Any]:
+def map_widget_values(schema: Mapping[str, Any], values: Sequence[Any], *,
+                      missing: list[str] | None = None) -> dict[str, Any]:
     """Map a UI node's positional ``widgets_values`` to API input names.
 
     Every widget input of ``schema`` (in ``input_order``, linked or not) takes one value;
     a ``control_after_generate`` widget (seeds, ``PrimitiveInt``) and an upload button
     (``LoadImage``) take one more value that is dropped; a dynamic combo takes its chosen
-    option, then one value per widget sub-input of that option (dotted keys).
-    Raises ``ValueError`` when the count of values does not fit the schema.
+    option, then one value per widget sub-input of that option (dotted keys, in definition
+    order: see :data:`DYNAMIC_SUB_INPUT_ORDER`).
+    Raises ``ValueError`` when the count of values does not fit the schema, or when a
+    dynamic-combo option has several widget sub-inputs whose order ``schema`` does not
+    tell (a key-sorted dump) and :data:`DYNAMIC_SUB_INPUT_ORDER` does not list it.
+
+    With a ``missing`` list, values that run out at a widget boundary (a node saved by an
+    older frontend, before its node gained widgets, e.g. ``CreateVideo`` without
+    ``bit_depth``) are no error: as the frontend does on load, those widgets keep their
+    default (a widget without default stays out of the result), and their names are
+    appended to ``missing``.
     """
     queue: Iterator[Any] = iter(values)
-    missing = object()
+    sentinel = object()
     result: dict[str, Any] = {}
+    exhausted = False
 
     def take(name: str) -> Any:
-        value = next(queue, missing)
-        if value is missing:
+        value = next(queue, sentinel)
+        if value is sentinel:
             raise ValueError(f"{schema.get('name')}: no widget value left for {name!r} "
                              f"(values: {list(values)!r})")
         return value
 
     def consume(name: str, spec: Sequence[Any]) -> None:
+        nonlocal exhausted
+        if missing is not None:
+            value = next(queue, sentinel)
+            if value is sentinel:
+                exhausted = True
+                missing.append(name)
+                default = _spec_options(spec).get("default")
+                if default is not None:
+                    result[name] = default
+                return
+            result[name] = value
+            if _has_control(spec):
+                next(queue, None)
+            if _has_upload(spec):
+                next(queue, None)
+            return
         result[name] = take(name)
         if _has_control(spec):
             take(f"{name} (control_after_generate)")
@@ -321,11 +542,18 @@ def map_widget_values(schema: Mapping[str, Any], values: Sequence[Any]) -> dict[
         if not is_widget(spec):
             continue
         consume(name, spec)
+        if exhausted and name not in result:
+            continue
         if _spec_type(spec) == DYNAMIC_COMBO:
             option = _dynamic_option(spec, result[name])
             if option is None:
                 raise ValueError(f"{schema.get('name')}: {name}={result[name]!r} is no option")
-            for sub, sub_spec, _ in _dynamic_sub_inputs(option):
+            where = (str(schema.get("name")), name)
+            if not _sub_order_known(option, where):
+                raise ValueError(f"{schema.get('name')}: the widget order of {name}="
+                                 f"{result[name]!r} is unknown (key-sorted object_info); "
+                                 "add it to DYNAMIC_SUB_INPUT_ORDER")
+            for sub, sub_spec, _ in _dynamic_sub_inputs(option, where):
                 if is_widget(sub_spec):
                     consume(f"{name}.{sub}", sub_spec)
     leftover = list(queue)
@@ -363,6 +591,8 @@ class _FlatNode:
     uid: str
     ui: JSONDict
     links: dict[str, _Source] = field(default_factory=dict)
+    overrides: dict[str, Any] = field(default_factory=dict)
+    """Widget values set on the subgraph instance through ``proxyWidgets``."""
 
 
 @dataclass
@@ -389,6 +619,33 @@ def _link_table(graph: Mapping[str, Any]) -> dict[int, tuple[int, int]]:
     return table
 
 
+def _link_targets(graph: Mapping[str, Any]) -> dict[int, tuple[int, int]]:
+    """``link id -> (target node id, target slot)`` for list- or dict-style links."""
+    table: dict[int, tuple[int, int]] = {}
+    for link in graph.get("links", []):
+        if isinstance(link, Mapping):
+            table[int(link["id"])] = (int(link["target_id"]), int(link["target_slot"]))
+        else:
+            table[int(link[0])] = (int(link[3]), int(link[4]))
+    return table
+
+
+def _proxy_entries(node: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """``properties.proxyWidgets`` of a subgraph instance as ``(node id, widget name)``
+    pairs (a JSON string in some frontend versions; a third, disambiguating element of
+    nested-subgraph entries is ignored)."""
+    raw = (node.get("properties") or {}).get("proxyWidgets")
+    if isinstance(raw, str):
+        raw = json.loads(raw) if raw.strip() else []
+    entries: list[tuple[str, str]] = []
+    for entry in raw or []:
+        if not isinstance(entry, list | tuple) or len(entry) < 2:
+            raise ValueError(f"subgraph instance {node.get('id')}: bad proxyWidgets entry "
+                             f"{entry!r}")
+        entries.append((str(entry[0]), str(entry[1])))
+    return entries
+
+
 def _types_overlap(a: str, b: str) -> bool:
     """Whether two (possibly comma-separated union) type strings share a type."""
     if "*" in (a, b):
@@ -405,9 +662,10 @@ class _Flattener:
     """Inline subgraphs of a UI workflow and resolve it to an API prompt."""
 
     def __init__(self, workflow: Mapping[str, Any], object_info: Mapping[str, Any],
-                 include_bypassed: bool) -> None:
+                 include_bypassed: bool, fit_schema: bool = False) -> None:
         self.object_info = object_info
         self.include_bypassed = include_bypassed
+        self.fit_schema = fit_schema
         self.subgraphs: dict[str, JSONDict] = {
             sg["id"]: sg for sg in workflow.get("definitions", {}).get("subgraphs", [])}
         self.nodes: dict[str, _FlatNode] = {}
@@ -415,9 +673,11 @@ class _Flattener:
         self.workflow = workflow
 
     # ---- phase 1: inline subgraphs
-    def expand(self, graph: Mapping[str, Any], prefix: str,
-               boundary: Sequence[_Source]) -> list[_Source]:
-        """Add ``graph``'s nodes under ``prefix``; return the sources of its outputs."""
+    def expand(self, graph: Mapping[str, Any], prefix: str, boundary: Sequence[_Source],
+               overrides: Mapping[int, Mapping[str, Any]] | None = None) -> list[_Source]:
+        """Add ``graph``'s nodes under ``prefix``; return the sources of its outputs.
+
+        ``overrides`` replaces widget values of inner nodes (promoted proxy widgets)."""
         links = _link_table(graph)
         nodes: dict[int, JSONDict] = {int(n["id"]): n for n in graph.get("nodes", [])}
         instance_outputs: dict[int, list[_Source]] = {}
@@ -444,7 +704,8 @@ class _Flattener:
                 if node_id not in instance_outputs:
                     instance_outputs[node_id] = self.expand_instance(node, prefix, resolve)
                 continue
-            flat = _FlatNode(f"{prefix}{node_id}", node)
+            flat = _FlatNode(f"{prefix}{node_id}", node,
+                             overrides=dict((overrides or {}).get(node_id, {})))
             for entry in node.get("inputs") or []:
                 if entry.get("link") is not None:
                     flat.links[entry["name"]] = resolve(int(entry["link"]))
@@ -461,7 +722,7 @@ class _Flattener:
         """Inline one subgraph instance; return the sources of its outputs."""
         definition = self.subgraphs[node["type"]]
         linked = {e["name"]: e.get("link") for e in node.get("inputs") or []}
-        widgets = self.instance_widgets(node, definition)
+        widgets, overrides = self.instance_widgets(node, definition)
         boundary: list[_Source] = []
         for sg_input in definition.get("inputs", []):
             name = sg_input["name"]
@@ -481,28 +742,27 @@ class _Flattener:
                          if src is not None and _types_overlap(sg_input["type"], output["type"])]
                 outputs.append(match[0] if match and mode == MODE_BYPASS else None)
             return outputs
-        return self.expand(definition, f"{prefix}{node['id']}:", boundary)
+        return self.expand(definition, f"{prefix}{node['id']}:", boundary, overrides)
 
-    def instance_widgets(self, node: Mapping[str, Any],
-                         definition: Mapping[str, Any]) -> dict[str, Any]:
-        """The promoted widget values of a subgraph instance, by subgraph input name."""
+    def instance_widgets(self, node: Mapping[str, Any], definition: Mapping[str, Any]
+                         ) -> tuple[dict[str, Any], dict[int, dict[str, Any]]]:
+        """The promoted widget values of a subgraph instance: ``(values by subgraph input
+        name, {inner node id: {widget name: value}})`` (the second for widgets of inner
+        nodes promoted through ``properties.proxyWidgets`` that no subgraph input feeds).
+        """
         names = [i["name"] for i in definition.get("inputs", [])]
         named = node.get("widgets_values_named")
         if isinstance(named, Mapping):
-            return {k: v for k, v in named.items() if k in names}
+            return {k: v for k, v in named.items() if k in names}, {}
         values = list(node.get("widgets_values") or [])
-        proxies = (node.get("properties") or {}).get("proxyWidgets")
+        proxies = _proxy_entries(node)
+        if proxies and not all(node_id == "-1" for node_id, _ in proxies):
+            return self.proxy_widgets(node, definition, proxies, values)
         if proxies:
-            if not all(isinstance(p, list) and str(p[0]) == "-1" for p in proxies):
-                raise NotImplementedError(f"proxyWidgets on inner nodes: {proxies!r}")
-            promoted = [str(p[1]) for p in proxies]
+            promoted = [widget for _, widget in proxies]
         else:
             inner = {int(n["id"]): n for n in definition.get("nodes", [])}
-            targets = {}
-            for link in definition.get("links", []):
-                if isinstance(link, Mapping):
-                    targets[int(link["id"])] = (int(link["target_id"]),
-                                                int(link["target_slot"]))
+            targets = _link_targets(definition)
 
             def feeds_widget(sg_input: Mapping[str, Any]) -> bool:
                 found = False
@@ -519,7 +779,71 @@ class _Flattener:
         if len(promoted) != len(values):
             raise ValueError(f"subgraph instance {node.get('id')}: {len(values)} widget values "
                              f"for promoted inputs {promoted!r}")
-        return dict(zip(promoted, values, strict=True))
+        return dict(zip(promoted, values, strict=True)), {}
+
+    def proxy_widgets(self, node: Mapping[str, Any], definition: Mapping[str, Any],
+                      proxies: Sequence[tuple[str, str]], values: Sequence[Any]
+                      ) -> tuple[dict[str, Any], dict[int, dict[str, Any]]]:
+        """Promoted widgets of an instance whose ``proxyWidgets`` name inner nodes.
+
+        As in the ComfyUI frontend: entry ``i`` (``[inner node id, widget name]``) shows
+        the inner node's widget on the instance, and ``widgets_values[i]`` is its value on
+        this instance. Older frontends (1.2x-1.4x) did not serialise proxy widgets (their
+        value lives on the inner node, ``widgets_values`` is ``[]``); newer ones migrate
+        entry ``i`` with ``widgets_values[i]`` when present (``pickHostValue`` in
+        ``proxyWidgetMigration.ts``), else keep the inner value. So a value given for an
+        entry goes to the subgraph input that feeds that widget (every widget it feeds), or
+        else replaces the inner node's widget value; an entry without a value (a hole)
+        keeps the inner node's own value. ``"-1"`` entries name the instance's own
+        subgraph inputs.
+        """
+        uid = node.get("id")
+        if len(values) > len(proxies):
+            raise ValueError(f"subgraph instance {uid}: {len(values)} widget values for "
+                             f"{len(proxies)} proxyWidgets {list(proxies)!r}")
+        inner = {str(n["id"]): n for n in definition.get("nodes", [])}
+        targets = _link_targets(definition)
+        feeding: dict[tuple[str, str], str] = {}
+        for sg_input in definition.get("inputs", []):
+            for link_id in sg_input.get("linkIds") or []:
+                target_id, slot = targets.get(int(link_id), (0, -1))
+                entries = (inner.get(str(target_id)) or {}).get("inputs") or []
+                if 0 <= slot < len(entries) and entries[slot].get("widget"):
+                    feeding[(str(target_id), str(entries[slot]["name"]))] = sg_input["name"]
+        by_input: dict[str, Any] = {}
+        overrides: dict[int, dict[str, Any]] = {}
+        for index, (node_id, widget) in enumerate(proxies):
+            hole = index >= len(values)
+            if node_id == "-1":
+                if widget not in {i["name"] for i in definition.get("inputs", [])}:
+                    raise ValueError(f"subgraph instance {uid}: proxy widget {widget!r} is "
+                                     "no subgraph input")
+                if not hole:
+                    by_input[widget] = values[index]
+                continue
+            target = inner.get(node_id)
+            if target is None:
+                raise ValueError(f"subgraph instance {uid}: proxy widget {[node_id, widget]!r}"
+                                 " names no node of its subgraph")
+            if target["type"] in self.subgraphs:
+                raise NotImplementedError(f"subgraph instance {uid}: proxy widget of a nested "
+                                          f"subgraph instance {[node_id, widget]!r}")
+            sg_input_name = feeding.get((node_id, widget))
+            if sg_input_name is None:
+                schema = self.object_info.get(target["type"])
+                if schema is not None:
+                    mark = len(self.notes)
+                    current = self.widget_values(_FlatNode(f"{uid}:{node_id}", target))
+                    del self.notes[mark:]
+                    if widget not in widget_names(schema, current):
+                        raise ValueError(f"subgraph instance {uid}: proxy widget "
+                                         f"{[node_id, widget]!r}: {target['type']} has no "
+                                         "such widget")
+                if not hole:
+                    overrides.setdefault(int(node_id), {})[widget] = values[index]
+            elif not hole:
+                by_input[sg_input_name] = values[index]
+        return by_input, overrides
 
     # ---- phase 2: resolve and emit
     def final(self, source: _Source, depth: int = 0) -> _Source:
@@ -581,8 +905,55 @@ class _Flattener:
                     continue
                 self.notes.append(f"{flat.uid} {kind}: dropped widget {key}={value!r} "
                                   "(not an input in object_info)")
-            return result
-        return map_widget_values(schema, list(values or []))
+        else:
+            missing: list[str] = []
+            result = map_widget_values(schema, list(values or []), missing=missing)
+            if missing:
+                self.notes.append(f"{flat.uid} {kind}: no saved value for widgets {missing!r} "
+                                  "(an older frontend); defaults used")
+        if flat.overrides:
+            allowed = widget_names(schema, {**result, **flat.overrides})
+            unknown = sorted(set(flat.overrides) - set(allowed))
+            if unknown:
+                raise ValueError(f"{flat.uid} {kind}: promoted widgets {unknown!r} are not "
+                                 "widgets in object_info")
+            result.update(flat.overrides)
+        if self.fit_schema:
+            result = self.fitted(flat, schema, result)
+        return result
+
+    def fitted(self, flat: _FlatNode, schema: Mapping[str, Any],
+               values: Mapping[str, Any]) -> dict[str, Any]:
+        """``values`` with each INT/FLOAT/BOOLEAN/STRING widget value whose type the
+        schema rejects (a value of a newer ComfyUI, e.g. ``CreateVideo.bit_depth="auto"``
+        against ComfyUI 0.33.0's INT) replaced by the input's default, or dropped when
+        the input is optional without a default; each change is noted. Combos are left
+        alone (model lists of a fixture are placeholders)."""
+        specs = _widget_specs(schema, values)
+        result = dict(values)
+        for name, value in values.items():
+            entry = specs.get(name)
+            if entry is None:
+                continue
+            spec, required = entry
+            check = _LITERAL_CHECKS.get(_widget_type(spec))
+            if check is None or check(value) or (
+                    _widget_type(spec) == "FLOAT" and _LITERAL_CHECKS["INT"](value)):
+                continue
+            default = _spec_options(spec).get("default")
+            if default is not None and check(default):
+                result[name] = default
+                self.notes.append(f"{flat.uid} {flat.ui['type']}: widget {name}={value!r} "
+                                  f"is no {_widget_type(spec)} in object_info; its default "
+                                  f"{default!r} used")
+            elif not required:
+                del result[name]
+                self.notes.append(f"{flat.uid} {flat.ui['type']}: widget {name}={value!r} "
+                                  f"is no {_widget_type(spec)} in object_info; dropped")
+            else:
+                raise ValueError(f"{flat.uid} {flat.ui['type']}: widget {name}={value!r} is "
+                                 f"no {_widget_type(spec)} and has no default")
+        return result
 
     def api_inputs(self, flat: _FlatNode, depth: int = 0) -> dict[str, Any]:
         """The API ``inputs`` of a node: widget values, overridden by resolved links."""
@@ -613,7 +984,8 @@ class _Flattener:
                           if f.ui["type"] not in self.object_info
                           and f.ui["type"] not in (REROUTE, LEGACY_PRIMITIVE, *NOTE_TYPES)})
         if unknown:
-            raise KeyError(f"node types missing from object_info: {unknown}")
+            raise KeyError(f"node types missing from object_info: {unknown} (ComfyUI "
+                           "0.33.0's, OBJECT_INFO_0_33, has the LTX-2.5 nodes)")
         api: ApiPrompt = {}
         for uid in sorted(self.nodes, key=_id_key):
             flat = self.nodes[uid]
@@ -632,14 +1004,19 @@ class _Flattener:
 
 
 def flatten_workflow(workflow: Mapping[str, Any], object_info: Mapping[str, Any], *,
-                     include_bypassed: bool = False) -> FlattenResult:
+                     include_bypassed: bool = False, fit_schema: bool = False) -> FlattenResult:
     """Flatten a UI-format (litegraph) workflow into an API-format prompt.
 
     * Subgraph instances (``definitions.subgraphs``) are inlined recursively: links from
       the subgraph's input node (id -10) take the instance's outer link, or else the
       instance's widget value for that input (``widgets_values_named`` when present, else
       ``widgets_values`` in the order of the subgraph inputs that feed widgets); links to
-      the output node (id -20) become the instance's outputs.
+      the output node (id -20) become the instance's outputs. An instance whose
+      ``properties.proxyWidgets`` name inner nodes (``[["128", "text"], ...]``) pairs
+      entry ``i`` with ``widgets_values[i]`` as the frontend does (see
+      ``_Flattener.proxy_widgets``): the value goes to the subgraph input feeding that
+      widget, or replaces the inner widget's value; an entry without a value keeps the
+      inner node's own value.
     * ``Reroute`` nodes are followed; ``Primitive*`` nodes (and the legacy frontend
       ``PrimitiveNode``) become literal values in their consumers; notes are dropped.
     * Mode 2 (muted) nodes are removed: their consumers lose the link (a widget input then
@@ -651,8 +1028,14 @@ def flatten_workflow(workflow: Mapping[str, Any], object_info: Mapping[str, Any]
       frontends write); named values that ``object_info`` does not know (widgets of a
       newer ComfyUI) are dropped and reported in ``notes``. A linked widget input takes
       the link, not the stored value.
+    * ``fit_schema=True`` also replaces widget values whose type ``object_info`` rejects
+      (e.g. ``CreateVideo.bit_depth="auto"`` of a newer ComfyUI against 0.33.0's INT) by
+      the input's default, noting each; by default they are kept, as the frontend would
+      send them.
+
+    Raises ``KeyError`` naming the node types ``object_info`` lacks.
     """
-    flattener = _Flattener(workflow, object_info, include_bypassed)
+    flattener = _Flattener(workflow, object_info, include_bypassed, fit_schema)
     flattener.expand(workflow, "", [])
     api = flattener.emit()
     return FlattenResult(api=api, notes=list(dict.fromkeys(flattener.notes)))
@@ -703,6 +1086,33 @@ def _input_accepts(spec: Sequence[Any], out_type: str) -> bool:
     return _types_overlap(in_type, out_type)
 
 
+_LITERAL_CHECKS: dict[str, Callable[[Any], bool]] = {
+    "INT": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "FLOAT": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+    "BOOLEAN": lambda v: isinstance(v, bool),
+    "STRING": lambda v: isinstance(v, str),
+}
+"""Which literals a member of a multi-type input (``"FLOAT,INT,BOOLEAN"``) accepts."""
+
+
+def _autogrow_inputs(name: str, spec: Sequence[Any], required: bool
+                     ) -> list[tuple[str, Sequence[Any], bool]]:
+    """``(dotted name, spec, required)`` of the inputs a ``COMFY_AUTOGROW_V3`` input may
+    grow (``values.a``, ``values.b``, ...; the first ``min`` are required)."""
+    template = _spec_options(spec).get("template") or {}
+    declared = template.get("input") or {}
+    specs = [*(declared.get("required") or {}).values(),
+             *(declared.get("optional") or {}).values()]
+    if not specs:
+        return []
+    names = [str(n) for n in template.get("names") or []]
+    if not names and template.get("prefix") is not None:
+        names = [f"{template['prefix']}{i}" for i in range(int(template.get("max") or 100))]
+    least = int(template.get("min") or 0)
+    return [(f"{name}.{sub}", specs[0], required and i < least)
+            for i, sub in enumerate(names)]
+
+
 def _check_literal(where: str, spec: Sequence[Any], value: Any) -> list[str]:
     """Type, range and combo-membership errors of a literal input value."""
     kind = _spec_type(spec)
@@ -726,6 +1136,21 @@ def _check_literal(where: str, spec: Sequence[Any], value: Any) -> list[str]:
         if choices and not _has_upload(spec) and value not in choices:
             errors.append(f"{where}: {value!r} not among {choices!r}")
         return errors
+    elif kind == MATCH_TYPE:
+        # ComfyUI checks no literal of a match-type input (a switch between two strings
+        # gets literals once the frontend's primitives are resolved)
+        allowed = str((options.get("template") or {}).get("allowed_types") or "*")
+        members = [m for m in allowed.split(",") if m in _LITERAL_CHECKS]
+        if allowed != "*" and not any(_LITERAL_CHECKS[m](value) for m in members):
+            return [f"{where}: {allowed} input needs a link, got literal {value!r}"]
+        return errors
+    elif "," in kind and set(kind.split(",")) & set(_LITERAL_CHECKS):
+        # a multi-type input ("FLOAT,INT"): ComfyUI converts nothing and checks the range
+        members = [m for m in kind.split(",") if m in _LITERAL_CHECKS]
+        if not any(_LITERAL_CHECKS[m](value) for m in members):
+            return [f"{where}: one of {'/'.join(members)} expected, got {value!r}"]
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return errors
     else:
         return [f"{where}: {kind} input needs a link, got literal {value!r}"]
     low, high = options.get("min"), options.get("max")
@@ -740,11 +1165,13 @@ def validate_api(api: Mapping[str, Any], object_info: Mapping[str, Any]) -> list
     """Check an API prompt against ``object_info``; return a list of error messages.
 
     Checks: every node has a known ``class_type``; every required input (and every
-    required sub-input of a chosen dynamic-combo option, as a dotted key) is present; no
-    input is unknown; every link points at an existing node and output slot whose type
-    the input accepts (unions like ``"FLOAT,INT"``, ``"*"``, match types and dynamic
-    combos included); literals have the input's type, lie in ``min``/``max`` and, for
-    combos with a non-empty option list (other than upload pickers), are an option.
+    required sub-input of a chosen dynamic-combo option, as a dotted key, and the first
+    ``min`` inputs of an autogrow input such as ``ComfyMathExpression``'s ``values.a``) is
+    present; no input is unknown; every link points at an existing node and output slot
+    whose type the input accepts (unions like ``"FLOAT,INT"``, ``"*"``, match types and
+    dynamic combos included); literals have the input's type (for a multi-type input such
+    as ``"FLOAT,INT"``, one of its types), lie in ``min``/``max`` and, for combos with a
+    non-empty option list (other than upload pickers), are an option.
     """
     errors: list[str] = []
     for node_id, node in api.items():
@@ -755,6 +1182,10 @@ def validate_api(api: Mapping[str, Any], object_info: Mapping[str, Any]) -> list
         inputs: Mapping[str, Any] = node.get("inputs", {})
         expected: dict[str, tuple[Sequence[Any], bool]] = {}
         for name, spec, required in ordered_inputs(object_info[kind]):
+            if _spec_type(spec) == AUTOGROW:
+                for sub, sub_spec, sub_required in _autogrow_inputs(name, spec, required):
+                    expected[sub] = (sub_spec, sub_required)
+                continue
             expected[name] = (spec, required)
             if _spec_type(spec) == DYNAMIC_COMBO and not is_link(inputs.get(name)):
                 option = _dynamic_option(spec, inputs.get(name))
@@ -871,11 +1302,38 @@ class _Walker:
             return self.output_value(str(raw[0]), int(raw[1])) if raw[0] in self.api else None
         return raw
 
+    def consumers(self, node_id: str, slot: int | None = None) -> list[tuple[str, str]]:
+        """``(consumer id, input name)`` of every link from ``node_id`` (output ``slot``, or
+        any), in a content-independent but deterministic order (by class, input, id)."""
+        found = [(other, name) for other, node in self.api.items()
+                 for name, value in node.get("inputs", {}).items()
+                 if is_link(value) and value[0] == node_id
+                 and (slot is None or int(value[1]) == slot)]
+        return sorted(found, key=lambda c: (self.cls(c[0]), c[1], _natural(c[0])))
+
     def output_value(self, node_id: str, slot: int) -> Any:
-        """Evaluate primitives and GetImageSize over EmptyImage/ImageScaleBy/resize."""
+        """Evaluate primitives, ``ComfyMathExpression``, ``ResolutionSelector`` and
+        GetImageSize over EmptyImage/ImageScaleBy/resize, when statically known."""
         kind = self.cls(node_id)
         if kind in PRIMITIVE_TYPES and slot == 0:
             return self.value(node_id, "value")
+        if kind == "ComfyMathExpression" and slot < 3:
+            names = {k.split(".", 1)[1]: self.value(node_id, k)
+                     for k in self.api[node_id].get("inputs", {}) if k.startswith("values.")}
+            expression = self.value(node_id, "expression")
+            if not isinstance(expression, str) or any(v is None for v in names.values()):
+                return None
+            result = _eval_math(expression, names)
+            return (float(result), int(result), bool(result))[slot]
+        if kind == "ResolutionSelector" and slot < 2:
+            ratio, megapixels = self.value(node_id, "aspect_ratio"), self.value(node_id,
+                                                                                  "megapixels")
+            if ratio not in ASPECT_RATIOS or not isinstance(megapixels, int | float):
+                return None
+            multiple = self.value(node_id, "multiple")
+            return resolution_selector(str(ratio), float(megapixels),
+                                       int(multiple) if multiple is not None else 8,
+                                       self.value(node_id, "minimum"))[slot]
         if kind == "GetImageSize":
             source = self.link(node_id, "image")
             size = self.image_size(source) if source else None
@@ -1032,11 +1490,326 @@ def _image_chain(walker: _Walker, node_id: str) -> list[str]:
         chain.append(current)
 
 
-def pipeline_features(api: Mapping[str, Any]) -> dict[str, Any]:
+_IMAGE_STEPS = frozenset({*_RESIZE_TYPES, "LTXVPreprocess", "LoadImage"})
+_AUDIO_PASS_THROUGH: dict[str, str] = {
+    "SetLatentNoiseMask": "samples",
+    "LTXVAudioVAEEncode": "audio",
+    "TrimAudioDuration": "audio",
+}
+"""The input an audio-chain node's output comes from (ia2v's given audio)."""
+_LOADER_TYPES = frozenset({
+    "CheckpointLoaderSimple", "CheckpointLoader", "UNETLoader", "VAELoader", "CLIPLoader",
+    "DualCLIPLoader", "LTXAVTextEncoderLoader", "LTXVAudioVAELoader",
+    "LatentUpscaleModelLoader", "UpscaleModelLoader"})
+
+
+def _describe(walker: _Walker, node_id: str) -> dict[str, Any]:
+    """``{"class_type", <literal inputs>}`` of a node (statically known links included)."""
+    return {"class_type": walker.cls(node_id), **walker.literals(node_id)}
+
+
+def _image_source_chain(walker: _Walker, source: tuple[str, int] | None) -> list[dict[str, Any]]:
+    """The image-processing nodes an image input comes through, from the ``LoadImage``
+    down (``LoadImage``, resize nodes, ``LTXVPreprocess``), each described."""
+    chain: list[dict[str, Any]] = []
+    while source is not None and len(chain) < 100:
+        node_id, _ = source
+        kind = walker.cls(node_id)
+        chain.append(_describe(walker, node_id) if kind in _IMAGE_STEPS
+                     else {"class_type": kind})
+        if kind == "LoadImage":
+            break
+        source = next((walker.link(node_id, n) for n in _IMAGE_INPUTS
+                       if walker.link(node_id, n)), None)
+    return chain[::-1]
+
+
+def _value_source(walker: _Walker, node_id: str, name: str, depth: int = 0) -> Any:
+    """Where an input's value comes from: ``{"value": v}`` for a literal, else the source
+    node (``ResolutionSelector`` settings, ``ComfyMathExpression`` with the sources of its
+    operands, ``GetImageSize`` with the image chain), with its statically known
+    ``value``."""
+    raw = walker.api[node_id].get("inputs", {}).get(name)
+    if not is_link(raw) or raw[0] not in walker.api or depth > 20:
+        return {"value": raw}
+    source, slot = str(raw[0]), int(raw[1])
+    kind = walker.cls(source)
+    found: dict[str, Any] = {"from": kind, "slot": slot}
+    if kind == "ComfyMathExpression":
+        found["expression"] = walker.value(source, "expression")
+        found["values"] = {k.split(".", 1)[1]: _value_source(walker, source, k, depth + 1)
+                           for k in walker.api[source].get("inputs", {})
+                           if k.startswith("values.")}
+    elif kind == "ResolutionSelector":
+        found |= {k: v for k, v in walker.literals(source).items()}
+    elif kind == "GetImageSize":
+        found["image"] = _image_source_chain(walker, walker.link(source, "image"))
+    elif kind in PRIMITIVE_TYPES:
+        found["value_input"] = _value_source(walker, source, "value", depth + 1)
+    found["value"] = walker.output_value(source, slot)
+    return found
+
+
+def _path_to_stage(walker: _Walker, source: tuple[str, int] | None, stage_of: Mapping[str, int],
+                   through: Mapping[str, str]) -> list[Any]:
+    """Described nodes on a latent path (following ``through``: class -> input), ending at
+    a node not in ``through`` (described) or at a stage's sampler
+    (``{"stage": n, "slot": "output"|"denoised_output"}``)."""
+    path: list[Any] = []
+    while source is not None and len(path) < 100:
+        node_id, slot = source
+        kind = walker.cls(node_id)
+        if kind == "SamplerCustomAdvanced":
+            path.append({"stage": stage_of.get(node_id),
+                         "slot": _SAMPLER_OUTPUTS[slot] if slot < 2 else slot})
+            break
+        entry = _describe(walker, node_id)
+        if kind == "LTXVSeparateAVLatent":
+            entry["slot"] = ("video_latent", "audio_latent")[slot] if slot < 2 else slot
+        if kind == "SetLatentNoiseMask":
+            mask = walker.link(node_id, "mask")
+            entry["mask"] = _describe(walker, mask[0]) if mask else None
+        path.append(entry)
+        upstream = through.get(kind)
+        source = walker.link(node_id, upstream) if upstream else None
+    return path
+
+
+_AV_LATENT_PATH = {**_LATENT_PASS_THROUGH, **_AUDIO_PASS_THROUGH}
+
+
+def _stage_detail(walker: _Walker, sampler_id: str, stage_of: Mapping[str, int]
+                  ) -> dict[str, Any]:
+    """The ``stage_details`` entry of one sampler (see :func:`pipeline_features`)."""
+    detail: dict[str, Any] = {}
+    sampler = walker.link(sampler_id, "sampler")
+    detail["sampler"] = _describe(walker, sampler[0]) if sampler else None
+    guider = walker.link(sampler_id, "guider")
+    detail["guider"] = ({k: _num(v) if k != "class_type" else v
+                         for k, v in _describe(walker, guider[0]).items()}
+                        if guider else None)
+    detail["sigmas"] = _sigmas(walker, walker.link(sampler_id, "sigmas"))
+    model_path: list[dict[str, Any]] = []
+    source = walker.link(guider[0], "model") if guider else None
+    while source is not None and len(model_path) < 100:
+        model_path.append(_describe(walker, source[0]))
+        source = walker.link(source[0], "model")
+    detail["model"] = model_path[::-1]
+    positive_root, positive_path = _cond_root(
+        walker, walker.link(guider[0], "positive") if guider else None)
+    detail["cropped_conditioning"] = "LTXVCropGuides" in positive_path
+
+    guides: list[dict[str, Any]] = []
+    img2vid: list[dict[str, Any]] = []
+    video: list[Any] = []
+    audio: list[Any] = []
+    latent = walker.link(sampler_id, "latent_image")
+    if latent and walker.cls(latent[0]) == "LTXVConcatAVLatent":
+        video = _path_to_stage(walker, walker.link(latent[0], "video_latent"), stage_of,
+                               _LATENT_PASS_THROUGH)
+        audio = _path_to_stage(walker, walker.link(latent[0], "audio_latent"), stage_of,
+                               _AV_LATENT_PATH)
+    elif latent:
+        video = _path_to_stage(walker, latent, stage_of, _LATENT_PASS_THROUGH)
+    source = walker.link(latent[0], "video_latent") if latent and walker.cls(
+        latent[0]) == "LTXVConcatAVLatent" else latent
+    while source is not None:
+        node_id, _ = source
+        kind = walker.cls(node_id)
+        if kind == "SamplerCustomAdvanced":
+            break
+        if kind == "LTXVAddGuide":
+            guides.append({"frame_idx": walker.value(node_id, "frame_idx"),
+                           "strength": _num(walker.value(node_id, "strength")),
+                           "image": _image_source_chain(walker, walker.link(node_id, "image"))})
+        if kind == "LTXVImgToVideoInplace":
+            img2vid.append({"strength": _num(walker.value(node_id, "strength")),
+                            "bypass": walker.value(node_id, "bypass"),
+                            "image": _image_source_chain(walker,
+                                                         walker.link(node_id, "image"))})
+        upstream = _LATENT_PASS_THROUGH.get(kind)
+        source = walker.link(node_id, upstream) if upstream else None
+    detail["guides"] = guides[::-1]
+    detail["img_to_video"] = img2vid[::-1]
+    detail["video_latent"] = video
+    detail["audio_latent"] = audio
+    detail["positive_root"] = walker.cls(positive_root) if positive_root else None
+    return detail
+
+
+def _loader_entry(walker: _Walker, node_id: str) -> dict[str, Any]:
+    """A loader with its literal inputs and, per output slot, the inputs it feeds."""
+    entry = _describe(walker, node_id)
+    outputs: dict[str, list[str]] = {}
+    for consumer, name in walker.consumers(node_id):
+        slot = int(walker.api[consumer]["inputs"][name][1])
+        outputs.setdefault(str(slot), []).append(f"{walker.cls(consumer)}.{name}")
+    entry["feeds"] = {k: sorted(set(v)) for k, v in sorted(outputs.items())}
+    kind = entry["class_type"]
+    fed = {f.split(".", 1)[1] for v in outputs.values() for f in v}
+    if kind == "VAELoader":
+        entry["role"] = ("audio" if fed == {"audio_vae"} else "video" if fed == {"vae"}
+                         else "mixed")
+    elif kind in ("CLIPLoader", "LTXAVTextEncoderLoader"):
+        users = {f.split(".", 1)[0] for v in outputs.values() for f in v}
+        clip_users = set(users)
+        for consumer, _ in walker.consumers(node_id):
+            if walker.cls(consumer) == "LoraLoader":
+                clip_users |= {walker.cls(c) for c, _ in walker.consumers(consumer, 1)}
+        entry["role"] = ("prompt enhancement" if clip_users & {"TextGenerateLTX2Prompt"}
+                         and not clip_users & {"CLIPTextEncode"} else "text encoder")
+    return entry
+
+
+def _details(walker: _Walker, stages: Sequence[str], stage_of: Mapping[str, int]
+             ) -> dict[str, Any]:
+    """The ``details=True`` keys of :func:`pipeline_features`."""
+    stage_model_nodes = {}
+    for sampler_id in stages:
+        guider = walker.link(sampler_id, "guider")
+        nodes: set[str] = set()
+        source = walker.link(guider[0], "model") if guider else None
+        while source is not None and source[0] not in nodes:
+            nodes.add(source[0])
+            source = walker.link(source[0], "model")
+        stage_model_nodes[stage_of[sampler_id]] = nodes
+
+    def key(entry: Mapping[str, Any]) -> str:
+        return json.dumps(entry, sort_keys=True, default=str)
+
+    loaders = sorted((_loader_entry(walker, n) for n in walker.api
+                      if walker.cls(n) in _LOADER_TYPES), key=key)
+    loras: list[dict[str, Any]] = []
+    for node_id in walker.of_class(*_LORA_LOADERS):
+        entry = _describe(walker, node_id)
+        model_used = bool(walker.consumers(node_id, 0))
+        clip_used = walker.cls(node_id) == "LoraLoader" and bool(walker.consumers(node_id, 1))
+        entry["applies_to"] = [part for part, used in (("model", model_used),
+                                                       ("clip", clip_used)) if used]
+        entry["stages"] = sorted(n for n, nodes in stage_model_nodes.items() if node_id in nodes)
+        clip = walker.link(node_id, "clip")
+        entry["clip_from"] = walker.cls(clip[0]) if clip else None
+        entry["clip_feeds"] = sorted({f"{walker.cls(c)}.{name}"
+                                      for c, name in walker.consumers(node_id, 1)}
+                                     ) if clip_used else []
+        loras.append(entry)
+    loras.sort(key=key)
+
+    images: dict[str, list[list[dict[str, Any]]]] = {}
+    for consumer_kind in ("LTXVAddGuide", "LTXVImgToVideoInplace"):
+        for node_id in walker.of_class(consumer_kind):
+            chain = _image_source_chain(walker, walker.link(node_id, "image"))
+            if chain and chain[0]["class_type"] == "LoadImage":
+                steps = chain[1:]
+                known = images.setdefault(str(chain[0].get("image")), [])
+                if steps not in known:
+                    known.append(steps)
+    images = {file: sorted(chains, key=lambda c: json.dumps(c, sort_keys=True, default=str))
+              for file, chains in sorted(images.items())}
+
+    latent_size: dict[str, Any] = {}
+    for node_id in walker.of_class("EmptyLTXVLatentVideo")[:1]:
+        latent_size["video"] = {k: _value_source(walker, node_id, k)
+                                for k in ("width", "height", "length", "batch_size")}
+    for node_id in walker.of_class("LTXVEmptyLatentAudio")[:1]:
+        latent_size["audio"] = {k: _value_source(walker, node_id, k)
+                                for k in ("frames_number", "frame_rate", "batch_size")}
+    frame_rates = {
+        "LTXVConditioning.frame_rate": [_value_source(walker, n, "frame_rate")
+                                        for n in walker.of_class("LTXVConditioning")],
+        "CreateVideo.fps": [_value_source(walker, n, "fps")
+                            for n in walker.of_class("CreateVideo")],
+    }
+
+    decode: dict[str, Any] = {}
+    for node_id in walker.of_class("CreateVideo")[:1]:
+        for part, name in (("video", "images"), ("audio", "audio")):
+            source = walker.link(node_id, name)
+            if source is None:
+                decode[part] = None
+                continue
+            entry = _describe(walker, source[0])
+            entry["samples"] = _path_to_stage(walker, walker.link(source[0], "samples"),
+                                              stage_of, _AV_LATENT_PATH)
+            decode[part] = entry
+
+    crop_guides: list[dict[str, Any]] = []
+    for node_id in walker.of_class("LTXVCropGuides"):
+        _, cond_path = _cond_root(walker, walker.link(node_id, "positive"))
+        uses = {slot: sorted({f"{walker.cls(c)}.{name}" for c, name in
+                              walker.consumers(node_id, index)})
+                for index, slot in enumerate(("positive", "negative", "latent"))}
+        cond_stages = []
+        for sampler_id in stages:
+            guider = walker.link(sampler_id, "guider")
+            if guider and node_id in walker.ancestors(guider[0]):
+                cond_stages.append(stage_of[sampler_id])
+        crop_guides.append({
+            "conditioning_from": cond_path,
+            "latent_from": _path_to_stage(walker, walker.link(node_id, "latent"), stage_of,
+                                          _LATENT_PASS_THROUGH),
+            "outputs_used": uses,
+            "conditioning_of_stages": cond_stages,
+        })
+    crop_guides.sort(key=key)
+
+    enhancers = sorted(({**_describe(walker, n),
+                         "clip_path": [walker.cls(c) for c in _clip_path(walker, n)],
+                         "image": _image_source_chain(walker, walker.link(n, "image"))
+                         if walker.link(n, "image") else None}
+                        for n in walker.of_class("TextGenerateLTX2Prompt")), key=key)
+    return {
+        "stage_details": [_stage_detail(walker, s, stage_of) for s in stages],
+        "loaders": loaders,
+        "loras": loras,
+        "images": images,
+        "latent_size": latent_size,
+        "frame_rate_sources": frame_rates,
+        "decode": decode,
+        "crop_guides_placement": crop_guides,
+        "prompt_enhancement": enhancers,
+    }
+
+
+def _first_image(walker: _Walker, stages: Sequence[str], fallback: Any) -> Any:
+    """The ``LoadImage`` file of a graph: with several ``LoadImage`` nodes, the one feeding
+    the most upstream guide / ``LTXVImgToVideoInplace`` of stage 1's video-latent path
+    (flf2v: the first frame), found by links; else ``fallback``."""
+    if len(walker.of_class("LoadImage")) < 2 or not stages:
+        return fallback
+    latent = walker.link(stages[0], "latent_image")
+    source = (walker.link(latent[0], "video_latent")
+              if latent and walker.cls(latent[0]) == "LTXVConcatAVLatent" else latent)
+    image: Any = None
+    while source is not None and walker.cls(source[0]) != "SamplerCustomAdvanced":
+        node_id = source[0]
+        if walker.cls(node_id) in ("LTXVAddGuide", "LTXVImgToVideoInplace"):
+            chain = _image_source_chain(walker, walker.link(node_id, "image"))
+            if chain and chain[0]["class_type"] == "LoadImage":
+                image = chain[0].get("image")
+        upstream = _LATENT_PASS_THROUGH.get(walker.cls(node_id))
+        source = walker.link(node_id, upstream) if upstream else None
+    return fallback if image is None else image
+
+
+def _clip_path(walker: _Walker, node_id: str) -> list[str]:
+    """Node ids on the ``clip`` input chain of ``node_id``, loader first."""
+    path: list[str] = []
+    source = walker.link(node_id, "clip")
+    while source is not None and len(path) < 100:
+        path.append(source[0])
+        source = walker.link(source[0], "clip")
+    return path[::-1]
+
+
+def pipeline_features(api: Mapping[str, Any], *, details: bool = False) -> dict[str, Any]:
     """Summarise what an API-format LTX-2 prompt computes, by walking links.
 
     Works on any API prompt (the SDK's compile output, a flattened template); node ids
     are never interpreted. Numbers that are FLOAT inputs are reported as ``float``.
+    ``details=True`` adds the keys listed under *Details* below (for the LTX-2.3 / 2.5
+    graphs: guides, dual guiders, split loaders, the ia2v audio chain, ...); without it
+    the keys are exactly those listed first.
 
     Keys:
 
@@ -1102,11 +1875,75 @@ def pipeline_features(api: Mapping[str, Any]) -> dict[str, Any]:
     ``parameters``
         User-level values, for information rather than structural comparison:
         ``seeds`` (per stage), ``prompt`` and ``negative_prompt`` (stage 1 texts),
-        ``checkpoint``, ``text_encoder``, ``upscale_model``, ``image`` (LoadImage file),
+        ``checkpoint``, ``text_encoder``, ``upscale_model``, ``image`` (LoadImage file; of
+        several, the one guiding stage 1 most upstream, e.g. flf2v's first frame),
         ``latent_video`` (``EmptyLTXVLatentVideo`` width/height/length/batch_size,
         statically evaluated through the EmptyImage/ImageScaleBy/GetImageSize helpers
         where possible), ``latent_audio`` (``LTXVEmptyLatentAudio`` literals) and
         ``save`` (per SaveVideo: filename_prefix/format/codec).
+
+    *Details* (``details=True``). A *described node* is ``{"class_type", <its literal
+    inputs, statically known links evaluated>}``; a *latent path* lists described nodes
+    from a consumer upstream, ending at a source node or at
+    ``{"stage": n, "slot": "output"|"denoised_output"}`` (the sampler output it reads);
+    ``LTXVSeparateAVLatent`` entries carry ``"slot"`` (``video_latent``/``audio_latent``)
+    and ``SetLatentNoiseMask`` entries their ``"mask"`` node; an *image chain* lists the
+    described ``LoadImage``, resize and ``LTXVPreprocess`` nodes from the file down.
+
+    ``stage_details``
+        One dict per stage (the order of ``stages``): ``sampler`` (described: a
+        ``KSamplerSelect`` or a sampler node such as ``SamplerEulerAncestral`` with
+        ``eta``/``s_noise``), ``guider`` (described, numbers as float: ``CFGGuider.cfg`` or
+        ``LTXVDualCFGGuider.video_cfg``/``audio_cfg``), ``sigmas`` (as in ``stages``),
+        ``model`` (described nodes from the model loader to the guider: ``UNETLoader``
+        ``unet_name``/``weight_dtype`` or ``CheckpointLoaderSimple``, then each LoRA with its
+        strength), ``cropped_conditioning`` (the guider's conditioning passes
+        ``LTXVCropGuides``), ``guides`` (each ``LTXVAddGuide`` on the video-latent path,
+        upstream first: ``frame_idx``, ``strength``, ``image`` chain), ``img_to_video``
+        (each ``LTXVImgToVideoInplace`` there: ``strength``, ``bypass``, ``image`` chain),
+        ``video_latent`` and ``audio_latent`` (latent paths of the stage's
+        ``LTXVConcatAVLatent`` inputs; for ia2v the audio path is ``SetLatentNoiseMask``
+        (with its ``SolidMask``) <- ``LTXVAudioVAEEncode`` <- ``TrimAudioDuration``
+        (``start_index``, ``duration``) <- ``LoadAudio``), ``positive_root`` (class of the
+        positive conditioning's source).
+    ``loaders``
+        Every loader node (``CheckpointLoaderSimple``, ``UNETLoader``, ``VAELoader``,
+        ``CLIPLoader``, ``LTXAVTextEncoderLoader``, ``LTXVAudioVAELoader``,
+        ``LatentUpscaleModelLoader``, ...), described, with ``feeds`` (output slot ->
+        sorted ``"Class.input"`` consumers); a ``VAELoader`` has ``role`` ``"video"``
+        (feeds ``vae`` inputs) or ``"audio"`` (feeds ``audio_vae`` inputs), a text encoder
+        loader ``role`` ``"text encoder"`` or ``"prompt enhancement"`` (only feeds
+        ``TextGenerateLTX2Prompt``, directly or through a LoRA). Sorted by content.
+    ``loras``
+        Every ``LoraLoaderModelOnly``/``LoraLoader``, described, with ``applies_to``
+        (``"model"`` and/or ``"clip"``: the outputs in use), ``stages`` (whose guider model
+        path has it), ``clip_from`` and ``clip_feeds`` (a clip-only LoRA on the text
+        encoder, e.g. the prompt-enhancement LoRA). Sorted by content.
+    ``images``
+        ``{LoadImage file: [resize + LTXVPreprocess steps, described]}``, one step list per
+        distinct chain into an ``LTXVAddGuide`` or ``LTXVImgToVideoInplace``.
+    ``latent_size``
+        ``{"video": {width, height, length, batch_size}, "audio": {frames_number,
+        frame_rate, batch_size}}`` of ``EmptyLTXVLatentVideo`` / ``LTXVEmptyLatentAudio``,
+        each the value's source: ``{"value": v}`` for a literal, else ``{"from": <class>,
+        "slot", "value", ...}`` with ``ResolutionSelector`` settings, a
+        ``ComfyMathExpression``'s ``expression`` and operand sources, or a
+        ``GetImageSize``'s ``image`` chain.
+    ``frame_rate_sources``
+        Sources (as in ``latent_size``) of ``LTXVConditioning.frame_rate`` and
+        ``CreateVideo.fps``.
+    ``decode``
+        ``{"video": described VAE decoder + "samples" latent path, "audio": described
+        audio decoder + "samples" latent path}`` of the ``CreateVideo`` inputs.
+    ``crop_guides_placement``
+        Per ``LTXVCropGuides``: ``conditioning_from`` (classes back to the text encode),
+        ``latent_from`` (latent path), ``outputs_used`` (``positive``/``negative``/
+        ``latent`` -> consumers) and ``conditioning_of_stages`` (stages whose guider uses
+        its conditioning).
+    ``prompt_enhancement``
+        Each ``TextGenerateLTX2Prompt`` (present when the prompt enhancement is kept, e.g.
+        ``template_api(..., enhance=True)``), described, with ``clip_path`` (loader to it)
+        and ``image`` chain.
     """
     walker = _Walker(api)
     stages = _stage_order(walker)
@@ -1214,7 +2051,7 @@ def pipeline_features(api: Mapping[str, Any]) -> dict[str, Any]:
         "checkpoint": first_value("CheckpointLoaderSimple", "ckpt_name"),
         "text_encoder": first_value("LTXAVTextEncoderLoader", "text_encoder"),
         "upscale_model": first_value("LatentUpscaleModelLoader", "model_name"),
-        "image": first_value("LoadImage", "image"),
+        "image": _first_image(walker, stages, first_value("LoadImage", "image")),
         "latent_video": ({k: walker.value(latent_video[0], k)
                           for k in ("width", "height", "length", "batch_size")}
                          if latent_video else None),
@@ -1229,7 +2066,7 @@ def pipeline_features(api: Mapping[str, Any]) -> dict[str, Any]:
     scheduler_ids = sorted(walker.of_class("LTXVScheduler"),
                            key=lambda n: min((stage_of[s] for s in stages
                                               if n in walker.ancestors(s)), default=99))
-    return {
+    features: dict[str, Any] = {
         "stages": stage_dicts,
         "separate_av_slots": [slot for _, slot in sorted(separates, key=lambda x: x[0])],
         "crop_guides": bool(walker.of_class("LTXVCropGuides")),
@@ -1245,3 +2082,6 @@ def pipeline_features(api: Mapping[str, Any]) -> dict[str, Any]:
         "class_counts": dict(sorted(counts.items())),
         "parameters": parameters,
     }
+    if details:
+        features |= _details(walker, stages, stage_of)
+    return features

@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from builders import build
+from builders.plan import snap_frames
 from ltx2sdk import GenerationRequest, Graph, SchemaSet
 from ltx2sdk import assertions as A
 from ltx2sdk.cli import main
@@ -71,11 +72,13 @@ def test_every_variant(kind: str, mode: str, camera: str, duration: int,
                             timeout=10).json()
     assert verdict["valid"] and verdict["node_errors"] == {}, verdict
 
-    # the whole duration at 24 fps plus the first frame (already 8k+1, as LTX-2 needs)
+    # the whole duration at the templates' frame rate (24 fps for t2v, 25 for i2v) plus the
+    # first frame, as the nearest 8n+1 count LTX-2 needs
+    fps = 25 if kind == "i2v" else 24
     video_latent = A.one(g, "EmptyLTXVLatentVideo")
     audio_latent = A.one(g, "LTXVEmptyLatentAudio")
-    assert video_latent.inputs["length"] == duration * 24 + 1
-    assert audio_latent.inputs["frames_number"] == duration * 24 + 1
+    assert video_latent.inputs["length"] == snap_frames(duration * fps + 1)
+    assert audio_latent.inputs["frames_number"] == snap_frames(duration * fps + 1)
 
     out_w, out_h = video_latent.inputs["width"] * 2, video_latent.inputs["height"] * 2
     assert out_w % 64 == 0 and out_h % 64 == 0
@@ -83,7 +86,7 @@ def test_every_variant(kind: str, mode: str, camera: str, duration: int,
 
     fps_values = {audio_latent.inputs["frame_rate"], A.one(g, "CreateVideo").inputs["fps"],
                   A.one(g, "LTXVConditioning").inputs["frame_rate"]}
-    assert fps_values == {24}
+    assert fps_values == {fps}
 
     stage1, stage2 = stage_samplers(g)
     noise = A.upstream_node(stage1, "noise")

@@ -18,8 +18,12 @@ from builders.catalog import (
     CFG,
     DEFAULT_GENERATION,
     PIPELINES,
+    AddGuide,
+    DualCFG,
+    EulerAncestral,
     FirstFrameInplace,
     Generation,
+    ImageRole,
     LatentSlot,
     LoraFile,
     LoraRole,
@@ -37,6 +41,7 @@ from builders.catalog import (
     get_pipeline,
     ltx2,
     ltx2_3,
+    ltx2_5,
     pipeline_for,
 )
 from builders.plan import snap_frames
@@ -46,8 +51,10 @@ from ltx2sdk.releases import TESTED_RANGE, bundled_schemas
 
 from .official_templates import LTX2_TEMPLATES, pipeline_features
 
-EVERYTHING = ("ltx-2 t2v fast, ltx-2 t2v pro, ltx-2 i2v fast, ltx-2 i2v pro, "
-              "ltx-2.3 t2v fast, ltx-2.3 i2v fast")
+EVERYTHING = ("ltx-2 t2v fast, ltx-2 t2v pro, ltx-2 i2v fast, ltx-2 i2v pro, ltx-2 flf2v fast, "
+              "ltx-2.3 t2v fast, ltx-2.3 t2v pro, ltx-2.3 i2v fast, ltx-2.3 i2v pro, "
+              "ltx-2.3 flf2v fast, "
+              "ltx-2.5 t2v fast, ltx-2.5 i2v fast, ltx-2.5 flf2v fast")
 T2V_FAST = ltx2.T2V_FAST
 
 
@@ -55,7 +62,10 @@ def _request(pipeline: Pipeline, **fields: Any) -> GenerationRequest:
     fields.setdefault("seed", 7)
     if pipeline.needs_image:
         fields.setdefault("image", "first.png")
-    return GenerationRequest(prompt="a fox", model=pipeline.generation.id,
+    if ImageRole.LAST in pipeline.images:
+        fields.setdefault("last_image", "last.png")
+    fields.setdefault("prompt", "a fox")
+    return GenerationRequest(model=pipeline.generation.id,
                              type=pipeline.type.value, mode=pipeline.mode.value, **fields)
 
 
@@ -66,17 +76,21 @@ def _features(pipeline: Pipeline, **fields: Any) -> dict[str, Any]:
 # ---------------------------------------------------------------------------- the registry
 
 
-def test_the_registry_lists_exactly_the_six_pipelines() -> None:
-    assert PIPELINES.keys() == (("ltx-2", "t2v", "fast"), ("ltx-2", "t2v", "pro"),
-                                ("ltx-2", "i2v", "fast"), ("ltx-2", "i2v", "pro"),
-                                ("ltx-2.3", "t2v", "fast"), ("ltx-2.3", "i2v", "fast"))
-    assert len(PIPELINES) == 6
-    assert PIPELINES.generations() == models.GENERATIONS[:2]  # ltx-2.5: declared next
-    assert list(PIPELINES) == [*ltx2.PIPELINES, *ltx2_3.PIPELINES]
-    assert PIPELINES.generations() == ("ltx-2", "ltx-2.3")
+def test_the_registry_lists_every_declared_pipeline() -> None:
+    assert PIPELINES.keys() == (
+        ("ltx-2", "t2v", "fast"), ("ltx-2", "t2v", "pro"), ("ltx-2", "i2v", "fast"),
+        ("ltx-2", "i2v", "pro"), ("ltx-2", "flf2v", "fast"),
+        ("ltx-2.3", "t2v", "fast"), ("ltx-2.3", "t2v", "pro"), ("ltx-2.3", "i2v", "fast"),
+        ("ltx-2.3", "i2v", "pro"), ("ltx-2.3", "flf2v", "fast"),
+        ("ltx-2.5", "t2v", "fast"), ("ltx-2.5", "i2v", "fast"), ("ltx-2.5", "flf2v", "fast"))
+    assert list(PIPELINES) == [*ltx2.PIPELINES, *ltx2_3.PIPELINES, *ltx2_5.PIPELINES]
+    assert PIPELINES.generations() == models.GENERATIONS
     assert PIPELINES.describe() == EVERYTHING
-    assert sorted(p.template or "" for p in PIPELINES) == sorted(
-        [*LTX2_TEMPLATES, "video_ltx2_3_t2v", "video_ltx2_3_i2v"])
+    assert sorted(p.template for p in PIPELINES if p.template) == sorted(
+        [*LTX2_TEMPLATES, *(f"video_ltx2_{g}_{t}" for g, types in (
+            ("3", ("t2v", "i2v", "flf2v")), ("5", ("t2v", "i2v", "flf2v"))) for t in types)])
+    assert [p.name for p in PIPELINES if p.template is None] == [
+        "ltx-2 flf2v fast", "ltx-2.3 t2v pro", "ltx-2.3 i2v pro"]
     for pipeline in PIPELINES:
         assert pipeline.key in PIPELINES
         assert get_pipeline(*pipeline.key) is pipeline
@@ -90,8 +104,10 @@ def test_lookup_takes_strings_or_enums() -> None:
 
 
 @pytest.mark.parametrize(("key", "field", "reason"), [
-    (("ltx-9", "t2v", "fast"), "model", "no pipelines for 'ltx-9' (there are: ltx-2, ltx-2.3)"),
-    (("ltx-2", "flf9v", "fast"), "type", "model ltx-2 has no 'flf9v' pipeline (it has t2v, i2v)"),
+    (("ltx-9", "t2v", "fast"), "model",
+     "no pipelines for 'ltx-9' (there are: ltx-2, ltx-2.3, ltx-2.5)"),
+    (("ltx-2", "flf9v", "fast"), "type",
+     "model ltx-2 has no 'flf9v' pipeline (it has t2v, i2v, flf2v)"),
     (("ltx-2", "i2v", "turbo"), "mode",
      "model ltx-2 has no 'turbo' mode at all (i2v has: fast, pro)"),
 ])
@@ -104,11 +120,13 @@ def test_an_unknown_pipeline_names_the_field_and_what_exists(
 
 
 def test_a_generation_without_a_dev_model_says_so() -> None:
-    only_fast = Registry(ltx2_3.PIPELINES)
     with pytest.raises(UnknownPipelineError, match=re.escape(
-            "mode: model ltx-2.3 has no 'pro' mode: it ships a distilled model only "
+            "mode: model ltx-2.5 has no 'pro' mode: it ships a distilled model only "
             "(t2v has: fast)")):
-        only_fast.get("ltx-2.3", "t2v", "pro")
+        get_pipeline("ltx-2.5", "t2v", "pro")
+    with pytest.raises(UnknownPipelineError, match=re.escape(
+            "mode: model ltx-2 has no 'pro' mode for flf2v (it has: fast)")):
+        get_pipeline("ltx-2", "flf2v", "pro")
 
 
 def test_a_key_is_declared_once() -> None:
@@ -141,19 +159,25 @@ def test_a_request_runs_only_its_own_pipeline() -> None:
 
 def test_every_declared_file_is_in_the_model_catalog() -> None:
     for pipeline in PIPELINES:
-        files = pipeline.files
-        named = [("checkpoints", files.checkpoint), ("text_encoders", files.text_encoder),
-                 ("latent_upscale_models", files.upscaler)]
-        if files.distilled_lora is not None:
-            named.append(("loras", files.distilled_lora.name))
-        for folder, name in named:
-            assert name is not None and models.lookup(folder, name) is not None, (folder, name)
+        for folder, name in pipeline.model_files:
+            known = models.lookup(folder, name)
+            assert known is not None, (folder, name)
+            assert known.generation == pipeline.generation.id or (
+                pipeline.generation.id == "ltx-2.3" and known.generation == "ltx-2"), name
+    enhancer = ltx2_5.FILES.prompt_enhancer
+    assert enhancer is not None and models.lookup("text_encoders", enhancer) is not None
+    assert ltx2_5.T2V_FAST.model_files == (
+        ("diffusion_models", "ltx-2.5-22b-distilled-transformer-comfy-int8-convrot.safetensors"),
+        ("vae", "ltx-2.5-video-vae-bf16.safetensors"),
+        ("vae", "ltx-2.5-audio-vae-bf16.safetensors"),
+        ("text_encoders", "gemma4-12b-with-proj-ltx-2.5-comfy-int8-convrot.safetensors"),
+        ("latent_upscale_models", "ltx-2.5-latent-spatial-upscaler-x2-bf16-1.0.safetensors"))
 
 
 def test_the_model_catalog_defaults_agree_with_the_ltx2_declarations() -> None:
     # ltx2sdk.models keeps per-mode defaults for ModelSet and files_for (the foundation layer
     # cannot read builders); they must be the declarations' files
-    for pipeline in ltx2.PIPELINES:
+    for pipeline in (ltx2.T2V_FAST, ltx2.T2V_PRO, ltx2.I2V_FAST, ltx2.I2V_PRO):
         mode = pipeline.mode.value
         assert pipeline.files.checkpoint == models.DEFAULT_CHECKPOINT[mode]
         assert pipeline.files.text_encoder == models.DEFAULT_TEXT_ENCODER
@@ -300,7 +324,14 @@ def test_the_frame_rate_is_the_pipelines_unless_the_request_sets_it() -> None:
      "a distilled LoRA file is given if and only if"),
     (lambda: dataclasses.replace(T2V_FAST, guides=ltx2.I2V_FAST.guides,
                                  preprocess=ltx2.I2V_FAST.preprocess),
-     "t2v takes no image"),
+     "t2v is guided by these images: none"),
+    (lambda: dataclasses.replace(ltx2.I2V_FAST, type=VideoType.FLF2V),
+     "flf2v is guided by these images: image, last_image"),
+    (lambda: dataclasses.replace(ltx2.I2V_FAST, guides=(
+        AddGuide(ImageRole.FIRST, 0, 0.7),)), "for one-stage pipelines that crop them"),
+    (lambda: AddGuide(ImageRole.LAST, -1, 1.5), "strength 1.5 is not in 0..1"),
+    (lambda: EulerAncestral(eta=-1.0, s_noise=1.0), "must not be negative"),
+    (lambda: DualCFG(video=1.0, audio=-2.0), "must not be negative"),
     (lambda: dataclasses.replace(ltx2.I2V_FAST, preprocess=None),
      "preprocessing and guides come together"),
     (lambda: dataclasses.replace(T2V_FAST, min_comfyui="latest"), "is not a version"),
@@ -323,8 +354,6 @@ def test_schedules_compare_by_value_and_keep_the_template_spelling() -> None:
 
 def test_builds_stay_reproducible() -> None:
     for pipeline in PIPELINES:
-        request = GenerationRequest(prompt="p", type=pipeline.type.value,
-                                    mode=pipeline.mode.value,
-                                    image="a.png" if pipeline.needs_image else None)
+        request = _request(pipeline, prompt="p", seed=None)
         first = build(request, rng=random.Random(3)).graph.to_json()
         assert first == build(request, rng=random.Random(3)).graph.to_json()

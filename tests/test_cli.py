@@ -136,6 +136,12 @@ FIELD_FLAG_CASES: list[tuple[list[str], str, Any]] = [
     (["--image", "IMAGEFILE"], "image", "first.png"),
     (["--image-url", "https://example.com/a.png", "--image-strength", "0.25"],
      "image_strength", 0.25),
+    (["--image-url", "https://example.com/a.png", "--last-image-url", "https://example.com/z.png"],
+     "last_image_url", "https://example.com/z.png"),
+    (["--image-url", "https://example.com/a.png", "--last-image-base64", "IMAGE"],
+     "last_image_base64", "IMAGE"),
+    (["--image-url", "https://example.com/a.png", "--last-image", "IMAGEFILE"], "last_image",
+     "first.png"),
     (["--filename-prefix", "video/cat"], "filename_prefix", "video/cat"),
     (["--checkpoint", "ltx-2-19b-dev.safetensors"], "models.checkpoint",
      "ltx-2-19b-dev.safetensors"),
@@ -163,8 +169,8 @@ def test_flag_named_like_the_field_sets_it(flags: list[str], field: str, value: 
     png = write_png(tmp_path / "first.png")
     flags = [str(png) if f == "IMAGEFILE" else
              base64.b64encode(png.read_bytes()).decode() if f == "IMAGE" else f for f in flags]
-    if field == "image_base64":
-        value = flags[1]
+    if value == "IMAGE":  # the base64 of the PNG, as given
+        value = flags[-1]
     request = parse_request("--prompt", "p", *flags)
     holder: Any = request
     for part in field.split("."):
@@ -172,6 +178,8 @@ def test_flag_named_like_the_field_sets_it(flags: list[str], field: str, value: 
     assert holder == value
     if field.startswith("image"):
         assert request.type == "i2v"  # every image flag switches to i2v
+    if field.startswith("last_image"):
+        assert request.type == "flf2v"  # a last image too: first-and-last-frame video
 
 
 def test_camera_is_an_alias_of_camera_lora() -> None:
@@ -198,6 +206,37 @@ def test_an_image_flag_replaces_the_request_files_image(tmp_path: Path) -> None:
     assert (request.image, request.image_url) == ("b.png", None)
 
 
+def test_last_image_flags_make_the_request_flf2v_and_replace_the_files_last_image(
+        tmp_path: Path) -> None:
+    job = tmp_path / "job.json"
+    job.write_text(json.dumps({"prompt": "p", "type": "i2v",
+                               "image_url": "https://example.com/a.png"}))
+    request = parse_request("--request", str(job), "--last-image-url", "https://e.com/z.png")
+    assert (request.type, request.image_url, request.last_image_url) == (
+        "flf2v", "https://example.com/a.png", "https://e.com/z.png")
+    job.write_text(json.dumps({"prompt": "p", "type": "flf2v", "image_url": "https://e.com/a.png",
+                               "last_image_url": "https://e.com/z.png"}))
+    png = write_png(tmp_path / "b.png")
+    # a first image flag on a request with a last image: still flf2v, the file's last image
+    request = parse_request("--request", str(job), "--image", str(png))
+    assert (request.type, request.image, request.image_url, request.last_image_url) == (
+        "flf2v", "b.png", None, "https://e.com/z.png")
+    request = parse_request("--request", str(job), "--last-image", str(png), generate=True)
+    assert (request.type, request.image_url, request.last_image_url) == (
+        "flf2v", "https://e.com/a.png", None)
+    assert request.last_image_base64 == base64.b64encode(png.read_bytes()).decode()
+
+
+def test_build_names_both_image_files_as_comfyui_will_load_them(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    first, last = write_png(tmp_path / "first.png"), write_png(tmp_path / "last.png", (40, 30))
+    assert main(["build", "--prompt", "p", "--image", str(first), "--last-image", str(last),
+                 "--duration", "1"]) == 0
+    api = json.loads(capsys.readouterr().out)
+    loads = sorted(n["inputs"]["image"] for n in api.values() if n["class_type"] == "LoadImage")
+    assert loads == ["first.png", "last.png"]
+
+
 def test_version(tmp_path: Path) -> None:
     done = run_cli("--version")
     assert done.returncode == 0, done.stderr
@@ -218,6 +257,19 @@ def test_check_mode_both_checks_both(ltx_server: ComfyTestServer,
     assert capsys.readouterr().out.splitlines()[-1] == "ready for LTX-2 (fast, pro)"
 
 
+def test_check_probes_every_type_of_the_default_generation() -> None:
+    """``ltx2 check`` builds what generate would for each type the catalog has (flf2v with
+    both images, named as the uploads generate checks before making them)."""
+    from builders.catalog import PIPELINES
+    from ltx2sdk.cli_server import CHECK_IMAGE, CHECK_LAST_IMAGE, default_requests
+
+    probes = default_requests(["fast"])
+    assert [r.type for r in probes] == [str(p.type) for p in PIPELINES
+                                        if p.key.generation == "ltx-2" and p.key.mode == "fast"]
+    [flf2v] = [r for r in probes if r.type == "flf2v"]
+    assert (flf2v.image, flf2v.last_image) == (CHECK_IMAGE, CHECK_LAST_IMAGE)
+
+
 # --- errors: one line, naming the flag --------------------------------------------------------
 
 @pytest.mark.parametrize(("argv", "fragment", "code"), [
@@ -230,7 +282,19 @@ def test_check_mode_both_checks_both(ltx_server: ComfyTestServer,
      "invalid request: --type i2v needs an image: give --image FILE, --image-url URL or "
      "--image-base64 DATA", 2),
     (["build", "--prompt", "p", "--type", "t2v", "--image-url", "https://example.com/a.png"],
-     "--image-url is only used with --type i2v", 2),
+     "--image-url is only used with --type i2v or flf2v (--type is t2v)", 2),
+    (["build", "--prompt", "p", "--type", "flf2v", "--image-url", "https://e.com/a.png"],
+     "invalid request: --type flf2v needs a last image: give --last-image FILE, "
+     "--last-image-url URL or --last-image-base64 DATA", 2),
+    (["build", "--prompt", "p", "--last-image-url", "https://e.com/z.png"],
+     "invalid request: --type flf2v needs a first image: give --image FILE, --image-url URL or "
+     "--image-base64 DATA", 2),
+    (["build", "--prompt", "p", "--type", "i2v", "--image-url", "https://e.com/a.png",
+      "--last-image-url", "https://e.com/z.png"],
+     "invalid request: --last-image-url is only used with --type flf2v (--type is i2v)", 2),
+    (["build", "--prompt", "p", "--image-url", "https://e.com/a.png", "--last-image-url",
+      "https://e.com/z.png", "--last-image-base64", "AA"],
+     "give only one last image: --last-image-url or --last-image-base64", 2),
     (["build", "--prompt", "p", "--duration", "20", "--fps", "60"],
      "--duration: 20 s at 60 fps is 1201 frames; LTX-2's audio latent allows at most 1000", 2),
     (["build", "--prompt", "p", "--frames", "500"],
@@ -255,6 +319,22 @@ def test_errors_are_one_line_and_name_the_flag(argv: list[str], fragment: str, c
     assert main(argv) == code
     line = assert_one_line_error(capsys.readouterr().err, fragment)
     assert "request: request" not in line and "invalid request: request:" not in line
+
+
+def test_a_request_files_image_fields_are_named_as_fields(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    job = tmp_path / "job.json"
+    job.write_text(json.dumps({"prompt": "p", "type": "flf2v", "image_url": "https://e.com/a.png",
+                               "last_image_url": "https://e.com/z.png",
+                               "last_image": "z.png"}))
+    assert main(["build", "--request", str(job)]) == 2
+    line = assert_one_line_error(capsys.readouterr().err)
+    assert "give only one last image source, not last_image_url and last_image" in line
+    job.write_text(json.dumps({"prompt": "p", "type": "i2v", "last_image": "z.png"}))
+    assert main(["build", "--request", str(job), "--image-url", "https://e.com/a.png",
+                 "--type", "i2v"]) == 2
+    line = assert_one_line_error(capsys.readouterr().err)
+    assert "last_image is only used with --type flf2v (--type is i2v)" in line
 
 
 def test_a_request_files_fields_are_named_as_fields(tmp_path: Path,
@@ -339,6 +419,25 @@ def test_build_checks_image_base64(capsys: pytest.CaptureFixture[str]) -> None:
     data = base64.b64encode(b"plain text").decode()
     assert main(["build", "--prompt", "p", "--image-base64", data]) == 2
     assert_one_line_error(capsys.readouterr().err, "--image-base64: not a readable image")
+    assert main(["build", "--prompt", "p", "--image-url", "https://e.com/a.png",
+                 "--last-image-base64", data]) == 2
+    assert_one_line_error(capsys.readouterr().err, "--last-image-base64: not a readable image")
+
+
+@pytest.mark.parametrize("command", ["build", "generate"])
+def test_a_last_image_file_that_cannot_be_used_names_its_flag(
+        command: str, tmp_path: Path, ltx_server: ComfyTestServer,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    first = write_png(tmp_path / "first.png")
+    notes = tmp_path / "notes.png"
+    notes.write_bytes(b"these are not pixels")
+    server = ["--server", ltx_server.url] if command == "generate" else []
+    for last, fragment in ((notes, "not a readable image"),
+                           (tmp_path / "nothere.png", "cannot read it (No such file")):
+        assert main([command, "--prompt", "p", "--image", str(first), "--last-image", str(last),
+                     *server]) == 2
+        assert_one_line_error(capsys.readouterr().err, f"--last-image {last}: ", fragment)
+    assert not ltx_server.received.uploads and not ltx_server.received.prompts
 
 
 def test_generate_names_image_url_by_its_flag(ltx_server: ComfyTestServer,
@@ -349,6 +448,17 @@ def test_generate_names_image_url_by_its_flag(ltx_server: ComfyTestServer,
     assert_one_line_error(capsys.readouterr().err,
                           "--image-url: refusing to fetch from the non-public address")
     assert not ltx_server.received.prompts
+
+
+def test_generate_names_last_image_url_by_its_flag(ltx_server: ComfyTestServer, tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    first = write_png(tmp_path / "first.png")
+    url = "http://127.0.0.1:1/last.png"  # loopback: refused before anything is fetched
+    assert main(["generate", "--prompt", "p", "--image", str(first), "--last-image-url", url,
+                 "--server", ltx_server.url]) == 2
+    assert_one_line_error(capsys.readouterr().err,
+                          "--last-image-url: refusing to fetch from the non-public address")
+    assert not ltx_server.received.uploads and not ltx_server.received.prompts
 
 
 def test_generate_uploads_the_checked_image_file(ltx_server: ComfyTestServer, tmp_path: Path,

@@ -259,7 +259,7 @@ def test_isomorphism_message_names_what_differs(built: dict[str, Graph]) -> None
 # --- ComfyScript workflow -> SDK graph ------------------------------------------------------------
 
 # Written by hand the way ComfyScript users write (positional arguments, enums, defaults left
-# out, no "as wf"); it is the SDK's t2v fast pipeline with seed 7.
+# out, no "as wf"); it is the SDK's t2v fast pipeline with seed 7 (stage 2: the template's 420).
 USER_PROGRAM = textwrap.dedent('''\
     from comfy_script.runtime import *
     load("http://127.0.0.1:8188/")
@@ -269,10 +269,11 @@ USER_PROGRAM = textwrap.dedent('''\
     SIGMAS = "1., 0.99375, 0.9875, 0.98125, 0.975, 0.909375, 0.725, 0.421875, 0.0"
     PROMPT = "A red fox trots through fresh snow at dawn. Soft wind."
 
-    def sample(model, positive, negative, latent, sigmas):
+    def sample(model, positive, negative, latent, sigmas, seed):
         guider = CFGGuider(model, positive, negative, 1.0)
-        return SamplerCustomAdvanced(RandomNoise(7), guider, KSamplerSelect("euler_ancestral"),
-                                     ManualSigmas(sigmas), latent)
+        sampler = KSamplerSelect("euler_ancestral")
+        return SamplerCustomAdvanced(RandomNoise(seed), guider, sampler, ManualSigmas(sigmas),
+                                     latent)
 
     with Workflow():
         model, _, vae = CheckpointLoaderSimple(CKPT)
@@ -284,11 +285,11 @@ USER_PROGRAM = textwrap.dedent('''\
         positive, negative = LTXVConditioning(text, text, 24.0)
         latent = LTXVConcatAVLatent(EmptyLTXVLatentVideo(640, 352, 241, 1),
                                     LTXVEmptyLatentAudio(241, 24, 1, audio_vae))
-        _, denoised = sample(model, positive, negative, latent, SIGMAS)
+        _, denoised = sample(model, positive, negative, latent, SIGMAS, 7)
         video, audio = LTXVSeparateAVLatent(denoised)
         video = LTXVLatentUpsampler(video, upscaler, vae)
         _, denoised = sample(model, positive, negative, LTXVConcatAVLatent(video, audio),
-                             "0.909375, 0.725, 0.421875, 0.0")
+                             "0.909375, 0.725, 0.421875, 0.0", 420)
         video, audio = LTXVSeparateAVLatent(denoised)
         images = VAEDecodeTiled(video, vae, 512, 64, 4096, 8)
         clip = CreateVideo(images, 24.0, LTXVAudioVAEDecode(audio, audio_vae))
@@ -311,7 +312,8 @@ def test_imported_workflow_validates_and_passes_assertions(user_api: dict[str, A
     assert save.title == "Save Video"  # comfy-script keeps no titles: display names
     stage1, stage2 = stage_samplers(graph)
     A.assert_path(stage1, save)
-    assert A.upstream_node(stage2, "noise").inputs["noise_seed"] == 7
+    assert A.upstream_node(stage1, "noise").inputs["noise_seed"] == 7
+    assert A.upstream_node(stage2, "noise").inputs["noise_seed"] == 420
     assert A.literal_values(A.find(graph, "CFGGuider"), "cfg") == {1.0}
     assert A.source(save, "format") == "auto"  # filled in by comfy-script from the schema
     loader = A.one(graph, "CheckpointLoaderSimple")

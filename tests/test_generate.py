@@ -6,16 +6,22 @@ import base64
 import hashlib
 import json
 import re
+import socket
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
-from ltx2sdk import ComfyClient, GenerationRequest, generate
+from builders import build
+from ltx2sdk import ComfyClient, GenerationRequest, generate, generation
 from ltx2sdk.cli import main
 from ltx2sdk.errors import ExecutionError, ServerValidationError
+from ltx2sdk.images import ImageInputError
 from ltx2sdk.models import files_for
 from ltx2sdk.progress import ProgressUpdate
 from tests.comfyserver import ComfyTestServer
@@ -70,6 +76,123 @@ def test_i2v_uploads_the_image_under_a_unique_name(versioned_server: ComfyTestSe
                                                    posted["prompt_id"])
 
 
+FIRST_PNG, LAST_PNG = png_bytes(32, 24), png_bytes(40, 30)  # told apart by their bytes
+
+
+def flf2v_request(model: str, **changes: Any) -> dict[str, Any]:
+    return {"prompt": "a door opens", "model": model, "type": "flf2v", "duration": 1, "seed": 4,
+            "image_base64": base64.b64encode(FIRST_PNG).decode(),
+            "last_image_base64": base64.b64encode(LAST_PNG).decode(), **changes}
+
+
+def loaded_images(request: dict[str, Any], prompt: dict[str, Any]) -> dict[str, str]:
+    """``{"first": name, "last": name}``: the image each LoadImage of the posted ``prompt``
+    loads, its role told by where the same request built offline loads which image."""
+    offline = build(GenerationRequest.model_validate(request), image_name="FIRST",
+                    last_image_name="LAST").compile()
+    roles = {node_id: node["inputs"]["image"].lower() for node_id, node in offline.items()
+             if node["class_type"] == "LoadImage"}
+    assert sorted(roles.values()) == ["first", "last"]
+    assert {k for k, n in prompt.items() if n["class_type"] == "LoadImage"} == set(roles)
+    return {role: prompt[node_id]["inputs"]["image"] for node_id, role in roles.items()}
+
+
+@pytest.mark.parametrize("model", ["ltx-2", "ltx-2.3"])
+def test_flf2v_uploads_both_images_under_unique_names(model: str, ltx_server: ComfyTestServer,
+                                                      tmp_path: Path) -> None:
+    job = flf2v_request(model)
+    result = generate(job, ltx_server.url, output_dir=tmp_path)
+    first, last = ltx_server.received.uploads
+    assert [u.sha256 for u in (first, last)] == [hashlib.sha256(FIRST_PNG).hexdigest(),
+                                                 hashlib.sha256(LAST_PNG).hexdigest()]
+    for upload in (first, last):
+        assert re.fullmatch(r"ltx2sdk_[0-9a-f]{32}\.png", upload.name), upload.name
+    assert first.name != last.name
+    [posted] = ltx_server.received.prompts
+    assert loaded_images(job, posted["prompt"]) == {"first": first.name, "last": last.name}
+    assert result.video.read_bytes()[4:8] == b"ftyp"
+    assert (result.type, result.seed, result.prompt_id) == ("flf2v", 4, posted["prompt_id"])
+
+
+def test_flf2v_uses_the_names_a_server_gives_its_uploads(ltx_server: ComfyTestServer,
+                                                         tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Names taken by other files: ComfyUI keeps both and names each upload "name (1).png";
+    the graph loads those, with the plan (seed) it was checked with."""
+    planned = [uuid.UUID(int=1), uuid.UUID(int=2)]
+    # generate's own uuid only (the stand-in, in this process, names its files with uuid4)
+    monkeypatch.setattr(generation, "uuid", SimpleNamespace(uuid4=lambda: planned.pop(0)))
+    for n in (1, 2):
+        (ltx_server.input_dir / f"ltx2sdk_{uuid.UUID(int=n).hex}.png").write_bytes(b"other")
+    job = flf2v_request("ltx-2.3")
+    job.pop("seed")  # drawn once: the graph built again for the new names keeps it
+    result = generate(job, ltx_server.url, output_dir=tmp_path)
+    first, last = ltx_server.received.uploads
+    assert (first.name, last.name) == (f"ltx2sdk_{uuid.UUID(int=1).hex} (1).png",
+                                       f"ltx2sdk_{uuid.UUID(int=2).hex} (1).png")
+    [posted] = ltx_server.received.prompts
+    assert loaded_images({**job, "seed": result.seed}, posted["prompt"]) == {
+        "first": first.name, "last": last.name}
+    seeds = {n["inputs"]["noise_seed"] for n in posted["prompt"].values()
+             if n["class_type"] == "RandomNoise"}
+    assert seeds == {result.seed}
+
+
+def test_a_private_last_image_url_fails_naming_it_before_anything_is_sent(
+        ltx_server: ComfyTestServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A host name that resolves to a private address (resolution patched as in
+    test_image_fetch.py: no traffic leaves this machine) is refused: no upload, no prompt."""
+    real_getaddrinfo = socket.getaddrinfo
+    lookups: list[str] = []
+
+    def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if host == "frames.example":
+            lookups.append(host)
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.0.0.7", port))]
+        return real_getaddrinfo(host, port, *args, **kwargs)
+
+    real_connect = socket.socket.connect
+
+    def connect(sock: socket.socket, address: Any) -> None:
+        assert address[0] in ("127.0.0.1", "::1"), f"a connection off this host: {address}"
+        real_connect(sock, address)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    job = flf2v_request("ltx-2.3", last_image_base64=None,
+                        last_image_url="http://frames.example/last.png")
+    with pytest.raises(ImageInputError) as err:
+        generate(job, ltx_server.url, output_dir=tmp_path)
+    assert err.value.field == "last_image_url"
+    assert str(err.value).startswith(
+        "last_image_url: refusing to fetch from the non-public address 10.0.0.7")
+    assert lookups == ["frames.example"]
+    assert not ltx_server.received.uploads and not ltx_server.received.prompts
+
+
+def test_a_bad_last_image_base64_names_its_field(ltx_server: ComfyTestServer,
+                                                 tmp_path: Path) -> None:
+    job = flf2v_request("ltx-2", last_image_base64=base64.b64encode(b"%PDF-1.4").decode())
+    with pytest.raises(ImageInputError, match=r"^last_image_base64: not a readable image"):
+        generate(job, ltx_server.url, output_dir=tmp_path)
+    assert not ltx_server.received.uploads and not ltx_server.received.prompts
+
+
+def test_cli_generate_uploads_both_image_files(ltx_server: ComfyTestServer, tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    first, last = tmp_path / "first.png", tmp_path / "last.png"
+    first.write_bytes(FIRST_PNG)
+    last.write_bytes(LAST_PNG)
+    code = main(["generate", "--prompt", "a door opens", "--model", "ltx-2.3", "--image",
+                 str(first), "--last-image", str(last), "--duration", "1",
+                 "--server", ltx_server.url, "--output", str(tmp_path / "v.mp4"),
+                 "--output-dir", str(tmp_path)])
+    assert code == 0, capsys.readouterr().err
+    assert [u.sha256 for u in ltx_server.received.uploads] == [
+        hashlib.sha256(FIRST_PNG).hexdigest(), hashlib.sha256(LAST_PNG).hexdigest()]
+    assert (tmp_path / "v.mp4").read_bytes()[4:8] == b"ftyp"
+
+
 def test_one_client_generates_several_i2v_videos(ltx_server: ComfyTestServer,
                                                  tmp_path: Path) -> None:
     # each upload is newer than the client's cached /object_info; that must not matter
@@ -114,11 +237,13 @@ def test_missing_models_are_listed_before_queueing(tmp_path: Path) -> None:
     assert not srv.received.prompts  # nothing was queued
 
 
-def test_a_refused_i2v_job_uploads_nothing(tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", ["i2v", "flf2v"])
+def test_a_refused_job_with_images_uploads_nothing(kind: str, tmp_path: Path) -> None:
+    image = base64.b64encode(png_bytes()).decode()
+    last = {"last_image_base64": image} if kind == "flf2v" else {}
     with ComfyTestServer(models={}, output_dir=tmp_path) as srv, \
             pytest.raises(ServerValidationError):
-        generate(GenerationRequest(prompt="p", type="i2v",
-                                   image_base64=base64.b64encode(png_bytes()).decode()),
+        generate(GenerationRequest(prompt="p", type=kind, image_base64=image, **last),
                  srv.url, output_dir=tmp_path)
     assert not srv.received.uploads and not srv.received.prompts
 
@@ -211,7 +336,8 @@ def test_request_file_drives_generate(ltx_server: ComfyTestServer, tmp_path: Pat
              if n["class_type"] == "RandomNoise"}
     lengths = {n["inputs"]["length"] for n in posted["prompt"].values()
                if n["class_type"] == "EmptyLTXVLatentVideo"}
-    assert seeds == {5} and lengths == {25}  # the file's seed and duration (1 s at 24 fps)
+    # the file's seed (stage 2: the template's fixed 420) and duration (1 s at 24 fps)
+    assert seeds == {5, 420} and lengths == {25}
 
 
 def test_enhanced_prompt_runs_end_to_end(ltx_server: ComfyTestServer, tmp_path: Path) -> None:

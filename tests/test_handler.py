@@ -5,14 +5,15 @@ from __future__ import annotations
 import ast
 import asyncio
 import base64
+import hashlib
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -109,7 +110,7 @@ def test_the_root_test_input_validates() -> None:
     ({"prompt": "p", "foo": 1}, "foo: unknown field"),
     ({"prompt": "p", "width": 0}, "width: Input should be greater than or equal to 128"),
     ({"prompt": "p", "duration": 100}, "duration: Input should be less than or equal to 20"),
-    ({"prompt": "p", "type": "x"}, "type: Input should be 't2v' or 'i2v'"),
+    ({"prompt": "p", "type": "x"}, "type: Input should be 't2v', 'i2v' or 'flf2v'"),
     ({"prompt": "p", "type": "i2v"}, "type 'i2v' needs an image"),
     ({"prompt": "p", "type": "i2v", "image_url": "https://example.com/a.png",
       "image_base64": PNG_B64}, "not image_url and image_base64"),
@@ -123,6 +124,20 @@ def test_the_root_test_input_validates() -> None:
      "image_url: only http and https URLs are allowed"),
     ({"prompt": "p", "type": "i2v", "image": "someone-elses-upload.png"},
      "image: not accepted by the worker"),
+    ({"prompt": "p", "type": "flf2v", "image_base64": PNG_B64,
+      "last_image": "someone-elses-upload.png"},
+     "last_image: not accepted by the worker; use last_image_url or last_image_base64"),
+    ({"prompt": "p", "type": "flf2v", "image_base64": PNG_B64}, "type 'flf2v' needs a last image"),
+    ({"prompt": "p", "type": "flf2v", "last_image_base64": PNG_B64},
+     "type 'flf2v' needs a first image"),
+    ({"prompt": "p", "type": "i2v", "image_base64": PNG_B64, "last_image_base64": PNG_B64},
+     "last_image_base64 is only used with type 'flf2v' (type is 'i2v')"),
+    ({"prompt": "p", "type": "flf2v", "image_base64": PNG_B64,
+      "last_image_base64": base64.b64encode(b"%PDF-1.4").decode()},
+     "last_image_base64: not a readable image"),
+    ({"prompt": "p", "type": "flf2v", "image_base64": PNG_B64,
+      "last_image_url": "http://169.254.169.254/latest/meta-data"},
+     "last_image_url: refusing to fetch from the non-public address 169.254.169.254"),
     ("just a string", "input must be a JSON object"),
 ])
 def test_bad_inputs_give_an_error_naming_the_field(ltx_server: ComfyTestServer, job_input: Any,
@@ -130,6 +145,52 @@ def test_bad_inputs_give_an_error_naming_the_field(ltx_server: ComfyTestServer, 
     output = run_job({"id": "j", "input": job_input}, config_for(ltx_server))
     assert set(output) == {"error"} and fragment in output["error"], output
     assert not ltx_server.received.prompts  # nothing reached ComfyUI
+
+
+def test_flf2v_job_uploads_both_images(ltx_server: ComfyTestServer) -> None:
+    last = png_bytes(40, 30)
+    output = run_job({"id": "j", "input": {
+        "prompt": "a door opens", "model": "ltx-2.3", "type": "flf2v", "duration": 1, "seed": 5,
+        "image_base64": PNG_B64, "last_image_base64": base64.b64encode(last).decode()}},
+        config_for(ltx_server))
+    assert "error" not in output, output
+    assert (output["type"], output["seed"]) == ("flf2v", 5)
+    assert base64.b64decode(output["video"])[4:8] == b"ftyp"
+    first_upload, last_upload = ltx_server.received.uploads
+    assert first_upload.name != last_upload.name
+    assert last_upload.sha256 == hashlib.sha256(last).hexdigest()
+    [posted] = ltx_server.received.prompts
+    loads = {n["inputs"]["image"] for n in posted["prompt"].values()
+             if n["class_type"] == "LoadImage"}
+    assert loads == {first_upload.name, last_upload.name}
+
+
+def test_a_last_image_url_resolving_to_a_private_address_is_refused(
+        ltx_server: ComfyTestServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Resolution patched (as in test_image_fetch.py): the name resolves to 192.168.1.20, and
+    nothing may connect off this host."""
+    real_getaddrinfo = socket.getaddrinfo
+
+    def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if host == "cdn.example":
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("192.168.1.20", port))]
+        return real_getaddrinfo(host, port, *args, **kwargs)
+
+    real_connect = socket.socket.connect
+
+    def connect(sock: socket.socket, address: Any) -> None:
+        assert address[0] in ("127.0.0.1", "::1"), f"a connection off this host: {address}"
+        real_connect(sock, address)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    output = run_job({"id": "j", "input": {
+        "prompt": "p", "type": "flf2v", "image_base64": PNG_B64,
+        "last_image_url": "https://cdn.example/last.png"}}, config_for(ltx_server))
+    assert set(output) == {"error"}, output
+    assert output["error"].startswith(
+        "last_image_url: refusing to fetch from the non-public address 192.168.1.20"), output
+    assert not ltx_server.received.uploads and not ltx_server.received.prompts
 
 
 def test_a_50_mb_image_is_refused(ltx_server: ComfyTestServer) -> None:
@@ -147,24 +208,6 @@ def test_oversized_video_without_bucket_explains_how_to_configure_one(
     assert "over RunPod's 2.0 MB result limit" in output["error"]
     assert "LTX2_S3_BUCKET" in output["error"] and "video" not in output
     assert output["frames"] == 25  # the metadata still says what was made
-
-
-@pytest.fixture
-def bucket(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
-    """A local S3-compatible server (moto in server mode) with one bucket."""
-    boto3 = pytest.importorskip("boto3")
-    moto_server = pytest.importorskip("moto.server")
-    port = free_port()
-    s3 = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    s3.start()
-    env = {"LTX2_S3_BUCKET": "videos", "LTX2_S3_ENDPOINT_URL": f"http://127.0.0.1:{port}",
-           "LTX2_S3_REGION": "us-east-1"}
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
-    boto3.client("s3", endpoint_url=env["LTX2_S3_ENDPOINT_URL"],
-                 region_name="us-east-1").create_bucket(Bucket="videos")
-    yield env
-    s3.stop()
 
 
 def test_oversized_video_goes_to_the_bucket(ltx_server: ComfyTestServer,

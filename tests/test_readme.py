@@ -207,13 +207,20 @@ def test_the_table_names_each_fields_cli_flag() -> None:
 
 def test_what_can_be_generated_is_the_catalog() -> None:
     from builders.catalog import PIPELINES
+    from ltx2sdk.models import lookup
 
     rows = []
     for line in section("What can be generated").splitlines():
         if line.startswith("| `ltx"):  # the body rows (the header names the fields)
             cells = [c.strip().strip("`") for c in line.strip().strip("|").split("|")]
-            rows.append((cells[0], cells[1], cells[2], cells[3], cells[4].removeprefix(">= ")))
-    assert rows == [(*p.key, p.template or "", p.min_comfyui) for p in PIPELINES]
+            rows.append(tuple(cells))
+    expected = []
+    for p in PIPELINES:
+        size = sum(entry.size_gb for folder, name in p.model_files
+                   if (entry := lookup(folder, name)) is not None)
+        expected.append((*p.key, p.template or "(none: see below)", f">= {p.min_comfyui}",
+                         f"{size:.1f} GB", p.generation.gpu_memory))
+    assert rows == expected
 
 
 def test_the_readmes_ltx2_command_lines_parse() -> None:

@@ -56,23 +56,67 @@ def test_blank_image_fields_of_the_old_contract_mean_absent() -> None:
     assert request.image_url is None and request.image_base64 is None
 
 
+def test_blank_last_image_fields_mean_absent_too() -> None:
+    request = GenerationRequest.model_validate({
+        "prompt": "p", "type": "i2v", "image_url": "https://a/b.png", "last_image": "",
+        "last_image_url": "", "last_image_base64": ""})
+    assert (request.last_image, request.last_image_url, request.last_image_base64) == (
+        None, None, None)
+
+
+@pytest.mark.parametrize("first", [{"image": "first.png"}, {"image_url": "https://a/b.png"},
+                                   {"image_base64": "AAAA"}])
+@pytest.mark.parametrize("last", [{"last_image": "last.png"},
+                                  {"last_image_url": "https://a/c.png"},
+                                  {"last_image_base64": "BBBB"}])
+def test_flf2v_takes_any_source_for_each_image(first: dict[str, str],
+                                               last: dict[str, str]) -> None:
+    request = GenerationRequest.model_validate({"prompt": "p", "type": "flf2v", **first,
+                                                **last})
+    assert request.type == "flf2v"
+    assert [getattr(request, k) for k in (*first, *last)] == [*first.values(), *last.values()]
+
+
 @pytest.mark.parametrize(("fields", "expected"), [
     ({"prompt": "p", "foo": 1}, "foo: unknown field (allowed: prompt,"),
     ({"prompt": "p", "width": 0}, "width: Input should be greater than or equal to 128"),
     ({"prompt": "p", "duration": 100}, "duration: Input should be less than or equal to 20"),
-    ({"prompt": "p", "type": "x"}, "type: Input should be 't2v' or 'i2v'"),
+    ({"prompt": "p", "type": "x"}, "type: Input should be 't2v', 'i2v' or 'flf2v'"),
     ({"prompt": "p", "mode": "slow"}, "mode: Input should be 'fast' or 'pro'"),
     ({"prompt": "p", "camera_lora": "orbit"}, "camera_lora: Input should be 'none', 'static'"),
     ({"prompt": "p", "type": "i2v"}, "type 'i2v' needs an image"),
     ({"prompt": "p", "type": "i2v", "image_url": "https://a/b.png", "image_base64": "AAAA"},
      "give only one image source, not image_url and image_base64"),
-    ({"prompt": "p", "image_url": "https://a/b.png"}, "image_url is only used with type 'i2v'"),
+    ({"prompt": "p", "image_url": "https://a/b.png"},
+     "image_url is only used with type 'i2v' or 'flf2v' (type is 't2v')"),
+    ({"prompt": "p", "type": "flf2v"},
+     "type 'flf2v' needs a first image: give one of image_url, image_base64 or image"),
+    ({"prompt": "p", "type": "flf2v", "last_image_url": "https://a/c.png"},
+     "type 'flf2v' needs a first image"),
+    ({"prompt": "p", "type": "flf2v", "image_url": "https://a/b.png"},
+     "type 'flf2v' needs a last image: give one of last_image_url, last_image_base64 or "
+     "last_image"),
+    ({"prompt": "p", "type": "flf2v", "image": "a.png", "last_image_url": "https://a/c.png",
+      "last_image_base64": "AAAA"},
+     "give only one last image source, not last_image_url and last_image_base64"),
+    ({"prompt": "p", "type": "flf2v", "image_url": "https://a/b.png", "image": "a.png",
+      "last_image": "c.png"}, "give only one image source, not image_url and image"),
+    ({"prompt": "p", "type": "i2v", "image": "a.png", "last_image_url": "https://a/c.png"},
+     "last_image_url is only used with type 'flf2v' (type is 'i2v')"),
+    ({"prompt": "p", "last_image_base64": "AAAA"},
+     "last_image_base64 is only used with type 'flf2v' (type is 't2v')"),
+    ({"prompt": "p", "type": "i2v", "image": "a.png", "last_image": "c.png"},
+     "last_image is only used with type 'flf2v'"),
     ({"prompt": ""}, "prompt: String should have at least 1 character"),
     ({}, "prompt: Field required"),
     ({"prompt": "p", "width": "wide"}, "width: Input should be a valid integer"),
     ({"prompt": "p", "duration": 5, "frames": 121}, "give duration or frames, not both"),
     ({"prompt": "p", "type": "i2v", "image": "../etc/passwd"},
      "image: must be a file name in ComfyUI's input folder"),
+    ({"prompt": "p", "type": "flf2v", "image": "a.png", "last_image": "in/../../b.png"},
+     "last_image: must be a file name in ComfyUI's input folder"),
+    ({"prompt": "p", "type": "flf2v", "image": "a.png", "last_image": ".."},
+     "last_image: must be a file name in ComfyUI's input folder"),
     ({"prompt": "p", "models": {"checkpoint": "nope.safetensors"}},
      "models: checkpoint: unknown model file 'nope.safetensors' for models/checkpoints"),
     ({"prompt": "p", "filename_prefix": "../x"}, "must stay inside ComfyUI's output folder"),

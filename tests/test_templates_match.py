@@ -17,21 +17,31 @@ summarises any API graph by following links. Two comparisons per catalog entry
 from __future__ import annotations
 
 import dataclasses
+import json
 from typing import Any
 
 import pytest
 
 from builders import build_pipeline
 from builders.catalog import (
+    CFG,
     PIPELINES,
+    AddGuide,
+    CheckpointFiles,
+    DualCFG,
+    EulerAncestral,
+    FirstFrameInplace,
     FitToOutput,
+    ImageRole,
     LoraRole,
     LTXVSchedule,
     ManualSigmas,
     Negative,
     Pipeline,
     PlainDecode,
+    SamplerSelect,
     ScaleLongerEdge,
+    SplitFiles,
     TiledDecode,
 )
 from ltx2sdk import GenerationRequest
@@ -53,11 +63,13 @@ FITTED_SIZE = ("resize_type.width", "resize_type.height")
 def _sdk_like_template(pipeline: Pipeline, template: dict[str, Any]) -> dict[str, Any]:
     fps = int(template["create_video"]["fps"])
     frames = template["parameters"]["latent_audio"]["frames_number"]
-    request = GenerationRequest(prompt="p", model=pipeline.generation.id,
-                                type=pipeline.type.value, mode=pipeline.mode.value,
-                                fps=fps, frames=frames, camera_lora="none", seed=10,
-                                image="first.png" if pipeline.needs_image else None)
-    return pipeline_features(build_pipeline(pipeline, request).compile())
+    request = GenerationRequest(
+        prompt="p", model=pipeline.generation.id, type=pipeline.type.value,
+        mode=pipeline.mode.value, fps=fps, frames=frames, camera_lora="none",
+        seed=template["parameters"]["seeds"][0],  # stage 1's: the request's
+        image="first.png" if pipeline.needs_image else None,
+        last_image="last.png" if ImageRole.LAST in pipeline.images else None)
+    return pipeline_features(build_pipeline(pipeline, request).compile(), details=True)
 
 
 def _resize_settings(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -68,7 +80,7 @@ def _resize_settings(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def pair(request: pytest.FixtureRequest) -> tuple[dict[str, Any], dict[str, Any]]:
     pipeline: Pipeline = request.param
     assert pipeline.template is not None
-    template = pipeline_features(template_api(pipeline.template))
+    template = pipeline_features(template_api(pipeline.template), details=True)
     return template, _sdk_like_template(pipeline, template)
 
 
@@ -100,6 +112,41 @@ def test_same_image_preparation(pair: tuple[dict[str, Any], dict[str, Any]]) -> 
     assert _resize_settings(sdk["resize_steps"]) == _resize_settings(template["resize_steps"])
 
 
+# Values a request sets (the image files, the output size, the length): left out of the
+# detailed comparison; everything else in it is what the pipeline computes. (The LTX-2.3
+# templates ask for 5 s x 25 fps + 1 = 126 frames, which the latent floors to 121; the SDK
+# snaps lengths to 8n+1 itself, here to 129.)
+USER_LEVEL = frozenset({"image", "width", "height", "resize_type.width", "resize_type.height",
+                        "length", "frames_number"})
+
+
+def _computation(value: Any) -> Any:
+    """A detailed summary without the request's own values."""
+    if isinstance(value, dict):
+        return {k: _computation(v) for k, v in value.items() if k not in USER_LEVEL}
+    if isinstance(value, list):
+        return [_computation(v) for v in value]
+    return value
+
+
+@pytest.mark.parametrize("key", ["stage_details", "loaders", "loras", "decode",
+                                 "crop_guides_placement"])
+def test_same_stages_loaders_guides_and_decoding(pair: tuple[dict[str, Any], dict[str, Any]],
+                                                 key: str) -> None:
+    # per stage: sampler and its settings, guider and its scales, sigmas, model chain with
+    # LoRAs, guides (frame, strength, image chain), first frames, the video and audio latent
+    # paths; the loaders and their files by role; where guides are cropped
+    template, sdk = pair
+    assert _computation(sdk[key]) == _computation(template[key])
+
+
+def test_same_noise_seeds(pair: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    # stage 1 samples with the request's seed (set to the template's here); later stages
+    # with the template's own fixed seeds
+    template, sdk = pair
+    assert sdk["parameters"]["seeds"] == template["parameters"]["seeds"]
+
+
 def test_the_comparison_can_fail() -> None:
     # a pro graph summarised against the fast template must differ in what it computes
     template = pipeline_features(template_api("video_ltx2_t2v_distilled"))
@@ -111,6 +158,17 @@ def test_the_comparison_can_fail() -> None:
 # ------------------------------------------------------------- the declarations themselves
 
 
+def _sampler(sampler: SamplerSelect | EulerAncestral) -> str:
+    """A sampler as the summary names it: its name, or the node that is it."""
+    return sampler.name if isinstance(sampler, SamplerSelect) else "SamplerEulerAncestral"
+
+
+def _guider(guider: CFG | DualCFG) -> tuple[str, float | None]:
+    if isinstance(guider, CFG):
+        return "CFGGuider", float(guider.cfg)
+    return "LTXVDualCFGGuider", None
+
+
 def _sigmas(schedule: ManualSigmas | LTXVSchedule) -> dict[str, Any]:
     """A schedule as ``pipeline_features`` reports it."""
     if isinstance(schedule, ManualSigmas):
@@ -118,7 +176,7 @@ def _sigmas(schedule: ManualSigmas | LTXVSchedule) -> dict[str, Any]:
     return {"type": "LTXVScheduler", "steps": schedule.steps,
             "max_shift": float(schedule.max_shift), "base_shift": float(schedule.base_shift),
             "stretch": schedule.stretch, "terminal": float(schedule.terminal),
-            "latent_linked": True}
+            "latent_linked": schedule.fitted_to_latent}
 
 
 def _resize_step(step: FitToOutput | ScaleLongerEdge) -> dict[str, Any]:
@@ -127,6 +185,28 @@ def _resize_step(step: FitToOutput | ScaleLongerEdge) -> dict[str, Any]:
                 "resize_type.crop": step.crop, "scale_method": step.scale_method}
     return {"class_type": "ResizeImageMaskNode", "resize_type": "scale longer dimension",
             "resize_type.longer_size": step.size, "scale_method": step.scale_method}
+
+
+def _guider_details(guider: CFG | DualCFG) -> dict[str, Any]:
+    if isinstance(guider, CFG):
+        return {"class_type": "CFGGuider", "cfg": float(guider.cfg)}
+    return {"class_type": "LTXVDualCFGGuider", "video_cfg": float(guider.video),
+            "audio_cfg": float(guider.audio)}
+
+
+def _sampler_details(sampler: SamplerSelect | EulerAncestral) -> dict[str, Any]:
+    if isinstance(sampler, SamplerSelect):
+        return {"class_type": "KSamplerSelect", "sampler_name": sampler.name}
+    return {"class_type": "SamplerEulerAncestral", "eta": sampler.eta, "s_noise": sampler.s_noise}
+
+
+def _loaded_files(files: CheckpointFiles | SplitFiles) -> set[str]:
+    """The files the loaders read (LoRAs aside)."""
+    if isinstance(files, CheckpointFiles):
+        names = {files.checkpoint, files.text_encoder}
+    else:
+        names = {files.diffusion_model, files.video_vae, files.audio_vae, files.text_encoder}
+    return names | ({files.upscaler} if files.upscaler else set())
 
 
 def declared_features(pipeline: Pipeline) -> dict[str, Any]:
@@ -140,20 +220,22 @@ def declared_features(pipeline: Pipeline) -> dict[str, Any]:
         if LoraRole.DISTILLED in stage.loras and files.distilled_lora is not None:
             loras = [(files.distilled_lora.name, float(files.distilled_lora.strength))]
         first_frame = None
-        if pipeline.guides:
-            guide = pipeline.guides[0]
-            first_frame = {"strength": float(guide.strength if index == 0
-                                             else guide.refine_strength), "bypass": False}
+        for guide in pipeline.guides:
+            if isinstance(guide, FirstFrameInplace):
+                first_frame = {"strength": float(guide.strength if index == 0
+                                                 else guide.refine_strength), "bypass": False}
         stages.append({
-            "sampler": stage.sampler.name,
+            "sampler": _sampler_details(stage.sampler),
             "sigmas": _sigmas(stage.sigmas),
-            "guider": "CFGGuider",
-            "cfg": float(stage.guider.cfg),
+            "guider": _guider_details(stage.guider),
             "loras": loras,
             "camera": LoraRole.CAMERA in stage.loras,
             "negative": pipeline.negative.value,
             "cropped_conditioning": cropped,
             "img_to_video_inplace": first_frame,
+            "guides": [(g.frame_idx, float(g.strength)) for g in pipeline.guides
+                       if isinstance(g, AddGuide) and index == 0],
+            "fixed_seed": stage.noise_seed,
         })
         cropped = cropped or stage.crop_guides
     decoder: dict[str, Any] = {"class_type": "VAEDecode"}
@@ -167,12 +249,13 @@ def declared_features(pipeline: Pipeline) -> dict[str, Any]:
         "separate_av_slots": [stage.passes_on.value for stage in pipeline.stages],
         "crop_guides": any(stage.crop_guides for stage in pipeline.stages),
         "decoder": decoder,
-        "img_compression": [preprocess.img_compression] if preprocess else [],
+        "img_compression": ([preprocess.img_compression] * len(pipeline.images)
+                            if preprocess else []),
         "resize_steps": [_resize_step(s) for s in preprocess.resize] if preprocess else [],
-        "files": {"checkpoint": files.checkpoint, "text_encoder": files.text_encoder,
-                  "upscale_model": files.upscaler},
-        "negative_prompt": (pipeline.generation.negative_prompt
+        "files": _loaded_files(files),
+        "negative_prompt": (pipeline.default_negative_prompt
                             if pipeline.negative is Negative.PROMPT else None),
+        "fps": pipeline.fps,
         "min_comfyui": pipeline.min_comfyui,
     }
 
@@ -181,33 +264,44 @@ def _template_index() -> dict[str, dict[str, Any]]:
     return {t["name"]: t for group in load_template("index") for t in group["templates"]}
 
 
+FILE_INPUTS = ("ckpt_name", "text_encoder", "unet_name", "vae_name", "clip_name", "model_name")
+
+
 def template_features(name: str) -> dict[str, Any]:
     """The :func:`declared_features` keys, read from template ``name``."""
-    features = pipeline_features(template_api(name))
+    features = pipeline_features(template_api(name), details=True)
     # the templates' camera LoRAs are bypassed: see where they would apply
     with_camera = pipeline_features(template_api(name, include_bypassed=True))
+    seeds = features["parameters"]["seeds"]
     stages = [{
-        "sampler": stage["sampler"],
+        "sampler": {k: v for k, v in details["sampler"].items()},
         "sigmas": stage["sigmas"],
-        "guider": stage["guider"],
-        "cfg": stage["cfg"],
+        "guider": details["guider"],
         "loras": stage["loras"],
         "camera": bool(camera_stage["camera_loras"]),
         "negative": stage["negative"],
-        "cropped_conditioning": "LTXVCropGuides" in stage["positive_path"],
+        "cropped_conditioning": details["cropped_conditioning"],
         "img_to_video_inplace": stage["img_to_video_inplace"],
-    } for stage, camera_stage in zip(features["stages"], with_camera["stages"], strict=True)]
+        "guides": [(g["frame_idx"], g["strength"]) for g in details["guides"]],
+        "fixed_seed": seeds[index] if index > 0 else None,  # stage 1's is the request's
+    } for index, (stage, camera_stage, details) in enumerate(
+        zip(features["stages"], with_camera["stages"], features["stage_details"], strict=True))]
     parameters = features["parameters"]
+    resize_chains = {json.dumps(_resize_settings(chain[:-1]))
+                     for chains in features["images"].values() for chain in chains}
+    assert len(resize_chains) <= 1, f"{name}: images prepared differently: {resize_chains}"
     return {
         "stages": stages,
         "separate_av_slots": features["separate_av_slots"],
         "crop_guides": features["crop_guides"],
         "decoder": features["decoder"],
         "img_compression": features["img_compression"],
-        "resize_steps": _resize_settings(features["resize_steps"]),
-        "files": {key: parameters[key] for key in ("checkpoint", "text_encoder",
-                                                    "upscale_model")},
+        # every given image goes through the same steps (checked above): the resize steps
+        "resize_steps": json.loads(resize_chains.pop()) if resize_chains else [],
+        "files": {loader[key] for loader in features["loaders"] for key in FILE_INPUTS
+                  if isinstance(loader.get(key), str)},
         "negative_prompt": parameters["negative_prompt"],
+        "fps": int(features["create_video"]["fps"]),
         "min_comfyui": _template_index()[name]["minComfyUIVersion"],
     }
 
@@ -232,6 +326,29 @@ def test_the_declaration_comparison_can_fail() -> None:
         dataclasses.replace(pipeline, stages=(stage1, dataclasses.replace(stage2, loras=()))),
         dataclasses.replace(pipeline, negative=Negative.POSITIVE),
         dataclasses.replace(pipeline, min_comfyui="0.16.4"),
+        dataclasses.replace(pipeline, stages=(stage1, dataclasses.replace(stage2,
+                                                                          noise_seed=None))),
+        dataclasses.replace(pipeline, fps=24),
     ]
     for variant in variants:
         assert declared_features(variant) != template
+
+
+def test_the_comparisons_of_guides_guiders_and_samplers_can_fail() -> None:
+    flf2v = PIPELINES.get("ltx-2.5", "flf2v", "fast")
+    assert flf2v.template is not None
+    template = pipeline_features(template_api(flf2v.template), details=True)
+    expected = template_features(flf2v.template)
+    first, last = flf2v.guides
+    assert isinstance(last, AddGuide)
+    [stage] = flf2v.stages
+    variants = [
+        dataclasses.replace(flf2v, guides=(first, dataclasses.replace(last, frame_idx=-9))),
+        dataclasses.replace(flf2v, stages=(dataclasses.replace(stage, guider=DualCFG(1.0, 3.0)),)),
+        dataclasses.replace(flf2v, stages=(dataclasses.replace(
+            stage, sampler=EulerAncestral(eta=1.0, s_noise=1.0)),)),
+    ]
+    for variant in variants:
+        assert declared_features(variant) != expected
+        sdk = _sdk_like_template(variant, template)
+        assert _computation(sdk["stage_details"]) != _computation(template["stage_details"])

@@ -7,7 +7,8 @@
     pipeline.stages[0].sigmas              # LTXVSchedule(steps=20, ...)
     pipeline.template                      # "video_ltx2_i2v"
 
-The declarations live in one module per generation (:mod:`.ltx2`, :mod:`.ltx2_3`); their types in
+The declarations live in one module per generation (:mod:`.ltx2`, :mod:`.ltx2_3`,
+:mod:`.ltx2_5`); their types in
 :mod:`.types`. A new pipeline is a new declaration in its generation's module, listed in that
 module's ``PIPELINES`` (a new generation: a new module, added to :data:`PIPELINES` below), plus
 its parity test; no stage code changes unless it needs a node the stages do not add yet.
@@ -20,19 +21,24 @@ from typing import TYPE_CHECKING
 
 from ltx2sdk.errors import RequestFieldError
 
-from . import ltx2, ltx2_3
+from . import ltx2, ltx2_3, ltx2_5
 from .types import (
     CFG,
+    IMAGES_OF_TYPE,
     LATENT_PIXELS,
     UPSCALE_FACTOR,
+    AddGuide,
     CheckpointFiles,
     Decode,
+    DualCFG,
+    EulerAncestral,
     FirstFrameInplace,
     FitToOutput,
     Generation,
     Guide,
     Guider,
     ImagePreprocess,
+    ImageRole,
     LatentSlot,
     LoraFile,
     LoraRole,
@@ -45,9 +51,11 @@ from .types import (
     PipelineKey,
     PlainDecode,
     ResizeStep,
+    Sampler,
     SamplerSelect,
     ScaleLongerEdge,
     Schedule,
+    SplitFiles,
     Stage,
     TiledDecode,
     VideoType,
@@ -124,7 +132,7 @@ class Registry:
         return key in self._by_key
 
 
-PIPELINES = Registry((*ltx2.PIPELINES, *ltx2_3.PIPELINES))
+PIPELINES = Registry((*ltx2.PIPELINES, *ltx2_3.PIPELINES, *ltx2_5.PIPELINES))
 """Every pipeline the SDK builds."""
 
 DEFAULT_GENERATION = ltx2.LTX2.id
@@ -144,17 +152,22 @@ def pipeline_for(request: GenerationRequest) -> Pipeline:
 __all__ = [
     "CFG",
     "DEFAULT_GENERATION",
+    "IMAGES_OF_TYPE",
     "LATENT_PIXELS",
     "PIPELINES",
     "UPSCALE_FACTOR",
+    "AddGuide",
     "CheckpointFiles",
     "Decode",
+    "DualCFG",
+    "EulerAncestral",
     "FirstFrameInplace",
     "FitToOutput",
     "Generation",
     "Guide",
     "Guider",
     "ImagePreprocess",
+    "ImageRole",
     "LTXVSchedule",
     "LatentSlot",
     "LoraFile",
@@ -168,9 +181,11 @@ __all__ = [
     "PlainDecode",
     "Registry",
     "ResizeStep",
+    "Sampler",
     "SamplerSelect",
     "ScaleLongerEdge",
     "Schedule",
+    "SplitFiles",
     "Stage",
     "TiledDecode",
     "UnknownPipelineError",

@@ -6,13 +6,24 @@ Every value is that of Comfy-Org's official template named in the entry
 audio-video latent at half size, the 2x spatial upscaler doubles the video latent, stage 2
 refines it with three steps at CFG 1 (the dev model with the distilled LoRA), and both latents
 are decoded into one mp4. Camera-motion LoRAs (19B files) apply to the model of both stages.
+Stage 2's noise has the templates' fixed seed (0; 420 in t2v fast), stage 1's the request's.
+
+flf2v has no LTX-2 template: it is LTX-2.3's first-and-last-frame graph
+(``video_ltx2_3_flf2v``: one stage, both images guiding frames 0 and -1 through
+``LTXVAddGuide``, euler ancestral with eta 0, the distilled schedule at CFG 1) on the 19B
+distilled checkpoint, with LTX-2's negative prompt, frame rate and decoding, and the camera
+LoRA on its stage.
 """
 
 from __future__ import annotations
 
+import dataclasses
+
+from . import ltx2_3
 from .types import (
     CFG,
     CheckpointFiles,
+    EulerAncestral,
     FirstFrameInplace,
     FitToOutput,
     Generation,
@@ -38,9 +49,13 @@ LTX2 = Generation(
     name="LTX-2 19B",
     negative_prompt=("blurry, low quality, still frame, frames, watermark, overlay, titles, "
                      "has blurbox, has subtitles"),
+    # docs.ltx.video, "Using ComfyUI with LTX-2": "CUDA-compatible GPU with 32GB+ VRAM"
+    gpu_memory="32 GB+",
 )
 
-FPS = 24  # the templates' frame rate
+FPS = 24  # the t2v templates' frame rate
+I2V_FPS = 25  # the i2v templates'
+
 MIN_COMFYUI = "0.8.0"
 
 # Sigma schedules, spelled as the templates spell them (Lightricks' distilled schedule).
@@ -83,7 +98,7 @@ T2V_PRO = Pipeline(
               passes_on=LatentSlot.OUTPUT, loras=(LoraRole.CAMERA,), crop_guides=True),
         Stage(SamplerSelect("euler_ancestral"), REFINE_SIGMAS, CFG(1.0),
               passes_on=LatentSlot.DENOISED_OUTPUT,
-              loras=(LoraRole.DISTILLED, LoraRole.CAMERA)),
+              loras=(LoraRole.DISTILLED, LoraRole.CAMERA), noise_seed=0),
     ),
     negative=Negative.PROMPT, decode=TILED_DECODE, min_comfyui=MIN_COMFYUI, fps=FPS,
     template="video_ltx2_t2v",
@@ -95,7 +110,7 @@ T2V_FAST = Pipeline(
         Stage(SamplerSelect("euler_ancestral"), DISTILLED_SIGMAS, CFG(1.0),
               passes_on=LatentSlot.DENOISED_OUTPUT, loras=(LoraRole.CAMERA,)),
         Stage(SamplerSelect("euler_ancestral"), REFINE_SIGMAS, CFG(1.0),
-              passes_on=LatentSlot.DENOISED_OUTPUT, loras=(LoraRole.CAMERA,)),
+              passes_on=LatentSlot.DENOISED_OUTPUT, loras=(LoraRole.CAMERA,), noise_seed=420),
     ),
     negative=Negative.POSITIVE, decode=TILED_DECODE, min_comfyui=MIN_COMFYUI, fps=FPS,
     template="video_ltx2_t2v_distilled",
@@ -108,9 +123,9 @@ I2V_PRO = Pipeline(
               passes_on=LatentSlot.OUTPUT, loras=(LoraRole.CAMERA,), crop_guides=True),
         Stage(SamplerSelect("gradient_estimation"), REFINE_SIGMAS, CFG(1.0),
               passes_on=LatentSlot.DENOISED_OUTPUT,
-              loras=(LoraRole.DISTILLED, LoraRole.CAMERA)),
+              loras=(LoraRole.DISTILLED, LoraRole.CAMERA), noise_seed=0),
     ),
-    negative=Negative.PROMPT, decode=PlainDecode(), min_comfyui=MIN_COMFYUI, fps=FPS,
+    negative=Negative.PROMPT, decode=PlainDecode(), min_comfyui=MIN_COMFYUI, fps=I2V_FPS,
     template="video_ltx2_i2v",
     preprocess=_first_frame(longer_edge_method="area"), guides=(FIRST_FRAME,),
 )
@@ -121,11 +136,25 @@ I2V_FAST = Pipeline(
         Stage(SamplerSelect("euler"), DISTILLED_SIGMAS, CFG(1.0),
               passes_on=LatentSlot.OUTPUT, loras=(LoraRole.CAMERA,), crop_guides=True),
         Stage(SamplerSelect("gradient_estimation"), REFINE_SIGMAS, CFG(1.0),
-              passes_on=LatentSlot.DENOISED_OUTPUT, loras=(LoraRole.CAMERA,)),
+              passes_on=LatentSlot.DENOISED_OUTPUT, loras=(LoraRole.CAMERA,), noise_seed=0),
     ),
-    negative=Negative.ZEROED_POSITIVE, decode=PlainDecode(), min_comfyui=MIN_COMFYUI, fps=FPS,
+    negative=Negative.ZEROED_POSITIVE, decode=PlainDecode(), min_comfyui=MIN_COMFYUI, fps=I2V_FPS,
     template="video_ltx2_i2v_distilled",
     preprocess=_first_frame(longer_edge_method="lanczos"), guides=(FIRST_FRAME,),
 )
 
-PIPELINES: tuple[Pipeline, ...] = (T2V_FAST, T2V_PRO, I2V_FAST, I2V_PRO)
+FLF2V_FAST = Pipeline(
+    generation=LTX2, type=VideoType.FLF2V, mode=Mode.FAST,
+    files=dataclasses.replace(DISTILLED_FILES, upscaler=None),
+    stages=(Stage(EulerAncestral(eta=0.0, s_noise=1.0), DISTILLED_SIGMAS, CFG(1.0),
+                  passes_on=LatentSlot.DENOISED_OUTPUT, loras=(LoraRole.CAMERA,),
+                  crop_guides=True),),
+    negative=Negative.PROMPT, decode=TILED_DECODE, min_comfyui=MIN_COMFYUI, fps=FPS,
+    template=None,
+    source="video_ltx2_3_flf2v (its guides, sampler, schedule and image preparation: "
+           "builders.catalog.ltx2_3.FLF2V_FAST) on LTX-2 19B's distilled checkpoint, with "
+           "LTX-2's negative prompt, 24 fps and the LTX-2 templates' tiled decoding",
+    preprocess=ltx2_3.FLF2V_FAST.preprocess, guides=ltx2_3.FIRST_AND_LAST_FRAME,
+)
+
+PIPELINES: tuple[Pipeline, ...] = (T2V_FAST, T2V_PRO, I2V_FAST, I2V_PRO, FLF2V_FAST)

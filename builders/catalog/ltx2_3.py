@@ -14,22 +14,48 @@ abliterated Gemma LoRA on the text encoder); the SDK leaves enhancement to the r
 ``enhance_prompt``. In t2v the templates keep the i2v image path with ``bypass`` set on
 ``LTXVImgToVideoInplace`` (it computes nothing); the t2v entry leaves it out.
 
-Not yet declared: ``pro`` (the dev model with real CFG, from Lightricks' ltx-pipelines), flf2v
-(one stage, ``LTXVAddGuide`` first and last frame) and ia2v (audio-driven).
+Stage 2 samples with the templates' fixed noise seed 42 (stage 1 with the request's).
+
+flf2v (``video_ltx2_3_flf2v``) is one stage at full size on the distilled checkpoint: both
+images fitted to the output size (nearest-exact, centre crop) and ``LTXVPreprocess`` 25, then
+``LTXVAddGuide`` at frame 0 and frame -1 (strength 0.7) on the empty video latent; euler
+ancestral with eta 0, the distilled schedule, CFG 1, the denoised output, guides cropped; its
+own (long) negative prompt and tiled decode with a temporal overlap of 64.
+
+``pro`` has no Comfy-Org template (theirs all run the dev model at CFG 1 with the distilled
+LoRA). It follows Lightricks' own two-stage pipeline for the 2.3 dev model, ``ti2vid_two_stages``
+with ``LTX_2_3_PARAMS`` (Lightricks/LTX-2, ``packages/ltx-pipelines/src/ltx_pipelines/
+ti2vid_two_stages.py`` and ``utils/constants.py``): stage 1 on the bare dev model, 30 euler
+steps of the LTX-2 schedule shifted for 4096 tokens (no latent given), CFG 3 on video and 7 on
+audio (``LTXVDualCFGGuider``, ComfyUI >= 0.32.0); stage 2 on the 2x-upscaled latent with the
+distilled LoRA at ``DEFAULT_LORA_STRENGTH`` 1.0, the distilled refine sigmas
+``0.909375, 0.725, 0.421875, 0.0`` and no guidance; images compressed at ``DEFAULT_IMAGE_CRF``
+33; 24 fps; its default negative prompt. Lightricks' guider also adds spatio-temporal guidance
+(scale 1, block 28), rescaling (0.7) and cross-modal guidance (3): ComfyUI core has no guider
+combining them with dual CFG, so they are left out.
+
+Not yet declared: ia2v (audio-driven).
 """
 
 from __future__ import annotations
 
+import dataclasses
+
 from .types import (
     CFG,
+    AddGuide,
     CheckpointFiles,
+    DualCFG,
+    EulerAncestral,
     FirstFrameInplace,
     FitToOutput,
     Generation,
     ImagePreprocess,
+    ImageRole,
     LatentSlot,
     LoraFile,
     LoraRole,
+    LTXVSchedule,
     ManualSigmas,
     Mode,
     Negative,
@@ -45,6 +71,8 @@ LTX2_3 = Generation(
     id="ltx-2.3",
     name="LTX-2.3 22B",
     negative_prompt="pc game, console game, video game, cartoon, childish, ugly",
+    # docs.ltx.video system requirements: "minimum 32GB+ VRAM - more is better"
+    gpu_memory="32 GB+",
 )
 
 FPS = 25  # the templates' frame rate
@@ -55,14 +83,16 @@ DISTILLED_SIGMAS = ManualSigmas.from_text(
     "1.0, 0.99375, 0.9875, 0.98125, 0.975, 0.909375, 0.725, 0.421875, 0.0")
 REFINE_SIGMAS = ManualSigmas.from_text("0.85, 0.7250, 0.4219, 0.0")
 
+DISTILLED_LORA = "ltx_2.3_22b_distilled_1.1_lora_dynamic_fro09_avg_rank_111_bf16.safetensors"
+
 FAST_FILES = CheckpointFiles(
     checkpoint="ltx-2.3-22b-dev-fp8.safetensors",
     text_encoder="gemma_3_12B_it_fp4_mixed.safetensors",
     upscaler="ltx-2.3-spatial-upscaler-x2-1.1.safetensors",
-    distilled_lora=LoraFile(
-        "ltx_2.3_22b_distilled_1.1_lora_dynamic_fro09_avg_rank_111_bf16.safetensors",
-        strength=0.5),
+    distilled_lora=LoraFile(DISTILLED_LORA, strength=0.5),
 )
+
+STAGE_2_SEED = 42  # the templates' fixed stage-2 noise
 
 TILED_DECODE = TiledDecode(tile_size=768, overlap=64, temporal_size=4096, temporal_overlap=4)
 
@@ -70,7 +100,7 @@ FAST_STAGES = (
     Stage(SamplerSelect("euler"), DISTILLED_SIGMAS, CFG(1.0), passes_on=LatentSlot.OUTPUT,
           loras=(LoraRole.DISTILLED,), crop_guides=True, crop_latent=False),
     Stage(SamplerSelect("euler"), REFINE_SIGMAS, CFG(1.0), passes_on=LatentSlot.OUTPUT,
-          loras=(LoraRole.DISTILLED,)),
+          loras=(LoraRole.DISTILLED,), noise_seed=STAGE_2_SEED),
 )
 
 T2V_FAST = Pipeline(
@@ -91,4 +121,96 @@ I2V_FAST = Pipeline(
     guides=(FirstFrameInplace(strength=0.7, refine_strength=1.0),),
 )
 
-PIPELINES: tuple[Pipeline, ...] = (T2V_FAST, I2V_FAST)
+FLF2V_NEGATIVE_PROMPT = (
+    "blurry, out of focus, overexposed, underexposed, low contrast, washed out colors, "
+    "excessive noise, grainy texture, poor lighting, flickering, motion blur, distorted "
+    "proportions, unnatural skin tones, deformed facial features, asymmetrical face, missing "
+    "facial features, extra limbs, disfigured hands, wrong hand count, artifacts around text, "
+    "unreadable text on shirt or hat, incorrect lettering on cap (\u201cPNTR\u201d), incorrect "
+    "t-shirt slogan (\u201cJUST DO IT\u201d), missing microphone, misplaced microphone, "
+    "inconsistent perspective, camera shake, incorrect depth of field, background too sharp, "
+    "background clutter, distracting reflections, harsh shadows, inconsistent lighting "
+    "direction, color banding, cartoonish rendering, 3D CGI look, unrealistic materials, "
+    "uncanny valley effect, incorrect ethnicity, wrong gender, exaggerated expressions, smiling, "
+    "laughing, exaggerated sadness, wrong gaze direction, eyes looking at camera, mismatched lip "
+    "sync, silent or muted audio, distorted voice, robotic voice, echo, background noise, "
+    "off-sync audio, missing sniff sounds, incorrect dialogue, added dialogue, repetitive "
+    "speech, jittery movement, awkward pauses, incorrect timing, unnatural transitions, "
+    "inconsistent framing, tilted camera, missing door or shelves, missing shallow depth of "
+    "field, flat lighting, inconsistent tone, cinematic oversaturation, stylized filters, or AI "
+    "artifacts.")
+"""The negative prompt of the first-and-last-frame templates (LTX-2.3's and LTX-2.5's)."""
+
+FIRST_AND_LAST_FRAME = (AddGuide(ImageRole.FIRST, frame_idx=0, strength=0.7),
+                        AddGuide(ImageRole.LAST, frame_idx=-1, strength=0.7))
+"""Both images guide the one stage: the first frame and the last (-1: from the end)."""
+
+FLF2V_FILES = CheckpointFiles(
+    checkpoint="ltx-2.3-22b-distilled-fp8.safetensors",
+    text_encoder="gemma_3_12B_it_fp4_mixed.safetensors",
+    upscaler=None,
+)
+
+FLF2V_FAST = Pipeline(
+    generation=LTX2_3, type=VideoType.FLF2V, mode=Mode.FAST, files=FLF2V_FILES,
+    stages=(Stage(EulerAncestral(eta=0.0, s_noise=1.0),
+                  ManualSigmas.from_text("1., 0.99375, 0.9875, 0.98125, 0.975, 0.909375, "
+                                         "0.725, 0.421875, 0.0"),
+                  CFG(1.0), passes_on=LatentSlot.DENOISED_OUTPUT, crop_guides=True),),
+    negative=Negative.PROMPT, negative_prompt=FLF2V_NEGATIVE_PROMPT,
+    decode=TiledDecode(tile_size=768, overlap=64, temporal_size=4096, temporal_overlap=64),
+    min_comfyui=MIN_COMFYUI, fps=FPS, template="video_ltx2_3_flf2v",
+    preprocess=ImagePreprocess(resize=(FitToOutput(scale_method="nearest-exact", crop="center"),),
+                               img_compression=25),
+    guides=FIRST_AND_LAST_FRAME,
+)
+
+PRO_SOURCE = ("Lightricks/LTX-2 ltx-pipelines ti2vid_two_stages with LTX_2_3_PARAMS "
+              "(utils/constants.py): 30 steps, video CFG 3 / audio CFG 7, stage-2 distilled "
+              "LoRA 1.0 and STAGE_2_DISTILLED_SIGMA_VALUES, DEFAULT_IMAGE_CRF 33, 24 fps, "
+              "DEFAULT_NEGATIVE_PROMPT; STG, rescale and modality guidance left out")
+PRO_NEGATIVE_PROMPT = (
+    "blurry, out of focus, overexposed, underexposed, low contrast, washed out colors, "
+    "excessive noise, grainy texture, poor lighting, flickering, motion blur, distorted "
+    "proportions, unnatural skin tones, deformed facial features, asymmetrical face, missing "
+    "facial features, extra limbs, disfigured hands, wrong hand count, artifacts around text, "
+    "inconsistent perspective, camera shake, incorrect depth of field, background too sharp, "
+    "background clutter, distracting reflections, harsh shadows, inconsistent lighting "
+    "direction, color banding, cartoonish rendering, 3D CGI look, unrealistic materials, "
+    "uncanny valley effect, incorrect ethnicity, wrong gender, exaggerated expressions, wrong "
+    "gaze direction, mismatched lip sync, silent or muted audio, distorted voice, robotic "
+    "voice, echo, background noise, off-sync audio, incorrect dialogue, added dialogue, "
+    "repetitive speech, jittery movement, awkward pauses, incorrect timing, unnatural "
+    "transitions, inconsistent framing, tilted camera, flat lighting, inconsistent tone, "
+    "cinematic oversaturation, stylized filters, or AI artifacts.")
+"""ltx-pipelines' DEFAULT_NEGATIVE_PROMPT."""
+
+PRO_FILES = dataclasses.replace(FAST_FILES, distilled_lora=LoraFile(DISTILLED_LORA, strength=1.0))
+PRO_STAGES = (
+    Stage(SamplerSelect("euler"),
+          LTXVSchedule(steps=30, max_shift=2.05, base_shift=0.95, stretch=True, terminal=0.1,
+                       fitted_to_latent=False),
+          DualCFG(video=3.0, audio=7.0), passes_on=LatentSlot.OUTPUT, crop_guides=True),
+    Stage(SamplerSelect("euler"), ManualSigmas(values=(0.909375, 0.725, 0.421875, 0.0)),
+          CFG(1.0), passes_on=LatentSlot.OUTPUT, loras=(LoraRole.DISTILLED,)),
+)
+PRO_MIN_COMFYUI = "0.32.0"  # LTXVDualCFGGuider
+
+T2V_PRO = Pipeline(
+    generation=LTX2_3, type=VideoType.T2V, mode=Mode.PRO, files=PRO_FILES, stages=PRO_STAGES,
+    negative=Negative.PROMPT, negative_prompt=PRO_NEGATIVE_PROMPT, decode=TILED_DECODE,
+    min_comfyui=PRO_MIN_COMFYUI, fps=24, template=None, source=PRO_SOURCE,
+)
+
+I2V_PRO = Pipeline(
+    generation=LTX2_3, type=VideoType.I2V, mode=Mode.PRO, files=PRO_FILES, stages=PRO_STAGES,
+    negative=Negative.PROMPT, negative_prompt=PRO_NEGATIVE_PROMPT, decode=TILED_DECODE,
+    min_comfyui=PRO_MIN_COMFYUI, fps=24, template=None, source=PRO_SOURCE,
+    preprocess=ImagePreprocess(
+        resize=(FitToOutput(scale_method="lanczos", crop="center"),
+                ScaleLongerEdge(size=1536, scale_method="area")),
+        img_compression=33),
+    guides=(FirstFrameInplace(strength=1.0, refine_strength=1.0),),
+)
+
+PIPELINES: tuple[Pipeline, ...] = (T2V_FAST, T2V_PRO, I2V_FAST, I2V_PRO, FLF2V_FAST)

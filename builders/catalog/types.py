@@ -42,6 +42,22 @@ class VideoType(_Named):
 
     T2V = "t2v"  # text
     I2V = "i2v"  # text and a first frame
+    FLF2V = "flf2v"  # text, a first and a last frame
+
+
+class ImageRole(_Named):
+    """A given image, by the request fields it comes from."""
+
+    FIRST = "image"  # image, image_url, image_base64
+    LAST = "last_image"  # last_image, last_image_url, last_image_base64
+
+
+IMAGES_OF_TYPE: dict[VideoType, frozenset[ImageRole]] = {
+    VideoType.T2V: frozenset(),
+    VideoType.I2V: frozenset({ImageRole.FIRST}),
+    VideoType.FLF2V: frozenset({ImageRole.FIRST, ImageRole.LAST}),
+}
+"""The images a pipeline of each type is guided by."""
 
 
 class Mode(_Named):
@@ -83,6 +99,8 @@ class Generation:
     """What people call it (``"LTX-2 19B"``)."""
     negative_prompt: str
     """The negative prompt of its templates, used when a request gives none."""
+    gpu_memory: str = "not published"
+    """The GPU memory Lightricks says it needs in ComfyUI (``"32 GB+"``)."""
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[a-z0-9][a-z0-9.\-]*", self.id):
@@ -104,6 +122,22 @@ class SamplerSelect:
     def __post_init__(self) -> None:
         if not self.name:
             raise ValueError("a sampler needs a name")
+
+
+@dataclass(frozen=True)
+class EulerAncestral:
+    """The euler_ancestral sampler with its settings (``SamplerEulerAncestral``); ``eta`` 0
+    adds no noise between steps."""
+
+    eta: float
+    s_noise: float
+
+    def __post_init__(self) -> None:
+        if self.eta < 0 or self.s_noise < 0:
+            raise ValueError(f"EulerAncestral: eta and s_noise must not be negative: {self}")
+
+
+Sampler = SamplerSelect | EulerAncestral
 
 
 @dataclass(frozen=True)
@@ -151,6 +185,9 @@ class LTXVSchedule:
     base_shift: float
     stretch: bool
     terminal: float
+    fitted_to_latent: bool = True
+    """Shift by the stage's latent size (the ComfyUI templates link the latent); False: the
+    shift of 4096 tokens, as Lightricks' own pipelines schedule (no latent given)."""
 
     def __post_init__(self) -> None:
         if self.steps < 1:
@@ -171,7 +208,19 @@ class CFG:
             raise ValueError(f"CFG: cfg must be positive, not {self.cfg}")
 
 
-Guider = CFG
+@dataclass(frozen=True)
+class DualCFG:
+    """Separate classifier-free guidance for video and audio (``LTXVDualCFGGuider``)."""
+
+    video: float
+    audio: float
+
+    def __post_init__(self) -> None:
+        if self.video < 0 or self.audio < 0:
+            raise ValueError(f"DualCFG: scales must not be negative: {self}")
+
+
+Guider = CFG | DualCFG
 
 
 @dataclass(frozen=True)
@@ -182,7 +231,7 @@ class Stage:
     latent upscaled :data:`UPSCALE_FACTOR` times (and its audio latent as it is).
     """
 
-    sampler: SamplerSelect
+    sampler: Sampler
     sigmas: Schedule
     guider: Guider
     passes_on: LatentSlot
@@ -197,6 +246,8 @@ class Stage:
     """With :attr:`crop_guides`: whether the next stage continues from the cropped latent
     (True) or from the sampler's own (False: LTX-2.3's templates crop only the conditioning;
     with in-place first frames there are no guide frames, so both latents are the same)."""
+    noise_seed: int | None = None
+    """A fixed noise seed for this stage, as the template has it (None: the request's)."""
 
     def __post_init__(self) -> None:
         if not self.crop_latent and not self.crop_guides:
@@ -228,7 +279,30 @@ class CheckpointFiles:
     distilled_lora: LoraFile | None = None  # models/loras: for LoraRole.DISTILLED
 
 
-ModelFiles = CheckpointFiles
+@dataclass(frozen=True)
+class SplitFiles:
+    """The files of a generation that ships its parts separately (LTX-2.5): the diffusion
+    model (``UNETLoader``), a video and an audio VAE (``VAELoader``), the text encoder
+    (``CLIPLoader`` of type ``clip_type``). Names are files of :data:`ltx2sdk.models.CATALOG`."""
+
+    diffusion_model: str  # models/diffusion_models
+    video_vae: str  # models/vae
+    audio_vae: str  # models/vae
+    text_encoder: str  # models/text_encoders
+    upscaler: str | None  # models/latent_upscale_models: needed by pipelines of 2+ stages
+    weight_dtype: str = "default"
+    clip_type: str = "ltxv"
+    prompt_enhancer: str | None = None
+    """The text model ``TextGenerateLTX2Prompt`` rewrites prompts with (models/text_encoders;
+    None: the text encoder itself)."""
+
+    @property
+    def distilled_lora(self) -> None:
+        """Split-file generations ship a distilled model: no distilled LoRA."""
+        return None
+
+
+ModelFiles = CheckpointFiles | SplitFiles
 
 
 # ---------------------------------------------------------------------------- images
@@ -284,7 +358,23 @@ class FirstFrameInplace:
                 raise ValueError(f"FirstFrameInplace: strength {value} is not in 0..1")
 
 
-Guide = FirstFrameInplace
+@dataclass(frozen=True)
+class AddGuide:
+    """A prepared image guiding frame ``frame_idx`` (negative: from the end) of the first
+    stage's video (``LTXVAddGuide``, which adds guide frames to the latent and the
+    conditioning; ``LTXVCropGuides`` removes them after sampling)."""
+
+    image: ImageRole
+    frame_idx: int
+    strength: float
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "image", ImageRole(self.image))
+        if not 0.0 <= self.strength <= 1.0:  # 1.0: the oldest releases' maximum
+            raise ValueError(f"AddGuide: strength {self.strength} is not in 0..1")
+
+
+Guide = FirstFrameInplace | AddGuide
 
 
 # ---------------------------------------------------------------------------- decoding
@@ -366,8 +456,13 @@ class Pipeline:
             raise ValueError(f"{where}: image preprocessing and guides come together")
         if sum(isinstance(g, FirstFrameInplace) for g in self.guides) > 1:
             raise ValueError(f"{where}: one first frame at most")
-        if (self.type is VideoType.T2V) == bool(self.guides):
-            raise ValueError(f"{where}: t2v takes no image; other types are guided by one")
+        if self.images != IMAGES_OF_TYPE[self.type]:
+            wanted = ", ".join(sorted(r.value for r in IMAGES_OF_TYPE[self.type])) or "none"
+            raise ValueError(f"{where}: {self.type} is guided by these images: {wanted}")
+        one_cropping_stage = len(self.stages) == 1 and self.stages[0].crop_guides
+        if any(isinstance(g, AddGuide) for g in self.guides) and not one_cropping_stage:
+            raise ValueError(f"{where}: LTXVAddGuide guides are declared for one-stage "
+                             "pipelines that crop them after sampling")
         if parse_version(self.min_comfyui) is None:
             raise ValueError(f"{where}: min_comfyui {self.min_comfyui!r} is not a version")
         if not 1 <= self.fps <= 60:
@@ -392,8 +487,32 @@ class Pipeline:
         return self.generation.negative_prompt
 
     @property
+    def model_files(self) -> tuple[tuple[str, str], ...]:
+        """``(models/ folder, file name)`` of every file it loads by default (camera LoRAs,
+        a prompt enhancer and a request's other choices aside)."""
+        files = self.files
+        found: list[tuple[str, str]] = []
+        if isinstance(files, CheckpointFiles):
+            found.append(("checkpoints", files.checkpoint))
+        else:
+            found += [("diffusion_models", files.diffusion_model), ("vae", files.video_vae),
+                      ("vae", files.audio_vae)]
+        found.append(("text_encoders", files.text_encoder))
+        if files.upscaler is not None:
+            found.append(("latent_upscale_models", files.upscaler))
+        if files.distilled_lora is not None:
+            found.append(("loras", files.distilled_lora.name))
+        return tuple(found)
+
+    @property
     def needs_image(self) -> bool:
         return self.preprocess is not None
+
+    @property
+    def images(self) -> frozenset[ImageRole]:
+        """The given images its guides use."""
+        return frozenset(ImageRole.FIRST if isinstance(g, FirstFrameInplace) else g.image
+                         for g in self.guides)
 
     @property
     def stage1_scale(self) -> int:
