@@ -6,8 +6,9 @@
 
 Input: the original contract (``prompt, mode, type, width, height, duration, seed,
 camera_lora, image_url, image_base64``) or any field of ``ltx2sdk.GenerationRequest``
-(flf2v's last frame: ``last_image_url`` or ``last_image_base64``). Images come by URL or as
-data only: the server file names ``image`` and ``last_image`` are refused.
+(flf2v's last frame: ``last_image_url`` or ``last_image_base64``; ia2v's audio: ``audio_url``
+or ``audio_base64``, decoded and measured before any GPU time). Input files come by URL or as
+data only: the server file names ``image``, ``last_image`` and ``audio`` are refused.
 Output: ``{"video": <base64 mp4>, ...metadata}`` when the whole result fits RunPod's
 result limit, else ``{"video_url": <presigned URL>, ...metadata}`` when a bucket is
 configured, else ``{"error": ...}`` saying how to configure one. Every failure is
@@ -16,7 +17,8 @@ configured, else ``{"error": ...}`` saying how to configure one. Every failure i
 Configuration (environment; see README "RunPod"):
   COMFY_URL (http://127.0.0.1:8188), LTX2_JOB_TIMEOUT (1800 s), LTX2_READY_TIMEOUT (300 s),
   LTX2_RESULT_LIMIT_BYTES (RunPod's 20 MB), LTX2_MAX_IMAGE_BYTES (20 MB),
-  LTX2_MAX_IMAGE_PIXELS (36 MP, checked before decoding), LTX2_IMAGE_FETCH_TIMEOUT (20 s),
+  LTX2_MAX_IMAGE_PIXELS (36 MP, checked before decoding), LTX2_IMAGE_FETCH_TIMEOUT (20 s,
+  audio fetches too), LTX2_MAX_AUDIO_BYTES (20 MB), LTX2_MAX_AUDIO_SECONDS (60 s),
   LTX2_PROGRESS_INTERVAL (2 s),
   LTX2_CHECKPOINT_FAST, LTX2_CHECKPOINT_PRO, LTX2_TEXT_ENCODER, LTX2_UPSCALER,
   LTX2_DISTILLED_LORA (model set defaults), LTX2_S3_BUCKET, LTX2_S3_ENDPOINT_URL,
@@ -47,10 +49,10 @@ from pydantic import ValidationError
 from builders import check_request
 from ltx2sdk.client import ComfyClient
 from ltx2sdk.errors import LTX2Error
-from ltx2sdk.generation import GenerationResult, ImagePolicy, generate
+from ltx2sdk.generation import GenerationResult, InputPolicy, generate
 from ltx2sdk.models import DEFAULT_GENERATION
 from ltx2sdk.progress import ProgressUpdate
-from ltx2sdk.request import IMAGE_INPUTS, GenerationRequest, describe_validation_error
+from ltx2sdk.request import INPUT_FILES, GenerationRequest, describe_validation_error
 
 log = logging.getLogger("ltx2sdk.worker")
 RUNPOD_RESULT_LIMIT_BYTES = 20 * 1024 * 1024  # a larger result is refused (HTTP 400) and lost
@@ -82,10 +84,15 @@ class WorkerConfig:
     job_timeout: float = 1800.0
     ready_timeout: float = 300.0
     result_limit_bytes: int = RUNPOD_RESULT_LIMIT_BYTES
-    image_policy: ImagePolicy = field(default_factory=ImagePolicy)
+    input_policy: InputPolicy = field(default_factory=InputPolicy)
     progress_interval: float = 2.0
     model_defaults: Mapping[str, str] = field(default_factory=dict)
     s3: S3Config | None = None
+
+    @property
+    def image_policy(self) -> InputPolicy:
+        """:attr:`input_policy`, by the name it had before audio came in."""
+        return self.input_policy
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> WorkerConfig:
@@ -122,11 +129,15 @@ class WorkerConfig:
             url_expires=int(number("LTX2_S3_URL_EXPIRES", 3600, whole=True)),
         ) if bucket else None
         try:
-            image_policy = ImagePolicy(
-                max_bytes=int(number("LTX2_MAX_IMAGE_BYTES", ImagePolicy.max_bytes, whole=True)),
-                fetch_timeout=number("LTX2_IMAGE_FETCH_TIMEOUT", ImagePolicy.fetch_timeout),
-                max_pixels=int(number("LTX2_MAX_IMAGE_PIXELS", ImagePolicy.max_pixels,
-                                      whole=True)))
+            input_policy = InputPolicy(
+                max_bytes=int(number("LTX2_MAX_IMAGE_BYTES", InputPolicy.max_bytes, whole=True)),
+                fetch_timeout=number("LTX2_IMAGE_FETCH_TIMEOUT", InputPolicy.fetch_timeout),
+                max_pixels=int(number("LTX2_MAX_IMAGE_PIXELS", InputPolicy.max_pixels,
+                                      whole=True)),
+                max_audio_bytes=int(number("LTX2_MAX_AUDIO_BYTES", InputPolicy.max_audio_bytes,
+                                           whole=True)),
+                max_audio_seconds=number("LTX2_MAX_AUDIO_SECONDS",
+                                         InputPolicy.max_audio_seconds))
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
         return cls(
@@ -135,7 +146,7 @@ class WorkerConfig:
             ready_timeout=number("LTX2_READY_TIMEOUT", cls.ready_timeout),
             result_limit_bytes=int(number("LTX2_RESULT_LIMIT_BYTES", RUNPOD_RESULT_LIMIT_BYTES,
                                           whole=True)),
-            image_policy=image_policy,
+            input_policy=input_policy,
             progress_interval=number("LTX2_PROGRESS_INTERVAL", 2.0),
             model_defaults={key: env[var] for key, var in MODEL_ENV.items() if env.get(var)},
             s3=s3,
@@ -147,12 +158,12 @@ def parse_request(raw: Any, config: WorkerConfig) -> GenerationRequest:
     if not isinstance(raw, dict):
         raise ValueError("input must be a JSON object")
     fields = dict(raw)
-    for image in IMAGE_INPUTS:
-        if fields.get(image.file):
-            # a server-side file name is fine for scripts, but a worker takes images only
+    for which in INPUT_FILES:
+        if fields.get(which.file):
+            # a server-side file name is fine for scripts, but a worker takes input files only
             # as data or by URL: never let a job read another job's upload
-            raise ValueError(f"{image.file}: not accepted by the worker; use {image.url} or "
-                             f"{image.base64}")
+            raise ValueError(f"{which.file}: not accepted by the worker; use {which.url} or "
+                             f"{which.base64}")
     # the environment's files are LTX-2 19B files: other generations keep their own defaults
     if (config.model_defaults and "models" not in fields
             and fields.get("model", DEFAULT_GENERATION) == DEFAULT_GENERATION):
@@ -248,9 +259,9 @@ def run_job(job: Mapping[str, Any], config: WorkerConfig, *,
             result = generate(request, ComfyClient(config.comfy_url), output_dir=workdir,
                               on_progress=reporter, on_queued=on_queued,
                               timeout=config.job_timeout, ready_timeout=config.ready_timeout,
-                              image_policy=config.image_policy, cancel=cancel)
+                              input_policy=config.input_policy, cancel=cancel)
             return deliver(result, config)
-        except (LTX2Error, ValueError) as exc:  # ValueError: a bad image, named by field
+        except (LTX2Error, ValueError) as exc:  # ValueError: a bad input file, named by field
             return {"error": one_line(exc)}
         except Exception as exc:
             log.exception("job %s failed unexpectedly", job.get("id", "?"))

@@ -7,7 +7,8 @@ the stage functions of :mod:`builders.stages`. :func:`compose` works for any dec
 - the loaders, then each stage's model (its LoRAs applied);
 - for pipelines that take an image, the image prepared as declared;
 - the prompt (optionally enhanced) and the negative conditioning the declaration names;
-- empty audio and video latents at the first stage's size;
+- an empty video latent at the first stage's size, and an empty audio latent of the same
+  length or the given audio, kept;
 - per stage: the video latent (upscaled 2x after the first stage), its guides, the joint
   audio-video latent, sampling, the declared output split into video and audio, guides
   cropped where declared;
@@ -38,6 +39,7 @@ if TYPE_CHECKING:  # the request module (pydantic) loads with the first request,
 # What an offline build calls given images that have not been uploaded yet.
 PLACEHOLDER_IMAGE = "ltx2sdk_input.png"
 PLACEHOLDER_LAST_IMAGE = "ltx2sdk_last_input.png"
+PLACEHOLDER_AUDIO = "ltx2sdk_input_audio.wav"
 
 
 @dataclass(frozen=True)
@@ -53,16 +55,19 @@ class Build:
 
 
 def build(request: GenerationRequest, *, image_name: str | None = None,
-          last_image_name: str | None = None, rng: random.Random | None = None,
+          last_image_name: str | None = None, audio_name: str | None = None,
+          audio_seconds: float | None = None, rng: random.Random | None = None,
           graph: Graph | None = None,
           schemas: Mapping[str, NodeSchema] | None = None) -> Build:
     """Build the pipeline ``request`` asks for.
 
     ``image_name`` is the first frame's name on the server (as returned by an upload),
-    ``last_image_name`` the last frame's (flf2v); without them ``request.image`` and
-    ``request.last_image`` are used, or :data:`PLACEHOLDER_IMAGE` and
-    :data:`PLACEHOLDER_LAST_IMAGE` for an offline build of a URL/base64 request. ``rng``
-    draws the seed when the request has none.
+    ``last_image_name`` the last frame's (flf2v), ``audio_name`` the audio's (ia2v); without
+    them the request's ``image``, ``last_image`` and ``audio`` are used, or
+    :data:`PLACEHOLDER_IMAGE`, :data:`PLACEHOLDER_LAST_IMAGE` and :data:`PLACEHOLDER_AUDIO`
+    for an offline build of a URL/base64 request. ``audio_seconds`` is the given audio's
+    length: an ia2v video is as long unless the request sets its length. ``rng`` draws the
+    seed when the request has none.
 
     ``schemas`` are those of the server the graph will run on (``client.schemas()``, a
     bundled release's ``ltx2sdk.releases.bundled_schemas("0.8.0")``, or
@@ -73,17 +78,18 @@ def build(request: GenerationRequest, *, image_name: str | None = None,
     SDK's own declarations are used. ``graph`` lets a caller build into a graph of its own.
     """
     return build_pipeline(pipeline_for(request), request, image_name=image_name,
-                          last_image_name=last_image_name, rng=rng, graph=graph,
-                          schemas=schemas)
+                          last_image_name=last_image_name, audio_name=audio_name,
+                          audio_seconds=audio_seconds, rng=rng, graph=graph, schemas=schemas)
 
 
 def build_pipeline(pipeline: Pipeline, request: GenerationRequest, *,
                    image_name: str | None = None, last_image_name: str | None = None,
+                   audio_name: str | None = None, audio_seconds: float | None = None,
                    rng: random.Random | None = None, graph: Graph | None = None,
                    schemas: Mapping[str, NodeSchema] | None = None) -> Build:
     """:func:`build` with a declaration of the caller's choice (one of
     :data:`builders.catalog.PIPELINES`, or a variant made with ``dataclasses.replace``)."""
-    plan = make_plan(request, pipeline, rng=rng)
+    plan = make_plan(request, pipeline, rng=rng, audio_seconds=audio_seconds)
     given = {
         ImageRole.FIRST: image_name or request.image or PLACEHOLDER_IMAGE,
         ImageRole.LAST: (last_image_name or getattr(request, "last_image", None)
@@ -93,7 +99,11 @@ def build_pipeline(pipeline: Pipeline, request: GenerationRequest, *,
         refuse_older_release(pipeline, getattr(schemas, "comfyui_version", None))
     if graph is None:
         graph = Graph(BuildSchemas(schemas) if schemas is not None else None)
-    compose(Nodes(graph), plan, pipeline, {role: given[role] for role in pipeline.images})
+    audio = None
+    if pipeline.audio is not None:
+        audio = audio_name or getattr(request, "audio", None) or PLACEHOLDER_AUDIO
+    compose(Nodes(graph), plan, pipeline, {role: given[role] for role in pipeline.images},
+            audio_name=audio)
     graph.validate()
     return Build(graph=graph, plan=plan)
 
@@ -112,10 +122,12 @@ def refuse_older_release(pipeline: Pipeline, comfyui_version: str | None) -> Non
 
 
 def compose(n: Nodes, plan: Plan, pipeline: Pipeline,
-            images: Mapping[ImageRole, str] | str | None) -> None:
+            images: Mapping[ImageRole, str] | str | None, *,
+            audio_name: str | None = None) -> None:
     """Add ``pipeline``, with the numbers of ``plan``, to ``n.graph``.
 
-    ``images`` names each given image on the server by role (a bare name: the first frame).
+    ``images`` names each given image on the server by role (a bare name: the first frame);
+    ``audio_name`` the given audio (pipelines driven by one).
     """
     if isinstance(images, str):
         images = {ImageRole.FIRST: images}
@@ -141,8 +153,14 @@ def compose(n: Nodes, plan: Plan, pipeline: Pipeline,
         enhance_seed=plan.seed if plan.enhance_prompt else None)
 
     width, height = plan.stage1_size
-    video, audio = stages.empty_latents(n, loaded.audio_vae, width, height, plan.frames,
-                                        plan.fps)
+    video = stages.empty_video(n, width, height, plan.frames)
+    if pipeline.audio is None:
+        audio = stages.empty_audio(n, loaded.audio_vae, plan.frames, plan.fps)
+    elif audio_name is None:
+        raise ValueError(f"pipeline {pipeline.name} needs an audio file")
+    else:
+        audio = stages.given_audio(n, loaded.audio_vae, audio_name, plan.duration, plan.width,
+                                   plan.height, pipeline.audio)
     for index, (stage, model) in enumerate(zip(pipeline.stages, models, strict=True), start=1):
         if index > 1:
             assert loaded.upscaler is not None  # a Pipeline of 2+ stages has an upscaler file

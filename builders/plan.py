@@ -122,12 +122,20 @@ def check_request(request: GenerationRequest, pipeline: Pipeline | None = None) 
 
 
 def make_plan(request: GenerationRequest, pipeline: Pipeline | None = None, *,
-              rng: random.Random | None = None) -> Plan:
+              rng: random.Random | None = None, audio_seconds: float | None = None) -> Plan:
     """Resolve sizes, length, seed and model files; record every adjustment made.
+
+    ``audio_seconds`` is the length of a given audio (ia2v): the video is as long (the
+    8n+1 frames that fit in it, at most :data:`~ltx2sdk.request.MAX_DURATION_S`) unless the
+    request sets its length.
 
     ``pipeline`` is the declaration to plan for (default: the one the request asks for).
     """
-    from ltx2sdk.request import DEFAULT_DURATION_S, MAX_FRAMES  # loaded: a request exists
+    from ltx2sdk.request import (  # loaded: a request exists
+        DEFAULT_DURATION_S,
+        MAX_DURATION_S,
+        MAX_FRAMES,
+    )
 
     pipeline = check_request(request, pipeline)
     fps = request.fps if request.fps is not None else pipeline.fps
@@ -139,11 +147,21 @@ def make_plan(request: GenerationRequest, pipeline: Pipeline | None = None, *,
         notes.append(f"size {request.width}x{request.height} -> {width}x{height} "
                      f"({stages} LTX-2 needs multiples of {multiple})")
 
+    follows_audio = (pipeline.audio is not None and audio_seconds is not None
+                     and request.frames is None and request.duration is None)
     if request.frames is not None:
         wanted = float(request.frames)
+    elif follows_audio:
+        assert audio_seconds is not None
+        seconds = min(audio_seconds, MAX_DURATION_S)
+        if audio_seconds > MAX_DURATION_S:
+            notes.append(f"the audio is {audio_seconds:g} s: the video takes its first "
+                         f"{MAX_DURATION_S:g} s")
+        wanted = seconds * fps + 1
     else:
         wanted = (request.duration or DEFAULT_DURATION_S) * fps + 1
-    frames = snap_frames(wanted)
+    # no longer than a given audio (floor to 8n+1); otherwise the nearest 8n+1
+    frames = max(9, 8 * int((wanted - 1) // 8) + 1) if follows_audio else snap_frames(wanted)
     if frames > MAX_FRAMES >= frames - 8:  # rounding up crossed the limit: round down
         frames -= 8
     if frames != wanted:

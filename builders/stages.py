@@ -36,6 +36,7 @@ from .catalog import (
     EulerAncestral,
     FirstFrameInplace,
     FitToOutput,
+    GivenAudio,
     ImagePreprocess,
     ImageRole,
     LatentSlot,
@@ -170,12 +171,26 @@ def encode_prompts(n: Nodes, clip: Clip, prompt: str, negative_prompt: str | Non
     return n.LTXVConditioning(positive, negative_cond, fps, title="Frame rate conditioning")
 
 
-def empty_latents(n: Nodes, audio_vae: Vae, width: int, height: int, frames: int, fps: int
-                  ) -> tuple[Latent, Latent]:
-    """Empty video latent at (width, height) and an audio latent of the same length."""
-    video = n.EmptyLTXVLatentVideo(width, height, frames, title="Stage 1 video latent")
-    audio = n.LTXVEmptyLatentAudio(audio_vae, frames, fps, title="Audio latent")
-    return video, audio
+def empty_video(n: Nodes, width: int, height: int, frames: int) -> Latent:
+    """The first stage's empty video latent at (width, height)."""
+    return n.EmptyLTXVLatentVideo(width, height, frames, title="Stage 1 video latent")
+
+
+def empty_audio(n: Nodes, audio_vae: Vae, frames: int, fps: int) -> Latent:
+    """An empty audio latent as long as ``frames`` video frames at ``fps``."""
+    return n.LTXVEmptyLatentAudio(audio_vae, frames, fps, title="Audio latent")
+
+
+def given_audio(n: Nodes, audio_vae: Vae, audio_name: str, seconds: float, width: int,
+                height: int, audio: GivenAudio) -> Latent:
+    """The request's audio as the first stage's audio latent: cut to ``seconds`` (the
+    video's length), encoded, and masked so sampling keeps it (``audio.mask_value`` 0)."""
+    waveform = n.LoadAudio(audio_name, title="Audio")
+    waveform = n.TrimAudioDuration(waveform, audio.trim_start, seconds,
+                                   title="Audio cut to the video's length")
+    latent = n.LTXVAudioVAEEncode(waveform, audio_vae, title="Encode audio")
+    keep = n.SolidMask(audio.mask_value, width, height, title="Keep the audio")
+    return n.SetLatentNoiseMask(latent, keep, title="Audio latent (kept)")
 
 
 def prepare_image(n: Nodes, role: ImageRole, image_name: str, width: int, height: int,

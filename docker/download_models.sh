@@ -1,44 +1,122 @@
 #!/usr/bin/env bash
-# Download the LTX-2 model files the SDK lists into <models dir>/<folder>/<file>.
+# Download the model files the SDK lists into <models dir>/<folder>/<file>.
 #
-#   download_models.sh none|fast|pro|both [MODELS_DIR]     (MODELS_DIR: $COMFY_DIR/models)
+#   download_models.sh MODELS [MODELS_DIR]                 (MODELS_DIR: $COMFY_DIR/models)
 #
-# The file list is `ltx2 models --mode MODE --cameras "$CAMERAS" --format tsv` (folder, name,
-# URL per line), i.e. ltx2sdk/models.py: nothing is listed here, so the image can never
-# download something the builders do not load. Files already present with the size the
-# server reports are skipped, so a second run (or a second worker) costs a few HEAD requests.
+# MODELS is `none` (nothing to download), or a comma-separated list of entries, each
+#   MODE              fast|pro|both of the default generation, ltx-2 (LTX-2 19B): `fast`
+#   GENERATION:MODE   a generation's set-up: `ltx-2.3:fast`, `ltx-2.5:fast`, `ltx-2:pro`
+# e.g. `ltx-2:pro,ltx-2.5:fast`. `both` is every mode a generation has (ltx-2.5 has only fast).
+# Each entry's files are `ltx2 models --model GENERATION --mode MODE --cameras "$CAMERAS"
+# --format tsv` (folder, name, URL per line), i.e. the SDK's catalog: nothing is listed here,
+# so the image can never download something the builders do not load. A file that several
+# entries need is downloaded once. The whole value is checked, and every entry resolved,
+# before anything is downloaded. Files already present with the size the server reports are
+# skipped, so a second run (or a second worker) costs a few HEAD requests.
 #
 # Environment:
-#   CAMERAS        camera LoRAs to include: all (default), none or one motion (e.g. static)
+#   CAMERAS        camera LoRAs to include: all (default), none or one motion (e.g. static);
+#                  only LTX-2 19B has them, other generations ignore it
 #   HF_TOKEN       Hugging Face token for gated files (or HF_TOKEN_FILE: a file holding it,
-#                  e.g. a BuildKit secret); sent to huggingface.co only, never printed
+#                  e.g. a BuildKit secret); sent to huggingface.co only, never printed.
+#                  Required for ltx-2.5: its repo, Lightricks/LTX-2.5, is gated
 #   DRY_RUN=1      print "URL<TAB>target" per file and download nothing
-#   LIST_ONLY=1    print the TSV list itself and stop
+#   LIST_ONLY=1    print the TSV list itself and stop (needs no token)
 #   MODELS_TSV     read the list from this file (written by `ltx2 models --format tsv`, or by
 #                  LIST_ONLY=1) instead of running ltx2: the Dockerfile uses it so that the
 #                  download layer is cached on the list alone
+#   MODELS_VAR     the name of the setting MODELS came from, for error messages (default
+#                  MODELS, the build arg; start.sh passes LTX2_DOWNLOAD_MODELS)
 #   LTX2           the ltx2 command (default: ltx2 on PATH)
 set -euo pipefail
 
 log() { printf 'download_models: %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
-usage="usage: download_models.sh none|fast|pro|both [MODELS_DIR]"
-mode=${1:?$usage}
-models_dir=${2:-${COMFY_DIR:-/comfyui}/models}
-case $mode in
-  none) log "MODE=none: nothing to download (models come from a network volume)"; exit 0 ;;
-  fast | pro | both) ;;
-  *) die "unknown mode '$mode'; $usage" ;;
-esac
+# The generations `ltx2 models --model` knows (ltx2sdk/models.py GENERATIONS; the tests keep
+# the two in step), so that a typo is refused here, with the accepted forms, even where the
+# SDK is not installed (the Dockerfile's download stage reads MODELS_TSV).
+generations=(ltx-2 ltx-2.3 ltx-2.5)
+default_generation=ltx-2
+# Generations whose files come from a gated Hugging Face repo: no download without a token.
+declare -A gated_repo=([ltx-2.5]=Lightricks/LTX-2.5)
 
+var=${MODELS_VAR:-MODELS}
+forms="none, or a comma-separated list of MODE or GENERATION:MODE with MODE fast|pro|both and\
+ GENERATION $(IFS='|'; printf '%s' "${generations[*]}") (a bare MODE is $default_generation's),\
+ e.g. 'fast', 'ltx-2.3:fast' or 'ltx-2:pro,ltx-2.5:fast'"
+usage="usage: download_models.sh MODELS [MODELS_DIR]; MODELS: $forms"
+(($# >= 1)) || die "$usage"
+spec=$1
+models_dir=${2:-${COMFY_DIR:-/comfyui}/models}
+
+trim() {
+  local s=$1
+  s=${s#"${s%%[![:space:]]*}"}
+  printf '%s' "${s%"${s##*[![:space:]]}"}"
+}
+
+spec=$(trim "$spec")
+if [[ $spec == none ]]; then
+  log "$var=none: nothing to download (models come from a network volume)"
+  exit 0
+fi
+
+# ---- check the whole value first: (generation, mode) per entry ------------------------------
+bad() { die "$var='$spec': $1; accepted: $forms"; }
+[[ -n $spec ]] || bad "empty"
+[[ $spec != ,* && $spec != *, ]] || bad "an empty entry"
+entries=()
+# (-d '': a newline inside the value stays in its entry, to be refused, not cut off quietly)
+IFS=, read -r -d '' -a raw_entries <<<"$spec" || true
+for raw in "${raw_entries[@]}"; do
+  entry=$(trim "$raw")
+  [[ -n $entry ]] || bad "an empty entry"
+  if [[ $entry == *:* ]]; then
+    generation=${entry%%:*} mode=${entry#*:}
+  else
+    generation=$default_generation mode=$entry
+  fi
+  [[ $entry != none && $mode != none ]] || bad "'none' cannot be combined with other entries"
+  known=0
+  for g in "${generations[@]}"; do [[ $generation == "$g" ]] && known=1; done
+  ((known)) || bad "unknown generation '$generation' in '$entry'"
+  case $mode in
+    fast | pro | both) ;;
+    *) bad "unknown mode '$mode' in '$entry'" ;;
+  esac
+  entries+=("$generation:$mode")
+done
+
+# ---- the file list: the union of every entry's, each file once ------------------------------
 if [[ -n ${MODELS_TSV:-} ]]; then
   list=$(<"$MODELS_TSV")
+  [[ -n $list ]] || die "the model list $MODELS_TSV for $var='$spec' is empty"
 else
-  # Captured first, so that a failing ltx2 stops the script (a pipe would hide its status).
-  list=$("${LTX2:-ltx2}" models --mode "$mode" --cameras "${CAMERAS:-all}" --format tsv)
+  declare -A seen=()
+  list=""
+  for entry in "${entries[@]}"; do
+    generation=${entry%%:*} mode=${entry#*:}
+    # Captured first, so that a failing ltx2 stops the script (a pipe would hide its status).
+    rc=0
+    part=$("${LTX2:-ltx2}" models --model "$generation" --mode "$mode" \
+      --cameras "${CAMERAS:-all}" --format tsv) || rc=$?
+    ((rc == 0)) || die "$var: 'ltx2 models --model $generation --mode $mode --cameras\
+ ${CAMERAS:-all}' failed (exit $rc)"
+    [[ -n $part ]] || die "$var: '$entry' lists no files: $generation has no '$mode' mode"
+    while IFS=$'\t' read -r folder name url; do
+      [[ -n $folder ]] || continue
+      key="$folder/$name"
+      if [[ -n ${seen[$key]:-} ]]; then
+        [[ ${seen[$key]} == "$url" ]] || die "$key has two URLs: ${seen[$key]} and $url"
+        continue
+      fi
+      seen[$key]=$url
+      list+="$folder"$'\t'"$name"$'\t'"$url"$'\n'
+    done <<<"$part"
+  done
+  list=${list%$'\n'}
 fi
-[[ -n $list ]] || die "the model list for mode '$mode' is empty"
 
 if [[ ${LIST_ONLY:-0} == 1 ]]; then
   printf '%s\n' "$list"
@@ -48,6 +126,17 @@ fi
 token=${HF_TOKEN:-}
 if [[ -z $token && -n ${HF_TOKEN_FILE:-} && -r ${HF_TOKEN_FILE} ]]; then
   token=$(<"$HF_TOKEN_FILE")
+fi
+token=$(trim "$token")
+# A gated repo answers 401 without a token: say so before the first byte, not after the
+# ungated files of the same list have been downloaded (a dry run refuses as the real one would).
+if [[ -z $token ]]; then
+  for entry in "${entries[@]}"; do
+    repo=${gated_repo[${entry%%:*}]:-}
+    [[ -z $repo ]] || die "$var: '$entry' needs a Hugging Face token: its files come from\
+ $repo, a gated repo. Accept its licence on https://huggingface.co/$repo, then set HF_TOKEN\
+ (docker build: --secret id=hf_token,env=HF_TOKEN; never a build arg)"
+  done
 fi
 
 # curl with the token for huggingface.co URLs. The header goes through a config "file" on a
@@ -156,7 +245,7 @@ while IFS=$'\t' read -r folder name url <&3; do
   fi
 done 3<<<"$list"
 if [[ ${DRY_RUN:-0} == 1 ]]; then
-  log "$count file(s) for mode '$mode' (dry run: nothing downloaded)"
+  log "$count file(s) for $var='$spec' (dry run: nothing downloaded)"
 else
-  log "$count file(s) for mode '$mode' in $models_dir"
+  log "$count file(s) for $var='$spec' in $models_dir"
 fi

@@ -17,9 +17,12 @@
 #   COMFY_URL                     for the handler; set to http://127.0.0.1:$COMFY_PORT if unset
 #   PYTHON (python)               the interpreter of ComfyUI and of the handler
 #   LTX2_HANDLER (/src/runpod_handler.py)
-#   LTX2_DOWNLOAD_MODELS (none)   fast|pro|both: download the missing model files first, into
+#   LTX2_DOWNLOAD_MODELS (none)   download the missing model files first: a comma-separated
+#                                 list of MODE (fast|pro|both, LTX-2 19B) or GENERATION:MODE
+#                                 (ltx-2.3:fast, ltx-2.5:fast, ...); see download_models.sh.
+#                                 ltx-2.5 needs HF_TOKEN (a gated repo). Into
 #   LTX2_MODELS_DIR               (default /runpod-volume/models when a network volume is
-#                                 mounted, else $COMFY_DIR/models); see download_models.sh
+#                                 mounted, else $COMFY_DIR/models)
 #   LTX2_DOWNLOAD_CAMERAS (all)   camera LoRAs of that download: all, none or one motion
 set -euo pipefail
 
@@ -59,7 +62,8 @@ if [[ $download != none ]]; then
     models_dir=$COMFY_DIR/models
     [[ -d /runpod-volume ]] && models_dir=/runpod-volume/models
   fi
-  CAMERAS=${LTX2_DOWNLOAD_CAMERAS:-all} "$here/download_models.sh" "$download" "$models_dir"
+  CAMERAS=${LTX2_DOWNLOAD_CAMERAS:-all} MODELS_VAR=LTX2_DOWNLOAD_MODELS \
+    "$here/download_models.sh" "$download" "$models_dir"
 fi
 
 comfy_args=()

@@ -3,9 +3,10 @@
 The graph core (:class:`Graph`, typed :class:`Nodes`) and the node schemas load
 eagerly and are cheap. The request model (:class:`GenerationRequest`,
 :class:`ModelSet`, built with pydantic), the HTTP client, :func:`connect` (a server's
-backend: native ComfyUI or the Comfy API v2) and :func:`generate` load on first use of
-their name (``from ltx2sdk import GenerationRequest`` included),
-so importing the SDK pays neither for pydantic nor for ``requests``.
+backend: native ComfyUI or the Comfy API v2), :func:`generate` and the batch API
+(:func:`run_batch`, :func:`iter_batch`, :class:`Batch`) load on first use of their name
+(``from ltx2sdk import GenerationRequest`` included), so importing the SDK pays neither for
+pydantic nor for ``requests``.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from .schema import NodeSchema, SchemaSet
 
 if TYPE_CHECKING:
     from .backend import Backend
+    from .batch import Batch, iter_batch, run_batch
     from .client import ComfyClient
     from .connection import connect
     from .generation import GenerationResult, generate
@@ -43,6 +45,9 @@ __version__ = "0.1.0"
 # the module, the others wait for it and get the same object.
 _LAZY = {
     "Backend": "ltx2sdk.backend",
+    "Batch": "ltx2sdk.batch",
+    "iter_batch": "ltx2sdk.batch",
+    "run_batch": "ltx2sdk.batch",
     "ComfyClient": "ltx2sdk.client",
     "connect": "ltx2sdk.connection",
     "generate": "ltx2sdk.generation",
@@ -68,6 +73,7 @@ def __dir__() -> list[str]:
 __all__ = [
     "LTX2_SCHEMAS",
     "Backend",
+    "Batch",
     "ComfyClient",
     "ComfyError",
     "GenerationRequest",
@@ -89,4 +95,6 @@ __all__ = [
     "UnknownNodeTypeError",
     "connect",
     "generate",
+    "iter_batch",
+    "run_batch",
 ]

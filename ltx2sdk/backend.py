@@ -112,7 +112,8 @@ class Backend(Protocol):
 
     def upload_image(self, data: bytes, filename: str, *, overwrite: bool = False,
                      deadline: float | None = None) -> str:
-        """Upload an input image; the name to give LoadImage."""
+        """Upload an input file (an image, an audio file) into the server's input folder; the
+        name to give LoadImage or LoadAudio."""
         ...
 
     def run(self, graph: Graph | Mapping[str, Any], *, output_dir: Path | str | None = None,

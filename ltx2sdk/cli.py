@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from .cli_batch import add_batch_command
 from .cli_request import (
     CliError,
     add_request_flags,
@@ -40,9 +41,10 @@ if TYPE_CHECKING:
 
 
 def _print_plan(plan: Any) -> None:
-    print(f"{plan.type} {plan.mode}: {plan.width}x{plan.height}, {plan.frames} frames at "
-          f"{plan.fps} fps ({plan.duration:g} s), seed {plan.seed}, camera {plan.camera}",
-          file=sys.stderr)
+    camera = f", camera {plan.camera}" if plan.camera != "none" else ""
+    print(f"{plan.generation} {plan.type} {plan.mode}: {plan.width}x{plan.height}, "
+          f"{plan.frames} frames at {plan.fps} fps ({plan.duration:g} s), seed {plan.seed}"
+          f"{camera}", file=sys.stderr)
     for note in plan.adjustments:
         print(f"note: {note}", file=sys.stderr)
 
@@ -77,7 +79,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     from builders import build
 
     request = request_from_args(args, image_as_data=False)  # --image FILE read and checked
-    result = build(request, schemas=_target_schemas(args))
+    # a local (or base64) audio was measured: an ia2v build lasts as long
+    result = build(request, audio_seconds=args.audio_seconds, schemas=_target_schemas(args))
     if args.format == "comfyscript":
         from .comfyscript import to_comfyscript
 
@@ -220,6 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
     schema_cmd.set_defaults(func=cmd_schema)
 
     add_server_commands(commands)
+    add_batch_command(commands)
     return parser
 
 

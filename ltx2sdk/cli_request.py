@@ -6,11 +6,13 @@ are ``--checkpoint``, ``--text-encoder``, ``--upscaler``, ``--distilled-lora`` a
 ``--distilled-lora-strength``. Errors name the flag the value came from (the field, for a
 value from ``--request FILE.json`` or ``--example``).
 
-Each input image has three flags (:class:`ImageFlags`): the first frame ``--image FILE``,
+Each input file has three flags (:class:`InputFlags`): the first frame ``--image FILE``,
 ``--image-url URL``, ``--image-base64 DATA``; flf2v's last frame ``--last-image FILE``,
-``--last-image-url URL``, ``--last-image-base64 DATA``. A local file is read and checked like
-generate checks an image. Without ``--type``, an image flag makes the request i2v, or flf2v
-when it has a last image.
+``--last-image-url URL``, ``--last-image-base64 DATA``; ia2v's audio ``--audio FILE``,
+``--audio-url URL``, ``--audio-base64 DATA``. A local file (and base64 data) is read and
+checked like generate checks it: an image decoded, an audio file decoded and measured (an
+offline build of ia2v then lasts as long as the audio). Without ``--type``, an audio flag makes
+the request ia2v, else an image flag makes it i2v, or flf2v when it has a last image.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from .models import CAMERA_MOTIONS, DEFAULT_GENERATION, GENERATIONS
 if TYPE_CHECKING:
     from pydantic import ValidationError
 
+    from .audio import AudioData
     from .request import GenerationRequest
 
 EXAMPLE_REQUEST: dict[str, Any] = {
@@ -61,6 +64,7 @@ FIELD_FLAGS: dict[str, str] = {
     "image": "--image", "image_url": "--image-url", "image_base64": "--image-base64",
     "image_strength": "--image-strength", "last_image": "--last-image",
     "last_image_url": "--last-image-url", "last_image_base64": "--last-image-base64",
+    "audio": "--audio", "audio_url": "--audio-url", "audio_base64": "--audio-base64",
     "filename_prefix": "--filename-prefix",
 }
 # models.<field> -> its flag
@@ -71,14 +75,15 @@ MODEL_FLAGS: dict[str, str] = {
 
 
 @dataclass(frozen=True)
-class ImageFlags:
-    """The flags of one input image: ``--{name} FILE`` (a local file), ``--{name}-url URL``
+class InputFlags:
+    """The flags of one input file: ``--{name} FILE`` (a local file), ``--{name}-url URL``
     and ``--{name}-base64 DATA``, setting the request fields ``{field}``, ``{field}_url`` and
-    ``{field}_base64`` (the request model's :data:`~ltx2sdk.request.IMAGE_INPUTS`; not
+    ``{field}_base64`` (the request model's :data:`~ltx2sdk.request.INPUT_FILES`; not
     imported from there: building the parser must not load pydantic)."""
 
-    field: str  # "image" or "last_image"
+    field: str  # "image", "last_image" or "audio"
     noun: str  # how errors call it
+    kind: str = "image"  # what the file is: "image" or "audio"
 
     @property
     def file_field(self) -> str:
@@ -109,10 +114,11 @@ class ImageFlags:
         return f"{file} FILE, {url} URL or {data} DATA"
 
 
-FIRST_IMAGE_FLAGS = ImageFlags("image", "image")
-LAST_IMAGE_FLAGS = ImageFlags("last_image", "last image")
-IMAGE_INPUT_FLAGS = (FIRST_IMAGE_FLAGS, LAST_IMAGE_FLAGS)
-IMAGE_FIELDS = tuple(name for image in IMAGE_INPUT_FLAGS for name in image.fields)
+FIRST_IMAGE_FLAGS = InputFlags("image", "image")
+LAST_IMAGE_FLAGS = InputFlags("last_image", "last image")
+AUDIO_FLAGS = InputFlags("audio", "audio file", kind="audio")
+INPUT_FLAGS = (FIRST_IMAGE_FLAGS, LAST_IMAGE_FLAGS, AUDIO_FLAGS)
+INPUT_FIELDS = tuple(name for which in INPUT_FLAGS for name in which.fields)
 IMAGE_FLAGS_TEXT = FIRST_IMAGE_FLAGS.text
 
 
@@ -134,10 +140,10 @@ def add_request_flags(parser: argparse.ArgumentParser) -> None:
                             "--pipelines lists what each can make")
     group.add_argument("--mode", choices=["fast", "pro"],
                        help="fast: distilled (default); pro: the dev model with real CFG")
-    group.add_argument("--type", choices=["t2v", "i2v", "flf2v"],
-                       help="text to video, image to video, or first-and-last-frame video "
-                            "(default t2v; i2v when an image is given, flf2v when a last image "
-                            "is too)")
+    group.add_argument("--type", choices=["t2v", "i2v", "flf2v", "ia2v"],
+                       help="text to video, image to video, first-and-last-frame video, or "
+                            "image and audio to video (default t2v; i2v when an image is "
+                            "given, flf2v when a last image is too, ia2v when an audio is)")
     group.add_argument("--width", type=int, metavar="PX",
                        help="128 to 3840, snapped to a multiple of 64 (default 1280)")
     group.add_argument("--height", type=int, metavar="PX",
@@ -157,12 +163,12 @@ def add_request_flags(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--camera-strength", type=float, metavar="S",
                        help="camera LoRA strength, 0 to 2 (default 1)")
     group.add_argument("--image", type=Path, metavar="FILE",
-                       help="i2v/flf2v first frame, a local image file: generate uploads it, "
-                            "build names it as ComfyUI will load it from its input folder")
+                       help="i2v/flf2v/ia2v first frame, a local image file: generate uploads "
+                            "it, build names it as ComfyUI will load it from its input folder")
     group.add_argument("--image-url", metavar="URL",
-                       help="i2v/flf2v first frame, by http(s) URL")
+                       help="i2v/flf2v/ia2v first frame, by http(s) URL")
     group.add_argument("--image-base64", metavar="DATA",
-                       help="i2v/flf2v first frame, as base64 or a data: URI")
+                       help="i2v/flf2v/ia2v first frame, as base64 or a data: URI")
     group.add_argument("--image-strength", type=float, metavar="S",
                        help="how strongly the first frame is kept, 0 to 1 (default 1)")
     group.add_argument("--last-image", type=Path, metavar="FILE",
@@ -171,6 +177,13 @@ def add_request_flags(parser: argparse.ArgumentParser) -> None:
                        help="flf2v last frame, by http(s) URL")
     group.add_argument("--last-image-base64", metavar="DATA",
                        help="flf2v last frame, as base64 or a data: URI")
+    group.add_argument("--audio", type=Path, metavar="FILE",
+                       help="ia2v voice, a local wav, mp3, flac or ogg file (decoded and "
+                            "measured: the video lasts as long unless --duration is given); "
+                            "generate uploads it, build names it like --image")
+    group.add_argument("--audio-url", metavar="URL", help="ia2v voice, by http(s) URL")
+    group.add_argument("--audio-base64", metavar="DATA",
+                       help="ia2v voice, as base64 or a data: URI")
     group.add_argument("--filename-prefix", metavar="PREFIX",
                        help="SaveVideo prefix in ComfyUI's output folder (default video/ltx2sdk)")
     files = parser.add_argument_group(
@@ -188,8 +201,8 @@ def add_request_flags(parser: argparse.ArgumentParser) -> None:
 @dataclass
 class FlagSources:
     """Which request fields came from which flag (``--image`` sets ``image_base64`` for
-    generate, ``--last-image`` ``last_image_base64``), so that errors can name what the user
-    typed."""
+    generate, ``--last-image`` ``last_image_base64``, ``--audio`` ``audio_base64``), so that
+    errors can name what the user typed."""
 
     flags: dict[str, str] = field(default_factory=dict)
     from_file: set[str] = field(default_factory=set)
@@ -208,11 +221,13 @@ def request_from_args(args: argparse.Namespace, *, image_as_data: bool) -> Gener
     """Merge ``--example``/``--request`` with the flags given and validate the result.
 
     ``--image FILE`` and ``--last-image FILE`` are read and checked (an image Pillow can
-    decode, within the size and pixel caps) in both cases. ``image_as_data``: send them as
-    base64 (generate uploads them); otherwise their file names are used (an offline build
-    references them as ComfyUI will load them from its input folder). An image flag replaces
-    the request file's fields of that image; without ``--type`` it sets the type (i2v, or
-    flf2v when the request has a last image).
+    decode, within the size and pixel caps) in both cases, ``--audio FILE`` and
+    ``--audio-base64`` decoded and measured (within the size and length caps): the audio's
+    length is left in ``args.audio_seconds`` for an offline build. ``image_as_data``: send the
+    files as base64 (generate uploads them); otherwise their file names are used (an offline
+    build references them as ComfyUI will load them from its input folder). An input flag
+    replaces the request file's fields of that input; without ``--type`` it sets the type
+    (ia2v with an audio, else i2v, or flf2v when the request has a last image).
     """
     from pydantic import ValidationError
 
@@ -220,13 +235,14 @@ def request_from_args(args: argparse.Namespace, *, image_as_data: bool) -> Gener
 
     sources = FlagSources()
     args.flag_sources = sources  # for errors raised later (an image URL that cannot be used)
+    args.audio_seconds = None  # the length of a local or base64 audio, once measured
     fields: dict[str, Any] = dict(EXAMPLE_REQUEST) if args.example else {}
     if args.request is not None:
         fields.update(_read_request_file(args.request))
     sources.from_file = set(fields)
     for name, flag in FIELD_FLAGS.items():
         value = getattr(args, name, None)
-        if value is not None and name not in IMAGE_FIELDS:
+        if value is not None and name not in INPUT_FIELDS:
             fields[name] = value
             sources.flags[name] = flag
     given_models = fields.get("models")
@@ -243,18 +259,21 @@ def request_from_args(args: argparse.Namespace, *, image_as_data: bool) -> Gener
         fields["models"] = models
 
     flagged = False
-    for image in IMAGE_INPUT_FLAGS:
-        image_fields = _image_fields(args, image, image_as_data=image_as_data, sources=sources)
-        if image_fields:
-            for name in image.fields:  # an image flag replaces the request file's image
+    for which in INPUT_FLAGS:
+        input_fields = _input_fields(args, which, image_as_data=image_as_data, sources=sources)
+        if input_fields:
+            for name in which.fields:  # an input flag replaces the request file's input
                 fields.pop(name, None)
-            fields.update(image_fields)
+            fields.update(input_fields)
             flagged = True
     if flagged and args.type is None:
-        # the only type with a last image is flf2v; a last image alone still makes it flf2v,
-        # so that the error says the first image is missing
-        has_last = any(fields.get(name) not in (None, "") for name in LAST_IMAGE_FLAGS.fields)
-        fields["type"] = "flf2v" if has_last else "i2v"
+        # the only type with an audio is ia2v, the only one with a last image flf2v; either
+        # alone still sets its type, so that the error says the first image is missing
+        def has(which: InputFlags) -> bool:
+            return any(fields.get(name) not in (None, "") for name in which.fields)
+
+        fields["type"] = ("ia2v" if has(AUDIO_FLAGS) else
+                          "flf2v" if has(LAST_IMAGE_FLAGS) else "i2v")
     if "prompt" not in fields:
         raise CliError("a prompt is needed: --prompt TEXT, --request FILE.json or --example", 2)
     try:
@@ -267,6 +286,15 @@ def request_from_args(args: argparse.Namespace, *, image_as_data: bool) -> Gener
         check_request(request)  # a pipeline exists for it and can make it as asked
     except RequestFieldError as exc:
         raise CliError(f"invalid request: {sources.name(exc.field)}: {exc.reason}", 2) from exc
+    if not image_as_data and args.audio_seconds is None and request.audio_base64 is not None:
+        # a request file's audio: measured too, so that build plans what the worker will
+        from .audio import AudioInputError, audio_from_base64
+
+        try:
+            args.audio_seconds = audio_from_base64(request.audio_base64).duration
+        except AudioInputError as exc:
+            raise CliError(f"{sources.name(exc.field)}: {without_field(str(exc), exc.field)}",
+                           2) from exc
     return request
 
 
@@ -284,40 +312,51 @@ def _read_request_file(path: Path) -> dict[str, Any]:
     return loaded
 
 
-def _image_fields(args: argparse.Namespace, image: ImageFlags, *, image_as_data: bool,
+def _input_fields(args: argparse.Namespace, which: InputFlags, *, image_as_data: bool,
                   sources: FlagSources) -> dict[str, Any]:
-    """The request field of ``image`` from its flags (``--image``, ``--image-url`` or
+    """The request field of input ``which`` from its flags (``--image``, ``--image-url`` or
     ``--image-base64``; ``{}`` when none is given), checked as far as can be done here (a
-    URL is fetched by generate only)."""
-    file_flag, url_flag, base64_flag = image.flags
-    path, url, data = (getattr(args, name, None) for name in image.fields)
-    given = [flag for flag, value in zip(image.flags, (path, url, data), strict=True)
+    URL is fetched by generate only). A local or base64 audio's measured length goes to
+    ``args.audio_seconds``."""
+    file_flag, url_flag, base64_flag = which.flags
+    path, url, data = (getattr(args, name, None) for name in which.fields)
+    given = [flag for flag, value in zip(which.flags, (path, url, data), strict=True)
              if value is not None]
     if len(given) > 1:
-        raise CliError(f"give only one {image.noun}: {' or '.join(given)}", 2)
+        raise CliError(f"give only one {which.noun}: {' or '.join(given)}", 2)
     out: dict[str, Any] = {}
     if path is not None:
-        content = read_image_file(path, flag=file_flag)
-        if image_as_data:
-            out[image.base64_field] = base64.b64encode(content).decode()
-            sources.flags[image.base64_field] = file_flag
+        if which.kind == "audio":
+            audio = read_audio_file(path, flag=file_flag)
+            content, args.audio_seconds = audio.data, audio.duration
         else:
-            out[image.file_field] = path.name
-            sources.flags[image.file_field] = file_flag
+            content = read_image_file(path, flag=file_flag)
+        if image_as_data:
+            out[which.base64_field] = base64.b64encode(content).decode()
+            sources.flags[which.base64_field] = file_flag
+        else:
+            out[which.file_field] = path.name
+            sources.flags[which.file_field] = file_flag
     elif url is not None:
-        out[image.url_field] = url
-        sources.flags[image.url_field] = url_flag
+        out[which.url_field] = url
+        sources.flags[which.url_field] = url_flag
     elif data is not None:
         if not image_as_data:  # generate checks it itself, with the caller's limits
-            from .images import ImageInputError, image_from_base64
+            from .audio import audio_from_base64
+            from .errors import InputFileError
+            from .images import image_from_base64
 
             try:
-                image_from_base64(data, field=image.base64_field)
-            except ImageInputError as exc:
+                if which.kind == "audio":  # measured: the build lasts as long
+                    args.audio_seconds = audio_from_base64(
+                        data, field=which.base64_field).duration
+                else:
+                    image_from_base64(data, field=which.base64_field)
+            except InputFileError as exc:
                 raise CliError(f"{base64_flag}: {without_field(str(exc), exc.field)}",
                                2) from exc
-        out[image.base64_field] = data
-        sources.flags[image.base64_field] = base64_flag
+        out[which.base64_field] = data
+        sources.flags[which.base64_field] = base64_flag
     return out
 
 
@@ -326,24 +365,43 @@ def read_image_file(path: Path, flag: str = "--image") -> bytes:
     a file Pillow can decode (PNG, JPEG, WebP, GIF, BMP), within the size and pixel caps.
     Errors (:class:`CliError`) start with ``flag`` and the path."""
     from .images import DEFAULT_MAX_IMAGE_BYTES, ImageInputError, decode_image
+
+    data = _read_input_file(path, flag, DEFAULT_MAX_IMAGE_BYTES, "an image file")
+    try:
+        decode_image(data, flag)
+    except ImageInputError as exc:
+        raise CliError(f"{flag} {path}: {without_field(str(exc), exc.field)}", 2) from exc
+    return data
+
+
+def read_audio_file(path: Path, flag: str = "--audio") -> AudioData:
+    """The audio file ``path``, checked as generate checks an audio: a wav, mp3, flac or
+    Ogg Vorbis file decoded to its end, within the size and length caps, and measured.
+    Errors (:class:`CliError`) start with ``flag`` and the path."""
+    from .audio import DEFAULT_MAX_AUDIO_BYTES, AudioInputError, decode_audio
+
+    data = _read_input_file(path, flag, DEFAULT_MAX_AUDIO_BYTES, "an audio file")
+    try:
+        return decode_audio(data, flag)
+    except AudioInputError as exc:
+        raise CliError(f"{flag} {path}: {without_field(str(exc), exc.field)}", 2) from exc
+
+
+def _read_input_file(path: Path, flag: str, max_bytes: int, what: str) -> bytes:
+    """The bytes of the local file ``path`` given by ``flag``, at most ``max_bytes``."""
     from .safe_http import megabytes
 
     where = f"{flag} {path}"
     try:
         if path.is_dir():
-            raise CliError(f"{where}: is a directory, not an image file", 2)
+            raise CliError(f"{where}: is a directory, not {what}", 2)
         size = path.stat().st_size
-        if size > DEFAULT_MAX_IMAGE_BYTES:
-            raise CliError(f"{where}: {megabytes(size)}, over the "
-                           f"{megabytes(DEFAULT_MAX_IMAGE_BYTES)} limit", 2)
-        data = path.read_bytes()
+        if size > max_bytes:
+            raise CliError(f"{where}: {megabytes(size)}, over the {megabytes(max_bytes)} "
+                           "limit", 2)
+        return path.read_bytes()
     except OSError as exc:
         raise CliError(f"{where}: cannot read it ({exc.strerror or exc})", 2) from exc
-    try:
-        decode_image(data, flag)
-    except ImageInputError as exc:
-        raise CliError(f"{where}: {without_field(str(exc), exc.field)}", 2) from exc
-    return data
 
 
 def without_field(message: str, field_name: str) -> str:
@@ -402,16 +460,18 @@ def _whole_request_message(message: str, sources: FlagSources) -> str:
     """The request model's cross-field messages with flags for the fields they name."""
     name = sources.name
     type_is = ("--type" if name("type") == "--type" else "type")
-    match = re.match(r"^type '(\w+)' needs (an image|a first image|a last image): ", message)
+    match = re.match(r"^type '(\w+)' needs (an image|a first image|a last image|an audio file): ",
+                     message)
     if match:
-        image = LAST_IMAGE_FLAGS if "last" in match.group(2) else FIRST_IMAGE_FLAGS
-        return f"{type_is} {match.group(1)} needs {match.group(2)}: give {image.text}"
+        which = (AUDIO_FLAGS if "audio" in match.group(2) else
+                 LAST_IMAGE_FLAGS if "last" in match.group(2) else FIRST_IMAGE_FLAGS)
+        return f"{type_is} {match.group(1)} needs {match.group(2)}: give {which.text}"
     match = re.match(r"^(\w+) is only used with type (.+) \(type is '(\w+)'\)$", message)
     if match:
         types = match.group(2).replace("'", "")
         return (f"{name(match.group(1))} is only used with {type_is} {types} "
                 f"({type_is} is {match.group(3)})")
-    match = re.match(r"^give only one ((?:last )?image) source, not (.+)$", message)
+    match = re.match(r"^give only one ((?:last )?image|audio file) source, not (.+)$", message)
     if match:
         names = [name(n) for n in match.group(2).split(" and ")]
         return f"give only one {match.group(1)} source, not {' and '.join(names)}"

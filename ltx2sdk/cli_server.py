@@ -6,12 +6,13 @@ import argparse
 import os
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from .cli_request import CliError, add_request_flags, request_from_args
-from .models import DEFAULT_GENERATION, lookup
-from .releases import TESTED_RANGE, range_status
+from .models import DEFAULT_GENERATION, GENERATIONS, lookup
+from .releases import TESTED_RANGE, parse_version, range_status
 
 if TYPE_CHECKING:  # only generate needs the progress machinery: build starts faster
     from .progress import ProgressUpdate
@@ -23,6 +24,8 @@ CHECK_READY_TIMEOUT = 10.0
 MODE_CHOICES = ("fast", "pro", "both")  # ltx2 check --mode and ltx2 models --mode
 CHECK_IMAGE = "ltx2sdk_check.png"  # stands for the image generate would upload first
 CHECK_LAST_IMAGE = "ltx2sdk_check_last.png"  # and for flf2v's last frame
+CHECK_AUDIO = "ltx2sdk_check.wav"  # and for ia2v's audio
+CHECK_UPLOADS = (CHECK_IMAGE, CHECK_LAST_IMAGE, CHECK_AUDIO)
 
 
 class ProgressPrinter:
@@ -170,33 +173,117 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
-def default_requests(modes: list[str]) -> list[Any]:
-    """The requests ``ltx2 generate`` sends with default flags, one per pipeline of the
-    default generation in ``modes`` (t2v, i2v, flf2v: whatever the catalog has), mode by
-    mode. Their images are :data:`CHECK_IMAGE` and :data:`CHECK_LAST_IMAGE`, standing for
-    the uploads generate makes after its check."""
+def default_requests(modes: list[str], generation: str = DEFAULT_GENERATION) -> list[Any]:
+    """The requests ``ltx2 generate`` sends with default flags for ``generation``, one per
+    pipeline of it in ``modes`` (t2v, i2v, flf2v, ia2v: whatever the catalog has), mode by
+    mode. Their input files are :data:`CHECK_IMAGE`, :data:`CHECK_LAST_IMAGE` and
+    :data:`CHECK_AUDIO`, standing for the uploads generate makes after its check."""
     from builders.catalog import PIPELINES
 
-    from .request import FIRST_IMAGE, LAST_IMAGE, GenerationRequest
+    from .request import AUDIO, FIRST_IMAGE, LAST_IMAGE, GenerationRequest
 
-    probes = ((FIRST_IMAGE, CHECK_IMAGE), (LAST_IMAGE, CHECK_LAST_IMAGE))
+    probes = ((FIRST_IMAGE, CHECK_IMAGE), (LAST_IMAGE, CHECK_LAST_IMAGE), (AUDIO, CHECK_AUDIO))
     requests = []
     for mode in modes:
         for pipeline in PIPELINES:
-            if pipeline.generation.id != DEFAULT_GENERATION or pipeline.mode != mode:
+            if pipeline.generation.id != generation or pipeline.mode != mode:
                 continue
             kind = str(pipeline.type)
-            images = {image.file: name for image, name in probes if kind in image.types}
+            files = {which.file: name for which, name in probes if kind in which.types}
             requests.append(GenerationRequest.model_validate(
-                {"prompt": "check", "mode": mode, "type": kind, **images}))
+                {"prompt": "check", "model": pipeline.generation.id, "mode": mode,
+                 "type": kind, **files}))
     return requests
 
 
-def cmd_check(args: argparse.Namespace) -> int:
-    from builders import build
+@dataclass
+class GenerationReport:
+    """What a server lacks to run one generation's pipelines (empty lists: it can)."""
 
+    generation: str
+    name: str
+    pipelines: list[str] = field(default_factory=list)
+    needs_release: dict[str, list[str]] = field(default_factory=dict)
+    """A newer ComfyUI release -> the pipelines that need it."""
+    missing_nodes: list[str] = field(default_factory=list)
+    missing_models: list[tuple[str, str]] = field(default_factory=list)
+    other: list[str] = field(default_factory=list)
+
+    @property
+    def ready(self) -> bool:
+        return bool(self.pipelines) and not (self.needs_release or self.missing_nodes
+                                             or self.missing_models or self.other)
+
+
+def check_generation(client: Any, schemas: Any, generation: str,
+                     modes: list[str]) -> GenerationReport:
+    """Build each pipeline of ``generation`` in ``modes`` for the server and check it by the
+    server's rules, exactly as ``ltx2 generate`` does before queueing; collect what is
+    missing (the release, node types, model files, anything else)."""
+    from builders import build
+    from builders.catalog import PIPELINES
+
+    from .errors import IncompatibleServerError
+
+    [name] = {p.generation.name for p in PIPELINES if p.generation.id == generation}
+    report = GenerationReport(generation, name)
+    have = parse_version(client.comfyui_version)
+    for request in default_requests(modes, generation):
+        report.pipelines.append(f"{request.type} {request.mode}")
+        pipeline = PIPELINES.get(generation, request.type, request.mode)
+        need = parse_version(pipeline.min_comfyui)
+        if have is not None and need is not None and have < need:
+            report.needs_release.setdefault(pipeline.min_comfyui, []).append(
+                report.pipelines[-1])
+            continue
+        try:
+            graph = build(request, schemas=schemas).graph
+        except IncompatibleServerError as exc:  # a node or input this release lacks
+            report.other.append(f"{request.type} {request.mode}: {exc}")
+            continue
+        found = client.check(graph, pending_uploads=CHECK_UPLOADS)
+        report.missing_nodes += [n for n in found.missing_nodes
+                                 if n not in report.missing_nodes]
+        report.missing_models += [m for m in found.missing_models
+                                  if m not in report.missing_models]
+        report.other += [line for line in [*found.other, *found.runtime]
+                         if line not in report.other]
+    return report
+
+
+def print_report(report: GenerationReport, version: str | None) -> None:
+    """One generation's verdict, then what it lacks, indented."""
+    head = f"{report.generation} ({report.name})"
+    if not report.pipelines:
+        print(f"{head}: no pipelines in the modes checked")
+        return
+    if report.ready:
+        print(f"{head}: ready ({', '.join(report.pipelines)})")
+        return
+    print(f"{head}: not ready")
+    for release, pipelines in report.needs_release.items():
+        which = "all" if pipelines == report.pipelines else ", ".join(pipelines)
+        print(f"  {which} need ComfyUI >= {release}; the server runs {version}")
+    if report.missing_nodes:
+        print(f"  missing node types ({len(report.missing_nodes)}), update ComfyUI to "
+              f"{TESTED_RANGE[0]} or newer:")
+        for node in report.missing_nodes:
+            print(f"    {node}")
+    if report.missing_models:
+        print(f"  missing model files ({len(report.missing_models)}):")
+        for folder, name in report.missing_models:
+            entry = lookup(folder, name)
+            source = f"  <- {entry.url}" if entry else ""
+            print(f"    models/{folder}/{name}{source}")
+    if report.other:
+        print(f"  other problems ({len(report.other)}):")
+        for line in report.other:
+            print(f"    {line}")
+
+
+def cmd_check(args: argparse.Namespace) -> int:
     from .client import ComfyClient
-    from .errors import IncompatibleServerError, ServerResponseError
+    from .errors import ServerResponseError
 
     if args.api == "v2":
         return cannot_check_v2(backend_of(args, CHECK_READY_TIMEOUT), args)
@@ -214,38 +301,18 @@ def cmd_check(args: argparse.Namespace) -> int:
           f"{range_status(version)}")
     schemas = client.schemas()
     modes = ["fast", "pro"] if args.mode == "both" else [args.mode]
-    missing_nodes: list[str] = []
-    missing_models: list[tuple[str, str]] = []
-    other: list[str] = []
-    for request in default_requests(modes):
-        # built and checked exactly as `ltx2 generate` builds and checks before queueing
-        try:
-            graph = build(request, schemas=schemas).graph
-        except IncompatibleServerError as exc:
-            other.append(f"{request.type} {request.mode}: {exc}")
-            continue
-        report = client.check(graph, pending_uploads=(CHECK_IMAGE, CHECK_LAST_IMAGE))
-        missing_nodes += [n for n in report.missing_nodes if n not in missing_nodes]
-        missing_models += [m for m in report.missing_models if m not in missing_models]
-        other += [line for line in [*report.other, *report.runtime] if line not in other]
-    if missing_nodes:
-        print(f"missing node types ({len(missing_nodes)}), update ComfyUI to "
-              f"{TESTED_RANGE[0]} or newer:")
-        for name in missing_nodes:
-            print(f"  {name}")
-    if missing_models:
-        print(f"missing model files ({len(missing_models)}):")
-        for folder, name in missing_models:
-            entry = lookup(folder, name)
-            source = f"  <- {entry.url}" if entry else ""
-            print(f"  models/{folder}/{name}{source}")
-    if other:
-        print(f"other problems ({len(other)}):")
-        for line in other:
-            print(f"  {line}")
-    if missing_nodes or missing_models or other:
+    # every generation is reported; the exit status is that of the one(s) --model names
+    required = list(GENERATIONS) if args.model == "all" else [args.model]
+    reports = [check_generation(client, schemas, generation, modes)
+               for generation in GENERATIONS]
+    for report in reports:
+        print_report(report, version)
+    failed = [r.generation for r in reports if r.generation in required and not r.ready
+              and r.pipelines]
+    if failed:
         return 1
-    print(f"ready for LTX-2 ({', '.join(modes)})")
+    names = ", ".join(r.name.split(" ")[0] for r in reports if r.generation in required)
+    print(f"ready for {names} ({', '.join(modes)})")
     return 0
 
 
@@ -296,11 +363,15 @@ def add_server_commands(commands: Any) -> None:
                         help="overall deadline (default 3600)")
     gen.set_defaults(func=cmd_generate)
 
-    check = commands.add_parser("check", help="does a server have every node and model file?",
-                                description="Check that a ComfyUI can run the default "
-                                            "requests: its release, nodes and model files. "
-                                            "Exit status 1 when it cannot.")
+    check = commands.add_parser("check", help="can a server run each model generation?",
+                                description="Check, per model generation, that a ComfyUI can "
+                                            "run its pipelines: its release, nodes and model "
+                                            "files. Exit status 1 when it cannot run the "
+                                            "generation(s) --model names.")
     add_server_flags(check, CHECK_READY_TIMEOUT)
+    check.add_argument("--model", choices=[*GENERATIONS, "all"], default=DEFAULT_GENERATION,
+                       help="the generation(s) the exit status is about (default "
+                            f"{DEFAULT_GENERATION}); every generation is reported")
     check.add_argument("--mode", choices=MODE_CHOICES, default="both",
                        help="the mode(s) to check (default both)")
     check.set_defaults(func=cmd_check)

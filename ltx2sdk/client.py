@@ -242,7 +242,9 @@ class ComfyClient:
 
     def upload_image(self, data: bytes, filename: str, *, overwrite: bool = False,
                      deadline: float | None = None) -> str:
-        """Upload an input image; returns the name to give LoadImage (the server may rename)."""
+        """Upload an input file into ComfyUI's input folder: an image, or any other file such as
+        an audio (``POST /upload/image`` takes any file); returns the name to give LoadImage
+        or LoadAudio (the server may rename)."""
         answer = self.http.upload_image(data, filename, overwrite=overwrite, deadline=deadline)
         name = str(answer["name"])
         subfolder = answer.get("subfolder") or ""

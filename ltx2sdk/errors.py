@@ -8,6 +8,9 @@ says what was wrong and where. ::
     LTX2Error
     +-- RequestFieldError (ValueError)  a valid request no pipeline can make as asked (field)
     |   +-- builders.UnknownPipelineError   no pipeline for its model, type and mode
+    +-- InputFileError (ValueError)     an input file given by a request field cannot be used
+    |   +-- images.ImageInputError          an image (not an image, too large, private URL)
+    |   +-- audio.AudioInputError           an audio file (not audio, too long, private URL)
     +-- GraphError (ValueError)         the graph is wrong: before any GPU time is spent
     |   +-- UnknownNodeTypeError        a class_type without a schema (strict graphs)
     |   +-- UnknownInputError           an input name the node does not have
@@ -29,8 +32,9 @@ says what was wrong and where. ::
         +-- OutputError                 an output missing, not downloadable, or not what it claims
         +-- UploadError                 an input file the server would not take
 
-Input files have their own: :class:`ltx2sdk.images.ImageInputError` (a ``ValueError``
-naming the request field).
+Input files have their own, named by the request field they came from:
+:class:`ltx2sdk.images.ImageInputError` and :class:`ltx2sdk.audio.AudioInputError`, both
+:class:`InputFileError` s.
 """
 
 from __future__ import annotations
@@ -55,6 +59,16 @@ class RequestFieldError(LTX2Error, ValueError):
         super().__init__(f"{field}: {reason}")
         self.field = field
         self.reason = reason
+
+
+class InputFileError(LTX2Error, ValueError):
+    """An input file of a request (an image, an audio file) that cannot be used: unreadable,
+    over a limit, or at a URL that is refused. ``str()`` is ``"<field>: <message>"``;
+    :attr:`field` names the request field it came from (``image_url``, ``audio_base64``)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(f"{field}: {message}")
 
 
 # --- building graphs --------------------------------------------------------------------

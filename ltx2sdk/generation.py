@@ -1,9 +1,9 @@
 """``generate()``: the one path from a request to a video file.
 
 Scripting, ``ltx2 generate`` and the RunPod handler all call it: validate the
-request, prepare its input images (i2v's first frame, flf2v's first and last), build
-the graph, check it against the server, upload the images, run it with progress,
-download the video, and report what was made.
+request, prepare its input files (i2v's first frame, flf2v's first and last, ia2v's first
+frame and audio), build the graph, check it against the server, upload the files, run it
+with progress, download the video, and report what was made.
 """
 
 from __future__ import annotations
@@ -17,6 +17,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .audio import (
+    DEFAULT_MAX_AUDIO_BYTES,
+    DEFAULT_MAX_AUDIO_SECONDS,
+    AudioData,
+    audio_from_base64,
+    fetch_audio,
+)
 from .backend import Backend
 from .connection import connect
 from .errors import JobCancelledError, OutputError
@@ -30,42 +37,54 @@ from .images import (
 )
 from .outputs import OutputFile
 from .progress import ProgressCallback, ProgressTracker
-from .request import FIRST_IMAGE, IMAGE_INPUTS, LAST_IMAGE, GenerationRequest, ImageInput
+from .request import AUDIO, FIRST_IMAGE, INPUT_FILES, LAST_IMAGE, GenerationRequest, InputFile
 
 if TYPE_CHECKING:
     from builders import Build
 
 
 @dataclass(frozen=True)
-class ImagePolicy:
-    """Limits for input images given by URL or base64 (see :mod:`ltx2sdk.images`), each
-    image of a request on its own (flf2v's first and last frame each get the caps).
+class InputPolicy:
+    """Limits for input files given by URL or base64: images (see :mod:`ltx2sdk.images`)
+    and audio (see :mod:`ltx2sdk.audio`), each file of a request on its own (flf2v's first
+    and last frame each get the caps).
 
-    ``max_bytes``: the image file's size (decoded bytes for base64, the body on the wire
+    ``max_bytes``: an image file's size (decoded bytes for base64, the body on the wire
     for a URL). ``fetch_timeout``: seconds for the whole URL fetch (resolution, connect,
     every redirect and the body, however slowly it comes). ``trusted_hosts``: host names
     or IP literals exempt from the public-address check (a test server, a trusted internal
     store); still resolved once and pinned. ``max_pixels``: width x height, checked from
     the file's header before decoding (default 36 MP); animated files give their first
-    frame only.
+    frame only. ``max_audio_bytes``: the audio file's size, counted like ``max_bytes``
+    (default 20 MB). ``max_audio_seconds``: the audio's length (default 60 s), checked
+    while it is decoded.
+
+    ``ImagePolicy`` is the same class, under the name it had before audio came in.
     """
 
     max_bytes: int = DEFAULT_MAX_IMAGE_BYTES
     fetch_timeout: float = 20.0
     trusted_hosts: tuple[str, ...] = ()  # exempt from the public-address check
     max_pixels: int = DEFAULT_MAX_PIXELS
+    max_audio_bytes: int = DEFAULT_MAX_AUDIO_BYTES
+    max_audio_seconds: float = DEFAULT_MAX_AUDIO_SECONDS
 
     def __post_init__(self) -> None:
-        for name in ("max_bytes", "max_pixels"):
+        for name in ("max_bytes", "max_pixels", "max_audio_bytes"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"ImagePolicy.{name} must be a positive whole number, "
-                                 f"not {value!r}")
-        timeout = self.fetch_timeout
-        if (isinstance(timeout, bool) or not isinstance(timeout, (int, float))
-                or not 0 < timeout < float("inf")):  # NaN fails the comparison too
-            raise ValueError(f"ImagePolicy.fetch_timeout must be a positive number of "
-                             f"seconds, not {timeout!r}")
+                raise ValueError(f"{type(self).__name__}.{name} must be a positive whole "
+                                 f"number, not {value!r}")
+        for name in ("fetch_timeout", "max_audio_seconds"):
+            value = getattr(self, name)
+            if (isinstance(value, bool) or not isinstance(value, (int, float))
+                    or not 0 < value < float("inf")):  # NaN fails the comparison too
+                raise ValueError(f"{type(self).__name__}.{name} must be a positive number of "
+                                 f"seconds, not {value!r}")
+
+
+ImagePolicy = InputPolicy
+"""The name :class:`InputPolicy` had when the only input files were images."""
 
 
 @dataclass
@@ -108,8 +127,8 @@ class _Timer:
         self._last = now
 
 
-def prepare_image(request: GenerationRequest, policy: ImagePolicy,
-                  which: ImageInput = FIRST_IMAGE) -> ImageData | None:
+def prepare_image(request: GenerationRequest, policy: InputPolicy,
+                  which: InputFile = FIRST_IMAGE) -> ImageData | None:
     """The checked input image ``which`` of ``request`` (the first frame by default;
     :data:`~ltx2sdk.request.LAST_IMAGE` for flf2v's last), fetched or decoded under
     ``policy``; ``None`` when the request names a server file for it or has none.
@@ -127,6 +146,38 @@ def prepare_image(request: GenerationRequest, policy: ImagePolicy,
     return None
 
 
+def prepare_audio(request: GenerationRequest, policy: InputPolicy) -> AudioData | None:
+    """The checked and measured audio of ``request`` (ia2v), fetched or decoded under
+    ``policy``; ``None`` when the request names a server file for it or has none. Errors are
+    :class:`~ltx2sdk.audio.AudioInputError` s naming the field it came from."""
+    if request.audio_base64 is not None:
+        return audio_from_base64(request.audio_base64, field=AUDIO.base64,
+                                 max_bytes=policy.max_audio_bytes,
+                                 max_seconds=policy.max_audio_seconds)
+    if request.audio_url is not None:
+        return fetch_audio(request.audio_url, field=AUDIO.url, max_bytes=policy.max_audio_bytes,
+                           timeout=policy.fetch_timeout, trusted_hosts=policy.trusted_hosts,
+                           max_seconds=policy.max_audio_seconds)
+    return None
+
+
+def prepare_inputs(request: GenerationRequest, policy: InputPolicy, *,
+                   deadline: float | None = None) -> dict[InputFile, ImageData | AudioData]:
+    """Every input file of ``request`` given by URL or base64, checked under ``policy``
+    (images and the audio, in :data:`~ltx2sdk.request.INPUT_FILES` order); a fetch ends by
+    ``deadline`` (a :func:`time.monotonic` instant) too."""
+    prepared: dict[InputFile, ImageData | AudioData] = {}
+    for which in INPUT_FILES:
+        if deadline is not None:  # a fetch is part of the job: it ends by its deadline too
+            left = max(0.5, deadline - time.monotonic())
+            policy = replace(policy, fetch_timeout=min(policy.fetch_timeout, left))
+        found = (prepare_audio(request, policy) if which is AUDIO
+                 else prepare_image(request, policy, which))
+        if found is not None:
+            prepared[which] = found
+    return prepared
+
+
 def _raise_if_cancelled(cancel: threading.Event | None) -> None:
     if cancel is not None and cancel.is_set():
         raise JobCancelledError("the job was cancelled before its prompt was queued")
@@ -139,7 +190,8 @@ def generate(request: GenerationRequest | Mapping[str, Any],
              on_event: Callable[[Event], None] | None = None,
              on_queued: Callable[[str], None] | None = None,
              timeout: float = 3600.0, ready_timeout: float = 30.0,
-             image_policy: ImagePolicy | None = None,
+             input_policy: InputPolicy | None = None,
+             image_policy: InputPolicy | None = None,
              cancel: threading.Event | None = None) -> GenerationResult:
     """Generate one video and return where it is and what it is.
 
@@ -154,6 +206,8 @@ def generate(request: GenerationRequest | Mapping[str, Any],
     ``on_progress`` gets :class:`~ltx2sdk.progress.ProgressUpdate` s, ``on_event`` the raw
     events. ``timeout`` bounds the whole job (every request and wait ends by it; past it a
     queued prompt is interrupted); ``ready_timeout`` the wait for the server, within it.
+    ``input_policy`` caps the input files given by URL or base64 (sizes, pixels, the
+    audio's length; see :class:`InputPolicy`); ``image_policy`` is its earlier name.
     Setting ``cancel`` (from another thread) ends the job with
     :class:`~ltx2sdk.errors.JobCancelledError`: a prompt not yet queued never will be.
     Raises :class:`pydantic.ValidationError` for a bad request and
@@ -161,6 +215,8 @@ def generate(request: GenerationRequest | Mapping[str, Any],
     """
     from builders import build  # the builders package sits beside ltx2sdk
 
+    if input_policy is not None and image_policy is not None:
+        raise TypeError("give input_policy or image_policy (its earlier name), not both")
     timer = _Timer()
     deadline = time.monotonic() + timeout
     if not isinstance(request, GenerationRequest):
@@ -172,15 +228,11 @@ def generate(request: GenerationRequest | Mapping[str, Any],
     with contextlib.ExitStack() as cleanup:
         if client is not server:  # a backend made here is closed here
             cleanup.callback(client.close)
-        policy = image_policy or ImagePolicy()
-        images: dict[ImageInput, ImageData] = {}
-        for which in IMAGE_INPUTS:  # every image checked before the server is even asked
-            # a fetch is part of the job: it ends by the job's deadline too
-            left = max(0.5, deadline - time.monotonic())
-            image = prepare_image(request, replace(
-                policy, fetch_timeout=min(policy.fetch_timeout, left)), which)
-            if image is not None:
-                images[which] = image
+        policy = input_policy or image_policy or InputPolicy()
+        # every input file checked (the audio decoded and measured) before the server is asked
+        inputs = prepare_inputs(request, policy, deadline=deadline)
+        audio = inputs.get(AUDIO)
+        audio_seconds = audio.duration if isinstance(audio, AudioData) else None
         timer.lap("prepare")
 
         client.wait_ready(timeout=max(0.5, min(ready_timeout, deadline - time.monotonic())))
@@ -190,17 +242,19 @@ def generate(request: GenerationRequest | Mapping[str, Any],
         # without schemas (the v2 API) gets the SDK's own, and the server checks at submission
         schemas = client.schemas(deadline=deadline)
 
-        def build_with(request: GenerationRequest, names: Mapping[ImageInput, str]) -> Build:
+        def build_with(request: GenerationRequest, names: Mapping[InputFile, str]) -> Build:
             return build(request, image_name=names.get(FIRST_IMAGE),
-                         last_image_name=names.get(LAST_IMAGE), schemas=schemas)
+                         last_image_name=names.get(LAST_IMAGE), audio_name=names.get(AUDIO),
+                         audio_seconds=audio_seconds, schemas=schemas)
 
         # unique names: concurrent jobs never share an input file
-        planned = {which: image.filename(f"ltx2sdk_{uuid.uuid4().hex}")
-                   for which, image in images.items()}
+        planned = {which: prepared.filename(f"ltx2sdk_{uuid.uuid4().hex}")
+                   for which, prepared in inputs.items()}
         result = build_with(request, planned)
         client.check(result.graph, pending_uploads=tuple(planned.values()),
                      deadline=deadline).raise_if_failed()
-        uploaded = {which: client.upload_image(images[which].data, name, deadline=deadline)
+        # ComfyUI's /upload/image takes any file into the input folder: LoadAudio reads there
+        uploaded = {which: client.upload_image(inputs[which].data, name, deadline=deadline)
                     for which, name in planned.items()}
         if uploaded != planned:  # the server chose other names: the same plan, those names
             same_seed = request.model_copy(update={"seed": result.plan.seed})

@@ -26,15 +26,14 @@ extension) and name the request field in every error (:class:`ImageInputError`, 
 
 from __future__ import annotations
 
-import base64
-import binascii
 import io
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from . import safe_http
-from .errors import LTX2Error
+from .errors import InputFileError
+from .inline_data import decode_base64
 from .safe_http import FetchError, address_refusal
 
 if TYPE_CHECKING:
@@ -50,15 +49,10 @@ FORMATS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp"}  # what LoadImage gets
 READABLE_FORMATS = ("PNG", "JPEG", "MPO", "WEBP", "GIF", "BMP")  # what Pillow may open
 _OPENERS = ("PNG", "JPEG", "WEBP", "GIF", "BMP")  # Pillow's JPEG opener reads MPO files too
 _PNG_MODES = frozenset({"1", "L", "LA", "I", "I;16", "P", "RGB", "RGBA"})
-_ASCII_WHITESPACE = str.maketrans("", "", " \t\r\n\f\v")
 
 
-class ImageInputError(LTX2Error, ValueError):
-    """An i2v image that cannot be used; ``field`` is the request field it came from."""
-
-    def __init__(self, field: str, message: str) -> None:
-        self.field = field
-        super().__init__(f"{field}: {message}")
+class ImageInputError(InputFileError):
+    """An input image that cannot be used; ``field`` is the request field it came from."""
 
 
 @dataclass(frozen=True)
@@ -133,28 +127,8 @@ def image_from_base64(text: str, *, field: str = "image_base64",
     removed first, padding does not count, and a payload whose decoded size is over the
     limit is refused before it is decoded. Missing padding is tolerated.
     """
-    if not isinstance(text, str):
-        raise ImageInputError(field, "must be a base64 string")
-    payload = text.strip()
-    if payload[:5].lower() == "data:":
-        header, comma, payload = payload.partition(",")
-        if not comma or ";base64" not in header.lower():
-            raise ImageInputError(field, "data URI must be base64-encoded")
-    payload = payload.translate(_ASCII_WHITESPACE)
-    body = payload.rstrip("=")
-    if len(payload) - len(body) > 2:
-        raise ImageInputError(field, "not valid base64 (too much padding)")
-    if len(body) % 4 == 1:
-        raise ImageInputError(field, "not valid base64 (its length is not possible)")
-    size = len(body) * 3 // 4  # exactly the decoded size of a well-formed payload
-    if size > max_bytes:  # refuse before decoding anything that large
-        raise ImageInputError(field, f"image is larger than the {_mb(max_bytes)} limit")
-    if not body:
-        raise ImageInputError(field, "the image is empty")
-    try:
-        data = base64.b64decode(body + "=" * (-len(body) % 4), validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise ImageInputError(field, f"not valid base64 ({exc})") from exc
+    data = decode_base64(text, field=field, max_bytes=max_bytes, label="image",
+                         error=ImageInputError)
     return decode_image(data, field, max_pixels=max_pixels)
 
 
@@ -192,7 +166,3 @@ def fetch_image(url: str, *, field: str = "image_url", max_bytes: int = DEFAULT_
 # what stores send images as: image/*, and the generic types an object store uses for files
 # uploaded without one (S3's binary/octet-stream); the bytes are decoded and checked anyway
 IMAGE_CONTENT_TYPES = ("image/", "application/octet-stream", "binary/octet-stream")
-
-
-def _mb(size: int) -> str:
-    return safe_http.megabytes(size)

@@ -5,9 +5,10 @@ height, duration, seed, camera_lora, image_url, image_base64``) plus the SDK's
 extra fields. Bad input is a :class:`pydantic.ValidationError` naming the field
 and the allowed values; :func:`describe_validation_error` turns it into one line.
 
-Input images come from one of three fields each (:data:`IMAGE_INPUTS`): the first frame
-(i2v, flf2v) from ``image_url``, ``image_base64`` or ``image``, the last frame (flf2v) from
-``last_image_url``, ``last_image_base64`` or ``last_image``.
+Input files come from one of three fields each (:data:`INPUT_FILES`): the first frame
+(i2v, flf2v, ia2v) from ``image_url``, ``image_base64`` or ``image``, the last frame (flf2v)
+from ``last_image_url``, ``last_image_base64`` or ``last_image``, the audio (ia2v) from
+``audio_url``, ``audio_base64`` or ``audio``.
 """
 
 from __future__ import annotations
@@ -29,16 +30,16 @@ DEFAULT_DURATION_S = 10.0
 MAX_FRAMES = 1000  # LTXVEmptyLatentAudio.frames_number's maximum
 MAX_PROMPT_CHARS = 20_000
 _BARE_FILE_NAME = re.compile(r"^[^/\\\x00]+$")
-VideoTypeId = Literal["t2v", "i2v", "flf2v"]
+VideoTypeId = Literal["t2v", "i2v", "flf2v", "ia2v"]
 
 
 @dataclass(frozen=True)
-class ImageInput:
-    """One input image of a request: the three fields it can come from (at most one may be
-    given) and the request types that use it.
+class InputFile:
+    """One input file of a request (an image, the audio): the three fields it can come from
+    (at most one may be given) and the request types that use it.
 
     ``file`` names a file already in ComfyUI's input folder, ``url`` an http(s) URL to fetch,
-    ``base64`` the image itself (base64 or a ``data:`` URI). ``noun`` is how messages call it.
+    ``base64`` the file itself (base64 or a ``data:`` URI). ``noun`` is how messages call it.
     """
 
     noun: str
@@ -53,15 +54,20 @@ class ImageInput:
         return (self.url, self.base64, self.file)
 
     def given(self, request: GenerationRequest) -> list[str]:
-        """The fields of this image that ``request`` sets."""
+        """The fields of this input that ``request`` sets."""
         return [name for name in self.fields if getattr(request, name) is not None]
 
 
-FIRST_IMAGE = ImageInput("image", "image", "image_url", "image_base64", ("i2v", "flf2v"))
-LAST_IMAGE = ImageInput("last image", "last_image", "last_image_url", "last_image_base64",
-                        ("flf2v",))
+ImageInput = InputFile  # the name it had when every input file was an image
+
+FIRST_IMAGE = InputFile("image", "image", "image_url", "image_base64", ("i2v", "flf2v", "ia2v"))
+LAST_IMAGE = InputFile("last image", "last_image", "last_image_url", "last_image_base64",
+                       ("flf2v",))
+AUDIO = InputFile("audio file", "audio", "audio_url", "audio_base64", ("ia2v",))
 IMAGE_INPUTS = (FIRST_IMAGE, LAST_IMAGE)
 """Every input image a request can carry, first frame first."""
+INPUT_FILES = (*IMAGE_INPUTS, AUDIO)
+"""Every input file a request can carry: the images, then the audio."""
 
 
 class ModelSet(BaseModel):
@@ -121,14 +127,17 @@ class GenerationRequest(BaseModel):
                                            "the distilled LoRA), few steps at CFG 1; "
                                            "pro: the dev model with real CFG guidance.")
     type: VideoTypeId = Field("t2v", description="Text to video, image to video (a first "
-                                                  "frame), or first-and-last-frame video (flf2v: "
-                                                  "a first and a last frame).")
+                                                  "frame), first-and-last-frame video (flf2v: "
+                                                  "a first and a last frame), or image and "
+                                                  "audio to video (ia2v: a first frame and a "
+                                                  "voice to lip-sync).")
     width: int = Field(1280, ge=128, le=3840, description="Output width in pixels "
                        "(snapped to a multiple of 64).")
     height: int = Field(720, ge=128, le=3840, description="Output height in pixels "
                         "(snapped to a multiple of 64).")
     duration: float | None = Field(None, gt=0, le=MAX_DURATION_S,
-                                   description="Length in seconds (default 10, at most 20).")
+                                   description="Length in seconds (default 10, at most 20; "
+                                               "ia2v: the audio's length).")
     frames: int | None = Field(None, ge=9, le=MAX_FRAMES,
                                description="Length in frames (8n+1); instead of duration.")
     fps: int | None = Field(None, ge=1, le=60,
@@ -141,13 +150,13 @@ class GenerationRequest(BaseModel):
                                  "looks at the image); costs a few seconds.")
     camera_lora: CameraMotion = Field("static", description="Camera motion LoRA.")
     camera_strength: float = Field(1.0, ge=0.0, le=2.0, description="Camera LoRA strength.")
-    image: str | None = Field(None, description="i2v, flf2v: name of the first frame's image "
-                                                "in ComfyUI's input folder (for example, "
+    image: str | None = Field(None, description="i2v, flf2v, ia2v: name of the first frame's "
+                                                "image in ComfyUI's input folder (for example, "
                                                 "returned by an upload).")
-    image_url: str | None = Field(None, description="i2v, flf2v: http(s) URL of the first "
-                                                    "frame.")
-    image_base64: str | None = Field(None, description="i2v, flf2v: the first frame as base64 "
-                                                       "or a data: URI.")
+    image_url: str | None = Field(None, description="i2v, flf2v, ia2v: http(s) URL of the "
+                                                    "first frame.")
+    image_base64: str | None = Field(None, description="i2v, flf2v, ia2v: the first frame as "
+                                                       "base64 or a data: URI.")
     image_strength: float = Field(1.0, ge=0.0, le=1.0,
                                   description="i2v: how strongly the first frame is kept.")
     last_image: str | None = Field(None, description="flf2v: name of the last frame's image in "
@@ -156,19 +165,29 @@ class GenerationRequest(BaseModel):
                                                          "frame.")
     last_image_base64: str | None = Field(None, description="flf2v: the last frame as base64 "
                                                             "or a data: URI.")
+    audio: str | None = Field(None, description="ia2v: name of the audio file (wav, mp3, flac "
+                                                "or ogg) in ComfyUI's input folder; the video "
+                                                "is as long as it unless duration or frames "
+                                                "is given.")
+    audio_url: str | None = Field(None, description="ia2v: http(s) URL of the audio (wav, mp3, "
+                                                    "flac or ogg vorbis; at most 20 MB and 60 s "
+                                                    "by default).")
+    audio_base64: str | None = Field(None, description="ia2v: the audio file as base64 or a "
+                                                       "data: URI.")
     models: ModelSet = Field(default_factory=ModelSet, description="Model file overrides.")
     filename_prefix: str = Field("video/ltx2sdk", min_length=1, max_length=200,
                                  pattern=r"^[A-Za-z0-9_\-./]+$",
                                  description="SaveVideo prefix (subfolder/name).")
 
     @field_validator("negative_prompt", "image", "image_url", "image_base64", "last_image",
-                     "last_image_url", "last_image_base64", mode="before")
+                     "last_image_url", "last_image_base64", "audio", "audio_url",
+                     "audio_base64", mode="before")
     @classmethod
     def _blank_is_absent(cls, value: Any) -> Any:
         # the original contract sends "" or null for unused fields
         return None if value == "" else value
 
-    @field_validator("image", "last_image")
+    @field_validator("image", "last_image", "audio")
     @classmethod
     def _bare_name(cls, value: str | None) -> str | None:
         if value is not None and (not _BARE_FILE_NAME.match(value) or value in (".", "..")):
@@ -189,18 +208,20 @@ class GenerationRequest(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> GenerationRequest:
-        for image in IMAGE_INPUTS:
-            given = image.given(self)
-            if self.type not in image.types and given:
-                types = " or ".join(f"'{t}'" for t in image.types)
+        for which in INPUT_FILES:
+            given = which.given(self)
+            if self.type not in which.types and given:
+                quoted = [f"'{t}'" for t in which.types]
+                types = " or ".join([", ".join(quoted[:-1]), quoted[-1]] if quoted[:-1]
+                                    else quoted)
                 raise ValueError(f"{given[0]} is only used with type {types} "
                                  f"(type is '{self.type}')")
-            if self.type in image.types and not given:
-                url, data, file = image.fields
-                raise ValueError(f"type '{self.type}' needs {self._needed(image)}: give one of "
+            if self.type in which.types and not given:
+                url, data, file = which.fields
+                raise ValueError(f"type '{self.type}' needs {self._needed(which)}: give one of "
                                  f"{url}, {data} or {file}")
             if len(given) > 1:
-                raise ValueError(f"give only one {image.noun} source, not "
+                raise ValueError(f"give only one {which.noun} source, not "
                                  f"{' and '.join(given)}")
         if self.duration is not None and self.frames is not None:
             raise ValueError("give duration or frames, not both")
@@ -208,11 +229,14 @@ class GenerationRequest(BaseModel):
             check_length(self.frames, self.duration, self.fps)
         return self
 
-    def _needed(self, image: ImageInput) -> str:
-        """``an image`` (i2v's one image), ``a first image`` or ``a last image`` (flf2v's)."""
-        if self.type == "i2v":
+    def _needed(self, which: InputFile) -> str:
+        """``an image`` (the one image of i2v and ia2v), ``a first image`` or ``a last image``
+        (flf2v's), ``an audio file`` (ia2v's)."""
+        if which is AUDIO:
+            return f"an {which.noun}"
+        if which is FIRST_IMAGE and self.type in ("i2v", "ia2v"):
             return "an image"
-        return "a first image" if image is FIRST_IMAGE else f"a {image.noun}"
+        return "a first image" if which is FIRST_IMAGE else f"a {which.noun}"
 
 
 def check_length(frames: int | None, duration: float | None, fps: int) -> None:

@@ -1,6 +1,8 @@
 """A bounded HTTP(S) GET that cannot be steered to a non-public address.
 
-Used for i2v images given by URL (:func:`ltx2sdk.images.fetch_image`); the rules:
+Used for i2v images given by URL (:func:`ltx2sdk.images.fetch_image`) and, streamed to a
+file (:func:`fetch_to_file`), for videos a RunPod worker returns by URL
+(:mod:`ltx2sdk.runpod_endpoint`); the rules:
 
 1. **One parser.** :func:`urllib.parse.urlsplit` decides what the URL means, and a strict
    reading of the raw text must agree with it, or the URL is refused. Refused outright:
@@ -40,9 +42,10 @@ import ssl
 import threading
 import time
 import unicodedata
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeAlias
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeAlias, TypeVar
 from urllib.parse import quote, urljoin, urlsplit
 
 from .errors import LTX2Error
@@ -51,6 +54,7 @@ if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
 
 IPAddress: TypeAlias = ipaddress.IPv4Address | ipaddress.IPv6Address
+_T = TypeVar("_T")
 
 DEFAULT_MAX_REDIRECTS = 5
 MAX_URL_LENGTH = 8192
@@ -484,6 +488,59 @@ def fetch(url: str, *, max_bytes: int, timeout: float, trusted_hosts: Collection
     ``content_types`` are accepted ``Content-Type`` prefixes (empty: any); ``label``
     names the body in messages. Raises :class:`FetchError` for every refusal and failure.
     """
+
+    def read(response: _DeadlineResponse, target: Target) -> Fetched:
+        content_type = _checked_head(response, max_bytes, content_types, label)
+        buffer = bytearray()
+        for chunk in _chunks(response, max_bytes, label):
+            buffer += chunk
+        return Fetched(data=bytes(buffer), content_type=content_type, url=target.url)
+
+    return _guarded_get(url, read, max_bytes=max_bytes, timeout=timeout,
+                        trusted_hosts=trusted_hosts, max_redirects=max_redirects,
+                        ssl_context=ssl_context)
+
+
+@dataclass(frozen=True)
+class FetchedFile:
+    """A successful :func:`fetch_to_file`: where the body went, its size, its content type
+    and the URL it finally came from."""
+
+    path: Path
+    size: int
+    content_type: str
+    url: str
+
+
+def fetch_to_file(url: str, dest: Path, *, max_bytes: int, timeout: float,
+                  trusted_hosts: Collection[str] = (),
+                  max_redirects: int = DEFAULT_MAX_REDIRECTS,
+                  content_types: Collection[str] = (), label: str = "the response",
+                  ssl_context: ssl.SSLContext | None = None) -> FetchedFile:
+    """:func:`fetch`, streamed to ``dest`` instead of memory (for large files such as videos):
+    the same rules, limits and errors. ``dest`` is written only once the answer is a 200
+    within the limits; after a failure it may hold part of the body (the caller writes to a
+    temporary name and removes it)."""
+
+    def read(response: _DeadlineResponse, target: Target) -> FetchedFile:
+        content_type = _checked_head(response, max_bytes, content_types, label)
+        size = 0
+        with open(dest, "wb") as handle:
+            for chunk in _chunks(response, max_bytes, label):
+                handle.write(chunk)
+                size += len(chunk)
+        return FetchedFile(path=dest, size=size, content_type=content_type, url=target.url)
+
+    return _guarded_get(url, read, max_bytes=max_bytes, timeout=timeout,
+                        trusted_hosts=trusted_hosts, max_redirects=max_redirects,
+                        ssl_context=ssl_context)
+
+
+def _guarded_get(url: str, read: Callable[[_DeadlineResponse, Target], _T], *, max_bytes: int,
+                 timeout: float, trusted_hosts: Collection[str], max_redirects: int,
+                 ssl_context: ssl.SSLContext | None) -> _T:
+    """The one guarded GET loop (resolve, check, pin, redirect, deadline) behind
+    :func:`fetch` and :func:`fetch_to_file`; ``read`` takes the final answer's body."""
     if not (isinstance(timeout, (int, float)) and math.isfinite(timeout) and timeout > 0):
         raise FetchError(f"the fetch timeout must be a positive number of seconds, "
                          f"not {timeout!r}")
@@ -503,7 +560,7 @@ def fetch(url: str, *, max_bytes: int, timeout: float, trusted_hosts: Collection
                         raise FetchError(f"HTTP {response.status} redirect without a Location")
                     target = parse_url(_redirect_url(target.url, location))
                     continue
-                return _body(response, target, max_bytes, content_types, label)
+                return read(response, target)
             finally:
                 response.close()
                 connection.close()
@@ -579,8 +636,9 @@ def _request(target: Target, addresses: list[tuple[int, IPAddress]], deadline: f
     raise FetchError(f"cannot connect to {target.host}:{target.port}: {failure}")
 
 
-def _body(response: _DeadlineResponse, target: Target, max_bytes: int,
-          content_types: Collection[str], label: str) -> Fetched:
+def _checked_head(response: _DeadlineResponse, max_bytes: int,
+                  content_types: Collection[str], label: str) -> str:
+    """The answer's content type, once its status, type and announced length are fine."""
     if response.status != 200:
         raise FetchError(f"the server answered HTTP {response.status}")
     content_type = (response.getheader("Content-Type") or "").split(";")[0].strip().lower()
@@ -597,18 +655,24 @@ def _body(response: _DeadlineResponse, target: Target, max_bytes: int,
         if int(value) > max_bytes:
             raise FetchError(f"{label} is larger than the {megabytes(max_bytes)} limit "
                              f"(Content-Length {value})")
-    buffer = bytearray()
+    return content_type
+
+
+def _chunks(response: _DeadlineResponse, max_bytes: int, label: str) -> Iterator[bytes]:
+    """The body in pieces, cut off past ``max_bytes``; a body shorter than announced is an
+    error."""
+    received = 0
     while True:
-        chunk = response.read(min(64 * 1024, max_bytes + 1 - len(buffer)))
+        chunk = response.read(min(64 * 1024, max_bytes + 1 - received))
         if not chunk:
             break
-        buffer += chunk
-        if len(buffer) > max_bytes:
+        received += len(chunk)
+        if received > max_bytes:
             raise FetchError(f"{label} is larger than the {megabytes(max_bytes)} limit")
+        yield chunk
     if response.length:  # http.client does not complain about a short body: we do
-        raise FetchError(f"the body was cut short: {len(buffer)} bytes of the "
-                         f"{len(buffer) + response.length} announced")
-    return Fetched(data=bytes(buffer), content_type=content_type, url=target.url)
+        raise FetchError(f"the body was cut short: {received} bytes of the "
+                         f"{received + response.length} announced")
 
 
 def megabytes(size: int) -> str:

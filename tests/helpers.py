@@ -8,15 +8,21 @@ from __future__ import annotations
 import contextlib
 import copy
 import io
+import math
 import re
 import socket
+import ssl
 import subprocess
 import sys
 import threading
 import time
+import wave
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import pytest
 from PIL import Image
 
 from ltx2sdk import Graph, Nodes
@@ -27,18 +33,27 @@ from ltx2sdk.releases import TESTED_RANGE
 from tests.comfyserver import ComfyTestServer, Simulation, catalog_models
 
 __all__ = [
+    "AUDIO_FIXTURES",
     "DEADLINE_SLACK",
     "RELEASES",
     "ApiProxy",
+    "FakeNet",
+    "ImageServer",
+    "RawHandler",
+    "Route",
     "TcpRelay",
     "catalog_models",
     "catalog_server",
     "free_port",
     "model_free_graph",
     "object_info_with_models",
+    "patch_network",
     "png_bytes",
+    "redirect",
+    "reply",
     "stage_samplers",
     "states_release_in_range",
+    "wav_bytes",
 ]
 
 RELEASES = (TESTED_RANGE[0], "0.26.0", TESTED_RANGE[1])
@@ -292,3 +307,208 @@ class TcpRelay:
         """How many requests held ``marker``."""
         with self._lock:
             return sum(marker in head for head in self._requests)
+
+
+# --- the network, patched: no test sends traffic off loopback ------------------------------
+
+_real_connect = socket.socket.connect
+_real_getaddrinfo = socket.getaddrinfo
+
+
+class FakeNet:
+    """Resolution from a table and connections that never leave loopback."""
+
+    def __init__(self) -> None:
+        self.answers: dict[str, list[list[str]]] = {}  # host -> answers, one per look-up
+        self.lookups: list[str] = []
+        self.connects: list[tuple[str, int]] = []
+        self.routes: dict[tuple[str, int], int] = {}  # (public ip, port) -> loopback port
+        self.connect_delay = 0.0
+
+    def name(self, host: str, *answers: list[str]) -> None:
+        """``host`` resolves to ``answers[0]`` first, then ``answers[1]``... (last repeats)."""
+        self.answers[host] = list(answers)
+
+    def route(self, ip: str, port: int, loopback_port: int) -> None:
+        self.routes[(ip, port)] = loopback_port
+
+    def getaddrinfo(self, host: Any, port: Any, family: int = 0, type: int = 0,
+                    proto: int = 0, flags: int = 0) -> list[Any]:
+        name = host.decode() if isinstance(host, bytes) else str(host)
+        if name in self.answers:
+            self.lookups.append(name)
+            answers = self.answers[name]
+            answer = answers[min(self.lookups.count(name), len(answers)) - 1]
+            infos = []
+            for ip in answer:
+                if ":" in ip:
+                    infos.append((socket.AF_INET6, socket.SOCK_STREAM, 6, "", (ip, port, 0, 0)))
+                else:
+                    infos.append((socket.AF_INET, socket.SOCK_STREAM, 6, "", (ip, port)))
+            return infos
+        if name in ("127.0.0.1", "localhost", "::1"):  # the test servers, other tests' clients
+            return _real_getaddrinfo(host, port, family, type, proto, flags)
+        raise socket.gaierror(socket.EAI_NONAME, f"{name}: not in the test's table")
+
+    def connect(self, sock: socket.socket, address: Any) -> None:
+        ip, port = str(address[0]), int(address[1])
+        self.connects.append((ip, port))
+        if self.connect_delay:
+            time.sleep(min(self.connect_delay, sock.gettimeout() or self.connect_delay))
+            raise TimeoutError("timed out (test)")
+        if (ip, port) in self.routes:
+            if sock.family != socket.AF_INET:
+                raise ConnectionRefusedError("test route: IPv4 only")
+            _real_connect(sock, ("127.0.0.1", self.routes[(ip, port)]))
+            return
+        if ip in ("127.0.0.1", "::1"):
+            _real_connect(sock, address)
+            return
+        raise ConnectionRefusedError(f"test network: {ip} is not reachable from tests")
+
+
+# --- a loopback HTTP server whose routes write raw responses ------------------------------
+
+
+Route = Callable[["RawHandler"], None]
+
+
+class RawHandler(BaseHTTPRequestHandler):
+    server: _Server
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        self.server.owner.requests.append((self.path, self.headers.get("Host", "")))
+        route = self.server.owner.routes.get(self.path.split("?")[0])
+        try:
+            if route is None:
+                self.raw(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+            else:
+                route(self)
+        except OSError:  # the client hung up: that is what many tests want
+            pass
+        self.close_connection = True
+
+    def raw(self, data: bytes) -> None:
+        self.wfile.write(data)
+        self.wfile.flush()
+        self.server.owner.sent += len(data)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    owner: ImageServer
+
+
+class ImageServer:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
+        self.routes: dict[str, Route] = {}
+        self.requests: list[tuple[str, str]] = []
+        self.sent = 0
+        self.stop = threading.Event()
+        self.httpd = _Server(("127.0.0.1", 0), RawHandler)
+        self.httpd.owner = self
+        if tls is not None:
+            self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
+        self.port = self.httpd.server_address[1]
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.01,),
+                                       daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.stop.set()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    @property
+    def paths(self) -> list[str]:
+        return [path for path, _ in self.requests]
+
+
+def reply(status: int, headers: dict[str, str], body: bytes = b"", *,
+          length: bool = True) -> Route:
+    head = f"HTTP/1.1 {status} X\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+    if length:
+        head += f"Content-Length: {len(body)}\r\n"
+    data = (head + "Connection: close\r\n\r\n").encode("latin-1") + body
+
+    def route(handler: RawHandler) -> None:
+        handler.raw(data)
+    return route
+
+
+def patch_network(monkeypatch: pytest.MonkeyPatch) -> FakeNet:
+    """Patch resolution and connections for one test: nothing leaves loopback (see
+    :class:`FakeNet`); the test's ``net`` fixture."""
+    fake = FakeNet()
+    monkeypatch.setattr(socket, "getaddrinfo", fake.getaddrinfo)
+
+    def connect(sock: socket.socket, address: Any) -> None:  # a function: binds the socket
+        fake.connect(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+
+    real_create_connection = socket.create_connection
+
+    def create_connection(address: Any, *args: Any, **kwargs: Any) -> socket.socket:
+        if address[0] in ("127.0.0.1", "localhost"):  # the ComfyUI test server's clients
+            return real_create_connection(address, *args, **kwargs)
+        raise AssertionError(f"create_connection({address!r}): only pinned sockets allowed")
+
+    monkeypatch.setattr(socket, "create_connection", create_connection)
+    return fake
+
+
+def redirect(location: str, status: int = 302) -> Route:
+    return reply(status, {"Location": location})
+
+
+# --- audio ------------------------------------------------------------------------------------
+
+AUDIO_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "audio"
+"""Tiny real mp3, flac and ogg files (how they were made: ``make_fixtures.py`` there)."""
+
+
+def wav_bytes(seconds: float = 1.0, rate: int = 16000, channels: int = 1,
+              sample_width: int = 2) -> bytes:
+    """A real WAV file (a 440 Hz tone), written by the standard library's ``wave``."""
+    frames = round(seconds * rate)
+    peak = (1 << (8 * sample_width - 1)) - 1
+    samples = bytearray()
+    for i in range(frames):
+        value = round(0.3 * peak * math.sin(2 * math.pi * 440 * i / rate))
+        if sample_width == 1:  # 8-bit WAV is unsigned
+            sample = bytes([value + 128])
+        else:
+            sample = value.to_bytes(sample_width, "little", signed=True)
+        samples += sample * channels
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(channels)
+        out.setsampwidth(sample_width)
+        out.setframerate(rate)
+        out.writeframes(bytes(samples))
+    return buffer.getvalue()
+
+
+def check_section(out: str, generation: str) -> list[str]:
+    """The lines ``ltx2 check`` printed about ``generation`` (its verdict line, then what it
+    lacks, indented)."""
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"{generation} ("))
+    section = [lines[start]]
+    for line in lines[start + 1:]:
+        if not line.startswith(" "):
+            break
+        section.append(line)
+    return section
+
+
+def listed_model_files(out: str, generation: str) -> list[str]:
+    """The ``models/...`` paths ``ltx2 check`` lists as missing for ``generation``."""
+    return [line.split()[0] for line in check_section(out, generation)
+            if line.strip().startswith("models/")]

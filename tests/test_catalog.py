@@ -53,7 +53,7 @@ from .official_templates import LTX2_TEMPLATES, pipeline_features
 
 EVERYTHING = ("ltx-2 t2v fast, ltx-2 t2v pro, ltx-2 i2v fast, ltx-2 i2v pro, ltx-2 flf2v fast, "
               "ltx-2.3 t2v fast, ltx-2.3 t2v pro, ltx-2.3 i2v fast, ltx-2.3 i2v pro, "
-              "ltx-2.3 flf2v fast, "
+              "ltx-2.3 flf2v fast, ltx-2.3 ia2v fast, "
               "ltx-2.5 t2v fast, ltx-2.5 i2v fast, ltx-2.5 flf2v fast")
 T2V_FAST = ltx2.T2V_FAST
 
@@ -64,6 +64,8 @@ def _request(pipeline: Pipeline, **fields: Any) -> GenerationRequest:
         fields.setdefault("image", "first.png")
     if ImageRole.LAST in pipeline.images:
         fields.setdefault("last_image", "last.png")
+    if pipeline.audio is not None:
+        fields.setdefault("audio", "voice.wav")
     fields.setdefault("prompt", "a fox")
     return GenerationRequest(model=pipeline.generation.id,
                              type=pipeline.type.value, mode=pipeline.mode.value, **fields)
@@ -81,14 +83,15 @@ def test_the_registry_lists_every_declared_pipeline() -> None:
         ("ltx-2", "t2v", "fast"), ("ltx-2", "t2v", "pro"), ("ltx-2", "i2v", "fast"),
         ("ltx-2", "i2v", "pro"), ("ltx-2", "flf2v", "fast"),
         ("ltx-2.3", "t2v", "fast"), ("ltx-2.3", "t2v", "pro"), ("ltx-2.3", "i2v", "fast"),
-        ("ltx-2.3", "i2v", "pro"), ("ltx-2.3", "flf2v", "fast"),
+        ("ltx-2.3", "i2v", "pro"), ("ltx-2.3", "flf2v", "fast"), ("ltx-2.3", "ia2v", "fast"),
         ("ltx-2.5", "t2v", "fast"), ("ltx-2.5", "i2v", "fast"), ("ltx-2.5", "flf2v", "fast"))
     assert list(PIPELINES) == [*ltx2.PIPELINES, *ltx2_3.PIPELINES, *ltx2_5.PIPELINES]
     assert PIPELINES.generations() == models.GENERATIONS
     assert PIPELINES.describe() == EVERYTHING
     assert sorted(p.template for p in PIPELINES if p.template) == sorted(
         [*LTX2_TEMPLATES, *(f"video_ltx2_{g}_{t}" for g, types in (
-            ("3", ("t2v", "i2v", "flf2v")), ("5", ("t2v", "i2v", "flf2v"))) for t in types)])
+            ("3", ("t2v", "i2v", "flf2v", "ia2v")), ("5", ("t2v", "i2v", "flf2v")))
+            for t in types)])
     assert [p.name for p in PIPELINES if p.template is None] == [
         "ltx-2 flf2v fast", "ltx-2.3 t2v pro", "ltx-2.3 i2v pro"]
     for pipeline in PIPELINES:

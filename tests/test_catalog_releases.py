@@ -23,15 +23,15 @@ from ltx2sdk import GenerationRequest
 from ltx2sdk.errors import IncompatibleServerError
 from ltx2sdk.releases import bundled_schemas, bundled_versions, parse_version
 
-from .helpers import catalog_server, png_bytes
+from .helpers import catalog_server, png_bytes, wav_bytes
 
 VERSIONS = bundled_versions()
 
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    """One stand-in ComfyUI per captured release, each with every catalog file and both
-    images in its input folder."""
+    """One stand-in ComfyUI per captured release, each with every catalog file, both images
+    and an audio in its input folder."""
     started: dict[str, Any] = {}
     try:
         for version in VERSIONS:
@@ -39,6 +39,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
             (root / "server-in").mkdir()
             for name in ("first.png", "last.png"):
                 (root / "server-in" / name).write_bytes(png_bytes())
+            (root / "server-in" / "voice.wav").write_bytes(wav_bytes())
             server = catalog_server(root, comfyui_version=version)
             started[version] = server.__enter__()
         yield started
@@ -52,7 +53,8 @@ def _request(pipeline: Pipeline) -> GenerationRequest:
         prompt="a lighthouse in a storm", model=pipeline.generation.id,
         type=pipeline.type.value, mode=pipeline.mode.value, duration=2, seed=3,
         image="first.png" if pipeline.needs_image else None,
-        last_image="last.png" if ImageRole.LAST in pipeline.images else None)
+        last_image="last.png" if ImageRole.LAST in pipeline.images else None,
+        audio="voice.wav" if pipeline.audio is not None else None)
 
 
 def _runs_on(pipeline: Pipeline, version: str) -> bool:

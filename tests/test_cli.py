@@ -27,7 +27,7 @@ from ltx2sdk.errors import ServerUnavailableError
 from ltx2sdk.request import ModelSet
 from ltx2sdk.urls import ServerUrlError, normalize_server_url
 from tests.comfyserver import ComfyTestServer, Faults, catalog_models
-from tests.helpers import free_port
+from tests.helpers import AUDIO_FIXTURES, free_port, wav_bytes
 
 # what must never reach a user: HTTP library internals and Python reprs
 INTERNALS = re.compile(r"urllib3|HTTPConnectionPool|NewConnectionError|MaxRetryError|"
@@ -142,6 +142,12 @@ FIELD_FLAG_CASES: list[tuple[list[str], str, Any]] = [
      "last_image_base64", "IMAGE"),
     (["--image-url", "https://example.com/a.png", "--last-image", "IMAGEFILE"], "last_image",
      "first.png"),
+    (["--model", "ltx-2.3", "--image-url", "https://example.com/a.png", "--audio-url",
+      "https://example.com/v.mp3"], "audio_url", "https://example.com/v.mp3"),
+    (["--model", "ltx-2.3", "--image-url", "https://example.com/a.png", "--audio-base64",
+      "AUDIO"], "audio_base64", "AUDIO"),  # replaced by a real WAV below
+    (["--model", "ltx-2.3", "--image-url", "https://example.com/a.png", "--audio",
+      "AUDIOFILE"], "audio", "voice.wav"),
     (["--filename-prefix", "video/cat"], "filename_prefix", "video/cat"),
     (["--checkpoint", "ltx-2-19b-dev.safetensors"], "models.checkpoint",
      "ltx-2-19b-dev.safetensors"),
@@ -167,9 +173,13 @@ def test_every_request_field_has_a_flag() -> None:
 def test_flag_named_like_the_field_sets_it(flags: list[str], field: str, value: Any,
                                            tmp_path: Path) -> None:
     png = write_png(tmp_path / "first.png")
+    wav = tmp_path / "voice.wav"
+    wav.write_bytes(wav_bytes(1.0))
     flags = [str(png) if f == "IMAGEFILE" else
-             base64.b64encode(png.read_bytes()).decode() if f == "IMAGE" else f for f in flags]
-    if value == "IMAGE":  # the base64 of the PNG, as given
+             base64.b64encode(png.read_bytes()).decode() if f == "IMAGE" else
+             str(wav) if f == "AUDIOFILE" else
+             base64.b64encode(wav.read_bytes()).decode() if f == "AUDIO" else f for f in flags]
+    if value in ("IMAGE", "AUDIO"):  # the base64 of the file, as given
         value = flags[-1]
     request = parse_request("--prompt", "p", *flags)
     holder: Any = request
@@ -180,6 +190,8 @@ def test_flag_named_like_the_field_sets_it(flags: list[str], field: str, value: 
         assert request.type == "i2v"  # every image flag switches to i2v
     if field.startswith("last_image"):
         assert request.type == "flf2v"  # a last image too: first-and-last-frame video
+    if field.startswith("audio"):
+        assert request.type == "ia2v"  # an audio: image and audio to video
 
 
 def test_camera_is_an_alias_of_camera_lora() -> None:
@@ -227,6 +239,77 @@ def test_last_image_flags_make_the_request_flf2v_and_replace_the_files_last_imag
     assert request.last_image_base64 == base64.b64encode(png.read_bytes()).decode()
 
 
+def test_audio_flags_make_the_request_ia2v_and_replace_the_files_audio(tmp_path: Path) -> None:
+    job = tmp_path / "job.json"
+    job.write_text(json.dumps({"prompt": "p", "model": "ltx-2.3", "type": "i2v",
+                               "image_url": "https://e.com/a.png"}))
+    request = parse_request("--request", str(job), "--audio-url", "https://e.com/v.ogg")
+    assert (request.type, request.image_url, request.audio_url) == (
+        "ia2v", "https://e.com/a.png", "https://e.com/v.ogg")
+    job.write_text(json.dumps({"prompt": "p", "model": "ltx-2.3", "type": "ia2v",
+                               "image_url": "https://e.com/a.png",
+                               "audio_url": "https://e.com/v.ogg"}))
+    wav = tmp_path / "v.wav"
+    wav.write_bytes(wav_bytes(0.5))
+    request = parse_request("--request", str(job), "--audio", str(wav), generate=True)
+    assert (request.type, request.audio_url) == ("ia2v", None)
+    assert request.audio_base64 == base64.b64encode(wav.read_bytes()).decode()
+    # an image flag with a request file's audio: still ia2v
+    png = write_png(tmp_path / "b.png")
+    request = parse_request("--request", str(job), "--image", str(png))
+    assert (request.type, request.image, request.audio_url) == ("ia2v", "b.png",
+                                                                 "https://e.com/v.ogg")
+
+
+@pytest.mark.parametrize(("audio", "seconds", "flags", "frames"), [
+    (wav_bytes(3.0), 3.0, [], 73),  # 3 s at 24 fps: the video lasts as long as the voice
+    (wav_bytes(3.0), 3.0, ["--duration", "2"], 49),  # unless a length is given
+    ((AUDIO_FIXTURES / "tone_1s_22k_mono.ogg").read_bytes(), 1.0, [], 25),
+])
+def test_build_measures_the_audio_and_names_it_as_comfyui_will_load_it(
+        audio: bytes, seconds: float, flags: list[str], frames: int, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from builders import build
+
+    voice = tmp_path / ("voice.ogg" if audio[:4] == b"OggS" else "voice.wav")
+    voice.write_bytes(audio)
+    face = write_png(tmp_path / "face.png")
+    assert main(["build", "--prompt", "p", "--model", "ltx-2.3", "--seed", "3", "--image",
+                 str(face), "--audio", str(voice), *flags]) == 0
+    captured = capsys.readouterr()
+    api = json.loads(captured.out)
+    assert [n["inputs"]["audio"] for n in api.values()
+            if n["class_type"] == "LoadAudio"] == [voice.name]
+    assert f" {frames} frames at 24 fps" in captured.err
+    # --audio-base64 is measured the same way
+    data = base64.b64encode(audio).decode()
+    assert main(["build", "--prompt", "p", "--model", "ltx-2.3", "--seed", "3", "--image",
+                 str(face), "--audio-base64", data, *flags]) == 0
+    assert f" {frames} frames at 24 fps" in capsys.readouterr().err
+    # what the plan does with a length, it does here too
+    request = GenerationRequest(prompt="p", model="ltx-2.3", type="ia2v", image="face.png",
+                                audio="voice.wav", seed=3,
+                                duration=float(flags[1]) if flags else None)
+    assert build(request, audio_seconds=seconds).plan.frames == frames
+
+
+def test_build_measures_a_request_files_audio_as_the_worker_will(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    job = tmp_path / "job.json"
+    job.write_text(json.dumps({"input": {
+        "prompt": "p", "model": "ltx-2.3", "type": "ia2v", "seed": 1,
+        "image_url": "https://e.com/a.png",
+        "audio_base64": base64.b64encode(wav_bytes(2.0)).decode()}}))
+    assert main(["build", "--request", str(job)]) == 0
+    assert " 49 frames at 24 fps (2 s)" in capsys.readouterr().err
+    job.write_text(json.dumps({"prompt": "p", "model": "ltx-2.3", "type": "ia2v",
+                               "image_url": "https://e.com/a.png",
+                               "audio_base64": base64.b64encode(b"words").decode()}))
+    assert main(["build", "--request", str(job)]) == 2
+    assert_one_line_error(capsys.readouterr().err,
+                          "audio_base64: not a readable audio file (wav, mp3, flac or ogg)")
+
+
 def test_build_names_both_image_files_as_comfyui_will_load_them(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     first, last = write_png(tmp_path / "first.png"), write_png(tmp_path / "last.png", (40, 30))
@@ -270,6 +353,23 @@ def test_check_probes_every_type_of_the_default_generation() -> None:
     assert (flf2v.image, flf2v.last_image) == (CHECK_IMAGE, CHECK_LAST_IMAGE)
 
 
+def test_check_gives_an_ia2v_probe_its_audio_as_a_pending_upload(
+        ltx_server: ComfyTestServer) -> None:
+    """A generation with ia2v (LTX-2.3) probed as ``ltx2 check`` probes the default one: its
+    audio is :data:`CHECK_AUDIO`, which the check counts as uploaded, as generate's is."""
+    from builders import build
+    from ltx2sdk import cli_server
+    from ltx2sdk.client import ComfyClient
+
+    [ia2v] = [r for r in cli_server.default_requests(["fast"], "ltx-2.3") if r.type == "ia2v"]
+    assert (ia2v.image, ia2v.audio) == (cli_server.CHECK_IMAGE, cli_server.CHECK_AUDIO)
+    client = ComfyClient(ltx_server.url)
+    graph = build(ia2v, schemas=client.schemas()).graph
+    assert client.check(graph, pending_uploads=cli_server.CHECK_UPLOADS).ok
+    missing = client.check(graph, pending_uploads=(cli_server.CHECK_IMAGE,))
+    assert not missing.ok and cli_server.CHECK_AUDIO in str(missing.other)
+
+
 # --- errors: one line, naming the flag --------------------------------------------------------
 
 @pytest.mark.parametrize(("argv", "fragment", "code"), [
@@ -282,7 +382,7 @@ def test_check_probes_every_type_of_the_default_generation() -> None:
      "invalid request: --type i2v needs an image: give --image FILE, --image-url URL or "
      "--image-base64 DATA", 2),
     (["build", "--prompt", "p", "--type", "t2v", "--image-url", "https://example.com/a.png"],
-     "--image-url is only used with --type i2v or flf2v (--type is t2v)", 2),
+     "--image-url is only used with --type i2v, flf2v or ia2v (--type is t2v)", 2),
     (["build", "--prompt", "p", "--type", "flf2v", "--image-url", "https://e.com/a.png"],
      "invalid request: --type flf2v needs a last image: give --last-image FILE, "
      "--last-image-url URL or --last-image-base64 DATA", 2),
@@ -295,6 +395,22 @@ def test_check_probes_every_type_of_the_default_generation() -> None:
     (["build", "--prompt", "p", "--image-url", "https://e.com/a.png", "--last-image-url",
       "https://e.com/z.png", "--last-image-base64", "AA"],
      "give only one last image: --last-image-url or --last-image-base64", 2),
+    (["build", "--prompt", "p", "--model", "ltx-2.3", "--type", "ia2v", "--image-url",
+      "https://e.com/a.png"],
+     "invalid request: --type ia2v needs an audio file: give --audio FILE, --audio-url URL or "
+     "--audio-base64 DATA", 2),
+    (["build", "--prompt", "p", "--model", "ltx-2.3", "--audio-url", "https://e.com/v.mp3"],
+     "invalid request: --type ia2v needs an image: give --image FILE, --image-url URL or "
+     "--image-base64 DATA", 2),
+    (["build", "--prompt", "p", "--type", "i2v", "--image-url", "https://e.com/a.png",
+      "--audio-url", "https://e.com/v.mp3"],
+     "invalid request: --audio-url is only used with --type ia2v (--type is i2v)", 2),
+    (["build", "--prompt", "p", "--model", "ltx-2.3", "--image-url", "https://e.com/a.png",
+      "--audio-url", "https://e.com/v.mp3", "--audio-base64", "AA"],
+     "give only one audio file: --audio-url or --audio-base64", 2),
+    (["build", "--prompt", "p", "--model", "ltx-2.3", "--image-url", "https://e.com/a.png",
+      "--audio-base64", "bm90IGEgdm9pY2U="],
+     "--audio-base64: not a readable audio file (wav, mp3, flac or ogg)", 2),
     (["build", "--prompt", "p", "--duration", "20", "--fps", "60"],
      "--duration: 20 s at 60 fps is 1201 frames; LTX-2's audio latent allows at most 1000", 2),
     (["build", "--prompt", "p", "--frames", "500"],
@@ -413,6 +529,45 @@ def test_an_image_file_that_cannot_be_used_is_one_line_naming_the_flag(
     assert done.returncode == 2
     assert_one_line_error(done.stderr, f"--image {path}: ", fragment)
     assert not ltx_server.received.uploads and not ltx_server.received.prompts
+
+
+@pytest.mark.parametrize("command", ["build", "generate"])
+@pytest.mark.parametrize(("name", "content", "fragment"), [
+    ("nothere.wav", None, "cannot read it (No such file or directory)"),
+    ("notes.wav", b"these are words, not a voice", "not a readable audio file (wav, mp3, flac "
+                                                   "or ogg)"),
+    ("empty.mp3", b"", "not a readable audio file (it is empty)"),
+    ("truncated.wav", wav_bytes(2.0)[:5000], "the WAV file is cut short"),
+    ("long.wav", wav_bytes(61.0, 4000, 1, 1), "audio is 61.0 s long, over the 60 s limit"),
+    ("opus.ogg", (AUDIO_FIXTURES / "tone_1s_48k_mono.opus.ogg").read_bytes(),
+     "Ogg Opus is not read, only Ogg Vorbis"),
+])
+def test_an_audio_file_that_cannot_be_used_is_one_line_naming_the_flag(
+        command: str, name: str, content: bytes | None, fragment: str, tmp_path: Path,
+        ltx_server: ComfyTestServer) -> None:
+    path = tmp_path / name
+    if content is not None:
+        path.write_bytes(content)
+    face = write_png(tmp_path / "face.png")
+    server = ["--server", ltx_server.url] if command == "generate" else []
+    done = run_cli(command, "--prompt", "p", "--model", "ltx-2.3", "--image", str(face),
+                   "--audio", str(path), *server)
+    assert done.returncode == 2
+    assert_one_line_error(done.stderr, f"--audio {path}: ", fragment)
+    assert not ltx_server.received.uploads and not ltx_server.received.prompts
+
+
+def test_an_audio_directory_or_an_oversized_file_is_refused_unread(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    face = write_png(tmp_path / "face.png")
+    base = ["build", "--prompt", "p", "--model", "ltx-2.3", "--image", str(face), "--audio"]
+    assert main([*base, str(tmp_path)]) == 2
+    assert_one_line_error(capsys.readouterr().err, "is a directory, not an audio file")
+    huge = tmp_path / "huge.wav"
+    with huge.open("wb") as handle:  # sparse: 21 MB that were never written
+        handle.truncate(21 * 1024 * 1024)
+    assert main([*base, str(huge)]) == 2
+    assert_one_line_error(capsys.readouterr().err, f"--audio {huge}: 21 MB, over the 20 MB limit")
 
 
 def test_build_checks_image_base64(capsys: pytest.CaptureFixture[str]) -> None:

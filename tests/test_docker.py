@@ -20,12 +20,14 @@ import time
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
+import pydantic
 import pytest
 
 import builders
 import ltx2sdk
+from builders.catalog import PIPELINES
 from ltx2sdk import models
 
 from .helpers import free_port
@@ -33,11 +35,12 @@ from .helpers import free_port
 ROOT = Path(__file__).resolve().parents[1]
 DOCKER = ROOT / "docker"
 DOCKERFILE = DOCKER / "Dockerfile"
+CAPTURED_RELEASES = ROOT / "tests" / "fixtures" / "versions"
 DOWNLOAD = DOCKER / "download_models.sh"
 START = DOCKER / "start.sh"
 VENV_BIN = Path(sys.executable).parent
 
-# What LTX-2 loads from each folder, and which loader input names the file.
+# What each generation loads from each folder, and which loader input names the file.
 LOADER_INPUTS = {
     ("CheckpointLoaderSimple", "ckpt_name"): "checkpoints",
     ("LTXAVTextEncoderLoader", "text_encoder"): "text_encoders",
@@ -45,8 +48,15 @@ LOADER_INPUTS = {
     ("LTXVAudioVAELoader", "ckpt_name"): "checkpoints",
     ("LatentUpscaleModelLoader", "model_name"): "latent_upscale_models",
     ("LoraLoaderModelOnly", "lora_name"): "loras",
+    # LTX-2.5's split files
+    ("UNETLoader", "unet_name"): "diffusion_models",
+    ("VAELoader", "vae_name"): "vae",
+    ("CLIPLoader", "clip_name"): "text_encoders",
 }
 LTX2_FOLDERS = {"checkpoints", "text_encoders", "latent_upscale_models", "loras"}
+LTX2_5_FOLDERS = {"diffusion_models", "vae", "text_encoders", "latent_upscale_models"}
+# What download_models.sh says when it refuses a value: the accepted forms
+FORMS = ("GENERATION:MODE", "fast|pro|both", "ltx-2.3:fast")
 
 
 def _tool(name: str) -> str:
@@ -65,6 +75,10 @@ def _env(**extra: str) -> dict[str, str]:
     env["PATH"] = f"{VENV_BIN}{os.pathsep}{env.get('PATH', '/usr/bin:/bin')}"
     env.update(extra)
     return env
+
+
+def _version(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split("."))
 
 
 def _instructions(dockerfile: Path) -> list[tuple[str, list[str]]]:
@@ -97,7 +111,11 @@ def test_every_file_the_dockerfile_copies_exists() -> None:
 def test_dockerfile_pins_and_wiring() -> None:
     instructions = _instructions(DOCKERFILE)
     args = dict(a[0].split("=", 1) for w, a in instructions if w == "ARG" and "=" in a[0])
-    assert args["COMFYUI_VERSION"] == "0.26.0"  # the version the object_info fixture came from
+    # the newest release the tests capture (and replay), and one that runs every pipeline
+    captured = max((p.name for p in CAPTURED_RELEASES.iterdir() if p.is_dir()), key=_version)
+    assert args["COMFYUI_VERSION"] == captured == "0.33.0"
+    needed = max((p.min_comfyui for p in PIPELINES), key=_version)
+    assert _version(args["COMFYUI_VERSION"]) >= _version(needed) >= (0, 32, 0)
     assert re.fullmatch(r"\d+\.\d+\.\d+", args["COMFY_CLI_VERSION"])
     assert args["MODELS"] == "none"  # default: models on a network volume
     images = [a[0] for w, a in instructions if w == "FROM"]
@@ -110,6 +128,23 @@ def test_dockerfile_pins_and_wiring() -> None:
     assert entrypoint and "start.sh" in entrypoint[-1][0]
     users = [a[0] for w, a in instructions if w == "USER"]
     assert users and users[-1].split(":")[0] not in ("root", "0")
+
+
+def test_the_hub_builds_the_same_dockerfile() -> None:
+    assert (ROOT / ".runpod" / "Dockerfile").read_text() == DOCKERFILE.read_text()
+
+
+def test_the_docs_state_the_pinned_comfyui() -> None:
+    instructions = _instructions(DOCKERFILE)
+    args = dict(a[0].split("=", 1) for w, a in instructions if w == "ARG" and "=" in a[0])
+    pin, cli = args["COMFYUI_VERSION"], args["COMFY_CLI_VERSION"]
+    docker_readme = (DOCKER / "README.md").read_text()
+    assert f"ComfyUI v{pin} (installed with comfy-cli {cli}," in docker_readme
+    assert f"| `COMFYUI_VERSION` | `{pin}` |" in docker_readme
+    assert f"| `COMFY_CLI_VERSION` | `{cli}` |" in docker_readme
+    readme = (ROOT / "README.md").read_text()
+    installs = re.findall(r"comfy --workspace \S+ --skip-prompt install .*--version (\S+)", readme)
+    assert installs and set(installs) == {pin}
 
 
 def test_hadolint_passes() -> None:
@@ -252,7 +287,7 @@ def test_download_list_comes_from_ltx2(tmp_path: Path) -> None:
     target = str(tmp_path / "m/loras/custom.safetensors")
     assert listed == [("https://example.invalid/c.st", target)]
     assert (tmp_path / "args").read_text().split() == [
-        "models", "--mode", "pro", "--cameras", "jib_up", "--format", "tsv"]
+        "models", "--model", "ltx-2", "--mode", "pro", "--cameras", "jib_up", "--format", "tsv"]
     # and a failing ltx2 fails the script instead of downloading nothing quietly
     fake.write_text("#!/bin/sh\nexit 3\n")
     result = subprocess.run(["bash", str(DOWNLOAD), "fast", str(tmp_path / "m")],
@@ -260,32 +295,145 @@ def test_download_list_comes_from_ltx2(tmp_path: Path) -> None:
     assert result.returncode != 0
 
 
+def _ltx2_models(generation: str, mode: str, cameras: str = "all") -> list[tuple[str, ...]]:
+    """`ltx2 models --format tsv` of one set-up: (folder, name, URL) per file."""
+    result = subprocess.run(["ltx2", "models", "--model", generation, "--mode", mode,
+                             "--cameras", cameras, "--format", "tsv"],
+                            capture_output=True, text=True, env=_env(), timeout=60)
+    assert result.returncode == 0, result.stderr
+    return [tuple(line.split("\t")) for line in result.stdout.splitlines() if line]
+
+
+def test_download_generation_forms(tmp_path: Path) -> None:
+    # a bare MODE is LTX-2 19B's, as before generations existed
+    assert _dry_run("pro", tmp_path, CAMERAS="static") == _dry_run("ltx-2:pro", tmp_path,
+                                                                   CAMERAS="static")
+    # a list: the union of its entries' set-ups, in their order, each file once
+    # (LTX-2.5 is gated: a dry run refuses without a token, as the real run would)
+    target = tmp_path / "models"
+    listed = _dry_run(" ltx-2:pro, ltx-2.3:fast ,ltx-2.5:fast", target, CAMERAS="none",
+                      HF_TOKEN="hf_dummy")
+    union: dict[str, str] = {}
+    for generation, mode in (("ltx-2", "pro"), ("ltx-2.3", "fast"), ("ltx-2.5", "fast")):
+        for folder, name, url in _ltx2_models(generation, mode, "none"):
+            union.setdefault(str(target / folder / name), url)
+    assert listed == [(url, path) for path, url in union.items()]
+    paths = [Path(path) for _, path in listed]
+    assert [p.name for p in paths].count(models.DEFAULT_TEXT_ENCODER) == 1  # LTX-2 and 2.3's
+    for url, path in listed:
+        entry = models.lookup(Path(path).parent.name, Path(path).name)
+        assert entry is not None and entry.url == url
+    # LTX-2.5's split files, in their own folders (which extra_model_paths.yaml maps)
+    entries = [models.lookup(p.parent.name, p.name) for p in paths]
+    assert {e.folder for e in entries if e and e.generation == "ltx-2.5"} == LTX2_5_FOLDERS
+    # LTX-2.3 and LTX-2.5 have no camera LoRAs: CAMERAS changes nothing there
+    assert _dry_run("ltx-2.3:fast", tmp_path, CAMERAS="all") == _dry_run(
+        "ltx-2.3:fast", tmp_path, CAMERAS="none")
+
+
+def _request_for(pipeline: Any) -> ltx2sdk.GenerationRequest | None:
+    """A request for ``pipeline``, or None where the request model cannot express it yet."""
+    fields: dict[str, Any] = {"prompt": "a fox", "model": pipeline.generation.id,
+                              "type": pipeline.type, "mode": pipeline.mode, "camera_lora": "none"}
+    if pipeline.type != "t2v":
+        fields["image"] = "a.png"
+    if pipeline.type == "flf2v":
+        fields["last_image"] = "b.png"
+    if pipeline.type == "ia2v":
+        fields["audio"] = "a.wav"
+    try:
+        return ltx2sdk.GenerationRequest(**fields)
+    except pydantic.ValidationError:
+        return None
+
+
+def test_download_covers_every_pipeline_of_every_generation(tmp_path: Path) -> None:
+    """`GENERATION:MODE` downloads every file each of that generation's pipelines loads."""
+    downloads: dict[str, set[str]] = {}
+    built = set()
+    for pipeline in PIPELINES:
+        spec = f"{pipeline.generation.id}:{pipeline.mode}"
+        if spec not in downloads:
+            downloads[spec] = {Path(p).relative_to(tmp_path).as_posix() for _, p in
+                               _dry_run(spec, tmp_path, CAMERAS="none", HF_TOKEN="hf_dummy")}
+        request = _request_for(pipeline)
+        if request is not None:
+            files = _loaded_files(request)
+            assert files, f"{spec} {pipeline.type}: no loader found in the graph"
+            built.add(pipeline.generation.id)
+        else:  # its declaration's files
+            files = set(pipeline.model_files)
+        missing = {f"{folder}/{name}" for folder, name in files} - downloads[spec]
+        assert not missing, f"{spec} {pipeline.type} loads {missing}, which {spec} never downloads"
+    assert built == set(models.GENERATIONS)  # a real graph of every generation was checked
+
+
+def test_download_script_knows_the_sdk_generations() -> None:
+    """The script's own lists (to check a value before the SDK is asked) match the SDK."""
+    text = DOWNLOAD.read_text()
+    listed = re.search(r"^generations=\(([^)]*)\)$", text, re.M)
+    assert listed is not None and tuple(listed.group(1).split()) == models.GENERATIONS
+    default = re.search(r"^default_generation=(\S+)$", text, re.M)
+    assert default is not None and default.group(1) == models.DEFAULT_GENERATION
+    declared = re.search(r"^declare -A gated_repo=\((.*)\)$", text, re.M)
+    assert declared is not None
+    gated = dict(re.findall(r"\[([\w.-]+)\]=([\w./-]+)", declared.group(1)))
+    assert gated == {"ltx-2.5": "Lightricks/LTX-2.5"}
+    # a generation is refused without a token exactly when its set-up has gated files
+    for generation in models.GENERATIONS:
+        urls = [url for _, _, url in _ltx2_models(generation, "both")]
+        from_gated = [u for u in urls
+                      if any(u.startswith(f"https://huggingface.co/{r}/") for r in gated.values())]
+        assert bool(from_gated) == (generation in gated), generation
+
+
 class _QuietFiles(http.server.SimpleHTTPRequestHandler):
+    """Serves a folder and notes each request: (method, path, Authorization header)."""
+
+    requests: list[tuple[str, str, str | None]]
+
+    def do_GET(self) -> None:
+        self.requests.append(("GET", self.path, self.headers.get("Authorization")))
+        super().do_GET()
+
+    def do_HEAD(self) -> None:
+        self.requests.append(("HEAD", self.path, self.headers.get("Authorization")))
+        super().do_HEAD()
+
     def log_message(self, format: str, *args: Any) -> None:
         pass
 
 
+class FileServer(NamedTuple):
+    base: str
+    """Its URL, ``http://127.0.0.1:PORT``."""
+    served: Path
+    requests: list[tuple[str, str, str | None]]
+
+
 @pytest.fixture
-def file_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """A local HTTP server for the download tests: (base URL, served folder)."""
+def file_server(tmp_path: Path) -> Iterator[FileServer]:
+    """A local HTTP server for the download tests: base URL, served folder, requests seen."""
     served = tmp_path / "served"
     served.mkdir()
+    requests: list[tuple[str, str, str | None]] = []
+    handler = type("Files", (_QuietFiles,), {"requests": requests})
     server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), partial(_QuietFiles, directory=str(served)))
+        ("127.0.0.1", 0), partial(handler, directory=str(served)))
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", served
+        yield FileServer(f"http://127.0.0.1:{server.server_address[1]}", served, requests)
     finally:
         server.shutdown()
         server.server_close()
 
 
 def test_download_fetches_skips_and_fails_loudly(tmp_path: Path,
-                                                 file_server: tuple[str, Path]) -> None:
+                                                 file_server: FileServer) -> None:
     if not shutil.which("curl"):
         pytest.skip("curl is not installed")
-    base, served = file_server
+    base, served, _ = file_server
     (served / "ckpt.safetensors").write_bytes(os.urandom(200_000))
     (served / "lora.safetensors").write_bytes(os.urandom(3_000))
     listing = tmp_path / "list.tsv"
@@ -319,6 +467,157 @@ def test_download_fetches_skips_and_fails_loudly(tmp_path: Path,
     failed = run(missing)
     assert failed.returncode != 0 and "HTTP error" in failed.stderr
     assert not (models_dir / "loras/nope.safetensors").exists()
+
+
+def _fake_ltx2(folder: Path, base: str, sets: dict[str, list[tuple[str, str]]],
+               fail: str = "") -> Path:
+    """An `ltx2` that lists files of the local server per `--model G --mode M` ("G:M" in
+    ``sets``; nothing for others), exits 3 for ``fail``, and notes each call in ``calls``."""
+    folder.mkdir(exist_ok=True)
+    cases = "".join(
+        f"  {spec})\n" + "".join(f"    printf '%s\\t%s\\t%s\\n' {f} {n} {base}/{n}\n"
+                                 for f, n in files) + "    ;;\n"
+        for spec, files in sets.items())
+    if fail:
+        cases += f"  {fail}) exit 3 ;;\n"
+    script = folder / "ltx2"
+    script.write_text('#!/bin/sh\necho "$*" >> "$(dirname "$0")/calls"\n'
+                      f'case "$3:$5" in\n{cases}esac\n')
+    script.chmod(0o755)
+    return script
+
+
+GENERATION_SETS = {
+    "ltx-2:fast": [("checkpoints", "ckpt.st"), ("text_encoders", "gemma3.st")],
+    "ltx-2.3:fast": [("checkpoints", "ckpt23.st"), ("text_encoders", "gemma3.st"),
+                     ("loras", "lora23.st")],
+    "ltx-2.5:fast": [("diffusion_models", "unet25.st"), ("vae", "video25.st"),
+                     ("vae", "audio25.st"), ("text_encoders", "gemma4.st")],
+}
+
+
+def _download(spec: str, models_dir: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["bash", str(DOWNLOAD), spec, str(models_dir)], capture_output=True,
+                          text=True, timeout=60, env=_env(RETRY_DELAY="0", **env))
+
+
+def test_download_fetches_the_union_of_generations(tmp_path: Path,
+                                                   file_server: FileServer) -> None:
+    """As the Dockerfile does it: list without a token, then download that list with one."""
+    if not shutil.which("curl"):
+        pytest.skip("curl is not installed")
+    base, served, requests = file_server
+    names = {name for files in GENERATION_SETS.values() for _, name in files}
+    for i, name in enumerate(sorted(names)):
+        (served / name).write_bytes(os.urandom(1000 + 997 * i))
+    fake = _fake_ltx2(tmp_path / "bin", base, GENERATION_SETS)
+    spec = "fast,ltx-2.3:fast,ltx-2.5:fast"
+
+    listing = _download(spec, tmp_path / "unused", LTX2=str(fake), LIST_ONLY="1")
+    assert listing.returncode == 0, listing.stderr  # listing needs no token
+    assert (tmp_path / "bin/calls").read_text().splitlines() == [
+        f"models --model {g} --mode fast --cameras all --format tsv"
+        for g in ("ltx-2", "ltx-2.3", "ltx-2.5")]
+    rows = [line.split("\t") for line in listing.stdout.splitlines()]
+    wanted = list(dict.fromkeys(f for files in GENERATION_SETS.values() for f in files))
+    assert [(folder, name) for folder, name, _ in rows] == wanted  # each file once
+    assert not requests and not (tmp_path / "unused").exists()
+
+    tsv = tmp_path / "models.tsv"
+    tsv.write_text(listing.stdout)
+    secret = tmp_path / "hf_token"
+    secret.write_text("hf_secret_value\n")
+    models_dir = tmp_path / "models"
+    result = _download(spec, models_dir, MODELS_TSV=str(tsv), HF_TOKEN_FILE=str(secret),
+                       LTX2=str(tmp_path / "no-ltx2"))  # the list is read, ltx2 not run
+    assert result.returncode == 0, result.stderr
+    for folder, name in wanted:
+        assert (models_dir / folder / name).read_bytes() == (served / name).read_bytes()
+    on_disk = {p.relative_to(models_dir).as_posix() for p in models_dir.rglob("*")
+               if p.is_file() and p.name != ".download.lock"}
+    assert on_disk == {f"{folder}/{name}" for folder, name in wanted}
+    gets = [path for method, path, _ in requests if method == "GET"]
+    assert sorted(gets) == sorted(f"/{name}" for name in names)  # the shared one once
+    # the token goes to huggingface.co only, and is never printed
+    assert all(auth is None for _, _, auth in requests)
+    assert "hf_secret_value" not in result.stdout + result.stderr
+    assert f"{len(wanted)} file(s) for MODELS='{spec}'" in result.stderr
+
+
+BAD_VALUES = ["", "turbo", "ltx-9:fast", "ltx-2.3:turbo", "LTX-2.3:fast", "ltx-2.3", ":fast",
+              "ltx-2.3:", "fast,", ",fast", "fast,,ltx-2.3:fast", "fast, ,pro", "none,fast",
+              "ltx-2.3:none", "fast pro", "ltx-2.3:fast:pro", "fast\npro"]
+
+
+@pytest.mark.parametrize("value", BAD_VALUES)
+def test_download_refuses_a_bad_value_before_anything(tmp_path: Path, file_server: FileServer,
+                                                      value: str) -> None:
+    base, served, requests = file_server
+    (served / "ckpt.st").write_bytes(b"x" * 100)
+    fake = _fake_ltx2(tmp_path / "bin", base, GENERATION_SETS)
+    result = _download(value, tmp_path / "models", LTX2=str(fake), HF_TOKEN="hf_dummy")
+    assert result.returncode != 0
+    # the setting, the value and the accepted forms
+    assert f"MODELS='{value.strip()}'" in result.stderr, result.stderr
+    assert all(form in result.stderr for form in FORMS), result.stderr
+    # checked before the SDK is even asked, and nothing fetched or created
+    assert not (tmp_path / "bin/calls").exists()
+    assert not requests and not (tmp_path / "models").exists()
+
+
+def test_download_names_the_setting_it_was_given(tmp_path: Path) -> None:
+    result = _download("ltx-2.3:turbo", tmp_path / "m", MODELS_VAR="LTX2_DOWNLOAD_MODELS")
+    assert result.returncode != 0
+    assert "LTX2_DOWNLOAD_MODELS='ltx-2.3:turbo': unknown mode 'turbo'" in result.stderr
+
+
+def test_download_refuses_a_mode_a_generation_lacks_before_anything(
+        tmp_path: Path, file_server: FileServer) -> None:
+    base, served, requests = file_server
+    for name in ("ckpt.st", "gemma3.st"):
+        (served / name).write_bytes(b"x" * 100)
+    fake = _fake_ltx2(tmp_path / "bin", base, GENERATION_SETS, fail="ltx-2.3:pro")
+    # the ltx-2 files come first and are reachable: still nothing is downloaded
+    missing_mode = _download("fast,ltx-2.5:pro", tmp_path / "models", LTX2=str(fake),
+                             HF_TOKEN="hf_dummy")
+    assert missing_mode.returncode != 0
+    assert "'ltx-2.5:pro' lists no files: ltx-2.5 has no 'pro' mode" in missing_mode.stderr
+    failing = _download("fast,ltx-2.3:pro", tmp_path / "models", LTX2=str(fake))
+    assert failing.returncode != 0 and "failed (exit 3)" in failing.stderr
+    assert not requests and not (tmp_path / "models").exists()
+    # and with the SDK's own list
+    real = subprocess.run(["bash", str(DOWNLOAD), "ltx-2.5:pro", str(tmp_path / "models")],
+                          capture_output=True, text=True, timeout=60,
+                          env=_env(DRY_RUN="1", HF_TOKEN="hf_dummy"))
+    assert real.returncode != 0 and "pro" in real.stderr and real.stdout == ""
+
+
+@pytest.mark.parametrize("token", ["unset", "empty", "blank file", "no secret file"])
+def test_download_refuses_ltx2_5_without_a_token(tmp_path: Path, file_server: FileServer,
+                                                 token: str) -> None:
+    base, served, requests = file_server
+    for files in GENERATION_SETS.values():
+        for _, name in files:
+            (served / name).write_bytes(b"x" * 100)
+    fake = _fake_ltx2(tmp_path / "bin", base, GENERATION_SETS)
+    secret = tmp_path / "hf_token"
+    env = {"unset": {}, "empty": {"HF_TOKEN": ""},
+           "blank file": {"HF_TOKEN_FILE": str(secret)},
+           "no secret file": {"HF_TOKEN_FILE": str(tmp_path / "no-such-secret")}}[token]
+    secret.write_text(" \n")
+    for dry_run in ("0", "1"):  # a dry run refuses as the real run would
+        result = _download("fast,ltx-2.5:fast", tmp_path / "models", LTX2=str(fake),
+                           DRY_RUN=dry_run, **env)
+        assert result.returncode != 0 and result.stdout == ""
+        assert "'ltx-2.5:fast' needs a Hugging Face token" in result.stderr
+        assert "Lightricks/LTX-2.5, a gated repo" in result.stderr
+        assert "HF_TOKEN" in result.stderr and "--secret id=hf_token" in result.stderr
+    # before any download, even of the ungated files listed first
+    assert not requests and not (tmp_path / "models").exists()
+    # listing needs no token: the Dockerfile lists in a stage without the secret
+    listed = _download("fast,ltx-2.5:fast", tmp_path / "models", LTX2=str(fake), LIST_ONLY="1",
+                       **env)
+    assert listed.returncode == 0 and "unet25.st" in listed.stdout
 
 
 # ---- start.sh --------------------------------------------------------------------------------
@@ -482,6 +781,35 @@ def test_start_rejects_a_bad_timeout(worker: Worker) -> None:
     assert worker.record("comfy") is None
 
 
+def test_start_downloads_generations_first(worker: Worker, tmp_path: Path) -> None:
+    volume = tmp_path / "volume"
+    result = worker.run(FAKE_COMFY="serve", COMFY_READY_TIMEOUT="30",
+                        LTX2_DOWNLOAD_MODELS="ltx-2.3:fast,ltx-2.5:fast", HF_TOKEN="hf_dummy",
+                        DRY_RUN="1", LTX2_MODELS_DIR=str(volume))
+    assert result.returncode == 0, result.stderr
+    assert worker.record("handler") is not None
+    wanted = [f for f in models.CATALOG if f.folder in ("diffusion_models", "vae")]
+    ltx2_3 = models.lookup("checkpoints", "ltx-2.3-22b-distilled-fp8.safetensors")
+    assert ltx2_3 is not None and len(wanted) >= 3
+    for entry in [*wanted, ltx2_3]:
+        assert f"{entry.url}\t{volume}/{entry.folder}/{entry.name}" in result.stdout
+
+
+@pytest.mark.parametrize("value, message", [
+    ("ltx-2.3:turbo", "LTX2_DOWNLOAD_MODELS='ltx-2.3:turbo': unknown mode 'turbo'"),
+    ("ltx-2:fast,ltx-2.5:fast", "LTX2_DOWNLOAD_MODELS: 'ltx-2.5:fast' needs a Hugging Face "
+                                "token: its files come from Lightricks/LTX-2.5, a gated repo"),
+])
+def test_start_refuses_a_bad_download_before_comfyui(worker: Worker, tmp_path: Path, value: str,
+                                                     message: str) -> None:
+    # (a dry run refuses as the real run does, and could never reach out if it did not)
+    result = worker.run(FAKE_COMFY="serve", COMFY_READY_TIMEOUT="30", DRY_RUN="1",
+                        LTX2_DOWNLOAD_MODELS=value, LTX2_MODELS_DIR=str(tmp_path / "volume"))
+    assert result.returncode != 0 and message in result.stderr, result.stderr
+    assert worker.record("comfy") is None and worker.record("handler") is None
+    assert not (tmp_path / "volume").exists()
+
+
 # ---- RunPod Hub --------------------------------------------------------------------------------
 
 HUB = json.loads((ROOT / ".runpod" / "hub.json").read_text())
@@ -563,3 +891,16 @@ def test_hub_test_downloads_cover_the_test_inputs(tmp_path: Path) -> None:
 def test_local_test_input_is_a_valid_request() -> None:
     job = json.loads((ROOT / "test_input.json").read_text())
     ltx2sdk.GenerationRequest.model_validate(job["input"])
+
+
+def test_hub_download_options_are_accepted(tmp_path: Path) -> None:
+    options = HUB_ENV["LTX2_DOWNLOAD_MODELS"]["input"]["options"]
+    values = {o["value"] for o in options}
+    assert {"none", "fast", "pro", "both", "ltx-2.3:fast", "ltx-2.5:fast"} <= values
+    for option in options:
+        if option["value"] == "none":
+            continue
+        assert _dry_run(option["value"], tmp_path, CAMERAS="none", HF_TOKEN="hf_dummy")
+        if "ltx-2.5" in option["value"]:  # gated: the label says a token is needed
+            assert "token" in option["label"].lower()
+    assert "gated" in HUB_ENV["HF_TOKEN"]["input"]["description"]

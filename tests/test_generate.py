@@ -6,7 +6,6 @@ import base64
 import hashlib
 import json
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -19,19 +18,25 @@ import pytest
 
 from builders import build
 from ltx2sdk import ComfyClient, GenerationRequest, generate, generation
+from ltx2sdk.audio import AudioInputError
 from ltx2sdk.cli import main
 from ltx2sdk.errors import ExecutionError, ServerValidationError
+from ltx2sdk.generation import ImagePolicy, InputPolicy
 from ltx2sdk.images import ImageInputError
 from ltx2sdk.models import files_for
 from ltx2sdk.progress import ProgressUpdate
 from tests.comfyserver import ComfyTestServer
 
 from .helpers import (
+    AUDIO_FIXTURES,
     RELEASES,
     catalog_models,
     catalog_server,
+    listed_model_files,
+    patch_network,
     png_bytes,
     states_release_in_range,
+    wav_bytes,
 )
 
 
@@ -142,23 +147,8 @@ def test_a_private_last_image_url_fails_naming_it_before_anything_is_sent(
         ltx_server: ComfyTestServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A host name that resolves to a private address (resolution patched as in
     test_image_fetch.py: no traffic leaves this machine) is refused: no upload, no prompt."""
-    real_getaddrinfo = socket.getaddrinfo
-    lookups: list[str] = []
-
-    def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
-        if host == "frames.example":
-            lookups.append(host)
-            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.0.0.7", port))]
-        return real_getaddrinfo(host, port, *args, **kwargs)
-
-    real_connect = socket.socket.connect
-
-    def connect(sock: socket.socket, address: Any) -> None:
-        assert address[0] in ("127.0.0.1", "::1"), f"a connection off this host: {address}"
-        real_connect(sock, address)
-
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    monkeypatch.setattr(socket.socket, "connect", connect)
+    net = patch_network(monkeypatch)
+    net.name("frames.example", ["10.0.0.7"])
     job = flf2v_request("ltx-2.3", last_image_base64=None,
                         last_image_url="http://frames.example/last.png")
     with pytest.raises(ImageInputError) as err:
@@ -166,7 +156,8 @@ def test_a_private_last_image_url_fails_naming_it_before_anything_is_sent(
     assert err.value.field == "last_image_url"
     assert str(err.value).startswith(
         "last_image_url: refusing to fetch from the non-public address 10.0.0.7")
-    assert lookups == ["frames.example"]
+    assert net.lookups == ["frames.example"]
+    assert {ip for ip, _ in net.connects} <= {"127.0.0.1"}  # the test server only
     assert not ltx_server.received.uploads and not ltx_server.received.prompts
 
 
@@ -190,6 +181,126 @@ def test_cli_generate_uploads_both_image_files(ltx_server: ComfyTestServer, tmp_
     assert code == 0, capsys.readouterr().err
     assert [u.sha256 for u in ltx_server.received.uploads] == [
         hashlib.sha256(FIRST_PNG).hexdigest(), hashlib.sha256(LAST_PNG).hexdigest()]
+    assert (tmp_path / "v.mp4").read_bytes()[4:8] == b"ftyp"
+
+
+# --- ia2v: the audio checked and measured first, uploaded under a unique name ------------------
+
+VOICE_WAV = wav_bytes(2.5, 16000, 1)  # the voice to lip-sync: 2.5 s
+
+
+def ia2v_request(**changes: Any) -> dict[str, Any]:
+    return {"prompt": "she sings", "model": "ltx-2.3", "type": "ia2v", "seed": 6,
+            "image_base64": base64.b64encode(FIRST_PNG).decode(),
+            "audio_base64": base64.b64encode(VOICE_WAV).decode(), **changes}
+
+
+def loaded_audio(prompt: dict[str, Any]) -> list[str]:
+    return [n["inputs"]["audio"] for n in prompt.values() if n["class_type"] == "LoadAudio"]
+
+
+@pytest.mark.parametrize("versioned_server", [RELEASES[-1]], indirect=True)
+def test_ia2v_uploads_the_image_and_the_audio_and_lasts_as_long_as_the_audio(
+        versioned_server: ComfyTestServer, tmp_path: Path) -> None:
+    job = ia2v_request()
+    result = generate(job, versioned_server.url, output_dir=tmp_path)
+    image, audio = versioned_server.received.uploads
+    assert (image.sha256, audio.sha256) == (hashlib.sha256(FIRST_PNG).hexdigest(),
+                                            hashlib.sha256(VOICE_WAV).hexdigest())
+    assert re.fullmatch(r"ltx2sdk_[0-9a-f]{32}\.png", image.name), image.name
+    assert re.fullmatch(r"ltx2sdk_[0-9a-f]{32}\.wav", audio.name), audio.name
+    [posted] = versioned_server.received.prompts
+    assert loaded_audio(posted["prompt"]) == [audio.name]
+    assert [n["inputs"]["image"] for n in posted["prompt"].values()
+            if n["class_type"] == "LoadImage"] == [image.name]
+    # the length follows the measured audio (2.5 s), not the 10 s default
+    request = GenerationRequest.model_validate(job)
+    follows = build(request, audio_seconds=2.5).plan
+    assert (result.frames, result.fps) == (follows.frames, follows.fps)
+    assert result.frames != build(request).plan.frames
+    assert 2.0 < result.duration <= 2.5
+    assert (result.type, result.seed, result.prompt_id) == ("ia2v", 6, posted["prompt_id"])
+    assert result.video.read_bytes()[4:8] == b"ftyp"
+
+
+def test_ia2v_with_a_duration_keeps_it_and_takes_any_audio_format(
+        ltx_server: ComfyTestServer, tmp_path: Path) -> None:
+    mp3 = (AUDIO_FIXTURES / "tone_1s_44k_stereo.mp3").read_bytes()
+    result = generate(ia2v_request(duration=2, audio_base64=base64.b64encode(mp3).decode()),
+                      ltx_server.url, output_dir=tmp_path)
+    _, audio = ltx_server.received.uploads
+    assert audio.name.endswith(".mp3") and audio.sha256 == hashlib.sha256(mp3).hexdigest()
+    assert result.duration == 2.0
+
+
+def test_ia2v_loads_an_audio_already_on_the_server(ltx_server: ComfyTestServer,
+                                                   tmp_path: Path) -> None:
+    (ltx_server.input_dir / "voice.wav").write_bytes(VOICE_WAV)
+    job = ia2v_request(audio_base64=None, audio="voice.wav", duration=1)
+    generate(job, ltx_server.url, output_dir=tmp_path)
+    [image] = ltx_server.received.uploads  # the image only
+    assert image.name.endswith(".png")
+    assert loaded_audio(ltx_server.received.prompts[-1]["prompt"]) == ["voice.wav"]
+    missing = ia2v_request(audio_base64=None, audio="nobody.wav", duration=1)
+    with pytest.raises(ServerValidationError, match=r"nobody\.wav"):
+        generate(missing, ltx_server.url, output_dir=tmp_path)
+    assert len(ltx_server.received.uploads) == 1  # refused before uploading anything
+
+
+@pytest.mark.parametrize(("changes", "field", "message"), [
+    ({"audio_base64": base64.b64encode(b"%PDF-1.4 not a voice").decode()}, "audio_base64",
+     "not a readable audio file (wav, mp3, flac or ogg)"),
+    ({"audio_base64": base64.b64encode(wav_bytes(61.0, 4000)).decode()}, "audio_base64",
+     "audio is 61.0 s long, over the 60 s limit"),
+    ({"audio_base64": base64.b64encode(VOICE_WAV[:20_000]).decode()}, "audio_base64",
+     "the WAV file is cut short"),
+    ({"audio_base64": None, "audio_url": "http://voices.example/v.wav"}, "audio_url",
+     "refusing to fetch from the non-public address 10.0.0.7"),
+])
+def test_bad_audio_fails_naming_its_field_before_anything_is_sent(
+        changes: dict[str, Any], field: str, message: str, ltx_server: ComfyTestServer,
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not audio, too long, cut short, at a private address (resolution patched as in
+    test_image_fetch.py: no traffic leaves this machine): refused before the server is asked
+    anything, so no upload and no prompt."""
+    patch_network(monkeypatch).name("voices.example", ["10.0.0.7"])
+    with pytest.raises(AudioInputError) as err:
+        generate(ia2v_request(**changes), ltx_server.url, output_dir=tmp_path)
+    assert err.value.field == field
+    assert str(err.value).startswith(f"{field}: {message}")
+    assert not ltx_server.received.uploads and not ltx_server.received.prompts
+
+
+def test_the_policys_audio_caps_apply_and_its_old_name_still_works(
+        ltx_server: ComfyTestServer, tmp_path: Path) -> None:
+    with pytest.raises(AudioInputError, match=r"^audio_base64: audio is 2\.5 s long, over the "
+                                              r"2 s limit"):
+        generate(ia2v_request(), ltx_server.url, output_dir=tmp_path,
+                 input_policy=InputPolicy(max_audio_seconds=2))
+    with pytest.raises(AudioInputError, match=r"^audio_base64: audio file is larger than"):
+        generate(ia2v_request(), ltx_server.url, output_dir=tmp_path,
+                 image_policy=ImagePolicy(max_audio_bytes=1000))  # the earlier name
+    with pytest.raises(TypeError, match="not both"):
+        generate(ia2v_request(), ltx_server.url, output_dir=tmp_path,
+                 input_policy=InputPolicy(), image_policy=InputPolicy())
+    assert not ltx_server.received.uploads
+
+
+def test_cli_generate_uploads_the_image_and_the_audio_file(
+        ltx_server: ComfyTestServer, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    face, voice = tmp_path / "face.png", tmp_path / "voice.flac"
+    face.write_bytes(FIRST_PNG)
+    voice.write_bytes((AUDIO_FIXTURES / "tone_1s_16k_mono.flac").read_bytes())
+    code = main(["generate", "--prompt", "she sings", "--model", "ltx-2.3", "--image",
+                 str(face), "--audio", str(voice), "--server", ltx_server.url,
+                 "--output", str(tmp_path / "v.mp4"), "--output-dir", str(tmp_path)])
+    assert code == 0, capsys.readouterr().err
+    image, audio = ltx_server.received.uploads
+    assert image.sha256 == hashlib.sha256(FIRST_PNG).hexdigest()
+    assert audio.name.endswith(".flac") and audio.sha256 == hashlib.sha256(
+        voice.read_bytes()).hexdigest()
+    assert loaded_audio(ltx_server.received.prompts[-1]["prompt"]) == [audio.name]
     assert (tmp_path / "v.mp4").read_bytes()[4:8] == b"ftyp"
 
 
@@ -286,9 +397,11 @@ def test_cli_check_lists_every_missing_file(tmp_path: Path,
     out = capsys.readouterr().out
     assert code == 1
     needed = {f.path for mode in ("fast", "pro") for f in files_for(mode, camera="static")}
-    listed = {line.split()[0] for line in out.splitlines() if line.startswith("  models/")}
-    assert listed == needed
+    assert set(listed_model_files(out, "ltx-2")) == needed
     assert "huggingface.co" in out
+    # every generation is reported, each with its own files
+    assert "models/checkpoints/ltx-2.3-22b-dev-fp8.safetensors" in listed_model_files(
+        out, "ltx-2.3")
 
 
 def test_cli_check_passes_on_an_equipped_server_and_generate_then_runs(

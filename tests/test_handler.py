@@ -9,7 +9,6 @@ import hashlib
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import threading
@@ -26,10 +25,19 @@ from ltx2sdk.progress import ProgressUpdate
 from runpod_handler import ProgressReporter, WorkerConfig, handler, run_job
 from tests.comfyserver import ComfyTestServer, Faults
 
-from .helpers import catalog_models, catalog_server, free_port, png_bytes
+from .helpers import (
+    AUDIO_FIXTURES,
+    catalog_models,
+    catalog_server,
+    free_port,
+    patch_network,
+    png_bytes,
+    wav_bytes,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 PNG_B64 = base64.b64encode(png_bytes()).decode()
+WAV_B64 = base64.b64encode(wav_bytes(1.0)).decode()
 
 
 def config_for(srv: ComfyTestServer, **changes: Any) -> WorkerConfig:
@@ -110,7 +118,7 @@ def test_the_root_test_input_validates() -> None:
     ({"prompt": "p", "foo": 1}, "foo: unknown field"),
     ({"prompt": "p", "width": 0}, "width: Input should be greater than or equal to 128"),
     ({"prompt": "p", "duration": 100}, "duration: Input should be less than or equal to 20"),
-    ({"prompt": "p", "type": "x"}, "type: Input should be 't2v', 'i2v' or 'flf2v'"),
+    ({"prompt": "p", "type": "x"}, "type: Input should be 't2v', 'i2v', 'flf2v' or 'ia2v'"),
     ({"prompt": "p", "type": "i2v"}, "type 'i2v' needs an image"),
     ({"prompt": "p", "type": "i2v", "image_url": "https://example.com/a.png",
       "image_base64": PNG_B64}, "not image_url and image_base64"),
@@ -138,6 +146,24 @@ def test_the_root_test_input_validates() -> None:
     ({"prompt": "p", "type": "flf2v", "image_base64": PNG_B64,
       "last_image_url": "http://169.254.169.254/latest/meta-data"},
      "last_image_url: refusing to fetch from the non-public address 169.254.169.254"),
+    ({"prompt": "p", "model": "ltx-2.3", "type": "ia2v", "image_base64": PNG_B64,
+      "audio": "someone-elses-voice.wav"},
+     "audio: not accepted by the worker; use audio_url or audio_base64"),
+    ({"prompt": "p", "model": "ltx-2.3", "type": "ia2v", "image_base64": PNG_B64},
+     "type 'ia2v' needs an audio file: give one of audio_url, audio_base64 or audio"),
+    ({"prompt": "p", "type": "i2v", "image_base64": PNG_B64, "audio_base64": WAV_B64},
+     "audio_base64 is only used with type 'ia2v' (type is 'i2v')"),
+    ({"prompt": "p", "model": "ltx-2.3", "type": "ia2v", "image_base64": PNG_B64,
+      "audio_base64": PNG_B64},
+     "audio_base64: not a readable audio file (wav, mp3, flac or ogg)"),
+    ({"prompt": "p", "model": "ltx-2.3", "type": "ia2v", "image_base64": PNG_B64,
+      "audio_url": "http://169.254.169.254/latest/meta-data"},
+     "audio_url: refusing to fetch from the non-public address 169.254.169.254"),
+    ({"prompt": "p", "model": "ltx-2.3", "type": "ia2v", "image_base64": PNG_B64,
+      "audio_url": "http://[::1]:8188/view?filename=voice.wav"},
+     "audio_url: refusing to fetch from the non-public address ::1"),
+    ({"prompt": "p", "type": "ia2v", "image_base64": PNG_B64, "audio_base64": WAV_B64},
+     "invalid request: type: model ltx-2 has no 'ia2v' pipeline"),
     ("just a string", "input must be a JSON object"),
 ])
 def test_bad_inputs_give_an_error_naming_the_field(ltx_server: ComfyTestServer, job_input: Any,
@@ -169,27 +195,46 @@ def test_a_last_image_url_resolving_to_a_private_address_is_refused(
         ltx_server: ComfyTestServer, monkeypatch: pytest.MonkeyPatch) -> None:
     """Resolution patched (as in test_image_fetch.py): the name resolves to 192.168.1.20, and
     nothing may connect off this host."""
-    real_getaddrinfo = socket.getaddrinfo
-
-    def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
-        if host == "cdn.example":
-            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("192.168.1.20", port))]
-        return real_getaddrinfo(host, port, *args, **kwargs)
-
-    real_connect = socket.socket.connect
-
-    def connect(sock: socket.socket, address: Any) -> None:
-        assert address[0] in ("127.0.0.1", "::1"), f"a connection off this host: {address}"
-        real_connect(sock, address)
-
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    monkeypatch.setattr(socket.socket, "connect", connect)
+    net = patch_network(monkeypatch)
+    net.name("cdn.example", ["192.168.1.20"])
     output = run_job({"id": "j", "input": {
         "prompt": "p", "type": "flf2v", "image_base64": PNG_B64,
         "last_image_url": "https://cdn.example/last.png"}}, config_for(ltx_server))
     assert set(output) == {"error"}, output
     assert output["error"].startswith(
         "last_image_url: refusing to fetch from the non-public address 192.168.1.20"), output
+    assert {ip for ip, _ in net.connects} <= {"127.0.0.1"}  # the test server only
+    assert not ltx_server.received.uploads and not ltx_server.received.prompts
+
+
+def test_ia2v_job_uploads_the_image_and_the_audio(ltx_server: ComfyTestServer) -> None:
+    voice = (AUDIO_FIXTURES / "tone_1s_22k_mono.ogg").read_bytes()
+    output = run_job({"id": "j", "input": {
+        "prompt": "she sings", "model": "ltx-2.3", "type": "ia2v", "seed": 5,
+        "image_base64": PNG_B64, "audio_base64": base64.b64encode(voice).decode()}},
+        config_for(ltx_server))
+    assert "error" not in output, output
+    assert (output["type"], output["seed"], output["duration"]) == ("ia2v", 5, 1.0)
+    assert base64.b64decode(output["video"])[4:8] == b"ftyp"
+    image, audio = ltx_server.received.uploads
+    assert image.name.endswith(".png") and audio.name.endswith(".ogg")
+    assert audio.sha256 == hashlib.sha256(voice).hexdigest()
+    [posted] = ltx_server.received.prompts
+    assert [n["inputs"]["audio"] for n in posted["prompt"].values()
+            if n["class_type"] == "LoadAudio"] == [audio.name]
+
+
+@pytest.mark.parametrize(("env", "error"), [
+    ({"LTX2_MAX_AUDIO_SECONDS": "2"}, "audio_base64: audio is 3.0 s long, over the 2 s limit"),
+    ({"LTX2_MAX_AUDIO_BYTES": "10000"},
+     "audio_base64: audio file is larger than the 0.01 MB limit"),
+])
+def test_the_workers_audio_caps_are_its_environments(ltx_server: ComfyTestServer,
+                                                     env: dict[str, str], error: str) -> None:
+    job = {"id": "j", "input": {"prompt": "p", "model": "ltx-2.3", "type": "ia2v",
+                                "image_base64": PNG_B64,
+                                "audio_base64": base64.b64encode(wav_bytes(3.0)).decode()}}
+    assert run_job(job, config_for(ltx_server, **env)) == {"error": error}
     assert not ltx_server.received.uploads and not ltx_server.received.prompts
 
 
@@ -327,6 +372,12 @@ def test_environment_configuration() -> None:
     assert newer.model == "ltx-2.3" and newer.models.text_encoder is None
     with pytest.raises(ValueError, match="LTX2_JOB_TIMEOUT must be a number"):
         WorkerConfig.from_env({"LTX2_JOB_TIMEOUT": "soon"})
+    # the audio's caps: 20 MB and 60 s unless set
+    policy = WorkerConfig.from_env({}).input_policy
+    assert (policy.max_audio_bytes, policy.max_audio_seconds) == (20 * 1024 * 1024, 60.0)
+    policy = WorkerConfig.from_env({"LTX2_MAX_AUDIO_BYTES": "5000000",
+                                    "LTX2_MAX_AUDIO_SECONDS": "12.5"}).input_policy
+    assert (policy.max_audio_bytes, policy.max_audio_seconds) == (5_000_000, 12.5)
 
 
 @pytest.mark.parametrize(("job_input", "error"), [
@@ -354,6 +405,10 @@ def test_a_request_no_pipeline_can_make_fails_before_any_work(
     ("LTX2_MAX_IMAGE_BYTES", "-1", "must be a positive whole number"),
     ("LTX2_MAX_IMAGE_PIXELS", "lots", "must be a number"),
     ("LTX2_IMAGE_FETCH_TIMEOUT", "nan", "must be a positive number"),
+    ("LTX2_MAX_AUDIO_BYTES", "20MB", "must be a number"),
+    ("LTX2_MAX_AUDIO_BYTES", "1.5", "must be a positive whole number"),
+    ("LTX2_MAX_AUDIO_SECONDS", "0", "must be a positive number"),
+    ("LTX2_MAX_AUDIO_SECONDS", "inf", "must be a positive number"),
     ("LTX2_PROGRESS_INTERVAL", "1e999", "must be a positive number"),
     ("COMFY_URL", "127.0.0.1:8188", "must be an http(s) URL"),
 ])

@@ -31,7 +31,7 @@ from ltx2sdk.request import (
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-COMMANDS = ("build", "generate", "check", "models", "schema")
+COMMANDS = ("build", "generate", "check", "models", "schema", "batch")
 SHELL_OPERATORS = {"|", "||", "&&", ";", ">", ">>", "<", "&", "2>&1"}
 # placeholders the README writes in upper case, and a value each stands for
 PLACEHOLDERS = {"SECONDS": "5", "URL": "http://127.0.0.1:8188", "FILE": "first.png",
@@ -331,7 +331,9 @@ def test_the_readmes_commands_and_examples_run_as_pasted(tmp_path: Path) -> None
     offline, online = blocks(section("The `ltx2` command"), "bash")
     for line in offline.splitlines():
         _run(line, tmp_path, env)
-    for name in ("fox.json", "first.png", "i2v.json", "enhanced.json", "job.json",
+    for name in ("fox.json", "first.png", "i2v.json", "last.png", "flf2v.json", "voice.wav",
+                 "ia2v.json",
+                 "enhanced.json", "job.json",
                  "example-0.8.0.json", "request.schema.json"):
         assert (tmp_path / name).stat().st_size > 0, name
     # all but the one whose workflow is left to the reader ("with Workflow(...): ...")

@@ -64,6 +64,25 @@ def test_blank_last_image_fields_mean_absent_too() -> None:
         None, None, None)
 
 
+def test_blank_audio_fields_mean_absent_too() -> None:
+    request = GenerationRequest.model_validate({
+        "prompt": "p", "type": "i2v", "image_url": "https://a/b.png", "audio": "",
+        "audio_url": "", "audio_base64": ""})
+    assert (request.audio, request.audio_url, request.audio_base64) == (None, None, None)
+
+
+@pytest.mark.parametrize("first", [{"image": "first.png"}, {"image_url": "https://a/b.png"},
+                                   {"image_base64": "AAAA"}])
+@pytest.mark.parametrize("audio", [{"audio": "voice.mp3"}, {"audio_url": "https://a/v.wav"},
+                                   {"audio_base64": "AAAA"}])
+def test_ia2v_takes_a_first_image_and_one_audio_source(first: dict[str, str],
+                                                       audio: dict[str, str]) -> None:
+    request = GenerationRequest.model_validate({"prompt": "p", "type": "ia2v", **first,
+                                                **audio})
+    assert request.type == "ia2v"
+    assert [getattr(request, k) for k in (*first, *audio)] == [*first.values(), *audio.values()]
+
+
 @pytest.mark.parametrize("first", [{"image": "first.png"}, {"image_url": "https://a/b.png"},
                                    {"image_base64": "AAAA"}])
 @pytest.mark.parametrize("last", [{"last_image": "last.png"},
@@ -81,14 +100,14 @@ def test_flf2v_takes_any_source_for_each_image(first: dict[str, str],
     ({"prompt": "p", "foo": 1}, "foo: unknown field (allowed: prompt,"),
     ({"prompt": "p", "width": 0}, "width: Input should be greater than or equal to 128"),
     ({"prompt": "p", "duration": 100}, "duration: Input should be less than or equal to 20"),
-    ({"prompt": "p", "type": "x"}, "type: Input should be 't2v', 'i2v' or 'flf2v'"),
+    ({"prompt": "p", "type": "x"}, "type: Input should be 't2v', 'i2v', 'flf2v' or 'ia2v'"),
     ({"prompt": "p", "mode": "slow"}, "mode: Input should be 'fast' or 'pro'"),
     ({"prompt": "p", "camera_lora": "orbit"}, "camera_lora: Input should be 'none', 'static'"),
     ({"prompt": "p", "type": "i2v"}, "type 'i2v' needs an image"),
     ({"prompt": "p", "type": "i2v", "image_url": "https://a/b.png", "image_base64": "AAAA"},
      "give only one image source, not image_url and image_base64"),
     ({"prompt": "p", "image_url": "https://a/b.png"},
-     "image_url is only used with type 'i2v' or 'flf2v' (type is 't2v')"),
+     "image_url is only used with type 'i2v', 'flf2v' or 'ia2v' (type is 't2v')"),
     ({"prompt": "p", "type": "flf2v"},
      "type 'flf2v' needs a first image: give one of image_url, image_base64 or image"),
     ({"prompt": "p", "type": "flf2v", "last_image_url": "https://a/c.png"},
@@ -107,6 +126,24 @@ def test_flf2v_takes_any_source_for_each_image(first: dict[str, str],
      "last_image_base64 is only used with type 'flf2v' (type is 't2v')"),
     ({"prompt": "p", "type": "i2v", "image": "a.png", "last_image": "c.png"},
      "last_image is only used with type 'flf2v'"),
+    ({"prompt": "p", "type": "ia2v", "image": "a.png"},
+     "type 'ia2v' needs an audio file: give one of audio_url, audio_base64 or audio"),
+    ({"prompt": "p", "type": "ia2v", "audio": "a.wav"},
+     "type 'ia2v' needs an image: give one of image_url, image_base64 or image"),
+    ({"prompt": "p", "type": "ia2v", "image": "a.png", "audio_url": "https://a/v.mp3",
+      "audio_base64": "AAAA"}, "give only one audio file source, not audio_url and audio_base64"),
+    ({"prompt": "p", "type": "ia2v", "image": "a.png", "audio": "v.wav",
+      "audio_url": "https://a/v.mp3"}, "give only one audio file source, not audio_url and audio"),
+    ({"prompt": "p", "audio_url": "https://a/v.mp3"},
+     "audio_url is only used with type 'ia2v' (type is 't2v')"),
+    ({"prompt": "p", "type": "i2v", "image": "a.png", "audio_base64": "AAAA"},
+     "audio_base64 is only used with type 'ia2v' (type is 'i2v')"),
+    ({"prompt": "p", "type": "flf2v", "image": "a.png", "last_image": "b.png",
+      "audio": "v.wav"}, "audio is only used with type 'ia2v' (type is 'flf2v')"),
+    ({"prompt": "p", "type": "ia2v", "image": "a.png", "last_image": "b.png",
+      "audio": "v.wav"}, "last_image is only used with type 'flf2v' (type is 'ia2v')"),
+    ({"prompt": "p", "type": "ia2v", "image": "a.png", "audio": "../v.wav"},
+     "audio: must be a file name in ComfyUI's input folder"),
     ({"prompt": ""}, "prompt: String should have at least 1 character"),
     ({}, "prompt: Field required"),
     ({"prompt": "p", "width": "wide"}, "width: Input should be a valid integer"),

@@ -25,11 +25,12 @@ from ltx2sdk.request import GenerationRequest, ModelSet, request_json_schema
 ROOT = Path(__file__).resolve().parents[1]
 
 # What ``import ltx2sdk, builders`` must not load (a package with its submodules): the HTTP
-# client stack, Pillow and comfy-script, the SDK's own modules built on them, and pydantic with
-# the request model.
-NETWORK_AND_IMAGES = ("requests", "urllib3", "websocket", "PIL", "comfy_script",
-                      "ltx2sdk.client", "ltx2sdk.transport", "ltx2sdk.generation",
-                      "ltx2sdk.images", "ltx2sdk.safe_http")
+# client stack, Pillow, the audio decoders and comfy-script, the SDK's own modules built on
+# them, and pydantic with the request model.
+NETWORK_AND_IMAGES = ("requests", "urllib3", "websocket", "PIL", "miniaudio", "_miniaudio",
+                      "cffi", "comfy_script", "ltx2sdk.client", "ltx2sdk.transport",
+                      "ltx2sdk.generation", "ltx2sdk.images", "ltx2sdk.audio",
+                      "ltx2sdk.safe_http")
 HEAVY = ("pydantic", "pydantic_core", "ltx2sdk.request", *NETWORK_AND_IMAGES)
 
 
@@ -194,7 +195,7 @@ EXPECTED_SCHEMA: dict[str, Any] = {
         "model": {"default": "ltx-2", "enum": ["ltx-2", "ltx-2.3", "ltx-2.5"],
                   "type": "string"},
         "mode": {"default": "fast", "enum": ["fast", "pro"], "type": "string"},
-        "type": {"default": "t2v", "enum": ["t2v", "i2v", "flf2v"], "type": "string"},
+        "type": {"default": "t2v", "enum": ["t2v", "i2v", "flf2v", "ia2v"], "type": "string"},
         "width": {"default": 1280, "maximum": 3840, "minimum": 128, "type": "integer"},
         "height": {"default": 720, "maximum": 3840, "minimum": 128, "type": "integer"},
         "duration": {"anyOf": [{"exclusiveMinimum": 0, "maximum": 20.0, "type": "number"},
@@ -218,6 +219,9 @@ EXPECTED_SCHEMA: dict[str, Any] = {
         "last_image": _optional(),
         "last_image_url": _optional(),
         "last_image_base64": _optional(),
+        "audio": _optional(),
+        "audio_url": _optional(),
+        "audio_base64": _optional(),
         "models": {"$ref": "#/$defs/ModelSet"},
         "filename_prefix": {"default": "video/ltx2sdk", "maxLength": 200, "minLength": 1,
                             "pattern": "^[A-Za-z0-9_\\-./]+$", "type": "string"},

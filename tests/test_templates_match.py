@@ -62,13 +62,14 @@ FITTED_SIZE = ("resize_type.width", "resize_type.height")
 
 def _sdk_like_template(pipeline: Pipeline, template: dict[str, Any]) -> dict[str, Any]:
     fps = int(template["create_video"]["fps"])
-    frames = template["parameters"]["latent_audio"]["frames_number"]
+    frames = template["parameters"]["latent_video"]["length"]
     request = GenerationRequest(
         prompt="p", model=pipeline.generation.id, type=pipeline.type.value,
         mode=pipeline.mode.value, fps=fps, frames=frames, camera_lora="none",
         seed=template["parameters"]["seeds"][0],  # stage 1's: the request's
         image="first.png" if pipeline.needs_image else None,
-        last_image="last.png" if ImageRole.LAST in pipeline.images else None)
+        last_image="last.png" if ImageRole.LAST in pipeline.images else None,
+        **({"audio": "voice.mp3"} if pipeline.audio is not None else {}))
     return pipeline_features(build_pipeline(pipeline, request).compile(), details=True)
 
 
@@ -116,8 +117,8 @@ def test_same_image_preparation(pair: tuple[dict[str, Any], dict[str, Any]]) -> 
 # detailed comparison; everything else in it is what the pipeline computes. (The LTX-2.3
 # templates ask for 5 s x 25 fps + 1 = 126 frames, which the latent floors to 121; the SDK
 # snaps lengths to 8n+1 itself, here to 129.)
-USER_LEVEL = frozenset({"image", "width", "height", "resize_type.width", "resize_type.height",
-                        "length", "frames_number"})
+USER_LEVEL = frozenset({"image", "audio", "width", "height", "resize_type.width",
+                        "resize_type.height", "length", "frames_number", "duration"})
 
 
 def _computation(value: Any) -> Any:
@@ -256,6 +257,9 @@ def declared_features(pipeline: Pipeline) -> dict[str, Any]:
         "negative_prompt": (pipeline.default_negative_prompt
                             if pipeline.negative is Negative.PROMPT else None),
         "fps": pipeline.fps,
+        "given_audio": (None if pipeline.audio is None else
+                        {"start_index": pipeline.audio.trim_start,
+                         "mask_value": pipeline.audio.mask_value}),
         "min_comfyui": pipeline.min_comfyui,
     }
 
@@ -302,8 +306,18 @@ def template_features(name: str) -> dict[str, Any]:
                   if isinstance(loader.get(key), str)},
         "negative_prompt": parameters["negative_prompt"],
         "fps": int(features["create_video"]["fps"]),
+        "given_audio": _given_audio(features["stage_details"][0]["audio_latent"]),
         "min_comfyui": _template_index()[name]["minComfyUIVersion"],
     }
+
+
+def _given_audio(chain: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The first stage's audio latent path: a kept, trimmed given audio, or None."""
+    kinds = [step.get("class_type") for step in chain]
+    if kinds != ["SetLatentNoiseMask", "LTXVAudioVAEEncode", "TrimAudioDuration", "LoadAudio"]:
+        assert "LoadAudio" not in kinds, chain  # an audio chain of another shape
+        return None
+    return {"start_index": chain[2]["start_index"], "mask_value": chain[0]["mask"]["value"]}
 
 
 @pytest.mark.parametrize("pipeline", WITH_TEMPLATE, ids=lambda p: p.name.replace(" ", "-"))

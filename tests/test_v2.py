@@ -40,7 +40,15 @@ from ltx2sdk.events import Event, ExecutionInterrupted, Finished
 from tests.comfyserver import ComfyTestServer
 from tests.conftest import ProxiedComfy
 
-from .helpers import DEADLINE_SLACK, ApiProxy, TcpRelay, free_port, model_free_graph, png_bytes
+from .helpers import (
+    DEADLINE_SLACK,
+    ApiProxy,
+    TcpRelay,
+    free_port,
+    model_free_graph,
+    png_bytes,
+    wav_bytes,
+)
 
 if TYPE_CHECKING:  # comfy-sdk may be missing: then the fixtures skip these tests
     from ltx2sdk.v2 import V2Backend
@@ -202,6 +210,19 @@ def test_inputs_are_assets_found_again_by_their_hash(v2: V2Backend,
         "__type": "core/ASSET", "info": {"id": uploads[second].asset_id,
                                          "hash": uploads[second].hash,
                                          "file_path": "second.png"}}
+
+
+def test_an_audio_input_is_an_asset_too(v2: V2Backend) -> None:
+    """ia2v's audio goes up like an image (``upload_image`` takes any input file): an asset,
+    typed by its extension, standing for the name LoadAudio is given."""
+    voice = wav_bytes(0.25 + next(_colors) % 97 / 1000)  # bytes of its own: a new asset
+    name = v2.upload_image(voice, "voice.wav")
+    uploaded = v2.uploads[name]
+    assert name == "voice.wav" and uploaded.created_new is True
+    graph = {"1": {"class_type": "LoadAudio", "inputs": {"audio": name}}}
+    assert v2._workflow(graph)["1"]["inputs"]["audio"] == {
+        "__type": "core/ASSET", "info": {"id": uploaded.asset_id, "hash": uploaded.hash,
+                                         "file_path": "voice.wav"}}
 
 
 def test_a_video_is_known_by_content_type_or_signature(v2: V2Backend, tmp_path: Path) -> None:

@@ -27,6 +27,8 @@ from tests.comfyserver.versions import load_version_object_info
 from .helpers import (
     RELEASES,
     catalog_models,
+    check_section,
+    listed_model_files,
     model_free_graph,
     png_bytes,
     states_release_in_range,
@@ -62,8 +64,7 @@ def test_check_names_a_missing_file_and_generate_then_queues_nothing(
         assert code == 1, out
         lines = out.splitlines()
         assert states_release_in_range(lines[0], version), lines[0]
-        listed = [line.split()[0] for line in lines if line.startswith("  models/")]
-        assert listed == [f"models/{folder}/{name}"]
+        assert listed_model_files(out, "ltx-2") == [f"models/{folder}/{name}"]
         assert ltx2(["check", "--server", srv.url, "--mode", "fast"], capsys)[0] == 1
 
         for extra in ([], ["--image", str(image)]):
@@ -139,3 +140,36 @@ def test_a_prefix_is_refused_exactly_when_the_server_would_not_serve_its_video(
             assert accepted == served, (version, prefix)
             outcomes.add(served)
     assert outcomes == {True, False}  # the list holds prefixes of both kinds
+
+
+@pytest.mark.parametrize(("version", "ready", "needs"), [
+    ("0.8.0", {"ltx-2"}, {
+        "ltx-2.3": ["t2v fast, i2v fast, flf2v fast, ia2v fast need ComfyUI >= 0.16.4",
+                    "t2v pro, i2v pro need ComfyUI >= 0.32.0"],
+        "ltx-2.5": ["all need ComfyUI >= 0.32.0"]}),
+    ("0.26.0", {"ltx-2"}, {"ltx-2.3": ["t2v pro, i2v pro need ComfyUI >= 0.32.0"],
+                           "ltx-2.5": ["all need ComfyUI >= 0.32.0"]}),
+    ("0.33.0", {"ltx-2", "ltx-2.3", "ltx-2.5"}, {})])
+def test_check_reports_each_generation_and_the_release_it_needs(
+        version: str, ready: set[str], needs: dict[str, list[str]], tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from builders.catalog import PIPELINES
+
+    with ComfyTestServer(comfyui_version=version, models=catalog_models(),
+                         output_dir=tmp_path / "srv", input_dir=tmp_path / "srv-in") as srv:
+        code, out, _ = ltx2(["check", "--server", srv.url, "--model", "all"], capsys)
+        for generation in PIPELINES.generations():
+            [verdict, *details] = check_section(out, generation)
+            if generation in ready:
+                assert ": ready (" in verdict and not details, out
+                continue
+            assert verdict.endswith(": not ready"), out
+            # the release the pipelines need, and nothing else missing
+            assert details == [f"  {line}; the server runs {version}"
+                               for line in needs[generation]], out
+        assert code == (0 if len(ready) == 3 else 1)
+        # the exit status follows --model (default: LTX-2 19B, which runs everywhere)
+        assert ltx2(["check", "--server", srv.url], capsys)[0] == 0
+        fast_only = ltx2(["check", "--server", srv.url, "--model", "ltx-2.3", "--mode",
+                          "fast"], capsys)
+        assert fast_only[0] == (1 if version == "0.8.0" else 0), fast_only[1]

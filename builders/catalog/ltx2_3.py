@@ -34,7 +34,9 @@ distilled LoRA at ``DEFAULT_LORA_STRENGTH`` 1.0, the distilled refine sigmas
 (scale 1, block 28), rescaling (0.7) and cross-modal guidance (3): ComfyUI core has no guider
 combining them with dual CFG, so they are left out.
 
-Not yet declared: ia2v (audio-driven).
+ia2v (``video_ltx2_3_ia2v``, lip-sync to a given voice) is i2v fast at 24 fps with the
+image's longer edge resized with lanczos, and the given audio as stage 1's audio latent: cut
+to the video's length, encoded, and masked (a solid mask of 0) so sampling keeps it.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ from .types import (
     FirstFrameInplace,
     FitToOutput,
     Generation,
+    GivenAudio,
     ImagePreprocess,
     ImageRole,
     LatentSlot,
@@ -165,6 +168,18 @@ FLF2V_FAST = Pipeline(
     guides=FIRST_AND_LAST_FRAME,
 )
 
+IA2V_FAST = Pipeline(
+    generation=LTX2_3, type=VideoType.IA2V, mode=Mode.FAST, files=FAST_FILES,
+    stages=FAST_STAGES, negative=Negative.PROMPT, decode=TILED_DECODE,
+    min_comfyui=MIN_COMFYUI, fps=24, template="video_ltx2_3_ia2v",
+    preprocess=ImagePreprocess(
+        resize=(FitToOutput(scale_method="lanczos", crop="center"),
+                ScaleLongerEdge(size=1536, scale_method="lanczos")),
+        img_compression=18),
+    guides=(FirstFrameInplace(strength=0.7, refine_strength=1.0),),
+    audio=GivenAudio(trim_start=0.0, mask_value=0.0),
+)
+
 PRO_SOURCE = ("Lightricks/LTX-2 ltx-pipelines ti2vid_two_stages with LTX_2_3_PARAMS "
               "(utils/constants.py): 30 steps, video CFG 3 / audio CFG 7, stage-2 distilled "
               "LoRA 1.0 and STAGE_2_DISTILLED_SIGMA_VALUES, DEFAULT_IMAGE_CRF 33, 24 fps, "
@@ -213,4 +228,5 @@ I2V_PRO = Pipeline(
     guides=(FirstFrameInplace(strength=1.0, refine_strength=1.0),),
 )
 
-PIPELINES: tuple[Pipeline, ...] = (T2V_FAST, T2V_PRO, I2V_FAST, I2V_PRO, FLF2V_FAST)
+PIPELINES: tuple[Pipeline, ...] = (T2V_FAST, T2V_PRO, I2V_FAST, I2V_PRO, FLF2V_FAST,
+                                   IA2V_FAST)

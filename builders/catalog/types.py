@@ -43,6 +43,7 @@ class VideoType(_Named):
     T2V = "t2v"  # text
     I2V = "i2v"  # text and a first frame
     FLF2V = "flf2v"  # text, a first and a last frame
+    IA2V = "ia2v"  # text, a first frame and the audio (a voice to lip-sync)
 
 
 class ImageRole(_Named):
@@ -56,6 +57,7 @@ IMAGES_OF_TYPE: dict[VideoType, frozenset[ImageRole]] = {
     VideoType.T2V: frozenset(),
     VideoType.I2V: frozenset({ImageRole.FIRST}),
     VideoType.FLF2V: frozenset({ImageRole.FIRST, ImageRole.LAST}),
+    VideoType.IA2V: frozenset({ImageRole.FIRST}),
 }
 """The images a pipeline of each type is guided by."""
 
@@ -377,6 +379,22 @@ class AddGuide:
 Guide = FirstFrameInplace | AddGuide
 
 
+@dataclass(frozen=True)
+class GivenAudio:
+    """The request's audio as the first stage's audio latent, kept as it is: loaded
+    (``LoadAudio``), cut to the video's length from ``trim_start`` seconds
+    (``TrimAudioDuration``), encoded (``LTXVAudioVAEEncode``) and masked so sampling leaves
+    it unchanged (``SetLatentNoiseMask`` with a ``SolidMask`` of ``mask_value``: 0 keeps it).
+    Later stages refine the audio the first one produced, as in every pipeline."""
+
+    trim_start: float = 0.0
+    mask_value: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.mask_value <= 1.0:
+            raise ValueError(f"GivenAudio: mask_value {self.mask_value} is not in 0..1")
+
+
 # ---------------------------------------------------------------------------- decoding
 
 
@@ -439,6 +457,8 @@ class Pipeline:
     negative_prompt: str | None = None
     """The negative prompt of a request that gives none, when the pipeline's template has its
     own (None: the generation's)."""
+    audio: GivenAudio | None = None
+    """How a given audio drives the video (ia2v; None: the pipeline makes its own audio)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "type", VideoType(self.type))  # "t2v" works too
@@ -459,6 +479,8 @@ class Pipeline:
         if self.images != IMAGES_OF_TYPE[self.type]:
             wanted = ", ".join(sorted(r.value for r in IMAGES_OF_TYPE[self.type])) or "none"
             raise ValueError(f"{where}: {self.type} is guided by these images: {wanted}")
+        if (self.type is VideoType.IA2V) != (self.audio is not None):
+            raise ValueError(f"{where}: ia2v, and only ia2v, is driven by a given audio")
         one_cropping_stage = len(self.stages) == 1 and self.stages[0].crop_guides
         if any(isinstance(g, AddGuide) for g in self.guides) and not one_cropping_stage:
             raise ValueError(f"{where}: LTXVAddGuide guides are declared for one-stage "
