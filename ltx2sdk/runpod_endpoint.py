@@ -4,7 +4,9 @@ Jobs go through the ``runpod`` SDK's endpoint client (``pip install 'ltx2sdk[run
 ``runpod.Endpoint`` per runner, whose ``RunPodClient`` (the SDK's key header, base URL,
 session and its retries of 429) makes every request: ``POST /v2/{endpoint}/run`` with
 ``{"input": <the request as given>}``, then ``GET /v2/{endpoint}/status/{id}`` until the job
-ends (every 0.25 s at first, then less often, up to ``poll_interval``), and
+ends (every 0.25 s at first, then less often, up to ``poll_interval``; once jobs of the
+endpoint have finished, every :data:`FAST_POLL` around the time a running job should end, so
+its video is fetched soon after it is ready without polling fast all along), and
 ``POST /v2/{endpoint}/cancel/{id}`` to stop it. The client is called directly rather than
 through ``Endpoint.run`` and ``Job.status``: ``run`` allows a request 10 s (an i2v request
 with its image can take longer to send) and ``status`` drops the worker's error. The endpoint
@@ -68,6 +70,8 @@ DEFAULT_CONCURRENCY = 4
 SUBMIT_TIMEOUT = 60.0  # seconds for /run: an i2v request with its image can be megabytes
 RUN_PAYLOAD_LIMIT = 10 * 1024 * 1024  # RunPod refuses a larger /run body
 FIRST_POLL = 0.25
+FAST_POLL = 0.1
+"""The pace around a running job's expected end (see :class:`RunLengths`)."""
 MAX_VIDEO_BYTES = 4 * 1024**3
 DOWNLOAD_ATTEMPTS = 3
 WORKER_TRANSIENT = ("cannot reach ComfyUI at", "was not ready within", "no longer knows prompt",
@@ -88,6 +92,47 @@ class RunPodJobError(ComfyError):
         self.job_id = job_id
         self.error = error
         super().__init__(message)
+
+
+class RunLengths:
+    """How long the endpoint's jobs run (RunPod's ``executionTime``), learnt as they finish:
+    a moving average, shared by the target's runners (locked: they are threads)."""
+
+    WEIGHT = 0.3  # of the newest job
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._average: float | None = None
+
+    def record(self, seconds: float) -> None:
+        if seconds <= 0:
+            return
+        with self._lock:
+            self._average = (seconds if self._average is None
+                             else self.WEIGHT * seconds + (1 - self.WEIGHT) * self._average)
+
+    @property
+    def expected(self) -> float | None:
+        """Seconds a job is expected to run; None before any finished."""
+        with self._lock:
+            return self._average
+
+    def wait(self, backoff: float, started: float | None, now: float) -> float:
+        """The next wait between status requests of a job that started running at
+        ``started`` (monotonic; None: not running yet): ``backoff`` far from its expected
+        end; up to just before that end; :data:`FAST_POLL` from there until half its
+        expected length (and a second) past it, in case it runs long; then ``backoff``."""
+        expected = self.expected
+        if started is None or expected is None:
+            return backoff
+        left = started + expected - now
+        if left > backoff + FAST_POLL:
+            return backoff
+        if left > FAST_POLL:
+            return left - FAST_POLL
+        if -left <= expected / 2 + 1.0:
+            return FAST_POLL
+        return backoff
 
 
 class RunPodTarget:
@@ -124,6 +169,7 @@ class RunPodTarget:
         self.download_timeout = download_timeout
         self.trusted_hosts = tuple(trusted_hosts)
         self.policy = dict(policy) if policy else None
+        self.run_lengths = RunLengths()
 
     @property
     def name(self) -> str:
@@ -174,12 +220,14 @@ class _RunPodRunner:
         if cancel.is_set():
             raise JobCancelledError("the job was cancelled before it was submitted")
         job_id = self._still_there(resume) if resume is not None else None
+        submitted = None  # a job followed from an earlier run: submitted at an unknown time
         if job_id is None:
             job_id = self._submit(job)
+            submitted = time.monotonic()
             if on_submitted is not None:
                 on_submitted(job_id)
         try:
-            state = self._follow(job_id, deadline, cancel)
+            state = self._follow(job_id, deadline, cancel, submitted)
         except (ServerResponseError, TargetUnusableError):  # the job may still run: stop it
             self.cancel_job(job_id)
             raise
@@ -187,6 +235,8 @@ class _RunPodRunner:
         for field, name in (("delayTime", "queue_ms"), ("executionTime", "execution_ms")):
             if isinstance(state.get(field), (int, float)):
                 metadata[name] = state[field]
+        if isinstance(state.get("executionTime"), (int, float)):
+            self.target.run_lengths.record(state["executionTime"] / 1000)
         metadata["runpod_job_id"] = job_id
         return metadata
 
@@ -227,9 +277,14 @@ class _RunPodRunner:
         status = state.get("status") if isinstance(state, dict) else None
         return job_id if status in RUNNING_STATES or status == "COMPLETED" else None
 
-    def _follow(self, job_id: str, deadline: float, cancel: threading.Event) -> dict[str, Any]:
-        """Poll the job until it ends; its last status answer."""
-        wait = min(FIRST_POLL, self.target.poll_interval)
+    def _follow(self, job_id: str, deadline: float, cancel: threading.Event,
+                submitted: float | None = None) -> dict[str, Any]:
+        """Poll the job until it ends; its last status answer. ``submitted`` (monotonic)
+        dates its start from the queue time RunPod reports, when it does."""
+        backoff = min(FIRST_POLL, self.target.poll_interval)
+        # the first look: as if it ran at once (a free worker takes it at once)
+        wait = self.target.run_lengths.wait(backoff, submitted, time.monotonic())
+        started: float | None = None
         unreadable_since: float | None = None
         while True:
             if cancel.wait(min(wait, max(0.0, deadline - time.monotonic()))):
@@ -239,7 +294,7 @@ class _RunPodRunner:
                 self.cancel_job(job_id)
                 raise JobTimeoutError(f"RunPod job {job_id} did not finish within "
                                       f"{self.target.settings.timeout:g} s (cancelled on RunPod)")
-            wait = min(wait * 1.5, self.target.poll_interval)
+            backoff = min(backoff * 1.5, self.target.poll_interval)
             try:
                 state = self._call("read a job's status", lambda: self.endpoint.rp_client.get(
                     f"{self.target.endpoint_id}/status/{job_id}"), job_id=job_id)
@@ -268,6 +323,9 @@ class _RunPodRunner:
             if status not in RUNNING_STATES:
                 raise ServerResponseError(f"{self.where} answered a job status that is not "
                                           f"RunPod's: {str(status)[:80]!r}")
+            if started is None and status != "IN_QUEUE":
+                started = _start_time(state, submitted)
+            wait = self.target.run_lengths.wait(backoff, started, time.monotonic())
 
     def _failure(self, job_id: str, state: Mapping[str, Any]) -> Exception:
         said = _worker_error(state.get("error"))
@@ -389,3 +447,12 @@ def _worker_error(error: Any) -> str:
 def _without_query(text: str) -> str:
     """``text`` with every URL's query and fragment (a presigned URL's signature) cut off."""
     return _URL.sub(r"\1?...", text)
+
+
+def _start_time(state: Mapping[str, Any], submitted: float | None) -> float:
+    """When a running job started (monotonic): its submission plus the queue time RunPod
+    reports (``delayTime``, ms), else now (when it was first seen running)."""
+    delay = state.get("delayTime")
+    if submitted is not None and isinstance(delay, (int, float)) and delay >= 0:
+        return min(time.monotonic(), submitted + delay / 1000)
+    return time.monotonic()

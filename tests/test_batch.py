@@ -519,3 +519,23 @@ def test_interrupting_the_python_api_cancels_the_runpod_jobs(endpoint: Endpoint,
     wait_for(lambda: {i["prompt_id"] for i in endpoint.comfy.received.interrupts
                       if "prompt_id" in i} == prompt_ids, "both prompts interrupted")
     assert [line["status"] for line in result_lines(tmp_path / "out")] == ["cancelled"] * 2
+
+
+def test_polling_quickens_around_a_jobs_expected_end() -> None:
+    from ltx2sdk.runpod_endpoint import FAST_POLL, RunLengths
+
+    lengths = RunLengths()
+    assert lengths.wait(2.0, started=100.0, now=101.0) == 2.0  # nothing learnt yet
+    lengths.record(10.0)
+    lengths.record(20.0)  # a moving average, weighted towards the newest
+    assert lengths.expected == pytest.approx(13.0)
+    lengths = RunLengths()
+    lengths.record(10.0)
+    assert lengths.wait(2.0, started=None, now=5.0) == 2.0  # still queued
+    assert lengths.wait(2.0, started=100.0, now=101.0) == 2.0  # far from its end
+    assert lengths.wait(2.0, started=100.0, now=108.5) == pytest.approx(1.5 - FAST_POLL)
+    assert lengths.wait(2.0, started=100.0, now=110.2) == FAST_POLL  # due: poll fast
+    assert lengths.wait(2.0, started=100.0, now=115.9) == FAST_POLL  # a little late
+    assert lengths.wait(2.0, started=100.0, now=116.5) == 2.0  # much longer: back to pace
+    lengths.record(0.0)  # a length RunPod did not measure changes nothing
+    assert lengths.expected == 10.0

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -45,7 +46,9 @@ from builders.catalog import (
     TiledDecode,
 )
 from ltx2sdk import GenerationRequest
+from ltx2sdk.cli import main
 
+from .helpers import png_bytes, wav_bytes
 from .official_templates import load_template, pipeline_features, template_api
 
 TEMPLATES = {p.key: p.template for p in PIPELINES if p.template is not None}
@@ -139,6 +142,31 @@ def test_same_stages_loaders_guides_and_decoding(pair: tuple[dict[str, Any], dic
     # paths; the loaders and their files by role; where guides are cropped
     template, sdk = pair
     assert _computation(sdk[key]) == _computation(template[key])
+
+
+@pytest.mark.parametrize("pipeline", WITH_TEMPLATE, ids=lambda p: p.name.replace(" ", "-"))
+def test_ltx2_build_with_the_tables_flags_computes_what_the_template_does(
+        pipeline: Pipeline, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # the README's table as a user types it: --model, --type, --mode and the input files
+    assert pipeline.template is not None
+    template = pipeline_features(template_api(pipeline.template), details=True)
+    argv = ["build", "--model", pipeline.generation.id, "--type", str(pipeline.type),
+            "--mode", str(pipeline.mode), "--prompt", "p", "--camera", "none",
+            "--fps", str(int(template["create_video"]["fps"])),
+            "--frames", str(template["parameters"]["latent_video"]["length"]),
+            "--seed", str(template["parameters"]["seeds"][0])]
+    inputs = {"--image": ("first.png", png_bytes()), "--last-image": ("last.png", png_bytes()),
+              "--audio": ("voice.wav", wav_bytes(2.0))}
+    wanted = {"--image": pipeline.needs_image, "--last-image": ImageRole.LAST in pipeline.images,
+              "--audio": pipeline.audio is not None}
+    for flag, (name, data) in inputs.items():
+        if wanted[flag]:
+            (tmp_path / name).write_bytes(data)
+            argv += [flag, str(tmp_path / name)]
+    assert main(argv) == 0
+    built = pipeline_features(json.loads(capsys.readouterr().out), details=True)
+    for key in ("stage_details", "loaders", "loras", "decode", "crop_guides_placement"):
+        assert _computation(built[key]) == _computation(template[key]), key
 
 
 def test_same_noise_seeds(pair: tuple[dict[str, Any], dict[str, Any]]) -> None:
