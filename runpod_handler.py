@@ -47,12 +47,13 @@ from urllib.parse import urlsplit
 from pydantic import ValidationError
 
 from builders import check_request
+from builders.catalog import pipeline_for
 from ltx2sdk.client import ComfyClient
 from ltx2sdk.errors import LTX2Error
 from ltx2sdk.generation import GenerationResult, InputPolicy, generate
 from ltx2sdk.models import DEFAULT_GENERATION
 from ltx2sdk.progress import ProgressUpdate
-from ltx2sdk.request import INPUT_FILES, GenerationRequest, describe_validation_error
+from ltx2sdk.request import INPUT_FILES, GenerationRequest, ModelSet, describe_validation_error
 
 log = logging.getLogger("ltx2sdk.worker")
 RUNPOD_RESULT_LIMIT_BYTES = 20 * 1024 * 1024  # a larger result is refused (HTTP 400) and lost
@@ -164,18 +165,27 @@ def parse_request(raw: Any, config: WorkerConfig) -> GenerationRequest:
             # as data or by URL: never let a job read another job's upload
             raise ValueError(f"{which.file}: not accepted by the worker; use {which.url} or "
                              f"{which.base64}")
+    request = GenerationRequest.model_validate(fields)
     # the environment's files are LTX-2 19B files: other generations keep their own defaults
     if (config.model_defaults and "models" not in fields
-            and fields.get("model", DEFAULT_GENERATION) == DEFAULT_GENERATION):
-        mode = fields.get("mode", "fast")
-        chosen = {k: v for k, v in config.model_defaults.items() if not k.startswith("checkpoint")}
-        checkpoint = config.model_defaults.get(f"checkpoint_{mode}")
-        if checkpoint:
-            chosen["checkpoint"] = checkpoint
-        fields["models"] = chosen
-    request = GenerationRequest.model_validate(fields)
+            and request.model == DEFAULT_GENERATION):
+        request = with_environment_files(request, config.model_defaults)
     check_request(request)  # no pipeline for it, or not as asked: refused here, naming the field
     return request
+
+
+def with_environment_files(request: GenerationRequest,
+                           defaults: Mapping[str, str]) -> GenerationRequest:
+    """``request`` loading the files the environment names, for the roles its pipeline has
+    (a one-stage pipeline loads no upscaler, a fast one no distilled LoRA)."""
+    files = pipeline_for(request).files
+    used = {"text_encoder": True, "upscaler": files.upscaler is not None,
+            "distilled_lora": files.distilled_lora is not None}
+    chosen = {k: v for k, v in defaults.items() if used.get(k, False)}
+    checkpoint = defaults.get(f"checkpoint_{request.mode}")
+    if checkpoint:
+        chosen["checkpoint"] = checkpoint
+    return request.model_copy(update={"models": ModelSet.model_validate(chosen)})
 
 
 class ProgressReporter:

@@ -25,6 +25,7 @@ from .catalog import (
     ModelFiles,
     Negative,
     Pipeline,
+    SplitFiles,
     pipeline_for,
 )
 
@@ -118,7 +119,31 @@ def check_request(request: GenerationRequest, pipeline: Pipeline | None = None) 
             and LoraRole.CAMERA not in pipeline.lora_roles):
         raise RequestFieldError("camera_lora", f"{pipeline.generation.name} has no camera "
                                                "LoRAs (use 'none')")
+    _check_model_files(request, pipeline)
     return pipeline
+
+
+def _check_model_files(request: GenerationRequest, pipeline: Pipeline) -> None:
+    """The request's model file choices fit the pipeline: a role it loads, a file of its
+    kind (LTX-2.5's split files, or the others' checkpoint-based ones)."""
+    choice, files, name = request.models, pipeline.files, pipeline.generation.name
+    split = isinstance(files, SplitFiles)
+    roles = {"checkpoint": not split, "upscaler": files.upscaler is not None,
+             "distilled_lora": files.distilled_lora is not None, "text_encoder": True}
+    folders = {"checkpoint": "checkpoints", "upscaler": "latent_upscale_models",
+               "distilled_lora": "loras", "text_encoder": "text_encoders"}
+    for role, used in roles.items():
+        given = getattr(choice, role)
+        if given is None:
+            continue
+        field = f"models.{role}"
+        if not used:
+            raise RequestFieldError(field, f"{name} {pipeline.type} {pipeline.mode} loads no "
+                                           f"{role.replace('_', ' ')}")
+        entry = models.lookup(folders[role], given)
+        if entry is not None and (entry.generation == "ltx-2.5") != split:
+            raise RequestFieldError(field, f"{given} is a {entry.generation} file; "
+                                           f"{name} cannot load it")
 
 
 def make_plan(request: GenerationRequest, pipeline: Pipeline | None = None, *,
@@ -153,15 +178,21 @@ def make_plan(request: GenerationRequest, pipeline: Pipeline | None = None, *,
         wanted = float(request.frames)
     elif follows_audio:
         assert audio_seconds is not None
-        seconds = min(audio_seconds, MAX_DURATION_S)
-        if audio_seconds > MAX_DURATION_S:
+        # as long as the audio, within the longest video and the audio latent's frames
+        longest = min(MAX_DURATION_S, (MAX_FRAMES - 1) / fps)
+        seconds = min(audio_seconds, longest)
+        if audio_seconds > longest:
             notes.append(f"the audio is {audio_seconds:g} s: the video takes its first "
-                         f"{MAX_DURATION_S:g} s")
+                         f"{longest:g} s")
         wanted = seconds * fps + 1
     else:
         wanted = (request.duration or DEFAULT_DURATION_S) * fps + 1
     # no longer than a given audio (floor to 8n+1); otherwise the nearest 8n+1
     frames = max(9, 8 * int((wanted - 1) // 8) + 1) if follows_audio else snap_frames(wanted)
+    if follows_audio:
+        notes.append(f"length {frames} frames ({(frames - 1) / fps:g} s): as long as the "
+                     "audio, in the 8n+1 frames LTX-2 needs")
+        wanted = frames  # said above: no rounding note
     if frames > MAX_FRAMES >= frames - 8:  # rounding up crossed the limit: round down
         frames -= 8
     if frames != wanted:
@@ -211,11 +242,8 @@ def _resolve_models(request: GenerationRequest, pipeline: Pipeline, camera: str,
                     camera_strength: float) -> ResolvedModels:
     """The pipeline's files, each replaced by the request's choice where it makes one."""
     choice, files = request.models, pipeline.files
-    if isinstance(files, CheckpointFiles):
+    if isinstance(files, CheckpointFiles):  # (check_request refused a checkpoint otherwise)
         files = replace(files, checkpoint=choice.checkpoint or files.checkpoint)
-    elif choice.checkpoint is not None:
-        raise RequestFieldError("models.checkpoint", f"{pipeline.generation.name} loads split "
-                                                     "files, not a checkpoint")
     files = replace(files, text_encoder=choice.text_encoder or files.text_encoder)
     if files.upscaler is not None:
         files = replace(files, upscaler=choice.upscaler or files.upscaler)

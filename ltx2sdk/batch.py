@@ -42,7 +42,6 @@ import contextlib
 import enum
 import heapq
 import itertools
-import os
 import queue
 import threading
 import time
@@ -52,7 +51,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .batch_jobs import BatchJob, JobSource, key_id
-from .batch_store import ResultStore, summarised_request
+from .batch_store import ResultStore, StoreClosedError, summarised_request
 from .batch_targets import (
     BatchTarget,
     FailureKind,
@@ -62,7 +61,7 @@ from .batch_targets import (
     classify,
     parse_target,
 )
-from .errors import LTX2Error
+from .errors import LTX2Error, RequestFieldError
 
 __all__ = ["Batch", "BatchProgress", "BatchSummary", "JobResult", "NoTargetLeftError",
            "RetryNotice", "RetryPolicy", "iter_batch", "run_batch"]
@@ -556,8 +555,7 @@ class Batch:
         try:
             metadata = slot.runner.run(job, partial, cancel=self._cancel, resume=resume,
                                        on_submitted=note)
-            final = self.store.video_path(job)
-            os.replace(partial, final)
+            final = self.store.place(partial, job)
         except Exception as exc:
             partial.unlink(missing_ok=True)
             self._failed(slot, job, attempt, started, exc)
@@ -602,8 +600,8 @@ class Batch:
         if kind == "transient":
             message = f"gave up after {attempt} tries: {message}"
         error_kind = "gave_up" if kind == "transient" else (
-            "invalid" if isinstance(exc, ValueError) and not isinstance(exc, LTX2Error)
-            else "failed")
+            "invalid" if isinstance(exc, RequestFieldError)
+            or (isinstance(exc, ValueError) and not isinstance(exc, LTX2Error)) else "failed")
         self._conclude(slot, job, attempt, started, error=message, error_kind=error_kind)
 
     def _conclude(self, slot: _Slot, job: BatchJob, attempt: int, started: float, *,
@@ -624,7 +622,10 @@ class Batch:
             line.update(error=error, error_kind=error_kind)
         line["request"] = summarised_request(job)
         line["finished_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-        self.store.record(line)
+        try:
+            self.store.record(line)
+        except StoreClosedError:  # a runner that outlived its cancelled batch: nothing to say
+            return
         result = JobResult(job.number, job.key, status, video=video,
                            metadata=dict(metadata or {}), error=error, error_kind=error_kind,
                            attempts=attempt, target=slot.state.name, seconds=seconds)

@@ -89,6 +89,7 @@ def make_job(number: int, raw: Any) -> BatchJob:
     and keyed. Never raises for bad content: that is the job's ``problem``."""
     from pydantic import ValidationError
 
+    from .errors import RequestFieldError
     from .request import GenerationRequest, describe_validation_error
 
     if isinstance(raw, Mapping) and isinstance(raw.get("input"), Mapping):
@@ -102,6 +103,13 @@ def make_job(number: int, raw: Any) -> BatchJob:
     except ValidationError as exc:
         return BatchJob(number, job_key({"invalid": _jsonable(fields)}), fields, None,
                         describe_validation_error(exc))
+    from builders import check_request
+
+    try:  # a pipeline exists for it and can make it as asked: nothing is sent otherwise
+        check_request(request)
+    except RequestFieldError as exc:
+        return BatchJob(number, job_key({"invalid": _jsonable(fields)}), fields, None,
+                        f"invalid request: {exc}")
     return BatchJob(number, job_key(canonical_request(request)), fields, request)
 
 

@@ -47,6 +47,11 @@ class OutputFolderBusyError(RuntimeError):
     """Another batch is writing to the same output folder."""
 
 
+class StoreClosedError(RuntimeError):
+    """A write after the batch closed its output folder (a runner thread that outlived a
+    cancelled batch): refused, so another batch that took the folder is not written into."""
+
+
 class ResultStore:
     """The output folder of one batch run (see the module). Thread-safe: jobs finishing on
     several threads append their lines one at a time. Use as a context manager, or call
@@ -59,6 +64,7 @@ class ResultStore:
         self.partial_dir = self.output_dir / PARTIAL_DIR
         self._lock = threading.Lock()
         self._lock_file: IO[bytes] | None = None
+        self._closed = False
 
     def open(self) -> ResultStore:
         """Create the folder, take its lock (:class:`OutputFolderBusyError` when another
@@ -85,7 +91,10 @@ class ResultStore:
         return self
 
     def close(self) -> None:
-        """Release the folder's lock and remove the partial files' folder."""
+        """Refuse every later write, release the folder's lock and remove the partial files'
+        folder."""
+        with self._lock:  # a write in progress ends first; none starts after
+            self._closed = True
         shutil.rmtree(self.partial_dir, ignore_errors=True)
         if self._lock_file is not None:
             self._lock_file.close()  # closing releases the lock
@@ -165,6 +174,14 @@ class ResultStore:
         """Where an attempt writes ``job``'s video before it is checked and moved."""
         return self.partial_dir / f"{job.number:04d}-{job.key[:12]}.{attempt}.mp4"
 
+    def place(self, partial: Path, job: BatchJob) -> Path:
+        """Move a finished attempt's video into place (atomically); its final path."""
+        final = self.video_path(job)
+        with self._lock:
+            self._refuse_if_closed()
+            os.replace(partial, final)
+        return final
+
     def record(self, line: Mapping[str, Any]) -> None:
         """Append one result line: a single write, flushed to disk before returning."""
         self._append(self.results_path, line)
@@ -177,6 +194,7 @@ class ResultStore:
     def _append(self, path: Path, line: Mapping[str, Any]) -> None:
         data = (json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
         with self._lock:
+            self._refuse_if_closed()
             fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
             try:
                 view = memoryview(data)
@@ -186,6 +204,10 @@ class ResultStore:
                 os.fsync(fd)
             finally:
                 os.close(fd)
+
+    def _refuse_if_closed(self) -> None:
+        if self._closed:
+            raise StoreClosedError(f"the batch writing to {self.output_dir} has ended")
 
     @staticmethod
     def _end_last_line(path: Path) -> None:

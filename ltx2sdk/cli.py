@@ -105,6 +105,9 @@ def cmd_models(args: argparse.Namespace) -> int:
                 raise CliError(f"models/{folder}/{name} is not in the model catalog")
             if entry not in files:
                 files.append(entry)
+        if not files:
+            raise CliError(f"--mode: {args.model} has no {args.mode} pipelines (ltx2 "
+                           f"models --model {args.model} --mode both lists its files)", 2)
     for entry in files:
         if args.format == "tsv":
             print(f"{entry.folder}\t{entry.name}\t{entry.url}")
@@ -264,7 +267,6 @@ def describe_error(exc: Exception, args: argparse.Namespace) -> tuple[str, int]:
 
     Request fields are named by the flag that gave them; an HTTP library's class names and
     object reprs are replaced by what happened (``connection refused``)."""
-    from .images import ImageInputError
 
     if isinstance(exc, CliError):
         return _one_line(str(exc)), exc.code
@@ -273,7 +275,7 @@ def describe_error(exc: Exception, args: argparse.Namespace) -> tuple[str, int]:
         hint = _EXTRAS.get(module, f"pip install {module}" if module else "reinstall ltx2sdk")
         return f"this needs the Python module {module or '?'}, which is not installed: {hint}", 1
     field = getattr(exc, "field", None)  # an input named by its field (image, pipeline)
-    if isinstance(exc, ImageInputError | ValueError) and isinstance(field, str):
+    if isinstance(exc, ValueError) and isinstance(field, str):  # ImageInputError included
         flag = flag_for_field(args, field)
         return _one_line(f"{flag}: {without_field(str(exc), field)}"), 2
     if isinstance(exc, LTX2Error):

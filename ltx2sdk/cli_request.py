@@ -285,7 +285,13 @@ def request_from_args(args: argparse.Namespace, *, image_as_data: bool) -> Gener
     try:
         check_request(request)  # a pipeline exists for it and can make it as asked
     except RequestFieldError as exc:
-        raise CliError(f"invalid request: {sources.name(exc.field)}: {exc.reason}", 2) from exc
+        prefix, _, role = exc.field.rpartition(".")  # "models.checkpoint": --checkpoint
+        where = _name(role, sources, f"{prefix}.") if prefix else sources.name(exc.field)
+        reason = exc.reason
+        if exc.field == "type" and flagged and args.type is None:  # the type came from files
+            reason += (f"; the input files given make it {request.type}: choose a --model "
+                       "that has it")
+        raise CliError(f"invalid request: {where}: {reason}", 2) from exc
     if not image_as_data and args.audio_seconds is None and request.audio_base64 is not None:
         # a request file's audio: measured too, so that build plans what the worker will
         from .audio import AudioInputError, audio_from_base64

@@ -307,6 +307,8 @@ def cmd_check(args: argparse.Namespace) -> int:
                for generation in GENERATIONS]
     for report in reports:
         print_report(report, version)
+    if not any(r.pipelines for r in reports if r.generation in required):
+        raise CliError(f"--mode: {args.model} has no {args.mode} pipelines", 2)
     failed = [r.generation for r in reports if r.generation in required and not r.ready
               and r.pipelines]
     if failed:

@@ -141,8 +141,8 @@ class GenerationRequest(BaseModel):
     frames: int | None = Field(None, ge=9, le=MAX_FRAMES,
                                description="Length in frames (8n+1); instead of duration.")
     fps: int | None = Field(None, ge=1, le=60,
-                            description="Frames per second (default: the official template's "
-                                        "for the pipeline: 24 for LTX-2, 25 for LTX-2.3).")
+                            description="Frames per second (default: the pipeline's official "
+                                        "template's, 24 or 25).")
     seed: int | None = Field(None, ge=0, le=2**64 - 1,
                              description="Noise seed; random when absent (always reported).")
     enhance_prompt: bool = Field(False, description="Let the Gemma text encoder rewrite the "
@@ -158,7 +158,10 @@ class GenerationRequest(BaseModel):
     image_base64: str | None = Field(None, description="i2v, flf2v, ia2v: the first frame as "
                                                        "base64 or a data: URI.")
     image_strength: float = Field(1.0, ge=0.0, le=1.0,
-                                  description="i2v: how strongly the first frame is kept.")
+                                  description="i2v, ia2v: how strongly the first frame is "
+                                              "kept in the first stage (unless given, the "
+                                              "pipeline's: 1.0 for LTX-2, 0.7 for LTX-2.3 and "
+                                              "LTX-2.5); flf2v's guides keep their own.")
     last_image: str | None = Field(None, description="flf2v: name of the last frame's image in "
                                                      "ComfyUI's input folder.")
     last_image_url: str | None = Field(None, description="flf2v: http(s) URL of the last "
@@ -166,9 +169,9 @@ class GenerationRequest(BaseModel):
     last_image_base64: str | None = Field(None, description="flf2v: the last frame as base64 "
                                                             "or a data: URI.")
     audio: str | None = Field(None, description="ia2v: name of the audio file (wav, mp3, flac "
-                                                "or ogg) in ComfyUI's input folder; the video "
-                                                "is as long as it unless duration or frames "
-                                                "is given.")
+                                                "or ogg) in ComfyUI's input folder; its length "
+                                                "is not known here: give duration (default "
+                                                "10 s).")
     audio_url: str | None = Field(None, description="ia2v: http(s) URL of the audio (wav, mp3, "
                                                     "flac or ogg vorbis; at most 20 MB and 60 s "
                                                     "by default).")

@@ -1,9 +1,10 @@
 """A RunPod serverless endpoint running this project's worker, as a batch target.
 
 Jobs go through the ``runpod`` SDK's endpoint client (``pip install 'ltx2sdk[runpod]'``): a
-``runpod.Endpoint`` per runner, whose ``RunPodClient`` (the SDK's key header, base URL,
-session and its retries of 429) makes every request: ``POST /v2/{endpoint}/run`` with
-``{"input": <the request as given>}``, then ``GET /v2/{endpoint}/status/{id}`` until the job
+``runpod.Endpoint`` per runner, whose ``RunPodClient`` (the SDK's key header, base URL and
+session; the batch retries 429 and 5xx itself) makes every request:
+``POST /v2/{endpoint}/run`` with ``{"input": <the request as given>}``, then
+``GET /v2/{endpoint}/status/{id}`` until the job
 ends (every 0.25 s at first, then less often, up to ``poll_interval``; once jobs of the
 endpoint have finished, every :data:`FAST_POLL` around the time a running job should end, so
 its video is fetched soon after it is ready without polling fast all along), and
@@ -70,6 +71,7 @@ DEFAULT_CONCURRENCY = 4
 SUBMIT_TIMEOUT = 60.0  # seconds for /run: an i2v request with its image can be megabytes
 RUN_PAYLOAD_LIMIT = 10 * 1024 * 1024  # RunPod refuses a larger /run body
 FIRST_POLL = 0.25
+STATUS_TIMEOUT = 10.0  # seconds for one /status request (the SDK's default), within the job's
 FAST_POLL = 0.1
 """The pace around a running job's expected end (see :class:`RunLengths`)."""
 MAX_VIDEO_BYTES = 4 * 1024**3
@@ -222,7 +224,7 @@ class _RunPodRunner:
         job_id = self._still_there(resume) if resume is not None else None
         submitted = None  # a job followed from an earlier run: submitted at an unknown time
         if job_id is None:
-            job_id = self._submit(job)
+            job_id = self._submit(job, deadline)
             submitted = time.monotonic()
             if on_submitted is not None:
                 on_submitted(job_id)
@@ -246,7 +248,7 @@ class _RunPodRunner:
 
     # -- one job ---------------------------------------------------------------------------
 
-    def _submit(self, job: BatchJob) -> str:
+    def _submit(self, job: BatchJob, deadline: float) -> str:
         """``POST /run``; RunPod's job id."""
         assert job.input is not None
         payload: dict[str, Any] = {"input": dict(job.input)}
@@ -261,7 +263,8 @@ class _RunPodRunner:
                              "by image_url instead of image_base64")
         # the endpoint client's own call, with room for a large body (Endpoint.run allows 10 s)
         answer = self._call("submit a job", lambda: self.endpoint.rp_client.post(
-            f"{self.target.endpoint_id}/run", payload, timeout=SUBMIT_TIMEOUT), submit=True)
+            f"{self.target.endpoint_id}/run", payload,
+            timeout=_within(deadline, SUBMIT_TIMEOUT)), submit=True)
         if not isinstance(answer, dict) or not isinstance(answer.get("id"), str):
             raise ServerResponseError(f"{self.where} answered /run without a job id")
         return str(answer["id"])
@@ -297,7 +300,8 @@ class _RunPodRunner:
             backoff = min(backoff * 1.5, self.target.poll_interval)
             try:
                 state = self._call("read a job's status", lambda: self.endpoint.rp_client.get(
-                    f"{self.target.endpoint_id}/status/{job_id}"), job_id=job_id)
+                    f"{self.target.endpoint_id}/status/{job_id}",
+                    timeout=_within(deadline, STATUS_TIMEOUT)), job_id=job_id)
             except ServerUnavailableError as exc:  # a blip: the job itself goes on
                 now = time.monotonic()
                 unreadable_since = unreadable_since or now
@@ -456,3 +460,9 @@ def _start_time(state: Mapping[str, Any], submitted: float | None) -> float:
     if submitted is not None and isinstance(delay, (int, float)) and delay >= 0:
         return min(time.monotonic(), submitted + delay / 1000)
     return time.monotonic()
+
+
+def _within(deadline: float, cap: float) -> float:
+    """A request's timeout: ``cap`` seconds, but no later than the job's ``deadline`` (and at
+    least half a second, so a request at the deadline can still be answered)."""
+    return max(0.5, min(cap, deadline - time.monotonic()))

@@ -385,7 +385,8 @@ def test_runpod_transient_failures_are_retried_refusals_are_not(endpoint: Endpoi
     endpoint.api.faults.lose_jobs = 1  # a worker is lost once (TIMED_OUT)
     endpoint.comfy.faults.restart_at_class = "SamplerCustomAdvanced"  # ComfyUI restarts once
     requests = [job(1), job(2), job(3, type="i2v", image="first.png"),  # the worker refuses
-                job(4, duration=100)]  # refused here: never sent
+                job(4, duration=100),  # refused here: never sent
+                job(5, model="ltx-2.5", mode="pro")]  # no such pipeline: never sent
     retries: list[RetryNotice] = []
     summary = run_batch(requests, endpoint.target, tmp_path / "out", concurrency=1,
                         retry=RetryPolicy(attempts=4, base_delay=0.02, max_delay=0.2),
@@ -398,9 +399,12 @@ def test_runpod_transient_failures_are_retried_refusals_are_not(endpoint: Endpoi
     assert (lines[3]["status"], lines[3]["attempts"]) == ("failed", 1)
     assert lines[3]["error"].startswith("invalid request: image: not accepted by the worker")
     assert (lines[4]["status"], lines[4]["error_kind"]) == ("failed", "invalid")
+    assert (lines[5]["status"], lines[5]["error_kind"]) == ("failed", "invalid")
+    assert lines[5]["error"] == ("invalid request: mode: model ltx-2.5 has no 'pro' mode: it "
+                                 "ships a distilled model only (t2v has: fast)")
     submitted = [i["seed"] for i in endpoint.api.inputs()]
-    assert submitted.count(3) == 1 and 4 not in submitted
-    assert (summary.progress.ok, summary.progress.failed, summary.progress.retries) == (2, 2, 3)
+    assert submitted.count(3) == 1 and 4 not in submitted and 5 not in submitted
+    assert (summary.progress.ok, summary.progress.failed, summary.progress.retries) == (2, 3, 3)
 
 
 def test_runpod_video_by_url_is_downloaded_from_trusted_hosts_only(
@@ -539,3 +543,25 @@ def test_polling_quickens_around_a_jobs_expected_end() -> None:
     assert lengths.wait(2.0, started=100.0, now=116.5) == 2.0  # much longer: back to pace
     lengths.record(0.0)  # a length RunPod did not measure changes nothing
     assert lengths.expected == 10.0
+
+
+def test_a_closed_output_folder_takes_no_more_writes(tmp_path: Path) -> None:
+    # a runner thread that outlives its cancelled batch cannot write into the folder
+    # another batch may have taken since
+    from ltx2sdk.batch_jobs import make_job
+    from ltx2sdk.batch_store import ResultStore, StoreClosedError
+
+    job = make_job(1, {"prompt": "p", "seed": 1})
+    store = ResultStore(tmp_path / "out").open()
+    partial = store.partial_path(job, 1)
+    partial.write_bytes(b"video")
+    assert store.place(partial, job).read_bytes() == b"video"
+    store.record({"job": 1, "status": "ok"})
+    store.close()
+    late = tmp_path / "late.mp4"
+    late.write_bytes(b"late")
+    with pytest.raises(StoreClosedError):
+        store.place(late, job)
+    with pytest.raises(StoreClosedError):
+        store.record({"job": 1, "status": "ok"})
+    assert late.exists() and len(store.results_path.read_text().splitlines()) == 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import random
 import re
+import typing
 from typing import Any
 
 import pytest
@@ -360,3 +361,26 @@ def test_builds_stay_reproducible() -> None:
         request = _request(pipeline, prompt="p", seed=None)
         first = build(request, rng=random.Random(3)).graph.to_json()
         assert first == build(request, rng=random.Random(3)).graph.to_json()
+
+
+def test_an_ia2v_video_follows_its_audio_within_the_frame_limit() -> None:
+    ia2v = ltx2_3.IA2V_FAST
+    plan = build(_request(ia2v), audio_seconds=3.07).plan
+    assert (plan.frames, plan.duration) == (73, 3.0)  # the 8n+1 frames within the audio
+    # a long voice at a high frame rate: cut to what the audio latent allows, said so
+    plan = build(_request(ia2v, fps=60), audio_seconds=30.0).plan
+    assert plan.frames <= 1000 and (plan.frames - 1) % 8 == 0
+    assert any("the audio is 30 s" in note for note in plan.adjustments)
+    # a length given by the request wins over the audio's
+    assert build(_request(ia2v, duration=2), audio_seconds=9.0).plan.frames == 49
+
+
+def test_the_request_asks_for_the_inputs_the_pipelines_use() -> None:
+    # the request model (ltx2sdk, which cannot read builders) names, per input, the types
+    # that need it; they must be the catalog's
+    from ltx2sdk.request import AUDIO, FIRST_IMAGE, LAST_IMAGE
+
+    for which, role in ((FIRST_IMAGE, ImageRole.FIRST), (LAST_IMAGE, ImageRole.LAST)):
+        assert set(which.types) == {str(p.type) for p in PIPELINES if role in p.images}
+    assert set(AUDIO.types) == {str(p.type) for p in PIPELINES if p.audio is not None}
+    assert set(models.GENERATIONS) == set(typing.get_args(models.GenerationId))

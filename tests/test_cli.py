@@ -155,7 +155,7 @@ FIELD_FLAG_CASES: list[tuple[list[str], str, Any]] = [
      "gemma_3_12B_it.safetensors"),
     (["--upscaler", "ltx-2-spatial-upscaler-x2-1.0.safetensors"], "models.upscaler",
      "ltx-2-spatial-upscaler-x2-1.0.safetensors"),
-    (["--distilled-lora", "ltx-2-19b-distilled-lora-384.safetensors"],
+    (["--distilled-lora", "ltx-2-19b-distilled-lora-384.safetensors", "--mode", "pro"],
      "models.distilled_lora", "ltx-2-19b-distilled-lora-384.safetensors"),
     (["--distilled-lora-strength", "0.6"], "models.distilled_lora_strength", 0.6),
 ]
@@ -419,6 +419,12 @@ def test_check_gives_an_ia2v_probe_its_audio_as_a_pending_upload(
      "invalid request: --frames: 505 frames at 25 fps is longer than 20 s", 2),
     (["build", "--prompt", "p", "--model", "ltx-2.3", "--camera", "dolly_in"],
      "invalid request: --camera-lora: LTX-2.3 22B has no camera LoRAs (use 'none')", 2),
+    (["build", "--prompt", "p", "--distilled-lora", "ltx-2-19b-distilled-lora-384.safetensors"],
+     "invalid request: --distilled-lora: LTX-2 19B t2v fast loads no distilled lora", 2),
+    (["build", "--prompt", "p", "--model", "ltx-2.5", "--text-encoder",
+      "gemma_3_12B_it_fp4_mixed.safetensors"],
+     "invalid request: --text-encoder: gemma_3_12B_it_fp4_mixed.safetensors is a ltx-2 file; "
+     "LTX-2.5 22B cannot load it", 2),
     (["build", "--prompt", "p", "--frames", "97", "--duration", "4"],
      "give --duration or --frames, not both", 2),
     (["build", "--prompt", "p", "--checkpoint", "nope.safetensors"],
@@ -900,3 +906,12 @@ def test_progress_bar_on_a_terminal_and_plain_lines_elsewhere() -> None:
     assert tty.getvalue().endswith("\n")
     lines = plain.getvalue().splitlines()
     assert lines == ["  5.0%  Stage 1 sampling step 1/8", "100.0%  finished"]
+
+
+def test_models_of_a_mode_a_generation_lacks_is_an_error(capsys: pytest.CaptureFixture[str]
+                                                         ) -> None:
+    assert main(["models", "--model", "ltx-2.5", "--mode", "pro"]) == 2
+    assert_one_line_error(capsys.readouterr().err, "--mode: ltx-2.5 has no pro pipelines")
+    assert main(["models", "--model", "ltx-2.5", "--mode", "fast", "--format", "tsv"]) == 0
+    folders = {line.split("\t")[0] for line in capsys.readouterr().out.splitlines()}
+    assert folders == {"diffusion_models", "vae", "text_encoders", "latent_upscale_models"}

@@ -370,6 +370,18 @@ def test_environment_configuration() -> None:
         "gemma_3_12B_it.safetensors")
     newer = runpod_handler.parse_request({"prompt": "p", "model": "ltx-2.3"}, config)
     assert newer.model == "ltx-2.3" and newer.models.text_encoder is None
+    # each request gets the environment's files for the roles its pipeline has
+    config = WorkerConfig.from_env({
+        "LTX2_UPSCALER": "ltx-2-spatial-upscaler-x2-1.0.safetensors",
+        "LTX2_DISTILLED_LORA": "ltx-2-19b-distilled-lora-384.safetensors"})
+    pro = runpod_handler.parse_request({"prompt": "p", "mode": "pro"}, config)
+    assert pro.models.distilled_lora == "ltx-2-19b-distilled-lora-384.safetensors"
+    fast = runpod_handler.parse_request({"prompt": "p"}, config)
+    assert fast.models.distilled_lora is None and fast.models.upscaler is not None
+    flf2v = runpod_handler.parse_request({"prompt": "p", "type": "flf2v",
+                                          "image_url": "https://e.com/a.png",
+                                          "last_image_url": "https://e.com/b.png"}, config)
+    assert flf2v.models.upscaler is None  # one stage: no upscaler to load
     with pytest.raises(ValueError, match="LTX2_JOB_TIMEOUT must be a number"):
         WorkerConfig.from_env({"LTX2_JOB_TIMEOUT": "soon"})
     # the audio's caps: 20 MB and 60 s unless set
