@@ -182,13 +182,20 @@ class RunPodStandIn:
         await self._queue.put(job)
         return web.json_response({"id": job.id, "status": job.status})
 
-    async def _status(self, request: web.Request) -> web.Response:
+    def _job_of(self, request: web.Request) -> StandInJob | web.Response:
+        """The job a /status or /cancel request names, or the answer refusing it."""
         refused = self._refusal(request)
         if refused is not None:
             return refused
         job = self.jobs.get(request.match_info["job_id"])
         if job is None:
             return web.json_response({"error": "job not found"}, status=404)
+        return job
+
+    async def _status(self, request: web.Request) -> web.Response:
+        job = self._job_of(request)
+        if isinstance(job, web.Response):
+            return job
         now = time.monotonic()
         answer: dict[str, Any] = {
             "id": job.id, "status": job.status, "workerId": "standin-worker",
@@ -203,12 +210,9 @@ class RunPodStandIn:
         return web.json_response(answer)
 
     async def _cancel(self, request: web.Request) -> web.Response:
-        refused = self._refusal(request)
-        if refused is not None:
-            return refused
-        job = self.jobs.get(request.match_info["job_id"])
-        if job is None:
-            return web.json_response({"error": "job not found"}, status=404)
+        job = self._job_of(request)
+        if isinstance(job, web.Response):
+            return job
         with self._lock:
             self.cancels.append(job.id)
         if job.status not in FINAL:
