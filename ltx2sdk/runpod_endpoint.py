@@ -259,8 +259,9 @@ class _RunPodRunner:
             from .safe_http import megabytes
 
             raise ValueError(f"the request is {megabytes(size)}, over RunPod's "
-                             f"{megabytes(RUN_PAYLOAD_LIMIT)} limit for /run: give the image "
-                             "by image_url instead of image_base64")
+                             f"{megabytes(RUN_PAYLOAD_LIMIT)} limit for /run: give large "
+                             "inputs by URL (image_url, last_image_url, audio_url) instead of "
+                             "base64")
         # the endpoint client's own call, with room for a large body (Endpoint.run allows 10 s)
         answer = self._call("submit a job", lambda: self.endpoint.rp_client.post(
             f"{self.target.endpoint_id}/run", payload,

@@ -1,7 +1,8 @@
 """A bounded HTTP(S) GET that cannot be steered to a non-public address.
 
-Used for i2v images given by URL (:func:`ltx2sdk.images.fetch_image`) and, streamed to a
-file (:func:`fetch_to_file`), for videos a RunPod worker returns by URL
+Used for images and audio given by URL (:func:`ltx2sdk.images.fetch_image`,
+:func:`ltx2sdk.audio.fetch_audio`) and, streamed to a file (:func:`fetch_to_file`), for videos
+a RunPod worker returns by URL
 (:mod:`ltx2sdk.runpod_endpoint`); the rules:
 
 1. **One parser.** :func:`urllib.parse.urlsplit` decides what the URL means, and a strict

@@ -448,7 +448,7 @@ def test_a_request_over_runpods_payload_limit_is_refused_before_it_is_sent(
                         tmp_path / "out", retry=QUICK)
     [line] = result_lines(tmp_path / "out")
     assert (line["status"], line["error_kind"], line["attempts"]) == ("failed", "invalid", 1)
-    assert "over RunPod's 10 MB limit for /run: give the image by image_url" in line["error"]
+    assert "over RunPod's 10 MB limit for /run: give large inputs by URL" in line["error"]
     assert line["request"]["image_base64"] == f"<{len(huge)} characters>"  # not the data
     assert endpoint.api.jobs == {} and summary.progress.failed == 1
 
