@@ -26,7 +26,6 @@ from ltx2sdk.compat import BuildSchemas
 from ltx2sdk.errors import IncompatibleServerError
 from ltx2sdk.graph import Graph
 from ltx2sdk.nodes import Nodes
-from ltx2sdk.releases import parse_version
 from ltx2sdk.schema import NodeSchema
 
 from . import stages
@@ -113,8 +112,7 @@ def refuse_older_release(pipeline: Pipeline, comfyui_version: str | None) -> Non
     than the pipeline's minimum (its template's ``minComfyUIVersion``: the release that
     loads its models, which ``/object_info`` does not show). An unknown version passes: the
     server's own checks decide."""
-    have, need = parse_version(comfyui_version), parse_version(pipeline.min_comfyui)
-    if have is not None and need is not None and have < need:
+    if not pipeline.runs_on(comfyui_version):
         raise IncompatibleServerError(
             f"{pipeline.generation.name} {pipeline.type} {pipeline.mode} needs ComfyUI >= "
             f"{pipeline.min_comfyui}; the server runs {comfyui_version} (update ComfyUI, or "

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from .cli_request import CliError, add_request_flags, request_from_args
 from .models import DEFAULT_GENERATION, GENERATIONS, lookup
-from .releases import TESTED_RANGE, parse_version, range_status
+from .releases import TESTED_RANGE, range_status
 
 if TYPE_CHECKING:  # only generate needs the progress machinery: build starts faster
     from .progress import ProgressUpdate
@@ -227,12 +227,10 @@ def check_generation(client: Any, schemas: Any, generation: str,
 
     [name] = {p.generation.name for p in PIPELINES if p.generation.id == generation}
     report = GenerationReport(generation, name)
-    have = parse_version(client.comfyui_version)
     for request in default_requests(modes, generation):
         report.pipelines.append(f"{request.type} {request.mode}")
         pipeline = PIPELINES.get(generation, request.type, request.mode)
-        need = parse_version(pipeline.min_comfyui)
-        if have is not None and need is not None and have < need:
+        if not pipeline.runs_on(client.comfyui_version):
             report.needs_release.setdefault(pipeline.min_comfyui, []).append(
                 report.pipelines[-1])
             continue

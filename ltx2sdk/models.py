@@ -8,12 +8,12 @@ it to say where a missing file belongs, and the Docker image downloads from it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 Mode = Literal["fast", "pro"]
 GenerationId = Literal["ltx-2", "ltx-2.3", "ltx-2.5"]
 """A model generation, as requests name it (the request field ``model``)."""
-GENERATIONS: tuple[GenerationId, ...] = ("ltx-2", "ltx-2.3", "ltx-2.5")
+GENERATIONS: tuple[GenerationId, ...] = get_args(GenerationId)
 """Every generation, oldest first (``builders.catalog`` declares a pipeline set for each)."""
 DEFAULT_GENERATION: GenerationId = "ltx-2"
 CameraMotion = Literal["none", "static", "dolly_in", "dolly_out", "dolly_left", "dolly_right",

@@ -58,6 +58,7 @@ def _request(pipeline: Pipeline) -> GenerationRequest:
 
 
 def _runs_on(pipeline: Pipeline, version: str) -> bool:
+    # compared here on its own, not with Pipeline.runs_on: the test checks that method too
     have, need = parse_version(version), parse_version(pipeline.min_comfyui)
     assert have is not None and need is not None
     return have >= need
@@ -101,3 +102,12 @@ def test_the_stand_in_refuses_a_file_it_lacks(servers: dict[str, Any], tmp_path:
                             json={"prompt": api}, timeout=30).json()
     assert not verdict["valid"]
     assert "ltx-2.5-missing.safetensors" in str(verdict["node_errors"])
+
+
+def test_a_pipeline_says_which_releases_run_it() -> None:
+    for pipeline, version in CASES:
+        assert pipeline.runs_on(version) == _runs_on(pipeline, version)
+    any_pipeline = PIPELINES.get("ltx-2.5", "t2v", "fast")
+    # an unknown release (a custom build) is not refused: its own checks decide
+    assert any_pipeline.runs_on(None) and any_pipeline.runs_on("nightly")
+    assert not any_pipeline.runs_on("v0.31.9") and any_pipeline.runs_on("0.32.0+git")

@@ -508,6 +508,12 @@ class Pipeline:
             return self.negative_prompt
         return self.generation.negative_prompt
 
+    def runs_on(self, comfyui_version: str | None) -> bool:
+        """Whether a ComfyUI release is at least :attr:`min_comfyui`; an unknown (or
+        unparsable) version is given the benefit of the doubt: the server's checks decide."""
+        have, need = parse_version(comfyui_version), parse_version(self.min_comfyui)
+        return have is None or need is None or have >= need
+
     @property
     def model_files(self) -> tuple[tuple[str, str], ...]:
         """``(models/ folder, file name)`` of every file it loads by default (camera LoRAs,
