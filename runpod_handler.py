@@ -48,11 +48,11 @@ from pydantic import ValidationError
 
 from builders import check_request
 from builders.catalog import pipeline_for
-from ltx2sdk.client import ComfyClient
+from ltx2sdk.app.generate import GenerationResult, InputPolicy, generate
+from ltx2sdk.app.progress import ProgressUpdate
+from ltx2sdk.backends.comfyui.client import ComfyClient
 from ltx2sdk.errors import LTX2Error
-from ltx2sdk.generation import GenerationResult, InputPolicy, generate
-from ltx2sdk.models import DEFAULT_GENERATION
-from ltx2sdk.progress import ProgressUpdate
+from ltx2sdk.model_files import DEFAULT_GENERATION
 from ltx2sdk.request import INPUT_FILES, GenerationRequest, ModelSet, describe_validation_error
 
 log = logging.getLogger("ltx2sdk.worker")

@@ -39,7 +39,7 @@ def comfy_test_server(*, output_bytes: int | None = None, sampler_steps: int = 3
                       step_delay: float = 0.0) -> Iterator[str]:
     """``python -m tests.comfyserver`` in a child process with the SDK's whole catalog."""
     sys.path.insert(0, str(ROOT))
-    from ltx2sdk.models import CATALOG
+    from ltx2sdk.model_files import CATALOG
 
     models: dict[str, list[str]] = {}
     for entry in CATALOG:

@@ -65,7 +65,7 @@ def overhead(jobs: int) -> tuple[float, float]:
     """Per-job seconds beyond the server's own: (batch, plain generate loop)."""
     from benchmarks._servers import comfy_test_server
     from ltx2sdk import connect, generate
-    from ltx2sdk.batch import run_batch
+    from ltx2sdk.app.batch.scheduler import run_batch
 
     with comfy_test_server(step_delay=0.01) as url, tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
@@ -114,8 +114,8 @@ def runpod_overhead(jobs: int, poll_interval: float | None,
     worker's busy time (how long it waited for the client)."""
     import os
 
-    from ltx2sdk.batch import run_batch
-    from ltx2sdk.runpod_endpoint import RunPodTarget
+    from ltx2sdk.app.batch.runpod_target import RunPodTarget
+    from ltx2sdk.app.batch.scheduler import run_batch
 
     child = subprocess.Popen([sys.executable, "-c", STANDIN], cwd=ROOT, text=True,
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -170,8 +170,8 @@ class InstantTarget:
 
 def memory_child(size: int) -> None:
     """Run in a fresh process: a batch of ``size`` instant jobs, then the same again."""
-    from ltx2sdk.batch import run_batch
-    from ltx2sdk.batch_jobs import make_job
+    from ltx2sdk.app.batch.jobs import make_job
+    from ltx2sdk.app.batch.scheduler import run_batch
 
     make_job(0, request(0))  # pydantic and the request model loaded before the baseline
     with tempfile.TemporaryDirectory() as tmp:

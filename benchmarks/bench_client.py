@@ -21,8 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._servers import comfy_test_server
 from ltx2sdk import Graph, Nodes
-from ltx2sdk.client import ComfyClient
-from ltx2sdk.events import Event, ExecutionStarted, Finished
+from ltx2sdk.backends.comfyui.client import ComfyClient
+from ltx2sdk.backends.events import Event, ExecutionStarted, Finished
 
 RSS_GOAL_MB = 50.0
 OVERHEAD_GOAL_S = 1.0

@@ -2,7 +2,7 @@
 
     python benchmarks/bench_comfyscript.py
 
-comfy-script runs offline in a child process (``ltx2sdk.comfyscript.run_comfyscript``).
+comfy-script runs offline in a child process (``ltx2sdk.interop.comfyscript.run_comfyscript``).
 Both sides are timed in-process, medians over many rounds, two ways:
 
 - from object_info: comfy-script loads its nodes from the object_info (its only way to
@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from builders import build
 from ltx2sdk import GenerationRequest, Graph, SchemaSet
-from ltx2sdk.comfyscript import run_comfyscript, to_comfyscript
+from ltx2sdk.interop.comfyscript import run_comfyscript, to_comfyscript
 
 ROOT = Path(__file__).resolve().parents[1]
 ROUNDS = 200

@@ -81,7 +81,7 @@ print(json.dumps({"import": (t1 - t0) * 1e3, "name": (t2 - t1) * 1e3, "first": (
 """
 
 # comfy-script's side, standalone (it never imports ltx2sdk): its nodes loaded from the
-# object_info with every network access refused (as ltx2sdk.comfyscript.run_comfyscript
+# object_info with every network access refused (as ltx2sdk.interop.comfyscript.run_comfyscript
 # does), then the workflow built and its API JSON written to stdout.
 COMFYSCRIPT_CHILD = """\
 import asyncio, contextlib, json, sys
@@ -190,7 +190,7 @@ def sdk_cases(env: dict[str, str], tag: str, cwd: Path) -> dict[str, Case]:
 
 def comfyscript_case(env: dict[str, str], work: Path) -> Case | None:
     """comfy-script's equivalent of ``ltx2 build --example``, or None if not installed."""
-    from ltx2sdk.comfyscript import _in_declaration_order
+    from ltx2sdk.interop.comfyscript import _in_declaration_order
     from tests.helpers import object_info_with_models
 
     try:
@@ -216,7 +216,7 @@ def comfyscript_case(env: dict[str, str], work: Path) -> Case | None:
 
 def check_same_graph(sdk: Case, comfyscript: Case) -> None:
     """Both processes produce the same API prompt (up to node ids), or the comparison is void."""
-    from ltx2sdk.compare import assert_same_api
+    from ltx2sdk.graph.compare import assert_same_api
 
     theirs = Case("", comfyscript.argv, comfyscript.env, comfyscript.cwd, capture=True)
     ours = Case("", sdk.argv, sdk.env, sdk.cwd, capture=True)

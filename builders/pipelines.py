@@ -22,11 +22,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ltx2sdk.compat import BuildSchemas
 from ltx2sdk.errors import IncompatibleServerError
-from ltx2sdk.graph import Graph
-from ltx2sdk.nodes import Nodes
-from ltx2sdk.schema import NodeSchema
+from ltx2sdk.graph.compat import BuildSchemas
+from ltx2sdk.graph.core import Graph
+from ltx2sdk.graph.nodes import Nodes
+from ltx2sdk.graph.schema import NodeSchema
 
 from . import stages
 from .catalog import ImageRole, LoraRole, Pipeline, pipeline_for
@@ -69,7 +69,7 @@ def build(request: GenerationRequest, *, image_name: str | None = None,
     seed when the request has none.
 
     ``schemas`` are those of the server the graph will run on (``client.schemas()``, a
-    bundled release's ``ltx2sdk.releases.bundled_schemas("0.8.0")``, or
+    bundled release's ``ltx2sdk.graph.releases.bundled_schemas("0.8.0")``, or
     ``SchemaSet.from_object_info(...)``): each node is then written the way that server
     declares it, and a node it lacks is an :class:`~ltx2sdk.errors.IncompatibleServerError`
     naming the feature and the ComfyUI release that has it. The computation (samplers,

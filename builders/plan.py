@@ -14,7 +14,7 @@ import random
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from ltx2sdk import models
+from ltx2sdk import model_files as models
 from ltx2sdk.errors import RequestFieldError
 
 from .catalog import (
@@ -106,7 +106,7 @@ def check_request(request: GenerationRequest, pipeline: Pipeline | None = None) 
     LoRA the generation lacks. Otherwise a :class:`~ltx2sdk.errors.RequestFieldError` (an
     :class:`~builders.catalog.UnknownPipelineError` for a missing pipeline) naming the field.
     Cheap and offline: entry points call it before fetching inputs or reaching a server."""
-    from ltx2sdk.request import check_length  # loaded: a request exists
+    from ltx2sdk.request import check_length  # start-up: pydantic; a request exists by now
 
     if pipeline is None:
         pipeline = pipeline_for(request)
@@ -156,7 +156,7 @@ def make_plan(request: GenerationRequest, pipeline: Pipeline | None = None, *,
 
     ``pipeline`` is the declaration to plan for (default: the one the request asks for).
     """
-    from ltx2sdk.request import (  # loaded: a request exists
+    from ltx2sdk.request import (  # start-up: pydantic; a request exists by now
         DEFAULT_DURATION_S,
         MAX_DURATION_S,
         MAX_FRAMES,

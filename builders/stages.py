@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from ltx2sdk.handles import (
+from ltx2sdk.graph.handles import (
     Audio,
     Clip,
     Conditioning,
@@ -25,7 +25,7 @@ from ltx2sdk.handles import (
     StringValue,
     Vae,
 )
-from ltx2sdk.nodes import Nodes
+from ltx2sdk.graph.nodes import Nodes
 
 from .catalog import (
     CFG,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .errors import (
+from ltx2sdk.errors import (
     ComfyError,
     GraphError,
     InputValueError,
@@ -24,34 +24,34 @@ from .errors import (
     UnknownInputError,
     UnknownNodeTypeError,
 )
-from .graph import Graph, Node
-from .handles import Output
-from .node_defs import LTX2_SCHEMAS
-from .nodes import Nodes
-from .schema import NodeSchema, SchemaSet
+from ltx2sdk.graph.core import Graph, Node
+from ltx2sdk.graph.handles import Output
+from ltx2sdk.graph.node_defs import LTX2_SCHEMAS
+from ltx2sdk.graph.nodes import Nodes
+from ltx2sdk.graph.schema import NodeSchema, SchemaSet
+from ltx2sdk.version import __version__ as __version__
 
 if TYPE_CHECKING:
-    from .backend import Backend
-    from .batch import Batch, iter_batch, run_batch
-    from .client import ComfyClient
-    from .connection import connect
-    from .generation import GenerationResult, generate
-    from .request import GenerationRequest, ModelSet
+    from ltx2sdk.app.batch.scheduler import Batch, iter_batch, run_batch
+    from ltx2sdk.app.generate import GenerationResult, generate
+    from ltx2sdk.backends.comfyui.client import ComfyClient
+    from ltx2sdk.backends.connect import connect
+    from ltx2sdk.backends.protocol import Backend
+    from ltx2sdk.request import GenerationRequest, ModelSet
 
-__version__ = "0.1.0"
 
 # name -> module defining it, imported on first access (PEP 562). The import system's
 # per-module lock makes a first access from several threads at once safe: one thread runs
 # the module, the others wait for it and get the same object.
 _LAZY = {
-    "Backend": "ltx2sdk.backend",
-    "Batch": "ltx2sdk.batch",
-    "iter_batch": "ltx2sdk.batch",
-    "run_batch": "ltx2sdk.batch",
-    "ComfyClient": "ltx2sdk.client",
-    "connect": "ltx2sdk.connection",
-    "generate": "ltx2sdk.generation",
-    "GenerationResult": "ltx2sdk.generation",
+    "Backend": "ltx2sdk.backends.protocol",
+    "Batch": "ltx2sdk.app.batch.scheduler",
+    "iter_batch": "ltx2sdk.app.batch.scheduler",
+    "run_batch": "ltx2sdk.app.batch.scheduler",
+    "ComfyClient": "ltx2sdk.backends.comfyui.client",
+    "connect": "ltx2sdk.backends.connect",
+    "generate": "ltx2sdk.app.generate",
+    "GenerationResult": "ltx2sdk.app.generate",
     "GenerationRequest": "ltx2sdk.request",
     "ModelSet": "ltx2sdk.request",
 }

@@ -33,7 +33,7 @@ says what was wrong and where. ::
         +-- UploadError                 an input file the server would not take
 
 Input files have their own, named by the request field they came from:
-:class:`ltx2sdk.images.ImageInputError` and :class:`ltx2sdk.audio.AudioInputError`, both
+:class:`ltx2sdk.media.images.ImageInputError` and :class:`ltx2sdk.media.audio.AudioInputError`, both
 :class:`InputFileError` s.
 """
 

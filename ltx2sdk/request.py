@@ -19,9 +19,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from . import models
-from .errors import RequestFieldError
-from .models import DEFAULT_GENERATION, CameraMotion, GenerationId, Mode
+from ltx2sdk import model_files as models
+from ltx2sdk.errors import RequestFieldError
+from ltx2sdk.model_files import DEFAULT_GENERATION, CameraMotion, GenerationId, Mode
 
 DEFAULT_NEGATIVE_PROMPT = ("blurry, low quality, still frame, frames, watermark, overlay, titles, "
                            "has blurbox, has subtitles")
@@ -73,7 +73,7 @@ INPUT_FILES = (*IMAGE_INPUTS, AUDIO)
 class ModelSet(BaseModel):
     """Which model files to load. ``None`` means the default for the request's mode.
 
-    Names must be files the SDK knows (see :mod:`ltx2sdk.models`), so a typo is an
+    Names must be files the SDK knows (see :mod:`ltx2sdk.model_files`), so a typo is an
     error here instead of a ``value_not_in_list`` from the server.
     """
 

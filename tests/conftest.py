@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from ltx2sdk.schema import SchemaSet
+from ltx2sdk.graph.schema import SchemaSet
 from tests.comfyserver import LTX2_MODELS, ComfyTestServer, Simulation
 from tests.helpers import RELEASES, ApiProxy, catalog_models, catalog_server, free_port
 

@@ -26,10 +26,10 @@ import pytest
 from PIL import Image
 
 from ltx2sdk import Graph, Nodes
-from ltx2sdk import assertions as A
-from ltx2sdk.graph import Node
-from ltx2sdk.node_defs import LTX2_SCHEMAS
-from ltx2sdk.releases import TESTED_RANGE
+from ltx2sdk.graph import assertions as A
+from ltx2sdk.graph.core import Node
+from ltx2sdk.graph.node_defs import LTX2_SCHEMAS
+from ltx2sdk.graph.releases import TESTED_RANGE
 from tests.comfyserver import ComfyTestServer, Simulation, catalog_models
 
 __all__ = [

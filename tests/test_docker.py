@@ -28,7 +28,7 @@ import pytest
 import builders
 import ltx2sdk
 from builders.catalog import PIPELINES
-from ltx2sdk import models
+from ltx2sdk import model_files as models
 
 from .helpers import free_port
 

@@ -21,7 +21,7 @@ import requests
 
 import runpod_handler
 from ltx2sdk import ComfyClient
-from ltx2sdk.progress import ProgressUpdate
+from ltx2sdk.app.progress import ProgressUpdate
 from runpod_handler import ProgressReporter, WorkerConfig, handler, run_job
 from tests.comfyserver import ComfyTestServer, Faults
 

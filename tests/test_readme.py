@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from pydantic.fields import FieldInfo
 
-from ltx2sdk.cli import build_parser, main
+from ltx2sdk.app.cli.main import build_parser, main
 from ltx2sdk.request import (
     DEFAULT_DURATION_S,
     DEFAULT_NEGATIVE_PROMPT,
@@ -207,7 +207,7 @@ def test_the_table_names_each_fields_cli_flag() -> None:
 
 def test_what_can_be_generated_is_the_catalog() -> None:
     from builders.catalog import PIPELINES
-    from ltx2sdk.models import lookup
+    from ltx2sdk.model_files import lookup
 
     rows = []
     for line in section("What can be generated").splitlines():
@@ -278,7 +278,7 @@ def _venv(tmp: Path) -> None:
         return
     bindir = tmp / ".venv" / "bin"
     bindir.mkdir(parents=True)
-    for name, run in (("python", ""), ("ltx2", "-m ltx2sdk.cli")):
+    for name, run in (("python", ""), ("ltx2", "-m ltx2sdk.app.cli.main")):
         script = bindir / name
         script.write_text(f'#!/bin/sh\nexec "{sys.executable}" {run} "$@"\n')
         script.chmod(0o755)

@@ -33,7 +33,7 @@ def test_defaults() -> None:
     request = GenerationRequest(prompt="p")
     assert (request.model, request.mode, request.type, request.width, request.height) == (
         "ltx-2", "fast", "t2v", 1280, 720)
-    assert request.fps is None  # the pipeline's: 24 for LTX-2 (tests/test_catalog.py)
+    assert request.fps is None  # the pipeline's: 24 for LTX-2 (tests/builders/test_catalog.py)
     assert request.camera_lora == "static" and request.seed is None
     assert request.negative_prompt is None
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-LTX2 = [sys.executable, "-m", "ltx2sdk.cli"]
+LTX2 = [sys.executable, "-m", "ltx2sdk.app.cli.main"]
 
 
 def _standin(*args: str) -> subprocess.Popen[str]:

@@ -28,9 +28,10 @@ ROOT = Path(__file__).resolve().parents[1]
 # client stack, Pillow, the audio decoders and comfy-script, the SDK's own modules built on
 # them, and pydantic with the request model.
 NETWORK_AND_IMAGES = ("requests", "urllib3", "websocket", "PIL", "miniaudio", "_miniaudio",
-                      "cffi", "comfy_script", "ltx2sdk.client", "ltx2sdk.transport",
-                      "ltx2sdk.generation", "ltx2sdk.images", "ltx2sdk.audio",
-                      "ltx2sdk.safe_http")
+                      "cffi", "comfy_script", "ltx2sdk.backends.comfyui.client",
+                      "ltx2sdk.backends.comfyui.transport",
+                      "ltx2sdk.app.generate", "ltx2sdk.media.images", "ltx2sdk.media.audio",
+                      "ltx2sdk.media.safe_fetch")
 HEAVY = ("pydantic", "pydantic_core", "ltx2sdk.request", *NETWORK_AND_IMAGES)
 
 
@@ -63,7 +64,7 @@ def test_an_offline_build_loads_no_network_or_imaging_stack() -> None:
     comfy-script (``requests`` alone adds about 80 ms, a third of the command's budget)."""
     loaded = run_fresh(f"""
         import contextlib, io, json, sys
-        from ltx2sdk.cli import main
+        from ltx2sdk.app.cli.main import main
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
             status = main(["build", "--example"])
         print(json.dumps([status, "ltx2sdk.request" in sys.modules,

@@ -18,9 +18,9 @@ import pytest
 from pydantic import ValidationError
 
 from ltx2sdk import ComfyClient, GenerationRequest
-from ltx2sdk.cli import main
+from ltx2sdk.app.cli.main import main
 from ltx2sdk.errors import OutputError
-from ltx2sdk.models import files_for
+from ltx2sdk.model_files import files_for
 from tests.comfyserver import ComfyTestServer
 from tests.comfyserver.versions import load_version_object_info
 

@@ -2,7 +2,7 @@
 
 Every value is that of Comfy-Org's official template named in the entry
 (``comfyui-workflow-templates-json`` 0.1.123; all four need ComfyUI >= 0.8.0), checked by
-``tests/test_templates_match.py``. All four have two stages: stage 1 samples the joint
+``tests/builders/test_templates_match.py``. All four have two stages: stage 1 samples the joint
 audio-video latent at half size, the 2x spatial upscaler doubles the video latent, stage 2
 refines it with three steps at CFG 1 (the dev model with the distilled LoRA), and both latents
 are decoded into one mp4. Camera-motion LoRAs (19B files) apply to the model of both stages.

@@ -2,9 +2,9 @@
 
 Every value is that of Comfy-Org's official template named in the entry
 (``comfyui-workflow-templates-json`` 0.1.123, ``minComfyUIVersion`` 0.16.4 in its
-``index.json``), checked by ``tests/test_templates_match.py``. Both have two stages on the dev
-checkpoint with Lightricks' distilled LoRA at 0.5 on the model of both stages: stage 1 samples
-at half size with the distilled schedule, the 2x spatial upscaler (1.1) doubles the video
+``index.json``), checked by ``tests/builders/test_templates_match.py``. Both have two stages
+on the dev checkpoint with Lightricks' distilled LoRA at 0.5 on the model of both stages: stage
+1 samples at half size with the distilled schedule, the 2x spatial upscaler (1.1) doubles the video
 latent, stage 2 refines it with three steps; CFG 1 throughout, the negative prompt encoded.
 Stage 2 gets the conditioning through ``LTXVCropGuides`` but continues from stage 1's own
 latent. There are no camera LoRAs for 2.3 (LTX-2's are 19B files).

@@ -2,7 +2,8 @@
 
 Every value is that of Comfy-Org's official template named in the entry
 (``comfyui-workflow-templates-json`` 0.1.123, ``minComfyUIVersion`` 0.32.0: the dual CFG
-guider and the int8-convrot and Gemma 4 loaders), checked by ``tests/test_templates_match.py``.
+guider and the int8-convrot and Gemma 4 loaders), checked by
+``tests/builders/test_templates_match.py``.
 
 LTX-2.5 ships its parts as split files (``UNETLoader``, a video and an audio ``VAELoader``, a
 Gemma 4 ``CLIPLoader`` of type ``ltxv``) and only a distilled model: there is no ``pro`` mode

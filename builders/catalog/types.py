@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import NamedTuple
 
-from ltx2sdk.models import GENERATIONS
-from ltx2sdk.releases import parse_version
+from ltx2sdk.graph.releases import parse_version
+from ltx2sdk.model_files import GENERATIONS
 
 LATENT_PIXELS = 32
 """Pixels per latent cell along each axis: a one-stage pipeline needs multiples of 32."""
@@ -108,7 +108,7 @@ class Generation:
         if not re.fullmatch(r"[a-z0-9][a-z0-9.\-]*", self.id):
             raise ValueError(f"generation id {self.id!r}: lower-case letters, digits, '.', '-'")
         if self.id not in GENERATIONS:  # the request field `model` offers exactly these
-            raise ValueError(f"generation id {self.id!r} is not one of ltx2sdk.models."
+            raise ValueError(f"generation id {self.id!r} is not one of ltx2sdk.model_files."
                              f"GENERATIONS {GENERATIONS}")
 
 
@@ -273,7 +273,7 @@ class LoraFile:
 class CheckpointFiles:
     """The files of a generation that ships one checkpoint (model, video VAE and audio VAE):
     ``CheckpointLoaderSimple``, ``LTXAVTextEncoderLoader`` and ``LTXVAudioVAELoader`` all
-    read ``checkpoint``. Names are files of :data:`ltx2sdk.models.CATALOG`."""
+    read ``checkpoint``. Names are files of :data:`ltx2sdk.model_files.CATALOG`."""
 
     checkpoint: str  # models/checkpoints
     text_encoder: str  # models/text_encoders
@@ -285,7 +285,8 @@ class CheckpointFiles:
 class SplitFiles:
     """The files of a generation that ships its parts separately (LTX-2.5): the diffusion
     model (``UNETLoader``), a video and an audio VAE (``VAELoader``), the text encoder
-    (``CLIPLoader`` of type ``clip_type``). Names are files of :data:`ltx2sdk.models.CATALOG`."""
+    (``CLIPLoader`` of type ``clip_type``). Names are files of
+    :data:`ltx2sdk.model_files.CATALOG`."""
 
     diffusion_model: str  # models/diffusion_models
     video_vae: str  # models/vae
@@ -447,7 +448,8 @@ class Pipeline:
     fps: int
     """The frame rate of a request that gives none (the template's)."""
     template: str | None
-    """The Comfy-Org template it computes the same as (``tests/test_templates_match.py``), or
+    """The Comfy-Org template it computes the same as
+    (``tests/builders/test_templates_match.py``), or
     None when it has none (then :attr:`source` says where its values come from)."""
     preprocess: ImagePreprocess | None = None
     """How a given image is prepared (None: the pipeline takes no image)."""

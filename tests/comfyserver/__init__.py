@@ -33,7 +33,7 @@ LTX2_MODELS: dict[str, list[str]] = {
 def catalog_models() -> dict[str, list[str]]:
     """Every file of the SDK's model catalog, by ``models/`` folder: a fully equipped server
     (the stand-in's default, so the README's default requests run as they are)."""
-    from ltx2sdk.models import CATALOG
+    from ltx2sdk.model_files import CATALOG
 
     files: dict[str, list[str]] = {}
     for entry in CATALOG:

@@ -1,0 +1,177 @@
+"""The jobs of a batch: one request each, read lazily, each with a key made from its content.
+
+A batch's jobs come from a JOBS.jsonl file (one request per line, in the RunPod worker's
+input format: the request object itself, or ``{"input": {...}}``; blank lines are skipped)
+or from any iterable of such mappings (a list in a notebook). Each becomes a
+:class:`BatchJob`; a line that is not JSON, not an object or not a valid
+:class:`~ltx2sdk.request.GenerationRequest` becomes a job with a ``problem`` (it fails at
+once, without being sent anywhere).
+
+**The key** (:func:`job_key`) says whether two jobs are the same job: the first 32 hex
+digits of the SHA-256 of the request's canonical JSON (the validated request with every
+field at its default left out, keys sorted, no spaces). So key order, spacing, a field given
+at its default value or a prompt's surrounding blanks do not change the key; any other
+content does, the seed included. **A request without a seed is keyed as given**: the same
+seedless line is the same job on every run (it is made once, with whatever seed the server
+drew, which its result records), not a new random video each time. Give seeds to make
+several videos of one prompt. A job that cannot be validated is keyed by its raw content.
+
+Reading holds one line at a time: memory does not grow with the number of jobs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from builders import check_request
+from ltx2sdk.errors import RequestFieldError
+from ltx2sdk.request import GenerationRequest, describe_validation_error
+
+__all__ = ["BatchJob", "JobSource", "canonical_json", "job_key", "key_id", "make_job"]
+
+KEY_HEX_DIGITS = 32
+"""128 bits of SHA-256: no two different requests of any batch share a key."""
+
+
+@dataclass(frozen=True)
+class BatchJob:
+    """One job of a batch.
+
+    ``number`` is its line number in the JOBS.jsonl file (or its 1-based position in an
+    iterable); ``input`` the request as given (what a RunPod worker receives), ``None`` when
+    the line is not a JSON object; ``request`` the validated request, ``None`` when
+    ``problem`` says (in one line) why the job cannot run.
+    """
+
+    number: int
+    key: str
+    input: Mapping[str, Any] | None
+    request: GenerationRequest | None
+    problem: str | None = None
+
+    @property
+    def label(self) -> str:
+        """How messages name the job: ``job 3``."""
+        return f"job {self.number}"
+
+
+def canonical_json(data: Any) -> str:
+    """``data`` as JSON with sorted keys and no spaces: one text for one content."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      allow_nan=False)
+
+
+def job_key(content: Any) -> str:
+    """The key of a job whose canonical content is ``content`` (see the module)."""
+    digest = hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
+    return digest[:KEY_HEX_DIGITS]
+
+
+def key_id(key: str) -> int:
+    """A compact stand-in for ``key`` in the sets a batch keeps of every job (its first 64
+    bits as a number: a third of the memory of the text, and no two keys of any real batch
+    share it)."""
+    return int(key[:16], 16)
+
+
+def canonical_request(request: GenerationRequest) -> dict[str, Any]:
+    """What a request's key is made of: every field not at its default, as JSON values."""
+    content: dict[str, Any] = request.model_dump(mode="json", exclude_defaults=True)
+    return content
+
+
+def make_job(number: int, raw: Any) -> BatchJob:
+    """The job for one request as given (a mapping, or ``{"input": mapping}``): validated
+    and keyed. Never raises for bad content: that is the job's ``problem``."""
+    if isinstance(raw, Mapping) and isinstance(raw.get("input"), Mapping):
+        raw = raw["input"]  # the RunPod request format works as it is
+    if not isinstance(raw, Mapping):
+        return BatchJob(number, job_key({"not an object": _jsonable(raw)}), None, None,
+                        f"a job must be a JSON object (a request), not {type(raw).__name__}")
+    fields = dict(raw)
+    try:
+        request = GenerationRequest.model_validate(fields)
+    except ValidationError as exc:
+        return BatchJob(number, job_key({"invalid": _jsonable(fields)}), fields, None,
+                        describe_validation_error(exc))
+    try:  # a pipeline exists for it and can make it as asked: nothing is sent otherwise
+        check_request(request)
+    except RequestFieldError as exc:
+        return BatchJob(number, job_key({"invalid": _jsonable(fields)}), fields, None,
+                        f"invalid request: {exc}")
+    return BatchJob(number, job_key(canonical_request(request)), fields, request)
+
+
+def _jsonable(value: Any) -> Any:
+    """``value`` if it is JSON as it is, else its text (for keying what cannot be run)."""
+    try:
+        canonical_json(value)
+    except (TypeError, ValueError):
+        return repr(value)
+    return value
+
+
+class JobSource:
+    """The jobs of a JOBS.jsonl file or of an iterable, read again on each iteration.
+
+    ``JobSource(path)`` reads the file lazily, a line at a time; ``JobSource(list_of_dicts)``
+    takes the mappings in order. ``repeatable`` says whether it can be read more than once
+    (a file, a sequence) or not (a one-shot iterator).
+    """
+
+    def __init__(self, jobs: str | Path | Iterable[Mapping[str, Any]]) -> None:
+        self._path: Path | None = None
+        self._items: Iterable[Any] | None = None
+        if isinstance(jobs, (str, Path)):
+            self._path = Path(jobs)
+            if not self._path.is_file():
+                raise FileNotFoundError(f"{self._path}: no such jobs file")
+        elif isinstance(jobs, Mapping):
+            raise TypeError("jobs must be a JOBS.jsonl path or an iterable of requests, "
+                            "not one request (put it in a list)")
+        else:
+            self._items = jobs
+        self.repeatable = self._path is not None or isinstance(jobs, Sequence)
+        self._iterated = False
+
+    @property
+    def name(self) -> str:
+        """The file's path, or ``"the given jobs"``."""
+        return str(self._path) if self._path is not None else "the given jobs"
+
+    def __iter__(self) -> Iterator[BatchJob]:
+        if not self.repeatable and self._iterated:
+            raise RuntimeError("these jobs were given as a one-shot iterator and have been "
+                               "read already; pass a list or a file to read them again")
+        self._iterated = True
+        if self._path is not None:
+            return self._read_file(self._path)
+        assert self._items is not None
+        return (make_job(number, item) for number, item in enumerate(self._items, 1))
+
+    @staticmethod
+    def _read_file(path: Path) -> Iterator[BatchJob]:
+        with open(path, "rb") as handle:
+            for number, line in enumerate(handle, 1):
+                if not line.strip():
+                    continue
+                try:
+                    text = line.decode("utf-8")
+                except UnicodeDecodeError:
+                    yield BatchJob(number, job_key({"bytes": line.hex()}), None, None,
+                                   f"line {number} of {path} is not UTF-8 text")
+                    continue
+                try:
+                    raw = json.loads(text)
+                except ValueError as exc:
+                    yield BatchJob(number, job_key({"text": text.strip()}), None, None,
+                                   f"line {number} of {path} is not JSON ({exc})")
+                    continue
+                yield make_job(number, raw)

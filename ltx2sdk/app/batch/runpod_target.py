@@ -1,0 +1,466 @@
+"""A RunPod serverless endpoint running this project's worker, as a batch target.
+
+Jobs go through the ``runpod`` SDK's endpoint client (``pip install 'ltx2sdk[runpod]'``): a
+``runpod.Endpoint`` per runner, whose ``RunPodClient`` (the SDK's key header, base URL and
+session; the batch retries 429 and 5xx itself) makes every request:
+``POST /v2/{endpoint}/run`` with ``{"input": <the request as given>}``, then
+``GET /v2/{endpoint}/status/{id}`` until the job
+ends (every 0.25 s at first, then less often, up to ``poll_interval``; once jobs of the
+endpoint have finished, every :data:`FAST_POLL` around the time a running job should end, so
+its video is fetched soon after it is ready without polling fast all along), and
+``POST /v2/{endpoint}/cancel/{id}`` to stop it. The client is called directly rather than
+through ``Endpoint.run`` and ``Job.status``: ``run`` allows a request 10 s (an i2v request
+with its image can take longer to send) and ``status`` drops the worker's error. The endpoint
+scales itself; ``concurrency`` (``--jobs``) is how many jobs are in its queue at once.
+
+- **Key**: ``api_key``, else ``$RUNPOD_API_KEY``; sent to RunPod only, never shown.
+- **Address**: the SDK's, ``https://api.runpod.ai/v2``, or ``$RUNPOD_ENDPOINT_BASE_URL`` (the
+  SDK reads it once, when imported; it is read again here when the target opens, so setting
+  it later works too), or ``base_url``.
+- **Outputs** (``runpod_handler.py``'s): ``video`` (base64) is decoded to the file;
+  ``video_url`` (a presigned bucket URL) is fetched by
+  :func:`ltx2sdk.media.safe_fetch.fetch_to_file`,
+  streamed to disk, from a public address only unless its host is in ``trusted_hosts`` (a
+  MinIO on your network); either way the file must be a whole mp4. A URL's query (its
+  signature) never appears in a message.
+- **Failures** (see :func:`ltx2sdk.app.batch.targets.classify`): the API unreachable or
+  answering 429/5xx, a job ``TIMED_OUT`` (its worker stopped reporting: a lost worker), a job
+  RunPod no longer knows, and a worker whose ComfyUI could not be reached or forgot the
+  prompt are transient (the job is submitted again); a refused key, an endpoint that does
+  not exist, and a worker that says it is misconfigured make the endpoint unusable; anything
+  else the worker reports (``invalid request: ...``, a node that failed) is the job's final
+  error.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import json
+import os
+import re
+import threading
+import time
+from collections.abc import Callable, Collection, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from ltx2sdk.app.batch.targets import JobSettings, TargetUnusableError, TransientJobError
+from ltx2sdk.backends.server_urls import connection_failure
+from ltx2sdk.errors import (
+    ComfyError,
+    JobCancelledError,
+    JobTimeoutError,
+    LTX2Error,
+    OutputError,
+    ServerResponseError,
+    ServerUnavailableError,
+)
+from ltx2sdk.media.file_formats import NotWhatItClaims, verify_file
+from ltx2sdk.media.safe_fetch import FetchError, fetch_to_file, megabytes
+
+if TYPE_CHECKING:
+    from ltx2sdk.app.batch.jobs import BatchJob
+    from ltx2sdk.app.batch.targets import Runner
+
+__all__ = ["API_KEY_ENV", "BASE_URL_ENV", "RunPodJobError", "RunPodTarget"]
+
+T = TypeVar("T")
+
+API_KEY_ENV = "RUNPOD_API_KEY"
+BASE_URL_ENV = "RUNPOD_ENDPOINT_BASE_URL"
+DEFAULT_CONCURRENCY = 4
+SUBMIT_TIMEOUT = 60.0  # seconds for /run: an i2v request with its image can be megabytes
+RUN_PAYLOAD_LIMIT = 10 * 1024 * 1024  # RunPod refuses a larger /run body
+FIRST_POLL = 0.25
+STATUS_TIMEOUT = 10.0  # seconds for one /status request (the SDK's default), within the job's
+FAST_POLL = 0.1
+"""The pace around a running job's expected end (see :class:`RunLengths`)."""
+MAX_VIDEO_BYTES = 4 * 1024**3
+DOWNLOAD_ATTEMPTS = 3
+WORKER_TRANSIENT = ("cannot reach ComfyUI at", "was not ready within", "no longer knows prompt",
+                    "lost the WebSocket", "the WebSocket to ComfyUI closed")
+"""What the worker says when its ComfyUI went away (crashed, restarted): another try, perhaps
+on another worker, may succeed."""
+WORKER_MISCONFIGURED = "worker misconfigured:"
+RUNNING_STATES = frozenset({"IN_QUEUE", "IN_PROGRESS", "RUNNING"})
+_ENDPOINT_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+_URL = re.compile(r"(https?://[^\s?#]+)[?#]\S*")
+
+
+class RunPodJobError(ComfyError):
+    """A RunPod job that ended ``FAILED`` or ``CANCELLED`` (not by this client), or finished
+    without a video: ``job_id`` is RunPod's id, ``error`` what the worker said."""
+
+    def __init__(self, message: str, job_id: str, error: str = "") -> None:
+        self.job_id = job_id
+        self.error = error
+        super().__init__(message)
+
+
+class RunLengths:
+    """How long the endpoint's jobs run (RunPod's ``executionTime``), learnt as they finish:
+    a moving average, shared by the target's runners (locked: they are threads)."""
+
+    WEIGHT = 0.3  # of the newest job
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._average: float | None = None
+
+    def record(self, seconds: float) -> None:
+        if seconds <= 0:
+            return
+        with self._lock:
+            self._average = (seconds if self._average is None
+                             else self.WEIGHT * seconds + (1 - self.WEIGHT) * self._average)
+
+    @property
+    def expected(self) -> float | None:
+        """Seconds a job is expected to run; None before any finished."""
+        with self._lock:
+            return self._average
+
+    def wait(self, backoff: float, started: float | None, now: float) -> float:
+        """The next wait between status requests of a job that started running at
+        ``started`` (monotonic; None: not running yet): ``backoff`` far from its expected
+        end; up to just before that end; :data:`FAST_POLL` from there until half its
+        expected length (and a second) past it, in case it runs long; then ``backoff``."""
+        expected = self.expected
+        if started is None or expected is None:
+            return backoff
+        left = started + expected - now
+        if left > backoff + FAST_POLL:
+            return backoff
+        if left > FAST_POLL:
+            return left - FAST_POLL
+        if -left <= expected / 2 + 1.0:
+            return FAST_POLL
+        return backoff
+
+
+class RunPodTarget:
+    """The RunPod serverless endpoint ``endpoint_id`` (see the module).
+
+    ``settings.timeout`` bounds each job from submission to its video on disk (past it the
+    job is cancelled on RunPod); ``poll_interval`` is the longest wait between two status
+    requests; ``status_grace`` how long the status may be unreadable before the job counts
+    as lost; ``max_video_bytes`` and ``download_timeout`` bound a download by URL;
+    ``policy`` is sent as RunPod's execution policy (e.g. ``{"executionTimeout": 1800000}``).
+    """
+
+    def __init__(self, endpoint_id: str, *, api_key: str | None = None,
+                 base_url: str | None = None, settings: JobSettings | None = None,
+                 poll_interval: float = 2.0, status_grace: float = 60.0,
+                 max_video_bytes: int = MAX_VIDEO_BYTES, download_timeout: float = 600.0,
+                 trusted_hosts: Collection[str] = (),
+                 policy: Mapping[str, Any] | None = None) -> None:
+        endpoint_id = endpoint_id.strip()
+        if not _ENDPOINT_ID.match(endpoint_id):
+            raise ValueError(f"runpod:{endpoint_id} does not name an endpoint: give "
+                             "runpod:ENDPOINT_ID, the id shown on the endpoint's page "
+                             "(letters, digits, - and _)")
+        if poll_interval <= 0 or status_grace <= 0 or download_timeout <= 0:
+            raise ValueError("poll_interval, status_grace and download_timeout must be "
+                             "positive numbers of seconds")
+        self.endpoint_id = endpoint_id
+        self._api_key = api_key
+        self.base_url = base_url
+        self.settings = settings or JobSettings()
+        self.poll_interval = poll_interval
+        self.status_grace = status_grace
+        self.max_video_bytes = max_video_bytes
+        self.download_timeout = download_timeout
+        self.trusted_hosts = tuple(trusted_hosts)
+        self.policy = dict(policy) if policy else None
+        self.run_lengths = RunLengths()
+
+    @property
+    def name(self) -> str:
+        return f"runpod:{self.endpoint_id}"
+
+    def __repr__(self) -> str:
+        return f"RunPodTarget({self.endpoint_id!r}, authenticated={self._key() is not None})"
+
+    def _key(self) -> str | None:
+        for candidate in (self._api_key, os.environ.get(API_KEY_ENV)):
+            if candidate and candidate.strip():
+                return candidate.strip()
+        return None
+
+    def open(self, concurrency: int | None) -> list[Runner]:
+        key = self._key()
+        if key is None:
+            raise TargetUnusableError(f"{self.name}: RunPod needs an API key: set "
+                                      f"{API_KEY_ENV} (or pass api_key=...)")
+        try:
+            from runpod.endpoint.runner import Endpoint
+        except ModuleNotFoundError as exc:
+            raise TargetUnusableError(f"{self.name}: the RunPod SDK is not installed: "
+                                      "pip install 'ltx2sdk[runpod]'") from exc
+        base = self.base_url or os.environ.get(BASE_URL_ENV, "").strip() or None
+        runners: list[Runner] = []
+        for _ in range(concurrency or DEFAULT_CONCURRENCY):
+            endpoint = Endpoint(self.endpoint_id, api_key=key)
+            if base is not None:  # on this client only: nothing global is changed
+                endpoint.rp_client.endpoint_url_base = base.rstrip("/")
+            runners.append(_RunPodRunner(self, endpoint))
+        return runners
+
+
+class _RunPodRunner:
+    def __init__(self, target: RunPodTarget, endpoint: Any) -> None:
+        self.target = target
+        self.endpoint = endpoint
+        base = endpoint.rp_client.endpoint_url_base
+        self.where = f"RunPod endpoint {target.endpoint_id} at {base}"
+
+    def run(self, job: BatchJob, video: Path, *, cancel: threading.Event,
+            resume: str | None = None,
+            on_submitted: Callable[[str], None] | None = None) -> dict[str, Any]:
+        if job.input is None or job.problem is not None:
+            raise ValueError(job.problem or "the job has no request")
+        deadline = time.monotonic() + self.target.settings.timeout
+        if cancel.is_set():
+            raise JobCancelledError("the job was cancelled before it was submitted")
+        job_id = self._still_there(resume) if resume is not None else None
+        submitted = None  # a job followed from an earlier run: submitted at an unknown time
+        if job_id is None:
+            job_id = self._submit(job, deadline)
+            submitted = time.monotonic()
+            if on_submitted is not None:
+                on_submitted(job_id)
+        try:
+            state = self._follow(job_id, deadline, cancel, submitted)
+        except (ServerResponseError, TargetUnusableError):  # the job may still run: stop it
+            self.cancel_job(job_id)
+            raise
+        metadata = self._deliver(job_id, state, video, deadline)
+        for field, name in (("delayTime", "queue_ms"), ("executionTime", "execution_ms")):
+            if isinstance(state.get(field), (int, float)):
+                metadata[name] = state[field]
+        if isinstance(state.get("executionTime"), (int, float)):
+            self.target.run_lengths.record(state["executionTime"] / 1000)
+        metadata["runpod_job_id"] = job_id
+        return metadata
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.endpoint.rp_client.rp_session.close()
+
+    # -- one job ---------------------------------------------------------------------------
+
+    def _submit(self, job: BatchJob, deadline: float) -> str:
+        """``POST /run``; RunPod's job id."""
+        assert job.input is not None
+        payload: dict[str, Any] = {"input": dict(job.input)}
+        if self.target.policy:
+            payload["policy"] = self.target.policy
+        size = len(json.dumps(payload).encode())
+        if size > RUN_PAYLOAD_LIMIT:
+            raise ValueError(f"the request is {megabytes(size)}, over RunPod's "
+                             f"{megabytes(RUN_PAYLOAD_LIMIT)} limit for /run: give large "
+                             "inputs by URL (image_url, last_image_url, audio_url) instead of "
+                             "base64")
+        # the endpoint client's own call, with room for a large body (Endpoint.run allows 10 s)
+        answer = self._call("submit a job", lambda: self.endpoint.rp_client.post(
+            f"{self.target.endpoint_id}/run", payload,
+            timeout=_within(deadline, SUBMIT_TIMEOUT)), submit=True)
+        if not isinstance(answer, dict) or not isinstance(answer.get("id"), str):
+            raise ServerResponseError(f"{self.where} answered /run without a job id")
+        return str(answer["id"])
+
+    def _still_there(self, job_id: str) -> str | None:
+        """``job_id`` when RunPod still has that job queued, running or finished well (an
+        earlier run's, to follow instead of paying twice); else ``None``."""
+        try:
+            state = self._call("read a job's status", lambda: self.endpoint.rp_client.get(
+                f"{self.target.endpoint_id}/status/{job_id}"), job_id=job_id)
+        except LTX2Error:
+            return None
+        status = state.get("status") if isinstance(state, dict) else None
+        return job_id if status in RUNNING_STATES or status == "COMPLETED" else None
+
+    def _follow(self, job_id: str, deadline: float, cancel: threading.Event,
+                submitted: float | None = None) -> dict[str, Any]:
+        """Poll the job until it ends; its last status answer. ``submitted`` (monotonic)
+        dates its start from the queue time RunPod reports, when it does."""
+        backoff = min(FIRST_POLL, self.target.poll_interval)
+        # the first look: as if it ran at once (a free worker takes it at once)
+        wait = self.target.run_lengths.wait(backoff, submitted, time.monotonic())
+        started: float | None = None
+        unreadable_since: float | None = None
+        while True:
+            if cancel.wait(min(wait, max(0.0, deadline - time.monotonic()))):
+                self.cancel_job(job_id)
+                raise JobCancelledError(f"RunPod job {job_id} was cancelled", prompt_id=job_id)
+            if time.monotonic() >= deadline:
+                self.cancel_job(job_id)
+                raise JobTimeoutError(f"RunPod job {job_id} did not finish within "
+                                      f"{self.target.settings.timeout:g} s (cancelled on RunPod)")
+            backoff = min(backoff * 1.5, self.target.poll_interval)
+            try:
+                state = self._call("read a job's status", lambda: self.endpoint.rp_client.get(
+                    f"{self.target.endpoint_id}/status/{job_id}",
+                    timeout=_within(deadline, STATUS_TIMEOUT)), job_id=job_id)
+            except ServerUnavailableError as exc:  # a blip: the job itself goes on
+                now = time.monotonic()
+                unreadable_since = unreadable_since or now
+                if now - unreadable_since >= self.target.status_grace:
+                    self.cancel_job(job_id)
+                    raise TransientJobError(f"lost track of RunPod job {job_id}: {exc}") from exc
+                continue
+            unreadable_since = None
+            if not isinstance(state, dict):
+                raise ServerResponseError(f"{self.where} answered a job status that is not "
+                                          "a JSON object")
+            status = state.get("status")
+            if status == "COMPLETED":
+                return state
+            if status == "FAILED":
+                raise self._failure(job_id, state)
+            if status == "TIMED_OUT":
+                raise TransientJobError(
+                    f"RunPod job {job_id} timed out: its worker stopped reporting (a lost "
+                    "worker, or a job longer than the endpoint's execution timeout)")
+            if status == "CANCELLED":
+                raise RunPodJobError(f"RunPod job {job_id} was cancelled on RunPod", job_id)
+            if status not in RUNNING_STATES:
+                raise ServerResponseError(f"{self.where} answered a job status that is not "
+                                          f"RunPod's: {str(status)[:80]!r}")
+            if started is None and status != "IN_QUEUE":
+                started = _start_time(state, submitted)
+            wait = self.target.run_lengths.wait(backoff, started, time.monotonic())
+
+    def _failure(self, job_id: str, state: Mapping[str, Any]) -> Exception:
+        said = _worker_error(state.get("error"))
+        if said.startswith(WORKER_MISCONFIGURED):
+            return TargetUnusableError(f"{self.target.name}: {said} (RunPod job {job_id})")
+        if any(marker in said for marker in WORKER_TRANSIENT):
+            return TransientJobError(f"{said} (RunPod job {job_id})")
+        return RunPodJobError(f"{said} (RunPod job {job_id})", job_id, said)
+
+    def _deliver(self, job_id: str, state: Mapping[str, Any], video: Path,
+                 deadline: float) -> dict[str, Any]:
+        output = state.get("output")
+        if not isinstance(output, dict):
+            raise RunPodJobError(f"RunPod job {job_id} finished without an output object (is "
+                                 "the endpoint running this project's worker?)", job_id)
+        if isinstance(output.get("video"), str):
+            try:
+                video.write_bytes(base64.b64decode(output["video"], validate=True))
+            except (binascii.Error, ValueError) as exc:
+                raise RunPodJobError(f"RunPod job {job_id} returned a 'video' that is not "
+                                     "base64", job_id) from exc
+        elif isinstance(output.get("video_url"), str):
+            self._download(job_id, output["video_url"], video, deadline)
+        else:
+            raise RunPodJobError(f"RunPod job {job_id} finished without a video (no 'video' "
+                                 "or 'video_url' in its output; is the endpoint running this "
+                                 "project's worker?)", job_id)
+        try:
+            verify_file(video, video=True)
+        except NotWhatItClaims as exc:
+            raise OutputError(f"the video of RunPod job {job_id} is not a whole mp4: "
+                              f"{exc}") from exc
+        return {key: value for key, value in output.items() if key not in ("video", "video_url")}
+
+    def _download(self, job_id: str, url: str, video: Path, deadline: float) -> None:
+        for attempt in range(1, DOWNLOAD_ATTEMPTS + 1):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise JobTimeoutError(f"the video of RunPod job {job_id} was not downloaded "
+                                      "before the job's deadline")
+            try:
+                fetch_to_file(url, video, max_bytes=self.target.max_video_bytes,
+                              timeout=min(self.target.download_timeout, left),
+                              trusted_hosts=self.target.trusted_hosts, label="the video")
+                return
+            except FetchError as exc:
+                refused = "refusing" in str(exc) or "larger than" in str(exc)
+                if refused or attempt == DOWNLOAD_ATTEMPTS:
+                    # the job is done and paid for: its video is not made again
+                    raise OutputError(f"the video of RunPod job {job_id} could not be "
+                                      f"downloaded from {_without_query(url)}: "
+                                      f"{_without_query(str(exc))}") from None
+                time.sleep(min(0.5 * 2 ** (attempt - 1), max(0.0, left)))
+
+    def cancel_job(self, job_id: str) -> bool:
+        """Ask RunPod to cancel ``job_id`` (queued: removed; running: stopped); whether it
+        said so. Never raises."""
+        try:
+            self.endpoint.rp_client.post(f"{self.target.endpoint_id}/cancel/{job_id}",
+                                         data=None, timeout=5)
+        except Exception:
+            return False
+        return True
+
+    # -- the SDK's calls, in the SDK's errors ----------------------------------------------
+
+    def _call(self, what: str, call: Callable[[], T], *, submit: bool = False,
+              job_id: str | None = None) -> T:
+        """``call()``, its failures as :mod:`ltx2sdk.errors` and this module's errors."""
+        import requests
+
+        try:
+            return call()
+        except requests.HTTPError as exc:
+            status = exc.response.status_code if exc.response is not None else None
+            if status == 404 and submit:
+                raise TargetUnusableError(f"{self.where} does not exist (HTTP 404 to /run): "
+                                          "check the endpoint id") from None
+            if status == 404 and job_id is not None:
+                raise TransientJobError(f"{self.where} no longer knows job {job_id} (its "
+                                        "result expired, or RunPod lost it)") from None
+            if status in (401, 403):
+                raise TargetUnusableError(f"{self.where} refused the API key "
+                                          f"(HTTP {status}): check {API_KEY_ENV}") from None
+            body = exc.response.text.strip()[:200] if exc.response is not None else ""
+            if status is not None and (status >= 500 or status in (408, 429)):
+                raise ServerUnavailableError(f"cannot {what}: {self.where} answered HTTP "
+                                             f"{status}") from None
+            raise ServerResponseError(f"cannot {what}: {self.where} answered HTTP {status}: "
+                                      f"{body}", status=status, body=body) from None
+        except requests.RequestException as exc:  # refused, reset, timed out
+            raise ServerUnavailableError(f"cannot {what}: cannot reach {self.where}: "
+                                         f"{connection_failure(exc)[1]}") from None
+        except RuntimeError as exc:  # the SDK's "401 Unauthorized" (and "key not set")
+            if "401" in str(exc):
+                raise TargetUnusableError(f"{self.where} refused the API key (HTTP 401): "
+                                          f"check {API_KEY_ENV}") from None
+            raise TargetUnusableError(f"{self.where}: {exc}") from None
+        except (ValueError, KeyError, TypeError) as exc:  # not JSON, or no job id in it
+            raise ServerResponseError(f"cannot {what}: {self.where} answered something that "
+                                      f"is not RunPod's answer ({type(exc).__name__})") from None
+
+
+def _worker_error(error: Any) -> str:
+    """What the worker said, on one line: its ``{"error": text}``, or the message of the
+    exception the SDK reports as JSON."""
+    text = error if isinstance(error, str) else json.dumps(error) if error else ""
+    with contextlib.suppress(ValueError):
+        detail = json.loads(text)
+        if isinstance(detail, dict) and isinstance(detail.get("error_message"), str):
+            text = f"{detail.get('error_type', 'error')}: {detail['error_message']}"
+    return " ".join(text.split()) or "the worker gave no reason"
+
+
+def _without_query(text: str) -> str:
+    """``text`` with every URL's query and fragment (a presigned URL's signature) cut off."""
+    return _URL.sub(r"\1?...", text)
+
+
+def _start_time(state: Mapping[str, Any], submitted: float | None) -> float:
+    """When a running job started (monotonic): its submission plus the queue time RunPod
+    reports (``delayTime``, ms), else now (when it was first seen running)."""
+    delay = state.get("delayTime")
+    if submitted is not None and isinstance(delay, (int, float)) and delay >= 0:
+        return min(time.monotonic(), submitted + delay / 1000)
+    return time.monotonic()
+
+
+def _within(deadline: float, cap: float) -> float:
+    """A request's timeout: ``cap`` seconds, but no later than the job's ``deadline`` (and at
+    least half a second, so a request at the deadline can still be answered)."""
+    return max(0.5, min(cap, deadline - time.monotonic()))

@@ -1,0 +1,673 @@
+"""Batches: many requests spread over servers or a RunPod endpoint, resumable, with retries.
+
+    from ltx2sdk.app.batch.scheduler import run_batch, iter_batch
+
+    summary = run_batch("jobs.jsonl", ["http://gpu-a:8188", "http://gpu-b:8188"], "out")
+    for result in iter_batch(requests, ["runpod:abc123"], "out", concurrency=8):
+        print(result.job, result.status, result.video or result.error)
+
+**Jobs** are requests (a JOBS.jsonl file, one per line, or an iterable of mappings: see
+:mod:`ltx2sdk.app.batch.jobs`). **Targets** are server URLs (native ComfyUI: one job at a time
+each; the Comfy API v2: ``concurrency`` at a time, default 1) and ``runpod:ENDPOINT_ID``
+(``concurrency`` jobs in the endpoint's queue, default 4): see
+:mod:`ltx2sdk.app.batch.targets`. Each idle runner of any target takes the next job, so faster
+targets do more of the work.
+
+**Results** go to ``output_dir`` (:mod:`ltx2sdk.app.batch.store`): each job's video and one
+``results.jsonl`` line with its metadata or its error. Jobs already done there (by their
+key: the request's content, seed included) are skipped, so the same call after a crash or
+a Ctrl-C does only what is left.
+
+**Failures**: a transient one (the server unreachable or answering 5xx, a prompt the server
+forgot, a lost RunPod worker) is tried again after ``retry.delay(n)`` seconds
+(``base_delay`` doubling up to ``max_delay``), ``retry.attempts`` tries in all; the target
+that failed pauses for as long, so a dead server does not take every job. A permanent one
+(an invalid request, a prompt the server refused, a node that failed) is the job's result
+at once. A target that cannot work at all (a refused key) is dropped; when none is left the
+batch stops with :class:`NoTargetLeftError`, the jobs not run left for the next run.
+
+**Cancelling** (:meth:`Batch.cancel`, or Ctrl-C / a notebook's interrupt while iterating)
+stops the running jobs on their targets (a ComfyUI prompt is interrupted, a RunPod job
+cancelled), records them as cancelled, and starts nothing more; the interrupt is then raised
+again, and :attr:`Batch.summary` says what was left.
+
+Callbacks (``on_result``, ``on_progress``, ``on_retry``) run on the thread that iterates
+(the caller's), never on a runner's thread. Nothing here is global: two batches in one
+process are independent (they must not share an output folder).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import heapq
+import itertools
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import ValidationError
+
+from ltx2sdk.app.batch.jobs import BatchJob, JobSource, key_id
+from ltx2sdk.app.batch.store import ResultStore, StoreClosedError, summarised_request
+from ltx2sdk.app.batch.target_names import parse_target
+from ltx2sdk.app.batch.targets import (
+    BatchTarget,
+    FailureKind,
+    JobSettings,
+    Runner,
+    TargetUnusableError,
+    classify,
+)
+from ltx2sdk.errors import LTX2Error, RequestFieldError
+from ltx2sdk.request import describe_validation_error
+
+__all__ = ["Batch", "BatchProgress", "BatchSummary", "JobResult", "NoTargetLeftError",
+           "RetryNotice", "RetryPolicy", "iter_batch", "run_batch"]
+
+Status = Literal["ok", "failed", "cancelled", "skipped"]
+TICK = 0.5  # seconds between progress reports while nothing else happens
+SKIP_CHUNK = 64  # jobs skipped in a row before they are handed on
+EVENTS_QUEUED = 1024  # results not yet taken by the caller before the runners wait
+CANCEL_GRACE = 15.0  # seconds to wait for cancelled jobs to stop on their targets
+
+
+class _Again(enum.Enum):
+    """What :meth:`Batch._choose` says when the jobs it skipped are to be handed on first."""
+
+    AGAIN = "again"
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How transient failures are retried: ``attempts`` tries per job in all (the first
+    included); before try n+1, ``min(max_delay, base_delay * 2**(n-1))`` seconds."""
+
+    attempts: int = 3
+    base_delay: float = 2.0
+    max_delay: float = 60.0
+
+    def __post_init__(self) -> None:
+        if isinstance(self.attempts, bool) or not isinstance(self.attempts, int) or \
+                self.attempts < 1:
+            raise ValueError(f"RetryPolicy.attempts must be 1 or more, not {self.attempts!r}")
+        if not 0 <= self.base_delay <= self.max_delay < float("inf"):
+            raise ValueError("RetryPolicy needs 0 <= base_delay <= max_delay (finite seconds)")
+
+    def delay(self, failures: int) -> float:
+        """Seconds to wait after the ``failures``-th failure in a row."""
+        return float(min(self.max_delay, self.base_delay * 2 ** max(0, failures - 1)))
+
+
+@dataclass(frozen=True)
+class JobResult:
+    """What became of one job.
+
+    ``status``: ``ok`` (``video`` is its file, ``metadata`` what was made: seed, size,
+    frames...), ``failed`` (``error`` says why in one line; ``error_kind`` is ``invalid``
+    for a request that could not run, ``gave_up`` after the last try of transient failures,
+    ``failed`` otherwise), ``cancelled`` (the batch was cancelled while it ran), or
+    ``skipped`` (done by an earlier run, or the same request as an earlier job: ``note``).
+    """
+
+    job: int
+    key: str
+    status: Status
+    video: Path | None = None
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    error_kind: str | None = None
+    attempts: int = 0
+    target: str | None = None
+    seconds: float = 0.0
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class RetryNotice:
+    """A transient failure that will be tried again: ``job`` failed on ``target`` at try
+    ``attempt`` (``error``), next try in ``delay`` seconds."""
+
+    job: int
+    target: str
+    attempt: int
+    attempts: int
+    delay: float
+    error: str
+
+
+@dataclass(frozen=True)
+class BatchProgress:
+    """Where a batch stands. ``total`` jobs (``None`` when unknown: a one-shot iterator),
+    of which ``to_run`` needed running at the start; this run's ``ok``, ``failed`` and
+    ``cancelled``; ``skipped`` (done before, or duplicates); ``running`` now; ``waiting``
+    for a retry; ``retries`` so far. ``eta`` (seconds) from this run's pace, once a job ran."""
+
+    total: int | None
+    to_run: int | None
+    ok: int
+    failed: int
+    cancelled: int
+    skipped: int
+    running: int
+    waiting: int
+    retries: int
+    elapsed: float
+    eta: float | None
+
+    @property
+    def finished(self) -> int:
+        """Jobs with a result: ok, failed, cancelled or skipped."""
+        return self.ok + self.failed + self.cancelled + self.skipped
+
+    @property
+    def left(self) -> int | None:
+        """Jobs without a result yet (``None`` when the total is unknown)."""
+        return None if self.total is None else max(0, self.total - self.finished)
+
+
+@dataclass(frozen=True)
+class BatchSummary:
+    """The end of a batch: its last :class:`BatchProgress`; whether it was ``interrupted``;
+    the jobs cancelled while running (``(job, target)``); ``not_started`` (``None`` when
+    unknown); the targets dropped as unusable, with why."""
+
+    progress: BatchProgress
+    interrupted: bool
+    cancelled_jobs: tuple[tuple[int, str], ...]
+    not_started: int | None
+    unusable: tuple[str, ...]
+    results_path: Path
+
+    @property
+    def complete(self) -> bool:
+        """Every job is done (now or before): nothing failed, nothing left."""
+        p = self.progress
+        return not self.interrupted and p.failed == 0 and p.cancelled == 0 and \
+            self.not_started == 0 and not self.unusable_stopped
+
+    @property
+    def unusable_stopped(self) -> bool:
+        """The batch ended early because no target could run its jobs."""
+        return bool(self.unusable) and bool(self.not_started)
+
+
+class NoTargetLeftError(LTX2Error):
+    """Every target of the batch is unusable; the message says why for each. Jobs not run
+    are left for the next run."""
+
+
+@dataclass(order=True)
+class _Retry:
+    ready_at: float
+    seq: int
+    job: BatchJob = field(compare=False)
+    attempt: int = field(compare=False)  # the try it will be
+
+
+@dataclass
+class _TargetState:
+    target: BatchTarget
+    name: str
+    failures: int = 0  # transient failures in a row
+    paused_until: float = 0.0
+    unusable: str | None = None
+
+
+@dataclass
+class _Slot:
+    state: _TargetState
+    runner: Runner
+
+
+class Batch:
+    """One batch run: iterate it for :class:`JobResult` s as jobs finish (skipped ones
+    included), or call :meth:`run`. See the module for what it does.
+
+    ``jobs``: a JOBS.jsonl path or an iterable of request mappings. ``targets``: URLs,
+    ``runpod:ENDPOINT_ID`` strings or :class:`~ltx2sdk.app.batch.targets.BatchTarget` s.
+    ``concurrency``: jobs at once per Comfy API v2 server or RunPod endpoint (native
+    ComfyUI: always one). ``timeout``: seconds per try of a job; ``ready_timeout``: seconds
+    to wait for a server that does not answer yet, within it. ``api_key`` / ``api``: for
+    server URLs, as for :func:`~ltx2sdk.backends.connect.connect`. ``runpod_options``: keyword
+    arguments for :class:`~ltx2sdk.app.batch.runpod_target.RunPodTarget` (``trusted_hosts``,
+    ``poll_interval``...). A batch runs once.
+    """
+
+    def __init__(self, jobs: str | Path | Iterable[Mapping[str, Any]],
+                 targets: str | BatchTarget | Sequence[str | BatchTarget],
+                 output_dir: str | Path, *, concurrency: int | None = None,
+                 retry: RetryPolicy | None = None, timeout: float = 3600.0,
+                 ready_timeout: float = 30.0, api_key: str | None = None,
+                 api: str | None = None, runpod_options: Mapping[str, Any] | None = None,
+                 on_result: Callable[[JobResult], None] | None = None,
+                 on_progress: Callable[[BatchProgress], None] | None = None,
+                 on_retry: Callable[[RetryNotice], None] | None = None) -> None:
+        if concurrency is not None and (isinstance(concurrency, bool) or concurrency < 1):
+            raise ValueError(f"concurrency must be 1 or more, not {concurrency!r}")
+        settings = JobSettings(timeout=timeout, ready_timeout=min(ready_timeout, timeout))
+        given = [targets] if isinstance(targets, (str, Path)) or not isinstance(
+            targets, Sequence) else list(targets)
+        if not given:
+            raise ValueError("a batch needs at least one target (a server URL or "
+                             "runpod:ENDPOINT_ID)")
+        self.targets: list[BatchTarget] = [
+            parse_target(str(t), api_key=api_key, api=api, settings=settings,
+                         runpod_options=dict(runpod_options or {}))
+            if isinstance(t, (str, Path)) else t for t in given]
+        self.source = JobSource(jobs)
+        self.store = ResultStore(output_dir)
+        self.concurrency = concurrency
+        self.retry = retry or RetryPolicy()
+        self.on_result = on_result
+        self.on_progress = on_progress
+        self.on_retry = on_retry
+        self._cancel = threading.Event()
+        self._cond = threading.Condition()
+        self._events: queue.Queue[tuple[str, Any]] = queue.Queue(EVENTS_QUEUED)
+        self._retries: list[_Retry] = []
+        self._seq = itertools.count()
+        self._jobs: Iterator[BatchJob] | None = None
+        self._exhausted = False
+        self._done: set[int] = set()  # key_id of what an earlier run made
+        self._submitted: dict[str, tuple[str, str]] = {}
+        self._seen: set[int] = set()  # key_id of every job run by this batch so far
+        self._running: dict[int, tuple[BatchJob, str]] = {}
+        self._counts = {"ok": 0, "failed": 0, "cancelled": 0, "skipped": 0, "retries": 0}
+        self._total: int | None = None
+        self._to_run: int | None = None
+        self._started_at = 0.0
+        self._first_run_at: float | None = None
+        self._states: list[_TargetState] = []
+        self._interrupted = False
+        self._cancelled_jobs: list[tuple[int, str]] = []
+        self._used = False
+        self.summary: BatchSummary | None = None
+
+    # -- public ----------------------------------------------------------------------------
+
+    def run(self) -> BatchSummary:
+        """Run the whole batch; its summary (see :meth:`__iter__` for what is raised)."""
+        for _ in self:
+            pass
+        assert self.summary is not None
+        return self.summary
+
+    def cancel(self) -> None:
+        """Stop the batch from any thread: running jobs are stopped on their targets, no
+        new one starts; the iteration ends once they have stopped (the summary says it was
+        interrupted)."""
+        self._interrupted = True
+        self._cancel.set()
+        with self._cond:
+            self._cond.notify_all()
+
+    def progress(self) -> BatchProgress:
+        """Where the batch stands now (any thread)."""
+        with self._cond:
+            return self._progress_locked()
+
+    def __iter__(self) -> Iterator[JobResult]:
+        """The results as jobs finish. Raises :class:`NoTargetLeftError` when no target can
+        run jobs (after the results so far), :class:`~ltx2sdk.app.batch.store.
+        OutputFolderBusyError` when another batch writes to the folder, and re-raises a
+        ``KeyboardInterrupt`` after cancelling the running jobs."""
+        if self._used:
+            raise RuntimeError("a Batch runs once: make a new one to run again")
+        self._used = True
+        with self.store:
+            yield from self._iterate()
+
+    # -- the run ---------------------------------------------------------------------------
+
+    def _iterate(self) -> Iterator[JobResult]:
+        self._started_at = time.monotonic()
+        self._done = self.store.done()
+        self._submitted = self.store.submitted(self._done)
+        self._total, self._to_run = self._count()
+        threads = self._start()
+        alive = len(threads)
+        try:
+            while alive:
+                try:
+                    kind, payload = self._events.get(timeout=TICK)
+                except queue.Empty:
+                    self._report_progress()
+                    continue
+                if kind == "exit":
+                    alive -= 1
+                elif kind == "result":
+                    self._report_progress()  # the count with this result in it
+                    if self.on_result is not None:
+                        self.on_result(payload)
+                    yield payload
+                elif kind == "retry" and self.on_retry is not None:
+                    self.on_retry(payload)
+                elif kind == "fatal":
+                    raise payload
+        except BaseException:  # an interrupt, the caller stopping, or the batch failing
+            self.cancel()
+            try:
+                self._drain_after_cancel(alive)  # a second interrupt stops the waiting
+            finally:
+                self._finish()
+            raise
+        self._finish()
+        dead = [s.unusable for s in self._states if s.unusable]
+        if dead and len(dead) == len(self._states):
+            raise NoTargetLeftError("no target can run the jobs: " + "; ".join(
+                d for d in dead if d))
+
+    def _count(self) -> tuple[int | None, int | None]:
+        """(jobs, jobs to run) when the source can be read twice; else (None, None)."""
+        if not self.source.repeatable:
+            return None, None
+        total, seen = 0, set()
+        for job in self.source:
+            total += 1
+            compact = key_id(job.key)
+            if compact not in self._done:
+                seen.add(compact)
+        return total, len(seen)
+
+    def _start(self) -> list[threading.Thread]:
+        self._jobs = iter(self.source)
+        threads = []
+        for target in self.targets:
+            state = _TargetState(target, target.name)
+            self._states.append(state)
+            try:
+                runners = target.open(self.concurrency)
+            except TargetUnusableError as exc:
+                state.unusable = str(exc)
+                continue
+            for index, runner in enumerate(runners):
+                thread = threading.Thread(target=self._work, args=(_Slot(state, runner),),
+                                          name=f"ltx2-batch-{state.name}-{index}", daemon=True)
+                threads.append(thread)
+        for thread in threads:
+            thread.start()
+        return threads
+
+    def _drain_after_cancel(self, alive: int) -> None:
+        """Wait (a bounded time) for cancelled jobs to stop and hand their results on (a
+        callback failing now is not raised: the batch is already ending on an exception)."""
+        end = time.monotonic() + CANCEL_GRACE
+        while alive and time.monotonic() < end:
+            try:
+                kind, payload = self._events.get(timeout=min(TICK, end - time.monotonic()))
+            except queue.Empty:
+                continue
+            if kind == "exit":
+                alive -= 1
+            elif kind == "result" and self.on_result is not None:
+                with contextlib.suppress(Exception):
+                    self.on_result(payload)
+
+    def _finish(self) -> None:
+        with self._cond:
+            progress = self._progress_locked()
+            if self._exhausted:  # what waited for a retry never ran again
+                not_started: int | None = len(self._retries)
+            else:
+                left = progress.left
+                not_started = None if left is None else max(0, left - progress.running)
+            self.summary = BatchSummary(
+                progress=progress, interrupted=self._interrupted,
+                cancelled_jobs=tuple(self._cancelled_jobs), not_started=not_started,
+                unusable=tuple(s.unusable for s in self._states if s.unusable),
+                results_path=self.store.results_path)
+        if self.on_progress is not None:
+            self.on_progress(progress)
+
+    def _report_progress(self) -> None:
+        if self.on_progress is not None:
+            self.on_progress(self.progress())
+
+    def _progress_locked(self) -> BatchProgress:
+        now = time.monotonic()
+        c = self._counts
+        ran = c["ok"] + c["failed"] + c["cancelled"]
+        eta = None
+        if self._to_run is not None and ran and self._first_run_at is not None:
+            pace = (now - self._first_run_at) / ran
+            eta = max(0.0, (self._to_run - ran) * pace)
+        return BatchProgress(total=self._total, to_run=self._to_run, ok=c["ok"],
+                             failed=c["failed"], cancelled=c["cancelled"],
+                             skipped=c["skipped"], running=len(self._running),
+                             waiting=len(self._retries), retries=c["retries"],
+                             elapsed=now - self._started_at, eta=eta)
+
+    # -- a runner's thread -----------------------------------------------------------------
+
+    def _work(self, slot: _Slot) -> None:
+        try:
+            while True:
+                taken = self._next(slot)
+                if taken is None:
+                    return
+                job, attempt = taken
+                try:
+                    self._attempt(slot, job, attempt)
+                except BaseException as exc:  # the batch's own failure (a full disk), not the job's
+                    with self._cond:
+                        self._running.pop(id(slot), None)
+                    self.cancel()
+                    self._events.put(("fatal", exc))
+                    return
+        finally:
+            slot.runner.close()
+            self._events.put(("exit", None))
+
+    def _next(self, slot: _Slot) -> tuple[BatchJob, int] | None:
+        """The next job for ``slot`` and which try it is; ``None`` when there is nothing
+        more for it (all done, cancelled, or its target unusable). Jobs skipped on the way
+        are handed on outside the lock, a chunk at a time: when the caller lags behind, the
+        queue of results stays short and this thread waits for it."""
+        while True:
+            skipped: list[tuple[BatchJob, str]] = []
+            with self._cond:
+                chosen = self._choose(slot, skipped)
+            for job, note in skipped:
+                self._events.put(("result", self._skip_result(job, note)))
+            if not isinstance(chosen, _Again):
+                return chosen
+
+    def _choose(self, slot: _Slot, skipped: list[tuple[BatchJob, str]]
+                ) -> tuple[BatchJob, int] | _Again | None:
+        """:meth:`_next` under the lock; ``_Again.AGAIN`` when ``skipped`` is to be handed
+        on first."""
+        state = slot.state
+        while True:
+            if self._cancel.is_set() or state.unusable:
+                return None
+            now = time.monotonic()
+            wake: float | None = None
+            if state.paused_until > now:
+                if self._exhausted and not self._retries and not self._running:
+                    return None  # nothing left to wait for
+                wake = state.paused_until
+            elif self._retries and self._retries[0].ready_at <= now:
+                retry = heapq.heappop(self._retries)
+                return self._take(retry.job, retry.attempt, slot)
+            else:
+                job = self._pull(skipped)
+                if job is not None:
+                    return self._take(job, 1, slot)
+                if skipped:
+                    return _Again.AGAIN
+                if self._retries:
+                    wake = self._retries[0].ready_at
+                elif not self._running:
+                    self._cond.notify_all()  # the others see it too
+                    return None
+            self._cond.wait(None if wake is None else max(0.0, wake - now))
+
+    def _take(self, job: BatchJob, attempt: int, slot: _Slot) -> tuple[BatchJob, int]:
+        self._running[id(slot)] = (job, slot.state.name)
+        if self._first_run_at is None:
+            self._first_run_at = time.monotonic()
+        return job, attempt
+
+    def _pull(self, skipped: list[tuple[BatchJob, str]]) -> BatchJob | None:
+        """The next job of the source that needs running; the ones that do not go to
+        ``skipped`` on the way (at most :data:`SKIP_CHUNK`: then ``None`` before the source
+        is used up, see ``_exhausted``)."""
+        while not self._exhausted and self._jobs is not None and len(skipped) < SKIP_CHUNK:
+            job = next(self._jobs, None)
+            if job is None:
+                self._exhausted = True
+                break
+            compact = key_id(job.key)
+            if compact in self._done:
+                skipped.append((job, "done by an earlier run"))
+            elif compact in self._seen:
+                skipped.append((job, "the same request as an earlier job"))
+            else:
+                self._seen.add(compact)  # only what runs here: a re-run keeps nothing more
+                return job
+            self._counts["skipped"] += 1
+        return None
+
+    def _skip_result(self, job: BatchJob, note: str) -> JobResult:
+        video = None
+        if key_id(job.key) in self._done:  # made under this name, unless the lines moved
+            video = self.store.video_path(job)
+            video = video if video.exists() else None
+        return JobResult(job.number, job.key, "skipped", video=video, note=note)
+
+    def _attempt(self, slot: _Slot, job: BatchJob, attempt: int) -> None:
+        state = slot.state
+        started = time.monotonic()
+        if job.problem is not None:  # invalid: fails here, sent nowhere
+            self._conclude(slot, job, attempt, started, error=job.problem,
+                           error_kind="invalid")
+            return
+        partial = self.store.partial_path(job, attempt)
+        with self._cond:  # a job an earlier run left on this target: follow it
+            earlier = self._submitted.pop(job.key, None)
+        resume = earlier[1] if earlier is not None and earlier[0] == state.name else None
+
+        def note(job_id: str) -> None:
+            self.store.note_submitted(job.key, state.name, job_id)
+
+        try:
+            metadata = slot.runner.run(job, partial, cancel=self._cancel, resume=resume,
+                                       on_submitted=note)
+            final = self.store.place(partial, job)
+        except Exception as exc:
+            partial.unlink(missing_ok=True)
+            self._failed(slot, job, attempt, started, exc)
+            return
+        with self._cond:
+            state.failures, state.paused_until = 0, 0.0
+        self._conclude(slot, job, attempt, started, video=final, metadata=metadata)
+
+    def _failed(self, slot: _Slot, job: BatchJob, attempt: int, started: float,
+                exc: Exception) -> None:
+        state = slot.state
+        kind: FailureKind = classify(exc)
+        message = _one_line(exc)
+        if kind == "cancelled" or (self._cancel.is_set() and kind != "permanent"):
+            self._conclude(slot, job, attempt, started, error=message,
+                           error_kind="cancelled", status="cancelled")
+            return
+        if kind == "unusable":
+            with self._cond:
+                state.unusable = message
+                del self._running[id(slot)]
+                # not the job's fault: it waits for another target, its try not counted
+                heapq.heappush(self._retries, _Retry(time.monotonic(), next(self._seq), job,
+                                                     attempt))
+                self._cond.notify_all()
+            return
+        if kind == "transient" and attempt < self.retry.attempts:
+            with self._cond:
+                state.failures += 1
+                delay = self.retry.delay(state.failures)
+                now = time.monotonic()
+                state.paused_until = now + delay
+                del self._running[id(slot)]
+                heapq.heappush(self._retries, _Retry(now + self.retry.delay(attempt),
+                                                     next(self._seq), job, attempt + 1))
+                self._counts["retries"] += 1
+                self._cond.notify_all()
+            self._events.put(("retry", RetryNotice(job.number, state.name, attempt,
+                                                   self.retry.attempts,
+                                                   self.retry.delay(attempt), message)))
+            return
+        if kind == "transient":
+            message = f"gave up after {attempt} tries: {message}"
+        error_kind = "gave_up" if kind == "transient" else (
+            "invalid" if isinstance(exc, RequestFieldError)
+            or (isinstance(exc, ValueError) and not isinstance(exc, LTX2Error)) else "failed")
+        self._conclude(slot, job, attempt, started, error=message, error_kind=error_kind)
+
+    def _conclude(self, slot: _Slot, job: BatchJob, attempt: int, started: float, *,
+                  video: Path | None = None, metadata: Mapping[str, Any] | None = None,
+                  error: str | None = None, error_kind: str | None = None,
+                  status: Status | None = None) -> None:
+        """Record a job's result (results.jsonl first), count it, hand it on."""
+        status = status or ("ok" if error is None else "failed")
+        seconds = round(time.monotonic() - started, 3)
+        line: dict[str, Any] = {"key": job.key, "job": job.number, "status": status,
+                                "target": slot.state.name, "attempts": attempt,
+                                "seconds": seconds}
+        if video is not None:
+            line.update(video=video.name, bytes=video.stat().st_size)
+        if metadata:
+            line["metadata"] = dict(metadata)
+        if error is not None:
+            line.update(error=error, error_kind=error_kind)
+        line["request"] = summarised_request(job)
+        line["finished_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+        try:
+            self.store.record(line)
+        except StoreClosedError:  # a runner that outlived its cancelled batch: nothing to say
+            return
+        result = JobResult(job.number, job.key, status, video=video,
+                           metadata=dict(metadata or {}), error=error, error_kind=error_kind,
+                           attempts=attempt, target=slot.state.name, seconds=seconds)
+        with self._cond:
+            self._running.pop(id(slot), None)
+            self._counts[status] += 1
+            if status == "cancelled":
+                self._cancelled_jobs.append((job.number, slot.state.name))
+            self._cond.notify_all()
+        self._events.put(("result", result))
+
+
+def _one_line(exc: BaseException) -> str:
+    """An exception's message on one line; a failure that is not the SDK's own says its
+    type."""
+    if isinstance(exc, ValidationError):
+        return describe_validation_error(exc)
+    text = " ".join(str(exc).split())
+    if isinstance(exc, (LTX2Error, ValueError)):
+        return text or type(exc).__name__
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def iter_batch(jobs: str | Path | Iterable[Mapping[str, Any]],
+               targets: str | BatchTarget | Sequence[str | BatchTarget],
+               output_dir: str | Path, **options: Any) -> Batch:
+    """A :class:`Batch` to iterate (results as jobs finish); ``options`` as for
+    :class:`Batch`. Its :attr:`~Batch.summary` is set once the iteration ends."""
+    return Batch(jobs, targets, output_dir, **options)
+
+
+def run_batch(jobs: str | Path | Iterable[Mapping[str, Any]],
+              targets: str | BatchTarget | Sequence[str | BatchTarget],
+              output_dir: str | Path, *, concurrency: int | None = None,
+              on_result: Callable[[JobResult], None] | None = None,
+              **options: Any) -> BatchSummary:
+    """Run a whole batch and return its :class:`BatchSummary`; ``on_result`` is called
+    with each :class:`JobResult` as its job finishes. Other ``options`` as for
+    :class:`Batch`. A ``KeyboardInterrupt`` cancels the running jobs, then is raised again.
+    """
+    return Batch(jobs, targets, output_dir, concurrency=concurrency, on_result=on_result,
+                 **options).run()

@@ -1,0 +1,74 @@
+"""A server as a batch target: native ComfyUI or the Comfy API v2, through :func:`generate`."""
+
+from __future__ import annotations
+
+import contextlib
+import tempfile
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ltx2sdk.app.batch.jobs import BatchJob
+from ltx2sdk.app.batch.targets import JobSettings, Runner, TargetUnusableError
+from ltx2sdk.app.generate import generate
+from ltx2sdk.backends.connect import connect
+from ltx2sdk.backends.protocol import Backend
+from ltx2sdk.backends.server_urls import normalize_server_url
+
+__all__ = ["ServerTarget"]
+
+
+class ServerTarget:
+    """A server reached through :func:`~ltx2sdk.backends.connect.connect`: native ComfyUI (one
+    job at a time) or the Comfy API v2 (``concurrency`` jobs at a time, default 1). ``api`` and
+    ``api_key`` as for ``connect``; the key is never shown."""
+
+    def __init__(self, url: str, *, api_key: str | None = None, api: str | None = None,
+                 settings: JobSettings | None = None) -> None:
+        self.url = normalize_server_url(url)
+        self.api_key = api_key
+        self.api = api
+        self.settings = settings or JobSettings()
+
+    @property
+    def name(self) -> str:
+        return self.url
+
+    def __repr__(self) -> str:
+        return f"ServerTarget({self.url!r}, api={self.api!r})"
+
+    def open(self, concurrency: int | None) -> list[Runner]:
+        try:
+            first = connect(self.url, api_key=self.api_key, api=self.api,
+                            probe_timeout=max(0.5, min(5.0, self.settings.ready_timeout)))
+        except (ValueError, ModuleNotFoundError) as exc:  # a key missing, an extra missing
+            raise TargetUnusableError(f"{self.url}: {exc}") from exc
+        backends = [first]
+        if first.api == "v2":  # each runner its own client: no connection shared by threads
+            backends += [connect(self.url, api_key=self.api_key, api="v2")
+                         for _ in range(max(1, concurrency or 1) - 1)]
+        return [_ServerRunner(backend, self.settings) for backend in backends]
+
+
+class _ServerRunner:
+    def __init__(self, backend: Backend, settings: JobSettings) -> None:
+        self.backend = backend
+        self.settings = settings
+
+    def run(self, job: BatchJob, video: Path, *, cancel: threading.Event,
+            resume: str | None = None,
+            on_submitted: Callable[[str], None] | None = None) -> dict[str, Any]:
+        if job.request is None:
+            raise ValueError(job.problem or "the job has no valid request")
+        # other outputs of the graph land in a folder of their own and go with it
+        with tempfile.TemporaryDirectory(dir=video.parent, prefix=".outputs-") as others:
+            result = generate(job.request, self.backend, output=video, output_dir=others,
+                              timeout=self.settings.timeout,
+                              ready_timeout=self.settings.ready_timeout,
+                              image_policy=self.settings.image_policy, cancel=cancel)
+        return result.metadata()
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.backend.close()

@@ -1,0 +1,128 @@
+"""Where a batch's jobs run: servers (native ComfyUI or the Comfy API v2) or RunPod endpoints.
+
+A :class:`BatchTarget` opens into :class:`Runner` s, one per job it may run at once: a native
+ComfyUI runs one job at a time (more would only wait in its queue), a Comfy API v2 server or
+a RunPod endpoint ``concurrency`` of them. A runner makes one job's video at a given path and
+returns its metadata, or raises.
+
+What a failure means for the batch is decided in one place, :func:`classify`:
+
+- ``transient``: worth trying again, after a pause: the server could not be reached or
+  answered 429/5xx, ComfyUI forgot the prompt (it restarted), a RunPod worker was lost
+  (:class:`TransientJobError`);
+- ``unusable``: the target cannot run any job (a refused or missing key, an endpoint that
+  does not exist: :class:`TargetUnusableError`): the batch stops using it;
+- ``cancelled``: the batch was cancelled;
+- ``permanent``: anything else: an invalid request, a prompt the server refused (HTTP 400),
+  a node that failed, a job past its deadline. Trying again would fail again.
+
+The targets themselves: :mod:`.server_target` and :mod:`.runpod_target`; named as on the
+command line by :func:`~.target_names.parse_target`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+from ltx2sdk.backends.protocol import MissingApiKeyError
+from ltx2sdk.errors import (
+    JobCancelledError,
+    LTX2Error,
+    OutputError,
+    PromptLostError,
+    ServerResponseError,
+    ServerUnavailableError,
+)
+
+if TYPE_CHECKING:
+    from ltx2sdk.app.batch.jobs import BatchJob
+    from ltx2sdk.app.generate import ImagePolicy
+
+__all__ = ["BatchTarget", "FailureKind", "JobSettings", "Runner", "TargetUnusableError",
+           "TransientJobError", "classify"]
+
+FailureKind = Literal["transient", "unusable", "cancelled", "permanent"]
+TRANSIENT_STATUSES = frozenset({408, 429})  # and every 5xx
+REFUSED_KEY_STATUSES = frozenset({401, 403})
+
+
+class TargetUnusableError(LTX2Error):
+    """A target that cannot run any job: a key refused or missing, an endpoint that does not
+    exist, an extra not installed. The batch stops sending it jobs."""
+
+
+class TransientJobError(LTX2Error):
+    """A job failed for a reason that may not happen again (a lost worker): retried."""
+
+
+def classify(exc: BaseException) -> FailureKind:
+    """What ``exc``, raised by a runner, means for the batch (see the module)."""
+    if isinstance(exc, (TargetUnusableError, MissingApiKeyError, ModuleNotFoundError)):
+        return "unusable"
+    if isinstance(exc, JobCancelledError):
+        return "cancelled"
+    if isinstance(exc, (TransientJobError, ServerUnavailableError, PromptLostError)):
+        return "transient"
+    if isinstance(exc, ServerResponseError):
+        if exc.status in REFUSED_KEY_STATUSES:
+            return "unusable"
+        if exc.status in TRANSIENT_STATUSES or (exc.status is not None and exc.status >= 500):
+            return "transient"
+        return "permanent"
+    if isinstance(exc, OutputError) and exc.__cause__ is not None:
+        # an output whose download broke off (not one that is wrong): as the cause says
+        cause = classify(exc.__cause__)
+        return "transient" if cause == "transient" else "permanent"
+    return "permanent"
+
+
+class Runner(Protocol):
+    """Runs one job at a time for a target."""
+
+    def run(self, job: BatchJob, video: Path, *, cancel: threading.Event,
+            resume: str | None = None,
+            on_submitted: Callable[[str], None] | None = None) -> dict[str, Any]:
+        """Make ``job``'s video at ``video`` (a checked, whole mp4) and return its metadata
+        (seed, size, frames, ...). Setting ``cancel`` stops the job on the target, then
+        raises :class:`~ltx2sdk.errors.JobCancelledError`. Any failure raises (see
+        :func:`classify`). A target whose jobs outlive their client (RunPod) calls
+        ``on_submitted`` with the job's id on the target once it accepted it, and follows
+        the job ``resume`` (such an id from an earlier run) instead of submitting again when
+        the target still has it; others ignore both."""
+        ...
+
+    def close(self) -> None:
+        """Release connections."""
+        ...
+
+
+class BatchTarget(Protocol):
+    """A place that runs jobs: opened once per batch into its runners."""
+
+    @property
+    def name(self) -> str:
+        """How results and messages name it: a server URL or ``runpod:ENDPOINT_ID``
+        (never a key)."""
+        ...
+
+    def open(self, concurrency: int | None) -> list[Runner]:
+        """The runners, one per job the target may run at once (``concurrency``, or the
+        target's default when ``None``). Raises :class:`TargetUnusableError` when the target
+        cannot be used at all."""
+        ...
+
+
+@dataclass(frozen=True)
+class JobSettings:
+    """How each job of a batch runs: ``timeout`` bounds one attempt (every wait of it; past
+    it the job is stopped on its target), ``ready_timeout`` the wait for a server that does
+    not answer yet, within it; ``image_policy`` the limits for i2v images given by URL or
+    base64 (server targets: the images are read here)."""
+
+    timeout: float = 3600.0
+    ready_timeout: float = 30.0
+    image_policy: ImagePolicy | None = None

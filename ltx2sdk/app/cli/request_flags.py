@@ -1,0 +1,503 @@
+"""The request flags shared by ``ltx2 build`` and ``ltx2 generate``, and their errors.
+
+Every field of :class:`~ltx2sdk.request.GenerationRequest` has a flag named like it
+(``camera_lora`` is ``--camera-lora``, ``--camera`` for short); the ``models`` overrides
+are ``--checkpoint``, ``--text-encoder``, ``--upscaler``, ``--distilled-lora`` and
+``--distilled-lora-strength``. Errors name the flag the value came from (the field, for a
+value from ``--request FILE.json`` or ``--example``).
+
+Each input file has three flags (:class:`InputFlags`): the first frame ``--image FILE``,
+``--image-url URL``, ``--image-base64 DATA``; flf2v's last frame ``--last-image FILE``,
+``--last-image-url URL``, ``--last-image-base64 DATA``; ia2v's audio ``--audio FILE``,
+``--audio-url URL``, ``--audio-base64 DATA``. A local file (and base64 data) is read and
+checked like generate checks it: an image decoded, an audio file decoded and measured (an
+offline build of ia2v then lasts as long as the audio). Without ``--type``, an audio flag makes
+the request ia2v, else an image flag makes it i2v, or flf2v when it has a last image.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from builders import check_request
+from ltx2sdk.errors import InputFileError, RequestFieldError
+from ltx2sdk.model_files import CAMERA_MOTIONS, DEFAULT_GENERATION, GENERATIONS
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
+    from ltx2sdk.media.audio import AudioData
+    from ltx2sdk.request import GenerationRequest
+
+EXAMPLE_REQUEST: dict[str, Any] = {
+    "prompt": ("A red fox trots through fresh snow at dawn, its breath fogging in the cold air. "
+               "The camera holds steady at ground level. Soft wind and the crunch of snow."),
+    "mode": "fast",
+    "type": "t2v",
+    "duration": 5,
+    "seed": 42,
+}
+
+
+class CliError(Exception):
+    """A user-facing failure: printed as one line, exit status ``code``."""
+
+    def __init__(self, message: str, code: int = 1) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+# --- request flags shared by build and generate ------------------------------------------------
+
+# request field -> its flag (the flag's dest is the field name, "-" for "_")
+FIELD_FLAGS: dict[str, str] = {
+    "prompt": "--prompt", "negative_prompt": "--negative-prompt", "model": "--model",
+    "mode": "--mode",
+    "type": "--type", "width": "--width", "height": "--height", "duration": "--duration",
+    "frames": "--frames", "fps": "--fps", "seed": "--seed", "enhance_prompt": "--enhance-prompt",
+    "camera_lora": "--camera-lora", "camera_strength": "--camera-strength",
+    "image": "--image", "image_url": "--image-url", "image_base64": "--image-base64",
+    "image_strength": "--image-strength", "last_image": "--last-image",
+    "last_image_url": "--last-image-url", "last_image_base64": "--last-image-base64",
+    "audio": "--audio", "audio_url": "--audio-url", "audio_base64": "--audio-base64",
+    "filename_prefix": "--filename-prefix",
+}
+# models.<field> -> its flag
+MODEL_FLAGS: dict[str, str] = {
+    "checkpoint": "--checkpoint", "text_encoder": "--text-encoder", "upscaler": "--upscaler",
+    "distilled_lora": "--distilled-lora", "distilled_lora_strength": "--distilled-lora-strength",
+}
+
+
+@dataclass(frozen=True)
+class InputFlags:
+    """The flags of one input file: ``--{name} FILE`` (a local file), ``--{name}-url URL``
+    and ``--{name}-base64 DATA``, setting the request fields ``{field}``, ``{field}_url`` and
+    ``{field}_base64`` (the request model's :data:`~ltx2sdk.request.INPUT_FILES`; not
+    imported from there: building the parser must not load pydantic)."""
+
+    field: str  # "image", "last_image" or "audio"
+    noun: str  # how errors call it
+    kind: str = "image"  # what the file is: "image" or "audio"
+
+    @property
+    def file_field(self) -> str:
+        return self.field
+
+    @property
+    def url_field(self) -> str:
+        return f"{self.field}_url"
+
+    @property
+    def base64_field(self) -> str:
+        return f"{self.field}_base64"
+
+    @property
+    def fields(self) -> tuple[str, str, str]:
+        return (self.file_field, self.url_field, self.base64_field)
+
+    @property
+    def flags(self) -> tuple[str, str, str]:
+        """``--image``, ``--image-url``, ``--image-base64`` (in :attr:`fields` order)."""
+        return (FIELD_FLAGS[self.file_field], FIELD_FLAGS[self.url_field],
+                FIELD_FLAGS[self.base64_field])
+
+    @property
+    def text(self) -> str:
+        """How to give it: ``--image FILE, --image-url URL or --image-base64 DATA``."""
+        file, url, data = self.flags
+        return f"{file} FILE, {url} URL or {data} DATA"
+
+
+FIRST_IMAGE_FLAGS = InputFlags("image", "image")
+LAST_IMAGE_FLAGS = InputFlags("last_image", "last image")
+AUDIO_FLAGS = InputFlags("audio", "audio file", kind="audio")
+INPUT_FLAGS = (FIRST_IMAGE_FLAGS, LAST_IMAGE_FLAGS, AUDIO_FLAGS)
+INPUT_FIELDS = tuple(name for which in INPUT_FLAGS for name in which.fields)
+IMAGE_FLAGS_TEXT = FIRST_IMAGE_FLAGS.text
+
+
+def add_request_flags(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group(
+        "request", "every field of the request model (ltx2 schema), as --field-name; flags "
+                   "given with --request or --example override their fields")
+    group.add_argument("--request", type=Path, metavar="FILE.json",
+                       help="read the request from a JSON file (the RunPod handler's input, "
+                            "{\"input\": {...}} too)")
+    group.add_argument("--example", action="store_true",
+                       help="use the built-in example request (a 5 s fox, fast mode)")
+    group.add_argument("--prompt", metavar="TEXT",
+                       help="what happens in the video, sounds and speech included")
+    group.add_argument("--negative-prompt", metavar="TEXT",
+                       help="what to avoid (pipelines with real CFG; default the template's)")
+    group.add_argument("--model", choices=GENERATIONS,
+                       help=f"model generation (default {DEFAULT_GENERATION}); ltx2 models "
+                            "--pipelines lists what each can make")
+    group.add_argument("--mode", choices=["fast", "pro"],
+                       help="fast: distilled (default); pro: the dev model with real CFG")
+    group.add_argument("--type", choices=["t2v", "i2v", "flf2v", "ia2v"],
+                       help="text to video, image to video, first-and-last-frame video, or "
+                            "image and audio to video (default t2v; i2v when an image is "
+                            "given, flf2v when a last image is too, ia2v when an audio is)")
+    group.add_argument("--width", type=int, metavar="PX",
+                       help="128 to 3840, snapped to a multiple of 64 (default 1280)")
+    group.add_argument("--height", type=int, metavar="PX",
+                       help="128 to 3840, snapped to a multiple of 64 (default 720)")
+    group.add_argument("--duration", type=float, metavar="SECONDS",
+                       help="length, at most 20 s (default 10)")
+    group.add_argument("--frames", type=int, metavar="N",
+                       help="length in frames instead of --duration (8n+1, at most 20 s)")
+    group.add_argument("--fps", type=int,
+                       help="frames per second, 1 to 60 (default the template's: 24 for ltx-2)")
+    group.add_argument("--seed", type=int, help="noise seed (random when absent; always printed)")
+    group.add_argument("--enhance-prompt", action=argparse.BooleanOptionalAction, default=None,
+                       help="let the text encoder rewrite the prompt in LTX-2's style first")
+    group.add_argument("--camera-lora", "--camera", dest="camera_lora", choices=CAMERA_MOTIONS,
+                       metavar="MOTION", help="camera motion LoRA: "
+                       f"{', '.join(CAMERA_MOTIONS)} (default static)")
+    group.add_argument("--camera-strength", type=float, metavar="S",
+                       help="camera LoRA strength, 0 to 2 (default 1)")
+    group.add_argument("--image", type=Path, metavar="FILE",
+                       help="i2v/flf2v/ia2v first frame, a local image file: generate uploads "
+                            "it, build names it as ComfyUI will load it from its input folder")
+    group.add_argument("--image-url", metavar="URL",
+                       help="i2v/flf2v/ia2v first frame, by http(s) URL")
+    group.add_argument("--image-base64", metavar="DATA",
+                       help="i2v/flf2v/ia2v first frame, as base64 or a data: URI")
+    group.add_argument("--image-strength", type=float, metavar="S",
+                       help="how strongly the first frame is kept, 0 to 1 (default 1)")
+    group.add_argument("--last-image", type=Path, metavar="FILE",
+                       help="flf2v last frame, a local image file (like --image)")
+    group.add_argument("--last-image-url", metavar="URL",
+                       help="flf2v last frame, by http(s) URL")
+    group.add_argument("--last-image-base64", metavar="DATA",
+                       help="flf2v last frame, as base64 or a data: URI")
+    group.add_argument("--audio", type=Path, metavar="FILE",
+                       help="ia2v voice, a local wav, mp3, flac or ogg file (decoded and "
+                            "measured: the video lasts as long unless --duration is given); "
+                            "generate uploads it, build names it like --image")
+    group.add_argument("--audio-url", metavar="URL", help="ia2v voice, by http(s) URL")
+    group.add_argument("--audio-base64", metavar="DATA",
+                       help="ia2v voice, as base64 or a data: URI")
+    group.add_argument("--filename-prefix", metavar="PREFIX",
+                       help="SaveVideo prefix in ComfyUI's output folder (default video/ltx2sdk)")
+    files = parser.add_argument_group(
+        "model files", "the request's models field, names from ltx2 models --all "
+                       "(default: the mode's files)")
+    files.add_argument("--checkpoint", metavar="FILE", help="models/checkpoints file")
+    files.add_argument("--text-encoder", metavar="FILE", help="models/text_encoders file")
+    files.add_argument("--upscaler", metavar="FILE", help="models/latent_upscale_models file")
+    files.add_argument("--distilled-lora", metavar="FILE",
+                       help="models/loras file for pro's refine stage")
+    files.add_argument("--distilled-lora-strength", type=float, metavar="S",
+                       help="its strength, 0 to 2 (default 1)")
+
+
+@dataclass
+class FlagSources:
+    """Which request fields came from which flag (``--image`` sets ``image_base64`` for
+    generate, ``--last-image`` ``last_image_base64``, ``--audio`` ``audio_base64``), so that
+    errors can name what the user typed."""
+
+    flags: dict[str, str] = field(default_factory=dict)
+    from_file: set[str] = field(default_factory=set)
+
+    def name(self, field_name: str) -> str:
+        """The flag that set ``field_name``; the field itself if a request file set it; the
+        field's own flag if nothing did (that is how to give it)."""
+        if field_name in self.flags:
+            return self.flags[field_name]
+        if field_name in self.from_file:
+            return field_name
+        return FIELD_FLAGS.get(field_name) or MODEL_FLAGS.get(field_name) or field_name
+
+
+def request_from_args(args: argparse.Namespace, *, image_as_data: bool) -> GenerationRequest:
+    """Merge ``--example``/``--request`` with the flags given and validate the result.
+
+    ``--image FILE`` and ``--last-image FILE`` are read and checked (an image Pillow can
+    decode, within the size and pixel caps) in both cases, ``--audio FILE`` and
+    ``--audio-base64`` decoded and measured (within the size and length caps): the audio's
+    length is left in ``args.audio_seconds`` for an offline build. ``image_as_data``: send the
+    files as base64 (generate uploads them); otherwise their file names are used (an offline
+    build references them as ComfyUI will load them from its input folder). An input flag
+    replaces the request file's fields of that input; without ``--type`` it sets the type
+    (ia2v with an audio, else i2v, or flf2v when the request has a last image).
+    """
+    from pydantic import ValidationError
+
+    from ltx2sdk.request import GenerationRequest  # start-up: pydantic
+
+    sources = FlagSources()
+    args.flag_sources = sources  # for errors raised later (an image URL that cannot be used)
+    args.audio_seconds = None  # the length of a local or base64 audio, once measured
+    fields: dict[str, Any] = dict(EXAMPLE_REQUEST) if args.example else {}
+    if args.request is not None:
+        fields.update(_read_request_file(args.request))
+    sources.from_file = set(fields)
+    for name, flag in FIELD_FLAGS.items():
+        value = getattr(args, name, None)
+        if value is not None and name not in INPUT_FIELDS:
+            fields[name] = value
+            sources.flags[name] = flag
+    given_models = fields.get("models")
+    models = ({} if given_models is None else
+              dict(given_models) if isinstance(given_models, dict) else None)
+    for name, flag in MODEL_FLAGS.items():
+        value = getattr(args, name, None)
+        if value is not None:
+            if models is None:
+                raise CliError(f"{flag}: the request file's models field is not an object", 2)
+            models[name] = value
+            sources.flags[name] = flag
+    if models:
+        fields["models"] = models
+
+    flagged = False
+    for which in INPUT_FLAGS:
+        input_fields = _input_fields(args, which, image_as_data=image_as_data, sources=sources)
+        if input_fields:
+            for name in which.fields:  # an input flag replaces the request file's input
+                fields.pop(name, None)
+            fields.update(input_fields)
+            flagged = True
+    if flagged and args.type is None:
+        # the only type with an audio is ia2v, the only one with a last image flf2v; either
+        # alone still sets its type, so that the error says the first image is missing
+        def has(which: InputFlags) -> bool:
+            return any(fields.get(name) not in (None, "") for name in which.fields)
+
+        fields["type"] = ("ia2v" if has(AUDIO_FLAGS) else
+                          "flf2v" if has(LAST_IMAGE_FLAGS) else "i2v")
+    if "prompt" not in fields:
+        raise CliError("a prompt is needed: --prompt TEXT, --request FILE.json or --example", 2)
+    try:
+        request = GenerationRequest.model_validate(fields)
+    except ValidationError as exc:
+        raise CliError(describe_for_cli(exc, sources), 2) from exc
+
+    try:
+        check_request(request)  # a pipeline exists for it and can make it as asked
+    except RequestFieldError as exc:
+        prefix, _, role = exc.field.rpartition(".")  # "models.checkpoint": --checkpoint
+        where = _name(role, sources, f"{prefix}.") if prefix else sources.name(exc.field)
+        reason = exc.reason
+        if exc.field == "type" and flagged and args.type is None:  # the type came from files
+            reason += (f"; the input files given make it {request.type}: choose a --model "
+                       "that has it")
+        raise CliError(f"invalid request: {where}: {reason}", 2) from exc
+    if not image_as_data and args.audio_seconds is None and request.audio_base64 is not None:
+        # a request file's audio: measured too, so that build plans what the worker will
+        from ltx2sdk.media.audio import (  # start-up: miniaudio, requests
+            AudioInputError,
+            audio_from_base64,
+        )
+
+        try:
+            args.audio_seconds = audio_from_base64(request.audio_base64).duration
+        except AudioInputError as exc:
+            raise CliError(f"{sources.name(exc.field)}: {without_field(str(exc), exc.field)}",
+                           2) from exc
+    return request
+
+
+def _read_request_file(path: Path) -> dict[str, Any]:
+    try:
+        loaded = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise CliError(f"--request: cannot read {path} ({exc.strerror or exc})", 2) from exc
+    except ValueError as exc:
+        raise CliError(f"--request: {path} is not JSON ({exc})", 2) from exc
+    if isinstance(loaded, dict) and isinstance(loaded.get("input"), dict):
+        loaded = loaded["input"]  # a RunPod test_input.json works as it is
+    if not isinstance(loaded, dict):
+        raise CliError(f"--request: {path} must hold a JSON object", 2)
+    return loaded
+
+
+def _input_fields(args: argparse.Namespace, which: InputFlags, *, image_as_data: bool,
+                  sources: FlagSources) -> dict[str, Any]:
+    """The request field of input ``which`` from its flags (``--image``, ``--image-url`` or
+    ``--image-base64``; ``{}`` when none is given), checked as far as can be done here (a
+    URL is fetched by generate only). A local or base64 audio's measured length goes to
+    ``args.audio_seconds``."""
+    file_flag, url_flag, base64_flag = which.flags
+    path, url, data = (getattr(args, name, None) for name in which.fields)
+    given = [flag for flag, value in zip(which.flags, (path, url, data), strict=True)
+             if value is not None]
+    if len(given) > 1:
+        raise CliError(f"give only one {which.noun}: {' or '.join(given)}", 2)
+    out: dict[str, Any] = {}
+    if path is not None:
+        if which.kind == "audio":
+            audio = read_audio_file(path, flag=file_flag)
+            content, args.audio_seconds = audio.data, audio.duration
+        else:
+            content = read_image_file(path, flag=file_flag)
+        if image_as_data:
+            out[which.base64_field] = base64.b64encode(content).decode()
+            sources.flags[which.base64_field] = file_flag
+        else:
+            out[which.file_field] = path.name
+            sources.flags[which.file_field] = file_flag
+    elif url is not None:
+        out[which.url_field] = url
+        sources.flags[which.url_field] = url_flag
+    elif data is not None:
+        if not image_as_data:  # generate checks it itself, with the caller's limits
+            from ltx2sdk.media.audio import audio_from_base64  # start-up: miniaudio, requests
+            from ltx2sdk.media.images import image_from_base64  # start-up: Pillow, requests
+
+            try:
+                if which.kind == "audio":  # measured: the build lasts as long
+                    args.audio_seconds = audio_from_base64(
+                        data, field=which.base64_field).duration
+                else:
+                    image_from_base64(data, field=which.base64_field)
+            except InputFileError as exc:
+                raise CliError(f"{base64_flag}: {without_field(str(exc), exc.field)}",
+                               2) from exc
+        out[which.base64_field] = data
+        sources.flags[which.base64_field] = base64_flag
+    return out
+
+
+def read_image_file(path: Path, flag: str = "--image") -> bytes:
+    """The bytes of the image file ``path``, checked as generate checks an image:
+    a file Pillow can decode (PNG, JPEG, WebP, GIF, BMP), within the size and pixel caps.
+    Errors (:class:`CliError`) start with ``flag`` and the path."""
+    from ltx2sdk.media.images import (  # start-up: Pillow, requests
+        DEFAULT_MAX_IMAGE_BYTES,
+        ImageInputError,
+        decode_image,
+    )
+
+    data = _read_input_file(path, flag, DEFAULT_MAX_IMAGE_BYTES, "an image file")
+    try:
+        decode_image(data, flag)
+    except ImageInputError as exc:
+        raise CliError(f"{flag} {path}: {without_field(str(exc), exc.field)}", 2) from exc
+    return data
+
+
+def read_audio_file(path: Path, flag: str = "--audio") -> AudioData:
+    """The audio file ``path``, checked as generate checks an audio: a wav, mp3, flac or
+    Ogg Vorbis file decoded to its end, within the size and length caps, and measured.
+    Errors (:class:`CliError`) start with ``flag`` and the path."""
+    from ltx2sdk.media.audio import (  # start-up: miniaudio, requests
+        DEFAULT_MAX_AUDIO_BYTES,
+        AudioInputError,
+        decode_audio,
+    )
+
+    data = _read_input_file(path, flag, DEFAULT_MAX_AUDIO_BYTES, "an audio file")
+    try:
+        return decode_audio(data, flag)
+    except AudioInputError as exc:
+        raise CliError(f"{flag} {path}: {without_field(str(exc), exc.field)}", 2) from exc
+
+
+def _read_input_file(path: Path, flag: str, max_bytes: int, what: str) -> bytes:
+    """The bytes of the local file ``path`` given by ``flag``, at most ``max_bytes``."""
+    from ltx2sdk.media.safe_fetch import megabytes  # start-up: requests
+
+    where = f"{flag} {path}"
+    try:
+        if path.is_dir():
+            raise CliError(f"{where}: is a directory, not {what}", 2)
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise CliError(f"{where}: {megabytes(size)}, over the {megabytes(max_bytes)} "
+                           "limit", 2)
+        return path.read_bytes()
+    except OSError as exc:
+        raise CliError(f"{where}: cannot read it ({exc.strerror or exc})", 2) from exc
+
+
+def without_field(message: str, field_name: str) -> str:
+    """An image error's message without its field, and without the Python exception class
+    Pillow's reason comes with (``(OSError: image file is truncated)``)."""
+    return _EXCEPTION_NAME.sub("(", message.removeprefix(f"{field_name}: "))
+
+
+_EXCEPTION_NAME = re.compile(r"\((?:[A-Z]\w*(?:Error|Exception)): ")
+
+
+# --- validation errors, in the CLI's words ------------------------------------------------------
+
+_FIELD_LOCATED = re.compile(r"^(\w+): (.*)$")
+
+
+def describe_for_cli(error: ValidationError, sources: FlagSources) -> str:
+    """``invalid request: --width: ...; --type i2v needs an image: ...``: one line, each
+    problem naming the flag the value came from (or the request file's field)."""
+    parts: list[str] = []
+    for item in error.errors():
+        loc = [str(p) for p in item["loc"]]
+        message = str(item["msg"]).removeprefix("Value error, ")
+        if item["type"] == "extra_forbidden":
+            from ltx2sdk.request import GenerationRequest  # start-up: pydantic
+
+            where = ".".join(loc)
+            allowed = ", ".join(GenerationRequest.model_fields)
+            if loc[:1] == ["models"]:
+                allowed = ", ".join(MODEL_FLAGS)
+            parts.append(f"{where}: unknown field (allowed: {allowed})")
+        elif loc[:1] == ["models"] and len(loc) == 1:
+            parts.append(_located(message, sources, prefix="models."))
+        elif loc[:1] == ["models"]:
+            parts.append(f"{_name(loc[1], sources, 'models.')}: {message}")
+        elif loc:
+            parts.append(f"{sources.name(loc[0])}: {message}")
+        else:  # the model's own checks: the message names fields
+            parts.append(_whole_request_message(message, sources))
+    return "invalid request: " + "; ".join(parts)
+
+
+def _name(field_name: str, sources: FlagSources, prefix: str) -> str:
+    name = sources.name(field_name)
+    return prefix + name if name == field_name else name
+
+
+def _located(message: str, sources: FlagSources, prefix: str = "") -> str:
+    match = _FIELD_LOCATED.match(message)
+    if not match:
+        return message
+    return f"{_name(match.group(1), sources, prefix)}: {match.group(2)}"
+
+
+def _whole_request_message(message: str, sources: FlagSources) -> str:
+    """The request model's cross-field messages with flags for the fields they name."""
+    name = sources.name
+    type_is = ("--type" if name("type") == "--type" else "type")
+    match = re.match(r"^type '(\w+)' needs (an image|a first image|a last image|an audio file): ",
+                     message)
+    if match:
+        which = (AUDIO_FLAGS if "audio" in match.group(2) else
+                 LAST_IMAGE_FLAGS if "last" in match.group(2) else FIRST_IMAGE_FLAGS)
+        return f"{type_is} {match.group(1)} needs {match.group(2)}: give {which.text}"
+    match = re.match(r"^(\w+) is only used with type (.+) \(type is '(\w+)'\)$", message)
+    if match:
+        types = match.group(2).replace("'", "")
+        return (f"{name(match.group(1))} is only used with {type_is} {types} "
+                f"({type_is} is {match.group(3)})")
+    match = re.match(r"^give only one ((?:last )?image|audio file) source, not (.+)$", message)
+    if match:
+        names = [name(n) for n in match.group(2).split(" and ")]
+        return f"give only one {match.group(1)} source, not {' and '.join(names)}"
+    if message == "give duration or frames, not both":
+        return f"give {name('duration')} or {name('frames')}, not both"
+    return _located(message, sources)
+
+
+def flag_for_field(args: argparse.Namespace, field_name: str) -> str:
+    """The flag that gave the request field ``field_name`` (for errors raised after the
+    request was made: a URL that cannot be fetched, an image the server refused)."""
+    sources: FlagSources | None = getattr(args, "flag_sources", None)
+    return sources.name(field_name) if sources is not None else field_name

@@ -1,0 +1,370 @@
+"""``ltx2 generate`` and ``ltx2 check``: the commands that talk to a ComfyUI server."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from builders import build
+from builders.catalog import PIPELINES
+from ltx2sdk.app.cli.request_flags import CliError, add_request_flags, request_from_args
+from ltx2sdk.backends.connect import PROBE_TIMEOUT, connect, detect_api
+from ltx2sdk.backends.server_urls import ServerUrlError, normalize_server_url
+from ltx2sdk.errors import IncompatibleServerError, ServerResponseError, ServerUnavailableError
+from ltx2sdk.graph.releases import TESTED_RANGE, range_status
+from ltx2sdk.model_files import DEFAULT_GENERATION, GENERATIONS, lookup
+
+if TYPE_CHECKING:  # only generate needs the progress machinery: build starts faster
+    from ltx2sdk.app.progress import ProgressUpdate
+
+DEFAULT_SERVER = "http://127.0.0.1:8188"
+REFUSED_GRACE = 2.0  # seconds a refused connection is retried unless --ready-timeout is given
+GENERATE_READY_TIMEOUT = 30.0  # seconds for a server that accepts but does not answer yet
+CHECK_READY_TIMEOUT = 10.0
+MODE_CHOICES = ("fast", "pro", "both")  # ltx2 check --mode and ltx2 models --mode
+CHECK_IMAGE = "ltx2sdk_check.png"  # stands for the image generate would upload first
+CHECK_LAST_IMAGE = "ltx2sdk_check_last.png"  # and for flf2v's last frame
+CHECK_AUDIO = "ltx2sdk_check.wav"  # and for ia2v's audio
+CHECK_UPLOADS = (CHECK_IMAGE, CHECK_LAST_IMAGE, CHECK_AUDIO)
+
+
+class ProgressPrinter:
+    """A one-line progress bar on a terminal; plain, throttled lines otherwise."""
+
+    def __init__(self, stream: TextIO, *, interactive: bool | None = None,
+                 min_interval: float = 2.0) -> None:
+        self.stream = stream
+        self.interactive = stream.isatty() if interactive is None else interactive
+        self.min_interval = min_interval
+        self._last_stage = ""
+        self._last_time = 0.0
+
+    def __call__(self, update: ProgressUpdate) -> None:
+        if self.interactive:
+            width = 30
+            filled = int(width * update.percent / 100)
+            bar = "#" * filled + "-" * (width - filled)
+            self.stream.write(f"\r[{bar}] {update}"[:120].ljust(100))
+            if update.done:
+                self.stream.write("\n")
+            self.stream.flush()
+            return
+        now = time.monotonic()
+        if update.stage != self._last_stage or update.done or \
+                now - self._last_time >= self.min_interval:
+            self.stream.write(f"{update}\n")
+            self.stream.flush()
+            self._last_stage, self._last_time = update.stage, now
+
+
+def server_url(text: str) -> str:
+    """``--server``: a URL as typed (``127.0.0.1:8188`` gets ``http://``), or a one-line
+    argparse error saying what is wrong with it."""
+    try:
+        return normalize_server_url(text)
+    except ServerUrlError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def seconds(text: str) -> float:
+    """A positive number of seconds (``--timeout``, ``--ready-timeout``)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value < float("inf"):  # NaN fails the comparison too
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds")
+    return value
+
+
+def server_of(args: argparse.Namespace) -> str:
+    """``--server``, else ``$COMFY_URL`` (as for the RunPod worker), else the default."""
+    if args.server is not None:
+        return str(args.server)
+
+    env = os.environ.get("COMFY_URL", "").strip()
+    try:
+        return normalize_server_url(env) if env else DEFAULT_SERVER
+    except ServerUrlError as exc:
+        raise CliError(f"COMFY_URL: {exc}", 2) from exc
+
+
+def backend_of(args: argparse.Namespace, default_ready: float) -> Any:
+    """The backend ``--server``, ``--api`` and ``--api-key`` (else ``$COMFY_API_KEY``) name:
+    native ComfyUI or the Comfy API v2, asked of the server unless ``--api`` says."""
+    api = None if args.api in (None, "auto") else args.api
+    ready = args.ready_timeout if args.ready_timeout is not None else default_ready
+    return connect(server_of(args), api_key=args.api_key, api=api,
+                   probe_timeout=max(0.5, min(PROBE_TIMEOUT, ready)))
+
+
+def server_name(client: Any) -> str:
+    """How messages name the server: ``ComfyUI`` or ``the Comfy API v2``."""
+    return "the Comfy API v2" if getattr(client, "api", "comfyui") == "v2" else "ComfyUI"
+
+
+def wait_for_server(client: Any, args: argparse.Namespace, default_timeout: float) -> None:
+    """Wait for the server as ``--ready-timeout`` says (see :data:`REFUSED_GRACE`); on a
+    terminal, say that it is being waited for."""
+    explicit = args.ready_timeout is not None
+    stream = sys.stderr
+
+    def say_waiting() -> None:
+        if stream.isatty():
+            print(f"waiting for {server_name(client)} at {client.base_url} (Ctrl-C to stop)",
+                  file=stream, flush=True)
+
+    try:
+        client.wait_ready(timeout=args.ready_timeout if explicit else default_timeout,
+                          refused_grace=None if explicit else REFUSED_GRACE,
+                          on_wait=say_waiting)
+    except ServerUnavailableError as exc:
+        if explicit:
+            raise
+        if "was not ready" not in str(exc):  # a URL that cannot be used: nothing to wait for
+            raise
+        nothing_there = any(reason in str(exc) for reason in (
+            "connection refused", "host name not found", "no route", "no answer to the "
+            "connection"))
+        hint = ("is it running? --ready-timeout SECONDS waits for a ComfyUI that is starting"
+                if nothing_there else "--ready-timeout SECONDS waits longer")
+        raise CliError(f"{exc}; {hint}") from exc
+
+
+def megabytes(size: int) -> str:
+    """``size`` bytes in MB (10^6 bytes), with as many places as a small file needs."""
+    mb = size / 1e6
+    return f"{mb:.1f} MB" if mb >= 1 else f"{mb:.3f} MB"
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from ltx2sdk.app.generate import generate  # start-up: pydantic, requests, Pillow
+
+    request = request_from_args(args, image_as_data=True)
+    printer = ProgressPrinter(sys.stderr)
+    started = time.monotonic()
+    client = backend_of(args, GENERATE_READY_TIMEOUT)
+    queued: list[str] = []
+    try:
+        wait_for_server(client, args, GENERATE_READY_TIMEOUT)
+        result = generate(request, client, output=args.output, output_dir=args.output_dir,
+                          on_progress=printer, on_queued=queued.append, timeout=args.timeout,
+                          ready_timeout=args.ready_timeout or GENERATE_READY_TIMEOUT)
+    except KeyboardInterrupt:
+        for prompt_id in queued:  # the client has interrupted it on the server
+            print(f"\ninterrupted prompt {prompt_id} on {client.base_url}", file=sys.stderr)
+        raise
+    finally:
+        client.close()
+    took = time.monotonic() - started
+    for note in result.adjustments:
+        print(f"note: {note}", file=sys.stderr)
+    size = result.video.stat().st_size
+    print(f"{result.video}  ({result.width}x{result.height}, {result.frames} frames at "
+          f"{result.fps} fps = {result.duration:g} s of video, seed {result.seed}, "
+          f"{megabytes(size)}; took {took:.1f} s)")
+    return 0
+
+
+def default_requests(modes: list[str], generation: str = DEFAULT_GENERATION) -> list[Any]:
+    """The requests ``ltx2 generate`` sends with default flags for ``generation``, one per
+    pipeline of it in ``modes`` (t2v, i2v, flf2v, ia2v: whatever the catalog has), mode by
+    mode. Their input files are :data:`CHECK_IMAGE`, :data:`CHECK_LAST_IMAGE` and
+    :data:`CHECK_AUDIO`, standing for the uploads generate makes after its check."""
+    from ltx2sdk.request import (  # start-up: pydantic
+        AUDIO,
+        FIRST_IMAGE,
+        LAST_IMAGE,
+        GenerationRequest,
+    )
+
+    probes = ((FIRST_IMAGE, CHECK_IMAGE), (LAST_IMAGE, CHECK_LAST_IMAGE), (AUDIO, CHECK_AUDIO))
+    requests = []
+    for mode in modes:
+        for pipeline in PIPELINES:
+            if pipeline.generation.id != generation or pipeline.mode != mode:
+                continue
+            kind = str(pipeline.type)
+            files = {which.file: name for which, name in probes if kind in which.types}
+            requests.append(GenerationRequest.model_validate(
+                {"prompt": "check", "model": pipeline.generation.id, "mode": mode,
+                 "type": kind, **files}))
+    return requests
+
+
+@dataclass
+class GenerationReport:
+    """What a server lacks to run one generation's pipelines (empty lists: it can)."""
+
+    generation: str
+    name: str
+    pipelines: list[str] = field(default_factory=list)
+    needs_release: dict[str, list[str]] = field(default_factory=dict)
+    """A newer ComfyUI release -> the pipelines that need it."""
+    missing_nodes: list[str] = field(default_factory=list)
+    missing_models: list[tuple[str, str]] = field(default_factory=list)
+    other: list[str] = field(default_factory=list)
+
+    @property
+    def ready(self) -> bool:
+        return bool(self.pipelines) and not (self.needs_release or self.missing_nodes
+                                             or self.missing_models or self.other)
+
+
+def check_generation(client: Any, schemas: Any, generation: str,
+                     modes: list[str]) -> GenerationReport:
+    """Build each pipeline of ``generation`` in ``modes`` for the server and check it by the
+    server's rules, exactly as ``ltx2 generate`` does before queueing; collect what is
+    missing (the release, node types, model files, anything else)."""
+    [name] = {p.generation.name for p in PIPELINES if p.generation.id == generation}
+    report = GenerationReport(generation, name)
+    for request in default_requests(modes, generation):
+        report.pipelines.append(f"{request.type} {request.mode}")
+        pipeline = PIPELINES.get(generation, request.type, request.mode)
+        if not pipeline.runs_on(client.comfyui_version):
+            report.needs_release.setdefault(pipeline.min_comfyui, []).append(
+                report.pipelines[-1])
+            continue
+        try:
+            graph = build(request, schemas=schemas).graph
+        except IncompatibleServerError as exc:  # a node or input this release lacks
+            report.other.append(f"{request.type} {request.mode}: {exc}")
+            continue
+        found = client.check(graph, pending_uploads=CHECK_UPLOADS)
+        report.missing_nodes += [n for n in found.missing_nodes
+                                 if n not in report.missing_nodes]
+        report.missing_models += [m for m in found.missing_models
+                                  if m not in report.missing_models]
+        report.other += [line for line in [*found.other, *found.runtime]
+                         if line not in report.other]
+    return report
+
+
+def print_report(report: GenerationReport, version: str | None) -> None:
+    """One generation's verdict, then what it lacks, indented."""
+    head = f"{report.generation} ({report.name})"
+    if not report.pipelines:
+        print(f"{head}: no pipelines in the modes checked")
+        return
+    if report.ready:
+        print(f"{head}: ready ({', '.join(report.pipelines)})")
+        return
+    print(f"{head}: not ready")
+    for release, pipelines in report.needs_release.items():
+        which = "all" if pipelines == report.pipelines else ", ".join(pipelines)
+        print(f"  {which} need ComfyUI >= {release}; the server runs {version}")
+    if report.missing_nodes:
+        print(f"  missing node types ({len(report.missing_nodes)}), update ComfyUI to "
+              f"{TESTED_RANGE[0]} or newer:")
+        for node in report.missing_nodes:
+            print(f"    {node}")
+    if report.missing_models:
+        print(f"  missing model files ({len(report.missing_models)}):")
+        for folder, name in report.missing_models:
+            entry = lookup(folder, name)
+            source = f"  <- {entry.url}" if entry else ""
+            print(f"    models/{folder}/{name}{source}")
+    if report.other:
+        print(f"  other problems ({len(report.other)}):")
+        for line in report.other:
+            print(f"    {line}")
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from ltx2sdk.backends.comfyui.client import ComfyClient  # start-up: requests, websocket-client
+
+    if args.api == "v2":
+        return cannot_check_v2(backend_of(args, CHECK_READY_TIMEOUT), args)
+    client = ComfyClient(server_of(args))
+    try:
+        wait_for_server(client, args, CHECK_READY_TIMEOUT)
+    except ServerResponseError:  # not a ComfyUI: perhaps the Comfy API v2
+        if args.api is None and detect_api(client.base_url) == "v2":
+            return cannot_check_v2(backend_of(args, CHECK_READY_TIMEOUT), args)
+        raise
+    version = client.comfyui_version
+    print(f"ComfyUI {version or '(version unknown)'} at {client.base_url} is up: "
+          f"{range_status(version)}")
+    schemas = client.schemas()
+    modes = ["fast", "pro"] if args.mode == "both" else [args.mode]
+    # every generation is reported; the exit status is that of the one(s) --model names
+    required = list(GENERATIONS) if args.model == "all" else [args.model]
+    reports = [check_generation(client, schemas, generation, modes)
+               for generation in GENERATIONS]
+    for report in reports:
+        print_report(report, version)
+    if not any(r.pipelines for r in reports if r.generation in required):
+        raise CliError(f"--mode: {args.model} has no {args.mode} pipelines", 2)
+    failed = [r.generation for r in reports if r.generation in required and not r.ready
+              and r.pipelines]
+    if failed:
+        return 1
+    names = ", ".join(r.name.split(" ")[0] for r in reports if r.generation in required)
+    print(f"ready for {names} ({', '.join(modes)})")
+    return 0
+
+
+def cannot_check_v2(backend: Any, args: argparse.Namespace) -> int:
+    """``ltx2 check`` of a Comfy API v2 server: it is up and takes the key, and that is all
+    it can say (the v2 API publishes no node schemas or model lists)."""
+    try:
+        wait_for_server(backend, args, CHECK_READY_TIMEOUT)
+    finally:
+        backend.close()
+    raise CliError(f"{backend.base_url} is the Comfy API v2 and it is up, but it publishes no "
+                   "node schemas or model lists, so ltx2 check cannot check it: ltx2 generate "
+                   "runs there, and the server checks each job when it is submitted")
+
+
+def add_server_flags(parser: argparse.ArgumentParser, default_ready: float) -> None:
+    parser.add_argument("--server", type=server_url, metavar="URL",
+                        help=f"ComfyUI's or a Comfy API v2 server's URL (default: $COMFY_URL, "
+                             f"else {DEFAULT_SERVER}); "
+                             "http:// is added when missing (https:// for port 443)")
+    parser.add_argument("--ready-timeout", type=seconds, metavar="SECONDS",
+                        help="wait up to this long for a ComfyUI that is starting, refused "
+                             f"connections included (default: a refused connection fails "
+                             f"after {REFUSED_GRACE:g} s, a server that accepts but does not "
+                             f"answer is waited for {default_ready:g} s)")
+    parser.add_argument("--api", choices=["auto", "comfyui", "v2"], default=None,
+                        help="the server's protocol: ComfyUI's own, or the Comfy API v2 "
+                             "(Comfy Cloud, serverless, comfy-api-proxy); default: ask the "
+                             "server (Comfy Cloud's URL is known)")
+    parser.add_argument("--api-key", metavar="KEY",
+                        help="the Comfy API v2 key (default: $COMFY_API_KEY, which keeps it "
+                             "out of the process list); never printed")
+
+
+def add_server_commands(commands: Any) -> None:
+    gen = commands.add_parser("generate", help="build, run on ComfyUI, download the video",
+                              description="Build the request's pipeline for the server's "
+                                          "ComfyUI, check it there, run it and download the "
+                                          "video.")
+    add_request_flags(gen)
+    server = gen.add_argument_group("server and output")
+    add_server_flags(server, GENERATE_READY_TIMEOUT)
+    server.add_argument("--output", "-o", type=Path, metavar="FILE.mp4",
+                        help="video path (default: the server's file name in --output-dir)")
+    server.add_argument("--output-dir", type=Path, default=Path("."), metavar="DIR",
+                        help="where other outputs go (default .)")
+    server.add_argument("--timeout", type=seconds, default=3600.0, metavar="SECONDS",
+                        help="overall deadline (default 3600)")
+    gen.set_defaults(func=cmd_generate)
+
+    check = commands.add_parser("check", help="can a server run each model generation?",
+                                description="Check, per model generation, that a ComfyUI can "
+                                            "run its pipelines: its release, nodes and model "
+                                            "files. Exit status 1 when it cannot run the "
+                                            "generation(s) --model names.")
+    add_server_flags(check, CHECK_READY_TIMEOUT)
+    check.add_argument("--model", choices=[*GENERATIONS, "all"], default=DEFAULT_GENERATION,
+                       help="the generation(s) the exit status is about (default "
+                            f"{DEFAULT_GENERATION}); every generation is reported")
+    check.add_argument("--mode", choices=MODE_CHOICES, default="both",
+                       help="the mode(s) to check (default both)")
+    check.set_defaults(func=cmd_check)

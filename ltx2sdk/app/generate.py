@@ -1,0 +1,303 @@
+"""``generate()``: the one path from a request to a video file.
+
+Scripting, ``ltx2 generate`` and the RunPod handler all call it: validate the
+request, prepare its input files (i2v's first frame, flf2v's first and last, ia2v's first
+frame and audio), build the graph, check it against the server, upload the files, run it
+with progress, download the video, and report what was made.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from builders import build
+from ltx2sdk.app.progress import ProgressCallback, ProgressTracker
+from ltx2sdk.backends.connect import connect
+from ltx2sdk.backends.events import Event
+from ltx2sdk.backends.outputs import OutputFile
+from ltx2sdk.backends.protocol import Backend
+from ltx2sdk.errors import JobCancelledError, OutputError
+from ltx2sdk.media.audio import (
+    DEFAULT_MAX_AUDIO_BYTES,
+    DEFAULT_MAX_AUDIO_SECONDS,
+    AudioData,
+    audio_from_base64,
+    fetch_audio,
+)
+from ltx2sdk.media.images import (
+    DEFAULT_MAX_IMAGE_BYTES,
+    DEFAULT_MAX_PIXELS,
+    ImageData,
+    fetch_image,
+    image_from_base64,
+)
+from ltx2sdk.request import (
+    AUDIO,
+    FIRST_IMAGE,
+    INPUT_FILES,
+    LAST_IMAGE,
+    GenerationRequest,
+    InputFile,
+)
+
+if TYPE_CHECKING:
+    from builders import Build
+
+
+@dataclass(frozen=True)
+class InputPolicy:
+    """Limits for input files given by URL or base64: images (see :mod:`ltx2sdk.media.images`)
+    and audio (see :mod:`ltx2sdk.media.audio`), each file of a request on its own (flf2v's first
+    and last frame each get the caps).
+
+    ``max_bytes``: an image file's size (decoded bytes for base64, the body on the wire
+    for a URL). ``fetch_timeout``: seconds for the whole URL fetch (resolution, connect,
+    every redirect and the body, however slowly it comes). ``trusted_hosts``: host names
+    or IP literals exempt from the public-address check (a test server, a trusted internal
+    store); still resolved once and pinned. ``max_pixels``: width x height, checked from
+    the file's header before decoding (default 36 MP); animated files give their first
+    frame only. ``max_audio_bytes``: the audio file's size, counted like ``max_bytes``
+    (default 20 MB). ``max_audio_seconds``: the audio's length (default 60 s), checked
+    while it is decoded.
+
+    ``ImagePolicy`` is the same class, under the name it had before audio came in.
+    """
+
+    max_bytes: int = DEFAULT_MAX_IMAGE_BYTES
+    fetch_timeout: float = 20.0
+    trusted_hosts: tuple[str, ...] = ()  # exempt from the public-address check
+    max_pixels: int = DEFAULT_MAX_PIXELS
+    max_audio_bytes: int = DEFAULT_MAX_AUDIO_BYTES
+    max_audio_seconds: float = DEFAULT_MAX_AUDIO_SECONDS
+
+    def __post_init__(self) -> None:
+        for name in ("max_bytes", "max_pixels", "max_audio_bytes"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{type(self).__name__}.{name} must be a positive whole "
+                                 f"number, not {value!r}")
+        for name in ("fetch_timeout", "max_audio_seconds"):
+            value = getattr(self, name)
+            if (isinstance(value, bool) or not isinstance(value, (int, float))
+                    or not 0 < value < float("inf")):  # NaN fails the comparison too
+                raise ValueError(f"{type(self).__name__}.{name} must be a positive number of "
+                                 f"seconds, not {value!r}")
+
+
+ImagePolicy = InputPolicy
+"""The name :class:`InputPolicy` had when the only input files were images."""
+
+
+@dataclass
+class GenerationResult:
+    """A finished generation: the video's path and what it is."""
+
+    video: Path
+    prompt_id: str
+    seed: int
+    width: int
+    height: int
+    frames: int
+    fps: int
+    duration: float
+    mode: str
+    type: str
+    adjustments: tuple[str, ...] = ()
+    timings: dict[str, float] = field(default_factory=dict)
+    outputs: dict[OutputFile, Path] = field(default_factory=dict)
+
+    def metadata(self) -> dict[str, Any]:
+        """JSON-ready description (what the RunPod handler returns beside the video)."""
+        return {
+            "prompt_id": self.prompt_id, "seed": self.seed, "width": self.width,
+            "height": self.height, "frames": self.frames, "fps": self.fps,
+            "duration": round(self.duration, 3), "mode": self.mode, "type": self.type,
+            "adjustments": list(self.adjustments),
+            "timings": {k: round(v, 3) for k, v in self.timings.items()},
+        }
+
+
+class _Timer:
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.timings[name] = now - self._last
+        self._last = now
+
+
+def prepare_image(request: GenerationRequest, policy: InputPolicy,
+                  which: InputFile = FIRST_IMAGE) -> ImageData | None:
+    """The checked input image ``which`` of ``request`` (the first frame by default;
+    :data:`~ltx2sdk.request.LAST_IMAGE` for flf2v's last), fetched or decoded under
+    ``policy``; ``None`` when the request names a server file for it or has none.
+    Errors are :class:`~ltx2sdk.media.images.ImageInputError` s naming the field it came from
+    (``last_image_url: ...``)."""
+    data = getattr(request, which.base64)
+    if data is not None:
+        return image_from_base64(data, field=which.base64, max_bytes=policy.max_bytes,
+                                 max_pixels=policy.max_pixels)
+    url = getattr(request, which.url)
+    if url is not None:
+        return fetch_image(url, field=which.url, max_bytes=policy.max_bytes,
+                           timeout=policy.fetch_timeout, trusted_hosts=policy.trusted_hosts,
+                           max_pixels=policy.max_pixels)
+    return None
+
+
+def prepare_audio(request: GenerationRequest, policy: InputPolicy) -> AudioData | None:
+    """The checked and measured audio of ``request`` (ia2v), fetched or decoded under
+    ``policy``; ``None`` when the request names a server file for it or has none. Errors are
+    :class:`~ltx2sdk.media.audio.AudioInputError` s naming the field it came from."""
+    if request.audio_base64 is not None:
+        return audio_from_base64(request.audio_base64, field=AUDIO.base64,
+                                 max_bytes=policy.max_audio_bytes,
+                                 max_seconds=policy.max_audio_seconds)
+    if request.audio_url is not None:
+        return fetch_audio(request.audio_url, field=AUDIO.url, max_bytes=policy.max_audio_bytes,
+                           timeout=policy.fetch_timeout, trusted_hosts=policy.trusted_hosts,
+                           max_seconds=policy.max_audio_seconds)
+    return None
+
+
+def prepare_inputs(request: GenerationRequest, policy: InputPolicy, *,
+                   deadline: float | None = None) -> dict[InputFile, ImageData | AudioData]:
+    """Every input file of ``request`` given by URL or base64, checked under ``policy``
+    (images and the audio, in :data:`~ltx2sdk.request.INPUT_FILES` order); a fetch ends by
+    ``deadline`` (a :func:`time.monotonic` instant) too."""
+    prepared: dict[InputFile, ImageData | AudioData] = {}
+    for which in INPUT_FILES:
+        if deadline is not None:  # a fetch is part of the job: it ends by its deadline too
+            left = max(0.5, deadline - time.monotonic())
+            policy = replace(policy, fetch_timeout=min(policy.fetch_timeout, left))
+        found = (prepare_audio(request, policy) if which is AUDIO
+                 else prepare_image(request, policy, which))
+        if found is not None:
+            prepared[which] = found
+    return prepared
+
+
+def _raise_if_cancelled(cancel: threading.Event | None) -> None:
+    if cancel is not None and cancel.is_set():
+        raise JobCancelledError("the job was cancelled before its prompt was queued")
+
+
+def generate(request: GenerationRequest | Mapping[str, Any],
+             server: str | Backend = "http://127.0.0.1:8188", *,
+             output: Path | str | None = None, output_dir: Path | str = ".",
+             on_progress: ProgressCallback | None = None,
+             on_event: Callable[[Event], None] | None = None,
+             on_queued: Callable[[str], None] | None = None,
+             timeout: float = 3600.0, ready_timeout: float = 30.0,
+             input_policy: InputPolicy | None = None,
+             image_policy: InputPolicy | None = None,
+             cancel: threading.Event | None = None) -> GenerationResult:
+    """Generate one video and return where it is and what it is.
+
+    ``request`` is a :class:`GenerationRequest` or a mapping of its fields (validated).
+    ``server`` is a URL (native ComfyUI or the Comfy API v2, told apart by
+    :func:`~ltx2sdk.backends.connect.connect`, the key from ``$COMFY_API_KEY``), a
+    :class:`~ltx2sdk.backends.comfyui.client.ComfyClient` or any other
+    :class:`~ltx2sdk.backends.protocol.Backend`
+    (``connect(url, api_key=...)``). A backend that cannot check a graph before running it
+    (the v2 API) builds for the SDK's own node schemas and lets the server validate the job.
+    ``output`` is the video's path (default: the server's file name in ``output_dir``);
+    other files the graph produces are downloaded into ``output_dir`` too.
+    ``on_progress`` gets :class:`~ltx2sdk.app.progress.ProgressUpdate` s, ``on_event`` the raw
+    events. ``timeout`` bounds the whole job (every request and wait ends by it; past it a
+    queued prompt is interrupted); ``ready_timeout`` the wait for the server, within it.
+    ``input_policy`` caps the input files given by URL or base64 (sizes, pixels, the
+    audio's length; see :class:`InputPolicy`); ``image_policy`` is its earlier name.
+    Setting ``cancel`` (from another thread) ends the job with
+    :class:`~ltx2sdk.errors.JobCancelledError`: a prompt not yet queued never will be.
+    Raises :class:`pydantic.ValidationError` for a bad request and
+    :class:`~ltx2sdk.errors.LTX2Error` subclasses for everything else.
+    """
+    if input_policy is not None and image_policy is not None:
+        raise TypeError("give input_policy or image_policy (its earlier name), not both")
+    timer = _Timer()
+    deadline = time.monotonic() + timeout
+    if not isinstance(request, GenerationRequest):
+        request = GenerationRequest.model_validate(dict(request))
+    if isinstance(server, str):
+        client = connect(server, probe_timeout=max(0.5, min(5.0, ready_timeout, timeout)))
+    else:
+        client = server
+    with contextlib.ExitStack() as cleanup:
+        if client is not server:  # a backend made here is closed here
+            cleanup.callback(client.close)
+        policy = input_policy or image_policy or InputPolicy()
+        # every input file checked (the audio decoded and measured) before the server is asked
+        inputs = prepare_inputs(request, policy, deadline=deadline)
+        audio = inputs.get(AUDIO)
+        audio_seconds = audio.duration if isinstance(audio, AudioData) else None
+        timer.lap("prepare")
+
+        client.wait_ready(timeout=max(0.5, min(ready_timeout, deadline - time.monotonic())))
+        _raise_if_cancelled(cancel)
+        # written for this server's ComfyUI release, and checked by its rules before anything
+        # is uploaded or queued (a refused job leaves nothing behind on the server); a backend
+        # without schemas (the v2 API) gets the SDK's own, and the server checks at submission
+        schemas = client.schemas(deadline=deadline)
+
+        def build_with(request: GenerationRequest, names: Mapping[InputFile, str]) -> Build:
+            return build(request, image_name=names.get(FIRST_IMAGE),
+                         last_image_name=names.get(LAST_IMAGE), audio_name=names.get(AUDIO),
+                         audio_seconds=audio_seconds, schemas=schemas)
+
+        # unique names: concurrent jobs never share an input file
+        planned = {which: prepared.filename(f"ltx2sdk_{uuid.uuid4().hex}")
+                   for which, prepared in inputs.items()}
+        result = build_with(request, planned)
+        client.check(result.graph, pending_uploads=tuple(planned.values()),
+                     deadline=deadline).raise_if_failed()
+        # ComfyUI's /upload/image takes any file into the input folder: LoadAudio reads there
+        uploaded = {which: client.upload_image(inputs[which].data, name, deadline=deadline)
+                    for which, name in planned.items()}
+        if uploaded != planned:  # the server chose other names: the same plan, those names
+            same_seed = request.model_copy(update={"seed": result.plan.seed})
+            result = build_with(same_seed, uploaded)
+        timer.lap("build")
+
+        tracker = ProgressTracker(result.graph, on_progress) if on_progress else None
+
+        def dispatch(event: Event) -> None:
+            if tracker is not None:
+                tracker(event)
+            if on_event is not None:
+                on_event(event)
+
+        run = client.run(result.graph, output_dir=None, on_event=dispatch, deadline=deadline,
+                         on_queued=on_queued, cancel=cancel)
+        timer.lap("run")
+
+        destination = Path(output_dir)
+        client.download_all(run, destination, deadline=deadline)
+        videos = [f for f in run.outputs
+                  if f.filename.lower().endswith((".mp4", ".webm", ".mov"))]
+        if not videos:
+            raise OutputError(f"prompt {run.prompt_id} finished without a video output "
+                              f"(outputs: {[f.filename for f in run.outputs] or 'none'})")
+        video_path = run.files[videos[0]]
+        if output is not None:
+            target = Path(output)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            video_path = video_path.replace(target)
+            run.files[videos[0]] = video_path
+        timer.lap("download")
+
+    plan = result.plan
+    return GenerationResult(
+        video=video_path, prompt_id=run.prompt_id, seed=plan.seed, width=plan.width,
+        height=plan.height, frames=plan.frames, fps=plan.fps, duration=plan.duration,
+        mode=plan.mode, type=plan.type, adjustments=plan.adjustments, timings=timer.timings,
+        outputs=dict(run.files))

@@ -1,0 +1,540 @@
+"""ComfyClient: run graphs on a ComfyUI server and get every output back.
+
+What it guarantees, following ComfyUI's protocol as captured from real servers:
+
+- the prompt is checked by the server's own rules (its ``/object_info``, its validation)
+  before it is queued: missing node types and model files are listed by name and folder;
+- the socket is opened before the prompt is queued, with a client-chosen ``prompt_id``,
+  so no message of the run can be missed;
+- every wait ends by the run's deadline, each HTTP exchange (a dripping body included)
+  and each socket read; a silent or dropped socket leads to a reconnect and a look at
+  ``/history``, so a finish during the gap is not lost, and a prompt the server no longer
+  knows is an error, never a success; past the deadline the prompt is interrupted;
+- a cancel before the prompt is queued means it is never queued;
+- outputs are taken from ``/history`` (``images`` with ``animated`` for SaveVideo,
+  ``gifs``, ``videos``, ``audio``), streamed to disk under distinct local names, and
+  verified: the announced size, a non-empty body, the container its name promises.
+- whatever the server answers, a malformed answer is a :class:`ServerResponseError`.
+
+One client may serve several threads: each run has its own socket and client id.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+import uuid
+from collections.abc import Callable, Collection, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from ltx2sdk.backends.comfyui.transport import HttpTransport, Socket
+from ltx2sdk.backends.events import (
+    Event,
+    ExecutionFailed,
+    ExecutionInterrupted,
+    ExecutionStarted,
+    Finished,
+    NodesCached,
+    parse_event,
+)
+from ltx2sdk.backends.outputs import (
+    OutputFile,
+    describe,
+    download_each,
+    failure_from_history,
+    outputs_from_history,
+    verify_download,
+)
+from ltx2sdk.backends.protocol import RunResult
+from ltx2sdk.backends.server_urls import connection_failure, normalize_server_url
+from ltx2sdk.errors import (
+    ComfyError,
+    ExecutionError,
+    ExecutionInterruptedError,
+    JobCancelledError,
+    JobTimeoutError,
+    OutputError,
+    PromptLostError,
+    ServerResponseError,
+    ServerUnavailableError,
+)
+from ltx2sdk.graph.core import Graph
+from ltx2sdk.graph.prompt_check import check_prompt
+from ltx2sdk.graph.schema import SchemaSet
+from ltx2sdk.graph.server_check import ServerCheck
+
+__all__ = ["ComfyClient", "OutputFile", "RunResult", "ServerCheck", "failure_from_history",
+           "outputs_from_history"]
+
+EventCallback = Callable[[Event], None]
+CLEANUP_TIMEOUT = 5.0  # interrupting a prompt after its deadline may take this long
+OBJECT_INFO_TIMEOUT = 120.0  # a server with many custom nodes takes its time
+
+
+class ComfyClient:
+    """A client for one ComfyUI server at ``base_url`` (``http://host:8188``).
+
+    ``request_timeout`` bounds each HTTP request; ``receive_timeout`` is how long
+    the socket may stay silent before the client looks at ``/history`` itself.
+
+    It is the native implementation of :class:`ltx2sdk.backends.protocol.Backend`.
+    """
+
+    api = "comfyui"  # the protocol it speaks (ltx2sdk.backends.protocol.Backend.api)
+    can_check = True  # check() asks the server's own /object_info
+
+    def __init__(self, base_url: str = "http://127.0.0.1:8188", *,
+                 request_timeout: float = 30.0, receive_timeout: float = 10.0,
+                 reconnect_attempts: int = 5) -> None:
+        # what people type works: "127.0.0.1:8188" is http://127.0.0.1:8188; a URL that
+        # cannot work is a ServerUrlError (a ValueError) here, before anything is sent
+        self.http = HttpTransport(normalize_server_url(base_url), timeout=request_timeout)
+        self.receive_timeout = receive_timeout
+        self.reconnect_attempts = reconnect_attempts
+        self._object_info: dict[str, Any] | None = None
+        self._system_stats: dict[str, Any] | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def base_url(self) -> str:
+        return self.http.base_url
+
+    def __repr__(self) -> str:
+        return f"ComfyClient({self.base_url!r})"
+
+    def close(self) -> None:
+        """Release the HTTP connections (each run's socket is closed when the run ends)."""
+        self.http.session.close()
+
+    # --- server state ------------------------------------------------------------------------
+
+    def wait_ready(self, timeout: float = 60.0, interval: float = 0.5, *,
+                   refused_grace: float | None = None,
+                   on_wait: Callable[[], None] | None = None) -> dict[str, Any]:
+        """Wait until the server answers ``/system_stats``; return that answer.
+
+        Retried only while a server is plausibly starting:
+
+        - nothing listens (connection refused), the host name does not resolve or the
+          connection is not answered: for ``refused_grace`` seconds, by default the whole
+          ``timeout`` (a ComfyUI started beside the caller refuses until it has loaded);
+          give a few seconds to fail fast when a server should already be up, as the
+          ``ltx2`` CLI does unless told ``--ready-timeout``;
+        - the server accepted but did not answer in time, or a proxy in front of it
+          answered 502, 503 or 504: until ``timeout``;
+        - a URL that cannot be used fails at once (the constructor already refused what
+          cannot be a server URL), and any other answer (a 404, a web page: not a ComfyUI)
+          is a :class:`ServerResponseError` at once.
+
+        ``on_wait`` is called once, when the first attempt has failed and the client
+        starts waiting (a CLI says so there). Raises :class:`ServerUnavailableError` when
+        the time is up: one line with the URL and the last reason in plain words
+        (``... was not ready within 2 s (connection refused)``).
+        """
+        start = time.monotonic()
+        deadline = start + timeout
+        absent_deadline = start + (timeout if refused_grace is None
+                                   else min(timeout, refused_grace))
+        waiting = False
+        last: Exception | None = None
+        while True:
+            try:
+                stats = self.http.get_object(
+                    "/system_stats", timeout=max(0.5, min(5.0, deadline - time.monotonic())))
+                with self._lock:
+                    self._system_stats = stats
+                return stats
+            except (ServerUnavailableError, JobTimeoutError, ServerResponseError) as exc:
+                last = exc
+                kind, reason = connection_failure(exc)
+                if kind == "invalid":
+                    raise ServerUnavailableError(
+                        f"cannot reach ComfyUI at {self.base_url}: {reason}") from exc
+                if isinstance(exc, ServerResponseError) and kind != "unready":
+                    answered = (f"HTTP {exc.status}" if exc.status not in (None, 200)
+                                else "something that is not its JSON")
+                    raise ServerResponseError(
+                        f"the server at {self.base_url} does not answer like a ComfyUI "
+                        f"(GET /system_stats answered {answered})", status=exc.status,
+                        body=exc.body) from exc
+                until = absent_deadline if kind == "absent" else deadline
+            now = time.monotonic()
+            if now >= until:
+                limit = until - start
+                raise ServerUnavailableError(
+                    f"ComfyUI at {self.base_url} was not ready within {limit:.3g} s ({reason})"
+                ) from last
+            if not waiting:
+                waiting = True
+                if on_wait is not None:
+                    on_wait()
+            time.sleep(min(interval, until - now))
+
+    def object_info(self, *, refresh: bool = False,
+                    deadline: float | None = None) -> dict[str, Any]:
+        """``GET /object_info``, fetched once per client (``refresh`` to fetch again)."""
+        with self._lock:
+            if self._object_info is None or refresh:
+                self._object_info = self.http.get_object(
+                    "/object_info", timeout=OBJECT_INFO_TIMEOUT, deadline=deadline)
+            return self._object_info
+
+    def system_stats(self, *, refresh: bool = False,
+                     deadline: float | None = None) -> dict[str, Any]:
+        """``GET /system_stats``, fetched once per client (``refresh`` to fetch again)."""
+        with self._lock:
+            if self._system_stats is None or refresh:
+                self._system_stats = self.http.get_object("/system_stats", deadline=deadline)
+            return self._system_stats
+
+    @property
+    def comfyui_version(self) -> str | None:
+        """The server's ComfyUI release, as its ``/system_stats`` states it."""
+        return self._version()
+
+    def _version(self, deadline: float | None = None) -> str | None:
+        system = self.system_stats(deadline=deadline).get("system")
+        version = system.get("comfyui_version") if isinstance(system, dict) else None
+        return str(version) if isinstance(version, (str, int, float)) and version else None
+
+    def schemas(self, *, deadline: float | None = None) -> SchemaSet:
+        """The server's node schemas, in the SDK's format (builders write nodes its way)."""
+        return SchemaSet.from_object_info(self.object_info(deadline=deadline),
+                                          comfyui_version=self._version(deadline))
+
+    def input_file_exists(self, kind: str, name: str, *,
+                          deadline: float | None = None) -> bool | None:
+        """Whether ComfyUI has ``name`` where a loader looks for it (its input folder, or the
+        folder an annotation such as ``"x.png [output]"`` names); ``None`` if unknown.
+        Asked live, so a file uploaded a moment ago counts."""
+        folder = "input"
+        for tag in ("output", "input", "temp"):
+            if name.endswith(f"[{tag}]"):
+                name, folder = name[: -len(tag) - 2].rstrip(), tag
+                break
+        subfolder, _, filename = name.rpartition("/")
+        if not filename:
+            return None
+        return self.http.view_exists({"filename": filename, "subfolder": subfolder,
+                                      "type": folder}, deadline=deadline)
+
+    def check(self, graph: Graph | Mapping[str, Any], *,
+              pending_uploads: Collection[str] = (), deadline: float | None = None
+              ) -> ServerCheck:
+        """What this server would make of ``graph`` (a :class:`Graph` or API JSON), by its
+        own rules: see :func:`ltx2sdk.graph.prompt_check.check_prompt`. ``.ok`` is false when it
+        would refuse the prompt, or accept it and fail at run time (the reason says so).
+        A loaded API prompt is checked as it is: no default is filled in. Input files are
+        looked up on the server, except ``pending_uploads`` (to be uploaded first)."""
+        api = graph.compile() if isinstance(graph, Graph) else graph
+
+        def file_exists(kind: str, name: str) -> bool | None:
+            if name in pending_uploads:
+                return True
+            return self.input_file_exists(kind, name, deadline=deadline)
+
+        verdict = check_prompt(api, self.schemas(deadline=deadline), file_exists=file_exists)
+        return ServerCheck.from_verdict(verdict)
+
+    # --- running -----------------------------------------------------------------------------
+
+    def upload_image(self, data: bytes, filename: str, *, overwrite: bool = False,
+                     deadline: float | None = None) -> str:
+        """Upload an input file into ComfyUI's input folder: an image, or any other file such as
+        an audio (``POST /upload/image`` takes any file); returns the name to give LoadImage
+        or LoadAudio (the server may rename)."""
+        answer = self.http.upload_image(data, filename, overwrite=overwrite, deadline=deadline)
+        name = str(answer["name"])
+        subfolder = answer.get("subfolder") or ""
+        if not isinstance(subfolder, str):
+            raise ServerResponseError("POST /upload/image answered a subfolder that is not text")
+        return f"{subfolder}/{name}" if subfolder else name
+
+    def queue(self, graph: Graph | Mapping[str, Any], *, client_id: str,
+              prompt_id: str | None = None, deadline: float | None = None) -> str:
+        """Queue a prompt; returns its id. A 400 raises :class:`PromptRejectedError`."""
+        api = graph.compile() if isinstance(graph, Graph) else dict(graph)
+        prompt_id = prompt_id or str(uuid.uuid4())
+        answer = self.http.post_prompt({"prompt": api, "client_id": client_id,
+                                        "prompt_id": prompt_id}, deadline=deadline)
+        queued = answer.get("prompt_id", prompt_id)
+        if not isinstance(queued, str) or not queued:
+            raise ServerResponseError(f"POST /prompt answered a prompt id that is not text: "
+                                      f"{queued!r}")
+        return queued
+
+    def interrupt(self, prompt_id: str, *, timeout: float | None = None) -> None:
+        """Stop ``prompt_id``: interrupt it if it runs, and remove it from the queue."""
+        self.http.post_json("/interrupt", {"prompt_id": prompt_id}, timeout=timeout)
+        self.http.post_json("/queue", {"delete": [prompt_id]}, timeout=timeout)
+
+    def history(self, prompt_id: str, *, timeout: float | None = None,
+                deadline: float | None = None) -> dict[str, Any] | None:
+        """The history entry of ``prompt_id``, or ``None`` if the server has none."""
+        body = self.http.get_object(f"/history/{prompt_id}", timeout=timeout, deadline=deadline)
+        entry = body.get(prompt_id)
+        if entry is None:
+            return None
+        if not isinstance(entry, dict):
+            raise ServerResponseError(f"GET /history/{prompt_id} answered an entry that is not "
+                                      "an object")
+        return entry
+
+    def is_queued(self, prompt_id: str, *, timeout: float | None = None,
+                  deadline: float | None = None) -> bool:
+        """Whether ``prompt_id`` is running or waiting in the queue."""
+        queue = self.http.get_object("/queue", timeout=timeout, deadline=deadline)
+        items: list[Any] = []
+        for key in ("queue_running", "queue_pending"):
+            part = queue.get(key) or []
+            if not isinstance(part, list):
+                raise ServerResponseError(f"GET /queue answered '{key}' that is not a list")
+            items += part
+        return any(isinstance(item, list) and len(item) > 1 and item[1] == prompt_id
+                   for item in items)
+
+    def run(self, graph: Graph | Mapping[str, Any], *, output_dir: Path | str | None = None,
+            on_event: EventCallback | None = None, timeout: float = 3600.0,
+            interrupt_on_timeout: bool = True,
+            on_queued: Callable[[str], None] | None = None, check: bool = True,
+            cancel: threading.Event | None = None, deadline: float | None = None) -> RunResult:
+        """Queue ``graph``, follow it to the end and download its outputs.
+
+        ``on_event`` receives each typed event of this prompt. ``timeout`` is the overall
+        limit in seconds (``deadline``, a :func:`time.monotonic` instant, if given, wins):
+        every wait ends by it, and past it the prompt is interrupted (unless
+        ``interrupt_on_timeout`` is false) and :class:`JobTimeoutError` raised; a
+        ``KeyboardInterrupt`` while waiting interrupts it too. Setting ``cancel`` stops the
+        job with :class:`JobCancelledError`: before the prompt is queued it never is,
+        afterwards it is interrupted. Outputs go to ``output_dir`` (not downloaded when it is
+        ``None``). ``on_queued`` gets the prompt id as soon as ComfyUI accepted it. With
+        ``check`` (the default) the graph is first checked by the server's rules
+        (:meth:`check`), so nothing is queued that the server would refuse.
+        """
+        deadline = deadline if deadline is not None else time.monotonic() + timeout
+        if isinstance(graph, Graph):
+            graph.validate()
+        if check:
+            self.check(graph, deadline=deadline).raise_if_failed()
+        client_id = uuid.uuid4().hex
+        prompt_id = str(uuid.uuid4())
+        # the socket comes first, so that no message of the run can be missed
+        socket = Socket(self.http.ws_url(client_id), connect_timeout=self._left(deadline, 10))
+        queued_at = time.time()
+        try:
+            if cancel is not None and cancel.is_set():
+                raise JobCancelledError("the job was cancelled before its prompt was queued")
+            self.queue(graph, client_id=client_id, prompt_id=prompt_id, deadline=deadline)
+        except (JobTimeoutError, ServerUnavailableError):
+            # the server may have queued it without answering in time: take it back
+            socket.close()
+            self._interrupt_quietly(prompt_id)
+            raise
+        except BaseException:
+            socket.close()
+            raise
+        if on_queued is not None:
+            on_queued(prompt_id)
+        follow = _Follower(self, prompt_id, client_id, socket, deadline, on_event, cancel)
+        try:
+            entry = follow.until_done()
+        except JobTimeoutError:
+            if interrupt_on_timeout:
+                self._interrupt_quietly(prompt_id)
+            raise
+        except (KeyboardInterrupt, JobCancelledError):  # the caller gave up: free the GPU
+            self._interrupt_quietly(prompt_id)
+            raise
+        result = RunResult(prompt_id, outputs_from_history(entry, prompt_id),
+                           cached_nodes=follow.cached, queued_at=queued_at,
+                           started_at=follow.started_at, finished_at=time.time())
+        if output_dir is not None:
+            self.download_all(result, Path(output_dir), deadline=deadline)
+        return result
+
+    def download(self, output: OutputFile, dest: Path, *,
+                 deadline: float | None = None) -> Path:
+        """Stream one output file to ``dest`` and verify it (:class:`OutputError` names the
+        node and file when the bytes are not what the server said or not the file its name
+        promises: an empty body, an error page, a video cut short)."""
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        where = describe(output)
+        try:
+            self.http.download(output.view_params, dest, deadline=deadline)
+        except (ServerResponseError, ServerUnavailableError) as exc:  # not a deadline: raised
+            raise OutputError(f"{where} could not be downloaded: {exc}") from exc
+        return verify_download(output, dest)
+
+    def download_all(self, result: RunResult, output_dir: Path, *,
+                     deadline: float | None = None) -> None:
+        """Download every output of ``result`` into ``output_dir``, each under its own name."""
+        download_each(result.outputs, output_dir,
+                      lambda output, dest: self.download(output, dest, deadline=deadline),
+                      result.files)
+
+    # --- helpers -----------------------------------------------------------------------------
+
+    def _interrupt_quietly(self, prompt_id: str) -> None:
+        with contextlib.suppress(ComfyError):  # the caller hears of the original problem
+            self.interrupt(prompt_id, timeout=CLEANUP_TIMEOUT)
+
+    @staticmethod
+    def _left(deadline: float, cap: float) -> float:
+        return max(0.1, min(cap, deadline - time.monotonic()))
+
+
+class _Follower:
+    """Follows one queued prompt to its end over the socket, with /history as backstop."""
+
+    def __init__(self, client: ComfyClient, prompt_id: str, client_id: str, socket: Socket,
+                 deadline: float, on_event: EventCallback | None,
+                 cancel: threading.Event | None) -> None:
+        self.client = client
+        self.prompt_id = prompt_id
+        self.client_id = client_id
+        self.socket: Socket | None = socket
+        self.deadline = deadline
+        self.on_event = on_event
+        self.cancel = cancel
+        self.cached: tuple[str, ...] = ()
+        self.started_at: float | None = None
+        self.failure: Exception | None = None
+        self.reconnected = False  # True from a reconnect until the next event arrives
+        self._last_event = 0.0  # monotonic times of the last event and the last history poll
+        self._last_poll = 0.0
+
+    def until_done(self) -> dict[str, Any]:
+        """The prompt's history entry once it succeeded; raises for every other ending."""
+        try:
+            for event in self._events():
+                if self.on_event is not None:
+                    self.on_event(event)
+                if isinstance(event, ExecutionStarted):
+                    self.started_at = time.time()
+                elif isinstance(event, NodesCached):
+                    self.cached = event.nodes
+                elif isinstance(event, ExecutionFailed):
+                    self.failure = ExecutionError(
+                        event.prompt_id, event.node_id, event.node_type, event.exception_type,
+                        event.exception_message, list(event.traceback))
+                elif isinstance(event, ExecutionInterrupted):
+                    self.failure = ExecutionInterruptedError(event.prompt_id, event.node_id,
+                                                             event.node_type)
+                # success is final only with ComfyUI's last message: history is written by then
+                if isinstance(event, Finished) or self.failure:
+                    break
+        finally:
+            if self.socket is not None:
+                self.socket.close()
+        if self.failure is not None:
+            raise self.failure
+        return self._final_entry()
+
+    def _events(self) -> Iterator[Event]:
+        """Events of this prompt; on silence or a dropped socket, consult /history."""
+        while True:
+            if time.monotonic() >= self.deadline:
+                raise JobTimeoutError(f"prompt {self.prompt_id} did not finish before the "
+                                      "deadline")
+            if self.cancel is not None and self.cancel.is_set():
+                raise JobCancelledError(f"the job was cancelled; prompt {self.prompt_id} is "
+                                        "interrupted", self.prompt_id)
+            try:
+                message = self._receive()
+            except ServerUnavailableError:
+                if self._finished_meanwhile():
+                    return
+                self._reconnect()
+                continue
+            if message is None:  # silence: maybe we missed the end
+                if self._silent_long_enough() and self._finished_meanwhile():
+                    return
+                continue
+            event = parse_event(message, self.prompt_id)
+            if event is not None:
+                self.reconnected = False
+                self._last_event = time.monotonic()
+                yield event
+
+    def _silent_long_enough(self) -> bool:
+        """Whether the socket said nothing for ``receive_timeout`` (then look at history;
+        after a reconnect, register the client id again too: ComfyUI drops it when the
+        *old* socket's close is noticed, even after the new socket registered it)."""
+        silent = time.monotonic() - max(self._last_event, self._last_poll)
+        if silent < self.client.receive_timeout:
+            return False
+        self._last_poll = time.monotonic()
+        if self.reconnected:
+            self._reconnect()
+        return True
+
+    def _receive(self) -> dict[str, Any] | None:
+        if self.socket is None:
+            raise ServerUnavailableError("no socket")
+        # short slices when a cancel may come: it is noticed within a second
+        cap = 1.0 if self.cancel is not None else self.client.receive_timeout
+        wait = min(cap, self.deadline - time.monotonic())
+        return self.socket.receive(max(wait, 0.01))
+
+    def _finished_meanwhile(self) -> bool:
+        """Look at /history; raise if the prompt ended badly or the server forgot it."""
+        http_timeout = self.client.http.timeout
+        try:
+            entry = self.client.history(self.prompt_id, timeout=http_timeout,
+                                        deadline=self.deadline)
+            if entry is None:
+                if self.client.is_queued(self.prompt_id, timeout=http_timeout,
+                                         deadline=self.deadline):
+                    return False
+                # it may have finished between the two requests: history is written first
+                entry = self.client.history(self.prompt_id, timeout=http_timeout,
+                                            deadline=self.deadline)
+        except ServerUnavailableError:
+            return False  # the server is down for now: keep trying until the deadline
+        if entry is None:
+            raise PromptLostError(
+                f"ComfyUI no longer knows prompt {self.prompt_id}: it is neither queued nor "
+                "in the history (the server restarted or the queue was cleared)")
+        status = entry.get("status") or {}
+        if not isinstance(status, dict):
+            raise ServerResponseError(f"the history of prompt {self.prompt_id} has a status "
+                                      "that is not an object")
+        if not status.get("completed", False) and status.get("status_str") != "error":
+            return False
+        self.failure = failure_from_history(self.prompt_id, entry)
+        return True
+
+    def _reconnect(self) -> None:
+        if self.socket is not None:
+            self.socket.close()
+            self.socket = None
+        delay = 0.2
+        for _ in range(self.client.reconnect_attempts):
+            if time.monotonic() >= self.deadline:
+                return
+            try:
+                self.socket = Socket(self.client.http.ws_url(self.client_id),
+                                     connect_timeout=ComfyClient._left(self.deadline, 10))
+                self.reconnected = True
+                return
+            except ServerUnavailableError:
+                time.sleep(min(delay, max(0.0, self.deadline - time.monotonic())))
+                delay = min(delay * 2, 5.0)
+        raise ServerUnavailableError(
+            f"lost the WebSocket to {self.client.base_url} and could not reconnect "
+            f"({self.client.reconnect_attempts} attempts)")
+
+    def _final_entry(self) -> dict[str, Any]:
+        """The history entry after success (it is written before the final message)."""
+        for _ in range(20):
+            entry = self.client.history(self.prompt_id, deadline=self.deadline)
+            if entry is not None:
+                failure = failure_from_history(self.prompt_id, entry)
+                if failure is not None:
+                    raise failure
+                return entry
+            time.sleep(0.05)
+        raise PromptLostError(f"prompt {self.prompt_id} finished but ComfyUI has no history "
+                              "entry for it")

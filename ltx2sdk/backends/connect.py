@@ -1,0 +1,96 @@
+"""``connect(url)``: the backend (:mod:`ltx2sdk.backends.protocol`) for a server, native or the
+Comfy API v2.
+
+``api="comfyui"`` or ``api="v2"`` says which; otherwise the address decides when it is known
+(Comfy Cloud, ``*.run.comfy.app``), else the server is asked once: a Comfy API v2 deployment
+answers ``GET /api/v2/health`` (200, JSON), or any ``/api/v2/`` route with its JSON error
+envelope; native ComfyUI answers both with a plain 404. A server that does not answer at all
+is taken for native ComfyUI, whose client then waits for it or says it cannot be reached
+(pass ``api="v2"`` to wait for a v2 server that is starting).
+
+The implementations load with their choice: ``requests`` for native ComfyUI, ``comfy-sdk``
+(``pip install 'ltx2sdk[cloud]'``) for the v2 API. The probe itself uses the standard library.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from typing import TYPE_CHECKING, Literal
+
+from ltx2sdk.backends.protocol import is_known_v2
+from ltx2sdk.backends.server_urls import normalize_server_url
+
+if TYPE_CHECKING:
+    from ltx2sdk.backends.protocol import Backend
+
+__all__ = ["APIS", "connect", "detect_api"]
+
+Api = Literal["comfyui", "v2"]
+APIS: tuple[Api, ...] = ("comfyui", "v2")
+PROBE_TIMEOUT = 5.0
+_NO_JOB = "00000000-0000-0000-0000-000000000000"
+
+
+def connect(url: str, *, api_key: str | None = None, api: str | None = None,
+            probe_timeout: float = PROBE_TIMEOUT) -> Backend:
+    """The backend for the server at ``url`` (typed as people type it: ``127.0.0.1:8188``).
+
+    ``api``: ``"comfyui"``, ``"v2"``, or ``None`` to find out (see the module). ``api_key``
+    is for the Comfy API v2 (default ``$COMFY_API_KEY``; Comfy Cloud requires one); it is
+    sent to that server only, never shown, and native ComfyUI takes none.
+    Raises :class:`~ltx2sdk.backends.server_urls.ServerUrlError` (a ``ValueError``) for a URL
+    that cannot work, and ``ModuleNotFoundError`` naming ``ltx2sdk[cloud]`` when the v2 API is
+    chosen without comfy-sdk installed.
+    """
+    base = normalize_server_url(url)
+    if api is not None and api not in APIS:
+        raise ValueError(f"api must be one of {', '.join(APIS)} (or None to ask the server), "
+                         f"not {api!r}")
+    chosen = api if api is not None else detect_api(base, timeout=probe_timeout)
+    if chosen == "v2":
+        from ltx2sdk.backends.comfy_api_v2.backend import (  # extra: comfy-sdk
+            V2Backend,  # comfy-sdk: only for the v2 API
+        )
+
+        return V2Backend(base, api_key=api_key)
+    from ltx2sdk.backends.comfyui.client import (  # start-up: requests, websocket-client
+        ComfyClient,  # requests and websocket-client: only for native ComfyUI
+    )
+
+    return ComfyClient(base)
+
+
+def detect_api(url: str, *, timeout: float = PROBE_TIMEOUT) -> Api:
+    """``"v2"`` when ``url`` is a Comfy API v2 deployment, else ``"comfyui"`` (see the module).
+    No credential is sent."""
+    base = normalize_server_url(url)
+    if is_known_v2(base):
+        return "v2"
+    status, body = _probe(f"{base}/api/v2/health", timeout)
+    if status == 200 and isinstance(body, dict):
+        return "v2"
+    if status is None:  # nothing answers: the native client waits, or says so
+        return "comfyui"
+    status, body = _probe(f"{base}/api/v2/jobs/{_NO_JOB}", timeout)
+    error = body.get("error") if isinstance(body, dict) else None
+    if isinstance(error, dict) and isinstance(error.get("code"), str):
+        return "v2"  # the v2 error envelope (not_found, unauthorized...)
+    return "comfyui"
+
+
+def _probe(url: str, timeout: float) -> tuple[int | None, object]:
+    """``(status, JSON body or None)`` of ``GET url``; ``(None, None)`` when nothing answered."""
+    request = urllib.request.Request(url, headers={"Accept": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            status, raw = int(response.status), response.read(64 * 1024)
+    except urllib.error.HTTPError as exc:
+        status, raw = exc.code, exc.read(64 * 1024) if exc.fp is not None else b""
+    except (OSError, ValueError):  # refused, unresolvable, timed out, not HTTP
+        return None, None
+    try:
+        return status, json.loads(raw)
+    except ValueError:
+        return status, None

@@ -1,0 +1,145 @@
+"""The ComfyUI releases the SDK was tested against, bundled as data.
+
+Each captured release's ``/object_info`` (restricted to the node types the SDK builds with)
+ships in ``ltx2sdk/graph/comfyui_releases/<version>.json``. They let a graph be built offline for a
+given release (``ltx2 build --comfyui-version 0.8.0``) and let errors say which release
+brought a node ("TextGenerateLTX2Prompt came with ComfyUI 0.16.4").
+
+Model-file and input-file combos are stored without options: which files a server has is
+known only to that server, so offline builds do not check file names.
+
+``python -m ltx2sdk.graph.releases DIR`` rewrites the bundle from captured releases in ``DIR``
+(``DIR/<version>/object_info.json`` or ``object_info.json.gz``).
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import json
+import re
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from ltx2sdk.graph.node_defs import LTX2_SCHEMAS
+from ltx2sdk.graph.schema import SchemaSet
+
+BUNDLE_DIR = Path(__file__).with_name("comfyui_releases")
+
+TESTED_RANGE = ("0.8.0", "0.33.0")
+"""The oldest and newest ComfyUI releases the test suite runs the SDK against."""
+
+Version = tuple[int, ...]
+
+
+def parse_version(text: str | None) -> Version | None:
+    """``"0.33.0"`` -> ``(0, 33, 0)``; ``None`` for anything that is not a dotted number
+    (a leading ``v`` and a suffix such as ``-rc1`` or ``+git`` are ignored)."""
+    if not text:
+        return None
+    match = re.match(r"^v?(\d+(?:\.\d+)*)", text.strip())
+    return tuple(int(part) for part in match.group(1).split(".")) if match else None
+
+
+def range_status(version: str | None) -> str:
+    """How ``version`` relates to :data:`TESTED_RANGE`, as a phrase for the user."""
+    low, high = TESTED_RANGE
+    parsed = parse_version(version)
+    if parsed is None:
+        return f"version unknown; the SDK is tested with ComfyUI {low} to {high}"
+    if parsed < (parse_version(low) or ()):
+        return f"older than the tested range {low} to {high}: update ComfyUI"
+    if parsed > (parse_version(high) or ()):
+        return (f"newer than the tested range {low} to {high}: the server's own node schemas "
+                "are used")
+    return f"inside the tested range {low} to {high}"
+
+
+def bundled_versions() -> tuple[str, ...]:
+    """The releases whose schemas ship with the SDK, oldest first."""
+    names = [path.stem for path in BUNDLE_DIR.glob("*.json")]
+    return tuple(sorted(names, key=lambda name: parse_version(name) or ()))
+
+
+@functools.cache
+def _bundled_object_info(version: str) -> Mapping[str, Any]:
+    path = BUNDLE_DIR / f"{version}.json"
+    if not path.is_file():
+        known = ", ".join(bundled_versions())
+        raise ValueError(f"no bundled schemas for ComfyUI {version} (bundled: {known}); "
+                         "pass the server's /object_info instead")
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def bundled_schemas(version: str) -> SchemaSet:
+    """The SDK's node types as ComfyUI ``version`` declares them (file lists left open)."""
+    return SchemaSet.from_object_info(_bundled_object_info(version), comfyui_version=version)
+
+
+def first_release_with(class_type: str) -> str | None:
+    """The oldest bundled release that has ``class_type``, or ``None``."""
+    for version in bundled_versions():
+        if class_type in _bundled_object_info(version):
+            return version
+    return None
+
+
+# --- making the bundle -------------------------------------------------------------------------
+
+def restrict(object_info: Mapping[str, Any]) -> dict[str, Any]:
+    """``object_info`` cut down to the SDK's node types, file combos without options."""
+    kept: dict[str, Any] = {}
+    for class_type, declared in LTX2_SCHEMAS.items():
+        if class_type not in object_info:
+            continue
+        node = json.loads(json.dumps(object_info[class_type]))  # a deep copy
+        for spec in declared.inputs:
+            if spec.folder is None:
+                continue
+            for section in ("required", "optional"):
+                entry = node.get("input", {}).get(section, {}).get(spec.name)
+                if entry is not None:
+                    options = dict(entry[1]) if len(entry) > 1 else {}
+                    options.pop("options", None)
+                    node["input"][section][spec.name] = ["COMBO", options]
+        kept[class_type] = node
+    return kept
+
+
+def _read_capture(folder: Path) -> Mapping[str, Any]:
+    plain, packed = folder / "object_info.json", folder / "object_info.json.gz"
+    if plain.is_file():
+        data: Mapping[str, Any] = json.loads(plain.read_text(encoding="utf-8"))
+    else:
+        data = json.loads(gzip.decompress(packed.read_bytes()).decode("utf-8"))
+    return data
+
+
+def write_bundle(captures: Path, target: Path = BUNDLE_DIR) -> list[str]:
+    """Write one restricted file per captured release found in ``captures``."""
+    target.mkdir(parents=True, exist_ok=True)
+    written = []
+    for folder in sorted(p for p in captures.iterdir() if p.is_dir()):
+        if parse_version(folder.name) is None:
+            continue
+        text = json.dumps(restrict(_read_capture(folder)), indent=1, sort_keys=True)
+        (target / f"{folder.name}.json").write_text(text + "\n", encoding="utf-8")
+        written.append(folder.name)
+    return written
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if len(args) != 1:
+        print("usage: python -m ltx2sdk.graph.releases CAPTURES_DIR", file=sys.stderr)
+        return 2
+    for version in write_bundle(Path(args[0])):
+        print(f"wrote {BUNDLE_DIR / version}.json")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

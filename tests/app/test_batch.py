@@ -1,0 +1,566 @@
+"""``ltx2 batch`` and the batch API: over two ComfyUI test servers at once, and over the real
+RunPod worker (``runpod_handler.handler``) behind a stand-in of RunPod's hosted endpoint API
+(``tests/runpod_standin.py``) with the ComfyUI test server behind the worker."""
+
+from __future__ import annotations
+
+import _thread
+import base64
+import hashlib
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+import runpod_handler
+from ltx2sdk.app.batch.jobs import JobSource, make_job
+from ltx2sdk.app.batch.scheduler import (
+    Batch,
+    BatchProgress,
+    JobResult,
+    NoTargetLeftError,
+    RetryNotice,
+    RetryPolicy,
+    iter_batch,
+    run_batch,
+)
+from ltx2sdk.app.batch.store import OutputFolderBusyError, ResultStore
+from ltx2sdk.app.cli.batch_command import BatchDisplay
+from ltx2sdk.app.cli.main import main
+from tests.comfyserver import ComfyTestServer
+from tests.comfyserver.faults import Handler
+from tests.helpers import catalog_server, free_port
+from tests.runpod_standin import RunPodStandIn
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = Path(__file__).parents[1] / "fixtures"
+SMALL = {"duration": 1, "width": 256, "height": 256}
+QUICK = RetryPolicy(attempts=3, base_delay=0.02, max_delay=0.2)
+WAIT = 20.0  # seconds a condition polled for may take before the test gives up
+
+
+def job(seed: int, **fields: Any) -> dict[str, Any]:
+    return {"prompt": f"a fox, take {seed}", "seed": seed, **SMALL, **fields}
+
+
+def write_jobs(path: Path, jobs: list[Any]) -> Path:
+    path.write_text("".join(json.dumps(j) + "\n" for j in jobs))
+    return path
+
+
+def result_lines(out: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def served_videos(*servers: ComfyTestServer) -> set[str]:
+    """The digests of every mp4 the servers wrote."""
+    return {sha(p.read_bytes()) for srv in servers for p in srv.output_dir.rglob("*.mp4")}
+
+
+def wait_for(condition: Callable[[], bool], what: str) -> None:
+    end = time.monotonic() + WAIT
+    while not condition():
+        assert time.monotonic() < end, f"gave up waiting for {what}"
+        time.sleep(0.02)
+
+
+# --- two ComfyUI servers at once ------------------------------------------------------------
+
+
+@dataclass
+class Busy:
+    """What a server already had queued or running each time a prompt was posted to it."""
+
+    seen: list[int]
+
+
+def record_queue_at_post(srv: ComfyTestServer) -> Busy:
+    busy = Busy([])
+
+    async def tamper(request: web.Request, handler: Handler) -> web.StreamResponse | None:
+        if request.method == "POST" and request.path.removeprefix("/api") == "/prompt":
+            assert srv.state is not None
+            busy.seen.append(srv.state.queue_remaining)  # on the server's own loop
+        return None
+
+    srv.faults.tamper = tamper
+    return busy
+
+
+@pytest.fixture
+def two_servers(tmp_path: Path) -> Iterator[tuple[ComfyTestServer, ComfyTestServer]]:
+    with catalog_server(tmp_path / "a") as a, catalog_server(tmp_path / "b") as b:
+        for srv in (a, b):
+            srv.sim.step_delay = 0.01  # a job lasts long enough for a second one to overlap
+        yield a, b
+
+
+def test_two_servers_one_video_per_job_and_a_rerun_redoes_nothing(
+        two_servers: tuple[ComfyTestServer, ComfyTestServer], tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    a, b = two_servers
+    busy = {srv.url: record_queue_at_post(srv) for srv in (a, b)}
+    jobs = write_jobs(tmp_path / "jobs.jsonl", [job(seed) for seed in range(1, 7)])
+    out = tmp_path / "out"
+    command = ["batch", str(jobs), "--server", a.url, "--server", b.url, "--output-dir", str(out)]
+
+    assert main(command) == 0
+    lines = result_lines(out)
+    assert [line["status"] for line in lines] == ["ok"] * 6
+    assert sorted(line["job"] for line in lines) == [1, 2, 3, 4, 5, 6]
+    for line in lines:  # each line is its own job's: the seed asked is the seed made
+        assert line["metadata"]["seed"] == line["request"]["seed"] == line["job"]
+        assert line["target"] in (a.url, b.url)
+    videos = sorted(out.glob("*.mp4"))
+    assert [v.name for v in videos] == sorted(line["video"] for line in lines)
+    assert {sha(v.read_bytes()) for v in videos} <= served_videos(a, b)
+    assert all(v.read_bytes()[4:8] == b"ftyp" for v in videos)
+    assert len(a.received.prompts) + len(b.received.prompts) == 6
+    assert a.received.prompts and b.received.prompts  # the jobs were spread
+    assert busy[a.url].seen and busy[b.url].seen
+    assert set(busy[a.url].seen) == set(busy[b.url].seen) == {0}  # one job at a time each
+    first = capsys.readouterr()
+    assert "batch finished" in first.out and "6 made" in first.out
+    assert "ETA" in first.err  # not a terminal: each line says where the batch stands
+
+    before = (out / "results.jsonl").read_bytes()
+    assert main(command) == 0
+    assert len(a.received.prompts) + len(b.received.prompts) == 6  # nothing sent again
+    assert (out / "results.jsonl").read_bytes() == before
+    assert "0 made, 6 skipped" in capsys.readouterr().out
+
+
+def test_the_python_api_yields_each_result_and_calls_back(tmp_path: Path) -> None:
+    called: list[JobResult] = []
+    requests = [job(1), {"input": job(2)}, job(1),  # the third repeats the first
+                {"prompt": "too long", "duration": 100}]
+    with catalog_server(tmp_path / "srv") as srv:
+        batch = iter_batch(requests, srv.url, tmp_path / "out", on_result=called.append)
+        results = list(batch)
+    assert [r.job for r in results] == [r.job for r in called]  # the same, in the same order
+    got = {r.job: r for r in results}
+    assert sorted(got) == [1, 2, 3, 4]
+    assert got[1].status == got[2].status == "ok" and got[1].video is not None
+    assert got[1].metadata["seed"] == 1 and got[2].metadata["seed"] == 2
+    assert got[3].status == "skipped" and got[3].note == "the same request as an earlier job"
+    assert (got[4].status, got[4].error_kind, got[4].attempts) == ("failed", "invalid", 1)
+    assert got[4].error is not None and "duration" in got[4].error
+    assert len(srv.received.prompts) == 2  # the repeat and the invalid request went nowhere
+    summary = batch.summary
+    assert summary is not None and not summary.complete
+    p = summary.progress
+    assert (p.total, p.to_run, p.ok, p.failed, p.skipped, p.running) == (4, 3, 2, 1, 1, 0)
+    assert sorted(line["job"] for line in result_lines(tmp_path / "out")) == [1, 2, 4]
+
+
+def test_transient_failures_are_retried_refusals_are_not(tmp_path: Path) -> None:
+    rejection = json.loads((FIXTURES / "protocol" / "validation_errors" / "value_above_max" /
+                            "response.json").read_text())["body"]
+    unavailable = [1]
+    refused: list[str] = []
+
+    async def tamper(request: web.Request, handler: Handler) -> web.StreamResponse | None:
+        if request.method != "POST" or request.path.removeprefix("/api") != "/prompt":
+            return None
+        if "refuse me" in (await request.text()):
+            refused.append(await request.text())
+            return web.json_response(rejection, status=400)
+        if unavailable:
+            unavailable.pop()
+            return web.json_response({"error": "restarting"}, status=503)
+        return None
+
+    retries: list[RetryNotice] = []
+    with catalog_server(tmp_path / "srv") as srv:
+        srv.faults.tamper = tamper
+        srv.faults.restart_at_class = "SamplerCustomAdvanced"  # ComfyUI restarts, once
+        summary = run_batch([job(1), job(2, prompt="refuse me")], [srv.url], tmp_path / "out",
+                            retry=QUICK, on_retry=retries.append)
+    lines = {line["job"]: line for line in result_lines(tmp_path / "out")}
+    assert (lines[1]["status"], lines[1]["attempts"]) == ("ok", 3)
+    assert [(r.job, r.attempt) for r in retries] == [(1, 1), (1, 2)]
+    assert "HTTP 503" in retries[0].error
+    assert "ComfyUI no longer knows prompt" in retries[1].error  # the restart: PromptLostError
+    assert (lines[2]["status"], lines[2]["attempts"], lines[2]["error_kind"]) == (
+        "failed", 1, "failed")
+    assert "ComfyUI rejected the prompt" in lines[2]["error"]
+    assert "value_bigger_than_max" in lines[2]["error"]
+    assert len(refused) == 1  # refused once, never sent again
+    assert (summary.progress.ok, summary.progress.failed, summary.progress.retries) == (1, 1, 2)
+
+
+def test_a_failing_callback_stops_the_batch_with_nothing_left_running(tmp_path: Path) -> None:
+    def refuse(result: JobResult) -> None:
+        raise RuntimeError("the notebook's own bug")
+
+    with catalog_server(tmp_path / "srv") as srv:
+        srv.sim.step_delay = 0.02
+        batch = Batch([job(seed) for seed in (1, 2, 3, 4)], [srv.url], tmp_path / "out",
+                      on_result=refuse)
+        with pytest.raises(RuntimeError, match="the notebook's own bug"):
+            batch.run()
+        assert batch.summary is not None and batch.summary.interrupted
+        assert batch.summary.progress.running == 0 and batch.summary.progress.ok >= 1
+        assert batch.summary.not_started is not None and batch.summary.not_started >= 1
+        srv.wait_idle()  # nothing the batch started is left behind on the server
+
+
+def test_a_server_that_is_down_does_not_keep_the_jobs(tmp_path: Path) -> None:
+    dead = f"http://127.0.0.1:{free_port()}"
+    with catalog_server(tmp_path / "srv") as srv:
+        summary = run_batch([job(seed) for seed in range(1, 6)], [dead, srv.url],
+                            tmp_path / "out", ready_timeout=0.3,
+                            retry=RetryPolicy(attempts=10, base_delay=0.05, max_delay=1.0))
+    lines = result_lines(tmp_path / "out")
+    assert [line["status"] for line in lines] == ["ok"] * 5
+    assert {line["target"] for line in lines} == {srv.url}
+    assert summary.complete
+
+
+# --- resuming ---------------------------------------------------------------------------------
+
+
+def test_the_key_is_the_requests_content_seed_included() -> None:
+    base = make_job(1, {"prompt": "a fox", "seed": 3, "duration": 2})
+    same = [{"duration": 2, "seed": 3, "prompt": "  a fox "}, {"input": {"prompt": "a fox",
+            "seed": 3, "duration": 2, "mode": "fast"}}]
+    assert {make_job(2, raw).key for raw in same} == {base.key}
+    assert make_job(1, {"prompt": "a fox", "seed": 4, "duration": 2}).key != base.key
+    seedless = make_job(1, {"prompt": "a fox", "duration": 2})
+    assert seedless.key == make_job(9, {"prompt": "a fox", "duration": 2}).key != base.key
+    bad = make_job(5, {"prompt": "a fox", "duration": 100})
+    assert bad.request is None and bad.problem is not None and "duration" in bad.problem
+
+
+def test_a_line_cut_short_and_a_deleted_video_are_made_again(tmp_path: Path) -> None:
+    jobs = write_jobs(tmp_path / "jobs.jsonl", [job(seed) for seed in (1, 2, 3)])
+    out = tmp_path / "out"
+    with catalog_server(tmp_path / "srv") as srv:
+        run_batch(jobs, srv.url, out)
+        first = result_lines(out)
+        (out / first[1]["video"]).unlink()
+        with open(out / "results.jsonl", "a") as handle:  # a kill in the middle of a line
+            handle.write('{"key": "' + first[2]["key"] + '", "status": "o')
+        summary = run_batch(jobs, srv.url, out)
+        assert len(srv.received.prompts) == 4
+    assert (summary.progress.ok, summary.progress.skipped) == (1, 2)
+    raw = (out / "results.jsonl").read_text().splitlines()
+    assert json.loads(raw[-1])["job"] == first[1]["job"]  # the redone job, on its own line
+    assert sorted(p.name for p in out.glob("*.mp4")) == sorted(line["video"] for line in first)
+
+
+def test_two_batches_cannot_share_an_output_folder(tmp_path: Path) -> None:
+    jobs = write_jobs(tmp_path / "jobs.jsonl", [job(1)])
+    with ResultStore(tmp_path / "out"), pytest.raises(OutputFolderBusyError,
+                                                       match="another batch is writing"):
+        run_batch(jobs, "http://127.0.0.1:9", tmp_path / "out")
+
+
+def test_a_missing_jobs_file_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]
+                                        ) -> None:
+    assert main(["batch", str(tmp_path / "nope.jsonl"), "-o", str(tmp_path / "out")]) == 2
+    assert capsys.readouterr().err.strip() == \
+        f"ltx2: error: {tmp_path / 'nope.jsonl'}: no such jobs file"
+    with pytest.raises(RuntimeError, match="one-shot iterator"):
+        source = JobSource(iter([job(1)]))
+        list(source), list(source)
+
+
+# --- the RunPod worker behind a stand-in of RunPod's endpoint API ------------------------------
+
+
+@dataclass
+class Endpoint:
+    comfy: ComfyTestServer
+    api: RunPodStandIn
+
+    @property
+    def target(self) -> str:
+        return f"runpod:{self.api.endpoint_id}"
+
+    def env(self) -> dict[str, str]:
+        return {"RUNPOD_API_KEY": self.api.api_key,
+                "RUNPOD_ENDPOINT_BASE_URL": self.api.base_url}
+
+
+@pytest.fixture
+def endpoint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Endpoint]:
+    """The real worker behind the RunPod stand-in (two workers), the ComfyUI test server
+    behind the worker; the environment says where, for the worker and for the client."""
+    with catalog_server(tmp_path / "comfy") as comfy, \
+            RunPodStandIn(runpod_handler.handler, workers=2) as api:
+        found = Endpoint(comfy, api)
+        for name, value in {"COMFY_URL": comfy.url, "LTX2_READY_TIMEOUT": "5",
+                            "LTX2_JOB_TIMEOUT": "30", **found.env()}.items():
+            monkeypatch.setenv(name, value)
+        yield found
+
+
+def test_runpod_endpoint_through_the_real_worker_and_a_rerun_redoes_nothing(
+        endpoint: Endpoint, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    requests = [job(seed) for seed in range(1, 5)]
+    jobs = write_jobs(tmp_path / "jobs.jsonl", requests)
+    out = tmp_path / "out"
+    command = ["batch", str(jobs), "--endpoint", endpoint.target, "--jobs", "3", "-o", str(out)]
+
+    assert main(command) == 0
+    lines = result_lines(out)
+    assert sorted(line["job"] for line in lines) == [1, 2, 3, 4]
+    assert all(line["status"] == "ok" for line in lines)
+    assert sorted(endpoint.api.inputs(), key=lambda i: i["seed"]) == requests  # as given
+    assert {line["metadata"]["runpod_job_id"] for line in lines} == set(endpoint.api.jobs)
+    for line in lines:
+        assert line["metadata"]["seed"] == line["job"] and line["target"] == endpoint.target
+    assert {sha((out / line["video"]).read_bytes()) for line in lines} <= \
+        served_videos(endpoint.comfy)
+    assert len(endpoint.comfy.received.prompts) == 4
+    capsys.readouterr()
+
+    assert main(command) == 0
+    assert len(endpoint.api.jobs) == 4  # nothing submitted again
+    assert "0 made, 4 skipped" in capsys.readouterr().out
+
+
+def test_runpod_batch_killed_in_the_middle_a_rerun_finishes_the_rest(
+        endpoint: Endpoint, tmp_path: Path) -> None:
+    requests = [job(seed) for seed in range(1, 6)]
+    jobs = write_jobs(tmp_path / "jobs.jsonl", requests)
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "ltx2sdk.app.cli.main", "batch", str(jobs), "--endpoint",
+               endpoint.target, "--jobs", "2", "-o", str(out)]
+    env = {**os.environ, **endpoint.env()}
+    gate = threading.Semaphore(0)
+    endpoint.api.faults.gate = gate
+    gate.release(2)  # two jobs may run; the next ones wait in RunPod's queue
+    log = tmp_path / "first.log"
+    with open(log, "w") as said:
+        first = subprocess.Popen(command, cwd=ROOT, env=env, stdout=said, stderr=said)
+    try:
+        def two_done_two_more_submitted() -> bool:
+            if not (out / "results.jsonl").exists() or not (out / ".submitted.jsonl").exists():
+                return False
+            done = [line for line in result_lines(out) if line["status"] == "ok"]
+            noted = (out / ".submitted.jsonl").read_text().splitlines()
+            return len(done) == 2 and len(noted) == 4
+
+        wait_for(lambda: two_done_two_more_submitted() or first.poll() is not None,
+                 "two jobs done and two more submitted")
+        assert first.poll() is None, log.read_text()  # still running, to be killed
+    finally:
+        first.kill()  # SIGKILL: no goodbye, mid-poll
+        first.wait(10)
+    endpoint.api.faults.gate = None
+
+    again = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True,
+                           timeout=60, check=False)
+    assert again.returncode == 0, again.stderr
+    lines = result_lines(out)
+    assert sorted(line["job"] for line in lines) == [1, 2, 3, 4, 5]
+    assert all(line["status"] == "ok" for line in lines)
+    # the two jobs the killed run left in RunPod's queue were followed, not paid for twice
+    assert sorted(i["seed"] for i in endpoint.api.inputs()) == [1, 2, 3, 4, 5]
+    assert sorted(p.name for p in out.glob("*.mp4")) == sorted(line["video"] for line in lines)
+    assert "3 made, 2 skipped" in again.stdout
+
+
+def test_runpod_transient_failures_are_retried_refusals_are_not(endpoint: Endpoint,
+                                                                 tmp_path: Path) -> None:
+    endpoint.api.faults.run_errors = 1  # the API answers 503 once
+    endpoint.api.faults.lose_jobs = 1  # a worker is lost once (TIMED_OUT)
+    endpoint.comfy.faults.restart_at_class = "SamplerCustomAdvanced"  # ComfyUI restarts once
+    requests = [job(1), job(2), job(3, type="i2v", image="first.png"),  # the worker refuses
+                job(4, duration=100),  # refused here: never sent
+                job(5, model="ltx-2.5", mode="pro")]  # no such pipeline: never sent
+    retries: list[RetryNotice] = []
+    summary = run_batch(requests, endpoint.target, tmp_path / "out", concurrency=1,
+                        retry=RetryPolicy(attempts=4, base_delay=0.02, max_delay=0.2),
+                        on_retry=retries.append)
+    lines = {line["job"]: line for line in result_lines(tmp_path / "out")}
+    assert lines[1]["status"] == lines[2]["status"] == "ok"
+    reasons = " | ".join(r.error for r in retries)
+    assert len(retries) == 3 and "HTTP 503" in reasons and "timed out" in reasons
+    assert "no longer knows prompt" in reasons  # the worker's ComfyUI restarted
+    assert (lines[3]["status"], lines[3]["attempts"]) == ("failed", 1)
+    assert lines[3]["error"].startswith("invalid request: image: not accepted by the worker")
+    assert (lines[4]["status"], lines[4]["error_kind"]) == ("failed", "invalid")
+    assert (lines[5]["status"], lines[5]["error_kind"]) == ("failed", "invalid")
+    assert lines[5]["error"] == ("invalid request: mode: model ltx-2.5 has no 'pro' mode: it "
+                                 "ships a distilled model only (t2v has: fast)")
+    submitted = [i["seed"] for i in endpoint.api.inputs()]
+    assert submitted.count(3) == 1 and 4 not in submitted and 5 not in submitted
+    assert (summary.progress.ok, summary.progress.failed, summary.progress.retries) == (2, 3, 3)
+
+
+def test_runpod_video_by_url_is_downloaded_from_trusted_hosts_only(
+        endpoint: Endpoint, bucket: dict[str, str], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in {**bucket, "LTX2_RESULT_LIMIT_BYTES": "1000"}.items():
+        monkeypatch.setenv(name, value)  # the worker returns every video by URL
+    trusted = run_batch([job(1)], endpoint.target, tmp_path / "trusted",
+                        runpod_options={"trusted_hosts": ["127.0.0.1"]})
+    refused = run_batch([job(2)], endpoint.target, tmp_path / "refused", retry=QUICK)
+    [ok] = result_lines(tmp_path / "trusted")
+    assert trusted.complete and ok["status"] == "ok" and "video_url" not in ok["metadata"]
+    assert sha((tmp_path / "trusted" / ok["video"]).read_bytes()) in served_videos(
+        endpoint.comfy)
+    assert ok["metadata"]["video_bytes"] == ok["bytes"]
+    [failed] = result_lines(tmp_path / "refused")
+    assert (refused.progress.failed, failed["attempts"]) == (1, 1)  # made once, not again
+    assert "refusing to fetch from the non-public address 127.0.0.1" in failed["error"]
+    assert "Signature" not in failed["error"] and "?..." in failed["error"]
+
+
+def test_a_refused_key_stops_the_batch_saying_why(endpoint: Endpoint, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("RUNPOD_API_KEY", "wrong")
+    jobs = write_jobs(tmp_path / "jobs.jsonl", [job(1), job(2)])
+    assert main(["batch", str(jobs), "--endpoint", endpoint.target, "-o",
+                 str(tmp_path / "out")]) == 1
+    said = capsys.readouterr()
+    assert "refused the API key" in said.err and "2 jobs not run" in said.out
+    assert endpoint.api.jobs == {}
+    monkeypatch.delenv("RUNPOD_API_KEY")
+    with pytest.raises(NoTargetLeftError, match="RunPod needs an API key: set RUNPOD_API_KEY"):
+        run_batch(jobs, endpoint.target, tmp_path / "out")
+
+
+def test_a_request_over_runpods_payload_limit_is_refused_before_it_is_sent(
+        endpoint: Endpoint, tmp_path: Path) -> None:
+    huge = base64.b64encode(b"\0" * (8 * 1024 * 1024)).decode()  # 11 MB of base64
+    summary = run_batch([job(1, type="i2v", image_base64=huge)], endpoint.target,
+                        tmp_path / "out", retry=QUICK)
+    [line] = result_lines(tmp_path / "out")
+    assert (line["status"], line["error_kind"], line["attempts"]) == ("failed", "invalid", 1)
+    assert "over RunPod's 10 MB limit for /run: give large inputs by URL" in line["error"]
+    assert line["request"]["image_base64"] == f"<{len(huge)} characters>"  # not the data
+    assert endpoint.api.jobs == {} and summary.progress.failed == 1
+
+
+# --- what a person sees ---------------------------------------------------------------------------
+
+
+def test_a_terminal_gets_a_status_line_below_the_finished_jobs() -> None:
+    stream = io.StringIO()
+    display = BatchDisplay(stream, interactive=True)
+    display.progress(BatchProgress(total=10, to_run=8, ok=3, failed=1, cancelled=0, skipped=2,
+                                   running=2, waiting=1, retries=1, elapsed=30.0, eta=75.0))
+    display.result(JobResult(7, "k", "failed", error="node 9 (VAEDecode) failed: boom",
+                             attempts=1, target="http://gpu-a:8188"))
+    display.close()
+    *earlier, status = stream.getvalue().rstrip("\n").split("\r\033[K")
+    assert "failed    job 7  node 9 (VAEDecode) failed: boom\n" in earlier
+    assert status == ("[" + "#" * 14 + "-" * 10 + "] 6/10 done, 3 made, 2 running, 1 failed, "
+                      "2 skipped, 1 waiting to retry, ETA 1m15s")
+
+
+# --- Ctrl-C -----------------------------------------------------------------------------------
+
+
+def test_ctrl_c_cancels_the_running_job_and_says_what_was_left(tmp_path: Path) -> None:
+    jobs = write_jobs(tmp_path / "jobs.jsonl", [job(seed) for seed in (1, 2, 3)])
+    out = tmp_path / "out"
+    with catalog_server(tmp_path / "srv") as srv:
+        srv.sim.sampler_steps, srv.sim.step_delay = 400, 0.05  # a job of 40 s
+        batch = subprocess.Popen(
+            [sys.executable, "-m", "ltx2sdk.app.cli.main", "batch", str(jobs), "--server", srv.url,
+             "-o", str(out)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True)
+        try:
+            wait_for(lambda: bool(srv.received.prompts) or batch.poll() is not None,
+                     "the first prompt")
+            assert batch.poll() is None, batch.communicate()
+            batch.send_signal(signal.SIGINT)
+            stdout, stderr = batch.communicate(timeout=30)
+        finally:
+            batch.kill()
+        prompt_id = srv.received.prompts[0]["prompt_id"]
+        assert {"prompt_id": prompt_id} in srv.received.interrupts
+        assert len(srv.received.prompts) == 1
+    assert batch.returncode == 130, stderr
+    assert f"cancelled 1 running job (job 1 on {srv.url})" in stdout
+    assert "2 not started" in stdout and "Run the same command again to do the 3 left" in stdout
+    [line] = result_lines(out)
+    assert (line["job"], line["status"]) == (1, "cancelled")
+
+
+def test_interrupting_the_python_api_cancels_the_runpod_jobs(endpoint: Endpoint,
+                                                             tmp_path: Path) -> None:
+    endpoint.comfy.sim.sampler_steps, endpoint.comfy.sim.step_delay = 400, 0.05
+    batch = Batch([job(1), job(2), job(3)], endpoint.target, tmp_path / "out", concurrency=2)
+
+    def interrupt_once_both_run() -> None:
+        wait_for(lambda: len(endpoint.comfy.received.prompts) == 2, "two prompts on ComfyUI")
+        _thread.interrupt_main()  # what Ctrl-C (or a notebook's interrupt) does
+
+    threading.Thread(target=interrupt_once_both_run, daemon=True).start()
+    with pytest.raises(KeyboardInterrupt):
+        for _ in batch:
+            pass
+    summary = batch.summary
+    assert summary is not None and summary.interrupted
+    assert sorted(job for job, _ in summary.cancelled_jobs) == [1, 2]
+    assert summary.not_started == 1 and summary.progress.cancelled == 2
+    assert sorted(endpoint.api.cancels) == sorted(endpoint.api.jobs)  # /cancel for each
+    # the worker interrupts its prompt on ComfyUI once RunPod cancels its handler
+    prompt_ids = {p["prompt_id"] for p in endpoint.comfy.received.prompts}
+    wait_for(lambda: {i["prompt_id"] for i in endpoint.comfy.received.interrupts
+                      if "prompt_id" in i} == prompt_ids, "both prompts interrupted")
+    assert [line["status"] for line in result_lines(tmp_path / "out")] == ["cancelled"] * 2
+
+
+def test_polling_quickens_around_a_jobs_expected_end() -> None:
+    from ltx2sdk.app.batch.runpod_target import FAST_POLL, RunLengths
+
+    lengths = RunLengths()
+    assert lengths.wait(2.0, started=100.0, now=101.0) == 2.0  # nothing learnt yet
+    lengths.record(10.0)
+    lengths.record(20.0)  # a moving average, weighted towards the newest
+    assert lengths.expected == pytest.approx(13.0)
+    lengths = RunLengths()
+    lengths.record(10.0)
+    assert lengths.wait(2.0, started=None, now=5.0) == 2.0  # still queued
+    assert lengths.wait(2.0, started=100.0, now=101.0) == 2.0  # far from its end
+    assert lengths.wait(2.0, started=100.0, now=108.5) == pytest.approx(1.5 - FAST_POLL)
+    assert lengths.wait(2.0, started=100.0, now=110.2) == FAST_POLL  # due: poll fast
+    assert lengths.wait(2.0, started=100.0, now=115.9) == FAST_POLL  # a little late
+    assert lengths.wait(2.0, started=100.0, now=116.5) == 2.0  # much longer: back to pace
+    lengths.record(0.0)  # a length RunPod did not measure changes nothing
+    assert lengths.expected == 10.0
+
+
+def test_a_closed_output_folder_takes_no_more_writes(tmp_path: Path) -> None:
+    # a runner thread that outlives its cancelled batch cannot write into the folder
+    # another batch may have taken since
+    from ltx2sdk.app.batch.jobs import make_job
+    from ltx2sdk.app.batch.store import ResultStore, StoreClosedError
+
+    job = make_job(1, {"prompt": "p", "seed": 1})
+    store = ResultStore(tmp_path / "out").open()
+    partial = store.partial_path(job, 1)
+    partial.write_bytes(b"video")
+    assert store.place(partial, job).read_bytes() == b"video"
+    store.record({"job": 1, "status": "ok"})
+    store.close()
+    late = tmp_path / "late.mp4"
+    late.write_bytes(b"late")
+    with pytest.raises(StoreClosedError):
+        store.place(late, job)
+    with pytest.raises(StoreClosedError):
+        store.record({"job": 1, "status": "ok"})
+    assert late.exists() and len(store.results_path.read_text().splitlines()) == 1

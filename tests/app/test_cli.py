@@ -1,0 +1,918 @@
+"""The ltx2 command: flags, server URLs, image files, one-line errors and exit codes.
+
+Commands run in-process (``main([...])`` with capsys) or, where the terminal, the process or
+timing matters, as real subprocesses; servers are the ComfyUI stand-in (tests.comfyserver).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ltx2sdk import GenerationRequest
+from ltx2sdk.app.cli.main import build_parser, main
+from ltx2sdk.app.cli.request_flags import request_from_args
+from ltx2sdk.backends.server_urls import ServerUrlError, normalize_server_url
+from ltx2sdk.errors import ServerUnavailableError
+from ltx2sdk.request import ModelSet
+from tests.comfyserver import ComfyTestServer, Faults, catalog_models
+from tests.helpers import AUDIO_FIXTURES, free_port, wav_bytes
+
+# what must never reach a user: HTTP library internals and Python reprs
+INTERNALS = re.compile(r"urllib3|HTTPConnectionPool|NewConnectionError|MaxRetryError|"
+                       r"InvalidSchema|No connection adapters|object at 0x|Traceback|"
+                       r"BytesIO|Errno")
+
+
+def run_cli(*argv: str, timeout: float = 60, **kwargs: Any) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "ltx2sdk.app.cli.main", *argv],
+                          capture_output=True, text=True, timeout=timeout, check=False, **kwargs)
+
+
+def assert_one_line_error(err: str, *fragments: str) -> str:
+    line = err.strip()
+    assert len(line.splitlines()) == 1, err
+    assert re.match(r"ltx2( \w+)?: error: ", line), line
+    assert not INTERNALS.search(line), line
+    for fragment in fragments:
+        assert fragment in line, line
+    return line
+
+
+def write_png(path: Path, size: tuple[int, int] = (32, 24)) -> Path:
+    from PIL import Image
+
+    Image.new("RGB", size, (90, 120, 200)).save(path, "PNG")
+    return path
+
+
+def parse_request(*argv: str, generate: bool = False) -> GenerationRequest:
+    command = "generate" if generate else "build"
+    args = build_parser().parse_args([command, *argv])
+    return request_from_args(args, image_as_data=generate)
+
+
+# --- build ----------------------------------------------------------------------------------
+
+def test_console_script_builds_the_example(tmp_path: Path) -> None:
+    out = tmp_path / "example.json"
+    done = run_cli("build", "--example", "--output", str(out))
+    assert done.returncode == 0, done.stderr
+    api = json.loads(out.read_text())
+    assert {n["class_type"] for n in api.values()} >= {"SaveVideo", "SamplerCustomAdvanced"}
+    assert "seed 42" in done.stderr and "121 frames" in done.stderr
+
+
+def test_build_to_stdout_is_deterministic(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["build", "--prompt", "p", "--seed", "5"]) == 0
+    first = capsys.readouterr().out
+    assert main(["build", "--prompt", "p", "--seed", "5"]) == 0
+    assert capsys.readouterr().out == first
+    assert json.loads(first)["1"]["class_type"] == "CheckpointLoaderSimple"
+
+
+def test_request_file_with_runpod_envelope_and_flag_override(tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]
+                                                            ) -> None:
+    job = tmp_path / "job.json"
+    job.write_text(json.dumps({"input": {"prompt": "p", "mode": "pro", "duration": 15,
+                                         "seed": 9}}))
+    assert main(["build", "--request", str(job), "--duration", "20"]) == 0
+    api = json.loads(capsys.readouterr().out)
+    lengths = [n["inputs"]["length"] for n in api.values()
+               if n["class_type"] == "EmptyLTXVLatentVideo"]
+    assert lengths == [481]
+
+
+def test_enhance_prompt_flag(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["build", "--prompt", "p", "--enhance-prompt"]) == 0
+    api = json.loads(capsys.readouterr().out)
+    assert [n["class_type"] for n in api.values()].count("TextGenerateLTX2Prompt") == 1
+    assert main(["build", "--prompt", "p"]) == 0
+    assert "TextGenerateLTX2Prompt" not in capsys.readouterr().out
+
+
+def test_schema_and_models(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["schema"]) == 0
+    assert "camera_lora" in json.loads(capsys.readouterr().out)["properties"]
+    assert main(["models", "--mode", "pro", "--cameras", "none", "--format", "tsv"]) == 0
+    rows = [line.split("\t") for line in capsys.readouterr().out.splitlines()]
+    assert [r[0] for r in rows] == ["checkpoints", "text_encoders", "latent_upscale_models",
+                                    "loras"]
+    assert all(r[2].startswith("https://huggingface.co/") for r in rows)
+
+
+# --- every request field has a flag named like it --------------------------------------------
+
+# (flags, the request field they set, the value it gets)
+FIELD_FLAG_CASES: list[tuple[list[str], str, Any]] = [
+    (["--prompt", "a cat"], "prompt", "a cat"),
+    (["--negative-prompt", "blur"], "negative_prompt", "blur"),
+    (["--model", "ltx-2.3"], "model", "ltx-2.3"),
+    (["--mode", "pro"], "mode", "pro"),
+    (["--type", "t2v"], "type", "t2v"),
+    (["--width", "768"], "width", 768),
+    (["--height", "512"], "height", 512),
+    (["--duration", "4.5"], "duration", 4.5),
+    (["--frames", "97"], "frames", 97),
+    (["--fps", "25"], "fps", 25),
+    (["--seed", "7"], "seed", 7),
+    (["--enhance-prompt"], "enhance_prompt", True),
+    (["--camera-lora", "jib_up"], "camera_lora", "jib_up"),
+    (["--camera-strength", "0.5"], "camera_strength", 0.5),
+    (["--image-url", "https://example.com/a.png"], "image_url", "https://example.com/a.png"),
+    (["--image-base64", "IMAGE"], "image_base64", "IMAGE"),  # replaced by a real PNG below
+    (["--image", "IMAGEFILE"], "image", "first.png"),
+    (["--image-url", "https://example.com/a.png", "--image-strength", "0.25"],
+     "image_strength", 0.25),
+    (["--image-url", "https://example.com/a.png", "--last-image-url", "https://example.com/z.png"],
+     "last_image_url", "https://example.com/z.png"),
+    (["--image-url", "https://example.com/a.png", "--last-image-base64", "IMAGE"],
+     "last_image_base64", "IMAGE"),
+    (["--image-url", "https://example.com/a.png", "--last-image", "IMAGEFILE"], "last_image",
+     "first.png"),
+    (["--model", "ltx-2.3", "--image-url", "https://example.com/a.png", "--audio-url",
+      "https://example.com/v.mp3"], "audio_url", "https://example.com/v.mp3"),
+    (["--model", "ltx-2.3", "--image-url", "https://example.com/a.png", "--audio-base64",
+      "AUDIO"], "audio_base64", "AUDIO"),  # replaced by a real WAV below
+    (["--model", "ltx-2.3", "--image-url", "https://example.com/a.png", "--audio",
+      "AUDIOFILE"], "audio", "voice.wav"),
+    (["--filename-prefix", "video/cat"], "filename_prefix", "video/cat"),
+    (["--checkpoint", "ltx-2-19b-dev.safetensors"], "models.checkpoint",
+     "ltx-2-19b-dev.safetensors"),
+    (["--text-encoder", "gemma_3_12B_it.safetensors"], "models.text_encoder",
+     "gemma_3_12B_it.safetensors"),
+    (["--upscaler", "ltx-2-spatial-upscaler-x2-1.0.safetensors"], "models.upscaler",
+     "ltx-2-spatial-upscaler-x2-1.0.safetensors"),
+    (["--distilled-lora", "ltx-2-19b-distilled-lora-384.safetensors", "--mode", "pro"],
+     "models.distilled_lora", "ltx-2-19b-distilled-lora-384.safetensors"),
+    (["--distilled-lora-strength", "0.6"], "models.distilled_lora_strength", 0.6),
+]
+
+
+def test_every_request_field_has_a_flag() -> None:
+    covered = {field for _, field, _ in FIELD_FLAG_CASES}
+    expected = {f for f in GenerationRequest.model_fields if f != "models"}
+    expected |= {f"models.{f}" for f in ModelSet.model_fields}
+    assert covered == expected
+
+
+@pytest.mark.parametrize(("flags", "field", "value"), FIELD_FLAG_CASES,
+                         ids=[case[1] for case in FIELD_FLAG_CASES])
+def test_flag_named_like_the_field_sets_it(flags: list[str], field: str, value: Any,
+                                           tmp_path: Path) -> None:
+    png = write_png(tmp_path / "first.png")
+    wav = tmp_path / "voice.wav"
+    wav.write_bytes(wav_bytes(1.0))
+    flags = [str(png) if f == "IMAGEFILE" else
+             base64.b64encode(png.read_bytes()).decode() if f == "IMAGE" else
+             str(wav) if f == "AUDIOFILE" else
+             base64.b64encode(wav.read_bytes()).decode() if f == "AUDIO" else f for f in flags]
+    if value in ("IMAGE", "AUDIO"):  # the base64 of the file, as given
+        value = flags[-1]
+    request = parse_request("--prompt", "p", *flags)
+    holder: Any = request
+    for part in field.split("."):
+        holder = getattr(holder, part)
+    assert holder == value
+    if field.startswith("image"):
+        assert request.type == "i2v"  # every image flag switches to i2v
+    if field.startswith("last_image"):
+        assert request.type == "flf2v"  # a last image too: first-and-last-frame video
+    if field.startswith("audio"):
+        assert request.type == "ia2v"  # an audio: image and audio to video
+
+
+def test_camera_is_an_alias_of_camera_lora() -> None:
+    assert parse_request("--prompt", "p", "--camera", "dolly_in").camera_lora == "dolly_in"
+    assert parse_request("--prompt", "p", "--camera-lora", "dolly_in").camera_lora == "dolly_in"
+
+
+def test_no_enhance_prompt_overrides_a_request_file(tmp_path: Path) -> None:
+    job = tmp_path / "job.json"
+    job.write_text(json.dumps({"prompt": "p", "enhance_prompt": True}))
+    assert parse_request("--request", str(job)).enhance_prompt is True
+    assert parse_request("--request", str(job), "--no-enhance-prompt").enhance_prompt is False
+
+
+def test_an_image_flag_replaces_the_request_files_image(tmp_path: Path) -> None:
+    job = tmp_path / "job.json"
+    job.write_text(json.dumps({"prompt": "p", "type": "t2v"}))
+    request = parse_request("--request", str(job), "--image-url", "https://example.com/a.png")
+    assert (request.type, request.image_url) == ("i2v", "https://example.com/a.png")
+    job.write_text(json.dumps({"prompt": "p", "type": "i2v",
+                               "image_url": "https://example.com/a.png"}))
+    png = write_png(tmp_path / "b.png")
+    request = parse_request("--request", str(job), "--image", str(png))
+    assert (request.image, request.image_url) == ("b.png", None)
+
+
+def test_last_image_flags_make_the_request_flf2v_and_replace_the_files_last_image(
+        tmp_path: Path) -> None:
+    job = tmp_path / "job.json"
+    job.write_text(json.dumps({"prompt": "p", "type": "i2v",
+                               "image_url": "https://example.com/a.png"}))
+    request = parse_request("--request", str(job), "--last-image-url", "https://e.com/z.png")
+    assert (request.type, request.image_url, request.last_image_url) == (
+        "flf2v", "https://example.com/a.png", "https://e.com/z.png")
+    job.write_text(json.dumps({"prompt": "p", "type": "flf2v", "image_url": "https://e.com/a.png",
+                               "last_image_url": "https://e.com/z.png"}))
+    png = write_png(tmp_path / "b.png")
+    # a first image flag on a request with a last image: still flf2v, the file's last image
+    request = parse_request("--request", str(job), "--image", str(png))
+    assert (request.type, request.image, request.image_url, request.last_image_url) == (
+        "flf2v", "b.png", None, "https://e.com/z.png")
+    request = parse_request("--request", str(job), "--last-image", str(png), generate=True)
+    assert (request.type, request.image_url, request.last_image_url) == (
+        "flf2v", "https://e.com/a.png", None)
+    assert request.last_image_base64 == base64.b64encode(png.read_bytes()).decode()
+
+
+def test_audio_flags_make_the_request_ia2v_and_replace_the_files_audio(tmp_path: Path) -> None:
+    job = tmp_path / "job.json"
+    job.write_text(json.dumps({"prompt": "p", "model": "ltx-2.3", "type": "i2v",
+                               "image_url": "https://e.com/a.png"}))
+    request = parse_request("--request", str(job), "--audio-url", "https://e.com/v.ogg")
+    assert (request.type, request.image_url, request.audio_url) == (
+        "ia2v", "https://e.com/a.png", "https://e.com/v.ogg")
+    job.write_text(json.dumps({"prompt": "p", "model": "ltx-2.3", "type": "ia2v",
+                               "image_url": "https://e.com/a.png",
+                               "audio_url": "https://e.com/v.ogg"}))
+    wav = tmp_path / "v.wav"
+    wav.write_bytes(wav_bytes(0.5))
+    request = parse_request("--request", str(job), "--audio", str(wav), generate=True)
+    assert (request.type, request.audio_url) == ("ia2v", None)
+    assert request.audio_base64 == base64.b64encode(wav.read_bytes()).decode()
+    # an image flag with a request file's audio: still ia2v
+    png = write_png(tmp_path / "b.png")
+    request = parse_request("--request", str(job), "--image", str(png))
+    assert (request.type, request.image, request.audio_url) == ("ia2v", "b.png",
+                                                                 "https://e.com/v.ogg")
+
+
+@pytest.mark.parametrize(("audio", "seconds", "flags", "frames"), [
+    (wav_bytes(3.0), 3.0, [], 73),  # 3 s at 24 fps: the video lasts as long as the voice
+    (wav_bytes(3.0), 3.0, ["--duration", "2"], 49),  # unless a length is given
+    ((AUDIO_FIXTURES / "tone_1s_22k_mono.ogg").read_bytes(), 1.0, [], 25),
+])
+def test_build_measures_the_audio_and_names_it_as_comfyui_will_load_it(
+        audio: bytes, seconds: float, flags: list[str], frames: int, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from builders import build
+
+    voice = tmp_path / ("voice.ogg" if audio[:4] == b"OggS" else "voice.wav")
+    voice.write_bytes(audio)
+    face = write_png(tmp_path / "face.png")
+    assert main(["build", "--prompt", "p", "--model", "ltx-2.3", "--seed", "3", "--image",
+                 str(face), "--audio", str(voice), *flags]) == 0
+    captured = capsys.readouterr()
+    api = json.loads(captured.out)
+    assert [n["inputs"]["audio"] for n in api.values()
+            if n["class_type"] == "LoadAudio"] == [voice.name]
+    assert f" {frames} frames at 24 fps" in captured.err
+    # --audio-base64 is measured the same way
+    data = base64.b64encode(audio).decode()
+    assert main(["build", "--prompt", "p", "--model", "ltx-2.3", "--seed", "3", "--image",
+                 str(face), "--audio-base64", data, *flags]) == 0
+    assert f" {frames} frames at 24 fps" in capsys.readouterr().err
+    # what the plan does with a length, it does here too
+    request = GenerationRequest(prompt="p", model="ltx-2.3", type="ia2v", image="face.png",
+                                audio="voice.wav", seed=3,
+                                duration=float(flags[1]) if flags else None)
+    assert build(request, audio_seconds=seconds).plan.frames == frames
+
+
+def test_build_measures_a_request_files_audio_as_the_worker_will(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    job = tmp_path / "job.json"
+    job.write_text(json.dumps({"input": {
+        "prompt": "p", "model": "ltx-2.3", "type": "ia2v", "seed": 1,
+        "image_url": "https://e.com/a.png",
+        "audio_base64": base64.b64encode(wav_bytes(2.0)).decode()}}))
+    assert main(["build", "--request", str(job)]) == 0
+    assert " 49 frames at 24 fps (2 s)" in capsys.readouterr().err
+    job.write_text(json.dumps({"prompt": "p", "model": "ltx-2.3", "type": "ia2v",
+                               "image_url": "https://e.com/a.png",
+                               "audio_base64": base64.b64encode(b"words").decode()}))
+    assert main(["build", "--request", str(job)]) == 2
+    assert_one_line_error(capsys.readouterr().err,
+                          "audio_base64: not a readable audio file (wav, mp3, flac or ogg)")
+
+
+def test_build_names_both_image_files_as_comfyui_will_load_them(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    first, last = write_png(tmp_path / "first.png"), write_png(tmp_path / "last.png", (40, 30))
+    assert main(["build", "--prompt", "p", "--image", str(first), "--last-image", str(last),
+                 "--duration", "1"]) == 0
+    api = json.loads(capsys.readouterr().out)
+    loads = sorted(n["inputs"]["image"] for n in api.values() if n["class_type"] == "LoadImage")
+    assert loads == ["first.png", "last.png"]
+
+
+def test_version(tmp_path: Path) -> None:
+    done = run_cli("--version")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"ltx2 {metadata.version('ltx2sdk')}"
+
+
+def test_models_and_check_accept_the_same_modes() -> None:
+    parser = build_parser()
+    for mode in ("fast", "pro", "both"):
+        assert parser.parse_args(["models", "--mode", mode]).mode == mode
+        assert parser.parse_args(["check", "--mode", mode]).mode == mode
+    assert parser.parse_args(["check"]).mode == parser.parse_args(["models"]).mode == "both"
+
+
+def test_check_mode_both_checks_both(ltx_server: ComfyTestServer,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "--server", ltx_server.url, "--mode", "both"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "ready for LTX-2 (fast, pro)"
+
+
+def test_check_probes_every_type_of_the_default_generation() -> None:
+    """``ltx2 check`` builds what generate would for each type the catalog has (flf2v with
+    both images, named as the uploads generate checks before making them)."""
+    from builders.catalog import PIPELINES
+    from ltx2sdk.app.cli.server_commands import CHECK_IMAGE, CHECK_LAST_IMAGE, default_requests
+
+    probes = default_requests(["fast"])
+    assert [r.type for r in probes] == [str(p.type) for p in PIPELINES
+                                        if p.key.generation == "ltx-2" and p.key.mode == "fast"]
+    [flf2v] = [r for r in probes if r.type == "flf2v"]
+    assert (flf2v.image, flf2v.last_image) == (CHECK_IMAGE, CHECK_LAST_IMAGE)
+
+
+def test_check_gives_an_ia2v_probe_its_audio_as_a_pending_upload(
+        ltx_server: ComfyTestServer) -> None:
+    """A generation with ia2v (LTX-2.3) probed as ``ltx2 check`` probes the default one: its
+    audio is :data:`CHECK_AUDIO`, which the check counts as uploaded, as generate's is."""
+    from builders import build
+    from ltx2sdk.app.cli import server_commands as cli_server
+    from ltx2sdk.backends.comfyui.client import ComfyClient
+
+    [ia2v] = [r for r in cli_server.default_requests(["fast"], "ltx-2.3") if r.type == "ia2v"]
+    assert (ia2v.image, ia2v.audio) == (cli_server.CHECK_IMAGE, cli_server.CHECK_AUDIO)
+    client = ComfyClient(ltx_server.url)
+    graph = build(ia2v, schemas=client.schemas()).graph
+    assert client.check(graph, pending_uploads=cli_server.CHECK_UPLOADS).ok
+    missing = client.check(graph, pending_uploads=(cli_server.CHECK_IMAGE,))
+    assert not missing.ok and cli_server.CHECK_AUDIO in str(missing.other)
+
+
+# --- errors: one line, naming the flag --------------------------------------------------------
+
+@pytest.mark.parametrize(("argv", "fragment", "code"), [
+    (["build", "--prompt", "p", "--width", "0"],
+     "invalid request: --width: Input should be greater than or equal to 128", 2),
+    (["build"], "a prompt is needed", 2),
+    (["build", "--request", "/does/not/exist.json"],
+     "--request: cannot read /does/not/exist.json (No such file or directory)", 2),
+    (["build", "--prompt", "p", "--type", "i2v"],
+     "invalid request: --type i2v needs an image: give --image FILE, --image-url URL or "
+     "--image-base64 DATA", 2),
+    (["build", "--prompt", "p", "--type", "t2v", "--image-url", "https://example.com/a.png"],
+     "--image-url is only used with --type i2v, flf2v or ia2v (--type is t2v)", 2),
+    (["build", "--prompt", "p", "--type", "flf2v", "--image-url", "https://e.com/a.png"],
+     "invalid request: --type flf2v needs a last image: give --last-image FILE, "
+     "--last-image-url URL or --last-image-base64 DATA", 2),
+    (["build", "--prompt", "p", "--last-image-url", "https://e.com/z.png"],
+     "invalid request: --type flf2v needs a first image: give --image FILE, --image-url URL or "
+     "--image-base64 DATA", 2),
+    (["build", "--prompt", "p", "--type", "i2v", "--image-url", "https://e.com/a.png",
+      "--last-image-url", "https://e.com/z.png"],
+     "invalid request: --last-image-url is only used with --type flf2v (--type is i2v)", 2),
+    (["build", "--prompt", "p", "--image-url", "https://e.com/a.png", "--last-image-url",
+      "https://e.com/z.png", "--last-image-base64", "AA"],
+     "give only one last image: --last-image-url or --last-image-base64", 2),
+    (["build", "--prompt", "p", "--model", "ltx-2.3", "--type", "ia2v", "--image-url",
+      "https://e.com/a.png"],
+     "invalid request: --type ia2v needs an audio file: give --audio FILE, --audio-url URL or "
+     "--audio-base64 DATA", 2),
+    (["build", "--prompt", "p", "--model", "ltx-2.3", "--audio-url", "https://e.com/v.mp3"],
+     "invalid request: --type ia2v needs an image: give --image FILE, --image-url URL or "
+     "--image-base64 DATA", 2),
+    (["build", "--prompt", "p", "--type", "i2v", "--image-url", "https://e.com/a.png",
+      "--audio-url", "https://e.com/v.mp3"],
+     "invalid request: --audio-url is only used with --type ia2v (--type is i2v)", 2),
+    (["build", "--prompt", "p", "--model", "ltx-2.3", "--image-url", "https://e.com/a.png",
+      "--audio-url", "https://e.com/v.mp3", "--audio-base64", "AA"],
+     "give only one audio file: --audio-url or --audio-base64", 2),
+    (["build", "--prompt", "p", "--model", "ltx-2.3", "--image-url", "https://e.com/a.png",
+      "--audio-base64", "bm90IGEgdm9pY2U="],
+     "--audio-base64: not a readable audio file (wav, mp3, flac or ogg)", 2),
+    (["build", "--prompt", "p", "--duration", "20", "--fps", "60"],
+     "--duration: 20 s at 60 fps is 1201 frames; LTX-2's audio latent allows at most 1000", 2),
+    (["build", "--prompt", "p", "--frames", "500"],
+     "invalid request: --frames: 500 frames at 24 fps is longer than 20 s", 2),
+    (["build", "--prompt", "p", "--model", "ltx-2.3", "--frames", "505"],
+     "invalid request: --frames: 505 frames at 25 fps is longer than 20 s", 2),
+    (["build", "--prompt", "p", "--model", "ltx-2.3", "--camera", "dolly_in"],
+     "invalid request: --camera-lora: LTX-2.3 22B has no camera LoRAs (use 'none')", 2),
+    (["build", "--prompt", "p", "--distilled-lora", "ltx-2-19b-distilled-lora-384.safetensors"],
+     "invalid request: --distilled-lora: LTX-2 19B t2v fast loads no distilled lora", 2),
+    (["build", "--prompt", "p", "--model", "ltx-2.5", "--text-encoder",
+      "gemma_3_12B_it_fp4_mixed.safetensors"],
+     "invalid request: --text-encoder: gemma_3_12B_it_fp4_mixed.safetensors is a ltx-2 file; "
+     "LTX-2.5 22B cannot load it", 2),
+    (["build", "--prompt", "p", "--frames", "97", "--duration", "4"],
+     "give --duration or --frames, not both", 2),
+    (["build", "--prompt", "p", "--checkpoint", "nope.safetensors"],
+     "--checkpoint: unknown model file 'nope.safetensors' for models/checkpoints", 2),
+    (["build", "--prompt", "p", "--image-url", "https://e.com/a.png", "--image-base64", "AA"],
+     "give only one image: --image-url or --image-base64", 2),
+    (["build", "--example", "--object-info", "/does/not/exist.json"],
+     "--object-info: cannot read /does/not/exist.json", 2),
+    (["build", "--example", "--comfyui-version", "0.9.9"],
+     "--comfyui-version: no bundled schemas for ComfyUI 0.9.9", 2),
+])
+def test_errors_are_one_line_and_name_the_flag(argv: list[str], fragment: str, code: int,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(argv) == code
+    line = assert_one_line_error(capsys.readouterr().err, fragment)
+    assert "request: request" not in line and "invalid request: request:" not in line
+
+
+def test_a_request_files_image_fields_are_named_as_fields(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    job = tmp_path / "job.json"
+    job.write_text(json.dumps({"prompt": "p", "type": "flf2v", "image_url": "https://e.com/a.png",
+                               "last_image_url": "https://e.com/z.png",
+                               "last_image": "z.png"}))
+    assert main(["build", "--request", str(job)]) == 2
+    line = assert_one_line_error(capsys.readouterr().err)
+    assert "give only one last image source, not last_image_url and last_image" in line
+    job.write_text(json.dumps({"prompt": "p", "type": "i2v", "last_image": "z.png"}))
+    assert main(["build", "--request", str(job), "--image-url", "https://e.com/a.png",
+                 "--type", "i2v"]) == 2
+    line = assert_one_line_error(capsys.readouterr().err)
+    assert "last_image is only used with --type flf2v (--type is i2v)" in line
+
+
+def test_a_request_files_fields_are_named_as_fields(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    job = tmp_path / "job.json"
+    job.write_text(json.dumps({"prompt": "p", "frames": 500}))
+    assert main(["build", "--request", str(job)]) == 2
+    line = assert_one_line_error(capsys.readouterr().err)
+    assert "invalid request: frames: 500 frames at 24 fps" in line and "--frames" not in line
+    job.write_text(json.dumps({"prompt": "p", "colour": "red", "models": {"lora": "x"}}))
+    assert main(["build", "--request", str(job)]) == 2
+    line = assert_one_line_error(capsys.readouterr().err)
+    assert "colour: unknown field (allowed: prompt, negative_prompt" in line
+    assert "models.lora: unknown field (allowed: checkpoint, text_encoder" in line
+
+
+@pytest.mark.parametrize("argv", [
+    ["build", "--mode", "both", "--prompt", "p"],
+    ["build", "--width", "wide", "--prompt", "p"],
+    ["models", "--mode", "all"],
+    ["frobnicate"],
+    [],
+])
+def test_usage_errors_are_one_line(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    assert_one_line_error(capsys.readouterr().err, "error: ", "--help")
+
+
+def test_a_missing_extra_is_named(monkeypatch: pytest.MonkeyPatch,
+                                  capsys: pytest.CaptureFixture[str]) -> None:
+    import ltx2sdk.app.cli.main as cli
+
+    def needs_comfy_script(args: Any) -> int:
+        import comfy_script.runtime  # noqa: F401  (blocked below: as if not installed)
+
+        return 0
+
+    monkeypatch.setitem(sys.modules, "comfy_script", None)
+    monkeypatch.setattr(cli, "cmd_schema", needs_comfy_script)
+    assert main(["schema"]) == 1
+    assert_one_line_error(capsys.readouterr().err,
+                          "comfy_script, which is not installed: "
+                          "pip install 'ltx2sdk[comfyscript]'")
+
+
+# --- image files: read and checked by build as by generate ------------------------------------
+
+def test_build_names_the_image_file_as_comfyui_will_load_it(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    png = write_png(tmp_path / "me.png")
+    assert main(["build", "--prompt", "p", "--image", str(png)]) == 0
+    api = json.loads(capsys.readouterr().out)
+    loads = [n["inputs"]["image"] for n in api.values() if n["class_type"] == "LoadImage"]
+    assert loads == ["me.png"]
+
+
+@pytest.mark.parametrize("command", ["build", "generate"])
+@pytest.mark.parametrize(("name", "content", "fragment"), [
+    ("nothere.png", None, "cannot read it (No such file or directory)"),
+    ("notes.png", b"these are not pixels", "not a readable image"),
+    ("empty.png", b"", "not a readable image (it is empty)"),
+    ("truncated.png", "TRUNCATED", "not a readable image (image file is truncated)"),
+])
+def test_an_image_file_that_cannot_be_used_is_one_line_naming_the_flag(
+        command: str, name: str, content: bytes | str | None, fragment: str, tmp_path: Path,
+        ltx_server: ComfyTestServer) -> None:
+    path = tmp_path / name
+    if content == "TRUNCATED":
+        path.write_bytes(write_png(tmp_path / "whole.png", (64, 64)).read_bytes()[:80])
+    elif isinstance(content, bytes):
+        path.write_bytes(content)
+    server = ["--server", ltx_server.url] if command == "generate" else []
+    done = run_cli(command, "--prompt", "p", "--image", str(path), *server)
+    assert done.returncode == 2
+    assert_one_line_error(done.stderr, f"--image {path}: ", fragment)
+    assert not ltx_server.received.uploads and not ltx_server.received.prompts
+
+
+@pytest.mark.parametrize("command", ["build", "generate"])
+@pytest.mark.parametrize(("name", "content", "fragment"), [
+    ("nothere.wav", None, "cannot read it (No such file or directory)"),
+    ("notes.wav", b"these are words, not a voice", "not a readable audio file (wav, mp3, flac "
+                                                   "or ogg)"),
+    ("empty.mp3", b"", "not a readable audio file (it is empty)"),
+    ("truncated.wav", wav_bytes(2.0)[:5000], "the WAV file is cut short"),
+    ("long.wav", wav_bytes(61.0, 4000, 1, 1), "audio is 61.0 s long, over the 60 s limit"),
+    ("opus.ogg", (AUDIO_FIXTURES / "tone_1s_48k_mono.opus.ogg").read_bytes(),
+     "Ogg Opus is not read, only Ogg Vorbis"),
+])
+def test_an_audio_file_that_cannot_be_used_is_one_line_naming_the_flag(
+        command: str, name: str, content: bytes | None, fragment: str, tmp_path: Path,
+        ltx_server: ComfyTestServer) -> None:
+    path = tmp_path / name
+    if content is not None:
+        path.write_bytes(content)
+    face = write_png(tmp_path / "face.png")
+    server = ["--server", ltx_server.url] if command == "generate" else []
+    done = run_cli(command, "--prompt", "p", "--model", "ltx-2.3", "--image", str(face),
+                   "--audio", str(path), *server)
+    assert done.returncode == 2
+    assert_one_line_error(done.stderr, f"--audio {path}: ", fragment)
+    assert not ltx_server.received.uploads and not ltx_server.received.prompts
+
+
+def test_an_audio_directory_or_an_oversized_file_is_refused_unread(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    face = write_png(tmp_path / "face.png")
+    base = ["build", "--prompt", "p", "--model", "ltx-2.3", "--image", str(face), "--audio"]
+    assert main([*base, str(tmp_path)]) == 2
+    assert_one_line_error(capsys.readouterr().err, "is a directory, not an audio file")
+    huge = tmp_path / "huge.wav"
+    with huge.open("wb") as handle:  # sparse: 21 MB that were never written
+        handle.truncate(21 * 1024 * 1024)
+    assert main([*base, str(huge)]) == 2
+    assert_one_line_error(capsys.readouterr().err, f"--audio {huge}: 21 MB, over the 20 MB limit")
+
+
+def test_build_checks_image_base64(capsys: pytest.CaptureFixture[str]) -> None:
+    data = base64.b64encode(b"plain text").decode()
+    assert main(["build", "--prompt", "p", "--image-base64", data]) == 2
+    assert_one_line_error(capsys.readouterr().err, "--image-base64: not a readable image")
+    assert main(["build", "--prompt", "p", "--image-url", "https://e.com/a.png",
+                 "--last-image-base64", data]) == 2
+    assert_one_line_error(capsys.readouterr().err, "--last-image-base64: not a readable image")
+
+
+@pytest.mark.parametrize("command", ["build", "generate"])
+def test_a_last_image_file_that_cannot_be_used_names_its_flag(
+        command: str, tmp_path: Path, ltx_server: ComfyTestServer,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    first = write_png(tmp_path / "first.png")
+    notes = tmp_path / "notes.png"
+    notes.write_bytes(b"these are not pixels")
+    server = ["--server", ltx_server.url] if command == "generate" else []
+    for last, fragment in ((notes, "not a readable image"),
+                           (tmp_path / "nothere.png", "cannot read it (No such file")):
+        assert main([command, "--prompt", "p", "--image", str(first), "--last-image", str(last),
+                     *server]) == 2
+        assert_one_line_error(capsys.readouterr().err, f"--last-image {last}: ", fragment)
+    assert not ltx_server.received.uploads and not ltx_server.received.prompts
+
+
+def test_generate_names_image_url_by_its_flag(ltx_server: ComfyTestServer,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    url = "http://127.0.0.1:1/first.png"  # loopback: refused before anything is fetched
+    assert main(["generate", "--prompt", "p", "--image-url", url,
+                 "--server", ltx_server.url]) == 2
+    assert_one_line_error(capsys.readouterr().err,
+                          "--image-url: refusing to fetch from the non-public address")
+    assert not ltx_server.received.prompts
+
+
+def test_generate_names_last_image_url_by_its_flag(ltx_server: ComfyTestServer, tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    first = write_png(tmp_path / "first.png")
+    url = "http://127.0.0.1:1/last.png"  # loopback: refused before anything is fetched
+    assert main(["generate", "--prompt", "p", "--image", str(first), "--last-image-url", url,
+                 "--server", ltx_server.url]) == 2
+    assert_one_line_error(capsys.readouterr().err,
+                          "--last-image-url: refusing to fetch from the non-public address")
+    assert not ltx_server.received.uploads and not ltx_server.received.prompts
+
+
+def test_generate_uploads_the_checked_image_file(ltx_server: ComfyTestServer, tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    png = write_png(tmp_path / "first.png")
+    code = main(["generate", "--prompt", "p", "--image", str(png), "--duration", "1",
+                 "--server", ltx_server.url, "--output", str(tmp_path / "v.mp4"),
+                 "--output-dir", str(tmp_path)])
+    assert code == 0, capsys.readouterr().err
+    [upload] = ltx_server.received.uploads
+    assert upload.size == png.stat().st_size
+
+
+def test_python_errors_still_name_the_request_field() -> None:
+    """The CLI maps fields to flags itself; the request model's messages are unchanged."""
+    from pydantic import ValidationError
+
+    from ltx2sdk.request import describe_validation_error
+
+    with pytest.raises(ValidationError) as err:
+        GenerationRequest(prompt="p", type="i2v")
+    assert "image_url, image_base64 or image" in describe_validation_error(err.value)
+
+
+# --- generate's summary -----------------------------------------------------------------------
+
+def test_generate_summary_is_labelled(ltx_server: ComfyTestServer, tmp_path: Path,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    video = tmp_path / "fox.mp4"
+    assert main(["generate", "--prompt", "a fox", "--duration", "2", "--seed", "3",
+                 "--server", ltx_server.url, "-o", str(video),
+                 "--output-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out.strip()
+    size_mb = video.stat().st_size / 1e6
+    match = re.fullmatch(
+        rf"{re.escape(str(video))}  \(1280x704, 49 frames at 24 fps = 2 s of video, seed 3, "
+        r"(\d+\.\d+) MB; took (\d+\.\d) s\)", out)
+    assert match, out
+    assert abs(float(match.group(1)) - size_mb) < 0.001
+
+
+# --- server URLs and waiting ------------------------------------------------------------------
+
+@pytest.mark.parametrize(("typed", "url"), [
+    ("127.0.0.1:8288", "http://127.0.0.1:8288"),
+    ("gpu-box:8188/", "http://gpu-box:8188"),
+    ("localhost", "http://localhost"),
+    ("box.example:443", "https://box.example:443"),
+    ("HTTP://Box:8188", "http://Box:8188"),
+    ("https://proxy.example/comfy/", "https://proxy.example/comfy"),
+    ("[::1]:8188", "http://[::1]:8188"),
+    ("http://user:pw@box:8188", "http://user:pw@box:8188"),
+])
+def test_server_urls_as_typed(typed: str, url: str) -> None:
+    assert normalize_server_url(typed) == url
+
+
+@pytest.mark.parametrize(("typed", "fragment"), [
+    ("", "empty"),
+    ("8188", "only a port"),
+    (":8188", "only a port"),
+    ("ftp://box:8188", "scheme 'ftp'"),
+    ("ws://box:8188/ws", "WebSocket URL: give the server's http:// URL (http://box:8188)"),
+    ("http:/box:8188", "malformed"),
+    ("http://", "no host"),
+    ("http://box:99999", "malformed"),
+    ("http://box:port", "malformed"),
+    ("http://box:8188/?x=1", "query or a fragment"),
+    ("http://gpu box:8188", "spaces"),
+    ("http://[::1:8188", "malformed"),
+])
+def test_malformed_server_urls(typed: str, fragment: str) -> None:
+    with pytest.raises(ServerUrlError, match=re.escape(fragment)):
+        normalize_server_url(typed)
+
+
+def test_a_server_url_without_scheme_works(ltx_server: ComfyTestServer,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    bare = ltx_server.url.removeprefix("http://")
+    assert main(["check", "--server", bare, "--mode", "fast"]) == 0
+    assert f"at {ltx_server.url} is up" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("command", ["check", "generate"])
+def test_a_malformed_server_url_is_one_line_at_once(command: str) -> None:
+    start = time.monotonic()
+    prompt = ["--prompt", "p"] if command == "generate" else []
+    done = run_cli(command, *prompt, "--server", "ftp://box:8188")
+    assert done.returncode == 2
+    assert time.monotonic() - start < 10  # no waiting: the interpreter's start-up only
+    assert_one_line_error(done.stderr, f"ltx2 {command}: error: argument --server: ",
+                          "scheme 'ftp'")
+
+
+def test_comfy_url_is_the_default_server(ltx_server: ComfyTestServer) -> None:
+    env = {**os.environ, "COMFY_URL": ltx_server.url.removeprefix("http://")}
+    done = run_cli("check", "--mode", "fast", env=env)
+    assert done.returncode == 0, done.stderr
+    env["COMFY_URL"] = "ftp://box"
+    done = run_cli("check", env=env)
+    assert done.returncode == 2
+    assert_one_line_error(done.stderr, "COMFY_URL: ", "scheme 'ftp'")
+
+
+@pytest.mark.parametrize("command", ["check", "generate"])
+def test_a_refused_connection_fails_within_seconds(command: str) -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+    start = time.monotonic()
+    prompt = ["--prompt", "p"] if command == "generate" else []
+    done = run_cli(command, *prompt, "--server", url)
+    elapsed = time.monotonic() - start
+    assert done.returncode == 1
+    assert elapsed < 6, elapsed  # a 2 s grace, not the 30 s of --ready-timeout's default
+    assert_one_line_error(done.stderr, f"ComfyUI at {url} was not ready within 2 s "
+                          "(connection refused)", "--ready-timeout")
+
+
+def test_an_unknown_host_fails_within_seconds(capsys: pytest.CaptureFixture[str]) -> None:
+    start = time.monotonic()
+    assert main(["check", "--server", "http://no-such-host.invalid:8188"]) == 1
+    assert time.monotonic() - start < 6
+    assert_one_line_error(capsys.readouterr().err, "(host name not found)")
+
+
+def test_on_a_terminal_the_wait_is_announced() -> None:
+    import pty
+
+    url = f"http://127.0.0.1:{free_port()}"
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "ltx2sdk.app.cli.main", "check",
+                             "--server", url],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=slave)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(master)
+    assert proc.wait(timeout=30) == 1
+    assert proc.stdout is not None
+    proc.stdout.close()
+    lines = b"".join(chunks).decode().replace("\r", "").strip().splitlines()
+    assert lines[0] == f"waiting for ComfyUI at {url} (Ctrl-C to stop)"
+    assert len(lines) == 2
+    assert_one_line_error(lines[1], "connection refused")
+
+
+def test_not_on_a_terminal_nothing_is_said_while_waiting(tmp_path: Path) -> None:
+    with ComfyTestServer(models=catalog_models(), faults=Faults(slow_start=1.0),
+                         output_dir=tmp_path) as srv:
+        done = run_cli("check", "--server", srv.url, "--mode", "fast", "--ready-timeout", "20")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+
+
+def test_ready_timeout_waits_for_a_server_that_is_starting(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with ComfyTestServer(models=catalog_models(), faults=Faults(slow_start=3.5),
+                         output_dir=tmp_path / "a") as srv:
+        start = time.monotonic()
+        assert main(["check", "--server", srv.url, "--mode", "fast"]) == 1
+        assert time.monotonic() - start < 3.5  # given up before it listened
+        assert_one_line_error(capsys.readouterr().err, "connection refused")
+    with ComfyTestServer(models=catalog_models(), faults=Faults(slow_start=3.5),
+                         output_dir=tmp_path / "b") as srv:
+        assert main(["check", "--server", srv.url, "--mode", "fast",
+                     "--ready-timeout", "30"]) == 0
+        assert capsys.readouterr().out.splitlines()[-1] == "ready for LTX-2 (fast)"
+
+
+def test_wait_ready_retries_refused_connections_for_the_grace_only() -> None:
+    from ltx2sdk import ComfyClient
+
+    client = ComfyClient(f"http://127.0.0.1:{free_port()}")
+    waits: list[bool] = []
+    start = time.monotonic()
+    with pytest.raises(ServerUnavailableError,
+                       match=r"not ready within 0\.5 s \(connection refused\)$"):
+        client.wait_ready(timeout=60, interval=0.1, refused_grace=0.5,
+                          on_wait=lambda: waits.append(True))
+    assert time.monotonic() - start < 3
+    assert waits == [True]  # announced once
+    # the client takes a URL as people type it, and refuses one that cannot work at once
+    assert ComfyClient("box:8188").base_url == "http://box:8188"
+    with pytest.raises(ValueError, match="is a WebSocket URL"):
+        ComfyClient("ws://box:8188")
+
+
+def test_a_server_that_is_not_comfyui_is_one_line_at_once(
+        ltx_server: ComfyTestServer, capsys: pytest.CaptureFixture[str]) -> None:
+    from aiohttp import web
+
+    async def web_page(request: web.Request, handler: Any) -> Any:
+        return web.Response(status=404, text="<html>\n<body>Not Found</body>\n</html>",
+                            content_type="text/html")
+
+    ltx_server.faults.tamper = web_page
+    start = time.monotonic()
+    assert main(["check", "--server", ltx_server.url]) == 1
+    assert time.monotonic() - start < 2
+    assert_one_line_error(capsys.readouterr().err,
+                          f"the server at {ltx_server.url} does not answer like a ComfyUI "
+                          "(GET /system_stats answered HTTP 404)")
+
+
+def test_a_server_that_accepts_but_never_answers_is_waited_for_until_the_timeout(
+        ltx_server: ComfyTestServer, capsys: pytest.CaptureFixture[str]) -> None:
+    import asyncio
+
+    from aiohttp import web
+
+    async def silent(request: web.Request, handler: Any) -> Any:
+        while ltx_server.faults.tamper is silent:  # until the test is over
+            await asyncio.sleep(0.05)
+        return web.Response(status=499, text="gone")
+
+    ltx_server.faults.tamper = silent
+    start = time.monotonic()
+    assert main(["check", "--server", ltx_server.url, "--ready-timeout", "1.5"]) == 1
+    assert 1.4 < time.monotonic() - start < 4
+    ltx_server.faults.tamper = None
+    assert_one_line_error(capsys.readouterr().err, f"ComfyUI at {ltx_server.url} was not "
+                          "ready within 1.5 s (no answer in time)")
+
+
+def test_a_proxy_answering_503_is_waited_for(ltx_server: ComfyTestServer,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    from aiohttp import web
+
+    refused: list[str] = []
+
+    async def starting(request: web.Request, handler: Any) -> Any:
+        if len(refused) < 3:
+            refused.append(request.path)
+            return web.Response(status=503, text="upstream is starting")
+        return None
+
+    ltx_server.faults.tamper = starting
+    assert main(["check", "--server", ltx_server.url, "--mode", "fast"]) == 0
+    assert refused == ["/system_stats"] * 3
+    assert capsys.readouterr().out.splitlines()[-1] == "ready for LTX-2 (fast)"
+
+
+def test_a_connection_lost_mid_command_is_one_line(
+        ltx_server: ComfyTestServer, capsys: pytest.CaptureFixture[str]) -> None:
+    import asyncio
+
+    from aiohttp import web
+
+    async def hang_up_on_object_info(request: web.Request, handler: Any) -> Any:
+        if request.path == "/object_info":
+            assert request.transport is not None
+            request.transport.close()
+            await asyncio.sleep(0.05)
+            return web.Response(text="never sent")
+        return None
+
+    ltx_server.faults.tamper = hang_up_on_object_info
+    assert main(["check", "--server", ltx_server.url]) == 1
+    assert_one_line_error(capsys.readouterr().err,
+                          f"cannot reach ComfyUI at {ltx_server.url}/object_info: the server "
+                          "closed the connection without answering")
+
+
+# --- progress -----------------------------------------------------------------------------------
+
+def test_progress_bar_on_a_terminal_and_plain_lines_elsewhere() -> None:
+    from ltx2sdk.app.cli.server_commands import ProgressPrinter
+    from ltx2sdk.app.progress import ProgressUpdate
+
+    updates = [ProgressUpdate("Stage 1 sampling", "9", "SamplerCustomAdvanced", s, 8, s * 5.0)
+               for s in range(1, 9)] + [ProgressUpdate("finished", "", "", 0, 0, 100.0, True)]
+    tty, plain = io.StringIO(), io.StringIO()
+    for update in updates:
+        ProgressPrinter(tty, interactive=True)(update)
+    printer = ProgressPrinter(plain, interactive=False, min_interval=3600)
+    for update in updates:
+        printer(update)
+    assert tty.getvalue().count("\r") == len(updates) and "[#" in tty.getvalue()
+    assert tty.getvalue().endswith("\n")
+    lines = plain.getvalue().splitlines()
+    assert lines == ["  5.0%  Stage 1 sampling step 1/8", "100.0%  finished"]
+
+
+def test_models_of_a_mode_a_generation_lacks_is_an_error(capsys: pytest.CaptureFixture[str]
+                                                         ) -> None:
+    assert main(["models", "--model", "ltx-2.5", "--mode", "pro"]) == 2
+    assert_one_line_error(capsys.readouterr().err, "--mode: ltx-2.5 has no pro pipelines")
+    assert main(["models", "--model", "ltx-2.5", "--mode", "fast", "--format", "tsv"]) == 0
+    folders = {line.split("\t")[0] for line in capsys.readouterr().out.splitlines()}
+    assert folders == {"diffusion_models", "vae", "text_encoders", "latent_upscale_models"}

@@ -1,0 +1,429 @@
+"""The Comfy API v2 backend (``ltx2sdk.backends.comfy_api_v2.backend``) against the real
+``comfy-api-proxy``.
+
+What both backends do alike is in ``test_backend.py``; here is what only the v2 API has: API
+keys, telling the APIs apart, assets, the proxy's hazards (a transient ``expired``, a cancelled
+queued job that ends ``expired``, ``size_bytes: 0``), a dropped event stream, a proxy restart,
+and comfy-sdk's absence.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+import pytest
+from aiohttp import web
+
+from ltx2sdk import connect
+from ltx2sdk.app.cli.main import main
+from ltx2sdk.backends.comfyui.client import ComfyClient
+from ltx2sdk.backends.connect import detect_api
+from ltx2sdk.backends.events import Event, ExecutionInterrupted, Finished
+from ltx2sdk.backends.protocol import MissingApiKeyError
+from ltx2sdk.errors import (
+    JobCancelledError,
+    JobTimeoutError,
+    OutputError,
+    PromptLostError,
+    ServerResponseError,
+    ServerUnavailableError,
+)
+from tests.comfyserver import ComfyTestServer
+from tests.conftest import ProxiedComfy
+from tests.helpers import (
+    DEADLINE_SLACK,
+    ApiProxy,
+    TcpRelay,
+    free_port,
+    model_free_graph,
+    png_bytes,
+    wav_bytes,
+)
+
+if TYPE_CHECKING:  # comfy-sdk may be missing: then the fixtures skip these tests
+    from ltx2sdk.backends.comfy_api_v2.backend import V2Backend
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRET = "s3cret-key-do-not-show"
+_colors = itertools.count(0x200003, 7919)  # an input of its own for each graph run here
+
+
+@pytest.fixture
+def v2(v2_server: ProxiedComfy) -> Iterator[V2Backend]:
+    backend = connect(v2_server.url)
+    assert backend.api == "v2"
+    yield cast("V2Backend", backend)
+    backend.close()
+
+
+@pytest.fixture
+def slow_nodes(v2_server: ProxiedComfy) -> Iterator[None]:
+    """Each node of the stand-in takes 0.4 s (the model-free graph: over a second)."""
+    v2_server.comfy.faults.node_delay = 0.4
+    yield
+    v2_server.comfy.faults.node_delay = 0.0
+
+
+@pytest.fixture
+def token_proxy(v2_server: ProxiedComfy) -> Iterator[ApiProxy]:
+    """A second proxy in front of the same stand-in that wants ``Bearer SECRET``."""
+    with ApiProxy(v2_server.comfy.url, token=SECRET) as proxy:
+        yield proxy
+
+
+# --- telling the APIs apart ---------------------------------------------------------------
+
+
+def test_connect_asks_the_server(v2_server: ProxiedComfy, comfy_server: ComfyTestServer) -> None:
+    assert detect_api(v2_server.url) == "v2"  # GET /api/v2/health answers
+    assert detect_api(v2_server.comfy.url) == "comfyui"  # a plain 404 there
+    assert isinstance(connect(comfy_server.url), ComfyClient)  # a plain stand-in is native
+    assert connect(v2_server.url).api == "v2"
+    # told, it does not ask (the v2 API of a native server then says what it is not)
+    assert isinstance(connect(comfy_server.url, api="comfyui"), ComfyClient)
+    with pytest.raises(ServerResponseError, match="does not answer like the Comfy API v2"):
+        connect(comfy_server.url, api="v2").wait_ready(timeout=2)
+    with pytest.raises(ValueError, match="api must be one of comfyui, v2"):
+        connect(comfy_server.url, api="v3")
+    # nothing listening: taken for a native ComfyUI, whose client says it cannot be reached
+    assert detect_api(f"http://127.0.0.1:{free_port()}") == "comfyui"
+
+
+def test_comfy_cloud_is_known_and_needs_a_key(v2_installed: None,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("COMFY_API_KEY", raising=False)
+    with pytest.raises(MissingApiKeyError, match="COMFY_API_KEY") as err:
+        connect("https://cloud.comfy.org")  # no request: its address says what it is
+    assert "Comfy Cloud" in str(err.value)
+    monkeypatch.setenv("COMFY_API_KEY", f"  {SECRET}\n")
+    backend = connect("cloud.comfy.org:443")
+    assert backend.api == "v2" and cast("V2Backend", backend).authenticated
+    assert repr(backend) == "V2Backend('https://cloud.comfy.org:443', authenticated=True)"
+    assert SECRET not in repr(backend) and SECRET not in str(vars(backend))
+    assert detect_api("https://my-app.run.comfy.app") == "v2"  # a serverless deployment
+
+
+def test_two_backends_leave_no_global_state(v2_server: ProxiedComfy,
+                                            token_proxy: ApiProxy,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each backend has its own URL and key; the environment is never written."""
+    monkeypatch.delenv("COMFY_BASE_URL", raising=False)
+    monkeypatch.delenv("COMFY_API_KEY", raising=False)
+    before = dict(os.environ)
+    made: list[V2Backend] = []
+
+    def make(url: str, key: str | None) -> None:
+        made.append(cast("V2Backend", connect(url, api_key=key, api="v2")))
+
+    threads = [threading.Thread(target=make, args=(url, key)) for url, key in
+               [(v2_server.url, None), (token_proxy.url, SECRET)] * 4]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert dict(os.environ) == before
+    plain = next(b for b in made if b.base_url == v2_server.url)
+    keyed = next(b for b in made if b.base_url == token_proxy.url)
+    assert not plain.authenticated and keyed.authenticated
+    assert plain.run(model_free_graph(next(_colors)), timeout=30).outputs
+    assert keyed.run(model_free_graph(next(_colors)), timeout=30).outputs
+    for backend in made:
+        backend.close()
+
+
+# --- the key ------------------------------------------------------------------------------
+
+
+def test_the_key_is_sent_and_never_shown(token_proxy: ApiProxy,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("COMFY_API_KEY", raising=False)
+    wrong = "wrong-key-do-not-show"
+    with pytest.raises(ServerResponseError, match="refused the API key") as refused:
+        connect(token_proxy.url, api_key=wrong).wait_ready(timeout=5)
+    with pytest.raises(ServerResponseError, match="needs an API key: set COMFY_API_KEY"):
+        connect(token_proxy.url).run(model_free_graph(next(_colors)), timeout=10)
+    monkeypatch.setenv("COMFY_API_KEY", SECRET)  # read when the backend is made
+    backend = connect(token_proxy.url)
+    result = backend.run(model_free_graph(next(_colors)), timeout=30)
+    assert result.outputs
+    shown = [str(refused.value), repr(refused.value), repr(backend), backend.base_url,
+             repr(result), str(result.outputs)]
+    assert not [text for text in shown if SECRET in text or wrong in text]
+
+
+def test_ltx2_generate_takes_the_key_from_the_flag_or_the_environment(
+        token_proxy: ApiProxy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.delenv("COMFY_API_KEY", raising=False)
+    argv = ["generate", "--prompt", "a fox", "--duration", "1", "--width", "256",
+            "--height", "256", "--server", token_proxy.url, "--output-dir", str(tmp_path)]
+    assert main([*argv, "--api-key", "not-" + SECRET]) == 1
+    captured = capsys.readouterr()
+    assert captured.err.count("\n") == 1 and "refused the API key (HTTP 401" in captured.err
+    assert SECRET not in captured.err + captured.out
+    monkeypatch.setenv("COMFY_API_KEY", SECRET)
+    assert main([*argv, "--seed", str(next(_colors))]) == 0
+    captured = capsys.readouterr()
+    video = Path(captured.out.split("  (")[0])
+    assert video.read_bytes()[4:8] == b"ftyp" and SECRET not in captured.err + captured.out
+    # `ltx2 check` says it cannot check the v2 API, rather than pretend it did
+    assert main(["check", "--server", token_proxy.url]) == 1
+    assert "publishes no node schemas or model lists, so ltx2 check cannot check it" in \
+        capsys.readouterr().err
+
+
+def test_ltx2_generate_reaches_the_loaders_error_through_the_proxy(
+        v2_placeholder_server: ProxiedComfy, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["generate", "--prompt", "p", "--duration", "1", "--server",
+                 v2_placeholder_server.url, "--output-dir", str(tmp_path)]) == 1
+    error = capsys.readouterr().err
+    assert error.startswith("ltx2: error: node ") and error.count("\n") == 1
+    assert "Loader) failed: node_execution_error: Error while deserializing header" in error
+
+
+# --- inputs and outputs -------------------------------------------------------------------
+
+
+def test_inputs_are_assets_found_again_by_their_hash(v2: V2Backend,
+                                                     v2_server: ProxiedComfy) -> None:
+    png = png_bytes(40 + next(_colors) % 40, 8)
+    first = v2.upload_image(png, "first.png")
+    second = v2.upload_image(png, "second.png")
+    uploads = v2.uploads
+    assert uploads[first].created_new is True and uploads[second].created_new is False
+    assert uploads[first].asset_id == uploads[second].asset_id
+    assert uploads[first].hash.startswith("blake3:")
+    # in the graph, the name stands for the asset's reference
+    graph = {"1": {"class_type": "LoadImage", "inputs": {"image": second}}}
+    assert v2._workflow(graph)["1"]["inputs"]["image"] == {
+        "__type": "core/ASSET", "info": {"id": uploads[second].asset_id,
+                                         "hash": uploads[second].hash,
+                                         "file_path": "second.png"}}
+
+
+def test_an_audio_input_is_an_asset_too(v2: V2Backend) -> None:
+    """ia2v's audio goes up like an image (``upload_image`` takes any input file): an asset,
+    typed by its extension, standing for the name LoadAudio is given."""
+    voice = wav_bytes(0.25 + next(_colors) % 97 / 1000)  # bytes of its own: a new asset
+    name = v2.upload_image(voice, "voice.wav")
+    uploaded = v2.uploads[name]
+    assert name == "voice.wav" and uploaded.created_new is True
+    graph = {"1": {"class_type": "LoadAudio", "inputs": {"audio": name}}}
+    assert v2._workflow(graph)["1"]["inputs"]["audio"] == {
+        "__type": "core/ASSET", "info": {"id": uploaded.asset_id, "hash": uploaded.hash,
+                                         "file_path": "voice.wav"}}
+
+
+def test_a_video_is_known_by_content_type_or_signature(v2: V2Backend, tmp_path: Path) -> None:
+    """The proxy reports SaveVideo's mp4 as type "image" with size_bytes 0: what it is comes
+    from its content type, else from its first bytes; its size from the download itself."""
+    result = v2.run(model_free_graph(next(_colors)), timeout=30)
+    job = v2.poll(result.prompt_id)
+    [raw] = job.outputs
+    assert (raw.type.value, raw.content_type, raw.size_bytes) == ("image", "video/mp4", 0)
+    deadline = time.monotonic() + 30
+    unnamed = v2._asset_output(raw.model_copy(update={"name": "clip"}), deadline)
+    assert unnamed.filename == "clip.mp4" and unnamed.is_video
+    blob = v2._asset_output(raw.model_copy(update={
+        "name": "blob", "content_type": "application/octet-stream"}), deadline)
+    assert blob.filename == "blob.mp4" and blob.is_video  # by its ftyp box
+    picture = v2._asset_output(raw.model_copy(update={"content_type": "image/png",
+                                                      "name": "x.png"}), deadline)
+    assert not picture.is_video and picture.kind == "images"
+    assert v2.download(blob, tmp_path / "blob.mp4").stat().st_size > 1000
+    with pytest.raises(OutputError, match="not a usable file: it does not start like a png"):
+        v2.download(picture, tmp_path / "x.png")  # the bytes are not what it claims
+    assert not (tmp_path / "x.png").exists()
+
+
+# --- the proxy's hazards ------------------------------------------------------------------
+
+
+def hide_history(server: ComfyTestServer, job_id: str, times: int) -> list[str]:
+    """Make the stand-in answer ``{}`` for the first ``times`` reads of ``job_id``'s finished
+    history (as if it finished between the proxy's two reads): the proxy says ``expired``."""
+    hidden: list[str] = []
+
+    async def tamper(request: web.Request, handler: Any) -> Any:
+        if not request.path.endswith(f"/history/{job_id}"):
+            return None
+        answer = await handler(request)
+        if len(hidden) < times and job_id.encode() in answer.body:
+            hidden.append(request.path)
+            return web.json_response({})
+        return answer
+
+    server.faults.tamper = tamper
+    return hidden
+
+
+def test_a_transient_expired_is_asked_again(v2: V2Backend, v2_server: ProxiedComfy,
+                                            tmp_path: Path) -> None:
+    graph = model_free_graph(next(_colors))
+    job_ids: list[str] = []
+    seen: list[str] = []
+
+    def hide(job_id: str) -> None:
+        job_ids.append(job_id)
+        seen.extend(hide_history(v2_server.comfy, job_id, times=2))
+
+    try:
+        result = v2.run(graph, output_dir=tmp_path, on_queued=hide, timeout=30)
+    finally:
+        v2_server.comfy.faults.tamper = None
+    assert result.prompt_id == job_ids[0] and result.files
+    # ... and a job the server has forgotten for good is lost, not waited for
+    job = v2.run(model_free_graph(next(_colors)), timeout=30)
+    hide_history(v2_server.comfy, job.prompt_id, times=100)
+    try:
+        start = time.monotonic()
+        from ltx2sdk.backends.comfy_api_v2.backend import V2Backend, _Follower
+
+        follow_only = V2Backend(v2_server.url)
+        with pytest.raises(PromptLostError, match="expired"):
+            _Follower(follow_only, job.prompt_id, time.monotonic() + 20, None, None).until_done()
+        assert time.monotonic() - start < 5
+    finally:
+        v2_server.comfy.faults.tamper = None
+
+
+def test_a_queued_job_cancelled_from_elsewhere_ends_cancelled(
+        v2: V2Backend, v2_server: ProxiedComfy, slow_nodes: None) -> None:
+    """Cancelled while queued, a job never reaches the history: the proxy says ``expired``,
+    which after our own cancel means cancelled."""
+    ahead = threading.Thread(target=v2.run, args=(model_free_graph(next(_colors)),),
+                             kwargs={"timeout": 30})
+    ahead.start()  # keeps the stand-in busy
+    time.sleep(0.3)
+    events: list[Event] = []
+    start = time.monotonic()
+    with pytest.raises(JobCancelledError) as err:
+        v2.run(model_free_graph(next(_colors)), on_event=events.append,
+               on_queued=lambda job_id: v2.interrupt(job_id), timeout=30)
+    assert time.monotonic() - start < 3
+    assert v2.poll(err.value.prompt_id or "").status.value == "expired"
+    assert isinstance(events[-1], ExecutionInterrupted)
+    ahead.join()
+
+
+def test_a_dropped_event_stream_is_reconnected(v2_server: ProxiedComfy, slow_nodes: None,
+                                               tmp_path: Path) -> None:
+    with TcpRelay(v2_server.proxy.port) as relay:
+        backend = connect(relay.url)
+        assert backend.api == "v2"
+        cuts: list[int] = []
+
+        def cut_soon(job_id: str) -> None:
+            def cut() -> None:
+                for _ in range(2):  # twice: the reconnected stream too
+                    time.sleep(0.35)
+                    cuts.append(relay.cut(b"/events"))
+            threading.Thread(target=cut, daemon=True).start()
+
+        events: list[Event] = []
+        result = backend.run(model_free_graph(next(_colors)), output_dir=tmp_path,
+                             on_event=events.append, on_queued=cut_soon, timeout=30)
+        assert [o.filename for o in result.files] == [p.name for p in result.files.values()]
+        assert sum(cuts) >= 1 and relay.opened(b"/events") >= 2  # cut, and opened again
+        assert isinstance(events[-1], Finished)
+        backend.close()
+    # the event stream's thread ended with the run
+    assert not [t for t in threading.enumerate() if t.name.startswith("ltx2sdk-v2-events")]
+
+
+def test_a_proxy_restart_mid_job_is_waited_out(v2_server: ProxiedComfy, v2: V2Backend,
+                                               slow_nodes: None, tmp_path: Path) -> None:
+    """Killed and started again (its state on disk), the proxy knows the job again: the run
+    carries on through the refused connections and downloads the video."""
+    restarted = threading.Event()
+
+    def restart_soon(job_id: str) -> None:
+        def restart() -> None:
+            time.sleep(0.3)
+            v2_server.proxy.restart()
+            restarted.set()
+        threading.Thread(target=restart, daemon=True).start()
+
+    result = v2.run(model_free_graph(next(_colors)), output_dir=tmp_path,
+                    on_queued=restart_soon, timeout=30)
+    assert restarted.wait(10)
+    [video] = result.files.values()
+    assert video.read_bytes()[4:8] == b"ftyp"
+
+
+def test_a_dripping_download_ends_by_the_deadline(v2: V2Backend, v2_server: ProxiedComfy,
+                                                  tmp_path: Path) -> None:
+    result = v2.run(model_free_graph(next(_colors)), timeout=30)
+
+    async def drip(request: web.Request, handler: Any) -> Any:
+        if request.path != "/view":
+            return None
+        response = web.StreamResponse(headers={"Content-Type": "video/mp4",
+                                               "Content-Length": "100000"})
+        await response.prepare(request)
+        for _ in range(1000):
+            await response.write(b"\0")
+            await asyncio.sleep(0.05)
+        return response
+
+    v2_server.comfy.faults.tamper = drip
+    start = time.monotonic()
+    try:
+        with pytest.raises(JobTimeoutError):
+            v2.download_all(result, tmp_path, deadline=time.monotonic() + 1.5)
+    finally:
+        v2_server.comfy.faults.tamper = None
+    assert time.monotonic() - start < 1.5 + DEADLINE_SLACK
+    assert list(tmp_path.iterdir()) == []  # nothing half-written is left
+
+
+def test_transport_failures_are_the_sdks_errors(v2_installed: None) -> None:
+    backend = connect(f"http://127.0.0.1:{free_port()}", api="v2")
+    with pytest.raises(ServerUnavailableError,
+                       match=r"^cannot reach the Comfy API v2 at http://127\.0\.0\.1:\d+: "
+                             r"connection refused$"):
+        backend.run(model_free_graph(), timeout=5)
+    with pytest.raises(ServerUnavailableError, match=r"was not ready within 0\.3 s "
+                                                     r"\(connection refused\)$"):
+        backend.wait_ready(timeout=5, interval=0.05, refused_grace=0.3)
+
+
+# --- without comfy-sdk ----------------------------------------------------------------------
+
+
+def test_without_comfy_sdk_the_extra_is_named(monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    code = """
+        import json, sys
+        sys.modules["comfy_sdk"] = None  # as if it were not installed
+        from ltx2sdk import connect
+        try:
+            connect("http://127.0.0.1:9", api="v2")
+        except ModuleNotFoundError as exc:
+            print(json.dumps([type(exc).__name__, str(exc), exc.name]))
+    """
+    done = subprocess.run([sys.executable, "-c", code.replace("\n        ", "\n")], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60, check=False)
+    kind, message, name = json.loads(done.stdout)
+    assert kind == "ModuleNotFoundError" and name.startswith("comfy_sdk")
+    assert message == ("the Comfy API v2 backend needs comfy-sdk, which is not installed: "
+                       "pip install 'ltx2sdk[cloud]'")
+    for module in [m for m in sys.modules if m.split(".")[0] == "comfy_sdk"]:
+        monkeypatch.setitem(sys.modules, module, None)
+    monkeypatch.delitem(sys.modules, "ltx2sdk.backends.comfy_api_v2.backend")
+    assert main(["generate", "--prompt", "p", "--server", "http://127.0.0.1:9",
+                 "--api", "v2"]) == 1
+    assert capsys.readouterr().err == (
+        "ltx2: error: this needs the Python module comfy_sdk, which is not installed: "
+        "pip install 'ltx2sdk[cloud]'\n")

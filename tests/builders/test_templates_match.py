@@ -1,0 +1,395 @@
+"""Every catalog pipeline computes what its Comfy-Org official template computes.
+
+The templates (PyPI ``comfyui-workflow-templates-json``) are UI workflows with one
+subgraph each; :mod:`tests.official_templates` flattens them to API JSON and
+summarises any API graph by following links. Two comparisons per catalog entry
+(:data:`builders.catalog.PIPELINES`, each naming its template):
+
+- the graph built from the declaration against the template, through the same summary, so
+  ids and node order do not matter; user-level values (prompt, seed, size, fps, file prefix)
+  are set to the template's own before comparing;
+- the declaration itself against the template (:func:`declared_features`): samplers,
+  sigmas, guider and CFG per stage, the slot each stage passes on, LoRAs and camera LoRAs per
+  stage, crop guides, preprocessing, first-frame strengths, decoder, files, negative prompt
+  and minimum ComfyUI version.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from builders import build_pipeline
+from builders.catalog import (
+    CFG,
+    PIPELINES,
+    AddGuide,
+    CheckpointFiles,
+    DualCFG,
+    EulerAncestral,
+    FirstFrameInplace,
+    FitToOutput,
+    ImageRole,
+    LoraRole,
+    LTXVSchedule,
+    ManualSigmas,
+    Negative,
+    Pipeline,
+    PlainDecode,
+    SamplerSelect,
+    ScaleLongerEdge,
+    SplitFiles,
+    TiledDecode,
+)
+from ltx2sdk import GenerationRequest
+from ltx2sdk.app.cli.main import main
+from tests.helpers import png_bytes, wav_bytes
+from tests.official_templates import load_template, pipeline_features, template_api
+
+TEMPLATES = {p.key: p.template for p in PIPELINES if p.template is not None}
+"""(generation, type, mode) -> the template the catalog says that pipeline matches."""
+WITH_TEMPLATE = [p for p in PIPELINES if p.template is not None]
+
+# Graph-wide summary keys that describe what is computed (not user parameters).
+COMPUTATION_KEYS = ("stages", "separate_av_slots", "crop_guides", "decoder", "img_compression",
+                    "image_path", "ltxv_schedulers", "save_video_count", "class_counts")
+# The fitted size is the produced size: the SDK fits 1280x704, the template 1280x720 and lets
+# the latent floor it to 704.
+FITTED_SIZE = ("resize_type.width", "resize_type.height")
+
+
+def _sdk_like_template(pipeline: Pipeline, template: dict[str, Any]) -> dict[str, Any]:
+    fps = int(template["create_video"]["fps"])
+    frames = template["parameters"]["latent_video"]["length"]
+    request = GenerationRequest(
+        prompt="p", model=pipeline.generation.id, type=pipeline.type.value,
+        mode=pipeline.mode.value, fps=fps, frames=frames, camera_lora="none",
+        seed=template["parameters"]["seeds"][0],  # stage 1's: the request's
+        image="first.png" if pipeline.needs_image else None,
+        last_image="last.png" if ImageRole.LAST in pipeline.images else None,
+        **({"audio": "voice.mp3"} if pipeline.audio is not None else {}))
+    return pipeline_features(build_pipeline(pipeline, request).compile(), details=True)
+
+
+def _resize_settings(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{k: v for k, v in s.items() if k not in FITTED_SIZE} for s in steps]
+
+
+@pytest.fixture(scope="module", params=WITH_TEMPLATE, ids=lambda p: p.name.replace(" ", "-"))
+def pair(request: pytest.FixtureRequest) -> tuple[dict[str, Any], dict[str, Any]]:
+    pipeline: Pipeline = request.param
+    assert pipeline.template is not None
+    template = pipeline_features(template_api(pipeline.template), details=True)
+    return template, _sdk_like_template(pipeline, template)
+
+
+@pytest.mark.parametrize("key", COMPUTATION_KEYS)
+def test_same_computation(pair: tuple[dict[str, Any], dict[str, Any]], key: str) -> None:
+    template, sdk = pair
+    assert sdk[key] == template[key]
+
+
+def test_same_video_settings(pair: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    template, sdk = pair
+    expected = dict(template["create_video"])
+    if expected["bit_depth"] == "auto":
+        # video_ltx2_3_t2v was saved by a newer CreateVideo (bit depth "auto": that of the
+        # frames, 8 for decoded video); ComfyUI 0.33.0's takes 8 or 10
+        expected["bit_depth"] = 8
+    assert sdk["create_video"] == expected
+    assert sdk["frame_rates"] == template["frame_rates"]
+
+
+def test_same_default_model_files(pair: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    template, sdk = pair
+    for key in ("checkpoint", "text_encoder", "upscale_model"):
+        assert sdk["parameters"][key] == template["parameters"][key], key
+
+
+def test_same_image_preparation(pair: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    template, sdk = pair
+    assert _resize_settings(sdk["resize_steps"]) == _resize_settings(template["resize_steps"])
+
+
+# Values a request sets (the image files, the output size, the length): left out of the
+# detailed comparison; everything else in it is what the pipeline computes. (The LTX-2.3
+# templates ask for 5 s x 25 fps + 1 = 126 frames, which the latent floors to 121; the SDK
+# snaps lengths to 8n+1 itself, here to 129.)
+USER_LEVEL = frozenset({"image", "audio", "width", "height", "resize_type.width",
+                        "resize_type.height", "length", "frames_number", "duration"})
+
+
+def _computation(value: Any) -> Any:
+    """A detailed summary without the request's own values."""
+    if isinstance(value, dict):
+        return {k: _computation(v) for k, v in value.items() if k not in USER_LEVEL}
+    if isinstance(value, list):
+        return [_computation(v) for v in value]
+    return value
+
+
+@pytest.mark.parametrize("key", ["stage_details", "loaders", "loras", "decode",
+                                 "crop_guides_placement"])
+def test_same_stages_loaders_guides_and_decoding(pair: tuple[dict[str, Any], dict[str, Any]],
+                                                 key: str) -> None:
+    # per stage: sampler and its settings, guider and its scales, sigmas, model chain with
+    # LoRAs, guides (frame, strength, image chain), first frames, the video and audio latent
+    # paths; the loaders and their files by role; where guides are cropped
+    template, sdk = pair
+    assert _computation(sdk[key]) == _computation(template[key])
+
+
+@pytest.mark.parametrize("pipeline", WITH_TEMPLATE, ids=lambda p: p.name.replace(" ", "-"))
+def test_ltx2_build_with_the_tables_flags_computes_what_the_template_does(
+        pipeline: Pipeline, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # the README's table as a user types it: --model, --type, --mode and the input files
+    assert pipeline.template is not None
+    template = pipeline_features(template_api(pipeline.template), details=True)
+    argv = ["build", "--model", pipeline.generation.id, "--type", str(pipeline.type),
+            "--mode", str(pipeline.mode), "--prompt", "p", "--camera", "none",
+            "--fps", str(int(template["create_video"]["fps"])),
+            "--frames", str(template["parameters"]["latent_video"]["length"]),
+            "--seed", str(template["parameters"]["seeds"][0])]
+    inputs = {"--image": ("first.png", png_bytes()), "--last-image": ("last.png", png_bytes()),
+              "--audio": ("voice.wav", wav_bytes(2.0))}
+    wanted = {"--image": pipeline.needs_image, "--last-image": ImageRole.LAST in pipeline.images,
+              "--audio": pipeline.audio is not None}
+    for flag, (name, data) in inputs.items():
+        if wanted[flag]:
+            (tmp_path / name).write_bytes(data)
+            argv += [flag, str(tmp_path / name)]
+    assert main(argv) == 0
+    built = pipeline_features(json.loads(capsys.readouterr().out), details=True)
+    for key in ("stage_details", "loaders", "loras", "decode", "crop_guides_placement"):
+        assert _computation(built[key]) == _computation(template[key]), key
+
+
+def test_same_noise_seeds(pair: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    # stage 1 samples with the request's seed (set to the template's here); later stages
+    # with the template's own fixed seeds
+    template, sdk = pair
+    assert sdk["parameters"]["seeds"] == template["parameters"]["seeds"]
+
+
+def test_the_comparison_can_fail() -> None:
+    # a pro graph summarised against the fast template must differ in what it computes
+    template = pipeline_features(template_api("video_ltx2_t2v_distilled"))
+    pro = _sdk_like_template(PIPELINES.get("ltx-2", "t2v", "pro"), template)
+    assert pro["stages"] != template["stages"]
+    assert pro["class_counts"] != template["class_counts"]
+
+
+# ------------------------------------------------------------- the declarations themselves
+
+
+def _sampler(sampler: SamplerSelect | EulerAncestral) -> str:
+    """A sampler as the summary names it: its name, or the node that is it."""
+    return sampler.name if isinstance(sampler, SamplerSelect) else "SamplerEulerAncestral"
+
+
+def _guider(guider: CFG | DualCFG) -> tuple[str, float | None]:
+    if isinstance(guider, CFG):
+        return "CFGGuider", float(guider.cfg)
+    return "LTXVDualCFGGuider", None
+
+
+def _sigmas(schedule: ManualSigmas | LTXVSchedule) -> dict[str, Any]:
+    """A schedule as ``pipeline_features`` reports it."""
+    if isinstance(schedule, ManualSigmas):
+        return {"type": "ManualSigmas", "values": list(schedule.values)}
+    return {"type": "LTXVScheduler", "steps": schedule.steps,
+            "max_shift": float(schedule.max_shift), "base_shift": float(schedule.base_shift),
+            "stretch": schedule.stretch, "terminal": float(schedule.terminal),
+            "latent_linked": schedule.fitted_to_latent}
+
+
+def _resize_step(step: FitToOutput | ScaleLongerEdge) -> dict[str, Any]:
+    if isinstance(step, FitToOutput):
+        return {"class_type": "ResizeImageMaskNode", "resize_type": "scale dimensions",
+                "resize_type.crop": step.crop, "scale_method": step.scale_method}
+    return {"class_type": "ResizeImageMaskNode", "resize_type": "scale longer dimension",
+            "resize_type.longer_size": step.size, "scale_method": step.scale_method}
+
+
+def _guider_details(guider: CFG | DualCFG) -> dict[str, Any]:
+    if isinstance(guider, CFG):
+        return {"class_type": "CFGGuider", "cfg": float(guider.cfg)}
+    return {"class_type": "LTXVDualCFGGuider", "video_cfg": float(guider.video),
+            "audio_cfg": float(guider.audio)}
+
+
+def _sampler_details(sampler: SamplerSelect | EulerAncestral) -> dict[str, Any]:
+    if isinstance(sampler, SamplerSelect):
+        return {"class_type": "KSamplerSelect", "sampler_name": sampler.name}
+    return {"class_type": "SamplerEulerAncestral", "eta": sampler.eta, "s_noise": sampler.s_noise}
+
+
+def _loaded_files(files: CheckpointFiles | SplitFiles) -> set[str]:
+    """The files the loaders read (LoRAs aside)."""
+    if isinstance(files, CheckpointFiles):
+        names = {files.checkpoint, files.text_encoder}
+    else:
+        names = {files.diffusion_model, files.video_vae, files.audio_vae, files.text_encoder}
+    return names | ({files.upscaler} if files.upscaler else set())
+
+
+def declared_features(pipeline: Pipeline) -> dict[str, Any]:
+    """What the template summary must say of ``pipeline``'s template, from the declaration
+    alone (never building a graph)."""
+    files = pipeline.files
+    stages: list[dict[str, Any]] = []
+    cropped = False
+    for index, stage in enumerate(pipeline.stages):
+        loras = []
+        if LoraRole.DISTILLED in stage.loras and files.distilled_lora is not None:
+            loras = [(files.distilled_lora.name, float(files.distilled_lora.strength))]
+        first_frame = None
+        for guide in pipeline.guides:
+            if isinstance(guide, FirstFrameInplace):
+                first_frame = {"strength": float(guide.strength if index == 0
+                                                 else guide.refine_strength), "bypass": False}
+        stages.append({
+            "sampler": _sampler_details(stage.sampler),
+            "sigmas": _sigmas(stage.sigmas),
+            "guider": _guider_details(stage.guider),
+            "loras": loras,
+            "camera": LoraRole.CAMERA in stage.loras,
+            "negative": pipeline.negative.value,
+            "cropped_conditioning": cropped,
+            "img_to_video_inplace": first_frame,
+            "guides": [(g.frame_idx, float(g.strength)) for g in pipeline.guides
+                       if isinstance(g, AddGuide) and index == 0],
+            "fixed_seed": stage.noise_seed,
+        })
+        cropped = cropped or stage.crop_guides
+    decoder: dict[str, Any] = {"class_type": "VAEDecode"}
+    if isinstance(pipeline.decode, TiledDecode):
+        decoder = {"class_type": "VAEDecodeTiled", **dataclasses.asdict(pipeline.decode)}
+    else:
+        assert isinstance(pipeline.decode, PlainDecode)
+    preprocess = pipeline.preprocess
+    return {
+        "stages": stages,
+        "separate_av_slots": [stage.passes_on.value for stage in pipeline.stages],
+        "crop_guides": any(stage.crop_guides for stage in pipeline.stages),
+        "decoder": decoder,
+        "img_compression": ([preprocess.img_compression] * len(pipeline.images)
+                            if preprocess else []),
+        "resize_steps": [_resize_step(s) for s in preprocess.resize] if preprocess else [],
+        "files": _loaded_files(files),
+        "negative_prompt": (pipeline.default_negative_prompt
+                            if pipeline.negative is Negative.PROMPT else None),
+        "fps": pipeline.fps,
+        "given_audio": (None if pipeline.audio is None else
+                        {"start_index": pipeline.audio.trim_start,
+                         "mask_value": pipeline.audio.mask_value}),
+        "min_comfyui": pipeline.min_comfyui,
+    }
+
+
+def _template_index() -> dict[str, dict[str, Any]]:
+    return {t["name"]: t for group in load_template("index") for t in group["templates"]}
+
+
+FILE_INPUTS = ("ckpt_name", "text_encoder", "unet_name", "vae_name", "clip_name", "model_name")
+
+
+def template_features(name: str) -> dict[str, Any]:
+    """The :func:`declared_features` keys, read from template ``name``."""
+    features = pipeline_features(template_api(name), details=True)
+    # the templates' camera LoRAs are bypassed: see where they would apply
+    with_camera = pipeline_features(template_api(name, include_bypassed=True))
+    seeds = features["parameters"]["seeds"]
+    stages = [{
+        "sampler": {k: v for k, v in details["sampler"].items()},
+        "sigmas": stage["sigmas"],
+        "guider": details["guider"],
+        "loras": stage["loras"],
+        "camera": bool(camera_stage["camera_loras"]),
+        "negative": stage["negative"],
+        "cropped_conditioning": details["cropped_conditioning"],
+        "img_to_video_inplace": stage["img_to_video_inplace"],
+        "guides": [(g["frame_idx"], g["strength"]) for g in details["guides"]],
+        "fixed_seed": seeds[index] if index > 0 else None,  # stage 1's is the request's
+    } for index, (stage, camera_stage, details) in enumerate(
+        zip(features["stages"], with_camera["stages"], features["stage_details"], strict=True))]
+    parameters = features["parameters"]
+    resize_chains = {json.dumps(_resize_settings(chain[:-1]))
+                     for chains in features["images"].values() for chain in chains}
+    assert len(resize_chains) <= 1, f"{name}: images prepared differently: {resize_chains}"
+    return {
+        "stages": stages,
+        "separate_av_slots": features["separate_av_slots"],
+        "crop_guides": features["crop_guides"],
+        "decoder": features["decoder"],
+        "img_compression": features["img_compression"],
+        # every given image goes through the same steps (checked above): the resize steps
+        "resize_steps": json.loads(resize_chains.pop()) if resize_chains else [],
+        "files": {loader[key] for loader in features["loaders"] for key in FILE_INPUTS
+                  if isinstance(loader.get(key), str)},
+        "negative_prompt": parameters["negative_prompt"],
+        "fps": int(features["create_video"]["fps"]),
+        "given_audio": _given_audio(features["stage_details"][0]["audio_latent"]),
+        "min_comfyui": _template_index()[name]["minComfyUIVersion"],
+    }
+
+
+def _given_audio(chain: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The first stage's audio latent path: a kept, trimmed given audio, or None."""
+    kinds = [step.get("class_type") for step in chain]
+    if kinds != ["SetLatentNoiseMask", "LTXVAudioVAEEncode", "TrimAudioDuration", "LoadAudio"]:
+        assert "LoadAudio" not in kinds, chain  # an audio chain of another shape
+        return None
+    return {"start_index": chain[2]["start_index"], "mask_value": chain[0]["mask"]["value"]}
+
+
+@pytest.mark.parametrize("pipeline", WITH_TEMPLATE, ids=lambda p: p.name.replace(" ", "-"))
+def test_declaration_matches_its_template(pipeline: Pipeline) -> None:
+    assert pipeline.template is not None
+    declared, template = declared_features(pipeline), template_features(pipeline.template)
+    assert declared.keys() == template.keys()
+    for key in declared:
+        assert declared[key] == template[key], key
+
+
+def test_the_declaration_comparison_can_fail() -> None:
+    pipeline = PIPELINES.get("ltx-2", "i2v", "fast")
+    assert pipeline.template is not None
+    template = template_features(pipeline.template)
+    stage1, stage2 = pipeline.stages
+    variants = [
+        dataclasses.replace(pipeline, stages=(
+            dataclasses.replace(stage1, sigmas=ManualSigmas(values=(1.0, 0.5, 0.0))), stage2)),
+        dataclasses.replace(pipeline, stages=(stage1, dataclasses.replace(stage2, loras=()))),
+        dataclasses.replace(pipeline, negative=Negative.POSITIVE),
+        dataclasses.replace(pipeline, min_comfyui="0.16.4"),
+        dataclasses.replace(pipeline, stages=(stage1, dataclasses.replace(stage2,
+                                                                          noise_seed=None))),
+        dataclasses.replace(pipeline, fps=24),
+    ]
+    for variant in variants:
+        assert declared_features(variant) != template
+
+
+def test_the_comparisons_of_guides_guiders_and_samplers_can_fail() -> None:
+    flf2v = PIPELINES.get("ltx-2.5", "flf2v", "fast")
+    assert flf2v.template is not None
+    template = pipeline_features(template_api(flf2v.template), details=True)
+    expected = template_features(flf2v.template)
+    first, last = flf2v.guides
+    assert isinstance(last, AddGuide)
+    [stage] = flf2v.stages
+    variants = [
+        dataclasses.replace(flf2v, guides=(first, dataclasses.replace(last, frame_idx=-9))),
+        dataclasses.replace(flf2v, stages=(dataclasses.replace(stage, guider=DualCFG(1.0, 3.0)),)),
+        dataclasses.replace(flf2v, stages=(dataclasses.replace(
+            stage, sampler=EulerAncestral(eta=1.0, s_noise=1.0)),)),
+    ]
+    for variant in variants:
+        assert declared_features(variant) != expected
+        sdk = _sdk_like_template(variant, template)
+        assert _computation(sdk["stage_details"]) != _computation(template["stage_details"])

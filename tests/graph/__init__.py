@@ -1,0 +1,1 @@
+"""Tests of ``ltx2sdk.graph``."""
