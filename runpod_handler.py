@@ -16,9 +16,9 @@ configured, else ``{"error": ...}`` saying how to configure one. Every failure i
 
 Configuration (environment; see README "RunPod"):
   COMFY_URL (http://127.0.0.1:8188), LTX2_JOB_TIMEOUT (1800 s), LTX2_READY_TIMEOUT (300 s),
-  LTX2_RESULT_LIMIT_BYTES (RunPod's 20 MB), LTX2_MAX_IMAGE_BYTES (20 MB),
+  LTX2_RESULT_LIMIT_BYTES (RunPod's 20 MiB), LTX2_MAX_IMAGE_BYTES (20 MiB),
   LTX2_MAX_IMAGE_PIXELS (36 MP, checked before decoding), LTX2_IMAGE_FETCH_TIMEOUT (20 s,
-  audio fetches too), LTX2_MAX_AUDIO_BYTES (20 MB), LTX2_MAX_AUDIO_SECONDS (60 s),
+  audio fetches too), LTX2_MAX_AUDIO_BYTES (20 MiB), LTX2_MAX_AUDIO_SECONDS (60 s),
   LTX2_PROGRESS_INTERVAL (2 s),
   LTX2_CHECKPOINT_FAST, LTX2_CHECKPOINT_PRO, LTX2_TEXT_ENCODER, LTX2_UPSCALER,
   LTX2_DISTILLED_LORA (model set defaults), LTX2_S3_BUCKET, LTX2_S3_ENDPOINT_URL,
@@ -51,19 +51,16 @@ from builders.catalog import pipeline_for
 from ltx2sdk.app.generate import GenerationResult, InputPolicy, generate
 from ltx2sdk.app.progress import ProgressUpdate
 from ltx2sdk.backends.comfyui.client import ComfyClient
-from ltx2sdk.errors import LTX2Error
+from ltx2sdk.errors import LTX2Error, WorkerConfigError
 from ltx2sdk.model_files import DEFAULT_GENERATION
 from ltx2sdk.request import INPUT_FILES, GenerationRequest, ModelSet, describe_validation_error
+from ltx2sdk.wording import byte_size, exception_line
 
 log = logging.getLogger("ltx2sdk.worker")
 RUNPOD_RESULT_LIMIT_BYTES = 20 * 1024 * 1024  # a larger result is refused (HTTP 400) and lost
 MODEL_ENV = {"checkpoint_fast": "LTX2_CHECKPOINT_FAST", "checkpoint_pro": "LTX2_CHECKPOINT_PRO",
              "text_encoder": "LTX2_TEXT_ENCODER", "upscaler": "LTX2_UPSCALER",
              "distilled_lora": "LTX2_DISTILLED_LORA"}
-
-
-class ConfigError(ValueError):
-    """A worker setting (environment variable) that cannot be used."""
 
 
 @dataclass(frozen=True)
@@ -97,7 +94,7 @@ class WorkerConfig:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> WorkerConfig:
-        """Read and check every setting; :class:`ConfigError` names a bad variable."""
+        """Read and check every setting; :class:`WorkerConfigError` names a bad variable."""
         env = os.environ if env is None else env
 
         def number(name: str, default: float, *, whole: bool = False) -> float:
@@ -107,19 +104,19 @@ class WorkerConfig:
             try:
                 value = float(raw)
             except ValueError:
-                raise ConfigError(f"environment variable {name} must be a number, "
-                                  f"got {raw!r}") from None
+                raise WorkerConfigError(f"environment variable {name} must be a number, "
+                                        f"got {raw!r}") from None
             if not math.isfinite(value) or value <= 0 or (whole and value != int(value)):
                 kind = "a positive whole number" if whole else "a positive number"
-                raise ConfigError(f"environment variable {name} must be {kind}, got {raw!r}")
+                raise WorkerConfigError(f"environment variable {name} must be {kind}, got {raw!r}")
             return value
 
         def url(name: str, default: str) -> str:
             raw = env.get(name, "").strip() or default
             parts = urlsplit(raw)
             if parts.scheme not in ("http", "https") or not parts.hostname:
-                raise ConfigError(f"environment variable {name} must be an http(s) URL such as "
-                                  f"{default}, got {raw!r}")
+                raise WorkerConfigError(f"environment variable {name} must be an http(s) URL "
+                                        f"such as {default}, got {raw!r}")
             return raw
 
         bucket = env.get("LTX2_S3_BUCKET", "").strip()
@@ -140,7 +137,7 @@ class WorkerConfig:
                 max_audio_seconds=number("LTX2_MAX_AUDIO_SECONDS",
                                          InputPolicy.max_audio_seconds))
         except ValueError as exc:
-            raise ConfigError(str(exc)) from None
+            raise WorkerConfigError(str(exc)) from None
         return cls(
             comfy_url=url("COMFY_URL", cls.comfy_url),
             job_timeout=number("LTX2_JOB_TIMEOUT", cls.job_timeout),
@@ -217,8 +214,8 @@ def deliver(result: GenerationResult, config: WorkerConfig) -> dict[str, Any]:
         return {"video": video, **meta}
     if config.s3 is None:
         return {"error": (
-            f"the video is {size / 1e6:.1f} MB, so the result ({inline_size / 1e6:.1f} MB as "
-            f"base64) is over RunPod's {config.result_limit_bytes / 1e6:.1f} MB result limit and "
+            f"the video is {byte_size(size)}, so the result ({byte_size(inline_size)} as "
+            f"base64) is over RunPod's {byte_size(config.result_limit_bytes)} result limit and "
             "cannot be returned inline. Configure a bucket to receive a URL instead: set "
             "LTX2_S3_BUCKET (and LTX2_S3_ENDPOINT_URL for non-AWS storage, AWS_ACCESS_KEY_ID, "
             "AWS_SECRET_ACCESS_KEY, LTX2_S3_REGION). The file is still in ComfyUI's output "
@@ -262,7 +259,7 @@ def run_job(job: Mapping[str, Any], config: WorkerConfig, *,
     except ValidationError as exc:
         return {"error": describe_validation_error(exc)}
     except ValueError as exc:
-        return {"error": f"invalid request: {one_line(exc)}"}
+        return {"error": f"invalid request: {exception_line(exc)}"}
     reporter = ProgressReporter(send_progress, config.progress_interval) if send_progress else None
     with tempfile.TemporaryDirectory(prefix="ltx2-job-") as workdir:
         try:
@@ -272,15 +269,10 @@ def run_job(job: Mapping[str, Any], config: WorkerConfig, *,
                               input_policy=config.input_policy, cancel=cancel)
             return deliver(result, config)
         except (LTX2Error, ValueError) as exc:  # ValueError: a bad input file, named by field
-            return {"error": one_line(exc)}
+            return {"error": exception_line(exc)}
         except Exception as exc:
             log.exception("job %s failed unexpectedly", job.get("id", "?"))
-            return {"error": f"internal error ({type(exc).__name__}): {one_line(exc)}"}
-
-
-def one_line(exc: BaseException) -> str:
-    """An exception's message on one line (no traceback, no line breaks)."""
-    return " ".join(str(exc).split()) or type(exc).__name__
+            return {"error": f"internal error ({type(exc).__name__}): {exception_line(exc)}"}
 
 
 async def handler(job: dict[str, Any]) -> dict[str, Any]:
@@ -288,7 +280,7 @@ async def handler(job: dict[str, Any]) -> dict[str, Any]:
     never is, a queued one is interrupted."""
     try:
         config = WorkerConfig.from_env()
-    except ConfigError as exc:
+    except WorkerConfigError as exc:
         return {"error": f"worker misconfigured: {exc}"}
     cancel = threading.Event()
 
@@ -311,7 +303,7 @@ async def handler(job: dict[str, Any]) -> dict[str, Any]:
 def main() -> None:
     try:
         WorkerConfig.from_env()  # a bad setting is said once, at start-up
-    except ConfigError as exc:
+    except WorkerConfigError as exc:
         sys.exit(f"runpod_handler: {exc}")
     try:
         import runpod

@@ -11,10 +11,10 @@ Which pipelines exist, and what each computes: :mod:`builders.catalog`
 (``PIPELINES.keys()``, ``get_pipeline("ltx-2", "t2v", "fast")``).
 """
 
-from .catalog import PIPELINES, Pipeline, PipelineKey, UnknownPipelineError, get_pipeline
+from .catalog import PIPELINES, Pipeline, PipelineKey, get_pipeline
 from .pipelines import PLACEHOLDER_IMAGE, Build, build, build_pipeline
 from .plan import Plan, ResolvedModels, check_request, make_plan
 
 __all__ = ["PIPELINES", "PLACEHOLDER_IMAGE", "Build", "Pipeline", "PipelineKey", "Plan",
-           "ResolvedModels", "UnknownPipelineError", "build", "build_pipeline",
+           "ResolvedModels", "build", "build_pipeline",
            "check_request", "get_pipeline", "make_plan"]

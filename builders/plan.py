@@ -104,7 +104,7 @@ def check_request(request: GenerationRequest, pipeline: Pipeline | None = None) 
     """The pipeline ``request`` asks for (or ``pipeline``), once the request is known to be
     makeable with it: its length fits at the pipeline's frame rate and it asks for no camera
     LoRA the generation lacks. Otherwise a :class:`~ltx2sdk.errors.RequestFieldError` (an
-    :class:`~builders.catalog.UnknownPipelineError` for a missing pipeline) naming the field.
+    :class:`~ltx2sdk.errors.UnknownPipelineError` for a missing pipeline) naming the field.
     Cheap and offline: entry points call it before fetching inputs or reaching a server."""
     from ltx2sdk.request import check_length  # start-up: pydantic; a request exists by now
 

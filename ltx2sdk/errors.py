@@ -1,46 +1,60 @@
-"""The SDK's exception hierarchy.
+"""Every exception the SDK raises on purpose, in one tree.
 
-Everything the SDK raises on purpose derives from :class:`LTX2Error`, so callers can catch
-one type. Build-time problems (:class:`GraphError`) are also ``ValueError``; server problems
-(:class:`ComfyError` and below) carry what the server said. Every message is one line that
-says what was wrong and where. ::
+Everything derives from :class:`LTX2Error`, so callers can catch one type, and from the
+built-in it resembles where that helps (a bad value is also a ``ValueError``, a deadline a
+``TimeoutError``). Every message is one line that says what was wrong and where (a rejected
+prompt adds a line per node error). ``tests/test_errors.py`` walks the package and fails on an
+exception class outside this tree or missing from this drawing. ::
 
     LTX2Error
-    +-- RequestFieldError (ValueError)  a valid request no pipeline can make as asked (field)
-    |   +-- builders.UnknownPipelineError   no pipeline for its model, type and mode
-    +-- InputFileError (ValueError)     an input file given by a request field cannot be used
-    |   +-- images.ImageInputError          an image (not an image, too large, private URL)
-    |   +-- audio.AudioInputError           an audio file (not audio, too long, private URL)
-    +-- GraphError (ValueError)         the graph is wrong: before any GPU time is spent
-    |   +-- UnknownNodeTypeError        a class_type without a schema (strict graphs)
-    |   +-- UnknownInputError           an input name the node does not have
-    |   +-- MissingInputError           a required input not given
-    |   +-- LinkTypeError               a VAE into an IMAGE input; a literal where a link goes
-    |   +-- InputValueError             out of range, not among the options, wrong kind
-    |   +-- GraphStructureError         no output node, a foreign handle, a cycle, bad API JSON
-    |   +-- IncompatibleServerError     a node or input the target ComfyUI release lacks
-    +-- ComfyError                      on or with the ComfyUI server
-        +-- ServerUnavailableError      cannot connect, or a request ran past its own limit
-        +-- ServerResponseError         an unexpected status, or an answer of the wrong shape
-        +-- PromptRejectedError         HTTP 400 at POST /prompt: each node error
-        +-- ServerValidationError       the server's own rules would refuse (checked before)
-        +-- ExecutionError              a node raised while the prompt ran
-        +-- ExecutionInterruptedError   the prompt was interrupted on the server
-        +-- JobCancelledError           the caller cancelled (never queued, or interrupted)
-        +-- PromptLostError             the server forgot the prompt (restart, queue cleared)
-        +-- JobTimeoutError (TimeoutError)  the job's deadline passed (the prompt is interrupted)
-        +-- OutputError                 an output missing, not downloadable, or not what it claims
-        +-- UploadError                 an input file the server would not take
-
-Input files have their own, named by the request field they came from:
-:class:`ltx2sdk.media.images.ImageInputError` and :class:`ltx2sdk.media.audio.AudioInputError`, both
-:class:`InputFileError` s.
+    +-- RequestFieldError (ValueError)      a valid request no pipeline can make as asked
+    |   +-- UnknownPipelineError            no pipeline for its model, type and mode
+    +-- InputFileError (ValueError)         an input file of a request cannot be used (field)
+    |   +-- ImageInputError                 an image: not an image, too large, private URL
+    |   +-- AudioInputError                 an audio file: not audio, too long, private URL
+    +-- FetchError (ValueError)             a URL refused, or a fetch that failed
+    +-- FileContentError (ValueError)       a file's bytes are not the kind its name says
+    +-- ServerUrlError (ValueError)         a server URL that cannot be used
+    +-- WorkerConfigError (ValueError)      a RunPod worker setting that cannot be used
+    +-- GraphError (ValueError)             the graph is wrong: before any GPU time is spent
+    |   +-- UnknownNodeTypeError            a class_type without a schema (strict graphs)
+    |   +-- UnknownInputError               an input name the node does not have
+    |   +-- MissingInputError               a required input not given
+    |   +-- LinkTypeError                   a VAE into an IMAGE input; a literal where a link goes
+    |   +-- InputValueError                 out of range, not among the options, wrong kind
+    |   +-- GraphStructureError             no output node, a foreign handle, a cycle, bad JSON
+    |   +-- IncompatibleServerError         a node or input the target ComfyUI release lacks
+    +-- ComfyError                          on or with the server running the graph
+    |   +-- ServerUnavailableError          cannot connect, or a request ran past its own limit
+    |   +-- ServerResponseError             an unexpected status, or an answer of the wrong shape
+    |   +-- MissingApiKeyError (ValueError) a server that needs an API key, and none was given
+    |   +-- PromptRejectedError             HTTP 400 at POST /prompt: each node error
+    |   +-- ServerValidationError           the server's own rules would refuse (checked before)
+    |   +-- ExecutionError                  a node raised while the prompt ran
+    |   +-- ExecutionInterruptedError       the prompt was interrupted on the server
+    |   +-- JobCancelledError               the caller cancelled (never queued, or interrupted)
+    |   +-- PromptLostError                 the server forgot the prompt (restart, queue cleared)
+    |   +-- JobTimeoutError (TimeoutError)  the job's deadline passed (the prompt is interrupted)
+    |   +-- OutputError                     an output missing, not downloadable, or not whole
+    |   +-- UploadError                     an input file the server would not take
+    |   +-- RunPodJobError                  a RunPod job that failed or ended without a video
+    +-- BatchError                          a batch as a whole
+    |   +-- TargetUnusableError             a target that cannot run any job (it is dropped)
+    |   +-- TransientJobError               a job failure that may not happen again (retried)
+    |   +-- NoTargetLeftError               every target of the batch is unusable
+    |   +-- OutputFolderBusyError (RuntimeError)  another batch writes to the output folder
+    |   +-- StoreClosedError (RuntimeError) a write after the batch closed its output folder
+    +-- ComfyScriptError                    comfy-script missing, or a program that failed
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+
+from ltx2sdk.wording import one_line
+
+FETCH_MESSAGE_LIMIT = 400  # characters of a FetchError: what a server sent is cut short
 
 
 class LTX2Error(Exception):
@@ -69,6 +83,45 @@ class InputFileError(LTX2Error, ValueError):
     def __init__(self, field: str, message: str) -> None:
         self.field = field
         super().__init__(f"{field}: {message}")
+
+
+class UnknownPipelineError(RequestFieldError):
+    """No pipeline for a (generation, type, mode).
+
+    The message starts with the request field at fault (``"mode: ..."``), which is also
+    :attr:`field`, and says what exists instead.
+    """
+
+
+class ImageInputError(InputFileError):
+    """An input image that cannot be used; ``field`` is the request field it came from."""
+
+
+class AudioInputError(InputFileError):
+    """An input audio file that cannot be used; ``field`` is the request field it came from."""
+
+
+class FetchError(LTX2Error, ValueError):
+    """A URL that is refused, or a fetch that failed; the message says which and why.
+
+    The message is always one printable line (what a server sent is escaped, long texts are
+    shortened to :data:`FETCH_MESSAGE_LIMIT` characters), ready for a job's ``{"error": ...}``.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(one_line(message, limit=FETCH_MESSAGE_LIMIT))
+
+
+class FileContentError(LTX2Error, ValueError):
+    """The file's bytes are not the kind of file its name says (or not whole)."""
+
+
+class ServerUrlError(LTX2Error, ValueError):
+    """A server URL that cannot be used; the message is one line and says what to give."""
+
+
+class WorkerConfigError(LTX2Error, ValueError):
+    """A RunPod worker setting (an environment variable) that cannot be used."""
 
 
 # --- building graphs --------------------------------------------------------------------
@@ -139,6 +192,11 @@ class ServerResponseError(ComfyError):
         self.status = status
         self.body = body
         super().__init__(message)
+
+
+class MissingApiKeyError(ComfyError, ValueError):
+    """A server that needs an API key (Comfy Cloud) and none was given or found in
+    ``$COMFY_API_KEY``. Raised before anything is sent."""
 
 
 @dataclass(frozen=True)
@@ -246,3 +304,50 @@ class OutputError(ComfyError):
 
 class UploadError(ComfyError):
     """An input file could not be uploaded (too large, refused)."""
+
+
+class RunPodJobError(ComfyError):
+    """A RunPod job that ended ``FAILED`` or ``CANCELLED`` (not by this client), or finished
+    without a video: ``job_id`` is RunPod's id, ``error`` what the worker said."""
+
+    def __init__(self, message: str, job_id: str, error: str = "") -> None:
+        self.job_id = job_id
+        self.error = error
+        super().__init__(message)
+
+
+# --- batches ------------------------------------------------------------------------------
+
+
+class BatchError(LTX2Error):
+    """A problem of a batch as a whole, or of one of its targets."""
+
+
+class TargetUnusableError(BatchError):
+    """A target that cannot run any job: a key refused or missing, an endpoint that does not
+    exist, an extra not installed. The batch stops sending it jobs."""
+
+
+class TransientJobError(BatchError):
+    """A job failed for a reason that may not happen again (a lost worker): retried."""
+
+
+class NoTargetLeftError(BatchError):
+    """Every target of the batch is unusable; the message says why for each. Jobs not run
+    are left for the next run."""
+
+
+class OutputFolderBusyError(BatchError, RuntimeError):
+    """Another batch is writing to the same output folder."""
+
+
+class StoreClosedError(BatchError, RuntimeError):
+    """A write after the batch closed its output folder (a runner thread that outlived a
+    cancelled batch): refused, so another batch that took the folder is not written into."""
+
+
+# --- interop ------------------------------------------------------------------------------
+
+
+class ComfyScriptError(LTX2Error):
+    """comfy-script is missing, or a ComfyScript program failed or queued no workflow."""

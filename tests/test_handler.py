@@ -227,7 +227,7 @@ def test_ia2v_job_uploads_the_image_and_the_audio(ltx_server: ComfyTestServer) -
 @pytest.mark.parametrize(("env", "error"), [
     ({"LTX2_MAX_AUDIO_SECONDS": "2"}, "audio_base64: audio is 3.0 s long, over the 2 s limit"),
     ({"LTX2_MAX_AUDIO_BYTES": "10000"},
-     "audio_base64: audio file is larger than the 0.01 MB limit"),
+     "audio_base64: audio file is larger than the 9.77 KiB limit"),
 ])
 def test_the_workers_audio_caps_are_its_environments(ltx_server: ComfyTestServer,
                                                      env: dict[str, str], error: str) -> None:
@@ -242,7 +242,7 @@ def test_a_50_mb_image_is_refused(ltx_server: ComfyTestServer) -> None:
     big = "A" * (50 * 1024 * 1024 * 4 // 3)
     output = run_job({"id": "j", "input": {"prompt": "p", "type": "i2v", "image_base64": big}},
                      config_for(ltx_server))
-    assert "image_base64: image is larger than the 20 MB limit" in output["error"]
+    assert "image_base64: image is larger than the 20 MiB limit" in output["error"]
 
 
 def test_oversized_video_without_bucket_explains_how_to_configure_one(
@@ -250,7 +250,7 @@ def test_oversized_video_without_bucket_explains_how_to_configure_one(
     ltx_server.sim.output_bytes = 3 * 1024 * 1024
     output = run_job({"id": "j", "input": {"prompt": "p", "duration": 1}},
                      config_for(ltx_server, LTX2_RESULT_LIMIT_BYTES="2000000"))
-    assert "over RunPod's 2.0 MB result limit" in output["error"]
+    assert "over RunPod's 1.91 MiB result limit" in output["error"]
     assert "LTX2_S3_BUCKET" in output["error"] and "video" not in output
     assert output["frames"] == 25  # the metadata still says what was made
 
@@ -426,7 +426,7 @@ def test_a_request_no_pipeline_can_make_fails_before_any_work(
 ])
 def test_bad_settings_are_named_at_start_up_and_in_each_job(
         name: str, value: str, fragment: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    with pytest.raises(runpod_handler.ConfigError, match=re.escape(f"{name} {fragment}")):
+    with pytest.raises(runpod_handler.WorkerConfigError, match=re.escape(f"{name} {fragment}")):
         WorkerConfig.from_env({name: value})
     monkeypatch.setenv(name, value)
     output = asyncio.run(handler({"id": "j", "input": {"prompt": "p"}}))

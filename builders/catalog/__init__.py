@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
-from ltx2sdk.errors import RequestFieldError
+from ltx2sdk.errors import UnknownPipelineError
 
 from . import ltx2, ltx2_3, ltx2_5
 from .types import (
@@ -64,14 +64,6 @@ from .types import (
 
 if TYPE_CHECKING:  # the request module (pydantic) loads with the first request, not here
     from ltx2sdk.request import GenerationRequest
-
-
-class UnknownPipelineError(RequestFieldError):
-    """No pipeline for a (generation, type, mode).
-
-    The message starts with the request field at fault (``"mode: ..."``), which is also
-    :attr:`field`, and says what exists instead.
-    """
 
 
 class Registry:
@@ -190,7 +182,6 @@ __all__ = [
     "SplitFiles",
     "Stage",
     "TiledDecode",
-    "UnknownPipelineError",
     "VideoType",
     "get_pipeline",
     "pipeline_for",

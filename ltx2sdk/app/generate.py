@@ -22,7 +22,7 @@ from ltx2sdk.app.progress import ProgressCallback, ProgressTracker
 from ltx2sdk.backends.connect import connect
 from ltx2sdk.backends.events import Event
 from ltx2sdk.backends.outputs import OutputFile
-from ltx2sdk.backends.protocol import Backend
+from ltx2sdk.backends.protocol import Backend, download_all
 from ltx2sdk.errors import JobCancelledError, OutputError
 from ltx2sdk.media.audio import (
     DEFAULT_MAX_AUDIO_BYTES,
@@ -31,6 +31,7 @@ from ltx2sdk.media.audio import (
     audio_from_base64,
     fetch_audio,
 )
+from ltx2sdk.media.file_formats import is_video_name
 from ltx2sdk.media.images import (
     DEFAULT_MAX_IMAGE_BYTES,
     DEFAULT_MAX_PIXELS,
@@ -64,7 +65,7 @@ class InputPolicy:
     store); still resolved once and pinned. ``max_pixels``: width x height, checked from
     the file's header before decoding (default 36 MP); animated files give their first
     frame only. ``max_audio_bytes``: the audio file's size, counted like ``max_bytes``
-    (default 20 MB). ``max_audio_seconds``: the audio's length (default 60 s), checked
+    (default 20 MiB). ``max_audio_seconds``: the audio's length (default 60 s), checked
     while it is decoded.
 
     ``ImagePolicy`` is the same class, under the name it had before audio came in.
@@ -140,7 +141,7 @@ def prepare_image(request: GenerationRequest, policy: InputPolicy,
     """The checked input image ``which`` of ``request`` (the first frame by default;
     :data:`~ltx2sdk.request.LAST_IMAGE` for flf2v's last), fetched or decoded under
     ``policy``; ``None`` when the request names a server file for it or has none.
-    Errors are :class:`~ltx2sdk.media.images.ImageInputError` s naming the field it came from
+    Errors are :class:`~ltx2sdk.errors.ImageInputError` s naming the field it came from
     (``last_image_url: ...``)."""
     data = getattr(request, which.base64)
     if data is not None:
@@ -157,7 +158,7 @@ def prepare_image(request: GenerationRequest, policy: InputPolicy,
 def prepare_audio(request: GenerationRequest, policy: InputPolicy) -> AudioData | None:
     """The checked and measured audio of ``request`` (ia2v), fetched or decoded under
     ``policy``; ``None`` when the request names a server file for it or has none. Errors are
-    :class:`~ltx2sdk.media.audio.AudioInputError` s naming the field it came from."""
+    :class:`~ltx2sdk.errors.AudioInputError` s naming the field it came from."""
     if request.audio_base64 is not None:
         return audio_from_base64(request.audio_base64, field=AUDIO.base64,
                                  max_bytes=policy.max_audio_bytes,
@@ -281,9 +282,8 @@ def generate(request: GenerationRequest | Mapping[str, Any],
         timer.lap("run")
 
         destination = Path(output_dir)
-        client.download_all(run, destination, deadline=deadline)
-        videos = [f for f in run.outputs
-                  if f.filename.lower().endswith((".mp4", ".webm", ".mov"))]
+        download_all(client, run, destination, deadline=deadline)
+        videos = [f for f in run.outputs if is_video_name(f.filename)]
         if not videos:
             raise OutputError(f"prompt {run.prompt_id} finished without a video output "
                               f"(outputs: {[f.filename for f in run.outputs] or 'none'})")

@@ -19,7 +19,7 @@ import urllib.error
 import urllib.request
 from typing import TYPE_CHECKING, Literal
 
-from ltx2sdk.backends.protocol import is_known_v2
+from ltx2sdk.backends.protocol import NO_SUCH_JOB, is_known_v2
 from ltx2sdk.backends.server_urls import normalize_server_url
 
 if TYPE_CHECKING:
@@ -30,7 +30,6 @@ __all__ = ["APIS", "connect", "detect_api"]
 Api = Literal["comfyui", "v2"]
 APIS: tuple[Api, ...] = ("comfyui", "v2")
 PROBE_TIMEOUT = 5.0
-_NO_JOB = "00000000-0000-0000-0000-000000000000"
 
 
 def connect(url: str, *, api_key: str | None = None, api: str | None = None,
@@ -40,7 +39,7 @@ def connect(url: str, *, api_key: str | None = None, api: str | None = None,
     ``api``: ``"comfyui"``, ``"v2"``, or ``None`` to find out (see the module). ``api_key``
     is for the Comfy API v2 (default ``$COMFY_API_KEY``; Comfy Cloud requires one); it is
     sent to that server only, never shown, and native ComfyUI takes none.
-    Raises :class:`~ltx2sdk.backends.server_urls.ServerUrlError` (a ``ValueError``) for a URL
+    Raises :class:`~ltx2sdk.errors.ServerUrlError` (a ``ValueError``) for a URL
     that cannot work, and ``ModuleNotFoundError`` naming ``ltx2sdk[cloud]`` when the v2 API is
     chosen without comfy-sdk installed.
     """
@@ -73,7 +72,7 @@ def detect_api(url: str, *, timeout: float = PROBE_TIMEOUT) -> Api:
         return "v2"
     if status is None:  # nothing answers: the native client waits, or says so
         return "comfyui"
-    status, body = _probe(f"{base}/api/v2/jobs/{_NO_JOB}", timeout)
+    status, body = _probe(f"{base}/api/v2/jobs/{NO_SUCH_JOB}", timeout)
     error = body.get("error") if isinstance(body, dict) else None
     if isinstance(error, dict) and isinstance(error.get("code"), str):
         return "v2"  # the v2 error envelope (not_found, unauthorized...)

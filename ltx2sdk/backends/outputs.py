@@ -8,7 +8,7 @@ never share a local name.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,14 +16,16 @@ from typing import Any
 from ltx2sdk.errors import (
     ExecutionError,
     ExecutionInterruptedError,
+    FileContentError,
     OutputError,
     ServerResponseError,
 )
-from ltx2sdk.media.file_formats import NotWhatItClaims, verify_file
+from ltx2sdk.media.file_formats import verify_file
 
 OUTPUT_KEYS = ("images", "gifs", "videos", "audio")  # where ComfyUI nodes report files
 MAX_NAME_BYTES = 255  # a longer name is no file name on the filesystems ComfyUI writes to
 FOLDER_TYPES = ("output", "temp", "input")
+DOWNLOAD_CHUNK = 1 << 20  # 1 MiB read at a time: steady memory whatever the file size
 
 
 @dataclass(frozen=True)
@@ -142,20 +144,11 @@ def verify_download(output: OutputFile, dest: Path) -> Path:
     page, a video cut short)."""
     try:
         verify_file(dest, video=output.is_video)
-    except NotWhatItClaims as exc:
+    except FileContentError as exc:
         dest.unlink(missing_ok=True)
         raise OutputError(f"{describe(output)} is not a usable file: {exc}") from exc
     return dest
 
-
-def download_each(outputs: Iterable[OutputFile], output_dir: Path,
-                  download: Callable[[OutputFile, Path], Path],
-                  files: dict[OutputFile, Path]) -> None:
-    """``download`` every output into ``output_dir`` under its own local name, recording
-    each finished one in ``files`` (so a failure leaves what was already done)."""
-    output_dir.mkdir(parents=True, exist_ok=True)
-    for output, name in local_names(outputs).items():
-        files[output] = download(output, output_dir / name)
 
 
 def failure_from_history(prompt_id: str, entry: Mapping[str, Any]) -> Exception | None:

@@ -24,16 +24,19 @@ from typing import Any, Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
 from ltx2sdk.backends.events import Event
-from ltx2sdk.backends.outputs import OutputFile
-from ltx2sdk.errors import ComfyError
+from ltx2sdk.backends.outputs import OutputFile, local_names
+from ltx2sdk.errors import MissingApiKeyError
 from ltx2sdk.graph.core import Graph
 from ltx2sdk.graph.schema import SchemaSet
 from ltx2sdk.graph.server_check import ServerCheck
 
-__all__ = ["API_KEY_ENV", "COMFY_CLOUD_URL", "Backend", "MissingApiKeyError", "NotChecked",
-           "RunResult", "is_comfy_cloud", "resolve_api_key"]
+__all__ = ["API_KEY_ENV", "CLEANUP_TIMEOUT", "COMFY_CLOUD_URL", "NO_SUCH_JOB", "Backend",
+           "NotChecked", "RunResult", "download_all", "is_comfy_cloud", "resolve_api_key"]
 
 EventCallback = Callable[[Event], None]
+
+CLEANUP_TIMEOUT = 5.0  # seconds to stop a job after its deadline, or after the caller gave up
+NO_SUCH_JOB = "00000000-0000-0000-0000-000000000000"  # a job id no server has: safe to ask for
 
 COMFY_CLOUD_URL = "https://cloud.comfy.org"
 """Comfy Cloud's Comfy API v2 (comfy-sdk's ``COMFY_CLOUD_BASE_URL``): always v2, needs a key."""
@@ -67,11 +70,6 @@ class NotChecked(ServerCheck):
 
     reason: str = ""
     checked: bool = False
-
-
-class MissingApiKeyError(ComfyError, ValueError):
-    """A server that needs an API key (Comfy Cloud) and none was given or found in
-    ``$COMFY_API_KEY``. Raised before anything is sent."""
 
 
 @runtime_checkable
@@ -130,11 +128,6 @@ class Backend(Protocol):
         """Stream one output to ``dest`` and verify it is the file it claims to be."""
         ...
 
-    def download_all(self, result: RunResult, output_dir: Path, *,
-                     deadline: float | None = None) -> None:
-        """Download every output of ``result`` into ``output_dir``, each under its own name."""
-        ...
-
     def interrupt(self, prompt_id: str, *, timeout: float | None = None) -> None:
         """Stop the job ``prompt_id`` (running or queued)."""
         ...
@@ -177,3 +170,13 @@ def _origin(url: str) -> tuple[str, str, int | None]:
     except ValueError:
         port = None
     return scheme, (parts.hostname or "").lower(), port or {"http": 80, "https": 443}.get(scheme)
+
+
+def download_all(backend: Backend, result: RunResult, output_dir: Path, *,
+                 deadline: float | None = None) -> None:
+    """Download every output of ``result`` from ``backend`` into ``output_dir``, each under
+    its own local name, recording each finished one in ``result.files`` (so a failure leaves
+    what was already done)."""
+    output_dir.mkdir(parents=True, exist_ok=True)
+    for output, name in local_names(result.outputs).items():
+        result.files[output] = backend.download(output, output_dir / name, deadline=deadline)

@@ -20,7 +20,9 @@ from collections.abc import Iterator
 from typing import Literal
 from urllib.parse import urlsplit
 
-__all__ = ["ServerUrlError", "connection_failure", "normalize_server_url"]
+from ltx2sdk.errors import ServerUrlError
+
+__all__ = ["connection_failure", "normalize_server_url"]
 
 _SCHEMES = ("http", "https")
 _HOST = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.~%-]+)$")  # name, IPv4 or [IPv6]
@@ -31,10 +33,6 @@ FailureKind = Literal["absent", "unready", "invalid", "other"]
 started, or is starting. ``unready``: something accepted the connection but did not answer
 in time, or a proxy said the server behind it is not up (502, 503, 504). ``invalid``: the
 URL cannot be used at all. ``other``: anything else."""
-
-
-class ServerUrlError(ValueError):
-    """A server URL that cannot be used; the message is one line and says what to give."""
 
 
 def normalize_server_url(text: str) -> str:

@@ -39,25 +39,14 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from ltx2sdk.errors import LTX2Error
+from ltx2sdk.errors import ComfyScriptError
 from ltx2sdk.graph.compare import assert_same_api, match_api
 from ltx2sdk.graph.core import Graph, Node
 from ltx2sdk.graph.handles import Output
 from ltx2sdk.graph.schema import NodeSchema
 
-__all__ = [
-    "ComfyScriptError",
-    "assert_same_api",
-    "comfyscript_class_name",
-    "graph_from_comfyscript",
-    "match_api",
-    "run_comfyscript",
-    "to_comfyscript",
-]
-
-
-class ComfyScriptError(LTX2Error):
-    """comfy-script is missing, or a ComfyScript program failed or queued no workflow."""
+__all__ = ["assert_same_api", "comfyscript_class_name", "graph_from_comfyscript", "match_api",
+           "run_comfyscript", "to_comfyscript"]
 
 
 # --- SDK graph -> ComfyScript program -------------------------------------------------------

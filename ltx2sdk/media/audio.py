@@ -8,7 +8,7 @@ error (:class:`AudioInputError`, a ``ValueError``).
   by their first bytes and decoded with miniaudio (its dr_wav, dr_mp3, dr_flac and
   stb_vorbis), imported only when an audio file is checked. The file goes to ComfyUI as it
   came, named with its format's extension (ComfyUI's ``LoadAudio`` reads all four).
-* **Size.** ``max_bytes`` (default :data:`DEFAULT_MAX_AUDIO_BYTES`, 20 MB) counts the file:
+* **Size.** ``max_bytes`` (default :data:`DEFAULT_MAX_AUDIO_BYTES`, 20 MiB) counts the file:
   the decoded bytes of base64 (refused before decoding), the body on the wire for a URL.
 * **Length.** ``max_seconds`` (default :data:`DEFAULT_MAX_AUDIO_SECONDS`, 60 s) caps the
   duration. A length the header announces is checked before anything is decoded; the decoding
@@ -31,10 +31,9 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from typing import TYPE_CHECKING
 
-from ltx2sdk.errors import InputFileError
+from ltx2sdk.errors import AudioInputError, FetchError
 from ltx2sdk.media import safe_fetch as safe_http
 from ltx2sdk.media.inline_data import decode_base64
-from ltx2sdk.media.safe_fetch import FetchError
 
 if TYPE_CHECKING:
     import ssl
@@ -56,10 +55,6 @@ _CHUNK_FRAMES = 16_384  # frames decoded at a time: memory stays small whatever 
 # how many frames less than its header announces a whole file may decode to: FLAC's
 # STREAMINFO counts exactly; an MP3's Xing header may or may not count itself (1152 each)
 _ANNOUNCED_SLACK = {"flac": 0, "mp3": 2 * 1152}
-
-
-class AudioInputError(InputFileError):
-    """An input audio file that cannot be used; ``field`` is the request field it came from."""
 
 
 @dataclass(frozen=True)

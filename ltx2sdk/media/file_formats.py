@@ -12,16 +12,24 @@ import struct
 from pathlib import Path
 from typing import BinaryIO
 
-ISO_EXTENSIONS = frozenset({".mp4", ".mov", ".m4v", ".m4a", ".3gp"})
-VIDEO_EXTENSIONS = ISO_EXTENSIONS | {".webm", ".mkv", ".gif"}
+from ltx2sdk.errors import FileContentError
+
+ISO_EXTENSIONS = frozenset({".mp4", ".mov", ".m4v", ".m4a", ".3gp"})  # ISO base media: boxes
+VIDEO_EXTENSIONS = frozenset({".mp4", ".mov", ".m4v", ".3gp", ".webm", ".mkv", ".gif"})
+"""What a video may be named: the containers a video output comes in, and the GIFs of the
+video helper nodes. The one list every check of "is this a video" uses."""
+EBML_MAGIC = b"\x1a\x45\xdf\xa3"  # Matroska and WebM
+VIDEO_SIGNATURES = ((4, b"ftyp", ".mp4"), (0, EBML_MAGIC, ".webm"))
+"""(offset, bytes, extension): a video container told by its first bytes."""
+SNIFF_BYTES = 16  # enough of a file's head for every signature here
 ISO_FIRST_BOXES = frozenset({b"ftyp", b"styp", b"moov", b"mdat", b"free", b"skip", b"wide",
                              b"pdin"})
 SIGNATURES: dict[str, tuple[bytes, ...]] = {
     ".png": (b"\x89PNG\r\n\x1a\n",),
     ".jpg": (b"\xff\xd8\xff",),
     ".jpeg": (b"\xff\xd8\xff",),
-    ".webm": (b"\x1a\x45\xdf\xa3",),
-    ".mkv": (b"\x1a\x45\xdf\xa3",),
+    ".webm": (EBML_MAGIC,),
+    ".mkv": (EBML_MAGIC,),
     ".flac": (b"fLaC",),
     ".ogg": (b"OggS",),
     ".opus": (b"OggS",),
@@ -29,39 +37,54 @@ SIGNATURES: dict[str, tuple[bytes, ...]] = {
 }
 
 
-class NotWhatItClaims(ValueError):
-    """The file's bytes are not the kind of file its name says."""
+def is_video_name(name: str) -> bool:
+    """Whether a file named ``name`` is a video by its extension (:data:`VIDEO_EXTENSIONS`)."""
+    return Path(name).suffix.lower() in VIDEO_EXTENSIONS
+
+
+def is_video_content_type(content_type: str) -> bool:
+    """Whether an HTTP ``Content-Type`` (parameters allowed) names a video."""
+    return content_type.split(";")[0].strip().lower().startswith("video/")
+
+
+def video_extension_of(head: bytes) -> str | None:
+    """The extension of the video container whose first bytes are ``head`` (an ISO ``ftyp``
+    box, an EBML header), or ``None``: for a file whose name and type say nothing."""
+    for offset, signature, extension in VIDEO_SIGNATURES:
+        if head[offset:offset + len(signature)] == signature:
+            return extension
+    return None
 
 
 def verify_file(path: Path, *, video: bool = False) -> None:
-    """Raise :class:`NotWhatItClaims` unless ``path`` is a whole file of the kind its
+    """Raise :class:`FileContentError` unless ``path`` is a whole file of the kind its
     extension names. ``video`` adds that it must be a video container at all."""
     size = path.stat().st_size
     if size == 0:
-        raise NotWhatItClaims("the file is empty")
+        raise FileContentError("the file is empty")
     suffix = path.suffix.lower()
     with open(path, "rb") as handle:
         head = handle.read(16)
         if video and suffix not in VIDEO_EXTENSIONS:
-            raise NotWhatItClaims(f"a video was expected, the file is named {suffix or 'bare'}")
+            raise FileContentError(f"a video was expected, the file is named {suffix or 'bare'}")
         if suffix in ISO_EXTENSIONS:
             _check_iso_boxes(handle, size)
         elif suffix == ".gif":
             if not head.startswith((b"GIF87a", b"GIF89a")):
-                raise NotWhatItClaims("it does not start like a GIF")
+                raise FileContentError("it does not start like a GIF")
             handle.seek(-1, 2)
             if handle.read(1) != b"\x3b":
-                raise NotWhatItClaims("the GIF has no trailer: it was cut short")
+                raise FileContentError("the GIF has no trailer: it was cut short")
         elif suffix == ".webp":
             if not (head.startswith(b"RIFF") and head[8:12] == b"WEBP"):
-                raise NotWhatItClaims("it does not start like a WebP image")
+                raise FileContentError("it does not start like a WebP image")
             if struct.unpack("<I", head[4:8])[0] + 8 > size:
-                raise NotWhatItClaims("the WebP file was cut short")
+                raise FileContentError("the WebP file was cut short")
         elif suffix == ".wav":
             if not (head.startswith(b"RIFF") and head[8:12] == b"WAVE"):
-                raise NotWhatItClaims("it does not start like a WAV file")
+                raise FileContentError("it does not start like a WAV file")
         elif suffix in SIGNATURES and not head.startswith(SIGNATURES[suffix]):
-            raise NotWhatItClaims(f"it does not start like a {suffix[1:]} file")
+            raise FileContentError(f"it does not start like a {suffix[1:]} file")
 
 
 def _check_iso_boxes(handle: BinaryIO, size: int) -> None:
@@ -74,21 +97,21 @@ def _check_iso_boxes(handle: BinaryIO, size: int) -> None:
         seek(offset)
         header = read(8)
         if len(header) < 8:
-            raise NotWhatItClaims("an mp4 box header is cut short")
+            raise FileContentError("an mp4 box header is cut short")
         box_size, box_type = struct.unpack(">I4s", header)
         if first and box_type not in ISO_FIRST_BOXES:
-            raise NotWhatItClaims("it does not start like an mp4 file")
+            raise FileContentError("it does not start like an mp4 file")
         first = False
         if box_size == 1:
             large = read(8)
             if len(large) < 8:
-                raise NotWhatItClaims("an mp4 box header is cut short")
+                raise FileContentError("an mp4 box header is cut short")
             box_size = struct.unpack(">Q", large)[0]
         elif box_size == 0:  # the box runs to the end of the file
             return
         if box_size < 8:
-            raise NotWhatItClaims(f"an mp4 box has an impossible size {box_size}")
+            raise FileContentError(f"an mp4 box has an impossible size {box_size}")
         offset += box_size
     if offset != size:
-        raise NotWhatItClaims(f"the mp4 was cut short: its boxes need {offset} bytes, "
+        raise FileContentError(f"the mp4 was cut short: its boxes need {offset} bytes, "
                               f"the file has {size}")

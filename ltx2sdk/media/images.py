@@ -31,10 +31,10 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ltx2sdk.errors import InputFileError
+from ltx2sdk.errors import FetchError, ImageInputError
 from ltx2sdk.media import safe_fetch as safe_http
 from ltx2sdk.media.inline_data import decode_base64
-from ltx2sdk.media.safe_fetch import FetchError, address_refusal
+from ltx2sdk.media.safe_fetch import address_refusal
 
 if TYPE_CHECKING:
     import ssl
@@ -49,10 +49,6 @@ FORMATS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp"}  # what LoadImage gets
 READABLE_FORMATS = ("PNG", "JPEG", "MPO", "WEBP", "GIF", "BMP")  # what Pillow may open
 _OPENERS = ("PNG", "JPEG", "WEBP", "GIF", "BMP")  # Pillow's JPEG opener reads MPO files too
 _PNG_MODES = frozenset({"1", "L", "LA", "I", "I;16", "P", "RGB", "RGBA"})
-
-
-class ImageInputError(InputFileError):
-    """An input image that cannot be used; ``field`` is the request field it came from."""
 
 
 @dataclass(frozen=True)

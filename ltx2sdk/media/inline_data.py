@@ -10,7 +10,7 @@ import base64
 import binascii
 from collections.abc import Callable
 
-from ltx2sdk.media.safe_fetch import megabytes
+from ltx2sdk.wording import byte_size
 
 _ASCII_WHITESPACE = str.maketrans("", "", " \t\r\n\f\v")
 
@@ -39,7 +39,7 @@ def decode_base64(text: object, *, field: str, max_bytes: int, label: str,
         raise error(field, "not valid base64 (its length is not possible)")
     size = len(body) * 3 // 4  # exactly the decoded size of a well-formed payload
     if size > max_bytes:  # refuse before decoding anything that large
-        raise error(field, f"{label} is larger than the {megabytes(max_bytes)} limit")
+        raise error(field, f"{label} is larger than the {byte_size(max_bytes)} limit")
     if not body:
         raise error(field, f"the {label} is empty")
     try:

@@ -49,7 +49,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeAlias, TypeVar
 from urllib.parse import quote, urljoin, urlsplit
 
-from ltx2sdk.errors import LTX2Error
+from ltx2sdk.errors import FetchError
+from ltx2sdk.wording import byte_size
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
@@ -75,23 +76,6 @@ _AUTHORITY = re.compile(r"(?:\[(?P<v6>[^\[\]]*)\]|(?P<name>[^\[\]:]*))(?::(?P<po
 _PORT = re.compile(r"[0-9]{1,5}", re.ASCII)
 _LENGTH = re.compile(r"[0-9]+", re.ASCII)
 _REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp"})
-
-
-class FetchError(LTX2Error, ValueError):
-    """A URL that is refused, or a fetch that failed; the message says which and why.
-
-    The message is always one printable line (what a server sent is escaped, long
-    texts are shortened), ready for a job's ``{"error": ...}``.
-    """
-
-    def __init__(self, message: str) -> None:
-        super().__init__(_one_line(message))
-
-
-def _one_line(text: str, limit: int = 400) -> str:
-    text = " ".join(text.split())
-    text = "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
-    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 @dataclass(frozen=True)
@@ -654,7 +638,7 @@ def _checked_head(response: _DeadlineResponse, max_bytes: int,
         if not _LENGTH.fullmatch(value):
             raise FetchError(f"the server sent a bad Content-Length ({declared[:40]!r})")
         if int(value) > max_bytes:
-            raise FetchError(f"{label} is larger than the {megabytes(max_bytes)} limit "
+            raise FetchError(f"{label} is larger than the {byte_size(max_bytes)} limit "
                              f"(Content-Length {value})")
     return content_type
 
@@ -669,13 +653,8 @@ def _chunks(response: _DeadlineResponse, max_bytes: int, label: str) -> Iterator
             break
         received += len(chunk)
         if received > max_bytes:
-            raise FetchError(f"{label} is larger than the {megabytes(max_bytes)} limit")
+            raise FetchError(f"{label} is larger than the {byte_size(max_bytes)} limit")
         yield chunk
     if response.length:  # http.client does not complain about a short body: we do
         raise FetchError(f"the body was cut short: {received} bytes of the "
                          f"{received + response.length} announced")
-
-
-def megabytes(size: int) -> str:
-    """``size`` bytes as ``"20 MB"`` (MiB, rounded to two places)."""
-    return f"{round(size / (1024 * 1024), 2):g} MB"

@@ -29,15 +29,15 @@ from ltx2sdk.app.batch.scheduler import (
     Batch,
     BatchProgress,
     JobResult,
-    NoTargetLeftError,
     RetryNotice,
     RetryPolicy,
     iter_batch,
     run_batch,
 )
-from ltx2sdk.app.batch.store import OutputFolderBusyError, ResultStore
+from ltx2sdk.app.batch.store import ResultStore
 from ltx2sdk.app.cli.batch_command import BatchDisplay
 from ltx2sdk.app.cli.main import main
+from ltx2sdk.errors import NoTargetLeftError, OutputFolderBusyError
 from tests.comfyserver import ComfyTestServer
 from tests.comfyserver.faults import Handler
 from tests.helpers import catalog_server, free_port
@@ -447,7 +447,7 @@ def test_a_request_over_runpods_payload_limit_is_refused_before_it_is_sent(
                         tmp_path / "out", retry=QUICK)
     [line] = result_lines(tmp_path / "out")
     assert (line["status"], line["error_kind"], line["attempts"]) == ("failed", "invalid", 1)
-    assert "over RunPod's 10 MB limit for /run: give large inputs by URL" in line["error"]
+    assert "over RunPod's 10 MiB limit for /run: give large inputs by URL" in line["error"]
     assert line["request"]["image_base64"] == f"<{len(huge)} characters>"  # not the data
     assert endpoint.api.jobs == {} and summary.progress.failed == 1
 
@@ -548,7 +548,8 @@ def test_a_closed_output_folder_takes_no_more_writes(tmp_path: Path) -> None:
     # a runner thread that outlives its cancelled batch cannot write into the folder
     # another batch may have taken since
     from ltx2sdk.app.batch.jobs import make_job
-    from ltx2sdk.app.batch.store import ResultStore, StoreClosedError
+    from ltx2sdk.app.batch.store import ResultStore
+    from ltx2sdk.errors import StoreClosedError
 
     job = make_job(1, {"prompt": "p", "seed": 1})
     store = ResultStore(tmp_path / "out").open()

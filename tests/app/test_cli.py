@@ -23,9 +23,10 @@ import pytest
 from ltx2sdk import GenerationRequest
 from ltx2sdk.app.cli.main import build_parser, main
 from ltx2sdk.app.cli.request_flags import request_from_args
-from ltx2sdk.backends.server_urls import ServerUrlError, normalize_server_url
-from ltx2sdk.errors import ServerUnavailableError
+from ltx2sdk.backends.server_urls import normalize_server_url
+from ltx2sdk.errors import ServerUnavailableError, ServerUrlError
 from ltx2sdk.request import ModelSet
+from ltx2sdk.wording import byte_size
 from tests.comfyserver import ComfyTestServer, Faults, catalog_models
 from tests.helpers import AUDIO_FIXTURES, free_port, wav_bytes
 
@@ -573,7 +574,7 @@ def test_an_audio_directory_or_an_oversized_file_is_refused_unread(
     with huge.open("wb") as handle:  # sparse: 21 MB that were never written
         handle.truncate(21 * 1024 * 1024)
     assert main([*base, str(huge)]) == 2
-    assert_one_line_error(capsys.readouterr().err, f"--audio {huge}: 21 MB, over the 20 MB limit")
+    assert_one_line_error(capsys.readouterr().err, f"--audio {huge}: 21 MiB, over the 20 MiB limit")
 
 
 def test_build_checks_image_base64(capsys: pytest.CaptureFixture[str]) -> None:
@@ -653,12 +654,11 @@ def test_generate_summary_is_labelled(ltx_server: ComfyTestServer, tmp_path: Pat
                  "--server", ltx_server.url, "-o", str(video),
                  "--output-dir", str(tmp_path)]) == 0
     out = capsys.readouterr().out.strip()
-    size_mb = video.stat().st_size / 1e6
     match = re.fullmatch(
         rf"{re.escape(str(video))}  \(1280x704, 49 frames at 24 fps = 2 s of video, seed 3, "
-        r"(\d+\.\d+) MB; took (\d+\.\d) s\)", out)
+        r"(.+); took (\d+\.\d) s\)", out)
     assert match, out
-    assert abs(float(match.group(1)) - size_mb) < 0.001
+    assert match.group(1) == byte_size(video.stat().st_size)
 
 
 # --- server URLs and waiting ------------------------------------------------------------------

@@ -22,9 +22,7 @@ from ltx2sdk.app import generate as generation
 from ltx2sdk.app.cli.main import main
 from ltx2sdk.app.generate import ImagePolicy, InputPolicy
 from ltx2sdk.app.progress import ProgressUpdate
-from ltx2sdk.errors import ExecutionError, ServerValidationError
-from ltx2sdk.media.audio import AudioInputError
-from ltx2sdk.media.images import ImageInputError
+from ltx2sdk.errors import AudioInputError, ExecutionError, ImageInputError, ServerValidationError
 from ltx2sdk.model_files import files_for
 from tests.comfyserver import ComfyTestServer
 from tests.helpers import (

@@ -29,10 +29,11 @@ from ltx2sdk.app.cli.main import main
 from ltx2sdk.backends.comfyui.client import ComfyClient
 from ltx2sdk.backends.connect import detect_api
 from ltx2sdk.backends.events import Event, ExecutionInterrupted, Finished
-from ltx2sdk.backends.protocol import MissingApiKeyError
+from ltx2sdk.backends.protocol import download_all
 from ltx2sdk.errors import (
     JobCancelledError,
     JobTimeoutError,
+    MissingApiKeyError,
     OutputError,
     PromptLostError,
     ServerResponseError,
@@ -381,7 +382,7 @@ def test_a_dripping_download_ends_by_the_deadline(v2: V2Backend, v2_server: Prox
     start = time.monotonic()
     try:
         with pytest.raises(JobTimeoutError):
-            v2.download_all(result, tmp_path, deadline=time.monotonic() + 1.5)
+            download_all(v2, result, tmp_path, deadline=time.monotonic() + 1.5)
     finally:
         v2_server.comfy.faults.tamper = None
     assert time.monotonic() - start < 1.5 + DEADLINE_SLACK

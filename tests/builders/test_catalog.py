@@ -37,7 +37,6 @@ from builders.catalog import (
     Registry,
     SamplerSelect,
     Stage,
-    UnknownPipelineError,
     VideoType,
     get_pipeline,
     ltx2,
@@ -48,6 +47,7 @@ from builders.catalog import (
 from builders.plan import snap_frames
 from ltx2sdk import GenerationRequest, Graph
 from ltx2sdk import model_files as models
+from ltx2sdk.errors import UnknownPipelineError
 from ltx2sdk.graph import assertions as A
 from ltx2sdk.graph.releases import TESTED_RANGE, bundled_schemas
 from tests.official_templates import LTX2_TEMPLATES, pipeline_features

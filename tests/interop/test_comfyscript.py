@@ -24,10 +24,10 @@ import pytest
 import builders
 from ltx2sdk import ComfyClient, GenerationRequest, Graph, InputValueError
 from ltx2sdk.app.cli.main import main as cli_main
+from ltx2sdk.errors import ComfyScriptError
 from ltx2sdk.graph import assertions as A
 from ltx2sdk.graph.schema import SchemaSet
 from ltx2sdk.interop.comfyscript import (
-    ComfyScriptError,
     assert_same_api,
     comfyscript_class_name,
     graph_from_comfyscript,

@@ -23,17 +23,15 @@ from typing import Any
 import pytest
 
 from ltx2sdk.app.generate import ImagePolicy, InputPolicy, prepare_audio, prepare_inputs
-from ltx2sdk.errors import InputFileError, LTX2Error
+from ltx2sdk.errors import AudioInputError, ImageInputError, InputFileError, LTX2Error
 from ltx2sdk.media.audio import (
     DEFAULT_MAX_AUDIO_BYTES,
     DEFAULT_MAX_AUDIO_SECONDS,
     AudioData,
-    AudioInputError,
     audio_from_base64,
     decode_audio,
     fetch_audio,
 )
-from ltx2sdk.media.images import ImageInputError
 from ltx2sdk.request import AUDIO, GenerationRequest
 from tests.helpers import (
     AUDIO_FIXTURES,
@@ -218,14 +216,14 @@ def test_base64_over_the_size_limit_is_refused_before_decoding(
         monkeypatch: pytest.MonkeyPatch) -> None:
     data = wav_bytes(1.0)
     with pytest.raises(AudioInputError, match=r"^audio_base64: audio file is larger than the "
-                                              r"0\.01 MB limit$"):
+                                              r"10 KiB limit$"):
         audio_from_base64(b64(data), max_bytes=10 * 1024)
 
     def decode(*args: Any, **kwargs: Any) -> bytes:
         raise AssertionError("decoded an oversized payload")
 
     monkeypatch.setattr(base64, "b64decode", decode)
-    with pytest.raises(AudioInputError, match="larger than the 20 MB limit"):
+    with pytest.raises(AudioInputError, match="larger than the 20 MiB limit"):
         audio_from_base64("QUFB" * (DEFAULT_MAX_AUDIO_BYTES // 3 + 1))
 
 
@@ -302,7 +300,7 @@ def test_a_url_over_the_size_limit_is_refused_by_its_length(net: FakeNet,
     net.name("voices.test", [PUBLIC])
     net.route(PUBLIC, 80, server.port)
     with pytest.raises(AudioInputError, match=r"^audio_url: audio file is larger than the "
-                                              r"0\.03 MB limit \(Content-Length 64044\)$"):
+                                              r"29\.3 KiB limit \(Content-Length 64044\)$"):
         fetch_audio("http://voices.test/big.wav", max_bytes=30_000)
 
 

@@ -25,10 +25,10 @@ import pytest
 from PIL import Image
 
 from ltx2sdk.app.generate import ImagePolicy, prepare_image
+from ltx2sdk.errors import ImageInputError
 from ltx2sdk.media.images import (
     DEFAULT_MAX_PIXELS,
     ImageData,
-    ImageInputError,
     decode_image,
     fetch_image,
     image_from_base64,
@@ -618,13 +618,13 @@ def test_broken_redirects_are_refused(server: ImageServer, path: str, fragment: 
 
 def test_a_huge_content_length_is_refused_before_reading(server: ImageServer) -> None:
     # the server stalls after the headers: only a refusal from the header itself can say this
-    with pytest.raises(ImageInputError, match=r"larger than the 20 MB limit \(Content-Length"):
+    with pytest.raises(ImageInputError, match=r"larger than the 20 MiB limit \(Content-Length"):
         fetch_image(f"{server.base}/huge-length.png", **TRUST)
 
 
 @pytest.mark.parametrize("path", ["/endless.png", "/endless-chunked.png"])
 def test_a_body_growing_past_the_cap_is_cut_off(server: ImageServer, path: str) -> None:
-    with pytest.raises(ImageInputError, match="larger than the 1 MB limit"):
+    with pytest.raises(ImageInputError, match="larger than the 1 MiB limit"):
         fetch_image(f"{server.base}{path}", max_bytes=1024 * 1024, **TRUST)
     time.sleep(0.2)
     assert server.sent < 20 * 1024 * 1024  # stopped long before the 40 MB on offer
@@ -892,7 +892,7 @@ def test_base64_over_the_limit_is_refused_before_decoding(
         raise AssertionError("decoded an oversized payload")
 
     monkeypatch.setattr(base64, "b64decode", decode)
-    with pytest.raises(ImageInputError, match=r"larger than the 0\.01 MB limit"):
+    with pytest.raises(ImageInputError, match=r"larger than the 10 KiB limit"):
         image_from_base64("QUFB" * 4000 + "\n" * 10, max_bytes=10 * 1024)
 
 

@@ -10,12 +10,8 @@ from typing import ClassVar
 
 import pytest
 
-from ltx2sdk.media.images import (
-    ImageInputError,
-    check_public_address,
-    fetch_image,
-    image_from_base64,
-)
+from ltx2sdk.errors import ImageInputError
+from ltx2sdk.media.images import check_public_address, fetch_image, image_from_base64
 from tests.helpers import png_bytes
 
 
@@ -42,7 +38,7 @@ def test_bad_base64_images(payload: str, fragment: str) -> None:
 
 def test_base64_size_cap_is_checked_before_decoding() -> None:
     huge = "A" * (50 * 1024 * 1024)
-    with pytest.raises(ImageInputError, match="larger than the 20 MB limit"):
+    with pytest.raises(ImageInputError, match="larger than the 20 MiB limit"):
         image_from_base64(huge)
 
 
@@ -119,7 +115,7 @@ def test_loopback_test_server_is_refused_without_the_test_switch(image_server: s
 @pytest.mark.parametrize(("path", "fragment"), [
     ("/text", "expected an image, the server sent text/html"),
     ("/fake.png", "not a readable image"),
-    ("/big.png", "larger than the 0.1 MB limit"),
+    ("/big.png", "larger than the 100 KiB limit"),
     ("/missing.png", "HTTP 404"),
 ])
 def test_fetch_failures(image_server: str, path: str, fragment: str) -> None:

@@ -46,25 +46,30 @@ from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ltx2sdk.app.batch.targets import JobSettings, TargetUnusableError, TransientJobError
+from ltx2sdk.app.batch.targets import JobSettings
 from ltx2sdk.backends.server_urls import connection_failure
 from ltx2sdk.errors import (
-    ComfyError,
+    FetchError,
+    FileContentError,
     JobCancelledError,
     JobTimeoutError,
     LTX2Error,
     OutputError,
+    RunPodJobError,
     ServerResponseError,
     ServerUnavailableError,
+    TargetUnusableError,
+    TransientJobError,
 )
-from ltx2sdk.media.file_formats import NotWhatItClaims, verify_file
-from ltx2sdk.media.safe_fetch import FetchError, fetch_to_file, megabytes
+from ltx2sdk.media.file_formats import verify_file
+from ltx2sdk.media.safe_fetch import fetch_to_file
+from ltx2sdk.wording import byte_size, one_line
 
 if TYPE_CHECKING:
     from ltx2sdk.app.batch.jobs import BatchJob
     from ltx2sdk.app.batch.targets import Runner
 
-__all__ = ["API_KEY_ENV", "BASE_URL_ENV", "RunPodJobError", "RunPodTarget"]
+__all__ = ["API_KEY_ENV", "BASE_URL_ENV", "RunPodTarget"]
 
 T = TypeVar("T")
 
@@ -87,16 +92,6 @@ WORKER_MISCONFIGURED = "worker misconfigured:"
 RUNNING_STATES = frozenset({"IN_QUEUE", "IN_PROGRESS", "RUNNING"})
 _ENDPOINT_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 _URL = re.compile(r"(https?://[^\s?#]+)[?#]\S*")
-
-
-class RunPodJobError(ComfyError):
-    """A RunPod job that ended ``FAILED`` or ``CANCELLED`` (not by this client), or finished
-    without a video: ``job_id`` is RunPod's id, ``error`` what the worker said."""
-
-    def __init__(self, message: str, job_id: str, error: str = "") -> None:
-        self.job_id = job_id
-        self.error = error
-        super().__init__(message)
 
 
 class RunLengths:
@@ -259,8 +254,8 @@ class _RunPodRunner:
             payload["policy"] = self.target.policy
         size = len(json.dumps(payload).encode())
         if size > RUN_PAYLOAD_LIMIT:
-            raise ValueError(f"the request is {megabytes(size)}, over RunPod's "
-                             f"{megabytes(RUN_PAYLOAD_LIMIT)} limit for /run: give large "
+            raise ValueError(f"the request is {byte_size(size)}, over RunPod's "
+                             f"{byte_size(RUN_PAYLOAD_LIMIT)} limit for /run: give large "
                              "inputs by URL (image_url, last_image_url, audio_url) instead of "
                              "base64")
         # the endpoint client's own call, with room for a large body (Endpoint.run allows 10 s)
@@ -361,7 +356,7 @@ class _RunPodRunner:
                                  "project's worker?)", job_id)
         try:
             verify_file(video, video=True)
-        except NotWhatItClaims as exc:
+        except FileContentError as exc:
             raise OutputError(f"the video of RunPod job {job_id} is not a whole mp4: "
                               f"{exc}") from exc
         return {key: value for key, value in output.items() if key not in ("video", "video_url")}
@@ -443,7 +438,7 @@ def _worker_error(error: Any) -> str:
         detail = json.loads(text)
         if isinstance(detail, dict) and isinstance(detail.get("error_message"), str):
             text = f"{detail.get('error_type', 'error')}: {detail['error_message']}"
-    return " ".join(text.split()) or "the worker gave no reason"
+    return one_line(text) or "the worker gave no reason"
 
 
 def _without_query(text: str) -> str:

@@ -53,21 +53,21 @@ from typing import Any, Literal
 from pydantic import ValidationError
 
 from ltx2sdk.app.batch.jobs import BatchJob, JobSource, key_id
-from ltx2sdk.app.batch.store import ResultStore, StoreClosedError, summarised_request
+from ltx2sdk.app.batch.store import ResultStore, summarised_request
 from ltx2sdk.app.batch.target_names import parse_target
-from ltx2sdk.app.batch.targets import (
-    BatchTarget,
-    FailureKind,
-    JobSettings,
-    Runner,
+from ltx2sdk.app.batch.targets import BatchTarget, FailureKind, JobSettings, Runner, classify
+from ltx2sdk.errors import (
+    LTX2Error,
+    NoTargetLeftError,
+    RequestFieldError,
+    StoreClosedError,
     TargetUnusableError,
-    classify,
 )
-from ltx2sdk.errors import LTX2Error, RequestFieldError
 from ltx2sdk.request import describe_validation_error
+from ltx2sdk.wording import exception_line
 
-__all__ = ["Batch", "BatchProgress", "BatchSummary", "JobResult", "NoTargetLeftError",
-           "RetryNotice", "RetryPolicy", "iter_batch", "run_batch"]
+__all__ = ["Batch", "BatchProgress", "BatchSummary", "JobResult", "RetryNotice", "RetryPolicy",
+           "iter_batch", "run_batch"]
 
 Status = Literal["ok", "failed", "cancelled", "skipped"]
 TICK = 0.5  # seconds between progress reports while nothing else happens
@@ -194,11 +194,6 @@ class BatchSummary:
     def unusable_stopped(self) -> bool:
         """The batch ended early because no target could run its jobs."""
         return bool(self.unusable) and bool(self.not_started)
-
-
-class NoTargetLeftError(LTX2Error):
-    """Every target of the batch is unusable; the message says why for each. Jobs not run
-    are left for the next run."""
 
 
 @dataclass(order=True)
@@ -646,10 +641,10 @@ def _one_line(exc: BaseException) -> str:
     type."""
     if isinstance(exc, ValidationError):
         return describe_validation_error(exc)
-    text = " ".join(str(exc).split())
-    if isinstance(exc, (LTX2Error, ValueError)):
-        return text or type(exc).__name__
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    text = exception_line(exc)
+    if isinstance(exc, (LTX2Error, ValueError)) or text == type(exc).__name__:
+        return text
+    return f"{type(exc).__name__}: {text}"
 
 
 def iter_batch(jobs: str | Path | Iterable[Mapping[str, Any]],

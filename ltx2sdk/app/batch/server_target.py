@@ -10,11 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from ltx2sdk.app.batch.jobs import BatchJob
-from ltx2sdk.app.batch.targets import JobSettings, Runner, TargetUnusableError
+from ltx2sdk.app.batch.targets import JobSettings, Runner
 from ltx2sdk.app.generate import generate
 from ltx2sdk.backends.connect import connect
 from ltx2sdk.backends.protocol import Backend
 from ltx2sdk.backends.server_urls import normalize_server_url
+from ltx2sdk.errors import TargetUnusableError
 
 __all__ = ["ServerTarget"]
 

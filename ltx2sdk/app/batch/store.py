@@ -33,23 +33,15 @@ from pathlib import Path
 from typing import IO, Any
 
 from ltx2sdk.app.batch.jobs import BatchJob, key_id
+from ltx2sdk.errors import OutputFolderBusyError, StoreClosedError
 
-__all__ = ["RESULTS_NAME", "OutputFolderBusyError", "ResultStore"]
+__all__ = ["RESULTS_NAME", "ResultStore"]
 
 RESULTS_NAME = "results.jsonl"
 SUBMITTED_NAME = ".submitted.jsonl"
 PARTIAL_DIR = ".partial"
 LOCK_NAME = ".lock"
 ELIDE_OVER = 256  # request strings longer than this (base64 images) are summarised
-
-
-class OutputFolderBusyError(RuntimeError):
-    """Another batch is writing to the same output folder."""
-
-
-class StoreClosedError(RuntimeError):
-    """A write after the batch closed its output folder (a runner thread that outlived a
-    cancelled batch): refused, so another batch that took the folder is not written into."""
 
 
 class ResultStore:

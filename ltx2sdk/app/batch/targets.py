@@ -28,35 +28,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from ltx2sdk.backends.protocol import MissingApiKeyError
 from ltx2sdk.errors import (
     JobCancelledError,
-    LTX2Error,
+    MissingApiKeyError,
     OutputError,
     PromptLostError,
     ServerResponseError,
     ServerUnavailableError,
+    TargetUnusableError,
+    TransientJobError,
 )
 
 if TYPE_CHECKING:
     from ltx2sdk.app.batch.jobs import BatchJob
     from ltx2sdk.app.generate import ImagePolicy
 
-__all__ = ["BatchTarget", "FailureKind", "JobSettings", "Runner", "TargetUnusableError",
-           "TransientJobError", "classify"]
+__all__ = ["BatchTarget", "FailureKind", "JobSettings", "Runner", "classify"]
 
 FailureKind = Literal["transient", "unusable", "cancelled", "permanent"]
 TRANSIENT_STATUSES = frozenset({408, 429})  # and every 5xx
 REFUSED_KEY_STATUSES = frozenset({401, 403})
-
-
-class TargetUnusableError(LTX2Error):
-    """A target that cannot run any job: a key refused or missing, an endpoint that does not
-    exist, an extra not installed. The batch stops sending it jobs."""
-
-
-class TransientJobError(LTX2Error):
-    """A job failed for a reason that may not happen again (a lost worker): retried."""
 
 
 def classify(exc: BaseException) -> FailureKind:

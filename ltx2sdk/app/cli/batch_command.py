@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from ltx2sdk.app.cli.request_flags import CliError
 from ltx2sdk.app.cli.server_commands import DEFAULT_SERVER, seconds, server_url
-from ltx2sdk.backends.server_urls import ServerUrlError, normalize_server_url
+from ltx2sdk.backends.server_urls import normalize_server_url
+from ltx2sdk.errors import NoTargetLeftError, OutputFolderBusyError, ServerUrlError
 
 if TYPE_CHECKING:
     from ltx2sdk.app.batch.scheduler import BatchProgress, BatchSummary, JobResult, RetryNotice
@@ -113,12 +114,7 @@ def non_negative_int(text: str) -> int:
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
-    from ltx2sdk.app.batch.scheduler import (  # start-up: pydantic, requests
-        Batch,
-        NoTargetLeftError,
-        RetryPolicy,
-    )
-    from ltx2sdk.app.batch.store import OutputFolderBusyError  # start-up: pydantic
+    from ltx2sdk.app.batch.scheduler import Batch, RetryPolicy  # start-up: pydantic, requests
 
     targets: list[str] = [*args.server, *args.endpoint]
     if not targets:

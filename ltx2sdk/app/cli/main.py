@@ -47,6 +47,7 @@ from ltx2sdk.model_files import (
     lookup,
 )
 from ltx2sdk.version import __version__
+from ltx2sdk.wording import one_line
 
 
 def _print_plan(plan: Any) -> None:
@@ -252,7 +253,6 @@ _EXTRAS = {
     "pytest": "pip install 'ltx2sdk[dev]'",
 }
 _REPR = re.compile(r"<[\w.]+ object at 0x[0-9A-Fa-f]+>")
-_BULLET = re.compile(r"^\s*-\s+")  # a list item of a multi-line message
 _UNREACHABLE = re.compile(r"cannot reach ComfyUI at (\S+?): .*$")
 
 
@@ -295,8 +295,8 @@ def _plain_connection_error(message: str, exc: BaseException) -> str:
 
 
 def _one_line(message: str) -> str:
-    lines = [_BULLET.sub("", line).strip() for line in message.splitlines() if line.strip()]
-    return _REPR.sub("(an object)", "; ".join(lines))
+    """:func:`~ltx2sdk.wording.one_line`, and an object's repr said in words."""
+    return _REPR.sub("(an object)", one_line(message))
 
 
 def _fail(message: str, code: int) -> int:

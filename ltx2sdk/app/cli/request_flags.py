@@ -26,8 +26,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from builders import check_request
-from ltx2sdk.errors import InputFileError, RequestFieldError
+from ltx2sdk.errors import AudioInputError, ImageInputError, InputFileError, RequestFieldError
 from ltx2sdk.model_files import CAMERA_MOTIONS, DEFAULT_GENERATION, GENERATIONS
+from ltx2sdk.wording import byte_size
 
 if TYPE_CHECKING:
     from pydantic import ValidationError
@@ -294,10 +295,7 @@ def request_from_args(args: argparse.Namespace, *, image_as_data: bool) -> Gener
         raise CliError(f"invalid request: {where}: {reason}", 2) from exc
     if not image_as_data and args.audio_seconds is None and request.audio_base64 is not None:
         # a request file's audio: measured too, so that build plans what the worker will
-        from ltx2sdk.media.audio import (  # start-up: miniaudio, requests
-            AudioInputError,
-            audio_from_base64,
-        )
+        from ltx2sdk.media.audio import audio_from_base64  # start-up: miniaudio, requests
 
         try:
             args.audio_seconds = audio_from_base64(request.audio_base64).duration
@@ -374,7 +372,6 @@ def read_image_file(path: Path, flag: str = "--image") -> bytes:
     Errors (:class:`CliError`) start with ``flag`` and the path."""
     from ltx2sdk.media.images import (  # start-up: Pillow, requests
         DEFAULT_MAX_IMAGE_BYTES,
-        ImageInputError,
         decode_image,
     )
 
@@ -392,7 +389,6 @@ def read_audio_file(path: Path, flag: str = "--audio") -> AudioData:
     Errors (:class:`CliError`) start with ``flag`` and the path."""
     from ltx2sdk.media.audio import (  # start-up: miniaudio, requests
         DEFAULT_MAX_AUDIO_BYTES,
-        AudioInputError,
         decode_audio,
     )
 
@@ -405,15 +401,13 @@ def read_audio_file(path: Path, flag: str = "--audio") -> AudioData:
 
 def _read_input_file(path: Path, flag: str, max_bytes: int, what: str) -> bytes:
     """The bytes of the local file ``path`` given by ``flag``, at most ``max_bytes``."""
-    from ltx2sdk.media.safe_fetch import megabytes  # start-up: requests
-
     where = f"{flag} {path}"
     try:
         if path.is_dir():
             raise CliError(f"{where}: is a directory, not {what}", 2)
         size = path.stat().st_size
         if size > max_bytes:
-            raise CliError(f"{where}: {megabytes(size)}, over the {megabytes(max_bytes)} "
+            raise CliError(f"{where}: {byte_size(size)}, over the {byte_size(max_bytes)} "
                            "limit", 2)
         return path.read_bytes()
     except OSError as exc:

@@ -14,10 +14,16 @@ from builders import build
 from builders.catalog import PIPELINES
 from ltx2sdk.app.cli.request_flags import CliError, add_request_flags, request_from_args
 from ltx2sdk.backends.connect import PROBE_TIMEOUT, connect, detect_api
-from ltx2sdk.backends.server_urls import ServerUrlError, normalize_server_url
-from ltx2sdk.errors import IncompatibleServerError, ServerResponseError, ServerUnavailableError
+from ltx2sdk.backends.server_urls import normalize_server_url
+from ltx2sdk.errors import (
+    IncompatibleServerError,
+    ServerResponseError,
+    ServerUnavailableError,
+    ServerUrlError,
+)
 from ltx2sdk.graph.releases import TESTED_RANGE, range_status
 from ltx2sdk.model_files import DEFAULT_GENERATION, GENERATIONS, lookup
+from ltx2sdk.wording import byte_size
 
 if TYPE_CHECKING:  # only generate needs the progress machinery: build starts faster
     from ltx2sdk.app.progress import ProgressUpdate
@@ -136,11 +142,6 @@ def wait_for_server(client: Any, args: argparse.Namespace, default_timeout: floa
         raise CliError(f"{exc}; {hint}") from exc
 
 
-def megabytes(size: int) -> str:
-    """``size`` bytes in MB (10^6 bytes), with as many places as a small file needs."""
-    mb = size / 1e6
-    return f"{mb:.1f} MB" if mb >= 1 else f"{mb:.3f} MB"
-
 
 def cmd_generate(args: argparse.Namespace) -> int:
     from ltx2sdk.app.generate import generate  # start-up: pydantic, requests, Pillow
@@ -167,7 +168,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     size = result.video.stat().st_size
     print(f"{result.video}  ({result.width}x{result.height}, {result.frames} frames at "
           f"{result.fps} fps = {result.duration:g} s of video, seed {result.seed}, "
-          f"{megabytes(size)}; took {took:.1f} s)")
+          f"{byte_size(size)}; took {took:.1f} s)")
     return 0
 
 

@@ -79,8 +79,16 @@ from ltx2sdk.backends.events import (
     NodeExecuting,
     Progress,
 )
-from ltx2sdk.backends.outputs import OutputFile, describe, download_each, verify_download
-from ltx2sdk.backends.protocol import EventCallback, NotChecked, RunResult, resolve_api_key
+from ltx2sdk.backends.outputs import DOWNLOAD_CHUNK, OutputFile, describe, verify_download
+from ltx2sdk.backends.protocol import (
+    CLEANUP_TIMEOUT,
+    NO_SUCH_JOB,
+    EventCallback,
+    NotChecked,
+    RunResult,
+    download_all,
+    resolve_api_key,
+)
 from ltx2sdk.backends.server_urls import connection_failure, normalize_server_url
 from ltx2sdk.errors import (
     ExecutionError,
@@ -99,7 +107,12 @@ from ltx2sdk.errors import (
 from ltx2sdk.graph.core import Graph
 from ltx2sdk.graph.schema import SchemaSet
 from ltx2sdk.graph.server_check import ServerCheck
-from ltx2sdk.media.file_formats import VIDEO_EXTENSIONS
+from ltx2sdk.media.file_formats import (
+    SNIFF_BYTES,
+    VIDEO_EXTENSIONS,
+    is_video_content_type,
+    video_extension_of,
+)
 from ltx2sdk.version import __version__
 
 __all__ = ["AssetOutput", "UploadedAsset", "V2Backend"]
@@ -108,19 +121,14 @@ T = TypeVar("T")
 
 NOT_CHECKED = ("the Comfy API v2 publishes no node schemas or model lists (no /object_info): "
                "the graph was not checked before it was submitted; the server validates it then")
-CLEANUP_TIMEOUT = 5.0  # cancelling a job after its deadline, or when the caller gave up
 SSE_TIMEOUT = httpx.Timeout(10.0, read=45.0)  # the server sends a keepalive every 15 s
 POLL_FIRST, POLL_FACTOR, POLL_MAX = 0.5, 1.5, 5.0  # seconds between polls (as comfy-sdk)
 POLL_MAX_WITHOUT_STREAM = 2.0  # polls come oftener when the event stream is down
 EXPIRED_CHECKS = 3  # times `expired` is asked again before it is believed
 EXPIRED_RECHECK = 0.4  # seconds between those
-DOWNLOAD_CHUNK = 1 << 20
-SNIFF_BYTES = 16
 _JOB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$")
 _ASSET_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:=~-]{0,1999}$")  # comfy-api-proxy's are tokens
-_ZERO_JOB = "00000000-0000-0000-0000-000000000000"
 _OUTPUT_KINDS = {"image": "images", "video": "videos", "audio": "audio"}  # v2 type -> history key
-_VIDEO_SIGNATURES = ((4, b"ftyp", ".mp4"), (0, b"\x1a\x45\xdf\xa3", ".webm"))
 
 
 @dataclass(frozen=True)
@@ -370,7 +378,7 @@ class V2Backend:
     def _ready_once(self, limit: float) -> dict[str, Any]:
         what = "GET /api/v2/jobs/{id}"
         response = self._call(what, None, lambda: self._low.raw_request(
-            "GET", f"/jobs/{_ZERO_JOB}"), timeout=limit)
+            "GET", f"/jobs/{NO_SUCH_JOB}"), timeout=limit)
         status = response.status_code
         try:
             body = response.json()
@@ -498,7 +506,7 @@ class V2Backend:
         result = RunResult(job.id, self._outputs_of(final, deadline), queued_at=queued_at,
                            started_at=follow.started_at, finished_at=time.time())
         if output_dir is not None:
-            self.download_all(result, Path(output_dir), deadline=deadline)
+            download_all(self, result, Path(output_dir), deadline=deadline)
         return result
 
     def _submit(self, workflow: dict[str, Any], deadline: float) -> V2Job:
@@ -544,7 +552,7 @@ class V2Backend:
         asset_id = _checked_job_id(item.id, what="output asset id")
         content_type = (item.content_type or "").split(";")[0].strip().lower()
         suffix = Path(name).suffix.lower()
-        video = content_type.startswith("video/")
+        video = is_video_content_type(content_type)
         if video and suffix not in VIDEO_EXTENSIONS:
             name += mimetypes.guess_extension(content_type) or ".mp4"
         elif content_type in ("", "application/octet-stream", "binary/octet-stream"):
@@ -570,10 +578,7 @@ class V2Backend:
             data = self._call(f"read the first bytes of output {asset_id}", deadline, head)
         except (ServerUnavailableError, ServerResponseError):
             return None
-        for offset, signature, suffix in _VIDEO_SIGNATURES:
-            if data[offset:offset + len(signature)] == signature:
-                return suffix
-        return None
+        return video_extension_of(data)
 
     def download(self, output: OutputFile, dest: Path, *,
                  deadline: float | None = None) -> Path:
@@ -605,13 +610,6 @@ class V2Backend:
             raise
         partial.replace(dest)
         return verify_download(output, dest)
-
-    def download_all(self, result: RunResult, output_dir: Path, *,
-                     deadline: float | None = None) -> None:
-        """Download every output of ``result`` into ``output_dir``, each under its own name."""
-        download_each(result.outputs, output_dir,
-                      lambda output, dest: self.download(output, dest, deadline=deadline),
-                      result.files)
 
     # --- every request goes through here -------------------------------------------------
 

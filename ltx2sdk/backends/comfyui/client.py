@@ -42,12 +42,11 @@ from ltx2sdk.backends.events import (
 from ltx2sdk.backends.outputs import (
     OutputFile,
     describe,
-    download_each,
     failure_from_history,
     outputs_from_history,
     verify_download,
 )
-from ltx2sdk.backends.protocol import RunResult
+from ltx2sdk.backends.protocol import CLEANUP_TIMEOUT, RunResult, download_all
 from ltx2sdk.backends.server_urls import connection_failure, normalize_server_url
 from ltx2sdk.errors import (
     ComfyError,
@@ -69,7 +68,6 @@ __all__ = ["ComfyClient", "OutputFile", "RunResult", "ServerCheck", "failure_fro
            "outputs_from_history"]
 
 EventCallback = Callable[[Event], None]
-CLEANUP_TIMEOUT = 5.0  # interrupting a prompt after its deadline may take this long
 OBJECT_INFO_TIMEOUT = 120.0  # a server with many custom nodes takes its time
 
 
@@ -351,7 +349,7 @@ class ComfyClient:
                            cached_nodes=follow.cached, queued_at=queued_at,
                            started_at=follow.started_at, finished_at=time.time())
         if output_dir is not None:
-            self.download_all(result, Path(output_dir), deadline=deadline)
+            download_all(self, result, Path(output_dir), deadline=deadline)
         return result
 
     def download(self, output: OutputFile, dest: Path, *,
@@ -366,13 +364,6 @@ class ComfyClient:
         except (ServerResponseError, ServerUnavailableError) as exc:  # not a deadline: raised
             raise OutputError(f"{where} could not be downloaded: {exc}") from exc
         return verify_download(output, dest)
-
-    def download_all(self, result: RunResult, output_dir: Path, *,
-                     deadline: float | None = None) -> None:
-        """Download every output of ``result`` into ``output_dir``, each under its own name."""
-        download_each(result.outputs, output_dir,
-                      lambda output, dest: self.download(output, dest, deadline=deadline),
-                      result.files)
 
     # --- helpers -----------------------------------------------------------------------------
 

@@ -28,6 +28,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 import requests
 import websocket
 
+from ltx2sdk.backends.outputs import DOWNLOAD_CHUNK
 from ltx2sdk.backends.server_urls import connection_failure
 from ltx2sdk.errors import (
     JobTimeoutError,
@@ -38,7 +39,6 @@ from ltx2sdk.errors import (
     UploadError,
 )
 
-DOWNLOAD_CHUNK = 1 << 20  # 1 MiB: steady memory whatever the file size
 MAX_ANSWER_BYTES = 256 << 20  # a JSON answer larger than this is not ComfyUI's
 
 

@@ -1,0 +1,47 @@
+"""How the SDK words things for people, in one place: a text or an exception on one line,
+and a byte count with honest units.
+
+Imports nothing from the SDK: every layer may use it.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["byte_size", "exception_line", "one_line"]
+
+_UNITS = ("KiB", "MiB", "GiB", "TiB")
+_LIST_MARKER = re.compile(r"^\s*-\s+")  # an item of a multi-line message's list
+
+
+def one_line(text: str, *, limit: int | None = None) -> str:
+    """``text`` on one line: its lines (list markers ``- `` dropped) joined by ``"; "``, each
+    run of whitespace made one space, a character that does not print written escaped
+    (``\\x1b``), and a text longer than ``limit`` characters cut to ``limit`` ending in
+    ``...``. What a server sent can be printed this way without steering the terminal."""
+    lines = (_LIST_MARKER.sub("", line) for line in text.splitlines())
+    text = "; ".join(" ".join(line.split()) for line in lines if line.strip())
+    text = "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
+    if limit is not None and len(text) > limit:
+        return text[:max(0, limit - 3)] + "..."
+    return text
+
+
+def exception_line(exc: BaseException) -> str:
+    """What ``exc`` says, on one line (:func:`one_line`); its type's name when it says
+    nothing."""
+    return one_line(str(exc)) or type(exc).__name__
+
+
+def byte_size(size: int) -> str:
+    """``size`` bytes for people, in binary units named as such: ``"512 bytes"``,
+    ``"1.5 KiB"``, ``"20 MiB"`` (three significant digits at most; a whole number is
+    written without decimals)."""
+    if size < 1024:
+        return f"{size} byte" if size == 1 else f"{size} bytes"
+    value = float(size)
+    for unit in _UNITS:
+        value /= 1024
+        if value < 1024 or unit == _UNITS[-1]:
+            break
+    return f"{value:.3g} {unit}" if value < 1000 else f"{value:.0f} {unit}"
