@@ -12,8 +12,8 @@ from ltx2sdk.media.file_formats import (
     VIDEO_SIGNATURES,
     is_video_content_type,
     is_video_name,
-    video_extension_of,
     verify_file,
+    video_extension_of,
 )
 
 MP4_HEAD = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00"
