@@ -87,11 +87,6 @@ class WorkerConfig:
     model_defaults: Mapping[str, str] = field(default_factory=dict)
     s3: S3Config | None = None
 
-    @property
-    def image_policy(self) -> InputPolicy:
-        """:attr:`input_policy`, by the name it had before audio came in."""
-        return self.input_policy
-
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> WorkerConfig:
         """Read and check every setting; :class:`WorkerConfigError` names a bad variable."""

@@ -177,14 +177,26 @@ def child_env(pycache: Path | None, pythonpath: Path | None) -> dict[str, str]:
     return env
 
 
-def sdk_cases(env: dict[str, str], tag: str, cwd: Path) -> dict[str, Case]:
+def cli_entry(tree: Path) -> list[str]:
+    """The ``ltx2`` command of the SDK in ``tree``, as a command line: the installed console
+    script for this tree; for another tree its entry point run the way the script runs it
+    (where it lives differs between versions of the layout)."""
+    if tree == ROOT:
+        return [str(LTX2)]
+    module = "ltx2sdk.cli" if (tree / "ltx2sdk" / "cli.py").is_file() else "ltx2sdk.app.cli.main"
+    return [sys.executable, "-c", f"import sys; sys.argv[0] = 'ltx2'; from {module} import run; "
+                                  "run()"]
+
+
+def sdk_cases(env: dict[str, str], tag: str, cwd: Path, tree: Path = ROOT) -> dict[str, Case]:
     py = sys.executable
     return {
         "import": Case(f"import ltx2sdk, builders{tag}", [py, "-c", "import ltx2sdk, builders"],
                        env, cwd),
         "first": Case(f"  + first GenerationRequest(...){tag}", [py, "-c", FIRST_REQUEST], env,
                       cwd, capture=True),
-        "build": Case(f"ltx2 build --example{tag}", [str(LTX2), "build", "--example"], env, cwd),
+        "build": Case(f"ltx2 build --example{tag}", [*cli_entry(tree), "build", "--example"],
+                      env, cwd),
     }
 
 
@@ -240,7 +252,8 @@ def main() -> int:
         bare = Case("bare interpreter (python -c pass)", [sys.executable, "-c", "pass"], env,
                     work)
         ours = sdk_cases(env, "", work)
-        before = (sdk_cases(child_env(pycache, args.baseline.resolve()), " [baseline]", work)
+        before = (sdk_cases(child_env(pycache, args.baseline.resolve()), " [baseline]", work,
+                            args.baseline.resolve())
                   if args.baseline is not None else {})
         theirs = comfyscript_case(env, work)
         if theirs is not None:

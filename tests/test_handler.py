@@ -357,7 +357,7 @@ def test_environment_configuration() -> None:
                                     "LTX2_CHECKPOINT_PRO": "ltx-2-19b-dev.safetensors",
                                     "LTX2_S3_BUCKET": "b", "LTX2_S3_URL_EXPIRES": "600"})
     assert (config.comfy_url, config.job_timeout) == ("http://comfy:8188", 60.0)
-    assert WorkerConfig.from_env({"LTX2_MAX_IMAGE_PIXELS": "1000000"}).image_policy.max_pixels \
+    assert WorkerConfig.from_env({"LTX2_MAX_IMAGE_PIXELS": "1000000"}).input_policy.max_pixels \
         == 1_000_000
     assert config.s3 is not None and config.s3.url_expires == 600
     pro = runpod_handler.parse_request({"prompt": "p", "mode": "pro"}, config)

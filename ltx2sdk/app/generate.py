@@ -67,8 +67,6 @@ class InputPolicy:
     frame only. ``max_audio_bytes``: the audio file's size, counted like ``max_bytes``
     (default 20 MiB). ``max_audio_seconds``: the audio's length (default 60 s), checked
     while it is decoded.
-
-    ``ImagePolicy`` is the same class, under the name it had before audio came in.
     """
 
     max_bytes: int = DEFAULT_MAX_IMAGE_BYTES
@@ -90,10 +88,6 @@ class InputPolicy:
                     or not 0 < value < float("inf")):  # NaN fails the comparison too
                 raise ValueError(f"{type(self).__name__}.{name} must be a positive number of "
                                  f"seconds, not {value!r}")
-
-
-ImagePolicy = InputPolicy
-"""The name :class:`InputPolicy` had when the only input files were images."""
 
 
 @dataclass
@@ -200,7 +194,6 @@ def generate(request: GenerationRequest | Mapping[str, Any],
              on_queued: Callable[[str], None] | None = None,
              timeout: float = 3600.0, ready_timeout: float = 30.0,
              input_policy: InputPolicy | None = None,
-             image_policy: InputPolicy | None = None,
              cancel: threading.Event | None = None) -> GenerationResult:
     """Generate one video and return where it is and what it is.
 
@@ -217,14 +210,12 @@ def generate(request: GenerationRequest | Mapping[str, Any],
     events. ``timeout`` bounds the whole job (every request and wait ends by it; past it a
     queued prompt is interrupted); ``ready_timeout`` the wait for the server, within it.
     ``input_policy`` caps the input files given by URL or base64 (sizes, pixels, the
-    audio's length; see :class:`InputPolicy`); ``image_policy`` is its earlier name.
+    audio's length; see :class:`InputPolicy`).
     Setting ``cancel`` (from another thread) ends the job with
     :class:`~ltx2sdk.errors.JobCancelledError`: a prompt not yet queued never will be.
     Raises :class:`pydantic.ValidationError` for a bad request and
     :class:`~ltx2sdk.errors.LTX2Error` subclasses for everything else.
     """
-    if input_policy is not None and image_policy is not None:
-        raise TypeError("give input_policy or image_policy (its earlier name), not both")
     timer = _Timer()
     deadline = time.monotonic() + timeout
     if not isinstance(request, GenerationRequest):
@@ -236,7 +227,7 @@ def generate(request: GenerationRequest | Mapping[str, Any],
     with contextlib.ExitStack() as cleanup:
         if client is not server:  # a backend made here is closed here
             cleanup.callback(client.close)
-        policy = input_policy or image_policy or InputPolicy()
+        policy = input_policy or InputPolicy()
         # every input file checked (the audio decoded and measured) before the server is asked
         inputs = prepare_inputs(request, policy, deadline=deadline)
         audio = inputs.get(AUDIO)

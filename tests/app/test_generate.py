@@ -20,7 +20,7 @@ from builders import build
 from ltx2sdk import ComfyClient, GenerationRequest, generate
 from ltx2sdk.app import generate as generation
 from ltx2sdk.app.cli.main import main
-from ltx2sdk.app.generate import ImagePolicy, InputPolicy
+from ltx2sdk.app.generate import InputPolicy
 from ltx2sdk.app.progress import ProgressUpdate
 from ltx2sdk.errors import AudioInputError, ExecutionError, ImageInputError, ServerValidationError
 from ltx2sdk.model_files import files_for
@@ -269,7 +269,7 @@ def test_bad_audio_fails_naming_its_field_before_anything_is_sent(
     assert not ltx_server.received.uploads and not ltx_server.received.prompts
 
 
-def test_the_policys_audio_caps_apply_and_its_old_name_still_works(
+def test_the_policys_audio_caps_apply(
         ltx_server: ComfyTestServer, tmp_path: Path) -> None:
     with pytest.raises(AudioInputError, match=r"^audio_base64: audio is 2\.5 s long, over the "
                                               r"2 s limit"):
@@ -277,10 +277,7 @@ def test_the_policys_audio_caps_apply_and_its_old_name_still_works(
                  input_policy=InputPolicy(max_audio_seconds=2))
     with pytest.raises(AudioInputError, match=r"^audio_base64: audio file is larger than"):
         generate(ia2v_request(), ltx_server.url, output_dir=tmp_path,
-                 image_policy=ImagePolicy(max_audio_bytes=1000))  # the earlier name
-    with pytest.raises(TypeError, match="not both"):
-        generate(ia2v_request(), ltx_server.url, output_dir=tmp_path,
-                 input_policy=InputPolicy(), image_policy=InputPolicy())
+                 input_policy=InputPolicy(max_audio_bytes=1000))
     assert not ltx_server.received.uploads
 
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from ltx2sdk.app.generate import ImagePolicy, InputPolicy, prepare_audio, prepare_inputs
+from ltx2sdk.app.generate import InputPolicy, prepare_audio, prepare_inputs
 from ltx2sdk.errors import AudioInputError, ImageInputError, InputFileError, LTX2Error
 from ltx2sdk.media.audio import (
     DEFAULT_MAX_AUDIO_BYTES,
@@ -346,7 +346,6 @@ def test_trusted_hosts_are_exempt_and_only_they(server: ImageServer) -> None:
 
 
 def test_the_policy_carries_the_audio_caps() -> None:
-    assert ImagePolicy is InputPolicy  # its earlier name
     policy = InputPolicy()
     assert (policy.max_audio_bytes, policy.max_audio_seconds) == (
         DEFAULT_MAX_AUDIO_BYTES, DEFAULT_MAX_AUDIO_SECONDS) == (20 * 1024 * 1024, 60.0)

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from PIL import Image
 
-from ltx2sdk.app.generate import ImagePolicy, prepare_image
+from ltx2sdk.app.generate import InputPolicy, prepare_image
 from ltx2sdk.errors import ImageInputError
 from ltx2sdk.media.images import (
     DEFAULT_MAX_PIXELS,
@@ -533,9 +533,9 @@ def test_loopback_is_refused_by_default(net: FakeNet, secret: ImageServer) -> No
             fetch_image(url)
     request = GenerationRequest(prompt="p", type="i2v",
                                 image_url=f"http://127.0.0.1:{secret.port}/ok.png")
-    assert ImagePolicy().trusted_hosts == ()
+    assert InputPolicy().trusted_hosts == ()
     with pytest.raises(ImageInputError, match=r"non-public address 127\.0\.0\.1"):
-        prepare_image(request, ImagePolicy())
+        prepare_image(request, InputPolicy())
     assert net.connects == []
 
 
@@ -750,11 +750,11 @@ def test_pillows_own_bomb_limit_is_a_clear_error_too() -> None:
 
 
 def test_the_pixel_cap_is_configurable(server: ImageServer) -> None:
-    assert DEFAULT_MAX_PIXELS == 36_000_000 and ImagePolicy().max_pixels == DEFAULT_MAX_PIXELS
+    assert DEFAULT_MAX_PIXELS == 36_000_000 and InputPolicy().max_pixels == DEFAULT_MAX_PIXELS
     assert fetch_image(f"{server.base}/ok.png", max_pixels=32 * 24, **TRUST).width == 32
     with pytest.raises(ImageInputError, match=r"32x24 pixels .* over the 0.000767 MP limit"):
         fetch_image(f"{server.base}/ok.png", max_pixels=32 * 24 - 1, **TRUST)
-    policy = ImagePolicy(max_pixels=100, trusted_hosts=("127.0.0.1",))
+    policy = InputPolicy(max_pixels=100, trusted_hosts=("127.0.0.1",))
     for request in (GenerationRequest(prompt="p", type="i2v", image_url=f"{server.base}/ok.png"),
                     GenerationRequest(prompt="p", type="i2v",
                                       image_base64=base64.b64encode(png_bytes()).decode())):
@@ -765,10 +765,9 @@ def test_the_pixel_cap_is_configurable(server: ImageServer) -> None:
 @pytest.mark.parametrize("changes", [{"max_pixels": 0}, {"max_bytes": -1},
                                      {"fetch_timeout": float("nan")}, {"fetch_timeout": 0},
                                      {"max_pixels": 1.5}])
-def test_image_policy_refuses_nonsense_limits(changes: dict[str, Any]) -> None:
-    # ImagePolicy is InputPolicy by its earlier name (the audio's caps are in it too)
+def test_input_policy_refuses_nonsense_limits(changes: dict[str, Any]) -> None:
     with pytest.raises(ValueError, match=rf"^InputPolicy\.{next(iter(changes))} must be"):
-        ImagePolicy(**changes)
+        InputPolicy(**changes)
 
 
 # --- 1. animated files: the first frame only; MPO and other single-image containers -------

@@ -67,7 +67,7 @@ class _ServerRunner:
             result = generate(job.request, self.backend, output=video, output_dir=others,
                               timeout=self.settings.timeout,
                               ready_timeout=self.settings.ready_timeout,
-                              image_policy=self.settings.image_policy, cancel=cancel)
+                              input_policy=self.settings.input_policy, cancel=cancel)
         return result.metadata()
 
     def close(self) -> None:

@@ -41,7 +41,7 @@ from ltx2sdk.errors import (
 
 if TYPE_CHECKING:
     from ltx2sdk.app.batch.jobs import BatchJob
-    from ltx2sdk.app.generate import ImagePolicy
+    from ltx2sdk.app.generate import InputPolicy
 
 __all__ = ["BatchTarget", "FailureKind", "JobSettings", "Runner", "classify"]
 
@@ -111,9 +111,9 @@ class BatchTarget(Protocol):
 class JobSettings:
     """How each job of a batch runs: ``timeout`` bounds one attempt (every wait of it; past
     it the job is stopped on its target), ``ready_timeout`` the wait for a server that does
-    not answer yet, within it; ``image_policy`` the limits for i2v images given by URL or
-    base64 (server targets: the images are read here)."""
+    not answer yet, within it; ``input_policy`` the limits for input files given by URL or
+    base64 (server targets: the files are read here)."""
 
     timeout: float = 3600.0
     ready_timeout: float = 30.0
-    image_policy: ImagePolicy | None = None
+    input_policy: InputPolicy | None = None
