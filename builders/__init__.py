@@ -9,6 +9,10 @@
 
 Which pipelines exist, and what each computes: :mod:`builders.catalog`
 (``PIPELINES.keys()``, ``get_pipeline("ltx-2", "t2v", "fast")``).
+
+Import rule: the builders stand above the graph layer and the request model and import
+only those and the foundation (``ltx2sdk.errors``, ``ltx2sdk.model_files``, ...); never a
+backend, ``ltx2sdk.media`` or the application layer (``ltx2sdk.app``), which imports them.
 """
 
 from .catalog import PIPELINES, Pipeline, PipelineKey, get_pipeline

@@ -1,5 +1,9 @@
 """ltx2sdk: LTX-2 video workflows for ComfyUI, composed in Python.
 
+This module is the facade: the names people use, from every layer (see the README's
+"Layout": ``app`` > ``builders`` > ``backends`` | ``interop`` > ``graph`` | ``media`` >
+``request`` > the foundation). Nothing inside the SDK imports it.
+
 The graph core (:class:`Graph`, typed :class:`Nodes`) and the node schemas load
 eagerly and are cheap. The request model (:class:`GenerationRequest`,
 :class:`ModelSet`, built with pydantic), the HTTP client, :func:`connect` (a server's

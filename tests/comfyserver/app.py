@@ -77,7 +77,7 @@ class ComfyRoutes:
     def build(self) -> web.Application:
         app = web.Application(
             client_max_size=_AIOHTTP_BODY_LIMIT,
-            middlewares=[self._tamper, self._origin_check, self._body_limit],
+            middlewares=[self._record, self._tamper, self._origin_check, self._body_limit],
         )
         routes: list[tuple[str, str, Handler]] = [
             ("GET", "/ws", self.websocket),
@@ -111,6 +111,11 @@ class ComfyRoutes:
         return app
 
     # -- middlewares ----------------------------------------------------------------------------
+
+    @web.middleware
+    async def _record(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        self.state.received.requests.append((request.method, request.path))
+        return await handler(request)
 
     @web.middleware
     async def _tamper(self, request: web.Request, handler: Handler) -> web.StreamResponse:

@@ -64,6 +64,8 @@ class Received:
     frees: list[dict[str, Any] | None] = field(default_factory=list)
     ws_messages: list[tuple[str, Any]] = field(default_factory=list)
     """(sid, parsed JSON) of text frames clients sent over the WebSocket."""
+    requests: list[tuple[str, str]] = field(default_factory=list)
+    """(method, path) of every HTTP request, the WebSocket's included, in arrival order."""
 
 
 class OutputCache:
