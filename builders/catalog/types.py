@@ -22,7 +22,7 @@ from enum import Enum
 from typing import NamedTuple
 
 from ltx2sdk.graph.releases import parse_version
-from ltx2sdk.model_files import GENERATIONS
+from ltx2sdk.vocabulary import GENERATIONS
 
 LATENT_PIXELS = 32
 """Pixels per latent cell along each axis: a one-stage pipeline needs multiples of 32."""
@@ -108,7 +108,7 @@ class Generation:
         if not re.fullmatch(r"[a-z0-9][a-z0-9.\-]*", self.id):
             raise ValueError(f"generation id {self.id!r}: lower-case letters, digits, '.', '-'")
         if self.id not in GENERATIONS:  # the request field `model` offers exactly these
-            raise ValueError(f"generation id {self.id!r} is not one of ltx2sdk.model_files."
+            raise ValueError(f"generation id {self.id!r} is not one of ltx2sdk.vocabulary."
                              f"GENERATIONS {GENERATIONS}")
 
 

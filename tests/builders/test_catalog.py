@@ -50,6 +50,7 @@ from ltx2sdk import GenerationRequest, Graph
 from ltx2sdk import model_files as models
 from ltx2sdk.graph import assertions as A
 from ltx2sdk.graph.releases import TESTED_RANGE, bundled_schemas
+from ltx2sdk.vocabulary import AUDIO, FIRST_IMAGE, GENERATIONS, LAST_IMAGE, GenerationId
 from tests.official_templates import LTX2_TEMPLATES, pipeline_features
 
 EVERYTHING = ("ltx-2 t2v fast, ltx-2 t2v pro, ltx-2 i2v fast, ltx-2 i2v pro, ltx-2 flf2v fast, "
@@ -87,7 +88,7 @@ def test_the_registry_lists_every_declared_pipeline() -> None:
         ("ltx-2.3", "i2v", "pro"), ("ltx-2.3", "flf2v", "fast"), ("ltx-2.3", "ia2v", "fast"),
         ("ltx-2.5", "t2v", "fast"), ("ltx-2.5", "i2v", "fast"), ("ltx-2.5", "flf2v", "fast"))
     assert list(PIPELINES) == [*ltx2.PIPELINES, *ltx2_3.PIPELINES, *ltx2_5.PIPELINES]
-    assert PIPELINES.generations() == models.GENERATIONS
+    assert PIPELINES.generations() == GENERATIONS
     assert PIPELINES.describe() == EVERYTHING
     assert sorted(p.template for p in PIPELINES if p.template) == sorted(
         [*LTX2_TEMPLATES, *(f"video_ltx2_{g}_{t}" for g, types in (
@@ -376,11 +377,9 @@ def test_an_ia2v_video_follows_its_audio_within_the_frame_limit() -> None:
 
 
 def test_the_request_asks_for_the_inputs_the_pipelines_use() -> None:
-    # the request model (ltx2sdk, which cannot read builders) names, per input, the types
-    # that need it; they must be the catalog's
-    from ltx2sdk.request import AUDIO, FIRST_IMAGE, LAST_IMAGE
-
+    # the vocabulary (ltx2sdk, which cannot read builders) names, per input, the types that
+    # need it; they must be the catalog's
     for which, role in ((FIRST_IMAGE, ImageRole.FIRST), (LAST_IMAGE, ImageRole.LAST)):
         assert set(which.types) == {str(p.type) for p in PIPELINES if role in p.images}
     assert set(AUDIO.types) == {str(p.type) for p in PIPELINES if p.audio is not None}
-    assert set(models.GENERATIONS) == set(typing.get_args(models.GenerationId))
+    assert set(GENERATIONS) == set(typing.get_args(GenerationId))

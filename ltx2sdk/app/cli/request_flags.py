@@ -27,7 +27,17 @@ from typing import TYPE_CHECKING, Any
 
 from builders import check_request
 from ltx2sdk.errors import InputFileError, RequestFieldError
-from ltx2sdk.model_files import CAMERA_MOTIONS, DEFAULT_GENERATION, GENERATIONS
+from ltx2sdk.vocabulary import (
+    AUDIO,
+    CAMERA_MOTIONS,
+    DEFAULT_GENERATION,
+    FIRST_IMAGE,
+    GENERATIONS,
+    LAST_IMAGE,
+    MODES,
+    VIDEO_TYPES,
+    InputFile,
+)
 
 if TYPE_CHECKING:
     from pydantic import ValidationError
@@ -77,26 +87,34 @@ MODEL_FLAGS: dict[str, str] = {
 
 @dataclass(frozen=True)
 class InputFlags:
-    """The flags of one input file: ``--{name} FILE`` (a local file), ``--{name}-url URL``
-    and ``--{name}-base64 DATA``, setting the request fields ``{field}``, ``{field}_url`` and
-    ``{field}_base64`` (the request model's :data:`~ltx2sdk.request.INPUT_FILES`; not
-    imported from there: building the parser must not load pydantic)."""
+    """The flags of one input file of the request (one of
+    :data:`~ltx2sdk.vocabulary.INPUT_FILES`): ``--{name} FILE`` (a local file),
+    ``--{name}-url URL`` and ``--{name}-base64 DATA``, setting its request fields ``{name}``,
+    ``{name}_url`` and ``{name}_base64``."""
 
-    field: str  # "image", "last_image" or "audio"
-    noun: str  # how errors call it
-    kind: str = "image"  # what the file is: "image" or "audio"
+    input: InputFile
+
+    @property
+    def noun(self) -> str:
+        """How errors call it."""
+        return self.input.noun
+
+    @property
+    def kind(self) -> str:
+        """What the file is: ``"image"`` or ``"audio"``."""
+        return self.input.kind
 
     @property
     def file_field(self) -> str:
-        return self.field
+        return self.input.file
 
     @property
     def url_field(self) -> str:
-        return f"{self.field}_url"
+        return self.input.url
 
     @property
     def base64_field(self) -> str:
-        return f"{self.field}_base64"
+        return self.input.base64
 
     @property
     def fields(self) -> tuple[str, str, str]:
@@ -115,9 +133,9 @@ class InputFlags:
         return f"{file} FILE, {url} URL or {data} DATA"
 
 
-FIRST_IMAGE_FLAGS = InputFlags("image", "image")
-LAST_IMAGE_FLAGS = InputFlags("last_image", "last image")
-AUDIO_FLAGS = InputFlags("audio", "audio file", kind="audio")
+FIRST_IMAGE_FLAGS = InputFlags(FIRST_IMAGE)
+LAST_IMAGE_FLAGS = InputFlags(LAST_IMAGE)
+AUDIO_FLAGS = InputFlags(AUDIO)
 INPUT_FLAGS = (FIRST_IMAGE_FLAGS, LAST_IMAGE_FLAGS, AUDIO_FLAGS)
 INPUT_FIELDS = tuple(name for which in INPUT_FLAGS for name in which.fields)
 IMAGE_FLAGS_TEXT = FIRST_IMAGE_FLAGS.text
@@ -139,9 +157,9 @@ def add_request_flags(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--model", choices=GENERATIONS,
                        help=f"model generation (default {DEFAULT_GENERATION}); ltx2 models "
                             "--pipelines lists what each can make")
-    group.add_argument("--mode", choices=["fast", "pro"],
+    group.add_argument("--mode", choices=MODES,
                        help="fast: distilled (default); pro: the dev model with real CFG")
-    group.add_argument("--type", choices=["t2v", "i2v", "flf2v", "ia2v"],
+    group.add_argument("--type", choices=VIDEO_TYPES,
                        help="text to video, image to video, first-and-last-frame video, or "
                             "image and audio to video (default t2v; i2v when an image is "
                             "given, flf2v when a last image is too, ia2v when an audio is)")
