@@ -3,7 +3,9 @@
 It accepts the original handler contract unchanged (``prompt, mode, type, width,
 height, duration, seed, camera_lora, image_url, image_base64``) plus the SDK's
 extra fields. Bad input is a :class:`pydantic.ValidationError` naming the field
-and the allowed values; :func:`describe_validation_error` turns it into one line.
+and the allowed values; :func:`describe_validation_error` turns it into one line. A rule about
+several fields (:data:`~ltx2sdk.vocabulary.RequestRule`) is an error whose ``type`` is the
+rule's code and whose ``ctx`` holds the fields, so that callers need not read its words.
 
 Input files come from one of three fields each (:data:`~ltx2sdk.vocabulary.INPUT_FILES`): the
 first frame (i2v, flf2v, ia2v) from ``image_url``, ``image_base64`` or ``image``, the last
@@ -17,8 +19,10 @@ import re
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from ltx2sdk import model_files as models
+from ltx2sdk.errors import RequestFieldError
 from ltx2sdk.vocabulary import (
     DEFAULT_GENERATION,
     INPUT_FILES,
@@ -28,6 +32,7 @@ from ltx2sdk.vocabulary import (
     CameraMotion,
     GenerationId,
     Mode,
+    RequestRule,
     VideoTypeId,
     check_length,
 )
@@ -35,6 +40,19 @@ from ltx2sdk.vocabulary import (
 DEFAULT_NEGATIVE_PROMPT = ("blurry, low quality, still frame, frames, watermark, overlay, titles, "
                            "has blurbox, has subtitles")
 _BARE_FILE_NAME = re.compile(r"^[^/\\\x00]+$")
+
+
+def _refusal(rule: RequestRule, message: str, **context: Any) -> PydanticCustomError:
+    """The error of a broken rule: ``rule`` becomes its ``type`` and ``context`` (the fields
+    concerned, as :data:`~ltx2sdk.vocabulary.RequestRule` lists them) its ``ctx``.
+
+    pydantic fills each ``{key}`` of ``message`` from ``context``, key after key: a message
+    quoting what a user typed carries it in the last key, which nothing is filled into after.
+    """
+    # pydantic's own structured error rather than a ValueError subclass: the code and the
+    # fields are the error's `type` and `ctx` in ValidationError.errors() for every reader (the
+    # CLI, a batch's results), and a rule about several fields needs no single `field`
+    return PydanticCustomError(rule, message, context)
 
 
 class ModelSet(BaseModel):
@@ -61,8 +79,9 @@ class ModelSet(BaseModel):
             name = getattr(self, field)
             if name is not None and models.lookup(folder, name) is None:
                 allowed = ", ".join(models.known_files(folder))
-                raise ValueError(f"{field}: unknown model file {name!r} for models/{folder}; "
-                                 f"known files: {allowed}")
+                raise _refusal("unknown_model_file", "{field}: {reason}", field=field,
+                               reason=f"unknown model file {name!r} for models/{folder}; "
+                                      f"known files: {allowed}")
         return self
 
     def checkpoint_for(self, mode: str) -> str:
@@ -184,19 +203,26 @@ class GenerationRequest(BaseModel):
                 quoted = [f"'{t}'" for t in which.types]
                 types = " or ".join([", ".join(quoted[:-1]), quoted[-1]] if quoted[:-1]
                                     else quoted)
-                raise ValueError(f"{given[0]} is only used with type {types} "
-                                 f"(type is '{self.type}')")
+                raise _refusal("input_not_used", f"{given[0]} is only used with type {types} "
+                               f"(type is '{self.type}')", input=which.file, field=given[0],
+                               type=self.type)
             if self.type in which.types and not given:
                 url, data, file = which.fields
-                raise ValueError(f"type '{self.type}' needs {which.wanted_by(self.type)}: give "
-                                 f"one of {url}, {data} or {file}")
+                raise _refusal("input_missing", f"type '{self.type}' needs "
+                               f"{which.wanted_by(self.type)}: give one of {url}, {data} or "
+                               f"{file}", input=which.file, type=self.type)
             if len(given) > 1:
-                raise ValueError(f"give only one {which.noun} source, not "
-                                 f"{' and '.join(given)}")
+                raise _refusal("one_source_only", f"give only one {which.noun} source, not "
+                               f"{' and '.join(given)}", input=which.file, fields=given)
         if self.duration is not None and self.frames is not None:
-            raise ValueError("give duration or frames, not both")
+            raise _refusal("one_length_only", "give duration or frames, not both",
+                           fields=["duration", "frames"])
         if self.fps is not None:  # else the pipeline's fps: checked when planning
-            check_length(self.frames, self.duration, self.fps)
+            try:
+                check_length(self.frames, self.duration, self.fps)
+            except RequestFieldError as exc:
+                raise _refusal("length_over_limit", "{field}: {reason}", field=exc.field,
+                               reason=exc.reason) from exc
         return self
 
 

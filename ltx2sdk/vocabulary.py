@@ -1,5 +1,6 @@
 """The words every layer shares: model generations, video types, modes, camera motions, the
-input files a request can carry, and the limits of a video's length and of a prompt.
+input files a request can carry, the limits of a video's length and of a prompt, and the codes
+of the request model's own rules.
 
 Each word list is declared here once, as a ``Literal`` (what type checkers and the request
 model's JSON Schema see), with its tuple derived from it (argparse choices, loops, checks).
@@ -119,3 +120,25 @@ def check_length(frames: int | None, duration: float | None, fps: int) -> None:
                                                 f"{fps} fps is {wanted:g} frames; LTX-2's audio "
                                                 f"latent allows at most {MAX_FRAMES}")
 
+
+# --- the request model's own rules -------------------------------------------------------------
+
+RequestRule = Literal["input_not_used", "input_missing", "one_source_only", "one_length_only",
+                      "length_over_limit", "unknown_model_file"]
+"""The request model's own rules, whose errors are not located at the one field at fault (a
+field's type, bounds and file name are: their ``loc`` names it). A broken rule is an error of
+a :class:`pydantic.ValidationError` whose ``type`` is the rule and whose ``ctx`` holds the
+fields concerned, so that an entry point can name them its own way (the CLI: by flag) without
+reading the message:
+
+- ``input_not_used``: ``input`` (an :class:`InputFile`'s :attr:`~InputFile.file`), ``field``
+  (the field of it given), ``type`` (the request's, which does not use it)
+- ``input_missing``: ``input``, ``type`` (the request's, which needs it)
+- ``one_source_only``: ``input``, ``fields`` (those of it given, in message order)
+- ``one_length_only``: ``fields`` (``duration`` and ``frames``, both given)
+- ``length_over_limit``: ``field`` (``frames`` or ``duration``), ``reason``
+- ``unknown_model_file``: ``field`` (of the ``models`` object: ``checkpoint``, ...),
+  ``reason``; the error is located at ``models``
+"""
+REQUEST_RULES: tuple[RequestRule, ...] = get_args(RequestRule)
+"""Every rule code."""

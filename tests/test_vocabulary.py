@@ -29,22 +29,25 @@ from ltx2sdk.vocabulary import (
     MAX_FRAMES,
     MAX_PROMPT_CHARS,
     MODES,
+    REQUEST_RULES,
     VIDEO_TYPES,
     CameraMotion,
     GenerationId,
     Mode,
+    RequestRule,
     VideoTypeId,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
 WORD_LISTS: dict[str, tuple[str, ...]] = {
     "generations": GENERATIONS, "video types": VIDEO_TYPES, "modes": MODES,
-    "camera motions": CAMERA_MOTIONS}
+    "camera motions": CAMERA_MOTIONS, "request rules": REQUEST_RULES}
 
 
 def test_each_tuple_is_its_literals_words() -> None:
     for literal, words in ((GenerationId, GENERATIONS), (VideoTypeId, VIDEO_TYPES),
-                           (Mode, MODES), (CameraMotion, CAMERA_MOTIONS)):
+                           (Mode, MODES), (CameraMotion, CAMERA_MOTIONS),
+                           (RequestRule, REQUEST_RULES)):
         assert words == get_args(literal)
         assert len(set(words)) == len(words)
 

@@ -21,6 +21,7 @@ import argparse
 import base64
 import json
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,6 +38,7 @@ from ltx2sdk.vocabulary import (
     MODES,
     VIDEO_TYPES,
     InputFile,
+    RequestRule,
 )
 
 if TYPE_CHECKING:
@@ -137,6 +139,7 @@ FIRST_IMAGE_FLAGS = InputFlags(FIRST_IMAGE)
 LAST_IMAGE_FLAGS = InputFlags(LAST_IMAGE)
 AUDIO_FLAGS = InputFlags(AUDIO)
 INPUT_FLAGS = (FIRST_IMAGE_FLAGS, LAST_IMAGE_FLAGS, AUDIO_FLAGS)
+_FLAGS_OF_INPUT = {which.input.file: which for which in INPUT_FLAGS}  # the rules' `input`
 INPUT_FIELDS = tuple(name for which in INPUT_FLAGS for name in which.fields)
 IMAGE_FLAGS_TEXT = FIRST_IMAGE_FLAGS.text
 
@@ -449,12 +452,13 @@ _EXCEPTION_NAME = re.compile(r"\((?:[A-Z]\w*(?:Error|Exception)): ")
 
 # --- validation errors, in the CLI's words ------------------------------------------------------
 
-_FIELD_LOCATED = re.compile(r"^(\w+): (.*)$")
-
 
 def describe_for_cli(error: ValidationError, sources: FlagSources) -> str:
     """``invalid request: --width: ...; --type i2v needs an image: ...``: one line, each
-    problem naming the flag the value came from (or the request file's field)."""
+    problem naming the flag the value came from (or the request file's field).
+
+    A broken rule of the request model is told from its code and fields (the error's ``type``
+    and ``ctx``, :data:`~ltx2sdk.vocabulary.RequestRule`), never from its words."""
     parts: list[str] = []
     for item in error.errors():
         loc = [str(p) for p in item["loc"]]
@@ -467,14 +471,16 @@ def describe_for_cli(error: ValidationError, sources: FlagSources) -> str:
             if loc[:1] == ["models"]:
                 allowed = ", ".join(MODEL_FLAGS)
             parts.append(f"{where}: unknown field (allowed: {allowed})")
-        elif loc[:1] == ["models"] and len(loc) == 1:
-            parts.append(_located(message, sources, prefix="models."))
+        elif item["type"] in RULE_MESSAGES:
+            parts.append(RULE_MESSAGES[item["type"]](item.get("ctx", {}), sources))
+        elif loc == ["models"]:  # the models field itself is no object: pydantic's words alone
+            parts.append(message)
         elif loc[:1] == ["models"]:
             parts.append(f"{_name(loc[1], sources, 'models.')}: {message}")
         elif loc:
             parts.append(f"{sources.name(loc[0])}: {message}")
-        else:  # the model's own checks: the message names fields
-            parts.append(_whole_request_message(message, sources))
+        else:
+            parts.append(message)
     return "invalid request: " + "; ".join(parts)
 
 
@@ -483,35 +489,55 @@ def _name(field_name: str, sources: FlagSources, prefix: str) -> str:
     return prefix + name if name == field_name else name
 
 
-def _located(message: str, sources: FlagSources, prefix: str = "") -> str:
-    match = _FIELD_LOCATED.match(message)
-    if not match:
-        return message
-    return f"{_name(match.group(1), sources, prefix)}: {match.group(2)}"
+def _type_is(sources: FlagSources) -> str:
+    """``--type``, or ``type`` when a request file set it."""
+    return "--type" if sources.name("type") == "--type" else "type"
 
 
-def _whole_request_message(message: str, sources: FlagSources) -> str:
-    """The request model's cross-field messages with flags for the fields they name."""
-    name = sources.name
-    type_is = ("--type" if name("type") == "--type" else "type")
-    match = re.match(r"^type '(\w+)' needs (an image|a first image|a last image|an audio file): ",
-                     message)
-    if match:
-        which = (AUDIO_FLAGS if "audio" in match.group(2) else
-                 LAST_IMAGE_FLAGS if "last" in match.group(2) else FIRST_IMAGE_FLAGS)
-        return f"{type_is} {match.group(1)} needs {match.group(2)}: give {which.text}"
-    match = re.match(r"^(\w+) is only used with type (.+) \(type is '(\w+)'\)$", message)
-    if match:
-        types = match.group(2).replace("'", "")
-        return (f"{name(match.group(1))} is only used with {type_is} {types} "
-                f"({type_is} is {match.group(3)})")
-    match = re.match(r"^give only one ((?:last )?image|audio file) source, not (.+)$", message)
-    if match:
-        names = [name(n) for n in match.group(2).split(" and ")]
-        return f"give only one {match.group(1)} source, not {' and '.join(names)}"
-    if message == "give duration or frames, not both":
-        return f"give {name('duration')} or {name('frames')}, not both"
-    return _located(message, sources)
+def _either(words: Sequence[str]) -> str:
+    """``a, b or c``."""
+    return " or ".join([", ".join(words[:-1]), words[-1]] if len(words) > 1 else words)
+
+
+def _input_not_used(ctx: dict[str, Any], sources: FlagSources) -> str:
+    type_is, which = _type_is(sources), _FLAGS_OF_INPUT[ctx["input"]].input
+    return (f"{sources.name(ctx['field'])} is only used with {type_is} {_either(which.types)} "
+            f"({type_is} is {ctx['type']})")
+
+
+def _input_missing(ctx: dict[str, Any], sources: FlagSources) -> str:
+    which = _FLAGS_OF_INPUT[ctx["input"]]
+    return (f"{_type_is(sources)} {ctx['type']} needs {which.input.wanted_by(ctx['type'])}: "
+            f"give {which.text}")
+
+
+def _one_source_only(ctx: dict[str, Any], sources: FlagSources) -> str:
+    names = " and ".join(sources.name(name) for name in ctx["fields"])
+    return f"give only one {_FLAGS_OF_INPUT[ctx['input']].noun} source, not {names}"
+
+
+def _one_length_only(ctx: dict[str, Any], sources: FlagSources) -> str:
+    return f"give {' or '.join(sources.name(name) for name in ctx['fields'])}, not both"
+
+
+def _length_over_limit(ctx: dict[str, Any], sources: FlagSources) -> str:
+    return f"{sources.name(ctx['field'])}: {ctx['reason']}"
+
+
+def _unknown_model_file(ctx: dict[str, Any], sources: FlagSources) -> str:
+    return f"{_name(ctx['field'], sources, 'models.')}: {ctx['reason']}"
+
+
+RULE_MESSAGES: dict[RequestRule, Callable[[dict[str, Any], FlagSources], str]] = {
+    "input_not_used": _input_not_used,
+    "input_missing": _input_missing,
+    "one_source_only": _one_source_only,
+    "one_length_only": _one_length_only,
+    "length_over_limit": _length_over_limit,
+    "unknown_model_file": _unknown_model_file,
+}
+"""How the CLI words each rule of the request model, from the fields of its error (a flag
+for each field a flag gave)."""
 
 
 def flag_for_field(args: argparse.Namespace, field_name: str) -> str:
