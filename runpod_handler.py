@@ -52,8 +52,8 @@ from ltx2sdk.app.generate import GenerationResult, InputPolicy, generate
 from ltx2sdk.app.progress import ProgressUpdate
 from ltx2sdk.backends.comfyui.client import ComfyClient
 from ltx2sdk.errors import LTX2Error, WorkerConfigError
-from ltx2sdk.model_files import DEFAULT_GENERATION
-from ltx2sdk.request import INPUT_FILES, GenerationRequest, ModelSet, describe_validation_error
+from ltx2sdk.request import GenerationRequest, ModelSet, describe_validation_error
+from ltx2sdk.vocabulary import DEFAULT_GENERATION, INPUT_FILES
 from ltx2sdk.wording import byte_size, exception_line
 
 log = logging.getLogger("ltx2sdk.worker")

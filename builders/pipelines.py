@@ -27,9 +27,10 @@ from ltx2sdk.graph.compat import BuildSchemas
 from ltx2sdk.graph.core import Graph
 from ltx2sdk.graph.nodes import Nodes
 from ltx2sdk.graph.schema import NodeSchema
+from ltx2sdk.vocabulary import FIRST_IMAGE, IMAGE_INPUTS, LAST_IMAGE, InputFile
 
 from . import stages
-from .catalog import ImageRole, LoraRole, Pipeline, pipeline_for
+from .catalog import LoraRole, Pipeline, pipeline_for
 from .plan import Plan, make_plan
 
 if TYPE_CHECKING:  # the request module (pydantic) loads with the first request, not here
@@ -90,9 +91,9 @@ def build_pipeline(pipeline: Pipeline, request: GenerationRequest, *,
     :data:`builders.catalog.PIPELINES`, or a variant made with ``dataclasses.replace``)."""
     plan = make_plan(request, pipeline, rng=rng, audio_seconds=audio_seconds)
     given = {
-        ImageRole.FIRST: image_name or request.image or PLACEHOLDER_IMAGE,
-        ImageRole.LAST: (last_image_name or getattr(request, "last_image", None)
-                         or PLACEHOLDER_LAST_IMAGE),
+        FIRST_IMAGE: image_name or request.image or PLACEHOLDER_IMAGE,
+        LAST_IMAGE: (last_image_name or getattr(request, "last_image", None)
+                     or PLACEHOLDER_LAST_IMAGE),
     }
     if schemas is not None:
         refuse_older_release(pipeline, getattr(schemas, "comfyui_version", None))
@@ -120,17 +121,19 @@ def refuse_older_release(pipeline: Pipeline, comfyui_version: str | None) -> Non
 
 
 def compose(n: Nodes, plan: Plan, pipeline: Pipeline,
-            images: Mapping[ImageRole, str] | str | None, *,
+            images: Mapping[InputFile, str] | str | None, *,
             audio_name: str | None = None) -> None:
     """Add ``pipeline``, with the numbers of ``plan``, to ``n.graph``.
 
-    ``images`` names each given image on the server by role (a bare name: the first frame);
+    ``images`` names each given image on the server by role (an input image of
+    :mod:`ltx2sdk.vocabulary`; a bare name: the first frame);
     ``audio_name`` the given audio (pipelines driven by one).
     """
     if isinstance(images, str):
-        images = {ImageRole.FIRST: images}
+        images = {FIRST_IMAGE: images}
     names = dict(images or {})
-    missing = [role.value for role in sorted(pipeline.images) if role not in names]
+    wanted = [role for role in IMAGE_INPUTS if role in pipeline.images]  # the first, the last
+    missing = [role.file for role in wanted if role not in names]
     if missing:
         raise ValueError(f"pipeline {pipeline.name} needs an image for {', '.join(missing)}")
     loaded = stages.load_models(n, plan.models.files)
@@ -139,10 +142,10 @@ def compose(n: Nodes, plan: Plan, pipeline: Pipeline,
 
     prepared = {}
     if pipeline.preprocess is not None:
-        for role in sorted(pipeline.images):  # the first frame, then the last
+        for role in wanted:
             prepared[role] = stages.prepare_image(n, role, names[role], plan.width,
                                                   plan.height, pipeline.preprocess)
-    first = prepared.get(ImageRole.FIRST)
+    first = prepared.get(FIRST_IMAGE)
     enhancer = (stages.prompt_enhancer(n, plan.models.files, loaded.clip)
                 if plan.enhance_prompt else None)
     positive, negative = stages.encode_prompts(

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from ltx2sdk import model_files as models
 from ltx2sdk.errors import RequestFieldError
+from ltx2sdk.vocabulary import DEFAULT_DURATION_S, MAX_DURATION_S, MAX_FRAMES, check_length
 
 from .catalog import (
     CheckpointFiles,
@@ -106,8 +107,6 @@ def check_request(request: GenerationRequest, pipeline: Pipeline | None = None) 
     LoRA the generation lacks. Otherwise a :class:`~ltx2sdk.errors.RequestFieldError` (an
     :class:`~ltx2sdk.errors.UnknownPipelineError` for a missing pipeline) naming the field.
     Cheap and offline: entry points call it before fetching inputs or reaching a server."""
-    from ltx2sdk.request import check_length  # start-up: pydantic; a request exists by now
-
     if pipeline is None:
         pipeline = pipeline_for(request)
     elif (request.model, request.type, request.mode) != pipeline.key:
@@ -151,17 +150,11 @@ def make_plan(request: GenerationRequest, pipeline: Pipeline | None = None, *,
     """Resolve sizes, length, seed and model files; record every adjustment made.
 
     ``audio_seconds`` is the length of a given audio (ia2v): the video is as long (the
-    8n+1 frames that fit in it, at most :data:`~ltx2sdk.request.MAX_DURATION_S`) unless the
+    8n+1 frames that fit in it, at most :data:`~ltx2sdk.vocabulary.MAX_DURATION_S`) unless the
     request sets its length.
 
     ``pipeline`` is the declaration to plan for (default: the one the request asks for).
     """
-    from ltx2sdk.request import (  # start-up: pydantic; a request exists by now
-        DEFAULT_DURATION_S,
-        MAX_DURATION_S,
-        MAX_FRAMES,
-    )
-
     pipeline = check_request(request, pipeline)
     fps = request.fps if request.fps is not None else pipeline.fps
     notes: list[str] = []

@@ -26,6 +26,7 @@ from ltx2sdk.graph.handles import (
     Vae,
 )
 from ltx2sdk.graph.nodes import Nodes
+from ltx2sdk.vocabulary import FIRST_IMAGE, LAST_IMAGE, InputFile
 
 from .catalog import (
     CFG,
@@ -38,7 +39,6 @@ from .catalog import (
     FitToOutput,
     GivenAudio,
     ImagePreprocess,
-    ImageRole,
     LatentSlot,
     LoraFile,
     LoraRole,
@@ -55,7 +55,7 @@ from .catalog import (
 )
 
 LORA_TITLES = {LoraRole.DISTILLED: "Distilled LoRA", LoraRole.CAMERA: "Camera LoRA"}
-IMAGE_TITLES = {ImageRole.FIRST: "First frame", ImageRole.LAST: "Last frame"}
+IMAGE_TITLES = {FIRST_IMAGE: "First frame", LAST_IMAGE: "Last frame"}
 
 
 @dataclass(frozen=True)
@@ -193,13 +193,13 @@ def given_audio(n: Nodes, audio_vae: Vae, audio_name: str, seconds: float, width
     return n.SetLatentNoiseMask(latent, keep, title="Audio latent (kept)")
 
 
-def prepare_image(n: Nodes, role: ImageRole, image_name: str, width: int, height: int,
+def prepare_image(n: Nodes, role: InputFile, image_name: str, width: int, height: int,
                   preprocess: ImagePreprocess) -> Image:
     """Load a given image (the first or last frame), resize it as ``preprocess`` says (to
     the output size ``width`` x ``height``, to a longer edge...), then make it look like a
     video frame."""
     title = IMAGE_TITLES[role]
-    prefix = "" if role is ImageRole.FIRST else f"{title}: "  # the first frame's: as they were
+    prefix = "" if role is FIRST_IMAGE else f"{title}: "  # the first frame's: as they were
     image, _ = n.LoadImage(image_name, title=title)
     for step in preprocess.resize:
         if isinstance(step, FitToOutput):
@@ -229,7 +229,7 @@ def first_frame(n: Nodes, stage: int, vae: Vae, video: Latent, image: Image,
 
 
 def add_guides(n: Nodes, vae: Vae, positive: Conditioning, negative: Conditioning,
-               video: Latent, images: Mapping[ImageRole, Image],
+               video: Latent, images: Mapping[InputFile, Image],
                guides: Sequence[FirstFrameInplace | AddGuide]
                ) -> tuple[Conditioning, Conditioning, Latent]:
     """The conditioning and video latent with each :class:`AddGuide` applied, in order."""

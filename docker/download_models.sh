@@ -33,7 +33,7 @@ set -euo pipefail
 log() { printf 'download_models: %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
-# The generations `ltx2 models --model` knows (ltx2sdk/model_files.py GENERATIONS; the tests keep
+# The generations `ltx2 models --model` knows (ltx2sdk/vocabulary.py GENERATIONS; the tests keep
 # the two in step), so that a typo is refused here, with the accepted forms, even where the
 # SDK is not installed (the Dockerfile's download stage reads MODELS_TSV).
 generations=(ltx-2 ltx-2.3 ltx-2.5)

@@ -8,18 +8,8 @@ it to say where a missing file belongs, and the Docker image downloads from it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, get_args
 
-Mode = Literal["fast", "pro"]
-GenerationId = Literal["ltx-2", "ltx-2.3", "ltx-2.5"]
-"""A model generation, as requests name it (the request field ``model``)."""
-GENERATIONS: tuple[GenerationId, ...] = get_args(GenerationId)
-"""Every generation, oldest first (``builders.catalog`` declares a pipeline set for each)."""
-DEFAULT_GENERATION: GenerationId = "ltx-2"
-CameraMotion = Literal["none", "static", "dolly_in", "dolly_out", "dolly_left", "dolly_right",
-                       "jib_up", "jib_down"]
-CAMERA_MOTIONS: tuple[str, ...] = ("none", "static", "dolly_in", "dolly_out", "dolly_left",
-                                   "dolly_right", "jib_up", "jib_down")
+from ltx2sdk.vocabulary import CAMERA_MOTIONS
 
 _LTX2 = "https://huggingface.co/Lightricks/LTX-2/resolve/main"
 _COMFY_LTX2 = "https://huggingface.co/Comfy-Org/ltx-2/resolve/main/split_files"

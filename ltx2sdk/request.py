@@ -3,71 +3,56 @@
 It accepts the original handler contract unchanged (``prompt, mode, type, width,
 height, duration, seed, camera_lora, image_url, image_base64``) plus the SDK's
 extra fields. Bad input is a :class:`pydantic.ValidationError` naming the field
-and the allowed values; :func:`describe_validation_error` turns it into one line.
+and the allowed values; :func:`describe_validation_error` turns it into one line. A rule about
+several fields (:data:`~ltx2sdk.vocabulary.RequestRule`) is an error whose ``type`` is the
+rule's code and whose ``ctx`` holds the fields, so that callers need not read its words.
 
-Input files come from one of three fields each (:data:`INPUT_FILES`): the first frame
-(i2v, flf2v, ia2v) from ``image_url``, ``image_base64`` or ``image``, the last frame (flf2v)
-from ``last_image_url``, ``last_image_base64`` or ``last_image``, the audio (ia2v) from
-``audio_url``, ``audio_base64`` or ``audio``.
+Input files come from one of three fields each (:data:`~ltx2sdk.vocabulary.INPUT_FILES`): the
+first frame (i2v, flf2v, ia2v) from ``image_url``, ``image_base64`` or ``image``, the last
+frame (flf2v) from ``last_image_url``, ``last_image_base64`` or ``last_image``, the audio
+(ia2v) from ``audio_url``, ``audio_base64`` or ``audio``.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from ltx2sdk import model_files as models
 from ltx2sdk.errors import RequestFieldError
-from ltx2sdk.model_files import DEFAULT_GENERATION, CameraMotion, GenerationId, Mode
+from ltx2sdk.vocabulary import (
+    DEFAULT_GENERATION,
+    INPUT_FILES,
+    MAX_DURATION_S,
+    MAX_FRAMES,
+    MAX_PROMPT_CHARS,
+    CameraMotion,
+    GenerationId,
+    Mode,
+    RequestRule,
+    VideoTypeId,
+    check_length,
+)
 
 DEFAULT_NEGATIVE_PROMPT = ("blurry, low quality, still frame, frames, watermark, overlay, titles, "
                            "has blurbox, has subtitles")
-MAX_DURATION_S = 20.0
-DEFAULT_DURATION_S = 10.0
-MAX_FRAMES = 1000  # LTXVEmptyLatentAudio.frames_number's maximum
-MAX_PROMPT_CHARS = 20_000
 _BARE_FILE_NAME = re.compile(r"^[^/\\\x00]+$")
-VideoTypeId = Literal["t2v", "i2v", "flf2v", "ia2v"]
 
 
-@dataclass(frozen=True)
-class InputFile:
-    """One input file of a request (an image, the audio): the three fields it can come from
-    (at most one may be given) and the request types that use it.
+def _refusal(rule: RequestRule, message: str, **context: Any) -> PydanticCustomError:
+    """The error of a broken rule: ``rule`` becomes its ``type`` and ``context`` (the fields
+    concerned, as :data:`~ltx2sdk.vocabulary.RequestRule` lists them) its ``ctx``.
 
-    ``file`` names a file already in ComfyUI's input folder, ``url`` an http(s) URL to fetch,
-    ``base64`` the file itself (base64 or a ``data:`` URI). ``noun`` is how messages call it.
+    pydantic fills each ``{key}`` of ``message`` from ``context``, key after key: a message
+    quoting what a user typed carries it in the last key, which nothing is filled into after.
     """
-
-    noun: str
-    file: str
-    url: str
-    base64: str
-    types: tuple[str, ...]
-
-    @property
-    def fields(self) -> tuple[str, str, str]:
-        """Its fields, in the order messages list them."""
-        return (self.url, self.base64, self.file)
-
-    def given(self, request: GenerationRequest) -> list[str]:
-        """The fields of this input that ``request`` sets."""
-        return [name for name in self.fields if getattr(request, name) is not None]
-
-
-ImageInput = InputFile  # the name it had when every input file was an image
-
-FIRST_IMAGE = InputFile("image", "image", "image_url", "image_base64", ("i2v", "flf2v", "ia2v"))
-LAST_IMAGE = InputFile("last image", "last_image", "last_image_url", "last_image_base64",
-                       ("flf2v",))
-AUDIO = InputFile("audio file", "audio", "audio_url", "audio_base64", ("ia2v",))
-IMAGE_INPUTS = (FIRST_IMAGE, LAST_IMAGE)
-"""Every input image a request can carry, first frame first."""
-INPUT_FILES = (*IMAGE_INPUTS, AUDIO)
-"""Every input file a request can carry: the images, then the audio."""
+    # pydantic's own structured error rather than a ValueError subclass: the code and the
+    # fields are the error's `type` and `ctx` in ValidationError.errors() for every reader (the
+    # CLI, a batch's results), and a rule about several fields needs no single `field`
+    return PydanticCustomError(rule, message, context)
 
 
 class ModelSet(BaseModel):
@@ -94,8 +79,9 @@ class ModelSet(BaseModel):
             name = getattr(self, field)
             if name is not None and models.lookup(folder, name) is None:
                 allowed = ", ".join(models.known_files(folder))
-                raise ValueError(f"{field}: unknown model file {name!r} for models/{folder}; "
-                                 f"known files: {allowed}")
+                raise _refusal("unknown_model_file", "{field}: {reason}", field=field,
+                               reason=f"unknown model file {name!r} for models/{folder}; "
+                                      f"known files: {allowed}")
         return self
 
     def checkpoint_for(self, mode: str) -> str:
@@ -217,43 +203,27 @@ class GenerationRequest(BaseModel):
                 quoted = [f"'{t}'" for t in which.types]
                 types = " or ".join([", ".join(quoted[:-1]), quoted[-1]] if quoted[:-1]
                                     else quoted)
-                raise ValueError(f"{given[0]} is only used with type {types} "
-                                 f"(type is '{self.type}')")
+                raise _refusal("input_not_used", f"{given[0]} is only used with type {types} "
+                               f"(type is '{self.type}')", input=which.file, field=given[0],
+                               type=self.type)
             if self.type in which.types and not given:
                 url, data, file = which.fields
-                raise ValueError(f"type '{self.type}' needs {self._needed(which)}: give one of "
-                                 f"{url}, {data} or {file}")
+                raise _refusal("input_missing", f"type '{self.type}' needs "
+                               f"{which.wanted_by(self.type)}: give one of {url}, {data} or "
+                               f"{file}", input=which.file, type=self.type)
             if len(given) > 1:
-                raise ValueError(f"give only one {which.noun} source, not "
-                                 f"{' and '.join(given)}")
+                raise _refusal("one_source_only", f"give only one {which.noun} source, not "
+                               f"{' and '.join(given)}", input=which.file, fields=given)
         if self.duration is not None and self.frames is not None:
-            raise ValueError("give duration or frames, not both")
+            raise _refusal("one_length_only", "give duration or frames, not both",
+                           fields=["duration", "frames"])
         if self.fps is not None:  # else the pipeline's fps: checked when planning
-            check_length(self.frames, self.duration, self.fps)
+            try:
+                check_length(self.frames, self.duration, self.fps)
+            except RequestFieldError as exc:
+                raise _refusal("length_over_limit", "{field}: {reason}", field=exc.field,
+                               reason=exc.reason) from exc
         return self
-
-    def _needed(self, which: InputFile) -> str:
-        """``an image`` (the one image of i2v and ia2v), ``a first image`` or ``a last image``
-        (flf2v's), ``an audio file`` (ia2v's)."""
-        if which is AUDIO:
-            return f"an {which.noun}"
-        if which is FIRST_IMAGE and self.type in ("i2v", "ia2v"):
-            return "an image"
-        return "a first image" if which is FIRST_IMAGE else f"a {which.noun}"
-
-
-def check_length(frames: int | None, duration: float | None, fps: int) -> None:
-    """Refuse a length over :data:`MAX_DURATION_S` or over :data:`MAX_FRAMES` at ``fps``
-    (a :class:`RequestFieldError`)."""
-    if frames is not None and (frames - 1) / fps > MAX_DURATION_S:
-        raise RequestFieldError("frames", f"{frames} frames at {fps} fps is longer than "
-                                          f"{MAX_DURATION_S:g} s")
-    if frames is None:
-        wanted = (duration or DEFAULT_DURATION_S) * fps + 1
-        if wanted > MAX_FRAMES:
-            raise RequestFieldError("duration", f"{duration or DEFAULT_DURATION_S:g} s at "
-                                                f"{fps} fps is {wanted:g} frames; LTX-2's audio "
-                                                f"latent allows at most {MAX_FRAMES}")
 
 
 def request_json_schema() -> dict[str, Any]:

@@ -29,6 +29,7 @@ import builders
 import ltx2sdk
 from builders.catalog import PIPELINES
 from ltx2sdk import model_files as models
+from ltx2sdk import vocabulary
 
 from .helpers import free_port
 
@@ -240,7 +241,7 @@ def _files_the_builders_load() -> set[tuple[str, str]]:
     files = set()
     for kind in ("t2v", "i2v"):
         for mode in ("fast", "pro"):
-            for camera in models.CAMERA_MOTIONS:
+            for camera in vocabulary.CAMERA_MOTIONS:
                 image = {"image": "a.png"} if kind == "i2v" else {}
                 files |= _loaded_files(ltx2sdk.GenerationRequest(
                     prompt="a fox", type=kind, mode=mode, camera_lora=camera, **image))
@@ -365,22 +366,22 @@ def test_download_covers_every_pipeline_of_every_generation(tmp_path: Path) -> N
             files = set(pipeline.model_files)
         missing = {f"{folder}/{name}" for folder, name in files} - downloads[spec]
         assert not missing, f"{spec} {pipeline.type} loads {missing}, which {spec} never downloads"
-    assert built == set(models.GENERATIONS)  # a real graph of every generation was checked
+    assert built == set(vocabulary.GENERATIONS)  # a real graph of every generation was checked
 
 
 def test_download_script_knows_the_sdk_generations() -> None:
     """The script's own lists (to check a value before the SDK is asked) match the SDK."""
     text = DOWNLOAD.read_text()
     listed = re.search(r"^generations=\(([^)]*)\)$", text, re.M)
-    assert listed is not None and tuple(listed.group(1).split()) == models.GENERATIONS
+    assert listed is not None and tuple(listed.group(1).split()) == vocabulary.GENERATIONS
     default = re.search(r"^default_generation=(\S+)$", text, re.M)
-    assert default is not None and default.group(1) == models.DEFAULT_GENERATION
+    assert default is not None and default.group(1) == vocabulary.DEFAULT_GENERATION
     declared = re.search(r"^declare -A gated_repo=\((.*)\)$", text, re.M)
     assert declared is not None
     gated = dict(re.findall(r"\[([\w.-]+)\]=([\w./-]+)", declared.group(1)))
     assert gated == {"ltx-2.5": "Lightricks/LTX-2.5"}
     # a generation is refused without a token exactly when its set-up has gated files
-    for generation in models.GENERATIONS:
+    for generation in vocabulary.GENERATIONS:
         urls = [url for _, _, url in _ltx2_models(generation, "both")]
         from_gated = [u for u in urls
                       if any(u.startswith(f"https://huggingface.co/{r}/") for r in gated.values())]

@@ -20,14 +20,8 @@ import pytest
 from pydantic.fields import FieldInfo
 
 from ltx2sdk.app.cli.main import build_parser, main
-from ltx2sdk.request import (
-    DEFAULT_DURATION_S,
-    DEFAULT_NEGATIVE_PROMPT,
-    MAX_DURATION_S,
-    MAX_FRAMES,
-    GenerationRequest,
-    ModelSet,
-)
+from ltx2sdk.request import DEFAULT_NEGATIVE_PROMPT, GenerationRequest, ModelSet
+from ltx2sdk.vocabulary import DEFAULT_DURATION_S, MAX_DURATION_S, MAX_FRAMES
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")

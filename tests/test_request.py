@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from ltx2sdk import GenerationRequest
 from ltx2sdk.request import describe_validation_error, request_json_schema
+from ltx2sdk.vocabulary import REQUEST_RULES
 
 ORIGINAL_CONTRACT = {  # the fields the original RunPod handler took, unchanged
     "prompt": "a fox", "mode": "pro", "type": "i2v", "width": 1280, "height": 720,
@@ -177,3 +178,46 @@ def test_a_whole_request_rule_is_named_once() -> None:
     assert describe_validation_error(caught.value) == (
         "invalid request: type 'i2v' needs an image: give one of image_url, image_base64 "
         "or image")
+
+
+# each rule of the request model: a request that breaks it, where the error is, and its fields
+BROKEN_RULES: dict[str, tuple[dict[str, Any], tuple[str, ...], dict[str, Any]]] = {
+    "input_missing": ({"prompt": "p", "type": "flf2v", "image": "a.png"}, (),
+                      {"input": "last_image", "type": "flf2v"}),
+    "input_not_used": ({"prompt": "p", "type": "i2v", "image": "a.png", "audio": "v.wav"}, (),
+                       {"input": "audio", "field": "audio", "type": "i2v"}),
+    "one_source_only": ({"prompt": "p", "type": "i2v", "image_url": "https://a/b.png",
+                         "image": "a.png"}, (),
+                        {"input": "image", "fields": ["image_url", "image"]}),
+    "one_length_only": ({"prompt": "p", "duration": 5, "frames": 121}, (),
+                        {"fields": ["duration", "frames"]}),
+    "length_over_limit": ({"prompt": "p", "duration": 20, "fps": 60}, (),
+                          {"field": "duration", "reason": "20 s at 60 fps is 1201 frames; "
+                                                          "LTX-2's audio latent allows at most "
+                                                          "1000"}),
+    "unknown_model_file": ({"prompt": "p", "models": {"upscaler": "x.safetensors"}},
+                           ("models",), {"field": "upscaler"}),
+}
+
+
+def test_every_rule_has_a_broken_example() -> None:
+    assert set(BROKEN_RULES) == set(REQUEST_RULES)
+
+
+@pytest.mark.parametrize("rule", sorted(BROKEN_RULES))
+def test_a_broken_rule_carries_its_code_and_fields(rule: str) -> None:
+    fields, loc, context = BROKEN_RULES[rule]
+    with pytest.raises(ValidationError) as caught:
+        GenerationRequest.model_validate(fields)
+    [error] = caught.value.errors()
+    assert (error["type"], error["loc"]) == (rule, loc)
+    assert error["ctx"].items() >= context.items()
+    if "reason" in error["ctx"]:  # "<field>: <reason>", as before the codes
+        assert error["msg"] == f"{error['ctx']['field']}: {error['ctx']['reason']}"
+
+
+def test_a_users_file_name_is_quoted_as_typed() -> None:
+    # pydantic fills {key} of a message from its context: not inside what a user typed
+    message = _error({"prompt": "p", "models": {"checkpoint": "{field}-{reason}.safetensors"}})
+    assert message.startswith("invalid request: models: checkpoint: unknown model file "
+                              "'{field}-{reason}.safetensors' for models/checkpoints; known")

@@ -39,13 +39,11 @@ from .types import (
     Guide,
     Guider,
     ImagePreprocess,
-    ImageRole,
     LatentSlot,
     LoraFile,
     LoraRole,
     LTXVSchedule,
     ManualSigmas,
-    Mode,
     ModelFiles,
     Negative,
     Pipeline,
@@ -59,7 +57,6 @@ from .types import (
     SplitFiles,
     Stage,
     TiledDecode,
-    VideoType,
 )
 
 if TYPE_CHECKING:  # the request module (pydantic) loads with the first request, not here
@@ -128,10 +125,6 @@ class Registry:
 PIPELINES = Registry((*ltx2.PIPELINES, *ltx2_3.PIPELINES, *ltx2_5.PIPELINES))
 """Every pipeline the SDK builds."""
 
-DEFAULT_GENERATION = ltx2.LTX2.id
-"""The generation of a request that names none (the request field ``model``)."""
-
-
 def get_pipeline(generation: str, type: str, mode: str) -> Pipeline:
     """``PIPELINES.get(generation, type, mode)``."""
     return PIPELINES.get(generation, type, mode)
@@ -144,7 +137,6 @@ def pipeline_for(request: GenerationRequest) -> Pipeline:
 
 __all__ = [
     "CFG",
-    "DEFAULT_GENERATION",
     "IMAGES_OF_TYPE",
     "LATENT_PIXELS",
     "PIPELINES",
@@ -161,13 +153,11 @@ __all__ = [
     "Guide",
     "Guider",
     "ImagePreprocess",
-    "ImageRole",
     "LTXVSchedule",
     "LatentSlot",
     "LoraFile",
     "LoraRole",
     "ManualSigmas",
-    "Mode",
     "ModelFiles",
     "Negative",
     "Pipeline",
@@ -182,7 +172,6 @@ __all__ = [
     "SplitFiles",
     "Stage",
     "TiledDecode",
-    "VideoType",
     "get_pipeline",
     "pipeline_for",
 ]

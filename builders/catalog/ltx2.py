@@ -33,7 +33,6 @@ from .types import (
     LoraRole,
     LTXVSchedule,
     ManualSigmas,
-    Mode,
     Negative,
     Pipeline,
     PlainDecode,
@@ -41,7 +40,6 @@ from .types import (
     ScaleLongerEdge,
     Stage,
     TiledDecode,
-    VideoType,
 )
 
 LTX2 = Generation(
@@ -92,7 +90,7 @@ def _first_frame(longer_edge_method: str) -> ImagePreprocess:
 FIRST_FRAME = FirstFrameInplace(strength=1.0, refine_strength=1.0)
 
 T2V_PRO = Pipeline(
-    generation=LTX2, type=VideoType.T2V, mode=Mode.PRO, files=DEV_FILES,
+    generation=LTX2, type="t2v", mode="pro", files=DEV_FILES,
     stages=(
         Stage(SamplerSelect("euler_ancestral"), DEV_SCHEDULE, CFG(4.0),
               passes_on=LatentSlot.OUTPUT, loras=(LoraRole.CAMERA,), crop_guides=True),
@@ -105,7 +103,7 @@ T2V_PRO = Pipeline(
 )
 
 T2V_FAST = Pipeline(
-    generation=LTX2, type=VideoType.T2V, mode=Mode.FAST, files=DISTILLED_FILES,
+    generation=LTX2, type="t2v", mode="fast", files=DISTILLED_FILES,
     stages=(
         Stage(SamplerSelect("euler_ancestral"), DISTILLED_SIGMAS, CFG(1.0),
               passes_on=LatentSlot.DENOISED_OUTPUT, loras=(LoraRole.CAMERA,)),
@@ -117,7 +115,7 @@ T2V_FAST = Pipeline(
 )
 
 I2V_PRO = Pipeline(
-    generation=LTX2, type=VideoType.I2V, mode=Mode.PRO, files=DEV_FILES,
+    generation=LTX2, type="i2v", mode="pro", files=DEV_FILES,
     stages=(
         Stage(SamplerSelect("euler"), DEV_SCHEDULE, CFG(4.0),
               passes_on=LatentSlot.OUTPUT, loras=(LoraRole.CAMERA,), crop_guides=True),
@@ -131,7 +129,7 @@ I2V_PRO = Pipeline(
 )
 
 I2V_FAST = Pipeline(
-    generation=LTX2, type=VideoType.I2V, mode=Mode.FAST, files=DISTILLED_FILES,
+    generation=LTX2, type="i2v", mode="fast", files=DISTILLED_FILES,
     stages=(
         Stage(SamplerSelect("euler"), DISTILLED_SIGMAS, CFG(1.0),
               passes_on=LatentSlot.OUTPUT, loras=(LoraRole.CAMERA,), crop_guides=True),
@@ -144,7 +142,7 @@ I2V_FAST = Pipeline(
 )
 
 FLF2V_FAST = Pipeline(
-    generation=LTX2, type=VideoType.FLF2V, mode=Mode.FAST,
+    generation=LTX2, type="flf2v", mode="fast",
     files=dataclasses.replace(DISTILLED_FILES, upscaler=None),
     stages=(Stage(EulerAncestral(eta=0.0, s_noise=1.0), DISTILLED_SIGMAS, CFG(1.0),
                   passes_on=LatentSlot.DENOISED_OUTPUT, loras=(LoraRole.CAMERA,),

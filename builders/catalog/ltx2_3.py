@@ -43,6 +43,8 @@ from __future__ import annotations
 
 import dataclasses
 
+from ltx2sdk.vocabulary import FIRST_IMAGE, LAST_IMAGE
+
 from .types import (
     CFG,
     AddGuide,
@@ -54,20 +56,17 @@ from .types import (
     Generation,
     GivenAudio,
     ImagePreprocess,
-    ImageRole,
     LatentSlot,
     LoraFile,
     LoraRole,
     LTXVSchedule,
     ManualSigmas,
-    Mode,
     Negative,
     Pipeline,
     SamplerSelect,
     ScaleLongerEdge,
     Stage,
     TiledDecode,
-    VideoType,
 )
 
 LTX2_3 = Generation(
@@ -107,13 +106,13 @@ FAST_STAGES = (
 )
 
 T2V_FAST = Pipeline(
-    generation=LTX2_3, type=VideoType.T2V, mode=Mode.FAST, files=FAST_FILES,
+    generation=LTX2_3, type="t2v", mode="fast", files=FAST_FILES,
     stages=FAST_STAGES, negative=Negative.PROMPT, decode=TILED_DECODE,
     min_comfyui=MIN_COMFYUI, fps=FPS, template="video_ltx2_3_t2v",
 )
 
 I2V_FAST = Pipeline(
-    generation=LTX2_3, type=VideoType.I2V, mode=Mode.FAST, files=FAST_FILES,
+    generation=LTX2_3, type="i2v", mode="fast", files=FAST_FILES,
     stages=FAST_STAGES, negative=Negative.PROMPT, decode=TILED_DECODE,
     min_comfyui=MIN_COMFYUI, fps=FPS, template="video_ltx2_3_i2v",
     # centre-crop to the output size, longer edge 1536 (area), then LTXVPreprocess 18
@@ -144,8 +143,8 @@ FLF2V_NEGATIVE_PROMPT = (
     "artifacts.")
 """The negative prompt of the first-and-last-frame templates (LTX-2.3's and LTX-2.5's)."""
 
-FIRST_AND_LAST_FRAME = (AddGuide(ImageRole.FIRST, frame_idx=0, strength=0.7),
-                        AddGuide(ImageRole.LAST, frame_idx=-1, strength=0.7))
+FIRST_AND_LAST_FRAME = (AddGuide(FIRST_IMAGE, frame_idx=0, strength=0.7),
+                        AddGuide(LAST_IMAGE, frame_idx=-1, strength=0.7))
 """Both images guide the one stage: the first frame and the last (-1: from the end)."""
 
 FLF2V_FILES = CheckpointFiles(
@@ -155,7 +154,7 @@ FLF2V_FILES = CheckpointFiles(
 )
 
 FLF2V_FAST = Pipeline(
-    generation=LTX2_3, type=VideoType.FLF2V, mode=Mode.FAST, files=FLF2V_FILES,
+    generation=LTX2_3, type="flf2v", mode="fast", files=FLF2V_FILES,
     stages=(Stage(EulerAncestral(eta=0.0, s_noise=1.0),
                   ManualSigmas.from_text("1., 0.99375, 0.9875, 0.98125, 0.975, 0.909375, "
                                          "0.725, 0.421875, 0.0"),
@@ -169,7 +168,7 @@ FLF2V_FAST = Pipeline(
 )
 
 IA2V_FAST = Pipeline(
-    generation=LTX2_3, type=VideoType.IA2V, mode=Mode.FAST, files=FAST_FILES,
+    generation=LTX2_3, type="ia2v", mode="fast", files=FAST_FILES,
     stages=FAST_STAGES, negative=Negative.PROMPT, decode=TILED_DECODE,
     min_comfyui=MIN_COMFYUI, fps=24, template="video_ltx2_3_ia2v",
     preprocess=ImagePreprocess(
@@ -212,13 +211,13 @@ PRO_STAGES = (
 PRO_MIN_COMFYUI = "0.32.0"  # LTXVDualCFGGuider
 
 T2V_PRO = Pipeline(
-    generation=LTX2_3, type=VideoType.T2V, mode=Mode.PRO, files=PRO_FILES, stages=PRO_STAGES,
+    generation=LTX2_3, type="t2v", mode="pro", files=PRO_FILES, stages=PRO_STAGES,
     negative=Negative.PROMPT, negative_prompt=PRO_NEGATIVE_PROMPT, decode=TILED_DECODE,
     min_comfyui=PRO_MIN_COMFYUI, fps=24, template=None, source=PRO_SOURCE,
 )
 
 I2V_PRO = Pipeline(
-    generation=LTX2_3, type=VideoType.I2V, mode=Mode.PRO, files=PRO_FILES, stages=PRO_STAGES,
+    generation=LTX2_3, type="i2v", mode="pro", files=PRO_FILES, stages=PRO_STAGES,
     negative=Negative.PROMPT, negative_prompt=PRO_NEGATIVE_PROMPT, decode=TILED_DECODE,
     min_comfyui=PRO_MIN_COMFYUI, fps=24, template=None, source=PRO_SOURCE,
     preprocess=ImagePreprocess(

@@ -36,7 +36,6 @@ from .types import (
     Generation,
     ImagePreprocess,
     LatentSlot,
-    Mode,
     Negative,
     Pipeline,
     SamplerSelect,
@@ -44,7 +43,6 @@ from .types import (
     SplitFiles,
     Stage,
     TiledDecode,
-    VideoType,
 )
 
 LTX2_5 = Generation(
@@ -78,13 +76,13 @@ TWO_STAGES = (
 )
 
 T2V_FAST = Pipeline(
-    generation=LTX2_5, type=VideoType.T2V, mode=Mode.FAST, files=FILES, stages=TWO_STAGES,
+    generation=LTX2_5, type="t2v", mode="fast", files=FILES, stages=TWO_STAGES,
     negative=Negative.PROMPT, decode=TILED_DECODE, min_comfyui=MIN_COMFYUI, fps=FPS,
     template="video_ltx2_5_t2v",
 )
 
 I2V_FAST = Pipeline(
-    generation=LTX2_5, type=VideoType.I2V, mode=Mode.FAST, files=FILES, stages=TWO_STAGES,
+    generation=LTX2_5, type="i2v", mode="fast", files=FILES, stages=TWO_STAGES,
     negative=Negative.PROMPT, decode=TILED_DECODE, min_comfyui=MIN_COMFYUI, fps=FPS,
     template="video_ltx2_5_i2v",
     preprocess=ImagePreprocess(resize=(ScaleLongerEdge(size=1536, scale_method="lanczos"),),
@@ -93,7 +91,7 @@ I2V_FAST = Pipeline(
 )
 
 FLF2V_FAST = Pipeline(
-    generation=LTX2_5, type=VideoType.FLF2V, mode=Mode.FAST, files=ONE_STAGE_FILES,
+    generation=LTX2_5, type="flf2v", mode="fast", files=ONE_STAGE_FILES,
     stages=(Stage(EulerAncestral(eta=0.0, s_noise=1.0), DISTILLED_SIGMAS, NO_GUIDANCE,
                   passes_on=LatentSlot.DENOISED_OUTPUT, crop_guides=True),),
     negative=Negative.PROMPT, negative_prompt=FLF2V_NEGATIVE_PROMPT, decode=TILED_DECODE,

@@ -9,7 +9,8 @@ knows which pipeline it is building.
 
 Every value is typed: a schedule is :class:`ManualSigmas` or :class:`LTXVSchedule`, the sampler
 output a stage passes on is a :class:`LatentSlot`, the LoRAs a stage applies are
-:class:`LoraRole` names. Each type checks itself when made, so a wrong entry fails when the
+:class:`LoraRole` names; generations, video types, modes and the given images are the words of
+:mod:`ltx2sdk.vocabulary`. Each type checks itself when made, so a wrong entry fails when the
 catalog is imported, not in a graph on a server.
 """
 
@@ -22,7 +23,17 @@ from enum import Enum
 from typing import NamedTuple
 
 from ltx2sdk.graph.releases import parse_version
-from ltx2sdk.model_files import GENERATIONS
+from ltx2sdk.vocabulary import (
+    AUDIO,
+    FIRST_IMAGE,
+    GENERATIONS,
+    IMAGE_INPUTS,
+    MODES,
+    VIDEO_TYPES,
+    InputFile,
+    Mode,
+    VideoTypeId,
+)
 
 LATENT_PIXELS = 32
 """Pixels per latent cell along each axis: a one-stage pipeline needs multiples of 32."""
@@ -37,36 +48,10 @@ class _Named(str, Enum):
         return str(self.value)
 
 
-class VideoType(_Named):
-    """What a pipeline makes a video from."""
-
-    T2V = "t2v"  # text
-    I2V = "i2v"  # text and a first frame
-    FLF2V = "flf2v"  # text, a first and a last frame
-    IA2V = "ia2v"  # text, a first frame and the audio (a voice to lip-sync)
-
-
-class ImageRole(_Named):
-    """A given image, by the request fields it comes from."""
-
-    FIRST = "image"  # image, image_url, image_base64
-    LAST = "last_image"  # last_image, last_image_url, last_image_base64
-
-
-IMAGES_OF_TYPE: dict[VideoType, frozenset[ImageRole]] = {
-    VideoType.T2V: frozenset(),
-    VideoType.I2V: frozenset({ImageRole.FIRST}),
-    VideoType.FLF2V: frozenset({ImageRole.FIRST, ImageRole.LAST}),
-    VideoType.IA2V: frozenset({ImageRole.FIRST}),
-}
-"""The images a pipeline of each type is guided by."""
-
-
-class Mode(_Named):
-    """Which model of a generation runs: distilled (fast) or dev (pro)."""
-
-    FAST = "fast"
-    PRO = "pro"
+IMAGES_OF_TYPE: dict[VideoTypeId, frozenset[InputFile]] = {
+    kind: frozenset(image for image in IMAGE_INPUTS if kind in image.types)
+    for kind in VIDEO_TYPES}
+"""The images a pipeline of each type is guided by (the input images its requests carry)."""
 
 
 class LatentSlot(_Named):
@@ -108,7 +93,7 @@ class Generation:
         if not re.fullmatch(r"[a-z0-9][a-z0-9.\-]*", self.id):
             raise ValueError(f"generation id {self.id!r}: lower-case letters, digits, '.', '-'")
         if self.id not in GENERATIONS:  # the request field `model` offers exactly these
-            raise ValueError(f"generation id {self.id!r} is not one of ltx2sdk.model_files."
+            raise ValueError(f"generation id {self.id!r} is not one of ltx2sdk.vocabulary."
                              f"GENERATIONS {GENERATIONS}")
 
 
@@ -363,16 +348,18 @@ class FirstFrameInplace:
 
 @dataclass(frozen=True)
 class AddGuide:
-    """A prepared image guiding frame ``frame_idx`` (negative: from the end) of the first
-    stage's video (``LTXVAddGuide``, which adds guide frames to the latent and the
-    conditioning; ``LTXVCropGuides`` removes them after sampling)."""
+    """A prepared image (one of :data:`~ltx2sdk.vocabulary.IMAGE_INPUTS`) guiding frame
+    ``frame_idx`` (negative: from the end) of the first stage's video (``LTXVAddGuide``, which
+    adds guide frames to the latent and the conditioning; ``LTXVCropGuides`` removes them after
+    sampling)."""
 
-    image: ImageRole
+    image: InputFile
     frame_idx: int
     strength: float
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "image", ImageRole(self.image))
+        if self.image not in IMAGE_INPUTS:
+            raise ValueError(f"AddGuide: {self.image!r} is not an input image")
         if not 0.0 <= self.strength <= 1.0:  # 1.0: the oldest releases' maximum
             raise ValueError(f"AddGuide: strength {self.strength} is not in 0..1")
 
@@ -436,7 +423,7 @@ class Pipeline:
     """One pipeline: everything that distinguishes it, and where its values come from."""
 
     generation: Generation
-    type: VideoType
+    type: VideoTypeId
     mode: Mode
     files: ModelFiles
     """The default file of each role (a request may name others)."""
@@ -463,9 +450,11 @@ class Pipeline:
     """How a given audio drives the video (ia2v; None: the pipeline makes its own audio)."""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "type", VideoType(self.type))  # "t2v" works too
-        object.__setattr__(self, "mode", Mode(self.mode))
         where = f"pipeline {self.key}"
+        if self.type not in VIDEO_TYPES:
+            raise ValueError(f"{where}: type {self.type!r} is not one of {VIDEO_TYPES}")
+        if self.mode not in MODES:
+            raise ValueError(f"{where}: mode {self.mode!r} is not one of {MODES}")
         if not self.stages:
             raise ValueError(f"{where}: no stages")
         if len(self.stages) > 1 and self.files.upscaler is None:
@@ -479,10 +468,12 @@ class Pipeline:
         if sum(isinstance(g, FirstFrameInplace) for g in self.guides) > 1:
             raise ValueError(f"{where}: one first frame at most")
         if self.images != IMAGES_OF_TYPE[self.type]:
-            wanted = ", ".join(sorted(r.value for r in IMAGES_OF_TYPE[self.type])) or "none"
+            wanted = ", ".join(sorted(r.file for r in IMAGES_OF_TYPE[self.type])) or "none"
             raise ValueError(f"{where}: {self.type} is guided by these images: {wanted}")
-        if (self.type is VideoType.IA2V) != (self.audio is not None):
-            raise ValueError(f"{where}: ia2v, and only ia2v, is driven by a given audio")
+        if (self.type in AUDIO.types) != (self.audio is not None):
+            audio_types = " and ".join(AUDIO.types)
+            raise ValueError(f"{where}: {audio_types}, and only {audio_types}, is driven by a "
+                             "given audio")
         one_cropping_stage = len(self.stages) == 1 and self.stages[0].crop_guides
         if any(isinstance(g, AddGuide) for g in self.guides) and not one_cropping_stage:
             raise ValueError(f"{where}: LTXVAddGuide guides are declared for one-stage "
@@ -496,7 +487,7 @@ class Pipeline:
 
     @property
     def key(self) -> PipelineKey:
-        return PipelineKey(self.generation.id, self.type.value, self.mode.value)
+        return PipelineKey(self.generation.id, self.type, self.mode)
 
     @property
     def name(self) -> str:
@@ -539,9 +530,9 @@ class Pipeline:
         return self.preprocess is not None
 
     @property
-    def images(self) -> frozenset[ImageRole]:
+    def images(self) -> frozenset[InputFile]:
         """The given images its guides use."""
-        return frozenset(ImageRole.FIRST if isinstance(g, FirstFrameInplace) else g.image
+        return frozenset(FIRST_IMAGE if isinstance(g, FirstFrameInplace) else g.image
                          for g in self.guides)
 
     @property

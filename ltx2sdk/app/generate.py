@@ -39,14 +39,8 @@ from ltx2sdk.media.images import (
     fetch_image,
     image_from_base64,
 )
-from ltx2sdk.request import (
-    AUDIO,
-    FIRST_IMAGE,
-    INPUT_FILES,
-    LAST_IMAGE,
-    GenerationRequest,
-    InputFile,
-)
+from ltx2sdk.request import GenerationRequest
+from ltx2sdk.vocabulary import AUDIO, FIRST_IMAGE, INPUT_FILES, LAST_IMAGE, InputFile
 
 if TYPE_CHECKING:
     from builders import Build
@@ -133,7 +127,7 @@ class _Timer:
 def prepare_image(request: GenerationRequest, policy: InputPolicy,
                   which: InputFile = FIRST_IMAGE) -> ImageData | None:
     """The checked input image ``which`` of ``request`` (the first frame by default;
-    :data:`~ltx2sdk.request.LAST_IMAGE` for flf2v's last), fetched or decoded under
+    :data:`~ltx2sdk.vocabulary.LAST_IMAGE` for flf2v's last), fetched or decoded under
     ``policy``; ``None`` when the request names a server file for it or has none.
     Errors are :class:`~ltx2sdk.errors.ImageInputError` s naming the field it came from
     (``last_image_url: ...``)."""
@@ -167,7 +161,7 @@ def prepare_audio(request: GenerationRequest, policy: InputPolicy) -> AudioData 
 def prepare_inputs(request: GenerationRequest, policy: InputPolicy, *,
                    deadline: float | None = None) -> dict[InputFile, ImageData | AudioData]:
     """Every input file of ``request`` given by URL or base64, checked under ``policy``
-    (images and the audio, in :data:`~ltx2sdk.request.INPUT_FILES` order); a fetch ends by
+    (images and the audio, in :data:`~ltx2sdk.vocabulary.INPUT_FILES` order); a fetch ends by
     ``deadline`` (a :func:`time.monotonic` instant) too."""
     prepared: dict[InputFile, ImageData | AudioData] = {}
     for which in INPUT_FILES:

@@ -474,6 +474,67 @@ def test_a_request_files_fields_are_named_as_fields(tmp_path: Path,
     assert "models.lora: unknown field (allowed: checkpoint, text_encoder" in line
 
 
+
+# one build per rule of the request model: its flags (and request file), and the line naming them
+RULE_LINES: dict[str, tuple[list[str], dict[str, Any] | None, str]] = {
+    "input_missing": (["--type", "flf2v", "--image-url", "https://e.com/a.png"], None,
+                      "invalid request: --type flf2v needs a last image: give --last-image FILE, "
+                      "--last-image-url URL or --last-image-base64 DATA"),
+    "input_not_used": (["--type", "i2v", "--image-url", "https://e.com/a.png", "--audio-url",
+                        "https://e.com/v.mp3"], None,
+                       "invalid request: --audio-url is only used with --type ia2v (--type is "
+                       "i2v)"),
+    "one_source_only": ([], {"type": "flf2v", "image_url": "https://e.com/a.png",
+                             "last_image_url": "https://e.com/z.png", "last_image": "z.png"},
+                        "invalid request: give only one last image source, not last_image_url "
+                        "and last_image"),
+    "one_length_only": (["--frames", "97", "--duration", "4"], None,
+                        "invalid request: give --duration or --frames, not both"),
+    "length_over_limit": (["--duration", "20", "--fps", "60"], None,
+                          "invalid request: --duration: 20 s at 60 fps is 1201 frames; LTX-2's "
+                          "audio latent allows at most 1000"),
+    "unknown_model_file": (["--checkpoint", "nope.safetensors"], None,
+                           "invalid request: --checkpoint: unknown model file 'nope.safetensors' "
+                           "for models/checkpoints; known files: "),
+}
+
+
+def test_the_cli_words_every_rule_of_the_request_model() -> None:
+    from ltx2sdk.app.cli.request_flags import RULE_MESSAGES
+    from ltx2sdk.vocabulary import REQUEST_RULES
+
+    assert set(RULE_MESSAGES) == set(REQUEST_RULES) == set(RULE_LINES)
+
+
+@pytest.mark.parametrize("rule", sorted(RULE_LINES))
+def test_flags_are_named_from_a_rules_fields_not_its_words(
+        rule: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from pydantic_core import PydanticCustomError
+
+    from ltx2sdk import request as request_model
+    from ltx2sdk.app.cli.request_flags import CliError
+
+    flags, fields, line = RULE_LINES[rule]
+    argv = ["--prompt", "p", *flags]
+    if fields is not None:
+        job = tmp_path / "job.json"
+        job.write_text(json.dumps({"prompt": "p", **fields}))
+        argv += ["--request", str(job)]
+    assert main(["build", *argv]) == 2
+    assert_one_line_error(capsys.readouterr().err, line)
+
+    def reworded(code: str, message: str, **context: Any) -> PydanticCustomError:
+        return PydanticCustomError(code, f"Reworded {code}.", context)
+
+    # the request model words every rule differently: the CLI says the same
+    monkeypatch.setattr(request_model, "_refusal", reworded)
+    with pytest.raises(CliError) as caught:
+        parse_request(*argv)
+    assert f"Reworded {rule}." in str(caught.value.__cause__)
+    assert line in str(caught.value)
+
+
 @pytest.mark.parametrize("argv", [
     ["build", "--mode", "both", "--prompt", "p"],
     ["build", "--width", "wide", "--prompt", "p"],

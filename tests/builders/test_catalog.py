@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import random
 import re
-import typing
 from typing import Any
 
 import pytest
@@ -17,27 +16,23 @@ import pytest
 from builders import build, build_pipeline
 from builders.catalog import (
     CFG,
-    DEFAULT_GENERATION,
     PIPELINES,
     AddGuide,
     DualCFG,
     EulerAncestral,
     FirstFrameInplace,
     Generation,
-    ImageRole,
     LatentSlot,
     LoraFile,
     LoraRole,
     LTXVSchedule,
     ManualSigmas,
-    Mode,
     Negative,
     Pipeline,
     PipelineKey,
     Registry,
     SamplerSelect,
     Stage,
-    VideoType,
     get_pipeline,
     ltx2,
     ltx2_3,
@@ -50,6 +45,7 @@ from ltx2sdk import model_files as models
 from ltx2sdk.errors import UnknownPipelineError
 from ltx2sdk.graph import assertions as A
 from ltx2sdk.graph.releases import TESTED_RANGE, bundled_schemas
+from ltx2sdk.vocabulary import AUDIO, DEFAULT_GENERATION, FIRST_IMAGE, GENERATIONS, LAST_IMAGE
 from tests.official_templates import LTX2_TEMPLATES, pipeline_features
 
 EVERYTHING = ("ltx-2 t2v fast, ltx-2 t2v pro, ltx-2 i2v fast, ltx-2 i2v pro, ltx-2 flf2v fast, "
@@ -63,13 +59,13 @@ def _request(pipeline: Pipeline, **fields: Any) -> GenerationRequest:
     fields.setdefault("seed", 7)
     if pipeline.needs_image:
         fields.setdefault("image", "first.png")
-    if ImageRole.LAST in pipeline.images:
+    if LAST_IMAGE in pipeline.images:
         fields.setdefault("last_image", "last.png")
     if pipeline.audio is not None:
         fields.setdefault("audio", "voice.wav")
     fields.setdefault("prompt", "a fox")
     return GenerationRequest(model=pipeline.generation.id,
-                             type=pipeline.type.value, mode=pipeline.mode.value, **fields)
+                             type=pipeline.type, mode=pipeline.mode, **fields)
 
 
 def _features(pipeline: Pipeline, **fields: Any) -> dict[str, Any]:
@@ -87,7 +83,7 @@ def test_the_registry_lists_every_declared_pipeline() -> None:
         ("ltx-2.3", "i2v", "pro"), ("ltx-2.3", "flf2v", "fast"), ("ltx-2.3", "ia2v", "fast"),
         ("ltx-2.5", "t2v", "fast"), ("ltx-2.5", "i2v", "fast"), ("ltx-2.5", "flf2v", "fast"))
     assert list(PIPELINES) == [*ltx2.PIPELINES, *ltx2_3.PIPELINES, *ltx2_5.PIPELINES]
-    assert PIPELINES.generations() == models.GENERATIONS
+    assert PIPELINES.generations() == GENERATIONS
     assert PIPELINES.describe() == EVERYTHING
     assert sorted(p.template for p in PIPELINES if p.template) == sorted(
         [*LTX2_TEMPLATES, *(f"video_ltx2_{g}_{t}" for g, types in (
@@ -100,11 +96,11 @@ def test_the_registry_lists_every_declared_pipeline() -> None:
         assert get_pipeline(*pipeline.key) is pipeline
 
 
-def test_lookup_takes_strings_or_enums() -> None:
+def test_lookup_takes_the_vocabularys_words() -> None:
     assert get_pipeline("ltx-2", "i2v", "pro") is ltx2.I2V_PRO
-    assert get_pipeline(ltx2.LTX2.id, VideoType.I2V, Mode.PRO) is ltx2.I2V_PRO
+    assert get_pipeline(ltx2.LTX2.id, ltx2.I2V_PRO.type, ltx2.I2V_PRO.mode) is ltx2.I2V_PRO
     assert ltx2.I2V_PRO.key == PipelineKey("ltx-2", "i2v", "pro")
-    assert ltx2.I2V_PRO.name == "ltx-2 i2v pro" and f"{VideoType.I2V}" == "i2v"
+    assert ltx2.I2V_PRO.name == "ltx-2 i2v pro" and f"{ltx2.I2V_PRO.type}" == "i2v"
 
 
 @pytest.mark.parametrize(("key", "field", "reason"), [
@@ -182,7 +178,7 @@ def test_the_model_catalog_defaults_agree_with_the_ltx2_declarations() -> None:
     # ltx2sdk.model_files keeps per-mode defaults for ModelSet and files_for (the foundation layer
     # cannot read builders); they must be the declarations' files
     for pipeline in (ltx2.T2V_FAST, ltx2.T2V_PRO, ltx2.I2V_FAST, ltx2.I2V_PRO):
-        mode = pipeline.mode.value
+        mode = pipeline.mode
         assert pipeline.files.checkpoint == models.DEFAULT_CHECKPOINT[mode]
         assert pipeline.files.text_encoder == models.DEFAULT_TEXT_ENCODER
         assert pipeline.files.upscaler == models.DEFAULT_UPSCALER
@@ -221,7 +217,7 @@ def test_a_declaration_made_here_builds_with_its_own_sigmas() -> None:
 def test_a_declaration_made_here_changes_scheduler_guidance_and_slots() -> None:
     _, stage2 = T2V_FAST.stages
     variant = dataclasses.replace(
-        T2V_FAST, mode=Mode.PRO, files=ltx2.DEV_FILES, negative=Negative.PROMPT,
+        T2V_FAST, mode="pro", files=ltx2.DEV_FILES, negative=Negative.PROMPT,
         template=None, source="a test's variant",
         stages=(Stage(SamplerSelect("dpmpp_2m"),
                       LTXVSchedule(steps=12, max_shift=2.0, base_shift=0.9, stretch=False,
@@ -329,11 +325,14 @@ def test_the_frame_rate_is_the_pipelines_unless_the_request_sets_it() -> None:
     (lambda: dataclasses.replace(T2V_FAST, guides=ltx2.I2V_FAST.guides,
                                  preprocess=ltx2.I2V_FAST.preprocess),
      "t2v is guided by these images: none"),
-    (lambda: dataclasses.replace(ltx2.I2V_FAST, type=VideoType.FLF2V),
+    (lambda: dataclasses.replace(ltx2.I2V_FAST, type="flf2v"),
      "flf2v is guided by these images: image, last_image"),
+    (lambda: dataclasses.replace(T2V_FAST, type="v2v"), "type 'v2v' is not one of"),
+    (lambda: dataclasses.replace(T2V_FAST, mode="slow"), "mode 'slow' is not one of"),
     (lambda: dataclasses.replace(ltx2.I2V_FAST, guides=(
-        AddGuide(ImageRole.FIRST, 0, 0.7),)), "for one-stage pipelines that crop them"),
-    (lambda: AddGuide(ImageRole.LAST, -1, 1.5), "strength 1.5 is not in 0..1"),
+        AddGuide(FIRST_IMAGE, 0, 0.7),)), "for one-stage pipelines that crop them"),
+    (lambda: AddGuide(LAST_IMAGE, -1, 1.5), "strength 1.5 is not in 0..1"),
+    (lambda: AddGuide(AUDIO, 0, 0.5), "is not an input image"),
     (lambda: EulerAncestral(eta=-1.0, s_noise=1.0), "must not be negative"),
     (lambda: DualCFG(video=1.0, audio=-2.0), "must not be negative"),
     (lambda: dataclasses.replace(ltx2.I2V_FAST, preprocess=None),
@@ -376,11 +375,8 @@ def test_an_ia2v_video_follows_its_audio_within_the_frame_limit() -> None:
 
 
 def test_the_request_asks_for_the_inputs_the_pipelines_use() -> None:
-    # the request model (ltx2sdk, which cannot read builders) names, per input, the types
-    # that need it; they must be the catalog's
-    from ltx2sdk.request import AUDIO, FIRST_IMAGE, LAST_IMAGE
-
-    for which, role in ((FIRST_IMAGE, ImageRole.FIRST), (LAST_IMAGE, ImageRole.LAST)):
-        assert set(which.types) == {str(p.type) for p in PIPELINES if role in p.images}
-    assert set(AUDIO.types) == {str(p.type) for p in PIPELINES if p.audio is not None}
-    assert set(models.GENERATIONS) == set(typing.get_args(models.GenerationId))
+    # the vocabulary names, per input, the types that need it (the request model asks for it
+    # in those); they must be the types of the declarations that use it
+    for which in (FIRST_IMAGE, LAST_IMAGE):
+        assert set(which.types) == {p.type for p in PIPELINES if which in p.images}
+    assert set(AUDIO.types) == {p.type for p in PIPELINES if p.audio is not None}

@@ -18,10 +18,11 @@ import pytest
 import requests
 
 from builders import build
-from builders.catalog import PIPELINES, ImageRole, Pipeline
+from builders.catalog import PIPELINES, Pipeline
 from ltx2sdk import GenerationRequest
 from ltx2sdk.errors import IncompatibleServerError
 from ltx2sdk.graph.releases import bundled_schemas, bundled_versions, parse_version
+from ltx2sdk.vocabulary import LAST_IMAGE
 from tests.helpers import catalog_server, png_bytes, wav_bytes
 
 VERSIONS = bundled_versions()
@@ -50,9 +51,9 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
 def _request(pipeline: Pipeline) -> GenerationRequest:
     return GenerationRequest(
         prompt="a lighthouse in a storm", model=pipeline.generation.id,
-        type=pipeline.type.value, mode=pipeline.mode.value, duration=2, seed=3,
+        type=pipeline.type, mode=pipeline.mode, duration=2, seed=3,
         image="first.png" if pipeline.needs_image else None,
-        last_image="last.png" if ImageRole.LAST in pipeline.images else None,
+        last_image="last.png" if LAST_IMAGE in pipeline.images else None,
         audio="voice.wav" if pipeline.audio is not None else None)
 
 

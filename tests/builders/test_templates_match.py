@@ -33,7 +33,6 @@ from builders.catalog import (
     EulerAncestral,
     FirstFrameInplace,
     FitToOutput,
-    ImageRole,
     LoraRole,
     LTXVSchedule,
     ManualSigmas,
@@ -47,6 +46,7 @@ from builders.catalog import (
 )
 from ltx2sdk import GenerationRequest
 from ltx2sdk.app.cli.main import main
+from ltx2sdk.vocabulary import LAST_IMAGE
 from tests.helpers import png_bytes, wav_bytes
 from tests.official_templates import load_template, pipeline_features, template_api
 
@@ -66,11 +66,11 @@ def _sdk_like_template(pipeline: Pipeline, template: dict[str, Any]) -> dict[str
     fps = int(template["create_video"]["fps"])
     frames = template["parameters"]["latent_video"]["length"]
     request = GenerationRequest(
-        prompt="p", model=pipeline.generation.id, type=pipeline.type.value,
-        mode=pipeline.mode.value, fps=fps, frames=frames, camera_lora="none",
+        prompt="p", model=pipeline.generation.id, type=pipeline.type,
+        mode=pipeline.mode, fps=fps, frames=frames, camera_lora="none",
         seed=template["parameters"]["seeds"][0],  # stage 1's: the request's
         image="first.png" if pipeline.needs_image else None,
-        last_image="last.png" if ImageRole.LAST in pipeline.images else None,
+        last_image="last.png" if LAST_IMAGE in pipeline.images else None,
         **({"audio": "voice.mp3"} if pipeline.audio is not None else {}))
     return pipeline_features(build_pipeline(pipeline, request).compile(), details=True)
 
@@ -156,7 +156,7 @@ def test_ltx2_build_with_the_tables_flags_computes_what_the_template_does(
             "--seed", str(template["parameters"]["seeds"][0])]
     inputs = {"--image": ("first.png", png_bytes()), "--last-image": ("last.png", png_bytes()),
               "--audio": ("voice.wav", wav_bytes(2.0))}
-    wanted = {"--image": pipeline.needs_image, "--last-image": ImageRole.LAST in pipeline.images,
+    wanted = {"--image": pipeline.needs_image, "--last-image": LAST_IMAGE in pipeline.images,
               "--audio": pipeline.audio is not None}
     for flag, (name, data) in inputs.items():
         if wanted[flag]:

@@ -32,7 +32,8 @@ from ltx2sdk.media.audio import (
     decode_audio,
     fetch_audio,
 )
-from ltx2sdk.request import AUDIO, GenerationRequest
+from ltx2sdk.request import GenerationRequest
+from ltx2sdk.vocabulary import AUDIO
 from tests.helpers import (
     AUDIO_FIXTURES,
     FakeNet,

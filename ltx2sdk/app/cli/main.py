@@ -38,15 +38,9 @@ from ltx2sdk.backends.server_urls import connection_failure
 from ltx2sdk.errors import LTX2Error
 from ltx2sdk.graph.releases import bundled_schemas, bundled_versions
 from ltx2sdk.graph.schema import SchemaSet
-from ltx2sdk.model_files import (
-    CAMERA_MOTIONS,
-    CATALOG,
-    DEFAULT_GENERATION,
-    GENERATIONS,
-    camera_lora,
-    lookup,
-)
+from ltx2sdk.model_files import CATALOG, camera_lora, lookup
 from ltx2sdk.version import __version__
+from ltx2sdk.vocabulary import CAMERA_MOTIONS, DEFAULT_GENERATION, GENERATIONS
 from ltx2sdk.wording import one_line
 
 

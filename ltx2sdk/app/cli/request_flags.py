@@ -21,13 +21,25 @@ import argparse
 import base64
 import json
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from builders import check_request
 from ltx2sdk.errors import AudioInputError, ImageInputError, InputFileError, RequestFieldError
-from ltx2sdk.model_files import CAMERA_MOTIONS, DEFAULT_GENERATION, GENERATIONS
+from ltx2sdk.vocabulary import (
+    AUDIO,
+    CAMERA_MOTIONS,
+    DEFAULT_GENERATION,
+    FIRST_IMAGE,
+    GENERATIONS,
+    LAST_IMAGE,
+    MODES,
+    VIDEO_TYPES,
+    InputFile,
+    RequestRule,
+)
 from ltx2sdk.wording import byte_size
 
 if TYPE_CHECKING:
@@ -78,26 +90,34 @@ MODEL_FLAGS: dict[str, str] = {
 
 @dataclass(frozen=True)
 class InputFlags:
-    """The flags of one input file: ``--{name} FILE`` (a local file), ``--{name}-url URL``
-    and ``--{name}-base64 DATA``, setting the request fields ``{field}``, ``{field}_url`` and
-    ``{field}_base64`` (the request model's :data:`~ltx2sdk.request.INPUT_FILES`; not
-    imported from there: building the parser must not load pydantic)."""
+    """The flags of one input file of the request (one of
+    :data:`~ltx2sdk.vocabulary.INPUT_FILES`): ``--{name} FILE`` (a local file),
+    ``--{name}-url URL`` and ``--{name}-base64 DATA``, setting its request fields ``{name}``,
+    ``{name}_url`` and ``{name}_base64``."""
 
-    field: str  # "image", "last_image" or "audio"
-    noun: str  # how errors call it
-    kind: str = "image"  # what the file is: "image" or "audio"
+    input: InputFile
+
+    @property
+    def noun(self) -> str:
+        """How errors call it."""
+        return self.input.noun
+
+    @property
+    def kind(self) -> str:
+        """What the file is: ``"image"`` or ``"audio"``."""
+        return self.input.kind
 
     @property
     def file_field(self) -> str:
-        return self.field
+        return self.input.file
 
     @property
     def url_field(self) -> str:
-        return f"{self.field}_url"
+        return self.input.url
 
     @property
     def base64_field(self) -> str:
-        return f"{self.field}_base64"
+        return self.input.base64
 
     @property
     def fields(self) -> tuple[str, str, str]:
@@ -116,10 +136,11 @@ class InputFlags:
         return f"{file} FILE, {url} URL or {data} DATA"
 
 
-FIRST_IMAGE_FLAGS = InputFlags("image", "image")
-LAST_IMAGE_FLAGS = InputFlags("last_image", "last image")
-AUDIO_FLAGS = InputFlags("audio", "audio file", kind="audio")
+FIRST_IMAGE_FLAGS = InputFlags(FIRST_IMAGE)
+LAST_IMAGE_FLAGS = InputFlags(LAST_IMAGE)
+AUDIO_FLAGS = InputFlags(AUDIO)
 INPUT_FLAGS = (FIRST_IMAGE_FLAGS, LAST_IMAGE_FLAGS, AUDIO_FLAGS)
+_FLAGS_OF_INPUT = {which.input.file: which for which in INPUT_FLAGS}  # the rules' `input`
 INPUT_FIELDS = tuple(name for which in INPUT_FLAGS for name in which.fields)
 IMAGE_FLAGS_TEXT = FIRST_IMAGE_FLAGS.text
 
@@ -140,9 +161,9 @@ def add_request_flags(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--model", choices=GENERATIONS,
                        help=f"model generation (default {DEFAULT_GENERATION}); ltx2 models "
                             "--pipelines lists what each can make")
-    group.add_argument("--mode", choices=["fast", "pro"],
+    group.add_argument("--mode", choices=MODES,
                        help="fast: distilled (default); pro: the dev model with real CFG")
-    group.add_argument("--type", choices=["t2v", "i2v", "flf2v", "ia2v"],
+    group.add_argument("--type", choices=VIDEO_TYPES,
                        help="text to video, image to video, first-and-last-frame video, or "
                             "image and audio to video (default t2v; i2v when an image is "
                             "given, flf2v when a last image is too, ia2v when an audio is)")
@@ -425,12 +446,13 @@ _EXCEPTION_NAME = re.compile(r"\((?:[A-Z]\w*(?:Error|Exception)): ")
 
 # --- validation errors, in the CLI's words ------------------------------------------------------
 
-_FIELD_LOCATED = re.compile(r"^(\w+): (.*)$")
-
 
 def describe_for_cli(error: ValidationError, sources: FlagSources) -> str:
     """``invalid request: --width: ...; --type i2v needs an image: ...``: one line, each
-    problem naming the flag the value came from (or the request file's field)."""
+    problem naming the flag the value came from (or the request file's field).
+
+    A broken rule of the request model is told from its code and fields (the error's ``type``
+    and ``ctx``, :data:`~ltx2sdk.vocabulary.RequestRule`), never from its words."""
     parts: list[str] = []
     for item in error.errors():
         loc = [str(p) for p in item["loc"]]
@@ -443,14 +465,16 @@ def describe_for_cli(error: ValidationError, sources: FlagSources) -> str:
             if loc[:1] == ["models"]:
                 allowed = ", ".join(MODEL_FLAGS)
             parts.append(f"{where}: unknown field (allowed: {allowed})")
-        elif loc[:1] == ["models"] and len(loc) == 1:
-            parts.append(_located(message, sources, prefix="models."))
+        elif item["type"] in RULE_MESSAGES:
+            parts.append(RULE_MESSAGES[item["type"]](item.get("ctx", {}), sources))
+        elif loc == ["models"]:  # the models field itself is no object: pydantic's words alone
+            parts.append(message)
         elif loc[:1] == ["models"]:
             parts.append(f"{_name(loc[1], sources, 'models.')}: {message}")
         elif loc:
             parts.append(f"{sources.name(loc[0])}: {message}")
-        else:  # the model's own checks: the message names fields
-            parts.append(_whole_request_message(message, sources))
+        else:
+            parts.append(message)
     return "invalid request: " + "; ".join(parts)
 
 
@@ -459,35 +483,55 @@ def _name(field_name: str, sources: FlagSources, prefix: str) -> str:
     return prefix + name if name == field_name else name
 
 
-def _located(message: str, sources: FlagSources, prefix: str = "") -> str:
-    match = _FIELD_LOCATED.match(message)
-    if not match:
-        return message
-    return f"{_name(match.group(1), sources, prefix)}: {match.group(2)}"
+def _type_is(sources: FlagSources) -> str:
+    """``--type``, or ``type`` when a request file set it."""
+    return "--type" if sources.name("type") == "--type" else "type"
 
 
-def _whole_request_message(message: str, sources: FlagSources) -> str:
-    """The request model's cross-field messages with flags for the fields they name."""
-    name = sources.name
-    type_is = ("--type" if name("type") == "--type" else "type")
-    match = re.match(r"^type '(\w+)' needs (an image|a first image|a last image|an audio file): ",
-                     message)
-    if match:
-        which = (AUDIO_FLAGS if "audio" in match.group(2) else
-                 LAST_IMAGE_FLAGS if "last" in match.group(2) else FIRST_IMAGE_FLAGS)
-        return f"{type_is} {match.group(1)} needs {match.group(2)}: give {which.text}"
-    match = re.match(r"^(\w+) is only used with type (.+) \(type is '(\w+)'\)$", message)
-    if match:
-        types = match.group(2).replace("'", "")
-        return (f"{name(match.group(1))} is only used with {type_is} {types} "
-                f"({type_is} is {match.group(3)})")
-    match = re.match(r"^give only one ((?:last )?image|audio file) source, not (.+)$", message)
-    if match:
-        names = [name(n) for n in match.group(2).split(" and ")]
-        return f"give only one {match.group(1)} source, not {' and '.join(names)}"
-    if message == "give duration or frames, not both":
-        return f"give {name('duration')} or {name('frames')}, not both"
-    return _located(message, sources)
+def _either(words: Sequence[str]) -> str:
+    """``a, b or c``."""
+    return " or ".join([", ".join(words[:-1]), words[-1]] if len(words) > 1 else words)
+
+
+def _input_not_used(ctx: dict[str, Any], sources: FlagSources) -> str:
+    type_is, which = _type_is(sources), _FLAGS_OF_INPUT[ctx["input"]].input
+    return (f"{sources.name(ctx['field'])} is only used with {type_is} {_either(which.types)} "
+            f"({type_is} is {ctx['type']})")
+
+
+def _input_missing(ctx: dict[str, Any], sources: FlagSources) -> str:
+    which = _FLAGS_OF_INPUT[ctx["input"]]
+    return (f"{_type_is(sources)} {ctx['type']} needs {which.input.wanted_by(ctx['type'])}: "
+            f"give {which.text}")
+
+
+def _one_source_only(ctx: dict[str, Any], sources: FlagSources) -> str:
+    names = " and ".join(sources.name(name) for name in ctx["fields"])
+    return f"give only one {_FLAGS_OF_INPUT[ctx['input']].noun} source, not {names}"
+
+
+def _one_length_only(ctx: dict[str, Any], sources: FlagSources) -> str:
+    return f"give {' or '.join(sources.name(name) for name in ctx['fields'])}, not both"
+
+
+def _length_over_limit(ctx: dict[str, Any], sources: FlagSources) -> str:
+    return f"{sources.name(ctx['field'])}: {ctx['reason']}"
+
+
+def _unknown_model_file(ctx: dict[str, Any], sources: FlagSources) -> str:
+    return f"{_name(ctx['field'], sources, 'models.')}: {ctx['reason']}"
+
+
+RULE_MESSAGES: dict[RequestRule, Callable[[dict[str, Any], FlagSources], str]] = {
+    "input_not_used": _input_not_used,
+    "input_missing": _input_missing,
+    "one_source_only": _one_source_only,
+    "one_length_only": _one_length_only,
+    "length_over_limit": _length_over_limit,
+    "unknown_model_file": _unknown_model_file,
+}
+"""How the CLI words each rule of the request model, from the fields of its error (a flag
+for each field a flag gave)."""
 
 
 def flag_for_field(args: argparse.Namespace, field_name: str) -> str:

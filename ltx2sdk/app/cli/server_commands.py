@@ -22,7 +22,15 @@ from ltx2sdk.errors import (
     ServerUrlError,
 )
 from ltx2sdk.graph.releases import TESTED_RANGE, range_status
-from ltx2sdk.model_files import DEFAULT_GENERATION, GENERATIONS, lookup
+from ltx2sdk.model_files import lookup
+from ltx2sdk.vocabulary import (
+    AUDIO,
+    DEFAULT_GENERATION,
+    FIRST_IMAGE,
+    GENERATIONS,
+    LAST_IMAGE,
+    MODES,
+)
 from ltx2sdk.wording import byte_size
 
 if TYPE_CHECKING:  # only generate needs the progress machinery: build starts faster
@@ -32,7 +40,7 @@ DEFAULT_SERVER = "http://127.0.0.1:8188"
 REFUSED_GRACE = 2.0  # seconds a refused connection is retried unless --ready-timeout is given
 GENERATE_READY_TIMEOUT = 30.0  # seconds for a server that accepts but does not answer yet
 CHECK_READY_TIMEOUT = 10.0
-MODE_CHOICES = ("fast", "pro", "both")  # ltx2 check --mode and ltx2 models --mode
+MODE_CHOICES = (*MODES, "both")  # ltx2 check --mode and ltx2 models --mode
 CHECK_IMAGE = "ltx2sdk_check.png"  # stands for the image generate would upload first
 CHECK_LAST_IMAGE = "ltx2sdk_check_last.png"  # and for flf2v's last frame
 CHECK_AUDIO = "ltx2sdk_check.wav"  # and for ia2v's audio
@@ -177,12 +185,7 @@ def default_requests(modes: list[str], generation: str = DEFAULT_GENERATION) -> 
     pipeline of it in ``modes`` (t2v, i2v, flf2v, ia2v: whatever the catalog has), mode by
     mode. Their input files are :data:`CHECK_IMAGE`, :data:`CHECK_LAST_IMAGE` and
     :data:`CHECK_AUDIO`, standing for the uploads generate makes after its check."""
-    from ltx2sdk.request import (  # start-up: pydantic
-        AUDIO,
-        FIRST_IMAGE,
-        LAST_IMAGE,
-        GenerationRequest,
-    )
+    from ltx2sdk.request import GenerationRequest  # start-up: pydantic
 
     probes = ((FIRST_IMAGE, CHECK_IMAGE), (LAST_IMAGE, CHECK_LAST_IMAGE), (AUDIO, CHECK_AUDIO))
     requests = []
@@ -292,7 +295,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     print(f"ComfyUI {version or '(version unknown)'} at {client.base_url} is up: "
           f"{range_status(version)}")
     schemas = client.schemas()
-    modes = ["fast", "pro"] if args.mode == "both" else [args.mode]
+    modes = list(MODES) if args.mode == "both" else [args.mode]
     # every generation is reported; the exit status is that of the one(s) --model names
     required = list(GENERATIONS) if args.model == "all" else [args.model]
     reports = [check_generation(client, schemas, generation, modes)

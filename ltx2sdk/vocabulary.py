@@ -1,0 +1,144 @@
+"""The words every layer shares: model generations, video types, modes, camera motions, the
+input files a request can carry, the limits of a video's length and of a prompt, and the codes
+of the request model's own rules.
+
+Each word list is declared here once, as a ``Literal`` (what type checkers and the request
+model's JSON Schema see), with its tuple derived from it (argparse choices, loops, checks).
+The request model (:mod:`ltx2sdk.request`), the model file catalog, the CLI and the pipeline
+catalog (:mod:`builders.catalog`) take them from here. This module imports only the standard
+library and :mod:`ltx2sdk.errors`: code that must not load pydantic (the CLI's parser,
+``builders``) can use every word.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, get_args
+
+from ltx2sdk.errors import RequestFieldError
+
+# --- what a request asks for ----------------------------------------------------------------
+
+GenerationId = Literal["ltx-2", "ltx-2.3", "ltx-2.5"]
+"""A model generation, as requests name it (the request field ``model``)."""
+GENERATIONS: tuple[GenerationId, ...] = get_args(GenerationId)
+"""Every generation, oldest first (``builders.catalog`` declares a pipeline set for each)."""
+DEFAULT_GENERATION: GenerationId = "ltx-2"
+"""The generation of a request that names none."""
+
+VideoTypeId = Literal["t2v", "i2v", "flf2v", "ia2v"]
+"""What a video is made from (the request field ``type``): text; a first frame; a first and a
+last frame; a first frame and a voice to lip-sync (each with the prompt)."""
+VIDEO_TYPES: tuple[VideoTypeId, ...] = get_args(VideoTypeId)
+"""Every video type."""
+
+Mode = Literal["fast", "pro"]
+"""Which model of a generation runs (the request field ``mode``): the distilled one, few steps
+at CFG 1 (fast), or the dev model with real CFG guidance (pro)."""
+MODES: tuple[Mode, ...] = get_args(Mode)
+"""Every mode."""
+
+CameraMotion = Literal["none", "static", "dolly_in", "dolly_out", "dolly_left", "dolly_right",
+                       "jib_up", "jib_down"]
+"""A camera motion LoRA (the request field ``camera_lora``); ``none`` loads none."""
+CAMERA_MOTIONS: tuple[CameraMotion, ...] = get_args(CameraMotion)
+"""Every camera motion, ``none`` first."""
+
+# --- the input files ---------------------------------------------------------------------------
+
+InputKind = Literal["image", "audio"]
+"""What an input file is: it is decoded and checked as one."""
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """One input file of a request (an image, the audio): the three request fields it can come
+    from (a request gives at most one), the video types that use it, and what it is.
+
+    ``file`` names a file already in ComfyUI's input folder, ``url`` an http(s) URL to fetch,
+    ``base64`` the file itself (base64 or a ``data:`` URI); ``file`` is also the input's name
+    (errors and pipelines call it so). ``noun`` is how messages call it.
+    """
+
+    noun: str
+    file: str
+    url: str
+    base64: str
+    types: tuple[VideoTypeId, ...]
+    kind: InputKind = "image"
+
+    @property
+    def fields(self) -> tuple[str, str, str]:
+        """Its fields, in the order messages list them."""
+        return (self.url, self.base64, self.file)
+
+    def given(self, request: object) -> list[str]:
+        """The fields of this input that ``request`` (a
+        :class:`~ltx2sdk.request.GenerationRequest`) sets."""
+        return [name for name in self.fields if getattr(request, name) is not None]
+
+    def wanted_by(self, video_type: str) -> str:
+        """How messages ask for it in a request of ``video_type``: ``an image`` (the one image
+        of i2v and ia2v), ``a first image`` or ``a last image`` (flf2v's two), ``an audio
+        file``."""
+        if self is FIRST_IMAGE and video_type in LAST_IMAGE.types:  # two images: say which
+            return "a first image"
+        return f"{'an' if self.noun[0] in 'aeiou' else 'a'} {self.noun}"
+
+
+FIRST_IMAGE = InputFile("image", "image", "image_url", "image_base64", ("i2v", "flf2v", "ia2v"))
+LAST_IMAGE = InputFile("last image", "last_image", "last_image_url", "last_image_base64",
+                       ("flf2v",))
+AUDIO = InputFile("audio file", "audio", "audio_url", "audio_base64", ("ia2v",), kind="audio")
+IMAGE_INPUTS = (FIRST_IMAGE, LAST_IMAGE)
+"""Every input image a request can carry, first frame first."""
+INPUT_FILES = (*IMAGE_INPUTS, AUDIO)
+"""Every input file a request can carry: the images, then the audio."""
+
+# --- the limits ------------------------------------------------------------------------------
+
+MAX_DURATION_S = 20.0
+"""The longest video, in seconds."""
+DEFAULT_DURATION_S = 10.0
+"""The length of a request that gives none (and no audio to follow)."""
+MAX_FRAMES = 1000
+"""The most frames of a video: ``LTXVEmptyLatentAudio.frames_number``'s maximum."""
+MAX_PROMPT_CHARS = 20_000
+"""The longest prompt (and negative prompt), in characters."""
+
+
+def check_length(frames: int | None, duration: float | None, fps: int) -> None:
+    """Refuse a length over :data:`MAX_DURATION_S` or over :data:`MAX_FRAMES` at ``fps``
+    (a :class:`~ltx2sdk.errors.RequestFieldError` naming ``frames`` or ``duration``)."""
+    if frames is not None and (frames - 1) / fps > MAX_DURATION_S:
+        raise RequestFieldError("frames", f"{frames} frames at {fps} fps is longer than "
+                                          f"{MAX_DURATION_S:g} s")
+    if frames is None:
+        wanted = (duration or DEFAULT_DURATION_S) * fps + 1
+        if wanted > MAX_FRAMES:
+            raise RequestFieldError("duration", f"{duration or DEFAULT_DURATION_S:g} s at "
+                                                f"{fps} fps is {wanted:g} frames; LTX-2's audio "
+                                                f"latent allows at most {MAX_FRAMES}")
+
+
+# --- the request model's own rules -------------------------------------------------------------
+
+RequestRule = Literal["input_not_used", "input_missing", "one_source_only", "one_length_only",
+                      "length_over_limit", "unknown_model_file"]
+"""The request model's own rules, whose errors are not located at the one field at fault (a
+field's type, bounds and file name are: their ``loc`` names it). A broken rule is an error of
+a :class:`pydantic.ValidationError` whose ``type`` is the rule and whose ``ctx`` holds the
+fields concerned, so that an entry point can name them its own way (the CLI: by flag) without
+reading the message:
+
+- ``input_not_used``: ``input`` (an :class:`InputFile`'s :attr:`~InputFile.file`), ``field``
+  (the field of it given), ``type`` (the request's, which does not use it)
+- ``input_missing``: ``input``, ``type`` (the request's, which needs it)
+- ``one_source_only``: ``input``, ``fields`` (those of it given, in message order)
+- ``one_length_only``: ``fields`` (``duration`` and ``frames``, both given)
+- ``length_over_limit``: ``field`` (``frames`` or ``duration``), ``reason``
+- ``unknown_model_file``: ``field`` (of the ``models`` object: ``checkpoint``, ...),
+  ``reason``; the error is located at ``models``
+"""
+REQUEST_RULES: tuple[RequestRule, ...] = get_args(RequestRule)
+"""Every rule code."""
