@@ -45,6 +45,7 @@ exception class outside this tree or missing from this drawing. ::
     |   +-- OutputFolderBusyError (RuntimeError)  another batch writes to the output folder
     |   +-- StoreClosedError (RuntimeError) a write after the batch closed its output folder
     +-- ComfyScriptError                    comfy-script missing, or a program that failed
+    +-- CommandLineError                    the ltx2 command's own refusal (exit status ``code``)
 """
 
 from __future__ import annotations
@@ -351,3 +352,15 @@ class StoreClosedError(BatchError, RuntimeError):
 
 class ComfyScriptError(LTX2Error):
     """comfy-script is missing, or a ComfyScript program failed or queued no workflow."""
+
+
+# --- the command line ---------------------------------------------------------------------
+
+
+class CommandLineError(LTX2Error):
+    """A failure the ``ltx2`` command reports itself: printed as one line, exit status
+    ``code`` (2 for a usage error, 1 otherwise)."""
+
+    def __init__(self, message: str, code: int = 1) -> None:
+        super().__init__(message)
+        self.code = code

@@ -513,7 +513,7 @@ def test_flags_are_named_from_a_rules_fields_not_its_words(
     from pydantic_core import PydanticCustomError
 
     from ltx2sdk import request as request_model
-    from ltx2sdk.app.cli.request_flags import CliError
+    from ltx2sdk.errors import CommandLineError
 
     flags, fields, line = RULE_LINES[rule]
     argv = ["--prompt", "p", *flags]
@@ -529,7 +529,7 @@ def test_flags_are_named_from_a_rules_fields_not_its_words(
 
     # the request model words every rule differently: the CLI says the same
     monkeypatch.setattr(request_model, "_refusal", reworded)
-    with pytest.raises(CliError) as caught:
+    with pytest.raises(CommandLineError) as caught:
         parse_request(*argv)
     assert f"Reworded {rule}." in str(caught.value.__cause__)
     assert line in str(caught.value)

@@ -21,10 +21,14 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from ltx2sdk.app.cli.request_flags import CliError
 from ltx2sdk.app.cli.server_commands import DEFAULT_SERVER, seconds, server_url
 from ltx2sdk.backends.server_urls import normalize_server_url
-from ltx2sdk.errors import NoTargetLeftError, OutputFolderBusyError, ServerUrlError
+from ltx2sdk.errors import (
+    CommandLineError,
+    NoTargetLeftError,
+    OutputFolderBusyError,
+    ServerUrlError,
+)
 
 if TYPE_CHECKING:
     from ltx2sdk.app.batch.scheduler import BatchProgress, BatchSummary, JobResult, RetryNotice
@@ -130,9 +134,9 @@ def cmd_batch(args: argparse.Namespace) -> int:
             runpod_options={"trusted_hosts": tuple(args.trusted_host)},
             on_result=display.result, on_progress=display.progress, on_retry=display.retry)
     except FileNotFoundError as exc:
-        raise CliError(str(exc), 2) from exc
+        raise CommandLineError(str(exc), 2) from exc
     except ValueError as exc:
-        raise CliError(str(exc), 2) from exc
+        raise CommandLineError(str(exc), 2) from exc
     try:
         summary = batch.run()
     except KeyboardInterrupt:
@@ -144,10 +148,10 @@ def cmd_batch(args: argparse.Namespace) -> int:
         display.close()
         if batch.summary is not None:
             print(describe_summary(batch.summary, args.output_dir))
-        raise CliError(str(exc)) from exc
+        raise CommandLineError(str(exc)) from exc
     except OutputFolderBusyError as exc:
         display.close()
-        raise CliError(str(exc)) from exc
+        raise CommandLineError(str(exc)) from exc
     display.close()
     print(describe_summary(summary, args.output_dir))
     return 0 if summary.complete else 1
@@ -158,7 +162,7 @@ def _default_server() -> str:
     try:
         return normalize_server_url(env) if env else DEFAULT_SERVER
     except ServerUrlError as exc:
-        raise CliError(f"COMFY_URL: {exc}", 2) from exc
+        raise CommandLineError(f"COMFY_URL: {exc}", 2) from exc
 
 
 def describe_summary(summary: BatchSummary, output_dir: Path) -> str:

@@ -27,7 +27,6 @@ from builders import build
 from builders.catalog import PIPELINES, LoraRole
 from ltx2sdk.app.cli.batch_command import add_batch_command
 from ltx2sdk.app.cli.request_flags import (
-    CliError,
     add_request_flags,
     flag_for_field,
     request_from_args,
@@ -35,7 +34,7 @@ from ltx2sdk.app.cli.request_flags import (
 )
 from ltx2sdk.app.cli.server_commands import MODE_CHOICES, add_server_commands
 from ltx2sdk.backends.server_urls import connection_failure
-from ltx2sdk.errors import LTX2Error
+from ltx2sdk.errors import CommandLineError, LTX2Error
 from ltx2sdk.graph.releases import bundled_schemas, bundled_versions
 from ltx2sdk.graph.schema import SchemaSet
 from ltx2sdk.model_files import CATALOG, camera_lora, lookup
@@ -61,20 +60,21 @@ def _target_schemas(args: argparse.Namespace) -> SchemaSet | None:
         try:
             data = json.loads(args.object_info.read_text(encoding="utf-8"))
         except OSError as exc:
-            raise CliError(f"--object-info: cannot read {args.object_info} "
-                           f"({exc.strerror or exc})", 2) from exc
+            raise CommandLineError(f"--object-info: cannot read {args.object_info} "
+                                   f"({exc.strerror or exc})", 2) from exc
         except ValueError as exc:
-            raise CliError(f"--object-info: {args.object_info} is not JSON ({exc})", 2) from exc
+            raise CommandLineError(f"--object-info: {args.object_info} is not JSON ({exc})",
+                                   2) from exc
         if not isinstance(data, dict):
-            raise CliError(f"--object-info: {args.object_info} is not an /object_info answer "
-                           "(a JSON object)", 2)
+            raise CommandLineError(f"--object-info: {args.object_info} is not an /object_info "
+                                   "answer (a JSON object)", 2)
 
         return SchemaSet.from_object_info(data, comfyui_version=args.comfyui_version)
     if args.comfyui_version is not None:
         try:
             return bundled_schemas(args.comfyui_version)
         except ValueError as exc:
-            raise CliError(f"--comfyui-version: {exc}", 2) from exc
+            raise CommandLineError(f"--comfyui-version: {exc}", 2) from exc
     return None
 
 
@@ -101,12 +101,12 @@ def cmd_models(args: argparse.Namespace) -> int:
         for folder, name in set_up_files(args.model, args.mode, args.cameras):
             entry = lookup(folder, name)
             if entry is None:  # the catalog test keeps every declared file in the catalog
-                raise CliError(f"models/{folder}/{name} is not in the model catalog")
+                raise CommandLineError(f"models/{folder}/{name} is not in the model catalog")
             if entry not in files:
                 files.append(entry)
         if not files:
-            raise CliError(f"--mode: {args.model} has no {args.mode} pipelines (ltx2 "
-                           f"models --model {args.model} --mode both lists its files)", 2)
+            raise CommandLineError(f"--mode: {args.model} has no {args.mode} pipelines (ltx2 "
+                                   f"models --model {args.model} --mode both lists its files)", 2)
     for entry in files:
         if args.format == "tsv":
             print(f"{entry.folder}\t{entry.name}\t{entry.url}")
@@ -145,7 +145,7 @@ def _write_text(text: str, output: Path | None) -> None:
     try:
         output.write_text(text)
     except OSError as exc:
-        raise CliError(f"cannot write {output}: {exc.strerror}") from exc
+        raise CommandLineError(f"cannot write {output}: {exc.strerror}") from exc
     print(f"wrote {output}", file=sys.stderr)
 
 
@@ -256,7 +256,7 @@ def describe_error(exc: Exception, args: argparse.Namespace) -> tuple[str, int]:
     Request fields are named by the flag that gave them; an HTTP library's class names and
     object reprs are replaced by what happened (``connection refused``)."""
 
-    if isinstance(exc, CliError):
+    if isinstance(exc, CommandLineError):
         return _one_line(str(exc)), exc.code
     if isinstance(exc, ModuleNotFoundError):
         module = (exc.name or "").split(".")[0]

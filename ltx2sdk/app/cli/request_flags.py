@@ -27,7 +27,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from builders import check_request
-from ltx2sdk.errors import AudioInputError, ImageInputError, InputFileError, RequestFieldError
+from ltx2sdk.errors import (
+    AudioInputError,
+    CommandLineError,
+    ImageInputError,
+    InputFileError,
+    RequestFieldError,
+)
 from ltx2sdk.vocabulary import (
     AUDIO,
     CAMERA_MOTIONS,
@@ -56,14 +62,6 @@ EXAMPLE_REQUEST: dict[str, Any] = {
     "duration": 5,
     "seed": 42,
 }
-
-
-class CliError(Exception):
-    """A user-facing failure: printed as one line, exit status ``code``."""
-
-    def __init__(self, message: str, code: int = 1) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 # --- request flags shared by build and generate ------------------------------------------------
@@ -275,7 +273,8 @@ def request_from_args(args: argparse.Namespace, *, image_as_data: bool) -> Gener
         value = getattr(args, name, None)
         if value is not None:
             if models is None:
-                raise CliError(f"{flag}: the request file's models field is not an object", 2)
+                raise CommandLineError(f"{flag}: the request file's models field is not an "
+                                       "object", 2)
             models[name] = value
             sources.flags[name] = flag
     if models:
@@ -298,11 +297,12 @@ def request_from_args(args: argparse.Namespace, *, image_as_data: bool) -> Gener
         fields["type"] = ("ia2v" if has(AUDIO_FLAGS) else
                           "flf2v" if has(LAST_IMAGE_FLAGS) else "i2v")
     if "prompt" not in fields:
-        raise CliError("a prompt is needed: --prompt TEXT, --request FILE.json or --example", 2)
+        raise CommandLineError("a prompt is needed: --prompt TEXT, --request FILE.json or "
+                               "--example", 2)
     try:
         request = GenerationRequest.model_validate(fields)
     except ValidationError as exc:
-        raise CliError(describe_for_cli(exc, sources), 2) from exc
+        raise CommandLineError(describe_for_cli(exc, sources), 2) from exc
 
     try:
         check_request(request)  # a pipeline exists for it and can make it as asked
@@ -313,7 +313,7 @@ def request_from_args(args: argparse.Namespace, *, image_as_data: bool) -> Gener
         if exc.field == "type" and flagged and args.type is None:  # the type came from files
             reason += (f"; the input files given make it {request.type}: choose a --model "
                        "that has it")
-        raise CliError(f"invalid request: {where}: {reason}", 2) from exc
+        raise CommandLineError(f"invalid request: {where}: {reason}", 2) from exc
     if not image_as_data and args.audio_seconds is None and request.audio_base64 is not None:
         # a request file's audio: measured too, so that build plans what the worker will
         from ltx2sdk.media.audio import audio_from_base64  # start-up: miniaudio, requests
@@ -321,8 +321,8 @@ def request_from_args(args: argparse.Namespace, *, image_as_data: bool) -> Gener
         try:
             args.audio_seconds = audio_from_base64(request.audio_base64).duration
         except AudioInputError as exc:
-            raise CliError(f"{sources.name(exc.field)}: {without_field(str(exc), exc.field)}",
-                           2) from exc
+            reason = without_field(str(exc), exc.field)
+            raise CommandLineError(f"{sources.name(exc.field)}: {reason}", 2) from exc
     return request
 
 
@@ -330,13 +330,13 @@ def _read_request_file(path: Path) -> dict[str, Any]:
     try:
         loaded = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise CliError(f"--request: cannot read {path} ({exc.strerror or exc})", 2) from exc
+        raise CommandLineError(f"--request: cannot read {path} ({exc.strerror or exc})", 2) from exc
     except ValueError as exc:
-        raise CliError(f"--request: {path} is not JSON ({exc})", 2) from exc
+        raise CommandLineError(f"--request: {path} is not JSON ({exc})", 2) from exc
     if isinstance(loaded, dict) and isinstance(loaded.get("input"), dict):
         loaded = loaded["input"]  # a RunPod test_input.json works as it is
     if not isinstance(loaded, dict):
-        raise CliError(f"--request: {path} must hold a JSON object", 2)
+        raise CommandLineError(f"--request: {path} must hold a JSON object", 2)
     return loaded
 
 
@@ -351,7 +351,7 @@ def _input_fields(args: argparse.Namespace, which: InputFlags, *, image_as_data:
     given = [flag for flag, value in zip(which.flags, (path, url, data), strict=True)
              if value is not None]
     if len(given) > 1:
-        raise CliError(f"give only one {which.noun}: {' or '.join(given)}", 2)
+        raise CommandLineError(f"give only one {which.noun}: {' or '.join(given)}", 2)
     out: dict[str, Any] = {}
     if path is not None:
         if which.kind == "audio":
@@ -380,8 +380,8 @@ def _input_fields(args: argparse.Namespace, which: InputFlags, *, image_as_data:
                 else:
                     image_from_base64(data, field=which.base64_field)
             except InputFileError as exc:
-                raise CliError(f"{base64_flag}: {without_field(str(exc), exc.field)}",
-                               2) from exc
+                raise CommandLineError(f"{base64_flag}: {without_field(str(exc), exc.field)}",
+                                       2) from exc
         out[which.base64_field] = data
         sources.flags[which.base64_field] = base64_flag
     return out
@@ -390,7 +390,7 @@ def _input_fields(args: argparse.Namespace, which: InputFlags, *, image_as_data:
 def read_image_file(path: Path, flag: str = "--image") -> bytes:
     """The bytes of the image file ``path``, checked as generate checks an image:
     a file Pillow can decode (PNG, JPEG, WebP, GIF, BMP), within the size and pixel caps.
-    Errors (:class:`CliError`) start with ``flag`` and the path."""
+    Errors (:class:`CommandLineError`) start with ``flag`` and the path."""
     from ltx2sdk.media.images import (  # start-up: Pillow, requests
         DEFAULT_MAX_IMAGE_BYTES,
         decode_image,
@@ -400,14 +400,14 @@ def read_image_file(path: Path, flag: str = "--image") -> bytes:
     try:
         decode_image(data, flag)
     except ImageInputError as exc:
-        raise CliError(f"{flag} {path}: {without_field(str(exc), exc.field)}", 2) from exc
+        raise CommandLineError(f"{flag} {path}: {without_field(str(exc), exc.field)}", 2) from exc
     return data
 
 
 def read_audio_file(path: Path, flag: str = "--audio") -> AudioData:
     """The audio file ``path``, checked as generate checks an audio: a wav, mp3, flac or
     Ogg Vorbis file decoded to its end, within the size and length caps, and measured.
-    Errors (:class:`CliError`) start with ``flag`` and the path."""
+    Errors (:class:`CommandLineError`) start with ``flag`` and the path."""
     from ltx2sdk.media.audio import (  # start-up: miniaudio, requests
         DEFAULT_MAX_AUDIO_BYTES,
         decode_audio,
@@ -417,7 +417,7 @@ def read_audio_file(path: Path, flag: str = "--audio") -> AudioData:
     try:
         return decode_audio(data, flag)
     except AudioInputError as exc:
-        raise CliError(f"{flag} {path}: {without_field(str(exc), exc.field)}", 2) from exc
+        raise CommandLineError(f"{flag} {path}: {without_field(str(exc), exc.field)}", 2) from exc
 
 
 def _read_input_file(path: Path, flag: str, max_bytes: int, what: str) -> bytes:
@@ -425,14 +425,14 @@ def _read_input_file(path: Path, flag: str, max_bytes: int, what: str) -> bytes:
     where = f"{flag} {path}"
     try:
         if path.is_dir():
-            raise CliError(f"{where}: is a directory, not {what}", 2)
+            raise CommandLineError(f"{where}: is a directory, not {what}", 2)
         size = path.stat().st_size
         if size > max_bytes:
-            raise CliError(f"{where}: {byte_size(size)}, over the {byte_size(max_bytes)} "
-                           "limit", 2)
+            raise CommandLineError(f"{where}: {byte_size(size)}, over the {byte_size(max_bytes)} "
+                                   "limit", 2)
         return path.read_bytes()
     except OSError as exc:
-        raise CliError(f"{where}: cannot read it ({exc.strerror or exc})", 2) from exc
+        raise CommandLineError(f"{where}: cannot read it ({exc.strerror or exc})", 2) from exc
 
 
 def without_field(message: str, field_name: str) -> str:

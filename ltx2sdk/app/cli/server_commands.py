@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from builders import build
 from builders.catalog import PIPELINES
-from ltx2sdk.app.cli.request_flags import CliError, add_request_flags, request_from_args
+from ltx2sdk.app.cli.request_flags import add_request_flags, request_from_args
 from ltx2sdk.backends.connect import PROBE_TIMEOUT, connect, detect_api
 from ltx2sdk.backends.server_urls import normalize_server_url
 from ltx2sdk.errors import (
+    CommandLineError,
     IncompatibleServerError,
     ServerResponseError,
     ServerUnavailableError,
@@ -105,7 +106,7 @@ def server_of(args: argparse.Namespace) -> str:
     try:
         return normalize_server_url(env) if env else DEFAULT_SERVER
     except ServerUrlError as exc:
-        raise CliError(f"COMFY_URL: {exc}", 2) from exc
+        raise CommandLineError(f"COMFY_URL: {exc}", 2) from exc
 
 
 def backend_of(args: argparse.Namespace, default_ready: float) -> Any:
@@ -147,7 +148,7 @@ def wait_for_server(client: Any, args: argparse.Namespace, default_timeout: floa
             "connection"))
         hint = ("is it running? --ready-timeout SECONDS waits for a ComfyUI that is starting"
                 if nothing_there else "--ready-timeout SECONDS waits longer")
-        raise CliError(f"{exc}; {hint}") from exc
+        raise CommandLineError(f"{exc}; {hint}") from exc
 
 
 
@@ -303,7 +304,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     for report in reports:
         print_report(report, version)
     if not any(r.pipelines for r in reports if r.generation in required):
-        raise CliError(f"--mode: {args.model} has no {args.mode} pipelines", 2)
+        raise CommandLineError(f"--mode: {args.model} has no {args.mode} pipelines", 2)
     failed = [r.generation for r in reports if r.generation in required and not r.ready
               and r.pipelines]
     if failed:
@@ -320,9 +321,10 @@ def cannot_check_v2(backend: Any, args: argparse.Namespace) -> int:
         wait_for_server(backend, args, CHECK_READY_TIMEOUT)
     finally:
         backend.close()
-    raise CliError(f"{backend.base_url} is the Comfy API v2 and it is up, but it publishes no "
-                   "node schemas or model lists, so ltx2 check cannot check it: ltx2 generate "
-                   "runs there, and the server checks each job when it is submitted")
+    raise CommandLineError(f"{backend.base_url} is the Comfy API v2 and it is up, but it "
+                           "publishes no node schemas or model lists, so ltx2 check cannot check "
+                           "it: ltx2 generate runs there, and the server checks each job when it "
+                           "is submitted")
 
 
 def add_server_flags(parser: argparse.ArgumentParser, default_ready: float) -> None:
