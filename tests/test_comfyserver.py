@@ -29,6 +29,7 @@ from tests.comfyserver.versions import (
     captured_setup,
     load_version_object_info,
 )
+from tests.helpers import wav_bytes
 
 PROTOCOL = Path(__file__).parent / "fixtures" / "protocol"
 CAPTURED_CHECKPOINT = "ltx-2-19b-distilled.safetensors"
@@ -780,12 +781,15 @@ def comparable_body(body: dict[str, Any]) -> dict[str, Any]:
 
 def release_server(version: str, root: Path, **kwargs: Any) -> ComfyTestServer:
     """A test server of ``version`` set up like the captured one: the same (empty placeholder)
-    model files and input images. ``kwargs`` override the server's arguments."""
-    models, images = captured_setup(version)
+    model files and input files (images, and 0.38.1's ``voice.wav``). ``kwargs`` override the
+    server's arguments."""
+    models, input_files = captured_setup(version)
     input_dir = root / "input"
     input_dir.mkdir(parents=True, exist_ok=True)
-    for name in images:
-        (input_dir / name).write_bytes((PROTOCOL / "upload_image" / "upload_a.png").read_bytes())
+    contents = {".png": (PROTOCOL / "upload_image" / "upload_a.png").read_bytes(),
+                ".wav": wav_bytes()}
+    for name in input_files:
+        (input_dir / name).write_bytes(contents[Path(name).suffix])
     options: dict[str, Any] = {"comfyui_version": version, "placeholders": models,
                                "input_dir": input_dir, "output_dir": root / "output"}
     return ComfyTestServer(**(options | kwargs))
@@ -810,8 +814,8 @@ def release_servers(
 
 
 def test_every_release_with_verdicts_is_replayed() -> None:
-    assert {p.values[0] for p in VERDICT_CASES} == {"0.8.0", "0.26.0", "0.33.0"}
-    assert len(VERDICT_CASES) == 81
+    assert {p.values[0] for p in VERDICT_CASES} == {"0.8.0", "0.26.0", "0.33.0", "0.38.1"}
+    assert len(VERDICT_CASES) == 4 * 27
 
 
 @pytest.mark.parametrize(("version", "case"), VERDICT_CASES)
@@ -894,6 +898,43 @@ def test_release_serves_its_object_info_and_system_stats(tmp_path: Path, version
         assert info["CLIPLoader"]["input"]["required"]["clip_name"][0] == []
         assert info["LoadImage"]["input"]["required"]["image"][0] == []
         assert info["EmptyImage"] == captured_info["EmptyImage"]
+
+
+def _run_end(client: Socket, prompt_id: str) -> dict[str, Any]:
+    """The ``execution_success`` or ``execution_error`` message of ``prompt_id``."""
+    return client.until(lambda e: _msg(e).get("type") in ("execution_success", "execution_error")
+                        and _msg(e)["data"].get("prompt_id") == prompt_id)[-1]
+
+
+def test_audio_vae_loader_reads_vae_then_checkpoints_from_0_38(tmp_path: Path) -> None:
+    """0.38's LTXVAudioVAELoader lists models/vae/ then models/checkpoints/ (each name once)
+    and opens a name from the first folder holding it (Comfy-Org/ComfyUI,
+    comfy_extras/nodes_lt_audio.py ``_ltxv_audio_vae_names``); 0.33.0's lists checkpoints."""
+    files = {"vae": ["v.safetensors", "d.safetensors"],
+             "checkpoints": ["d.safetensors", "a.safetensors"]}
+    prompt = {"1": {"class_type": "LTXVAudioVAELoader", "inputs": {"ckpt_name": "v.safetensors"}},
+              "2": {"class_type": "PreviewAny", "inputs": {"source": ["1", 0]}}}
+    listed, answers = {}, {}
+    for version in ("0.33.0", "0.38.1"):
+        with ComfyTestServer(comfyui_version=version, placeholders=files,
+                             output_dir=tmp_path / version / "out",
+                             input_dir=tmp_path / version / "in") as srv:
+            info = get(srv, "/object_info").json()["LTXVAudioVAELoader"]
+            listed[version] = info["input"]["required"]["ckpt_name"][1]["options"]
+            client = Socket(srv)
+            response = post_prompt(srv, {"prompt": prompt, "client_id": client.client_id})
+            answers[version] = verdict_of(response.status_code, response.json())
+            if response.status_code == 200:  # an empty placeholder in vae/: it fails to load
+                error = _msg(_run_end(client, response.json()["prompt_id"]))
+                assert error["type"] == "execution_error"
+                assert (error["data"]["node_id"], error["data"]["exception_type"]) == (
+                    "1", "safetensors._safetensors_rust.SafetensorError")
+            client.close()
+    assert listed == {"0.33.0": ["a.safetensors", "d.safetensors"],
+                      "0.38.1": ["d.safetensors", "v.safetensors", "a.safetensors"]}
+    assert answers == {"0.33.0": (400, "prompt_outputs_failed_validation",
+                                  {"1": [("value_not_in_list", "ckpt_name")]}),
+                       "0.38.1": (200, None, {})}
 
 
 def test_default_server_is_still_the_protocol_captures_0_26_0(

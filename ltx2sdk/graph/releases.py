@@ -28,7 +28,7 @@ from ltx2sdk.graph.schema import SchemaSet
 
 BUNDLE_DIR = Path(__file__).with_name("comfyui_releases")
 
-TESTED_RANGE = ("0.8.0", "0.33.0")
+TESTED_RANGE = ("0.8.0", "0.38.1")
 """The oldest and newest ComfyUI releases the test suite runs the SDK against."""
 
 Version = tuple[int, ...]

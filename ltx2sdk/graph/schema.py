@@ -72,7 +72,9 @@ class InputSpec:
     against ``options``); ``autogrow`` is set for V3 autogrow inputs. ``legacy_combo``
     marks the old form (the options list as the type), which only a link of that same
     list feeds. ``opaque`` marks a form the SDK does not know: checks leave such an
-    input to the server.
+    input to the server. ``hidden`` marks an input the server keeps out of its UI, as
+    ComfyUI does with a legacy input it still reads from older prompts (0.38's
+    ``SaveVideo.codec``, now ``format.codec``).
     """
 
     name: str
@@ -93,6 +95,7 @@ class InputSpec:
     autogrow: Autogrow | None = None
     opaque: bool = False
     legacy_combo: bool = False
+    hidden: bool = False
 
     @property
     def is_widget(self) -> bool:
@@ -244,6 +247,7 @@ def _parse_input(name: str, raw: Any, required: bool) -> InputSpec:
         "multiselect": bool(opts.get("multiselect", False)),
         "remote": bool(opts.get("remote")),
         "upload": next((flag for flag in UPLOAD_FLAGS if opts.get(flag)), None),
+        "hidden": bool(opts.get("hidden", False)),
     }
     for key in _NUMBER_KEYS:
         value = opts.get(key)

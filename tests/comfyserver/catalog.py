@@ -82,17 +82,19 @@ ComboKey = tuple[str, str]
 class FileCombos:
     """Which combos list files, and from where.
 
-    ``models``: (class, input) -> models folder; ``inputs``: (class, input) -> media kinds of
-    the input directory; ``extras``: options ComfyUI appends after the files (VAELoader's
-    ``pixel_space``, TrainLoraNode's ``[None]``).
+    ``models``: (class, input) -> the models folders it lists, one after the other (0.38's
+    ``LTXVAudioVAELoader`` lists ``vae/`` then ``checkpoints/``); ``inputs``: (class, input) ->
+    media kinds of the input directory; ``extras``: options ComfyUI appends after the files
+    (VAELoader's ``pixel_space``, TrainLoraNode's ``[None]``).
     """
 
-    models: Mapping[ComboKey, str]
+    models: Mapping[ComboKey, tuple[str, ...]]
     inputs: Mapping[ComboKey, tuple[str, ...]]
     extras: Mapping[ComboKey, tuple[str, ...]]
 
 
-DEFAULT_FILE_COMBOS = FileCombos(MODEL_COMBOS, INPUT_FILE_COMBOS, EXTRA_COMBO_OPTIONS)
+DEFAULT_FILE_COMBOS = FileCombos({key: (folder,) for key, folder in MODEL_COMBOS.items()},
+                                 INPUT_FILE_COMBOS, EXTRA_COMBO_OPTIONS)
 
 
 def combo_options(spec: Sequence[Any]) -> list[Any] | None:
@@ -127,38 +129,58 @@ def _options_at(object_info: Mapping[str, Any], key: ComboKey) -> list[Any] | No
 
 
 def captured_files(object_info: Mapping[str, Any]) -> tuple[dict[str, list[str]], list[str]]:
-    """(models folder -> files, input images) the server that produced ``object_info`` had,
-    read from the anchor combos (empty where a capture lists no files)."""
+    """(models folder -> files, input files) the server that produced ``object_info`` had,
+    read from the anchor combos and the input-file loaders (empty where a capture lists no
+    files): images, and audio or video files (0.38.1's ``LoadAudio`` lists ``voice.wav``)."""
     models: dict[str, list[str]] = {}
     for folder, key in ANCHOR_COMBOS.items():
         files = [o for o in _options_at(object_info, key) or [] if _is_file_name(o)]
         if files:
             models[folder] = files
-    images = [o for o in _options_at(object_info, IMAGE_ANCHOR) or [] if _is_file_name(o)]
-    return models, images
+    inputs = {o for key in (IMAGE_ANCHOR, *INPUT_FILE_COMBOS)
+              for o in _options_at(object_info, key) or [] if _is_file_name(o)}
+    return models, sorted(inputs)
+
+
+def _listed_in_turn(folders: Mapping[str, list[str]], options: Sequence[Any]
+                    ) -> tuple[str, ...] | None:
+    """The two folders whose files, the first's then the other's not already listed, are
+    ``options`` (ComfyUI 0.38's ``_ltxv_audio_vae_names`` lists ``vae/`` then
+    ``checkpoints/``); None if no two are."""
+    files = [o for o in options if _is_file_name(o)]
+    for first, listed in folders.items():
+        for second, more in folders.items():
+            both = sorted(listed) + [name for name in sorted(more) if name not in listed]
+            if first != second and both == files:
+                return first, second
+    return None
 
 
 def detect_file_combos(object_info: Mapping[str, Any]) -> FileCombos:
     """Find the file combos of a whole ``/object_info`` dump.
 
     A combo whose file options are exactly the placeholder files of one models folder (or the
-    input images) lists that folder; its other options are kept after the files. Known loaders
+    input images) lists that folder, one whose options are two folders' files in turn lists
+    both; its other options are kept after the files. Known loaders
     of folders that were empty in the capture (:data:`STOCK_MODEL_COMBOS`, :data:`MODEL_COMBOS`)
     and :data:`INPUT_FILE_COMBOS` are added where the dump has them.
     """
-    folders, images = captured_files(object_info)
+    folders, _ = captured_files(object_info)
+    images = [o for o in _options_at(object_info, IMAGE_ANCHOR) or [] if _is_file_name(o)]
     by_files: dict[frozenset[str], str] = {}
     for folder, names in folders.items():
         by_files.setdefault(frozenset(names), folder)
     image_set = frozenset(images)
-    models: dict[ComboKey, str] = {}
+    models: dict[ComboKey, tuple[str, ...]] = {}
     inputs: dict[ComboKey, tuple[str, ...]] = {}
     extras: dict[ComboKey, tuple[str, ...]] = {}
     for key, options in _top_level_combos(object_info):
         files = frozenset(o for o in options if _is_file_name(o))
         rest = tuple(o for o in options if not _is_file_name(o))
         if files and files in by_files:
-            models[key] = by_files[files]
+            models[key] = (by_files[files],)
+        elif files and (in_turn := _listed_in_turn(folders, options)) is not None:
+            models[key] = in_turn
         elif files and files == image_set:
             inputs[key] = ("image",)
         else:
@@ -168,7 +190,7 @@ def detect_file_combos(object_info: Mapping[str, Any]) -> FileCombos:
     for key, folder in {**STOCK_MODEL_COMBOS, **MODEL_COMBOS}.items():
         listed = _options_at(object_info, key)
         if key not in models and listed is not None and all(map(_is_file_name, listed)):
-            models[key] = folder
+            models[key] = (folder,)
             if key in EXTRA_COMBO_OPTIONS:
                 extras[key] = EXTRA_COMBO_OPTIONS[key]
     for key, kinds in INPUT_FILE_COMBOS.items():
@@ -225,6 +247,18 @@ class ModelStore:
         """File names in ``folder``, sorted like ``folder_paths.get_filename_list``."""
         return sorted(self.files.get(folder, []))
 
+    def listing_in_turn(self, folders: Sequence[str]) -> list[str]:
+        """The files of each folder in turn, each name once (where several folders hold it,
+        a loader opens the first one's)."""
+        names: list[str] = []
+        for folder in folders:
+            names += [name for name in self.listing(folder) if name not in names]
+        return names
+
+    def folder_of(self, folders: Sequence[str], name: str) -> str | None:
+        """The first of ``folders`` that holds ``name``."""
+        return next((f for f in folders if name in self.files.get(f, [])), None)
+
     def is_placeholder(self, folder: str, name: str) -> bool:
         return (folder, name) in self.placeholders
 
@@ -248,8 +282,8 @@ class NodeCatalog:
         self.file_combos = file_combos
 
     @property
-    def model_combos(self) -> Mapping[ComboKey, str]:
-        """(node class, input) -> models folder of every model-file combo."""
+    def model_combos(self) -> Mapping[ComboKey, tuple[str, ...]]:
+        """(node class, input) -> the models folders every model-file combo lists, in turn."""
         return self.file_combos.models
 
     def __contains__(self, class_type: object) -> bool:
@@ -295,7 +329,8 @@ class NodeCatalog:
         key = (class_type, input_name)
         combos = self.file_combos
         if key in combos.models:
-            return self.models.listing(combos.models[key]) + list(combos.extras.get(key, ()))
+            return (self.models.listing_in_turn(combos.models[key])
+                    + list(combos.extras.get(key, ())))
         if key in combos.inputs:
             return self._input_files(combos.inputs[key]) + list(combos.extras.get(key, ()))
         return None

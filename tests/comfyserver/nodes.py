@@ -180,11 +180,12 @@ class NodeSimulator:
                 [*frames, '  File "/opt/ComfyUI/comfyserver_fault.py", line 1, in execute\n'],
                 self.current_inputs(node_id),
             )
-        for (loader, input_name), folder in self.catalog.model_combos.items():
+        for (loader, input_name), folders in self.catalog.model_combos.items():
             name = inputs.get(input_name)
             if loader != class_type or not isinstance(name, str):
                 continue
-            if models.is_placeholder(folder, name):
+            folder = models.folder_of(folders, name)
+            if folder is not None and models.is_placeholder(folder, name):
                 own = _CHECKPOINT_FRAMES if class_type == "CheckpointLoaderSimple" else []
                 return NodeFailure(
                     SAFETENSORS_ERROR,

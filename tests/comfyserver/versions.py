@@ -3,7 +3,9 @@
 Each release folder holds what a real ComfyUI of that version, started on CPU with empty
 placeholder model files, answered (see the README there): ``object_info.json.gz`` (the whole
 ``GET /object_info``), ``system_stats.json`` (where captured) and ``prompt_verdicts.json``
-(prompts POSTed to ``/prompt`` with the server's answers; 0.8.0, 0.26.0 and 0.33.0).
+(prompts POSTed to ``/prompt`` with the server's answers; 0.8.0, 0.26.0, 0.33.0 and 0.38.1).
+0.38.1 is a partial capture: 0.33.0 with the 0.38-era LTX, video, audio and post-processing
+node files laid over it (:data:`PARTIAL_CAPTURES`).
 
 :class:`ValidationRules` holds what differs between releases in ``/prompt`` validation beyond
 the node schemas themselves.
@@ -21,6 +23,9 @@ from typing import Any, cast
 from .catalog import FIXTURES_DIR, captured_files
 
 VERSIONS_DIR = FIXTURES_DIR / "versions"
+# Captures that are no whole upstream release (see ``fixtures/versions/README.md``): no install
+# reproduces them, so the Docker image stays on the newest complete one.
+PARTIAL_CAPTURES = frozenset({"0.38.1"})
 # What the server reports without ``comfyui_version`` (its schemas then come from the
 # LTX-2-only ``object_info_ltx2.json`` and the captures under ``fixtures/protocol``).
 DEFAULT_VERSION = "0.26.0"
@@ -35,6 +40,11 @@ def available_versions() -> list[str]:
     """Captured releases, oldest first."""
     names = [p.name for p in VERSIONS_DIR.iterdir() if (p / "object_info.json.gz").is_file()]
     return sorted(names, key=version_key)
+
+
+def complete_versions() -> list[str]:
+    """Captured releases that are whole upstream releases, oldest first."""
+    return [v for v in available_versions() if v not in PARTIAL_CAPTURES]
 
 
 def version_dir(version: str) -> Path:
@@ -57,7 +67,7 @@ def load_version_object_info(version: str) -> dict[str, Any]:
 
 
 def captured_setup(version: str) -> tuple[dict[str, list[str]], list[str]]:
-    """(models folder -> files, input images) the release's capture server had: give these to
+    """(models folder -> files, input files) the release's capture server had: give these to
     a test server to answer like it (e.g. ``corpus.png`` for the i2v verdicts)."""
     return captured_files(load_version_object_info(version))
 
@@ -100,7 +110,8 @@ class ValidationRules:
       quotes the value as text (``'5'``). Both read the same for strings.
     * ``validate_call_line`` / ``class_lookup_line``: execution.py lines of the recursive
       ``validate_inputs`` call and of ``prompt[o_id]['class_type']`` in tracebacks (captured
-      for 0.8.0, 0.26.0 and 0.33.0; the others reuse the nearest older capture's).
+      for 0.8.0, 0.26.0, 0.33.0 and 0.38.1, whose execution.py is 0.33.0's; the others reuse
+      the nearest older capture's).
     """
 
     version: str
@@ -121,6 +132,7 @@ _RULES: dict[str, ValidationRules] = {
     "0.26.0": ValidationRules("0.26.0"),
     "0.29.0": ValidationRules("0.29.0"),
     "0.33.0": ValidationRules("0.33.0", validate_call_line=955, class_lookup_line=933),
+    "0.38.1": ValidationRules("0.38.1", validate_call_line=955, class_lookup_line=933),
 }
 
 

@@ -1,4 +1,4 @@
-"""Builders build for the server they run on: every captured ComfyUI release, 0.8.0 to 0.33.0.
+"""Builders build for the server they run on: every captured ComfyUI release, 0.8.0 to 0.38.1.
 
 For each release, every variant of the build matrix is written the way that release declares
 its nodes (no input it lacks, every input it requires, dynamic-combo keys as it names them),
@@ -20,6 +20,7 @@ from ltx2sdk import GenerationRequest, Graph
 from ltx2sdk.app.cli.main import main
 from ltx2sdk.errors import IncompatibleServerError
 from ltx2sdk.graph.compat import adapt_inputs
+from ltx2sdk.graph.nodes import Nodes
 from ltx2sdk.graph.prompt_check import check_prompt
 from ltx2sdk.graph.releases import (
     TESTED_RANGE,
@@ -40,6 +41,8 @@ MATRIX = list(itertools.product(("t2v", "i2v"), ("fast", "pro"), ("none", "stati
                                 (5, 20), ((1280, 720), (768, 1024))))
 # inputs a release may lack, and which the pipelines only set to their neutral value
 ADAPTED = {("CreateVideo", "bit_depth"), ("LTXAVTextEncoderLoader", "device")}
+# inputs a release nests inside a dynamic combo: (class, its key there) -> the SDK's name
+MOVED = {("SaveVideo", "format.codec"): "codec"}
 
 
 @functools.cache
@@ -84,11 +87,21 @@ def test_the_undeclared_input_detector_can_fail() -> None:
 
 
 def _computation(api: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-    """Each node's class and literal inputs, except those a release may not have; links by
-    position, so that two builds compare node by node."""
-    return [(node["class_type"], {name: value for name, value in node["inputs"].items()
-                                  if (node["class_type"], name) not in ADAPTED})
+    """Each node's class and literal inputs, except those a release may not have, under the
+    SDK's names; links by position, so that two builds compare node by node."""
+    return [(node["class_type"], _under_sdk_names(node["class_type"], node["inputs"]))
             for node in api.values()]
+
+
+def _under_sdk_names(class_type: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    named = {}
+    for name, value in inputs.items():
+        if (class_type, name) in ADAPTED:
+            continue
+        sdk_name = MOVED.get((class_type, name), name)
+        # sent under both names: keep both, so the comparison sees the extra input
+        named[name if sdk_name in inputs else sdk_name] = value
+    return named
 
 
 @pytest.mark.parametrize(("kind", "mode"), [("t2v", "fast"), ("t2v", "pro"), ("i2v", "fast"),
@@ -109,6 +122,64 @@ def test_release_differences_show_where_expected() -> None:
     assert node("0.33.0", "CreateVideo")["bit_depth"] == 8
     assert "device" not in node("0.8.0", "LTXAVTextEncoderLoader")
     assert node("0.33.0", "SaveVideo")["codec"] == "auto"  # a dynamic combo's key there
+    assert node("0.38.1", "CreateVideo")["bit_depth"] == 8  # one of "auto", 8, 10 there
+    save = node("0.38.1", "SaveVideo")  # codec nested under format; the hidden one unused
+    assert (save["format"], save["format.codec"]) == ("auto", "auto") and "codec" not in save
+
+
+def test_a_codec_is_sent_where_the_release_reads_it() -> None:
+    # 0.38's SaveVideo reads format.codec first and its hidden top-level codec only without
+    # one (Comfy-Org/ComfyUI 39b885f, comfy_extras/nodes_video.py): h264 goes in format.codec
+    found = {}
+    for version in VERSIONS:
+        schemas = _server(version)
+        g = Graph(schemas)
+        n = Nodes(g)
+        n.SaveVideo(n.CreateVideo(n.EmptyImage(64, 64), 24), codec="h264")
+        api = g.compile()
+        assert check_prompt(api, schemas).ok, version
+        save = api["3"]["inputs"]
+        found[version] = {k: v for k, v in save.items() if k.rsplit(".", 1)[-1] == "codec"}
+    assert found["0.33.0"] == {"codec": "h264"}
+    assert found["0.38.1"] == {"format.codec": "h264"}
+
+
+def test_an_input_a_release_adds_gets_the_value_that_computes_as_before() -> None:
+    # "scale total pixels" rounds each side to a multiple of `multiple` from 0.38 on; 1 is
+    # what older releases compute (see compat.NEUTRAL_ADDED_INPUTS)
+    carried = {}
+    for version in VERSIONS:
+        schemas = _server(version)
+        g = Graph(schemas)
+        n = Nodes(g)
+        image = n.EmptyImage(64, 48)
+        resized = [n.ResizeImageMaskNode(image, "scale total pixels", megapixels=0.5)]
+        if version != "0.8.0":  # the option came with 0.16.4; its own multiple is kept
+            resized += [n.ResizeImageMaskNode(image, "scale to multiple"),
+                        n.ResizeImageMaskNode(image, "scale to multiple", multiple=32)]
+        for output in resized:
+            n.PreviewAny(output)
+        api = g.compile()
+        total, *to_multiple = (api[output.node.id]["inputs"] for output in resized)
+        carried[version] = total.get("resize_type.multiple")
+        assert [inputs["resize_type.multiple"] for inputs in to_multiple] == (
+            [8, 32] if version != "0.8.0" else [])
+        assert _undeclared(api, schemas) == [], version
+        assert check_prompt(api, schemas).ok, version
+    assert carried["0.38.1"] == 1
+    assert {v for v in VERSIONS if carried[v] is not None} == {"0.38.1"}
+
+
+def test_the_neutral_value_does_not_depend_on_the_releases_default() -> None:
+    info = load_version_object_info("0.38.1")
+    options = info["ResizeImageMaskNode"]["input"]["required"]["resize_type"][1]["options"]
+    total = next(o for o in options if o["key"] == "scale total pixels")
+    total["inputs"]["required"]["multiple"][1]["default"] = 8  # a default that would round
+    schemas = SchemaSet.from_object_info(info, comfyui_version="0.40.0")
+    g = Graph(schemas)
+    n = Nodes(g)
+    n.PreviewAny(n.ResizeImageMaskNode(n.EmptyImage(64, 48), "scale total pixels"))
+    assert g.compile()["2"]["inputs"]["resize_type.multiple"] == 1
 
 
 def test_prompt_enhancement_on_a_release_without_the_node_names_the_release() -> None:

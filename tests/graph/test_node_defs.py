@@ -91,7 +91,7 @@ REPO = Path(__file__).resolve().parents[2]
 FIXTURE_RELEASES = REPO / "tests" / "fixtures" / "versions"
 SHARED_RELEASES = REPO.parent / "shared" / "comfyui" / "versions"  # beside the repo, if there
 
-RELEASES = ("0.8.0", "0.16.4", "0.22.0", "0.26.0", "0.29.0", "0.33.0")
+RELEASES = ("0.8.0", "0.16.4", "0.22.0", "0.26.0", "0.29.0", "0.33.0", "0.38.1")
 """The captured releases the declarations are checked against, oldest first."""
 
 NODE, OUTPUTS, OUTPUT_NODE = "(node)", "(outputs)", "(output_node)"
@@ -158,6 +158,28 @@ EXPECTED_DIFFERENCES: dict[str, dict[tuple[str, str], str]] = {
         ("SaveVideo", "codec"):
             "type COMFY_DYNAMICCOMBO_V3, declared COMBO; default None, declared 'auto'",
         ("SaveVideo", "codec[h264].encoding"): "not declared (optional)",
+    },
+    "0.38.1": {  # partial: 0.33.0 with the 0.38-era LTX, video, audio and resize nodes
+        ("CLIPLoader", "type"): _undeclared_options("joyimage mage minimax"),
+        ("LTXVEmptyLatentAudio", "frame_rate"): "type FLOAT,INT (widgetType FLOAT), declared INT",
+        ("CreateVideo", "bit_depth"):
+            "type COMBO, declared INT; default 'auto', declared 8; min None, declared 8; "
+            "max None, declared 10",
+        ("CreateVideo", "color_space"): "not declared (optional)",
+        ("ResizeImageMaskNode", "resize_type[scale total pixels].multiple"):
+            "not declared (required)",
+        ("SaveVideo", "format"):
+            "type COMFY_DYNAMICCOMBO_V3, declared COMBO; option 'mkv' not declared; "
+            "option 'webm' not declared; default None, declared 'auto'",
+        ("SaveVideo", "format[auto].codec"): "not declared (required)",
+        ("SaveVideo", "format[mp4].codec"): "not declared (required)",
+        ("SaveVideo", "format[mkv].codec"): "not declared (required)",
+        ("SaveVideo", "format[webm].codec"): "not declared (required)",
+        ("SaveVideo", "codec"):  # hidden: kept for older prompts, format.codec wins
+            "optional; type COMFY_DYNAMICCOMBO_V3, declared COMBO; option 'av1' not declared; "
+            "default None, declared 'auto'",
+        ("SaveVideo", "codec[h264].encoding"): "not declared (optional)",
+        ("SaveVideo", "codec[av1].encoding"): "not declared (optional)",
     },
 }
 """How each release differs from the declarations (written from ComfyUI 0.26.0), as

@@ -1,9 +1,9 @@
 """The SDK's prompt check agrees with real ComfyUI servers, release by release.
 
 Two sources of truth:
-- what real servers (0.8.0, 0.26.0, 0.33.0) answered to 27 prompts each
+- what real servers (0.8.0, 0.26.0, 0.33.0, 0.38.1) answered to 27 prompts each
   (``tests/fixtures/versions/*/prompt_verdicts.json``): replayed case by case;
-- cases like them, on all six captured releases, whose expected verdicts follow ComfyUI's
+- cases like them, on all seven captured releases, whose expected verdicts follow ComfyUI's
   ``validate_prompt`` source (conversion with ``int()``/``float()`` for exact INT/FLOAT
   types only, undeclared inputs ignored, only what outputs depend on validated, dynamic
   combos expanded against the prompt's values, loaders checking their files themselves).
@@ -142,8 +142,10 @@ def _add(node_id: str, class_type: str, **inputs: Any) -> Callable[[dict[str, An
 
 T2V, I2V, FREE = "build/t2v/fast/none", "build/i2v/fast/none", "modelfree/save-video"
 OLD = ("0.8.0", "0.16.4", "0.22.0", "0.26.0")  # LTXVEmptyLatentAudio.frame_rate is INT
-NEW = ("0.29.0", "0.33.0")  # ... and "FLOAT,INT" with a FLOAT widget from 0.29.0
+NEW = ("0.29.0", "0.33.0", "0.38.1")  # ... and "FLOAT,INT" with a FLOAT widget from 0.29.0
 PLAIN_CODEC = ("0.8.0", "0.16.4", "0.22.0", "0.26.0", "0.29.0")  # SaveVideo.codec a COMBO
+DYNAMIC_CODEC = ("0.33.0", "0.38.1")  # a dynamic combo (0.38.1: hidden, optional, legacy)
+INT_BIT_DEPTH = ("0.26.0", "0.29.0", "0.33.0")  # CreateVideo.bit_depth an INT 8..10
 
 CASES = [
     Case("float-for-int", T2V, _set("7", "width", 640.0), None),
@@ -203,26 +205,45 @@ CASES = [
     Case("dynamic-combo-unknown-option-vanishes", I2V, _set("7", "resize_type", "bogus"), None),
     Case("codec-not-an-option", FREE, _set("3", "codec", "vp9"),
          {"3": [["value_not_in_list", "codec"]]}, PLAIN_CODEC),
-    Case("codec-not-an-option-vanishes", FREE, _set("3", "codec", "vp9"), None, ("0.33.0",)),
+    Case("codec-not-an-option-vanishes", FREE, _set("3", "codec", "vp9"), None, DYNAMIC_CODEC),
     Case("codec-missing", FREE, _drop("3", "codec"), {"3": [["required_input_missing", "codec"]]},
          PLAIN_CODEC),
-    Case("codec-missing-vanishes", FREE, _drop("3", "codec"), None, ("0.33.0",)),
+    Case("codec-missing-vanishes", FREE, _drop("3", "codec"), None, DYNAMIC_CODEC),
     Case("nested-crf-missing", FREE, _all(_set("3", "codec", "h264"),
                                           _set("3", "codec.encoding", "re-encode")),
-         {"3": [["required_input_missing", "codec.encoding.crf"]]}, ("0.33.0",)),
+         {"3": [["required_input_missing", "codec.encoding.crf"]]}, DYNAMIC_CODEC),
     Case("nested-crf-over-max", FREE, _all(_set("3", "codec", "h264"),
                                            _set("3", "codec.encoding", "re-encode"),
                                            _set("3", "codec.encoding.crf", 99)),
-         {"3": [["value_bigger_than_max", "codec.encoding.crf"]]}, ("0.33.0",)),
+         {"3": [["value_bigger_than_max", "codec.encoding.crf"]]}, DYNAMIC_CODEC),
+    Case("format-codec-nested-crf-missing", FREE,
+         _all(_set("3", "format.codec", "av1"), _set("3", "format.codec.encoding", "re-encode")),
+         {"3": [["required_input_missing", "format.codec.encoding.crf"]]}, ("0.38.1",)),
+    Case("format-codec-not-an-option", FREE, _set("3", "format", "webm"),
+         {"3": [["value_not_in_list", "format"]]}, (*PLAIN_CODEC, "0.33.0")),
+    Case("format-codec-without-codec", FREE, _set("3", "format", "webm"), None, ("0.38.1",)),
     Case("nested-crf-ignored-before", FREE, _all(_set("3", "codec", "h264"),
                                                  _set("3", "codec.encoding", "re-encode"),
                                                  _set("3", "codec.encoding.crf", 99)),
          None, PLAIN_CODEC),
-    Case("bit-depth-odd", FREE, _set("2", "bit_depth", 9), None, ("0.26.0", "0.29.0", "0.33.0")),
+    Case("bit-depth-odd", FREE, _set("2", "bit_depth", 9), None, INT_BIT_DEPTH),
     Case("bit-depth-over", FREE, _set("2", "bit_depth", 12),
-         {"2": [["value_bigger_than_max", "bit_depth"]]}, ("0.26.0", "0.29.0", "0.33.0")),
+         {"2": [["value_bigger_than_max", "bit_depth"]]}, INT_BIT_DEPTH),
     Case("bit-depth-ignored", FREE, _set("2", "bit_depth", 12), None,
          ("0.8.0", "0.16.4", "0.22.0")),
+    Case("bit-depth-not-an-option", FREE, _set("2", "bit_depth", 9),
+         {"2": [["value_not_in_list", "bit_depth"]]}, ("0.38.1",)),
+    Case("bit-depth-auto", FREE, _set("2", "bit_depth", "auto"),
+         {"2": [["invalid_input_type", "bit_depth"]]}, INT_BIT_DEPTH),
+    Case("bit-depth-auto-an-option", FREE, _set("2", "bit_depth", "auto"), None,
+         ("0.8.0", "0.16.4", "0.22.0", "0.38.1")),
+    Case("total-pixels-needs-multiple", I2V, _all(_set("7", "resize_type", "scale total pixels"),
+                                                  _set("7", "resize_type.megapixels", 1.0)),
+         {"7": [["required_input_missing", "resize_type.multiple"]]}, ("0.38.1",)),
+    Case("total-pixels-without-multiple", I2V,
+         _all(_set("7", "resize_type", "scale total pixels"),
+              _set("7", "resize_type.megapixels", 1.0)),
+         None, ("0.8.0", "0.16.4", "0.22.0", "0.26.0", "0.29.0", "0.33.0")),
 ]
 
 

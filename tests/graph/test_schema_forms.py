@@ -1,4 +1,5 @@
-"""The /object_info parser understands every input form of six real ComfyUI releases."""
+"""The /object_info parser understands every input form of seven real ComfyUI releases (the
+newest, 0.38.1, a partial capture)."""
 
 from __future__ import annotations
 
@@ -23,8 +24,8 @@ def _schemas(version: str) -> SchemaSet:
     return SchemaSet.from_object_info(load_version_object_info(version), comfyui_version=version)
 
 
-def test_all_six_captured_releases_are_here() -> None:
-    assert VERSIONS == ["0.8.0", "0.16.4", "0.22.0", "0.26.0", "0.29.0", "0.33.0"]
+def test_all_seven_captured_releases_are_here() -> None:
+    assert VERSIONS == ["0.8.0", "0.16.4", "0.22.0", "0.26.0", "0.29.0", "0.33.0", "0.38.1"]
 
 
 def test_every_node_of_every_release_parses(release: tuple[str, dict[str, Any]]) -> None:
@@ -68,6 +69,27 @@ def test_nested_dynamic_combo_expands_to_any_depth() -> None:
     assert "codec.encoding" not in expected_inputs(save, {"codec": "auto"})
     assert "codec" not in expected_inputs(save, {}, absent_choice="vanish")
     assert "codec" in expected_inputs(save, {})  # a builder expands the default
+
+
+def test_codec_nested_under_format_with_a_hidden_legacy_codec() -> None:
+    save = _schemas("0.38.1")["SaveVideo"]
+    fmt, legacy = save.input("format"), save.input("codec")
+    assert fmt is not None and fmt.choices is not None and fmt.required
+    assert set(fmt.choices) == {"auto", "mp4", "mkv", "webm"}
+    assert legacy is not None and legacy.hidden and not legacy.required
+    assert not fmt.hidden and not any(s.hidden for s in _schemas("0.33.0")["SaveVideo"].inputs)
+    keys = expected_inputs(save, {"format": "webm", "format.codec": "av1",
+                                  "format.codec.encoding": "re-encode"})
+    crf = keys["format.codec.encoding.crf"]
+    assert (crf.required, crf.default, crf.max) == (True, 30.0, 63.0)  # av1's, not h264's
+    webm = fmt.choices["webm"][0]
+    assert webm.name == "codec" and webm.options == ("auto", "av1")
+
+
+def test_combo_of_mixed_option_types() -> None:
+    bit_depth = _schemas("0.38.1")["CreateVideo"].input("bit_depth")
+    assert bit_depth is not None and bit_depth.type == "COMBO" and not bit_depth.required
+    assert bit_depth.options == ("auto", 8, 10) and bit_depth.default == "auto"
 
 
 def test_autogrow_slots_are_named_after_the_template() -> None:
