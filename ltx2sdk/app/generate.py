@@ -159,12 +159,17 @@ def prepare_audio(request: GenerationRequest, policy: InputPolicy) -> AudioData 
 
 
 def prepare_inputs(request: GenerationRequest, policy: InputPolicy, *,
-                   deadline: float | None = None) -> dict[InputFile, ImageData | AudioData]:
+                   deadline: float | None = None,
+                   given: Mapping[InputFile, ImageData | AudioData] | None = None,
+                   ) -> dict[InputFile, ImageData | AudioData]:
     """Every input file of ``request`` given by URL or base64, checked under ``policy``
     (images and the audio, in :data:`~ltx2sdk.vocabulary.INPUT_FILES` order); a fetch ends by
-    ``deadline`` (a :func:`time.monotonic` instant) too."""
-    prepared: dict[InputFile, ImageData | AudioData] = {}
+    ``deadline`` (a :func:`time.monotonic` instant) too. An input in ``given`` (already read
+    and checked by the caller) is taken as it is, whatever the request says of it."""
+    prepared: dict[InputFile, ImageData | AudioData] = dict(given or {})
     for which in INPUT_FILES:
+        if which in prepared:
+            continue
         if deadline is not None:  # a fetch is part of the job: it ends by its deadline too
             left = max(0.5, deadline - time.monotonic())
             policy = replace(policy, fetch_timeout=min(policy.fetch_timeout, left))
@@ -186,8 +191,9 @@ def generate(request: GenerationRequest | Mapping[str, Any],
              on_progress: ProgressCallback | None = None,
              on_event: Callable[[Event], None] | None = None,
              on_queued: Callable[[str], None] | None = None,
-             timeout: float = 3600.0, ready_timeout: float = 30.0,
+             timeout: float = 3600.0, ready_timeout: float | None = 30.0,
              input_policy: InputPolicy | None = None,
+             inputs: Mapping[InputFile, ImageData | AudioData] | None = None,
              cancel: threading.Event | None = None) -> GenerationResult:
     """Generate one video and return where it is and what it is.
 
@@ -202,9 +208,12 @@ def generate(request: GenerationRequest | Mapping[str, Any],
     other files the graph produces are downloaded into ``output_dir`` too.
     ``on_progress`` gets :class:`~ltx2sdk.app.progress.ProgressUpdate` s, ``on_event`` the raw
     events. ``timeout`` bounds the whole job (every request and wait ends by it; past it a
-    queued prompt is interrupted); ``ready_timeout`` the wait for the server, within it.
+    queued prompt is interrupted); ``ready_timeout`` the wait for the server, within it
+    (``None``: the caller has waited for it already, and it is not asked again).
     ``input_policy`` caps the input files given by URL or base64 (sizes, pixels, the
-    audio's length; see :class:`InputPolicy`).
+    audio's length; see :class:`InputPolicy`). ``inputs`` are input files the caller has
+    read and checked already (:func:`prepare_inputs`, or a CLI's local files): they are
+    uploaded as they are, in place of what the request says of those inputs.
     Setting ``cancel`` (from another thread) ends the job with
     :class:`~ltx2sdk.errors.JobCancelledError`: a prompt not yet queued never will be.
     Raises :class:`pydantic.ValidationError` for a bad request and
@@ -215,7 +224,8 @@ def generate(request: GenerationRequest | Mapping[str, Any],
     if not isinstance(request, GenerationRequest):
         request = GenerationRequest.model_validate(dict(request))
     if isinstance(server, str):
-        client = connect(server, probe_timeout=max(0.5, min(5.0, ready_timeout, timeout)))
+        probe = min(5.0, timeout) if ready_timeout is None else min(5.0, ready_timeout, timeout)
+        client = connect(server, probe_timeout=max(0.5, probe))
     else:
         client = server
     with contextlib.ExitStack() as cleanup:
@@ -223,12 +233,13 @@ def generate(request: GenerationRequest | Mapping[str, Any],
             cleanup.callback(client.close)
         policy = input_policy or InputPolicy()
         # every input file checked (the audio decoded and measured) before the server is asked
-        inputs = prepare_inputs(request, policy, deadline=deadline)
-        audio = inputs.get(AUDIO)
+        prepared = prepare_inputs(request, policy, deadline=deadline, given=inputs)
+        audio = prepared.get(AUDIO)
         audio_seconds = audio.duration if isinstance(audio, AudioData) else None
         timer.lap("prepare")
 
-        client.wait_ready(timeout=max(0.5, min(ready_timeout, deadline - time.monotonic())))
+        if ready_timeout is not None:
+            client.wait_ready(timeout=max(0.5, min(ready_timeout, deadline - time.monotonic())))
         _raise_if_cancelled(cancel)
         # written for this server's ComfyUI release, and checked by its rules before anything
         # is uploaded or queued (a refused job leaves nothing behind on the server); a backend
@@ -241,13 +252,13 @@ def generate(request: GenerationRequest | Mapping[str, Any],
                          audio_seconds=audio_seconds, schemas=schemas)
 
         # unique names: concurrent jobs never share an input file
-        planned = {which: prepared.filename(f"ltx2sdk_{uuid.uuid4().hex}")
-                   for which, prepared in inputs.items()}
+        planned = {which: data.filename(f"ltx2sdk_{uuid.uuid4().hex}")
+                   for which, data in prepared.items()}
         result = build_with(request, planned)
         client.check(result.graph, pending_uploads=tuple(planned.values()),
                      deadline=deadline).raise_if_failed()
         # ComfyUI's /upload/image takes any file into the input folder: LoadAudio reads there
-        uploaded = {which: client.upload_image(inputs[which].data, name, deadline=deadline)
+        uploaded = {which: client.upload_image(prepared[which].data, name, deadline=deadline)
                     for which, name in planned.items()}
         if uploaded != planned:  # the server chose other names: the same plan, those names
             same_seed = request.model_copy(update={"seed": result.plan.seed})
@@ -263,7 +274,8 @@ def generate(request: GenerationRequest | Mapping[str, Any],
                 on_event(event)
 
         run = client.run(result.graph, output_dir=None, on_event=dispatch, deadline=deadline,
-                         on_queued=on_queued, cancel=cancel)
+                         on_queued=on_queued, cancel=cancel,
+                         check=False)  # checked above, before anything was uploaded
         timer.lap("run")
 
         destination = Path(output_dir)

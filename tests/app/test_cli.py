@@ -14,6 +14,7 @@ import re
 import subprocess
 import sys
 import time
+from collections import Counter
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -23,9 +24,12 @@ import pytest
 from ltx2sdk import GenerationRequest
 from ltx2sdk.app.cli.main import build_parser, main
 from ltx2sdk.app.cli.request_flags import request_from_args
+from ltx2sdk.backends.protocol import NO_SUCH_JOB
 from ltx2sdk.backends.server_urls import normalize_server_url
 from ltx2sdk.errors import ServerUnavailableError, ServerUrlError
+from ltx2sdk.media import images
 from ltx2sdk.request import ModelSet
+from ltx2sdk.vocabulary import AUDIO, LAST_IMAGE
 from ltx2sdk.wording import byte_size
 from tests.comfyserver import ComfyTestServer, Faults, catalog_models
 from tests.helpers import AUDIO_FIXTURES, free_port, wav_bytes
@@ -58,10 +62,15 @@ def write_png(path: Path, size: tuple[int, int] = (32, 24)) -> Path:
     return path
 
 
-def parse_request(*argv: str, generate: bool = False) -> GenerationRequest:
-    command = "generate" if generate else "build"
+def parse_request(*argv: str) -> GenerationRequest:
+    return parse_with_data(*argv)[0]
+
+
+def parse_with_data(*argv: str, command: str = "build") -> tuple[GenerationRequest, dict[Any, Any]]:
+    """The request ``ltx2 COMMAND ARGV`` makes, and the input files it read and decoded."""
     args = build_parser().parse_args([command, *argv])
-    return request_from_args(args, image_as_data=generate)
+    request = request_from_args(args)
+    return request, args.input_data
 
 
 # --- build ----------------------------------------------------------------------------------
@@ -234,10 +243,12 @@ def test_last_image_flags_make_the_request_flf2v_and_replace_the_files_last_imag
     request = parse_request("--request", str(job), "--image", str(png))
     assert (request.type, request.image, request.image_url, request.last_image_url) == (
         "flf2v", "b.png", None, "https://e.com/z.png")
-    request = parse_request("--request", str(job), "--last-image", str(png), generate=True)
-    assert (request.type, request.image_url, request.last_image_url) == (
-        "flf2v", "https://e.com/a.png", None)
-    assert request.last_image_base64 == base64.b64encode(png.read_bytes()).decode()
+    request, data = parse_with_data("--request", str(job), "--last-image", str(png),
+                                    command="generate")
+    assert (request.type, request.image_url, request.last_image_url, request.last_image) == (
+        "flf2v", "https://e.com/a.png", None, "b.png")
+    assert data[LAST_IMAGE].data == png.read_bytes()  # read once, uploaded as it is
+    assert list(data) == [LAST_IMAGE]  # the first image's URL is fetched by generate only
 
 
 def test_audio_flags_make_the_request_ia2v_and_replace_the_files_audio(tmp_path: Path) -> None:
@@ -252,9 +263,10 @@ def test_audio_flags_make_the_request_ia2v_and_replace_the_files_audio(tmp_path:
                                "audio_url": "https://e.com/v.ogg"}))
     wav = tmp_path / "v.wav"
     wav.write_bytes(wav_bytes(0.5))
-    request = parse_request("--request", str(job), "--audio", str(wav), generate=True)
-    assert (request.type, request.audio_url) == ("ia2v", None)
-    assert request.audio_base64 == base64.b64encode(wav.read_bytes()).decode()
+    request, data = parse_with_data("--request", str(job), "--audio", str(wav),
+                                    command="generate")
+    assert (request.type, request.audio_url, request.audio) == ("ia2v", None, "v.wav")
+    assert (data[AUDIO].data, data[AUDIO].duration) == (wav.read_bytes(), 0.5)
     # an image flag with a request file's audio: still ia2v
     png = write_png(tmp_path / "b.png")
     request = parse_request("--request", str(job), "--image", str(png))
@@ -693,6 +705,34 @@ def test_generate_uploads_the_checked_image_file(ltx_server: ComfyTestServer, tm
     assert code == 0, capsys.readouterr().err
     [upload] = ltx_server.received.uploads
     assert upload.size == png.stat().st_size
+
+
+def test_generate_does_each_piece_of_work_once(ltx_server: ComfyTestServer, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """``ltx2 generate --image F``: the image decoded once, the server waited for once, its
+    schemas asked once, the prompt checked once (no /view probe for the upload it knows of)
+    and queued once; the only /view is the video's download."""
+    decoded: list[str] = []
+    real_decode = images.decode_image
+
+    def counting_decode(data: bytes, field: str, **kwargs: Any) -> Any:
+        decoded.append(field)
+        return real_decode(data, field, **kwargs)
+
+    monkeypatch.setattr(images, "decode_image", counting_decode)
+    png = write_png(tmp_path / "first.png")
+    code = main(["generate", "--prompt", "p", "--image", str(png), "--duration", "1",
+                 "--server", ltx_server.url, "--output", str(tmp_path / "v.mp4"),
+                 "--output-dir", str(tmp_path)])
+    assert code == 0, capsys.readouterr().err
+    assert decoded == ["--image"]
+    trips = Counter(re.sub(r"/history/[\w-]+$", "/history/ID", f"{method} {path}")
+                    for method, path in ltx_server.received.requests)
+    assert trips == {
+        "GET /api/v2/health": 1, f"GET /api/v2/jobs/{NO_SUCH_JOB}": 1,  # which API it speaks
+        "GET /system_stats": 1, "GET /object_info": 1, "POST /upload/image": 1,
+        "GET /ws": 1, "POST /prompt": 1, "GET /history/ID": 1, "GET /view": 1}
 
 
 def test_python_errors_still_name_the_request_field() -> None:

@@ -18,7 +18,6 @@ the request ia2v, else an image flag makes it i2v, or flf2v when it has a last i
 from __future__ import annotations
 
 import argparse
-import base64
 import json
 import re
 from collections.abc import Callable, Sequence
@@ -52,6 +51,7 @@ if TYPE_CHECKING:
     from pydantic import ValidationError
 
     from ltx2sdk.media.audio import AudioData
+    from ltx2sdk.media.images import ImageData
     from ltx2sdk.request import GenerationRequest
 
 EXAMPLE_REQUEST: dict[str, Any] = {
@@ -238,17 +238,21 @@ class FlagSources:
         return FIELD_FLAGS.get(field_name) or MODEL_FLAGS.get(field_name) or field_name
 
 
-def request_from_args(args: argparse.Namespace, *, image_as_data: bool) -> GenerationRequest:
+def request_from_args(args: argparse.Namespace) -> GenerationRequest:
     """Merge ``--example``/``--request`` with the flags given and validate the result.
 
-    ``--image FILE`` and ``--last-image FILE`` are read and checked (an image Pillow can
-    decode, within the size and pixel caps) in both cases, ``--audio FILE`` and
-    ``--audio-base64`` decoded and measured (within the size and length caps): the audio's
-    length is left in ``args.audio_seconds`` for an offline build. ``image_as_data``: send the
-    files as base64 (generate uploads them); otherwise their file names are used (an offline
-    build references them as ComfyUI will load them from its input folder). An input flag
-    replaces the request file's fields of that input; without ``--type`` it sets the type
-    (ia2v with an audio, else i2v, or flf2v when the request has a last image).
+    Every input file given here is read, checked and decoded once (an image Pillow can
+    decode, within the size and pixel caps; an audio file decoded to its end and measured,
+    within the size and length caps): a local file (``--image FILE``), a ``--*-base64`` flag
+    and a request file's base64 alike. What was decoded is left in ``args.input_data``
+    (input file -> :class:`~ltx2sdk.media.images.ImageData` or
+    :class:`~ltx2sdk.media.audio.AudioData`), for ``generate`` to upload as it is; a local
+    file's request field is its file name (an offline build references it as ComfyUI will
+    load it from its input folder). The audio's length is also left in
+    ``args.audio_seconds`` (an offline ia2v build lasts as long). A URL is fetched by
+    ``generate`` only. An input flag replaces the request file's fields of that input;
+    without ``--type`` it sets the type (ia2v with an audio, else i2v, or flf2v when the
+    request has a last image).
     """
     from pydantic import ValidationError
 
@@ -257,6 +261,7 @@ def request_from_args(args: argparse.Namespace, *, image_as_data: bool) -> Gener
     sources = FlagSources()
     args.flag_sources = sources  # for errors raised later (an image URL that cannot be used)
     args.audio_seconds = None  # the length of a local or base64 audio, once measured
+    args.input_data = {}  # input file -> its decoded data, read once here
     fields: dict[str, Any] = dict(EXAMPLE_REQUEST) if args.example else {}
     if args.request is not None:
         fields.update(_read_request_file(args.request))
@@ -282,7 +287,7 @@ def request_from_args(args: argparse.Namespace, *, image_as_data: bool) -> Gener
 
     flagged = False
     for which in INPUT_FLAGS:
-        input_fields = _input_fields(args, which, image_as_data=image_as_data, sources=sources)
+        input_fields = _input_fields(args, which, sources=sources)
         if input_fields:
             for name in which.fields:  # an input flag replaces the request file's input
                 fields.pop(name, None)
@@ -314,15 +319,15 @@ def request_from_args(args: argparse.Namespace, *, image_as_data: bool) -> Gener
             reason += (f"; the input files given make it {request.type}: choose a --model "
                        "that has it")
         raise CommandLineError(f"invalid request: {where}: {reason}", 2) from exc
-    if not image_as_data and args.audio_seconds is None and request.audio_base64 is not None:
-        # a request file's audio: measured too, so that build plans what the worker will
-        from ltx2sdk.media.audio import audio_from_base64  # start-up: miniaudio, requests
-
-        try:
-            args.audio_seconds = audio_from_base64(request.audio_base64).duration
-        except AudioInputError as exc:
-            reason = without_field(str(exc), exc.field)
-            raise CommandLineError(f"{sources.name(exc.field)}: {reason}", 2) from exc
+    # a request file's base64 input: decoded too, once (the audio measured, so that build
+    # plans what the worker will)
+    for which in INPUT_FLAGS:
+        data = getattr(request, which.base64_field)
+        if data is not None and which.input not in args.input_data:
+            args.input_data[which.input] = _decoded(data, which, sources.name(which.base64_field))
+    audio = args.input_data.get(AUDIO)
+    if audio is not None:
+        args.audio_seconds = audio.duration
     return request
 
 
@@ -340,12 +345,12 @@ def _read_request_file(path: Path) -> dict[str, Any]:
     return loaded
 
 
-def _input_fields(args: argparse.Namespace, which: InputFlags, *, image_as_data: bool,
+def _input_fields(args: argparse.Namespace, which: InputFlags, *,
                   sources: FlagSources) -> dict[str, Any]:
     """The request field of input ``which`` from its flags (``--image``, ``--image-url`` or
-    ``--image-base64``; ``{}`` when none is given), checked as far as can be done here (a
-    URL is fetched by generate only). A local or base64 audio's measured length goes to
-    ``args.audio_seconds``."""
+    ``--image-base64``; ``{}`` when none is given). A local file or base64 data is decoded
+    and checked here, its data left in ``args.input_data`` (a URL is fetched by generate
+    only)."""
     file_flag, url_flag, base64_flag = which.flags
     path, url, data = (getattr(args, name, None) for name in which.fields)
     given = [flag for flag, value in zip(which.flags, (path, url, data), strict=True)
@@ -354,41 +359,37 @@ def _input_fields(args: argparse.Namespace, which: InputFlags, *, image_as_data:
         raise CommandLineError(f"give only one {which.noun}: {' or '.join(given)}", 2)
     out: dict[str, Any] = {}
     if path is not None:
-        if which.kind == "audio":
-            audio = read_audio_file(path, flag=file_flag)
-            content, args.audio_seconds = audio.data, audio.duration
-        else:
-            content = read_image_file(path, flag=file_flag)
-        if image_as_data:
-            out[which.base64_field] = base64.b64encode(content).decode()
-            sources.flags[which.base64_field] = file_flag
-        else:
-            out[which.file_field] = path.name
-            sources.flags[which.file_field] = file_flag
+        args.input_data[which.input] = (read_audio_file(path, flag=file_flag)
+                                        if which.kind == "audio"
+                                        else read_image_file(path, flag=file_flag))
+        out[which.file_field] = path.name
+        sources.flags[which.file_field] = file_flag
     elif url is not None:
         out[which.url_field] = url
         sources.flags[which.url_field] = url_flag
     elif data is not None:
-        if not image_as_data:  # generate checks it itself, with the caller's limits
-            from ltx2sdk.media.audio import audio_from_base64  # start-up: miniaudio, requests
-            from ltx2sdk.media.images import image_from_base64  # start-up: Pillow, requests
-
-            try:
-                if which.kind == "audio":  # measured: the build lasts as long
-                    args.audio_seconds = audio_from_base64(
-                        data, field=which.base64_field).duration
-                else:
-                    image_from_base64(data, field=which.base64_field)
-            except InputFileError as exc:
-                raise CommandLineError(f"{base64_flag}: {without_field(str(exc), exc.field)}",
-                                       2) from exc
+        args.input_data[which.input] = _decoded(data, which, base64_flag)
         out[which.base64_field] = data
         sources.flags[which.base64_field] = base64_flag
     return out
 
 
-def read_image_file(path: Path, flag: str = "--image") -> bytes:
-    """The bytes of the image file ``path``, checked as generate checks an image:
+def _decoded(data: str, which: InputFlags, source: str) -> ImageData | AudioData:
+    """The base64 ``data`` of input ``which`` decoded and checked (an audio measured); errors
+    (:class:`CommandLineError`) start with ``source``, the flag or field it came from."""
+    from ltx2sdk.media.audio import audio_from_base64  # start-up: miniaudio, requests
+    from ltx2sdk.media.images import image_from_base64  # start-up: Pillow, requests
+
+    try:
+        if which.kind == "audio":
+            return audio_from_base64(data, field=which.base64_field)
+        return image_from_base64(data, field=which.base64_field)
+    except InputFileError as exc:
+        raise CommandLineError(f"{source}: {without_field(str(exc), exc.field)}", 2) from exc
+
+
+def read_image_file(path: Path, flag: str = "--image") -> ImageData:
+    """The image file ``path``, checked and decoded as generate checks an image:
     a file Pillow can decode (PNG, JPEG, WebP, GIF, BMP), within the size and pixel caps.
     Errors (:class:`CommandLineError`) start with ``flag`` and the path."""
     from ltx2sdk.media.images import (  # start-up: Pillow, requests
@@ -398,10 +399,9 @@ def read_image_file(path: Path, flag: str = "--image") -> bytes:
 
     data = _read_input_file(path, flag, DEFAULT_MAX_IMAGE_BYTES, "an image file")
     try:
-        decode_image(data, flag)
+        return decode_image(data, flag)
     except ImageInputError as exc:
         raise CommandLineError(f"{flag} {path}: {without_field(str(exc), exc.field)}", 2) from exc
-    return data
 
 
 def read_audio_file(path: Path, flag: str = "--audio") -> AudioData:

@@ -155,7 +155,7 @@ def wait_for_server(client: Any, args: argparse.Namespace, default_timeout: floa
 def cmd_generate(args: argparse.Namespace) -> int:
     from ltx2sdk.app.generate import generate  # start-up: pydantic, requests, Pillow
 
-    request = request_from_args(args, image_as_data=True)
+    request = request_from_args(args)  # every local or base64 input decoded here, once
     printer = ProgressPrinter(sys.stderr)
     started = time.monotonic()
     client = backend_of(args, GENERATE_READY_TIMEOUT)
@@ -164,7 +164,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
         wait_for_server(client, args, GENERATE_READY_TIMEOUT)
         result = generate(request, client, output=args.output, output_dir=args.output_dir,
                           on_progress=printer, on_queued=queued.append, timeout=args.timeout,
-                          ready_timeout=args.ready_timeout or GENERATE_READY_TIMEOUT)
+                          ready_timeout=None,  # waited for above, with the CLI's messages
+                          inputs=args.input_data)
     except KeyboardInterrupt:
         for prompt_id in queued:  # the client has interrupted it on the server
             print(f"\ninterrupted prompt {prompt_id} on {client.base_url}", file=sys.stderr)
