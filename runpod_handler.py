@@ -46,7 +46,7 @@ from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
-from builders import check_request
+from builders import CheckedRequest, check_request
 from builders.catalog import pipeline_for
 from ltx2sdk.app.generate import GenerationResult, InputPolicy, generate
 from ltx2sdk.app.progress import ProgressUpdate
@@ -146,7 +146,7 @@ class WorkerConfig:
         )
 
 
-def parse_request(raw: Any, config: WorkerConfig) -> GenerationRequest:
+def parse_request(raw: Any, config: WorkerConfig) -> CheckedRequest:
     """Validate the job input, filling model files the environment sets as defaults."""
     if not isinstance(raw, dict):
         raise ValueError("input must be a JSON object")
@@ -162,8 +162,8 @@ def parse_request(raw: Any, config: WorkerConfig) -> GenerationRequest:
     if (config.model_defaults and "models" not in fields
             and request.model == DEFAULT_GENERATION):
         request = with_environment_files(request, config.model_defaults)
-    check_request(request)  # no pipeline for it, or not as asked: refused here, naming the field
-    return request
+    # no pipeline for it, or not as asked: refused here, naming the field (and not again)
+    return check_request(request)
 
 
 def with_environment_files(request: GenerationRequest,

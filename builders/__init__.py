@@ -17,8 +17,20 @@ backend, ``ltx2sdk.media`` or the application layer (``ltx2sdk.app``), which imp
 
 from .catalog import PIPELINES, Pipeline, PipelineKey, get_pipeline
 from .pipelines import PLACEHOLDER_IMAGE, Build, build, build_pipeline
-from .plan import Plan, ResolvedModels, check_request, make_plan
+from .plan import CheckedRequest, Plan, ResolvedModels, check_request, make_plan
 
-__all__ = ["PIPELINES", "PLACEHOLDER_IMAGE", "Build", "Pipeline", "PipelineKey", "Plan",
-           "ResolvedModels", "build", "build_pipeline",
-           "check_request", "get_pipeline", "make_plan"]
+__all__ = [
+           "PIPELINES",
+           "PLACEHOLDER_IMAGE",
+           "Build",
+           "CheckedRequest",
+           "Pipeline",
+           "PipelineKey",
+           "Plan",
+           "ResolvedModels",
+           "build",
+           "build_pipeline",
+           "check_request",
+           "get_pipeline",
+           "make_plan",
+]

@@ -30,8 +30,8 @@ from ltx2sdk.graph.schema import NodeSchema
 from ltx2sdk.vocabulary import FIRST_IMAGE, IMAGE_INPUTS, LAST_IMAGE, InputFile
 
 from . import stages
-from .catalog import LoraRole, Pipeline, pipeline_for
-from .plan import Plan, make_plan
+from .catalog import LoraRole, Pipeline
+from .plan import CheckedRequest, Plan, checked, make_plan
 
 if TYPE_CHECKING:  # the request module (pydantic) loads with the first request, not here
     from ltx2sdk.request import GenerationRequest
@@ -54,7 +54,7 @@ class Build:
         return self.graph.compile()
 
 
-def build(request: GenerationRequest, *, image_name: str | None = None,
+def build(request: GenerationRequest | CheckedRequest, *, image_name: str | None = None,
           last_image_name: str | None = None, audio_name: str | None = None,
           audio_seconds: float | None = None, rng: random.Random | None = None,
           graph: Graph | None = None,
@@ -76,20 +76,25 @@ def build(request: GenerationRequest, *, image_name: str | None = None,
     naming the feature and the ComfyUI release that has it. The computation (samplers,
     sigmas, CFG, sizes, frames, seed) is the same whatever the schemas. Without them the
     SDK's own declarations are used. ``graph`` lets a caller build into a graph of its own.
+    A :class:`~builders.plan.CheckedRequest` (from :func:`~builders.check_request`) is built
+    without checking it again.
     """
-    return build_pipeline(pipeline_for(request), request, image_name=image_name,
+    ok = checked(request)
+    return build_pipeline(ok.pipeline, ok, image_name=image_name,
                           last_image_name=last_image_name, audio_name=audio_name,
                           audio_seconds=audio_seconds, rng=rng, graph=graph, schemas=schemas)
 
 
-def build_pipeline(pipeline: Pipeline, request: GenerationRequest, *,
+def build_pipeline(pipeline: Pipeline, request: GenerationRequest | CheckedRequest, *,
                    image_name: str | None = None, last_image_name: str | None = None,
                    audio_name: str | None = None, audio_seconds: float | None = None,
                    rng: random.Random | None = None, graph: Graph | None = None,
                    schemas: Mapping[str, NodeSchema] | None = None) -> Build:
     """:func:`build` with a declaration of the caller's choice (one of
     :data:`builders.catalog.PIPELINES`, or a variant made with ``dataclasses.replace``)."""
-    plan = make_plan(request, pipeline, rng=rng, audio_seconds=audio_seconds)
+    ok = checked(request, pipeline)
+    plan = make_plan(ok, rng=rng, audio_seconds=audio_seconds)
+    request = ok.request
     given = {
         FIRST_IMAGE: image_name or request.image or PLACEHOLDER_IMAGE,
         LAST_IMAGE: (last_image_name or getattr(request, "last_image", None)

@@ -101,12 +101,26 @@ def snap_frames(count: float) -> int:
     return max(9, 8 * round((count - 1) / 8) + 1)
 
 
-def check_request(request: GenerationRequest, pipeline: Pipeline | None = None) -> Pipeline:
-    """The pipeline ``request`` asks for (or ``pipeline``), once the request is known to be
-    makeable with it: its length fits at the pipeline's frame rate and it asks for no camera
-    LoRA the generation lacks. Otherwise a :class:`~ltx2sdk.errors.RequestFieldError` (an
-    :class:`~ltx2sdk.errors.UnknownPipelineError` for a missing pipeline) naming the field.
-    Cheap and offline: entry points call it before fetching inputs or reaching a server."""
+@dataclass(frozen=True)
+class CheckedRequest:
+    """A request :func:`check_request` found makeable, with the pipeline that makes it.
+
+    :func:`make_plan`, :func:`~builders.build` and ``generate()`` take it as it is: an entry
+    point that checked a request before fetching its inputs hands on this, and the request
+    is not checked again. Made by :func:`check_request` only."""
+
+    request: GenerationRequest
+    pipeline: Pipeline
+
+
+def check_request(request: GenerationRequest, pipeline: Pipeline | None = None
+                  ) -> CheckedRequest:
+    """``request`` with the pipeline it asks for (or ``pipeline``), once the request is known
+    to be makeable with it: its length fits at the pipeline's frame rate, it asks for no
+    camera LoRA the generation lacks and its model files fit. Otherwise a
+    :class:`~ltx2sdk.errors.RequestFieldError` (an :class:`~ltx2sdk.errors.UnknownPipelineError`
+    for a missing pipeline) naming the field. Cheap and offline: entry points call it before
+    fetching inputs or reaching a server, and hand on what it returns."""
     if pipeline is None:
         pipeline = pipeline_for(request)
     elif (request.model, request.type, request.mode) != pipeline.key:
@@ -119,7 +133,18 @@ def check_request(request: GenerationRequest, pipeline: Pipeline | None = None) 
         raise RequestFieldError("camera_lora", f"{pipeline.generation.name} has no camera "
                                                "LoRAs (use 'none')")
     _check_model_files(request, pipeline)
-    return pipeline
+    return CheckedRequest(request, pipeline)
+
+
+def checked(request: GenerationRequest | CheckedRequest,
+            pipeline: Pipeline | None = None) -> CheckedRequest:
+    """``request`` checked for ``pipeline`` (default: the one it asks for), as it is when it
+    is a :class:`CheckedRequest` for that pipeline already."""
+    if isinstance(request, CheckedRequest):
+        if pipeline is None or pipeline is request.pipeline:
+            return request
+        request = request.request
+    return check_request(request, pipeline)
 
 
 def _check_model_files(request: GenerationRequest, pipeline: Pipeline) -> None:
@@ -145,7 +170,7 @@ def _check_model_files(request: GenerationRequest, pipeline: Pipeline) -> None:
                                            f"{name} cannot load it")
 
 
-def make_plan(request: GenerationRequest, pipeline: Pipeline | None = None, *,
+def make_plan(request: GenerationRequest | CheckedRequest, pipeline: Pipeline | None = None, *,
               rng: random.Random | None = None, audio_seconds: float | None = None) -> Plan:
     """Resolve sizes, length, seed and model files; record every adjustment made.
 
@@ -155,7 +180,8 @@ def make_plan(request: GenerationRequest, pipeline: Pipeline | None = None, *,
 
     ``pipeline`` is the declaration to plan for (default: the one the request asks for).
     """
-    pipeline = check_request(request, pipeline)
+    ok = checked(request, pipeline)
+    request, pipeline = ok.request, ok.pipeline
     fps = request.fps if request.fps is not None else pipeline.fps
     notes: list[str] = []
     multiple = pipeline.size_multiple

@@ -111,7 +111,7 @@ def test_i2v_job_from_the_command_line(ltx_server: ComfyTestServer) -> None:
 
 def test_the_root_test_input_validates() -> None:
     job = json.loads((ROOT / "test_input.json").read_text())
-    assert runpod_handler.parse_request(job["input"], WorkerConfig()).prompt
+    assert runpod_handler.parse_request(job["input"], WorkerConfig()).request.prompt
 
 
 @pytest.mark.parametrize(("job_input", "fragment"), [
@@ -360,27 +360,27 @@ def test_environment_configuration() -> None:
     assert WorkerConfig.from_env({"LTX2_MAX_IMAGE_PIXELS": "1000000"}).input_policy.max_pixels \
         == 1_000_000
     assert config.s3 is not None and config.s3.url_expires == 600
-    pro = runpod_handler.parse_request({"prompt": "p", "mode": "pro"}, config)
+    pro = runpod_handler.parse_request({"prompt": "p", "mode": "pro"}, config).request
     assert pro.models.checkpoint == "ltx-2-19b-dev.safetensors"
-    fast = runpod_handler.parse_request({"prompt": "p"}, config)
+    fast = runpod_handler.parse_request({"prompt": "p"}, config).request
     assert fast.models.checkpoint is None
     # the environment's files are LTX-2 19B files: another generation keeps its own
     config = WorkerConfig.from_env({"LTX2_TEXT_ENCODER": "gemma_3_12B_it.safetensors"})
-    assert runpod_handler.parse_request({"prompt": "p"}, config).models.text_encoder == (
+    assert runpod_handler.parse_request({"prompt": "p"}, config).request.models.text_encoder == (
         "gemma_3_12B_it.safetensors")
-    newer = runpod_handler.parse_request({"prompt": "p", "model": "ltx-2.3"}, config)
+    newer = runpod_handler.parse_request({"prompt": "p", "model": "ltx-2.3"}, config).request
     assert newer.model == "ltx-2.3" and newer.models.text_encoder is None
     # each request gets the environment's files for the roles its pipeline has
     config = WorkerConfig.from_env({
         "LTX2_UPSCALER": "ltx-2-spatial-upscaler-x2-1.0.safetensors",
         "LTX2_DISTILLED_LORA": "ltx-2-19b-distilled-lora-384.safetensors"})
-    pro = runpod_handler.parse_request({"prompt": "p", "mode": "pro"}, config)
+    pro = runpod_handler.parse_request({"prompt": "p", "mode": "pro"}, config).request
     assert pro.models.distilled_lora == "ltx-2-19b-distilled-lora-384.safetensors"
-    fast = runpod_handler.parse_request({"prompt": "p"}, config)
+    fast = runpod_handler.parse_request({"prompt": "p"}, config).request
     assert fast.models.distilled_lora is None and fast.models.upscaler is not None
     flf2v = runpod_handler.parse_request({"prompt": "p", "type": "flf2v",
                                           "image_url": "https://e.com/a.png",
-                                          "last_image_url": "https://e.com/b.png"}, config)
+                                          "last_image_url": "https://e.com/b.png"}, config).request
     assert flf2v.models.upscaler is None  # one stage: no upscaler to load
     with pytest.raises(ValueError, match="LTX2_JOB_TIMEOUT must be a number"):
         WorkerConfig.from_env({"LTX2_JOB_TIMEOUT": "soon"})

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from builders import build
+from builders import CheckedRequest, build, check_request
 from ltx2sdk.app.progress import ProgressCallback, ProgressTracker
 from ltx2sdk.backends.connect import connect
 from ltx2sdk.backends.events import Event
@@ -185,7 +185,7 @@ def _raise_if_cancelled(cancel: threading.Event | None) -> None:
         raise JobCancelledError("the job was cancelled before its prompt was queued")
 
 
-def generate(request: GenerationRequest | Mapping[str, Any],
+def generate(request: GenerationRequest | CheckedRequest | Mapping[str, Any],
              server: str | Backend = "http://127.0.0.1:8188", *,
              output: Path | str | None = None, output_dir: Path | str = ".",
              on_progress: ProgressCallback | None = None,
@@ -197,7 +197,10 @@ def generate(request: GenerationRequest | Mapping[str, Any],
              cancel: threading.Event | None = None) -> GenerationResult:
     """Generate one video and return where it is and what it is.
 
-    ``request`` is a :class:`GenerationRequest` or a mapping of its fields (validated).
+    ``request`` is a :class:`GenerationRequest` or a mapping of its fields (validated, then
+    checked by :func:`~builders.check_request` before any input is fetched), or what
+    ``check_request`` returned (taken as it is: an entry point that checked early does not
+    pay twice).
     ``server`` is a URL (native ComfyUI or the Comfy API v2, told apart by
     :func:`~ltx2sdk.backends.connect.connect`, the key from ``$COMFY_API_KEY``), a
     :class:`~ltx2sdk.backends.comfyui.client.ComfyClient` or any other
@@ -221,8 +224,13 @@ def generate(request: GenerationRequest | Mapping[str, Any],
     """
     timer = _Timer()
     deadline = time.monotonic() + timeout
-    if not isinstance(request, GenerationRequest):
-        request = GenerationRequest.model_validate(dict(request))
+    if isinstance(request, CheckedRequest):
+        ok = request
+    else:
+        if not isinstance(request, GenerationRequest):
+            request = GenerationRequest.model_validate(dict(request))
+        ok = check_request(request)  # refused here, before any input is fetched
+    request = ok.request
     if isinstance(server, str):
         probe = min(5.0, timeout) if ready_timeout is None else min(5.0, ready_timeout, timeout)
         client = connect(server, probe_timeout=max(0.5, probe))
@@ -246,7 +254,8 @@ def generate(request: GenerationRequest | Mapping[str, Any],
         # without schemas (the v2 API) gets the SDK's own, and the server checks at submission
         schemas = client.schemas(deadline=deadline)
 
-        def build_with(request: GenerationRequest, names: Mapping[InputFile, str]) -> Build:
+        def build_with(request: GenerationRequest | CheckedRequest,
+                       names: Mapping[InputFile, str]) -> Build:
             return build(request, image_name=names.get(FIRST_IMAGE),
                          last_image_name=names.get(LAST_IMAGE), audio_name=names.get(AUDIO),
                          audio_seconds=audio_seconds, schemas=schemas)
@@ -254,7 +263,7 @@ def generate(request: GenerationRequest | Mapping[str, Any],
         # unique names: concurrent jobs never share an input file
         planned = {which: data.filename(f"ltx2sdk_{uuid.uuid4().hex}")
                    for which, data in prepared.items()}
-        result = build_with(request, planned)
+        result = build_with(ok, planned)
         client.check(result.graph, pending_uploads=tuple(planned.values()),
                      deadline=deadline).raise_if_failed()
         # ComfyUI's /upload/image takes any file into the input folder: LoadAudio reads there

@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from builders import plan
 from ltx2sdk import GenerationRequest
 from ltx2sdk.app.cli.main import build_parser, main
 from ltx2sdk.app.cli.request_flags import request_from_args
@@ -69,8 +70,7 @@ def parse_request(*argv: str) -> GenerationRequest:
 def parse_with_data(*argv: str, command: str = "build") -> tuple[GenerationRequest, dict[Any, Any]]:
     """The request ``ltx2 COMMAND ARGV`` makes, and the input files it read and decoded."""
     args = build_parser().parse_args([command, *argv])
-    request = request_from_args(args)
-    return request, args.input_data
+    return request_from_args(args).request, args.input_data
 
 
 # --- build ----------------------------------------------------------------------------------
@@ -710,11 +710,15 @@ def test_generate_uploads_the_checked_image_file(ltx_server: ComfyTestServer, tm
 def test_generate_does_each_piece_of_work_once(ltx_server: ComfyTestServer, tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch,
                                                capsys: pytest.CaptureFixture[str]) -> None:
-    """``ltx2 generate --image F``: the image decoded once, the server waited for once, its
-    schemas asked once, the prompt checked once (no /view probe for the upload it knows of)
-    and queued once; the only /view is the video's download."""
+    """``ltx2 generate --image F``: the image decoded once, the request checked once, the
+    server waited for once, its schemas asked once, the prompt checked once (no /view probe
+    for the upload it knows of) and queued once; the only /view is the video's download."""
     decoded: list[str] = []
     real_decode = images.decode_image
+    lengths_checked: list[Any] = []
+    real_check_length = plan.check_length
+    monkeypatch.setattr(plan, "check_length", lambda *a: lengths_checked.append(a)
+                        or real_check_length(*a))
 
     def counting_decode(data: bytes, field: str, **kwargs: Any) -> Any:
         decoded.append(field)
@@ -727,6 +731,7 @@ def test_generate_does_each_piece_of_work_once(ltx_server: ComfyTestServer, tmp_
                  "--output-dir", str(tmp_path)])
     assert code == 0, capsys.readouterr().err
     assert decoded == ["--image"]
+    assert len(lengths_checked) == 1  # check_request ran once
     trips = Counter(re.sub(r"/history/[\w-]+$", "/history/ID", f"{method} {path}")
                     for method, path in ltx_server.received.requests)
     assert trips == {

@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 import requests
 
-from builders import build
-from builders.plan import snap_frames
+from builders import build, build_pipeline, check_request, get_pipeline
+from builders import plan as plan_module
+from builders.plan import checked, snap_frames
 from ltx2sdk import GenerationRequest, Graph, SchemaSet
 from ltx2sdk.app.cli.main import main
 from ltx2sdk.graph import assertions as A
@@ -207,3 +208,27 @@ def test_prompt_enhancement_feeds_the_prompt_encoder(kind: str, served_schemas: 
 
 def test_no_prompt_enhancement_by_default() -> None:
     A.assert_count(build(GenerationRequest(prompt="p")).graph, "TextGenerateLTX2Prompt", 0)
+
+
+# --- a request checked once ----------------------------------------------------------------
+
+def test_a_checked_request_is_built_without_checking_it_again(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    request = GenerationRequest(prompt="a fox", seed=3)
+    ok = check_request(request)
+    assert (ok.request, ok.pipeline) == (request, get_pipeline("ltx-2", "t2v", "fast"))
+    calls: list[Any] = []
+    real = plan_module.check_length
+    monkeypatch.setattr(plan_module, "check_length", lambda *a: calls.append(a) or real(*a))
+    built = build(ok)
+    assert calls == []  # taken as it is
+    assert built.graph.compile() == build(request).graph.compile()
+    assert len(calls) == 1  # a bare request is checked by build itself
+
+
+def test_a_checked_request_for_another_pipeline_is_checked_for_it() -> None:
+    ok = check_request(GenerationRequest(prompt="a fox", duration=20))
+    pro = get_pipeline("ltx-2", "t2v", "pro")
+    with pytest.raises(ValueError, match="cannot run pipeline"):
+        build_pipeline(pro, ok)
+    assert checked(ok) is ok and checked(ok, ok.pipeline) is ok

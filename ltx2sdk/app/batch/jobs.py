@@ -30,7 +30,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from builders import check_request
+from builders import CheckedRequest, check_request
 from ltx2sdk.errors import RequestFieldError
 from ltx2sdk.request import GenerationRequest, describe_validation_error
 
@@ -46,15 +46,21 @@ class BatchJob:
 
     ``number`` is its line number in the JOBS.jsonl file (or its 1-based position in an
     iterable); ``input`` the request as given (what a RunPod worker receives), ``None`` when
-    the line is not a JSON object; ``request`` the validated request, ``None`` when
-    ``problem`` says (in one line) why the job cannot run.
+    the line is not a JSON object; ``checked`` the validated request with its pipeline
+    (checked once, here), ``None`` when ``problem`` says (in one line) why the job cannot
+    run.
     """
 
     number: int
     key: str
     input: Mapping[str, Any] | None
-    request: GenerationRequest | None
+    checked: CheckedRequest | None
     problem: str | None = None
+
+    @property
+    def request(self) -> GenerationRequest | None:
+        """The validated request (``None`` with a problem)."""
+        return self.checked.request if self.checked is not None else None
 
     @property
     def label(self) -> str:
@@ -102,11 +108,11 @@ def make_job(number: int, raw: Any) -> BatchJob:
         return BatchJob(number, job_key({"invalid": _jsonable(fields)}), fields, None,
                         describe_validation_error(exc))
     try:  # a pipeline exists for it and can make it as asked: nothing is sent otherwise
-        check_request(request)
+        ok = check_request(request)
     except RequestFieldError as exc:
         return BatchJob(number, job_key({"invalid": _jsonable(fields)}), fields, None,
                         f"invalid request: {exc}")
-    return BatchJob(number, job_key(canonical_request(request)), fields, request)
+    return BatchJob(number, job_key(canonical_request(request)), fields, ok)
 
 
 def _jsonable(value: Any) -> Any:

@@ -60,11 +60,11 @@ class _ServerRunner:
     def run(self, job: BatchJob, video: Path, *, cancel: threading.Event,
             resume: str | None = None,
             on_submitted: Callable[[str], None] | None = None) -> dict[str, Any]:
-        if job.request is None:
+        if job.checked is None:
             raise ValueError(job.problem or "the job has no valid request")
         # other outputs of the graph land in a folder of their own and go with it
         with tempfile.TemporaryDirectory(dir=video.parent, prefix=".outputs-") as others:
-            result = generate(job.request, self.backend, output=video, output_dir=others,
+            result = generate(job.checked, self.backend, output=video, output_dir=others,
                               timeout=self.settings.timeout,
                               ready_timeout=self.settings.ready_timeout,
                               input_policy=self.settings.input_policy, cancel=cancel)

@@ -79,9 +79,9 @@ def _target_schemas(args: argparse.Namespace) -> SchemaSet | None:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    request = request_from_args(args)  # --image FILE read and checked
+    checked = request_from_args(args)  # --image FILE read and checked
     # a local (or base64) audio was measured: an ia2v build lasts as long
-    result = build(request, audio_seconds=args.audio_seconds, schemas=_target_schemas(args))
+    result = build(checked, audio_seconds=args.audio_seconds, schemas=_target_schemas(args))
     if args.format == "comfyscript":
         from ltx2sdk.interop.comfyscript import to_comfyscript  # extra: comfy-script
 

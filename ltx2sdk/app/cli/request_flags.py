@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from builders import check_request
+from builders import CheckedRequest, check_request
 from ltx2sdk.errors import (
     AudioInputError,
     CommandLineError,
@@ -52,7 +52,6 @@ if TYPE_CHECKING:
 
     from ltx2sdk.media.audio import AudioData
     from ltx2sdk.media.images import ImageData
-    from ltx2sdk.request import GenerationRequest
 
 EXAMPLE_REQUEST: dict[str, Any] = {
     "prompt": ("A red fox trots through fresh snow at dawn, its breath fogging in the cold air. "
@@ -238,8 +237,9 @@ class FlagSources:
         return FIELD_FLAGS.get(field_name) or MODEL_FLAGS.get(field_name) or field_name
 
 
-def request_from_args(args: argparse.Namespace) -> GenerationRequest:
-    """Merge ``--example``/``--request`` with the flags given and validate the result.
+def request_from_args(args: argparse.Namespace) -> CheckedRequest:
+    """Merge ``--example``/``--request`` with the flags given, validate the result and check
+    it (:func:`~builders.check_request`, so that build and generate do not again).
 
     Every input file given here is read, checked and decoded once (an image Pillow can
     decode, within the size and pixel caps; an audio file decoded to its end and measured,
@@ -310,7 +310,7 @@ def request_from_args(args: argparse.Namespace) -> GenerationRequest:
         raise CommandLineError(describe_for_cli(exc, sources), 2) from exc
 
     try:
-        check_request(request)  # a pipeline exists for it and can make it as asked
+        ok = check_request(request)  # a pipeline exists for it and can make it as asked
     except RequestFieldError as exc:
         prefix, _, role = exc.field.rpartition(".")  # "models.checkpoint": --checkpoint
         where = _name(role, sources, f"{prefix}.") if prefix else sources.name(exc.field)
@@ -328,7 +328,7 @@ def request_from_args(args: argparse.Namespace) -> GenerationRequest:
     audio = args.input_data.get(AUDIO)
     if audio is not None:
         args.audio_seconds = audio.duration
-    return request
+    return ok
 
 
 def _read_request_file(path: Path) -> dict[str, Any]:

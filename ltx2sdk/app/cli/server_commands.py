@@ -155,14 +155,14 @@ def wait_for_server(client: Any, args: argparse.Namespace, default_timeout: floa
 def cmd_generate(args: argparse.Namespace) -> int:
     from ltx2sdk.app.generate import generate  # start-up: pydantic, requests, Pillow
 
-    request = request_from_args(args)  # every local or base64 input decoded here, once
+    checked = request_from_args(args)  # every local or base64 input decoded here, once
     printer = ProgressPrinter(sys.stderr)
     started = time.monotonic()
     client = backend_of(args, GENERATE_READY_TIMEOUT)
     queued: list[str] = []
     try:
         wait_for_server(client, args, GENERATE_READY_TIMEOUT)
-        result = generate(request, client, output=args.output, output_dir=args.output_dir,
+        result = generate(checked, client, output=args.output, output_dir=args.output_dir,
                           on_progress=printer, on_queued=queued.append, timeout=args.timeout,
                           ready_timeout=None,  # waited for above, with the CLI's messages
                           inputs=args.input_data)
