@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from ltx2sdk import Graph, Nodes
-from ltx2sdk.backends.comfyui.client import ComfyClient, outputs_from_history
+from ltx2sdk.backends.comfyui.client import ComfyClient
+from ltx2sdk.backends.comfyui.wire import outputs_from_history
 from ltx2sdk.backends.events import (
     Event,
     ExecutionStarted,

@@ -270,7 +270,8 @@ def test_malformed_answers_elsewhere_are_server_response_errors(
 
 
 def test_progress_that_is_not_numbers_is_ignored() -> None:
-    from ltx2sdk.backends.events import Progress, parse_event
+    from ltx2sdk.backends.comfyui.wire import parse_event
+    from ltx2sdk.backends.events import Progress
 
     assert parse_event({"type": "progress", "data": {"prompt_id": "p", "node": "1",
                                                      "value": "three", "max": None}}, "p") is None

@@ -30,6 +30,13 @@ from pathlib import Path
 from typing import Any
 
 from ltx2sdk.backends.comfyui.transport import HttpTransport, Socket
+from ltx2sdk.backends.comfyui.wire import (
+    failure_from_history,
+    history_entry,
+    outputs_from_history,
+    parse_event,
+    queue_holds,
+)
 from ltx2sdk.backends.events import (
     Event,
     ExecutionFailed,
@@ -37,15 +44,8 @@ from ltx2sdk.backends.events import (
     ExecutionStarted,
     Finished,
     NodesCached,
-    parse_event,
 )
-from ltx2sdk.backends.outputs import (
-    OutputFile,
-    describe,
-    failure_from_history,
-    outputs_from_history,
-    verify_download,
-)
+from ltx2sdk.backends.outputs import OutputFile, describe, verify_download
 from ltx2sdk.backends.protocol import CLEANUP_TIMEOUT, RunResult, download_all
 from ltx2sdk.backends.server_urls import connection_failure, normalize_server_url
 from ltx2sdk.errors import (
@@ -64,8 +64,7 @@ from ltx2sdk.graph.prompt_check import check_prompt
 from ltx2sdk.graph.schema import SchemaSet
 from ltx2sdk.graph.server_check import ServerCheck
 
-__all__ = ["ComfyClient", "OutputFile", "RunResult", "ServerCheck", "failure_from_history",
-           "outputs_from_history"]
+__all__ = ["ComfyClient", "OutputFile", "RunResult", "ServerCheck"]
 
 EventCallback = Callable[[Event], None]
 OBJECT_INFO_TIMEOUT = 120.0  # a server with many custom nodes takes its time
@@ -272,26 +271,13 @@ class ComfyClient:
                 deadline: float | None = None) -> dict[str, Any] | None:
         """The history entry of ``prompt_id``, or ``None`` if the server has none."""
         body = self.http.get_object(f"/history/{prompt_id}", timeout=timeout, deadline=deadline)
-        entry = body.get(prompt_id)
-        if entry is None:
-            return None
-        if not isinstance(entry, dict):
-            raise ServerResponseError(f"GET /history/{prompt_id} answered an entry that is not "
-                                      "an object")
-        return entry
+        return history_entry(body, prompt_id)
 
     def is_queued(self, prompt_id: str, *, timeout: float | None = None,
                   deadline: float | None = None) -> bool:
         """Whether ``prompt_id`` is running or waiting in the queue."""
-        queue = self.http.get_object("/queue", timeout=timeout, deadline=deadline)
-        items: list[Any] = []
-        for key in ("queue_running", "queue_pending"):
-            part = queue.get(key) or []
-            if not isinstance(part, list):
-                raise ServerResponseError(f"GET /queue answered '{key}' that is not a list")
-            items += part
-        return any(isinstance(item, list) and len(item) > 1 and item[1] == prompt_id
-                   for item in items)
+        return queue_holds(self.http.get_object("/queue", timeout=timeout, deadline=deadline),
+                           prompt_id)
 
     def run(self, graph: Graph | Mapping[str, Any], *, output_dir: Path | str | None = None,
             on_event: EventCallback | None = None, timeout: float = 3600.0,

@@ -1,7 +1,8 @@
 """The wire: ComfyUI's HTTP routes (requests) and its WebSocket (websocket-client).
 
 This layer knows URLs, status codes and frame formats, and turns every failure into a
-typed :mod:`ltx2sdk.errors` exception. It knows nothing of prompts' life cycles;
+typed :mod:`ltx2sdk.errors` exception (what the answers mean is read by
+:mod:`ltx2sdk.backends.comfyui.wire`). It knows nothing of prompts' life cycles;
 :mod:`ltx2sdk.backends.comfyui.client` builds those on top of it.
 
 Every exchange is bounded twice: by ``timeout`` (one request) and, when given, by a
@@ -28,12 +29,11 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 import requests
 import websocket
 
+from ltx2sdk.backends.comfyui.wire import rejection_from_body
 from ltx2sdk.backends.outputs import DOWNLOAD_CHUNK
 from ltx2sdk.backends.server_urls import connection_failure
 from ltx2sdk.errors import (
     JobTimeoutError,
-    NodeError,
-    PromptRejectedError,
     ServerResponseError,
     ServerUnavailableError,
     UploadError,
@@ -294,38 +294,6 @@ def _content_length(response: requests.Response, path: str) -> int | None:
     if not value.strip().isdigit():
         raise ServerResponseError(f"GET {path} announced an invalid Content-Length {value!r}")
     return int(value)
-
-
-def rejection_from_body(body: Any) -> PromptRejectedError:
-    """Turn ComfyUI's 400 body into :class:`PromptRejectedError` (one NodeError each).
-
-    Tolerates any shape: what is not where ComfyUI puts it is left out, never a crash.
-    """
-    error: Any = body.get("error", {}) if isinstance(body, dict) else {}
-    if isinstance(error, str):  # very old servers answer {"error": "message"}
-        error = {"type": "error", "message": error}
-    if not isinstance(error, dict):
-        error = {}
-    node_errors = []
-    raw_nodes = body.get("node_errors") if isinstance(body, dict) else None
-    for node_id, entry in (raw_nodes.items() if isinstance(raw_nodes, dict) else ()):
-        if not isinstance(entry, dict):
-            continue
-        for item in entry.get("errors") or ():
-            if not isinstance(item, dict):
-                continue
-            extra = item.get("extra_info")
-            input_name = extra.get("input_name") if isinstance(extra, dict) else None
-            node_errors.append(NodeError(
-                node_id=str(node_id), class_type=str(entry.get("class_type", "?")),
-                type=str(item.get("type", "")), message=str(item.get("message", "")),
-                details=str(item.get("details", "")),
-                input_name=input_name if isinstance(input_name, str) else None))
-    message = str(error.get("message", "invalid prompt"))
-    details = str(error.get("details") or "")
-    if details and not node_errors:
-        message = f"{message}: {details}"
-    return PromptRejectedError(str(error.get("type", "unknown")), message, node_errors, raw=body)
 
 
 class _ReadGuard:
