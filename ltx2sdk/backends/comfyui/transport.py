@@ -28,12 +28,16 @@ from typing import Any, Protocol
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import requests
+import requests.adapters
+import urllib3
+import urllib3.connection
+import urllib3.response
 import websocket
 
 from ltx2sdk.backends.comfyui.wire import rejection_from_body
 from ltx2sdk.backends.outputs import DOWNLOAD_CHUNK
 from ltx2sdk.backends.server_urls import connection_failure
-from ltx2sdk.deadline import Deadline
+from ltx2sdk.deadline import Deadline, current
 from ltx2sdk.errors import (
     JobTimeoutError,
     ServerResponseError,
@@ -99,6 +103,68 @@ def _expired_error(bound: Deadline, what: str) -> Exception:
     if bound.outer_passed():
         return JobTimeoutError(f"{what} did not finish before the job's deadline")
     return ServerUnavailableError(f"{what} did not finish within its time limit")
+
+
+def _timed_out(bound: Deadline, exc: BaseException) -> BaseException:
+    """The cause to give a time-out: ``exc``, or when the deadline shut the connection down
+    (the library saw a closed or reset connection), a ``TimeoutError`` caused by it, so that
+    what the failure means reads "no answer in time", as a library's own time-out does."""
+    if not bound.fired or isinstance(exc, (requests.Timeout, TimeoutError)):
+        return exc
+    timeout = TimeoutError("the time was up: the connection was shut down")
+    timeout.__cause__ = exc
+    return timeout
+
+
+class _WatchedHTTPConnection(urllib3.connection.HTTPConnection):
+    """A connection whose socket is registered to the deadline armed around its exchange
+    before the answer's status line is read: a head that drips a byte at a time is cut off
+    at the deadline too (the request timeout bounds each read, not the whole head)."""
+
+    # urllib3 narrows http.client's return type the same way (and ignores the same)
+    def getresponse(self) -> urllib3.response.HTTPResponse:  # type: ignore[override]
+        _watch(self.sock)
+        return super().getresponse()
+
+
+class _WatchedHTTPSConnection(urllib3.connection.HTTPSConnection):
+    """:class:`_WatchedHTTPConnection` over TLS."""
+
+    def getresponse(self) -> urllib3.response.HTTPResponse:  # type: ignore[override]
+        _watch(self.sock)
+        return super().getresponse()
+
+
+class _WatchedHTTPPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+_WATCHED_POOLS = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
+
+
+class _DeadlineAdapter(requests.adapters.HTTPAdapter):
+    """requests' adapter, its connections registered to the armed deadline (directly or
+    through an HTTP proxy; a SOCKS proxy's connections are watched once the head is in)."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = _WATCHED_POOLS
+
+    def proxy_manager_for(self, proxy: str, **kwargs: Any) -> urllib3.PoolManager:
+        manager: urllib3.PoolManager = super().proxy_manager_for(proxy, **kwargs)
+        if not proxy.lower().startswith("socks"):
+            manager.pool_classes_by_scheme = _WATCHED_POOLS
+        return manager
+
+
+def _watch(sock: object) -> None:
+    deadline = current()
+    if deadline is not None and isinstance(sock, socket.socket):
+        deadline.watch(sock)
 
 
 def _socket_of(response: requests.Response) -> socket.socket | None:
@@ -202,13 +268,22 @@ class ComfyTransport(Protocol):
 
 class HttpTransport:
     """HTTP to one ComfyUI server (and its WebSocket): a :class:`ComfyTransport`. ``timeout``
-    bounds each request (the whole exchange)."""
+    bounds each request (the whole exchange, from its first byte sent).
+
+    ``session``: the requests session to use (default a new one, whose connections are
+    registered to each exchange's deadline before the answer's head is read; a session
+    given is used as it is, its connections watched from the answer's head on).
+    """
 
     def __init__(self, base_url: str, *, timeout: float = 30.0,
                  session: requests.Session | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
-        self.session = session or requests.Session()
+        if session is None:
+            session = requests.Session()
+            for scheme in ("http://", "https://"):
+                session.mount(scheme, _DeadlineAdapter())
+        self.session = session
 
     def url(self, path: str) -> str:
         return f"{self.base_url}{path}"
@@ -217,16 +292,16 @@ class HttpTransport:
     def _open(self, method: str, path: str, *, timeout: float | None, deadline: float | None,
               **kwargs: Any) -> Iterator[tuple[requests.Response, Deadline]]:
         """A streamed response whose every read ends by the exchange's deadline (its socket
-        is shut down then, whatever the server drips)."""
+        is shut down then, whatever the server drips), its head included."""
         url = self.url(path)
         bound = _exchange_deadline(timeout or self.timeout, deadline)
         with bound.armed():
             try:
                 response = self.session.request(method, url, timeout=bound.left(floor=0.01),
                                                 stream=True, **kwargs)
-            except requests.Timeout as exc:
-                raise _expired_error(bound, f"{method} {path}") from exc
             except requests.RequestException as exc:
+                if bound.fired or isinstance(exc, requests.Timeout):
+                    raise _expired_error(bound, f"{method} {path}") from _timed_out(bound, exc)
                 raise ServerUnavailableError(_describe_connection_error(url, exc)) from exc
             sock = _socket_of(response)
             if sock is not None:
@@ -235,7 +310,7 @@ class HttpTransport:
                 yield response, bound
             except (requests.RequestException, OSError) as exc:
                 if bound.fired or isinstance(exc, requests.Timeout):
-                    raise _expired_error(bound, f"{method} {path}") from exc
+                    raise _expired_error(bound, f"{method} {path}") from _timed_out(bound, exc)
                 raise ServerUnavailableError(_describe_connection_error(url, exc)) from exc
             finally:
                 if sock is not None:
