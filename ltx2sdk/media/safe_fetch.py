@@ -20,11 +20,12 @@ a RunPod worker returns by URL
    look-up anywhere); the ``Host`` header, TLS SNI and the certificate check keep the name.
 4. **Redirects** (at most ``max_redirects``) are followed here, never by a library: each
    hop is parsed, resolved, checked and pinned like the first.
-5. **Bounded.** One deadline for the whole fetch: resolution, connect, TLS handshake,
-   headers and every read of the body (a server dripping a byte a second is cut off at
-   the deadline, not at a per-read timeout). A size cap on the wire: a larger
-   ``Content-Length`` is refused before the body is read, a body growing past the cap is
-   cut off.
+5. **Bounded.** One deadline (:class:`ltx2sdk.deadline.Deadline`) for the whole fetch:
+   resolution, connect, TLS handshake, the request, the status line, headers and every read
+   of the body (each socket call may wait only for what is left, so a server dripping a
+   byte a second is cut off at the deadline, not at a per-read timeout). A size cap on the
+   wire: a larger ``Content-Length`` is refused before the body is read, a body growing
+   past the cap is cut off.
 
 No proxy from the environment is used (a proxy would resolve the name itself). Whatever
 the guard cannot establish (a failed look-up, an address it cannot parse, an answer it
@@ -41,7 +42,6 @@ import re
 import socket
 import ssl
 import threading
-import time
 import unicodedata
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
@@ -49,6 +49,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeAlias, TypeVar
 from urllib.parse import quote, urljoin, urlsplit
 
+from ltx2sdk.deadline import Deadline
 from ltx2sdk.errors import FetchError
 from ltx2sdk.wording import byte_size
 
@@ -298,18 +299,7 @@ def _redirect_url(base: str, location: str) -> str:
 # --- resolving and connecting -------------------------------------------------------------
 
 
-def _left(deadline: float) -> float:
-    left = deadline - time.monotonic()
-    if left <= 0:
-        raise _DeadlineExceeded("the deadline has passed")
-    return left
-
-
-class _DeadlineExceeded(TimeoutError):
-    pass
-
-
-def resolve(target: Target, deadline: float, *, check: bool = True
+def resolve(target: Target, deadline: Deadline, *, check: bool = True
             ) -> list[tuple[int, IPAddress]]:
     """The addresses of ``target`` (one ``getaddrinfo``, bounded by ``deadline``).
 
@@ -334,7 +324,7 @@ def resolve(target: Target, deadline: float, *, check: bool = True
     return addresses
 
 
-def _lookup(target: Target, deadline: float) -> list[IPAddress]:
+def _lookup(target: Target, deadline: Deadline) -> list[IPAddress]:
     box: list[object] = []
 
     def run() -> None:
@@ -345,9 +335,9 @@ def _lookup(target: Target, deadline: float) -> list[IPAddress]:
 
     thread = threading.Thread(target=run, name="ltx2sdk-resolve", daemon=True)
     thread.start()
-    thread.join(max(0.0, deadline - time.monotonic()))
+    thread.join(deadline.left())
     if not box:
-        raise _DeadlineExceeded(f"resolving {target.host} took too long")
+        raise TimeoutError(f"resolving {target.host} took too long")
     infos = box[0]
     if isinstance(infos, BaseException):
         raise FetchError(f"cannot resolve {target.host}: {infos}") from infos
@@ -372,13 +362,13 @@ def _lookup(target: Target, deadline: float) -> list[IPAddress]:
     return found
 
 
-def _connect(family: int, ip: IPAddress, port: int, deadline: float) -> socket.socket:
+def _connect(family: int, ip: IPAddress, port: int, deadline: Deadline) -> socket.socket:
     """A TCP connection to exactly ``ip`` (no name, so no look-up can happen here)."""
     sockaddr: tuple[str, int] | tuple[str, int, int, int] = (
         (ip.compressed, port, 0, 0) if family == socket.AF_INET6 else (ip.compressed, port))
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
-        sock.settimeout(_left(deadline))
+        sock.settimeout(deadline.socket_timeout())
         sock.connect(sockaddr)
     except BaseException:
         sock.close()
@@ -389,7 +379,7 @@ def _connect(family: int, ip: IPAddress, port: int, deadline: float) -> socket.s
 class _PinnedHTTPConnection(http.client.HTTPConnection):
     """HTTP to a checked address; the Host header keeps the URL's host name."""
 
-    def __init__(self, target: Target, family: int, ip: IPAddress, deadline: float) -> None:
+    def __init__(self, target: Target, family: int, ip: IPAddress, deadline: Deadline) -> None:
         super().__init__(target.host, target.port)
         self._pin = (family, ip, target.port, deadline)
 
@@ -400,7 +390,7 @@ class _PinnedHTTPConnection(http.client.HTTPConnection):
 class _PinnedHTTPSConnection(http.client.HTTPSConnection):
     """HTTPS to a checked address; Host header, SNI and certificate check keep the name."""
 
-    def __init__(self, target: Target, family: int, ip: IPAddress, deadline: float,
+    def __init__(self, target: Target, family: int, ip: IPAddress, deadline: Deadline,
                  context: ssl.SSLContext) -> None:
         super().__init__(target.host, target.port, context=context)
         self._pin = (family, ip, target.port, deadline)
@@ -410,7 +400,7 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
     def connect(self) -> None:
         sock = _connect(*self._pin)
         try:
-            sock.settimeout(_left(self._pin[3]))  # bounds the whole handshake
+            sock.settimeout(self._pin[3].socket_timeout())  # bounds the whole handshake
             self.sock = self._tls.wrap_socket(sock, server_hostname=self._server_name)
         except BaseException:
             sock.close()
@@ -420,7 +410,7 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
 class _DeadlineReader(io.RawIOBase):
     """Socket reads that share one deadline: each read may wait only for what is left."""
 
-    def __init__(self, sock: socket.socket, deadline: float) -> None:
+    def __init__(self, sock: socket.socket, deadline: Deadline) -> None:
         super().__init__()
         self._sock = sock
         self._deadline = deadline
@@ -429,14 +419,14 @@ class _DeadlineReader(io.RawIOBase):
         return True
 
     def readinto(self, buffer: WriteableBuffer) -> int:
-        self._sock.settimeout(_left(self._deadline))
+        self._sock.settimeout(self._deadline.socket_timeout())
         return self._sock.recv_into(buffer)
 
 
 class _DeadlineResponse(http.client.HTTPResponse):
     """An HTTP response whose status line, headers and body are read under the deadline."""
 
-    def __init__(self, sock: socket.socket, deadline: float) -> None:
+    def __init__(self, sock: socket.socket, deadline: Deadline) -> None:
         super().__init__(sock, method="GET")
         self.fp.close()  # the plain file the base class made; reads go through the deadline
         self.fp = io.BufferedReader(_DeadlineReader(sock, deadline))
@@ -531,7 +521,7 @@ def _guarded_get(url: str, read: Callable[[_DeadlineResponse, Target], _T], *, m
                          f"not {timeout!r}")
     if not (isinstance(max_bytes, int) and max_bytes > 0):
         raise FetchError(f"the size limit must be a positive number of bytes, not {max_bytes!r}")
-    deadline = time.monotonic() + timeout
+    deadline = Deadline.after(timeout)
     trusted = {_trusted_name(host) for host in trusted_hosts}
     target = parse_url(url)
     try:
@@ -557,7 +547,7 @@ def _guarded_get(url: str, read: Callable[[_DeadlineResponse, Target], _T], *, m
         raise FetchError(f"the TLS certificate of {target.host} does not check out "
                          f"({exc.verify_message or exc})") from exc
     except (OSError, http.client.HTTPException) as exc:
-        if time.monotonic() >= deadline:
+        if deadline.passed:
             raise FetchError(f"timed out after {timeout:g} s") from exc
         raise FetchError(f"cannot fetch {target.url}: {type(exc).__name__}: {exc}") from exc
     except Exception as exc:  # anything else the answer provokes is a refusal, not a crash
@@ -579,7 +569,7 @@ def _trusted_name(host: str) -> str:
         return host
 
 
-def _request(target: Target, addresses: list[tuple[int, IPAddress]], deadline: float,
+def _request(target: Target, addresses: list[tuple[int, IPAddress]], deadline: Deadline,
              ssl_context: ssl.SSLContext | None
              ) -> tuple[http.client.HTTPConnection, _DeadlineResponse]:
     """Send the GET over a connection to the first of ``addresses`` that answers."""
@@ -593,12 +583,12 @@ def _request(target: Target, addresses: list[tuple[int, IPAddress]], deadline: f
             connection = _PinnedHTTPConnection(target, family, ip, deadline)
         try:
             connection.connect()
-        except (ssl.SSLError, _DeadlineExceeded):
+        except (ssl.SSLError, TimeoutError):  # the deadline, or a TLS failure: no next address
             connection.close()
             raise
         except OSError as exc:  # unreachable address: the next checked one may answer
             connection.close()
-            if isinstance(exc, TimeoutError) or time.monotonic() >= deadline:
+            if deadline.passed:
                 raise  # the wait used up what was left of the deadline
             failure = exc
             continue

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from ltx2sdk import Graph, Nodes
-from ltx2sdk.backends.comfyui.client import ComfyClient, outputs_from_history
+from ltx2sdk.backends.comfyui.client import ComfyClient
+from ltx2sdk.backends.comfyui.wire import outputs_from_history
 from ltx2sdk.backends.events import (
     Event,
     ExecutionStarted,
@@ -378,14 +379,172 @@ def test_outputs_of_every_kind_are_kept() -> None:
 def test_a_500_or_non_json_answer_is_a_typed_error(comfy_server: ComfyTestServer,
                                                    tmp_path: Path) -> None:
     from ltx2sdk.backends.comfyui.client import OutputFile
+    from ltx2sdk.backends.comfyui.transport import HttpTransport
     from ltx2sdk.errors import OutputError, ServerResponseError
 
     client = ComfyClient(comfy_server.url)
-    answer = client.http.exchange("POST", "/prompt", data=b"{not json",
-                                  headers={"Content-Type": "application/json"})
+    answer = HttpTransport(comfy_server.url).exchange(
+        "POST", "/prompt", data=b"{not json", headers={"Content-Type": "application/json"})
     with pytest.raises(ServerResponseError, match="HTTP 500") as err:
         answer.json()
     assert err.value.status == 500 and "Server got itself in trouble" in err.value.body
     missing = OutputFile("9", "images", "missing.mp4", "", "output", True)
     with pytest.raises(OutputError, match="HTTP 404"):
         client.download(missing, tmp_path / "missing.mp4")
+
+
+# --- through an in-memory transport (no socket) -------------------------------------------
+
+MP4 = (b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isommp41"  # a whole mp4: ftyp, then mdat
+       b"\x00\x00\x00\x0cmdat\x00\x00\x00\x00")
+
+
+class ScriptedSocket:
+    """The prompt's WebSocket, as a list of messages (an exception drops the socket)."""
+
+    def __init__(self, script: list[dict[str, Any] | Exception]) -> None:
+        self.script = script
+        self.closed = False
+
+    def receive(self, timeout: float) -> dict[str, Any] | None:
+        if not self.script:
+            return None  # silence
+        item = self.script.pop(0)
+        if isinstance(item, Exception):
+            raise item
+        return item
+
+    def close(self) -> None:
+        self.closed = True
+
+
+class ScriptedComfy:
+    """A ComfyUI in memory, one method per route (the client's ComfyTransport): it takes
+    one prompt, tells its run over the socket and keeps its history."""
+
+    def __init__(self, object_info: dict[str, Any], *, drop_socket: bool = False) -> None:
+        self.info = object_info
+        self.drop_socket = drop_socket
+        self.prompts: list[dict[str, Any]] = []
+        self.sockets: list[ScriptedSocket] = []
+        self.calls: list[str] = []
+        self.closed = False
+
+    def _run_of(self, prompt_id: str) -> list[dict[str, Any] | Exception]:
+        def message(kind: str, **data: Any) -> dict[str, Any]:
+            return {"type": kind, "data": {"prompt_id": prompt_id, **data}}
+        run: list[dict[str, Any] | Exception] = [
+            {"type": "status", "data": {"status": {"exec_info": {"queue_remaining": 1}}}},
+            message("execution_start"), message("execution_cached", nodes=[]),
+            message("executing", node="1"), message("progress", node="1", value=1, max=2),
+            message("executing", node="3"),
+            message("executed", node="3", output={"images": []}),
+            message("execution_success"), message("executing", node=None)]
+        return [run[0], run[1], ServerUnavailableError("dropped")] if self.drop_socket else run
+
+    def _entry(self) -> dict[str, Any]:
+        return {"status": {"status_str": "success", "completed": True, "messages": []},
+                "outputs": {"3": {"images": [{"filename": "clip_00001_.mp4",
+                                              "subfolder": "video", "type": "output"}],
+                                  "animated": [True]}}}
+
+    def system_stats(self, *, timeout: float | None = None,
+                     deadline: float | None = None) -> dict[str, Any]:
+        self.calls.append("system_stats")
+        return {"system": {"comfyui_version": "0.26.0"}, "devices": []}
+
+    def object_info(self, *, timeout: float | None = None,
+                    deadline: float | None = None) -> dict[str, Any]:
+        self.calls.append("object_info")
+        return self.info
+
+    def post_prompt(self, body: Any, *, deadline: float | None = None) -> dict[str, Any]:
+        self.calls.append("prompt")
+        self.prompts.append(dict(body))
+        self.sockets[-1].script = self._run_of(body["prompt_id"])
+        return {"prompt_id": body["prompt_id"], "number": 0, "node_errors": {}}
+
+    def history(self, prompt_id: str, *, timeout: float | None = None,
+                deadline: float | None = None) -> dict[str, Any]:
+        self.calls.append("history")
+        known = any(p["prompt_id"] == prompt_id for p in self.prompts)
+        return {prompt_id: self._entry()} if known else {}
+
+    def queue(self, *, timeout: float | None = None,
+              deadline: float | None = None) -> dict[str, Any]:
+        return {"queue_running": [], "queue_pending": []}
+
+    def interrupt(self, prompt_id: str, *, timeout: float | None = None) -> None:
+        self.calls.append("interrupt")
+
+    def delete_queued(self, prompt_ids: Any, *, timeout: float | None = None) -> None:
+        self.calls.append("delete")
+
+    def upload_image(self, data: bytes, filename: str, *, overwrite: bool = False,
+                     subfolder: str = "", kind: str = "input",
+                     deadline: float | None = None) -> dict[str, Any]:
+        return {"name": filename, "subfolder": subfolder, "type": kind}
+
+    def download(self, params: Any, dest: Path, on_chunk: Any = None, *,
+                 deadline: float | None = None, timeout: float | None = None) -> int:
+        self.calls.append(f"view {params['subfolder']}/{params['filename']}")
+        dest.write_bytes(MP4)
+        return len(MP4)
+
+    def view_exists(self, params: Any, *, deadline: float | None = None) -> bool | None:
+        return True
+
+    def open_socket(self, client_id: str, *, connect_timeout: float) -> ScriptedSocket:
+        self.calls.append("socket")
+        self.sockets.append(ScriptedSocket([]))
+        return self.sockets[-1]
+
+    def close(self) -> None:
+        self.closed = True
+
+
+@pytest.fixture
+def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any attempt to open a connection fails the test."""
+    import socket
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("a socket was connected")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+
+
+def test_a_run_goes_through_an_injected_transport(object_info: dict[str, Any], tmp_path: Path,
+                                                  no_network: None) -> None:
+    """The seam: the client speaks only to its transport, so a scripted one runs it whole
+    (ready, checked, queued, followed, downloaded and verified) without a socket."""
+    server = ScriptedComfy(object_info)
+    client = ComfyClient("http://comfy.invalid:8188", transport=server)
+    assert client.wait_ready(timeout=1)["system"]["comfyui_version"] == "0.26.0"
+    events: list[Event] = []
+    result = client.run(model_free_graph(), output_dir=tmp_path, on_event=events.append,
+                        timeout=10)
+    assert server.prompts[0]["prompt"] == model_free_graph().compile()
+    assert server.calls[:4] == ["system_stats", "object_info", "socket", "prompt"]
+    assert server.calls[-1] == "view video/clip_00001_.mp4" and server.sockets[0].closed
+    assert [type(e).__name__ for e in events] == [
+        "ExecutionStarted", "NodesCached", "NodeExecuting", "Progress", "NodeExecuting",
+        "NodeExecuted", "ExecutionSucceeded", "Finished"]
+    [video] = result.outputs
+    assert result.files[video] == tmp_path / "clip_00001_.mp4"
+    assert result.files[video].read_bytes() == MP4 and result.started_at is not None
+    client.close()
+    assert server.closed
+
+
+def test_a_dropped_socket_is_followed_up_by_the_history(object_info: dict[str, Any],
+                                                        tmp_path: Path,
+                                                        no_network: None) -> None:
+    server = ScriptedComfy(object_info, drop_socket=True)
+    client = ComfyClient("http://comfy.invalid:8188", transport=server)
+    result = client.run(model_free_graph(), output_dir=tmp_path, check=False, timeout=10)
+    assert [o.filename for o in result.outputs] == ["clip_00001_.mp4"]
+    # the drop sent the client to the history, which had the end the socket did not tell
+    assert server.calls.index("history") < server.calls.index("view video/clip_00001_.mp4")
+    assert "object_info" not in server.calls and len(server.sockets) == 1

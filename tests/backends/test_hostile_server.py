@@ -270,7 +270,8 @@ def test_malformed_answers_elsewhere_are_server_response_errors(
 
 
 def test_progress_that_is_not_numbers_is_ignored() -> None:
-    from ltx2sdk.backends.events import Progress, parse_event
+    from ltx2sdk.backends.comfyui.wire import parse_event
+    from ltx2sdk.backends.events import Progress
 
     assert parse_event({"type": "progress", "data": {"prompt_id": "p", "node": "1",
                                                      "value": "three", "max": None}}, "p") is None
@@ -360,3 +361,34 @@ def test_a_websocket_frame_that_drips_does_not_hold_the_run(server: ComfyTestSer
         free_graph(), output_dir=tmp_path / "out", timeout=20))
     assert error is None, error  # history tells the outcome the socket could not
     assert elapsed < 8  # the subject: the drip would hold the run for a minute
+
+
+def drip_head(every: float = 0.5
+              ) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+    """An answer whose status line and headers arrive a byte every ``every`` seconds (no
+    single read waits long, so only a bound on the whole exchange ends it)."""
+    async def answer(request: web.Request, handler: Handler) -> web.StreamResponse:
+        assert request.transport is not None
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Slow: " + b"x" * 200
+        for byte in head:
+            if request.transport.is_closing():
+                break
+            request.transport.write(bytes([byte]))
+            await asyncio.sleep(every)
+        request.transport.close()
+        return web.Response()
+    return answer
+
+
+@pytest.mark.parametrize(("path", "method"), [("/object_info", "GET"), ("/prompt", "POST")])
+def test_an_answer_whose_head_drips_ends_at_the_deadline(server: ComfyTestServer, path: str,
+                                                         method: str) -> None:
+    """The bound covers an exchange from its first byte sent, not only once the headers
+    are in."""
+    client = ComfyClient(server.url)
+    if path != "/object_info":
+        client.object_info()
+    server.faults.tamper = on(path, drip_head(), method=method)
+    elapsed, error = timed(lambda: client.run(free_graph(), timeout=3))
+    assert isinstance(error, JobTimeoutError), error
+    assert elapsed < 3 + (DEADLINE_SLACK if method == "GET" else CLEANUP_SLACK)

@@ -207,7 +207,7 @@ def test_inputs_are_assets_found_again_by_their_hash(v2: V2Backend,
     assert uploads[first].hash.startswith("blake3:")
     # in the graph, the name stands for the asset's reference
     graph = {"1": {"class_type": "LoadImage", "inputs": {"image": second}}}
-    assert v2._workflow(graph)["1"]["inputs"]["image"] == {
+    assert v2.workflow(graph)["1"]["inputs"]["image"] == {
         "__type": "core/ASSET", "info": {"id": uploads[second].asset_id,
                                          "hash": uploads[second].hash,
                                          "file_path": "second.png"}}
@@ -221,7 +221,7 @@ def test_an_audio_input_is_an_asset_too(v2: V2Backend) -> None:
     uploaded = v2.uploads[name]
     assert name == "voice.wav" and uploaded.created_new is True
     graph = {"1": {"class_type": "LoadAudio", "inputs": {"audio": name}}}
-    assert v2._workflow(graph)["1"]["inputs"]["audio"] == {
+    assert v2.workflow(graph)["1"]["inputs"]["audio"] == {
         "__type": "core/ASSET", "info": {"id": uploaded.asset_id, "hash": uploaded.hash,
                                          "file_path": "voice.wav"}}
 
@@ -234,13 +234,13 @@ def test_a_video_is_known_by_content_type_or_signature(v2: V2Backend, tmp_path: 
     [raw] = job.outputs
     assert (raw.type.value, raw.content_type, raw.size_bytes) == ("image", "video/mp4", 0)
     deadline = time.monotonic() + 30
-    unnamed = v2._asset_output(raw.model_copy(update={"name": "clip"}), deadline)
+    unnamed = v2.asset_output(raw.model_copy(update={"name": "clip"}), deadline=deadline)
     assert unnamed.filename == "clip.mp4" and unnamed.is_video
-    blob = v2._asset_output(raw.model_copy(update={
-        "name": "blob", "content_type": "application/octet-stream"}), deadline)
+    blob = v2.asset_output(raw.model_copy(update={
+        "name": "blob", "content_type": "application/octet-stream"}), deadline=deadline)
     assert blob.filename == "blob.mp4" and blob.is_video  # by its ftyp box
-    picture = v2._asset_output(raw.model_copy(update={"content_type": "image/png",
-                                                      "name": "x.png"}), deadline)
+    picture = v2.asset_output(raw.model_copy(update={"content_type": "image/png",
+                                                     "name": "x.png"}), deadline=deadline)
     assert not picture.is_video and picture.kind == "images"
     assert v2.download(blob, tmp_path / "blob.mp4").stat().st_size > 1000
     with pytest.raises(OutputError, match="not a usable file: it does not start like a png"):
@@ -289,11 +289,11 @@ def test_a_transient_expired_is_asked_again(v2: V2Backend, v2_server: ProxiedCom
     hide_history(v2_server.comfy, job.prompt_id, times=100)
     try:
         start = time.monotonic()
-        from ltx2sdk.backends.comfy_api_v2.backend import V2Backend, _Follower
+        from ltx2sdk.backends.comfy_api_v2.backend import V2Backend
 
         follow_only = V2Backend(v2_server.url)
         with pytest.raises(PromptLostError, match="expired"):
-            _Follower(follow_only, job.prompt_id, time.monotonic() + 20, None, None).until_done()
+            follow_only.follow(job.prompt_id, deadline=time.monotonic() + 20)
         assert time.monotonic() - start < 5
     finally:
         v2_server.comfy.faults.tamper = None
@@ -428,3 +428,110 @@ def test_without_comfy_sdk_the_extra_is_named(monkeypatch: pytest.MonkeyPatch,
     assert capsys.readouterr().err == (
         "ltx2: error: this needs the Python module comfy_sdk, which is not installed: "
         "pip install 'ltx2sdk[cloud]'\n")
+
+
+# --- through an in-memory transport (no socket) -------------------------------------------
+
+MP4 = (b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isommp41"  # a whole mp4: ftyp, then mdat
+       b"\x00\x00\x00\x0cmdat\x00\x00\x00\x00")
+
+
+class ScriptedV2:
+    """A Comfy API v2 in memory (an ``httpx.MockTransport`` handler): it takes one job, which
+    runs on the first poll and has succeeded on the next; its event stream tells the same."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.requests: list[str] = []
+        self.polls = 0
+
+    def job(self, status: str) -> dict[str, Any]:
+        now = "2026-01-01T00:00:00Z"
+        output = {"node_id": "3", "name": "clip_00001_.mp4", "type": "image",
+                  "content_type": "video/mp4", "size_bytes": 0, "id": "asset-1",
+                  "hash": None, "url": "http://v2.invalid/api/v2/assets/asset-1/content",
+                  "url_expires_at": now}
+        return {"id": "job-1", "status": status, "created_at": now, "started_at": None,
+                "completed_at": None, "expires_at": now, "queue_position": None,
+                "progress": {"value": 0.5, "nodes_done": 1, "nodes_total": 3,
+                             "current_node": "2", "step": 1, "steps": 2}
+                if status == "running" else None,
+                "outputs": [output] if status == "succeeded" else [], "error": None,
+                "urls": {"self": "/api/v2/jobs/job-1", "events": "/api/v2/jobs/job-1/events",
+                         "cancel": "/api/v2/jobs/job-1/cancel"}}
+
+    def __call__(self, request: Any) -> Any:
+        import httpx
+
+        with self.lock:
+            self.requests.append(f"{request.method} {request.url.path}")
+            path = request.url.path
+            if path.endswith("/jobs/00000000-0000-0000-0000-000000000000"):
+                return httpx.Response(404, json={"error": {"code": "not_found",
+                                                           "message": "no such job"}})
+            if request.method == "POST" and path == "/api/v2/jobs":
+                return httpx.Response(201, json=self.job("queued"))
+            if path == "/api/v2/jobs/job-1/events":
+                frames = [("status", {"status": "running"}),
+                          ("progress", {"current_node": "1", "step": 1, "steps": 2})]
+                return httpx.Response(200, headers={"Content-Type": "text/event-stream"},
+                                      content="".join(f"event: {name}\ndata: {json.dumps(d)}\n\n"
+                                                      for name, d in frames).encode())
+            if path == "/api/v2/jobs/job-1":
+                self.polls += 1
+                return httpx.Response(200, json=self.job("running" if self.polls == 1
+                                                         else "succeeded"))
+            if path == "/api/v2/assets/asset-1/content":
+                return httpx.Response(200, headers={"Content-Type": "video/mp4"}, content=MP4)
+            return httpx.Response(404, json={"error": {"code": "not_found", "message": path}})
+
+
+def test_a_run_goes_through_an_injected_transport(v2_installed: None, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """The seam: every request of the v2 backend goes through the transport it is given, so
+    a scripted one runs it whole (ready, submitted, followed by stream and polls, downloaded
+    and verified) without a socket."""
+    import socket
+
+    import httpx
+
+    from ltx2sdk.backends.comfy_api_v2.backend import V2Backend
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("a socket was connected")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    server = ScriptedV2()
+    backend = V2Backend("http://v2.invalid", transport=httpx.MockTransport(server))
+    assert backend.wait_ready(timeout=1) == {"api": "v2", "base_url": "http://v2.invalid"}
+    events: list[Event] = []
+    result = backend.run(model_free_graph(), output_dir=tmp_path, on_event=events.append,
+                         timeout=10)
+    assert result.prompt_id == "job-1"
+    names = [type(e).__name__ for e in events]
+    assert names[0] == "ExecutionStarted" and names[-2:] == ["ExecutionSucceeded", "Finished"]
+    assert "Progress" in names and names.count("ExecutionStarted") == 1
+    [video] = result.outputs
+    assert result.files[video].read_bytes() == MP4 and video.is_video
+    assert "POST /api/v2/jobs" in server.requests and server.polls == 2
+    backend.close()
+
+
+def test_an_answer_from_the_injected_transport_is_translated_by_the_table(
+        v2_installed: None) -> None:
+    import httpx
+
+    from ltx2sdk.backends.comfy_api_v2.backend import V2Backend
+
+    def refuse_key(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(401, json={"error": {"code": "unauthorized",
+                                                   "message": "bad key"}})
+
+    backend = V2Backend("http://v2.invalid", api_key=SECRET,
+                        transport=httpx.MockTransport(refuse_key))
+    with pytest.raises(ServerResponseError, match=r"refused the API key \(HTTP 401 "
+                                                  r"unauthorized\)$") as refused:
+        backend.run(model_free_graph(), timeout=5)
+    assert SECRET not in str(refused.value)
+    with pytest.raises(ServerResponseError, match=r"refused the API key"):
+        backend.poll("job-1")

@@ -23,6 +23,10 @@ scales itself; ``concurrency`` (``--jobs``) is how many jobs are in its queue at
   streamed to disk, from a public address only unless its host is in ``trusted_hosts`` (a
   MinIO on your network); either way the file must be a whole mp4. A URL's query (its
   signature) never appears in a message.
+- **Time**: each job has one :class:`ltx2sdk.deadline.Deadline` (``settings.timeout``);
+  each request's timeout is what is left of it, capped (the requests are the SDK's own, on
+  its session: the per-read timeouts bound them, the deadline's socket watch does not), and
+  the download by URL is bounded by the safe fetcher on the same deadline's time.
 - **Failures** (see :func:`ltx2sdk.app.batch.targets.classify`): the API unreachable or
   answering 429/5xx, a job ``TIMED_OUT`` (its worker stopped reporting: a lost worker), a job
   RunPod no longer knows, and a worker whose ComfyUI could not be reached or forgot the
@@ -48,6 +52,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from ltx2sdk.app.batch.targets import JobSettings
 from ltx2sdk.backends.server_urls import connection_failure
+from ltx2sdk.deadline import Deadline
 from ltx2sdk.errors import (
     FetchError,
     FileContentError,
@@ -216,7 +221,7 @@ class _RunPodRunner:
             on_submitted: Callable[[str], None] | None = None) -> dict[str, Any]:
         if job.input is None or job.problem is not None:
             raise ValueError(job.problem or "the job has no request")
-        deadline = time.monotonic() + self.target.settings.timeout
+        deadline = Deadline.after(self.target.settings.timeout)
         if cancel.is_set():
             raise JobCancelledError("the job was cancelled before it was submitted")
         job_id = self._still_there(resume) if resume is not None else None
@@ -246,7 +251,7 @@ class _RunPodRunner:
 
     # -- one job ---------------------------------------------------------------------------
 
-    def _submit(self, job: BatchJob, deadline: float) -> str:
+    def _submit(self, job: BatchJob, deadline: Deadline) -> str:
         """``POST /run``; RunPod's job id."""
         assert job.input is not None
         payload: dict[str, Any] = {"input": dict(job.input)}
@@ -277,7 +282,7 @@ class _RunPodRunner:
         status = state.get("status") if isinstance(state, dict) else None
         return job_id if status in RUNNING_STATES or status == "COMPLETED" else None
 
-    def _follow(self, job_id: str, deadline: float, cancel: threading.Event,
+    def _follow(self, job_id: str, deadline: Deadline, cancel: threading.Event,
                 submitted: float | None = None) -> dict[str, Any]:
         """Poll the job until it ends; its last status answer. ``submitted`` (monotonic)
         dates its start from the queue time RunPod reports, when it does."""
@@ -287,10 +292,10 @@ class _RunPodRunner:
         started: float | None = None
         unreadable_since: float | None = None
         while True:
-            if cancel.wait(min(wait, max(0.0, deadline - time.monotonic()))):
+            if cancel.wait(min(wait, deadline.left())):
                 self.cancel_job(job_id)
                 raise JobCancelledError(f"RunPod job {job_id} was cancelled", prompt_id=job_id)
-            if time.monotonic() >= deadline:
+            if deadline.passed:
                 self.cancel_job(job_id)
                 raise JobTimeoutError(f"RunPod job {job_id} did not finish within "
                                       f"{self.target.settings.timeout:g} s (cancelled on RunPod)")
@@ -337,7 +342,7 @@ class _RunPodRunner:
         return RunPodJobError(f"{said} (RunPod job {job_id})", job_id, said)
 
     def _deliver(self, job_id: str, state: Mapping[str, Any], video: Path,
-                 deadline: float) -> dict[str, Any]:
+                 deadline: Deadline) -> dict[str, Any]:
         output = state.get("output")
         if not isinstance(output, dict):
             raise RunPodJobError(f"RunPod job {job_id} finished without an output object (is "
@@ -361,9 +366,9 @@ class _RunPodRunner:
                               f"{exc}") from exc
         return {key: value for key, value in output.items() if key not in ("video", "video_url")}
 
-    def _download(self, job_id: str, url: str, video: Path, deadline: float) -> None:
+    def _download(self, job_id: str, url: str, video: Path, deadline: Deadline) -> None:
         for attempt in range(1, DOWNLOAD_ATTEMPTS + 1):
-            left = deadline - time.monotonic()
+            left = deadline.left()
             if left <= 0:
                 raise JobTimeoutError(f"the video of RunPod job {job_id} was not downloaded "
                                       "before the job's deadline")
@@ -455,7 +460,7 @@ def _start_time(state: Mapping[str, Any], submitted: float | None) -> float:
     return time.monotonic()
 
 
-def _within(deadline: float, cap: float) -> float:
+def _within(deadline: Deadline, cap: float) -> float:
     """A request's timeout: ``cap`` seconds, but no later than the job's ``deadline`` (and at
     least half a second, so a request at the deadline can still be answered)."""
-    return max(0.5, min(cap, deadline - time.monotonic()))
+    return deadline.left(cap=cap, floor=0.5)

@@ -8,19 +8,22 @@ typed API errors. Above them this module keeps the promises of :mod:`ltx2sdk.bac
   goes into the graph as a ``core/ASSET`` reference (:meth:`V2Backend.upload_image` returns a
   name for LoadImage, which :meth:`V2Backend.run` replaces with the reference);
 - polling ``GET /jobs/{id}`` is the truth about a job; the SSE stream (read on a thread of its
-  own, reconnected when it drops) only brings events sooner and tells when to poll. A job
-  reported ``expired`` is asked about again before it is believed (comfy-api-proxy reports a
-  job that finishes between two of its own reads as ``expired`` for a moment); after our own
-  cancel, ``expired`` means cancelled (a queued job that is cancelled ends so);
+  own, reconnected when it drops) only brings events sooner and tells when to poll. What each
+  snapshot and frame means, and when to poll, is decided without IO by :mod:`.following` (a
+  transient ``expired`` is asked about again; after our own cancel it means cancelled);
 - outputs are assets, fetched by id, streamed to disk and verified by their bytes
   (:func:`~ltx2sdk.media.file_formats.verify_file`), never by ``size_bytes`` (the proxy reports 0).
   A SaveVideo mp4 may come with type ``"image"``: videos are found by content type and, when
   that says nothing, by the container's signature;
-- every request ends by the job's deadline, a body that drips included (a watchdog shuts the
-  connection down), and every failure is one of :mod:`ltx2sdk.errors`: no httpx or comfy-sdk
-  exception escapes;
+- every request ends by the job's deadline, a body that drips included
+  (:class:`ltx2sdk.deadline.Deadline`, armed around each call, is enforced by
+  :class:`.transport.DeadlineTransport`), and every failure is one of :mod:`ltx2sdk.errors`
+  (comfy-sdk's API errors by :mod:`.error_table`): no httpx or comfy-sdk exception escapes;
 - the key is sent to the configured origin only, and never shown: not in a repr, not in a
   message.
+
+The HTTP transport is injectable: ``V2Backend(url, transport=httpx.MockTransport(handler))``
+runs every request through ``handler`` (no socket), still bounded by the deadlines.
 """
 
 from __future__ import annotations
@@ -30,13 +33,10 @@ import functools
 import mimetypes
 import queue
 import re
-import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable, Collection, Iterator, Mapping
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -49,36 +49,27 @@ try:
     from comfy_low.sse import RawEvent
     from comfy_low.transport import ComfyLow
     from comfy_sdk.assets import AssetFactory
-    from comfy_sdk.exceptions import (
-        BlobNotFound,
-        Forbidden,
-        HashMismatch,
-        InsufficientCredits,
-        InvalidWorkflow,
-        MissingAsset,
-        NotFound,
-        QueueFull,
-        Unauthorized,
-        to_sdk_error,
-    )
     from comfy_sdk.exceptions import ComfyError as SdkError
+    from comfy_sdk.exceptions import QueueFull, to_sdk_error
     from pydantic import ValidationError
+
+    from ltx2sdk.backends.comfy_api_v2.error_table import Failure, key_refused, translate
+    from ltx2sdk.backends.comfy_api_v2.transport import DeadlineTransport
 except ImportError as exc:  # pragma: no cover - exercised in a subprocess by the tests
     raise ModuleNotFoundError(
         "the Comfy API v2 backend needs comfy-sdk, which is not installed: "
         "pip install 'ltx2sdk[cloud]'", name=exc.name or "comfy_sdk") from exc
 
-from ltx2sdk.backends.events import (
-    Event,
-    ExecutionFailed,
-    ExecutionInterrupted,
-    ExecutionStarted,
-    ExecutionSucceeded,
-    Finished,
-    NodeExecuted,
-    NodeExecuting,
-    Progress,
+from ltx2sdk.backends.comfy_api_v2.following import (
+    POLL_FIRST,
+    POLL_MAX,
+    JobFailure,
+    JobFollowing,
+    JobSnapshot,
+    PollPacer,
+    Step,
 )
+from ltx2sdk.backends.events import ExecutionStarted
 from ltx2sdk.backends.outputs import DOWNLOAD_CHUNK, OutputFile, describe, verify_download
 from ltx2sdk.backends.protocol import (
     CLEANUP_TIMEOUT,
@@ -90,16 +81,12 @@ from ltx2sdk.backends.protocol import (
     resolve_api_key,
 )
 from ltx2sdk.backends.server_urls import connection_failure, normalize_server_url
+from ltx2sdk.deadline import Deadline
 from ltx2sdk.errors import (
-    ExecutionError,
-    ExecutionInterruptedError,
     JobCancelledError,
     JobTimeoutError,
     LTX2Error,
-    NodeError,
     OutputError,
-    PromptLostError,
-    PromptRejectedError,
     ServerResponseError,
     ServerUnavailableError,
     UploadError,
@@ -122,10 +109,6 @@ T = TypeVar("T")
 NOT_CHECKED = ("the Comfy API v2 publishes no node schemas or model lists (no /object_info): "
                "the graph was not checked before it was submitted; the server validates it then")
 SSE_TIMEOUT = httpx.Timeout(10.0, read=45.0)  # the server sends a keepalive every 15 s
-POLL_FIRST, POLL_FACTOR, POLL_MAX = 0.5, 1.5, 5.0  # seconds between polls (as comfy-sdk)
-POLL_MAX_WITHOUT_STREAM = 2.0  # polls come oftener when the event stream is down
-EXPIRED_CHECKS = 3  # times `expired` is asked again before it is believed
-EXPIRED_RECHECK = 0.4  # seconds between those
 _JOB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$")
 _ASSET_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:=~-]{0,1999}$")  # comfy-api-proxy's are tokens
 _OUTPUT_KINDS = {"image": "images", "video": "videos", "audio": "audio"}  # v2 type -> history key
@@ -157,109 +140,6 @@ class UploadedAsset:
     reference: Mapping[str, Any]
 
 
-# --- every request ends by its bound ------------------------------------------------------
-
-
-class _Budget:
-    """The time one call may take, and the sockets it reads from: :meth:`abort` (at the end,
-    by a timer, or from another thread) shuts them down, so no read outlives the budget."""
-
-    def __init__(self, end: float) -> None:
-        self.end = end
-        self.fired = False
-        self._sockets: set[socket.socket] = set()
-        self._lock = threading.Lock()
-
-    def watch(self, sock: socket.socket) -> None:
-        with self._lock:
-            self._sockets.add(sock)
-            if not self.fired:
-                return
-        _shutdown(sock)
-
-    def unwatch(self, sock: socket.socket) -> None:
-        with self._lock:
-            self._sockets.discard(sock)
-
-    def abort(self) -> None:
-        with self._lock:
-            self.fired = True
-            sockets = list(self._sockets)
-        for sock in sockets:
-            _shutdown(sock)
-
-
-def _shutdown(sock: socket.socket) -> None:
-    with contextlib.suppress(OSError):
-        sock.shutdown(socket.SHUT_RDWR)
-
-
-_BUDGET: ContextVar[_Budget | None] = ContextVar("ltx2sdk_v2_budget", default=None)
-
-
-@contextmanager
-def _bounded(end: float) -> Iterator[_Budget]:
-    """Every request made in this block (on this thread) ends by ``end``."""
-    budget = _Budget(end)
-    token = _BUDGET.set(budget)
-    timer = threading.Timer(max(0.0, end - time.monotonic()), budget.abort)
-    timer.daemon = True
-    timer.start()
-    try:
-        yield budget
-    finally:
-        timer.cancel()
-        _BUDGET.reset(token)
-
-
-class _BoundedTransport(httpx.BaseTransport):
-    """httpx's transport, with each request's timeouts capped by the current budget and its
-    connection watched by it (a body dripping a byte at a time cannot outlive the budget)."""
-
-    def __init__(self) -> None:
-        self._inner = httpx.HTTPTransport()
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        budget = _BUDGET.get()
-        if budget is None:
-            return self._inner.handle_request(request)
-        left = budget.end - time.monotonic()
-        if left <= 0 or budget.fired:
-            raise httpx.TimeoutException("the time for this request is up", request=request)
-        limits = dict(request.extensions.get("timeout") or {})
-        request.extensions = {**request.extensions, "timeout": {
-            key: left if limits.get(key) is None else min(float(limits[key]), left)
-            for key in ("connect", "read", "write", "pool")}}
-        response = self._inner.handle_request(request)
-        stream = response.extensions.get("network_stream")
-        sock = stream.get_extra_info("socket") if stream is not None else None
-        if not isinstance(sock, socket.socket):
-            return response
-        budget.watch(sock)
-        assert isinstance(response.stream, httpx.SyncByteStream)
-        return httpx.Response(status_code=response.status_code, headers=response.headers,
-                              stream=_WatchedStream(response.stream, budget, sock),
-                              extensions=response.extensions)
-
-    def close(self) -> None:
-        self._inner.close()
-
-
-class _WatchedStream(httpx.SyncByteStream):
-    def __init__(self, inner: httpx.SyncByteStream, budget: _Budget,
-                 sock: socket.socket) -> None:
-        self._inner, self._budget, self._sock = inner, budget, sock
-
-    def __iter__(self) -> Iterator[bytes]:
-        yield from self._inner
-
-    def close(self) -> None:
-        try:
-            self._inner.close()
-        finally:
-            self._budget.unwatch(self._sock)
-
-
 class _NotReady(ServerUnavailableError):
     """The server answered that it cannot take jobs yet (a proxy whose ComfyUI is down)."""
 
@@ -277,14 +157,17 @@ class V2Backend:
 
     ``api_key``: sent as a bearer token to that origin only (default ``$COMFY_API_KEY``;
     Comfy Cloud requires one). ``request_timeout`` bounds each request; the job's deadline
-    bounds them all. One backend may serve several threads.
+    bounds them all. ``transport``: the ``httpx.BaseTransport`` requests go through (default
+    httpx's own; an ``httpx.MockTransport`` serves them from memory), always under
+    :class:`~.transport.DeadlineTransport`. One backend may serve several threads.
     """
 
     api = "v2"
     can_check = False
 
     def __init__(self, base_url: str, *, api_key: str | None = None,
-                 request_timeout: float = 30.0) -> None:
+                 request_timeout: float = 30.0,
+                 transport: httpx.BaseTransport | None = None) -> None:
         base = normalize_server_url(base_url)
         base = base[: -len("/api/v2")] if base.endswith("/api/v2") else base
         key = resolve_api_key(api_key, base)
@@ -295,7 +178,7 @@ class V2Backend:
         # builds comfy-sdk's own transport (`comfy_low.ComfyLow`, its public layer below
         # `Comfy`, which takes both) and binds comfy-sdk's asset factory to it, as `Comfy`
         # does: no global state is touched, and the HTTP client is ours (deadline-bounded).
-        self._http = httpx.Client(transport=_BoundedTransport(), follow_redirects=True,
+        self._http = httpx.Client(transport=DeadlineTransport(transport), follow_redirects=True,
                                   timeout=httpx.Timeout(request_timeout))
         self._low = ComfyLow(base, key, client=self._http, timeout=request_timeout,
                              client_info=f"ltx2sdk/{__version__}")
@@ -389,7 +272,7 @@ class V2Backend:
         if status in (404, 200) and isinstance(body, dict):
             return {"api": "v2", "base_url": self.base_url}
         if status in (401, 403):
-            raise self._refused_key(status, str(code or status))
+            raise key_refused(self._failure(what), status, str(code or status))
         if status in (502, 503, 504):
             reason = f"HTTP {status}" + (f" {code}" if code else "")
             raise _NotReady(f"the Comfy API v2 at {self.base_url} is not ready ({reason})",
@@ -445,8 +328,9 @@ class V2Backend:
             self._uploads[name] = uploaded
         return name
 
-    def _workflow(self, graph: Graph | Mapping[str, Any]) -> dict[str, Any]:
-        """The API JSON, each uploaded file's name replaced by its asset reference."""
+    def workflow(self, graph: Graph | Mapping[str, Any]) -> dict[str, Any]:
+        """The workflow :meth:`run` submits for ``graph``: its API JSON, each name
+        :meth:`upload_image` returned replaced by that asset's ``core/ASSET`` reference."""
         api = graph.compile() if isinstance(graph, Graph) else dict(graph)
         with self._lock:
             uploads = {name: up.reference for name, up in self._uploads.items()}
@@ -486,14 +370,14 @@ class V2Backend:
         deadline = deadline if deadline is not None else time.monotonic() + timeout
         if isinstance(graph, Graph):
             graph.validate()
-        workflow = self._workflow(graph)
+        workflow = self.workflow(graph)
         if cancel is not None and cancel.is_set():
             raise JobCancelledError("the job was cancelled before it was submitted")
         queued_at = time.time()
         job = self._submit(workflow, deadline)
         if on_queued is not None:
             on_queued(job.id)
-        follow = _Follower(self, job.id, deadline, on_event, cancel)
+        follow = _JobFollower(self, job.id, deadline, on_event, cancel)
         try:
             final = follow.until_done()
         except JobTimeoutError:
@@ -531,6 +415,15 @@ class V2Backend:
         with contextlib.suppress(LTX2Error):  # the caller hears of the original problem
             self.interrupt(job_id, timeout=CLEANUP_TIMEOUT)
 
+    def follow(self, job_id: str, *, deadline: float, on_event: EventCallback | None = None,
+               cancel: threading.Event | None = None) -> V2Job:
+        """Follow job ``job_id`` (submitted by anyone) to its end: the job once it succeeded,
+        with :meth:`run`'s events and exceptions (:class:`~ltx2sdk.errors.PromptLostError`
+        for a job the server no longer knows, :class:`JobTimeoutError` at ``deadline``). It
+        is not cancelled when following ends badly: :meth:`run` does that."""
+        job_id = _checked_job_id(job_id)
+        return _JobFollower(self, job_id, deadline, on_event, cancel).until_done()
+
     def poll(self, job_id: str, *, deadline: float | None = None) -> V2Job:
         """One ``GET /api/v2/jobs/{id}``: the job as the server knows it now."""
         job_id = _checked_job_id(job_id)
@@ -544,10 +437,14 @@ class V2Backend:
         outputs: list[OutputFile] = []
         ordered = sorted(job.outputs, key=lambda o: (len(o.node_id), o.node_id))
         for item in ordered:
-            outputs.append(self._asset_output(item, deadline))
+            outputs.append(self.asset_output(item, deadline=deadline))
         return outputs
 
-    def _asset_output(self, item: V2Output, deadline: float) -> AssetOutput:
+    def asset_output(self, item: V2Output, *, deadline: float | None = None) -> AssetOutput:
+        """The output file a job's output ``item`` stands for: named as the server named it
+        (its base name only), a video when its content type says so or, when that says
+        nothing, its first bytes (read from the server, by ``deadline``) show a video
+        container; a video's name gets the extension it lacks."""
         name = Path(item.name.replace("\\", "/")).name.replace("\0", "")
         asset_id = _checked_job_id(item.id, what="output asset id")
         content_type = (item.content_type or "").split(";")[0].strip().lower()
@@ -568,7 +465,7 @@ class V2Backend:
             animated=video, asset_id=asset_id, content_type=content_type,
             v2_type=item.type.value)
 
-    def _sniff(self, asset_id: str, deadline: float) -> str | None:
+    def _sniff(self, asset_id: str, deadline: float | None) -> str | None:
         """The video extension the asset's first bytes show (an ISO ``ftyp``, an EBML
         header), or ``None``."""
         def head() -> bytes:
@@ -620,14 +517,14 @@ class V2Backend:
         request timeout; ``inf``: until the deadline) and the deadline, its failures as the
         SDK's exceptions. ``lost``: the job id a 404 means is no longer known.
         ``sdk_errors``: comfy-sdk exceptions the caller handles itself."""
-        now = time.monotonic()
         limit = self.request_timeout if timeout is None else timeout
         if deadline is None and limit == float("inf"):
             limit = 3600.0
-        end = min(now + limit, deadline if deadline is not None else now + limit)
-        if end <= now:
+        bound = Deadline.within(limit, deadline)
+        if bound.passed:
             raise JobTimeoutError(f"{what}: the deadline passed before the request was sent")
-        with _bounded(end) as budget:
+        failure = self._failure(what, lost)
+        with bound.armed():
             try:
                 return fn()
             except LTX2Error:
@@ -636,14 +533,14 @@ class V2Backend:
                 error = to_sdk_error(exc)
                 if isinstance(error, sdk_errors):
                     raise error from exc
-                raise self._translate(error, what, lost) from exc
+                raise translate(error, failure) from exc
             except SdkError as exc:
                 if isinstance(exc, sdk_errors):
                     raise
-                raise self._translate(exc, what, lost) from exc
+                raise translate(exc, failure) from exc
             except (httpx.HTTPError, httpx.StreamError, httpx.InvalidURL, OSError) as exc:
-                if budget.fired or isinstance(exc, httpx.TimeoutException):
-                    if deadline is not None and time.monotonic() >= deadline - 0.01:
+                if bound.fired or isinstance(exc, httpx.TimeoutException):
+                    if bound.outer_passed():
                         raise JobTimeoutError(f"{what} did not finish before the job's "
                                               "deadline") from exc
                     raise ServerUnavailableError(
@@ -659,39 +556,9 @@ class V2Backend:
                                           f"answered something of the wrong shape "
                                           f"({type(exc).__name__})") from exc
 
-    def _translate(self, exc: SdkError, what: str, lost: str | None) -> LTX2Error:
-        """comfy-sdk's typed API error as the SDK's (:mod:`ltx2sdk.errors`)."""
-        code = exc.code or "error"
-        status = exc.http_status
-        message = _first_line(exc.message) or code
-        if isinstance(exc, (Unauthorized, Forbidden)) or status in (401, 403):
-            return self._refused_key(status or 401, code)
-        if isinstance(exc, InsufficientCredits):
-            return ServerResponseError(f"the Comfy API v2 at {self.base_url} refused {what}: "
-                                       f"insufficient credits ({message})", status=status)
-        if isinstance(exc, InvalidWorkflow):
-            return PromptRejectedError(code, message, _node_errors(exc.details),
-                                       raw=exc.details)
-        if isinstance(exc, (MissingAsset, HashMismatch, BlobNotFound)) or status == 413:
-            return UploadError(f"{what}: the Comfy API v2 at {self.base_url} refused an input "
-                               f"file: {message} [{code}]")
-        if isinstance(exc, NotFound) and lost is not None:
-            return PromptLostError(f"the Comfy API v2 at {self.base_url} no longer knows job "
-                                   f"{lost} (the server restarted, or the job was removed)")
-        if isinstance(exc, QueueFull) or status == 429 or code == "upstream_unreachable" or (
-                status is not None and status >= 500):
-            return ServerUnavailableError(f"{what}: the Comfy API v2 at {self.base_url} cannot "
-                                          f"serve it now: {message} [{code}]")
-        return ServerResponseError(f"{what}: the Comfy API v2 at {self.base_url} answered "
-                                   f"HTTP {status}: {message} [{code}]", status=status)
-
-    def _refused_key(self, status: int, code: str) -> ServerResponseError:
-        if self.authenticated:
-            said = "refused the API key"
-        else:
-            said = "needs an API key: set COMFY_API_KEY (or pass api_key=..., or --api-key)"
-        return ServerResponseError(f"the Comfy API v2 at {self.base_url} {said} "
-                                   f"(HTTP {status} {code})", status=status)
+    def _failure(self, what: str, job: str | None = None) -> Failure:
+        """What an error message says of a failed request ``what`` (about ``job``)."""
+        return Failure(what, self.base_url, self.authenticated, job)
 
 
 # --- following one job --------------------------------------------------------------------
@@ -714,18 +581,13 @@ class _EventThread(threading.Thread):
         self._backend, self._job_id, self._deadline, self._sink = \
             backend, job_id, deadline, sink
         self._stopped = threading.Event()
-        self._budget: _Budget | None = None
-        self._lock = threading.Lock()
+        self._bound = Deadline(deadline)  # stop() fires it: the open stream is shut down
         self.connections = 0
 
     def run(self) -> None:
-        with _bounded(self._deadline) as budget:
-            with self._lock:
-                self._budget = budget
-                if self._stopped.is_set():
-                    return
+        with self._bound.armed() as bound:
             pause = 0.2
-            while not self._stopped.is_set() and not budget.fired:
+            while not self._stopped.is_set() and not bound.fired:
                 self.connections += 1
                 try:
                     for raw in self._backend._low.get_job_events(self._job_id,
@@ -749,15 +611,14 @@ class _EventThread(threading.Thread):
 
     def stop(self) -> None:
         self._stopped.set()
-        with self._lock:
-            if self._budget is not None:
-                self._budget.abort()
+        self._bound.abort()
         self.join(timeout=2.0)
 
 
-class _Follower:
-    """Follows one job to its end: its SSE events as they come, its polled state as the
-    truth, the caller's cancel and the deadline."""
+class _JobFollower:
+    """The IO of following one job (its polls, its event stream, the caller's cancel and the
+    deadline); what each fact means, and when to poll, is :class:`.following.JobFollowing`'s
+    and :class:`.following.PollPacer`'s to say."""
 
     def __init__(self, backend: V2Backend, job_id: str, deadline: float,
                  on_event: EventCallback | None, cancel: threading.Event | None) -> None:
@@ -767,12 +628,7 @@ class _Follower:
         self.on_event = on_event
         self.cancel = cancel
         self.started_at: float | None = None
-        self._started = False
-        self._current: str | None = None
-        self._last_step: tuple[str, int] | None = None
-        self._outputs_seen: set[str] = set()
-        self._expired = 0
-        self._stream_up = True
+        self.following = JobFollowing(job_id, backend.base_url)
         self._sink: queue.Queue[object] = queue.Queue()
         self.events = _EventThread(backend, job_id, deadline, self._sink)
 
@@ -785,7 +641,7 @@ class _Follower:
             self.events.stop()
 
     def _follow(self) -> V2Job:
-        intervals = _intervals()
+        pacer = PollPacer()
         next_poll = time.monotonic() + POLL_FIRST
         while True:
             now = time.monotonic()
@@ -801,23 +657,22 @@ class _Follower:
             except queue.Empty:
                 item = None
             if item is _Stream.ENDED or item is _Stream.ABSENT:
-                self._stream_up = False  # dropped (being reconnected) or absent: poll more
+                self.following.stream_down()
                 next_poll = min(next_poll, time.monotonic())
-            elif isinstance(item, RawEvent):
-                self._stream_up = True
-                if self._on_stream(item):
-                    next_poll = min(next_poll, time.monotonic())  # a terminal status: ask
+            elif isinstance(item, RawEvent) and self._take(
+                    self.following.streamed(item.event, item.data)).ask_now:
+                next_poll = min(next_poll, time.monotonic())  # a terminal status: ask
             if time.monotonic() < next_poll:
                 continue
             job = self._poll()
             if job is not None:
-                done = self._judge(job)
-                if done is not None:
-                    return done
-            pause = next(intervals) if not self._expired else EXPIRED_RECHECK
-            if not self._stream_up:
-                pause = min(pause, POLL_MAX_WITHOUT_STREAM)
-            next_poll = time.monotonic() + pause
+                step = self._take(self.following.polled(
+                    _snapshot(job), cancelled_by_us=self.backend.cancelled(self.job_id)))
+                if step.succeeded:
+                    return job
+            next_poll = time.monotonic() + pacer.pause(
+                rechecking_expired=self.following.expired_in_a_row > 0,
+                stream_up=self.following.stream_up)
 
     def _poll(self) -> V2Job | None:
         try:
@@ -825,113 +680,31 @@ class _Follower:
         except ServerUnavailableError:
             return None  # the server is away for now: ask again until the deadline
 
-    def _emit(self, event: Event) -> None:
-        if self.on_event is not None:
-            self.on_event(event)
-
-    def _start(self) -> None:
-        if not self._started:
-            self._started = True
-            self.started_at = time.time()
-            self._emit(ExecutionStarted(self.job_id))
-
-    def _on_stream(self, raw: RawEvent) -> bool:
-        """Map one SSE frame to the SDK's events; whether it says the job ended."""
-        data = raw.data if isinstance(raw.data, dict) else {}
-        if raw.event == "status":
-            status = data.get("status")
-            if status in ("running", "canceling"):
-                self._start()
-            return status in ("succeeded", "failed", "canceled", "expired")
-        if raw.event == "progress":
-            self._start()
-            self._on_progress(data)
-            return False
-        if raw.event == "output":
-            self._on_output(data)
-        return False
-
-    def _on_progress(self, data: Mapping[str, Any]) -> None:
-        """A progress snapshot (streamed, or polled): the node it names and its step."""
-        node = data.get("current_node")
-        if not isinstance(node, (str, int)) or isinstance(node, bool) or not str(node):
-            return  # a snapshot without a node (the proxy's polled ones) says nothing usable
-        node = str(node)
-        if node != self._current:
-            self._current = node
-            self._emit(NodeExecuting(self.job_id, node))
-        step, steps = data.get("step"), data.get("steps")
-        if isinstance(step, int) and isinstance(steps, int) and _whole(step) and steps > 0 \
-                and (node, step) != self._last_step:
-            self._last_step = (node, step)
-            self._emit(Progress(self.job_id, node, step, steps))
-
-    def _on_output(self, data: Mapping[str, Any]) -> None:
-        key = str(data.get("id") or "")
-        node = data.get("node_id")
-        if not key or key in self._outputs_seen or node is None:
-            return
-        self._outputs_seen.add(key)
-        self._emit(NodeExecuted(self.job_id, str(node), {"asset": dict(data)}))
-
-    def _judge(self, job: V2Job) -> V2Job | None:
-        """The job when it succeeded; ``None`` while it goes on; raises for other ends."""
-        status = job.status.value
-        if status != "expired":
-            self._expired = 0
-        if status in ("queued",):
-            return None
-        if status in ("running", "canceling"):
-            self._start()
-            if job.progress is not None:
-                self._on_progress(job.progress.model_dump())
-            return None
-        if status == "succeeded":
-            self._start()
-            for output in job.outputs:
-                self._on_output(output.model_dump(mode="json"))
-            self._emit(ExecutionSucceeded(self.job_id))
-            self._emit(Finished(self.job_id))
-            return job
-        if status == "failed":
-            error = job.error
-            node_id = str(error.node_id) if error is not None and error.node_id else "?"
-            node_type = str(error.class_type) if error is not None and error.class_type else "?"
-            code = error.code if error is not None else "failed"
-            message = error.message if error is not None else "the job failed"
-            trace = (error.traceback or "").splitlines() if error is not None else []
-            self._emit(ExecutionFailed(self.job_id, node_id, node_type, code, message,
-                                       tuple(trace)))
-            raise ExecutionError(self.job_id, node_id, node_type, code, message, trace)
-        if status in ("canceled", "expired") and self.backend.cancelled(self.job_id):
-            # a queued job that is cancelled ends `expired` (it never reaches the history)
-            self._emit(ExecutionInterrupted(self.job_id))
-            raise JobCancelledError(f"job {self.job_id} was cancelled", self.job_id)
-        if status == "canceled":
-            self._emit(ExecutionInterrupted(self.job_id))
-            raise ExecutionInterruptedError(self.job_id)
-        if status == "expired":
-            self._expired += 1
-            if self._expired < EXPIRED_CHECKS:
-                return None  # maybe the proxy's race: it finished between two of its reads
-            raise PromptLostError(f"the Comfy API v2 at {self.backend.base_url} reports job "
-                                  f"{self.job_id} expired: it no longer knows the job (the "
-                                  "server restarted, or the job was removed)")
-        raise ServerResponseError(f"job {self.job_id} has the unknown status {status!r}")
+    def _take(self, step: Step) -> Step:
+        """Tell ``step``'s events, then raise its error."""
+        for event in step.events:
+            if isinstance(event, ExecutionStarted):
+                self.started_at = time.time()
+            if self.on_event is not None:
+                self.on_event(event)
+        if step.error is not None:
+            raise step.error
+        return step
 
 
 # --- helpers ------------------------------------------------------------------------------
 
 
-def _intervals() -> Iterator[float]:
-    delay = POLL_FIRST
-    while True:
-        yield delay
-        delay = min(delay * POLL_FACTOR, POLL_MAX)
-
-
-def _whole(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+def _snapshot(job: V2Job) -> JobSnapshot:
+    """A polled job as :mod:`.following` reads it."""
+    error = job.error
+    return JobSnapshot(
+        status=job.status.value,
+        progress=job.progress.model_dump() if job.progress is not None else None,
+        outputs=tuple(output.model_dump(mode="json") for output in job.outputs),
+        error=None if error is None else JobFailure(
+            code=error.code, message=error.message, node_id=error.node_id,
+            class_type=error.class_type, traceback=error.traceback))
 
 
 def _checked_job_id(value: Any, *, what: str = "job id") -> str:
@@ -943,39 +716,8 @@ def _checked_job_id(value: Any, *, what: str = "job id") -> str:
     return value
 
 
-def _first_line(text: str) -> str:
-    lines = [line.strip() for line in str(text).splitlines() if line.strip()]
-    return lines[0][:300] if lines else ""
-
-
 def _reason(exc: BaseException) -> str:
     _kind, reason = connection_failure(exc)
     if reason == "the request failed" and isinstance(exc, httpx.RemoteProtocolError):
         return "the server closed the connection"
     return reason
-
-
-def _node_errors(details: Any) -> list[NodeError]:
-    """The node errors of a refused job: ComfyUI's own shape (``{id: {"errors": [...],
-    "class_type"}}``, as comfy-api-proxy passes it on) or the v2 contract's
-    (``{id: [{"field", "reason"}]}``). Whatever else is there is left out."""
-    raw = details.get("node_errors") if isinstance(details, Mapping) else None
-    found: list[NodeError] = []
-    for node_id, entry in (raw.items() if isinstance(raw, Mapping) else ()):
-        if isinstance(entry, Mapping):
-            class_type = str(entry.get("class_type", "?"))
-            items = entry.get("errors") or ()
-        else:
-            class_type, items = "?", entry if isinstance(entry, list) else ()
-        for item in items:
-            if not isinstance(item, Mapping):
-                continue
-            extra = item.get("extra_info")
-            name = extra.get("input_name") if isinstance(extra, Mapping) else item.get("field")
-            found.append(NodeError(
-                node_id=str(node_id), class_type=class_type,
-                type=str(item.get("type") or item.get("reason") or ""),
-                message=str(item.get("message") or item.get("reason") or ""),
-                details=str(item.get("details") or ""),
-                input_name=name if isinstance(name, str) else None))
-    return found

@@ -1,5 +1,11 @@
-"""The native ComfyUI backend: its HTTP routes and WebSocket (:mod:`.transport`) and the client
-that runs graphs over them (:mod:`.client`).
+"""The native ComfyUI backend:
+
+- :mod:`.transport`: its HTTP routes (one method each) and its WebSocket, every exchange
+  bounded by the deadline; :class:`~.transport.ComfyTransport` is the seam a test scripts;
+- :mod:`.wire`: ComfyUI's native wire format read (WebSocket messages, history entries,
+  refusals);
+- :mod:`.following`: following a queued prompt without IO;
+- :mod:`.client`: :class:`~.client.ComfyClient`, which runs graphs over the transport.
 
 Import rule: nothing here imports ``ltx2sdk.backends.comfy_api_v2``.
 """

@@ -29,29 +29,28 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from ltx2sdk.backends.comfyui.transport import HttpTransport, Socket
-from ltx2sdk.backends.events import (
-    Event,
-    ExecutionFailed,
-    ExecutionInterrupted,
-    ExecutionStarted,
-    Finished,
-    NodesCached,
-    parse_event,
+from ltx2sdk.backends.comfyui.following import (
+    FINAL_ENTRY_PAUSE,
+    FINAL_ENTRY_TRIES,
+    PromptFollowing,
+    history_outcome,
+    receive_wait,
+    reconnect_delays,
 )
-from ltx2sdk.backends.outputs import (
-    OutputFile,
-    describe,
+from ltx2sdk.backends.comfyui.transport import ComfyTransport, HttpTransport, MessageSocket
+from ltx2sdk.backends.comfyui.wire import (
     failure_from_history,
+    history_entry,
     outputs_from_history,
-    verify_download,
+    parse_event,
+    queue_holds,
 )
+from ltx2sdk.backends.events import Event, ExecutionStarted
+from ltx2sdk.backends.outputs import OutputFile, describe, verify_download
 from ltx2sdk.backends.protocol import CLEANUP_TIMEOUT, RunResult, download_all
 from ltx2sdk.backends.server_urls import connection_failure, normalize_server_url
 from ltx2sdk.errors import (
     ComfyError,
-    ExecutionError,
-    ExecutionInterruptedError,
     JobCancelledError,
     JobTimeoutError,
     OutputError,
@@ -64,8 +63,7 @@ from ltx2sdk.graph.prompt_check import check_prompt
 from ltx2sdk.graph.schema import SchemaSet
 from ltx2sdk.graph.server_check import ServerCheck
 
-__all__ = ["ComfyClient", "OutputFile", "RunResult", "ServerCheck", "failure_from_history",
-           "outputs_from_history"]
+__all__ = ["ComfyClient", "OutputFile", "RunResult", "ServerCheck"]
 
 EventCallback = Callable[[Event], None]
 OBJECT_INFO_TIMEOUT = 120.0  # a server with many custom nodes takes its time
@@ -77,6 +75,12 @@ class ComfyClient:
     ``request_timeout`` bounds each HTTP request; ``receive_timeout`` is how long
     the socket may stay silent before the client looks at ``/history`` itself.
 
+    ``transport``: what every request and the WebSocket go through
+    (:class:`~ltx2sdk.backends.comfyui.transport.ComfyTransport`, one method per route);
+    default an :class:`~ltx2sdk.backends.comfyui.transport.HttpTransport` to ``base_url``
+    with ``request_timeout``. A test passes a scripted one and runs the client without a
+    socket. The client closes it in :meth:`close`.
+
     It is the native implementation of :class:`ltx2sdk.backends.protocol.Backend`.
     """
 
@@ -85,10 +89,13 @@ class ComfyClient:
 
     def __init__(self, base_url: str = "http://127.0.0.1:8188", *,
                  request_timeout: float = 30.0, receive_timeout: float = 10.0,
-                 reconnect_attempts: int = 5) -> None:
+                 reconnect_attempts: int = 5, transport: ComfyTransport | None = None) -> None:
         # what people type works: "127.0.0.1:8188" is http://127.0.0.1:8188; a URL that
         # cannot work is a ServerUrlError (a ValueError) here, before anything is sent
-        self.http = HttpTransport(normalize_server_url(base_url), timeout=request_timeout)
+        self._base_url = normalize_server_url(base_url)
+        self.transport: ComfyTransport = transport if transport is not None else \
+            HttpTransport(self._base_url, timeout=request_timeout)
+        self.request_timeout = request_timeout
         self.receive_timeout = receive_timeout
         self.reconnect_attempts = reconnect_attempts
         self._object_info: dict[str, Any] | None = None
@@ -97,14 +104,14 @@ class ComfyClient:
 
     @property
     def base_url(self) -> str:
-        return self.http.base_url
+        return self._base_url
 
     def __repr__(self) -> str:
         return f"ComfyClient({self.base_url!r})"
 
     def close(self) -> None:
         """Release the HTTP connections (each run's socket is closed when the run ends)."""
-        self.http.session.close()
+        self.transport.close()
 
     # --- server state ------------------------------------------------------------------------
 
@@ -139,8 +146,8 @@ class ComfyClient:
         last: Exception | None = None
         while True:
             try:
-                stats = self.http.get_object(
-                    "/system_stats", timeout=max(0.5, min(5.0, deadline - time.monotonic())))
+                stats = self.transport.system_stats(
+                    timeout=max(0.5, min(5.0, deadline - time.monotonic())))
                 with self._lock:
                     self._system_stats = stats
                 return stats
@@ -175,8 +182,8 @@ class ComfyClient:
         """``GET /object_info``, fetched once per client (``refresh`` to fetch again)."""
         with self._lock:
             if self._object_info is None or refresh:
-                self._object_info = self.http.get_object(
-                    "/object_info", timeout=OBJECT_INFO_TIMEOUT, deadline=deadline)
+                self._object_info = self.transport.object_info(
+                    timeout=OBJECT_INFO_TIMEOUT, deadline=deadline)
             return self._object_info
 
     def system_stats(self, *, refresh: bool = False,
@@ -184,7 +191,7 @@ class ComfyClient:
         """``GET /system_stats``, fetched once per client (``refresh`` to fetch again)."""
         with self._lock:
             if self._system_stats is None or refresh:
-                self._system_stats = self.http.get_object("/system_stats", deadline=deadline)
+                self._system_stats = self.transport.system_stats(deadline=deadline)
             return self._system_stats
 
     @property
@@ -215,7 +222,7 @@ class ComfyClient:
         subfolder, _, filename = name.rpartition("/")
         if not filename:
             return None
-        return self.http.view_exists({"filename": filename, "subfolder": subfolder,
+        return self.transport.view_exists({"filename": filename, "subfolder": subfolder,
                                       "type": folder}, deadline=deadline)
 
     def check(self, graph: Graph | Mapping[str, Any], *,
@@ -243,7 +250,7 @@ class ComfyClient:
         """Upload an input file into ComfyUI's input folder: an image, or any other file such as
         an audio (``POST /upload/image`` takes any file); returns the name to give LoadImage
         or LoadAudio (the server may rename)."""
-        answer = self.http.upload_image(data, filename, overwrite=overwrite, deadline=deadline)
+        answer = self.transport.upload_image(data, filename, overwrite=overwrite, deadline=deadline)
         name = str(answer["name"])
         subfolder = answer.get("subfolder") or ""
         if not isinstance(subfolder, str):
@@ -255,7 +262,7 @@ class ComfyClient:
         """Queue a prompt; returns its id. A 400 raises :class:`PromptRejectedError`."""
         api = graph.compile() if isinstance(graph, Graph) else dict(graph)
         prompt_id = prompt_id or str(uuid.uuid4())
-        answer = self.http.post_prompt({"prompt": api, "client_id": client_id,
+        answer = self.transport.post_prompt({"prompt": api, "client_id": client_id,
                                         "prompt_id": prompt_id}, deadline=deadline)
         queued = answer.get("prompt_id", prompt_id)
         if not isinstance(queued, str) or not queued:
@@ -265,33 +272,19 @@ class ComfyClient:
 
     def interrupt(self, prompt_id: str, *, timeout: float | None = None) -> None:
         """Stop ``prompt_id``: interrupt it if it runs, and remove it from the queue."""
-        self.http.post_json("/interrupt", {"prompt_id": prompt_id}, timeout=timeout)
-        self.http.post_json("/queue", {"delete": [prompt_id]}, timeout=timeout)
+        self.transport.interrupt(prompt_id, timeout=timeout)
+        self.transport.delete_queued([prompt_id], timeout=timeout)
 
     def history(self, prompt_id: str, *, timeout: float | None = None,
                 deadline: float | None = None) -> dict[str, Any] | None:
         """The history entry of ``prompt_id``, or ``None`` if the server has none."""
-        body = self.http.get_object(f"/history/{prompt_id}", timeout=timeout, deadline=deadline)
-        entry = body.get(prompt_id)
-        if entry is None:
-            return None
-        if not isinstance(entry, dict):
-            raise ServerResponseError(f"GET /history/{prompt_id} answered an entry that is not "
-                                      "an object")
-        return entry
+        return history_entry(self.transport.history(prompt_id, timeout=timeout,
+                                                    deadline=deadline), prompt_id)
 
     def is_queued(self, prompt_id: str, *, timeout: float | None = None,
                   deadline: float | None = None) -> bool:
         """Whether ``prompt_id`` is running or waiting in the queue."""
-        queue = self.http.get_object("/queue", timeout=timeout, deadline=deadline)
-        items: list[Any] = []
-        for key in ("queue_running", "queue_pending"):
-            part = queue.get(key) or []
-            if not isinstance(part, list):
-                raise ServerResponseError(f"GET /queue answered '{key}' that is not a list")
-            items += part
-        return any(isinstance(item, list) and len(item) > 1 and item[1] == prompt_id
-                   for item in items)
+        return queue_holds(self.transport.queue(timeout=timeout, deadline=deadline), prompt_id)
 
     def run(self, graph: Graph | Mapping[str, Any], *, output_dir: Path | str | None = None,
             on_event: EventCallback | None = None, timeout: float = 3600.0,
@@ -319,7 +312,8 @@ class ComfyClient:
         client_id = uuid.uuid4().hex
         prompt_id = str(uuid.uuid4())
         # the socket comes first, so that no message of the run can be missed
-        socket = Socket(self.http.ws_url(client_id), connect_timeout=self._left(deadline, 10))
+        socket = self.transport.open_socket(client_id,
+                                            connect_timeout=self._left(deadline, 10))
         queued_at = time.time()
         try:
             if cancel is not None and cancel.is_set():
@@ -346,7 +340,7 @@ class ComfyClient:
             self._interrupt_quietly(prompt_id)
             raise
         result = RunResult(prompt_id, outputs_from_history(entry, prompt_id),
-                           cached_nodes=follow.cached, queued_at=queued_at,
+                           cached_nodes=follow.state.cached, queued_at=queued_at,
                            started_at=follow.started_at, finished_at=time.time())
         if output_dir is not None:
             download_all(self, result, Path(output_dir), deadline=deadline)
@@ -360,7 +354,7 @@ class ComfyClient:
         dest.parent.mkdir(parents=True, exist_ok=True)
         where = describe(output)
         try:
-            self.http.download(output.view_params, dest, deadline=deadline)
+            self.transport.download(output.view_params, dest, deadline=deadline)
         except (ServerResponseError, ServerUnavailableError) as exc:  # not a deadline: raised
             raise OutputError(f"{where} could not be downloaded: {exc}") from exc
         return verify_download(output, dest)
@@ -377,24 +371,22 @@ class ComfyClient:
 
 
 class _Follower:
-    """Follows one queued prompt to its end over the socket, with /history as backstop."""
+    """The IO of following one queued prompt: its socket, ``/history`` as backstop,
+    reconnects; what each event and entry means, and when to look or reconnect, is
+    :mod:`.following`'s to say."""
 
-    def __init__(self, client: ComfyClient, prompt_id: str, client_id: str, socket: Socket,
-                 deadline: float, on_event: EventCallback | None,
+    def __init__(self, client: ComfyClient, prompt_id: str, client_id: str,
+                 socket: MessageSocket, deadline: float, on_event: EventCallback | None,
                  cancel: threading.Event | None) -> None:
         self.client = client
         self.prompt_id = prompt_id
         self.client_id = client_id
-        self.socket: Socket | None = socket
+        self.socket: MessageSocket | None = socket
         self.deadline = deadline
         self.on_event = on_event
         self.cancel = cancel
-        self.cached: tuple[str, ...] = ()
         self.started_at: float | None = None
-        self.failure: Exception | None = None
-        self.reconnected = False  # True from a reconnect until the next event arrives
-        self._last_event = 0.0  # monotonic times of the last event and the last history poll
-        self._last_poll = 0.0
+        self.state = PromptFollowing(prompt_id, client.receive_timeout)
 
     def until_done(self) -> dict[str, Any]:
         """The prompt's history entry once it succeeded; raises for every other ending."""
@@ -404,23 +396,13 @@ class _Follower:
                     self.on_event(event)
                 if isinstance(event, ExecutionStarted):
                     self.started_at = time.time()
-                elif isinstance(event, NodesCached):
-                    self.cached = event.nodes
-                elif isinstance(event, ExecutionFailed):
-                    self.failure = ExecutionError(
-                        event.prompt_id, event.node_id, event.node_type, event.exception_type,
-                        event.exception_message, list(event.traceback))
-                elif isinstance(event, ExecutionInterrupted):
-                    self.failure = ExecutionInterruptedError(event.prompt_id, event.node_id,
-                                                             event.node_type)
-                # success is final only with ComfyUI's last message: history is written by then
-                if isinstance(event, Finished) or self.failure:
+                if self.state.took(event, time.monotonic()):
                     break
         finally:
             if self.socket is not None:
                 self.socket.close()
-        if self.failure is not None:
-            raise self.failure
+        if self.state.failure is not None:
+            raise self.state.failure
         return self._final_entry()
 
     def _events(self) -> Iterator[Event]:
@@ -440,38 +422,26 @@ class _Follower:
                 self._reconnect()
                 continue
             if message is None:  # silence: maybe we missed the end
-                if self._silent_long_enough() and self._finished_meanwhile():
-                    return
+                if self.state.history_due(time.monotonic()):
+                    if self.state.reconnected:  # register the client id again (see following)
+                        self._reconnect()
+                    if self._finished_meanwhile():
+                        return
                 continue
             event = parse_event(message, self.prompt_id)
             if event is not None:
-                self.reconnected = False
-                self._last_event = time.monotonic()
                 yield event
-
-    def _silent_long_enough(self) -> bool:
-        """Whether the socket said nothing for ``receive_timeout`` (then look at history;
-        after a reconnect, register the client id again too: ComfyUI drops it when the
-        *old* socket's close is noticed, even after the new socket registered it)."""
-        silent = time.monotonic() - max(self._last_event, self._last_poll)
-        if silent < self.client.receive_timeout:
-            return False
-        self._last_poll = time.monotonic()
-        if self.reconnected:
-            self._reconnect()
-        return True
 
     def _receive(self) -> dict[str, Any] | None:
         if self.socket is None:
             raise ServerUnavailableError("no socket")
-        # short slices when a cancel may come: it is noticed within a second
-        cap = 1.0 if self.cancel is not None else self.client.receive_timeout
-        wait = min(cap, self.deadline - time.monotonic())
-        return self.socket.receive(max(wait, 0.01))
+        return self.socket.receive(receive_wait(
+            now=time.monotonic(), deadline=self.deadline,
+            receive_timeout=self.client.receive_timeout, cancellable=self.cancel is not None))
 
     def _finished_meanwhile(self) -> bool:
         """Look at /history; raise if the prompt ended badly or the server forgot it."""
-        http_timeout = self.client.http.timeout
+        http_timeout = self.client.request_timeout
         try:
             entry = self.client.history(self.prompt_id, timeout=http_timeout,
                                         deadline=self.deadline)
@@ -484,48 +454,36 @@ class _Follower:
                                             deadline=self.deadline)
         except ServerUnavailableError:
             return False  # the server is down for now: keep trying until the deadline
-        if entry is None:
-            raise PromptLostError(
-                f"ComfyUI no longer knows prompt {self.prompt_id}: it is neither queued nor "
-                "in the history (the server restarted or the queue was cleared)")
-        status = entry.get("status") or {}
-        if not isinstance(status, dict):
-            raise ServerResponseError(f"the history of prompt {self.prompt_id} has a status "
-                                      "that is not an object")
-        if not status.get("completed", False) and status.get("status_str") != "error":
-            return False
-        self.failure = failure_from_history(self.prompt_id, entry)
-        return True
+        return self.state.ended_by(history_outcome(self.prompt_id, entry))
 
     def _reconnect(self) -> None:
         if self.socket is not None:
             self.socket.close()
             self.socket = None
-        delay = 0.2
+        delays = reconnect_delays()
         for _ in range(self.client.reconnect_attempts):
             if time.monotonic() >= self.deadline:
                 return
             try:
-                self.socket = Socket(self.client.http.ws_url(self.client_id),
-                                     connect_timeout=ComfyClient._left(self.deadline, 10))
-                self.reconnected = True
+                self.socket = self.client.transport.open_socket(
+                    self.client_id, connect_timeout=ComfyClient._left(self.deadline, 10))
+                self.state.reconnected = True
                 return
             except ServerUnavailableError:
-                time.sleep(min(delay, max(0.0, self.deadline - time.monotonic())))
-                delay = min(delay * 2, 5.0)
+                time.sleep(min(next(delays), max(0.0, self.deadline - time.monotonic())))
         raise ServerUnavailableError(
             f"lost the WebSocket to {self.client.base_url} and could not reconnect "
             f"({self.client.reconnect_attempts} attempts)")
 
     def _final_entry(self) -> dict[str, Any]:
         """The history entry after success (it is written before the final message)."""
-        for _ in range(20):
+        for _ in range(FINAL_ENTRY_TRIES):
             entry = self.client.history(self.prompt_id, deadline=self.deadline)
             if entry is not None:
                 failure = failure_from_history(self.prompt_id, entry)
                 if failure is not None:
                     raise failure
                 return entry
-            time.sleep(0.05)
+            time.sleep(FINAL_ENTRY_PAUSE)
         raise PromptLostError(f"prompt {self.prompt_id} finished but ComfyUI has no history "
                               "entry for it")

@@ -1,14 +1,17 @@
 """The wire: ComfyUI's HTTP routes (requests) and its WebSocket (websocket-client).
 
 This layer knows URLs, status codes and frame formats, and turns every failure into a
-typed :mod:`ltx2sdk.errors` exception. It knows nothing of prompts' life cycles;
-:mod:`ltx2sdk.backends.comfyui.client` builds those on top of it.
+typed :mod:`ltx2sdk.errors` exception (what the answers mean is read by
+:mod:`ltx2sdk.backends.comfyui.wire`). It knows nothing of prompts' life cycles;
+:mod:`ltx2sdk.backends.comfyui.client` builds those on top of it, through
+:class:`ComfyTransport` (one method per route, and the WebSocket), which
+:class:`HttpTransport` implements and a test may script.
 
 Every exchange is bounded twice: by ``timeout`` (one request) and, when given, by a
-``deadline`` (a :func:`time.monotonic` instant, the job's). The bound covers the whole
-exchange, a body that drips a byte at a time included: a watchdog shuts the connection
-down when the time is up. Past the deadline the error is :class:`JobTimeoutError`; past
-the request timeout it is :class:`ServerUnavailableError`.
+``deadline`` (a :func:`time.monotonic` instant, the job's). The bound
+(:class:`ltx2sdk.deadline.Deadline`) covers the whole exchange, a body that drips a byte at a
+time included: the connection is shut down when the time is up. Past the deadline the error
+is :class:`JobTimeoutError`; past the request timeout it is :class:`ServerUnavailableError`.
 """
 
 from __future__ import annotations
@@ -17,23 +20,26 @@ import contextlib
 import json
 import os
 import socket
-import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import requests
+import requests.adapters
+import urllib3
+import urllib3.connection
+import urllib3.response
 import websocket
 
+from ltx2sdk.backends.comfyui.wire import rejection_from_body
 from ltx2sdk.backends.outputs import DOWNLOAD_CHUNK
 from ltx2sdk.backends.server_urls import connection_failure
+from ltx2sdk.deadline import Deadline, current
 from ltx2sdk.errors import (
     JobTimeoutError,
-    NodeError,
-    PromptRejectedError,
     ServerResponseError,
     ServerUnavailableError,
     UploadError,
@@ -84,45 +90,81 @@ class Answer:
         return data
 
 
-class _Bound:
+def _exchange_deadline(timeout: float, deadline: float | None) -> Deadline:
     """The time one exchange may take: the request timeout, capped by the job deadline."""
-
-    def __init__(self, timeout: float, deadline: float | None) -> None:
-        now = time.monotonic()
-        self.deadline = deadline
-        self.end = now + timeout if deadline is None else min(now + timeout, deadline)
-        if self.end <= now:
-            raise JobTimeoutError("the deadline passed before the request could be sent")
-
-    @property
-    def left(self) -> float:
-        return max(0.01, self.end - time.monotonic())
-
-    def expired_error(self, what: str) -> Exception:
-        """The error for running out of time: the job's deadline, or this request's."""
-        if self.deadline is not None and time.monotonic() >= self.deadline - 0.01:
-            return JobTimeoutError(f"{what} did not finish before the job's deadline")
-        return ServerUnavailableError(f"{what} did not finish within its time limit")
+    bound = Deadline.within(timeout, deadline)
+    if bound.passed:
+        raise JobTimeoutError("the deadline passed before the request could be sent")
+    return bound
 
 
-class _Watchdog:
-    """Shuts a response's connection down at ``end``, so that no read outlives it."""
+def _expired_error(bound: Deadline, what: str) -> Exception:
+    """The error for running out of time: the job's deadline, or this request's."""
+    if bound.outer_passed():
+        return JobTimeoutError(f"{what} did not finish before the job's deadline")
+    return ServerUnavailableError(f"{what} did not finish within its time limit")
 
-    def __init__(self, response: requests.Response, end: float) -> None:
-        self.fired = False
-        self._sock = _socket_of(response)
-        self._timer = threading.Timer(max(0.0, end - time.monotonic()), self._fire)
-        self._timer.daemon = True
-        self._timer.start()
 
-    def _fire(self) -> None:
-        self.fired = True
-        if self._sock is not None:
-            with contextlib.suppress(OSError):
-                self._sock.shutdown(socket.SHUT_RDWR)
+def _timed_out(bound: Deadline, exc: BaseException) -> BaseException:
+    """The cause to give a time-out: ``exc``, or when the deadline shut the connection down
+    (the library saw a closed or reset connection), a ``TimeoutError`` caused by it, so that
+    what the failure means reads "no answer in time", as a library's own time-out does."""
+    if not bound.fired or isinstance(exc, (requests.Timeout, TimeoutError)):
+        return exc
+    timeout = TimeoutError("the time was up: the connection was shut down")
+    timeout.__cause__ = exc
+    return timeout
 
-    def cancel(self) -> None:
-        self._timer.cancel()
+
+class _WatchedHTTPConnection(urllib3.connection.HTTPConnection):
+    """A connection whose socket is registered to the deadline armed around its exchange
+    before the answer's status line is read: a head that drips a byte at a time is cut off
+    at the deadline too (the request timeout bounds each read, not the whole head)."""
+
+    # urllib3 narrows http.client's return type the same way (and ignores the same)
+    def getresponse(self) -> urllib3.response.HTTPResponse:  # type: ignore[override]
+        _watch(self.sock)
+        return super().getresponse()
+
+
+class _WatchedHTTPSConnection(urllib3.connection.HTTPSConnection):
+    """:class:`_WatchedHTTPConnection` over TLS."""
+
+    def getresponse(self) -> urllib3.response.HTTPResponse:  # type: ignore[override]
+        _watch(self.sock)
+        return super().getresponse()
+
+
+class _WatchedHTTPPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+_WATCHED_POOLS = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
+
+
+class _DeadlineAdapter(requests.adapters.HTTPAdapter):
+    """requests' adapter, its connections registered to the armed deadline (directly or
+    through an HTTP proxy; a SOCKS proxy's connections are watched once the head is in)."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = _WATCHED_POOLS
+
+    def proxy_manager_for(self, proxy: str, **kwargs: Any) -> urllib3.PoolManager:
+        manager: urllib3.PoolManager = super().proxy_manager_for(proxy, **kwargs)
+        if not proxy.lower().startswith("socks"):
+            manager.pool_classes_by_scheme = _WATCHED_POOLS
+        return manager
+
+
+def _watch(sock: object) -> None:
+    deadline = current()
+    if deadline is not None and isinstance(sock, socket.socket):
+        deadline.watch(sock)
 
 
 def _socket_of(response: requests.Response) -> socket.socket | None:
@@ -139,56 +181,156 @@ def _socket_of(response: requests.Response) -> socket.socket | None:
     return None
 
 
+class MessageSocket(Protocol):
+    """A WebSocket to ComfyUI for one client id, as :class:`Socket` is one."""
+
+    def receive(self, timeout: float) -> dict[str, Any] | None:
+        """The next decoded message; ``None`` when ``timeout`` passed without one;
+        :class:`ServerUnavailableError` when the connection is gone."""
+        ...
+
+    def close(self) -> None:
+        ...
+
+
+class ComfyTransport(Protocol):
+    """What :class:`~ltx2sdk.backends.comfyui.client.ComfyClient` needs of the wire: one
+    method per route of ComfyUI's server, and its WebSocket.
+
+    :class:`HttpTransport` is the real one; a test passes a scripted one (no socket). Each
+    method ends by its ``timeout`` (default the transport's own) and ``deadline`` (a
+    :func:`time.monotonic` instant), and raises only :mod:`ltx2sdk.errors` exceptions: past
+    the deadline :class:`JobTimeoutError`, a server that cannot be reached (or a request past
+    its own timeout) :class:`ServerUnavailableError`, an answer of the wrong status or shape
+    :class:`ServerResponseError`.
+    """
+
+    def system_stats(self, *, timeout: float | None = None,
+                     deadline: float | None = None) -> dict[str, Any]:
+        """``GET /system_stats``."""
+        ...
+
+    def object_info(self, *, timeout: float | None = None,
+                    deadline: float | None = None) -> dict[str, Any]:
+        """``GET /object_info``."""
+        ...
+
+    def post_prompt(self, body: Mapping[str, Any], *,
+                    deadline: float | None = None) -> dict[str, Any]:
+        """``POST /prompt``; a refusal is :class:`~ltx2sdk.errors.PromptRejectedError`."""
+        ...
+
+    def history(self, prompt_id: str, *, timeout: float | None = None,
+                deadline: float | None = None) -> dict[str, Any]:
+        """``GET /history/{prompt_id}``: the whole answer (the entry is under the id)."""
+        ...
+
+    def queue(self, *, timeout: float | None = None,
+              deadline: float | None = None) -> dict[str, Any]:
+        """``GET /queue``."""
+        ...
+
+    def interrupt(self, prompt_id: str, *, timeout: float | None = None) -> None:
+        """``POST /interrupt`` for ``prompt_id`` (whatever the server answers)."""
+        ...
+
+    def delete_queued(self, prompt_ids: Sequence[str], *,
+                      timeout: float | None = None) -> None:
+        """``POST /queue`` deleting ``prompt_ids`` (whatever the server answers)."""
+        ...
+
+    def upload_image(self, data: bytes, filename: str, *, overwrite: bool = False,
+                     subfolder: str = "", kind: str = "input",
+                     deadline: float | None = None) -> dict[str, Any]:
+        """``POST /upload/image``: the server's ``{"name", "subfolder", "type"}``."""
+        ...
+
+    def download(self, params: Mapping[str, str], dest: Path,
+                 on_chunk: Callable[[int], None] | None = None, *,
+                 deadline: float | None = None, timeout: float | None = None) -> int:
+        """``GET /view`` streamed into ``dest`` (nothing left under that name when it
+        fails); the size."""
+        ...
+
+    def view_exists(self, params: Mapping[str, str], *,
+                    deadline: float | None = None) -> bool | None:
+        """Whether ``GET /view`` has the file (``None``: the answer says neither)."""
+        ...
+
+    def open_socket(self, client_id: str, *, connect_timeout: float) -> MessageSocket:
+        """The WebSocket (``/ws``) for ``client_id``."""
+        ...
+
+    def close(self) -> None:
+        """Release connections."""
+        ...
+
+
 class HttpTransport:
-    """HTTP to one ComfyUI server. ``timeout`` bounds each request (the whole exchange)."""
+    """HTTP to one ComfyUI server (and its WebSocket): a :class:`ComfyTransport`. ``timeout``
+    bounds each request (the whole exchange, from its first byte sent).
+
+    ``session``: the requests session to use (default a new one, whose connections are
+    registered to each exchange's deadline before the answer's head is read; a session
+    given is used as it is, its connections watched from the answer's head on).
+    """
 
     def __init__(self, base_url: str, *, timeout: float = 30.0,
                  session: requests.Session | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
-        self.session = session or requests.Session()
+        if session is None:
+            session = requests.Session()
+            for scheme in ("http://", "https://"):
+                session.mount(scheme, _DeadlineAdapter())
+        self.session = session
 
     def url(self, path: str) -> str:
         return f"{self.base_url}{path}"
 
     @contextlib.contextmanager
     def _open(self, method: str, path: str, *, timeout: float | None, deadline: float | None,
-              **kwargs: Any) -> Iterator[tuple[requests.Response, _Bound, _Watchdog]]:
-        """A streamed response whose every read ends by the exchange's bound."""
+              **kwargs: Any) -> Iterator[tuple[requests.Response, Deadline]]:
+        """A streamed response whose every read ends by the exchange's deadline (its socket
+        is shut down then, whatever the server drips), its head included."""
         url = self.url(path)
-        bound = _Bound(timeout or self.timeout, deadline)
-        try:
-            response = self.session.request(method, url, timeout=bound.left, stream=True,
-                                            **kwargs)
-        except requests.Timeout as exc:
-            raise bound.expired_error(f"{method} {path}") from exc
-        except requests.RequestException as exc:
-            raise ServerUnavailableError(_describe_connection_error(url, exc)) from exc
-        watchdog = _Watchdog(response, bound.end)
-        try:
-            yield response, bound, watchdog
-        except (requests.RequestException, OSError) as exc:
-            if watchdog.fired or isinstance(exc, requests.Timeout):
-                raise bound.expired_error(f"{method} {path}") from exc
-            raise ServerUnavailableError(_describe_connection_error(url, exc)) from exc
-        finally:
-            watchdog.cancel()
-            response.close()
+        bound = _exchange_deadline(timeout or self.timeout, deadline)
+        with bound.armed():
+            try:
+                response = self.session.request(method, url, timeout=bound.left(floor=0.01),
+                                                stream=True, **kwargs)
+            except requests.RequestException as exc:
+                if bound.fired or isinstance(exc, requests.Timeout):
+                    raise _expired_error(bound, f"{method} {path}") from _timed_out(bound, exc)
+                raise ServerUnavailableError(_describe_connection_error(url, exc)) from exc
+            sock = _socket_of(response)
+            if sock is not None:
+                bound.watch(sock)
+            try:
+                yield response, bound
+            except (requests.RequestException, OSError) as exc:
+                if bound.fired or isinstance(exc, requests.Timeout):
+                    raise _expired_error(bound, f"{method} {path}") from _timed_out(bound, exc)
+                raise ServerUnavailableError(_describe_connection_error(url, exc)) from exc
+            finally:
+                if sock is not None:
+                    bound.unwatch(sock)
+                response.close()
 
     def exchange(self, method: str, path: str, *, timeout: float | None = None,
                  deadline: float | None = None, max_bytes: int = MAX_ANSWER_BYTES,
                  **kwargs: Any) -> Answer:
         """Send one request and read its whole answer (at most ``max_bytes``)."""
         with self._open(method, path, timeout=timeout, deadline=deadline, **kwargs) as (
-                response, bound, watchdog):
+                response, bound):
             body = bytearray()
             for chunk in response.iter_content(64 * 1024):
                 body += chunk
                 if len(body) > max_bytes:
                     raise ServerResponseError(f"{method} {path} answered more than "
                                               f"{max_bytes} bytes", status=response.status_code)
-            if watchdog.fired:
-                raise bound.expired_error(f"{method} {path}")
+            if bound.fired:
+                raise _expired_error(bound, f"{method} {path}")
             return Answer(method, path, response.status_code, response.headers, bytes(body))
 
     def get_json(self, path: str, *, timeout: float | None = None,
@@ -247,7 +389,7 @@ class HttpTransport:
         partial = dest.with_name(dest.name + ".part")
         try:
             with self._open("GET", path, timeout=timeout, deadline=deadline) as (
-                    response, bound, watchdog):
+                    response, bound):
                 if response.status_code != 200:
                     raise ServerResponseError(
                         f"GET {path} answered HTTP {response.status_code}",
@@ -260,8 +402,8 @@ class HttpTransport:
                         size += len(chunk)
                         if on_chunk:
                             on_chunk(len(chunk))
-                if watchdog.fired:
-                    raise bound.expired_error(f"GET {path}")
+                if bound.fired:
+                    raise _expired_error(bound, f"GET {path}")
                 if expected is not None and expected != size:
                     raise ServerResponseError(
                         f"GET {path} ended after {size} of the {expected} bytes announced")
@@ -276,9 +418,40 @@ class HttpTransport:
         """Whether ``GET /view`` has the file: ``True`` (200), ``False`` (404), ``None``
         when the answer says neither. Only the headers are read."""
         path = "/view?" + urlencode(params)
-        with self._open("GET", path, timeout=None, deadline=deadline) as (response, _, _w):
+        with self._open("GET", path, timeout=None, deadline=deadline) as (response, _bound):
             status = response.status_code
         return True if status == 200 else False if status == 404 else None
+
+    # --- one method per route -------------------------------------------------------------
+
+    def system_stats(self, *, timeout: float | None = None,
+                     deadline: float | None = None) -> dict[str, Any]:
+        return self.get_object("/system_stats", timeout=timeout, deadline=deadline)
+
+    def object_info(self, *, timeout: float | None = None,
+                    deadline: float | None = None) -> dict[str, Any]:
+        return self.get_object("/object_info", timeout=timeout, deadline=deadline)
+
+    def history(self, prompt_id: str, *, timeout: float | None = None,
+                deadline: float | None = None) -> dict[str, Any]:
+        return self.get_object(f"/history/{prompt_id}", timeout=timeout, deadline=deadline)
+
+    def queue(self, *, timeout: float | None = None,
+              deadline: float | None = None) -> dict[str, Any]:
+        return self.get_object("/queue", timeout=timeout, deadline=deadline)
+
+    def interrupt(self, prompt_id: str, *, timeout: float | None = None) -> None:
+        self.post_json("/interrupt", {"prompt_id": prompt_id}, timeout=timeout)
+
+    def delete_queued(self, prompt_ids: Sequence[str], *,
+                      timeout: float | None = None) -> None:
+        self.post_json("/queue", {"delete": list(prompt_ids)}, timeout=timeout)
+
+    def open_socket(self, client_id: str, *, connect_timeout: float) -> Socket:
+        return Socket(self.ws_url(client_id), connect_timeout=connect_timeout)
+
+    def close(self) -> None:
+        self.session.close()
 
     def ws_url(self, client_id: str) -> str:
         parts = urlsplit(self.base_url)
@@ -294,79 +467,6 @@ def _content_length(response: requests.Response, path: str) -> int | None:
     if not value.strip().isdigit():
         raise ServerResponseError(f"GET {path} announced an invalid Content-Length {value!r}")
     return int(value)
-
-
-def rejection_from_body(body: Any) -> PromptRejectedError:
-    """Turn ComfyUI's 400 body into :class:`PromptRejectedError` (one NodeError each).
-
-    Tolerates any shape: what is not where ComfyUI puts it is left out, never a crash.
-    """
-    error: Any = body.get("error", {}) if isinstance(body, dict) else {}
-    if isinstance(error, str):  # very old servers answer {"error": "message"}
-        error = {"type": "error", "message": error}
-    if not isinstance(error, dict):
-        error = {}
-    node_errors = []
-    raw_nodes = body.get("node_errors") if isinstance(body, dict) else None
-    for node_id, entry in (raw_nodes.items() if isinstance(raw_nodes, dict) else ()):
-        if not isinstance(entry, dict):
-            continue
-        for item in entry.get("errors") or ():
-            if not isinstance(item, dict):
-                continue
-            extra = item.get("extra_info")
-            input_name = extra.get("input_name") if isinstance(extra, dict) else None
-            node_errors.append(NodeError(
-                node_id=str(node_id), class_type=str(entry.get("class_type", "?")),
-                type=str(item.get("type", "")), message=str(item.get("message", "")),
-                details=str(item.get("details", "")),
-                input_name=input_name if isinstance(input_name, str) else None))
-    message = str(error.get("message", "invalid prompt"))
-    details = str(error.get("details") or "")
-    if details and not node_errors:
-        message = f"{message}: {details}"
-    return PromptRejectedError(str(error.get("type", "unknown")), message, node_errors, raw=body)
-
-
-class _ReadGuard:
-    """One thread per WebSocket that shuts its socket down when a read outlives its end (a
-    frame that drips in a byte at a time would otherwise hold a read open indefinitely)."""
-
-    def __init__(self, sock: socket.socket | None) -> None:
-        self._sock = sock
-        self._cond = threading.Condition()
-        self._end: float | None = None
-        self._closed = False
-        threading.Thread(target=self._watch, name="ltx2sdk-ws-guard", daemon=True).start()
-
-    def arm(self, end: float) -> None:
-        with self._cond:
-            self._end = end
-            self._cond.notify()
-
-    def disarm(self) -> None:
-        with self._cond:
-            self._end = None
-
-    def close(self) -> None:
-        with self._cond:
-            self._closed = True
-            self._cond.notify()
-
-    def _watch(self) -> None:
-        with self._cond:
-            while not self._closed:
-                if self._end is None:
-                    self._cond.wait()
-                    continue
-                left = self._end - time.monotonic()
-                if left > 0:
-                    self._cond.wait(left)
-                    continue
-                self._end = None
-                if self._sock is not None:
-                    with contextlib.suppress(OSError):
-                        self._sock.shutdown(socket.SHUT_RDWR)
 
 
 class Socket:
@@ -386,15 +486,15 @@ class Socket:
                                                    enable_multithread=True)
         except (OSError, websocket.WebSocketException) as exc:
             raise ServerUnavailableError(_describe_connection_error(url, exc)) from exc
-        self._guard = _ReadGuard(self._ws.sock)
 
     def receive(self, timeout: float) -> dict[str, Any] | None:
         end = time.monotonic() + max(timeout, 0.001)
-        self._guard.arm(end + self.GRACE)
-        try:
+        # a frame that drips in a byte at a time would hold a read open indefinitely: the
+        # socket is shut down when the time (and the grace) is up
+        with Deadline(end + self.GRACE).armed() as guard:
+            if isinstance(self._ws.sock, socket.socket):
+                guard.watch(self._ws.sock)
             return self._receive_until(end)
-        finally:
-            self._guard.disarm()
 
     def _receive_until(self, end: float) -> dict[str, Any] | None:
         while True:
@@ -418,6 +518,5 @@ class Socket:
                 return None
 
     def close(self) -> None:
-        self._guard.close()
         with contextlib.suppress(OSError, websocket.WebSocketException):
             self._ws.close(timeout=1)
