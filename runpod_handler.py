@@ -53,7 +53,7 @@ from ltx2sdk.app.progress import ProgressUpdate
 from ltx2sdk.backends.comfyui.client import ComfyClient
 from ltx2sdk.errors import LTX2Error, WorkerConfigError
 from ltx2sdk.request import GenerationRequest, ModelSet, describe_validation_error
-from ltx2sdk.vocabulary import DEFAULT_GENERATION, INPUT_FILES
+from ltx2sdk.vocabulary import DEFAULT_MODEL, INPUT_FILES
 from ltx2sdk.wording import byte_size, exception_line
 
 log = logging.getLogger("ltx2sdk.worker")
@@ -158,9 +158,8 @@ def parse_request(raw: Any, config: WorkerConfig) -> CheckedRequest:
             raise ValueError(f"{which.file}: not accepted by the worker; use {which.url} or "
                              f"{which.base64}")
     request = GenerationRequest.model_validate(fields)
-    # the environment's files are LTX-2 19B files: other generations keep their own defaults
-    if (config.model_defaults and "models" not in fields
-            and request.model == DEFAULT_GENERATION):
+    # the environment's files are LTX-2 19B files: other models keep their own defaults
+    if config.model_defaults and "models" not in fields and request.model == DEFAULT_MODEL:
         request = with_environment_files(request, config.model_defaults)
     # no pipeline for it, or not as asked: refused here, naming the field (and not again)
     return check_request(request)

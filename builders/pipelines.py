@@ -120,7 +120,7 @@ def refuse_older_release(pipeline: Pipeline, comfyui_version: str | None) -> Non
     server's own checks decide."""
     if not pipeline.runs_on(comfyui_version):
         raise IncompatibleServerError(
-            f"{pipeline.generation.name} {pipeline.type} {pipeline.mode} needs ComfyUI >= "
+            f"{pipeline.model.name} {pipeline.type} {pipeline.mode} needs ComfyUI >= "
             f"{pipeline.min_comfyui}; the server runs {comfyui_version} (update ComfyUI, or "
             "choose another model with --model / the request field 'model')")
 

@@ -76,7 +76,7 @@ class Plan:
     requested_width: int
     requested_height: int
     adjustments: tuple[str, ...] = ()
-    generation: str = "ltx-2"
+    model: str = "ltx-2"
     stage_count: int = 2
 
     @property
@@ -117,7 +117,7 @@ def check_request(request: GenerationRequest, pipeline: Pipeline | None = None
                   ) -> CheckedRequest:
     """``request`` with the pipeline it asks for (or ``pipeline``), once the request is known
     to be makeable with it: its length fits at the pipeline's frame rate, it asks for no
-    camera LoRA the generation lacks and its model files fit. Otherwise a
+    camera LoRA the model lacks and its model files fit. Otherwise a
     :class:`~ltx2sdk.errors.RequestFieldError` (an :class:`~ltx2sdk.errors.UnknownPipelineError`
     for a missing pipeline) naming the field. Cheap and offline: entry points call it before
     fetching inputs or reaching a server, and hand on what it returns."""
@@ -130,7 +130,7 @@ def check_request(request: GenerationRequest, pipeline: Pipeline | None = None
                  request.fps if request.fps is not None else pipeline.fps)
     if ("camera_lora" in request.model_fields_set and request.camera_lora != "none"
             and LoraRole.CAMERA not in pipeline.lora_roles):
-        raise RequestFieldError("camera_lora", f"{pipeline.generation.name} has no camera "
+        raise RequestFieldError("camera_lora", f"{pipeline.model.name} has no camera "
                                                "LoRAs (use 'none')")
     _check_model_files(request, pipeline)
     return CheckedRequest(request, pipeline)
@@ -150,7 +150,7 @@ def checked(request: GenerationRequest | CheckedRequest,
 def _check_model_files(request: GenerationRequest, pipeline: Pipeline) -> None:
     """The request's model file choices fit the pipeline: a role it loads, a file of its
     kind (LTX-2.5's split files, or the others' checkpoint-based ones)."""
-    choice, files, name = request.models, pipeline.files, pipeline.generation.name
+    choice, files, name = request.models, pipeline.files, pipeline.model.name
     split = isinstance(files, SplitFiles)
     roles = {"checkpoint": not split, "upscaler": files.upscaler is not None,
              "distilled_lora": files.distilled_lora is not None, "text_encoder": True}
@@ -165,8 +165,8 @@ def _check_model_files(request: GenerationRequest, pipeline: Pipeline) -> None:
             raise RequestFieldError(field, f"{name} {pipeline.type} {pipeline.mode} loads no "
                                            f"{role.replace('_', ' ')}")
         entry = models.lookup(folders[role], given)
-        if entry is not None and (entry.generation == "ltx-2.5") != split:
-            raise RequestFieldError(field, f"{given} is a {entry.generation} file; "
+        if entry is not None and (entry.model == "ltx-2.5") != split:
+            raise RequestFieldError(field, f"{given} is a {entry.model} file; "
                                            f"{name} cannot load it")
 
 
@@ -228,7 +228,7 @@ def make_plan(request: GenerationRequest | CheckedRequest, pipeline: Pipeline | 
                            else pipeline.default_negative_prompt)
     camera = request.camera_lora
     if camera != "none" and LoraRole.CAMERA not in pipeline.lora_roles:
-        camera = "none"  # the request's default camera motion: not for this generation
+        camera = "none"  # the request's default camera motion: not for this model
     image_strength = request.image_strength
     first_frame = next((g for g in pipeline.guides if isinstance(g, FirstFrameInplace)), None)
     if first_frame is not None and "image_strength" not in request.model_fields_set:
@@ -252,7 +252,7 @@ def make_plan(request: GenerationRequest | CheckedRequest, pipeline: Pipeline | 
         requested_width=request.width,
         requested_height=request.height,
         adjustments=tuple(notes),
-        generation=pipeline.generation.id,
+        model=pipeline.model.id,
         stage_count=len(pipeline.stages),
     )
 

@@ -4,10 +4,10 @@
 #   download_models.sh MODELS [MODELS_DIR]                 (MODELS_DIR: $COMFY_DIR/models)
 #
 # MODELS is `none` (nothing to download), or a comma-separated list of entries, each
-#   MODE              fast|pro|both of the default generation, ltx-2 (LTX-2 19B): `fast`
-#   GENERATION:MODE   a generation's set-up: `ltx-2.3:fast`, `ltx-2.5:fast`, `ltx-2:pro`
-# e.g. `ltx-2:pro,ltx-2.5:fast`. `both` is every mode a generation has (ltx-2.5 has only fast).
-# Each entry's files are `ltx2 models --model GENERATION --mode MODE --cameras "$CAMERAS"
+#   MODE              fast|pro|both of the default model, ltx-2 (LTX-2 19B): `fast`
+#   MODEL:MODE        a model's set-up: `ltx-2.3:fast`, `ltx-2.5:fast`, `ltx-2:pro`
+# e.g. `ltx-2:pro,ltx-2.5:fast`. `both` is every mode a model has (ltx-2.5 has only fast).
+# Each entry's files are `ltx2 models --model MODEL --mode MODE --cameras "$CAMERAS"
 # --format tsv` (folder, name, URL per line), i.e. the SDK's catalog: nothing is listed here,
 # so the image can never download something the builders do not load. A file that several
 # entries need is downloaded once. The whole value is checked, and every entry resolved,
@@ -16,7 +16,7 @@
 #
 # Environment:
 #   CAMERAS        camera LoRAs to include: all (default), none or one motion (e.g. static);
-#                  only LTX-2 19B has them, other generations ignore it
+#                  only LTX-2 19B has them, other models ignore it
 #   HF_TOKEN       Hugging Face token for gated files (or HF_TOKEN_FILE: a file holding it,
 #                  e.g. a BuildKit secret); sent to huggingface.co only, never printed.
 #                  Required for ltx-2.5: its repo, Lightricks/LTX-2.5, is gated
@@ -33,17 +33,17 @@ set -euo pipefail
 log() { printf 'download_models: %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
-# The generations `ltx2 models --model` knows (ltx2sdk/vocabulary.py GENERATIONS; the tests keep
-# the two in step), so that a typo is refused here, with the accepted forms, even where the
-# SDK is not installed (the Dockerfile's download stage reads MODELS_TSV).
-generations=(ltx-2 ltx-2.3 ltx-2.5)
-default_generation=ltx-2
-# Generations whose files come from a gated Hugging Face repo: no download without a token.
+# The models `ltx2 models --model` knows (ltx2sdk/vocabulary.py MODEL_IDS; the tests keep the
+# two in step), so that a typo is refused here, with the accepted forms, even where the SDK is
+# not installed (the Dockerfile's download stage reads MODELS_TSV).
+model_ids=(ltx-2 ltx-2.3 ltx-2.5)
+default_model=ltx-2
+# Models whose files come from a gated Hugging Face repo: no download without a token.
 declare -A gated_repo=([ltx-2.5]=Lightricks/LTX-2.5)
 
 var=${MODELS_VAR:-MODELS}
-forms="none, or a comma-separated list of MODE or GENERATION:MODE with MODE fast|pro|both and\
- GENERATION $(IFS='|'; printf '%s' "${generations[*]}") (a bare MODE is $default_generation's),\
+forms="none, or a comma-separated list of MODE or MODEL:MODE with MODE fast|pro|both and\
+ MODEL $(IFS='|'; printf '%s' "${model_ids[*]}") (a bare MODE is $default_model's),\
  e.g. 'fast', 'ltx-2.3:fast' or 'ltx-2:pro,ltx-2.5:fast'"
 usage="usage: download_models.sh MODELS [MODELS_DIR]; MODELS: $forms"
 (($# >= 1)) || die "$usage"
@@ -62,7 +62,7 @@ if [[ $spec == none ]]; then
   exit 0
 fi
 
-# ---- check the whole value first: (generation, mode) per entry ------------------------------
+# ---- check the whole value first: (model, mode) per entry -----------------------------------
 bad() { die "$var='$spec': $1; accepted: $forms"; }
 [[ -n $spec ]] || bad "empty"
 [[ $spec != ,* && $spec != *, ]] || bad "an empty entry"
@@ -73,19 +73,19 @@ for raw in "${raw_entries[@]}"; do
   entry=$(trim "$raw")
   [[ -n $entry ]] || bad "an empty entry"
   if [[ $entry == *:* ]]; then
-    generation=${entry%%:*} mode=${entry#*:}
+    model=${entry%%:*} mode=${entry#*:}
   else
-    generation=$default_generation mode=$entry
+    model=$default_model mode=$entry
   fi
   [[ $entry != none && $mode != none ]] || bad "'none' cannot be combined with other entries"
   known=0
-  for g in "${generations[@]}"; do [[ $generation == "$g" ]] && known=1; done
-  ((known)) || bad "unknown generation '$generation' in '$entry'"
+  for m in "${model_ids[@]}"; do [[ $model == "$m" ]] && known=1; done
+  ((known)) || bad "unknown model '$model' in '$entry'"
   case $mode in
     fast | pro | both) ;;
     *) bad "unknown mode '$mode' in '$entry'" ;;
   esac
-  entries+=("$generation:$mode")
+  entries+=("$model:$mode")
 done
 
 # ---- the file list: the union of every entry's, each file once ------------------------------
@@ -96,14 +96,14 @@ else
   declare -A seen=()
   list=""
   for entry in "${entries[@]}"; do
-    generation=${entry%%:*} mode=${entry#*:}
+    model=${entry%%:*} mode=${entry#*:}
     # Captured first, so that a failing ltx2 stops the script (a pipe would hide its status).
     rc=0
-    part=$("${LTX2:-ltx2}" models --model "$generation" --mode "$mode" \
+    part=$("${LTX2:-ltx2}" models --model "$model" --mode "$mode" \
       --cameras "${CAMERAS:-all}" --format tsv) || rc=$?
-    ((rc == 0)) || die "$var: 'ltx2 models --model $generation --mode $mode --cameras\
+    ((rc == 0)) || die "$var: 'ltx2 models --model $model --mode $mode --cameras\
  ${CAMERAS:-all}' failed (exit $rc)"
-    [[ -n $part ]] || die "$var: '$entry' lists no files: $generation has no '$mode' mode"
+    [[ -n $part ]] || die "$var: '$entry' lists no files: $model has no '$mode' mode"
     while IFS=$'\t' read -r folder name url; do
       [[ -n $folder ]] || continue
       key="$folder/$name"

@@ -87,7 +87,7 @@ class InputFileError(LTX2Error, ValueError):
 
 
 class UnknownPipelineError(RequestFieldError):
-    """No pipeline for a (generation, type, mode).
+    """No pipeline for a (model, type, mode).
 
     The message starts with the request field at fault (``"mode: ..."``), which is also
     :attr:`field`, and says what exists instead.

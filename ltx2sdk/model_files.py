@@ -33,8 +33,8 @@ class ModelFile:
     size_gb: float
     """Approximate size; 0.0 when not recorded."""
     note: str = ""
-    generation: str = "ltx-2"
-    """The model generation the file belongs to (``"ltx-2"``, ``"ltx-2.3"``)."""
+    model: str = "ltx-2"
+    """The model the file belongs to (``"ltx-2"``, ``"ltx-2.3"``)."""
 
     @property
     def path(self) -> str:
@@ -77,44 +77,43 @@ CATALOG: tuple[ModelFile, ...] = (
     *(_camera_file(m) for m in CAMERA_MOTIONS if m != "none"),
     ModelFile("loras", "gemma-3-12b-it-abliterated_lora_rank64_bf16.safetensors",
               f"{_COMFY_LTX2}/loras/gemma-3-12b-it-abliterated_lora_rank64_bf16.safetensors",
-              0.63, "Gemma 3 LoRA of the LTX-2.3 templates' prompt enhancer",
-              generation="ltx-2.3"),
+              0.63, "Gemma 3 LoRA of the LTX-2.3 templates' prompt enhancer", model="ltx-2.3"),
     ModelFile("checkpoints", "ltx-2.3-22b-dev-fp8.safetensors",
               f"{_LTX2_3_FP8}/ltx-2.3-22b-dev-fp8.safetensors", 29.1,
-              "LTX-2.3 22B dev, fp8 (with the distilled LoRA: fast)", generation="ltx-2.3"),
+              "LTX-2.3 22B dev, fp8 (with the distilled LoRA: fast)", model="ltx-2.3"),
     ModelFile("checkpoints", "ltx-2.3-22b-distilled-fp8.safetensors",
               f"{_LTX2_3_FP8}/ltx-2.3-22b-distilled-fp8.safetensors", 29.5,
-              "LTX-2.3 22B distilled, fp8 (first and last frame)", generation="ltx-2.3"),
+              "LTX-2.3 22B distilled, fp8 (first and last frame)", model="ltx-2.3"),
     ModelFile("loras",
               "ltx_2.3_22b_distilled_1.1_lora_dynamic_fro09_avg_rank_111_bf16.safetensors",
               f"{_COMFY_LTX2_3}/loras/"
               "ltx_2.3_22b_distilled_1.1_lora_dynamic_fro09_avg_rank_111_bf16.safetensors", 2.74,
-              "LTX-2.3 distilled LoRA 1.1 (fast, strength 0.5)", generation="ltx-2.3"),
+              "LTX-2.3 distilled LoRA 1.1 (fast, strength 0.5)", model="ltx-2.3"),
     ModelFile("latent_upscale_models", "ltx-2.3-spatial-upscaler-x2-1.1.safetensors",
               f"{_LTX2_3}/ltx-2.3-spatial-upscaler-x2-1.1.safetensors", 1.0,
-              "LTX-2.3 2x spatial upscaler", generation="ltx-2.3"),
+              "LTX-2.3 2x spatial upscaler", model="ltx-2.3"),
     ModelFile("diffusion_models",
               "ltx-2.5-22b-distilled-transformer-comfy-int8-convrot.safetensors",
               f"{_LTX2_5}/diffusion_models/"
               "ltx-2.5-22b-distilled-transformer-comfy-int8-convrot.safetensors", 21.5,
-              "LTX-2.5 22B distilled transformer, int8", generation="ltx-2.5"),
+              "LTX-2.5 22B distilled transformer, int8", model="ltx-2.5"),
     ModelFile("vae", "ltx-2.5-video-vae-bf16.safetensors",
               f"{_LTX2_5}/vae/ltx-2.5-video-vae-bf16.safetensors", 1.47, "LTX-2.5 video VAE",
-              generation="ltx-2.5"),
+              model="ltx-2.5"),
     ModelFile("vae", "ltx-2.5-audio-vae-bf16.safetensors",
               f"{_LTX2_5}/vae/ltx-2.5-audio-vae-bf16.safetensors", 0.36, "LTX-2.5 audio VAE",
-              generation="ltx-2.5"),
+              model="ltx-2.5"),
     ModelFile("text_encoders", "gemma4-12b-with-proj-ltx-2.5-comfy-int8-convrot.safetensors",
               f"{_LTX2_5}/text_encoders/"
               "gemma4-12b-with-proj-ltx-2.5-comfy-int8-convrot.safetensors", 15.4,
-              "Gemma 4 12B with LTX-2.5's projection, int8", generation="ltx-2.5"),
+              "Gemma 4 12B with LTX-2.5's projection, int8", model="ltx-2.5"),
     ModelFile("latent_upscale_models", "ltx-2.5-latent-spatial-upscaler-x2-bf16-1.0.safetensors",
               f"{_LTX2_5}/latent_upscale_models/"
               "ltx-2.5-latent-spatial-upscaler-x2-bf16-1.0.safetensors", 1.0,
-              "LTX-2.5 2x spatial upscaler", generation="ltx-2.5"),
+              "LTX-2.5 2x spatial upscaler", model="ltx-2.5"),
     ModelFile("text_encoders", "gemma4_e2b_it_int8_convrot.safetensors",
               f"{_COMFY_GEMMA4}/gemma4_e2b_it_int8_convrot.safetensors", 5.2,
-              "Gemma 4 E2B, int8: LTX-2.5's prompt enhancer", generation="ltx-2.5"),
+              "Gemma 4 E2B, int8: LTX-2.5's prompt enhancer", model="ltx-2.5"),
 )
 
 _BY_NAME = {(f.folder, f.name): f for f in CATALOG}

@@ -24,14 +24,14 @@ from pydantic_core import PydanticCustomError
 from ltx2sdk import model_files as models
 from ltx2sdk.errors import RequestFieldError
 from ltx2sdk.vocabulary import (
-    DEFAULT_GENERATION,
+    DEFAULT_MODEL,
     INPUT_FILES,
     MAX_DURATION_S,
     MAX_FRAMES,
     MAX_PROMPT_CHARS,
     CameraMotion,
-    GenerationId,
     Mode,
+    ModelId,
     RequestRule,
     VideoTypeId,
     check_length,
@@ -106,9 +106,9 @@ class GenerationRequest(BaseModel):
         description="What to avoid (used by pipelines with real CFG guidance; at CFG 1 it has "
                     "no effect). Default: the pipeline's official template's (LTX-2: "
                     f"'{DEFAULT_NEGATIVE_PROMPT}').")
-    model: GenerationId = Field(
-        DEFAULT_GENERATION, description="Model generation: ltx-2 (LTX-2 19B), ltx-2.3 (22B) "
-                                        "or ltx-2.5 (22B, distilled only).")
+    model: ModelId = Field(
+        DEFAULT_MODEL, description="The model: ltx-2 (LTX-2 19B), ltx-2.3 (22B) or ltx-2.5 "
+                                   "(22B, distilled only).")
     mode: Mode = Field("fast", description="fast: the distilled model (or the dev model with "
                                            "the distilled LoRA), few steps at CFG 1; "
                                            "pro: the dev model with real CFG guidance.")

@@ -1,6 +1,6 @@
-"""The words every layer shares: model generations, video types, modes, camera motions, the
-input files a request can carry, the limits of a video's length and of a prompt, and the codes
-of the request model's own rules.
+"""The words every layer shares: models, video types, modes, camera motions, the input files a
+request can carry, the limits of a video's length and of a prompt, and the codes of the request
+model's own rules.
 
 Each word list is declared here once, as a ``Literal`` (what type checkers and the request
 model's JSON Schema see), with its tuple derived from it (argparse choices, loops, checks).
@@ -19,12 +19,12 @@ from ltx2sdk.errors import RequestFieldError
 
 # --- what a request asks for ----------------------------------------------------------------
 
-GenerationId = Literal["ltx-2", "ltx-2.3", "ltx-2.5"]
-"""A model generation, as requests name it (the request field ``model``)."""
-GENERATIONS: tuple[GenerationId, ...] = get_args(GenerationId)
-"""Every generation, oldest first (``builders.catalog`` declares a pipeline set for each)."""
-DEFAULT_GENERATION: GenerationId = "ltx-2"
-"""The generation of a request that names none."""
+ModelId = Literal["ltx-2", "ltx-2.3", "ltx-2.5"]
+"""A model, as requests name it (the request field ``model``): LTX-2 19B, LTX-2.3, LTX-2.5."""
+MODEL_IDS: tuple[ModelId, ...] = get_args(ModelId)
+"""Every model, oldest first (``builders.catalog`` declares a pipeline set for each)."""
+DEFAULT_MODEL: ModelId = "ltx-2"
+"""The model of a request that names none."""
 
 VideoTypeId = Literal["t2v", "i2v", "flf2v", "ia2v"]
 """What a video is made from (the request field ``type``): text; a first frame; a first and a
@@ -33,8 +33,8 @@ VIDEO_TYPES: tuple[VideoTypeId, ...] = get_args(VideoTypeId)
 """Every video type."""
 
 Mode = Literal["fast", "pro"]
-"""Which model of a generation runs (the request field ``mode``): the distilled one, few steps
-at CFG 1 (fast), or the dev model with real CFG guidance (pro)."""
+"""Which variant of a model runs (the request field ``mode``): the distilled one, few steps at
+CFG 1 (fast), or the dev model with real CFG guidance (pro)."""
 MODES: tuple[Mode, ...] = get_args(Mode)
 """Every mode."""
 

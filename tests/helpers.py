@@ -495,11 +495,11 @@ def wav_bytes(seconds: float = 1.0, rate: int = 16000, channels: int = 1,
     return buffer.getvalue()
 
 
-def check_section(out: str, generation: str) -> list[str]:
-    """The lines ``ltx2 check`` printed about ``generation`` (its verdict line, then what it
+def check_section(out: str, model: str) -> list[str]:
+    """The lines ``ltx2 check`` printed about ``model`` (its verdict line, then what it
     lacks, indented)."""
     lines = out.splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith(f"{generation} ("))
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"{model} ("))
     section = [lines[start]]
     for line in lines[start + 1:]:
         if not line.startswith(" "):
@@ -508,7 +508,7 @@ def check_section(out: str, generation: str) -> list[str]:
     return section
 
 
-def listed_model_files(out: str, generation: str) -> list[str]:
-    """The ``models/...`` paths ``ltx2 check`` lists as missing for ``generation``."""
-    return [line.split()[0] for line in check_section(out, generation)
+def listed_model_files(out: str, model: str) -> list[str]:
+    """The ``models/...`` paths ``ltx2 check`` lists as missing for ``model``."""
+    return [line.split()[0] for line in check_section(out, model)
             if line.strip().startswith("models/")]

@@ -41,7 +41,7 @@ DOWNLOAD = DOCKER / "download_models.sh"
 START = DOCKER / "start.sh"
 VENV_BIN = Path(sys.executable).parent
 
-# What each generation loads from each folder, and which loader input names the file.
+# What each model loads from each folder, and which loader input names the file.
 LOADER_INPUTS = {
     ("CheckpointLoaderSimple", "ckpt_name"): "checkpoints",
     ("LTXAVTextEncoderLoader", "text_encoder"): "text_encoders",
@@ -57,7 +57,7 @@ LOADER_INPUTS = {
 LTX2_FOLDERS = {"checkpoints", "text_encoders", "latent_upscale_models", "loras"}
 LTX2_5_FOLDERS = {"diffusion_models", "vae", "text_encoders", "latent_upscale_models"}
 # What download_models.sh says when it refuses a value: the accepted forms
-FORMS = ("GENERATION:MODE", "fast|pro|both", "ltx-2.3:fast")
+FORMS = ("MODEL:MODE", "fast|pro|both", "ltx-2.3:fast")
 
 
 def _tool(name: str) -> str:
@@ -297,17 +297,17 @@ def test_download_list_comes_from_ltx2(tmp_path: Path) -> None:
     assert result.returncode != 0
 
 
-def _ltx2_models(generation: str, mode: str, cameras: str = "all") -> list[tuple[str, ...]]:
+def _ltx2_models(model: str, mode: str, cameras: str = "all") -> list[tuple[str, ...]]:
     """`ltx2 models --format tsv` of one set-up: (folder, name, URL) per file."""
-    result = subprocess.run(["ltx2", "models", "--model", generation, "--mode", mode,
+    result = subprocess.run(["ltx2", "models", "--model", model, "--mode", mode,
                              "--cameras", cameras, "--format", "tsv"],
                             capture_output=True, text=True, env=_env(), timeout=60)
     assert result.returncode == 0, result.stderr
     return [tuple(line.split("\t")) for line in result.stdout.splitlines() if line]
 
 
-def test_download_generation_forms(tmp_path: Path) -> None:
-    # a bare MODE is LTX-2 19B's, as before generations existed
+def test_download_model_forms(tmp_path: Path) -> None:
+    # a bare MODE is LTX-2 19B's, as before other models existed
     assert _dry_run("pro", tmp_path, CAMERAS="static") == _dry_run("ltx-2:pro", tmp_path,
                                                                    CAMERAS="static")
     # a list: the union of its entries' set-ups, in their order, each file once
@@ -316,8 +316,8 @@ def test_download_generation_forms(tmp_path: Path) -> None:
     listed = _dry_run(" ltx-2:pro, ltx-2.3:fast ,ltx-2.5:fast", target, CAMERAS="none",
                       HF_TOKEN="hf_dummy")
     union: dict[str, str] = {}
-    for generation, mode in (("ltx-2", "pro"), ("ltx-2.3", "fast"), ("ltx-2.5", "fast")):
-        for folder, name, url in _ltx2_models(generation, mode, "none"):
+    for model, mode in (("ltx-2", "pro"), ("ltx-2.3", "fast"), ("ltx-2.5", "fast")):
+        for folder, name, url in _ltx2_models(model, mode, "none"):
             union.setdefault(str(target / folder / name), url)
     assert listed == [(url, path) for path, url in union.items()]
     paths = [Path(path) for _, path in listed]
@@ -327,7 +327,7 @@ def test_download_generation_forms(tmp_path: Path) -> None:
         assert entry is not None and entry.url == url
     # LTX-2.5's split files, in their own folders (which extra_model_paths.yaml maps)
     entries = [models.lookup(p.parent.name, p.name) for p in paths]
-    assert {e.folder for e in entries if e and e.generation == "ltx-2.5"} == LTX2_5_FOLDERS
+    assert {e.folder for e in entries if e and e.model == "ltx-2.5"} == LTX2_5_FOLDERS
     # LTX-2.3 and LTX-2.5 have no camera LoRAs: CAMERAS changes nothing there
     assert _dry_run("ltx-2.3:fast", tmp_path, CAMERAS="all") == _dry_run(
         "ltx-2.3:fast", tmp_path, CAMERAS="none")
@@ -335,7 +335,7 @@ def test_download_generation_forms(tmp_path: Path) -> None:
 
 def _request_for(pipeline: Any) -> ltx2sdk.GenerationRequest | None:
     """A request for ``pipeline``, or None where the request model cannot express it yet."""
-    fields: dict[str, Any] = {"prompt": "a fox", "model": pipeline.generation.id,
+    fields: dict[str, Any] = {"prompt": "a fox", "model": pipeline.model.id,
                               "type": pipeline.type, "mode": pipeline.mode, "camera_lora": "none"}
     if pipeline.type != "t2v":
         fields["image"] = "a.png"
@@ -349,12 +349,12 @@ def _request_for(pipeline: Any) -> ltx2sdk.GenerationRequest | None:
         return None
 
 
-def test_download_covers_every_pipeline_of_every_generation(tmp_path: Path) -> None:
-    """`GENERATION:MODE` downloads every file each of that generation's pipelines loads."""
+def test_download_covers_every_pipeline_of_every_model(tmp_path: Path) -> None:
+    """`MODEL:MODE` downloads every file each of that model's pipelines loads."""
     downloads: dict[str, set[str]] = {}
     built = set()
     for pipeline in PIPELINES:
-        spec = f"{pipeline.generation.id}:{pipeline.mode}"
+        spec = f"{pipeline.model.id}:{pipeline.mode}"
         if spec not in downloads:
             downloads[spec] = {Path(p).relative_to(tmp_path).as_posix() for _, p in
                                _dry_run(spec, tmp_path, CAMERAS="none", HF_TOKEN="hf_dummy")}
@@ -362,31 +362,31 @@ def test_download_covers_every_pipeline_of_every_generation(tmp_path: Path) -> N
         if request is not None:
             files = _loaded_files(request)
             assert files, f"{spec} {pipeline.type}: no loader found in the graph"
-            built.add(pipeline.generation.id)
+            built.add(pipeline.model.id)
         else:  # its declaration's files
             files = set(pipeline.model_files)
         missing = {f"{folder}/{name}" for folder, name in files} - downloads[spec]
         assert not missing, f"{spec} {pipeline.type} loads {missing}, which {spec} never downloads"
-    assert built == set(vocabulary.GENERATIONS)  # a real graph of every generation was checked
+    assert built == set(vocabulary.MODEL_IDS)  # a real graph of every model was checked
 
 
-def test_download_script_knows_the_sdk_generations() -> None:
+def test_download_script_knows_the_sdk_models() -> None:
     """The script's own lists (to check a value before the SDK is asked) match the SDK."""
     text = DOWNLOAD.read_text()
-    listed = re.search(r"^generations=\(([^)]*)\)$", text, re.M)
-    assert listed is not None and tuple(listed.group(1).split()) == vocabulary.GENERATIONS
-    default = re.search(r"^default_generation=(\S+)$", text, re.M)
-    assert default is not None and default.group(1) == vocabulary.DEFAULT_GENERATION
+    listed = re.search(r"^model_ids=\(([^)]*)\)$", text, re.M)
+    assert listed is not None and tuple(listed.group(1).split()) == vocabulary.MODEL_IDS
+    default = re.search(r"^default_model=(\S+)$", text, re.M)
+    assert default is not None and default.group(1) == vocabulary.DEFAULT_MODEL
     declared = re.search(r"^declare -A gated_repo=\((.*)\)$", text, re.M)
     assert declared is not None
     gated = dict(re.findall(r"\[([\w.-]+)\]=([\w./-]+)", declared.group(1)))
     assert gated == {"ltx-2.5": "Lightricks/LTX-2.5"}
-    # a generation is refused without a token exactly when its set-up has gated files
-    for generation in vocabulary.GENERATIONS:
-        urls = [url for _, _, url in _ltx2_models(generation, "both")]
+    # a model is refused without a token exactly when its set-up has gated files
+    for model in vocabulary.MODEL_IDS:
+        urls = [url for _, _, url in _ltx2_models(model, "both")]
         from_gated = [u for u in urls
                       if any(u.startswith(f"https://huggingface.co/{r}/") for r in gated.values())]
-        assert bool(from_gated) == (generation in gated), generation
+        assert bool(from_gated) == (model in gated), model
 
 
 class _QuietFiles(http.server.SimpleHTTPRequestHandler):
@@ -489,7 +489,7 @@ def _fake_ltx2(folder: Path, base: str, sets: dict[str, list[tuple[str, str]]],
     return script
 
 
-GENERATION_SETS = {
+MODEL_SETS = {
     "ltx-2:fast": [("checkpoints", "ckpt.st"), ("text_encoders", "gemma3.st")],
     "ltx-2.3:fast": [("checkpoints", "ckpt23.st"), ("text_encoders", "gemma3.st"),
                      ("loras", "lora23.st")],
@@ -503,16 +503,15 @@ def _download(spec: str, models_dir: Path, **env: str) -> subprocess.CompletedPr
                           text=True, timeout=60, env=_env(RETRY_DELAY="0", **env))
 
 
-def test_download_fetches_the_union_of_generations(tmp_path: Path,
-                                                   file_server: FileServer) -> None:
+def test_download_fetches_the_union_of_models(tmp_path: Path, file_server: FileServer) -> None:
     """As the Dockerfile does it: list without a token, then download that list with one."""
     if not shutil.which("curl"):
         pytest.skip("curl is not installed")
     base, served, requests = file_server
-    names = {name for files in GENERATION_SETS.values() for _, name in files}
+    names = {name for files in MODEL_SETS.values() for _, name in files}
     for i, name in enumerate(sorted(names)):
         (served / name).write_bytes(os.urandom(1000 + 997 * i))
-    fake = _fake_ltx2(tmp_path / "bin", base, GENERATION_SETS)
+    fake = _fake_ltx2(tmp_path / "bin", base, MODEL_SETS)
     spec = "fast,ltx-2.3:fast,ltx-2.5:fast"
 
     listing = _download(spec, tmp_path / "unused", LTX2=str(fake), LIST_ONLY="1")
@@ -521,7 +520,7 @@ def test_download_fetches_the_union_of_generations(tmp_path: Path,
         f"models --model {g} --mode fast --cameras all --format tsv"
         for g in ("ltx-2", "ltx-2.3", "ltx-2.5")]
     rows = [line.split("\t") for line in listing.stdout.splitlines()]
-    wanted = list(dict.fromkeys(f for files in GENERATION_SETS.values() for f in files))
+    wanted = list(dict.fromkeys(f for files in MODEL_SETS.values() for f in files))
     assert [(folder, name) for folder, name, _ in rows] == wanted  # each file once
     assert not requests and not (tmp_path / "unused").exists()
 
@@ -556,7 +555,7 @@ def test_download_refuses_a_bad_value_before_anything(tmp_path: Path, file_serve
                                                       value: str) -> None:
     base, served, requests = file_server
     (served / "ckpt.st").write_bytes(b"x" * 100)
-    fake = _fake_ltx2(tmp_path / "bin", base, GENERATION_SETS)
+    fake = _fake_ltx2(tmp_path / "bin", base, MODEL_SETS)
     result = _download(value, tmp_path / "models", LTX2=str(fake), HF_TOKEN="hf_dummy")
     assert result.returncode != 0
     # the setting, the value and the accepted forms
@@ -573,12 +572,12 @@ def test_download_names_the_setting_it_was_given(tmp_path: Path) -> None:
     assert "LTX2_DOWNLOAD_MODELS='ltx-2.3:turbo': unknown mode 'turbo'" in result.stderr
 
 
-def test_download_refuses_a_mode_a_generation_lacks_before_anything(
+def test_download_refuses_a_mode_a_model_lacks_before_anything(
         tmp_path: Path, file_server: FileServer) -> None:
     base, served, requests = file_server
     for name in ("ckpt.st", "gemma3.st"):
         (served / name).write_bytes(b"x" * 100)
-    fake = _fake_ltx2(tmp_path / "bin", base, GENERATION_SETS, fail="ltx-2.3:pro")
+    fake = _fake_ltx2(tmp_path / "bin", base, MODEL_SETS, fail="ltx-2.3:pro")
     # the ltx-2 files come first and are reachable: still nothing is downloaded
     missing_mode = _download("fast,ltx-2.5:pro", tmp_path / "models", LTX2=str(fake),
                              HF_TOKEN="hf_dummy")
@@ -598,10 +597,10 @@ def test_download_refuses_a_mode_a_generation_lacks_before_anything(
 def test_download_refuses_ltx2_5_without_a_token(tmp_path: Path, file_server: FileServer,
                                                  token: str) -> None:
     base, served, requests = file_server
-    for files in GENERATION_SETS.values():
+    for files in MODEL_SETS.values():
         for _, name in files:
             (served / name).write_bytes(b"x" * 100)
-    fake = _fake_ltx2(tmp_path / "bin", base, GENERATION_SETS)
+    fake = _fake_ltx2(tmp_path / "bin", base, MODEL_SETS)
     secret = tmp_path / "hf_token"
     env = {"unset": {}, "empty": {"HF_TOKEN": ""},
            "blank file": {"HF_TOKEN_FILE": str(secret)},
@@ -783,7 +782,7 @@ def test_start_rejects_a_bad_timeout(worker: Worker) -> None:
     assert worker.record("comfy") is None
 
 
-def test_start_downloads_generations_first(worker: Worker, tmp_path: Path) -> None:
+def test_start_downloads_models_first(worker: Worker, tmp_path: Path) -> None:
     volume = tmp_path / "volume"
     result = worker.run(FAKE_COMFY="serve", COMFY_READY_TIMEOUT="30",
                         LTX2_DOWNLOAD_MODELS="ltx-2.3:fast,ltx-2.5:fast", HF_TOKEN="hf_dummy",

@@ -364,7 +364,7 @@ def test_environment_configuration() -> None:
     assert pro.models.checkpoint == "ltx-2-19b-dev.safetensors"
     fast = runpod_handler.parse_request({"prompt": "p"}, config).request
     assert fast.models.checkpoint is None
-    # the environment's files are LTX-2 19B files: another generation keeps its own
+    # the environment's files are LTX-2 19B files: another model keeps its own
     config = WorkerConfig.from_env({"LTX2_TEXT_ENCODER": "gemma_3_12B_it.safetensors"})
     assert runpod_handler.parse_request({"prompt": "p"}, config).request.models.text_encoder == (
         "gemma_3_12B_it.safetensors")

@@ -213,7 +213,7 @@ def test_what_can_be_generated_is_the_catalog() -> None:
         size = sum(entry.size_gb for folder, name in p.model_files
                    if (entry := lookup(folder, name)) is not None)
         expected.append((*p.key, p.template or "(none: see below)", f">= {p.min_comfyui}",
-                         f"{size:.1f} GB", p.generation.gpu_memory))
+                         f"{size:.1f} GB", p.model.gpu_memory))
     assert rows == expected
 
 

@@ -40,11 +40,11 @@ def test_defaults() -> None:
 
 
 @pytest.mark.parametrize("model", ["ltx-2", "ltx-2.3", "ltx-2.5"])
-def test_a_model_generation_is_chosen_by_name(model: str) -> None:
+def test_a_model_is_chosen_by_name(model: str) -> None:
     assert GenerationRequest(prompt="p", model=model).model == model
 
 
-def test_an_unknown_model_generation_names_the_choices() -> None:
+def test_an_unknown_model_names_the_choices() -> None:
     with pytest.raises(ValidationError) as caught:
         GenerationRequest(prompt="p", model="ltx-3")
     message = describe_validation_error(caught.value)

@@ -150,7 +150,7 @@ def test_a_prefix_is_refused_exactly_when_the_server_would_not_serve_its_video(
     ("0.26.0", {"ltx-2"}, {"ltx-2.3": ["t2v pro, i2v pro need ComfyUI >= 0.32.0"],
                            "ltx-2.5": ["all need ComfyUI >= 0.32.0"]}),
     ("0.33.0", {"ltx-2", "ltx-2.3", "ltx-2.5"}, {})])
-def test_check_reports_each_generation_and_the_release_it_needs(
+def test_check_reports_each_model_and_the_release_it_needs(
         version: str, ready: set[str], needs: dict[str, list[str]], tmp_path: Path,
         capsys: pytest.CaptureFixture[str]) -> None:
     from builders.catalog import PIPELINES
@@ -158,15 +158,15 @@ def test_check_reports_each_generation_and_the_release_it_needs(
     with ComfyTestServer(comfyui_version=version, models=catalog_models(),
                          output_dir=tmp_path / "srv", input_dir=tmp_path / "srv-in") as srv:
         code, out, _ = ltx2(["check", "--server", srv.url, "--model", "all"], capsys)
-        for generation in PIPELINES.generations():
-            [verdict, *details] = check_section(out, generation)
-            if generation in ready:
+        for model in PIPELINES.models():
+            [verdict, *details] = check_section(out, model)
+            if model in ready:
                 assert ": ready (" in verdict and not details, out
                 continue
             assert verdict.endswith(": not ready"), out
             # the release the pipelines need, and nothing else missing
             assert details == [f"  {line}; the server runs {version}"
-                               for line in needs[generation]], out
+                               for line in needs[model]], out
         assert code == (0 if len(ready) == 3 else 1)
         # the exit status follows --model (default: LTX-2 19B, which runs everywhere)
         assert ltx2(["check", "--server", srv.url], capsys)[0] == 0

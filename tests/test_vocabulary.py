@@ -21,31 +21,31 @@ from ltx2sdk.app.cli.request_flags import INPUT_FLAGS
 from ltx2sdk.request import GenerationRequest, request_json_schema
 from ltx2sdk.vocabulary import (
     CAMERA_MOTIONS,
-    DEFAULT_GENERATION,
-    GENERATIONS,
+    DEFAULT_MODEL,
     IMAGE_INPUTS,
     INPUT_FILES,
     MAX_DURATION_S,
     MAX_FRAMES,
     MAX_PROMPT_CHARS,
+    MODEL_IDS,
     MODES,
     REQUEST_RULES,
     VIDEO_TYPES,
     CameraMotion,
-    GenerationId,
     Mode,
+    ModelId,
     RequestRule,
     VideoTypeId,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
 WORD_LISTS: dict[str, tuple[str, ...]] = {
-    "generations": GENERATIONS, "video types": VIDEO_TYPES, "modes": MODES,
+    "models": MODEL_IDS, "video types": VIDEO_TYPES, "modes": MODES,
     "camera motions": CAMERA_MOTIONS, "request rules": REQUEST_RULES}
 
 
 def test_each_tuple_is_its_literals_words() -> None:
-    for literal, words in ((GenerationId, GENERATIONS), (VideoTypeId, VIDEO_TYPES),
+    for literal, words in ((ModelId, MODEL_IDS), (VideoTypeId, VIDEO_TYPES),
                            (Mode, MODES), (CameraMotion, CAMERA_MOTIONS),
                            (RequestRule, REQUEST_RULES)):
         assert words == get_args(literal)
@@ -54,10 +54,10 @@ def test_each_tuple_is_its_literals_words() -> None:
 
 def test_the_request_models_schema_offers_exactly_the_vocabulary() -> None:
     properties = request_json_schema()["properties"]
-    for field, words in (("model", GENERATIONS), ("type", VIDEO_TYPES), ("mode", MODES),
+    for field, words in (("model", MODEL_IDS), ("type", VIDEO_TYPES), ("mode", MODES),
                          ("camera_lora", CAMERA_MOTIONS)):
         assert tuple(properties[field]["enum"]) == words, field
-    assert properties["model"]["default"] == DEFAULT_GENERATION
+    assert properties["model"]["default"] == DEFAULT_MODEL
     assert properties["prompt"]["maxLength"] == MAX_PROMPT_CHARS
     assert properties["duration"]["anyOf"][0]["maximum"] == MAX_DURATION_S
     assert properties["frames"]["anyOf"][0]["maximum"] == MAX_FRAMES
@@ -74,7 +74,7 @@ def _choices(command: str, flag: str) -> tuple[str, ...]:
 
 @pytest.mark.parametrize("command", ["build", "generate"])
 def test_the_clis_request_flags_offer_exactly_the_vocabulary(command: str) -> None:
-    assert _choices(command, "--model") == GENERATIONS
+    assert _choices(command, "--model") == MODEL_IDS
     assert _choices(command, "--type") == VIDEO_TYPES
     assert _choices(command, "--mode") == MODES
     assert _choices(command, "--camera-lora") == CAMERA_MOTIONS
@@ -82,13 +82,13 @@ def test_the_clis_request_flags_offer_exactly_the_vocabulary(command: str) -> No
 
 @pytest.mark.parametrize("command", ["check", "models"])
 def test_the_clis_server_and_model_commands_add_only_their_wildcards(command: str) -> None:
-    assert _choices(command, "--model") == (*GENERATIONS, "all")
+    assert _choices(command, "--model") == (*MODEL_IDS, "all")
     assert _choices(command, "--mode") == (*MODES, "both")
 
 
 def test_the_catalog_is_keyed_by_exactly_the_vocabulary() -> None:
     keys = PIPELINES.keys()
-    assert PIPELINES.generations() == GENERATIONS  # a pipeline set for each, oldest first
+    assert PIPELINES.models() == MODEL_IDS  # a pipeline set for each, oldest first
     assert {key.type for key in keys} == set(VIDEO_TYPES)
     assert {key.mode for key in keys} == set(MODES)
     assert tuple(IMAGES_OF_TYPE) == VIDEO_TYPES

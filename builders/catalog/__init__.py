@@ -1,17 +1,16 @@
-"""The pipeline catalog: one typed declaration per (generation, type, mode).
+"""The pipeline catalog: one typed declaration per (model, type, mode).
 
     from builders.catalog import PIPELINES, get_pipeline
 
-    PIPELINES.keys()                       # what exists, as PipelineKey(generation, type, mode)
+    PIPELINES.keys()                       # what exists, as PipelineKey(model, type, mode)
     pipeline = get_pipeline("ltx-2", "i2v", "pro")
     pipeline.stages[0].sigmas              # LTXVSchedule(steps=20, ...)
     pipeline.template                      # "video_ltx2_i2v"
 
-The declarations live in one module per generation (:mod:`.ltx2`, :mod:`.ltx2_3`,
-:mod:`.ltx2_5`); their types in
-:mod:`.types`. A new pipeline is a new declaration in its generation's module, listed in that
-module's ``PIPELINES`` (a new generation: a new module, added to :data:`PIPELINES` below), plus
-its parity test; no stage code changes unless it needs a node the stages do not add yet.
+The declarations live in one module per model (:mod:`.ltx2`, :mod:`.ltx2_3`, :mod:`.ltx2_5`);
+their types in :mod:`.types`. A new pipeline is a new declaration in its model's module, listed
+in that module's ``PIPELINES`` (a new model: a new module, added to :data:`PIPELINES` below),
+plus its parity test; no stage code changes unless it needs a node the stages do not add yet.
 """
 
 from __future__ import annotations
@@ -34,7 +33,6 @@ from .types import (
     EulerAncestral,
     FirstFrameInplace,
     FitToOutput,
-    Generation,
     GivenAudio,
     Guide,
     Guider,
@@ -45,6 +43,7 @@ from .types import (
     LTXVSchedule,
     ManualSigmas,
     ModelFiles,
+    ModelVersion,
     Negative,
     Pipeline,
     PipelineKey,
@@ -64,7 +63,7 @@ if TYPE_CHECKING:  # the request module (pydantic) loads with the first request,
 
 
 class Registry:
-    """Pipelines by (generation, type, mode), in the order they were declared."""
+    """Pipelines by (model, type, mode), in the order they were declared."""
 
     def __init__(self, pipelines: Iterable[Pipeline]) -> None:
         self._by_key: dict[PipelineKey, Pipeline] = {}
@@ -73,40 +72,40 @@ class Registry:
                 raise ValueError(f"pipeline {pipeline.key} is declared twice")
             self._by_key[pipeline.key] = pipeline
 
-    def get(self, generation: str, type: str, mode: str) -> Pipeline:
-        """The pipeline of ``generation`` (``"ltx-2"``), ``type`` and ``mode``.
+    def get(self, model: str, type: str, mode: str) -> Pipeline:
+        """The pipeline of ``model`` (``"ltx-2"``), ``type`` and ``mode``.
 
         An unknown combination is an :class:`UnknownPipelineError` naming the request field
         (``model``, ``type`` or ``mode``) that has no pipeline and what there is instead.
         """
-        key = PipelineKey(str(generation), str(type), str(mode))
+        key = PipelineKey(str(model), str(type), str(mode))
         found = self._by_key.get(key)
         if found is not None:
             return found
-        same_generation = [k for k in self._by_key if k.generation == key.generation]
-        if not same_generation:
-            raise UnknownPipelineError("model", f"no pipelines for {key.generation!r} (there "
-                                       f"are: {', '.join(self.generations())})")
-        same_type = [k for k in same_generation if k.type == key.type]
+        same_model = [k for k in self._by_key if k.model == key.model]
+        if not same_model:
+            raise UnknownPipelineError("model", f"no pipelines for {key.model!r} (there "
+                                       f"are: {', '.join(self.models())})")
+        same_type = [k for k in same_model if k.type == key.type]
         if not same_type:
-            types = ", ".join(dict.fromkeys(k.type for k in same_generation))
-            raise UnknownPipelineError("type", f"model {key.generation} has no {key.type!r} "
+            types = ", ".join(dict.fromkeys(k.type for k in same_model))
+            raise UnknownPipelineError("type", f"model {key.model} has no {key.type!r} "
                                        f"pipeline (it has {types})")
         modes = ", ".join(k.mode for k in same_type)
-        if not any(k.mode == key.mode for k in same_generation):
+        if not any(k.mode == key.mode for k in same_model):
             reason = f"no {key.mode!r} mode at all"
             if key.mode == "pro":
                 reason = "no 'pro' mode: it ships a distilled model only"
-            raise UnknownPipelineError("mode", f"model {key.generation} has {reason} "
+            raise UnknownPipelineError("mode", f"model {key.model} has {reason} "
                                        f"({key.type} has: {modes})")
-        raise UnknownPipelineError("mode", f"model {key.generation} has no {key.mode!r} mode "
+        raise UnknownPipelineError("mode", f"model {key.model} has no {key.mode!r} mode "
                                    f"for {key.type} (it has: {modes})")
 
     def keys(self) -> tuple[PipelineKey, ...]:
         return tuple(self._by_key)
 
-    def generations(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(k.generation for k in self._by_key))
+    def models(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(k.model for k in self._by_key))
 
     def describe(self) -> str:
         """``"ltx-2 t2v fast, ltx-2 t2v pro, ..."``."""
@@ -125,9 +124,9 @@ class Registry:
 PIPELINES = Registry((*ltx2.PIPELINES, *ltx2_3.PIPELINES, *ltx2_5.PIPELINES))
 """Every pipeline the SDK builds."""
 
-def get_pipeline(generation: str, type: str, mode: str) -> Pipeline:
-    """``PIPELINES.get(generation, type, mode)``."""
-    return PIPELINES.get(generation, type, mode)
+def get_pipeline(model: str, type: str, mode: str) -> Pipeline:
+    """``PIPELINES.get(model, type, mode)``."""
+    return PIPELINES.get(model, type, mode)
 
 
 def pipeline_for(request: GenerationRequest) -> Pipeline:
@@ -148,7 +147,6 @@ __all__ = [
     "EulerAncestral",
     "FirstFrameInplace",
     "FitToOutput",
-    "Generation",
     "GivenAudio",
     "Guide",
     "Guider",
@@ -159,6 +157,7 @@ __all__ = [
     "LoraRole",
     "ManualSigmas",
     "ModelFiles",
+    "ModelVersion",
     "Negative",
     "Pipeline",
     "PipelineKey",

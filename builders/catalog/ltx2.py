@@ -26,13 +26,13 @@ from .types import (
     EulerAncestral,
     FirstFrameInplace,
     FitToOutput,
-    Generation,
     ImagePreprocess,
     LatentSlot,
     LoraFile,
     LoraRole,
     LTXVSchedule,
     ManualSigmas,
+    ModelVersion,
     Negative,
     Pipeline,
     PlainDecode,
@@ -42,7 +42,7 @@ from .types import (
     TiledDecode,
 )
 
-LTX2 = Generation(
+LTX2 = ModelVersion(
     id="ltx-2",
     name="LTX-2 19B",
     negative_prompt=("blurry, low quality, still frame, frames, watermark, overlay, titles, "
@@ -90,7 +90,7 @@ def _first_frame(longer_edge_method: str) -> ImagePreprocess:
 FIRST_FRAME = FirstFrameInplace(strength=1.0, refine_strength=1.0)
 
 T2V_PRO = Pipeline(
-    generation=LTX2, type="t2v", mode="pro", files=DEV_FILES,
+    model=LTX2, type="t2v", mode="pro", files=DEV_FILES,
     stages=(
         Stage(SamplerSelect("euler_ancestral"), DEV_SCHEDULE, CFG(4.0),
               passes_on=LatentSlot.OUTPUT, loras=(LoraRole.CAMERA,), crop_guides=True),
@@ -103,7 +103,7 @@ T2V_PRO = Pipeline(
 )
 
 T2V_FAST = Pipeline(
-    generation=LTX2, type="t2v", mode="fast", files=DISTILLED_FILES,
+    model=LTX2, type="t2v", mode="fast", files=DISTILLED_FILES,
     stages=(
         Stage(SamplerSelect("euler_ancestral"), DISTILLED_SIGMAS, CFG(1.0),
               passes_on=LatentSlot.DENOISED_OUTPUT, loras=(LoraRole.CAMERA,)),
@@ -115,7 +115,7 @@ T2V_FAST = Pipeline(
 )
 
 I2V_PRO = Pipeline(
-    generation=LTX2, type="i2v", mode="pro", files=DEV_FILES,
+    model=LTX2, type="i2v", mode="pro", files=DEV_FILES,
     stages=(
         Stage(SamplerSelect("euler"), DEV_SCHEDULE, CFG(4.0),
               passes_on=LatentSlot.OUTPUT, loras=(LoraRole.CAMERA,), crop_guides=True),
@@ -129,7 +129,7 @@ I2V_PRO = Pipeline(
 )
 
 I2V_FAST = Pipeline(
-    generation=LTX2, type="i2v", mode="fast", files=DISTILLED_FILES,
+    model=LTX2, type="i2v", mode="fast", files=DISTILLED_FILES,
     stages=(
         Stage(SamplerSelect("euler"), DISTILLED_SIGMAS, CFG(1.0),
               passes_on=LatentSlot.OUTPUT, loras=(LoraRole.CAMERA,), crop_guides=True),
@@ -142,7 +142,7 @@ I2V_FAST = Pipeline(
 )
 
 FLF2V_FAST = Pipeline(
-    generation=LTX2, type="flf2v", mode="fast",
+    model=LTX2, type="flf2v", mode="fast",
     files=dataclasses.replace(DISTILLED_FILES, upscaler=None),
     stages=(Stage(EulerAncestral(eta=0.0, s_noise=1.0), DISTILLED_SIGMAS, CFG(1.0),
                   passes_on=LatentSlot.DENOISED_OUTPUT, loras=(LoraRole.CAMERA,),

@@ -53,7 +53,6 @@ from .types import (
     EulerAncestral,
     FirstFrameInplace,
     FitToOutput,
-    Generation,
     GivenAudio,
     ImagePreprocess,
     LatentSlot,
@@ -61,6 +60,7 @@ from .types import (
     LoraRole,
     LTXVSchedule,
     ManualSigmas,
+    ModelVersion,
     Negative,
     Pipeline,
     SamplerSelect,
@@ -69,7 +69,7 @@ from .types import (
     TiledDecode,
 )
 
-LTX2_3 = Generation(
+LTX2_3 = ModelVersion(
     id="ltx-2.3",
     name="LTX-2.3 22B",
     negative_prompt="pc game, console game, video game, cartoon, childish, ugly",
@@ -106,13 +106,13 @@ FAST_STAGES = (
 )
 
 T2V_FAST = Pipeline(
-    generation=LTX2_3, type="t2v", mode="fast", files=FAST_FILES,
+    model=LTX2_3, type="t2v", mode="fast", files=FAST_FILES,
     stages=FAST_STAGES, negative=Negative.PROMPT, decode=TILED_DECODE,
     min_comfyui=MIN_COMFYUI, fps=FPS, template="video_ltx2_3_t2v",
 )
 
 I2V_FAST = Pipeline(
-    generation=LTX2_3, type="i2v", mode="fast", files=FAST_FILES,
+    model=LTX2_3, type="i2v", mode="fast", files=FAST_FILES,
     stages=FAST_STAGES, negative=Negative.PROMPT, decode=TILED_DECODE,
     min_comfyui=MIN_COMFYUI, fps=FPS, template="video_ltx2_3_i2v",
     # centre-crop to the output size, longer edge 1536 (area), then LTXVPreprocess 18
@@ -154,7 +154,7 @@ FLF2V_FILES = CheckpointFiles(
 )
 
 FLF2V_FAST = Pipeline(
-    generation=LTX2_3, type="flf2v", mode="fast", files=FLF2V_FILES,
+    model=LTX2_3, type="flf2v", mode="fast", files=FLF2V_FILES,
     stages=(Stage(EulerAncestral(eta=0.0, s_noise=1.0),
                   ManualSigmas.from_text("1., 0.99375, 0.9875, 0.98125, 0.975, 0.909375, "
                                          "0.725, 0.421875, 0.0"),
@@ -168,7 +168,7 @@ FLF2V_FAST = Pipeline(
 )
 
 IA2V_FAST = Pipeline(
-    generation=LTX2_3, type="ia2v", mode="fast", files=FAST_FILES,
+    model=LTX2_3, type="ia2v", mode="fast", files=FAST_FILES,
     stages=FAST_STAGES, negative=Negative.PROMPT, decode=TILED_DECODE,
     min_comfyui=MIN_COMFYUI, fps=24, template="video_ltx2_3_ia2v",
     preprocess=ImagePreprocess(
@@ -211,13 +211,13 @@ PRO_STAGES = (
 PRO_MIN_COMFYUI = "0.32.0"  # LTXVDualCFGGuider
 
 T2V_PRO = Pipeline(
-    generation=LTX2_3, type="t2v", mode="pro", files=PRO_FILES, stages=PRO_STAGES,
+    model=LTX2_3, type="t2v", mode="pro", files=PRO_FILES, stages=PRO_STAGES,
     negative=Negative.PROMPT, negative_prompt=PRO_NEGATIVE_PROMPT, decode=TILED_DECODE,
     min_comfyui=PRO_MIN_COMFYUI, fps=24, template=None, source=PRO_SOURCE,
 )
 
 I2V_PRO = Pipeline(
-    generation=LTX2_3, type="i2v", mode="pro", files=PRO_FILES, stages=PRO_STAGES,
+    model=LTX2_3, type="i2v", mode="pro", files=PRO_FILES, stages=PRO_STAGES,
     negative=Negative.PROMPT, negative_prompt=PRO_NEGATIVE_PROMPT, decode=TILED_DECODE,
     min_comfyui=PRO_MIN_COMFYUI, fps=24, template=None, source=PRO_SOURCE,
     preprocess=ImagePreprocess(

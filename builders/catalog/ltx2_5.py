@@ -33,9 +33,9 @@ from .types import (
     EulerAncestral,
     FirstFrameInplace,
     FitToOutput,
-    Generation,
     ImagePreprocess,
     LatentSlot,
+    ModelVersion,
     Negative,
     Pipeline,
     SamplerSelect,
@@ -45,7 +45,7 @@ from .types import (
     TiledDecode,
 )
 
-LTX2_5 = Generation(
+LTX2_5 = ModelVersion(
     id="ltx-2.5",
     name="LTX-2.5 22B",
     negative_prompt="pc game, console game, video game, cartoon, childish, ugly",
@@ -76,13 +76,13 @@ TWO_STAGES = (
 )
 
 T2V_FAST = Pipeline(
-    generation=LTX2_5, type="t2v", mode="fast", files=FILES, stages=TWO_STAGES,
+    model=LTX2_5, type="t2v", mode="fast", files=FILES, stages=TWO_STAGES,
     negative=Negative.PROMPT, decode=TILED_DECODE, min_comfyui=MIN_COMFYUI, fps=FPS,
     template="video_ltx2_5_t2v",
 )
 
 I2V_FAST = Pipeline(
-    generation=LTX2_5, type="i2v", mode="fast", files=FILES, stages=TWO_STAGES,
+    model=LTX2_5, type="i2v", mode="fast", files=FILES, stages=TWO_STAGES,
     negative=Negative.PROMPT, decode=TILED_DECODE, min_comfyui=MIN_COMFYUI, fps=FPS,
     template="video_ltx2_5_i2v",
     preprocess=ImagePreprocess(resize=(ScaleLongerEdge(size=1536, scale_method="lanczos"),),
@@ -91,7 +91,7 @@ I2V_FAST = Pipeline(
 )
 
 FLF2V_FAST = Pipeline(
-    generation=LTX2_5, type="flf2v", mode="fast", files=ONE_STAGE_FILES,
+    model=LTX2_5, type="flf2v", mode="fast", files=ONE_STAGE_FILES,
     stages=(Stage(EulerAncestral(eta=0.0, s_noise=1.0), DISTILLED_SIGMAS, NO_GUIDANCE,
                   passes_on=LatentSlot.DENOISED_OUTPUT, crop_guides=True),),
     negative=Negative.PROMPT, negative_prompt=FLF2V_NEGATIVE_PROMPT, decode=TILED_DECODE,

@@ -1,7 +1,7 @@
 """What a pipeline declaration is made of.
 
 A :class:`Pipeline` states everything that tells one LTX pipeline from another: its
-generation, type and mode, the model files it loads by role, its sampling stages, how a given
+model, type and mode, the model files it loads by role, its sampling stages, how a given
 image is prepared and guides the video, how the result is decoded, the oldest ComfyUI that runs
 it and the official template it matches. :func:`builders.pipelines.compose` turns any
 declaration into a graph with the stage functions of :mod:`builders.stages`; nothing there
@@ -9,7 +9,7 @@ knows which pipeline it is building.
 
 Every value is typed: a schedule is :class:`ManualSigmas` or :class:`LTXVSchedule`, the sampler
 output a stage passes on is a :class:`LatentSlot`, the LoRAs a stage applies are
-:class:`LoraRole` names; generations, video types, modes and the given images are the words of
+:class:`LoraRole` names; models, video types, modes and the given images are the words of
 :mod:`ltx2sdk.vocabulary`. Each type checks itself when made, so a wrong entry fails when the
 catalog is imported, not in a graph on a server.
 """
@@ -26,8 +26,8 @@ from ltx2sdk.graph.releases import parse_version
 from ltx2sdk.vocabulary import (
     AUDIO,
     FIRST_IMAGE,
-    GENERATIONS,
     IMAGE_INPUTS,
+    MODEL_IDS,
     MODES,
     VIDEO_TYPES,
     InputFile,
@@ -77,8 +77,8 @@ class LoraRole(_Named):
 
 
 @dataclass(frozen=True)
-class Generation:
-    """A model generation: what its pipelines share."""
+class ModelVersion:
+    """A model (LTX-2 19B, LTX-2.3, ...): what its pipelines share."""
 
     id: str
     """What requests call it (``"ltx-2"``)."""
@@ -91,10 +91,10 @@ class Generation:
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[a-z0-9][a-z0-9.\-]*", self.id):
-            raise ValueError(f"generation id {self.id!r}: lower-case letters, digits, '.', '-'")
-        if self.id not in GENERATIONS:  # the request field `model` offers exactly these
-            raise ValueError(f"generation id {self.id!r} is not one of ltx2sdk.vocabulary."
-                             f"GENERATIONS {GENERATIONS}")
+            raise ValueError(f"model id {self.id!r}: lower-case letters, digits, '.', '-'")
+        if self.id not in MODEL_IDS:  # the request field `model` offers exactly these
+            raise ValueError(f"model id {self.id!r} is not one of ltx2sdk.vocabulary."
+                             f"MODEL_IDS {MODEL_IDS}")
 
 
 # ---------------------------------------------------------------------------- sampling
@@ -256,7 +256,7 @@ class LoraFile:
 
 @dataclass(frozen=True)
 class CheckpointFiles:
-    """The files of a generation that ships one checkpoint (model, video VAE and audio VAE):
+    """The files of a model that ships one checkpoint (model, video VAE and audio VAE):
     ``CheckpointLoaderSimple``, ``LTXAVTextEncoderLoader`` and ``LTXVAudioVAELoader`` all
     read ``checkpoint``. Names are files of :data:`ltx2sdk.model_files.CATALOG`."""
 
@@ -268,7 +268,7 @@ class CheckpointFiles:
 
 @dataclass(frozen=True)
 class SplitFiles:
-    """The files of a generation that ships its parts separately (LTX-2.5): the diffusion
+    """The files of a model that ships its parts separately (LTX-2.5): the diffusion
     model (``UNETLoader``), a video and an audio VAE (``VAELoader``), the text encoder
     (``CLIPLoader`` of type ``clip_type``). Names are files of
     :data:`ltx2sdk.model_files.CATALOG`."""
@@ -286,7 +286,7 @@ class SplitFiles:
 
     @property
     def distilled_lora(self) -> None:
-        """Split-file generations ship a distilled model: no distilled LoRA."""
+        """Split-file models are distilled already: no distilled LoRA."""
         return None
 
 
@@ -410,19 +410,19 @@ Decode = TiledDecode | PlainDecode
 class PipelineKey(NamedTuple):
     """Where the registry files a pipeline."""
 
-    generation: str
+    model: str
     type: str
     mode: str
 
     def __str__(self) -> str:
-        return f"{self.generation} {self.type} {self.mode}"
+        return f"{self.model} {self.type} {self.mode}"
 
 
 @dataclass(frozen=True)
 class Pipeline:
     """One pipeline: everything that distinguishes it, and where its values come from."""
 
-    generation: Generation
+    model: ModelVersion
     type: VideoTypeId
     mode: Mode
     files: ModelFiles
@@ -445,7 +445,7 @@ class Pipeline:
     source: str = ""
     negative_prompt: str | None = None
     """The negative prompt of a request that gives none, when the pipeline's template has its
-    own (None: the generation's)."""
+    own (None: the model's)."""
     audio: GivenAudio | None = None
     """How a given audio drives the video (ia2v; None: the pipeline makes its own audio)."""
 
@@ -487,7 +487,7 @@ class Pipeline:
 
     @property
     def key(self) -> PipelineKey:
-        return PipelineKey(self.generation.id, self.type, self.mode)
+        return PipelineKey(self.model.id, self.type, self.mode)
 
     @property
     def name(self) -> str:
@@ -499,7 +499,7 @@ class Pipeline:
         """The negative prompt of a request that gives none."""
         if self.negative_prompt is not None:
             return self.negative_prompt
-        return self.generation.negative_prompt
+        return self.model.negative_prompt
 
     def runs_on(self, comfyui_version: str | None) -> bool:
         """Whether a ComfyUI release is at least :attr:`min_comfyui`; an unknown (or

@@ -353,7 +353,7 @@ def test_check_mode_both_checks_both(ltx_server: ComfyTestServer,
     assert capsys.readouterr().out.splitlines()[-1] == "ready for LTX-2 (fast, pro)"
 
 
-def test_check_probes_every_type_of_the_default_generation() -> None:
+def test_check_probes_every_type_of_the_default_model() -> None:
     """``ltx2 check`` builds what generate would for each type the catalog has (flf2v with
     both images, named as the uploads generate checks before making them)."""
     from builders.catalog import PIPELINES
@@ -361,14 +361,14 @@ def test_check_probes_every_type_of_the_default_generation() -> None:
 
     probes = default_requests(["fast"])
     assert [r.type for r in probes] == [str(p.type) for p in PIPELINES
-                                        if p.key.generation == "ltx-2" and p.key.mode == "fast"]
+                                        if p.key.model == "ltx-2" and p.key.mode == "fast"]
     [flf2v] = [r for r in probes if r.type == "flf2v"]
     assert (flf2v.image, flf2v.last_image) == (CHECK_IMAGE, CHECK_LAST_IMAGE)
 
 
 def test_check_gives_an_ia2v_probe_its_audio_as_a_pending_upload(
         ltx_server: ComfyTestServer) -> None:
-    """A generation with ia2v (LTX-2.3) probed as ``ltx2 check`` probes the default one: its
+    """A model with ia2v (LTX-2.3) probed as ``ltx2 check`` probes the default one: its
     audio is :data:`CHECK_AUDIO`, which the check counts as uploaded, as generate's is."""
     from builders import build
     from ltx2sdk.app.cli import server_commands as cli_server
@@ -1015,8 +1015,7 @@ def test_progress_bar_on_a_terminal_and_plain_lines_elsewhere() -> None:
     assert lines == ["  5.0%  Stage 1 sampling step 1/8", "100.0%  finished"]
 
 
-def test_models_of_a_mode_a_generation_lacks_is_an_error(capsys: pytest.CaptureFixture[str]
-                                                         ) -> None:
+def test_models_of_a_mode_a_model_lacks_is_an_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["models", "--model", "ltx-2.5", "--mode", "pro"]) == 2
     assert_one_line_error(capsys.readouterr().err, "--mode: ltx-2.5 has no pro pipelines")
     assert main(["models", "--model", "ltx-2.5", "--mode", "fast", "--format", "tsv"]) == 0

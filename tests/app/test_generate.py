@@ -394,7 +394,7 @@ def test_cli_check_lists_every_missing_file(tmp_path: Path,
     needed = {f.path for mode in ("fast", "pro") for f in files_for(mode, camera="static")}
     assert set(listed_model_files(out, "ltx-2")) == needed
     assert "huggingface.co" in out
-    # every generation is reported, each with its own files
+    # every model is reported, each with its own files
     assert "models/checkpoints/ltx-2.3-22b-dev-fp8.safetensors" in listed_model_files(
         out, "ltx-2.3")
 

@@ -21,12 +21,12 @@ from builders.catalog import (
     DualCFG,
     EulerAncestral,
     FirstFrameInplace,
-    Generation,
     LatentSlot,
     LoraFile,
     LoraRole,
     LTXVSchedule,
     ManualSigmas,
+    ModelVersion,
     Negative,
     Pipeline,
     PipelineKey,
@@ -45,7 +45,7 @@ from ltx2sdk import model_files as models
 from ltx2sdk.errors import UnknownPipelineError
 from ltx2sdk.graph import assertions as A
 from ltx2sdk.graph.releases import TESTED_RANGE, bundled_schemas
-from ltx2sdk.vocabulary import AUDIO, DEFAULT_GENERATION, FIRST_IMAGE, GENERATIONS, LAST_IMAGE
+from ltx2sdk.vocabulary import AUDIO, DEFAULT_MODEL, FIRST_IMAGE, LAST_IMAGE, MODEL_IDS
 from tests.official_templates import LTX2_TEMPLATES, pipeline_features
 
 EVERYTHING = ("ltx-2 t2v fast, ltx-2 t2v pro, ltx-2 i2v fast, ltx-2 i2v pro, ltx-2 flf2v fast, "
@@ -64,7 +64,7 @@ def _request(pipeline: Pipeline, **fields: Any) -> GenerationRequest:
     if pipeline.audio is not None:
         fields.setdefault("audio", "voice.wav")
     fields.setdefault("prompt", "a fox")
-    return GenerationRequest(model=pipeline.generation.id,
+    return GenerationRequest(model=pipeline.model.id,
                              type=pipeline.type, mode=pipeline.mode, **fields)
 
 
@@ -83,7 +83,7 @@ def test_the_registry_lists_every_declared_pipeline() -> None:
         ("ltx-2.3", "i2v", "pro"), ("ltx-2.3", "flf2v", "fast"), ("ltx-2.3", "ia2v", "fast"),
         ("ltx-2.5", "t2v", "fast"), ("ltx-2.5", "i2v", "fast"), ("ltx-2.5", "flf2v", "fast"))
     assert list(PIPELINES) == [*ltx2.PIPELINES, *ltx2_3.PIPELINES, *ltx2_5.PIPELINES]
-    assert PIPELINES.generations() == GENERATIONS
+    assert PIPELINES.models() == MODEL_IDS
     assert PIPELINES.describe() == EVERYTHING
     assert sorted(p.template for p in PIPELINES if p.template) == sorted(
         [*LTX2_TEMPLATES, *(f"video_ltx2_{g}_{t}" for g, types in (
@@ -119,7 +119,7 @@ def test_an_unknown_pipeline_names_the_field_and_what_exists(
     assert isinstance(caught.value, ValueError)  # a request validator can raise it as it is
 
 
-def test_a_generation_without_a_dev_model_says_so() -> None:
+def test_a_model_without_a_dev_variant_says_so() -> None:
     with pytest.raises(UnknownPipelineError, match=re.escape(
             "mode: model ltx-2.5 has no 'pro' mode: it ships a distilled model only "
             "(t2v has: fast)")):
@@ -142,7 +142,7 @@ def test_build_uses_the_registered_declaration() -> None:
         request = _request(pipeline, **fields)
         assert pipeline_for(request) is pipeline
         assert build(request).graph.to_json() == build_pipeline(pipeline, request).graph.to_json()
-    assert pipeline_for(GenerationRequest(prompt="p")).generation.id == DEFAULT_GENERATION
+    assert pipeline_for(GenerationRequest(prompt="p")).model.id == DEFAULT_MODEL
 
 
 def test_a_request_runs_only_its_own_pipeline() -> None:
@@ -162,8 +162,8 @@ def test_every_declared_file_is_in_the_model_catalog() -> None:
         for folder, name in pipeline.model_files:
             known = models.lookup(folder, name)
             assert known is not None, (folder, name)
-            assert known.generation == pipeline.generation.id or (
-                pipeline.generation.id == "ltx-2.3" and known.generation == "ltx-2"), name
+            assert known.model == pipeline.model.id or (
+                pipeline.model.id == "ltx-2.3" and known.model == "ltx-2"), name
     enhancer = ltx2_5.FILES.prompt_enhancer
     assert enhancer is not None and models.lookup("text_encoders", enhancer) is not None
     assert ltx2_5.T2V_FAST.model_files == (
@@ -276,10 +276,10 @@ def test_declared_defaults_apply_unless_the_request_sets_them() -> None:
     assert stages[1]["loras"] == [("ltx-2-19b-distilled-lora-384.safetensors", 0.8)]
 
 
-def test_a_generation_brings_its_negative_prompt_and_camera_rules() -> None:
-    other = Generation(id="ltx-2.5", name="LTX test", negative_prompt="no dogs")
+def test_a_model_brings_its_negative_prompt_and_camera_rules() -> None:
+    other = ModelVersion(id="ltx-2.5", name="LTX test", negative_prompt="no dogs")
     variant = dataclasses.replace(
-        ltx2.T2V_PRO, generation=other, template=None, source="a test's variant",
+        ltx2.T2V_PRO, model=other, template=None, source="a test's variant",
         stages=tuple(dataclasses.replace(s, loras=tuple(r for r in s.loras
                                                         if r is not LoraRole.CAMERA))
                      for s in ltx2.T2V_PRO.stages))
@@ -288,7 +288,7 @@ def test_a_generation_brings_its_negative_prompt_and_camera_rules() -> None:
         "no dogs")
     assert all("camera-control" not in n.inputs["lora_name"]
                for n in A.find(result.graph, "LoraLoaderModelOnly"))
-    assert result.plan.generation == "ltx-2.5" and result.plan.camera == "none"
+    assert result.plan.model == "ltx-2.5" and result.plan.camera == "none"
     with pytest.raises(ValueError, match="camera_lora: LTX test has no camera LoRAs"):
         build_pipeline(variant, _request(variant, camera_lora="dolly_in"))
 
@@ -339,8 +339,8 @@ def test_the_frame_rate_is_the_pipelines_unless_the_request_sets_it() -> None:
      "preprocessing and guides come together"),
     (lambda: dataclasses.replace(T2V_FAST, min_comfyui="latest"), "is not a version"),
     (lambda: dataclasses.replace(T2V_FAST, template=None), "say where the values come from"),
-    (lambda: Generation(id="LTX 2", name="x", negative_prompt=""), "generation id"),
-    (lambda: Generation(id="ltx-9", name="x", negative_prompt=""), "is not one of"),
+    (lambda: ModelVersion(id="LTX 2", name="x", negative_prompt=""), "model id"),
+    (lambda: ModelVersion(id="ltx-9", name="x", negative_prompt=""), "is not one of"),
     (lambda: dataclasses.replace(T2V_FAST, fps=0), "fps 0 is not in 1..60"),
 ])
 def test_a_wrong_declaration_fails_when_made(make: Any, message: str) -> None:

@@ -50,7 +50,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
 
 def _request(pipeline: Pipeline) -> GenerationRequest:
     return GenerationRequest(
-        prompt="a lighthouse in a storm", model=pipeline.generation.id,
+        prompt="a lighthouse in a storm", model=pipeline.model.id,
         type=pipeline.type, mode=pipeline.mode, duration=2, seed=3,
         image="first.png" if pipeline.needs_image else None,
         last_image="last.png" if LAST_IMAGE in pipeline.images else None,
@@ -83,12 +83,12 @@ def test_built_for_each_release_it_runs_on_and_refused_by_the_others(
     assert verdict["valid"] and verdict["node_errors"] == {}, verdict
 
 
-def test_every_generation_runs_on_the_newest_release() -> None:
+def test_every_model_runs_on_the_newest_release() -> None:
     newest = VERSIONS[-1]
-    assert {p.generation.id for p in PIPELINES if _runs_on(p, newest)} == set(
-        PIPELINES.generations())
+    assert {p.model.id for p in PIPELINES if _runs_on(p, newest)} == set(
+        PIPELINES.models())
     # and the oldest release runs LTX-2 19B only
-    assert {p.generation.id for p in PIPELINES if _runs_on(p, VERSIONS[0])} == {"ltx-2"}
+    assert {p.model.id for p in PIPELINES if _runs_on(p, VERSIONS[0])} == {"ltx-2"}
 
 
 def test_the_stand_in_refuses_a_file_it_lacks(servers: dict[str, Any], tmp_path: Path) -> None:

@@ -51,7 +51,7 @@ from tests.helpers import png_bytes, wav_bytes
 from tests.official_templates import load_template, pipeline_features, template_api
 
 TEMPLATES = {p.key: p.template for p in PIPELINES if p.template is not None}
-"""(generation, type, mode) -> the template the catalog says that pipeline matches."""
+"""(model, type, mode) -> the template the catalog says that pipeline matches."""
 WITH_TEMPLATE = [p for p in PIPELINES if p.template is not None]
 
 # Graph-wide summary keys that describe what is computed (not user parameters).
@@ -66,7 +66,7 @@ def _sdk_like_template(pipeline: Pipeline, template: dict[str, Any]) -> dict[str
     fps = int(template["create_video"]["fps"])
     frames = template["parameters"]["latent_video"]["length"]
     request = GenerationRequest(
-        prompt="p", model=pipeline.generation.id, type=pipeline.type,
+        prompt="p", model=pipeline.model.id, type=pipeline.type,
         mode=pipeline.mode, fps=fps, frames=frames, camera_lora="none",
         seed=template["parameters"]["seeds"][0],  # stage 1's: the request's
         image="first.png" if pipeline.needs_image else None,
@@ -149,7 +149,7 @@ def test_ltx2_build_with_the_tables_flags_computes_what_the_template_does(
     # the README's table as a user types it: --model, --type, --mode and the input files
     assert pipeline.template is not None
     template = pipeline_features(template_api(pipeline.template), details=True)
-    argv = ["build", "--model", pipeline.generation.id, "--type", str(pipeline.type),
+    argv = ["build", "--model", pipeline.model.id, "--type", str(pipeline.type),
             "--mode", str(pipeline.mode), "--prompt", "p", "--camera", "none",
             "--fps", str(int(template["create_video"]["fps"])),
             "--frames", str(template["parameters"]["latent_video"]["length"]),

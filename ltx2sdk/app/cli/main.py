@@ -39,13 +39,13 @@ from ltx2sdk.graph.releases import bundled_schemas, bundled_versions
 from ltx2sdk.graph.schema import SchemaSet
 from ltx2sdk.model_files import CATALOG, camera_lora, lookup
 from ltx2sdk.version import __version__
-from ltx2sdk.vocabulary import CAMERA_MOTIONS, DEFAULT_GENERATION, GENERATIONS
+from ltx2sdk.vocabulary import CAMERA_MOTIONS, DEFAULT_MODEL, MODEL_IDS
 from ltx2sdk.wording import one_line
 
 
 def _print_plan(plan: Any) -> None:
     camera = f", camera {plan.camera}" if plan.camera != "none" else ""
-    print(f"{plan.generation} {plan.type} {plan.mode}: {plan.width}x{plan.height}, "
+    print(f"{plan.model} {plan.type} {plan.mode}: {plan.width}x{plan.height}, "
           f"{plan.frames} frames at {plan.fps} fps ({plan.duration:g} s), seed {plan.seed}"
           f"{camera}", file=sys.stderr)
     for note in plan.adjustments:
@@ -116,13 +116,13 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 
 def set_up_files(model: str, mode: str, cameras: str) -> list[tuple[str, str]]:
-    """``(folder, name)`` of every file the pipelines of generation ``model`` (or ``"all"``)
+    """``(folder, name)`` of every file the pipelines of ``model`` (``"all"``: every model)
     in ``mode`` (or ``"both"``) load, with the camera LoRAs ``cameras`` names (``"all"``,
     ``"none"`` or one motion) where a pipeline applies them; in catalog order."""
     motions = [m for m in CAMERA_MOTIONS if m != "none"] if cameras == "all" else [cameras]
     found: list[tuple[str, str]] = []
     for pipeline in PIPELINES:
-        if model not in ("all", pipeline.generation.id) or mode not in ("both", pipeline.mode):
+        if model not in ("all", pipeline.model.id) or mode not in ("both", pipeline.mode):
             continue
         wanted = list(pipeline.model_files)
         if LoraRole.CAMERA in pipeline.lora_roles:
@@ -197,9 +197,9 @@ def build_parser() -> argparse.ArgumentParser:
     build_cmd.set_defaults(func=cmd_build)
 
     models_cmd = commands.add_parser("models", help="list the model files a set-up needs")
-    models_cmd.add_argument("--model", choices=[*GENERATIONS, "all"], default=DEFAULT_GENERATION,
-                            help=f"the generation to list files for (default "
-                                 f"{DEFAULT_GENERATION}; all: every generation)")
+    models_cmd.add_argument("--model", choices=[*MODEL_IDS, "all"], default=DEFAULT_MODEL,
+                            help=f"the model to list files for (default {DEFAULT_MODEL}; "
+                                 "all: every model)")
     models_cmd.add_argument("--mode", choices=MODE_CHOICES, default="both",
                             help="the mode(s) to list files for (default both)")
     models_cmd.add_argument("--cameras", choices=["all", *CAMERA_MOTIONS], default="all",

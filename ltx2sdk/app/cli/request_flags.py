@@ -36,10 +36,10 @@ from ltx2sdk.errors import (
 from ltx2sdk.vocabulary import (
     AUDIO,
     CAMERA_MOTIONS,
-    DEFAULT_GENERATION,
+    DEFAULT_MODEL,
     FIRST_IMAGE,
-    GENERATIONS,
     LAST_IMAGE,
+    MODEL_IDS,
     MODES,
     VIDEO_TYPES,
     InputFile,
@@ -155,8 +155,8 @@ def add_request_flags(parser: argparse.ArgumentParser) -> None:
                        help="what happens in the video, sounds and speech included")
     group.add_argument("--negative-prompt", metavar="TEXT",
                        help="what to avoid (pipelines with real CFG; default the template's)")
-    group.add_argument("--model", choices=GENERATIONS,
-                       help=f"model generation (default {DEFAULT_GENERATION}); ltx2 models "
+    group.add_argument("--model", choices=MODEL_IDS,
+                       help=f"the model (default {DEFAULT_MODEL}); ltx2 models "
                             "--pipelines lists what each can make")
     group.add_argument("--mode", choices=MODES,
                        help="fast: distilled (default); pro: the dev model with real CFG")

@@ -26,10 +26,10 @@ from ltx2sdk.graph.releases import TESTED_RANGE, range_status
 from ltx2sdk.model_files import lookup
 from ltx2sdk.vocabulary import (
     AUDIO,
-    DEFAULT_GENERATION,
+    DEFAULT_MODEL,
     FIRST_IMAGE,
-    GENERATIONS,
     LAST_IMAGE,
+    MODEL_IDS,
     MODES,
 )
 from ltx2sdk.wording import byte_size
@@ -182,8 +182,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
-def default_requests(modes: list[str], generation: str = DEFAULT_GENERATION) -> list[Any]:
-    """The requests ``ltx2 generate`` sends with default flags for ``generation``, one per
+def default_requests(modes: list[str], model: str = DEFAULT_MODEL) -> list[Any]:
+    """The requests ``ltx2 generate`` sends with default flags for ``model``, one per
     pipeline of it in ``modes`` (t2v, i2v, flf2v, ia2v: whatever the catalog has), mode by
     mode. Their input files are :data:`CHECK_IMAGE`, :data:`CHECK_LAST_IMAGE` and
     :data:`CHECK_AUDIO`, standing for the uploads generate makes after its check."""
@@ -193,21 +193,21 @@ def default_requests(modes: list[str], generation: str = DEFAULT_GENERATION) -> 
     requests = []
     for mode in modes:
         for pipeline in PIPELINES:
-            if pipeline.generation.id != generation or pipeline.mode != mode:
+            if pipeline.model.id != model or pipeline.mode != mode:
                 continue
             kind = str(pipeline.type)
             files = {which.file: name for which, name in probes if kind in which.types}
             requests.append(GenerationRequest.model_validate(
-                {"prompt": "check", "model": pipeline.generation.id, "mode": mode,
+                {"prompt": "check", "model": pipeline.model.id, "mode": mode,
                  "type": kind, **files}))
     return requests
 
 
 @dataclass
-class GenerationReport:
-    """What a server lacks to run one generation's pipelines (empty lists: it can)."""
+class ModelReport:
+    """What a server lacks to run one model's pipelines (empty lists: it can)."""
 
-    generation: str
+    model: str
     name: str
     pipelines: list[str] = field(default_factory=list)
     needs_release: dict[str, list[str]] = field(default_factory=dict)
@@ -222,16 +222,15 @@ class GenerationReport:
                                              or self.missing_models or self.other)
 
 
-def check_generation(client: Any, schemas: Any, generation: str,
-                     modes: list[str]) -> GenerationReport:
-    """Build each pipeline of ``generation`` in ``modes`` for the server and check it by the
+def check_model(client: Any, schemas: Any, model: str, modes: list[str]) -> ModelReport:
+    """Build each pipeline of ``model`` in ``modes`` for the server and check it by the
     server's rules, exactly as ``ltx2 generate`` does before queueing; collect what is
     missing (the release, node types, model files, anything else)."""
-    [name] = {p.generation.name for p in PIPELINES if p.generation.id == generation}
-    report = GenerationReport(generation, name)
-    for request in default_requests(modes, generation):
+    [name] = {p.model.name for p in PIPELINES if p.model.id == model}
+    report = ModelReport(model, name)
+    for request in default_requests(modes, model):
         report.pipelines.append(f"{request.type} {request.mode}")
-        pipeline = PIPELINES.get(generation, request.type, request.mode)
+        pipeline = PIPELINES.get(model, request.type, request.mode)
         if not pipeline.runs_on(client.comfyui_version):
             report.needs_release.setdefault(pipeline.min_comfyui, []).append(
                 report.pipelines[-1])
@@ -251,9 +250,9 @@ def check_generation(client: Any, schemas: Any, generation: str,
     return report
 
 
-def print_report(report: GenerationReport, version: str | None) -> None:
-    """One generation's verdict, then what it lacks, indented."""
-    head = f"{report.generation} ({report.name})"
+def print_report(report: ModelReport, version: str | None) -> None:
+    """One model's verdict, then what it lacks, indented."""
+    head = f"{report.model} ({report.name})"
     if not report.pipelines:
         print(f"{head}: no pipelines in the modes checked")
         return
@@ -298,19 +297,17 @@ def cmd_check(args: argparse.Namespace) -> int:
           f"{range_status(version)}")
     schemas = client.schemas()
     modes = list(MODES) if args.mode == "both" else [args.mode]
-    # every generation is reported; the exit status is that of the one(s) --model names
-    required = list(GENERATIONS) if args.model == "all" else [args.model]
-    reports = [check_generation(client, schemas, generation, modes)
-               for generation in GENERATIONS]
+    # every model is reported; the exit status is that of the one(s) --model names
+    required = list(MODEL_IDS) if args.model == "all" else [args.model]
+    reports = [check_model(client, schemas, model, modes) for model in MODEL_IDS]
     for report in reports:
         print_report(report, version)
-    if not any(r.pipelines for r in reports if r.generation in required):
+    if not any(r.pipelines for r in reports if r.model in required):
         raise CommandLineError(f"--mode: {args.model} has no {args.mode} pipelines", 2)
-    failed = [r.generation for r in reports if r.generation in required and not r.ready
-              and r.pipelines]
+    failed = [r.model for r in reports if r.model in required and not r.ready and r.pipelines]
     if failed:
         return 1
-    names = ", ".join(r.name.split(" ")[0] for r in reports if r.generation in required)
+    names = ", ".join(r.name.split(" ")[0] for r in reports if r.model in required)
     print(f"ready for {names} ({', '.join(modes)})")
     return 0
 
@@ -363,15 +360,15 @@ def add_server_commands(commands: Any) -> None:
                         help="overall deadline (default 3600)")
     gen.set_defaults(func=cmd_generate)
 
-    check = commands.add_parser("check", help="can a server run each model generation?",
-                                description="Check, per model generation, that a ComfyUI can "
-                                            "run its pipelines: its release, nodes and model "
-                                            "files. Exit status 1 when it cannot run the "
-                                            "generation(s) --model names.")
+    check = commands.add_parser("check", help="can a server run each model?",
+                                description="Check, per model, that a ComfyUI can run its "
+                                            "pipelines: its release, nodes and model files. "
+                                            "Exit status 1 when it cannot run the model(s) "
+                                            "--model names.")
     add_server_flags(check, CHECK_READY_TIMEOUT)
-    check.add_argument("--model", choices=[*GENERATIONS, "all"], default=DEFAULT_GENERATION,
-                       help="the generation(s) the exit status is about (default "
-                            f"{DEFAULT_GENERATION}); every generation is reported")
+    check.add_argument("--model", choices=[*MODEL_IDS, "all"], default=DEFAULT_MODEL,
+                       help="the model(s) the exit status is about (default "
+                            f"{DEFAULT_MODEL}); every model is reported")
     check.add_argument("--mode", choices=MODE_CHOICES, default="both",
                        help="the mode(s) to check (default both)")
     check.set_defaults(func=cmd_check)
