@@ -43,7 +43,7 @@ from ltx2sdk.request import GenerationRequest
 from ltx2sdk.vocabulary import AUDIO, FIRST_IMAGE, INPUT_FILES, LAST_IMAGE, InputFile
 
 if TYPE_CHECKING:
-    from builders import Build
+    pass
 
 
 @dataclass(frozen=True)
@@ -254,24 +254,17 @@ def generate(request: GenerationRequest | CheckedRequest | Mapping[str, Any],
         # without schemas (the v2 API) gets the SDK's own, and the server checks at submission
         schemas = client.schemas(deadline=deadline)
 
-        def build_with(request: GenerationRequest | CheckedRequest,
-                       names: Mapping[InputFile, str]) -> Build:
-            return build(request, image_name=names.get(FIRST_IMAGE),
-                         last_image_name=names.get(LAST_IMAGE), audio_name=names.get(AUDIO),
-                         audio_seconds=audio_seconds, schemas=schemas)
-
-        # unique names: concurrent jobs never share an input file
-        planned = {which: data.filename(f"ltx2sdk_{uuid.uuid4().hex}")
-                   for which, data in prepared.items()}
-        result = build_with(ok, planned)
-        client.check(result.graph, pending_uploads=tuple(planned.values()),
+        # unique names: concurrent jobs never share an input file; where the server keeps a
+        # file under another name, the backend says that name when it submits the graph
+        names = {which: data.filename(f"ltx2sdk_{uuid.uuid4().hex}")
+                 for which, data in prepared.items()}
+        result = build(ok, image_name=names.get(FIRST_IMAGE),
+                       last_image_name=names.get(LAST_IMAGE), audio_name=names.get(AUDIO),
+                       audio_seconds=audio_seconds, schemas=schemas)
+        client.check(result.graph, pending_uploads=tuple(names.values()),
                      deadline=deadline).raise_if_failed()
-        # ComfyUI's /upload/image takes any file into the input folder: LoadAudio reads there
-        uploaded = {which: client.upload_image(prepared[which].data, name, deadline=deadline)
-                    for which, name in planned.items()}
-        if uploaded != planned:  # the server chose other names: the same plan, those names
-            same_seed = request.model_copy(update={"seed": result.plan.seed})
-            result = build_with(same_seed, uploaded)
+        for which, name in names.items():
+            client.upload_file(prepared[which].data, name, deadline=deadline)
         timer.lap("build")
 
         tracker = ProgressTracker(result.graph, on_progress) if on_progress else None

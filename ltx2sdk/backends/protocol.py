@@ -108,10 +108,12 @@ class Backend(Protocol):
         say before the job is submitted)."""
         ...
 
-    def upload_image(self, data: bytes, filename: str, *, overwrite: bool = False,
-                     deadline: float | None = None) -> str:
-        """Upload an input file (an image, an audio file) into the server's input folder; the
-        name to give LoadImage or LoadAudio."""
+    def upload_file(self, data: bytes, filename: str, *, overwrite: bool = False,
+                    deadline: float | None = None) -> str:
+        """Upload an input file (an image, an audio file) for LoadImage or LoadAudio; returns
+        the name to give them, ``filename``'s own. Where the server keeps the file under
+        another name or as an asset, the backend puts that into each prompt that uses the
+        name when it checks or runs it (:mod:`ltx2sdk.backends.uploads`)."""
         ...
 
     def run(self, graph: Graph | Mapping[str, Any], *, output_dir: Path | str | None = None,

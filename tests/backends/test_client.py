@@ -310,14 +310,29 @@ def test_unreachable_server_fails_by_the_deadline() -> None:
     assert time.monotonic() - start < 1 + DEADLINE_SLACK  # the deadline is the subject
 
 
-def test_upload_uses_the_servers_name_and_413_is_an_error(comfy_server: ComfyTestServer) -> None:
+def test_an_upload_the_server_renames_is_bound_at_submission(
+        comfy_server: ComfyTestServer) -> None:
+    """ComfyUI keeps a second ``in.png`` as ``in (1).png``: the client answers the name it
+    was given, and the prompts it checks and queues say the name the server kept."""
     client = ComfyClient(comfy_server.url)
-    first = client.upload_image(b"\x89PNG first", "in.png")
-    second = client.upload_image(b"\x89PNG other", "in.png")
-    assert first == "in.png" and second == "in (1).png"
+    assert client.upload_file(b"\x89PNG first", "in.png") == "in.png"
+    assert client.upload_file(b"\x89PNG other", "in.png") == "in.png"
+    assert [u.name for u in comfy_server.received.uploads] == ["in.png", "in (1).png"]
+    prompt = {"1": {"class_type": "LoadImage", "inputs": {"image": "in.png"}},
+              "2": {"class_type": "PreviewImage", "inputs": {"images": ["1", 0]}}}
+    assert client.bound(prompt)["1"]["inputs"]["image"] == "in (1).png"
+    assert prompt["1"]["inputs"]["image"] == "in.png"  # the caller's graph is left as it is
+    client.queue(prompt, client_id="c")
+    assert comfy_server.received.prompts[-1]["prompt"]["1"]["inputs"]["image"] == "in (1).png"
+    assert client.upload_file(b"\x89PNG third", "fresh.png", overwrite=True) == "fresh.png"
+    assert client.bound(prompt)["1"]["inputs"]["image"] == "in (1).png"
+
+
+def test_a_413_upload_is_an_error(comfy_server: ComfyTestServer) -> None:
+    client = ComfyClient(comfy_server.url)
     comfy_server.faults.max_upload_bytes = 1000
     with pytest.raises(UploadError, match="Maximum request body size 1000 exceeded"):
-        client.upload_image(b"x" * 5000, "big.png")
+        client.upload_file(b"x" * 5000, "big.png")
 
 
 def test_one_client_serves_several_threads(comfy_server: ComfyTestServer,

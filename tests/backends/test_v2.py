@@ -199,8 +199,8 @@ def test_ltx2_generate_reaches_the_loaders_error_through_the_proxy(
 def test_inputs_are_assets_found_again_by_their_hash(v2: V2Backend,
                                                      v2_server: ProxiedComfy) -> None:
     png = png_bytes(40 + next(_colors) % 40, 8)
-    first = v2.upload_image(png, "first.png")
-    second = v2.upload_image(png, "second.png")
+    first = v2.upload_file(png, "first.png")
+    second = v2.upload_file(png, "second.png")
     uploads = v2.uploads
     assert uploads[first].created_new is True and uploads[second].created_new is False
     assert uploads[first].asset_id == uploads[second].asset_id
@@ -214,10 +214,10 @@ def test_inputs_are_assets_found_again_by_their_hash(v2: V2Backend,
 
 
 def test_an_audio_input_is_an_asset_too(v2: V2Backend) -> None:
-    """ia2v's audio goes up like an image (``upload_image`` takes any input file): an asset,
+    """ia2v's audio goes up like an image (``upload_file`` takes any input file): an asset,
     typed by its extension, standing for the name LoadAudio is given."""
     voice = wav_bytes(0.25 + next(_colors) % 97 / 1000)  # bytes of its own: a new asset
-    name = v2.upload_image(voice, "voice.wav")
+    name = v2.upload_file(voice, "voice.wav")
     uploaded = v2.uploads[name]
     assert name == "voice.wav" and uploaded.created_new is True
     graph = {"1": {"class_type": "LoadAudio", "inputs": {"audio": name}}}

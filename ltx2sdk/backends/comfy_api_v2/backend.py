@@ -5,7 +5,7 @@ Built on comfy-sdk (``pip install 'ltx2sdk[cloud]'``): its transport and wire mo
 typed API errors. Above them this module keeps the promises of :mod:`ltx2sdk.backends.protocol`:
 
 - inputs are v2 assets: an image is hashed, found on the server by its hash or uploaded, and
-  goes into the graph as a ``core/ASSET`` reference (:meth:`V2Backend.upload_image` returns a
+  goes into the graph as a ``core/ASSET`` reference (:meth:`V2Backend.upload_file` returns a
   name for LoadImage, which :meth:`V2Backend.run` replaces with the reference);
 - polling ``GET /jobs/{id}`` is the truth about a job; the SSE stream (read on a thread of its
   own, reconnected when it drops) only brings events sooner and tells when to poll. What each
@@ -81,6 +81,7 @@ from ltx2sdk.backends.protocol import (
     resolve_api_key,
 )
 from ltx2sdk.backends.server_urls import connection_failure, normalize_server_url
+from ltx2sdk.backends.uploads import bind_uploads
 from ltx2sdk.deadline import Deadline
 from ltx2sdk.errors import (
     JobCancelledError,
@@ -199,7 +200,7 @@ class V2Backend:
 
     @property
     def uploads(self) -> dict[str, UploadedAsset]:
-        """The input files uploaded so far, by the name :meth:`upload_image` returned."""
+        """The input files uploaded so far, by the name :meth:`upload_file` returned."""
         with self._lock:
             return dict(self._uploads)
 
@@ -309,8 +310,8 @@ class V2Backend:
 
     # --- inputs --------------------------------------------------------------------------
 
-    def upload_image(self, data: bytes, filename: str, *, overwrite: bool = False,
-                     deadline: float | None = None) -> str:
+    def upload_file(self, data: bytes, filename: str, *, overwrite: bool = False,
+                    deadline: float | None = None) -> str:
         """Make ``data`` (an image, an audio file) a v2 asset (found by its blake3 hash when the
         server has the bytes already, uploaded otherwise); returns the name to give LoadImage
         or LoadAudio, which :meth:`run` replaces with the asset's reference. ``overwrite``
@@ -330,22 +331,11 @@ class V2Backend:
 
     def workflow(self, graph: Graph | Mapping[str, Any]) -> dict[str, Any]:
         """The workflow :meth:`run` submits for ``graph``: its API JSON, each name
-        :meth:`upload_image` returned replaced by that asset's ``core/ASSET`` reference."""
+        :meth:`upload_file` returned replaced by that asset's ``core/ASSET`` reference."""
         api = graph.compile() if isinstance(graph, Graph) else dict(graph)
         with self._lock:
             uploads = {name: up.reference for name, up in self._uploads.items()}
-        if not uploads:
-            return api
-        workflow: dict[str, Any] = {}
-        for node_id, node in api.items():
-            inputs = node.get("inputs") if isinstance(node, dict) else None
-            if not isinstance(inputs, dict):
-                workflow[node_id] = node
-                continue
-            workflow[node_id] = {**node, "inputs": {
-                key: dict(uploads[value]) if isinstance(value, str) and value in uploads
-                else value for key, value in inputs.items()}}
-        return workflow
+        return bind_uploads(api, uploads)
 
     # --- running -------------------------------------------------------------------------
 

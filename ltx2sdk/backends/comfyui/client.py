@@ -49,6 +49,7 @@ from ltx2sdk.backends.events import Event, ExecutionStarted
 from ltx2sdk.backends.outputs import OutputFile, describe, verify_download
 from ltx2sdk.backends.protocol import CLEANUP_TIMEOUT, RunResult, download_all
 from ltx2sdk.backends.server_urls import connection_failure, normalize_server_url
+from ltx2sdk.backends.uploads import bind_uploads
 from ltx2sdk.errors import (
     ComfyError,
     JobCancelledError,
@@ -101,6 +102,7 @@ class ComfyClient:
         self._object_info: dict[str, Any] | None = None
         self._system_stats: dict[str, Any] | None = None
         self._lock = threading.Lock()
+        self._renamed: dict[str, str] = {}  # a name given to upload_file -> the name kept
 
     @property
     def base_url(self) -> str:
@@ -233,7 +235,7 @@ class ComfyClient:
         would refuse the prompt, or accept it and fail at run time (the reason says so).
         A loaded API prompt is checked as it is: no default is filled in. Input files are
         looked up on the server, except ``pending_uploads`` (to be uploaded first)."""
-        api = graph.compile() if isinstance(graph, Graph) else graph
+        api = self.bound(graph)
 
         def file_exists(kind: str, name: str) -> bool | None:
             if name in pending_uploads:
@@ -245,22 +247,38 @@ class ComfyClient:
 
     # --- running -----------------------------------------------------------------------------
 
-    def upload_image(self, data: bytes, filename: str, *, overwrite: bool = False,
-                     deadline: float | None = None) -> str:
+    def upload_file(self, data: bytes, filename: str, *, overwrite: bool = False,
+                    deadline: float | None = None) -> str:
         """Upload an input file into ComfyUI's input folder: an image, or any other file such as
         an audio (``POST /upload/image`` takes any file); returns the name to give LoadImage
-        or LoadAudio (the server may rename)."""
+        or LoadAudio, ``filename``. Where ComfyUI kept the file under another name (one was
+        there already: ``in (1).png``), each prompt this client checks or queues says that
+        name instead (:meth:`bound`)."""
         answer = self.transport.upload_image(data, filename, overwrite=overwrite, deadline=deadline)
         name = str(answer["name"])
         subfolder = answer.get("subfolder") or ""
         if not isinstance(subfolder, str):
             raise ServerResponseError("POST /upload/image answered a subfolder that is not text")
-        return f"{subfolder}/{name}" if subfolder else name
+        kept = f"{subfolder}/{name}" if subfolder else name
+        with self._lock:
+            if kept != filename:
+                self._renamed[filename] = kept
+            else:
+                self._renamed.pop(filename, None)
+        return filename
+
+    def bound(self, graph: Graph | Mapping[str, Any]) -> dict[str, Any]:
+        """The API prompt of ``graph`` as this client submits it: each input file name
+        :meth:`upload_file` returned, under the name ComfyUI kept the file."""
+        api = graph.compile() if isinstance(graph, Graph) else dict(graph)
+        with self._lock:
+            renamed = dict(self._renamed)
+        return bind_uploads(api, renamed)
 
     def queue(self, graph: Graph | Mapping[str, Any], *, client_id: str,
               prompt_id: str | None = None, deadline: float | None = None) -> str:
         """Queue a prompt; returns its id. A 400 raises :class:`PromptRejectedError`."""
-        api = graph.compile() if isinstance(graph, Graph) else dict(graph)
+        api = self.bound(graph)
         prompt_id = prompt_id or str(uuid.uuid4())
         answer = self.transport.post_prompt({"prompt": api, "client_id": client_id,
                                         "prompt_id": prompt_id}, deadline=deadline)
