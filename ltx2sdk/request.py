@@ -42,7 +42,7 @@ DEFAULT_NEGATIVE_PROMPT = ("blurry, low quality, still frame, frames, watermark,
 _BARE_FILE_NAME = re.compile(r"^[^/\\\x00]+$")
 
 
-def _refusal(rule: RequestRule, message: str, **context: Any) -> PydanticCustomError:
+def refusal(rule: RequestRule, message: str, **context: Any) -> PydanticCustomError:
     """The error of a broken rule: ``rule`` becomes its ``type`` and ``context`` (the fields
     concerned, as :data:`~ltx2sdk.vocabulary.RequestRule` lists them) its ``ctx``.
 
@@ -79,8 +79,8 @@ class ModelSet(BaseModel):
             name = getattr(self, field)
             if name is not None and models.lookup(folder, name) is None:
                 allowed = ", ".join(models.known_files(folder))
-                raise _refusal("unknown_model_file", "{field}: {reason}", field=field,
-                               reason=f"unknown model file {name!r} for models/{folder}; "
+                raise refusal("unknown_model_file", "{field}: {reason}", field=field,
+                              reason=f"unknown model file {name!r} for models/{folder}; "
                                       f"known files: {allowed}")
         return self
 
@@ -203,26 +203,26 @@ class GenerationRequest(BaseModel):
                 quoted = [f"'{t}'" for t in which.types]
                 types = " or ".join([", ".join(quoted[:-1]), quoted[-1]] if quoted[:-1]
                                     else quoted)
-                raise _refusal("input_not_used", f"{given[0]} is only used with type {types} "
-                               f"(type is '{self.type}')", input=which.file, field=given[0],
-                               type=self.type)
+                raise refusal("input_not_used", f"{given[0]} is only used with type {types} "
+                              f"(type is '{self.type}')", input=which.file, field=given[0],
+                              type=self.type)
             if self.type in which.types and not given:
                 url, data, file = which.fields
-                raise _refusal("input_missing", f"type '{self.type}' needs "
-                               f"{which.wanted_by(self.type)}: give one of {url}, {data} or "
-                               f"{file}", input=which.file, type=self.type)
+                raise refusal("input_missing", f"type '{self.type}' needs "
+                              f"{which.wanted_by(self.type)}: give one of {url}, {data} or "
+                              f"{file}", input=which.file, type=self.type)
             if len(given) > 1:
-                raise _refusal("one_source_only", f"give only one {which.noun} source, not "
-                               f"{' and '.join(given)}", input=which.file, fields=given)
+                raise refusal("one_source_only", f"give only one {which.noun} source, not "
+                              f"{' and '.join(given)}", input=which.file, fields=given)
         if self.duration is not None and self.frames is not None:
-            raise _refusal("one_length_only", "give duration or frames, not both",
-                           fields=["duration", "frames"])
+            raise refusal("one_length_only", "give duration or frames, not both",
+                          fields=["duration", "frames"])
         if self.fps is not None:  # else the pipeline's fps: checked when planning
             try:
                 check_length(self.frames, self.duration, self.fps)
             except RequestFieldError as exc:
-                raise _refusal("length_over_limit", "{field}: {reason}", field=exc.field,
-                               reason=exc.reason) from exc
+                raise refusal("length_over_limit", "{field}: {reason}", field=exc.field,
+                              reason=exc.reason) from exc
         return self
 
 

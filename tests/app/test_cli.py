@@ -540,7 +540,7 @@ def test_flags_are_named_from_a_rules_fields_not_its_words(
         return PydanticCustomError(code, f"Reworded {code}.", context)
 
     # the request model words every rule differently: the CLI says the same
-    monkeypatch.setattr(request_model, "_refusal", reworded)
+    monkeypatch.setattr(request_model, "refusal", reworded)
     with pytest.raises(CommandLineError) as caught:
         parse_request(*argv)
     assert f"Reworded {rule}." in str(caught.value.__cause__)
