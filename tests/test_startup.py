@@ -29,7 +29,8 @@ ROOT = Path(__file__).resolve().parents[1]
 # them, and pydantic with the request model.
 NETWORK_AND_IMAGES = ("requests", "urllib3", "websocket", "PIL", "miniaudio", "_miniaudio",
                       "cffi", "comfy_script", "ltx2sdk.backends.comfyui.client",
-                      "ltx2sdk.backends.comfyui.transport",
+                      "ltx2sdk.backends.comfyui.transport", "ltx2sdk.backends.connect",
+                      "ltx2sdk.backends.protocol", "http.client",
                       "ltx2sdk.app.generate", "ltx2sdk.media.images", "ltx2sdk.media.audio",
                       "ltx2sdk.media.safe_fetch")
 HEAVY = ("pydantic", "pydantic_core", "ltx2sdk.request", *NETWORK_AND_IMAGES)

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any, TextIO
 from builders import build
 from builders.catalog import PIPELINES
 from ltx2sdk.app.cli.request_flags import add_request_flags, request_from_args
-from ltx2sdk.backends.connect import PROBE_TIMEOUT, connect, detect_api
 from ltx2sdk.backends.server_urls import normalize_server_url
 from ltx2sdk.errors import (
     CommandLineError,
@@ -112,6 +111,8 @@ def server_of(args: argparse.Namespace) -> str:
 def backend_of(args: argparse.Namespace, default_ready: float) -> Any:
     """The backend ``--server``, ``--api`` and ``--api-key`` (else ``$COMFY_API_KEY``) name:
     native ComfyUI or the Comfy API v2, asked of the server unless ``--api`` says."""
+    from ltx2sdk.backends.connect import PROBE_TIMEOUT, connect  # start-up: urllib, http
+
     api = None if args.api in (None, "auto") else args.api
     ready = args.ready_timeout if args.ready_timeout is not None else default_ready
     return connect(server_of(args), api_key=args.api_key, api=api,
@@ -289,6 +290,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     try:
         wait_for_server(client, args, CHECK_READY_TIMEOUT)
     except ServerResponseError:  # not a ComfyUI: perhaps the Comfy API v2
+        from ltx2sdk.backends.connect import detect_api  # start-up: urllib, http
+
         if args.api is None and detect_api(client.base_url) == "v2":
             return cannot_check_v2(backend_of(args, CHECK_READY_TIMEOUT), args)
         raise
