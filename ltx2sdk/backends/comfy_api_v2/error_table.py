@@ -43,6 +43,7 @@ from ltx2sdk.errors import (
     ServerUnavailableError,
     UploadError,
 )
+from ltx2sdk.wording import one_line
 
 __all__ = ["ERROR_TABLE", "ErrorRule", "Failure", "Statuses", "key_refused", "node_errors",
            "statuses", "translate"]
@@ -186,5 +187,6 @@ def node_errors(details: Any) -> list[NodeError]:
 
 
 def _first_line(text: str) -> str:
-    lines = [line.strip() for line in str(text).splitlines() if line.strip()]
-    return lines[0][:300] if lines else ""
+    """The first line the server's message has, printable and at most 300 characters."""
+    lines = [line for line in str(text).splitlines() if line.strip()]
+    return one_line(lines[0], limit=300) if lines else ""
