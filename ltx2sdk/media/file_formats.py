@@ -1,9 +1,10 @@
 """What a downloaded file really is, from its bytes: never call a broken file a video.
 
 :func:`verify_file` checks a file against the kind its name promises (an ``.mp4`` must be
-an ISO media file whose top-level boxes run exactly to the end of the file, a ``.webm`` an
-EBML stream, a ``.gif`` a GIF with its trailer, images and audio their signatures). An HTML
-error page, an empty body or a body cut short all fail it.
+an ISO media file whose top-level boxes run exactly to the end of the file and include a
+whole ``moov``, a ``.webm`` an EBML stream, a ``.gif`` a GIF with its trailer, images and
+audio their signatures). An HTML error page, an empty body, a body cut short and an mp4
+whose writer died before its index all fail it.
 """
 
 from __future__ import annotations
@@ -88,11 +89,15 @@ def verify_file(path: Path, *, video: bool = False) -> None:
 
 
 def _check_iso_boxes(handle: BinaryIO, size: int) -> None:
-    """Walk the top-level boxes of an ISO base media file (mp4, mov): each header must be
-    whole and the last box must end exactly at the end of the file."""
+    """Walk the top-level boxes of an ISO base media file (mp4, mov, m4a): each header must
+    be whole, the last box must end exactly at the end of the file, and a whole ``moov`` (the
+    index, without which no player can read the media) must be among them. A box of size 0
+    runs to the end of the file: accepted only after the ``moov``, since a writer that died
+    before writing its index leaves exactly that (an ``mdat`` of size 0)."""
     read, seek = handle.read, handle.seek
     offset = 0
     first = True
+    index = False
     while offset < size:
         seek(offset)
         header = read(8)
@@ -102,16 +107,26 @@ def _check_iso_boxes(handle: BinaryIO, size: int) -> None:
         if first and box_type not in ISO_FIRST_BOXES:
             raise FileContentError("it does not start like an mp4 file")
         first = False
+        header_size = 8
         if box_size == 1:
             large = read(8)
             if len(large) < 8:
                 raise FileContentError("an mp4 box header is cut short")
-            box_size = struct.unpack(">Q", large)[0]
-        elif box_size == 0:  # the box runs to the end of the file
+            box_size, header_size = struct.unpack(">Q", large)[0], 16
+        elif box_size == 0:  # the box runs to the end of the file: whole only if that is all
+            if not index:
+                raise FileContentError("the mp4 has no whole moov box (its index): a box "
+                                       "runs to the end of the file where the index should "
+                                       "be, as a writer that died leaves it")
             return
-        if box_size < 8:
+        if box_size < header_size:
             raise FileContentError(f"an mp4 box has an impossible size {box_size}")
         offset += box_size
+        if box_type == b"moov" and offset <= size:
+            index = True
     if offset != size:
         raise FileContentError(f"the mp4 was cut short: its boxes need {offset} bytes, "
                               f"the file has {size}")
+    if not index:
+        raise FileContentError("the mp4 has no moov box (its index): it was cut short "
+                               "or never finished")

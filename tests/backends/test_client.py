@@ -410,8 +410,8 @@ def test_a_500_or_non_json_answer_is_a_typed_error(comfy_server: ComfyTestServer
 
 # --- through an in-memory transport (no socket) -------------------------------------------
 
-MP4 = (b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isommp41"  # a whole mp4: ftyp, then mdat
-       b"\x00\x00\x00\x0cmdat\x00\x00\x00\x00")
+MP4 = (b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isommp41"  # a whole mp4: ftyp, mdat,
+       b"\x00\x00\x00\x0cmdat\x00\x00\x00\x00\x00\x00\x00\x08moov")  # then the index
 
 
 class ScriptedSocket:

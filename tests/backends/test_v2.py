@@ -432,8 +432,8 @@ def test_without_comfy_sdk_the_extra_is_named(monkeypatch: pytest.MonkeyPatch,
 
 # --- through an in-memory transport (no socket) -------------------------------------------
 
-MP4 = (b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isommp41"  # a whole mp4: ftyp, then mdat
-       b"\x00\x00\x00\x0cmdat\x00\x00\x00\x00")
+MP4 = (b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isommp41"  # a whole mp4: ftyp, mdat,
+       b"\x00\x00\x00\x0cmdat\x00\x00\x00\x00\x00\x00\x00\x08moov")  # then the index
 
 
 class ScriptedV2:

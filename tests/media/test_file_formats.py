@@ -46,7 +46,52 @@ def test_a_video_by_its_first_bytes() -> None:
 
 def test_an_audio_file_is_not_a_video(tmp_path: Path) -> None:
     audio = tmp_path / "voice.m4a"
-    audio.write_bytes(b"\x00\x00\x00\x10ftypM4A \x00\x00\x00\x00")  # one whole ftyp box
+    audio.write_bytes(b"\x00\x00\x00\x10ftypM4A \x00\x00\x00\x00"  # ftyp, then an index
+                      b"\x00\x00\x00\x08moov")
     verify_file(audio)  # a whole ISO file
     with pytest.raises(FileContentError, match="a video was expected"):
         verify_file(audio, video=True)
+
+
+FTYP = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isommp41"
+MOOV = b"\x00\x00\x00\x10moov" + b"\x00\x00\x00\x08mvhd"  # an index holding one (empty) box
+MDAT = b"\x00\x00\x00\x0cmdat\x00\x00\x00\x00"
+REAL_MP4S = sorted({*Path(__file__).parents[1].glob("fixtures/protocol/*/files/*.mp4"),
+                    *Path("/work/shared/comfyui/protocol").glob("*/**/*.mp4")})
+
+
+@pytest.mark.parametrize("data", [
+    FTYP + b"\x00\x00\x00\x08free" + MDAT,  # the media data, cut before its index
+    b"\x00\x00\x00\x08free",  # a lone free box
+    FTYP + b"\x00\x00\x00\x00mdat" + b"garbage",  # what an ffmpeg that died leaves
+    FTYP + b"\x00\x00\x00\x00moov" + b"garbage",  # an index that runs to an end it may lack
+    FTYP + MDAT,
+], ids=["no-moov", "lone-free", "size-0-mdat", "size-0-moov", "ftyp-mdat"])
+def test_an_mp4_without_a_whole_index_is_not_a_video(tmp_path: Path, data: bytes) -> None:
+    video = tmp_path / "cut.mp4"
+    video.write_bytes(data)
+    with pytest.raises(FileContentError, match="moov"):
+        verify_file(video, video=True)
+
+
+def test_an_index_first_or_last_and_a_box_to_the_end_after_it_pass(tmp_path: Path) -> None:
+    for data in (FTYP + MOOV + MDAT, FTYP + MDAT + MOOV,
+                 FTYP + MOOV + b"\x00\x00\x00\x00mdat" + bytes(100)):  # mdat to the end
+        video = tmp_path / "whole.mp4"
+        video.write_bytes(data)
+        verify_file(video, video=True)
+
+
+def test_real_encoders_mp4s_pass(tmp_path: Path) -> None:
+    assert len(REAL_MP4S) >= 4, REAL_MP4S
+    for path in REAL_MP4S:
+        verify_file(path, video=True)
+
+
+def test_an_audio_iso_file_needs_its_index_too(tmp_path: Path) -> None:
+    audio = tmp_path / "voice.m4a"
+    audio.write_bytes(b"\x00\x00\x00\x10ftypM4A \x00\x00\x00\x00" + MOOV + MDAT)
+    verify_file(audio)
+    audio.write_bytes(b"\x00\x00\x00\x10ftypM4A \x00\x00\x00\x00" + MDAT)
+    with pytest.raises(FileContentError, match="moov"):
+        verify_file(audio)
