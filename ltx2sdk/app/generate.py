@@ -208,7 +208,9 @@ def generate(request: GenerationRequest | CheckedRequest | Mapping[str, Any],
     (``connect(url, api_key=...)``). A backend that cannot check a graph before running it
     (the v2 API) builds for the SDK's own node schemas and lets the server validate the job.
     ``output`` is the video's path (default: the server's file name in ``output_dir``);
-    other files the graph produces are downloaded into ``output_dir`` too.
+    other files the graph produces are downloaded into ``output_dir`` too. Only ``output``
+    replaces a file: a name the server chose that a file already has becomes
+    ``name (1).ext`` (the next free one).
     ``on_progress`` gets :class:`~ltx2sdk.app.progress.ProgressUpdate` s, ``on_event`` the raw
     events. ``timeout`` bounds the whole job (every request and wait ends by it; past it a
     queued prompt is interrupted); ``ready_timeout`` the wait for the server, within it

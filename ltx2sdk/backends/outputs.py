@@ -4,12 +4,18 @@ Each backend reads its outputs from its own wire format (native ComfyUI's histor
 :func:`ltx2sdk.backends.comfyui.wire.outputs_from_history`; a Comfy API v2 job's assets) into
 :class:`OutputFile`. Here is what they share: a distinct local name for each output that
 never carries a path (:func:`local_names`), so the local copy of an output never lands
-outside the output folder and two outputs never share a name, and the check that a
+outside the output folder and two outputs never share a name; a file written under a name
+nobody else can have (:func:`staging_file`) and given its final name only where no file is
+(:func:`publish`), so a name the server chose never replaces a file; and the check that a
 downloaded file is whole and the kind of file it claims to be (:func:`verify_download`).
 """
 
 from __future__ import annotations
 
+import errno
+import itertools
+import os
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +55,8 @@ def local_names(outputs: Iterable[OutputFile]) -> dict[OutputFile, str]:
     taken: set[str] = set()
     for output in outputs:
         base = Path(output.filename.replace("\\", "/")).name
+        if base in ("", ".", ".."):  # no file name at all: the folder itself or its parent
+            base = f"output_{output.node_id}"
         name = base
         if name in taken:
             name = f"{output.node_id}_{base}"
@@ -60,6 +68,58 @@ def local_names(outputs: Iterable[OutputFile]) -> dict[OutputFile, str]:
         taken.add(name)
         names[output] = name
     return names
+
+
+def staging_file(folder: Path, name: str) -> Path:
+    """A new empty file in ``folder`` that no other file had the name of (created
+    exclusively, hidden, random), ending as ``name`` ends so that its check knows what it
+    must be: a download is written here and :func:`publish` ed when whole."""
+    fd, staged = tempfile.mkstemp(dir=folder, prefix=".ltx2sdk-", suffix=Path(name).suffix)
+    os.close(fd)
+    return Path(staged)
+
+
+def partial_file(dest: Path) -> Path:
+    """A new empty file beside ``dest`` to write a download into before it is renamed to
+    ``dest``: created exclusively, so it is nobody else's (a fixed ``dest.part`` would be
+    truncated if one existed)."""
+    fd, partial = tempfile.mkstemp(dir=dest.parent, prefix=".ltx2sdk-", suffix=".part")
+    os.close(fd)
+    return Path(partial)
+
+
+# a filesystem without hard links (FAT, some network mounts) says one of these to os.link
+_NO_LINKS = frozenset({errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.ENOSYS,
+                       errno.EMLINK, errno.EXDEV})
+
+
+def publish(staged: Path, dest: Path) -> Path:
+    """Give the finished file ``staged`` the name ``dest``, or, when a file has that name,
+    the first free one of ``stem (1).ext``, ``stem (2).ext``...; returns where it is.
+
+    Never replaces a file: each name is taken atomically (a hard link fails on an existing
+    name; without hard links an exclusively created placeholder is replaced), so two runs
+    into one folder cannot both take one name and no check-then-write race exists.
+    """
+    stem, suffix = dest.stem, dest.suffix
+    for number in itertools.count():
+        candidate = dest if number == 0 else dest.with_name(f"{stem} ({number}){suffix}")
+        try:
+            os.link(staged, candidate)
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            if exc.errno not in _NO_LINKS:
+                raise
+            try:
+                os.close(os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            except FileExistsError:
+                continue
+            os.replace(staged, candidate)  # the placeholder is ours: nobody else's file
+            return candidate
+        staged.unlink()
+        return candidate
+    raise AssertionError("unreachable: itertools.count() never ends")
 
 
 def describe(output: OutputFile) -> str:

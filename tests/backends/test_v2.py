@@ -517,6 +517,26 @@ def test_a_run_goes_through_an_injected_transport(v2_installed: None, tmp_path: 
     backend.close()
 
 
+def test_an_output_name_never_replaces_a_file_in_the_output_dir(v2_installed: None,
+                                                                tmp_path: Path) -> None:
+    """A second job whose output the server names as the first one's (or as a file of the
+    user's) lands under a fresh name: the first video stays."""
+    import httpx
+
+    from ltx2sdk.backends.comfy_api_v2.backend import V2Backend
+
+    (tmp_path / "clip_00001_.mp4").write_bytes(b"the first video")
+    backend = V2Backend("http://v2.invalid", transport=httpx.MockTransport(ScriptedV2()))
+    result = backend.run(model_free_graph(), output_dir=tmp_path, timeout=10)
+    [video] = result.outputs
+    assert result.files[video] == tmp_path / "clip_00001_ (1).mp4"
+    assert result.files[video].read_bytes() == MP4
+    assert (tmp_path / "clip_00001_.mp4").read_bytes() == b"the first video"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clip_00001_ (1).mp4",
+                                                         "clip_00001_.mp4"]
+    backend.close()
+
+
 def test_an_answer_from_the_injected_transport_is_translated_by_the_table(
         v2_installed: None) -> None:
     import httpx

@@ -70,7 +70,13 @@ from ltx2sdk.backends.comfy_api_v2.following import (
     Step,
 )
 from ltx2sdk.backends.events import ExecutionStarted
-from ltx2sdk.backends.outputs import DOWNLOAD_CHUNK, OutputFile, describe, verify_download
+from ltx2sdk.backends.outputs import (
+    DOWNLOAD_CHUNK,
+    OutputFile,
+    describe,
+    partial_file,
+    verify_download,
+)
 from ltx2sdk.backends.protocol import (
     CLEANUP_TIMEOUT,
     NO_SUCH_JOB,
@@ -476,7 +482,7 @@ class V2Backend:
         if not isinstance(output, AssetOutput):
             raise OutputError(f"{where} is not an output of a Comfy API v2 job")
         dest.parent.mkdir(parents=True, exist_ok=True)
-        partial = dest.with_name(dest.name + ".part")
+        partial = partial_file(dest)
 
         def fetch() -> None:
             with self._low.get_asset_content(output.asset_id) as resp, \

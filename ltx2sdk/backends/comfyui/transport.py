@@ -35,7 +35,7 @@ import urllib3.response
 import websocket
 
 from ltx2sdk.backends.comfyui.wire import rejection_from_body
-from ltx2sdk.backends.outputs import DOWNLOAD_CHUNK
+from ltx2sdk.backends.outputs import DOWNLOAD_CHUNK, partial_file
 from ltx2sdk.backends.server_urls import connection_failure
 from ltx2sdk.deadline import Deadline, current
 from ltx2sdk.errors import (
@@ -381,27 +381,26 @@ class HttpTransport:
                  deadline: float | None = None, timeout: float | None = None) -> int:
         """Stream ``GET /view`` into ``dest`` (never whole in memory); returns the size.
 
-        The file is written next to ``dest`` and renamed when complete, so a failed
-        download never leaves a file under the final name. The size must be the
-        Content-Length the server announced, when it announced one.
+        The file is written next to ``dest`` (under a new name of its own) and renamed when
+        complete, so a failed download never leaves a file under the final name. The size must
+        be the Content-Length the server announced, when it announced one.
         """
         path = "/view?" + urlencode(params)
-        partial = dest.with_name(dest.name + ".part")
+        partial = partial_file(dest)
         try:
-            with self._open("GET", path, timeout=timeout, deadline=deadline) as (
-                    response, bound):
+            with open(partial, "wb") as out, self._open(
+                    "GET", path, timeout=timeout, deadline=deadline) as (response, bound):
                 if response.status_code != 200:
                     raise ServerResponseError(
                         f"GET {path} answered HTTP {response.status_code}",
                         status=response.status_code, body=response.text[:500])
                 expected = _content_length(response, path)
                 size = 0
-                with open(partial, "wb") as out:
-                    for chunk in response.iter_content(DOWNLOAD_CHUNK):
-                        out.write(chunk)
-                        size += len(chunk)
-                        if on_chunk:
-                            on_chunk(len(chunk))
+                for chunk in response.iter_content(DOWNLOAD_CHUNK):
+                    out.write(chunk)
+                    size += len(chunk)
+                    if on_chunk:
+                        on_chunk(len(chunk))
                 if bound.fired:
                     raise _expired_error(bound, f"GET {path}")
                 if expected is not None and expected != size:
