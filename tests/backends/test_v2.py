@@ -13,6 +13,7 @@ import asyncio
 import itertools
 import json
 import os
+import struct
 import subprocess
 import sys
 import threading
@@ -555,3 +556,58 @@ def test_an_answer_from_the_injected_transport_is_translated_by_the_table(
     assert SECRET not in str(refused.value)
     with pytest.raises(ServerResponseError, match=r"refused the API key"):
         backend.poll("job-1")
+
+
+class IgnoresRange(ScriptedV2):
+    """A v2 server whose output's content type says nothing and whose asset answers the
+    whole file whatever the ``Range`` (64 MiB: an mp4 with a large ``mdat``)."""
+
+    CHUNKS = 1024  # of 64 KiB in the mdat
+    SIZE = 24 + 8 + (CHUNKS << 16) + 8  # ftyp, mdat, moov
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pulled: dict[str, int] = {}  # bytes read of each request's body, by its Range
+
+    def job(self, status: str) -> dict[str, Any]:
+        job = super().job(status)
+        for output in job["outputs"]:
+            output["content_type"] = "application/octet-stream"
+        return job
+
+    def __call__(self, request: Any) -> Any:
+        import httpx
+
+        if request.url.path != "/api/v2/assets/asset-1/content":
+            return super().__call__(request)
+        key = request.headers.get("Range", "none")
+        self.pulled[key] = 0
+        head = MP4[:24] + struct.pack(">I4s", 8 + (self.CHUNKS << 16), b"mdat")
+        tail = b"\x00\x00\x00\x08moov"
+
+        pulled = self.pulled
+
+        class Body(httpx.SyncByteStream):  # pulled lazily, a chunk at a time
+            def __iter__(self) -> Iterator[bytes]:
+                for chunk in (head, *[bytes(1 << 16)] * IgnoresRange.CHUNKS, tail):
+                    pulled[key] += len(chunk)
+                    yield chunk
+
+        return httpx.Response(200, headers={"Content-Type": "application/octet-stream"},
+                              stream=Body())
+
+
+def test_a_server_that_ignores_range_is_sniffed_from_its_first_bytes(
+        v2_installed: None, tmp_path: Path) -> None:
+    import httpx
+
+    from ltx2sdk.backends.comfy_api_v2.backend import V2Backend
+
+    server = IgnoresRange()
+    backend = V2Backend("http://v2.invalid", transport=httpx.MockTransport(server))
+    result = backend.run(model_free_graph(), output_dir=tmp_path, timeout=30)
+    [video] = result.outputs
+    assert video.is_video and result.files[video].stat().st_size == IgnoresRange.SIZE
+    assert server.pulled["none"] == IgnoresRange.SIZE  # the download reads it once
+    assert server.pulled["bytes=0-15"] <= 1 << 17  # the sniff: its first chunks, no more
+    backend.close()

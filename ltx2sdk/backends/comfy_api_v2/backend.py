@@ -465,8 +465,15 @@ class V2Backend:
         """The video extension the asset's first bytes show (an ISO ``ftyp``, an EBML
         header), or ``None``."""
         def head() -> bytes:
+            # a server may ignore the Range and send the whole file: read only the first
+            # bytes and close the stream (reading it all held a whole video in memory)
+            data = b""
             with self._low.get_asset_content(asset_id, range=(0, SNIFF_BYTES - 1)) as resp:
-                return resp.read()[:SNIFF_BYTES]
+                for chunk in resp.iter_bytes():
+                    data += chunk
+                    if len(data) >= SNIFF_BYTES:
+                        break
+            return data[:SNIFF_BYTES]
         try:
             data = self._call(f"read the first bytes of output {asset_id}", deadline, head)
         except (ServerUnavailableError, ServerResponseError):
