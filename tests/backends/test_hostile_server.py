@@ -408,6 +408,42 @@ def test_a_websocket_frame_that_drips_does_not_hold_the_run(server: ComfyTestSer
     assert elapsed < 8  # the subject: the drip would hold the run for a minute
 
 
+MIB_FRAME = b"\x00\x7f" + (1 << 20).to_bytes(8, "big")  # a continuation frame of 1 MiB
+
+
+@pytest.mark.parametrize(("first", "each"), [
+    (b"\x82\x7f" + (300 << 20).to_bytes(8, "big"), b""),  # one binary frame of 300 MB
+    (b"\x02\x7f" + (1 << 20).to_bytes(8, "big"), MIB_FRAME),  # a message of frames, no end
+], ids=["one-frame", "fragmented"])
+def test_a_huge_websocket_message_is_a_dropped_socket_not_memory(
+        server: ComfyTestServer, tmp_path: Path, first: bytes, each: bytes) -> None:
+    """A message of hundreds of MB is refused (at the header of a frame that long): the run
+    goes on by the history, as when the socket drops, and the client stops reading."""
+    sent: list[int] = []
+
+    async def huge_frame(request: web.Request, handler: Handler) -> web.StreamResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        transport = request.transport
+        assert transport is not None
+        transport.write(first)
+        written, chunk = 0, bytes(1 << 20)
+        while written < 64 << 20 and not transport.is_closing():
+            transport.write(chunk + each)
+            written += len(chunk)
+            while transport.get_write_buffer_size() > 1 << 20 and not transport.is_closing():
+                await asyncio.sleep(0.005)  # written only as fast as the client reads
+        sent.append(written - transport.get_write_buffer_size())
+        transport.close()
+        return ws
+
+    server.faults.tamper = on("/ws", huge_frame)
+    run = ComfyClient(server.url, receive_timeout=1).run(free_graph(), output_dir=tmp_path,
+                                                         timeout=30)
+    assert [p.name for p in run.files.values()] == ["hostile_00001_.mp4"]
+    assert sent and max(sent) < 24 << 20, sent  # socket buffers at most, not the 64 MB
+
+
 def drip_head(every: float = 0.5
               ) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
     """An answer whose status line and headers arrive a byte every ``every`` seconds (no

@@ -44,6 +44,7 @@ from ltx2sdk.errors import (
     ServerUnavailableError,
     UploadError,
 )
+from ltx2sdk.wording import byte_size
 
 MAX_ANSWER_BYTES = 256 << 20  # a JSON answer larger than this is not ComfyUI's
 
@@ -468,13 +469,57 @@ def _content_length(response: requests.Response, path: str) -> int | None:
     return int(value)
 
 
+MAX_MESSAGE_BYTES = 8 << 20
+"""The most one WebSocket message (a frame, or the frames of one fragmented message) may
+hold. ComfyUI's JSON messages are a few KB (an ``executed`` message lists a node's files)
+and its binary frames are preview images (JPEG or PNG of a few hundred KB at preview sizes):
+8 MiB is ample for both, and a longer message is a broken stream, never memory."""
+
+
+class _BoundedFrames(websocket.frame_buffer):
+    """websocket-client's frame reader, refusing a frame longer than
+    :data:`MAX_MESSAGE_BYTES` at its header, before any of its payload is read."""
+
+    def recv_length(self) -> None:
+        super().recv_length()
+        if self.length is not None and self.length > MAX_MESSAGE_BYTES:
+            raise websocket.WebSocketPayloadException(
+                f"a frame of {byte_size(self.length)}, over the "
+                f"{byte_size(MAX_MESSAGE_BYTES)} a ComfyUI message may hold")
+
+
+class _BoundedMessages(websocket.continuous_frame):
+    """websocket-client's joining of a fragmented message, refusing one that grows past
+    :data:`MAX_MESSAGE_BYTES` (each frame within the bound, but without end)."""
+
+    def add(self, frame: websocket.ABNF) -> None:
+        held = len(self.cont_data[1]) if self.cont_data else 0
+        if held + len(frame.data) > MAX_MESSAGE_BYTES:
+            raise websocket.WebSocketPayloadException(
+                f"a fragmented message over the {byte_size(MAX_MESSAGE_BYTES)} a ComfyUI "
+                "message may hold")
+        super().add(frame)
+
+
+class _BoundedWebSocket(websocket.WebSocket):
+    """A websocket-client WebSocket whose messages are bounded (:data:`MAX_MESSAGE_BYTES`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        frames = self.frame_buffer
+        self.frame_buffer = _BoundedFrames(frames.recv, frames.skip_utf8_validation)
+        joined = self.cont_frame
+        self.cont_frame = _BoundedMessages(joined.fire_cont_frame, joined.skip_utf8_validation)
+
+
 class Socket:
     """One WebSocket to ComfyUI for ``client_id``.
 
     :meth:`receive` returns a decoded text message, ``None`` when ``timeout``
     passed without one, and raises :class:`ServerUnavailableError` when the
     connection is gone. Binary frames (previews, progress text) are skipped. No
-    receive outlives its timeout by more than a second, whatever the server sends.
+    receive outlives its timeout by more than a second, and no message holds more than
+    :data:`MAX_MESSAGE_BYTES`, whatever the server sends (more is a dropped connection).
     """
 
     GRACE = 1.0  # a frame being read when the time is up gets this long to finish
@@ -482,7 +527,8 @@ class Socket:
     def __init__(self, url: str, *, connect_timeout: float) -> None:
         try:
             self._ws = websocket.create_connection(url, timeout=connect_timeout,
-                                                   enable_multithread=True)
+                                                   enable_multithread=True,
+                                                   class_=_BoundedWebSocket)
         except (OSError, websocket.WebSocketException) as exc:
             raise ServerUnavailableError(_describe_connection_error(url, exc)) from exc
 
@@ -503,6 +549,9 @@ class Socket:
             except websocket.WebSocketTimeoutException:
                 return None
             except (OSError, websocket.WebSocketException, ValueError) as exc:
+                # shut, not closed: a closing handshake would read on, into the rest of a
+                # frame that is too long
+                self._ws.shutdown()  # type: ignore[no-untyped-call]
                 raise ServerUnavailableError(f"the WebSocket to ComfyUI closed: {exc}") from exc
             if opcode == websocket.ABNF.OPCODE_CLOSE:
                 raise ServerUnavailableError("the WebSocket to ComfyUI closed")
