@@ -611,3 +611,61 @@ def test_a_server_that_ignores_range_is_sniffed_from_its_first_bytes(
     assert server.pulled["none"] == IgnoresRange.SIZE  # the download reads it once
     assert server.pulled["bytes=0-15"] <= 1 << 17  # the sniff: its first chunks, no more
     backend.close()
+
+
+class EndlessEventLine(ScriptedV2):
+    """A v2 server whose event stream is one event that never ends (64 MiB of ``chunk``,
+    then the connection closes); its job runs until a stream has been read to its end or
+    closed."""
+
+    CHUNKS = 1024  # of 64 KiB
+
+    def __init__(self, chunk: bytes) -> None:
+        super().__init__()
+        self.chunk = chunk
+        self.pulled: list[int] = []  # bytes read of each event stream
+        self.stream_done = threading.Event()
+
+    def job(self, status: str) -> dict[str, Any]:
+        if status == "succeeded" and not self.stream_done.is_set():
+            status = "running"
+            self.polls = 1  # succeeded on the poll after the stream is done
+        return super().job(status)
+
+    def __call__(self, request: Any) -> Any:
+        import httpx
+
+        if request.url.path != "/api/v2/jobs/job-1/events":
+            return super().__call__(request)
+        pulled, done, each = self.pulled, self.stream_done, self.chunk
+        pulled.append(0)
+
+        class Body(httpx.SyncByteStream):  # pulled lazily, a chunk at a time
+            def __iter__(self) -> Iterator[bytes]:
+                for chunk in (b"data: ", *[each] * EndlessEventLine.CHUNKS):
+                    pulled[-1] += len(chunk)
+                    yield chunk
+
+            def close(self) -> None:
+                done.set()
+
+        return httpx.Response(200, headers={"Content-Type": "text/event-stream"},
+                              stream=Body())
+
+
+@pytest.mark.parametrize("chunk", [
+    b"x" * (1 << 16),  # one line that never ends
+    (b"x" * 1017 + b"\ndata: ") * 64,  # one event of data lines that never ends
+], ids=["line", "event"])
+def test_an_event_without_end_is_a_dropped_stream_not_memory(
+        v2_installed: None, tmp_path: Path, chunk: bytes) -> None:
+    import httpx
+
+    from ltx2sdk.backends.comfy_api_v2.backend import V2Backend
+
+    server = EndlessEventLine(chunk)
+    backend = V2Backend("http://v2.invalid", transport=httpx.MockTransport(server))
+    result = backend.run(model_free_graph(), output_dir=tmp_path, timeout=30)
+    assert result.prompt_id == "job-1" and len(result.files) == 1  # by its polls
+    assert server.pulled and max(server.pulled) <= (8 << 20), server.pulled  # not 64 MiB
+    backend.close()
