@@ -22,7 +22,7 @@ Configuration (environment; see README "RunPod"):
   LTX2_PROGRESS_INTERVAL (2 s),
   LTX2_CHECKPOINT_FAST, LTX2_CHECKPOINT_PRO, LTX2_TEXT_ENCODER, LTX2_UPSCALER,
   LTX2_DISTILLED_LORA (model set defaults), LTX2_S3_BUCKET, LTX2_S3_ENDPOINT_URL,
-  LTX2_S3_REGION, LTX2_S3_PREFIX (ltx2/), LTX2_S3_URL_EXPIRES (3600 s),
+  LTX2_S3_REGION, LTX2_S3_PREFIX (ltx2/), LTX2_S3_URL_EXPIRES (3600 s, at most 604800),
   AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY.
 """
 
@@ -58,6 +58,7 @@ from ltx2sdk.wording import byte_size, exception_line
 
 log = logging.getLogger("ltx2sdk.worker")
 RUNPOD_RESULT_LIMIT_BYTES = 20 * 1024 * 1024  # a larger result is refused (HTTP 400) and lost
+MAX_URL_EXPIRES = 7 * 24 * 3600  # the longest a SigV4 presigned URL may be valid
 MODEL_ENV = {"checkpoint_fast": "LTX2_CHECKPOINT_FAST", "checkpoint_pro": "LTX2_CHECKPOINT_PRO",
              "text_encoder": "LTX2_TEXT_ENCODER", "upscaler": "LTX2_UPSCALER",
              "distilled_lora": "LTX2_DISTILLED_LORA"}
@@ -114,12 +115,21 @@ class WorkerConfig:
                                         f"such as {default}, got {raw!r}")
             return raw
 
+        def url_expires() -> int:
+            value = int(number("LTX2_S3_URL_EXPIRES", 3600, whole=True))
+            if value > MAX_URL_EXPIRES:  # SigV4 (AWS, R2, MinIO) refuses the URL it signs
+                raise WorkerConfigError(
+                    f"environment variable LTX2_S3_URL_EXPIRES must be at most "
+                    f"{MAX_URL_EXPIRES} seconds (7 days, S3's limit for a presigned URL), "
+                    f"got {env['LTX2_S3_URL_EXPIRES'].strip()!r}")
+            return value
+
         bucket = env.get("LTX2_S3_BUCKET", "").strip()
         s3 = S3Config(
             bucket=bucket, endpoint_url=env.get("LTX2_S3_ENDPOINT_URL") or None,
             region=env.get("LTX2_S3_REGION") or None,
             prefix=env.get("LTX2_S3_PREFIX", "ltx2/"),
-            url_expires=int(number("LTX2_S3_URL_EXPIRES", 3600, whole=True)),
+            url_expires=url_expires(),
         ) if bucket else None
         try:
             input_policy = InputPolicy(

@@ -434,6 +434,23 @@ def test_bad_settings_are_named_at_start_up_and_in_each_job(
     assert name in output["error"]
 
 
+def test_a_presigned_url_lifetime_over_s3s_limit_is_refused_at_start_up(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """SigV4 (AWS, R2, MinIO) refuses a presigned URL valid over 7 days: every oversized
+    video would be uploaded and handed back as a URL that does not work."""
+    bucket = {"LTX2_S3_BUCKET": "b"}
+    assert WorkerConfig.from_env({**bucket, "LTX2_S3_URL_EXPIRES": "604800"}).s3 is not None
+    message = ("environment variable LTX2_S3_URL_EXPIRES must be at most 604800 seconds "
+               "(7 days, S3's limit for a presigned URL), got '2592000'")
+    with pytest.raises(runpod_handler.WorkerConfigError) as caught:
+        WorkerConfig.from_env({**bucket, "LTX2_S3_URL_EXPIRES": "2592000"})
+    assert str(caught.value) == message
+    for name, value in {**bucket, "LTX2_S3_URL_EXPIRES": "2592000"}.items():
+        monkeypatch.setenv(name, value)
+    output = asyncio.run(handler({"id": "j", "input": {"prompt": "p"}}))
+    assert output == {"error": f"worker misconfigured: {message}"}
+
+
 def test_the_worker_refuses_to_start_with_a_bad_setting() -> None:
     done = subprocess.run([sys.executable, "runpod_handler.py"], cwd=ROOT, capture_output=True,
                           text=True, timeout=60, check=False,
