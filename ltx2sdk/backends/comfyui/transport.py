@@ -44,6 +44,7 @@ from ltx2sdk.errors import (
     ServerUnavailableError,
     UploadError,
 )
+from ltx2sdk.wording import one_line
 
 MAX_ANSWER_BYTES = 256 << 20  # a JSON answer larger than this is not ComfyUI's
 
@@ -297,12 +298,20 @@ class HttpTransport:
         bound = _exchange_deadline(timeout or self.timeout, deadline)
         with bound.armed():
             try:
+                # ComfyUI never redirects: the server is trusted, where it points is not (a
+                # /view answering 302 to a metadata address must not be fetched)
                 response = self.session.request(method, url, timeout=bound.left(floor=0.01),
-                                                stream=True, **kwargs)
+                                                stream=True, allow_redirects=False, **kwargs)
             except requests.RequestException as exc:
                 if bound.fired or isinstance(exc, requests.Timeout):
                     raise _expired_error(bound, f"{method} {path}") from _timed_out(bound, exc)
                 raise ServerUnavailableError(_describe_connection_error(url, exc)) from exc
+            if response.is_redirect:
+                response.close()
+                location = one_line(response.headers.get("Location", ""), limit=200)
+                raise ServerResponseError(
+                    f"{method} {path} answered HTTP {response.status_code}, a redirect to "
+                    f"{location} (not followed)", status=response.status_code)
             sock = _socket_of(response)
             if sock is not None:
                 bound.watch(sock)
@@ -483,7 +492,8 @@ class Socket:
     def __init__(self, url: str, *, connect_timeout: float) -> None:
         try:
             self._ws = websocket.create_connection(url, timeout=connect_timeout,
-                                                   enable_multithread=True)
+                                                   enable_multithread=True,
+                                                   redirect_limit=0)  # as HTTP: not followed
         except (OSError, websocket.WebSocketException) as exc:
             raise ServerUnavailableError(_describe_connection_error(url, exc)) from exc
 
