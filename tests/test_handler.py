@@ -27,6 +27,7 @@ from tests.comfyserver import ComfyTestServer, Faults
 
 from .helpers import (
     AUDIO_FIXTURES,
+    DEADLINE_SLACK,
     catalog_models,
     catalog_server,
     free_port,
@@ -265,6 +266,48 @@ def test_oversized_video_goes_to_the_bucket(ltx_server: ComfyTestServer,
     downloaded = requests.get(output["video_url"], timeout=30)
     assert downloaded.status_code == 200 and downloaded.content == served
     assert output["video_bytes"] == len(served)
+
+
+def test_an_upload_to_a_bucket_that_never_answers_ends_by_the_jobs_deadline(
+        ltx_server: ComfyTestServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """LTX2_JOB_TIMEOUT bounds the whole job, the upload included: an S3 endpoint that accepts
+    connections and never answers (boto3 alone waits 60 s a read, and retries) ends the job
+    at its deadline with an error saying so."""
+    import socket
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    ltx_server.sim.output_bytes = 3 * 1024 * 1024
+    held: list[socket.socket] = []
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        stop = threading.Event()
+
+        def accept() -> None:  # takes every connection, reads nothing, answers nothing
+            listener.settimeout(0.2)
+            while not stop.is_set():
+                try:
+                    held.append(listener.accept()[0])
+                except OSError:
+                    continue
+
+        thread = threading.Thread(target=accept, daemon=True)
+        thread.start()
+        config = config_for(ltx_server, LTX2_JOB_TIMEOUT="4", LTX2_RESULT_LIMIT_BYTES="1000000",
+                            LTX2_S3_BUCKET="videos", LTX2_S3_REGION="us-east-1",
+                            LTX2_S3_ENDPOINT_URL=f"http://127.0.0.1:{listener.getsockname()[1]}")
+        started = time.monotonic()
+        try:
+            output = run_job({"id": "j", "input": {"prompt": "p", "duration": 1}}, config)
+        finally:
+            elapsed = time.monotonic() - started
+            stop.set()
+            thread.join()
+            for sock in held:
+                sock.close()
+    assert held, "the upload never reached the endpoint"
+    assert elapsed < 4 + DEADLINE_SLACK, elapsed
+    assert output["error"] == ("the upload of the video to the bucket did not finish before "
+                               "the job's deadline (LTX2_JOB_TIMEOUT, 4 s)"), output
 
 
 def test_placeholder_models_fail_fast_naming_the_node(tmp_path: Path) -> None:
