@@ -51,6 +51,7 @@ from builders.catalog import pipeline_for
 from ltx2sdk.app.generate import GenerationResult, InputPolicy, generate
 from ltx2sdk.app.progress import ProgressUpdate
 from ltx2sdk.backends.comfyui.client import ComfyClient
+from ltx2sdk.backends.server_urls import shown_url
 from ltx2sdk.deadline import Deadline
 from ltx2sdk.errors import JobTimeoutError, LTX2Error, WorkerConfigError
 from ltx2sdk.request import GenerationRequest, ModelSet, describe_validation_error
@@ -113,7 +114,7 @@ class WorkerConfig:
             parts = urlsplit(raw)
             if parts.scheme not in ("http", "https") or not parts.hostname:
                 raise WorkerConfigError(f"environment variable {name} must be an http(s) URL "
-                                        f"such as {default}, got {raw!r}")
+                                        f"such as {default}, got {shown_url(raw)!r}")
             return raw
 
         def url_expires() -> int:

@@ -575,3 +575,14 @@ def test_without_the_runpod_extra_the_worker_names_it() -> None:
     assert done.returncode != 0
     assert done.stderr.strip().splitlines() == [
         "runpod_handler: the RunPod SDK is not installed: pip install 'ltx2sdk[runpod]'"]
+
+
+def test_a_password_in_comfy_url_is_not_in_the_jobs_error() -> None:
+    """The error goes back to whoever submitted the job: the server's password is ***."""
+    config = WorkerConfig(comfy_url=f"http://alice:PASS-w0rd@127.0.0.1:{free_port()}",
+                          ready_timeout=0.5)
+    output = run_job({"id": "j", "input": {"prompt": "p"}}, config)
+    assert "http://***@127.0.0.1" in output["error"] and "PASS" not in output["error"], output
+    with pytest.raises(runpod_handler.WorkerConfigError) as caught:
+        WorkerConfig.from_env({"COMFY_URL": "ftp://alice:PASS-w0rd@host"})
+    assert "PASS" not in str(caught.value)

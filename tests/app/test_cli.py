@@ -1021,3 +1021,26 @@ def test_models_of_a_mode_a_model_lacks_is_an_error(capsys: pytest.CaptureFixtur
     assert main(["models", "--model", "ltx-2.5", "--mode", "fast", "--format", "tsv"]) == 0
     folders = {line.split("\t")[0] for line in capsys.readouterr().out.splitlines()}
     assert folders == {"diffusion_models", "vae", "text_encoders", "latent_upscale_models"}
+
+
+def test_a_password_in_the_server_url_is_never_printed(ltx_server: ComfyTestServer,
+                                                      tmp_path: Path) -> None:
+    """``ltx2 check`` says where the server is, ``ltx2 batch`` records and prints its target,
+    and an unreachable one is named in the error: each with ``***`` for the password."""
+    up = ltx_server.url.replace("http://", "http://alice:PASS-w0rd@")
+    down = f"http://alice:PASS-w0rd@127.0.0.1:{free_port()}"
+    checked = run_cli("check", "--server", up)
+    assert f"at {ltx_server.url.replace('http://', 'http://***@')} is up" in checked.stdout
+    refused = run_cli("generate", "--prompt", "p", "--server", down, "--ready-timeout", "1",
+                      "-o", str(tmp_path / "v.mp4"))
+    assert refused.returncode != 0 and "http://***@127.0.0.1" in refused.stderr
+    jobs = tmp_path / "jobs.jsonl"
+    jobs.write_text(json.dumps({"prompt": "p", "duration": 1}) + "\n")
+    batch = run_cli("batch", str(jobs), "--server", up, "-o", str(tmp_path / "out"),
+                    timeout=120)
+    assert batch.returncode == 0, batch.stderr
+    results = (tmp_path / "out" / "results.jsonl").read_text()
+    assert '"target":"http://***@127.0.0.1:' in results
+    for text in (checked.stdout, checked.stderr, refused.stdout, refused.stderr, batch.stdout,
+                 batch.stderr, results):
+        assert "PASS-w0rd" not in text

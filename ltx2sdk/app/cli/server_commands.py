@@ -292,7 +292,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     except ServerResponseError:  # not a ComfyUI: perhaps the Comfy API v2
         from ltx2sdk.backends.connect import detect_api  # start-up: urllib, http
 
-        if args.api is None and detect_api(client.base_url) == "v2":
+        if args.api is None and detect_api(server_of(args)) == "v2":
             return cannot_check_v2(backend_of(args, CHECK_READY_TIMEOUT), args)
         raise
     version = client.comfyui_version

@@ -36,7 +36,7 @@ import websocket
 
 from ltx2sdk.backends.comfyui.wire import rejection_from_body
 from ltx2sdk.backends.outputs import DOWNLOAD_CHUNK
-from ltx2sdk.backends.server_urls import connection_failure
+from ltx2sdk.backends.server_urls import basic_auth, connection_failure, shown_url
 from ltx2sdk.deadline import Deadline, current
 from ltx2sdk.errors import (
     JobTimeoutError,
@@ -51,7 +51,7 @@ MAX_ANSWER_BYTES = 256 << 20  # a JSON answer larger than this is not ComfyUI's
 
 def _describe_connection_error(url: str, exc: Exception) -> str:
     # the reason in plain words, not the HTTP library's class names and reprs
-    return f"cannot reach ComfyUI at {url}: {connection_failure(exc)[1]}"
+    return f"cannot reach ComfyUI at {shown_url(url)}: {connection_failure(exc)[1]}"
 
 
 @dataclass(frozen=True)
@@ -457,7 +457,8 @@ class HttpTransport:
         self.post_json("/queue", {"delete": list(prompt_ids)}, timeout=timeout)
 
     def open_socket(self, client_id: str, *, connect_timeout: float) -> Socket:
-        return Socket(self.ws_url(client_id), connect_timeout=connect_timeout)
+        return Socket(self.ws_url(client_id), connect_timeout=connect_timeout,
+                      header=basic_auth(self.base_url))  # requests sends them itself
 
     def close(self) -> None:
         self.session.close()
@@ -489,9 +490,11 @@ class Socket:
 
     GRACE = 1.0  # a frame being read when the time is up gets this long to finish
 
-    def __init__(self, url: str, *, connect_timeout: float) -> None:
+    def __init__(self, url: str, *, connect_timeout: float,
+                 header: Mapping[str, str] | None = None) -> None:
         try:
             self._ws = websocket.create_connection(url, timeout=connect_timeout,
+                                                   header=dict(header or {}),
                                                    enable_multithread=True,
                                                    redirect_limit=0)  # as HTTP: not followed
         except (OSError, websocket.WebSocketException) as exc:
