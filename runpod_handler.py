@@ -22,7 +22,7 @@ Configuration (environment; see README "RunPod"):
   LTX2_PROGRESS_INTERVAL (2 s),
   LTX2_CHECKPOINT_FAST, LTX2_CHECKPOINT_PRO, LTX2_TEXT_ENCODER, LTX2_UPSCALER,
   LTX2_DISTILLED_LORA (model set defaults), LTX2_S3_BUCKET, LTX2_S3_ENDPOINT_URL,
-  LTX2_S3_REGION, LTX2_S3_PREFIX (ltx2/), LTX2_S3_URL_EXPIRES (3600 s),
+  LTX2_S3_REGION, LTX2_S3_PREFIX (ltx2/), LTX2_S3_URL_EXPIRES (3600 s, at most 604800),
   AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY.
 """
 
@@ -51,13 +51,16 @@ from builders.catalog import pipeline_for
 from ltx2sdk.app.generate import GenerationResult, InputPolicy, generate
 from ltx2sdk.app.progress import ProgressUpdate
 from ltx2sdk.backends.comfyui.client import ComfyClient
-from ltx2sdk.errors import LTX2Error, WorkerConfigError
+from ltx2sdk.backends.server_urls import shown_url
+from ltx2sdk.deadline import Deadline
+from ltx2sdk.errors import JobTimeoutError, LTX2Error, WorkerConfigError
 from ltx2sdk.request import GenerationRequest, ModelSet, describe_validation_error
 from ltx2sdk.vocabulary import DEFAULT_MODEL, INPUT_FILES
 from ltx2sdk.wording import byte_size, exception_line
 
 log = logging.getLogger("ltx2sdk.worker")
 RUNPOD_RESULT_LIMIT_BYTES = 20 * 1024 * 1024  # a larger result is refused (HTTP 400) and lost
+MAX_URL_EXPIRES = 7 * 24 * 3600  # the longest a SigV4 presigned URL may be valid
 MODEL_ENV = {"checkpoint_fast": "LTX2_CHECKPOINT_FAST", "checkpoint_pro": "LTX2_CHECKPOINT_PRO",
              "text_encoder": "LTX2_TEXT_ENCODER", "upscaler": "LTX2_UPSCALER",
              "distilled_lora": "LTX2_DISTILLED_LORA"}
@@ -111,15 +114,24 @@ class WorkerConfig:
             parts = urlsplit(raw)
             if parts.scheme not in ("http", "https") or not parts.hostname:
                 raise WorkerConfigError(f"environment variable {name} must be an http(s) URL "
-                                        f"such as {default}, got {raw!r}")
+                                        f"such as {default}, got {shown_url(raw)!r}")
             return raw
+
+        def url_expires() -> int:
+            value = int(number("LTX2_S3_URL_EXPIRES", 3600, whole=True))
+            if value > MAX_URL_EXPIRES:  # SigV4 (AWS, R2, MinIO) refuses the URL it signs
+                raise WorkerConfigError(
+                    f"environment variable LTX2_S3_URL_EXPIRES must be at most "
+                    f"{MAX_URL_EXPIRES} seconds (7 days, S3's limit for a presigned URL), "
+                    f"got {env['LTX2_S3_URL_EXPIRES'].strip()!r}")
+            return value
 
         bucket = env.get("LTX2_S3_BUCKET", "").strip()
         s3 = S3Config(
             bucket=bucket, endpoint_url=env.get("LTX2_S3_ENDPOINT_URL") or None,
             region=env.get("LTX2_S3_REGION") or None,
             prefix=env.get("LTX2_S3_PREFIX", "ltx2/"),
-            url_expires=int(number("LTX2_S3_URL_EXPIRES", 3600, whole=True)),
+            url_expires=url_expires(),
         ) if bucket else None
         try:
             input_policy = InputPolicy(
@@ -197,8 +209,10 @@ class ProgressReporter:
                    "percent": round(update.percent, 1)})
 
 
-def deliver(result: GenerationResult, config: WorkerConfig) -> dict[str, Any]:
-    """The job's output: inline base64 if the whole response fits, else a bucket URL."""
+def deliver(result: GenerationResult, config: WorkerConfig,
+            deadline: Deadline | None = None) -> dict[str, Any]:
+    """The job's output: inline base64 if the whole response fits, else a bucket URL uploaded
+    by ``deadline`` (the job's: :class:`JobTimeoutError` when the upload outlasts it)."""
     meta = result.metadata()
     size = result.video.stat().st_size
     # the response is {"video": "<base64>", ...meta}: measure it exactly before encoding
@@ -215,17 +229,65 @@ def deliver(result: GenerationResult, config: WorkerConfig) -> dict[str, Any]:
             "AWS_SECRET_ACCESS_KEY, LTX2_S3_REGION). The file is still in ComfyUI's output "
             f"folder as {result.video.name}."), **meta}
     started = time.perf_counter()
-    url = upload_to_bucket(result.video, config.s3, result.prompt_id)
+    try:
+        url = upload_to_bucket(result.video, config.s3, result.prompt_id, deadline=deadline)
+    except JobTimeoutError:
+        raise JobTimeoutError(f"the upload of the video to the bucket did not finish before "
+                              f"the job's deadline (LTX2_JOB_TIMEOUT, {config.job_timeout:g} s)"
+                              ) from None
     meta["timings"]["upload"] = round(time.perf_counter() - started, 3)
     return {"video_url": url, "video_bytes": size, **meta}
 
 
-def upload_to_bucket(path: Path, s3: S3Config, prompt_id: str) -> str:
-    """Multipart upload from disk (``video/mp4``); a presigned GET URL for the object."""
+def upload_to_bucket(path: Path, s3: S3Config, prompt_id: str, *,
+                     deadline: Deadline | None = None) -> str:
+    """Multipart upload from disk (``video/mp4``); a presigned GET URL for the object.
+
+    ``deadline``: the upload ends by it (:class:`JobTimeoutError`), whatever the endpoint does.
+    """
+    if deadline is None:
+        return _upload(path, s3, prompt_id, None)
+    if deadline.passed:
+        raise JobTimeoutError("the deadline passed before the upload")
+    # boto3 waits 60 s a read and retries, and its sockets are out of reach: the upload runs
+    # on its own thread, its timeouts cut to what is left and no request sent past the end,
+    # and the job stops waiting for it at the deadline
+    outcome: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            outcome["url"] = _upload(path, s3, prompt_id, deadline)
+        except BaseException as exc:  # handed to the job's thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=work, name="ltx2-upload", daemon=True)
+    thread.start()
+    thread.join(deadline.left())
+    if thread.is_alive():
+        raise JobTimeoutError("the upload did not finish before the deadline")
+    if "error" in outcome:
+        raise outcome["error"]
+    url: str = outcome["url"]
+    return url
+
+
+def _upload(path: Path, s3: S3Config, prompt_id: str, deadline: Deadline | None) -> str:
     import boto3
     from boto3.s3.transfer import TransferConfig
+    from botocore.config import Config
 
-    client = boto3.client("s3", endpoint_url=s3.endpoint_url, region_name=s3.region)
+    config = None
+    if deadline is not None:
+        left = deadline.left(cap=60.0, floor=1.0)
+        config = Config(connect_timeout=left, read_timeout=left)
+    client = boto3.client("s3", endpoint_url=s3.endpoint_url, region_name=s3.region,
+                          config=config)
+    if deadline is not None:
+        def stop_at_the_deadline(**_: Any) -> None:  # no request (nor retry) sent past it
+            if deadline.passed:
+                raise JobTimeoutError("the deadline passed during the upload")
+
+        client.meta.events.register("before-send.s3", stop_at_the_deadline)
     key = f"{s3.prefix}{prompt_id}/{path.name}"
     client.upload_file(str(path), s3.bucket, key,
                        ExtraArgs={"ContentType": "video/mp4"},
@@ -256,12 +318,13 @@ def run_job(job: Mapping[str, Any], config: WorkerConfig, *,
         return {"error": f"invalid request: {exception_line(exc)}"}
     reporter = ProgressReporter(send_progress, config.progress_interval) if send_progress else None
     with tempfile.TemporaryDirectory(prefix="ltx2-job-") as workdir:
+        deadline = Deadline.after(config.job_timeout)  # the whole job's, the upload's too
         try:
             result = generate(request, ComfyClient(config.comfy_url), output_dir=workdir,
                               on_progress=reporter, on_queued=on_queued,
                               timeout=config.job_timeout, ready_timeout=config.ready_timeout,
                               input_policy=config.input_policy, cancel=cancel)
-            return deliver(result, config)
+            return deliver(result, config, deadline)
         except (LTX2Error, ValueError) as exc:  # ValueError: a bad input file, named by field
             return {"error": exception_line(exc)}
         except Exception as exc:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["byte_size", "exception_line", "one_line"]
+__all__ = ["byte_size", "escaped", "exception_line", "one_line"]
 
 _UNITS = ("KiB", "MiB", "GiB", "TiB")
 _LIST_MARKER = re.compile(r"^\s*-\s+")  # an item of a multi-line message's list
@@ -21,10 +21,16 @@ def one_line(text: str, *, limit: int | None = None) -> str:
     ``...``. What a server sent can be printed this way without steering the terminal."""
     lines = (_LIST_MARKER.sub("", line) for line in text.splitlines())
     text = "; ".join(" ".join(line.split()) for line in lines if line.strip())
-    text = "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
+    text = escaped(text)
     if limit is not None and len(text) > limit:
         return text[:max(0, limit - 3)] + "..."
     return text
+
+
+def escaped(text: str) -> str:
+    """``text`` with each character that does not print written escaped (``\\x1b``, ``\\r``),
+    its spaces kept: a line laid out in columns, safe to print whatever it quotes."""
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
 
 
 def exception_line(exc: BaseException) -> str:

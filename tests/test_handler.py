@@ -27,6 +27,7 @@ from tests.comfyserver import ComfyTestServer, Faults
 
 from .helpers import (
     AUDIO_FIXTURES,
+    DEADLINE_SLACK,
     catalog_models,
     catalog_server,
     free_port,
@@ -267,6 +268,48 @@ def test_oversized_video_goes_to_the_bucket(ltx_server: ComfyTestServer,
     assert output["video_bytes"] == len(served)
 
 
+def test_an_upload_to_a_bucket_that_never_answers_ends_by_the_jobs_deadline(
+        ltx_server: ComfyTestServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """LTX2_JOB_TIMEOUT bounds the whole job, the upload included: an S3 endpoint that accepts
+    connections and never answers (boto3 alone waits 60 s a read, and retries) ends the job
+    at its deadline with an error saying so."""
+    import socket
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    ltx_server.sim.output_bytes = 3 * 1024 * 1024
+    held: list[socket.socket] = []
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        stop = threading.Event()
+
+        def accept() -> None:  # takes every connection, reads nothing, answers nothing
+            listener.settimeout(0.2)
+            while not stop.is_set():
+                try:
+                    held.append(listener.accept()[0])
+                except OSError:
+                    continue
+
+        thread = threading.Thread(target=accept, daemon=True)
+        thread.start()
+        config = config_for(ltx_server, LTX2_JOB_TIMEOUT="4", LTX2_RESULT_LIMIT_BYTES="1000000",
+                            LTX2_S3_BUCKET="videos", LTX2_S3_REGION="us-east-1",
+                            LTX2_S3_ENDPOINT_URL=f"http://127.0.0.1:{listener.getsockname()[1]}")
+        started = time.monotonic()
+        try:
+            output = run_job({"id": "j", "input": {"prompt": "p", "duration": 1}}, config)
+        finally:
+            elapsed = time.monotonic() - started
+            stop.set()
+            thread.join()
+            for sock in held:
+                sock.close()
+    assert held, "the upload never reached the endpoint"
+    assert elapsed < 4 + DEADLINE_SLACK, elapsed
+    assert output["error"] == ("the upload of the video to the bucket did not finish before "
+                               "the job's deadline (LTX2_JOB_TIMEOUT, 4 s)"), output
+
+
 def test_placeholder_models_fail_fast_naming_the_node(tmp_path: Path) -> None:
     empty = {"checkpoints": catalog_models()["checkpoints"]}
     with catalog_server(tmp_path, placeholders=empty) as srv:
@@ -434,6 +477,23 @@ def test_bad_settings_are_named_at_start_up_and_in_each_job(
     assert name in output["error"]
 
 
+def test_a_presigned_url_lifetime_over_s3s_limit_is_refused_at_start_up(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """SigV4 (AWS, R2, MinIO) refuses a presigned URL valid over 7 days: every oversized
+    video would be uploaded and handed back as a URL that does not work."""
+    bucket = {"LTX2_S3_BUCKET": "b"}
+    assert WorkerConfig.from_env({**bucket, "LTX2_S3_URL_EXPIRES": "604800"}).s3 is not None
+    message = ("environment variable LTX2_S3_URL_EXPIRES must be at most 604800 seconds "
+               "(7 days, S3's limit for a presigned URL), got '2592000'")
+    with pytest.raises(runpod_handler.WorkerConfigError) as caught:
+        WorkerConfig.from_env({**bucket, "LTX2_S3_URL_EXPIRES": "2592000"})
+    assert str(caught.value) == message
+    for name, value in {**bucket, "LTX2_S3_URL_EXPIRES": "2592000"}.items():
+        monkeypatch.setenv(name, value)
+    output = asyncio.run(handler({"id": "j", "input": {"prompt": "p"}}))
+    assert output == {"error": f"worker misconfigured: {message}"}
+
+
 def test_the_worker_refuses_to_start_with_a_bad_setting() -> None:
     done = subprocess.run([sys.executable, "runpod_handler.py"], cwd=ROOT, capture_output=True,
                           text=True, timeout=60, check=False,
@@ -515,3 +575,14 @@ def test_without_the_runpod_extra_the_worker_names_it() -> None:
     assert done.returncode != 0
     assert done.stderr.strip().splitlines() == [
         "runpod_handler: the RunPod SDK is not installed: pip install 'ltx2sdk[runpod]'"]
+
+
+def test_a_password_in_comfy_url_is_not_in_the_jobs_error() -> None:
+    """The error goes back to whoever submitted the job: the server's password is ***."""
+    config = WorkerConfig(comfy_url=f"http://alice:PASS-w0rd@127.0.0.1:{free_port()}",
+                          ready_timeout=0.5)
+    output = run_job({"id": "j", "input": {"prompt": "p"}}, config)
+    assert "http://***@127.0.0.1" in output["error"] and "PASS" not in output["error"], output
+    with pytest.raises(runpod_handler.WorkerConfigError) as caught:
+        WorkerConfig.from_env({"COMFY_URL": "ftp://alice:PASS-w0rd@host"})
+    assert "PASS" not in str(caught.value)

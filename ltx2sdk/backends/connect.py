@@ -20,7 +20,7 @@ import urllib.request
 from typing import TYPE_CHECKING, Literal
 
 from ltx2sdk.backends.protocol import NO_SUCH_JOB, is_known_v2
-from ltx2sdk.backends.server_urls import normalize_server_url
+from ltx2sdk.backends.server_urls import basic_auth, normalize_server_url, without_credentials
 
 if TYPE_CHECKING:
     from ltx2sdk.backends.protocol import Backend
@@ -63,27 +63,42 @@ def connect(url: str, *, api_key: str | None = None, api: str | None = None,
 
 def detect_api(url: str, *, timeout: float = PROBE_TIMEOUT) -> Api:
     """``"v2"`` when ``url`` is a Comfy API v2 deployment, else ``"comfyui"`` (see the module).
-    No credential is sent."""
-    base = normalize_server_url(url)
+    No API key is sent; a user and password in ``url`` (a proxy's basic auth) are, to that
+    server only."""
+    base, _ = without_credentials(normalize_server_url(url))
     if is_known_v2(base):
         return "v2"
-    status, body = _probe(f"{base}/api/v2/health", timeout)
+    auth = basic_auth(normalize_server_url(url))  # urllib would take user:pass@ for the host
+    status, body = _probe(f"{base}/api/v2/health", timeout, auth)
     if status == 200 and isinstance(body, dict):
         return "v2"
     if status is None:  # nothing answers: the native client waits, or says so
         return "comfyui"
-    status, body = _probe(f"{base}/api/v2/jobs/{NO_SUCH_JOB}", timeout)
+    status, body = _probe(f"{base}/api/v2/jobs/{NO_SUCH_JOB}", timeout, auth)
     error = body.get("error") if isinstance(body, dict) else None
     if isinstance(error, dict) and isinstance(error.get("code"), str):
         return "v2"  # the v2 error envelope (not_found, unauthorized...)
     return "comfyui"
 
 
-def _probe(url: str, timeout: float) -> tuple[int | None, object]:
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is the answer (an HTTPError): where the server points is not asked."""
+
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
+
+
+def _probe(url: str, timeout: float,
+           auth: dict[str, str] | None = None) -> tuple[int | None, object]:
     """``(status, JSON body or None)`` of ``GET url``; ``(None, None)`` when nothing answered."""
     request = urllib.request.Request(url, headers={"Accept": "application/json"})
+    for name, value in (auth or {}).items():
+        request.add_unredirected_header(name, value)
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with _OPENER.open(request, timeout=timeout) as response:
             status, raw = int(response.status), response.read(64 * 1024)
     except urllib.error.HTTPError as exc:
         status, raw = exc.code, exc.read(64 * 1024) if exc.fp is not None else b""

@@ -13,26 +13,60 @@ Only the standard library is imported here (at import time).
 
 from __future__ import annotations
 
+import base64
 import errno
 import re
 import socket
 from collections.abc import Iterator
 from typing import Literal
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from ltx2sdk.errors import ServerUrlError
 
-__all__ = ["connection_failure", "normalize_server_url"]
+__all__ = ["basic_auth", "connection_failure", "normalize_server_url", "shown_url",
+           "without_credentials"]
 
 _SCHEMES = ("http", "https")
 _HOST = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.~%-]+)$")  # name, IPv4 or [IPv6]
 _SCHEME_PREFIX = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
+# the authority's user information: after "scheme://" (or at the start, as typed without a
+# scheme), up to the last "@" before the path, the query or the fragment
+_USERINFO = re.compile(r"^(\s*(?:[A-Za-z][A-Za-z0-9+.-]*://)?)[^/?#]*@")
 
 FailureKind = Literal["absent", "unready", "invalid", "other"]
 """``absent``: nothing listens there, or the host is not known (yet): a server that is not
 started, or is starting. ``unready``: something accepted the connection but did not answer
 in time, or a proxy said the server behind it is not up (502, 503, 504). ``invalid``: the
 URL cannot be used at all. ``other``: anything else."""
+
+
+def shown_url(url: str) -> str:
+    """``url`` fit to print, log, record or raise: a user name and password in it (basic auth
+    to a proxy in front of the server) are shown as ``***`` (``http://***@host:8188``). The
+    requests themselves keep using the URL as given."""
+    return _USERINFO.sub(r"\1***@", url, count=1)
+
+
+def without_credentials(url: str) -> tuple[str, str | None]:
+    """``url`` without its user information, and that as ``user:password`` (percent-decoded)
+    or ``None`` when there is none: for a library that would take ``user:pass@host`` for a
+    host name."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url, None
+    userinfo, _, host = parts.netloc.rpartition("@")
+    user, _, password = userinfo.partition(":")
+    return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment)), \
+        f"{unquote(user)}:{unquote(password)}"
+
+
+def basic_auth(url: str) -> dict[str, str]:
+    """The ``Authorization`` header the credentials in ``url`` make (``{}`` when it has none),
+    for a client that does not send them itself (urllib, a WebSocket)."""
+    credentials = without_credentials(url)[1]
+    if credentials is None:
+        return {}
+    return {"Authorization": "Basic " + base64.b64encode(credentials.encode()).decode("ascii")}
 
 
 def normalize_server_url(text: str) -> str:
@@ -44,45 +78,47 @@ def normalize_server_url(text: str) -> str:
     missing host, a bad port, spaces, a query or a fragment are :class:`ServerUrlError`.
     """
     raw = text.strip()
+    shown = shown_url(raw)  # what the errors quote: never a password typed in the URL
     if not raw:
         raise ServerUrlError("the server URL is empty: give http://HOST:PORT, for example "
                              "http://127.0.0.1:8188")
     if any(ch.isspace() for ch in raw):
-        raise ServerUrlError(f"the server URL {raw!r} contains spaces")
+        raise ServerUrlError(f"the server URL {shown!r} contains spaces")
     if re.fullmatch(r":?\d+", raw):
-        raise ServerUrlError(f"{raw!r} is only a port: give the host too, for example "
+        raise ServerUrlError(f"{shown!r} is only a port: give the host too, for example "
                              f"http://127.0.0.1:{raw.lstrip(':')}")
     url = raw
     if "://" not in raw:
         prefix = _SCHEME_PREFIX.match(raw)
         if prefix and prefix.group(1).lower() in (*_SCHEMES, "ws", "wss"):
-            raise ServerUrlError(f"the server URL {raw!r} is malformed: after "
+            raise ServerUrlError(f"the server URL {shown!r} is malformed: after "
                                  f"'{prefix.group(1)}:' comes '//', as in http://HOST:PORT")
         url = f"http://{raw}"
     try:
         parts = urlsplit(url)
         port = parts.port  # a ValueError for a port that is not a number in 0..65535
     except ValueError:
-        raise ServerUrlError(f"the server URL {raw!r} is malformed: give "
+        raise ServerUrlError(f"the server URL {shown!r} is malformed: give "
                              f"http://HOST:PORT, for example http://127.0.0.1:8188") from None
     scheme = parts.scheme.lower()
     if scheme in ("ws", "wss"):
         http = "https" if scheme == "wss" else "http"
-        raise ServerUrlError(f"{raw!r} is a WebSocket URL: give the server's {http}:// URL "
-                             f"({http}://{parts.netloc}); the client finds the socket itself")
+        raise ServerUrlError(f"{shown!r} is a WebSocket URL: give the server's {http}:// URL "
+                             f"({shown_url(f'{http}://{parts.netloc}')}); the client finds "
+                             "the socket itself")
     if scheme not in _SCHEMES:
-        raise ServerUrlError(f"the server URL {raw!r} has the scheme '{parts.scheme}': "
+        raise ServerUrlError(f"the server URL {shown!r} has the scheme '{parts.scheme}': "
                              f"ComfyUI is reached over http:// or https://")
     host = parts.netloc.rpartition("@")[2]
     host = host.rsplit(":", 1)[0] if not host.endswith("]") and ":" in host else host
     if not host:
-        raise ServerUrlError(f"the server URL {raw!r} has no host: give http://HOST:PORT")
+        raise ServerUrlError(f"the server URL {shown!r} has no host: give http://HOST:PORT")
     if not _HOST.match(host):
-        raise ServerUrlError(f"the server URL {raw!r} has an invalid host name {host!r}")
+        raise ServerUrlError(f"the server URL {shown!r} has an invalid host name {host!r}")
     if port == 0:
-        raise ServerUrlError(f"the server URL {raw!r} has the port 0 (1-65535)")
+        raise ServerUrlError(f"the server URL {shown!r} has the port 0 (1-65535)")
     if parts.query or parts.fragment or raw.endswith(("?", "#")):
-        raise ServerUrlError(f"the server URL {raw!r} has a query or a fragment: give only "
+        raise ServerUrlError(f"the server URL {shown!r} has a query or a fragment: give only "
                              "http://HOST:PORT (and a path, behind a proxy)")
     if "://" not in raw and port == 443:
         scheme = "https"

@@ -17,8 +17,9 @@ error (:class:`AudioInputError`, a ``ValueError``).
   A file with no sound (0 samples) is refused. The measured duration
   (:attr:`AudioData.duration`) sets the video's length unless the request gives one.
 * **Damage.** A file cut short is refused where its format says how long it should be: a WAV
-  whose RIFF header announces more bytes than there are, a FLAC or an MP3 (with a Xing/LAME
-  header) that decodes to less than it announces, an Ogg stream without its last page.
+  whose RIFF header or data chunk announces more bytes than there are (its length would
+  otherwise be what happens to decode), a FLAC or an MP3 (with a Xing/LAME header) that
+  decodes to less than it announces, an Ogg stream without its last page.
 * **URLs** are fetched by :mod:`ltx2sdk.media.safe_fetch`, as images are: http(s) only, public
   addresses only (resolved once, every address checked, the connection pinned), every redirect
   hop checked the same way, one deadline for the whole fetch, and the size cap on the wire.
@@ -238,6 +239,12 @@ def _cut_short(kind: str, data: bytes) -> str:
         # to fill the size in; one byte of slack for writers that forget the pad byte
         if announced not in (0, 0xFFFFFFFF) and announced + 8 > len(data) + 1:
             return f"its header announces {announced + 8} bytes, there are {len(data)}"
+    if kind == "wav":
+        # dr_wav stops at the end of the bytes and calls what it read the whole length: a
+        # data chunk announcing hours over a few KiB would decode as a fraction of a second
+        declared, held = _wav_data_chunk(data)
+        if declared is not None and declared > held + 1:
+            return f"its data chunk announces {declared} bytes, there are {held}"
     if kind == "ogg":
         last = data.rfind(b"OggS")
         end = _ogg_page_end(data, last)
@@ -246,6 +253,25 @@ def _cut_short(kind: str, data: bytes) -> str:
         if not data[last + 5] & 0x04:  # header type: end of stream
             return "it ends before the end of its stream"
     return ""
+
+
+def _wav_data_chunk(data: bytes) -> tuple[int | None, int]:
+    """``(the size the data chunk announces, the bytes after its header)``; ``None`` for the
+    size when there is no data chunk or its size was left unknown (0 or 0xFFFFFFFF: written
+    by a program that streamed the file; an RF64 file's real size is in its ds64 chunk)."""
+    offset, rf64_size = 12, None
+    while offset + 8 <= len(data):
+        chunk = data[offset:offset + 4]
+        size = int.from_bytes(data[offset + 4:offset + 8], "little")
+        if chunk == b"ds64" and offset + 24 <= len(data):
+            rf64_size = int.from_bytes(data[offset + 16:offset + 24], "little")
+        if chunk == b"data":
+            held = len(data) - offset - 8
+            if data[:4] == b"RF64" and size == 0xFFFFFFFF:
+                return rf64_size, held
+            return (None if size in (0, 0xFFFFFFFF) else size), held
+        offset += 8 + size + (size & 1)  # chunks are padded to an even size
+    return None, 0
 
 
 def _name(kind: str) -> str:

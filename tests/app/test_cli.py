@@ -1021,3 +1021,68 @@ def test_models_of_a_mode_a_model_lacks_is_an_error(capsys: pytest.CaptureFixtur
     assert main(["models", "--model", "ltx-2.5", "--mode", "fast", "--format", "tsv"]) == 0
     folders = {line.split("\t")[0] for line in capsys.readouterr().out.splitlines()}
     assert folders == {"diffusion_models", "vae", "text_encoders", "latent_upscale_models"}
+
+
+def test_a_password_in_the_server_url_is_never_printed(ltx_server: ComfyTestServer,
+                                                      tmp_path: Path) -> None:
+    """``ltx2 check`` says where the server is, ``ltx2 batch`` records and prints its target,
+    and an unreachable one is named in the error: each with ``***`` for the password."""
+    up = ltx_server.url.replace("http://", "http://alice:PASS-w0rd@")
+    down = f"http://alice:PASS-w0rd@127.0.0.1:{free_port()}"
+    checked = run_cli("check", "--server", up)
+    assert f"at {ltx_server.url.replace('http://', 'http://***@')} is up" in checked.stdout
+    refused = run_cli("generate", "--prompt", "p", "--server", down, "--ready-timeout", "1",
+                      "-o", str(tmp_path / "v.mp4"))
+    assert refused.returncode != 0 and "http://***@127.0.0.1" in refused.stderr
+    jobs = tmp_path / "jobs.jsonl"
+    jobs.write_text(json.dumps({"prompt": "p", "duration": 1}) + "\n")
+    batch = run_cli("batch", str(jobs), "--server", up, "-o", str(tmp_path / "out"),
+                    timeout=120)
+    assert batch.returncode == 0, batch.stderr
+    results = (tmp_path / "out" / "results.jsonl").read_text()
+    assert '"target":"http://***@127.0.0.1:' in results
+    for text in (checked.stdout, checked.stderr, refused.stdout, refused.stderr, batch.stdout,
+                 batch.stderr, results):
+        assert "PASS-w0rd" not in text
+
+
+HOSTILE_TEXT = "boom\x1b[2J\x1b]0;pwned\x07\rok        job 9\x1b]8;;http://evil.example\x1b\\x"
+
+
+def _no_control_characters(text: str) -> None:
+    raw = [char for char in text if not char.isprintable() and char not in "\n"]
+    assert not raw, f"raw control characters reached the terminal: {raw!r} in {text!r}"
+
+
+def test_escape_sequences_from_the_server_do_not_reach_the_terminal(
+        ltx_server: ComfyTestServer, tmp_path: Path) -> None:
+    """Server text is data: a node's exception message (``ltx2 generate``, ``ltx2 batch``)
+    and the server's version (``ltx2 check``) that carry ESC, OSC (a title, an OSC 8 link)
+    and a carriage return are printed escaped, never as the raw characters."""
+    from aiohttp import web
+
+    ltx_server.faults.error_at_class = "SaveVideo"
+    ltx_server.faults.error_message = HOSTILE_TEXT
+    generated = run_cli("generate", "--prompt", "p", "--duration", "1", "--server",
+                        ltx_server.url, "-o", str(tmp_path / "v.mp4"))
+    assert generated.returncode == 1 and "boom\\x1b[2J" in generated.stderr, generated.stderr
+    jobs = tmp_path / "jobs.jsonl"
+    jobs.write_text(json.dumps({"prompt": "p", "duration": 1}) + "\n")
+    batch = run_cli("batch", str(jobs), "--server", ltx_server.url, "-o", str(tmp_path / "out"),
+                    "--retries", "0", timeout=120)
+    assert "boom\\x1b[2J" in batch.stdout + batch.stderr, batch.stdout + batch.stderr
+
+    async def version(request: web.Request, handler: Any) -> web.StreamResponse | None:
+        if request.path.removeprefix("/api") != "/system_stats":
+            return None
+        answer = await handler(request)
+        stats = json.loads(answer.body)
+        stats["system"]["comfyui_version"] = "0.26.0" + HOSTILE_TEXT
+        return web.json_response(stats)
+
+    ltx_server.faults.tamper = version
+    checked = run_cli("check", "--server", ltx_server.url)
+    assert "0.26.0boom\\x1b[2J" in checked.stdout, checked.stdout + checked.stderr
+    for text in (generated.stdout, generated.stderr, batch.stdout, batch.stderr, checked.stdout,
+                 checked.stderr):
+        _no_control_characters(text)

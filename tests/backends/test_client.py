@@ -563,3 +563,69 @@ def test_a_dropped_socket_is_followed_up_by_the_history(object_info: dict[str, A
     # the drop sent the client to the history, which had the end the socket did not tell
     assert server.calls.index("history") < server.calls.index("view video/clip_00001_.mp4")
     assert "object_info" not in server.calls and len(server.sockets) == 1
+
+
+# --- a user and password in the server URL: used, never shown ------------------------------
+
+SECRET_URL_PASSWORD = "PASS-w0rd"
+
+
+def test_a_password_in_a_server_url_is_shown_as_stars() -> None:
+    from ltx2sdk.backends.server_urls import normalize_server_url, shown_url
+    from ltx2sdk.errors import ServerUrlError
+
+    assert shown_url("http://alice:PASS@host:8188/comfy") == "http://***@host:8188/comfy"
+    assert shown_url("alice:PASS@host:8188") == "***@host:8188"
+    assert shown_url("https://host/a@b") == "https://host/a@b"  # an @ in the path is no user
+    assert shown_url("http://127.0.0.1:8188") == "http://127.0.0.1:8188"
+    for typed in ("http://alice:PASS@host:8188?x=1", "ws://alice:PASS@host:8188",
+                  "http://alice:PASS@ho st"):
+        with pytest.raises(ServerUrlError) as caught:
+            normalize_server_url(typed)
+        assert "PASS" not in str(caught.value) and "***@" in str(caught.value), caught.value
+
+
+def test_a_password_in_the_server_url_works_and_is_never_shown(
+        tmp_path: Path) -> None:
+    """Basic auth to a proxy in front of ComfyUI: every request and the WebSocket carry it,
+    the probe of ``connect`` too (to the host, not to a host named ``alice:PASS@...``), and
+    the client's repr and errors show ``***``."""
+    import base64
+
+    from aiohttp import web
+
+    from ltx2sdk.backends.connect import detect_api
+    from ltx2sdk.backends.server_urls import normalize_server_url
+
+    expected = "Basic " + base64.b64encode(f"alice:{SECRET_URL_PASSWORD}".encode()).decode()
+    seen: list[str] = []
+
+    async def proxy_auth(request: web.Request, handler: Any) -> web.StreamResponse | None:
+        seen.append(request.path)
+        if request.headers.get("Authorization") != expected:
+            return web.Response(status=401, text="who are you?")
+        return None
+
+    with ComfyTestServer(output_dir=tmp_path / "out") as server:
+        server.faults.tamper = proxy_auth
+        url = server.url.replace("http://", f"http://alice:{SECRET_URL_PASSWORD}@")
+        client = ComfyClient(url)
+        result = client.run(model_free_graph(), output_dir=tmp_path / "got", timeout=30)
+        assert result.outputs and "/ws" in seen
+        assert SECRET_URL_PASSWORD not in repr(client) + client.base_url
+        assert client.base_url == normalize_server_url(server.url).replace("http://",
+                                                                           "http://***@")
+        seen.clear()
+        assert detect_api(url, timeout=5) == "comfyui"
+        assert "/api/v2/health" in seen  # the probe reached the server
+    with pytest.raises(ServerUnavailableError) as caught:
+        ComfyClient(url).wait_ready(timeout=0.5)
+    assert SECRET_URL_PASSWORD not in str(caught.value) and "***@" in str(caught.value)
+
+
+def test_a_batch_records_a_server_url_without_its_password() -> None:
+    from ltx2sdk.app.batch.server_target import ServerTarget
+
+    target = ServerTarget(f"http://alice:{SECRET_URL_PASSWORD}@127.0.0.1:8188")
+    assert target.name == "http://***@127.0.0.1:8188"  # results.jsonl's target, JobResult's
+    assert SECRET_URL_PASSWORD not in repr(target)

@@ -144,6 +144,42 @@ def test_a_view_that_is_not_the_video_is_an_output_error(
     assert not [p for p in out.rglob("*") if p.is_file()]  # nothing broken is left behind
 
 
+@pytest.mark.parametrize("location", ["http://169.254.169.254/latest/meta-data/",
+                                      "/view?filename=other.mp4&type=output"])
+def test_a_redirect_from_the_server_is_not_followed(
+        server: ComfyTestServer, tmp_path: Path, location: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The configured server is trusted; where it redirects is not (ComfyUI never does):
+    the redirect is a server-response error naming it, and nothing is sent there (the
+    resolver refuses to look the metadata address up, and says if it was asked)."""
+    import socket
+
+    asked: list[str] = []
+    real_getaddrinfo = socket.getaddrinfo
+
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host != "127.0.0.1":
+            asked.append(str(host))
+            raise socket.gaierror(socket.EAI_NONAME, "refused by the test")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    followed: list[str] = []
+
+    async def answer(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.query.get("filename") == "other.mp4":
+            followed.append(request.path_qs)
+            return await handler(request)
+        return web.Response(status=302, headers={"Location": location})
+
+    server.faults.tamper = on("/view", answer)
+    with pytest.raises(OutputError) as caught:
+        ComfyClient(server.url).run(free_graph(), output_dir=tmp_path / "out", timeout=30)
+    message = str(caught.value)
+    assert f"HTTP 302, a redirect to {location} (not followed)" in message, message
+    assert asked == [] and followed == []
+
+
 def test_a_body_shorter_than_its_content_length_is_an_output_error(
         server: ComfyTestServer, tmp_path: Path) -> None:
     async def answer(request: web.Request, handler: Handler) -> web.StreamResponse:

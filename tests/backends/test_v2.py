@@ -518,6 +518,68 @@ def test_a_run_goes_through_an_injected_transport(v2_installed: None, tmp_path: 
     backend.close()
 
 
+class RedirectingV2(ScriptedV2):
+    """:class:`ScriptedV2` whose asset answers 302 to ``location``; what that serves is the
+    video (a signed storage URL's answer)."""
+
+    def __init__(self, location: str) -> None:
+        super().__init__()
+        self.location = location
+        self.hosts: list[str] = []
+
+    def __call__(self, request: Any) -> Any:
+        import httpx
+
+        with self.lock:
+            self.hosts.append(request.url.host)
+        if request.url.path == "/api/v2/assets/asset-1/content":
+            return httpx.Response(302, headers={"Location": self.location})
+        if request.url.path == "/blob/asset-1":
+            return httpx.Response(200, headers={"Content-Type": "video/mp4"}, content=MP4)
+        return super().__call__(request)
+
+
+@pytest.mark.parametrize(("location", "followed"), [
+    ("http://169.254.169.254/blob/asset-1", None),
+    ("https://metadata.example/blob/asset-1", None),  # resolves to 169.254.169.254
+    ("http://storage.example/blob/asset-1", None),  # public, but not https
+    ("/blob/asset-1", "v2.invalid"),  # the server's own origin
+    ("https://storage.example/blob/asset-1", "storage.example"),  # signed storage URL
+])
+def test_a_redirect_is_followed_only_to_the_server_or_public_https(
+        v2_installed: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, location: str,
+        followed: str | None) -> None:
+    """The configured server is trusted, where it redirects is not: an asset answering 302 to
+    a metadata address is a server-response error naming it, and nothing is sent there
+    (resolution is patched: no name leaves the machine)."""
+    import socket
+
+    import httpx
+
+    from ltx2sdk.backends.comfy_api_v2.backend import V2Backend
+
+    addresses = {"storage.example": "93.184.215.14", "metadata.example": "169.254.169.254",
+                 "169.254.169.254": "169.254.169.254"}
+
+    def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (addresses[host], port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    server = RedirectingV2(location)
+    backend = V2Backend("http://v2.invalid", transport=httpx.MockTransport(server))
+    if followed is None:
+        with pytest.raises(OutputError) as caught:
+            backend.run(model_free_graph(), output_dir=tmp_path, timeout=10)
+        assert (f"GET /api/v2/assets/asset-1/content answered HTTP 302, a redirect to "
+                f"{location} (") in str(caught.value)
+        assert "not followed)" in str(caught.value)
+        assert set(server.hosts) == {"v2.invalid"}
+    else:
+        result = backend.run(model_free_graph(), output_dir=tmp_path, timeout=10)
+        [video] = result.outputs
+        assert result.files[video].read_bytes() == MP4 and followed in server.hosts
+
+
 def test_an_output_name_never_replaces_a_file_in_the_output_dir(v2_installed: None,
                                                                 tmp_path: Path) -> None:
     """A second job whose output the server names as the first one's (or as a file of the

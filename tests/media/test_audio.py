@@ -182,6 +182,29 @@ def test_a_truncated_file_is_refused(data: bytes, message: str) -> None:
     assert str(caught.value).startswith(f"audio_base64: {message}")
 
 
+def _wav_declaring(data_bytes: int, riff_size: int | None) -> bytes:
+    """A 16 kHz mono WAV holding 4 KiB of samples whose data chunk declares ``data_bytes``;
+    its RIFF size is the file's (``None``), or 0 / 0xFFFFFFFF as a streaming writer leaves it."""
+    real = wav_bytes(4096 / 32000)
+    at = real.index(b"data")
+    data = real[:at + 4] + data_bytes.to_bytes(4, "little") + real[at + 8:]
+    size = len(data) - 8 if riff_size is None else riff_size
+    return data[:4] + size.to_bytes(4, "little") + data[8:]
+
+
+@pytest.mark.parametrize("riff_size", [None, 0, 0xFFFFFFFF], ids=["riff-right", "riff-0",
+                                                                   "riff-ffffffff"])
+def test_a_wav_whose_data_chunk_announces_more_than_it_holds_is_refused(
+        riff_size: int | None) -> None:
+    """3.8 hours announced, 4 KiB there: the decoder stops at the end of the bytes and would
+    call it 0.13 s; the header's length disagrees with what decodes, so the file is cut."""
+    announced = int(3.8 * 3600 * 32000)
+    with pytest.raises(AudioInputError) as caught:
+        decode_audio(_wav_declaring(announced, riff_size), "audio")
+    assert str(caught.value) == (f"audio: the WAV file is cut short (its data chunk announces "
+                                 f"{announced} bytes, there are 4096)")
+
+
 def test_an_ogg_stream_that_ends_without_its_last_page_is_refused() -> None:
     """Cut exactly at a page boundary (every page whole): the end-of-stream page is missing."""
     data = OGG.read_bytes()

@@ -14,7 +14,7 @@ from ltx2sdk.app.batch.targets import JobSettings, Runner
 from ltx2sdk.app.generate import generate
 from ltx2sdk.backends.connect import connect
 from ltx2sdk.backends.protocol import Backend
-from ltx2sdk.backends.server_urls import normalize_server_url
+from ltx2sdk.backends.server_urls import normalize_server_url, shown_url
 from ltx2sdk.errors import TargetUnusableError
 
 __all__ = ["ServerTarget"]
@@ -34,17 +34,17 @@ class ServerTarget:
 
     @property
     def name(self) -> str:
-        return self.url
+        return shown_url(self.url)  # recorded and printed: a password in it is ***
 
     def __repr__(self) -> str:
-        return f"ServerTarget({self.url!r}, api={self.api!r})"
+        return f"ServerTarget({shown_url(self.url)!r}, api={self.api!r})"
 
     def open(self, concurrency: int | None) -> list[Runner]:
         try:
             first = connect(self.url, api_key=self.api_key, api=self.api,
                             probe_timeout=max(0.5, min(5.0, self.settings.ready_timeout)))
         except (ValueError, ModuleNotFoundError) as exc:  # a key missing, an extra missing
-            raise TargetUnusableError(f"{self.url}: {exc}") from exc
+            raise TargetUnusableError(f"{shown_url(self.url)}: {exc}") from exc
         backends = [first]
         if first.api == "v2":  # each runner its own client: no connection shared by threads
             backends += [connect(self.url, api_key=self.api_key, api="v2")

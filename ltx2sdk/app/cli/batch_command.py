@@ -29,6 +29,7 @@ from ltx2sdk.errors import (
     OutputFolderBusyError,
     ServerUrlError,
 )
+from ltx2sdk.wording import escaped
 
 if TYPE_CHECKING:
     from ltx2sdk.app.batch.scheduler import BatchProgress, BatchSummary, JobResult, RetryNotice
@@ -142,18 +143,18 @@ def cmd_batch(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         display.close()
         if batch.summary is not None:
-            print(describe_summary(batch.summary, args.output_dir))
+            print(escaped(describe_summary(batch.summary, args.output_dir)))
         return 130
     except NoTargetLeftError as exc:
         display.close()
         if batch.summary is not None:
-            print(describe_summary(batch.summary, args.output_dir))
+            print(escaped(describe_summary(batch.summary, args.output_dir)))
         raise CommandLineError(str(exc)) from exc
     except OutputFolderBusyError as exc:
         display.close()
         raise CommandLineError(str(exc)) from exc
     display.close()
-    print(describe_summary(summary, args.output_dir))
+    print(escaped(describe_summary(summary, args.output_dir)))
     return 0 if summary.complete else 1
 
 
@@ -263,6 +264,7 @@ class BatchDisplay:
             self._drawn = False
 
     def _line(self, text: str) -> None:
+        text = escaped(text)  # errors, file names and notes may be a server's text
         if self.interactive:
             self.stream.write("\r\033[K" + text + "\n")
             if self._last is not None:

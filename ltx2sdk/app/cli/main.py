@@ -294,7 +294,7 @@ def _one_line(message: str) -> str:
 
 
 def _fail(message: str, code: int) -> int:
-    print(f"ltx2: error: {message}", file=sys.stderr)
+    print(f"ltx2: error: {one_line(message)}", file=sys.stderr)  # it may quote a server
     return code
 
 

@@ -31,7 +31,7 @@ from ltx2sdk.vocabulary import (
     MODEL_IDS,
     MODES,
 )
-from ltx2sdk.wording import byte_size
+from ltx2sdk.wording import byte_size, escaped, one_line
 
 if TYPE_CHECKING:  # only generate needs the progress machinery: build starts faster
     from ltx2sdk.app.progress import ProgressUpdate
@@ -63,7 +63,7 @@ class ProgressPrinter:
             width = 30
             filled = int(width * update.percent / 100)
             bar = "#" * filled + "-" * (width - filled)
-            self.stream.write(f"\r[{bar}] {update}"[:120].ljust(100))
+            self.stream.write(f"\r[{bar}] {escaped(str(update))}"[:120].ljust(100))
             if update.done:
                 self.stream.write("\n")
             self.stream.flush()
@@ -71,7 +71,7 @@ class ProgressPrinter:
         now = time.monotonic()
         if update.stage != self._last_stage or update.done or \
                 now - self._last_time >= self.min_interval:
-            self.stream.write(f"{update}\n")
+            self.stream.write(f"{escaped(str(update))}\n")
             self.stream.flush()
             self._last_stage, self._last_time = update.stage, now
 
@@ -177,7 +177,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
     for note in result.adjustments:
         print(f"note: {note}", file=sys.stderr)
     size = result.video.stat().st_size
-    print(f"{result.video}  ({result.width}x{result.height}, {result.frames} frames at "
+    # the file name may be the server's: escaped like any text it sent
+    print(f"{escaped(str(result.video))}  ({result.width}x{result.height}, {result.frames} "
+          f"frames at "
           f"{result.fps} fps = {result.duration:g} s of video, seed {result.seed}, "
           f"{byte_size(size)}; took {took:.1f} s)")
     return 0
@@ -278,7 +280,7 @@ def print_report(report: ModelReport, version: str | None) -> None:
     if report.other:
         print(f"  other problems ({len(report.other)}):")
         for line in report.other:
-            print(f"    {line}")
+            print(f"    {one_line(line)}")
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -292,10 +294,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     except ServerResponseError:  # not a ComfyUI: perhaps the Comfy API v2
         from ltx2sdk.backends.connect import detect_api  # start-up: urllib, http
 
-        if args.api is None and detect_api(client.base_url) == "v2":
+        if args.api is None and detect_api(server_of(args)) == "v2":
             return cannot_check_v2(backend_of(args, CHECK_READY_TIMEOUT), args)
         raise
     version = client.comfyui_version
+    if version is not None:  # the server's text: printed escaped, it cannot steer the terminal
+        version = one_line(version, limit=100)
     print(f"ComfyUI {version or '(version unknown)'} at {client.base_url} is up: "
           f"{range_status(version)}")
     schemas = client.schemas()

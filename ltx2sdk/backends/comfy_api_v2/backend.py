@@ -33,6 +33,7 @@ import functools
 import mimetypes
 import queue
 import re
+import socket
 import threading
 import time
 import uuid
@@ -107,7 +108,9 @@ from ltx2sdk.media.file_formats import (
     is_video_content_type,
     video_extension_of,
 )
+from ltx2sdk.media.safe_fetch import address_refusal
 from ltx2sdk.version import __version__
+from ltx2sdk.wording import one_line
 
 __all__ = ["AssetOutput", "UploadedAsset", "V2Backend"]
 
@@ -186,7 +189,8 @@ class V2Backend:
         # `Comfy`, which takes both) and binds comfy-sdk's asset factory to it, as `Comfy`
         # does: no global state is touched, and the HTTP client is ours (deadline-bounded).
         self._http = httpx.Client(transport=DeadlineTransport(transport), follow_redirects=True,
-                                  timeout=httpx.Timeout(request_timeout))
+                                  timeout=httpx.Timeout(request_timeout),
+                                  event_hooks={"response": [_redirect_guard(base)]})
         self._low = ComfyLow(base, key, client=self._http, timeout=request_timeout,
                              client_info=f"ltx2sdk/{__version__}")
         self._assets = AssetFactory(self._low)
@@ -562,6 +566,55 @@ class V2Backend:
     def _failure(self, what: str, job: str | None = None) -> Failure:
         """What an error message says of a failed request ``what`` (about ``job``)."""
         return Failure(what, self.base_url, self.authenticated, job)
+
+
+# --- redirects ----------------------------------------------------------------------------
+
+
+def _redirect_guard(base: str) -> Callable[[httpx.Response], None]:
+    """A response hook: the configured server is trusted, where it redirects is not. A
+    redirect is followed to the server's own origin, or to an https URL whose host resolves to
+    public addresses only (Comfy Cloud hands an asset out as a signed object-storage URL);
+    anywhere else (a metadata or private address, plain http) is a
+    :class:`ServerResponseError` naming it, and nothing is sent there."""
+    origin = _origin(httpx.URL(base))
+
+    def check(response: httpx.Response) -> None:
+        if not response.has_redirect_location:
+            return
+        location = response.headers["Location"]
+        try:
+            target = response.request.url.join(location)
+            refusal = None if _origin(target) == origin else _not_public_https(target)
+        except (httpx.InvalidURL, ValueError):
+            refusal = "not a usable URL"
+        if refusal is not None:
+            request = response.request
+            raise ServerResponseError(
+                f"{request.method} {request.url.raw_path.decode('ascii', 'replace')} answered "
+                f"HTTP {response.status_code}, a redirect to {one_line(location, limit=200)} "
+                f"({refusal}: not followed)", status=response.status_code)
+
+    return check
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    default = {"http": 80, "https": 443}.get(url.scheme)
+    return url.scheme, url.host.lower(), url.port or default
+
+
+def _not_public_https(url: httpx.URL) -> str | None:
+    """Why a redirect to ``url`` (another origin) is not followed, or ``None``."""
+    if url.scheme != "https":
+        return "another origin, not https"
+    try:
+        infos = socket.getaddrinfo(url.host, url.port or 443, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        return "a host name that does not resolve"
+    for info in infos:
+        if address_refusal(str(info[4][0])) is not None:
+            return f"{info[4][0]}, not a public address"
+    return None
 
 
 # --- following one job --------------------------------------------------------------------

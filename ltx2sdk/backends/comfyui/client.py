@@ -48,7 +48,7 @@ from ltx2sdk.backends.comfyui.wire import (
 from ltx2sdk.backends.events import Event, ExecutionStarted
 from ltx2sdk.backends.outputs import OutputFile, describe, verify_download
 from ltx2sdk.backends.protocol import CLEANUP_TIMEOUT, RunResult, download_all
-from ltx2sdk.backends.server_urls import connection_failure, normalize_server_url
+from ltx2sdk.backends.server_urls import connection_failure, normalize_server_url, shown_url
 from ltx2sdk.backends.uploads import bind_uploads
 from ltx2sdk.errors import (
     ComfyError,
@@ -106,7 +106,8 @@ class ComfyClient:
 
     @property
     def base_url(self) -> str:
-        return self._base_url
+        """The server's URL, fit to show: a password in it is ``***`` (the requests use it)."""
+        return shown_url(self._base_url)
 
     def __repr__(self) -> str:
         return f"ComfyClient({self.base_url!r})"

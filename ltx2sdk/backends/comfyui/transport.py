@@ -36,7 +36,7 @@ import websocket
 
 from ltx2sdk.backends.comfyui.wire import rejection_from_body
 from ltx2sdk.backends.outputs import DOWNLOAD_CHUNK, partial_file
-from ltx2sdk.backends.server_urls import connection_failure
+from ltx2sdk.backends.server_urls import basic_auth, connection_failure, shown_url
 from ltx2sdk.deadline import Deadline, current
 from ltx2sdk.errors import (
     JobTimeoutError,
@@ -44,14 +44,14 @@ from ltx2sdk.errors import (
     ServerUnavailableError,
     UploadError,
 )
-from ltx2sdk.wording import byte_size
+from ltx2sdk.wording import byte_size, one_line
 
 MAX_ANSWER_BYTES = 256 << 20  # a JSON answer larger than this is not ComfyUI's
 
 
 def _describe_connection_error(url: str, exc: Exception) -> str:
     # the reason in plain words, not the HTTP library's class names and reprs
-    return f"cannot reach ComfyUI at {url}: {connection_failure(exc)[1]}"
+    return f"cannot reach ComfyUI at {shown_url(url)}: {connection_failure(exc)[1]}"
 
 
 @dataclass(frozen=True)
@@ -298,12 +298,20 @@ class HttpTransport:
         bound = _exchange_deadline(timeout or self.timeout, deadline)
         with bound.armed():
             try:
+                # ComfyUI never redirects: the server is trusted, where it points is not (a
+                # /view answering 302 to a metadata address must not be fetched)
                 response = self.session.request(method, url, timeout=bound.left(floor=0.01),
-                                                stream=True, **kwargs)
+                                                stream=True, allow_redirects=False, **kwargs)
             except requests.RequestException as exc:
                 if bound.fired or isinstance(exc, requests.Timeout):
                     raise _expired_error(bound, f"{method} {path}") from _timed_out(bound, exc)
                 raise ServerUnavailableError(_describe_connection_error(url, exc)) from exc
+            if response.is_redirect:
+                response.close()
+                location = one_line(response.headers.get("Location", ""), limit=200)
+                raise ServerResponseError(
+                    f"{method} {path} answered HTTP {response.status_code}, a redirect to "
+                    f"{location} (not followed)", status=response.status_code)
             sock = _socket_of(response)
             if sock is not None:
                 bound.watch(sock)
@@ -448,7 +456,8 @@ class HttpTransport:
         self.post_json("/queue", {"delete": list(prompt_ids)}, timeout=timeout)
 
     def open_socket(self, client_id: str, *, connect_timeout: float) -> Socket:
-        return Socket(self.ws_url(client_id), connect_timeout=connect_timeout)
+        return Socket(self.ws_url(client_id), connect_timeout=connect_timeout,
+                      header=basic_auth(self.base_url))  # requests sends them itself
 
     def close(self) -> None:
         self.session.close()
@@ -524,11 +533,14 @@ class Socket:
 
     GRACE = 1.0  # a frame being read when the time is up gets this long to finish
 
-    def __init__(self, url: str, *, connect_timeout: float) -> None:
+    def __init__(self, url: str, *, connect_timeout: float,
+                 header: Mapping[str, str] | None = None) -> None:
         try:
             self._ws = websocket.create_connection(url, timeout=connect_timeout,
+                                                   header=dict(header or {}),
                                                    enable_multithread=True,
-                                                   class_=_BoundedWebSocket)
+                                                   class_=_BoundedWebSocket,
+                                                   redirect_limit=0)  # as HTTP: not followed
         except (OSError, websocket.WebSocketException) as exc:
             raise ServerUnavailableError(_describe_connection_error(url, exc)) from exc
 
