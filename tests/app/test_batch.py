@@ -591,3 +591,29 @@ def test_a_job_that_cannot_be_text_or_is_nested_too_deep_fails_alone(tmp_path: P
         assert "not Unicode" in lines[2]["error"] and "nested" in lines[3]["error"]
         assert "nested" in lines[4]["error"]
         assert (summary.progress.ok, summary.progress.failed) == (1, 3)
+
+
+def test_a_full_disk_fails_the_job_without_running_it_again(tmp_path: Path) -> None:
+    # a local OSError (here a file size limit) is not "cannot reach ComfyUI": not retried
+    script = (
+        "import json, resource, signal, sys\n"
+        "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+        "resource.setrlimit(resource.RLIMIT_FSIZE, (200_000, 200_000))\n"
+        "from ltx2sdk.app.batch.scheduler import RetryPolicy, run_batch\n"
+        "jobs = [json.loads(line) for line in sys.argv[3:]]\n"
+        "summary = run_batch(jobs, sys.argv[1], sys.argv[2],\n"
+        "                    retry=RetryPolicy(attempts=3, base_delay=0.02, max_delay=0.2))\n"
+        "print(summary.progress.failed, summary.progress.retries)\n")
+    out = tmp_path / "out"
+    with catalog_server(tmp_path / "srv") as srv:
+        srv.sim.output_bytes = 300_000
+        done = subprocess.run([sys.executable, "-c", script, srv.url, str(out),
+                               *(json.dumps(job(seed)) for seed in (1, 2, 3))],
+                              cwd=ROOT, capture_output=True, text=True, timeout=120,
+                              check=False)
+        assert done.returncode == 0, done.stderr
+        assert len(srv.received.prompts) == 3  # each job ran once
+    assert done.stdout.split() == ["3", "0"]
+    for line in result_lines(out):
+        assert (line["status"], line["error_kind"], line["attempts"]) == ("failed", "failed", 1)
+        assert "File too large" in line["error"] and "cannot reach" not in line["error"]
