@@ -15,7 +15,9 @@ with that error (the rest of the dict is its output), a raised exception ``FAILE
 SDK's JSON description of it, anything else ``COMPLETED``. A wrong ``Authorization`` is 401,
 another endpoint id 404, a job id it never issued 404.
 
-Faults (:class:`StandInFaults`, live): the next ``run_errors`` submissions answer HTTP 503;
+Faults (:class:`StandInFaults`, live): the next ``run_errors`` submissions answer HTTP 503,
+the next ``status_errors`` status requests too; while ``run_gate`` is set and not yet set
+off, ``/run`` waits for it before it answers (a slow ``/run``);
 the next ``lose_jobs`` jobs picked up by a worker are lost (``TIMED_OUT``, the handler never
 runs); while ``gate`` is set, a worker takes a job only when the semaphore gives a permit.
 """
@@ -45,6 +47,11 @@ class StandInFaults:
 
     run_errors: int = 0
     """The next this many ``/run`` requests answer HTTP 503 (and queue nothing)."""
+    status_errors: int = 0
+    """The next this many ``/status`` requests answer HTTP 503."""
+    run_gate: threading.Event | None = None
+    """When given, ``/run`` answers only once it is set (``runs_waiting`` counts the waiting)."""
+    runs_waiting: int = 0
     lose_jobs: int = 0
     """The next this many jobs a worker picks up end ``TIMED_OUT`` without running."""
     gate: threading.Semaphore | None = None
@@ -169,6 +176,11 @@ class RunPodStandIn:
         if self.faults.run_errors > 0:
             self.faults.run_errors -= 1
             return web.json_response({"error": "service unavailable"}, status=503)
+        if (gate := self.faults.run_gate) is not None:
+            self.faults.runs_waiting += 1
+            while not gate.is_set():
+                await asyncio.sleep(0.01)
+            self.faults.runs_waiting -= 1
         try:
             body = await request.json()
         except ValueError:
@@ -193,6 +205,9 @@ class RunPodStandIn:
         return job
 
     async def _status(self, request: web.Request) -> web.Response:
+        if self.faults.status_errors > 0:
+            self.faults.status_errors -= 1
+            return web.json_response({"error": "service unavailable"}, status=503)
         job = self._job_of(request)
         if isinstance(job, web.Response):
             return job

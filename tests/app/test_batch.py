@@ -565,3 +565,55 @@ def test_a_closed_output_folder_takes_no_more_writes(tmp_path: Path) -> None:
     with pytest.raises(StoreClosedError):
         store.record({"job": 1, "status": "ok"})
     assert late.exists() and len(store.results_path.read_text().splitlines()) == 1
+
+
+def test_a_job_that_cannot_be_text_or_is_nested_too_deep_fails_alone(tmp_path: Path) -> None:
+    # make_job never raises for content: each such job is invalid, the others run
+    deep: Any = "x"
+    for _ in range(100_000):
+        deep = [deep]
+    jobs_file = tmp_path / "jobs.jsonl"
+    with open(jobs_file, "w", encoding="utf-8") as out:
+        out.write(json.dumps(job(1)) + "\n")
+        out.write('{"prompt": "a fox \\ud800", "seed": 2}\n')  # a lone surrogate, escaped
+        out.write('{"prompt": "a fox", "seed": 3, "loras": ' + "[" * 100_000 + "]" * 100_000
+                  + "}\n")
+        out.write('{"prompt": "a fox", "seed": 4, "extra": ' + "[" * 40 + "]" * 40 + "}\n")
+    from_python = [job(1), job(2, prompt="a fox \ud800"), job(3, extra=deep),
+                   {"input": {"prompt": "a fox", "loras": deep}}]
+    for jobs, name in ((jobs_file, "file"), (from_python, "python")):
+        with catalog_server(tmp_path / f"srv-{name}") as srv:
+            summary = run_batch(jobs, srv.url, tmp_path / name, retry=QUICK)
+            assert len(srv.received.prompts) == 1
+        lines = {line["job"]: line for line in result_lines(tmp_path / name)}
+        assert lines[1]["status"] == "ok"
+        assert {lines[n]["error_kind"] for n in (2, 3, 4)} == {"invalid"}
+        assert "not Unicode" in lines[2]["error"] and "nested" in lines[3]["error"]
+        assert "nested" in lines[4]["error"]
+        assert (summary.progress.ok, summary.progress.failed) == (1, 3)
+
+
+def test_a_full_disk_fails_the_job_without_running_it_again(tmp_path: Path) -> None:
+    # a local OSError (here a file size limit) is not "cannot reach ComfyUI": not retried
+    script = (
+        "import json, resource, signal, sys\n"
+        "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+        "resource.setrlimit(resource.RLIMIT_FSIZE, (200_000, 200_000))\n"
+        "from ltx2sdk.app.batch.scheduler import RetryPolicy, run_batch\n"
+        "jobs = [json.loads(line) for line in sys.argv[3:]]\n"
+        "summary = run_batch(jobs, sys.argv[1], sys.argv[2],\n"
+        "                    retry=RetryPolicy(attempts=3, base_delay=0.02, max_delay=0.2))\n"
+        "print(summary.progress.failed, summary.progress.retries)\n")
+    out = tmp_path / "out"
+    with catalog_server(tmp_path / "srv") as srv:
+        srv.sim.output_bytes = 300_000
+        done = subprocess.run([sys.executable, "-c", script, srv.url, str(out),
+                               *(json.dumps(job(seed)) for seed in (1, 2, 3))],
+                              cwd=ROOT, capture_output=True, text=True, timeout=120,
+                              check=False)
+        assert done.returncode == 0, done.stderr
+        assert len(srv.received.prompts) == 3  # each job ran once
+    assert done.stdout.split() == ["3", "0"]
+    for line in result_lines(out):
+        assert (line["status"], line["error_kind"], line["attempts"]) == ("failed", "failed", 1)
+        assert "File too large" in line["error"] and "cannot reach" not in line["error"]

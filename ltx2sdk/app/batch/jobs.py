@@ -38,6 +38,9 @@ __all__ = ["BatchJob", "JobSource", "canonical_json", "job_key", "key_id", "make
 
 KEY_HEX_DIGITS = 32
 """128 bits of SHA-256: no two different requests of any batch share a key."""
+MAX_DEPTH = 32
+"""How deeply a job's content may nest (a request nests a few levels): deeper content is a
+job's problem, not a ``RecursionError`` of the JSON and validation libraries."""
 
 
 @dataclass(frozen=True)
@@ -98,9 +101,21 @@ def make_job(number: int, raw: Any) -> BatchJob:
     and keyed. Never raises for bad content: that is the job's ``problem``."""
     if isinstance(raw, Mapping) and isinstance(raw.get("input"), Mapping):
         raw = raw["input"]  # the RunPod request format works as it is
+    if _deeper_than(raw, MAX_DEPTH):
+        return BatchJob(number, _structure_key(raw), None, None,
+                        f"a job must be a request, not content nested more than {MAX_DEPTH} "
+                        "levels deep")
     if not isinstance(raw, Mapping):
         return BatchJob(number, job_key({"not an object": _jsonable(raw)}), None, None,
                         f"a job must be a JSON object (a request), not {type(raw).__name__}")
+    try:  # a lone surrogate ("\ud800") is text no file, URL or server can take
+        canonical_json(raw).encode("utf-8")
+    except UnicodeEncodeError:
+        return BatchJob(number, _structure_key(raw), None, None,
+                        "the request holds text that is not Unicode (a lone surrogate such as "
+                        "\\ud800)")
+    except (TypeError, ValueError):
+        pass  # not JSON values: validation says which field
     fields = dict(raw)
     try:
         request = GenerationRequest.model_validate(fields)
@@ -122,6 +137,44 @@ def _jsonable(value: Any) -> Any:
     except (TypeError, ValueError):
         return repr(value)
     return value
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether ``value`` nests (mappings, lists, tuples) more than ``limit`` levels (walked
+    without recursion)."""
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, Mapping):
+            children: Iterable[Any] = item.values()
+        elif isinstance(item, (list, tuple)):
+            children = item
+        else:
+            continue
+        if depth >= limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+def _structure_key(value: Any) -> str:
+    """A key for content that cannot be JSON text (nested too deeply, lone surrogates): the
+    SHA-256 of its structure and values, walked without recursion."""
+    digest = hashlib.sha256(b"unrunnable:")
+    stack: list[Any] = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Mapping):
+            digest.update(b"{%d" % len(item))
+            for key, child in sorted(item.items(), key=lambda pair: repr(pair[0]))[::-1]:
+                stack.append(child)
+                stack.append(key)
+        elif isinstance(item, (list, tuple)):
+            digest.update(b"[%d" % len(item))
+            stack.extend(reversed(item))
+        else:
+            digest.update(repr(item).encode("utf-8", "backslashreplace") + b"\0")
+    return digest.hexdigest()[:KEY_HEX_DIGITS]
 
 
 class JobSource:
@@ -176,6 +229,11 @@ class JobSource:
                     continue
                 try:
                     raw = json.loads(text)
+                except RecursionError:  # nested too deeply for the JSON reader
+                    yield BatchJob(number, job_key({"bytes": line.hex()}), None, None,
+                                   f"line {number} of {path} is nested too deeply to be a "
+                                   "request")
+                    continue
                 except ValueError as exc:
                     yield BatchJob(number, job_key({"text": text.strip()}), None, None,
                                    f"line {number} of {path} is not JSON ({exc})")

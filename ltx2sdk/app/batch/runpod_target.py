@@ -24,9 +24,13 @@ scales itself; ``concurrency`` (``--jobs``) is how many jobs are in its queue at
   MinIO on your network); either way the file must be a whole mp4. A URL's query (its
   signature) never appears in a message.
 - **Time**: each job has one :class:`ltx2sdk.deadline.Deadline` (``settings.timeout``);
-  each request's timeout is what is left of it, capped (the requests are the SDK's own, on
-  its session: the per-read timeouts bound them, the deadline's socket watch does not), and
-  the download by URL is bounded by the safe fetcher on the same deadline's time.
+  each request is bounded by what is left of it, capped, from its first byte sent to its
+  last byte read (the SDK's session gets an adapter that registers each connection's socket
+  to the request's armed deadline and never retries or sleeps: :mod:`.runpod_http`); a
+  ``/cancel`` has its own short bound (the job's may have passed); the download by URL is
+  bounded by the safe fetcher on the same deadline's time.
+- **Job ids** RunPod answers must look like RunPod's (letters, digits, ``-``, ``_``) before
+  they go into a URL; another answer to ``/run`` is the job's failure, not submitted again.
 - **Failures** (see :func:`ltx2sdk.app.batch.targets.classify`): the API unreachable or
   answering 429/5xx, a job ``TIMED_OUT`` (its worker stopped reporting: a lost worker), a job
   RunPod no longer knows, and a worker whose ComfyUI could not be reached or forgot the
@@ -48,7 +52,7 @@ import threading
 import time
 from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from ltx2sdk.app.batch.targets import JobSettings
 from ltx2sdk.backends.server_urls import connection_failure
@@ -76,8 +80,6 @@ if TYPE_CHECKING:
 
 __all__ = ["API_KEY_ENV", "BASE_URL_ENV", "RunPodTarget"]
 
-T = TypeVar("T")
-
 API_KEY_ENV = "RUNPOD_API_KEY"
 BASE_URL_ENV = "RUNPOD_ENDPOINT_BASE_URL"
 DEFAULT_CONCURRENCY = 4
@@ -85,6 +87,8 @@ SUBMIT_TIMEOUT = 60.0  # seconds for /run: an i2v request with its image can be 
 RUN_PAYLOAD_LIMIT = 10 * 1024 * 1024  # RunPod refuses a larger /run body
 FIRST_POLL = 0.25
 STATUS_TIMEOUT = 10.0  # seconds for one /status request (the SDK's default), within the job's
+CANCEL_TIMEOUT = 5.0  # seconds for one /cancel request: its own bound, the job's may have passed
+STILL_THERE_TRIES = 3  # /status requests to learn whether an earlier run's job is still there
 FAST_POLL = 0.1
 """The pace around a running job's expected end (see :class:`RunLengths`)."""
 MAX_VIDEO_BYTES = 4 * 1024**3
@@ -96,6 +100,8 @@ on another worker, may succeed."""
 WORKER_MISCONFIGURED = "worker misconfigured:"
 RUNNING_STATES = frozenset({"IN_QUEUE", "IN_PROGRESS", "RUNNING"})
 _ENDPOINT_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+_JOB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
+"""A RunPod job id (``c80ffee4-...-u1``): it goes into URLs, so nothing else may (``../``)."""
 _URL = re.compile(r"(https?://[^\s?#]+)[?#]\S*")
 
 
@@ -199,10 +205,13 @@ class RunPodTarget:
         except ModuleNotFoundError as exc:
             raise TargetUnusableError(f"{self.name}: the RunPod SDK is not installed: "
                                       "pip install 'ltx2sdk[runpod]'") from exc
+        from ltx2sdk.app.batch.runpod_http import bound_session  # start-up: requests
+
         base = self.base_url or os.environ.get(BASE_URL_ENV, "").strip() or None
         runners: list[Runner] = []
         for _ in range(concurrency or DEFAULT_CONCURRENCY):
             endpoint = Endpoint(self.endpoint_id, api_key=key)
+            bound_session(endpoint.rp_client.rp_session)  # no retry, no sleep past the deadline
             if base is not None:  # on this client only: nothing global is changed
                 endpoint.rp_client.endpoint_url_base = base.rstrip("/")
             runners.append(_RunPodRunner(self, endpoint))
@@ -224,16 +233,22 @@ class _RunPodRunner:
         deadline = Deadline.after(self.target.settings.timeout)
         if cancel.is_set():
             raise JobCancelledError("the job was cancelled before it was submitted")
-        job_id = self._still_there(resume) if resume is not None else None
+        job_id = (self._still_there(resume, deadline, cancel) if resume is not None
+                  else None)
         submitted = None  # a job followed from an earlier run: submitted at an unknown time
         if job_id is None:
             job_id = self._submit(job, deadline)
             submitted = time.monotonic()
             if on_submitted is not None:
-                on_submitted(job_id)
+                try:
+                    on_submitted(job_id)
+                except BaseException:  # not recorded (the batch's folder closed under a
+                    self.cancel_job(job_id)  # Ctrl-C): no re-run would follow it, so stop it
+                    raise
         try:
             state = self._follow(job_id, deadline, cancel, submitted)
-        except (ServerResponseError, TargetUnusableError):  # the job may still run: stop it
+        except (ServerResponseError, TargetUnusableError, JobTimeoutError):
+            # the job may still run: stop it
             self.cancel_job(job_id)
             raise
         metadata = self._deliver(job_id, state, video, deadline)
@@ -264,23 +279,46 @@ class _RunPodRunner:
                              "inputs by URL (image_url, last_image_url, audio_url) instead of "
                              "base64")
         # the endpoint client's own call, with room for a large body (Endpoint.run allows 10 s)
-        answer = self._call("submit a job", lambda: self.endpoint.rp_client.post(
-            f"{self.target.endpoint_id}/run", payload,
-            timeout=_within(deadline, SUBMIT_TIMEOUT)), submit=True)
-        if not isinstance(answer, dict) or not isinstance(answer.get("id"), str):
+        answer = self._call("submit a job", "POST", f"{self.target.endpoint_id}/run",
+                            Deadline.within(SUBMIT_TIMEOUT, deadline.end), data=payload,
+                            submit=True)
+        job_id = answer.get("id") if isinstance(answer, dict) else None
+        if not isinstance(job_id, str):
             raise ServerResponseError(f"{self.where} answered /run without a job id")
-        return str(answer["id"])
+        if not _JOB_ID.match(job_id):
+            # it would go into the next URLs (``../other-endpoint/cancel/...``): a failed
+            # answer, not a job to follow or to submit again
+            raise ServerResponseError(f"{self.where} answered /run with a job id that is not "
+                                      f"RunPod's: {one_line(repr(job_id[:40]))}")
+        return job_id
 
-    def _still_there(self, job_id: str) -> str | None:
+    def _still_there(self, job_id: str, deadline: Deadline,
+                     cancel: threading.Event) -> str | None:
         """``job_id`` when RunPod still has that job queued, running or finished well (an
-        earlier run's, to follow instead of paying twice); else ``None``."""
-        try:
-            state = self._call("read a job's status", lambda: self.endpoint.rp_client.get(
-                f"{self.target.endpoint_id}/status/{job_id}"), job_id=job_id)
-        except LTX2Error:
-            return None
-        status = state.get("status") if isinstance(state, dict) else None
-        return job_id if status in RUNNING_STATES or status == "COMPLETED" else None
+        earlier run's, to follow instead of paying twice); ``None`` when it definitely does
+        not (RunPod answers 404, or the job ended otherwise). A status that cannot be read
+        (a 5xx, no answer) is asked again a few times, then raised (transient: the job waits
+        for a retry, which asks again; it is never submitted on a guess)."""
+        if not _JOB_ID.match(job_id):
+            return None  # not an id RunPod gave (the notes edited by hand): nothing to follow
+        for attempt in range(1, STILL_THERE_TRIES + 1):
+            try:
+                state = self._call("read a job's status", "GET",
+                                   f"{self.target.endpoint_id}/status/{job_id}",
+                                   Deadline.within(STATUS_TIMEOUT, deadline.end),
+                                   job_id=job_id)
+            except TransientJobError:  # HTTP 404: RunPod no longer knows it
+                return None
+            except ServerUnavailableError:
+                if attempt == STILL_THERE_TRIES or deadline.passed:
+                    raise
+                if cancel.wait(min(FIRST_POLL * 2 ** attempt, deadline.left())):
+                    raise JobCancelledError("the job was cancelled before it was "
+                                            "submitted") from None
+                continue
+            status = state.get("status") if isinstance(state, dict) else None
+            return job_id if status in RUNNING_STATES or status == "COMPLETED" else None
+        raise AssertionError("unreachable")  # the last try returns or raises
 
     def _follow(self, job_id: str, deadline: Deadline, cancel: threading.Event,
                 submitted: float | None = None) -> dict[str, Any]:
@@ -301,9 +339,10 @@ class _RunPodRunner:
                                       f"{self.target.settings.timeout:g} s (cancelled on RunPod)")
             backoff = min(backoff * 1.5, self.target.poll_interval)
             try:
-                state = self._call("read a job's status", lambda: self.endpoint.rp_client.get(
-                    f"{self.target.endpoint_id}/status/{job_id}",
-                    timeout=_within(deadline, STATUS_TIMEOUT)), job_id=job_id)
+                state = self._call("read a job's status", "GET",
+                                   f"{self.target.endpoint_id}/status/{job_id}",
+                                   Deadline.within(STATUS_TIMEOUT, deadline.end),
+                                   job_id=job_id)
             except ServerUnavailableError as exc:  # a blip: the job itself goes on
                 now = time.monotonic()
                 unreadable_since = unreadable_since or now
@@ -388,51 +427,81 @@ class _RunPodRunner:
 
     def cancel_job(self, job_id: str) -> bool:
         """Ask RunPod to cancel ``job_id`` (queued: removed; running: stopped); whether it
-        said so. Never raises."""
+        said so. Never raises; takes at most :data:`CANCEL_TIMEOUT` (the job's deadline may
+        have passed: this is what stops paying for it)."""
+        if not _JOB_ID.match(job_id):
+            return False
         try:
-            self.endpoint.rp_client.post(f"{self.target.endpoint_id}/cancel/{job_id}",
-                                         data=None, timeout=5)
+            self._call("cancel a job", "POST", f"{self.target.endpoint_id}/cancel/{job_id}",
+                       Deadline.after(CANCEL_TIMEOUT))
         except Exception:
             return False
         return True
 
     # -- the SDK's calls, in the SDK's errors ----------------------------------------------
 
-    def _call(self, what: str, call: Callable[[], T], *, submit: bool = False,
-              job_id: str | None = None) -> T:
-        """``call()``, its failures as :mod:`ltx2sdk.errors` and this module's errors."""
+    def _call(self, what: str, method: str, path: str, bound: Deadline, *,
+              data: Any = None, submit: bool = False, job_id: str | None = None) -> Any:
+        """One request of the SDK's client (``path`` under the endpoint base), its answer's
+        JSON; the whole exchange ends by ``bound`` (armed: the session's adapter registers
+        the connection's socket to it, see :mod:`.runpod_http`). Past ``bound`` the error is
+        :class:`JobTimeoutError` when the job's deadline (its outer one) passed, else
+        :class:`ServerUnavailableError`; other failures as :mod:`ltx2sdk.errors` and this
+        module's errors."""
+        if bound.passed:
+            raise self._expired(what, bound)
+        client = self.endpoint.rp_client
+        try:
+            with bound.armed():
+                if method == "GET":
+                    return client.get(path, timeout=bound.left(floor=0.01))
+                return client.post(path, data, timeout=bound.left(floor=0.01))
+        except Exception as exc:
+            if bound.fired or bound.passed:  # cut off (or timed out) at the bound
+                raise self._expired(what, bound) from None
+            raise self._error(what, exc, submit=submit, job_id=job_id) from None
+
+    def _expired(self, what: str, bound: Deadline) -> LTX2Error:
+        if bound.outer_passed():
+            return JobTimeoutError(f"cannot {what}: {self.where} did not answer before the "
+                                   "job's deadline")
+        return ServerUnavailableError(f"cannot {what}: {self.where} did not answer in time")
+
+    def _error(self, what: str, exc: Exception, *, submit: bool,
+               job_id: str | None) -> Exception:
+        """``exc``, raised by the SDK's client, as :mod:`ltx2sdk.errors` and this module's
+        errors."""
         import requests
 
-        try:
-            return call()
-        except requests.HTTPError as exc:
+        if isinstance(exc, requests.HTTPError):
             status = exc.response.status_code if exc.response is not None else None
             if status == 404 and submit:
-                raise TargetUnusableError(f"{self.where} does not exist (HTTP 404 to /run): "
-                                          "check the endpoint id") from None
+                return TargetUnusableError(f"{self.where} does not exist (HTTP 404 to /run): "
+                                           "check the endpoint id")
             if status == 404 and job_id is not None:
-                raise TransientJobError(f"{self.where} no longer knows job {job_id} (its "
-                                        "result expired, or RunPod lost it)") from None
+                return TransientJobError(f"{self.where} no longer knows job {job_id} (its "
+                                         "result expired, or RunPod lost it)")
             if status in (401, 403):
-                raise TargetUnusableError(f"{self.where} refused the API key "
-                                          f"(HTTP {status}): check {API_KEY_ENV}") from None
+                return TargetUnusableError(f"{self.where} refused the API key "
+                                           f"(HTTP {status}): check {API_KEY_ENV}")
             body = exc.response.text.strip()[:200] if exc.response is not None else ""
             if status is not None and (status >= 500 or status in (408, 429)):
-                raise ServerUnavailableError(f"cannot {what}: {self.where} answered HTTP "
-                                             f"{status}") from None
-            raise ServerResponseError(f"cannot {what}: {self.where} answered HTTP {status}: "
-                                      f"{body}", status=status, body=body) from None
-        except requests.RequestException as exc:  # refused, reset, timed out
-            raise ServerUnavailableError(f"cannot {what}: cannot reach {self.where}: "
-                                         f"{connection_failure(exc)[1]}") from None
-        except RuntimeError as exc:  # the SDK's "401 Unauthorized" (and "key not set")
+                return ServerUnavailableError(f"cannot {what}: {self.where} answered HTTP "
+                                              f"{status}")
+            return ServerResponseError(f"cannot {what}: {self.where} answered HTTP {status}: "
+                                       f"{body}", status=status, body=body)
+        if isinstance(exc, requests.RequestException):  # refused, reset, timed out
+            return ServerUnavailableError(f"cannot {what}: cannot reach {self.where}: "
+                                          f"{connection_failure(exc)[1]}")
+        if isinstance(exc, RuntimeError):  # the SDK's "401 Unauthorized" (and "key not set")
             if "401" in str(exc):
-                raise TargetUnusableError(f"{self.where} refused the API key (HTTP 401): "
-                                          f"check {API_KEY_ENV}") from None
-            raise TargetUnusableError(f"{self.where}: {exc}") from None
-        except (ValueError, KeyError, TypeError) as exc:  # not JSON, or no job id in it
-            raise ServerResponseError(f"cannot {what}: {self.where} answered something that "
-                                      f"is not RunPod's answer ({type(exc).__name__})") from None
+                return TargetUnusableError(f"{self.where} refused the API key (HTTP 401): "
+                                           f"check {API_KEY_ENV}")
+            return TargetUnusableError(f"{self.where}: {exc}")
+        if isinstance(exc, (ValueError, KeyError, TypeError)):  # not JSON
+            return ServerResponseError(f"cannot {what}: {self.where} answered something that "
+                                       f"is not RunPod's answer ({type(exc).__name__})")
+        return exc
 
 
 def _worker_error(error: Any) -> str:
@@ -458,9 +527,3 @@ def _start_time(state: Mapping[str, Any], submitted: float | None) -> float:
     if submitted is not None and isinstance(delay, (int, float)) and delay >= 0:
         return min(time.monotonic(), submitted + delay / 1000)
     return time.monotonic()
-
-
-def _within(deadline: Deadline, cap: float) -> float:
-    """A request's timeout: ``cap`` seconds, but no later than the job's ``deadline`` (and at
-    least half a second, so a request at the deadline can still be answered)."""
-    return deadline.left(cap=cap, floor=0.5)

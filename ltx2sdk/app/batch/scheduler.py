@@ -543,12 +543,14 @@ class Batch:
                            error_kind="invalid")
             return
         partial = self.store.partial_path(job, attempt)
-        with self._cond:  # a job an earlier run left on this target: follow it
-            earlier = self._submitted.pop(job.key, None)
+        with self._cond:  # a job an earlier run (or try) left on this target: follow it
+            earlier = self._submitted.get(job.key)
         resume = earlier[1] if earlier is not None and earlier[0] == state.name else None
 
         def note(job_id: str) -> None:
             self.store.note_submitted(job.key, state.name, job_id)
+            with self._cond:  # a retry follows it too, unless it ended
+                self._submitted[job.key] = (state.name, job_id)
 
         try:
             metadata = slot.runner.run(job, partial, cancel=self._cancel, resume=resume,
@@ -629,6 +631,7 @@ class Batch:
                            attempts=attempt, target=slot.state.name, seconds=seconds)
         with self._cond:
             self._running.pop(id(slot), None)
+            self._submitted.pop(job.key, None)  # concluded: nothing left to follow
             self._counts[status] += 1
             if status == "cancelled":
                 self._cancelled_jobs.append((job.number, slot.state.name))

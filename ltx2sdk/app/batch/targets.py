@@ -14,7 +14,9 @@ What a failure means for the batch is decided in one place, :func:`classify`:
   does not exist: :class:`TargetUnusableError`): the batch stops using it;
 - ``cancelled``: the batch was cancelled;
 - ``permanent``: anything else: an invalid request, a prompt the server refused (HTTP 400),
-  a node that failed, a job past its deadline. Trying again would fail again.
+  a node that failed, a job past its deadline, a local file that cannot be written (a full
+  disk, no permission: an ``OSError``, or an :class:`OutputError` caused by one, never
+  "cannot reach" the server). Trying again would fail again, and run a finished job again.
 
 The targets themselves: :mod:`.server_target` and :mod:`.runpod_target`; named as on the
 command line by :func:`~.target_names.parse_target`.

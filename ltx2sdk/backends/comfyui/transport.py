@@ -40,6 +40,7 @@ from ltx2sdk.backends.server_urls import basic_auth, connection_failure, shown_u
 from ltx2sdk.deadline import Deadline, current
 from ltx2sdk.errors import (
     JobTimeoutError,
+    OutputError,
     ServerResponseError,
     ServerUnavailableError,
     UploadError,
@@ -115,6 +116,38 @@ def _timed_out(bound: Deadline, exc: BaseException) -> BaseException:
     timeout = TimeoutError("the time was up: the connection was shut down")
     timeout.__cause__ = exc
     return timeout
+
+
+class _LocalFile:
+    """A file written with what a server sends, whose failures (a full disk, a file size
+    limit, no permission) are :class:`OutputError` s caused by the ``OSError``: raised as
+    ``OSError`` inside an exchange they would read as the connection's ("cannot reach
+    ComfyUI", retried by running the job again)."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._file: Any = None
+
+    def __enter__(self) -> _LocalFile:
+        self._file = self._local(lambda: open(self._path, "wb"))  # noqa: SIM115 - closed in __exit__
+        return self
+
+    def write(self, data: bytes) -> None:
+        self._local(lambda: self._file.write(data))
+
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        if exc_type is None:
+            self._local(self._file.close)
+        else:  # the failure in flight says what went wrong
+            with contextlib.suppress(OSError):
+                self._file.close()
+
+    def _local(self, step: Callable[[], Any]) -> Any:
+        try:
+            return step()
+        except OSError as exc:
+            raise OutputError(f"cannot write {self._path}: "
+                              f"{exc.strerror or type(exc).__name__}") from exc
 
 
 class _WatchedHTTPConnection(urllib3.connection.HTTPConnection):
@@ -397,7 +430,8 @@ class HttpTransport:
         path = "/view?" + urlencode(params)
         partial = partial_file(dest)
         try:
-            with open(partial, "wb") as out, self._open(
+            # a local write failure is the disk's, not the connection's (see _LocalFile)
+            with _LocalFile(partial) as out, self._open(
                     "GET", path, timeout=timeout, deadline=deadline) as (response, bound):
                 if response.status_code != 200:
                     raise ServerResponseError(

@@ -1,0 +1,98 @@
+"""The RunPod endpoint client's HTTP, bounded by the deadline armed around each request.
+
+The ``runpod`` SDK's ``RunPodClient`` sends every request through its ``requests`` session,
+whose ``http://`` adapter retries 408 and 429 five times and sleeps out a ``Retry-After``
+(an hour, if the server says so) and whose timeouts bound each read, not the exchange.
+:func:`bound_session` replaces the session's adapters with one that never retries (the
+target retries itself, within the job's deadline) and registers each connection's socket to
+the :class:`ltx2sdk.deadline.Deadline` armed around the request as soon as the socket exists
+(a reused one: when the request starts), so the request's body, the answer's head and its
+body all end when the deadline fires, however slowly the server drips them.
+
+Imported when a RunPod target opens (``requests`` is slow to import).
+"""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+
+import requests
+import requests.adapters
+import urllib3
+import urllib3.connection
+
+from ltx2sdk.deadline import current
+
+__all__ = ["bound_session"]
+
+
+def _watch(sock: object) -> None:
+    deadline = current()
+    if deadline is not None and isinstance(sock, socket.socket):
+        deadline.watch(sock)
+
+
+class _WatchedHTTPConnection(urllib3.connection.HTTPConnection):
+    """Registered to the armed deadline from its socket's creation (a new connection) or its
+    request's start (a kept-alive one)."""
+
+    def _new_conn(self) -> socket.socket:
+        sock = super()._new_conn()
+        _watch(sock)  # before the TLS handshake and the first byte sent
+        return sock
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        _watch(self.sock)  # None on a new connection: _new_conn watches it
+        super().request(*args, **kwargs)
+
+
+class _WatchedHTTPSConnection(urllib3.connection.HTTPSConnection):
+    """:class:`_WatchedHTTPConnection` over TLS."""
+
+    def _new_conn(self) -> socket.socket:
+        sock = super()._new_conn()
+        _watch(sock)
+        return sock
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        _watch(self.sock)
+        super().request(*args, **kwargs)
+
+
+class _WatchedHTTPPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+_WATCHED_POOLS = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
+
+
+class _BoundAdapter(requests.adapters.HTTPAdapter):
+    """No retries (so no sleeping on ``Retry-After``), connections watched (see the module;
+    through an HTTP proxy too; a SOCKS proxy's connections are bounded by the timeouts only)."""
+
+    def __init__(self) -> None:
+        super().__init__(max_retries=0)
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = _WATCHED_POOLS
+
+    def proxy_manager_for(self, proxy: str, **kwargs: Any) -> urllib3.PoolManager:
+        manager: urllib3.PoolManager = super().proxy_manager_for(proxy, **kwargs)
+        if not proxy.lower().startswith("socks"):
+            manager.pool_classes_by_scheme = _WATCHED_POOLS
+        return manager
+
+
+def bound_session(session: requests.Session) -> None:
+    """Mount the bounded adapter on ``session`` for both schemes (see the module)."""
+    for scheme in ("http://", "https://"):
+        old = session.adapters.get(scheme)
+        if old is not None:
+            old.close()
+        session.mount(scheme, _BoundAdapter())
