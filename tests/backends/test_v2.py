@@ -10,6 +10,7 @@ and comfy-sdk's absence.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import os
@@ -388,6 +389,63 @@ def test_a_dripping_download_ends_by_the_deadline(v2: V2Backend, v2_server: Prox
         v2_server.comfy.faults.tamper = None
     assert time.monotonic() - start < 1.5 + DEADLINE_SLACK
     assert list(tmp_path.iterdir()) == []  # nothing half-written is left
+
+
+def test_an_answer_whose_head_drips_ends_at_the_deadline(v2_installed: None) -> None:
+    """The bound covers an exchange from its first byte sent: a server that sends its status
+    line and headers a byte every 0.2 s (no single read waits long) is cut at the deadline,
+    on a new connection and on one the pool reuses."""
+    import socket
+
+    from ltx2sdk.backends.comfy_api_v2.backend import V2Backend
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    stop = threading.Event()
+    answer = json.dumps(ScriptedV2().job("queued")).encode()
+    quick = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+             + str(len(answer)).encode() + b"\r\n\r\n" + answer)
+
+    served: list[int] = []  # the connections' numbers, an answer each
+
+    def serve(conn: socket.socket, number: int) -> None:
+        with conn, contextlib.suppress(OSError):  # the client hung up: that is the point
+            while not stop.is_set():
+                if not conn.recv(65536):
+                    return
+                first = not served
+                served.append(number)
+                if first:  # the first answer at once: its connection is reused
+                    conn.sendall(quick)
+                    continue
+                for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"x" * 400:
+                    if stop.wait(0.2):
+                        return
+                    conn.sendall(bytes([byte]))
+
+    def accept() -> None:
+        for number in itertools.count():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=serve, args=(conn, number), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    backend = V2Backend(f"http://127.0.0.1:{listener.getsockname()[1]}")
+    try:
+        backend.poll("job-1", deadline=time.monotonic() + 5)  # a connection to reuse
+        for _ in range(2):  # the reused connection, then a new one
+            start = time.monotonic()
+            with pytest.raises((JobTimeoutError, ServerUnavailableError)):
+                backend.poll("job-1", deadline=time.monotonic() + 1.5)
+            assert time.monotonic() - start < 1.5 + DEADLINE_SLACK
+        assert served == [0, 0, 1]  # the second poll reused the first's connection
+    finally:
+        stop.set()
+        listener.close()
+        backend.close()
 
 
 def test_transport_failures_are_the_sdks_errors(v2_installed: None) -> None:

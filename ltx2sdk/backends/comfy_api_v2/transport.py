@@ -3,8 +3,10 @@
 :class:`DeadlineTransport` wraps any ``httpx.BaseTransport`` (httpx's own ``HTTPTransport`` by
 default; a test passes an ``httpx.MockTransport``). Each request made while a
 :class:`ltx2sdk.deadline.Deadline` is armed on its thread has its timeouts capped by what is
-left, and its connection's socket registered to the deadline until its body is closed, so a
-body that drips a byte at a time cannot outlive it. A request made after the deadline passed
+left, and its connection's socket registered to the deadline from the first byte sent until
+its body is closed, so neither a head nor a body that drips a byte at a time can outlive it
+(httpx's own transport gets a network backend whose connections register their socket to the
+current deadline on each read and write). A request made after the deadline passed
 is not sent. Outside an armed deadline, requests go through unchanged. An event stream (a
 request that accepts ``text/event-stream``) holds at most :data:`MAX_EVENT_BYTES` per event:
 a line without end is a dropped stream, never memory (httpx's ``iter_lines`` and comfy-sdk's
@@ -18,13 +20,15 @@ from __future__ import annotations
 
 import re
 import socket
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
+import httpcore
 import httpx
 
 from ltx2sdk.deadline import Deadline, current
 
-__all__ = ["MAX_EVENT_BYTES", "DeadlineTransport"]
+__all__ = ["MAX_EVENT_BYTES", "DeadlineTransport", "watching_http_transport"]
 
 MAX_EVENT_BYTES = 4 << 20
 """The most one server-sent event (its lines up to the blank line ending it) may hold. A v2
@@ -39,7 +43,7 @@ class DeadlineTransport(httpx.BaseTransport):
     armed around it (see the module)."""
 
     def __init__(self, inner: httpx.BaseTransport | None = None) -> None:
-        self._inner = inner if inner is not None else httpx.HTTPTransport()
+        self._inner = inner if inner is not None else watching_http_transport()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         response = self._bounded_by_deadline(request)
@@ -119,3 +123,78 @@ class _BoundedEvents(httpx.SyncByteStream):
 
     def close(self) -> None:
         self._inner.close()
+
+
+def watching_http_transport() -> httpx.HTTPTransport:
+    """httpx's transport, each of whose connections registers its socket to the deadline
+    armed on the calling thread whenever it reads or writes: the request's head and the
+    answer's head are bounded as its body is.
+
+    httpx does not take a network backend; its connection pool (httpcore's) does, and is
+    reached through its one attribute for it. Where a later httpx or httpcore is built
+    otherwise, the transport is httpx's as it is (bounded from the answer's head on); the
+    head-drip test in ``tests/backends/test_v2.py`` says which.
+    """
+    transport = httpx.HTTPTransport()
+    pool = getattr(transport, "_pool", None)
+    backend = getattr(pool, "_network_backend", None)
+    if isinstance(backend, httpcore.NetworkBackend):
+        pool._network_backend = _WatchingBackend(backend)  # type: ignore[union-attr]
+    return transport
+
+
+def _register(stream: httpcore.NetworkStream) -> None:
+    deadline = current()
+    sock = stream.get_extra_info("socket")
+    if deadline is not None and isinstance(sock, socket.socket):
+        deadline.watch(sock)  # unwatched when the answer's body closes (_WatchedStream)
+
+
+class _WatchingBackend(httpcore.NetworkBackend):
+    """``inner``'s connections, each a :class:`_WatchedNetworkStream`."""
+
+    def __init__(self, inner: httpcore.NetworkBackend) -> None:
+        self._inner = inner
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None,
+                    local_address: str | None = None,
+                    socket_options: Iterable[Any] | None = None) -> httpcore.NetworkStream:
+        return _WatchedNetworkStream(self._inner.connect_tcp(
+            host, port, timeout=timeout, local_address=local_address,
+            socket_options=socket_options))
+
+    def connect_unix_socket(self, path: str, timeout: float | None = None,
+                            socket_options: Iterable[Any] | None = None
+                            ) -> httpcore.NetworkStream:
+        return _WatchedNetworkStream(self._inner.connect_unix_socket(
+            path, timeout=timeout, socket_options=socket_options))
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+class _WatchedNetworkStream(httpcore.NetworkStream):
+    """A connection whose socket is registered to the current deadline before each read and
+    write (a set insertion: cheap), so a reused connection is bounded as a new one is."""
+
+    def __init__(self, inner: httpcore.NetworkStream) -> None:
+        self._inner = inner
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        _register(self._inner)
+        return self._inner.read(max_bytes, timeout)
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        _register(self._inner)
+        self._inner.write(buffer, timeout)
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(self, ssl_context: Any, server_hostname: str | None = None,
+                  timeout: float | None = None) -> httpcore.NetworkStream:
+        return _WatchedNetworkStream(self._inner.start_tls(ssl_context, server_hostname,
+                                                           timeout))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
