@@ -16,6 +16,7 @@ exception class outside this tree or missing from this drawing. ::
     +-- FileContentError (ValueError)       a file's bytes are not the kind its name says
     +-- ServerUrlError (ValueError)         a server URL that cannot be used
     +-- WorkerConfigError (ValueError)      a RunPod worker setting that cannot be used
+    +-- LocalFileError                      a file here could not be written (disk, permission)
     +-- GraphError (ValueError)             the graph is wrong: before any GPU time is spent
     |   +-- UnknownNodeTypeError            a class_type without a schema (strict graphs)
     |   +-- UnknownInputError               an input name the node does not have
@@ -123,6 +124,12 @@ class ServerUrlError(LTX2Error, ValueError):
 
 class WorkerConfigError(LTX2Error, ValueError):
     """A RunPod worker setting (an environment variable) that cannot be used."""
+
+
+class LocalFileError(LTX2Error):
+    """A file on this machine could not be written: a full disk, a file size limit, no
+    permission (the ``OSError`` is its cause). Neither the server's fault nor the network's:
+    a batch does not retry it, and never runs a finished job again for it."""
 
 
 # --- building graphs --------------------------------------------------------------------

@@ -50,7 +50,7 @@ from typing import TYPE_CHECKING, TypeAlias, TypeVar
 from urllib.parse import quote, urljoin, urlsplit
 
 from ltx2sdk.deadline import Deadline
-from ltx2sdk.errors import FetchError
+from ltx2sdk.errors import FetchError, LocalFileError
 from ltx2sdk.wording import byte_size
 
 if TYPE_CHECKING:
@@ -500,15 +500,26 @@ def fetch_to_file(url: str, dest: Path, *, max_bytes: int, timeout: float,
     def read(response: _DeadlineResponse, target: Target) -> FetchedFile:
         content_type = _checked_head(response, max_bytes, content_types, label)
         size = 0
-        with open(dest, "wb") as handle:
+        try:
+            handle = open(dest, "wb")  # noqa: SIM115 - closed below, its failure told apart
+        except OSError as exc:
+            raise _local(dest, exc) from exc
+        with handle:
             for chunk in _chunks(response, max_bytes, label):
-                handle.write(chunk)
+                try:
+                    handle.write(chunk)
+                except OSError as exc:  # this machine's disk, not the network: not retried
+                    raise _local(dest, exc) from exc
                 size += len(chunk)
         return FetchedFile(path=dest, size=size, content_type=content_type, url=target.url)
 
     return _guarded_get(url, read, max_bytes=max_bytes, timeout=timeout,
                         trusted_hosts=trusted_hosts, max_redirects=max_redirects,
                         ssl_context=ssl_context)
+
+
+def _local(path: Path, exc: OSError) -> LocalFileError:
+    return LocalFileError(f"cannot write {path}: {exc.strerror or type(exc).__name__}")
 
 
 def _guarded_get(url: str, read: Callable[[_DeadlineResponse, Target], _T], *, max_bytes: int,
@@ -539,7 +550,7 @@ def _guarded_get(url: str, read: Callable[[_DeadlineResponse, Target], _T], *, m
             finally:
                 response.close()
                 connection.close()
-    except FetchError:
+    except (FetchError, LocalFileError):
         raise
     except TimeoutError as exc:
         raise FetchError(f"timed out after {timeout:g} s") from exc

@@ -448,6 +448,30 @@ def test_an_answer_whose_head_drips_ends_at_the_deadline(v2_installed: None) -> 
         backend.close()
 
 
+def test_a_huge_error_answer_is_not_read_whole(v2_installed: None) -> None:
+    """A 500 whose body never ends: comfy-sdk reads an error's body whole, so only its first
+    MAX_ERROR_BODY_BYTES are read; the failure is the server's, as a small one is."""
+    import httpx
+
+    from ltx2sdk.backends.comfy_api_v2.backend import V2Backend
+    from ltx2sdk.backends.comfy_api_v2.transport import MAX_ERROR_BODY_BYTES
+
+    sent: list[int] = []
+
+    def endless() -> Iterator[bytes]:
+        while len(sent) < 4096:  # 256 MiB at most, if nothing stopped reading
+            sent.append(1)
+            yield b"x" * 65536
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(500, headers={"Content-Type": "text/plain"}, content=endless())
+
+    backend = V2Backend("http://v2.invalid", transport=httpx.MockTransport(handler))
+    with pytest.raises(ServerUnavailableError, match=r"HTTP 500|cannot serve"):
+        backend.poll("job-1", deadline=time.monotonic() + 10)
+    assert len(sent) * 65536 <= MAX_ERROR_BODY_BYTES + 65536
+
+
 def test_transport_failures_are_the_sdks_errors(v2_installed: None) -> None:
     backend = connect(f"http://127.0.0.1:{free_port()}", api="v2")
     with pytest.raises(ServerUnavailableError,

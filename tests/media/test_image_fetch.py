@@ -25,7 +25,7 @@ import pytest
 from PIL import Image
 
 from ltx2sdk.app.generate import InputPolicy, prepare_image
-from ltx2sdk.errors import ImageInputError
+from ltx2sdk.errors import FetchError, ImageInputError, LocalFileError
 from ltx2sdk.media.images import (
     DEFAULT_MAX_PIXELS,
     ImageData,
@@ -33,7 +33,7 @@ from ltx2sdk.media.images import (
     fetch_image,
     image_from_base64,
 )
-from ltx2sdk.media.safe_fetch import address_refusal, parse_url
+from ltx2sdk.media.safe_fetch import address_refusal, fetch_to_file, parse_url
 from ltx2sdk.request import GenerationRequest
 from tests.helpers import (
     DEADLINE_SLACK,
@@ -935,3 +935,20 @@ def test_the_worker_answers_bad_image_urls_with_an_error(ltx_server: ComfyTestSe
     assert "\n" not in output["error"]
     assert not ltx_server.received.prompts and not ltx_server.received.uploads
     assert [ip for ip, _ in net.connects if ip != "127.0.0.1"] == []
+
+
+def test_a_file_that_cannot_be_written_here_is_this_machines_failure(
+        server: ImageServer, tmp_path: Path) -> None:
+    """fetch_to_file: what the network did is a FetchError; a file this machine cannot write
+    (a folder that is not there, a full disk) is a LocalFileError caused by the OSError, so
+    a batch never retries it as the network's."""
+    url = f"http://127.0.0.1:{server.port}/ok.png"
+    fetched = fetch_to_file(url, tmp_path / "ok.png", max_bytes=1 << 20, timeout=5, **TRUST)
+    assert fetched.size == (tmp_path / "ok.png").stat().st_size > 0
+    with pytest.raises(LocalFileError, match="cannot write") as caught:
+        fetch_to_file(url, tmp_path / "missing" / "ok.png", max_bytes=1 << 20, timeout=5,
+                      **TRUST)
+    assert isinstance(caught.value.__cause__, FileNotFoundError)
+    with pytest.raises(FetchError):
+        fetch_to_file(f"http://127.0.0.1:{server.port}/404", tmp_path / "x.png",
+                      max_bytes=1 << 20, timeout=5, **TRUST)

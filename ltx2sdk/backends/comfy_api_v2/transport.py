@@ -28,13 +28,17 @@ import httpx
 
 from ltx2sdk.deadline import Deadline, current
 
-__all__ = ["MAX_EVENT_BYTES", "DeadlineTransport", "watching_http_transport"]
+__all__ = ["MAX_ERROR_BODY_BYTES", "MAX_EVENT_BYTES", "DeadlineTransport",
+           "watching_http_transport"]
 
 MAX_EVENT_BYTES = 4 << 20
 """The most one server-sent event (its lines up to the blank line ending it) may hold. A v2
 job's events are small JSON objects (a status, a progress, a node's outputs: KB); 4 MiB
 leaves room for any of them, and more is a broken stream (the job is followed by polling
 meanwhile, as when the stream drops)."""
+MAX_ERROR_BODY_BYTES = 64 << 10
+"""What is read of an error answer's body (HTTP 4xx/5xx): its message and details, a few KB;
+the rest of a larger one is not read (comfy-sdk would hold it whole in memory)."""
 _LINE_END = re.compile(rb"\r\n|\r|\n")  # SSE's three line ends
 
 
@@ -47,6 +51,11 @@ class DeadlineTransport(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         response = self._bounded_by_deadline(request)
+        if response.status_code >= 400:  # comfy-sdk reads an error's body whole: its words only
+            assert isinstance(response.stream, httpx.SyncByteStream)
+            return httpx.Response(status_code=response.status_code, headers=response.headers,
+                                  stream=_Truncated(response.stream, MAX_ERROR_BODY_BYTES),
+                                  extensions=response.extensions)
         if "text/event-stream" not in request.headers.get("accept", ""):
             return response
         assert isinstance(response.stream, httpx.SyncByteStream)
@@ -95,6 +104,25 @@ class _WatchedStream(httpx.SyncByteStream):
             self._inner.close()
         finally:
             self._deadline.unwatch(self._sock)
+
+
+class _Truncated(httpx.SyncByteStream):
+    """The first ``limit`` bytes of a body; the rest is never read (the connection is closed
+    with the stream, not reused)."""
+
+    def __init__(self, inner: httpx.SyncByteStream, limit: int) -> None:
+        self._inner, self._limit = inner, limit
+
+    def __iter__(self) -> Iterator[bytes]:
+        left = self._limit
+        for chunk in self._inner:
+            yield chunk[:left]
+            left -= len(chunk)
+            if left <= 0:
+                return
+
+    def close(self) -> None:
+        self._inner.close()
 
 
 class _BoundedEvents(httpx.SyncByteStream):

@@ -40,7 +40,7 @@ from ltx2sdk.backends.server_urls import basic_auth, connection_failure, shown_u
 from ltx2sdk.deadline import Deadline, current
 from ltx2sdk.errors import (
     JobTimeoutError,
-    OutputError,
+    LocalFileError,
     ServerResponseError,
     ServerUnavailableError,
     UploadError,
@@ -120,9 +120,9 @@ def _timed_out(bound: Deadline, exc: BaseException) -> BaseException:
 
 class _LocalFile:
     """A file written with what a server sends, whose failures (a full disk, a file size
-    limit, no permission) are :class:`OutputError` s caused by the ``OSError``: raised as
-    ``OSError`` inside an exchange they would read as the connection's ("cannot reach
-    ComfyUI", retried by running the job again)."""
+    limit, no permission) are :class:`~ltx2sdk.errors.LocalFileError` s caused by the
+    ``OSError``: raised as ``OSError`` inside an exchange they would read as the connection's
+    ("cannot reach ComfyUI", retried by running the job again)."""
 
     def __init__(self, path: Path) -> None:
         self._path = path
@@ -146,8 +146,8 @@ class _LocalFile:
         try:
             return step()
         except OSError as exc:
-            raise OutputError(f"cannot write {self._path}: "
-                              f"{exc.strerror or type(exc).__name__}") from exc
+            raise LocalFileError(f"cannot write {self._path}: "
+                                 f"{exc.strerror or type(exc).__name__}") from exc
 
 
 class _WatchedHTTPConnection(urllib3.connection.HTTPConnection):
