@@ -472,6 +472,56 @@ def test_a_huge_error_answer_is_not_read_whole(v2_installed: None) -> None:
     assert len(sent) * 65536 <= MAX_ERROR_BODY_BYTES + 65536
 
 
+def test_a_redirect_target_that_resolves_again_to_a_private_address_is_not_connected(
+        v2_installed: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """DNS rebinding: a redirect's host may resolve to a public address when the redirect is
+    checked and to a private one when it is followed. The transport checks the address it
+    connected to: any host but the configured server's must be public, or nothing is sent;
+    the configured server itself may be private (here both are this machine)."""
+    import socket
+
+    import httpx
+
+    from ltx2sdk.backends.comfy_api_v2.transport import watching_http_transport
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    port = listener.getsockname()[1]
+    received: list[bytes] = []
+
+    def serve() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                conn, _ = listener.accept()
+                with conn:
+                    data = conn.recv(65536)
+                    received.append(data)
+                    if data:
+                        conn.sendall(b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n")
+
+    threading.Thread(target=serve, daemon=True).start()
+    real_getaddrinfo = socket.getaddrinfo
+
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        # both names are this machine when connected to (the rebound answer)
+        return real_getaddrinfo("127.0.0.1" if host in ("v2.example", "storage.example")
+                                else host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    client = httpx.Client(transport=watching_http_transport("v2.example"))
+    try:
+        assert client.get(f"http://v2.example:{port}/api/v2/health").status_code == 204
+        with pytest.raises(httpx.ConnectError, match=r"storage\.example is at 127\.0\.0\.1 "
+                                                     r"\(loopback\), not a public address"):
+            client.get(f"http://storage.example:{port}/blob/asset-1")
+    finally:
+        client.close()
+        listener.close()
+    sent = [data for data in received if data]  # the refused connection carried nothing
+    assert len(sent) == 1 and sent[0].startswith(b"GET /api/v2/health ")
+
+
 def test_transport_failures_are_the_sdks_errors(v2_installed: None) -> None:
     backend = connect(f"http://127.0.0.1:{free_port()}", api="v2")
     with pytest.raises(ServerUnavailableError,

@@ -188,7 +188,9 @@ class V2Backend:
         # builds comfy-sdk's own transport (`comfy_low.ComfyLow`, its public layer below
         # `Comfy`, which takes both) and binds comfy-sdk's asset factory to it, as `Comfy`
         # does: no global state is touched, and the HTTP client is ours (deadline-bounded).
-        self._http = httpx.Client(transport=DeadlineTransport(transport), follow_redirects=True,
+        self._http = httpx.Client(transport=DeadlineTransport(
+                                      transport, server_host=httpx.URL(base).host),
+                                  follow_redirects=True,
                                   timeout=httpx.Timeout(request_timeout),
                                   event_hooks={"response": [_redirect_guard(base)]})
         self._low = ComfyLow(base, key, client=self._http, timeout=request_timeout,

@@ -27,6 +27,7 @@ import httpcore
 import httpx
 
 from ltx2sdk.deadline import Deadline, current
+from ltx2sdk.media.safe_fetch import address_refusal
 
 __all__ = ["MAX_ERROR_BODY_BYTES", "MAX_EVENT_BYTES", "DeadlineTransport",
            "watching_http_transport"]
@@ -46,8 +47,9 @@ class DeadlineTransport(httpx.BaseTransport):
     """``inner`` (default ``httpx.HTTPTransport()``), each request bounded by the deadline
     armed around it (see the module)."""
 
-    def __init__(self, inner: httpx.BaseTransport | None = None) -> None:
-        self._inner = inner if inner is not None else watching_http_transport()
+    def __init__(self, inner: httpx.BaseTransport | None = None, *,
+                 server_host: str | None = None) -> None:
+        self._inner = inner if inner is not None else watching_http_transport(server_host)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         response = self._bounded_by_deadline(request)
@@ -153,10 +155,14 @@ class _BoundedEvents(httpx.SyncByteStream):
         self._inner.close()
 
 
-def watching_http_transport() -> httpx.HTTPTransport:
+def watching_http_transport(server_host: str | None = None) -> httpx.HTTPTransport:
     """httpx's transport, each of whose connections registers its socket to the deadline
     armed on the calling thread whenever it reads or writes: the request's head and the
-    answer's head are bounded as its body is.
+    answer's head are bounded as its body is. With ``server_host`` (the configured server's
+    host, which may be private: it is trusted), a connection to any other host (where a
+    redirect points) must reach a public address: checked on the connected socket's peer,
+    so a name that resolves one way when the redirect is checked and another when it is
+    followed (DNS rebinding) is refused before a byte is sent.
 
     httpx does not take a network backend; its connection pool (httpcore's) does, and is
     reached through its one attribute for it. Where a later httpx or httpcore is built
@@ -167,7 +173,8 @@ def watching_http_transport() -> httpx.HTTPTransport:
     pool = getattr(transport, "_pool", None)
     backend = getattr(pool, "_network_backend", None)
     if isinstance(backend, httpcore.NetworkBackend):
-        pool._network_backend = _WatchingBackend(backend)  # type: ignore[union-attr]
+        pool._network_backend = _WatchingBackend(  # type: ignore[union-attr]
+            backend, server_host)
     return transport
 
 
@@ -181,15 +188,26 @@ def _register(stream: httpcore.NetworkStream) -> None:
 class _WatchingBackend(httpcore.NetworkBackend):
     """``inner``'s connections, each a :class:`_WatchedNetworkStream`."""
 
-    def __init__(self, inner: httpcore.NetworkBackend) -> None:
+    def __init__(self, inner: httpcore.NetworkBackend, server_host: str | None) -> None:
         self._inner = inner
+        self._server_host = server_host.lower() if server_host is not None else None
 
     def connect_tcp(self, host: str, port: int, timeout: float | None = None,
                     local_address: str | None = None,
                     socket_options: Iterable[Any] | None = None) -> httpcore.NetworkStream:
-        return _WatchedNetworkStream(self._inner.connect_tcp(
-            host, port, timeout=timeout, local_address=local_address,
-            socket_options=socket_options))
+        stream = self._inner.connect_tcp(host, port, timeout=timeout,
+                                         local_address=local_address,
+                                         socket_options=socket_options)
+        if self._server_host is not None and host.lower() != self._server_host:
+            peer = stream.get_extra_info("server_addr")
+            address = str(peer[0]) if isinstance(peer, tuple) else "an unknown address"
+            refusal = address_refusal(address) if isinstance(peer, tuple) else "unchecked"
+            if refusal is not None:
+                stream.close()
+                raise httpcore.ConnectError(
+                    f"{host} is at {address} ({refusal}), not a public address: not "
+                    "connected (only the configured server may be private)")
+        return _WatchedNetworkStream(stream)
 
     def connect_unix_socket(self, path: str, timeout: float | None = None,
                             socket_options: Iterable[Any] | None = None
