@@ -26,9 +26,10 @@ scales itself; ``concurrency`` (``--jobs``) is how many jobs are in its queue at
 - **Time**: each job has one :class:`ltx2sdk.deadline.Deadline` (``settings.timeout``);
   each request is bounded by what is left of it, capped, from its first byte sent to its
   last byte read (the SDK's session gets an adapter that registers each connection's socket
-  to the request's armed deadline and never retries or sleeps: :mod:`.runpod_http`); a
-  ``/cancel`` has its own short bound (the job's may have passed); the download by URL is
-  bounded by the safe fetcher on the same deadline's time.
+  to the request's armed deadline and never retries or sleeps:
+  :mod:`ltx2sdk.backends.deadline_http`); a ``/cancel`` has its own short bound (the job's
+  may have passed); the download by URL is bounded by the safe fetcher on the same
+  deadline's time.
 - **Job ids** RunPod answers must look like RunPod's (letters, digits, ``-``, ``_``) before
   they go into a URL; another answer to ``/run`` is the job's failure, not submitted again.
 - **Failures** (see :func:`ltx2sdk.app.batch.targets.classify`): the API unreachable or
@@ -205,7 +206,7 @@ class RunPodTarget:
         except ModuleNotFoundError as exc:
             raise TargetUnusableError(f"{self.name}: the RunPod SDK is not installed: "
                                       "pip install 'ltx2sdk[runpod]'") from exc
-        from ltx2sdk.app.batch.runpod_http import bound_session  # start-up: requests
+        from ltx2sdk.backends.deadline_http import bound_session  # start-up: requests
 
         base = self.base_url or os.environ.get(BASE_URL_ENV, "").strip() or None
         runners: list[Runner] = []
@@ -444,10 +445,10 @@ class _RunPodRunner:
               data: Any = None, submit: bool = False, job_id: str | None = None) -> Any:
         """One request of the SDK's client (``path`` under the endpoint base), its answer's
         JSON; the whole exchange ends by ``bound`` (armed: the session's adapter registers
-        the connection's socket to it, see :mod:`.runpod_http`). Past ``bound`` the error is
-        :class:`JobTimeoutError` when the job's deadline (its outer one) passed, else
-        :class:`ServerUnavailableError`; other failures as :mod:`ltx2sdk.errors` and this
-        module's errors."""
+        the connection's socket to it, see :mod:`ltx2sdk.backends.deadline_http`). Past
+        ``bound`` the error is :class:`JobTimeoutError` when the job's deadline (its outer
+        one) passed, else :class:`ServerUnavailableError`; other failures as
+        :mod:`ltx2sdk.errors` and this module's errors."""
         if bound.passed:
             raise self._expired(what, bound)
         client = self.endpoint.rp_client

@@ -29,15 +29,13 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import requests
 import requests.adapters
-import urllib3
-import urllib3.connection
-import urllib3.response
 import websocket
 
 from ltx2sdk.backends.comfyui.wire import rejection_from_body
+from ltx2sdk.backends.deadline_http import DeadlineAdapter
 from ltx2sdk.backends.outputs import DOWNLOAD_CHUNK, partial_file
 from ltx2sdk.backends.server_urls import basic_auth, connection_failure, shown_url
-from ltx2sdk.deadline import Deadline, current
+from ltx2sdk.deadline import Deadline
 from ltx2sdk.errors import (
     JobTimeoutError,
     LocalFileError,
@@ -148,57 +146,6 @@ class _LocalFile:
         except OSError as exc:
             raise LocalFileError(f"cannot write {self._path}: "
                                  f"{exc.strerror or type(exc).__name__}") from exc
-
-
-class _WatchedHTTPConnection(urllib3.connection.HTTPConnection):
-    """A connection whose socket is registered to the deadline armed around its exchange
-    before the answer's status line is read: a head that drips a byte at a time is cut off
-    at the deadline too (the request timeout bounds each read, not the whole head)."""
-
-    # urllib3 narrows http.client's return type the same way (and ignores the same)
-    def getresponse(self) -> urllib3.response.HTTPResponse:  # type: ignore[override]
-        _watch(self.sock)
-        return super().getresponse()
-
-
-class _WatchedHTTPSConnection(urllib3.connection.HTTPSConnection):
-    """:class:`_WatchedHTTPConnection` over TLS."""
-
-    def getresponse(self) -> urllib3.response.HTTPResponse:  # type: ignore[override]
-        _watch(self.sock)
-        return super().getresponse()
-
-
-class _WatchedHTTPPool(urllib3.HTTPConnectionPool):
-    ConnectionCls = _WatchedHTTPConnection
-
-
-class _WatchedHTTPSPool(urllib3.HTTPSConnectionPool):
-    ConnectionCls = _WatchedHTTPSConnection
-
-
-_WATCHED_POOLS = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
-
-
-class _DeadlineAdapter(requests.adapters.HTTPAdapter):
-    """requests' adapter, its connections registered to the armed deadline (directly or
-    through an HTTP proxy; a SOCKS proxy's connections are watched once the head is in)."""
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = _WATCHED_POOLS
-
-    def proxy_manager_for(self, proxy: str, **kwargs: Any) -> urllib3.PoolManager:
-        manager: urllib3.PoolManager = super().proxy_manager_for(proxy, **kwargs)
-        if not proxy.lower().startswith("socks"):
-            manager.pool_classes_by_scheme = _WATCHED_POOLS
-        return manager
-
-
-def _watch(sock: object) -> None:
-    deadline = current()
-    if deadline is not None and isinstance(sock, socket.socket):
-        deadline.watch(sock)
 
 
 def _socket_of(response: requests.Response) -> socket.socket | None:
@@ -316,7 +263,7 @@ class HttpTransport:
         if session is None:
             session = requests.Session()
             for scheme in ("http://", "https://"):
-                session.mount(scheme, _DeadlineAdapter())
+                session.mount(scheme, DeadlineAdapter())
         self.session = session
 
     def url(self, path: str) -> str:

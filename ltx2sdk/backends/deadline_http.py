@@ -1,15 +1,15 @@
-"""The RunPod endpoint client's HTTP, bounded by the deadline armed around each request.
+"""``requests`` sessions whose every exchange ends by the deadline armed around it.
 
-The ``runpod`` SDK's ``RunPodClient`` sends every request through its ``requests`` session,
-whose ``http://`` adapter retries 408 and 429 five times and sleeps out a ``Retry-After``
-(an hour, if the server says so) and whose timeouts bound each read, not the exchange.
-:func:`bound_session` replaces the session's adapters with one that never retries (the
-target retries itself, within the job's deadline) and registers each connection's socket to
-the :class:`ltx2sdk.deadline.Deadline` armed around the request as soon as the socket exists
-(a reused one: when the request starts), so the request's body, the answer's head and its
-body all end when the deadline fires, however slowly the server drips them.
+:class:`DeadlineAdapter` never retries (so it never sleeps out a ``Retry-After``: a caller
+retries itself, within its deadline) and registers each connection's socket to the
+:class:`ltx2sdk.deadline.Deadline` armed around the request as soon as the socket exists (a
+reused one: when the request starts), so the request's body, the answer's head and its body
+all end when the deadline fires, however slowly a server drips them (``requests``'
+timeouts bound each read, not the exchange). The native ComfyUI transport mounts it on its
+sessions; :func:`bound_session` mounts it on another library's (the ``runpod`` SDK's, whose
+own adapter retries 408 and 429 five times, sleeping out ``Retry-After``).
 
-Imported when a RunPod target opens (``requests`` is slow to import).
+Import rule: standard library, ``requests``/``urllib3`` and :mod:`ltx2sdk.deadline` only.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import urllib3.connection
 
 from ltx2sdk.deadline import current
 
-__all__ = ["bound_session"]
+__all__ = ["DeadlineAdapter", "bound_session"]
 
 
 def _watch(sock: object) -> None:
@@ -71,7 +71,7 @@ class _WatchedHTTPSPool(urllib3.HTTPSConnectionPool):
 _WATCHED_POOLS = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
 
 
-class _BoundAdapter(requests.adapters.HTTPAdapter):
+class DeadlineAdapter(requests.adapters.HTTPAdapter):
     """No retries (so no sleeping on ``Retry-After``), connections watched (see the module;
     through an HTTP proxy too; a SOCKS proxy's connections are bounded by the timeouts only)."""
 
@@ -95,4 +95,4 @@ def bound_session(session: requests.Session) -> None:
         old = session.adapters.get(scheme)
         if old is not None:
             old.close()
-        session.mount(scheme, _BoundAdapter())
+        session.mount(scheme, DeadlineAdapter())
