@@ -17,6 +17,8 @@ exception class outside this tree or missing from this drawing. ::
     +-- ServerUrlError (ValueError)         a server URL that cannot be used
     +-- WorkerConfigError (ValueError)      a RunPod worker setting that cannot be used
     +-- LocalFileError                      a file here could not be written (disk, permission)
+    +-- OutputExistsError (FileExistsError) the video file named exists, and overwriting it
+                                            was not asked for
     +-- GraphError (ValueError)             the graph is wrong: before any GPU time is spent
     |   +-- UnknownNodeTypeError            a class_type without a schema (strict graphs)
     |   +-- UnknownInputError               an input name the node does not have
@@ -124,6 +126,12 @@ class ServerUrlError(LTX2Error, ValueError):
 
 class WorkerConfigError(LTX2Error, ValueError):
     """A RunPod worker setting (an environment variable) that cannot be used."""
+
+
+class OutputExistsError(LTX2Error, FileExistsError):
+    """The file named for the video (``output=``, ``ltx2 generate -o``) exists and
+    ``overwrite`` was not asked for: refused before any work, or, when the file appeared
+    while the video was made, after it (the video is then left under its own name)."""
 
 
 class LocalFileError(LTX2Error):

@@ -343,7 +343,7 @@ def test_the_readmes_commands_and_examples_run_as_pasted(tmp_path: Path) -> None
         env["COMFY_URL"] = url  # the README's commands use the default server
         for line in online.splitlines():
             _run(line.replace("http://127.0.0.1:8188", url), tmp_path, env)
-        assert (tmp_path / "fox.mp4").read_bytes()[4:8] == b"ftyp"
+        assert (tmp_path / "snow-fox.mp4").read_bytes()[4:8] == b"ftyp"
         assert (tmp_path / "smile.mp4").is_file() and (tmp_path / "example-info.json").is_file()
         for block in python:
             if "127.0.0.1:8188" in block:

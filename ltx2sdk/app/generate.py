@@ -21,9 +21,9 @@ from builders import CheckedRequest, build, check_request
 from ltx2sdk.app.progress import ProgressCallback, ProgressTracker
 from ltx2sdk.backends.connect import connect
 from ltx2sdk.backends.events import Event
-from ltx2sdk.backends.outputs import OutputFile
+from ltx2sdk.backends.outputs import OutputFile, publish
 from ltx2sdk.backends.protocol import Backend, download_all
-from ltx2sdk.errors import JobCancelledError, OutputError
+from ltx2sdk.errors import JobCancelledError, OutputError, OutputExistsError
 from ltx2sdk.media.audio import (
     DEFAULT_MAX_AUDIO_BYTES,
     DEFAULT_MAX_AUDIO_SECONDS,
@@ -194,6 +194,7 @@ def generate(request: GenerationRequest | CheckedRequest | Mapping[str, Any],
              timeout: float = 3600.0, ready_timeout: float | None = 30.0,
              input_policy: InputPolicy | None = None,
              inputs: Mapping[InputFile, ImageData | AudioData] | None = None,
+             overwrite: bool = False,
              cancel: threading.Event | None = None) -> GenerationResult:
     """Generate one video and return where it is and what it is.
 
@@ -207,8 +208,11 @@ def generate(request: GenerationRequest | CheckedRequest | Mapping[str, Any],
     :class:`~ltx2sdk.backends.protocol.Backend`
     (``connect(url, api_key=...)``). A backend that cannot check a graph before running it
     (the v2 API) builds for the SDK's own node schemas and lets the server validate the job.
-    ``output`` is the video's path (default: the server's file name in ``output_dir``);
-    other files the graph produces are downloaded into ``output_dir`` too. Only ``output``
+    ``output`` is the video's path (default: the server's file name in ``output_dir``, or
+    the first free ``name (1).ext`` when a file has it); an existing file there is an
+    :class:`~ltx2sdk.errors.OutputExistsError` before any work unless ``overwrite`` is set.
+    Other files the graph produces are downloaded into ``output_dir`` too (never replacing a
+    file). Only ``output``
     replaces a file: a name the server chose that a file already has becomes
     ``name (1).ext`` (the next free one).
     ``on_progress`` gets :class:`~ltx2sdk.app.progress.ProgressUpdate` s, ``on_event`` the raw
@@ -226,6 +230,9 @@ def generate(request: GenerationRequest | CheckedRequest | Mapping[str, Any],
     """
     timer = _Timer()
     deadline = time.monotonic() + timeout
+    if output is not None and not overwrite and Path(output).exists():
+        raise OutputExistsError(f"{output} exists: name another file for the video, or ask to "
+                                "overwrite it (overwrite=True; ltx2 generate --overwrite)")
     if isinstance(request, CheckedRequest):
         ok = request
     else:
@@ -292,7 +299,15 @@ def generate(request: GenerationRequest | CheckedRequest | Mapping[str, Any],
         if output is not None:
             target = Path(output)
             target.parent.mkdir(parents=True, exist_ok=True)
-            video_path = video_path.replace(target)
+            if overwrite:
+                video_path = video_path.replace(target)
+            else:
+                try:  # taken atomically: a file that appeared meanwhile is not replaced
+                    video_path = publish(video_path, target, other_names=False)
+                except FileExistsError:
+                    raise OutputExistsError(
+                        f"{target} appeared while the video was made: it is left as it is, "
+                        f"and the video is {video_path}") from None
             run.files[videos[0]] = video_path
         timer.lap("download")
 

@@ -93,9 +93,11 @@ _NO_LINKS = frozenset({errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.ENOSY
                        errno.EMLINK, errno.EXDEV})
 
 
-def publish(staged: Path, dest: Path) -> Path:
+def publish(staged: Path, dest: Path, *, other_names: bool = True) -> Path:
     """Give the finished file ``staged`` the name ``dest``, or, when a file has that name,
-    the first free one of ``stem (1).ext``, ``stem (2).ext``...; returns where it is.
+    the first free one of ``stem (1).ext``, ``stem (2).ext``...; returns where it is. With
+    ``other_names`` false, a file named ``dest`` is a :class:`FileExistsError` instead
+    (``staged`` is left as it is).
 
     Never replaces a file: each name is taken atomically (a hard link fails on an existing
     name; without hard links an exclusively created placeholder is replaced), so two runs
@@ -103,6 +105,8 @@ def publish(staged: Path, dest: Path) -> Path:
     """
     stem, suffix = dest.stem, dest.suffix
     for number in itertools.count():
+        if number and not other_names:
+            raise FileExistsError(errno.EEXIST, "a file has that name", str(dest))
         candidate = dest if number == 0 else dest.with_name(f"{stem} ({number}){suffix}")
         try:
             os.link(staged, candidate)

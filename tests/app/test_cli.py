@@ -696,6 +696,21 @@ def test_generate_names_last_image_url_by_its_flag(ltx_server: ComfyTestServer, 
     assert not ltx_server.received.uploads and not ltx_server.received.prompts
 
 
+def test_generate_refuses_an_existing_output_unless_told_to_overwrite(
+        ltx_server: ComfyTestServer, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    mine = tmp_path / "fox.mp4"
+    mine.write_bytes(b"my own video")
+    argv = ["generate", "--prompt", "p", "--duration", "1", "--server", ltx_server.url,
+            "-o", str(mine), "--output-dir", str(tmp_path)]
+    assert main(argv) == 2
+    assert_one_line_error(capsys.readouterr().err, f"--output {mine}: exists; --overwrite "
+                                                   "replaces it")
+    assert mine.read_bytes() == b"my own video" and ltx_server.received.requests == []
+    assert main([*argv, "--overwrite"]) == 0
+    assert mine.read_bytes()[4:8] == b"ftyp"
+
+
 def test_generate_uploads_the_checked_image_file(ltx_server: ComfyTestServer, tmp_path: Path,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
     png = write_png(tmp_path / "first.png")

@@ -22,7 +22,13 @@ from ltx2sdk.app import generate as generation
 from ltx2sdk.app.cli.main import main
 from ltx2sdk.app.generate import InputPolicy
 from ltx2sdk.app.progress import ProgressUpdate
-from ltx2sdk.errors import AudioInputError, ExecutionError, ImageInputError, ServerValidationError
+from ltx2sdk.errors import (
+    AudioInputError,
+    ExecutionError,
+    ImageInputError,
+    OutputExistsError,
+    ServerValidationError,
+)
 from ltx2sdk.model_files import files_for
 from tests.comfyserver import ComfyTestServer
 from tests.helpers import (
@@ -512,3 +518,34 @@ def test_ctrl_c_interrupts_the_prompt_on_the_server(ltx_server: ComfyTestServer,
     prompt_id = ltx_server.received.prompts[-1]["prompt_id"]
     assert {"prompt_id": prompt_id} in ltx_server.received.interrupts
     assert f"interrupted prompt {prompt_id}" in err and "ltx2: error: interrupted" in err
+
+
+# --- never clobber --------------------------------------------------------------------------
+
+def test_an_existing_video_file_is_refused_before_any_work(ltx_server: ComfyTestServer,
+                                                           tmp_path: Path) -> None:
+    mine = tmp_path / "fox.mp4"
+    mine.write_bytes(b"my own video")
+    with pytest.raises(OutputExistsError, match=r"fox\.mp4 exists: .*overwrite=True"):
+        generate({"prompt": "p", "duration": 1}, ltx_server.url, output=mine,
+                 output_dir=tmp_path)
+    assert mine.read_bytes() == b"my own video"
+    assert ltx_server.received.requests == []  # nothing asked of the server
+    result = generate({"prompt": "p", "duration": 1}, ltx_server.url, output=mine,
+                      output_dir=tmp_path, overwrite=True)
+    assert result.video == mine and mine.read_bytes()[4:8] == b"ftyp"
+
+
+def test_a_video_file_that_appears_meanwhile_is_not_replaced(ltx_server: ComfyTestServer,
+                                                             tmp_path: Path) -> None:
+    mine = tmp_path / "fox.mp4"
+
+    def someone_writes_it(prompt_id: str) -> None:
+        mine.write_bytes(b"written while the video was made")
+
+    with pytest.raises(OutputExistsError, match="appeared while the video was made") as caught:
+        generate({"prompt": "p", "duration": 1}, ltx_server.url, output=mine,
+                 output_dir=tmp_path, on_queued=someone_writes_it)
+    assert mine.read_bytes() == b"written while the video was made"
+    [video] = [p for p in tmp_path.iterdir() if p.suffix == ".mp4" and p != mine]
+    assert str(video) in str(caught.value) and video.read_bytes()[4:8] == b"ftyp"

@@ -156,6 +156,8 @@ def wait_for_server(client: Any, args: argparse.Namespace, default_timeout: floa
 def cmd_generate(args: argparse.Namespace) -> int:
     from ltx2sdk.app.generate import generate  # start-up: pydantic, requests, Pillow
 
+    if args.output is not None and not args.overwrite and args.output.exists():
+        raise CommandLineError(f"--output {args.output}: exists; --overwrite replaces it", 2)
     checked = request_from_args(args)  # every local or base64 input decoded here, once
     printer = ProgressPrinter(sys.stderr)
     started = time.monotonic()
@@ -166,7 +168,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         result = generate(checked, client, output=args.output, output_dir=args.output_dir,
                           on_progress=printer, on_queued=queued.append, timeout=args.timeout,
                           ready_timeout=None,  # waited for above, with the CLI's messages
-                          inputs=args.input_data)
+                          inputs=args.input_data, overwrite=args.overwrite)
     except KeyboardInterrupt:
         for prompt_id in queued:  # the client has interrupted it on the server
             print(f"\ninterrupted prompt {prompt_id} on {client.base_url}", file=sys.stderr)
@@ -360,7 +362,11 @@ def add_server_commands(commands: Any) -> None:
     server = gen.add_argument_group("server and output")
     add_server_flags(server, GENERATE_READY_TIMEOUT)
     server.add_argument("--output", "-o", type=Path, metavar="FILE.mp4",
-                        help="video path (default: the server's file name in --output-dir)")
+                        help="video path (default: the server's file name in --output-dir, "
+                             "or 'name (1).mp4' when a file has it); an existing file is "
+                             "refused unless --overwrite")
+    server.add_argument("--overwrite", action="store_true",
+                        help="replace the file --output names if it exists")
     server.add_argument("--output-dir", type=Path, default=Path("."), metavar="DIR",
                         help="where other outputs go (default .)")
     server.add_argument("--timeout", type=seconds, default=3600.0, metavar="SECONDS",
