@@ -36,7 +36,7 @@ import time
 from collections.abc import Iterator
 from contextvars import ContextVar
 
-__all__ = ["Deadline", "current"]
+__all__ = ["Deadline", "current", "watch_current"]
 
 OUTER_MARGIN = 0.01  # seconds: an outer deadline this close counts as reached
 
@@ -145,6 +145,14 @@ _CURRENT: ContextVar[Deadline | None] = ContextVar("ltx2sdk_deadline", default=N
 def current() -> Deadline | None:
     """The deadline armed around the running code (on this thread), if any."""
     return _CURRENT.get()
+
+
+def watch_current(sock: object) -> None:
+    """Register ``sock`` to the deadline armed on this thread, if there is one and ``sock``
+    is a socket (an HTTP library's connection may have none yet, or a stand-in)."""
+    deadline = _CURRENT.get()
+    if deadline is not None and isinstance(sock, socket.socket):
+        deadline.watch(sock)
 
 
 def _shutdown(sock: socket.socket) -> None:

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from ltx2sdk.deadline import Deadline, current
+from ltx2sdk.deadline import Deadline, current, watch_current
 from tests.helpers import DEADLINE_SLACK
 
 
@@ -140,3 +140,21 @@ def test_many_deadlines_fire_each_at_its_own_end() -> None:
         for a, b in pairs:
             a.close()
             b.close()
+
+
+def test_watch_current_registers_to_the_armed_deadline_only(
+        pair: tuple[socket.socket, socket.socket]) -> None:
+    _, writer = pair
+    other, other_peer = socket.socketpair()
+    with other, other_peer:
+        watch_current(other)  # nothing armed: nothing to register to
+        deadline = Deadline.after(60)
+        with deadline.armed():
+            watch_current(writer)
+            watch_current(None)  # an HTTP connection with no socket yet
+            watch_current("not a socket")
+            deadline.abort()
+        with pytest.raises(OSError):
+            writer.send(b"x")  # registered: shut down when it fired
+        other.sendall(b"x")  # never registered: left open
+        assert other_peer.recv(1) == b"x"

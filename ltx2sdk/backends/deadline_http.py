@@ -22,15 +22,9 @@ import requests.adapters
 import urllib3
 import urllib3.connection
 
-from ltx2sdk.deadline import current
+from ltx2sdk.deadline import watch_current
 
 __all__ = ["DeadlineAdapter", "bound_session"]
-
-
-def _watch(sock: object) -> None:
-    deadline = current()
-    if deadline is not None and isinstance(sock, socket.socket):
-        deadline.watch(sock)
 
 
 class _WatchedHTTPConnection(urllib3.connection.HTTPConnection):
@@ -39,11 +33,11 @@ class _WatchedHTTPConnection(urllib3.connection.HTTPConnection):
 
     def _new_conn(self) -> socket.socket:
         sock = super()._new_conn()
-        _watch(sock)  # before the TLS handshake and the first byte sent
+        watch_current(sock)  # before the TLS handshake and the first byte sent
         return sock
 
     def request(self, *args: Any, **kwargs: Any) -> None:
-        _watch(self.sock)  # None on a new connection: _new_conn watches it
+        watch_current(self.sock)  # None on a new connection: _new_conn watches it
         super().request(*args, **kwargs)
 
 
@@ -52,11 +46,11 @@ class _WatchedHTTPSConnection(urllib3.connection.HTTPSConnection):
 
     def _new_conn(self) -> socket.socket:
         sock = super()._new_conn()
-        _watch(sock)
+        watch_current(sock)
         return sock
 
     def request(self, *args: Any, **kwargs: Any) -> None:
-        _watch(self.sock)
+        watch_current(self.sock)
         super().request(*args, **kwargs)
 
 

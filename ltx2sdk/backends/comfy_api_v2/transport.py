@@ -26,7 +26,7 @@ from typing import Any
 import httpcore
 import httpx
 
-from ltx2sdk.deadline import Deadline, current
+from ltx2sdk.deadline import Deadline, current, watch_current
 from ltx2sdk.media.safe_fetch import address_refusal
 
 __all__ = ["MAX_ERROR_BODY_BYTES", "MAX_EVENT_BYTES", "DeadlineTransport",
@@ -179,10 +179,8 @@ def watching_http_transport(server_host: str | None = None) -> httpx.HTTPTranspo
 
 
 def _register(stream: httpcore.NetworkStream) -> None:
-    deadline = current()
-    sock = stream.get_extra_info("socket")
-    if deadline is not None and isinstance(sock, socket.socket):
-        deadline.watch(sock)  # unwatched when the answer's body closes (_WatchedStream)
+    # unwatched when the answer's body closes (_WatchedStream)
+    watch_current(stream.get_extra_info("socket"))
 
 
 class _WatchingBackend(httpcore.NetworkBackend):
