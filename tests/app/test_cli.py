@@ -33,7 +33,7 @@ from ltx2sdk.request import ModelSet
 from ltx2sdk.vocabulary import AUDIO, LAST_IMAGE
 from ltx2sdk.wording import byte_size
 from tests.comfyserver import ComfyTestServer, Faults, catalog_models
-from tests.helpers import AUDIO_FIXTURES, free_port, wav_bytes
+from tests.helpers import AUDIO_FIXTURES, check_section, free_port, wav_bytes
 
 # what must never reach a user: HTTP library internals and Python reprs
 INTERNALS = re.compile(r"urllib3|HTTPConnectionPool|NewConnectionError|MaxRetryError|"
@@ -351,6 +351,67 @@ def test_check_mode_both_checks_both(ltx_server: ComfyTestServer,
                                      capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "--server", ltx_server.url, "--mode", "both"]) == 0
     assert capsys.readouterr().out.splitlines()[-1] == "ready for LTX-2 (fast, pro)"
+
+
+# what `ltx2 check` on each captured release says of each model: (exit, final line)
+CHECK_VERDICTS = {
+    ("0.26.0", "ltx-2"): (0, "ready for LTX-2 (fast, pro)"),
+    ("0.26.0", "ltx-2.3"): (1, "not ready for LTX-2.3 (pro); ready for LTX-2.3 (fast)"),
+    ("0.26.0", "ltx-2.5"): (1, "not ready for LTX-2.5 (fast)"),
+    ("0.26.0", "all"): (1, "not ready for LTX-2.3 (pro), LTX-2.5 (fast); "
+                           "ready for LTX-2 (fast, pro), LTX-2.3 (fast)"),
+    ("0.33.0", "ltx-2.5"): (0, "ready for LTX-2.5 (fast)"),
+    ("0.33.0", "all"): (0, "ready for LTX-2 (fast, pro), LTX-2.3 (fast, pro), LTX-2.5 (fast)"),
+}
+
+
+@pytest.mark.parametrize("versioned_server", ["0.26.0", "0.33.0"], indirect=True)
+def test_check_says_per_model_which_pipelines_are_ready(
+        versioned_server: ComfyTestServer, capsys: pytest.CaptureFixture[str]) -> None:
+    """Every --model gets a final verdict line; exit 0 iff each of its pipelines is ready; a
+    model's ready pipelines are said even when others are not; LTX-2.5 has no pro."""
+    version = versioned_server.comfyui_version
+    for (release, model), (code, last) in CHECK_VERDICTS.items():
+        if release != version:
+            continue
+        assert main(["check", "--server", versioned_server.url, "--model", model]) == code
+        out = capsys.readouterr().out
+        assert out.splitlines()[-1] == last, out
+        assert "LTX-2.5 (fast, pro)" not in out and "ltx-2.5 pro" not in out
+    if version == "0.26.0":
+        section = "\n".join(check_section(out, "ltx-2.3"))
+        assert section == ("ltx-2.3 (LTX-2.3 22B): ready (t2v fast, i2v fast, flf2v fast, "
+                           "ia2v fast); not ready (t2v pro, i2v pro)\n"
+                           "  t2v pro, i2v pro: need ComfyUI >= 0.32.0; the server runs 0.26.0")
+
+
+def test_check_names_the_pipelines_a_missing_file_stops(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A server with LTX-2's fast files only: fast is ready, pro is not, for want of the
+    files listed (each once, saying which pipelines need it)."""
+    from ltx2sdk.model_files import files_for
+
+    models: dict[str, list[str]] = {}
+    for entry in files_for("fast", camera="static"):
+        models.setdefault(entry.folder, []).append(entry.name)
+    with ComfyTestServer(models=models, output_dir=tmp_path) as srv:
+        code = main(["check", "--server", srv.url, "--mode", "both"])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert out.splitlines()[-1] == "not ready for LTX-2 (pro); ready for LTX-2 (fast)"
+    section = check_section(out, "ltx-2")
+    assert section[0] == ("ltx-2 (LTX-2 19B): ready (t2v fast, i2v fast, flf2v fast); "
+                          "not ready (t2v pro, i2v pro)")
+    missing = [line for line in section if line.strip().startswith("models/")]
+    assert missing and all(line.endswith("(for t2v pro, i2v pro)") for line in missing)
+    assert len(missing) == len(set(missing))
+
+
+def test_check_of_a_mode_a_model_lacks_is_a_usage_error(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "--server", "http://127.0.0.1:9", "--model", "ltx-2.5",
+                 "--mode", "pro"]) == 2
+    assert_one_line_error(capsys.readouterr().err, "ltx-2.5 has no pro pipelines")
 
 
 def test_check_probes_every_type_of_the_default_model() -> None:

@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -21,7 +22,7 @@ from ltx2sdk.errors import (
     ServerUnavailableError,
     ServerUrlError,
 )
-from ltx2sdk.graph.releases import TESTED_RANGE, range_status
+from ltx2sdk.graph.releases import first_release_with, range_status
 from ltx2sdk.model_files import lookup
 from ltx2sdk.vocabulary import (
     AUDIO,
@@ -209,80 +210,157 @@ def default_requests(modes: list[str], model: str = DEFAULT_MODEL) -> list[Any]:
 
 
 @dataclass
-class ModelReport:
-    """What a server lacks to run one model's pipelines (empty lists: it can)."""
+class PipelineReport:
+    """What a server lacks to run one pipeline (nothing: it can)."""
 
-    model: str
     name: str
-    pipelines: list[str] = field(default_factory=list)
-    needs_release: dict[str, list[str]] = field(default_factory=dict)
-    """A newer ComfyUI release -> the pipelines that need it."""
+    """``"t2v fast"``: the pipeline's type and mode, as the verdicts name it."""
+    mode: str
+    needs_release: str | None = None
+    """The ComfyUI release it needs when the server's is older (then it is not built)."""
     missing_nodes: list[str] = field(default_factory=list)
     missing_models: list[tuple[str, str]] = field(default_factory=list)
     other: list[str] = field(default_factory=list)
 
     @property
     def ready(self) -> bool:
-        return bool(self.pipelines) and not (self.needs_release or self.missing_nodes
-                                             or self.missing_models or self.other)
+        return not (self.needs_release or self.missing_nodes or self.missing_models
+                    or self.other)
+
+
+@dataclass
+class ModelReport:
+    """What a server lacks to run each of one model's pipelines in the modes checked."""
+
+    model: str
+    name: str
+    pipelines: list[PipelineReport] = field(default_factory=list)
+
+    @property
+    def ready(self) -> bool:
+        """Every pipeline checked is ready (and there was one to check)."""
+        return bool(self.pipelines) and all(p.ready for p in self.pipelines)
+
+    @property
+    def short_name(self) -> str:
+        """``LTX-2.3``: how the final verdict names it."""
+        return self.name.split(" ")[0]
 
 
 def check_model(client: Any, schemas: Any, model: str, modes: list[str]) -> ModelReport:
     """Build each pipeline of ``model`` in ``modes`` for the server and check it by the
-    server's rules, exactly as ``ltx2 generate`` does before queueing; collect what is
-    missing (the release, node types, model files, anything else)."""
+    server's rules, exactly as ``ltx2 generate`` does before queueing; collect, per pipeline,
+    what is missing (the release, node types, model files, anything else)."""
     [name] = {p.model.name for p in PIPELINES if p.model.id == model}
     report = ModelReport(model, name)
     for request in default_requests(modes, model):
-        report.pipelines.append(f"{request.type} {request.mode}")
+        found = PipelineReport(f"{request.type} {request.mode}", request.mode)
+        report.pipelines.append(found)
         pipeline = PIPELINES.get(model, request.type, request.mode)
         if not pipeline.runs_on(client.comfyui_version):
-            report.needs_release.setdefault(pipeline.min_comfyui, []).append(
-                report.pipelines[-1])
+            found.needs_release = pipeline.min_comfyui
             continue
         try:
             graph = build(request, schemas=schemas).graph
         except IncompatibleServerError as exc:  # a node or input this release lacks
-            report.other.append(f"{request.type} {request.mode}: {exc}")
+            found.other.append(str(exc))
             continue
-        found = client.check(graph, pending_uploads=CHECK_UPLOADS)
-        report.missing_nodes += [n for n in found.missing_nodes
-                                 if n not in report.missing_nodes]
-        report.missing_models += [m for m in found.missing_models
-                                  if m not in report.missing_models]
-        report.other += [line for line in [*found.other, *found.runtime]
-                         if line not in report.other]
+        verdict = client.check(graph, pending_uploads=CHECK_UPLOADS)
+        found.missing_nodes = list(verdict.missing_nodes)
+        found.missing_models = list(verdict.missing_models)
+        found.other = list(dict.fromkeys([*verdict.other, *verdict.runtime]))
     return report
 
 
+def _which(pipelines: list[str], report: ModelReport) -> str:
+    """The pipelines a problem concerns: ``all`` when it is every one checked."""
+    return "all" if len(pipelines) == len(report.pipelines) else ", ".join(pipelines)
+
+
+def _grouped(report: ModelReport, items: Callable[[PipelineReport], list[Any]]
+             ) -> dict[Any, list[str]]:
+    """Each item ``items`` finds in the model's pipelines -> the pipelines that have it."""
+    found: dict[Any, list[str]] = {}
+    for pipeline in report.pipelines:
+        for item in items(pipeline):
+            found.setdefault(item, []).append(pipeline.name)
+    return found
+
+
 def print_report(report: ModelReport, version: str | None) -> None:
-    """One model's verdict, then what it lacks, indented."""
+    """One model's verdict (which pipelines are ready, which are not), then why not,
+    indented: each missing release, node type, model file or other problem once, with the
+    pipelines it stops when that is not all of them."""
     head = f"{report.model} ({report.name})"
     if not report.pipelines:
         print(f"{head}: no pipelines in the modes checked")
         return
-    if report.ready:
-        print(f"{head}: ready ({', '.join(report.pipelines)})")
+    ready = [p.name for p in report.pipelines if p.ready]
+    failed = [p.name for p in report.pipelines if not p.ready]
+    if not failed:
+        print(f"{head}: ready ({', '.join(ready)})")
         return
-    print(f"{head}: not ready")
-    for release, pipelines in report.needs_release.items():
-        which = "all" if pipelines == report.pipelines else ", ".join(pipelines)
-        print(f"  {which} need ComfyUI >= {release}; the server runs {version}")
-    if report.missing_nodes:
-        print(f"  missing node types ({len(report.missing_nodes)}), update ComfyUI to "
-              f"{TESTED_RANGE[0]} or newer:")
-        for node in report.missing_nodes:
-            print(f"    {node}")
-    if report.missing_models:
-        print(f"  missing model files ({len(report.missing_models)}):")
-        for folder, name in report.missing_models:
+    verdict = f"not ready ({', '.join(failed)})"
+    print(f"{head}: ready ({', '.join(ready)}); {verdict}" if ready else f"{head}: {verdict}")
+    releases = _grouped(report, lambda p: [p.needs_release] if p.needs_release else [])
+    for release, pipelines in releases.items():
+        print(f"  {_which(pipelines, report)}: need ComfyUI >= {release}; the server runs "
+              f"{version}")
+    nodes = _grouped(report, lambda p: p.missing_nodes)
+    if nodes:
+        print(f"  missing node types ({len(nodes)}), update ComfyUI:")
+        for node, pipelines in nodes.items():
+            since = first_release_with(node)
+            came = f" (came with ComfyUI {since})" if since else ""
+            print(f"    {node}{came}{_for(pipelines, report)}")
+    files = _grouped(report, lambda p: p.missing_models)
+    if files:
+        print(f"  missing model files ({len(files)}):")
+        for (folder, name), pipelines in files.items():
             entry = lookup(folder, name)
             source = f"  <- {entry.url}" if entry else ""
-            print(f"    models/{folder}/{name}{source}")
-    if report.other:
-        print(f"  other problems ({len(report.other)}):")
-        for line in report.other:
-            print(f"    {one_line(line)}")
+            print(f"    models/{folder}/{name}{source}{_for(pipelines, report)}")
+    other = _grouped(report, lambda p: p.other)
+    if other:
+        print(f"  other problems ({len(other)}):")
+        for line, pipelines in other.items():
+            print(f"    {one_line(line)}{_for(pipelines, report)}")
+
+
+def _for(pipelines: list[str], report: ModelReport) -> str:
+    """`` (for t2v pro, i2v pro)`` when a problem stops only some pipelines."""
+    which = _which(pipelines, report)
+    return "" if which == "all" else f"  (for {which})"
+
+
+def _modes_text(report: ModelReport, names: list[str]) -> str:
+    """``fast, pro`` for pipelines ``names`` of the model when they are whole modes of it
+    (``t2v pro, i2v pro`` otherwise, pipeline by pipeline)."""
+    parts: list[str] = []
+    for mode in dict.fromkeys(p.mode for p in report.pipelines):
+        of_mode = [p.name for p in report.pipelines if p.mode == mode]
+        given = [name for name in of_mode if name in names]
+        parts += [mode] if given == of_mode else given
+    return ", ".join(parts)
+
+
+def check_verdict(reports: list[ModelReport]) -> tuple[str, bool]:
+    """The final line for the models asked about, and whether each of their pipelines is
+    ready: ``ready for LTX-2 (fast, pro), LTX-2.5 (fast)`` or ``not ready for LTX-2.3
+    (t2v pro, i2v pro); ready for LTX-2 (fast, pro), LTX-2.3 (fast)``. A mode a model does
+    not have is never named."""
+    ready, failed = [], []
+    for report in reports:
+        good = [p.name for p in report.pipelines if p.ready]
+        bad = [p.name for p in report.pipelines if not p.ready]
+        if good:
+            ready.append(f"{report.short_name} ({_modes_text(report, good)})")
+        if bad:
+            failed.append(f"{report.short_name} ({_modes_text(report, bad)})")
+    if not failed:
+        return f"ready for {', '.join(ready)}", True
+    also = f"; ready for {', '.join(ready)}" if ready else ""
+    return f"not ready for {', '.join(failed)}{also}", False
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -290,6 +368,12 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     if args.api == "v2":
         return cannot_check_v2(backend_of(args, CHECK_READY_TIMEOUT), args)
+    modes = list(MODES) if args.mode == "both" else [args.mode]
+    # every model is reported; the exit status is that of the one(s) --model names
+    required = list(MODEL_IDS) if args.model == "all" else [args.model]
+    if not default_requests(modes, args.model) and args.model != "all":
+        raise CommandLineError(f"--mode: {args.model} has no {args.mode} pipelines (ltx2 check "
+                               f"--model {args.model} --mode both checks what it has)", 2)
     client = ComfyClient(server_of(args))
     try:
         wait_for_server(client, args, CHECK_READY_TIMEOUT)
@@ -305,20 +389,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     print(f"ComfyUI {version or '(version unknown)'} at {client.base_url} is up: "
           f"{range_status(version)}")
     schemas = client.schemas()
-    modes = list(MODES) if args.mode == "both" else [args.mode]
-    # every model is reported; the exit status is that of the one(s) --model names
-    required = list(MODEL_IDS) if args.model == "all" else [args.model]
     reports = [check_model(client, schemas, model, modes) for model in MODEL_IDS]
     for report in reports:
         print_report(report, version)
-    if not any(r.pipelines for r in reports if r.model in required):
-        raise CommandLineError(f"--mode: {args.model} has no {args.mode} pipelines", 2)
-    failed = [r.model for r in reports if r.model in required and not r.ready and r.pipelines]
-    if failed:
-        return 1
-    names = ", ".join(r.name.split(" ")[0] for r in reports if r.model in required)
-    print(f"ready for {names} ({', '.join(modes)})")
-    return 0
+    line, ok = check_verdict([r for r in reports if r.model in required])
+    print(line)
+    return 0 if ok else 1
 
 
 def cannot_check_v2(backend: Any, args: argparse.Namespace) -> int:
