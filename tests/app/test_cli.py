@@ -622,6 +622,52 @@ def test_usage_errors_are_one_line(argv: list[str], capsys: pytest.CaptureFixtur
     assert_one_line_error(capsys.readouterr().err, "error: ", "--help")
 
 
+@pytest.mark.parametrize(("argv", "line"), [
+    (["generate", "--promt", "a fox"],
+     "ltx2 generate: error: unknown flag --promt; did you mean --prompt? "
+     "(see ltx2 generate --help)"),
+    (["build", "--prompt=p", "--image-strenght=1"],
+     "ltx2 build: error: unknown flag --image-strenght; did you mean --image-strength? "
+     "(see ltx2 build --help)"),
+    (["check", "--server", "127.0.0.1:9", "--frobnicate"],
+     "ltx2 check: error: unknown flag --frobnicate (see ltx2 check --help)"),
+    (["build", "--prompt", "p", "stray"],
+     "ltx2 build: error: unexpected argument 'stray' (see ltx2 build --help)"),
+])
+def test_an_unknown_flag_is_named_with_the_nearest_and_the_subcommands_help(
+        argv: list[str], line: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err.strip() == line
+
+
+@pytest.mark.parametrize(("argv", "flag"), [
+    (["build", "--prompt", "p", "--dur", "5"], "--dur"),
+    (["generate", "--prompt", "p", "--over"], "--over"),
+    (["models", "--form", "tsv"], "--form"),
+    (["batch", "jobs.jsonl", "-o", "out", "--retr", "2"], "--retr"),
+])
+def test_flags_are_never_abbreviated(argv: list[str], flag: str,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """A script that passes ``--dur`` breaks now, not when a ``--durable`` flag is added."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert f"unknown flag {flag}; did you mean --" in err
+
+
+def test_exit_codes_are_documented_in_the_top_level_help(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    section = out[out.index("exit status:"):]
+    for code in ("0", "1", "2", "130"):
+        assert re.search(rf"^  {code} +\w", section, re.MULTILINE), section
+
+
 def test_a_missing_extra_is_named(monkeypatch: pytest.MonkeyPatch,
                                   capsys: pytest.CaptureFixture[str]) -> None:
     import ltx2sdk.app.cli.main as cli

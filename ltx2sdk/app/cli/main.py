@@ -14,6 +14,7 @@ Every error ends the command with a non-zero exit status and one line on stderr.
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import logging
 import os
@@ -151,10 +152,33 @@ def _write_text(text: str, output: Path | None) -> None:
 
 class _Parser(argparse.ArgumentParser):
     """argparse with one-line errors: ``ltx2 build: error: argument --mode: ... (see ltx2
-    build --help)``, without the usage block."""
+    build --help)``, without the usage block. Flags are never abbreviated (``--dur 5`` is an
+    unknown flag, not ``--duration``): a script keeps working when a flag is added."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["allow_abbrev"] = False  # subcommands' parsers are made by this class too
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+    def unknown(self, extra: list[str]) -> NoReturn:
+        """The error for arguments this (sub)command does not know: the first unknown flag,
+        with the nearest of its own flags (``unknown flag --promt; did you mean
+        --prompt?``), or the first stray argument."""
+        flag = next((word for word in extra if word.startswith("-")), None)
+        if flag is None:
+            self.error(f"unexpected argument {extra[0]!r}")
+        name = flag.split("=", 1)[0]
+        known = [option for action in self._actions for option in action.option_strings
+                 if option.startswith("--")]
+        # an abbreviation names the one flag it starts; a typo the nearest by spelling
+        starts = [option for option in known if option.startswith(name)]
+        near = starts if len(starts) == 1 else [
+            f"--{word}" for word in difflib.get_close_matches(
+                name.lstrip("-"), [option[2:] for option in known], n=1, cutoff=0.7)]
+        hint = f"; did you mean {near[0]}?" if near else ""
+        self.error(f"unknown flag {name}{hint}")
 
 
 class _VersionAction(argparse.Action):
@@ -173,7 +197,8 @@ class _VersionAction(argparse.Action):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="ltx2", description="Build and run LTX-2 video workflows on ComfyUI.",
-        epilog="Every error ends the command with one line on stderr and a non-zero status.")
+        epilog="Every error ends the command with one line on stderr and a non-zero status.\n\n"
+               + EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action=_VersionAction, help="print the version and exit")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -219,9 +244,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _subcommand_parser(parser: argparse.ArgumentParser, args: argparse.Namespace) -> _Parser:
+    """The parser of the subcommand ``args`` ran (the top-level one if none)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            found = action.choices.get(getattr(args, "command", None) or "")
+            if isinstance(found, _Parser):
+                return found
+    assert isinstance(parser, _Parser)
+    return parser
+
+
+EXIT_CODES = """exit status:
+  0    done: the command did what it was asked (check: every pipeline of --model is ready;
+       batch: every job made)
+  1    failure: the server, a model file, a job... (the one line on stderr says which;
+       batch: some jobs failed or were left, and running it again does those)
+  2    usage or request error: a flag, a value or a request file the command refuses
+  130  interrupted (Ctrl-C); a queued prompt is interrupted on the server too"""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # said by the subcommand's parser: its flags, its help
+        command = _subcommand_parser(parser, args)
+        command.unknown(extra)
     func: Callable[[argparse.Namespace], int] = args.func
     try:
         return func(args)
