@@ -889,6 +889,70 @@ def test_generate_summary_is_labelled(ltx_server: ComfyTestServer, tmp_path: Pat
     assert match.group(1) == byte_size(video.stat().st_size)
 
 
+def test_generate_prints_the_plan_and_the_video_path_before_the_run(
+        ltx_server: ComfyTestServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The plan (pipeline, size, frames, fps, seed), each adjustment and where the video
+    will go come before the first progress line; the seed chosen is the one run."""
+    video = tmp_path / "fox.mp4"
+    assert main(["generate", "--prompt", "a fox", "--duration", "2", "--width", "1000",
+                 "--server", ltx_server.url, "-o", str(video),
+                 "--output-dir", str(tmp_path)]) == 0
+    captured = capsys.readouterr()
+    err = captured.err.splitlines()
+    plan = next(i for i, line in enumerate(err) if line.startswith("ltx-2 t2v fast: "))
+    note = err.index("note: size 1000x720 -> 1024x704 (two-stage LTX-2 needs multiples of 64)")
+    where = err.index(f"video: {video}")
+    first_progress = next(i for i, line in enumerate(err) if "%" in line)
+    assert plan < note < where < first_progress, err
+    seed = int(re.search(r"seed (\d+)", err[plan]).group(1))  # type: ignore[union-attr]
+    assert f"seed {seed}," in captured.out
+    assert "1024x704, 49 frames at 24 fps (2 s)" in err[plan]
+    assert not any(line.startswith("note:") for line in err[first_progress:])
+
+
+def test_generate_without_output_says_the_folder_and_the_name_rule(
+        ltx_server: ComfyTestServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["generate", "--prompt", "a fox", "--duration", "1", "--dry-run",
+                 "--server", ltx_server.url, "--output-dir", str(tmp_path)]) == 0
+    err = capsys.readouterr().err
+    assert f"video: {tmp_path}/, under the server's file name (such as " \
+           f"{tmp_path / 'ltx2sdk_00001_.mp4'}; 'name (1).mp4' when a file has it)" in err
+
+
+def test_dry_run_checks_on_the_server_and_uploads_and_queues_nothing(
+        ltx_server: ComfyTestServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    image = write_png(tmp_path / "first frame.png")
+    video = tmp_path / "smile.mp4"
+    assert main(["generate", "--prompt", "she smiles", "--image", str(image), "--mode", "pro",
+                 "--dry-run", "--server", ltx_server.url, "-o", str(video)]) == 0
+    captured = capsys.readouterr()
+    assert "ltx-2 i2v pro: " in captured.err and f"video: {video}" in captured.err
+    assert captured.out.startswith(f"dry run: ComfyUI at {ltx_server.url} would run it")
+    assert "nothing was uploaded or queued" in captured.out
+    assert not ltx_server.received.prompts and not ltx_server.received.uploads
+    posted = [r for r in ltx_server.received.requests if r[0] == "POST"]
+    assert posted == [], posted
+    assert not video.exists()
+
+
+def test_dry_run_fails_as_generate_would_on_a_server_missing_files(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with ComfyTestServer(models={}, output_dir=tmp_path) as srv:
+        code = main(["generate", "--prompt", "a fox", "--dry-run", "--server", srv.url])
+        assert not srv.received.prompts and not srv.received.uploads
+    assert code == 1
+    assert_one_line_error(capsys.readouterr().err, "missing model files")
+
+
+def test_dry_run_refuses_an_existing_output_as_generate_does(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    video = tmp_path / "fox.mp4"
+    video.write_bytes(b"mine")
+    assert main(["generate", "--prompt", "a fox", "--dry-run", "-o", str(video),
+                 "--server", "http://127.0.0.1:9"]) == 2
+    assert_one_line_error(capsys.readouterr().err, "exists; --overwrite replaces it")
+
+
 # --- server URLs and waiting ------------------------------------------------------------------
 
 @pytest.mark.parametrize(("typed", "url"), [
@@ -1125,16 +1189,40 @@ def test_progress_bar_on_a_terminal_and_plain_lines_elsewhere() -> None:
 
     updates = [ProgressUpdate("Stage 1 sampling", "9", "SamplerCustomAdvanced", s, 8, s * 5.0)
                for s in range(1, 9)] + [ProgressUpdate("finished", "", "", 0, 0, 100.0, True)]
+    times = iter(range(0, 100, 2))  # an update every 2 s
     tty, plain = io.StringIO(), io.StringIO()
     for update in updates:
         ProgressPrinter(tty, interactive=True)(update)
-    printer = ProgressPrinter(plain, interactive=False, min_interval=3600)
+    printer = ProgressPrinter(plain, interactive=False, min_interval=3600,
+                              clock=lambda: float(next(times)))
     for update in updates:
         printer(update)
     assert tty.getvalue().count("\r") == len(updates) and "[#" in tty.getvalue()
     assert tty.getvalue().endswith("\n")
     lines = plain.getvalue().splitlines()
-    assert lines == ["  5.0%  Stage 1 sampling step 1/8", "100.0%  finished"]
+    assert lines == ["  5.0%  Stage 1 sampling step 1/8  elapsed 0:00",
+                     "100.0%  finished  elapsed 0:16"]
+
+
+def test_progress_says_elapsed_eta_and_rate() -> None:
+    """The pace of a run: a sampler's steps per second from its first step seen, the time
+    elapsed, and the time left scaled from the percentage done."""
+    from ltx2sdk.app.progress import PaceMeter, ProgressUpdate, clock_text
+
+    meter = PaceMeter()
+    load = meter(ProgressUpdate("Checkpoint", "1", "CheckpointLoaderSimple", 0, 0, 0.5), 100.0)
+    assert (load.elapsed, load.eta, load.rate) == (0.0, None, None)  # too early to tell
+    first = meter(ProgressUpdate("Stage 1 sampling", "9", "SamplerCustomAdvanced", 1, 8, 20.0),
+                  130.0)
+    assert (first.elapsed, first.eta, first.rate) == (30.0, 120.0, None)
+    later = meter(ProgressUpdate("Stage 1 sampling", "9", "SamplerCustomAdvanced", 5, 8, 40.0),
+                  138.0)
+    assert (later.elapsed, later.eta, later.rate) == (38.0, 57.0, 0.5)
+    assert str(later) == "0.50 steps/s  elapsed 0:38  ETA 0:57"
+    other = meter(ProgressUpdate("Stage 2 sampling", "12", "SamplerCustomAdvanced", 1, 3, 80.0),
+                  150.0)
+    assert other.rate is None  # a new sampler: its own count
+    assert [clock_text(s) for s in (0, 7.4, 725, 3723)] == ["0:00", "0:07", "12:05", "1:02:03"]
 
 
 def test_models_of_a_mode_a_model_lacks_is_an_error(capsys: pytest.CaptureFixture[str]) -> None:

@@ -33,7 +33,7 @@ from ltx2sdk.app.cli.request_flags import (
     request_from_args,
     without_field,
 )
-from ltx2sdk.app.cli.server_commands import MODE_CHOICES, add_server_commands
+from ltx2sdk.app.cli.server_commands import MODE_CHOICES, add_server_commands, print_plan
 from ltx2sdk.backends.server_urls import connection_failure
 from ltx2sdk.errors import CommandLineError, LTX2Error
 from ltx2sdk.graph.releases import bundled_schemas, bundled_versions
@@ -42,16 +42,6 @@ from ltx2sdk.model_files import CATALOG, camera_lora, lookup
 from ltx2sdk.version import __version__
 from ltx2sdk.vocabulary import CAMERA_MOTIONS, DEFAULT_MODEL, MODEL_IDS
 from ltx2sdk.wording import one_line
-
-
-def _print_plan(plan: Any) -> None:
-    camera = f", camera {plan.camera}" if plan.camera != "none" else ""
-    print(f"{plan.model} {plan.type} {plan.mode}: {plan.width}x{plan.height}, "
-          f"{plan.frames} frames at {plan.fps} fps ({plan.duration:g} s), seed {plan.seed}"
-          f"{camera}", file=sys.stderr)
-    for note in plan.adjustments:
-        print(f"note: {note}", file=sys.stderr)
-
 
 # --- commands ----------------------------------------------------------------------------------
 
@@ -89,7 +79,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         text = to_comfyscript(result.graph)
     else:
         text = result.graph.to_json(indent=2) + "\n"
-    _print_plan(result.plan)
+    print_plan(result.plan)
     _write_text(text, args.output)
     return 0
 

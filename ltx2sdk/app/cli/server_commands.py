@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from builders import build
+from builders import CheckedRequest, build, make_plan
 from builders.catalog import PIPELINES
 from ltx2sdk.app.cli.request_flags import add_request_flags, request_from_args
 from ltx2sdk.backends.server_urls import normalize_server_url
@@ -49,30 +50,38 @@ CHECK_UPLOADS = (CHECK_IMAGE, CHECK_LAST_IMAGE, CHECK_AUDIO)
 
 
 class ProgressPrinter:
-    """A one-line progress bar on a terminal; plain, throttled lines otherwise."""
+    """A one-line progress bar on a terminal; plain, throttled lines otherwise. Each says
+    where the run is (percent, stage, step), then its pace: the sampler's steps per second,
+    the time elapsed and the time left (:class:`~ltx2sdk.app.progress.PaceMeter`)."""
 
     def __init__(self, stream: TextIO, *, interactive: bool | None = None,
-                 min_interval: float = 2.0) -> None:
+                 min_interval: float = 2.0, clock: Callable[[], float] = time.monotonic
+                 ) -> None:
+        from ltx2sdk.app.progress import PaceMeter  # start-up: only generate draws progress
+
         self.stream = stream
         self.interactive = stream.isatty() if interactive is None else interactive
         self.min_interval = min_interval
+        self.clock = clock
+        self.pace = PaceMeter()
         self._last_stage = ""
         self._last_time = 0.0
 
     def __call__(self, update: ProgressUpdate) -> None:
+        now = self.clock()
+        line = f"{escaped(str(update))}  {self.pace(update, now)}"
         if self.interactive:
             width = 30
             filled = int(width * update.percent / 100)
             bar = "#" * filled + "-" * (width - filled)
-            self.stream.write(f"\r[{bar}] {escaped(str(update))}"[:120].ljust(100))
+            self.stream.write(f"\r[{bar}] {line}"[:150].ljust(110))
             if update.done:
                 self.stream.write("\n")
             self.stream.flush()
             return
-        now = time.monotonic()
         if update.stage != self._last_stage or update.done or \
                 now - self._last_time >= self.min_interval:
-            self.stream.write(f"{escaped(str(update))}\n")
+            self.stream.write(f"{line}\n")
             self.stream.flush()
             self._last_stage, self._last_time = update.stage, now
 
@@ -154,22 +163,72 @@ def wait_for_server(client: Any, args: argparse.Namespace, default_timeout: floa
 
 
 
+def print_plan(plan: Any, video: str | None = None) -> None:
+    """What a request will make, on stderr, before anything runs: the pipeline, size, length,
+    frame rate and seed (and camera), each adjustment made to the request, and (``video``)
+    where the video will go."""
+    camera = f", camera {plan.camera}" if plan.camera != "none" else ""
+    print(f"{plan.model} {plan.type} {plan.mode}: {plan.width}x{plan.height}, "
+          f"{plan.frames} frames at {plan.fps} fps ({plan.duration:g} s), seed {plan.seed}"
+          f"{camera}", file=sys.stderr)
+    for note in plan.adjustments:
+        print(f"note: {note}", file=sys.stderr)
+    if video is not None:
+        print(f"video: {video}", file=sys.stderr)
+
+
+def video_destination(args: argparse.Namespace, plan: Any) -> str:
+    """Where ``ltx2 generate`` will put the video, as the plan says it: ``--output`` (which
+    exists only with ``--overwrite``), else the server's file name in ``--output-dir``, or
+    the first free ``name (1).mp4`` there."""
+    if args.output is not None:
+        replaced = " (replacing the file there: --overwrite)" if args.output.exists() else ""
+        return f"{args.output}{replaced}"
+    example = args.output_dir / f"{Path(plan.filename_prefix).name}_00001_.mp4"
+    return (f"{args.output_dir}/, under the server's file name (such as {example}; "
+            "'name (1).mp4' when a file has it)")
+
+
+def _with_seed(checked: CheckedRequest) -> CheckedRequest:
+    """``checked`` with its seed chosen now when it has none: the plan printed before the run
+    is then the one that runs."""
+    if checked.request.seed is not None:
+        return checked
+    seed = random.SystemRandom().randrange(0, 2**32)
+    # the seed is no part of what check_request checks: the request stays checked as it is
+    return replace(checked, request=checked.request.model_copy(update={"seed": seed}))
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
-    from ltx2sdk.app.generate import generate  # start-up: pydantic, requests, Pillow
+    from ltx2sdk.app.generate import (  # start-up: pydantic, requests, Pillow
+        InputPolicy,
+        generate,
+        prepare_inputs,
+    )
+    from ltx2sdk.media.audio import AudioData  # start-up: miniaudio
 
     if args.output is not None and not args.overwrite and args.output.exists():
         raise CommandLineError(f"--output {args.output}: exists; --overwrite replaces it", 2)
-    checked = request_from_args(args)  # every local or base64 input decoded here, once
-    printer = ProgressPrinter(sys.stderr)
+    checked = _with_seed(request_from_args(args))  # local and base64 inputs decoded here, once
+    # a URL's input fetched now, once (generate takes it as it is): an audio's length is
+    # known to the plan, and a URL that cannot be used fails before the server is asked
+    inputs = prepare_inputs(checked.request, InputPolicy(), given=args.input_data)
+    audio = inputs.get(AUDIO)
+    audio_seconds = audio.duration if isinstance(audio, AudioData) else None
     started = time.monotonic()
     client = backend_of(args, GENERATE_READY_TIMEOUT)
     queued: list[str] = []
     try:
-        wait_for_server(client, args, GENERATE_READY_TIMEOUT)
+        if args.dry_run:
+            return dry_run(client, checked, inputs, audio_seconds, args)
+        wait_for_server(client, args, GENERATE_READY_TIMEOUT)  # a server that is down: one line
+        plan = make_plan(checked, audio_seconds=audio_seconds)  # the one generate builds
+        print_plan(plan, video_destination(args, plan))
         result = generate(checked, client, output=args.output, output_dir=args.output_dir,
-                          on_progress=printer, on_queued=queued.append, timeout=args.timeout,
+                          on_progress=ProgressPrinter(sys.stderr), on_queued=queued.append,
+                          timeout=args.timeout,
                           ready_timeout=None,  # waited for above, with the CLI's messages
-                          inputs=args.input_data, overwrite=args.overwrite)
+                          inputs=inputs, overwrite=args.overwrite)
     except KeyboardInterrupt:
         for prompt_id in queued:  # the client has interrupted it on the server
             print(f"\ninterrupted prompt {prompt_id} on {client.base_url}", file=sys.stderr)
@@ -177,14 +236,39 @@ def cmd_generate(args: argparse.Namespace) -> int:
     finally:
         client.close()
     took = time.monotonic() - started
-    for note in result.adjustments:
-        print(f"note: {note}", file=sys.stderr)
     size = result.video.stat().st_size
     # the file name may be the server's: escaped like any text it sent
     print(f"{escaped(str(result.video))}  ({result.width}x{result.height}, {result.frames} "
           f"frames at "
           f"{result.fps} fps = {result.duration:g} s of video, seed {result.seed}, "
           f"{byte_size(size)}; took {took:.1f} s)")
+    return 0
+
+
+def dry_run(client: Any, checked: CheckedRequest, inputs: dict[Any, Any],
+            audio_seconds: float | None, args: argparse.Namespace) -> int:
+    """``ltx2 generate --dry-run``: build the request for the server's ComfyUI and check it
+    by the server's rules, as generate does before it uploads or queues anything (its input
+    files counted as uploaded under names of their own); print the plan and where the
+    video would go. Nothing is uploaded or queued. A failed check raises what generate's
+    would (:class:`~ltx2sdk.errors.ServerValidationError`)."""
+    wait_for_server(client, args, GENERATE_READY_TIMEOUT)
+    names = {which: data.filename(f"ltx2sdk_dry_run_{which.file}")
+             for which, data in inputs.items()}
+    result = build(checked, image_name=names.get(FIRST_IMAGE),
+                   last_image_name=names.get(LAST_IMAGE), audio_name=names.get(AUDIO),
+                   audio_seconds=audio_seconds, schemas=client.schemas())
+    found = client.check(result.graph, pending_uploads=tuple(names.values()))
+    found.raise_if_failed()
+    print_plan(result.plan, video_destination(args, result.plan))
+    where = f"{server_name(client)} at {client.base_url}"
+    if getattr(found, "checked", True):
+        print(f"dry run: {where} would run it (checked by its own rules); nothing was "
+              "uploaded or queued")
+    else:
+        print(f"dry run: {where} cannot check a job before it is submitted "
+              f"({getattr(found, 'reason', 'no node schemas')}); nothing was uploaded or "
+              "queued")
     return 0
 
 
@@ -447,6 +531,10 @@ def add_server_commands(commands: Any) -> None:
                         help="where other outputs go (default .)")
     server.add_argument("--timeout", type=seconds, default=3600.0, metavar="SECONDS",
                         help="overall deadline (default 3600)")
+    server.add_argument("--dry-run", action="store_true",
+                        help="build the request for the server and check it there, print the "
+                             "plan and where the video would go; upload and queue nothing "
+                             "(exit 0 when it would run)")
     gen.set_defaults(func=cmd_generate)
 
     check = commands.add_parser("check", help="can a server run each model?",
