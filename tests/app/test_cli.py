@@ -6,6 +6,7 @@ timing matters, as real subprocesses; servers are the ComfyUI stand-in (tests.co
 
 from __future__ import annotations
 
+import argparse
 import base64
 import io
 import json
@@ -121,6 +122,97 @@ def test_schema_and_models(capsys: pytest.CaptureFixture[str]) -> None:
     assert [r[0] for r in rows] == ["checkpoints", "text_encoders", "latent_upscale_models",
                                     "loras"]
     assert all(r[2].startswith("https://huggingface.co/") for r in rows)
+
+
+def _flag_help(command: str, flag: str) -> str:
+    parser = build_parser()
+    [sub] = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    [action] = [a for a in sub.choices[command]._actions if flag in a.option_strings]
+    return str(action.help)
+
+
+def _stated(text: str, key: Any) -> float:
+    """The value ``default A; B for ltx-2 i2v, flf2v`` states for pipeline ``key``."""
+    common, *others = text.split("; ")
+    for part in others:
+        value, _, names = part.partition(" for ")
+        if any(set(name.split()) <= {key.model, key.type, key.mode}
+               for name in names.split(", ")):
+            return float(value)
+    return float(common)
+
+
+@pytest.mark.parametrize("command", ["build", "generate"])
+def test_help_states_each_pipelines_defaults_as_the_catalog_has_them(command: str) -> None:
+    """--fps, --width/--height and --image-strength say each pipeline's default (i2v's 25
+    fps, flf2v's multiple of 32, LTX-2.3's and LTX-2.5's 0.7), derived from the catalog."""
+    from builders import PIPELINES
+    from builders.catalog import FirstFrameInplace
+
+    fps = re.search(r"default the pipeline's: (.+)\)$", _flag_help(command, "--fps"))
+    multiple = re.search(r"snapped to a multiple of (.+) \(default", _flag_help(command,
+                                                                                  "--width"))
+    strength = re.search(r"\(default (.+)\)$", _flag_help(command, "--image-strength"))
+    assert fps and multiple and strength
+    assert multiple.group(1) in _flag_help(command, "--height")
+    for pipeline in PIPELINES:
+        assert _stated(fps.group(1), pipeline.key) == pipeline.fps, pipeline.key
+        assert _stated(multiple.group(1), pipeline.key) == pipeline.size_multiple, pipeline.key
+        for guide in pipeline.guides:
+            if isinstance(guide, FirstFrameInplace):
+                assert _stated(strength.group(1), pipeline.key) == guide.strength, pipeline.key
+    fields = GenerationRequest.model_fields
+    assert f"(default {fields['width'].default})" in _flag_help(command, "--width")
+    assert f"(default {fields['height'].default})" in _flag_help(command, "--height")
+
+
+def test_help_points_at_commands_that_exist(capsys: pytest.CaptureFixture[str]) -> None:
+    """Each ``ltx2 COMMAND --flag`` a help text names parses; models and schema describe
+    themselves."""
+    parser = build_parser()
+    [sub] = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    named = set()
+    for name, command in sub.choices.items():
+        assert command.description, f"ltx2 {name} --help has no description"
+        for action in command._actions:
+            for words in re.findall(r"ltx2 ([^;)]+)", action.help or ""):
+                words = words.split()
+                line = words[:1]  # the command, then its flags and their values
+                for word in words[1:]:
+                    if not (word.startswith("--") or line[-1].startswith("--")):
+                        break
+                    line.append(word)
+                named.add(" ".join(line))
+    assert "models --pipelines --model all" in named
+    for line in named:
+        if line.split()[0] in sub.choices:  # a command line a help names parses
+            parser.parse_args(line.split())
+
+
+def test_models_lists_the_pipelines_the_catalog_has(capsys: pytest.CaptureFixture[str]) -> None:
+    from builders import PIPELINES
+
+    assert main(["models", "--pipelines", "--model", "all"]) == 0
+    header, *rows = capsys.readouterr().out.splitlines()
+    assert header.split()[:3] == ["MODEL", "TYPE", "MODE"]
+    assert [tuple(row.split()[:3]) for row in rows] == [tuple(p.key) for p in PIPELINES]
+    [ltx23_i2v_fast] = [row for row in rows if row.split()[:3] == ["ltx-2.3", "i2v", "fast"]]
+    assert ltx23_i2v_fast.split()[3:7] == ["2", "25", "64", "0.7"]
+
+
+def test_models_has_a_header_a_total_and_aligned_columns(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from ltx2sdk.model_files import CATALOG
+
+    assert main(["models", "--all"]) == 0
+    header, *rows, total = capsys.readouterr().out.splitlines()
+    assert header.split() == ["FILE", "SIZE", "NOTE"]
+    assert len(rows) == len(CATALOG)
+    assert total == f"total: {len(CATALOG)} files, {sum(e.size_gb for e in CATALOG):.2f} GB"
+    # the sizes end in one column, however long a file's path is
+    ends = {row.index(" GB") for row in rows}
+    assert len(ends) == 1 and header.index("SIZE") + len("SIZE") == ends.pop() + len(" GB")
+    assert max(len(e.path) for e in CATALOG) > 75  # a name longer than the old fixed column
 
 
 # --- every request field has a flag named like it --------------------------------------------

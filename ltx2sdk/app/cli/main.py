@@ -29,6 +29,7 @@ from builders.catalog import PIPELINES, LoraRole
 from ltx2sdk.app.cli.batch_command import add_batch_command
 from ltx2sdk.app.cli.request_flags import (
     add_request_flags,
+    first_frame_strengths,
     flag_for_field,
     request_from_args,
     without_field,
@@ -85,6 +86,9 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_models(args: argparse.Namespace) -> int:
+    if args.pipelines:
+        print_pipelines(args.model)
+        return 0
     if args.all:
         files = list(CATALOG)
     else:
@@ -98,12 +102,44 @@ def cmd_models(args: argparse.Namespace) -> int:
         if not files:
             raise CommandLineError(f"--mode: {args.model} has no {args.mode} pipelines (ltx2 "
                                    f"models --model {args.model} --mode both lists its files)", 2)
-    for entry in files:
-        if args.format == "tsv":
+    if args.format == "tsv":  # for download scripts: rows only
+        for entry in files:
             print(f"{entry.folder}\t{entry.name}\t{entry.url}")
-        else:
-            print(f"{entry.path:75} {entry.size_gb:6.2f} GB  {entry.note}")
+        return 0
+    rows = [(entry.path, f"{entry.size_gb:.2f} GB", entry.note) for entry in files]
+    total = sum(entry.size_gb for entry in files)
+    print_table(("FILE", "SIZE", "NOTE"), rows, right={1})
+    print(f"total: {len(files)} file{'s' if len(files) != 1 else ''}, {total:.2f} GB")
     return 0
+
+
+def print_pipelines(model: str) -> None:
+    """``ltx2 models --pipelines``: what each model can make (type, mode) and how: its
+    stages, frame rate, size multiple, first-frame strength and the ComfyUI release it
+    needs, from the catalog."""
+    strengths = first_frame_strengths()
+    rows = [(p.model.id, str(p.type), str(p.mode), str(len(p.stages)), str(p.fps),
+             str(p.size_multiple),
+             f"{strengths[p.key]:g}" if p.key in strengths else "-", p.min_comfyui)
+            for p in PIPELINES if model in ("all", p.model.id)]
+    print_table(("MODEL", "TYPE", "MODE", "STAGES", "FPS", "SIZE MULTIPLE", "IMAGE STRENGTH",
+                 "COMFYUI"), rows, right={3, 4, 5, 6})
+
+
+def print_table(header: Sequence[str], rows: Sequence[Sequence[str]], *,
+                right: frozenset[int] | set[int] = frozenset()) -> None:
+    """Rows in columns as wide as their longest cell (header included), two spaces apart;
+    columns ``right`` right-aligned (numbers), the last column never padded."""
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+
+    def line(cells: Sequence[str]) -> str:
+        padded = [cell.rjust(width) if i in right else cell.ljust(width)
+                  for i, (cell, width) in enumerate(zip(cells, widths, strict=True))]
+        return "  ".join([*padded[:-1], cells[-1]]).rstrip()
+
+    print(line(header))
+    for row in rows:
+        print(line(row))
 
 
 def set_up_files(model: str, mode: str, cameras: str) -> list[tuple[str, str]]:
@@ -211,10 +247,17 @@ def build_parser() -> argparse.ArgumentParser:
                              "names the release in messages")
     build_cmd.set_defaults(func=cmd_build)
 
-    models_cmd = commands.add_parser("models", help="list the model files a set-up needs")
+    models_cmd = commands.add_parser(
+        "models", help="list the model files a set-up needs",
+        description="List the model files the pipelines of a model and mode load, where each "
+                    "goes under ComfyUI's folder, its size and the total (--format tsv adds the "
+                    "download URL, for scripts); --pipelines lists what each model can make.")
     models_cmd.add_argument("--model", choices=[*MODEL_IDS, "all"], default=DEFAULT_MODEL,
                             help=f"the model to list files for (default {DEFAULT_MODEL}; "
                                  "all: every model)")
+    models_cmd.add_argument("--pipelines", action="store_true",
+                            help="list the pipelines of --model instead (type, mode, stages, "
+                                 "frame rate, size multiple, ComfyUI release needed)")
     models_cmd.add_argument("--mode", choices=MODE_CHOICES, default="both",
                             help="the mode(s) to list files for (default both)")
     models_cmd.add_argument("--cameras", choices=["all", *CAMERA_MOTIONS], default="all",
@@ -224,7 +267,10 @@ def build_parser() -> argparse.ArgumentParser:
                             help="tsv: folder, file name, URL (for download scripts)")
     models_cmd.set_defaults(func=cmd_models)
 
-    schema_cmd = commands.add_parser("schema", help="print the request's JSON Schema")
+    schema_cmd = commands.add_parser(
+        "schema", help="print the request's JSON Schema",
+        description="Print the JSON Schema of a request (the fields of ltx2 build --request "
+                    "FILE.json, a batch line and the RunPod worker's input), offline.")
     schema_cmd.add_argument("--output", "-o", type=Path, metavar="FILE",
                             help="file to write (default stdout)")
     schema_cmd.set_defaults(func=cmd_schema)
