@@ -779,6 +779,34 @@ def test_a_missing_extra_is_named(monkeypatch: pytest.MonkeyPatch,
 
 # --- image files: read and checked by build as by generate ------------------------------------
 
+def test_build_notes_the_placeholder_a_url_or_base64_input_gets(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The graph of an offline build names a placeholder for an input given by URL or
+    base64: a note (stderr) says so, and how the real file gets there."""
+    png = base64.b64encode(write_png(tmp_path / "a.png").read_bytes()).decode()
+    assert main(["build", "--prompt", "p", "--image-url", "https://e.com/a.png",
+                 "--last-image-base64", png, "-o", str(tmp_path / "g.json")]) == 0
+    err = capsys.readouterr().err
+    assert ("note: the graph names a placeholder, ltx2sdk_input.png, for the image "
+            "(--image-url): put the file in ComfyUI's input/ folder under that name, or run "
+            "ltx2 generate, which uploads the real one") in err
+    assert "ltx2sdk_last_input.png, for the last image (--last-image-base64)" in err
+    graph = (tmp_path / "g.json").read_text()
+    assert "ltx2sdk_input.png" in graph and "ltx2sdk_last_input.png" in graph
+
+
+def test_build_reminds_that_comfyui_loads_a_local_file_from_its_input_folder(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    image = write_png(tmp_path / "my first.png")
+    assert main(["build", "--prompt", "p", "--image", str(image),
+                 "-o", str(tmp_path / "g.json")]) == 0
+    err = capsys.readouterr().err
+    assert ("note: the graph loads 'my first.png' (--image) from ComfyUI's input/ folder: "
+            "copy the file there before queuing it (ltx2 generate uploads it itself)") in err
+    assert main(["build", "--prompt", "p", "-o", str(tmp_path / "t.json")]) == 0
+    assert "input/ folder" not in capsys.readouterr().err  # t2v: no input file
+
+
 def test_build_names_the_image_file_as_comfyui_will_load_it(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     png = write_png(tmp_path / "me.png")

@@ -26,6 +26,7 @@ from typing import Any, NoReturn
 
 from builders import build
 from builders.catalog import PIPELINES, LoraRole
+from builders.pipelines import PLACEHOLDER_AUDIO, PLACEHOLDER_IMAGE, PLACEHOLDER_LAST_IMAGE
 from ltx2sdk.app.cli.batch_command import add_batch_command
 from ltx2sdk.app.cli.request_flags import (
     add_request_flags,
@@ -41,7 +42,15 @@ from ltx2sdk.graph.releases import bundled_schemas, bundled_versions
 from ltx2sdk.graph.schema import SchemaSet
 from ltx2sdk.model_files import CATALOG, camera_lora, lookup
 from ltx2sdk.version import __version__
-from ltx2sdk.vocabulary import CAMERA_MOTIONS, DEFAULT_MODEL, MODEL_IDS
+from ltx2sdk.vocabulary import (
+    AUDIO,
+    CAMERA_MOTIONS,
+    DEFAULT_MODEL,
+    FIRST_IMAGE,
+    INPUT_FILES,
+    LAST_IMAGE,
+    MODEL_IDS,
+)
 from ltx2sdk.wording import one_line
 
 # --- commands ----------------------------------------------------------------------------------
@@ -81,8 +90,31 @@ def cmd_build(args: argparse.Namespace) -> int:
     else:
         text = result.graph.to_json(indent=2) + "\n"
     print_plan(result.plan)
+    print_input_notes(checked.request, args)
     _write_text(text, args.output)
     return 0
+
+
+def print_input_notes(request: Any, args: argparse.Namespace) -> None:
+    """What an offline graph's input files need, on stderr: a URL or base64 input is named
+    by a placeholder (generate uploads the real file); a local file by its name, which
+    ComfyUI loads from its ``input/`` folder."""
+    placeholders = {FIRST_IMAGE: PLACEHOLDER_IMAGE, LAST_IMAGE: PLACEHOLDER_LAST_IMAGE,
+                    AUDIO: PLACEHOLDER_AUDIO}
+    for which in INPUT_FILES:
+        name = getattr(request, which.file)
+        flag = flag_for_field(args, which.file)
+        if name is not None:
+            print(f"note: the graph loads {name!r} ({flag}) from ComfyUI's input/ folder: "
+                  "copy the file there before queuing it (ltx2 generate uploads it itself)",
+                  file=sys.stderr)
+            continue
+        given = next((f for f in (which.url, which.base64) if getattr(request, f)), None)
+        if given is not None:
+            print(f"note: the graph names a placeholder, {placeholders[which]}, for the "
+                  f"{which.noun} ({flag_for_field(args, given)}): put the file in ComfyUI's "
+                  "input/ folder under that name, or run ltx2 generate, which uploads the real "
+                  "one", file=sys.stderr)
 
 
 def cmd_models(args: argparse.Namespace) -> int:
