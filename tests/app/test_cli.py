@@ -779,6 +779,33 @@ def test_a_missing_extra_is_named(monkeypatch: pytest.MonkeyPatch,
 
 # --- image files: read and checked by build as by generate ------------------------------------
 
+@pytest.mark.parametrize(("flags", "fragment"), [
+    (["--model", "ltx-2.3"], "LTX-2.3 22B t2v fast needs ComfyUI >= 0.16.4; ComfyUI 0.8.0 is "
+                             "older"),
+    (["--enhance-prompt"], "ComfyUI 0.8.0 does not have it"),
+])
+def test_an_offline_build_for_a_release_names_the_release_not_a_server(
+        flags: list[str], fragment: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["build", "--example", "--comfyui-version", "0.8.0", *flags]) == 1
+    line = assert_one_line_error(capsys.readouterr().err, fragment)
+    assert "server" not in line
+
+
+def test_an_unbundled_release_builds_for_the_nearest_bundled_one_below(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for version in ("0.9.0", "0.8.0"):
+        assert main(["build", "--example", "--comfyui-version", version,
+                     "-o", str(tmp_path / f"{version}.json")]) == 0
+        err = capsys.readouterr().err
+        note = ("note: ComfyUI 0.9.0 is not bundled; building for 0.8.0, the nearest bundled "
+                "release below it")
+        assert (note in err) == (version == "0.9.0"), err
+    assert (tmp_path / "0.9.0.json").read_text() == (tmp_path / "0.8.0.json").read_text()
+    assert main(["build", "--example", "--comfyui-version", "0.7.0"]) == 2
+    assert_one_line_error(capsys.readouterr().err, "--comfyui-version: ComfyUI 0.7.0 is older "
+                                                   "than the oldest bundled release, 0.8.0")
+
+
 def test_build_notes_the_placeholder_a_url_or_base64_input_gets(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """The graph of an offline build names a placeholder for an input given by URL or

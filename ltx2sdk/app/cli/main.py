@@ -38,7 +38,7 @@ from ltx2sdk.app.cli.request_flags import (
 from ltx2sdk.app.cli.server_commands import MODE_CHOICES, add_server_commands, print_plan
 from ltx2sdk.backends.server_urls import connection_failure
 from ltx2sdk.errors import CommandLineError, LTX2Error
-from ltx2sdk.graph.releases import bundled_schemas, bundled_versions
+from ltx2sdk.graph.releases import bundled_schemas, bundled_versions, nearest_bundled
 from ltx2sdk.graph.schema import SchemaSet
 from ltx2sdk.model_files import CATALOG, camera_lora, lookup
 from ltx2sdk.version import __version__
@@ -73,9 +73,13 @@ def _target_schemas(args: argparse.Namespace) -> SchemaSet | None:
         return SchemaSet.from_object_info(data, comfyui_version=args.comfyui_version)
     if args.comfyui_version is not None:
         try:
-            return bundled_schemas(args.comfyui_version)
+            release = nearest_bundled(args.comfyui_version)
         except ValueError as exc:
             raise CommandLineError(f"--comfyui-version: {exc}", 2) from exc
+        if release != args.comfyui_version:
+            print(f"note: ComfyUI {args.comfyui_version} is not bundled; building for "
+                  f"{release}, the nearest bundled release below it", file=sys.stderr)
+        return bundled_schemas(release)
     return None
 
 
@@ -275,8 +279,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="build for the server whose GET /object_info answer is in FILE")
     target.add_argument("--comfyui-version", metavar="VERSION",
                         help="build for this ComfyUI release (bundled: "
-                             f"{', '.join(bundled_versions())}); with --object-info, only "
-                             "names the release in messages")
+                             f"{', '.join(bundled_versions())}; another builds for the "
+                             "nearest bundled one below it); with --object-info, only names "
+                             "the release in messages")
     build_cmd.set_defaults(func=cmd_build)
 
     models_cmd = commands.add_parser(
