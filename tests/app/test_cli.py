@@ -734,6 +734,17 @@ def test_an_unknown_flag_is_named_with_the_nearest_and_the_subcommands_help(
     assert capsys.readouterr().err.strip() == line
 
 
+@pytest.mark.parametrize(("argv", "nearest"), [
+    (["generat", "--prompt", "p"], "; did you mean generate? (see ltx2 --help)"),
+    (["build", "--prompt", "p", "--mode", "prp"], "; did you mean pro? (see ltx2 build --help)"),
+])
+def test_a_typod_command_or_choice_gets_the_nearest(
+        argv: list[str], nearest: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert "invalid choice" in err and err.endswith(nearest), err
 @pytest.mark.parametrize(("argv", "flag"), [
     (["build", "--prompt", "p", "--dur", "5"], "--dur"),
     (["generate", "--prompt", "p", "--over"], "--over"),

@@ -212,6 +212,9 @@ def _write_text(text: str, output: Path | None) -> None:
     print(f"wrote {output}", file=sys.stderr)
 
 
+_INVALID_CHOICE = re.compile(r"invalid choice: '?([^']*?)'? \(choose from (.*)\)$")
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse with one-line errors: ``ltx2 build: error: argument --mode: ... (see ltx2
     build --help)``, without the usage block. Flags are never abbreviated (``--dur 5`` is an
@@ -222,6 +225,14 @@ class _Parser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
+        choice = _INVALID_CHOICE.search(message)
+        if choice is not None:  # a typo'd command or value: the nearest choice
+            listed = choice.group(2)  # quoted or not, by Python version
+            given = choice.group(1)
+            choices = re.findall(r"'([^']*)'", listed) or [c.strip() for c in listed.split(",")]
+            near = difflib.get_close_matches(given, choices, n=1, cutoff=0.6)
+            if near:
+                message += f"; did you mean {near[0]}?"
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
     def unknown(self, extra: list[str]) -> NoReturn:
