@@ -1362,6 +1362,20 @@ def test_progress_bar_on_a_terminal_and_plain_lines_elsewhere() -> None:
                      "100.0%  finished  elapsed 0:16"]
 
 
+def test_the_progress_bar_fits_the_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A line wider than the terminal wraps, and "\\r" then redraws only its last part."""
+    from ltx2sdk.app.cli.server_commands import ProgressPrinter
+    from ltx2sdk.app.progress import ProgressUpdate
+
+    monkeypatch.setenv("COLUMNS", "60")
+    tty = io.StringIO()
+    printer = ProgressPrinter(tty, interactive=True)
+    printer(ProgressUpdate("Stage 1 sampling with a long title", "9", "SamplerCustomAdvanced",
+                           3, 8, 40.0))
+    [drawn] = tty.getvalue().split("\r")[1:]
+    assert len(drawn) == 59 and drawn.startswith("[")
+
+
 def test_progress_says_elapsed_eta_and_rate() -> None:
     """The pace of a run: a sampler's steps per second from its first step seen, the time
     elapsed, and the time left scaled from the percentage done."""

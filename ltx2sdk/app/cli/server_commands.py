@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -74,7 +75,9 @@ class ProgressPrinter:
             width = 30
             filled = int(width * update.percent / 100)
             bar = "#" * filled + "-" * (width - filled)
-            self.stream.write(f"\r[{bar}] {line}"[:150].ljust(110))
+            # one terminal line, never wrapped: a wrapped line is not redrawn by "\r"
+            columns = shutil.get_terminal_size((100, 24)).columns - 1
+            self.stream.write("\r" + f"[{bar}] {line}"[:columns].ljust(columns))
             if update.done:
                 self.stream.write("\n")
             self.stream.flush()
