@@ -499,6 +499,27 @@ def test_check_names_the_pipelines_a_missing_file_stops(
     assert len(missing) == len(set(missing))
 
 
+def test_check_names_a_missing_node_and_the_pipelines_it_stops(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A server without LTXVAddGuide (first-and-last-frame guides) runs everything but flf2v:
+    the node is named, with the pipelines that need it."""
+    from tests.comfyserver.versions import load_version_object_info
+
+    info = load_version_object_info("0.33.0")
+    del info["LTXVAddGuide"]
+    with ComfyTestServer(models=catalog_models(), object_info=info, comfyui_version="0.33.0",
+                         output_dir=tmp_path) as srv:
+        code = main(["check", "--server", srv.url, "--model", "ltx-2.5"])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert check_section(out, "ltx-2.5") == [
+        "ltx-2.5 (LTX-2.5 22B): ready (t2v fast, i2v fast); not ready (flf2v fast)",
+        "  missing node types (1), update ComfyUI:",
+        "    LTXVAddGuide (came with ComfyUI 0.8.0)  (for flf2v fast)"]
+    assert out.splitlines()[-1] == ("not ready for LTX-2.5 (flf2v fast); ready for LTX-2.5 "
+                                    "(t2v fast, i2v fast)")
+
+
 def test_check_of_a_mode_a_model_lacks_is_a_usage_error(
         capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "--server", "http://127.0.0.1:9", "--model", "ltx-2.5",

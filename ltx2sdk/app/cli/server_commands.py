@@ -350,7 +350,11 @@ def check_model(client: Any, schemas: Any, model: str, modes: list[str]) -> Mode
         try:
             graph = build(request, schemas=schemas).graph
         except IncompatibleServerError as exc:  # a node or input this release lacks
-            found.other.append(str(exc))
+            # named as node types: those the SDK's own build of it has and the server lacks
+            own = dict.fromkeys(node.class_type for node in build(request).graph)
+            found.missing_nodes = [name for name in own if name not in schemas]
+            if not found.missing_nodes:  # an input, not a node
+                found.other.append(str(exc))
             continue
         verdict = client.check(graph, pending_uploads=CHECK_UPLOADS)
         found.missing_nodes = list(verdict.missing_nodes)
