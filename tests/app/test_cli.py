@@ -153,7 +153,8 @@ def test_help_states_each_pipelines_defaults_as_the_catalog_has_them(command: st
     multiple = re.search(r"snapped to a multiple of (.+) \(default", _flag_help(command,
                                                                                   "--width"))
     strength = re.search(r"\(default (.+)\)$", _flag_help(command, "--image-strength"))
-    assert fps and multiple and strength
+    lora = re.search(r"\(default (.+)\)$", _flag_help(command, "--distilled-lora-strength"))
+    assert fps and multiple and strength and lora
     assert multiple.group(1) in _flag_help(command, "--height")
     for pipeline in PIPELINES:
         assert _stated(fps.group(1), pipeline.key) == pipeline.fps, pipeline.key
@@ -161,6 +162,8 @@ def test_help_states_each_pipelines_defaults_as_the_catalog_has_them(command: st
         for guide in pipeline.guides:
             if isinstance(guide, FirstFrameInplace):
                 assert _stated(strength.group(1), pipeline.key) == guide.strength, pipeline.key
+        if pipeline.files.distilled_lora is not None:
+            assert _stated(lora.group(1), pipeline.key) == pipeline.files.distilled_lora.strength
     fields = GenerationRequest.model_fields
     assert f"(default {fields['width'].default})" in _flag_help(command, "--width")
     assert f"(default {fields['height'].default})" in _flag_help(command, "--height")

@@ -21,13 +21,13 @@ import argparse
 import json
 import re
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from builders import PIPELINES, CheckedRequest, PipelineKey, check_request
-from builders.catalog import FirstFrameInplace
+from builders.catalog import FirstFrameInplace, LoraRole
 from ltx2sdk.errors import (
     AudioInputError,
     CommandLineError,
@@ -149,26 +149,34 @@ IMAGE_FLAGS_TEXT = FIRST_IMAGE_FLAGS.text
 def per_pipeline(values: Mapping[PipelineKey, float], unit: str = "") -> str:
     """A default that differs between pipelines, said shortly from the catalog's values:
     ``24; 25 for ltx-2 i2v, ltx-2.3 t2v fast`` (the most common value first, then each other
-    one with the pipelines that have it, named as a whole type, model or model and type when
-    every pipeline of that has it). Help texts use it, so they cannot drift from the catalog.
-    """
+    one with the pipelines that have it, see :func:`short_names`). Help texts use it, so they
+    cannot drift from the catalog."""
     counts = Counter(values.values())
     common = max(counts, key=lambda v: (counts[v], -list(values.values()).index(v)))
     parts = [f"{common:g}{unit}"]
     for value in dict.fromkeys(v for v in values.values() if v != common):
-        left = [key for key, v in values.items() if v == value]
-        names: list[str] = []
-        groups: list[Callable[[PipelineKey], tuple[str, ...]]] = [
-            lambda k: (k.type,), lambda k: (k.model,), lambda k: (k.model, k.type)]
-        for group in groups:
-            for name in dict.fromkeys(group(key) for key in left):
-                members = [key for key in values if group(key) == name]
-                if all(values[key] == value and key in left for key in members):
-                    names.append(" ".join(name))
-                    left = [key for key in left if group(key) != name]
-        names += [str(key) for key in left]
+        names = short_names({key for key, v in values.items() if v == value}, values)
         parts.append(f"{value:g}{unit} for {', '.join(names)}")
     return "; ".join(parts)
+
+
+def short_names(chosen: Collection[PipelineKey], among: Iterable[PipelineKey]) -> list[str]:
+    """The pipelines ``chosen`` of those ``among``, named as a whole type (``flf2v``), model
+    (``ltx-2.5``), model and type (``ltx-2 i2v``) or model and mode (``ltx-2 pro``) when every
+    one of that is chosen, else
+    one by one (``ltx-2.3 t2v fast``)."""
+    among = list(among)
+    left = [key for key in among if key in chosen]
+    names: list[str] = []
+    groups: list[Callable[[PipelineKey], tuple[str, ...]]] = [
+        lambda k: (k.type,), lambda k: (k.model,), lambda k: (k.model, k.type),
+        lambda k: (k.model, k.mode)]
+    for group in groups:
+        for name in dict.fromkeys(group(key) for key in left):
+            if all(key in left for key in among if group(key) == name):
+                names.append(" ".join(name))
+                left = [key for key in left if group(key) != name]
+    return names + [str(key) for key in left]
 
 
 def first_frame_strengths() -> dict[PipelineKey, float]:
@@ -215,9 +223,12 @@ def add_request_flags(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--seed", type=int, help="noise seed (random when absent; always printed)")
     group.add_argument("--enhance-prompt", action=argparse.BooleanOptionalAction, default=None,
                        help="let the text encoder rewrite the prompt in LTX-2's style first")
+    with_camera = dict.fromkeys(p.model.id for p in PIPELINES
+                                if LoraRole.CAMERA in p.lora_roles)
     group.add_argument("--camera-lora", "--camera", dest="camera_lora", choices=CAMERA_MOTIONS,
                        metavar="MOTION", help="camera motion LoRA: "
-                       f"{', '.join(CAMERA_MOTIONS)} (default static)")
+                       f"{', '.join(CAMERA_MOTIONS)} (default static; "
+                       f"{' and '.join(with_camera)} only)")
     group.add_argument("--camera-strength", type=float, metavar="S",
                        help="camera LoRA strength, 0 to 2 (default 1)")
     group.add_argument("--image", type=Path, metavar="FILE",
@@ -251,10 +262,14 @@ def add_request_flags(parser: argparse.ArgumentParser) -> None:
     files.add_argument("--checkpoint", metavar="FILE", help="models/checkpoints file")
     files.add_argument("--text-encoder", metavar="FILE", help="models/text_encoders file")
     files.add_argument("--upscaler", metavar="FILE", help="models/latent_upscale_models file")
+    distilled = {p.key: p.files.distilled_lora.strength for p in PIPELINES
+                 if p.files.distilled_lora is not None}
+    all_keys = [p.key for p in PIPELINES]
     files.add_argument("--distilled-lora", metavar="FILE",
-                       help="models/loras file for pro's refine stage")
+                       help="models/loras file of the distilled LoRA (pipelines that load "
+                            f"one: {', '.join(short_names(distilled, all_keys))})")
     files.add_argument("--distilled-lora-strength", type=float, metavar="S",
-                       help="its strength, 0 to 2 (default 1)")
+                       help=f"its strength, 0 to 2 (default {per_pipeline(distilled)})")
 
 
 @dataclass

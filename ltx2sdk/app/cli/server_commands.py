@@ -545,10 +545,12 @@ def add_server_commands(commands: Any) -> None:
     gen.set_defaults(func=cmd_generate)
 
     check = commands.add_parser("check", help="can a server run each model?",
-                                description="Check, per model, that a ComfyUI can run its "
-                                            "pipelines: its release, nodes and model files. "
-                                            "Exit status 1 when it cannot run the model(s) "
-                                            "--model names.")
+                                description="Check, per model, which of its pipelines (type "
+                                            "and mode) a ComfyUI can run and why not the "
+                                            "others: its release, nodes and model files. The "
+                                            "last line is the verdict for the model(s) --model "
+                                            "names: exit status 0 when every pipeline of theirs "
+                                            "is ready, 1 otherwise.")
     add_server_flags(check, CHECK_READY_TIMEOUT)
     check.add_argument("--model", choices=[*MODEL_IDS, "all"], default=DEFAULT_MODEL,
                        help="the model(s) the exit status is about (default "
