@@ -623,8 +623,8 @@ def test_check_gives_an_ia2v_probe_its_audio_as_a_pending_upload(
      "give only one image: --image-url or --image-base64", 2),
     (["build", "--example", "--object-info", "/does/not/exist.json"],
      "--object-info: cannot read /does/not/exist.json", 2),
-    (["build", "--example", "--comfyui-version", "0.9.9"],
-     "--comfyui-version: no bundled schemas for ComfyUI 0.9.9", 2),
+    (["build", "--example", "--comfyui-version", "0.7.9"],
+     "--comfyui-version: ComfyUI 0.7.9 is older than the oldest bundled release, 0.8.0", 2),
 ])
 def test_errors_are_one_line_and_name_the_flag(argv: list[str], fragment: str, code: int,
                                                capsys: pytest.CaptureFixture[str]) -> None:

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import random
 import shutil
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from builders import CheckedRequest, build, make_plan
+from builders import CheckedRequest, build
 from builders.catalog import PIPELINES
 from ltx2sdk.app.cli.request_flags import add_request_flags, request_from_args
 from ltx2sdk.backends.server_urls import normalize_server_url
@@ -192,46 +191,26 @@ def video_destination(args: argparse.Namespace, plan: Any) -> str:
             "'name (1).mp4' when a file has it)")
 
 
-def _with_seed(checked: CheckedRequest) -> CheckedRequest:
-    """``checked`` with its seed chosen now when it has none: the plan printed before the run
-    is then the one that runs."""
-    if checked.request.seed is not None:
-        return checked
-    seed = random.SystemRandom().randrange(0, 2**32)
-    # the seed is no part of what check_request checks: the request stays checked as it is
-    return replace(checked, request=checked.request.model_copy(update={"seed": seed}))
-
-
 def cmd_generate(args: argparse.Namespace) -> int:
-    from ltx2sdk.app.generate import (  # start-up: pydantic, requests, Pillow
-        InputPolicy,
-        generate,
-        prepare_inputs,
-    )
-    from ltx2sdk.media.audio import AudioData  # start-up: miniaudio
+    from ltx2sdk.app.generate import generate  # start-up: pydantic, requests, Pillow
 
     if args.output is not None and not args.overwrite and args.output.exists():
         raise CommandLineError(f"--output {args.output}: exists; --overwrite replaces it", 2)
-    checked = _with_seed(request_from_args(args))  # local and base64 inputs decoded here, once
-    # a URL's input fetched now, once (generate takes it as it is): an audio's length is
-    # known to the plan, and a URL that cannot be used fails before the server is asked
-    inputs = prepare_inputs(checked.request, InputPolicy(), given=args.input_data)
-    audio = inputs.get(AUDIO)
-    audio_seconds = audio.duration if isinstance(audio, AudioData) else None
+    checked = request_from_args(args)  # every local or base64 input decoded here, once
     started = time.monotonic()
     client = backend_of(args, GENERATE_READY_TIMEOUT)
     queued: list[str] = []
     try:
+        wait_for_server(client, args, GENERATE_READY_TIMEOUT)
         if args.dry_run:
-            return dry_run(client, checked, inputs, audio_seconds, args)
-        wait_for_server(client, args, GENERATE_READY_TIMEOUT)  # a server that is down: one line
-        plan = make_plan(checked, audio_seconds=audio_seconds)  # the one generate builds
-        print_plan(plan, video_destination(args, plan))
+            return dry_run(client, checked, args)
         result = generate(checked, client, output=args.output, output_dir=args.output_dir,
                           on_progress=ProgressPrinter(sys.stderr), on_queued=queued.append,
                           timeout=args.timeout,
                           ready_timeout=None,  # waited for above, with the CLI's messages
-                          inputs=inputs, overwrite=args.overwrite)
+                          inputs=args.input_data, overwrite=args.overwrite,
+                          # once the server's check has passed: a refusal stays one line
+                          on_plan=lambda plan: print_plan(plan, video_destination(args, plan)))
     except KeyboardInterrupt:
         for prompt_id in queued:  # the client has interrupted it on the server
             print(f"\ninterrupted prompt {prompt_id} on {client.base_url}", file=sys.stderr)
@@ -248,14 +227,18 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
-def dry_run(client: Any, checked: CheckedRequest, inputs: dict[Any, Any],
-            audio_seconds: float | None, args: argparse.Namespace) -> int:
+def dry_run(client: Any, checked: CheckedRequest, args: argparse.Namespace) -> int:
     """``ltx2 generate --dry-run``: build the request for the server's ComfyUI and check it
     by the server's rules, as generate does before it uploads or queues anything (its input
-    files counted as uploaded under names of their own); print the plan and where the
-    video would go. Nothing is uploaded or queued. A failed check raises what generate's
-    would (:class:`~ltx2sdk.errors.ServerValidationError`)."""
-    wait_for_server(client, args, GENERATE_READY_TIMEOUT)
+    files fetched and checked, and counted as uploaded under names of their own); print the
+    plan and where the video would go. Nothing is uploaded or queued. A failed check raises
+    what generate's would (:class:`~ltx2sdk.errors.ServerValidationError`)."""
+    from ltx2sdk.app.generate import InputPolicy, prepare_inputs  # start-up: requests, Pillow
+    from ltx2sdk.media.audio import AudioData  # start-up: miniaudio
+
+    inputs = prepare_inputs(checked.request, InputPolicy(), given=args.input_data)
+    audio = inputs.get(AUDIO)
+    audio_seconds = audio.duration if isinstance(audio, AudioData) else None
     names = {which: data.filename(f"ltx2sdk_dry_run_{which.file}")
              for which, data in inputs.items()}
     result = build(checked, image_name=names.get(FIRST_IMAGE),
