@@ -1092,6 +1092,15 @@ def test_generate_prints_the_plan_and_the_video_path_before_the_run(
     assert not any(line.startswith("note:") for line in err[first_progress:])
 
 
+def test_a_job_the_server_refuses_is_one_line_without_a_plan(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The plan is said once the server's check has passed: a refused job is its one line."""
+    with ComfyTestServer(models={}, output_dir=tmp_path) as srv:
+        assert main(["generate", "--prompt", "a fox", "--server", srv.url,
+                     "--output-dir", str(tmp_path)]) == 1
+    assert_one_line_error(capsys.readouterr().err, "missing model files")
+
+
 def test_generate_without_output_says_the_folder_and_the_name_rule(
         ltx_server: ComfyTestServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["generate", "--prompt", "a fox", "--duration", "1", "--dry-run",
