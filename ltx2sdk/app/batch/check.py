@@ -101,8 +101,11 @@ class JobsReport:
         return self.jobs > 0 and not self.problems
 
     def lines(self) -> list[str]:
-        """Every problem, then every repeat, as ``FILE:LINE: ...`` lines."""
-        return [p.describe(self.source) for p in (*self.problems, *self.repeats)]
+        """Every problem, then every repeat, as ``FILE:LINE: ...`` lines (a repeat's
+        ``FILE:LINE: note: ...``)."""
+        return [*(p.describe(self.source) for p in self.problems),
+                *(JobProblem(p.job, f"note: {p.message}", p.target).describe(self.source)
+                  for p in self.repeats)]
 
     def summary(self) -> str:
         """One line: ``6 jobs, all valid`` or ``6 jobs: 2 invalid (lines 3, 5)`` (``jobs 3,

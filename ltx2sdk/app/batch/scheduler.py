@@ -180,10 +180,10 @@ class RunningJob:
 @dataclass(frozen=True)
 class BatchProgress:
     """Where a batch stands. ``total`` jobs (``None`` when unknown: a one-shot iterator),
-    of which ``to_run`` valid ones needed running at the start; this run's ``ok``, ``failed`` (of which
-    ``invalid``: refused by the check, sent nowhere) and ``cancelled``; ``skipped`` (done
-    before, or duplicates); ``running`` now (``jobs``: each one's stage); ``waiting`` for a
-    retry; ``retries`` so far.
+    of which ``to_run`` valid ones needed running at the start; this run's ``ok``,
+    ``failed`` (of which ``invalid``: refused by the check, sent nowhere) and
+    ``cancelled``; ``skipped`` (done before, or duplicates); ``running`` now (``jobs``:
+    each one's stage); ``waiting`` for a retry; ``retries`` so far.
 
     ``eta`` (seconds; ``None`` until a first video is made, or when the total is unknown):
     each running job's time left (from its own share done once past
