@@ -457,7 +457,9 @@ def test_a_request_over_runpods_payload_limit_is_refused_before_it_is_sent(
 # --- what a person sees ---------------------------------------------------------------------------
 
 
-def test_a_terminal_gets_a_status_line_below_the_finished_jobs() -> None:
+def test_a_terminal_gets_a_status_line_below_the_finished_jobs(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")  # a wide terminal: the line is not cut
     stream = io.StringIO()
     display = BatchDisplay(stream, interactive=True)
     display.progress(BatchProgress(total=10, to_run=8, ok=3, failed=1, cancelled=0, skipped=2,

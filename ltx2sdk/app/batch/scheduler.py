@@ -186,10 +186,10 @@ class BatchProgress:
     each one's stage); ``waiting`` for a retry; ``retries`` so far.
 
     ``eta`` (seconds; ``None`` until a first video is made, or when the total is unknown):
-    each running job's time left (from its own share done once past
-    :data:`TRUSTED_FRACTION`, else the average length of this run's videos less its time so
-    far), plus the jobs not started at that average, over the runners at work. It does not
-    grow while the jobs run as expected."""
+    each running job's time left (its length as its share done last said, once past
+    :data:`TRUSTED_FRACTION`, else the average length of this run's videos, less its time so
+    far), plus the jobs not started at that average, over the runners at work. Between two
+    reports of a job's share done it only shrinks: it does not grow while jobs run."""
 
     total: int | None
     to_run: int | None
@@ -271,6 +271,7 @@ class _Running:
     target: str
     started: float
     stage: JobStage | None = None
+    length: float | None = None  # the try's whole length, as its last trusted share done says
 
 
 class Batch:
@@ -525,12 +526,8 @@ class Batch:
         average = self._made_seconds / c["ok"]
         left = 0.0
         for r in running:
-            spent = now - r.started
-            fraction = r.stage.fraction if r.stage is not None else None
-            if fraction is not None and fraction >= TRUSTED_FRACTION:
-                left += max(0.0, spent / min(1.0, fraction) - spent)
-            else:
-                left += max(0.0, average - spent)
+            length = r.length if r.length is not None else average
+            left += max(0.0, length - (now - r.started))
         ran = c["ok"] + c["failed"] - c["invalid"] + c["cancelled"]
         not_started = max(0, self._to_run - ran - len(running))
         left += not_started * average
@@ -655,6 +652,10 @@ class Batch:
                 running = self._running.get(id(slot))
                 if running is not None and running.job is job:
                     running.stage = now
+                    if now.fraction is not None and now.fraction >= TRUSTED_FRACTION:
+                        # fixed until the next share done: the time left then only shrinks
+                        spent = time.monotonic() - running.started
+                        running.length = spent / min(1.0, now.fraction)
 
         try:
             metadata = slot.runner.run(job, partial, cancel=self._cancel, resume=resume,

@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -343,6 +344,26 @@ def describe_summary(summary: BatchSummary, output_dir: Path) -> str:
     return "; ".join(parts) + again + f" ({results})"
 
 
+def running_text(p: BatchProgress) -> str:
+    """``2 running (job 3: Stage 1 sampling 12/20, job 4: starting)``: each running job's
+    stage and step, the first :data:`SHOWN_JOBS` of them."""
+    text = f"{p.running} running"
+    if not p.jobs:
+        return text
+    shown = ", ".join(str(job) for job in p.jobs[:SHOWN_JOBS])
+    more = f", +{len(p.jobs) - SHOWN_JOBS} more" if len(p.jobs) > SHOWN_JOBS else ""
+    return f"{text} ({shown}{more})"
+
+
+def eta_text(p: BatchProgress) -> str:
+    """``ETA 1m15s``; before a first video is made, that it cannot be known yet."""
+    if p.eta is not None:
+        return f"ETA {duration(p.eta)}"
+    if p.total is not None and p.ok == 0 and (p.running or p.waiting):
+        return "ETA after the first video"
+    return "ETA -"
+
+
 def duration(seconds_: float) -> str:
     """``75.5`` as ``1m16s``; under a minute ``12.3s``."""
     if seconds_ < 60:
@@ -359,7 +380,9 @@ class BatchDisplay:
 
     One line per finished job (and per retry), prefixed on a non-terminal with the batch's
     count and ETA; on a terminal (``interactive``, default: ``stream.isatty()``) a status
-    line (bar, done / total, ok, failed, running, ETA) is redrawn below them.
+    line (bar, done / total, made, running with each job's stage and step, failed, ETA) is
+    redrawn below them, cut to the terminal's width. Before a first video is made there is
+    nothing to measure the ETA by: it says so.
     """
 
     def __init__(self, stream: TextIO, *, interactive: bool | None = None) -> None:
@@ -423,7 +446,7 @@ class BatchDisplay:
         p = self._last
         assert p is not None
         total = "?" if p.total is None else str(p.total)
-        eta = f", ETA {duration(p.eta)}" if p.eta is not None and p.running + p.waiting else ""
+        eta = f", {eta_text(p)}" if p.running + p.waiting else ""
         return f"{p.finished}/{total}{eta}"
 
     def _draw(self) -> None:
@@ -435,15 +458,22 @@ class BatchDisplay:
         else:
             bar = ""
         total = "?" if p.total is None else str(p.total)
-        parts = [f"{p.finished}/{total} done", f"{p.ok} made", f"{p.running} running"]
-        if p.failed:
-            parts.append(f"{p.failed} failed")
+        parts = [f"{p.finished}/{total} done", f"{p.ok} made", running_text(p)]
+        if p.failed - p.invalid:
+            parts.append(f"{p.failed - p.invalid} failed")
+        if p.invalid:
+            parts.append(f"{p.invalid} invalid")
         if p.skipped:
             parts.append(f"{p.skipped} skipped")
         if p.waiting:
             parts.append(f"{p.waiting} waiting to retry")
-        parts.append(f"ETA {duration(p.eta)}" if p.eta is not None else "ETA -")
-        self.stream.write("\r\033[K" + bar + ", ".join(parts))
+        parts.append(eta_text(p))
+        line = bar + ", ".join(parts)
+        # a line longer than the terminal wraps, and \r would then redraw only its last row
+        width = shutil.get_terminal_size().columns - 1
+        if len(line) > width > 3:
+            line = line[:width - 3] + "..."
+        self.stream.write("\r\033[K" + escaped(line))
         self.stream.flush()
         self._drawn = True
         self._drawn_at = time.monotonic()
