@@ -250,11 +250,13 @@ def check_jobs(jobs: str | Path | Iterable[Mapping[str, Any]] | JobSource, *,
 def _open_server(text: str, *, api_key: str | None, api: str | None, ready_timeout: float
                  ) -> _Server | str | JobProblem:
     """A server to check on, ready (``(name, backend, its schemas)``); a target that cannot
-    check (its
-    ``unchecked`` line); or the problem that it cannot be reached."""
+    check (its ``unchecked`` line); or the problem that it cannot be reached."""
     from ltx2sdk.app.batch.target_names import RUNPOD_PREFIX  # start-up: the RunPod client
     from ltx2sdk.backends.connect import connect  # start-up: requests
-    from ltx2sdk.backends.server_urls import normalize_server_url, shown_url
+    from ltx2sdk.backends.server_urls import (  # start-up: with connect
+        normalize_server_url,
+        shown_url,
+    )
 
     stripped = text.strip()
     if stripped.lower().startswith(RUNPOD_PREFIX):

@@ -182,6 +182,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
     except InvalidJobsError as exc:  # found before anything ran: every problem, then why
         assert batch.report is not None
         _print_report(batch.report, args.json, stream=sys.stderr)
+        if args.json:
+            _json_line(batch.report.as_json())
         raise CommandLineError(_refusal(batch.report), INVALID_EXIT) from exc
     except KeyboardInterrupt:
         display.close()
