@@ -187,3 +187,13 @@ def test_output_dir_is_needed_only_to_run(tmp_path: Path,
     jobs = write_lines(tmp_path / "jobs.jsonl", [job(1)])
     assert main(["batch", str(jobs)]) == 2
     assert "--output-dir DIR is needed to run a batch" in capsys.readouterr().err
+
+
+def test_a_file_an_editor_saved_with_a_bom_reads_from_its_first_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    jobs = tmp_path / "jobs.jsonl"
+    jobs.write_bytes(b"\xef\xbb\xbf# from Notepad\r\n" + json.dumps(job(1)).encode() + b"\r\n")
+    assert main(["batch", str(jobs), "--check"]) == 0
+    assert capsys.readouterr().out == "1 job, all valid\n"
+    jobs.write_bytes(b"\xef\xbb\xbf" + json.dumps(job(1)).encode() + b"\n")
+    assert check_jobs(jobs).ok

@@ -19,6 +19,7 @@ from ltx2sdk.app.batch.scheduler import Batch, BatchProgress, RunningJob, run_ba
 from ltx2sdk.app.batch.targets import JobStage, Runner
 from ltx2sdk.app.cli.batch_command import BatchDisplay, describe_summary
 from ltx2sdk.errors import JobCancelledError
+from tests.app.test_batch import Endpoint, endpoint  # noqa: F401 - the RunPod fixture
 from tests.helpers import catalog_server
 
 SMALL = {"duration": 1, "width": 256, "height": 256}
@@ -174,3 +175,19 @@ def test_after_ctrl_c_the_count_left_is_what_a_rerun_runs(tmp_path: Path) -> Non
         again.gate(number).set()
     rerun = run_batch([job(n) for n in (1, 2, 3, 4)], HeldTarget(again), tmp_path / "out")
     assert sorted(again.started) == [1, 2, 3, 4] and rerun.progress.ok == 4
+
+
+def test_a_runpod_job_says_it_waits_in_runpods_queue(
+        endpoint: Endpoint, tmp_path: Path) -> None:  # noqa: F811 - the imported fixture
+    gate = threading.Semaphore(0)
+    endpoint.api.faults.gate = gate  # no worker takes the job until the test lets one
+    batch = Batch([job(1)], endpoint.target, tmp_path / "out")
+    thread = threading.Thread(target=batch.run, daemon=True)
+    thread.start()
+    try:
+        wait_for(lambda: [str(j) for j in batch.progress().jobs] == [
+            "job 1: in RunPod's queue"], "job 1 shown waiting in RunPod's queue")
+    finally:
+        gate.release(1)
+        thread.join(WAIT)
+    assert batch.summary is not None and batch.summary.complete
