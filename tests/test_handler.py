@@ -578,6 +578,54 @@ def test_local_api_server_runs_a_job(ltx_server: ComfyTestServer) -> None:
         proc.wait(10)
 
 
+def test_the_readmes_local_api_calls_work_as_pasted(ltx_server: ComfyTestServer,
+                                                   tmp_path: Path) -> None:
+    """The README's curl lines against the real ``--rp_serve_api`` server (runpod-python's
+    FastAPI app under uvicorn) on a free port: /runsync, then /run and /status/{id}, each a
+    POST, each answering a finished job; the server's log holds no base64."""
+    from .test_readme import blocks, section
+
+    [calls] = [b for b in blocks(section("RunPod"), "bash") if "localhost:8000" in b]
+    port = free_port()
+    (tmp_path / ".venv").mkdir()
+    (tmp_path / ".venv" / "bin").mkdir()
+    (tmp_path / ".venv" / "bin" / "python").symlink_to(sys.executable)
+    with (tmp_path / "server.log").open("w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "runpod_handler.py", "--rp_serve_api", "--rp_api_port", str(port)],
+            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+            env={**os.environ, "COMFY_URL": ltx_server.url, "LTX2_READY_TIMEOUT": "5"})
+    try:
+        deadline = time.monotonic() + 30
+        while True:  # up when it answers (a GET of a route it serves as POST only)
+            try:
+                refused = requests.get(f"http://localhost:{port}/status/x", timeout=5)
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline, "the local API did not come up"
+                time.sleep(0.2)
+        assert refused.status_code == 405  # what a GET gets: "Method Not Allowed"
+        done = subprocess.run(["bash", "-euo", "pipefail", "-c",
+                               calls.replace("localhost:8000", f"localhost:{port}")],
+                              cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                              check=False)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    assert done.returncode == 0, done.stderr
+    for name in ("runsync.json", "status.json"):
+        answer = json.loads((tmp_path / name).read_text())
+        assert answer["status"] == "COMPLETED", answer
+        output = answer["output"]
+        assert base64.b64decode(output["video"])[4:8] == b"ftyp"
+        assert output["model"] == "ltx-2" and output["frames"] == 49
+    printed = ast.literal_eval(done.stdout.strip())  # the last line: the output, no video
+    assert printed == {k: v for k, v in output.items() if k != "video"}
+    assert len(ltx_server.received.prompts) == 2
+    server_log = (tmp_path / "server.log").read_text()
+    assert "Handler output" in server_log and BASE64_RUN.findall(server_log) == []
+
+
 def test_without_the_runpod_extra_the_worker_names_it() -> None:
     # as after `pip install ltx2sdk` without [runpod]: the module cannot be imported
     code = ("import sys; sys.modules['runpod'] = None; sys.argv = ['runpod_handler.py']; "

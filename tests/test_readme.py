@@ -348,7 +348,7 @@ def test_the_readmes_commands_and_examples_run_as_pasted(tmp_path: Path) -> None
                 (tmp_path / "example.py").write_text(block.replace("http://127.0.0.1:8188", url))
                 _run(".venv/bin/python example.py", tmp_path, env)
         assert (tmp_path / "out" / "comfyscript_00001_.mp4").read_bytes()[4:8] == b"ftyp"
-        [runpod] = blocks(section("RunPod"), "bash")[-1:]
+        [runpod] = [b for b in blocks(section("RunPod"), "bash") if "--test_input" in b]
         for line in runpod.splitlines():
             if "--rp_serve_api" not in line:  # a server that runs until stopped
                 _run(line, tmp_path, env)
