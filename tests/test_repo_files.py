@@ -73,10 +73,9 @@ def test_every_file_the_readmes_commands_write_is_ignored() -> None:
 
 
 def test_the_projects_own_files_are_not_ignored() -> None:
-    assert not_ignored(["README.md", "test_input.json", "LICENSE", "runpod_handler.py",
-                        "tests/fixtures/protocol/x.json", "docker/start.sh"]) == ["README.md",
-        "test_input.json", "LICENSE", "runpod_handler.py", "tests/fixtures/protocol/x.json",
-        "docker/start.sh"]
+    own = ["README.md", "LICENSE", "test_input.json", "runpod_handler.py", "docker/start.sh",
+           "tests/fixtures/protocol/x.json", "tests/fixtures/versions/0.8.0/clip.mp4"]
+    assert not_ignored(own) == own
 
 
 def test_the_license_is_the_mit_license_the_metadata_names() -> None:
@@ -93,3 +92,4 @@ def test_the_license_is_the_mit_license_the_metadata_names() -> None:
     metadata = importlib.metadata.metadata("ltx2sdk")
     assert metadata["License-Expression"] == "MIT"
     assert "LICENSE" in (metadata.get_all("License-File") or [])
+    assert "MIT: see [LICENSE](LICENSE)." in README
