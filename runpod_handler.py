@@ -2,7 +2,7 @@
 
     python runpod_handler.py                      # on RunPod (or test_input.json locally)
     python runpod_handler.py --test_input '{"input": {"prompt": "a fox in the snow"}}'
-    python runpod_handler.py --rp_serve_api       # local /run, /runsync, /status API
+    python runpod_handler.py --rp_serve_api       # local /runsync, /run, /status API (POST)
 
 Input: the original contract (``prompt, mode, type, width, height, duration, seed,
 camera_lora, image_url, image_base64``) or any field of ``ltx2sdk.GenerationRequest``
@@ -252,8 +252,8 @@ def keep_payloads_out_of_runpods_log() -> None:
     logger = RunPodLogger()
     write = logger.log
 
-    def log(message: Any, message_level: str = "INFO", job_id: str | None = None) -> Any:
-        return write(without_payloads(str(message)), message_level, job_id)
+    def log(message: Any, *args: Any, **kwargs: Any) -> Any:  # level, job id: as runpod's
+        return write(without_payloads(str(message)), *args, **kwargs)
 
     logger.log = log
 
