@@ -240,7 +240,7 @@ def keep_payloads_out_of_runpods_log() -> None:
 
     runpod-python logs a local job's input, each job's output twice (DEBUG, its default
     level) and a local run's result (INFO), every base64 video and image in them included
-    (1.12 cuts a message to 4 KiB, older releases wrote it whole). It has no setting for
+    (1.12 keeps 4 KiB of each such message: still a screen of base64). It has no setting for
     that but its level (``RUNPOD_LOG_LEVEL=INFO`` drops the DEBUG lines, not the result), so
     its one logger (a singleton every module shares) gets a wrapped ``log``. A runpod-python
     without that logger is left as it is.
