@@ -25,7 +25,10 @@ from typing import Any, NoReturn
 
 from builders import build
 from builders.catalog import PIPELINES, LoraRole
+from ltx2sdk.app.cli import reporting
 from ltx2sdk.app.cli.batch_command import add_batch_command
+from ltx2sdk.app.cli.completion import add_completion_command
+from ltx2sdk.app.cli.config import add_config_flag, apply_config, defer_defaults
 from ltx2sdk.app.cli.request_flags import (
     add_request_flags,
     flag_for_field,
@@ -89,6 +92,12 @@ def cmd_build(args: argparse.Namespace) -> int:
     else:
         text = result.graph.to_json(indent=2) + "\n"
     _print_plan(result.plan)
+    if args.json:  # the document carries the graph, unless it goes to a file
+        if args.output is not None:
+            _write_text(text, args.output)
+        reporting.emit_json(args, reporting.build_document(result.plan, args.format, text,
+                                                           args.output))
+        return 0
     _write_text(text, args.output)
     return 0
 
@@ -216,21 +225,29 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_server_commands(commands)
     add_batch_command(commands)
+    add_completion_command(commands, parser)
+    reporting.add_output_flags(commands)  # --json, --quiet
+    add_config_flag(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    deferred = defer_defaults(parser)  # the settings file's flags: left out or given?
+    args = reporting.parse_command_line(parser, argv)
     func: Callable[[argparse.Namespace], int] = args.func
     try:
-        return func(args)
+        apply_config(args, deferred)
+        with reporting.command_streams(args):  # --quiet, --json
+            return func(args)
     except KeyboardInterrupt:
+        reporting.print_json_error(args, "interrupted", 130, reporting.INTERRUPTED)
         return _fail("interrupted", 130)
     except Exception as exc:
         if os.environ.get("LTX2_TRACEBACK"):
             raise
         message, code = describe_error(exc, args)
+        reporting.print_json_error(args, one_line(message), code, type(exc).__name__)
         return _fail(message, code)
 
 
