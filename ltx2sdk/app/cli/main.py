@@ -182,7 +182,12 @@ class _VersionAction(argparse.Action):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="ltx2", description="Build and run LTX-2 video workflows on ComfyUI.",
-        epilog="Every error ends the command with one line on stderr and a non-zero status.")
+        epilog="Exit status: 0 done; 1 it failed (on the server, or check found a model not "
+               "ready); 2 a flag, request or settings file that cannot be used; 130 "
+               "interrupted. Every error is one line on stderr (with --json, also an error "
+               "document on stdout). Settings: flags > environment variables (COMFY_URL, "
+               "COMFY_API_KEY) > the settings file (--config FILE, else $LTX2_CONFIG, else "
+               "~/.config/ltx2/config.toml) > built-in defaults.")
     parser.add_argument("--version", action=_VersionAction, help="print the version and exit")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -247,7 +252,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("LTX2_TRACEBACK"):
             raise
         message, code = describe_error(exc, args)
-        reporting.print_json_error(args, one_line(message), code, type(exc).__name__)
+        reporting.print_json_error(args, one_line(message), code, reporting.error_type(exc))
         return _fail(message, code)
 
 

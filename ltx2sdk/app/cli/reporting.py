@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, TextIO, cast
 
 __all__ = ["ONE_DOCUMENT_COMMANDS", "add_output_flags", "build_document", "check_document",
-           "command_streams", "emit_json", "error_document", "generate_document",
+           "command_streams", "emit_json", "error_document", "error_type", "generate_document",
            "parse_command_line", "plan_document", "print_json_error"]
 
 ONE_DOCUMENT_COMMANDS = ("build", "generate", "check")
@@ -123,6 +123,15 @@ def error_document(message: str, code: int, kind: str) -> dict[str, Any]:
     the exit status, and the exception's class name (``UsageError`` for a flag argparse
     refused, ``Interrupted`` after Ctrl-C)."""
     return {"error": {"message": message, "code": code, "type": kind}}
+
+
+def error_type(exc: BaseException) -> str:
+    """The ``"type"`` of a failure: its exception's class name, or when the command's own
+    refusal (``CommandLineError``) rewords another exception, that one's
+    (``ServerUnavailableError`` for a server that was not there, not ``CommandLineError``)."""
+    while type(exc).__name__ == "CommandLineError" and isinstance(exc.__cause__, Exception):
+        exc = exc.__cause__
+    return type(exc).__name__
 
 
 def print_json_error(args: argparse.Namespace, message: str, code: int, kind: str) -> None:
