@@ -46,6 +46,7 @@ import argparse
 import difflib
 import os
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -175,8 +176,6 @@ def config_path(flag: Path | None, env: Mapping[str, str]) -> tuple[Path, bool]:
 
 def _read(path: Path, named: bool) -> dict[str, Any]:
     """The file's table (empty when the default file is absent)."""
-    import sys
-
     if sys.version_info >= (3, 11):
         import tomllib
     else:
