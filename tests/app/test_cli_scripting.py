@@ -105,6 +105,21 @@ def test_a_failure_with_json_is_an_error_document(argv: list[str], code: int, ki
     assert line.endswith(error["message"])
 
 
+def test_ctrl_c_with_json_is_an_error_document(monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    from ltx2sdk.app.cli import main as cli_main
+
+    def interrupted(args: Any) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli_main, "cmd_build", interrupted)
+    assert main(["build", "--example", "--json"]) == 130
+    out, err = capsys.readouterr()
+    assert one_document(out) == {"error": {"message": "interrupted", "code": 130,
+                                           "type": "Interrupted"}}
+    assert err == "ltx2: error: interrupted\n"
+
+
 def test_generate_json(ltx_server: ComfyTestServer, tmp_path: Path,
                        capsys: pytest.CaptureFixture[str]) -> None:
     video = tmp_path / "fox.mp4"

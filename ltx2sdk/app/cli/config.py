@@ -133,10 +133,12 @@ def add_config_flag(commands: Any) -> None:
     file can set."""
     for parser in commands.choices.values():
         if _settable(parser):
-            parser.add_argument("--config", type=Path, metavar="FILE",
-                                help=f"the settings file (default: ${CONFIG_ENV}, else "
-                                     "$XDG_CONFIG_HOME/ltx2/config.toml); flags and "
-                                     "environment variables outrank it")
+            group = parser.add_argument_group("settings")
+            group.add_argument("--config", type=Path, metavar="FILE",
+                               help=f"the settings file (default: ${CONFIG_ENV}, else "
+                                    "$XDG_CONFIG_HOME/ltx2/config.toml, else "
+                                    "~/.config/ltx2/config.toml); flags and environment "
+                                    "variables outrank it")
 
 
 @dataclass(frozen=True)
@@ -264,7 +266,7 @@ def _value(path: Path, where: str, setting: Setting, value: Any,
     if many and not setting.many and isinstance(value, list):
         items = value  # server = ["a", "b"] for batch: as servers
     if not isinstance(items, list) or not items:
-        raise CommandLineError(f"{path}: {where}: must be a list of values", 2)
+        raise CommandLineError(f"{path}: {where}: must be a list of one or more values", 2)
     parsed = []
     for item in items:
         if isinstance(item, (dict, list, bool)):  # TOML's true is no number, a table no URL
