@@ -406,13 +406,14 @@ def subcommands() -> list[str]:
 def bash_completes(line: str) -> list[str]:
     """What TAB offers after ``line`` in a real bash with ``ltx2 completion bash`` sourced."""
     script = completion_script(build_parser(), "bash")
-    driver = ('source /dev/stdin; read -ra COMP_WORDS <<< "$LINE"; '
-              '[[ "$LINE" == *" " ]] && COMP_WORDS+=(""); '
+    words = line.replace("=", " = ")  # as bash splits the words (COMP_WORDBREAKS)
+    driver = ('source /dev/stdin; read -ra COMP_WORDS <<< "$WORDS"; '
+              '[[ "$WORDS" == *" " ]] && COMP_WORDS+=(""); '
               "COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 )); COMP_LINE=$LINE; "
               "COMP_POINT=${#LINE}; _ltx2 ltx2; printf '%s\\n' \"${COMPREPLY[@]}\"")
     done = subprocess.run(["bash", "--norc", "--noprofile", "-c", driver], input=script,
-                          env={"LINE": line, "PATH": "/usr/bin:/bin"}, capture_output=True,
-                          text=True, timeout=30, check=True)
+                          env={"LINE": line, "WORDS": words, "PATH": "/usr/bin:/bin"},
+                          capture_output=True, text=True, timeout=30, check=True)
     assert done.stderr == ""
     return [word for word in done.stdout.splitlines() if word]
 
@@ -425,6 +426,7 @@ def test_bash_completes_commands_flags_and_choices() -> None:
     assert bash_completes("ltx2 completion ") == ["bash", "zsh", "fish"]
     assert bash_completes("ltx2 ") == subcommands()
     assert bash_completes("ltx2 generate --seed ") == []  # a number: nothing to offer
+    assert bash_completes("ltx2 generate --model=ltx-2.") == ["ltx-2.3", "ltx-2.5"]
 
 
 def test_the_scripts_name_every_command_and_flag() -> None:

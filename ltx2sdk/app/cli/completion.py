@@ -113,6 +113,10 @@ def _bash(prog: str, top: tuple[Flag, ...], commands: list[Command]) -> str:
         f"{func}() {{",
         '    local cur="${COMP_WORDS[COMP_CWORD]}" prev="" command="" i',
         '    (( COMP_CWORD > 0 )) && prev="${COMP_WORDS[COMP_CWORD-1]}"',
+        "    # --flag=value: bash splits it at the '=' (COMP_WORDBREAKS)",
+        '    if [[ "$cur" == "=" ]]; then cur=""',
+        '    elif [[ "$prev" == "=" ]] && (( COMP_CWORD > 1 )); then '
+        'prev="${COMP_WORDS[COMP_CWORD-2]}"; fi',
         "    for (( i = 1; i < COMP_CWORD; i++ )); do",
         '        case "${COMP_WORDS[i]}" in',
         "            -*) ;;",
