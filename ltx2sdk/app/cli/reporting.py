@@ -109,7 +109,8 @@ def command_streams(args: argparse.Namespace) -> Iterator[None]:
 
 
 def emit_line(stream: TextIO, document: dict[str, Any]) -> None:
-    stream.write(json.dumps(document, ensure_ascii=True) + "\n")  # escaped: safe on a terminal
+    # ASCII: what a server sent cannot steer a terminal; an object JSON lacks (a path) as text
+    stream.write(json.dumps(document, ensure_ascii=True, default=str) + "\n")
     stream.flush()
 
 
