@@ -8,6 +8,7 @@ so). Every test sees its own empty settings folder, never the user's.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -219,11 +220,13 @@ def test_every_command_takes_quiet() -> None:
 # --- the settings file -------------------------------------------------------------------------
 
 def parsed(argv: list[str], env: dict[str, str] | None = None) -> Any:
-    """``args`` of ``ltx2 ARGV`` once the settings file has given its defaults."""
+    """``args`` of ``ltx2 ARGV`` once the settings file has given its defaults, in the
+    environment ``env`` (over the test's own empty ``$XDG_CONFIG_HOME``)."""
     parser = build_parser()
     deferred = defer_defaults(parser)
     args = parser.parse_args(argv)
-    apply_config(args, deferred, env={} if env is None else env)
+    apply_config(args, deferred, env={"XDG_CONFIG_HOME": os.environ["XDG_CONFIG_HOME"],
+                                      **(env or {})})
     return args
 
 
