@@ -73,13 +73,14 @@ def parse_command_line(parser: argparse.ArgumentParser,
             return parser.parse_args(words)
     except SystemExit as exc:
         text = said.getvalue()
-        sys.stderr.write(text)
         if exc.code not in (0, None):
             line = text.strip().splitlines()[-1] if text.strip() else "invalid arguments"
             message = line.split(": error: ", 1)[-1]
             code = exc.code if isinstance(exc.code, int) else 2
             emit_line(sys.stdout, error_document(message, code, USAGE_ERROR))
         raise
+    finally:
+        sys.stderr.write(said.getvalue())  # what argparse said, where it says it
 
 
 class _Discard(io.TextIOBase):
