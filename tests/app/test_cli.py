@@ -785,16 +785,6 @@ def test_flags_are_never_abbreviated(argv: list[str], flag: str,
     assert f"unknown flag {flag}; did you mean --" in err
 
 
-def test_exit_codes_are_documented_in_the_top_level_help(
-        capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit):
-        main(["--help"])
-    out = capsys.readouterr().out
-    section = out[out.index("exit status:"):]
-    for code in ("0", "1", "2", "130"):
-        assert re.search(rf"^  {code} +\w", section, re.MULTILINE), section
-
-
 def test_a_missing_extra_is_named(monkeypatch: pytest.MonkeyPatch,
                                   capsys: pytest.CaptureFixture[str]) -> None:
     import ltx2sdk.app.cli.main as cli

@@ -27,7 +27,10 @@ from typing import Any, NoReturn
 from builders import build
 from builders.catalog import PIPELINES, LoraRole
 from builders.pipelines import PLACEHOLDER_AUDIO, PLACEHOLDER_IMAGE, PLACEHOLDER_LAST_IMAGE
+from ltx2sdk.app.cli import reporting
 from ltx2sdk.app.cli.batch_command import add_batch_command
+from ltx2sdk.app.cli.completion import add_completion_command
+from ltx2sdk.app.cli.config import add_config_flag, apply_config, defer_defaults
 from ltx2sdk.app.cli.request_flags import (
     add_request_flags,
     first_frame_strengths,
@@ -95,6 +98,12 @@ def cmd_build(args: argparse.Namespace) -> int:
         text = result.graph.to_json(indent=2) + "\n"
     print_plan(result.plan)
     print_input_notes(checked.request, args)
+    if args.json:  # the document carries the graph, unless it goes to a file
+        if args.output is not None:
+            _write_text(text, args.output)
+        reporting.emit_json(args, reporting.build_document(result.plan, args.format, text,
+                                                           args.output))
+        return 0
     _write_text(text, args.output)
     return 0
 
@@ -224,6 +233,15 @@ class _Parser(argparse.ArgumentParser):
         kwargs["allow_abbrev"] = False  # subcommands' parsers are made by this class too
         super().__init__(*args, **kwargs)
 
+    def parse_args(self, args: Sequence[str] | None = None,  # type: ignore[override]
+                   namespace: argparse.Namespace | None = None) -> argparse.Namespace:
+        """Arguments a (sub)command does not know are said by its own parser
+        (:meth:`unknown`), not as the top-level parser's "unrecognized arguments"."""
+        parsed, extra = self.parse_known_args(args, namespace)
+        if extra:
+            _subcommand_parser(self, parsed).unknown(extra)
+        return parsed
+
     def error(self, message: str) -> NoReturn:
         choice = _INVALID_CHOICE.search(message)
         if choice is not None:  # a typo'd command or value: the nearest choice
@@ -270,8 +288,12 @@ class _VersionAction(argparse.Action):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="ltx2", description="Build and run LTX-2 video workflows on ComfyUI.",
-        epilog="Every error ends the command with one line on stderr and a non-zero status.\n\n"
-               + EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+        epilog="Exit status: 0 done; 1 it failed (on the server, or check found a model not "
+               "ready); 2 a flag, request or settings file that cannot be used; 130 "
+               "interrupted. Every error is one line on stderr (with --json, also an error "
+               "document on stdout). Settings: flags > environment variables (COMFY_URL, "
+               "COMFY_API_KEY) > the settings file (--config FILE, else $LTX2_CONFIG, else "
+               "~/.config/ltx2/config.toml) > built-in defaults.")
     parser.add_argument("--version", action=_VersionAction, help="print the version and exit")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -325,6 +347,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_server_commands(commands)
     add_batch_command(commands)
+    add_completion_command(commands, parser)
+    reporting.add_output_flags(commands)  # --json, --quiet
+    add_config_flag(commands)
     return parser
 
 
@@ -339,30 +364,23 @@ def _subcommand_parser(parser: argparse.ArgumentParser, args: argparse.Namespace
     return parser
 
 
-EXIT_CODES = """exit status:
-  0    done: the command did what it was asked (check: every pipeline of --model is ready;
-       batch: every job made)
-  1    failure: the server, a model file, a job... (the one line on stderr says which;
-       batch: some jobs failed or were left, and running it again does those)
-  2    usage or request error: a flag, a value or a request file the command refuses
-  130  interrupted (Ctrl-C); a queued prompt is interrupted on the server too"""
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args, extra = parser.parse_known_args(argv)
-    if extra:  # said by the subcommand's parser: its flags, its help
-        command = _subcommand_parser(parser, args)
-        command.unknown(extra)
+    deferred = defer_defaults(parser)  # the settings file's flags: left out or given?
+    args = reporting.parse_command_line(parser, argv)
     func: Callable[[argparse.Namespace], int] = args.func
     try:
-        return func(args)
+        apply_config(args, deferred)
+        with reporting.command_streams(args):  # --quiet, --json
+            return func(args)
     except KeyboardInterrupt:
+        reporting.print_json_error(args, "interrupted", 130, reporting.INTERRUPTED)
         return _fail("interrupted", 130)
     except Exception as exc:
         if os.environ.get("LTX2_TRACEBACK"):
             raise
         message, code = describe_error(exc, args)
+        reporting.print_json_error(args, one_line(message), code, reporting.error_type(exc))
         return _fail(message, code)
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from builders import CheckedRequest, build
 from builders.catalog import PIPELINES
+from ltx2sdk.app.cli import reporting
 from ltx2sdk.app.cli.request_flags import add_request_flags, request_from_args
 from ltx2sdk.backends.server_urls import normalize_server_url
 from ltx2sdk.errors import (
@@ -218,6 +219,10 @@ def cmd_generate(args: argparse.Namespace) -> int:
     finally:
         client.close()
     took = time.monotonic() - started
+    if args.json:
+        reporting.emit_json(args, reporting.generate_document(
+            result, model=checked.pipeline.model.id, server=client.base_url, api=client.api,
+            seconds=took))
     size = result.video.stat().st_size
     # the file name may be the server's: escaped like any text it sent
     print(f"{escaped(str(result.video))}  ({result.width}x{result.height}, {result.frames} "
@@ -300,21 +305,42 @@ class PipelineReport:
 
 @dataclass
 class ModelReport:
-    """What a server lacks to run each of one model's pipelines in the modes checked."""
+    """What a server lacks to run each of one model's pipelines in the modes checked:
+    ``details`` pipeline by pipeline, and their sums (``ltx2 check --json`` writes all)."""
 
     model: str
     name: str
-    pipelines: list[PipelineReport] = field(default_factory=list)
+    details: list[PipelineReport] = field(default_factory=list)
+    pipelines: list[str] = field(default_factory=list)
+    """Every pipeline checked (``"t2v fast"``)."""
+    ready_pipelines: list[str] = field(default_factory=list)
+    needs_release: dict[str, list[str]] = field(default_factory=dict)
+    """A newer ComfyUI release -> the pipelines that need it."""
+    missing_nodes: list[str] = field(default_factory=list)
+    missing_models: list[tuple[str, str]] = field(default_factory=list)
+    other: list[str] = field(default_factory=list)
 
     @property
     def ready(self) -> bool:
         """Every pipeline checked is ready (and there was one to check)."""
-        return bool(self.pipelines) and all(p.ready for p in self.pipelines)
+        return bool(self.details) and all(p.ready for p in self.details)
 
     @property
     def short_name(self) -> str:
         """``LTX-2.3``: how the final verdict names it."""
         return self.name.split(" ")[0]
+
+    def add(self, found: PipelineReport) -> None:
+        """Count one pipeline's report in."""
+        self.details.append(found)
+        self.pipelines.append(found.name)
+        if found.ready:
+            self.ready_pipelines.append(found.name)
+        if found.needs_release:
+            self.needs_release.setdefault(found.needs_release, []).append(found.name)
+        self.missing_nodes += [n for n in found.missing_nodes if n not in self.missing_nodes]
+        self.missing_models += [m for m in found.missing_models if m not in self.missing_models]
+        self.other += [line for line in found.other if line not in self.other]
 
 
 def check_model(client: Any, schemas: Any, model: str, modes: list[str]) -> ModelReport:
@@ -324,26 +350,31 @@ def check_model(client: Any, schemas: Any, model: str, modes: list[str]) -> Mode
     [name] = {p.model.name for p in PIPELINES if p.model.id == model}
     report = ModelReport(model, name)
     for request in default_requests(modes, model):
-        found = PipelineReport(f"{request.type} {request.mode}", request.mode)
-        report.pipelines.append(found)
-        pipeline = PIPELINES.get(model, request.type, request.mode)
-        if not pipeline.runs_on(client.comfyui_version):
-            found.needs_release = pipeline.min_comfyui
-            continue
-        try:
-            graph = build(request, schemas=schemas).graph
-        except IncompatibleServerError as exc:  # a node or input this release lacks
-            # named as node types: those the SDK's own build of it has and the server lacks
-            own = dict.fromkeys(node.class_type for node in build(request).graph)
-            found.missing_nodes = [name for name in own if name not in schemas]
-            if not found.missing_nodes:  # an input, not a node
-                found.other.append(str(exc))
-            continue
-        verdict = client.check(graph, pending_uploads=CHECK_UPLOADS)
-        found.missing_nodes = list(verdict.missing_nodes)
-        found.missing_models = list(verdict.missing_models)
-        found.other = list(dict.fromkeys([*verdict.other, *verdict.runtime]))
+        report.add(check_pipeline(client, schemas, request))
     return report
+
+
+def check_pipeline(client: Any, schemas: Any, request: Any) -> PipelineReport:
+    """What the server lacks to run ``request``'s pipeline (see :func:`check_model`)."""
+    found = PipelineReport(f"{request.type} {request.mode}", request.mode)
+    pipeline = PIPELINES.get(request.model, request.type, request.mode)
+    if not pipeline.runs_on(client.comfyui_version):
+        found.needs_release = pipeline.min_comfyui
+        return found
+    try:
+        graph = build(request, schemas=schemas).graph
+    except IncompatibleServerError as exc:  # a node or input this release lacks
+        # named as node types: those the SDK's own build of it has and the server lacks
+        own = dict.fromkeys(node.class_type for node in build(request).graph)
+        found.missing_nodes = [name for name in own if name not in schemas]
+        if not found.missing_nodes:  # an input, not a node
+            found.other.append(str(exc))
+        return found
+    verdict = client.check(graph, pending_uploads=CHECK_UPLOADS)
+    found.missing_nodes = list(verdict.missing_nodes)
+    found.missing_models = list(verdict.missing_models)
+    found.other = list(dict.fromkeys([*verdict.other, *verdict.runtime]))
+    return found
 
 
 def _which(pipelines: list[str], report: ModelReport) -> str:
@@ -355,7 +386,7 @@ def _grouped(report: ModelReport, items: Callable[[PipelineReport], list[Any]]
              ) -> dict[Any, list[str]]:
     """Each item ``items`` finds in the model's pipelines -> the pipelines that have it."""
     found: dict[Any, list[str]] = {}
-    for pipeline in report.pipelines:
+    for pipeline in report.details:
         for item in items(pipeline):
             found.setdefault(item, []).append(pipeline.name)
     return found
@@ -369,8 +400,8 @@ def print_report(report: ModelReport, version: str | None) -> None:
     if not report.pipelines:
         print(f"{head}: no pipelines in the modes checked")
         return
-    ready = [p.name for p in report.pipelines if p.ready]
-    failed = [p.name for p in report.pipelines if not p.ready]
+    ready = [p.name for p in report.details if p.ready]
+    failed = [p.name for p in report.details if not p.ready]
     if not failed:
         print(f"{head}: ready ({', '.join(ready)})")
         return
@@ -411,8 +442,8 @@ def _modes_text(report: ModelReport, names: list[str]) -> str:
     """``fast, pro`` for pipelines ``names`` of the model when they are whole modes of it
     (``t2v pro, i2v pro`` otherwise, pipeline by pipeline)."""
     parts: list[str] = []
-    for mode in dict.fromkeys(p.mode for p in report.pipelines):
-        of_mode = [p.name for p in report.pipelines if p.mode == mode]
+    for mode in dict.fromkeys(p.mode for p in report.details):
+        of_mode = [p.name for p in report.details if p.mode == mode]
         given = [name for name in of_mode if name in names]
         parts += [mode] if given == of_mode else given
     return ", ".join(parts)
@@ -425,8 +456,8 @@ def check_verdict(reports: list[ModelReport]) -> tuple[str, bool]:
     not have is never named."""
     ready, failed = [], []
     for report in reports:
-        good = [p.name for p in report.pipelines if p.ready]
-        bad = [p.name for p in report.pipelines if not p.ready]
+        good = [p.name for p in report.details if p.ready]
+        bad = [p.name for p in report.details if not p.ready]
         if good:
             ready.append(f"{report.short_name} ({_modes_text(report, good)})")
         if bad:
@@ -467,6 +498,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     for report in reports:
         print_report(report, version)
     line, ok = check_verdict([r for r in reports if r.model in required])
+    if args.json:
+        reporting.emit_json(args, reporting.check_document(
+            reports, server=client.base_url, comfyui_version=version,
+            status=range_status(version), required=required, modes=modes, ready=ok))
     print(line)
     return 0 if ok else 1
 
