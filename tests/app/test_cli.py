@@ -1116,6 +1116,19 @@ def test_dry_run_checks_on_the_server_and_uploads_and_queues_nothing(
     assert not video.exists()
 
 
+def test_dry_run_json_is_one_document(ltx_server: ComfyTestServer, tmp_path: Path,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    video = tmp_path / "fox.mp4"
+    assert main(["generate", "--prompt", "a fox", "--seed", "7", "--dry-run", "--json",
+                 "--server", ltx_server.url, "-o", str(video)]) == 0
+    [line] = capsys.readouterr().out.splitlines()
+    document = json.loads(line)
+    assert document["dry_run"] is True and document["checked"] is True
+    assert document["video"] == str(video) and document["plan"]["seed"] == 7
+    assert document["server"]["url"] == ltx_server.url
+    assert not ltx_server.received.prompts and not ltx_server.received.uploads
+
+
 def test_dry_run_fails_as_generate_would_on_a_server_missing_files(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with ComfyTestServer(models={}, output_dir=tmp_path) as srv:

@@ -251,9 +251,20 @@ def dry_run(client: Any, checked: CheckedRequest, args: argparse.Namespace) -> i
                    audio_seconds=audio_seconds, schemas=client.schemas())
     found = client.check(result.graph, pending_uploads=tuple(names.values()))
     found.raise_if_failed()
-    print_plan(result.plan, video_destination(args, result.plan))
+    video = video_destination(args, result.plan)
+    print_plan(result.plan, video)
     where = f"{server_name(client)} at {client.base_url}"
-    if getattr(found, "checked", True):
+    checked_there = getattr(found, "checked", True)
+    if args.json:  # what the lines below say, as generate --json's keys
+        plan = result.plan
+        reporting.emit_json(args, {
+            "dry_run": True, "checked": checked_there, "video": video,
+            "plan": reporting.plan_document(
+                model=plan.model, type=plan.type, mode=plan.mode, width=plan.width,
+                height=plan.height, frames=plan.frames, fps=plan.fps, duration=plan.duration,
+                seed=plan.seed, adjustments=plan.adjustments),
+            "server": {"url": client.base_url, "api": getattr(client, "api", "comfyui")}})
+    if checked_there:
         print(f"dry run: {where} would run it (checked by its own rules); nothing was "
               "uploaded or queued")
     else:
