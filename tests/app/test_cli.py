@@ -480,6 +480,20 @@ def test_check_says_per_model_which_pipelines_are_ready(
                            "  t2v pro, i2v pro: need ComfyUI >= 0.32.0; the server runs 0.26.0")
 
 
+@pytest.mark.parametrize("versioned_server", ["0.26.0"], indirect=True)
+def test_check_json_says_each_pipelines_verdict(
+        versioned_server: ComfyTestServer, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "--server", versioned_server.url, "--model", "ltx-2.3",
+                 "--json"]) == 1
+    document = json.loads(capsys.readouterr().out)
+    [ltx23] = [m for m in document["models"] if m["model"] == "ltx-2.3"]
+    assert ltx23["ready_pipelines"] == ["t2v fast", "i2v fast", "flf2v fast", "ia2v fast"]
+    assert ltx23["needs_release"] == {"0.32.0": ["t2v pro", "i2v pro"]}
+    details = {d["name"]: d for d in ltx23["details"]}
+    assert details["t2v pro"]["needs_release"] == "0.32.0"
+    assert details["t2v fast"]["needs_release"] is None
+
+
 def test_check_names_the_pipelines_a_missing_file_stops(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A server with LTX-2's fast files only: fast is ready, pro is not, for want of the
