@@ -225,8 +225,8 @@ def generate(request: GenerationRequest | CheckedRequest | Mapping[str, Any],
     uploaded as they are, in place of what the request says of those inputs.
     Setting ``cancel`` (from another thread) ends the job with
     :class:`~ltx2sdk.errors.JobCancelledError`: a prompt not yet queued never will be.
-    Raises :class:`pydantic.ValidationError` for a bad request and
-    :class:`~ltx2sdk.errors.LTX2Error` subclasses for everything else.
+    Raises :class:`~ltx2sdk.errors.RequestError` for a request (a dict) that does not
+    validate, and other :class:`~ltx2sdk.errors.LTX2Error` subclasses for everything else.
     """
     timer = _Timer()
     deadline = time.monotonic() + timeout
