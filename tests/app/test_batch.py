@@ -247,6 +247,18 @@ def test_the_key_is_the_requests_content_seed_included() -> None:
     assert bad.request is None and bad.problem is not None and "duration" in bad.problem
 
 
+def test_a_jobs_type_follows_from_its_inputs_and_a_typo_names_the_field() -> None:
+    """The request model's rules hold in a batch as they are (issue 21, points 6 and 8)."""
+    job = make_job(1, {"prompt": "she smiles", "image_url": "https://example.com/a.png"})
+    assert job.problem is None and job.request is not None and job.request.type == "i2v"
+    typo = make_job(2, {"promt": "a fox"})
+    assert typo.request is None and typo.problem is not None
+    assert "unknown field 'promt'; did you mean 'prompt'?" in typo.problem
+    pro = make_job(3, {"prompt": "a fox", "model": "ltx-2.5", "mode": "pro"})
+    assert pro.problem == ("invalid request: mode: model ltx-2.5 has no 'pro' mode: it ships a "
+                           "distilled model only (t2v has: fast)")
+
+
 def test_a_line_cut_short_and_a_deleted_video_are_made_again(tmp_path: Path) -> None:
     jobs = write_jobs(tmp_path / "jobs.jsonl", [job(seed) for seed in (1, 2, 3)])
     out = tmp_path / "out"

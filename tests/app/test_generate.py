@@ -26,7 +26,9 @@ from ltx2sdk.errors import (
     AudioInputError,
     ExecutionError,
     ImageInputError,
+    LTX2Error,
     OutputExistsError,
+    RequestError,
     ServerValidationError,
 )
 from ltx2sdk.model_files import files_for
@@ -36,6 +38,7 @@ from tests.helpers import (
     RELEASES,
     catalog_models,
     catalog_server,
+    free_port,
     listed_model_files,
     patch_network,
     png_bytes,
@@ -63,6 +66,27 @@ def test_t2v_end_to_end(versioned_server: ComfyTestServer, tmp_path: Path) -> No
     assert "Stage 1 sampling" in stages and "Stage 2 sampling" in stages
     percents = [u.percent for u in updates]
     assert percents == sorted(percents) and updates[-1].done and percents[-1] == 100.0
+
+
+def test_a_request_dict_with_an_image_and_no_type_makes_i2v(ltx_server: ComfyTestServer,
+                                                           tmp_path: Path) -> None:
+    png = png_bytes()
+    result = generate({"prompt": "she smiles", "duration": 1, "seed": 8,
+                       "image_base64": base64.b64encode(png).decode()},
+                      ltx_server.url, output_dir=tmp_path)
+    assert result.metadata()["type"] == "i2v" and len(ltx_server.received.uploads) == 1
+
+
+@pytest.mark.parametrize("request_fields", [
+    {"prompt": "p", "width": 1}, {"promt": "p"}, {"prompt": "p", "model": "ltx-2.5",
+                                                   "mode": "pro"}])
+def test_a_bad_request_dict_is_an_ltx2_error_before_any_work(
+        request_fields: dict[str, Any], tmp_path: Path) -> None:
+    # no server at this address: refused before it is reached
+    with pytest.raises(LTX2Error) as caught:
+        generate(request_fields, f"http://127.0.0.1:{free_port()}", output_dir=tmp_path)
+    assert isinstance(caught.value, RequestError)
+    assert str(caught.value).startswith("invalid request: ")
 
 
 def test_i2v_uploads_the_image_under_a_unique_name(versioned_server: ComfyTestServer,
