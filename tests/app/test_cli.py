@@ -7,6 +7,7 @@ timing matters, as real subprocesses; servers are the ComfyUI stand-in (tests.co
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import json
 import os
@@ -761,6 +762,21 @@ def test_generate_uploads_the_checked_image_file(ltx_server: ComfyTestServer, tm
     assert code == 0, capsys.readouterr().err
     [upload] = ltx_server.received.uploads
     assert upload.size == png.stat().st_size
+
+
+def test_generate_uploads_the_same_image_once(ltx_server: ComfyTestServer, tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 21 point 12: every ``generate --image`` uploaded it again under a new name."""
+    png = write_png(tmp_path / "first.png")
+    for run in (1, 2):
+        assert main(["generate", "--prompt", "p", "--image", str(png), "--duration", "1",
+                     "--server", ltx_server.url, "--output", str(tmp_path / f"v{run}.mp4")]
+                    ) == 0, capsys.readouterr().err
+    [upload] = ltx_server.received.uploads
+    assert upload.name == f"ltx2sdk_{hashlib.sha256(png.read_bytes()).hexdigest()[:32]}.png"
+    loads = {n["inputs"]["image"] for posted in ltx_server.received.prompts
+             for n in posted["prompt"].values() if n["class_type"] == "LoadImage"}
+    assert loads == {upload.name} and len(ltx_server.received.prompts) == 2
 
 
 def test_generate_does_each_piece_of_work_once(ltx_server: ComfyTestServer, tmp_path: Path,
