@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError
@@ -85,16 +85,17 @@ class _RequestModel(BaseModel):
     :meth:`model_validate_strings` (pydantic's ``ValidationError`` is not an ``LTX2Error``,
     and cannot be subclassed: it is wrapped)."""
 
-    def __init__(self, /, **data: Any) -> None:
-        try:
-            super().__init__(**data)
-        except ValidationError as exc:
-            raise request_error(exc, type(self)) from None
+    if not TYPE_CHECKING:  # (type checkers keep the typed __init__ pydantic's plugin writes)
+        def __init__(self, /, **data: Any) -> None:
+            try:
+                super().__init__(**data)
+            except ValidationError as exc:
+                raise request_error(exc, type(self)) from None
 
-    # pydantic calls a model's own __init__ to validate it as a field of another (models) unless
-    # it is marked as doing what BaseModel's does (RootModel's is marked alike): this one only
-    # renames the error, which the outer model's validation then does once for all
-    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
+        # pydantic calls a model's own __init__ to validate it as a field of another (models)
+        # unless it is marked as doing what BaseModel's does (RootModel's is marked alike):
+        # this one only renames the error, which the outer model's validation does once for all
+        __init__.__pydantic_base_init__ = True
 
     @classmethod
     def model_validate(cls, obj: Any, *args: Any, **kwargs: Any) -> Self:

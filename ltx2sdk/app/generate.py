@@ -237,7 +237,9 @@ def generate(request: GenerationRequest | CheckedRequest | Mapping[str, Any],
         ok = request
     else:
         if not isinstance(request, GenerationRequest):
-            request = GenerationRequest.model_validate(dict(request))
+            # (not dict(...) first: a request that is no mapping is a RequestError too)
+            request = GenerationRequest.model_validate(
+                dict(request) if isinstance(request, Mapping) else request)
         ok = check_request(request)  # refused here, before any input is fetched
     request = ok.request
     if isinstance(server, str):

@@ -77,9 +77,9 @@ def test_a_request_dict_with_an_image_and_no_type_makes_i2v(ltx_server: ComfyTes
 
 @pytest.mark.parametrize("request_fields", [
     {"prompt": "p", "width": 1}, {"promt": "p"}, {"prompt": "p", "model": "ltx-2.5",
-                                                   "mode": "pro"}])
+                                                   "mode": "pro"}, "a fox", ["prompt"]])
 def test_a_bad_request_dict_is_an_ltx2_error_before_any_work(
-        request_fields: dict[str, Any], tmp_path: Path) -> None:
+        request_fields: Any, tmp_path: Path) -> None:
     # no server at this address: refused before it is reached
     with pytest.raises(LTX2Error) as caught:
         generate(request_fields, f"http://127.0.0.1:{free_port()}", output_dir=tmp_path)
