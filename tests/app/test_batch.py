@@ -40,7 +40,7 @@ from ltx2sdk.app.cli.main import main
 from ltx2sdk.errors import NoTargetLeftError, OutputFolderBusyError
 from tests.comfyserver import ComfyTestServer
 from tests.comfyserver.faults import Handler
-from tests.helpers import catalog_server, free_port
+from tests.helpers import catalog_server, free_port, png_bytes
 from tests.runpod_standin import RunPodStandIn
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -259,6 +259,22 @@ def test_a_jobs_type_follows_from_its_inputs_and_a_typo_names_the_field() -> Non
     pro = make_job(3, {"prompt": "a fox", "model": "ltx-2.5", "mode": "pro"})
     assert pro.problem == ("invalid request: mode: model ltx-2.5 has no 'pro' mode: it ships a "
                            "distilled model only (t2v has: fast)")
+
+
+def test_a_batch_uploads_an_image_its_jobs_share_once(tmp_path: Path) -> None:
+    """Input files are named by content (issue 21 point 12): jobs with the same image make one
+    upload, under one name, on the server that runs them all."""
+    png = png_bytes()
+    image = base64.b64encode(png).decode()
+    with catalog_server(tmp_path / "srv") as srv:
+        summary = run_batch([job(seed, image_base64=image) for seed in (1, 2, 3)], srv.url,
+                            tmp_path / "out")
+        assert summary.complete and len(srv.received.prompts) == 3
+        [upload] = srv.received.uploads
+    assert upload.sha256 == sha(png)
+    loads = {n["inputs"]["image"] for posted in srv.received.prompts
+             for n in posted["prompt"].values() if n["class_type"] == "LoadImage"}
+    assert loads == {upload.name}
 
 
 def test_a_line_cut_short_and_a_deleted_video_are_made_again(tmp_path: Path) -> None:

@@ -73,3 +73,6 @@ def test_only_a_name_the_servers_listing_has_is_asked_about(tmp_path: Path) -> N
         again.upload_file(data, name, reuse=True)
         assert (len(srv.received.uploads), views()) == (2, 2)
         assert (tmp_path / "in" / name).read_bytes() == data
+        # a name this client uploaded itself is asked about too (a batch's next job)
+        first.upload_file(data, name, reuse=True)
+        assert (len(srv.received.uploads), views()) == (2, 3)

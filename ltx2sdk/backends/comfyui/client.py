@@ -103,6 +103,7 @@ class ComfyClient:
         self._system_stats: dict[str, Any] | None = None
         self._lock = threading.Lock()
         self._renamed: dict[str, str] = {}  # a name given to upload_file -> the name kept
+        self._kept: set[str] = set()  # names this client's uploads were kept under as given
 
     @property
     def base_url(self) -> str:
@@ -260,9 +261,9 @@ class ComfyClient:
         when the input folder has a file of that name and size already, nothing is sent; a
         file of another size there is someone else's, and the upload goes on (ComfyUI keeps
         it as ``name (1).png``). The input files ``/object_info`` listed when this client
-        fetched it say which names to ask about (``GET /view``, headers only: asked live, so
-        a file deleted since is uploaded again); a name it did not list is uploaded at once
-        (ComfyUI keeps identical bytes under an existing name once)."""
+        fetched it, and those it uploaded since, say which names to ask about (``GET /view``,
+        headers only: asked live, so a file deleted since is uploaded again); another name is
+        uploaded at once (ComfyUI keeps identical bytes under an existing name once)."""
         if reuse and not overwrite and "/" not in filename and self._may_have(filename):
             size = self.transport.view_size(
                 {"filename": filename, "subfolder": "", "type": "input"}, deadline=deadline)
@@ -281,14 +282,17 @@ class ComfyClient:
                 self._renamed[filename] = kept
             else:
                 self._renamed.pop(filename, None)
+                self._kept.add(filename)  # (uploaded after /object_info was listed, maybe)
         return filename
 
     def _may_have(self, filename: str) -> bool:
-        """Whether the input folder may have ``filename``: listed by the ``/object_info`` this
-        client fetched (LoadImage's and LoadAudio's file choices), or not known (none fetched,
-        or in a shape not understood)."""
+        """Whether the input folder may have ``filename``: uploaded by this client, listed by
+        the ``/object_info`` it fetched (LoadImage's and LoadAudio's file choices), or not
+        known (none fetched, or in a shape not understood)."""
         with self._lock:
             info = self._object_info
+            if filename in self._kept:
+                return True
         if info is None:
             return True
         listed: set[Any] = set()
