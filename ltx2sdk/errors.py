@@ -81,7 +81,7 @@ class RequestError(LTX2Error, ValueError):
     (:data:`~ltx2sdk.vocabulary.RequestRule`).
     """
 
-    def __init__(self, message: str, errors: Iterable[Mapping[str, Any]]) -> None:
+    def __init__(self, message: str, errors: Iterable[Mapping[str, Any]] = ()) -> None:
         super().__init__(message)
         self._errors = tuple(dict(error) for error in errors)
 
@@ -90,6 +90,10 @@ class RequestError(LTX2Error, ValueError):
         about the whole request), ``msg`` (its words), ``input`` and ``ctx`` (the rule's
         fields), as pydantic's ``ValidationError.errors()`` has them."""
         return [dict(error) for error in self._errors]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # (pickled with its problems: a batch's worker process can hand it on whole)
+        return type(self), (str(self), self._errors)
 
 
 class RequestFieldError(LTX2Error, ValueError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pickle
 from typing import Any
 
 import pydantic
@@ -311,6 +312,13 @@ def test_the_structured_errors_are_pydantics_with_friendlier_unknown_fields() ->
     assert str(caught.value) == ("invalid request: width: Input should be greater than or "
                                  "equal to 128; unknown field 'promt'; did you mean 'prompt'?")
     assert describe_validation_error(caught.value) == str(caught.value)
+
+
+def test_a_request_error_pickles_with_its_problems() -> None:
+    with pytest.raises(RequestError) as caught:
+        GenerationRequest(prompt="p", width=1)
+    again = pickle.loads(pickle.dumps(caught.value))
+    assert (str(again), again.errors()) == (str(caught.value), caught.value.errors())
 
 
 def test_a_model_set_alone_suggests_its_own_fields() -> None:
