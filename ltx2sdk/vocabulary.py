@@ -1,6 +1,6 @@
-"""The words every layer shares: models, video types, modes, camera motions, the input files a
-request can carry, the limits of a video's length and of a prompt, and the codes of the request
-model's own rules.
+"""The words every layer shares: models, video types, modes, which (model, type, mode) a
+pipeline makes, camera motions, the input files a request can carry, the limits of a video's
+length and of a prompt, and the codes of the request model's own rules.
 
 Each word list is declared here once, as a ``Literal`` (what type checkers and the request
 model's JSON Schema see), with its tuple derived from it (argparse choices, loops, checks).

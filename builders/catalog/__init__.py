@@ -9,8 +9,10 @@
 
 The declarations live in one module per model (:mod:`.ltx2`, :mod:`.ltx2_3`, :mod:`.ltx2_5`);
 their types in :mod:`.types`. A new pipeline is a new declaration in its model's module, listed
-in that module's ``PIPELINES`` (a new model: a new module, added to :data:`PIPELINES` below),
-plus its parity test; no stage code changes unless it needs a node the stages do not add yet.
+in that module's ``PIPELINES`` (a new model: a new module, added to :data:`PIPELINES` below)
+and in :data:`ltx2sdk.vocabulary.PIPELINES_MADE` (what the request model accepts: it cannot
+import the builders; a test holds the two equal), plus its parity test; no stage code changes
+unless it needs a node the stages do not add yet.
 """
 
 from __future__ import annotations
