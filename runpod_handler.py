@@ -51,8 +51,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import ValidationError
-
 from builders import CheckedRequest, check_request
 from builders.catalog import pipeline_for
 from ltx2sdk.app.generate import GenerationResult, InputPolicy, generate
@@ -60,8 +58,8 @@ from ltx2sdk.app.progress import ProgressUpdate
 from ltx2sdk.backends.comfyui.client import ComfyClient
 from ltx2sdk.backends.server_urls import shown_url
 from ltx2sdk.deadline import Deadline
-from ltx2sdk.errors import JobTimeoutError, LTX2Error, WorkerConfigError
-from ltx2sdk.request import GenerationRequest, ModelSet, describe_validation_error
+from ltx2sdk.errors import JobTimeoutError, LTX2Error, RequestError, WorkerConfigError
+from ltx2sdk.request import GenerationRequest, ModelSet
 from ltx2sdk.vocabulary import DEFAULT_MODEL, INPUT_FILES
 from ltx2sdk.wording import byte_size, exception_line
 
@@ -362,8 +360,8 @@ def run_job(job: Mapping[str, Any], config: WorkerConfig, *,
     """
     try:
         request = parse_request(job.get("input"), config)
-    except ValidationError as exc:
-        return {"error": describe_validation_error(exc)}
+    except RequestError as exc:  # already says "invalid request: ..."
+        return {"error": str(exc)}
     except ValueError as exc:
         return {"error": f"invalid request: {exception_line(exc)}"}
     reporter = ProgressReporter(send_progress, config.progress_interval) if send_progress else None

@@ -7,6 +7,7 @@ prompt adds a line per node error). ``tests/test_errors.py`` walks the package a
 exception class outside this tree or missing from this drawing. ::
 
     LTX2Error
+    +-- RequestError (ValueError)           a request that does not validate: each problem
     +-- RequestFieldError (ValueError)      a valid request no pipeline can make as asked
     |   +-- UnknownPipelineError            no pipeline for its model, type and mode
     +-- InputFileError (ValueError)         an input file of a request cannot be used (field)
@@ -54,6 +55,7 @@ exception class outside this tree or missing from this drawing. ::
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,6 +66,34 @@ FETCH_MESSAGE_LIMIT = 400  # characters of a FetchError: what a server sent is c
 
 class LTX2Error(Exception):
     """Base class of every error the SDK raises on purpose."""
+
+
+class RequestError(LTX2Error, ValueError):
+    """A request that does not validate (:class:`~ltx2sdk.request.GenerationRequest` or
+    :class:`~ltx2sdk.request.ModelSet`, made in Python or from JSON): a field of the wrong
+    kind or out of bounds, an unknown field, inputs that do not fit the type, a model, type
+    and mode no pipeline makes.
+
+    ``str()`` is one line, ``"invalid request: <field>: <problem>; ..."``. :meth:`errors` is
+    the structured list, one dict per problem in pydantic's shape (``type``, ``loc``, ``msg``,
+    ``input``, ``ctx``), so that each entry point can name the fields its own way (the CLI:
+    by flag) without reading the words; a rule of the request model has its code as ``type``
+    (:data:`~ltx2sdk.vocabulary.RequestRule`).
+    """
+
+    def __init__(self, message: str, errors: Iterable[Mapping[str, Any]] = ()) -> None:
+        super().__init__(message)
+        self._errors = tuple(dict(error) for error in errors)
+
+    def errors(self) -> list[dict[str, Any]]:
+        """Each problem: ``type`` (a code), ``loc`` (the field's path, ``()`` for a rule
+        about the whole request), ``msg`` (its words), ``input`` and ``ctx`` (the rule's
+        fields), as pydantic's ``ValidationError.errors()`` has them."""
+        return [dict(error) for error in self._errors]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # (pickled with its problems: a batch's worker process can hand it on whole)
+        return type(self), (str(self), self._errors)
 
 
 class RequestFieldError(LTX2Error, ValueError):

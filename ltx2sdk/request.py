@@ -2,10 +2,23 @@
 
 It accepts the original handler contract unchanged (``prompt, mode, type, width,
 height, duration, seed, camera_lora, image_url, image_base64``) plus the SDK's
-extra fields. Bad input is a :class:`pydantic.ValidationError` naming the field
-and the allowed values; :func:`describe_validation_error` turns it into one line. A rule about
-several fields (:data:`~ltx2sdk.vocabulary.RequestRule`) is an error whose ``type`` is the
-rule's code and whose ``ctx`` holds the fields, so that callers need not read its words.
+extra fields. Bad input is a :class:`~ltx2sdk.errors.RequestError` (an ``LTX2Error`` and a
+``ValueError``; never pydantic's ``ValidationError``), however the request is made
+(``GenerationRequest(...)``, ``model_validate``, ``model_validate_json``): one line naming
+each field at fault and what it allows (an unknown field: the nearest known one), and
+:meth:`~ltx2sdk.errors.RequestError.errors`, the structured list. A rule about several fields
+(:data:`~ltx2sdk.vocabulary.RequestRule`) is an error whose ``type`` is the rule's code and
+whose ``ctx`` holds the fields, so that callers need not read its words.
+
+**The type, when not given** (absent, ``null`` or ``""``), follows from the input files, the
+same way in Python, JSON (the worker, batch jobs) and the CLI: an audio file makes ``ia2v``;
+else a last image ``flf2v``; else a first image ``i2v``; no input file ``t2v``. A type that is
+given is kept, and one the input files contradict is refused (``image_url is only used with
+type 'i2v', 'flf2v' or 'ia2v' (type is 't2v')``).
+
+**Only what a pipeline makes**: a model, type and mode without a pipeline
+(:data:`~ltx2sdk.vocabulary.PIPELINES_MADE`; LTX-2.5 has no ``pro``) is refused when the
+request is made, saying what the model has.
 
 Input files come from one of three fields each (:data:`~ltx2sdk.vocabulary.INPUT_FILES`): the
 first frame (i2v, flf2v, ia2v) from ``image_url``, ``image_base64`` or ``image``, the last
@@ -15,17 +28,22 @@ frame (flf2v) from ``last_image_url``, ``last_image_base64`` or ``last_image``, 
 
 from __future__ import annotations
 
+import difflib
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError
+from typing_extensions import Self
 
 from ltx2sdk import model_files as models
-from ltx2sdk.errors import RequestFieldError
+from ltx2sdk.errors import RequestError, RequestFieldError
 from ltx2sdk.vocabulary import (
+    AUDIO,
     DEFAULT_MODEL,
+    FIRST_IMAGE,
     INPUT_FILES,
+    LAST_IMAGE,
     MAX_DURATION_S,
     MAX_FRAMES,
     MAX_PROMPT_CHARS,
@@ -35,6 +53,7 @@ from ltx2sdk.vocabulary import (
     RequestRule,
     VideoTypeId,
     check_length,
+    missing_pipeline,
 )
 
 DEFAULT_NEGATIVE_PROMPT = ("blurry, low quality, still frame, frames, watermark, overlay, titles, "
@@ -55,7 +74,52 @@ def refusal(rule: RequestRule, message: str, **context: Any) -> PydanticCustomEr
     return PydanticCustomError(rule, message, context)
 
 
-class ModelSet(BaseModel):
+def _no_default(schema: dict[str, Any]) -> None:
+    """A field's JSON Schema without its default (the type's follows from the inputs)."""
+    schema.pop("default", None)
+
+
+class _RequestModel(BaseModel):
+    """A model whose validation fails with a :class:`~ltx2sdk.errors.RequestError`, however
+    it is made: ``Model(...)``, :meth:`model_validate`, :meth:`model_validate_json`,
+    :meth:`model_validate_strings` (pydantic's ``ValidationError`` is not an ``LTX2Error``,
+    and cannot be subclassed: it is wrapped)."""
+
+    if not TYPE_CHECKING:  # (type checkers keep the typed __init__ pydantic's plugin writes)
+        def __init__(self, /, **data: Any) -> None:
+            try:
+                super().__init__(**data)
+            except ValidationError as exc:
+                raise request_error(exc, type(self)) from None
+
+        # pydantic calls a model's own __init__ to validate it as a field of another (models)
+        # unless it is marked as doing what BaseModel's does (RootModel's is marked alike):
+        # this one only renames the error, which the outer model's validation does once for all
+        __init__.__pydantic_base_init__ = True
+
+    @classmethod
+    def model_validate(cls, obj: Any, *args: Any, **kwargs: Any) -> Self:
+        try:
+            return super().model_validate(obj, *args, **kwargs)
+        except ValidationError as exc:
+            raise request_error(exc, cls) from None
+
+    @classmethod
+    def model_validate_json(cls, json_data: Any, *args: Any, **kwargs: Any) -> Self:
+        try:
+            return super().model_validate_json(json_data, *args, **kwargs)
+        except ValidationError as exc:
+            raise request_error(exc, cls) from None
+
+    @classmethod
+    def model_validate_strings(cls, obj: Any, *args: Any, **kwargs: Any) -> Self:
+        try:
+            return super().model_validate_strings(obj, *args, **kwargs)
+        except ValidationError as exc:
+            raise request_error(exc, cls) from None
+
+
+class ModelSet(_RequestModel):
     """Which model files to load. ``None`` means the default for the request's mode.
 
     Names must be files the SDK knows (see :mod:`ltx2sdk.model_files`), so a typo is an
@@ -88,12 +152,17 @@ class ModelSet(BaseModel):
         return self.checkpoint or models.DEFAULT_CHECKPOINT[mode]
 
 
-class GenerationRequest(BaseModel):
+class GenerationRequest(_RequestModel):
     """Everything needed to build (and run) one LTX-2 video.
 
     Either ``duration`` (seconds) or ``frames`` sets the length; frame counts are
     8n+1, and sizes of two-stage pipelines are multiples of 64: the builders snap to
     the nearest valid values and report what they produce.
+
+    ``type``, when not given, follows from the input files (an audio: ia2v; a last image:
+    flf2v; an image: i2v; none: t2v); ``"type" in request.model_fields_set`` tells whether it
+    was given. A request no pipeline makes, or that does not validate, is a
+    :class:`~ltx2sdk.errors.RequestError`.
     """
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True,
@@ -116,7 +185,11 @@ class GenerationRequest(BaseModel):
                                                   "frame), first-and-last-frame video (flf2v: "
                                                   "a first and a last frame), or image and "
                                                   "audio to video (ia2v: a first frame and a "
-                                                  "voice to lip-sync).")
+                                                  "voice to lip-sync). When not given, the "
+                                                  "input files decide: an audio file makes "
+                                                  "ia2v, else a last image flf2v, else an "
+                                                  "image i2v; none, t2v.",
+                              json_schema_extra=_no_default)
     width: int = Field(1280, ge=128, le=3840, description="Output width in pixels "
                        "(snapped to a multiple of 64).")
     height: int = Field(720, ge=128, le=3840, description="Output height in pixels "
@@ -168,6 +241,14 @@ class GenerationRequest(BaseModel):
                                  pattern=r"^[A-Za-z0-9_\-./]+$",
                                  description="SaveVideo prefix (subfolder/name).")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _no_type_given(cls, data: Any) -> Any:
+        # a type given as null or "" is no type: inferred from the inputs (in _consistent)
+        if isinstance(data, dict) and "type" in data and data["type"] in (None, ""):
+            data = {key: value for key, value in data.items() if key != "type"}
+        return data
+
     @field_validator("negative_prompt", "image", "image_url", "image_base64", "last_image",
                      "last_image_url", "last_image_base64", "audio", "audio_url",
                      "audio_base64", mode="before")
@@ -197,6 +278,11 @@ class GenerationRequest(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> GenerationRequest:
+        inferred_from = None  # the input field that made the type, when none was given
+        if "type" not in self.model_fields_set:
+            # straight into the fields, not through setattr: the type stays "not given"
+            self.__dict__["type"] = inferred_type(self)
+            inferred_from = _made_by(self)
         for which in INPUT_FILES:
             given = which.given(self)
             if self.type not in which.types and given:
@@ -208,12 +294,23 @@ class GenerationRequest(BaseModel):
                               type=self.type)
             if self.type in which.types and not given:
                 url, data, file = which.fields
+                made_by = (f" ({inferred_from} makes the type {self.type})"
+                           if inferred_from else "")
                 raise refusal("input_missing", f"type '{self.type}' needs "
                               f"{which.wanted_by(self.type)}: give one of {url}, {data} or "
-                              f"{file}", input=which.file, type=self.type)
+                              f"{file}{made_by}", input=which.file, type=self.type,
+                              inferred_from=inferred_from)
             if len(given) > 1:
                 raise refusal("one_source_only", f"give only one {which.noun} source, not "
                               f"{' and '.join(given)}", input=which.file, fields=given)
+        missing = missing_pipeline(self.model, self.type, self.mode)
+        if missing is not None:
+            field, reason = missing
+            why = (f"; {inferred_from} makes the type {self.type}"
+                   if field == "type" and inferred_from else "")
+            raise refusal("no_pipeline", "{field}: {reason}" + why, field=field, model=self.model,
+                          type=self.type, mode=self.mode, inferred_from=inferred_from,
+                          reason=reason)
         if self.duration is not None and self.frames is not None:
             raise refusal("one_length_only", "give duration or frames, not both",
                           fields=["duration", "frames"])
@@ -226,20 +323,78 @@ class GenerationRequest(BaseModel):
         return self
 
 
+def inferred_type(request: GenerationRequest) -> VideoTypeId:
+    """The type ``request``'s input files make (the rule of a request that gives none): ia2v
+    with an audio file, else flf2v with a last image, else i2v with an image, else t2v.
+    The type with an audio or a last image is the only one that uses it, so that a missing
+    first image is then said as such."""
+    if AUDIO.given(request):
+        return "ia2v"
+    if LAST_IMAGE.given(request):
+        return "flf2v"
+    return "i2v" if FIRST_IMAGE.given(request) else "t2v"
+
+
+def _made_by(request: GenerationRequest) -> str | None:
+    """The field that makes the inferred type (for messages): ``audio_url``; ``None`` for
+    t2v, which no input file makes."""
+    for which in (AUDIO, LAST_IMAGE, FIRST_IMAGE):
+        given = which.given(request)
+        if given:
+            return given[0]
+    return None
+
+
 def request_json_schema() -> dict[str, Any]:
     """The request's JSON Schema (for the RunPod Hub, docs and other languages)."""
     return GenerationRequest.model_json_schema()
 
 
-def describe_validation_error(error: ValidationError) -> str:
-    """One line per problem: ``field: message`` (input values are not echoed)."""
-    parts = []
-    for item in error.errors():
-        field = ".".join(str(p) for p in item["loc"])
-        message = item["msg"].removeprefix("Value error, ")
+def request_error(error: ValidationError, model: type[BaseModel] = GenerationRequest
+                  ) -> RequestError:
+    """``error`` as the SDK's :class:`~ltx2sdk.errors.RequestError`: the same structured
+    errors (an unknown field's message naming the nearest known one, its ``ctx`` holding it
+    as ``suggestion``), and one line for people (:func:`describe_validation_error`)."""
+    items: list[dict[str, Any]] = []
+    for item in error.errors(include_url=False):
+        items.append(dict(item))
         if item["type"] == "extra_forbidden":
-            allowed = ", ".join(GenerationRequest.model_fields)
-            message = f"unknown field (allowed: {allowed})"
+            items[-1].update(_unknown_field(model, tuple(item["loc"])))
+    return RequestError(_describe(items), items)
+
+
+def _unknown_field(root: type[BaseModel], loc: tuple[Any, ...]) -> dict[str, Any]:
+    """The ``msg`` and ``ctx`` of an unknown field at ``loc`` of a ``root`` model: the
+    nearest known field of its object, or, when none is near, all of them."""
+    model: type[BaseModel] | None = root
+    for name in loc[:-1]:  # down to the object holding it (``models``)
+        field = model.model_fields.get(str(name)) if model is not None else None
+        kind = field.annotation if field is not None else None
+        model = kind if isinstance(kind, type) and issubclass(kind, BaseModel) else None
+    known = list(model.model_fields) if model is not None else []
+    name = str(loc[-1])
+    near = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    if near:
+        return {"msg": f"unknown field {name!r}; did you mean {near[0]!r}?",
+                "ctx": {"field": name, "suggestion": near[0]}}
+    return {"msg": f"unknown field {name!r} (the fields: {', '.join(known)})",
+            "ctx": {"field": name, "suggestion": None}}
+
+
+def describe_validation_error(error: RequestError | ValidationError) -> str:
+    """One line per problem: ``field: message`` (input values are not echoed)."""
+    if isinstance(error, RequestError):
+        return str(error)
+    return str(request_error(error))
+
+
+def _describe(items: list[dict[str, Any]]) -> str:
+    parts = []
+    for item in items:
+        field = ".".join(str(p) for p in item["loc"])
+        message = str(item["msg"]).removeprefix("Value error, ")
+        if item["type"] == "extra_forbidden":
+            field = ".".join(str(p) for p in item["loc"][:-1])  # the message names it
         # a rule about the whole request has no field: the message alone says it
         parts.append(f"{field}: {message}" if field else message)
     return "invalid request: " + "; ".join(parts)

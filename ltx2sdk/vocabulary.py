@@ -1,6 +1,6 @@
-"""The words every layer shares: models, video types, modes, camera motions, the input files a
-request can carry, the limits of a video's length and of a prompt, and the codes of the request
-model's own rules.
+"""The words every layer shares: models, video types, modes, which (model, type, mode) a
+pipeline makes, camera motions, the input files a request can carry, the limits of a video's
+length and of a prompt, and the codes of the request model's own rules.
 
 Each word list is declared here once, as a ``Literal`` (what type checkers and the request
 model's JSON Schema see), with its tuple derived from it (argparse choices, loops, checks).
@@ -12,6 +12,7 @@ library and :mod:`ltx2sdk.errors`: code that must not load pydantic (the CLI's p
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal, get_args
 
@@ -37,6 +38,46 @@ Mode = Literal["fast", "pro"]
 CFG 1 (fast), or the dev model with real CFG guidance (pro)."""
 MODES: tuple[Mode, ...] = get_args(Mode)
 """Every mode."""
+
+PIPELINES_MADE: tuple[tuple[ModelId, VideoTypeId, Mode], ...] = (
+    ("ltx-2", "t2v", "fast"), ("ltx-2", "t2v", "pro"), ("ltx-2", "i2v", "fast"),
+    ("ltx-2", "i2v", "pro"), ("ltx-2", "flf2v", "fast"),
+    ("ltx-2.3", "t2v", "fast"), ("ltx-2.3", "t2v", "pro"), ("ltx-2.3", "i2v", "fast"),
+    ("ltx-2.3", "i2v", "pro"), ("ltx-2.3", "flf2v", "fast"), ("ltx-2.3", "ia2v", "fast"),
+    ("ltx-2.5", "t2v", "fast"), ("ltx-2.5", "i2v", "fast"), ("ltx-2.5", "flf2v", "fast"),
+)
+"""Every (model, type, mode) there is a pipeline for, in the catalog's order. The request
+model refuses any other combination when a request is made (it may not import the builders);
+:mod:`builders.catalog` declares exactly these (a test holds the two equal) and words a
+missing one with :func:`missing_pipeline` too."""
+
+
+def missing_pipeline(model: str, type: str, mode: str,
+                     made: Iterable[tuple[str, str, str]] = PIPELINES_MADE
+                     ) -> tuple[str, str] | None:
+    """``None`` when ``made`` (default :data:`PIPELINES_MADE`) has ``(model, type, mode)``;
+    else ``(field, reason)``: the request field that has no pipeline (``model``, ``type`` or
+    ``mode``) and why, saying what there is instead (``("mode", "model ltx-2.5 has no 'pro'
+    mode: it ships a distilled model only (t2v has: fast)")``)."""
+    made = tuple(made)
+    if (model, type, mode) in made:
+        return None
+    same_model = [k for k in made if k[0] == model]
+    if not same_model:
+        models = ", ".join(dict.fromkeys(k[0] for k in made))
+        return "model", f"no pipelines for {model!r} (there are: {models})"
+    same_type = [k for k in same_model if k[1] == type]
+    if not same_type:
+        types = ", ".join(dict.fromkeys(k[1] for k in same_model))
+        return "type", f"model {model} has no {type!r} pipeline (it has {types})"
+    modes = ", ".join(k[2] for k in same_type)
+    if not any(k[2] == mode for k in same_model):
+        reason = f"no {mode!r} mode at all"
+        if mode == "pro":
+            reason = "no 'pro' mode: it ships a distilled model only"
+        return "mode", f"model {model} has {reason} ({type} has: {modes})"
+    return "mode", f"model {model} has no {mode!r} mode for {type} (it has: {modes})"
+
 
 CameraMotion = Literal["none", "static", "dolly_in", "dolly_out", "dolly_left", "dolly_right",
                        "jib_up", "jib_down"]
@@ -124,21 +165,25 @@ def check_length(frames: int | None, duration: float | None, fps: int) -> None:
 # --- the request model's own rules -------------------------------------------------------------
 
 RequestRule = Literal["input_not_used", "input_missing", "one_source_only", "one_length_only",
-                      "length_over_limit", "unknown_model_file"]
+                      "length_over_limit", "unknown_model_file", "no_pipeline"]
 """The request model's own rules, whose errors are not located at the one field at fault (a
 field's type, bounds and file name are: their ``loc`` names it). A broken rule is an error of
-a :class:`pydantic.ValidationError` whose ``type`` is the rule and whose ``ctx`` holds the
+a :class:`~ltx2sdk.errors.RequestError` whose ``type`` is the rule and whose ``ctx`` holds the
 fields concerned, so that an entry point can name them its own way (the CLI: by flag) without
 reading the message:
 
 - ``input_not_used``: ``input`` (an :class:`InputFile`'s :attr:`~InputFile.file`), ``field``
   (the field of it given), ``type`` (the request's, which does not use it)
-- ``input_missing``: ``input``, ``type`` (the request's, which needs it)
+- ``input_missing``: ``input``, ``type`` (the request's, which needs it), ``inferred_from``
+  (the input field that made the type when none was given, else ``None``)
 - ``one_source_only``: ``input``, ``fields`` (those of it given, in message order)
 - ``one_length_only``: ``fields`` (``duration`` and ``frames``, both given)
 - ``length_over_limit``: ``field`` (``frames`` or ``duration``), ``reason``
 - ``unknown_model_file``: ``field`` (of the ``models`` object: ``checkpoint``, ...),
   ``reason``; the error is located at ``models``
+- ``no_pipeline``: ``field`` (``model``, ``type`` or ``mode``: the one without a pipeline),
+  ``model``, ``type``, ``mode``, ``inferred_from`` (as for ``input_missing``), ``reason``
+  (what there is instead: :func:`missing_pipeline`)
 """
 REQUEST_RULES: tuple[RequestRule, ...] = get_args(RequestRule)
 """Every rule code."""

@@ -22,11 +22,11 @@ from functools import partial
 from pathlib import Path
 from typing import Any, NamedTuple
 
-import pydantic
 import pytest
 
 import builders
 import ltx2sdk
+import ltx2sdk.errors
 from builders.catalog import PIPELINES
 from ltx2sdk import model_files as models
 from ltx2sdk import vocabulary
@@ -345,7 +345,7 @@ def _request_for(pipeline: Any) -> ltx2sdk.GenerationRequest | None:
         fields["audio"] = "a.wav"
     try:
         return ltx2sdk.GenerationRequest(**fields)
-    except pydantic.ValidationError:
+    except ltx2sdk.errors.RequestError:
         return None
 
 

@@ -122,13 +122,27 @@ def test_i2v_job_from_the_command_line(ltx_server: ComfyTestServer) -> None:
     assert len(ltx_server.received.uploads) == 1
 
 
+def test_a_job_with_an_image_and_no_type_is_i2v(ltx_server: ComfyTestServer) -> None:
+    """The type follows from the inputs in a job as on the command line (issue 21, point 6):
+    an image alone makes i2v, a last image too flf2v."""
+    output = run_job({"id": "j", "input": {"prompt": "she smiles", "image_base64": PNG_B64,
+                                           "duration": 1, "seed": 1}}, config_for(ltx_server))
+    assert "error" not in output, output
+    assert output["type"] == "i2v" and len(ltx_server.received.uploads) == 1
+    output = run_job({"id": "j", "input": {"prompt": "a door opens", "image_base64": PNG_B64,
+                                           "last_image_base64": PNG_B64, "duration": 1,
+                                           "type": None}}, config_for(ltx_server))
+    assert "error" not in output and output["type"] == "flf2v", output
+
+
 def test_the_root_test_input_validates() -> None:
     job = json.loads((ROOT / "test_input.json").read_text())
     assert runpod_handler.parse_request(job["input"], WorkerConfig()).request.prompt
 
 
 @pytest.mark.parametrize(("job_input", "fragment"), [
-    ({"prompt": "p", "foo": 1}, "foo: unknown field"),
+    ({"prompt": "p", "foo": 1}, "invalid request: unknown field 'foo' (the fields: prompt, "),
+    ({"promt": "p"}, "unknown field 'promt'; did you mean 'prompt'?"),
     ({"prompt": "p", "width": 0}, "width: Input should be greater than or equal to 128"),
     ({"prompt": "p", "duration": 100}, "duration: Input should be less than or equal to 20"),
     ({"prompt": "p", "type": "x"}, "type: Input should be 't2v', 'i2v', 'flf2v' or 'ia2v'"),

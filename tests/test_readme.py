@@ -119,6 +119,9 @@ def documented_default(name: str, field: FieldInfo) -> str:
     if name == "fps":
         assert field.default is None and "template" in (field.description or "")
         return "per pipeline"
+    if name == "type":  # follows from the input files; their absence makes the default
+        assert field.default == "t2v" and "the input files decide" in (field.description or "")
+        return "from the inputs"
     if name == "duration":
         assert field.default is None  # the length comes from frames, else this default
         return f"{DEFAULT_DURATION_S:g}"

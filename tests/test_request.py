@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import pickle
 from typing import Any
 
+import pydantic
 import pytest
-from pydantic import ValidationError
 
 from ltx2sdk import GenerationRequest
-from ltx2sdk.request import describe_validation_error, request_json_schema
-from ltx2sdk.vocabulary import REQUEST_RULES
+from ltx2sdk.errors import LTX2Error, RequestError
+from ltx2sdk.request import ModelSet, describe_validation_error, request_json_schema
+from ltx2sdk.vocabulary import MODEL_IDS, MODES, PIPELINES_MADE, REQUEST_RULES, VIDEO_TYPES
 
 ORIGINAL_CONTRACT = {  # the fields the original RunPod handler took, unchanged
     "prompt": "a fox", "mode": "pro", "type": "i2v", "width": 1280, "height": 720,
@@ -19,7 +22,7 @@ ORIGINAL_CONTRACT = {  # the fields the original RunPod handler took, unchanged
 
 
 def _error(fields: dict[str, Any]) -> str:
-    with pytest.raises(ValidationError) as err:
+    with pytest.raises(RequestError) as err:
         GenerationRequest.model_validate(fields)
     return describe_validation_error(err.value)
 
@@ -45,7 +48,7 @@ def test_a_model_is_chosen_by_name(model: str) -> None:
 
 
 def test_an_unknown_model_names_the_choices() -> None:
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(RequestError) as caught:
         GenerationRequest(prompt="p", model="ltx-3")
     message = describe_validation_error(caught.value)
     assert message.startswith("invalid request: model: ") and "'ltx-2.3'" in message
@@ -78,8 +81,8 @@ def test_blank_audio_fields_mean_absent_too() -> None:
                                    {"audio_base64": "AAAA"}])
 def test_ia2v_takes_a_first_image_and_one_audio_source(first: dict[str, str],
                                                        audio: dict[str, str]) -> None:
-    request = GenerationRequest.model_validate({"prompt": "p", "type": "ia2v", **first,
-                                                **audio})
+    request = GenerationRequest.model_validate({"prompt": "p", "model": "ltx-2.3", "type": "ia2v",
+                                                **first, **audio})
     assert request.type == "ia2v"
     assert [getattr(request, k) for k in (*first, *audio)] == [*first.values(), *audio.values()]
 
@@ -98,7 +101,10 @@ def test_flf2v_takes_any_source_for_each_image(first: dict[str, str],
 
 
 @pytest.mark.parametrize(("fields", "expected"), [
-    ({"prompt": "p", "foo": 1}, "foo: unknown field (allowed: prompt,"),
+    ({"prompt": "p", "foo": 1}, "unknown field 'foo' (the fields: prompt,"),
+    ({"prompt": "p", "promt": "q"}, "unknown field 'promt'; did you mean 'prompt'?"),
+    ({"prompt": "p", "models": {"chekpoint": "x"}},
+     "models: unknown field 'chekpoint'; did you mean 'checkpoint'?"),
     ({"prompt": "p", "width": 0}, "width: Input should be greater than or equal to 128"),
     ({"prompt": "p", "duration": 100}, "duration: Input should be less than or equal to 20"),
     ({"prompt": "p", "type": "x"}, "type: Input should be 't2v', 'i2v', 'flf2v' or 'ia2v'"),
@@ -107,7 +113,7 @@ def test_flf2v_takes_any_source_for_each_image(first: dict[str, str],
     ({"prompt": "p", "type": "i2v"}, "type 'i2v' needs an image"),
     ({"prompt": "p", "type": "i2v", "image_url": "https://a/b.png", "image_base64": "AAAA"},
      "give only one image source, not image_url and image_base64"),
-    ({"prompt": "p", "image_url": "https://a/b.png"},
+    ({"prompt": "p", "type": "t2v", "image_url": "https://a/b.png"},
      "image_url is only used with type 'i2v', 'flf2v' or 'ia2v' (type is 't2v')"),
     ({"prompt": "p", "type": "flf2v"},
      "type 'flf2v' needs a first image: give one of image_url, image_base64 or image"),
@@ -123,27 +129,40 @@ def test_flf2v_takes_any_source_for_each_image(first: dict[str, str],
       "last_image": "c.png"}, "give only one image source, not image_url and image"),
     ({"prompt": "p", "type": "i2v", "image": "a.png", "last_image_url": "https://a/c.png"},
      "last_image_url is only used with type 'flf2v' (type is 'i2v')"),
-    ({"prompt": "p", "last_image_base64": "AAAA"},
+    ({"prompt": "p", "type": "t2v", "last_image_base64": "AAAA"},
      "last_image_base64 is only used with type 'flf2v' (type is 't2v')"),
+    ({"prompt": "p", "last_image_base64": "AAAA"},
+     "type 'flf2v' needs a first image: give one of image_url, image_base64 or image "
+     "(last_image_base64 makes the type flf2v)"),
     ({"prompt": "p", "type": "i2v", "image": "a.png", "last_image": "c.png"},
      "last_image is only used with type 'flf2v'"),
-    ({"prompt": "p", "type": "ia2v", "image": "a.png"},
+    ({"prompt": "p", "model": "ltx-2.3", "type": "ia2v", "image": "a.png"},
      "type 'ia2v' needs an audio file: give one of audio_url, audio_base64 or audio"),
-    ({"prompt": "p", "type": "ia2v", "audio": "a.wav"},
+    ({"prompt": "p", "model": "ltx-2.3", "type": "ia2v", "audio": "a.wav"},
      "type 'ia2v' needs an image: give one of image_url, image_base64 or image"),
-    ({"prompt": "p", "type": "ia2v", "image": "a.png", "audio_url": "https://a/v.mp3",
+    ({"prompt": "p", "model": "ltx-2.3", "type": "ia2v", "image": "a.png", "audio_url": "https://a/v.mp3",
       "audio_base64": "AAAA"}, "give only one audio file source, not audio_url and audio_base64"),
-    ({"prompt": "p", "type": "ia2v", "image": "a.png", "audio": "v.wav",
+    ({"prompt": "p", "model": "ltx-2.3", "type": "ia2v", "image": "a.png", "audio": "v.wav",
       "audio_url": "https://a/v.mp3"}, "give only one audio file source, not audio_url and audio"),
-    ({"prompt": "p", "audio_url": "https://a/v.mp3"},
+    ({"prompt": "p", "type": "t2v", "audio_url": "https://a/v.mp3"},
      "audio_url is only used with type 'ia2v' (type is 't2v')"),
+    ({"prompt": "p", "model": "ltx-2.3", "audio_url": "https://a/v.mp3"},
+     "type 'ia2v' needs an image: give one of image_url, image_base64 or image (audio_url "
+     "makes the type ia2v)"),
+    ({"prompt": "p", "image": "a.png", "audio_url": "https://a/v.mp3"},
+     "type: model ltx-2 has no 'ia2v' pipeline (it has t2v, i2v, flf2v); audio_url makes the "
+     "type ia2v"),
+    ({"prompt": "p", "model": "ltx-2.5", "mode": "pro"},
+     "mode: model ltx-2.5 has no 'pro' mode: it ships a distilled model only (t2v has: fast)"),
+    ({"prompt": "p", "mode": "pro", "type": "flf2v", "image": "a.png", "last_image": "b.png"},
+     "mode: model ltx-2 has no 'pro' mode for flf2v (it has: fast)"),
     ({"prompt": "p", "type": "i2v", "image": "a.png", "audio_base64": "AAAA"},
      "audio_base64 is only used with type 'ia2v' (type is 'i2v')"),
     ({"prompt": "p", "type": "flf2v", "image": "a.png", "last_image": "b.png",
       "audio": "v.wav"}, "audio is only used with type 'ia2v' (type is 'flf2v')"),
-    ({"prompt": "p", "type": "ia2v", "image": "a.png", "last_image": "b.png",
+    ({"prompt": "p", "model": "ltx-2.3", "type": "ia2v", "image": "a.png", "last_image": "b.png",
       "audio": "v.wav"}, "last_image is only used with type 'flf2v' (type is 'ia2v')"),
-    ({"prompt": "p", "type": "ia2v", "image": "a.png", "audio": "../v.wav"},
+    ({"prompt": "p", "model": "ltx-2.3", "type": "ia2v", "image": "a.png", "audio": "../v.wav"},
      "audio: must be a file name in ComfyUI's input folder"),
     ({"prompt": ""}, "prompt: String should have at least 1 character"),
     ({}, "prompt: Field required"),
@@ -173,7 +192,7 @@ def test_json_schema_lists_fields_and_limits() -> None:
 
 
 def test_a_whole_request_rule_is_named_once() -> None:
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(RequestError) as caught:
         GenerationRequest(prompt="p", type="i2v")
     assert describe_validation_error(caught.value) == (
         "invalid request: type 'i2v' needs an image: give one of image_url, image_base64 "
@@ -197,6 +216,9 @@ BROKEN_RULES: dict[str, tuple[dict[str, Any], tuple[str, ...], dict[str, Any]]] 
                                                           "1000"}),
     "unknown_model_file": ({"prompt": "p", "models": {"upscaler": "x.safetensors"}},
                            ("models",), {"field": "upscaler"}),
+    "no_pipeline": ({"prompt": "p", "model": "ltx-2.5", "mode": "pro"}, (),
+                    {"field": "mode", "model": "ltx-2.5", "type": "t2v", "mode": "pro",
+                     "inferred_from": None}),
 }
 
 
@@ -207,7 +229,7 @@ def test_every_rule_has_a_broken_example() -> None:
 @pytest.mark.parametrize("rule", sorted(BROKEN_RULES))
 def test_a_broken_rule_carries_its_code_and_fields(rule: str) -> None:
     fields, loc, context = BROKEN_RULES[rule]
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(RequestError) as caught:
         GenerationRequest.model_validate(fields)
     [error] = caught.value.errors()
     assert (error["type"], error["loc"]) == (rule, loc)
@@ -221,3 +243,105 @@ def test_a_users_file_name_is_quoted_as_typed() -> None:
     message = _error({"prompt": "p", "models": {"checkpoint": "{field}-{reason}.safetensors"}})
     assert message.startswith("invalid request: models: checkpoint: unknown model file "
                               "'{field}-{reason}.safetensors' for models/checkpoints; known")
+
+
+# --- the type follows from the input files when none is given ---------------------------------
+
+@pytest.mark.parametrize(("inputs", "expected"), [
+    ({}, "t2v"),
+    ({"image_url": "https://a/b.png"}, "i2v"),
+    ({"image_base64": "AAAA"}, "i2v"),
+    ({"image": "a.png"}, "i2v"),
+    ({"image": "a.png", "last_image_url": "https://a/c.png"}, "flf2v"),
+    ({"image_base64": "AAAA", "last_image_base64": "BBBB"}, "flf2v"),
+    ({"image": "a.png", "audio_url": "https://a/v.mp3", "model": "ltx-2.3"}, "ia2v"),
+    ({"image_url": "https://a/b.png", "audio_base64": "AAAA", "model": "ltx-2.3"}, "ia2v"),
+])
+def test_the_type_follows_from_the_input_files(inputs: dict[str, str], expected: str) -> None:
+    for given in ({}, {"type": None}, {"type": ""}):  # absent, null and "" alike
+        fields = {"prompt": "p", **given, **inputs}
+        assert GenerationRequest.model_validate(fields).type == expected
+        assert GenerationRequest.model_validate_json(json.dumps(fields)).type == expected
+        request = GenerationRequest(**fields)
+        assert request.type == expected and "type" not in request.model_fields_set
+    # a given type is kept, and its dump gives it again
+    request = GenerationRequest(prompt="p", type=expected, **inputs)  # type: ignore[arg-type]
+    assert "type" in request.model_fields_set
+    again = GenerationRequest.model_validate(request.model_dump())
+    assert again == request and again.type == expected
+
+
+def test_the_json_schema_states_the_type_rule_and_no_fixed_default() -> None:
+    described = request_json_schema()["properties"]["type"]
+    assert "default" not in described
+    assert "When not given, the input files decide" in described["description"]
+
+
+# --- every error an LTX2Error -----------------------------------------------------------------
+
+@pytest.mark.parametrize("make", [
+    lambda: GenerationRequest(prompt="p", width=1),
+    lambda: GenerationRequest.model_validate({"prompt": "p", "width": 1}),
+    lambda: GenerationRequest.model_validate_json('{"prompt": "p", "width": 1}'),
+    lambda: GenerationRequest.model_validate_json("not json"),
+    lambda: GenerationRequest.model_validate_strings({"prompt": "p", "width": "1"}),
+    lambda: GenerationRequest.model_validate(["not", "a", "dict"]),
+    lambda: ModelSet(checkpoint="nope.safetensors"),
+    lambda: ModelSet.model_validate({"chekpoint": "x"}),
+])
+def test_a_bad_request_is_an_ltx2_error_and_a_value_error(make: Any) -> None:
+    with pytest.raises(LTX2Error) as caught:
+        make()
+    assert isinstance(caught.value, RequestError) and isinstance(caught.value, ValueError)
+    assert not isinstance(caught.value, pydantic.ValidationError)
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__
+    message = str(caught.value)
+    assert message.startswith("invalid request: ") and "\n" not in message
+    assert caught.value.errors() and all({"type", "loc", "msg"} <= set(error)
+                                         for error in caught.value.errors())
+
+
+def test_the_structured_errors_are_pydantics_with_friendlier_unknown_fields() -> None:
+    with pytest.raises(RequestError) as caught:
+        GenerationRequest.model_validate({"prompt": "p", "width": 1, "promt": "x"})
+    width, unknown = caught.value.errors()
+    assert (width["type"], width["loc"]) == ("greater_than_equal", ("width",))
+    assert width["ctx"] == {"ge": 128}
+    assert (unknown["type"], unknown["loc"]) == ("extra_forbidden", ("promt",))
+    assert unknown["ctx"] == {"field": "promt", "suggestion": "prompt"}
+    assert str(caught.value) == ("invalid request: width: Input should be greater than or "
+                                 "equal to 128; unknown field 'promt'; did you mean 'prompt'?")
+    assert describe_validation_error(caught.value) == str(caught.value)
+
+
+def test_a_request_error_pickles_with_its_problems() -> None:
+    with pytest.raises(RequestError) as caught:
+        GenerationRequest(prompt="p", width=1)
+    again = pickle.loads(pickle.dumps(caught.value))
+    assert (str(again), again.errors()) == (str(caught.value), caught.value.errors())
+
+
+def test_a_model_set_alone_suggests_its_own_fields() -> None:
+    with pytest.raises(RequestError) as caught:
+        ModelSet.model_validate({"upscalar": "x"})
+    assert str(caught.value) == ("invalid request: unknown field 'upscalar'; did you mean "
+                                 "'upscaler'?")
+
+
+# --- only what a pipeline makes -----------------------------------------------------------------
+
+@pytest.mark.parametrize("model", MODEL_IDS)
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("video_type", VIDEO_TYPES)
+def test_a_request_is_made_exactly_when_a_pipeline_makes_it(model: str, mode: str,
+                                                            video_type: str) -> None:
+    inputs = {"i2v": {"image": "a.png"}, "flf2v": {"image": "a.png", "last_image": "b.png"},
+              "ia2v": {"image": "a.png", "audio": "v.wav"}}.get(video_type, {})
+    fields = {"prompt": "p", "model": model, "mode": mode, "type": video_type, **inputs}
+    if (model, video_type, mode) in PIPELINES_MADE:
+        assert GenerationRequest.model_validate(fields).mode == mode
+        return
+    with pytest.raises(RequestError) as caught:
+        GenerationRequest.model_validate(fields)
+    [error] = caught.value.errors()
+    assert error["type"] == "no_pipeline" and error["ctx"]["field"] in ("type", "mode")

@@ -197,7 +197,8 @@ EXPECTED_SCHEMA: dict[str, Any] = {
         "model": {"default": "ltx-2", "enum": ["ltx-2", "ltx-2.3", "ltx-2.5"],
                   "type": "string"},
         "mode": {"default": "fast", "enum": ["fast", "pro"], "type": "string"},
-        "type": {"default": "t2v", "enum": ["t2v", "i2v", "flf2v", "ia2v"], "type": "string"},
+        # no default: the type follows from the input files (t2v with none)
+        "type": {"enum": ["t2v", "i2v", "flf2v", "ia2v"], "type": "string"},
         "width": {"default": 1280, "maximum": 3840, "minimum": 128, "type": "integer"},
         "height": {"default": 720, "maximum": 3840, "minimum": 128, "type": "integer"},
         "duration": {"anyOf": [{"exclusiveMinimum": 0, "maximum": 20.0, "type": "number"},

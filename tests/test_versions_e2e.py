@@ -15,11 +15,10 @@ import re
 from pathlib import Path
 
 import pytest
-from pydantic import ValidationError
 
 from ltx2sdk import ComfyClient, GenerationRequest
 from ltx2sdk.app.cli.main import main
-from ltx2sdk.errors import OutputError
+from ltx2sdk.errors import OutputError, RequestError
 from ltx2sdk.model_files import files_for
 from tests.comfyserver import ComfyTestServer
 from tests.comfyserver.versions import load_version_object_info
@@ -129,7 +128,7 @@ def test_a_prefix_is_refused_exactly_when_the_server_would_not_serve_its_video(
             try:
                 GenerationRequest(prompt="p", filename_prefix=prefix)
                 accepted = True
-            except ValidationError:
+            except RequestError:
                 accepted = False
             try:
                 client.run(model_free_graph(prefix=prefix),

@@ -9,8 +9,10 @@
 
 The declarations live in one module per model (:mod:`.ltx2`, :mod:`.ltx2_3`, :mod:`.ltx2_5`);
 their types in :mod:`.types`. A new pipeline is a new declaration in its model's module, listed
-in that module's ``PIPELINES`` (a new model: a new module, added to :data:`PIPELINES` below),
-plus its parity test; no stage code changes unless it needs a node the stages do not add yet.
+in that module's ``PIPELINES`` (a new model: a new module, added to :data:`PIPELINES` below)
+and in :data:`ltx2sdk.vocabulary.PIPELINES_MADE` (what the request model accepts: it cannot
+import the builders; a test holds the two equal), plus its parity test; no stage code changes
+unless it needs a node the stages do not add yet.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from ltx2sdk.errors import UnknownPipelineError
+from ltx2sdk.vocabulary import missing_pipeline
 
 from . import ltx2, ltx2_3, ltx2_5
 from .types import (
@@ -82,24 +85,9 @@ class Registry:
         found = self._by_key.get(key)
         if found is not None:
             return found
-        same_model = [k for k in self._by_key if k.model == key.model]
-        if not same_model:
-            raise UnknownPipelineError("model", f"no pipelines for {key.model!r} (there "
-                                       f"are: {', '.join(self.models())})")
-        same_type = [k for k in same_model if k.type == key.type]
-        if not same_type:
-            types = ", ".join(dict.fromkeys(k.type for k in same_model))
-            raise UnknownPipelineError("type", f"model {key.model} has no {key.type!r} "
-                                       f"pipeline (it has {types})")
-        modes = ", ".join(k.mode for k in same_type)
-        if not any(k.mode == key.mode for k in same_model):
-            reason = f"no {key.mode!r} mode at all"
-            if key.mode == "pro":
-                reason = "no 'pro' mode: it ships a distilled model only"
-            raise UnknownPipelineError("mode", f"model {key.model} has {reason} "
-                                       f"({key.type} has: {modes})")
-        raise UnknownPipelineError("mode", f"model {key.model} has no {key.mode!r} mode "
-                                   f"for {key.type} (it has: {modes})")
+        missing = missing_pipeline(*key, made=self._by_key)
+        assert missing is not None  # (not found above)
+        raise UnknownPipelineError(*missing)
 
     def keys(self) -> tuple[PipelineKey, ...]:
         return tuple(self._by_key)

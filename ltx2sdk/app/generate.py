@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -23,6 +22,7 @@ from ltx2sdk.backends.connect import connect
 from ltx2sdk.backends.events import Event
 from ltx2sdk.backends.outputs import OutputFile, publish
 from ltx2sdk.backends.protocol import Backend, download_all
+from ltx2sdk.backends.uploads import content_stem
 from ltx2sdk.errors import JobCancelledError, OutputError, OutputExistsError
 from ltx2sdk.media.audio import (
     DEFAULT_MAX_AUDIO_BYTES,
@@ -229,8 +229,8 @@ def generate(request: GenerationRequest | CheckedRequest | Mapping[str, Any],
     queued.
     Setting ``cancel`` (from another thread) ends the job with
     :class:`~ltx2sdk.errors.JobCancelledError`: a prompt not yet queued never will be.
-    Raises :class:`pydantic.ValidationError` for a bad request and
-    :class:`~ltx2sdk.errors.LTX2Error` subclasses for everything else.
+    Raises :class:`~ltx2sdk.errors.RequestError` for a request (a dict) that does not
+    validate, and other :class:`~ltx2sdk.errors.LTX2Error` subclasses for everything else.
     """
     timer = _Timer()
     deadline = time.monotonic() + timeout
@@ -241,7 +241,9 @@ def generate(request: GenerationRequest | CheckedRequest | Mapping[str, Any],
         ok = request
     else:
         if not isinstance(request, GenerationRequest):
-            request = GenerationRequest.model_validate(dict(request))
+            # (not dict(...) first: a request that is no mapping is a RequestError too)
+            request = GenerationRequest.model_validate(
+                dict(request) if isinstance(request, Mapping) else request)
         ok = check_request(request)  # refused here, before any input is fetched
     request = ok.request
     if isinstance(server, str):
@@ -267,9 +269,10 @@ def generate(request: GenerationRequest | CheckedRequest | Mapping[str, Any],
         # without schemas (the v2 API) gets the SDK's own, and the server checks at submission
         schemas = client.schemas(deadline=deadline)
 
-        # unique names: concurrent jobs never share an input file; where the server keeps a
-        # file under another name, the backend says that name when it submits the graph
-        names = {which: data.filename(f"ltx2sdk_{uuid.uuid4().hex}")
+        # named by content: the same file is one name on the server, uploaded once (two jobs
+        # share a file only if its bytes are theirs both); where the server keeps a file under
+        # another name, the backend says that name when it submits the graph
+        names = {which: data.filename(content_stem(data.data))
                  for which, data in prepared.items()}
         result = build(ok, image_name=names.get(FIRST_IMAGE),
                        last_image_name=names.get(LAST_IMAGE), audio_name=names.get(AUDIO),
@@ -279,7 +282,7 @@ def generate(request: GenerationRequest | CheckedRequest | Mapping[str, Any],
         if on_plan is not None:  # the job will be made as planned: said before it is run
             on_plan(result.plan)
         for which, name in names.items():
-            client.upload_file(prepared[which].data, name, deadline=deadline)
+            client.upload_file(prepared[which].data, name, deadline=deadline, reuse=True)
         timer.lap("build")
 
         tracker = ProgressTracker(result.graph, on_progress) if on_progress else None

@@ -109,11 +109,13 @@ class Backend(Protocol):
         ...
 
     def upload_file(self, data: bytes, filename: str, *, overwrite: bool = False,
-                    deadline: float | None = None) -> str:
+                    deadline: float | None = None, reuse: bool = False) -> str:
         """Upload an input file (an image, an audio file) for LoadImage or LoadAudio; returns
         the name to give them, ``filename``'s own. Where the server keeps the file under
         another name or as an asset, the backend puts that into each prompt that uses the
-        name when it checks or runs it (:mod:`ltx2sdk.backends.uploads`)."""
+        name when it checks or runs it (:mod:`ltx2sdk.backends.uploads`). ``reuse`` says
+        ``filename`` names its content (:func:`~ltx2sdk.backends.uploads.content_stem`): a
+        file the server has under that name already is these bytes, and is not sent again."""
         ...
 
     def run(self, graph: Graph | Mapping[str, Any], *, output_dir: Path | str | None = None,

@@ -1,4 +1,10 @@
-"""Input files taken under one name and kept under another, bound when a graph is submitted.
+"""Input files: named by their content, and taken under one name and kept under another,
+bound when a graph is submitted.
+
+:func:`content_stem` names an input file by its bytes (``ltx2sdk_<sha256 prefix>``): the same
+image is the same name every time, so a server keeps it once (ComfyUI answers an upload of
+identical bytes under an existing name with that name, and writes nothing), and a backend that
+can see the server has it already need not send it again (``upload_file(..., reuse=True)``).
 
 Both backends take an input file under the name the caller gives it (the name its graph
 uses) and answer that same name. The server may keep the file under another name (ComfyUI
@@ -11,10 +17,22 @@ submitted: a graph is built once, with the names its caller chose.
 from __future__ import annotations
 
 import copy
+import hashlib
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["bind_uploads"]
+__all__ = ["CONTENT_NAME_PREFIX", "bind_uploads", "content_stem"]
+
+CONTENT_NAME_PREFIX = "ltx2sdk_"
+CONTENT_HASH_HEX_DIGITS = 32
+"""128 bits of SHA-256: no two different input files share a name, and nobody who does not
+have the file can make one under its name first."""
+
+
+def content_stem(data: bytes) -> str:
+    """The name (without extension) an input file is uploaded under: ``ltx2sdk_`` and the first
+    :data:`CONTENT_HASH_HEX_DIGITS` hex digits of its SHA-256, the same for the same bytes."""
+    return CONTENT_NAME_PREFIX + hashlib.sha256(data).hexdigest()[:CONTENT_HASH_HEX_DIGITS]
 
 
 def bind_uploads(api: Mapping[str, Any], bound: Mapping[str, Any]) -> dict[str, Any]:

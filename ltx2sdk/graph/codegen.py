@@ -16,7 +16,7 @@ import keyword
 import sys
 import textwrap
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -55,10 +55,14 @@ passed where an IMAGE goes, and the graph checks it again at run time::
     g = Graph()
     n = Nodes(g)
     model, _, vae = n.CheckpointLoaderSimple("ltx-2-19b-distilled.safetensors")
+    loaded = n.CheckpointLoaderSimple("ltx-2-19b-distilled.safetensors")
+    loaded.vae                                  # the same handle as loaded[2]
 
-Optional inputs left at ``None`` are not sent. Each method is generated from the node's
-declaration in :mod:`ltx2sdk.graph.node_defs`: change that, then run
-``python -m ltx2sdk.graph.codegen``.
+A node with several outputs returns a named tuple (``CheckpointLoaderSimpleOutputs``): its
+fields are the outputs' names from the schema in lower case (``.model``, ``.clip``, ``.vae``),
+and it unpacks like a tuple. Optional inputs left at ``None`` are not sent. Each method is
+generated from the node's declaration in :mod:`ltx2sdk.graph.node_defs`: change that, then
+run ``python -m ltx2sdk.graph.codegen``.
 """
 '''
 
@@ -70,6 +74,8 @@ class _Imports:
     typing: set[str]
     handles: set[str]
     node: bool = False
+    results: list[list[str]] = field(default_factory=list)
+    """The named tuple classes of multi-output nodes' results, as source lines."""
 
     def handle(self, cls: type[Output]) -> str:
         self.handles.add(cls.__name__)
@@ -99,6 +105,8 @@ def render_nodes_module(declarations: Iterable[NodeDecl]) -> str:
         lines.extend(f"{_INDENT}{name}," for name in sorted(imports.handles))
         lines.append(")")
     lines.append("from ltx2sdk.graph.node_factory import NodeFactory")
+    for result in imports.results:
+        lines += ["", "", *result]
     lines += ["", "", "class Nodes(NodeFactory):",
               f'{_INDENT}"""Typed node constructors bound to one :class:`Graph`. '
               '``title`` sets ``_meta.title``."""']
@@ -154,7 +162,10 @@ def _render_method(decl: NodeDecl, imports: _Imports) -> list[str]:
         target = "return " if returns[1] is None else "node = "
         lines += _wrap_dict(f"{body}{target}{call}{{", entries, "})")
     if returns[1] is not None:
-        lines += _wrap(f"{body}return ", returns[1], "", separator=", ", open_paren=True)
+        if len(returns[1]) == 1:
+            lines.append(f"{body}return {returns[1][0]}")
+        else:  # the named tuple the annotation names
+            lines += _wrap(f"{body}return {returns[0]}(", returns[1], ")")
     return lines
 
 
@@ -272,8 +283,31 @@ def _returns(decl: NodeDecl, imports: _Imports) -> tuple[str, list[str] | None]:
         else:
             types.append(imports.handle(cls))
             values.append(f"node.out({slot}, {cls.__name__})")
-    annotation = types[0] if len(types) == 1 else f"tuple[{', '.join(types)}]"
-    return annotation, values
+    if len(types) == 1:
+        return types[0], values
+    result = f"{schema.class_type}Outputs"
+    imports.typing.add("NamedTuple")
+    names = _result_fields(schema.class_type, [output.name for output in schema.outputs])
+    imports.results.append([
+        f"class {result}(NamedTuple):",
+        f'{_INDENT}"""The outputs of :meth:`Nodes.{schema.class_type}`: by name, or unpacked '
+        'in order."""',
+        "",
+        *(f"{_INDENT}{name}: {kind}" for name, kind in zip(names, types, strict=True))])
+    return result, values
+
+
+def _result_fields(class_type: str, outputs: Sequence[str]) -> list[str]:
+    """The field names of a multi-output node's result: its outputs' names in lower case
+    (``MODEL``: ``model``), each a Python identifier; an output name that cannot be one, or
+    two that would be the same, is an error to solve in the declaration."""
+    names = [output.lower() for output in outputs]
+    for name in names:
+        if not name.isidentifier() or keyword.iskeyword(name) or name.startswith("_"):
+            raise ValueError(f"{class_type}: output {name!r} cannot be a result field name")
+    if len(set(names)) != len(names):
+        raise ValueError(f"{class_type}: two outputs share a name ({names})")
+    return names
 
 
 def _docstring(decl: NodeDecl) -> list[str]:

@@ -27,6 +27,8 @@ from ltx2sdk.graph.schema import NodeSchema, OutputSpec
 from ltx2sdk.graph.validation import check_node, fill_defaults
 
 H = TypeVar("H", bound=Output)
+REPR_NODES = 6
+"""The most node types a graph's ``repr`` names (more: the first and last, ``...`` between)."""
 
 
 class Node:
@@ -153,6 +155,19 @@ class Graph:
 
     def __len__(self) -> int:
         return len(self._nodes)
+
+    def __repr__(self) -> str:
+        """``<Graph 14 nodes: CheckpointLoaderSimple, ..., SaveVideo>``: how many nodes and
+        their types in order, the middle elided past :data:`REPR_NODES` (one line at any
+        size; ``compile()`` or ``nodes`` show the rest)."""
+        count = len(self._nodes)
+        if not count:
+            return "<Graph: no nodes>"
+        types = [node.class_type for node in self._nodes]
+        if count > REPR_NODES:
+            head = REPR_NODES // 2
+            types = [*types[:head], "...", *types[count - (REPR_NODES - head - 1):]]
+        return f"<Graph {count} node{'' if count == 1 else 's'}: {', '.join(types)}>"
 
     def __iter__(self) -> Iterator[Node]:
         return iter(self._nodes)

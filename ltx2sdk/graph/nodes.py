@@ -10,15 +10,19 @@ passed where an IMAGE goes, and the graph checks it again at run time::
     g = Graph()
     n = Nodes(g)
     model, _, vae = n.CheckpointLoaderSimple("ltx-2-19b-distilled.safetensors")
+    loaded = n.CheckpointLoaderSimple("ltx-2-19b-distilled.safetensors")
+    loaded.vae                                  # the same handle as loaded[2]
 
-Optional inputs left at ``None`` are not sent. Each method is generated from the node's
-declaration in :mod:`ltx2sdk.graph.node_defs`: change that, then run
-``python -m ltx2sdk.graph.codegen``.
+A node with several outputs returns a named tuple (``CheckpointLoaderSimpleOutputs``): its
+fields are the outputs' names from the schema in lower case (``.model``, ``.clip``, ``.vae``),
+and it unpacks like a tuple. Optional inputs left at ``None`` are not sent. Each method is
+generated from the node's declaration in :mod:`ltx2sdk.graph.node_defs`: change that, then
+run ``python -m ltx2sdk.graph.codegen``.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from ltx2sdk.graph.core import Node
 from ltx2sdk.graph.handles import (
@@ -42,14 +46,66 @@ from ltx2sdk.graph.handles import (
 from ltx2sdk.graph.node_factory import NodeFactory
 
 
+class CheckpointLoaderSimpleOutputs(NamedTuple):
+    """The outputs of :meth:`Nodes.CheckpointLoaderSimple`: by name, or unpacked in order."""
+
+    model: Model
+    clip: Output
+    vae: Vae
+
+
+class LoadImageOutputs(NamedTuple):
+    """The outputs of :meth:`Nodes.LoadImage`: by name, or unpacked in order."""
+
+    image: Image
+    mask: Mask
+
+
+class LTXVConditioningOutputs(NamedTuple):
+    """The outputs of :meth:`Nodes.LTXVConditioning`: by name, or unpacked in order."""
+
+    positive: Conditioning
+    negative: Conditioning
+
+
+class LTXVSeparateAVLatentOutputs(NamedTuple):
+    """The outputs of :meth:`Nodes.LTXVSeparateAVLatent`: by name, or unpacked in order."""
+
+    video_latent: Latent
+    audio_latent: Latent
+
+
+class LTXVAddGuideOutputs(NamedTuple):
+    """The outputs of :meth:`Nodes.LTXVAddGuide`: by name, or unpacked in order."""
+
+    positive: Conditioning
+    negative: Conditioning
+    latent: Latent
+
+
+class LTXVCropGuidesOutputs(NamedTuple):
+    """The outputs of :meth:`Nodes.LTXVCropGuides`: by name, or unpacked in order."""
+
+    positive: Conditioning
+    negative: Conditioning
+    latent: Latent
+
+
+class SamplerCustomAdvancedOutputs(NamedTuple):
+    """The outputs of :meth:`Nodes.SamplerCustomAdvanced`: by name, or unpacked in order."""
+
+    output: Latent
+    denoised_output: Latent
+
+
 class Nodes(NodeFactory):
     """Typed node constructors bound to one :class:`Graph`. ``title`` sets ``_meta.title``."""
 
     def CheckpointLoaderSimple(self, ckpt_name: str, *, title: str | None = None
-                               ) -> tuple[Model, Output, Vae]:
+                               ) -> CheckpointLoaderSimpleOutputs:
         """Load a checkpoint: MODEL, CLIP (unused by LTX-2) and the video VAE."""
         node = self._add("CheckpointLoaderSimple", title, {"ckpt_name": ckpt_name})
-        return node.out(0, Model), node[1], node.out(2, Vae)
+        return CheckpointLoaderSimpleOutputs(node.out(0, Model), node[1], node.out(2, Vae))
 
     def LTXAVTextEncoderLoader(self, text_encoder: str, ckpt_name: str,
                                device: Literal["default", "cpu"] = "default", *,
@@ -96,10 +152,10 @@ class Nodes(NodeFactory):
             "clip_name": clip_name, "type": type, "device": device})
         return node.out(0, Clip)
 
-    def LoadImage(self, image: str, *, title: str | None = None) -> tuple[Image, Mask]:
+    def LoadImage(self, image: str, *, title: str | None = None) -> LoadImageOutputs:
         """Load an image from ComfyUI's input folder (for example, an uploaded one)."""
         node = self._add("LoadImage", title, {"image": image})
-        return node.out(0, Image), node.out(1, Mask)
+        return LoadImageOutputs(node.out(0, Image), node.out(1, Mask))
 
     def LoadAudio(self, audio: str, *, title: str | None = None) -> Audio:
         """Load an audio file (wav, mp3, flac, ogg) from ComfyUI's input folder."""
@@ -120,11 +176,11 @@ class Nodes(NodeFactory):
         return node.out(0, Conditioning)
 
     def LTXVConditioning(self, positive: Conditioning, negative: Conditioning, frame_rate: float, *,
-                         title: str | None = None) -> tuple[Conditioning, Conditioning]:
+                         title: str | None = None) -> LTXVConditioningOutputs:
         """Attach the frame rate to both conditionings."""
         node = self._add("LTXVConditioning", title, {
             "positive": positive, "negative": negative, "frame_rate": float(frame_rate)})
-        return node.out(0, Conditioning), node.out(1, Conditioning)
+        return LTXVConditioningOutputs(node.out(0, Conditioning), node.out(1, Conditioning))
 
     def TextGenerateLTX2Prompt(self, clip: Clip, prompt: str, max_length: int = 512,
                                sampling_mode: Literal["on", "off"] = "on",
@@ -198,10 +254,10 @@ class Nodes(NodeFactory):
         return node.out(0, Latent)
 
     def LTXVSeparateAVLatent(self, av_latent: Latent, *, title: str | None = None
-                             ) -> tuple[Latent, Latent]:
+                             ) -> LTXVSeparateAVLatentOutputs:
         """Split a joint latent into (video, audio)."""
         node = self._add("LTXVSeparateAVLatent", title, {"av_latent": av_latent})
-        return node.out(0, Latent), node.out(1, Latent)
+        return LTXVSeparateAVLatentOutputs(node.out(0, Latent), node.out(1, Latent))
 
     def LTXVImgToVideoInplace(self, vae: Vae, image: Image, latent: Latent, strength: float = 1.0,
                               bypass: bool = False, *, title: str | None = None) -> Latent:
@@ -214,20 +270,22 @@ class Nodes(NodeFactory):
     def LTXVAddGuide(self, positive: Conditioning, negative: Conditioning, vae: Vae, latent: Latent,
                      image: Image, frame_idx: int = 0, strength: float = 1.0,
                      attention_mask: Mask | None = None, iclora_parameters: Output | None = None, *,
-                     title: str | None = None) -> tuple[Conditioning, Conditioning, Latent]:
+                     title: str | None = None) -> LTXVAddGuideOutputs:
         """Guide frame ``frame_idx`` towards ``image`` (keyframes, last frame)."""
         node = self._add("LTXVAddGuide", title, {
             "positive": positive, "negative": negative, "vae": vae, "latent": latent,
             "image": image, "frame_idx": frame_idx, "strength": float(strength),
             "attention_mask": attention_mask, "iclora_parameters": iclora_parameters})
-        return node.out(0, Conditioning), node.out(1, Conditioning), node.out(2, Latent)
+        return LTXVAddGuideOutputs(node.out(0, Conditioning), node.out(1, Conditioning),
+                                   node.out(2, Latent))
 
     def LTXVCropGuides(self, positive: Conditioning, negative: Conditioning, latent: Latent, *,
-                       title: str | None = None) -> tuple[Conditioning, Conditioning, Latent]:
+                       title: str | None = None) -> LTXVCropGuidesOutputs:
         """Remove guide frames added by LTXVAddGuide (a no-op when there are none)."""
         node = self._add("LTXVCropGuides", title, {
             "positive": positive, "negative": negative, "latent": latent})
-        return node.out(0, Conditioning), node.out(1, Conditioning), node.out(2, Latent)
+        return LTXVCropGuidesOutputs(node.out(0, Conditioning), node.out(1, Conditioning),
+                                     node.out(2, Latent))
 
     def LTXVLatentUpsampler(self, samples: Latent, upscale_model: LatentUpscaleModel, vae: Vae, *,
                             title: str | None = None) -> Latent:
@@ -285,12 +343,12 @@ class Nodes(NodeFactory):
 
     def SamplerCustomAdvanced(self, noise: Noise, guider: Guider, sampler: Sampler, sigmas: Sigmas,
                               latent_image: Latent, *, title: str | None = None
-                              ) -> tuple[Latent, Latent]:
+                              ) -> SamplerCustomAdvancedOutputs:
         """Sample; returns (output, denoised_output)."""
         node = self._add("SamplerCustomAdvanced", title, {
             "noise": noise, "guider": guider, "sampler": sampler, "sigmas": sigmas,
             "latent_image": latent_image})
-        return node.out(0, Latent), node.out(1, Latent)
+        return SamplerCustomAdvancedOutputs(node.out(0, Latent), node.out(1, Latent))
 
     def ResizeImageMaskNode(self, input: Image, resize_type: str, scale_method: str = "area", *,
                             title: str | None = None, **options: Any) -> Image:

@@ -40,7 +40,7 @@ from ltx2sdk.app.cli.main import main
 from ltx2sdk.errors import NoTargetLeftError, OutputFolderBusyError
 from tests.comfyserver import ComfyTestServer
 from tests.comfyserver.faults import Handler
-from tests.helpers import catalog_server, free_port
+from tests.helpers import catalog_server, free_port, png_bytes
 from tests.runpod_standin import RunPodStandIn
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -247,6 +247,34 @@ def test_the_key_is_the_requests_content_seed_included() -> None:
     assert seedless.key == make_job(9, {"prompt": "a fox", "duration": 2}).key != base.key
     bad = make_job(5, {"prompt": "a fox", "duration": 100})
     assert bad.request is None and bad.problem is not None and "duration" in bad.problem
+
+
+def test_a_jobs_type_follows_from_its_inputs_and_a_typo_names_the_field() -> None:
+    """The request model's rules hold in a batch as they are (issue 21, points 6 and 8)."""
+    job = make_job(1, {"prompt": "she smiles", "image_url": "https://example.com/a.png"})
+    assert job.problem is None and job.request is not None and job.request.type == "i2v"
+    typo = make_job(2, {"promt": "a fox"})
+    assert typo.request is None and typo.problem is not None
+    assert "unknown field 'promt'; did you mean 'prompt'?" in typo.problem
+    pro = make_job(3, {"prompt": "a fox", "model": "ltx-2.5", "mode": "pro"})
+    assert pro.problem == ("invalid request: mode: model ltx-2.5 has no 'pro' mode: it ships a "
+                           "distilled model only (t2v has: fast)")
+
+
+def test_a_batch_uploads_an_image_its_jobs_share_once(tmp_path: Path) -> None:
+    """Input files are named by content (issue 21 point 12): jobs with the same image make one
+    upload, under one name, on the server that runs them all."""
+    png = png_bytes()
+    image = base64.b64encode(png).decode()
+    with catalog_server(tmp_path / "srv") as srv:
+        summary = run_batch([job(seed, image_base64=image) for seed in (1, 2, 3)], srv.url,
+                            tmp_path / "out")
+        assert summary.complete and len(srv.received.prompts) == 3
+        [upload] = srv.received.uploads
+    assert upload.sha256 == sha(png)
+    loads = {n["inputs"]["image"] for posted in srv.received.prompts
+             for n in posted["prompt"].values() if n["class_type"] == "LoadImage"}
+    assert loads == {upload.name}
 
 
 def test_a_line_cut_short_and_a_deleted_video_are_made_again(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import hashlib
 import io
 import json
 import os
@@ -673,8 +674,44 @@ def test_a_request_files_fields_are_named_as_fields(tmp_path: Path,
     job.write_text(json.dumps({"prompt": "p", "colour": "red", "models": {"lora": "x"}}))
     assert main(["build", "--request", str(job)]) == 2
     line = assert_one_line_error(capsys.readouterr().err)
-    assert "colour: unknown field (allowed: prompt, negative_prompt" in line
-    assert "models.lora: unknown field (allowed: checkpoint, text_encoder" in line
+    assert "unknown field 'colour' (the fields: prompt, negative_prompt" in line
+    assert "models: unknown field 'lora' (the fields: checkpoint, text_encoder" in line
+    job.write_text(json.dumps({"promt": "p", "models": {"upscalr": "x"}}))
+    assert main(["build", "--request", str(job)]) == 2
+    line = assert_one_line_error(capsys.readouterr().err)
+    assert "unknown field 'promt'; did you mean 'prompt'?" in line
+    assert "models: unknown field 'upscalr'; did you mean 'upscaler'?" in line
+
+
+def test_a_request_files_type_follows_from_its_inputs_as_with_flags(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """One rule for the type (issue 21, point 6): the request model's, whatever gave the
+    inputs; an input flag replaces the file's inputs and, without --type, its type."""
+    job = tmp_path / "job.json"
+    job.write_text(json.dumps({"prompt": "p", "image_url": "https://e.com/a.png"}))
+    assert parse_request("--request", str(job)).type == "i2v"
+    job.write_text(json.dumps({"prompt": "p", "type": "t2v"}))
+    assert parse_request("--request", str(job), "--image-url",
+                         "https://e.com/a.png").type == "i2v"
+    assert parse_request("--example", "--image-url", "https://e.com/a.png",
+                         "--last-image-url", "https://e.com/z.png").type == "flf2v"
+    job.write_text(json.dumps({"prompt": "p", "type": "t2v", "image_url": "https://e.com/a.png"}))
+    assert main(["build", "--request", str(job)]) == 2  # a type given is kept, and checked
+    assert_one_line_error(capsys.readouterr().err, "invalid request: image_url is only used "
+                                                   "with type i2v, flf2v or ia2v (type is t2v)")
+
+
+def test_the_cli_has_no_type_rule_of_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ltx2sdk import request as request_model
+    from ltx2sdk.errors import CommandLineError
+
+    monkeypatch.setattr(request_model, "inferred_type", lambda request: "flf2v")
+    # an image alone is i2v by the rule: flf2v only if the CLI asks the model (then refused)
+    with pytest.raises(CommandLineError, match="needs a last image"):
+        parse_request("--prompt", "p", "--image-url", "https://e.com/a.png")
+    request = parse_request("--prompt", "p", "--image-url", "https://e.com/a.png",
+                            "--last-image-url", "https://e.com/z.png")
+    assert request.type == "flf2v" and "type" not in request.model_fields_set
 
 
 
@@ -699,6 +736,11 @@ RULE_LINES: dict[str, tuple[list[str], dict[str, Any] | None, str]] = {
     "unknown_model_file": (["--checkpoint", "nope.safetensors"], None,
                            "invalid request: --checkpoint: unknown model file 'nope.safetensors' "
                            "for models/checkpoints; known files: "),
+    "no_pipeline": (["--image-url", "https://e.com/a.png", "--audio-url",
+                     "https://e.com/v.mp3"], None,
+                    "invalid request: --type: model ltx-2 has no 'ia2v' pipeline (it has t2v, "
+                    "i2v, flf2v); --audio-url makes the type ia2v: choose a --model that has "
+                    "it"),
 }
 
 
@@ -1015,6 +1057,21 @@ def test_generate_uploads_the_checked_image_file(ltx_server: ComfyTestServer, tm
     assert upload.size == png.stat().st_size
 
 
+def test_generate_uploads_the_same_image_once(ltx_server: ComfyTestServer, tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 21 point 12: every ``generate --image`` uploaded it again under a new name."""
+    png = write_png(tmp_path / "first.png")
+    for run in (1, 2):
+        assert main(["generate", "--prompt", "p", "--image", str(png), "--duration", "1",
+                     "--server", ltx_server.url, "--output", str(tmp_path / f"v{run}.mp4")]
+                    ) == 0, capsys.readouterr().err
+    [upload] = ltx_server.received.uploads
+    assert upload.name == f"ltx2sdk_{hashlib.sha256(png.read_bytes()).hexdigest()[:32]}.png"
+    loads = {n["inputs"]["image"] for posted in ltx_server.received.prompts
+             for n in posted["prompt"].values() if n["class_type"] == "LoadImage"}
+    assert loads == {upload.name} and len(ltx_server.received.prompts) == 2
+
+
 def test_generate_does_each_piece_of_work_once(ltx_server: ComfyTestServer, tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch,
                                                capsys: pytest.CaptureFixture[str]) -> None:
@@ -1050,11 +1107,10 @@ def test_generate_does_each_piece_of_work_once(ltx_server: ComfyTestServer, tmp_
 
 def test_python_errors_still_name_the_request_field() -> None:
     """The CLI maps fields to flags itself; the request model's messages are unchanged."""
-    from pydantic import ValidationError
-
+    from ltx2sdk.errors import RequestError
     from ltx2sdk.request import describe_validation_error
 
-    with pytest.raises(ValidationError) as err:
+    with pytest.raises(RequestError) as err:
         GenerationRequest(prompt="p", type="i2v")
     assert "image_url, image_base64 or image" in describe_validation_error(err.value)
 

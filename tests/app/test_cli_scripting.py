@@ -87,7 +87,7 @@ def test_build_json_of_a_comfyscript_program(capsys: pytest.CaptureFixture[str])
 @pytest.mark.parametrize(("argv", "code", "kind", "fragment"), [
     (["build", "--example", "--mode", "turbo", "--json"], 2, "UsageError",
      "argument --mode: invalid choice: 'turbo'"),
-    (["build", "--prompt", "p", "--duration", "25", "--json"], 2, "ValidationError",
+    (["build", "--prompt", "p", "--duration", "25", "--json"], 2, "RequestError",
      "--duration"),
     (["check", "--json", "--server", "ftp://box"], 2, "UsageError", "scheme 'ftp'"),
 ])

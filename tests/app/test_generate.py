@@ -9,24 +9,24 @@ import re
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from builders import build
 from ltx2sdk import ComfyClient, GenerationRequest, generate
-from ltx2sdk.app import generate as generation
 from ltx2sdk.app.cli.main import main
 from ltx2sdk.app.generate import InputPolicy
 from ltx2sdk.app.progress import ProgressUpdate
+from ltx2sdk.backends.uploads import content_stem
 from ltx2sdk.errors import (
     AudioInputError,
     ExecutionError,
     ImageInputError,
+    LTX2Error,
     OutputExistsError,
+    RequestError,
     ServerValidationError,
 )
 from ltx2sdk.model_files import files_for
@@ -36,6 +36,7 @@ from tests.helpers import (
     RELEASES,
     catalog_models,
     catalog_server,
+    free_port,
     listed_model_files,
     patch_network,
     png_bytes,
@@ -63,6 +64,47 @@ def test_t2v_end_to_end(versioned_server: ComfyTestServer, tmp_path: Path) -> No
     assert "Stage 1 sampling" in stages and "Stage 2 sampling" in stages
     percents = [u.percent for u in updates]
     assert percents == sorted(percents) and updates[-1].done and percents[-1] == 100.0
+
+
+def test_a_request_dict_with_an_image_and_no_type_makes_i2v(ltx_server: ComfyTestServer,
+                                                           tmp_path: Path) -> None:
+    png = png_bytes()
+    result = generate({"prompt": "she smiles", "duration": 1, "seed": 8,
+                       "image_base64": base64.b64encode(png).decode()},
+                      ltx_server.url, output_dir=tmp_path)
+    assert result.metadata()["type"] == "i2v" and len(ltx_server.received.uploads) == 1
+
+
+@pytest.mark.parametrize("request_fields", [
+    {"prompt": "p", "width": 1}, {"promt": "p"}, {"prompt": "p", "model": "ltx-2.5",
+                                                   "mode": "pro"}, "a fox", ["prompt"]])
+def test_a_bad_request_dict_is_an_ltx2_error_before_any_work(
+        request_fields: Any, tmp_path: Path) -> None:
+    # no server at this address: refused before it is reached
+    with pytest.raises(LTX2Error) as caught:
+        generate(request_fields, f"http://127.0.0.1:{free_port()}", output_dir=tmp_path)
+    assert isinstance(caught.value, RequestError)
+    assert str(caught.value).startswith("invalid request: ")
+
+
+def test_the_same_image_is_uploaded_once_under_one_name(ltx_server: ComfyTestServer,
+                                                       tmp_path: Path) -> None:
+    """Issue 21 point 12: every generate uploaded the same image again under a new name."""
+    png = png_bytes()
+    request = {"prompt": "she smiles", "duration": 1,
+               "image_base64": base64.b64encode(png).decode()}
+    for _ in range(2):
+        generate(request, ltx_server.url, output_dir=tmp_path)
+    [upload] = ltx_server.received.uploads  # the second run found it there
+    assert upload.name == f"ltx2sdk_{hashlib.sha256(png).hexdigest()[:32]}.png"
+    loads = {n["inputs"]["image"] for posted in ltx_server.received.prompts
+             for n in posted["prompt"].values() if n["class_type"] == "LoadImage"}
+    assert loads == {upload.name}
+    other = png_bytes(40, 30)  # other bytes: another name, uploaded
+    generate({**request, "image_base64": base64.b64encode(other).decode()}, ltx_server.url,
+             output_dir=tmp_path)
+    assert [u.sha256 for u in ltx_server.received.uploads] == [
+        hashlib.sha256(png).hexdigest(), hashlib.sha256(other).hexdigest()]
 
 
 def test_i2v_uploads_the_image_under_a_unique_name(versioned_server: ComfyTestServer,
@@ -124,21 +166,18 @@ def test_flf2v_uploads_both_images_under_unique_names(model: str, ltx_server: Co
 
 
 def test_flf2v_uses_the_names_a_server_gives_its_uploads(ltx_server: ComfyTestServer,
-                                                         tmp_path: Path,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    """Names taken by other files: ComfyUI keeps both and names each upload "name (1).png";
-    the graph loads those, with the plan (seed) it was checked with."""
-    planned = [uuid.UUID(int=1), uuid.UUID(int=2)]
-    # generate's own uuid only (the stand-in, in this process, names its files with uuid4)
-    monkeypatch.setattr(generation, "uuid", SimpleNamespace(uuid4=lambda: planned.pop(0)))
-    for n in (1, 2):
-        (ltx_server.input_dir / f"ltx2sdk_{uuid.UUID(int=n).hex}.png").write_bytes(b"other")
+                                                         tmp_path: Path) -> None:
+    """Names taken by other files (each image's content name, with other bytes): the images
+    are uploaded anyway, ComfyUI keeps both and names each upload "name (1).png"; the graph
+    loads those, with the plan (seed) it was checked with."""
+    names = [f"{content_stem(png)}.png" for png in (FIRST_PNG, LAST_PNG)]
+    for name in names:
+        (ltx_server.input_dir / name).write_bytes(b"other")
     job = flf2v_request("ltx-2.3")
     job.pop("seed")  # drawn once: the graph built again for the new names keeps it
     result = generate(job, ltx_server.url, output_dir=tmp_path)
     first, last = ltx_server.received.uploads
-    assert (first.name, last.name) == (f"ltx2sdk_{uuid.UUID(int=1).hex} (1).png",
-                                       f"ltx2sdk_{uuid.UUID(int=2).hex} (1).png")
+    assert (first.name, last.name) == tuple(name.replace(".png", " (1).png") for name in names)
     [posted] = ltx_server.received.prompts
     assert loaded_images({**job, "seed": result.seed}, posted["prompt"]) == {
         "first": first.name, "last": last.name}

@@ -45,7 +45,15 @@ from ltx2sdk import model_files as models
 from ltx2sdk.errors import UnknownPipelineError
 from ltx2sdk.graph import assertions as A
 from ltx2sdk.graph.releases import TESTED_RANGE, bundled_schemas
-from ltx2sdk.vocabulary import AUDIO, DEFAULT_MODEL, FIRST_IMAGE, LAST_IMAGE, MODEL_IDS
+from ltx2sdk.vocabulary import (
+    AUDIO,
+    DEFAULT_MODEL,
+    FIRST_IMAGE,
+    LAST_IMAGE,
+    MODEL_IDS,
+    PIPELINES_MADE,
+    missing_pipeline,
+)
 from tests.official_templates import LTX2_TEMPLATES, pipeline_features
 
 EVERYTHING = ("ltx-2 t2v fast, ltx-2 t2v pro, ltx-2 i2v fast, ltx-2 i2v pro, ltx-2 flf2v fast, "
@@ -127,6 +135,21 @@ def test_a_model_without_a_dev_variant_says_so() -> None:
     with pytest.raises(UnknownPipelineError, match=re.escape(
             "mode: model ltx-2 has no 'pro' mode for flf2v (it has: fast)")):
         get_pipeline("ltx-2", "flf2v", "pro")
+
+
+def test_the_catalog_declares_exactly_what_the_request_model_accepts() -> None:
+    """The request layer cannot import the builders: it refuses combinations by the
+    vocabulary's table, which must be the catalog's keys, in the same order."""
+    assert [tuple(pipeline.key) for pipeline in PIPELINES] == list(PIPELINES_MADE)
+
+
+@pytest.mark.parametrize("key", [("ltx-2.5", "t2v", "pro"), ("ltx-2", "ia2v", "fast"),
+                                 ("ltx-2", "flf2v", "pro"), ("ltx-9", "t2v", "fast")])
+def test_the_catalog_and_the_request_model_word_a_missing_pipeline_alike(
+        key: tuple[str, str, str]) -> None:
+    with pytest.raises(UnknownPipelineError) as caught:
+        get_pipeline(*key)
+    assert (caught.value.field, caught.value.reason) == missing_pipeline(*key)
 
 
 def test_a_key_is_declared_once() -> None:
@@ -277,7 +300,8 @@ def test_declared_defaults_apply_unless_the_request_sets_them() -> None:
 
 
 def test_a_model_brings_its_negative_prompt_and_camera_rules() -> None:
-    other = ModelVersion(id="ltx-2.5", name="LTX test", negative_prompt="no dogs")
+    # (a model id whose t2v pro exists: a request for another is refused when made)
+    other = ModelVersion(id="ltx-2.3", name="LTX test", negative_prompt="no dogs")
     variant = dataclasses.replace(
         ltx2.T2V_PRO, model=other, template=None, source="a test's variant",
         stages=tuple(dataclasses.replace(s, loras=tuple(r for r in s.loras
@@ -288,7 +312,7 @@ def test_a_model_brings_its_negative_prompt_and_camera_rules() -> None:
         "no dogs")
     assert all("camera-control" not in n.inputs["lora_name"]
                for n in A.find(result.graph, "LoraLoaderModelOnly"))
-    assert result.plan.model == "ltx-2.5" and result.plan.camera == "none"
+    assert result.plan.model == "ltx-2.3" and result.plan.camera == "none"
     with pytest.raises(ValueError, match="camera_lora: LTX test has no camera LoRAs"):
         build_pipeline(variant, _request(variant, camera_lora="dolly_in"))
 

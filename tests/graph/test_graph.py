@@ -279,3 +279,22 @@ def test_graphs_built_concurrently_do_not_interfere() -> None:
 def test_from_api_of_text_says_to_parse_it_first() -> None:
     with pytest.raises(GraphStructureError, match=r"not a str: json\.loads\(\) the text first"):
         Graph.from_api('{"1": {"class_type": "EmptyImage", "inputs": {}}}')  # type: ignore[arg-type]
+
+
+def test_a_graph_prints_its_size_and_node_types_not_an_address() -> None:
+    g = Graph()
+    assert repr(g) == str(g) == "<Graph: no nodes>"
+    n = Nodes(g)
+    frames = n.EmptyImage(64, 64, batch_size=9)
+    assert repr(g) == "<Graph 1 node: EmptyImage>"
+    n.SaveVideo(n.CreateVideo(frames, fps=24), "video/demo")
+    assert str(g) == "<Graph 3 nodes: EmptyImage, CreateVideo, SaveVideo>"
+    for _ in range(10):
+        frames = n.EmptyImage(64, 64, batch_size=9)
+    n.SaveVideo(n.CreateVideo(frames, fps=24), "video/demo")
+    # one line at any size: the first and last types, the middle elided
+    assert str(g) == ("<Graph 15 nodes: EmptyImage, CreateVideo, SaveVideo, ..., CreateVideo, "
+                      "SaveVideo>")
+    node, handle = g.nodes[0], g.nodes[0][0]
+    assert repr(node) == "<Node EmptyImage 'Empty Image' (node 1)>"
+    assert repr(handle) == "<IMAGE output 0 'IMAGE' of EmptyImage 'Empty Image' (node 1)>"

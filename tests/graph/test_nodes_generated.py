@@ -131,11 +131,38 @@ def test_constructor_returns_the_declared_handles(class_type: str) -> None:
     if decl.schema.output_node:
         assert returned is Node
         return
-    classes = typing.get_args(returned) if typing.get_origin(returned) is tuple else (returned,)
+    if len(decl.schema.outputs) > 1:  # a named tuple: a field per output, named like it
+        assert issubclass(returned, tuple) and returned.__name__ == f"{class_type}Outputs"
+        assert returned._fields == tuple(o.name.lower() for o in decl.schema.outputs)
+        hints = typing.get_type_hints(returned)
+        classes = tuple(hints[name] for name in returned._fields)
+    else:
+        classes = (returned,)
     assert len(classes) == len(decl.schema.outputs)
     for slot, (cls, output) in enumerate(zip(classes, decl.schema.outputs, strict=True)):
         implied = HANDLE_CLASSES.get(output.type, Output)
         assert cls is decl.returns.get(slot, implied), f"{class_type} output {slot}"
+
+
+def test_a_multi_output_result_is_read_by_name_and_unpacks_like_a_tuple() -> None:
+    n = Nodes(Graph())
+    loaded = n.CheckpointLoaderSimple("ltx-2-19b-distilled.safetensors")
+    model, clip, vae = loaded  # as before: unpacked in order
+    assert (loaded.model, loaded.clip, loaded.vae) == (model, clip, vae) == tuple(loaded)
+    assert loaded.vae is loaded[2] and loaded.vae.type == "VAE" and loaded.model.type == "MODEL"
+    image = n.LoadImage("a.png")
+    assert (image.image.type, image.mask.type) == ("IMAGE", "MASK")
+    assert "vae=<VAE output 2 'VAE' of CheckpointLoaderSimple" in repr(loaded)
+
+
+def test_result_field_names_that_cannot_be_python_are_refused_at_generation() -> None:
+    decl = DECLS["LoadImage"]
+    for names in (("IMAGE", "image"), ("IMAGE", "class"), ("IMAGE", "2d")):
+        outputs = tuple(dataclasses.replace(o, name=name)
+                        for o, name in zip(decl.schema.outputs, names, strict=True))
+        changed = _replace("LoadImage", schema=dataclasses.replace(decl.schema, outputs=outputs))
+        with pytest.raises(ValueError, match="LoadImage: "):
+            render_nodes_module(changed)
 
 
 # --- behaviour: what a constructor adds ------------------------------------------------------

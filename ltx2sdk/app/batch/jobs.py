@@ -29,11 +29,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from builders import CheckedRequest, check_request
-from ltx2sdk.errors import RequestFieldError
-from ltx2sdk.request import GenerationRequest, describe_validation_error
+from ltx2sdk.errors import RequestError, RequestFieldError
+from ltx2sdk.request import GenerationRequest
 
 __all__ = ["BatchJob", "JobSource", "canonical_json", "is_comment_or_blank", "job_key", "key_id",
            "make_job"]
@@ -123,9 +121,9 @@ def make_job(number: int, raw: Any) -> BatchJob:
     fields = dict(raw)
     try:
         request = GenerationRequest.model_validate(fields)
-    except ValidationError as exc:
+    except RequestError as exc:
         return BatchJob(number, job_key({"invalid": _jsonable(fields)}), fields, None,
-                        describe_validation_error(exc))
+                        str(exc))
     try:  # a pipeline exists for it and can make it as asked: nothing is sent otherwise
         ok = check_request(request)
     except RequestFieldError as exc:

@@ -60,8 +60,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import ValidationError
-
 from ltx2sdk.app.batch.check import JobsReport, check_jobs, scan_jobs
 from ltx2sdk.app.batch.jobs import BatchJob, JobSource, key_id
 from ltx2sdk.app.batch.store import ResultStore, summarised_request
@@ -81,7 +79,6 @@ from ltx2sdk.errors import (
     StoreClosedError,
     TargetUnusableError,
 )
-from ltx2sdk.request import describe_validation_error
 from ltx2sdk.wording import exception_line
 
 __all__ = ["Batch", "BatchProgress", "BatchSummary", "JobResult", "RetryNotice", "RetryPolicy",
@@ -751,9 +748,7 @@ class Batch:
 def _one_line(exc: BaseException) -> str:
     """An exception's message on one line; a failure that is not the SDK's own says its
     type."""
-    if isinstance(exc, ValidationError):
-        return describe_validation_error(exc)
-    text = exception_line(exc)
+    text = exception_line(exc)  # (a bad request is a RequestError: "invalid request: ...")
     if isinstance(exc, (LTX2Error, ValueError)) or text == type(exc).__name__:
         return text
     return f"{type(exc).__name__}: {text}"

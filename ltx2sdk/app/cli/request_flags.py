@@ -11,8 +11,10 @@ Each input file has three flags (:class:`InputFlags`): the first frame ``--image
 ``--last-image-url URL``, ``--last-image-base64 DATA``; ia2v's audio ``--audio FILE``,
 ``--audio-url URL``, ``--audio-base64 DATA``. A local file (and base64 data) is read and
 checked like generate checks it: an image decoded, an audio file decoded and measured (an
-offline build of ia2v then lasts as long as the audio). Without ``--type``, an audio flag makes
-the request ia2v, else an image flag makes it i2v, or flf2v when it has a last image.
+offline build of ia2v then lasts as long as the audio). Without ``--type``, the request model
+infers the type from the input files, as it does for JSON and Python (an audio makes ia2v, else
+a last image flf2v, else an image i2v: :mod:`ltx2sdk.request`); an input flag replaces a request
+file's input files, and its type with them unless ``--type`` is given.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from ltx2sdk.errors import (
     CommandLineError,
     ImageInputError,
     InputFileError,
+    RequestError,
     RequestFieldError,
 )
 from ltx2sdk.vocabulary import (
@@ -52,8 +55,6 @@ from ltx2sdk.vocabulary import (
 from ltx2sdk.wording import byte_size
 
 if TYPE_CHECKING:
-    from pydantic import ValidationError
-
     from ltx2sdk.media.audio import AudioData
     from ltx2sdk.media.images import ImageData
 
@@ -304,12 +305,9 @@ def request_from_args(args: argparse.Namespace) -> CheckedRequest:
     file's request field is its file name (an offline build references it as ComfyUI will
     load it from its input folder). The audio's length is also left in
     ``args.audio_seconds`` (an offline ia2v build lasts as long). A URL is fetched by
-    ``generate`` only. An input flag replaces the request file's fields of that input;
-    without ``--type`` it sets the type (ia2v with an audio, else i2v, or flf2v when the
-    request has a last image).
+    ``generate`` only. An input flag replaces the request file's fields of that input, and,
+    without ``--type``, the file's type: the request model infers it from the input files.
     """
-    from pydantic import ValidationError
-
     from ltx2sdk.request import GenerationRequest  # start-up: pydantic
 
     sources = FlagSources()
@@ -348,31 +346,21 @@ def request_from_args(args: argparse.Namespace) -> CheckedRequest:
             fields.update(input_fields)
             flagged = True
     if flagged and args.type is None:
-        # the only type with an audio is ia2v, the only one with a last image flf2v; either
-        # alone still sets its type, so that the error says the first image is missing
-        def has(which: InputFlags) -> bool:
-            return any(fields.get(name) not in (None, "") for name in which.fields)
-
-        fields["type"] = ("ia2v" if has(AUDIO_FLAGS) else
-                          "flf2v" if has(LAST_IMAGE_FLAGS) else "i2v")
-    if "prompt" not in fields:
+        fields.pop("type", None)  # the request model infers it from the input files, as in JSON
+    if "prompt" not in fields and args.request is None:  # (a file's fields: the model says)
         raise CommandLineError("a prompt is needed: --prompt TEXT, --request FILE.json or "
                                "--example", 2)
     try:
         request = GenerationRequest.model_validate(fields)
-    except ValidationError as exc:
+    except RequestError as exc:
         raise CommandLineError(describe_for_cli(exc, sources), 2) from exc
 
     try:
-        ok = check_request(request)  # a pipeline exists for it and can make it as asked
+        ok = check_request(request)  # its pipeline can make it as asked
     except RequestFieldError as exc:
         prefix, _, role = exc.field.rpartition(".")  # "models.checkpoint": --checkpoint
         where = _name(role, sources, f"{prefix}.") if prefix else sources.name(exc.field)
-        reason = exc.reason
-        if exc.field == "type" and flagged and args.type is None:  # the type came from files
-            reason += (f"; the input files given make it {request.type}: choose a --model "
-                       "that has it")
-        raise CommandLineError(f"invalid request: {where}: {reason}", 2) from exc
+        raise CommandLineError(f"invalid request: {where}: {exc.reason}", 2) from exc
     # a request file's base64 input: decoded too, once (the audio measured, so that build
     # plans what the worker will)
     for which in INPUT_FLAGS:
@@ -501,7 +489,7 @@ _EXCEPTION_NAME = re.compile(r"\((?:[A-Z]\w*(?:Error|Exception)): ")
 # --- validation errors, in the CLI's words ------------------------------------------------------
 
 
-def describe_for_cli(error: ValidationError, sources: FlagSources) -> str:
+def describe_for_cli(error: RequestError, sources: FlagSources) -> str:
     """``invalid request: --width: ...; --type i2v needs an image: ...``: one line, each
     problem naming the flag the value came from (or the request file's field).
 
@@ -511,14 +499,9 @@ def describe_for_cli(error: ValidationError, sources: FlagSources) -> str:
     for item in error.errors():
         loc = [str(p) for p in item["loc"]]
         message = str(item["msg"]).removeprefix("Value error, ")
-        if item["type"] == "extra_forbidden":
-            from ltx2sdk.request import GenerationRequest  # start-up: pydantic
-
-            where = ".".join(loc)
-            allowed = ", ".join(GenerationRequest.model_fields)
-            if loc[:1] == ["models"]:
-                allowed = ", ".join(MODEL_FLAGS)
-            parts.append(f"{where}: unknown field (allowed: {allowed})")
+        if item["type"] == "extra_forbidden":  # only a request file has fields to misspell
+            where = ".".join(loc[:-1])  # the message names the field (and the nearest one)
+            parts.append(f"{where}: {message}" if where else message)
         elif item["type"] in RULE_MESSAGES:
             parts.append(RULE_MESSAGES[item["type"]](item.get("ctx", {}), sources))
         elif loc == ["models"]:  # the models field itself is no object: pydantic's words alone
@@ -555,8 +538,10 @@ def _input_not_used(ctx: dict[str, Any], sources: FlagSources) -> str:
 
 def _input_missing(ctx: dict[str, Any], sources: FlagSources) -> str:
     which = _FLAGS_OF_INPUT[ctx["input"]]
+    made_by = ctx.get("inferred_from")
+    why = f" ({sources.name(made_by)} makes the type {ctx['type']})" if made_by else ""
     return (f"{_type_is(sources)} {ctx['type']} needs {which.input.wanted_by(ctx['type'])}: "
-            f"give {which.text}")
+            f"give {which.text}{why}")
 
 
 def _one_source_only(ctx: dict[str, Any], sources: FlagSources) -> str:
@@ -576,6 +561,15 @@ def _unknown_model_file(ctx: dict[str, Any], sources: FlagSources) -> str:
     return f"{_name(ctx['field'], sources, 'models.')}: {ctx['reason']}"
 
 
+def _no_pipeline(ctx: dict[str, Any], sources: FlagSources) -> str:
+    reason = ctx["reason"]
+    made_by = ctx.get("inferred_from")
+    if ctx["field"] == "type" and made_by:  # the type came from the input files
+        reason += (f"; {sources.name(made_by)} makes the type {ctx['type']}: choose a "
+                   f"{sources.name('model')} that has it")
+    return f"{sources.name(ctx['field'])}: {reason}"
+
+
 RULE_MESSAGES: dict[RequestRule, Callable[[dict[str, Any], FlagSources], str]] = {
     "input_not_used": _input_not_used,
     "input_missing": _input_missing,
@@ -583,6 +577,7 @@ RULE_MESSAGES: dict[RequestRule, Callable[[dict[str, Any], FlagSources], str]] =
     "one_length_only": _one_length_only,
     "length_over_limit": _length_over_limit,
     "unknown_model_file": _unknown_model_file,
+    "no_pipeline": _no_pipeline,
 }
 """How the CLI words each rule of the request model, from the fields of its error (a flag
 for each field a flag gave)."""

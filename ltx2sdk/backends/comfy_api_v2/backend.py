@@ -323,11 +323,11 @@ class V2Backend:
     # --- inputs --------------------------------------------------------------------------
 
     def upload_file(self, data: bytes, filename: str, *, overwrite: bool = False,
-                    deadline: float | None = None) -> str:
+                    deadline: float | None = None, reuse: bool = False) -> str:
         """Make ``data`` (an image, an audio file) a v2 asset (found by its blake3 hash when the
         server has the bytes already, uploaded otherwise); returns the name to give LoadImage
         or LoadAudio, which :meth:`run` replaces with the asset's reference. ``overwrite``
-        means nothing here: assets are addressed by their content."""
+        and ``reuse`` mean nothing here: assets are addressed by their content, always."""
         name = Path(filename.replace("\\", "/")).name
         if not name:
             raise UploadError(f"cannot upload {filename!r}: it is not a file name")

@@ -103,6 +103,7 @@ class ComfyClient:
         self._system_stats: dict[str, Any] | None = None
         self._lock = threading.Lock()
         self._renamed: dict[str, str] = {}  # a name given to upload_file -> the name kept
+        self._kept: set[str] = set()  # names this client's uploads were kept under as given
 
     @property
     def base_url(self) -> str:
@@ -249,12 +250,27 @@ class ComfyClient:
     # --- running -----------------------------------------------------------------------------
 
     def upload_file(self, data: bytes, filename: str, *, overwrite: bool = False,
-                    deadline: float | None = None) -> str:
+                    deadline: float | None = None, reuse: bool = False) -> str:
         """Upload an input file into ComfyUI's input folder: an image, or any other file such as
         an audio (``POST /upload/image`` takes any file); returns the name to give LoadImage
         or LoadAudio, ``filename``. Where ComfyUI kept the file under another name (one was
         there already: ``in (1).png``), each prompt this client checks or queues says that
-        name instead (:meth:`bound`)."""
+        name instead (:meth:`bound`).
+
+        ``reuse`` (``filename`` names its content, :func:`~ltx2sdk.backends.uploads.content_stem`):
+        when the input folder has a file of that name and size already, nothing is sent; a
+        file of another size there is someone else's, and the upload goes on (ComfyUI keeps
+        it as ``name (1).png``). The input files ``/object_info`` listed when this client
+        fetched it, and those it uploaded since, say which names to ask about (``GET /view``,
+        headers only: asked live, so a file deleted since is uploaded again); another name is
+        uploaded at once (ComfyUI keeps identical bytes under an existing name once)."""
+        if reuse and not overwrite and "/" not in filename and self._may_have(filename):
+            size = self.transport.view_size(
+                {"filename": filename, "subfolder": "", "type": "input"}, deadline=deadline)
+            if size == len(data):
+                with self._lock:
+                    self._renamed.pop(filename, None)  # it is there under its own name
+                return filename
         answer = self.transport.upload_image(data, filename, overwrite=overwrite, deadline=deadline)
         name = str(answer["name"])
         subfolder = answer.get("subfolder") or ""
@@ -266,7 +282,34 @@ class ComfyClient:
                 self._renamed[filename] = kept
             else:
                 self._renamed.pop(filename, None)
+                self._kept.add(filename)  # (uploaded after /object_info was listed, maybe)
         return filename
+
+    def _may_have(self, filename: str) -> bool:
+        """Whether the input folder may have ``filename``: uploaded by this client, listed by
+        the ``/object_info`` it fetched (LoadImage's and LoadAudio's file choices), or not
+        known (none fetched, or in a shape not understood)."""
+        with self._lock:
+            info = self._object_info
+            if filename in self._kept:
+                return True
+        if info is None:
+            return True
+        listed: set[Any] = set()
+        loaders = [(node, name) for class_type, name in (("LoadImage", "image"),
+                                                         ("LoadAudio", "audio"))
+                   if (node := info.get(class_type)) is not None]  # (a release without one)
+        if not loaders:
+            return True
+        for node, name in loaders:
+            inputs = node.get("input") if isinstance(node, dict) else None
+            required = inputs.get("required") if isinstance(inputs, dict) else None
+            spec = required.get(name) if isinstance(required, dict) else None
+            options = _combo_options(spec)
+            if options is None:
+                return True
+            listed.update(options)
+        return filename in listed
 
     def bound(self, graph: Graph | Mapping[str, Any]) -> dict[str, Any]:
         """The API prompt of ``graph`` as this client submits it: each input file name
@@ -506,3 +549,15 @@ class _Follower:
             time.sleep(FINAL_ENTRY_PAUSE)
         raise PromptLostError(f"prompt {self.prompt_id} finished but ComfyUI has no history "
                               "entry for it")
+
+
+def _combo_options(spec: Any) -> list[Any] | None:
+    """The options of a combo input as ``/object_info`` writes it: ``[[options], {...}]``
+    (older releases) or ``["COMBO", {"options": [...]}]``; ``None`` for any other shape."""
+    if isinstance(spec, list) and spec:
+        if isinstance(spec[0], list):
+            return spec[0]
+        if spec[0] == "COMBO" and len(spec) > 1 and isinstance(spec[1], dict):
+            options = spec[1].get("options")
+            return options if isinstance(options, list) else None
+    return None

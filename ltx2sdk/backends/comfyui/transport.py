@@ -238,6 +238,11 @@ class ComfyTransport(Protocol):
         """Whether ``GET /view`` has the file (``None``: the answer says neither)."""
         ...
 
+    def view_size(self, params: Mapping[str, str], *,
+                  deadline: float | None = None) -> int | None:
+        """The size of the file ``GET /view`` has (``None``: none, or not said)."""
+        ...
+
     def open_socket(self, client_id: str, *, connect_timeout: float) -> MessageSocket:
         """The WebSocket (``/ws``) for ``client_id``."""
         ...
@@ -410,6 +415,15 @@ class HttpTransport:
         with self._open("GET", path, timeout=None, deadline=deadline) as (response, _bound):
             status = response.status_code
         return True if status == 200 else False if status == 404 else None
+
+    def view_size(self, params: Mapping[str, str], *,
+                  deadline: float | None = None) -> int | None:
+        """The size of the file ``GET /view`` has, from a 200's ``Content-Length``; ``None``
+        when it has none (404) or does not say. Only the headers are read."""
+        path = "/view?" + urlencode(params)
+        with self._open("GET", path, timeout=None, deadline=deadline) as (response, _bound):
+            status, length = response.status_code, response.headers.get("Content-Length", "")
+        return int(length) if status == 200 and length.isdigit() else None
 
     # --- one method per route -------------------------------------------------------------
 
