@@ -858,11 +858,17 @@ def test_a_refused_connection_fails_within_seconds(command: str) -> None:
                           "(connection refused)", "--ready-timeout")
 
 
-def test_an_unknown_host_fails_within_seconds(capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("wait", [[], ["--ready-timeout", "60"]])
+def test_an_unknown_host_fails_within_seconds_saying_to_check_the_url(
+        wait: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     start = time.monotonic()
-    assert main(["check", "--server", "http://no-such-host.invalid:8188"]) == 1
-    assert time.monotonic() - start < 6
-    assert_one_line_error(capsys.readouterr().err, "(host name not found)")
+    assert main(["check", "--server", "http://no-such-host.invalid:8188", *wait]) == 1
+    assert time.monotonic() - start < 6  # never waited for: a name does not start resolving
+    err = capsys.readouterr().err
+    assert_one_line_error(err, "cannot reach ComfyUI at http://no-such-host.invalid:8188: "
+                          "unknown host (the name no-such-host.invalid does not resolve: "
+                          "check the URL)")
+    assert "--ready-timeout" not in err  # waiting would not help: not suggested
 
 
 def test_on_a_terminal_the_wait_is_announced() -> None:

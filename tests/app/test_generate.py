@@ -27,15 +27,18 @@ from ltx2sdk.errors import (
     ExecutionError,
     ImageInputError,
     OutputExistsError,
+    ServerUnreachableError,
     ServerValidationError,
 )
 from ltx2sdk.model_files import files_for
 from tests.comfyserver import ComfyTestServer
+from tests.comfyserver.faults import Faults
 from tests.helpers import (
     AUDIO_FIXTURES,
     RELEASES,
     catalog_models,
     catalog_server,
+    free_port,
     listed_model_files,
     patch_network,
     png_bytes,
@@ -549,3 +552,36 @@ def test_a_video_file_that_appears_meanwhile_is_not_replaced(ltx_server: ComfyTe
     assert mine.read_bytes() == b"written while the video was made"
     [video] = [p for p in tmp_path.iterdir() if p.suffix == ".mp4" and p != mine]
     assert str(video) in str(caught.value) and video.read_bytes()[4:8] == b"ftyp"
+
+
+# --- failing fast -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("server", "said"), [
+    ("http://127.0.0.1:{port}", "was not ready within 2 s (connection refused)"),
+    ("http://no-such-host.invalid:8188", "cannot reach ComfyUI at "
+     "http://no-such-host.invalid:8188: unknown host (the name no-such-host.invalid does "
+     "not resolve: check the URL)"),
+])
+def test_a_server_nobody_answers_at_is_one_error_line_within_seconds(server: str,
+                                                                     said: str) -> None:
+    url = server.format(port=free_port())
+    start = time.monotonic()
+    with pytest.raises(ServerUnreachableError) as raised:
+        generate({"prompt": "a fox"}, url)
+    assert time.monotonic() - start < 6  # the 2 s grace, not the 30 s of a slow answer
+    message = str(raised.value)
+    assert said in message and url in message and "\n" not in message
+    assert raised.value.url == url and raised.value.reason in message
+
+
+def test_ready_timeout_waits_for_a_server_that_is_starting(tmp_path: Path) -> None:
+    small = {"prompt": "a fox", "duration": 1, "width": 256, "height": 256}
+    with ComfyTestServer(models=catalog_models(), faults=Faults(slow_start=3.0),
+                         output_dir=tmp_path / "srv") as srv, \
+            pytest.raises(ServerUnreachableError, match="connection refused"):
+        generate(small, srv.url, output_dir=tmp_path)  # not asked to wait: fails fast
+    with ComfyTestServer(models=catalog_models(), faults=Faults(slow_start=3.0),
+                         output_dir=tmp_path / "srv2") as srv:
+        result = generate(small, srv.url, output_dir=tmp_path, ready_timeout=30)
+    assert result.video.read_bytes()[4:8] == b"ftyp"

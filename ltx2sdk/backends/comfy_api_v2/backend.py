@@ -87,7 +87,13 @@ from ltx2sdk.backends.protocol import (
     download_all,
     resolve_api_key,
 )
-from ltx2sdk.backends.server_urls import connection_failure, normalize_server_url
+from ltx2sdk.backends.server_urls import (
+    REFUSED_GRACE,
+    FailureKind,
+    connection_failure,
+    normalize_server_url,
+    not_reached,
+)
 from ltx2sdk.backends.uploads import bind_uploads
 from ltx2sdk.deadline import Deadline
 from ltx2sdk.errors import (
@@ -237,16 +243,20 @@ class V2Backend:
         answers its ``not_found``, which also proves the key is accepted).
 
         As :meth:`ComfyClient.wait_ready`: nothing listening is retried for
-        ``refused_grace`` seconds (default the whole ``timeout``), an answer of 502, 503 or
-        504 (a proxy whose ComfyUI is not up) or none in time until ``timeout``; a refused
-        key (401, 403) or an answer that is not the Comfy API v2 fails at once.
+        ``refused_grace`` seconds (default the whole ``timeout``), an unknown host for that
+        long and never longer than :data:`~ltx2sdk.backends.server_urls.REFUSED_GRACE`, an
+        answer of 502, 503 or 504 (a proxy whose ComfyUI is not up) or none in time until
+        ``timeout``; a refused key (401, 403) or an answer that is not the Comfy API v2
+        fails at once. Nobody answering is a :class:`~ltx2sdk.errors.ServerUnreachableError`.
         """
         start = time.monotonic()
         deadline = start + timeout
-        absent_deadline = start + (timeout if refused_grace is None
-                                   else min(timeout, refused_grace))
+        grace = timeout if refused_grace is None else min(timeout, refused_grace)
+        absent_deadline = start + grace
+        unknown_deadline = start + min(grace, REFUSED_GRACE)
         waiting = False
         last: Exception
+        kind: FailureKind
         while True:
             try:
                 return self._ready_once(min(5.0, max(0.5, deadline - time.monotonic())))
@@ -258,10 +268,14 @@ class V2Backend:
                 if kind == "invalid":
                     raise ServerUnavailableError(
                         f"cannot reach the Comfy API v2 at {self.base_url}: {reason}") from exc
-                until = absent_deadline if kind == "absent" else deadline
+                until = {"absent": absent_deadline,
+                         "unknown_host": unknown_deadline}.get(kind, deadline)
                 last = exc
             now = time.monotonic()
             if now >= until:
+                if kind in ("absent", "unknown_host"):
+                    raise not_reached("the Comfy API v2", self.base_url, kind, reason,
+                                      until - start) from last
                 raise ServerUnavailableError(
                     f"the Comfy API v2 at {self.base_url} was not ready within "
                     f"{until - start:.3g} s ({reason})") from last

@@ -48,7 +48,13 @@ from ltx2sdk.backends.comfyui.wire import (
 from ltx2sdk.backends.events import Event, ExecutionStarted
 from ltx2sdk.backends.outputs import OutputFile, describe, verify_download
 from ltx2sdk.backends.protocol import CLEANUP_TIMEOUT, RunResult, download_all
-from ltx2sdk.backends.server_urls import connection_failure, normalize_server_url, shown_url
+from ltx2sdk.backends.server_urls import (
+    REFUSED_GRACE,
+    connection_failure,
+    normalize_server_url,
+    not_reached,
+    shown_url,
+)
 from ltx2sdk.backends.uploads import bind_uploads
 from ltx2sdk.errors import (
     ComfyError,
@@ -125,11 +131,15 @@ class ComfyClient:
 
         Retried only while a server is plausibly starting:
 
-        - nothing listens (connection refused), the host name does not resolve or the
-          connection is not answered: for ``refused_grace`` seconds, by default the whole
-          ``timeout`` (a ComfyUI started beside the caller refuses until it has loaded);
-          give a few seconds to fail fast when a server should already be up, as the
-          ``ltx2`` CLI does unless told ``--ready-timeout``;
+        - nothing listens (connection refused, no route) or the connection is not answered:
+          for ``refused_grace`` seconds, by default the whole ``timeout`` (a ComfyUI started
+          beside the caller refuses until it has loaded); give a few seconds
+          (:data:`~ltx2sdk.backends.server_urls.REFUSED_GRACE`) to fail fast when a server
+          should already be up, as :func:`~ltx2sdk.app.generate.generate` and the ``ltx2``
+          CLI do unless asked to wait;
+        - the host name does not resolve: for ``refused_grace`` seconds at most, and never
+          longer than :data:`~ltx2sdk.backends.server_urls.REFUSED_GRACE` (waiting does not
+          make a mistyped name resolve);
         - the server accepted but did not answer in time, or a proxy in front of it
           answered 502, 503 or 504: until ``timeout``;
         - a URL that cannot be used fails at once (the constructor already refused what
@@ -137,14 +147,17 @@ class ComfyClient:
           is a :class:`ServerResponseError` at once.
 
         ``on_wait`` is called once, when the first attempt has failed and the client
-        starts waiting (a CLI says so there). Raises :class:`ServerUnavailableError` when
-        the time is up: one line with the URL and the last reason in plain words
-        (``... was not ready within 2 s (connection refused)``).
+        starts waiting (a CLI says so there). When the time is up: a
+        :class:`~ltx2sdk.errors.ServerUnreachableError` when nobody answered (``... was not
+        ready within 2 s (connection refused)``; ``cannot reach ComfyUI at URL: unknown
+        host (...)``), else a :class:`ServerUnavailableError`; one line with the URL and
+        the last reason in plain words.
         """
         start = time.monotonic()
         deadline = start + timeout
-        absent_deadline = start + (timeout if refused_grace is None
-                                   else min(timeout, refused_grace))
+        grace = timeout if refused_grace is None else min(timeout, refused_grace)
+        absent_deadline = start + grace
+        unknown_deadline = start + min(grace, REFUSED_GRACE)
         waiting = False
         last: Exception | None = None
         while True:
@@ -167,13 +180,16 @@ class ComfyClient:
                         f"the server at {self.base_url} does not answer like a ComfyUI "
                         f"(GET /system_stats answered {answered})", status=exc.status,
                         body=exc.body) from exc
-                until = absent_deadline if kind == "absent" else deadline
+                until = {"absent": absent_deadline,
+                         "unknown_host": unknown_deadline}.get(kind, deadline)
             now = time.monotonic()
             if now >= until:
-                limit = until - start
+                if kind in ("absent", "unknown_host"):
+                    raise not_reached("ComfyUI", self.base_url, kind, reason,
+                                      until - start) from last
                 raise ServerUnavailableError(
-                    f"ComfyUI at {self.base_url} was not ready within {limit:.3g} s ({reason})"
-                ) from last
+                    f"ComfyUI at {self.base_url} was not ready within {until - start:.3g} s "
+                    f"({reason})") from last
             if not waiting:
                 waiting = True
                 if on_wait is not None:
