@@ -232,6 +232,60 @@ def test_a_server_that_is_down_does_not_keep_the_jobs(tmp_path: Path) -> None:
     assert summary.complete
 
 
+
+def test_a_dead_target_is_dropped_at_once_and_the_live_one_does_every_job(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    dead = f"http://127.0.0.1:{free_port()}"
+    jobs = write_jobs(tmp_path / "jobs.jsonl", [job(seed) for seed in range(1, 7)])
+    out = tmp_path / "out"
+    with catalog_server(tmp_path / "srv") as srv:
+        # no --ready-timeout: a refused connection is not waited for
+        assert main(["batch", str(jobs), "--server", dead, "--server", srv.url,
+                     "-o", str(out)]) == 0
+    lines = result_lines(out)
+    assert sorted(line["job"] for line in lines) == [1, 2, 3, 4, 5, 6]
+    assert {line["target"] for line in lines} == {srv.url}
+    assert all(line["status"] == "ok" and line["attempts"] == 1  # no try spent on the dead one
+               for line in lines)
+    said = capsys.readouterr()
+    dropped = [line for line in said.err.splitlines() if "] dropped   " in line]
+    assert len(dropped) == 1 and dropped[0].endswith(f"dropped   {dead}: connection refused")
+    assert "retry" not in said.err
+    assert "6 made" in said.out
+
+
+@pytest.mark.parametrize("dead", ["http://127.0.0.1:{port}", "http://no-such-host.invalid:8188"])
+def test_a_batch_whose_targets_are_all_dead_stops_at_once(
+        dead: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    url = dead.format(port=free_port())
+    jobs = write_jobs(tmp_path / "jobs.jsonl", [job(seed) for seed in range(1, 7)])
+    out = tmp_path / "out"
+    start = time.monotonic()
+    assert main(["batch", str(jobs), "--server", url, "-o", str(out)]) == 1
+    assert time.monotonic() - start < 10  # one 2 s grace, not 6 jobs x 3 tries x 30 s
+    said = capsys.readouterr()
+    reason = "connection refused" if "127.0.0.1" in url else "unknown host"
+    assert f"dropped   {url}: {reason}" in said.err
+    assert said.err.strip().splitlines()[-1].startswith("ltx2: error: no target left")
+    assert "6 jobs not run" in said.out and "failed" not in said.out  # not run, not failed
+    assert not (out / "results.jsonl").exists() or result_lines(out) == []
+
+
+def test_a_runpod_api_that_cannot_be_reached_is_dropped_at_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("RUNPOD_API_KEY", "rp-test-key")
+    monkeypatch.setenv("RUNPOD_ENDPOINT_BASE_URL", f"http://127.0.0.1:{free_port()}/v2")
+    jobs = write_jobs(tmp_path / "jobs.jsonl", [job(seed) for seed in range(1, 4)])
+    start = time.monotonic()
+    assert main(["batch", str(jobs), "--endpoint", "runpod:ltx2-test", "-o",
+                 str(tmp_path / "out")]) == 1
+    assert time.monotonic() - start < 10
+    said = capsys.readouterr()
+    assert "dropped   runpod:ltx2-test: connection refused" in said.err
+    assert "ETA" not in said.err and "retry" not in said.err
+    assert "3 jobs not run" in said.out and "failed" not in said.out
+
 # --- resuming ---------------------------------------------------------------------------------
 
 

@@ -12,9 +12,9 @@ from typing import Any
 from ltx2sdk.app.batch.jobs import BatchJob
 from ltx2sdk.app.batch.targets import JobSettings, Runner
 from ltx2sdk.app.generate import generate
-from ltx2sdk.backends.connect import connect
+from ltx2sdk.backends.connect import PROBE_TIMEOUT, connect
 from ltx2sdk.backends.protocol import Backend
-from ltx2sdk.backends.server_urls import normalize_server_url, shown_url
+from ltx2sdk.backends.server_urls import DEFAULT_READY_TIMEOUT, normalize_server_url, shown_url
 from ltx2sdk.errors import TargetUnusableError
 
 __all__ = ["ServerTarget"]
@@ -41,8 +41,11 @@ class ServerTarget:
 
     def open(self, concurrency: int | None) -> list[Runner]:
         try:
+            # a refused connection or an unknown host fails the probe at once; the first
+            # job's wait for the server says so, and the batch drops the target then
+            ready = self.settings.ready_timeout or DEFAULT_READY_TIMEOUT
             first = connect(self.url, api_key=self.api_key, api=self.api,
-                            probe_timeout=max(0.5, min(5.0, self.settings.ready_timeout)))
+                            probe_timeout=max(0.5, min(PROBE_TIMEOUT, ready)))
         except (ValueError, ModuleNotFoundError) as exc:  # a key missing, an extra missing
             raise TargetUnusableError(f"{shown_url(self.url)}: {exc}") from exc
         backends = [first]
