@@ -44,6 +44,9 @@ _SCHEME_PREFIX = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
 # the authority's user information: after "scheme://" (or at the start, as typed without a
 # scheme), up to the last "@" before the path, the query or the fragment
 _USERINFO = re.compile(r"^(\s*(?:[A-Za-z][A-Za-z0-9+.-]*://)?)[^/?#]*@")
+# a route of ComfyUI's own at the end of a path: the URL of a request, not of the server
+_ROUTE = re.compile(r"(?:/api)?/(?:prompt|ws|system_stats|object_info|history|queue|view|"
+                    r"interrupt|upload/image|upload/mask|embeddings|extensions|free)$")
 
 FailureKind = Literal["absent", "unknown_host", "unready", "invalid", "other"]
 """``absent``: nothing listens there (refused, no route, no answer to the connection): a
@@ -88,7 +91,9 @@ def normalize_server_url(text: str) -> str:
     A missing scheme is added: ``https://`` for port 443, ``http://`` otherwise (ComfyUI
     serves plain HTTP; put ``https://`` in front for a TLS proxy on another port). A
     trailing ``/`` is dropped. A bare port (``8188``), a WebSocket URL, another scheme, a
-    missing host, a bad port, spaces, a query or a fragment are :class:`ServerUrlError`.
+    missing host, a bad port, spaces, a query or a fragment are :class:`ServerUrlError`, and
+    so is a path ending in one of ComfyUI's routes (``http://host:8188/prompt``: the error
+    gives the URL without it).
     """
     raw = text.strip()
     shown = shown_url(raw)  # what the errors quote: never a password typed in the URL
@@ -135,7 +140,13 @@ def normalize_server_url(text: str) -> str:
                              "http://HOST:PORT (and a path, behind a proxy)")
     if "://" not in raw and port == 443:
         scheme = "https"
-    return f"{scheme}://{parts.netloc}{parts.path.rstrip('/')}"
+    path = parts.path.rstrip("/")
+    route = _ROUTE.search(path)
+    if route is not None:
+        server = shown_url(f"{scheme}://{parts.netloc}{path[:route.start()]}")
+        raise ServerUrlError(f"the server URL {shown!r} ends in {route.group()}, one of "
+                             f"ComfyUI's routes: give the server's URL without it: {server}")
+    return f"{scheme}://{parts.netloc}{path}"
 
 
 def _chain(exc: BaseException) -> Iterator[BaseException]:

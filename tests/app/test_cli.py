@@ -811,6 +811,11 @@ def test_server_urls_as_typed(typed: str, url: str) -> None:
     ("http://box:8188/?x=1", "query or a fragment"),
     ("http://gpu box:8188", "spaces"),
     ("http://[::1:8188", "malformed"),
+    ("http://box:8188/prompt", "ends in /prompt, one of ComfyUI's routes: give the server's "
+     "URL without it: http://box:8188"),
+    ("box:8188/api/prompt/", "ends in /api/prompt, one of ComfyUI's routes: give the "
+     "server's URL without it: http://box:8188"),
+    ("https://proxy.example/comfy/system_stats", "URL without it: https://proxy.example/comfy"),
 ])
 def test_malformed_server_urls(typed: str, fragment: str) -> None:
     with pytest.raises(ServerUrlError, match=re.escape(fragment)):
@@ -833,6 +838,22 @@ def test_a_malformed_server_url_is_one_line_at_once(command: str) -> None:
     assert time.monotonic() - start < 10  # no waiting: the interpreter's start-up only
     assert_one_line_error(done.stderr, f"ltx2 {command}: error: argument --server: ",
                           "scheme 'ftp'")
+
+
+def test_a_server_url_with_a_route_says_to_drop_it() -> None:
+    done = run_cli("generate", "--prompt", "p", "--server", "http://127.0.0.1:8188/prompt")
+    assert done.returncode == 2
+    assert_one_line_error(done.stderr, "ltx2 generate: error: argument --server: ",
+                          "ends in /prompt", "without it: http://127.0.0.1:8188")
+
+
+def test_a_path_the_server_does_not_know_is_named_with_the_url_without_it(
+        ltx_server: ComfyTestServer, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "--server", f"{ltx_server.url}/comfy"]) == 1
+    assert_one_line_error(capsys.readouterr().err,
+                          f"the server at {ltx_server.url}/comfy does not answer like a "
+                          "ComfyUI (GET /system_stats answered HTTP 404): is the path /comfy "
+                          f"right? Without it: {ltx_server.url}")
 
 
 def test_comfy_url_is_the_default_server(ltx_server: ComfyTestServer) -> None:

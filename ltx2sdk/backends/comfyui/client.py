@@ -28,6 +28,7 @@ import uuid
 from collections.abc import Callable, Collection, Iterator, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from ltx2sdk.backends.comfyui.following import (
     FINAL_ENTRY_PAUSE,
@@ -178,8 +179,8 @@ class ComfyClient:
                                 else "something that is not its JSON")
                     raise ServerResponseError(
                         f"the server at {self.base_url} does not answer like a ComfyUI "
-                        f"(GET /system_stats answered {answered})", status=exc.status,
-                        body=exc.body) from exc
+                        f"(GET /system_stats answered {answered}){self._path_hint(exc)}",
+                        status=exc.status, body=exc.body) from exc
                 until = {"absent": absent_deadline,
                          "unknown_host": unknown_deadline}.get(kind, deadline)
             now = time.monotonic()
@@ -195,6 +196,15 @@ class ComfyClient:
                 if on_wait is not None:
                     on_wait()
             time.sleep(min(interval, until - now))
+
+    def _path_hint(self, exc: ServerResponseError) -> str:
+        """When a URL with a path got "no such route" (404, 405): the path may be the
+        mistake, and the URL without it is where a ComfyUI usually is."""
+        parts = urlsplit(self.base_url)
+        if exc.status not in (404, 405) or not parts.path:
+            return ""
+        return (f": is the path {parts.path} right? Without it: "
+                f"{urlunsplit((parts.scheme, parts.netloc, '', '', ''))}")
 
     def object_info(self, *, refresh: bool = False,
                     deadline: float | None = None) -> dict[str, Any]:
