@@ -585,3 +585,15 @@ def test_ready_timeout_waits_for_a_server_that_is_starting(tmp_path: Path) -> No
                          output_dir=tmp_path / "srv2") as srv:
         result = generate(small, srv.url, output_dir=tmp_path, ready_timeout=30)
     assert result.video.read_bytes()[4:8] == b"ftyp"
+
+
+def test_timeout_names_the_flag_and_says_the_prompt_was_interrupted(
+        ltx_server: ComfyTestServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ltx_server.sim.sampler_steps, ltx_server.sim.step_delay = 500, 0.02  # 10 s of sampling
+    assert main(["generate", "--prompt", "p", "--server", ltx_server.url, "--output-dir",
+                 str(tmp_path), "--timeout", "1.5"]) == 1
+    prompt_id = ltx_server.received.prompts[-1]["prompt_id"]
+    assert {"prompt_id": prompt_id} in ltx_server.received.interrupts
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err == (f"ltx2: error: --timeout: the job ran past 1.5 s: prompt {prompt_id} did "
+                   f"not finish before the deadline; it was interrupted on {ltx_server.url}")

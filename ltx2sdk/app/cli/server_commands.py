@@ -22,6 +22,7 @@ from ltx2sdk.backends.server_urls import (
 from ltx2sdk.errors import (
     CommandLineError,
     IncompatibleServerError,
+    JobTimeoutError,
     ServerResponseError,
     ServerUnavailableError,
     ServerUnreachableError,
@@ -179,6 +180,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
         for prompt_id in queued:  # the client has interrupted it on the server
             print(f"\ninterrupted prompt {prompt_id} on {client.base_url}", file=sys.stderr)
         raise
+    except JobTimeoutError as exc:  # the flag that set the deadline is named
+        raise CommandLineError(f"--timeout: the job ran past {args.timeout:g} s: {exc}") from exc
     finally:
         client.close()
     took = time.monotonic() - started

@@ -28,7 +28,6 @@ runs every request through ``handler`` (no socket), still bounded by the deadlin
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import mimetypes
 import queue
@@ -396,9 +395,9 @@ class V2Backend:
         follow = _JobFollower(self, job.id, deadline, on_event, cancel)
         try:
             final = follow.until_done()
-        except JobTimeoutError:
-            if interrupt_on_timeout:
-                self._cancel_quietly(job.id)
+        except JobTimeoutError as exc:
+            if interrupt_on_timeout and self._cancel_quietly(job.id):
+                raise JobTimeoutError(f"{exc}; it was cancelled on {self.base_url}") from exc
             raise
         except (KeyboardInterrupt, JobCancelledError):  # the caller gave up: free the GPU
             self._cancel_quietly(job.id)
@@ -427,9 +426,14 @@ class V2Backend:
             _checked_job_id(job.id)
             return job
 
-    def _cancel_quietly(self, job_id: str) -> None:
-        with contextlib.suppress(LTX2Error):  # the caller hears of the original problem
+    def _cancel_quietly(self, job_id: str) -> bool:
+        """Cancel ``job_id``; whether the server took it (a failure is not raised: the
+        caller hears of the original problem)."""
+        try:
             self.interrupt(job_id, timeout=CLEANUP_TIMEOUT)
+        except LTX2Error:
+            return False
+        return True
 
     def follow(self, job_id: str, *, deadline: float, on_event: EventCallback | None = None,
                cancel: threading.Event | None = None) -> V2Job:

@@ -21,7 +21,6 @@ One client may serve several threads: each run has its own socket and client id.
 
 from __future__ import annotations
 
-import contextlib
 import threading
 import time
 import uuid
@@ -377,9 +376,9 @@ class ComfyClient:
         follow = _Follower(self, prompt_id, client_id, socket, deadline, on_event, cancel)
         try:
             entry = follow.until_done()
-        except JobTimeoutError:
-            if interrupt_on_timeout:
-                self._interrupt_quietly(prompt_id)
+        except JobTimeoutError as exc:
+            if interrupt_on_timeout and self._interrupt_quietly(prompt_id):
+                raise JobTimeoutError(f"{exc}; it was interrupted on {self.base_url}") from exc
             raise
         except (KeyboardInterrupt, JobCancelledError):  # the caller gave up: free the GPU
             self._interrupt_quietly(prompt_id)
@@ -406,9 +405,14 @@ class ComfyClient:
 
     # --- helpers -----------------------------------------------------------------------------
 
-    def _interrupt_quietly(self, prompt_id: str) -> None:
-        with contextlib.suppress(ComfyError):  # the caller hears of the original problem
+    def _interrupt_quietly(self, prompt_id: str) -> bool:
+        """Interrupt ``prompt_id``; whether the server took it (a failure is not raised: the
+        caller hears of the original problem)."""
+        try:
             self.interrupt(prompt_id, timeout=CLEANUP_TIMEOUT)
+        except ComfyError:
+            return False
+        return True
 
     @staticmethod
     def _left(deadline: float, cap: float) -> float:
