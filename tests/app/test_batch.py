@@ -38,7 +38,7 @@ from ltx2sdk.app.batch.store import ResultStore
 from ltx2sdk.app.cli.batch_command import BatchDisplay
 from ltx2sdk.app.cli.main import main
 from ltx2sdk.errors import NoTargetLeftError, OutputFolderBusyError
-from tests.comfyserver import ComfyTestServer
+from tests.comfyserver import ComfyTestServer, Faults
 from tests.comfyserver.faults import Handler
 from tests.helpers import catalog_server, free_port
 from tests.runpod_standin import RunPodStandIn
@@ -270,6 +270,30 @@ def test_a_batch_whose_targets_are_all_dead_stops_at_once(
     assert "6 jobs not run" in said.out and "failed" not in said.out  # not run, not failed
     assert not (out / "results.jsonl").exists() or result_lines(out) == []
 
+
+def test_a_server_that_restarts_mid_batch_is_waited_for_not_dropped(tmp_path: Path) -> None:
+    """A server that has answered in this batch and then refuses is restarting: it gets the
+    wait of a server that is starting (30 s), not the 2 s of one that was never there."""
+    port = free_port()
+    first = catalog_server(tmp_path / "a", port=port).start()
+    first.sim.step_delay = 0.05
+    later: list[ComfyTestServer] = []
+
+    def restart(result: JobResult) -> None:
+        if not later:  # after the first video: down, then up again 3 s later
+            first.stop()
+            later.append(catalog_server(tmp_path / "b", port=port,
+                                        faults=Faults(slow_start=3.0)).start())
+
+    try:
+        summary = run_batch([job(seed) for seed in (1, 2, 3)], f"http://127.0.0.1:{port}",
+                            tmp_path / "out", retry=QUICK, on_result=restart)
+    finally:
+        first.stop()
+        for srv in later:
+            srv.stop()
+    assert summary.complete and summary.progress.ok == 3, summary
+    assert not summary.unusable
 
 def test_a_runpod_api_that_cannot_be_reached_is_dropped_at_once(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

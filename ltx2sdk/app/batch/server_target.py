@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,12 @@ from ltx2sdk.app.batch.targets import JobSettings, Runner
 from ltx2sdk.app.generate import generate
 from ltx2sdk.backends.connect import PROBE_TIMEOUT, connect
 from ltx2sdk.backends.protocol import Backend
-from ltx2sdk.backends.server_urls import DEFAULT_READY_TIMEOUT, normalize_server_url, shown_url
+from ltx2sdk.backends.server_urls import (
+    DEFAULT_READY_TIMEOUT,
+    REFUSED_GRACE,
+    normalize_server_url,
+    shown_url,
+)
 from ltx2sdk.errors import TargetUnusableError
 
 __all__ = ["ServerTarget"]
@@ -52,24 +58,44 @@ class ServerTarget:
         if first.api == "v2":  # each runner its own client: no connection shared by threads
             backends += [connect(self.url, api_key=self.api_key, api="v2")
                          for _ in range(max(1, concurrency or 1) - 1)]
-        return [_ServerRunner(backend, self.settings) for backend in backends]
+        answered = threading.Event()  # shared by the target's runners
+        return [_ServerRunner(backend, self.settings, answered) for backend in backends]
 
 
 class _ServerRunner:
-    def __init__(self, backend: Backend, settings: JobSettings) -> None:
+    """One job at a time through :func:`generate`, after a wait for the server: as
+    ``settings.ready_timeout`` says when given; else a server that never answered in this
+    batch fails fast if nobody answers (the batch drops it), and one that has answered and
+    now refuses is restarting: its refusals are waited for too, as long as for a server
+    that accepts but does not answer yet."""
+
+    def __init__(self, backend: Backend, settings: JobSettings,
+                 answered: threading.Event) -> None:
         self.backend = backend
         self.settings = settings
+        self.answered = answered
+
+    def _wait_ready(self) -> None:
+        limit, grace = self.settings.ready_timeout, None
+        if limit is None:
+            limit = DEFAULT_READY_TIMEOUT
+            grace = None if self.answered.is_set() else REFUSED_GRACE
+        self.backend.wait_ready(timeout=min(limit, self.settings.timeout), refused_grace=grace)
+        self.answered.set()
 
     def run(self, job: BatchJob, video: Path, *, cancel: threading.Event,
             resume: str | None = None,
             on_submitted: Callable[[str], None] | None = None) -> dict[str, Any]:
         if job.checked is None:
             raise ValueError(job.problem or "the job has no valid request")
+        started = time.monotonic()
+        self._wait_ready()
         # other outputs of the graph land in a folder of their own and go with it
         with tempfile.TemporaryDirectory(dir=video.parent, prefix=".outputs-") as others:
             result = generate(job.checked, self.backend, output=video, output_dir=others,
-                              timeout=self.settings.timeout,
-                              ready_timeout=self.settings.ready_timeout,
+                              timeout=max(0.5, self.settings.timeout
+                                          - (time.monotonic() - started)),
+                              ready_timeout=0,  # waited for above
                               input_policy=self.settings.input_policy, cancel=cancel)
         return result.metadata()
 
