@@ -1128,3 +1128,15 @@ def test_escape_sequences_from_the_server_do_not_reach_the_terminal(
     for text in (generated.stdout, generated.stderr, batch.stdout, batch.stderr, checked.stdout,
                  checked.stderr):
         _no_control_characters(text)
+
+
+def test_ready_timeout_has_one_default_said_the_same_way_everywhere(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from ltx2sdk.app.cli.server_commands import READY_TIMEOUT_HELP
+
+    for command in ("generate", "check", "batch"):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        text = " ".join(capsys.readouterr().out.split())
+        assert " ".join(READY_TIMEOUT_HELP.split()) in text, command
+    assert "fails after 2 s" in READY_TIMEOUT_HELP and "30 s" in READY_TIMEOUT_HELP
