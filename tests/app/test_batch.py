@@ -518,6 +518,19 @@ def test_a_refused_key_stops_the_batch_saying_why(endpoint: Endpoint, tmp_path: 
         run_batch(jobs, endpoint.target, tmp_path / "out")
 
 
+def test_a_worker_whose_comfy_host_does_not_resolve_is_dropped(
+        endpoint: Endpoint, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("COMFY_URL", "http://no-such-host.invalid:8188")  # the worker's
+    jobs = write_jobs(tmp_path / "jobs.jsonl", [job(1), job(2)])
+    assert main(["batch", str(jobs), "--endpoint", endpoint.target, "--jobs", "1", "-o",
+                 str(tmp_path / "out")]) == 1
+    said = capsys.readouterr()
+    assert f"dropped   {endpoint.target}: worker misconfigured: COMFY_URL: cannot reach " \
+        "ComfyUI at http://no-such-host.invalid:8188: unknown host" in said.err
+    assert len(endpoint.api.jobs) == 1  # the second job was not sent to it
+    assert "2 jobs not run" in said.out and "failed" not in said.out
+
 def test_a_request_over_runpods_payload_limit_is_refused_before_it_is_sent(
         endpoint: Endpoint, tmp_path: Path) -> None:
     huge = base64.b64encode(b"\0" * (8 * 1024 * 1024)).decode()  # 11 MB of base64

@@ -642,7 +642,7 @@ class Batch:
         """What ``on_drop`` hears of ``state``'s target, just dropped (under the lock, or
         before the runners start)."""
         left = len(self.targets) - sum(1 for s in self._states if s.unusable)
-        return DropNotice(state.name, reason, left)
+        return DropNotice(state.name, reason.removeprefix(f"{state.name}: "), left)
 
     def _conclude(self, slot: _Slot, job: BatchJob, attempt: int, started: float, *,
                   video: Path | None = None, metadata: Mapping[str, Any] | None = None,
