@@ -28,6 +28,7 @@ from ltx2sdk.app.batch.jobs import JobSource, make_job
 from ltx2sdk.app.batch.scheduler import (
     Batch,
     BatchProgress,
+    DropNotice,
     JobResult,
     RetryNotice,
     RetryPolicy,
@@ -514,8 +515,11 @@ def test_a_refused_key_stops_the_batch_saying_why(endpoint: Endpoint, tmp_path: 
     assert "refused the API key" in said.err and "2 jobs not run" in said.out
     assert endpoint.api.jobs == {}
     monkeypatch.delenv("RUNPOD_API_KEY")
+    drops: list[DropNotice] = []
     with pytest.raises(NoTargetLeftError, match="RunPod needs an API key: set RUNPOD_API_KEY"):
-        run_batch(jobs, endpoint.target, tmp_path / "out")
+        run_batch(jobs, endpoint.target, tmp_path / "out", on_drop=drops.append)
+    assert [(d.target, d.left) for d in drops] == [(endpoint.target, 0)]  # said at start-up
+    assert drops[0].reason.startswith("RunPod needs an API key")
 
 
 def test_a_worker_whose_comfy_host_does_not_resolve_is_dropped(

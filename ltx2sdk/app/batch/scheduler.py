@@ -351,7 +351,7 @@ class Batch:
         threads = self._start()
         alive = len(threads)
         try:
-            while alive:
+            while alive or not self._events.empty():  # a drop at start-up is said too
                 try:
                     kind, payload = self._events.get(timeout=TICK)
                 except queue.Empty:
