@@ -2,7 +2,7 @@
 
     python runpod_handler.py                      # on RunPod (or test_input.json locally)
     python runpod_handler.py --test_input '{"input": {"prompt": "a fox in the snow"}}'
-    python runpod_handler.py --rp_serve_api       # local /run, /runsync, /status API
+    python runpod_handler.py --rp_serve_api       # local /runsync, /run, /status API (POST)
 
 Input: the original contract (``prompt, mode, type, width, height, duration, seed,
 camera_lora, image_url, image_base64``) or any field of ``ltx2sdk.GenerationRequest``
@@ -12,10 +12,16 @@ data only: the server file names ``image``, ``last_image`` and ``audio`` are ref
 Output: ``{"video": <base64 mp4>, ...metadata}`` when the whole result fits RunPod's
 result limit, else ``{"video_url": <presigned URL>, ...metadata}`` when a bucket is
 configured, else ``{"error": ...}`` saying how to configure one. Every failure is
-``{"error": <one clear message>}``. The ComfyUI at ``COMFY_URL`` is waited for
+``{"error": <one clear message>}``. The metadata: ``model`` (the model id that ran),
+``prompt_id``, ``seed``, ``width``, ``height``, ``frames``, ``fps``, ``duration``, ``mode``,
+``type``, ``adjustments``, ``timings``. The ComfyUI at ``COMFY_URL`` is waited for
 ``LTX2_READY_TIMEOUT`` seconds by each job, a refused connection included (it is starting
 beside the worker); a host name there that does not resolve fails at once as ``worker
 misconfigured: COMFY_URL: ...``.
+
+The log never holds a base64 payload: runpod-python echoes each job's input and output into
+it (and RunPod bills logs by size), so run as a program the worker has runpod's logger write
+every video or input file as its size, ``'video': '<2.85 MiB base64>'``.
 
 Configuration (environment; see README "RunPod"):
   COMFY_URL (http://127.0.0.1:8188), LTX2_JOB_TIMEOUT (1800 s), LTX2_READY_TIMEOUT (300 s),
@@ -37,6 +43,7 @@ import json
 import logging
 import math
 import os
+import re
 import sys
 import tempfile
 import threading
@@ -218,11 +225,54 @@ class ProgressReporter:
                    "percent": round(update.percent, 1)})
 
 
+# a payload in a logged job: a value of a base64 field (``'video': '...'``, in a dict's repr
+# or as JSON), and any other unbroken base64 text long enough to flood a log (a data URL)
+_PAYLOAD_FIELD = re.compile(
+    r"""(?P<key>(?P<q>['"])(?:video|\w*_base64)(?P=q)\s*:\s*)(?P<vq>['"])(?P<data>[^'"]+)(?P=vq)""")
+_LONG_BASE64 = re.compile(r"[A-Za-z0-9+/_-]{1024,}={0,2}")
+
+
+def without_payloads(text: str) -> str:
+    """``text`` with each base64 payload in it replaced by its size: a ``video`` or
+    ``*_base64`` field's value (``'video': '<2.85 MiB base64>'``) and any other run of 1 KiB
+    or more of base64 text. What is left is what the job was: fit for a log line."""
+    def field(match: re.Match[str]) -> str:
+        size = byte_size(len(match["data"]))
+        return f"{match['key']}{match['vq']}<{size} base64>{match['vq']}"
+
+    text = _PAYLOAD_FIELD.sub(field, text)
+    return _LONG_BASE64.sub(lambda match: f"<{byte_size(len(match[0]))} base64>", text)
+
+
+def keep_payloads_out_of_runpods_log() -> None:
+    """Have runpod-python's logger write :func:`without_payloads` of each message.
+
+    runpod-python logs a local job's input, each job's output twice (DEBUG, its default
+    level) and a local run's result (INFO), every base64 video and image in them included
+    (1.12 keeps 4 KiB of each such message: still a screen of base64). It has no setting for
+    that but its level (``RUNPOD_LOG_LEVEL=INFO`` drops the DEBUG lines, not the result), so
+    its one logger (a singleton every module shares) gets a wrapped ``log``. A runpod-python
+    without that logger is left as it is.
+    """
+    try:
+        from runpod.serverless.modules.rp_logger import RunPodLogger  # extra: [runpod]
+    except ImportError:  # pragma: no cover - a runpod-python laid out otherwise
+        return
+    logger = RunPodLogger()
+    write = logger.log
+
+    def log(message: Any, *args: Any, **kwargs: Any) -> Any:  # level, job id: as runpod's
+        return write(without_payloads(str(message)), *args, **kwargs)
+
+    logger.log = log
+
+
 def deliver(result: GenerationResult, config: WorkerConfig,
-            deadline: Deadline | None = None) -> dict[str, Any]:
+            deadline: Deadline | None = None, *, model: str) -> dict[str, Any]:
     """The job's output: inline base64 if the whole response fits, else a bucket URL uploaded
-    by ``deadline`` (the job's: :class:`JobTimeoutError` when the upload outlasts it)."""
-    meta = result.metadata()
+    by ``deadline`` (the job's: :class:`JobTimeoutError` when the upload outlasts it). Beside
+    it, what was made: ``model`` (the model id the request ran) and the result's metadata."""
+    meta = {"model": model, **result.metadata()}
     size = result.video.stat().st_size
     # the response is {"video": "<base64>", ...meta}: measure it exactly before encoding
     inline_size = len(json.dumps({"video": "", **meta})) + 4 * ((size + 2) // 3)
@@ -333,7 +383,7 @@ def run_job(job: Mapping[str, Any], config: WorkerConfig, *,
                               on_progress=reporter, on_queued=on_queued,
                               timeout=config.job_timeout, ready_timeout=config.ready_timeout,
                               input_policy=config.input_policy, cancel=cancel)
-            return deliver(result, config, deadline)
+            return deliver(result, config, deadline, model=request.request.model)
         except ServerUnreachableError as exc:
             return {"error": unreachable_comfyui(exc, config)}
         except (LTX2Error, ValueError) as exc:  # ValueError: a bad input file, named by field
@@ -388,6 +438,7 @@ def main() -> None:
         import runpod
     except ModuleNotFoundError:
         sys.exit("runpod_handler: the RunPod SDK is not installed: pip install 'ltx2sdk[runpod]'")
+    keep_payloads_out_of_runpods_log()
     runpod.serverless.start({"handler": handler})
 
 

@@ -8,9 +8,9 @@ The graph core (:class:`Graph`, typed :class:`Nodes`) and the node schemas load
 eagerly and are cheap. The request model (:class:`GenerationRequest`,
 :class:`ModelSet`, built with pydantic), the HTTP client, :func:`connect` (a server's
 backend: native ComfyUI or the Comfy API v2), :func:`generate` and the batch API
-(:func:`run_batch`, :func:`iter_batch`, :class:`Batch`) load on first use of their name
-(``from ltx2sdk import GenerationRequest`` included), so importing the SDK pays neither for
-pydantic nor for ``requests``.
+(:func:`run_batch`, :func:`iter_batch`, :class:`Batch`, :func:`check_jobs`) load on first
+use of their name (``from ltx2sdk import GenerationRequest`` included), so importing the SDK
+pays neither for pydantic nor for ``requests``.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from ltx2sdk.graph.schema import NodeSchema, SchemaSet
 from ltx2sdk.version import __version__ as __version__
 
 if TYPE_CHECKING:
+    from ltx2sdk.app.batch.check import check_jobs
     from ltx2sdk.app.batch.scheduler import Batch, iter_batch, run_batch
     from ltx2sdk.app.generate import GenerationResult, generate
     from ltx2sdk.backends.comfyui.client import ComfyClient
@@ -52,6 +53,7 @@ _LAZY = {
     "Batch": "ltx2sdk.app.batch.scheduler",
     "iter_batch": "ltx2sdk.app.batch.scheduler",
     "run_batch": "ltx2sdk.app.batch.scheduler",
+    "check_jobs": "ltx2sdk.app.batch.check",
     "ComfyClient": "ltx2sdk.backends.comfyui.client",
     "connect": "ltx2sdk.backends.connect",
     "generate": "ltx2sdk.app.generate",
@@ -97,6 +99,7 @@ __all__ = [
     "SchemaSet",
     "UnknownInputError",
     "UnknownNodeTypeError",
+    "check_jobs",
     "connect",
     "generate",
     "iter_batch",

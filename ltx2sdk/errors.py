@@ -48,6 +48,7 @@ exception class outside this tree or missing from this drawing. ::
     |   +-- NoTargetLeftError               every target of the batch is unusable
     |   +-- OutputFolderBusyError (RuntimeError)  another batch writes to the output folder
     |   +-- StoreClosedError (RuntimeError) a write after the batch closed its output folder
+    |   +-- InvalidJobsError (ValueError)   jobs that cannot run, found before any ran
     +-- ComfyScriptError                    comfy-script missing, or a program that failed
     +-- CommandLineError                    the ltx2 command's own refusal (exit status ``code``)
 """
@@ -374,6 +375,16 @@ class OutputFolderBusyError(BatchError, RuntimeError):
 class StoreClosedError(BatchError, RuntimeError):
     """A write after the batch closed its output folder (a runner thread that outlived a
     cancelled batch): refused, so another batch that took the folder is not written into."""
+
+
+class InvalidJobsError(BatchError, ValueError):
+    """A batch's jobs were checked before any ran, and some cannot run (or there are none):
+    nothing was run. ``problems`` holds every problem as ``FILE:LINE: ...``; the message
+    quotes the first few."""
+
+    def __init__(self, message: str, problems: list[str] | tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.problems = tuple(problems)
 
 
 # --- interop ------------------------------------------------------------------------------

@@ -18,6 +18,16 @@ from tests.helpers import RELEASES, ApiProxy, catalog_models, catalog_server, fr
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
+@pytest.fixture(autouse=True)
+def no_ltx2_settings(tmp_path_factory: pytest.TempPathFactory,
+                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every ltx2 command a test runs (in-process or as a subprocess) reads an empty settings
+    file, never the developer's ~/.config/ltx2/config.toml."""
+    empty = tmp_path_factory.getbasetemp() / "ltx2-settings-empty.toml"
+    empty.touch(exist_ok=True)
+    monkeypatch.setenv("LTX2_CONFIG", str(empty))
+
+
 @pytest.fixture(scope="session")
 def object_info() -> dict[str, Any]:
     """GET /object_info of a real ComfyUI 0.26.0, limited to the LTX-2 node types."""

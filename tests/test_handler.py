@@ -6,6 +6,7 @@ import ast
 import asyncio
 import base64
 import hashlib
+import io
 import json
 import os
 import re
@@ -22,6 +23,7 @@ import requests
 import runpod_handler
 from ltx2sdk import ComfyClient
 from ltx2sdk.app.progress import ProgressUpdate
+from ltx2sdk.wording import byte_size
 from runpod_handler import ProgressReporter, WorkerConfig, handler, run_job
 from tests.comfyserver import ComfyTestServer, Faults
 
@@ -46,13 +48,20 @@ def config_for(srv: ComfyTestServer, **changes: Any) -> WorkerConfig:
                                   "LTX2_JOB_TIMEOUT": "30", **changes})
 
 
-def run_test_input(srv: ComfyTestServer, job_input: dict[str, Any],
-                   env: dict[str, str] | None = None) -> tuple[int, dict[str, Any]]:
-    """``python runpod_handler.py --test_input ...``: exit code and the job's result."""
-    done = subprocess.run(
+def run_test_input_process(srv: ComfyTestServer, job_input: dict[str, Any],
+                           env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """``python runpod_handler.py --test_input ...``, as the README runs it."""
+    return subprocess.run(
         [sys.executable, "runpod_handler.py", "--test_input", json.dumps({"input": job_input})],
         cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
         env={**os.environ, "COMFY_URL": srv.url, "LTX2_READY_TIMEOUT": "5", **(env or {})})
+
+
+def run_test_input(srv: ComfyTestServer, job_input: dict[str, Any],
+                   env: dict[str, str] | None = None) -> tuple[int, dict[str, Any]]:
+    """``python runpod_handler.py --test_input ...``: exit code and the job's result, as the
+    log shows it (a video as its size: ``'<2.85 KiB base64>'``)."""
+    done = run_test_input_process(srv, job_input, env)
     for line in done.stdout.splitlines():
         if "Job result: " in line:  # success: the SDK logs the result dict
             result: dict[str, Any] = ast.literal_eval(line.split("Job result: ", 1)[1])
@@ -67,8 +76,10 @@ def test_t2v_job_from_the_command_line(ltx_server: ComfyTestServer) -> None:
                                            "width": 768, "height": 512, "duration": 2,
                                            "seed": 42, "camera_lora": "static"})
     assert code == 0, output
-    video = base64.b64decode(output["video"])
-    assert video[4:8] == b"ftyp"
+    [served] = ltx_server.output_dir.rglob("*.mp4")
+    size = byte_size(len(base64.b64encode(served.read_bytes())))
+    assert served.read_bytes()[4:8] == b"ftyp" and output["video"] == f"<{size} base64>"
+    assert output["model"] == "ltx-2"
     assert (output["seed"], output["width"], output["height"], output["frames"],
             output["fps"], output["mode"], output["type"]) == (42, 768, 512, 49, 24, "fast",
                                                                 "t2v")
@@ -96,6 +107,7 @@ def test_t2v_and_i2v_jobs_on_each_release(versioned_server: ComfyTestServer,
     assert (t2v["seed"], t2v["width"], t2v["height"], t2v["frames"], t2v["mode"],
             t2v["type"]) == (42, 768, 512, 25, "fast", "t2v")
     assert (i2v["seed"], i2v["mode"], i2v["type"]) == (7, "pro", "i2v")
+    assert t2v["model"] == i2v["model"] == "ltx-2"
     assert [p["prompt_id"] for p in versioned_server.received.prompts] == [
         t2v["prompt_id"], i2v["prompt_id"]]
     assert len(versioned_server.received.uploads) == 1
@@ -106,7 +118,7 @@ def test_i2v_job_from_the_command_line(ltx_server: ComfyTestServer) -> None:
                                            "type": "i2v", "image_base64": PNG_B64,
                                            "duration": 1, "seed": 1})
     assert code == 0, output
-    assert output["type"] == "i2v" and base64.b64decode(output["video"])[4:8] == b"ftyp"
+    assert output["type"] == "i2v" and output["video"].endswith(" base64>")
     assert len(ltx_server.received.uploads) == 1
 
 
@@ -566,6 +578,54 @@ def test_local_api_server_runs_a_job(ltx_server: ComfyTestServer) -> None:
         proc.wait(10)
 
 
+def test_the_readmes_local_api_calls_work_as_pasted(ltx_server: ComfyTestServer,
+                                                   tmp_path: Path) -> None:
+    """The README's curl lines against the real ``--rp_serve_api`` server (runpod-python's
+    FastAPI app under uvicorn) on a free port: /runsync, then /run and /status/{id}, each a
+    POST, each answering a finished job; the server's log holds no base64."""
+    from .test_readme import blocks, section
+
+    [calls] = [b for b in blocks(section("RunPod"), "bash") if "localhost:8000" in b]
+    port = free_port()
+    (tmp_path / ".venv").mkdir()
+    (tmp_path / ".venv" / "bin").mkdir()
+    (tmp_path / ".venv" / "bin" / "python").symlink_to(sys.executable)
+    with (tmp_path / "server.log").open("w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "runpod_handler.py", "--rp_serve_api", "--rp_api_port", str(port)],
+            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+            env={**os.environ, "COMFY_URL": ltx_server.url, "LTX2_READY_TIMEOUT": "5"})
+    try:
+        deadline = time.monotonic() + 30
+        while True:  # up when it answers (a GET of a route it serves as POST only)
+            try:
+                refused = requests.get(f"http://localhost:{port}/status/x", timeout=5)
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline, "the local API did not come up"
+                time.sleep(0.2)
+        assert refused.status_code == 405  # what a GET gets: "Method Not Allowed"
+        done = subprocess.run(["bash", "-euo", "pipefail", "-c",
+                               calls.replace("localhost:8000", f"localhost:{port}")],
+                              cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                              check=False)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    assert done.returncode == 0, done.stderr
+    for name in ("runsync.json", "status.json"):
+        answer = json.loads((tmp_path / name).read_text())
+        assert answer["status"] == "COMPLETED", answer
+        output = answer["output"]
+        assert base64.b64decode(output["video"])[4:8] == b"ftyp"
+        assert output["model"] == "ltx-2" and output["frames"] == 49
+    printed = ast.literal_eval(done.stdout.strip())  # the last line: the output, no video
+    assert printed == {k: v for k, v in output.items() if k != "video"}
+    assert len(ltx_server.received.prompts) == 2
+    server_log = (tmp_path / "server.log").read_text()
+    assert "Handler output" in server_log and BASE64_RUN.findall(server_log) == []
+
+
 def test_without_the_runpod_extra_the_worker_names_it() -> None:
     # as after `pip install ltx2sdk` without [runpod]: the module cannot be imported
     code = ("import sys; sys.modules['runpod'] = None; sys.argv = ['runpod_handler.py']; "
@@ -607,3 +667,75 @@ def test_a_refused_comfyui_is_waited_for_as_configured_and_the_line_says_so() ->
     assert output == {"error": f"ComfyUI at {config.comfy_url} was not ready within 0.5 s "
                                "(connection refused); the worker waits LTX2_READY_TIMEOUT "
                                "(0.5 s) for the ComfyUI beside it to start"}
+
+
+# --- what the worker writes to its log -----------------------------------------------------------
+
+BASE64_RUN = re.compile(r"[A-Za-z0-9+/]{64,}")  # a payload, or a piece of one
+
+
+def noise_png(width: int, height: int) -> bytes:
+    """A PNG that does not compress: its base64 is as long as a photo's."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.frombytes("RGB", (width, height), os.urandom(width * height * 3)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_the_log_of_a_local_run_holds_no_base64_payload(tmp_path: Path) -> None:
+    """``--test_input`` as the README runs it, with a 3 MiB video and a 66 KiB input image:
+    runpod-python echoes the job's input and its output; each payload is its size, and the
+    whole log stays a few KiB."""
+    image = noise_png(150, 150)  # 88 KiB as base64: one argument may be 128 KiB
+    with catalog_server(tmp_path) as srv:
+        srv.sim.output_bytes = 3 * 1024 * 1024
+        done = run_test_input_process(srv, {"prompt": "she smiles", "type": "i2v", "seed": 3,
+                                            "image_base64": base64.b64encode(image).decode(),
+                                            "duration": 1})
+    log = done.stdout + done.stderr
+    assert done.returncode == 0, log[-3000:]
+    assert BASE64_RUN.findall(log) == []
+    video = byte_size(len(base64.b64encode(bytes(3 * 1024 * 1024))))
+    image_size = byte_size(len(base64.b64encode(image)))
+    # the output, as runpod-python echoes it (1.12: twice at DEBUG, and the local result)
+    [result] = [line for line in log.splitlines() if "Job result: " in line]
+    assert f"'video': '<{video} base64>'" in result
+    assert log.count(f"'video': '<{video} base64>'") == log.count("'video': ")
+    assert f"'image_base64': '<{image_size} base64>'" in log  # the job's input
+    assert "'model': 'ltx-2'" in log and "'seed': 3" in log  # what was made is still said
+    assert len(log) < 12_000
+
+
+def test_runpod_log_level_info_leaves_one_line_of_output(ltx_server: ComfyTestServer) -> None:
+    """What the README says of ``RUNPOD_LOG_LEVEL=INFO``: runpod-python's DEBUG echoes of the
+    output go, a local run's result stays (its size for the video)."""
+    done = run_test_input_process(ltx_server, {"prompt": "p", "duration": 1},
+                                  {"RUNPOD_LOG_LEVEL": "INFO"})
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert done.stdout.count("base64>'") == 1 and "Job result: " in done.stdout
+    assert "Handler output" not in done.stdout and "DEBUG" not in done.stdout
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("{'video': 'AAAA', 'seed': 1}", "{'video': '<4 bytes base64>', 'seed': 1}"),
+    ('{"audio_base64": "UklGRg==", "last_image_base64": "iVBO"}',
+     '{"audio_base64": "<8 bytes base64>", "last_image_base64": "<4 bytes base64>"}'),
+    ("{'image_url': 'data:image/png;base64," + "A" * 2048 + "'}",
+     "{'image_url': 'data:image/png;base64,<2 KiB base64>'}"),
+    # what is not a payload stays as it is
+    ("{'prompt': 'a fox', 'video_url': 'https://b.example/x.mp4?X-Amz-Signature=" + "ab" * 32
+     + "'}", "{'prompt': 'a fox', 'video_url': 'https://b.example/x.mp4?X-Amz-Signature="
+     + "ab" * 32 + "'}"),
+])
+def test_payloads_in_a_log_message_become_their_size(text: str, expected: str) -> None:
+    assert runpod_handler.without_payloads(text) == expected
+
+
+def test_the_output_names_the_model_that_made_it(ltx_server: ComfyTestServer) -> None:
+    config = config_for(ltx_server)
+    for model in ("ltx-2", "ltx-2.3"):
+        output = run_job({"id": model, "input": {"prompt": "p", "model": model,
+                                                 "duration": 1}}, config)
+        assert "error" not in output, output
+        assert output["model"] == model and list(output)[:2] == ["video", "model"]

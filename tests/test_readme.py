@@ -330,10 +330,8 @@ def test_the_readmes_commands_and_examples_run_as_pasted(tmp_path: Path) -> None
                  "enhanced.json", "job.json",
                  "example-0.8.0.json", "request.schema.json"):
         assert (tmp_path / name).stat().st_size > 0, name
-    # all but the one whose workflow is left to the reader ("with Workflow(...): ...")
-    python = [b for b in blocks(README, "python") if not re.search(r"^with Workflow\(", b,
-                                                                  flags=re.MULTILINE)]
-    assert len(python) >= 5
+    python = blocks(README, "python")  # every one, the ComfyScript ones too
+    assert len(python) >= 5 and any("with Workflow(queue=False)" in b for b in python)
     for block in python:
         if "127.0.0.1:8188" not in block:
             (tmp_path / "example.py").write_text(block)
@@ -349,7 +347,23 @@ def test_the_readmes_commands_and_examples_run_as_pasted(tmp_path: Path) -> None
             if "127.0.0.1:8188" in block:
                 (tmp_path / "example.py").write_text(block.replace("http://127.0.0.1:8188", url))
                 _run(".venv/bin/python example.py", tmp_path, env)
-        [runpod] = blocks(section("RunPod"), "bash")[-1:]
+        assert (tmp_path / "out" / "comfyscript_00001_.mp4").read_bytes()[4:8] == b"ftyp"
+        [runpod] = [b for b in blocks(section("RunPod"), "bash") if "--test_input" in b]
         for line in runpod.splitlines():
             if "--rp_serve_api" not in line:  # a server that runs until stopped
                 _run(line, tmp_path, env)
+        # the ComfyScript program: written as pasted, then run against the stand-in
+        [comfyscript, *_] = blocks(section("ComfyScript"), "bash")
+        [build, run] = comfyscript.splitlines()
+        _run(build, tmp_path, env)
+        program = (tmp_path / "fox.py").read_text()
+        assert "\nload()\n" in program  # the default server, http://127.0.0.1:8188/
+        (tmp_path / "fox.py").write_text(program.replace("\nload()\n", f'\nload("{url}/")\n'))
+        _run(run, tmp_path, env)
+
+    # whatever they wrote, .gitignore keeps out of a clone's git status
+    from .test_repo_files import not_ignored
+
+    made = [p.name for p in tmp_path.iterdir()
+            if p.name not in ("test_input.json", "runpod_handler.py", "example.py")]
+    assert not_ignored(sorted(made)) == []

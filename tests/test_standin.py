@@ -72,3 +72,17 @@ def test_help_shows_the_port_and_how_to_pick_a_free_one() -> None:
                           env={**os.environ, "COLUMNS": "200"})
     assert done.returncode == 0
     assert "port (default 8188; 0 picks a free one)" in done.stdout
+
+
+def test_without_aiohttp_it_names_the_extra_to_install(tmp_path: Path) -> None:
+    """As after set-up step 1 only (``pip install -e .``): aiohttp, a [dev] extra, is absent.
+    A ``sitecustomize`` makes it unimportable, then the README's command runs as typed."""
+    (tmp_path / "sitecustomize.py").write_text("import sys\nsys.modules['aiohttp'] = None\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)])}
+    done = subprocess.run([sys.executable, "-m", "tests.comfyserver"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        "python -m tests.comfyserver: the stand-in needs aiohttp, which the [dev] extra "
+        "installs: .venv/bin/pip install -e '.[dev]'"]
+    assert done.stdout == ""

@@ -13,12 +13,33 @@ captured message sequences, uploads, ``/view``, history, and switchable faults.
         ...  # talk to srv.url / srv.ws_url(client_id)
 """
 
-from .catalog import ModelStore, NodeCatalog, load_object_info
-from .faults import Faults, Hang
-from .nodes import Simulation
-from .server import ComfyTestServer
-from .state import Received, UploadRecord
-from .versions import DEFAULT_VERSION, ValidationRules, available_versions
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# Each name is loaded from its module on first use, so that ``python -m tests.comfyserver``
+# reaches its own check for aiohttp (a [dev] extra) on an install without it, and says so in
+# one line instead of an import traceback from here.
+_HOMES = {
+    "ModelStore": "catalog", "NodeCatalog": "catalog", "load_object_info": "catalog",
+    "Faults": "faults", "Hang": "faults",
+    "Simulation": "nodes",
+    "ComfyTestServer": "server",
+    "Received": "state", "UploadRecord": "state",
+    "DEFAULT_VERSION": "versions", "ValidationRules": "versions",
+    "available_versions": "versions",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{home}", __name__), name)
+    globals()[name] = value
+    return value
+
 
 # Model files of a typical LTX-2 install, for tests that do not care which files exist.
 LTX2_MODELS: dict[str, list[str]] = {

@@ -21,6 +21,12 @@ import sys
 import threading
 from pathlib import Path
 
+try:
+    import aiohttp  # noqa: F401  (the stand-in's one library beyond the SDK's own)
+except ModuleNotFoundError:  # an install without [dev]: what to do, not an import traceback
+    sys.exit("python -m tests.comfyserver: the stand-in needs aiohttp, which the [dev] extra "
+             "installs: .venv/bin/pip install -e '.[dev]'")
+
 from . import catalog_models
 from .faults import Faults
 from .nodes import Simulation

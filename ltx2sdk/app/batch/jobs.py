@@ -1,8 +1,9 @@
 """The jobs of a batch: one request each, read lazily, each with a key made from its content.
 
 A batch's jobs come from a JOBS.jsonl file (one request per line, in the RunPod worker's
-input format: the request object itself, or ``{"input": {...}}``; blank lines are skipped)
-or from any iterable of such mappings (a list in a notebook). Each becomes a
+input format: the request object itself, or ``{"input": {...}}``; blank lines and lines
+starting with ``#`` are skipped, and the line numbers still count them) or from any iterable
+of such mappings (a list in a notebook). Each becomes a
 :class:`BatchJob`; a line that is not JSON, not an object or not a valid
 :class:`~ltx2sdk.request.GenerationRequest` becomes a job with a ``problem`` (it fails at
 once, without being sent anywhere).
@@ -34,8 +35,11 @@ from builders import CheckedRequest, check_request
 from ltx2sdk.errors import RequestFieldError
 from ltx2sdk.request import GenerationRequest, describe_validation_error
 
-__all__ = ["BatchJob", "JobSource", "canonical_json", "job_key", "key_id", "make_job"]
+__all__ = ["BatchJob", "JobSource", "canonical_json", "is_comment_or_blank", "job_key", "key_id",
+           "make_job"]
 
+GIVEN_JOBS = "the given jobs"
+"""The :attr:`JobSource.name` of jobs that are not a file."""
 KEY_HEX_DIGITS = 32
 """128 bits of SHA-256: no two different requests of any batch share a key."""
 MAX_DEPTH = 32
@@ -177,6 +181,12 @@ def _structure_key(value: Any) -> str:
     return digest.hexdigest()[:KEY_HEX_DIGITS]
 
 
+def is_comment_or_blank(line: bytes) -> bool:
+    """Whether a JOBS.jsonl line is no job: blank, or a ``#`` comment (after any blanks)."""
+    stripped = line.strip()
+    return not stripped or stripped.startswith(b"#")
+
+
 class JobSource:
     """The jobs of a JOBS.jsonl file or of an iterable, read again on each iteration.
 
@@ -201,9 +211,14 @@ class JobSource:
         self._iterated = False
 
     @property
+    def is_file(self) -> bool:
+        """Whether the jobs come from a JOBS.jsonl file."""
+        return self._path is not None
+
+    @property
     def name(self) -> str:
         """The file's path, or ``"the given jobs"``."""
-        return str(self._path) if self._path is not None else "the given jobs"
+        return str(self._path) if self._path is not None else GIVEN_JOBS
 
     def __iter__(self) -> Iterator[BatchJob]:
         if not self.repeatable and self._iterated:
@@ -219,23 +234,25 @@ class JobSource:
     def _read_file(path: Path) -> Iterator[BatchJob]:
         with open(path, "rb") as handle:
             for number, line in enumerate(handle, 1):
-                if not line.strip():
+                if number == 1:
+                    line = line.removeprefix(b"\xef\xbb\xbf")  # a BOM some editors write
+                if is_comment_or_blank(line):
                     continue
+                # a problem names no line or file: whoever reports it says where
                 try:
                     text = line.decode("utf-8")
                 except UnicodeDecodeError:
                     yield BatchJob(number, job_key({"bytes": line.hex()}), None, None,
-                                   f"line {number} of {path} is not UTF-8 text")
+                                   "not UTF-8 text")
                     continue
                 try:
                     raw = json.loads(text)
                 except RecursionError:  # nested too deeply for the JSON reader
                     yield BatchJob(number, job_key({"bytes": line.hex()}), None, None,
-                                   f"line {number} of {path} is nested too deeply to be a "
-                                   "request")
+                                   "nested too deeply to be a request")
                     continue
                 except ValueError as exc:
                     yield BatchJob(number, job_key({"text": text.strip()}), None, None,
-                                   f"line {number} of {path} is not JSON ({exc})")
+                                   f"not JSON ({exc})")
                     continue
                 yield make_job(number, raw)

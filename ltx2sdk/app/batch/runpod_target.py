@@ -57,7 +57,7 @@ from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ltx2sdk.app.batch.targets import JobSettings
+from ltx2sdk.app.batch.targets import JobSettings, JobStage
 from ltx2sdk.backends.server_urls import REFUSED_GRACE, UNKNOWN_HOST, connection_failure
 from ltx2sdk.deadline import Deadline
 from ltx2sdk.errors import (
@@ -231,7 +231,8 @@ class _RunPodRunner:
 
     def run(self, job: BatchJob, video: Path, *, cancel: threading.Event,
             resume: str | None = None,
-            on_submitted: Callable[[str], None] | None = None) -> dict[str, Any]:
+            on_submitted: Callable[[str], None] | None = None,
+            on_stage: Callable[[JobStage], None] | None = None) -> dict[str, Any]:
         if job.input is None or job.problem is not None:
             raise ValueError(job.problem or "the job has no request")
         deadline = Deadline.after(self.target.settings.timeout)
@@ -250,7 +251,7 @@ class _RunPodRunner:
                     self.cancel_job(job_id)  # Ctrl-C): no re-run would follow it, so stop it
                     raise
         try:
-            state = self._follow(job_id, deadline, cancel, submitted)
+            state = self._follow(job_id, deadline, cancel, submitted, on_stage)
         except (ServerResponseError, TargetUnusableError, JobTimeoutError):
             # the job may still run: stop it
             self.cancel_job(job_id)
@@ -341,14 +342,17 @@ class _RunPodRunner:
         raise AssertionError("unreachable")  # the last try returns or raises
 
     def _follow(self, job_id: str, deadline: Deadline, cancel: threading.Event,
-                submitted: float | None = None) -> dict[str, Any]:
+                submitted: float | None = None,
+                on_stage: Callable[[JobStage], None] | None = None) -> dict[str, Any]:
         """Poll the job until it ends; its last status answer. ``submitted`` (monotonic)
-        dates its start from the queue time RunPod reports, when it does."""
+        dates its start from the queue time RunPod reports, when it does. ``on_stage`` hears
+        of each new status (RunPod tells no steps)."""
         backoff = min(FIRST_POLL, self.target.poll_interval)
         # the first look: as if it ran at once (a free worker takes it at once)
         wait = self.target.run_lengths.wait(backoff, submitted, time.monotonic())
         started: float | None = None
         unreadable_since: float | None = None
+        said: Any = None  # the last status told to on_stage
         while True:
             if cancel.wait(min(wait, deadline.left())):
                 self.cancel_job(job_id)
@@ -388,6 +392,9 @@ class _RunPodRunner:
             if status not in RUNNING_STATES:
                 raise ServerResponseError(f"{self.where} answered a job status that is not "
                                           f"RunPod's: {str(status)[:80]!r}")
+            if on_stage is not None and status != said:
+                said = status
+                on_stage(JobStage("in RunPod's queue" if status == "IN_QUEUE" else "running"))
             if started is None and status != "IN_QUEUE":
                 started = _start_time(state, submitted)
             wait = self.target.run_lengths.wait(backoff, started, time.monotonic())

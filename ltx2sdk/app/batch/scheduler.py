@@ -18,6 +18,16 @@ targets do more of the work.
 key: the request's content, seed included) are skipped, so the same call after a crash or
 a Ctrl-C does only what is left.
 
+**Checked first**: the jobs of a file or a list are checked before anything runs
+(:func:`~ltx2sdk.app.batch.check.scan_jobs`: every line's JSON, its request and its
+pipeline); any problem stops the batch before it starts with
+:class:`~ltx2sdk.errors.InvalidJobsError` (listing them all), unless ``skip_invalid`` (then
+each invalid job is a ``failed`` result of ``error_kind`` ``invalid``, sent nowhere, and
+:attr:`BatchProgress.invalid` counts them). A file without a job is an
+:class:`~ltx2sdk.errors.InvalidJobsError` too. :meth:`Batch.check` runs the check alone, on
+the targets' servers too. Jobs given as a one-shot iterator cannot be read twice: each is
+checked as it comes up.
+
 **Failures**: a transient one (the server unreachable or answering 5xx, a prompt the server
 forgot, a lost RunPod worker) is tried again after ``retry.delay(n)`` seconds
 (``base_delay`` doubling up to ``max_delay``), ``retry.attempts`` tries in all; the target
@@ -55,10 +65,18 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
+from ltx2sdk.app.batch.check import JobsReport, check_jobs, scan_jobs
 from ltx2sdk.app.batch.jobs import BatchJob, JobSource, key_id
 from ltx2sdk.app.batch.store import ResultStore, summarised_request
 from ltx2sdk.app.batch.target_names import parse_target
-from ltx2sdk.app.batch.targets import BatchTarget, FailureKind, JobSettings, Runner, classify
+from ltx2sdk.app.batch.targets import (
+    BatchTarget,
+    FailureKind,
+    JobSettings,
+    JobStage,
+    Runner,
+    classify,
+)
 from ltx2sdk.errors import (
     LTX2Error,
     NoTargetLeftError,
@@ -70,13 +88,14 @@ from ltx2sdk.request import describe_validation_error
 from ltx2sdk.wording import exception_line
 
 __all__ = ["Batch", "BatchProgress", "BatchSummary", "DropNotice", "JobResult", "RetryNotice",
-           "RetryPolicy", "iter_batch", "run_batch"]
+           "RetryPolicy", "RunningJob", "iter_batch", "run_batch"]
 
 Status = Literal["ok", "failed", "cancelled", "skipped"]
 TICK = 0.5  # seconds between progress reports while nothing else happens
 SKIP_CHUNK = 64  # jobs skipped in a row before they are handed on
 EVENTS_QUEUED = 1024  # results not yet taken by the caller before the runners wait
 CANCEL_GRACE = 15.0  # seconds to wait for cancelled jobs to stop on their targets
+TRUSTED_FRACTION = 0.05  # a running job's share done from which its own pace estimates it
 
 
 class _Again(enum.Enum):
@@ -155,11 +174,36 @@ class DropNotice:
 
 
 @dataclass(frozen=True)
+class RunningJob:
+    """A job running now: on ``target`` for ``elapsed`` seconds (this try), at ``stage``
+    (``None`` until its target tells), sampler ``step`` of ``steps`` (0 of 0 otherwise)."""
+
+    job: int
+    target: str
+    elapsed: float
+    stage: str | None = None
+    step: int = 0
+    steps: int = 0
+
+    def __str__(self) -> str:
+        """``job 3: Stage 1 sampling 12/20``; ``job 3: starting`` before any stage."""
+        step = f" {self.step}/{self.steps}" if self.steps else ""
+        return f"job {self.job}: {self.stage or 'starting'}{step}"
+
+
+@dataclass(frozen=True)
 class BatchProgress:
     """Where a batch stands. ``total`` jobs (``None`` when unknown: a one-shot iterator),
-    of which ``to_run`` needed running at the start; this run's ``ok``, ``failed`` and
-    ``cancelled``; ``skipped`` (done before, or duplicates); ``running`` now; ``waiting``
-    for a retry; ``retries`` so far. ``eta`` (seconds) from this run's pace, once a job ran."""
+    of which ``to_run`` valid ones needed running at the start; this run's ``ok``,
+    ``failed`` (of which ``invalid``: refused by the check, sent nowhere) and
+    ``cancelled``; ``skipped`` (done before, or duplicates); ``running`` now (``jobs``:
+    each one's stage); ``waiting`` for a retry; ``retries`` so far.
+
+    ``eta`` (seconds; ``None`` until a first video is made, or when the total is unknown):
+    each running job's time left (its length as its share done last said, once past
+    :data:`TRUSTED_FRACTION`, else the average length of this run's videos, less its time so
+    far), plus the jobs not started at that average, over the runners at work. Between two
+    reports of a job's share done it only shrinks: it does not grow while jobs run."""
 
     total: int | None
     to_run: int | None
@@ -172,6 +216,8 @@ class BatchProgress:
     retries: int
     elapsed: float
     eta: float | None
+    invalid: int = 0
+    jobs: tuple[RunningJob, ...] = ()
 
     @property
     def finished(self) -> int:
@@ -233,6 +279,15 @@ class _Slot:
     runner: Runner
 
 
+@dataclass
+class _Running:
+    job: BatchJob
+    target: str
+    started: float
+    stage: JobStage | None = None
+    length: float | None = None  # the try's whole length, as its last trusted share done says
+
+
 class Batch:
     """One batch run: iterate it for :class:`JobResult` s as jobs finish (skipped ones
     included), or call :meth:`run`. See the module for what it does.
@@ -247,7 +302,8 @@ class Batch:
     ``api_key`` / ``api``: for server URLs, as for
     :func:`~ltx2sdk.backends.connect.connect`. ``runpod_options``: keyword arguments for
     :class:`~ltx2sdk.app.batch.runpod_target.RunPodTarget` (``trusted_hosts``,
-    ``poll_interval``...). A batch runs once.
+    ``poll_interval``...). ``skip_invalid``: run the valid jobs when some are invalid
+    (default: refuse to start, see the module). A batch runs once.
     """
 
     def __init__(self, jobs: str | Path | Iterable[Mapping[str, Any]],
@@ -259,7 +315,8 @@ class Batch:
                  on_result: Callable[[JobResult], None] | None = None,
                  on_progress: Callable[[BatchProgress], None] | None = None,
                  on_retry: Callable[[RetryNotice], None] | None = None,
-                 on_drop: Callable[[DropNotice], None] | None = None) -> None:
+                 on_drop: Callable[[DropNotice], None] | None = None,
+                 skip_invalid: bool = False) -> None:
         if concurrency is not None and (isinstance(concurrency, bool) or concurrency < 1):
             raise ValueError(f"concurrency must be 1 or more, not {concurrency!r}")
         if ready_timeout is not None and (isinstance(ready_timeout, bool)
@@ -273,6 +330,9 @@ class Batch:
         if not given:
             raise ValueError("a batch needs at least one target (a server URL or "
                              "runpod:ENDPOINT_ID)")
+        # what Batch.check checks on: the servers as given
+        self._check_on = [str(t) if isinstance(t, (str, Path)) else t.name for t in given]
+        self._api_key, self._api, self._ready_timeout = api_key, api, settings.ready_timeout
         self.targets: list[BatchTarget] = [
             parse_target(str(t), api_key=api_key, api=api, settings=settings,
                          runpod_options=dict(runpod_options or {}))
@@ -285,6 +345,11 @@ class Batch:
         self.on_progress = on_progress
         self.on_retry = on_retry
         self.on_drop = on_drop
+        self.skip_invalid = skip_invalid
+        self.report: JobsReport | None = None
+        """The check of the jobs before the run (``None`` before it, or for a one-shot
+        iterator)."""
+        self._keys: set[int] | None = None  # key_id of every valid job, from the check
         self._cancel = threading.Event()
         self._cond = threading.Condition()
         self._events: queue.Queue[tuple[str, Any]] = queue.Queue(EVENTS_QUEUED)
@@ -295,12 +360,14 @@ class Batch:
         self._done: set[int] = set()  # key_id of what an earlier run made
         self._submitted: dict[str, tuple[str, str]] = {}
         self._seen: set[int] = set()  # key_id of every job run by this batch so far
-        self._running: dict[int, tuple[BatchJob, str]] = {}
-        self._counts = {"ok": 0, "failed": 0, "cancelled": 0, "skipped": 0, "retries": 0}
+        self._running: dict[int, _Running] = {}
+        self._counts = {"ok": 0, "failed": 0, "cancelled": 0, "skipped": 0, "retries": 0,
+                        "invalid": 0}
+        self._made_seconds = 0.0  # the length of this run's videos, summed
+        self._slots: list[_Slot] = []
         self._total: int | None = None
         self._to_run: int | None = None
         self._started_at = 0.0
-        self._first_run_at: float | None = None
         self._states: list[_TargetState] = []
         self._interrupted = False
         self._cancelled_jobs: list[tuple[int, str]] = []
@@ -325,19 +392,36 @@ class Batch:
         with self._cond:
             self._cond.notify_all()
 
+    def check(self, *, on_servers: bool = True) -> JobsReport:
+        """Check every job without running anything (see
+        :func:`~ltx2sdk.app.batch.check.check_jobs`): against the catalog, and with
+        ``on_servers`` against each server target's models and nodes. Every problem is in the
+        report; nothing is raised for them."""
+        return check_jobs(self.source, targets=self._check_on if on_servers else None,
+                          api_key=self._api_key, api=self._api,
+                          ready_timeout=self._ready_timeout)
+
     def progress(self) -> BatchProgress:
         """Where the batch stands now (any thread)."""
         with self._cond:
             return self._progress_locked()
 
     def __iter__(self) -> Iterator[JobResult]:
-        """The results as jobs finish. Raises :class:`NoTargetLeftError` when no target can
-        run jobs (after the results so far), :class:`~ltx2sdk.app.batch.store.
-        OutputFolderBusyError` when another batch writes to the folder, and re-raises a
-        ``KeyboardInterrupt`` after cancelling the running jobs."""
+        """The results as jobs finish. Raises :class:`~ltx2sdk.errors.InvalidJobsError`
+        before anything starts (nothing written) when the check finds problems (see the
+        module), :class:`NoTargetLeftError` when no target can run jobs (after the results
+        so far), :class:`~ltx2sdk.app.batch.store.OutputFolderBusyError` when another batch
+        writes to the folder, and re-raises a ``KeyboardInterrupt`` after cancelling the
+        running jobs."""
         if self._used:
             raise RuntimeError("a Batch runs once: make a new one to run again")
         self._used = True
+        if self.source.repeatable:
+            self.report, self._keys = scan_jobs(self.source, self.source.name)
+            if self.report.jobs == 0 and self.source.is_file:
+                self.report.raise_if_failed()  # an empty file: surely not what was meant
+            if self.report.problems and not self.skip_invalid:
+                self.report.raise_if_failed()
         with self.store:
             yield from self._iterate()
 
@@ -387,16 +471,10 @@ class Batch:
                 + ("" if not left else f" ({left} job{'s' if left != 1 else ''} not run)"))
 
     def _count(self) -> tuple[int | None, int | None]:
-        """(jobs, jobs to run) when the source can be read twice; else (None, None)."""
-        if not self.source.repeatable:
+        """(jobs, valid jobs to run) from the check; (None, None) without one."""
+        if self.report is None or self._keys is None:
             return None, None
-        total, seen = 0, set()
-        for job in self.source:
-            total += 1
-            compact = key_id(job.key)
-            if compact not in self._done:
-                seen.add(compact)
-        return total, len(seen)
+        return self.report.jobs, len(self._keys - self._done)
 
     def _start(self) -> list[threading.Thread]:
         self._jobs = iter(self.source)
@@ -411,7 +489,9 @@ class Batch:
                 self._events.put(("dropped", self._dropped_locked(state, str(exc))))
                 continue
             for index, runner in enumerate(runners):
-                thread = threading.Thread(target=self._work, args=(_Slot(state, runner),),
+                slot = _Slot(state, runner)
+                self._slots.append(slot)
+                thread = threading.Thread(target=self._work, args=(slot,),
                                           name=f"ltx2-batch-{state.name}-{index}", daemon=True)
                 threads.append(thread)
         for thread in threads:
@@ -456,16 +536,33 @@ class Batch:
     def _progress_locked(self) -> BatchProgress:
         now = time.monotonic()
         c = self._counts
-        ran = c["ok"] + c["failed"] + c["cancelled"]
-        eta = None
-        if self._to_run is not None and ran and self._first_run_at is not None:
-            pace = (now - self._first_run_at) / ran
-            eta = max(0.0, (self._to_run - ran) * pace)
+        running = sorted(self._running.values(), key=lambda r: r.job.number)
+        jobs = tuple(RunningJob(r.job.number, r.target, now - r.started,
+                                r.stage.stage if r.stage else None,
+                                r.stage.step if r.stage else 0,
+                                r.stage.steps if r.stage else 0) for r in running)
         return BatchProgress(total=self._total, to_run=self._to_run, ok=c["ok"],
                              failed=c["failed"], cancelled=c["cancelled"],
                              skipped=c["skipped"], running=len(self._running),
                              waiting=len(self._retries), retries=c["retries"],
-                             elapsed=now - self._started_at, eta=eta)
+                             elapsed=now - self._started_at, eta=self._eta(now, running),
+                             invalid=c["invalid"], jobs=jobs)
+
+    def _eta(self, now: float, running: list[_Running]) -> float | None:
+        """Seconds left (see :class:`BatchProgress`), under the lock."""
+        c = self._counts
+        if self._to_run is None or not c["ok"]:
+            return None  # nothing to measure a video by yet: no number is better than a guess
+        average = self._made_seconds / c["ok"]
+        left = 0.0
+        for r in running:
+            length = r.length if r.length is not None else average
+            left += max(0.0, length - (now - r.started))
+        ran = c["ok"] + c["failed"] - c["invalid"] + c["cancelled"]
+        not_started = max(0, self._to_run - ran - len(running))
+        left += not_started * average
+        runners = sum(1 for slot in self._slots if not slot.state.unusable) or 1
+        return left / runners
 
     # -- a runner's thread -----------------------------------------------------------------
 
@@ -533,9 +630,7 @@ class Batch:
             self._cond.wait(None if wake is None else max(0.0, wake - now))
 
     def _take(self, job: BatchJob, attempt: int, slot: _Slot) -> tuple[BatchJob, int]:
-        self._running[id(slot)] = (job, slot.state.name)
-        if self._first_run_at is None:
-            self._first_run_at = time.monotonic()
+        self._running[id(slot)] = _Running(job, slot.state.name, time.monotonic())
         return job, attempt
 
     def _pull(self, skipped: list[tuple[BatchJob, str]]) -> BatchJob | None:
@@ -582,9 +677,19 @@ class Batch:
             with self._cond:  # a retry follows it too, unless it ended
                 self._submitted[job.key] = (state.name, job_id)
 
+        def stage(now: JobStage) -> None:
+            with self._cond:  # shown with the next progress report
+                running = self._running.get(id(slot))
+                if running is not None and running.job is job:
+                    running.stage = now
+                    if now.fraction is not None and now.fraction >= TRUSTED_FRACTION:
+                        # fixed until the next share done: the time left then only shrinks
+                        spent = time.monotonic() - running.started
+                        running.length = spent / min(1.0, now.fraction)
+
         try:
             metadata = slot.runner.run(job, partial, cancel=self._cancel, resume=resume,
-                                       on_submitted=note)
+                                       on_submitted=note, on_stage=stage)
             final = self.store.place(partial, job)
         except Exception as exc:
             partial.unlink(missing_ok=True)
@@ -673,6 +778,10 @@ class Batch:
             self._running.pop(id(slot), None)
             self._submitted.pop(job.key, None)  # concluded: nothing left to follow
             self._counts[status] += 1
+            if status == "ok":
+                self._made_seconds += seconds
+            if error_kind == "invalid" and job.problem is not None:
+                self._counts["invalid"] += 1  # refused by the check: sent nowhere
             if status == "cancelled":
                 self._cancelled_jobs.append((job.number, slot.state.name))
             self._cond.notify_all()

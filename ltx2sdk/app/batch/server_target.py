@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from ltx2sdk.app.batch.jobs import BatchJob
-from ltx2sdk.app.batch.targets import JobSettings, Runner
+from ltx2sdk.app.batch.targets import JobSettings, JobStage, Runner
 from ltx2sdk.app.generate import generate
+from ltx2sdk.app.progress import ProgressUpdate
 from ltx2sdk.backends.connect import PROBE_TIMEOUT, connect
 from ltx2sdk.backends.protocol import Backend
 from ltx2sdk.backends.server_urls import (
@@ -85,18 +86,26 @@ class _ServerRunner:
 
     def run(self, job: BatchJob, video: Path, *, cancel: threading.Event,
             resume: str | None = None,
-            on_submitted: Callable[[str], None] | None = None) -> dict[str, Any]:
+            on_submitted: Callable[[str], None] | None = None,
+            on_stage: Callable[[JobStage], None] | None = None) -> dict[str, Any]:
         if job.checked is None:
             raise ValueError(job.problem or "the job has no valid request")
         started = time.monotonic()
         self._wait_ready()
+
+        def progress(update: ProgressUpdate) -> None:
+            if on_stage is not None:
+                on_stage(JobStage(update.stage, update.step, update.steps,
+                                  update.percent / 100))
+
         # other outputs of the graph land in a folder of their own and go with it
         with tempfile.TemporaryDirectory(dir=video.parent, prefix=".outputs-") as others:
             result = generate(job.checked, self.backend, output=video, output_dir=others,
                               timeout=max(0.5, self.settings.timeout
                                           - (time.monotonic() - started)),
                               ready_timeout=0,  # waited for above
-                              input_policy=self.settings.input_policy, cancel=cancel)
+                              input_policy=self.settings.input_policy, cancel=cancel,
+                              on_progress=progress if on_stage is not None else None)
         return result.metadata()
 
     def close(self) -> None:

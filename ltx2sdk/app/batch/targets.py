@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from ltx2sdk.app.batch.jobs import BatchJob
     from ltx2sdk.app.generate import InputPolicy
 
-__all__ = ["BatchTarget", "FailureKind", "JobSettings", "Runner", "classify"]
+__all__ = ["BatchTarget", "FailureKind", "JobSettings", "JobStage", "Runner", "classify"]
 
 FailureKind = Literal["transient", "unusable", "cancelled", "permanent"]
 TRANSIENT_STATUSES = frozenset({408, 429})  # and every 5xx
@@ -78,19 +78,33 @@ def classify(exc: BaseException) -> FailureKind:
     return "permanent"
 
 
+@dataclass(frozen=True)
+class JobStage:
+    """Where a running job stands, as its target tells: ``stage`` in words (a node's title
+    such as ``Stage 1 sampling``, or ``in queue``), ``step`` of ``steps`` of a sampler (0 of 0
+    otherwise), ``fraction`` of the whole job done (``None`` when the target cannot say)."""
+
+    stage: str
+    step: int = 0
+    steps: int = 0
+    fraction: float | None = None
+
+
 class Runner(Protocol):
     """Runs one job at a time for a target."""
 
     def run(self, job: BatchJob, video: Path, *, cancel: threading.Event,
             resume: str | None = None,
-            on_submitted: Callable[[str], None] | None = None) -> dict[str, Any]:
+            on_submitted: Callable[[str], None] | None = None,
+            on_stage: Callable[[JobStage], None] | None = None) -> dict[str, Any]:
         """Make ``job``'s video at ``video`` (a checked, whole mp4) and return its metadata
         (seed, size, frames, ...). Setting ``cancel`` stops the job on the target, then
         raises :class:`~ltx2sdk.errors.JobCancelledError`. Any failure raises (see
         :func:`classify`). A target whose jobs outlive their client (RunPod) calls
         ``on_submitted`` with the job's id on the target once it accepted it, and follows
         the job ``resume`` (such an id from an earlier run) instead of submitting again when
-        the target still has it; others ignore both."""
+        the target still has it; others ignore both. ``on_stage`` is called (on the runner's
+        thread) as the job moves on: its stage, sampler step and share done."""
         ...
 
     def close(self) -> None:

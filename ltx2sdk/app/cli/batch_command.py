@@ -1,21 +1,31 @@
 """``ltx2 batch JOBS.jsonl``: every request of a file, on servers or a RunPod endpoint.
 
+    ltx2 batch jobs.jsonl --check                    # every problem of every line, nothing run
+    ltx2 batch jobs.jsonl --check --server gpu-a:8188  # and that server's models and nodes
     ltx2 batch jobs.jsonl --server gpu-a:8188 --server gpu-b:8188 --output-dir out
     RUNPOD_API_KEY=... ltx2 batch jobs.jsonl --endpoint runpod:abc123 --jobs 8 -o out
 
-The work is :class:`ltx2sdk.app.batch.scheduler.Batch`'s; this module reads the flags and shows
-progress:
+The work is :class:`ltx2sdk.app.batch.scheduler.Batch`'s (and the check
+:func:`ltx2sdk.app.batch.check.check_jobs`'); this module reads the flags and shows progress:
 a line per finished job and per retry on stderr, and on a terminal a status line kept at the
-bottom (done, running, failed, ETA); the final summary on stdout. Exit status: 0 when every
-job is done, 1 when some failed (or no target could run them), 130 after Ctrl-C (the running
-jobs are cancelled on their targets first, and the summary says what was left), 2 for bad
-flags or an unreadable jobs file.
+bottom (done, running, failed, ETA, each running job's stage and step); the final summary on
+stdout. A run checks every line first and refuses to start on a problem (listed on stderr)
+unless ``--skip-invalid``. ``--json`` prints JSON lines on stdout instead of the summary: one
+per finished job and a summary object last (with ``--check``: one per problem, then the
+summary); the shapes are in the README's batch section.
+
+Exit status: 0 when every job is done (``--check``: every line valid), 1 when some failed (or
+no target could run them), 2 for bad flags, a jobs file that cannot be read, has no jobs or
+has invalid lines (``--check``: any problem), 130 after Ctrl-C (the running jobs are
+cancelled on their targets first, and the summary says what was left).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -30,6 +40,7 @@ from ltx2sdk.app.cli.server_commands import (
 from ltx2sdk.backends.server_urls import normalize_server_url
 from ltx2sdk.errors import (
     CommandLineError,
+    InvalidJobsError,
     NoTargetLeftError,
     OutputFolderBusyError,
     ServerUrlError,
@@ -37,6 +48,7 @@ from ltx2sdk.errors import (
 from ltx2sdk.wording import escaped
 
 if TYPE_CHECKING:
+    from ltx2sdk.app.batch.check import JobsReport
     from ltx2sdk.app.batch.scheduler import (
         BatchProgress,
         BatchSummary,
@@ -45,9 +57,11 @@ if TYPE_CHECKING:
         RetryNotice,
     )
 
-__all__ = ["BatchDisplay", "add_batch_command", "cmd_batch"]
+__all__ = ["BatchDisplay", "add_batch_command", "cmd_batch", "result_json", "summary_json"]
 
 BAR_WIDTH = 24
+SHOWN_JOBS = 3  # running jobs the status line names with their stage (the rest: "+2 more")
+INVALID_EXIT = 2  # a jobs file with problems: the input is wrong, as for bad flags
 REDRAW_INTERVAL = 0.25  # seconds between two redraws of the status line
 
 
@@ -58,8 +72,11 @@ def add_batch_command(commands: Any) -> None:
         description="Run every request of JOBS.jsonl (one per line, the RunPod worker's "
                     "input; ltx2 schema) on one or more servers or a RunPod endpoint. Each "
                     "job's video and a results.jsonl line go to --output-dir; running the "
-                    "same command again skips the jobs done there. Transient failures are "
-                    "retried; Ctrl-C cancels the running jobs.")
+                    "same command again skips the jobs done there. Every line is checked "
+                    "first: a problem stops the batch before anything runs (--skip-invalid "
+                    "runs the rest), and --check only checks. Blank lines and lines starting "
+                    "with # are skipped. Transient failures are retried; Ctrl-C cancels the "
+                    "running jobs.")
     cmd.add_argument("jobs_file", type=Path, metavar="JOBS.jsonl",
                      help="one request per line (a request object, or {\"input\": {...}})")
     where = cmd.add_argument_group(
@@ -81,9 +98,20 @@ def add_batch_command(commands: Any) -> None:
     where.add_argument("--trusted-host", action="append", default=[], metavar="HOST",
                        help="download videos a worker returns by URL from this host even "
                             "though its address is not public (a MinIO on your network)")
-    out = cmd.add_argument_group("results")
-    out.add_argument("--output-dir", "-o", type=Path, required=True, metavar="DIR",
-                     help="where the videos and results.jsonl go")
+    out = cmd.add_argument_group("checking and results")
+    out.add_argument("--check", action="store_true",
+                     help="check every line (the request, its pipeline; with --server that "
+                          "server's models and nodes) and list every problem with its line "
+                          "number; run nothing (exit 0 when all are valid, 2 otherwise)")
+    out.add_argument("--skip-invalid", action="store_true",
+                     help="run the valid lines when some are invalid (they are listed, "
+                          "recorded as failed and counted); by default a batch with an "
+                          "invalid line does not start")
+    out.add_argument("--output-dir", "-o", type=Path, metavar="DIR",
+                     help="where the videos and results.jsonl go (needed to run)")
+    out.add_argument("--json", action="store_true",
+                     help="JSON lines on stdout: one per finished job (with --check: per "
+                          "problem), then a summary object")
     limits = cmd.add_argument_group("retries and limits")
     limits.add_argument("--retries", type=non_negative_int, default=2, metavar="N",
                         help="tries after a transient failure (server unreachable, HTTP 5xx, "
@@ -132,10 +160,20 @@ def non_negative_int(text: str) -> int:
 def cmd_batch(args: argparse.Namespace) -> int:
     from ltx2sdk.app.batch.scheduler import Batch, RetryPolicy  # start-up: pydantic, requests
 
+    if args.check:
+        return _check(args)
+    if args.output_dir is None:
+        raise CommandLineError("--output-dir DIR is needed to run a batch (where the videos "
+                               "go); --check checks the jobs without running them", 2)
     targets: list[str] = [*args.server, *args.endpoint]
     if not targets:
         targets = [_default_server()]
     display = BatchDisplay(sys.stderr)
+    on_result = display.result
+    if args.json:
+        def on_result(result: JobResult) -> None:
+            display.result(result)
+            _json_line(result_json(result))
     try:
         batch = Batch(
             args.jobs_file, targets, args.output_dir, concurrency=args.concurrency,
@@ -144,30 +182,114 @@ def cmd_batch(args: argparse.Namespace) -> int:
             timeout=args.timeout, ready_timeout=args.ready_timeout, api_key=args.api_key,
             api=None if args.api in (None, "auto") else args.api,
             runpod_options={"trusted_hosts": tuple(args.trusted_host)},
-            on_result=display.result, on_progress=display.progress, on_retry=display.retry,
-            on_drop=display.dropped)
+            on_result=on_result, on_progress=display.progress, on_retry=display.retry,
+            on_drop=display.dropped, skip_invalid=args.skip_invalid)
     except FileNotFoundError as exc:
         raise CommandLineError(str(exc), 2) from exc
     except ValueError as exc:
         raise CommandLineError(str(exc), 2) from exc
     try:
         summary = batch.run()
+    except InvalidJobsError as exc:  # found before anything ran: every problem, then why
+        assert batch.report is not None
+        _print_report(batch.report, args.json, stream=sys.stderr)
+        if args.json:
+            _json_line(batch.report.as_json())
+        raise CommandLineError(_refusal(batch.report), INVALID_EXIT) from exc
     except KeyboardInterrupt:
         display.close()
-        if batch.summary is not None:
-            print(escaped(describe_summary(batch.summary, args.output_dir)))
+        _print_summary(batch.summary, args)
         return 130
     except NoTargetLeftError as exc:
         display.close()
-        if batch.summary is not None:
-            print(escaped(describe_summary(batch.summary, args.output_dir)))
+        _print_summary(batch.summary, args)
         raise CommandLineError(str(exc)) from exc
     except OutputFolderBusyError as exc:
         display.close()
         raise CommandLineError(str(exc)) from exc
     display.close()
-    print(escaped(describe_summary(summary, args.output_dir)))
+    _print_summary(summary, args)
     return 0 if summary.complete else 1
+
+
+def _check(args: argparse.Namespace) -> int:
+    """``ltx2 batch --check``: every problem, then a summary; exit 0 or 2."""
+    from ltx2sdk.app.batch.check import check_jobs  # start-up: pydantic, builders
+
+    try:
+        report = check_jobs(args.jobs_file, targets=[*args.server, *args.endpoint],
+                            api_key=args.api_key,
+                            api=None if args.api in (None, "auto") else args.api,
+                            ready_timeout=args.ready_timeout)
+    except FileNotFoundError as exc:
+        raise CommandLineError(str(exc), 2) from exc
+    _print_report(report, args.json, stream=sys.stdout)
+    if args.json:
+        _json_line(report.as_json())
+    elif report.jobs == 0:
+        raise CommandLineError(report.summary(), INVALID_EXIT)
+    else:
+        print(escaped(report.summary()))
+    return 0 if report.ok else INVALID_EXIT
+
+
+def _print_report(report: JobsReport, as_json: bool, *, stream: TextIO) -> None:
+    """Every problem and repeat of ``report``: a line each, or a JSON line each on stdout."""
+    if as_json:
+        for problem in report.problems:
+            _json_line(problem.as_json(report.source))
+        for repeat in report.repeats:
+            _json_line({**repeat.as_json(report.source), "type": "repeat"})
+        return
+    for line in report.lines():
+        print(escaped(line), file=stream)  # a line may quote the file's own text
+
+
+def _refusal(report: JobsReport) -> str:
+    """Why a run did not start, and what to do."""
+    if report.jobs == 0:
+        return report.summary()
+    valid = report.jobs - len(report.invalid_jobs)
+    return (f"{report.summary()}: nothing was run; fix them, or --skip-invalid runs the "
+            f"{valid} valid one{'s' if valid != 1 else ''}")
+
+
+def _print_summary(summary: BatchSummary | None, args: argparse.Namespace) -> None:
+    if summary is None:
+        return
+    if args.json:
+        _json_line(summary_json(summary, args.output_dir))
+    else:
+        print(escaped(describe_summary(summary, args.output_dir)))
+
+
+def _json_line(data: dict[str, Any]) -> None:
+    """One JSON object on a line of stdout, flushed (a reader acts on it at once)."""
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n")
+    sys.stdout.flush()
+
+
+def result_json(result: JobResult) -> dict[str, Any]:
+    """A finished job as ``--json`` prints it (see the README's batch section)."""
+    return {"type": "result", "job": result.job, "key": result.key, "status": result.status,
+            "video": str(result.video) if result.video is not None else None,
+            "metadata": dict(result.metadata), "error": result.error,
+            "error_kind": result.error_kind, "attempts": result.attempts,
+            "target": result.target, "seconds": result.seconds, "note": result.note}
+
+
+def summary_json(summary: BatchSummary, output_dir: Path) -> dict[str, Any]:
+    """The end of a batch as ``--json`` prints it: the counts, what a re-run would do, and
+    the human summary line (``message``)."""
+    p = summary.progress
+    return {"type": "summary", "complete": summary.complete,
+            "interrupted": summary.interrupted, "total": p.total, "made": p.ok,
+            "skipped": p.skipped, "failed": p.failed, "invalid": p.invalid,
+            "cancelled": p.cancelled, "not_started": summary.not_started,
+            "left": left_for_rerun(summary), "elapsed": round(p.elapsed, 3),
+            "unusable_targets": list(summary.unusable),
+            "results": str(output_dir / "results.jsonl"),
+            "message": describe_summary(summary, output_dir)}
 
 
 def _default_server() -> str:
@@ -178,15 +300,29 @@ def _default_server() -> str:
         raise CommandLineError(f"COMFY_URL: {exc}", 2) from exc
 
 
+def left_for_rerun(summary: BatchSummary) -> int | None:
+    """How many jobs running the same command again would run: the ones not started, the
+    cancelled and the failed (a re-run tries them again), not the invalid ones (refused
+    again). ``None`` when the jobs not started are unknown (a one-shot iterator)."""
+    if summary.not_started is None:
+        return None
+    p = summary.progress
+    return summary.not_started + p.cancelled + p.failed - p.invalid
+
+
 def describe_summary(summary: BatchSummary, output_dir: Path) -> str:
     """The last words of a batch: what was made, what failed, and after an interrupt what
-    was cancelled and what is left to do by running the same command again."""
+    was cancelled and what running the same command again would do (the count a re-run
+    really runs: failed jobs included)."""
     p = summary.progress
     made = f"{p.ok} made"
     if p.skipped:
         made += f", {p.skipped} skipped (done before, or repeated)"
-    if p.failed:
-        made += f", {p.failed} failed"
+    retryable = p.failed - p.invalid
+    if retryable:
+        made += f", {retryable} failed"
+    if p.invalid:
+        made += f", {p.invalid} invalid (skipped; fix the line to run it)"
     took = f"in {duration(p.elapsed)}"
     results = f"results in {output_dir / 'results.jsonl'}"
     if not summary.interrupted:
@@ -197,19 +333,48 @@ def describe_summary(summary: BatchSummary, output_dir: Path) -> str:
         if summary.not_started:
             text += (f"; {summary.not_started} jobs not run: run the same command again once "
                      "a target can take them")
+        elif retryable:
+            text += (f"; run the same command again to retry the {retryable} that "
+                     f"failed")
         return text
     cancelled = ", ".join(f"job {job} on {target}" for job, target in summary.cancelled_jobs)
     parts = [f"interrupted after {duration(p.elapsed)}"]
     parts.append(f"cancelled {len(summary.cancelled_jobs)} running "
                  f"job{'s' if len(summary.cancelled_jobs) != 1 else ''}"
                  + (f" ({cancelled})" if cancelled else ""))
-    left = p.cancelled + (summary.not_started or 0)
     not_started = ("an unknown number of jobs not started" if summary.not_started is None
                    else f"{summary.not_started} not started")
     parts.append(f"{made}; {not_started}")
-    return "; ".join(parts) + (f". Run the same command again to do the {left} left"
-                               if summary.not_started is not None else
-                               ". Run the same command again to do the rest") + f" ({results})"
+    left = left_for_rerun(summary)
+    if left is None:
+        again = ". Run the same command again to do the rest"
+    else:
+        counts = [(summary.not_started or 0, "not started"), (p.cancelled, "cancelled"),
+                  (retryable, "failed, tried again")]
+        which = ", ".join(f"{n} {what}" for n, what in counts if n)
+        again = f". Run the same command again to do the {left} left" + (
+            f" ({which})" if which else "")
+    return "; ".join(parts) + again + f" ({results})"
+
+
+def running_text(p: BatchProgress) -> str:
+    """``2 running (job 3: Stage 1 sampling 12/20, job 4: starting)``: each running job's
+    stage and step, the first :data:`SHOWN_JOBS` of them."""
+    text = f"{p.running} running"
+    if not p.jobs:
+        return text
+    shown = ", ".join(str(job) for job in p.jobs[:SHOWN_JOBS])
+    more = f", +{len(p.jobs) - SHOWN_JOBS} more" if len(p.jobs) > SHOWN_JOBS else ""
+    return f"{text} ({shown}{more})"
+
+
+def eta_text(p: BatchProgress) -> str:
+    """``ETA 1m15s``; before a first video is made, that it cannot be known yet."""
+    if p.eta is not None:
+        return f"ETA {duration(p.eta)}"
+    if p.total is not None and p.ok == 0 and (p.running or p.waiting):
+        return "ETA after the first video"
+    return "ETA -"
 
 
 def duration(seconds_: float) -> str:
@@ -228,7 +393,9 @@ class BatchDisplay:
 
     One line per finished job (and per retry), prefixed on a non-terminal with the batch's
     count and ETA; on a terminal (``interactive``, default: ``stream.isatty()``) a status
-    line (bar, done / total, ok, failed, running, ETA) is redrawn below them.
+    line (bar, done / total, made, running with each job's stage and step, failed, ETA) is
+    redrawn below them, cut to the terminal's width. Before a first video is made there is
+    nothing to measure the ETA by: it says so.
     """
 
     def __init__(self, stream: TextIO, *, interactive: bool | None = None) -> None:
@@ -295,7 +462,7 @@ class BatchDisplay:
         p = self._last
         assert p is not None
         total = "?" if p.total is None else str(p.total)
-        eta = f", ETA {duration(p.eta)}" if p.eta is not None and p.running + p.waiting else ""
+        eta = f", {eta_text(p)}" if p.running + p.waiting else ""
         return f"{p.finished}/{total}{eta}"
 
     def _draw(self) -> None:
@@ -307,15 +474,22 @@ class BatchDisplay:
         else:
             bar = ""
         total = "?" if p.total is None else str(p.total)
-        parts = [f"{p.finished}/{total} done", f"{p.ok} made", f"{p.running} running"]
-        if p.failed:
-            parts.append(f"{p.failed} failed")
+        parts = [f"{p.finished}/{total} done", f"{p.ok} made", running_text(p)]
+        if p.failed - p.invalid:
+            parts.append(f"{p.failed - p.invalid} failed")
+        if p.invalid:
+            parts.append(f"{p.invalid} invalid")
         if p.skipped:
             parts.append(f"{p.skipped} skipped")
         if p.waiting:
             parts.append(f"{p.waiting} waiting to retry")
-        parts.append(f"ETA {duration(p.eta)}" if p.eta is not None else "ETA -")
-        self.stream.write("\r\033[K" + bar + ", ".join(parts))
+        parts.append(eta_text(p))
+        line = bar + ", ".join(parts)
+        # a line longer than the terminal wraps, and \r would then redraw only its last row
+        width = shutil.get_terminal_size().columns - 1
+        if len(line) > width > 3:
+            line = line[:width - 3] + "..."
+        self.stream.write("\r\033[K" + escaped(line))
         self.stream.flush()
         self._drawn = True
         self._drawn_at = time.monotonic()

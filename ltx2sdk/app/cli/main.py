@@ -25,7 +25,10 @@ from typing import Any, NoReturn
 
 from builders import build
 from builders.catalog import PIPELINES, LoraRole
+from ltx2sdk.app.cli import reporting
 from ltx2sdk.app.cli.batch_command import add_batch_command
+from ltx2sdk.app.cli.completion import add_completion_command
+from ltx2sdk.app.cli.config import add_config_flag, apply_config, defer_defaults
 from ltx2sdk.app.cli.request_flags import (
     add_request_flags,
     flag_for_field,
@@ -89,6 +92,12 @@ def cmd_build(args: argparse.Namespace) -> int:
     else:
         text = result.graph.to_json(indent=2) + "\n"
     _print_plan(result.plan)
+    if args.json:  # the document carries the graph, unless it goes to a file
+        if args.output is not None:
+            _write_text(text, args.output)
+        reporting.emit_json(args, reporting.build_document(result.plan, args.format, text,
+                                                           args.output))
+        return 0
     _write_text(text, args.output)
     return 0
 
@@ -173,7 +182,12 @@ class _VersionAction(argparse.Action):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="ltx2", description="Build and run LTX-2 video workflows on ComfyUI.",
-        epilog="Every error ends the command with one line on stderr and a non-zero status.")
+        epilog="Exit status: 0 done; 1 it failed (on the server, or check found a model not "
+               "ready); 2 a flag, request or settings file that cannot be used; 130 "
+               "interrupted. Every error is one line on stderr (with --json, also an error "
+               "document on stdout). Settings: flags > environment variables (COMFY_URL, "
+               "COMFY_API_KEY) > the settings file (--config FILE, else $LTX2_CONFIG, else "
+               "~/.config/ltx2/config.toml) > built-in defaults.")
     parser.add_argument("--version", action=_VersionAction, help="print the version and exit")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -216,21 +230,29 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_server_commands(commands)
     add_batch_command(commands)
+    add_completion_command(commands, parser)
+    reporting.add_output_flags(commands)  # --json, --quiet
+    add_config_flag(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    deferred = defer_defaults(parser)  # the settings file's flags: left out or given?
+    args = reporting.parse_command_line(parser, argv)
     func: Callable[[argparse.Namespace], int] = args.func
     try:
-        return func(args)
+        apply_config(args, deferred)
+        with reporting.command_streams(args):  # --quiet, --json
+            return func(args)
     except KeyboardInterrupt:
+        reporting.print_json_error(args, "interrupted", 130, reporting.INTERRUPTED)
         return _fail("interrupted", 130)
     except Exception as exc:
         if os.environ.get("LTX2_TRACEBACK"):
             raise
         message, code = describe_error(exc, args)
+        reporting.print_json_error(args, one_line(message), code, reporting.error_type(exc))
         return _fail(message, code)
 
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from builders import build
 from builders.catalog import PIPELINES
+from ltx2sdk.app.cli import reporting
 from ltx2sdk.app.cli.request_flags import add_request_flags, request_from_args
 from ltx2sdk.backends.server_urls import (
     DEFAULT_READY_TIMEOUT,
@@ -187,6 +188,10 @@ def cmd_generate(args: argparse.Namespace) -> int:
     took = time.monotonic() - started
     for note in result.adjustments:
         print(f"note: {note}", file=sys.stderr)
+    if args.json:
+        reporting.emit_json(args, reporting.generate_document(
+            result, model=checked.pipeline.model.id, server=client.base_url, api=client.api,
+            seconds=took))
     size = result.video.stat().st_size
     # the file name may be the server's: escaped like any text it sent
     print(f"{escaped(str(result.video))}  ({result.width}x{result.height}, {result.frames} "
@@ -323,6 +328,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     if not any(r.pipelines for r in reports if r.model in required):
         raise CommandLineError(f"--mode: {args.model} has no {args.mode} pipelines", 2)
     failed = [r.model for r in reports if r.model in required and not r.ready and r.pipelines]
+    if args.json:
+        reporting.emit_json(args, reporting.check_document(
+            reports, server=client.base_url, comfyui_version=version,
+            status=range_status(version), required=required, modes=modes, ready=not failed))
     if failed:
         return 1
     names = ", ".join(r.name.split(" ")[0] for r in reports if r.model in required)

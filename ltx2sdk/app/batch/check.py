@@ -1,0 +1,309 @@
+"""Checking a batch's jobs before anything runs: every problem of every line, at once.
+
+    from ltx2sdk.app.batch.check import check_jobs
+
+    report = check_jobs("jobs.jsonl")                                 # offline: the catalog
+    report = check_jobs("jobs.jsonl", targets=["http://gpu-a:8188"])  # and that server
+    for line in report.lines():
+        print(line)                  # jobs.jsonl:3: duration: ... (at most 20 s ...)
+    print(report.summary())          # 6 jobs, all valid
+
+**What is checked**, for every job (a line of a JOBS.jsonl file, or an item of an iterable):
+it is JSON, an object, a valid :class:`~ltx2sdk.request.GenerationRequest`, and a request a
+pipeline of the catalog can make as asked (:func:`builders.check_request`). The file must hold
+at least one job (blank lines and ``#`` comments are none). A job repeating an earlier one (the
+same key: :func:`~ltx2sdk.app.batch.jobs.job_key`) is noted, not refused: a batch makes it once.
+
+**Given server targets**, each valid job's graph is also built for each server (its ComfyUI
+release and node schemas) and checked by the server's own rules, as ``generate`` does before
+queueing: node types it lacks, model files it does not list, input files (``image``,
+``audio``...) not in its input folder. A server that cannot be reached is a problem of the
+file (the check was asked for and could not be made). A Comfy API v2 server and a RunPod
+endpoint publish no node schemas or model lists: they are listed in
+:attr:`JobsReport.unchecked`, with why, and their jobs are checked when they run.
+
+Nothing is queued, uploaded or written. A problem names the job by its line number (its
+1-based position for an iterable); :meth:`JobsReport.lines` says ``FILE:LINE: problem``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from builders import build
+from builders.pipelines import PLACEHOLDER_AUDIO, PLACEHOLDER_IMAGE, PLACEHOLDER_LAST_IMAGE
+from ltx2sdk.app.batch.jobs import GIVEN_JOBS, BatchJob, JobSource, key_id
+from ltx2sdk.backends.server_urls import DEFAULT_READY_TIMEOUT, REFUSED_GRACE
+from ltx2sdk.errors import InvalidJobsError, LTX2Error
+
+if TYPE_CHECKING:
+    from ltx2sdk.backends.protocol import Backend
+    from ltx2sdk.graph.schema import SchemaSet
+
+    _Server = tuple[str, Backend, SchemaSet | None]
+
+__all__ = ["JobProblem", "JobsReport", "check_jobs", "scan_jobs"]
+
+SHOWN_IN_ERROR = 3  # problems an InvalidJobsError's one line quotes (the report has them all)
+
+
+@dataclass(frozen=True)
+class JobProblem:
+    """One problem: ``job`` is the line number (``None``: the file as a whole), ``message``
+    one line, ``target`` the server whose check found it (``None``: the catalog's)."""
+
+    job: int | None
+    message: str
+    target: str | None = None
+
+    def describe(self, source: str) -> str:
+        """``jobs.jsonl:3: duration: ...``; on a server ``jobs.jsonl:3: on URL: ...``; jobs
+        given as a list: ``job 3: ...``."""
+        if self.job is None:
+            where = source
+        else:
+            where = f"job {self.job}" if source == GIVEN_JOBS else f"{source}:{self.job}"
+        on = f"on {self.target}: " if self.target is not None else ""
+        return f"{where}: {on}{self.message}"
+
+    def as_json(self, source: str) -> dict[str, Any]:
+        """The problem as a JSON object (``ltx2 batch --check --json``)."""
+        return {"type": "problem", "file": source, "line": self.job, "target": self.target,
+                "message": self.message}
+
+
+@dataclass(frozen=True)
+class JobsReport:
+    """What a check found: ``jobs`` jobs in ``source`` (blank and comment lines not
+    counted), ``problems`` (each refuses its job, or the file), ``repeats`` (notes: jobs
+    made once, as an earlier one), ``checked_on`` the servers the jobs were checked on,
+    ``unchecked`` the targets that could not check them (``target: why``)."""
+
+    source: str
+    jobs: int
+    problems: tuple[JobProblem, ...] = ()
+    repeats: tuple[JobProblem, ...] = ()
+    checked_on: tuple[str, ...] = ()
+    unchecked: tuple[str, ...] = ()
+
+    @property
+    def invalid_jobs(self) -> tuple[int, ...]:
+        """The line numbers of the jobs with a problem, in order, each once."""
+        return tuple(sorted({p.job for p in self.problems if p.job is not None}))
+
+    @property
+    def ok(self) -> bool:
+        """At least one job, and no problem anywhere."""
+        return self.jobs > 0 and not self.problems
+
+    def lines(self) -> list[str]:
+        """Every problem, then every repeat, as ``FILE:LINE: ...`` lines (a repeat's
+        ``FILE:LINE: note: ...``)."""
+        return [*(p.describe(self.source) for p in self.problems),
+                *(JobProblem(p.job, f"note: {p.message}", p.target).describe(self.source)
+                  for p in self.repeats)]
+
+    def summary(self) -> str:
+        """One line: ``6 jobs, all valid`` or ``6 jobs: 2 invalid (lines 3, 5)`` (``jobs 3,
+        5`` for jobs given as a list)."""
+        if self.jobs == 0:
+            return no_jobs_message(self.source)
+        jobs = f"{self.jobs} job{'s' if self.jobs != 1 else ''}"
+        invalid = self.invalid_jobs
+        whole = [p for p in self.problems if p.job is None]
+        if not invalid and not whole:
+            text = f"{jobs}, all valid"
+        else:
+            parts = []
+            if invalid:
+                parts.append(f"{len(invalid)} invalid "
+                             f"({_number_list(invalid, self.source == GIVEN_JOBS)})")
+            if whole:
+                parts.append(f"{len(whole)} problem{'s' if len(whole) != 1 else ''} of the "
+                             "whole file")
+            text = f"{jobs}: " + ", ".join(parts)
+        if self.repeats:
+            n = len(self.repeats)
+            text += f"; {n} {'repeats' if n == 1 else 'repeat'} an earlier job (made once)"
+        if self.checked_on:
+            text += f"; checked on {', '.join(self.checked_on)}"
+        if self.unchecked:
+            text += "; not checked on " + "; ".join(self.unchecked)
+        return text
+
+    def as_json(self) -> dict[str, Any]:
+        """The summary as a JSON object (``ltx2 batch --check --json``'s last line)."""
+        return {"type": "summary", "file": self.source, "jobs": self.jobs, "ok": self.ok,
+                "invalid": list(self.invalid_jobs),
+                "problems": len(self.problems), "repeats": [p.job for p in self.repeats],
+                "checked_on": list(self.checked_on), "unchecked": list(self.unchecked),
+                "message": self.summary()}
+
+    def raise_if_failed(self) -> None:
+        """:class:`~ltx2sdk.errors.InvalidJobsError` (every problem's line in its
+        ``problems``) unless :attr:`ok`."""
+        if self.ok:
+            return
+        described = [p.describe(self.source) for p in self.problems]
+        if self.jobs == 0:
+            raise InvalidJobsError(no_jobs_message(self.source), described)
+        shown = "; ".join(described[:SHOWN_IN_ERROR])
+        more = len(described) - SHOWN_IN_ERROR
+        if more > 0:
+            shown += f"; and {more} more"
+        raise InvalidJobsError(f"{self.summary()}: {shown}. Nothing was run: fix them, or "
+                               "skip them (skip_invalid=True; ltx2 batch --skip-invalid)",
+                               described)
+
+
+def no_jobs_message(source: str) -> str:
+    """What a file without a job is told."""
+    return f"{source} has no jobs (only blank lines and # comments, or nothing)"
+
+
+def _number_list(numbers: Sequence[int], given: bool, limit: int = 10) -> str:
+    shown = ", ".join(str(n) for n in numbers[:limit])
+    more = f" and {len(numbers) - limit} more" if len(numbers) > limit else ""
+    noun = "job" if given else "line"
+    return f"{noun}{'s' if len(numbers) != 1 else ''} {shown}{more}"
+
+
+@dataclass
+class _Scan:
+    source: str
+    jobs: int = 0
+    problems: list[JobProblem] = field(default_factory=list)
+    repeats: list[JobProblem] = field(default_factory=list)
+    first_of: dict[int, int] = field(default_factory=dict)  # key_id -> its first line
+
+    @property
+    def noun(self) -> str:
+        return "job" if self.source == GIVEN_JOBS else "line"
+
+    def add(self, job: BatchJob) -> None:
+        self.jobs += 1
+        if job.problem is not None:
+            self.problems.append(JobProblem(job.number, job.problem))
+            return
+        compact = key_id(job.key)
+        first = self.first_of.setdefault(compact, job.number)
+        if first != job.number:
+            self.repeats.append(JobProblem(
+                job.number, f"the same request as {self.noun} {first}: made once (give it "
+                            "another seed for another video)"))
+
+    def report(self, **more: Any) -> JobsReport:
+        return JobsReport(self.source, self.jobs, tuple(self.problems), tuple(self.repeats),
+                          **more)
+
+
+def scan_jobs(jobs: Iterable[BatchJob], source: str) -> tuple[JobsReport, set[int]]:
+    """The catalog check of ``jobs`` (offline), and the :func:`key_id` s of every job (what a
+    batch counts its work by). One pass; memory grows with the number of distinct jobs."""
+    scan = _Scan(source)
+    for job in jobs:
+        scan.add(job)
+    return scan.report(), set(scan.first_of)
+
+
+def check_jobs(jobs: str | Path | Iterable[Mapping[str, Any]] | JobSource, *,
+               targets: str | Sequence[str] | None = None, api_key: str | None = None,
+               api: str | None = None, ready_timeout: float | None = None) -> JobsReport:
+    """Check every job of ``jobs`` (a JOBS.jsonl path, an iterable of request mappings, or a
+    :class:`~ltx2sdk.app.batch.jobs.JobSource`) without running anything; see the module.
+
+    ``targets``: server URLs (and ``runpod:ENDPOINT_ID`` s, which cannot be checked) to check
+    the jobs on too; ``api_key`` and ``api`` as for :func:`~ltx2sdk.backends.connect.connect`;
+    ``ready_timeout`` the wait for a server that is starting, as for
+    :func:`~ltx2sdk.app.generate.generate` (``None``: one that refuses connections gets
+    :data:`~ltx2sdk.backends.server_urls.REFUSED_GRACE` seconds, one that accepts but does
+    not answer yet :data:`~ltx2sdk.backends.server_urls.DEFAULT_READY_TIMEOUT`). Raises
+    ``FileNotFoundError`` for a missing file; every other problem is in the report."""
+    source = jobs if isinstance(jobs, JobSource) else JobSource(jobs)
+    names = [targets] if isinstance(targets, str) else list(targets or [])
+    scan = _Scan(source.name)
+    servers: list[_Server] = []
+    unchecked: list[str] = []
+    with contextlib.ExitStack() as stack:
+        for name in names:
+            opened = _open_server(name, api_key=api_key, api=api, ready_timeout=ready_timeout)
+            if isinstance(opened, str):
+                unchecked.append(opened)
+            elif isinstance(opened, JobProblem):
+                scan.problems.append(opened)  # the file's problem: listed first
+            else:
+                stack.callback(opened[1].close)
+                servers.append(opened)
+        for job in source:
+            repeats = len(scan.repeats)
+            scan.add(job)
+            if job.checked is None or len(scan.repeats) > repeats:
+                continue  # invalid (said already), or a repeat (checked as its first line)
+            for server in servers:
+                scan.problems.extend(_server_problems(job, server))
+    return scan.report(checked_on=tuple(server[0] for server in servers),
+                       unchecked=tuple(unchecked))
+
+
+def _open_server(text: str, *, api_key: str | None, api: str | None,
+                 ready_timeout: float | None) -> _Server | str | JobProblem:
+    """A server to check on, ready (``(name, backend, its schemas)``); a target that cannot
+    check (its ``unchecked`` line); or the problem that it cannot be reached."""
+    from ltx2sdk.app.batch.target_names import RUNPOD_PREFIX  # start-up: the RunPod client
+    from ltx2sdk.backends.connect import connect  # start-up: requests
+    from ltx2sdk.backends.server_urls import (  # start-up: with connect
+        normalize_server_url,
+        shown_url,
+    )
+
+    stripped = text.strip()
+    if stripped.lower().startswith(RUNPOD_PREFIX):
+        return (f"{stripped} (a RunPod endpoint's worker checks each job when it runs it; "
+                "run its ComfyUI's check with ltx2 check there)")
+    try:
+        url = normalize_server_url(stripped)
+    except LTX2Error as exc:
+        return JobProblem(None, f"cannot check on {stripped!r}: {exc}")
+    shown = shown_url(url)
+    try:
+        backend = connect(url, api_key=api_key, api=api, probe_timeout=max(
+            0.5, min(REFUSED_GRACE, ready_timeout or DEFAULT_READY_TIMEOUT)))
+    except (LTX2Error, ValueError, ModuleNotFoundError) as exc:
+        return JobProblem(None, f"cannot check the jobs: {exc}", shown)
+    if not backend.can_check:
+        backend.close()
+        return (f"{shown} (the Comfy API v2 publishes no node schemas or model lists: the "
+                "server checks each job when it is submitted)")
+    try:
+        backend.wait_ready(timeout=ready_timeout or DEFAULT_READY_TIMEOUT,
+                           refused_grace=REFUSED_GRACE if ready_timeout is None else None)
+        schemas = backend.schemas()
+    except LTX2Error as exc:
+        backend.close()
+        return JobProblem(None, f"cannot check the jobs: {exc}", shown)
+    return shown, backend, schemas
+
+
+def _server_problems(job: BatchJob, server: _Server) -> Iterator[JobProblem]:
+    """What the server would refuse in ``job``'s graph (see the module)."""
+    name, backend, schemas = server
+    assert job.checked is not None
+    try:
+        graph = build(job.checked, schemas=schemas).graph
+        found = backend.check(graph, pending_uploads=(PLACEHOLDER_IMAGE, PLACEHOLDER_LAST_IMAGE,
+                                                      PLACEHOLDER_AUDIO))
+    except LTX2Error as exc:  # a release too old for the pipeline, a node it lacks
+        yield JobProblem(job.number, str(exc), name)
+        return
+    for node in found.missing_nodes:
+        yield JobProblem(job.number, f"missing node type {node} (update ComfyUI, or install "
+                                     "the custom node that has it)", name)
+    for folder, file in found.missing_models:
+        yield JobProblem(job.number, f"missing model file models/{folder}/{file} (ltx2 check "
+                                     "says where to download it)", name)
+    for line in (*found.other, *found.runtime):
+        yield JobProblem(job.number, line, name)

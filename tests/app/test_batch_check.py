@@ -1,0 +1,199 @@
+"""Checking a batch before spending: ``ltx2 batch --check``, ``check_jobs`` and ``Batch.check``,
+the check a run makes first (``--skip-invalid``), comments and blank lines, an empty file, and
+``--json``. Servers are the ComfyUI test server (``tests/comfyserver``) on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ltx2sdk.app.batch.check import check_jobs
+from ltx2sdk.app.batch.scheduler import Batch, run_batch
+from ltx2sdk.app.cli.main import main
+from ltx2sdk.errors import InvalidJobsError, LTX2Error
+from tests.comfyserver import ComfyTestServer
+from tests.helpers import catalog_models, catalog_server, free_port
+
+SMALL = {"duration": 1, "width": 256, "height": 256}
+
+
+def job(seed: int, **fields: Any) -> dict[str, Any]:
+    return {"prompt": f"a fox, take {seed}", "seed": seed, **SMALL, **fields}
+
+
+def write_lines(path: Path, lines: list[Any]) -> Path:
+    """Each item as a line: a str as it is (a comment, a blank, broken JSON), else JSON."""
+    path.write_text("".join((item if isinstance(item, str) else json.dumps(item)) + "\n"
+                            for item in lines))
+    return path
+
+
+def json_lines(text: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in text.splitlines()]
+
+
+@pytest.fixture
+def mixed(tmp_path: Path) -> Path:
+    """Six lines: a comment, two good jobs, a blank, one too long, one not JSON, a repeat."""
+    return write_lines(tmp_path / "jobs.jsonl", [
+        "# foxes, take one", job(1), job(2), "", job(3, duration=25), "{not json",
+        job(1)])
+
+
+def test_check_lists_every_problem_by_line_and_runs_nothing(
+        mixed: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["batch", str(mixed), "--check"]) == 2  # no --output-dir needed
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith(f"{mixed}:5: invalid request: duration: ")
+    assert out[1].startswith(f"{mixed}:6: not JSON (")
+    assert out[2] == (f"{mixed}:7: note: the same request as line 2: made once (give it "
+                      "another seed for another video)")
+    assert out[3] == "5 jobs: 2 invalid (lines 5, 6); 1 repeats an earlier job (made once)"
+    assert len(out) == 4  # the comment and the blank line are no jobs, and no problem
+
+    report = check_jobs(mixed)  # the same in Python: every problem, nothing raised
+    assert (report.jobs, report.invalid_jobs, report.ok) == (5, (5, 6), False)
+    assert [p.job for p in report.repeats] == [7]
+    with pytest.raises(InvalidJobsError) as raised:
+        report.raise_if_failed()
+    assert len(raised.value.problems) == 2 and isinstance(raised.value, LTX2Error)
+
+
+def test_a_clean_file_passes_with_one_line(tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    jobs = write_lines(tmp_path / "jobs.jsonl", ["# six foxes", *(job(n) for n in range(1, 7))])
+    assert main(["batch", str(jobs), "--check"]) == 0
+    assert capsys.readouterr().out == "6 jobs, all valid\n"
+
+
+def test_an_empty_file_is_an_error_everywhere(tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    for text in ("", "# nothing yet\n\n   \n"):
+        jobs = tmp_path / "jobs.jsonl"
+        jobs.write_text(text)
+        assert main(["batch", str(jobs), "--check"]) == 2
+        assert f"{jobs} has no jobs" in capsys.readouterr().err
+        assert main(["batch", str(jobs), "-o", str(tmp_path / "out")]) == 2  # was "0 made", 0
+        assert f"{jobs} has no jobs" in capsys.readouterr().err
+        with pytest.raises(InvalidJobsError, match="has no jobs"):
+            run_batch(jobs, "http://127.0.0.1:9", tmp_path / "out")
+        assert not (tmp_path / "out").exists()  # refused before the folder was made
+
+
+def test_a_run_refuses_to_start_on_a_bad_line_before_any_gpu_time(
+        mixed: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    with catalog_server(tmp_path / "srv") as srv:
+        assert main(["batch", str(mixed), "--server", srv.url, "-o", str(out)]) == 2
+        assert srv.received.prompts == []  # job 1 and 2 did not run before job 5 was read
+    said = capsys.readouterr()
+    assert f"{mixed}:5: invalid request: duration" in said.err
+    assert f"{mixed}:6: not JSON" in said.err
+    assert said.err.splitlines()[-1].startswith("ltx2: error: 5 jobs: 2 invalid (lines 5, 6)")
+    assert "--skip-invalid runs the 3 valid ones" in said.err
+    assert said.out == "" and not out.exists()
+
+
+def test_skip_invalid_runs_the_rest_and_counts_the_skipped(
+        mixed: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    with catalog_server(tmp_path / "srv") as srv:
+        assert main(["batch", str(mixed), "--server", srv.url, "-o", str(out),
+                     "--skip-invalid"]) == 1  # not all of the file was made
+        assert len(srv.received.prompts) == 2  # jobs 1 and 2; the repeat is made once
+    said = capsys.readouterr()
+    assert "2 made, 1 skipped (done before, or repeated), 2 invalid (skipped" in said.out
+    assert "retry" not in said.out  # a re-run would refuse them again: nothing to retry
+    lines = {json.loads(line)["job"]: json.loads(line)
+             for line in (out / "results.jsonl").read_text().splitlines()}
+    assert (lines[5]["status"], lines[5]["error_kind"]) == ("failed", "invalid")
+    assert lines[2]["status"] == "ok"
+
+
+def test_python_batches_check_first_too(tmp_path: Path) -> None:
+    with catalog_server(tmp_path / "srv") as srv:
+        with pytest.raises(InvalidJobsError) as raised:
+            run_batch([job(1), job(2, duration=25), {"prompt": ""}], srv.url, tmp_path / "out")
+        assert srv.received.prompts == []
+    assert raised.value.problems[0].startswith("job 2: invalid request: duration")
+    assert raised.value.problems[1].startswith("job 3: invalid request: prompt")
+    assert "skip_invalid=True" in str(raised.value)
+
+
+def test_check_on_a_server_finds_missing_models_and_input_files(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    models = catalog_models()  # every file, but LTX-2.3's checkpoints
+    models["checkpoints"] = [name for name in models["checkpoints"]
+                             if not name.startswith("ltx-2.3")]
+    jobs = write_lines(tmp_path / "jobs.jsonl", [
+        job(1, model="ltx-2"),  # its files are there
+        job(2, model="ltx-2.3"),  # its checkpoint is not
+        job(3, model="ltx-2", type="i2v", image="not-uploaded.png")])
+    with ComfyTestServer(models=models, output_dir=tmp_path / "o",
+                         input_dir=tmp_path / "i") as srv:
+        assert main(["batch", str(jobs), "--check", "--server", srv.url]) == 2
+        assert srv.received.prompts == []
+        said = capsys.readouterr().out.splitlines()
+        assert any(line.startswith(f"{jobs}:2: on {srv.url}: missing model file "
+                                   "models/checkpoints/ltx-2.3") for line in said), said
+        assert any(line.startswith(f"{jobs}:3: on {srv.url}: ") and "not-uploaded.png" in line
+                   for line in said), said
+        assert not any(line.startswith(f"{jobs}:1:") for line in said)
+        assert said[-1] == f"3 jobs: 2 invalid (lines 2, 3); checked on {srv.url}"
+        offline = Batch(jobs, srv.url, tmp_path / "out").check(on_servers=False)
+        assert offline.ok and offline.checked_on == ()  # the catalog alone: all valid
+
+
+def test_check_on_a_server_that_is_down_says_so(tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    jobs = write_lines(tmp_path / "jobs.jsonl", [job(1)])
+    dead = f"127.0.0.1:{free_port()}"
+    assert main(["batch", str(jobs), "--check", "--server", dead, "--ready-timeout", "1"]) == 2
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith(f"{jobs}: on http://{dead}: cannot check the jobs: ")
+    assert out[-1] == "1 job: 1 problem of the whole file"
+
+
+def test_json_lines_for_a_run_and_for_a_check(mixed: Path, tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["batch", str(mixed), "--check", "--json"]) == 2
+    lines = json_lines(capsys.readouterr().out)
+    assert [(line["type"], line["line"]) for line in lines[:-1]] == [
+        ("problem", 5), ("problem", 6), ("repeat", 7)]
+    assert lines[-1]["type"] == "summary" and lines[-1]["invalid"] == [5, 6]
+    assert lines[-1]["ok"] is False and lines[-1]["jobs"] == 5
+
+    good = write_lines(tmp_path / "good.jsonl", [job(1), job(2)])
+    with catalog_server(tmp_path / "srv") as srv:
+        assert main(["batch", str(good), "--server", srv.url, "-o", str(tmp_path / "out"),
+                     "--json"]) == 0
+    said = capsys.readouterr()
+    lines = json_lines(said.out)  # every line of stdout is JSON: no human summary there
+    results, summary = lines[:-1], lines[-1]
+    assert sorted(r["job"] for r in results) == [1, 2]
+    assert {r["type"] for r in results} == {"result"} and {r["status"] for r in results} == {"ok"}
+    assert all(Path(r["video"]).is_file() and r["metadata"]["seed"] == r["job"] for r in results)
+    assert (summary["type"], summary["complete"], summary["made"], summary["left"]) == (
+        "summary", True, 2, 0)
+    assert summary["message"].startswith("batch finished")
+    assert "ok        job 1" in said.err  # the human lines go to stderr
+
+
+def test_output_dir_is_needed_only_to_run(tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    jobs = write_lines(tmp_path / "jobs.jsonl", [job(1)])
+    assert main(["batch", str(jobs)]) == 2
+    assert "--output-dir DIR is needed to run a batch" in capsys.readouterr().err
+
+
+def test_a_file_an_editor_saved_with_a_bom_reads_from_its_first_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    jobs = tmp_path / "jobs.jsonl"
+    jobs.write_bytes(b"\xef\xbb\xbf# from Notepad\r\n" + json.dumps(job(1)).encode() + b"\r\n")
+    assert main(["batch", str(jobs), "--check"]) == 0
+    assert capsys.readouterr().out == "1 job, all valid\n"
+    jobs.write_bytes(b"\xef\xbb\xbf" + json.dumps(job(1)).encode() + b"\n")
+    assert check_jobs(jobs).ok

@@ -1,0 +1,201 @@
+"""What a batch says while it runs and after Ctrl-C: each running job's stage and step, an ETA
+that does not grow while a job runs (and none before a first video), and a count of what is
+left that matches what running the same command again does."""
+
+from __future__ import annotations
+
+import _thread
+import io
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ltx2sdk.app.batch.jobs import BatchJob, make_job
+from ltx2sdk.app.batch.scheduler import Batch, BatchProgress, RunningJob, run_batch
+from ltx2sdk.app.batch.server_target import ServerTarget
+from ltx2sdk.app.batch.targets import JobStage, Runner
+from ltx2sdk.app.cli.batch_command import BatchDisplay, describe_summary
+from ltx2sdk.errors import JobCancelledError
+from tests.app.test_batch import Endpoint, endpoint  # noqa: F401 - the RunPod fixture
+from tests.helpers import catalog_server
+
+SMALL = {"duration": 1, "width": 256, "height": 256}
+WAIT = 20.0
+
+
+def job(seed: int, **fields: Any) -> dict[str, Any]:
+    return {"prompt": f"a fox, take {seed}", "seed": seed, **SMALL, **fields}
+
+
+def wait_for(condition: Callable[[], bool], what: str) -> None:
+    end = time.monotonic() + WAIT
+    while not condition():
+        assert time.monotonic() < end, f"gave up waiting for {what}"
+        time.sleep(0.01)
+
+
+class HeldRunner:
+    """Runs a job when the test lets it (``release(n)``), telling the stages it is given."""
+
+    def __init__(self, stages: dict[int, list[JobStage]]) -> None:
+        self.stages = stages
+        self.gates: dict[int, threading.Event] = {}
+        self.started: list[int] = []
+
+    def gate(self, number: int) -> threading.Event:
+        return self.gates.setdefault(number, threading.Event())
+
+    def run(self, job: BatchJob, video: Path, *, cancel: threading.Event,
+            resume: str | None = None, on_submitted: Callable[[str], None] | None = None,
+            on_stage: Callable[[JobStage], None] | None = None) -> dict[str, Any]:
+        self.started.append(job.number)
+        for stage in self.stages.get(job.number, []):
+            assert on_stage is not None
+            on_stage(stage)
+        end = time.monotonic() + WAIT
+        while not self.gate(job.number).wait(0.01):
+            if cancel.is_set():
+                raise JobCancelledError(f"job {job.number} was cancelled")
+            assert time.monotonic() < end, f"job {job.number} was never let through"
+        video.write_bytes(b"video")
+        return {"seed": job.number}
+
+    def close(self) -> None:
+        pass
+
+
+class HeldTarget:
+    name = "held"
+
+    def __init__(self, runner: HeldRunner) -> None:
+        self.runner = runner
+
+    def open(self, concurrency: int | None) -> list[Runner]:
+        return [self.runner]
+
+
+def test_the_eta_waits_for_a_first_video_then_does_not_grow_while_a_job_runs(
+        tmp_path: Path) -> None:
+    runner = HeldRunner({2: [JobStage("Stage 1 sampling", 1, 4, 0.25)]})
+    batch = Batch([job(1), job(2), job(3)], HeldTarget(runner), tmp_path / "out")
+    thread = threading.Thread(target=batch.run, daemon=True)
+    thread.start()
+    try:
+        wait_for(lambda: runner.started == [1], "job 1 running")
+        first = batch.progress()
+        assert first.eta is None  # nothing made yet: no number to give
+        assert first.jobs == (RunningJob(1, "held", first.jobs[0].elapsed),)
+        time.sleep(0.2)  # job 1 takes a while: the measure of the others
+        runner.gate(1).set()
+        wait_for(lambda: runner.started == [1, 2] and batch.progress().jobs[0].stage is not None,
+                 "job 2 running, at its first stage")
+        before = batch.progress()
+        assert str(before.jobs[0]) == "job 2: Stage 1 sampling 1/4"
+        time.sleep(0.1)  # time passes, the job says nothing new
+        after = batch.progress()
+        assert before.eta is not None and after.eta is not None
+        assert after.eta <= before.eta  # was: it grew with every second without a result
+        runner.gate(2).set()
+        runner.gate(3).set()
+        thread.join(WAIT)
+    finally:
+        for number in (1, 2, 3):
+            runner.gate(number).set()
+    assert batch.summary is not None and batch.summary.complete
+
+
+def test_the_status_line_shows_each_running_jobs_stage_and_step(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    jobs = (RunningJob(3, "a", 5.0, "Stage 1 sampling", 12, 20),
+            RunningJob(4, "b", 1.0, "VAE decode"), RunningJob(5, "c", 0.5),
+            RunningJob(6, "d", 0.1))
+    progress = BatchProgress(total=10, to_run=10, ok=0, failed=0, cancelled=0, skipped=0,
+                             running=4, waiting=0, retries=0, elapsed=6.0, eta=None,
+                             jobs=jobs)
+
+    def status_line(columns: int) -> str:
+        monkeypatch.setenv("COLUMNS", str(columns))
+        stream = io.StringIO()
+        display = BatchDisplay(stream, interactive=True)
+        display.progress(progress)
+        display.close()
+        return stream.getvalue().split("\r\033[K")[-1].rstrip("\n")
+
+    assert status_line(200) == (
+        "[" + "-" * 24 + "] 0/10 done, 0 made, 4 running (job 3: Stage 1 sampling 12/20, "
+        "job 4: VAE decode, job 5: starting, +1 more), ETA after the first video")
+    narrow = status_line(60)  # never wider than the terminal: \r could not redraw it
+    assert len(narrow) == 59 and narrow.endswith("...")
+
+
+def test_a_server_job_reports_its_stages_and_steps(tmp_path: Path) -> None:
+    # the runner's own stage reports: every progress event passes through them, so what the
+    # batch line can show does not depend on when a progress tick happens to fall
+    stages: list[JobStage] = []
+    with catalog_server(tmp_path / "srv") as srv:
+        (runner,) = ServerTarget(srv.url).open(1)
+        try:
+            runner.run(make_job(1, job(1)), tmp_path / "1.mp4", cancel=threading.Event(),
+                       on_stage=stages.append)
+        finally:
+            runner.close()
+    steps = [s for s in stages if s.steps]
+    assert steps, stages
+    assert all(0 <= s.step <= s.steps and s.stage for s in steps)
+    assert max(s.step for s in steps) == steps[0].steps  # the sampler reported to its end
+
+
+def test_after_ctrl_c_the_count_left_is_what_a_rerun_runs(tmp_path: Path) -> None:
+    fails = {1}
+
+    class FailingFirst(HeldRunner):
+        def run(self, job: BatchJob, video: Path, **options: Any) -> dict[str, Any]:
+            if job.number in fails:
+                raise RuntimeError("node 9 failed")
+            return super().run(job, video, **options)
+
+    runner = FailingFirst({})
+    batch = Batch([job(n) for n in (1, 2, 3, 4)], HeldTarget(runner), tmp_path / "out")
+
+    def interrupt_once_job_2_runs() -> None:
+        wait_for(lambda: runner.started == [2], "job 2 running")
+        _thread.interrupt_main()
+
+    threading.Thread(target=interrupt_once_job_2_runs, daemon=True).start()
+    with pytest.raises(KeyboardInterrupt):
+        for _ in batch:
+            pass
+    summary = batch.summary
+    assert summary is not None
+    assert (summary.progress.failed, summary.progress.cancelled, summary.not_started) == (1, 1, 2)
+    said = describe_summary(summary, tmp_path / "out")
+    # a re-run runs the failed job too: it is in the count (it was "the 3 left")
+    assert "Run the same command again to do the 4 left (2 not started, 1 cancelled, 1 " \
+           "failed, tried again)" in said
+
+    fails.clear()
+    again = FailingFirst({})
+    for number in (1, 2, 3, 4):
+        again.gate(number).set()
+    rerun = run_batch([job(n) for n in (1, 2, 3, 4)], HeldTarget(again), tmp_path / "out")
+    assert sorted(again.started) == [1, 2, 3, 4] and rerun.progress.ok == 4
+
+
+def test_a_runpod_job_says_it_waits_in_runpods_queue(
+        endpoint: Endpoint, tmp_path: Path) -> None:  # noqa: F811 - the imported fixture
+    gate = threading.Semaphore(0)
+    endpoint.api.faults.gate = gate  # no worker takes the job until the test lets one
+    batch = Batch([job(1)], endpoint.target, tmp_path / "out")
+    thread = threading.Thread(target=batch.run, daemon=True)
+    thread.start()
+    try:
+        wait_for(lambda: [str(j) for j in batch.progress().jobs] == [
+            "job 1: in RunPod's queue"], "job 1 shown waiting in RunPod's queue")
+    finally:
+        gate.release(1)
+        thread.join(WAIT)
+    assert batch.summary is not None and batch.summary.complete
