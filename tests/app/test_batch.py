@@ -299,18 +299,22 @@ def test_a_server_that_restarts_mid_batch_is_waited_for_not_dropped(tmp_path: Pa
     assert summary.complete and summary.progress.ok == 3, summary
     assert not summary.unusable
 
+@pytest.mark.parametrize(("base", "reason"), [
+    ("http://127.0.0.1:{port}/v2", "connection refused"),
+    ("http://no-such-host.invalid/v2", "unknown host"),  # as with no network at all
+])
 def test_a_runpod_api_that_cannot_be_reached_is_dropped_at_once(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        base: str, reason: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("RUNPOD_API_KEY", "rp-test-key")
-    monkeypatch.setenv("RUNPOD_ENDPOINT_BASE_URL", f"http://127.0.0.1:{free_port()}/v2")
+    monkeypatch.setenv("RUNPOD_ENDPOINT_BASE_URL", base.format(port=free_port()))
     jobs = write_jobs(tmp_path / "jobs.jsonl", [job(seed) for seed in range(1, 4)])
     start = time.monotonic()
     assert main(["batch", str(jobs), "--endpoint", "runpod:ltx2-test", "-o",
                  str(tmp_path / "out")]) == 1
     assert time.monotonic() - start < 10
     said = capsys.readouterr()
-    assert "dropped   runpod:ltx2-test: connection refused" in said.err
+    assert f"dropped   runpod:ltx2-test: {reason}" in said.err
     assert not re.search(r"ETA \d", said.err) and "retry" not in said.err  # no "ETA 29m09s"
     assert "3 jobs not run" in said.out and "failed" not in said.out
 
