@@ -121,7 +121,7 @@ def refuse_older_release(pipeline: Pipeline, comfyui_version: str | None) -> Non
     if not pipeline.runs_on(comfyui_version):
         raise IncompatibleServerError(
             f"{pipeline.model.name} {pipeline.type} {pipeline.mode} needs ComfyUI >= "
-            f"{pipeline.min_comfyui}; the server runs {comfyui_version} (update ComfyUI, or "
+            f"{pipeline.min_comfyui}; ComfyUI {comfyui_version} is older (update ComfyUI, or "
             "choose another model with --model / the request field 'model')")
 
 

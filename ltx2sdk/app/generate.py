@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from builders import CheckedRequest, build, check_request
+from builders import CheckedRequest, Plan, build, check_request
 from ltx2sdk.app.progress import ProgressCallback, ProgressTracker
 from ltx2sdk.backends.connect import PROBE_TIMEOUT, connect
 from ltx2sdk.backends.events import Event
@@ -196,7 +196,8 @@ def generate(request: GenerationRequest | CheckedRequest | Mapping[str, Any],
              input_policy: InputPolicy | None = None,
              inputs: Mapping[InputFile, ImageData | AudioData] | None = None,
              overwrite: bool = False,
-             cancel: threading.Event | None = None) -> GenerationResult:
+             cancel: threading.Event | None = None,
+             on_plan: Callable[[Plan], None] | None = None) -> GenerationResult:
     """Generate one video and return where it is and what it is.
 
     ``request`` is a :class:`GenerationRequest` or a mapping of its fields (validated, then
@@ -230,6 +231,9 @@ def generate(request: GenerationRequest | CheckedRequest | Mapping[str, Any],
     audio's length; see :class:`InputPolicy`). ``inputs`` are input files the caller has
     read and checked already (:func:`prepare_inputs`, or a CLI's local files): they are
     uploaded as they are, in place of what the request says of those inputs.
+    ``on_plan`` gets the :class:`~builders.Plan` of what will be made (size, frames, fps,
+    seed, adjustments) once the server's check has passed, before anything is uploaded or
+    queued.
     Setting ``cancel`` (from another thread) ends the job with
     :class:`~ltx2sdk.errors.JobCancelledError`: a prompt not yet queued never will be.
     Raises :class:`pydantic.ValidationError` for a bad request and
@@ -290,6 +294,8 @@ def generate(request: GenerationRequest | CheckedRequest | Mapping[str, Any],
                        audio_seconds=audio_seconds, schemas=schemas)
         client.check(result.graph, pending_uploads=tuple(names.values()),
                      deadline=deadline).raise_if_failed()
+        if on_plan is not None:  # the job will be made as planned: said before it is run
+            on_plan(result.plan)
         for which, name in names.items():
             client.upload_file(prepared[which].data, name, deadline=deadline)
         timer.lap("build")

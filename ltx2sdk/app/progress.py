@@ -106,3 +106,62 @@ class ProgressTracker:
             self.done.add(event.node_id)
         elif isinstance(event, Finished):
             self.callback(ProgressUpdate("finished", "", "", 0, 0, 100.0, done=True))
+
+
+def clock_text(seconds: float) -> str:
+    """``0:07``, ``12:05``, ``1:02:03``: a duration as a person reads it on a progress line."""
+    whole = max(0, int(seconds + 0.5))
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+@dataclass(frozen=True)
+class Pace:
+    """How fast a run goes, as of one update: ``elapsed`` seconds since it started,
+    ``eta`` the seconds left (``None`` until there is enough to tell), ``rate`` the running
+    sampler's steps per second (``None`` for other nodes and a sampler's first step)."""
+
+    elapsed: float
+    eta: float | None
+    rate: float | None
+
+    def __str__(self) -> str:
+        parts = [f"{self.rate:.2f} steps/s"] if self.rate is not None else []
+        parts.append(f"elapsed {clock_text(self.elapsed)}")
+        if self.eta is not None:
+            parts.append(f"ETA {clock_text(self.eta)}")
+        return "  ".join(parts)
+
+
+class PaceMeter:
+    """Feed it each :class:`ProgressUpdate` with the time it came (any monotonic clock);
+    it says the run's :class:`Pace`.
+
+    The rate counts a sampler's steps since its first one seen (loading and the first step
+    aside); the ETA is the time so far scaled by the percentage left, said from 1 % on (before
+    that, model loading dominates and any estimate is noise).
+    """
+
+    MIN_PERCENT_FOR_ETA = 1.0
+
+    def __init__(self) -> None:
+        self._started: float | None = None
+        self._sampler: tuple[str, int, float] | None = None  # node id, first step, its time
+
+    def __call__(self, update: ProgressUpdate, now: float) -> Pace:
+        if self._started is None:
+            self._started = now
+        elapsed = now - self._started
+        rate = None
+        if update.steps:
+            if self._sampler is None or self._sampler[0] != update.node_id \
+                    or update.step < self._sampler[1]:
+                self._sampler = (update.node_id, update.step, now)
+            _, first, since = self._sampler
+            if update.step > first and now > since:
+                rate = (update.step - first) / (now - since)
+        eta = None  # a finished run has none to give: elapsed says how long it took
+        if not update.done and update.percent >= self.MIN_PERCENT_FOR_ETA and elapsed > 0:
+            eta = elapsed * (100.0 - update.percent) / update.percent
+        return Pace(elapsed, eta, rate)

@@ -79,6 +79,25 @@ def bundled_schemas(version: str) -> SchemaSet:
     return SchemaSet.from_object_info(_bundled_object_info(version), comfyui_version=version)
 
 
+def nearest_bundled(version: str) -> str:
+    """The bundled release to build for when targeting ComfyUI ``version``: itself when it is
+    bundled, else the newest bundled release below it (its nodes are a safe subset: a node a
+    release has, later ones keep). A :class:`ValueError` for a version older than the oldest
+    bundled release, or one that is not a version."""
+    bundled = bundled_versions()
+    if version in bundled:
+        return version
+    wanted = parse_version(version)
+    if wanted is None:
+        raise ValueError(f"{version!r} is not a ComfyUI version (such as {bundled[-1]})")
+    below = [v for v in bundled if (parse_version(v) or ()) <= wanted]
+    if not below:
+        raise ValueError(f"ComfyUI {version} is older than the oldest bundled release, "
+                         f"{bundled[0]} (bundled: {', '.join(bundled)}); pass the server's "
+                         "/object_info instead")
+    return below[-1]
+
+
 def first_release_with(class_type: str) -> str | None:
     """The oldest bundled release that has ``class_type``, or ``None``."""
     for version in bundled_versions():

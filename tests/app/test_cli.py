@@ -6,6 +6,7 @@ timing matters, as real subprocesses; servers are the ComfyUI stand-in (tests.co
 
 from __future__ import annotations
 
+import argparse
 import base64
 import io
 import json
@@ -33,7 +34,7 @@ from ltx2sdk.request import ModelSet
 from ltx2sdk.vocabulary import AUDIO, LAST_IMAGE
 from ltx2sdk.wording import byte_size
 from tests.comfyserver import ComfyTestServer, Faults, catalog_models
-from tests.helpers import AUDIO_FIXTURES, free_port, wav_bytes
+from tests.helpers import AUDIO_FIXTURES, check_section, free_port, wav_bytes
 
 # what must never reach a user: HTTP library internals and Python reprs
 INTERNALS = re.compile(r"urllib3|HTTPConnectionPool|NewConnectionError|MaxRetryError|"
@@ -121,6 +122,100 @@ def test_schema_and_models(capsys: pytest.CaptureFixture[str]) -> None:
     assert [r[0] for r in rows] == ["checkpoints", "text_encoders", "latent_upscale_models",
                                     "loras"]
     assert all(r[2].startswith("https://huggingface.co/") for r in rows)
+
+
+def _flag_help(command: str, flag: str) -> str:
+    parser = build_parser()
+    [sub] = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    [action] = [a for a in sub.choices[command]._actions if flag in a.option_strings]
+    return str(action.help)
+
+
+def _stated(text: str, key: Any) -> float:
+    """The value ``default A; B for ltx-2 i2v, flf2v`` states for pipeline ``key``."""
+    common, *others = text.split("; ")
+    for part in others:
+        value, _, names = part.partition(" for ")
+        if any(set(name.split()) <= {key.model, key.type, key.mode}
+               for name in names.split(", ")):
+            return float(value)
+    return float(common)
+
+
+@pytest.mark.parametrize("command", ["build", "generate"])
+def test_help_states_each_pipelines_defaults_as_the_catalog_has_them(command: str) -> None:
+    """--fps, --width/--height and --image-strength say each pipeline's default (i2v's 25
+    fps, flf2v's multiple of 32, LTX-2.3's and LTX-2.5's 0.7), derived from the catalog."""
+    from builders import PIPELINES
+    from builders.catalog import FirstFrameInplace
+
+    fps = re.search(r"default the pipeline's: (.+)\)$", _flag_help(command, "--fps"))
+    multiple = re.search(r"snapped to a multiple of (.+) \(default", _flag_help(command,
+                                                                                  "--width"))
+    strength = re.search(r"\(default (.+)\)$", _flag_help(command, "--image-strength"))
+    lora = re.search(r"\(default (.+)\)$", _flag_help(command, "--distilled-lora-strength"))
+    assert fps and multiple and strength and lora
+    assert multiple.group(1) in _flag_help(command, "--height")
+    for pipeline in PIPELINES:
+        assert _stated(fps.group(1), pipeline.key) == pipeline.fps, pipeline.key
+        assert _stated(multiple.group(1), pipeline.key) == pipeline.size_multiple, pipeline.key
+        for guide in pipeline.guides:
+            if isinstance(guide, FirstFrameInplace):
+                assert _stated(strength.group(1), pipeline.key) == guide.strength, pipeline.key
+        if pipeline.files.distilled_lora is not None:
+            assert _stated(lora.group(1), pipeline.key) == pipeline.files.distilled_lora.strength
+    fields = GenerationRequest.model_fields
+    assert f"(default {fields['width'].default})" in _flag_help(command, "--width")
+    assert f"(default {fields['height'].default})" in _flag_help(command, "--height")
+
+
+def test_help_points_at_commands_that_exist(capsys: pytest.CaptureFixture[str]) -> None:
+    """Each ``ltx2 COMMAND --flag`` a help text names parses; models and schema describe
+    themselves."""
+    parser = build_parser()
+    [sub] = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    named = set()
+    for name, command in sub.choices.items():
+        assert command.description, f"ltx2 {name} --help has no description"
+        for action in command._actions:
+            for words in re.findall(r"ltx2 ([^;)]+)", action.help or ""):
+                words = words.split()
+                line = words[:1]  # the command, then its flags and their values
+                for word in words[1:]:
+                    if not (word.startswith("--") or line[-1].startswith("--")):
+                        break
+                    line.append(word)
+                named.add(" ".join(line))
+    assert "models --pipelines --model all" in named
+    for line in named:
+        if line.split()[0] in sub.choices:  # a command line a help names parses
+            parser.parse_args(line.split())
+
+
+def test_models_lists_the_pipelines_the_catalog_has(capsys: pytest.CaptureFixture[str]) -> None:
+    from builders import PIPELINES
+
+    assert main(["models", "--pipelines", "--model", "all"]) == 0
+    header, *rows = capsys.readouterr().out.splitlines()
+    assert header.split()[:3] == ["MODEL", "TYPE", "MODE"]
+    assert [tuple(row.split()[:3]) for row in rows] == [tuple(p.key) for p in PIPELINES]
+    [ltx23_i2v_fast] = [row for row in rows if row.split()[:3] == ["ltx-2.3", "i2v", "fast"]]
+    assert ltx23_i2v_fast.split()[3:7] == ["2", "25", "64", "0.7"]
+
+
+def test_models_has_a_header_a_total_and_aligned_columns(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from ltx2sdk.model_files import CATALOG
+
+    assert main(["models", "--all"]) == 0
+    header, *rows, total = capsys.readouterr().out.splitlines()
+    assert header.split() == ["FILE", "SIZE", "NOTE"]
+    assert len(rows) == len(CATALOG)
+    assert total == f"total: {len(CATALOG)} files, {sum(e.size_gb for e in CATALOG):.2f} GB"
+    # the sizes end in one column, however long a file's path is
+    ends = {row.index(" GB") for row in rows}
+    assert len(ends) == 1 and header.index("SIZE") + len("SIZE") == ends.pop() + len(" GB")
+    assert max(len(e.path) for e in CATALOG) > 75  # a name longer than the old fixed column
 
 
 # --- every request field has a flag named like it --------------------------------------------
@@ -353,6 +448,102 @@ def test_check_mode_both_checks_both(ltx_server: ComfyTestServer,
     assert capsys.readouterr().out.splitlines()[-1] == "ready for LTX-2 (fast, pro)"
 
 
+# what `ltx2 check` on each captured release says of each model: (exit, final line)
+CHECK_VERDICTS = {
+    ("0.26.0", "ltx-2"): (0, "ready for LTX-2 (fast, pro)"),
+    ("0.26.0", "ltx-2.3"): (1, "not ready for LTX-2.3 (pro); ready for LTX-2.3 (fast)"),
+    ("0.26.0", "ltx-2.5"): (1, "not ready for LTX-2.5 (fast)"),
+    ("0.26.0", "all"): (1, "not ready for LTX-2.3 (pro), LTX-2.5 (fast); "
+                           "ready for LTX-2 (fast, pro), LTX-2.3 (fast)"),
+    ("0.33.0", "ltx-2.5"): (0, "ready for LTX-2.5 (fast)"),
+    ("0.33.0", "all"): (0, "ready for LTX-2 (fast, pro), LTX-2.3 (fast, pro), LTX-2.5 (fast)"),
+}
+
+
+@pytest.mark.parametrize("versioned_server", ["0.26.0", "0.33.0"], indirect=True)
+def test_check_says_per_model_which_pipelines_are_ready(
+        versioned_server: ComfyTestServer, capsys: pytest.CaptureFixture[str]) -> None:
+    """Every --model gets a final verdict line; exit 0 iff each of its pipelines is ready; a
+    model's ready pipelines are said even when others are not; LTX-2.5 has no pro."""
+    version = versioned_server.comfyui_version
+    for (release, model), (code, last) in CHECK_VERDICTS.items():
+        if release != version:
+            continue
+        assert main(["check", "--server", versioned_server.url, "--model", model]) == code
+        out = capsys.readouterr().out
+        assert out.splitlines()[-1] == last, out
+        assert "LTX-2.5 (fast, pro)" not in out and "ltx-2.5 pro" not in out
+    if version == "0.26.0":
+        section = "\n".join(check_section(out, "ltx-2.3"))
+        assert section == ("ltx-2.3 (LTX-2.3 22B): ready (t2v fast, i2v fast, flf2v fast, "
+                           "ia2v fast); not ready (t2v pro, i2v pro)\n"
+                           "  t2v pro, i2v pro: need ComfyUI >= 0.32.0; the server runs 0.26.0")
+
+
+@pytest.mark.parametrize("versioned_server", ["0.26.0"], indirect=True)
+def test_check_json_says_each_pipelines_verdict(
+        versioned_server: ComfyTestServer, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "--server", versioned_server.url, "--model", "ltx-2.3",
+                 "--json"]) == 1
+    document = json.loads(capsys.readouterr().out)
+    [ltx23] = [m for m in document["models"] if m["model"] == "ltx-2.3"]
+    assert ltx23["ready_pipelines"] == ["t2v fast", "i2v fast", "flf2v fast", "ia2v fast"]
+    assert ltx23["needs_release"] == {"0.32.0": ["t2v pro", "i2v pro"]}
+    details = {d["name"]: d for d in ltx23["details"]}
+    assert details["t2v pro"]["needs_release"] == "0.32.0"
+    assert details["t2v fast"]["needs_release"] is None
+
+
+def test_check_names_the_pipelines_a_missing_file_stops(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A server with LTX-2's fast files only: fast is ready, pro is not, for want of the
+    files listed (each once, saying which pipelines need it)."""
+    from ltx2sdk.model_files import files_for
+
+    models: dict[str, list[str]] = {}
+    for entry in files_for("fast", camera="static"):
+        models.setdefault(entry.folder, []).append(entry.name)
+    with ComfyTestServer(models=models, output_dir=tmp_path) as srv:
+        code = main(["check", "--server", srv.url, "--mode", "both"])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert out.splitlines()[-1] == "not ready for LTX-2 (pro); ready for LTX-2 (fast)"
+    section = check_section(out, "ltx-2")
+    assert section[0] == ("ltx-2 (LTX-2 19B): ready (t2v fast, i2v fast, flf2v fast); "
+                          "not ready (t2v pro, i2v pro)")
+    missing = [line for line in section if line.strip().startswith("models/")]
+    assert missing and all(line.endswith("(for t2v pro, i2v pro)") for line in missing)
+    assert len(missing) == len(set(missing))
+
+
+def test_check_names_a_missing_node_and_the_pipelines_it_stops(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A server without LTXVAddGuide (first-and-last-frame guides) runs everything but flf2v:
+    the node is named, with the pipelines that need it."""
+    from tests.comfyserver.versions import load_version_object_info
+
+    info = load_version_object_info("0.33.0")
+    del info["LTXVAddGuide"]
+    with ComfyTestServer(models=catalog_models(), object_info=info, comfyui_version="0.33.0",
+                         output_dir=tmp_path) as srv:
+        code = main(["check", "--server", srv.url, "--model", "ltx-2.5"])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert check_section(out, "ltx-2.5") == [
+        "ltx-2.5 (LTX-2.5 22B): ready (t2v fast, i2v fast); not ready (flf2v fast)",
+        "  missing node types (1), update ComfyUI:",
+        "    LTXVAddGuide (came with ComfyUI 0.8.0)  (for flf2v fast)"]
+    assert out.splitlines()[-1] == ("not ready for LTX-2.5 (flf2v fast); ready for LTX-2.5 "
+                                    "(t2v fast, i2v fast)")
+
+
+def test_check_of_a_mode_a_model_lacks_is_a_usage_error(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "--server", "http://127.0.0.1:9", "--model", "ltx-2.5",
+                 "--mode", "pro"]) == 2
+    assert_one_line_error(capsys.readouterr().err, "ltx-2.5 has no pro pipelines")
+
+
 def test_check_probes_every_type_of_the_default_model() -> None:
     """``ltx2 check`` builds what generate would for each type the catalog has (flf2v with
     both images, named as the uploads generate checks before making them)."""
@@ -446,8 +637,8 @@ def test_check_gives_an_ia2v_probe_its_audio_as_a_pending_upload(
      "give only one image: --image-url or --image-base64", 2),
     (["build", "--example", "--object-info", "/does/not/exist.json"],
      "--object-info: cannot read /does/not/exist.json", 2),
-    (["build", "--example", "--comfyui-version", "0.9.9"],
-     "--comfyui-version: no bundled schemas for ComfyUI 0.9.9", 2),
+    (["build", "--example", "--comfyui-version", "0.7.9"],
+     "--comfyui-version: ComfyUI 0.7.9 is older than the oldest bundled release, 0.8.0", 2),
 ])
 def test_errors_are_one_line_and_name_the_flag(argv: list[str], fragment: str, code: int,
                                                capsys: pytest.CaptureFixture[str]) -> None:
@@ -561,6 +752,53 @@ def test_usage_errors_are_one_line(argv: list[str], capsys: pytest.CaptureFixtur
     assert_one_line_error(capsys.readouterr().err, "error: ", "--help")
 
 
+@pytest.mark.parametrize(("argv", "line"), [
+    (["generate", "--promt", "a fox"],
+     "ltx2 generate: error: unknown flag --promt; did you mean --prompt? "
+     "(see ltx2 generate --help)"),
+    (["build", "--prompt=p", "--image-strenght=1"],
+     "ltx2 build: error: unknown flag --image-strenght; did you mean --image-strength? "
+     "(see ltx2 build --help)"),
+    (["check", "--server", "127.0.0.1:9", "--frobnicate"],
+     "ltx2 check: error: unknown flag --frobnicate (see ltx2 check --help)"),
+    (["build", "--prompt", "p", "stray"],
+     "ltx2 build: error: unexpected argument 'stray' (see ltx2 build --help)"),
+])
+def test_an_unknown_flag_is_named_with_the_nearest_and_the_subcommands_help(
+        argv: list[str], line: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err.strip() == line
+
+
+@pytest.mark.parametrize(("argv", "nearest"), [
+    (["generat", "--prompt", "p"], "; did you mean generate? (see ltx2 --help)"),
+    (["build", "--prompt", "p", "--mode", "prp"], "; did you mean pro? (see ltx2 build --help)"),
+])
+def test_a_typod_command_or_choice_gets_the_nearest(
+        argv: list[str], nearest: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert "invalid choice" in err and err.endswith(nearest), err
+@pytest.mark.parametrize(("argv", "flag"), [
+    (["build", "--prompt", "p", "--dur", "5"], "--dur"),
+    (["generate", "--prompt", "p", "--over"], "--over"),
+    (["models", "--form", "tsv"], "--form"),
+    (["batch", "jobs.jsonl", "-o", "out", "--retr", "2"], "--retr"),
+])
+def test_flags_are_never_abbreviated(argv: list[str], flag: str,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """A script that passes ``--dur`` breaks now, not when a ``--durable`` flag is added."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert f"unknown flag {flag}; did you mean --" in err
+
+
 def test_a_missing_extra_is_named(monkeypatch: pytest.MonkeyPatch,
                                   capsys: pytest.CaptureFixture[str]) -> None:
     import ltx2sdk.app.cli.main as cli
@@ -579,6 +817,61 @@ def test_a_missing_extra_is_named(monkeypatch: pytest.MonkeyPatch,
 
 
 # --- image files: read and checked by build as by generate ------------------------------------
+
+@pytest.mark.parametrize(("flags", "fragment"), [
+    (["--model", "ltx-2.3"], "LTX-2.3 22B t2v fast needs ComfyUI >= 0.16.4; ComfyUI 0.8.0 is "
+                             "older"),
+    (["--enhance-prompt"], "ComfyUI 0.8.0 does not have it"),
+])
+def test_an_offline_build_for_a_release_names_the_release_not_a_server(
+        flags: list[str], fragment: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["build", "--example", "--comfyui-version", "0.8.0", *flags]) == 1
+    line = assert_one_line_error(capsys.readouterr().err, fragment)
+    assert "server" not in line
+
+
+def test_an_unbundled_release_builds_for_the_nearest_bundled_one_below(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for version in ("0.9.0", "0.8.0"):
+        assert main(["build", "--example", "--comfyui-version", version,
+                     "-o", str(tmp_path / f"{version}.json")]) == 0
+        err = capsys.readouterr().err
+        note = ("note: ComfyUI 0.9.0 is not bundled; building for 0.8.0, the nearest bundled "
+                "release below it")
+        assert (note in err) == (version == "0.9.0"), err
+    assert (tmp_path / "0.9.0.json").read_text() == (tmp_path / "0.8.0.json").read_text()
+    assert main(["build", "--example", "--comfyui-version", "0.7.0"]) == 2
+    assert_one_line_error(capsys.readouterr().err, "--comfyui-version: ComfyUI 0.7.0 is older "
+                                                   "than the oldest bundled release, 0.8.0")
+
+
+def test_build_notes_the_placeholder_a_url_or_base64_input_gets(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The graph of an offline build names a placeholder for an input given by URL or
+    base64: a note (stderr) says so, and how the real file gets there."""
+    png = base64.b64encode(write_png(tmp_path / "a.png").read_bytes()).decode()
+    assert main(["build", "--prompt", "p", "--image-url", "https://e.com/a.png",
+                 "--last-image-base64", png, "-o", str(tmp_path / "g.json")]) == 0
+    err = capsys.readouterr().err
+    assert ("note: the graph names a placeholder, ltx2sdk_input.png, for the image "
+            "(--image-url): put the file in ComfyUI's input/ folder under that name, or run "
+            "ltx2 generate, which uploads the real one") in err
+    assert "ltx2sdk_last_input.png, for the last image (--last-image-base64)" in err
+    graph = (tmp_path / "g.json").read_text()
+    assert "ltx2sdk_input.png" in graph and "ltx2sdk_last_input.png" in graph
+
+
+def test_build_reminds_that_comfyui_loads_a_local_file_from_its_input_folder(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    image = write_png(tmp_path / "my first.png")
+    assert main(["build", "--prompt", "p", "--image", str(image),
+                 "-o", str(tmp_path / "g.json")]) == 0
+    err = capsys.readouterr().err
+    assert ("note: the graph loads 'my first.png' (--image) from ComfyUI's input/ folder: "
+            "copy the file there before queuing it (ltx2 generate uploads it itself)") in err
+    assert main(["build", "--prompt", "p", "-o", str(tmp_path / "t.json")]) == 0
+    assert "input/ folder" not in capsys.readouterr().err  # t2v: no input file
+
 
 def test_build_names_the_image_file_as_comfyui_will_load_it(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -780,6 +1073,92 @@ def test_generate_summary_is_labelled(ltx_server: ComfyTestServer, tmp_path: Pat
         r"(.+); took (\d+\.\d) s\)", out)
     assert match, out
     assert match.group(1) == byte_size(video.stat().st_size)
+
+
+def test_generate_prints_the_plan_and_the_video_path_before_the_run(
+        ltx_server: ComfyTestServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The plan (pipeline, size, frames, fps, seed), each adjustment and where the video
+    will go come before the first progress line; the seed chosen is the one run."""
+    video = tmp_path / "fox.mp4"
+    assert main(["generate", "--prompt", "a fox", "--duration", "2", "--width", "1000",
+                 "--server", ltx_server.url, "-o", str(video),
+                 "--output-dir", str(tmp_path)]) == 0
+    captured = capsys.readouterr()
+    err = captured.err.splitlines()
+    plan = next(i for i, line in enumerate(err) if line.startswith("ltx-2 t2v fast: "))
+    note = err.index("note: size 1000x720 -> 1024x704 (two-stage LTX-2 needs multiples of 64)")
+    where = err.index(f"video: {video}")
+    first_progress = next(i for i, line in enumerate(err) if "%" in line)
+    assert plan < note < where < first_progress, err
+    seed = int(re.search(r"seed (\d+)", err[plan]).group(1))  # type: ignore[union-attr]
+    assert f"seed {seed}," in captured.out
+    assert "1024x704, 49 frames at 24 fps (2 s)" in err[plan]
+    assert not any(line.startswith("note:") for line in err[first_progress:])
+
+
+def test_a_job_the_server_refuses_is_one_line_without_a_plan(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The plan is said once the server's check has passed: a refused job is its one line."""
+    with ComfyTestServer(models={}, output_dir=tmp_path) as srv:
+        assert main(["generate", "--prompt", "a fox", "--server", srv.url,
+                     "--output-dir", str(tmp_path)]) == 1
+    assert_one_line_error(capsys.readouterr().err, "missing model files")
+
+
+def test_generate_without_output_says_the_folder_and_the_name_rule(
+        ltx_server: ComfyTestServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["generate", "--prompt", "a fox", "--duration", "1", "--dry-run",
+                 "--server", ltx_server.url, "--output-dir", str(tmp_path)]) == 0
+    err = capsys.readouterr().err
+    assert f"video: {tmp_path}/, under the server's file name (such as " \
+           f"{tmp_path / 'ltx2sdk_00001_.mp4'}; 'name (1).mp4' when a file has it)" in err
+
+
+def test_dry_run_checks_on_the_server_and_uploads_and_queues_nothing(
+        ltx_server: ComfyTestServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    image = write_png(tmp_path / "first frame.png")
+    video = tmp_path / "smile.mp4"
+    assert main(["generate", "--prompt", "she smiles", "--image", str(image), "--mode", "pro",
+                 "--dry-run", "--server", ltx_server.url, "-o", str(video)]) == 0
+    captured = capsys.readouterr()
+    assert "ltx-2 i2v pro: " in captured.err and f"video: {video}" in captured.err
+    assert captured.out.startswith(f"dry run: ComfyUI at {ltx_server.url} would run it")
+    assert "nothing was uploaded or queued" in captured.out
+    assert not ltx_server.received.prompts and not ltx_server.received.uploads
+    posted = [r for r in ltx_server.received.requests if r[0] == "POST"]
+    assert posted == [], posted
+    assert not video.exists()
+
+
+def test_dry_run_json_is_one_document(ltx_server: ComfyTestServer, tmp_path: Path,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    video = tmp_path / "fox.mp4"
+    assert main(["generate", "--prompt", "a fox", "--seed", "7", "--dry-run", "--json",
+                 "--server", ltx_server.url, "-o", str(video)]) == 0
+    [line] = capsys.readouterr().out.splitlines()
+    document = json.loads(line)
+    assert document["dry_run"] is True and document["checked"] is True
+    assert document["video"] == str(video) and document["plan"]["seed"] == 7
+    assert document["server"]["url"] == ltx_server.url
+    assert not ltx_server.received.prompts and not ltx_server.received.uploads
+
+
+def test_dry_run_fails_as_generate_would_on_a_server_missing_files(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with ComfyTestServer(models={}, output_dir=tmp_path) as srv:
+        code = main(["generate", "--prompt", "a fox", "--dry-run", "--server", srv.url])
+        assert not srv.received.prompts and not srv.received.uploads
+    assert code == 1
+    assert_one_line_error(capsys.readouterr().err, "missing model files")
+
+
+def test_dry_run_refuses_an_existing_output_as_generate_does(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    video = tmp_path / "fox.mp4"
+    video.write_bytes(b"mine")
+    assert main(["generate", "--prompt", "a fox", "--dry-run", "-o", str(video),
+                 "--server", "http://127.0.0.1:9"]) == 2
+    assert_one_line_error(capsys.readouterr().err, "exists; --overwrite replaces it")
 
 
 # --- server URLs and waiting ------------------------------------------------------------------
@@ -1045,16 +1424,54 @@ def test_progress_bar_on_a_terminal_and_plain_lines_elsewhere() -> None:
 
     updates = [ProgressUpdate("Stage 1 sampling", "9", "SamplerCustomAdvanced", s, 8, s * 5.0)
                for s in range(1, 9)] + [ProgressUpdate("finished", "", "", 0, 0, 100.0, True)]
+    times = iter(range(0, 100, 2))  # an update every 2 s
     tty, plain = io.StringIO(), io.StringIO()
     for update in updates:
         ProgressPrinter(tty, interactive=True)(update)
-    printer = ProgressPrinter(plain, interactive=False, min_interval=3600)
+    printer = ProgressPrinter(plain, interactive=False, min_interval=3600,
+                              clock=lambda: float(next(times)))
     for update in updates:
         printer(update)
     assert tty.getvalue().count("\r") == len(updates) and "[#" in tty.getvalue()
     assert tty.getvalue().endswith("\n")
     lines = plain.getvalue().splitlines()
-    assert lines == ["  5.0%  Stage 1 sampling step 1/8", "100.0%  finished"]
+    assert lines == ["  5.0%  Stage 1 sampling step 1/8  elapsed 0:00",
+                     "100.0%  finished  elapsed 0:16"]
+
+
+def test_the_progress_bar_fits_the_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A line wider than the terminal wraps, and "\\r" then redraws only its last part."""
+    from ltx2sdk.app.cli.server_commands import ProgressPrinter
+    from ltx2sdk.app.progress import ProgressUpdate
+
+    monkeypatch.setenv("COLUMNS", "60")
+    tty = io.StringIO()
+    printer = ProgressPrinter(tty, interactive=True)
+    printer(ProgressUpdate("Stage 1 sampling with a long title", "9", "SamplerCustomAdvanced",
+                           3, 8, 40.0))
+    [drawn] = tty.getvalue().split("\r")[1:]
+    assert len(drawn) == 59 and drawn.startswith("[")
+
+
+def test_progress_says_elapsed_eta_and_rate() -> None:
+    """The pace of a run: a sampler's steps per second from its first step seen, the time
+    elapsed, and the time left scaled from the percentage done."""
+    from ltx2sdk.app.progress import PaceMeter, ProgressUpdate, clock_text
+
+    meter = PaceMeter()
+    load = meter(ProgressUpdate("Checkpoint", "1", "CheckpointLoaderSimple", 0, 0, 0.5), 100.0)
+    assert (load.elapsed, load.eta, load.rate) == (0.0, None, None)  # too early to tell
+    first = meter(ProgressUpdate("Stage 1 sampling", "9", "SamplerCustomAdvanced", 1, 8, 20.0),
+                  130.0)
+    assert (first.elapsed, first.eta, first.rate) == (30.0, 120.0, None)
+    later = meter(ProgressUpdate("Stage 1 sampling", "9", "SamplerCustomAdvanced", 5, 8, 40.0),
+                  138.0)
+    assert (later.elapsed, later.eta, later.rate) == (38.0, 57.0, 0.5)
+    assert str(later) == "0.50 steps/s  elapsed 0:38  ETA 0:57"
+    other = meter(ProgressUpdate("Stage 2 sampling", "12", "SamplerCustomAdvanced", 1, 3, 80.0),
+                  150.0)
+    assert other.rate is None  # a new sampler: its own count
+    assert [clock_text(s) for s in (0, 7.4, 725, 3723)] == ["0:00", "0:07", "12:05", "1:02:03"]
 
 
 def test_models_of_a_mode_a_model_lacks_is_an_error(capsys: pytest.CaptureFixture[str]) -> None:

@@ -74,7 +74,7 @@ def test_built_for_each_release_it_runs_on_and_refused_by_the_others(
     request = _request(pipeline)
     if not _runs_on(pipeline, version):
         with pytest.raises(IncompatibleServerError, match=re.escape(
-                f"needs ComfyUI >= {pipeline.min_comfyui}; the server runs {version}")):
+                f"needs ComfyUI >= {pipeline.min_comfyui}; ComfyUI {version} is older")):
             build(request, schemas=bundled_schemas(version))
         return
     api = build(request, schemas=bundled_schemas(version)).compile()

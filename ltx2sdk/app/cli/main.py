@@ -14,6 +14,7 @@ Every error ends the command with a non-zero exit status and one line on stderr.
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import logging
 import os
@@ -25,35 +26,35 @@ from typing import Any, NoReturn
 
 from builders import build
 from builders.catalog import PIPELINES, LoraRole
+from builders.pipelines import PLACEHOLDER_AUDIO, PLACEHOLDER_IMAGE, PLACEHOLDER_LAST_IMAGE
 from ltx2sdk.app.cli import reporting
 from ltx2sdk.app.cli.batch_command import add_batch_command
 from ltx2sdk.app.cli.completion import add_completion_command
 from ltx2sdk.app.cli.config import add_config_flag, apply_config, defer_defaults
 from ltx2sdk.app.cli.request_flags import (
     add_request_flags,
+    first_frame_strengths,
     flag_for_field,
     request_from_args,
     without_field,
 )
-from ltx2sdk.app.cli.server_commands import MODE_CHOICES, add_server_commands
+from ltx2sdk.app.cli.server_commands import MODE_CHOICES, add_server_commands, print_plan
 from ltx2sdk.backends.server_urls import connection_failure
 from ltx2sdk.errors import CommandLineError, LTX2Error, ServerUnreachableError
-from ltx2sdk.graph.releases import bundled_schemas, bundled_versions
+from ltx2sdk.graph.releases import bundled_schemas, bundled_versions, nearest_bundled
 from ltx2sdk.graph.schema import SchemaSet
 from ltx2sdk.model_files import CATALOG, camera_lora, lookup
 from ltx2sdk.version import __version__
-from ltx2sdk.vocabulary import CAMERA_MOTIONS, DEFAULT_MODEL, MODEL_IDS
+from ltx2sdk.vocabulary import (
+    AUDIO,
+    CAMERA_MOTIONS,
+    DEFAULT_MODEL,
+    FIRST_IMAGE,
+    INPUT_FILES,
+    LAST_IMAGE,
+    MODEL_IDS,
+)
 from ltx2sdk.wording import one_line
-
-
-def _print_plan(plan: Any) -> None:
-    camera = f", camera {plan.camera}" if plan.camera != "none" else ""
-    print(f"{plan.model} {plan.type} {plan.mode}: {plan.width}x{plan.height}, "
-          f"{plan.frames} frames at {plan.fps} fps ({plan.duration:g} s), seed {plan.seed}"
-          f"{camera}", file=sys.stderr)
-    for note in plan.adjustments:
-        print(f"note: {note}", file=sys.stderr)
-
 
 # --- commands ----------------------------------------------------------------------------------
 
@@ -75,9 +76,13 @@ def _target_schemas(args: argparse.Namespace) -> SchemaSet | None:
         return SchemaSet.from_object_info(data, comfyui_version=args.comfyui_version)
     if args.comfyui_version is not None:
         try:
-            return bundled_schemas(args.comfyui_version)
+            release = nearest_bundled(args.comfyui_version)
         except ValueError as exc:
             raise CommandLineError(f"--comfyui-version: {exc}", 2) from exc
+        if release != args.comfyui_version:
+            print(f"note: ComfyUI {args.comfyui_version} is not bundled; building for "
+                  f"{release}, the nearest bundled release below it", file=sys.stderr)
+        return bundled_schemas(release)
     return None
 
 
@@ -91,7 +96,8 @@ def cmd_build(args: argparse.Namespace) -> int:
         text = to_comfyscript(result.graph)
     else:
         text = result.graph.to_json(indent=2) + "\n"
-    _print_plan(result.plan)
+    print_plan(result.plan)
+    print_input_notes(checked.request, args)
     if args.json:  # the document carries the graph, unless it goes to a file
         if args.output is not None:
             _write_text(text, args.output)
@@ -102,7 +108,32 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def print_input_notes(request: Any, args: argparse.Namespace) -> None:
+    """What an offline graph's input files need, on stderr: a URL or base64 input is named
+    by a placeholder (generate uploads the real file); a local file by its name, which
+    ComfyUI loads from its ``input/`` folder."""
+    placeholders = {FIRST_IMAGE: PLACEHOLDER_IMAGE, LAST_IMAGE: PLACEHOLDER_LAST_IMAGE,
+                    AUDIO: PLACEHOLDER_AUDIO}
+    for which in INPUT_FILES:
+        name = getattr(request, which.file)
+        flag = flag_for_field(args, which.file)
+        if name is not None:
+            print(f"note: the graph loads {name!r} ({flag}) from ComfyUI's input/ folder: "
+                  "copy the file there before queuing it (ltx2 generate uploads it itself)",
+                  file=sys.stderr)
+            continue
+        given = next((f for f in (which.url, which.base64) if getattr(request, f)), None)
+        if given is not None:
+            print(f"note: the graph names a placeholder, {placeholders[which]}, for the "
+                  f"{which.noun} ({flag_for_field(args, given)}): put the file in ComfyUI's "
+                  "input/ folder under that name, or run ltx2 generate, which uploads the real "
+                  "one", file=sys.stderr)
+
+
 def cmd_models(args: argparse.Namespace) -> int:
+    if args.pipelines:
+        print_pipelines(args.model)
+        return 0
     if args.all:
         files = list(CATALOG)
     else:
@@ -116,12 +147,44 @@ def cmd_models(args: argparse.Namespace) -> int:
         if not files:
             raise CommandLineError(f"--mode: {args.model} has no {args.mode} pipelines (ltx2 "
                                    f"models --model {args.model} --mode both lists its files)", 2)
-    for entry in files:
-        if args.format == "tsv":
+    if args.format == "tsv":  # for download scripts: rows only
+        for entry in files:
             print(f"{entry.folder}\t{entry.name}\t{entry.url}")
-        else:
-            print(f"{entry.path:75} {entry.size_gb:6.2f} GB  {entry.note}")
+        return 0
+    rows = [(entry.path, f"{entry.size_gb:.2f} GB", entry.note) for entry in files]
+    total = sum(entry.size_gb for entry in files)
+    print_table(("FILE", "SIZE", "NOTE"), rows, right={1})
+    print(f"total: {len(files)} file{'s' if len(files) != 1 else ''}, {total:.2f} GB")
     return 0
+
+
+def print_pipelines(model: str) -> None:
+    """``ltx2 models --pipelines``: what each model can make (type, mode) and how: its
+    stages, frame rate, size multiple, first-frame strength and the ComfyUI release it
+    needs, from the catalog."""
+    strengths = first_frame_strengths()
+    rows = [(p.model.id, str(p.type), str(p.mode), str(len(p.stages)), str(p.fps),
+             str(p.size_multiple),
+             f"{strengths[p.key]:g}" if p.key in strengths else "-", p.min_comfyui)
+            for p in PIPELINES if model in ("all", p.model.id)]
+    print_table(("MODEL", "TYPE", "MODE", "STAGES", "FPS", "SIZE MULTIPLE", "IMAGE STRENGTH",
+                 "COMFYUI"), rows, right={3, 4, 5, 6})
+
+
+def print_table(header: Sequence[str], rows: Sequence[Sequence[str]], *,
+                right: frozenset[int] | set[int] = frozenset()) -> None:
+    """Rows in columns as wide as their longest cell (header included), two spaces apart;
+    columns ``right`` right-aligned (numbers), the last column never padded."""
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+
+    def line(cells: Sequence[str]) -> str:
+        padded = [cell.rjust(width) if i in right else cell.ljust(width)
+                  for i, (cell, width) in enumerate(zip(cells, widths, strict=True))]
+        return "  ".join([*padded[:-1], cells[-1]]).rstrip()
+
+    print(line(header))
+    for row in rows:
+        print(line(row))
 
 
 def set_up_files(model: str, mode: str, cameras: str) -> list[tuple[str, str]]:
@@ -158,12 +221,55 @@ def _write_text(text: str, output: Path | None) -> None:
     print(f"wrote {output}", file=sys.stderr)
 
 
+_INVALID_CHOICE = re.compile(r"invalid choice: '?([^']*?)'? \(choose from (.*)\)$")
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse with one-line errors: ``ltx2 build: error: argument --mode: ... (see ltx2
-    build --help)``, without the usage block."""
+    build --help)``, without the usage block. Flags are never abbreviated (``--dur 5`` is an
+    unknown flag, not ``--duration``): a script keeps working when a flag is added."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["allow_abbrev"] = False  # subcommands' parsers are made by this class too
+        super().__init__(*args, **kwargs)
+
+    def parse_args(self, args: Sequence[str] | None = None,  # type: ignore[override]
+                   namespace: argparse.Namespace | None = None) -> argparse.Namespace:
+        """Arguments a (sub)command does not know are said by its own parser
+        (:meth:`unknown`), not as the top-level parser's "unrecognized arguments"."""
+        parsed, extra = self.parse_known_args(args, namespace)
+        if extra:
+            _subcommand_parser(self, parsed).unknown(extra)
+        return parsed
 
     def error(self, message: str) -> NoReturn:
+        choice = _INVALID_CHOICE.search(message)
+        if choice is not None:  # a typo'd command or value: the nearest choice
+            listed = choice.group(2)  # quoted or not, by Python version
+            given = choice.group(1)
+            choices = re.findall(r"'([^']*)'", listed) or [c.strip() for c in listed.split(",")]
+            near = difflib.get_close_matches(given, choices, n=1, cutoff=0.6)
+            if near:
+                message += f"; did you mean {near[0]}?"
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+    def unknown(self, extra: list[str]) -> NoReturn:
+        """The error for arguments this (sub)command does not know: the first unknown flag,
+        with the nearest of its own flags (``unknown flag --promt; did you mean
+        --prompt?``), or the first stray argument."""
+        flag = next((word for word in extra if word.startswith("-")), None)
+        if flag is None:
+            self.error(f"unexpected argument {extra[0]!r}")
+        name = flag.split("=", 1)[0]
+        known = [option for action in self._actions for option in action.option_strings
+                 if option.startswith("--")]
+        # an abbreviation names the one flag it starts; a typo the nearest by spelling
+        starts = [option for option in known if option.startswith(name)]
+        near = starts if len(starts) == 1 else [
+            f"--{word}" for word in difflib.get_close_matches(
+                name.lstrip("-"), [option[2:] for option in known], n=1, cutoff=0.7)]
+        hint = f"; did you mean {near[0]}?" if near else ""
+        self.error(f"unknown flag {name}{hint}")
 
 
 class _VersionAction(argparse.Action):
@@ -206,14 +312,22 @@ def build_parser() -> argparse.ArgumentParser:
                         help="build for the server whose GET /object_info answer is in FILE")
     target.add_argument("--comfyui-version", metavar="VERSION",
                         help="build for this ComfyUI release (bundled: "
-                             f"{', '.join(bundled_versions())}); with --object-info, only "
-                             "names the release in messages")
+                             f"{', '.join(bundled_versions())}; another builds for the "
+                             "nearest bundled one below it); with --object-info, only names "
+                             "the release in messages")
     build_cmd.set_defaults(func=cmd_build)
 
-    models_cmd = commands.add_parser("models", help="list the model files a set-up needs")
+    models_cmd = commands.add_parser(
+        "models", help="list the model files a set-up needs",
+        description="List the model files the pipelines of a model and mode load, where each "
+                    "goes under ComfyUI's folder, its size and the total (--format tsv adds the "
+                    "download URL, for scripts); --pipelines lists what each model can make.")
     models_cmd.add_argument("--model", choices=[*MODEL_IDS, "all"], default=DEFAULT_MODEL,
                             help=f"the model to list files for (default {DEFAULT_MODEL}; "
                                  "all: every model)")
+    models_cmd.add_argument("--pipelines", action="store_true",
+                            help="list the pipelines of --model instead (type, mode, stages, "
+                                 "frame rate, size multiple, ComfyUI release needed)")
     models_cmd.add_argument("--mode", choices=MODE_CHOICES, default="both",
                             help="the mode(s) to list files for (default both)")
     models_cmd.add_argument("--cameras", choices=["all", *CAMERA_MOTIONS], default="all",
@@ -223,7 +337,10 @@ def build_parser() -> argparse.ArgumentParser:
                             help="tsv: folder, file name, URL (for download scripts)")
     models_cmd.set_defaults(func=cmd_models)
 
-    schema_cmd = commands.add_parser("schema", help="print the request's JSON Schema")
+    schema_cmd = commands.add_parser(
+        "schema", help="print the request's JSON Schema",
+        description="Print the JSON Schema of a request (the fields of ltx2 build --request "
+                    "FILE.json, a batch line and the RunPod worker's input), offline.")
     schema_cmd.add_argument("--output", "-o", type=Path, metavar="FILE",
                             help="file to write (default stdout)")
     schema_cmd.set_defaults(func=cmd_schema)
@@ -233,6 +350,17 @@ def build_parser() -> argparse.ArgumentParser:
     add_completion_command(commands, parser)
     reporting.add_output_flags(commands)  # --json, --quiet
     add_config_flag(commands)
+    return parser
+
+
+def _subcommand_parser(parser: argparse.ArgumentParser, args: argparse.Namespace) -> _Parser:
+    """The parser of the subcommand ``args`` ran (the top-level one if none)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            found = action.choices.get(getattr(args, "command", None) or "")
+            if isinstance(found, _Parser):
+                return found
+    assert isinstance(parser, _Parser)
     return parser
 
 

@@ -20,12 +20,14 @@ from __future__ import annotations
 import argparse
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from builders import CheckedRequest, check_request
+from builders import PIPELINES, CheckedRequest, PipelineKey, check_request
+from builders.catalog import FirstFrameInplace, LoraRole
 from ltx2sdk.errors import (
     AudioInputError,
     CommandLineError,
@@ -36,9 +38,11 @@ from ltx2sdk.errors import (
 from ltx2sdk.vocabulary import (
     AUDIO,
     CAMERA_MOTIONS,
+    DEFAULT_DURATION_S,
     DEFAULT_MODEL,
     FIRST_IMAGE,
     LAST_IMAGE,
+    MAX_DURATION_S,
     MODEL_IDS,
     MODES,
     VIDEO_TYPES,
@@ -142,6 +146,45 @@ INPUT_FIELDS = tuple(name for which in INPUT_FLAGS for name in which.fields)
 IMAGE_FLAGS_TEXT = FIRST_IMAGE_FLAGS.text
 
 
+def per_pipeline(values: Mapping[PipelineKey, float], unit: str = "") -> str:
+    """A default that differs between pipelines, said shortly from the catalog's values:
+    ``24; 25 for ltx-2 i2v, ltx-2.3 t2v fast`` (the most common value first, then each other
+    one with the pipelines that have it, see :func:`short_names`). Help texts use it, so they
+    cannot drift from the catalog."""
+    counts = Counter(values.values())
+    common = max(counts, key=lambda v: (counts[v], -list(values.values()).index(v)))
+    parts = [f"{common:g}{unit}"]
+    for value in dict.fromkeys(v for v in values.values() if v != common):
+        names = short_names({key for key, v in values.items() if v == value}, values)
+        parts.append(f"{value:g}{unit} for {', '.join(names)}")
+    return "; ".join(parts)
+
+
+def short_names(chosen: Collection[PipelineKey], among: Iterable[PipelineKey]) -> list[str]:
+    """The pipelines ``chosen`` of those ``among``, named as a whole type (``flf2v``), model
+    (``ltx-2.5``), model and type (``ltx-2 i2v``) or model and mode (``ltx-2 pro``) when every
+    one of that is chosen, else
+    one by one (``ltx-2.3 t2v fast``)."""
+    among = list(among)
+    left = [key for key in among if key in chosen]
+    names: list[str] = []
+    groups: list[Callable[[PipelineKey], tuple[str, ...]]] = [
+        lambda k: (k.type,), lambda k: (k.model,), lambda k: (k.model, k.type),
+        lambda k: (k.model, k.mode)]
+    for group in groups:
+        for name in dict.fromkeys(group(key) for key in left):
+            if all(key in left for key in among if group(key) == name):
+                names.append(" ".join(name))
+                left = [key for key in left if group(key) != name]
+    return names + [str(key) for key in left]
+
+
+def first_frame_strengths() -> dict[PipelineKey, float]:
+    """The first-frame strength of each pipeline that keeps a first frame."""
+    return {p.key: guide.strength for p in PIPELINES for guide in p.guides
+            if isinstance(guide, FirstFrameInplace)}
+
+
 def add_request_flags(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group(
         "request", "every field of the request model (ltx2 schema), as --field-name; flags "
@@ -157,29 +200,35 @@ def add_request_flags(parser: argparse.ArgumentParser) -> None:
                        help="what to avoid (pipelines with real CFG; default the template's)")
     group.add_argument("--model", choices=MODEL_IDS,
                        help=f"the model (default {DEFAULT_MODEL}); ltx2 models "
-                            "--pipelines lists what each can make")
+                            "--pipelines --model all lists what each can make")
     group.add_argument("--mode", choices=MODES,
                        help="fast: distilled (default); pro: the dev model with real CFG")
     group.add_argument("--type", choices=VIDEO_TYPES,
                        help="text to video, image to video, first-and-last-frame video, or "
                             "image and audio to video (default t2v; i2v when an image is "
                             "given, flf2v when a last image is too, ia2v when an audio is)")
+    multiple = per_pipeline({p.key: p.size_multiple for p in PIPELINES})
     group.add_argument("--width", type=int, metavar="PX",
-                       help="128 to 3840, snapped to a multiple of 64 (default 1280)")
+                       help=f"128 to 3840, snapped to a multiple of {multiple} (default 1280)")
     group.add_argument("--height", type=int, metavar="PX",
-                       help="128 to 3840, snapped to a multiple of 64 (default 720)")
+                       help=f"128 to 3840, snapped to a multiple of {multiple} (default 720)")
     group.add_argument("--duration", type=float, metavar="SECONDS",
-                       help="length, at most 20 s (default 10)")
+                       help=f"length, at most {MAX_DURATION_S:g} s (default "
+                            f"{DEFAULT_DURATION_S:g})")
     group.add_argument("--frames", type=int, metavar="N",
                        help="length in frames instead of --duration (8n+1, at most 20 s)")
     group.add_argument("--fps", type=int,
-                       help="frames per second, 1 to 60 (default the template's: 24 for ltx-2)")
+                       help="frames per second, 1 to 60 (default the pipeline's: "
+                            f"{per_pipeline({p.key: p.fps for p in PIPELINES})})")
     group.add_argument("--seed", type=int, help="noise seed (random when absent; always printed)")
     group.add_argument("--enhance-prompt", action=argparse.BooleanOptionalAction, default=None,
                        help="let the text encoder rewrite the prompt in LTX-2's style first")
+    with_camera = dict.fromkeys(p.model.id for p in PIPELINES
+                                if LoraRole.CAMERA in p.lora_roles)
     group.add_argument("--camera-lora", "--camera", dest="camera_lora", choices=CAMERA_MOTIONS,
                        metavar="MOTION", help="camera motion LoRA: "
-                       f"{', '.join(CAMERA_MOTIONS)} (default static)")
+                       f"{', '.join(CAMERA_MOTIONS)} (default static; "
+                       f"{' and '.join(with_camera)} only)")
     group.add_argument("--camera-strength", type=float, metavar="S",
                        help="camera LoRA strength, 0 to 2 (default 1)")
     group.add_argument("--image", type=Path, metavar="FILE",
@@ -190,7 +239,8 @@ def add_request_flags(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--image-base64", metavar="DATA",
                        help="i2v/flf2v/ia2v first frame, as base64 or a data: URI")
     group.add_argument("--image-strength", type=float, metavar="S",
-                       help="how strongly the first frame is kept, 0 to 1 (default 1)")
+                       help="how strongly the first frame is kept, 0 to 1 (default "
+                            f"{per_pipeline(first_frame_strengths())})")
     group.add_argument("--last-image", type=Path, metavar="FILE",
                        help="flf2v last frame, a local image file (like --image)")
     group.add_argument("--last-image-url", metavar="URL",
@@ -212,10 +262,14 @@ def add_request_flags(parser: argparse.ArgumentParser) -> None:
     files.add_argument("--checkpoint", metavar="FILE", help="models/checkpoints file")
     files.add_argument("--text-encoder", metavar="FILE", help="models/text_encoders file")
     files.add_argument("--upscaler", metavar="FILE", help="models/latent_upscale_models file")
+    distilled = {p.key: p.files.distilled_lora.strength for p in PIPELINES
+                 if p.files.distilled_lora is not None}
+    all_keys = [p.key for p in PIPELINES]
     files.add_argument("--distilled-lora", metavar="FILE",
-                       help="models/loras file for pro's refine stage")
+                       help="models/loras file of the distilled LoRA (pipelines that load "
+                            f"one: {', '.join(short_names(distilled, all_keys))})")
     files.add_argument("--distilled-lora-strength", type=float, metavar="S",
-                       help="its strength, 0 to 2 (default 1)")
+                       help=f"its strength, 0 to 2 (default {per_pipeline(distilled)})")
 
 
 @dataclass

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from builders import build
+from builders import CheckedRequest, build
 from builders.catalog import PIPELINES
 from ltx2sdk.app.cli import reporting
 from ltx2sdk.app.cli.request_flags import add_request_flags, request_from_args
@@ -29,7 +31,7 @@ from ltx2sdk.errors import (
     ServerUnreachableError,
     ServerUrlError,
 )
-from ltx2sdk.graph.releases import TESTED_RANGE, range_status
+from ltx2sdk.graph.releases import first_release_with, range_status
 from ltx2sdk.model_files import lookup
 from ltx2sdk.vocabulary import (
     AUDIO,
@@ -59,30 +61,40 @@ CHECK_UPLOADS = (CHECK_IMAGE, CHECK_LAST_IMAGE, CHECK_AUDIO)
 
 
 class ProgressPrinter:
-    """A one-line progress bar on a terminal; plain, throttled lines otherwise."""
+    """A one-line progress bar on a terminal; plain, throttled lines otherwise. Each says
+    where the run is (percent, stage, step), then its pace: the sampler's steps per second,
+    the time elapsed and the time left (:class:`~ltx2sdk.app.progress.PaceMeter`)."""
 
     def __init__(self, stream: TextIO, *, interactive: bool | None = None,
-                 min_interval: float = 2.0) -> None:
+                 min_interval: float = 2.0, clock: Callable[[], float] = time.monotonic
+                 ) -> None:
+        from ltx2sdk.app.progress import PaceMeter  # start-up: only generate draws progress
+
         self.stream = stream
         self.interactive = stream.isatty() if interactive is None else interactive
         self.min_interval = min_interval
+        self.clock = clock
+        self.pace = PaceMeter()
         self._last_stage = ""
         self._last_time = 0.0
 
     def __call__(self, update: ProgressUpdate) -> None:
+        now = self.clock()
+        line = f"{escaped(str(update))}  {self.pace(update, now)}"
         if self.interactive:
             width = 30
             filled = int(width * update.percent / 100)
             bar = "#" * filled + "-" * (width - filled)
-            self.stream.write(f"\r[{bar}] {escaped(str(update))}"[:120].ljust(100))
+            # one terminal line, never wrapped: a wrapped line is not redrawn by "\r"
+            columns = shutil.get_terminal_size((100, 24)).columns - 1
+            self.stream.write("\r" + f"[{bar}] {line}"[:columns].ljust(columns))
             if update.done:
                 self.stream.write("\n")
             self.stream.flush()
             return
-        now = time.monotonic()
         if update.stage != self._last_stage or update.done or \
                 now - self._last_time >= self.min_interval:
-            self.stream.write(f"{escaped(str(update))}\n")
+            self.stream.write(f"{line}\n")
             self.stream.flush()
             self._last_stage, self._last_time = update.stage, now
 
@@ -161,22 +173,52 @@ def wait_for_server(client: Any, args: argparse.Namespace) -> None:
         raise CommandLineError(f"{exc}; --ready-timeout SECONDS waits longer") from exc
 
 
+def print_plan(plan: Any, video: str | None = None) -> None:
+    """What a request will make, on stderr, before anything runs: the pipeline, size, length,
+    frame rate and seed (and camera), each adjustment made to the request, and (``video``)
+    where the video will go."""
+    camera = f", camera {plan.camera}" if plan.camera != "none" else ""
+    print(f"{plan.model} {plan.type} {plan.mode}: {plan.width}x{plan.height}, "
+          f"{plan.frames} frames at {plan.fps} fps ({plan.duration:g} s), seed {plan.seed}"
+          f"{camera}", file=sys.stderr)
+    for note in plan.adjustments:
+        print(f"note: {note}", file=sys.stderr)
+    if video is not None:
+        print(f"video: {video}", file=sys.stderr)
+
+
+def video_destination(args: argparse.Namespace, plan: Any) -> str:
+    """Where ``ltx2 generate`` will put the video, as the plan says it: ``--output`` (which
+    exists only with ``--overwrite``), else the server's file name in ``--output-dir``, or
+    the first free ``name (1).mp4`` there."""
+    if args.output is not None:
+        replaced = " (replacing the file there: --overwrite)" if args.output.exists() else ""
+        return f"{args.output}{replaced}"
+    example = args.output_dir / f"{Path(plan.filename_prefix).name}_00001_.mp4"
+    return (f"{args.output_dir}/, under the server's file name (such as {example}; "
+            "'name (1).mp4' when a file has it)")
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
     from ltx2sdk.app.generate import generate  # start-up: pydantic, requests, Pillow
 
     if args.output is not None and not args.overwrite and args.output.exists():
         raise CommandLineError(f"--output {args.output}: exists; --overwrite replaces it", 2)
     checked = request_from_args(args)  # every local or base64 input decoded here, once
-    printer = ProgressPrinter(sys.stderr)
     started = time.monotonic()
     client = backend_of(args)
     queued: list[str] = []
     try:
         wait_for_server(client, args)
+        if args.dry_run:
+            return dry_run(client, checked, args)
         result = generate(checked, client, output=args.output, output_dir=args.output_dir,
-                          on_progress=printer, on_queued=queued.append, timeout=args.timeout,
+                          on_progress=ProgressPrinter(sys.stderr), on_queued=queued.append,
+                          timeout=args.timeout,
                           ready_timeout=0,  # waited for above, with the CLI's messages
-                          inputs=args.input_data, overwrite=args.overwrite)
+                          inputs=args.input_data, overwrite=args.overwrite,
+                          # once the server's check has passed: a refusal stays one line
+                          on_plan=lambda plan: print_plan(plan, video_destination(args, plan)))
     except KeyboardInterrupt:
         for prompt_id in queued:  # the client has interrupted it on the server
             print(f"\ninterrupted prompt {prompt_id} on {client.base_url}", file=sys.stderr)
@@ -186,8 +228,6 @@ def cmd_generate(args: argparse.Namespace) -> int:
     finally:
         client.close()
     took = time.monotonic() - started
-    for note in result.adjustments:
-        print(f"note: {note}", file=sys.stderr)
     if args.json:
         reporting.emit_json(args, reporting.generate_document(
             result, model=checked.pipeline.model.id, server=client.base_url, api=client.api,
@@ -198,6 +238,48 @@ def cmd_generate(args: argparse.Namespace) -> int:
           f"frames at "
           f"{result.fps} fps = {result.duration:g} s of video, seed {result.seed}, "
           f"{byte_size(size)}; took {took:.1f} s)")
+    return 0
+
+
+def dry_run(client: Any, checked: CheckedRequest, args: argparse.Namespace) -> int:
+    """``ltx2 generate --dry-run``: build the request for the server's ComfyUI and check it
+    by the server's rules, as generate does before it uploads or queues anything (its input
+    files fetched and checked, and counted as uploaded under names of their own); print the
+    plan and where the video would go. Nothing is uploaded or queued. A failed check raises
+    what generate's would (:class:`~ltx2sdk.errors.ServerValidationError`)."""
+    from ltx2sdk.app.generate import InputPolicy, prepare_inputs  # start-up: requests, Pillow
+    from ltx2sdk.media.audio import AudioData  # start-up: miniaudio
+
+    inputs = prepare_inputs(checked.request, InputPolicy(), given=args.input_data)
+    audio = inputs.get(AUDIO)
+    audio_seconds = audio.duration if isinstance(audio, AudioData) else None
+    names = {which: data.filename(f"ltx2sdk_dry_run_{which.file}")
+             for which, data in inputs.items()}
+    result = build(checked, image_name=names.get(FIRST_IMAGE),
+                   last_image_name=names.get(LAST_IMAGE), audio_name=names.get(AUDIO),
+                   audio_seconds=audio_seconds, schemas=client.schemas())
+    found = client.check(result.graph, pending_uploads=tuple(names.values()))
+    found.raise_if_failed()
+    video = video_destination(args, result.plan)
+    print_plan(result.plan, video)
+    where = f"{server_name(client)} at {client.base_url}"
+    checked_there = getattr(found, "checked", True)
+    if args.json:  # what the lines below say, as generate --json's keys
+        plan = result.plan
+        reporting.emit_json(args, {
+            "dry_run": True, "checked": checked_there, "video": video,
+            "plan": reporting.plan_document(
+                model=plan.model, type=plan.type, mode=plan.mode, width=plan.width,
+                height=plan.height, frames=plan.frames, fps=plan.fps, duration=plan.duration,
+                seed=plan.seed, adjustments=plan.adjustments),
+            "server": {"url": client.base_url, "api": getattr(client, "api", "comfyui")}})
+    if checked_there:
+        print(f"dry run: {where} would run it (checked by its own rules); nothing was "
+              "uploaded or queued")
+    else:
+        print(f"dry run: {where} cannot check a job before it is submitted "
+              f"({getattr(found, 'reason', 'no node schemas')}); nothing was uploaded or "
+              "queued")
     return 0
 
 
@@ -223,12 +305,35 @@ def default_requests(modes: list[str], model: str = DEFAULT_MODEL) -> list[Any]:
 
 
 @dataclass
+class PipelineReport:
+    """What a server lacks to run one pipeline (nothing: it can)."""
+
+    name: str
+    """``"t2v fast"``: the pipeline's type and mode, as the verdicts name it."""
+    mode: str
+    needs_release: str | None = None
+    """The ComfyUI release it needs when the server's is older (then it is not built)."""
+    missing_nodes: list[str] = field(default_factory=list)
+    missing_models: list[tuple[str, str]] = field(default_factory=list)
+    other: list[str] = field(default_factory=list)
+
+    @property
+    def ready(self) -> bool:
+        return not (self.needs_release or self.missing_nodes or self.missing_models
+                    or self.other)
+
+
+@dataclass
 class ModelReport:
-    """What a server lacks to run one model's pipelines (empty lists: it can)."""
+    """What a server lacks to run each of one model's pipelines in the modes checked:
+    ``details`` pipeline by pipeline, and their sums (``ltx2 check --json`` writes all)."""
 
     model: str
     name: str
+    details: list[PipelineReport] = field(default_factory=list)
     pipelines: list[str] = field(default_factory=list)
+    """Every pipeline checked (``"t2v fast"``)."""
+    ready_pipelines: list[str] = field(default_factory=list)
     needs_release: dict[str, list[str]] = field(default_factory=dict)
     """A newer ComfyUI release -> the pipelines that need it."""
     missing_nodes: list[str] = field(default_factory=list)
@@ -237,66 +342,150 @@ class ModelReport:
 
     @property
     def ready(self) -> bool:
-        return bool(self.pipelines) and not (self.needs_release or self.missing_nodes
-                                             or self.missing_models or self.other)
+        """Every pipeline checked is ready (and there was one to check)."""
+        return bool(self.details) and all(p.ready for p in self.details)
+
+    @property
+    def short_name(self) -> str:
+        """``LTX-2.3``: how the final verdict names it."""
+        return self.name.split(" ")[0]
+
+    def add(self, found: PipelineReport) -> None:
+        """Count one pipeline's report in."""
+        self.details.append(found)
+        self.pipelines.append(found.name)
+        if found.ready:
+            self.ready_pipelines.append(found.name)
+        if found.needs_release:
+            self.needs_release.setdefault(found.needs_release, []).append(found.name)
+        self.missing_nodes += [n for n in found.missing_nodes if n not in self.missing_nodes]
+        self.missing_models += [m for m in found.missing_models if m not in self.missing_models]
+        self.other += [line for line in found.other if line not in self.other]
 
 
 def check_model(client: Any, schemas: Any, model: str, modes: list[str]) -> ModelReport:
     """Build each pipeline of ``model`` in ``modes`` for the server and check it by the
-    server's rules, exactly as ``ltx2 generate`` does before queueing; collect what is
-    missing (the release, node types, model files, anything else)."""
+    server's rules, exactly as ``ltx2 generate`` does before queueing; collect, per pipeline,
+    what is missing (the release, node types, model files, anything else)."""
     [name] = {p.model.name for p in PIPELINES if p.model.id == model}
     report = ModelReport(model, name)
     for request in default_requests(modes, model):
-        report.pipelines.append(f"{request.type} {request.mode}")
-        pipeline = PIPELINES.get(model, request.type, request.mode)
-        if not pipeline.runs_on(client.comfyui_version):
-            report.needs_release.setdefault(pipeline.min_comfyui, []).append(
-                report.pipelines[-1])
-            continue
-        try:
-            graph = build(request, schemas=schemas).graph
-        except IncompatibleServerError as exc:  # a node or input this release lacks
-            report.other.append(f"{request.type} {request.mode}: {exc}")
-            continue
-        found = client.check(graph, pending_uploads=CHECK_UPLOADS)
-        report.missing_nodes += [n for n in found.missing_nodes
-                                 if n not in report.missing_nodes]
-        report.missing_models += [m for m in found.missing_models
-                                  if m not in report.missing_models]
-        report.other += [line for line in [*found.other, *found.runtime]
-                         if line not in report.other]
+        report.add(check_pipeline(client, schemas, request))
     return report
 
 
+def check_pipeline(client: Any, schemas: Any, request: Any) -> PipelineReport:
+    """What the server lacks to run ``request``'s pipeline (see :func:`check_model`)."""
+    found = PipelineReport(f"{request.type} {request.mode}", request.mode)
+    pipeline = PIPELINES.get(request.model, request.type, request.mode)
+    if not pipeline.runs_on(client.comfyui_version):
+        found.needs_release = pipeline.min_comfyui
+        return found
+    try:
+        graph = build(request, schemas=schemas).graph
+    except IncompatibleServerError as exc:  # a node or input this release lacks
+        # named as node types: those the SDK's own build of it has and the server lacks
+        own = dict.fromkeys(node.class_type for node in build(request).graph)
+        found.missing_nodes = [name for name in own if name not in schemas]
+        if not found.missing_nodes:  # an input, not a node
+            found.other.append(str(exc))
+        return found
+    verdict = client.check(graph, pending_uploads=CHECK_UPLOADS)
+    found.missing_nodes = list(verdict.missing_nodes)
+    found.missing_models = list(verdict.missing_models)
+    found.other = list(dict.fromkeys([*verdict.other, *verdict.runtime]))
+    return found
+
+
+def _which(pipelines: list[str], report: ModelReport) -> str:
+    """The pipelines a problem concerns: ``all`` when it is every one checked."""
+    return "all" if len(pipelines) == len(report.pipelines) else ", ".join(pipelines)
+
+
+def _grouped(report: ModelReport, items: Callable[[PipelineReport], list[Any]]
+             ) -> dict[Any, list[str]]:
+    """Each item ``items`` finds in the model's pipelines -> the pipelines that have it."""
+    found: dict[Any, list[str]] = {}
+    for pipeline in report.details:
+        for item in items(pipeline):
+            found.setdefault(item, []).append(pipeline.name)
+    return found
+
+
 def print_report(report: ModelReport, version: str | None) -> None:
-    """One model's verdict, then what it lacks, indented."""
+    """One model's verdict (which pipelines are ready, which are not), then why not,
+    indented: each missing release, node type, model file or other problem once, with the
+    pipelines it stops when that is not all of them."""
     head = f"{report.model} ({report.name})"
     if not report.pipelines:
         print(f"{head}: no pipelines in the modes checked")
         return
-    if report.ready:
-        print(f"{head}: ready ({', '.join(report.pipelines)})")
+    ready = [p.name for p in report.details if p.ready]
+    failed = [p.name for p in report.details if not p.ready]
+    if not failed:
+        print(f"{head}: ready ({', '.join(ready)})")
         return
-    print(f"{head}: not ready")
-    for release, pipelines in report.needs_release.items():
-        which = "all" if pipelines == report.pipelines else ", ".join(pipelines)
-        print(f"  {which} need ComfyUI >= {release}; the server runs {version}")
-    if report.missing_nodes:
-        print(f"  missing node types ({len(report.missing_nodes)}), update ComfyUI to "
-              f"{TESTED_RANGE[0]} or newer:")
-        for node in report.missing_nodes:
-            print(f"    {node}")
-    if report.missing_models:
-        print(f"  missing model files ({len(report.missing_models)}):")
-        for folder, name in report.missing_models:
+    verdict = f"not ready ({', '.join(failed)})"
+    print(f"{head}: ready ({', '.join(ready)}); {verdict}" if ready else f"{head}: {verdict}")
+    releases = _grouped(report, lambda p: [p.needs_release] if p.needs_release else [])
+    for release, pipelines in releases.items():
+        print(f"  {_which(pipelines, report)}: need ComfyUI >= {release}; the server runs "
+              f"{version}")
+    nodes = _grouped(report, lambda p: p.missing_nodes)
+    if nodes:
+        print(f"  missing node types ({len(nodes)}), update ComfyUI:")
+        for node, pipelines in nodes.items():
+            since = first_release_with(node)
+            came = f" (came with ComfyUI {since})" if since else ""
+            print(f"    {node}{came}{_for(pipelines, report)}")
+    files = _grouped(report, lambda p: p.missing_models)
+    if files:
+        print(f"  missing model files ({len(files)}):")
+        for (folder, name), pipelines in files.items():
             entry = lookup(folder, name)
             source = f"  <- {entry.url}" if entry else ""
-            print(f"    models/{folder}/{name}{source}")
-    if report.other:
-        print(f"  other problems ({len(report.other)}):")
-        for line in report.other:
-            print(f"    {one_line(line)}")
+            print(f"    models/{folder}/{name}{source}{_for(pipelines, report)}")
+    other = _grouped(report, lambda p: p.other)
+    if other:
+        print(f"  other problems ({len(other)}):")
+        for line, pipelines in other.items():
+            print(f"    {one_line(line)}{_for(pipelines, report)}")
+
+
+def _for(pipelines: list[str], report: ModelReport) -> str:
+    """`` (for t2v pro, i2v pro)`` when a problem stops only some pipelines."""
+    which = _which(pipelines, report)
+    return "" if which == "all" else f"  (for {which})"
+
+
+def _modes_text(report: ModelReport, names: list[str]) -> str:
+    """``fast, pro`` for pipelines ``names`` of the model when they are whole modes of it
+    (``t2v pro, i2v pro`` otherwise, pipeline by pipeline)."""
+    parts: list[str] = []
+    for mode in dict.fromkeys(p.mode for p in report.details):
+        of_mode = [p.name for p in report.details if p.mode == mode]
+        given = [name for name in of_mode if name in names]
+        parts += [mode] if given == of_mode else given
+    return ", ".join(parts)
+
+
+def check_verdict(reports: list[ModelReport]) -> tuple[str, bool]:
+    """The final line for the models asked about, and whether each of their pipelines is
+    ready: ``ready for LTX-2 (fast, pro), LTX-2.5 (fast)`` or ``not ready for LTX-2.3
+    (t2v pro, i2v pro); ready for LTX-2 (fast, pro), LTX-2.3 (fast)``. A mode a model does
+    not have is never named."""
+    ready, failed = [], []
+    for report in reports:
+        good = [p.name for p in report.details if p.ready]
+        bad = [p.name for p in report.details if not p.ready]
+        if good:
+            ready.append(f"{report.short_name} ({_modes_text(report, good)})")
+        if bad:
+            failed.append(f"{report.short_name} ({_modes_text(report, bad)})")
+    if not failed:
+        return f"ready for {', '.join(ready)}", True
+    also = f"; ready for {', '.join(ready)}" if ready else ""
+    return f"not ready for {', '.join(failed)}{also}", False
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -304,6 +493,12 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     if args.api == "v2":
         return cannot_check_v2(backend_of(args), args)
+    modes = list(MODES) if args.mode == "both" else [args.mode]
+    # every model is reported; the exit status is that of the one(s) --model names
+    required = list(MODEL_IDS) if args.model == "all" else [args.model]
+    if not default_requests(modes, args.model) and args.model != "all":
+        raise CommandLineError(f"--mode: {args.model} has no {args.mode} pipelines (ltx2 check "
+                               f"--model {args.model} --mode both checks what it has)", 2)
     client = ComfyClient(server_of(args))
     try:
         wait_for_server(client, args)
@@ -319,24 +514,16 @@ def cmd_check(args: argparse.Namespace) -> int:
     print(f"ComfyUI {version or '(version unknown)'} at {client.base_url} is up: "
           f"{range_status(version)}")
     schemas = client.schemas()
-    modes = list(MODES) if args.mode == "both" else [args.mode]
-    # every model is reported; the exit status is that of the one(s) --model names
-    required = list(MODEL_IDS) if args.model == "all" else [args.model]
     reports = [check_model(client, schemas, model, modes) for model in MODEL_IDS]
     for report in reports:
         print_report(report, version)
-    if not any(r.pipelines for r in reports if r.model in required):
-        raise CommandLineError(f"--mode: {args.model} has no {args.mode} pipelines", 2)
-    failed = [r.model for r in reports if r.model in required and not r.ready and r.pipelines]
+    line, ok = check_verdict([r for r in reports if r.model in required])
     if args.json:
         reporting.emit_json(args, reporting.check_document(
             reports, server=client.base_url, comfyui_version=version,
-            status=range_status(version), required=required, modes=modes, ready=not failed))
-    if failed:
-        return 1
-    names = ", ".join(r.name.split(" ")[0] for r in reports if r.model in required)
-    print(f"ready for {names} ({', '.join(modes)})")
-    return 0
+            status=range_status(version), required=required, modes=modes, ready=ok))
+    print(line)
+    return 0 if ok else 1
 
 
 def cannot_check_v2(backend: Any, args: argparse.Namespace) -> int:
@@ -386,13 +573,19 @@ def add_server_commands(commands: Any) -> None:
                         help="where other outputs go (default .)")
     server.add_argument("--timeout", type=seconds, default=3600.0, metavar="SECONDS",
                         help="overall deadline (default 3600)")
+    server.add_argument("--dry-run", action="store_true",
+                        help="build the request for the server and check it there, print the "
+                             "plan and where the video would go; upload and queue nothing "
+                             "(exit 0 when it would run)")
     gen.set_defaults(func=cmd_generate)
 
     check = commands.add_parser("check", help="can a server run each model?",
-                                description="Check, per model, that a ComfyUI can run its "
-                                            "pipelines: its release, nodes and model files. "
-                                            "Exit status 1 when it cannot run the model(s) "
-                                            "--model names.")
+                                description="Check, per model, which of its pipelines (type "
+                                            "and mode) a ComfyUI can run and why not the "
+                                            "others: its release, nodes and model files. The "
+                                            "last line is the verdict for the model(s) --model "
+                                            "names: exit status 0 when every pipeline of theirs "
+                                            "is ready, 1 otherwise.")
     add_server_flags(check)
     check.add_argument("--model", choices=[*MODEL_IDS, "all"], default=DEFAULT_MODEL,
                        help="the model(s) the exit status is about (default "
