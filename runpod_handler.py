@@ -14,7 +14,10 @@ result limit, else ``{"video_url": <presigned URL>, ...metadata}`` when a bucket
 configured, else ``{"error": ...}`` saying how to configure one. Every failure is
 ``{"error": <one clear message>}``. The metadata: ``model`` (the model id that ran),
 ``prompt_id``, ``seed``, ``width``, ``height``, ``frames``, ``fps``, ``duration``, ``mode``,
-``type``, ``adjustments``, ``timings``.
+``type``, ``adjustments``, ``timings``. The ComfyUI at ``COMFY_URL`` is waited for
+``LTX2_READY_TIMEOUT`` seconds by each job, a refused connection included (it is starting
+beside the worker); a host name there that does not resolve fails at once as ``worker
+misconfigured: COMFY_URL: ...``.
 
 The log never holds a base64 payload: runpod-python echoes each job's input and output into
 it (and RunPod bills logs by size), so run as a program the worker has runpod's logger write
@@ -56,9 +59,15 @@ from builders.catalog import pipeline_for
 from ltx2sdk.app.generate import GenerationResult, InputPolicy, generate
 from ltx2sdk.app.progress import ProgressUpdate
 from ltx2sdk.backends.comfyui.client import ComfyClient
-from ltx2sdk.backends.server_urls import shown_url
+from ltx2sdk.backends.server_urls import UNKNOWN_HOST, shown_url
 from ltx2sdk.deadline import Deadline
-from ltx2sdk.errors import JobTimeoutError, LTX2Error, RequestError, WorkerConfigError
+from ltx2sdk.errors import (
+    JobTimeoutError,
+    LTX2Error,
+    RequestError,
+    ServerUnreachableError,
+    WorkerConfigError,
+)
 from ltx2sdk.request import GenerationRequest, ModelSet
 from ltx2sdk.vocabulary import DEFAULT_MODEL, INPUT_FILES
 from ltx2sdk.wording import byte_size, exception_line
@@ -66,6 +75,7 @@ from ltx2sdk.wording import byte_size, exception_line
 log = logging.getLogger("ltx2sdk.worker")
 RUNPOD_RESULT_LIMIT_BYTES = 20 * 1024 * 1024  # a larger result is refused (HTTP 400) and lost
 MAX_URL_EXPIRES = 7 * 24 * 3600  # the longest a SigV4 presigned URL may be valid
+WORKER_MISCONFIGURED = "worker misconfigured:"  # a batch stops using such an endpoint
 MODEL_ENV = {"checkpoint_fast": "LTX2_CHECKPOINT_FAST", "checkpoint_pro": "LTX2_CHECKPOINT_PRO",
              "text_encoder": "LTX2_TEXT_ENCODER", "upscaler": "LTX2_UPSCALER",
              "distilled_lora": "LTX2_DISTILLED_LORA"}
@@ -373,11 +383,24 @@ def run_job(job: Mapping[str, Any], config: WorkerConfig, *,
                               timeout=config.job_timeout, ready_timeout=config.ready_timeout,
                               input_policy=config.input_policy, cancel=cancel)
             return deliver(result, config, deadline, model=request.request.model)
+        except ServerUnreachableError as exc:
+            return {"error": unreachable_comfyui(exc, config)}
         except (LTX2Error, ValueError) as exc:  # ValueError: a bad input file, named by field
             return {"error": exception_line(exc)}
         except Exception as exc:
             log.exception("job %s failed unexpectedly", job.get("id", "?"))
             return {"error": f"internal error ({type(exc).__name__}): {exception_line(exc)}"}
+
+
+def unreachable_comfyui(exc: ServerUnreachableError, config: WorkerConfig) -> str:
+    """The job's error when nobody answered at ``COMFY_URL``: a host name that does not
+    resolve is the worker's set-up (``worker misconfigured:``, at once: a batch stops
+    sending jobs to such an endpoint); a refused connection was waited for
+    ``LTX2_READY_TIMEOUT`` (a ComfyUI that is starting), and the line says so."""
+    if exc.reason == UNKNOWN_HOST:
+        return f"{WORKER_MISCONFIGURED} COMFY_URL: {exception_line(exc)}"
+    return (f"{exception_line(exc)}; the worker waits LTX2_READY_TIMEOUT "
+            f"({config.ready_timeout:g} s) for the ComfyUI beside it to start")
 
 
 async def handler(job: dict[str, Any]) -> dict[str, Any]:
@@ -386,7 +409,7 @@ async def handler(job: dict[str, Any]) -> dict[str, Any]:
     try:
         config = WorkerConfig.from_env()
     except WorkerConfigError as exc:
-        return {"error": f"worker misconfigured: {exc}"}
+        return {"error": f"{WORKER_MISCONFIGURED} {exc}"}
     cancel = threading.Event()
 
     def progress(data: dict[str, Any]) -> None:

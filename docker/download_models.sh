@@ -153,8 +153,17 @@ hf_curl() {
 
 # The size of the file at URL, empty if unknown: Hugging Face's X-Linked-Size (sent with the
 # redirect to its CDN, whose signed URLs may refuse HEAD), else the Content-Length of a 200.
+# Asked once first: a host that cannot be reached (curl exit 6 or 7) is its exit status, not
+# retried (curl's --retry takes a DNS failure for a blip); other failures are retried.
 remote_size() {
-  hf_curl --silent --location --head --retry 3 --max-time 60 "$1" | tr -d '\r' | awk '
+  local headers rc=0
+  headers=$(hf_curl --silent --location --head --max-time 60 "$1") || rc=$?
+  case $rc in
+    0) ;;
+    6 | 7) return "$rc" ;;
+    *) headers=$(hf_curl --silent --location --head --retry 3 --max-time 60 "$1") || true ;;
+  esac
+  printf '%s\n' "$headers" | tr -d '\r' | awk '
     toupper($1) ~ /^HTTP\// { code = $2 }
     tolower($1) == "x-linked-size:" { linked = $2 }
     tolower($1) == "content-length:" && code == 200 { len = $2 }
@@ -163,8 +172,24 @@ remote_size() {
 
 file_size() { stat -c %s "$1"; }
 
+# Stop on a host that cannot be reached: curl exit 6 (its name does not resolve) or 7 (the
+# connection is refused). Waiting would not change either: one line, at once.
+unreachable() {
+  local rc=$1 url=$2 rest host
+  rest=${url#*://}
+  host=${rest%%/*}
+  if [[ $rc == 6 ]]; then
+    die "cannot download $url: the host name $host does not resolve (check the network," \
+      "its DNS, and the URL)"
+  fi
+  die "cannot download $url: connection refused by $host (check the URL and that the" \
+    "server is up)"
+}
+
 # Download URL into PART, resuming what is there. Network errors are retried (resuming);
-# HTTP errors (curl exit 22: 401/403 for a gated file, 404) are not.
+# HTTP errors (curl exit 22: 401/403 for a gated file, 404) are not, nor is a host that
+# cannot be reached at all (6: its name does not resolve; 7: the connection is refused):
+# waiting would not change either, so they fail at once.
 download() {
   local url=$1 part=$2 attempt rc
   for attempt in 1 2 3 4 5; do
@@ -174,6 +199,7 @@ download() {
     case $rc in
       0) return 0 ;;
       22) die "HTTP error for $url (401/403: a gated file, set HF_TOKEN; 404: no such file)" ;;
+      6 | 7) unreachable "$rc" "$url" ;;
       33) log "the server cannot resume; starting $part over"; rm -f "$part" ;;
       *) log "attempt $attempt failed (curl exit $rc); retrying in ${RETRY_DELAY:-10} s"
          sleep "${RETRY_DELAY:-10}" ;;
@@ -183,8 +209,10 @@ download() {
 }
 
 fetch() {
-  local url=$1 target=$2 part="$2.part" expected size
-  expected=$(remote_size "$url") || expected=""
+  local url=$1 target=$2 part="$2.part" expected size rc
+  rc=0
+  expected=$(remote_size "$url") || rc=$?
+  case $rc in 6 | 7) unreachable "$rc" "$url" ;; esac
   [[ $expected =~ ^[0-9]+$ ]] || expected=""
   if [[ -f $target ]]; then
     size=$(file_size "$target")

@@ -30,6 +30,7 @@ exception class outside this tree or missing from this drawing. ::
     |   +-- IncompatibleServerError         a node or input the target ComfyUI release lacks
     +-- ComfyError                          on or with the server running the graph
     |   +-- ServerUnavailableError          cannot connect, or a request ran past its own limit
+    |   |   +-- ServerUnreachableError      nobody answers at the URL (refused, unknown host)
     |   +-- ServerResponseError             an unexpected status, or an answer of the wrong shape
     |   +-- MissingApiKeyError (ValueError) a server that needs an API key, and none was given
     |   +-- PromptRejectedError             HTTP 400 at POST /prompt: each node error
@@ -230,6 +231,19 @@ class ComfyError(LTX2Error):
 
 class ServerUnavailableError(ComfyError):
     """The server could not be reached (or did not become ready before the deadline)."""
+
+
+class ServerUnreachableError(ServerUnavailableError):
+    """Nobody answers at the server's URL: the connection is refused or not answered, there
+    is no route, or the host name does not resolve, for as long as the caller waited (a few
+    seconds unless it asked for longer). :attr:`url` is the server's (fit to show),
+    :attr:`reason` the plain words (``"connection refused"``, ``"unknown host"``). A batch
+    drops such a target."""
+
+    def __init__(self, message: str, *, url: str = "", reason: str = "") -> None:
+        super().__init__(message)
+        self.url = url
+        self.reason = reason
 
 
 class ServerResponseError(ComfyError):

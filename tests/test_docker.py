@@ -471,6 +471,28 @@ def test_download_fetches_skips_and_fails_loudly(tmp_path: Path,
     assert not (models_dir / "loras/nope.safetensors").exists()
 
 
+@pytest.mark.parametrize(("url", "said"), [
+    ("http://no-such-host.invalid/ckpt.safetensors", "does not resolve"),
+    (f"http://127.0.0.1:{free_port()}/ckpt.safetensors", "connection refused"),
+])
+def test_download_fails_at_once_when_the_host_cannot_be_reached(tmp_path: Path, url: str,
+                                                                said: str) -> None:
+    """A DNS failure (curl exit 6) or a refused connection (7) is no blip: one clear line, no
+    retries (they cost 5 x RETRY_DELAY, 1.5 minutes by default)."""
+    if not shutil.which("curl"):
+        pytest.skip("curl is not installed")
+    listing = tmp_path / "list.tsv"
+    listing.write_text(f"checkpoints\tckpt.safetensors\t{url}\n")
+    done = subprocess.run(["bash", str(DOWNLOAD), "fast", str(tmp_path / "models")],
+                          capture_output=True, text=True, timeout=60,
+                          env=_env(MODELS_TSV=str(listing), RETRY_DELAY="0"))
+    assert done.returncode != 0
+    assert "retrying" not in done.stderr and "attempt" not in done.stderr
+    errors = [line for line in done.stderr.splitlines() if "ERROR" in line]
+    assert len(errors) == 1 and said in errors[0], done.stderr
+    assert url.split("/")[2] in errors[0]  # the host is named
+
+
 def _fake_ltx2(folder: Path, base: str, sets: dict[str, list[tuple[str, str]]],
                fail: str = "") -> Path:
     """An `ltx2` that lists files of the local server per `--model G --mode M` ("G:M" in

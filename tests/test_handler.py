@@ -662,6 +662,27 @@ def test_a_password_in_comfy_url_is_not_in_the_jobs_error() -> None:
     assert "PASS" not in str(caught.value)
 
 
+def test_an_unknown_comfy_host_is_a_misconfigured_worker_at_once() -> None:
+    """A COMFY_URL whose host does not resolve is the worker's set-up, not a ComfyUI that is
+    starting: one line at once (not LTX2_READY_TIMEOUT's 300 s), which a batch takes for an
+    endpoint it cannot use."""
+    config = WorkerConfig(comfy_url="http://no-such-host.invalid:8188", ready_timeout=300)
+    start = time.monotonic()
+    output = run_job({"id": "j", "input": {"prompt": "p"}}, config)
+    assert time.monotonic() - start < 6
+    assert output == {"error": "worker misconfigured: COMFY_URL: cannot reach ComfyUI at "
+                               "http://no-such-host.invalid:8188: unknown host (the name "
+                               "no-such-host.invalid does not resolve: check the URL)"}
+
+
+def test_a_refused_comfyui_is_waited_for_as_configured_and_the_line_says_so() -> None:
+    config = WorkerConfig(comfy_url=f"http://127.0.0.1:{free_port()}", ready_timeout=0.5)
+    output = run_job({"id": "j", "input": {"prompt": "p"}}, config)
+    assert output == {"error": f"ComfyUI at {config.comfy_url} was not ready within 0.5 s "
+                               "(connection refused); the worker waits LTX2_READY_TIMEOUT "
+                               "(0.5 s) for the ComfyUI beside it to start"}
+
+
 # --- what the worker writes to its log -----------------------------------------------------------
 
 BASE64_RUN = re.compile(r"[A-Za-z0-9+/]{64,}")  # a payload, or a piece of one

@@ -18,10 +18,11 @@ from typing import TYPE_CHECKING, Any
 
 from builders import CheckedRequest, Plan, build, check_request
 from ltx2sdk.app.progress import ProgressCallback, ProgressTracker
-from ltx2sdk.backends.connect import connect
+from ltx2sdk.backends.connect import PROBE_TIMEOUT, connect
 from ltx2sdk.backends.events import Event
 from ltx2sdk.backends.outputs import OutputFile, publish
 from ltx2sdk.backends.protocol import Backend, download_all
+from ltx2sdk.backends.server_urls import DEFAULT_READY_TIMEOUT, REFUSED_GRACE
 from ltx2sdk.backends.uploads import content_stem
 from ltx2sdk.errors import JobCancelledError, OutputError, OutputExistsError
 from ltx2sdk.media.audio import (
@@ -191,7 +192,7 @@ def generate(request: GenerationRequest | CheckedRequest | Mapping[str, Any],
              on_progress: ProgressCallback | None = None,
              on_event: Callable[[Event], None] | None = None,
              on_queued: Callable[[str], None] | None = None,
-             timeout: float = 3600.0, ready_timeout: float | None = 30.0,
+             timeout: float = 3600.0, ready_timeout: float | None = None,
              input_policy: InputPolicy | None = None,
              inputs: Mapping[InputFile, ImageData | AudioData] | None = None,
              overwrite: bool = False,
@@ -218,8 +219,14 @@ def generate(request: GenerationRequest | CheckedRequest | Mapping[str, Any],
     ``name (1).ext`` (the next free one).
     ``on_progress`` gets :class:`~ltx2sdk.app.progress.ProgressUpdate` s, ``on_event`` the raw
     events. ``timeout`` bounds the whole job (every request and wait ends by it; past it a
-    queued prompt is interrupted); ``ready_timeout`` the wait for the server, within it
-    (``None``: the caller has waited for it already, and it is not asked again).
+    queued prompt is interrupted). ``ready_timeout`` is the wait for the server, within it:
+    by default (``None``) a server nobody answers at (connection refused, an unknown host)
+    fails within :data:`~ltx2sdk.backends.server_urls.REFUSED_GRACE` (2 s) with
+    :class:`~ltx2sdk.errors.ServerUnreachableError`, and one that accepts but does not
+    answer yet is waited for :data:`~ltx2sdk.backends.server_urls.DEFAULT_READY_TIMEOUT`
+    (30 s); a number of seconds waits that long for either (a ComfyUI that is starting
+    refuses connections until it has loaded; an unknown host still fails within 2 s);
+    ``0``: not asked (the caller has waited for it already).
     ``input_policy`` caps the input files given by URL or base64 (sizes, pixels, the
     audio's length; see :class:`InputPolicy`). ``inputs`` are input files the caller has
     read and checked already (:func:`prepare_inputs`, or a CLI's local files): they are
@@ -232,6 +239,10 @@ def generate(request: GenerationRequest | CheckedRequest | Mapping[str, Any],
     Raises :class:`~ltx2sdk.errors.RequestError` for a request (a dict) that does not
     validate, and other :class:`~ltx2sdk.errors.LTX2Error` subclasses for everything else.
     """
+    if ready_timeout is not None and (isinstance(ready_timeout, bool)
+                                      or not 0 <= ready_timeout < float("inf")):
+        raise ValueError(f"ready_timeout must be None, 0 or a positive number of seconds, "
+                         f"not {ready_timeout!r}")
     timer = _Timer()
     deadline = time.monotonic() + timeout
     if output is not None and not overwrite and Path(output).exists():
@@ -247,8 +258,10 @@ def generate(request: GenerationRequest | CheckedRequest | Mapping[str, Any],
         ok = check_request(request)  # refused here, before any input is fetched
     request = ok.request
     if isinstance(server, str):
-        probe = min(5.0, timeout) if ready_timeout is None else min(5.0, ready_timeout, timeout)
-        client = connect(server, probe_timeout=max(0.5, probe))
+        # a refused connection or an unknown host fails the probe at once: only a server
+        # that accepts and stays silent costs the probe its time
+        wait = ready_timeout or DEFAULT_READY_TIMEOUT
+        client = connect(server, probe_timeout=max(0.5, min(PROBE_TIMEOUT, wait, timeout)))
     else:
         client = server
     with contextlib.ExitStack() as cleanup:
@@ -261,8 +274,13 @@ def generate(request: GenerationRequest | CheckedRequest | Mapping[str, Any],
         audio_seconds = audio.duration if isinstance(audio, AudioData) else None
         timer.lap("prepare")
 
-        if ready_timeout is not None:
-            client.wait_ready(timeout=max(0.5, min(ready_timeout, deadline - time.monotonic())))
+        if ready_timeout != 0:
+            left = deadline - time.monotonic()
+            if ready_timeout is None:  # fail fast unless asked to wait (see the docstring)
+                client.wait_ready(timeout=max(0.5, min(DEFAULT_READY_TIMEOUT, left)),
+                                  refused_grace=REFUSED_GRACE)
+            else:
+                client.wait_ready(timeout=max(0.5, min(ready_timeout, left)))
         _raise_if_cancelled(cancel)
         # written for this server's ComfyUI release, and checked by its rules before anything
         # is uploaded or queued (a refused job leaves nothing behind on the server); a backend

@@ -21,10 +21,22 @@ from collections.abc import Iterator
 from typing import Literal
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-from ltx2sdk.errors import ServerUrlError
+from ltx2sdk.errors import ServerUnreachableError, ServerUrlError
 
-__all__ = ["basic_auth", "connection_failure", "normalize_server_url", "shown_url",
+__all__ = ["DEFAULT_READY_TIMEOUT", "REFUSED_GRACE", "UNKNOWN_HOST", "FailureKind", "basic_auth",
+           "connection_failure", "normalize_server_url", "not_reached", "shown_url",
            "without_credentials"]
+
+REFUSED_GRACE = 2.0
+"""Seconds a server nobody answers at (connection refused, no route, an unknown host) is
+tried again before the caller hears so, unless it asked to wait longer (``ready_timeout``,
+``--ready-timeout``): a server that should be up fails fast. An unknown host is never tried
+longer than this: waiting does not make a mistyped name resolve."""
+DEFAULT_READY_TIMEOUT = 30.0
+"""Seconds a server that accepts connections but does not answer yet (or a proxy answering
+502, 503, 504 for it) is waited for, unless the caller says otherwise."""
+UNKNOWN_HOST = "unknown host"
+"""The reason :func:`connection_failure` gives for a host name that does not resolve."""
 
 _SCHEMES = ("http", "https")
 _HOST = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.~%-]+)$")  # name, IPv4 or [IPv6]
@@ -32,10 +44,14 @@ _SCHEME_PREFIX = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
 # the authority's user information: after "scheme://" (or at the start, as typed without a
 # scheme), up to the last "@" before the path, the query or the fragment
 _USERINFO = re.compile(r"^(\s*(?:[A-Za-z][A-Za-z0-9+.-]*://)?)[^/?#]*@")
+# a route of ComfyUI's own at the end of a path: the URL of a request, not of the server
+_ROUTE = re.compile(r"(?:/api)?/(?:prompt|ws|system_stats|object_info|history|queue|view|"
+                    r"interrupt|upload/image|upload/mask|embeddings|extensions|free)$")
 
-FailureKind = Literal["absent", "unready", "invalid", "other"]
-"""``absent``: nothing listens there, or the host is not known (yet): a server that is not
-started, or is starting. ``unready``: something accepted the connection but did not answer
+FailureKind = Literal["absent", "unknown_host", "unready", "invalid", "other"]
+"""``absent``: nothing listens there (refused, no route, no answer to the connection): a
+server that is not started, or is starting. ``unknown_host``: the host name does not
+resolve (a typo, or no network). ``unready``: something accepted the connection but did not answer
 in time, or a proxy said the server behind it is not up (502, 503, 504). ``invalid``: the
 URL cannot be used at all. ``other``: anything else."""
 
@@ -75,7 +91,9 @@ def normalize_server_url(text: str) -> str:
     A missing scheme is added: ``https://`` for port 443, ``http://`` otherwise (ComfyUI
     serves plain HTTP; put ``https://`` in front for a TLS proxy on another port). A
     trailing ``/`` is dropped. A bare port (``8188``), a WebSocket URL, another scheme, a
-    missing host, a bad port, spaces, a query or a fragment are :class:`ServerUrlError`.
+    missing host, a bad port, spaces, a query or a fragment are :class:`ServerUrlError`, and
+    so is a path ending in one of ComfyUI's routes (``http://host:8188/prompt``: the error
+    gives the URL without it).
     """
     raw = text.strip()
     shown = shown_url(raw)  # what the errors quote: never a password typed in the URL
@@ -122,7 +140,13 @@ def normalize_server_url(text: str) -> str:
                              "http://HOST:PORT (and a path, behind a proxy)")
     if "://" not in raw and port == 443:
         scheme = "https"
-    return f"{scheme}://{parts.netloc}{parts.path.rstrip('/')}"
+    path = parts.path.rstrip("/")
+    route = _ROUTE.search(path)
+    if route is not None:
+        server = shown_url(f"{scheme}://{parts.netloc}{path[:route.start()]}")
+        raise ServerUrlError(f"the server URL {shown!r} ends in {route.group()}, one of "
+                             f"ComfyUI's routes: give the server's URL without it: {server}")
+    return f"{scheme}://{parts.netloc}{path}"
 
 
 def _chain(exc: BaseException) -> Iterator[BaseException]:
@@ -144,8 +168,8 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
 def connection_failure(exc: BaseException) -> tuple[FailureKind, str]:
     """What a failed request to a server means, and why in a few plain words.
 
-    For example ``("absent", "connection refused")``, ``("absent", "host name not
-    found")``, ``("unready", "no answer in time")``, ``("invalid", "not an http(s)
+    For example ``("absent", "connection refused")``, ``("unknown_host", "unknown
+    host")``, ``("unready", "no answer in time")``, ``("invalid", "not an http(s)
     URL")``.
     """
     import http.client
@@ -165,7 +189,7 @@ def connection_failure(exc: BaseException) -> tuple[FailureKind, str]:
         if isinstance(item, ConnectionRefusedError):
             return "absent", "connection refused"
         if isinstance(item, socket.gaierror):
-            return "absent", "host name not found"
+            return "unknown_host", UNKNOWN_HOST
         if isinstance(item, requests.exceptions.ConnectTimeout):
             return "absent", "no answer to the connection (a firewall, or a wrong address?)"
         if isinstance(item, OSError) and item.errno in (errno.EHOSTUNREACH, errno.ENETUNREACH):
@@ -187,3 +211,18 @@ def connection_failure(exc: BaseException) -> tuple[FailureKind, str]:
             isinstance(item, requests.exceptions.ConnectionError) for item in _chain(exc)):
         return "other", "the connection failed"
     return "other", "the request failed"
+
+
+def not_reached(server: str, url: str, kind: FailureKind, reason: str,
+                waited: float) -> ServerUnreachableError:
+    """The error of a wait for ``server`` (``"ComfyUI"``) at ``url`` (fit to show) that
+    nobody answered (``kind`` ``absent`` or ``unknown_host``, as :func:`connection_failure`
+    said, for ``waited`` seconds): one line naming the URL and the reason; an unknown host
+    says to check the URL, since waiting would not help."""
+    if kind == "unknown_host":
+        host = urlsplit(url).hostname or url
+        return ServerUnreachableError(
+            f"cannot reach {server} at {url}: {UNKNOWN_HOST} (the name {host} does not "
+            "resolve: check the URL)", url=url, reason=reason)
+    return ServerUnreachableError(f"{server} at {url} was not ready within {waited:.3g} s "
+                                  f"({reason})", url=url, reason=reason)

@@ -10,6 +10,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -28,6 +29,7 @@ from ltx2sdk.app.batch.jobs import JobSource, make_job
 from ltx2sdk.app.batch.scheduler import (
     Batch,
     BatchProgress,
+    DropNotice,
     JobResult,
     RetryNotice,
     RetryPolicy,
@@ -38,7 +40,7 @@ from ltx2sdk.app.batch.store import ResultStore
 from ltx2sdk.app.cli.batch_command import BatchDisplay
 from ltx2sdk.app.cli.main import main
 from ltx2sdk.errors import NoTargetLeftError, OutputFolderBusyError
-from tests.comfyserver import ComfyTestServer
+from tests.comfyserver import ComfyTestServer, Faults
 from tests.comfyserver.faults import Handler
 from tests.helpers import catalog_server, free_port, png_bytes
 from tests.runpod_standin import RunPodStandIn
@@ -233,6 +235,88 @@ def test_a_server_that_is_down_does_not_keep_the_jobs(tmp_path: Path) -> None:
     assert {line["target"] for line in lines} == {srv.url}
     assert summary.complete
 
+
+
+def test_a_dead_target_is_dropped_at_once_and_the_live_one_does_every_job(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    dead = f"http://127.0.0.1:{free_port()}"
+    jobs = write_jobs(tmp_path / "jobs.jsonl", [job(seed) for seed in range(1, 7)])
+    out = tmp_path / "out"
+    with catalog_server(tmp_path / "srv") as srv:
+        # no --ready-timeout: a refused connection is not waited for
+        assert main(["batch", str(jobs), "--server", dead, "--server", srv.url,
+                     "-o", str(out)]) == 0
+    lines = result_lines(out)
+    assert sorted(line["job"] for line in lines) == [1, 2, 3, 4, 5, 6]
+    assert {line["target"] for line in lines} == {srv.url}
+    assert all(line["status"] == "ok" and line["attempts"] == 1  # no try spent on the dead one
+               for line in lines)
+    said = capsys.readouterr()
+    dropped = [line for line in said.err.splitlines() if "] dropped   " in line]
+    assert len(dropped) == 1 and dropped[0].endswith(f"dropped   {dead}: connection refused")
+    assert "retry" not in said.err
+    assert "6 made" in said.out
+
+
+@pytest.mark.parametrize("dead", ["http://127.0.0.1:{port}", "http://no-such-host.invalid:8188"])
+def test_a_batch_whose_targets_are_all_dead_stops_at_once(
+        dead: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    url = dead.format(port=free_port())
+    jobs = write_jobs(tmp_path / "jobs.jsonl", [job(seed) for seed in range(1, 7)])
+    out = tmp_path / "out"
+    start = time.monotonic()
+    assert main(["batch", str(jobs), "--server", url, "-o", str(out)]) == 1
+    assert time.monotonic() - start < 10  # one 2 s grace, not 6 jobs x 3 tries x 30 s
+    said = capsys.readouterr()
+    reason = "connection refused" if "127.0.0.1" in url else "unknown host"
+    assert f"dropped   {url}: {reason}" in said.err
+    assert said.err.strip().splitlines()[-1].startswith("ltx2: error: no target left")
+    assert "6 jobs not run" in said.out and "failed" not in said.out  # not run, not failed
+    assert not (out / "results.jsonl").exists() or result_lines(out) == []
+
+
+def test_a_server_that_restarts_mid_batch_is_waited_for_not_dropped(tmp_path: Path) -> None:
+    """A server that has answered in this batch and then refuses is restarting: it gets the
+    wait of a server that is starting (30 s), not the 2 s of one that was never there."""
+    port = free_port()
+    first = catalog_server(tmp_path / "a", port=port).start()
+    first.sim.step_delay = 0.05
+    later: list[ComfyTestServer] = []
+
+    def restart(result: JobResult) -> None:
+        if not later:  # after the first video: down, then up again 3 s later
+            first.stop()
+            later.append(catalog_server(tmp_path / "b", port=port,
+                                        faults=Faults(slow_start=3.0)).start())
+
+    try:
+        summary = run_batch([job(seed) for seed in (1, 2, 3)], f"http://127.0.0.1:{port}",
+                            tmp_path / "out", retry=QUICK, on_result=restart)
+    finally:
+        first.stop()
+        for srv in later:
+            srv.stop()
+    assert summary.complete and summary.progress.ok == 3, summary
+    assert not summary.unusable
+
+@pytest.mark.parametrize(("base", "reason"), [
+    ("http://127.0.0.1:{port}/v2", "connection refused"),
+    ("http://no-such-host.invalid/v2", "unknown host"),  # as with no network at all
+])
+def test_a_runpod_api_that_cannot_be_reached_is_dropped_at_once(
+        base: str, reason: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("RUNPOD_API_KEY", "rp-test-key")
+    monkeypatch.setenv("RUNPOD_ENDPOINT_BASE_URL", base.format(port=free_port()))
+    jobs = write_jobs(tmp_path / "jobs.jsonl", [job(seed) for seed in range(1, 4)])
+    start = time.monotonic()
+    assert main(["batch", str(jobs), "--endpoint", "runpod:ltx2-test", "-o",
+                 str(tmp_path / "out")]) == 1
+    assert time.monotonic() - start < 10
+    said = capsys.readouterr()
+    assert f"dropped   runpod:ltx2-test: {reason}" in said.err
+    assert not re.search(r"ETA \d", said.err) and "retry" not in said.err  # no "ETA 29m09s"
+    assert "3 jobs not run" in said.out and "failed" not in said.out
 
 # --- resuming ---------------------------------------------------------------------------------
 
@@ -466,9 +550,25 @@ def test_a_refused_key_stops_the_batch_saying_why(endpoint: Endpoint, tmp_path: 
     assert "refused the API key" in said.err and "2 jobs not run" in said.out
     assert endpoint.api.jobs == {}
     monkeypatch.delenv("RUNPOD_API_KEY")
+    drops: list[DropNotice] = []
     with pytest.raises(NoTargetLeftError, match="RunPod needs an API key: set RUNPOD_API_KEY"):
-        run_batch(jobs, endpoint.target, tmp_path / "out")
+        run_batch(jobs, endpoint.target, tmp_path / "out", on_drop=drops.append)
+    assert [(d.target, d.left) for d in drops] == [(endpoint.target, 0)]  # said at start-up
+    assert drops[0].reason.startswith("RunPod needs an API key")
 
+
+def test_a_worker_whose_comfy_host_does_not_resolve_is_dropped(
+        endpoint: Endpoint, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("COMFY_URL", "http://no-such-host.invalid:8188")  # the worker's
+    jobs = write_jobs(tmp_path / "jobs.jsonl", [job(1), job(2)])
+    assert main(["batch", str(jobs), "--endpoint", endpoint.target, "--jobs", "1", "-o",
+                 str(tmp_path / "out")]) == 1
+    said = capsys.readouterr()
+    assert f"dropped   {endpoint.target}: worker misconfigured: COMFY_URL: cannot reach " \
+        "ComfyUI at http://no-such-host.invalid:8188: unknown host" in said.err
+    assert len(endpoint.api.jobs) == 1  # the second job was not sent to it
+    assert "2 jobs not run" in said.out and "failed" not in said.out
 
 def test_a_request_over_runpods_payload_limit_is_refused_before_it_is_sent(
         endpoint: Endpoint, tmp_path: Path) -> None:

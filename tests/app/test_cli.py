@@ -1246,6 +1246,11 @@ def test_server_urls_as_typed(typed: str, url: str) -> None:
     ("http://box:8188/?x=1", "query or a fragment"),
     ("http://gpu box:8188", "spaces"),
     ("http://[::1:8188", "malformed"),
+    ("http://box:8188/prompt", "ends in /prompt, one of ComfyUI's routes: give the server's "
+     "URL without it: http://box:8188"),
+    ("box:8188/api/prompt/", "ends in /api/prompt, one of ComfyUI's routes: give the "
+     "server's URL without it: http://box:8188"),
+    ("https://proxy.example/comfy/system_stats", "URL without it: https://proxy.example/comfy"),
 ])
 def test_malformed_server_urls(typed: str, fragment: str) -> None:
     with pytest.raises(ServerUrlError, match=re.escape(fragment)):
@@ -1268,6 +1273,22 @@ def test_a_malformed_server_url_is_one_line_at_once(command: str) -> None:
     assert time.monotonic() - start < 10  # no waiting: the interpreter's start-up only
     assert_one_line_error(done.stderr, f"ltx2 {command}: error: argument --server: ",
                           "scheme 'ftp'")
+
+
+def test_a_server_url_with_a_route_says_to_drop_it() -> None:
+    done = run_cli("generate", "--prompt", "p", "--server", "http://127.0.0.1:8188/prompt")
+    assert done.returncode == 2
+    assert_one_line_error(done.stderr, "ltx2 generate: error: argument --server: ",
+                          "ends in /prompt", "without it: http://127.0.0.1:8188")
+
+
+def test_a_path_the_server_does_not_know_is_named_with_the_url_without_it(
+        ltx_server: ComfyTestServer, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "--server", f"{ltx_server.url}/comfy"]) == 1
+    assert_one_line_error(capsys.readouterr().err,
+                          f"the server at {ltx_server.url}/comfy does not answer like a "
+                          "ComfyUI (GET /system_stats answered HTTP 404): is the path /comfy "
+                          f"right? Without it: {ltx_server.url}")
 
 
 def test_comfy_url_is_the_default_server(ltx_server: ComfyTestServer) -> None:
@@ -1293,11 +1314,17 @@ def test_a_refused_connection_fails_within_seconds(command: str) -> None:
                           "(connection refused)", "--ready-timeout")
 
 
-def test_an_unknown_host_fails_within_seconds(capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("wait", [[], ["--ready-timeout", "60"]])
+def test_an_unknown_host_fails_within_seconds_saying_to_check_the_url(
+        wait: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     start = time.monotonic()
-    assert main(["check", "--server", "http://no-such-host.invalid:8188"]) == 1
-    assert time.monotonic() - start < 6
-    assert_one_line_error(capsys.readouterr().err, "(host name not found)")
+    assert main(["check", "--server", "http://no-such-host.invalid:8188", *wait]) == 1
+    assert time.monotonic() - start < 6  # never waited for: a name does not start resolving
+    err = capsys.readouterr().err
+    assert_one_line_error(err, "cannot reach ComfyUI at http://no-such-host.invalid:8188: "
+                          "unknown host (the name no-such-host.invalid does not resolve: "
+                          "check the URL)")
+    assert "--ready-timeout" not in err  # waiting would not help: not suggested
 
 
 def test_on_a_terminal_the_wait_is_announced() -> None:
@@ -1574,3 +1601,15 @@ def test_escape_sequences_from_the_server_do_not_reach_the_terminal(
     for text in (generated.stdout, generated.stderr, batch.stdout, batch.stderr, checked.stdout,
                  checked.stderr):
         _no_control_characters(text)
+
+
+def test_ready_timeout_has_one_default_said_the_same_way_everywhere(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from ltx2sdk.app.cli.server_commands import READY_TIMEOUT_HELP
+
+    for command in ("generate", "check", "batch"):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        text = " ".join(capsys.readouterr().out.split())
+        assert " ".join(READY_TIMEOUT_HELP.split()) in text, command
+    assert "fails after 2 s" in READY_TIMEOUT_HELP and "30 s" in READY_TIMEOUT_HELP

@@ -145,7 +145,7 @@ def test_generate_json_of_a_server_that_is_not_there(capsys: pytest.CaptureFixtu
     assert main(["generate", "--prompt", "p", "--server", url, "--json"]) == 1
     error = one_document(capsys.readouterr().out)["error"]
     assert error["code"] == 1 and "connection refused" in error["message"]
-    assert error["type"] == "ServerUnavailableError"  # what it is, not who said it
+    assert error["type"] == "ServerUnreachableError"  # what it is, not who said it
 
 
 def test_check_json(ltx_server: ComfyTestServer, capsys: pytest.CaptureFixture[str]) -> None:
@@ -240,7 +240,7 @@ def test_without_a_file_the_built_in_defaults_hold(no_user_settings: Path) -> No
     args = parsed(["generate", "--prompt", "p"], env={"XDG_CONFIG_HOME": str(no_user_settings)})
     assert args.server is None and args.timeout == 3600 and args.output_dir == Path(".")
     batch = parsed(["batch", "jobs.jsonl", "-o", "out"])
-    assert batch.server == [] and batch.retries == 2 and batch.ready_timeout == 30
+    assert batch.server == [] and batch.retries == 2 and batch.ready_timeout is None
 
 
 def test_the_file_gives_defaults_and_a_section_outranks_the_top_level(tmp_path: Path) -> None:

@@ -27,10 +27,12 @@ from ltx2sdk.errors import (
     LTX2Error,
     OutputExistsError,
     RequestError,
+    ServerUnreachableError,
     ServerValidationError,
 )
 from ltx2sdk.model_files import files_for
 from tests.comfyserver import ComfyTestServer
+from tests.comfyserver.faults import Faults
 from tests.helpers import (
     AUDIO_FIXTURES,
     RELEASES,
@@ -588,3 +590,48 @@ def test_a_video_file_that_appears_meanwhile_is_not_replaced(ltx_server: ComfyTe
     assert mine.read_bytes() == b"written while the video was made"
     [video] = [p for p in tmp_path.iterdir() if p.suffix == ".mp4" and p != mine]
     assert str(video) in str(caught.value) and video.read_bytes()[4:8] == b"ftyp"
+
+
+# --- failing fast -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("server", "said"), [
+    ("http://127.0.0.1:{port}", "was not ready within 2 s (connection refused)"),
+    ("http://no-such-host.invalid:8188", "cannot reach ComfyUI at "
+     "http://no-such-host.invalid:8188: unknown host (the name no-such-host.invalid does "
+     "not resolve: check the URL)"),
+])
+def test_a_server_nobody_answers_at_is_one_error_line_within_seconds(server: str,
+                                                                     said: str) -> None:
+    url = server.format(port=free_port())
+    start = time.monotonic()
+    with pytest.raises(ServerUnreachableError) as raised:
+        generate({"prompt": "a fox"}, url)
+    assert time.monotonic() - start < 6  # the 2 s grace, not the 30 s of a slow answer
+    message = str(raised.value)
+    assert said in message and url in message and "\n" not in message
+    assert raised.value.url == url and raised.value.reason in message
+
+
+def test_ready_timeout_waits_for_a_server_that_is_starting(tmp_path: Path) -> None:
+    small = {"prompt": "a fox", "duration": 1, "width": 256, "height": 256}
+    with ComfyTestServer(models=catalog_models(), faults=Faults(slow_start=3.0),
+                         output_dir=tmp_path / "srv") as srv, \
+            pytest.raises(ServerUnreachableError, match="connection refused"):
+        generate(small, srv.url, output_dir=tmp_path)  # not asked to wait: fails fast
+    with ComfyTestServer(models=catalog_models(), faults=Faults(slow_start=3.0),
+                         output_dir=tmp_path / "srv2") as srv:
+        result = generate(small, srv.url, output_dir=tmp_path, ready_timeout=30)
+    assert result.video.read_bytes()[4:8] == b"ftyp"
+
+
+def test_timeout_names_the_flag_and_says_the_prompt_was_interrupted(
+        ltx_server: ComfyTestServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ltx_server.sim.sampler_steps, ltx_server.sim.step_delay = 500, 0.02  # 10 s of sampling
+    assert main(["generate", "--prompt", "p", "--server", ltx_server.url, "--output-dir",
+                 str(tmp_path), "--timeout", "1.5"]) == 1
+    prompt_id = ltx_server.received.prompts[-1]["prompt_id"]
+    assert {"prompt_id": prompt_id} in ltx_server.received.interrupts
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err == (f"ltx2: error: --timeout: the job ran past 1.5 s: prompt {prompt_id} did "
+                   f"not finish before the deadline; it was interrupted on {ltx_server.url}")

@@ -40,6 +40,7 @@ from ltx2sdk.errors import (
     PromptLostError,
     ServerResponseError,
     ServerUnavailableError,
+    ServerUnreachableError,
 )
 from tests.comfyserver import ComfyTestServer
 from tests.conftest import ProxiedComfy
@@ -532,6 +533,17 @@ def test_transport_failures_are_the_sdks_errors(v2_installed: None) -> None:
     with pytest.raises(ServerUnavailableError, match=r"was not ready within 0\.3 s "
                                                      r"\(connection refused\)$"):
         backend.wait_ready(timeout=5, interval=0.05, refused_grace=0.3)
+
+
+def test_an_unknown_host_is_not_waited_for_even_when_asked(v2_installed: None) -> None:
+    backend = connect("http://no-such-host.invalid:8189", api="v2")
+    start = time.monotonic()
+    with pytest.raises(ServerUnreachableError,
+                       match=r"^cannot reach the Comfy API v2 at http://no-such-host\.invalid"
+                             r":8189: unknown host \(the name no-such-host\.invalid does not "
+                             r"resolve: check the URL\)$"):
+        backend.wait_ready(timeout=60, interval=0.05)  # asked to wait for a refused one
+    assert time.monotonic() - start < 6
 
 
 # --- without comfy-sdk ----------------------------------------------------------------------

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 from builders import build
 from builders.pipelines import PLACEHOLDER_AUDIO, PLACEHOLDER_IMAGE, PLACEHOLDER_LAST_IMAGE
 from ltx2sdk.app.batch.jobs import GIVEN_JOBS, BatchJob, JobSource, key_id
+from ltx2sdk.backends.server_urls import DEFAULT_READY_TIMEOUT, REFUSED_GRACE
 from ltx2sdk.errors import InvalidJobsError, LTX2Error
 
 if TYPE_CHECKING:
@@ -47,7 +48,6 @@ if TYPE_CHECKING:
 
 __all__ = ["JobProblem", "JobsReport", "check_jobs", "scan_jobs"]
 
-REFUSED_GRACE = 2.0  # seconds a server that refuses connections gets before the check says so
 SHOWN_IN_ERROR = 3  # problems an InvalidJobsError's one line quotes (the report has them all)
 
 
@@ -212,15 +212,17 @@ def scan_jobs(jobs: Iterable[BatchJob], source: str) -> tuple[JobsReport, set[in
 
 def check_jobs(jobs: str | Path | Iterable[Mapping[str, Any]] | JobSource, *,
                targets: str | Sequence[str] | None = None, api_key: str | None = None,
-               api: str | None = None, ready_timeout: float = 10.0) -> JobsReport:
+               api: str | None = None, ready_timeout: float | None = None) -> JobsReport:
     """Check every job of ``jobs`` (a JOBS.jsonl path, an iterable of request mappings, or a
     :class:`~ltx2sdk.app.batch.jobs.JobSource`) without running anything; see the module.
 
     ``targets``: server URLs (and ``runpod:ENDPOINT_ID`` s, which cannot be checked) to check
     the jobs on too; ``api_key`` and ``api`` as for :func:`~ltx2sdk.backends.connect.connect`;
-    ``ready_timeout`` the wait for a server that is starting (one that refuses connections
-    gets :data:`REFUSED_GRACE` seconds). Raises ``FileNotFoundError`` for a missing file;
-    every other problem is in the report."""
+    ``ready_timeout`` the wait for a server that is starting, as for
+    :func:`~ltx2sdk.app.generate.generate` (``None``: one that refuses connections gets
+    :data:`~ltx2sdk.backends.server_urls.REFUSED_GRACE` seconds, one that accepts but does
+    not answer yet :data:`~ltx2sdk.backends.server_urls.DEFAULT_READY_TIMEOUT`). Raises
+    ``FileNotFoundError`` for a missing file; every other problem is in the report."""
     source = jobs if isinstance(jobs, JobSource) else JobSource(jobs)
     names = [targets] if isinstance(targets, str) else list(targets or [])
     scan = _Scan(source.name)
@@ -247,8 +249,8 @@ def check_jobs(jobs: str | Path | Iterable[Mapping[str, Any]] | JobSource, *,
                        unchecked=tuple(unchecked))
 
 
-def _open_server(text: str, *, api_key: str | None, api: str | None, ready_timeout: float
-                 ) -> _Server | str | JobProblem:
+def _open_server(text: str, *, api_key: str | None, api: str | None,
+                 ready_timeout: float | None) -> _Server | str | JobProblem:
     """A server to check on, ready (``(name, backend, its schemas)``); a target that cannot
     check (its ``unchecked`` line); or the problem that it cannot be reached."""
     from ltx2sdk.app.batch.target_names import RUNPOD_PREFIX  # start-up: the RunPod client
@@ -268,8 +270,8 @@ def _open_server(text: str, *, api_key: str | None, api: str | None, ready_timeo
         return JobProblem(None, f"cannot check on {stripped!r}: {exc}")
     shown = shown_url(url)
     try:
-        backend = connect(url, api_key=api_key, api=api,
-                          probe_timeout=max(0.5, min(REFUSED_GRACE, ready_timeout)))
+        backend = connect(url, api_key=api_key, api=api, probe_timeout=max(
+            0.5, min(REFUSED_GRACE, ready_timeout or DEFAULT_READY_TIMEOUT)))
     except (LTX2Error, ValueError, ModuleNotFoundError) as exc:
         return JobProblem(None, f"cannot check the jobs: {exc}", shown)
     if not backend.can_check:
@@ -277,8 +279,8 @@ def _open_server(text: str, *, api_key: str | None, api: str | None, ready_timeo
         return (f"{shown} (the Comfy API v2 publishes no node schemas or model lists: the "
                 "server checks each job when it is submitted)")
     try:
-        backend.wait_ready(timeout=ready_timeout, refused_grace=min(REFUSED_GRACE,
-                                                                     ready_timeout))
+        backend.wait_ready(timeout=ready_timeout or DEFAULT_READY_TIMEOUT,
+                           refused_grace=REFUSED_GRACE if ready_timeout is None else None)
         schemas = backend.schemas()
     except LTX2Error as exc:
         backend.close()

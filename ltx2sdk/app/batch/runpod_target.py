@@ -32,7 +32,9 @@ scales itself; ``concurrency`` (``--jobs``) is how many jobs are in its queue at
   deadline's time.
 - **Job ids** RunPod answers must look like RunPod's (letters, digits, ``-``, ``_``) before
   they go into a URL; another answer to ``/run`` is the job's failure, not submitted again.
-- **Failures** (see :func:`ltx2sdk.app.batch.targets.classify`): the API unreachable or
+- **Failures** (see :func:`ltx2sdk.app.batch.targets.classify`): an API nobody answers at
+  when a job is submitted (connection refused, an unknown host, no route: no network),
+  after the readiness time, makes the endpoint unusable; the API failing a request or
   answering 429/5xx, a job ``TIMED_OUT`` (its worker stopped reporting: a lost worker), a job
   RunPod no longer knows, and a worker whose ComfyUI could not be reached or forgot the
   prompt are transient (the job is submitted again); a refused key, an endpoint that does
@@ -56,7 +58,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ltx2sdk.app.batch.targets import JobSettings, JobStage
-from ltx2sdk.backends.server_urls import connection_failure
+from ltx2sdk.backends.server_urls import REFUSED_GRACE, UNKNOWN_HOST, connection_failure
 from ltx2sdk.deadline import Deadline
 from ltx2sdk.errors import (
     FetchError,
@@ -68,6 +70,7 @@ from ltx2sdk.errors import (
     RunPodJobError,
     ServerResponseError,
     ServerUnavailableError,
+    ServerUnreachableError,
     TargetUnusableError,
     TransientJobError,
 )
@@ -223,8 +226,8 @@ class _RunPodRunner:
     def __init__(self, target: RunPodTarget, endpoint: Any) -> None:
         self.target = target
         self.endpoint = endpoint
-        base = endpoint.rp_client.endpoint_url_base
-        self.where = f"RunPod endpoint {target.endpoint_id} at {base}"
+        self.base = str(endpoint.rp_client.endpoint_url_base)
+        self.where = f"RunPod endpoint {target.endpoint_id} at {self.base}"
 
     def run(self, job: BatchJob, video: Path, *, cancel: threading.Event,
             resume: str | None = None,
@@ -239,7 +242,7 @@ class _RunPodRunner:
                   else None)
         submitted = None  # a job followed from an earlier run: submitted at an unknown time
         if job_id is None:
-            job_id = self._submit(job, deadline)
+            job_id = self._submit(job, deadline, cancel)
             submitted = time.monotonic()
             if on_submitted is not None:
                 try:
@@ -268,8 +271,12 @@ class _RunPodRunner:
 
     # -- one job ---------------------------------------------------------------------------
 
-    def _submit(self, job: BatchJob, deadline: Deadline) -> str:
-        """``POST /run``; RunPod's job id."""
+    def _submit(self, job: BatchJob, deadline: Deadline, cancel: threading.Event) -> str:
+        """``POST /run``; RunPod's job id. An API nobody answers at (nothing was sent) is
+        asked again for the readiness time (``settings.ready_timeout``, by default
+        :data:`~ltx2sdk.backends.server_urls.REFUSED_GRACE`), an unknown host not at all;
+        then :class:`~ltx2sdk.errors.ServerUnreachableError` (the batch drops the
+        endpoint)."""
         assert job.input is not None
         payload: dict[str, Any] = {"input": dict(job.input)}
         if self.target.policy:
@@ -280,10 +287,22 @@ class _RunPodRunner:
                              f"{byte_size(RUN_PAYLOAD_LIMIT)} limit for /run: give large "
                              "inputs by URL (image_url, last_image_url, audio_url) instead of "
                              "base64")
-        # the endpoint client's own call, with room for a large body (Endpoint.run allows 10 s)
-        answer = self._call("submit a job", "POST", f"{self.target.endpoint_id}/run",
-                            Deadline.within(SUBMIT_TIMEOUT, deadline.end), data=payload,
-                            submit=True)
+        give_up = time.monotonic() + (self.target.settings.ready_timeout or REFUSED_GRACE)
+        while True:
+            try:
+                # the endpoint client's own call, with room for a large body (Endpoint.run
+                # allows 10 s)
+                answer = self._call("submit a job", "POST", f"{self.target.endpoint_id}/run",
+                                    Deadline.within(SUBMIT_TIMEOUT, deadline.end),
+                                    data=payload, submit=True)
+                break
+            except ServerUnreachableError as exc:
+                if exc.reason == UNKNOWN_HOST or time.monotonic() >= give_up \
+                        or deadline.passed:
+                    raise
+                if cancel.wait(min(0.5, max(0.0, give_up - time.monotonic()))):
+                    raise JobCancelledError("the job was cancelled before it was "
+                                            "submitted") from None
         job_id = answer.get("id") if isinstance(answer, dict) else None
         if not isinstance(job_id, str):
             raise ServerResponseError(f"{self.where} answered /run without a job id")
@@ -499,8 +518,11 @@ class _RunPodRunner:
             return ServerResponseError(f"cannot {what}: {self.where} answered HTTP {status}: "
                                        f"{body}", status=status, body=body)
         if isinstance(exc, requests.RequestException):  # refused, reset, timed out
-            return ServerUnavailableError(f"cannot {what}: cannot reach {self.where}: "
-                                          f"{connection_failure(exc)[1]}")
+            kind, reason = connection_failure(exc)
+            message = f"cannot {what}: cannot reach {self.where}: {reason}"
+            if kind in ("absent", "unknown_host"):  # nobody answers: not a blip of a request
+                return ServerUnreachableError(message, url=self.base, reason=reason)
+            return ServerUnavailableError(message)
         if isinstance(exc, RuntimeError):  # the SDK's "401 Unauthorized" (and "key not set")
             if "401" in str(exc):
                 return TargetUnusableError(f"{self.where} refused the API key (HTTP 401): "

@@ -33,16 +33,19 @@ forgot, a lost RunPod worker) is tried again after ``retry.delay(n)`` seconds
 (``base_delay`` doubling up to ``max_delay``), ``retry.attempts`` tries in all; the target
 that failed pauses for as long, so a dead server does not take every job. A permanent one
 (an invalid request, a prompt the server refused, a node that failed) is the job's result
-at once. A target that cannot work at all (a refused key) is dropped; when none is left the
-batch stops with :class:`NoTargetLeftError`, the jobs not run left for the next run.
+at once. A target that cannot work at all (a refused key), or that nobody answers at (a
+refused connection, an unknown host, a RunPod API out of reach: within 2 s unless
+``ready_timeout`` says to wait longer), is dropped (``on_drop`` hears of it) and its job goes
+to the other targets without a try counted; when none is left the batch stops at once with
+:class:`NoTargetLeftError`, the jobs not run left for the next run.
 
 **Cancelling** (:meth:`Batch.cancel`, or Ctrl-C / a notebook's interrupt while iterating)
 stops the running jobs on their targets (a ComfyUI prompt is interrupted, a RunPod job
 cancelled), records them as cancelled, and starts nothing more; the interrupt is then raised
 again, and :attr:`Batch.summary` says what was left.
 
-Callbacks (``on_result``, ``on_progress``, ``on_retry``) run on the thread that iterates
-(the caller's), never on a runner's thread. Nothing here is global: two batches in one
+Callbacks (``on_result``, ``on_progress``, ``on_retry``, ``on_drop``) run on the thread that
+iterates (the caller's), never on a runner's thread. Nothing here is global: two batches in one
 process are independent (they must not share an output folder).
 """
 
@@ -81,8 +84,8 @@ from ltx2sdk.errors import (
 )
 from ltx2sdk.wording import exception_line
 
-__all__ = ["Batch", "BatchProgress", "BatchSummary", "JobResult", "RetryNotice", "RetryPolicy",
-           "RunningJob", "iter_batch", "run_batch"]
+__all__ = ["Batch", "BatchProgress", "BatchSummary", "DropNotice", "JobResult", "RetryNotice",
+           "RetryPolicy", "RunningJob", "iter_batch", "run_batch"]
 
 Status = Literal["ok", "failed", "cancelled", "skipped"]
 TICK = 0.5  # seconds between progress reports while nothing else happens
@@ -154,6 +157,17 @@ class RetryNotice:
     attempts: int
     delay: float
     error: str
+
+
+@dataclass(frozen=True)
+class DropNotice:
+    """A target the batch stopped using: ``target`` (its name) and ``reason`` in a few words
+    (``connection refused``, ``unknown host``, what a refused key said); ``left``: how many
+    targets the batch still has."""
+
+    target: str
+    reason: str
+    left: int
 
 
 @dataclass(frozen=True)
@@ -279,9 +293,12 @@ class Batch:
     ``runpod:ENDPOINT_ID`` strings or :class:`~ltx2sdk.app.batch.targets.BatchTarget` s.
     ``concurrency``: jobs at once per Comfy API v2 server or RunPod endpoint (native
     ComfyUI: always one). ``timeout``: seconds per try of a job; ``ready_timeout``: seconds
-    to wait for a server that does not answer yet, within it. ``api_key`` / ``api``: for
-    server URLs, as for :func:`~ltx2sdk.backends.connect.connect`. ``runpod_options``: keyword
-    arguments for :class:`~ltx2sdk.app.batch.runpod_target.RunPodTarget` (``trusted_hosts``,
+    to wait for a target that does not answer yet, within it (``None``, the default: a
+    target nobody answers at is dropped within 2 s, a server that accepts but does not
+    answer yet is waited for 30 s; see :class:`~ltx2sdk.app.batch.targets.JobSettings`).
+    ``api_key`` / ``api``: for server URLs, as for
+    :func:`~ltx2sdk.backends.connect.connect`. ``runpod_options``: keyword arguments for
+    :class:`~ltx2sdk.app.batch.runpod_target.RunPodTarget` (``trusted_hosts``,
     ``poll_interval``...). ``skip_invalid``: run the valid jobs when some are invalid
     (default: refuse to start, see the module). A batch runs once.
     """
@@ -290,15 +307,21 @@ class Batch:
                  targets: str | BatchTarget | Sequence[str | BatchTarget],
                  output_dir: str | Path, *, concurrency: int | None = None,
                  retry: RetryPolicy | None = None, timeout: float = 3600.0,
-                 ready_timeout: float = 30.0, api_key: str | None = None,
+                 ready_timeout: float | None = None, api_key: str | None = None,
                  api: str | None = None, runpod_options: Mapping[str, Any] | None = None,
                  on_result: Callable[[JobResult], None] | None = None,
                  on_progress: Callable[[BatchProgress], None] | None = None,
                  on_retry: Callable[[RetryNotice], None] | None = None,
+                 on_drop: Callable[[DropNotice], None] | None = None,
                  skip_invalid: bool = False) -> None:
         if concurrency is not None and (isinstance(concurrency, bool) or concurrency < 1):
             raise ValueError(f"concurrency must be 1 or more, not {concurrency!r}")
-        settings = JobSettings(timeout=timeout, ready_timeout=min(ready_timeout, timeout))
+        if ready_timeout is not None and (isinstance(ready_timeout, bool)
+                                          or not 0 < ready_timeout < float("inf")):
+            raise ValueError(f"ready_timeout must be None or a positive number of seconds, "
+                             f"not {ready_timeout!r}")
+        settings = JobSettings(timeout=timeout, ready_timeout=None if ready_timeout is None
+                               else min(ready_timeout, timeout))
         given = [targets] if isinstance(targets, (str, Path)) or not isinstance(
             targets, Sequence) else list(targets)
         if not given:
@@ -318,6 +341,7 @@ class Batch:
         self.on_result = on_result
         self.on_progress = on_progress
         self.on_retry = on_retry
+        self.on_drop = on_drop
         self.skip_invalid = skip_invalid
         self.report: JobsReport | None = None
         """The check of the jobs before the run (``None`` before it, or for a one-shot
@@ -408,7 +432,7 @@ class Batch:
         threads = self._start()
         alive = len(threads)
         try:
-            while alive:
+            while alive or not self._events.empty():  # a drop at start-up is said too
                 try:
                     kind, payload = self._events.get(timeout=TICK)
                 except queue.Empty:
@@ -423,6 +447,8 @@ class Batch:
                     yield payload
                 elif kind == "retry" and self.on_retry is not None:
                     self.on_retry(payload)
+                elif kind == "dropped" and self.on_drop is not None:
+                    self.on_drop(payload)
                 elif kind == "fatal":
                     raise payload
         except BaseException:  # an interrupt, the caller stopping, or the batch failing
@@ -435,8 +461,11 @@ class Batch:
         self._finish()
         dead = [s.unusable for s in self._states if s.unusable]
         if dead and len(dead) == len(self._states):
-            raise NoTargetLeftError("no target can run the jobs: " + "; ".join(
-                d for d in dead if d))
+            assert self.summary is not None
+            left = self.summary.not_started
+            raise NoTargetLeftError(
+                "no target left: " + "; ".join(d for d in dead if d)
+                + ("" if not left else f" ({left} job{'s' if left != 1 else ''} not run)"))
 
     def _count(self) -> tuple[int | None, int | None]:
         """(jobs, valid jobs to run) from the check; (None, None) without one."""
@@ -454,6 +483,7 @@ class Batch:
                 runners = target.open(self.concurrency)
             except TargetUnusableError as exc:
                 state.unusable = str(exc)
+                self._events.put(("dropped", self._dropped_locked(state, str(exc))))
                 continue
             for index, runner in enumerate(runners):
                 slot = _Slot(state, runner)
@@ -677,12 +707,16 @@ class Batch:
             return
         if kind == "unusable":
             with self._cond:
+                first = state.unusable is None  # a target of several runners drops once
                 state.unusable = message
                 del self._running[id(slot)]
                 # not the job's fault: it waits for another target, its try not counted
                 heapq.heappush(self._retries, _Retry(time.monotonic(), next(self._seq), job,
                                                      attempt))
                 self._cond.notify_all()
+                notice = self._dropped_locked(state, getattr(exc, "reason", "") or message)
+            if first:
+                self._events.put(("dropped", notice))
             return
         if kind == "transient" and attempt < self.retry.attempts:
             with self._cond:
@@ -705,6 +739,12 @@ class Batch:
             "invalid" if isinstance(exc, RequestFieldError)
             or (isinstance(exc, ValueError) and not isinstance(exc, LTX2Error)) else "failed")
         self._conclude(slot, job, attempt, started, error=message, error_kind=error_kind)
+
+    def _dropped_locked(self, state: _TargetState, reason: str) -> DropNotice:
+        """What ``on_drop`` hears of ``state``'s target, just dropped (under the lock, or
+        before the runners start)."""
+        left = len(self.targets) - sum(1 for s in self._states if s.unusable)
+        return DropNotice(state.name, reason.removeprefix(f"{state.name}: "), left)
 
     def _conclude(self, slot: _Slot, job: BatchJob, attempt: int, started: float, *,
                   video: Path | None = None, metadata: Mapping[str, Any] | None = None,

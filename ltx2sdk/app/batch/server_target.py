@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,9 +14,14 @@ from ltx2sdk.app.batch.jobs import BatchJob
 from ltx2sdk.app.batch.targets import JobSettings, JobStage, Runner
 from ltx2sdk.app.generate import generate
 from ltx2sdk.app.progress import ProgressUpdate
-from ltx2sdk.backends.connect import connect
+from ltx2sdk.backends.connect import PROBE_TIMEOUT, connect
 from ltx2sdk.backends.protocol import Backend
-from ltx2sdk.backends.server_urls import normalize_server_url, shown_url
+from ltx2sdk.backends.server_urls import (
+    DEFAULT_READY_TIMEOUT,
+    REFUSED_GRACE,
+    normalize_server_url,
+    shown_url,
+)
 from ltx2sdk.errors import TargetUnusableError
 
 __all__ = ["ServerTarget"]
@@ -42,21 +48,41 @@ class ServerTarget:
 
     def open(self, concurrency: int | None) -> list[Runner]:
         try:
+            # a refused connection or an unknown host fails the probe at once; the first
+            # job's wait for the server says so, and the batch drops the target then
+            ready = self.settings.ready_timeout or DEFAULT_READY_TIMEOUT
             first = connect(self.url, api_key=self.api_key, api=self.api,
-                            probe_timeout=max(0.5, min(5.0, self.settings.ready_timeout)))
+                            probe_timeout=max(0.5, min(PROBE_TIMEOUT, ready)))
         except (ValueError, ModuleNotFoundError) as exc:  # a key missing, an extra missing
             raise TargetUnusableError(f"{shown_url(self.url)}: {exc}") from exc
         backends = [first]
         if first.api == "v2":  # each runner its own client: no connection shared by threads
             backends += [connect(self.url, api_key=self.api_key, api="v2")
                          for _ in range(max(1, concurrency or 1) - 1)]
-        return [_ServerRunner(backend, self.settings) for backend in backends]
+        answered = threading.Event()  # shared by the target's runners
+        return [_ServerRunner(backend, self.settings, answered) for backend in backends]
 
 
 class _ServerRunner:
-    def __init__(self, backend: Backend, settings: JobSettings) -> None:
+    """One job at a time through :func:`generate`, after a wait for the server: as
+    ``settings.ready_timeout`` says when given; else a server that never answered in this
+    batch fails fast if nobody answers (the batch drops it), and one that has answered and
+    now refuses is restarting: its refusals are waited for too, as long as for a server
+    that accepts but does not answer yet."""
+
+    def __init__(self, backend: Backend, settings: JobSettings,
+                 answered: threading.Event) -> None:
         self.backend = backend
         self.settings = settings
+        self.answered = answered
+
+    def _wait_ready(self) -> None:
+        limit, grace = self.settings.ready_timeout, None
+        if limit is None:
+            limit = DEFAULT_READY_TIMEOUT
+            grace = None if self.answered.is_set() else REFUSED_GRACE
+        self.backend.wait_ready(timeout=min(limit, self.settings.timeout), refused_grace=grace)
+        self.answered.set()
 
     def run(self, job: BatchJob, video: Path, *, cancel: threading.Event,
             resume: str | None = None,
@@ -64,6 +90,8 @@ class _ServerRunner:
             on_stage: Callable[[JobStage], None] | None = None) -> dict[str, Any]:
         if job.checked is None:
             raise ValueError(job.problem or "the job has no valid request")
+        started = time.monotonic()
+        self._wait_ready()
 
         def progress(update: ProgressUpdate) -> None:
             if on_stage is not None:
@@ -73,8 +101,9 @@ class _ServerRunner:
         # other outputs of the graph land in a folder of their own and go with it
         with tempfile.TemporaryDirectory(dir=video.parent, prefix=".outputs-") as others:
             result = generate(job.checked, self.backend, output=video, output_dir=others,
-                              timeout=self.settings.timeout,
-                              ready_timeout=self.settings.ready_timeout,
+                              timeout=max(0.5, self.settings.timeout
+                                          - (time.monotonic() - started)),
+                              ready_timeout=0,  # waited for above
                               input_policy=self.settings.input_policy, cancel=cancel,
                               on_progress=progress if on_stage is not None else None)
         return result.metadata()

@@ -7,11 +7,14 @@ returns its metadata, or raises.
 
 What a failure means for the batch is decided in one place, :func:`classify`:
 
-- ``transient``: worth trying again, after a pause: the server could not be reached or
+- ``transient``: worth trying again, after a pause: the server failed a request or
   answered 429/5xx, ComfyUI forgot the prompt (it restarted), a RunPod worker was lost
   (:class:`TransientJobError`);
 - ``unusable``: the target cannot run any job (a refused or missing key, an endpoint that
-  does not exist: :class:`TargetUnusableError`): the batch stops using it;
+  does not exist: :class:`TargetUnusableError`), or nobody answers at its address for the
+  readiness time (connection refused, an unknown host, no route:
+  :class:`ServerUnreachableError`): the batch drops it, and the job goes to another target
+  without its try being counted;
 - ``cancelled``: the batch was cancelled;
 - ``permanent``: anything else: an invalid request, a prompt the server refused (HTTP 400),
   a node that failed, a job past its deadline, a local file that cannot be written (a full
@@ -37,6 +40,7 @@ from ltx2sdk.errors import (
     PromptLostError,
     ServerResponseError,
     ServerUnavailableError,
+    ServerUnreachableError,
     TargetUnusableError,
     TransientJobError,
 )
@@ -54,7 +58,8 @@ REFUSED_KEY_STATUSES = frozenset({401, 403})
 
 def classify(exc: BaseException) -> FailureKind:
     """What ``exc``, raised by a runner, means for the batch (see the module)."""
-    if isinstance(exc, (TargetUnusableError, MissingApiKeyError, ModuleNotFoundError)):
+    if isinstance(exc, (TargetUnusableError, MissingApiKeyError, ModuleNotFoundError,
+                        ServerUnreachableError)):
         return "unusable"
     if isinstance(exc, JobCancelledError):
         return "cancelled"
@@ -126,10 +131,15 @@ class BatchTarget(Protocol):
 @dataclass(frozen=True)
 class JobSettings:
     """How each job of a batch runs: ``timeout`` bounds one attempt (every wait of it; past
-    it the job is stopped on its target), ``ready_timeout`` the wait for a server that does
-    not answer yet, within it; ``input_policy`` the limits for input files given by URL or
-    base64 (server targets: the files are read here)."""
+    it the job is stopped on its target); ``ready_timeout`` the wait for a target that does
+    not answer yet, within it: ``None`` (the default) fails fast on one nobody answers at
+    (connection refused, an unknown host: within
+    :data:`~ltx2sdk.backends.server_urls.REFUSED_GRACE`) and waits
+    :data:`~ltx2sdk.backends.server_urls.DEFAULT_READY_TIMEOUT` for a server that accepts
+    but does not answer yet; a number of seconds waits that long for either, as
+    :func:`~ltx2sdk.app.generate.generate` does; ``input_policy`` the limits for input files
+    given by URL or base64 (server targets: the files are read here)."""
 
     timeout: float = 3600.0
-    ready_timeout: float = 30.0
+    ready_timeout: float | None = None
     input_policy: InputPolicy | None = None

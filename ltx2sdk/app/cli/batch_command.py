@@ -31,7 +31,12 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from ltx2sdk.app.cli.server_commands import DEFAULT_SERVER, seconds, server_url
+from ltx2sdk.app.cli.server_commands import (
+    DEFAULT_SERVER,
+    READY_TIMEOUT_HELP,
+    seconds,
+    server_url,
+)
 from ltx2sdk.backends.server_urls import normalize_server_url
 from ltx2sdk.errors import (
     CommandLineError,
@@ -44,7 +49,13 @@ from ltx2sdk.wording import escaped
 
 if TYPE_CHECKING:
     from ltx2sdk.app.batch.check import JobsReport
-    from ltx2sdk.app.batch.scheduler import BatchProgress, BatchSummary, JobResult, RetryNotice
+    from ltx2sdk.app.batch.scheduler import (
+        BatchProgress,
+        BatchSummary,
+        DropNotice,
+        JobResult,
+        RetryNotice,
+    )
 
 __all__ = ["BatchDisplay", "add_batch_command", "cmd_batch", "result_json", "summary_json"]
 
@@ -110,9 +121,9 @@ def add_batch_command(commands: Any) -> None:
                              "to 60 s (default 2)")
     limits.add_argument("--timeout", type=seconds, default=3600.0, metavar="SECONDS",
                         help="limit for one try of one job (default 3600)")
-    limits.add_argument("--ready-timeout", type=seconds, default=30.0, metavar="SECONDS",
-                        help="wait up to this long for a server that does not answer yet "
-                             "(default 30)")
+    limits.add_argument("--ready-timeout", type=seconds, metavar="SECONDS",
+                        help=READY_TIMEOUT_HELP + "; a target nobody answers at is dropped, "
+                             "its job going to the others")
     cmd.set_defaults(func=cmd_batch)
 
 
@@ -172,7 +183,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
             api=None if args.api in (None, "auto") else args.api,
             runpod_options={"trusted_hosts": tuple(args.trusted_host)},
             on_result=on_result, on_progress=display.progress, on_retry=display.retry,
-            skip_invalid=args.skip_invalid)
+            on_drop=display.dropped, skip_invalid=args.skip_invalid)
     except FileNotFoundError as exc:
         raise CommandLineError(str(exc), 2) from exc
     except ValueError as exc:
@@ -416,6 +427,9 @@ class BatchDisplay:
     def retry(self, notice: RetryNotice) -> None:
         self._line(f"retry     job {notice.job} in {notice.delay:g} s (try {notice.attempt + 1} "
                    f"of {notice.attempts}) after: {notice.error}")
+
+    def dropped(self, notice: DropNotice) -> None:
+        self._line(f"dropped   {notice.target}: {notice.reason}")
 
     def progress(self, progress: BatchProgress) -> None:
         self._last = progress

@@ -40,7 +40,7 @@ from ltx2sdk.app.cli.request_flags import (
 )
 from ltx2sdk.app.cli.server_commands import MODE_CHOICES, add_server_commands, print_plan
 from ltx2sdk.backends.server_urls import connection_failure
-from ltx2sdk.errors import CommandLineError, LTX2Error
+from ltx2sdk.errors import CommandLineError, LTX2Error, ServerUnreachableError
 from ltx2sdk.graph.releases import bundled_schemas, bundled_versions, nearest_bundled
 from ltx2sdk.graph.schema import SchemaSet
 from ltx2sdk.model_files import CATALOG, camera_lora, lookup
@@ -431,7 +431,7 @@ def _plain_connection_error(message: str, exc: BaseException) -> str:
     """``cannot reach ComfyUI at URL: ConnectionError: HTTPConnectionPool(...)`` as
     ``cannot reach ComfyUI at URL: connection refused``."""
     match = _UNREACHABLE.search(message)
-    if match is None:
+    if match is None or isinstance(exc, ServerUnreachableError):  # already in plain words
         return message
 
     _, reason = connection_failure(exc)

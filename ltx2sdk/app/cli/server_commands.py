@@ -16,12 +16,19 @@ from builders import CheckedRequest, build
 from builders.catalog import PIPELINES
 from ltx2sdk.app.cli import reporting
 from ltx2sdk.app.cli.request_flags import add_request_flags, request_from_args
-from ltx2sdk.backends.server_urls import normalize_server_url
+from ltx2sdk.backends.server_urls import (
+    DEFAULT_READY_TIMEOUT,
+    REFUSED_GRACE,
+    UNKNOWN_HOST,
+    normalize_server_url,
+)
 from ltx2sdk.errors import (
     CommandLineError,
     IncompatibleServerError,
+    JobTimeoutError,
     ServerResponseError,
     ServerUnavailableError,
+    ServerUnreachableError,
     ServerUrlError,
 )
 from ltx2sdk.graph.releases import first_release_with, range_status
@@ -40,9 +47,12 @@ if TYPE_CHECKING:  # only generate needs the progress machinery: build starts fa
     from ltx2sdk.app.progress import ProgressUpdate
 
 DEFAULT_SERVER = "http://127.0.0.1:8188"
-REFUSED_GRACE = 2.0  # seconds a refused connection is retried unless --ready-timeout is given
-GENERATE_READY_TIMEOUT = 30.0  # seconds for a server that accepts but does not answer yet
-CHECK_READY_TIMEOUT = 10.0
+READY_TIMEOUT_HELP = (
+    "wait up to this long for a server that is starting, refused connections included "
+    f"(default: a refused connection fails after {REFUSED_GRACE:g} s, a server that accepts "
+    f"but does not answer yet is waited for {DEFAULT_READY_TIMEOUT:g} s; an unknown host is "
+    f"never waited for longer than {REFUSED_GRACE:g} s)")
+"""``--ready-timeout``'s help, the same for every command that has it."""
 MODE_CHOICES = (*MODES, "both")  # ltx2 check --mode and ltx2 models --mode
 CHECK_IMAGE = "ltx2sdk_check.png"  # stands for the image generate would upload first
 CHECK_LAST_IMAGE = "ltx2sdk_check_last.png"  # and for flf2v's last frame
@@ -121,13 +131,13 @@ def server_of(args: argparse.Namespace) -> str:
         raise CommandLineError(f"COMFY_URL: {exc}", 2) from exc
 
 
-def backend_of(args: argparse.Namespace, default_ready: float) -> Any:
+def backend_of(args: argparse.Namespace) -> Any:
     """The backend ``--server``, ``--api`` and ``--api-key`` (else ``$COMFY_API_KEY``) name:
     native ComfyUI or the Comfy API v2, asked of the server unless ``--api`` says."""
     from ltx2sdk.backends.connect import PROBE_TIMEOUT, connect  # start-up: urllib, http
 
     api = None if args.api in (None, "auto") else args.api
-    ready = args.ready_timeout if args.ready_timeout is not None else default_ready
+    ready = args.ready_timeout if args.ready_timeout is not None else DEFAULT_READY_TIMEOUT
     return connect(server_of(args), api_key=args.api_key, api=api,
                    probe_timeout=max(0.5, min(PROBE_TIMEOUT, ready)))
 
@@ -137,9 +147,9 @@ def server_name(client: Any) -> str:
     return "the Comfy API v2" if getattr(client, "api", "comfyui") == "v2" else "ComfyUI"
 
 
-def wait_for_server(client: Any, args: argparse.Namespace, default_timeout: float) -> None:
-    """Wait for the server as ``--ready-timeout`` says (see :data:`REFUSED_GRACE`); on a
-    terminal, say that it is being waited for."""
+def wait_for_server(client: Any, args: argparse.Namespace) -> None:
+    """Wait for the server as ``--ready-timeout`` says (see :data:`READY_TIMEOUT_HELP`); on
+    a terminal, say that it is being waited for."""
     explicit = args.ready_timeout is not None
     stream = sys.stderr
 
@@ -149,21 +159,18 @@ def wait_for_server(client: Any, args: argparse.Namespace, default_timeout: floa
                   file=stream, flush=True)
 
     try:
-        client.wait_ready(timeout=args.ready_timeout if explicit else default_timeout,
+        client.wait_ready(timeout=args.ready_timeout if explicit else DEFAULT_READY_TIMEOUT,
                           refused_grace=None if explicit else REFUSED_GRACE,
                           on_wait=say_waiting)
+    except ServerUnreachableError as exc:
+        if explicit or exc.reason == UNKNOWN_HOST:  # waiting would not make a name resolve
+            raise
+        raise CommandLineError(f"{exc}; is it running? --ready-timeout SECONDS waits for one "
+                               "that is starting") from exc
     except ServerUnavailableError as exc:
-        if explicit:
+        if explicit or "was not ready" not in str(exc):  # an unusable URL: nothing to wait for
             raise
-        if "was not ready" not in str(exc):  # a URL that cannot be used: nothing to wait for
-            raise
-        nothing_there = any(reason in str(exc) for reason in (
-            "connection refused", "host name not found", "no route", "no answer to the "
-            "connection"))
-        hint = ("is it running? --ready-timeout SECONDS waits for a ComfyUI that is starting"
-                if nothing_there else "--ready-timeout SECONDS waits longer")
-        raise CommandLineError(f"{exc}; {hint}") from exc
-
+        raise CommandLineError(f"{exc}; --ready-timeout SECONDS waits longer") from exc
 
 
 def print_plan(plan: Any, video: str | None = None) -> None:
@@ -199,16 +206,16 @@ def cmd_generate(args: argparse.Namespace) -> int:
         raise CommandLineError(f"--output {args.output}: exists; --overwrite replaces it", 2)
     checked = request_from_args(args)  # every local or base64 input decoded here, once
     started = time.monotonic()
-    client = backend_of(args, GENERATE_READY_TIMEOUT)
+    client = backend_of(args)
     queued: list[str] = []
     try:
-        wait_for_server(client, args, GENERATE_READY_TIMEOUT)
+        wait_for_server(client, args)
         if args.dry_run:
             return dry_run(client, checked, args)
         result = generate(checked, client, output=args.output, output_dir=args.output_dir,
                           on_progress=ProgressPrinter(sys.stderr), on_queued=queued.append,
                           timeout=args.timeout,
-                          ready_timeout=None,  # waited for above, with the CLI's messages
+                          ready_timeout=0,  # waited for above, with the CLI's messages
                           inputs=args.input_data, overwrite=args.overwrite,
                           # once the server's check has passed: a refusal stays one line
                           on_plan=lambda plan: print_plan(plan, video_destination(args, plan)))
@@ -216,6 +223,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
         for prompt_id in queued:  # the client has interrupted it on the server
             print(f"\ninterrupted prompt {prompt_id} on {client.base_url}", file=sys.stderr)
         raise
+    except JobTimeoutError as exc:  # the flag that set the deadline is named
+        raise CommandLineError(f"--timeout: the job ran past {args.timeout:g} s: {exc}") from exc
     finally:
         client.close()
     took = time.monotonic() - started
@@ -483,7 +492,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from ltx2sdk.backends.comfyui.client import ComfyClient  # start-up: requests, websocket-client
 
     if args.api == "v2":
-        return cannot_check_v2(backend_of(args, CHECK_READY_TIMEOUT), args)
+        return cannot_check_v2(backend_of(args), args)
     modes = list(MODES) if args.mode == "both" else [args.mode]
     # every model is reported; the exit status is that of the one(s) --model names
     required = list(MODEL_IDS) if args.model == "all" else [args.model]
@@ -492,12 +501,12 @@ def cmd_check(args: argparse.Namespace) -> int:
                                f"--model {args.model} --mode both checks what it has)", 2)
     client = ComfyClient(server_of(args))
     try:
-        wait_for_server(client, args, CHECK_READY_TIMEOUT)
+        wait_for_server(client, args)
     except ServerResponseError:  # not a ComfyUI: perhaps the Comfy API v2
         from ltx2sdk.backends.connect import detect_api  # start-up: urllib, http
 
         if args.api is None and detect_api(server_of(args)) == "v2":
-            return cannot_check_v2(backend_of(args, CHECK_READY_TIMEOUT), args)
+            return cannot_check_v2(backend_of(args), args)
         raise
     version = client.comfyui_version
     if version is not None:  # the server's text: printed escaped, it cannot steer the terminal
@@ -521,7 +530,7 @@ def cannot_check_v2(backend: Any, args: argparse.Namespace) -> int:
     """``ltx2 check`` of a Comfy API v2 server: it is up and takes the key, and that is all
     it can say (the v2 API publishes no node schemas or model lists)."""
     try:
-        wait_for_server(backend, args, CHECK_READY_TIMEOUT)
+        wait_for_server(backend, args)
     finally:
         backend.close()
     raise CommandLineError(f"{backend.base_url} is the Comfy API v2 and it is up, but it "
@@ -530,16 +539,13 @@ def cannot_check_v2(backend: Any, args: argparse.Namespace) -> int:
                            "is submitted")
 
 
-def add_server_flags(parser: argparse.ArgumentParser, default_ready: float) -> None:
+def add_server_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--server", type=server_url, metavar="URL",
                         help=f"ComfyUI's or a Comfy API v2 server's URL (default: $COMFY_URL, "
                              f"else {DEFAULT_SERVER}); "
                              "http:// is added when missing (https:// for port 443)")
     parser.add_argument("--ready-timeout", type=seconds, metavar="SECONDS",
-                        help="wait up to this long for a ComfyUI that is starting, refused "
-                             f"connections included (default: a refused connection fails "
-                             f"after {REFUSED_GRACE:g} s, a server that accepts but does not "
-                             f"answer is waited for {default_ready:g} s)")
+                        help=READY_TIMEOUT_HELP)
     parser.add_argument("--api", choices=["auto", "comfyui", "v2"], default=None,
                         help="the server's protocol: ComfyUI's own, or the Comfy API v2 "
                              "(Comfy Cloud, serverless, comfy-api-proxy); default: ask the "
@@ -556,7 +562,7 @@ def add_server_commands(commands: Any) -> None:
                                           "video.")
     add_request_flags(gen)
     server = gen.add_argument_group("server and output")
-    add_server_flags(server, GENERATE_READY_TIMEOUT)
+    add_server_flags(server)
     server.add_argument("--output", "-o", type=Path, metavar="FILE.mp4",
                         help="video path (default: the server's file name in --output-dir, "
                              "or 'name (1).mp4' when a file has it); an existing file is "
@@ -580,7 +586,7 @@ def add_server_commands(commands: Any) -> None:
                                             "last line is the verdict for the model(s) --model "
                                             "names: exit status 0 when every pipeline of theirs "
                                             "is ready, 1 otherwise.")
-    add_server_flags(check, CHECK_READY_TIMEOUT)
+    add_server_flags(check)
     check.add_argument("--model", choices=[*MODEL_IDS, "all"], default=DEFAULT_MODEL,
                        help="the model(s) the exit status is about (default "
                             f"{DEFAULT_MODEL}); every model is reported")

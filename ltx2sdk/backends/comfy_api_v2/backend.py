@@ -28,7 +28,6 @@ runs every request through ``handler`` (no socket), still bounded by the deadlin
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import mimetypes
 import queue
@@ -87,7 +86,13 @@ from ltx2sdk.backends.protocol import (
     download_all,
     resolve_api_key,
 )
-from ltx2sdk.backends.server_urls import connection_failure, normalize_server_url
+from ltx2sdk.backends.server_urls import (
+    REFUSED_GRACE,
+    FailureKind,
+    connection_failure,
+    normalize_server_url,
+    not_reached,
+)
 from ltx2sdk.backends.uploads import bind_uploads
 from ltx2sdk.deadline import Deadline
 from ltx2sdk.errors import (
@@ -237,16 +242,20 @@ class V2Backend:
         answers its ``not_found``, which also proves the key is accepted).
 
         As :meth:`ComfyClient.wait_ready`: nothing listening is retried for
-        ``refused_grace`` seconds (default the whole ``timeout``), an answer of 502, 503 or
-        504 (a proxy whose ComfyUI is not up) or none in time until ``timeout``; a refused
-        key (401, 403) or an answer that is not the Comfy API v2 fails at once.
+        ``refused_grace`` seconds (default the whole ``timeout``), an unknown host for that
+        long and never longer than :data:`~ltx2sdk.backends.server_urls.REFUSED_GRACE`, an
+        answer of 502, 503 or 504 (a proxy whose ComfyUI is not up) or none in time until
+        ``timeout``; a refused key (401, 403) or an answer that is not the Comfy API v2
+        fails at once. Nobody answering is a :class:`~ltx2sdk.errors.ServerUnreachableError`.
         """
         start = time.monotonic()
         deadline = start + timeout
-        absent_deadline = start + (timeout if refused_grace is None
-                                   else min(timeout, refused_grace))
+        grace = timeout if refused_grace is None else min(timeout, refused_grace)
+        absent_deadline = start + grace
+        unknown_deadline = start + min(grace, REFUSED_GRACE)
         waiting = False
         last: Exception
+        kind: FailureKind
         while True:
             try:
                 return self._ready_once(min(5.0, max(0.5, deadline - time.monotonic())))
@@ -258,10 +267,14 @@ class V2Backend:
                 if kind == "invalid":
                     raise ServerUnavailableError(
                         f"cannot reach the Comfy API v2 at {self.base_url}: {reason}") from exc
-                until = absent_deadline if kind == "absent" else deadline
+                until = {"absent": absent_deadline,
+                         "unknown_host": unknown_deadline}.get(kind, deadline)
                 last = exc
             now = time.monotonic()
             if now >= until:
+                if kind in ("absent", "unknown_host"):
+                    raise not_reached("the Comfy API v2", self.base_url, kind, reason,
+                                      until - start) from last
                 raise ServerUnavailableError(
                     f"the Comfy API v2 at {self.base_url} was not ready within "
                     f"{until - start:.3g} s ({reason})") from last
@@ -382,9 +395,9 @@ class V2Backend:
         follow = _JobFollower(self, job.id, deadline, on_event, cancel)
         try:
             final = follow.until_done()
-        except JobTimeoutError:
-            if interrupt_on_timeout:
-                self._cancel_quietly(job.id)
+        except JobTimeoutError as exc:
+            if interrupt_on_timeout and self._cancel_quietly(job.id):
+                raise JobTimeoutError(f"{exc}; it was cancelled on {self.base_url}") from exc
             raise
         except (KeyboardInterrupt, JobCancelledError):  # the caller gave up: free the GPU
             self._cancel_quietly(job.id)
@@ -413,9 +426,14 @@ class V2Backend:
             _checked_job_id(job.id)
             return job
 
-    def _cancel_quietly(self, job_id: str) -> None:
-        with contextlib.suppress(LTX2Error):  # the caller hears of the original problem
+    def _cancel_quietly(self, job_id: str) -> bool:
+        """Cancel ``job_id``; whether the server took it (a failure is not raised: the
+        caller hears of the original problem)."""
+        try:
             self.interrupt(job_id, timeout=CLEANUP_TIMEOUT)
+        except LTX2Error:
+            return False
+        return True
 
     def follow(self, job_id: str, *, deadline: float, on_event: EventCallback | None = None,
                cancel: threading.Event | None = None) -> V2Job:

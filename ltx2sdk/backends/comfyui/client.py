@@ -21,13 +21,13 @@ One client may serve several threads: each run has its own socket and client id.
 
 from __future__ import annotations
 
-import contextlib
 import threading
 import time
 import uuid
 from collections.abc import Callable, Collection, Iterator, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from ltx2sdk.backends.comfyui.following import (
     FINAL_ENTRY_PAUSE,
@@ -48,7 +48,13 @@ from ltx2sdk.backends.comfyui.wire import (
 from ltx2sdk.backends.events import Event, ExecutionStarted
 from ltx2sdk.backends.outputs import OutputFile, describe, verify_download
 from ltx2sdk.backends.protocol import CLEANUP_TIMEOUT, RunResult, download_all
-from ltx2sdk.backends.server_urls import connection_failure, normalize_server_url, shown_url
+from ltx2sdk.backends.server_urls import (
+    REFUSED_GRACE,
+    connection_failure,
+    normalize_server_url,
+    not_reached,
+    shown_url,
+)
 from ltx2sdk.backends.uploads import bind_uploads
 from ltx2sdk.errors import (
     ComfyError,
@@ -126,11 +132,15 @@ class ComfyClient:
 
         Retried only while a server is plausibly starting:
 
-        - nothing listens (connection refused), the host name does not resolve or the
-          connection is not answered: for ``refused_grace`` seconds, by default the whole
-          ``timeout`` (a ComfyUI started beside the caller refuses until it has loaded);
-          give a few seconds to fail fast when a server should already be up, as the
-          ``ltx2`` CLI does unless told ``--ready-timeout``;
+        - nothing listens (connection refused, no route) or the connection is not answered:
+          for ``refused_grace`` seconds, by default the whole ``timeout`` (a ComfyUI started
+          beside the caller refuses until it has loaded); give a few seconds
+          (:data:`~ltx2sdk.backends.server_urls.REFUSED_GRACE`) to fail fast when a server
+          should already be up, as :func:`~ltx2sdk.app.generate.generate` and the ``ltx2``
+          CLI do unless asked to wait;
+        - the host name does not resolve: for ``refused_grace`` seconds at most, and never
+          longer than :data:`~ltx2sdk.backends.server_urls.REFUSED_GRACE` (waiting does not
+          make a mistyped name resolve);
         - the server accepted but did not answer in time, or a proxy in front of it
           answered 502, 503 or 504: until ``timeout``;
         - a URL that cannot be used fails at once (the constructor already refused what
@@ -138,14 +148,17 @@ class ComfyClient:
           is a :class:`ServerResponseError` at once.
 
         ``on_wait`` is called once, when the first attempt has failed and the client
-        starts waiting (a CLI says so there). Raises :class:`ServerUnavailableError` when
-        the time is up: one line with the URL and the last reason in plain words
-        (``... was not ready within 2 s (connection refused)``).
+        starts waiting (a CLI says so there). When the time is up: a
+        :class:`~ltx2sdk.errors.ServerUnreachableError` when nobody answered (``... was not
+        ready within 2 s (connection refused)``; ``cannot reach ComfyUI at URL: unknown
+        host (...)``), else a :class:`ServerUnavailableError`; one line with the URL and
+        the last reason in plain words.
         """
         start = time.monotonic()
         deadline = start + timeout
-        absent_deadline = start + (timeout if refused_grace is None
-                                   else min(timeout, refused_grace))
+        grace = timeout if refused_grace is None else min(timeout, refused_grace)
+        absent_deadline = start + grace
+        unknown_deadline = start + min(grace, REFUSED_GRACE)
         waiting = False
         last: Exception | None = None
         while True:
@@ -166,20 +179,32 @@ class ComfyClient:
                                 else "something that is not its JSON")
                     raise ServerResponseError(
                         f"the server at {self.base_url} does not answer like a ComfyUI "
-                        f"(GET /system_stats answered {answered})", status=exc.status,
-                        body=exc.body) from exc
-                until = absent_deadline if kind == "absent" else deadline
+                        f"(GET /system_stats answered {answered}){self._path_hint(exc)}",
+                        status=exc.status, body=exc.body) from exc
+                until = {"absent": absent_deadline,
+                         "unknown_host": unknown_deadline}.get(kind, deadline)
             now = time.monotonic()
             if now >= until:
-                limit = until - start
+                if kind in ("absent", "unknown_host"):
+                    raise not_reached("ComfyUI", self.base_url, kind, reason,
+                                      until - start) from last
                 raise ServerUnavailableError(
-                    f"ComfyUI at {self.base_url} was not ready within {limit:.3g} s ({reason})"
-                ) from last
+                    f"ComfyUI at {self.base_url} was not ready within {until - start:.3g} s "
+                    f"({reason})") from last
             if not waiting:
                 waiting = True
                 if on_wait is not None:
                     on_wait()
             time.sleep(min(interval, until - now))
+
+    def _path_hint(self, exc: ServerResponseError) -> str:
+        """When a URL with a path got "no such route" (404, 405): the path may be the
+        mistake, and the URL without it is where a ComfyUI usually is."""
+        parts = urlsplit(self.base_url)
+        if exc.status not in (404, 405) or not parts.path:
+            return ""
+        return (f": is the path {parts.path} right? Without it: "
+                f"{urlunsplit((parts.scheme, parts.netloc, '', '', ''))}")
 
     def object_info(self, *, refresh: bool = False,
                     deadline: float | None = None) -> dict[str, Any]:
@@ -394,9 +419,9 @@ class ComfyClient:
         follow = _Follower(self, prompt_id, client_id, socket, deadline, on_event, cancel)
         try:
             entry = follow.until_done()
-        except JobTimeoutError:
-            if interrupt_on_timeout:
-                self._interrupt_quietly(prompt_id)
+        except JobTimeoutError as exc:
+            if interrupt_on_timeout and self._interrupt_quietly(prompt_id):
+                raise JobTimeoutError(f"{exc}; it was interrupted on {self.base_url}") from exc
             raise
         except (KeyboardInterrupt, JobCancelledError):  # the caller gave up: free the GPU
             self._interrupt_quietly(prompt_id)
@@ -423,9 +448,14 @@ class ComfyClient:
 
     # --- helpers -----------------------------------------------------------------------------
 
-    def _interrupt_quietly(self, prompt_id: str) -> None:
-        with contextlib.suppress(ComfyError):  # the caller hears of the original problem
+    def _interrupt_quietly(self, prompt_id: str) -> bool:
+        """Interrupt ``prompt_id``; whether the server took it (a failure is not raised: the
+        caller hears of the original problem)."""
+        try:
             self.interrupt(prompt_id, timeout=CLEANUP_TIMEOUT)
+        except ComfyError:
+            return False
+        return True
 
     @staticmethod
     def _left(deadline: float, cap: float) -> float:
