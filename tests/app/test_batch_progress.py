@@ -4,7 +4,6 @@ left that matches what running the same command again does."""
 
 from __future__ import annotations
 
-import _thread
 import io
 import threading
 import time
@@ -159,13 +158,15 @@ def test_after_ctrl_c_the_count_left_is_what_a_rerun_runs(tmp_path: Path) -> Non
             return super().run(job, video, **options)
 
     runner = FailingFirst({})
-    batch = Batch([job(n) for n in (1, 2, 3, 4)], HeldTarget(runner), tmp_path / "out")
 
-    def interrupt_once_job_2_runs() -> None:
-        wait_for(lambda: runner.started == [2], "job 2 running")
-        _thread.interrupt_main()
+    def ctrl_c_once_job_2_runs(progress: BatchProgress) -> None:
+        # raised where Ctrl-C lands: on the iterating thread, inside the batch's loop (a
+        # signal sent from another thread could land in this test's own loop instead)
+        if runner.started == [2]:
+            raise KeyboardInterrupt
 
-    threading.Thread(target=interrupt_once_job_2_runs, daemon=True).start()
+    batch = Batch([job(n) for n in (1, 2, 3, 4)], HeldTarget(runner), tmp_path / "out",
+                  on_progress=ctrl_c_once_job_2_runs)
     with pytest.raises(KeyboardInterrupt):
         for _ in batch:
             pass
