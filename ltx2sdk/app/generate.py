@@ -221,11 +221,11 @@ def generate(request: GenerationRequest | CheckedRequest | Mapping[str, Any],
     events. ``timeout`` bounds the whole job (every request and wait ends by it; past it a
     queued prompt is interrupted). ``ready_timeout`` is the wait for the server, within it:
     by default (``None``) a server nobody answers at (connection refused, an unknown host)
-    fails within :data:`~ltx2sdk.backends.server_urls.REFUSED_GRACE` (2 s) with
+    fails after :data:`~ltx2sdk.backends.server_urls.REFUSED_GRACE` (1 s) with
     :class:`~ltx2sdk.errors.ServerUnreachableError`, and one that accepts but does not
     answer yet is waited for :data:`~ltx2sdk.backends.server_urls.DEFAULT_READY_TIMEOUT`
     (30 s); a number of seconds waits that long for either (a ComfyUI that is starting
-    refuses connections until it has loaded; an unknown host still fails within 2 s);
+    refuses connections until it has loaded; an unknown host still fails at once);
     ``0``: not asked (the caller has waited for it already).
     ``input_policy`` caps the input files given by URL or base64 (sizes, pixels, the
     audio's length; see :class:`InputPolicy`). ``inputs`` are input files the caller has

@@ -27,11 +27,12 @@ __all__ = ["DEFAULT_READY_TIMEOUT", "REFUSED_GRACE", "UNKNOWN_HOST", "FailureKin
            "connection_failure", "normalize_server_url", "not_reached", "shown_url",
            "without_credentials"]
 
-REFUSED_GRACE = 2.0
-"""Seconds a server nobody answers at (connection refused, no route, an unknown host) is
-tried again before the caller hears so, unless it asked to wait longer (``ready_timeout``,
-``--ready-timeout``): a server that should be up fails fast. An unknown host is never tried
-longer than this: waiting does not make a mistyped name resolve."""
+REFUSED_GRACE = 1.0
+"""Seconds a server nobody answers at (connection refused, no route) is tried again before
+the caller hears so, unless it asked to wait longer (``ready_timeout``, ``--ready-timeout``):
+a server that should be up fails fast, the whole call within 2 s. A host name that does not
+resolve is not tried again at all: waiting does not make a mistyped name resolve (a name
+server that did not answer, a temporary failure, is retried like a refused connection)."""
 DEFAULT_READY_TIMEOUT = 30.0
 """Seconds a server that accepts connections but does not answer yet (or a proxy answering
 502, 503, 504 for it) is waited for, unless the caller says otherwise."""
@@ -189,6 +190,8 @@ def connection_failure(exc: BaseException) -> tuple[FailureKind, str]:
         if isinstance(item, ConnectionRefusedError):
             return "absent", "connection refused"
         if isinstance(item, socket.gaierror):
+            if item.errno == socket.EAI_AGAIN:  # the name server did not answer: may pass
+                return "absent", "the host name could not be looked up (DNS did not answer)"
             return "unknown_host", UNKNOWN_HOST
         if isinstance(item, requests.exceptions.ConnectTimeout):
             return "absent", "no answer to the connection (a firewall, or a wrong address?)"

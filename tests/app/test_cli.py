@@ -1310,7 +1310,7 @@ def test_a_refused_connection_fails_within_seconds(command: str) -> None:
     elapsed = time.monotonic() - start
     assert done.returncode == 1
     assert elapsed < 6, elapsed  # a 2 s grace, not the 30 s of --ready-timeout's default
-    assert_one_line_error(done.stderr, f"ComfyUI at {url} was not ready within 2 s "
+    assert_one_line_error(done.stderr, f"ComfyUI at {url} was not ready within 1 s "
                           "(connection refused)", "--ready-timeout")
 
 
@@ -1612,4 +1612,4 @@ def test_ready_timeout_has_one_default_said_the_same_way_everywhere(
             main([command, "--help"])
         text = " ".join(capsys.readouterr().out.split())
         assert " ".join(READY_TIMEOUT_HELP.split()) in text, command
-    assert "fails after 2 s" in READY_TIMEOUT_HELP and "30 s" in READY_TIMEOUT_HELP
+    assert "fails after 1 s" in READY_TIMEOUT_HELP and "30 s" in READY_TIMEOUT_HELP

@@ -596,7 +596,7 @@ def test_a_video_file_that_appears_meanwhile_is_not_replaced(ltx_server: ComfyTe
 
 
 @pytest.mark.parametrize(("server", "said"), [
-    ("http://127.0.0.1:{port}", "was not ready within 2 s (connection refused)"),
+    ("http://127.0.0.1:{port}", "was not ready within 1 s (connection refused)"),
     ("http://no-such-host.invalid:8188", "cannot reach ComfyUI at "
      "http://no-such-host.invalid:8188: unknown host (the name no-such-host.invalid does "
      "not resolve: check the URL)"),

@@ -629,3 +629,46 @@ def test_a_batch_records_a_server_url_without_its_password() -> None:
     target = ServerTarget(f"http://alice:{SECRET_URL_PASSWORD}@127.0.0.1:8188")
     assert target.name == "http://***@127.0.0.1:8188"  # results.jsonl's target, JobResult's
     assert SECRET_URL_PASSWORD not in repr(target)
+
+
+class _NameNotResolved:
+    """A transport whose every ``/system_stats`` fails the way requests fails a look-up."""
+
+    def __init__(self, code: int) -> None:
+        self.code = code
+        self.attempts = 0
+
+    def system_stats(self, timeout: float) -> dict[str, Any]:
+        import socket
+
+        import requests
+
+        self.attempts += 1
+        try:
+            raise socket.gaierror(self.code, "look-up failed (by the test)")
+        except socket.gaierror as cause:
+            try:
+                raise requests.ConnectionError("Max retries exceeded") from cause
+            except requests.ConnectionError as exc:
+                raise ServerUnavailableError("GET /system_stats failed") from exc
+
+
+def test_a_name_that_does_not_resolve_is_asked_once_even_when_told_to_wait() -> None:
+    import socket
+
+    transport = _NameNotResolved(socket.EAI_NONAME)
+    client = ComfyClient("http://gpu-box.example:8188", transport=transport)  # type: ignore[arg-type]
+    with pytest.raises(ServerUnavailableError, match="unknown host"):
+        client.wait_ready(timeout=60, interval=0.01)  # a refused one would be retried 60 s
+    assert transport.attempts == 1
+
+
+def test_a_name_server_that_did_not_answer_is_retried_like_a_refusal() -> None:
+    import socket
+
+    transport = _NameNotResolved(socket.EAI_AGAIN)  # temporary: the next look-up may work
+    client = ComfyClient("http://gpu-box.example:8188", transport=transport)  # type: ignore[arg-type]
+    with pytest.raises(ServerUnavailableError, match=r"within 0\.2 s \(the host name could "
+                                                     r"not be looked up \(DNS did not answer\)\)"):
+        client.wait_ready(timeout=60, interval=0.01, refused_grace=0.2)
+    assert transport.attempts > 1

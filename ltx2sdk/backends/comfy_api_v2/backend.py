@@ -87,7 +87,6 @@ from ltx2sdk.backends.protocol import (
     resolve_api_key,
 )
 from ltx2sdk.backends.server_urls import (
-    REFUSED_GRACE,
     FailureKind,
     connection_failure,
     normalize_server_url,
@@ -242,8 +241,7 @@ class V2Backend:
         answers its ``not_found``, which also proves the key is accepted).
 
         As :meth:`ComfyClient.wait_ready`: nothing listening is retried for
-        ``refused_grace`` seconds (default the whole ``timeout``), an unknown host for that
-        long and never longer than :data:`~ltx2sdk.backends.server_urls.REFUSED_GRACE`, an
+        ``refused_grace`` seconds (default the whole ``timeout``), an unknown host not at all, an
         answer of 502, 503 or 504 (a proxy whose ComfyUI is not up) or none in time until
         ``timeout``; a refused key (401, 403) or an answer that is not the Comfy API v2
         fails at once. Nobody answering is a :class:`~ltx2sdk.errors.ServerUnreachableError`.
@@ -252,7 +250,7 @@ class V2Backend:
         deadline = start + timeout
         grace = timeout if refused_grace is None else min(timeout, refused_grace)
         absent_deadline = start + grace
-        unknown_deadline = start + min(grace, REFUSED_GRACE)
+        unknown_deadline = start  # a name that does not resolve: at once
         waiting = False
         last: Exception
         kind: FailureKind

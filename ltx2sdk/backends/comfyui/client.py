@@ -49,7 +49,6 @@ from ltx2sdk.backends.events import Event, ExecutionStarted
 from ltx2sdk.backends.outputs import OutputFile, describe, verify_download
 from ltx2sdk.backends.protocol import CLEANUP_TIMEOUT, RunResult, download_all
 from ltx2sdk.backends.server_urls import (
-    REFUSED_GRACE,
     connection_failure,
     normalize_server_url,
     not_reached,
@@ -138,9 +137,8 @@ class ComfyClient:
           (:data:`~ltx2sdk.backends.server_urls.REFUSED_GRACE`) to fail fast when a server
           should already be up, as :func:`~ltx2sdk.app.generate.generate` and the ``ltx2``
           CLI do unless asked to wait;
-        - the host name does not resolve: for ``refused_grace`` seconds at most, and never
-          longer than :data:`~ltx2sdk.backends.server_urls.REFUSED_GRACE` (waiting does not
-          make a mistyped name resolve);
+        - the host name does not resolve: not retried (waiting does not make a mistyped
+          name resolve; a name server that did not answer is retried like a refusal);
         - the server accepted but did not answer in time, or a proxy in front of it
           answered 502, 503 or 504: until ``timeout``;
         - a URL that cannot be used fails at once (the constructor already refused what
@@ -150,7 +148,7 @@ class ComfyClient:
         ``on_wait`` is called once, when the first attempt has failed and the client
         starts waiting (a CLI says so there). When the time is up: a
         :class:`~ltx2sdk.errors.ServerUnreachableError` when nobody answered (``... was not
-        ready within 2 s (connection refused)``; ``cannot reach ComfyUI at URL: unknown
+        ready within 1 s (connection refused)``; ``cannot reach ComfyUI at URL: unknown
         host (...)``), else a :class:`ServerUnavailableError`; one line with the URL and
         the last reason in plain words.
         """
@@ -158,7 +156,7 @@ class ComfyClient:
         deadline = start + timeout
         grace = timeout if refused_grace is None else min(timeout, refused_grace)
         absent_deadline = start + grace
-        unknown_deadline = start + min(grace, REFUSED_GRACE)
+        unknown_deadline = start  # a name that does not resolve: at once
         waiting = False
         last: Exception | None = None
         while True:
