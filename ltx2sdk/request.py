@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -360,7 +361,34 @@ def request_error(error: ValidationError, model: type[BaseModel] = GenerationReq
         items.append(dict(item))
         if item["type"] == "extra_forbidden":
             items[-1].update(_unknown_field(model, tuple(item["loc"])))
+        elif item["type"] in _BOUNDS:
+            items[-1]["msg"] = _out_of_bounds(item)
     return RequestError(_describe(items), items)
+
+
+# pydantic's bound checks -> how the bound reads (its ctx holds the bound under that key)
+_BOUNDS = {"less_than_equal": ("le", "at most"), "less_than": ("lt", "less than"),
+           "greater_than_equal": ("ge", "at least"), "greater_than": ("gt", "more than")}
+# the unit of a request field's number, where it has one
+_UNITS = {"duration": " s", "width": " px", "height": " px", "frames": " frames",
+          "fps": " fps"}
+
+
+def _out_of_bounds(item: Mapping[str, Any]) -> str:
+    """``at most 20 s, not 25`` for pydantic's ``Input should be less than or equal to 20``:
+    the limit with its unit, and the number given (a number is safe to echo)."""
+    key, words = _BOUNDS[item["type"]]
+    unit = _UNITS.get(str(item["loc"][-1]), "") if item["loc"] else ""
+    bound, given = item.get("ctx", {}).get(key), item.get("input")
+    return f"{words} {_number(bound)}{unit}" + (f", not {_number(given)}"
+                                                 if _number(given) != "" else "")
+
+
+def _number(value: Any) -> str:
+    """``20`` for 20.0, ``1.5`` for 1.5; ``""`` for what is not a number."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return ""
+    return str(value) if isinstance(value, int) else f"{value:g}"
 
 
 def _unknown_field(root: type[BaseModel], loc: tuple[Any, ...]) -> dict[str, Any]:

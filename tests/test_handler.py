@@ -143,8 +143,8 @@ def test_the_root_test_input_validates() -> None:
 @pytest.mark.parametrize(("job_input", "fragment"), [
     ({"prompt": "p", "foo": 1}, "invalid request: unknown field 'foo' (the fields: prompt, "),
     ({"promt": "p"}, "unknown field 'promt'; did you mean 'prompt'?"),
-    ({"prompt": "p", "width": 0}, "width: Input should be greater than or equal to 128"),
-    ({"prompt": "p", "duration": 100}, "duration: Input should be less than or equal to 20"),
+    ({"prompt": "p", "width": 0}, "width: at least 128 px, not 0"),
+    ({"prompt": "p", "duration": 100}, "duration: at most 20 s, not 100"),
     ({"prompt": "p", "type": "x"}, "type: Input should be 't2v', 'i2v', 'flf2v' or 'ia2v'"),
     ({"prompt": "p", "type": "i2v"}, "type 'i2v' needs an image"),
     ({"prompt": "p", "type": "i2v", "image_url": "https://example.com/a.png",

@@ -105,8 +105,8 @@ def test_flf2v_takes_any_source_for_each_image(first: dict[str, str],
     ({"prompt": "p", "promt": "q"}, "unknown field 'promt'; did you mean 'prompt'?"),
     ({"prompt": "p", "models": {"chekpoint": "x"}},
      "models: unknown field 'chekpoint'; did you mean 'checkpoint'?"),
-    ({"prompt": "p", "width": 0}, "width: Input should be greater than or equal to 128"),
-    ({"prompt": "p", "duration": 100}, "duration: Input should be less than or equal to 20"),
+    ({"prompt": "p", "width": 0}, "width: at least 128 px, not 0"),
+    ({"prompt": "p", "duration": 100}, "duration: at most 20 s, not 100"),
     ({"prompt": "p", "type": "x"}, "type: Input should be 't2v', 'i2v', 'flf2v' or 'ia2v'"),
     ({"prompt": "p", "mode": "slow"}, "mode: Input should be 'fast' or 'pro'"),
     ({"prompt": "p", "camera_lora": "orbit"}, "camera_lora: Input should be 'none', 'static'"),
@@ -309,8 +309,8 @@ def test_the_structured_errors_are_pydantics_with_friendlier_unknown_fields() ->
     assert width["ctx"] == {"ge": 128}
     assert (unknown["type"], unknown["loc"]) == ("extra_forbidden", ("promt",))
     assert unknown["ctx"] == {"field": "promt", "suggestion": "prompt"}
-    assert str(caught.value) == ("invalid request: width: Input should be greater than or "
-                                 "equal to 128; unknown field 'promt'; did you mean 'prompt'?")
+    assert str(caught.value) == ("invalid request: width: at least 128 px, not 1; unknown "
+                                 "field 'promt'; did you mean 'prompt'?")
     assert describe_validation_error(caught.value) == str(caught.value)
 
 
@@ -345,3 +345,20 @@ def test_a_request_is_made_exactly_when_a_pipeline_makes_it(model: str, mode: st
         GenerationRequest.model_validate(fields)
     [error] = caught.value.errors()
     assert error["type"] == "no_pipeline" and error["ctx"]["field"] in ("type", "mode")
+
+
+@pytest.mark.parametrize(("fields", "said"), [
+    ({"duration": 25}, "duration: at most 20 s, not 25"),
+    ({"duration": 0}, "duration: more than 0 s, not 0"),
+    ({"frames": 3}, "frames: at least 9 frames, not 3"),
+    ({"fps": 61}, "fps: at most 60 fps, not 61"),
+    ({"image_strength": 1.5, "image_url": "https://example.com/a.png"},
+     "image_strength: at most 1, not 1.5"),
+    ({"duration": "25"}, "duration: at most 20 s"),  # a string is not echoed
+])
+def test_a_number_out_of_bounds_says_the_bound_with_its_unit(fields: dict[str, Any],
+                                                             said: str) -> None:
+    with pytest.raises(RequestError) as caught:
+        GenerationRequest.model_validate({"prompt": "p", **fields})
+    assert str(caught.value) == f"invalid request: {said}"
+    assert "Input should be" not in str(caught.value)

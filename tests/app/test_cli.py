@@ -579,7 +579,7 @@ def test_check_gives_an_ia2v_probe_its_audio_as_a_pending_upload(
 
 @pytest.mark.parametrize(("argv", "fragment", "code"), [
     (["build", "--prompt", "p", "--width", "0"],
-     "invalid request: --width: Input should be greater than or equal to 128", 2),
+     "invalid request: --width: at least 128 px, not 0", 2),
     (["build"], "a prompt is needed", 2),
     (["build", "--request", "/does/not/exist.json"],
      "--request: cannot read /does/not/exist.json (No such file or directory)", 2),
