@@ -267,11 +267,11 @@ def keep_payloads_out_of_runpods_log() -> None:
 
 
 def deliver(result: GenerationResult, config: WorkerConfig,
-            deadline: Deadline | None = None, *, model: str) -> dict[str, Any]:
+            deadline: Deadline | None = None) -> dict[str, Any]:
     """The job's output: inline base64 if the whole response fits, else a bucket URL uploaded
     by ``deadline`` (the job's: :class:`JobTimeoutError` when the upload outlasts it). Beside
-    it, what was made: ``model`` (the model id the request ran) and the result's metadata."""
-    meta = {"model": model, **result.metadata()}
+    it, what was made: the result's metadata (``model``, the model id the request ran, first)."""
+    meta = result.metadata()
     size = result.video.stat().st_size
     # the response is {"video": "<base64>", ...meta}: measure it exactly before encoding
     inline_size = len(json.dumps({"video": "", **meta})) + 4 * ((size + 2) // 3)
@@ -382,7 +382,7 @@ def run_job(job: Mapping[str, Any], config: WorkerConfig, *,
                               on_progress=reporter, on_queued=on_queued,
                               timeout=config.job_timeout, ready_timeout=config.ready_timeout,
                               input_policy=config.input_policy, cancel=cancel)
-            return deliver(result, config, deadline, model=request.request.model)
+            return deliver(result, config, deadline)
         except ServerUnreachableError as exc:
             return {"error": unreachable_comfyui(exc, config)}
         except (LTX2Error, ValueError) as exc:  # ValueError: a bad input file, named by field

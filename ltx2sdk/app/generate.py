@@ -41,7 +41,14 @@ from ltx2sdk.media.images import (
     image_from_base64,
 )
 from ltx2sdk.request import GenerationRequest
-from ltx2sdk.vocabulary import AUDIO, FIRST_IMAGE, INPUT_FILES, LAST_IMAGE, InputFile
+from ltx2sdk.vocabulary import (
+    AUDIO,
+    DEFAULT_MODEL,
+    FIRST_IMAGE,
+    INPUT_FILES,
+    LAST_IMAGE,
+    InputFile,
+)
 
 if TYPE_CHECKING:
     pass
@@ -99,6 +106,7 @@ class GenerationResult:
     duration: float
     mode: str
     type: str
+    model: str = DEFAULT_MODEL  # the model id the request ran
     adjustments: tuple[str, ...] = ()
     timings: dict[str, float] = field(default_factory=dict)
     outputs: dict[OutputFile, Path] = field(default_factory=dict)
@@ -106,7 +114,8 @@ class GenerationResult:
     def metadata(self) -> dict[str, Any]:
         """JSON-ready description (what the RunPod handler returns beside the video)."""
         return {
-            "prompt_id": self.prompt_id, "seed": self.seed, "width": self.width,
+            "model": self.model, "prompt_id": self.prompt_id, "seed": self.seed,
+            "width": self.width,
             "height": self.height, "frames": self.frames, "fps": self.fps,
             "duration": round(self.duration, 3), "mode": self.mode, "type": self.type,
             "adjustments": list(self.adjustments),
@@ -342,5 +351,6 @@ def generate(request: GenerationRequest | CheckedRequest | Mapping[str, Any],
     return GenerationResult(
         video=video_path, prompt_id=run.prompt_id, seed=plan.seed, width=plan.width,
         height=plan.height, frames=plan.frames, fps=plan.fps, duration=plan.duration,
-        mode=plan.mode, type=plan.type, adjustments=plan.adjustments, timings=timer.timings,
+        mode=plan.mode, type=plan.type, model=plan.model, adjustments=plan.adjustments,
+        timings=timer.timings,
         outputs=dict(run.files))

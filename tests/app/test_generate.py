@@ -57,7 +57,8 @@ def test_t2v_end_to_end(versioned_server: ComfyTestServer, tmp_path: Path) -> No
     meta = result.metadata()
     assert (meta["seed"], meta["frames"], meta["fps"], meta["width"], meta["height"]) == (
         11, 49, 24, 1280, 704)
-    assert (meta["mode"], meta["type"], meta["duration"]) == ("fast", "t2v", 2.0)
+    assert (meta["model"], meta["mode"], meta["type"], meta["duration"]) == (
+        "ltx-2", "fast", "t2v", 2.0)
     assert meta["prompt_id"] == versioned_server.received.prompts[-1]["prompt_id"]
     assert set(meta["timings"]) == {"prepare", "build", "run", "download"}
     posted = versioned_server.received.prompts[-1]["prompt"]
@@ -300,7 +301,9 @@ def test_ia2v_uploads_the_image_and_the_audio_and_lasts_as_long_as_the_audio(
     assert (result.frames, result.fps) == (follows.frames, follows.fps)
     assert result.frames != build(request).plan.frames
     assert 2.0 < result.duration <= 2.5
-    assert (result.type, result.seed, result.prompt_id) == ("ia2v", 6, posted["prompt_id"])
+    assert (result.model, result.type, result.seed, result.prompt_id) == (
+        "ltx-2.3", "ia2v", 6, posted["prompt_id"])
+    assert result.metadata()["model"] == "ltx-2.3"
     assert result.video.read_bytes()[4:8] == b"ftyp"
 
 
