@@ -360,8 +360,9 @@ def test_the_readmes_commands_and_examples_run_as_pasted(tmp_path: Path) -> None
         [build, run] = comfyscript.splitlines()
         _run(build, tmp_path, env)
         program = (tmp_path / "fox.py").read_text()
-        assert "\nload()\n" in program  # the default server, http://127.0.0.1:8188/
-        (tmp_path / "fox.py").write_text(program.replace("\nload()\n", f'\nload("{url}/")\n'))
+        default = 'load("http://127.0.0.1:8188/")'  # the line the README says to edit
+        assert default in program
+        (tmp_path / "fox.py").write_text(program.replace(default, f'load("{url}/")'))
         _run(run, tmp_path, env)
 
     # whatever they wrote, .gitignore keeps out of a clone's git status

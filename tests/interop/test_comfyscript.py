@@ -96,7 +96,8 @@ def test_program_reads_like_comfyscript(built: dict[str, Graph]) -> None:
     tree = ast.parse(program)  # valid Python
     lines = program.splitlines()
     assert "from comfy_script.runtime import *" in lines
-    assert "load()" in lines
+    # the address is written out: a bare load() finding no server starts a ComfyUI of its own
+    assert 'load("http://127.0.0.1:8188/")  # the ComfyUI server to run on' in lines
     assert "from comfy_script.runtime.nodes import *" in lines
     assert "with Workflow(wait=True) as wf:" in lines
     assert "    stage_1_sampler = KSamplerSelect(sampler_name='euler')" in lines
