@@ -255,6 +255,14 @@ def test_the_file_gives_defaults_and_a_section_outranks_the_top_level(tmp_path: 
     assert batch.server == ["http://gpu-box:8188"] and batch.timeout == 60
 
 
+def test_a_batch_takes_its_output_folder_from_the_file(tmp_path: Path) -> None:
+    path = settings(tmp_path, '[batch]\noutput_dir = "~/batches"\n')
+    assert parsed(["batch", "j", "--config", str(path)]).output_dir == \
+        Path("~/batches").expanduser()
+    assert parsed(["batch", "j", "-o", "here", "--config", str(path)]).output_dir == \
+        Path("here")
+
+
 def test_a_flag_outranks_the_file_even_at_the_built_in_value(tmp_path: Path) -> None:
     path = settings(tmp_path, 'server = "gpu-box"\ntimeout = 60\nready_timeout = 9\n')
     args = parsed(["generate", "--prompt", "p", "--config", str(path), "--timeout", "3600",
