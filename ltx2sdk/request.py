@@ -38,7 +38,7 @@ from pydantic_core import PydanticCustomError
 from typing_extensions import Self
 
 from ltx2sdk import model_files as models
-from ltx2sdk.errors import RequestError, RequestFieldError
+from ltx2sdk.errors import FetchError, RequestError, RequestFieldError
 from ltx2sdk.vocabulary import (
     AUDIO,
     DEFAULT_MODEL,
@@ -48,6 +48,7 @@ from ltx2sdk.vocabulary import (
     MAX_DURATION_S,
     MAX_FRAMES,
     MAX_PROMPT_CHARS,
+    MIN_FRAMES,
     CameraMotion,
     Mode,
     ModelId,
@@ -56,6 +57,8 @@ from ltx2sdk.vocabulary import (
     check_length,
     missing_pipeline,
 )
+from ltx2sdk.web_urls import parse_url
+from ltx2sdk.wording import byte_size
 
 DEFAULT_NEGATIVE_PROMPT = ("blurry, low quality, still frame, frames, watermark, overlay, titles, "
                            "has blurbox, has subtitles")
@@ -97,6 +100,19 @@ class _RequestModel(BaseModel):
         # unless it is marked as doing what BaseModel's does (RootModel's is marked alike):
         # this one only renames the error, which the outer model's validation does once for all
         __init__.__pydantic_base_init__ = True
+
+        def __setattr__(self, name: str, value: Any) -> None:
+            # pydantic checks an assignment (validate_assignment) but leaves the new value in
+            # place when a rule about several fields then fails: put the old state back, so
+            # that a refused assignment changes nothing
+            before, fields_set = dict(self.__dict__), set(self.model_fields_set)
+            try:
+                super().__setattr__(name, value)
+            except ValidationError as exc:
+                self.__dict__.clear()
+                self.__dict__.update(before)
+                self.__pydantic_fields_set__ = fields_set
+                raise request_error(exc, type(self)) from None
 
     @classmethod
     def model_validate(cls, obj: Any, *args: Any, **kwargs: Any) -> Self:
@@ -167,6 +183,7 @@ class GenerationRequest(_RequestModel):
     """
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True,
+                              validate_assignment=True,
                               json_schema_extra={"title": "LTX-2 generation request"})
 
     prompt: str = Field(..., min_length=1, max_length=MAX_PROMPT_CHARS,
@@ -198,7 +215,7 @@ class GenerationRequest(_RequestModel):
     duration: float | None = Field(None, gt=0, le=MAX_DURATION_S,
                                    description="Length in seconds (default 10, at most 20; "
                                                "ia2v: the audio's length).")
-    frames: int | None = Field(None, ge=9, le=MAX_FRAMES,
+    frames: int | None = Field(None, ge=MIN_FRAMES, le=MAX_FRAMES,
                                description="Length in frames (8n+1); instead of duration.")
     fps: int | None = Field(None, ge=1, le=60,
                             description="Frames per second (default: the pipeline's official "
@@ -258,6 +275,18 @@ class GenerationRequest(_RequestModel):
         # the original contract sends "" or null for unused fields
         return None if value == "" else value
 
+    @field_validator("image_url", "last_image_url", "audio_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        # the fetcher's own rule (parse_url), so that a URL refused at fetch time is refused
+        # here first; whether its host is public is known only once it is resolved
+        if value is not None:
+            try:
+                parse_url(value)
+            except FetchError as exc:
+                raise ValueError(f"not an http(s) URL ({exc})") from None
+        return value
+
     @field_validator("image", "last_image", "audio")
     @classmethod
     def _bare_name(cls, value: str | None) -> str | None:
@@ -276,6 +305,14 @@ class GenerationRequest(_RequestModel):
             raise ValueError("the file name part must not contain '..' (ComfyUI would not "
                              "serve the video)")
         return value
+
+    def __repr_args__(self) -> Any:
+        # a base64 field is shown by its size: a video's first frame is hundreds of KiB
+        for name, value in super().__repr_args__():
+            if name is not None and name.endswith("_base64") and isinstance(value, str):
+                yield name, _Shown(f"<{byte_size(base64_size(value))} base64>")
+            else:
+                yield name, value
 
     @model_validator(mode="after")
     def _consistent(self) -> GenerationRequest:
@@ -322,6 +359,21 @@ class GenerationRequest(_RequestModel):
                 raise refusal("length_over_limit", "{field}: {reason}", field=exc.field,
                               reason=exc.reason) from exc
         return self
+
+
+class _Shown(str):
+    """A text a ``repr`` shows as it is, without quotes."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def base64_size(text: str) -> int:
+    """The size of the bytes base64 ``text`` (or a ``data:...;base64,`` URI) decodes to, about
+    (white space and padding do not count), without decoding it."""
+    payload = text.partition(",")[2] if text[:5].lower() == "data:" else text
+    body = sum(1 for char in payload if not char.isspace() and char != "=")
+    return body * 3 // 4
 
 
 def inferred_type(request: GenerationRequest) -> VideoTypeId:
@@ -393,7 +445,9 @@ def _number(value: Any) -> str:
 
 def _unknown_field(root: type[BaseModel], loc: tuple[Any, ...]) -> dict[str, Any]:
     """The ``msg`` and ``ctx`` of an unknown field at ``loc`` of a ``root`` model: the
-    nearest known field of its object, or, when none is near, all of them."""
+    known field of its object it is meant as (the same name in other case first, then the
+    nearest spelling), or, when none is near, the fields (where they are listed, when there
+    are many)."""
     model: type[BaseModel] | None = root
     for name in loc[:-1]:  # down to the object holding it (``models``)
         field = model.model_fields.get(str(name)) if model is not None else None
@@ -401,12 +455,20 @@ def _unknown_field(root: type[BaseModel], loc: tuple[Any, ...]) -> dict[str, Any
         model = kind if isinstance(kind, type) and issubclass(kind, BaseModel) else None
     known = list(model.model_fields) if model is not None else []
     name = str(loc[-1])
-    near = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    # "image_URL" is image_url, though "image" is spelt closer
+    near = [k for k in known if k.lower() == name.lower()] or difflib.get_close_matches(
+        name.lower(), known, n=1, cutoff=0.6)
     if near:
         return {"msg": f"unknown field {name!r}; did you mean {near[0]!r}?",
                 "ctx": {"field": name, "suggestion": near[0]}}
-    return {"msg": f"unknown field {name!r} (the fields: {', '.join(known)})",
+    # a few fields (models') read in a line; the request's 26 would not: say where they are
+    listed = (f"the fields: {', '.join(known)}" if len(known) <= _LISTED_FIELDS
+              else "ltx2 schema lists the fields; in Python, request_json_schema()")
+    return {"msg": f"unknown field {name!r} ({listed})",
             "ctx": {"field": name, "suggestion": None}}
+
+
+_LISTED_FIELDS = 8  # the most fields an unknown field's message lists
 
 
 def describe_validation_error(error: RequestError | ValidationError) -> str:

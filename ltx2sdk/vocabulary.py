@@ -12,6 +12,7 @@ library and :mod:`ltx2sdk.errors`: code that must not load pydantic (the CLI's p
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal, get_args
@@ -144,6 +145,8 @@ DEFAULT_DURATION_S = 10.0
 """The length of a request that gives none (and no audio to follow)."""
 MAX_FRAMES = 1000
 """The most frames of a video: ``LTXVEmptyLatentAudio.frames_number``'s maximum."""
+MIN_FRAMES = 9
+"""The shortest video, in frames (8n+1): a ``frames`` or ``duration`` under it is refused."""
 MAX_PROMPT_CHARS = 20_000
 """The longest prompt (and negative prompt), in characters."""
 
@@ -154,6 +157,12 @@ def check_length(frames: int | None, duration: float | None, fps: int) -> None:
     if frames is not None and (frames - 1) / fps > MAX_DURATION_S:
         raise RequestFieldError("frames", f"{frames} frames at {fps} fps is longer than "
                                           f"{MAX_DURATION_S:g} s")
+    if frames is None and duration is not None and duration * fps + 1 < MIN_FRAMES:
+        # as frames under 9 are refused: the shortest video is 9 frames, (9 - 1) / fps s
+        shortest = math.ceil((MIN_FRAMES - 1) / fps * 1000) / 1000  # rounded up: it is enough
+        raise RequestFieldError("duration", f"at least {shortest:g} s at {fps} fps "
+                                            f"({MIN_FRAMES} frames, the fewest), not "
+                                            f"{duration:g} s")
     if frames is None:
         wanted = (duration or DEFAULT_DURATION_S) * fps + 1
         if wanted > MAX_FRAMES:

@@ -101,7 +101,7 @@ def test_flf2v_takes_any_source_for_each_image(first: dict[str, str],
 
 
 @pytest.mark.parametrize(("fields", "expected"), [
-    ({"prompt": "p", "foo": 1}, "unknown field 'foo' (the fields: prompt,"),
+    ({"prompt": "p", "foo": 1}, "unknown field 'foo' (ltx2 schema lists the fields"),
     ({"prompt": "p", "promt": "q"}, "unknown field 'promt'; did you mean 'prompt'?"),
     ({"prompt": "p", "models": {"chekpoint": "x"}},
      "models: unknown field 'chekpoint'; did you mean 'checkpoint'?"),
@@ -362,3 +362,110 @@ def test_a_number_out_of_bounds_says_the_bound_with_its_unit(fields: dict[str, A
         GenerationRequest.model_validate({"prompt": "p", **fields})
     assert str(caught.value) == f"invalid request: {said}"
     assert "Input should be" not in str(caught.value)
+
+
+# --- QA follow-ups: what cannot run is refused however the request is made -----------------
+
+@pytest.mark.parametrize(("field", "url"), [
+    ("image_url", "notaurl"), ("image_url", "file:///etc/passwd"),
+    ("last_image_url", "ftp://example.com/b.png"), ("audio_url", "https://"),
+    ("image_url", "http://user@example.com/a.png"), ("image_url", "http://127.1/a.png"),
+])
+def test_a_url_that_is_not_http_is_refused_when_the_request_is_made(field: str,
+                                                                    url: str) -> None:
+    assert f"{field}: not an http(s) URL (" in _error({"prompt": "p", field: url})
+
+
+def test_the_request_and_the_fetcher_read_urls_by_one_rule() -> None:
+    from ltx2sdk.errors import FetchError
+    from ltx2sdk.media.safe_fetch import parse_url
+
+    for url in ("notaurl", "file:///etc/passwd", "http://[::1%eth0]/a.png"):
+        with pytest.raises(FetchError):
+            parse_url(url)
+        assert "image_url: not an http(s) URL" in _error({"prompt": "p", "image_url": url})
+    # a private address is decided at fetch time, after the DNS look-up: not here
+    for url in ("http://127.0.0.1:8000/a.png", "https://example.com/a.png?x=1"):
+        assert GenerationRequest(prompt="p", image_url=url).image_url == url
+
+
+@pytest.mark.parametrize(("field", "value", "expected"), [
+    ("width", 5, "width: at least 128 px, not 5"),
+    ("camera_strength", 50, "camera_strength: at most 2, not 50"),
+    ("image_url", "notaurl", "image_url: not an http(s) URL"),
+    ("type", "i2v", "type 'i2v' needs an image"),
+    ("mode", "turbo", "mode: Input should be"),
+])
+def test_an_assignment_is_checked_by_the_same_rules(field: str, value: Any,
+                                                    expected: str) -> None:
+    request = GenerationRequest(prompt="p", duration=5)
+    before = request.model_dump()
+    with pytest.raises(RequestError) as err:
+        setattr(request, field, value)
+    assert expected in str(err.value)
+    assert request.model_dump() == before  # a refused assignment changes nothing
+    assert request.model_fields_set == {"prompt", "duration"}
+
+
+def test_an_assignment_runs_the_rules_about_several_fields() -> None:
+    request = GenerationRequest(prompt="p", duration=5)
+    with pytest.raises(RequestError, match="give duration or frames, not both"):
+        request.frames = 121
+    request = GenerationRequest(prompt="p", model="ltx-2.5")
+    with pytest.raises(RequestError, match="mode"):
+        request.mode = "pro"  # LTX-2.5 has no pro
+    assert request.mode == "fast"
+    request.image_url = "https://example.com/a.png"  # the type follows the inputs again
+    assert request.type == "i2v" and "type" not in request.model_fields_set
+    request.width = 640
+    assert request.width == 640
+
+
+def test_a_base64_field_is_shown_by_its_size() -> None:
+    import base64
+
+    data = base64.b64encode(b"\x89PNG" + b"\0" * 216_000).decode()
+    request = GenerationRequest(prompt="p", image_base64=f"data:image/png;base64,{data}")
+    for shown in (repr(request), str(request)):
+        assert "image_base64=<211 KiB base64>" in shown and data[:100] not in shown
+        assert "prompt='p'" in shown and len(shown) < 2000
+    assert request.image_base64 is not None and request.image_base64.endswith(data)
+
+
+@pytest.mark.parametrize(("fields", "expected"), [
+    ({"image_URL": "https://example.com/a.png"}, "did you mean 'image_url'?"),
+    ({"Prompt2": "x"}, "did you mean 'prompt'?"),
+    ({"models": {"CHECKPOINT": "x"}}, "models: unknown field 'CHECKPOINT'; did you mean "
+                                      "'checkpoint'?"),
+])
+def test_a_field_in_other_case_is_suggested_first(fields: dict[str, Any],
+                                                  expected: str) -> None:
+    assert expected in _error({"prompt": "p", **fields})
+
+
+def test_an_unrelated_field_points_at_the_schema_not_at_26_names() -> None:
+    message = _error({"prompt": "p", "foo": 1})
+    assert "unknown field 'foo' (ltx2 schema lists the fields" in message
+    assert "negative_prompt" not in message
+
+
+@pytest.mark.parametrize(("fields", "expected"), [
+    ({"duration": 0.1, "fps": 24}, "duration: at least 0.334 s at 24 fps (9 frames, the "
+                                   "fewest), not 0.1 s"),
+    ({"duration": 0.1, "fps": 25}, "duration: at least 0.32 s at 25 fps"),
+])
+def test_a_duration_shorter_than_9_frames_is_refused_as_frames_are(fields: dict[str, Any],
+                                                                   expected: str) -> None:
+    assert expected in _error({"prompt": "p", **fields})
+    assert "frames: at least 9 frames, not 5" in _error({"prompt": "p", "frames": 5})
+    GenerationRequest(prompt="p", duration=0.334, fps=24)  # the minimum itself is enough
+
+
+def test_a_short_duration_is_refused_at_the_pipelines_fps_too() -> None:
+    from builders import check_request
+    from ltx2sdk.errors import RequestFieldError
+
+    with pytest.raises(RequestFieldError) as err:
+        check_request(GenerationRequest(prompt="p", duration=0.1))
+    assert (err.value.field, err.value.reason) == (
+        "duration", "at least 0.334 s at 24 fps (9 frames, the fewest), not 0.1 s")
