@@ -674,13 +674,30 @@ def test_a_request_files_fields_are_named_as_fields(tmp_path: Path,
     job.write_text(json.dumps({"prompt": "p", "colour": "red", "models": {"lora": "x"}}))
     assert main(["build", "--request", str(job)]) == 2
     line = assert_one_line_error(capsys.readouterr().err)
-    assert "unknown field 'colour' (the fields: prompt, negative_prompt" in line
+    assert "unknown field 'colour' (ltx2 schema lists the fields" in line
     assert "models: unknown field 'lora' (the fields: checkpoint, text_encoder" in line
     job.write_text(json.dumps({"promt": "p", "models": {"upscalr": "x"}}))
     assert main(["build", "--request", str(job)]) == 2
     line = assert_one_line_error(capsys.readouterr().err)
     assert "unknown field 'promt'; did you mean 'prompt'?" in line
     assert "models: unknown field 'upscalr'; did you mean 'upscaler'?" in line
+
+
+@pytest.mark.parametrize("bad", [{"checkpoint": "nope.safetensors"},  # checked by the catalog
+                                 {"distilled_lora_strength": 9}])  # by the request model
+def test_a_request_files_model_files_are_named_as_its_fields(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], bad: dict[str, Any]) -> None:
+    """A bad models.checkpoint of a --request file is models.checkpoint, not --checkpoint
+    (which the user did not type); the flag is named when the flag gave it."""
+    job = tmp_path / "job.json"
+    job.write_text(json.dumps({"prompt": "p", "models": bad}))
+    (field, value), = bad.items()
+    assert main(["build", "--request", str(job)]) == 2
+    line = assert_one_line_error(capsys.readouterr().err)
+    assert f"invalid request: models.{field}: " in line and "--" not in line
+    flag = "--" + field.replace("_", "-")
+    assert main(["build", "--request", str(job), flag, str(value)]) == 2
+    assert f"invalid request: {flag}: " in assert_one_line_error(capsys.readouterr().err)
 
 
 def test_a_request_files_type_follows_from_its_inputs_as_with_flags(

@@ -280,7 +280,7 @@ class FlagSources:
     errors can name what the user typed."""
 
     flags: dict[str, str] = field(default_factory=dict)
-    from_file: set[str] = field(default_factory=set)
+    from_file: set[str] = field(default_factory=set)  # a field of an object by its path
 
     def name(self, field_name: str) -> str:
         """The flag that set ``field_name``; the field itself if a request file set it; the
@@ -318,6 +318,8 @@ def request_from_args(args: argparse.Namespace) -> CheckedRequest:
     if args.request is not None:
         fields.update(_read_request_file(args.request))
     sources.from_file = set(fields)
+    if isinstance(fields.get("models"), dict):  # its fields by their path: models.checkpoint
+        sources.from_file |= {f"models.{name}" for name in fields["models"]}
     for name, flag in FIELD_FLAGS.items():
         value = getattr(args, name, None)
         if value is not None and name not in INPUT_FIELDS:
@@ -516,6 +518,10 @@ def describe_for_cli(error: RequestError, sources: FlagSources) -> str:
 
 
 def _name(field_name: str, sources: FlagSources, prefix: str) -> str:
+    """How a field of an object (``models``) is named: its flag when one set it; else its
+    path (``models.checkpoint``) when a request file set it; else its flag."""
+    if field_name not in sources.flags and prefix + field_name in sources.from_file:
+        return prefix + field_name
     name = sources.name(field_name)
     return prefix + name if name == field_name else name
 
