@@ -4,6 +4,7 @@ the check a run makes first (``--skip-invalid``), comments and blank lines, an e
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 from typing import Any
@@ -197,3 +198,67 @@ def test_a_file_an_editor_saved_with_a_bom_reads_from_its_first_line(
     assert capsys.readouterr().out == "1 job, all valid\n"
     jobs.write_bytes(b"\xef\xbb\xbf" + json.dumps(job(1)).encode() + b"\n")
     assert check_jobs(jobs).ok
+
+
+def test_check_decodes_inline_inputs_as_generate_does(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """QA (issue 21, point 2): base64 that is no image or no sound, or no base64, failed only
+    when the job ran; the check decodes it, under generate's limits, and names the line."""
+    from tests.helpers import png_bytes, wav_bytes
+
+    def b64(data: bytes) -> str:
+        return base64.b64encode(data).decode()
+
+    ia2v = {"model": "ltx-2.3", "image": "a.png"}
+    jobs = write_lines(tmp_path / "jobs.jsonl", [
+        job(1, image_base64="aGVsbG8="),  # "hello": base64, not an image
+        job(2, audio_base64="aGVsbG8=", **ia2v),
+        job(3, image_base64="!!!notbase64"),
+        job(4, image_base64=b64(png_bytes())),  # fine: a real image
+        job(5, audio_base64=b64(wav_bytes(0.5)), **ia2v),  # fine: real audio
+        job(6, last_image_base64="aGVsbG8=", image="a.png"),
+        job(7, audio_base64=b64(wav_bytes(61)), **ia2v),  # over generate's 60 s
+    ])
+    assert main(["batch", str(jobs), "--check"]) == 2
+    out = capsys.readouterr().out.splitlines()
+    assert out == [
+        f"{jobs}:1: image_base64: not a readable image (none of PNG, JPEG, MPO, WEBP, GIF, "
+        "BMP)",
+        f"{jobs}:2: audio_base64: not a readable audio file (wav, mp3, flac or ogg)",
+        f"{jobs}:3: image_base64: not valid base64 (Only base64 data is allowed)",
+        f"{jobs}:6: last_image_base64: not a readable image (none of PNG, JPEG, MPO, WEBP, "
+        "GIF, BMP)",
+        f"{jobs}:7: audio_base64: audio is 61.0 s long, over the 60 s limit",
+        "7 jobs: 5 invalid (lines 1, 2, 3, 6, 7)"]
+
+
+def test_check_takes_the_limits_it_is_given(tmp_path: Path) -> None:
+    from ltx2sdk.app.generate import InputPolicy
+    from tests.helpers import png_bytes
+
+    image = base64.b64encode(png_bytes(40, 30)).decode()
+    jobs = [job(1, image_base64=image)]
+    assert check_jobs(jobs).ok
+    report = check_jobs(jobs, input_policy=InputPolicy(max_pixels=1000))
+    assert [p.message for p in report.problems] == [
+        "image_base64: image is 40x30 pixels (0.0 MP), over the 0.001 MP limit"]
+
+
+def test_a_url_that_is_not_http_is_refused_by_the_check_and_nothing_is_fetched(
+        tmp_path: Path) -> None:
+    report = check_jobs([job(1, image_url="notaurl"), job(2, image_url="file:///etc/passwd"),
+                         job(3, image_url=f"http://127.0.0.1:{free_port()}/a.png")])
+    assert [(p.job, p.message) for p in report.problems] == [
+        (1, "invalid request: image_url: not an http(s) URL (only http and https URLs are "
+            "allowed, not 'a bare path')"),
+        (2, "invalid request: image_url: not an http(s) URL (only http and https URLs are "
+            "allowed, not 'file')")]  # job 3: its address is the run's to check, when fetched
+
+
+def test_a_run_refuses_to_start_on_an_unreadable_image(tmp_path: Path) -> None:
+    with catalog_server(tmp_path / "srv") as srv:
+        with pytest.raises(InvalidJobsError) as raised:
+            run_batch([job(1), job(2, image_base64="aGVsbG8=")], srv.url, tmp_path / "out")
+        assert srv.received.prompts == []
+    assert list(raised.value.problems) == [
+        "job 2: image_base64: not a readable image (none of PNG, JPEG, MPO, WEBP, GIF, BMP)"]

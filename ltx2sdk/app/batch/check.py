@@ -10,7 +10,12 @@
 
 **What is checked**, for every job (a line of a JOBS.jsonl file, or an item of an iterable):
 it is JSON, an object, a valid :class:`~ltx2sdk.request.GenerationRequest`, and a request a
-pipeline of the catalog can make as asked (:func:`builders.check_request`). The file must hold
+pipeline of the catalog can make as asked (:func:`builders.check_request`), and its input files
+given inline (``image_base64``, ``last_image_base64``, ``audio_base64``) decoded as ``generate``
+decodes them, within the same limits (:class:`~ltx2sdk.app.generate.InputPolicy`): base64 an
+image or a sound file can be read from, and that size, pixel count and length. Input files
+given by URL are **not fetched** (that is the run's: their host is resolved and checked then);
+their URL is checked by the request model's rule. The file must hold
 at least one job (blank lines and ``#`` comments are none). A job repeating an earlier one (the
 same key: :func:`~ltx2sdk.app.batch.jobs.job_key`) is noted, not refused: a batch makes it once.
 
@@ -38,11 +43,14 @@ from builders import build
 from builders.pipelines import PLACEHOLDER_AUDIO, PLACEHOLDER_IMAGE, PLACEHOLDER_LAST_IMAGE
 from ltx2sdk.app.batch.jobs import GIVEN_JOBS, BatchJob, JobSource, key_id
 from ltx2sdk.backends.server_urls import DEFAULT_READY_TIMEOUT, REFUSED_GRACE
-from ltx2sdk.errors import InvalidJobsError, LTX2Error
+from ltx2sdk.errors import InputFileError, InvalidJobsError, LTX2Error
+from ltx2sdk.vocabulary import AUDIO, INPUT_FILES
 
 if TYPE_CHECKING:
+    from ltx2sdk.app.generate import InputPolicy
     from ltx2sdk.backends.protocol import Backend
     from ltx2sdk.graph.schema import SchemaSet
+    from ltx2sdk.request import GenerationRequest
 
     _Server = tuple[str, Backend, SchemaSet | None]
 
@@ -175,6 +183,7 @@ def _number_list(numbers: Sequence[int], given: bool, limit: int = 10) -> str:
 @dataclass
 class _Scan:
     source: str
+    policy: InputPolicy | None = None  # the limits of inline input files (None: generate's)
     jobs: int = 0
     problems: list[JobProblem] = field(default_factory=list)
     repeats: list[JobProblem] = field(default_factory=list)
@@ -184,27 +193,63 @@ class _Scan:
     def noun(self) -> str:
         return "job" if self.source == GIVEN_JOBS else "line"
 
-    def add(self, job: BatchJob) -> None:
+    def add(self, job: BatchJob) -> bool:
+        """Count and check ``job``; whether it is valid and the first of its key (a job
+        to check on the servers too)."""
         self.jobs += 1
         if job.problem is not None:
             self.problems.append(JobProblem(job.number, job.problem))
-            return
+            return False
         compact = key_id(job.key)
         first = self.first_of.setdefault(compact, job.number)
         if first != job.number:
             self.repeats.append(JobProblem(
                 job.number, f"the same request as {self.noun} {first}: made once (give it "
                             "another seed for another video)"))
+            return False  # its inputs are its first's: checked there
+        assert job.request is not None  # no problem: checked
+        found = [JobProblem(job.number, line) for line in _inline_input_problems(
+            job.request, self.policy)]
+        self.problems.extend(found)
+        return not found
 
     def report(self, **more: Any) -> JobsReport:
         return JobsReport(self.source, self.jobs, tuple(self.problems), tuple(self.repeats),
                           **more)
 
 
-def scan_jobs(jobs: Iterable[BatchJob], source: str) -> tuple[JobsReport, set[int]]:
-    """The catalog check of ``jobs`` (offline), and the :func:`key_id` s of every job (what a
-    batch counts its work by). One pass; memory grows with the number of distinct jobs."""
-    scan = _Scan(source)
+def _inline_input_problems(request: GenerationRequest, policy: InputPolicy | None
+                           ) -> Iterator[str]:
+    """What ``generate`` would refuse in ``request``'s input files given as base64, decoded
+    by the same functions under the same limits (``policy``; ``None``: generate's defaults),
+    one line each (``image_base64: not a readable image ...``). URLs are not fetched."""
+    from ltx2sdk.app.generate import InputPolicy  # start-up: only a job with inline inputs
+    from ltx2sdk.media.audio import audio_from_base64  # start-up: decoded when there is one
+    from ltx2sdk.media.images import image_from_base64  # start-up: likewise
+
+    limits = policy or InputPolicy()
+    for which in INPUT_FILES:
+        data = getattr(request, which.base64)
+        if data is None:
+            continue
+        try:
+            if which is AUDIO:
+                audio_from_base64(data, field=which.base64, max_bytes=limits.max_audio_bytes,
+                                  max_seconds=limits.max_audio_seconds)
+            else:
+                image_from_base64(data, field=which.base64, max_bytes=limits.max_bytes,
+                                  max_pixels=limits.max_pixels)
+        except InputFileError as exc:  # names the field: image_base64: ...
+            yield str(exc)
+
+
+def scan_jobs(jobs: Iterable[BatchJob], source: str, *, input_policy: InputPolicy | None = None
+              ) -> tuple[JobsReport, set[int]]:
+    """The catalog check of ``jobs`` (offline; inline input files decoded under
+    ``input_policy``, ``None``: generate's limits), and the :func:`key_id` s of every job
+    (what a batch counts its work by). One pass; memory grows with the number of distinct
+    jobs."""
+    scan = _Scan(source, input_policy)
     for job in jobs:
         scan.add(job)
     return scan.report(), set(scan.first_of)
@@ -212,7 +257,8 @@ def scan_jobs(jobs: Iterable[BatchJob], source: str) -> tuple[JobsReport, set[in
 
 def check_jobs(jobs: str | Path | Iterable[Mapping[str, Any]] | JobSource, *,
                targets: str | Sequence[str] | None = None, api_key: str | None = None,
-               api: str | None = None, ready_timeout: float | None = None) -> JobsReport:
+               api: str | None = None, ready_timeout: float | None = None,
+               input_policy: InputPolicy | None = None) -> JobsReport:
     """Check every job of ``jobs`` (a JOBS.jsonl path, an iterable of request mappings, or a
     :class:`~ltx2sdk.app.batch.jobs.JobSource`) without running anything; see the module.
 
@@ -221,11 +267,13 @@ def check_jobs(jobs: str | Path | Iterable[Mapping[str, Any]] | JobSource, *,
     ``ready_timeout`` the wait for a server that is starting, as for
     :func:`~ltx2sdk.app.generate.generate` (``None``: one that refuses connections gets
     :data:`~ltx2sdk.backends.server_urls.REFUSED_GRACE` seconds, one that accepts but does
-    not answer yet :data:`~ltx2sdk.backends.server_urls.DEFAULT_READY_TIMEOUT`). Raises
+    not answer yet :data:`~ltx2sdk.backends.server_urls.DEFAULT_READY_TIMEOUT`);
+    ``input_policy`` the limits inline input files are decoded under (``None``: those of
+    :func:`~ltx2sdk.app.generate.generate`). Raises
     ``FileNotFoundError`` for a missing file; every other problem is in the report."""
     source = jobs if isinstance(jobs, JobSource) else JobSource(jobs)
     names = [targets] if isinstance(targets, str) else list(targets or [])
-    scan = _Scan(source.name)
+    scan = _Scan(source.name, input_policy)
     servers: list[_Server] = []
     unchecked: list[str] = []
     with contextlib.ExitStack() as stack:
@@ -239,9 +287,7 @@ def check_jobs(jobs: str | Path | Iterable[Mapping[str, Any]] | JobSource, *,
                 stack.callback(opened[1].close)
                 servers.append(opened)
         for job in source:
-            repeats = len(scan.repeats)
-            scan.add(job)
-            if job.checked is None or len(scan.repeats) > repeats:
+            if not scan.add(job):
                 continue  # invalid (said already), or a repeat (checked as its first line)
             for server in servers:
                 scan.problems.extend(_server_problems(job, server))
