@@ -10,6 +10,7 @@ import hashlib
 import io
 import json
 import os
+import random
 import re
 import signal
 import subprocess
@@ -23,6 +24,7 @@ from typing import Any
 
 import pytest
 from aiohttp import web
+from PIL import Image
 
 import runpod_handler
 from ltx2sdk.app.batch.jobs import JobSource, make_job
@@ -572,7 +574,11 @@ def test_a_worker_whose_comfy_host_does_not_resolve_is_dropped(
 
 def test_a_request_over_runpods_payload_limit_is_refused_before_it_is_sent(
         endpoint: Endpoint, tmp_path: Path) -> None:
-    huge = base64.b64encode(b"\0" * (8 * 1024 * 1024)).decode()  # 11 MB of base64
+    # a real image (the check a run makes first decodes it): 8.7 MB of noise, 11 MB of base64
+    noise = Image.frombytes("RGB", (1700, 1700), random.Random(1).randbytes(1700 * 1700 * 3))
+    buffer = io.BytesIO()
+    noise.save(buffer, "PNG", compress_level=0)
+    huge = base64.b64encode(buffer.getvalue()).decode()
     summary = run_batch([job(1, type="i2v", image_base64=huge)], endpoint.target,
                         tmp_path / "out", retry=QUICK)
     [line] = result_lines(tmp_path / "out")
