@@ -306,6 +306,18 @@ class GenerationRequest(_RequestModel):
                              "serve the video)")
         return value
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "type" and value in (None, ""):
+            # as in JSON: no type given, so the input files make it (validated afresh, as a
+            # request giving none; the request is left as it was if that is refused)
+            fresh = type(self).model_validate(
+                {field: getattr(self, field) for field in self.model_fields_set
+                 if field != "type"})
+            self.__dict__.update(fresh.__dict__)
+            self.__pydantic_fields_set__ = set(fresh.model_fields_set)
+            return
+        super().__setattr__(name, value)
+
     def __repr_args__(self) -> Any:
         # a base64 field is shown by its size: a video's first frame is hundreds of KiB
         for name, value in super().__repr_args__():

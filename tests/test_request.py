@@ -469,3 +469,12 @@ def test_a_short_duration_is_refused_at_the_pipelines_fps_too() -> None:
         check_request(GenerationRequest(prompt="p", duration=0.1))
     assert (err.value.field, err.value.reason) == (
         "duration", "at least 0.334 s at 24 fps (9 frames, the fewest), not 0.1 s")
+
+
+@pytest.mark.parametrize("no_type", [None, ""])
+def test_assigning_no_type_lets_the_inputs_make_it_again(no_type: str | None) -> None:
+    request = GenerationRequest(prompt="p", type="i2v", image_url="https://example.com/a.png")
+    request.type = no_type  # type: ignore[assignment]  # as "type": null in JSON
+    assert request.type == "i2v" and "type" not in request.model_fields_set
+    request.image_url = None
+    assert request.type == "t2v"
