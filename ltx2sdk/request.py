@@ -4,8 +4,9 @@ It accepts the original handler contract unchanged (``prompt, mode, type, width,
 height, duration, seed, camera_lora, image_url, image_base64``) plus the SDK's
 extra fields. Bad input is a :class:`~ltx2sdk.errors.RequestError` (an ``LTX2Error`` and a
 ``ValueError``; never pydantic's ``ValidationError``), however the request is made
-(``GenerationRequest(...)``, ``model_validate``, ``model_validate_json``): one line naming
-each field at fault and what it allows (an unknown field: the nearest known one), and
+(``GenerationRequest(...)``, ``model_validate``, ``model_validate_json``, assigning a field:
+a refused assignment leaves the request as it was): one line naming each field at fault and
+what it allows (an unknown field: the same name in other case or the nearest one), and
 :meth:`~ltx2sdk.errors.RequestError.errors`, the structured list. A rule about several fields
 (:data:`~ltx2sdk.vocabulary.RequestRule`) is an error whose ``type`` is the rule's code and
 whose ``ctx`` holds the fields, so that callers need not read its words.
@@ -23,7 +24,9 @@ request is made, saying what the model has.
 Input files come from one of three fields each (:data:`~ltx2sdk.vocabulary.INPUT_FILES`): the
 first frame (i2v, flf2v, ia2v) from ``image_url``, ``image_base64`` or ``image``, the last
 frame (flf2v) from ``last_image_url``, ``last_image_base64`` or ``last_image``, the audio
-(ia2v) from ``audio_url``, ``audio_base64`` or ``audio``.
+(ia2v) from ``audio_url``, ``audio_base64`` or ``audio``. A URL must be an absolute http(s)
+URL with a host, by the fetcher's rule (:func:`ltx2sdk.web_urls.parse_url`); whether its host
+is public is known only when it is fetched. ``repr()`` shows base64 by its size.
 """
 
 from __future__ import annotations
