@@ -60,7 +60,6 @@ from ltx2sdk.vocabulary import (
     check_length,
     missing_pipeline,
 )
-from ltx2sdk.web_urls import parse_url
 from ltx2sdk.wording import byte_size
 
 DEFAULT_NEGATIVE_PROMPT = ("blurry, low quality, still frame, frames, watermark, overlay, titles, "
@@ -284,6 +283,8 @@ class GenerationRequest(_RequestModel):
         # the fetcher's own rule (parse_url), so that a URL refused at fetch time is refused
         # here first; whether its host is public is known only once it is resolved
         if value is not None:
+            from ltx2sdk.web_urls import parse_url  # start-up: only a request with a URL
+
             try:
                 parse_url(value)
             except FetchError as exc:
