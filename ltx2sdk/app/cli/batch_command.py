@@ -445,7 +445,7 @@ class BatchDisplay:
 
     def retry(self, notice: RetryNotice) -> None:
         self._line(f"retry     job {notice.job} in {notice.delay:g} s (try {notice.attempt + 1} "
-                   f"of {notice.attempts}) after, on {notice.target}: {notice.error}")
+                   f"of {notice.attempts}) after a failure on {notice.target}: {notice.error}")
 
     def dropped(self, notice: DropNotice) -> None:
         self._line(f"dropped   {notice.target}: {notice.reason}")
