@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import io
 import json
 import socket
 import threading
@@ -16,7 +17,8 @@ from typing import Any
 
 import pytest
 
-from ltx2sdk.app.batch.scheduler import DropNotice, JobResult, run_batch
+from ltx2sdk.app.batch.scheduler import DropNotice, JobResult, RetryNotice, run_batch
+from ltx2sdk.app.cli.batch_command import BatchDisplay
 from ltx2sdk.app.cli.main import main
 from ltx2sdk.errors import NoTargetLeftError
 from tests.comfyserver import ComfyTestServer
@@ -68,6 +70,30 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class _Unavailable(http.server.BaseHTTPRequestHandler):
+    """A proxy whose server behind it is down: 503 for everything."""
+
+    def do_GET(self) -> None:
+        self.send_response(503)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def proxy_of_nothing() -> Iterator[str]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Unavailable)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def without_ltx23(root: Path) -> ComfyTestServer:
     """A stand-in ComfyUI with every catalog model file but LTX-2.3's."""
     models = {folder: [name for name in names if "2.3" not in name]
@@ -107,6 +133,18 @@ def test_a_silent_server_beside_a_working_one_gets_no_job_back(
     assert all(line["status"] == "ok" and line["attempts"] == 1 for line in lines)
     said = capsys.readouterr()
     assert said.err.count("dropped   ") == 1 and "retry" not in said.err
+
+
+def test_a_proxy_whose_server_stays_down_is_dropped_after_one_wait(
+        proxy_of_nothing: str, tmp_path: Path) -> None:
+    drops: list[DropNotice] = []
+    with catalog_server(tmp_path / "srv") as srv:
+        summary = run_batch([job(1), job(2), job(3)], [proxy_of_nothing, srv.url],
+                            tmp_path / "out", ready_timeout=0.5, on_drop=drops.append)
+    assert summary.complete and summary.progress.retries == 0
+    assert [(d.target, d.reason) for d in drops] == [
+        (proxy_of_nothing, "not ready within 0.5 s (HTTP 503)")]
+    assert {line["target"] for line in result_lines(tmp_path / "out")} == {srv.url}
 
 
 # --- a server that answers, but is no ComfyUI ------------------------------------------------
@@ -209,6 +247,14 @@ def test_a_runpod_endpoint_without_a_key_is_refused_before_anything_starts(
     assert said.err.strip().splitlines() == [
         "ltx2: error: runpod:abc needs a RunPod API key: set RUNPOD_API_KEY"]
     assert said.out == "" and not out.exists()  # nothing started, nothing written
+
+
+def test_failure_and_retry_lines_name_the_target() -> None:
+    stream = io.StringIO()
+    display = BatchDisplay(stream, interactive=False)
+    display.retry(RetryNotice(4, "http://gpu-b:8188", 1, 3, 2.0, "HTTP 503"))
+    assert stream.getvalue() == ("retry     job 4 in 2 s (try 2 of 3) after a failure on "
+                                 "http://gpu-b:8188: HTTP 503\n")
 
 
 def test_batch_help_says_what_is_retried(capsys: pytest.CaptureFixture[str]) -> None:

@@ -19,6 +19,7 @@ from ltx2sdk.backends.protocol import Backend
 from ltx2sdk.backends.server_urls import (
     DEFAULT_READY_TIMEOUT,
     REFUSED_GRACE,
+    connection_failure,
     normalize_server_url,
     shown_url,
 )
@@ -79,7 +80,8 @@ class _ServerRunner:
     A wait that ends without an answer makes the target unusable, whether or not it
     answered earlier: nobody answering (:class:`ServerUnreachableError`, as the client
     says), or a server that accepts connections and sends nothing within the wait (a
-    :class:`ServerUnreachableError` of reason ``no answer within 30 s``), or one that answers
+    :class:`ServerUnreachableError` of reason ``no answer within 30 s``; a proxy answering
+    503 for it: ``not ready within 30 s (HTTP 503)``), or one that answers
     but not like a ComfyUI (:class:`TargetUnusableError`: every job would fail there)."""
 
     def __init__(self, name: str, backend: Backend, settings: JobSettings,
@@ -105,7 +107,9 @@ class _ServerRunner:
             raise TargetUnusableError(
                 f"{self.name}: {said[where:] if where >= 0 else said}") from exc
         except ServerUnavailableError as exc:  # accepted, but silent (or a proxy's 502-504)
-            reason = f"no answer within {limit:g} s"
+            why = connection_failure(exc.__cause__)[1] if exc.__cause__ is not None else ""
+            reason = (f"no answer within {limit:g} s" if why in ("", "no answer in time")
+                      else f"not ready within {limit:g} s ({why})")
             raise ServerUnreachableError(str(exc), url=self.name, reason=reason) from exc
         self.answered.set()
 
