@@ -172,8 +172,9 @@ class RetryNotice:
 @dataclass(frozen=True)
 class DropNotice:
     """A target the batch stopped using: ``target`` (its name) and ``reason`` in a few words
-    (``connection refused``, ``unknown host``, what a refused key said); ``left``: how many
-    targets the batch still has."""
+    (``connection refused``, ``unknown host``, ``no answer within 30 s``, ``does not answer
+    like a ComfyUI (GET /system_stats answered HTTP 404)``, what a refused key said);
+    ``left``: how many targets the batch still has."""
 
     target: str
     reason: str
@@ -307,7 +308,8 @@ class Batch:
     ComfyUI: always one). ``timeout``: seconds per try of a job; ``ready_timeout``: seconds
     to wait for a target that does not answer yet, within it (``None``, the default: a
     target nobody answers at is dropped within 2 s, a server that accepts but does not
-    answer yet is waited for 30 s; see :class:`~ltx2sdk.app.batch.targets.JobSettings`).
+    answer yet is waited for 30 s, then dropped; see
+    :class:`~ltx2sdk.app.batch.targets.JobSettings`).
     ``api_key`` / ``api``: for server URLs, as for
     :func:`~ltx2sdk.backends.connect.connect`. ``runpod_options``: keyword arguments for
     :class:`~ltx2sdk.app.batch.runpod_target.RunPodTarget` (``trusted_hosts``,

@@ -75,8 +75,9 @@ def add_batch_command(commands: Any) -> None:
                     "same command again skips the jobs done there. Every line is checked "
                     "first: a problem stops the batch before anything runs (--skip-invalid "
                     "runs the rest), and --check only checks. Blank lines and lines starting "
-                    "with # are skipped. Transient failures are retried; Ctrl-C cancels the "
-                    "running jobs.")
+                    "with # are skipped. Transient failures are retried; a target that "
+                    "cannot be reached or does not answer like a ComfyUI is dropped, its "
+                    "jobs going to the others; Ctrl-C cancels the running jobs.")
     cmd.add_argument("jobs_file", type=Path, metavar="JOBS.jsonl",
                      help="one request per line (a request object, or {\"input\": {...}})")
     where = cmd.add_argument_group(
@@ -126,8 +127,9 @@ def add_batch_command(commands: Any) -> None:
     limits.add_argument("--timeout", type=seconds, default=3600.0, metavar="SECONDS",
                         help="limit for one try of one job (default 3600)")
     limits.add_argument("--ready-timeout", type=seconds, metavar="SECONDS",
-                        help=READY_TIMEOUT_HELP + "; a target nobody answers at is dropped, "
-                             "its job going to the others")
+                        help=READY_TIMEOUT_HELP + "; a target nobody answers at, or that "
+                             "does not answer within it, is dropped, its job going to the "
+                             "others")
     cmd.set_defaults(func=cmd_batch)
 
 
