@@ -17,12 +17,14 @@ from typing import Any
 
 import pytest
 
+import runpod_handler
 from ltx2sdk.app.batch.scheduler import DropNotice, JobResult, RetryNotice, run_batch
 from ltx2sdk.app.cli.batch_command import BatchDisplay
 from ltx2sdk.app.cli.main import main
 from ltx2sdk.errors import NoTargetLeftError
 from tests.comfyserver import ComfyTestServer
 from tests.helpers import catalog_models, catalog_server
+from tests.runpod_standin import RunPodStandIn
 
 SMALL = {"duration": 1, "width": 256, "height": 256}
 
@@ -231,6 +233,26 @@ def test_a_job_left_with_no_server_that_can_run_it_fails_when_the_last_is_droppe
     assert got[1].error is not None and got[1].error.startswith(
         f"no target can run it: {b.url}: missing model files")
     assert summary.not_started == 0
+
+
+def test_a_job_a_runpod_worker_lacks_the_models_for_runs_on_a_server(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The worker says "the server cannot run this graph: missing model files: ...": the
+    endpoint is kept for the jobs it can run, and that job runs on the server."""
+    with without_ltx23(tmp_path / "comfy") as comfy, catalog_server(tmp_path / "srv") as srv, \
+            RunPodStandIn(runpod_handler.handler, workers=1) as api:
+        for name, value in {"COMFY_URL": comfy.url, "LTX2_READY_TIMEOUT": "5",
+                            "LTX2_JOB_TIMEOUT": "30", "RUNPOD_API_KEY": api.api_key,
+                            "RUNPOD_ENDPOINT_BASE_URL": api.base_url}.items():
+            monkeypatch.setenv(name, value)
+        target = f"runpod:{api.endpoint_id}"
+        # each target takes one of the first two jobs at once: the endpoint gets an LTX-2.3 one
+        summary = run_batch([job(1, model="ltx-2.3"), job(2, model="ltx-2.3"), job(3)],
+                            [srv.url, target], tmp_path / "out", concurrency=1)
+    assert summary.complete and not summary.unusable
+    lines = {line["job"]: line for line in result_lines(tmp_path / "out")}
+    assert all(line["status"] == "ok" and line["attempts"] == 1 for line in lines.values())
+    assert lines[1]["target"] == lines[2]["target"] == srv.url
 
 
 # --- RunPod without a key ----------------------------------------------------------------------
