@@ -797,11 +797,15 @@ class Batch:
         return orphans
 
     def _unfit_error(self, job: BatchJob) -> str:
-        """Why no target could run ``job``: each target that said so, and what it lacks."""
+        """Why no target could run ``job``: each target that said so, and what it lacks
+        (targets that lack the same, named together)."""
+        by_reason: dict[str, list[str]] = {}
         with self._cond:
-            said = [f"{s.name}: {s.cannot_run[job.key]}" for s in self._states
-                    if job.key in s.cannot_run]
-        return "no target can run it: " + "; ".join(said)
+            for s in self._states:
+                if job.key in s.cannot_run:
+                    by_reason.setdefault(s.cannot_run[job.key], []).append(s.name)
+        return "no target can run it: " + "; ".join(
+            f"{', '.join(names)}: {reason}" for reason, names in by_reason.items())
 
     def _dropped_locked(self, state: _TargetState, reason: str) -> DropNotice:
         """What ``on_drop`` hears of ``state``'s target, just dropped (under the lock, or
