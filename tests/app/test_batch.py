@@ -602,7 +602,8 @@ def test_a_terminal_gets_a_status_line_below_the_finished_jobs(
                              attempts=1, target="http://gpu-a:8188"))
     display.close()
     *earlier, status = stream.getvalue().rstrip("\n").split("\r\033[K")
-    assert "failed    job 7  node 9 (VAEDecode) failed: boom\n" in earlier
+    # where it failed is said
+    assert "failed    job 7  on http://gpu-a:8188: node 9 (VAEDecode) failed: boom\n" in earlier
     assert status == ("[" + "#" * 14 + "-" * 10 + "] 6/10 done, 3 made, 2 running, 1 failed, "
                       "2 skipped, 1 waiting to retry, ETA 1m15s")
 

@@ -38,9 +38,10 @@ scales itself; ``concurrency`` (``--jobs``) is how many jobs are in its queue at
   answering 429/5xx, a job ``TIMED_OUT`` (its worker stopped reporting: a lost worker), a job
   RunPod no longer knows, and a worker whose ComfyUI could not be reached or forgot the
   prompt are transient (the job is submitted again); a refused key, an endpoint that does
-  not exist, and a worker that says it is misconfigured make the endpoint unusable; anything
-  else the worker reports (``invalid request: ...``, a node that failed) is the job's final
-  error.
+  not exist, and a worker that says it is misconfigured make the endpoint unusable; a worker
+  whose ComfyUI lacks the job's models or nodes (``the server cannot run this graph: ...``)
+  sends the job to another target, if one can run it; anything else the worker reports
+  (``invalid request: ...``, a node that failed) is the job's final error.
 """
 
 from __future__ import annotations

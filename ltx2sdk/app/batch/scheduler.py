@@ -28,16 +28,23 @@ each invalid job is a ``failed`` result of ``error_kind`` ``invalid``, sent nowh
 the targets' servers too. Jobs given as a one-shot iterator cannot be read twice: each is
 checked as it comes up.
 
-**Failures**: a transient one (the server unreachable or answering 5xx, a prompt the server
-forgot, a lost RunPod worker) is tried again after ``retry.delay(n)`` seconds
-(``base_delay`` doubling up to ``max_delay``), ``retry.attempts`` tries in all; the target
-that failed pauses for as long, so a dead server does not take every job. A permanent one
-(an invalid request, a prompt the server refused, a node that failed) is the job's result
-at once. A target that cannot work at all (a refused key), or that nobody answers at (a
-refused connection, an unknown host, a RunPod API out of reach: within 2 s unless
-``ready_timeout`` says to wait longer), is dropped (``on_drop`` hears of it) and its job goes
-to the other targets without a try counted; when none is left the batch stops at once with
-:class:`NoTargetLeftError`, the jobs not run left for the next run.
+**Failures**: a transient one (a server or RunPod answering 429 or 5xx, a prompt the server
+forgot when it restarted, a lost RunPod worker) is tried again after ``retry.delay(n)``
+seconds (``base_delay`` doubling up to ``max_delay``), ``retry.attempts`` tries in all; the
+target that failed pauses for as long. A permanent one (an invalid request, a prompt the
+server refused, a node that failed) is the job's result at once. A target that cannot serve
+any job is dropped (``on_drop`` hears of it) and its job goes to the other targets without a
+try counted: a refused key; nobody answering at its address (a refused connection, an
+unknown host, a RunPod API out of reach: within 2 s unless ``ready_timeout`` says to wait
+longer); a server that accepts connections but does not answer within its ready time (30 s
+unless ``ready_timeout`` says otherwise: dropped after that one wait, whether or not it
+answered earlier in the batch); a server that answers but not like a ComfyUI (``GET
+/system_stats`` answering 404). When none is left the batch stops at once with
+:class:`NoTargetLeftError`, the jobs not run left for the next run. A target that cannot run
+one job (it lacks the job's model files or node types, found before anything is queued) is
+kept for the others; that job goes to the other targets without a try counted, and fails
+(``error_kind`` ``unfit``) only when no target left can run it, its error naming each
+target and what it lacks.
 
 **Cancelling** (:meth:`Batch.cancel`, or Ctrl-C / a notebook's interrupt while iterating)
 stops the running jobs on their targets (a ComfyUI prompt is interrupted, a RunPod job
@@ -68,6 +75,7 @@ from ltx2sdk.app.batch.jobs import BatchJob, JobSource, key_id
 from ltx2sdk.app.batch.store import ResultStore, summarised_request
 from ltx2sdk.app.batch.target_names import parse_target
 from ltx2sdk.app.batch.targets import (
+    UNFIT_PREFIX,
     BatchTarget,
     FailureKind,
     JobSettings,
@@ -129,7 +137,9 @@ class JobResult:
     ``status``: ``ok`` (``video`` is its file, ``metadata`` what was made: seed, size,
     frames...), ``failed`` (``error`` says why in one line; ``error_kind`` is ``invalid``
     for a request that could not run, ``gave_up`` after the last try of transient failures,
-    ``failed`` otherwise), ``cancelled`` (the batch was cancelled while it ran), or
+    ``unfit`` when no target could run it (``no target can run it: URL: missing model
+    files: ...``, each target that was tried), ``failed`` otherwise; ``target`` is where it
+    failed), ``cancelled`` (the batch was cancelled while it ran), or
     ``skipped`` (done by an earlier run, or the same request as an earlier job: ``note``).
     """
 
@@ -162,8 +172,9 @@ class RetryNotice:
 @dataclass(frozen=True)
 class DropNotice:
     """A target the batch stopped using: ``target`` (its name) and ``reason`` in a few words
-    (``connection refused``, ``unknown host``, what a refused key said); ``left``: how many
-    targets the batch still has."""
+    (``connection refused``, ``unknown host``, ``no answer within 30 s``, ``does not answer
+    like a ComfyUI (GET /system_stats answered HTTP 404)``, what a refused key said);
+    ``left``: how many targets the batch still has."""
 
     target: str
     reason: str
@@ -268,6 +279,8 @@ class _TargetState:
     failures: int = 0  # transient failures in a row
     paused_until: float = 0.0
     unusable: str | None = None
+    # job key -> why this target cannot run that job (it lacks its models or nodes)
+    cannot_run: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -295,7 +308,8 @@ class Batch:
     ComfyUI: always one). ``timeout``: seconds per try of a job; ``ready_timeout``: seconds
     to wait for a target that does not answer yet, within it (``None``, the default: a
     target nobody answers at is dropped within 2 s, a server that accepts but does not
-    answer yet is waited for 30 s; see :class:`~ltx2sdk.app.batch.targets.JobSettings`).
+    answer yet is waited for 30 s, then dropped; see
+    :class:`~ltx2sdk.app.batch.targets.JobSettings`).
     ``api_key`` / ``api``: for server URLs, as for
     :func:`~ltx2sdk.backends.connect.connect`. ``runpod_options``: keyword arguments for
     :class:`~ltx2sdk.app.batch.runpod_target.RunPodTarget` (``trusted_hosts``,
@@ -606,12 +620,14 @@ class Batch:
                 return None
             now = time.monotonic()
             wake: float | None = None
+            retry = self._next_retry(state)
             if state.paused_until > now:
-                if self._exhausted and not self._retries and not self._running:
+                if self._exhausted and retry is None and not self._running:
                     return None  # nothing left to wait for
                 wake = state.paused_until
-            elif self._retries and self._retries[0].ready_at <= now:
-                retry = heapq.heappop(self._retries)
+            elif retry is not None and retry.ready_at <= now:
+                self._retries.remove(retry)
+                heapq.heapify(self._retries)
                 return self._take(retry.job, retry.attempt, slot)
             else:
                 job = self._pull(skipped)
@@ -619,12 +635,23 @@ class Batch:
                     return self._take(job, 1, slot)
                 if skipped:
                     return _Again.AGAIN
-                if self._retries:
-                    wake = self._retries[0].ready_at
+                if retry is not None:
+                    wake = retry.ready_at
                 elif not self._running:
+                    # what waits now is for other targets (each has one that can run it)
                     self._cond.notify_all()  # the others see it too
                     return None
             self._cond.wait(None if wake is None else max(0.0, wake - now))
+
+    def _next_retry(self, state: _TargetState) -> _Retry | None:
+        """The first job waiting for a try that ``state``'s target can run (under the lock)."""
+        runnable = [r for r in self._retries if r.job.key not in state.cannot_run]
+        return min(runnable) if runnable else None
+
+    def _can_run_somewhere(self, job: BatchJob) -> bool:
+        """Whether a target still in use has not said it cannot run ``job`` (under the
+        lock)."""
+        return any(not s.unusable and job.key not in s.cannot_run for s in self._states)
 
     def _take(self, job: BatchJob, attempt: int, slot: _Slot) -> tuple[BatchJob, int]:
         self._running[id(slot)] = _Running(job, slot.state.name, time.monotonic())
@@ -705,6 +732,19 @@ class Batch:
             self._conclude(slot, job, attempt, started, error=message,
                            error_kind="cancelled", status="cancelled")
             return
+        if kind == "unfit":
+            with self._cond:
+                state.cannot_run[job.key] = message.removeprefix(UNFIT_PREFIX).lstrip(": ")
+                del self._running[id(slot)]
+                elsewhere = self._can_run_somewhere(job)
+                if elsewhere:  # the job's need, not the target's fault: another may run it
+                    heapq.heappush(self._retries, _Retry(time.monotonic(), next(self._seq),
+                                                         job, attempt))
+                    self._cond.notify_all()
+            if not elsewhere:
+                self._conclude(slot, job, attempt, started, error=self._unfit_error(job),
+                               error_kind="unfit")
+            return
         if kind == "unusable":
             with self._cond:
                 first = state.unusable is None  # a target of several runners drops once
@@ -713,10 +753,14 @@ class Batch:
                 # not the job's fault: it waits for another target, its try not counted
                 heapq.heappush(self._retries, _Retry(time.monotonic(), next(self._seq), job,
                                                      attempt))
-                self._cond.notify_all()
                 notice = self._dropped_locked(state, getattr(exc, "reason", "") or message)
+                orphans = self._orphans_locked()
+                self._cond.notify_all()
             if first:
                 self._events.put(("dropped", notice))
+            for orphan in orphans:  # the targets left all lack what these jobs need
+                self._conclude(slot, orphan.job, orphan.attempt, time.monotonic(),
+                               error=self._unfit_error(orphan.job), error_kind="unfit")
             return
         if kind == "transient" and attempt < self.retry.attempts:
             with self._cond:
@@ -739,6 +783,29 @@ class Batch:
             "invalid" if isinstance(exc, RequestFieldError)
             or (isinstance(exc, ValueError) and not isinstance(exc, LTX2Error)) else "failed")
         self._conclude(slot, job, attempt, started, error=message, error_kind=error_kind)
+
+    def _orphans_locked(self) -> list[_Retry]:
+        """The waiting jobs that no target still in use can run, taken off the queue (under
+        the lock, after a drop). None when no target is left: the batch stops then, and its
+        jobs are left for the next run."""
+        if all(s.unusable for s in self._states):
+            return []
+        orphans = [r for r in self._retries if not self._can_run_somewhere(r.job)]
+        if orphans:
+            self._retries = [r for r in self._retries if r not in orphans]
+            heapq.heapify(self._retries)
+        return orphans
+
+    def _unfit_error(self, job: BatchJob) -> str:
+        """Why no target could run ``job``: each target that said so, and what it lacks
+        (targets that lack the same, named together)."""
+        by_reason: dict[str, list[str]] = {}
+        with self._cond:
+            for s in self._states:
+                if job.key in s.cannot_run:
+                    by_reason.setdefault(s.cannot_run[job.key], []).append(s.name)
+        return "no target can run it: " + "; ".join(
+            f"{', '.join(names)}: {reason}" for reason, names in by_reason.items())
 
     def _dropped_locked(self, state: _TargetState, reason: str) -> DropNotice:
         """What ``on_drop`` hears of ``state``'s target, just dropped (under the lock, or

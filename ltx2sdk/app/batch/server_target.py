@@ -19,10 +19,16 @@ from ltx2sdk.backends.protocol import Backend
 from ltx2sdk.backends.server_urls import (
     DEFAULT_READY_TIMEOUT,
     REFUSED_GRACE,
+    connection_failure,
     normalize_server_url,
     shown_url,
 )
-from ltx2sdk.errors import TargetUnusableError
+from ltx2sdk.errors import (
+    ServerResponseError,
+    ServerUnavailableError,
+    ServerUnreachableError,
+    TargetUnusableError,
+)
 
 __all__ = ["ServerTarget"]
 
@@ -60,7 +66,8 @@ class ServerTarget:
             backends += [connect(self.url, api_key=self.api_key, api="v2")
                          for _ in range(max(1, concurrency or 1) - 1)]
         answered = threading.Event()  # shared by the target's runners
-        return [_ServerRunner(backend, self.settings, answered) for backend in backends]
+        return [_ServerRunner(self.name, backend, self.settings, answered)
+                for backend in backends]
 
 
 class _ServerRunner:
@@ -68,10 +75,18 @@ class _ServerRunner:
     ``settings.ready_timeout`` says when given; else a server that never answered in this
     batch fails fast if nobody answers (the batch drops it), and one that has answered and
     now refuses is restarting: its refusals are waited for too, as long as for a server
-    that accepts but does not answer yet."""
+    that accepts but does not answer yet.
 
-    def __init__(self, backend: Backend, settings: JobSettings,
+    A wait that ends without an answer makes the target unusable, whether or not it
+    answered earlier: nobody answering (:class:`ServerUnreachableError`, as the client
+    says), or a server that accepts connections and sends nothing within the wait (a
+    :class:`ServerUnreachableError` of reason ``no answer within 30 s``; a proxy answering
+    503 for it: ``not ready within 30 s (HTTP 503)``), or one that answers
+    but not like a ComfyUI (:class:`TargetUnusableError`: every job would fail there)."""
+
+    def __init__(self, name: str, backend: Backend, settings: JobSettings,
                  answered: threading.Event) -> None:
+        self.name = name
         self.backend = backend
         self.settings = settings
         self.answered = answered
@@ -81,7 +96,21 @@ class _ServerRunner:
         if limit is None:
             limit = DEFAULT_READY_TIMEOUT
             grace = None if self.answered.is_set() else REFUSED_GRACE
-        self.backend.wait_ready(timeout=min(limit, self.settings.timeout), refused_grace=grace)
+        limit = min(limit, self.settings.timeout)
+        try:
+            self.backend.wait_ready(timeout=limit, refused_grace=grace)
+        except ServerUnreachableError:
+            raise  # nobody there: the batch drops the target, as the error says
+        except ServerResponseError as exc:  # answered, but not as a ComfyUI would
+            said = str(exc)
+            where = said.find("does not answer like")
+            raise TargetUnusableError(
+                f"{self.name}: {said[where:] if where >= 0 else said}") from exc
+        except ServerUnavailableError as exc:  # accepted, but silent (or a proxy's 502-504)
+            why = connection_failure(exc.__cause__)[1] if exc.__cause__ is not None else ""
+            reason = (f"no answer within {limit:g} s" if why in ("", "no answer in time")
+                      else f"not ready within {limit:g} s ({why})")
+            raise ServerUnreachableError(str(exc), url=self.name, reason=reason) from exc
         self.answered.set()
 
     def run(self, job: BatchJob, video: Path, *, cancel: threading.Event,

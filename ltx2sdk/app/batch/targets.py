@@ -11,10 +11,15 @@ What a failure means for the batch is decided in one place, :func:`classify`:
   answered 429/5xx, ComfyUI forgot the prompt (it restarted), a RunPod worker was lost
   (:class:`TransientJobError`);
 - ``unusable``: the target cannot run any job (a refused or missing key, an endpoint that
-  does not exist: :class:`TargetUnusableError`), or nobody answers at its address for the
-  readiness time (connection refused, an unknown host, no route:
+  does not exist, a server that does not answer like a ComfyUI: :class:`TargetUnusableError`),
+  or nobody answers at its address for the readiness time (connection refused, an unknown
+  host, no route, a server that accepts connections and never answers:
   :class:`ServerUnreachableError`): the batch drops it, and the job goes to another target
   without its try being counted;
+- ``unfit``: this target cannot run this job, though it may run others (it lacks the job's
+  model files or node types: :class:`ServerValidationError`, raised before anything is
+  queued; a RunPod worker saying so): the job goes to another target without its try being
+  counted, and fails only when no target left can run it;
 - ``cancelled``: the batch was cancelled;
 - ``permanent``: anything else: an invalid request, a prompt the server refused (HTTP 400),
   a node that failed, a job past its deadline, a local file that cannot be written (a full
@@ -38,9 +43,11 @@ from ltx2sdk.errors import (
     MissingApiKeyError,
     OutputError,
     PromptLostError,
+    RunPodJobError,
     ServerResponseError,
     ServerUnavailableError,
     ServerUnreachableError,
+    ServerValidationError,
     TargetUnusableError,
     TransientJobError,
 )
@@ -51,9 +58,12 @@ if TYPE_CHECKING:
 
 __all__ = ["BatchTarget", "FailureKind", "JobSettings", "JobStage", "Runner", "classify"]
 
-FailureKind = Literal["transient", "unusable", "cancelled", "permanent"]
+FailureKind = Literal["transient", "unusable", "unfit", "cancelled", "permanent"]
 TRANSIENT_STATUSES = frozenset({408, 429})  # and every 5xx
 REFUSED_KEY_STATUSES = frozenset({401, 403})
+UNFIT_PREFIX = "the server cannot run this graph"
+"""How :class:`ServerValidationError` begins, and so what a RunPod worker says when its
+ComfyUI lacks the job's models or nodes."""
 
 
 def classify(exc: BaseException) -> FailureKind:
@@ -61,6 +71,9 @@ def classify(exc: BaseException) -> FailureKind:
     if isinstance(exc, (TargetUnusableError, MissingApiKeyError, ModuleNotFoundError,
                         ServerUnreachableError)):
         return "unusable"
+    if isinstance(exc, ServerValidationError) or (
+            isinstance(exc, RunPodJobError) and exc.error.startswith(UNFIT_PREFIX)):
+        return "unfit"
     if isinstance(exc, JobCancelledError):
         return "cancelled"
     if isinstance(exc, (TransientJobError, ServerUnavailableError, PromptLostError)):

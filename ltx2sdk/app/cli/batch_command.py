@@ -75,8 +75,9 @@ def add_batch_command(commands: Any) -> None:
                     "same command again skips the jobs done there. Every line is checked "
                     "first: a problem stops the batch before anything runs (--skip-invalid "
                     "runs the rest), and --check only checks. Blank lines and lines starting "
-                    "with # are skipped. Transient failures are retried; Ctrl-C cancels the "
-                    "running jobs.")
+                    "with # are skipped. Transient failures are retried; a target that "
+                    "cannot be reached or does not answer like a ComfyUI is dropped, its "
+                    "jobs going to the others; Ctrl-C cancels the running jobs.")
     cmd.add_argument("jobs_file", type=Path, metavar="JOBS.jsonl",
                      help="one request per line (a request object, or {\"input\": {...}})")
     where = cmd.add_argument_group(
@@ -114,16 +115,21 @@ def add_batch_command(commands: Any) -> None:
                           "problem), then a summary object")
     limits = cmd.add_argument_group("retries and limits")
     limits.add_argument("--retries", type=non_negative_int, default=2, metavar="N",
-                        help="tries after a transient failure (server unreachable, HTTP 5xx, "
-                             "a lost worker), default 2; invalid requests are never retried")
+                        help="tries again after a transient failure (HTTP 429 or 5xx from a "
+                             "server or RunPod, a prompt lost when ComfyUI restarted, a lost "
+                             "RunPod worker), default 2; invalid requests and failed nodes "
+                             "are not retried, a target that cannot be reached or does not "
+                             "answer is dropped, and a job a server lacks the models or nodes "
+                             "for goes to another target, all without a retry spent")
     limits.add_argument("--retry-delay", type=seconds, default=2.0, metavar="SECONDS",
                         help="pause before the first retry, doubling for each next one up "
                              "to 60 s (default 2)")
     limits.add_argument("--timeout", type=seconds, default=3600.0, metavar="SECONDS",
                         help="limit for one try of one job (default 3600)")
     limits.add_argument("--ready-timeout", type=seconds, metavar="SECONDS",
-                        help=READY_TIMEOUT_HELP + "; a target nobody answers at is dropped, "
-                             "its job going to the others")
+                        help=READY_TIMEOUT_HELP + "; a target nobody answers at, or that "
+                             "does not answer within it, is dropped, its job going to the "
+                             "others")
     cmd.set_defaults(func=cmd_batch)
 
 
@@ -165,6 +171,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     if args.output_dir is None:
         raise CommandLineError("--output-dir DIR is needed to run a batch (where the videos "
                                "go); --check checks the jobs without running them", 2)
+    _refuse_keyless_endpoints(args.endpoint)
     targets: list[str] = [*args.server, *args.endpoint]
     if not targets:
         targets = [_default_server()]
@@ -210,6 +217,17 @@ def cmd_batch(args: argparse.Namespace) -> int:
     display.close()
     _print_summary(summary, args)
     return 0 if summary.complete else 1
+
+
+def _refuse_keyless_endpoints(endpoints: list[str]) -> None:
+    """Before anything starts: a RunPod endpoint needs a key, and the command line has one
+    place for it (the environment)."""
+    if not endpoints:
+        return
+    from ltx2sdk.app.batch.runpod_target import API_KEY_ENV  # start-up: the RunPod target
+
+    if not os.environ.get(API_KEY_ENV, "").strip():
+        raise CommandLineError(f"{endpoints[0]} needs a RunPod API key: set {API_KEY_ENV}", 2)
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -417,7 +435,10 @@ class BatchDisplay:
             line = (f"ok        job {result.job}  {what} -> {result.video} "
                     f"({result.seconds:.1f} s on {result.target})")
         elif result.status == "failed":
-            line = f"failed    job {result.job}  {result.error}"
+            # where it failed (an unfit job's error names every target itself)
+            on = f"on {result.target}: " if result.target and \
+                result.error_kind not in ("unfit", "invalid") else ""
+            line = f"failed    job {result.job}  {on}{result.error}"
         elif result.status == "cancelled":
             line = f"cancelled job {result.job}  on {result.target}"
         else:
@@ -426,7 +447,7 @@ class BatchDisplay:
 
     def retry(self, notice: RetryNotice) -> None:
         self._line(f"retry     job {notice.job} in {notice.delay:g} s (try {notice.attempt + 1} "
-                   f"of {notice.attempts}) after: {notice.error}")
+                   f"of {notice.attempts}) after a failure on {notice.target}: {notice.error}")
 
     def dropped(self, notice: DropNotice) -> None:
         self._line(f"dropped   {notice.target}: {notice.reason}")
