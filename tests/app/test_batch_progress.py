@@ -127,8 +127,20 @@ def test_the_status_line_shows_each_running_jobs_stage_and_step(
     assert status_line(200) == (
         "[" + "-" * 24 + "] 0/10 done, 0 made, 4 running (job 3: Stage 1 sampling 12/20, "
         "job 4: VAE decode, job 5: starting, +1 more), ETA after the first video")
-    narrow = status_line(60)  # never wider than the terminal: \r could not redraw it
-    assert len(narrow) == 59 and narrow.endswith("...")
+    for columns in (100, 80, 60):  # never wider than the terminal: \r could not redraw it
+        line = status_line(columns)
+        assert len(line) <= columns - 1, line
+        # was at 80: "... 4 running (job 3: Stage 1 sampl..." without the step or the ETA
+        assert "0/10 done" in line and "12/20" in line and ", ETA " in line, line
+    assert status_line(150) == (  # the stage names are shortened first, the bar narrows
+        "[" + "-" * 12 + "] 0/10 done, 0 made, 4 running (job 3: Stage 1 s... 12/20, job 4: "
+        "VAE decode, job 5: starting, +1 more), ETA after the first video")
+    assert status_line(100) == (  # then only the steps are left of the jobs
+        "[" + "-" * 12 + "] 0/10 done, 0 made, 4 running (job 3 12/20), ETA after the first "
+        "video")
+    assert status_line(80) == (  # then the bar goes
+        "0/10 done, 0 made, 4 running (job 3 12/20), ETA after the first video")
+    assert status_line(60) == "0/10 done, 4 running (job 3 12/20), ETA ?"
 
 
 def test_a_server_job_reports_its_stages_and_steps(tmp_path: Path) -> None:
