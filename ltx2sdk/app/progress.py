@@ -167,6 +167,10 @@ class ProgressTracker:
             self._emit(now, event.node_id)
         elif isinstance(event, Progress):
             rate = None
+            if self.current is not None and self.current != event.node_id:
+                # one node runs at a time: a server that passes on only some events (the
+                # Comfy API v2) may skip the next node's start, not the end of this one
+                self.done.add(self.current)
             if event.node_id in self.steps:
                 if event.max > 0:  # the server's count beats the graph's
                     self.steps[event.node_id] = event.max

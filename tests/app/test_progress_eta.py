@@ -131,6 +131,22 @@ def test_cached_samplers_are_not_waited_for() -> None:
     assert updates[-1].steps_left == 1 and updates[-1].eta == 2.0
 
 
+def test_a_sampler_whose_last_steps_were_not_passed_on_is_done_when_the_next_one_reports(
+        ) -> None:
+    graph = ltx2_graph()
+    clock = {"now": 0.0}
+    updates: list[ProgressUpdate] = []
+    tracker = ProgressTracker(graph, updates.append, clock=lambda: clock["now"])
+    tracker(ExecutionStarted(PID))
+    for step in (1, 3, 5):  # a proxy passes on some of stage 1's steps, and no node's start
+        clock["now"] += 2.0
+        tracker(Progress(PID, "15", step, 8))
+    for step in (1, 2):
+        clock["now"] += 2.0
+        tracker(Progress(PID, "23", step, 3))
+    assert updates[-1].steps_left == 1  # not 4: stage 1 has ended
+
+
 # --- the terminal line -----------------------------------------------------------------------
 
 SAMPLING = ProgressUpdate("Stage 1 sampling", "15", "SamplerCustomAdvanced", 2, 4, 45.9,
