@@ -182,6 +182,15 @@ def test_the_terminal_line_loses_the_rate_then_shortens_the_stage() -> None:
     assert progress_line(SAMPLING, 29) == " 45.9% step 2/4  ETA 0:08"  # and the stage
 
 
+def test_before_a_rate_the_eta_says_so_and_gives_way_first() -> None:
+    first = ProgressUpdate("Stage 1 sampling", "15", "SamplerCustomAdvanced", 1, 4, 24.0,
+                           elapsed=1.0, steps_left=7)
+    assert progress_line(first, 100) == ("[####----------------]  24.0%  Stage 1 sampling "
+                                         "step 1/4  ETA after the first steps  elapsed 0:01")
+    assert progress_line(first, 59) == (
+        "[##--------]  24.0%  Stage... step 1/4  ETA ?  elapsed 0:01")
+
+
 def test_fit_cuts_in_the_order_given() -> None:
     pieces = [Piece("abcdefghijkl"), Piece("12345"), Piece("xyz")]
     cuts = (Cut(2), Cut(0, shorten=True), Cut(1))

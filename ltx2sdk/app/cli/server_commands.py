@@ -71,9 +71,9 @@ class ProgressPrinter:
     elapsed, the sampler's steps per second: see :class:`~ltx2sdk.app.progress.ProgressUpdate`).
 
     On a terminal (``interactive``, default ``stream.isatty()``) one line is redrawn, fitted
-    to the terminal's width: the rate goes first, then the bar narrows, the stage name is
-    shortened, the bar goes, then elapsed, and last the stage name; percent, step and ETA
-    stay.
+    to the terminal's width: the rate goes first, then the bar narrows ("ETA after the
+    first steps" becomes "ETA ?"), the stage name is shortened, the bar goes, then elapsed,
+    and last the stage name; percent, step and ETA stay.
     Elsewhere (a log), a line for the start and the end, for each sampler's first step, each
     quarter of its steps and its last, and for anything else only when no line came for
     ``min_interval`` seconds (of the run's own elapsed time): a few lines per stage.
@@ -139,8 +139,8 @@ def progress_line(update: ProgressUpdate, width: int | None = None) -> str:
     half = BAR_WIDTH // 2
     narrow = "[" + "#" * (filled // 2) + "-" * (half - filled // 2) + "]"
     return fit(pieces, width, (
-        Cut(6), Cut(0, narrow), Cut(2, shorten=True), Cut(0), Cut(5),
-        Cut(4, "ETA ?" if eta and eta.startswith("ETA after") else eta), Cut(2)))
+        Cut(6), Cut(0, narrow), Cut(4, "ETA ?" if eta and eta.startswith("ETA after") else eta),
+        Cut(2, shorten=True), Cut(0), Cut(5), Cut(2)))
 
 
 def server_url(text: str) -> str:
