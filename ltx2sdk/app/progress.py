@@ -7,9 +7,9 @@ counts each sampler by its steps (the count its progress events give, else the g
 every other node as :data:`LIGHT_WEIGHT` of a step; the rate is a sampler's steps per second
 since its first step seen (the first step also loads the model); the ETA is the steps left
 in every sampler not run yet, at the latest rate known. Before a sampler has made two steps
-there is no rate and no ETA (a guess from node counts was wrong by a factor of ten); after
-the last step there is none either (what is left is decoding, which the steps cannot
-measure). While the sampler keeps its pace the ETA only falls.
+there is no rate and no ETA (a guess from node counts said 0:00 with most of the run to
+come); after the last step there is none either (what is left is decoding, which the steps
+cannot measure). While the sampler keeps its pace the ETA only falls.
 """
 
 from __future__ import annotations
