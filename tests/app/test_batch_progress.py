@@ -127,8 +127,20 @@ def test_the_status_line_shows_each_running_jobs_stage_and_step(
     assert status_line(200) == (
         "[" + "-" * 24 + "] 0/10 done, 0 made, 4 running (job 3: Stage 1 sampling 12/20, "
         "job 4: VAE decode, job 5: starting, +1 more), ETA after the first video")
-    narrow = status_line(60)  # never wider than the terminal: \r could not redraw it
-    assert len(narrow) == 59 and narrow.endswith("...")
+    for columns in (100, 80, 60):  # never wider than the terminal: \r could not redraw it
+        line = status_line(columns)
+        assert len(line) <= columns - 1, line
+        # was at 80: "... 4 running (job 3: Stage 1 sampl..." without the step or the ETA
+        assert "0/10 done" in line and "12/20" in line and ", ETA " in line, line
+    assert status_line(150) == (  # the stage names are shortened first, the bar narrows
+        "[" + "-" * 12 + "] 0/10 done, 0 made, 4 running (job 3: Stage 1 s... 12/20, job 4: "
+        "VAE decode, job 5: starting, +1 more), ETA after the first video")
+    assert status_line(100) == (  # then only the steps are left of the jobs
+        "[" + "-" * 12 + "] 0/10 done, 0 made, 4 running (job 3 12/20), ETA after the first "
+        "video")
+    assert status_line(80) == (  # then the bar goes
+        "0/10 done, 0 made, 4 running (job 3 12/20), ETA after the first video")
+    assert status_line(60) == "0/10 done, 4 running (job 3 12/20), ETA ?"
 
 
 def test_a_server_job_reports_its_stages_and_steps(tmp_path: Path) -> None:
@@ -199,4 +211,42 @@ def test_a_runpod_job_says_it_waits_in_runpods_queue(
     finally:
         gate.release(1)
         thread.join(WAIT)
+    assert batch.summary is not None and batch.summary.complete
+
+
+def test_the_eta_counts_the_running_jobs_time_left() -> None:
+    """QA's batch of 3 jobs of 8 s each on one runner: while job 2 runs 16 s are left (was
+    ~8 s), while job 3 runs 8 s less its time so far (was 0.0-1.0 s)."""
+    from ltx2sdk.app.batch.scheduler import batch_eta
+
+    # job 2 a second in, its time left not known yet: the average less its time so far
+    assert batch_eta(9.0, [(8.0, None)], average=8.0, not_started=1, runners=1) == 15.0
+    # job 3 two seconds in, its own steps say 6 s more (they end at 22.0)
+    assert batch_eta(18.0, [(16.0, 22.0)], average=8.0, not_started=0, runners=1) == 4.0
+    # a job past the average with nothing of its own to say: no number, rather than 0 s
+    assert batch_eta(30.0, [(16.0, None)], average=8.0, not_started=0, runners=1) is None
+    # two runners: the jobs not started are shared, a running job is not
+    assert batch_eta(0.0, [(0.0, 8.0)], average=8.0, not_started=0, runners=2) == 8.0
+    assert batch_eta(0.0, [(0.0, 8.0), (0.0, 8.0)], average=8.0, not_started=2,
+                     runners=2) == 16.0
+
+
+def test_a_running_jobs_own_time_left_drives_the_eta(tmp_path: Path) -> None:
+    # job 2 says its sampler steps need 30 s more: the ETA counts them, not the 0.2 s job 1 took
+    runner = HeldRunner({2: [JobStage("Stage 1 sampling", 2, 8, 0.25, left=30.0)]})
+    batch = Batch([job(1), job(2)], HeldTarget(runner), tmp_path / "out")
+    thread = threading.Thread(target=batch.run, daemon=True)
+    thread.start()
+    try:
+        wait_for(lambda: runner.started == [1], "job 1 running")
+        runner.gate(1).set()
+        wait_for(lambda: runner.started == [1, 2] and batch.progress().jobs[0].stage is not None,
+                 "job 2 running, at its first stage")
+        eta = batch.progress().eta
+        assert eta is not None and 25.0 < eta <= 30.0  # was: job 1's length less job 2's time
+        runner.gate(2).set()
+        thread.join(WAIT)
+    finally:
+        for number in (1, 2):
+            runner.gate(number).set()
     assert batch.summary is not None and batch.summary.complete

@@ -1495,21 +1495,25 @@ def test_progress_bar_on_a_terminal_and_plain_lines_elsewhere() -> None:
     from ltx2sdk.app.cli.server_commands import ProgressPrinter
     from ltx2sdk.app.progress import ProgressUpdate
 
-    updates = [ProgressUpdate("Stage 1 sampling", "9", "SamplerCustomAdvanced", s, 8, s * 5.0)
-               for s in range(1, 9)] + [ProgressUpdate("finished", "", "", 0, 0, 100.0, True)]
-    times = iter(range(0, 100, 2))  # an update every 2 s
+    updates = [ProgressUpdate("Stage 1 sampling", "9", "SamplerCustomAdvanced", s, 8, s * 5.0,
+                              elapsed=2.0 * s, steps_left=8 - s) for s in range(1, 9)] + [
+        ProgressUpdate("finished", "", "", 0, 0, 100.0, True, elapsed=18.0)]
     tty, plain = io.StringIO(), io.StringIO()
     for update in updates:
         ProgressPrinter(tty, interactive=True)(update)
-    printer = ProgressPrinter(plain, interactive=False, min_interval=3600,
-                              clock=lambda: float(next(times)))
+    printer = ProgressPrinter(plain, interactive=False, min_interval=3600)
     for update in updates:
         printer(update)
     assert tty.getvalue().count("\r") == len(updates) and "[#" in tty.getvalue()
     assert tty.getvalue().endswith("\n")
     lines = plain.getvalue().splitlines()
-    assert lines == ["  5.0%  Stage 1 sampling step 1/8  elapsed 0:00",
-                     "100.0%  finished  elapsed 0:16"]
+    # a log: the sampler's first step, each quarter of its steps, and the end
+    assert lines == ["  5.0%  Stage 1 sampling step 1/8  ETA after the first steps  elapsed 0:02",
+                     " 10.0%  Stage 1 sampling step 2/8  ETA after the first steps  elapsed 0:04",
+                     " 20.0%  Stage 1 sampling step 4/8  ETA after the first steps  elapsed 0:08",
+                     " 30.0%  Stage 1 sampling step 6/8  ETA after the first steps  elapsed 0:12",
+                     " 40.0%  Stage 1 sampling step 8/8  elapsed 0:16",
+                     "100.0%  finished  elapsed 0:18"]
 
 
 def test_the_progress_bar_fits_the_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -1524,27 +1528,6 @@ def test_the_progress_bar_fits_the_terminal(monkeypatch: pytest.MonkeyPatch) -> 
                            3, 8, 40.0))
     [drawn] = tty.getvalue().split("\r")[1:]
     assert len(drawn) == 59 and drawn.startswith("[")
-
-
-def test_progress_says_elapsed_eta_and_rate() -> None:
-    """The pace of a run: a sampler's steps per second from its first step seen, the time
-    elapsed, and the time left scaled from the percentage done."""
-    from ltx2sdk.app.progress import PaceMeter, ProgressUpdate, clock_text
-
-    meter = PaceMeter()
-    load = meter(ProgressUpdate("Checkpoint", "1", "CheckpointLoaderSimple", 0, 0, 0.5), 100.0)
-    assert (load.elapsed, load.eta, load.rate) == (0.0, None, None)  # too early to tell
-    first = meter(ProgressUpdate("Stage 1 sampling", "9", "SamplerCustomAdvanced", 1, 8, 20.0),
-                  130.0)
-    assert (first.elapsed, first.eta, first.rate) == (30.0, 120.0, None)
-    later = meter(ProgressUpdate("Stage 1 sampling", "9", "SamplerCustomAdvanced", 5, 8, 40.0),
-                  138.0)
-    assert (later.elapsed, later.eta, later.rate) == (38.0, 57.0, 0.5)
-    assert str(later) == "0.50 steps/s  elapsed 0:38  ETA 0:57"
-    other = meter(ProgressUpdate("Stage 2 sampling", "12", "SamplerCustomAdvanced", 1, 3, 80.0),
-                  150.0)
-    assert other.rate is None  # a new sampler: its own count
-    assert [clock_text(s) for s in (0, 7.4, 725, 3723)] == ["0:00", "0:07", "12:05", "1:02:03"]
 
 
 def test_models_of_a_mode_a_model_lacks_is_an_error(capsys: pytest.CaptureFixture[str]) -> None:

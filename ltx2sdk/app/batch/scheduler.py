@@ -93,14 +93,13 @@ from ltx2sdk.errors import (
 from ltx2sdk.wording import exception_line
 
 __all__ = ["Batch", "BatchProgress", "BatchSummary", "DropNotice", "JobResult", "RetryNotice",
-           "RetryPolicy", "RunningJob", "iter_batch", "run_batch"]
+           "RetryPolicy", "RunningJob", "batch_eta", "iter_batch", "run_batch"]
 
 Status = Literal["ok", "failed", "cancelled", "skipped"]
 TICK = 0.5  # seconds between progress reports while nothing else happens
 SKIP_CHUNK = 64  # jobs skipped in a row before they are handed on
 EVENTS_QUEUED = 1024  # results not yet taken by the caller before the runners wait
 CANCEL_GRACE = 15.0  # seconds to wait for cancelled jobs to stop on their targets
-TRUSTED_FRACTION = 0.05  # a running job's share done from which its own pace estimates it
 
 
 class _Again(enum.Enum):
@@ -208,10 +207,8 @@ class BatchProgress:
     each one's stage); ``waiting`` for a retry; ``retries`` so far.
 
     ``eta`` (seconds; ``None`` until a first video is made, or when the total is unknown):
-    each running job's time left (its length as its share done last said, once past
-    :data:`TRUSTED_FRACTION`, else the average length of this run's videos, less its time so
-    far), plus the jobs not started at that average, over the runners at work. Between two
-    reports of a job's share done it only shrinks: it does not grow while jobs run."""
+    see :func:`batch_eta`. Between two reports of a job's time left it only shrinks: it does
+    not grow while jobs run."""
 
     total: int | None
     to_run: int | None
@@ -295,7 +292,7 @@ class _Running:
     target: str
     started: float
     stage: JobStage | None = None
-    length: float | None = None  # the try's whole length, as its last trusted share done says
+    ends: float | None = None  # when its sampler steps end, as its last report of them says
 
 
 class Batch:
@@ -564,16 +561,11 @@ class Batch:
         c = self._counts
         if self._to_run is None or not c["ok"]:
             return None  # nothing to measure a video by yet: no number is better than a guess
-        average = self._made_seconds / c["ok"]
-        left = 0.0
-        for r in running:
-            length = r.length if r.length is not None else average
-            left += max(0.0, length - (now - r.started))
         ran = c["ok"] + c["failed"] - c["invalid"] + c["cancelled"]
-        not_started = max(0, self._to_run - ran - len(running))
-        left += not_started * average
         runners = sum(1 for slot in self._slots if not slot.state.unusable) or 1
-        return left / runners
+        return batch_eta(now, [(r.started, r.ends) for r in running],
+                         average=self._made_seconds / c["ok"],
+                         not_started=max(0, self._to_run - ran - len(running)), runners=runners)
 
     # -- a runner's thread -----------------------------------------------------------------
 
@@ -706,10 +698,8 @@ class Batch:
                 running = self._running.get(id(slot))
                 if running is not None and running.job is job:
                     running.stage = now
-                    if now.fraction is not None and now.fraction >= TRUSTED_FRACTION:
-                        # fixed until the next share done: the time left then only shrinks
-                        spent = time.monotonic() - running.started
-                        running.length = spent / min(1.0, now.fraction)
+                    # fixed until the next report: the time left then only shrinks
+                    running.ends = None if now.left is None else time.monotonic() + now.left
 
         try:
             metadata = slot.runner.run(job, partial, cancel=self._cancel, resume=resume,
@@ -850,6 +840,22 @@ class Batch:
                 self._cancelled_jobs.append((job.number, slot.state.name))
             self._cond.notify_all()
         self._events.put(("result", result))
+
+
+def batch_eta(now: float, running: Sequence[tuple[float, float | None]], *, average: float,
+              not_started: int, runners: int) -> float | None:
+    """A batch's seconds left at ``now``: each running job's (``(started, ends)``: the time
+    its own steps end, as it last said, else ``average`` less its time so far), plus the
+    ``not_started`` jobs at ``average`` each, shared by ``runners``; never less than the
+    running job that ends last (one job is not shared). ``None`` when jobs run and nothing
+    is left by this count (a job past the average that cannot say): no number rather than
+    0 s."""
+    lefts = [max(0.0, (ends if ends is not None else started + average) - now)
+             for started, ends in running]
+    total = sum(lefts) + not_started * average
+    if running and total <= 0:
+        return None
+    return max(total / max(1, runners), max(lefts, default=0.0))
 
 
 def _one_line(exc: BaseException) -> str:

@@ -125,7 +125,7 @@ class _ServerRunner:
         def progress(update: ProgressUpdate) -> None:
             if on_stage is not None:
                 on_stage(JobStage(update.stage, update.step, update.steps,
-                                  update.percent / 100))
+                                  update.percent / 100, left=update.eta))
 
         # other outputs of the graph land in a folder of their own and go with it
         with tempfile.TemporaryDirectory(dir=video.parent, prefix=".outputs-") as others:

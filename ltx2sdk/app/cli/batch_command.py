@@ -55,12 +55,14 @@ if TYPE_CHECKING:
         DropNotice,
         JobResult,
         RetryNotice,
+        RunningJob,
     )
 
 __all__ = ["BatchDisplay", "add_batch_command", "cmd_batch", "result_json", "summary_json"]
 
 BAR_WIDTH = 24
 SHOWN_JOBS = 3  # running jobs the status line names with their stage (the rest: "+2 more")
+STAGE_CHARS = 12  # a stage name's length when the status line is short of room
 INVALID_EXIT = 2  # a jobs file with problems: the input is wrong, as for bad flags
 REDRAW_INTERVAL = 0.25  # seconds between two redraws of the status line
 
@@ -375,15 +377,34 @@ def describe_summary(summary: BatchSummary, output_dir: Path) -> str:
     return "; ".join(parts) + again + f" ({results})"
 
 
-def running_text(p: BatchProgress) -> str:
+def running_text(p: BatchProgress, stage_chars: int | None = None) -> str:
     """``2 running (job 3: Stage 1 sampling 12/20, job 4: starting)``: each running job's
-    stage and step, the first :data:`SHOWN_JOBS` of them."""
+    stage and step, the first :data:`SHOWN_JOBS` of them; with ``stage_chars`` each stage
+    name cut to as many characters (0: ``job 3 12/20``, the jobs with steps alone)."""
     text = f"{p.running} running"
     if not p.jobs:
         return text
-    shown = ", ".join(str(job) for job in p.jobs[:SHOWN_JOBS])
+    if stage_chars == 0:  # only the jobs with steps to show
+        shown = ", ".join(filter(None, (job_text(job, 0) for job in p.jobs[:SHOWN_JOBS])))
+        return f"{text} ({shown})" if shown else text
+    shown = ", ".join(job_text(job, stage_chars) for job in p.jobs[:SHOWN_JOBS])
     more = f", +{len(p.jobs) - SHOWN_JOBS} more" if len(p.jobs) > SHOWN_JOBS else ""
     return f"{text} ({shown}{more})"
+
+
+def job_text(job: RunningJob, stage_chars: int | None = None) -> str:
+    """``job 3: Stage 1 sampling 12/20`` (:class:`RunningJob`), its stage name cut to
+    ``stage_chars`` (with ``...``), or left out at 0: ``job 3 12/20`` (nothing for a job
+    without steps)."""
+    if stage_chars is None:
+        return str(job)
+    step = f" {job.step}/{job.steps}" if job.steps else ""
+    stage = job.stage or "starting"
+    if stage_chars <= 0:
+        return f"job {job.job}{step}" if step else ""
+    if len(stage) > stage_chars:
+        stage = stage[:max(1, stage_chars - 3)].rstrip() + "..."
+    return f"job {job.job}: {stage}{step}"
 
 
 def eta_text(p: BatchProgress) -> str:
@@ -487,29 +508,32 @@ class BatchDisplay:
         return f"{p.finished}/{total}{eta}"
 
     def _draw(self) -> None:
+        from ltx2sdk.app.cli.status_line import Cut, Piece, fit  # start-up: only a terminal
+
         p = self._last
         assert p is not None
+        bar = narrow = None
         if p.total:
             filled = min(BAR_WIDTH, BAR_WIDTH * p.finished // p.total)
-            bar = "[" + "#" * filled + "-" * (BAR_WIDTH - filled) + "] "
-        else:
-            bar = ""
+            bar = Piece("[" + "#" * filled + "-" * (BAR_WIDTH - filled) + "]")
+            half = BAR_WIDTH // 2
+            narrow = "[" + "#" * (filled // 2) + "-" * (half - filled // 2) + "]"
         total = "?" if p.total is None else str(p.total)
-        parts = [f"{p.finished}/{total} done", f"{p.ok} made", running_text(p)]
-        if p.failed - p.invalid:
-            parts.append(f"{p.failed - p.invalid} failed")
-        if p.invalid:
-            parts.append(f"{p.invalid} invalid")
-        if p.skipped:
-            parts.append(f"{p.skipped} skipped")
-        if p.waiting:
-            parts.append(f"{p.waiting} waiting to retry")
-        parts.append(eta_text(p))
-        line = bar + ", ".join(parts)
-        # a line longer than the terminal wraps, and \r would then redraw only its last row
+        pieces = [bar, Piece(f"{p.finished}/{total} done", " "), Piece(f"{p.ok} made", ", "),
+                  Piece(running_text(p), ", ")]
+        for count, what in ((p.failed - p.invalid, "failed"), (p.invalid, "invalid"),
+                            (p.skipped, "skipped"), (p.waiting, "waiting to retry")):
+            if count:
+                pieces.append(Piece(f"{count} {what}", ", "))
+        eta = eta_text(p)
+        pieces.append(Piece(eta, ", "))
+        # a line longer than the terminal wraps, and \r would then redraw only its last row:
+        # the stage names shrink first, the numbers (done, steps, ETA) stay
         width = shutil.get_terminal_size().columns - 1
-        if len(line) > width > 3:
-            line = line[:width - 3] + "..."
+        line = fit(pieces, width, (
+            Cut(3, running_text(p, STAGE_CHARS)), Cut(0, narrow), Cut(3, running_text(p, 0)),
+            Cut(0), Cut(2), Cut(len(pieces) - 1, "ETA ?" if p.eta is None else eta),
+            Cut(3, f"{p.running} running")))
         self.stream.write("\r\033[K" + escaped(line))
         self.stream.flush()
         self._drawn = True

@@ -60,43 +60,87 @@ CHECK_AUDIO = "ltx2sdk_check.wav"  # and for ia2v's audio
 CHECK_UPLOADS = (CHECK_IMAGE, CHECK_LAST_IMAGE, CHECK_AUDIO)
 
 
+BAR_WIDTH = 20  # generate's progress bar, on a terminal wide enough for it
+QUARTERS = 4  # a log gets a sampler's first step, each quarter of its steps, and its last
+LOG_INTERVAL = 30.0  # seconds: and a line at least this often while events come
+
+
 class ProgressPrinter:
-    """A one-line progress bar on a terminal; plain, throttled lines otherwise. Each says
-    where the run is (percent, stage, step), then its pace: the sampler's steps per second,
-    the time elapsed and the time left (:class:`~ltx2sdk.app.progress.PaceMeter`)."""
+    """``ltx2 generate``'s progress on ``stream``. Each update says where the run is
+    (percent, stage, step n/m), then its pace (the ETA of the sampler steps left, the time
+    elapsed, the sampler's steps per second: see :class:`~ltx2sdk.app.progress.ProgressUpdate`).
+
+    On a terminal (``interactive``, default ``stream.isatty()``) one line is redrawn, fitted
+    to the terminal's width: the rate goes first, then the bar narrows ("ETA after the
+    first steps" becomes "ETA ?"), the stage name is shortened, the bar goes, then elapsed,
+    and last the stage name; percent, step and ETA stay.
+    Elsewhere (a log), a line for the start and the end, for each sampler's first step, each
+    quarter of its steps and its last, and for anything else only when no line came for
+    ``min_interval`` seconds (of the run's own elapsed time): a few lines per stage.
+    """
 
     def __init__(self, stream: TextIO, *, interactive: bool | None = None,
-                 min_interval: float = 2.0, clock: Callable[[], float] = time.monotonic
-                 ) -> None:
-        from ltx2sdk.app.progress import PaceMeter  # start-up: only generate draws progress
-
+                 min_interval: float = LOG_INTERVAL) -> None:
         self.stream = stream
         self.interactive = stream.isatty() if interactive is None else interactive
         self.min_interval = min_interval
-        self.clock = clock
-        self.pace = PaceMeter()
-        self._last_stage = ""
-        self._last_time = 0.0
+        self._last_time: float | None = None
+        self._last_quarter: tuple[str, int] = ("", -1)  # the sampler and quarter last logged
 
     def __call__(self, update: ProgressUpdate) -> None:
-        now = self.clock()
-        line = f"{escaped(str(update))}  {self.pace(update, now)}"
         if self.interactive:
-            width = 30
-            filled = int(width * update.percent / 100)
-            bar = "#" * filled + "-" * (width - filled)
             # one terminal line, never wrapped: a wrapped line is not redrawn by "\r"
             columns = shutil.get_terminal_size((100, 24)).columns - 1
-            self.stream.write("\r" + f"[{bar}] {line}"[:columns].ljust(columns))
+            self.stream.write("\r" + progress_line(update, columns).ljust(columns))
             if update.done:
                 self.stream.write("\n")
             self.stream.flush()
             return
-        if update.stage != self._last_stage or update.done or \
-                now - self._last_time >= self.min_interval:
-            self.stream.write(f"{line}\n")
+        if self._worth_logging(update):
+            self.stream.write(f"{progress_line(update)}\n")
             self.stream.flush()
-            self._last_stage, self._last_time = update.stage, now
+            self._last_time = update.elapsed
+
+    def _worth_logging(self, update: ProgressUpdate) -> bool:
+        """A log's cadence (see the class)."""
+        if update.done or update.stage == "started" or self._last_time is None:
+            return True
+        if update.sampling:
+            quarter = QUARTERS * update.step // update.steps
+            last_node, last_quarter = self._last_quarter
+            if update.node_id != last_node or quarter > last_quarter:
+                self._last_quarter = (update.node_id, quarter)
+                return True
+        return update.elapsed - self._last_time >= self.min_interval
+
+
+def progress_line(update: ProgressUpdate, width: int | None = None) -> str:
+    """``[#####---------------] 25.0%  Stage 1 sampling step 2/8  ETA 0:06  elapsed 0:02
+    1.00 steps/s``: one update as a line, with a bar when ``width`` is given, fitted to it
+    (see :class:`ProgressPrinter`). Before a rate is known the ETA says when it will be."""
+    from ltx2sdk.app.cli.status_line import Cut, Piece, fit  # start-up: only generate draws
+    from ltx2sdk.app.progress import clock_text  # start-up: only generate draws progress
+
+    if update.eta is not None:
+        eta: str | None = f"ETA {clock_text(update.eta, up=True)}"
+    elif update.steps_left and not update.done:
+        eta = "ETA after the first steps"
+    else:
+        eta = None  # nothing known yet, or only decoding left: no number is better than 0:00
+    step = f"step {update.step}/{update.steps}" if update.steps else ""
+    rate = f"{update.rate:.2f} steps/s" if update.rate is not None else ""
+    pieces = [None, Piece(f"{update.percent:5.1f}%", " "), Piece(escaped(update.stage)),
+              Piece(step, " "), Piece(eta or ""), Piece(f"elapsed {clock_text(update.elapsed)}"),
+              Piece(rate)]
+    if width is None:
+        return fit(pieces, 10_000, ())
+    filled = int(BAR_WIDTH * update.percent / 100)
+    pieces[0] = Piece("[" + "#" * filled + "-" * (BAR_WIDTH - filled) + "]")
+    half = BAR_WIDTH // 2
+    narrow = "[" + "#" * (filled // 2) + "-" * (half - filled // 2) + "]"
+    return fit(pieces, width, (
+        Cut(6), Cut(0, narrow), Cut(4, "ETA ?" if eta and eta.startswith("ETA after") else eta),
+        Cut(2, shorten=True), Cut(0), Cut(5), Cut(2)))
 
 
 def server_url(text: str) -> str:

@@ -1,0 +1,239 @@
+"""Progress people can trust (issue 21, point 9's follow-ups): an ETA from the sampler steps
+(what takes the time), never 0:00 while steps remain and never climbing while the sampler keeps
+its pace; a terminal line that keeps percent, step and ETA at any width; a log with a few lines
+per sampling stage, each with its steps. Synthetic events on a clock the test sets: no sleeping.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+
+import pytest
+
+from builders import build
+from ltx2sdk import GenerationRequest
+from ltx2sdk.app.cli.server_commands import ProgressPrinter, progress_line
+from ltx2sdk.app.cli.status_line import Cut, Piece, fit
+from ltx2sdk.app.progress import ProgressTracker, ProgressUpdate, clock_text
+from ltx2sdk.backends.events import (
+    Event,
+    ExecutionStarted,
+    Finished,
+    NodeExecuting,
+    NodesCached,
+    Progress,
+)
+from ltx2sdk.graph.core import Graph
+
+PID = "p1"
+
+
+def ltx2_graph() -> Graph:
+    """LTX-2's two-stage graph: stage 1 samples 8 steps (node 15), stage 2 three (node 23)."""
+    return build(GenerationRequest(prompt="a fox", duration=1, width=256, height=256)).graph
+
+
+def run_events(graph: Graph, *, step_seconds: dict[str, float], load_seconds: float = 0.5,
+               light_seconds: float = 0.01) -> Iterator[tuple[float, Event]]:
+    """A run as ComfyUI reports it, each event with the time it comes: every node in order,
+    each sampler's steps ``step_seconds[node]`` apart (its first one late: the model loads)."""
+    now = 0.0
+    yield now, ExecutionStarted(PID)
+    tracker = ProgressTracker(graph, lambda update: None)
+    for node in graph:
+        yield now, NodeExecuting(PID, node.id)
+        if node.id in tracker.steps:
+            steps = tracker.steps[node.id]
+            now += load_seconds
+            for step in range(1, steps + 1):
+                now += step_seconds[node.id]
+                yield now, Progress(PID, node.id, step, steps)
+        else:
+            now += light_seconds
+    yield now, Finished(PID)
+
+
+def track(graph: Graph, events: Iterator[tuple[float, Event]]) -> list[ProgressUpdate]:
+    clock = {"now": 0.0}
+    updates: list[ProgressUpdate] = []
+    tracker = ProgressTracker(graph, updates.append, clock=lambda: clock["now"])
+    for when, event in events:
+        clock["now"] = when
+        tracker(event)
+    return updates
+
+
+def test_the_eta_counts_the_sampler_steps_left_at_their_rate() -> None:
+    graph = ltx2_graph()
+    updates = track(graph, run_events(graph, step_seconds={"15": 2.0, "23": 2.0}))
+    steps = [u for u in updates if u.sampling]
+    # 11 steps of 2 s: at stage 1's step 3 of 8, 5 + 3 are left: 16 s
+    [third] = [u for u in steps if (u.stage, u.step) == ("Stage 1 sampling", 3)]
+    assert (third.rate, third.eta, third.steps_left) == (pytest.approx(0.5),
+                                                         pytest.approx(16.0), 8)
+    # was: "45.9% ... ETA 0:00" at step 1 of 4, loader nodes counting as much as steps
+    for update in updates:
+        if update.steps_left and update.eta is not None:
+            assert update.eta >= update.steps_left * 2.0 - 1e-9
+            assert clock_text(update.eta, up=True) != "0:00"
+    # before a sampler's second step there is no rate to tell by: no number at all
+    first = steps[0]
+    assert (first.step, first.eta, first.rate) == (1, None, None)
+    assert "ETA after the first steps" in progress_line(first)
+    # the last step made: what is left is decoding, which no step measures; no 0:00 either
+    last = next(u for u in updates if u.stage == "Decode video")
+    assert last.eta is None and "ETA" not in progress_line(last)
+
+
+def test_the_eta_never_climbs_while_the_sampler_keeps_its_pace() -> None:
+    graph = ltx2_graph()
+    updates = track(graph, run_events(graph, step_seconds={"15": 1.5, "23": 1.5},
+                                      load_seconds=3.0, light_seconds=0.4))
+    etas = [u.eta for u in updates if u.eta is not None]
+    assert len(etas) > 8
+    assert etas == sorted(etas, reverse=True)  # was: 0:01 climbing to 0:02 at "Stage 1 split"
+    percents = [u.percent for u in updates]
+    assert percents == sorted(percents) and updates[-1].percent == 100.0
+
+
+def test_the_percent_follows_the_steps_not_the_node_count() -> None:
+    graph = ltx2_graph()
+    updates = track(graph, run_events(graph, step_seconds={"15": 1.0, "23": 1.0}))
+    [first_step] = [u for u in updates if u.sampling and u.step == 1 and u.node_id == "15"]
+    # 15 quick nodes before it: a tenth of a step each, against 11 steps
+    assert first_step.percent < 25.0  # was 45.9 %
+
+
+def test_a_slower_stage_takes_over_the_rate_and_the_servers_step_count_wins() -> None:
+    graph = ltx2_graph()
+    events = list(run_events(graph, step_seconds={"15": 1.0, "23": 4.0}))
+    # the server samples stage 2 in 5 steps, not the graph's 3: its count wins once it says
+    events = [(t, Progress(PID, e.node_id, e.value, 5)) if isinstance(e, Progress)
+              and e.node_id == "23" else (t, e) for t, e in events]
+    updates = track(graph, iter(events))
+    stage2 = [u for u in updates if u.sampling and u.node_id == "23"]
+    assert stage2[0].rate is None and stage2[1].rate == pytest.approx(0.25)
+    assert stage2[1].eta == pytest.approx(12.0)  # 3 steps left at 4 s
+
+
+def test_cached_samplers_are_not_waited_for() -> None:
+    graph = ltx2_graph()
+    clock = {"now": 0.0}
+    updates: list[ProgressUpdate] = []
+    tracker = ProgressTracker(graph, updates.append, clock=lambda: clock["now"])
+    tracker(ExecutionStarted(PID))
+    tracker(NodesCached(PID, tuple(str(n) for n in range(1, 16))))  # stage 1 came from the cache
+    tracker(NodeExecuting(PID, "23"))
+    for step in (1, 2):
+        clock["now"] += 2.0
+        tracker(Progress(PID, "23", step, 3))
+    assert updates[-1].steps_left == 1 and updates[-1].eta == 2.0
+
+
+def test_a_sampler_whose_last_steps_were_not_passed_on_is_done_when_the_next_one_reports(
+        ) -> None:
+    graph = ltx2_graph()
+    clock = {"now": 0.0}
+    updates: list[ProgressUpdate] = []
+    tracker = ProgressTracker(graph, updates.append, clock=lambda: clock["now"])
+    tracker(ExecutionStarted(PID))
+    for step in (1, 3, 5):  # a proxy passes on some of stage 1's steps, and no node's start
+        clock["now"] += 2.0
+        tracker(Progress(PID, "15", step, 8))
+    for step in (1, 2):
+        clock["now"] += 2.0
+        tracker(Progress(PID, "23", step, 3))
+    assert updates[-1].steps_left == 1  # not 4: stage 1 has ended
+
+
+# --- the terminal line -----------------------------------------------------------------------
+
+SAMPLING = ProgressUpdate("Stage 1 sampling", "15", "SamplerCustomAdvanced", 2, 4, 45.9,
+                          elapsed=7.0, eta=8.0, rate=1.0, steps_left=6)
+
+
+@pytest.mark.parametrize("columns", [200, 100, 80, 60, 40, 30])
+def test_the_terminal_line_keeps_percent_step_and_eta_at_any_width(
+        columns: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", str(columns))
+    tty = io.StringIO()
+    ProgressPrinter(tty, interactive=True)(SAMPLING)
+    [drawn] = tty.getvalue().split("\r")[1:]
+    assert len(drawn) == columns - 1  # never wider than the terminal: "\r" redraws it whole
+    # was at 80: "...Stage 1 sampling step 2/4  1.00 steps/" (neither elapsed nor ETA)
+    for number in ("45.9%", "step 2/4", "ETA 0:08"):
+        assert number in drawn, (columns, drawn)
+    if columns >= 80:
+        assert "elapsed 0:07" in drawn and "Stage 1 sampling" in drawn
+
+
+def test_the_terminal_line_loses_the_rate_then_shortens_the_stage() -> None:
+    full = progress_line(SAMPLING, 200)
+    assert full == ("[#########-----------]  45.9%  Stage 1 sampling step 2/4  ETA 0:08  "
+                    "elapsed 0:07  1.00 steps/s")
+    assert progress_line(SAMPLING, 79) == (  # the rate goes, then the bar narrows
+        "[####------]  45.9%  Stage 1 sampling step 2/4  ETA 0:08  elapsed 0:07")
+    assert progress_line(SAMPLING, 59) == (  # the bar goes
+        " 45.9%  Stage 1 sampling step 2/4  ETA 0:08  elapsed 0:07")
+    assert progress_line(SAMPLING, 45) == (  # the stage is shortened, elapsed goes
+        " 45.9%  Stage 1 sampling step 2/4  ETA 0:08")
+    assert progress_line(SAMPLING, 39) == " 45.9%  Stage 1 s... step 2/4  ETA 0:08"
+    assert progress_line(SAMPLING, 29) == " 45.9% step 2/4  ETA 0:08"  # and the stage
+
+
+def test_before_a_rate_the_eta_says_so_and_gives_way_first() -> None:
+    first = ProgressUpdate("Stage 1 sampling", "15", "SamplerCustomAdvanced", 1, 4, 24.0,
+                           elapsed=1.0, steps_left=7)
+    assert progress_line(first, 100) == ("[####----------------]  24.0%  Stage 1 sampling "
+                                         "step 1/4  ETA after the first steps  elapsed 0:01")
+    assert progress_line(first, 59) == (
+        "[##--------]  24.0%  Stage... step 1/4  ETA ?  elapsed 0:01")
+
+
+def test_fit_cuts_in_the_order_given() -> None:
+    pieces = [Piece("abcdefghijkl"), Piece("12345"), Piece("xyz")]
+    cuts = (Cut(2), Cut(0, shorten=True), Cut(1))
+    assert fit(pieces, 100, cuts) == "abcdefghijkl  12345  xyz"
+    assert fit(pieces, 19, cuts) == "abcdefghijkl  12345"  # xyz goes first
+    assert fit(pieces, 15, cuts) == "abcde...  12345"  # then the name is shortened
+    assert fit(pieces, 12, cuts) == "abcdefghijkl"  # too short to shorten: 12345 goes
+    assert fit(pieces, 3, cuts) == "abc"  # and at the end the line is cut short
+
+
+# --- the log -----------------------------------------------------------------------------------
+
+def test_a_log_gets_a_few_lines_per_stage_each_with_its_steps() -> None:
+    graph = ltx2_graph()
+    log = io.StringIO()
+    printer = ProgressPrinter(log, interactive=False)
+    clock = {"now": 0.0}
+    tracker = ProgressTracker(graph, printer, clock=lambda: clock["now"])
+    stage1_steps = 20
+    for when, event in run_events(graph, step_seconds={"15": 1.0, "23": 1.0}):
+        if isinstance(event, Progress) and event.node_id == "15":
+            event = Progress(PID, "15", event.value, stage1_steps)
+        clock["now"] = when
+        tracker(event)
+        if isinstance(event, Progress) and event.node_id == "15" and event.value == 8:
+            for value in range(9, stage1_steps + 1):  # the server's count: 20 steps
+                clock["now"] += 1.0
+                tracker(Progress(PID, "15", value, stage1_steps))
+    lines = log.getvalue().splitlines()
+    # was: one line per node (28), none with a step or a rate
+    assert len(lines) <= 12, lines
+    stage1 = [line for line in lines if "Stage 1 sampling" in line]
+    assert [line.split("step ")[1].split()[0] for line in stage1] == [
+        "1/20", "5/20", "10/20", "15/20", "20/20"]
+    assert "steps/s" in stage1[1] and "ETA " in stage1[1] and "elapsed" in stage1[1]
+    assert lines[0].startswith("  0.0%  started") and lines[-1].startswith("100.0%  finished")
+
+
+def test_a_log_says_something_during_a_long_quiet_node() -> None:
+    log = io.StringIO()
+    printer = ProgressPrinter(log, interactive=False, min_interval=30.0)
+    for elapsed, stage in ((0.0, "started"), (1.0, "Checkpoint"), (2.0, "Text encoder"),
+                           (45.0, "Prompt")):
+        printer(ProgressUpdate(stage, "1", "X", 0, 0, 1.0, elapsed=elapsed, steps_left=11))
+    assert [line.split("%  ")[1].split("  ")[0] for line in log.getvalue().splitlines()] == [
+        "started", "Prompt"]  # the quick nodes between: no line
