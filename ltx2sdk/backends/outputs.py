@@ -107,24 +107,27 @@ def partial_file(dest: Path) -> Path:
     return new_file(dest.parent, ".part")
 
 
-def check_output_folder(folder: Path | str) -> Path:
+def check_output_folder(folder: Path | str, *, create: bool = True) -> Path:
     """``folder`` made ready for output before any work: created with its missing parents
     (as ``huggingface-cli download --local-dir`` does), and written in once (a file created
     and removed: only a write says whether a read-only mount, ``/proc`` or a folder of
     somebody else's takes one). Raises :class:`~ltx2sdk.errors.OutputPathError` naming
     ``folder`` as given when it is a file, a folder on its way is a file, or it cannot be
-    created or written in."""
+    created or written in. Without ``create`` (a dry run, a check at start-up) nothing is
+    left behind: the nearest folder there is written in instead."""
     given = str(folder)
-    problem = _folder_problem(Path(folder))
+    problem = _folder_problem(Path(folder), create=create)
     if problem is not None:
         raise OutputPathError(given, problem)
     return Path(folder)
 
 
-def check_output_file(path: Path | str, *, overwrite: bool = False) -> Path:
+def check_output_file(path: Path | str, *, overwrite: bool = False,
+                      create: bool = True) -> Path:
     """``path`` checked as a file to write before any work: not a folder (nor a name ending
     in ``/``), not an existing file unless ``overwrite`` (and then a regular file, never a
-    device or a pipe), in a folder made ready by :func:`check_output_folder`. Raises
+    device or a pipe), in a folder made ready by :func:`check_output_folder` (``create`` as
+    there). Raises
     :class:`~ltx2sdk.errors.OutputExistsError` for an existing file, else
     :class:`~ltx2sdk.errors.OutputPathError`, each naming ``path`` as given."""
     given = str(path)
@@ -137,19 +140,24 @@ def check_output_file(path: Path | str, *, overwrite: bool = False) -> Path:
                                            "replaces it")
         if not target.is_file():
             raise OutputPathError(given, "is not a regular file: it is never replaced")
-    problem = _folder_problem(target.parent)
+    problem = _folder_problem(target.parent, create=create)
     if problem is not None:
         raise OutputPathError(given, problem)
     return target
 
 
-def _folder_problem(folder: Path) -> str | None:
-    """Why ``folder`` cannot take a new file (after creating it if missing), or ``None``."""
+def _folder_problem(folder: Path, *, create: bool = True) -> str | None:
+    """Why ``folder`` cannot take a new file (after creating it if missing and ``create``),
+    or ``None``."""
+    nearest = Path(".")
     for part in (folder, *folder.parents):  # the nearest thing there names the problem
         if part.exists():
             if not part.is_dir():
                 return f"{part} is a file, not a folder"
+            nearest = part
             break
+    if not create:
+        folder = nearest
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -31,6 +31,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from ltx2sdk.app.cli.output_files import checked_output_folder
 from ltx2sdk.app.cli.server_commands import (
     DEFAULT_SERVER,
     READY_TIMEOUT_HELP,
@@ -165,6 +166,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
     if args.output_dir is None:
         raise CommandLineError("--output-dir DIR is needed to run a batch (where the videos "
                                "go); --check checks the jobs without running them", 2)
+    # a file there, or a folder nobody can write in, stops the batch before anything starts
+    checked_output_folder(args.output_dir, flag="--output-dir", create=False)
     targets: list[str] = [*args.server, *args.endpoint]
     if not targets:
         targets = [_default_server()]

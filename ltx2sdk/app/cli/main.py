@@ -31,6 +31,7 @@ from ltx2sdk.app.cli import reporting
 from ltx2sdk.app.cli.batch_command import add_batch_command
 from ltx2sdk.app.cli.completion import add_completion_command
 from ltx2sdk.app.cli.config import add_config_flag, apply_config, defer_defaults
+from ltx2sdk.app.cli.output_files import checked_output_file, output_file, write_output
 from ltx2sdk.app.cli.request_flags import (
     add_request_flags,
     first_frame_strengths,
@@ -87,6 +88,8 @@ def _target_schemas(args: argparse.Namespace) -> SchemaSet | None:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    if args.output is not None:  # refused before the inputs are read and the graph built
+        checked_output_file(args.output, overwrite=args.overwrite)
     checked = request_from_args(args)  # --image FILE read and checked
     # a local (or base64) audio was measured: an ia2v build lasts as long
     result = build(checked, audio_seconds=args.audio_seconds, schemas=_target_schemas(args))
@@ -100,11 +103,11 @@ def cmd_build(args: argparse.Namespace) -> int:
     print_input_notes(checked.request, args)
     if args.json:  # the document carries the graph, unless it goes to a file
         if args.output is not None:
-            _write_text(text, args.output)
+            write_output(text, args.output, overwrite=args.overwrite)
         reporting.emit_json(args, reporting.build_document(result.plan, args.format, text,
                                                            args.output))
         return 0
-    _write_text(text, args.output)
+    write_output(text, args.output, overwrite=args.overwrite)
     return 0
 
 
@@ -206,19 +209,11 @@ def set_up_files(model: str, mode: str, cameras: str) -> list[tuple[str, str]]:
 def cmd_schema(args: argparse.Namespace) -> int:
     from ltx2sdk.request import request_json_schema  # start-up: pydantic
 
-    _write_text(json.dumps(request_json_schema(), indent=2) + "\n", args.output)
+    if args.output is not None:
+        checked_output_file(args.output, overwrite=args.overwrite)
+    write_output(json.dumps(request_json_schema(), indent=2) + "\n", args.output,
+                 overwrite=args.overwrite)
     return 0
-
-
-def _write_text(text: str, output: Path | None) -> None:
-    if output is None:
-        sys.stdout.write(text)
-        return
-    try:
-        output.write_text(text)
-    except OSError as exc:
-        raise CommandLineError(f"cannot write {output}: {exc.strerror}") from exc
-    print(f"wrote {output}", file=sys.stderr)
 
 
 _INVALID_CHOICE = re.compile(r"invalid choice: '?([^']*?)'? \(choose from (.*)\)$")
@@ -305,8 +300,7 @@ def build_parser() -> argparse.ArgumentParser:
     out = build_cmd.add_argument_group("output")
     out.add_argument("--format", choices=["api", "comfyscript"], default="api",
                      help="API JSON (default) or a ComfyScript program")
-    out.add_argument("--output", "-o", type=Path, metavar="FILE",
-                     help="file to write (default stdout)")
+    add_output_file_flags(out)
     target = build_cmd.add_argument_group("target server (default: the SDK's own node schemas)")
     target.add_argument("--object-info", type=Path, metavar="FILE",
                         help="build for the server whose GET /object_info answer is in FILE")
@@ -341,8 +335,7 @@ def build_parser() -> argparse.ArgumentParser:
         "schema", help="print the request's JSON Schema",
         description="Print the JSON Schema of a request (the fields of ltx2 build --request "
                     "FILE.json, a batch line and the RunPod worker's input), offline.")
-    schema_cmd.add_argument("--output", "-o", type=Path, metavar="FILE",
-                            help="file to write (default stdout)")
+    add_output_file_flags(schema_cmd)
     schema_cmd.set_defaults(func=cmd_schema)
 
     add_server_commands(commands)
@@ -351,6 +344,15 @@ def build_parser() -> argparse.ArgumentParser:
     reporting.add_output_flags(commands)  # --json, --quiet
     add_config_flag(commands)
     return parser
+
+
+def add_output_file_flags(parser: Any) -> None:
+    """``--output FILE`` and ``--overwrite``, as ``build`` and ``schema`` have them."""
+    parser.add_argument("--output", "-o", type=output_file, metavar="FILE",
+                        help="file to write (default stdout); an existing file is refused "
+                             "unless --overwrite")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace the file --output names if it exists")
 
 
 def _subcommand_parser(parser: argparse.ArgumentParser, args: argparse.Namespace) -> _Parser:
