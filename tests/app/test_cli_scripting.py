@@ -406,6 +406,7 @@ def test_the_help_says_the_precedence_and_the_exit_statuses(
     assert "flags > environment variables" in text and "config.toml" in text
     for status in ("0 ", "1 ", "2 ", "130 "):
         assert status in text
+    assert "143 terminated (SIGTERM" in text
 
 
 # --- shell completion --------------------------------------------------------------------------

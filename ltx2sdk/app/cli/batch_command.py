@@ -16,8 +16,9 @@ summary); the shapes are in the README's batch section.
 
 Exit status: 0 when every job is done (``--check``: every line valid), 1 when some failed (or
 no target could run them), 2 for bad flags, a jobs file that cannot be read, has no jobs or
-has invalid lines (``--check``: any problem), 130 after Ctrl-C (the running jobs are
-cancelled on their targets first, and the summary says what was left).
+has invalid lines (``--check``: any problem), 130 after Ctrl-C and 143 after SIGTERM (the
+running jobs are cancelled on their targets first, recorded as cancelled, and the summary
+says what was left).
 """
 
 from __future__ import annotations
@@ -76,7 +77,8 @@ def add_batch_command(commands: Any) -> None:
                     "same command again skips the jobs done there. Every line is checked "
                     "first: a problem stops the batch before anything runs (--skip-invalid "
                     "runs the rest), and --check only checks. Blank lines and lines starting "
-                    "with # are skipped. Transient failures are retried; Ctrl-C cancels the "
+                    "with # are skipped. Transient failures are retried; Ctrl-C (or SIGTERM) "
+                    "cancels the "
                     "running jobs.")
     cmd.add_argument("jobs_file", type=Path, metavar="JOBS.jsonl",
                      help="one request per line (a request object, or {\"input\": {...}})")

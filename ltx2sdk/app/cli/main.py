@@ -14,13 +14,16 @@ Every error ends the command with a non-zero exit status and one line on stderr.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
 import json
 import logging
 import os
 import re
+import signal
 import sys
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -285,7 +288,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="ltx2", description="Build and run LTX-2 video workflows on ComfyUI.",
         epilog="Exit status: 0 done; 1 it failed (on the server, or check found a model not "
                "ready); 2 a flag, request or settings file that cannot be used; 130 "
-               "interrupted. Every error is one line on stderr (with --json, also an error "
+               "interrupted (Ctrl-C); 143 terminated (SIGTERM: timeout, kill, docker stop, a "
+               "cancelled CI job; handled as Ctrl-C is). Every error is one line on stderr "
+               "(with --json, also an error "
                "document on stdout). Settings: flags > environment variables (COMFY_URL, "
                "COMFY_API_KEY) > the settings file (--config FILE, else $LTX2_CONFIG, else "
                "~/.config/ltx2/config.toml) > built-in defaults.")
@@ -366,18 +371,56 @@ def _subcommand_parser(parser: argparse.ArgumentParser, args: argparse.Namespace
     return parser
 
 
+INTERRUPTED_EXIT = 130  # 128 + SIGINT: Ctrl-C
+TERMINATED_EXIT = 143  # 128 + SIGTERM: timeout, kill, docker stop, a CI job cancelled
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[Callable[[], bool]]:
+    """While the command runs, SIGTERM does what Ctrl-C does: a ``KeyboardInterrupt``
+    where the command is, so a running prompt is interrupted on its server and a batch
+    records its cancelled jobs, instead of the process vanishing with its work left running.
+    Yields whether a SIGTERM came. The handler is the command's, not the library's: it is
+    installed here (the main thread only) and the one before it put back after."""
+    if threading.current_thread() is not threading.main_thread():
+        yield lambda: False  # only the main thread may set a handler
+        return
+    received = threading.Event()
+
+    def on_sigterm(signum: int, frame: object) -> None:
+        received.set()
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, on_sigterm)
+    try:
+        yield received.is_set
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     deferred = defer_defaults(parser)  # the settings file's flags: left out or given?
     args = reporting.parse_command_line(parser, argv)
     func: Callable[[argparse.Namespace], int] = args.func
+    with _terminate_as_interrupt() as terminated:
+        try:
+            return _run_command(func, args, deferred, terminated)
+        except KeyboardInterrupt:  # (a SIGTERM in the last instants of the command)
+            return _interrupted(args, terminated())
+
+
+def _run_command(func: Callable[[argparse.Namespace], int], args: argparse.Namespace,
+                 deferred: Any, terminated: Callable[[], bool]) -> int:
+    """Run the command ``args`` names: its exit status, or the failure's (one line)."""
     try:
         apply_config(args, deferred)
         with reporting.command_streams(args):  # --quiet, --json
-            return func(args)
+            code = func(args)
+        # a command that handled the interrupt itself (batch: its summary) says 130
+        return TERMINATED_EXIT if code == INTERRUPTED_EXIT and terminated() else code
     except KeyboardInterrupt:
-        reporting.print_json_error(args, "interrupted", 130, reporting.INTERRUPTED)
-        return _fail("interrupted", 130)
+        return _interrupted(args, terminated())
     except Exception as exc:
         if os.environ.get("LTX2_TRACEBACK"):
             raise
@@ -400,6 +443,15 @@ _EXTRAS = {
 }
 _REPR = re.compile(r"<[\w.]+ object at 0x[0-9A-Fa-f]+>")
 _UNREACHABLE = re.compile(r"cannot reach ComfyUI at (\S+?): .*$")
+
+
+def _interrupted(args: argparse.Namespace, terminated: bool) -> int:
+    """The end of a command stopped by Ctrl-C (130) or SIGTERM (143), said on one line."""
+    if terminated:
+        reporting.print_json_error(args, "terminated", TERMINATED_EXIT, reporting.TERMINATED)
+        return _fail("terminated (SIGTERM)", TERMINATED_EXIT)
+    reporting.print_json_error(args, "interrupted", INTERRUPTED_EXIT, reporting.INTERRUPTED)
+    return _fail("interrupted", INTERRUPTED_EXIT)
 
 
 def describe_error(exc: Exception, args: argparse.Namespace) -> tuple[str, int]:
