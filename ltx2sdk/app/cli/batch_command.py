@@ -78,8 +78,7 @@ def add_batch_command(commands: Any) -> None:
                     "first: a problem stops the batch before anything runs (--skip-invalid "
                     "runs the rest), and --check only checks. Blank lines and lines starting "
                     "with # are skipped. Transient failures are retried; Ctrl-C (or SIGTERM) "
-                    "cancels the "
-                    "running jobs.")
+                    "cancels the running jobs.")
     cmd.add_argument("jobs_file", type=Path, metavar="JOBS.jsonl",
                      help="one request per line (a request object, or {\"input\": {...}})")
     where = cmd.add_argument_group(
