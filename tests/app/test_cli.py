@@ -1112,6 +1112,21 @@ def test_generate_creates_the_missing_folders_of_its_output(
     assert mode == 0o666 & ~current_umask()  # as readable as any file the user makes
 
 
+def test_a_dry_run_checks_the_output_and_creates_no_folder(
+        ltx_server: ComfyTestServer, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "new" / "fox.mp4"
+    assert main(["generate", "--prompt", "p", "--dry-run", "--server", ltx_server.url,
+                 "-o", str(target), "--output-dir", str(tmp_path / "others")]) == 0
+    assert f"video: {target}" in capsys.readouterr().err
+    # nothing made, not even a folder
+    assert not (tmp_path / "new").exists() and not (tmp_path / "others").exists()
+    (tmp_path / "new").write_text("a file")
+    assert main(["generate", "--prompt", "p", "--dry-run", "--server", ltx_server.url,
+                 "-o", str(target)]) == 2
+    assert_one_line_error(capsys.readouterr().err, f"{tmp_path / 'new'} is a file, not a folder")
+
+
 def current_umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
