@@ -1051,7 +1051,8 @@ def test_generate_refuses_an_existing_output_unless_told_to_overwrite(
     ("victim", True, "--output {tmp}/victim: is a folder; give a file name, or --output-dir "
                      "{tmp}/victim"),
     ("victim", False, "--output {tmp}/victim: is a folder; give a file name, or --output-dir"),
-    ("victim/", False, "'{tmp}/victim/' names a folder; give a file name"),
+    ("victim/", False, "'{tmp}/victim/' names a folder; give a file name, or --output-dir "
+                       "{tmp}/victim/"),
     ("afile/x.mp4", False, "--output {tmp}/afile/x.mp4: {tmp}/afile is a file, not a folder"),
 ])
 def test_generate_refuses_an_output_no_video_can_take_before_any_work(

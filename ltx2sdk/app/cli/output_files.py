@@ -19,7 +19,8 @@ from pathlib import Path
 
 from ltx2sdk.errors import CommandLineError, OutputExistsError, OutputPathError
 
-__all__ = ["checked_output_file", "checked_output_folder", "output_file", "write_output"]
+__all__ = ["checked_output_file", "checked_output_folder", "output_file", "video_file",
+           "write_output"]
 
 USAGE = 2  # the exit status of a flag that cannot be used
 
@@ -29,6 +30,15 @@ def output_file(text: str) -> Path:
     (a :class:`~pathlib.Path` would drop the slash)."""
     if text.endswith(("/", os.sep)):
         raise argparse.ArgumentTypeError(f"{text!r} names a folder; give a file name")
+    return Path(text)
+
+
+def video_file(text: str) -> Path:
+    """``generate --output FILE.mp4``: as :func:`output_file`, a folder's refusal naming
+    ``--output-dir``."""
+    if text.endswith(("/", os.sep)):
+        raise argparse.ArgumentTypeError(f"{text!r} names a folder; give a file name, or "
+                                         f"--output-dir {text}")
     return Path(text)
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from builders import CheckedRequest, build
 from builders.catalog import PIPELINES
 from ltx2sdk.app.cli import reporting
-from ltx2sdk.app.cli.output_files import checked_output_file, checked_output_folder, output_file
+from ltx2sdk.app.cli.output_files import checked_output_file, checked_output_folder, video_file
 from ltx2sdk.app.cli.request_flags import add_request_flags, request_from_args
 from ltx2sdk.backends.server_urls import (
     DEFAULT_READY_TIMEOUT,
@@ -567,7 +567,7 @@ def add_server_commands(commands: Any) -> None:
     add_request_flags(gen)
     server = gen.add_argument_group("server and output")
     add_server_flags(server)
-    server.add_argument("--output", "-o", type=output_file, metavar="FILE.mp4",
+    server.add_argument("--output", "-o", type=video_file, metavar="FILE.mp4",
                         help="video path (default: the server's file name in --output-dir, "
                              "or 'name (1).mp4' when a file has it); an existing file is "
                              "refused unless --overwrite")
