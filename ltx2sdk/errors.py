@@ -18,8 +18,10 @@ exception class outside this tree or missing from this drawing. ::
     +-- ServerUrlError (ValueError)         a server URL that cannot be used
     +-- WorkerConfigError (ValueError)      a RunPod worker setting that cannot be used
     +-- LocalFileError                      a file here could not be written (disk, permission)
-    +-- OutputExistsError (FileExistsError) the video file named exists, and overwriting it
-                                            was not asked for
+    |   +-- OutputPathError (OSError)       a path named for output that cannot be used (a
+    |       |                               folder, a parent that is a file or not writable)
+    |       +-- OutputExistsError (FileExistsError)  the file named exists, and overwriting
+    |                                                it was not asked for
     +-- GraphError (ValueError)             the graph is wrong: before any GPU time is spent
     |   +-- UnknownNodeTypeError            a class_type without a schema (strict graphs)
     |   +-- UnknownInputError               an input name the node does not have
@@ -50,6 +52,7 @@ exception class outside this tree or missing from this drawing. ::
     |   +-- OutputFolderBusyError (RuntimeError)  another batch writes to the output folder
     |   +-- StoreClosedError (RuntimeError) a write after the batch closed its output folder
     |   +-- InvalidJobsError (ValueError)   jobs that cannot run, found before any ran
+    |   +-- JobsFileError (FileNotFoundError)  the jobs file named is missing or no file
     +-- ComfyScriptError                    comfy-script missing, or a program that failed
     +-- CommandLineError                    the ltx2 command's own refusal (exit status ``code``)
 """
@@ -160,16 +163,33 @@ class WorkerConfigError(LTX2Error, ValueError):
     """A RunPod worker setting (an environment variable) that cannot be used."""
 
 
-class OutputExistsError(LTX2Error, FileExistsError):
-    """The file named for the video (``output=``, ``ltx2 generate -o``) exists and
-    ``overwrite`` was not asked for: refused before any work, or, when the file appeared
-    while the video was made, after it (the video is then left under its own name)."""
-
-
 class LocalFileError(LTX2Error):
     """A file on this machine could not be written: a full disk, a file size limit, no
     permission (the ``OSError`` is its cause). Neither the server's fault nor the network's:
     a batch does not retry it, and never runs a finished job again for it."""
+
+
+class OutputPathError(LocalFileError, OSError):
+    """A path named for output (a video file, a written graph, a batch's output folder)
+    cannot be used: it is a folder where a file is wanted (or a file where a folder is), a
+    folder on its way is a file, or the folder cannot be written in. Raised before any work.
+    :attr:`path` is the path as given, :attr:`reason` the plain words (``"is a folder"``),
+    so that each entry point can name it its own way (a flag)."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return type(self), (self.path, self.reason)
+
+
+class OutputExistsError(OutputPathError, FileExistsError):
+    """The file named for output (``output=``, ``ltx2 generate -o``, ``ltx2 build -o``)
+    exists and ``overwrite`` was not asked for: refused before any work, or, when the file
+    appeared while the video was made, after it (the video is then left under its own
+    name)."""
 
 
 # --- building graphs --------------------------------------------------------------------
@@ -415,6 +435,11 @@ class InvalidJobsError(BatchError, ValueError):
     def __init__(self, message: str, problems: list[str] | tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.problems = tuple(problems)
+
+
+class JobsFileError(BatchError, FileNotFoundError):
+    """The jobs file named (``JOBS.jsonl``) does not exist or is no file (a folder): nothing
+    was run. Also a ``FileNotFoundError``, as it was before it had a class of its own."""
 
 
 # --- interop ------------------------------------------------------------------------------

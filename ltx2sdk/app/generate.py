@@ -20,7 +20,13 @@ from builders import CheckedRequest, Plan, build, check_request
 from ltx2sdk.app.progress import ProgressCallback, ProgressTracker
 from ltx2sdk.backends.connect import PROBE_TIMEOUT, connect
 from ltx2sdk.backends.events import Event
-from ltx2sdk.backends.outputs import OutputFile, publish
+from ltx2sdk.backends.outputs import (
+    OutputFile,
+    check_output_file,
+    check_output_folder,
+    move_beside,
+    publish,
+)
 from ltx2sdk.backends.protocol import Backend, download_all
 from ltx2sdk.backends.server_urls import DEFAULT_READY_TIMEOUT, REFUSED_GRACE
 from ltx2sdk.backends.uploads import content_stem
@@ -222,6 +228,9 @@ def generate(request: GenerationRequest | CheckedRequest | Mapping[str, Any],
     ``output`` is the video's path (default: the server's file name in ``output_dir``, or
     the first free ``name (1).ext`` when a file has it); an existing file there is an
     :class:`~ltx2sdk.errors.OutputExistsError` before any work unless ``overwrite`` is set.
+    Both are checked before any work (before the server is asked anything): a missing
+    folder is created, and a folder named as ``output``, a file on the way, or a folder that
+    cannot be written in is an :class:`~ltx2sdk.errors.OutputPathError`.
     Other files the graph produces are downloaded into ``output_dir`` too (never replacing a
     file). Only ``output``
     replaces a file: a name the server chose that a file already has becomes
@@ -254,9 +263,11 @@ def generate(request: GenerationRequest | CheckedRequest | Mapping[str, Any],
                          f"not {ready_timeout!r}")
     timer = _Timer()
     deadline = time.monotonic() + timeout
-    if output is not None and not overwrite and Path(output).exists():
-        raise OutputExistsError(f"{output} exists: name another file for the video, or ask to "
-                                "overwrite it (overwrite=True; ltx2 generate --overwrite)")
+    # where the video goes is checked before any work: a folder, a parent that is a file
+    # or cannot be written in would otherwise fail only once the video is made
+    check_output_folder(output_dir)  # (created if missing: every output lands there first)
+    if output is not None:
+        check_output_file(output, overwrite=overwrite)
     if isinstance(request, CheckedRequest):
         ok = request
     else:
@@ -335,6 +346,8 @@ def generate(request: GenerationRequest | CheckedRequest | Mapping[str, Any],
         if output is not None:
             target = Path(output)
             target.parent.mkdir(parents=True, exist_ok=True)
+            # a rename cannot cross file systems (-o /mnt/disk/fox.mp4 from ./): copied first
+            video_path = move_beside(video_path, target.parent)
             if overwrite:
                 video_path = video_path.replace(target)
             else:
@@ -342,8 +355,8 @@ def generate(request: GenerationRequest | CheckedRequest | Mapping[str, Any],
                     video_path = publish(video_path, target, other_names=False)
                 except FileExistsError:
                     raise OutputExistsError(
-                        f"{target} appeared while the video was made: it is left as it is, "
-                        f"and the video is {video_path}") from None
+                        str(target), f"appeared while the video was made: it is left as it "
+                        f"is, and the video is {video_path}") from None
             run.files[videos[0]] = video_path
         timer.lap("download")
 

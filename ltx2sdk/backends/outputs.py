@@ -6,8 +6,14 @@ Each backend reads its outputs from its own wire format (native ComfyUI's histor
 never carries a path (:func:`local_names`), so the local copy of an output never lands
 outside the output folder and two outputs never share a name; a file written under a name
 nobody else can have (:func:`staging_file`) and given its final name only where no file is
-(:func:`publish`), so a name the server chose never replaces a file; and the check that a
-downloaded file is whole and the kind of file it claims to be (:func:`verify_download`).
+(:func:`publish`), so a name the server chose never replaces a file; the check that a
+downloaded file is whole and the kind of file it claims to be (:func:`verify_download`); and
+the check, before any work, that a path named for output can be written
+(:func:`check_output_file`, :func:`check_output_folder`).
+
+Every file written here is created with the mode any new file of the user's gets (``0666``
+less the umask: ``-rw-r--r--`` under the usual ``022``), not ``tempfile``'s ``0600``: a video
+or a graph is as readable as the folder's other files once it has its name.
 """
 
 from __future__ import annotations
@@ -15,12 +21,13 @@ from __future__ import annotations
 import errno
 import itertools
 import os
-import tempfile
+import secrets
+import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ltx2sdk.errors import FileContentError, OutputError
+from ltx2sdk.errors import FileContentError, OutputError, OutputExistsError, OutputPathError
 from ltx2sdk.media.file_formats import verify_file
 
 DOWNLOAD_CHUNK = 1 << 20  # 1 MiB read at a time: steady memory whatever the file size
@@ -70,22 +77,133 @@ def local_names(outputs: Iterable[OutputFile]) -> dict[OutputFile, str]:
     return names
 
 
+def new_file(folder: Path, suffix: str = "") -> Path:
+    """A new empty file in ``folder`` that no other file had the name of: hidden, random,
+    ending in ``suffix``, created exclusively (never somebody else's file) with the mode a
+    new file gets under the process's umask (``tempfile.mkstemp`` 's ``0600`` would stay
+    with the file once it is renamed)."""
+    for _ in range(100):
+        candidate = folder / f".ltx2sdk-{secrets.token_hex(8)}{suffix}"
+        try:
+            fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL
+                         | getattr(os, "O_BINARY", 0), 0o666)  # the umask applies
+        except FileExistsError:  # 64 random bits: only a hostile folder gets here twice
+            continue
+        os.close(fd)
+        return candidate
+    raise FileExistsError(errno.EEXIST, "no free temporary name", str(folder))
+
+
 def staging_file(folder: Path, name: str) -> Path:
-    """A new empty file in ``folder`` that no other file had the name of (created
-    exclusively, hidden, random), ending as ``name`` ends so that its check knows what it
-    must be: a download is written here and :func:`publish` ed when whole."""
-    fd, staged = tempfile.mkstemp(dir=folder, prefix=".ltx2sdk-", suffix=Path(name).suffix)
-    os.close(fd)
-    return Path(staged)
+    """A new empty file in ``folder`` (:func:`new_file`) ending as ``name`` ends so that its
+    check knows what it must be: a download is written here and :func:`publish` ed when
+    whole."""
+    return new_file(folder, Path(name).suffix)
 
 
 def partial_file(dest: Path) -> Path:
-    """A new empty file beside ``dest`` to write a download into before it is renamed to
-    ``dest``: created exclusively, so it is nobody else's (a fixed ``dest.part`` would be
-    truncated if one existed)."""
-    fd, partial = tempfile.mkstemp(dir=dest.parent, prefix=".ltx2sdk-", suffix=".part")
-    os.close(fd)
-    return Path(partial)
+    """A new empty file beside ``dest`` (:func:`new_file`) to write a download into before
+    it is renamed to ``dest`` (a fixed ``dest.part`` would be truncated if one existed)."""
+    return new_file(dest.parent, ".part")
+
+
+def check_output_folder(folder: Path | str, *, create: bool = True) -> Path:
+    """``folder`` made ready for output before any work: created with its missing parents
+    (as ``huggingface-cli download --local-dir`` does), and written in once (a file created
+    and removed: only a write says whether a read-only mount, ``/proc`` or a folder of
+    somebody else's takes one). Raises :class:`~ltx2sdk.errors.OutputPathError` naming
+    ``folder`` as given when it is a file, a folder on its way is a file, or it cannot be
+    created or written in. Without ``create`` (a dry run, a check at start-up) nothing is
+    left behind: the nearest folder there is written in instead."""
+    given = str(folder)
+    problem = _folder_problem(Path(folder), create=create)
+    if problem is not None:
+        raise OutputPathError(given, problem)
+    return Path(folder)
+
+
+def check_output_file(path: Path | str, *, overwrite: bool = False,
+                      create: bool = True) -> Path:
+    """``path`` checked as a file to write before any work: not a folder (nor a name ending
+    in ``/``), not an existing file unless ``overwrite`` (and then a regular file, never a
+    device or a pipe), in a folder made ready by :func:`check_output_folder` (``create`` as
+    there). Raises
+    :class:`~ltx2sdk.errors.OutputExistsError` for an existing file, else
+    :class:`~ltx2sdk.errors.OutputPathError`, each naming ``path`` as given."""
+    given = str(path)
+    target = Path(path)
+    if given.endswith(("/", os.sep)) or target.is_dir():
+        raise OutputPathError(given, "is a folder")
+    if os.path.lexists(target):  # a dangling link too: whatever is there is not replaced
+        if not overwrite:
+            raise OutputExistsError(given, "exists; name another file, or overwrite=True "
+                                           "replaces it")
+        if not target.is_file():
+            raise OutputPathError(given, "is not a regular file: it is never replaced")
+    problem = _folder_problem(target.parent, create=create)
+    if problem is not None:
+        raise OutputPathError(given, problem)
+    return target
+
+
+def _folder_problem(folder: Path, *, create: bool = True) -> str | None:
+    """Why ``folder`` cannot take a new file (after creating it if missing and ``create``),
+    or ``None``."""
+    nearest = Path(".")
+    for part in (folder, *folder.parents):  # the nearest thing there names the problem
+        if part.exists():
+            if not part.is_dir():
+                return f"{part} is a file, not a folder"
+            nearest = part
+            break
+    if not create:
+        folder = nearest
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return f"cannot create the folder {folder} ({exc.strerror or exc})"
+    try:
+        new_file(folder, ".probe").unlink()
+    except OSError as exc:
+        return f"cannot write in the folder {folder} ({exc.strerror or exc})"
+    return None
+
+
+def write_file(data: bytes, dest: Path, *, overwrite: bool = False) -> Path:
+    """Write ``data`` as ``dest`` whole or not at all: into a new file beside it, then
+    renamed (a failure leaves no half file, and a reader never sees one). An existing
+    ``dest`` is replaced only with ``overwrite``; otherwise
+    :class:`~ltx2sdk.errors.OutputExistsError`, even for a file that appeared meanwhile."""
+    staged = new_file(dest.parent, dest.suffix)
+    try:
+        with open(staged, "wb") as handle:
+            handle.write(data)
+        if overwrite:
+            os.replace(staged, dest)
+            return dest
+        try:
+            return publish(staged, dest, other_names=False)
+        except FileExistsError:
+            raise OutputExistsError(str(dest), "exists; name another file, or overwrite=True "
+                                               "replaces it") from None
+    finally:
+        staged.unlink(missing_ok=True)  # renamed (gone already) or failed
+
+
+def move_beside(path: Path, folder: Path) -> Path:
+    """``path`` where a rename can take it into ``folder``: itself when both are on one
+    file system, else a copy in a new file of ``folder`` (:func:`new_file`; ``path`` is
+    removed once it is copied whole)."""
+    if os.stat(path).st_dev == os.stat(folder).st_dev:
+        return path
+    copy = new_file(folder, path.suffix)
+    try:
+        shutil.copyfile(path, copy)
+    except BaseException:
+        copy.unlink(missing_ok=True)
+        raise
+    path.unlink()
+    return copy
 
 
 # a filesystem without hard links (FAT, some network mounts) says one of these to os.link

@@ -41,7 +41,12 @@ from ltx2sdk.app.batch.scheduler import (
 from ltx2sdk.app.batch.store import ResultStore
 from ltx2sdk.app.cli.batch_command import BatchDisplay
 from ltx2sdk.app.cli.main import main
-from ltx2sdk.errors import NoTargetLeftError, OutputFolderBusyError
+from ltx2sdk.errors import (
+    JobsFileError,
+    NoTargetLeftError,
+    OutputFolderBusyError,
+    OutputPathError,
+)
 from tests.comfyserver import ComfyTestServer, Faults
 from tests.comfyserver.faults import Handler
 from tests.helpers import catalog_server, free_port, png_bytes
@@ -397,6 +402,36 @@ def test_a_missing_jobs_file_is_one_line(tmp_path: Path, capsys: pytest.CaptureF
         list(source), list(source)
 
 
+def test_a_jobs_file_or_output_folder_that_cannot_be_used_is_an_ltx2_error(
+        tmp_path: Path) -> None:
+    jobs = write_jobs(tmp_path / "jobs.jsonl", [job(1)])
+    afile = tmp_path / "afile"
+    afile.write_text("mine")
+    for output in (afile, afile / "out"):  # the folder, or one on its way, is a file
+        with pytest.raises(OutputPathError, match=re.escape(f"{afile} is a file, not a folder")):
+            run_batch(jobs, "http://127.0.0.1:9", output)
+    missing = tmp_path / "missing.jsonl"
+    with pytest.raises(JobsFileError, match=r"missing\.jsonl: no such jobs file") as caught:
+        run_batch(missing, "http://127.0.0.1:9", tmp_path / "out")
+    assert isinstance(caught.value, FileNotFoundError)  # `except FileNotFoundError` still works
+    with pytest.raises(JobsFileError, match="a folder, not a jobs file"):
+        run_batch(tmp_path, "http://127.0.0.1:9", tmp_path / "out")
+    assert afile.read_text() == "mine" and not (tmp_path / "out").exists()
+
+
+def test_a_batchs_videos_get_the_mode_the_umask_gives_a_new_file(tmp_path: Path) -> None:
+    before = os.umask(0o022)
+    try:
+        with catalog_server(tmp_path / "srv") as srv:
+            summary = run_batch([job(1)], srv.url, tmp_path / "out")
+    finally:
+        os.umask(before)
+    assert summary.complete
+    [video] = (tmp_path / "out").glob("*.mp4")
+    assert video.stat().st_mode & 0o777 == 0o644  # like results.jsonl, not tempfile's 0600
+    assert (tmp_path / "out" / "results.jsonl").stat().st_mode & 0o777 == 0o644
+
+
 # --- the RunPod worker behind a stand-in of RunPod's endpoint API ------------------------------
 
 
@@ -636,6 +671,34 @@ def test_ctrl_c_cancels_the_running_job_and_says_what_was_left(tmp_path: Path) -
     assert "2 not started" in stdout and "Run the same command again to do the 3 left" in stdout
     [line] = result_lines(out)
     assert (line["job"], line["status"]) == (1, "cancelled")
+
+
+def test_sigterm_cancels_the_running_job_and_records_it_as_ctrl_c_does(tmp_path: Path) -> None:
+    # what `timeout`, `kill`, `docker stop` and a cancelled CI job send
+    jobs = write_jobs(tmp_path / "jobs.jsonl", [job(seed) for seed in (1, 2, 3)])
+    out = tmp_path / "out"
+    with catalog_server(tmp_path / "srv") as srv:
+        srv.sim.sampler_steps, srv.sim.step_delay = 400, 0.05  # a job of 40 s
+        batch = subprocess.Popen(
+            [sys.executable, "-m", "ltx2sdk.app.cli.main", "batch", str(jobs), "--server", srv.url,
+             "-o", str(out)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True)
+        try:
+            wait_for(lambda: bool(srv.received.prompts) or batch.poll() is not None,
+                     "the first prompt")
+            assert batch.poll() is None, batch.communicate()
+            batch.send_signal(signal.SIGTERM)
+            stdout, stderr = batch.communicate(timeout=30)
+        finally:
+            batch.kill()
+        prompt_id = srv.received.prompts[0]["prompt_id"]
+        assert {"prompt_id": prompt_id} in srv.received.interrupts
+        assert len(srv.received.prompts) == 1
+    assert batch.returncode == 143, stderr  # 128 + SIGTERM
+    assert f"cancelled 1 running job (job 1 on {srv.url})" in stdout
+    assert "Run the same command again to do the 3 left" in stdout
+    [line] = result_lines(out)
+    assert (line["job"], line["status"]) == (1, "cancelled")  # a re-run does it again
 
 
 def test_interrupting_the_python_api_cancels_the_runpod_jobs(endpoint: Endpoint,

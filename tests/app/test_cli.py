@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import errno
 import hashlib
 import io
 import json
@@ -1061,6 +1062,140 @@ def test_generate_refuses_an_existing_output_unless_told_to_overwrite(
     assert mine.read_bytes() == b"my own video" and ltx_server.received.requests == []
     assert main([*argv, "--overwrite"]) == 0
     assert mine.read_bytes()[4:8] == b"ftyp"
+
+
+@pytest.mark.parametrize(("output", "overwrite", "said"), [
+    ("victim", True, "--output {tmp}/victim: is a folder; give a file name, or --output-dir "
+                     "{tmp}/victim"),
+    ("victim", False, "--output {tmp}/victim: is a folder; give a file name, or --output-dir"),
+    ("victim/", False, "'{tmp}/victim/' names a folder; give a file name, or --output-dir "
+                       "{tmp}/victim/"),
+    ("afile/x.mp4", False, "--output {tmp}/afile/x.mp4: {tmp}/afile is a file, not a folder"),
+])
+def test_generate_refuses_an_output_no_video_can_take_before_any_work(
+        output: str, overwrite: bool, said: str, ltx_server: ComfyTestServer, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "victim").mkdir()
+    (tmp_path / "afile").write_text("mine")
+    argv = ["generate", "--prompt", "p", "--duration", "1", "--server", ltx_server.url,
+            "-o", f"{tmp_path}/{output}", "--output-dir", str(tmp_path)]
+    try:
+        code = main(argv + ["--overwrite"] * overwrite)
+    except SystemExit as stop:  # a name ending in "/" is refused by the flag's parser
+        code = stop.code
+    assert code == 2
+    assert_one_line_error(capsys.readouterr().err, said.format(tmp=tmp_path))
+    assert ltx_server.received.requests == []  # nothing asked of the server
+    assert (tmp_path / "afile").read_text() == "mine" and (tmp_path / "victim").is_dir()
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc")
+def test_generate_and_batch_refuse_a_folder_nobody_can_write_in(
+        ltx_server: ComfyTestServer, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["generate", "--prompt", "p", "--server", ltx_server.url,
+                 "-o", "/proc/x.mp4", "--output-dir", str(tmp_path)]) == 2
+    assert_one_line_error(capsys.readouterr().err,
+                          "--output /proc/x.mp4: cannot write in the folder /proc (")
+    jobs = tmp_path / "jobs.jsonl"
+    jobs.write_text('{"prompt": "p"}\n')
+    assert main(["batch", str(jobs), "--server", ltx_server.url, "-o", "/proc/b"]) == 2
+    assert_one_line_error(capsys.readouterr().err, "--output-dir /proc/b: cannot write in the "
+                                                   "folder /proc (")
+    assert ltx_server.received.requests == []
+
+
+def test_batch_refuses_an_output_folder_that_is_a_file_before_anything_starts(
+        ltx_server: ComfyTestServer, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    jobs = tmp_path / "jobs.jsonl"
+    jobs.write_text('{"prompt": "p"}\n')
+    afile = tmp_path / "afile"
+    afile.write_text("mine")
+    for output in (afile, afile / "out"):
+        assert main(["batch", str(jobs), "--server", ltx_server.url, "-o", str(output)]) == 2
+        assert_one_line_error(capsys.readouterr().err,
+                              f"--output-dir {output}: {afile} is a file, not a folder")
+    assert ltx_server.received.requests == [] and afile.read_text() == "mine"
+
+
+def test_generate_creates_the_missing_folders_of_its_output(
+        ltx_server: ComfyTestServer, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "new" / "fox.mp4"
+    assert main(["generate", "--prompt", "p", "--duration", "1", "--server", ltx_server.url,
+                 "-o", str(target), "--output-dir", str(tmp_path / "others")]) == 0
+    assert target.read_bytes()[4:8] == b"ftyp"
+    mode = target.stat().st_mode & 0o777
+    assert mode == 0o666 & ~current_umask()  # as readable as any file the user makes
+
+
+def test_a_dry_run_checks_the_output_and_creates_no_folder(
+        ltx_server: ComfyTestServer, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "new" / "fox.mp4"
+    assert main(["generate", "--prompt", "p", "--dry-run", "--server", ltx_server.url,
+                 "-o", str(target), "--output-dir", str(tmp_path / "others")]) == 0
+    assert f"video: {target}" in capsys.readouterr().err
+    # nothing made, not even a folder
+    assert not (tmp_path / "new").exists() and not (tmp_path / "others").exists()
+    (tmp_path / "new").write_text("a file")
+    assert main(["generate", "--prompt", "p", "--dry-run", "--server", ltx_server.url,
+                 "-o", str(target)]) == 2
+    assert_one_line_error(capsys.readouterr().err, f"{tmp_path / 'new'} is a file, not a folder")
+
+
+def current_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+@pytest.mark.parametrize("argv", [["build", "--example"],
+                                  ["build", "--example", "--format", "comfyscript"],
+                                  ["schema"]])
+def test_build_and_schema_never_clobber_a_file_unless_told_to(
+        argv: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    keep = tmp_path / "keep.json"
+    keep.write_text("mine")
+    assert main([*argv, "-o", str(keep)]) == 2
+    assert_one_line_error(last_line(capsys.readouterr().err),
+                          f"--output {keep}: exists; --overwrite replaces it")
+    assert keep.read_text() == "mine"
+    assert main([*argv, "-o", str(keep), "--overwrite"]) == 0, capsys.readouterr().err
+    assert keep.read_text() != "mine" and keep.stat().st_mode & 0o777 == 0o666 & ~current_umask()
+    assert [p.name for p in tmp_path.iterdir()] == ["keep.json"]  # no temporary file left
+    new = tmp_path / "sub" / "new.json"  # a missing folder is made
+    assert main([*argv, "-o", str(new)]) == 0 and new.read_text() == keep.read_text()
+    assert main([*argv, "-o", str(tmp_path)]) == 2
+    assert_one_line_error(last_line(capsys.readouterr().err), f"--output {tmp_path}: is a folder")
+
+
+def last_line(err: str) -> str:
+    """The error of a build's stderr: its last line (the plan and notes come first)."""
+    return err.strip().splitlines()[-1]
+
+
+def test_a_failed_write_leaves_no_half_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    keep = tmp_path / "keep.json"
+    keep.write_text("mine")
+
+    class FullDisk(io.BytesIO):
+        def write(self, data: Any) -> int:
+            super().write(bytes(data)[:10])  # a part lands, then the disk is full
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    def opening(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        open(file, mode, *args, **kwargs).close()
+        return FullDisk()
+
+    monkeypatch.setattr("ltx2sdk.backends.outputs.open", opening, raising=False)
+    assert main(["build", "--example", "-o", str(keep), "--overwrite"]) == 1
+    assert_one_line_error(last_line(capsys.readouterr().err),
+                          f"--output {keep}: cannot write it (No space left on device)")
+    assert keep.read_text() == "mine"  # the old file whole, no half new one
+    assert [p.name for p in tmp_path.iterdir()] == ["keep.json"]
 
 
 def test_generate_uploads_the_checked_image_file(ltx_server: ComfyTestServer, tmp_path: Path,

@@ -406,6 +406,7 @@ def test_the_help_says_the_precedence_and_the_exit_statuses(
     assert "flags > environment variables" in text and "config.toml" in text
     for status in ("0 ", "1 ", "2 ", "130 "):
         assert status in text
+    assert "143 terminated (SIGTERM" in text
 
 
 # --- shell completion --------------------------------------------------------------------------
@@ -510,3 +511,15 @@ def test_fish_completes_commands_and_flags(tmp_path: Path) -> None:
 def test_completion_prints_the_script(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["completion", "bash"]) == 0
     assert capsys.readouterr().out == completion_script(build_parser(), "bash")
+
+
+def test_completion_offers_files_for_every_output_flag() -> None:
+    from ltx2sdk.app.cli.completion import commands_of
+
+    _, commands = commands_of(build_parser())
+    for command in commands:
+        for flag in command.flags:
+            if "--output" in flag.names:
+                assert flag.files == "file", command.name
+            if "--output-dir" in flag.names:
+                assert flag.files == "dir", command.name

@@ -5,7 +5,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 import re
+import stat
 import subprocess
 import sys
 import time
@@ -26,6 +28,7 @@ from ltx2sdk.errors import (
     ImageInputError,
     LTX2Error,
     OutputExistsError,
+    OutputPathError,
     RequestError,
     ServerUnreachableError,
     ServerValidationError,
@@ -564,13 +567,51 @@ def test_ctrl_c_interrupts_the_prompt_on_the_server(ltx_server: ComfyTestServer,
     assert f"interrupted prompt {prompt_id}" in err and "ltx2: error: interrupted" in err
 
 
+def test_sigterm_interrupts_the_prompt_on_the_server_as_ctrl_c_does(
+        ltx_server: ComfyTestServer, tmp_path: Path) -> None:
+    # what `timeout`, `kill`, `docker stop` and a cancelled CI job send
+    import signal
+
+    ltx_server.sim.sampler_steps = 500
+    ltx_server.sim.step_delay = 0.02
+    proc = subprocess.Popen([sys.executable, "-m", "ltx2sdk.app.cli.main", "generate",
+                             "--prompt", "p",
+                             "--server", ltx_server.url, "--output-dir", str(tmp_path)],
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 20
+    while not ltx_server.received.prompts and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 143, err  # 128 + SIGTERM
+    prompt_id = ltx_server.received.prompts[-1]["prompt_id"]
+    assert {"prompt_id": prompt_id} in ltx_server.received.interrupts
+    assert f"interrupted prompt {prompt_id}" in err
+    assert err.rstrip().endswith("ltx2: error: terminated (SIGTERM)")
+
+
+def test_the_cli_puts_back_the_sigterm_handler_it_found(tmp_path: Path) -> None:
+    import signal
+
+    def mine(signum: int, frame: object) -> None:
+        pass
+
+    previous = signal.signal(signal.SIGTERM, mine)
+    try:
+        assert main(["schema", "-o", str(tmp_path / "s.json")]) == 0
+        assert signal.getsignal(signal.SIGTERM) is mine  # the library keeps no handler
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 # --- never clobber --------------------------------------------------------------------------
 
 def test_an_existing_video_file_is_refused_before_any_work(ltx_server: ComfyTestServer,
                                                            tmp_path: Path) -> None:
     mine = tmp_path / "fox.mp4"
     mine.write_bytes(b"my own video")
-    with pytest.raises(OutputExistsError, match=r"fox\.mp4 exists: .*overwrite=True"):
+    with pytest.raises(OutputExistsError, match=r"fox\.mp4: exists; .*overwrite=True"):
         generate({"prompt": "p", "duration": 1}, ltx_server.url, output=mine,
                  output_dir=tmp_path)
     assert mine.read_bytes() == b"my own video"
@@ -593,6 +634,75 @@ def test_a_video_file_that_appears_meanwhile_is_not_replaced(ltx_server: ComfyTe
     assert mine.read_bytes() == b"written while the video was made"
     [video] = [p for p in tmp_path.iterdir() if p.suffix == ".mp4" and p != mine]
     assert str(video) in str(caught.value) and video.read_bytes()[4:8] == b"ftyp"
+
+
+def output_paths(tmp: Path) -> dict[str, dict[str, Any]]:
+    """generate()'s keywords naming a place no video can go, by what is wrong."""
+    (tmp / "victim").mkdir()
+    (tmp / "victim" / "keep.txt").write_text("mine")
+    (tmp / "afile").write_text("mine")
+    return {"a folder": {"output": tmp / "victim", "overwrite": True},
+            "a folder, with a slash": {"output": f"{tmp / 'victim'}/"},
+            "a new name ending in a slash": {"output": f"{tmp / 'new'}/"},
+            "a parent that is a file": {"output": tmp / "afile" / "x.mp4"},
+            "an output folder that is a file": {"output_dir": tmp / "afile"}}
+
+
+@pytest.mark.parametrize("case", ["a folder", "a folder, with a slash",
+                                  "a new name ending in a slash", "a parent that is a file",
+                                  "an output folder that is a file"])
+def test_an_output_path_no_video_can_take_is_refused_before_any_work(
+        case: str, ltx_server: ComfyTestServer, tmp_path: Path) -> None:
+    place = output_paths(tmp_path)[case]
+    with pytest.raises(OutputPathError) as caught:
+        generate({"prompt": "p", "duration": 1}, ltx_server.url,
+                 **{"output_dir": tmp_path, **place})
+    assert isinstance(caught.value, LTX2Error) and isinstance(caught.value, OSError)
+    assert ltx_server.received.requests == []  # nothing asked of the server
+    assert (tmp_path / "victim" / "keep.txt").read_text() == "mine"
+    assert (tmp_path / "afile").read_text() == "mine"
+    assert not (tmp_path / "new").exists()
+    if "file" in case:
+        assert "afile is a file, not a folder" in str(caught.value)
+    else:
+        assert str(caught.value).endswith(": is a folder")
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc")
+def test_a_folder_nobody_can_write_in_is_refused_before_any_work(
+        ltx_server: ComfyTestServer, tmp_path: Path) -> None:
+    # /proc takes no new file, even from root (for whom a chmod'ed folder is writable)
+    with pytest.raises(OutputPathError, match=r"^/proc/x\.mp4: cannot write in the folder /proc"):
+        generate({"prompt": "p", "duration": 1}, ltx_server.url, output="/proc/x.mp4",
+                 output_dir=tmp_path)
+    with pytest.raises(OutputPathError, match=r"^/proc/b: cannot create the folder /proc/b"):
+        generate({"prompt": "p", "duration": 1}, ltx_server.url, output_dir="/proc/b")
+    assert ltx_server.received.requests == []
+
+
+def test_missing_folders_of_the_output_are_created(ltx_server: ComfyTestServer,
+                                                   tmp_path: Path) -> None:
+    target = tmp_path / "new" / "deeper" / "fox.mp4"
+    result = generate({"prompt": "p", "duration": 1}, ltx_server.url, output=target,
+                      output_dir=tmp_path / "others")
+    assert result.video == target and target.read_bytes()[4:8] == b"ftyp"
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o027])
+def test_videos_get_the_mode_the_umask_gives_a_new_file(umask: int, ltx_server: ComfyTestServer,
+                                                        tmp_path: Path) -> None:
+    before = os.umask(umask)
+    try:
+        named = generate({"prompt": "p", "duration": 1}, ltx_server.url,
+                         output=tmp_path / "fox.mp4", output_dir=tmp_path)
+        replaced = generate({"prompt": "p", "duration": 1}, ltx_server.url,
+                            output=tmp_path / "fox.mp4", output_dir=tmp_path, overwrite=True)
+        servers = generate({"prompt": "p", "duration": 1}, ltx_server.url,
+                           output_dir=tmp_path / "theirs")
+    finally:
+        os.umask(before)
+    for result in (named, replaced, servers):  # not tempfile's 0600
+        assert stat.S_IMODE(result.video.stat().st_mode) == 0o666 & ~umask, result.video
 
 
 # --- failing fast -----------------------------------------------------------------------------

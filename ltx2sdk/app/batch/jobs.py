@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from builders import CheckedRequest, check_request
-from ltx2sdk.errors import RequestError, RequestFieldError
+from ltx2sdk.errors import JobsFileError, RequestError, RequestFieldError
 from ltx2sdk.request import GenerationRequest
 
 __all__ = ["BatchJob", "JobSource", "canonical_json", "is_comment_or_blank", "job_key", "key_id",
@@ -198,8 +198,9 @@ class JobSource:
         self._items: Iterable[Any] | None = None
         if isinstance(jobs, (str, Path)):
             self._path = Path(jobs)
-            if not self._path.is_file():
-                raise FileNotFoundError(f"{self._path}: no such jobs file")
+            if not self._path.is_file():  # (a JobsFileError is a FileNotFoundError too)
+                what = "a folder, not a jobs file" if self._path.is_dir() else "no such jobs file"
+                raise JobsFileError(f"{self._path}: {what}")
         elif isinstance(jobs, Mapping):
             raise TypeError("jobs must be a JOBS.jsonl path or an iterable of requests, "
                             "not one request (put it in a list)")

@@ -83,6 +83,7 @@ from ltx2sdk.app.batch.targets import (
     Runner,
     classify,
 )
+from ltx2sdk.backends.outputs import check_output_folder
 from ltx2sdk.errors import (
     LTX2Error,
     NoTargetLeftError,
@@ -312,6 +313,11 @@ class Batch:
     :class:`~ltx2sdk.app.batch.runpod_target.RunPodTarget` (``trusted_hosts``,
     ``poll_interval``...). ``skip_invalid``: run the valid jobs when some are invalid
     (default: refuse to start, see the module). A batch runs once.
+
+    Raises :class:`~ltx2sdk.errors.JobsFileError` (a ``FileNotFoundError``) for a jobs file
+    that is missing or a folder, and :class:`~ltx2sdk.errors.OutputPathError` for an
+    ``output_dir`` that is a file, has a file on its way or cannot be written in: both
+    before anything runs.
     """
 
     def __init__(self, jobs: str | Path | Iterable[Mapping[str, Any]],
@@ -345,7 +351,10 @@ class Batch:
             parse_target(str(t), api_key=api_key, api=api, settings=settings,
                          runpod_options=dict(runpod_options or {}))
             if isinstance(t, (str, Path)) else t for t in given]
-        self.source = JobSource(jobs)
+        self.source = JobSource(jobs)  # a missing file: JobsFileError, before anything runs
+        # a file there, or a folder nobody can write in: OutputPathError, before anything runs
+        # (created when the batch starts)
+        check_output_folder(output_dir, create=False)
         self.store = ResultStore(output_dir)
         self.concurrency = concurrency
         self.retry = retry or RetryPolicy()

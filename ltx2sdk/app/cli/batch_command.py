@@ -16,8 +16,9 @@ summary); the shapes are in the README's batch section.
 
 Exit status: 0 when every job is done (``--check``: every line valid), 1 when some failed (or
 no target could run them), 2 for bad flags, a jobs file that cannot be read, has no jobs or
-has invalid lines (``--check``: any problem), 130 after Ctrl-C (the running jobs are
-cancelled on their targets first, and the summary says what was left).
+has invalid lines (``--check``: any problem), 130 after Ctrl-C and 143 after SIGTERM (the
+running jobs are cancelled on their targets first, recorded as cancelled, and the summary
+says what was left).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from ltx2sdk.app.cli.output_files import checked_output_folder
 from ltx2sdk.app.cli.server_commands import (
     DEFAULT_SERVER,
     READY_TIMEOUT_HELP,
@@ -79,7 +81,8 @@ def add_batch_command(commands: Any) -> None:
                     "runs the rest), and --check only checks. Blank lines and lines starting "
                     "with # are skipped. Transient failures are retried; a target that "
                     "cannot be reached or does not answer like a ComfyUI is dropped, its "
-                    "jobs going to the others; Ctrl-C cancels the running jobs.")
+                    "jobs going to the others; Ctrl-C (or SIGTERM) cancels the running "
+                    "jobs.")
     cmd.add_argument("jobs_file", type=Path, metavar="JOBS.jsonl",
                      help="one request per line (a request object, or {\"input\": {...}})")
     where = cmd.add_argument_group(
@@ -174,6 +177,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
         raise CommandLineError("--output-dir DIR is needed to run a batch (where the videos "
                                "go); --check checks the jobs without running them", 2)
     _refuse_keyless_endpoints(args.endpoint)
+    # a file there, or a folder nobody can write in, stops the batch before anything starts
+    checked_output_folder(args.output_dir, flag="--output-dir", create=False)
     targets: list[str] = [*args.server, *args.endpoint]
     if not targets:
         targets = [_default_server()]

@@ -52,7 +52,10 @@ def _short_help(text: str | None) -> str:
 
 
 def _files(action: argparse.Action) -> str:
-    if action.type is Path or isinstance(action.type, argparse.FileType):
+    # a type that checks a path as it reads it (output_file) says so by its return type
+    returns = getattr(action.type, "__annotations__", {}).get("return")
+    if action.type is Path or returns in (Path, "Path") or \
+            isinstance(action.type, argparse.FileType):
         return "dir" if "DIR" in str(action.metavar or "") else "file"
     return ""
 

@@ -14,13 +14,16 @@ Every error ends the command with a non-zero exit status and one line on stderr.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
 import json
 import logging
 import os
 import re
+import signal
 import sys
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -31,6 +34,7 @@ from ltx2sdk.app.cli import reporting
 from ltx2sdk.app.cli.batch_command import add_batch_command
 from ltx2sdk.app.cli.completion import add_completion_command
 from ltx2sdk.app.cli.config import add_config_flag, apply_config, defer_defaults
+from ltx2sdk.app.cli.output_files import checked_output_file, output_file, write_output
 from ltx2sdk.app.cli.request_flags import (
     add_request_flags,
     first_frame_strengths,
@@ -87,6 +91,8 @@ def _target_schemas(args: argparse.Namespace) -> SchemaSet | None:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    if args.output is not None:  # refused before the inputs are read and the graph built
+        checked_output_file(args.output, overwrite=args.overwrite)
     checked = request_from_args(args)  # --image FILE read and checked
     # a local (or base64) audio was measured: an ia2v build lasts as long
     result = build(checked, audio_seconds=args.audio_seconds, schemas=_target_schemas(args))
@@ -100,11 +106,11 @@ def cmd_build(args: argparse.Namespace) -> int:
     print_input_notes(checked.request, args)
     if args.json:  # the document carries the graph, unless it goes to a file
         if args.output is not None:
-            _write_text(text, args.output)
+            write_output(text, args.output, overwrite=args.overwrite)
         reporting.emit_json(args, reporting.build_document(result.plan, args.format, text,
                                                            args.output))
         return 0
-    _write_text(text, args.output)
+    write_output(text, args.output, overwrite=args.overwrite)
     return 0
 
 
@@ -206,19 +212,11 @@ def set_up_files(model: str, mode: str, cameras: str) -> list[tuple[str, str]]:
 def cmd_schema(args: argparse.Namespace) -> int:
     from ltx2sdk.request import request_json_schema  # start-up: pydantic
 
-    _write_text(json.dumps(request_json_schema(), indent=2) + "\n", args.output)
+    if args.output is not None:
+        checked_output_file(args.output, overwrite=args.overwrite)
+    write_output(json.dumps(request_json_schema(), indent=2) + "\n", args.output,
+                 overwrite=args.overwrite)
     return 0
-
-
-def _write_text(text: str, output: Path | None) -> None:
-    if output is None:
-        sys.stdout.write(text)
-        return
-    try:
-        output.write_text(text)
-    except OSError as exc:
-        raise CommandLineError(f"cannot write {output}: {exc.strerror}") from exc
-    print(f"wrote {output}", file=sys.stderr)
 
 
 _INVALID_CHOICE = re.compile(r"invalid choice: '?([^']*?)'? \(choose from (.*)\)$")
@@ -290,7 +288,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="ltx2", description="Build and run LTX-2 video workflows on ComfyUI.",
         epilog="Exit status: 0 done; 1 it failed (on the server, or check found a model not "
                "ready); 2 a flag, request or settings file that cannot be used; 130 "
-               "interrupted. Every error is one line on stderr (with --json, also an error "
+               "interrupted (Ctrl-C); 143 terminated (SIGTERM: timeout, kill, docker stop, a "
+               "cancelled CI job; handled as Ctrl-C is). Every error is one line on stderr "
+               "(with --json, also an error "
                "document on stdout). Settings: flags > environment variables (COMFY_URL, "
                "COMFY_API_KEY) > the settings file (--config FILE, else $LTX2_CONFIG, else "
                "~/.config/ltx2/config.toml) > built-in defaults.")
@@ -305,8 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
     out = build_cmd.add_argument_group("output")
     out.add_argument("--format", choices=["api", "comfyscript"], default="api",
                      help="API JSON (default) or a ComfyScript program")
-    out.add_argument("--output", "-o", type=Path, metavar="FILE",
-                     help="file to write (default stdout)")
+    add_output_file_flags(out)
     target = build_cmd.add_argument_group("target server (default: the SDK's own node schemas)")
     target.add_argument("--object-info", type=Path, metavar="FILE",
                         help="build for the server whose GET /object_info answer is in FILE")
@@ -341,8 +340,7 @@ def build_parser() -> argparse.ArgumentParser:
         "schema", help="print the request's JSON Schema",
         description="Print the JSON Schema of a request (the fields of ltx2 build --request "
                     "FILE.json, a batch line and the RunPod worker's input), offline.")
-    schema_cmd.add_argument("--output", "-o", type=Path, metavar="FILE",
-                            help="file to write (default stdout)")
+    add_output_file_flags(schema_cmd)
     schema_cmd.set_defaults(func=cmd_schema)
 
     add_server_commands(commands)
@@ -351,6 +349,15 @@ def build_parser() -> argparse.ArgumentParser:
     reporting.add_output_flags(commands)  # --json, --quiet
     add_config_flag(commands)
     return parser
+
+
+def add_output_file_flags(parser: Any) -> None:
+    """``--output FILE`` and ``--overwrite``, as ``build`` and ``schema`` have them."""
+    parser.add_argument("--output", "-o", type=output_file, metavar="FILE",
+                        help="file to write (default stdout); an existing file is refused "
+                             "unless --overwrite")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace the file --output names if it exists")
 
 
 def _subcommand_parser(parser: argparse.ArgumentParser, args: argparse.Namespace) -> _Parser:
@@ -364,18 +371,56 @@ def _subcommand_parser(parser: argparse.ArgumentParser, args: argparse.Namespace
     return parser
 
 
+INTERRUPTED_EXIT = 130  # 128 + SIGINT: Ctrl-C
+TERMINATED_EXIT = 143  # 128 + SIGTERM: timeout, kill, docker stop, a CI job cancelled
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[Callable[[], bool]]:
+    """While the command runs, SIGTERM does what Ctrl-C does: a ``KeyboardInterrupt``
+    where the command is, so a running prompt is interrupted on its server and a batch
+    records its cancelled jobs, instead of the process vanishing with its work left running.
+    Yields whether a SIGTERM came. The handler is the command's, not the library's: it is
+    installed here (the main thread only) and the one before it put back after."""
+    if threading.current_thread() is not threading.main_thread():
+        yield lambda: False  # only the main thread may set a handler
+        return
+    received = threading.Event()
+
+    def on_sigterm(signum: int, frame: object) -> None:
+        received.set()
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, on_sigterm)
+    try:
+        yield received.is_set
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     deferred = defer_defaults(parser)  # the settings file's flags: left out or given?
     args = reporting.parse_command_line(parser, argv)
     func: Callable[[argparse.Namespace], int] = args.func
+    with _terminate_as_interrupt() as terminated:
+        try:
+            return _run_command(func, args, deferred, terminated)
+        except KeyboardInterrupt:  # (a SIGTERM in the last instants of the command)
+            return _interrupted(args, terminated())
+
+
+def _run_command(func: Callable[[argparse.Namespace], int], args: argparse.Namespace,
+                 deferred: Any, terminated: Callable[[], bool]) -> int:
+    """Run the command ``args`` names: its exit status, or the failure's (one line)."""
     try:
         apply_config(args, deferred)
         with reporting.command_streams(args):  # --quiet, --json
-            return func(args)
+            code = func(args)
+        # a command that handled the interrupt itself (batch: its summary) says 130
+        return TERMINATED_EXIT if code == INTERRUPTED_EXIT and terminated() else code
     except KeyboardInterrupt:
-        reporting.print_json_error(args, "interrupted", 130, reporting.INTERRUPTED)
-        return _fail("interrupted", 130)
+        return _interrupted(args, terminated())
     except Exception as exc:
         if os.environ.get("LTX2_TRACEBACK"):
             raise
@@ -398,6 +443,15 @@ _EXTRAS = {
 }
 _REPR = re.compile(r"<[\w.]+ object at 0x[0-9A-Fa-f]+>")
 _UNREACHABLE = re.compile(r"cannot reach ComfyUI at (\S+?): .*$")
+
+
+def _interrupted(args: argparse.Namespace, terminated: bool) -> int:
+    """The end of a command stopped by Ctrl-C (130) or SIGTERM (143), said on one line."""
+    if terminated:
+        reporting.print_json_error(args, "terminated", TERMINATED_EXIT, reporting.TERMINATED)
+        return _fail("terminated (SIGTERM)", TERMINATED_EXIT)
+    reporting.print_json_error(args, "interrupted", INTERRUPTED_EXIT, reporting.INTERRUPTED)
+    return _fail("interrupted", INTERRUPTED_EXIT)
 
 
 def describe_error(exc: Exception, args: argparse.Namespace) -> tuple[str, int]:

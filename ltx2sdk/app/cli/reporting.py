@@ -41,6 +41,7 @@ ONE_DOCUMENT_COMMANDS = ("build", "generate", "check")
 
 USAGE_ERROR = "UsageError"  # the "type" of a flag argparse refused
 INTERRUPTED = "Interrupted"  # the "type" after Ctrl-C
+TERMINATED = "Terminated"  # the "type" after SIGTERM
 
 
 def add_output_flags(commands: Any) -> None:

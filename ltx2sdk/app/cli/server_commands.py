@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from builders import CheckedRequest, build
 from builders.catalog import PIPELINES
 from ltx2sdk.app.cli import reporting
+from ltx2sdk.app.cli.output_files import checked_output_file, checked_output_folder, video_file
 from ltx2sdk.app.cli.request_flags import add_request_flags, request_from_args
 from ltx2sdk.backends.server_urls import (
     DEFAULT_READY_TIMEOUT,
@@ -246,8 +247,11 @@ def video_destination(args: argparse.Namespace, plan: Any) -> str:
 def cmd_generate(args: argparse.Namespace) -> int:
     from ltx2sdk.app.generate import generate  # start-up: pydantic, requests, Pillow
 
-    if args.output is not None and not args.overwrite and args.output.exists():
-        raise CommandLineError(f"--output {args.output}: exists; --overwrite replaces it", 2)
+    # where the video goes, checked before any work (a dry run creates no folder)
+    checked_output_folder(args.output_dir, create=not args.dry_run)
+    if args.output is not None:
+        checked_output_file(args.output, overwrite=args.overwrite, folder_flag="--output-dir",
+                            create=not args.dry_run)
     checked = request_from_args(args)  # every local or base64 input decoded here, once
     started = time.monotonic()
     client = backend_of(args)
@@ -607,7 +611,7 @@ def add_server_commands(commands: Any) -> None:
     add_request_flags(gen)
     server = gen.add_argument_group("server and output")
     add_server_flags(server)
-    server.add_argument("--output", "-o", type=Path, metavar="FILE.mp4",
+    server.add_argument("--output", "-o", type=video_file, metavar="FILE.mp4",
                         help="video path (default: the server's file name in --output-dir, "
                              "or 'name (1).mp4' when a file has it); an existing file is "
                              "refused unless --overwrite")
