@@ -280,7 +280,8 @@ def test_ltx2_build_for_a_bundled_release(tmp_path: Path,
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1 and "TextGenerateLTX2Prompt" in lines[0] and "0.16.4" in lines[0]
     # a release that is not bundled: the nearest bundled one below it, said; none below: error
-    assert main(["build", "--example", "--comfyui-version", "0.9.9", "--output", str(out)]) == 0
+    assert main(["build", "--example", "--comfyui-version", "0.9.9", "--output", str(out),
+                 "--overwrite"]) == 0
     assert "building for 0.8.0, the nearest bundled release below it" in capsys.readouterr().err
     assert main(["build", "--example", "--comfyui-version", "0.7.9"]) == 2
     assert "bundled: 0.8.0" in capsys.readouterr().err
