@@ -40,8 +40,18 @@ from ltx2sdk.app.cli.request_flags import (
 )
 from ltx2sdk.app.cli.server_commands import MODE_CHOICES, add_server_commands, print_plan
 from ltx2sdk.backends.server_urls import connection_failure
-from ltx2sdk.errors import CommandLineError, LTX2Error, ServerUnreachableError
-from ltx2sdk.graph.releases import bundled_schemas, bundled_versions, nearest_bundled
+from ltx2sdk.errors import (
+    CommandLineError,
+    IncompatibleServerError,
+    LTX2Error,
+    ServerUnreachableError,
+)
+from ltx2sdk.graph.releases import (
+    bundled_schemas,
+    bundled_versions,
+    nearest_bundled,
+    parse_version,
+)
 from ltx2sdk.graph.schema import SchemaSet
 from ltx2sdk.model_files import CATALOG, camera_lora, lookup
 from ltx2sdk.version import __version__
@@ -79,7 +89,7 @@ def _target_schemas(args: argparse.Namespace) -> SchemaSet | None:
             release = nearest_bundled(args.comfyui_version)
         except ValueError as exc:
             raise CommandLineError(f"--comfyui-version: {exc}", 2) from exc
-        if release != args.comfyui_version:
+        if parse_version(release) != parse_version(args.comfyui_version):  # 0.26, v0.26.0
             print(f"note: ComfyUI {args.comfyui_version} is not bundled; building for "
                   f"{release}, the nearest bundled release below it", file=sys.stderr)
         return bundled_schemas(release)
@@ -89,7 +99,11 @@ def _target_schemas(args: argparse.Namespace) -> SchemaSet | None:
 def cmd_build(args: argparse.Namespace) -> int:
     checked = request_from_args(args)  # --image FILE read and checked
     # a local (or base64) audio was measured: an ia2v build lasts as long
-    result = build(checked, audio_seconds=args.audio_seconds, schemas=_target_schemas(args))
+    try:
+        result = build(checked, audio_seconds=args.audio_seconds,
+                       schemas=_target_schemas(args))
+    except IncompatibleServerError as exc:  # offline, nothing ran: flags that do not fit
+        raise CommandLineError(str(exc), 2) from exc
     if args.format == "comfyscript":
         from ltx2sdk.interop.comfyscript import to_comfyscript  # extra: comfy-script
 
@@ -290,11 +304,12 @@ def build_parser() -> argparse.ArgumentParser:
         prog="ltx2", description="Build and run LTX-2 video workflows on ComfyUI.",
         epilog="Exit status: 0 done; 1 it failed (on the server, or check found a model not "
                "ready); 2 a flag, request or settings file that cannot be used; 130 "
-               "interrupted. Every error is one line on stderr (with --json, also an error "
-               "document on stdout). Settings: flags > environment variables (COMFY_URL, "
+               "interrupted; 141 stdout was closed (| head). Every error is one line on "
+               "stderr (with --json, also an error document on stdout). Settings: flags > environment variables (COMFY_URL, "
                "COMFY_API_KEY) > the settings file (--config FILE, else $LTX2_CONFIG, else "
                "~/.config/ltx2/config.toml) > built-in defaults.")
-    parser.add_argument("--version", action=_VersionAction, help="print the version and exit")
+    parser.add_argument("--version", "-V", action=_VersionAction,
+                        help="print the version and exit")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     build_cmd = commands.add_parser(
@@ -365,7 +380,12 @@ def _subcommand_parser(parser: argparse.ArgumentParser, args: argparse.Namespace
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command ``argv`` (default: the process's arguments) and return its exit
+    status. No arguments at all: the help on stderr and status 2, as git does."""
     parser = build_parser()
+    if not (sys.argv[1:] if argv is None else list(argv)):
+        parser.print_help(sys.stderr)
+        return 2
     deferred = defer_defaults(parser)  # the settings file's flags: left out or given?
     args = reporting.parse_command_line(parser, argv)
     func: Callable[[argparse.Namespace], int] = args.func
@@ -376,6 +396,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         reporting.print_json_error(args, "interrupted", 130, reporting.INTERRUPTED)
         return _fail("interrupted", 130)
+    except BrokenPipeError:  # the reader went away (| head): nothing is left to say
+        return stdout_closed()
     except Exception as exc:
         if os.environ.get("LTX2_TRACEBACK"):
             raise
@@ -443,6 +465,18 @@ def _one_line(message: str) -> str:
     return _REPR.sub("(an object)", one_line(message))
 
 
+def stdout_closed() -> int:
+    """The exit status after stdout's reader has gone (``ltx2 models | head -1``): 141
+    (128 + SIGPIPE, what a shell reports for a command a pipe ended), with stdout pointed at
+    the null device so that the interpreter's last flush cannot fail again."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+    except (OSError, ValueError):  # no file descriptor (a test's captured stream)
+        pass
+    return 141
+
+
 def _fail(message: str, code: int) -> int:
     print(f"ltx2: error: {one_line(message)}", file=sys.stderr)  # it may quote a server
     return code
@@ -462,7 +496,10 @@ def run() -> NoReturn:
     # the command's work is done and its files closed: skip the interpreter's teardown of
     # every loaded module (a fifth of a `build` with pydantic loaded), flushing what is left
     logging.shutdown()
-    sys.stdout.flush()
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:  # what was buffered had no reader left
+        code = stdout_closed()
     sys.stderr.flush()
     os._exit(code)
 

@@ -375,7 +375,8 @@ def request_from_args(args: argparse.Namespace) -> CheckedRequest:
 
 def _read_request_file(path: Path) -> dict[str, Any]:
     try:
-        loaded = json.loads(path.read_text(encoding="utf-8"))
+        # utf-8-sig: a BOM (Windows editors write one) is skipped, as in batch files
+        loaded = json.loads(path.read_text(encoding="utf-8-sig"))
     except OSError as exc:
         raise CommandLineError(f"--request: cannot read {path} ({exc.strerror or exc})", 2) from exc
     except ValueError as exc:

@@ -26,6 +26,7 @@ from ltx2sdk.errors import (
     CommandLineError,
     IncompatibleServerError,
     JobTimeoutError,
+    OutputExistsError,
     ServerResponseError,
     ServerUnavailableError,
     ServerUnreachableError,
@@ -203,7 +204,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
     from ltx2sdk.app.generate import generate  # start-up: pydantic, requests, Pillow
 
     if args.output is not None and not args.overwrite and args.output.exists():
-        raise CommandLineError(f"--output {args.output}: exists; --overwrite replaces it", 2)
+        # chained: --json's "type" is OutputExistsError, what generate() raises
+        raise CommandLineError(f"--output {args.output}: exists; --overwrite replaces it",
+                               2) from OutputExistsError(f"{args.output} exists")
     checked = request_from_args(args)  # every local or base64 input decoded here, once
     started = time.monotonic()
     client = backend_of(args)
@@ -511,11 +514,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     version = client.comfyui_version
     if version is not None:  # the server's text: printed escaped, it cannot steer the terminal
         version = one_line(version, limit=100)
-    print(f"ComfyUI {version or '(version unknown)'} at {client.base_url} is up: "
-          f"{range_status(version)}")
+    if not args.quiet:  # -q: the verdict line only
+        print(f"ComfyUI {version or '(version unknown)'} at {client.base_url} is up: "
+              f"{range_status(version)}")
     schemas = client.schemas()
     reports = [check_model(client, schemas, model, modes) for model in MODEL_IDS]
-    for report in reports:
+    for report in reports if not args.quiet else ():
         print_report(report, version)
     line, ok = check_verdict([r for r in reports if r.model in required])
     if args.json:
@@ -585,7 +589,8 @@ def add_server_commands(commands: Any) -> None:
                                             "others: its release, nodes and model files. The "
                                             "last line is the verdict for the model(s) --model "
                                             "names: exit status 0 when every pipeline of theirs "
-                                            "is ready, 1 otherwise.")
+                                            "is ready, 1 otherwise. With -q, only the "
+                                            "verdict line.")
     add_server_flags(check)
     check.add_argument("--model", choices=[*MODEL_IDS, "all"], default=DEFAULT_MODEL,
                        help="the model(s) the exit status is about (default "

@@ -1,0 +1,129 @@
+"""The ltx2 command's edges: no arguments, ``-V``, a closed stdout, a BOM, ``check -q``, exit
+statuses of offline refusals, release names, ``--json`` error types, options a pipeline does
+not use, and what ``--dry-run`` says of the seed.
+
+Commands run in-process (``main([...])`` with capsys) or, where the process matters (a
+closed pipe, the console entry point), as subprocesses; servers are the ComfyUI stand-in.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ltx2sdk.app.cli.main import main
+from ltx2sdk.graph.releases import nearest_bundled, parse_version
+from tests.comfyserver import ComfyTestServer
+
+CLI = [sys.executable, "-c", "from ltx2sdk.app.cli.main import run; run()"]
+
+
+@pytest.fixture(autouse=True)
+def no_user_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No settings file or variable of the developer's reaches a test."""
+    home = tmp_path / "xdg"
+    home.mkdir()
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home))
+    for name in ("LTX2_CONFIG", "COMFY_URL", "COMFY_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    return home
+
+
+def status_of(argv: list[str]) -> int:
+    """``main(argv)``'s exit status, argparse's own exits included."""
+    try:
+        return main(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+
+
+def one_document(out: str) -> dict[str, Any]:
+    lines = out.splitlines()
+    assert len(lines) == 1, out
+    document: dict[str, Any] = json.loads(lines[0])
+    return document
+
+
+# --- odd answers ---------------------------------------------------------------------------
+
+def test_no_arguments_prints_the_help_and_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert status_of([]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith("usage: ltx2 ") and "Exit status:" in err, err
+    assert "ltx2: error" not in err
+
+
+@pytest.mark.parametrize("flag", ["-V", "--version"])
+def test_dash_v_is_the_version(flag: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert status_of([flag]) == 0
+    assert capsys.readouterr().out.startswith("ltx2 ")
+
+
+def test_a_closed_stdout_ends_the_command_quietly() -> None:
+    """``ltx2 models --all | head -1``: the reader is gone before the table is written."""
+    process = subprocess.Popen([*CLI, "models", "--all"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # before the child has imported anything: every write fails
+    err = process.stderr.read().decode()
+    code = process.wait(timeout=60)
+    assert err == ""
+    assert code == 141  # 128 + SIGPIPE, as a shell reports a command a pipe ended
+
+
+def test_a_request_file_with_a_bom_is_read(tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    job = tmp_path / "job.json"
+    job.write_text(json.dumps({"prompt": "a fox", "seed": 1}), encoding="utf-8-sig")
+    assert main(["build", "--request", str(job), "-o", str(tmp_path / "g.json")]) == 0
+    assert "seed 1" in capsys.readouterr().err
+    assert json.loads((tmp_path / "g.json").read_text())
+
+
+def test_quiet_check_prints_the_verdict_only(ltx_server: ComfyTestServer,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "--server", ltx_server.url, "--mode", "fast", "-q"]) == 0
+    out, err = capsys.readouterr()
+    assert out.splitlines() == ["ready for LTX-2 (fast)"], out
+    assert err == ""
+
+
+# --- exit statuses and --json --------------------------------------------------------------
+
+@pytest.mark.parametrize("flags", [["--model", "ltx-2.3"], ["--enhance-prompt"]])
+def test_an_offline_build_the_release_cannot_run_is_a_usage_error(
+        flags: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """Nothing ran on a server: the flags cannot be used together, status 2."""
+    assert main(["build", "--example", "--comfyui-version", "0.8.0", *flags, "--json"]) == 2
+    error = one_document(capsys.readouterr().out)["error"]
+    assert error["code"] == 2 and error["type"] == "IncompatibleServerError", error
+
+
+@pytest.mark.parametrize("given", ["0.26", "v0.26.0", "0.26.0"])
+def test_a_release_may_be_written_short_or_with_a_v(given: str, tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    assert nearest_bundled(given) == "0.26.0"
+    assert main(["build", "--example", "--comfyui-version", given,
+                 "-o", str(tmp_path / "g.json")]) == 0
+    assert "not bundled" not in capsys.readouterr().err
+
+
+def test_short_versions_compare_as_their_zeros() -> None:
+    assert parse_version("0.26") == parse_version("0.26.0") == (0, 26, 0)
+    assert parse_version("1") == (1, 0, 0)
+
+
+def test_generate_json_names_an_existing_output_as_python_does(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    video = tmp_path / "od.mp4"
+    video.write_bytes(b"mine")
+    assert main(["generate", "--prompt", "p", "-o", str(video), "--json"]) == 2
+    error = one_document(capsys.readouterr().out)["error"]
+    assert error["type"] == "OutputExistsError", error
+    assert video.read_bytes() == b"mine"
