@@ -305,9 +305,10 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit status: 0 done; 1 it failed (on the server, or check found a model not "
                "ready); 2 a flag, request or settings file that cannot be used; 130 "
                "interrupted; 141 stdout was closed (| head). Every error is one line on "
-               "stderr (with --json, also an error document on stdout). Settings: flags > environment variables (COMFY_URL, "
-               "COMFY_API_KEY) > the settings file (--config FILE, else $LTX2_CONFIG, else "
-               "~/.config/ltx2/config.toml) > built-in defaults.")
+               "stderr (with --json, also an error document on stdout). Settings: flags > "
+               "environment variables (COMFY_URL, COMFY_API_KEY) > the settings file "
+               "(--config FILE, else $LTX2_CONFIG, else ~/.config/ltx2/config.toml) > "
+               "built-in defaults.")
     parser.add_argument("--version", "-V", action=_VersionAction,
                         help="print the version and exit")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
