@@ -19,6 +19,7 @@ import pytest
 from ltx2sdk.app.cli.main import main
 from ltx2sdk.graph.releases import nearest_bundled, parse_version
 from tests.comfyserver import ComfyTestServer
+from tests.helpers import free_port
 
 CLI = [sys.executable, "-c", "from ltx2sdk.app.cli.main import run; run()"]
 
@@ -127,3 +128,17 @@ def test_generate_json_names_an_existing_output_as_python_does(
     error = one_document(capsys.readouterr().out)["error"]
     assert error["type"] == "OutputExistsError", error
     assert video.read_bytes() == b"mine"
+
+
+def test_a_batch_json_error_is_a_line_of_its_own_type(tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """batch --json prints JSON lines told apart by ``"type"``: its error line too."""
+    jobs = tmp_path / "jobs.jsonl"
+    jobs.write_text('{"prompt": "a"}\n{"prompt": 3}\n')
+    assert main(["batch", str(jobs), "--server", f"127.0.0.1:{free_port()}",
+                 "-o", str(tmp_path / "out"), "--json"]) == 2  # refused before any server
+    last = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert last["type"] == "error" and last["error"]["type"] == "InvalidJobsError", last
+    assert status_of(["batch", str(jobs), "--jobs", "many", "--json"]) == 2
+    last = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert last["type"] == "error" and last["error"]["type"] == "UsageError", last
