@@ -9,6 +9,7 @@ closed pipe, the console entry point), as subprocesses; servers are the ComfyUI 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -142,3 +143,67 @@ def test_a_batch_json_error_is_a_line_of_its_own_type(tmp_path: Path,
     assert status_of(["batch", str(jobs), "--jobs", "many", "--json"]) == 2
     last = json.loads(capsys.readouterr().out.splitlines()[-1])
     assert last["type"] == "error" and last["error"]["type"] == "UsageError", last
+
+
+# --- --dry-run's seed ------------------------------------------------------------------------
+
+def test_a_dry_run_without_a_seed_prints_no_number_the_run_will_not_use(
+        ltx_server: ComfyTestServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["generate", "--prompt", "a fox", "--dry-run", "--server", ltx_server.url,
+                 "-o", str(tmp_path / "fox.mp4")]) == 0
+    err = capsys.readouterr().err
+    assert "seed random (chosen when it runs; --seed N fixes it)" in err, err
+    assert not re.search(r"seed \d", err), err
+    assert main(["generate", "--prompt", "a fox", "--dry-run", "--server", ltx_server.url,
+                 "-o", str(tmp_path / "fox.mp4"), "--json"]) == 0
+    assert one_document(capsys.readouterr().out)["plan"]["seed"] is None
+
+
+def test_a_dry_run_with_a_seed_prints_it(ltx_server: ComfyTestServer, tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["generate", "--prompt", "a fox", "--seed", "5", "--dry-run",
+                 "--server", ltx_server.url, "-o", str(tmp_path / "fox.mp4")]) == 0
+    assert ", seed 5" in capsys.readouterr().err
+
+
+# --- flags a command would not use ---------------------------------------------------------
+
+def test_output_dir_with_output_is_a_note_and_creates_nothing(
+        ltx_server: ComfyTestServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "odir"
+    video = tmp_path / "od.mp4"
+    assert main(["generate", "--prompt", "p", "--duration", "1", "--server", ltx_server.url,
+                 "-o", str(video), "--output-dir", str(folder)]) == 0
+    err = capsys.readouterr().err
+    assert ("note: --output-dir is for the server's file names; with --output it is not "
+            "used\n") in err
+    assert video.is_file() and not folder.exists()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix == ".mp4") == ["od.mp4"]
+
+
+def test_output_dir_from_the_settings_file_does_not_refuse_output(
+        tmp_path: Path, no_user_settings: Path, ltx_server: ComfyTestServer,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    (no_user_settings / "ltx2").mkdir()
+    (no_user_settings / "ltx2" / "config.toml").write_text(
+        f'output_dir = "{tmp_path / "videos"}"\n')
+    assert main(["generate", "--prompt", "p", "--dry-run", "--server", ltx_server.url,
+                 "-o", str(tmp_path / "od.mp4")]) == 0
+
+
+def test_an_api_key_variable_that_is_not_set_is_warned_about(
+        tmp_path: Path, no_user_settings: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.delenv("NOPE_VAR", raising=False)
+    (no_user_settings / "ltx2").mkdir()
+    (no_user_settings / "ltx2" / "config.toml").write_text('api_key_env = "NOPE_VAR"\n')
+    url = f"127.0.0.1:{free_port()}"
+    assert main(["check", "--server", url]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("ltx2: warning: api_key_env names NOPE_VAR, which is not set\n"), err
+    monkeypatch.setenv("NOPE_VAR", "k")  # set: nothing to say
+    main(["check", "--server", url])
+    assert "warning" not in capsys.readouterr().err
+    monkeypatch.delenv("NOPE_VAR")
+    main(["check", "--server", url, "--api-key", "given"])  # the flag's key: no file key used
+    assert "warning" not in capsys.readouterr().err

@@ -318,7 +318,13 @@ def _from_file(args: argparse.Namespace, commands: Mapping[str, argparse.Argumen
             continue
         if dest == "api_key":
             if args.api_key is None and not env.get(API_KEY_ENV):
-                args.api_key = env.get(_key_env(path, where, value)) or None
+                name = _key_env(path, where, value)
+                args.api_key = env.get(name) or None
+                if args.api_key is None and not getattr(args, "quiet", False):
+                    # the key this command would send is missing: said once, not refused
+                    # (a ComfyUI of one's own needs none)
+                    print(f"ltx2: warning: {KEY_ENV_SETTING} names {name}, which is not set",
+                          file=sys.stderr)
             continue
         current = getattr(args, dest, None)
         if current is not _NOT_GIVEN and current is not None and current != []:

@@ -391,6 +391,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = reporting.parse_command_line(parser, argv)
     func: Callable[[argparse.Namespace], int] = args.func
     try:
+        # before the settings file fills in what the command line left out
+        args.output_dir_given = isinstance(getattr(args, "output_dir", None), Path)
         apply_config(args, deferred)
         with reporting.command_streams(args):  # --quiet, --json
             return func(args)

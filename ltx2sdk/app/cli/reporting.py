@@ -153,9 +153,10 @@ def print_json_error(args: argparse.Namespace, message: str, code: int, kind: st
 # --- documents --------------------------------------------------------------------------------
 
 def plan_document(*, model: str, type: str, mode: str, width: int, height: int, frames: int,
-                  fps: int, duration: float, seed: int,
+                  fps: int, duration: float, seed: int | None,
                   adjustments: Sequence[str]) -> dict[str, Any]:
-    """What will be (or was) made, with the same keys for ``build`` and ``generate``."""
+    """What will be (or was) made, with the same keys for ``build`` and ``generate``
+    (``seed`` None: a dry run's, chosen when the job runs)."""
     return {"model": model, "type": type, "mode": mode, "width": width, "height": height,
             "frames": frames, "fps": fps, "duration": round(duration, 3), "seed": seed,
             "adjustments": list(adjustments)}

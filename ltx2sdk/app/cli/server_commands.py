@@ -174,13 +174,15 @@ def wait_for_server(client: Any, args: argparse.Namespace) -> None:
         raise CommandLineError(f"{exc}; --ready-timeout SECONDS waits longer") from exc
 
 
-def print_plan(plan: Any, video: str | None = None) -> None:
+def print_plan(plan: Any, video: str | None = None, *, seed_chosen: bool = True) -> None:
     """What a request will make, on stderr, before anything runs: the pipeline, size, length,
     frame rate and seed (and camera), each adjustment made to the request, and (``video``)
-    where the video will go."""
+    where the video will go. ``seed_chosen=False`` (a dry run without ``--seed``): the seed
+    is said to be chosen when it runs, not the plan's, which that run would not use."""
     camera = f", camera {plan.camera}" if plan.camera != "none" else ""
+    seed = plan.seed if seed_chosen else "random (chosen when it runs; --seed N fixes it)"
     print(f"{plan.model} {plan.type} {plan.mode}: {plan.width}x{plan.height}, "
-          f"{plan.frames} frames at {plan.fps} fps ({plan.duration:g} s), seed {plan.seed}"
+          f"{plan.frames} frames at {plan.fps} fps ({plan.duration:g} s), seed {seed}"
           f"{camera}", file=sys.stderr)
     for note in plan.adjustments:
         print(f"note: {note}", file=sys.stderr)
@@ -208,6 +210,10 @@ def cmd_generate(args: argparse.Namespace) -> int:
         raise CommandLineError(f"--output {args.output}: exists; --overwrite replaces it",
                                2) from OutputExistsError(f"{args.output} exists")
     checked = request_from_args(args)  # every local or base64 input decoded here, once
+    if args.output is not None and getattr(args, "output_dir_given", False):
+        # (the settings file's output_dir is a default, not a choice made for this video)
+        print("note: --output-dir is for the server's file names; with --output it is not "
+              "used", file=sys.stderr)
     started = time.monotonic()
     client = backend_of(args)
     queued: list[str] = []
@@ -215,7 +221,10 @@ def cmd_generate(args: argparse.Namespace) -> int:
         wait_for_server(client, args)
         if args.dry_run:
             return dry_run(client, checked, args)
-        result = generate(checked, client, output=args.output, output_dir=args.output_dir,
+        # with --output the video is fetched next to it (one rename away), not into
+        # --output-dir, which would be created and left empty
+        staging = args.output_dir if args.output is None else args.output.parent
+        result = generate(checked, client, output=args.output, output_dir=staging,
                           on_progress=ProgressPrinter(sys.stderr), on_queued=queued.append,
                           timeout=args.timeout,
                           ready_timeout=0,  # waited for above, with the CLI's messages
@@ -264,7 +273,8 @@ def dry_run(client: Any, checked: CheckedRequest, args: argparse.Namespace) -> i
     found = client.check(result.graph, pending_uploads=tuple(names.values()))
     found.raise_if_failed()
     video = video_destination(args, result.plan)
-    print_plan(result.plan, video)
+    seed_chosen = checked.request.seed is not None  # else each run draws its own
+    print_plan(result.plan, video, seed_chosen=seed_chosen)
     where = f"{server_name(client)} at {client.base_url}"
     checked_there = getattr(found, "checked", True)
     if args.json:  # what the lines below say, as generate --json's keys
@@ -274,7 +284,7 @@ def dry_run(client: Any, checked: CheckedRequest, args: argparse.Namespace) -> i
             "plan": reporting.plan_document(
                 model=plan.model, type=plan.type, mode=plan.mode, width=plan.width,
                 height=plan.height, frames=plan.frames, fps=plan.fps, duration=plan.duration,
-                seed=plan.seed, adjustments=plan.adjustments),
+                seed=plan.seed if seed_chosen else None, adjustments=plan.adjustments),
             "server": {"url": client.base_url, "api": getattr(client, "api", "comfyui")}})
     if checked_there:
         print(f"dry run: {where} would run it (checked by its own rules); nothing was "
