@@ -6,6 +6,12 @@ anything else (the official template turns 1280x720 into 1280x704 without saying
 the nearest valid values are chosen up front and every change is written into
 ``Plan.adjustments``. Defaults (model files, negative prompt, first-frame strength) come from
 the request's pipeline declaration (:mod:`builders.catalog`) unless the request sets them.
+
+One rule for a value the request sets that its pipeline has no use for (``image_strength``
+on t2v, ``camera_strength`` with no camera LoRA, ``models.distilled_lora_strength`` with no
+distilled LoRA): a note in ``Plan.adjustments`` (``image_strength is not used by ltx-2 t2v
+fast (it has no input image)``), so Python, the worker and the CLI all say it. Asking for
+something the model cannot make (a camera motion it has no LoRA for) is refused instead.
 """
 
 from __future__ import annotations
@@ -16,9 +22,16 @@ from typing import TYPE_CHECKING
 
 from ltx2sdk import model_files as models
 from ltx2sdk.errors import RequestFieldError
-from ltx2sdk.vocabulary import DEFAULT_DURATION_S, MAX_DURATION_S, MAX_FRAMES, check_length
+from ltx2sdk.vocabulary import (
+    DEFAULT_DURATION_S,
+    FIRST_IMAGE,
+    MAX_DURATION_S,
+    MAX_FRAMES,
+    check_length,
+)
 
 from .catalog import (
+    AddGuide,
     CheckpointFiles,
     FirstFrameInplace,
     LoraFile,
@@ -230,9 +243,10 @@ def make_plan(request: GenerationRequest | CheckedRequest, pipeline: Pipeline | 
     if camera != "none" and LoraRole.CAMERA not in pipeline.lora_roles:
         camera = "none"  # the request's default camera motion: not for this model
     image_strength = request.image_strength
-    first_frame = next((g for g in pipeline.guides if isinstance(g, FirstFrameInplace)), None)
-    if first_frame is not None and "image_strength" not in request.model_fields_set:
-        image_strength = first_frame.strength
+    first_strength = first_image_strength(pipeline)
+    if first_strength is not None and "image_strength" not in request.model_fields_set:
+        image_strength = first_strength
+    notes += _unused_values(request, pipeline, camera)
     return Plan(
         type=request.type,
         mode=request.mode,
@@ -255,6 +269,37 @@ def make_plan(request: GenerationRequest | CheckedRequest, pipeline: Pipeline | 
         model=pipeline.model.id,
         stage_count=len(pipeline.stages),
     )
+
+
+def first_image_strength(pipeline: Pipeline) -> float | None:
+    """The strength the first image goes in at before the first stage, as the pipeline
+    declares it (the in-place first frame's, or flf2v's frame-0 guide's: ``LTXVAddGuide``
+    has a ``strength`` input in every bundled release); None when it takes no image. A
+    request's ``image_strength`` replaces it."""
+    for guide in pipeline.guides:
+        if isinstance(guide, FirstFrameInplace):
+            return guide.strength
+        if isinstance(guide, AddGuide) and guide.image == FIRST_IMAGE:
+            return guide.strength
+    return None
+
+
+def _unused_values(request: GenerationRequest, pipeline: Pipeline, camera: str) -> list[str]:
+    """A note for each value the request sets that ``pipeline`` does not use (see the
+    module's rule), naming the field and why."""
+    given = request.model_fields_set
+    unused: list[tuple[str, str]] = []
+    if "image_strength" in given and first_image_strength(pipeline) is None:
+        unused.append(("image_strength", "it has no input image"))
+    if "camera_strength" in given:
+        if LoraRole.CAMERA not in pipeline.lora_roles:
+            unused.append(("camera_strength", f"{pipeline.model.id} has no camera LoRAs"))
+        elif models.camera_lora(camera) is None:
+            unused.append(("camera_strength", f"no camera LoRA: camera_lora {camera}"))
+    if ("distilled_lora_strength" in request.models.model_fields_set
+            and pipeline.files.distilled_lora is None):
+        unused.append(("models.distilled_lora_strength", "it loads no distilled LoRA"))
+    return [f"{field} is not used by {pipeline.key} ({why})" for field, why in unused]
 
 
 def _resolve_models(request: GenerationRequest, pipeline: Pipeline, camera: str,

@@ -207,3 +207,62 @@ def test_an_api_key_variable_that_is_not_set_is_warned_about(
     monkeypatch.delenv("NOPE_VAR")
     main(["check", "--server", url, "--api-key", "given"])  # the flag's key: no file key used
     assert "warning" not in capsys.readouterr().err
+
+
+# --- values a pipeline does not use: a note; flf2v's first-frame guide takes the strength --
+
+def guides(graph_file: Path) -> dict[int, float]:
+    """``frame_idx -> strength`` of each LTXVAddGuide of an API-format graph file."""
+    graph = json.loads(graph_file.read_text())
+    return {node["inputs"]["frame_idx"]: node["inputs"]["strength"]
+            for node in graph.values() if node["class_type"] == "LTXVAddGuide"}
+
+
+FLF2V = ["--prompt", "p", "--image-url", "https://e.com/a.png",
+         "--last-image-url", "https://e.com/b.png"]
+
+
+@pytest.mark.parametrize("model", ["ltx-2", "ltx-2.3", "ltx-2.5"])
+def test_flf2v_takes_image_strength_for_its_first_frame_guide(
+        model: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """LTXVAddGuide has a ``strength`` input in every bundled release
+    (ltx2sdk/graph/comfyui_releases/*.json; ComfyUI's comfy_extras/nodes_lt.py)."""
+    out = tmp_path / "g.json"
+    assert main(["build", *FLF2V, "--model", model, "--image-strength", "0.3",
+                 "-o", str(out)]) == 0
+    assert guides(out) == {0: 0.3, -1: 0.7}
+    assert "not used" not in capsys.readouterr().err
+    assert main(["build", *FLF2V, "--model", model, "-o", str(out)]) == 0
+    assert guides(out) == {0: 0.7, -1: 0.7}  # the template's, unless given
+
+
+@pytest.mark.parametrize(("argv", "note"), [
+    (["--prompt", "p", "--image-strength", "0.5"],
+     "note: --image-strength is not used by ltx-2 t2v fast (it has no input image)"),
+    (["--prompt", "p", "--distilled-lora-strength", "0.5"],
+     "note: --distilled-lora-strength is not used by ltx-2 t2v fast (it loads no distilled "
+     "LoRA)"),
+    (["--prompt", "p", "--model", "ltx-2.3", "--camera-strength", "0.5"],
+     "note: --camera-strength is not used by ltx-2.3 t2v fast (ltx-2.3 has no camera LoRAs)"),
+    (["--prompt", "p", "--camera", "none", "--camera-strength", "0.5"],
+     "note: --camera-strength is not used by ltx-2 t2v fast (no camera LoRA: --camera-lora "
+     "none)"),
+])
+def test_a_value_the_pipeline_does_not_use_is_a_note(argv: list[str], note: str,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["build", *argv, "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert note in err.splitlines(), err
+    adjustments = one_document(out)["plan"]["adjustments"]
+    assert any(" is not used by " in a for a in adjustments), adjustments  # field names
+
+
+def test_python_sees_the_same_notes_in_field_names() -> None:
+    from builders import make_plan
+    from ltx2sdk import GenerationRequest
+
+    plan = make_plan(GenerationRequest(prompt="p", image_strength=0.5, camera_lora="none",
+                                       camera_strength=0.4))
+    assert plan.adjustments[1:] == (  # after the size's
+        "image_strength is not used by ltx-2 t2v fast (it has no input image)",
+        "camera_strength is not used by ltx-2 t2v fast (no camera LoRA: camera_lora none)")

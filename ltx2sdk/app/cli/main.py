@@ -110,7 +110,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         text = to_comfyscript(result.graph)
     else:
         text = result.graph.to_json(indent=2) + "\n"
-    print_plan(result.plan)
+    print_plan(result.plan, args=args)
     print_input_notes(checked.request, args)
     if args.json:  # the document carries the graph, unless it goes to a file
         if args.output is not None:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from builders import CheckedRequest, build
 from builders.catalog import PIPELINES
 from ltx2sdk.app.cli import reporting
-from ltx2sdk.app.cli.request_flags import add_request_flags, request_from_args
+from ltx2sdk.app.cli.request_flags import add_request_flags, note_for_cli, request_from_args
 from ltx2sdk.backends.server_urls import (
     DEFAULT_READY_TIMEOUT,
     REFUSED_GRACE,
@@ -174,10 +174,12 @@ def wait_for_server(client: Any, args: argparse.Namespace) -> None:
         raise CommandLineError(f"{exc}; --ready-timeout SECONDS waits longer") from exc
 
 
-def print_plan(plan: Any, video: str | None = None, *, seed_chosen: bool = True) -> None:
+def print_plan(plan: Any, video: str | None = None, *, seed_chosen: bool = True,
+               args: argparse.Namespace | None = None) -> None:
     """What a request will make, on stderr, before anything runs: the pipeline, size, length,
-    frame rate and seed (and camera), each adjustment made to the request, and (``video``)
-    where the video will go. ``seed_chosen=False`` (a dry run without ``--seed``): the seed
+    frame rate and seed (and camera), each adjustment made to the request (the fields it
+    names said as the flags of ``args`` that gave them), and (``video``) where the video
+    will go. ``seed_chosen=False`` (a dry run without ``--seed``): the seed
     is said to be chosen when it runs, not the plan's, which that run would not use."""
     camera = f", camera {plan.camera}" if plan.camera != "none" else ""
     seed = plan.seed if seed_chosen else "random (chosen when it runs; --seed N fixes it)"
@@ -185,7 +187,7 @@ def print_plan(plan: Any, video: str | None = None, *, seed_chosen: bool = True)
           f"{plan.frames} frames at {plan.fps} fps ({plan.duration:g} s), seed {seed}"
           f"{camera}", file=sys.stderr)
     for note in plan.adjustments:
-        print(f"note: {note}", file=sys.stderr)
+        print(f"note: {note_for_cli(note, args)}", file=sys.stderr)
     if video is not None:
         print(f"video: {video}", file=sys.stderr)
 
@@ -230,7 +232,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
                           ready_timeout=0,  # waited for above, with the CLI's messages
                           inputs=args.input_data, overwrite=args.overwrite,
                           # once the server's check has passed: a refusal stays one line
-                          on_plan=lambda plan: print_plan(plan, video_destination(args, plan)))
+                          on_plan=lambda plan: print_plan(plan, video_destination(args, plan),
+                                                         args=args))
     except KeyboardInterrupt:
         for prompt_id in queued:  # the client has interrupted it on the server
             print(f"\ninterrupted prompt {prompt_id} on {client.base_url}", file=sys.stderr)
@@ -274,7 +277,7 @@ def dry_run(client: Any, checked: CheckedRequest, args: argparse.Namespace) -> i
     found.raise_if_failed()
     video = video_destination(args, result.plan)
     seed_chosen = checked.request.seed is not None  # else each run draws its own
-    print_plan(result.plan, video, seed_chosen=seed_chosen)
+    print_plan(result.plan, video, seed_chosen=seed_chosen, args=args)
     where = f"{server_name(client)} at {client.base_url}"
     checked_there = getattr(found, "checked", True)
     if args.json:  # what the lines below say, as generate --json's keys
