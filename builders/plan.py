@@ -213,17 +213,21 @@ def make_plan(request: GenerationRequest | CheckedRequest, pipeline: Pipeline | 
         # as long as the audio, within the longest video and the audio latent's frames
         longest = min(MAX_DURATION_S, (MAX_FRAMES - 1) / fps)
         seconds = min(audio_seconds, longest)
-        if audio_seconds > longest:
-            notes.append(f"the audio is {audio_seconds:g} s: the video takes its first "
-                         f"{longest:g} s")
         wanted = seconds * fps + 1
     else:
         wanted = (request.duration or DEFAULT_DURATION_S) * fps + 1
     # no longer than a given audio (floor to 8n+1); otherwise the nearest 8n+1
     frames = max(9, 8 * int((wanted - 1) // 8) + 1) if follows_audio else snap_frames(wanted)
-    if follows_audio:
-        notes.append(f"length {frames} frames ({(frames - 1) / fps:g} s): as long as the "
-                     "audio, in the 8n+1 frames LTX-2 needs")
+    if follows_audio:  # one note for the length, whether the audio fits or is cut
+        assert audio_seconds is not None
+        covered = (frames - 1) / fps
+        if audio_seconds > min(MAX_DURATION_S, (MAX_FRAMES - 1) / fps):
+            notes.append(f"length {frames} frames ({covered:g} s): the audio is "
+                         f"{audio_seconds:g} s, longer than a video can be, so the video "
+                         f"covers its first {covered:g} s")
+        else:
+            notes.append(f"length {frames} frames ({covered:g} s): as long as the audio, in "
+                         "the 8n+1 frames LTX-2 needs")
         wanted = frames  # said above: no rounding note
     if frames > MAX_FRAMES >= frames - 8:  # rounding up crossed the limit: round down
         frames -= 8

@@ -266,3 +266,19 @@ def test_python_sees_the_same_notes_in_field_names() -> None:
     assert plan.adjustments[1:] == (  # after the size's
         "image_strength is not used by ltx-2 t2v fast (it has no input image)",
         "camera_strength is not used by ltx-2 t2v fast (no camera LoRA: camera_lora none)")
+
+
+# --- ia2v: one note for the length the audio gives ------------------------------------------
+
+def test_a_long_audio_gets_one_note_that_does_not_contradict_itself() -> None:
+    from builders import make_plan
+    from ltx2sdk import GenerationRequest
+
+    request = GenerationRequest(prompt="p", model="ltx-2.3", image="a.png", audio="v.wav",
+                                width=1280, height=704)
+    notes = make_plan(request, audio_seconds=30.0).adjustments
+    assert notes == ("length 481 frames (20 s): the audio is 30 s, longer than a video can "
+                     "be, so the video covers its first 20 s",), notes
+    notes = make_plan(request, audio_seconds=3.07).adjustments
+    assert notes == ("length 73 frames (3 s): as long as the audio, in the 8n+1 frames LTX-2 "
+                     "needs",), notes
