@@ -7,11 +7,12 @@ the nearest valid values are chosen up front and every change is written into
 ``Plan.adjustments``. Defaults (model files, negative prompt, first-frame strength) come from
 the request's pipeline declaration (:mod:`builders.catalog`) unless the request sets them.
 
-One rule for a value the request sets that its pipeline has no use for (``image_strength``
-on t2v, ``camera_strength`` with no camera LoRA, ``models.distilled_lora_strength`` with no
-distilled LoRA): a note in ``Plan.adjustments`` (``image_strength is not used by ltx-2 t2v
-fast (it has no input image)``), so Python, the worker and the CLI all say it. Asking for
-something the model cannot make (a camera motion it has no LoRA for) is refused instead.
+One rule for a value the request sets that its pipeline has no use for (``negative_prompt``
+at CFG 1, ``image_strength`` on t2v, ``camera_strength`` with no camera LoRA,
+``models.distilled_lora_strength`` with no distilled LoRA): a note in ``Plan.adjustments``
+(``image_strength is not used by ltx-2 t2v fast (it has no input image)``), so Python, the
+worker and the CLI all say it. Asking for something the model cannot make (a camera motion
+it has no LoRA for) is refused instead.
 """
 
 from __future__ import annotations
@@ -293,6 +294,8 @@ def _unused_values(request: GenerationRequest, pipeline: Pipeline, camera: str) 
     module's rule), naming the field and why."""
     given = request.model_fields_set
     unused: list[tuple[str, str]] = []
+    if "negative_prompt" in given and pipeline.negative is not Negative.PROMPT:
+        unused.append(("negative_prompt", "it samples at CFG 1"))
     if "image_strength" in given and first_image_strength(pipeline) is None:
         unused.append(("image_strength", "it has no input image"))
     if "camera_strength" in given:

@@ -239,6 +239,8 @@ def test_flf2v_takes_image_strength_for_its_first_frame_guide(
 @pytest.mark.parametrize(("argv", "note"), [
     (["--prompt", "p", "--image-strength", "0.5"],
      "note: --image-strength is not used by ltx-2 t2v fast (it has no input image)"),
+    (["--prompt", "p", "--negative-prompt", "blur"],
+     "note: --negative-prompt is not used by ltx-2 t2v fast (it samples at CFG 1)"),
     (["--prompt", "p", "--distilled-lora-strength", "0.5"],
      "note: --distilled-lora-strength is not used by ltx-2 t2v fast (it loads no distilled "
      "LoRA)"),
