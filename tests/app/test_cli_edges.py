@@ -88,6 +88,14 @@ def test_a_request_file_with_a_bom_is_read(tmp_path: Path,
     assert json.loads((tmp_path / "g.json").read_text())
 
 
+def test_an_object_info_file_with_a_bom_is_read(tmp_path: Path) -> None:
+    info = tmp_path / "object_info.json"
+    bundled = Path(__file__).parents[2] / "ltx2sdk/graph/comfyui_releases/0.26.0.json"
+    info.write_text(bundled.read_text(encoding="utf-8"), encoding="utf-8-sig")
+    assert main(["build", "--example", "--object-info", str(info),
+                 "-o", str(tmp_path / "g.json")]) == 0
+
+
 def test_quiet_check_prints_the_verdict_only(ltx_server: ComfyTestServer,
                                              capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "--server", ltx_server.url, "--mode", "fast", "-q"]) == 0

@@ -72,7 +72,7 @@ def _target_schemas(args: argparse.Namespace) -> SchemaSet | None:
     """The schemas ``--object-info FILE`` or ``--comfyui-version V`` name (else the SDK's)."""
     if args.object_info is not None:
         try:
-            data = json.loads(args.object_info.read_text(encoding="utf-8"))
+            data = json.loads(args.object_info.read_text(encoding="utf-8-sig"))  # BOM too
         except OSError as exc:
             raise CommandLineError(f"--object-info: cannot read {args.object_info} "
                                    f"({exc.strerror or exc})", 2) from exc
