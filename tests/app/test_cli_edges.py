@@ -215,6 +215,8 @@ def test_an_api_key_variable_that_is_not_set_is_warned_about(
     monkeypatch.delenv("NOPE_VAR")
     main(["check", "--server", url, "--api-key", "given"])  # the flag's key: no file key used
     assert "warning" not in capsys.readouterr().err
+    main(["check", "--server", url, "--api", "comfyui"])  # a native ComfyUI takes no key
+    assert "warning" not in capsys.readouterr().err
 
 
 # --- values a pipeline does not use: a note; flf2v's first-frame guide takes the strength --
