@@ -378,7 +378,9 @@ def run_job(job: Mapping[str, Any], config: WorkerConfig, *,
     with tempfile.TemporaryDirectory(prefix="ltx2-job-") as workdir:
         deadline = Deadline.after(config.job_timeout)  # the whole job's, the upload's too
         try:
-            result = generate(request, ComfyClient(config.comfy_url), output_dir=workdir,
+            client = ComfyClient(config.comfy_url)
+            say_if_waiting(client, config)
+            result = generate(request, client, output_dir=workdir,
                               on_progress=reporter, on_queued=on_queued,
                               timeout=config.job_timeout, ready_timeout=config.ready_timeout,
                               input_policy=config.input_policy, cancel=cancel)
@@ -390,6 +392,21 @@ def run_job(job: Mapping[str, Any], config: WorkerConfig, *,
         except Exception as exc:
             log.exception("job %s failed unexpectedly", job.get("id", "?"))
             return {"error": f"internal error ({type(exc).__name__}): {exception_line(exc)}"}
+
+
+def say_if_waiting(client: ComfyClient, config: WorkerConfig) -> None:
+    """When nobody answers at ``COMFY_URL`` yet, one line on stderr (the worker's log) before
+    the job waits ``LTX2_READY_TIMEOUT`` for it: a local run with no ComfyUI said nothing
+    for 300 s. One quick try; the wait itself, and its error, stay :func:`generate`'s."""
+    try:
+        client.wait_ready(timeout=0.5, refused_grace=0)  # refused: at once, not waited for
+    except ServerUnreachableError as exc:
+        if exc.reason != UNKNOWN_HOST:  # that one fails at once: nothing is waited for
+            print(f"runpod_handler: waiting up to {config.ready_timeout:g} s for ComfyUI at "
+                  f"{shown_url(config.comfy_url)} ({exc.reason}); LTX2_READY_TIMEOUT sets "
+                  "the wait", file=sys.stderr, flush=True)
+    except (LTX2Error, ValueError):  # another answer: generate says what it is
+        pass
 
 
 def unreachable_comfyui(exc: ServerUnreachableError, config: WorkerConfig) -> str:

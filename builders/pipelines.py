@@ -177,7 +177,8 @@ def compose(n: Nodes, plan: Plan, pipeline: Pipeline,
                                        plan.image_strength)
         if index == 1:
             positive, negative, video = stages.add_guides(n, loaded.vae, positive, negative,
-                                                          video, prepared, pipeline.guides)
+                                                          video, prepared, pipeline.guides,
+                                                          plan.image_strength)
         av_latent = n.LTXVConcatAVLatent(video, audio, title=f"Stage {index} audio+video latent")
         sampled = stages.sample(n, index, stage, model=model, positive=positive,
                                 negative=negative, latent=av_latent, seed=plan.seed)

@@ -6,6 +6,13 @@ anything else (the official template turns 1280x720 into 1280x704 without saying
 the nearest valid values are chosen up front and every change is written into
 ``Plan.adjustments``. Defaults (model files, negative prompt, first-frame strength) come from
 the request's pipeline declaration (:mod:`builders.catalog`) unless the request sets them.
+
+One rule for a value the request sets that its pipeline has no use for (``negative_prompt``
+at CFG 1, ``image_strength`` on t2v, ``camera_strength`` with no camera LoRA,
+``models.distilled_lora_strength`` with no distilled LoRA): a note in ``Plan.adjustments``
+(``image_strength is not used by ltx-2 t2v fast (it has no input image)``), so Python, the
+worker and the CLI all say it. Asking for something the model cannot make (a camera motion
+it has no LoRA for) is refused instead.
 """
 
 from __future__ import annotations
@@ -16,9 +23,16 @@ from typing import TYPE_CHECKING
 
 from ltx2sdk import model_files as models
 from ltx2sdk.errors import RequestFieldError
-from ltx2sdk.vocabulary import DEFAULT_DURATION_S, MAX_DURATION_S, MAX_FRAMES, check_length
+from ltx2sdk.vocabulary import (
+    DEFAULT_DURATION_S,
+    FIRST_IMAGE,
+    MAX_DURATION_S,
+    MAX_FRAMES,
+    check_length,
+)
 
 from .catalog import (
+    AddGuide,
     CheckpointFiles,
     FirstFrameInplace,
     LoraFile,
@@ -200,17 +214,21 @@ def make_plan(request: GenerationRequest | CheckedRequest, pipeline: Pipeline | 
         # as long as the audio, within the longest video and the audio latent's frames
         longest = min(MAX_DURATION_S, (MAX_FRAMES - 1) / fps)
         seconds = min(audio_seconds, longest)
-        if audio_seconds > longest:
-            notes.append(f"the audio is {audio_seconds:g} s: the video takes its first "
-                         f"{longest:g} s")
         wanted = seconds * fps + 1
     else:
         wanted = (request.duration or DEFAULT_DURATION_S) * fps + 1
     # no longer than a given audio (floor to 8n+1); otherwise the nearest 8n+1
     frames = max(9, 8 * int((wanted - 1) // 8) + 1) if follows_audio else snap_frames(wanted)
-    if follows_audio:
-        notes.append(f"length {frames} frames ({(frames - 1) / fps:g} s): as long as the "
-                     "audio, in the 8n+1 frames LTX-2 needs")
+    if follows_audio:  # one note for the length, whether the audio fits or is cut
+        assert audio_seconds is not None
+        covered = (frames - 1) / fps
+        if audio_seconds > min(MAX_DURATION_S, (MAX_FRAMES - 1) / fps):
+            notes.append(f"length {frames} frames ({covered:g} s): the audio is "
+                         f"{audio_seconds:g} s, longer than a video can be, so the video "
+                         f"covers its first {covered:g} s")
+        else:
+            notes.append(f"length {frames} frames ({covered:g} s): as long as the audio, in "
+                         "the 8n+1 frames LTX-2 needs")
         wanted = frames  # said above: no rounding note
     if frames > MAX_FRAMES >= frames - 8:  # rounding up crossed the limit: round down
         frames -= 8
@@ -230,9 +248,10 @@ def make_plan(request: GenerationRequest | CheckedRequest, pipeline: Pipeline | 
     if camera != "none" and LoraRole.CAMERA not in pipeline.lora_roles:
         camera = "none"  # the request's default camera motion: not for this model
     image_strength = request.image_strength
-    first_frame = next((g for g in pipeline.guides if isinstance(g, FirstFrameInplace)), None)
-    if first_frame is not None and "image_strength" not in request.model_fields_set:
-        image_strength = first_frame.strength
+    first_strength = first_image_strength(pipeline)
+    if first_strength is not None and "image_strength" not in request.model_fields_set:
+        image_strength = first_strength
+    notes += _unused_values(request, pipeline, camera)
     return Plan(
         type=request.type,
         mode=request.mode,
@@ -255,6 +274,39 @@ def make_plan(request: GenerationRequest | CheckedRequest, pipeline: Pipeline | 
         model=pipeline.model.id,
         stage_count=len(pipeline.stages),
     )
+
+
+def first_image_strength(pipeline: Pipeline) -> float | None:
+    """The strength the first image goes in at before the first stage, as the pipeline
+    declares it (the in-place first frame's, or flf2v's frame-0 guide's: ``LTXVAddGuide``
+    has a ``strength`` input in every bundled release); None when it takes no image. A
+    request's ``image_strength`` replaces it."""
+    for guide in pipeline.guides:
+        if isinstance(guide, FirstFrameInplace):
+            return guide.strength
+        if isinstance(guide, AddGuide) and guide.image == FIRST_IMAGE:
+            return guide.strength
+    return None
+
+
+def _unused_values(request: GenerationRequest, pipeline: Pipeline, camera: str) -> list[str]:
+    """A note for each value the request sets that ``pipeline`` does not use (see the
+    module's rule), naming the field and why."""
+    given = request.model_fields_set
+    unused: list[tuple[str, str]] = []
+    if "negative_prompt" in given and pipeline.negative is not Negative.PROMPT:
+        unused.append(("negative_prompt", "it samples at CFG 1"))
+    if "image_strength" in given and first_image_strength(pipeline) is None:
+        unused.append(("image_strength", "it has no input image"))
+    if "camera_strength" in given:
+        if LoraRole.CAMERA not in pipeline.lora_roles:
+            unused.append(("camera_strength", f"{pipeline.model.id} has no camera LoRAs"))
+        elif models.camera_lora(camera) is None:
+            unused.append(("camera_strength", f"no camera LoRA: camera_lora {camera}"))
+    if ("distilled_lora_strength" in request.models.model_fields_set
+            and pipeline.files.distilled_lora is None):
+        unused.append(("models.distilled_lora_strength", "it loads no distilled LoRA"))
+    return [f"{field} is not used by {pipeline.key} ({why})" for field, why in unused]
 
 
 def _resolve_models(request: GenerationRequest, pipeline: Pipeline, camera: str,

@@ -230,14 +230,18 @@ def first_frame(n: Nodes, stage: int, vae: Vae, video: Latent, image: Image,
 
 def add_guides(n: Nodes, vae: Vae, positive: Conditioning, negative: Conditioning,
                video: Latent, images: Mapping[InputFile, Image],
-               guides: Sequence[FirstFrameInplace | AddGuide]
+               guides: Sequence[FirstFrameInplace | AddGuide],
+               first_strength: float | None = None
                ) -> tuple[Conditioning, Conditioning, Latent]:
-    """The conditioning and video latent with each :class:`AddGuide` applied, in order."""
+    """The conditioning and video latent with each :class:`AddGuide` applied, in order; the
+    first image's at ``first_strength`` when given (the plan's image strength)."""
     for item in guides:
         if isinstance(item, AddGuide):
+            strength = (first_strength if item.image == FIRST_IMAGE and first_strength is not None
+                        else item.strength)
             positive, negative, video = n.LTXVAddGuide(
                 positive, negative, vae, video, images[item.image], item.frame_idx,
-                item.strength, title=f"{IMAGE_TITLES[item.image]} guide")
+                strength, title=f"{IMAGE_TITLES[item.image]} guide")
     return positive, negative, video
 
 

@@ -237,10 +237,11 @@ class GenerationRequest(_RequestModel):
     image_base64: str | None = Field(None, description="i2v, flf2v, ia2v: the first frame as "
                                                        "base64 or a data: URI.")
     image_strength: float = Field(1.0, ge=0.0, le=1.0,
-                                  description="i2v, ia2v: how strongly the first frame is "
-                                              "kept in the first stage (unless given, the "
-                                              "pipeline's: 1.0 for LTX-2, 0.7 for LTX-2.3 and "
-                                              "LTX-2.5); flf2v's guides keep their own.")
+                                  description="i2v, flf2v, ia2v: how strongly the first "
+                                              "frame is kept in the first stage (flf2v: its "
+                                              "first frame's guide); unless given, the "
+                                              "pipeline's (ltx2 models --pipelines); not used "
+                                              "by t2v.")
     last_image: str | None = Field(None, description="flf2v: name of the last frame's image in "
                                                      "ComfyUI's input folder.")
     last_image_url: str | None = Field(None, description="flf2v: http(s) URL of the last "

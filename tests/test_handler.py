@@ -684,6 +684,20 @@ def test_a_refused_comfyui_is_waited_for_as_configured_and_the_line_says_so() ->
                                "(0.5 s) for the ComfyUI beside it to start"}
 
 
+def test_the_log_says_when_a_job_starts_waiting_for_comfyui(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Run locally with nothing at COMFY_URL, the worker said nothing for LTX2_READY_TIMEOUT
+    (300 s): one line says what it waits for, why, and which setting sets the wait."""
+    config = WorkerConfig(comfy_url=f"http://alice:PASS-w0rd@127.0.0.1:{free_port()}",
+                          ready_timeout=0.5)
+    run_job({"id": "j", "input": {"prompt": "p"}}, config)
+    err = capsys.readouterr().err
+    shown = config.comfy_url.replace("alice:PASS-w0rd@", "***@")
+    assert err.splitlines() == [
+        f"runpod_handler: waiting up to 0.5 s for ComfyUI at {shown} (connection refused); "
+        "LTX2_READY_TIMEOUT sets the wait"], err
+
+
 # --- what the worker writes to its log -----------------------------------------------------------
 
 BASE64_RUN = re.compile(r"[A-Za-z0-9+/]{64,}")  # a payload, or a piece of one

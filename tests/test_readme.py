@@ -192,6 +192,16 @@ def test_the_tables_limits_and_choices_are_the_models() -> None:
                     assert f'"{sub}"' in cell, sub
 
 
+def test_the_image_strength_defaults_are_the_catalogs() -> None:
+    """The table says each pipeline's first-image strength as ``--image-strength --help``
+    does, from the catalog (it once said 0.7 for LTX-2.3, whose i2v pro uses 1)."""
+    from ltx2sdk.app.cli.request_flags import first_frame_strengths, per_pipeline
+
+    [limits_cell] = [cell for names, _, cell in parameter_rows() if names == ["image_strength"]]
+    assert f"unless given, the pipeline's: {per_pipeline(first_frame_strengths())} (" \
+        in limits_cell, limits_cell
+
+
 def test_the_table_names_each_fields_cli_flag() -> None:
     intro = section("Parameters").split("| field |")[0]
     for flag in ("--negative-prompt", "--camera-lora", "--camera", "--checkpoint",

@@ -20,10 +20,11 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 # what the set-up commands and the test tools leave in the clone
 SET_UP_WRITES = [".venv", "ltx2sdk.egg-info", "__pycache__", "ltx2sdk/__pycache__",
                  ".pytest_cache", ".mypy_cache", ".ruff_cache", "build", "dist"]
-# a file or folder a command writes: -o/--output/--output-dir FILE, > FILE, and the Python
+# a file or folder a command writes: -o/--output FILE, any --...-dir DIR (--output-dir,
+# comfy-api-proxy's --state-dir), > FILE, and the Python
 # examples' save('FILE'), wave.open('FILE', 'wb'), output="FILE", output_dir="FILE" and a
 # batch's output folder, run_batch(jobs, server, "DIR")
-WRITES = [r"(?:^|\s)(?:-o|--output|--output-dir)[ =]([^\s`'\"]+)", r"(?<![\d-])>\s*([^\s&`'\"]+)",
+WRITES = [r"(?:^|\s)(?:-o|--output|--[\w-]+-dir)[ =]([^\s`'\"]+)", r"(?<![\d-])>\s*([^\s&`'\"]+)",
           r"\.save\('([^']+)'\)", r"wave\.open\('([^']+)', 'wb'\)",
           r"\boutput(?:_dir)?=\"([^\"]+)\"", r"\b(?:run|iter)_batch\([^)]*\"([^\"]+)\"\)"]
 
@@ -63,7 +64,8 @@ def test_the_readmes_outputs_are_found() -> None:
     """The parser finds what the README writes (so the next test checks something)."""
     found = written_by_the_readme()
     assert {"example.json", "fox.mp4", "first.png", "voice.wav", "jobs.jsonl", "batch-out",
-            "info.json", "out", "fox-python.mp4", "notebook-out"} <= found, sorted(found)
+            "info.json", "out", "fox-python.mp4", "notebook-out", "proxy-state"} <= found, \
+        sorted(found)
     assert len(found) >= 30, sorted(found)
 
 

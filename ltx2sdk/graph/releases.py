@@ -36,11 +36,15 @@ Version = tuple[int, ...]
 
 def parse_version(text: str | None) -> Version | None:
     """``"0.33.0"`` -> ``(0, 33, 0)``; ``None`` for anything that is not a dotted number
-    (a leading ``v`` and a suffix such as ``-rc1`` or ``+git`` are ignored)."""
+    (a leading ``v`` and a suffix such as ``-rc1`` or ``+git`` are ignored). Fewer than three
+    parts get zeros: ``"0.26"`` is ``(0, 26, 0)``, the release 0.26.0."""
     if not text:
         return None
     match = re.match(r"^v?(\d+(?:\.\d+)*)", text.strip())
-    return tuple(int(part) for part in match.group(1).split(".")) if match else None
+    if match is None:
+        return None
+    parts = tuple(int(part) for part in match.group(1).split("."))
+    return parts + (0,) * (3 - len(parts))
 
 
 def range_status(version: str | None) -> str:
@@ -90,6 +94,9 @@ def nearest_bundled(version: str) -> str:
     wanted = parse_version(version)
     if wanted is None:
         raise ValueError(f"{version!r} is not a ComfyUI version (such as {bundled[-1]})")
+    same = [v for v in bundled if parse_version(v) == wanted]  # 0.26, v0.26.0: 0.26.0
+    if same:
+        return same[0]
     below = [v for v in bundled if (parse_version(v) or ()) <= wanted]
     if not below:
         raise ValueError(f"ComfyUI {version} is older than the oldest bundled release, "

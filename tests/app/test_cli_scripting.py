@@ -389,7 +389,7 @@ def test_the_files_server_is_used(ltx_server: ComfyTestServer, no_user_settings:
     (no_user_settings / "ltx2").mkdir()
     refused = f"127.0.0.1:{free_port()}"
     settings(no_user_settings / "ltx2", f'server = "{ltx_server.url}"\n')
-    assert main(["check", "--mode", "fast", "-q"]) == 0
+    assert main(["check", "--mode", "fast"]) == 0
     assert f"at {ltx_server.url} is up" in capsys.readouterr().out
     # $COMFY_URL outranks the file, --server outranks both
     monkeypatch.setenv("COMFY_URL", refused)

@@ -276,7 +276,7 @@ def test_ltx2_build_for_a_bundled_release(tmp_path: Path,
     assert _undeclared(api, _server("0.8.0")) == []
     assert bundled_schemas("0.8.0").comfyui_version == "0.8.0"
     capsys.readouterr()
-    assert main(["build", "--example", "--comfyui-version", "0.8.0", "--enhance-prompt"]) == 1
+    assert main(["build", "--example", "--comfyui-version", "0.8.0", "--enhance-prompt"]) == 2
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1 and "TextGenerateLTX2Prompt" in lines[0] and "0.16.4" in lines[0]
     # a release that is not bundled: the nearest bundled one below it, said; none below: error

@@ -306,6 +306,7 @@ def _from_file(args: argparse.Namespace, commands: Mapping[str, argparse.Argumen
     table = _read(path, named)
     _check_keys(path, table, commands)
     chosen: dict[str, tuple[Setting, Any, str]] = {}
+    unset: str | None = None  # the variable api_key_env names, when it is not set
     for prefix, values in (("", table), (f"[{command}] ", table.get(command, {}))):
         for key, value in values.items():  # the section last: it outranks the top level
             setting = _BY_KEY.get(key)
@@ -318,10 +319,18 @@ def _from_file(args: argparse.Namespace, commands: Mapping[str, argparse.Argumen
             continue
         if dest == "api_key":
             if args.api_key is None and not env.get(API_KEY_ENV):
-                args.api_key = env.get(_key_env(path, where, value)) or None
+                name = _key_env(path, where, value)
+                args.api_key = env.get(name) or None
+                unset = name if args.api_key is None else None
             continue
         current = getattr(args, dest, None)
         if current is not _NOT_GIVEN and current is not None and current != []:
             continue  # the flag was given
         setattr(args, dest, _value(path, where, setting, value, flags[dest]))
         builtin.pop(dest, None)
+    if unset is not None and getattr(args, "api", None) != "comfyui" and not getattr(
+            args, "quiet", False):
+        # the key this command may send is missing: said once, not refused (a ComfyUI of
+        # one's own needs none; --api comfyui says so, and sends none)
+        print(f"ltx2: warning: {KEY_ENV_SETTING} names {unset}, which is not set",
+              file=sys.stderr)

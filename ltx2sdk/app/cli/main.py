@@ -44,8 +44,18 @@ from ltx2sdk.app.cli.request_flags import (
 )
 from ltx2sdk.app.cli.server_commands import MODE_CHOICES, add_server_commands, print_plan
 from ltx2sdk.backends.server_urls import connection_failure
-from ltx2sdk.errors import CommandLineError, LTX2Error, ServerUnreachableError
-from ltx2sdk.graph.releases import bundled_schemas, bundled_versions, nearest_bundled
+from ltx2sdk.errors import (
+    CommandLineError,
+    IncompatibleServerError,
+    LTX2Error,
+    ServerUnreachableError,
+)
+from ltx2sdk.graph.releases import (
+    bundled_schemas,
+    bundled_versions,
+    nearest_bundled,
+    parse_version,
+)
 from ltx2sdk.graph.schema import SchemaSet
 from ltx2sdk.model_files import CATALOG, camera_lora, lookup
 from ltx2sdk.version import __version__
@@ -66,7 +76,7 @@ def _target_schemas(args: argparse.Namespace) -> SchemaSet | None:
     """The schemas ``--object-info FILE`` or ``--comfyui-version V`` name (else the SDK's)."""
     if args.object_info is not None:
         try:
-            data = json.loads(args.object_info.read_text(encoding="utf-8"))
+            data = json.loads(args.object_info.read_text(encoding="utf-8-sig"))  # BOM too
         except OSError as exc:
             raise CommandLineError(f"--object-info: cannot read {args.object_info} "
                                    f"({exc.strerror or exc})", 2) from exc
@@ -83,7 +93,7 @@ def _target_schemas(args: argparse.Namespace) -> SchemaSet | None:
             release = nearest_bundled(args.comfyui_version)
         except ValueError as exc:
             raise CommandLineError(f"--comfyui-version: {exc}", 2) from exc
-        if release != args.comfyui_version:
+        if parse_version(release) != parse_version(args.comfyui_version):  # 0.26, v0.26.0
             print(f"note: ComfyUI {args.comfyui_version} is not bundled; building for "
                   f"{release}, the nearest bundled release below it", file=sys.stderr)
         return bundled_schemas(release)
@@ -95,14 +105,18 @@ def cmd_build(args: argparse.Namespace) -> int:
         checked_output_file(args.output, overwrite=args.overwrite)
     checked = request_from_args(args)  # --image FILE read and checked
     # a local (or base64) audio was measured: an ia2v build lasts as long
-    result = build(checked, audio_seconds=args.audio_seconds, schemas=_target_schemas(args))
+    try:
+        result = build(checked, audio_seconds=args.audio_seconds,
+                       schemas=_target_schemas(args))
+    except IncompatibleServerError as exc:  # offline, nothing ran: flags that do not fit
+        raise CommandLineError(str(exc), 2) from exc
     if args.format == "comfyscript":
         from ltx2sdk.interop.comfyscript import to_comfyscript  # extra: comfy-script
 
         text = to_comfyscript(result.graph)
     else:
         text = result.graph.to_json(indent=2) + "\n"
-    print_plan(result.plan)
+    print_plan(result.plan, args=args)
     print_input_notes(checked.request, args)
     if args.json:  # the document carries the graph, unless it goes to a file
         if args.output is not None:
@@ -288,13 +302,14 @@ def build_parser() -> argparse.ArgumentParser:
         prog="ltx2", description="Build and run LTX-2 video workflows on ComfyUI.",
         epilog="Exit status: 0 done; 1 it failed (on the server, or check found a model not "
                "ready); 2 a flag, request or settings file that cannot be used; 130 "
-               "interrupted (Ctrl-C); 143 terminated (SIGTERM: timeout, kill, docker stop, a "
-               "cancelled CI job; handled as Ctrl-C is). Every error is one line on stderr "
-               "(with --json, also an error "
-               "document on stdout). Settings: flags > environment variables (COMFY_URL, "
+               "interrupted (Ctrl-C); 141 stdout was closed (| head); 143 terminated "
+               "(SIGTERM: timeout, kill, docker stop, a cancelled CI job; handled as Ctrl-C "
+               "is). Every error is one line on stderr (with --json, also an error document "
+               "on stdout). Settings: flags > environment variables (COMFY_URL, "
                "COMFY_API_KEY) > the settings file (--config FILE, else $LTX2_CONFIG, else "
                "~/.config/ltx2/config.toml) > built-in defaults.")
-    parser.add_argument("--version", action=_VersionAction, help="print the version and exit")
+    parser.add_argument("--version", "-V", action=_VersionAction,
+                        help="print the version and exit")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     build_cmd = commands.add_parser(
@@ -399,7 +414,12 @@ def _terminate_as_interrupt() -> Iterator[Callable[[], bool]]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command ``argv`` (default: the process's arguments) and return its exit
+    status. No arguments at all: the help on stderr and status 2, as git does."""
     parser = build_parser()
+    if not (sys.argv[1:] if argv is None else list(argv)):
+        parser.print_help(sys.stderr)
+        return 2
     deferred = defer_defaults(parser)  # the settings file's flags: left out or given?
     args = reporting.parse_command_line(parser, argv)
     func: Callable[[argparse.Namespace], int] = args.func
@@ -414,6 +434,8 @@ def _run_command(func: Callable[[argparse.Namespace], int], args: argparse.Names
                  deferred: Any, terminated: Callable[[], bool]) -> int:
     """Run the command ``args`` names: its exit status, or the failure's (one line)."""
     try:
+        # before the settings file fills in what the command line left out
+        args.output_dir_given = isinstance(getattr(args, "output_dir", None), Path)
         apply_config(args, deferred)
         with reporting.command_streams(args):  # --quiet, --json
             code = func(args)
@@ -421,6 +443,8 @@ def _run_command(func: Callable[[argparse.Namespace], int], args: argparse.Names
         return TERMINATED_EXIT if code == INTERRUPTED_EXIT and terminated() else code
     except KeyboardInterrupt:
         return _interrupted(args, terminated())
+    except BrokenPipeError:  # the reader went away (| head): nothing is left to say
+        return stdout_closed()
     except Exception as exc:
         if os.environ.get("LTX2_TRACEBACK"):
             raise
@@ -497,6 +521,18 @@ def _one_line(message: str) -> str:
     return _REPR.sub("(an object)", one_line(message))
 
 
+def stdout_closed() -> int:
+    """The exit status after stdout's reader has gone (``ltx2 models | head -1``): 141
+    (128 + SIGPIPE, what a shell reports for a command a pipe ended), with stdout pointed at
+    the null device so that the interpreter's last flush cannot fail again."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+    except (OSError, ValueError):  # no file descriptor (a test's captured stream)
+        pass
+    return 141
+
+
 def _fail(message: str, code: int) -> int:
     print(f"ltx2: error: {one_line(message)}", file=sys.stderr)  # it may quote a server
     return code
@@ -516,7 +552,10 @@ def run() -> NoReturn:
     # the command's work is done and its files closed: skip the interpreter's teardown of
     # every loaded module (a fifth of a `build` with pydantic loaded), flushing what is left
     logging.shutdown()
-    sys.stdout.flush()
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:  # what was buffered had no reader left
+        code = stdout_closed()
     sys.stderr.flush()
     os._exit(code)
 

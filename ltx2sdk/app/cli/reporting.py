@@ -8,7 +8,8 @@ The contract, for every command that has the flags:
   README's). What the command prints for people goes to stderr instead.
 - A failure, with ``--json`` (any command that has it, usage errors included): stdout
   carries ``{"error": {"message": ..., "code": EXIT_STATUS, "type": ...}}``
-  (:func:`error_document`); stderr the usual one line.
+  (:func:`error_document`); stderr the usual one line. ``batch``, whose JSON lines are told
+  apart by their ``"type"``, gives that line ``"type": "error"`` too.
 - ``--quiet`` / ``-q`` (every command): stderr carries errors only; progress, notes, the plan
   and "waiting for" lines are dropped. stdout (the result: a video's path, a graph, a JSON
   document) is unchanged.
@@ -78,7 +79,8 @@ def parse_command_line(parser: argparse.ArgumentParser,
             line = text.strip().splitlines()[-1] if text.strip() else "invalid arguments"
             message = line.split(": error: ", 1)[-1]
             code = exc.code if isinstance(exc.code, int) else 2
-            emit_line(sys.stdout, error_document(message, code, USAGE_ERROR))
+            command = next((word for word in words if not word.startswith("-")), None)
+            emit_line(sys.stdout, error_document(message, code, USAGE_ERROR, command))
         raise
     finally:
         sys.stderr.write(said.getvalue())  # what argparse said, where it says it
@@ -121,11 +123,17 @@ def emit_json(args: argparse.Namespace, document: dict[str, Any]) -> None:
     emit_line(getattr(args, "json_stream", None) or sys.stdout, document)
 
 
-def error_document(message: str, code: int, kind: str) -> dict[str, Any]:
+def error_document(message: str, code: int, kind: str,
+                   command: str | None = None) -> dict[str, Any]:
     """``{"error": {"message", "code", "type"}}``: the one line (without ``ltx2: error:``),
     the exit status, and the exception's class name (``UsageError`` for a flag argparse
-    refused, ``Interrupted`` after Ctrl-C)."""
-    return {"error": {"message": message, "code": code, "type": kind}}
+    refused, ``Interrupted`` after Ctrl-C). For a ``command`` that prints JSON lines
+    (``batch``), the line's own ``"type": "error"`` comes first, as its other lines have
+    one."""
+    error = {"error": {"message": message, "code": code, "type": kind}}
+    if command and command not in ONE_DOCUMENT_COMMANDS:
+        return {"type": "error", **error}
+    return error
 
 
 def error_type(exc: BaseException) -> str:
@@ -140,15 +148,16 @@ def error_type(exc: BaseException) -> str:
 def print_json_error(args: argparse.Namespace, message: str, code: int, kind: str) -> None:
     """With ``--json``, the failure as an :func:`error_document` on stdout."""
     if wants_json(args):
-        emit_json(args, error_document(message, code, kind))
+        emit_json(args, error_document(message, code, kind, getattr(args, "command", None)))
 
 
 # --- documents --------------------------------------------------------------------------------
 
 def plan_document(*, model: str, type: str, mode: str, width: int, height: int, frames: int,
-                  fps: int, duration: float, seed: int,
+                  fps: int, duration: float, seed: int | None,
                   adjustments: Sequence[str]) -> dict[str, Any]:
-    """What will be (or was) made, with the same keys for ``build`` and ``generate``."""
+    """What will be (or was) made, with the same keys for ``build`` and ``generate``
+    (``seed`` None: a dry run's, chosen when the job runs)."""
     return {"model": model, "type": type, "mode": mode, "width": width, "height": height,
             "frames": frames, "fps": fps, "duration": round(duration, 3), "seed": seed,
             "adjustments": list(adjustments)}

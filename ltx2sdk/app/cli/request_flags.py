@@ -29,7 +29,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from builders import PIPELINES, CheckedRequest, PipelineKey, check_request
-from builders.catalog import FirstFrameInplace, LoraRole
+from builders.catalog import LoraRole
+from builders.plan import first_image_strength
 from ltx2sdk.errors import (
     AudioInputError,
     CommandLineError,
@@ -181,9 +182,10 @@ def short_names(chosen: Collection[PipelineKey], among: Iterable[PipelineKey]) -
 
 
 def first_frame_strengths() -> dict[PipelineKey, float]:
-    """The first-frame strength of each pipeline that keeps a first frame."""
-    return {p.key: guide.strength for p in PIPELINES for guide in p.guides
-            if isinstance(guide, FirstFrameInplace)}
+    """The first-image strength of each pipeline that takes a first image (in place, or
+    flf2v's frame-0 guide): what ``image_strength`` replaces."""
+    return {p.key: strength for p in PIPELINES
+            if (strength := first_image_strength(p)) is not None}
 
 
 def add_request_flags(parser: argparse.ArgumentParser) -> None:
@@ -377,7 +379,8 @@ def request_from_args(args: argparse.Namespace) -> CheckedRequest:
 
 def _read_request_file(path: Path) -> dict[str, Any]:
     try:
-        loaded = json.loads(path.read_text(encoding="utf-8"))
+        # utf-8-sig: a BOM (Windows editors write one) is skipped, as in batch files
+        loaded = json.loads(path.read_text(encoding="utf-8-sig"))
     except OSError as exc:
         raise CommandLineError(f"--request: cannot read {path} ({exc.strerror or exc})", 2) from exc
     except ValueError as exc:
@@ -587,6 +590,26 @@ RULE_MESSAGES: dict[RequestRule, Callable[[dict[str, Any], FlagSources], str]] =
 }
 """How the CLI words each rule of the request model, from the fields of its error (a flag
 for each field a flag gave)."""
+
+
+_FIELD_NAME = re.compile(r"\b(?:models\.)?[a-z]+(?:_[a-z0-9]+)+\b")  # image_strength, ...
+
+
+def note_for_cli(note: str, args: argparse.Namespace | None) -> str:
+    """A plan note in the CLI's words: each request field it names (``image_strength``,
+    ``models.distilled_lora_strength``) by the flag that gave it (:func:`flag_for_field`)."""
+    if args is None:
+        return note
+
+    def said(match: re.Match[str]) -> str:
+        name = match.group(0)
+        key = name.removeprefix("models.")  # the flags know a model file field by its name
+        if key not in (MODEL_FLAGS if key != name else FIELD_FLAGS):
+            return name
+        flag = flag_for_field(args, key)
+        return name if flag == key else flag  # a request file's field: as it was written
+
+    return _FIELD_NAME.sub(said, note)
 
 
 def flag_for_field(args: argparse.Namespace, field_name: str) -> str:

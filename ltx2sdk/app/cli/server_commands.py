@@ -16,7 +16,7 @@ from builders import CheckedRequest, build
 from builders.catalog import PIPELINES
 from ltx2sdk.app.cli import reporting
 from ltx2sdk.app.cli.output_files import checked_output_file, checked_output_folder, video_file
-from ltx2sdk.app.cli.request_flags import add_request_flags, request_from_args
+from ltx2sdk.app.cli.request_flags import add_request_flags, note_for_cli, request_from_args
 from ltx2sdk.backends.server_urls import (
     DEFAULT_READY_TIMEOUT,
     REFUSED_GRACE,
@@ -218,16 +218,20 @@ def wait_for_server(client: Any, args: argparse.Namespace) -> None:
         raise CommandLineError(f"{exc}; --ready-timeout SECONDS waits longer") from exc
 
 
-def print_plan(plan: Any, video: str | None = None) -> None:
+def print_plan(plan: Any, video: str | None = None, *, seed_chosen: bool = True,
+               args: argparse.Namespace | None = None) -> None:
     """What a request will make, on stderr, before anything runs: the pipeline, size, length,
-    frame rate and seed (and camera), each adjustment made to the request, and (``video``)
-    where the video will go."""
+    frame rate and seed (and camera), each adjustment made to the request (the fields it
+    names said as the flags of ``args`` that gave them), and (``video``) where the video
+    will go. ``seed_chosen=False`` (a dry run without ``--seed``): the seed
+    is said to be chosen when it runs, not the plan's, which that run would not use."""
     camera = f", camera {plan.camera}" if plan.camera != "none" else ""
+    seed = plan.seed if seed_chosen else "random (chosen when it runs; --seed N fixes it)"
     print(f"{plan.model} {plan.type} {plan.mode}: {plan.width}x{plan.height}, "
-          f"{plan.frames} frames at {plan.fps} fps ({plan.duration:g} s), seed {plan.seed}"
+          f"{plan.frames} frames at {plan.fps} fps ({plan.duration:g} s), seed {seed}"
           f"{camera}", file=sys.stderr)
     for note in plan.adjustments:
-        print(f"note: {note}", file=sys.stderr)
+        print(f"note: {note_for_cli(note, args)}", file=sys.stderr)
     if video is not None:
         print(f"video: {video}", file=sys.stderr)
 
@@ -247,12 +251,18 @@ def video_destination(args: argparse.Namespace, plan: Any) -> str:
 def cmd_generate(args: argparse.Namespace) -> int:
     from ltx2sdk.app.generate import generate  # start-up: pydantic, requests, Pillow
 
-    # where the video goes, checked before any work (a dry run creates no folder)
-    checked_output_folder(args.output_dir, create=not args.dry_run)
+    # where the video goes, checked before any work (a dry run creates no folder); with
+    # --output the video is fetched next to it and --output-dir is not used
     if args.output is not None:
         checked_output_file(args.output, overwrite=args.overwrite, folder_flag="--output-dir",
                             create=not args.dry_run)
+    else:
+        checked_output_folder(args.output_dir, create=not args.dry_run)
     checked = request_from_args(args)  # every local or base64 input decoded here, once
+    if args.output is not None and getattr(args, "output_dir_given", False):
+        # (the settings file's output_dir is a default, not a choice made for this video)
+        print("note: --output-dir is for the server's file names; with --output it is not "
+              "used", file=sys.stderr)
     started = time.monotonic()
     client = backend_of(args)
     queued: list[str] = []
@@ -260,13 +270,17 @@ def cmd_generate(args: argparse.Namespace) -> int:
         wait_for_server(client, args)
         if args.dry_run:
             return dry_run(client, checked, args)
-        result = generate(checked, client, output=args.output, output_dir=args.output_dir,
+        # with --output the video is fetched next to it (one rename away), not into
+        # --output-dir, which would be created and left empty
+        staging = args.output_dir if args.output is None else args.output.parent
+        result = generate(checked, client, output=args.output, output_dir=staging,
                           on_progress=ProgressPrinter(sys.stderr), on_queued=queued.append,
                           timeout=args.timeout,
                           ready_timeout=0,  # waited for above, with the CLI's messages
                           inputs=args.input_data, overwrite=args.overwrite,
                           # once the server's check has passed: a refusal stays one line
-                          on_plan=lambda plan: print_plan(plan, video_destination(args, plan)))
+                          on_plan=lambda plan: print_plan(plan, video_destination(args, plan),
+                                                         args=args))
     except KeyboardInterrupt:
         for prompt_id in queued:  # the client has interrupted it on the server
             print(f"\ninterrupted prompt {prompt_id} on {client.base_url}", file=sys.stderr)
@@ -309,7 +323,8 @@ def dry_run(client: Any, checked: CheckedRequest, args: argparse.Namespace) -> i
     found = client.check(result.graph, pending_uploads=tuple(names.values()))
     found.raise_if_failed()
     video = video_destination(args, result.plan)
-    print_plan(result.plan, video)
+    seed_chosen = checked.request.seed is not None  # else each run draws its own
+    print_plan(result.plan, video, seed_chosen=seed_chosen, args=args)
     where = f"{server_name(client)} at {client.base_url}"
     checked_there = getattr(found, "checked", True)
     if args.json:  # what the lines below say, as generate --json's keys
@@ -319,7 +334,7 @@ def dry_run(client: Any, checked: CheckedRequest, args: argparse.Namespace) -> i
             "plan": reporting.plan_document(
                 model=plan.model, type=plan.type, mode=plan.mode, width=plan.width,
                 height=plan.height, frames=plan.frames, fps=plan.fps, duration=plan.duration,
-                seed=plan.seed, adjustments=plan.adjustments),
+                seed=plan.seed if seed_chosen else None, adjustments=plan.adjustments),
             "server": {"url": client.base_url, "api": getattr(client, "api", "comfyui")}})
     if checked_there:
         print(f"dry run: {where} would run it (checked by its own rules); nothing was "
@@ -559,11 +574,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     version = client.comfyui_version
     if version is not None:  # the server's text: printed escaped, it cannot steer the terminal
         version = one_line(version, limit=100)
-    print(f"ComfyUI {version or '(version unknown)'} at {client.base_url} is up: "
-          f"{range_status(version)}")
+    if not args.quiet:  # -q: the verdict line only
+        print(f"ComfyUI {version or '(version unknown)'} at {client.base_url} is up: "
+              f"{range_status(version)}")
     schemas = client.schemas()
     reports = [check_model(client, schemas, model, modes) for model in MODEL_IDS]
-    for report in reports:
+    for report in reports if not args.quiet else ():
         print_report(report, version)
     line, ok = check_verdict([r for r in reports if r.model in required])
     if args.json:
@@ -633,7 +649,8 @@ def add_server_commands(commands: Any) -> None:
                                             "others: its release, nodes and model files. The "
                                             "last line is the verdict for the model(s) --model "
                                             "names: exit status 0 when every pipeline of theirs "
-                                            "is ready, 1 otherwise.")
+                                            "is ready, 1 otherwise. With -q, only the "
+                                            "verdict line.")
     add_server_flags(check)
     check.add_argument("--model", choices=[*MODEL_IDS, "all"], default=DEFAULT_MODEL,
                        help="the model(s) the exit status is about (default "
