@@ -242,7 +242,8 @@ def test_flf2v_takes_image_strength_for_its_first_frame_guide(
                  "-o", str(out)]) == 0
     assert guides(out) == {0: 0.3, -1: 0.7}
     assert "not used" not in capsys.readouterr().err
-    assert main(["build", *FLF2V, "--model", model, "-o", str(out)]) == 0
+    assert main(["build", *FLF2V, "--model", model, "-o", str(out),
+                 "--overwrite"]) == 0
     assert guides(out) == {0: 0.7, -1: 0.7}  # the template's, unless given
 
 
