@@ -262,3 +262,17 @@ def test_a_run_refuses_to_start_on_an_unreadable_image(tmp_path: Path) -> None:
         assert srv.received.prompts == []
     assert list(raised.value.problems) == [
         "job 2: image_base64: not a readable image (none of PNG, JPEG, MPO, WEBP, GIF, BMP)"]
+
+
+def test_skipping_invalid_lines_skips_an_unreadable_image_too(tmp_path: Path) -> None:
+    jobs = tmp_path / "jobs.jsonl"
+    jobs.write_text(json.dumps(job(1)) + "\n"
+                    + json.dumps(job(2, image_base64="aGVsbG8=")) + "\n")  # not an image
+    with catalog_server(tmp_path / "srv") as srv:
+        summary = run_batch(jobs, srv.url, tmp_path / "out", skip_invalid=True)
+        assert len(srv.received.prompts) == 1 and srv.received.uploads == []  # job 1 only
+    assert (summary.progress.ok, summary.progress.failed, summary.progress.invalid) == (1, 1, 1)
+    lines = {json.loads(line)["job"]: json.loads(line)
+             for line in (tmp_path / "out" / "results.jsonl").read_text().splitlines()}
+    assert (lines[2]["status"], lines[2]["error_kind"]) == ("failed", "invalid")
+    assert "image_base64: not a readable image" in lines[2]["error"]

@@ -685,12 +685,19 @@ class Batch:
             video = video if video.exists() else None
         return JobResult(job.number, job.key, "skipped", video=video, note=note)
 
+    def _refused(self, job: BatchJob) -> str | None:
+        """What the check before the run found wrong with ``job`` beyond its own request (an
+        input file given inline that does not decode), with ``skip_invalid``: it is not sent."""
+        if self.report is None:
+            return None
+        return next((p.message for p in self.report.problems if p.job == job.number), None)
+
     def _attempt(self, slot: _Slot, job: BatchJob, attempt: int) -> None:
         state = slot.state
         started = time.monotonic()
-        if job.problem is not None:  # invalid: fails here, sent nowhere
-            self._conclude(slot, job, attempt, started, error=job.problem,
-                           error_kind="invalid")
+        problem = job.problem or self._refused(job)
+        if problem is not None:  # invalid: fails here, sent nowhere
+            self._conclude(slot, job, attempt, started, error=problem, error_kind="invalid")
             return
         partial = self.store.partial_path(job, attempt)
         with self._cond:  # a job an earlier run (or try) left on this target: follow it
@@ -843,7 +850,7 @@ class Batch:
             self._counts[status] += 1
             if status == "ok":
                 self._made_seconds += seconds
-            if error_kind == "invalid" and job.problem is not None:
+            if error_kind == "invalid" and (job.problem or self._refused(job)) is not None:
                 self._counts["invalid"] += 1  # refused by the check: sent nowhere
             if status == "cancelled":
                 self._cancelled_jobs.append((job.number, slot.state.name))
