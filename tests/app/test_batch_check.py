@@ -276,3 +276,20 @@ def test_skipping_invalid_lines_skips_an_unreadable_image_too(tmp_path: Path) ->
              for line in (tmp_path / "out" / "results.jsonl").read_text().splitlines()}
     assert (lines[2]["status"], lines[2]["error_kind"]) == ("failed", "invalid")
     assert "image_base64: not a readable image" in lines[2]["error"]
+
+
+def test_a_pretty_printed_file_or_an_array_is_told_to_be_json_lines(tmp_path: Path) -> None:
+    pretty = tmp_path / "pretty.json"
+    pretty.write_text('{\n  "prompt": "x"\n}\n')
+    array = tmp_path / "array.json"
+    array.write_text('[{"prompt": "x"}]\n')
+    assert all("one whole request per line: JSON Lines" in line
+               for line in check_jobs(pretty).lines()[:-1])
+    assert "not list (a jobs file has one request per line, JSON Lines, not a JSON array)" \
+        in check_jobs(array).lines()[0]
+
+
+def test_standard_input_is_refused_with_what_to_do(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["batch", "-", "--check"]) == 2
+    assert "-: jobs are read from a file, not standard input: save them to a JOBS.jsonl " \
+           "file first" in capsys.readouterr().err

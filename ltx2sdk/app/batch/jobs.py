@@ -108,8 +108,11 @@ def make_job(number: int, raw: Any) -> BatchJob:
                         f"a job must be a request, not content nested more than {MAX_DEPTH} "
                         "levels deep")
     if not isinstance(raw, Mapping):
+        hint = " (a jobs file has one request per line, JSON Lines, not a JSON array)" \
+            if isinstance(raw, list) else ""
         return BatchJob(number, job_key({"not an object": _jsonable(raw)}), None, None,
-                        f"a job must be a JSON object (a request), not {type(raw).__name__}")
+                        f"a job must be a JSON object (a request), not "
+                        f"{type(raw).__name__}{hint}")
     try:  # a lone surrogate ("\ud800") is text no file, URL or server can take
         canonical_json(raw).encode("utf-8")
     except UnicodeEncodeError:
@@ -198,6 +201,9 @@ class JobSource:
         self._items: Iterable[Any] | None = None
         if isinstance(jobs, (str, Path)):
             self._path = Path(jobs)
+            if str(jobs) == "-":  # read twice (checked, then run) and resumed: a file
+                raise JobsFileError("-: jobs are read from a file, not standard input: save "
+                                    "them to a JOBS.jsonl file first")
             if not self._path.is_file():  # (a JobsFileError is a FileNotFoundError too)
                 what = "a folder, not a jobs file" if self._path.is_dir() else "no such jobs file"
                 raise JobsFileError(f"{self._path}: {what}")
@@ -252,6 +258,7 @@ class JobSource:
                     continue
                 except ValueError as exc:
                     yield BatchJob(number, job_key({"text": text.strip()}), None, None,
-                                   f"not JSON ({exc})")
+                                   f"not JSON ({exc}; a jobs file has one whole request "
+                                   "per line: JSON Lines)")
                     continue
                 yield make_job(number, raw)
