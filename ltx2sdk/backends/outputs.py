@@ -135,11 +135,11 @@ def check_output_file(path: Path | str, *, overwrite: bool = False,
     if given.endswith(("/", os.sep)) or target.is_dir():
         raise OutputPathError(given, "is a folder")
     if os.path.lexists(target):  # a dangling link too: whatever is there is not replaced
+        if not target.is_file():  # said first: overwrite would not replace it either
+            raise OutputPathError(given, "is not a regular file: it is never replaced")
         if not overwrite:
             raise OutputExistsError(given, "exists; name another file, or overwrite=True "
                                            "replaces it")
-        if not target.is_file():
-            raise OutputPathError(given, "is not a regular file: it is never replaced")
     problem = _folder_problem(target.parent, create=create)
     if problem is not None:
         raise OutputPathError(given, problem)

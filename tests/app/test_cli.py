@@ -1747,3 +1747,11 @@ def test_ready_timeout_has_one_default_said_the_same_way_everywhere(
         text = " ".join(capsys.readouterr().out.split())
         assert " ".join(READY_TIMEOUT_HELP.split()) in text, command
     assert "fails after 1 s" in READY_TIMEOUT_HELP and "30 s" in READY_TIMEOUT_HELP
+
+
+def test_a_device_as_output_is_refused_as_such_with_or_without_overwrite(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    for extra in ([], ["--overwrite"]):  # not "exists; --overwrite replaces it": it would not
+        assert main(["build", "--example", "-o", os.devnull, *extra]) == 2
+        err = capsys.readouterr().err
+        assert f"--output {os.devnull}: is not a regular file: it is never replaced" in err
