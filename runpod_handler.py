@@ -65,6 +65,7 @@ from ltx2sdk.errors import (
     JobTimeoutError,
     LTX2Error,
     RequestError,
+    ServerUnavailableError,
     ServerUnreachableError,
     WorkerConfigError,
 )
@@ -402,11 +403,17 @@ def say_if_waiting(client: ComfyClient, config: WorkerConfig) -> None:
         client.wait_ready(timeout=0.5, refused_grace=0)  # refused: at once, not waited for
     except ServerUnreachableError as exc:
         if exc.reason != UNKNOWN_HOST:  # that one fails at once: nothing is waited for
-            print(f"runpod_handler: waiting up to {config.ready_timeout:g} s for ComfyUI at "
-                  f"{shown_url(config.comfy_url)} ({exc.reason}); LTX2_READY_TIMEOUT sets "
-                  "the wait", file=sys.stderr, flush=True)
+            _say_waiting(config, exc.reason)
+    except ServerUnavailableError:  # it accepted and has not answered yet (still loading?)
+        _say_waiting(config, "no answer yet")
     except (LTX2Error, ValueError):  # another answer: generate says what it is
         pass
+
+
+def _say_waiting(config: WorkerConfig, why: str) -> None:
+    print(f"runpod_handler: waiting up to {config.ready_timeout:g} s for ComfyUI at "
+          f"{shown_url(config.comfy_url)} ({why}); LTX2_READY_TIMEOUT sets the wait",
+          file=sys.stderr, flush=True)
 
 
 def unreachable_comfyui(exc: ServerUnreachableError, config: WorkerConfig) -> str:

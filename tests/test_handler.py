@@ -698,6 +698,23 @@ def test_the_log_says_when_a_job_starts_waiting_for_comfyui(
         "LTX2_READY_TIMEOUT sets the wait"], err
 
 
+def test_the_log_says_so_too_when_comfyui_accepts_but_does_not_answer(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import socket
+
+    with socket.socket() as silent:  # accepts connections (the backlog) and never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        config = WorkerConfig(comfy_url=f"http://127.0.0.1:{silent.getsockname()[1]}",
+                              ready_timeout=0.6)
+        output = run_job({"id": "j", "input": {"prompt": "p"}}, config)
+    err = capsys.readouterr().err
+    assert err.splitlines()[0] == (
+        f"runpod_handler: waiting up to 0.6 s for ComfyUI at {config.comfy_url} (no answer "
+        "yet); LTX2_READY_TIMEOUT sets the wait"), err
+    assert "error" in output
+
+
 # --- what the worker writes to its log -----------------------------------------------------------
 
 BASE64_RUN = re.compile(r"[A-Za-z0-9+/]{64,}")  # a payload, or a piece of one
