@@ -646,7 +646,10 @@ def test_a_terminal_gets_a_status_line_below_the_finished_jobs(
 # --- Ctrl-C -----------------------------------------------------------------------------------
 
 
-def test_ctrl_c_cancels_the_running_job_and_says_what_was_left(tmp_path: Path) -> None:
+# Ctrl-C, and SIGTERM: what `timeout`, `kill`, `docker stop` and a cancelled CI job send
+@pytest.mark.parametrize(("sent", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_stop_cancels_the_running_job_and_says_what_was_left(
+        sent: signal.Signals, status: int, tmp_path: Path) -> None:
     jobs = write_jobs(tmp_path / "jobs.jsonl", [job(seed) for seed in (1, 2, 3)])
     out = tmp_path / "out"
     with catalog_server(tmp_path / "srv") as srv:
@@ -659,44 +662,16 @@ def test_ctrl_c_cancels_the_running_job_and_says_what_was_left(tmp_path: Path) -
             wait_for(lambda: bool(srv.received.prompts) or batch.poll() is not None,
                      "the first prompt")
             assert batch.poll() is None, batch.communicate()
-            batch.send_signal(signal.SIGINT)
+            batch.send_signal(sent)
             stdout, stderr = batch.communicate(timeout=30)
         finally:
             batch.kill()
         prompt_id = srv.received.prompts[0]["prompt_id"]
         assert {"prompt_id": prompt_id} in srv.received.interrupts
         assert len(srv.received.prompts) == 1
-    assert batch.returncode == 130, stderr
+    assert batch.returncode == status, stderr  # 128 + the signal
     assert f"cancelled 1 running job (job 1 on {srv.url})" in stdout
     assert "2 not started" in stdout and "Run the same command again to do the 3 left" in stdout
-    [line] = result_lines(out)
-    assert (line["job"], line["status"]) == (1, "cancelled")
-
-
-def test_sigterm_cancels_the_running_job_and_records_it_as_ctrl_c_does(tmp_path: Path) -> None:
-    # what `timeout`, `kill`, `docker stop` and a cancelled CI job send
-    jobs = write_jobs(tmp_path / "jobs.jsonl", [job(seed) for seed in (1, 2, 3)])
-    out = tmp_path / "out"
-    with catalog_server(tmp_path / "srv") as srv:
-        srv.sim.sampler_steps, srv.sim.step_delay = 400, 0.05  # a job of 40 s
-        batch = subprocess.Popen(
-            [sys.executable, "-m", "ltx2sdk.app.cli.main", "batch", str(jobs), "--server", srv.url,
-             "-o", str(out)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            text=True)
-        try:
-            wait_for(lambda: bool(srv.received.prompts) or batch.poll() is not None,
-                     "the first prompt")
-            assert batch.poll() is None, batch.communicate()
-            batch.send_signal(signal.SIGTERM)
-            stdout, stderr = batch.communicate(timeout=30)
-        finally:
-            batch.kill()
-        prompt_id = srv.received.prompts[0]["prompt_id"]
-        assert {"prompt_id": prompt_id} in srv.received.interrupts
-        assert len(srv.received.prompts) == 1
-    assert batch.returncode == 143, stderr  # 128 + SIGTERM
-    assert f"cancelled 1 running job (job 1 on {srv.url})" in stdout
-    assert "Run the same command again to do the 3 left" in stdout
     [line] = result_lines(out)
     assert (line["job"], line["status"]) == (1, "cancelled")  # a re-run does it again
 

@@ -5,6 +5,7 @@ to another server instead of failing."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import io
@@ -12,7 +13,7 @@ import json
 import re
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -53,11 +54,9 @@ def silent_server() -> Iterator[str]:
         yield f"http://127.0.0.1:{sock.getsockname()[1]}"
 
 
-@pytest.fixture
-def file_server(tmp_path: Path) -> Iterator[str]:
-    """``python -m http.server``: it answers, but ``GET /system_stats`` is a 404."""
-    (tmp_path / "served").mkdir()
-    handler = functools.partial(_QuietHandler, directory=str(tmp_path / "served"))
+@contextlib.contextmanager
+def serving(handler: Callable[..., http.server.BaseHTTPRequestHandler]) -> Iterator[str]:
+    """An HTTP server on 127.0.0.1 answering with ``handler``, for the block: its URL."""
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -66,6 +65,14 @@ def file_server(tmp_path: Path) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture
+def file_server(tmp_path: Path) -> Iterator[str]:
+    """``python -m http.server``: it answers, but ``GET /system_stats`` is a 404."""
+    (tmp_path / "served").mkdir()
+    with serving(functools.partial(_QuietHandler, directory=str(tmp_path / "served"))) as url:
+        yield url
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -87,14 +94,8 @@ class _Unavailable(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture
 def proxy_of_nothing() -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Unavailable)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(_Unavailable) as url:
+        yield url
 
 
 def without_ltx23(root: Path) -> ComfyTestServer:

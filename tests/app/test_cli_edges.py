@@ -25,15 +25,8 @@ from tests.helpers import free_port
 CLI = [sys.executable, "-c", "from ltx2sdk.app.cli.main import run; run()"]
 
 
-@pytest.fixture(autouse=True)
-def no_user_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """No settings file or variable of the developer's reaches a test."""
-    home = tmp_path / "xdg"
-    home.mkdir()
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(home))
-    for name in ("LTX2_CONFIG", "COMFY_URL", "COMFY_API_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    return home
+# no settings file or variable of the developer's reaches a test (tests/app/conftest.py)
+pytestmark = pytest.mark.usefixtures("no_user_settings")
 
 
 def status_of(argv: list[str]) -> int:

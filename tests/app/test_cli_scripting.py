@@ -27,16 +27,8 @@ from tests.helpers import free_port
 SECRET = "sk-live-0123456789abcdef"
 
 
-@pytest.fixture(autouse=True)
-def no_user_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An empty ``$XDG_CONFIG_HOME`` of the test's own, and none of the variables the
-    command reads: the developer's settings never leak into a test."""
-    home = tmp_path / "xdg"
-    home.mkdir()
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(home))
-    for name in ("LTX2_CONFIG", "COMFY_URL", "COMFY_API_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    return home
+# no settings file or variable of the developer's reaches a test (tests/app/conftest.py)
+pytestmark = pytest.mark.usefixtures("no_user_settings")
 
 
 def one_document(out: str) -> dict[str, Any]:
