@@ -13,6 +13,7 @@ exception class outside this tree or missing from this drawing. ::
     +-- InputFileError (ValueError)         an input file of a request cannot be used (field)
     |   +-- ImageInputError                 an image: not an image, too large, private URL
     |   +-- AudioInputError                 an audio file: not audio, too long, private URL
+    |   +-- VideoInputError                 a video: not a video, cut short, over a cap, private URL
     +-- FetchError (ValueError)             a URL refused, or a fetch that failed
     +-- FileContentError (ValueError)       a file's bytes are not the kind its name says
     +-- ServerUrlError (ValueError)         a server URL that cannot be used
@@ -138,6 +139,10 @@ class ImageInputError(InputFileError):
 
 class AudioInputError(InputFileError):
     """An input audio file that cannot be used; ``field`` is the request field it came from."""
+
+
+class VideoInputError(InputFileError):
+    """An input video that cannot be used; ``field`` is the request field it came from."""
 
 
 class FetchError(LTX2Error, ValueError):
