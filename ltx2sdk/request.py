@@ -13,9 +13,10 @@ whose ``ctx`` holds the fields, so that callers need not read its words.
 
 **The type, when not given** (absent, ``null`` or ``""``), follows from the input files, the
 same way in Python, JSON (the worker, batch jobs) and the CLI: an audio file makes ``ia2v``;
-else a last image ``flf2v``; else a first image ``i2v``; no input file ``t2v``. A type that is
-given is kept, and one the input files contradict is refused (``image_url is only used with
-type 'i2v', 'flf2v' or 'ia2v' (type is 't2v')``).
+else a last image ``flf2v``; else a first image ``i2v``; no input file ``t2v``. A video steers
+either edges or depth: with a video, the type must be given (``canny2v`` or ``depth2v``). A
+type that is given is kept, and one the input files contradict is refused (``image_url is only
+used with type 'i2v', 'flf2v' or 'ia2v' (type is 't2v')``).
 
 **Only what a pipeline makes**: a model, type and mode without a pipeline
 (:data:`~ltx2sdk.vocabulary.PIPELINES_MADE`; LTX-2.5 has no ``pro``) is refused when the
@@ -24,7 +25,9 @@ request is made, saying what the model has.
 Input files come from one of three fields each (:data:`~ltx2sdk.vocabulary.INPUT_FILES`): the
 first frame (i2v, flf2v, ia2v) from ``image_url``, ``image_base64`` or ``image``, the last
 frame (flf2v) from ``last_image_url``, ``last_image_base64`` or ``last_image``, the audio
-(ia2v) from ``audio_url``, ``audio_base64`` or ``audio``. A URL must be an absolute http(s)
+(ia2v) from ``audio_url``, ``audio_base64`` or ``audio``, the video (canny2v, depth2v) from
+``video_url``, ``video_base64`` or ``video``; ``video_start`` says where in it the part used
+begins. A URL must be an absolute http(s)
 URL with a host, by the fetcher's rule (:func:`ltx2sdk.web_urls.parse_url`); whether its host
 is public is known only when it is fetched. ``repr()`` shows base64 by its size.
 """
@@ -52,6 +55,7 @@ from ltx2sdk.vocabulary import (
     MAX_FRAMES,
     MAX_PROMPT_CHARS,
     MIN_FRAMES,
+    VIDEO,
     CameraMotion,
     Mode,
     ModelId,
@@ -257,6 +261,19 @@ class GenerationRequest(_RequestModel):
                                                     "by default).")
     audio_base64: str | None = Field(None, description="ia2v: the audio file as base64 or a "
                                                        "data: URI.")
+    video: str | None = Field(None, description="canny2v, depth2v: name of the video (mp4, mov, "
+                                                "webm, mkv or avi) in ComfyUI's input folder; "
+                                                "its length is not known here: give duration "
+                                                "or frames (default: the pipeline's).")
+    video_url: str | None = Field(None, description="canny2v, depth2v: http(s) URL of the video "
+                                                    "that steers the new one (at most 256 MiB, "
+                                                    "120 s, 4K by default).")
+    video_base64: str | None = Field(None, description="canny2v, depth2v: the video as base64 "
+                                                       "or a data: URI.")
+    video_start: float = Field(0.0, ge=0.0, le=3600.0,
+                               description="canny2v, depth2v: where in the video the part "
+                                           "used begins, in seconds; the part is as long as "
+                                           "the new video.")
     models: ModelSet = Field(default_factory=ModelSet, description="Model file overrides.")
     filename_prefix: str = Field("video/ltx2sdk", min_length=1, max_length=200,
                                  pattern=r"^[A-Za-z0-9_\-./]+$",
@@ -272,13 +289,13 @@ class GenerationRequest(_RequestModel):
 
     @field_validator("negative_prompt", "image", "image_url", "image_base64", "last_image",
                      "last_image_url", "last_image_base64", "audio", "audio_url",
-                     "audio_base64", mode="before")
+                     "audio_base64", "video", "video_url", "video_base64", mode="before")
     @classmethod
     def _blank_is_absent(cls, value: Any) -> Any:
         # the original contract sends "" or null for unused fields
         return None if value == "" else value
 
-    @field_validator("image_url", "last_image_url", "audio_url")
+    @field_validator("image_url", "last_image_url", "audio_url", "video_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         # the fetcher's own rule (parse_url), so that a URL refused at fetch time is refused
@@ -292,7 +309,7 @@ class GenerationRequest(_RequestModel):
                 raise ValueError(f"not an http(s) URL ({exc})") from None
         return value
 
-    @field_validator("image", "last_image", "audio")
+    @field_validator("image", "last_image", "audio", "video")
     @classmethod
     def _bare_name(cls, value: str | None) -> str | None:
         if value is not None and (not _BARE_FILE_NAME.match(value) or value in (".", "..")):
@@ -334,6 +351,13 @@ class GenerationRequest(_RequestModel):
     @model_validator(mode="after")
     def _consistent(self) -> GenerationRequest:
         inferred_from = None  # the input field that made the type, when none was given
+        video_given = VIDEO.given(self)
+        if "type" not in self.model_fields_set and video_given:
+            # edges or depth: the video alone does not say which it is to steer
+            types = " or ".join(f"'{t}'" for t in VIDEO.types)
+            raise refusal("type_needed", f"{video_given[0]} is used by type {types}: give the "
+                          "type", input=VIDEO.file, field=video_given[0],
+                          types=list(VIDEO.types))
         if "type" not in self.model_fields_set:
             # straight into the fields, not through setattr: the type stays "not given"
             self.__dict__["type"] = inferred_type(self)
@@ -347,7 +371,7 @@ class GenerationRequest(_RequestModel):
                 raise refusal("input_not_used", f"{given[0]} is only used with type {types} "
                               f"(type is '{self.type}')", input=which.file, field=given[0],
                               type=self.type)
-            if self.type in which.types and not given:
+            if which.needed_by(self.type) and not given:
                 url, data, file = which.fields
                 made_by = (f" ({inferred_from} makes the type {self.type})"
                            if inferred_from else "")
@@ -358,6 +382,10 @@ class GenerationRequest(_RequestModel):
             if len(given) > 1:
                 raise refusal("one_source_only", f"give only one {which.noun} source, not "
                               f"{' and '.join(given)}", input=which.file, fields=given)
+        if "video_start" in self.model_fields_set and self.video_start and not video_given:
+            raise refusal("input_not_used", "video_start is only used with a video (type "
+                          "'canny2v' or 'depth2v')", input=VIDEO.file, field="video_start",
+                          type=self.type)
         missing = missing_pipeline(self.model, self.type, self.mode)
         if missing is not None:
             field, reason = missing

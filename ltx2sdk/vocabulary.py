@@ -28,9 +28,10 @@ MODEL_IDS: tuple[ModelId, ...] = get_args(ModelId)
 DEFAULT_MODEL: ModelId = "ltx-2"
 """The model of a request that names none."""
 
-VideoTypeId = Literal["t2v", "i2v", "flf2v", "ia2v"]
+VideoTypeId = Literal["t2v", "i2v", "flf2v", "ia2v", "canny2v", "depth2v"]
 """What a video is made from (the request field ``type``): text; a first frame; a first and a
-last frame; a first frame and a voice to lip-sync (each with the prompt)."""
+last frame; a first frame and a voice to lip-sync; a video whose edges (canny2v) or depth
+(depth2v) steer the new one, with a first frame or without (each with the prompt)."""
 VIDEO_TYPES: tuple[VideoTypeId, ...] = get_args(VideoTypeId)
 """Every video type."""
 
@@ -88,7 +89,7 @@ CAMERA_MOTIONS: tuple[CameraMotion, ...] = get_args(CameraMotion)
 
 # --- the input files ---------------------------------------------------------------------------
 
-InputKind = Literal["image", "audio"]
+InputKind = Literal["image", "audio", "video"]
 """What an input file is: it is decoded and checked as one."""
 
 
@@ -99,7 +100,8 @@ class InputFile:
 
     ``file`` names a file already in ComfyUI's input folder, ``url`` an http(s) URL to fetch,
     ``base64`` the file itself (base64 or a ``data:`` URI); ``file`` is also the input's name
-    (errors and pipelines call it so). ``noun`` is how messages call it.
+    (errors and pipelines call it so). ``noun`` is how messages call it. A type in ``types``
+    needs it, unless it is also in ``optional_for``.
     """
 
     noun: str
@@ -108,6 +110,12 @@ class InputFile:
     base64: str
     types: tuple[VideoTypeId, ...]
     kind: InputKind = "image"
+    optional_for: tuple[VideoTypeId, ...] = ()
+    """The types (of :attr:`types`) that use it when given and do without it otherwise."""
+
+    def needed_by(self, video_type: str) -> bool:
+        """Whether a request of ``video_type`` must give it."""
+        return video_type in self.types and video_type not in self.optional_for
 
     @property
     def fields(self) -> tuple[str, str, str]:
@@ -128,14 +136,19 @@ class InputFile:
         return f"{'an' if self.noun[0] in 'aeiou' else 'a'} {self.noun}"
 
 
-FIRST_IMAGE = InputFile("image", "image", "image_url", "image_base64", ("i2v", "flf2v", "ia2v"))
+CONTROL_TYPES: tuple[VideoTypeId, ...] = ("canny2v", "depth2v")
+"""The types a video steers (IC-LoRA control): its frames, turned into edges or depth, guide the
+first stage."""
+FIRST_IMAGE = InputFile("image", "image", "image_url", "image_base64",
+                        ("i2v", "flf2v", "ia2v", *CONTROL_TYPES), optional_for=CONTROL_TYPES)
 LAST_IMAGE = InputFile("last image", "last_image", "last_image_url", "last_image_base64",
                        ("flf2v",))
 AUDIO = InputFile("audio file", "audio", "audio_url", "audio_base64", ("ia2v",), kind="audio")
+VIDEO = InputFile("video", "video", "video_url", "video_base64", CONTROL_TYPES, kind="video")
 IMAGE_INPUTS = (FIRST_IMAGE, LAST_IMAGE)
 """Every input image a request can carry, first frame first."""
-INPUT_FILES = (*IMAGE_INPUTS, AUDIO)
-"""Every input file a request can carry: the images, then the audio."""
+INPUT_FILES = (*IMAGE_INPUTS, AUDIO, VIDEO)
+"""Every input file a request can carry: the images, the audio, then the video."""
 
 # --- the limits ------------------------------------------------------------------------------
 
@@ -174,7 +187,7 @@ def check_length(frames: int | None, duration: float | None, fps: int) -> None:
 # --- the request model's own rules -------------------------------------------------------------
 
 RequestRule = Literal["input_not_used", "input_missing", "one_source_only", "one_length_only",
-                      "length_over_limit", "unknown_model_file", "no_pipeline"]
+                      "length_over_limit", "unknown_model_file", "no_pipeline", "type_needed"]
 """The request model's own rules, whose errors are not located at the one field at fault (a
 field's type, bounds and file name are: their ``loc`` names it). A broken rule is an error of
 a :class:`~ltx2sdk.errors.RequestError` whose ``type`` is the rule and whose ``ctx`` holds the
@@ -193,6 +206,8 @@ reading the message:
 - ``no_pipeline``: ``field`` (``model``, ``type`` or ``mode``: the one without a pipeline),
   ``model``, ``type``, ``mode``, ``inferred_from`` (as for ``input_missing``), ``reason``
   (what there is instead: :func:`missing_pipeline`)
+- ``type_needed``: ``input`` (the input file that several types use, given without a type),
+  ``field`` (the field of it given), ``types`` (those it could be)
 """
 REQUEST_RULES: tuple[RequestRule, ...] = get_args(RequestRule)
 """Every rule code."""
