@@ -6,9 +6,11 @@
 
 Input: the original contract (``prompt, mode, type, width, height, duration, seed,
 camera_lora, image_url, image_base64``) or any field of ``ltx2sdk.GenerationRequest``
-(flf2v's last frame: ``last_image_url`` or ``last_image_base64``; ia2v's audio: ``audio_url``
+(flf2v's last frame: ``last_image_url`` or ``last_image_base64``; canny2v's and depth2v's video:
+``video_url`` or ``video_base64``; ia2v's audio: ``audio_url``
 or ``audio_base64``, decoded and measured before any GPU time). Input files come by URL or as
-data only: the server file names ``image``, ``last_image`` and ``audio`` are refused.
+data only: the server file names ``image``, ``last_image``, ``audio`` and ``video`` are
+refused.
 Output: ``{"video": <base64 mp4>, ...metadata}`` when the whole result fits RunPod's
 result limit, else ``{"video_url": <presigned URL>, ...metadata}`` when a bucket is
 configured, else ``{"error": ...}`` saying how to configure one. Every failure is
@@ -28,7 +30,9 @@ Configuration (environment; see README "RunPod"):
   LTX2_RESULT_LIMIT_BYTES (RunPod's 20 MiB), LTX2_MAX_IMAGE_BYTES (20 MiB),
   LTX2_MAX_IMAGE_PIXELS (36 MP, checked before decoding), LTX2_IMAGE_FETCH_TIMEOUT (20 s,
   audio fetches too), LTX2_MAX_AUDIO_BYTES (20 MiB), LTX2_MAX_AUDIO_SECONDS (60 s),
-  LTX2_PROGRESS_INTERVAL (2 s),
+  LTX2_MAX_VIDEO_BYTES (256 MiB), LTX2_MAX_VIDEO_SECONDS (120 s), LTX2_MAX_VIDEO_FRAMES (7200),
+  LTX2_MAX_VIDEO_PIXELS (4K per frame, checked before decoding), LTX2_VIDEO_FETCH_TIMEOUT
+  (60 s), LTX2_PROGRESS_INTERVAL (2 s),
   LTX2_CHECKPOINT_FAST, LTX2_CHECKPOINT_PRO, LTX2_TEXT_ENCODER, LTX2_UPSCALER,
   LTX2_DISTILLED_LORA (model set defaults), LTX2_S3_BUCKET, LTX2_S3_ENDPOINT_URL,
   LTX2_S3_REGION, LTX2_S3_PREFIX (ltx2/), LTX2_S3_URL_EXPIRES (3600 s, at most 604800),
@@ -69,6 +73,7 @@ from ltx2sdk.errors import (
     ServerUnreachableError,
     WorkerConfigError,
 )
+from ltx2sdk.media.video import VideoLimits
 from ltx2sdk.request import GenerationRequest, ModelSet
 from ltx2sdk.vocabulary import DEFAULT_MODEL, INPUT_FILES
 from ltx2sdk.wording import byte_size, exception_line
@@ -158,7 +163,17 @@ class WorkerConfig:
                 max_audio_bytes=int(number("LTX2_MAX_AUDIO_BYTES", InputPolicy.max_audio_bytes,
                                            whole=True)),
                 max_audio_seconds=number("LTX2_MAX_AUDIO_SECONDS",
-                                         InputPolicy.max_audio_seconds))
+                                         InputPolicy.max_audio_seconds),
+                video=VideoLimits(
+                    max_bytes=int(number("LTX2_MAX_VIDEO_BYTES", VideoLimits.max_bytes,
+                                         whole=True)),
+                    max_seconds=number("LTX2_MAX_VIDEO_SECONDS", VideoLimits.max_seconds),
+                    max_frames=int(number("LTX2_MAX_VIDEO_FRAMES", VideoLimits.max_frames,
+                                          whole=True)),
+                    max_pixels=int(number("LTX2_MAX_VIDEO_PIXELS", VideoLimits.max_pixels,
+                                          whole=True))),
+                video_fetch_timeout=number("LTX2_VIDEO_FETCH_TIMEOUT",
+                                           InputPolicy.video_fetch_timeout))
         except ValueError as exc:
             raise WorkerConfigError(str(exc)) from None
         return cls(

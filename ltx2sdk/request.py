@@ -382,9 +382,10 @@ class GenerationRequest(_RequestModel):
             if len(given) > 1:
                 raise refusal("one_source_only", f"give only one {which.noun} source, not "
                               f"{' and '.join(given)}", input=which.file, fields=given)
-        if "video_start" in self.model_fields_set and self.video_start and not video_given:
-            raise refusal("input_not_used", "video_start is only used with a video (type "
-                          "'canny2v' or 'depth2v')", input=VIDEO.file, field="video_start",
+        if self.video_start and self.type not in VIDEO.types:
+            types = " or ".join(f"'{t}'" for t in VIDEO.types)
+            raise refusal("input_not_used", f"video_start is only used with type {types} "
+                          f"(type is '{self.type}')", input=VIDEO.file, field="video_start",
                           type=self.type)
         missing = missing_pipeline(self.model, self.type, self.mode)
         if missing is not None:

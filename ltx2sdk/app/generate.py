@@ -2,8 +2,9 @@
 
 Scripting, ``ltx2 generate`` and the RunPod handler all call it: validate the
 request, prepare its input files (i2v's first frame, flf2v's first and last, ia2v's first
-frame and audio), build the graph, check it against the server, upload the files, run it
-with progress, download the video, and report what was made.
+frame and audio, the video that steers canny2v and depth2v), build the graph, check it
+against the server, upload the files, run it with progress, download the video, and report
+what was made.
 """
 
 from __future__ import annotations
@@ -46,6 +47,15 @@ from ltx2sdk.media.images import (
     fetch_image,
     image_from_base64,
 )
+from ltx2sdk.media.video import (
+    DEFAULT_FETCH_TIMEOUT_S as DEFAULT_VIDEO_FETCH_TIMEOUT_S,
+)
+from ltx2sdk.media.video import (
+    VideoData,
+    VideoLimits,
+    fetch_video,
+    video_from_base64,
+)
 from ltx2sdk.request import GenerationRequest
 from ltx2sdk.vocabulary import (
     AUDIO,
@@ -53,8 +63,12 @@ from ltx2sdk.vocabulary import (
     FIRST_IMAGE,
     INPUT_FILES,
     LAST_IMAGE,
+    VIDEO,
     InputFile,
 )
+
+InputData = ImageData | AudioData | VideoData
+"""A checked input file of a request, ready to upload."""
 
 if TYPE_CHECKING:
     pass
@@ -74,7 +88,9 @@ class InputPolicy:
     the file's header before decoding (default 36 MP); animated files give their first
     frame only. ``max_audio_bytes``: the audio file's size, counted like ``max_bytes``
     (default 20 MiB). ``max_audio_seconds``: the audio's length (default 60 s), checked
-    while it is decoded.
+    while it is decoded. ``video``: the caps of an input video (bytes, seconds, frames, pixels
+    per frame; see :mod:`ltx2sdk.media.video`); ``video_fetch_timeout``: seconds for a video
+    URL's whole fetch (videos are larger: 60 s by default).
     """
 
     max_bytes: int = DEFAULT_MAX_IMAGE_BYTES
@@ -83,18 +99,23 @@ class InputPolicy:
     max_pixels: int = DEFAULT_MAX_PIXELS
     max_audio_bytes: int = DEFAULT_MAX_AUDIO_BYTES
     max_audio_seconds: float = DEFAULT_MAX_AUDIO_SECONDS
+    video: VideoLimits = field(default_factory=VideoLimits)
+    video_fetch_timeout: float = DEFAULT_VIDEO_FETCH_TIMEOUT_S
 
     def __post_init__(self) -> None:
-        for name in ("max_bytes", "max_pixels", "max_audio_bytes"):
-            value = getattr(self, name)
+        for owner, name in (*((self, n) for n in ("max_bytes", "max_pixels", "max_audio_bytes")),
+                            (self.video, "max_bytes"), (self.video, "max_frames"),
+                            (self.video, "max_pixels")):
+            value = getattr(owner, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{type(self).__name__}.{name} must be a positive whole "
+                raise ValueError(f"{type(owner).__name__}.{name} must be a positive whole "
                                  f"number, not {value!r}")
-        for name in ("fetch_timeout", "max_audio_seconds"):
-            value = getattr(self, name)
+        for owner, name in ((self, "fetch_timeout"), (self, "max_audio_seconds"),
+                            (self, "video_fetch_timeout"), (self.video, "max_seconds")):
+            value = getattr(owner, name)
             if (isinstance(value, bool) or not isinstance(value, (int, float))
                     or not 0 < value < float("inf")):  # NaN fails the comparison too
-                raise ValueError(f"{type(self).__name__}.{name} must be a positive number of "
+                raise ValueError(f"{type(owner).__name__}.{name} must be a positive number of "
                                  f"seconds, not {value!r}")
 
 
@@ -174,23 +195,43 @@ def prepare_audio(request: GenerationRequest, policy: InputPolicy) -> AudioData 
     return None
 
 
+def prepare_video(request: GenerationRequest, policy: InputPolicy) -> VideoData | None:
+    """The checked and measured video of ``request`` (canny2v, depth2v), fetched or decoded
+    under ``policy``; ``None`` when the request names a server file for it or has none.
+    Errors are :class:`~ltx2sdk.errors.VideoInputError` s naming the field it came from."""
+    if request.video_base64 is not None:
+        return video_from_base64(request.video_base64, field=VIDEO.base64, limits=policy.video)
+    if request.video_url is not None:
+        return fetch_video(request.video_url, field=VIDEO.url, limits=policy.video,
+                           timeout=policy.video_fetch_timeout,
+                           trusted_hosts=policy.trusted_hosts)
+    return None
+
+
 def prepare_inputs(request: GenerationRequest, policy: InputPolicy, *,
                    deadline: float | None = None,
-                   given: Mapping[InputFile, ImageData | AudioData] | None = None,
-                   ) -> dict[InputFile, ImageData | AudioData]:
+                   given: Mapping[InputFile, InputData] | None = None,
+                   ) -> dict[InputFile, InputData]:
     """Every input file of ``request`` given by URL or base64, checked under ``policy``
-    (images and the audio, in :data:`~ltx2sdk.vocabulary.INPUT_FILES` order); a fetch ends by
-    ``deadline`` (a :func:`time.monotonic` instant) too. An input in ``given`` (already read
-    and checked by the caller) is taken as it is, whatever the request says of it."""
-    prepared: dict[InputFile, ImageData | AudioData] = dict(given or {})
+    (images, the audio and the video, in :data:`~ltx2sdk.vocabulary.INPUT_FILES` order); a
+    fetch ends by ``deadline`` (a :func:`time.monotonic` instant) too. An input in ``given``
+    (already read and checked by the caller) is taken as it is, whatever the request says of
+    it."""
+    prepared: dict[InputFile, InputData] = dict(given or {})
     for which in INPUT_FILES:
         if which in prepared:
             continue
         if deadline is not None:  # a fetch is part of the job: it ends by its deadline too
             left = max(0.5, deadline - time.monotonic())
-            policy = replace(policy, fetch_timeout=min(policy.fetch_timeout, left))
-        found = (prepare_audio(request, policy) if which is AUDIO
-                 else prepare_image(request, policy, which))
+            policy = replace(policy, fetch_timeout=min(policy.fetch_timeout, left),
+                             video_fetch_timeout=min(policy.video_fetch_timeout, left))
+        found: InputData | None
+        if which is AUDIO:
+            found = prepare_audio(request, policy)
+        elif which is VIDEO:
+            found = prepare_video(request, policy)
+        else:
+            found = prepare_image(request, policy, which)
         if found is not None:
             prepared[which] = found
     return prepared
@@ -209,7 +250,7 @@ def generate(request: GenerationRequest | CheckedRequest | Mapping[str, Any],
              on_queued: Callable[[str], None] | None = None,
              timeout: float = 3600.0, ready_timeout: float | None = None,
              input_policy: InputPolicy | None = None,
-             inputs: Mapping[InputFile, ImageData | AudioData] | None = None,
+             inputs: Mapping[InputFile, InputData] | None = None,
              overwrite: bool = False,
              cancel: threading.Event | None = None,
              on_plan: Callable[[Plan], None] | None = None) -> GenerationResult:
@@ -292,6 +333,7 @@ def generate(request: GenerationRequest | CheckedRequest | Mapping[str, Any],
         prepared = prepare_inputs(request, policy, deadline=deadline, given=inputs)
         audio = prepared.get(AUDIO)
         audio_seconds = audio.duration if isinstance(audio, AudioData) else None
+        video = prepared.get(VIDEO)
         timer.lap("prepare")
 
         if ready_timeout != 0:
@@ -314,7 +356,9 @@ def generate(request: GenerationRequest | CheckedRequest | Mapping[str, Any],
                  for which, data in prepared.items()}
         result = build(ok, image_name=names.get(FIRST_IMAGE),
                        last_image_name=names.get(LAST_IMAGE), audio_name=names.get(AUDIO),
-                       audio_seconds=audio_seconds, schemas=schemas)
+                       audio_seconds=audio_seconds, video_name=names.get(VIDEO),
+                       video=video if isinstance(video, VideoData) else None,
+                       schemas=schemas)
         client.check(result.graph, pending_uploads=tuple(names.values()),
                      deadline=deadline).raise_if_failed()
         if on_plan is not None:  # the job will be made as planned: said before it is run

@@ -40,11 +40,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from builders import build
-from builders.pipelines import PLACEHOLDER_AUDIO, PLACEHOLDER_IMAGE, PLACEHOLDER_LAST_IMAGE
+from builders.pipelines import (
+    PLACEHOLDER_AUDIO,
+    PLACEHOLDER_IMAGE,
+    PLACEHOLDER_LAST_IMAGE,
+    PLACEHOLDER_VIDEO,
+)
 from ltx2sdk.app.batch.jobs import GIVEN_JOBS, BatchJob, JobSource, key_id
 from ltx2sdk.backends.server_urls import DEFAULT_READY_TIMEOUT, REFUSED_GRACE
 from ltx2sdk.errors import InputFileError, InvalidJobsError, LTX2Error
-from ltx2sdk.vocabulary import AUDIO, INPUT_FILES
+from ltx2sdk.vocabulary import AUDIO, INPUT_FILES, VIDEO
 
 if TYPE_CHECKING:
     from ltx2sdk.app.generate import InputPolicy
@@ -226,6 +231,7 @@ def _inline_input_problems(request: GenerationRequest, policy: InputPolicy | Non
     from ltx2sdk.app.generate import InputPolicy  # start-up: only a job with inline inputs
     from ltx2sdk.media.audio import audio_from_base64  # start-up: decoded when there is one
     from ltx2sdk.media.images import image_from_base64  # start-up: likewise
+    from ltx2sdk.media.video import video_from_base64  # start-up: likewise
 
     limits = policy or InputPolicy()
     for which in INPUT_FILES:
@@ -236,6 +242,8 @@ def _inline_input_problems(request: GenerationRequest, policy: InputPolicy | Non
             if which is AUDIO:
                 audio_from_base64(data, field=which.base64, max_bytes=limits.max_audio_bytes,
                                   max_seconds=limits.max_audio_seconds)
+            elif which is VIDEO:
+                video_from_base64(data, field=which.base64, limits=limits.video)
             else:
                 image_from_base64(data, field=which.base64, max_bytes=limits.max_bytes,
                                   max_pixels=limits.max_pixels)
@@ -341,7 +349,7 @@ def _server_problems(job: BatchJob, server: _Server) -> Iterator[JobProblem]:
     try:
         graph = build(job.checked, schemas=schemas).graph
         found = backend.check(graph, pending_uploads=(PLACEHOLDER_IMAGE, PLACEHOLDER_LAST_IMAGE,
-                                                      PLACEHOLDER_AUDIO))
+                                                      PLACEHOLDER_AUDIO, PLACEHOLDER_VIDEO))
     except LTX2Error as exc:  # a release too old for the pipeline, a node it lacks
         yield JobProblem(job.number, str(exc), name)
         return

@@ -77,6 +77,7 @@ from ltx2sdk.errors import (
 )
 from ltx2sdk.media.file_formats import verify_file
 from ltx2sdk.media.safe_fetch import fetch_to_file
+from ltx2sdk.vocabulary import INPUT_FILES
 from ltx2sdk.wording import byte_size, one_line
 
 if TYPE_CHECKING:
@@ -284,10 +285,13 @@ class _RunPodRunner:
             payload["policy"] = self.target.policy
         size = len(json.dumps(payload).encode())
         if size > RUN_PAYLOAD_LIMIT:
+            # the inline inputs that make it large, each with the field to give it by instead
+            inline = [which for which in INPUT_FILES if job.input.get(which.base64)] or list(
+                INPUT_FILES)
+            instead = ", ".join(f"{which.url} for {which.base64}" for which in inline)
             raise ValueError(f"the request is {byte_size(size)}, over RunPod's "
                              f"{byte_size(RUN_PAYLOAD_LIMIT)} limit for /run: give large "
-                             "inputs by URL (image_url, last_image_url, audio_url) instead of "
-                             "base64")
+                             f"inputs by URL ({instead})")
         give_up = time.monotonic() + (self.target.settings.ready_timeout or REFUSED_GRACE)
         while True:
             try:

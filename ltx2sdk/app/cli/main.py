@@ -29,7 +29,12 @@ from typing import Any, NoReturn
 
 from builders import build
 from builders.catalog import PIPELINES, LoraRole
-from builders.pipelines import PLACEHOLDER_AUDIO, PLACEHOLDER_IMAGE, PLACEHOLDER_LAST_IMAGE
+from builders.pipelines import (
+    PLACEHOLDER_AUDIO,
+    PLACEHOLDER_IMAGE,
+    PLACEHOLDER_LAST_IMAGE,
+    PLACEHOLDER_VIDEO,
+)
 from ltx2sdk.app.cli import reporting
 from ltx2sdk.app.cli.batch_command import add_batch_command
 from ltx2sdk.app.cli.completion import add_completion_command
@@ -67,6 +72,7 @@ from ltx2sdk.vocabulary import (
     INPUT_FILES,
     LAST_IMAGE,
     MODEL_IDS,
+    VIDEO,
 )
 from ltx2sdk.wording import one_line
 
@@ -104,10 +110,11 @@ def cmd_build(args: argparse.Namespace) -> int:
     if args.output is not None:  # refused before the inputs are read and the graph built
         checked_output_file(args.output, overwrite=args.overwrite)
     checked = request_from_args(args)  # --image FILE read and checked
-    # a local (or base64) audio was measured: an ia2v build lasts as long
+    # a local (or base64) audio was measured: an ia2v build lasts as long; a video's frames
+    # and frame rate, measured, plan the part of it used
     try:
         result = build(checked, audio_seconds=args.audio_seconds,
-                       schemas=_target_schemas(args))
+                       video=args.input_data.get(VIDEO), schemas=_target_schemas(args))
     except IncompatibleServerError as exc:  # offline, nothing ran: flags that do not fit
         raise CommandLineError(str(exc), 2) from exc
     if args.format == "comfyscript":
@@ -133,7 +140,7 @@ def print_input_notes(request: Any, args: argparse.Namespace) -> None:
     by a placeholder (generate uploads the real file); a local file by its name, which
     ComfyUI loads from its ``input/`` folder."""
     placeholders = {FIRST_IMAGE: PLACEHOLDER_IMAGE, LAST_IMAGE: PLACEHOLDER_LAST_IMAGE,
-                    AUDIO: PLACEHOLDER_AUDIO}
+                    AUDIO: PLACEHOLDER_AUDIO, VIDEO: PLACEHOLDER_VIDEO}
     for which in INPUT_FILES:
         name = getattr(request, which.file)
         flag = flag_for_field(args, which.file)

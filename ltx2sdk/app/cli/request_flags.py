@@ -9,12 +9,15 @@ value from ``--request FILE.json`` or ``--example``).
 Each input file has three flags (:class:`InputFlags`): the first frame ``--image FILE``,
 ``--image-url URL``, ``--image-base64 DATA``; flf2v's last frame ``--last-image FILE``,
 ``--last-image-url URL``, ``--last-image-base64 DATA``; ia2v's audio ``--audio FILE``,
-``--audio-url URL``, ``--audio-base64 DATA``. A local file (and base64 data) is read and
-checked like generate checks it: an image decoded, an audio file decoded and measured (an
-offline build of ia2v then lasts as long as the audio). Without ``--type``, the request model
-infers the type from the input files, as it does for JSON and Python (an audio makes ia2v, else
-a last image flf2v, else an image i2v: :mod:`ltx2sdk.request`); an input flag replaces a request
-file's input files, and its type with them unless ``--type`` is given.
+``--audio-url URL``, ``--audio-base64 DATA``; canny2v's and depth2v's video ``--video FILE``,
+``--video-url URL``, ``--video-base64 DATA`` (and ``--video-start SECONDS``). A local file
+(and base64 data) is read and checked like generate checks it: an image decoded, an audio file
+decoded and measured (an offline build of ia2v then lasts as long as the audio), a video
+demuxed and measured (an offline build then knows its frames and frame rate). Without
+``--type``, the request model infers the type from the input files, as it does for JSON and
+Python (an audio makes ia2v, else a last image flf2v, else an image i2v; a video needs the type
+given: :mod:`ltx2sdk.request`); an input flag replaces a request file's input files, and its
+type with them unless ``--type`` is given.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from ltx2sdk.errors import (
     InputFileError,
     RequestError,
     RequestFieldError,
+    VideoInputError,
 )
 from ltx2sdk.vocabulary import (
     AUDIO,
@@ -49,6 +53,7 @@ from ltx2sdk.vocabulary import (
     MAX_DURATION_S,
     MODEL_IDS,
     MODES,
+    VIDEO,
     VIDEO_TYPES,
     InputFile,
     RequestRule,
@@ -58,6 +63,7 @@ from ltx2sdk.wording import byte_size
 if TYPE_CHECKING:
     from ltx2sdk.media.audio import AudioData
     from ltx2sdk.media.images import ImageData
+    from ltx2sdk.media.video import VideoData
 
 EXAMPLE_REQUEST: dict[str, Any] = {
     "prompt": ("A red fox trots through fresh snow at dawn, its breath fogging in the cold air. "
@@ -82,7 +88,8 @@ FIELD_FLAGS: dict[str, str] = {
     "image_strength": "--image-strength", "last_image": "--last-image",
     "last_image_url": "--last-image-url", "last_image_base64": "--last-image-base64",
     "audio": "--audio", "audio_url": "--audio-url", "audio_base64": "--audio-base64",
-    "filename_prefix": "--filename-prefix",
+    "video": "--video", "video_url": "--video-url", "video_base64": "--video-base64",
+    "video_start": "--video-start", "filename_prefix": "--filename-prefix",
 }
 # models.<field> -> its flag
 MODEL_FLAGS: dict[str, str] = {
@@ -107,7 +114,7 @@ class InputFlags:
 
     @property
     def kind(self) -> str:
-        """What the file is: ``"image"`` or ``"audio"``."""
+        """What the file is: ``"image"``, ``"audio"`` or ``"video"``."""
         return self.input.kind
 
     @property
@@ -142,7 +149,8 @@ class InputFlags:
 FIRST_IMAGE_FLAGS = InputFlags(FIRST_IMAGE)
 LAST_IMAGE_FLAGS = InputFlags(LAST_IMAGE)
 AUDIO_FLAGS = InputFlags(AUDIO)
-INPUT_FLAGS = (FIRST_IMAGE_FLAGS, LAST_IMAGE_FLAGS, AUDIO_FLAGS)
+VIDEO_FLAGS = InputFlags(VIDEO)
+INPUT_FLAGS = (FIRST_IMAGE_FLAGS, LAST_IMAGE_FLAGS, AUDIO_FLAGS, VIDEO_FLAGS)
 _FLAGS_OF_INPUT = {which.input.file: which for which in INPUT_FLAGS}  # the rules' `input`
 INPUT_FIELDS = tuple(name for which in INPUT_FLAGS for name in which.fields)
 IMAGE_FLAGS_TEXT = FIRST_IMAGE_FLAGS.text
@@ -207,9 +215,11 @@ def add_request_flags(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--mode", choices=MODES,
                        help="fast: distilled (default); pro: the dev model with real CFG")
     group.add_argument("--type", choices=VIDEO_TYPES,
-                       help="text to video, image to video, first-and-last-frame video, or "
-                            "image and audio to video (default t2v; i2v when an image is "
-                            "given, flf2v when a last image is too, ia2v when an audio is)")
+                       help="text to video, image to video, first-and-last-frame video, "
+                            "image and audio to video, or a video's edges or depth steering a "
+                            "new one (default t2v; i2v when an image is given, flf2v when a "
+                            "last image is too, ia2v when an audio is; with --video, give "
+                            "canny2v or depth2v)")
     multiple = per_pipeline({p.key: p.size_multiple for p in PIPELINES})
     group.add_argument("--width", type=int, metavar="PX",
                        help=f"128 to 3840, snapped to a multiple of {multiple} (default 1280)")
@@ -257,6 +267,17 @@ def add_request_flags(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--audio-url", metavar="URL", help="ia2v voice, by http(s) URL")
     group.add_argument("--audio-base64", metavar="DATA",
                        help="ia2v voice, as base64 or a data: URI")
+    group.add_argument("--video", type=Path, metavar="FILE",
+                       help="canny2v/depth2v: the video that steers the new one, a local mp4, "
+                            "mov, webm, mkv or avi file (demuxed and measured); generate "
+                            "uploads it, build names it like --image")
+    group.add_argument("--video-url", metavar="URL",
+                       help="canny2v/depth2v: the video, by http(s) URL")
+    group.add_argument("--video-base64", metavar="DATA",
+                       help="canny2v/depth2v: the video, as base64 or a data: URI")
+    group.add_argument("--video-start", type=float, metavar="SECONDS",
+                       help="canny2v/depth2v: where in the video the part used begins "
+                            "(default 0); the part is as long as the new video")
     group.add_argument("--filename-prefix", metavar="PREFIX",
                        help="SaveVideo prefix in ComfyUI's output folder (default video/ltx2sdk)")
     files = parser.add_argument_group(
@@ -406,9 +427,8 @@ def _input_fields(args: argparse.Namespace, which: InputFlags, *,
         raise CommandLineError(f"give only one {which.noun}: {' or '.join(given)}", 2)
     out: dict[str, Any] = {}
     if path is not None:
-        args.input_data[which.input] = (read_audio_file(path, flag=file_flag)
-                                        if which.kind == "audio"
-                                        else read_image_file(path, flag=file_flag))
+        readers = {"audio": read_audio_file, "video": read_video_file}
+        args.input_data[which.input] = readers.get(which.kind, read_image_file)(path, file_flag)
         out[which.file_field] = path.name
         sources.flags[which.file_field] = file_flag
     elif url is not None:
@@ -421,15 +441,19 @@ def _input_fields(args: argparse.Namespace, which: InputFlags, *,
     return out
 
 
-def _decoded(data: str, which: InputFlags, source: str) -> ImageData | AudioData:
-    """The base64 ``data`` of input ``which`` decoded and checked (an audio measured); errors
-    (:class:`CommandLineError`) start with ``source``, the flag or field it came from."""
+def _decoded(data: str, which: InputFlags, source: str) -> ImageData | AudioData | VideoData:
+    """The base64 ``data`` of input ``which`` decoded and checked (an audio or a video
+    measured); errors (:class:`CommandLineError`) start with ``source``, the flag or field it
+    came from."""
     from ltx2sdk.media.audio import audio_from_base64  # start-up: miniaudio, requests
     from ltx2sdk.media.images import image_from_base64  # start-up: Pillow, requests
+    from ltx2sdk.media.video import video_from_base64  # start-up: PyAV, requests
 
     try:
         if which.kind == "audio":
             return audio_from_base64(data, field=which.base64_field)
+        if which.kind == "video":
+            return video_from_base64(data, field=which.base64_field)
         return image_from_base64(data, field=which.base64_field)
     except InputFileError as exc:
         raise CommandLineError(f"{source}: {without_field(str(exc), exc.field)}", 2) from exc
@@ -464,6 +488,22 @@ def read_audio_file(path: Path, flag: str = "--audio") -> AudioData:
     try:
         return decode_audio(data, flag)
     except AudioInputError as exc:
+        raise CommandLineError(f"{flag} {path}: {without_field(str(exc), exc.field)}", 2) from exc
+
+
+def read_video_file(path: Path, flag: str = "--video") -> VideoData:
+    """The video file ``path``, checked as generate checks a video: every packet read by its
+    container's demuxer, its first frame decoded, within the size, length and pixel caps, and
+    measured. Errors (:class:`CommandLineError`) start with ``flag`` and the path."""
+    from ltx2sdk.media.video import (  # start-up: PyAV, requests
+        DEFAULT_MAX_VIDEO_BYTES,
+        decode_video,
+    )
+
+    data = _read_input_file(path, flag, DEFAULT_MAX_VIDEO_BYTES, "a video file")
+    try:
+        return decode_video(data, flag)
+    except VideoInputError as exc:
         raise CommandLineError(f"{flag} {path}: {without_field(str(exc), exc.field)}", 2) from exc
 
 
@@ -579,6 +619,11 @@ def _no_pipeline(ctx: dict[str, Any], sources: FlagSources) -> str:
     return f"{sources.name(ctx['field'])}: {reason}"
 
 
+def _type_needed(ctx: dict[str, Any], sources: FlagSources) -> str:
+    return (f"{sources.name(ctx['field'])} is used by --type {_either(ctx['types'])}: give "
+            "--type")
+
+
 RULE_MESSAGES: dict[RequestRule, Callable[[dict[str, Any], FlagSources], str]] = {
     "input_not_used": _input_not_used,
     "input_missing": _input_missing,
@@ -587,6 +632,7 @@ RULE_MESSAGES: dict[RequestRule, Callable[[dict[str, Any], FlagSources], str]] =
     "length_over_limit": _length_over_limit,
     "unknown_model_file": _unknown_model_file,
     "no_pipeline": _no_pipeline,
+    "type_needed": _type_needed,
 }
 """How the CLI words each rule of the request model, from the fields of its error (a flag
 for each field a flag gave)."""

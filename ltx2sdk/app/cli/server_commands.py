@@ -41,6 +41,7 @@ from ltx2sdk.vocabulary import (
     LAST_IMAGE,
     MODEL_IDS,
     MODES,
+    VIDEO,
 )
 from ltx2sdk.wording import byte_size, escaped, one_line
 
@@ -58,7 +59,8 @@ MODE_CHOICES = (*MODES, "both")  # ltx2 check --mode and ltx2 models --mode
 CHECK_IMAGE = "ltx2sdk_check.png"  # stands for the image generate would upload first
 CHECK_LAST_IMAGE = "ltx2sdk_check_last.png"  # and for flf2v's last frame
 CHECK_AUDIO = "ltx2sdk_check.wav"  # and for ia2v's audio
-CHECK_UPLOADS = (CHECK_IMAGE, CHECK_LAST_IMAGE, CHECK_AUDIO)
+CHECK_VIDEO = "ltx2sdk_check.mp4"  # and for the video steering canny2v and depth2v
+CHECK_UPLOADS = (CHECK_IMAGE, CHECK_LAST_IMAGE, CHECK_AUDIO, CHECK_VIDEO)
 
 
 BAR_WIDTH = 20  # generate's progress bar, on a terminal wide enough for it
@@ -311,15 +313,19 @@ def dry_run(client: Any, checked: CheckedRequest, args: argparse.Namespace) -> i
     what generate's would (:class:`~ltx2sdk.errors.ServerValidationError`)."""
     from ltx2sdk.app.generate import InputPolicy, prepare_inputs  # start-up: requests, Pillow
     from ltx2sdk.media.audio import AudioData  # start-up: miniaudio
+    from ltx2sdk.media.video import VideoData  # start-up: PyAV
 
     inputs = prepare_inputs(checked.request, InputPolicy(), given=args.input_data)
     audio = inputs.get(AUDIO)
     audio_seconds = audio.duration if isinstance(audio, AudioData) else None
+    video = inputs.get(VIDEO)
     names = {which: data.filename(f"ltx2sdk_dry_run_{which.file}")
              for which, data in inputs.items()}
     result = build(checked, image_name=names.get(FIRST_IMAGE),
                    last_image_name=names.get(LAST_IMAGE), audio_name=names.get(AUDIO),
-                   audio_seconds=audio_seconds, schemas=client.schemas())
+                   audio_seconds=audio_seconds, video_name=names.get(VIDEO),
+                   video=video if isinstance(video, VideoData) else None,
+                   schemas=client.schemas())
     found = client.check(result.graph, pending_uploads=tuple(names.values()))
     found.raise_if_failed()
     video = video_destination(args, result.plan)
@@ -348,12 +354,14 @@ def dry_run(client: Any, checked: CheckedRequest, args: argparse.Namespace) -> i
 
 def default_requests(modes: list[str], model: str = DEFAULT_MODEL) -> list[Any]:
     """The requests ``ltx2 generate`` sends with default flags for ``model``, one per
-    pipeline of it in ``modes`` (t2v, i2v, flf2v, ia2v: whatever the catalog has), mode by
-    mode. Their input files are :data:`CHECK_IMAGE`, :data:`CHECK_LAST_IMAGE` and
-    :data:`CHECK_AUDIO`, standing for the uploads generate makes after its check."""
+    pipeline of it in ``modes`` (t2v, i2v, flf2v, ia2v, canny2v, depth2v: whatever the
+    catalog has), mode by mode. Their input files are :data:`CHECK_IMAGE`,
+    :data:`CHECK_LAST_IMAGE`, :data:`CHECK_AUDIO` and :data:`CHECK_VIDEO`, standing for the
+    uploads generate makes after its check (each input a type uses, optional ones too)."""
     from ltx2sdk.request import GenerationRequest  # start-up: pydantic
 
-    probes = ((FIRST_IMAGE, CHECK_IMAGE), (LAST_IMAGE, CHECK_LAST_IMAGE), (AUDIO, CHECK_AUDIO))
+    probes = ((FIRST_IMAGE, CHECK_IMAGE), (LAST_IMAGE, CHECK_LAST_IMAGE), (AUDIO, CHECK_AUDIO),
+              (VIDEO, CHECK_VIDEO))
     requests = []
     for mode in modes:
         for pipeline in PIPELINES:
