@@ -40,6 +40,7 @@ if TYPE_CHECKING:  # the request module (pydantic) loads with the first request,
 PLACEHOLDER_IMAGE = "ltx2sdk_input.png"
 PLACEHOLDER_LAST_IMAGE = "ltx2sdk_last_input.png"
 PLACEHOLDER_AUDIO = "ltx2sdk_input_audio.wav"
+PLACEHOLDER_VIDEO = "ltx2sdk_input.mp4"
 
 
 @dataclass(frozen=True)
