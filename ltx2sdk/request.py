@@ -37,7 +37,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError
@@ -175,6 +175,40 @@ class ModelSet(_RequestModel):
         return self.checkpoint or models.DEFAULT_CHECKPOINT[mode]
 
 
+MAX_LORAS = 8
+"""The most LoRAs of the user's a request may apply."""
+
+
+class LoraChoice(_RequestModel):
+    """One LoRA of the user's: a file in the server's ``models/loras`` folder and how strongly
+    it applies. The name is checked against the server's folder with the rest of the graph
+    (a file it lacks is a missing model file before any GPU time)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    name: str = Field(..., min_length=1, max_length=255,
+                      description="File name in models/loras (a subfolder may lead: "
+                                  "effects/squish.safetensors).")
+    strength: float = Field(1.0, ge=-10.0, le=10.0, allow_inf_nan=False,
+                            description="How strongly it applies (LoraLoaderModelOnly's "
+                                        "strength_model); 1 is the LoRA as trained.")
+
+    @field_validator("name")
+    @classmethod
+    def _inside_the_folder(cls, value: str) -> str:
+        parts = value.replace("\\", "/").split("/")
+        if value.startswith(("/", "\\")) or ".." in parts or "" in parts:
+            raise ValueError("must be a file in models/loras (a name, or a subfolder and a "
+                             "name), not a path")
+        return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _name_alone(cls, data: Any) -> Any:
+        # "squish.safetensors" is that LoRA at strength 1
+        return {"name": data} if isinstance(data, str) else data
+
+
 class GenerationRequest(_RequestModel):
     """Everything needed to build (and run) one LTX-2 video.
 
@@ -274,6 +308,12 @@ class GenerationRequest(_RequestModel):
                                description="canny2v, depth2v: where in the video the part "
                                            "used begins, in seconds; the part is as long as "
                                            "the new video.")
+    loras: list[LoraChoice] = Field(
+        default_factory=list, max_length=MAX_LORAS,
+        description="Your own LoRAs (files in the server's models/loras), applied to the model "
+                    "of every stage the way Comfy-Org's LoRA template applies one: before the "
+                    "pipeline's own LoRAs in the first stage, after them in the others. Each "
+                    "is {\"name\": FILE, \"strength\": S} or just FILE (strength 1).")
     models: ModelSet = Field(default_factory=ModelSet, description="Model file overrides.")
     filename_prefix: str = Field("video/ltx2sdk", min_length=1, max_length=200,
                                  pattern=r"^[A-Za-z0-9_\-./]+$",
@@ -495,9 +535,13 @@ def _unknown_field(root: type[BaseModel], loc: tuple[Any, ...]) -> dict[str, Any
     nearest spelling), or, when none is near, the fields (where they are listed, when there
     are many)."""
     model: type[BaseModel] | None = root
-    for name in loc[:-1]:  # down to the object holding it (``models``)
+    for name in loc[:-1]:  # down to the object holding it (``models``, ``loras.0``)
+        if isinstance(name, int):
+            continue  # an item of a list: the list's field gave its model already
         field = model.model_fields.get(str(name)) if model is not None else None
         kind = field.annotation if field is not None else None
+        if get_origin(kind) is list:
+            kind = get_args(kind)[0]
         model = kind if isinstance(kind, type) and issubclass(kind, BaseModel) else None
     known = list(model.model_fields) if model is not None else []
     name = str(loc[-1])

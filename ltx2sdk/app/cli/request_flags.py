@@ -89,7 +89,7 @@ FIELD_FLAGS: dict[str, str] = {
     "last_image_url": "--last-image-url", "last_image_base64": "--last-image-base64",
     "audio": "--audio", "audio_url": "--audio-url", "audio_base64": "--audio-base64",
     "video": "--video", "video_url": "--video-url", "video_base64": "--video-base64",
-    "video_start": "--video-start", "filename_prefix": "--filename-prefix",
+    "video_start": "--video-start", "loras": "--lora", "filename_prefix": "--filename-prefix",
 }
 # models.<field> -> its flag
 MODEL_FLAGS: dict[str, str] = {
@@ -278,6 +278,11 @@ def add_request_flags(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--video-start", type=float, metavar="SECONDS",
                        help="canny2v/depth2v: where in the video the part used begins "
                             "(default 0); the part is as long as the new video")
+    group.add_argument("--lora", dest="loras", action="append", type=lora_choice,
+                       metavar="NAME[:STRENGTH]",
+                       help="one of your LoRAs, a file in the server's models/loras, at a "
+                            "strength (default 1); repeat for more (at most 8). Applied to "
+                            "every stage's model, as Comfy-Org's LoRA template applies one")
     group.add_argument("--filename-prefix", metavar="PREFIX",
                        help="SaveVideo prefix in ComfyUI's output folder (default video/ltx2sdk)")
     files = parser.add_argument_group(
@@ -294,6 +299,21 @@ def add_request_flags(parser: argparse.ArgumentParser) -> None:
                             f"one: {', '.join(short_names(distilled, all_keys))})")
     files.add_argument("--distilled-lora-strength", type=float, metavar="S",
                        help=f"its strength, 0 to 2 (default {per_pipeline(distilled)})")
+
+
+def lora_choice(text: str) -> dict[str, Any]:
+    """``--lora NAME[:STRENGTH]`` as the request's ``loras`` item: ``squish.safetensors:0.8``
+    is ``{"name": "squish.safetensors", "strength": 0.8}``; without a number after the last
+    colon the whole text is the name (strength 1)."""
+    name, colon, strength = text.rpartition(":")
+    if colon:
+        try:
+            return {"name": name, "strength": float(strength)}
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{text!r}: the part after the last ':' must be a strength (a number), as in "
+                "NAME.safetensors:0.8") from None
+    return {"name": text}
 
 
 @dataclass
