@@ -293,7 +293,7 @@ class _Running:
     target: str
     started: float
     stage: JobStage | None = None
-    ends: float | None = None  # when its sampler steps end, as its last report of them says
+    ends: float | None = None  # when its run ends, as its last report says
 
 
 class Batch:
@@ -860,13 +860,17 @@ class Batch:
 
 def batch_eta(now: float, running: Sequence[tuple[float, float | None]], *, average: float,
               not_started: int, runners: int) -> float | None:
-    """A batch's seconds left at ``now``: each running job's (``(started, ends)``: the time
-    its own steps end, as it last said, else ``average`` less its time so far), plus the
-    ``not_started`` jobs at ``average`` each, shared by ``runners``; never less than the
-    running job that ends last (one job is not shared). ``None`` when jobs run and nothing
-    is left by this count (a job past the average that cannot say): no number rather than
-    0 s."""
-    lefts = [max(0.0, (ends if ends is not None else started + average) - now)
+    """A batch's seconds left at ``now``: each running job's (``(started, ends)``), plus the
+    ``not_started`` jobs at ``average`` (the observed length of a job) each, shared by
+    ``runners``; never less than the running job that ends last (one job is not shared).
+
+    A running job has left the later of: the time its own run ends (``ends``, as it last
+    said; ``None`` when it cannot say) and the ``average`` less its time so far. Its own
+    count cannot see what a job spends outside the run (the wait for the server, uploads,
+    the download): alone it ended a job's time seconds early and let the ETA reach 0 while
+    the last job ran. ``None`` when jobs run and nothing is left by this count (a job past
+    the average that cannot say): no number rather than 0 s."""
+    lefts = [max(0.0, started + average - now, 0.0 if ends is None else ends - now)
              for started, ends in running]
     total = sum(lefts) + not_started * average
     if running and total <= 0:

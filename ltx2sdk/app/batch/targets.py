@@ -95,8 +95,9 @@ def classify(exc: BaseException) -> FailureKind:
 class JobStage:
     """Where a running job stands, as its target tells: ``stage`` in words (a node's title
     such as ``Stage 1 sampling``, or ``in queue``), ``step`` of ``steps`` of a sampler (0 of 0
-    otherwise), ``fraction`` of the whole job done and ``left``, the seconds its sampler
-    steps left should take at their pace (each ``None`` when the target cannot say)."""
+    otherwise), ``fraction`` of the whole job done and ``left``, the seconds its run on the
+    target has left (a server's: :attr:`~ltx2sdk.app.progress.ProgressUpdate.eta`; each
+    ``None`` when the target cannot say)."""
 
     stage: str
     step: int = 0

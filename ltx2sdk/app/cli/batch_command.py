@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import shutil
 import sys
@@ -413,9 +414,10 @@ def job_text(job: RunningJob, stage_chars: int | None = None) -> str:
 
 
 def eta_text(p: BatchProgress) -> str:
-    """``ETA 1m15s``; before a first video is made, that it cannot be known yet."""
+    """``ETA 1m15s``; before a first video is made, that it cannot be known yet. Rounded up
+    to a tenth: never ``0.0s`` while something is left."""
     if p.eta is not None:
-        return f"ETA {duration(p.eta)}"
+        return f"ETA {duration(math.ceil(p.eta * 10) / 10)}"
     if p.total is not None and p.ok == 0 and (p.running or p.waiting):
         return "ETA after the first video"
     return "ETA -"
