@@ -17,7 +17,12 @@ The ETA is the time the run has left, every part measured in this run:
 - how the server counts steps: ComfyUI reports a step once made (1 after the first), a
   server that reports a step as it begins (1 at the start, the last one still to make) has
   one step more to go than its count says. Told by the first sampler's first report coming
-  sooner than a step could be made, and by each sampler's time after its last report.
+  sooner than a step could be made (after a node's usual overhead: the median time of the
+  other nodes), and by each sampler's time after its last report.
+
+A node the server takes from its cache as the run comes to it says nothing (ComfyUI's way
+with a node whose inputs match one that ran): it is counted until a node that takes its
+output starts (a node's time high, never low).
 
 Before a sampler has made two steps there is no rate and no ETA (a guess from node counts
 said 0:00 with most of the run to come); where nothing is measurable (no node's start is
@@ -111,6 +116,7 @@ class ProgressTracker:
         self.steps = {node.id: _sampler_steps(graph, node.id)
                       for node in graph if node.class_type in SAMPLER_TYPES}
         self.light = {node.id for node in graph if node.id not in self.steps}
+        self._inputs = {node.id: {out.node.id for _, out in node.links()} for node in graph}
         self.done: set[str] = set()
         self.current: str | None = None
         self.current_step = 0  # the running sampler's steps done
@@ -123,8 +129,7 @@ class ProgressTracker:
         self._last: tuple[int, float] | None = None  # the running sampler's last report, when
         self._lead: float | None = None  # the latest sampler's time before its first step
         self._lead_of: str | None = None  # the sampler it was measured on
-        self._light_time = 0.0  # the other nodes' measured time, summed
-        self._light_count = 0
+        self._light: list[float] = []  # the other nodes' measured times
         self._ahead = 0  # 1: the server reports a step as it begins (the stand-in's way)
         self._ahead_known = False  # learnt from a sampler's end, not just guessed
 
@@ -166,7 +171,9 @@ class ProgressTracker:
         (of step ``first_step``): the steps it made then are the rate's, the rest its lead."""
         assert self._rate is not None
         step_time = 1.0 / self._rate
-        if not self._ahead_known and before_first < (first_step - 0.5) * step_time:
+        # a node's usual overhead (the median: a slow loader is no sampler's lead)
+        usual = sorted(self._light)[len(self._light) // 2] if self._light else 0.0
+        if not self._ahead_known and before_first - usual < (first_step - 0.5) * step_time:
             self._ahead = 1  # too soon for the step it names to be made: it has just begun
         self._lead = max(0.0, before_first - (first_step - self._ahead) * step_time)
 
@@ -180,8 +187,7 @@ class ProgressTracker:
         if not seen or self._since is None:
             return
         if node in self.light:
-            self._light_time += now - self._since
-            self._light_count += 1
+            self._light.append(now - self._since)
         elif self._last is not None and self._rate:
             # the time after its last report: the steps that report left, and one more
             # when the server reports a step as it begins
@@ -191,6 +197,14 @@ class ProgressTracker:
     def _start(self, node_id: str, now: float | None) -> None:
         self.current, self.current_step = node_id, 0
         self._since, self._last = now, None
+        # what it takes in has run: a node the server found in its cache during the run
+        # says nothing (ComfyUI) and is no longer waited for
+        upstream = list(self._inputs.get(node_id, ()))
+        while upstream:
+            node = upstream.pop()
+            if node not in self.done:
+                self.done.add(node)
+                upstream.extend(self._inputs.get(node, ()))
 
     def eta(self, now: float) -> float | None:
         """Seconds the run has left at ``now`` (see the module); ``None`` before a rate is
@@ -198,7 +212,7 @@ class ProgressTracker:
         if not self._rate:
             return None
         step_time = 1.0 / self._rate
-        light = self._light_time / self._light_count if self._light_count else 0.0
+        light = sum(self._light) / len(self._light) if self._light else 0.0
         lead = self._lead or 0.0
         left = 0.0
         for node, steps in self.steps.items():

@@ -7,13 +7,16 @@ per sampling stage, each with its steps. Synthetic events on a clock the test se
 
 from __future__ import annotations
 
+import errno
 import io
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from builders import build
-from ltx2sdk import GenerationRequest
+from ltx2sdk import GenerationRequest, generate
 from ltx2sdk.app.cli.server_commands import ProgressPrinter, progress_line
 from ltx2sdk.app.cli.status_line import Cut, Piece, fit
 from ltx2sdk.app.progress import ProgressTracker, ProgressUpdate, clock_text
@@ -37,7 +40,8 @@ def ltx2_graph() -> Graph:
 
 def run_events(graph: Graph, *, step_seconds: dict[str, float], load_seconds: float = 0.5,
                light_seconds: float = 0.01, reports: str = "made",
-               steps: dict[str, int] | None = None) -> Iterator[tuple[float, Event]]:
+               steps: dict[str, int] | None = None,
+               silent: frozenset[str] = frozenset()) -> Iterator[tuple[float, Event]]:
     """A run as a server reports it, each event with the time it comes: every node in order,
     each other node ``light_seconds`` long, each sampler ``load_seconds`` before its first
     step (the model moves in), then its ``steps`` (default: the graph's)
@@ -47,11 +51,17 @@ def run_events(graph: Graph, *, step_seconds: dict[str, float], load_seconds: fl
     - ``begun``: the stand-in's (``python -m tests.comfyserver``), each step as it begins
       (1 at the start, the last one still to make when it is reported);
     - ``from 0``: 0 at the start, then each step once made.
+
+    The ``silent`` nodes are found in the server's cache as the run comes to them: they
+    take no time and nothing is said of them (ComfyUI's way with a node whose inputs match
+    one that ran).
     """
     now = 0.0
     yield now, ExecutionStarted(PID)
     tracker = ProgressTracker(graph, lambda update: None)
     for node in graph:
+        if node.id in silent:
+            continue
         yield now, NodeExecuting(PID, node.id)
         if node.id in tracker.steps:
             count = (steps or {}).get(node.id, tracker.steps[node.id])
@@ -104,14 +114,16 @@ def test_the_eta_counts_the_sampler_steps_left_at_their_rate() -> None:
     assert last.eta == pytest.approx(0.04) and "ETA 0:01" in progress_line(last)
 
 
-@pytest.mark.parametrize(("reports", "load"), [("made", 1.5), ("begun", 0.4), ("from 0", 1.5)])
+@pytest.mark.parametrize(("reports", "load"), [("made", 1.5), ("begun", 0.4), ("begun", 1.2),
+                                               ("from 0", 1.5)])
 def test_the_eta_is_the_time_the_run_has_left(reports: str, load: float) -> None:
     """At every update with a number, the ETA is the run's true time left, within a tenth
     of a step: the steps of both stages, however the server counts them (the stand-in
     reports a step as it begins: the ETA was a step low), the samplers' model loads and the
     other nodes (loaders, decoders: 26 of them, 0.4 s each, that the ETA left out). The
-    stand-in's way is told by its first step's report coming sooner than a step takes (its
-    node delay, as for every node: ``--node-delay``)."""
+    stand-in's way is told by its first step's report coming sooner than a step takes after
+    the overhead every node has (its ``--node-delay``: here up to 1.2 s, 0.4 s for the
+    other nodes)."""
     graph = ltx2_graph()
     updates = track(graph, run_events(graph, step_seconds={"15": 2.0, "23": 2.0},
                                       load_seconds=load, light_seconds=0.4, reports=reports))
@@ -138,6 +150,21 @@ def test_a_multi_stage_run_is_on_time_once_each_stage_has_its_pace() -> None:
         assert update.eta == pytest.approx(end - update.elapsed, abs=0.1), update
     after = [u for u in updates if u.elapsed > stage2[-1].elapsed and not u.done]
     assert after and all(u.eta == pytest.approx(end - u.elapsed, abs=0.1) for u in after)
+
+
+def test_a_node_found_in_the_cache_during_the_run_is_not_waited_for() -> None:
+    # stage 2's guider is stage 1's over again: ComfyUI takes it from its cache, silently.
+    # Until stage 2 starts it is counted (a node's time high, never low), then no more
+    graph = ltx2_graph()
+    updates = track(graph, run_events(graph, step_seconds={"15": 1.0, "23": 1.0},
+                                      light_seconds=0.3, silent=frozenset({"22"})))
+    end = updates[-1].elapsed
+    stage2 = next(i for i, u in enumerate(updates) if u.node_id == "23")
+    for update in updates[:stage2]:
+        if update.eta is not None:
+            assert 0 <= update.eta - (end - update.elapsed) <= 0.3 + 1e-9, update
+    for update in updates[stage2:-1]:
+        assert update.eta == pytest.approx(end - update.elapsed, abs=0.01), update
 
 
 def test_a_server_that_reports_steps_as_they_begin_is_told_by_its_first_sampler() -> None:
@@ -304,3 +331,40 @@ def test_a_log_says_something_during_a_long_quiet_node() -> None:
         printer(ProgressUpdate(stage, "1", "X", 0, 0, 1.0, elapsed=elapsed, steps_left=11))
     assert [line.split("%  ")[1].split("  ")[0] for line in log.getvalue().splitlines()] == [
         "started", "Prompt"]  # the quick nodes between: no line
+
+
+# --- the stand-in --------------------------------------------------------------------------------
+
+def test_the_stand_in_makes_the_steps_the_graph_gives_each_sampler(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``python -m tests.comfyserver`` ran 4 steps in every sampler: stage 2's 3 became 4
+    once it started, and until then the ETA was a step low (and then climbed). Its default
+    now is the graph's count, as ComfyUI's; ``--sampler-steps N`` still sets one for all."""
+    import tests.comfyserver.__main__ as stand_in
+    from tests.comfyserver.nodes import Simulation
+    from tests.helpers import catalog_server
+
+    made: list[Simulation] = []
+
+    class Unstarted:  # what the command would serve, not served
+        def __init__(self, *, sim: Simulation, **options: Any) -> None:
+            made.append(sim)
+
+        def start(self) -> None:
+            raise OSError(errno.EACCES, "not in this test")
+
+        def stop(self) -> None:
+            pass
+
+    monkeypatch.setattr(stand_in, "ComfyTestServer", Unstarted)
+    for argv in ([], ["--sampler-steps", "5"]):
+        with pytest.raises(SystemExit):
+            stand_in.main(["--port", "0", *argv])
+    assert [sim.sampler_steps for sim in made] == [None, 5]
+    events: list[Event] = []
+    request = GenerationRequest(prompt="a fox", duration=1, width=256, height=256)
+    with catalog_server(tmp_path, sim=Simulation(sampler_steps=None)) as srv:
+        generate(request, srv.url, output=tmp_path / "fox.mp4", on_event=events.append)
+    counts = {e.node_id: e.max for e in events if isinstance(e, Progress)}
+    assert counts == ProgressTracker(ltx2_graph(), lambda update: None).steps == {
+        "15": 8, "23": 3}
