@@ -13,7 +13,8 @@ The ETA is the time the run has left, every part measured in this run:
 - each sampler not started yet: its steps at that rate, after the time the latest sampler
   took before its first step (moving the model in);
 - each other node not run yet (loaders, the decoders after the last step): the mean time
-  the other nodes took so far;
+  the other nodes took so far; a running one that reports its own progress (a decoder's
+  tiles) at its own pace when that is longer;
 - how the server counts steps: ComfyUI reports a step once made (1 after the first), a
   server that reports a step as it begins (1 at the start, the last one still to make) has
   one step more to go than its count says. Told by the first sampler's first report coming
@@ -126,7 +127,8 @@ class ProgressTracker:
         self._percent_shown = 0.0  # a count the server corrects never moves the bar back
         # what the ETA measures besides the rate (see the module)
         self._since: float | None = None  # when the current node started (None: not told)
-        self._last: tuple[int, float] | None = None  # the running sampler's last report, when
+        self._last: tuple[int, float] | None = None  # the running node's last report, when
+        self._told = 0  # the count of that report (a sampler's steps, a decoder's tiles)
         self._lead: float | None = None  # the latest sampler's time before its first step
         self._lead_of: str | None = None  # the sampler it was measured on
         self._light: list[float] = []  # the other nodes' measured times
@@ -225,8 +227,18 @@ class ProgressTracker:
             else:  # started, no step yet
                 left += max(0.0, lead - self._running_for(now)) + steps * step_time
         for node in self.light - self.done:
-            left += max(0.0, light - self._running_for(now)) if node == self.current else light
+            left += self._light_left(now, light) if node == self.current else light
         return left if left > 0 else None
+
+    def _light_left(self, now: float, light: float) -> float:
+        """The running other node's time left: ``light`` less its time so far, or more when
+        it reports its own progress (a decoder's tiles, each reported once made) and its
+        pace says so."""
+        running = self._running_for(now)
+        left = max(0.0, light - running)
+        if self._last is not None and self._since is not None and self._last[0] > 0:
+            left = max(left, running * max(0, self._told - self._last[0]) / self._last[0])
+        return left
 
     def _running_for(self, now: float) -> float:
         return 0.0 if self._since is None else now - self._since
@@ -270,8 +282,8 @@ class ProgressTracker:
                 if event.max > 0:  # the server's count beats the graph's
                     self.steps[event.node_id] = event.max
                 self.current_step = min(event.value, event.max)
-                self._last = (self.current_step, now)
                 rate = self._measure(event.node_id, event.value, now)
+            self._last, self._told = (min(event.value, event.max), now), event.max
             self._emit(now, event.node_id, event.value, event.max, rate)
         elif isinstance(event, NodeExecuted):
             if event.node_id == self.current:

@@ -167,6 +167,24 @@ def test_a_node_found_in_the_cache_during_the_run_is_not_waited_for() -> None:
         assert update.eta == pytest.approx(end - update.elapsed, abs=0.01), update
 
 
+def test_a_decoder_that_reports_its_tiles_is_timed_by_them() -> None:
+    # the quick nodes say 0.1 s each; the video decoder takes 8 s, in 4 tiles it reports
+    events = list(run_events(ltx2_graph(), step_seconds={"15": 1.0, "23": 1.0},
+                             light_seconds=0.1))
+    at = next(i for i, (_, e) in enumerate(events)
+              if isinstance(e, NodeExecuting) and e.node_id == "25")
+    start = events[at][0]  # the decoder starts when the node before it ends
+    tiles = [(start + 2.0 * tile, Progress(PID, "25", tile, 4)) for tile in range(1, 5)]
+    later = [(when + 8.0 - 0.1, event) for when, event in events[at + 1:]]
+    graph = ltx2_graph()
+    updates = track(graph, iter(events[:at + 1] + tiles + later))
+    end = updates[-1].elapsed
+    decoding = [u for u in updates if u.node_id == "25" and u.steps]
+    assert [u.step for u in decoding] == [1, 2, 3, 4]
+    for update in decoding:  # was: the quick nodes' 0.1 s, then 0.0 while it decoded
+        assert update.eta == pytest.approx(end - update.elapsed, abs=0.01), update
+
+
 def test_a_server_that_reports_steps_as_they_begin_is_told_by_its_first_sampler() -> None:
     # a long model load before the first step hides how the server counts: the ETA takes
     # ComfyUI's way until stage 1 ends, then knows from the step it still made after its
