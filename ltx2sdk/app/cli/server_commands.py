@@ -68,8 +68,8 @@ LOG_INTERVAL = 30.0  # seconds: and a line at least this often while events come
 
 class ProgressPrinter:
     """``ltx2 generate``'s progress on ``stream``. Each update says where the run is
-    (percent, stage, step n/m), then its pace (the ETA of the sampler steps left, the time
-    elapsed, the sampler's steps per second: see :class:`~ltx2sdk.app.progress.ProgressUpdate`).
+    (percent, stage, step n/m), then its pace (the ETA of the run, the time elapsed, the
+    sampler's steps per second: see :class:`~ltx2sdk.app.progress.ProgressUpdate`).
 
     On a terminal (``interactive``, default ``stream.isatty()``) one line is redrawn, fitted
     to the terminal's width: the rate goes first, then the bar narrows ("ETA after the
@@ -127,7 +127,7 @@ def progress_line(update: ProgressUpdate, width: int | None = None) -> str:
     elif update.steps_left and not update.done:
         eta = "ETA after the first steps"
     else:
-        eta = None  # nothing known yet, or only decoding left: no number is better than 0:00
+        eta = None  # nothing measurable left: no number is better than 0:00
     step = f"step {update.step}/{update.steps}" if update.steps else ""
     rate = f"{update.rate:.2f} steps/s" if update.rate is not None else ""
     pieces = [None, Piece(f"{update.percent:5.1f}%", " "), Piece(escaped(update.stage)),
