@@ -16,6 +16,7 @@ exception class outside this tree or missing from this drawing. ::
     +-- FetchError (ValueError)             a URL refused, or a fetch that failed
     +-- FileContentError (ValueError)       a file's bytes are not the kind its name says
     +-- ServerUrlError (ValueError)         a server URL that cannot be used
+    +-- ReleaseVersionError (ValueError)    a ComfyUI release written wrong (0.26.x, 0.26-beta)
     +-- WorkerConfigError (ValueError)      a RunPod worker setting that cannot be used
     +-- LocalFileError                      a file here could not be written (disk, permission)
     |   +-- OutputPathError (OSError)       a path named for output that cannot be used (a
@@ -157,6 +158,11 @@ class FileContentError(LTX2Error, ValueError):
 
 class ServerUrlError(LTX2Error, ValueError):
     """A server URL that cannot be used; the message is one line and says what to give."""
+
+
+class ReleaseVersionError(LTX2Error, ValueError):
+    """A ComfyUI release a person gave (``--comfyui-version``) that is not written as one:
+    the message is one line and says the accepted forms."""
 
 
 class WorkerConfigError(LTX2Error, ValueError):
