@@ -47,6 +47,7 @@ exception class outside this tree or missing from this drawing. ::
     |   +-- UploadError                     an input file the server would not take
     |   +-- RunPodJobError                  a RunPod job that failed or ended without a video
     +-- BatchError                          a batch as a whole
+    |   +-- BatchSettingError (ValueError)  a batch's argument that cannot be used (no target)
     |   +-- TargetUnusableError             a target that cannot run any job (it is dropped)
     |   +-- TransientJobError               a job failure that may not happen again (retried)
     |   +-- NoTargetLeftError               every target of the batch is unusable
@@ -408,6 +409,11 @@ class RunPodJobError(ComfyError):
 
 class BatchError(LTX2Error):
     """A problem of a batch as a whole, or of one of its targets."""
+
+
+class BatchSettingError(BatchError, ValueError):
+    """An argument of a batch that cannot be used (no target, a concurrency below 1, a RunPod
+    endpoint id that is not one): refused before anything runs."""
 
 
 class TargetUnusableError(BatchError):

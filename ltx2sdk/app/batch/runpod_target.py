@@ -69,6 +69,7 @@ from ltx2sdk.app.batch.targets import JobSettings, JobStage
 from ltx2sdk.backends.server_urls import REFUSED_GRACE, UNKNOWN_HOST, connection_failure
 from ltx2sdk.deadline import Deadline
 from ltx2sdk.errors import (
+    BatchSettingError,
     FetchError,
     FileContentError,
     JobCancelledError,
@@ -178,11 +179,11 @@ class RunPodTarget:
                  policy: Mapping[str, Any] | None = None) -> None:
         endpoint_id = endpoint_id.strip()
         if not _ENDPOINT_ID.match(endpoint_id):
-            raise ValueError(f"runpod:{endpoint_id} does not name an endpoint: give "
+            raise BatchSettingError(f"runpod:{endpoint_id} does not name an endpoint: give "
                              "runpod:ENDPOINT_ID, the id shown on the endpoint's page "
                              "(letters, digits, - and _)")
         if poll_interval <= 0 or status_grace <= 0 or download_timeout <= 0:
-            raise ValueError("poll_interval, status_grace and download_timeout must be "
+            raise BatchSettingError("poll_interval, status_grace and download_timeout must be "
                              "positive numbers of seconds")
         self.endpoint_id = endpoint_id
         self._api_key = api_key

@@ -85,6 +85,7 @@ from ltx2sdk.app.batch.targets import (
 )
 from ltx2sdk.backends.outputs import check_output_folder
 from ltx2sdk.errors import (
+    BatchSettingError,
     LTX2Error,
     NoTargetLeftError,
     RequestFieldError,
@@ -314,10 +315,11 @@ class Batch:
     ``poll_interval``...). ``skip_invalid``: run the valid jobs when some are invalid
     (default: refuse to start, see the module). A batch runs once.
 
-    Raises :class:`~ltx2sdk.errors.JobsFileError` (a ``FileNotFoundError``) for a jobs file
-    that is missing or a folder, and :class:`~ltx2sdk.errors.OutputPathError` for an
-    ``output_dir`` that is a file, has a file on its way or cannot be written in: both
-    before anything runs.
+    Raises :class:`~ltx2sdk.errors.BatchSettingError` (a ``ValueError``) for no target or a
+    setting that cannot be used, :class:`~ltx2sdk.errors.JobsFileError` (a
+    ``FileNotFoundError``) for a jobs file that is missing or a folder, and
+    :class:`~ltx2sdk.errors.OutputPathError` for an ``output_dir`` that is a file, has a file
+    on its way or cannot be written in: all before anything runs.
     """
 
     def __init__(self, jobs: str | Path | Iterable[Mapping[str, Any]],
@@ -332,17 +334,17 @@ class Batch:
                  on_drop: Callable[[DropNotice], None] | None = None,
                  skip_invalid: bool = False) -> None:
         if concurrency is not None and (isinstance(concurrency, bool) or concurrency < 1):
-            raise ValueError(f"concurrency must be 1 or more, not {concurrency!r}")
+            raise BatchSettingError(f"concurrency must be 1 or more, not {concurrency!r}")
         if ready_timeout is not None and (isinstance(ready_timeout, bool)
                                           or not 0 < ready_timeout < float("inf")):
-            raise ValueError(f"ready_timeout must be None or a positive number of seconds, "
+            raise BatchSettingError(f"ready_timeout must be None or a positive number of seconds, "
                              f"not {ready_timeout!r}")
         settings = JobSettings(timeout=timeout, ready_timeout=None if ready_timeout is None
                                else min(ready_timeout, timeout))
         given = [targets] if isinstance(targets, (str, Path)) or not isinstance(
             targets, Sequence) else list(targets)
         if not given:
-            raise ValueError("a batch needs at least one target (a server URL or "
+            raise BatchSettingError("a batch needs at least one target (a server URL or "
                              "runpod:ENDPOINT_ID)")
         # what Batch.check checks on: the servers as given
         self._check_on = [str(t) if isinstance(t, (str, Path)) else t.name for t in given]
