@@ -84,3 +84,20 @@ def test_a_run_refuses_to_start_and_skipping_counts_them_invalid(tmp_path: Path)
     # the job's own error: counted invalid (a re-run would refuse it again), never retried
     p = summary.progress
     assert (p.ok, p.failed, p.invalid, p.retries) == (1, 1, 1, 0)
+
+
+def test_a_name_refused_when_fetched_is_the_jobs_error_not_retried(tmp_path: Path) -> None:
+    """``localhost`` passes the check (names are not resolved there); the run's fetcher
+    resolves it to a loopback address and refuses it: the job's own error, counted invalid
+    (a re-run would refuse it again), never retried and never the server's."""
+    jobs = [job(1), job(2, image_url="http://localhost/x.png")]
+    with catalog_server(tmp_path / "srv") as srv:
+        summary = run_batch(jobs, srv.url, tmp_path / "out")
+        assert len(srv.received.prompts) == 1 and srv.received.uploads == []
+    p = summary.progress
+    assert (p.ok, p.failed, p.invalid, p.retries) == (1, 1, 1, 0)
+    lines = {json.loads(line)["job"]: json.loads(line)
+             for line in (tmp_path / "out" / "results.jsonl").read_text().splitlines()}
+    assert (lines[2]["error_kind"], lines[2]["attempts"]) == ("invalid", 1)
+    assert lines[2]["error"].startswith("image_url: refusing to fetch from the non-public "
+                                        "address 127.0.0.1 (loopback; localhost resolves")
