@@ -85,6 +85,8 @@ from ltx2sdk.app.batch.targets import (
 )
 from ltx2sdk.backends.outputs import check_output_folder
 from ltx2sdk.errors import (
+    BatchSettingError,
+    InputFileError,
     LTX2Error,
     NoTargetLeftError,
     RequestFieldError,
@@ -136,10 +138,11 @@ class JobResult:
 
     ``status``: ``ok`` (``video`` is its file, ``metadata`` what was made: seed, size,
     frames...), ``failed`` (``error`` says why in one line; ``error_kind`` is ``invalid``
-    for a request that could not run, ``gave_up`` after the last try of transient failures,
-    ``unfit`` when no target could run it (``no target can run it: URL: missing model
-    files: ...``, each target that was tried), ``failed`` otherwise; ``target`` is where it
-    failed), ``cancelled`` (the batch was cancelled while it ran), or
+    for a request that could not run or an input file refused here (an address that is not
+    public, an image that does not read: never retried), ``gave_up`` after the last try of
+    transient failures, ``unfit`` when no target could run it (``no target can run it: URL:
+    missing model files: ...``, each target that was tried), ``failed`` otherwise;
+    ``target`` is where it failed), ``cancelled`` (the batch was cancelled while it ran), or
     ``skipped`` (done by an earlier run, or the same request as an earlier job: ``note``).
     """
 
@@ -203,7 +206,8 @@ class RunningJob:
 class BatchProgress:
     """Where a batch stands. ``total`` jobs (``None`` when unknown: a one-shot iterator),
     of which ``to_run`` valid ones needed running at the start; this run's ``ok``,
-    ``failed`` (of which ``invalid``: refused by the check, sent nowhere) and
+    ``failed`` (of which ``invalid``: refused by the check, or for an input file, sent
+    nowhere) and
     ``cancelled``; ``skipped`` (done before, or duplicates); ``running`` now (``jobs``:
     each one's stage); ``waiting`` for a retry; ``retries`` so far.
 
@@ -314,10 +318,11 @@ class Batch:
     ``poll_interval``...). ``skip_invalid``: run the valid jobs when some are invalid
     (default: refuse to start, see the module). A batch runs once.
 
-    Raises :class:`~ltx2sdk.errors.JobsFileError` (a ``FileNotFoundError``) for a jobs file
-    that is missing or a folder, and :class:`~ltx2sdk.errors.OutputPathError` for an
-    ``output_dir`` that is a file, has a file on its way or cannot be written in: both
-    before anything runs.
+    Raises :class:`~ltx2sdk.errors.BatchSettingError` (a ``ValueError``) for no target or a
+    setting that cannot be used, :class:`~ltx2sdk.errors.JobsFileError` (a
+    ``FileNotFoundError``) for a jobs file that is missing or a folder, and
+    :class:`~ltx2sdk.errors.OutputPathError` for an ``output_dir`` that is a file, has a file
+    on its way or cannot be written in: all before anything runs.
     """
 
     def __init__(self, jobs: str | Path | Iterable[Mapping[str, Any]],
@@ -332,17 +337,17 @@ class Batch:
                  on_drop: Callable[[DropNotice], None] | None = None,
                  skip_invalid: bool = False) -> None:
         if concurrency is not None and (isinstance(concurrency, bool) or concurrency < 1):
-            raise ValueError(f"concurrency must be 1 or more, not {concurrency!r}")
+            raise BatchSettingError(f"concurrency must be 1 or more, not {concurrency!r}")
         if ready_timeout is not None and (isinstance(ready_timeout, bool)
                                           or not 0 < ready_timeout < float("inf")):
-            raise ValueError(f"ready_timeout must be None or a positive number of seconds, "
+            raise BatchSettingError(f"ready_timeout must be None or a positive number of seconds, "
                              f"not {ready_timeout!r}")
         settings = JobSettings(timeout=timeout, ready_timeout=None if ready_timeout is None
                                else min(ready_timeout, timeout))
         given = [targets] if isinstance(targets, (str, Path)) or not isinstance(
             targets, Sequence) else list(targets)
         if not given:
-            raise ValueError("a batch needs at least one target (a server URL or "
+            raise BatchSettingError("a batch needs at least one target (a server URL or "
                              "runpod:ENDPOINT_ID)")
         # what Batch.check checks on: the servers as given
         self._check_on = [str(t) if isinstance(t, (str, Path)) else t.name for t in given]
@@ -785,10 +790,13 @@ class Batch:
             return
         if kind == "transient":
             message = f"gave up after {attempt} tries: {message}"
+        # an input file refused here (a name resolving to a private address, an image that
+        # does not read): the job's own fault, refused again by a re-run, like the check's
         error_kind = "gave_up" if kind == "transient" else (
-            "invalid" if isinstance(exc, RequestFieldError)
+            "invalid" if isinstance(exc, (RequestFieldError, InputFileError))
             or (isinstance(exc, ValueError) and not isinstance(exc, LTX2Error)) else "failed")
-        self._conclude(slot, job, attempt, started, error=message, error_kind=error_kind)
+        self._conclude(slot, job, attempt, started, error=message, error_kind=error_kind,
+                       input_refused=isinstance(exc, InputFileError))
 
     def _orphans_locked(self) -> list[_Retry]:
         """The waiting jobs that no target still in use can run, taken off the queue (under
@@ -822,8 +830,9 @@ class Batch:
     def _conclude(self, slot: _Slot, job: BatchJob, attempt: int, started: float, *,
                   video: Path | None = None, metadata: Mapping[str, Any] | None = None,
                   error: str | None = None, error_kind: str | None = None,
-                  status: Status | None = None) -> None:
-        """Record a job's result (results.jsonl first), count it, hand it on."""
+                  status: Status | None = None, input_refused: bool = False) -> None:
+        """Record a job's result (results.jsonl first), count it, hand it on
+        (``input_refused``: an input file of the job was refused here, nothing queued)."""
         status = status or ("ok" if error is None else "failed")
         seconds = round(time.monotonic() - started, 3)
         line: dict[str, Any] = {"key": job.key, "job": job.number, "status": status,
@@ -850,8 +859,9 @@ class Batch:
             self._counts[status] += 1
             if status == "ok":
                 self._made_seconds += seconds
-            if error_kind == "invalid" and (job.problem or self._refused(job)) is not None:
-                self._counts["invalid"] += 1  # refused by the check: sent nowhere
+            if error_kind == "invalid" and ((job.problem or self._refused(job)) is not None
+                                            or input_refused):
+                self._counts["invalid"] += 1  # refused by the check, or its input: not queued
             if status == "cancelled":
                 self._cancelled_jobs.append((job.number, slot.state.name))
             self._cond.notify_all()

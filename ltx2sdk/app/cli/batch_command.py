@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from ltx2sdk.app.cli.output_files import checked_output_folder
+from ltx2sdk.app.cli.output_files import checked_output_folder, output_folder
 from ltx2sdk.app.cli.server_commands import (
     DEFAULT_SERVER,
     READY_TIMEOUT_HELP,
@@ -114,7 +114,7 @@ def add_batch_command(commands: Any) -> None:
                      help="run the valid lines when some are invalid (they are listed, "
                           "recorded as failed and counted); by default a batch with an "
                           "invalid line does not start")
-    out.add_argument("--output-dir", "-o", type=Path, metavar="DIR",
+    out.add_argument("--output-dir", "-o", type=output_folder, metavar="DIR",
                      help="where the videos and results.jsonl go (needed to run)")
     out.add_argument("--json", action="store_true",
                      help="JSON lines on stdout: one per finished job (with --check: per "
@@ -242,6 +242,8 @@ def _check(args: argparse.Namespace) -> int:
     """``ltx2 batch --check``: every problem, then a summary; exit 0 or 2."""
     from ltx2sdk.app.batch.check import check_jobs  # start-up: pydantic, builders
 
+    if args.output_dir is not None:  # not needed to check; given, it is checked as a run would
+        checked_output_folder(args.output_dir, flag="--output-dir", create=False)
     try:
         report = check_jobs(args.jobs_file, targets=[*args.server, *args.endpoint],
                             api_key=args.api_key,

@@ -15,7 +15,12 @@ from typing import TYPE_CHECKING, Any, TextIO
 from builders import CheckedRequest, build
 from builders.catalog import PIPELINES
 from ltx2sdk.app.cli import reporting
-from ltx2sdk.app.cli.output_files import checked_output_file, checked_output_folder, video_file
+from ltx2sdk.app.cli.output_files import (
+    checked_output_file,
+    checked_output_folder,
+    output_folder,
+    video_file,
+)
 from ltx2sdk.app.cli.request_flags import add_request_flags, note_for_cli, request_from_args
 from ltx2sdk.backends.server_urls import (
     DEFAULT_READY_TIMEOUT,
@@ -240,9 +245,18 @@ def video_destination(args: argparse.Namespace, plan: Any) -> str:
     """Where ``ltx2 generate`` will put the video, as the plan says it: ``--output`` (which
     exists only with ``--overwrite``), else the server's file name in ``--output-dir``, or
     the first free ``name (1).mp4`` there."""
+    note = video_note(args, plan)
     if args.output is not None:
-        replaced = " (replacing the file there: --overwrite)" if args.output.exists() else ""
-        return f"{args.output}{replaced}"
+        return f"{args.output}{f' ({note})' if note else ''}"
+    return str(note)
+
+
+def video_note(args: argparse.Namespace, plan: Any) -> str | None:
+    """What a path alone does not say about where the video goes: that ``--output``'s file
+    is replaced (``--overwrite``), or, without ``--output``, how the server's file name is
+    used in ``--output-dir``; ``None`` when there is nothing to add."""
+    if args.output is not None:
+        return "replacing the file there: --overwrite" if args.output.exists() else None
     example = args.output_dir / f"{Path(plan.filename_prefix).name}_00001_.mp4"
     return (f"{args.output_dir}/, under the server's file name (such as {example}; "
             "'name (1).mp4' when a file has it)")
@@ -330,7 +344,11 @@ def dry_run(client: Any, checked: CheckedRequest, args: argparse.Namespace) -> i
     if args.json:  # what the lines below say, as generate --json's keys
         plan = result.plan
         reporting.emit_json(args, {
-            "dry_run": True, "checked": checked_there, "video": video,
+            "dry_run": True, "checked": checked_there,
+            # a path (or null: the server names the file), the words apart
+            "video": None if args.output is None else str(args.output),
+            "output_dir": None if args.output is not None else str(args.output_dir),
+            "video_note": video_note(args, result.plan),
             "plan": reporting.plan_document(
                 model=plan.model, type=plan.type, mode=plan.mode, width=plan.width,
                 height=plan.height, frames=plan.frames, fps=plan.fps, duration=plan.duration,
@@ -633,7 +651,7 @@ def add_server_commands(commands: Any) -> None:
                              "refused unless --overwrite")
     server.add_argument("--overwrite", action="store_true",
                         help="replace the file --output names if it exists")
-    server.add_argument("--output-dir", type=Path, default=Path("."), metavar="DIR",
+    server.add_argument("--output-dir", type=output_folder, default=Path("."), metavar="DIR",
                         help="where other outputs go (default .)")
     server.add_argument("--timeout", type=seconds, default=3600.0, metavar="SECONDS",
                         help="overall deadline (default 3600)")
