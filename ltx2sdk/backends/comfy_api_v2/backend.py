@@ -256,13 +256,16 @@ class V2Backend:
         absent_deadline = start + grace
         unknown_deadline = start  # a name that does not resolve: at once
         waiting = False
-        last: Exception
+        last: Exception | None = None
         kind: FailureKind
         while True:
             try:
                 limit = min(5.0, max(0.5, deadline - time.monotonic()))
-                return cancellable(functools.partial(self._ready_once, limit), cancel,
-                                   f"the Comfy API v2 at {self.base_url}")
+                try:
+                    return cancellable(functools.partial(self._ready_once, limit), cancel,
+                                       f"the Comfy API v2 at {self.base_url}")
+                except JobCancelledError as exc:  # caused by the last failure: it says why
+                    raise JobCancelledError(str(exc)) from last
             except _NotReady as exc:
                 kind, reason = "unready", exc.reason
                 until, last = deadline, exc
@@ -290,7 +293,7 @@ class V2Backend:
                 time.sleep(min(interval, until - now))
             elif cancel.wait(min(interval, until - now)):
                 raise JobCancelledError(f"cancelled while waiting for the Comfy API v2 at "
-                                        f"{self.base_url}")
+                                        f"{self.base_url}") from last
 
     def _ready_once(self, limit: float) -> dict[str, Any]:
         what = "GET /api/v2/jobs/{id}"

@@ -172,9 +172,12 @@ class ComfyClient:
         while True:
             try:
                 limit = max(0.5, min(5.0, deadline - time.monotonic()))
-                stats = cancellable(functools.partial(self.transport.system_stats,
-                                                      timeout=limit),
-                                    cancel, f"ComfyUI at {self.base_url}")
+                try:
+                    stats = cancellable(functools.partial(self.transport.system_stats,
+                                                          timeout=limit),
+                                        cancel, f"ComfyUI at {self.base_url}")
+                except JobCancelledError as exc:  # caused by the last failure: it says why
+                    raise JobCancelledError(str(exc)) from last
                 with self._lock:
                     self._system_stats = stats
                 return stats
@@ -209,7 +212,7 @@ class ComfyClient:
                 time.sleep(min(interval, until - now))
             elif cancel.wait(min(interval, until - now)):
                 raise JobCancelledError(f"cancelled while waiting for ComfyUI at "
-                                        f"{self.base_url}")
+                                        f"{self.base_url}") from last
 
     def _path_hint(self, exc: ServerResponseError) -> str:
         """When a URL with a path got "no such route" (404, 405): the path may be the
