@@ -114,7 +114,12 @@ def test_a_stop_while_waiting_for_a_hung_server_ends_the_batch_with_its_summary(
 def test_cancelling_a_batch_that_waits_for_a_hung_server_counts_every_job(
         hung: Hung, tmp_path: Path) -> None:
     batch = Batch([job(1), job(2)], hung.url, tmp_path / "out")
-    threading.Thread(target=lambda: (hung.wait_for(2), batch.cancel()), daemon=True).start()
+
+    def cancel_once_waiting() -> None:
+        hung.wait_for(2)  # the probe, then the first try of the wait
+        batch.cancel()
+
+    threading.Thread(target=cancel_once_waiting, daemon=True).start()
     summary = batch.run()
     assert summary.interrupted and summary.not_started == 2
     assert summary.progress.cancelled == 0 and summary.progress.left == 2
@@ -123,7 +128,12 @@ def test_cancelling_a_batch_that_waits_for_a_hung_server_counts_every_job(
 def test_a_wait_for_a_hung_server_ends_when_cancelled(hung: Hung) -> None:
     cancel = threading.Event()
     client = ComfyClient(hung.url)
-    threading.Thread(target=lambda: (hung.wait_for(1), cancel.set()), daemon=True).start()
+
+    def cancel_once_asked() -> None:
+        hung.wait_for(1)
+        cancel.set()
+
+    threading.Thread(target=cancel_once_asked, daemon=True).start()
     try:
         with pytest.raises(JobCancelledError, match="cancelled while waiting for ComfyUI"):
             # the wait is 30 s and an attempt 5 s: only the cancel ends it sooner
@@ -178,3 +188,22 @@ def test_the_wait_for_a_hung_server_lasts_what_its_message_says(
     # the probe of the server counts in the wait: it was a whole attempt (5 s) more, or as
     # much again as the wait said
     assert took < 1.6 * wait, took
+
+
+def test_a_stop_before_the_batch_starts_is_said(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        no_user_settings: Path) -> None:
+    """Stopped while the jobs file is checked (a long file), there is no summary yet: the
+    stop is said on its line, not in silence."""
+    from ltx2sdk.app.batch import scheduler
+    from ltx2sdk.app.cli.main import main
+
+    def interrupted(*args: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(scheduler, "scan_jobs", interrupted)
+    jobs = write_jobs(tmp_path / "jobs.jsonl", [job(1)])
+    assert main(["batch", str(jobs), "--server", "127.0.0.1:9", "-o",
+                 str(tmp_path / "out")]) == 130
+    said = capsys.readouterr()
+    assert said.err.strip().splitlines()[-1] == "ltx2: error: interrupted"

@@ -11,7 +11,11 @@
 each; the Comfy API v2: ``concurrency`` at a time, default 1) and ``runpod:ENDPOINT_ID``
 (``concurrency`` jobs in the endpoint's queue, default 4): see
 :mod:`ltx2sdk.app.batch.targets`. Each idle runner of any target takes the next job, so faster
-targets do more of the work.
+targets do more of the work. Each target is opened on a thread of its own, and a server
+proves ready (it answers) before it takes a job: a target that is slow to answer, or never
+does, holds no job while the others run them. When every job is done the batch ends without
+waiting for a target still not ready: it is dropped then (``no answer when the jobs were
+done (waited 2.1 s)``, or ``connection refused`` for one that refused all along).
 
 **Results** go to ``output_dir`` (:mod:`ltx2sdk.app.batch.store`): each job's video and one
 ``results.jsonl`` line with its metadata or its error. Jobs already done there (by their
@@ -49,7 +53,9 @@ target and what it lacks.
 **Cancelling** (:meth:`Batch.cancel`, or Ctrl-C / a notebook's interrupt while iterating)
 stops the running jobs on their targets (a ComfyUI prompt is interrupted, a RunPod job
 cancelled), records them as cancelled, and starts nothing more; the interrupt is then raised
-again, and :attr:`Batch.summary` says what was left.
+again, and :attr:`Batch.summary` says what was left. A wait for a server (its readiness, at
+the start or before a job) ends within a fraction of a second: a job that waited is
+cancelled, and a target still proving ready had taken none (its jobs are "not started").
 
 Callbacks (``on_result``, ``on_progress``, ``on_retry``, ``on_drop``) run on the thread that
 iterates (the caller's), never on a runner's thread. Nothing here is global: two batches in one
@@ -176,7 +182,8 @@ class RetryNotice:
 class DropNotice:
     """A target the batch stopped using: ``target`` (its name) and ``reason`` in a few words
     (``connection refused``, ``unknown host``, ``no answer within 30 s``, ``does not answer
-    like a ComfyUI (GET /system_stats answered HTTP 404)``, what a refused key said);
+    like a ComfyUI (GET /system_stats answered HTTP 404)``, what a refused key said, ``no
+    answer when the jobs were done (waited 2.1 s)``: see the module);
     ``left``: how many targets the batch still has."""
 
     target: str
