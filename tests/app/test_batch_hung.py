@@ -4,6 +4,7 @@ the wait for it lasts what its message says."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import socket
@@ -19,7 +20,7 @@ import pytest
 
 from ltx2sdk.app.batch.scheduler import Batch, BatchProgress, DropNotice, run_batch
 from ltx2sdk.app.generate import generate
-from ltx2sdk.backends.comfyui.client import ComfyClient
+from ltx2sdk.backends.connect import connect
 from ltx2sdk.errors import JobCancelledError, ServerUnavailableError
 from tests.helpers import catalog_server
 
@@ -67,6 +68,8 @@ class Hung:
             time.sleep(0.02)
 
     def close(self) -> None:
+        with contextlib.suppress(OSError):  # wakes the thread blocked in accept()
+            self.sock.shutdown(socket.SHUT_RDWR)
         self.sock.close()
         for conn in self.accepted:
             conn.close()
@@ -85,7 +88,8 @@ def hung() -> Iterator[Hung]:
 
 
 @pytest.mark.parametrize("when", ["probe", "ready wait"])
-@pytest.mark.parametrize(("sent", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+@pytest.mark.parametrize(("sent", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)],
+                         ids=["ctrl-c", "sigterm"])
 def test_a_stop_while_waiting_for_a_hung_server_ends_the_batch_with_its_summary(
         when: str, sent: signal.Signals, status: int, hung: Hung, tmp_path: Path) -> None:
     jobs = write_jobs(tmp_path / "jobs.jsonl", [job(1), job(2), job(3)])
@@ -125,9 +129,10 @@ def test_cancelling_a_batch_that_waits_for_a_hung_server_counts_every_job(
     assert summary.progress.cancelled == 0 and summary.progress.left == 2
 
 
-def test_a_wait_for_a_hung_server_ends_when_cancelled(hung: Hung) -> None:
+@pytest.mark.parametrize("api", ["comfyui", "v2"])
+def test_a_wait_for_a_hung_server_ends_when_cancelled(api: str, hung: Hung) -> None:
     cancel = threading.Event()
-    client = ComfyClient(hung.url)
+    client = connect(hung.url, api=api)
 
     def cancel_once_asked() -> None:
         hung.wait_for(1)
@@ -135,7 +140,7 @@ def test_a_wait_for_a_hung_server_ends_when_cancelled(hung: Hung) -> None:
 
     threading.Thread(target=cancel_once_asked, daemon=True).start()
     try:
-        with pytest.raises(JobCancelledError, match="cancelled while waiting for ComfyUI"):
+        with pytest.raises(JobCancelledError, match="cancelled while waiting for"):
             # the wait is 30 s and an attempt 5 s: only the cancel ends it sooner
             client.wait_ready(timeout=30, cancel=cancel)
     finally:
