@@ -213,6 +213,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
         raise CommandLineError(_refusal(batch.report), INVALID_EXIT) from exc
     except KeyboardInterrupt:
         display.close()
+        if batch.summary is None:  # stopped before it started (its jobs being checked)
+            raise  # said on its own line, as any stop of a command
         _print_summary(batch.summary, args)
         return 130
     except NoTargetLeftError as exc:

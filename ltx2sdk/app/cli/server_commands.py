@@ -197,9 +197,11 @@ def server_name(client: Any) -> str:
     return "the Comfy API v2" if getattr(client, "api", "comfyui") == "v2" else "ComfyUI"
 
 
-def wait_for_server(client: Any, args: argparse.Namespace) -> None:
+def wait_for_server(client: Any, args: argparse.Namespace, *, waited: float = 0.0) -> None:
     """Wait for the server as ``--ready-timeout`` says (see :data:`READY_TIMEOUT_HELP`); on
-    a terminal, say that it is being waited for."""
+    a terminal, say that it is being waited for. ``waited``: the seconds :func:`backend_of`'s
+    probe of the server took, part of the same wait (the time a failure says is the whole
+    wait's)."""
     explicit = args.ready_timeout is not None
     stream = sys.stderr
 
@@ -211,7 +213,7 @@ def wait_for_server(client: Any, args: argparse.Namespace) -> None:
     try:
         client.wait_ready(timeout=args.ready_timeout if explicit else DEFAULT_READY_TIMEOUT,
                           refused_grace=None if explicit else REFUSED_GRACE,
-                          on_wait=say_waiting)
+                          on_wait=say_waiting, waited=waited)
     except ServerUnreachableError as exc:
         if explicit or exc.reason == UNKNOWN_HOST:  # waiting would not make a name resolve
             raise
@@ -281,7 +283,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
     client = backend_of(args)
     queued: list[str] = []
     try:
-        wait_for_server(client, args)
+        # the probe of the server is part of the wait for it: one limit for both
+        wait_for_server(client, args, waited=time.monotonic() - started)
         if args.dry_run:
             return dry_run(client, checked, args)
         # with --output the video is fetched next to it (one rename away), not into
