@@ -17,6 +17,7 @@ exception class outside this tree or missing from this drawing. ::
     +-- FetchError (ValueError)             a URL refused, or a fetch that failed
     +-- FileContentError (ValueError)       a file's bytes are not the kind its name says
     +-- ServerUrlError (ValueError)         a server URL that cannot be used
+    +-- ReleaseVersionError (ValueError)    a ComfyUI release written wrong (0.26.x, 0.26-beta)
     +-- WorkerConfigError (ValueError)      a RunPod worker setting that cannot be used
     +-- LocalFileError                      a file here could not be written (disk, permission)
     |   +-- OutputPathError (OSError)       a path named for output that cannot be used (a
@@ -47,6 +48,7 @@ exception class outside this tree or missing from this drawing. ::
     |   +-- UploadError                     an input file the server would not take
     |   +-- RunPodJobError                  a RunPod job that failed or ended without a video
     +-- BatchError                          a batch as a whole
+    |   +-- BatchSettingError (ValueError)  a batch's argument that cannot be used (no target)
     |   +-- TargetUnusableError             a target that cannot run any job (it is dropped)
     |   +-- TransientJobError               a job failure that may not happen again (retried)
     |   +-- NoTargetLeftError               every target of the batch is unusable
@@ -162,6 +164,11 @@ class FileContentError(LTX2Error, ValueError):
 
 class ServerUrlError(LTX2Error, ValueError):
     """A server URL that cannot be used; the message is one line and says what to give."""
+
+
+class ReleaseVersionError(LTX2Error, ValueError):
+    """A ComfyUI release a person gave (``--comfyui-version``) that is not written as one:
+    the message is one line and says the accepted forms."""
 
 
 class WorkerConfigError(LTX2Error, ValueError):
@@ -407,6 +414,11 @@ class RunPodJobError(ComfyError):
 
 class BatchError(LTX2Error):
     """A problem of a batch as a whole, or of one of its targets."""
+
+
+class BatchSettingError(BatchError, ValueError):
+    """An argument of a batch that cannot be used (no target, a concurrency below 1, a RunPod
+    endpoint id that is not one): refused before anything runs."""
 
 
 class TargetUnusableError(BatchError):

@@ -30,6 +30,11 @@ frame (flf2v) from ``last_image_url``, ``last_image_base64`` or ``last_image``, 
 begins. A URL must be an absolute http(s)
 URL with a host, by the fetcher's rule (:func:`ltx2sdk.web_urls.parse_url`); whether its host
 is public is known only when it is fetched. ``repr()`` shows base64 by its size.
+
+**Numbers** are numbers: ``true``/``false`` (Python's ``True``/``False``) are refused for a
+number field (``seed: must be a whole number, not true``) rather than read as 1 and 0; an
+integer for a float field, a whole float for an integer field and a numeric string are
+accepted.
 """
 
 from __future__ import annotations
@@ -39,7 +44,15 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 from typing_extensions import Self
 
@@ -82,6 +95,22 @@ def refusal(rule: RequestRule, message: str, **context: Any) -> PydanticCustomEr
     # fields are the error's `type` and `ctx` in ValidationError.errors() for every reader (the
     # CLI, a batch's results), and a rule about several fields needs no single `field`
     return PydanticCustomError(rule, message, context)
+
+
+def _no_boolean(value: Any, info: ValidationInfo) -> Any:
+    """Refuse ``True``/``False`` for a number field (pydantic's lax mode reads them as 1 and
+    0: ``"seed": true`` would be seed 1); everything else goes on to pydantic's own rules
+    (an integer for a float, a whole float or a numeric string for an integer)."""
+    if isinstance(value, bool):
+        whole = info.field_name in _WHOLE_NUMBERS
+        raise PydanticCustomError("int_type" if whole else "float_type",
+                                  "must be {kind}, not {given}",
+                                  {"kind": "a whole number" if whole else "a number",
+                                   "given": "true" if value else "false"})
+    return value
+
+
+_WHOLE_NUMBERS = frozenset({"width", "height", "frames", "fps", "seed"})
 
 
 def _no_default(schema: dict[str, Any]) -> None:
@@ -157,6 +186,9 @@ class ModelSet(_RequestModel):
     distilled_lora: str | None = Field(
         None, description="models/loras file applied to the dev model's refine stage (pro)")
     distilled_lora_strength: float = Field(1.0, ge=0.0, le=2.0)
+
+    _numbers_not_booleans = field_validator("distilled_lora_strength",
+                                            mode="before")(_no_boolean)
 
     @model_validator(mode="after")
     def _known_files(self) -> ModelSet:
@@ -326,6 +358,10 @@ class GenerationRequest(_RequestModel):
         if isinstance(data, dict) and "type" in data and data["type"] in (None, ""):
             data = {key: value for key, value in data.items() if key != "type"}
         return data
+
+    _numbers_not_booleans = field_validator(
+        "width", "height", "duration", "frames", "fps", "seed", "camera_strength",
+        "image_strength", mode="before")(_no_boolean)
 
     @field_validator("negative_prompt", "image", "image_url", "image_base64", "last_image",
                      "last_image_url", "last_image_base64", "audio", "audio_url",

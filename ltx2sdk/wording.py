@@ -6,9 +6,10 @@ Imports nothing from the SDK: every layer may use it.
 
 from __future__ import annotations
 
+import errno
 import re
 
-__all__ = ["byte_size", "escaped", "exception_line", "one_line"]
+__all__ = ["byte_size", "escaped", "exception_line", "one_line", "os_reason"]
 
 _UNITS = ("KiB", "MiB", "GiB", "TiB")
 _LIST_MARKER = re.compile(r"^\s*-\s+")  # an item of a multi-line message's list
@@ -51,3 +52,25 @@ def byte_size(size: int) -> str:
         if value < 1024 or unit == _UNITS[-1]:
             break
     return f"{value:.3g} {unit}" if value < 1000 else f"{value:.0f} {unit}"
+
+
+# what a failed file operation means, in words a person reads (not the C library's)
+_OS_REASONS = {
+    getattr(errno, name): words for name, words in (
+        # a folder that exists and still "has no such file": /proc, /sys take no new entries
+        ("ENOENT", "the system does not let anything be created there"),
+        ("EACCES", "no permission"), ("EPERM", "no permission"),
+        ("EROFS", "a read-only file system"), ("ENOSPC", "the disk is full"),
+        ("EDQUOT", "over the disk quota"),  # (not on every system)
+        ("ENAMETOOLONG", "the name is too long"))
+    if hasattr(errno, name)}
+
+
+def os_reason(exc: OSError) -> str:
+    """Why a file or folder could not be made, in plain words (``no permission``, ``the disk
+    is full``; ``/proc`` taking no file: ``the system does not let anything be created
+    there``); else the system's own words, in lower case."""
+    if exc.errno in _OS_REASONS:
+        return _OS_REASONS[exc.errno]
+    text = exc.strerror or str(exc) or type(exc).__name__
+    return one_line(text[:1].lower() + text[1:])

@@ -278,7 +278,8 @@ def generate(request: GenerationRequest | CheckedRequest | Mapping[str, Any],
     ``name (1).ext`` (the next free one).
     ``on_progress`` gets :class:`~ltx2sdk.app.progress.ProgressUpdate` s, ``on_event`` the raw
     events. ``timeout`` bounds the whole job (every request and wait ends by it; past it a
-    queued prompt is interrupted). ``ready_timeout`` is the wait for the server, within it:
+    queued prompt is interrupted). ``ready_timeout`` is the wait for the server, within it
+    (a server given by URL is asked which API it speaks first: that counts in the wait):
     by default (``None``) a server nobody answers at (connection refused, an unknown host)
     fails after :data:`~ltx2sdk.backends.server_urls.REFUSED_GRACE` (1 s) with
     :class:`~ltx2sdk.errors.ServerUnreachableError`, and one that accepts but does not
@@ -322,9 +323,11 @@ def generate(request: GenerationRequest | CheckedRequest | Mapping[str, Any],
         # a refused connection or an unknown host fails the probe at once: only a server
         # that accepts and stays silent costs the probe its time
         wait = ready_timeout or DEFAULT_READY_TIMEOUT
+        probed = time.monotonic()
         client = connect(server, probe_timeout=max(0.5, min(PROBE_TIMEOUT, wait, timeout)))
+        probe = time.monotonic() - probed  # part of the wait for the server: one limit
     else:
-        client = server
+        client, probe = server, 0.0
     with contextlib.ExitStack() as cleanup:
         if client is not server:  # a backend made here is closed here
             cleanup.callback(client.close)
@@ -337,12 +340,14 @@ def generate(request: GenerationRequest | CheckedRequest | Mapping[str, Any],
         timer.lap("prepare")
 
         if ready_timeout != 0:
-            left = deadline - time.monotonic()
+            # the probe above counts in the wait, and in the time its error says
+            left = deadline - time.monotonic() + probe
             if ready_timeout is None:  # fail fast unless asked to wait (see the docstring)
                 client.wait_ready(timeout=max(0.5, min(DEFAULT_READY_TIMEOUT, left)),
-                                  refused_grace=REFUSED_GRACE)
+                                  refused_grace=REFUSED_GRACE, waited=probe, cancel=cancel)
             else:
-                client.wait_ready(timeout=max(0.5, min(ready_timeout, left)))
+                client.wait_ready(timeout=max(0.5, min(ready_timeout, left)), waited=probe,
+                                  cancel=cancel)
         _raise_if_cancelled(cancel)
         # written for this server's ComfyUI release, and checked by its rules before anything
         # is uploaded or queued (a refused job leaves nothing behind on the server); a backend

@@ -2,14 +2,33 @@
 
 Node ids mean nothing to a user; the graph's titles do ("Stage 1 sampling").
 
-What takes the time is the samplers' steps, so the estimates count those: the percentage
-counts each sampler by its steps (the count its progress events give, else the graph's) and
-every other node as :data:`LIGHT_WEIGHT` of a step; the rate is a sampler's steps per second
-since its first step seen (the first step also loads the model); the ETA is the steps left
-in every sampler not run yet, at the latest rate known. Before a sampler has made two steps
-there is no rate and no ETA (a guess from node counts said 0:00 with most of the run to
-come); after the last step there is none either (what is left is decoding, which the steps
-cannot measure). While the sampler keeps its pace the ETA only falls.
+What takes the time is the samplers' steps, so the percentage counts those: each sampler by
+its steps (the count its progress events give, else the graph's) and every other node as
+:data:`LIGHT_WEIGHT` of a step.
+
+The ETA is the time the run has left, every part measured in this run:
+
+- a sampler's steps left, at the latest rate known (a sampler's steps per second since its
+  first step seen: the first one also loads the model);
+- each sampler not started yet: its steps at that rate, after the time the latest sampler
+  took before its first step (moving the model in);
+- each other node not run yet (loaders, the decoders after the last step): the mean time
+  the other nodes took so far; a running one that reports its own progress (a decoder's
+  tiles) at its own pace when that is longer;
+- how the server counts steps: ComfyUI reports a step once made (1 after the first), a
+  server that reports a step as it begins (1 at the start, the last one still to make) has
+  one step more to go than its count says. Told by the first sampler's first report coming
+  sooner than a step could be made (after a node's usual overhead: the median time of the
+  other nodes), and by each sampler's time after its last report.
+
+A node the server takes from its cache as the run comes to it says nothing (ComfyUI's way
+with a node whose inputs match one that ran): it is counted until a node that takes its
+output starts (a node's time high, never low).
+
+Before a sampler has made two steps there is no rate and no ETA (a guess from node counts
+said 0:00 with most of the run to come); where nothing is measurable (no node's start is
+passed on, or nothing is left) there is none either, rather than 0:00. While the pace holds,
+the ETA only falls.
 """
 
 from __future__ import annotations
@@ -42,10 +61,10 @@ class ProgressUpdate:
     """Where a run is: ``stage`` is the running node's title, ``step``/``steps`` its
     progress (a sampler's steps; 0/0 for nodes that tell none), ``percent`` the whole run's
     estimate. Its pace (:class:`ProgressTracker`): ``elapsed`` seconds since the run
-    started, ``eta`` the seconds the sampler steps left should take (``None`` before a rate
-    is known, or when no step is left), ``rate`` the running sampler's steps per second
-    (``None`` for other nodes and before its second step), ``steps_left`` the sampler steps
-    not made yet."""
+    started, ``eta`` the seconds the run has left (see the module: ``None`` before a rate
+    is known, or when nothing left is measurable), ``rate`` the running sampler's steps per
+    second (``None`` for other nodes and before its second step), ``steps_left`` the sampler
+    steps not made yet."""
 
     stage: str
     node_id: str
@@ -87,7 +106,8 @@ def _sampler_steps(graph: Graph, node_id: str) -> int:
 
 class ProgressTracker:
     """Feed it every :class:`~ltx2sdk.backends.events.Event`; it calls ``callback`` with
-    updates, their pace measured on ``clock`` (any monotonic clock; tests pass their own)."""
+    updates, their pace measured on ``clock`` (any monotonic clock; tests pass their own).
+    How the ETA is estimated: see the module."""
 
     def __init__(self, graph: Graph, callback: ProgressCallback, *,
                  clock: Callable[[], float] = time.monotonic) -> None:
@@ -97,6 +117,7 @@ class ProgressTracker:
         self.steps = {node.id: _sampler_steps(graph, node.id)
                       for node in graph if node.class_type in SAMPLER_TYPES}
         self.light = {node.id for node in graph if node.id not in self.steps}
+        self._inputs = {node.id: {out.node.id for _, out in node.links()} for node in graph}
         self.done: set[str] = set()
         self.current: str | None = None
         self.current_step = 0  # the running sampler's steps done
@@ -104,6 +125,15 @@ class ProgressTracker:
         self._first: tuple[str, int, float] | None = None  # a sampler, its first step seen, when
         self._rate: float | None = None  # steps/s of the latest sampler with two steps seen
         self._percent_shown = 0.0  # a count the server corrects never moves the bar back
+        # what the ETA measures besides the rate (see the module)
+        self._since: float | None = None  # when the current node started (None: not told)
+        self._last: tuple[int, float] | None = None  # the running node's last report, when
+        self._told = 0  # the count of that report (a sampler's steps, a decoder's tiles)
+        self._lead: float | None = None  # the latest sampler's time before its first step
+        self._lead_of: str | None = None  # the sampler it was measured on
+        self._light: list[float] = []  # the other nodes' measured times
+        self._ahead = 0  # 1: the server reports a step as it begins (the stand-in's way)
+        self._ahead_known = False  # learnt from a sampler's end, not just guessed
 
     def _percent(self) -> float:
         light = len(self.light) * LIGHT_WEIGHT
@@ -130,9 +160,88 @@ class ProgressTracker:
             self._first = (node_id, step, now)
             return None
         if step > first[1] and now > first[2]:
+            known = self._rate is not None and self._lead_of == node_id
             self._rate = (step - first[1]) / (now - first[2])
+            if not known and self._since is not None:  # its first rate: its lead is measurable
+                self._learn_lead(first[1], first[2] - self._since)
+                self._lead_of = node_id
             return self._rate
         return None
+
+    def _learn_lead(self, first_step: int, before_first: float) -> None:
+        """The running sampler took ``before_first`` s from its start to its first report
+        (of step ``first_step``): the steps it made then are the rate's, the rest its lead."""
+        assert self._rate is not None
+        step_time = 1.0 / self._rate
+        # a node's usual overhead (the median: a slow loader is no sampler's lead)
+        usual = sorted(self._light)[len(self._light) // 2] if self._light else 0.0
+        if not self._ahead_known and before_first - usual < (first_step - 0.5) * step_time:
+            self._ahead = 1  # too soon for the step it names to be made: it has just begun
+        self._lead = max(0.0, before_first - (first_step - self._ahead) * step_time)
+
+    def _end_current(self, now: float, *, seen: bool) -> None:
+        """The current node ended at ``now``; ``seen``: its end was told (a node's start
+        or end event), so its time counts as measured."""
+        node = self.current
+        if node is None or node in self.done:
+            return
+        self.done.add(node)
+        if not seen or self._since is None:
+            return
+        if node in self.light:
+            self._light.append(now - self._since)
+        elif self._last is not None and self._rate:
+            # the time after its last report: the steps that report left, and one more
+            # when the server reports a step as it begins
+            after = (now - self._last[1]) * self._rate - (self.steps[node] - self._last[0])
+            self._ahead, self._ahead_known = (1 if after >= 0.5 else 0), True
+
+    def _start(self, node_id: str, now: float | None) -> None:
+        self.current, self.current_step = node_id, 0
+        self._since, self._last = now, None
+        # what it takes in has run: a node the server found in its cache during the run
+        # says nothing (ComfyUI) and is no longer waited for
+        upstream = list(self._inputs.get(node_id, ()))
+        while upstream:
+            node = upstream.pop()
+            if node not in self.done:
+                self.done.add(node)
+                upstream.extend(self._inputs.get(node, ()))
+
+    def eta(self, now: float) -> float | None:
+        """Seconds the run has left at ``now`` (see the module); ``None`` before a rate is
+        known, or when nothing left is measurable."""
+        if not self._rate:
+            return None
+        step_time = 1.0 / self._rate
+        light = sum(self._light) / len(self._light) if self._light else 0.0
+        lead = self._lead or 0.0
+        left = 0.0
+        for node, steps in self.steps.items():
+            if node in self.done:
+                continue
+            if node != self.current:
+                left += lead + steps * step_time
+            elif self._last is not None:
+                left += max(0.0, steps - self._last[0] + self._ahead) * step_time
+            else:  # started, no step yet
+                left += max(0.0, lead - self._running_for(now)) + steps * step_time
+        for node in self.light - self.done:
+            left += self._light_left(now, light) if node == self.current else light
+        return left if left > 0 else None
+
+    def _light_left(self, now: float, light: float) -> float:
+        """The running other node's time left: ``light`` less its time so far, or more when
+        it reports its own progress (a decoder's tiles, each reported once made) and its
+        pace says so."""
+        running = self._running_for(now)
+        left = max(0.0, light - running)
+        if self._last is not None and self._since is not None and self._last[0] > 0:
+            left = max(left, running * max(0, self._told - self._last[0]) / self._last[0])
+        return left
+
+    def _running_for(self, now: float) -> float:
+        return 0.0 if self._since is None else now - self._since
 
     def _emit(self, now: float, node_id: str, step: int = 0, steps: int = 0,
               rate: float | None = None) -> None:
@@ -141,11 +250,9 @@ class ProgressTracker:
             stage, class_type = node.title, node.class_type
         except KeyError:
             stage, class_type = f"node {node_id}", "?"
-        left = self.steps_left()
-        eta = left / self._rate if self._rate and left else None
         self.callback(ProgressUpdate(stage, node_id, class_type, step, steps, self._percent(),
-                                     elapsed=self._elapsed(now), eta=eta, rate=rate,
-                                     steps_left=left))
+                                     elapsed=self._elapsed(now), eta=self.eta(now), rate=rate,
+                                     steps_left=self.steps_left()))
 
     def _elapsed(self, now: float) -> float:
         if self._started is None:
@@ -161,27 +268,30 @@ class ProgressTracker:
         elif isinstance(event, NodesCached):
             self.done.update(event.nodes)
         elif isinstance(event, NodeExecuting):
-            if self.current is not None:
-                self.done.add(self.current)
-            self.current, self.current_step = event.node_id, 0
+            self._end_current(now, seen=True)
+            self._start(event.node_id, now)
             self._emit(now, event.node_id)
         elif isinstance(event, Progress):
             rate = None
-            if self.current is not None and self.current != event.node_id:
+            if self.current != event.node_id:
                 # one node runs at a time: a server that passes on only some events (the
                 # Comfy API v2) may skip the next node's start, not the end of this one
-                self.done.add(self.current)
+                self._end_current(now, seen=False)
+                self._start(event.node_id, None)
             if event.node_id in self.steps:
                 if event.max > 0:  # the server's count beats the graph's
                     self.steps[event.node_id] = event.max
-                self.current, self.current_step = event.node_id, min(event.value, event.max)
+                self.current_step = min(event.value, event.max)
                 rate = self._measure(event.node_id, event.value, now)
-            else:
-                self.current = event.node_id
+            self._last, self._told = (min(event.value, event.max), now), event.max
             self._emit(now, event.node_id, event.value, event.max, rate)
         elif isinstance(event, NodeExecuted):
-            self.done.add(event.node_id)
+            if event.node_id == self.current:
+                self._end_current(now, seen=True)
+            else:
+                self.done.add(event.node_id)
         elif isinstance(event, Finished):
+            self._end_current(now, seen=True)
             self.callback(ProgressUpdate("finished", "", "", 0, 0, 100.0, done=True,
                                          elapsed=self._elapsed(now)))
 

@@ -29,6 +29,7 @@ from pathlib import Path
 
 from ltx2sdk.errors import FileContentError, OutputError, OutputExistsError, OutputPathError
 from ltx2sdk.media.file_formats import verify_file
+from ltx2sdk.wording import os_reason
 
 DOWNLOAD_CHUNK = 1 << 20  # 1 MiB read at a time: steady memory whatever the file size
 
@@ -161,11 +162,11 @@ def _folder_problem(folder: Path, *, create: bool = True) -> str | None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        return f"cannot create the folder {folder} ({exc.strerror or exc})"
+        return f"cannot create the folder {folder} ({os_reason(exc)})"
     try:
         new_file(folder, ".probe").unlink()
     except OSError as exc:
-        return f"cannot write in the folder {folder} ({exc.strerror or exc})"
+        return f"cannot write in the folder {folder} ({os_reason(exc)})"
     return None
 
 

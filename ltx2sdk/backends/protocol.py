@@ -92,8 +92,12 @@ class Backend(Protocol):
 
     def wait_ready(self, timeout: float = 60.0, interval: float = 0.5, *,
                    refused_grace: float | None = None,
-                   on_wait: Callable[[], None] | None = None) -> dict[str, Any]:
-        """Wait until the server can take jobs (see :meth:`ComfyClient.wait_ready`)."""
+                   on_wait: Callable[[], None] | None = None,
+                   cancel: threading.Event | None = None,
+                   waited: float = 0.0) -> dict[str, Any]:
+        """Wait until the server can take jobs (see :meth:`ComfyClient.wait_ready`): at most
+        ``timeout`` seconds, ``waited`` of them already spent (a probe before); a ``cancel``
+        set ends it within a fraction of a second."""
         ...
 
     def schemas(self, *, deadline: float | None = None) -> SchemaSet | None:

@@ -8,6 +8,9 @@ URL the client needs, or raises :class:`ServerUrlError` with one line saying wha
 caller waiting for that server (nothing there, there but not answering, an unusable URL)
 with a short reason in plain words, without the HTTP library's class names or reprs.
 
+:func:`cancellable` runs one attempt of a wait for a server so that a cancel ends the wait
+within :data:`CANCEL_POLL` seconds, whatever the attempt's own time limit.
+
 Only the standard library is imported here (at import time).
 """
 
@@ -17,15 +20,18 @@ import base64
 import errno
 import re
 import socket
-from collections.abc import Iterator
-from typing import Literal
+import threading
+from collections.abc import Callable, Iterator
+from typing import Literal, TypeVar
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-from ltx2sdk.errors import ServerUnreachableError, ServerUrlError
+from ltx2sdk.errors import JobCancelledError, ServerUnreachableError, ServerUrlError
 
-__all__ = ["DEFAULT_READY_TIMEOUT", "REFUSED_GRACE", "UNKNOWN_HOST", "FailureKind", "basic_auth",
-           "connection_failure", "normalize_server_url", "not_reached", "shown_url",
-           "without_credentials"]
+__all__ = ["CANCEL_POLL", "DEFAULT_READY_TIMEOUT", "REFUSED_GRACE", "UNKNOWN_HOST",
+           "FailureKind", "basic_auth", "cancellable", "connection_failure",
+           "normalize_server_url", "not_reached", "shown_url", "without_credentials"]
+
+T = TypeVar("T")
 
 REFUSED_GRACE = 1.0
 """Seconds a server nobody answers at (connection refused, no route) is tried again before
@@ -36,6 +42,8 @@ server that did not answer, a temporary failure, is retried like a refused conne
 DEFAULT_READY_TIMEOUT = 30.0
 """Seconds a server that accepts connections but does not answer yet (or a proxy answering
 502, 503, 504 for it) is waited for, unless the caller says otherwise."""
+CANCEL_POLL = 0.1
+"""Seconds between two looks at the cancel signal while a wait for a server is cancellable."""
 UNKNOWN_HOST = "unknown host"
 """The reason :func:`connection_failure` gives for a host name that does not resolve."""
 
@@ -229,3 +237,37 @@ def not_reached(server: str, url: str, kind: FailureKind, reason: str,
             "resolve: check the URL)", url=url, reason=reason)
     return ServerUnreachableError(f"{server} at {url} was not ready within {waited:.3g} s "
                                   f"({reason})", url=url, reason=reason)
+
+
+def cancellable(attempt: Callable[[], T], cancel: threading.Event | None, what: str) -> T:
+    """``attempt()`` (one request of a wait for a server), or a
+    :class:`~ltx2sdk.errors.JobCancelledError` ("cancelled while waiting for ``what``") within
+    :data:`CANCEL_POLL` seconds of ``cancel`` being set, before or during it.
+
+    Without ``cancel`` the attempt runs on the caller's thread. With one it runs on a thread
+    of its own, which a cancel leaves behind: the attempt ends by its own time limit (its
+    answer is dropped), while the caller is free at once; so the attempt must be bounded and
+    must not change what its caller shares (it returns what it got instead)."""
+    if cancel is None:
+        return attempt()
+    if cancel.is_set():
+        raise JobCancelledError(f"cancelled while waiting for {what}")
+    done = threading.Event()
+    answers: list[T] = []
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            answers.append(attempt())
+        except BaseException as exc:  # raised again on the caller's thread
+            failures.append(exc)
+        finally:
+            done.set()
+
+    threading.Thread(target=run, name="ltx2sdk-ready-attempt", daemon=True).start()
+    while not done.wait(CANCEL_POLL):
+        if cancel.is_set():
+            raise JobCancelledError(f"cancelled while waiting for {what}")
+    if failures:
+        raise failures[0]
+    return answers[0]

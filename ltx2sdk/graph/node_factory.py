@@ -5,13 +5,28 @@
 come from a server (its ``/object_info``), the inputs are first written the way *that* server
 declares the node (:func:`ltx2sdk.graph.compat.adapt_inputs`): an input it lacks is left out when
 the pipeline only sets it to its neutral value, and a dynamic-combo input moves to the server's key.
+
+A constructor called wrongly raises the graph's errors, not Python's bare ``TypeError``: an
+input name the node does not have is an :class:`~ltx2sdk.errors.UnknownInputError` naming the
+nearest one, a required input left out a :class:`~ltx2sdk.errors.MissingInputError`, too many
+inputs by position a :class:`~ltx2sdk.errors.GraphError`. (Each public method of a subclass
+is wrapped when the class is made; the call's arguments are looked at only when it fails.)
 """
 
 from __future__ import annotations
 
+import difflib
+import functools
+import inspect
+from collections.abc import Callable
 from typing import Any
 
-from ltx2sdk.errors import IncompatibleServerError
+from ltx2sdk.errors import (
+    GraphError,
+    IncompatibleServerError,
+    MissingInputError,
+    UnknownInputError,
+)
 from ltx2sdk.graph.compat import adapt_inputs
 from ltx2sdk.graph.core import Graph, Node
 from ltx2sdk.graph.releases import first_release_with
@@ -22,6 +37,13 @@ class NodeFactory:
 
     def __init__(self, graph: Graph) -> None:
         self.graph = graph
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name, method in list(vars(cls).items()):
+            if not name.startswith("_") and inspect.isfunction(method) \
+                    and not hasattr(NodeFactory, name):
+                setattr(cls, name, _called_rightly(method))
 
     def has(self, class_type: str) -> bool:
         """Whether the graph's target server has the node type ``class_type``."""
@@ -48,3 +70,54 @@ class NodeFactory:
                   else " (a node no tested ComfyUI release has: a custom node?)")
         return (f"{feature} needs the node {class_type}{needed}; {label} does not have it: "
                 "update ComfyUI")
+
+
+def _called_rightly(method: Callable[..., Any]) -> Callable[..., Any]:
+    """``method`` (a node constructor), raising :func:`_call_error` when it is called with
+    arguments its signature does not take; any other ``TypeError`` goes on as it is."""
+
+    @functools.wraps(method)
+    def constructor(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        except TypeError as exc:
+            problem = _call_error(method, args, kwargs)
+            if problem is None:  # the call was right: the error came from inside
+                raise
+            raise problem from exc
+
+    return constructor
+
+
+def _call_error(method: Callable[..., Any], args: tuple[Any, ...],
+                kwargs: dict[str, Any]) -> GraphError | None:
+    """What is wrong with calling ``method`` with ``args`` and ``kwargs`` (``args[0]`` is
+    the factory), as a graph error; ``None`` when the signature takes them."""
+    signature = inspect.signature(method)
+    try:
+        signature.bind(*args, **kwargs)
+    except TypeError:
+        pass
+    else:
+        return None
+    node = method.__name__
+    params = list(signature.parameters.values())[1:]  # not self
+    names = [p.name for p in params]
+    inputs = [name for name in names if name != "title"]  # title is the node's, not an input
+    for given in kwargs:
+        if given not in names:
+            near = difflib.get_close_matches(given, names, n=1)
+            hint = f" (did you mean '{near[0]}'?)" if near else ""
+            return UnknownInputError(f"{node} has no input '{given}'{hint}; its inputs are: "
+                                     f"{', '.join(inputs)}", input_name=given)
+    positional = [p.name for p in params if p.kind is p.POSITIONAL_OR_KEYWORD]
+    if len(args) - 1 > len(positional):
+        return GraphError(f"{node} takes at most {len(positional)} inputs by position "
+                          f"({', '.join(positional)}), not {len(args) - 1}; give the others "
+                          "by name")
+    given_names = set(positional[:len(args) - 1]) | set(kwargs)
+    for param in params:
+        if param.default is param.empty and param.name not in given_names:
+            return MissingInputError(f"{node} needs the input '{param.name}'",
+                                     input_name=param.name)
+    return GraphError(f"{node} cannot take these arguments ({', '.join(names)})")

@@ -10,6 +10,12 @@ known only to that server, so offline builds do not check file names.
 
 ``python -m ltx2sdk.graph.releases DIR`` rewrites the bundle from captured releases in ``DIR``
 (``DIR/<version>/object_info.json`` or ``object_info.json.gz``).
+
+**Two readings of a version**, kept apart: :func:`parse_release` reads a release a person
+gives (``--comfyui-version``, :func:`nearest_bundled`) strictly (``0.26``, ``0.26.0``,
+``v0.26.0``; ``0.26.x`` or ``0.26.0rc1`` is refused, not taken for 0.26.0);
+:func:`parse_version` reads what a server reports leniently (``0.3.10-dev``, ``v0.33.0-rc1``,
+a git suffix): a server's own words must not stop a build.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from ltx2sdk.errors import ReleaseVersionError
 from ltx2sdk.graph.node_defs import LTX2_SCHEMAS
 from ltx2sdk.graph.schema import SchemaSet
 
@@ -33,11 +40,28 @@ TESTED_RANGE = ("0.8.0", "0.38.1")
 
 Version = tuple[int, ...]
 
+_RELEASE = re.compile(r"[vV]?(\d+)\.(\d+)(?:\.(\d+))?")
+RELEASE_FORMS = "MAJOR.MINOR or MAJOR.MINOR.PATCH, such as 0.26, 0.26.0 or v0.26.0"
+"""The forms :func:`parse_release` accepts, as a message says them."""
+
+
+def parse_release(text: str) -> Version:
+    """A release a person gave: ``"0.26"``, ``"0.26.0"`` and ``"v0.26.0"`` are ``(0, 26,
+    0)``. Anything else (a suffix, a wildcard, white space, more or fewer parts) is a
+    :class:`~ltx2sdk.errors.ReleaseVersionError` saying the accepted forms: guessing would
+    build for another release than the one meant."""
+    match = _RELEASE.fullmatch(text) if isinstance(text, str) else None
+    if match is None:
+        raise ReleaseVersionError(f"{text!r} is not a ComfyUI release: give {RELEASE_FORMS}")
+    return tuple(int(part or 0) for part in match.groups())
+
 
 def parse_version(text: str | None) -> Version | None:
-    """``"0.33.0"`` -> ``(0, 33, 0)``; ``None`` for anything that is not a dotted number
-    (a leading ``v`` and a suffix such as ``-rc1`` or ``+git`` are ignored). Fewer than three
-    parts get zeros: ``"0.26"`` is ``(0, 26, 0)``, the release 0.26.0."""
+    """A version a server reports, leniently: ``"0.33.0"`` -> ``(0, 33, 0)``; ``None`` for
+    anything that does not start with a dotted number (a leading ``v`` and a suffix such as
+    ``-rc1``, ``-dev`` or ``+git`` are ignored). Fewer than three parts get zeros: ``"0.26"``
+    is ``(0, 26, 0)``, the release 0.26.0. Not for a release a person gives
+    (:func:`parse_release`)."""
     if not text:
         return None
     match = re.match(r"^v?(\d+(?:\.\d+)*)", text.strip())
@@ -84,16 +108,13 @@ def bundled_schemas(version: str) -> SchemaSet:
 
 
 def nearest_bundled(version: str) -> str:
-    """The bundled release to build for when targeting ComfyUI ``version``: itself when it is
-    bundled, else the newest bundled release below it (its nodes are a safe subset: a node a
-    release has, later ones keep). A :class:`ValueError` for a version older than the oldest
-    bundled release, or one that is not a version."""
+    """The bundled release to build for when targeting ComfyUI ``version`` (given by a
+    person: read by :func:`parse_release`, a :class:`~ltx2sdk.errors.ReleaseVersionError`
+    when it is not written as a release): itself when it is bundled, else the newest bundled
+    release below it (its nodes are a safe subset: a node a release has, later ones keep). A
+    :class:`ValueError` for a version older than the oldest bundled release."""
     bundled = bundled_versions()
-    if version in bundled:
-        return version
-    wanted = parse_version(version)
-    if wanted is None:
-        raise ValueError(f"{version!r} is not a ComfyUI version (such as {bundled[-1]})")
+    wanted = parse_release(version)
     same = [v for v in bundled if parse_version(v) == wanted]  # 0.26, v0.26.0: 0.26.0
     if same:
         return same[0]

@@ -17,7 +17,7 @@ from ltx2sdk.app.batch.jobs import BatchJob, make_job
 from ltx2sdk.app.batch.scheduler import Batch, BatchProgress, RunningJob, run_batch
 from ltx2sdk.app.batch.server_target import ServerTarget
 from ltx2sdk.app.batch.targets import JobStage, Runner
-from ltx2sdk.app.cli.batch_command import BatchDisplay, describe_summary
+from ltx2sdk.app.cli.batch_command import BatchDisplay, describe_summary, eta_text
 from ltx2sdk.errors import JobCancelledError
 from tests.app.test_batch import Endpoint, endpoint  # noqa: F401 - the RunPod fixture
 from tests.helpers import catalog_server
@@ -221,8 +221,11 @@ def test_the_eta_counts_the_running_jobs_time_left() -> None:
 
     # job 2 a second in, its time left not known yet: the average less its time so far
     assert batch_eta(9.0, [(8.0, None)], average=8.0, not_started=1, runners=1) == 15.0
-    # job 3 two seconds in, its own steps say 6 s more (they end at 22.0)
-    assert batch_eta(18.0, [(16.0, 22.0)], average=8.0, not_started=0, runners=1) == 4.0
+    # job 3 two seconds in, its own run says 4 s more (it ends at 22.0): the job's time
+    # outside the run (the wait, the download) is the average's to tell; 6 s (was 4 s)
+    assert batch_eta(18.0, [(16.0, 22.0)], average=8.0, not_started=0, runners=1) == 6.0
+    # a job longer than the average: its own run says how long
+    assert batch_eta(18.0, [(16.0, 30.0)], average=8.0, not_started=0, runners=1) == 12.0
     # a job past the average with nothing of its own to say: no number, rather than 0 s
     assert batch_eta(30.0, [(16.0, None)], average=8.0, not_started=0, runners=1) is None
     # two runners: the jobs not started are shared, a running job is not
@@ -250,3 +253,30 @@ def test_a_running_jobs_own_time_left_drives_the_eta(tmp_path: Path) -> None:
         for number in (1, 2):
             runner.gate(number).set()
     assert batch.summary is not None and batch.summary.complete
+
+
+def test_the_batch_eta_is_the_time_left_to_the_end_and_never_0_while_a_job_runs() -> None:
+    """QA's batch on the stand-in: 3 jobs of 10 s on one runner, each job's run (what its
+    own progress counts) ending 2 s before the job does (the download, the checks). At every
+    half second after the first video, the ETA is the true time left (within 0.1 s) and is
+    not 0 until the last job ends: it was 2 s low, and said 0.0s while job 3 downloaded."""
+    from ltx2sdk.app.batch.scheduler import batch_eta
+
+    length, outside, jobs = 10.0, 2.0, 3
+    for tick in range(21, 60):
+        now = tick / 2
+        running = int(now // length)  # 0-based: job 2 from 10 s, job 3 from 20 s
+        started = running * length
+        run_ends = started + length - outside
+        # the job's own reports say when its run ends, until it has ended
+        eta = batch_eta(now, [(started, run_ends if now < run_ends else None)],
+                        average=length, not_started=jobs - running - 1, runners=1)
+        assert eta is not None and eta == pytest.approx(jobs * length - now, abs=0.1), now
+        display = BatchProgress(total=3, to_run=3, ok=running, failed=0, cancelled=0,
+                                skipped=0, running=1, waiting=0, retries=0, elapsed=now,
+                                eta=eta)
+        assert eta_text(display) != "ETA 0.0s"
+    # a few hundredths left: shown as 0.1s, not 0.0s
+    almost = BatchProgress(total=3, to_run=3, ok=2, failed=0, cancelled=0, skipped=0,
+                           running=1, waiting=0, retries=0, elapsed=29.97, eta=0.03)
+    assert eta_text(almost) == "ETA 0.1s"

@@ -143,6 +143,8 @@ def test_a_proxy_whose_server_stays_down_is_dropped_after_one_wait(
         proxy_of_nothing: str, tmp_path: Path) -> None:
     drops: list[DropNotice] = []
     with catalog_server(tmp_path / "srv") as srv:
+        # jobs that outlast the proxy's wait (a batch done sooner does not wait for it)
+        srv.sim.sampler_steps, srv.sim.step_delay = 20, 0.03
         summary = run_batch([job(1), job(2), job(3)], [proxy_of_nothing, srv.url],
                             tmp_path / "out", ready_timeout=0.5, on_drop=drops.append)
     assert summary.complete and summary.progress.retries == 0

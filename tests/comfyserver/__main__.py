@@ -64,7 +64,9 @@ def main(argv: list[str] | None = None) -> None:
                              "model catalog)")
     parser.add_argument("--output-dir", type=Path, help="default: a temporary directory")
     parser.add_argument("--input-dir", type=Path, help="default: a temporary directory")
-    parser.add_argument("--sampler-steps", type=int, default=Simulation.sampler_steps)
+    parser.add_argument("--sampler-steps", type=int,
+                        help="progress steps of every sampler (default: as many as the graph "
+                             "gives each one, as ComfyUI runs them)")
     parser.add_argument("--step-delay", type=float, default=0.0, help="seconds per step")
     parser.add_argument("--node-delay", type=float, default=0.0, help="extra seconds per node")
     parser.add_argument("--output-bytes", type=int,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import re
 import string
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,8 +57,9 @@ _CHECKPOINT_FRAMES = [
 class Simulation:
     """How long things take and what gets written. Mutable while the server runs."""
 
-    sampler_steps: int = 4
-    """``progress`` updates (value 1..N, max N) each sampler node sends."""
+    sampler_steps: int | None = 4
+    """``progress`` updates (value 1..N, max N) each sampler node sends; ``None``: as many
+    as the graph gives it, as ComfyUI does (see :meth:`NodeSimulator.graph_steps`)."""
     step_delay: float = 0.0
     """Seconds between progress updates (an interrupt cuts the wait short)."""
     sampler_classes: frozenset[str] = SAMPLER_CLASSES
@@ -215,13 +217,27 @@ class NodeSimulator:
         """The (value, max) pairs of the node's ProgressBar updates."""
         class_type = self.class_of(node_id)
         if class_type in self.sim.sampler_classes:
-            steps = max(self.sim.sampler_steps, 0)
+            count = self.sim.sampler_steps
+            steps = max(self.graph_steps(node_id) if count is None else count, 0)
             return [(i, steps) for i in range(1, steps + 1)]
         if class_type in FRAME_PROGRESS_CLASSES:
             target = self.prompt[node_id]["inputs"].get("image_target")
             frames = self.media_dims(target[0])[2] if is_link(target) else 1
             return [(1, frames)] + ([(frames, frames)] if frames > 1 else [])
         return []
+
+    def graph_steps(self, node_id: str) -> int:
+        """A sampler's steps as the graph gives them: its sigmas' count less one (a
+        ``ManualSigmas`` string, or its scheduler's ``steps``), else its own ``steps``; 20
+        when none is a number."""
+        inputs = self.prompt[node_id]["inputs"]
+        if is_link(inputs.get("sigmas")):
+            inputs = self.prompt[inputs["sigmas"][0]]["inputs"]
+        sigmas = inputs.get("sigmas")
+        if isinstance(sigmas, str):
+            return max(1, len(re.findall(r"[-+]?\d*\.?\d+(?:e[-+]?\d+)?", sigmas)) - 1)
+        steps = inputs.get("steps")
+        return steps if isinstance(steps, int) and steps > 0 else 20
 
     def progress_text(self, node_id: str) -> str | None:
         """Text a node pushes with ``send_progress_text`` (a binary TEXT frame)."""

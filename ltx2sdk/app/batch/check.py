@@ -34,6 +34,7 @@ Nothing is queued, uploaded or written. A problem names the job by its line numb
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,6 +57,7 @@ if TYPE_CHECKING:
     from ltx2sdk.backends.protocol import Backend
     from ltx2sdk.graph.schema import SchemaSet
     from ltx2sdk.request import GenerationRequest
+    from ltx2sdk.web_urls import IPAddress
 
     _Server = tuple[str, Backend, SchemaSet | None]
 
@@ -213,14 +215,49 @@ class _Scan:
                             "another seed for another video)"))
             return False  # its inputs are its first's: checked there
         assert job.request is not None  # no problem: checked
-        found = [JobProblem(job.number, line) for line in _inline_input_problems(
-            job.request, self.policy)]
+        found = [JobProblem(job.number, line) for line in (
+            *_url_address_problems(job.request, self.policy),
+            *_inline_input_problems(job.request, self.policy))]
         self.problems.extend(found)
         return not found
 
     def report(self, **more: Any) -> JobsReport:
         return JobsReport(self.source, self.jobs, tuple(self.problems), tuple(self.repeats),
                           **more)
+
+
+def _url_address_problems(request: GenerationRequest, policy: InputPolicy | None
+                          ) -> Iterator[str]:
+    """The input URLs of ``request`` whose host is an IP literal the fetcher would refuse
+    (not public, not trusted by ``policy``), one line each, worded as the fetcher's refusal
+    (``image_url: refusing to fetch from the non-public address 127.0.0.1 (loopback)``).
+    Names are not resolved: that is the run's, when it fetches."""
+    from ltx2sdk.media.safe_fetch import address_refusal  # start-up: only a job with a URL
+    from ltx2sdk.web_urls import parse_url  # start-up: likewise
+
+    trusted = {_literal(host) for host in (policy.trusted_hosts if policy else ())}
+    for which in INPUT_FILES:
+        url = getattr(request, which.url)
+        if url is None:
+            continue
+        try:
+            literal = parse_url(url).literal
+        except LTX2Error:  # the request model's rule said it already
+            continue
+        if literal is None or literal in trusted:
+            continue
+        reason = address_refusal(literal)
+        if reason:
+            yield (f"{which.url}: refusing to fetch from the non-public address {literal} "
+                   f"({reason})")
+
+
+def _literal(host: str) -> IPAddress | None:
+    """``host`` (``10.0.0.1``, ``[::1]``) as an address; ``None`` for a name."""
+    try:
+        return ipaddress.ip_address(host.strip().removeprefix("[").removesuffix("]"))
+    except ValueError:
+        return None
 
 
 def _inline_input_problems(request: GenerationRequest, policy: InputPolicy | None

@@ -17,6 +17,11 @@ scales itself; ``concurrency`` (``--jobs``) is how many jobs are in its queue at
 - **Address**: the SDK's, ``https://api.runpod.ai/v2``, or ``$RUNPOD_ENDPOINT_BASE_URL`` (the
   SDK reads it once, when imported; it is read again here when the target opens, so setting
   it later works too), or ``base_url``.
+- **Start**: importing the SDK takes seconds (it loads its worker and aiohttp), so it is
+  imported by a runner only once a TCP connection to the API's address succeeds (or a proxy
+  from the environment is in the way, which the SDK's requests go through): an address
+  nobody answers at (refused, an unknown host) is dropped as fast as a server's, in one line
+  within 2 s.
 - **Outputs** (``runpod_handler.py``'s): ``video`` (base64) is decoded to the file;
   ``video_url`` (a presigned bucket URL) is fetched by
   :func:`ltx2sdk.media.safe_fetch.fetch_to_file`,
@@ -52,16 +57,19 @@ import contextlib
 import json
 import os
 import re
+import socket
 import threading
 import time
 from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from ltx2sdk.app.batch.targets import JobSettings, JobStage
 from ltx2sdk.backends.server_urls import REFUSED_GRACE, UNKNOWN_HOST, connection_failure
 from ltx2sdk.deadline import Deadline
 from ltx2sdk.errors import (
+    BatchSettingError,
     FetchError,
     FileContentError,
     JobCancelledError,
@@ -84,10 +92,12 @@ if TYPE_CHECKING:
     from ltx2sdk.app.batch.jobs import BatchJob
     from ltx2sdk.app.batch.targets import Runner
 
-__all__ = ["API_KEY_ENV", "BASE_URL_ENV", "RunPodTarget"]
+__all__ = ["API_KEY_ENV", "BASE_URL_ENV", "DEFAULT_BASE_URL", "RunPodTarget"]
 
 API_KEY_ENV = "RUNPOD_API_KEY"
 BASE_URL_ENV = "RUNPOD_ENDPOINT_BASE_URL"
+DEFAULT_BASE_URL = "https://api.runpod.ai/v2"
+"""The SDK's own default (``runpod.endpoint_url_base``), known here without importing it."""
 DEFAULT_CONCURRENCY = 4
 SUBMIT_TIMEOUT = 60.0  # seconds for /run: an i2v request with its image can be megabytes
 RUN_PAYLOAD_LIMIT = 10 * 1024 * 1024  # RunPod refuses a larger /run body
@@ -170,11 +180,11 @@ class RunPodTarget:
                  policy: Mapping[str, Any] | None = None) -> None:
         endpoint_id = endpoint_id.strip()
         if not _ENDPOINT_ID.match(endpoint_id):
-            raise ValueError(f"runpod:{endpoint_id} does not name an endpoint: give "
+            raise BatchSettingError(f"runpod:{endpoint_id} does not name an endpoint: give "
                              "runpod:ENDPOINT_ID, the id shown on the endpoint's page "
                              "(letters, digits, - and _)")
         if poll_interval <= 0 or status_grace <= 0 or download_timeout <= 0:
-            raise ValueError("poll_interval, status_grace and download_timeout must be "
+            raise BatchSettingError("poll_interval, status_grace and download_timeout must be "
                              "positive numbers of seconds")
         self.endpoint_id = endpoint_id
         self._api_key = api_key
@@ -202,34 +212,80 @@ class RunPodTarget:
         return None
 
     def open(self, concurrency: int | None) -> list[Runner]:
+        """The runners; the SDK is only looked for here (importing it takes seconds: each
+        runner imports it once the API's address answers, see the module)."""
         key = self._key()
         if key is None:
             raise TargetUnusableError(f"{self.name}: RunPod needs an API key: set "
                                       f"{API_KEY_ENV} (or pass api_key=...)")
-        try:
-            from runpod.endpoint.runner import Endpoint
-        except ModuleNotFoundError as exc:
-            raise TargetUnusableError(f"{self.name}: the RunPod SDK is not installed: "
-                                      "pip install 'ltx2sdk[runpod]'") from exc
-        from ltx2sdk.backends.deadline_http import bound_session  # start-up: requests
+        import importlib.util
 
-        base = self.base_url or os.environ.get(BASE_URL_ENV, "").strip() or None
-        runners: list[Runner] = []
-        for _ in range(concurrency or DEFAULT_CONCURRENCY):
-            endpoint = Endpoint(self.endpoint_id, api_key=key)
-            bound_session(endpoint.rp_client.rp_session)  # no retry, no sleep past the deadline
-            if base is not None:  # on this client only: nothing global is changed
-                endpoint.rp_client.endpoint_url_base = base.rstrip("/")
-            runners.append(_RunPodRunner(self, endpoint))
-        return runners
+        if importlib.util.find_spec("runpod") is None:
+            raise TargetUnusableError(f"{self.name}: the RunPod SDK is not installed: "
+                                      "pip install 'ltx2sdk[runpod]'")
+        base = (self.base_url or os.environ.get(BASE_URL_ENV, "").strip()
+                or DEFAULT_BASE_URL).rstrip("/")
+        return [_RunPodRunner(self, key, base)
+                for _ in range(concurrency or DEFAULT_CONCURRENCY)]
 
 
 class _RunPodRunner:
-    def __init__(self, target: RunPodTarget, endpoint: Any) -> None:
+    def __init__(self, target: RunPodTarget, key: str, base: str) -> None:
         self.target = target
-        self.endpoint = endpoint
-        self.base = str(endpoint.rp_client.endpoint_url_base)
-        self.where = f"RunPod endpoint {target.endpoint_id} at {self.base}"
+        self._key = key
+        self.base = base
+        self.where = f"RunPod endpoint {target.endpoint_id} at {base}"
+        self._endpoint: Any = None  # the SDK's Endpoint, made once the API's address answers
+
+    def _client(self, bound: Deadline) -> Any:
+        """The SDK's endpoint client; made (the SDK imported) on first use, once a connection
+        to the API's address succeeds within ``bound``. An address nobody answers at raises
+        :class:`ServerUnreachableError`, as the SDK's request would, without the import."""
+        if self._endpoint is None:
+            self._reach(bound)
+            try:
+                from runpod.endpoint.runner import Endpoint  # extra: runpod, seconds to import
+            except ImportError as exc:  # installed without its dependencies
+                raise TargetUnusableError(f"{self.target.name}: the RunPod SDK cannot be "
+                                          f"imported ({one_line(str(exc))}): pip install "
+                                          "'ltx2sdk[runpod]'") from None
+            from ltx2sdk.backends.deadline_http import bound_session  # start-up: requests
+
+            endpoint = Endpoint(self.target.endpoint_id, api_key=self._key)
+            bound_session(endpoint.rp_client.rp_session)  # no retry, no sleep past the deadline
+            endpoint.rp_client.endpoint_url_base = self.base  # this client's: nothing global
+            self._endpoint = endpoint
+        return self._endpoint
+
+    def _reach(self, bound: Deadline) -> None:
+        """Open (and close) a TCP connection to the API's host and port within ``bound``;
+        nothing is sent. Skipped when a proxy from the environment carries the requests."""
+        import urllib.request
+
+        parts = urlsplit(self.base)
+        scheme = parts.scheme.lower()
+        if scheme in urllib.request.getproxies() and not urllib.request.proxy_bypass(
+                parts.hostname or ""):
+            return
+        try:
+            port = parts.port or (443 if scheme == "https" else 80)
+        except ValueError:
+            port = None
+        if not parts.hostname or port is None or scheme not in ("http", "https"):
+            raise TargetUnusableError(f"{self.target.name}: {self.base} is not a usable "
+                                      f"http(s) URL (check {BASE_URL_ENV})")
+        try:
+            socket.create_connection((parts.hostname, port),
+                                     timeout=bound.left(floor=0.01)).close()
+        except OSError as exc:
+            kind, reason = connection_failure(exc)
+            if isinstance(exc, TimeoutError):
+                kind, reason = "absent", "no answer to the connection (a firewall, or a " \
+                                         "wrong address?)"
+            message = f"cannot reach {self.where}: {reason}"
+            if kind in ("absent", "unknown_host"):
+                raise ServerUnreachableError(message, url=self.base, reason=reason) from None
+            raise ServerUnavailableError(message) from None
 
     def run(self, job: BatchJob, video: Path, *, cancel: threading.Event,
             resume: str | None = None,
@@ -268,8 +324,9 @@ class _RunPodRunner:
         return metadata
 
     def close(self) -> None:
-        with contextlib.suppress(Exception):
-            self.endpoint.rp_client.rp_session.close()
+        if self._endpoint is not None:
+            with contextlib.suppress(Exception):
+                self._endpoint.rp_client.rp_session.close()
 
     # -- one job ---------------------------------------------------------------------------
 
@@ -482,7 +539,13 @@ class _RunPodRunner:
         :mod:`ltx2sdk.errors` and this module's errors."""
         if bound.passed:
             raise self._expired(what, bound)
-        client = self.endpoint.rp_client
+        try:
+            client = self._client(bound).rp_client
+        except ServerUnreachableError as exc:  # as the SDK's request says it, naming the call
+            raise ServerUnreachableError(f"cannot {what}: {exc}", url=exc.url,
+                                         reason=exc.reason) from None
+        except ServerUnavailableError as exc:
+            raise ServerUnavailableError(f"cannot {what}: {exc}") from None
         try:
             with bound.armed():
                 if method == "GET":

@@ -11,7 +11,11 @@
 each; the Comfy API v2: ``concurrency`` at a time, default 1) and ``runpod:ENDPOINT_ID``
 (``concurrency`` jobs in the endpoint's queue, default 4): see
 :mod:`ltx2sdk.app.batch.targets`. Each idle runner of any target takes the next job, so faster
-targets do more of the work.
+targets do more of the work. Each target is opened on a thread of its own, and a server
+proves ready (it answers) before it takes a job: a target that is slow to answer, or never
+does, holds no job while the others run them. When every job is done the batch ends without
+waiting for a target still not ready: it is dropped then (``no answer when the jobs were
+done (waited 2.1 s)``, or ``connection refused`` for one that refused all along).
 
 **Results** go to ``output_dir`` (:mod:`ltx2sdk.app.batch.store`): each job's video and one
 ``results.jsonl`` line with its metadata or its error. Jobs already done there (by their
@@ -49,7 +53,9 @@ target and what it lacks.
 **Cancelling** (:meth:`Batch.cancel`, or Ctrl-C / a notebook's interrupt while iterating)
 stops the running jobs on their targets (a ComfyUI prompt is interrupted, a RunPod job
 cancelled), records them as cancelled, and starts nothing more; the interrupt is then raised
-again, and :attr:`Batch.summary` says what was left.
+again, and :attr:`Batch.summary` says what was left. A wait for a server (its readiness, at
+the start or before a job) ends within a fraction of a second: a job that waited is
+cancelled, and a target still proving ready had taken none (its jobs are "not started").
 
 Callbacks (``on_result``, ``on_progress``, ``on_retry``, ``on_drop``) run on the thread that
 iterates (the caller's), never on a runner's thread. Nothing here is global: two batches in one
@@ -81,10 +87,15 @@ from ltx2sdk.app.batch.targets import (
     JobSettings,
     JobStage,
     Runner,
+    WaitsForReady,
     classify,
 )
 from ltx2sdk.backends.outputs import check_output_folder
+from ltx2sdk.backends.server_urls import connection_failure
 from ltx2sdk.errors import (
+    BatchSettingError,
+    InputFileError,
+    JobCancelledError,
     LTX2Error,
     NoTargetLeftError,
     RequestFieldError,
@@ -136,10 +147,11 @@ class JobResult:
 
     ``status``: ``ok`` (``video`` is its file, ``metadata`` what was made: seed, size,
     frames...), ``failed`` (``error`` says why in one line; ``error_kind`` is ``invalid``
-    for a request that could not run, ``gave_up`` after the last try of transient failures,
-    ``unfit`` when no target could run it (``no target can run it: URL: missing model
-    files: ...``, each target that was tried), ``failed`` otherwise; ``target`` is where it
-    failed), ``cancelled`` (the batch was cancelled while it ran), or
+    for a request that could not run or an input file refused here (an address that is not
+    public, an image that does not read: never retried), ``gave_up`` after the last try of
+    transient failures, ``unfit`` when no target could run it (``no target can run it: URL:
+    missing model files: ...``, each target that was tried), ``failed`` otherwise;
+    ``target`` is where it failed), ``cancelled`` (the batch was cancelled while it ran), or
     ``skipped`` (done by an earlier run, or the same request as an earlier job: ``note``).
     """
 
@@ -173,7 +185,8 @@ class RetryNotice:
 class DropNotice:
     """A target the batch stopped using: ``target`` (its name) and ``reason`` in a few words
     (``connection refused``, ``unknown host``, ``no answer within 30 s``, ``does not answer
-    like a ComfyUI (GET /system_stats answered HTTP 404)``, what a refused key said);
+    like a ComfyUI (GET /system_stats answered HTTP 404)``, what a refused key said, ``no
+    answer when the jobs were done (waited 2.1 s)``: see the module);
     ``left``: how many targets the batch still has."""
 
     target: str
@@ -203,7 +216,8 @@ class RunningJob:
 class BatchProgress:
     """Where a batch stands. ``total`` jobs (``None`` when unknown: a one-shot iterator),
     of which ``to_run`` valid ones needed running at the start; this run's ``ok``,
-    ``failed`` (of which ``invalid``: refused by the check, sent nowhere) and
+    ``failed`` (of which ``invalid``: refused by the check, or for an input file, sent
+    nowhere) and
     ``cancelled``; ``skipped`` (done before, or duplicates); ``running`` now (``jobs``:
     each one's stage); ``waiting`` for a retry; ``retries`` so far.
 
@@ -279,12 +293,14 @@ class _TargetState:
     unusable: str | None = None
     # job key -> why this target cannot run that job (it lacks its models or nodes)
     cannot_run: dict[str, str] = field(default_factory=dict)
+    opened_at: float = 0.0  # when its opening began: how long it has been waited for
 
 
 @dataclass
 class _Slot:
     state: _TargetState
     runner: Runner
+    ready: bool = False  # it has proved ready: it takes jobs (and counts for the ETA)
 
 
 @dataclass
@@ -293,7 +309,7 @@ class _Running:
     target: str
     started: float
     stage: JobStage | None = None
-    ends: float | None = None  # when its sampler steps end, as its last report of them says
+    ends: float | None = None  # when its run ends, as its last report says
 
 
 class Batch:
@@ -314,10 +330,11 @@ class Batch:
     ``poll_interval``...). ``skip_invalid``: run the valid jobs when some are invalid
     (default: refuse to start, see the module). A batch runs once.
 
-    Raises :class:`~ltx2sdk.errors.JobsFileError` (a ``FileNotFoundError``) for a jobs file
-    that is missing or a folder, and :class:`~ltx2sdk.errors.OutputPathError` for an
-    ``output_dir`` that is a file, has a file on its way or cannot be written in: both
-    before anything runs.
+    Raises :class:`~ltx2sdk.errors.BatchSettingError` (a ``ValueError``) for no target or a
+    setting that cannot be used, :class:`~ltx2sdk.errors.JobsFileError` (a
+    ``FileNotFoundError``) for a jobs file that is missing or a folder, and
+    :class:`~ltx2sdk.errors.OutputPathError` for an ``output_dir`` that is a file, has a file
+    on its way or cannot be written in: all before anything runs.
     """
 
     def __init__(self, jobs: str | Path | Iterable[Mapping[str, Any]],
@@ -332,17 +349,17 @@ class Batch:
                  on_drop: Callable[[DropNotice], None] | None = None,
                  skip_invalid: bool = False) -> None:
         if concurrency is not None and (isinstance(concurrency, bool) or concurrency < 1):
-            raise ValueError(f"concurrency must be 1 or more, not {concurrency!r}")
+            raise BatchSettingError(f"concurrency must be 1 or more, not {concurrency!r}")
         if ready_timeout is not None and (isinstance(ready_timeout, bool)
                                           or not 0 < ready_timeout < float("inf")):
-            raise ValueError(f"ready_timeout must be None or a positive number of seconds, "
+            raise BatchSettingError(f"ready_timeout must be None or a positive number of seconds, "
                              f"not {ready_timeout!r}")
         settings = JobSettings(timeout=timeout, ready_timeout=None if ready_timeout is None
                                else min(ready_timeout, timeout))
         given = [targets] if isinstance(targets, (str, Path)) or not isinstance(
             targets, Sequence) else list(targets)
         if not given:
-            raise ValueError("a batch needs at least one target (a server URL or "
+            raise BatchSettingError("a batch needs at least one target (a server URL or "
                              "runpod:ENDPOINT_ID)")
         # what Batch.check checks on: the servers as given
         self._check_on = [str(t) if isinstance(t, (str, Path)) else t.name for t in given]
@@ -382,11 +399,17 @@ class Batch:
                         "invalid": 0}
         self._made_seconds = 0.0  # the length of this run's videos, summed
         self._slots: list[_Slot] = []
+        # threads alive; of them, those opening their target and those waiting for it to
+        # prove ready: they hold no job, and a cancel does not wait for them
+        self._live = 0
+        self._opening = 0
+        self._unready = 0
         self._total: int | None = None
         self._to_run: int | None = None
         self._started_at = 0.0
         self._states: list[_TargetState] = []
         self._interrupted = False
+        self._over = False  # every job done: threads still waiting for a target stop
         self._cancelled_jobs: list[tuple[int, str]] = []
         self._used = False
         self.summary: BatchSummary | None = None
@@ -446,35 +469,36 @@ class Batch:
 
     def _iterate(self) -> Iterator[JobResult]:
         self._started_at = time.monotonic()
-        self._done = self.store.done()
-        self._submitted = self.store.submitted(self._done)
-        self._total, self._to_run = self._count()
-        threads = self._start()
-        alive = len(threads)
         try:
-            while alive or not self._events.empty():  # a drop at start-up is said too
+            self._done = self.store.done()
+            self._submitted = self.store.submitted(self._done)
+            self._total, self._to_run = self._count()
+            self._start()
+            while True:
                 try:
                     kind, payload = self._events.get(timeout=TICK)
                 except queue.Empty:
                     self._report_progress()
-                    continue
-                if kind == "exit":
-                    alive -= 1
-                elif kind == "result":
-                    self._report_progress()  # the count with this result in it
-                    if self.on_result is not None:
-                        self.on_result(payload)
-                    yield payload
-                elif kind == "retry" and self.on_retry is not None:
-                    self.on_retry(payload)
-                elif kind == "dropped" and self.on_drop is not None:
-                    self.on_drop(payload)
-                elif kind == "fatal":
-                    raise payload
+                else:
+                    if kind == "result":
+                        self._report_progress()  # the count with this result in it
+                        if self.on_result is not None:
+                            self.on_result(payload)
+                        yield payload
+                    elif kind == "retry" and self.on_retry is not None:
+                        self.on_retry(payload)
+                    elif kind == "dropped" and self.on_drop is not None:
+                        self.on_drop(payload)
+                    elif kind == "fatal":
+                        raise payload
+                with self._cond:
+                    if self._live == 0 and self._events.empty():
+                        break  # every thread has ended, and all they said was handed on
+                    self._end_unready_waits_locked()
         except BaseException:  # an interrupt, the caller stopping, or the batch failing
             self.cancel()
             try:
-                self._drain_after_cancel(alive)  # a second interrupt stops the waiting
+                self._drain_after_cancel()  # a second interrupt stops the waiting
             finally:
                 self._finish()
             raise
@@ -487,46 +511,112 @@ class Batch:
                 "no target left: " + "; ".join(d for d in dead if d)
                 + ("" if not left else f" ({left} job{'s' if left != 1 else ''} not run)"))
 
+    def _end_unready_waits_locked(self) -> None:
+        """When every job is done and the only threads left wait for their target to prove
+        ready: end their waits (the batch does not wait for a target it no longer needs;
+        each is dropped, said with what its wait had found so far). Under the lock."""
+        if self._over or not self._live or self._live != self._unready or \
+                not self._exhausted or self._retries or self._running:
+            return
+        self._over = True
+        self._cancel.set()  # (they stop waiting, and take nothing)
+        self._cond.notify_all()
+
+    def _unready_reason(self, state: _TargetState, stopped: JobCancelledError) -> str:
+        """Why ``state``'s target was dropped when its wait ended with the jobs done: what
+        its last try found (as at the end of its wait: ``connection refused``), or that it
+        had not answered (yet)."""
+        waited = time.monotonic() - state.opened_at
+        kind, why = ("unready", "") if stopped.__cause__ is None else \
+            connection_failure(stopped.__cause__)
+        if kind in ("absent", "unknown_host"):
+            return why
+        when = f"when the jobs were done (waited {waited:.{1 if waited < 10 else 0}f} s"
+        if why in ("", "no answer in time"):
+            return f"no answer {when})"
+        return f"not ready {when}; {why})"
+
     def _count(self) -> tuple[int | None, int | None]:
         """(jobs, valid jobs to run) from the check; (None, None) without one."""
         if self.report is None or self._keys is None:
             return None, None
         return self.report.jobs, len(self._keys - self._done)
 
-    def _start(self) -> list[threading.Thread]:
+    def _start(self) -> None:
+        """One thread per target: it opens the target (a server is probed then: no target
+        waits for another) and runs its runners."""
         self._jobs = iter(self.source)
         threads = []
-        for target in self.targets:
-            state = _TargetState(target, target.name)
-            self._states.append(state)
-            try:
-                runners = target.open(self.concurrency)
-            except TargetUnusableError as exc:
-                state.unusable = str(exc)
-                self._events.put(("dropped", self._dropped_locked(state, str(exc))))
-                continue
-            for index, runner in enumerate(runners):
-                slot = _Slot(state, runner)
-                self._slots.append(slot)
-                thread = threading.Thread(target=self._work, args=(slot,),
-                                          name=f"ltx2-batch-{state.name}-{index}", daemon=True)
-                threads.append(thread)
+        with self._cond:
+            for target in self.targets:
+                state = _TargetState(target, target.name, opened_at=time.monotonic())
+                self._states.append(state)
+                threads.append(threading.Thread(target=self._serve, args=(state,),
+                                                name=f"ltx2-batch-{state.name}", daemon=True))
+            self._live = self._opening = len(threads)
         for thread in threads:
             thread.start()
-        return threads
 
-    def _drain_after_cancel(self, alive: int) -> None:
+    def _serve(self, state: _TargetState) -> None:
+        """A target's first thread: open it, start a thread for each runner but the first,
+        and be the first."""
+        try:
+            runners = state.target.open(self.concurrency)
+        except TargetUnusableError as exc:
+            self._drop(state, str(exc), str(exc))
+            self._thread_ends("opening")
+            return
+        except BaseException as exc:  # the batch's own failure, not the target's
+            self.cancel()
+            self._events.put(("fatal", exc))
+            self._thread_ends("opening")
+            return
+        slots = [_Slot(state, runner) for runner in runners]
+        with self._cond:
+            stopped = self._cancel.is_set() or not slots
+            if not stopped:  # each runner waits for its target to prove ready first
+                self._slots += slots
+                self._live += len(slots) - 1
+                self._opening -= 1
+                self._unready += len(slots)
+        if stopped:  # the batch ended while the target was opened
+            for slot in slots:
+                with contextlib.suppress(Exception):
+                    slot.runner.close()
+            self._thread_ends("opening")
+            return
+        for index, slot in enumerate(slots[1:], 1):
+            threading.Thread(target=self._work, args=(slot,), daemon=True,
+                             name=f"ltx2-batch-{state.name}-{index}").start()
+        self._work(slots[0])
+
+    def _thread_ends(self, phase: Literal["opening", "unready", "ready"]) -> None:
+        """Count a thread out (``phase``: the one it ended in) and wake the caller's."""
+        with self._cond:
+            self._live -= 1
+            if phase == "opening":
+                self._opening -= 1
+            elif phase == "unready":
+                self._unready -= 1
+            self._cond.notify_all()
+        self._events.put(("exit", None))
+
+    def _drain_after_cancel(self) -> None:
         """Wait (a bounded time) for cancelled jobs to stop and hand their results on (a
-        callback failing now is not raised: the batch is already ending on an exception)."""
+        callback failing now is not raised: the batch is already ending on an exception).
+        Threads that hold no job (a target being opened, or proving ready) are not waited
+        for: they stop on their own, and have nothing to record."""
         end = time.monotonic() + CANCEL_GRACE
-        while alive and time.monotonic() < end:
+        while time.monotonic() < end:
+            with self._cond:
+                busy = self._live - self._opening - self._unready
+            if busy <= 0 and self._events.empty():
+                return
             try:
                 kind, payload = self._events.get(timeout=min(TICK, end - time.monotonic()))
             except queue.Empty:
                 continue
-            if kind == "exit":
-                alive -= 1
-            elif kind == "result" and self.on_result is not None:
+            if kind == "result" and self.on_result is not None:
                 with contextlib.suppress(Exception):
                     self.on_result(payload)
 
@@ -571,7 +661,7 @@ class Batch:
         if self._to_run is None or not c["ok"]:
             return None  # nothing to measure a video by yet: no number is better than a guess
         ran = c["ok"] + c["failed"] - c["invalid"] + c["cancelled"]
-        runners = sum(1 for slot in self._slots if not slot.state.unusable) or 1
+        runners = sum(1 for slot in self._slots if slot.ready and not slot.state.unusable) or 1
         return batch_eta(now, [(r.started, r.ends) for r in running],
                          average=self._made_seconds / c["ok"],
                          not_started=max(0, self._to_run - ran - len(running)), runners=runners)
@@ -579,7 +669,24 @@ class Batch:
     # -- a runner's thread -----------------------------------------------------------------
 
     def _work(self, slot: _Slot) -> None:
+        phase: Literal["unready", "ready"] = "unready"
         try:
+            proved = self._prove_ready(slot)
+            if proved is False:
+                return
+            with self._cond:  # from here it counts as busy: the batch waits for what it does
+                phase = "ready"
+                self._unready -= 1
+                slot.ready = proved is True  # (the ETA counts it now)
+                self._cond.notify_all()
+            if isinstance(proved, JobCancelledError):  # the jobs were done before it was ready
+                reason = self._unready_reason(slot.state, proved)
+                self._drop(slot.state, f"{slot.state.name}: {reason}", reason)
+                return
+            if proved is not True:  # dropped as any target is (its line, and its orphans)
+                self._drop(slot.state, _one_line(proved),
+                           getattr(proved, "reason", "") or _one_line(proved))
+                return
             while True:
                 taken = self._next(slot)
                 if taken is None:
@@ -594,8 +701,43 @@ class Batch:
                     self._events.put(("fatal", exc))
                     return
         finally:
-            slot.runner.close()
-            self._events.put(("exit", None))
+            with contextlib.suppress(Exception):
+                slot.runner.close()
+            self._thread_ends(phase)
+
+    def _prove_ready(self, slot: _Slot) -> bool | Exception:
+        """Wait, before ``slot`` takes any job, for its target to prove ready (a runner that
+        can say: a server), so that no job waits on a target that may never answer while
+        another could run it. ``True`` when it may take jobs; ``False`` when it is not to:
+        the batch was cancelled or is over, or another runner of its target dropped it;
+        why it is not ready (the target is to be dropped: whatever the wait raised, as
+        :func:`classify` says ``unusable``). A batch with nothing to run does not wait."""
+        if not isinstance(slot.runner, WaitsForReady) or self._to_run == 0:
+            return not self._cancel.is_set()
+        try:
+            slot.runner.wait_ready(self._cancel)
+        except JobCancelledError as exc:  # interrupted: not to be said; over: to be said
+            return exc if self._over and not self._interrupted else False
+        except Exception as exc:  # a target that cannot prove ready takes no job
+            return exc
+        return not self._cancel.is_set() and slot.state.unusable is None
+
+    def _drop(self, state: _TargetState, message: str, reason: str,
+              slot: _Slot | None = None) -> None:
+        """Stop using ``state``'s target (``message``: why, recorded; ``reason``: what
+        ``on_drop`` hears), once; then the jobs no target left can run fail."""
+        with self._cond:
+            first = state.unusable is None  # a target of several runners drops once
+            if first:
+                state.unusable = message
+            notice = self._dropped_locked(state, reason)
+            orphans = self._orphans_locked()
+            self._cond.notify_all()
+        if first:
+            self._events.put(("dropped", notice))
+        for orphan in orphans:  # the targets left all lack what these jobs need
+            self._conclude(slot or state, orphan.job, orphan.attempt, time.monotonic(),
+                           error=self._unfit_error(orphan.job), error_kind="unfit")
 
     def _next(self, slot: _Slot) -> tuple[BatchJob, int] | None:
         """The next job for ``slot`` and which try it is; ``None`` when there is nothing
@@ -753,20 +895,11 @@ class Batch:
             return
         if kind == "unusable":
             with self._cond:
-                first = state.unusable is None  # a target of several runners drops once
-                state.unusable = message
                 del self._running[id(slot)]
                 # not the job's fault: it waits for another target, its try not counted
                 heapq.heappush(self._retries, _Retry(time.monotonic(), next(self._seq), job,
                                                      attempt))
-                notice = self._dropped_locked(state, getattr(exc, "reason", "") or message)
-                orphans = self._orphans_locked()
-                self._cond.notify_all()
-            if first:
-                self._events.put(("dropped", notice))
-            for orphan in orphans:  # the targets left all lack what these jobs need
-                self._conclude(slot, orphan.job, orphan.attempt, time.monotonic(),
-                               error=self._unfit_error(orphan.job), error_kind="unfit")
+            self._drop(state, message, getattr(exc, "reason", "") or message, slot)
             return
         if kind == "transient" and attempt < self.retry.attempts:
             with self._cond:
@@ -785,10 +918,13 @@ class Batch:
             return
         if kind == "transient":
             message = f"gave up after {attempt} tries: {message}"
+        # an input file refused here (a name resolving to a private address, an image that
+        # does not read): the job's own fault, refused again by a re-run, like the check's
         error_kind = "gave_up" if kind == "transient" else (
-            "invalid" if isinstance(exc, RequestFieldError)
+            "invalid" if isinstance(exc, (RequestFieldError, InputFileError))
             or (isinstance(exc, ValueError) and not isinstance(exc, LTX2Error)) else "failed")
-        self._conclude(slot, job, attempt, started, error=message, error_kind=error_kind)
+        self._conclude(slot, job, attempt, started, error=message, error_kind=error_kind,
+                       input_refused=isinstance(exc, InputFileError))
 
     def _orphans_locked(self) -> list[_Retry]:
         """The waiting jobs that no target still in use can run, taken off the queue (under
@@ -819,15 +955,19 @@ class Batch:
         left = len(self.targets) - sum(1 for s in self._states if s.unusable)
         return DropNotice(state.name, reason.removeprefix(f"{state.name}: "), left)
 
-    def _conclude(self, slot: _Slot, job: BatchJob, attempt: int, started: float, *,
+    def _conclude(self, slot: _Slot | _TargetState, job: BatchJob, attempt: int,
+                  started: float, *,
                   video: Path | None = None, metadata: Mapping[str, Any] | None = None,
                   error: str | None = None, error_kind: str | None = None,
-                  status: Status | None = None) -> None:
-        """Record a job's result (results.jsonl first), count it, hand it on."""
+                  status: Status | None = None, input_refused: bool = False) -> None:
+        """Record a job's result (results.jsonl first), count it, hand it on. ``slot``: where
+        it ran (a target: it ran nowhere, and no target can run it); ``input_refused``: an
+        input file of the job was refused here, nothing queued."""
+        state = slot if isinstance(slot, _TargetState) else slot.state
         status = status or ("ok" if error is None else "failed")
         seconds = round(time.monotonic() - started, 3)
         line: dict[str, Any] = {"key": job.key, "job": job.number, "status": status,
-                                "target": slot.state.name, "attempts": attempt,
+                                "target": state.name, "attempts": attempt,
                                 "seconds": seconds}
         if video is not None:
             line.update(video=video.name, bytes=video.stat().st_size)
@@ -843,30 +983,35 @@ class Batch:
             return
         result = JobResult(job.number, job.key, status, video=video,
                            metadata=dict(metadata or {}), error=error, error_kind=error_kind,
-                           attempts=attempt, target=slot.state.name, seconds=seconds)
+                           attempts=attempt, target=state.name, seconds=seconds)
         with self._cond:
             self._running.pop(id(slot), None)
             self._submitted.pop(job.key, None)  # concluded: nothing left to follow
             self._counts[status] += 1
             if status == "ok":
                 self._made_seconds += seconds
-            if error_kind == "invalid" and (job.problem or self._refused(job)) is not None:
-                self._counts["invalid"] += 1  # refused by the check: sent nowhere
+            if error_kind == "invalid" and ((job.problem or self._refused(job)) is not None
+                                            or input_refused):
+                self._counts["invalid"] += 1  # refused by the check, or its input: not queued
             if status == "cancelled":
-                self._cancelled_jobs.append((job.number, slot.state.name))
+                self._cancelled_jobs.append((job.number, state.name))
             self._cond.notify_all()
         self._events.put(("result", result))
 
 
 def batch_eta(now: float, running: Sequence[tuple[float, float | None]], *, average: float,
               not_started: int, runners: int) -> float | None:
-    """A batch's seconds left at ``now``: each running job's (``(started, ends)``: the time
-    its own steps end, as it last said, else ``average`` less its time so far), plus the
-    ``not_started`` jobs at ``average`` each, shared by ``runners``; never less than the
-    running job that ends last (one job is not shared). ``None`` when jobs run and nothing
-    is left by this count (a job past the average that cannot say): no number rather than
-    0 s."""
-    lefts = [max(0.0, (ends if ends is not None else started + average) - now)
+    """A batch's seconds left at ``now``: each running job's (``(started, ends)``), plus the
+    ``not_started`` jobs at ``average`` (the observed length of a job) each, shared by
+    ``runners``; never less than the running job that ends last (one job is not shared).
+
+    A running job has left the later of: the time its own run ends (``ends``, as it last
+    said; ``None`` when it cannot say) and the ``average`` less its time so far. Its own
+    count cannot see what a job spends outside the run (the wait for the server, uploads,
+    the download): alone it ended a job's time seconds early and let the ETA reach 0 while
+    the last job ran. ``None`` when jobs run and nothing is left by this count (a job past
+    the average that cannot say): no number rather than 0 s."""
+    lefts = [max(0.0, started + average - now, 0.0 if ends is None else ends - now)
              for started, ends in running]
     total = sum(lefts) + not_started * average
     if running and total <= 0:

@@ -53,9 +53,10 @@ class ServerTarget:
         return f"ServerTarget({shown_url(self.url)!r}, api={self.api!r})"
 
     def open(self, concurrency: int | None) -> list[Runner]:
+        opened = time.monotonic()  # the probe is part of the first wait for the server
         try:
             # a refused connection or an unknown host fails the probe at once; the first
-            # job's wait for the server says so, and the batch drops the target then
+            # wait for the server says so, and the batch drops the target then
             ready = self.settings.ready_timeout or DEFAULT_READY_TIMEOUT
             first = connect(self.url, api_key=self.api_key, api=self.api,
                             probe_timeout=max(0.5, min(PROBE_TIMEOUT, ready)))
@@ -66,12 +67,13 @@ class ServerTarget:
             backends += [connect(self.url, api_key=self.api_key, api="v2")
                          for _ in range(max(1, concurrency or 1) - 1)]
         answered = threading.Event()  # shared by the target's runners
-        return [_ServerRunner(self.name, backend, self.settings, answered)
+        return [_ServerRunner(self.name, backend, self.settings, answered, opened)
                 for backend in backends]
 
 
 class _ServerRunner:
-    """One job at a time through :func:`generate`, after a wait for the server: as
+    """One job at a time through :func:`generate`, after a wait for the server (before its
+    first job too: :meth:`wait_ready`, the probe of the server counted in that first wait): as
     ``settings.ready_timeout`` says when given; else a server that never answered in this
     batch fails fast if nobody answers (the batch drops it), and one that has answered and
     now refuses is restarting: its refusals are waited for too, as long as for a server
@@ -85,20 +87,28 @@ class _ServerRunner:
     but not like a ComfyUI (:class:`TargetUnusableError`: every job would fail there)."""
 
     def __init__(self, name: str, backend: Backend, settings: JobSettings,
-                 answered: threading.Event) -> None:
+                 answered: threading.Event, opened: float | None = None) -> None:
         self.name = name
         self.backend = backend
         self.settings = settings
         self.answered = answered
+        self._opened = opened  # when the first wait began (the probe), until it is done
 
-    def _wait_ready(self) -> None:
+    def wait_ready(self, cancel: threading.Event) -> None:
+        """Before the first job: see :class:`~ltx2sdk.app.batch.targets.WaitsForReady`."""
+        self._wait_ready(cancel)
+
+    def _wait_ready(self, cancel: threading.Event) -> None:
         limit, grace = self.settings.ready_timeout, None
         if limit is None:
             limit = DEFAULT_READY_TIMEOUT
             grace = None if self.answered.is_set() else REFUSED_GRACE
         limit = min(limit, self.settings.timeout)
+        waited = 0.0 if self._opened is None else time.monotonic() - self._opened
+        self._opened = None
         try:
-            self.backend.wait_ready(timeout=limit, refused_grace=grace)
+            self.backend.wait_ready(timeout=limit, refused_grace=grace, cancel=cancel,
+                                    waited=waited)
         except ServerUnreachableError:
             raise  # nobody there: the batch drops the target, as the error says
         except ServerResponseError as exc:  # answered, but not as a ComfyUI would
@@ -120,7 +130,7 @@ class _ServerRunner:
         if job.checked is None:
             raise ValueError(job.problem or "the job has no valid request")
         started = time.monotonic()
-        self._wait_ready()
+        self._wait_ready(cancel)
 
         def progress(update: ProgressUpdate) -> None:
             if on_stage is not None:

@@ -26,6 +26,10 @@ What a failure means for the batch is decided in one place, :func:`classify`:
   disk, no permission: an ``OSError``, or an :class:`OutputError` caused by one, never
   "cannot reach" the server). Trying again would fail again, and run a finished job again.
 
+A runner that can tell whether its target is ready (:class:`WaitsForReady`: a server's) is
+asked before its first job: the batch gives it none until then, so a target that never answers
+holds no job while another target could run it.
+
 The targets themselves: :mod:`.server_target` and :mod:`.runpod_target`; named as on the
 command line by :func:`~.target_names.parse_target`.
 """
@@ -36,7 +40,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 from ltx2sdk.errors import (
     JobCancelledError,
@@ -56,7 +60,8 @@ if TYPE_CHECKING:
     from ltx2sdk.app.batch.jobs import BatchJob
     from ltx2sdk.app.generate import InputPolicy
 
-__all__ = ["BatchTarget", "FailureKind", "JobSettings", "JobStage", "Runner", "classify"]
+__all__ = ["BatchTarget", "FailureKind", "JobSettings", "JobStage", "Runner", "WaitsForReady",
+           "classify"]
 
 FailureKind = Literal["transient", "unusable", "unfit", "cancelled", "permanent"]
 TRANSIENT_STATUSES = frozenset({408, 429})  # and every 5xx
@@ -95,8 +100,9 @@ def classify(exc: BaseException) -> FailureKind:
 class JobStage:
     """Where a running job stands, as its target tells: ``stage`` in words (a node's title
     such as ``Stage 1 sampling``, or ``in queue``), ``step`` of ``steps`` of a sampler (0 of 0
-    otherwise), ``fraction`` of the whole job done and ``left``, the seconds its sampler
-    steps left should take at their pace (each ``None`` when the target cannot say)."""
+    otherwise), ``fraction`` of the whole job done and ``left``, the seconds its run on the
+    target has left (a server's: :attr:`~ltx2sdk.app.progress.ProgressUpdate.eta`; each
+    ``None`` when the target cannot say)."""
 
     stage: str
     step: int = 0
@@ -124,6 +130,20 @@ class Runner(Protocol):
 
     def close(self) -> None:
         """Release connections."""
+        ...
+
+
+@runtime_checkable
+class WaitsForReady(Protocol):
+    """A runner that can tell whether its target is ready (a server): the batch gives it
+    no job before it has said so, so that no job waits on a target that may never answer
+    while another target could run it."""
+
+    def wait_ready(self, cancel: threading.Event) -> None:
+        """Return once the target can take a job. Raises as :meth:`Runner.run` would when it
+        cannot (:func:`classify`: a target nobody answers at, or that never answered, is
+        ``unusable`` and dropped), and :class:`~ltx2sdk.errors.JobCancelledError` within a
+        fraction of a second of ``cancel`` being set."""
         ...
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import shutil
 import sys
@@ -32,7 +33,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from ltx2sdk.app.cli.output_files import checked_output_folder
+from ltx2sdk.app.cli.output_files import checked_output_folder, output_folder
 from ltx2sdk.app.cli.server_commands import (
     DEFAULT_SERVER,
     READY_TIMEOUT_HELP,
@@ -113,7 +114,7 @@ def add_batch_command(commands: Any) -> None:
                      help="run the valid lines when some are invalid (they are listed, "
                           "recorded as failed and counted); by default a batch with an "
                           "invalid line does not start")
-    out.add_argument("--output-dir", "-o", type=Path, metavar="DIR",
+    out.add_argument("--output-dir", "-o", type=output_folder, metavar="DIR",
                      help="where the videos and results.jsonl go (needed to run)")
     out.add_argument("--json", action="store_true",
                      help="JSON lines on stdout: one per finished job (with --check: per "
@@ -212,6 +213,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
         raise CommandLineError(_refusal(batch.report), INVALID_EXIT) from exc
     except KeyboardInterrupt:
         display.close()
+        if batch.summary is None:  # stopped before it started (its jobs being checked)
+            raise  # said on its own line, as any stop of a command
         _print_summary(batch.summary, args)
         return 130
     except NoTargetLeftError as exc:
@@ -241,6 +244,8 @@ def _check(args: argparse.Namespace) -> int:
     """``ltx2 batch --check``: every problem, then a summary; exit 0 or 2."""
     from ltx2sdk.app.batch.check import check_jobs  # start-up: pydantic, builders
 
+    if args.output_dir is not None:  # not needed to check; given, it is checked as a run would
+        checked_output_folder(args.output_dir, flag="--output-dir", create=False)
     try:
         report = check_jobs(args.jobs_file, targets=[*args.server, *args.endpoint],
                             api_key=args.api_key,
@@ -413,9 +418,10 @@ def job_text(job: RunningJob, stage_chars: int | None = None) -> str:
 
 
 def eta_text(p: BatchProgress) -> str:
-    """``ETA 1m15s``; before a first video is made, that it cannot be known yet."""
+    """``ETA 1m15s``; before a first video is made, that it cannot be known yet. Rounded up
+    to a tenth: never ``0.0s`` while something is left."""
     if p.eta is not None:
-        return f"ETA {duration(p.eta)}"
+        return f"ETA {duration(math.ceil(p.eta * 10) / 10)}"
     if p.total is not None and p.ok == 0 and (p.running or p.waiting):
         return "ETA after the first video"
     return "ETA -"

@@ -53,13 +53,14 @@ from ltx2sdk.errors import (
     CommandLineError,
     IncompatibleServerError,
     LTX2Error,
+    ReleaseVersionError,
     ServerUnreachableError,
 )
 from ltx2sdk.graph.releases import (
     bundled_schemas,
     bundled_versions,
     nearest_bundled,
-    parse_version,
+    parse_release,
 )
 from ltx2sdk.graph.schema import SchemaSet
 from ltx2sdk.model_files import CATALOG, camera_lora, lookup
@@ -99,7 +100,7 @@ def _target_schemas(args: argparse.Namespace) -> SchemaSet | None:
             release = nearest_bundled(args.comfyui_version)
         except ValueError as exc:
             raise CommandLineError(f"--comfyui-version: {exc}", 2) from exc
-        if parse_version(release) != parse_version(args.comfyui_version):  # 0.26, v0.26.0
+        if parse_release(release) != parse_release(args.comfyui_version):  # 0.26, v0.26.0
             print(f"note: ComfyUI {args.comfyui_version} is not bundled; building for "
                   f"{release}, the nearest bundled release below it", file=sys.stderr)
         return bundled_schemas(release)
@@ -291,6 +292,15 @@ class _Parser(argparse.ArgumentParser):
         self.error(f"unknown flag {name}{hint}")
 
 
+def _release(text: str) -> str:
+    """``--comfyui-version``: a release written as one (0.26, 0.26.0, v0.26.0), as given."""
+    try:
+        parse_release(text)
+    except ReleaseVersionError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
 class _VersionAction(argparse.Action):
     """``--version``: the installed package's version, looked up only when asked."""
 
@@ -331,7 +341,7 @@ def build_parser() -> argparse.ArgumentParser:
     target = build_cmd.add_argument_group("target server (default: the SDK's own node schemas)")
     target.add_argument("--object-info", type=Path, metavar="FILE",
                         help="build for the server whose GET /object_info answer is in FILE")
-    target.add_argument("--comfyui-version", metavar="VERSION",
+    target.add_argument("--comfyui-version", metavar="VERSION", type=_release,
                         help="build for this ComfyUI release (bundled: "
                              f"{', '.join(bundled_versions())}; another builds for the "
                              "nearest bundled one below it); with --object-info, only names "

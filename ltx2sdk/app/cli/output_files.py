@@ -7,7 +7,8 @@ created, and a folder on the way that is a file, or a folder nobody can write in
 before anything is asked of a server. ``build`` and ``schema`` write their file whole or not
 at all (a new file beside it, then renamed). ``batch --output-dir`` is checked the same way.
 Every refusal is a :class:`~ltx2sdk.errors.CommandLineError` of exit status 2, one line that
-names the flag.
+names the flag; an empty path (``-o ""``, which a :class:`~pathlib.Path` reads as ``.``) is
+refused as the flag is read.
 """
 
 from __future__ import annotations
@@ -19,15 +20,21 @@ from pathlib import Path
 
 from ltx2sdk.errors import CommandLineError, OutputExistsError, OutputPathError
 
-__all__ = ["checked_output_file", "checked_output_folder", "output_file", "video_file",
-           "write_output"]
+__all__ = ["checked_output_file", "checked_output_folder", "output_file", "output_folder",
+           "video_file", "write_output"]
 
 USAGE = 2  # the exit status of a flag that cannot be used
 
 
+def _not_empty(text: str, wanted: str) -> None:
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"an empty path; give {wanted}")
+
+
 def output_file(text: str) -> Path:
     """``--output FILE``: a path as typed; one ending in ``/`` names a folder, refused here
-    (a :class:`~pathlib.Path` would drop the slash)."""
+    (a :class:`~pathlib.Path` would drop the slash), as is an empty one."""
+    _not_empty(text, "a file name")
     if text.endswith(("/", os.sep)):
         raise argparse.ArgumentTypeError(f"{text!r} names a folder; give a file name")
     return Path(text)
@@ -36,9 +43,16 @@ def output_file(text: str) -> Path:
 def video_file(text: str) -> Path:
     """``generate --output FILE.mp4``: as :func:`output_file`, a folder's refusal naming
     ``--output-dir``."""
+    _not_empty(text, "a file name")
     if text.endswith(("/", os.sep)):
         raise argparse.ArgumentTypeError(f"{text!r} names a folder; give a file name, or "
                                          f"--output-dir {text}")
+    return Path(text)
+
+
+def output_folder(text: str) -> Path:
+    """``--output-dir DIR``: a path as typed, not empty (``""`` would be ``.``)."""
+    _not_empty(text, "a folder name (. for this one)")
     return Path(text)
 
 

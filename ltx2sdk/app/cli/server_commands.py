@@ -15,7 +15,12 @@ from typing import TYPE_CHECKING, Any, TextIO
 from builders import CheckedRequest, build
 from builders.catalog import PIPELINES
 from ltx2sdk.app.cli import reporting
-from ltx2sdk.app.cli.output_files import checked_output_file, checked_output_folder, video_file
+from ltx2sdk.app.cli.output_files import (
+    checked_output_file,
+    checked_output_folder,
+    output_folder,
+    video_file,
+)
 from ltx2sdk.app.cli.request_flags import add_request_flags, note_for_cli, request_from_args
 from ltx2sdk.backends.server_urls import (
     DEFAULT_READY_TIMEOUT,
@@ -70,8 +75,8 @@ LOG_INTERVAL = 30.0  # seconds: and a line at least this often while events come
 
 class ProgressPrinter:
     """``ltx2 generate``'s progress on ``stream``. Each update says where the run is
-    (percent, stage, step n/m), then its pace (the ETA of the sampler steps left, the time
-    elapsed, the sampler's steps per second: see :class:`~ltx2sdk.app.progress.ProgressUpdate`).
+    (percent, stage, step n/m), then its pace (the ETA of the run, the time elapsed, the
+    sampler's steps per second: see :class:`~ltx2sdk.app.progress.ProgressUpdate`).
 
     On a terminal (``interactive``, default ``stream.isatty()``) one line is redrawn, fitted
     to the terminal's width: the rate goes first, then the bar narrows ("ETA after the
@@ -129,7 +134,7 @@ def progress_line(update: ProgressUpdate, width: int | None = None) -> str:
     elif update.steps_left and not update.done:
         eta = "ETA after the first steps"
     else:
-        eta = None  # nothing known yet, or only decoding left: no number is better than 0:00
+        eta = None  # nothing measurable left: no number is better than 0:00
     step = f"step {update.step}/{update.steps}" if update.steps else ""
     rate = f"{update.rate:.2f} steps/s" if update.rate is not None else ""
     pieces = [None, Piece(f"{update.percent:5.1f}%", " "), Piece(escaped(update.stage)),
@@ -194,9 +199,11 @@ def server_name(client: Any) -> str:
     return "the Comfy API v2" if getattr(client, "api", "comfyui") == "v2" else "ComfyUI"
 
 
-def wait_for_server(client: Any, args: argparse.Namespace) -> None:
+def wait_for_server(client: Any, args: argparse.Namespace, *, waited: float = 0.0) -> None:
     """Wait for the server as ``--ready-timeout`` says (see :data:`READY_TIMEOUT_HELP`); on
-    a terminal, say that it is being waited for."""
+    a terminal, say that it is being waited for. ``waited``: the seconds :func:`backend_of`'s
+    probe of the server took, part of the same wait (the time a failure says is the whole
+    wait's)."""
     explicit = args.ready_timeout is not None
     stream = sys.stderr
 
@@ -208,7 +215,7 @@ def wait_for_server(client: Any, args: argparse.Namespace) -> None:
     try:
         client.wait_ready(timeout=args.ready_timeout if explicit else DEFAULT_READY_TIMEOUT,
                           refused_grace=None if explicit else REFUSED_GRACE,
-                          on_wait=say_waiting)
+                          on_wait=say_waiting, waited=waited)
     except ServerUnreachableError as exc:
         if explicit or exc.reason == UNKNOWN_HOST:  # waiting would not make a name resolve
             raise
@@ -242,9 +249,18 @@ def video_destination(args: argparse.Namespace, plan: Any) -> str:
     """Where ``ltx2 generate`` will put the video, as the plan says it: ``--output`` (which
     exists only with ``--overwrite``), else the server's file name in ``--output-dir``, or
     the first free ``name (1).mp4`` there."""
+    note = video_note(args, plan)
     if args.output is not None:
-        replaced = " (replacing the file there: --overwrite)" if args.output.exists() else ""
-        return f"{args.output}{replaced}"
+        return f"{args.output}{f' ({note})' if note else ''}"
+    return str(note)
+
+
+def video_note(args: argparse.Namespace, plan: Any) -> str | None:
+    """What a path alone does not say about where the video goes: that ``--output``'s file
+    is replaced (``--overwrite``), or, without ``--output``, how the server's file name is
+    used in ``--output-dir``; ``None`` when there is nothing to add."""
+    if args.output is not None:
+        return "replacing the file there: --overwrite" if args.output.exists() else None
     example = args.output_dir / f"{Path(plan.filename_prefix).name}_00001_.mp4"
     return (f"{args.output_dir}/, under the server's file name (such as {example}; "
             "'name (1).mp4' when a file has it)")
@@ -269,7 +285,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
     client = backend_of(args)
     queued: list[str] = []
     try:
-        wait_for_server(client, args)
+        # the probe of the server is part of the wait for it: one limit for both
+        wait_for_server(client, args, waited=time.monotonic() - started)
         if args.dry_run:
             return dry_run(client, checked, args)
         # with --output the video is fetched next to it (one rename away), not into
@@ -336,7 +353,11 @@ def dry_run(client: Any, checked: CheckedRequest, args: argparse.Namespace) -> i
     if args.json:  # what the lines below say, as generate --json's keys
         plan = result.plan
         reporting.emit_json(args, {
-            "dry_run": True, "checked": checked_there, "video": video,
+            "dry_run": True, "checked": checked_there,
+            # a path (or null: the server names the file), the words apart
+            "video": None if args.output is None else str(args.output),
+            "output_dir": None if args.output is not None else str(args.output_dir),
+            "video_note": video_note(args, result.plan),
             "plan": reporting.plan_document(
                 model=plan.model, type=plan.type, mode=plan.mode, width=plan.width,
                 height=plan.height, frames=plan.frames, fps=plan.fps, duration=plan.duration,
@@ -641,7 +662,7 @@ def add_server_commands(commands: Any) -> None:
                              "refused unless --overwrite")
     server.add_argument("--overwrite", action="store_true",
                         help="replace the file --output names if it exists")
-    server.add_argument("--output-dir", type=Path, default=Path("."), metavar="DIR",
+    server.add_argument("--output-dir", type=output_folder, default=Path("."), metavar="DIR",
                         help="where other outputs go (default .)")
     server.add_argument("--timeout", type=seconds, default=3600.0, metavar="SECONDS",
                         help="overall deadline (default 3600)")

@@ -88,6 +88,7 @@ from ltx2sdk.backends.protocol import (
 )
 from ltx2sdk.backends.server_urls import (
     FailureKind,
+    cancellable,
     connection_failure,
     normalize_server_url,
     not_reached,
@@ -236,7 +237,9 @@ class V2Backend:
 
     def wait_ready(self, timeout: float = 60.0, interval: float = 0.5, *,
                    refused_grace: float | None = None,
-                   on_wait: Callable[[], None] | None = None) -> dict[str, Any]:
+                   on_wait: Callable[[], None] | None = None,
+                   cancel: threading.Event | None = None,
+                   waited: float = 0.0) -> dict[str, Any]:
         """Wait until the server answers for jobs (``GET /api/v2/jobs/{an unknown id}``
         answers its ``not_found``, which also proves the key is accepted).
 
@@ -245,18 +248,24 @@ class V2Backend:
         answer of 502, 503 or 504 (a proxy whose ComfyUI is not up) or none in time until
         ``timeout``; a refused key (401, 403) or an answer that is not the Comfy API v2
         fails at once. Nobody answering is a :class:`~ltx2sdk.errors.ServerUnreachableError`.
+        ``waited`` and ``cancel`` as for :meth:`ComfyClient.wait_ready`.
         """
-        start = time.monotonic()
+        start = time.monotonic() - max(0.0, waited)
         deadline = start + timeout
         grace = timeout if refused_grace is None else min(timeout, refused_grace)
         absent_deadline = start + grace
         unknown_deadline = start  # a name that does not resolve: at once
         waiting = False
-        last: Exception
+        last: Exception | None = None
         kind: FailureKind
         while True:
             try:
-                return self._ready_once(min(5.0, max(0.5, deadline - time.monotonic())))
+                limit = min(5.0, max(0.5, deadline - time.monotonic()))
+                try:
+                    return cancellable(functools.partial(self._ready_once, limit), cancel,
+                                       f"the Comfy API v2 at {self.base_url}")
+                except JobCancelledError as exc:  # caused by the last failure: it says why
+                    raise JobCancelledError(str(exc)) from last
             except _NotReady as exc:
                 kind, reason = "unready", exc.reason
                 until, last = deadline, exc
@@ -280,7 +289,11 @@ class V2Backend:
                 waiting = True
                 if on_wait is not None:
                     on_wait()
-            time.sleep(min(interval, until - now))
+            if cancel is None:
+                time.sleep(min(interval, until - now))
+            elif cancel.wait(min(interval, until - now)):
+                raise JobCancelledError(f"cancelled while waiting for the Comfy API v2 at "
+                                        f"{self.base_url}") from last
 
     def _ready_once(self, limit: float) -> dict[str, Any]:
         what = "GET /api/v2/jobs/{id}"

@@ -21,6 +21,7 @@ One client may serve several threads: each run has its own socket and client id.
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 import uuid
@@ -49,6 +50,7 @@ from ltx2sdk.backends.events import Event, ExecutionStarted
 from ltx2sdk.backends.outputs import OutputFile, describe, verify_download
 from ltx2sdk.backends.protocol import CLEANUP_TIMEOUT, RunResult, download_all
 from ltx2sdk.backends.server_urls import (
+    cancellable,
     connection_failure,
     normalize_server_url,
     not_reached,
@@ -126,7 +128,9 @@ class ComfyClient:
 
     def wait_ready(self, timeout: float = 60.0, interval: float = 0.5, *,
                    refused_grace: float | None = None,
-                   on_wait: Callable[[], None] | None = None) -> dict[str, Any]:
+                   on_wait: Callable[[], None] | None = None,
+                   cancel: threading.Event | None = None,
+                   waited: float = 0.0) -> dict[str, Any]:
         """Wait until the server answers ``/system_stats``; return that answer.
 
         Retried only while a server is plausibly starting:
@@ -151,8 +155,14 @@ class ComfyClient:
         ready within 1 s (connection refused)``; ``cannot reach ComfyUI at URL: unknown
         host (...)``), else a :class:`ServerUnavailableError`; one line with the URL and
         the last reason in plain words.
+
+        ``waited``: seconds already spent waiting for this server before the call (a probe of
+        it): counted in ``timeout`` and ``refused_grace``, and in the time the error says, so
+        that it says the whole wait. Setting ``cancel`` (from another thread) ends the wait
+        with a :class:`~ltx2sdk.errors.JobCancelledError` within
+        :data:`~ltx2sdk.backends.server_urls.CANCEL_POLL` seconds, in an attempt too.
         """
-        start = time.monotonic()
+        start = time.monotonic() - max(0.0, waited)
         deadline = start + timeout
         grace = timeout if refused_grace is None else min(timeout, refused_grace)
         absent_deadline = start + grace
@@ -161,8 +171,13 @@ class ComfyClient:
         last: Exception | None = None
         while True:
             try:
-                stats = self.transport.system_stats(
-                    timeout=max(0.5, min(5.0, deadline - time.monotonic())))
+                limit = max(0.5, min(5.0, deadline - time.monotonic()))
+                try:
+                    stats = cancellable(functools.partial(self.transport.system_stats,
+                                                          timeout=limit),
+                                        cancel, f"ComfyUI at {self.base_url}")
+                except JobCancelledError as exc:  # caused by the last failure: it says why
+                    raise JobCancelledError(str(exc)) from last
                 with self._lock:
                     self._system_stats = stats
                 return stats
@@ -193,7 +208,11 @@ class ComfyClient:
                 waiting = True
                 if on_wait is not None:
                     on_wait()
-            time.sleep(min(interval, until - now))
+            if cancel is None:
+                time.sleep(min(interval, until - now))
+            elif cancel.wait(min(interval, until - now)):
+                raise JobCancelledError(f"cancelled while waiting for ComfyUI at "
+                                        f"{self.base_url}") from last
 
     def _path_hint(self, exc: ServerResponseError) -> str:
         """When a URL with a path got "no such route" (404, 405): the path may be the
