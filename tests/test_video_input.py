@@ -103,7 +103,7 @@ def test_the_policy_caps_the_video() -> None:
 
 
 def test_a_bad_video_cap_is_refused() -> None:
-    with pytest.raises(ValueError, match="VideoLimits.max_frames must be a positive whole"):
+    with pytest.raises(ValueError, match=r"VideoLimits\.max_frames must be a positive whole"):
         InputPolicy(video=VideoLimits(max_frames=0))
 
 

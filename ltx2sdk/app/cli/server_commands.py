@@ -335,13 +335,13 @@ def dry_run(client: Any, checked: CheckedRequest, args: argparse.Namespace) -> i
     inputs = prepare_inputs(checked.request, InputPolicy(), given=args.input_data)
     audio = inputs.get(AUDIO)
     audio_seconds = audio.duration if isinstance(audio, AudioData) else None
-    video = inputs.get(VIDEO)
+    given_video = inputs.get(VIDEO)
     names = {which: data.filename(f"ltx2sdk_dry_run_{which.file}")
              for which, data in inputs.items()}
     result = build(checked, image_name=names.get(FIRST_IMAGE),
                    last_image_name=names.get(LAST_IMAGE), audio_name=names.get(AUDIO),
                    audio_seconds=audio_seconds, video_name=names.get(VIDEO),
-                   video=video if isinstance(video, VideoData) else None,
+                   video=given_video if isinstance(given_video, VideoData) else None,
                    schemas=client.schemas())
     found = client.check(result.graph, pending_uploads=tuple(names.values()))
     found.raise_if_failed()
