@@ -55,6 +55,13 @@ LTX2_TEMPLATES: tuple[str, ...] = (
 )
 """The four official templates the SDK's default pipelines are compared with."""
 
+LTX2_CONTROL_TEMPLATES: tuple[str, ...] = (
+    "video_ltx2_canny_to_video",
+    "video_ltx2_depth_to_video",
+)
+"""The LTX-2 control templates (IC-LoRA): their active graph (dev) and their bypassed
+distilled variant (``template_api(name, variant="distilled")``)."""
+
 OBJECT_INFO_FIXTURE = Path(__file__).resolve().parent / "fixtures" / "object_info_ltx2.json"
 """``/object_info`` of a real ComfyUI 0.26.0, restricted to the LTX-2 node set."""
 

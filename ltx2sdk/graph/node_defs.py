@@ -111,6 +111,10 @@ class NodeDecl:
         input, a node output it may take besides a literal (``text: str | StringValue``).
     ``returns``
         the handle class of an output slot when its ComfyUI type does not imply it.
+    ``varying_outputs``
+        output slots that some tested releases lack or type otherwise: the constructor
+        returns each as a plain :class:`~ltx2sdk.graph.handles.Output`, or ``None`` when the
+        graph's target server declares the node without it.
     """
 
     schema: NodeSchema
@@ -120,6 +124,7 @@ class NodeDecl:
     arg_defaults: Mapping[str, Any] = field(default_factory=dict)
     arg_handles: Mapping[str, type[Output]] = field(default_factory=dict)
     returns: Mapping[int, type[Output]] = field(default_factory=dict)
+    varying_outputs: frozenset[int] = frozenset()
 
     def __post_init__(self) -> None:
         schema, where = self.schema, self.schema.class_type
@@ -142,9 +147,10 @@ class NodeDecl:
         for name in self.arg_handles:
             if name not in names:
                 raise ValueError(f"{where}: arg_handles names {name!r}, which is not an input")
-        for slot in self.returns:
+        for slot in (*self.returns, *self.varying_outputs):
             if not 0 <= slot < len(schema.outputs):
-                raise ValueError(f"{where}: returns names output {slot}, which does not exist")
+                raise ValueError(f"{where}: returns or varying_outputs names output {slot}, "
+                                 "which does not exist")
 
     @property
     def class_type(self) -> str:
@@ -157,7 +163,8 @@ def node(class_type: str, inputs: list[InputSpec], outputs: list[tuple[str, str]
          arg_order: tuple[str, ...] = (), required_args: tuple[str, ...] = (),
          arg_defaults: Mapping[str, Any] | None = None,
          arg_handles: Mapping[str, type[Output]] | None = None,
-         returns: Mapping[int, type[Output]] | None = None) -> NodeDecl:
+         returns: Mapping[int, type[Output]] | None = None,
+         varying_outputs: tuple[int, ...] = ()) -> NodeDecl:
     """Declare a node: its ComfyUI schema and its constructor's extras (see :class:`NodeDecl`)."""
     templates = matchtype_outputs or {}
     schema = NodeSchema(
@@ -170,7 +177,8 @@ def node(class_type: str, inputs: list[InputSpec], outputs: list[tuple[str, str]
     )
     return NodeDecl(schema=schema, doc=doc, arg_order=arg_order,
                     required_args=frozenset(required_args), arg_defaults=dict(arg_defaults or {}),
-                    arg_handles=dict(arg_handles or {}), returns=dict(returns or {}))
+                    arg_handles=dict(arg_handles or {}), returns=dict(returns or {}),
+                    varying_outputs=frozenset(varying_outputs))
 
 
 # --- the declarations -------------------------------------------------------------------
@@ -393,7 +401,9 @@ LTX2_NODES: tuple[NodeDecl, ...] = (
     node("GetVideoComponents", [link("video", "VIDEO")],
          [("IMAGE", "images"), ("AUDIO", "audio"), ("FLOAT", "fps"), ("INT", "bit_depth")],
          display_name="Get Video Components",
-         doc="Decode a video into its frames (an IMAGE batch), audio and frame rate."),
+         doc="Decode a video into its frames (an IMAGE batch), audio and frame rate.",
+         # bit_depth: from 0.26.0, an INT; a COMBO from 0.38
+         varying_outputs=(3,)),
     node("ImageFromBatch",
          [link("image", "IMAGE"), integer("batch_index", 0, -16384, 16384),
           integer("length", 1, 1, 4096)],

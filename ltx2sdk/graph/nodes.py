@@ -32,7 +32,6 @@ from ltx2sdk.graph.handles import (
     FloatValue,
     Guider,
     Image,
-    IntValue,
     Latent,
     LatentUpscaleModel,
     Mask,
@@ -106,7 +105,7 @@ class GetVideoComponentsOutputs(NamedTuple):
     images: Image
     audio: Audio
     fps: FloatValue
-    bit_depth: IntValue
+    bit_depth: Output | None
 
 
 class Nodes(NodeFactory):
@@ -408,7 +407,8 @@ class Nodes(NodeFactory):
         """Decode a video into its frames (an IMAGE batch), audio and frame rate."""
         node = self._add("GetVideoComponents", title, {"video": video})
         return GetVideoComponentsOutputs(node.out(0, Image), node.out(1, Audio),
-                                         node.out(2, FloatValue), node.out(3, IntValue))
+                                         node.out(2, FloatValue), node[3] if len(node) > 3 else None
+                                         )
 
     def ImageFromBatch(self, image: Image, batch_index: int, length: int, *,
                        title: str | None = None) -> Image:
