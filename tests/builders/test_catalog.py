@@ -52,6 +52,7 @@ from ltx2sdk.vocabulary import (
     LAST_IMAGE,
     MODEL_IDS,
     PIPELINES_MADE,
+    VIDEO,
     missing_pipeline,
 )
 from tests.official_templates import LTX2_CONTROL_TEMPLATES, LTX2_TEMPLATES, pipeline_features
@@ -409,3 +410,4 @@ def test_the_request_asks_for_the_inputs_the_pipelines_use() -> None:
     for which in (FIRST_IMAGE, LAST_IMAGE):
         assert set(which.types) == {p.type for p in PIPELINES if which in p.images}
     assert set(AUDIO.types) == {p.type for p in PIPELINES if p.audio is not None}
+    assert set(VIDEO.types) == {p.type for p in PIPELINES if p.control is not None}
