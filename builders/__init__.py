@@ -16,18 +16,20 @@ backend, ``ltx2sdk.media`` or the application layer (``ltx2sdk.app``), which imp
 """
 
 from .catalog import PIPELINES, Pipeline, PipelineKey, get_pipeline
-from .pipelines import PLACEHOLDER_IMAGE, Build, build, build_pipeline
-from .plan import CheckedRequest, Plan, ResolvedModels, check_request, make_plan
+from .pipelines import PLACEHOLDER_IMAGE, PLACEHOLDER_VIDEO, Build, build, build_pipeline
+from .plan import CheckedRequest, Plan, ResolvedModels, VideoFacts, check_request, make_plan
 
 __all__ = [
            "PIPELINES",
            "PLACEHOLDER_IMAGE",
+           "PLACEHOLDER_VIDEO",
            "Build",
            "CheckedRequest",
            "Pipeline",
            "PipelineKey",
            "Plan",
            "ResolvedModels",
+           "VideoFacts",
            "build",
            "build_pipeline",
            "check_request",

@@ -5,11 +5,13 @@ plans the exact numbers (:mod:`builders.plan`) and composes the graph (:func:`co
 the stage functions of :mod:`builders.stages`. :func:`compose` works for any declaration:
 
 - the loaders, then each stage's model (its LoRAs applied);
-- for pipelines that take an image, the image prepared as declared;
+- for pipelines that take an image, the image prepared as declared; for those a video
+  steers, its control frames (cut, resized, turned into edges or depth);
 - the prompt (optionally enhanced) and the negative conditioning the declaration names;
 - an empty video latent at the first stage's size, and an empty audio latent of the same
   length or the given audio, kept;
-- per stage: the video latent (upscaled 2x after the first stage), its guides, the joint
+- per stage: the video latent (upscaled 2x after the first stage), its guides (the first
+  stage's: the in-place first frame, the image guides, then the control frames), the joint
   audio-video latent, sampling, the declared output split into video and audio, guides
   cropped where declared;
 - both latents decoded as declared and saved as one mp4.
@@ -27,11 +29,11 @@ from ltx2sdk.graph.compat import BuildSchemas
 from ltx2sdk.graph.core import Graph
 from ltx2sdk.graph.nodes import Nodes
 from ltx2sdk.graph.schema import NodeSchema
-from ltx2sdk.vocabulary import FIRST_IMAGE, IMAGE_INPUTS, LAST_IMAGE, InputFile
+from ltx2sdk.vocabulary import FIRST_IMAGE, IMAGE_INPUTS, LAST_IMAGE, VIDEO, InputFile
 
 from . import stages
 from .catalog import LoraRole, Pipeline
-from .plan import CheckedRequest, Plan, checked, make_plan
+from .plan import CheckedRequest, Plan, VideoFacts, checked, make_plan
 
 if TYPE_CHECKING:  # the request module (pydantic) loads with the first request, not here
     from ltx2sdk.request import GenerationRequest
@@ -57,18 +59,24 @@ class Build:
 
 def build(request: GenerationRequest | CheckedRequest, *, image_name: str | None = None,
           last_image_name: str | None = None, audio_name: str | None = None,
-          audio_seconds: float | None = None, rng: random.Random | None = None,
+          audio_seconds: float | None = None, video_name: str | None = None,
+          video: VideoFacts | None = None, rng: random.Random | None = None,
           graph: Graph | None = None,
           schemas: Mapping[str, NodeSchema] | None = None) -> Build:
     """Build the pipeline ``request`` asks for.
 
     ``image_name`` is the first frame's name on the server (as returned by an upload),
-    ``last_image_name`` the last frame's (flf2v), ``audio_name`` the audio's (ia2v); without
-    them the request's ``image``, ``last_image`` and ``audio`` are used, or
-    :data:`PLACEHOLDER_IMAGE`, :data:`PLACEHOLDER_LAST_IMAGE` and :data:`PLACEHOLDER_AUDIO`
-    for an offline build of a URL/base64 request. ``audio_seconds`` is the given audio's
-    length: an ia2v video is as long unless the request sets its length. ``rng`` draws the
-    seed when the request has none.
+    ``last_image_name`` the last frame's (flf2v), ``audio_name`` the audio's (ia2v),
+    ``video_name`` the control video's (canny2v, depth2v); without them the request's
+    ``image``, ``last_image``, ``audio`` and ``video`` are used, or :data:`PLACEHOLDER_IMAGE`,
+    :data:`PLACEHOLDER_LAST_IMAGE`, :data:`PLACEHOLDER_AUDIO` and :data:`PLACEHOLDER_VIDEO`
+    for an offline build of a URL/base64 request. The first image is optional for canny2v and
+    depth2v: without one (no name and none in the request) the video is made without a
+    first frame. ``audio_seconds`` is the given audio's length: an ia2v video is as long
+    unless the request sets its length. ``video`` is what is known of the control video (an
+    :class:`ltx2sdk.media.video.VideoData`): the length is capped at the frames it has from
+    ``video_start`` and the start frame counted at its frame rate (see
+    :func:`~builders.plan.make_plan`). ``rng`` draws the seed when the request has none.
 
     ``schemas`` are those of the server the graph will run on (``client.schemas()``, a
     bundled release's ``ltx2sdk.graph.releases.bundled_schemas("0.8.0")``, or
@@ -83,24 +91,30 @@ def build(request: GenerationRequest | CheckedRequest, *, image_name: str | None
     ok = checked(request)
     return build_pipeline(ok.pipeline, ok, image_name=image_name,
                           last_image_name=last_image_name, audio_name=audio_name,
-                          audio_seconds=audio_seconds, rng=rng, graph=graph, schemas=schemas)
+                          audio_seconds=audio_seconds, video_name=video_name, video=video,
+                          rng=rng, graph=graph, schemas=schemas)
 
 
 def build_pipeline(pipeline: Pipeline, request: GenerationRequest | CheckedRequest, *,
                    image_name: str | None = None, last_image_name: str | None = None,
                    audio_name: str | None = None, audio_seconds: float | None = None,
+                   video_name: str | None = None, video: VideoFacts | None = None,
                    rng: random.Random | None = None, graph: Graph | None = None,
                    schemas: Mapping[str, NodeSchema] | None = None) -> Build:
     """:func:`build` with a declaration of the caller's choice (one of
     :data:`builders.catalog.PIPELINES`, or a variant made with ``dataclasses.replace``)."""
     ok = checked(request, pipeline)
-    plan = make_plan(ok, rng=rng, audio_seconds=audio_seconds)
+    plan = make_plan(ok, rng=rng, audio_seconds=audio_seconds, video=video)
     request = ok.request
     given = {
         FIRST_IMAGE: image_name or request.image or PLACEHOLDER_IMAGE,
         LAST_IMAGE: (last_image_name or getattr(request, "last_image", None)
                      or PLACEHOLDER_LAST_IMAGE),
     }
+    # an optional image (the control types' first frame) is used only when one is given
+    images = {role: given[role] for role in pipeline.images
+              if role.needed_by(pipeline.type) or (role is FIRST_IMAGE and image_name)
+              or role.given(request)}
     if schemas is not None:
         refuse_older_release(pipeline, getattr(schemas, "comfyui_version", None))
     if graph is None:
@@ -108,8 +122,10 @@ def build_pipeline(pipeline: Pipeline, request: GenerationRequest | CheckedReque
     audio = None
     if pipeline.audio is not None:
         audio = audio_name or getattr(request, "audio", None) or PLACEHOLDER_AUDIO
-    compose(Nodes(graph), plan, pipeline, {role: given[role] for role in pipeline.images},
-            audio_name=audio)
+    control = None
+    if pipeline.control is not None:
+        control = video_name or getattr(request, VIDEO.file, None) or PLACEHOLDER_VIDEO
+    compose(Nodes(graph), plan, pipeline, images, audio_name=audio, video_name=control)
     graph.validate()
     return Build(graph=graph, plan=plan)
 
@@ -128,17 +144,19 @@ def refuse_older_release(pipeline: Pipeline, comfyui_version: str | None) -> Non
 
 def compose(n: Nodes, plan: Plan, pipeline: Pipeline,
             images: Mapping[InputFile, str] | str | None, *,
-            audio_name: str | None = None) -> None:
+            audio_name: str | None = None, video_name: str | None = None) -> None:
     """Add ``pipeline``, with the numbers of ``plan``, to ``n.graph``.
 
     ``images`` names each given image on the server by role (an input image of
-    :mod:`ltx2sdk.vocabulary`; a bare name: the first frame);
-    ``audio_name`` the given audio (pipelines driven by one).
+    :mod:`ltx2sdk.vocabulary`; a bare name: the first frame; an image the pipeline's type
+    does not need may be left out); ``audio_name`` the given audio (pipelines driven by one),
+    ``video_name`` the control video (pipelines a video steers).
     """
     if isinstance(images, str):
         images = {FIRST_IMAGE: images}
     names = dict(images or {})
-    wanted = [role for role in IMAGE_INPUTS if role in pipeline.images]  # the first, the last
+    wanted = [role for role in IMAGE_INPUTS if role in pipeline.images  # the first, the last
+              and (role in names or role.needed_by(pipeline.type))]
     missing = [role.file for role in wanted if role not in names]
     if missing:
         raise ValueError(f"pipeline {pipeline.name} needs an image for {', '.join(missing)}")
@@ -159,6 +177,13 @@ def compose(n: Nodes, plan: Plan, pipeline: Pipeline,
         negative=pipeline.negative, image=first, enhancer=enhancer,
         enhance_seed=plan.seed if plan.enhance_prompt else None)
 
+    control = None
+    if pipeline.control is not None:
+        if video_name is None:
+            raise ValueError(f"pipeline {pipeline.name} needs a control video")
+        control = stages.prepare_control(n, video_name, plan.video_start_frame or 0,
+                                         plan.frames, plan.width, plan.height,
+                                         pipeline.stage1_scale, pipeline.control)
     width, height = plan.stage1_size
     video = stages.empty_video(n, width, height, plan.frames)
     if pipeline.audio is None:
@@ -180,6 +205,11 @@ def compose(n: Nodes, plan: Plan, pipeline: Pipeline,
             positive, negative, video = stages.add_guides(n, loaded.vae, positive, negative,
                                                           video, prepared, pipeline.guides,
                                                           plan.image_strength)
+            if control is not None:
+                assert pipeline.control is not None
+                positive, negative, video = stages.add_control(n, loaded.vae, positive,
+                                                               negative, video, control,
+                                                               pipeline.control)
         av_latent = n.LTXVConcatAVLatent(video, audio, title=f"Stage {index} audio+video latent")
         sampled = stages.sample(n, index, stage, model=model, positive=positive,
                                 negative=negative, latent=av_latent, seed=plan.seed)

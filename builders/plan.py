@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from ltx2sdk import model_files as models
 from ltx2sdk.errors import RequestFieldError
@@ -28,6 +28,7 @@ from ltx2sdk.vocabulary import (
     FIRST_IMAGE,
     MAX_DURATION_S,
     MAX_FRAMES,
+    MIN_FRAMES,
     check_length,
 )
 
@@ -52,6 +53,18 @@ MIN_SIZE = 128
 _STAGE_COUNT_WORDS = {1: "one-stage", 2: "two-stage", 3: "three-stage"}
 
 
+class VideoFacts(Protocol):
+    """What a build needs to know of a given control video (an
+    :class:`ltx2sdk.media.video.VideoData` is one; the builders do not import media)."""
+
+    @property
+    def fps(self) -> float: ...
+    @property
+    def frames(self) -> int: ...
+    @property
+    def duration(self) -> float: ...
+
+
 @dataclass(frozen=True)
 class ResolvedModels:
     """The model files a build loads: the pipeline's, with the request's choices applied."""
@@ -62,10 +75,13 @@ class ResolvedModels:
     """For stages that apply :attr:`LoraRole.DISTILLED` (None: the pipeline has none)."""
     camera_lora: LoraFile | None
     """For stages that apply :attr:`LoraRole.CAMERA` (None: no camera motion)."""
+    control_lora: LoraFile | None = None
+    """For stages that apply :attr:`LoraRole.CONTROL` (the pipeline's IC-LoRA)."""
 
     def lora(self, role: LoraRole) -> LoraFile | None:
         """The file of a LoRA role (None: this build applies none)."""
-        return self.distilled_lora if role is LoraRole.DISTILLED else self.camera_lora
+        return {LoraRole.DISTILLED: self.distilled_lora, LoraRole.CAMERA: self.camera_lora,
+                LoraRole.CONTROL: self.control_lora}[role]
 
 
 @dataclass(frozen=True)
@@ -92,6 +108,10 @@ class Plan:
     adjustments: tuple[str, ...] = ()
     model: str = "ltx-2"
     stage_count: int = 2
+    video_start_frame: int | None = None
+    """The control video's frame the used part begins at, its frames counted as decoded
+    (``ImageFromBatch.batch_index``); None: the pipeline takes no video. The part is
+    :attr:`frames` long."""
 
     @property
     def duration(self) -> float:
@@ -185,12 +205,21 @@ def _check_model_files(request: GenerationRequest, pipeline: Pipeline) -> None:
 
 
 def make_plan(request: GenerationRequest | CheckedRequest, pipeline: Pipeline | None = None, *,
-              rng: random.Random | None = None, audio_seconds: float | None = None) -> Plan:
+              rng: random.Random | None = None, audio_seconds: float | None = None,
+              video: VideoFacts | None = None) -> Plan:
     """Resolve sizes, length, seed and model files; record every adjustment made.
 
     ``audio_seconds`` is the length of a given audio (ia2v): the video is as long (the
     8n+1 frames that fit in it, at most :data:`~ltx2sdk.vocabulary.MAX_DURATION_S`) unless the
     request sets its length.
+
+    ``video`` is what is known of a given control video (canny2v, depth2v). A control
+    pipeline makes the request's length, else its template's (121 frames), at most the frames
+    the video has from ``video_start`` (floored to 8n+1, said in the adjustments); a
+    ``video_start`` at or after its end is a :class:`~ltx2sdk.errors.RequestFieldError`. The
+    output plays at the pipeline's frame rate whatever the video's (said when they differ).
+    Without ``video`` (a file already on the server, an offline build) the start frame is
+    ``video_start`` times the output frame rate, and the length is not capped.
 
     ``pipeline`` is the declaration to plan for (default: the one the request asks for).
     """
@@ -215,6 +244,8 @@ def make_plan(request: GenerationRequest | CheckedRequest, pipeline: Pipeline | 
         longest = min(MAX_DURATION_S, (MAX_FRAMES - 1) / fps)
         seconds = min(audio_seconds, longest)
         wanted = seconds * fps + 1
+    elif pipeline.control is not None and request.duration is None:
+        wanted = float(pipeline.control.default_frames)  # the template's "Frame Count"
     else:
         wanted = (request.duration or DEFAULT_DURATION_S) * fps + 1
     # no longer than a given audio (floor to 8n+1); otherwise the nearest 8n+1
@@ -237,6 +268,9 @@ def make_plan(request: GenerationRequest | CheckedRequest, pipeline: Pipeline | 
     if frames > MAX_FRAMES:  # the request model refuses these; only unvalidated requests get here
         raise ValueError(f"frames: {frames} is more than the {MAX_FRAMES} the audio "
                          "latent allows")
+    start_frame = None
+    if pipeline.control is not None:
+        start_frame, frames = _control_frames(request.video_start, frames, fps, video, notes)
 
     seed = request.seed if request.seed is not None else (rng or random.SystemRandom()).randrange(
         0, 2**32)
@@ -273,7 +307,39 @@ def make_plan(request: GenerationRequest | CheckedRequest, pipeline: Pipeline | 
         adjustments=tuple(notes),
         model=pipeline.model.id,
         stage_count=len(pipeline.stages),
+        video_start_frame=start_frame,
     )
+
+
+def _control_frames(start: float, frames: int, fps: int, video: VideoFacts | None,
+                    notes: list[str]) -> tuple[int, int]:
+    """``(start frame, frames)`` of a control video's used part: ``frames`` (8n+1) from
+    ``start`` seconds, fewer when the video ends first (see :func:`make_plan`); notes added
+    to ``notes``."""
+    if video is None:
+        start_frame = round(start * fps)
+        if start_frame:
+            notes.append(f"video_start {start:g} s is frame {start_frame} at {fps} fps (the "
+                         "video's own frame rate is not known here)")
+        return start_frame, frames
+    start_frame = round(start * video.fps)
+    if start_frame >= video.frames:
+        raise RequestFieldError("video_start", f"{start:g} s is at or after the end of the "
+                                               f"video ({video.duration:.2f} s)")
+    left = video.frames - start_frame
+    if left < MIN_FRAMES:
+        where = f"from {start:g} s" if start_frame else "in all"
+        raise RequestFieldError("video_start" if start_frame else "video",
+                                f"the video has {left} frames {where}; at least {MIN_FRAMES} "
+                                "are needed")
+    if frames > left:
+        capped = 8 * ((left - 1) // 8) + 1
+        notes.append(f"frames {frames} -> {capped}: the video has {left} frames from "
+                     f"{start:g} s (LTX-2 needs 8n+1 frames)")
+        frames = capped
+    if abs(video.fps - fps) > 0.01:
+        notes.append(f"the video is {video.fps:g} fps; its frames play at {fps} fps")
+    return start_frame, frames
 
 
 def first_image_strength(pipeline: Pipeline) -> float | None:
@@ -298,6 +364,9 @@ def _unused_values(request: GenerationRequest, pipeline: Pipeline, camera: str) 
         unused.append(("negative_prompt", "it samples at CFG 1"))
     if "image_strength" in given and first_image_strength(pipeline) is None:
         unused.append(("image_strength", "it has no input image"))
+    elif ("image_strength" in given and not FIRST_IMAGE.needed_by(pipeline.type)
+          and not FIRST_IMAGE.given(request)):
+        unused.append(("image_strength", "no image is given"))
     if "camera_strength" in given:
         if LoraRole.CAMERA not in pipeline.lora_roles:
             unused.append(("camera_strength", f"{pipeline.model.id} has no camera LoRAs"))
@@ -326,4 +395,5 @@ def _resolve_models(request: GenerationRequest, pipeline: Pipeline, camera: str,
         distilled = LoraFile(choice.distilled_lora or distilled.name, strength)
     lora = models.camera_lora(camera)
     return ResolvedModels(files=files, distilled_lora=distilled,
-                          camera_lora=LoraFile(lora, camera_strength) if lora else None)
+                          camera_lora=LoraFile(lora, camera_strength) if lora else None,
+                          control_lora=pipeline.files.control_lora)

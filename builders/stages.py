@@ -31,7 +31,9 @@ from ltx2sdk.vocabulary import FIRST_IMAGE, LAST_IMAGE, InputFile
 from .catalog import (
     CFG,
     AddGuide,
+    CannyEdges,
     CheckpointFiles,
+    ControlVideo,
     Decode,
     DualCFG,
     EulerAncestral,
@@ -42,11 +44,13 @@ from .catalog import (
     LatentSlot,
     LoraFile,
     LoraRole,
+    LotusDepth,
     LTXVSchedule,
     ManualSigmas,
     ModelFiles,
     Negative,
     PlainDecode,
+    ResizeStep,
     SamplerSelect,
     ScaleLongerEdge,
     SplitFiles,
@@ -54,7 +58,8 @@ from .catalog import (
     TiledDecode,
 )
 
-LORA_TITLES = {LoraRole.DISTILLED: "Distilled LoRA", LoraRole.CAMERA: "Camera LoRA"}
+LORA_TITLES = {LoraRole.DISTILLED: "Distilled LoRA", LoraRole.CAMERA: "Camera LoRA",
+               LoraRole.CONTROL: "Control LoRA"}
 IMAGE_TITLES = {FIRST_IMAGE: "First frame", LAST_IMAGE: "Last frame"}
 
 
@@ -201,7 +206,17 @@ def prepare_image(n: Nodes, role: InputFile, image_name: str, width: int, height
     title = IMAGE_TITLES[role]
     prefix = "" if role is FIRST_IMAGE else f"{title}: "  # the first frame's: as they were
     image, _ = n.LoadImage(image_name, title=title)
-    for step in preprocess.resize:
+    image = resize(n, image, preprocess.resize, width, height, prefix)
+    if preprocess.img_compression is None:  # the control templates: the image as resized
+        return image
+    return n.LTXVPreprocess(image, preprocess.img_compression, title=f"Preprocess {title.lower()}")
+
+
+def resize(n: Nodes, image: Image, steps: Sequence[ResizeStep], width: int, height: int,
+           prefix: str = "") -> Image:
+    """``image`` resized by each step in order (to the output size ``width`` x ``height``,
+    to a longer edge...); titles start with ``prefix``."""
+    for step in steps:
         if isinstance(step, FitToOutput):
             image = n.ResizeImageMaskNode(image, "scale dimensions", step.scale_method,
                                           width=width, height=height, crop=step.crop,
@@ -212,7 +227,57 @@ def prepare_image(n: Nodes, role: InputFile, image_name: str, width: int, height
                                           title=f"{prefix}Longer edge {step.size}")
         else:
             raise TypeError(f"unknown resize step {step!r}")
-    return n.LTXVPreprocess(image, preprocess.img_compression, title=f"Preprocess {title.lower()}")
+    return image
+
+
+def prepare_control(n: Nodes, video_name: str, start_frame: int, frames: int, width: int,
+                    height: int, stage1_scale: int, control: ControlVideo) -> Image:
+    """The control frames of a given video: ``frames`` decoded frames from ``start_frame``,
+    resized as ``control`` says (to the output size ``width`` x ``height``), brought to the
+    first stage's size (``1 / stage1_scale``), then turned into the IC-LoRA's signal (edges,
+    depth)."""
+    video = n.LoadVideo(video_name, title="Control video")
+    images = n.GetVideoComponents(video, title="Control video frames").images
+    images = n.ImageFromBatch(images, start_frame, frames, title="Control frames")
+    images = resize(n, images, control.resize, width, height, "Control: ")
+    if stage1_scale > 1:
+        images = n.ImageScaleBy(images, control.scale_method, 1 / stage1_scale,
+                                title="Control: first stage size")
+    step = control.preprocessor
+    if isinstance(step, CannyEdges):
+        return n.Canny(images, step.low_threshold, step.high_threshold, title="Canny edges")
+    if isinstance(step, LotusDepth):
+        return lotus_depth(n, images, step)
+    raise TypeError(f"unknown control preprocessor {step!r}")
+
+
+def lotus_depth(n: Nodes, images: Image, lotus: LotusDepth) -> Image:
+    """The depth of ``images`` by the Lotus depth model: one noiseless sampling step from
+    their SD-VAE latent, decoded, inverted when ``lotus.invert`` (near is white)."""
+    model = n.UNETLoader(lotus.diffusion_model, lotus.weight_dtype, title="Lotus depth model")
+    vae = n.VAELoader(lotus.vae, title="Lotus VAE")
+    guider = n.BasicGuider(model, n.LotusConditioning(title="Lotus conditioning"),
+                           title="Lotus guider")
+    schedule = n.BasicScheduler(model, lotus.scheduler, lotus.steps, lotus.denoise,
+                                title="Lotus schedule")
+    sigmas = n.SetFirstSigma(schedule, lotus.first_sigma, title="Lotus sigmas")
+    sampler = n.KSamplerSelect(lotus.sampler, title="Lotus sampler")
+    latent = n.VAEEncode(images, vae, title="Lotus: encode frames")
+    depth, _ = n.SamplerCustomAdvanced(n.DisableNoise(title="Lotus: no noise"), guider, sampler,
+                                       sigmas, latent, title="Lotus depth")
+    decoded = n.VAEDecode(depth, vae, title="Lotus: decode depth")
+    return n.ImageInvert(decoded, title="Depth map") if lotus.invert else decoded
+
+
+def add_control(n: Nodes, vae: Vae, positive: Conditioning, negative: Conditioning,
+                video: Latent, frames: Image, control: ControlVideo
+                ) -> tuple[Conditioning, Conditioning, Latent]:
+    """The control frames guiding the first stage's latent from ``control.frame_idx``
+    (``LTXVAddGuide``; ``LTXVCropGuides`` removes them after that stage)."""
+    positive, negative, video = n.LTXVAddGuide(positive, negative, vae, video, frames,
+                                               control.frame_idx, control.strength,
+                                               title="Control guide")
+    return positive, negative, video
 
 
 def first_frame(n: Nodes, stage: int, vae: Vae, video: Latent, image: Image,

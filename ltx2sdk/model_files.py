@@ -75,6 +75,23 @@ CATALOG: tuple[ModelFile, ...] = (
               f"{_LTX2}/ltx-2-19b-distilled-lora-384.safetensors", 7.2,
               "distilled LoRA for the dev model's refine stage"),
     *(_camera_file(m) for m in CAMERA_MOTIONS if m != "none"),
+    # the control templates' files (video_ltx2_canny_to_video, video_ltx2_depth_to_video;
+    # URLs from their model metadata, sizes from their notes' MiB/GiB)
+    ModelFile("loras", "ltx-2-19b-ic-lora-canny-control.safetensors",
+              "https://huggingface.co/Lightricks/LTX-2-19b-IC-LoRA-Canny-Control/resolve/main/"
+              "ltx-2-19b-ic-lora-canny-control.safetensors", 0.65,
+              "IC-LoRA: a video's edges steer the video (canny2v)"),
+    ModelFile("loras", "ltx-2-19b-ic-lora-depth-control.safetensors",
+              "https://huggingface.co/Lightricks/LTX-2-19b-IC-LoRA-Depth-Control/resolve/main/"
+              "ltx-2-19b-ic-lora-depth-control.safetensors", 0.65,
+              "IC-LoRA: a video's depth steers the video (depth2v)"),
+    ModelFile("diffusion_models", "lotus-depth-d-v1-1.safetensors",
+              "https://huggingface.co/Comfy-Org/lotus/resolve/main/lotus-depth-d-v1-1.safetensors",
+              1.74, "Lotus depth estimator: a control video's depth (depth2v)"),
+    ModelFile("vae", "vae-ft-mse-840000-ema-pruned.safetensors",
+              "https://huggingface.co/stabilityai/sd-vae-ft-mse-original/resolve/main/"
+              "vae-ft-mse-840000-ema-pruned.safetensors", 0.33,
+              "Stable Diffusion VAE, for the Lotus depth estimator (depth2v)"),
     ModelFile("loras", "gemma-3-12b-it-abliterated_lora_rank64_bf16.safetensors",
               f"{_COMFY_LTX2}/loras/gemma-3-12b-it-abliterated_lora_rank64_bf16.safetensors",
               0.63, "Gemma 3 LoRA of the LTX-2.3 templates' prompt enhancer", model="ltx-2.3"),

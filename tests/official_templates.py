@@ -55,6 +55,20 @@ LTX2_TEMPLATES: tuple[str, ...] = (
 )
 """The four official templates the SDK's default pipelines are compared with."""
 
+LTX2_CONTROL_TEMPLATES: tuple[str, ...] = (
+    "video_ltx2_canny_to_video",
+    "video_ltx2_depth_to_video",
+)
+"""The LTX-2 control templates (IC-LoRA): their active graph (dev) and their bypassed
+distilled variant (``template_api(name, variant="distilled")``)."""
+
+TEMPLATE_VARIANTS: dict[str, dict[str, tuple[tuple[int, ...], tuple[int, ...]]]] = {
+    name: {"dev": ((143, 175), (162, 161)), "distilled": ((162, 161), (143, 175))}
+    for name in LTX2_CONTROL_TEMPLATES}
+"""Templates holding several pipelines side by side: per variant, ``(on, off)`` top-level node
+ids (a generator subgraph instance and its ``SaveVideo``). The first variant is the one the
+template queues as shipped; the control templates keep their distilled one bypassed."""
+
 OBJECT_INFO_FIXTURE = Path(__file__).resolve().parent / "fixtures" / "object_info_ltx2.json"
 """``/object_info`` of a real ComfyUI 0.26.0, restricted to the LTX-2 node set."""
 
@@ -162,9 +176,51 @@ def default_object_info(workflow: Mapping[str, Any]) -> JSONDict:
     return _cached_object_info(str(OBJECT_INFO_0_33))
 
 
+def select_variant(workflow: JSONDict, name: str, variant: str | None) -> JSONDict:
+    """``workflow`` (template ``name``) with only ``variant`` of it active (see
+    :data:`TEMPLATE_VARIANTS`; None: the one the template queues): the other variants' nodes
+    muted (so that ``include_bypassed`` does not bring them back), the chosen ones active
+    down to every node inside their subgraphs (the depth template bypasses those of its
+    distilled one). A template without variants is returned as it is; an unknown variant is a
+    ``KeyError``."""
+    variants = TEMPLATE_VARIANTS.get(name)
+    if variants is None:
+        if variant is not None:
+            raise KeyError(f"{name} has no variants ({variant!r} asked)")
+        return workflow
+    on, off = variants[variant or next(iter(variants))]
+    subgraphs = {sg["id"]: sg for sg in workflow.get("definitions", {}).get("subgraphs", [])}
+    for node in workflow["nodes"]:
+        if node["id"] in off:
+            node["mode"] = MODE_MUTED
+        elif node["id"] in on:
+            node["mode"] = 0
+            for inner in subgraphs.get(node["type"], {}).get("nodes", []):
+                inner["mode"] = 0
+    return workflow
+
+
+def drop_dead(api: ApiPrompt) -> ApiPrompt:
+    """``api`` without the nodes no ``SaveVideo`` depends on (a template's leftover
+    ``VAEDecode`` whose output goes nowhere); unchanged when it has no ``SaveVideo``."""
+    todo = [k for k, v in api.items() if v["class_type"] == "SaveVideo"]
+    if not todo:
+        return api
+    live: set[str] = set()
+    while todo:
+        node_id = todo.pop()
+        if node_id in live:
+            continue
+        live.add(node_id)
+        todo.extend(str(v[0]) for v in api[node_id]["inputs"].values()
+                    if is_link(v) and str(v[0]) in api)
+    return {k: v for k, v in api.items() if k in live}
+
+
 def template_api(name: str, *, include_bypassed: bool = False,
                  object_info: Mapping[str, Any] | None = None, enhance: bool = False,
-                 static: bool = True, fit_schema: bool = False) -> ApiPrompt:
+                 static: bool = True, fit_schema: bool = False,
+                 variant: str | None = None) -> ApiPrompt:
     """The official template ``name`` flattened to a ComfyUI API-format prompt.
 
     ``include_bypassed=True`` treats bypassed (mode 4) nodes as active, e.g. to see where
@@ -176,13 +232,15 @@ def template_api(name: str, *, include_bypassed: bool = False,
     :func:`resolve_static` (with ``enhance``: whether the prompt-enhancement switch takes
     ``TextGenerateLTX2Prompt``); ``static=False`` returns the plain flattening (helper
     nodes such as ``ResolutionSelector`` and ``ComfyMathExpression`` kept). ``fit_schema``:
-    see :func:`flatten_workflow`.
+    see :func:`flatten_workflow`. ``variant`` picks one of a template's variants
+    (:data:`TEMPLATE_VARIANTS`, :func:`select_variant`); ``static`` also drops dead nodes
+    (:func:`drop_dead`).
     """
-    workflow = load_template(name)
+    workflow = select_variant(load_template(name), name, variant)
     info = default_object_info(workflow) if object_info is None else object_info
     api = flatten_workflow(workflow, info, include_bypassed=include_bypassed,
                            fit_schema=fit_schema).api
-    return resolve_static(api, enhance=enhance) if static else api
+    return drop_dead(resolve_static(api, enhance=enhance)) if static else api
 
 
 _MATH_OPS: dict[type, Callable[[Any, Any], Any]] = {
@@ -1374,8 +1432,14 @@ class _Walker:
 
 
 def _stage_order(walker: _Walker) -> list[str]:
-    """SamplerCustomAdvanced ids, upstream first (by count of sampler ancestors)."""
+    """The stages' SamplerCustomAdvanced ids, upstream first (by count of sampler ancestors):
+    those sampling a joint audio-video latent (``LTXVConcatAVLatent``), so that a sampler
+    inside a preprocessor (the Lotus depth pass) is no stage; all of them in a graph without
+    such a latent."""
     samplers = walker.of_class("SamplerCustomAdvanced")
+    joint = [s for s in samplers if (latent := walker.link(s, "latent_image")) is not None
+             and walker.cls(latent[0]) == "LTXVConcatAVLatent"]
+    samplers = joint or samplers
     ancestors = {s: walker.ancestors(s) for s in samplers}
     return sorted(samplers, key=lambda s: (sum(o in ancestors[s] for o in samplers),
                                            _natural(s)))
@@ -1490,7 +1554,10 @@ def _image_chain(walker: _Walker, node_id: str) -> list[str]:
         chain.append(current)
 
 
-_IMAGE_STEPS = frozenset({*_RESIZE_TYPES, "LTXVPreprocess", "LoadImage"})
+_IMAGE_STEPS = frozenset({*_RESIZE_TYPES, "LTXVPreprocess", "LoadImage", "LoadVideo",
+                          "GetVideoComponents", "ImageFromBatch", "Canny", "ImageInvert"})
+_IMAGE_SOURCES = frozenset({"LoadImage", "LoadVideo"})
+"""Where an image chain starts: a file."""
 _AUDIO_PASS_THROUGH: dict[str, str] = {
     "SetLatentNoiseMask": "samples",
     "LTXVAudioVAEEncode": "audio",
@@ -1508,18 +1575,63 @@ def _describe(walker: _Walker, node_id: str) -> dict[str, Any]:
     return {"class_type": walker.cls(node_id), **walker.literals(node_id)}
 
 
+def _lotus_depth(walker: _Walker, decode_id: str) -> tuple[dict[str, Any], Any] | None:
+    """A Lotus depth pass ending at ``VAEDecode`` ``decode_id`` (its samples from a
+    ``SamplerCustomAdvanced`` guided by ``LotusConditioning``), summarised as one step
+    ``{"class_type": "LotusDepth", unet_name, weight_dtype, vae_name, sigma, scheduler,
+    steps, denoise, sampler_name, noise}``, with the image it encodes (the ``VAEEncode``'s
+    pixels); None for any other decode."""
+    sampler = walker.link(decode_id, "samples")
+    if sampler is None or walker.cls(sampler[0]) != "SamplerCustomAdvanced":
+        return None
+    sampler_id = sampler[0]
+    guider = walker.link(sampler_id, "guider")
+    conditioning = walker.link(guider[0], "conditioning") if guider else None
+    if conditioning is None or walker.cls(conditioning[0]) != "LotusConditioning":
+        return None
+    model = walker.link(guider[0], "model") if guider else None
+    sigmas = walker.link(sampler_id, "sigmas")
+    schedule = walker.link(sigmas[0], "sigmas") if sigmas else None
+    select = walker.link(sampler_id, "sampler")
+    noise = walker.link(sampler_id, "noise")
+    encode = walker.link(sampler_id, "latent_image")
+    vae = walker.link(decode_id, "vae")
+    step: dict[str, Any] = {"class_type": "LotusDepth"}
+    for node, names in ((model, ("unet_name", "weight_dtype")), (vae, ("vae_name",)),
+                        (sigmas, ("sigma",)), (schedule, ("scheduler", "steps", "denoise")),
+                        (select, ("sampler_name",))):
+        for input_name in names:
+            step[input_name] = _num(walker.value(node[0], input_name)) if node else None
+    step["noise"] = walker.cls(noise[0]) if noise else None
+    step["sigmas_from"] = [walker.cls(n[0]) if n else None for n in (sigmas, schedule)]
+    step["encoded_with_same_vae"] = bool(
+        encode and walker.cls(encode[0]) == "VAEEncode" and walker.link(encode[0], "vae") == vae)
+    pixels = walker.link(encode[0], "pixels") if encode else None
+    return step, pixels
+
+
 def _image_source_chain(walker: _Walker, source: tuple[str, int] | None) -> list[dict[str, Any]]:
-    """The image-processing nodes an image input comes through, from the ``LoadImage``
-    down (``LoadImage``, resize nodes, ``LTXVPreprocess``), each described."""
+    """The image-processing nodes an image input comes through, from the file down, each
+    described: ``LoadImage``, resize nodes, ``LTXVPreprocess``; for a control video
+    ``LoadVideo``, ``GetVideoComponents`` (its ``images``), ``ImageFromBatch``, the resize
+    nodes, then ``Canny`` or a Lotus depth pass (one ``LotusDepth`` step, see
+    :func:`_lotus_depth`) and ``ImageInvert``."""
     chain: list[dict[str, Any]] = []
     while source is not None and len(chain) < 100:
-        node_id, _ = source
+        node_id, slot = source
         kind = walker.cls(node_id)
-        chain.append(_describe(walker, node_id) if kind in _IMAGE_STEPS
-                     else {"class_type": kind})
-        if kind == "LoadImage":
+        lotus = _lotus_depth(walker, node_id) if kind == "VAEDecode" else None
+        if lotus is not None:
+            chain.append(lotus[0])
+            source = lotus[1]
+            continue
+        step = _describe(walker, node_id) if kind in _IMAGE_STEPS else {"class_type": kind}
+        if kind == "GetVideoComponents":
+            step["slot"] = slot  # 0: the frames
+        chain.append(step)
+        if kind in _IMAGE_SOURCES:
             break
-        source = next((walker.link(node_id, n) for n in _IMAGE_INPUTS
+        source = next((walker.link(node_id, n) for n in (*_IMAGE_INPUTS, "video")
                        if walker.link(node_id, n)), None)
     return chain[::-1]
 

@@ -811,7 +811,9 @@ def test_start_downloads_models_first(worker: Worker, tmp_path: Path) -> None:
                         DRY_RUN="1", LTX2_MODELS_DIR=str(volume))
     assert result.returncode == 0, result.stderr
     assert worker.record("handler") is not None
-    wanted = [f for f in models.CATALOG if f.folder in ("diffusion_models", "vae")]
+    # LTX-2.5's split files (LTX-2's depth2v has a diffusion model and a VAE of its own)
+    wanted = [f for f in models.CATALOG
+              if f.folder in ("diffusion_models", "vae") and f.model == "ltx-2.5"]
     ltx2_3 = models.lookup("checkpoints", "ltx-2.3-22b-distilled-fp8.safetensors")
     assert ltx2_3 is not None and len(wanted) >= 3
     for entry in [*wanted, ltx2_3]:

@@ -151,8 +151,8 @@ def test_flf2v_takes_any_source_for_each_image(first: dict[str, str],
      "type 'ia2v' needs an image: give one of image_url, image_base64 or image (audio_url "
      "makes the type ia2v)"),
     ({"prompt": "p", "image": "a.png", "audio_url": "https://a/v.mp3"},
-     "type: model ltx-2 has no 'ia2v' pipeline (it has t2v, i2v, flf2v); audio_url makes the "
-     "type ia2v"),
+     "type: model ltx-2 has no 'ia2v' pipeline (it has t2v, i2v, flf2v, canny2v, depth2v); "
+     "audio_url makes the type ia2v"),
     ({"prompt": "p", "model": "ltx-2.5", "mode": "pro"},
      "mode: model ltx-2.5 has no 'pro' mode: it ships a distilled model only (t2v has: fast)"),
     ({"prompt": "p", "mode": "pro", "type": "flf2v", "image": "a.png", "last_image": "b.png"},
@@ -337,7 +337,8 @@ def test_a_model_set_alone_suggests_its_own_fields() -> None:
 def test_a_request_is_made_exactly_when_a_pipeline_makes_it(model: str, mode: str,
                                                             video_type: str) -> None:
     inputs = {"i2v": {"image": "a.png"}, "flf2v": {"image": "a.png", "last_image": "b.png"},
-              "ia2v": {"image": "a.png", "audio": "v.wav"}}.get(video_type, {})
+              "ia2v": {"image": "a.png", "audio": "v.wav"}, "canny2v": {"video": "v.mp4"},
+              "depth2v": {"video": "v.mp4"}}.get(video_type, {})
     fields = {"prompt": "p", "model": model, "mode": mode, "type": video_type, **inputs}
     if (model, video_type, mode) in PIPELINES_MADE:
         assert GenerationRequest.model_validate(fields).mode == mode

@@ -13,16 +13,32 @@ flf2v has no LTX-2 template: it is LTX-2.3's first-and-last-frame graph
 ``LTXVAddGuide``, euler ancestral with eta 0, the distilled schedule at CFG 1) on the 19B
 distilled checkpoint, with LTX-2's negative prompt, frame rate and decoding, and the camera
 LoRA on its stage.
+
+canny2v and depth2v are the control templates (``video_ltx2_canny_to_video``,
+``video_ltx2_depth_to_video``): i2v pro's two stages at CFG 3, an IC-LoRA (strength 1) on the
+model of both stages, and the request's video as control frames: its frames from the start the
+request chooses, fitted to the output size, halved to the first stage's size, turned into edges
+(``Canny`` 0.4 / 0.8) or depth (the Lotus depth model), guiding stage 1 from frame 0 at strength
+1 (``LTXVAddGuide``) after the in-place first frame, cropped after it. The first image is
+optional (the templates' "Ignore First Frame?"): only fitted to the output size (no
+``LTXVPreprocess``). Decoding is tiled, at 24 fps; no camera LoRA (the templates have none).
+``fast`` is each template's bypassed distilled subgraph: the distilled checkpoint, both stages
+euler ancestral at CFG 1 (the distilled sigmas, then the refine sigmas), the negative the zeroed
+positive, the IC-LoRA on both stages.
 """
 
 from __future__ import annotations
 
 import dataclasses
 
+from ltx2sdk.vocabulary import VideoTypeId
+
 from . import ltx2_3
 from .types import (
     CFG,
+    CannyEdges,
     CheckpointFiles,
+    ControlVideo,
     EulerAncestral,
     FirstFrameInplace,
     FitToOutput,
@@ -30,6 +46,7 @@ from .types import (
     LatentSlot,
     LoraFile,
     LoraRole,
+    LotusDepth,
     LTXVSchedule,
     ManualSigmas,
     ModelVersion,
@@ -155,4 +172,77 @@ FLF2V_FAST = Pipeline(
     preprocess=ltx2_3.FLF2V_FAST.preprocess, guides=ltx2_3.FIRST_AND_LAST_FRAME,
 )
 
-PIPELINES: tuple[Pipeline, ...] = (T2V_FAST, T2V_PRO, I2V_FAST, I2V_PRO, FLF2V_FAST)
+# --- control videos (IC-LoRA): video_ltx2_canny_to_video, video_ltx2_depth_to_video
+
+CANNY_LORA = LoraFile("ltx-2-19b-ic-lora-canny-control.safetensors", strength=1.0)
+DEPTH_LORA = LoraFile("ltx-2-19b-ic-lora-depth-control.safetensors", strength=1.0)
+# Both templates: the first image and the control frames fitted to 1280x720 (lanczos, centre
+# crop), the frames then halved (ImageScaleBy lanczos 0.5); "Frame Count" 121.
+_FITTED = (FitToOutput(scale_method="lanczos", crop="center"),)
+FIRST_FRAME_FITTED = ImagePreprocess(resize=_FITTED, img_compression=None)
+CANNY = CannyEdges(low_threshold=0.4, high_threshold=0.8)  # Canny 158: the node's defaults
+# The depth template's subgraph 181, "Image to Depth Map (Lotus)"
+LOTUS_DEPTH = LotusDepth(
+    diffusion_model="lotus-depth-d-v1-1.safetensors",  # UNETLoader 181:10
+    vae="vae-ft-mse-840000-ema-pruned.safetensors",  # VAELoader 181:14
+    first_sigma=999.0000000000002,  # SetFirstSigma 181:28 (the subgraph's "sigma" widget)
+    scheduler="normal", steps=1, denoise=1.0,  # BasicScheduler 181:20
+    sampler="euler")  # KSamplerSelect 181:21
+
+
+def _control(preprocessor: CannyEdges | LotusDepth) -> ControlVideo:
+    """The templates' control chain with ``preprocessor``: LTXVAddGuide frame 0, strength 1."""
+    return ControlVideo(preprocessor=preprocessor, resize=_FITTED, scale_method="lanczos",
+                        frame_idx=0, strength=1.0, default_frames=121)
+
+
+def _control_pro(type: VideoTypeId, lora: LoraFile, preprocessor: CannyEdges | LotusDepth,
+                 template: str) -> Pipeline:
+    """A control template's active graph: the dev model, CFG 3 then the distilled LoRA."""
+    return Pipeline(
+        model=LTX2, type=type, mode="pro",
+        files=dataclasses.replace(DEV_FILES, control_lora=lora),
+        stages=(
+            Stage(SamplerSelect("euler"), DEV_SCHEDULE, CFG(3.0),
+                  passes_on=LatentSlot.OUTPUT, loras=(LoraRole.CONTROL,), crop_guides=True),
+            Stage(SamplerSelect("gradient_estimation"), REFINE_SIGMAS, CFG(1.0),
+                  passes_on=LatentSlot.DENOISED_OUTPUT,
+                  loras=(LoraRole.CONTROL, LoraRole.DISTILLED), noise_seed=0),
+        ),
+        negative=Negative.PROMPT, decode=TILED_DECODE, min_comfyui=MIN_COMFYUI, fps=FPS,
+        template=template, preprocess=FIRST_FRAME_FITTED, guides=(FIRST_FRAME,),
+        control=_control(preprocessor),
+    )
+
+
+def _control_fast(type: VideoTypeId, lora: LoraFile, preprocessor: CannyEdges | LotusDepth,
+                  template: str, refine_seed: int) -> Pipeline:
+    """A control template's bypassed distilled subgraph 162 (its "Canny to Video (LTX 2.0
+    Distilled)")."""
+    return Pipeline(
+        model=LTX2, type=type, mode="fast",
+        files=dataclasses.replace(DISTILLED_FILES, control_lora=lora),
+        stages=(
+            Stage(SamplerSelect("euler_ancestral"), DISTILLED_SIGMAS, CFG(1.0),
+                  passes_on=LatentSlot.OUTPUT, loras=(LoraRole.CONTROL,), crop_guides=True),
+            Stage(SamplerSelect("euler_ancestral"), REFINE_SIGMAS, CFG(1.0),
+                  passes_on=LatentSlot.DENOISED_OUTPUT, loras=(LoraRole.CONTROL,),
+                  noise_seed=refine_seed),
+        ),
+        negative=Negative.ZEROED_POSITIVE, decode=TILED_DECODE, min_comfyui=MIN_COMFYUI,
+        fps=FPS, template=template, template_variant="distilled",
+        preprocess=FIRST_FRAME_FITTED, guides=(FIRST_FRAME,), control=_control(preprocessor),
+    )
+
+
+CANNY_TEMPLATE = "video_ltx2_canny_to_video"
+DEPTH_TEMPLATE = "video_ltx2_depth_to_video"
+CANNY_PRO = _control_pro("canny2v", CANNY_LORA, CANNY, CANNY_TEMPLATE)
+CANNY_FAST = _control_fast("canny2v", CANNY_LORA, CANNY, CANNY_TEMPLATE, refine_seed=0)
+DEPTH_PRO = _control_pro("depth2v", DEPTH_LORA, LOTUS_DEPTH, DEPTH_TEMPLATE)
+# (the depth template's distilled subgraph keeps another fixed stage-2 seed than canny's 0)
+DEPTH_FAST = _control_fast("depth2v", DEPTH_LORA, LOTUS_DEPTH, DEPTH_TEMPLATE,
+                           refine_seed=816174319356945)
+
+PIPELINES: tuple[Pipeline, ...] = (T2V_FAST, T2V_PRO, I2V_FAST, I2V_PRO, FLF2V_FAST,
+                                   CANNY_FAST, CANNY_PRO, DEPTH_FAST, DEPTH_PRO)

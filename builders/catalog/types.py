@@ -29,6 +29,7 @@ from ltx2sdk.vocabulary import (
     IMAGE_INPUTS,
     MODEL_IDS,
     MODES,
+    VIDEO,
     VIDEO_TYPES,
     InputFile,
     Mode,
@@ -74,6 +75,7 @@ class LoraRole(_Named):
 
     DISTILLED = "distilled"  # the files' distilled LoRA: dev-model refine stages
     CAMERA = "camera"  # the request's camera-motion LoRA
+    CONTROL = "control"  # the files' IC-LoRA: it reads the control video's frames
 
 
 @dataclass(frozen=True)
@@ -264,6 +266,7 @@ class CheckpointFiles:
     text_encoder: str  # models/text_encoders
     upscaler: str | None  # models/latent_upscale_models: needed by pipelines of 2+ stages
     distilled_lora: LoraFile | None = None  # models/loras: for LoraRole.DISTILLED
+    control_lora: LoraFile | None = None  # models/loras: for LoraRole.CONTROL (an IC-LoRA)
 
 
 @dataclass(frozen=True)
@@ -287,6 +290,11 @@ class SplitFiles:
     @property
     def distilled_lora(self) -> None:
         """Split-file models are distilled already: no distilled LoRA."""
+        return None
+
+    @property
+    def control_lora(self) -> None:
+        """No IC-LoRA: no control pipeline loads split files."""
         return None
 
 
@@ -319,13 +327,14 @@ ResizeStep = FitToOutput | ScaleLongerEdge
 @dataclass(frozen=True)
 class ImagePreprocess:
     """How a given image is made to look like a video frame: the resize steps in order, then
-    ``LTXVPreprocess`` (H.264-style compression at ``img_compression``)."""
+    ``LTXVPreprocess`` (H.264-style compression at ``img_compression``; None: no
+    ``LTXVPreprocess``, the image goes in as resized, as the control templates have it)."""
 
     resize: tuple[ResizeStep, ...]
-    img_compression: int
+    img_compression: int | None
 
     def __post_init__(self) -> None:
-        if not 0 <= self.img_compression <= 100:
+        if self.img_compression is not None and not 0 <= self.img_compression <= 100:
             raise ValueError(f"ImagePreprocess: img_compression {self.img_compression} is not "
                              "in 0..100")
 
@@ -365,6 +374,76 @@ class AddGuide:
 
 
 Guide = FirstFrameInplace | AddGuide
+
+
+# ---------------------------------------------------------------------------- control videos
+
+
+@dataclass(frozen=True)
+class CannyEdges:
+    """The control frames' edges (``Canny``), white on black, by its two thresholds."""
+
+    low_threshold: float
+    high_threshold: float
+
+    def __post_init__(self) -> None:
+        if not 0.01 <= self.low_threshold <= self.high_threshold <= 0.99:
+            raise ValueError(f"CannyEdges: thresholds must satisfy 0.01 <= low <= high <= 0.99: "
+                             f"{self}")
+
+
+@dataclass(frozen=True)
+class LotusDepth:
+    """The control frames' depth, estimated by the Lotus depth model in one denoising step
+    (the depth template's "Image to Depth Map (Lotus)" subgraph): the frames encoded with an
+    SD VAE (``VAEEncode``), sampled without noise (``DisableNoise``) by the Lotus model
+    (``UNETLoader``) with its own conditioning (``LotusConditioning``, ``BasicGuider``) on a
+    ``BasicScheduler`` schedule whose first sigma is ``first_sigma`` (``SetFirstSigma``),
+    decoded (``VAEDecode``) and, with ``invert``, inverted (``ImageInvert``: near is white)."""
+
+    diffusion_model: str  # models/diffusion_models
+    vae: str  # models/vae
+    first_sigma: float
+    scheduler: str
+    steps: int
+    denoise: float
+    sampler: str
+    weight_dtype: str = "default"
+    invert: bool = True
+
+    def __post_init__(self) -> None:
+        if self.steps < 1 or not 0.0 <= self.denoise <= 1.0 or self.first_sigma < 0:
+            raise ValueError(f"LotusDepth: steps >= 1, denoise in 0..1, first_sigma >= 0: {self}")
+
+
+Preprocessor = CannyEdges | LotusDepth
+
+
+@dataclass(frozen=True)
+class ControlVideo:
+    """The request's video as IC-LoRA control frames guiding the first stage.
+
+    The video (``LoadVideo``) is decoded (``GetVideoComponents``: its frames; its audio and
+    frame rate are not used), the plan's frames cut from its start frame (``ImageFromBatch``),
+    resized as ``resize`` says (to the output size), brought to the first stage's size
+    (``ImageScaleBy`` with ``scale_method``, for pipelines of more than one stage), then turned
+    into the IC-LoRA's control signal by ``preprocessor``. ``LTXVAddGuide`` adds them to the
+    first stage's latent from frame ``frame_idx`` at ``strength`` (after the in-place first
+    frame), and that stage must crop them after sampling (``LTXVCropGuides``)."""
+
+    preprocessor: Preprocessor
+    resize: tuple[ResizeStep, ...]
+    scale_method: str
+    frame_idx: int = 0
+    strength: float = 1.0
+    default_frames: int = 121
+    """The length of a request that gives none (the template's "Frame Count")."""
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.strength <= 1.0:  # 1.0: the oldest releases' maximum
+            raise ValueError(f"ControlVideo: strength {self.strength} is not in 0..1")
+        if self.default_frames < 9 or (self.default_frames - 1) % 8:
+            raise ValueError(f"ControlVideo: default_frames {self.default_frames} is not 8n+1")
 
 
 @dataclass(frozen=True)
@@ -448,6 +527,11 @@ class Pipeline:
     own (None: the model's)."""
     audio: GivenAudio | None = None
     """How a given audio drives the video (ia2v; None: the pipeline makes its own audio)."""
+    control: ControlVideo | None = None
+    """How a given video steers the first stage (canny2v, depth2v; None: no video)."""
+    template_variant: str | None = None
+    """Which variant of :attr:`template` it matches, when the template holds several (its
+    bypassed distilled subgraph: ``"distilled"``; None: the template's active graph)."""
 
     def __post_init__(self) -> None:
         where = f"pipeline {self.key}"
@@ -474,6 +558,17 @@ class Pipeline:
             audio_types = " and ".join(AUDIO.types)
             raise ValueError(f"{where}: {audio_types}, and only {audio_types}, is driven by a "
                              "given audio")
+        if (self.type in VIDEO.types) != (self.control is not None):
+            video_types = " and ".join(VIDEO.types)
+            raise ValueError(f"{where}: {video_types}, and only {video_types}, are steered by "
+                             "a given video")
+        if self.control is not None and not self.stages[0].crop_guides:
+            raise ValueError(f"{where}: the control frames guide the first stage, which must "
+                             "crop them after sampling")
+        uses_control = any(LoraRole.CONTROL in s.loras for s in self.stages)
+        if uses_control != (self.files.control_lora is not None):
+            raise ValueError(f"{where}: a control LoRA file is given if and only if a stage "
+                             "applies LoraRole.CONTROL")
         one_cropping_stage = len(self.stages) == 1 and self.stages[0].crop_guides
         if any(isinstance(g, AddGuide) for g in self.guides) and not one_cropping_stage:
             raise ValueError(f"{where}: LTXVAddGuide guides are declared for one-stage "
@@ -523,6 +618,11 @@ class Pipeline:
             found.append(("latent_upscale_models", files.upscaler))
         if files.distilled_lora is not None:
             found.append(("loras", files.distilled_lora.name))
+        if files.control_lora is not None:
+            found.append(("loras", files.control_lora.name))
+        if self.control is not None and isinstance(self.control.preprocessor, LotusDepth):
+            found += [("diffusion_models", self.control.preprocessor.diffusion_model),
+                      ("vae", self.control.preprocessor.vae)]
         return tuple(found)
 
     @property

@@ -273,6 +273,11 @@ def _returns(decl: NodeDecl, imports: _Imports) -> tuple[str, list[str] | None]:
     types: list[str] = []
     values: list[str] = []
     for slot, output in enumerate(schema.outputs):
+        if slot in decl.varying_outputs:
+            imports.handles.add("Output")
+            types.append("Output | None")
+            values.append(f"node[{slot}] if len(node) > {slot} else None")
+            continue
         cls = decl.returns.get(slot)
         if cls is None:
             cls = HANDLE_CLASSES.get(output.type, Output) if output.template_id is None else Output

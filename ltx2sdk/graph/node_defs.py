@@ -42,6 +42,8 @@ CLIP_TYPES = (
     "ideogram4", "boogu", "krea2",
 )
 SCALE_METHODS = ("nearest-exact", "bilinear", "area", "bicubic", "lanczos")
+SCHEDULERS = ("simple", "sgm_uniform", "karras", "exponential", "ddim_uniform", "beta", "normal",
+              "linear_quadratic", "kl_optimal")
 MAX_SEED = 18446744073709551615
 
 # --- a small vocabulary for declaring inputs -----------------------------------------------
@@ -109,6 +111,10 @@ class NodeDecl:
         input, a node output it may take besides a literal (``text: str | StringValue``).
     ``returns``
         the handle class of an output slot when its ComfyUI type does not imply it.
+    ``varying_outputs``
+        output slots that some tested releases lack or type otherwise: the constructor
+        returns each as a plain :class:`~ltx2sdk.graph.handles.Output`, or ``None`` when the
+        graph's target server declares the node without it.
     """
 
     schema: NodeSchema
@@ -118,6 +124,7 @@ class NodeDecl:
     arg_defaults: Mapping[str, Any] = field(default_factory=dict)
     arg_handles: Mapping[str, type[Output]] = field(default_factory=dict)
     returns: Mapping[int, type[Output]] = field(default_factory=dict)
+    varying_outputs: frozenset[int] = frozenset()
 
     def __post_init__(self) -> None:
         schema, where = self.schema, self.schema.class_type
@@ -140,9 +147,10 @@ class NodeDecl:
         for name in self.arg_handles:
             if name not in names:
                 raise ValueError(f"{where}: arg_handles names {name!r}, which is not an input")
-        for slot in self.returns:
+        for slot in (*self.returns, *self.varying_outputs):
             if not 0 <= slot < len(schema.outputs):
-                raise ValueError(f"{where}: returns names output {slot}, which does not exist")
+                raise ValueError(f"{where}: returns or varying_outputs names output {slot}, "
+                                 "which does not exist")
 
     @property
     def class_type(self) -> str:
@@ -155,7 +163,8 @@ def node(class_type: str, inputs: list[InputSpec], outputs: list[tuple[str, str]
          arg_order: tuple[str, ...] = (), required_args: tuple[str, ...] = (),
          arg_defaults: Mapping[str, Any] | None = None,
          arg_handles: Mapping[str, type[Output]] | None = None,
-         returns: Mapping[int, type[Output]] | None = None) -> NodeDecl:
+         returns: Mapping[int, type[Output]] | None = None,
+         varying_outputs: tuple[int, ...] = ()) -> NodeDecl:
     """Declare a node: its ComfyUI schema and its constructor's extras (see :class:`NodeDecl`)."""
     templates = matchtype_outputs or {}
     schema = NodeSchema(
@@ -168,7 +177,8 @@ def node(class_type: str, inputs: list[InputSpec], outputs: list[tuple[str, str]
     )
     return NodeDecl(schema=schema, doc=doc, arg_order=arg_order,
                     required_args=frozenset(required_args), arg_defaults=dict(arg_defaults or {}),
-                    arg_handles=dict(arg_handles or {}), returns=dict(returns or {}))
+                    arg_handles=dict(arg_handles or {}), returns=dict(returns or {}),
+                    varying_outputs=frozenset(varying_outputs))
 
 
 # --- the declarations -------------------------------------------------------------------
@@ -384,6 +394,57 @@ LTX2_NODES: tuple[NodeDecl, ...] = (
          [("IMAGE", "IMAGE")], display_name="Empty Image",
          doc="A batch of solid-colour images (``color`` is 0xRRGGBB).",
          required_args=("width", "height")),
+    # control videos (IC-LoRA): the frames of a given video, turned into edges or depth
+    node("LoadVideo", [InputSpec(name="file", type="COMBO", folder="input")],
+         [("VIDEO", "VIDEO")], display_name="Load Video",
+         doc="Load a video (mp4, mov, webm, ...) from ComfyUI's input folder."),
+    node("GetVideoComponents", [link("video", "VIDEO")],
+         [("IMAGE", "images"), ("AUDIO", "audio"), ("FLOAT", "fps"), ("INT", "bit_depth")],
+         display_name="Get Video Components",
+         doc="Decode a video into its frames (an IMAGE batch), audio and frame rate.",
+         # bit_depth: from 0.26.0, an INT; a COMBO from 0.38
+         varying_outputs=(3,)),
+    node("ImageFromBatch",
+         [link("image", "IMAGE"), integer("batch_index", 0, -16384, 16384),
+          integer("length", 1, 1, 4096)],
+         [("IMAGE", "IMAGE")], display_name="Get Image from Batch",
+         doc="``length`` images of a batch from ``batch_index`` (fewer when the batch ends "
+             "first).",
+         required_args=("batch_index", "length")),
+    node("ImageScaleBy",
+         [link("image", "IMAGE"), combo("upscale_method", SCALE_METHODS),
+          number("scale_by", 1.0, 0.01, 8.0)],
+         [("IMAGE", "IMAGE")], display_name="Upscale Image By",
+         doc="Scale images by ``scale_by`` (0.5: half size) with ``upscale_method``.",
+         required_args=("scale_by",)),
+    node("Canny",
+         [link("image", "IMAGE"), number("low_threshold", 0.4, 0.01, 0.99),
+          number("high_threshold", 0.8, 0.01, 0.99)],
+         [("IMAGE", "IMAGE")], display_name="Detect Edges (Canny)",
+         doc="The edges of each image (white on black), by Canny's two thresholds."),
+    node("LotusConditioning", [], [("CONDITIONING", "conditioning")],
+         doc="The fixed conditioning of the Lotus depth model."),
+    node("VAEEncode", [link("pixels", "IMAGE"), link("vae", "VAE")], [("LATENT", "LATENT")],
+         display_name="VAE Encode",
+         doc="Encode images to a latent (the control frames, for the Lotus depth model)."),
+    node("DisableNoise", [], [("NOISE", "NOISE")],
+         doc="No noise: sampling starts from the given latent as it is."),
+    node("BasicGuider", [link("model", "MODEL"), link("conditioning", "CONDITIONING")],
+         [("GUIDER", "GUIDER")], display_name="Basic Guider",
+         doc="Guidance by one conditioning, without CFG."),
+    node("BasicScheduler",
+         [link("model", "MODEL"), combo("scheduler", SCHEDULERS),
+          integer("steps", 20, 1, 10000), number("denoise", 1.0, 0.0, 1.0)],
+         [("SIGMAS", "SIGMAS")],
+         doc="A model's sigma schedule of ``steps`` steps by the named ``scheduler``.",
+         required_args=("steps",)),
+    node("SetFirstSigma", [link("sigmas", "SIGMAS"), number("sigma", 136.0, 0.0, 20000.0)],
+         [("SIGMAS", "SIGMAS")],
+         doc="``sigmas`` with the first one replaced by ``sigma``.",
+         required_args=("sigma",)),
+    node("ImageInvert", [link("image", "IMAGE")], [("IMAGE", "IMAGE")],
+         display_name="Invert Image Colors",
+         doc="Invert the images' colours (Lotus's depth, near = white, as IC-LoRAs expect)."),
     # decoding and output
     node("VAEDecode", [link("samples", "LATENT"), link("vae", "VAE")], [("IMAGE", "IMAGE")],
          display_name="VAE Decode",

@@ -29,6 +29,7 @@ from ltx2sdk.graph.handles import (
     Audio,
     Clip,
     Conditioning,
+    FloatValue,
     Guider,
     Image,
     Latent,
@@ -96,6 +97,15 @@ class SamplerCustomAdvancedOutputs(NamedTuple):
 
     output: Latent
     denoised_output: Latent
+
+
+class GetVideoComponentsOutputs(NamedTuple):
+    """The outputs of :meth:`Nodes.GetVideoComponents`: by name, or unpacked in order."""
+
+    images: Image
+    audio: Audio
+    fps: FloatValue
+    bit_depth: Output | None
 
 
 class Nodes(NodeFactory):
@@ -385,6 +395,79 @@ class Nodes(NodeFactory):
         """A batch of solid-colour images (``color`` is 0xRRGGBB)."""
         node = self._add("EmptyImage", title, {
             "width": width, "height": height, "batch_size": batch_size, "color": color})
+        return node.out(0, Image)
+
+    def LoadVideo(self, file: str, *, title: str | None = None) -> Video:
+        """Load a video (mp4, mov, webm, ...) from ComfyUI's input folder."""
+        node = self._add("LoadVideo", title, {"file": file})
+        return node.out(0, Video)
+
+    def GetVideoComponents(self, video: Video, *, title: str | None = None
+                           ) -> GetVideoComponentsOutputs:
+        """Decode a video into its frames (an IMAGE batch), audio and frame rate."""
+        node = self._add("GetVideoComponents", title, {"video": video})
+        return GetVideoComponentsOutputs(node.out(0, Image), node.out(1, Audio),
+                                         node.out(2, FloatValue), node[3] if len(node) > 3 else None
+                                         )
+
+    def ImageFromBatch(self, image: Image, batch_index: int, length: int, *,
+                       title: str | None = None) -> Image:
+        """``length`` images of a batch from ``batch_index`` (fewer when the batch ends first)."""
+        node = self._add("ImageFromBatch", title, {
+            "image": image, "batch_index": batch_index, "length": length})
+        return node.out(0, Image)
+
+    def ImageScaleBy(self, image: Image, upscale_method: str, scale_by: float, *,
+                     title: str | None = None) -> Image:
+        """Scale images by ``scale_by`` (0.5: half size) with ``upscale_method``."""
+        node = self._add("ImageScaleBy", title, {
+            "image": image, "upscale_method": upscale_method, "scale_by": float(scale_by)})
+        return node.out(0, Image)
+
+    def Canny(self, image: Image, low_threshold: float = 0.4, high_threshold: float = 0.8, *,
+              title: str | None = None) -> Image:
+        """The edges of each image (white on black), by Canny's two thresholds."""
+        node = self._add("Canny", title, {
+            "image": image, "low_threshold": float(low_threshold),
+            "high_threshold": float(high_threshold)})
+        return node.out(0, Image)
+
+    def LotusConditioning(self, *, title: str | None = None) -> Conditioning:
+        """The fixed conditioning of the Lotus depth model."""
+        node = self._add("LotusConditioning", title, {})
+        return node.out(0, Conditioning)
+
+    def VAEEncode(self, pixels: Image, vae: Vae, *, title: str | None = None) -> Latent:
+        """Encode images to a latent (the control frames, for the Lotus depth model)."""
+        node = self._add("VAEEncode", title, {"pixels": pixels, "vae": vae})
+        return node.out(0, Latent)
+
+    def DisableNoise(self, *, title: str | None = None) -> Noise:
+        """No noise: sampling starts from the given latent as it is."""
+        node = self._add("DisableNoise", title, {})
+        return node.out(0, Noise)
+
+    def BasicGuider(self, model: Model, conditioning: Conditioning, *, title: str | None = None
+                    ) -> Guider:
+        """Guidance by one conditioning, without CFG."""
+        node = self._add("BasicGuider", title, {"model": model, "conditioning": conditioning})
+        return node.out(0, Guider)
+
+    def BasicScheduler(self, model: Model, scheduler: str, steps: int, denoise: float = 1.0, *,
+                       title: str | None = None) -> Sigmas:
+        """A model's sigma schedule of ``steps`` steps by the named ``scheduler``."""
+        node = self._add("BasicScheduler", title, {
+            "model": model, "scheduler": scheduler, "steps": steps, "denoise": float(denoise)})
+        return node.out(0, Sigmas)
+
+    def SetFirstSigma(self, sigmas: Sigmas, sigma: float, *, title: str | None = None) -> Sigmas:
+        """``sigmas`` with the first one replaced by ``sigma``."""
+        node = self._add("SetFirstSigma", title, {"sigmas": sigmas, "sigma": float(sigma)})
+        return node.out(0, Sigmas)
+
+    def ImageInvert(self, image: Image, *, title: str | None = None) -> Image:
+        """Invert the images' colours (Lotus's depth, near = white, as IC-LoRAs expect)."""
+        node = self._add("ImageInvert", title, {"image": image})
         return node.out(0, Image)
 
     def VAEDecode(self, samples: Latent, vae: Vae, *, title: str | None = None) -> Image:

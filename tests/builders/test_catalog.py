@@ -52,11 +52,13 @@ from ltx2sdk.vocabulary import (
     LAST_IMAGE,
     MODEL_IDS,
     PIPELINES_MADE,
+    VIDEO,
     missing_pipeline,
 )
-from tests.official_templates import LTX2_TEMPLATES, pipeline_features
+from tests.official_templates import LTX2_CONTROL_TEMPLATES, LTX2_TEMPLATES, pipeline_features
 
 EVERYTHING = ("ltx-2 t2v fast, ltx-2 t2v pro, ltx-2 i2v fast, ltx-2 i2v pro, ltx-2 flf2v fast, "
+              "ltx-2 canny2v fast, ltx-2 canny2v pro, ltx-2 depth2v fast, ltx-2 depth2v pro, "
               "ltx-2.3 t2v fast, ltx-2.3 t2v pro, ltx-2.3 i2v fast, ltx-2.3 i2v pro, "
               "ltx-2.3 flf2v fast, ltx-2.3 ia2v fast, "
               "ltx-2.5 t2v fast, ltx-2.5 i2v fast, ltx-2.5 flf2v fast")
@@ -71,6 +73,8 @@ def _request(pipeline: Pipeline, **fields: Any) -> GenerationRequest:
         fields.setdefault("last_image", "last.png")
     if pipeline.audio is not None:
         fields.setdefault("audio", "voice.wav")
+    if pipeline.control is not None:
+        fields.setdefault("video", "control.mp4")
     fields.setdefault("prompt", "a fox")
     return GenerationRequest(model=pipeline.model.id,
                              type=pipeline.type, mode=pipeline.mode, **fields)
@@ -86,7 +90,8 @@ def _features(pipeline: Pipeline, **fields: Any) -> dict[str, Any]:
 def test_the_registry_lists_every_declared_pipeline() -> None:
     assert PIPELINES.keys() == (
         ("ltx-2", "t2v", "fast"), ("ltx-2", "t2v", "pro"), ("ltx-2", "i2v", "fast"),
-        ("ltx-2", "i2v", "pro"), ("ltx-2", "flf2v", "fast"),
+        ("ltx-2", "i2v", "pro"), ("ltx-2", "flf2v", "fast"), ("ltx-2", "canny2v", "fast"),
+        ("ltx-2", "canny2v", "pro"), ("ltx-2", "depth2v", "fast"), ("ltx-2", "depth2v", "pro"),
         ("ltx-2.3", "t2v", "fast"), ("ltx-2.3", "t2v", "pro"), ("ltx-2.3", "i2v", "fast"),
         ("ltx-2.3", "i2v", "pro"), ("ltx-2.3", "flf2v", "fast"), ("ltx-2.3", "ia2v", "fast"),
         ("ltx-2.5", "t2v", "fast"), ("ltx-2.5", "i2v", "fast"), ("ltx-2.5", "flf2v", "fast"))
@@ -94,7 +99,8 @@ def test_the_registry_lists_every_declared_pipeline() -> None:
     assert PIPELINES.models() == MODEL_IDS
     assert PIPELINES.describe() == EVERYTHING
     assert sorted(p.template for p in PIPELINES if p.template) == sorted(
-        [*LTX2_TEMPLATES, *(f"video_ltx2_{g}_{t}" for g, types in (
+        [*LTX2_TEMPLATES, *LTX2_CONTROL_TEMPLATES * 2,  # (pro and fast: two variants of each)
+         *(f"video_ltx2_{g}_{t}" for g, types in (
             ("3", ("t2v", "i2v", "flf2v", "ia2v")), ("5", ("t2v", "i2v", "flf2v")))
             for t in types)])
     assert [p.name for p in PIPELINES if p.template is None] == [
@@ -115,7 +121,7 @@ def test_lookup_takes_the_vocabularys_words() -> None:
     (("ltx-9", "t2v", "fast"), "model",
      "no pipelines for 'ltx-9' (there are: ltx-2, ltx-2.3, ltx-2.5)"),
     (("ltx-2", "flf9v", "fast"), "type",
-     "model ltx-2 has no 'flf9v' pipeline (it has t2v, i2v, flf2v)"),
+     "model ltx-2 has no 'flf9v' pipeline (it has t2v, i2v, flf2v, canny2v, depth2v)"),
     (("ltx-2", "i2v", "turbo"), "mode",
      "model ltx-2 has no 'turbo' mode at all (i2v has: fast, pro)"),
 ])
@@ -404,3 +410,4 @@ def test_the_request_asks_for_the_inputs_the_pipelines_use() -> None:
     for which in (FIRST_IMAGE, LAST_IMAGE):
         assert set(which.types) == {p.type for p in PIPELINES if which in p.images}
     assert set(AUDIO.types) == {p.type for p in PIPELINES if p.audio is not None}
+    assert set(VIDEO.types) == {p.type for p in PIPELINES if p.control is not None}

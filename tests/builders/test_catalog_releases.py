@@ -30,8 +30,8 @@ VERSIONS = bundled_versions()
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    """One stand-in ComfyUI per captured release, each with every catalog file, both images
-    and an audio in its input folder."""
+    """One stand-in ComfyUI per captured release, each with every catalog file, both images,
+    an audio and a video in its input folder."""
     started: dict[str, Any] = {}
     try:
         for version in VERSIONS:
@@ -40,6 +40,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
             for name in ("first.png", "last.png"):
                 (root / "server-in" / name).write_bytes(png_bytes())
             (root / "server-in" / "voice.wav").write_bytes(wav_bytes())
+            (root / "server-in" / "control.mp4").write_bytes(b"")  # (validation: its name)
             server = catalog_server(root, comfyui_version=version)
             started[version] = server.__enter__()
         yield started
@@ -54,7 +55,8 @@ def _request(pipeline: Pipeline) -> GenerationRequest:
         type=pipeline.type, mode=pipeline.mode, duration=2, seed=3,
         image="first.png" if pipeline.needs_image else None,
         last_image="last.png" if LAST_IMAGE in pipeline.images else None,
-        audio="voice.wav" if pipeline.audio is not None else None)
+        audio="voice.wav" if pipeline.audio is not None else None,
+        video="control.mp4" if pipeline.control is not None else None)
 
 
 def _runs_on(pipeline: Pipeline, version: str) -> bool:

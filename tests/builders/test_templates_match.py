@@ -10,8 +10,12 @@ summarises any API graph by following links. Two comparisons per catalog entry
   are set to the template's own before comparing;
 - the declaration itself against the template (:func:`declared_features`): samplers,
   sigmas, guider and CFG per stage, the slot each stage passes on, LoRAs and camera LoRAs per
-  stage, crop guides, preprocessing, first-frame strengths, decoder, files, negative prompt
-  and minimum ComfyUI version.
+  stage, crop guides, preprocessing, first-frame strengths, the control chain of a video
+  (cut, resize, scale, edges or depth and their settings, guide frame and strength), decoder,
+  files, negative prompt and minimum ComfyUI version.
+
+A template that holds several pipelines (the control templates' bypassed distilled subgraph)
+is compared variant by variant: each declaration names its ``template_variant``.
 """
 
 from __future__ import annotations
@@ -28,12 +32,15 @@ from builders.catalog import (
     CFG,
     PIPELINES,
     AddGuide,
+    CannyEdges,
     CheckpointFiles,
+    ControlVideo,
     DualCFG,
     EulerAncestral,
     FirstFrameInplace,
     FitToOutput,
     LoraRole,
+    LotusDepth,
     LTXVSchedule,
     ManualSigmas,
     Negative,
@@ -48,7 +55,12 @@ from ltx2sdk import GenerationRequest
 from ltx2sdk.app.cli.main import main
 from ltx2sdk.vocabulary import LAST_IMAGE
 from tests.helpers import png_bytes, wav_bytes
-from tests.official_templates import load_template, pipeline_features, template_api
+from tests.official_templates import (
+    LTX2_CONTROL_TEMPLATES,
+    load_template,
+    pipeline_features,
+    template_api,
+)
 
 TEMPLATES = {p.key: p.template for p in PIPELINES if p.template is not None}
 """(model, type, mode) -> the template the catalog says that pipeline matches."""
@@ -62,16 +74,41 @@ COMPUTATION_KEYS = ("stages", "separate_av_slots", "crop_guides", "decoder", "im
 FITTED_SIZE = ("resize_type.width", "resize_type.height")
 
 
+def _template(pipeline: Pipeline, **options: Any) -> dict[str, Any]:
+    """The summary of ``pipeline``'s template (its variant)."""
+    assert pipeline.template is not None
+    return pipeline_features(template_api(pipeline.template, variant=pipeline.template_variant,
+                                          **options), details=True)
+
+
+def _control_chains(stage: dict[str, Any]) -> list[list[dict[str, Any]]]:
+    """The image chains of a stage's guides that come from a video (control frames)."""
+    return [guide["image"] for guide in stage["guides"]
+            if guide["image"] and guide["image"][0]["class_type"] == "LoadVideo"]
+
+
+def _frames(template: dict[str, Any]) -> int:
+    """The template's length: its latent's, or (a control template sizes the latent from the
+    control frames) the frames its control video is cut to (``ImageFromBatch.length``)."""
+    length = template["parameters"]["latent_video"]["length"]
+    if length is None:
+        [chain] = _control_chains(template["stage_details"][0])
+        [cut] = [step for step in chain if step["class_type"] == "ImageFromBatch"]
+        length = cut["length"]
+    assert isinstance(length, int)
+    return length
+
+
 def _sdk_like_template(pipeline: Pipeline, template: dict[str, Any]) -> dict[str, Any]:
     fps = int(template["create_video"]["fps"])
-    frames = template["parameters"]["latent_video"]["length"]
     request = GenerationRequest(
         prompt="p", model=pipeline.model.id, type=pipeline.type,
-        mode=pipeline.mode, fps=fps, frames=frames, camera_lora="none",
+        mode=pipeline.mode, fps=fps, frames=_frames(template), camera_lora="none",
         seed=template["parameters"]["seeds"][0],  # stage 1's: the request's
         image="first.png" if pipeline.needs_image else None,
         last_image="last.png" if LAST_IMAGE in pipeline.images else None,
-        **({"audio": "voice.mp3"} if pipeline.audio is not None else {}))
+        **({"audio": "voice.mp3"} if pipeline.audio is not None else {}),
+        **({"video": "control.mp4"} if pipeline.control is not None else {}))
     return pipeline_features(build_pipeline(pipeline, request).compile(), details=True)
 
 
@@ -82,8 +119,7 @@ def _resize_settings(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
 @pytest.fixture(scope="module", params=WITH_TEMPLATE, ids=lambda p: p.name.replace(" ", "-"))
 def pair(request: pytest.FixtureRequest) -> tuple[dict[str, Any], dict[str, Any]]:
     pipeline: Pipeline = request.param
-    assert pipeline.template is not None
-    template = pipeline_features(template_api(pipeline.template), details=True)
+    template = _template(pipeline)
     return template, _sdk_like_template(pipeline, template)
 
 
@@ -119,14 +155,16 @@ def test_same_image_preparation(pair: tuple[dict[str, Any], dict[str, Any]]) -> 
 # detailed comparison; everything else in it is what the pipeline computes. (The LTX-2.3
 # templates ask for 5 s x 25 fps + 1 = 126 frames, which the latent floors to 121; the SDK
 # snaps lengths to 8n+1 itself, here to 129.)
-USER_LEVEL = frozenset({"image", "audio", "width", "height", "resize_type.width",
+USER_LEVEL = frozenset({"image", "audio", "file", "width", "height", "resize_type.width",
                         "resize_type.height", "length", "frames_number", "duration"})
 
 
 def _computation(value: Any) -> Any:
-    """A detailed summary without the request's own values."""
+    """A detailed summary without the request's own values (a guide's ``image`` chain is
+    kept: how an image or a video is prepared is computation; its file is not)."""
     if isinstance(value, dict):
-        return {k: _computation(v) for k, v in value.items() if k not in USER_LEVEL}
+        return {k: _computation(v) for k, v in value.items()
+                if k not in USER_LEVEL or isinstance(v, list)}
     if isinstance(value, list):
         return [_computation(v) for v in value]
     return value
@@ -147,17 +185,19 @@ def test_same_stages_loaders_guides_and_decoding(pair: tuple[dict[str, Any], dic
 def test_ltx2_build_with_the_tables_flags_computes_what_the_template_does(
         pipeline: Pipeline, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # the README's table as a user types it: --model, --type, --mode and the input files
-    assert pipeline.template is not None
-    template = pipeline_features(template_api(pipeline.template), details=True)
+    if pipeline.control is not None and "--video" not in _build_flags():
+        pytest.skip("ltx2 build takes no --video yet (the CLI's video input)")
+    template = _template(pipeline)
     argv = ["build", "--model", pipeline.model.id, "--type", str(pipeline.type),
             "--mode", str(pipeline.mode), "--prompt", "p", "--camera", "none",
             "--fps", str(int(template["create_video"]["fps"])),
-            "--frames", str(template["parameters"]["latent_video"]["length"]),
+            "--frames", str(_frames(template)),
             "--seed", str(template["parameters"]["seeds"][0])]
     inputs = {"--image": ("first.png", png_bytes()), "--last-image": ("last.png", png_bytes()),
-              "--audio": ("voice.wav", wav_bytes(2.0))}
+              "--audio": ("voice.wav", wav_bytes(2.0)),
+              "--video": ("control.mp4", _video_bytes())}
     wanted = {"--image": pipeline.needs_image, "--last-image": LAST_IMAGE in pipeline.images,
-              "--audio": pipeline.audio is not None}
+              "--audio": pipeline.audio is not None, "--video": pipeline.control is not None}
     for flag, (name, data) in inputs.items():
         if wanted[flag]:
             (tmp_path / name).write_bytes(data)
@@ -166,6 +206,24 @@ def test_ltx2_build_with_the_tables_flags_computes_what_the_template_does(
     built = pipeline_features(json.loads(capsys.readouterr().out), details=True)
     for key in ("stage_details", "loaders", "loras", "decode", "crop_guides_placement"):
         assert _computation(built[key]) == _computation(template[key]), key
+
+
+def _build_flags() -> str:
+    """``ltx2 build --help``, to know whether the CLI has a flag yet."""
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.suppress(SystemExit):
+        main(["build", "--help"])
+    return out.getvalue()
+
+
+def _video_bytes() -> bytes:
+    """A short real mp4 (the CLI checks a video before building)."""
+    from tests.media.video_files import make_video  # extra: PyAV writes it
+
+    return make_video("mp4")
 
 
 def test_same_noise_seeds(pair: tuple[dict[str, Any], dict[str, Any]]) -> None:
@@ -243,10 +301,10 @@ def declared_features(pipeline: Pipeline) -> dict[str, Any]:
     files = pipeline.files
     stages: list[dict[str, Any]] = []
     cropped = False
+    role_files = {LoraRole.DISTILLED: files.distilled_lora, LoraRole.CONTROL: files.control_lora}
     for index, stage in enumerate(pipeline.stages):
-        loras = []
-        if LoraRole.DISTILLED in stage.loras and files.distilled_lora is not None:
-            loras = [(files.distilled_lora.name, float(files.distilled_lora.strength))]
+        loras = [(lora.name, float(lora.strength)) for role in stage.loras
+                 if (lora := role_files.get(role)) is not None]  # in chain order
         first_frame = None
         for guide in pipeline.guides:
             if isinstance(guide, FirstFrameInplace):
@@ -278,9 +336,10 @@ def declared_features(pipeline: Pipeline) -> dict[str, Any]:
         "crop_guides": any(stage.crop_guides for stage in pipeline.stages),
         "decoder": decoder,
         "img_compression": ([preprocess.img_compression] * len(pipeline.images)
-                            if preprocess else []),
+                            if preprocess and preprocess.img_compression is not None else []),
         "resize_steps": [_resize_step(s) for s in preprocess.resize] if preprocess else [],
-        "files": _loaded_files(files),
+        "control": _declared_control(pipeline.control, pipeline.stage1_scale),
+        "files": _loaded_files(files) | _preprocessor_files(pipeline.control),
         "negative_prompt": (pipeline.default_negative_prompt
                             if pipeline.negative is Negative.PROMPT else None),
         "fps": pipeline.fps,
@@ -291,6 +350,73 @@ def declared_features(pipeline: Pipeline) -> dict[str, Any]:
     }
 
 
+def _preprocessor_files(control: ControlVideo | None) -> set[str]:
+    """The files a control preprocessor loads (Lotus: its model and VAE)."""
+    if control is not None and isinstance(control.preprocessor, LotusDepth):
+        return {control.preprocessor.diffusion_model, control.preprocessor.vae}
+    return set()
+
+
+def _declared_control(control: ControlVideo | None, stage1_scale: int) -> dict[str, Any] | None:
+    """A control video's chain as :func:`_template_control` reads it from a template."""
+    if control is None:
+        return None
+    step = control.preprocessor
+    if isinstance(step, CannyEdges):
+        preprocess: list[dict[str, Any]] = [{"class_type": "Canny",
+                                             "low_threshold": step.low_threshold,
+                                             "high_threshold": step.high_threshold}]
+    else:
+        assert isinstance(step, LotusDepth)
+        preprocess = [{"class_type": "LotusDepth", "unet_name": step.diffusion_model,
+                       "weight_dtype": step.weight_dtype, "vae_name": step.vae,
+                       "sigma": step.first_sigma, "scheduler": step.scheduler,
+                       "steps": step.steps, "denoise": step.denoise,
+                       "sampler_name": step.sampler, "noise": "DisableNoise",
+                       "sigmas_from": ["SetFirstSigma", "BasicScheduler"],
+                       "encoded_with_same_vae": True}]
+        if step.invert:
+            preprocess.append({"class_type": "ImageInvert"})
+    scale = ([{"class_type": "ImageScaleBy", "upscale_method": control.scale_method,
+               "scale_by": 1 / stage1_scale}] if stage1_scale > 1 else [])
+    return {
+        "source": [{"class_type": "LoadVideo"}, {"class_type": "GetVideoComponents", "slot": 0}],
+        "cut": {"class_type": "ImageFromBatch", "batch_index": 0,
+                "length": control.default_frames},
+        "resize": [_resize_step(s) for s in control.resize] + scale,
+        "preprocess": preprocess,
+        "frame_idx": control.frame_idx,
+        "strength": control.strength,
+    }
+
+
+def _template_control(stage: dict[str, Any]) -> dict[str, Any] | None:
+    """The control chain guiding a template's first stage (None: no video guides it)."""
+    guides = [g for g in stage["guides"]
+              if g["image"] and g["image"][0]["class_type"] == "LoadVideo"]
+    if not guides:
+        return None
+    [guide] = guides
+    chain = guide["image"]
+    cut = chain[2]
+    assert cut["class_type"] == "ImageFromBatch", chain
+    kinds = [step["class_type"] for step in chain]
+    first_pre = next(i for i, kind in enumerate(kinds)
+                     if kind not in ("LoadVideo", "GetVideoComponents", "ImageFromBatch",
+                                     "ResizeImageMaskNode", "ImageScaleBy"))
+    return {
+        "source": [{"class_type": step["class_type"], **({"slot": step["slot"]}
+                                                         if "slot" in step else {})}
+                   for step in chain[:2]],
+        "cut": cut,
+        "resize": [{k: v for k, v in step.items() if k not in FITTED_SIZE}
+                   for step in chain[3:first_pre]],
+        "preprocess": chain[first_pre:],
+        "frame_idx": guide["frame_idx"],
+        "strength": guide["strength"],
+    }
+
+
 def _template_index() -> dict[str, dict[str, Any]]:
     return {t["name"]: t for group in load_template("index") for t in group["templates"]}
 
@@ -298,11 +424,11 @@ def _template_index() -> dict[str, dict[str, Any]]:
 FILE_INPUTS = ("ckpt_name", "text_encoder", "unet_name", "vae_name", "clip_name", "model_name")
 
 
-def template_features(name: str) -> dict[str, Any]:
-    """The :func:`declared_features` keys, read from template ``name``."""
-    features = pipeline_features(template_api(name), details=True)
+def template_features(name: str, variant: str | None = None) -> dict[str, Any]:
+    """The :func:`declared_features` keys, read from template ``name`` (its ``variant``)."""
+    features = pipeline_features(template_api(name, variant=variant), details=True)
     # the templates' camera LoRAs are bypassed: see where they would apply
-    with_camera = pipeline_features(template_api(name, include_bypassed=True))
+    with_camera = pipeline_features(template_api(name, include_bypassed=True, variant=variant))
     seeds = features["parameters"]["seeds"]
     stages = [{
         "sampler": {k: v for k, v in details["sampler"].items()},
@@ -313,12 +439,14 @@ def template_features(name: str) -> dict[str, Any]:
         "negative": stage["negative"],
         "cropped_conditioning": details["cropped_conditioning"],
         "img_to_video_inplace": stage["img_to_video_inplace"],
-        "guides": [(g["frame_idx"], g["strength"]) for g in details["guides"]],
+        "guides": [(g["frame_idx"], g["strength"]) for g in details["guides"]
+                   if not (g["image"] and g["image"][0]["class_type"] == "LoadVideo")],
         "fixed_seed": seeds[index] if index > 0 else None,  # stage 1's is the request's
     } for index, (stage, camera_stage, details) in enumerate(
         zip(features["stages"], with_camera["stages"], features["stage_details"], strict=True))]
     parameters = features["parameters"]
-    resize_chains = {json.dumps(_resize_settings(chain[:-1]))
+    resize_chains = {json.dumps(_resize_settings([step for step in chain
+                                                  if step["class_type"] != "LTXVPreprocess"]))
                      for chains in features["images"].values() for chain in chains}
     assert len(resize_chains) <= 1, f"{name}: images prepared differently: {resize_chains}"
     return {
@@ -329,6 +457,7 @@ def template_features(name: str) -> dict[str, Any]:
         "img_compression": features["img_compression"],
         # every given image goes through the same steps (checked above): the resize steps
         "resize_steps": json.loads(resize_chains.pop()) if resize_chains else [],
+        "control": _template_control(features["stage_details"][0]),
         "files": {loader[key] for loader in features["loaders"] for key in FILE_INPUTS
                   if isinstance(loader.get(key), str)},
         "negative_prompt": parameters["negative_prompt"],
@@ -350,7 +479,8 @@ def _given_audio(chain: list[dict[str, Any]]) -> dict[str, Any] | None:
 @pytest.mark.parametrize("pipeline", WITH_TEMPLATE, ids=lambda p: p.name.replace(" ", "-"))
 def test_declaration_matches_its_template(pipeline: Pipeline) -> None:
     assert pipeline.template is not None
-    declared, template = declared_features(pipeline), template_features(pipeline.template)
+    declared = declared_features(pipeline)
+    template = template_features(pipeline.template, pipeline.template_variant)
     assert declared.keys() == template.keys()
     for key in declared:
         assert declared[key] == template[key], key
@@ -393,3 +523,75 @@ def test_the_comparisons_of_guides_guiders_and_samplers_can_fail() -> None:
         assert declared_features(variant) != expected
         sdk = _sdk_like_template(variant, template)
         assert _computation(sdk["stage_details"]) != _computation(template["stage_details"])
+
+
+# ------------------------------------------------------------- the control templates
+
+
+def test_a_control_templates_variants_are_told_apart() -> None:
+    # each declaration matches its own variant only: the pro one is not the distilled one
+    for name in LTX2_CONTROL_TEMPLATES:
+        pro, fast = (p for p in WITH_TEMPLATE if p.template == name and p.mode in ("pro",
+                                                                                  "fast"))
+        assert {pro.template_variant, fast.template_variant} == {None, "distilled"}
+        dev = template_features(name)
+        distilled = template_features(name, "distilled")
+        for pipeline in (pro, fast):
+            own = dev if pipeline.template_variant is None else distilled
+            other = distilled if own is dev else dev
+            assert declared_features(pipeline) == own
+            assert declared_features(pipeline) != other
+
+
+def test_the_lotus_pass_is_no_stage_and_the_dead_decode_is_dropped() -> None:
+    depth = template_api("video_ltx2_depth_to_video")
+    samplers = [k for k, v in depth.items() if v["class_type"] == "SamplerCustomAdvanced"]
+    assert len(samplers) == 3  # the Lotus depth pass and the two stages
+    features = pipeline_features(depth)
+    assert len(features["stages"]) == 2
+    assert features["stages"][0]["sigmas"]["type"] == "LTXVScheduler"  # not Lotus's
+    # the shipped graph decodes the result twice, once for nothing: the flattening drops it
+    raw = template_api("video_ltx2_canny_to_video", static=False)
+    used = {str(v[0]) for node in raw.values() for v in node["inputs"].values()
+            if isinstance(v, list)}
+    assert [k for k, v in raw.items() if v["class_type"] == "VAEDecode" and k not in used]
+    assert "VAEDecode" not in pipeline_features(
+        template_api("video_ltx2_canny_to_video"))["class_counts"]
+
+
+@pytest.mark.parametrize("pipeline", [p for p in WITH_TEMPLATE if p.control is not None],
+                         ids=lambda p: p.name.replace(" ", "-"))
+def test_the_control_chain_comparison_can_fail(pipeline: Pipeline) -> None:
+    control = pipeline.control
+    assert control is not None and pipeline.template is not None
+    template = _template(pipeline)
+    expected = template_features(pipeline.template, pipeline.template_variant)
+    step = control.preprocessor
+    changed_step: CannyEdges | LotusDepth = (
+        dataclasses.replace(step, high_threshold=0.9) if isinstance(step, CannyEdges)
+        else dataclasses.replace(step, first_sigma=500.0))
+    variants = [
+        dataclasses.replace(control, preprocessor=changed_step),
+        dataclasses.replace(control, scale_method="bicubic"),
+        dataclasses.replace(control, strength=0.8),
+        dataclasses.replace(control, frame_idx=8),
+        dataclasses.replace(control, resize=(FitToOutput(scale_method="lanczos",
+                                                         crop="disabled"),)),
+    ]
+    for variant in variants:
+        changed = dataclasses.replace(pipeline, control=variant)
+        assert declared_features(changed) != expected, variant
+        sdk = _sdk_like_template(changed, template)
+        assert _computation(sdk["stage_details"]) != _computation(template["stage_details"])
+    # the IC-LoRA: another file, or on the first stage only
+    lora = pipeline.files.control_lora
+    assert lora is not None
+    stage1, stage2 = pipeline.stages
+    for changed in (
+            dataclasses.replace(pipeline, files=dataclasses.replace(
+                pipeline.files, control_lora=dataclasses.replace(lora, strength=0.5))),
+            dataclasses.replace(pipeline, stages=(stage1, dataclasses.replace(
+                stage2, loras=tuple(r for r in stage2.loras if r is not LoraRole.CONTROL))))):
+        assert declared_features(changed) != expected
+        sdk = _sdk_like_template(changed, template)
+        assert _computation(sdk["loras"]) != _computation(template["loras"])

@@ -96,6 +96,10 @@ RELEASES = ("0.8.0", "0.16.4", "0.22.0", "0.26.0", "0.29.0", "0.33.0", "0.38.1")
 
 NODE, OUTPUTS, OUTPUT_NODE = "(node)", "(outputs)", "(output_node)"
 
+_VIDEO_COMPONENTS = [("IMAGE", "images"), ("AUDIO", "audio"), ("FLOAT", "fps"),
+                     ("INT", "bit_depth")]
+
+
 def _no_options(names: str) -> str:
     return "; ".join(f"no option {name!r}" for name in names.split())
 
@@ -103,6 +107,11 @@ def _no_options(names: str) -> str:
 def _undeclared_options(names: str) -> str:
     return "; ".join(f"option {name!r} not declared" for name in names.split())
 
+
+_NO_BIT_DEPTH = f"{_VIDEO_COMPONENTS[:3]}, declared {_VIDEO_COMPONENTS}"
+"""GetVideoComponents before 0.26.0: no ``bit_depth`` output."""
+_SHORT_BATCH_INDEX = "min 0, declared -16384; max 4095, declared 16384"
+"""ImageFromBatch before 0.22.0: no negative index, at most 4095."""
 
 EXPECTED_DIFFERENCES: dict[str, dict[tuple[str, str], str]] = {
     "0.8.0": {
@@ -118,6 +127,8 @@ EXPECTED_DIFFERENCES: dict[str, dict[tuple[str, str], str]] = {
         ("CreateVideo", "bit_depth"): "absent",
         ("SaveVideo", OUTPUTS): "[], declared [('VIDEO', 'video')]",
         ("PreviewAny", OUTPUTS): "[], declared [('STRING', 'STRING')]",
+        ("GetVideoComponents", OUTPUTS): _NO_BIT_DEPTH,
+        ("ImageFromBatch", "batch_index"): _SHORT_BATCH_INDEX,
     },
     "0.16.4": {
         ("CLIPLoader", "type"): _no_options("cogvideox lens pixeldit ideogram4 boogu krea2"),
@@ -135,6 +146,8 @@ EXPECTED_DIFFERENCES: dict[str, dict[tuple[str, str], str]] = {
         ("CreateVideo", "bit_depth"): "absent",
         ("SaveVideo", OUTPUTS): "[], declared [('VIDEO', 'video')]",
         ("PreviewAny", OUTPUTS): "[], declared [('STRING', 'STRING')]",
+        ("GetVideoComponents", OUTPUTS): _NO_BIT_DEPTH,
+        ("ImageFromBatch", "batch_index"): _SHORT_BATCH_INDEX,
     },
     "0.22.0": {
         ("CLIPLoader", "type"): _no_options("lens pixeldit ideogram4 boogu krea2"),
@@ -143,6 +156,7 @@ EXPECTED_DIFFERENCES: dict[str, dict[tuple[str, str], str]] = {
             "default 256, declared 512; max 2048, declared 32768",
         ("CreateVideo", "bit_depth"): "absent",
         ("SaveVideo", OUTPUTS): "[], declared [('VIDEO', 'video')]",
+        ("GetVideoComponents", OUTPUTS): _NO_BIT_DEPTH,
     },
     "0.26.0": {  # the release the declarations are written from
         ("LTXVDualCFGGuider", NODE): "absent",  # written from 0.33.0 (WRITTEN_FROM)
@@ -180,6 +194,9 @@ EXPECTED_DIFFERENCES: dict[str, dict[tuple[str, str], str]] = {
             "default None, declared 'auto'",
         ("SaveVideo", "codec[h264].encoding"): "not declared (optional)",
         ("SaveVideo", "codec[av1].encoding"): "not declared (optional)",
+        ("GetVideoComponents", OUTPUTS):  # bit depth a combo, and the colour space
+            f"{[*_VIDEO_COMPONENTS[:3], ('COMBO', 'bit_depth'), ('COMBO', 'color_space')]}, "
+            f"declared {_VIDEO_COMPONENTS}",
     },
 }
 """How each release differs from the declarations (written from ComfyUI 0.26.0), as

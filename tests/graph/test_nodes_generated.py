@@ -17,11 +17,13 @@ import pytest
 
 from ltx2sdk.graph import codegen
 from ltx2sdk.graph.codegen import render_nodes_module
+from ltx2sdk.graph.compat import BuildSchemas
 from ltx2sdk.graph.core import Graph, Node
 from ltx2sdk.graph.handles import HANDLE_CLASSES, Output
 from ltx2sdk.graph.node_defs import LTX2_NODES, LTX2_SCHEMAS, NodeDecl, integer, link, node
 from ltx2sdk.graph.node_factory import NodeFactory
 from ltx2sdk.graph.nodes import Nodes
+from ltx2sdk.graph.releases import bundled_schemas
 from ltx2sdk.graph.schema import InputSpec, NodeSchema, OutputSpec
 
 DECLS = {decl.class_type: decl for decl in LTX2_NODES}
@@ -141,7 +143,19 @@ def test_constructor_returns_the_declared_handles(class_type: str) -> None:
     assert len(classes) == len(decl.schema.outputs)
     for slot, (cls, output) in enumerate(zip(classes, decl.schema.outputs, strict=True)):
         implied = HANDLE_CLASSES.get(output.type, Output)
+        if slot in decl.varying_outputs:  # not in every release: untyped, or None
+            assert cls == Output | None, f"{class_type} output {slot}"
+            continue
         assert cls is decl.returns.get(slot, implied), f"{class_type} output {slot}"
+
+
+def test_an_output_a_release_lacks_is_none_for_it() -> None:
+    # GetVideoComponents' bit_depth came with ComfyUI 0.26.0 (and is a combo from 0.38)
+    for version, expected in (("0.22.0", None), ("0.26.0", "INT"), ("0.38.1", "COMBO")):
+        n = Nodes(Graph(BuildSchemas(bundled_schemas(version))))
+        parts = n.GetVideoComponents(n.LoadVideo("clip.mp4"))
+        assert parts.images.type == "IMAGE"
+        assert (parts.bit_depth.type if parts.bit_depth is not None else None) == expected
 
 
 def test_a_multi_output_result_is_read_by_name_and_unpacks_like_a_tuple() -> None:
