@@ -128,6 +128,9 @@ def documented_default(name: str, field: FieldInfo) -> str:
     if name == "negative_prompt":
         assert field.default is None and DEFAULT_NEGATIVE_PROMPT in (field.description or "")
         return f"`{DEFAULT_NEGATIVE_PROMPT}`"
+    if field.default_factory is not None:  # an empty list (loras): nothing to say
+        assert field.default_factory() == [], name  # type: ignore[call-arg]
+        return ""
     default = field.default
     if default is None:
         return ""

@@ -32,11 +32,12 @@ from ltx2sdk.backends.protocol import NO_SUCH_JOB
 from ltx2sdk.backends.server_urls import normalize_server_url
 from ltx2sdk.errors import ServerUnavailableError, ServerUrlError
 from ltx2sdk.media import images
-from ltx2sdk.request import ModelSet
+from ltx2sdk.request import LoraChoice, ModelSet
 from ltx2sdk.vocabulary import AUDIO, LAST_IMAGE
 from ltx2sdk.wording import byte_size
 from tests.comfyserver import ComfyTestServer, Faults, catalog_models
 from tests.helpers import AUDIO_FIXTURES, check_section, free_port, wav_bytes
+from tests.media.video_files import make_video
 
 # what must never reach a user: HTTP library internals and Python reprs
 INTERNALS = re.compile(r"urllib3|HTTPConnectionPool|NewConnectionError|MaxRetryError|"
@@ -121,8 +122,9 @@ def test_schema_and_models(capsys: pytest.CaptureFixture[str]) -> None:
     assert "camera_lora" in json.loads(capsys.readouterr().out)["properties"]
     assert main(["models", "--mode", "pro", "--cameras", "none", "--format", "tsv"]) == 0
     rows = [line.split("\t") for line in capsys.readouterr().out.splitlines()]
+    # the four of t2v/i2v pro, then the control pipelines' IC-LoRAs and Lotus depth's files
     assert [r[0] for r in rows] == ["checkpoints", "text_encoders", "latent_upscale_models",
-                                    "loras"]
+                                    "loras", "loras", "loras", "diffusion_models", "vae"]
     assert all(r[2].startswith("https://huggingface.co/") for r in rows)
 
 
@@ -255,6 +257,13 @@ FIELD_FLAG_CASES: list[tuple[list[str], str, Any]] = [
       "AUDIO"], "audio_base64", "AUDIO"),  # replaced by a real WAV below
     (["--model", "ltx-2.3", "--image-url", "https://example.com/a.png", "--audio",
       "AUDIOFILE"], "audio", "voice.wav"),
+    (["--type", "canny2v", "--video-url", "https://example.com/c.mp4"], "video_url",
+     "https://example.com/c.mp4"),
+    (["--type", "canny2v", "--video-base64", "VIDEO"], "video_base64", "VIDEO"),
+    (["--type", "depth2v", "--video", "VIDEOFILE"], "video", "clip.mp4"),
+    (["--type", "canny2v", "--video", "VIDEOFILE", "--video-start", "0.5"], "video_start", 0.5),
+    (["--lora", "fx/squish.safetensors:0.8"], "loras",
+     [LoraChoice(name="fx/squish.safetensors", strength=0.8)]),
     (["--filename-prefix", "video/cat"], "filename_prefix", "video/cat"),
     (["--checkpoint", "ltx-2-19b-dev.safetensors"], "models.checkpoint",
      "ltx-2-19b-dev.safetensors"),
@@ -282,11 +291,15 @@ def test_flag_named_like_the_field_sets_it(flags: list[str], field: str, value: 
     png = write_png(tmp_path / "first.png")
     wav = tmp_path / "voice.wav"
     wav.write_bytes(wav_bytes(1.0))
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(make_video("mp4", frames=9))
     flags = [str(png) if f == "IMAGEFILE" else
              base64.b64encode(png.read_bytes()).decode() if f == "IMAGE" else
              str(wav) if f == "AUDIOFILE" else
-             base64.b64encode(wav.read_bytes()).decode() if f == "AUDIO" else f for f in flags]
-    if value in ("IMAGE", "AUDIO"):  # the base64 of the file, as given
+             base64.b64encode(wav.read_bytes()).decode() if f == "AUDIO" else
+             str(clip) if f == "VIDEOFILE" else
+             base64.b64encode(clip.read_bytes()).decode() if f == "VIDEO" else f for f in flags]
+    if value in ("IMAGE", "AUDIO", "VIDEO"):  # the base64 of the file, as given
         value = flags[-1]
     request = parse_request("--prompt", "p", *flags)
     holder: Any = request
@@ -498,8 +511,9 @@ def test_check_json_says_each_pipelines_verdict(
 
 def test_check_names_the_pipelines_a_missing_file_stops(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """A server with LTX-2's fast files only: fast is ready, pro is not, for want of the
-    files listed (each once, saying which pipelines need it)."""
+    """A server with the files of LTX-2's t2v, i2v and flf2v fast only: those are ready, pro
+    and the control pipelines (their IC-LoRAs, Lotus) are not, for want of the files listed
+    (each once, saying which pipelines need it)."""
     from ltx2sdk.model_files import files_for
 
     models: dict[str, list[str]] = {}
@@ -509,13 +523,19 @@ def test_check_names_the_pipelines_a_missing_file_stops(
         code = main(["check", "--server", srv.url, "--mode", "both"])
     out = capsys.readouterr().out
     assert code == 1
-    assert out.splitlines()[-1] == "not ready for LTX-2 (pro); ready for LTX-2 (fast)"
+    assert out.splitlines()[-1] == ("not ready for LTX-2 (canny2v fast, depth2v fast, pro); "
+                                    "ready for LTX-2 (t2v fast, i2v fast, flf2v fast)")
     section = check_section(out, "ltx-2")
     assert section[0] == ("ltx-2 (LTX-2 19B): ready (t2v fast, i2v fast, flf2v fast); "
-                          "not ready (t2v pro, i2v pro)")
-    missing = [line for line in section if line.strip().startswith("models/")]
-    assert missing and all(line.endswith("(for t2v pro, i2v pro)") for line in missing)
+                          "not ready (canny2v fast, depth2v fast, t2v pro, i2v pro, canny2v pro, "
+                          "depth2v pro)")
+    missing = [line.strip() for line in section if line.strip().startswith("models/")]
     assert len(missing) == len(set(missing))
+    assert any(line.startswith("models/checkpoints/ltx-2-19b-dev-fp8.safetensors")
+               and line.endswith("(for t2v pro, i2v pro, canny2v pro, depth2v pro)")
+               for line in missing), missing
+    assert any(line.startswith("models/loras/ltx-2-19b-ic-lora-canny-control.safetensors")
+               and line.endswith("(for canny2v fast, canny2v pro)") for line in missing), missing
 
 
 def test_check_names_a_missing_node_and_the_pipelines_it_stops(
@@ -588,7 +608,7 @@ def test_check_gives_an_ia2v_probe_its_audio_as_a_pending_upload(
      "invalid request: --type i2v needs an image: give --image FILE, --image-url URL or "
      "--image-base64 DATA", 2),
     (["build", "--prompt", "p", "--type", "t2v", "--image-url", "https://example.com/a.png"],
-     "--image-url is only used with --type i2v, flf2v or ia2v (--type is t2v)", 2),
+     "--image-url is only used with --type i2v, flf2v, ia2v, canny2v or depth2v (--type is t2v)", 2),
     (["build", "--prompt", "p", "--type", "flf2v", "--image-url", "https://e.com/a.png"],
      "invalid request: --type flf2v needs a last image: give --last-image FILE, "
      "--last-image-url URL or --last-image-base64 DATA", 2),
@@ -716,7 +736,8 @@ def test_a_request_files_type_follows_from_its_inputs_as_with_flags(
     job.write_text(json.dumps({"prompt": "p", "type": "t2v", "image_url": "https://e.com/a.png"}))
     assert main(["build", "--request", str(job)]) == 2  # a type given is kept, and checked
     assert_one_line_error(capsys.readouterr().err, "invalid request: image_url is only used "
-                                                   "with type i2v, flf2v or ia2v (type is t2v)")
+                                                   "with type i2v, flf2v, ia2v, canny2v or "
+                                                   "depth2v (type is t2v)")
 
 
 def test_the_cli_has_no_type_rule_of_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -757,8 +778,11 @@ RULE_LINES: dict[str, tuple[list[str], dict[str, Any] | None, str]] = {
     "no_pipeline": (["--image-url", "https://e.com/a.png", "--audio-url",
                      "https://e.com/v.mp3"], None,
                     "invalid request: --type: model ltx-2 has no 'ia2v' pipeline (it has t2v, "
-                    "i2v, flf2v); --audio-url makes the type ia2v: choose a --model that has "
-                    "it"),
+                    "i2v, flf2v, canny2v, depth2v); --audio-url makes the type ia2v: choose a "
+                    "--model that has it"),
+    "type_needed": (["--video-url", "https://e.com/c.mp4"], None,
+                    "invalid request: --video-url is used by --type canny2v or depth2v: give "
+                    "--type"),
 }
 
 
