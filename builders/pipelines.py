@@ -24,10 +24,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ltx2sdk.errors import IncompatibleServerError
+from ltx2sdk.errors import IncompatibleServerError, RequestFieldError
 from ltx2sdk.graph.compat import BuildSchemas
 from ltx2sdk.graph.core import Graph
+from ltx2sdk.graph.node_defs import LTX2_SCHEMAS
 from ltx2sdk.graph.nodes import Nodes
+from ltx2sdk.graph.releases import bundled_schemas, bundled_versions
 from ltx2sdk.graph.schema import NodeSchema
 from ltx2sdk.vocabulary import FIRST_IMAGE, IMAGE_INPUTS, LAST_IMAGE, VIDEO, InputFile
 
@@ -125,9 +127,43 @@ def build_pipeline(pipeline: Pipeline, request: GenerationRequest | CheckedReque
     control = None
     if pipeline.control is not None:
         control = video_name or getattr(request, VIDEO.file, None) or PLACEHOLDER_VIDEO
+        _check_start_frame(graph.schemas, plan, request.video_start)
     compose(Nodes(graph), plan, pipeline, images, audio_name=audio, video_name=control)
     graph.validate()
     return Build(graph=graph, plan=plan)
+
+
+def _check_start_frame(schemas: Mapping[str, NodeSchema], plan: Plan, start: float) -> None:
+    """A :class:`~ltx2sdk.errors.RequestFieldError` naming ``video_start`` when the control
+    video's start frame is past what the target's ``ImageFromBatch`` reaches (4095 up to
+    ComfyUI 0.16.4), rather than a node input error."""
+    schema = schemas.get("ImageFromBatch")
+    spec = schema.input("batch_index") if schema is not None else None
+    frame = plan.video_start_frame or 0
+    if spec is None or spec.max is None or frame <= spec.max:
+        return
+    version = getattr(schemas, "comfyui_version", None)
+    if getattr(schemas, "from_server", False):
+        who = str(getattr(schemas, "server_label", "this server"))
+    else:
+        who = f"ComfyUI {version}" if version else "ComfyUI"
+    newest = LTX2_SCHEMAS["ImageFromBatch"].input("batch_index")
+    hint = ""
+    if newest is not None and newest.max is not None and newest.max > spec.max:
+        since = _first_release_reaching(spec.max)
+        hint = f" (ComfyUI >= {since}: {newest.max})" if since else ""
+    raise RequestFieldError("video_start", f"{start:g} s is frame {frame}; {who} cuts a video "
+                                           f"from frame {spec.max} at most{hint}")
+
+
+def _first_release_reaching(limit: float) -> str | None:
+    """The oldest bundled release whose ``ImageFromBatch`` reaches past frame ``limit``."""
+    for version in bundled_versions():
+        schema = bundled_schemas(version).get("ImageFromBatch")
+        spec = schema.input("batch_index") if schema is not None else None
+        if spec is not None and spec.max is not None and spec.max > limit:
+            return version
+    return None
 
 
 def refuse_older_release(pipeline: Pipeline, comfyui_version: str | None) -> None:

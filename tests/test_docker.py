@@ -264,13 +264,17 @@ def test_download_list_covers_every_file_a_builder_loads(tmp_path: Path) -> None
 
 
 def test_download_modes_and_cameras(tmp_path: Path) -> None:
+    # canny2v and depth2v: their IC-LoRAs, and depth's Lotus model and SD VAE
+    control = {"ltx-2-19b-ic-lora-canny-control.safetensors",
+               "ltx-2-19b-ic-lora-depth-control.safetensors", "lotus-depth-d-v1-1.safetensors",
+               "vae-ft-mse-840000-ema-pruned.safetensors"}
     fast = {Path(p).name for _, p in _dry_run("fast", tmp_path, CAMERAS="none")}
     assert fast == {"ltx-2-19b-distilled.safetensors", models.DEFAULT_TEXT_ENCODER,
-                    models.DEFAULT_UPSCALER}
+                    models.DEFAULT_UPSCALER, *control}
     pro = {Path(p).name for _, p in _dry_run("pro", tmp_path, CAMERAS="static")}
     assert pro == {models.DEFAULT_CHECKPOINT["pro"], models.DEFAULT_TEXT_ENCODER,
                    models.DEFAULT_UPSCALER, models.DEFAULT_DISTILLED_LORA,
-                   "ltx-2-19b-lora-camera-control-static.safetensors"}
+                   "ltx-2-19b-lora-camera-control-static.safetensors", *control}
     result = subprocess.run(["bash", str(DOWNLOAD), "none", str(tmp_path / "m")],
                             capture_output=True, text=True, env=_env())
     assert result.returncode == 0 and result.stdout == "" and not (tmp_path / "m").exists()

@@ -174,6 +174,7 @@ FLF2V_FAST = Pipeline(
 
 # --- control videos (IC-LoRA): video_ltx2_canny_to_video, video_ltx2_depth_to_video
 
+# LoraLoaderModelOnly 143:134 (dev) and 162:212 / 162:220 (distilled), on both stages' model
 CANNY_LORA = LoraFile("ltx-2-19b-ic-lora-canny-control.safetensors", strength=1.0)
 DEPTH_LORA = LoraFile("ltx-2-19b-ic-lora-depth-control.safetensors", strength=1.0)
 # Both templates: the first image and the control frames fitted to 1280x720 (lanczos, centre
@@ -191,14 +192,19 @@ LOTUS_DEPTH = LotusDepth(
 
 
 def _control(preprocessor: CannyEdges | LotusDepth) -> ControlVideo:
-    """The templates' control chain with ``preprocessor``: LTXVAddGuide frame 0, strength 1."""
+    """The templates' control chain with ``preprocessor``: ImageFromBatch 152 (from 0, "Frame
+    Count" 121), ResizeImageMaskNode 164 (1280x720, centre, lanczos), ImageScaleBy 146
+    (lanczos, 0.5), LTXVAddGuide 143:132 / 162:199 / 162:207 (frame 0, strength 1)."""
     return ControlVideo(preprocessor=preprocessor, resize=_FITTED, scale_method="lanczos",
                         frame_idx=0, strength=1.0, default_frames=121)
 
 
 def _control_pro(type: VideoTypeId, lora: LoraFile, preprocessor: CannyEdges | LotusDepth,
                  template: str) -> Pipeline:
-    """A control template's active graph: the dev model, CFG 3 then the distilled LoRA."""
+    """A control template's active graph (subgraph 143): the dev model, CFGGuider 143:93 at 3
+    with the encoded negative (LTX-2's), LTXVScheduler 143:95 as i2v pro's; stage 2
+    (CFGGuider 143:108 at 1, gradient_estimation, RandomNoise 143:177 at 0) adds the
+    distilled LoRA 143:105 after the IC-LoRA; VAEDecodeTiled 143:178, CreateVideo 24 fps."""
     return Pipeline(
         model=LTX2, type=type, mode="pro",
         files=dataclasses.replace(DEV_FILES, control_lora=lora),
@@ -218,7 +224,9 @@ def _control_pro(type: VideoTypeId, lora: LoraFile, preprocessor: CannyEdges | L
 def _control_fast(type: VideoTypeId, lora: LoraFile, preprocessor: CannyEdges | LotusDepth,
                   template: str, refine_seed: int) -> Pipeline:
     """A control template's bypassed distilled subgraph 162 (its "Canny to Video (LTX 2.0
-    Distilled)")."""
+    Distilled)"): ltx-2-19b-distilled, ConditioningZeroOut 162:155, both stages
+    euler_ancestral at CFG 1 (ManualSigmas 162:156 then the refine sigmas), stage 2's
+    RandomNoise fixed at ``refine_seed``; VAEDecodeTiled, CreateVideo 24 fps."""
     return Pipeline(
         model=LTX2, type=type, mode="fast",
         files=dataclasses.replace(DISTILLED_FILES, control_lora=lora),
@@ -240,7 +248,7 @@ DEPTH_TEMPLATE = "video_ltx2_depth_to_video"
 CANNY_PRO = _control_pro("canny2v", CANNY_LORA, CANNY, CANNY_TEMPLATE)
 CANNY_FAST = _control_fast("canny2v", CANNY_LORA, CANNY, CANNY_TEMPLATE, refine_seed=0)
 DEPTH_PRO = _control_pro("depth2v", DEPTH_LORA, LOTUS_DEPTH, DEPTH_TEMPLATE)
-# (the depth template's distilled subgraph keeps another fixed stage-2 seed than canny's 0)
+# stage 2's fixed seed: canny's RandomNoise 162:191 is 0, depth's 162:199 816174319356945
 DEPTH_FAST = _control_fast("depth2v", DEPTH_LORA, LOTUS_DEPTH, DEPTH_TEMPLATE,
                            refine_seed=816174319356945)
 

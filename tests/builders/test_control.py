@@ -17,6 +17,7 @@ from builders import PLACEHOLDER_VIDEO, build, build_pipeline
 from builders.catalog import PIPELINES, LoraRole, Pipeline, ltx2
 from ltx2sdk import GenerationRequest
 from ltx2sdk.errors import RequestFieldError
+from ltx2sdk.graph.releases import bundled_schemas
 from ltx2sdk.vocabulary import VIDEO
 
 CONTROL = [p for p in PIPELINES if p.control is not None]
@@ -203,3 +204,19 @@ def test_the_lotus_files_are_loaded_by_depth_only() -> None:
     [sigma] = _nodes(api, "SetFirstSigma")
     assert unet["inputs"]["unet_name"] == "lotus-depth-d-v1-1.safetensors"
     assert sigma["inputs"]["sigma"] == 999.0000000000002
+
+
+def test_a_start_beyond_what_the_release_can_cut_names_the_field_and_the_release() -> None:
+    # ImageFromBatch reaches frame 4095 up to ComfyUI 0.16.4, 16384 from 0.22.0
+    request = _request(video_start=200.0)  # frame 4800 at 24 fps
+    with pytest.raises(RequestFieldError) as caught:
+        build(request, schemas=bundled_schemas("0.8.0"))
+    assert caught.value.field == "video_start"
+    assert str(caught.value) == (
+        "video_start: 200 s is frame 4800; ComfyUI 0.8.0 cuts a video from frame 4095 at "
+        "most (ComfyUI >= 0.22.0: 16384)")
+    assert build(request, schemas=bundled_schemas("0.22.0")).plan.video_start_frame == 4800
+    with pytest.raises(RequestFieldError) as caught:  # past what any release's node reaches
+        build(_request(video_start=1000.0))
+    assert str(caught.value).endswith("frame 24000; ComfyUI cuts a video from frame 16384 at "
+                                      "most")
