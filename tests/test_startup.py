@@ -178,7 +178,15 @@ def _optional(**extra: Any) -> dict[str, Any]:
 
 
 EXPECTED_SCHEMA: dict[str, Any] = {
-    "$defs": {"ModelSet": {
+    "$defs": {"LoraChoice": {
+        "additionalProperties": False,
+        "properties": {
+            "name": {"maxLength": 255, "minLength": 1, "type": "string"},
+            "strength": {"default": 1.0, "maximum": 10.0, "minimum": -10.0, "type": "number"},
+        },
+        "required": ["name"],
+        "type": "object",
+    }, "ModelSet": {
         "additionalProperties": False,
         "properties": {
             "checkpoint": _optional(),
@@ -198,7 +206,8 @@ EXPECTED_SCHEMA: dict[str, Any] = {
                   "type": "string"},
         "mode": {"default": "fast", "enum": ["fast", "pro"], "type": "string"},
         # no default: the type follows from the input files (t2v with none)
-        "type": {"enum": ["t2v", "i2v", "flf2v", "ia2v"], "type": "string"},
+        "type": {"enum": ["t2v", "i2v", "flf2v", "ia2v", "canny2v", "depth2v"],
+                 "type": "string"},
         "width": {"default": 1280, "maximum": 3840, "minimum": 128, "type": "integer"},
         "height": {"default": 720, "maximum": 3840, "minimum": 128, "type": "integer"},
         "duration": {"anyOf": [{"exclusiveMinimum": 0, "maximum": 20.0, "type": "number"},
@@ -225,6 +234,11 @@ EXPECTED_SCHEMA: dict[str, Any] = {
         "audio": _optional(),
         "audio_url": _optional(),
         "audio_base64": _optional(),
+        "video": _optional(),
+        "video_url": _optional(),
+        "video_base64": _optional(),
+        "video_start": {"default": 0.0, "maximum": 3600.0, "minimum": 0.0, "type": "number"},
+        "loras": {"items": {"$ref": "#/$defs/LoraChoice"}, "maxItems": 8, "type": "array"},
         "models": {"$ref": "#/$defs/ModelSet"},
         "filename_prefix": {"default": "video/ltx2sdk", "maxLength": 200, "minLength": 1,
                             "pattern": "^[A-Za-z0-9_\\-./]+$", "type": "string"},

@@ -608,7 +608,8 @@ def test_check_gives_an_ia2v_probe_its_audio_as_a_pending_upload(
      "invalid request: --type i2v needs an image: give --image FILE, --image-url URL or "
      "--image-base64 DATA", 2),
     (["build", "--prompt", "p", "--type", "t2v", "--image-url", "https://example.com/a.png"],
-     "--image-url is only used with --type i2v, flf2v, ia2v, canny2v or depth2v (--type is t2v)", 2),
+     "--image-url is only used with --type i2v, flf2v, ia2v, canny2v or depth2v (--type is "
+     "t2v)", 2),
     (["build", "--prompt", "p", "--type", "flf2v", "--image-url", "https://e.com/a.png"],
      "invalid request: --type flf2v needs a last image: give --last-image FILE, "
      "--last-image-url URL or --last-image-base64 DATA", 2),

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from builders import build
+from builders import PIPELINES, build
 from ltx2sdk import ComfyClient, GenerationRequest, generate
 from ltx2sdk.app.cli.main import main
 from ltx2sdk.app.generate import InputPolicy
@@ -480,7 +480,11 @@ def test_cli_check_lists_every_missing_file(tmp_path: Path,
         code = main(["check", "--server", srv.url])
     out = capsys.readouterr().out
     assert code == 1
-    needed = {f.path for mode in ("fast", "pro") for f in files_for(mode, camera="static")}
+    # every file of every LTX-2 pipeline (the control ones' IC-LoRAs and Lotus too), and the
+    # static camera LoRA of a default request
+    needed = {f"models/{folder}/{name}" for p in PIPELINES if p.model.id == "ltx-2"
+              for folder, name in p.model_files}
+    needed |= {f.path for f in files_for("fast", camera="static") if "camera" in f.path}
     assert set(listed_model_files(out, "ltx-2")) == needed
     assert "huggingface.co" in out
     # every model is reported, each with its own files
