@@ -198,7 +198,8 @@ def compose(n: Nodes, plan: Plan, pipeline: Pipeline,
         raise ValueError(f"pipeline {pipeline.name} needs an image for {', '.join(missing)}")
     loaded = stages.load_models(n, plan.models.files)
     loras = {role: plan.models.lora(role) for role in LoraRole}
-    models = stages.stage_models(n, loaded.model, pipeline.stages, loras)
+    models = stages.stage_models(n, loaded.model, pipeline.stages, loras,
+                                 plan.models.user_loras)
 
     prepared = {}
     if pipeline.preprocess is not None:

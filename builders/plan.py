@@ -77,6 +77,8 @@ class ResolvedModels:
     """For stages that apply :attr:`LoraRole.CAMERA` (None: no camera motion)."""
     control_lora: LoraFile | None = None
     """For stages that apply :attr:`LoraRole.CONTROL` (the pipeline's IC-LoRA)."""
+    user_loras: tuple[LoraFile, ...] = ()
+    """The request's own LoRAs (``loras``), in its order: on every stage's model."""
 
     def lora(self, role: LoraRole) -> LoraFile | None:
         """The file of a LoRA role (None: this build applies none)."""
@@ -396,4 +398,6 @@ def _resolve_models(request: GenerationRequest, pipeline: Pipeline, camera: str,
     lora = models.camera_lora(camera)
     return ResolvedModels(files=files, distilled_lora=distilled,
                           camera_lora=LoraFile(lora, camera_strength) if lora else None,
-                          control_lora=pipeline.files.control_lora)
+                          control_lora=pipeline.files.control_lora,
+                          user_loras=tuple(LoraFile(choice.name, choice.strength)
+                                           for choice in request.loras))

@@ -114,26 +114,30 @@ def apply_lora(n: Nodes, model: Model, lora: str | None, strength: float, title:
 
 
 def stage_models(n: Nodes, base: Model, stages: Sequence[Stage],
-                 loras: Mapping[LoraRole, LoraFile | None]) -> list[Model]:
+                 loras: Mapping[LoraRole, LoraFile | None],
+                 user: Sequence[LoraFile] = ()) -> list[Model]:
     """The model of each stage: ``base`` with the stage's LoRAs applied in order.
 
     ``loras`` gives the file of each role (None: the role has no file in this build, e.g. no
-    camera motion). Stages that apply the same LoRAs share one model; a LoRA node is titled
-    after the first stage that needs it ("Camera LoRA (stage 1)").
+    camera motion). ``user`` (the request's own LoRAs) go on every stage the way Comfy-Org's
+    LoRA template (``video_ltx2_i2v_lora``) applies its effect LoRA: before the stage's own
+    LoRAs in the first stage, after them in the others. Stages that apply the same LoRAs share
+    one model; a LoRA node is titled after the first stage that needs it ("Camera LoRA
+    (stage 1)").
     """
     built: dict[tuple[LoraFile, ...], Model] = {}
     models: list[Model] = []
     for index, stage in enumerate(stages, start=1):
+        own = [(lora, f"{LORA_TITLES[role]} (stage {index})") for role in stage.loras
+               if (lora := loras[role]) is not None]
+        mine = [(lora, f"Your LoRA {number} (stage {index})")
+                for number, lora in enumerate(user, start=1)]
         chain: tuple[LoraFile, ...] = ()
         model = base
-        for role in stage.loras:
-            lora = loras[role]
-            if lora is None:
-                continue
+        for lora, title in (mine + own if index == 1 else own + mine):
             chain += (lora,)
             if chain not in built:
-                built[chain] = apply_lora(n, model, lora.name, lora.strength,
-                                          f"{LORA_TITLES[role]} (stage {index})")
+                built[chain] = apply_lora(n, model, lora.name, lora.strength, title)
             model = built[chain]
         models.append(model)
     return models

@@ -7,7 +7,7 @@ import os
 import shutil
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -21,7 +21,12 @@ from ltx2sdk.app.cli.output_files import (
     output_folder,
     video_file,
 )
-from ltx2sdk.app.cli.request_flags import add_request_flags, note_for_cli, request_from_args
+from ltx2sdk.app.cli.request_flags import (
+    add_request_flags,
+    lora_choice,
+    note_for_cli,
+    request_from_args,
+)
 from ltx2sdk.backends.server_urls import (
     DEFAULT_READY_TIMEOUT,
     REFUSED_GRACE,
@@ -373,12 +378,14 @@ def dry_run(client: Any, checked: CheckedRequest, args: argparse.Namespace) -> i
     return 0
 
 
-def default_requests(modes: list[str], model: str = DEFAULT_MODEL) -> list[Any]:
+def default_requests(modes: list[str], model: str = DEFAULT_MODEL,
+                     loras: Sequence[Mapping[str, Any]] = ()) -> list[Any]:
     """The requests ``ltx2 generate`` sends with default flags for ``model``, one per
     pipeline of it in ``modes`` (t2v, i2v, flf2v, ia2v, canny2v, depth2v: whatever the
     catalog has), mode by mode. Their input files are :data:`CHECK_IMAGE`,
     :data:`CHECK_LAST_IMAGE`, :data:`CHECK_AUDIO` and :data:`CHECK_VIDEO`, standing for the
-    uploads generate makes after its check (each input a type uses, optional ones too)."""
+    uploads generate makes after its check (each input a type uses, optional ones too).
+    ``loras`` (the request's ``loras`` items) go on every one of them."""
     from ltx2sdk.request import GenerationRequest  # start-up: pydantic
 
     probes = ((FIRST_IMAGE, CHECK_IMAGE), (LAST_IMAGE, CHECK_LAST_IMAGE), (AUDIO, CHECK_AUDIO),
@@ -392,7 +399,7 @@ def default_requests(modes: list[str], model: str = DEFAULT_MODEL) -> list[Any]:
             files = {which.file: name for which, name in probes if kind in which.types}
             requests.append(GenerationRequest.model_validate(
                 {"prompt": "check", "model": pipeline.model.id, "mode": mode,
-                 "type": kind, **files}))
+                 "type": kind, "loras": list(loras), **files}))
     return requests
 
 
@@ -455,13 +462,15 @@ class ModelReport:
         self.other += [line for line in found.other if line not in self.other]
 
 
-def check_model(client: Any, schemas: Any, model: str, modes: list[str]) -> ModelReport:
-    """Build each pipeline of ``model`` in ``modes`` for the server and check it by the
-    server's rules, exactly as ``ltx2 generate`` does before queueing; collect, per pipeline,
-    what is missing (the release, node types, model files, anything else)."""
+def check_model(client: Any, schemas: Any, model: str, modes: list[str],
+                loras: Sequence[Mapping[str, Any]] = ()) -> ModelReport:
+    """Build each pipeline of ``model`` in ``modes`` (with ``loras``, the user's LoRAs) for
+    the server and check it by the server's rules, exactly as ``ltx2 generate`` does before
+    queueing; collect, per pipeline, what is missing (the release, node types, model files,
+    anything else)."""
     [name] = {p.model.name for p in PIPELINES if p.model.id == model}
     report = ModelReport(model, name)
-    for request in default_requests(modes, model):
+    for request in default_requests(modes, model, loras):
         report.add(check_pipeline(client, schemas, request))
     return report
 
@@ -535,7 +544,8 @@ def print_report(report: ModelReport, version: str | None) -> None:
         print(f"  missing model files ({len(files)}):")
         for (folder, name), pipelines in files.items():
             entry = lookup(folder, name)
-            source = f"  <- {entry.url}" if entry else ""
+            # a file the SDK does not know: one of the user's own (--lora), no URL to give
+            source = f"  <- {entry.url}" if entry else "  (not a file ltx2 knows: copy it there)"
             print(f"    models/{folder}/{name}{source}{_for(pipelines, report)}")
     other = _grouped(report, lambda p: p.other)
     if other:
@@ -607,7 +617,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"ComfyUI {version or '(version unknown)'} at {client.base_url} is up: "
               f"{range_status(version)}")
     schemas = client.schemas()
-    reports = [check_model(client, schemas, model, modes) for model in MODEL_IDS]
+    reports = [check_model(client, schemas, model, modes, args.loras) for model in MODEL_IDS]
     for report in reports if not args.quiet else ():
         print_report(report, version)
     line, ok = check_verdict([r for r in reports if r.model in required])
@@ -686,4 +696,8 @@ def add_server_commands(commands: Any) -> None:
                             f"{DEFAULT_MODEL}); every model is reported")
     check.add_argument("--mode", choices=MODE_CHOICES, default="both",
                        help="the mode(s) to check (default both)")
+    check.add_argument("--lora", dest="loras", action="append", type=lora_choice,
+                       metavar="NAME[:STRENGTH]", default=[],
+                       help="one of your LoRAs (a file in models/loras), checked on every "
+                            "pipeline as generate --lora would apply it; repeat for more")
     check.set_defaults(func=cmd_check)
