@@ -10,6 +10,7 @@ exception class outside this tree or missing from this drawing. ::
     +-- RequestError (ValueError)           a request that does not validate: each problem
     +-- RequestFieldError (ValueError)      a valid request no pipeline can make as asked
     |   +-- UnknownPipelineError            no pipeline for its model, type and mode
+    +-- UnknownTemplateError (ValueError)   a name that is no official template a pipeline makes
     +-- InputFileError (ValueError)         an input file of a request cannot be used (field)
     |   +-- ImageInputError                 an image: not an image, too large, private URL
     |   +-- AudioInputError                 an audio file: not audio, too long, private URL
@@ -133,6 +134,16 @@ class UnknownPipelineError(RequestFieldError):
     The message starts with the request field at fault (``"mode: ..."``), which is also
     :attr:`field`, and says what exists instead.
     """
+
+
+class UnknownTemplateError(LTX2Error, ValueError):
+    """A name that is no official template a pipeline makes: :attr:`name` is the name given,
+    the message says the nearest one, or why no pipeline makes it yet."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(f"template {name!r}: {reason}")
+        self.name = name
+        self.reason = reason
 
 
 class ImageInputError(InputFileError):

@@ -28,7 +28,8 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from builders import build
-from builders.catalog import PIPELINES, LoraRole
+from builders.catalog import PIPELINES, LoraRole, Pipeline
+from builders.catalog.templates import NOT_YET, templates_of
 from builders.pipelines import (
     PLACEHOLDER_AUDIO,
     PLACEHOLDER_IMAGE,
@@ -199,6 +200,38 @@ def print_pipelines(model: str) -> None:
                  "COMFYUI"), rows, right={3, 4, 5, 6})
 
 
+def cmd_pipelines(args: argparse.Namespace) -> int:
+    """``ltx2 pipelines``: every pipeline, the templates it computes, and those none does."""
+    chosen = [p for p in PIPELINES if args.model in ("all", p.model.id)]
+    if args.json:
+        reporting.emit_json(args, {
+            "pipelines": [{
+                "model": p.model.id, "type": str(p.type), "mode": str(p.mode),
+                "stages": len(p.stages), "fps": p.fps, "size_multiple": p.size_multiple,
+                "min_comfyui": p.min_comfyui,
+                "templates": [{"name": t.name, "title": t.title, "variant": t.variant,
+                               "min_comfyui": t.min_comfyui,
+                               "loras": [{"name": lora.name, "strength": lora.strength}
+                                         for lora in t.loras]}
+                              for t in templates_of(p.key)]} for p in chosen],
+            "not_yet": dict(NOT_YET) if args.model == "all" else {}})
+        return 0
+
+    def named(p: Pipeline) -> str:
+        names = [t.name + (" (+ LoRA)" if t.loras else "") for t in templates_of(p.key)]
+        return ", ".join(names) or "-"
+
+    rows = [(p.model.id, str(p.type), str(p.mode), str(len(p.stages)), str(p.fps),
+             p.min_comfyui, named(p)) for p in chosen]
+    print_table(("MODEL", "TYPE", "MODE", "STAGES", "FPS", "COMFYUI", "TEMPLATES"), rows,
+                right={3, 4})
+    if args.model == "all" and not args.quiet:
+        print(f"\nofficial templates no pipeline makes yet ({len(NOT_YET)}):")
+        for name, why in NOT_YET.items():
+            print(f"  {name}: {why}")
+    return 0
+
+
 def print_table(header: Sequence[str], rows: Sequence[Sequence[str]], *,
                 right: frozenset[int] | set[int] = frozenset()) -> None:
     """Rows in columns as wide as their longest cell (header included), two spaces apart;
@@ -367,6 +400,16 @@ def build_parser() -> argparse.ArgumentParser:
     models_cmd.add_argument("--format", choices=["table", "tsv"], default="table",
                             help="tsv: folder, file name, URL (for download scripts)")
     models_cmd.set_defaults(func=cmd_models)
+
+    pipelines_cmd = commands.add_parser(
+        "pipelines", help="list every pipeline and the official templates it computes",
+        description="List every pipeline (model, type, mode), its stages, frame rate, the "
+                    "ComfyUI release it needs and the official ComfyUI templates it computes "
+                    "(ltx2 build --template NAME builds one offline), then the official "
+                    "LTX-2 templates no pipeline makes yet.")
+    pipelines_cmd.add_argument("--model", choices=[*MODEL_IDS, "all"], default="all",
+                               help="list this model's pipelines only (default all)")
+    pipelines_cmd.set_defaults(func=cmd_pipelines)
 
     schema_cmd = commands.add_parser(
         "schema", help="print the request's JSON Schema",

@@ -37,7 +37,7 @@ __all__ = ["ONE_DOCUMENT_COMMANDS", "add_output_flags", "build_document", "check
            "command_streams", "emit_json", "error_document", "error_type", "generate_document",
            "parse_command_line", "plan_document", "print_json_error"]
 
-ONE_DOCUMENT_COMMANDS = ("build", "generate", "check")
+ONE_DOCUMENT_COMMANDS = ("build", "generate", "check", "pipelines")
 """The commands whose ``--json`` prints one document (batch prints JSON lines its own way)."""
 
 USAGE_ERROR = "UsageError"  # the "type" of a flag argparse refused

@@ -33,6 +33,8 @@ from typing import TYPE_CHECKING, Any
 
 from builders import PIPELINES, CheckedRequest, PipelineKey, check_request
 from builders.catalog import LoraRole
+from builders.catalog.templates import template_named
+from builders.examples import template_request
 from builders.plan import first_image_strength
 from ltx2sdk.errors import (
     AudioInputError,
@@ -41,6 +43,7 @@ from ltx2sdk.errors import (
     InputFileError,
     RequestError,
     RequestFieldError,
+    UnknownTemplateError,
     VideoInputError,
 )
 from ltx2sdk.vocabulary import (
@@ -204,7 +207,12 @@ def add_request_flags(parser: argparse.ArgumentParser) -> None:
                        help="read the request from a JSON file (the RunPod handler's input, "
                             "{\"input\": {...}} too)")
     group.add_argument("--example", action="store_true",
-                       help="use the built-in example request (a 5 s fox, fast mode)")
+                       help="use the built-in example request (a 5 s fox, fast mode); with "
+                            "--template, that template's own request")
+    group.add_argument("--template", metavar="NAME",
+                       help="start from an official ComfyUI template's own request (its "
+                            "pipeline, prompt, seed, size, length and LoRAs; input files as "
+                            "placeholders): ltx2 pipelines lists the names")
     group.add_argument("--prompt", metavar="TEXT",
                        help="what happens in the video, sounds and speech included")
     group.add_argument("--negative-prompt", metavar="TEXT",
@@ -358,6 +366,8 @@ def request_from_args(args: argparse.Namespace) -> CheckedRequest:
     args.audio_seconds = None  # the length of a local or base64 audio, once measured
     args.input_data = {}  # input file -> its decoded data, read once here
     fields: dict[str, Any] = dict(EXAMPLE_REQUEST) if args.example else {}
+    if getattr(args, "template", None) is not None:
+        fields = template_fields(args.template)
     if args.request is not None:
         fields.update(_read_request_file(args.request))
     sources.from_file = set(fields)
@@ -393,8 +403,8 @@ def request_from_args(args: argparse.Namespace) -> CheckedRequest:
     if flagged and args.type is None:
         fields.pop("type", None)  # the request model infers it from the input files, as in JSON
     if "prompt" not in fields and args.request is None:  # (a file's fields: the model says)
-        raise CommandLineError("a prompt is needed: --prompt TEXT, --request FILE.json or "
-                               "--example", 2)
+        raise CommandLineError("a prompt is needed: --prompt TEXT, --request FILE.json, "
+                               "--example or --template NAME", 2)
     try:
         request = GenerationRequest.model_validate(fields)
     except RequestError as exc:
@@ -416,6 +426,15 @@ def request_from_args(args: argparse.Namespace) -> CheckedRequest:
     if audio is not None:
         args.audio_seconds = audio.duration
     return ok
+
+
+def template_fields(name: str) -> dict[str, Any]:
+    """The request fields of the official template ``name`` (``--template``); an unknown name
+    is a :class:`CommandLineError` naming the nearest one (or why no pipeline makes it)."""
+    try:
+        return template_request(template_named(name))
+    except UnknownTemplateError as exc:
+        raise CommandLineError(f"--template: {exc}", 2) from exc
 
 
 def _read_request_file(path: Path) -> dict[str, Any]:
