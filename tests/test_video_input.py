@@ -193,3 +193,25 @@ def test_a_batch_check_decodes_inline_videos(tmp_path: Path) -> None:
     jobs.write_text("".join(json.dumps(line) + "\n" for line in lines))
     report = check_jobs(jobs)
     assert [(p.job, p.message.split(":")[0]) for p in report.problems] == [(2, "video_base64")]
+
+
+# --- the stand-in's videos are as long as the graph's -------------------------------------------
+
+
+@pytest.mark.parametrize(("fields", "frames", "fps"), [
+    ({"prompt": "a fox", "frames": 49, "seed": 1}, 49, 24),
+    ({"prompt": "edges", "type": "canny2v", "video_base64": CLIP_B64, "seed": 1}, 49, 24),
+    ({"prompt": "a fox", "model": "ltx-2.3", "frames": 33, "seed": 1}, 33, 25),
+])
+def test_the_standin_makes_a_video_as_long_as_the_graphs(tmp_path: Path, fields: dict[str, Any],
+                                                         frames: int, fps: int) -> None:
+    from ltx2sdk.media.video import decode_video
+    from tests.comfyserver import Simulation
+    from tests.helpers import catalog_models
+
+    sim = Simulation(sampler_steps=2, video_length=True)
+    with ComfyTestServer(models=catalog_models(), output_dir=tmp_path / "server",
+                         sim=sim) as srv:
+        result = generate(fields, srv.url, output_dir=tmp_path)
+    made = decode_video(result.video.read_bytes(), "video")
+    assert (made.frames, made.fps) == (result.frames, result.fps) == (frames, fps)

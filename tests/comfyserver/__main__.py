@@ -70,7 +70,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--step-delay", type=float, default=0.0, help="seconds per step")
     parser.add_argument("--node-delay", type=float, default=0.0, help="extra seconds per node")
     parser.add_argument("--output-bytes", type=int,
-                        help="size of each saved video (default: the captured 2185-byte mp4)")
+                        help="size of each saved video (the captured mp4, padded)")
+    parser.add_argument("--captured-video", action="store_true",
+                        help="save the captured 2185-byte mp4 for every video (default: a "
+                             "tiny real mp4 as long as the graph's video, at its frame rate)")
     parser.add_argument("--max-upload-bytes", type=int, default=Faults.max_upload_bytes)
     parser.add_argument("--log-level", default="INFO")
     args = parser.parse_args(argv)
@@ -85,7 +88,8 @@ def main(argv: list[str] | None = None) -> None:
         placeholders=placeholders,
         faults=Faults(node_delay=args.node_delay, max_upload_bytes=args.max_upload_bytes),
         sim=Simulation(sampler_steps=args.sampler_steps, step_delay=args.step_delay,
-                       output_bytes=args.output_bytes),
+                       output_bytes=args.output_bytes,
+                       video_length=not args.captured_video),
         output_dir=args.output_dir,
         input_dir=args.input_dir,
         comfyui_version=args.comfyui_version,

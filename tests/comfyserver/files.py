@@ -61,6 +61,26 @@ def write_sized_file(path: Path, template: bytes, size: int | None) -> None:
             remaining -= step
 
 
+def write_placeholder_video(path: Path, frames: int, fps: float) -> None:
+    """A real mp4 of ``frames`` tiny grey frames (64x36, MPEG-4 Part 2) at ``fps``: as long
+    as the graph's video would be, decodable, and cheap to make (milliseconds per second of
+    video)."""
+    from fractions import Fraction
+
+    import av  # only a stand-in asked for videos of the graph's length encodes them
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with av.open(str(path), "w", format="mp4") as output:
+        stream = output.add_stream("mpeg4", rate=Fraction(fps).limit_denominator(1001))
+        stream.width, stream.height, stream.pix_fmt = 64, 36, "yuv420p"
+        for index in range(max(1, frames)):
+            frame = av.VideoFrame(64, 36, "yuv420p")
+            for plane in frame.planes:
+                plane.update(bytes([(index * 3) % 256]) * plane.buffer_size)
+            output.mux(stream.encode(frame))
+        output.mux(stream.encode(None))
+
+
 class Storage:
     """Directories standing in for ComfyUI's ``input/``, ``output/`` and ``temp/``."""
 

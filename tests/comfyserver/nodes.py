@@ -17,7 +17,13 @@ from typing import Any
 
 from .catalog import ModelStore, NodeCatalog
 from .faults import Faults
-from .files import CAPTURED_MP4, CAPTURED_PNG, Storage, write_sized_file
+from .files import (
+    CAPTURED_MP4,
+    CAPTURED_PNG,
+    Storage,
+    write_placeholder_video,
+    write_sized_file,
+)
 from .graph import is_link
 
 SAMPLER_CLASSES = frozenset(
@@ -66,6 +72,9 @@ class Simulation:
     output_bytes: int | None = None
     """Size of each video SaveVideo writes; None writes the captured 2185-byte mp4."""
     video_template: Path = field(default=CAPTURED_MP4)
+    video_length: bool = False
+    """SaveVideo writes a real mp4 as long as the graph's video (its frames at its
+    ``CreateVideo``'s frame rate) instead of the captured one; ``output_bytes`` wins."""
 
 
 class NodeFailure(Exception):
@@ -124,6 +133,19 @@ class NodeSimulator:
                 if is_link(value) and self.output_type(value[0], value[1]) in _MEDIA_TYPES:
                     return self.media_dims(value[0], depth + 1)
         return _DEFAULT_DIMS
+
+    def video_length(self, video: Any) -> tuple[int, float] | None:
+        """``(frames, fps)`` of the VIDEO ``video`` links to, when it comes from a
+        ``CreateVideo`` whose frame rate is a number; frames traced like :meth:`media_dims`."""
+        if not is_link(video) or self.class_of(video[0]) != "CreateVideo":
+            return None
+        inputs = self.prompt[video[0]]["inputs"]
+        fps = inputs.get("fps")
+        if isinstance(fps, bool) or not isinstance(fps, (int, float)) or fps <= 0:
+            return None
+        images = inputs.get("images")
+        frames = self.media_dims(images[0])[2] if is_link(images) else 1
+        return frames, float(fps)
 
     def audio_info(self, node_id: str, depth: int = 0) -> tuple[int, int]:
         """(channels, sample_rate) of the audio a node outputs."""
@@ -253,8 +275,13 @@ class NodeSimulator:
         inputs = self.prompt[node_id]["inputs"]
         if class_type == "SaveVideo":
             saved = self.storage.next_save_path(str(inputs["filename_prefix"]), "mp4")
-            template = self.sim.video_template.read_bytes()
-            await asyncio.to_thread(write_sized_file, saved.path, template, self.sim.output_bytes)
+            length = self.video_length(inputs.get("video"))
+            if self.sim.video_length and self.sim.output_bytes is None and length is not None:
+                await asyncio.to_thread(write_placeholder_video, saved.path, *length)
+            else:
+                template = self.sim.video_template.read_bytes()
+                await asyncio.to_thread(write_sized_file, saved.path, template,
+                                        self.sim.output_bytes)
             item = {"filename": saved.filename, "subfolder": saved.subfolder, "type": "output"}
             return {"images": [item], "animated": [True]}
         if class_type in ("SaveImage", "PreviewImage"):

@@ -242,7 +242,7 @@ def print_plan(plan: Any, video: str | None = None, *, seed_chosen: bool = True,
     camera = f", camera {plan.camera}" if plan.camera != "none" else ""
     seed = plan.seed if seed_chosen else "random (chosen when it runs; --seed N fixes it)"
     print(f"{plan.model} {plan.type} {plan.mode}: {plan.width}x{plan.height}, "
-          f"{plan.frames} frames at {plan.fps} fps ({plan.duration:g} s), seed {seed}"
+          f"{plan.frames} frames at {plan.fps} fps ({round(plan.duration, 2):g} s), seed {seed}"
           f"{camera}", file=sys.stderr)
     for note in plan.adjustments:
         print(f"note: {note_for_cli(note, args)}", file=sys.stderr)
@@ -322,7 +322,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     # the file name may be the server's: escaped like any text it sent
     print(f"{escaped(str(result.video))}  ({result.width}x{result.height}, {result.frames} "
           f"frames at "
-          f"{result.fps} fps = {result.duration:g} s of video, seed {result.seed}, "
+          f"{result.fps} fps = {round(result.duration, 2):g} s of video, seed {result.seed}, "
           f"{byte_size(size)}; took {took:.1f} s)")
     return 0
 
