@@ -37,14 +37,11 @@ from builders.catalog.templates import template_named
 from builders.examples import template_request
 from builders.plan import first_image_strength
 from ltx2sdk.errors import (
-    AudioInputError,
     CommandLineError,
-    ImageInputError,
     InputFileError,
     RequestError,
     RequestFieldError,
     UnknownTemplateError,
-    VideoInputError,
 )
 from ltx2sdk.vocabulary import (
     AUDIO,
@@ -466,8 +463,7 @@ def _input_fields(args: argparse.Namespace, which: InputFlags, *,
         raise CommandLineError(f"give only one {which.noun}: {' or '.join(given)}", 2)
     out: dict[str, Any] = {}
     if path is not None:
-        readers = {"audio": read_audio_file, "video": read_video_file}
-        args.input_data[which.input] = readers.get(which.kind, read_image_file)(path, file_flag)
+        args.input_data[which.input] = read_local_file(path, which, file_flag)
         out[which.file_field] = path.name
         sources.flags[which.file_field] = file_flag
     elif url is not None:
@@ -498,52 +494,26 @@ def _decoded(data: str, which: InputFlags, source: str) -> ImageData | AudioData
         raise CommandLineError(f"{source}: {without_field(str(exc), exc.field)}", 2) from exc
 
 
-def read_image_file(path: Path, flag: str = "--image") -> ImageData:
-    """The image file ``path``, checked and decoded as generate checks an image:
-    a file Pillow can decode (PNG, JPEG, WebP, GIF, BMP), within the size and pixel caps.
-    Errors (:class:`CommandLineError`) start with ``flag`` and the path."""
-    from ltx2sdk.media.images import (  # start-up: Pillow, requests
-        DEFAULT_MAX_IMAGE_BYTES,
-        decode_image,
-    )
+def read_local_file(path: Path, which: InputFlags,
+                    flag: str) -> ImageData | AudioData | VideoData:
+    """The local file ``path`` of input ``which``, checked as generate checks it: an image
+    Pillow decodes (within the size and pixel caps), an audio file decoded to its end and
+    measured, a video whose every packet its demuxer reads and whose first frame decodes
+    (within the size, length and pixel caps), measured. Errors (:class:`CommandLineError`)
+    start with ``flag`` and the path."""
+    from ltx2sdk.media import audio, images, video  # start-up: requests (Pillow, PyAV lazier)
 
-    data = _read_input_file(path, flag, DEFAULT_MAX_IMAGE_BYTES, "an image file")
+    caps: dict[str, tuple[int, str, Callable[[bytes, str], Any]]] = {
+        "image": (images.DEFAULT_MAX_IMAGE_BYTES, "an image file", images.decode_image),
+        "audio": (audio.DEFAULT_MAX_AUDIO_BYTES, "an audio file", audio.decode_audio),
+        "video": (video.DEFAULT_MAX_VIDEO_BYTES, "a video file", video.decode_video)}
+    max_bytes, what, decode = caps[which.kind]
+    data = _read_input_file(path, flag, max_bytes, what)
     try:
-        return decode_image(data, flag)
-    except ImageInputError as exc:
+        checked: ImageData | AudioData | VideoData = decode(data, flag)
+    except InputFileError as exc:
         raise CommandLineError(f"{flag} {path}: {without_field(str(exc), exc.field)}", 2) from exc
-
-
-def read_audio_file(path: Path, flag: str = "--audio") -> AudioData:
-    """The audio file ``path``, checked as generate checks an audio: a wav, mp3, flac or
-    Ogg Vorbis file decoded to its end, within the size and length caps, and measured.
-    Errors (:class:`CommandLineError`) start with ``flag`` and the path."""
-    from ltx2sdk.media.audio import (  # start-up: miniaudio, requests
-        DEFAULT_MAX_AUDIO_BYTES,
-        decode_audio,
-    )
-
-    data = _read_input_file(path, flag, DEFAULT_MAX_AUDIO_BYTES, "an audio file")
-    try:
-        return decode_audio(data, flag)
-    except AudioInputError as exc:
-        raise CommandLineError(f"{flag} {path}: {without_field(str(exc), exc.field)}", 2) from exc
-
-
-def read_video_file(path: Path, flag: str = "--video") -> VideoData:
-    """The video file ``path``, checked as generate checks a video: every packet read by its
-    container's demuxer, its first frame decoded, within the size, length and pixel caps, and
-    measured. Errors (:class:`CommandLineError`) start with ``flag`` and the path."""
-    from ltx2sdk.media.video import (  # start-up: PyAV, requests
-        DEFAULT_MAX_VIDEO_BYTES,
-        decode_video,
-    )
-
-    data = _read_input_file(path, flag, DEFAULT_MAX_VIDEO_BYTES, "a video file")
-    try:
-        return decode_video(data, flag)
-    except VideoInputError as exc:
-        raise CommandLineError(f"{flag} {path}: {without_field(str(exc), exc.field)}", 2) from exc
+    return checked
 
 
 def _read_input_file(path: Path, flag: str, max_bytes: int, what: str) -> bytes:
