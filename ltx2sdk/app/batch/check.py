@@ -176,7 +176,9 @@ class JobsReport:
 
 
 def no_jobs_message(source: str) -> str:
-    """What a file without a job is told."""
+    """What a file (or jobs given in Python) without a job is told."""
+    if source == GIVEN_JOBS:
+        return "no jobs were given (an empty list or iterable): nothing to run"
     return f"{source} has no jobs (only blank lines and # comments, or nothing)"
 
 

@@ -27,10 +27,10 @@ a Ctrl-C does only what is left.
 pipeline); any problem stops the batch before it starts with
 :class:`~ltx2sdk.errors.InvalidJobsError` (listing them all), unless ``skip_invalid`` (then
 each invalid job is a ``failed`` result of ``error_kind`` ``invalid``, sent nowhere, and
-:attr:`BatchProgress.invalid` counts them). A file without a job is an
-:class:`~ltx2sdk.errors.InvalidJobsError` too. :meth:`Batch.check` runs the check alone, on
-the targets' servers too. Jobs given as a one-shot iterator cannot be read twice: each is
-checked as it comes up.
+:attr:`BatchProgress.invalid` counts them). No job at all (an empty file, list or
+iterator) is an :class:`~ltx2sdk.errors.InvalidJobsError` too, before anything is created.
+:meth:`Batch.check` runs the check alone, on the targets' servers too. Jobs given as a
+one-shot iterator cannot be read twice: each is checked as it comes up.
 
 **Failures**: a transient one (a server or RunPod answering 429 or 5xx, a prompt the server
 forgot when it restarted, a lost RunPod worker) is tried again after ``retry.delay(n)``
@@ -76,7 +76,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from ltx2sdk.app.batch.check import JobsReport, check_jobs, scan_jobs
+from ltx2sdk.app.batch.check import JobsReport, check_jobs, no_jobs_message, scan_jobs
 from ltx2sdk.app.batch.jobs import BatchJob, JobSource, key_id
 from ltx2sdk.app.batch.store import ResultStore, summarised_request
 from ltx2sdk.app.batch.target_names import parse_target
@@ -95,6 +95,7 @@ from ltx2sdk.backends.server_urls import connection_failure
 from ltx2sdk.errors import (
     BatchSettingError,
     InputFileError,
+    InvalidJobsError,
     JobCancelledError,
     LTX2Error,
     NoTargetLeftError,
@@ -330,9 +331,11 @@ class Batch:
     ``poll_interval``...). ``skip_invalid``: run the valid jobs when some are invalid
     (default: refuse to start, see the module). A batch runs once.
 
-    Raises :class:`~ltx2sdk.errors.BatchSettingError` (a ``ValueError``) for no target or a
-    setting that cannot be used, :class:`~ltx2sdk.errors.JobsFileError` (a
-    ``FileNotFoundError``) for a jobs file that is missing or a folder, and
+    Raises :class:`~ltx2sdk.errors.BatchSettingError` (a ``ValueError``) for no target, a
+    target that is not one (``None``, a number), an empty ``output_dir`` (``""`` is not the
+    current folder: give ``"."``) or a setting that cannot be used,
+    :class:`~ltx2sdk.errors.JobsFileError` (a ``FileNotFoundError``) for a jobs file that is
+    missing or a folder, and
     :class:`~ltx2sdk.errors.OutputPathError` for an ``output_dir`` that is a file, has a file
     on its way or cannot be written in: all before anything runs.
     """
@@ -356,11 +359,20 @@ class Batch:
                              f"not {ready_timeout!r}")
         settings = JobSettings(timeout=timeout, ready_timeout=None if ready_timeout is None
                                else min(ready_timeout, timeout))
-        given = [targets] if isinstance(targets, (str, Path)) or not isinstance(
-            targets, Sequence) else list(targets)
+        if isinstance(output_dir, str) and not output_dir.strip():  # "" would be "."
+            raise BatchSettingError("output_dir is an empty path; give a folder name "
+                                    "(\".\" for this one)")
+        given = [] if targets is None else [targets] if isinstance(targets, (str, Path)) \
+            or not isinstance(targets, Sequence) else list(targets)
         if not given:
             raise BatchSettingError("a batch needs at least one target (a server URL or "
                              "runpod:ENDPOINT_ID)")
+        for target in given:  # named here, not an AttributeError from deep inside
+            if not isinstance(target, (str, Path)) and not (
+                    hasattr(target, "name") and hasattr(target, "open")):
+                raise BatchSettingError(
+                    f"a target is a server URL, runpod:ENDPOINT_ID or a BatchTarget, not "
+                    f"{type(target).__name__} ({target!r:.40})")
         # what Batch.check checks on: the servers as given
         self._check_on = [str(t) if isinstance(t, (str, Path)) else t.name for t in given]
         self._api_key, self._api, self._ready_timeout = api_key, api, settings.ready_timeout
@@ -458,10 +470,17 @@ class Batch:
         self._used = True
         if self.source.repeatable:
             self.report, self._keys = scan_jobs(self.source, self.source.name)
-            if self.report.jobs == 0 and self.source.is_file:
-                self.report.raise_if_failed()  # an empty file: surely not what was meant
+            if self.report.jobs == 0:
+                self.report.raise_if_failed()  # no job at all: surely not what was meant
             if self.report.problems and not self.skip_invalid:
                 self.report.raise_if_failed()
+            self._jobs = iter(self.source)
+        else:  # a one-shot iterator: its first job tells whether there is any
+            jobs = iter(self.source)
+            first = next(jobs, None)
+            if first is None:
+                raise InvalidJobsError(no_jobs_message(self.source.name), [])
+            self._jobs = itertools.chain((first,), jobs)
         with self.store:
             yield from self._iterate()
 
@@ -545,7 +564,6 @@ class Batch:
     def _start(self) -> None:
         """One thread per target: it opens the target (a server is probed then: no target
         waits for another) and runs its runners."""
-        self._jobs = iter(self.source)
         threads = []
         with self._cond:
             for target in self.targets:
