@@ -94,6 +94,7 @@ from ltx2sdk.backends.outputs import check_output_folder
 from ltx2sdk.backends.server_urls import connection_failure
 from ltx2sdk.errors import (
     BatchSettingError,
+    FetchFailedError,
     InputFileError,
     InvalidJobsError,
     JobCancelledError,
@@ -148,8 +149,10 @@ class JobResult:
 
     ``status``: ``ok`` (``video`` is its file, ``metadata`` what was made: seed, size,
     frames...), ``failed`` (``error`` says why in one line; ``error_kind`` is ``invalid``
-    for a request that could not run or an input file refused here (an address that is not
-    public, an image that does not read: never retried), ``gave_up`` after the last try of
+    for a request that could not run or an input file refused here by rule (an address that
+    is not public, an image that does not read: never retried, refused again by a re-run;
+    an input that could not be fetched, its host unknown or not answering, is ``failed``: a
+    re-run tries it again), ``gave_up`` after the last try of
     transient failures, ``unfit`` when no target could run it (``no target can run it: URL:
     missing model files: ...``, each target that was tried), ``failed`` otherwise;
     ``target`` is where it failed), ``cancelled`` (the batch was cancelled while it ran), or
@@ -217,8 +220,8 @@ class RunningJob:
 class BatchProgress:
     """Where a batch stands. ``total`` jobs (``None`` when unknown: a one-shot iterator),
     of which ``to_run`` valid ones needed running at the start; this run's ``ok``,
-    ``failed`` (of which ``invalid``: refused by the check, or for an input file, sent
-    nowhere) and
+    ``failed`` (of which ``invalid``: refused by the check, or an input file refused by rule
+    when run, sent nowhere: a re-run refuses them again) and
     ``cancelled``; ``skipped`` (done before, or duplicates); ``running`` now (``jobs``:
     each one's stage); ``waiting`` for a retry; ``retries`` so far.
 
@@ -254,8 +257,10 @@ class BatchProgress:
 @dataclass(frozen=True)
 class BatchSummary:
     """The end of a batch: its last :class:`BatchProgress`; whether it was ``interrupted``;
-    the jobs cancelled while running (``(job, target)``); ``not_started`` (``None`` when
-    unknown); the targets dropped as unusable, with why."""
+    the jobs cancelled while running (``(job, target)``); ``not_started``: the valid jobs to
+    run that did not end in this run (neither made, failed nor cancelled; ``None`` when
+    unknown); the targets dropped as unusable, with why. :attr:`left` says what a re-run
+    does."""
 
     progress: BatchProgress
     interrupted: bool
@@ -270,6 +275,17 @@ class BatchSummary:
         p = self.progress
         return not self.interrupted and p.failed == 0 and p.cancelled == 0 and \
             self.not_started == 0 and not self.unusable_stopped
+
+    @property
+    def left(self) -> int | None:
+        """How many jobs running the same batch again will run: those not started, the
+        cancelled and the failed (a re-run tries them again: an input that could not be
+        fetched included), not the invalid ones (a re-run refuses them again). ``None`` when
+        unknown (jobs given as a one-shot iterator, stopped before their end)."""
+        if self.not_started is None:
+            return None
+        p = self.progress
+        return self.not_started + p.cancelled + p.failed - p.invalid
 
     @property
     def unusable_stopped(self) -> bool:
@@ -407,8 +423,9 @@ class Batch:
         self._submitted: dict[str, tuple[str, str]] = {}
         self._seen: set[int] = set()  # key_id of every job run by this batch so far
         self._running: dict[int, _Running] = {}
+        # "checked": the invalid jobs the check found (the others were jobs to run)
         self._counts = {"ok": 0, "failed": 0, "cancelled": 0, "skipped": 0, "retries": 0,
-                        "invalid": 0}
+                        "invalid": 0, "checked": 0}
         self._made_seconds = 0.0  # the length of this run's videos, summed
         self._slots: list[_Slot] = []
         # threads alive; of them, those opening their target and those waiting for it to
@@ -641,8 +658,10 @@ class Batch:
     def _finish(self) -> None:
         with self._cond:
             progress = self._progress_locked()
-            if self._exhausted:  # what waited for a retry never ran again
-                not_started: int | None = len(self._retries)
+            if self._to_run is not None:  # the jobs to run that did not end here
+                not_started: int | None = max(0, self._to_run - self._tried_locked())
+            elif self._exhausted:  # what waited for a retry never ran again
+                not_started = len(self._retries)
             else:
                 left = progress.left
                 not_started = None if left is None else max(0, left - progress.running)
@@ -653,6 +672,12 @@ class Batch:
                 results_path=self.store.results_path)
         if self.on_progress is not None:
             self.on_progress(progress)
+
+    def _tried_locked(self) -> int:
+        """The jobs to run (:attr:`BatchProgress.to_run`) that ended in this run: made,
+        failed (refused when run included) or cancelled. Under the lock."""
+        c = self._counts
+        return c["ok"] + c["failed"] - c["checked"] + c["cancelled"]
 
     def _report_progress(self) -> None:
         if self.on_progress is not None:
@@ -678,7 +703,7 @@ class Batch:
         c = self._counts
         if self._to_run is None or not c["ok"]:
             return None  # nothing to measure a video by yet: no number is better than a guess
-        ran = c["ok"] + c["failed"] - c["invalid"] + c["cancelled"]
+        ran = self._tried_locked()
         runners = sum(1 for slot in self._slots if slot.ready and not slot.state.unusable) or 1
         return batch_eta(now, [(r.started, r.ends) for r in running],
                          average=self._made_seconds / c["ok"],
@@ -828,6 +853,8 @@ class Batch:
                 self._exhausted = True
                 break
             compact = key_id(job.key)
+            if job.problem is not None:  # each invalid line is one, as the check lists it
+                return job
             if compact in self._done:
                 skipped.append((job, "done by an earlier run"))
             elif compact in self._seen:
@@ -936,13 +963,18 @@ class Batch:
             return
         if kind == "transient":
             message = f"gave up after {attempt} tries: {message}"
+        elif _fetch_failed(exc):
+            message += " (not fetched: a re-run tries again)"
         # an input file refused here (a name resolving to a private address, an image that
-        # does not read): the job's own fault, refused again by a re-run, like the check's
-        error_kind = "gave_up" if kind == "transient" else (
+        # does not read): the job's own fault, refused again by a re-run, like the check's;
+        # one that could not be fetched (no such host, no answer, an HTTP error) may be
+        # there next time: a failure a re-run tries again
+        unfetched = _fetch_failed(exc)
+        error_kind = "gave_up" if kind == "transient" else "failed" if unfetched else (
             "invalid" if isinstance(exc, (RequestFieldError, InputFileError))
             or (isinstance(exc, ValueError) and not isinstance(exc, LTX2Error)) else "failed")
         self._conclude(slot, job, attempt, started, error=message, error_kind=error_kind,
-                       input_refused=isinstance(exc, InputFileError))
+                       input_refused=isinstance(exc, InputFileError) and not unfetched)
 
     def _orphans_locked(self) -> list[_Retry]:
         """The waiting jobs that no target still in use can run, taken off the queue (under
@@ -1008,9 +1040,12 @@ class Batch:
             self._counts[status] += 1
             if status == "ok":
                 self._made_seconds += seconds
-            if error_kind == "invalid" and ((job.problem or self._refused(job)) is not None
-                                            or input_refused):
-                self._counts["invalid"] += 1  # refused by the check, or its input: not queued
+            if error_kind == "invalid":
+                checked = (job.problem or self._refused(job)) is not None
+                if checked or input_refused:  # refused by the check, or its input: not queued
+                    self._counts["invalid"] += 1
+                if checked:  # not one of the jobs to run (to_run)
+                    self._counts["checked"] += 1
             if status == "cancelled":
                 self._cancelled_jobs.append((job.number, state.name))
             self._cond.notify_all()
@@ -1035,6 +1070,19 @@ def batch_eta(now: float, running: Sequence[tuple[float, float | None]], *, aver
     if running and total <= 0:
         return None
     return max(total / max(1, runners), max(lefts, default=0.0))
+
+
+def _fetch_failed(exc: BaseException) -> bool:
+    """Whether ``exc`` (an input file error) comes from a fetch that failed rather than a
+    refusal (see :class:`~ltx2sdk.errors.FetchFailedError`)."""
+    seen: BaseException | None = exc
+    for _ in range(8):  # a short chain: the input's error, from the fetch's
+        if seen is None:
+            return False
+        if isinstance(seen, FetchFailedError):
+            return True
+        seen = seen.__cause__
+    return False
 
 
 def _one_line(exc: BaseException) -> str:

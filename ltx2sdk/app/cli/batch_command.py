@@ -331,13 +331,9 @@ def _default_server() -> str:
 
 
 def left_for_rerun(summary: BatchSummary) -> int | None:
-    """How many jobs running the same command again would run: the ones not started, the
-    cancelled and the failed (a re-run tries them again), not the invalid ones (refused
-    again). ``None`` when the jobs not started are unknown (a one-shot iterator)."""
-    if summary.not_started is None:
-        return None
-    p = summary.progress
-    return summary.not_started + p.cancelled + p.failed - p.invalid
+    """How many jobs running the same command again would run
+    (:attr:`~ltx2sdk.app.batch.scheduler.BatchSummary.left`)."""
+    return summary.left
 
 
 def describe_summary(summary: BatchSummary, output_dir: Path) -> str:
