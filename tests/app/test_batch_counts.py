@@ -112,3 +112,64 @@ def test_skip_invalid_counts_what_the_check_lists(tmp_path: Path) -> None:
     p = summary.progress
     assert (p.total, p.to_run, p.ok, p.invalid, p.skipped) == (4, 1, 1, 3, 0)
     assert summary.left == 0
+
+
+def test_a_file_the_batch_did_not_write_is_never_replaced(tmp_path: Path) -> None:
+    """Issue 21 QA F5: a file already in the output folder under a video's name, not in
+    results.jsonl, stays as it was; the video gets a free name, said in its result, and a
+    re-run finds it there."""
+    from ltx2sdk.app.batch.jobs import make_job
+
+    jobs = [job(1), job(2), job(3)]
+    out = tmp_path / "out"
+    out.mkdir()
+    taken = out / f"0002-{make_job(2, job(2)).key[:12]}.mp4"
+    taken.write_bytes(b"junk\n")
+    with catalog_server(tmp_path / "srv") as srv:
+        results = {r.job: r for r in iter_batch(jobs, srv.url, out)}
+        assert taken.read_bytes() == b"junk\n"
+        moved = out / f"{taken.stem} (1).mp4"
+        assert results[2].status == "ok" and results[2].video == moved
+        assert moved.read_bytes()[4:8] == b"ftyp"
+        assert results[2].note is not None and taken.name in results[2].note
+        line = next(x for x in lines_of(out) if x["job"] == 2)
+        assert (line["video"], line["note"]) == (moved.name, results[2].note)
+        again = {r.job: r for r in iter_batch(jobs, srv.url, out)}
+    assert {r.status for r in again.values()} == {"skipped"}
+    assert again[2].video == moved
+    assert taken.read_bytes() == b"junk\n"
+    assert len(srv.received.prompts) == 3
+
+
+def test_a_video_an_earlier_run_wrote_is_replaced_as_resume_does(tmp_path: Path) -> None:
+    """A video results.jsonl names (an earlier run's, since cut short) is the batch's own:
+    a re-run that makes the job again writes it under its name."""
+    jobs = [job(1)]
+    out = tmp_path / "out"
+    with catalog_server(tmp_path / "srv") as srv:
+        first = run_batch(jobs, srv.url, out)
+        assert first.progress.ok == 1
+        video = next(out.glob("0001-*.mp4"))
+        video.write_bytes(b"cut short")  # no longer the size its line records: made again
+        again = list(iter_batch(jobs, srv.url, out))
+    assert (again[0].status, again[0].video, again[0].note) == ("ok", video, None)
+    assert video.read_bytes()[4:8] == b"ftyp"
+    assert sorted(p.name for p in out.glob("*.mp4")) == [video.name]
+
+
+def test_the_command_says_where_a_video_went_instead(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from ltx2sdk.app.batch.jobs import make_job
+
+    jobs_file = tmp_path / "jobs.jsonl"
+    jobs_file.write_text(json.dumps(job(1)) + "\n")
+    out = tmp_path / "o5"
+    out.mkdir()
+    taken = out / f"0001-{make_job(1, job(1)).key[:12]}.mp4"
+    taken.write_bytes(b"junk\n")
+    with catalog_server(tmp_path / "srv") as srv:
+        assert main(["batch", str(jobs_file), "--server", srv.url, "-o", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert f"-> {out / (taken.stem + ' (1).mp4')}" in err
+    assert f"note: {taken.name} was there already, not written by this batch" in err
+    assert taken.read_bytes() == b"junk\n"

@@ -157,6 +157,8 @@ class JobResult:
     missing model files: ...``, each target that was tried), ``failed`` otherwise;
     ``target`` is where it failed), ``cancelled`` (the batch was cancelled while it ran), or
     ``skipped`` (done by an earlier run, or the same request as an earlier job: ``note``).
+    A video saved under a free name, because a file the batch did not write had its usual
+    one, says so in ``note`` (see :mod:`~ltx2sdk.app.batch.store`).
     """
 
     job: int
@@ -868,7 +870,7 @@ class Batch:
     def _skip_result(self, job: BatchJob, note: str) -> JobResult:
         video = None
         if key_id(job.key) in self._done:  # made under this name, unless the lines moved
-            video = self.store.video_path(job)
+            video = self.store.video_of(job)
             video = video if video.exists() else None
         return JobResult(job.number, job.key, "skipped", video=video, note=note)
 
@@ -914,7 +916,12 @@ class Batch:
             return
         with self._cond:
             state.failures, state.paused_until = 0, 0.0
-        self._conclude(slot, job, attempt, started, video=final, metadata=metadata)
+        usual = self.store.video_path(job)
+        renamed = None if final == usual else (
+            f"{usual.name} was there already, not written by this batch (never replaced): "
+            f"saved as {final.name}")
+        self._conclude(slot, job, attempt, started, video=final, metadata=metadata,
+                       note=renamed)
 
     def _failed(self, slot: _Slot, job: BatchJob, attempt: int, started: float,
                 exc: Exception) -> None:
@@ -1009,7 +1016,8 @@ class Batch:
                   started: float, *,
                   video: Path | None = None, metadata: Mapping[str, Any] | None = None,
                   error: str | None = None, error_kind: str | None = None,
-                  status: Status | None = None, input_refused: bool = False) -> None:
+                  status: Status | None = None, input_refused: bool = False,
+                  note: str | None = None) -> None:
         """Record a job's result (results.jsonl first), count it, hand it on. ``slot``: where
         it ran (a target: it ran nowhere, and no target can run it); ``input_refused``: an
         input file of the job was refused here, nothing queued."""
@@ -1025,6 +1033,8 @@ class Batch:
             line["metadata"] = dict(metadata)
         if error is not None:
             line.update(error=error, error_kind=error_kind)
+        if note is not None:
+            line["note"] = note
         line["request"] = summarised_request(job)
         line["finished_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
         try:
@@ -1033,7 +1043,7 @@ class Batch:
             return
         result = JobResult(job.number, job.key, status, video=video,
                            metadata=dict(metadata or {}), error=error, error_kind=error_kind,
-                           attempts=attempt, target=state.name, seconds=seconds)
+                           attempts=attempt, target=state.name, seconds=seconds, note=note)
         with self._cond:
             self._running.pop(id(slot), None)
             self._submitted.pop(job.key, None)  # concluded: nothing left to follow

@@ -462,6 +462,8 @@ class BatchDisplay:
                 f"{meta['frames']} frames" if "frames" in meta else None) if part)
             line = (f"ok        job {result.job}  {what} -> {result.video} "
                     f"({result.seconds:.1f} s on {result.target})")
+            if result.note:  # saved under a free name: the usual one was somebody else's
+                line += f"; note: {result.note}"
         elif result.status == "failed":
             # where it failed (an unfit job's error names every target itself)
             on = f"on {result.target}: " if result.target and \
