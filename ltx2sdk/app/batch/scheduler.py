@@ -107,7 +107,7 @@ from ltx2sdk.errors import (
 from ltx2sdk.wording import exception_line
 
 __all__ = ["Batch", "BatchProgress", "BatchSummary", "DropNotice", "JobResult", "RetryNotice",
-           "RetryPolicy", "RunningJob", "batch_eta", "iter_batch", "run_batch"]
+           "RetryPolicy", "RunningJob", "batch_eta", "iter_batch", "paced_eta", "run_batch"]
 
 Status = Literal["ok", "failed", "cancelled", "skipped"]
 TICK = 0.5  # seconds between progress reports while nothing else happens
@@ -228,8 +228,12 @@ class BatchProgress:
     each one's stage); ``waiting`` for a retry; ``retries`` so far.
 
     ``eta`` (seconds; ``None`` until a first video is made, or when the total is unknown):
-    see :func:`batch_eta`. Between two reports of a job's time left it only shrinks: it does
-    not grow while jobs run."""
+    the jobs left shared by the runners at each one's own pace (:func:`paced_eta`: a
+    target's pace is its videos' mean length, or before its first one the length its running
+    job's own count gives). Between two reports of a job's time left it only shrinks: it
+    does not grow while jobs run. While a runner that matters (it runs a job, or jobs wait
+    to start) has no pace yet, ``eta`` is ``None`` and ``eta_guess`` is the number with the
+    mean pace in its place: a guess that may still grow (a slow server's first job)."""
 
     total: int | None
     to_run: int | None
@@ -244,6 +248,7 @@ class BatchProgress:
     eta: float | None
     invalid: int = 0
     jobs: tuple[RunningJob, ...] = ()
+    eta_guess: float | None = None
 
     @property
     def finished(self) -> int:
@@ -313,6 +318,8 @@ class _TargetState:
     # job key -> why this target cannot run that job (it lacks its models or nodes)
     cannot_run: dict[str, str] = field(default_factory=dict)
     opened_at: float = 0.0  # when its opening began: how long it has been waited for
+    made: int = 0  # videos it made in this run, and their length summed: its pace
+    made_seconds: float = 0.0
 
 
 @dataclass
@@ -689,6 +696,7 @@ class Batch:
         now = time.monotonic()
         c = self._counts
         running = sorted(self._running.values(), key=lambda r: r.job.number)
+        eta, guess = self._eta(now)
         jobs = tuple(RunningJob(r.job.number, r.target, now - r.started,
                                 r.stage.stage if r.stage else None,
                                 r.stage.step if r.stage else 0,
@@ -697,19 +705,34 @@ class Batch:
                              failed=c["failed"], cancelled=c["cancelled"],
                              skipped=c["skipped"], running=len(self._running),
                              waiting=len(self._retries), retries=c["retries"],
-                             elapsed=now - self._started_at, eta=self._eta(now, running),
-                             invalid=c["invalid"], jobs=jobs)
+                             elapsed=now - self._started_at, eta=eta,
+                             invalid=c["invalid"], jobs=jobs, eta_guess=guess)
 
-    def _eta(self, now: float, running: list[_Running]) -> float | None:
-        """Seconds left (see :class:`BatchProgress`), under the lock."""
+    def _eta(self, now: float) -> tuple[float | None, float | None]:
+        """Seconds left and the guess (see :class:`BatchProgress`), under the lock."""
         c = self._counts
         if self._to_run is None or not c["ok"]:
-            return None  # nothing to measure a video by yet: no number is better than a guess
-        ran = self._tried_locked()
-        runners = sum(1 for slot in self._slots if slot.ready and not slot.state.unusable) or 1
-        return batch_eta(now, [(r.started, r.ends) for r in running],
-                         average=self._made_seconds / c["ok"],
-                         not_started=max(0, self._to_run - ran - len(running)), runners=runners)
+            return None, None  # nothing to measure a video by yet: no number, not a guess
+        average = self._made_seconds / c["ok"]
+        not_started = max(0, self._to_run - self._tried_locked() - len(self._running))
+        loads: list[tuple[float, tuple[float, float | None] | None]] = []
+        known = True
+        for slot in self._slots:
+            if not slot.ready or slot.state.unusable:
+                continue
+            run = self._running.get(id(slot))
+            state = slot.state
+            pace = state.made_seconds / state.made if state.made else None
+            if pace is None and run is not None and run.ends is not None:
+                pace = run.ends - run.started  # its first job's own count says how long
+            if pace is None:
+                known = known and run is None and not not_started  # it matters: a guess
+                pace = average
+            loads.append((pace, None if run is None else (run.started, run.ends)))
+        if not loads:  # (running jobs are on ready slots; none ready: the mean, one runner)
+            loads = [(average, None)]
+        eta = paced_eta(now, loads, not_started=not_started)
+        return (eta, None) if known else (None, eta)
 
     # -- a runner's thread -----------------------------------------------------------------
 
@@ -1050,6 +1073,8 @@ class Batch:
             self._counts[status] += 1
             if status == "ok":
                 self._made_seconds += seconds
+                state.made += 1
+                state.made_seconds += seconds
             if error_kind == "invalid":
                 checked = (job.problem or self._refused(job)) is not None
                 if checked or input_refused:  # refused by the check, or its input: not queued
@@ -1064,22 +1089,67 @@ class Batch:
 
 def batch_eta(now: float, running: Sequence[tuple[float, float | None]], *, average: float,
               not_started: int, runners: int) -> float | None:
-    """A batch's seconds left at ``now``: each running job's (``(started, ends)``), plus the
-    ``not_started`` jobs at ``average`` (the observed length of a job) each, shared by
-    ``runners``; never less than the running job that ends last (one job is not shared).
+    """A batch's seconds left at ``now`` when every runner goes at one pace, ``average`` (the
+    observed length of a job): :func:`paced_eta` with ``runners`` runners, the
+    ``running`` jobs (``(started, ends)``) on as many of them."""
+    loads: list[tuple[float, tuple[float, float | None] | None]] = [
+        (average, run) for run in running]
+    loads += [(average, None)] * max(0, runners - len(running))
+    return paced_eta(now, loads or [(average, None)], not_started=not_started)
+
+
+def paced_eta(now: float, runners: Sequence[tuple[float, tuple[float, float | None] | None]],
+              *, not_started: int) -> float | None:
+    """A batch's seconds left at ``now``: each of ``runners`` is ``(pace, running)``, the
+    seconds a job takes it and its running job (``(started, ends)``, or ``None`` when it
+    is free); the ``not_started`` jobs go, one at a time, to the runner free first, each at
+    its own pace (a fast server does more of them than a slow one). The end is the last
+    job's, running ones included (one job is not shared).
 
     A running job has left the later of: the time its own run ends (``ends``, as it last
-    said; ``None`` when it cannot say) and the ``average`` less its time so far. Its own
+    said; ``None`` when it cannot say) and its runner's pace less its time so far. Its own
     count cannot see what a job spends outside the run (the wait for the server, uploads,
     the download): alone it ended a job's time seconds early and let the ETA reach 0 while
     the last job ran. ``None`` when jobs run and nothing is left by this count (a job past
-    the average that cannot say): no number rather than 0 s."""
-    lefts = [max(0.0, started + average - now, 0.0 if ends is None else ends - now)
-             for started, ends in running]
-    total = sum(lefts) + not_started * average
-    if running and total <= 0:
-        return None
-    return max(total / max(1, runners), max(lefts, default=0.0))
+    its pace that cannot say): no number rather than 0 s."""
+    free_at: list[tuple[float, float]] = []  # (when each runner is free, its pace)
+    lefts: list[float] = []
+    for pace, run in runners:
+        pace = max(pace, 1e-3)  # (instant jobs: still a pace)
+        left = 0.0
+        if run is not None:
+            started, ends = run
+            left = max(0.0, started + pace - now, 0.0 if ends is None else ends - now)
+            lefts.append(left)
+        free_at.append((now + left, pace))
+    if not_started <= 0 or not free_at:
+        if lefts and max(lefts) <= 0:
+            return None
+        return max(lefts, default=0.0)
+    end = _nth_end(free_at, not_started)
+    return max(end - now, max(lefts, default=0.0))
+
+
+def _nth_end(free_at: Sequence[tuple[float, float]], jobs: int) -> float:
+    """When the ``jobs``-th job ends, each runner being free at ``free`` and taking ``pace``
+    a job (``free_at``: ``(free, pace)`` each), each job going to the runner free first.
+    Found by halving (a million jobs cost as little as ten): the jobs ended by time t are a
+    sum over the runners."""
+    def ended(t: float) -> int:
+        return sum(int((t - free) / pace + 1e-9) for free, pace in free_at if t > free)
+
+    low = min(free for free, _ in free_at)
+    high = min(free + jobs * pace for free, pace in free_at)  # one runner alone
+    for _ in range(100):
+        middle = (low + high) / 2
+        if ended(middle) >= jobs:
+            high = middle
+        else:
+            low = middle
+        if high - low < 1e-6:
+            break
+    # the end of the last job done by then: the exact instant, not the halving's
+    return max(free + int((high - free) / pace + 1e-9) * pace for free, pace in free_at)
 
 
 def _fetch_failed(exc: BaseException) -> bool:

@@ -414,10 +414,13 @@ def job_text(job: RunningJob, stage_chars: int | None = None) -> str:
 
 
 def eta_text(p: BatchProgress) -> str:
-    """``ETA 1m15s``; before a first video is made, that it cannot be known yet. Rounded up
-    to a tenth: never ``0.0s`` while something is left."""
+    """``ETA 1m15s``; ``ETA ~1m15s`` while it is a guess (a target's pace not known yet);
+    before a first video is made, that it cannot be known yet. Rounded up to a tenth: never
+    ``0.0s`` while something is left."""
     if p.eta is not None:
         return f"ETA {duration(math.ceil(p.eta * 10) / 10)}"
+    if p.eta_guess is not None:  # a target's pace not known yet: it may still grow
+        return f"ETA ~{duration(math.ceil(p.eta_guess * 10) / 10)}"
     if p.total is not None and p.ok == 0 and (p.running or p.waiting):
         return "ETA after the first video"
     return "ETA -"
