@@ -421,6 +421,7 @@ class Batch:
         """The check of the jobs before the run (``None`` before it, or for a one-shot
         iterator)."""
         self._keys: set[int] | None = None  # key_id of every valid job, from the check
+        self._problem_of: dict[int, str] = {}  # the check's first problem of each job
         self._cancel = threading.Event()
         self._cond = threading.Condition()
         self._events: queue.Queue[tuple[str, Any]] = queue.Queue(EVENTS_QUEUED)
@@ -500,6 +501,9 @@ class Batch:
                 self.report.raise_if_failed()  # no job at all: surely not what was meant
             if self.report.problems and not self.skip_invalid:
                 self.report.raise_if_failed()
+            for problem in reversed(self.report.problems):  # a lookup per job, not a walk
+                if problem.job is not None:
+                    self._problem_of[problem.job] = problem.message
             self._jobs = iter(self.source)
         else:  # a one-shot iterator: its first job tells whether there is any
             jobs = iter(self.source)
@@ -900,9 +904,7 @@ class Batch:
     def _refused(self, job: BatchJob) -> str | None:
         """What the check before the run found wrong with ``job`` beyond its own request (an
         input file given inline that does not decode), with ``skip_invalid``: it is not sent."""
-        if self.report is None:
-            return None
-        return next((p.message for p in self.report.problems if p.job == job.number), None)
+        return self._problem_of.get(job.number)
 
     def _attempt(self, slot: _Slot, job: BatchJob, attempt: int) -> None:
         state = slot.state
