@@ -73,3 +73,9 @@ def test_an_empty_output_folder_is_refused_as_the_command_refuses_it(
     with pytest.raises(BatchSettingError, match="output_dir is an empty path"):
         run_batch(JOBS, "http://127.0.0.1:1", output_dir)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("output_dir", [None, 3])
+def test_an_output_folder_that_is_no_path_is_refused(output_dir: Any, tmp_path: Path) -> None:
+    with pytest.raises(BatchSettingError, match="output_dir must be a folder's path"):
+        run_batch(JOBS, "http://127.0.0.1:1", output_dir)

@@ -68,6 +68,7 @@ import contextlib
 import enum
 import heapq
 import itertools
+import os
 import queue
 import threading
 import time
@@ -384,6 +385,9 @@ class Batch:
                              f"not {ready_timeout!r}")
         settings = JobSettings(timeout=timeout, ready_timeout=None if ready_timeout is None
                                else min(ready_timeout, timeout))
+        if not isinstance(output_dir, (str, os.PathLike)):
+            raise BatchSettingError(f"output_dir must be a folder's path, not "
+                                    f"{type(output_dir).__name__}")
         if isinstance(output_dir, str) and not output_dir.strip():  # "" would be "."
             raise BatchSettingError("output_dir is an empty path; give a folder name "
                                     "(\".\" for this one)")
