@@ -16,6 +16,8 @@ exception class outside this tree or missing from this drawing. ::
     |   +-- AudioInputError                 an audio file: not audio, too long, private URL
     |   +-- VideoInputError                 a video: not a video, cut short, over a cap, private URL
     +-- FetchError (ValueError)             a URL refused, or a fetch that failed
+    |   +-- FetchFailedError                a fetch that failed (no address, no answer, HTTP
+    |                                       error, cut short): possibly transient
     +-- FileContentError (ValueError)       a file's bytes are not the kind its name says
     +-- ServerUrlError (ValueError)         a server URL that cannot be used
     +-- ReleaseVersionError (ValueError)    a ComfyUI release written wrong (0.26.x, 0.26-beta)
@@ -167,6 +169,14 @@ class FetchError(LTX2Error, ValueError):
 
     def __init__(self, message: str) -> None:
         super().__init__(one_line(message, limit=FETCH_MESSAGE_LIMIT))
+
+
+class FetchFailedError(FetchError):
+    """A fetch that could not be made or finished: the host name did not resolve, nobody
+    answered, the time ran out, the server answered an HTTP error or cut the body short.
+    Possibly transient (trying again later may work), unlike a plain :class:`FetchError`,
+    a refusal by rule (an address that is not public, a URL or an answer out of bounds)
+    that trying again meets again."""
 
 
 class FileContentError(LTX2Error, ValueError):

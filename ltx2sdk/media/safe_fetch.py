@@ -30,7 +30,10 @@ a RunPod worker returns by URL
 
 No proxy from the environment is used (a proxy would resolve the name itself). Whatever
 the guard cannot establish (a failed look-up, an address it cannot parse, an answer it
-cannot read) is a refusal: :class:`FetchError`, a ``ValueError``.
+cannot read) is a refusal: :class:`FetchError`, a ``ValueError``; a fetch that could not be
+made or finished (a name that does not resolve, no connection, the deadline, an HTTP error, a
+body cut short) is a :class:`~ltx2sdk.errors.FetchFailedError`, a kind of it: possibly
+transient, where a refusal by rule is met again by a second try.
 """
 
 from __future__ import annotations
@@ -50,7 +53,7 @@ from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urljoin
 
 from ltx2sdk.deadline import Deadline
-from ltx2sdk.errors import FetchError, LocalFileError
+from ltx2sdk.errors import FetchError, FetchFailedError, LocalFileError
 from ltx2sdk.web_urls import IPAddress, Target, parse_url
 from ltx2sdk.wording import byte_size
 
@@ -212,7 +215,7 @@ def _lookup(target: Target, deadline: Deadline) -> list[IPAddress]:
         raise TimeoutError(f"resolving {target.host} took too long")
     infos = box[0]
     if isinstance(infos, BaseException):
-        raise FetchError(f"cannot resolve {target.host}: {infos}") from infos
+        raise FetchFailedError(f"cannot resolve {target.host}: {infos}") from infos
     found: list[IPAddress] = []
     for info in infos if isinstance(infos, list) else ():
         family, sockaddr = info[0], info[4]
@@ -230,7 +233,7 @@ def _lookup(target: Target, deadline: Deadline) -> list[IPAddress]:
                              f"(an address with a zone id; {target.host} resolves to it)")
         found.append(ip)
     if not found:
-        raise FetchError(f"cannot resolve {target.host}: no addresses")
+        raise FetchFailedError(f"cannot resolve {target.host}: no addresses")
     return found
 
 
@@ -415,7 +418,8 @@ def _guarded_get(url: str, read: Callable[[_DeadlineResponse, Target], _T], *, m
                 if response.status in REDIRECT_STATUSES:
                     location = response.getheader("Location")
                     if not location:
-                        raise FetchError(f"HTTP {response.status} redirect without a Location")
+                        raise FetchFailedError(
+                            f"HTTP {response.status} redirect without a Location")
                     target = parse_url(_redirect_url(target.url, location))
                     continue
                 return read(response, target)
@@ -425,14 +429,15 @@ def _guarded_get(url: str, read: Callable[[_DeadlineResponse, Target], _T], *, m
     except (FetchError, LocalFileError):
         raise
     except TimeoutError as exc:
-        raise FetchError(f"timed out after {timeout:g} s") from exc
+        raise FetchFailedError(f"timed out after {timeout:g} s") from exc
     except ssl.SSLCertVerificationError as exc:
-        raise FetchError(f"the TLS certificate of {target.host} does not check out "
+        raise FetchFailedError(f"the TLS certificate of {target.host} does not check out "
                          f"({exc.verify_message or exc})") from exc
     except (OSError, http.client.HTTPException) as exc:
         if deadline.passed:
-            raise FetchError(f"timed out after {timeout:g} s") from exc
-        raise FetchError(f"cannot fetch {target.url}: {type(exc).__name__}: {exc}") from exc
+            raise FetchFailedError(f"timed out after {timeout:g} s") from exc
+        raise FetchFailedError(f"cannot fetch {target.url}: {type(exc).__name__}: {exc}") \
+            from exc
     except Exception as exc:  # anything else the answer provokes is a refusal, not a crash
         raise FetchError(f"cannot fetch {target.url}: {type(exc).__name__}: {exc}") from exc
     raise FetchError(f"more than {max_redirects} redirects")
@@ -480,7 +485,7 @@ def _request(target: Target, addresses: list[tuple[int, IPAddress]], deadline: D
                 "User-Agent": USER_AGENT, "Accept": "image/*,*/*;q=0.5",
                 "Connection": "close"})
             if connection.sock is None:  # pragma: no cover - connect() sets it or raises
-                raise FetchError(f"cannot connect to {target.host}:{target.port}")
+                raise FetchFailedError(f"cannot connect to {target.host}:{target.port}")
             response = _DeadlineResponse(connection.sock, deadline)
             try:
                 response.begin()
@@ -491,14 +496,14 @@ def _request(target: Target, addresses: list[tuple[int, IPAddress]], deadline: D
             connection.close()
             raise
         return connection, response
-    raise FetchError(f"cannot connect to {target.host}:{target.port}: {failure}")
+    raise FetchFailedError(f"cannot connect to {target.host}:{target.port}: {failure}")
 
 
 def _checked_head(response: _DeadlineResponse, max_bytes: int,
                   content_types: Collection[str], label: str) -> str:
     """The answer's content type, once its status, type and announced length are fine."""
     if response.status != 200:
-        raise FetchError(f"the server answered HTTP {response.status}")
+        raise FetchFailedError(f"the server answered HTTP {response.status}")
     content_type = (response.getheader("Content-Type") or "").split(";")[0].strip().lower()
     if content_types and not content_type.startswith(tuple(content_types)):
         article = "an" if label[:1] in "aeiou" else "a"
@@ -529,5 +534,5 @@ def _chunks(response: _DeadlineResponse, max_bytes: int, label: str) -> Iterator
             raise FetchError(f"{label} is larger than the {byte_size(max_bytes)} limit")
         yield chunk
     if response.length:  # http.client does not complain about a short body: we do
-        raise FetchError(f"the body was cut short: {received} bytes of the "
+        raise FetchFailedError(f"the body was cut short: {received} bytes of the "
                          f"{received + response.length} announced")

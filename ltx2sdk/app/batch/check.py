@@ -176,7 +176,9 @@ class JobsReport:
 
 
 def no_jobs_message(source: str) -> str:
-    """What a file without a job is told."""
+    """What a file (or jobs given in Python) without a job is told."""
+    if source == GIVEN_JOBS:
+        return "no jobs were given (an empty list or iterable): nothing to run"
     return f"{source} has no jobs (only blank lines and # comments, or nothing)"
 
 
@@ -291,13 +293,14 @@ def _inline_input_problems(request: GenerationRequest, policy: InputPolicy | Non
 def scan_jobs(jobs: Iterable[BatchJob], source: str, *, input_policy: InputPolicy | None = None
               ) -> tuple[JobsReport, set[int]]:
     """The catalog check of ``jobs`` (offline; inline input files decoded under
-    ``input_policy``, ``None``: generate's limits), and the :func:`key_id` s of every job
-    (what a batch counts its work by). One pass; memory grows with the number of distinct
+    ``input_policy``, ``None``: generate's limits), and the :func:`key_id` s of every valid
+    job (what a batch counts its work by). One pass; memory grows with the number of distinct
     jobs."""
     scan = _Scan(source, input_policy)
     for job in jobs:
         scan.add(job)
-    return scan.report(), set(scan.first_of)
+    refused = {p.job for p in scan.problems}  # a line the check refused is no job to run
+    return scan.report(), {k for k, line in scan.first_of.items() if line not in refused}
 
 
 def check_jobs(jobs: str | Path | Iterable[Mapping[str, Any]] | JobSource, *,

@@ -27,10 +27,10 @@ a Ctrl-C does only what is left.
 pipeline); any problem stops the batch before it starts with
 :class:`~ltx2sdk.errors.InvalidJobsError` (listing them all), unless ``skip_invalid`` (then
 each invalid job is a ``failed`` result of ``error_kind`` ``invalid``, sent nowhere, and
-:attr:`BatchProgress.invalid` counts them). A file without a job is an
-:class:`~ltx2sdk.errors.InvalidJobsError` too. :meth:`Batch.check` runs the check alone, on
-the targets' servers too. Jobs given as a one-shot iterator cannot be read twice: each is
-checked as it comes up.
+:attr:`BatchProgress.invalid` counts them). No job at all (an empty file, list or
+iterator) is an :class:`~ltx2sdk.errors.InvalidJobsError` too, before anything is created.
+:meth:`Batch.check` runs the check alone, on the targets' servers too. Jobs given as a
+one-shot iterator cannot be read twice: each is checked as it comes up.
 
 **Failures**: a transient one (a server or RunPod answering 429 or 5xx, a prompt the server
 forgot when it restarted, a lost RunPod worker) is tried again after ``retry.delay(n)``
@@ -68,6 +68,7 @@ import contextlib
 import enum
 import heapq
 import itertools
+import os
 import queue
 import threading
 import time
@@ -76,7 +77,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from ltx2sdk.app.batch.check import JobsReport, check_jobs, scan_jobs
+from ltx2sdk.app.batch.check import JobsReport, check_jobs, no_jobs_message, scan_jobs
 from ltx2sdk.app.batch.jobs import BatchJob, JobSource, key_id
 from ltx2sdk.app.batch.store import ResultStore, summarised_request
 from ltx2sdk.app.batch.target_names import parse_target
@@ -94,7 +95,9 @@ from ltx2sdk.backends.outputs import check_output_folder
 from ltx2sdk.backends.server_urls import connection_failure
 from ltx2sdk.errors import (
     BatchSettingError,
+    FetchFailedError,
     InputFileError,
+    InvalidJobsError,
     JobCancelledError,
     LTX2Error,
     NoTargetLeftError,
@@ -105,7 +108,7 @@ from ltx2sdk.errors import (
 from ltx2sdk.wording import exception_line
 
 __all__ = ["Batch", "BatchProgress", "BatchSummary", "DropNotice", "JobResult", "RetryNotice",
-           "RetryPolicy", "RunningJob", "batch_eta", "iter_batch", "run_batch"]
+           "RetryPolicy", "RunningJob", "batch_eta", "iter_batch", "paced_eta", "run_batch"]
 
 Status = Literal["ok", "failed", "cancelled", "skipped"]
 TICK = 0.5  # seconds between progress reports while nothing else happens
@@ -147,12 +150,16 @@ class JobResult:
 
     ``status``: ``ok`` (``video`` is its file, ``metadata`` what was made: seed, size,
     frames...), ``failed`` (``error`` says why in one line; ``error_kind`` is ``invalid``
-    for a request that could not run or an input file refused here (an address that is not
-    public, an image that does not read: never retried), ``gave_up`` after the last try of
+    for a request that could not run or an input file refused here by rule (an address that
+    is not public, an image that does not read: never retried, refused again by a re-run;
+    an input that could not be fetched, its host unknown or not answering, is ``failed``: a
+    re-run tries it again), ``gave_up`` after the last try of
     transient failures, ``unfit`` when no target could run it (``no target can run it: URL:
     missing model files: ...``, each target that was tried), ``failed`` otherwise;
     ``target`` is where it failed), ``cancelled`` (the batch was cancelled while it ran), or
     ``skipped`` (done by an earlier run, or the same request as an earlier job: ``note``).
+    A video saved under a free name, because a file the batch did not write had its usual
+    one, says so in ``note`` (see :mod:`~ltx2sdk.app.batch.store`).
     """
 
     job: int
@@ -216,14 +223,18 @@ class RunningJob:
 class BatchProgress:
     """Where a batch stands. ``total`` jobs (``None`` when unknown: a one-shot iterator),
     of which ``to_run`` valid ones needed running at the start; this run's ``ok``,
-    ``failed`` (of which ``invalid``: refused by the check, or for an input file, sent
-    nowhere) and
+    ``failed`` (of which ``invalid``: refused by the check, or an input file refused by rule
+    when run, sent nowhere: a re-run refuses them again) and
     ``cancelled``; ``skipped`` (done before, or duplicates); ``running`` now (``jobs``:
     each one's stage); ``waiting`` for a retry; ``retries`` so far.
 
     ``eta`` (seconds; ``None`` until a first video is made, or when the total is unknown):
-    see :func:`batch_eta`. Between two reports of a job's time left it only shrinks: it does
-    not grow while jobs run."""
+    the jobs left shared by the runners at each one's own pace (:func:`paced_eta`: a
+    target's pace is its videos' mean length, or before its first one the length its running
+    job's own count gives). Between two reports of a job's time left it only shrinks: it
+    does not grow while jobs run. While a runner that matters (it runs a job, or jobs wait
+    to start) has no pace yet, ``eta`` is ``None`` and ``eta_guess`` is the number with the
+    mean pace in its place: a guess that may still grow (a slow server's first job)."""
 
     total: int | None
     to_run: int | None
@@ -238,6 +249,7 @@ class BatchProgress:
     eta: float | None
     invalid: int = 0
     jobs: tuple[RunningJob, ...] = ()
+    eta_guess: float | None = None
 
     @property
     def finished(self) -> int:
@@ -253,8 +265,10 @@ class BatchProgress:
 @dataclass(frozen=True)
 class BatchSummary:
     """The end of a batch: its last :class:`BatchProgress`; whether it was ``interrupted``;
-    the jobs cancelled while running (``(job, target)``); ``not_started`` (``None`` when
-    unknown); the targets dropped as unusable, with why."""
+    the jobs cancelled while running (``(job, target)``); ``not_started``: the valid jobs to
+    run that did not end in this run (neither made, failed nor cancelled; ``None`` when
+    unknown); the targets dropped as unusable, with why. :attr:`left` says what a re-run
+    does."""
 
     progress: BatchProgress
     interrupted: bool
@@ -269,6 +283,17 @@ class BatchSummary:
         p = self.progress
         return not self.interrupted and p.failed == 0 and p.cancelled == 0 and \
             self.not_started == 0 and not self.unusable_stopped
+
+    @property
+    def left(self) -> int | None:
+        """How many jobs running the same batch again will run: those not started, the
+        cancelled and the failed (a re-run tries them again: an input that could not be
+        fetched included), not the invalid ones (a re-run refuses them again). ``None`` when
+        unknown (jobs given as a one-shot iterator, stopped before their end)."""
+        if self.not_started is None:
+            return None
+        p = self.progress
+        return self.not_started + p.cancelled + p.failed - p.invalid
 
     @property
     def unusable_stopped(self) -> bool:
@@ -294,6 +319,8 @@ class _TargetState:
     # job key -> why this target cannot run that job (it lacks its models or nodes)
     cannot_run: dict[str, str] = field(default_factory=dict)
     opened_at: float = 0.0  # when its opening began: how long it has been waited for
+    made: int = 0  # videos it made in this run, and their length summed: its pace
+    made_seconds: float = 0.0
 
 
 @dataclass
@@ -330,9 +357,11 @@ class Batch:
     ``poll_interval``...). ``skip_invalid``: run the valid jobs when some are invalid
     (default: refuse to start, see the module). A batch runs once.
 
-    Raises :class:`~ltx2sdk.errors.BatchSettingError` (a ``ValueError``) for no target or a
-    setting that cannot be used, :class:`~ltx2sdk.errors.JobsFileError` (a
-    ``FileNotFoundError``) for a jobs file that is missing or a folder, and
+    Raises :class:`~ltx2sdk.errors.BatchSettingError` (a ``ValueError``) for no target, a
+    target that is not one (``None``, a number), an empty ``output_dir`` (``""`` is not the
+    current folder: give ``"."``) or a setting that cannot be used,
+    :class:`~ltx2sdk.errors.JobsFileError` (a ``FileNotFoundError``) for a jobs file that is
+    missing or a folder, and
     :class:`~ltx2sdk.errors.OutputPathError` for an ``output_dir`` that is a file, has a file
     on its way or cannot be written in: all before anything runs.
     """
@@ -356,11 +385,23 @@ class Batch:
                              f"not {ready_timeout!r}")
         settings = JobSettings(timeout=timeout, ready_timeout=None if ready_timeout is None
                                else min(ready_timeout, timeout))
-        given = [targets] if isinstance(targets, (str, Path)) or not isinstance(
-            targets, Sequence) else list(targets)
+        if not isinstance(output_dir, (str, os.PathLike)):
+            raise BatchSettingError(f"output_dir must be a folder's path, not "
+                                    f"{type(output_dir).__name__}")
+        if isinstance(output_dir, str) and not output_dir.strip():  # "" would be "."
+            raise BatchSettingError("output_dir is an empty path; give a folder name "
+                                    "(\".\" for this one)")
+        given = [] if targets is None else [targets] if isinstance(targets, (str, Path)) \
+            or not isinstance(targets, Sequence) else list(targets)
         if not given:
             raise BatchSettingError("a batch needs at least one target (a server URL or "
                              "runpod:ENDPOINT_ID)")
+        for target in given:  # named here, not an AttributeError from deep inside
+            if not isinstance(target, (str, Path)) and not (
+                    hasattr(target, "name") and hasattr(target, "open")):
+                raise BatchSettingError(
+                    f"a target is a server URL, runpod:ENDPOINT_ID or a BatchTarget, not "
+                    f"{type(target).__name__} ({target!r:.40})")
         # what Batch.check checks on: the servers as given
         self._check_on = [str(t) if isinstance(t, (str, Path)) else t.name for t in given]
         self._api_key, self._api, self._ready_timeout = api_key, api, settings.ready_timeout
@@ -384,6 +425,7 @@ class Batch:
         """The check of the jobs before the run (``None`` before it, or for a one-shot
         iterator)."""
         self._keys: set[int] | None = None  # key_id of every valid job, from the check
+        self._problem_of: dict[int, str] = {}  # the check's first problem of each job
         self._cancel = threading.Event()
         self._cond = threading.Condition()
         self._events: queue.Queue[tuple[str, Any]] = queue.Queue(EVENTS_QUEUED)
@@ -395,8 +437,9 @@ class Batch:
         self._submitted: dict[str, tuple[str, str]] = {}
         self._seen: set[int] = set()  # key_id of every job run by this batch so far
         self._running: dict[int, _Running] = {}
+        # "checked": the invalid jobs the check found (the others were jobs to run)
         self._counts = {"ok": 0, "failed": 0, "cancelled": 0, "skipped": 0, "retries": 0,
-                        "invalid": 0}
+                        "invalid": 0, "checked": 0}
         self._made_seconds = 0.0  # the length of this run's videos, summed
         self._slots: list[_Slot] = []
         # threads alive; of them, those opening their target and those waiting for it to
@@ -458,10 +501,20 @@ class Batch:
         self._used = True
         if self.source.repeatable:
             self.report, self._keys = scan_jobs(self.source, self.source.name)
-            if self.report.jobs == 0 and self.source.is_file:
-                self.report.raise_if_failed()  # an empty file: surely not what was meant
+            if self.report.jobs == 0:
+                self.report.raise_if_failed()  # no job at all: surely not what was meant
             if self.report.problems and not self.skip_invalid:
                 self.report.raise_if_failed()
+            for problem in reversed(self.report.problems):  # a lookup per job, not a walk
+                if problem.job is not None:
+                    self._problem_of[problem.job] = problem.message
+            self._jobs = iter(self.source)
+        else:  # a one-shot iterator: its first job tells whether there is any
+            jobs = iter(self.source)
+            first = next(jobs, None)
+            if first is None:
+                raise InvalidJobsError(no_jobs_message(self.source.name), [])
+            self._jobs = itertools.chain((first,), jobs)
         with self.store:
             yield from self._iterate()
 
@@ -545,7 +598,6 @@ class Batch:
     def _start(self) -> None:
         """One thread per target: it opens the target (a server is probed then: no target
         waits for another) and runs its runners."""
-        self._jobs = iter(self.source)
         threads = []
         with self._cond:
             for target in self.targets:
@@ -623,8 +675,10 @@ class Batch:
     def _finish(self) -> None:
         with self._cond:
             progress = self._progress_locked()
-            if self._exhausted:  # what waited for a retry never ran again
-                not_started: int | None = len(self._retries)
+            if self._to_run is not None:  # the jobs to run that did not end here
+                not_started: int | None = max(0, self._to_run - self._tried_locked())
+            elif self._exhausted:  # what waited for a retry never ran again
+                not_started = len(self._retries)
             else:
                 left = progress.left
                 not_started = None if left is None else max(0, left - progress.running)
@@ -636,6 +690,12 @@ class Batch:
         if self.on_progress is not None:
             self.on_progress(progress)
 
+    def _tried_locked(self) -> int:
+        """The jobs to run (:attr:`BatchProgress.to_run`) that ended in this run: made,
+        failed (refused when run included) or cancelled. Under the lock."""
+        c = self._counts
+        return c["ok"] + c["failed"] - c["checked"] + c["cancelled"]
+
     def _report_progress(self) -> None:
         if self.on_progress is not None:
             self.on_progress(self.progress())
@@ -644,6 +704,7 @@ class Batch:
         now = time.monotonic()
         c = self._counts
         running = sorted(self._running.values(), key=lambda r: r.job.number)
+        eta, guess = self._eta(now)
         jobs = tuple(RunningJob(r.job.number, r.target, now - r.started,
                                 r.stage.stage if r.stage else None,
                                 r.stage.step if r.stage else 0,
@@ -652,19 +713,34 @@ class Batch:
                              failed=c["failed"], cancelled=c["cancelled"],
                              skipped=c["skipped"], running=len(self._running),
                              waiting=len(self._retries), retries=c["retries"],
-                             elapsed=now - self._started_at, eta=self._eta(now, running),
-                             invalid=c["invalid"], jobs=jobs)
+                             elapsed=now - self._started_at, eta=eta,
+                             invalid=c["invalid"], jobs=jobs, eta_guess=guess)
 
-    def _eta(self, now: float, running: list[_Running]) -> float | None:
-        """Seconds left (see :class:`BatchProgress`), under the lock."""
+    def _eta(self, now: float) -> tuple[float | None, float | None]:
+        """Seconds left and the guess (see :class:`BatchProgress`), under the lock."""
         c = self._counts
         if self._to_run is None or not c["ok"]:
-            return None  # nothing to measure a video by yet: no number is better than a guess
-        ran = c["ok"] + c["failed"] - c["invalid"] + c["cancelled"]
-        runners = sum(1 for slot in self._slots if slot.ready and not slot.state.unusable) or 1
-        return batch_eta(now, [(r.started, r.ends) for r in running],
-                         average=self._made_seconds / c["ok"],
-                         not_started=max(0, self._to_run - ran - len(running)), runners=runners)
+            return None, None  # nothing to measure a video by yet: no number, not a guess
+        average = self._made_seconds / c["ok"]
+        not_started = max(0, self._to_run - self._tried_locked() - len(self._running))
+        loads: list[tuple[float, tuple[float, float | None] | None]] = []
+        known = True
+        for slot in self._slots:
+            if not slot.ready or slot.state.unusable:
+                continue
+            run = self._running.get(id(slot))
+            state = slot.state
+            pace = state.made_seconds / state.made if state.made else None
+            if pace is None and run is not None and run.ends is not None:
+                pace = run.ends - run.started  # its first job's own count says how long
+            if pace is None:
+                known = known and run is None and not not_started  # it matters: a guess
+                pace = average
+            loads.append((pace, None if run is None else (run.started, run.ends)))
+        if not loads:  # (running jobs are on ready slots; none ready: the mean, one runner)
+            loads = [(average, None)]
+        eta = paced_eta(now, loads, not_started=not_started)
+        return (eta, None) if known else (None, eta)
 
     # -- a runner's thread -----------------------------------------------------------------
 
@@ -810,6 +886,8 @@ class Batch:
                 self._exhausted = True
                 break
             compact = key_id(job.key)
+            if job.problem is not None:  # each invalid line is one, as the check lists it
+                return job
             if compact in self._done:
                 skipped.append((job, "done by an earlier run"))
             elif compact in self._seen:
@@ -823,16 +901,14 @@ class Batch:
     def _skip_result(self, job: BatchJob, note: str) -> JobResult:
         video = None
         if key_id(job.key) in self._done:  # made under this name, unless the lines moved
-            video = self.store.video_path(job)
+            video = self.store.video_of(job)
             video = video if video.exists() else None
         return JobResult(job.number, job.key, "skipped", video=video, note=note)
 
     def _refused(self, job: BatchJob) -> str | None:
         """What the check before the run found wrong with ``job`` beyond its own request (an
         input file given inline that does not decode), with ``skip_invalid``: it is not sent."""
-        if self.report is None:
-            return None
-        return next((p.message for p in self.report.problems if p.job == job.number), None)
+        return self._problem_of.get(job.number)
 
     def _attempt(self, slot: _Slot, job: BatchJob, attempt: int) -> None:
         state = slot.state
@@ -869,7 +945,12 @@ class Batch:
             return
         with self._cond:
             state.failures, state.paused_until = 0, 0.0
-        self._conclude(slot, job, attempt, started, video=final, metadata=metadata)
+        usual = self.store.video_path(job)
+        renamed = None if final == usual else (
+            f"{usual.name} was there already, not written by this batch (never replaced): "
+            f"saved as {final.name}")
+        self._conclude(slot, job, attempt, started, video=final, metadata=metadata,
+                       note=renamed)
 
     def _failed(self, slot: _Slot, job: BatchJob, attempt: int, started: float,
                 exc: Exception) -> None:
@@ -918,13 +999,18 @@ class Batch:
             return
         if kind == "transient":
             message = f"gave up after {attempt} tries: {message}"
+        elif _fetch_failed(exc):
+            message += " (not fetched: a re-run tries again)"
         # an input file refused here (a name resolving to a private address, an image that
-        # does not read): the job's own fault, refused again by a re-run, like the check's
-        error_kind = "gave_up" if kind == "transient" else (
+        # does not read): the job's own fault, refused again by a re-run, like the check's;
+        # one that could not be fetched (no such host, no answer, an HTTP error) may be
+        # there next time: a failure a re-run tries again
+        unfetched = _fetch_failed(exc)
+        error_kind = "gave_up" if kind == "transient" else "failed" if unfetched else (
             "invalid" if isinstance(exc, (RequestFieldError, InputFileError))
             or (isinstance(exc, ValueError) and not isinstance(exc, LTX2Error)) else "failed")
         self._conclude(slot, job, attempt, started, error=message, error_kind=error_kind,
-                       input_refused=isinstance(exc, InputFileError))
+                       input_refused=isinstance(exc, InputFileError) and not unfetched)
 
     def _orphans_locked(self) -> list[_Retry]:
         """The waiting jobs that no target still in use can run, taken off the queue (under
@@ -959,7 +1045,8 @@ class Batch:
                   started: float, *,
                   video: Path | None = None, metadata: Mapping[str, Any] | None = None,
                   error: str | None = None, error_kind: str | None = None,
-                  status: Status | None = None, input_refused: bool = False) -> None:
+                  status: Status | None = None, input_refused: bool = False,
+                  note: str | None = None) -> None:
         """Record a job's result (results.jsonl first), count it, hand it on. ``slot``: where
         it ran (a target: it ran nowhere, and no target can run it); ``input_refused``: an
         input file of the job was refused here, nothing queued."""
@@ -975,6 +1062,8 @@ class Batch:
             line["metadata"] = dict(metadata)
         if error is not None:
             line.update(error=error, error_kind=error_kind)
+        if note is not None:
+            line["note"] = note
         line["request"] = summarised_request(job)
         line["finished_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
         try:
@@ -983,16 +1072,21 @@ class Batch:
             return
         result = JobResult(job.number, job.key, status, video=video,
                            metadata=dict(metadata or {}), error=error, error_kind=error_kind,
-                           attempts=attempt, target=state.name, seconds=seconds)
+                           attempts=attempt, target=state.name, seconds=seconds, note=note)
         with self._cond:
             self._running.pop(id(slot), None)
             self._submitted.pop(job.key, None)  # concluded: nothing left to follow
             self._counts[status] += 1
             if status == "ok":
                 self._made_seconds += seconds
-            if error_kind == "invalid" and ((job.problem or self._refused(job)) is not None
-                                            or input_refused):
-                self._counts["invalid"] += 1  # refused by the check, or its input: not queued
+                state.made += 1
+                state.made_seconds += seconds
+            if error_kind == "invalid":
+                checked = (job.problem or self._refused(job)) is not None
+                if checked or input_refused:  # refused by the check, or its input: not queued
+                    self._counts["invalid"] += 1
+                if checked:  # not one of the jobs to run (to_run)
+                    self._counts["checked"] += 1
             if status == "cancelled":
                 self._cancelled_jobs.append((job.number, state.name))
             self._cond.notify_all()
@@ -1001,22 +1095,80 @@ class Batch:
 
 def batch_eta(now: float, running: Sequence[tuple[float, float | None]], *, average: float,
               not_started: int, runners: int) -> float | None:
-    """A batch's seconds left at ``now``: each running job's (``(started, ends)``), plus the
-    ``not_started`` jobs at ``average`` (the observed length of a job) each, shared by
-    ``runners``; never less than the running job that ends last (one job is not shared).
+    """A batch's seconds left at ``now`` when every runner goes at one pace, ``average`` (the
+    observed length of a job): :func:`paced_eta` with ``runners`` runners, the
+    ``running`` jobs (``(started, ends)``) on as many of them."""
+    loads: list[tuple[float, tuple[float, float | None] | None]] = [
+        (average, run) for run in running]
+    loads += [(average, None)] * max(0, runners - len(running))
+    return paced_eta(now, loads or [(average, None)], not_started=not_started)
+
+
+def paced_eta(now: float, runners: Sequence[tuple[float, tuple[float, float | None] | None]],
+              *, not_started: int) -> float | None:
+    """A batch's seconds left at ``now``: each of ``runners`` is ``(pace, running)``, the
+    seconds a job takes it and its running job (``(started, ends)``, or ``None`` when it
+    is free); the ``not_started`` jobs go, one at a time, to the runner free first, each at
+    its own pace (a fast server does more of them than a slow one). The end is the last
+    job's, running ones included (one job is not shared).
 
     A running job has left the later of: the time its own run ends (``ends``, as it last
-    said; ``None`` when it cannot say) and the ``average`` less its time so far. Its own
+    said; ``None`` when it cannot say) and its runner's pace less its time so far. Its own
     count cannot see what a job spends outside the run (the wait for the server, uploads,
     the download): alone it ended a job's time seconds early and let the ETA reach 0 while
     the last job ran. ``None`` when jobs run and nothing is left by this count (a job past
-    the average that cannot say): no number rather than 0 s."""
-    lefts = [max(0.0, started + average - now, 0.0 if ends is None else ends - now)
-             for started, ends in running]
-    total = sum(lefts) + not_started * average
-    if running and total <= 0:
-        return None
-    return max(total / max(1, runners), max(lefts, default=0.0))
+    its pace that cannot say): no number rather than 0 s."""
+    free_at: list[tuple[float, float]] = []  # (when each runner is free, its pace)
+    lefts: list[float] = []
+    for pace, run in runners:
+        pace = max(pace, 1e-3)  # (instant jobs: still a pace)
+        left = 0.0
+        if run is not None:
+            started, ends = run
+            left = max(0.0, started + pace - now, 0.0 if ends is None else ends - now)
+            lefts.append(left)
+        free_at.append((now + left, pace))
+    if not_started <= 0 or not free_at:
+        if lefts and max(lefts) <= 0:
+            return None
+        return max(lefts, default=0.0)
+    end = _nth_end(free_at, not_started)
+    return max(end - now, max(lefts, default=0.0))
+
+
+def _nth_end(free_at: Sequence[tuple[float, float]], jobs: int) -> float:
+    """When the ``jobs``-th job ends, each runner being free at ``free`` and taking ``pace``
+    a job (``free_at``: ``(free, pace)`` each), each job going to the runner free first.
+    Found by halving (a million jobs cost as little as ten): the jobs ended by time t are a
+    sum over the runners."""
+    def ended(t: float) -> int:
+        return sum(int((t - free) / pace + 1e-9) for free, pace in free_at if t > free)
+
+    low = min(free for free, _ in free_at)
+    high = min(free + jobs * pace for free, pace in free_at)  # one runner alone
+    for _ in range(100):
+        middle = (low + high) / 2
+        if ended(middle) >= jobs:
+            high = middle
+        else:
+            low = middle
+        if high - low < 1e-6:
+            break
+    # the end of the last job done by then: the exact instant, not the halving's
+    return max(free + int((high - free) / pace + 1e-9) * pace for free, pace in free_at)
+
+
+def _fetch_failed(exc: BaseException) -> bool:
+    """Whether ``exc`` (an input file error) comes from a fetch that failed rather than a
+    refusal (see :class:`~ltx2sdk.errors.FetchFailedError`)."""
+    seen: BaseException | None = exc
+    for _ in range(8):  # a short chain: the input's error, from the fetch's
+        if seen is None:
+            return False
+        if isinstance(seen, FetchFailedError):
+            return True
+        seen = seen.__cause__
+    return False
 
 
 def _one_line(exc: BaseException) -> str:

@@ -16,6 +16,12 @@ counts: a re-run does that job again. A line cut short by the kill is ignored wh
 A job is **done** when the last line with its key says ``ok`` and its video is still there
 with the size the line records; a failed or cancelled job is tried again by a re-run.
 
+**Never clobbered**: a file under a video's name that no ``results.jsonl`` line names (the
+batch did not write it: the user's, another tool's) is never replaced: the video takes the
+first free name ``0003-1f2e3d4c5b6a (1).mp4`` instead, and its line records that name (a
+re-run finds it there). A video a line names (an earlier run's, since cut short or
+changed) is the batch's own: a re-run that makes its job again writes it under that name.
+
 A job submitted to a RunPod endpoint is noted in ``.submitted.jsonl`` (key, endpoint, RunPod
 job id) as soon as RunPod accepts it: a re-run after a kill follows that RunPod job (still
 queued, running, or finished within RunPod's 30 minutes) instead of paying for it twice.
@@ -26,6 +32,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import threading
 from collections.abc import Collection, Iterator, Mapping
@@ -33,7 +40,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ltx2sdk.app.batch.jobs import BatchJob, key_id
-from ltx2sdk.errors import OutputFolderBusyError, StoreClosedError
+from ltx2sdk.errors import OutputFolderBusyError, OutputPathError, StoreClosedError
 
 __all__ = ["RESULTS_NAME", "ResultStore"]
 
@@ -42,6 +49,8 @@ SUBMITTED_NAME = ".submitted.jsonl"
 PARTIAL_DIR = ".partial"
 LOCK_NAME = ".lock"
 ELIDE_OVER = 256  # request strings longer than this (base64 images) are summarised
+FREE_NAMES = 10_000  # "name (n).mp4" tried for a video whose name is taken by another file
+_VIDEO_NAME = re.compile(r"([0-9]{1,9})-([0-9a-f]{12})\.mp4")
 
 
 class ResultStore:
@@ -57,6 +66,10 @@ class ResultStore:
         self._lock = threading.Lock()
         self._lock_file: IO[bytes] | None = None
         self._closed = False
+        # the video names results.jsonl holds (see _name_id): the batch's own files
+        self._ours: set[int | str] = set()
+        # key_id -> the name of a done job's video not under its usual name
+        self._renamed: dict[int, str] = {}
 
     def open(self) -> ResultStore:
         """Create the folder, take its lock (:class:`OutputFolderBusyError` when another
@@ -106,6 +119,8 @@ class ResultStore:
         hundreds). A re-run skips them."""
         done: set[int] = set()
         for line in self._lines(self.results_path):
+            if isinstance(line.get("video"), str):
+                self._ours.add(_name_id(line["video"]))
             key = line.get("key")
             if not isinstance(key, str) or len(key) < 16:
                 continue
@@ -115,9 +130,20 @@ class ResultStore:
                 continue
             if line.get("status") == "ok" and self._video_intact(line):
                 done.add(compact)
+                if _VIDEO_NAME.fullmatch(line["video"]):  # its usual name
+                    self._renamed.pop(compact, None)
+                else:  # a free name it took
+                    self._renamed[compact] = line["video"]
             else:
                 done.discard(compact)
+                self._renamed.pop(compact, None)
         return done
+
+    def video_of(self, job: BatchJob) -> Path:
+        """Where a job :meth:`done` found done has its video (its usual name, or the free
+        name it took)."""
+        name = self._renamed.get(key_id(job.key))
+        return self.output_dir / name if name is not None else self.video_path(job)
 
     def submitted(self, done: Collection[int]) -> dict[str, tuple[str, str]]:
         """The jobs noted as submitted and not in ``done``, by key: ``(target name,
@@ -167,11 +193,22 @@ class ResultStore:
         return self.partial_dir / f"{job.number:04d}-{job.key[:12]}.{attempt}.mp4"
 
     def place(self, partial: Path, job: BatchJob) -> Path:
-        """Move a finished attempt's video into place (atomically); its final path."""
-        final = self.video_path(job)
+        """Move a finished attempt's video into place (atomically); its final path: its
+        usual name (:meth:`video_path`), or the first free ``name (n).mp4`` when a file the
+        batch did not write is there (see the module)."""
+        usual = self.video_path(job)
         with self._lock:
             self._refuse_if_closed()
+            final = usual
+            number = 0
+            while os.path.lexists(final) and _name_id(final.name) not in self._ours:
+                number += 1
+                if number > FREE_NAMES:
+                    raise OutputPathError(str(usual), f"is taken, as are the next "
+                                                      f"{FREE_NAMES} free names")
+                final = usual.with_name(f"{usual.stem} ({number}){usual.suffix}")
             os.replace(partial, final)
+            self._ours.add(_name_id(final.name))  # this batch's own from now on
         return final
 
     def record(self, line: Mapping[str, Any]) -> None:
@@ -211,6 +248,15 @@ class ResultStore:
             handle.seek(-1, os.SEEK_END)
             if handle.read(1) != b"\n":
                 handle.write(b"\n")
+
+
+def _name_id(name: str) -> int | str:
+    """A video's name as :attr:`ResultStore._ours` holds it: a number for a usual name
+    (``0003-1f2e3d4c5b6a.mp4``: a tenth of the memory of its text), else the name."""
+    usual = _VIDEO_NAME.fullmatch(name)
+    if usual is None:
+        return name
+    return int(usual[1]) << 48 | int(usual[2], 16)
 
 
 def summarised_request(job: BatchJob) -> Any:

@@ -331,13 +331,9 @@ def _default_server() -> str:
 
 
 def left_for_rerun(summary: BatchSummary) -> int | None:
-    """How many jobs running the same command again would run: the ones not started, the
-    cancelled and the failed (a re-run tries them again), not the invalid ones (refused
-    again). ``None`` when the jobs not started are unknown (a one-shot iterator)."""
-    if summary.not_started is None:
-        return None
-    p = summary.progress
-    return summary.not_started + p.cancelled + p.failed - p.invalid
+    """How many jobs running the same command again would run
+    (:attr:`~ltx2sdk.app.batch.scheduler.BatchSummary.left`)."""
+    return summary.left
 
 
 def describe_summary(summary: BatchSummary, output_dir: Path) -> str:
@@ -418,10 +414,13 @@ def job_text(job: RunningJob, stage_chars: int | None = None) -> str:
 
 
 def eta_text(p: BatchProgress) -> str:
-    """``ETA 1m15s``; before a first video is made, that it cannot be known yet. Rounded up
-    to a tenth: never ``0.0s`` while something is left."""
+    """``ETA 1m15s``; ``ETA ~1m15s`` while it is a guess (a target's pace not known yet);
+    before a first video is made, that it cannot be known yet. Rounded up to a tenth: never
+    ``0.0s`` while something is left."""
     if p.eta is not None:
         return f"ETA {duration(math.ceil(p.eta * 10) / 10)}"
+    if p.eta_guess is not None:  # a target's pace not known yet: it may still grow
+        return f"ETA ~{duration(math.ceil(p.eta_guess * 10) / 10)}"
     if p.total is not None and p.ok == 0 and (p.running or p.waiting):
         return "ETA after the first video"
     return "ETA -"
@@ -466,6 +465,8 @@ class BatchDisplay:
                 f"{meta['frames']} frames" if "frames" in meta else None) if part)
             line = (f"ok        job {result.job}  {what} -> {result.video} "
                     f"({result.seconds:.1f} s on {result.target})")
+            if result.note:  # saved under a free name: the usual one was somebody else's
+                line += f"; note: {result.note}"
         elif result.status == "failed":
             # where it failed (an unfit job's error names every target itself)
             on = f"on {result.target}: " if result.target and \
