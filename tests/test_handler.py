@@ -478,6 +478,20 @@ def test_a_request_no_pipeline_can_make_fails_before_any_work(
     assert result["error"].startswith(error), result
 
 
+@pytest.mark.parametrize(("field", "value", "said"), [
+    ("enhance_prompt", "yes", "must be true or false, not a string"),
+    ("enhance_prompt", 1, "must be true or false, not 1"),
+    ("duration", "5", "must be a number, not a string"),
+    ("seed", "\u0664\u0662", "must be a whole number, not a string"),
+])
+def test_the_worker_takes_numbers_and_booleans_by_the_one_rule(field: str, value: Any,
+                                                               said: str) -> None:
+    # as Python and the CLI: a JSON number, true or false (no server: refused before any work)
+    config = WorkerConfig(comfy_url=f"http://127.0.0.1:{free_port()}")
+    result = run_job({"id": "j", "input": {"prompt": "p", field: value}}, config)
+    assert result == {"error": f"invalid request: {field}: {said}"}
+
+
 @pytest.mark.parametrize(("name", "value", "fragment"), [
     ("LTX2_JOB_TIMEOUT", "abc", "must be a number"),
     ("LTX2_JOB_TIMEOUT", "nan", "must be a positive number"),
