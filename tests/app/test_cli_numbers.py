@@ -9,6 +9,8 @@ where a fraction is allowed), else one line naming the flag and the form.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from ltx2sdk.app.cli.main import build_parser, main
@@ -90,3 +92,34 @@ def test_a_negative_number_is_read_and_the_request_says_its_range(
         capsys: pytest.CaptureFixture[str]) -> None:
     line = refused(capsys, "--seed", "-1")
     assert line == "ltx2: error: invalid request: --seed: at least 0, not -1"
+
+
+# --- the other commands' number flags: the same rule ---------------------------------------------
+
+@pytest.mark.parametrize(("argv", "flag", "said"), [
+    (["generate", "--prompt", "a"], "--timeout", "is not a positive number of seconds"),
+    (["generate", "--prompt", "a"], "--ready-timeout", "is not a positive number of seconds"),
+    (["batch", "jobs.jsonl"], "--jobs", "is not a whole number of 1 or more"),
+    (["batch", "jobs.jsonl"], "--retries", "is not a whole number of 0 or more"),
+])
+@pytest.mark.parametrize("text", ["\u0665", " 5", "5 ", "5_0", "\uff15"])
+def test_every_number_flag_takes_ascii_digits_only(
+        capsys: pytest.CaptureFixture[str], argv: list[str], flag: str, said: str,
+        text: str) -> None:
+    with pytest.raises(SystemExit) as exited:
+        build_parser().parse_args([*argv, f"{flag}={text}"])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and re.search(f"argument {flag}(/-j)?: ", err[0]), err
+    assert f": {text!r} {said}" in err[0], err
+
+
+@pytest.mark.parametrize(("argv", "name", "value"), [
+    (["generate", "--prompt", "a", "--timeout", "90.5"], "timeout", 90.5),
+    (["generate", "--prompt", "a", "--ready-timeout", "5"], "ready_timeout", 5.0),
+    (["batch", "jobs.jsonl", "--jobs", "2"], "concurrency", 2),
+    (["batch", "jobs.jsonl", "--retries", "0"], "retries", 0),
+])
+def test_other_number_flags_in_ascii_digits_are_read(argv: list[str], name: str,
+                                                     value: float) -> None:
+    assert getattr(build_parser().parse_args(argv), name) == value
