@@ -211,8 +211,11 @@ class _RequestModel(BaseModel):
     def _plain_scalars(cls, value: Any, info: ValidationInfo) -> Any:
         # every number and boolean field of every request model, those to come included
         field = cls.model_fields.get(info.field_name or "")
-        kind = scalar_kind(field.annotation) if field is not None else None
-        return value if kind is None else plain_scalar(value, kind, info.mode)
+        annotation = field.annotation if field is not None else None
+        kind = scalar_kind(annotation)
+        if kind is None or (value is None and type(None) in get_args(annotation)):
+            return value  # not a number nor a boolean; or absent where a field may be
+        return plain_scalar(value, kind, info.mode)
 
     @classmethod
     def model_validate(cls, obj: Any, *args: Any, **kwargs: Any) -> Self:

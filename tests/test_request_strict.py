@@ -153,3 +153,18 @@ def test_text_in_other_forms_is_refused(field: str, text: str, said: str) -> Non
     with pytest.raises(RequestError) as caught:
         GenerationRequest.model_validate_strings({"prompt": "a fox", field: text})
     assert str(caught.value) == f"invalid request: {said}"
+
+
+def test_a_field_to_come_follows_the_rule_and_may_be_absent_where_it_is_optional() -> None:
+    class Later(GenerationRequest):  # as a field added later: no validator of its own
+        draft: bool | None = None
+        steps: int | None = None
+
+    assert Later(prompt="a fox", draft=None, steps=None).draft is None
+    assert Later.model_validate_json('{"prompt": "a fox", "draft": null}').draft is None
+    with pytest.raises(RequestError, match=r"^invalid request: draft: must be true or false, "
+                                           r"not 1$"):
+        Later(prompt="a fox", draft=1)
+    with pytest.raises(RequestError, match=r"^invalid request: steps: must be a whole number, "
+                                           r"not a string$"):
+        Later.model_validate_json('{"prompt": "a fox", "steps": "8"}')
