@@ -16,17 +16,24 @@ result limit, else ``{"video_url": <presigned URL>, ...metadata}`` when a bucket
 configured, else ``{"error": ...}`` saying how to configure one. Every failure is
 ``{"error": <one clear message>}``. The metadata: ``model`` (the model id that ran),
 ``prompt_id``, ``seed``, ``width``, ``height``, ``frames``, ``fps``, ``duration``, ``mode``,
-``type``, ``adjustments``, ``timings``. The ComfyUI at ``COMFY_URL`` is waited for
-``LTX2_READY_TIMEOUT`` seconds by each job, a refused connection included (it is starting
-beside the worker); a host name there that does not resolve fails at once as ``worker
-misconfigured: COMFY_URL: ...``.
+``type``, ``adjustments``, ``timings``.
+
+ComfyUI at ``COMFY_URL`` fails fast, as ``generate()`` does: a refused connection is one
+line after 1 s (``REFUSED_GRACE``; ``... was not ready within 1 s (connection refused); is it
+running? ...``), a ComfyUI that accepts and does not answer yet is waited for 30 s
+(``DEFAULT_READY_TIMEOUT``), a host name that does not resolve fails at once as ``worker
+misconfigured: COMFY_URL: ...``. The image's ``docker/start.sh`` starts the worker only once
+ComfyUI answers (``COMFY_READY_TIMEOUT``) and stops it when ComfyUI dies, so that is where the
+wait for a starting ComfyUI belongs. ``LTX2_READY_TIMEOUT`` (for a ComfyUI started some other
+way) makes each job wait that long for a refused or silent ComfyUI alike.
 
 The log never holds a base64 payload: runpod-python echoes each job's input and output into
 it (and RunPod bills logs by size), so run as a program the worker has runpod's logger write
 every video or input file as its size, ``'video': '<2.85 MiB base64>'``.
 
 Configuration (environment; see README "RunPod"):
-  COMFY_URL (http://127.0.0.1:8188), LTX2_JOB_TIMEOUT (1800 s), LTX2_READY_TIMEOUT (300 s),
+  COMFY_URL (http://127.0.0.1:8188), LTX2_JOB_TIMEOUT (1800 s), LTX2_READY_TIMEOUT (unset:
+  refused 1 s, silent 30 s),
   LTX2_RESULT_LIMIT_BYTES (RunPod's 20 MiB), LTX2_MAX_IMAGE_BYTES (20 MiB),
   LTX2_MAX_IMAGE_PIXELS (36 MP, checked before decoding), LTX2_IMAGE_FETCH_TIMEOUT (20 s,
   audio fetches too), LTX2_MAX_AUDIO_BYTES (20 MiB), LTX2_MAX_AUDIO_SECONDS (60 s),
@@ -63,7 +70,7 @@ from builders.catalog import pipeline_for
 from ltx2sdk.app.generate import GenerationResult, InputPolicy, generate
 from ltx2sdk.app.progress import ProgressUpdate
 from ltx2sdk.backends.comfyui.client import ComfyClient
-from ltx2sdk.backends.server_urls import UNKNOWN_HOST, shown_url
+from ltx2sdk.backends.server_urls import DEFAULT_READY_TIMEOUT, UNKNOWN_HOST, shown_url
 from ltx2sdk.deadline import Deadline
 from ltx2sdk.errors import (
     JobTimeoutError,
@@ -104,7 +111,10 @@ class WorkerConfig:
 
     comfy_url: str = "http://127.0.0.1:8188"
     job_timeout: float = 1800.0
-    ready_timeout: float = 300.0
+    ready_timeout: float | None = None
+    """Seconds each job waits for ComfyUI, refused or silent (``LTX2_READY_TIMEOUT``); ``None``
+    fails fast as ``generate()`` does (refused: ``REFUSED_GRACE``, silent:
+    ``DEFAULT_READY_TIMEOUT``): start.sh has waited for ComfyUI before starting the worker."""
     result_limit_bytes: int = RUNPOD_RESULT_LIMIT_BYTES
     input_policy: InputPolicy = field(default_factory=InputPolicy)
     progress_interval: float = 2.0
@@ -179,7 +189,8 @@ class WorkerConfig:
         return cls(
             comfy_url=url("COMFY_URL", cls.comfy_url),
             job_timeout=number("LTX2_JOB_TIMEOUT", cls.job_timeout),
-            ready_timeout=number("LTX2_READY_TIMEOUT", cls.ready_timeout),
+            # unset: None (0 is never a value: a setting is positive)
+            ready_timeout=number("LTX2_READY_TIMEOUT", 0.0) or None,
             result_limit_bytes=int(number("LTX2_RESULT_LIMIT_BYTES", RUNPOD_RESULT_LIMIT_BYTES,
                                           whole=True)),
             input_policy=input_policy,
@@ -411,22 +422,25 @@ def run_job(job: Mapping[str, Any], config: WorkerConfig, *,
 
 
 def say_if_waiting(client: ComfyClient, config: WorkerConfig) -> None:
-    """When nobody answers at ``COMFY_URL`` yet, one line on stderr (the worker's log) before
-    the job waits ``LTX2_READY_TIMEOUT`` for it: a local run with no ComfyUI said nothing
-    for 300 s. One quick try; the wait itself, and its error, stay :func:`generate`'s."""
+    """When the job is about to wait for ComfyUI, one line on stderr (the worker's log)
+    saying for how long: a ComfyUI that accepts and has not answered yet (still loading?) is
+    waited for ``LTX2_READY_TIMEOUT`` or ``DEFAULT_READY_TIMEOUT``; a refused connection only
+    when ``LTX2_READY_TIMEOUT`` is set (else the job fails in ``REFUSED_GRACE``, its error
+    says so). One quick try; the wait itself, and its error, stay :func:`generate`'s."""
     try:
         client.wait_ready(timeout=0.5, refused_grace=0)  # refused: at once, not waited for
     except ServerUnreachableError as exc:
-        if exc.reason != UNKNOWN_HOST:  # that one fails at once: nothing is waited for
-            _say_waiting(config, exc.reason)
+        # an unknown host fails at once, a refused one too unless a wait was asked for
+        if exc.reason != UNKNOWN_HOST and config.ready_timeout is not None:
+            _say_waiting(config.ready_timeout, config, exc.reason)
     except ServerUnavailableError:  # it accepted and has not answered yet (still loading?)
-        _say_waiting(config, "no answer yet")
+        _say_waiting(config.ready_timeout or DEFAULT_READY_TIMEOUT, config, "no answer yet")
     except (LTX2Error, ValueError):  # another answer: generate says what it is
         pass
 
 
-def _say_waiting(config: WorkerConfig, why: str) -> None:
-    print(f"runpod_handler: waiting up to {config.ready_timeout:g} s for ComfyUI at "
+def _say_waiting(seconds: float, config: WorkerConfig, why: str) -> None:
+    print(f"runpod_handler: waiting up to {seconds:g} s for ComfyUI at "
           f"{shown_url(config.comfy_url)} ({why}); LTX2_READY_TIMEOUT sets the wait",
           file=sys.stderr, flush=True)
 
@@ -434,10 +448,14 @@ def _say_waiting(config: WorkerConfig, why: str) -> None:
 def unreachable_comfyui(exc: ServerUnreachableError, config: WorkerConfig) -> str:
     """The job's error when nobody answered at ``COMFY_URL``: a host name that does not
     resolve is the worker's set-up (``worker misconfigured:``, at once: a batch stops
-    sending jobs to such an endpoint); a refused connection was waited for
-    ``LTX2_READY_TIMEOUT`` (a ComfyUI that is starting), and the line says so."""
+    sending jobs to such an endpoint); a refused connection failed after ``REFUSED_GRACE``
+    (the line says how to wait for a ComfyUI that is starting), or was waited for
+    ``LTX2_READY_TIMEOUT`` when set (the line says so)."""
     if exc.reason == UNKNOWN_HOST:
         return f"{WORKER_MISCONFIGURED} COMFY_URL: {exception_line(exc)}"
+    if config.ready_timeout is None:
+        return (f"{exception_line(exc)}; is it running? LTX2_READY_TIMEOUT=SECONDS makes each "
+                "job wait for a ComfyUI that is starting")
     return (f"{exception_line(exc)}; the worker waits LTX2_READY_TIMEOUT "
             f"({config.ready_timeout:g} s) for the ComfyUI beside it to start")
 

@@ -8,6 +8,11 @@
 # without ComfyUI would only fail jobs, so it stops and RunPod starts a fresh one.
 # Otherwise it exits with the handler's status.
 #
+# The wait for a starting ComfyUI is this script's, not the handler's: the handler starts
+# only once ComfyUI answers, so LTX2_READY_TIMEOUT is left unset (unless given) and each job
+# fails fast, as generate() does (a refused connection: one line after 1 s; a ComfyUI that
+# accepts but does not answer yet: 30 s).
+#
 # Environment (default):
 #   COMFY_DIR (/comfyui)          ComfyUI's folder (main.py)
 #   COMFY_PORT (8188)             ComfyUI listens on 127.0.0.1 only: the handler is its client

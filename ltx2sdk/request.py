@@ -31,18 +31,27 @@ begins. A URL must be an absolute http(s)
 URL with a host, by the fetcher's rule (:func:`ltx2sdk.web_urls.parse_url`); whether its host
 is public is known only when it is fetched. ``repr()`` shows base64 by its size.
 
-**Numbers** are numbers: ``true``/``false`` (Python's ``True``/``False``) are refused for a
-number field (``seed: must be a whole number, not true``) rather than read as 1 and 0; an
-integer for a float field, a whole float for an integer field and a numeric string are
-accepted.
+**Numbers and booleans**, one rule for every entry point: a number field takes a number
+(a JSON number; in Python an ``int`` or a ``float``): an integer for a float field and a float
+without a fraction for an integer field are accepted, ``true``/``false`` are refused rather
+than read as 1 and 0 (``seed: must be a whole number, not true``), and so is a string, whatever
+it holds (``duration: must be a number, not a string``: ``"5"``, ``" 5 "`` and Arabic-Indic
+digits alike).
+A boolean field (``enhance_prompt``) takes ``true``/``false`` only: ``1`` or ``"yes"`` is
+``enhance_prompt: must be true or false, not 1``. Text is read only where every value is text
+(the CLI's flags, ``model_validate_strings``), by one rule
+(:func:`~ltx2sdk.vocabulary.number_from_text`): ASCII digits 0-9, no spaces around them, no
+``_``, ``nan`` or other scripts' digits; ``true`` or ``false``.
 """
 
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, get_args, get_origin
+from types import UnionType
+from typing import TYPE_CHECKING, Any, Literal, Union, get_args, get_origin
 
 from pydantic import (
     BaseModel,
@@ -68,7 +77,9 @@ from ltx2sdk.vocabulary import (
     MAX_FRAMES,
     MAX_PROMPT_CHARS,
     MIN_FRAMES,
+    NUMBER_FORM,
     VIDEO,
+    WHOLE_NUMBER_FORM,
     CameraMotion,
     Mode,
     ModelId,
@@ -76,6 +87,7 @@ from ltx2sdk.vocabulary import (
     VideoTypeId,
     check_length,
     missing_pipeline,
+    number_from_text,
 )
 from ltx2sdk.wording import byte_size
 
@@ -97,20 +109,65 @@ def refusal(rule: RequestRule, message: str, **context: Any) -> PydanticCustomEr
     return PydanticCustomError(rule, message, context)
 
 
-def _no_boolean(value: Any, info: ValidationInfo) -> Any:
-    """Refuse ``True``/``False`` for a number field (pydantic's lax mode reads them as 1 and
-    0: ``"seed": true`` would be seed 1); everything else goes on to pydantic's own rules
-    (an integer for a float, a whole float or a numeric string for an integer)."""
-    if isinstance(value, bool):
-        whole = info.field_name in _WHOLE_NUMBERS
-        raise PydanticCustomError("int_type" if whole else "float_type",
-                                  "must be {kind}, not {given}",
-                                  {"kind": "a whole number" if whole else "a number",
-                                   "given": "true" if value else "false"})
+ScalarKind = Literal["whole", "number", "boolean"]
+
+
+def scalar_kind(annotation: Any) -> ScalarKind | None:
+    """What a field of type ``annotation`` holds, for :func:`plain_scalar`: ``"whole"``
+    (``int``, ``int | None``), ``"number"`` (``float``...), ``"boolean"`` (``bool``...), or
+    ``None`` for anything else (text, a word list, an object, a list)."""
+    args = get_args(annotation) if get_origin(annotation) in (Union, UnionType) else (annotation,)
+    kinds = [arg for arg in args if arg is not type(None)]
+    if kinds == [bool]:
+        return "boolean"
+    if kinds == [int]:
+        return "whole"
+    return "number" if kinds == [float] else None
+
+
+def plain_scalar(value: Any, kind: ScalarKind, mode: str) -> Any:
+    """``value`` for a field holding a ``kind``, refused unless it is one by the request's
+    rule: a number field takes a number, never ``True``/``False`` (pydantic's lax mode reads
+    them as 1 and 0: ``"seed": true`` would be seed 1) nor a string (it reads ``"5"`` too);
+    a boolean field takes ``True``/``False`` only (not ``1``, ``"yes"``). An integer for a
+    float field and a float without a fraction for an integer field go on to pydantic's own
+    rules, which take them. Where every value is text (``mode`` ``"string"``:
+    ``model_validate_strings``), text is read as the CLI reads a flag
+    (:func:`~ltx2sdk.vocabulary.number_from_text`; ``true``/``false``)."""
+    words = "a whole number" if kind == "whole" else "a number"
+    code = {"whole": "int_type", "number": "float_type", "boolean": "bool_type"}[kind]
+    if mode == "string" and isinstance(value, str):
+        if kind == "boolean":
+            if value in ("true", "false"):
+                return value == "true"
+            raise PydanticCustomError(code, "must be true or false")
+        try:
+            return number_from_text(value, whole=kind == "whole")
+        except ValueError:
+            form = WHOLE_NUMBER_FORM if kind == "whole" else NUMBER_FORM
+            raise PydanticCustomError(code, "must be {kind} ({form})",
+                                      {"kind": words, "form": form}) from None
+    if kind == "boolean":
+        if isinstance(value, bool):
+            return value
+        raise PydanticCustomError(code, "must be true or false, not {given}",
+                                  {"given": _shown_kind(value)})
+    if isinstance(value, (bool, str)):
+        raise PydanticCustomError(code, "must be {kind}, not {given}",
+                                  {"kind": words, "given": _shown_kind(value)})
     return value
 
 
-_WHOLE_NUMBERS = frozenset({"width", "height", "frames", "fps", "seed"})
+def _shown_kind(value: Any) -> str:
+    """``value`` as an error says it, in JSON's words: a number, ``true`` or ``null`` as it is
+    (safe to echo), anything else by its kind (``a string``: never what it says)."""
+    if value is None or isinstance(value, bool):
+        return json.dumps(value)
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return "a string"
+    return "an object" if isinstance(value, dict) else f"a {type(value).__name__}"
 
 
 def _no_default(schema: dict[str, Any]) -> None:
@@ -149,6 +206,17 @@ class _RequestModel(BaseModel):
                 self.__pydantic_fields_set__ = fields_set
                 raise request_error(exc, type(self)) from None
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _plain_scalars(cls, value: Any, info: ValidationInfo) -> Any:
+        # every number and boolean field of every request model, those to come included
+        field = cls.model_fields.get(info.field_name or "")
+        annotation = field.annotation if field is not None else None
+        kind = scalar_kind(annotation)
+        if kind is None or (value is None and type(None) in get_args(annotation)):
+            return value  # not a number nor a boolean; or absent where a field may be
+        return plain_scalar(value, kind, info.mode)
+
     @classmethod
     def model_validate(cls, obj: Any, *args: Any, **kwargs: Any) -> Self:
         try:
@@ -186,9 +254,6 @@ class ModelSet(_RequestModel):
     distilled_lora: str | None = Field(
         None, description="models/loras file applied to the dev model's refine stage (pro)")
     distilled_lora_strength: float = Field(1.0, ge=0.0, le=2.0)
-
-    _numbers_not_booleans = field_validator("distilled_lora_strength",
-                                            mode="before")(_no_boolean)
 
     @model_validator(mode="after")
     def _known_files(self) -> ModelSet:
@@ -358,10 +423,6 @@ class GenerationRequest(_RequestModel):
         if isinstance(data, dict) and "type" in data and data["type"] in (None, ""):
             data = {key: value for key, value in data.items() if key != "type"}
         return data
-
-    _numbers_not_booleans = field_validator(
-        "width", "height", "duration", "frames", "fps", "seed", "camera_strength",
-        "image_strength", mode="before")(_no_boolean)
 
     @field_validator("negative_prompt", "image", "image_url", "image_base64", "last_image",
                      "last_image_url", "last_image_base64", "audio", "audio_url",

@@ -7,12 +7,15 @@ model's JSON Schema see), with its tuple derived from it (argparse choices, loop
 The request model (:mod:`ltx2sdk.request`), the model file catalog, the CLI and the pipeline
 catalog (:mod:`builders.catalog`) take them from here. This module imports only the standard
 library and :mod:`ltx2sdk.errors`: code that must not load pydantic (the CLI's parser,
-``builders``) can use every word.
+``builders``) can use every word. How a number is written as text (a CLI flag,
+``model_validate_strings``) is here too, so that every entry point reads it alike
+(:func:`number_from_text`).
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal, get_args
@@ -212,3 +215,41 @@ reading the message:
 """
 REQUEST_RULES: tuple[RequestRule, ...] = get_args(RequestRule)
 """Every rule code."""
+
+
+# --- a number written as text ------------------------------------------------------------------
+
+WHOLE_NUMBER_FORM = "ASCII digits 0-9, no spaces, such as 42"
+"""How a whole number is written as text (:func:`number_from_text`), as a message says it."""
+NUMBER_FORM = "ASCII digits 0-9, no spaces, such as 5 or 0.8"
+"""How a number is written as text (:func:`number_from_text`), as a message says it."""
+
+# [0-9], not \d (every script's digits, which int() and float() read too); no "_", no "+",
+# no spaces, no nan or inf: what JSON writes, and a leading or trailing "." (.5, 5.)
+_WHOLE_NUMBER_TEXT = re.compile(r"-?[0-9]+")
+_NUMBER_TEXT = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+_MOST_DIGITS = 100  # far past any limit (a seed has 20); int() refuses over 4300 anyway
+
+
+def number_from_text(text: str, *, whole: bool) -> int | float:
+    """The number ``text`` writes, by the rule of every entry point where a number comes as
+    text (a CLI flag such as ``--seed 42``, ``model_validate_strings``): ASCII digits 0-9, a
+    leading ``-``, for a number that may have a fraction a decimal point and an exponent
+    (``0.8``, ``.5``, ``1e3``); no spaces around it, no ``_``, no ``+``, no ``nan`` or
+    ``inf``, no other script's digits (Python's ``int()`` and ``float()`` take all of these:
+    ``int(" ٤٢ ")`` is 42). An ``int`` when ``whole`` (digits only: ``42.0`` is refused),
+    else a finite ``float``.
+
+    A :class:`ValueError` otherwise, saying the form (:data:`WHOLE_NUMBER_FORM`,
+    :data:`NUMBER_FORM`) and not the text: the caller names where it came from."""
+    form = WHOLE_NUMBER_FORM if whole else NUMBER_FORM
+    kind = "a whole number" if whole else "a number"
+    pattern = _WHOLE_NUMBER_TEXT if whole else _NUMBER_TEXT
+    if len(text) > _MOST_DIGITS or pattern.fullmatch(text) is None:
+        raise ValueError(f"not {kind} ({form})")
+    if whole:
+        return int(text)
+    value = float(text)
+    if not math.isfinite(value):  # 1e999
+        raise ValueError(f"not a finite number ({form})")
+    return value

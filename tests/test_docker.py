@@ -684,7 +684,7 @@ FAKE_HANDLER = """
 import json, os, sys, time
 with open(os.environ["FAKE_LOG"] + ".handler", "w") as f:
     json.dump({"argv": sys.argv[1:], "comfy_url": os.environ.get("COMFY_URL"),
-               "pid": os.getpid()}, f)
+               "ready_timeout": os.environ.get("LTX2_READY_TIMEOUT"), "pid": os.getpid()}, f)
 if os.environ.get("FAKE_HANDLER") == "hang":
     time.sleep(300)
 sys.exit(int(os.environ.get("FAKE_HANDLER_EXIT", "0")))
@@ -779,6 +779,9 @@ def test_start_runs_the_handler_once_comfyui_answers(worker: Worker, tmp_path: P
     assert handler is not None
     assert handler["argv"] == ["--rp_serve_api", "--rp_api_port", "8000"]
     assert handler["comfy_url"] == f"http://127.0.0.1:{worker.port}"
+    # ComfyUI answered before the handler started: its jobs fail fast when it is gone
+    # (the handler's default), not wait for a ComfyUI that start.sh would have stopped for
+    assert handler["ready_timeout"] is None
     comfy = worker.record("comfy")
     assert comfy is not None
     assert comfy["argv"] == ["--listen", "127.0.0.1", "--port", str(worker.port),
@@ -788,6 +791,26 @@ def test_start_runs_the_handler_once_comfyui_answers(worker: Worker, tmp_path: P
     checkpoint = models.lookup("checkpoints", models.DEFAULT_CHECKPOINT["pro"])
     assert checkpoint is not None
     assert f"{checkpoint.url}\t{tmp_path / 'volume'}/checkpoints/" in result.stdout
+
+
+def test_start_passes_a_ready_timeout_it_is_given_to_the_handler(worker: Worker) -> None:
+    # a ComfyUI elsewhere (COMFY_URL set) may be started some other way: the wait is the user's
+    result = worker.run(FAKE_COMFY="serve", COMFY_READY_TIMEOUT="30", LTX2_READY_TIMEOUT="45")
+    assert result.returncode == 0, result.stderr
+    handler = worker.record("handler")
+    assert handler is not None and handler["ready_timeout"] == "45"
+
+
+def test_start_says_the_handler_fails_fast_once_comfyui_answered() -> None:
+    """The wait for a starting ComfyUI is start.sh's (COMFY_READY_TIMEOUT); the handler then
+    fails fast (runpod_handler's default): both say so, and the READMEs' tables agree."""
+    text = START.read_text()
+    assert "LTX2_READY_TIMEOUT" in text and "fails fast" in text
+    docker_readme = (ROOT / "docker" / "README.md").read_text()
+    assert "| `LTX2_READY_TIMEOUT` | unset |" in docker_readme
+    readme = (ROOT / "README.md").read_text()
+    [row] = [line for line in readme.splitlines() if line.startswith("| `LTX2_READY_TIMEOUT`")]
+    assert row.startswith("| `LTX2_READY_TIMEOUT` | unset |") and "300" not in row, row
 
 
 def test_start_stops_when_comfyui_dies_under_the_handler(worker: Worker) -> None:

@@ -478,6 +478,20 @@ def test_a_request_no_pipeline_can_make_fails_before_any_work(
     assert result["error"].startswith(error), result
 
 
+@pytest.mark.parametrize(("field", "value", "said"), [
+    ("enhance_prompt", "yes", "must be true or false, not a string"),
+    ("enhance_prompt", 1, "must be true or false, not 1"),
+    ("duration", "5", "must be a number, not a string"),
+    ("seed", "\u0664\u0662", "must be a whole number, not a string"),
+])
+def test_the_worker_takes_numbers_and_booleans_by_the_one_rule(field: str, value: Any,
+                                                               said: str) -> None:
+    # as Python and the CLI: a JSON number, true or false (no server: refused before any work)
+    config = WorkerConfig(comfy_url=f"http://127.0.0.1:{free_port()}")
+    result = run_job({"id": "j", "input": {"prompt": "p", field: value}}, config)
+    assert result == {"error": f"invalid request: {field}: {said}"}
+
+
 @pytest.mark.parametrize(("name", "value", "fragment"), [
     ("LTX2_JOB_TIMEOUT", "abc", "must be a number"),
     ("LTX2_JOB_TIMEOUT", "nan", "must be a positive number"),
@@ -666,8 +680,8 @@ def test_a_password_in_comfy_url_is_not_in_the_jobs_error() -> None:
 
 def test_an_unknown_comfy_host_is_a_misconfigured_worker_at_once() -> None:
     """A COMFY_URL whose host does not resolve is the worker's set-up, not a ComfyUI that is
-    starting: one line at once (not LTX2_READY_TIMEOUT's 300 s), which a batch takes for an
-    endpoint it cannot use."""
+    starting: one line at once (not LTX2_READY_TIMEOUT's, even when set), which a batch takes
+    for an endpoint it cannot use."""
     config = WorkerConfig(comfy_url="http://no-such-host.invalid:8188", ready_timeout=300)
     start = time.monotonic()
     output = run_job({"id": "j", "input": {"prompt": "p"}}, config)
@@ -675,6 +689,71 @@ def test_an_unknown_comfy_host_is_a_misconfigured_worker_at_once() -> None:
     assert output == {"error": "worker misconfigured: COMFY_URL: cannot reach ComfyUI at "
                                "http://no-such-host.invalid:8188: unknown host (the name "
                                "no-such-host.invalid does not resolve: check the URL)"}
+
+
+def test_by_default_a_refused_comfyui_fails_the_job_in_about_a_second() -> None:
+    """Nothing at COMFY_URL, LTX2_READY_TIMEOUT not set: one line after REFUSED_GRACE (1 s),
+    as generate() and the CLI; the job waited 300 s for it. In the image, start.sh starts the
+    handler only once ComfyUI answers (COMFY_READY_TIMEOUT), so nothing there is waited for."""
+    config = WorkerConfig.from_env({"COMFY_URL": f"http://127.0.0.1:{free_port()}"})
+    assert config.ready_timeout is None
+    output = run_job({"id": "j", "input": {"prompt": "p"}}, config)
+    assert output == {"error": f"ComfyUI at {config.comfy_url} was not ready within 1 s "
+                               "(connection refused); is it running? LTX2_READY_TIMEOUT="
+                               "SECONDS makes each job wait for a ComfyUI that is starting"}
+
+
+def test_a_local_run_with_nothing_at_comfy_url_fails_at_once_with_one_line() -> None:
+    """The README's local run with no ComfyUI: the job's one line, not 300 s of waiting (the
+    process would outlive the subprocess's timeout)."""
+    env = {k: v for k, v in os.environ.items() if k != "LTX2_READY_TIMEOUT"}
+    url = f"http://127.0.0.1:{free_port()}"
+    done = subprocess.run(
+        [sys.executable, "runpod_handler.py", "--test_input",
+         json.dumps({"input": {"prompt": "a", "duration": 2}})],
+        cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
+        env={**env, "COMFY_URL": url})
+    assert done.returncode == 1, done.stdout + done.stderr
+    failed = [line for line in done.stdout.splitlines() if " failed with error: " in line]
+    assert [line.split(" failed with error: ", 1)[1] for line in failed] == [
+        f"ComfyUI at {url} was not ready within 1 s (connection refused); is it running? "
+        "LTX2_READY_TIMEOUT=SECONDS makes each job wait for a ComfyUI that is starting"]
+    assert "waiting up to" not in done.stderr  # nothing is waited for
+
+
+def test_with_a_ready_timeout_a_refused_comfyui_is_waited_for_that_long() -> None:
+    config = WorkerConfig.from_env({"COMFY_URL": f"http://127.0.0.1:{free_port()}",
+                                    "LTX2_READY_TIMEOUT": "1.5"})
+    started = time.monotonic()
+    output = run_job({"id": "j", "input": {"prompt": "p"}}, config)
+    assert time.monotonic() - started >= 1.5  # the whole wait, not REFUSED_GRACE's 1 s
+    assert output == {"error": f"ComfyUI at {config.comfy_url} was not ready within 1.5 s "
+                               "(connection refused); the worker waits LTX2_READY_TIMEOUT "
+                               "(1.5 s) for the ComfyUI beside it to start"}
+
+
+def test_with_a_ready_timeout_a_comfyui_that_is_starting_is_used(tmp_path: Path) -> None:
+    with catalog_server(tmp_path, faults=Faults(slow_start=2.0)) as srv:  # refuses for 2 s
+        config = WorkerConfig.from_env({"COMFY_URL": srv.url, "LTX2_READY_TIMEOUT": "30",
+                                        "LTX2_JOB_TIMEOUT": "60"})
+        output = run_job({"id": "j", "input": {"prompt": "p", "duration": 1}}, config)
+    assert "video" in output, output
+
+
+def test_by_default_a_comfyui_that_accepts_and_is_silent_is_waited_for_30_s(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import socket
+
+    from ltx2sdk.backends.server_urls import DEFAULT_READY_TIMEOUT
+
+    with socket.socket() as silent:  # accepts connections (the backlog) and never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        config = WorkerConfig(comfy_url=f"http://127.0.0.1:{silent.getsockname()[1]}")
+        runpod_handler.say_if_waiting(ComfyClient(config.comfy_url), config)
+    assert capsys.readouterr().err.splitlines() == [
+        f"runpod_handler: waiting up to {DEFAULT_READY_TIMEOUT:g} s for ComfyUI at "
+        f"{config.comfy_url} (no answer yet); LTX2_READY_TIMEOUT sets the wait"]
 
 
 def test_a_refused_comfyui_is_waited_for_as_configured_and_the_line_says_so() -> None:
@@ -687,8 +766,9 @@ def test_a_refused_comfyui_is_waited_for_as_configured_and_the_line_says_so() ->
 
 def test_the_log_says_when_a_job_starts_waiting_for_comfyui(
         capsys: pytest.CaptureFixture[str]) -> None:
-    """Run locally with nothing at COMFY_URL, the worker said nothing for LTX2_READY_TIMEOUT
-    (300 s): one line says what it waits for, why, and which setting sets the wait."""
+    """Run locally with nothing at COMFY_URL and LTX2_READY_TIMEOUT set, the worker said
+    nothing while it waited: one line says what it waits for, why, and which setting sets the
+    wait."""
     config = WorkerConfig(comfy_url=f"http://alice:PASS-w0rd@127.0.0.1:{free_port()}",
                           ready_timeout=0.5)
     run_job({"id": "j", "input": {"prompt": "p"}}, config)

@@ -168,7 +168,8 @@ def test_flf2v_takes_any_source_for_each_image(first: dict[str, str],
      "audio: must be a file name in ComfyUI's input folder"),
     ({"prompt": ""}, "prompt: String should have at least 1 character"),
     ({}, "prompt: Field required"),
-    ({"prompt": "p", "width": "wide"}, "width: Input should be a valid integer"),
+    ({"prompt": "p", "width": "wide"}, "width: must be a whole number, not a string"),
+    ({"prompt": "p", "width": [1280]}, "width: Input should be a valid integer"),
     ({"prompt": "p", "duration": 5, "frames": 121}, "give duration or frames, not both"),
     ({"prompt": "p", "type": "i2v", "image": "../etc/passwd"},
      "image: must be a file name in ComfyUI's input folder"),
@@ -359,7 +360,7 @@ def test_a_request_is_made_exactly_when_a_pipeline_makes_it(model: str, mode: st
     ({"fps": 61}, "fps: at most 60 fps, not 61"),
     ({"image_strength": 1.5, "image_url": "https://example.com/a.png"},
      "image_strength: at most 1, not 1.5"),
-    ({"duration": "25"}, "duration: at most 20 s"),  # a string is not echoed
+    ({"duration": 25.0}, "duration: at most 20 s, not 25"),
 ])
 def test_a_number_out_of_bounds_says_the_bound_with_its_unit(fields: dict[str, Any],
                                                              said: str) -> None:

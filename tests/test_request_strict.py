@@ -1,9 +1,15 @@
-"""A boolean is not a number: ``"seed": true`` or ``width=True`` is refused, not read as 1.
+"""One rule for numbers and booleans, in Python, JSON (the worker, batch jobs) and text.
 
-Python counts ``True`` as the integer 1 and pydantic's lax mode accepts it for numbers; a
-request field that is a number refuses it, in Python and in JSON (the worker, batch jobs),
-with one line naming the field. What numbers are accepted otherwise is unchanged: an integer
-for a float field, a float without a fraction for an integer field, a numeric string.
+A number field takes a number: ``"seed": true`` or ``width=True`` is refused, not read as 1
+(Python counts ``True`` as the integer 1 and pydantic's lax mode accepts it), and so is a
+string, ``"duration": "5"`` (pydantic's lax mode reads it, and ``"٤٢"`` would be refused
+while ``"42"`` is not: there is no string the JSON Schema's ``integer`` allows). A boolean
+field takes ``true``/``false`` only: ``1`` or ``"yes"`` is refused, not read as true. Each is
+one line naming the field. An integer for a float field and a float without a fraction for an
+integer field are numbers, and accepted.
+
+Text is read only where everything is text (``model_validate_strings``; the CLI's flags,
+tests/app/test_cli_numbers.py): ASCII digits with no spaces around them, ``true``/``false``.
 """
 
 from __future__ import annotations
@@ -15,17 +21,17 @@ import pytest
 
 from ltx2sdk import GenerationRequest
 from ltx2sdk.errors import RequestError
-from ltx2sdk.request import ModelSet
+from ltx2sdk.request import LoraChoice, ModelSet
 
 NUMBERS = ["width", "height", "duration", "frames", "fps", "seed", "camera_strength",
-           "image_strength"]
+           "image_strength", "video_start"]
+WHOLE = ("width", "height", "frames", "fps", "seed")
 
 
 @pytest.mark.parametrize("field", NUMBERS)
 @pytest.mark.parametrize("value", [True, False])
 def test_a_boolean_is_refused_for_a_number_in_python_and_json(field: str, value: bool) -> None:
-    kind = "a whole number" if field in ("width", "height", "frames", "fps", "seed") \
-        else "a number"
+    kind = "a whole number" if field in WHOLE else "a number"
     said = f"invalid request: {field}: must be {kind}, not {json.dumps(value)}"
     with pytest.raises(RequestError) as made:
         GenerationRequest(prompt="a fox", **{field: value})
@@ -53,12 +59,112 @@ def test_the_models_strength_refuses_a_boolean_too() -> None:
 @pytest.mark.parametrize(("fields", "expected"), [
     ({"duration": 5}, {"duration": 5.0}),            # a JSON integer for a float
     ({"seed": 7.0, "fps": 24.0}, {"seed": 7, "fps": 24}),
-    ({"duration": "5", "seed": "7"}, {"duration": 5.0, "seed": 7}),  # as accepted before
     ({"camera_strength": 0, "image_strength": 1}, {"camera_strength": 0.0,
                                                    "image_strength": 1.0}),
+    ({"enhance_prompt": True}, {"enhance_prompt": True}),
+    ({"enhance_prompt": False}, {"enhance_prompt": False}),
 ])
-def test_numbers_are_accepted_as_before(fields: dict[str, Any],
-                                        expected: dict[str, Any]) -> None:
-    request = GenerationRequest.model_validate({"prompt": "a fox", **fields})
-    assert {name: getattr(request, name) for name in expected} == expected
-    assert not any(isinstance(getattr(request, name), bool) for name in expected)
+def test_numbers_and_booleans_are_accepted(fields: dict[str, Any],
+                                           expected: dict[str, Any]) -> None:
+    for request in (GenerationRequest.model_validate({"prompt": "a fox", **fields}),
+                    GenerationRequest.model_validate_json(json.dumps({"prompt": "a fox",
+                                                                      **fields}))):
+        assert {name: getattr(request, name) for name in expected} == expected
+        assert all(isinstance(getattr(request, name), bool) == isinstance(value, bool)
+                   for name, value in expected.items())
+
+
+# a string is no number, whatever it holds: ASCII digits, other scripts' digits, spaces
+STRINGS = ["5", "42", "\u0664\u0662", " 42 ", "4_2", "nan", ""]
+
+
+@pytest.mark.parametrize("field", NUMBERS)
+@pytest.mark.parametrize("value", STRINGS)
+def test_a_string_is_refused_for_a_number_in_python_and_json(field: str, value: str) -> None:
+    kind = "a whole number" if field in WHOLE else "a number"
+    said = f"invalid request: {field}: must be {kind}, not a string"
+    with pytest.raises(RequestError) as made:
+        GenerationRequest(prompt="a fox", **{field: value})
+    assert str(made.value) == said
+    with pytest.raises(RequestError) as parsed:
+        GenerationRequest.model_validate_json(json.dumps({"prompt": "a fox", field: value}))
+    assert str(parsed.value) == said
+    assert [e["loc"] for e in parsed.value.errors()] == [(field,)]
+
+
+def test_the_strengths_inside_objects_refuse_strings_and_booleans_too() -> None:
+    with pytest.raises(RequestError, match=r"^invalid request: distilled_lora_strength: must "
+                                           r"be a number, not a string$"):
+        ModelSet.model_validate_json('{"distilled_lora_strength": "0.5"}')
+    for value, given in (("0.8", "a string"), (True, "true")):
+        with pytest.raises(RequestError) as caught:
+            GenerationRequest.model_validate(
+                {"prompt": "a fox", "loras": [{"name": "a.safetensors", "strength": value}]})
+        assert str(caught.value) == (f"invalid request: loras.0.strength: must be a number, "
+                                     f"not {given}")
+    with pytest.raises(RequestError, match="strength: must be a number, not a string"):
+        LoraChoice(name="a.safetensors", strength="1")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("value", "given"), [
+    (1, "1"), (0, "0"), (1.0, "1.0"), ("yes", "a string"), ("true", "a string"),
+    ("1", "a string"), (None, "null"), ([], "a list"), ({}, "an object")])
+def test_a_boolean_field_takes_true_or_false_only(value: Any, given: str) -> None:
+    said = f"invalid request: enhance_prompt: must be true or false, not {given}"
+    with pytest.raises(RequestError) as made:
+        GenerationRequest(prompt="a fox", enhance_prompt=value)
+    assert str(made.value) == said
+    with pytest.raises(RequestError) as parsed:
+        GenerationRequest.model_validate_json(json.dumps({"prompt": "a fox",
+                                                          "enhance_prompt": value}))
+    assert str(parsed.value) == said
+    [error] = parsed.value.errors()
+    assert error["loc"] == ("enhance_prompt",) and error["type"] == "bool_type"
+    request = GenerationRequest(prompt="a fox")
+    with pytest.raises(RequestError, match="enhance_prompt: must be true or false"):
+        request.enhance_prompt = value
+    assert request.enhance_prompt is False
+
+
+# --- text: where every value is a string ---------------------------------------------------------
+
+def test_text_is_read_by_the_ascii_rule_where_everything_is_text() -> None:
+    request = GenerationRequest.model_validate_strings(
+        {"prompt": "a fox", "seed": "42", "duration": "2.5", "camera_strength": "0.5",
+         "enhance_prompt": "true", "video_start": "0"})
+    assert (request.seed, request.duration, request.camera_strength,
+            request.enhance_prompt) == (42, 2.5, 0.5, True)
+
+
+SEED_FORM = "seed: must be a whole number (ASCII digits 0-9, no spaces, such as 42)"
+
+
+@pytest.mark.parametrize(("field", "text", "said"), [
+    ("seed", "\u0664\u0662", SEED_FORM), ("seed", " 42 ", SEED_FORM), ("seed", "4_2", SEED_FORM),
+    ("seed", "42.0", SEED_FORM), ("seed", "+42", SEED_FORM),
+    ("duration", "nan", "duration: must be a number (ASCII digits 0-9, no spaces, such as 5 "
+                        "or 0.8)"),
+    ("duration", "\u0665", "duration: must be a number (ASCII digits 0-9, no spaces, such as 5 "
+                           "or 0.8)"),
+    ("enhance_prompt", "yes", "enhance_prompt: must be true or false"),
+    ("enhance_prompt", "1", "enhance_prompt: must be true or false"),
+])
+def test_text_in_other_forms_is_refused(field: str, text: str, said: str) -> None:
+    with pytest.raises(RequestError) as caught:
+        GenerationRequest.model_validate_strings({"prompt": "a fox", field: text})
+    assert str(caught.value) == f"invalid request: {said}"
+
+
+def test_a_field_to_come_follows_the_rule_and_may_be_absent_where_it_is_optional() -> None:
+    class Later(GenerationRequest):  # as a field added later: no validator of its own
+        draft: bool | None = None
+        steps: int | None = None
+
+    assert Later(prompt="a fox", draft=None, steps=None).draft is None
+    assert Later.model_validate_json('{"prompt": "a fox", "draft": null}').draft is None
+    with pytest.raises(RequestError, match=r"^invalid request: draft: must be true or false, "
+                                           r"not 1$"):
+        Later(prompt="a fox", draft=1)
+    with pytest.raises(RequestError, match=r"^invalid request: steps: must be a whole number, "
+                                           r"not a string$"):
+        Later.model_validate_json('{"prompt": "a fox", "steps": "8"}')

@@ -13,7 +13,8 @@ known only to that server, so offline builds do not check file names.
 
 **Two readings of a version**, kept apart: :func:`parse_release` reads a release a person
 gives (``--comfyui-version``, :func:`nearest_bundled`) strictly (``0.26``, ``0.26.0``,
-``v0.26.0``; ``0.26.x`` or ``0.26.0rc1`` is refused, not taken for 0.26.0);
+``v0.26.0``, in ASCII digits; ``0.26.x``, ``0.26.0rc1`` or 0.26.0 in Arabic-Indic digits is
+refused, not taken for 0.26.0);
 :func:`parse_version` reads what a server reports leniently (``0.3.10-dev``, ``v0.33.0-rc1``,
 a git suffix): a server's own words must not stop a build.
 """
@@ -40,16 +41,19 @@ TESTED_RANGE = ("0.8.0", "0.38.1")
 
 Version = tuple[int, ...]
 
-_RELEASE = re.compile(r"[vV]?(\d+)\.(\d+)(?:\.(\d+))?")
+# [0-9], not \d: \d matches the digits of every script (Arabic-Indic, full-width), which int()
+# reads too, so 0.26.0 written in Arabic-Indic digits would pass for 0.26.0
+_RELEASE = re.compile(r"[vV]?([0-9]+)\.([0-9]+)(?:\.([0-9]+))?")
+_REPORTED = re.compile(r"v?([0-9]+(?:\.[0-9]+)*)")
 RELEASE_FORMS = "MAJOR.MINOR or MAJOR.MINOR.PATCH, such as 0.26, 0.26.0 or v0.26.0"
 """The forms :func:`parse_release` accepts, as a message says them."""
 
 
 def parse_release(text: str) -> Version:
     """A release a person gave: ``"0.26"``, ``"0.26.0"`` and ``"v0.26.0"`` are ``(0, 26,
-    0)``. Anything else (a suffix, a wildcard, white space, more or fewer parts) is a
-    :class:`~ltx2sdk.errors.ReleaseVersionError` saying the accepted forms: guessing would
-    build for another release than the one meant."""
+    0)``. Anything else (a suffix, a wildcard, white space, more or fewer parts, digits
+    other than ASCII 0-9) is a :class:`~ltx2sdk.errors.ReleaseVersionError` saying the
+    accepted forms: guessing would build for another release than the one meant."""
     match = _RELEASE.fullmatch(text) if isinstance(text, str) else None
     if match is None:
         raise ReleaseVersionError(f"{text!r} is not a ComfyUI release: give {RELEASE_FORMS}")
@@ -58,13 +62,13 @@ def parse_release(text: str) -> Version:
 
 def parse_version(text: str | None) -> Version | None:
     """A version a server reports, leniently: ``"0.33.0"`` -> ``(0, 33, 0)``; ``None`` for
-    anything that does not start with a dotted number (a leading ``v`` and a suffix such as
-    ``-rc1``, ``-dev`` or ``+git`` are ignored). Fewer than three parts get zeros: ``"0.26"``
-    is ``(0, 26, 0)``, the release 0.26.0. Not for a release a person gives
+    anything that does not start with a dotted number in ASCII digits (a leading ``v`` and a
+    suffix such as ``-rc1``, ``-dev`` or ``+git`` are ignored). Fewer than three parts get
+    zeros: ``"0.26"`` is ``(0, 26, 0)``, the release 0.26.0. Not for a release a person gives
     (:func:`parse_release`)."""
     if not text:
         return None
-    match = re.match(r"^v?(\d+(?:\.\d+)*)", text.strip())
+    match = _REPORTED.match(text.strip())
     if match is None:
         return None
     parts = tuple(int(part) for part in match.group(1).split("."))

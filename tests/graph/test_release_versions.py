@@ -15,7 +15,9 @@ from ltx2sdk.errors import LTX2Error, ReleaseVersionError
 from ltx2sdk.graph.releases import nearest_bundled, parse_release, parse_version
 
 JUNK = ["0.26.x", "0.26-beta", "0.26.0rc1", "0.26.0-rc1", "v", "", "0..26", "0.26.0.1",
-        "main", "0.26 ", "1"]
+        "main", "0.26 ", "1",
+        # digits of other scripts: Python's int() reads them, a version has ASCII digits
+        "\u0660.\u0662\u0666.\u0660", "0.\u0662\u0666", "\uff10.\uff12\uff16.\uff10"]
 
 
 @pytest.mark.parametrize("given", ["0.26", "0.26.0", "v0.26.0", "V0.26"])
@@ -35,7 +37,8 @@ def test_junk_is_refused_in_python(given: str) -> None:
         nearest_bundled(given)
 
 
-@pytest.mark.parametrize("given", ["0.26.x", "0.26-beta", "0.26.0rc1"])
+@pytest.mark.parametrize("given", ["0.26.x", "0.26-beta", "0.26.0rc1",
+                                   "\u0660.\u0662\u0666.\u0660"])
 def test_junk_is_refused_on_the_command_line_naming_the_flag(
         given: str, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exited:
@@ -59,7 +62,8 @@ def test_with_object_info_the_version_is_checked_too(
 
 @pytest.mark.parametrize(("reported", "read"), [
     ("0.3.10-dev", (0, 3, 10)), ("v0.33.0-rc1", (0, 33, 0)), ("0.26", (0, 26, 0)),
-    ("0.38.1+git.abc", (0, 38, 1)), ("main", None), (None, None)])
+    ("0.38.1+git.abc", (0, 38, 1)), ("main", None), (None, None),
+    ("\u0660.\u0663\u0663.\u0660", None)])  # not a version: ASCII digits only
 def test_a_version_a_server_reports_stays_lenient(reported: str | None,
                                                    read: tuple[int, ...] | None) -> None:
     assert parse_version(reported) == read

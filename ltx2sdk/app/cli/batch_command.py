@@ -48,6 +48,7 @@ from ltx2sdk.errors import (
     OutputFolderBusyError,
     ServerUrlError,
 )
+from ltx2sdk.vocabulary import number_from_text
 from ltx2sdk.wording import escaped
 
 if TYPE_CHECKING:
@@ -148,9 +149,10 @@ def endpoint(text: str) -> str:
 
 
 def positive_int(text: str) -> int:
-    """A whole number of 1 or more."""
+    """A whole number of 1 or more, written as every number flag is
+    (:func:`~ltx2sdk.vocabulary.number_from_text`: ASCII digits, no spaces)."""
     try:
-        value = int(text)
+        value = int(number_from_text(text, whole=True))
     except ValueError:
         value = 0
     if value < 1:
@@ -159,9 +161,9 @@ def positive_int(text: str) -> int:
 
 
 def non_negative_int(text: str) -> int:
-    """A whole number of 0 or more."""
+    """A whole number of 0 or more, written as :func:`positive_int`'s."""
     try:
-        value = int(text)
+        value = int(number_from_text(text, whole=True))
     except ValueError:
         value = -1
     if value < 0:

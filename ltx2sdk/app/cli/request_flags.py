@@ -4,7 +4,10 @@ Every field of :class:`~ltx2sdk.request.GenerationRequest` has a flag named like
 (``camera_lora`` is ``--camera-lora``, ``--camera`` for short); the ``models`` overrides
 are ``--checkpoint``, ``--text-encoder``, ``--upscaler``, ``--distilled-lora`` and
 ``--distilled-lora-strength``. Errors name the flag the value came from (the field, for a
-value from ``--request FILE.json`` or ``--example``).
+value from ``--request FILE.json`` or ``--example``). A number flag reads its text by the
+request's one rule (:func:`~ltx2sdk.vocabulary.number_from_text`: ASCII digits 0-9, no spaces
+around them; :func:`whole_number`, :func:`number`), not by ``int()``/``float()``, which take
+``' 42 '``, ``4_2``, ``nan`` and other scripts' digits.
 
 Each input file has three flags (:class:`InputFlags`): the first frame ``--image FILE``,
 ``--image-url URL``, ``--image-base64 DATA``; flf2v's last frame ``--last-image FILE``,
@@ -53,10 +56,12 @@ from ltx2sdk.vocabulary import (
     MAX_DURATION_S,
     MODEL_IDS,
     MODES,
+    NUMBER_FORM,
     VIDEO,
     VIDEO_TYPES,
     InputFile,
     RequestRule,
+    number_from_text,
 )
 from ltx2sdk.wording import byte_size
 
@@ -226,19 +231,20 @@ def add_request_flags(parser: argparse.ArgumentParser) -> None:
                             "last image is too, ia2v when an audio is; with --video, give "
                             "canny2v or depth2v)")
     multiple = per_pipeline({p.key: p.size_multiple for p in PIPELINES})
-    group.add_argument("--width", type=int, metavar="PX",
+    group.add_argument("--width", type=whole_number, metavar="PX",
                        help=f"128 to 3840, snapped to a multiple of {multiple} (default 1280)")
-    group.add_argument("--height", type=int, metavar="PX",
+    group.add_argument("--height", type=whole_number, metavar="PX",
                        help=f"128 to 3840, snapped to a multiple of {multiple} (default 720)")
-    group.add_argument("--duration", type=float, metavar="SECONDS",
+    group.add_argument("--duration", type=number, metavar="SECONDS",
                        help=f"length, at most {MAX_DURATION_S:g} s (default "
                             f"{DEFAULT_DURATION_S:g})")
-    group.add_argument("--frames", type=int, metavar="N",
+    group.add_argument("--frames", type=whole_number, metavar="N",
                        help="length in frames instead of --duration (8n+1, at most 20 s)")
-    group.add_argument("--fps", type=int,
+    group.add_argument("--fps", type=whole_number,
                        help="frames per second, 1 to 60 (default the pipeline's: "
                             f"{per_pipeline({p.key: p.fps for p in PIPELINES})})")
-    group.add_argument("--seed", type=int, help="noise seed (random when absent; always printed)")
+    group.add_argument("--seed", type=whole_number,
+                       help="noise seed (random when absent; always printed)")
     group.add_argument("--enhance-prompt", action=argparse.BooleanOptionalAction, default=None,
                        help="let the text encoder rewrite the prompt in LTX-2's style first")
     with_camera = dict.fromkeys(p.model.id for p in PIPELINES
@@ -247,7 +253,7 @@ def add_request_flags(parser: argparse.ArgumentParser) -> None:
                        metavar="MOTION", help="camera motion LoRA: "
                        f"{', '.join(CAMERA_MOTIONS)} (default static; "
                        f"{' and '.join(with_camera)} only)")
-    group.add_argument("--camera-strength", type=float, metavar="S",
+    group.add_argument("--camera-strength", type=number, metavar="S",
                        help="camera LoRA strength, 0 to 2 (default 1)")
     group.add_argument("--image", type=Path, metavar="FILE",
                        help="i2v/flf2v/ia2v first frame, a local image file: generate uploads "
@@ -256,7 +262,7 @@ def add_request_flags(parser: argparse.ArgumentParser) -> None:
                        help="i2v/flf2v/ia2v first frame, by http(s) URL")
     group.add_argument("--image-base64", metavar="DATA",
                        help="i2v/flf2v/ia2v first frame, as base64 or a data: URI")
-    group.add_argument("--image-strength", type=float, metavar="S",
+    group.add_argument("--image-strength", type=number, metavar="S",
                        help="how strongly the first frame is kept, 0 to 1 (default "
                             f"{per_pipeline(first_frame_strengths())})")
     group.add_argument("--last-image", type=Path, metavar="FILE",
@@ -280,7 +286,7 @@ def add_request_flags(parser: argparse.ArgumentParser) -> None:
                        help="canny2v/depth2v: the video, by http(s) URL")
     group.add_argument("--video-base64", metavar="DATA",
                        help="canny2v/depth2v: the video, as base64 or a data: URI")
-    group.add_argument("--video-start", type=float, metavar="SECONDS",
+    group.add_argument("--video-start", type=number, metavar="SECONDS",
                        help="canny2v/depth2v: where in the video the part used begins "
                             "(default 0); the part is as long as the new video")
     group.add_argument("--lora", dest="loras", action="append", type=lora_choice,
@@ -302,22 +308,43 @@ def add_request_flags(parser: argparse.ArgumentParser) -> None:
     files.add_argument("--distilled-lora", metavar="FILE",
                        help="models/loras file of the distilled LoRA (pipelines that load "
                             f"one: {', '.join(short_names(distilled, all_keys))})")
-    files.add_argument("--distilled-lora-strength", type=float, metavar="S",
+    files.add_argument("--distilled-lora-strength", type=number, metavar="S",
                        help=f"its strength, 0 to 2 (default {per_pipeline(distilled)})")
+
+
+def whole_number(text: str) -> int:
+    """An integer flag's value (``--width``, ``--seed``): ASCII digits 0-9, no spaces, by the
+    request's rule (:func:`~ltx2sdk.vocabulary.number_from_text`). argparse's ``type=int``
+    is ``int()``, which reads ``' 42 '``, ``4_2`` and other scripts' digits as 42 where a
+    JSON request refuses them."""
+    try:
+        return int(number_from_text(text, whole=True))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is {exc}") from None
+
+
+def number(text: str) -> float:
+    """A number flag's value (``--duration``, ``--camera-strength``): as :func:`whole_number`,
+    a decimal point and an exponent allowed (``0.8``, ``.5``, ``1e1``); never ``nan`` or
+    ``inf``, which ``float()`` reads."""
+    try:
+        return float(number_from_text(text, whole=False))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is {exc}") from None
 
 
 def lora_choice(text: str) -> dict[str, Any]:
     """``--lora NAME[:STRENGTH]`` as the request's ``loras`` item: ``squish.safetensors:0.8``
-    is ``{"name": "squish.safetensors", "strength": 0.8}``; without a number after the last
-    colon the whole text is the name (strength 1)."""
+    is ``{"name": "squish.safetensors", "strength": 0.8}`` (the strength read as
+    :func:`number` reads one); without a colon the whole text is the name (strength 1)."""
     name, colon, strength = text.rpartition(":")
     if colon:
         try:
-            return {"name": name, "strength": float(strength)}
+            return {"name": name, "strength": number_from_text(strength, whole=False)}
         except ValueError:
             raise argparse.ArgumentTypeError(
-                f"{text!r}: the part after the last ':' must be a strength (a number), as in "
-                "NAME.safetensors:0.8") from None
+                f"{text!r}: the part after the last ':' must be a strength ({NUMBER_FORM}), "
+                "as in NAME.safetensors:0.8") from None
     return {"name": text}
 
 

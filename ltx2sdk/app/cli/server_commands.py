@@ -52,6 +52,7 @@ from ltx2sdk.vocabulary import (
     MODEL_IDS,
     MODES,
     VIDEO,
+    number_from_text,
 )
 from ltx2sdk.wording import byte_size, escaped, one_line
 
@@ -166,9 +167,10 @@ def server_url(text: str) -> str:
 
 
 def seconds(text: str) -> float:
-    """A positive number of seconds (``--timeout``, ``--ready-timeout``)."""
+    """A positive number of seconds (``--timeout``, ``--ready-timeout``), written as every
+    number flag is (:func:`~ltx2sdk.vocabulary.number_from_text`: ASCII digits, no spaces)."""
     try:
-        value = float(text)
+        value = float(number_from_text(text, whole=False))
     except ValueError:
         value = float("nan")
     if not 0 < value < float("inf"):  # NaN fails the comparison too
