@@ -11,8 +11,8 @@
 each; the Comfy API v2: ``concurrency`` at a time, default 1) and ``runpod:ENDPOINT_ID``
 (``concurrency`` jobs in the endpoint's queue, default 4): see
 :mod:`ltx2sdk.app.batch.targets`. Each idle runner of any target takes the next job, so faster
-targets do more of the work. Each target is opened on a thread of its own, and a server
-proves ready (it answers) before it takes a job: a target that is slow to answer, or never
+targets do more of the work. Each target is opened on a thread of its own, and a server or
+a RunPod endpoint proves ready (it answers) before it takes a job: a target that is slow to answer, or never
 does, holds no job while the others run them. When every job is done the batch ends without
 waiting for a target still not ready: it is dropped then (``no answer when the jobs were
 done (waited 2.1 s)``, or ``connection refused`` for one that refused all along).
@@ -623,11 +623,13 @@ class Batch:
     def _finish(self) -> None:
         with self._cond:
             progress = self._progress_locked()
+            # a job still running now did not stop within the grace after a cancel (a
+            # submission to an API that never answers): it has no result, and is left for
+            # the next run like the jobs never started
             if self._exhausted:  # what waited for a retry never ran again
-                not_started: int | None = len(self._retries)
+                not_started: int | None = len(self._retries) + progress.running
             else:
-                left = progress.left
-                not_started = None if left is None else max(0, left - progress.running)
+                not_started = progress.left
             self.summary = BatchSummary(
                 progress=progress, interrupted=self._interrupted,
                 cancelled_jobs=tuple(self._cancelled_jobs), not_started=not_started,

@@ -318,7 +318,7 @@ def summary_json(summary: BatchSummary, output_dir: Path) -> dict[str, Any]:
             "cancelled": p.cancelled, "not_started": summary.not_started,
             "left": left_for_rerun(summary), "elapsed": round(p.elapsed, 3),
             "unusable_targets": list(summary.unusable),
-            "results": str(output_dir / "results.jsonl"),
+            "results": str(summary.results_path) if summary.results_path.exists() else None,
             "message": describe_summary(summary, output_dir)}
 
 
@@ -354,10 +354,12 @@ def describe_summary(summary: BatchSummary, output_dir: Path) -> str:
     if p.invalid:
         made += f", {p.invalid} invalid (skipped; fix the line to run it)"
     took = f"in {duration(p.elapsed)}"
-    results = f"results in {output_dir / 'results.jsonl'}"
+    # named only when there is one: a batch that ran nothing wrote none
+    results = (f"results in {summary.results_path}" if summary.results_path.exists()
+               else "")
     if not summary.interrupted:
         ended = "stopped" if summary.unusable_stopped else "finished"
-        text = f"batch {ended} {took}: {made}; {results}"
+        text = f"batch {ended} {took}: {made}" + (f"; {results}" if results else "")
         if summary.unusable:
             text += "; " + "; ".join(f"not used: {why}" for why in summary.unusable)
         if summary.not_started:
@@ -384,7 +386,7 @@ def describe_summary(summary: BatchSummary, output_dir: Path) -> str:
         which = ", ".join(f"{n} {what}" for n, what in counts if n)
         again = f". Run the same command again to do the {left} left" + (
             f" ({which})" if which else "")
-    return "; ".join(parts) + again + f" ({results})"
+    return "; ".join(parts) + again + (f" ({results})" if results else "")
 
 
 def running_text(p: BatchProgress, stage_chars: int | None = None) -> str:

@@ -1,0 +1,142 @@
+"""A RunPod endpoint whose API accepts connections and never answers ("hung"), on 127.0.0.1:
+its first contact is bounded by the ready wait, as a hung server's is, then it is dropped with
+one line; its jobs burn no tries; a stop while it is waited for ends the batch at once, with
+every job counted; and a batch stopped while a submission hangs counts that job as left."""
+
+from __future__ import annotations
+
+import _thread
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ltx2sdk.app.batch import scheduler
+from ltx2sdk.app.batch.runpod_target import RunPodTarget
+from ltx2sdk.app.batch.scheduler import Batch, DropNotice, RetryPolicy
+from ltx2sdk.app.batch.targets import JobSettings
+from ltx2sdk.errors import NoTargetLeftError
+from tests.app.test_batch_hung import Hung
+from tests.app.test_runpod_hostile import ACCEPTED, ENDPOINT, KEY, Hostile, answer
+
+ROOT = Path(__file__).resolve().parents[2]
+SMALL = {"duration": 1, "width": 256, "height": 256}
+STOPPED_WITHIN = 10.0
+"""Seconds a stop may take to end the batch: far below a submission's bound (60 s) and the
+grace for cancelled jobs (15 s), which a stop used to sit out."""
+
+
+def job(seed: int) -> dict[str, Any]:
+    return {"prompt": f"a fox, take {seed}", "seed": seed, **SMALL}
+
+
+@pytest.fixture
+def hung() -> Iterator[Hung]:
+    server = Hung()
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+def hung_target(hung: Hung, ready: float) -> RunPodTarget:
+    return RunPodTarget("abc", api_key="x", base_url=hung.url + "/v2",
+                        settings=JobSettings(timeout=600, ready_timeout=ready))
+
+
+def test_a_hung_endpoint_is_dropped_after_its_ready_wait_and_burns_no_try(
+        hung: Hung, tmp_path: Path) -> None:
+    drops: list[DropNotice] = []
+    batch = Batch([job(seed) for seed in range(1, 7)], hung_target(hung, 1.0),
+                  tmp_path / "out", on_drop=drops.append,
+                  retry=RetryPolicy(attempts=3, base_delay=0.01))
+    with pytest.raises(NoTargetLeftError, match=r"no target left: .*no answer within 1 s"):
+        batch.run()
+    assert [(d.target, d.reason, d.left) for d in drops] == [
+        ("runpod:abc", "no answer within 1 s", 0)]
+    summary = batch.summary
+    assert summary is not None
+    p = summary.progress
+    # nothing tried, nothing failed: all six are left for the next run
+    assert (p.failed, p.retries, p.cancelled, summary.not_started) == (0, 0, 0, 6)
+    assert summary.unusable_stopped
+
+
+def cli(args: list[str], base: str, tmp_path: Path) -> subprocess.Popen[str]:
+    jobs = tmp_path / "jobs.jsonl"
+    jobs.write_text("".join(json.dumps(job(seed)) + "\n" for seed in range(1, 7)))
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "RUNPOD_API_KEY": "x",
+           "RUNPOD_ENDPOINT_BASE_URL": base}
+    return subprocess.Popen(
+        [sys.executable, "-m", "ltx2sdk.app.cli.main", "batch", str(jobs), "--endpoint",
+         "runpod:abc", "-o", str(tmp_path / "out"), *args], cwd=ROOT, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_the_cli_drops_a_hung_endpoint_with_one_line(hung: Hung, tmp_path: Path) -> None:
+    batch = cli(["--ready-timeout", "1"], hung.url + "/v2", tmp_path)
+    stdout, stderr = batch.communicate(timeout=120)
+    assert batch.returncode == 1, stderr
+    dropped = [line for line in stderr.splitlines() if "dropped" in line]
+    assert dropped == ["[0/6] dropped   runpod:abc: no answer within 1 s"], stderr
+    assert "no target left" in stderr and "retry" not in stderr
+    assert "0 made" in stdout and "6 jobs not run" in stdout and "failed" not in stdout
+    # nothing ran: nothing recorded, and the summary does not point at a file that is not there
+    assert not (tmp_path / "out" / "results.jsonl").exists()
+    assert "results in" not in stdout
+
+
+@pytest.mark.parametrize(("sent", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)],
+                         ids=["ctrl-c", "sigterm"])
+def test_a_stop_while_a_hung_endpoint_is_waited_for_ends_at_once_counting_every_job(
+        sent: signal.Signals, status: int, hung: Hung, tmp_path: Path) -> None:
+    batch = cli([], hung.url + "/v2", tmp_path)  # the ready wait: 30 s
+    try:
+        hung.wait_for(1)  # the first contact: waiting for its answer
+        batch.send_signal(sent)
+        stdout, stderr = batch.communicate(timeout=STOPPED_WITHIN)
+    finally:
+        batch.kill()
+        batch.wait()
+    assert batch.returncode == status, stderr
+    assert "cancelled 0 running jobs" in stdout and "6 not started" in stdout, stdout
+    assert "to do the 6 left" in stdout
+    assert "results in" not in stdout  # no results.jsonl was written
+
+
+def test_jobs_whose_submission_hangs_at_a_stop_are_counted_left(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An endpoint that answered, then hangs on /run: a stop cannot wait for the submissions
+    past its grace, and the jobs in them are left for the next run (not lost from the count)."""
+    monkeypatch.setattr(scheduler, "CANCEL_GRACE", 0.2)
+    hostile = Hostile()
+    submitting = threading.Event()
+
+    def hang(handler: Any, path: str) -> None:
+        submitting.set()
+        hostile.stop.wait()
+
+    hostile.routes.update(health=answer(200, {"workers": {}}), run=hang, status=ACCEPTED)
+    try:
+        batch = Batch([job(seed) for seed in range(1, 7)],
+                      RunPodTarget(ENDPOINT, api_key=KEY, base_url=hostile.base,
+                                   settings=JobSettings(timeout=600)),
+                      tmp_path / "out", concurrency=4)
+        # a Ctrl-C lands on the iterating thread, as in ltx2 batch
+        threading.Thread(target=lambda: (submitting.wait(30), _thread.interrupt_main()),
+                         daemon=True).start()
+        with pytest.raises(KeyboardInterrupt):
+            batch.run()
+    finally:
+        hostile.close()
+    summary = batch.summary
+    assert summary is not None and summary.interrupted
+    assert summary.progress.cancelled == 0 and summary.not_started == 6
+    assert summary.progress.left == 6
