@@ -12,10 +12,11 @@ each; the Comfy API v2: ``concurrency`` at a time, default 1) and ``runpod:ENDPO
 (``concurrency`` jobs in the endpoint's queue, default 4): see
 :mod:`ltx2sdk.app.batch.targets`. Each idle runner of any target takes the next job, so faster
 targets do more of the work. Each target is opened on a thread of its own, and a server or
-a RunPod endpoint proves ready (it answers) before it takes a job: a target that is slow to answer, or never
-does, holds no job while the others run them. When every job is done the batch ends without
-waiting for a target still not ready: it is dropped then (``no answer when the jobs were
-done (waited 2.1 s)``, or ``connection refused`` for one that refused all along).
+a RunPod endpoint proves ready (it answers) before it takes a job: a target that is slow to
+answer, or never does, holds no job while the others run them. When every job is done the
+batch ends without waiting for a target still not ready: it is dropped then (``no answer
+when the jobs were done (waited 2.1 s)``, or ``connection refused`` for one that refused all
+along).
 
 **Results** go to ``output_dir`` (:mod:`ltx2sdk.app.batch.store`): each job's video and one
 ``results.jsonl`` line with its metadata or its error. Jobs already done there (by their

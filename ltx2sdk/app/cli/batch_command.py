@@ -14,9 +14,11 @@ unless ``--skip-invalid``. ``--json`` prints JSON lines on stdout instead of the
 per finished job and a summary object last (with ``--check``: one per problem, then the
 summary); the shapes are in the README's batch section.
 
-Exit status: 0 when every job is done (``--check``: every line valid), 1 when some failed (or
-no target could run them), 2 for bad flags, a jobs file that cannot be read, has no jobs or
-has invalid lines (``--check``: any problem), 130 after Ctrl-C and 143 after SIGTERM (the
+Exit status: 0 when every job is done (``--check``: every line valid, on the catalog and on
+each server given that answered: one that cannot be reached is a note, as a run drops it), 1
+when some failed (or no target could run them; ``--check``: no server given could be
+reached), 2 for bad flags, a jobs file that cannot be read, has no jobs or has invalid lines
+(``--check``: any problem of the jobs), 130 after Ctrl-C and 143 after SIGTERM (the
 running jobs are cancelled on their targets first, recorded as cancelled, and the summary
 says what was left).
 """
@@ -109,7 +111,10 @@ def add_batch_command(commands: Any) -> None:
     out.add_argument("--check", action="store_true",
                      help="check every line (the request, its pipeline; with --server that "
                           "server's models and nodes) and list every problem with its line "
-                          "number; run nothing (exit 0 when all are valid, 2 otherwise)")
+                          "number; run nothing. A server that cannot be reached is noted "
+                          "and skipped, as a run drops it. Exit 0 when every line is valid "
+                          "(on the servers that answered), 2 when one is not, 1 when no "
+                          "server given could be reached")
     out.add_argument("--skip-invalid", action="store_true",
                      help="run the valid lines when some are invalid (they are listed, "
                           "recorded as failed and counted); by default a batch with an "
@@ -260,7 +265,12 @@ def _check(args: argparse.Namespace) -> int:
         raise CommandLineError(report.summary(), INVALID_EXIT)
     else:
         print(escaped(report.summary()))
-    return 0 if report.ok else INVALID_EXIT
+    if not report.ok:
+        return INVALID_EXIT  # the jobs are wrong, whatever the servers
+    if report.reached_none:  # the check asked for could not be made: as a run would fail
+        raise CommandLineError("no server given could be reached: the jobs were checked "
+                               "against the catalog only", 1)
+    return 0
 
 
 def _print_report(report: JobsReport, as_json: bool, *, stream: TextIO) -> None:
