@@ -25,6 +25,7 @@ from ltx2sdk.app.batch.targets import JobSettings
 from ltx2sdk.errors import NoTargetLeftError
 from tests.app.test_batch_hung import Hung
 from tests.app.test_runpod_hostile import ACCEPTED, ENDPOINT, KEY, Hostile, answer
+from tests.helpers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = {"duration": 1, "width": 256, "height": 256}
@@ -140,3 +141,17 @@ def test_jobs_whose_submission_hangs_at_a_stop_are_counted_left(
     assert summary is not None and summary.interrupted
     assert summary.progress.cancelled == 0 and summary.not_started == 6
     assert summary.progress.left == 6
+
+
+@pytest.mark.parametrize(("base", "reason"), [
+    ("http://127.0.0.1:{port}/v2", "connection refused"),
+    ("http://no-such-host.invalid/v2", "unknown host"),
+])
+def test_every_drop_line_carries_the_count(base: str, reason: str, tmp_path: Path) -> None:
+    """Was: the unknown host's line, said before the first progress report, had no
+    ``[0/6]`` where the refused one had it."""
+    batch = cli([], base.format(port=free_port()), tmp_path)
+    _, stderr = batch.communicate(timeout=120)
+    assert batch.returncode == 1, stderr
+    dropped = [line for line in stderr.splitlines() if "dropped" in line]
+    assert dropped == [f"[0/6] dropped   runpod:abc: {reason}"], stderr

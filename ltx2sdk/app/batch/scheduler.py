@@ -474,6 +474,9 @@ class Batch:
             self._done = self.store.done()
             self._submitted = self.store.submitted(self._done)
             self._total, self._to_run = self._count()
+            # the count before any target is heard of: a line said at once (an unknown host
+            # dropped within milliseconds) carries it as the later ones do
+            self._report_progress()
             self._start()
             while True:
                 try:

@@ -67,7 +67,8 @@ __all__ = ["BatchDisplay", "add_batch_command", "cmd_batch", "result_json", "sum
 
 BAR_WIDTH = 24
 SHOWN_JOBS = 3  # running jobs the status line names with their stage (the rest: "+2 more")
-STAGE_CHARS = 12  # a stage name's length when the status line is short of room
+STAGE_MIN = 7  # the shortest a stage name is cut to ("..." included) before it is dropped
+WORD_SLACK = 3  # characters a shortened name may lose more to end at a whole word
 INVALID_EXIT = 2  # a jobs file with problems: the input is wrong, as for bad flags
 REDRAW_INTERVAL = 0.25  # seconds between two redraws of the status line
 
@@ -399,34 +400,49 @@ def describe_summary(summary: BatchSummary, output_dir: Path) -> str:
     return "; ".join(parts) + again + (f" ({results})" if results else "")
 
 
-def running_text(p: BatchProgress, stage_chars: int | None = None) -> str:
+def running_text(p: BatchProgress, stage_chars: int | None = None, *,
+                 steps_only: bool = False) -> str:
     """``2 running (job 3: Stage 1 sampling 12/20, job 4: starting)``: each running job's
-    stage and step, the first :data:`SHOWN_JOBS` of them; with ``stage_chars`` each stage
-    name cut to as many characters (0: ``job 3 12/20``, the jobs with steps alone)."""
+    stage and step, the first :data:`SHOWN_JOBS` of them (``+2 more``: the others); with
+    ``stage_chars`` each stage name cut to as many characters (0: left out, ``job 3 12/20,
+    job 4``); ``steps_only``: only the jobs with a step, the others counted (``4 running
+    (job 3 12/20, +3 more)``). Every running job counted is named or in the ``+N more``."""
     text = f"{p.running} running"
-    if not p.jobs:
+    jobs = [job for job in p.jobs if job.steps] if steps_only else list(p.jobs)
+    if not jobs:
         return text
-    if stage_chars == 0:  # only the jobs with steps to show
-        shown = ", ".join(filter(None, (job_text(job, 0) for job in p.jobs[:SHOWN_JOBS])))
-        return f"{text} ({shown})" if shown else text
-    shown = ", ".join(job_text(job, stage_chars) for job in p.jobs[:SHOWN_JOBS])
-    more = f", +{len(p.jobs) - SHOWN_JOBS} more" if len(p.jobs) > SHOWN_JOBS else ""
-    return f"{text} ({shown}{more})"
+    shown = [job_text(job, 0 if steps_only else stage_chars) for job in jobs[:SHOWN_JOBS]]
+    if len(shown) < p.running:
+        shown.append(f"+{p.running - len(shown)} more")
+    return f"{text} ({', '.join(shown)})"
 
 
 def job_text(job: RunningJob, stage_chars: int | None = None) -> str:
     """``job 3: Stage 1 sampling 12/20`` (:class:`RunningJob`), its stage name cut to
-    ``stage_chars`` (with ``...``), or left out at 0: ``job 3 12/20`` (nothing for a job
-    without steps)."""
+    ``stage_chars`` (at a word when one fits: ``Stage 1...``), or left out at 0: ``job 3
+    12/20`` (``job 4`` without steps)."""
     if stage_chars is None:
         return str(job)
     step = f" {job.step}/{job.steps}" if job.steps else ""
     stage = job.stage or "starting"
     if stage_chars <= 0:
-        return f"job {job.job}{step}" if step else ""
-    if len(stage) > stage_chars:
-        stage = stage[:max(1, stage_chars - 3)].rstrip() + "..."
-    return f"job {job.job}: {stage}{step}"
+        return f"job {job.job}{step}"
+    return f"job {job.job}: {shortened(stage, stage_chars)}{step}"
+
+
+def shortened(name: str, chars: int) -> str:
+    """``name`` in at most ``chars`` characters (at least 4): whole when it fits, else cut
+    with ``...``: after its last whole word when that loses at most :data:`WORD_SLACK`
+    characters more (``Stage 1 sampling`` in 12: ``Stage 1...``, not ``Stage 1 s...``), else
+    mid-word (in 15: ``Stage 1 samp...``)."""
+    if len(name) <= chars:
+        return name
+    room = max(1, chars - 3)
+    cut = name[:room]
+    space = cut.rfind(" ")
+    if name[room] != " " and space > 0 and room - space <= WORD_SLACK:
+        cut = cut[:space]  # the word cut off was short: better gone than half there
+    return cut.rstrip() + "..."
 
 
 def eta_text(p: BatchProgress) -> str:
@@ -551,11 +567,17 @@ class BatchDisplay:
         eta = eta_text(p)
         pieces.append(Piece(eta, ", "))
         # a line longer than the terminal wraps, and \r would then redraw only its last row:
-        # the stage names shrink first, the numbers (done, steps, ETA) stay
+        # the bar narrows first, then the stage names shrink as little as the width needs,
+        # then go; the numbers (done, steps, ETA) stay
         width = shutil.get_terminal_size().columns - 1
+        longest = max((len(job.stage or "starting") for job in p.jobs[:SHOWN_JOBS]),
+                      default=0)
+        shorter = [Cut(3, running_text(p, chars))
+                   for chars in range(longest - 1, STAGE_MIN - 1, -1)]
         line = fit(pieces, width, (
-            Cut(3, running_text(p, STAGE_CHARS)), Cut(0, narrow), Cut(3, running_text(p, 0)),
-            Cut(0), Cut(2), Cut(len(pieces) - 1, "ETA ?" if p.eta is None else eta),
+            Cut(0, narrow), *shorter, Cut(3, running_text(p, 0)),
+            Cut(3, running_text(p, steps_only=True)), Cut(0), Cut(2),
+            Cut(len(pieces) - 1, "ETA ?" if p.eta is None else eta),
             Cut(3, f"{p.running} running")))
         self.stream.write("\r\033[K" + escaped(line))
         self.stream.flush()
