@@ -20,8 +20,15 @@ import pytest
 
 from ltx2sdk.app.batch import scheduler
 from ltx2sdk.app.batch.runpod_target import RunPodTarget
-from ltx2sdk.app.batch.scheduler import Batch, DropNotice, RetryPolicy
+from ltx2sdk.app.batch.scheduler import (
+    Batch,
+    BatchProgress,
+    BatchSummary,
+    DropNotice,
+    RetryPolicy,
+)
 from ltx2sdk.app.batch.targets import JobSettings
+from ltx2sdk.app.cli.batch_command import describe_summary, summary_json
 from ltx2sdk.errors import NoTargetLeftError
 from tests.app.test_batch_hung import Hung
 from tests.app.test_runpod_hostile import ACCEPTED, ENDPOINT, KEY, Hostile, answer
@@ -155,3 +162,20 @@ def test_every_drop_line_carries_the_count(base: str, reason: str, tmp_path: Pat
     assert batch.returncode == 1, stderr
     dropped = [line for line in stderr.splitlines() if "dropped" in line]
     assert dropped == [f"[0/6] dropped   runpod:abc: {reason}"], stderr
+
+
+def test_the_summary_names_results_jsonl_only_when_it_is_there(tmp_path: Path) -> None:
+    results = tmp_path / "out" / "results.jsonl"
+    progress = BatchProgress(total=6, to_run=6, ok=0, failed=0, cancelled=0, skipped=0,
+                             running=0, waiting=0, retries=0, elapsed=1.0, eta=None)
+    for interrupted in (True, False):
+        summary = BatchSummary(progress, interrupted=interrupted, cancelled_jobs=(),
+                               not_started=6, unusable=("runpod:abc: no answer",),
+                               results_path=results)
+        assert "results in" not in describe_summary(summary, tmp_path / "out")
+        assert summary_json(summary, tmp_path / "out")["results"] is None
+        results.parent.mkdir(exist_ok=True)
+        results.write_text("")
+        assert f"results in {results}" in describe_summary(summary, tmp_path / "out")
+        assert summary_json(summary, tmp_path / "out")["results"] == str(results)
+        results.unlink()
