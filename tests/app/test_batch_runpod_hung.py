@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from ltx2sdk.app.batch import scheduler
+from ltx2sdk.app.batch import runpod_target, scheduler
 from ltx2sdk.app.batch.runpod_target import RunPodTarget
 from ltx2sdk.app.batch.scheduler import (
     Batch,
@@ -179,3 +179,35 @@ def test_the_summary_names_results_jsonl_only_when_it_is_there(tmp_path: Path) -
         assert f"results in {results}" in describe_summary(summary, tmp_path / "out")
         assert summary_json(summary, tmp_path / "out")["results"] == str(results)
         results.unlink()
+
+
+def test_an_endpoint_that_answered_then_hangs_is_dropped_not_retried_per_job(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Was: each job's /run waited its whole bound, 3 tries each, the endpoint kept."""
+    monkeypatch.setattr(runpod_target, "SUBMIT_TIMEOUT", 0.5)
+    hostile = Hostile()
+    healthy = answer(200, {"workers": {}})
+
+    def health_once(handler: Any, path: str) -> None:
+        if len(hostile.seen("health")) == 1:
+            healthy(handler, path)
+        else:
+            hostile.stop.wait()
+
+    hostile.routes.update(health=health_once, run=lambda handler, path: hostile.stop.wait())
+    drops: list[DropNotice] = []
+    try:
+        batch = Batch([job(seed) for seed in range(1, 4)],
+                      RunPodTarget(ENDPOINT, api_key=KEY, base_url=hostile.base,
+                                   settings=JobSettings(timeout=600, ready_timeout=1)),
+                      tmp_path / "out", concurrency=1, on_drop=drops.append,
+                      retry=RetryPolicy(attempts=3, base_delay=0.01))
+        with pytest.raises(NoTargetLeftError):
+            batch.run()
+    finally:
+        hostile.close()
+    assert [(d.reason, d.left) for d in drops] == [("no answer within 1 s", 0)]
+    summary = batch.summary
+    assert summary is not None
+    assert (summary.progress.failed, summary.progress.retries, summary.not_started) == (0, 0, 3)
+    assert len(hostile.seen("run")) == 1  # one submission found it silent: no other job sent

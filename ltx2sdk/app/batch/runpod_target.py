@@ -434,7 +434,9 @@ class _RunPodRunner:
         asked again for the readiness time (``settings.ready_timeout``, by default
         :data:`~ltx2sdk.backends.server_urls.REFUSED_GRACE`), an unknown host not at all;
         then :class:`~ltx2sdk.errors.ServerUnreachableError` (the batch drops the
-        endpoint)."""
+        endpoint). A submission that got no answer within :data:`SUBMIT_TIMEOUT` is followed
+        by a first contact again (:meth:`_first_contact`): an API silent for the ready wait
+        too is unreachable (dropped), else the submission's failure is raised (a retry)."""
         assert job.input is not None
         payload: dict[str, Any] = {"input": dict(job.input)}
         if self.target.policy:
@@ -450,12 +452,12 @@ class _RunPodRunner:
                              f"inputs by URL ({instead})")
         give_up = time.monotonic() + (self.target.settings.ready_timeout or REFUSED_GRACE)
         while True:
+            bound = Deadline.within(SUBMIT_TIMEOUT, deadline.end)
             try:
                 # the endpoint client's own call, with room for a large body (Endpoint.run
                 # allows 10 s)
                 answer = self._call("submit a job", "POST", f"{self.target.endpoint_id}/run",
-                                    Deadline.within(SUBMIT_TIMEOUT, deadline.end),
-                                    data=payload, submit=True)
+                                    bound, data=payload, submit=True)
                 break
             except ServerUnreachableError as exc:
                 if exc.reason == UNKNOWN_HOST or time.monotonic() >= give_up \
@@ -464,6 +466,13 @@ class _RunPodRunner:
                 if cancel.wait(min(0.5, max(0.0, give_up - time.monotonic()))):
                     raise JobCancelledError("the job was cancelled before it was "
                                             "submitted") from None
+            except ServerUnavailableError:
+                if bound.passed and not deadline.passed:
+                    # no answer for a whole submission: is the API still there? One that
+                    # stays silent for the ready wait is dropped, as at the first contact
+                    # (its jobs spend no retry); one that answers was slow: a retry
+                    self._first_contact(cancel)
+                raise
         job_id = answer.get("id") if isinstance(answer, dict) else None
         if not isinstance(job_id, str):
             raise ServerResponseError(f"{self.where} answered /run without a job id")
