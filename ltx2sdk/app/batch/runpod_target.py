@@ -48,7 +48,8 @@ scales itself; ``concurrency`` (``--jobs``) is how many jobs are in its queue at
   they go into a URL; another answer to ``/run`` is the job's failure, not submitted again.
 - **Failures** (see :func:`ltx2sdk.app.batch.targets.classify`): an API nobody answers at
   when a job is submitted (connection refused, an unknown host, no route: no network),
-  after the readiness time, makes the endpoint unusable; the API failing a request or
+  after the readiness time, or one that accepts and stays silent (a whole submission, then
+  the ready wait), makes the endpoint unusable; the API failing a request or
   answering 429/5xx, a job ``TIMED_OUT`` (its worker stopped reporting: a lost worker), a job
   RunPod no longer knows, and a worker whose ComfyUI could not be reached or forgot the
   prompt are transient (the job is submitted again); a refused key, an endpoint that does
