@@ -32,7 +32,7 @@ from ltx2sdk.app.cli.batch_command import describe_summary, summary_json
 from ltx2sdk.errors import NoTargetLeftError
 from tests.app.test_batch_hung import Hung
 from tests.app.test_runpod_hostile import ACCEPTED, ENDPOINT, KEY, Hostile, answer
-from tests.helpers import free_port
+from tests.helpers import catalog_server, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = {"duration": 1, "width": 256, "height": 256}
@@ -211,3 +211,17 @@ def test_an_endpoint_that_answered_then_hangs_is_dropped_not_retried_per_job(
     assert summary is not None
     assert (summary.progress.failed, summary.progress.retries, summary.not_started) == (0, 0, 3)
     assert len(hostile.seen("run")) == 1  # one submission found it silent: no other job sent
+
+
+def test_a_refusing_endpoint_beside_a_server_that_did_every_job_is_dropped_saying_why(
+        tmp_path: Path) -> None:
+    """The jobs done on the server while the endpoint was still being asked (it refuses,
+    waited for as --ready-timeout says): it is dropped with what its last try found."""
+    drops: list[DropNotice] = []
+    refusing = RunPodTarget("abc", api_key="x", base_url=f"http://127.0.0.1:{free_port()}/v2",
+                            settings=JobSettings(timeout=600, ready_timeout=60))
+    with catalog_server(tmp_path / "srv") as srv:
+        summary = Batch([job(1)], [srv.url, refusing], tmp_path / "out",
+                        on_drop=drops.append).run()
+    assert summary.progress.ok == 1
+    assert [(d.target, d.reason) for d in drops] == [("runpod:abc", "connection refused")]

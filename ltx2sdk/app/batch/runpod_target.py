@@ -314,19 +314,23 @@ class _RunPodRunner:
             self._call("reach the endpoint", "GET", f"{self.target.endpoint_id}/health",
                        Deadline.after(max(0.5, start + limit - time.monotonic())))
 
+        last: Exception | None = None  # what the last attempt found: a cancel says it too
         while True:
             try:
                 # on a thread of its own: a cancel frees the caller at once (the request
                 # ends by its own bound; it changes nothing but this runner's client cache)
                 cancellable(attempt, cancel, self.where)
                 return
+            except JobCancelledError as exc:
+                raise JobCancelledError(str(exc)) from last
             except ServerResponseError:
                 return  # it answered
             except ServerUnreachableError as exc:  # refused, no route, an unknown host
                 if exc.reason == UNKNOWN_HOST or time.monotonic() >= absent_until:
                     raise
-                until = absent_until
+                until, last = absent_until, exc
             except ServerUnavailableError as exc:  # accepted but silent, or HTTP 5xx
+                last = None  # a cancel says "no answer", not how the request was cut off
                 if time.monotonic() >= start + limit:
                     status = _ANSWERED_STATUS.search(str(exc))  # a 5xx: said, not silent
                     reason = (f"not ready within {limit:g} s (HTTP {status[1]})" if status
@@ -335,7 +339,7 @@ class _RunPodRunner:
                                                  reason=reason) from None
                 until = start + limit
             if cancel.wait(min(0.5, max(0.0, until - time.monotonic()))):
-                raise JobCancelledError(f"cancelled while waiting for {self.where}")
+                raise JobCancelledError(f"cancelled while waiting for {self.where}") from last
 
     def _client(self, bound: Deadline) -> Any:
         """The SDK's endpoint client; made (the SDK imported) on first use, once a connection
