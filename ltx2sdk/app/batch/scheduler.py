@@ -54,9 +54,11 @@ target and what it lacks.
 **Cancelling** (:meth:`Batch.cancel`, or Ctrl-C / a notebook's interrupt while iterating)
 stops the running jobs on their targets (a ComfyUI prompt is interrupted, a RunPod job
 cancelled), records them as cancelled, and starts nothing more; the interrupt is then raised
-again, and :attr:`Batch.summary` says what was left. A wait for a server (its readiness, at
-the start or before a job) ends within a fraction of a second: a job that waited is
-cancelled, and a target still proving ready had taken none (its jobs are "not started").
+again, and :attr:`Batch.summary` says what was left. A wait for a server or a RunPod
+endpoint (its readiness, at the start or before a job) ends within a fraction of a second: a
+job that waited is cancelled, and a target still proving ready had taken none (its jobs are
+"not started"). After an interrupt, a job that has not stopped within :data:`CANCEL_GRACE`
+(a submission an API never answers) has no result: it is counted "not started" too.
 
 Callbacks (``on_result``, ``on_progress``, ``on_retry``, ``on_drop``) run on the thread that
 iterates (the caller's), never on a runner's thread. Nothing here is global: two batches in one
