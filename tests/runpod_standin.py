@@ -7,7 +7,8 @@ endpoint client reaches it through ``RUNPOD_ENDPOINT_BASE_URL=<standin.base_url>
 - ``GET /v2/{endpoint}/status/{id}``: ``{"id", "status", "delayTime", "executionTime",
   "workerId"}`` plus ``"output"`` (and ``"error"`` for ``FAILED``) as RunPod keeps them;
 - ``POST /v2/{endpoint}/cancel/{id}``: ``{"id", "status": "CANCELLED"}`` (a queued job is
-  dropped, a running one's handler task is cancelled, as RunPod cancels an async handler).
+  dropped, a running one's handler task is cancelled, as RunPod cancels an async handler);
+- ``GET /v2/{endpoint}/health``: ``{"jobs": {...counts}, "workers": {"idle", "running"}}``.
 
 Jobs run on ``workers`` simulated workers calling a real handler (``runpod_handler.handler``)
 the way the runpod SDK's worker does: a returned ``{"error": ...}`` makes the job ``FAILED``
@@ -141,6 +142,7 @@ class RunPodStandIn:
         app.router.add_post(base + "/run", self._run)
         app.router.add_get(base + "/status/{job_id}", self._status)
         app.router.add_post(base + "/cancel/{job_id}", self._cancel)
+        app.router.add_get(base + "/health", self._health)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -236,6 +238,18 @@ class RunPodStandIn:
             if job.task is not None:
                 job.task.cancel()
         return web.json_response({"id": job.id, "status": job.status})
+
+    async def _health(self, request: web.Request) -> web.Response:
+        refused = self._refusal(request)
+        if refused is not None:
+            return refused
+        with self._lock:
+            states = [job.status for job in self.jobs.values()]
+        return web.json_response({
+            "jobs": {"completed": states.count("COMPLETED"), "failed": states.count("FAILED"),
+                     "inProgress": states.count("IN_PROGRESS"),
+                     "inQueue": states.count("IN_QUEUE"), "retried": 0},
+            "workers": {"idle": self.workers, "running": 0}})
 
     # -- the workers -----------------------------------------------------------------------
 

@@ -152,10 +152,38 @@ def test_check_on_a_server_that_is_down_says_so(tmp_path: Path,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
     jobs = write_lines(tmp_path / "jobs.jsonl", [job(1)])
     dead = f"127.0.0.1:{free_port()}"
-    assert main(["batch", str(jobs), "--check", "--server", dead, "--ready-timeout", "1"]) == 2
-    out = capsys.readouterr().out.splitlines()
-    assert out[0].startswith(f"{jobs}: on http://{dead}: cannot check the jobs: ")
-    assert out[-1] == "1 job: 1 problem of the whole file"
+    # the only server given cannot be reached: the check asked for was not made (exit 1),
+    # and that is no problem of the jobs (not 2: they are valid on the catalog)
+    assert main(["batch", str(jobs), "--check", "--server", dead]) == 1
+    said = capsys.readouterr()
+    out = said.out.splitlines()
+    assert out[0] == (f"{jobs}: note: not checked on http://{dead} (connection refused): a "
+                      "run would drop it")
+    assert out[-1] == f"1 job, all valid; could not check on http://{dead} (connection refused)"
+    assert "no server given could be reached" in said.err
+
+
+def test_check_on_a_down_server_beside_one_that_answers_checks_on_the_one_that_answers(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    jobs = write_lines(tmp_path / "jobs.jsonl", [job(1), job(2)])
+    dead = f"http://127.0.0.1:{free_port()}"
+    with catalog_server(tmp_path / "srv") as srv:
+        assert main(["batch", str(jobs), "--check", "--server", dead, "--server",
+                     srv.url]) == 0  # about the jobs: all valid where they could be checked
+        out = capsys.readouterr().out.splitlines()
+        assert out == [f"{jobs}: note: not checked on {dead} (connection refused): a run "
+                       "would drop it",
+                       f"2 jobs, all valid; checked on {srv.url}; could not check on {dead} "
+                       "(connection refused)"]
+        report = check_jobs(jobs, targets=[dead, srv.url])
+        assert report.ok and not report.reached_none
+        assert (report.checked_on, report.unreachable, report.problems) == (
+            (srv.url,), (f"{dead} (connection refused)",), ())
+        assert report.as_json()["unreachable"] == [f"{dead} (connection refused)"]
+        # a job a server that answers cannot run is still the jobs' problem: exit 2
+        bad = write_lines(tmp_path / "bad.jsonl", [job(1, image="not-uploaded.png")])
+        assert main(["batch", str(bad), "--check", "--server", dead, "--server",
+                     srv.url]) == 2
 
 
 def test_json_lines_for_a_run_and_for_a_check(mixed: Path, tmp_path: Path,

@@ -132,15 +132,23 @@ def test_the_status_line_shows_each_running_jobs_stage_and_step(
         assert len(line) <= columns - 1, line
         # was at 80: "... 4 running (job 3: Stage 1 sampl..." without the step or the ETA
         assert "0/10 done" in line and "12/20" in line and ", ETA " in line, line
-    assert status_line(150) == (  # the stage names are shortened first, the bar narrows
-        "[" + "-" * 12 + "] 0/10 done, 0 made, 4 running (job 3: Stage 1 s... 12/20, job 4: "
-        "VAE decode, job 5: starting, +1 more), ETA after the first video")
-    assert status_line(100) == (  # then only the steps are left of the jobs
-        "[" + "-" * 12 + "] 0/10 done, 0 made, 4 running (job 3 12/20), ETA after the first "
-        "video")
+    assert status_line(150) == (  # the bar narrows first: the stage names stay whole
+        "[" + "-" * 12 + "] 0/10 done, 0 made, 4 running (job 3: Stage 1 sampling 12/20, "
+        "job 4: VAE decode, job 5: starting, +1 more), ETA after the first video")
+    # then the stage names lose as little as the width needs (was: "Stage 1 s..." whatever
+    # the room), at a whole word when that costs little
+    assert "(job 3: Stage 1 sam... 12/20, job 4: VAE decode, " in status_line(146)
+    assert "(job 3: Stage 1... 12/20, job 4: VAE decode, " in status_line(143)
+    assert status_line(120) == (  # then only the steps are left of the jobs, each job named
+        "[" + "-" * 12 + "] 0/10 done, 0 made, 4 running (job 3 12/20, job 4, job 5, +1 "
+        "more), ETA after the first video")
+    assert status_line(100) == (  # then the jobs with a step, the others counted
+        "[" + "-" * 12 + "] 0/10 done, 0 made, 4 running (job 3 12/20, +3 more), ETA after "
+        "the first video")
     assert status_line(80) == (  # then the bar goes
-        "0/10 done, 0 made, 4 running (job 3 12/20), ETA after the first video")
-    assert status_line(60) == "0/10 done, 4 running (job 3 12/20), ETA ?"
+        "0/10 done, 0 made, 4 running (job 3 12/20, +3 more), ETA after the first video")
+    # was "4 running (job 3 12/20)": one job named of the four counted
+    assert status_line(60) == "0/10 done, 4 running (job 3 12/20, +3 more), ETA ?"
 
 
 def test_a_server_job_reports_its_stages_and_steps(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.server
+import importlib
 import io
 import json
 import re
@@ -243,6 +244,9 @@ def test_a_job_a_runpod_worker_lacks_the_models_for_runs_on_a_server(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The worker says "the server cannot run this graph: missing model files: ...": the
     endpoint is kept for the jobs it can run, and that job runs on the server."""
+    # loaded before the batch: the endpoint's first contact (the SDK imported, then its
+    # /health) is then as quick as the server's, and it takes a job as the server does
+    importlib.import_module("runpod.endpoint.runner")
     with without_ltx23(tmp_path / "comfy") as comfy, catalog_server(tmp_path / "srv") as srv, \
             RunPodStandIn(runpod_handler.handler, workers=1) as api:
         for name, value in {"COMFY_URL": comfy.url, "LTX2_READY_TIMEOUT": "5",

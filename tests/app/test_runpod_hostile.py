@@ -216,7 +216,8 @@ def test_a_job_id_that_is_not_runpods_fails_the_job_and_goes_into_no_url(
     [line] = results(tmp_path / "out")
     assert (line["status"], line["error_kind"], line["attempts"]) == ("failed", "failed", 1)
     assert "job id" in line["error"]
-    assert hostile.requests == [f"POST /v2/{ENDPOINT}/run"]  # once, and nothing after it
+    # once, and nothing after it (before it: the endpoint's first contact, /health)
+    assert hostile.requests == [f"GET /v2/{ENDPOINT}/health", f"POST /v2/{ENDPOINT}/run"]
     assert summary.progress.retries == 0
 
 

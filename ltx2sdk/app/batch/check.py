@@ -22,8 +22,10 @@ same key: :func:`~ltx2sdk.app.batch.jobs.job_key`) is noted, not refused: a batc
 **Given server targets**, each valid job's graph is also built for each server (its ComfyUI
 release and node schemas) and checked by the server's own rules, as ``generate`` does before
 queueing: node types it lacks, model files it does not list, input files (``image``,
-``audio``...) not in its input folder. A server that cannot be reached is a problem of the
-file (the check was asked for and could not be made). A Comfy API v2 server and a RunPod
+``audio``...) not in its input folder. A server that cannot be reached (or does not answer
+like a ComfyUI) is no problem of the jobs: a run would drop it too. It is listed in
+:attr:`JobsReport.unreachable`, with why, and the jobs are checked on the servers that
+answer (:attr:`JobsReport.reached_none` says when none did). A Comfy API v2 server and a RunPod
 endpoint publish no node schemas or model lists: they are listed in
 :attr:`JobsReport.unchecked`, with why, and their jobs are checked when they run.
 
@@ -51,6 +53,7 @@ from ltx2sdk.app.batch.jobs import GIVEN_JOBS, BatchJob, JobSource, key_id
 from ltx2sdk.backends.server_urls import DEFAULT_READY_TIMEOUT, REFUSED_GRACE
 from ltx2sdk.errors import InputFileError, InvalidJobsError, LTX2Error
 from ltx2sdk.vocabulary import AUDIO, INPUT_FILES, VIDEO
+from ltx2sdk.wording import exception_line
 
 if TYPE_CHECKING:
     from ltx2sdk.app.generate import InputPolicy
@@ -96,7 +99,9 @@ class JobsReport:
     """What a check found: ``jobs`` jobs in ``source`` (blank and comment lines not
     counted), ``problems`` (each refuses its job, or the file), ``repeats`` (notes: jobs
     made once, as an earlier one), ``checked_on`` the servers the jobs were checked on,
-    ``unchecked`` the targets that could not check them (``target: why``)."""
+    ``unchecked`` the targets that cannot check them (``target (why)``: a RunPod endpoint,
+    a Comfy API v2 server), ``unreachable`` the servers that could not be reached to check
+    them (``URL (why)``)."""
 
     source: str
     jobs: int
@@ -104,6 +109,7 @@ class JobsReport:
     repeats: tuple[JobProblem, ...] = ()
     checked_on: tuple[str, ...] = ()
     unchecked: tuple[str, ...] = ()
+    unreachable: tuple[str, ...] = ()
 
     @property
     def invalid_jobs(self) -> tuple[int, ...]:
@@ -112,13 +118,23 @@ class JobsReport:
 
     @property
     def ok(self) -> bool:
-        """At least one job, and no problem anywhere."""
+        """At least one job, and no problem anywhere (a server that could not be reached is
+        none: see :attr:`reached_none`)."""
         return self.jobs > 0 and not self.problems
 
+    @property
+    def reached_none(self) -> bool:
+        """Servers were given to check on, and none of them could be reached: the check on
+        a server that was asked for was not made at all."""
+        return bool(self.unreachable) and not self.checked_on
+
     def lines(self) -> list[str]:
-        """Every problem, then every repeat, as ``FILE:LINE: ...`` lines (a repeat's
-        ``FILE:LINE: note: ...``)."""
-        return [*(p.describe(self.source) for p in self.problems),
+        """Every server that could not be reached (``FILE: note: not checked on URL
+        (why)...``), every problem, then every repeat, as ``FILE:LINE: ...`` lines (a
+        repeat's ``FILE:LINE: note: ...``)."""
+        return [*(f"{self.source}: note: not checked on {server}: a run would drop it"
+                  for server in self.unreachable),
+                *(p.describe(self.source) for p in self.problems),
                 *(JobProblem(p.job, f"note: {p.message}", p.target).describe(self.source)
                   for p in self.repeats)]
 
@@ -148,6 +164,8 @@ class JobsReport:
             text += f"; checked on {', '.join(self.checked_on)}"
         if self.unchecked:
             text += "; not checked on " + "; ".join(self.unchecked)
+        if self.unreachable:
+            text += "; could not check on " + "; ".join(self.unreachable)
         return text
 
     def as_json(self) -> dict[str, Any]:
@@ -156,7 +174,7 @@ class JobsReport:
                 "invalid": list(self.invalid_jobs),
                 "problems": len(self.problems), "repeats": [p.job for p in self.repeats],
                 "checked_on": list(self.checked_on), "unchecked": list(self.unchecked),
-                "message": self.summary()}
+                "unreachable": list(self.unreachable), "message": self.summary()}
 
     def raise_if_failed(self) -> None:
         """:class:`~ltx2sdk.errors.InvalidJobsError` (every problem's line in its
@@ -324,10 +342,13 @@ def check_jobs(jobs: str | Path | Iterable[Mapping[str, Any]] | JobSource, *,
     scan = _Scan(source.name, input_policy)
     servers: list[_Server] = []
     unchecked: list[str] = []
+    unreachable: list[str] = []
     with contextlib.ExitStack() as stack:
         for name in names:
             opened = _open_server(name, api_key=api_key, api=api, ready_timeout=ready_timeout)
-            if isinstance(opened, str):
+            if isinstance(opened, _NotReached):
+                unreachable.append(opened.text)
+            elif isinstance(opened, str):
                 unchecked.append(opened)
             elif isinstance(opened, JobProblem):
                 scan.problems.append(opened)  # the file's problem: listed first
@@ -340,13 +361,28 @@ def check_jobs(jobs: str | Path | Iterable[Mapping[str, Any]] | JobSource, *,
             for server in servers:
                 scan.problems.extend(_server_problems(job, server))
     return scan.report(checked_on=tuple(server[0] for server in servers),
-                       unchecked=tuple(unchecked))
+                       unchecked=tuple(unchecked), unreachable=tuple(unreachable))
+
+
+@dataclass(frozen=True)
+class _NotReached:
+    """A server the check could not reach: ``URL (why)``."""
+
+    text: str
+
+
+def _not_reached(shown: str, exc: BaseException) -> _NotReached:
+    """Why ``shown`` could not be checked, in its :class:`ServerUnreachableError`'s few words
+    (``connection refused``), else the error's one line."""
+    reason = getattr(exc, "reason", "") or exception_line(exc)
+    return _NotReached(f"{shown} ({reason})")
 
 
 def _open_server(text: str, *, api_key: str | None, api: str | None,
-                 ready_timeout: float | None) -> _Server | str | JobProblem:
+                 ready_timeout: float | None) -> _Server | str | JobProblem | _NotReached:
     """A server to check on, ready (``(name, backend, its schemas)``); a target that cannot
-    check (its ``unchecked`` line); or the problem that it cannot be reached."""
+    check (its ``unchecked`` line); one that could not be reached (or answers not as a
+    ComfyUI would: a run would drop it too); or the problem that its URL is not one."""
     from ltx2sdk.app.batch.target_names import RUNPOD_PREFIX  # start-up: the RunPod client
     from ltx2sdk.backends.connect import connect  # start-up: requests
     from ltx2sdk.backends.server_urls import (  # start-up: with connect
@@ -366,7 +402,7 @@ def _open_server(text: str, *, api_key: str | None, api: str | None,
     try:
         backend = connect(url, api_key=api_key, api=api, probe_timeout=max(
             0.5, min(REFUSED_GRACE, ready_timeout or DEFAULT_READY_TIMEOUT)))
-    except (LTX2Error, ValueError, ModuleNotFoundError) as exc:
+    except (LTX2Error, ValueError, ModuleNotFoundError) as exc:  # a setting, not the server
         return JobProblem(None, f"cannot check the jobs: {exc}", shown)
     if not backend.can_check:
         backend.close()
@@ -376,9 +412,9 @@ def _open_server(text: str, *, api_key: str | None, api: str | None,
         backend.wait_ready(timeout=ready_timeout or DEFAULT_READY_TIMEOUT,
                            refused_grace=REFUSED_GRACE if ready_timeout is None else None)
         schemas = backend.schemas()
-    except LTX2Error as exc:
+    except LTX2Error as exc:  # no answer in time, or not a ComfyUI's
         backend.close()
-        return JobProblem(None, f"cannot check the jobs: {exc}", shown)
+        return _not_reached(shown, exc)
     return shown, backend, schemas
 
 

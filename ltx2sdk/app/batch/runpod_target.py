@@ -22,6 +22,15 @@ scales itself; ``concurrency`` (``--jobs``) is how many jobs are in its queue at
   from the environment is in the way, which the SDK's requests go through): an address
   nobody answers at (refused, an unknown host) is dropped as fast as a server's, in one line
   within 2 s.
+- **Ready first**: before its first job the endpoint proves its API answers
+  (:meth:`_RunPodRunner.wait_ready`, once per target: ``GET /v2/{endpoint}/health``), as a
+  server does, so a job never waits on an API that may never answer: any HTTP answer will
+  do (a refused key makes the endpoint unusable at once); an API that accepts connections
+  and sends nothing, or answers 5xx, is waited for the ready time
+  (``settings.ready_timeout``, by default
+  :data:`~ltx2sdk.backends.server_urls.DEFAULT_READY_TIMEOUT`), then dropped (``no answer
+  within 30 s``), its jobs going to the other targets without a try spent. The wait ends
+  within a fraction of a second of a cancel.
 - **Outputs** (``runpod_handler.py``'s): ``video`` (base64) is decoded to the file;
   ``video_url`` (a presigned bucket URL) is fetched by
   :func:`ltx2sdk.media.safe_fetch.fetch_to_file`,
@@ -39,7 +48,8 @@ scales itself; ``concurrency`` (``--jobs``) is how many jobs are in its queue at
   they go into a URL; another answer to ``/run`` is the job's failure, not submitted again.
 - **Failures** (see :func:`ltx2sdk.app.batch.targets.classify`): an API nobody answers at
   when a job is submitted (connection refused, an unknown host, no route: no network),
-  after the readiness time, makes the endpoint unusable; the API failing a request or
+  after the readiness time, or one that accepts and stays silent (a whole submission, then
+  the ready wait), makes the endpoint unusable; the API failing a request or
   answering 429/5xx, a job ``TIMED_OUT`` (its worker stopped reporting: a lost worker), a job
   RunPod no longer knows, and a worker whose ComfyUI could not be reached or forgot the
   prompt are transient (the job is submitted again); a refused key, an endpoint that does
@@ -66,7 +76,14 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ltx2sdk.app.batch.targets import JobSettings, JobStage
-from ltx2sdk.backends.server_urls import REFUSED_GRACE, UNKNOWN_HOST, connection_failure
+from ltx2sdk.backends.server_urls import (
+    CANCEL_POLL,
+    DEFAULT_READY_TIMEOUT,
+    REFUSED_GRACE,
+    UNKNOWN_HOST,
+    cancellable,
+    connection_failure,
+)
 from ltx2sdk.deadline import Deadline
 from ltx2sdk.errors import (
     BatchSettingError,
@@ -119,6 +136,7 @@ _ENDPOINT_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 _JOB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
 """A RunPod job id (``c80ffee4-...-u1``): it goes into URLs, so nothing else may (``../``)."""
 _URL = re.compile(r"(https?://[^\s?#]+)[?#]\S*")
+_ANSWERED_STATUS = re.compile(r"answered HTTP (\d{3})")
 
 
 class RunLengths:
@@ -225,17 +243,103 @@ class RunPodTarget:
                                       "pip install 'ltx2sdk[runpod]'")
         base = (self.base_url or os.environ.get(BASE_URL_ENV, "").strip()
                 or DEFAULT_BASE_URL).rstrip("/")
-        return [_RunPodRunner(self, key, base)
+        readiness = _Readiness()  # one first contact per target, whatever its runners
+        return [_RunPodRunner(self, key, base, readiness)
                 for _ in range(concurrency or DEFAULT_CONCURRENCY)]
 
 
+class _Readiness:
+    """Whether a target's API has answered, shared by its runners (threads): the first runner
+    to ask makes the first contact, the others wait for its outcome (each still free to stop
+    at a cancel). ``failure``: why it is unusable, once found."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.answered = False
+        self.failure: Exception | None = None
+
+
 class _RunPodRunner:
-    def __init__(self, target: RunPodTarget, key: str, base: str) -> None:
+    def __init__(self, target: RunPodTarget, key: str, base: str,
+                 readiness: _Readiness | None = None) -> None:
         self.target = target
         self._key = key
         self.base = base
         self.where = f"RunPod endpoint {target.endpoint_id} at {base}"
         self._endpoint: Any = None  # the SDK's Endpoint, made once the API's address answers
+        self._readiness = readiness or _Readiness()
+
+    def wait_ready(self, cancel: threading.Event) -> None:
+        """Before the first job (see :class:`~ltx2sdk.app.batch.targets.WaitsForReady` and
+        the module): return once the endpoint's API has answered, for this runner or another
+        of its target; raise what makes the endpoint unusable (the same for every runner:
+        the batch drops it once), or :class:`~ltx2sdk.errors.JobCancelledError` within
+        :data:`~ltx2sdk.backends.server_urls.CANCEL_POLL` seconds of ``cancel``."""
+        shared = self._readiness
+        while not shared.lock.acquire(timeout=CANCEL_POLL):
+            if cancel.is_set():  # another runner is making the first contact
+                raise JobCancelledError(f"cancelled while waiting for {self.where}")
+        try:
+            if shared.failure is not None:
+                raise shared.failure
+            if not shared.answered:
+                try:
+                    self._first_contact(cancel)
+                except JobCancelledError:
+                    raise  # nothing learnt: the next runner to ask tries again
+                except Exception as exc:
+                    shared.failure = exc
+                    raise
+                shared.answered = True
+        finally:
+            shared.lock.release()
+
+    def _first_contact(self, cancel: threading.Event) -> None:
+        """Ask ``/health`` until the API answers (any HTTP answer: a 404 or a body that is
+        not RunPod's are for ``/run`` to say), within the ready wait: an API nobody answers
+        at is asked again for :data:`~ltx2sdk.backends.server_urls.REFUSED_GRACE` (an unknown
+        host not at all), one that accepts and sends nothing, or answers 5xx, for
+        :data:`~ltx2sdk.backends.server_urls.DEFAULT_READY_TIMEOUT` (``settings.ready_timeout``
+        for both when given); then :class:`~ltx2sdk.errors.ServerUnreachableError`. A refused
+        key raises :class:`~ltx2sdk.errors.TargetUnusableError` at once."""
+        settings = self.target.settings
+        limit = min(settings.ready_timeout or DEFAULT_READY_TIMEOUT, settings.timeout)
+        start = time.monotonic()
+        absent_until = start + min(limit, settings.ready_timeout or REFUSED_GRACE)
+
+        def attempt() -> None:
+            # the TCP connection and the SDK's import (seconds) come before the request's
+            # bound: a slow import must not make an answering API look silent
+            self._client(Deadline.after(max(0.5, absent_until - time.monotonic())))
+            self._call("reach the endpoint", "GET", f"{self.target.endpoint_id}/health",
+                       Deadline.after(max(0.5, start + limit - time.monotonic())))
+
+        last: Exception | None = None  # what the last attempt found: a cancel says it too
+        while True:
+            try:
+                # on a thread of its own: a cancel frees the caller at once (the request
+                # ends by its own bound; it changes nothing but this runner's client cache)
+                cancellable(attempt, cancel, self.where)
+                return
+            except JobCancelledError as exc:
+                raise JobCancelledError(str(exc)) from last
+            except ServerResponseError:
+                return  # it answered
+            except ServerUnreachableError as exc:  # refused, no route, an unknown host
+                if exc.reason == UNKNOWN_HOST or time.monotonic() >= absent_until:
+                    raise
+                until, last = absent_until, exc
+            except ServerUnavailableError as exc:  # accepted but silent, or HTTP 5xx
+                last = None  # a cancel says "no answer", not how the request was cut off
+                if time.monotonic() >= start + limit:
+                    status = _ANSWERED_STATUS.search(str(exc))  # a 5xx: said, not silent
+                    reason = (f"not ready within {limit:g} s (HTTP {status[1]})" if status
+                              else f"no answer within {limit:g} s")
+                    raise ServerUnreachableError(f"{self.where}: {reason}", url=self.base,
+                                                 reason=reason) from None
+                until = start + limit
+            if cancel.wait(min(0.5, max(0.0, until - time.monotonic()))):
+                raise JobCancelledError(f"cancelled while waiting for {self.where}") from last
 
     def _client(self, bound: Deadline) -> Any:
         """The SDK's endpoint client; made (the SDK imported) on first use, once a connection
@@ -335,7 +439,9 @@ class _RunPodRunner:
         asked again for the readiness time (``settings.ready_timeout``, by default
         :data:`~ltx2sdk.backends.server_urls.REFUSED_GRACE`), an unknown host not at all;
         then :class:`~ltx2sdk.errors.ServerUnreachableError` (the batch drops the
-        endpoint)."""
+        endpoint). A submission that got no answer within :data:`SUBMIT_TIMEOUT` is followed
+        by a first contact again (:meth:`_first_contact`): an API silent for the ready wait
+        too is unreachable (dropped), else the submission's failure is raised (a retry)."""
         assert job.input is not None
         payload: dict[str, Any] = {"input": dict(job.input)}
         if self.target.policy:
@@ -351,12 +457,12 @@ class _RunPodRunner:
                              f"inputs by URL ({instead})")
         give_up = time.monotonic() + (self.target.settings.ready_timeout or REFUSED_GRACE)
         while True:
+            bound = Deadline.within(SUBMIT_TIMEOUT, deadline.end)
             try:
                 # the endpoint client's own call, with room for a large body (Endpoint.run
                 # allows 10 s)
                 answer = self._call("submit a job", "POST", f"{self.target.endpoint_id}/run",
-                                    Deadline.within(SUBMIT_TIMEOUT, deadline.end),
-                                    data=payload, submit=True)
+                                    bound, data=payload, submit=True)
                 break
             except ServerUnreachableError as exc:
                 if exc.reason == UNKNOWN_HOST or time.monotonic() >= give_up \
@@ -365,6 +471,13 @@ class _RunPodRunner:
                 if cancel.wait(min(0.5, max(0.0, give_up - time.monotonic()))):
                     raise JobCancelledError("the job was cancelled before it was "
                                             "submitted") from None
+            except ServerUnavailableError:
+                if bound.passed and not deadline.passed:
+                    # no answer for a whole submission: is the API still there? One that
+                    # stays silent for the ready wait is dropped, as at the first contact
+                    # (its jobs spend no retry); one that answers was slow: a retry
+                    self._first_contact(cancel)
+                raise
         job_id = answer.get("id") if isinstance(answer, dict) else None
         if not isinstance(job_id, str):
             raise ServerResponseError(f"{self.where} answered /run without a job id")

@@ -11,11 +11,12 @@
 each; the Comfy API v2: ``concurrency`` at a time, default 1) and ``runpod:ENDPOINT_ID``
 (``concurrency`` jobs in the endpoint's queue, default 4): see
 :mod:`ltx2sdk.app.batch.targets`. Each idle runner of any target takes the next job, so faster
-targets do more of the work. Each target is opened on a thread of its own, and a server
-proves ready (it answers) before it takes a job: a target that is slow to answer, or never
-does, holds no job while the others run them. When every job is done the batch ends without
-waiting for a target still not ready: it is dropped then (``no answer when the jobs were
-done (waited 2.1 s)``, or ``connection refused`` for one that refused all along).
+targets do more of the work. Each target is opened on a thread of its own, and a server or
+a RunPod endpoint proves ready (it answers) before it takes a job: a target that is slow to
+answer, or never does, holds no job while the others run them. When every job is done the
+batch ends without waiting for a target still not ready: it is dropped then (``no answer
+when the jobs were done (waited 2.1 s)``, or ``connection refused`` for one that refused all
+along).
 
 **Results** go to ``output_dir`` (:mod:`ltx2sdk.app.batch.store`): each job's video and one
 ``results.jsonl`` line with its metadata or its error. Jobs already done there (by their
@@ -53,9 +54,11 @@ target and what it lacks.
 **Cancelling** (:meth:`Batch.cancel`, or Ctrl-C / a notebook's interrupt while iterating)
 stops the running jobs on their targets (a ComfyUI prompt is interrupted, a RunPod job
 cancelled), records them as cancelled, and starts nothing more; the interrupt is then raised
-again, and :attr:`Batch.summary` says what was left. A wait for a server (its readiness, at
-the start or before a job) ends within a fraction of a second: a job that waited is
-cancelled, and a target still proving ready had taken none (its jobs are "not started").
+again, and :attr:`Batch.summary` says what was left. A wait for a server or a RunPod
+endpoint (its readiness, at the start or before a job) ends within a fraction of a second: a
+job that waited is cancelled, and a target still proving ready had taken none (its jobs are
+"not started"). After an interrupt, a job that has not stopped within :data:`CANCEL_GRACE`
+(a submission an API never answers) has no result: it is counted "not started" too.
 
 Callbacks (``on_result``, ``on_progress``, ``on_retry``, ``on_drop``) run on the thread that
 iterates (the caller's), never on a runner's thread. Nothing here is global: two batches in one
@@ -526,6 +529,9 @@ class Batch:
             self._done = self.store.done()
             self._submitted = self.store.submitted(self._done)
             self._total, self._to_run = self._count()
+            # the count before any target is heard of: a line said at once (an unknown host
+            # dropped within milliseconds) carries it as the later ones do
+            self._report_progress()
             self._start()
             while True:
                 try:
@@ -675,13 +681,15 @@ class Batch:
     def _finish(self) -> None:
         with self._cond:
             progress = self._progress_locked()
+            # a job still running now did not stop within the grace after a cancel (a
+            # submission to an API that never answers): it has no result, and is left for
+            # the next run like the jobs never started
             if self._to_run is not None:  # the jobs to run that did not end here
                 not_started: int | None = max(0, self._to_run - self._tried_locked())
             elif self._exhausted:  # what waited for a retry never ran again
-                not_started = len(self._retries)
+                not_started = len(self._retries) + progress.running
             else:
-                left = progress.left
-                not_started = None if left is None else max(0, left - progress.running)
+                not_started = progress.left
             self.summary = BatchSummary(
                 progress=progress, interrupted=self._interrupted,
                 cancelled_jobs=tuple(self._cancelled_jobs), not_started=not_started,

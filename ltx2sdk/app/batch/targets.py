@@ -26,9 +26,9 @@ What a failure means for the batch is decided in one place, :func:`classify`:
   disk, no permission: an ``OSError``, or an :class:`OutputError` caused by one, never
   "cannot reach" the server). Trying again would fail again, and run a finished job again.
 
-A runner that can tell whether its target is ready (:class:`WaitsForReady`: a server's) is
-asked before its first job: the batch gives it none until then, so a target that never answers
-holds no job while another target could run it.
+A runner that can tell whether its target is ready (:class:`WaitsForReady`: a server's, a
+RunPod endpoint's) is asked before its first job: the batch gives it none until then, so a
+target that never answers holds no job while another target could run it.
 
 The targets themselves: :mod:`.server_target` and :mod:`.runpod_target`; named as on the
 command line by :func:`~.target_names.parse_target`.

@@ -14,9 +14,11 @@ unless ``--skip-invalid``. ``--json`` prints JSON lines on stdout instead of the
 per finished job and a summary object last (with ``--check``: one per problem, then the
 summary); the shapes are in the README's batch section.
 
-Exit status: 0 when every job is done (``--check``: every line valid), 1 when some failed (or
-no target could run them), 2 for bad flags, a jobs file that cannot be read, has no jobs or
-has invalid lines (``--check``: any problem), 130 after Ctrl-C and 143 after SIGTERM (the
+Exit status: 0 when every job is done (``--check``: every line valid, on the catalog and on
+each server given that answered: one that cannot be reached is a note, as a run drops it), 1
+when some failed (or no target could run them; ``--check``: no server given could be
+reached), 2 for bad flags, a jobs file that cannot be read, has no jobs or has invalid lines
+(``--check``: any problem of the jobs), 130 after Ctrl-C and 143 after SIGTERM (the
 running jobs are cancelled on their targets first, recorded as cancelled, and the summary
 says what was left).
 """
@@ -66,7 +68,8 @@ __all__ = ["BatchDisplay", "add_batch_command", "cmd_batch", "result_json", "sum
 
 BAR_WIDTH = 24
 SHOWN_JOBS = 3  # running jobs the status line names with their stage (the rest: "+2 more")
-STAGE_CHARS = 12  # a stage name's length when the status line is short of room
+STAGE_MIN = 7  # the shortest a stage name is cut to ("..." included) before it is dropped
+WORD_SLACK = 3  # characters a shortened name may lose more to end at a whole word
 INVALID_EXIT = 2  # a jobs file with problems: the input is wrong, as for bad flags
 REDRAW_INTERVAL = 0.25  # seconds between two redraws of the status line
 
@@ -110,7 +113,10 @@ def add_batch_command(commands: Any) -> None:
     out.add_argument("--check", action="store_true",
                      help="check every line (the request, its pipeline; with --server that "
                           "server's models and nodes) and list every problem with its line "
-                          "number; run nothing (exit 0 when all are valid, 2 otherwise)")
+                          "number; run nothing. A server that cannot be reached is noted "
+                          "and skipped, as a run drops it. Exit 0 when every line is valid "
+                          "(on the servers that answered), 2 when one is not, 1 when no "
+                          "server given could be reached")
     out.add_argument("--skip-invalid", action="store_true",
                      help="run the valid lines when some are invalid (they are listed, "
                           "recorded as failed and counted); by default a batch with an "
@@ -262,7 +268,12 @@ def _check(args: argparse.Namespace) -> int:
         raise CommandLineError(report.summary(), INVALID_EXIT)
     else:
         print(escaped(report.summary()))
-    return 0 if report.ok else INVALID_EXIT
+    if not report.ok:
+        return INVALID_EXIT  # the jobs are wrong, whatever the servers
+    if report.reached_none:  # the check asked for could not be made: as a run would fail
+        raise CommandLineError("no server given could be reached: the jobs were checked "
+                               "against the catalog only", 1)
+    return 0
 
 
 def _print_report(report: JobsReport, as_json: bool, *, stream: TextIO) -> None:
@@ -320,7 +331,7 @@ def summary_json(summary: BatchSummary, output_dir: Path) -> dict[str, Any]:
             "cancelled": p.cancelled, "not_started": summary.not_started,
             "left": left_for_rerun(summary), "elapsed": round(p.elapsed, 3),
             "unusable_targets": list(summary.unusable),
-            "results": str(output_dir / "results.jsonl"),
+            "results": str(summary.results_path) if summary.results_path.exists() else None,
             "message": describe_summary(summary, output_dir)}
 
 
@@ -352,10 +363,12 @@ def describe_summary(summary: BatchSummary, output_dir: Path) -> str:
     if p.invalid:
         made += f", {p.invalid} invalid (skipped; fix the line to run it)"
     took = f"in {duration(p.elapsed)}"
-    results = f"results in {output_dir / 'results.jsonl'}"
+    # named only when there is one: a batch that ran nothing wrote none
+    results = (f"results in {summary.results_path}" if summary.results_path.exists()
+               else "")
     if not summary.interrupted:
         ended = "stopped" if summary.unusable_stopped else "finished"
-        text = f"batch {ended} {took}: {made}; {results}"
+        text = f"batch {ended} {took}: {made}" + (f"; {results}" if results else "")
         if summary.unusable:
             text += "; " + "; ".join(f"not used: {why}" for why in summary.unusable)
         if summary.not_started:
@@ -382,37 +395,52 @@ def describe_summary(summary: BatchSummary, output_dir: Path) -> str:
         which = ", ".join(f"{n} {what}" for n, what in counts if n)
         again = f". Run the same command again to do the {left} left" + (
             f" ({which})" if which else "")
-    return "; ".join(parts) + again + f" ({results})"
+    return "; ".join(parts) + again + (f" ({results})" if results else "")
 
 
-def running_text(p: BatchProgress, stage_chars: int | None = None) -> str:
+def running_text(p: BatchProgress, stage_chars: int | None = None, *,
+                 steps_only: bool = False) -> str:
     """``2 running (job 3: Stage 1 sampling 12/20, job 4: starting)``: each running job's
-    stage and step, the first :data:`SHOWN_JOBS` of them; with ``stage_chars`` each stage
-    name cut to as many characters (0: ``job 3 12/20``, the jobs with steps alone)."""
+    stage and step, the first :data:`SHOWN_JOBS` of them (``+2 more``: the others); with
+    ``stage_chars`` each stage name cut to as many characters (0: left out, ``job 3 12/20,
+    job 4``); ``steps_only``: only the jobs with a step, the others counted (``4 running
+    (job 3 12/20, +3 more)``). Every running job counted is named or in the ``+N more``."""
     text = f"{p.running} running"
-    if not p.jobs:
+    jobs = [job for job in p.jobs if job.steps] if steps_only else list(p.jobs)
+    if not jobs:
         return text
-    if stage_chars == 0:  # only the jobs with steps to show
-        shown = ", ".join(filter(None, (job_text(job, 0) for job in p.jobs[:SHOWN_JOBS])))
-        return f"{text} ({shown})" if shown else text
-    shown = ", ".join(job_text(job, stage_chars) for job in p.jobs[:SHOWN_JOBS])
-    more = f", +{len(p.jobs) - SHOWN_JOBS} more" if len(p.jobs) > SHOWN_JOBS else ""
-    return f"{text} ({shown}{more})"
+    shown = [job_text(job, 0 if steps_only else stage_chars) for job in jobs[:SHOWN_JOBS]]
+    if len(shown) < p.running:
+        shown.append(f"+{p.running - len(shown)} more")
+    return f"{text} ({', '.join(shown)})"
 
 
 def job_text(job: RunningJob, stage_chars: int | None = None) -> str:
     """``job 3: Stage 1 sampling 12/20`` (:class:`RunningJob`), its stage name cut to
-    ``stage_chars`` (with ``...``), or left out at 0: ``job 3 12/20`` (nothing for a job
-    without steps)."""
+    ``stage_chars`` (at a word when one fits: ``Stage 1...``), or left out at 0: ``job 3
+    12/20`` (``job 4`` without steps)."""
     if stage_chars is None:
         return str(job)
     step = f" {job.step}/{job.steps}" if job.steps else ""
     stage = job.stage or "starting"
     if stage_chars <= 0:
-        return f"job {job.job}{step}" if step else ""
-    if len(stage) > stage_chars:
-        stage = stage[:max(1, stage_chars - 3)].rstrip() + "..."
-    return f"job {job.job}: {stage}{step}"
+        return f"job {job.job}{step}"
+    return f"job {job.job}: {shortened(stage, stage_chars)}{step}"
+
+
+def shortened(name: str, chars: int) -> str:
+    """``name`` in at most ``chars`` characters (at least 4): whole when it fits, else cut
+    with ``...``: after its last whole word when that loses at most :data:`WORD_SLACK`
+    characters more (``Stage 1 sampling`` in 12: ``Stage 1...``, not ``Stage 1 s...``), else
+    mid-word (in 15: ``Stage 1 samp...``)."""
+    if len(name) <= chars:
+        return name
+    room = max(1, chars - 3)
+    cut = name[:room]
+    space = cut.rfind(" ")
+    if name[room] != " " and space > 0 and room - space <= WORD_SLACK:
+        cut = cut[:space]  # the word cut off was short: better gone than half there
+    return cut.rstrip() + "..."
 
 
 def eta_text(p: BatchProgress) -> str:
@@ -542,11 +570,17 @@ class BatchDisplay:
         eta = eta_text(p)
         pieces.append(Piece(eta, ", "))
         # a line longer than the terminal wraps, and \r would then redraw only its last row:
-        # the stage names shrink first, the numbers (done, steps, ETA) stay
+        # the bar narrows first, then the stage names shrink as little as the width needs,
+        # then go; the numbers (done, steps, ETA) stay
         width = shutil.get_terminal_size().columns - 1
+        longest = max((len(job.stage or "starting") for job in p.jobs[:SHOWN_JOBS]),
+                      default=0)
+        shorter = [Cut(3, running_text(p, chars))
+                   for chars in range(longest - 1, STAGE_MIN - 1, -1)]
         line = fit(pieces, width, (
-            Cut(3, running_text(p, STAGE_CHARS)), Cut(0, narrow), Cut(3, running_text(p, 0)),
-            Cut(0), Cut(2), Cut(len(pieces) - 1, "ETA ?" if p.eta is None else eta),
+            Cut(0, narrow), *shorter, Cut(3, running_text(p, 0)),
+            Cut(3, running_text(p, steps_only=True)), Cut(0), Cut(2),
+            Cut(len(pieces) - 1, "ETA ?" if p.eta is None else eta),
             Cut(3, f"{p.running} running")))
         self.stream.write("\r\033[K" + escaped(line))
         self.stream.flush()
