@@ -1,6 +1,7 @@
 """Generate ``ltx2sdk/graph/nodes.py`` (the typed constructors) from :mod:`ltx2sdk.graph.node_defs`.
 
-Each node is declared once, in ``node_defs.py``; its constructor ``Nodes.<class_type>`` is
+Each node is declared once, in ``node_defs.py``; its constructor ``Nodes.<class_type>`` (or the
+declaration's ``method`` when the class type is no Python name, e.g. ``VideoSlice``) is
 derived from the declaration (see :class:`ltx2sdk.graph.node_defs.NodeDecl` for the rules)::
 
     python -m ltx2sdk.graph.codegen           # rewrite ltx2sdk/graph/nodes.py
@@ -124,7 +125,7 @@ def render_nodes_module(declarations: Iterable[NodeDecl]) -> str:
 
 def _render_method(decl: NodeDecl, imports: _Imports) -> list[str]:
     schema = decl.schema
-    name = schema.class_type
+    name = decl.method_name
     if (not name.isidentifier() or keyword.iskeyword(name) or name.startswith("_")
             or hasattr(NodeFactory, name)):
         raise ValueError(f"{name}: not usable as a method name (or NodeFactory has it)")
@@ -146,7 +147,7 @@ def _render_method(decl: NodeDecl, imports: _Imports) -> list[str]:
     lines = _wrap(f"{_INDENT}def {name}(", pieces, f") -> {returns[0]}:")
     lines += _docstring(decl)
     entries = [f'"{p.name}": {p.value}' for p in params.values()]  # in ComfyUI's input order
-    call = f'self._add("{name}", title, '
+    call = f'self._add("{schema.class_type}", title, '
     body = _INDENT * 2
     if dynamic:
         lines += _wrap_dict(f"{body}inputs: dict[str, Any] = {{", entries, "}")
@@ -290,12 +291,12 @@ def _returns(decl: NodeDecl, imports: _Imports) -> tuple[str, list[str] | None]:
             values.append(f"node.out({slot}, {cls.__name__})")
     if len(types) == 1:
         return types[0], values
-    result = f"{schema.class_type}Outputs"
+    result = f"{decl.method_name}Outputs"
     imports.typing.add("NamedTuple")
     names = _result_fields(schema.class_type, [output.name for output in schema.outputs])
     imports.results.append([
         f"class {result}(NamedTuple):",
-        f'{_INDENT}"""The outputs of :meth:`Nodes.{schema.class_type}`: by name, or unpacked '
+        f'{_INDENT}"""The outputs of :meth:`Nodes.{decl.method_name}`: by name, or unpacked '
         'in order."""',
         "",
         *(f"{_INDENT}{name}: {kind}" for name, kind in zip(names, types, strict=True))])

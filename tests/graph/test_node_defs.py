@@ -112,6 +112,9 @@ _NO_BIT_DEPTH = f"{_VIDEO_COMPONENTS[:3]}, declared {_VIDEO_COMPONENTS}"
 """GetVideoComponents before 0.26.0: no ``bit_depth`` output."""
 _SHORT_BATCH_INDEX = "min 0, declared -16384; max 4095, declared 16384"
 """ImageFromBatch before 0.22.0: no negative index, at most 4095."""
+_UNION_CONTROL_NODES = {(name, NODE): "absent" for name in (
+    "GetICLoRAParameters", "LoadMoGeModel", "MoGeInference", "MoGeRender")}
+"""LTX-2.3's union-control nodes came with 0.22.0."""
 
 EXPECTED_DIFFERENCES: dict[str, dict[tuple[str, str], str]] = {
     "0.8.0": {
@@ -129,6 +132,8 @@ EXPECTED_DIFFERENCES: dict[str, dict[tuple[str, str], str]] = {
         ("PreviewAny", OUTPUTS): "[], declared [('STRING', 'STRING')]",
         ("GetVideoComponents", OUTPUTS): _NO_BIT_DEPTH,
         ("ImageFromBatch", "batch_index"): _SHORT_BATCH_INDEX,
+        ("Video Slice", NODE): "absent",
+        **_UNION_CONTROL_NODES,
     },
     "0.16.4": {
         ("CLIPLoader", "type"): _no_options("cogvideox lens pixeldit ideogram4 boogu krea2"),
@@ -148,6 +153,7 @@ EXPECTED_DIFFERENCES: dict[str, dict[tuple[str, str], str]] = {
         ("PreviewAny", OUTPUTS): "[], declared [('STRING', 'STRING')]",
         ("GetVideoComponents", OUTPUTS): _NO_BIT_DEPTH,
         ("ImageFromBatch", "batch_index"): _SHORT_BATCH_INDEX,
+        **_UNION_CONTROL_NODES,
     },
     "0.22.0": {
         ("CLIPLoader", "type"): _no_options("lens pixeldit ideogram4 boogu krea2"),

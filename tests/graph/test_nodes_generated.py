@@ -27,6 +27,7 @@ from ltx2sdk.graph.releases import bundled_schemas
 from ltx2sdk.graph.schema import InputSpec, NodeSchema, OutputSpec
 
 DECLS = {decl.class_type: decl for decl in LTX2_NODES}
+DECLS_BY_METHOD = {decl.method_name: decl for decl in LTX2_NODES}
 P = inspect.Parameter
 
 
@@ -91,8 +92,8 @@ def test_codegen_command_writes_and_checks(tmp_path: Path,
 
 
 def test_every_declared_node_has_a_constructor_and_vice_versa() -> None:
-    assert _constructors() == [decl.class_type for decl in LTX2_NODES]
-    assert set(_constructors()) == set(LTX2_SCHEMAS)
+    assert _constructors() == [decl.method_name for decl in LTX2_NODES]
+    assert {DECLS_BY_METHOD[name].class_type for name in _constructors()} == set(LTX2_SCHEMAS)
     assert issubclass(Nodes, NodeFactory)
 
 
@@ -100,7 +101,7 @@ def test_every_declared_node_has_a_constructor_and_vice_versa() -> None:
 def test_constructor_parameters_are_the_node_inputs(class_type: str) -> None:
     decl = DECLS[class_type]
     schema = decl.schema
-    params = list(inspect.signature(getattr(Nodes, class_type)).parameters.values())[1:]
+    params = list(inspect.signature(getattr(Nodes, decl.method_name)).parameters.values())[1:]
     positional = [p for p in params if p.kind is P.POSITIONAL_OR_KEYWORD]
     assert [p.name for p in positional] == list(decl.arg_order or schema.input_names)
     assert [p.name for p in params if p.kind is P.KEYWORD_ONLY] == ["title"]
@@ -129,7 +130,7 @@ def test_constructor_parameters_are_the_node_inputs(class_type: str) -> None:
 @pytest.mark.parametrize("class_type", list(DECLS))
 def test_constructor_returns_the_declared_handles(class_type: str) -> None:
     decl = DECLS[class_type]
-    returned = typing.get_type_hints(getattr(Nodes, class_type))["return"]
+    returned = typing.get_type_hints(getattr(Nodes, decl.method_name))["return"]
     if decl.schema.output_node:
         assert returned is Node
         return
@@ -207,7 +208,7 @@ def test_constructor_sends_its_defaults_and_leaves_out_unset_optional_inputs(
         class_type: str) -> None:
     decl = DECLS[class_type]
     graph, handles = _source_graph()
-    method = getattr(Nodes(graph), class_type)
+    method = getattr(Nodes(graph), decl.method_name)
     params = inspect.signature(method).parameters
     args = {name: _required_value(spec, handles) for name, spec in
             ((p.name, decl.schema.input(p.name)) for p in params.values()
@@ -292,3 +293,14 @@ def test_declaration_mistakes_are_refused() -> None:
         render_nodes_module([clash])
     with pytest.raises(ValueError, match="method name"):
         render_nodes_module([node("require", inputs, outputs, doc="x")])
+
+
+def test_a_class_type_that_is_no_python_name_gets_its_declared_method() -> None:
+    # "Video Slice" has a space: its constructor is VideoSlice, sending the real class type
+    graph, _ = _source_graph()
+    video = Nodes(graph).LoadVideo("clip.mp4")
+    node = Nodes(graph).VideoSlice(video, 1.0, 4.84).node
+    assert node.class_type == "Video Slice"
+    assert not hasattr(Nodes, "Video Slice")
+    with pytest.raises(ValueError, match="not a Python name"):
+        dataclasses.replace(DECLS["Video Slice"], method="")
