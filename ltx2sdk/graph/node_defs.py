@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ltx2sdk.graph.handles import Image, Output, StringValue
+from ltx2sdk.graph.handles import Image, IntValue, Output, StringValue
 from ltx2sdk.graph.schema import InputSpec, NodeSchema, OutputSpec, SchemaSet
 
 SAMPLER_NAMES = (
@@ -300,14 +300,16 @@ LTX2_NODES: tuple[NodeDecl, ...] = (
           integer("length", 97, 1, 16384), integer("batch_size", 1, 1, 4096)],
          [("LATENT", "LATENT")],
          doc="An empty video latent of ``length`` frames at ``width`` x ``height`` pixels.",
-         required_args=("width", "height", "length")),
+         required_args=("width", "height", "length"),
+         # the length may come from the frames of a control video (GetImageSize)
+         arg_handles={"length": IntValue}),
     node("LTXVEmptyLatentAudio",
          [integer("frames_number", 97, 1, 1000), integer("frame_rate", 25, 1, 1000),
           integer("batch_size", 1, 1, 4096), link("audio_vae", "VAE")],
          [("LATENT", "Latent")], display_name="LTXV Empty Latent Audio",
          doc="An empty audio latent as long as ``frames_number`` video frames at ``frame_rate``.",
          arg_order=("audio_vae", "frames_number", "frame_rate", "batch_size"),
-         required_args=("frames_number", "frame_rate")),
+         required_args=("frames_number", "frame_rate"), arg_handles={"frames_number": IntValue}),
     node("LTXVAudioVAEEncode", [link("audio", "AUDIO"), link("audio_vae", "VAE")],
          [("LATENT", "Audio Latent")], display_name="LTXV Audio VAE Encode",
          doc="Encode a waveform to an audio latent (a given voice for audio-driven video)."),

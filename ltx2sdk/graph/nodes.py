@@ -231,14 +231,14 @@ class Nodes(NodeFactory):
         node = self._add("ConditioningZeroOut", title, {"conditioning": conditioning})
         return node.out(0, Conditioning)
 
-    def EmptyLTXVLatentVideo(self, width: int, height: int, length: int, batch_size: int = 1, *,
-                             title: str | None = None) -> Latent:
+    def EmptyLTXVLatentVideo(self, width: int, height: int, length: int | IntValue,
+                             batch_size: int = 1, *, title: str | None = None) -> Latent:
         """An empty video latent of ``length`` frames at ``width`` x ``height`` pixels."""
         node = self._add("EmptyLTXVLatentVideo", title, {
             "width": width, "height": height, "length": length, "batch_size": batch_size})
         return node.out(0, Latent)
 
-    def LTXVEmptyLatentAudio(self, audio_vae: Vae, frames_number: int, frame_rate: int,
+    def LTXVEmptyLatentAudio(self, audio_vae: Vae, frames_number: int | IntValue, frame_rate: int,
                              batch_size: int = 1, *, title: str | None = None) -> Latent:
         """An empty audio latent as long as ``frames_number`` video frames at ``frame_rate``."""
         node = self._add("LTXVEmptyLatentAudio", title, {
