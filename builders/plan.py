@@ -233,7 +233,10 @@ def make_plan(request: GenerationRequest | CheckedRequest, pipeline: Pipeline | 
     ``video_start`` at or after its end is a :class:`~ltx2sdk.errors.RequestFieldError`. The
     output plays at the pipeline's frame rate whatever the video's (said when they differ).
     Without ``video`` (a file already on the server, an offline build) the start frame is
-    ``video_start`` times the output frame rate, and the length is not capped.
+    ``video_start`` times the output frame rate, and the length is not capped. A pipeline
+    that cuts its video by time (``Video Slice``, LTX-2.3's union control) cuts the planned
+    frames' seconds at the video's frame rate (the output's when it is not known, said in the
+    adjustments) from ``video_start`` seconds.
 
     ``pipeline`` is the declaration to plan for (default: the one the request asks for).
     """
