@@ -10,6 +10,7 @@ parameters and the release it needs. Parity with the template is in
 from __future__ import annotations
 
 import base64
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 import pytest
 
 from builders import build
-from builders.catalog import PIPELINES, ControlCut
+from builders.catalog import PIPELINES, ControlCut, LatentSlot, ltx2, ltx2_3
 from ltx2sdk import GenerationRequest, generate
 from ltx2sdk.errors import IncompatibleServerError, RequestFieldError
 from ltx2sdk.graph.releases import bundled_schemas
@@ -107,6 +108,33 @@ def test_without_the_videos_facts_the_plan_says_what_the_length_follows() -> Non
     assert plan.video_seconds == 4.86  # 121.5 frames at the template's 25 fps
     assert ("the video's frame rate is not known here: the cut is 4.860 s, 121 frames if it "
             "is 25 fps (the video's length follows the frames it holds)") in plan.adjustments
+
+
+def test_without_the_videos_size_the_plan_says_its_frames_are_not_limited() -> None:
+    note = ("the video's size is not known here: its frames go to MoGe as they are (frames "
+            "wider than 2048 are brought to 2048 when the SDK measures the video)")
+    assert note in build(_request()).plan.adjustments
+    known = build(_request(), video=Facts(fps=25.0, frames=200, width=3840))
+    assert note not in known.plan.adjustments
+    [limit] = _nodes(known.compile(), "ResizeImageMaskNode")
+    assert (limit["inputs"]["resize_type"], limit["inputs"]["resize_type.longer_size"],
+            limit["inputs"]["scale_method"]) == ("scale longer dimension", 2048, "area")
+
+
+def test_a_union_control_declaration_checks_itself() -> None:
+    [stage] = UNION.stages
+    assert UNION.control is not None
+    with pytest.raises(ValueError, match="KSampler stage has no sigmas"):
+        dataclasses.replace(stage, sigmas=ltx2_3.DISTILLED_SIGMAS)
+    with pytest.raises(ValueError, match="KSampler stage"):
+        dataclasses.replace(stage, passes_on=LatentSlot.DENOISED_OUTPUT)
+    with pytest.raises(ValueError, match="only a KSampler schedules itself"):
+        dataclasses.replace(ltx2_3.FLF2V_FAST.stages[0], sigmas=None)
+    with pytest.raises(ValueError, match="needs iclora_parameters"):
+        dataclasses.replace(UNION.control, iclora_parameters=False)
+    with pytest.raises(ValueError, match="scale_method"):  # two stages: frames halved
+        dataclasses.replace(ltx2.CANNY_PRO, control=dataclasses.replace(
+            UNION.control, resize=ltx2.FIRST_FRAME_FITTED.resize))
 
 
 def test_a_late_start_needs_no_frame_index_limit() -> None:
