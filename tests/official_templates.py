@@ -2050,13 +2050,17 @@ def pipeline_features(api: Mapping[str, Any], *, details: bool = False) -> dict[
     Keys:
 
     ``stages``
-        One dict per ``SamplerCustomAdvanced``, upstream first:
+        One dict per stage sampler (``SamplerCustomAdvanced``, or a ``KSampler``, whose
+        settings are its own inputs), upstream first:
 
-        - ``sampler``: ``KSamplerSelect.sampler_name`` (else the sampler node's class).
-        - ``sigmas``: ``{"type": "ManualSigmas", "values": [floats]}`` or
+        - ``sampler``: ``KSamplerSelect.sampler_name`` or ``KSampler.sampler_name`` (else the
+          sampler node's class).
+        - ``sigmas``: ``{"type": "ManualSigmas", "values": [floats]}``,
           ``{"type": "LTXVScheduler", "steps", "max_shift", "base_shift", "stretch",
-          "terminal", "latent_linked"}``.
-        - ``guider``: class of the guider; ``cfg``: ``CFGGuider.cfg`` (None otherwise).
+          "terminal", "latent_linked"}`` or ``{"type": "KSampler", "scheduler", "steps",
+          "denoise"}``.
+        - ``guider``: class of the guider (``KSampler`` for one); ``cfg``: ``CFGGuider.cfg``
+          or ``KSampler.cfg`` (None otherwise).
         - ``model_loader``: class of the node the guider's model path starts from.
         - ``loras``: ``[(lora_name, strength_model)]`` on the guider's model path, from the
           checkpoint outward, camera-control LoRAs left out.
@@ -2074,7 +2078,7 @@ def pipeline_features(api: Mapping[str, Any], *, details: bool = False) -> dict[
           ``"stage <n> output|denoised_output"`` (the sampler output it continues).
         - ``img_to_video_inplace``: ``{"strength", "bypass"}`` of the
           ``LTXVImgToVideoInplace`` on that path, or None.
-        - ``noise``: class of the noise node.
+        - ``noise``: class of the noise node (``KSampler``: its own ``seed``).
 
     ``separate_av_slots``
         For each ``LTXVSeparateAVLatent`` (ordered by the stage feeding it): the
@@ -2129,13 +2133,17 @@ def pipeline_features(api: Mapping[str, Any], *, details: bool = False) -> dict[
     ``stage_details``
         One dict per stage (the order of ``stages``): ``sampler`` (described: a
         ``KSamplerSelect`` or a sampler node such as ``SamplerEulerAncestral`` with
-        ``eta``/``s_noise``), ``guider`` (described, numbers as float: ``CFGGuider.cfg`` or
-        ``LTXVDualCFGGuider.video_cfg``/``audio_cfg``), ``sigmas`` (as in ``stages``),
+        ``eta``/``s_noise``; a ``KSampler``'s ``{"class_type": "KSampler", "sampler_name"}``),
+        ``guider`` (described, numbers as float: ``CFGGuider.cfg`` or
+        ``LTXVDualCFGGuider.video_cfg``/``audio_cfg``; a ``KSampler``'s ``{"class_type":
+        "KSampler", "cfg"}``), ``sigmas`` (as in ``stages``),
         ``model`` (described nodes from the model loader to the guider: ``UNETLoader``
         ``unet_name``/``weight_dtype`` or ``CheckpointLoaderSimple``, then each LoRA with its
         strength), ``cropped_conditioning`` (the guider's conditioning passes
         ``LTXVCropGuides``), ``guides`` (each ``LTXVAddGuide`` on the video-latent path,
-        upstream first: ``frame_idx``, ``strength``, ``image`` chain), ``img_to_video``
+        upstream first: ``frame_idx``, ``strength``, ``image`` chain, ``iclora_parameters``:
+        None, or the ``GetICLoRAParameters`` feeding it with the model it reads, described,
+        and ``stage_model``: whether that is the stage's own model), ``img_to_video``
         (each ``LTXVImgToVideoInplace`` there: ``strength``, ``bypass``, ``image`` chain),
         ``video_latent`` and ``audio_latent`` (latent paths of the stage's
         ``LTXVConcatAVLatent`` inputs; for ia2v the audio path is ``SetLatentNoiseMask``
