@@ -22,6 +22,7 @@ from builders.catalog import PIPELINES, ControlCut, LatentSlot, ltx2, ltx2_3
 from ltx2sdk import GenerationRequest, generate
 from ltx2sdk.errors import IncompatibleServerError, RequestFieldError
 from ltx2sdk.graph.releases import bundled_schemas
+from ltx2sdk.graph.schema import SchemaSet
 from tests.comfyserver import ComfyTestServer
 from tests.media.video_files import make_video
 
@@ -198,3 +199,14 @@ def test_generate_measures_the_video_and_the_server_runs_the_graph(
     assert "frames 121 -> 49: the video has 49 frames from 0 s (LTX-2 needs 8n+1 frames)" in (
         result.adjustments)
     assert result.frames == 49
+
+
+def test_a_server_without_the_moge_nodes_is_told_the_release_that_has_them() -> None:
+    # a server of unknown version whose /object_info lacks MoGe: the node and its release
+    schemas = bundled_schemas("0.26.0")
+    lacking = SchemaSet(tuple(schemas[name] for name in schemas if name != "MoGeInference"))
+    lacking.from_server = True
+    with pytest.raises(IncompatibleServerError) as caught:
+        build(_request(), schemas=lacking)
+    assert "the node MoGeInference, ComfyUI >= 0.22.0" in str(caught.value)
+    assert "this server does not have it" in str(caught.value)
