@@ -40,7 +40,6 @@ from .catalog import (
     LoraFile,
     LoraRole,
     ModelFiles,
-    MoGeDepth,
     Negative,
     Pipeline,
     SplitFiles,
@@ -298,11 +297,6 @@ def make_plan(request: GenerationRequest | CheckedRequest, pipeline: Pipeline | 
         if by_time:
             source_fps = video.fps if video is not None else fps
             cut_seconds = round((frames + 0.5) / source_fps, 3)  # Video Slice's step: 1 ms
-        step = pipeline.control.preprocessor
-        if video is None and isinstance(step, MoGeDepth) and step.limit_width is not None:
-            notes.append(f"the video's size is not known here: its frames go to MoGe as they "
-                         f"are (frames wider than {step.limit_width} are brought to "
-                         f"{step.limit_width} when the SDK measures the video)")
 
     seed = request.seed if request.seed is not None else (rng or random.SystemRandom()).randrange(
         0, 2**32)

@@ -285,14 +285,24 @@ def prepare_control(n: Nodes, video_name: str, cut: ControlCutAt, width: int, he
 
 def moge_depth(n: Nodes, images: Image, moge: MoGeDepth, width: int | None) -> Image:
     """The depth of ``images`` by a MoGe model; frames wider than ``moge.limit_width`` first
-    brought to that longer edge. The template decides that at run time from the frames'
-    width; here ``width`` (the video's, when known) decides it when the graph is built, and
-    frames of an unknown width go in as they are (what the template does with any video up
-    to the limit)."""
-    if moge.limit_width is not None and width is not None and width > moge.limit_width:
-        images = n.ResizeImageMaskNode(images, "scale longer dimension", moge.limit_method,
-                                       longer_size=moge.limit_width,
-                                       title=f"Control: longer edge {moge.limit_width}")
+    brought to that longer edge. ``width`` (the video's, when known) decides that when the
+    graph is built; frames of an unknown width are measured when it runs, as the template
+    does (``GetImageSize``, ``ComfyMathExpression "a > 2048"``, ``ComfySwitchNode``)."""
+    limit = moge.limit_width
+    if limit is not None and (width is None or width > limit):
+        limited = n.ResizeImageMaskNode(images, "scale longer dimension", moge.limit_method,
+                                        longer_size=limit,
+                                        title=f"Control: longer edge {limit}")
+        if width is not None:
+            images = limited
+        else:
+            frame_width = n.GetImageSize(images, title="Control frame size").width
+            wider = n.ComfyMathExpression(f"a > {limit}", a=frame_width,
+                                          title=f"Control: wider than {limit}?").bool
+            if wider is None:  # (BOOL came with ComfyUI 0.22.0, the pipeline's minimum)
+                raise ValueError("ComfyMathExpression has no BOOL output on this server")
+            images = n.ComfySwitchNode(wider, images, limited,
+                                       title=f"Control: limited to {limit} if wider")
     model = n.LoadMoGeModel(moge.model, title="MoGe model")
     geometry = n.MoGeInference(model, images, moge.resolution_level, moge.fov_x_degrees,
                                moge.batch_size, moge.force_projection, moge.apply_mask,

@@ -1703,7 +1703,9 @@ def _image_source_chain(walker: _Walker, source: tuple[str, int] | None) -> list
     ``LoadVideo``, ``Video Slice``, ``GetVideoComponents`` (its ``images``),
     ``ImageFromBatch``, the resize nodes, then ``Canny``, a Lotus depth pass (one
     ``LotusDepth`` step, see :func:`_lotus_depth`) and ``ImageInvert``, or a MoGe depth pass
-    (one ``MoGeDepth`` step, see :func:`_moge_depth`)."""
+    (one ``MoGeDepth`` step, see :func:`_moge_depth`). A ``ComfySwitchNode`` left to run time
+    is one step with its ``switch`` (its value's source, as :func:`_value_source` gives it)
+    and its ``on_true`` chain; the chain goes on along ``on_false``."""
     chain: list[dict[str, Any]] = []
     while source is not None and len(chain) < 100:
         node_id, slot = source
@@ -1716,6 +1718,13 @@ def _image_source_chain(walker: _Walker, source: tuple[str, int] | None) -> list
         if kind == "MoGeRender":
             step, source = _moge_depth(walker, node_id)
             chain.append(step)
+            continue
+        if kind == "ComfySwitchNode":  # decided when it runs: its switch and both branches
+            chain.append({"class_type": kind,
+                          "switch": _value_source(walker, node_id, "switch"),
+                          "on_true": _image_source_chain(walker,
+                                                         walker.link(node_id, "on_true"))})
+            source = walker.link(node_id, "on_false")
             continue
         step = _describe(walker, node_id) if kind in _IMAGE_STEPS else {"class_type": kind}
         if kind == "GetVideoComponents":

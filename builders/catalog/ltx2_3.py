@@ -44,7 +44,7 @@ stage on the distilled fp8 checkpoint with the union IC-LoRA (``ref0.5``) at 1.0
 prompt. The request's video is cut by ``Video Slice`` (the plan's seconds from
 ``video_start``), decoded, its frames wider than 2048 brought to a longer edge of 2048 (the
 template decides this at run time from the frames' width; the SDK when it builds, from the
-video it was given, and leaves the frames as they are when it was not), turned into depth by
+video it measured, else with the template's own switch), turned into depth by
 MoGe and added as a guide from frame 0 at strength 1 with the LoRA's own parameters
 (``GetICLoRAParameters``: guides at half the latent's size, as ``ref0.5`` wants). The first
 image goes in place at strength 1, as it is (``LTXVImgToVideoInplace`` resizes it). 1280x704,

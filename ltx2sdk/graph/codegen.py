@@ -130,10 +130,13 @@ def _render_method(decl: NodeDecl, imports: _Imports) -> list[str]:
             or hasattr(NodeFactory, name)):
         raise ValueError(f"{name}: not usable as a method name (or NodeFactory has it)")
     dynamic = [spec for spec in schema.inputs if spec.choices is not None]
-    if len(dynamic) > 1:
-        raise ValueError(f"{name}: more than one dynamic combo ({[s.name for s in dynamic]})")
-    params = {spec.name: _param(decl, spec, imports) for spec in schema.inputs}
-    ordered = [params[n] for n in (decl.arg_order or schema.input_names)]
+    grown = [spec for spec in schema.inputs if spec.autogrow is not None]
+    if len(dynamic) + len(grown) > 1:
+        raise ValueError(f"{name}: more than one dynamic combo or autogrow input "
+                         f"({[s.name for s in (*dynamic, *grown)]})")
+    params = {spec.name: _param(decl, spec, imports) for spec in schema.inputs
+              if spec.autogrow is None}
+    ordered = [params[n] for n in (decl.arg_order or schema.input_names) if n in params]
     defaulted = [p.name for p in ordered if p.default is not None]
     for later in ordered[ordered.index(params[defaulted[0]]):] if defaulted else ():
         if later.default is None:
@@ -143,17 +146,21 @@ def _render_method(decl: NodeDecl, imports: _Imports) -> list[str]:
     if dynamic:
         imports.typing.add("Any")
         pieces.append(f"**{KWARGS}: Any")
+    elif grown:  # one input per name given: name=value, sent as "<input>.<name>"
+        imports.typing.add("Any")
+        pieces.append(f"**{grown[0].name}: Any")
     returns = _returns(decl, imports)
     lines = _wrap(f"{_INDENT}def {name}(", pieces, f") -> {returns[0]}:")
     lines += _docstring(decl)
     entries = [f'"{p.name}": {p.value}' for p in params.values()]  # in ComfyUI's input order
     call = f'self._add("{schema.class_type}", title, '
     body = _INDENT * 2
-    if dynamic:
+    if dynamic or grown:
         lines += _wrap_dict(f"{body}inputs: dict[str, Any] = {{", entries, "}")
-        prefix = dynamic[0].name
+        prefix = (dynamic or grown)[0].name
+        kwargs = KWARGS if dynamic else prefix
         lines.append(f'{body}inputs.update({{f"{prefix}.{{key}}": value '
-                     f"for key, value in {KWARGS}.items()}})")
+                     f"for key, value in {kwargs}.items()}})")
         added = f"{call}inputs)"
         if returns[1] is None:
             lines.append(f"{body}return {added}")

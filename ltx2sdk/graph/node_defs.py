@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ltx2sdk.graph.handles import Image, IntValue, Output, StringValue
-from ltx2sdk.graph.schema import InputSpec, NodeSchema, OutputSpec, SchemaSet
+from ltx2sdk.graph.schema import Autogrow, InputSpec, NodeSchema, OutputSpec, SchemaSet
 
 SAMPLER_NAMES = (
     "euler", "euler_cfg_pp", "euler_ancestral", "euler_ancestral_cfg_pp", "heun", "heunpp2",
@@ -86,6 +86,14 @@ def model_file(name: str, folder: str) -> InputSpec:
 def dynamic_combo(name: str, choices: dict[str, tuple[InputSpec, ...]]) -> InputSpec:
     """A V3 dynamic combo: each option brings its own sub-inputs (sent as "name.sub")."""
     return InputSpec(name=name, type="COMBO", options=tuple(choices), choices=choices)
+
+
+def autogrow(name: str, type_: str, names: tuple[str, ...], *, least: int = 1) -> InputSpec:
+    """A V3 autogrow input: one ``type_`` input per name used, sent as ``"name.<slot>"`` (the
+    first ``least`` of ``names`` required)."""
+    slot = InputSpec(name="value", type=type_)
+    return InputSpec(name=name, type=type_, autogrow=Autogrow(names=names, min=least,
+                                                               template=slot))
 
 
 @dataclass(frozen=True)
@@ -496,6 +504,26 @@ LTX2_NODES: tuple[NodeDecl, ...] = (
                 "depth")],
          [("IMAGE", "IMAGE")], display_name="Render MoGe Geometry",
          doc="Render estimated geometry as images (``\"depth\"``: a depth map per frame)."),
+    # the template's run-time switch: frames wider than 2048 brought to 2048 before MoGe
+    node("ComfyMathExpression",
+         [InputSpec(name="expression", type="STRING", default="a + b"),
+          autogrow("values", "FLOAT,INT,BOOLEAN", tuple("abcdefghijklmnopqrstuvwxyz"))],
+         [("FLOAT", "FLOAT"), ("INT", "INT"), ("BOOLEAN", "BOOL")], display_name="Math Expression",
+         doc="Evaluate ``expression`` over the ``values`` given by name (``a=...``): as a FLOAT, "
+             "an INT and a BOOL (``\"a > 2048\"``).",
+         required_args=("expression",),
+         # BOOL: from 0.22.0
+         varying_outputs=(2,)),
+    node("ComfySwitchNode",
+         [InputSpec(name="switch", type="BOOLEAN"), link("on_false", "*", template="switch"),
+          link("on_true", "*", template="switch")],
+         [("COMFY_MATCHTYPE_V3", "output")], display_name="If/Else Switch",
+         matchtype_outputs={0: "switch"},
+         doc="``on_true`` when ``switch`` is true, else ``on_false`` (the one not chosen is not "
+             "computed).",
+         # the SDK switches between images, on a boolean another node computes
+         arg_handles={"switch": Output, "on_false": Image, "on_true": Image},
+         returns={0: Image}),
     node("GetICLoRAParameters", [link("iclora_model", "MODEL")],
          [("IC_LORA_PARAMETERS", "iclora_parameters")], display_name="Get IC-LoRA Parameters",
          doc="The IC-LoRA's parameters (its reference downscale factor) read from the LoRA "

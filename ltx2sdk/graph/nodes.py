@@ -117,6 +117,14 @@ class GetImageSizeOutputs(NamedTuple):
     batch_size: IntValue
 
 
+class ComfyMathExpressionOutputs(NamedTuple):
+    """The outputs of :meth:`Nodes.ComfyMathExpression`: by name, or unpacked in order."""
+
+    float: FloatValue
+    int: IntValue
+    bool: Output | None
+
+
 class Nodes(NodeFactory):
     """Typed node constructors bound to one :class:`Graph`. ``title`` sets ``_meta.title``."""
 
@@ -527,6 +535,26 @@ class Nodes(NodeFactory):
                    ) -> Image:
         """Render estimated geometry as images (``"depth"``: a depth map per frame)."""
         node = self._add("MoGeRender", title, {"moge_geometry": moge_geometry, "output": output})
+        return node.out(0, Image)
+
+    def ComfyMathExpression(self, expression: str, *, title: str | None = None, **values: Any
+                            ) -> ComfyMathExpressionOutputs:
+        """Evaluate ``expression`` over the ``values`` given by name (``a=...``): as a FLOAT, an INT
+        and a BOOL (``"a > 2048"``).
+        """
+        inputs: dict[str, Any] = {"expression": expression}
+        inputs.update({f"values.{key}": value for key, value in values.items()})
+        node = self._add("ComfyMathExpression", title, inputs)
+        return ComfyMathExpressionOutputs(node.out(0, FloatValue), node.out(1, IntValue),
+                                          node[2] if len(node) > 2 else None)
+
+    def ComfySwitchNode(self, switch: bool | Output, on_false: Image, on_true: Image, *,
+                        title: str | None = None) -> Image:
+        """``on_true`` when ``switch`` is true, else ``on_false`` (the one not chosen is not
+        computed).
+        """
+        node = self._add("ComfySwitchNode", title, {
+            "switch": switch, "on_false": on_false, "on_true": on_true})
         return node.out(0, Image)
 
     def GetICLoRAParameters(self, iclora_model: Model, *, title: str | None = None) -> Output:

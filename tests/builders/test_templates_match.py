@@ -79,8 +79,11 @@ FITTED_SIZE = ("resize_type.width", "resize_type.height")
 
 
 def _template(pipeline: Pipeline, **options: Any) -> dict[str, Any]:
-    """The summary of ``pipeline``'s template (its variant)."""
+    """The summary of ``pipeline``'s template (its variant); what it decides from its video's
+    width is left to run time (``video_width`` None), as in a graph the SDK builds without
+    knowing the video."""
     assert pipeline.template is not None
+    options.setdefault("video_width", None)
     return pipeline_features(template_api(pipeline.template, variant=pipeline.template_variant,
                                           **options), details=True)
 
@@ -203,7 +206,7 @@ def test_ltx2_build_with_the_tables_flags_computes_what_the_template_does(
     # the README's table as a user types it: --model, --type, --mode and the input files
     if pipeline.control is not None and "--video" not in _build_flags():
         pytest.skip("ltx2 build takes no --video yet (the CLI's video input)")
-    template = _template(pipeline)
+    template = _template(pipeline, video_width=VIDEO_SIZE[0])  # build measures the video
     argv = ["build", "--model", pipeline.model.id, "--type", str(pipeline.type),
             "--mode", str(pipeline.mode), "--prompt", "p", "--camera", "none",
             "--fps", str(int(template["create_video"]["fps"])),
@@ -239,7 +242,11 @@ def _video_bytes() -> bytes:
     """A short real mp4 (the CLI checks a video before building)."""
     from tests.media.video_files import make_video  # extra: PyAV writes it
 
-    return make_video("mp4", frames=121)  # the templates' length: nothing is cut
+    return make_video("mp4", frames=121, size=VIDEO_SIZE)  # the templates' length: no cut
+
+
+VIDEO_SIZE = (64, 48)
+"""The size of the CLI test's video."""
 
 
 def test_same_noise_seeds(pair: tuple[dict[str, Any], dict[str, Any]]) -> None:
@@ -790,9 +797,37 @@ def test_the_width_limit_comparison_can_fail() -> None:
         changed = dataclasses.replace(UNION, control=dataclasses.replace(
             UNION.control, preprocessor=variant))
         assert declared_features(changed)["control"] != expected["control"], variant
-    # a graph built without the video's width does not limit a video the template would
+    # decided when the graph is built (the video known) or when it runs: told apart
     wide = pipeline_features(template_api(UNION.template, video_width=3840), details=True)
     request = GenerationRequest(prompt="p", model="ltx-2.3", type="depth2v", mode="fast",
                                 seed=0, video="control.mp4", image="first.png")
     unknown = pipeline_features(build_pipeline(UNION, request).compile(), details=True)
     assert _computation(unknown["stage_details"]) != _computation(wide["stage_details"])
+    at_run_time = pipeline_features(template_api(UNION.template, video_width=None),
+                                    details=True)
+    known = pipeline_features(build_pipeline(UNION, request, video=_Video(3840)).compile(),
+                              details=True)
+    assert _computation(known["stage_details"]) != _computation(at_run_time["stage_details"])
+
+
+def test_without_the_videos_width_the_switch_runs_as_the_templates() -> None:
+    # the video not measured (a file on the server, an offline build): the frames' width is
+    # measured when the graph runs, by the template's own nodes
+    assert UNION.template is not None
+    request = GenerationRequest(prompt="p", model="ltx-2.3", type="depth2v", mode="fast",
+                                seed=0, video="control.mp4", image="first.png")
+    sdk = pipeline_features(build_pipeline(UNION, request).compile(), details=True)
+    template = pipeline_features(template_api(UNION.template, video_width=None), details=True)
+    assert _computation(sdk["stage_details"]) == _computation(template["stage_details"])
+    [guide] = sdk["stage_details"][0]["guides"]
+    [switch] = [step for step in guide["image"] if step["class_type"] == "ComfySwitchNode"]
+    assert switch["switch"]["expression"] == "a > 2048"
+    assert switch["switch"]["values"]["a"]["from"] == "GetImageSize"
+    assert [step["class_type"] for step in switch["on_true"]][-1] == "ResizeImageMaskNode"
+    # the comparison sees the threshold: 1920 is not the template's
+    assert UNION.control is not None and isinstance(UNION.control.preprocessor, MoGeDepth)
+    changed = dataclasses.replace(UNION, control=dataclasses.replace(
+        UNION.control, preprocessor=dataclasses.replace(UNION.control.preprocessor,
+                                                        limit_width=1920)))
+    other = pipeline_features(build_pipeline(changed, request).compile(), details=True)
+    assert _computation(other["stage_details"]) != _computation(template["stage_details"])

@@ -111,15 +111,24 @@ def test_without_the_videos_facts_the_plan_says_what_the_length_follows() -> Non
             "is 25 fps (the video's length follows the frames it holds)") in plan.adjustments
 
 
-def test_without_the_videos_size_the_plan_says_its_frames_are_not_limited() -> None:
-    note = ("the video's size is not known here: its frames go to MoGe as they are (frames "
-            "wider than 2048 are brought to 2048 when the SDK measures the video)")
-    assert note in build(_request()).plan.adjustments
-    known = build(_request(), video=Facts(fps=25.0, frames=200, width=3840))
-    assert note not in known.plan.adjustments
-    [limit] = _nodes(known.compile(), "ResizeImageMaskNode")
+def test_wide_frames_are_limited_when_built_or_when_run() -> None:
+    # the video measured: decided now; not measured: by the template's nodes when it runs
+    known = build(_request(), video=Facts(fps=25.0, frames=200, width=3840)).compile()
+    [limit] = _nodes(known, "ResizeImageMaskNode")
     assert (limit["inputs"]["resize_type"], limit["inputs"]["resize_type.longer_size"],
             limit["inputs"]["scale_method"]) == ("scale longer dimension", 2048, "area")
+    assert not _nodes(known, "ComfySwitchNode")
+    narrow = build(_request(), video=Facts(fps=25.0, frames=200, width=1920)).compile()
+    assert not _nodes(narrow, "ResizeImageMaskNode") and not _nodes(narrow, "ComfySwitchNode")
+    unknown = build(_request()).compile()
+    [switch] = _nodes(unknown, "ComfySwitchNode")
+    [wider] = _nodes(unknown, "ComfyMathExpression")
+    assert wider["inputs"]["expression"] == "a > 2048"
+    assert _source(unknown, switch, "switch") is wider and switch["inputs"]["switch"][1] == 2
+    assert _source(unknown, switch, "on_true")["class_type"] == "ResizeImageMaskNode"
+    assert _source(unknown, switch, "on_false")["class_type"] == "GetVideoComponents"
+    [moge] = _nodes(unknown, "MoGeInference")
+    assert _source(unknown, moge, "image") is switch
 
 
 def test_a_union_control_declaration_checks_itself() -> None:
@@ -210,3 +219,18 @@ def test_a_server_without_the_moge_nodes_is_told_the_release_that_has_them() -> 
         build(_request(), schemas=lacking)
     assert "the node MoGeInference, ComfyUI >= 0.22.0" in str(caught.value)
     assert "this server does not have it" in str(caught.value)
+
+
+def test_a_video_already_on_the_server_runs_with_the_run_time_switch(
+        ltx_server: ComfyTestServer, tmp_path: Path) -> None:
+    # not measured by the SDK: the graph carries the template's switch, which the server's
+    # validation (ComfyUI 0.26.0's nodes) accepts and runs
+    inputs = tmp_path / "server-in"
+    inputs.mkdir(exist_ok=True)
+    (inputs / "ruins.mp4").write_bytes(make_video("mp4", frames=49, fps=24))
+    result = generate({"prompt": "ruins", "model": "ltx-2.3", "type": "depth2v",
+                       "video": "ruins.mp4", "seed": 3}, ltx_server.url, output_dir=tmp_path)
+    assert result.video.exists()
+    [posted] = ltx_server.received.prompts
+    [switch] = _nodes(posted["prompt"], "ComfySwitchNode")
+    assert switch["inputs"]["switch"][1] == 2  # ComfyMathExpression's BOOL
