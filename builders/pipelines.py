@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from ltx2sdk.errors import IncompatibleServerError, RequestFieldError
 from ltx2sdk.graph.compat import BuildSchemas
 from ltx2sdk.graph.core import Graph
+from ltx2sdk.graph.handles import IntValue
 from ltx2sdk.graph.node_defs import LTX2_SCHEMAS
 from ltx2sdk.graph.nodes import Nodes
 from ltx2sdk.graph.releases import bundled_schemas, bundled_versions
@@ -34,7 +35,7 @@ from ltx2sdk.graph.schema import NodeSchema
 from ltx2sdk.vocabulary import FIRST_IMAGE, IMAGE_INPUTS, LAST_IMAGE, VIDEO, InputFile
 
 from . import stages
-from .catalog import LoraRole, Pipeline
+from .catalog import ControlCut, LoraRole, Pipeline
 from .plan import CheckedRequest, Plan, VideoFacts, checked, make_plan
 
 if TYPE_CHECKING:  # the request module (pydantic) loads with the first request, not here
@@ -127,7 +128,8 @@ def build_pipeline(pipeline: Pipeline, request: GenerationRequest | CheckedReque
     control = None
     if pipeline.control is not None:
         control = video_name or getattr(request, VIDEO.file, None) or PLACEHOLDER_VIDEO
-        _check_start_frame(graph.schemas, plan, request.video_start)
+        if pipeline.control.cut is ControlCut.FRAMES:  # (Video Slice takes any start)
+            _check_start_frame(graph.schemas, plan, request.video_start)
     compose(Nodes(graph), plan, pipeline, images, audio_name=audio, video_name=control)
     graph.validate()
     return Build(graph=graph, plan=plan)
@@ -215,16 +217,23 @@ def compose(n: Nodes, plan: Plan, pipeline: Pipeline,
         enhance_seed=plan.seed if plan.enhance_prompt else None)
 
     control = None
+    length: int | IntValue = plan.frames
     if pipeline.control is not None:
         if video_name is None:
             raise ValueError(f"pipeline {pipeline.name} needs a control video")
-        control = stages.prepare_control(n, video_name, plan.video_start_frame or 0,
-                                         plan.frames, plan.width, plan.height,
-                                         pipeline.stage1_scale, pipeline.control)
+        cut = stages.ControlCutAt(start_frame=plan.video_start_frame or 0, frames=plan.frames,
+                                  start_seconds=plan.video_start_seconds or 0.0,
+                                  seconds=plan.video_seconds)
+        control = stages.prepare_control(n, video_name, cut, plan.width, plan.height,
+                                         pipeline.stage1_scale, pipeline.control,
+                                         video_width=plan.video_width)
+        if pipeline.control.cut is ControlCut.SECONDS:
+            # as the template: the latents are as long as the frames the cut holds
+            length = n.GetImageSize(control, title="Control frame count").batch_size
     width, height = plan.stage1_size
-    video = stages.empty_video(n, width, height, plan.frames)
+    video = stages.empty_video(n, width, height, length)
     if pipeline.audio is None:
-        audio = stages.empty_audio(n, loaded.audio_vae, plan.frames, plan.fps)
+        audio = stages.empty_audio(n, loaded.audio_vae, length, plan.fps)
     elif audio_name is None:
         raise ValueError(f"pipeline {pipeline.name} needs an audio file")
     else:
@@ -246,7 +255,7 @@ def compose(n: Nodes, plan: Plan, pipeline: Pipeline,
                 assert pipeline.control is not None
                 positive, negative, video = stages.add_control(n, loaded.vae, positive,
                                                                negative, video, control,
-                                                               pipeline.control)
+                                                               pipeline.control, model)
         av_latent = n.LTXVConcatAVLatent(video, audio, title=f"Stage {index} audio+video latent")
         sampled = stages.sample(n, index, stage, model=model, positive=positive,
                                 negative=negative, latent=av_latent, seed=plan.seed)

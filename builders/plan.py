@@ -35,6 +35,7 @@ from ltx2sdk.vocabulary import (
 from .catalog import (
     AddGuide,
     CheckpointFiles,
+    ControlCut,
     FirstFrameInplace,
     LoraFile,
     LoraRole,
@@ -63,6 +64,8 @@ class VideoFacts(Protocol):
     def frames(self) -> int: ...
     @property
     def duration(self) -> float: ...
+    @property
+    def width(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,15 @@ class Plan:
     """The control video's frame the used part begins at, its frames counted as decoded
     (``ImageFromBatch.batch_index``); None: the pipeline takes no video. The part is
     :attr:`frames` long."""
+    video_start_seconds: float | None = None
+    """Where the used part of the control video begins, in seconds (``video_start``)."""
+    video_seconds: float | None = None
+    """For a pipeline that cuts the control video by time (``Video Slice``, LTX-2.3): the
+    seconds cut from :attr:`video_start_seconds`, :attr:`frames` of the video's own frame
+    rate (and half a frame, so that rounding cannot lose one); the latent is as long as the
+    frames that cut holds (floored to 8n+1), as in the template. None otherwise."""
+    video_width: int | None = None
+    """The control video's width when known (a pipeline may limit wide frames)."""
 
     @property
     def duration(self) -> float:
@@ -221,7 +233,10 @@ def make_plan(request: GenerationRequest | CheckedRequest, pipeline: Pipeline | 
     ``video_start`` at or after its end is a :class:`~ltx2sdk.errors.RequestFieldError`. The
     output plays at the pipeline's frame rate whatever the video's (said when they differ).
     Without ``video`` (a file already on the server, an offline build) the start frame is
-    ``video_start`` times the output frame rate, and the length is not capped.
+    ``video_start`` times the output frame rate, and the length is not capped. A pipeline
+    that cuts its video by time (``Video Slice``, LTX-2.3's union control) cuts the planned
+    frames' seconds at the video's frame rate (the output's when it is not known, said in the
+    adjustments) from ``video_start`` seconds.
 
     ``pipeline`` is the declaration to plan for (default: the one the request asks for).
     """
@@ -233,8 +248,11 @@ def make_plan(request: GenerationRequest | CheckedRequest, pipeline: Pipeline | 
     width, height = snap_size(request.width, multiple), snap_size(request.height, multiple)
     if (width, height) != (request.width, request.height):
         stages = _STAGE_COUNT_WORDS.get(len(pipeline.stages), f"{len(pipeline.stages)}-stage")
-        notes.append(f"size {request.width}x{request.height} -> {width}x{height} "
-                     f"({stages} LTX-2 needs multiples of {multiple})")
+        why = f"{stages} LTX-2 needs multiples of {multiple}"
+        if pipeline.control is not None and pipeline.control.reference_downscale > 1:
+            why = (f"{stages} LTX-2 with a guide at 1/{pipeline.control.reference_downscale} "
+                   f"size (the IC-LoRA's) needs multiples of {multiple}")
+        notes.append(f"size {request.width}x{request.height} -> {width}x{height} ({why})")
 
     follows_audio = (pipeline.audio is not None and audio_seconds is not None
                      and request.frames is None and request.duration is None)
@@ -270,9 +288,15 @@ def make_plan(request: GenerationRequest | CheckedRequest, pipeline: Pipeline | 
     if frames > MAX_FRAMES:  # the request model refuses these; only unvalidated requests get here
         raise ValueError(f"frames: {frames} is more than the {MAX_FRAMES} the audio "
                          "latent allows")
-    start_frame = None
+    start_frame = start_seconds = cut_seconds = None
     if pipeline.control is not None:
-        start_frame, frames = _control_frames(request.video_start, frames, fps, video, notes)
+        by_time = pipeline.control.cut is ControlCut.SECONDS
+        start_frame, frames = _control_frames(request.video_start, frames, fps, video, notes,
+                                              by_time=by_time)
+        start_seconds = float(request.video_start)
+        if by_time:
+            source_fps = video.fps if video is not None else fps
+            cut_seconds = round((frames + 0.5) / source_fps, 3)  # Video Slice's step: 1 ms
 
     seed = request.seed if request.seed is not None else (rng or random.SystemRandom()).randrange(
         0, 2**32)
@@ -310,17 +334,25 @@ def make_plan(request: GenerationRequest | CheckedRequest, pipeline: Pipeline | 
         model=pipeline.model.id,
         stage_count=len(pipeline.stages),
         video_start_frame=start_frame,
+        video_start_seconds=start_seconds,
+        video_seconds=cut_seconds,
+        video_width=video.width if video is not None else None,
     )
 
 
 def _control_frames(start: float, frames: int, fps: int, video: VideoFacts | None,
-                    notes: list[str]) -> tuple[int, int]:
+                    notes: list[str], *, by_time: bool = False) -> tuple[int, int]:
     """``(start frame, frames)`` of a control video's used part: ``frames`` (8n+1) from
     ``start`` seconds, fewer when the video ends first (see :func:`make_plan`); notes added
-    to ``notes``."""
+    to ``notes``. ``by_time``: the pipeline cuts the video by seconds (``Video Slice``), and
+    its length follows the frames the cut holds."""
     if video is None:
         start_frame = round(start * fps)
-        if start_frame:
+        if by_time:
+            notes.append(f"the video's frame rate is not known here: the cut is "
+                         f"{(frames + 0.5) / fps:.3f} s, {frames} frames if it is {fps} fps "
+                         "(the video's length follows the frames it holds)")
+        elif start_frame:
             notes.append(f"video_start {start:g} s is frame {start_frame} at {fps} fps (the "
                          "video's own frame rate is not known here)")
         return start_frame, frames

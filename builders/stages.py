@@ -18,6 +18,7 @@ from ltx2sdk.graph.handles import (
     Clip,
     Conditioning,
     Image,
+    IntValue,
     Latent,
     LatentUpscaleModel,
     Model,
@@ -33,6 +34,7 @@ from .catalog import (
     AddGuide,
     CannyEdges,
     CheckpointFiles,
+    ControlCut,
     ControlVideo,
     Decode,
     DualCFG,
@@ -41,6 +43,7 @@ from .catalog import (
     FitToOutput,
     GivenAudio,
     ImagePreprocess,
+    KSampler,
     LatentSlot,
     LoraFile,
     LoraRole,
@@ -48,6 +51,7 @@ from .catalog import (
     LTXVSchedule,
     ManualSigmas,
     ModelFiles,
+    MoGeDepth,
     Negative,
     PlainDecode,
     ResizeStep,
@@ -180,12 +184,13 @@ def encode_prompts(n: Nodes, clip: Clip, prompt: str, negative_prompt: str | Non
     return n.LTXVConditioning(positive, negative_cond, fps, title="Frame rate conditioning")
 
 
-def empty_video(n: Nodes, width: int, height: int, frames: int) -> Latent:
-    """The first stage's empty video latent at (width, height)."""
+def empty_video(n: Nodes, width: int, height: int, frames: int | IntValue) -> Latent:
+    """The first stage's empty video latent at (width, height), ``frames`` long (a number,
+    or the count of the control frames)."""
     return n.EmptyLTXVLatentVideo(width, height, frames, title="Stage 1 video latent")
 
 
-def empty_audio(n: Nodes, audio_vae: Vae, frames: int, fps: int) -> Latent:
+def empty_audio(n: Nodes, audio_vae: Vae, frames: int | IntValue, fps: int) -> Latent:
     """An empty audio latent as long as ``frames`` video frames at ``fps``."""
     return n.LTXVEmptyLatentAudio(audio_vae, frames, fps, title="Audio latent")
 
@@ -234,17 +239,38 @@ def resize(n: Nodes, image: Image, steps: Sequence[ResizeStep], width: int, heig
     return image
 
 
-def prepare_control(n: Nodes, video_name: str, start_frame: int, frames: int, width: int,
-                    height: int, stage1_scale: int, control: ControlVideo) -> Image:
-    """The control frames of a given video: ``frames`` decoded frames from ``start_frame``,
-    resized as ``control`` says (to the output size ``width`` x ``height``), brought to the
-    first stage's size (``1 / stage1_scale``), then turned into the IC-LoRA's signal (edges,
-    depth)."""
+@dataclass(frozen=True)
+class ControlCutAt:
+    """Where the used part of a control video is: from ``start_frame``, ``frames`` frames
+    (cut by frames), or from ``start_seconds``, ``seconds`` long (cut by time)."""
+
+    start_frame: int
+    frames: int
+    start_seconds: float = 0.0
+    seconds: float | None = None
+
+
+def prepare_control(n: Nodes, video_name: str, cut: ControlCutAt, width: int, height: int,
+                    stage1_scale: int, control: ControlVideo,
+                    video_width: int | None = None) -> Image:
+    """The control frames of a given video: its used part (``cut``: decoded frames from a
+    start frame, or seconds from a start cut before decoding), resized as ``control`` says (to
+    the output size ``width`` x ``height``), brought to the first stage's size
+    (``1 / stage1_scale``), then turned into the IC-LoRA's signal (edges, depth).
+    ``video_width`` is the video's width when known (MoGe limits wide frames)."""
     video = n.LoadVideo(video_name, title="Control video")
+    if control.cut is ControlCut.SECONDS:
+        if cut.seconds is None:
+            raise ValueError("a control video cut by time needs its seconds")
+        video = n.VideoSlice(video, cut.start_seconds, cut.seconds, False,
+                             title="Control video cut")
     images = n.GetVideoComponents(video, title="Control video frames").images
-    images = n.ImageFromBatch(images, start_frame, frames, title="Control frames")
+    if control.cut is ControlCut.FRAMES:
+        images = n.ImageFromBatch(images, cut.start_frame, cut.frames, title="Control frames")
     images = resize(n, images, control.resize, width, height, "Control: ")
     if stage1_scale > 1:
+        if control.scale_method is None:
+            raise ValueError("control frames of a pipeline of 2+ stages need a scale_method")
         images = n.ImageScaleBy(images, control.scale_method, 1 / stage1_scale,
                                 title="Control: first stage size")
     step = control.preprocessor
@@ -252,7 +278,36 @@ def prepare_control(n: Nodes, video_name: str, start_frame: int, frames: int, wi
         return n.Canny(images, step.low_threshold, step.high_threshold, title="Canny edges")
     if isinstance(step, LotusDepth):
         return lotus_depth(n, images, step)
+    if isinstance(step, MoGeDepth):
+        return moge_depth(n, images, step, video_width)
     raise TypeError(f"unknown control preprocessor {step!r}")
+
+
+def moge_depth(n: Nodes, images: Image, moge: MoGeDepth, width: int | None) -> Image:
+    """The depth of ``images`` by a MoGe model; frames wider than ``moge.limit_width`` first
+    brought to that longer edge. ``width`` (the video's, when known) decides that when the
+    graph is built; frames of an unknown width are measured when it runs, as the template
+    does (``GetImageSize``, ``ComfyMathExpression "a > 2048"``, ``ComfySwitchNode``)."""
+    limit = moge.limit_width
+    if limit is not None and (width is None or width > limit):
+        limited = n.ResizeImageMaskNode(images, "scale longer dimension", moge.limit_method,
+                                        longer_size=limit,
+                                        title=f"Control: longer edge {limit}")
+        if width is not None:
+            images = limited
+        else:
+            frame_width = n.GetImageSize(images, title="Control frame size").width
+            wider = n.ComfyMathExpression(f"a > {limit}", a=frame_width,
+                                          title=f"Control: wider than {limit}?").bool
+            if wider is None:  # (BOOL came with ComfyUI 0.22.0, the pipeline's minimum)
+                raise ValueError("ComfyMathExpression has no BOOL output on this server")
+            images = n.ComfySwitchNode(wider, images, limited,
+                                       title=f"Control: limited to {limit} if wider")
+    model = n.LoadMoGeModel(moge.model, title="MoGe model")
+    geometry = n.MoGeInference(model, images, moge.resolution_level, moge.fov_x_degrees,
+                               moge.batch_size, moge.force_projection, moge.apply_mask,
+                               title="MoGe geometry")
+    return n.MoGeRender(geometry, moge.render, title="Depth map")
 
 
 def lotus_depth(n: Nodes, images: Image, lotus: LotusDepth) -> Image:
@@ -274,12 +329,17 @@ def lotus_depth(n: Nodes, images: Image, lotus: LotusDepth) -> Image:
 
 
 def add_control(n: Nodes, vae: Vae, positive: Conditioning, negative: Conditioning,
-                video: Latent, frames: Image, control: ControlVideo
+                video: Latent, frames: Image, control: ControlVideo, model: Model
                 ) -> tuple[Conditioning, Conditioning, Latent]:
     """The control frames guiding the first stage's latent from ``control.frame_idx``
-    (``LTXVAddGuide``; ``LTXVCropGuides`` removes them after that stage)."""
+    (``LTXVAddGuide``; ``LTXVCropGuides`` removes them after that stage); with
+    ``control.iclora_parameters``, the IC-LoRA's parameters read from ``model`` (the first
+    stage's, whose last LoRA is the IC-LoRA)."""
+    parameters = (n.GetICLoRAParameters(model, title="IC-LoRA parameters")
+                  if control.iclora_parameters else None)
     positive, negative, video = n.LTXVAddGuide(positive, negative, vae, video, frames,
                                                control.frame_idx, control.strength,
+                                               iclora_parameters=parameters,
                                                title="Control guide")
     return positive, negative, video
 
@@ -330,10 +390,18 @@ def sigmas(n: Nodes, stage: int, schedule: ManualSigmas | LTXVSchedule, latent: 
 def sample(n: Nodes, index: int, stage: Stage, *, model: Model, positive: Conditioning,
            negative: Conditioning, latent: Latent, seed: int) -> Sampled:
     """Sampling stage ``index`` (1-based) over a joint audio-video latent; ``seed`` unless
-    the stage has a fixed one."""
-    noise = n.RandomNoise(stage.noise_seed if stage.noise_seed is not None else seed,
-                          title=f"Stage {index} noise")
+    the stage has a fixed one. A :class:`KSampler` stage is one node (its output is both
+    slots)."""
+    noise_seed = stage.noise_seed if stage.noise_seed is not None else seed
     choice = stage.sampler
+    if isinstance(choice, KSampler):
+        if not isinstance(stage.guider, CFG):  # (Stage refuses any other)
+            raise TypeError(f"a KSampler stage takes a CFG guider, not {stage.guider!r}")
+        output = n.KSampler(model, noise_seed, choice.steps, stage.guider.cfg, choice.name,
+                            choice.scheduler, positive, negative, latent, choice.denoise,
+                            title=f"Stage {index} sampling")
+        return Sampled(output, output)
+    noise = n.RandomNoise(noise_seed, title=f"Stage {index} noise")
     if isinstance(choice, SamplerSelect):
         sampler = n.KSamplerSelect(choice.name, title=f"Stage {index} sampler")
     elif isinstance(choice, EulerAncestral):
@@ -341,6 +409,8 @@ def sample(n: Nodes, index: int, stage: Stage, *, model: Model, positive: Condit
                                           title=f"Stage {index} sampler")
     else:
         raise TypeError(f"unknown sampler {choice!r}")
+    if stage.sigmas is None:  # (Stage refuses it without a KSampler)
+        raise TypeError(f"stage {index} has no sigmas")
     stage_sigmas = sigmas(n, index, stage.sigmas, latent)
     title = f"Stage {index} guider"
     if isinstance(stage.guider, CFG):

@@ -95,12 +95,24 @@ CATALOG: tuple[ModelFile, ...] = (
     ModelFile("loras", "gemma-3-12b-it-abliterated_lora_rank64_bf16.safetensors",
               f"{_COMFY_LTX2}/loras/gemma-3-12b-it-abliterated_lora_rank64_bf16.safetensors",
               0.63, "Gemma 3 LoRA of the LTX-2.3 templates' prompt enhancer", model="ltx-2.3"),
+    # LTX-2.3's union control (video_ltx2_3_ic_lora; URLs from its model metadata, sizes from
+    # its note's MB)
+    ModelFile("loras", "ltx-2.3-22b-ic-lora-union-control-ref0.5.safetensors",
+              "https://huggingface.co/Lightricks/LTX-2.3-22b-IC-LoRA-Union-Control/resolve/main/"
+              "ltx-2.3-22b-ic-lora-union-control-ref0.5.safetensors", 0.62,
+              "LTX-2.3 union-control IC-LoRA: a video's depth, pose or edges steer the video "
+              "(depth2v)", model="ltx-2.3"),
+    ModelFile("geometry_estimation", "moge_2_vitl_normal_fp16.safetensors",
+              "https://huggingface.co/Comfy-Org/MoGe/resolve/main/geometry_estimation/"
+              "moge_2_vitl_normal_fp16.safetensors", 0.63,
+              "MoGe-2 geometry estimator: a control video's depth (LTX-2.3 depth2v)",
+              model="ltx-2.3"),
     ModelFile("checkpoints", "ltx-2.3-22b-dev-fp8.safetensors",
               f"{_LTX2_3_FP8}/ltx-2.3-22b-dev-fp8.safetensors", 29.1,
               "LTX-2.3 22B dev, fp8 (with the distilled LoRA: fast)", model="ltx-2.3"),
     ModelFile("checkpoints", "ltx-2.3-22b-distilled-fp8.safetensors",
               f"{_LTX2_3_FP8}/ltx-2.3-22b-distilled-fp8.safetensors", 29.5,
-              "LTX-2.3 22B distilled, fp8 (first and last frame)", model="ltx-2.3"),
+              "LTX-2.3 22B distilled, fp8 (first and last frame, union control)", model="ltx-2.3"),
     ModelFile("loras",
               "ltx_2.3_22b_distilled_1.1_lora_dynamic_fro09_avg_rank_111_bf16.safetensors",
               f"{_COMFY_LTX2_3}/loras/"

@@ -62,6 +62,15 @@ LTX2_CONTROL_TEMPLATES: tuple[str, ...] = (
 """The LTX-2 control templates (IC-LoRA): their active graph (dev) and their bypassed
 distilled variant (``template_api(name, variant="distilled")``)."""
 
+LTX2_3_CONTROL_TEMPLATES: tuple[str, ...] = ("video_ltx2_3_ic_lora",)
+"""LTX-2.3's union-control template (MoGe depth, ``Video Slice``, one ``KSampler`` stage)."""
+
+CONTROL_VIDEO_WIDTH = 1280
+"""The width :func:`template_api` gives a template's control video by default: the union-control
+template decides at run time, from its frames' width, whether to limit them to 2048
+(``GetImageSize`` -> ``ComfyMathExpression "a > 2048"`` -> ``ComfySwitchNode``); resolving it
+statically needs a width. 1280 (the output's): a video below the limit."""
+
 TEMPLATE_VARIANTS: dict[str, dict[str, tuple[tuple[int, ...], tuple[int, ...]]]] = {
     name: {"dev": ((143, 175), (162, 161)), "distilled": ((162, 161), (143, 175))}
     for name in LTX2_CONTROL_TEMPLATES}
@@ -220,7 +229,8 @@ def drop_dead(api: ApiPrompt) -> ApiPrompt:
 def template_api(name: str, *, include_bypassed: bool = False,
                  object_info: Mapping[str, Any] | None = None, enhance: bool = False,
                  static: bool = True, fit_schema: bool = False,
-                 variant: str | None = None) -> ApiPrompt:
+                 variant: str | None = None,
+                 video_width: int | None = CONTROL_VIDEO_WIDTH) -> ApiPrompt:
     """The official template ``name`` flattened to a ComfyUI API-format prompt.
 
     ``include_bypassed=True`` treats bypassed (mode 4) nodes as active, e.g. to see where
@@ -234,13 +244,17 @@ def template_api(name: str, *, include_bypassed: bool = False,
     nodes such as ``ResolutionSelector`` and ``ComfyMathExpression`` kept). ``fit_schema``:
     see :func:`flatten_workflow`. ``variant`` picks one of a template's variants
     (:data:`TEMPLATE_VARIANTS`, :func:`select_variant`); ``static`` also drops dead nodes
-    (:func:`drop_dead`).
+    (:func:`drop_dead`). ``video_width`` is the width of the frames of the template's video,
+    for what the graph decides from it at run time (see :data:`CONTROL_VIDEO_WIDTH`; None:
+    left to run time).
     """
     workflow = select_variant(load_template(name), name, variant)
     info = default_object_info(workflow) if object_info is None else object_info
     api = flatten_workflow(workflow, info, include_bypassed=include_bypassed,
                            fit_schema=fit_schema).api
-    return drop_dead(resolve_static(api, enhance=enhance)) if static else api
+    if not static:
+        return api
+    return drop_dead(resolve_static(api, enhance=enhance, video_width=video_width))
 
 
 _MATH_OPS: dict[type, Callable[[Any, Any], Any]] = {
@@ -250,9 +264,17 @@ _MATH_OPS: dict[type, Callable[[Any, Any], Any]] = {
 }
 
 
+_COMPARISONS: dict[type, Callable[[Any, Any], bool]] = {
+    ast.Gt: lambda a, b: a > b, ast.GtE: lambda a, b: a >= b,
+    ast.Lt: lambda a, b: a < b, ast.LtE: lambda a, b: a <= b,
+    ast.Eq: lambda a, b: a == b, ast.NotEq: lambda a, b: a != b,
+}
+
+
 def _eval_math(expression: str, names: Mapping[str, Any]) -> Any:
-    """Evaluate a ``ComfyMathExpression`` of numbers, names, ``+ - * / // %`` and unary
-    minus (``ValueError`` for anything else: such a template needs a new rule here)."""
+    """Evaluate a ``ComfyMathExpression`` of numbers, names, ``+ - * / // %``, unary minus
+    and one comparison (``a > 2048``) (``ValueError`` for anything else: such a template
+    needs a new rule here)."""
     def walk(node: ast.AST) -> Any:
         if isinstance(node, ast.Expression):
             return walk(node.body)
@@ -264,6 +286,9 @@ def _eval_math(expression: str, names: Mapping[str, Any]) -> Any:
             return -walk(node.operand)
         if isinstance(node, ast.BinOp) and type(node.op) in _MATH_OPS:
             return _MATH_OPS[type(node.op)](walk(node.left), walk(node.right))
+        if (isinstance(node, ast.Compare) and len(node.ops) == 1
+                and type(node.ops[0]) in _COMPARISONS):
+            return _COMPARISONS[type(node.ops[0])](walk(node.left), walk(node.comparators[0]))
         raise ValueError(f"unsupported expression {expression!r}")
     return walk(ast.parse(expression.strip(), mode="eval"))
 
@@ -297,11 +322,38 @@ def resolution_selector(aspect_ratio: str, megapixels: float, multiple: int = 8,
     return width, height
 
 
-def _static_outputs(api: ApiPrompt, node_id: str, enhance: bool) -> dict[int, Any] | None:
+_VIDEO_FRAME_PATH = {"GetVideoComponents": "video", "Video Slice": "video"}
+"""How a video's decoded frames lead back to ``LoadVideo`` (class -> its input)."""
+
+
+def _video_frames(api: ApiPrompt, source: Any) -> bool:
+    """Whether ``source`` (a link) is a video's frames as decoded: ``GetVideoComponents``'s
+    images, of a ``LoadVideo`` (through ``Video Slice``)."""
+    if not is_link(source) or str(source[0]) not in api:
+        return False
+    node = api[str(source[0])]
+    if node["class_type"] != "GetVideoComponents" or int(source[1]) != 0:
+        return False
+    while node["class_type"] in _VIDEO_FRAME_PATH:
+        upstream = node["inputs"].get(_VIDEO_FRAME_PATH[node["class_type"]])
+        if not is_link(upstream) or str(upstream[0]) not in api:
+            return False
+        node = api[str(upstream[0])]
+    return bool(node["class_type"] == "LoadVideo")
+
+
+def _static_outputs(api: ApiPrompt, node_id: str, enhance: bool,
+                    video_width: int | None = None) -> dict[int, Any] | None:
     """What a statically decidable helper node gives on each output slot (values, or
-    links it passes on), or None when it is not decidable."""
+    links it passes on), or None when it is not decidable. ``GetImageSize`` of a video's
+    frames gives ``video_width`` when it is known and nothing reads its other outputs."""
     node = api[node_id]
     kind, inputs = node["class_type"], node["inputs"]
+    if (kind == "GetImageSize" and video_width is not None
+            and _video_frames(api, inputs.get("image"))):
+        slots = {int(v[1]) for other in api.values() for v in other["inputs"].values()
+                 if is_link(v) and str(v[0]) == node_id}
+        return {0: video_width} if slots <= {0} else None
     if kind == "ComfyMathExpression":
         values = {k.split(".", 1)[1]: v for k, v in inputs.items() if k.startswith("values.")}
         if any(is_link(v) for v in values.values()) or is_link(inputs.get("expression")):
@@ -337,7 +389,8 @@ def _follow(value: Any, replaced: Mapping[tuple[str, int], Any]) -> Any:
     raise ValueError("cycle while resolving static helper nodes")
 
 
-def resolve_static(api: ApiPrompt, *, enhance: bool = False) -> ApiPrompt:
+def resolve_static(api: ApiPrompt, *, enhance: bool = False,
+                   video_width: int | None = None) -> ApiPrompt:
     """``api`` with what the frontend's helper nodes decide statically resolved, as ComfyUI
     would compute it, then the nodes no ``SaveVideo`` depends on dropped:
 
@@ -350,7 +403,9 @@ def resolve_static(api: ApiPrompt, *, enhance: bool = False) -> ApiPrompt:
       prompt enhancement) takes ``enhance`` instead: the SDK makes enhancement a request
       option;
     * ``LTXVImgToVideoInplace`` with ``bypass`` true returns its latent unchanged: consumers
-      take that latent.
+      take that latent;
+    * with ``video_width``, ``GetImageSize`` of a video's decoded frames whose width alone is
+      read: that width (the union-control template's "wider than 2048" switch).
 
     Rules apply until nothing changes (a ``ResolutionSelector`` feeding a
     ``ComfyMathExpression`` resolves both). A prompt without such nodes is returned
@@ -361,7 +416,7 @@ def resolve_static(api: ApiPrompt, *, enhance: bool = False) -> ApiPrompt:
     while True:
         replaced: dict[tuple[str, int], Any] = {}
         for node_id in api:
-            outputs = _static_outputs(api, node_id, enhance)
+            outputs = _static_outputs(api, node_id, enhance, video_width)
             if outputs is not None:
                 replaced |= {(node_id, slot): value for slot, value in outputs.items()}
         if not replaced:
@@ -1431,12 +1486,26 @@ class _Walker:
                 if self.value(node_id, name) is not None}
 
 
+_SAMPLERS = ("SamplerCustomAdvanced", "KSampler")
+"""The nodes that sample a stage: ``SamplerCustomAdvanced`` (noise, guider, sampler and
+sigmas linked in), or ``KSampler`` (model, conditioning, seed, steps, cfg, sampler and
+scheduler its own inputs)."""
+
+
+def _guidance(walker: _Walker, sampler_id: str) -> str | None:
+    """The node holding a stage's model and conditioning: its guider, or the ``KSampler``."""
+    if walker.cls(sampler_id) == "KSampler":
+        return sampler_id
+    guider = walker.link(sampler_id, "guider")
+    return guider[0] if guider else None
+
+
 def _stage_order(walker: _Walker) -> list[str]:
-    """The stages' SamplerCustomAdvanced ids, upstream first (by count of sampler ancestors):
-    those sampling a joint audio-video latent (``LTXVConcatAVLatent``), so that a sampler
-    inside a preprocessor (the Lotus depth pass) is no stage; all of them in a graph without
-    such a latent."""
-    samplers = walker.of_class("SamplerCustomAdvanced")
+    """The stages' sampler ids (``SamplerCustomAdvanced``, ``KSampler``), upstream first (by
+    count of sampler ancestors): those sampling a joint audio-video latent
+    (``LTXVConcatAVLatent``), so that a sampler inside a preprocessor (the Lotus depth pass)
+    is no stage; all of them in a graph without such a latent."""
+    samplers = walker.of_class(*_SAMPLERS)
     joint = [s for s in samplers if (latent := walker.link(s, "latent_image")) is not None
              and walker.cls(latent[0]) == "LTXVConcatAVLatent"]
     samplers = joint or samplers
@@ -1529,7 +1598,7 @@ def _latent_path(walker: _Walker, source: tuple[str, int] | None,
     while source is not None:
         node_id, slot = source
         kind = walker.cls(node_id)
-        if kind == "SamplerCustomAdvanced":
+        if kind in _SAMPLERS:
             slot_name = _SAMPLER_OUTPUTS[slot] if slot < 2 else str(slot)
             path.append(f"stage {stage_of.get(node_id, '?')} {slot_name}")
             break
@@ -1555,7 +1624,8 @@ def _image_chain(walker: _Walker, node_id: str) -> list[str]:
 
 
 _IMAGE_STEPS = frozenset({*_RESIZE_TYPES, "LTXVPreprocess", "LoadImage", "LoadVideo",
-                          "GetVideoComponents", "ImageFromBatch", "Canny", "ImageInvert"})
+                          "GetVideoComponents", "ImageFromBatch", "Video Slice", "Canny",
+                          "ImageInvert"})
 _IMAGE_SOURCES = frozenset({"LoadImage", "LoadVideo"})
 """Where an image chain starts: a file."""
 _AUDIO_PASS_THROUGH: dict[str, str] = {
@@ -1567,7 +1637,7 @@ _AUDIO_PASS_THROUGH: dict[str, str] = {
 _LOADER_TYPES = frozenset({
     "CheckpointLoaderSimple", "CheckpointLoader", "UNETLoader", "VAELoader", "CLIPLoader",
     "DualCLIPLoader", "LTXAVTextEncoderLoader", "LTXVAudioVAELoader",
-    "LatentUpscaleModelLoader", "UpscaleModelLoader"})
+    "LatentUpscaleModelLoader", "UpscaleModelLoader", "LoadMoGeModel"})
 
 
 def _describe(walker: _Walker, node_id: str) -> dict[str, Any]:
@@ -1610,12 +1680,32 @@ def _lotus_depth(walker: _Walker, decode_id: str) -> tuple[dict[str, Any], Any] 
     return step, pixels
 
 
+def _moge_depth(walker: _Walker, render_id: str) -> tuple[dict[str, Any], Any]:
+    """A MoGe pass ending at ``MoGeRender`` ``render_id``, summarised as one step
+    ``{"class_type": "MoGeDepth", model_name, resolution_level, fov_x_degrees, batch_size,
+    force_projection, apply_mask, output}``, with the image it estimates (the
+    ``MoGeInference``'s)."""
+    step: dict[str, Any] = {"class_type": "MoGeDepth"}
+    inference = walker.link(render_id, "moge_geometry")
+    model = walker.link(inference[0], "moge_model") if inference else None
+    step["model_name"] = walker.value(model[0], "model_name") if model else None
+    for name in ("resolution_level", "fov_x_degrees", "batch_size", "force_projection",
+                 "apply_mask"):
+        value = walker.value(inference[0], name) if inference else None
+        step[name] = _num(value) if name == "fov_x_degrees" else value  # (a FLOAT input)
+    step["output"] = walker.value(render_id, "output")
+    return step, walker.link(inference[0], "image") if inference else None
+
+
 def _image_source_chain(walker: _Walker, source: tuple[str, int] | None) -> list[dict[str, Any]]:
     """The image-processing nodes an image input comes through, from the file down, each
     described: ``LoadImage``, resize nodes, ``LTXVPreprocess``; for a control video
-    ``LoadVideo``, ``GetVideoComponents`` (its ``images``), ``ImageFromBatch``, the resize
-    nodes, then ``Canny`` or a Lotus depth pass (one ``LotusDepth`` step, see
-    :func:`_lotus_depth`) and ``ImageInvert``."""
+    ``LoadVideo``, ``Video Slice``, ``GetVideoComponents`` (its ``images``),
+    ``ImageFromBatch``, the resize nodes, then ``Canny``, a Lotus depth pass (one
+    ``LotusDepth`` step, see :func:`_lotus_depth`) and ``ImageInvert``, or a MoGe depth pass
+    (one ``MoGeDepth`` step, see :func:`_moge_depth`). A ``ComfySwitchNode`` left to run time
+    is one step with its ``switch`` (its value's source, as :func:`_value_source` gives it)
+    and its ``on_true`` chain; the chain goes on along ``on_false``."""
     chain: list[dict[str, Any]] = []
     while source is not None and len(chain) < 100:
         node_id, slot = source
@@ -1624,6 +1714,17 @@ def _image_source_chain(walker: _Walker, source: tuple[str, int] | None) -> list
         if lotus is not None:
             chain.append(lotus[0])
             source = lotus[1]
+            continue
+        if kind == "MoGeRender":
+            step, source = _moge_depth(walker, node_id)
+            chain.append(step)
+            continue
+        if kind == "ComfySwitchNode":  # decided when it runs: its switch and both branches
+            chain.append({"class_type": kind,
+                          "switch": _value_source(walker, node_id, "switch"),
+                          "on_true": _image_source_chain(walker,
+                                                         walker.link(node_id, "on_true"))})
+            source = walker.link(node_id, "on_false")
             continue
         step = _describe(walker, node_id) if kind in _IMAGE_STEPS else {"class_type": kind}
         if kind == "GetVideoComponents":
@@ -1671,7 +1772,7 @@ def _path_to_stage(walker: _Walker, source: tuple[str, int] | None, stage_of: Ma
     while source is not None and len(path) < 100:
         node_id, slot = source
         kind = walker.cls(node_id)
-        if kind == "SamplerCustomAdvanced":
+        if kind in _SAMPLERS:
             path.append({"stage": stage_of.get(node_id),
                          "slot": _SAMPLER_OUTPUTS[slot] if slot < 2 else slot})
             break
@@ -1694,21 +1795,29 @@ def _stage_detail(walker: _Walker, sampler_id: str, stage_of: Mapping[str, int]
                   ) -> dict[str, Any]:
     """The ``stage_details`` entry of one sampler (see :func:`pipeline_features`)."""
     detail: dict[str, Any] = {}
-    sampler = walker.link(sampler_id, "sampler")
-    detail["sampler"] = _describe(walker, sampler[0]) if sampler else None
-    guider = walker.link(sampler_id, "guider")
-    detail["guider"] = ({k: _num(v) if k != "class_type" else v
-                         for k, v in _describe(walker, guider[0]).items()}
-                        if guider else None)
-    detail["sigmas"] = _sigmas(walker, walker.link(sampler_id, "sigmas"))
+    if walker.cls(sampler_id) == "KSampler":  # its settings are its own inputs
+        detail["sampler"] = {"class_type": "KSampler",
+                             **{k: walker.value(sampler_id, k) for k in ("sampler_name",)}}
+        detail["guider"] = {"class_type": "KSampler", "cfg": _num(walker.value(sampler_id,
+                                                                             "cfg"))}
+        detail["sigmas"] = _ksampler_sigmas(walker, sampler_id)
+    else:
+        sampler = walker.link(sampler_id, "sampler")
+        detail["sampler"] = _describe(walker, sampler[0]) if sampler else None
+        guider = walker.link(sampler_id, "guider")
+        detail["guider"] = ({k: _num(v) if k != "class_type" else v
+                             for k, v in _describe(walker, guider[0]).items()}
+                            if guider else None)
+        detail["sigmas"] = _sigmas(walker, walker.link(sampler_id, "sigmas"))
+    guidance = _guidance(walker, sampler_id)
     model_path: list[dict[str, Any]] = []
-    source = walker.link(guider[0], "model") if guider else None
+    source = walker.link(guidance, "model") if guidance else None
     while source is not None and len(model_path) < 100:
         model_path.append(_describe(walker, source[0]))
         source = walker.link(source[0], "model")
     detail["model"] = model_path[::-1]
     positive_root, positive_path = _cond_root(
-        walker, walker.link(guider[0], "positive") if guider else None)
+        walker, walker.link(guidance, "positive") if guidance else None)
     detail["cropped_conditioning"] = "LTXVCropGuides" in positive_path
 
     guides: list[dict[str, Any]] = []
@@ -1728,12 +1837,14 @@ def _stage_detail(walker: _Walker, sampler_id: str, stage_of: Mapping[str, int]
     while source is not None:
         node_id, _ = source
         kind = walker.cls(node_id)
-        if kind == "SamplerCustomAdvanced":
+        if kind in _SAMPLERS:
             break
         if kind == "LTXVAddGuide":
             guides.append({"frame_idx": walker.value(node_id, "frame_idx"),
                            "strength": _num(walker.value(node_id, "strength")),
-                           "image": _image_source_chain(walker, walker.link(node_id, "image"))})
+                           "image": _image_source_chain(walker, walker.link(node_id, "image")),
+                           "iclora_parameters": _iclora_parameters(
+                               walker, walker.link(node_id, "iclora_parameters"), guidance)})
         if kind == "LTXVImgToVideoInplace":
             img2vid.append({"strength": _num(walker.value(node_id, "strength")),
                             "bypass": walker.value(node_id, "bypass"),
@@ -1747,6 +1858,28 @@ def _stage_detail(walker: _Walker, sampler_id: str, stage_of: Mapping[str, int]
     detail["audio_latent"] = audio
     detail["positive_root"] = walker.cls(positive_root) if positive_root else None
     return detail
+
+
+def _ksampler_sigmas(walker: _Walker, sampler_id: str) -> dict[str, Any]:
+    """A ``KSampler``'s schedule, from its own inputs."""
+    return {"type": "KSampler", "scheduler": walker.value(sampler_id, "scheduler"),
+            "steps": walker.value(sampler_id, "steps"),
+            "denoise": _num(walker.value(sampler_id, "denoise"))}
+
+
+def _iclora_parameters(walker: _Walker, source: tuple[str, int] | None,
+                       guidance: str | None) -> dict[str, Any] | None:
+    """Where a guide's IC-LoRA parameters come from: ``GetICLoRAParameters`` with the LoRA it
+    reads (the model it is given, described) and whether that is the stage's own model
+    (None: the guide has none)."""
+    if source is None:
+        return None
+    node_id, _ = source
+    entry: dict[str, Any] = {"class_type": walker.cls(node_id)}
+    model = walker.link(node_id, "iclora_model")
+    entry["model"] = _describe(walker, model[0]) if model else None
+    entry["stage_model"] = bool(model and guidance and walker.link(guidance, "model") == model)
+    return entry
 
 
 def _loader_entry(walker: _Walker, node_id: str) -> dict[str, Any]:
@@ -1778,9 +1911,9 @@ def _details(walker: _Walker, stages: Sequence[str], stage_of: Mapping[str, int]
     """The ``details=True`` keys of :func:`pipeline_features`."""
     stage_model_nodes = {}
     for sampler_id in stages:
-        guider = walker.link(sampler_id, "guider")
+        guidance = _guidance(walker, sampler_id)
         nodes: set[str] = set()
-        source = walker.link(guider[0], "model") if guider else None
+        source = walker.link(guidance, "model") if guidance else None
         while source is not None and source[0] not in nodes:
             nodes.add(source[0])
             source = walker.link(source[0], "model")
@@ -1853,8 +1986,8 @@ def _details(walker: _Walker, stages: Sequence[str], stage_of: Mapping[str, int]
                 for index, slot in enumerate(("positive", "negative", "latent"))}
         cond_stages = []
         for sampler_id in stages:
-            guider = walker.link(sampler_id, "guider")
-            if guider and node_id in walker.ancestors(guider[0]):
+            guidance = _guidance(walker, sampler_id)
+            if guidance and node_id in walker.ancestors(guidance):
                 cond_stages.append(stage_of[sampler_id])
         crop_guides.append({
             "conditioning_from": cond_path,
@@ -1893,7 +2026,7 @@ def _first_image(walker: _Walker, stages: Sequence[str], fallback: Any) -> Any:
     source = (walker.link(latent[0], "video_latent")
               if latent and walker.cls(latent[0]) == "LTXVConcatAVLatent" else latent)
     image: Any = None
-    while source is not None and walker.cls(source[0]) != "SamplerCustomAdvanced":
+    while source is not None and walker.cls(source[0]) not in _SAMPLERS:
         node_id = source[0]
         if walker.cls(node_id) in ("LTXVAddGuide", "LTXVImgToVideoInplace"):
             chain = _image_source_chain(walker, walker.link(node_id, "image"))
@@ -1926,13 +2059,17 @@ def pipeline_features(api: Mapping[str, Any], *, details: bool = False) -> dict[
     Keys:
 
     ``stages``
-        One dict per ``SamplerCustomAdvanced``, upstream first:
+        One dict per stage sampler (``SamplerCustomAdvanced``, or a ``KSampler``, whose
+        settings are its own inputs), upstream first:
 
-        - ``sampler``: ``KSamplerSelect.sampler_name`` (else the sampler node's class).
-        - ``sigmas``: ``{"type": "ManualSigmas", "values": [floats]}`` or
+        - ``sampler``: ``KSamplerSelect.sampler_name`` or ``KSampler.sampler_name`` (else the
+          sampler node's class).
+        - ``sigmas``: ``{"type": "ManualSigmas", "values": [floats]}``,
           ``{"type": "LTXVScheduler", "steps", "max_shift", "base_shift", "stretch",
-          "terminal", "latent_linked"}``.
-        - ``guider``: class of the guider; ``cfg``: ``CFGGuider.cfg`` (None otherwise).
+          "terminal", "latent_linked"}`` or ``{"type": "KSampler", "scheduler", "steps",
+          "denoise"}``.
+        - ``guider``: class of the guider (``KSampler`` for one); ``cfg``: ``CFGGuider.cfg``
+          or ``KSampler.cfg`` (None otherwise).
         - ``model_loader``: class of the node the guider's model path starts from.
         - ``loras``: ``[(lora_name, strength_model)]`` on the guider's model path, from the
           checkpoint outward, camera-control LoRAs left out.
@@ -1950,7 +2087,7 @@ def pipeline_features(api: Mapping[str, Any], *, details: bool = False) -> dict[
           ``"stage <n> output|denoised_output"`` (the sampler output it continues).
         - ``img_to_video_inplace``: ``{"strength", "bypass"}`` of the
           ``LTXVImgToVideoInplace`` on that path, or None.
-        - ``noise``: class of the noise node.
+        - ``noise``: class of the noise node (``KSampler``: its own ``seed``).
 
     ``separate_av_slots``
         For each ``LTXVSeparateAVLatent`` (ordered by the stage feeding it): the
@@ -2005,13 +2142,17 @@ def pipeline_features(api: Mapping[str, Any], *, details: bool = False) -> dict[
     ``stage_details``
         One dict per stage (the order of ``stages``): ``sampler`` (described: a
         ``KSamplerSelect`` or a sampler node such as ``SamplerEulerAncestral`` with
-        ``eta``/``s_noise``), ``guider`` (described, numbers as float: ``CFGGuider.cfg`` or
-        ``LTXVDualCFGGuider.video_cfg``/``audio_cfg``), ``sigmas`` (as in ``stages``),
+        ``eta``/``s_noise``; a ``KSampler``'s ``{"class_type": "KSampler", "sampler_name"}``),
+        ``guider`` (described, numbers as float: ``CFGGuider.cfg`` or
+        ``LTXVDualCFGGuider.video_cfg``/``audio_cfg``; a ``KSampler``'s ``{"class_type":
+        "KSampler", "cfg"}``), ``sigmas`` (as in ``stages``),
         ``model`` (described nodes from the model loader to the guider: ``UNETLoader``
         ``unet_name``/``weight_dtype`` or ``CheckpointLoaderSimple``, then each LoRA with its
         strength), ``cropped_conditioning`` (the guider's conditioning passes
         ``LTXVCropGuides``), ``guides`` (each ``LTXVAddGuide`` on the video-latent path,
-        upstream first: ``frame_idx``, ``strength``, ``image`` chain), ``img_to_video``
+        upstream first: ``frame_idx``, ``strength``, ``image`` chain, ``iclora_parameters``:
+        None, or the ``GetICLoRAParameters`` feeding it with the model it reads, described,
+        and ``stage_model``: whether that is the stage's own model), ``img_to_video``
         (each ``LTXVImgToVideoInplace`` there: ``strength``, ``bypass``, ``image`` chain),
         ``video_latent`` and ``audio_latent`` (latent paths of the stage's
         ``LTXVConcatAVLatent`` inputs; for ia2v the audio path is ``SetLatentNoiseMask``
@@ -2065,18 +2206,23 @@ def pipeline_features(api: Mapping[str, Any], *, details: bool = False) -> dict[
     texts: list[tuple[Any, Any]] = []
     for sampler_id in stages:
         stage: dict[str, Any] = {}
+        ksampler = walker.cls(sampler_id) == "KSampler"
         sampler = walker.link(sampler_id, "sampler")
-        if sampler and walker.cls(sampler[0]) == "KSamplerSelect":
+        if ksampler:  # sampler, schedule, cfg and seed are its own inputs
+            stage["sampler"] = walker.value(sampler_id, "sampler_name")
+            stage["sigmas"] = _ksampler_sigmas(walker, sampler_id)
+        elif sampler and walker.cls(sampler[0]) == "KSamplerSelect":
             stage["sampler"] = walker.value(sampler[0], "sampler_name")
         else:
             stage["sampler"] = walker.cls(sampler[0]) if sampler else None
-        stage["sigmas"] = _sigmas(walker, walker.link(sampler_id, "sigmas"))
+        if not ksampler:
+            stage["sigmas"] = _sigmas(walker, walker.link(sampler_id, "sigmas"))
 
-        guider = walker.link(sampler_id, "guider")
-        guider_id = guider[0] if guider else None
+        guider_id = _guidance(walker, sampler_id)
         stage["guider"] = walker.cls(guider_id) if guider_id else None
         stage["cfg"] = (_num(walker.value(guider_id, "cfg"))
-                        if guider_id and walker.cls(guider_id) == "CFGGuider" else None)
+                        if guider_id and walker.cls(guider_id) in ("CFGGuider", "KSampler")
+                        else None)
         path = _model_path(walker, walker.link(guider_id, "model") if guider_id else None)
         stage["model_loader"] = path[0][0] if path else None
         stage["loras"] = [(name, strength) for kind, name, strength in path
@@ -2104,14 +2250,18 @@ def pipeline_features(api: Mapping[str, Any], *, details: bool = False) -> dict[
             {"strength": _num(walker.value(img2vid[0], "strength")),
              "bypass": walker.value(img2vid[0], "bypass")} if img2vid else None)
         noise = walker.link(sampler_id, "noise")
-        stage["noise"] = walker.cls(noise[0]) if noise else None
-        seeds.append(walker.value(noise[0], "noise_seed") if noise else None)
+        if ksampler:
+            stage["noise"] = "KSampler"
+            seeds.append(walker.value(sampler_id, "seed"))
+        else:
+            stage["noise"] = walker.cls(noise[0]) if noise else None
+            seeds.append(walker.value(noise[0], "noise_seed") if noise else None)
         stage_dicts.append(stage)
 
     separates: list[tuple[int, str]] = []
     for node_id in walker.of_class("LTXVSeparateAVLatent"):
         source = walker.link(node_id, "av_latent")
-        if source and walker.cls(source[0]) == "SamplerCustomAdvanced":
+        if source and walker.cls(source[0]) in _SAMPLERS:
             separates.append((stage_of[source[0]], _SAMPLER_OUTPUTS[source[1]]))
         else:
             separates.append((len(stages) + 1, walker.cls(source[0]) if source else "none"))

@@ -37,6 +37,19 @@ combining them with dual CFG, so they are left out.
 ia2v (``video_ltx2_3_ia2v``, lip-sync to a given voice) is i2v fast at 24 fps with the
 image's longer edge resized with lanczos, and the given audio as stage 1's audio latent: cut
 to the video's length, encoded, and masked (a solid mask of 0) so sampling keeps it.
+
+depth2v fast is the union-control template (``video_ltx2_3_ic_lora``, ComfyUI >= 0.22.0): one
+stage on the distilled fp8 checkpoint with the union IC-LoRA (``ref0.5``) at 1.0, sampled by
+``KSampler`` (8 steps of ``linear_quadratic``, euler ancestral, CFG 1) on the flf2v negative
+prompt. The request's video is cut by ``Video Slice`` (the plan's seconds from
+``video_start``), decoded, its frames wider than 2048 brought to a longer edge of 2048 (the
+template decides this at run time from the frames' width; the SDK when it builds, from the
+video it measured, else with the template's own switch), turned into depth by
+MoGe and added as a guide from frame 0 at strength 1 with the LoRA's own parameters
+(``GetICLoRAParameters``: guides at half the latent's size, as ``ref0.5`` wants). The first
+image goes in place at strength 1, as it is (``LTXVImgToVideoInplace`` resizes it). 1280x704,
+25 fps; the tiled decode of flf2v. The template's prompt enhancement stays the request's
+``enhance_prompt``.
 """
 
 from __future__ import annotations
@@ -49,18 +62,22 @@ from .types import (
     CFG,
     AddGuide,
     CheckpointFiles,
+    ControlCut,
+    ControlVideo,
     DualCFG,
     EulerAncestral,
     FirstFrameInplace,
     FitToOutput,
     GivenAudio,
     ImagePreprocess,
+    KSampler,
     LatentSlot,
     LoraFile,
     LoraRole,
     LTXVSchedule,
     ManualSigmas,
     ModelVersion,
+    MoGeDepth,
     Negative,
     Pipeline,
     SamplerSelect,
@@ -227,5 +244,36 @@ I2V_PRO = Pipeline(
     guides=(FirstFrameInplace(strength=1.0, refine_strength=1.0),),
 )
 
+# --- union control (IC-LoRA): video_ltx2_3_ic_lora
+
+UNION_CONTROL_LORA = LoraFile("ltx-2.3-22b-ic-lora-union-control-ref0.5.safetensors",
+                              strength=1.0)  # LoraLoaderModelOnly 129:195
+IC_LORA_MIN_COMFYUI = "0.22.0"  # GetICLoRAParameters, the MoGe nodes (Video Slice: 0.16.4)
+# subgraph 697 "Video Depth Estimation (MoGe)": LoadMoGeModel 697:32, MoGeInference 697:13,
+# MoGeRender 697:25; the "a > 2048" switch 697:36 / 697:42 / 697:53 before them
+MOGE_DEPTH = MoGeDepth(model="moge_2_vitl_normal_fp16.safetensors", resolution_level=9,
+                       fov_x_degrees=0.0, batch_size=4, force_projection=True, apply_mask=True,
+                       render="depth", limit_width=2048, limit_method="area")
+
+DEPTH2V_FAST = Pipeline(
+    model=LTX2_3, type="depth2v", mode="fast",
+    files=dataclasses.replace(FLF2V_FILES, control_lora=UNION_CONTROL_LORA),
+    # KSampler 129:704 (seed = the request's); LTXVCropGuides 129:106's latent is decoded
+    stages=(Stage(KSampler("euler_ancestral", "linear_quadratic", steps=8, denoise=1.0), None,
+                  CFG(1.0), passes_on=LatentSlot.OUTPUT, loras=(LoraRole.CONTROL,),
+                  crop_guides=True),),
+    negative=Negative.PROMPT, negative_prompt=FLF2V_NEGATIVE_PROMPT,
+    decode=TiledDecode(tile_size=768, overlap=64, temporal_size=4096, temporal_overlap=64),
+    min_comfyui=IC_LORA_MIN_COMFYUI, fps=FPS, template="video_ltx2_3_ic_lora",
+    # LoadImage 200 straight into LTXVImgToVideoInplace 129:198 (strength 1)
+    preprocess=ImagePreprocess(resize=(), img_compression=None),
+    guides=(FirstFrameInplace(strength=1.0, refine_strength=1.0),),
+    # Video Slice 692 (start 0, 5 s, not strict): 125 frames at 25 fps, the latent's 121;
+    # LTXVAddGuide 129:115 (frame 0, strength 1, GetICLoRAParameters 129:196)
+    control=ControlVideo(preprocessor=MOGE_DEPTH, resize=(), scale_method=None, frame_idx=0,
+                         strength=1.0, default_frames=121, cut=ControlCut.SECONDS,
+                         iclora_parameters=True, reference_downscale=2),
+)
+
 PIPELINES: tuple[Pipeline, ...] = (T2V_FAST, T2V_PRO, I2V_FAST, I2V_PRO, FLF2V_FAST,
-                                   IA2V_FAST)
+                                   IA2V_FAST, DEPTH2V_FAST)

@@ -126,7 +126,26 @@ class EulerAncestral:
             raise ValueError(f"EulerAncestral: eta and s_noise must not be negative: {self}")
 
 
-Sampler = SamplerSelect | EulerAncestral
+@dataclass(frozen=True)
+class KSampler:
+    """ComfyUI's all-in-one sampler (``KSampler``): ``steps`` steps of the ``scheduler``'s
+    schedule with the sampler ``name``, CFG and noise seed given to the node itself. A stage
+    sampled by it has no sigmas of its own (``Stage.sigmas`` None), a :class:`CFG` guider
+    (its scale is the node's ``cfg``) and one output (:attr:`LatentSlot.OUTPUT`)."""
+
+    name: str
+    scheduler: str
+    steps: int
+    denoise: float = 1.0
+
+    def __post_init__(self) -> None:
+        if not self.name or not self.scheduler:
+            raise ValueError(f"KSampler: a sampler and a scheduler name are needed: {self}")
+        if self.steps < 1 or not 0.0 <= self.denoise <= 1.0:
+            raise ValueError(f"KSampler: steps >= 1 and denoise in 0..1: {self}")
+
+
+Sampler = SamplerSelect | EulerAncestral | KSampler
 
 
 @dataclass(frozen=True)
@@ -221,7 +240,8 @@ class Stage:
     """
 
     sampler: Sampler
-    sigmas: Schedule
+    sigmas: Schedule | None
+    """None only with a :class:`KSampler` (it schedules itself)."""
     guider: Guider
     passes_on: LatentSlot
     """The sampler output that goes on to the next stage (or to the decoder)."""
@@ -243,6 +263,13 @@ class Stage:
             raise ValueError("Stage: crop_latent=False only means something with crop_guides")
         if len(set(self.loras)) != len(self.loras):
             raise ValueError(f"Stage: a LoRA role is listed twice: {self.loras}")
+        if isinstance(self.sampler, KSampler):
+            if (self.sigmas is not None or not isinstance(self.guider, CFG)
+                    or self.passes_on is not LatentSlot.OUTPUT):
+                raise ValueError("Stage: a KSampler stage has no sigmas, a CFG guider (its cfg) "
+                                 "and passes on its one output")
+        elif self.sigmas is None:
+            raise ValueError("Stage: sigmas are needed (only a KSampler schedules itself)")
 
 
 # ---------------------------------------------------------------------------- files
@@ -416,30 +443,79 @@ class LotusDepth:
             raise ValueError(f"LotusDepth: steps >= 1, denoise in 0..1, first_sigma >= 0: {self}")
 
 
-Preprocessor = CannyEdges | LotusDepth
+@dataclass(frozen=True)
+class MoGeDepth:
+    """The control frames' depth, estimated by a MoGe geometry model (the LTX-2.3 union-control
+    template's "Video Depth Estimation (MoGe)" subgraph): the model (``LoadMoGeModel``) runs on
+    the frames (``MoGeInference`` with its settings) and its geometry is rendered as
+    ``render`` (``MoGeRender``). Frames wider than ``limit_width`` are first brought to that
+    longer edge (``ResizeImageMaskNode`` "scale longer dimension", ``limit_method``), as the
+    template's switch does at run time; None: never limited."""
+
+    model: str  # models/geometry_estimation
+    resolution_level: int = 9
+    fov_x_degrees: float = 0.0
+    batch_size: int = 4
+    force_projection: bool = True
+    apply_mask: bool = True
+    render: str = "depth"
+    limit_width: int | None = 2048
+    limit_method: str = "area"
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.resolution_level <= 9 or not 1 <= self.batch_size <= 64:
+            raise ValueError(f"MoGeDepth: resolution_level in 0..9, batch_size in 1..64: {self}")
+        if self.limit_width is not None and self.limit_width < 64:
+            raise ValueError(f"MoGeDepth: limit_width {self.limit_width} is below 64")
+
+
+Preprocessor = CannyEdges | LotusDepth | MoGeDepth
+
+
+class ControlCut(_Named):
+    """How the used part of a control video is cut from it."""
+
+    FRAMES = "frames"  # decoded, then ImageFromBatch (start frame, frame count): LTX-2's
+    SECONDS = "seconds"  # Video Slice (start, seconds) before decoding: LTX-2.3's (>= 0.16.4)
 
 
 @dataclass(frozen=True)
 class ControlVideo:
     """The request's video as IC-LoRA control frames guiding the first stage.
 
-    The video (``LoadVideo``) is decoded (``GetVideoComponents``: its frames; its audio and
-    frame rate are not used), the plan's frames cut from its start frame (``ImageFromBatch``),
-    resized as ``resize`` says (to the output size), brought to the first stage's size
-    (``ImageScaleBy`` with ``scale_method``, for pipelines of more than one stage), then turned
-    into the IC-LoRA's control signal by ``preprocessor``. ``LTXVAddGuide`` adds them to the
-    first stage's latent from frame ``frame_idx`` at ``strength`` (after the in-place first
-    frame), and that stage must crop them after sampling (``LTXVCropGuides``)."""
+    The video (``LoadVideo``) is cut as ``cut`` says and decoded (``GetVideoComponents``: its
+    frames; its audio and frame rate are not used): the plan's frames from its start frame
+    (``ImageFromBatch``, after decoding), or the plan's seconds from its start (``Video
+    Slice``, before decoding). The frames are resized as ``resize`` says (to the output size),
+    brought to the first stage's size (``ImageScaleBy`` with ``scale_method``, for pipelines of
+    more than one stage), then turned into the IC-LoRA's control signal by ``preprocessor``.
+    ``LTXVAddGuide`` adds them to the first stage's latent from frame ``frame_idx`` at
+    ``strength`` (after the in-place first frame), with ``iclora_parameters`` the IC-LoRA's
+    own parameters (``GetICLoRAParameters`` on the stage's model: its reference downscale
+    factor, ComfyUI >= 0.22.0), and that stage must crop them after sampling
+    (``LTXVCropGuides``)."""
 
     preprocessor: Preprocessor
     resize: tuple[ResizeStep, ...]
-    scale_method: str
+    scale_method: str | None
+    """None: the pipeline has one stage (the frames stay at the output size)."""
     frame_idx: int = 0
     strength: float = 1.0
     default_frames: int = 121
-    """The length of a request that gives none (the template's "Frame Count")."""
+    """The length of a request that gives none (the template's "Frame Count", or its
+    ``Video Slice`` seconds at the template's frame rate floored to 8n+1)."""
+    cut: ControlCut = ControlCut.FRAMES
+    iclora_parameters: bool = False
+    reference_downscale: int = 1
+    """The IC-LoRA's reference downscale factor (in its metadata; ``ref0.5``: 2): with
+    ``iclora_parameters`` the guide is encoded at the latent's size divided by it, which must
+    then divide the latent's width and height."""
 
     def __post_init__(self) -> None:
+        if self.reference_downscale < 1 or (self.reference_downscale > 1
+                                            and not self.iclora_parameters):
+            raise ValueError(f"ControlVideo: reference_downscale {self.reference_downscale} "
+                             "needs iclora_parameters (and is at least 1)")
         if not 0.0 <= self.strength <= 1.0:  # 1.0: the oldest releases' maximum
             raise ValueError(f"ControlVideo: strength {self.strength} is not in 0..1")
         if self.default_frames < 9 or (self.default_frames - 1) % 8:
@@ -562,6 +638,10 @@ class Pipeline:
             video_types = " and ".join(VIDEO.types)
             raise ValueError(f"{where}: {video_types}, and only {video_types}, are steered by "
                              "a given video")
+        if (self.control is not None and self.control.scale_method is None
+                and len(self.stages) > 1):
+            raise ValueError(f"{where}: the control frames need a scale_method to be brought "
+                             "to the first stage's size")
         if self.control is not None and not self.stages[0].crop_guides:
             raise ValueError(f"{where}: the control frames guide the first stage, which must "
                              "crop them after sampling")
@@ -623,6 +703,8 @@ class Pipeline:
         if self.control is not None and isinstance(self.control.preprocessor, LotusDepth):
             found += [("diffusion_models", self.control.preprocessor.diffusion_model),
                       ("vae", self.control.preprocessor.vae)]
+        if self.control is not None and isinstance(self.control.preprocessor, MoGeDepth):
+            found.append(("geometry_estimation", self.control.preprocessor.model))
         return tuple(found)
 
     @property
@@ -643,8 +725,9 @@ class Pipeline:
     @property
     def size_multiple(self) -> int:
         """Output width and height must be multiples of this (the first stage's latent is
-        1/32 of its pixels)."""
-        return LATENT_PIXELS * self.stage1_scale
+        1/32 of its pixels, and divisible by a control IC-LoRA's reference downscale)."""
+        downscale = self.control.reference_downscale if self.control is not None else 1
+        return LATENT_PIXELS * self.stage1_scale * downscale
 
     @property
     def lora_roles(self) -> frozenset[LoraRole]:

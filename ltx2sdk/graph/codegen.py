@@ -1,6 +1,7 @@
 """Generate ``ltx2sdk/graph/nodes.py`` (the typed constructors) from :mod:`ltx2sdk.graph.node_defs`.
 
-Each node is declared once, in ``node_defs.py``; its constructor ``Nodes.<class_type>`` is
+Each node is declared once, in ``node_defs.py``; its constructor ``Nodes.<class_type>`` (or the
+declaration's ``method`` when the class type is no Python name, e.g. ``VideoSlice``) is
 derived from the declaration (see :class:`ltx2sdk.graph.node_defs.NodeDecl` for the rules)::
 
     python -m ltx2sdk.graph.codegen           # rewrite ltx2sdk/graph/nodes.py
@@ -124,15 +125,18 @@ def render_nodes_module(declarations: Iterable[NodeDecl]) -> str:
 
 def _render_method(decl: NodeDecl, imports: _Imports) -> list[str]:
     schema = decl.schema
-    name = schema.class_type
+    name = decl.method_name
     if (not name.isidentifier() or keyword.iskeyword(name) or name.startswith("_")
             or hasattr(NodeFactory, name)):
         raise ValueError(f"{name}: not usable as a method name (or NodeFactory has it)")
     dynamic = [spec for spec in schema.inputs if spec.choices is not None]
-    if len(dynamic) > 1:
-        raise ValueError(f"{name}: more than one dynamic combo ({[s.name for s in dynamic]})")
-    params = {spec.name: _param(decl, spec, imports) for spec in schema.inputs}
-    ordered = [params[n] for n in (decl.arg_order or schema.input_names)]
+    grown = [spec for spec in schema.inputs if spec.autogrow is not None]
+    if len(dynamic) + len(grown) > 1:
+        raise ValueError(f"{name}: more than one dynamic combo or autogrow input "
+                         f"({[s.name for s in (*dynamic, *grown)]})")
+    params = {spec.name: _param(decl, spec, imports) for spec in schema.inputs
+              if spec.autogrow is None}
+    ordered = [params[n] for n in (decl.arg_order or schema.input_names) if n in params]
     defaulted = [p.name for p in ordered if p.default is not None]
     for later in ordered[ordered.index(params[defaulted[0]]):] if defaulted else ():
         if later.default is None:
@@ -142,17 +146,21 @@ def _render_method(decl: NodeDecl, imports: _Imports) -> list[str]:
     if dynamic:
         imports.typing.add("Any")
         pieces.append(f"**{KWARGS}: Any")
+    elif grown:  # one input per name given: name=value, sent as "<input>.<name>"
+        imports.typing.add("Any")
+        pieces.append(f"**{grown[0].name}: Any")
     returns = _returns(decl, imports)
     lines = _wrap(f"{_INDENT}def {name}(", pieces, f") -> {returns[0]}:")
     lines += _docstring(decl)
     entries = [f'"{p.name}": {p.value}' for p in params.values()]  # in ComfyUI's input order
-    call = f'self._add("{name}", title, '
+    call = f'self._add("{schema.class_type}", title, '
     body = _INDENT * 2
-    if dynamic:
+    if dynamic or grown:
         lines += _wrap_dict(f"{body}inputs: dict[str, Any] = {{", entries, "}")
-        prefix = dynamic[0].name
+        prefix = (dynamic or grown)[0].name
+        kwargs = KWARGS if dynamic else prefix
         lines.append(f'{body}inputs.update({{f"{prefix}.{{key}}": value '
-                     f"for key, value in {KWARGS}.items()}})")
+                     f"for key, value in {kwargs}.items()}})")
         added = f"{call}inputs)"
         if returns[1] is None:
             lines.append(f"{body}return {added}")
@@ -290,12 +298,12 @@ def _returns(decl: NodeDecl, imports: _Imports) -> tuple[str, list[str] | None]:
             values.append(f"node.out({slot}, {cls.__name__})")
     if len(types) == 1:
         return types[0], values
-    result = f"{schema.class_type}Outputs"
+    result = f"{decl.method_name}Outputs"
     imports.typing.add("NamedTuple")
     names = _result_fields(schema.class_type, [output.name for output in schema.outputs])
     imports.results.append([
         f"class {result}(NamedTuple):",
-        f'{_INDENT}"""The outputs of :meth:`Nodes.{schema.class_type}`: by name, or unpacked '
+        f'{_INDENT}"""The outputs of :meth:`Nodes.{decl.method_name}`: by name, or unpacked '
         'in order."""',
         "",
         *(f"{_INDENT}{name}: {kind}" for name, kind in zip(names, types, strict=True))])

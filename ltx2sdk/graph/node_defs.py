@@ -21,8 +21,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ltx2sdk.graph.handles import Image, Output, StringValue
-from ltx2sdk.graph.schema import InputSpec, NodeSchema, OutputSpec, SchemaSet
+from ltx2sdk.graph.handles import Image, IntValue, Output, StringValue
+from ltx2sdk.graph.schema import Autogrow, InputSpec, NodeSchema, OutputSpec, SchemaSet
 
 SAMPLER_NAMES = (
     "euler", "euler_cfg_pp", "euler_ancestral", "euler_ancestral_cfg_pp", "heun", "heunpp2",
@@ -88,6 +88,14 @@ def dynamic_combo(name: str, choices: dict[str, tuple[InputSpec, ...]]) -> Input
     return InputSpec(name=name, type="COMBO", options=tuple(choices), choices=choices)
 
 
+def autogrow(name: str, type_: str, names: tuple[str, ...], *, least: int = 1) -> InputSpec:
+    """A V3 autogrow input: one ``type_`` input per name used, sent as ``"name.<slot>"`` (the
+    first ``least`` of ``names`` required)."""
+    slot = InputSpec(name="value", type=type_)
+    return InputSpec(name=name, type=type_, autogrow=Autogrow(names=names, min=least,
+                                                               template=slot))
+
+
 @dataclass(frozen=True)
 class NodeDecl:
     """One node as the SDK declares it: ComfyUI's contract plus the typed constructor's extras.
@@ -115,6 +123,9 @@ class NodeDecl:
         output slots that some tested releases lack or type otherwise: the constructor
         returns each as a plain :class:`~ltx2sdk.graph.handles.Output`, or ``None`` when the
         graph's target server declares the node without it.
+    ``method``
+        the constructor's name when ``class_type`` cannot be a Python name (``"Video Slice"``:
+        ``VideoSlice``); empty: the ``class_type`` itself.
     """
 
     schema: NodeSchema
@@ -125,9 +136,12 @@ class NodeDecl:
     arg_handles: Mapping[str, type[Output]] = field(default_factory=dict)
     returns: Mapping[int, type[Output]] = field(default_factory=dict)
     varying_outputs: frozenset[int] = frozenset()
+    method: str = ""
 
     def __post_init__(self) -> None:
         schema, where = self.schema, self.schema.class_type
+        if not self.method_name.isidentifier():
+            raise ValueError(f"{where}: not a Python name; declare the constructor's method")
         names = set(schema.input_names)
         if not self.doc.strip():
             raise ValueError(f"{where}: the declaration needs a doc")
@@ -156,6 +170,11 @@ class NodeDecl:
     def class_type(self) -> str:
         return self.schema.class_type
 
+    @property
+    def method_name(self) -> str:
+        """The constructor's name: :attr:`method`, else the ``class_type``."""
+        return self.method or self.schema.class_type
+
 
 def node(class_type: str, inputs: list[InputSpec], outputs: list[tuple[str, str]], *,
          doc: str, display_name: str = "", output_node: bool = False,
@@ -164,7 +183,7 @@ def node(class_type: str, inputs: list[InputSpec], outputs: list[tuple[str, str]
          arg_defaults: Mapping[str, Any] | None = None,
          arg_handles: Mapping[str, type[Output]] | None = None,
          returns: Mapping[int, type[Output]] | None = None,
-         varying_outputs: tuple[int, ...] = ()) -> NodeDecl:
+         varying_outputs: tuple[int, ...] = (), method: str = "") -> NodeDecl:
     """Declare a node: its ComfyUI schema and its constructor's extras (see :class:`NodeDecl`)."""
     templates = matchtype_outputs or {}
     schema = NodeSchema(
@@ -178,7 +197,7 @@ def node(class_type: str, inputs: list[InputSpec], outputs: list[tuple[str, str]
     return NodeDecl(schema=schema, doc=doc, arg_order=arg_order,
                     required_args=frozenset(required_args), arg_defaults=dict(arg_defaults or {}),
                     arg_handles=dict(arg_handles or {}), returns=dict(returns or {}),
-                    varying_outputs=frozenset(varying_outputs))
+                    varying_outputs=frozenset(varying_outputs), method=method)
 
 
 # --- the declarations -------------------------------------------------------------------
@@ -289,14 +308,16 @@ LTX2_NODES: tuple[NodeDecl, ...] = (
           integer("length", 97, 1, 16384), integer("batch_size", 1, 1, 4096)],
          [("LATENT", "LATENT")],
          doc="An empty video latent of ``length`` frames at ``width`` x ``height`` pixels.",
-         required_args=("width", "height", "length")),
+         required_args=("width", "height", "length"),
+         # the length may come from the frames of a control video (GetImageSize)
+         arg_handles={"length": IntValue}),
     node("LTXVEmptyLatentAudio",
          [integer("frames_number", 97, 1, 1000), integer("frame_rate", 25, 1, 1000),
           integer("batch_size", 1, 1, 4096), link("audio_vae", "VAE")],
          [("LATENT", "Latent")], display_name="LTXV Empty Latent Audio",
          doc="An empty audio latent as long as ``frames_number`` video frames at ``frame_rate``.",
          arg_order=("audio_vae", "frames_number", "frame_rate", "batch_size"),
-         required_args=("frames_number", "frame_rate")),
+         required_args=("frames_number", "frame_rate"), arg_handles={"frames_number": IntValue}),
     node("LTXVAudioVAEEncode", [link("audio", "AUDIO"), link("audio_vae", "VAE")],
          [("LATENT", "Audio Latent")], display_name="LTXV Audio VAE Encode",
          doc="Encode a waveform to an audio latent (a given voice for audio-driven video)."),
@@ -369,6 +390,16 @@ LTX2_NODES: tuple[NodeDecl, ...] = (
          [number("eta", 1.0, 0.0, 100.0), number("s_noise", 1.0, 0.0, 100.0)],
          [("SAMPLER", "SAMPLER")],
          doc="The euler_ancestral sampler with its noise settings."),
+    node("KSampler",
+         [link("model", "MODEL"), integer("seed", 0, 0, MAX_SEED), integer("steps", 20, 1, 10000),
+          number("cfg", 8.0, 0.0, 100.0), combo("sampler_name", SAMPLER_NAMES),
+          combo("scheduler", SCHEDULERS), link("positive", "CONDITIONING"),
+          link("negative", "CONDITIONING"), link("latent_image", "LATENT"),
+          number("denoise", 1.0, 0.0, 1.0)],
+         [("LATENT", "LATENT")],
+         doc="Sample ``steps`` steps of ``scheduler``'s schedule with ``sampler_name`` at CFG "
+             "``cfg`` (the noise from ``seed``).",
+         required_args=("seed", "steps", "cfg")),
     node("SamplerCustomAdvanced",
          [link("noise", "NOISE"), link("guider", "GUIDER"), link("sampler", "SAMPLER"),
           link("sigmas", "SIGMAS"), link("latent_image", "LATENT")],
@@ -445,6 +476,58 @@ LTX2_NODES: tuple[NodeDecl, ...] = (
     node("ImageInvert", [link("image", "IMAGE")], [("IMAGE", "IMAGE")],
          display_name="Invert Image Colors",
          doc="Invert the images' colours (Lotus's depth, near = white, as IC-LoRAs expect)."),
+    # LTX-2.3's union control (video_ltx2_3_ic_lora): a cut of the video, its MoGe depth
+    node("Video Slice",
+         [link("video", "VIDEO"), number("start_time", 0.0, -100000.0, 100000.0),
+          number("duration", 0.0, 0.0, None), boolean("strict_duration", False)],
+         [("VIDEO", "VIDEO")], display_name="Trim Video", method="VideoSlice",
+         doc="``duration`` seconds of ``video`` from ``start_time`` (0: to the end; fewer "
+             "when the video ends first, unless ``strict_duration``).",
+         required_args=("start_time", "duration")),
+    node("GetImageSize", [link("image", "IMAGE")],
+         [("INT", "width"), ("INT", "height"), ("INT", "batch_size")],
+         display_name="Get Image Size",
+         doc="The width, height and number of images of a batch."),
+    node("LoadMoGeModel", [model_file("model_name", "geometry_estimation")],
+         [("MOGE_MODEL", "MOGE_MODEL")], display_name="Load MoGe Model",
+         doc="Load a MoGe geometry estimation model (depth, normals, mask from one image)."),
+    node("MoGeInference",
+         [link("moge_model", "MOGE_MODEL"), link("image", "IMAGE"),
+          integer("resolution_level", 9, 0, 9), number("fov_x_degrees", 0.0, 0.0, 170.0),
+          integer("batch_size", 4, 1, 64), boolean("force_projection", True),
+          boolean("apply_mask", True)],
+         [("MOGE_GEOMETRY", "moge_geometry")], display_name="Run MoGe Inference",
+         doc="Estimate the geometry of each image (``resolution_level`` 9: most detail)."),
+    node("MoGeRender",
+         [link("moge_geometry", "MOGE_GEOMETRY"),
+          combo("output", ("depth", "depth_colored", "normal_opengl", "normal_directx", "mask"),
+                "depth")],
+         [("IMAGE", "IMAGE")], display_name="Render MoGe Geometry",
+         doc="Render estimated geometry as images (``\"depth\"``: a depth map per frame)."),
+    # the template's run-time switch: frames wider than 2048 brought to 2048 before MoGe
+    node("ComfyMathExpression",
+         [InputSpec(name="expression", type="STRING", default="a + b"),
+          autogrow("values", "FLOAT,INT,BOOLEAN", tuple("abcdefghijklmnopqrstuvwxyz"))],
+         [("FLOAT", "FLOAT"), ("INT", "INT"), ("BOOLEAN", "BOOL")], display_name="Math Expression",
+         doc="Evaluate ``expression`` over the ``values`` given by name (``a=...``): as a FLOAT, "
+             "an INT and a BOOL (``\"a > 2048\"``).",
+         required_args=("expression",),
+         # BOOL: from 0.22.0
+         varying_outputs=(2,)),
+    node("ComfySwitchNode",
+         [InputSpec(name="switch", type="BOOLEAN"), link("on_false", "*", template="switch"),
+          link("on_true", "*", template="switch")],
+         [("COMFY_MATCHTYPE_V3", "output")], display_name="If/Else Switch",
+         matchtype_outputs={0: "switch"},
+         doc="``on_true`` when ``switch`` is true, else ``on_false`` (the one not chosen is not "
+             "computed).",
+         # the SDK switches between images, on a boolean another node computes
+         arg_handles={"switch": Output, "on_false": Image, "on_true": Image},
+         returns={0: Image}),
+    node("GetICLoRAParameters", [link("iclora_model", "MODEL")],
+         [("IC_LORA_PARAMETERS", "iclora_parameters")], display_name="Get IC-LoRA Parameters",
+         doc="The IC-LoRA's parameters (its reference downscale factor) read from the LoRA "
+             "loaded into ``iclora_model``, for ``LTXVAddGuide``."),
     # decoding and output
     node("VAEDecode", [link("samples", "LATENT"), link("vae", "VAE")], [("IMAGE", "IMAGE")],
          display_name="VAE Decode",

@@ -32,6 +32,7 @@ from ltx2sdk.graph.handles import (
     FloatValue,
     Guider,
     Image,
+    IntValue,
     Latent,
     LatentUpscaleModel,
     Mask,
@@ -106,6 +107,22 @@ class GetVideoComponentsOutputs(NamedTuple):
     audio: Audio
     fps: FloatValue
     bit_depth: Output | None
+
+
+class GetImageSizeOutputs(NamedTuple):
+    """The outputs of :meth:`Nodes.GetImageSize`: by name, or unpacked in order."""
+
+    width: IntValue
+    height: IntValue
+    batch_size: IntValue
+
+
+class ComfyMathExpressionOutputs(NamedTuple):
+    """The outputs of :meth:`Nodes.ComfyMathExpression`: by name, or unpacked in order."""
+
+    float: FloatValue
+    int: IntValue
+    bool: Output | None
 
 
 class Nodes(NodeFactory):
@@ -222,14 +239,14 @@ class Nodes(NodeFactory):
         node = self._add("ConditioningZeroOut", title, {"conditioning": conditioning})
         return node.out(0, Conditioning)
 
-    def EmptyLTXVLatentVideo(self, width: int, height: int, length: int, batch_size: int = 1, *,
-                             title: str | None = None) -> Latent:
+    def EmptyLTXVLatentVideo(self, width: int, height: int, length: int | IntValue,
+                             batch_size: int = 1, *, title: str | None = None) -> Latent:
         """An empty video latent of ``length`` frames at ``width`` x ``height`` pixels."""
         node = self._add("EmptyLTXVLatentVideo", title, {
             "width": width, "height": height, "length": length, "batch_size": batch_size})
         return node.out(0, Latent)
 
-    def LTXVEmptyLatentAudio(self, audio_vae: Vae, frames_number: int, frame_rate: int,
+    def LTXVEmptyLatentAudio(self, audio_vae: Vae, frames_number: int | IntValue, frame_rate: int,
                              batch_size: int = 1, *, title: str | None = None) -> Latent:
         """An empty audio latent as long as ``frames_number`` video frames at ``frame_rate``."""
         node = self._add("LTXVEmptyLatentAudio", title, {
@@ -351,6 +368,18 @@ class Nodes(NodeFactory):
             "eta": float(eta), "s_noise": float(s_noise)})
         return node.out(0, Sampler)
 
+    def KSampler(self, model: Model, seed: int, steps: int, cfg: float, sampler_name: str,
+                 scheduler: str, positive: Conditioning, negative: Conditioning,
+                 latent_image: Latent, denoise: float = 1.0, *, title: str | None = None) -> Latent:
+        """Sample ``steps`` steps of ``scheduler``'s schedule with ``sampler_name`` at CFG ``cfg``
+        (the noise from ``seed``).
+        """
+        node = self._add("KSampler", title, {
+            "model": model, "seed": seed, "steps": steps, "cfg": float(cfg),
+            "sampler_name": sampler_name, "scheduler": scheduler, "positive": positive,
+            "negative": negative, "latent_image": latent_image, "denoise": float(denoise)})
+        return node.out(0, Latent)
+
     def SamplerCustomAdvanced(self, noise: Noise, guider: Guider, sampler: Sampler, sigmas: Sigmas,
                               latent_image: Latent, *, title: str | None = None
                               ) -> SamplerCustomAdvancedOutputs:
@@ -469,6 +498,71 @@ class Nodes(NodeFactory):
         """Invert the images' colours (Lotus's depth, near = white, as IC-LoRAs expect)."""
         node = self._add("ImageInvert", title, {"image": image})
         return node.out(0, Image)
+
+    def VideoSlice(self, video: Video, start_time: float, duration: float,
+                   strict_duration: bool = False, *, title: str | None = None) -> Video:
+        """``duration`` seconds of ``video`` from ``start_time`` (0: to the end; fewer when the
+        video ends first, unless ``strict_duration``).
+        """
+        node = self._add("Video Slice", title, {
+            "video": video, "start_time": float(start_time), "duration": float(duration),
+            "strict_duration": strict_duration})
+        return node.out(0, Video)
+
+    def GetImageSize(self, image: Image, *, title: str | None = None) -> GetImageSizeOutputs:
+        """The width, height and number of images of a batch."""
+        node = self._add("GetImageSize", title, {"image": image})
+        return GetImageSizeOutputs(node.out(0, IntValue), node.out(1, IntValue),
+                                   node.out(2, IntValue))
+
+    def LoadMoGeModel(self, model_name: str, *, title: str | None = None) -> Output:
+        """Load a MoGe geometry estimation model (depth, normals, mask from one image)."""
+        node = self._add("LoadMoGeModel", title, {"model_name": model_name})
+        return node[0]
+
+    def MoGeInference(self, moge_model: Output, image: Image, resolution_level: int = 9,
+                      fov_x_degrees: float = 0.0, batch_size: int = 4,
+                      force_projection: bool = True, apply_mask: bool = True, *,
+                      title: str | None = None) -> Output:
+        """Estimate the geometry of each image (``resolution_level`` 9: most detail)."""
+        node = self._add("MoGeInference", title, {
+            "moge_model": moge_model, "image": image, "resolution_level": resolution_level,
+            "fov_x_degrees": float(fov_x_degrees), "batch_size": batch_size,
+            "force_projection": force_projection, "apply_mask": apply_mask})
+        return node[0]
+
+    def MoGeRender(self, moge_geometry: Output, output: str = "depth", *, title: str | None = None
+                   ) -> Image:
+        """Render estimated geometry as images (``"depth"``: a depth map per frame)."""
+        node = self._add("MoGeRender", title, {"moge_geometry": moge_geometry, "output": output})
+        return node.out(0, Image)
+
+    def ComfyMathExpression(self, expression: str, *, title: str | None = None, **values: Any
+                            ) -> ComfyMathExpressionOutputs:
+        """Evaluate ``expression`` over the ``values`` given by name (``a=...``): as a FLOAT, an INT
+        and a BOOL (``"a > 2048"``).
+        """
+        inputs: dict[str, Any] = {"expression": expression}
+        inputs.update({f"values.{key}": value for key, value in values.items()})
+        node = self._add("ComfyMathExpression", title, inputs)
+        return ComfyMathExpressionOutputs(node.out(0, FloatValue), node.out(1, IntValue),
+                                          node[2] if len(node) > 2 else None)
+
+    def ComfySwitchNode(self, switch: bool | Output, on_false: Image, on_true: Image, *,
+                        title: str | None = None) -> Image:
+        """``on_true`` when ``switch`` is true, else ``on_false`` (the one not chosen is not
+        computed).
+        """
+        node = self._add("ComfySwitchNode", title, {
+            "switch": switch, "on_false": on_false, "on_true": on_true})
+        return node.out(0, Image)
+
+    def GetICLoRAParameters(self, iclora_model: Model, *, title: str | None = None) -> Output:
+        """The IC-LoRA's parameters (its reference downscale factor) read from the LoRA loaded into
+        ``iclora_model``, for ``LTXVAddGuide``.
+        """
+        node = self._add("GetICLoRAParameters", title, {"iclora_model": iclora_model})
+        return node[0]
 
     def VAEDecode(self, samples: Latent, vae: Vae, *, title: str | None = None) -> Image:
         """Decode a latent to images."""

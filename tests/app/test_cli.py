@@ -491,7 +491,7 @@ def test_check_says_per_model_which_pipelines_are_ready(
     if version == "0.26.0":
         section = "\n".join(check_section(out, "ltx-2.3"))
         assert section == ("ltx-2.3 (LTX-2.3 22B): ready (t2v fast, i2v fast, flf2v fast, "
-                           "ia2v fast); not ready (t2v pro, i2v pro)\n"
+                           "ia2v fast, depth2v fast); not ready (t2v pro, i2v pro)\n"
                            "  t2v pro, i2v pro: need ComfyUI >= 0.32.0; the server runs 0.26.0")
 
 
@@ -502,7 +502,8 @@ def test_check_json_says_each_pipelines_verdict(
                  "--json"]) == 1
     document = json.loads(capsys.readouterr().out)
     [ltx23] = [m for m in document["models"] if m["model"] == "ltx-2.3"]
-    assert ltx23["ready_pipelines"] == ["t2v fast", "i2v fast", "flf2v fast", "ia2v fast"]
+    assert ltx23["ready_pipelines"] == ["t2v fast", "i2v fast", "flf2v fast", "ia2v fast",
+                                        "depth2v fast"]
     assert ltx23["needs_release"] == {"0.32.0": ["t2v pro", "i2v pro"]}
     details = {d["name"]: d for d in ltx23["details"]}
     assert details["t2v pro"]["needs_release"] == "0.32.0"

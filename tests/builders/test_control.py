@@ -1,8 +1,9 @@
 """canny2v and depth2v: a given video's frames steer the first stage (IC-LoRA control).
 
 What the plan makes of the video (which frames, how many, at which frame rate), how the
-control chain is built, and the optional first image. Parity with the official templates is
-in ``test_templates_match.py``.
+control chain is built, and the optional first image: here for LTX-2's pipelines, which cut
+the video by frames (LTX-2.3's union control, cut by time: ``test_union_control.py``). Parity
+with the official templates is in ``test_templates_match.py``.
 """
 
 from __future__ import annotations
@@ -14,13 +15,15 @@ from typing import Any
 import pytest
 
 from builders import PLACEHOLDER_VIDEO, build, build_pipeline
-from builders.catalog import PIPELINES, LoraRole, Pipeline, ltx2
+from builders.catalog import PIPELINES, ControlCut, LoraRole, LotusDepth, Pipeline, ltx2
 from ltx2sdk import GenerationRequest
 from ltx2sdk.errors import RequestFieldError
 from ltx2sdk.graph.releases import bundled_schemas
 from ltx2sdk.vocabulary import VIDEO
 
 CONTROL = [p for p in PIPELINES if p.control is not None]
+FRAME_CUT = [p for p in CONTROL if p.control is not None and p.control.cut is ControlCut.FRAMES]
+"""LTX-2's control pipelines: two stages, the video cut by frames."""
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,7 @@ class Facts:
 
     fps: float
     frames: int
+    width: int = 1280
 
     @property
     def duration(self) -> float:
@@ -58,7 +62,7 @@ def test_the_control_types_are_the_video_types() -> None:
         (t, m) for t in VIDEO.types for m in ("fast", "pro")}
 
 
-@pytest.mark.parametrize("pipeline", CONTROL, ids=lambda p: p.name.replace(" ", "-"))
+@pytest.mark.parametrize("pipeline", FRAME_CUT, ids=lambda p: p.name.replace(" ", "-"))
 def test_the_video_is_cut_fitted_halved_and_guides_the_first_stage(pipeline: Pipeline) -> None:
     built = build_pipeline(pipeline, _request(pipeline))
     plan, api = built.plan, built.compile()
@@ -92,7 +96,7 @@ def test_the_video_is_cut_fitted_halved_and_guides_the_first_stage(pipeline: Pip
     assert not _nodes(api, "LoadImage") and not _nodes(api, "LTXVImgToVideoInplace")
 
 
-@pytest.mark.parametrize("pipeline", CONTROL, ids=lambda p: p.name.replace(" ", "-"))
+@pytest.mark.parametrize("pipeline", FRAME_CUT, ids=lambda p: p.name.replace(" ", "-"))
 def test_a_first_image_goes_in_place_before_the_guide_without_preprocessing(
         pipeline: Pipeline) -> None:
     api = build_pipeline(pipeline, _request(pipeline, image="first.png")).compile()
@@ -104,7 +108,7 @@ def test_a_first_image_goes_in_place_before_the_guide_without_preprocessing(
     assert _upstream(api, in_place, "image")["class_type"] == "ResizeImageMaskNode"
 
 
-@pytest.mark.parametrize("pipeline", CONTROL, ids=lambda p: p.name.replace(" ", "-"))
+@pytest.mark.parametrize("pipeline", FRAME_CUT, ids=lambda p: p.name.replace(" ", "-"))
 def test_the_ic_lora_is_on_both_stages_models(pipeline: Pipeline) -> None:
     assert pipeline.files.control_lora is not None
     api = build_pipeline(pipeline, _request(pipeline)).compile()
@@ -198,7 +202,9 @@ def test_the_lotus_files_are_loaded_by_depth_only() -> None:
     lotus = {("diffusion_models", "lotus-depth-d-v1-1.safetensors"),
              ("vae", "vae-ft-mse-840000-ema-pruned.safetensors")}
     for pipeline in PIPELINES:
-        assert (lotus <= set(pipeline.model_files)) == (pipeline.type == "depth2v")
+        assert (lotus <= set(pipeline.model_files)) == (
+            pipeline.control is not None and isinstance(pipeline.control.preprocessor,
+                                                        LotusDepth))
     api = build_pipeline(ltx2.DEPTH_FAST, _request(ltx2.DEPTH_FAST)).compile()
     [unet] = _nodes(api, "UNETLoader")
     [sigma] = _nodes(api, "SetFirstSigma")

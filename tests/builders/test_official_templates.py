@@ -936,8 +936,9 @@ def test_ltx2_3_flf2v(newer_features: dict[str, dict[str, Any]]) -> None:
              _preprocess(25)]
     last = [_load("low_view_classic_car.png"), _resize(1280, 720, "nearest-exact"),
             _preprocess(25)]
-    assert stage["guides"] == [{"frame_idx": 0, "strength": 0.7, "image": first},
-                               {"frame_idx": -1, "strength": 0.7, "image": last}]
+    assert stage["guides"] == [
+        {"frame_idx": 0, "strength": 0.7, "image": first, "iclora_parameters": None},
+        {"frame_idx": -1, "strength": 0.7, "image": last, "iclora_parameters": None}]
     assert stage["img_to_video"] == [] and not stage["cropped_conditioning"]
     video = f["latent_size"]["video"]
     assert video["width"]["from"] == video["height"]["from"] == "GetImageSize"

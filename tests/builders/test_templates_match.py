@@ -34,21 +34,25 @@ from builders.catalog import (
     AddGuide,
     CannyEdges,
     CheckpointFiles,
+    ControlCut,
     ControlVideo,
     DualCFG,
     EulerAncestral,
     FirstFrameInplace,
     FitToOutput,
+    KSampler,
     LoraRole,
     LotusDepth,
     LTXVSchedule,
     ManualSigmas,
+    MoGeDepth,
     Negative,
     Pipeline,
     PlainDecode,
     SamplerSelect,
     ScaleLongerEdge,
     SplitFiles,
+    Stage,
     TiledDecode,
 )
 from ltx2sdk import GenerationRequest
@@ -75,8 +79,11 @@ FITTED_SIZE = ("resize_type.width", "resize_type.height")
 
 
 def _template(pipeline: Pipeline, **options: Any) -> dict[str, Any]:
-    """The summary of ``pipeline``'s template (its variant)."""
+    """The summary of ``pipeline``'s template (its variant); what it decides from its video's
+    width is left to run time (``video_width`` None), as in a graph the SDK builds without
+    knowing the video."""
     assert pipeline.template is not None
+    options.setdefault("video_width", None)
     return pipeline_features(template_api(pipeline.template, variant=pipeline.template_variant,
                                           **options), details=True)
 
@@ -89,14 +96,26 @@ def _control_chains(stage: dict[str, Any]) -> list[list[dict[str, Any]]]:
 
 def _frames(template: dict[str, Any]) -> int:
     """The template's length: its latent's, or (a control template sizes the latent from the
-    control frames) the frames its control video is cut to (``ImageFromBatch.length``)."""
+    control frames) the frames its control video is cut to (``ImageFromBatch.length``, or the
+    ``Video Slice`` seconds at the template's frame rate, floored to 8n+1 by the latent)."""
     length = template["parameters"]["latent_video"]["length"]
     if length is None:
         [chain] = _control_chains(template["stage_details"][0])
-        [cut] = [step for step in chain if step["class_type"] == "ImageFromBatch"]
-        length = cut["length"]
+        [cut] = [step for step in chain
+                 if step["class_type"] in ("ImageFromBatch", "Video Slice")]
+        if cut["class_type"] == "ImageFromBatch":
+            length = cut["length"]
+        else:
+            length = _slice_frames(cut["duration"], template["create_video"]["fps"])
     assert isinstance(length, int)
     return length
+
+
+def _slice_frames(seconds: float, fps: float) -> int:
+    """The latent length of a ``Video Slice`` of ``seconds`` of a video at ``fps``: its
+    frames, floored to 8n+1 (``EmptyLTXVLatentVideo``)."""
+    frames = int(seconds * fps)
+    return 8 * ((frames - 1) // 8) + 1
 
 
 def _sdk_like_template(pipeline: Pipeline, template: dict[str, Any]) -> dict[str, Any]:
@@ -187,7 +206,7 @@ def test_ltx2_build_with_the_tables_flags_computes_what_the_template_does(
     # the README's table as a user types it: --model, --type, --mode and the input files
     if pipeline.control is not None and "--video" not in _build_flags():
         pytest.skip("ltx2 build takes no --video yet (the CLI's video input)")
-    template = _template(pipeline)
+    template = _template(pipeline, video_width=VIDEO_SIZE[0])  # build measures the video
     argv = ["build", "--model", pipeline.model.id, "--type", str(pipeline.type),
             "--mode", str(pipeline.mode), "--prompt", "p", "--camera", "none",
             "--fps", str(int(template["create_video"]["fps"])),
@@ -223,7 +242,11 @@ def _video_bytes() -> bytes:
     """A short real mp4 (the CLI checks a video before building)."""
     from tests.media.video_files import make_video  # extra: PyAV writes it
 
-    return make_video("mp4", frames=121)  # the templates' length: nothing is cut
+    return make_video("mp4", frames=121, size=VIDEO_SIZE)  # the templates' length: no cut
+
+
+VIDEO_SIZE = (64, 48)
+"""The size of the CLI test's video."""
 
 
 def test_same_noise_seeds(pair: tuple[dict[str, Any], dict[str, Any]]) -> None:
@@ -244,9 +267,11 @@ def test_the_comparison_can_fail() -> None:
 # ------------------------------------------------------------- the declarations themselves
 
 
-def _sampler(sampler: SamplerSelect | EulerAncestral) -> str:
+def _sampler(sampler: SamplerSelect | EulerAncestral | KSampler) -> str:
     """A sampler as the summary names it: its name, or the node that is it."""
-    return sampler.name if isinstance(sampler, SamplerSelect) else "SamplerEulerAncestral"
+    if isinstance(sampler, SamplerSelect | KSampler):
+        return sampler.name
+    return "SamplerEulerAncestral"
 
 
 def _guider(guider: CFG | DualCFG) -> tuple[str, float | None]:
@@ -255,8 +280,13 @@ def _guider(guider: CFG | DualCFG) -> tuple[str, float | None]:
     return "LTXVDualCFGGuider", None
 
 
-def _sigmas(schedule: ManualSigmas | LTXVSchedule) -> dict[str, Any]:
-    """A schedule as ``pipeline_features`` reports it."""
+def _sigmas(schedule: ManualSigmas | LTXVSchedule | None,
+            sampler: SamplerSelect | EulerAncestral | KSampler | None = None) -> dict[str, Any]:
+    """A schedule as ``pipeline_features`` reports it (a KSampler's: its own)."""
+    if isinstance(sampler, KSampler):
+        return {"type": "KSampler", "scheduler": sampler.scheduler, "steps": sampler.steps,
+                "denoise": float(sampler.denoise)}
+    assert schedule is not None
     if isinstance(schedule, ManualSigmas):
         return {"type": "ManualSigmas", "values": list(schedule.values)}
     return {"type": "LTXVScheduler", "steps": schedule.steps,
@@ -273,14 +303,19 @@ def _resize_step(step: FitToOutput | ScaleLongerEdge) -> dict[str, Any]:
             "resize_type.longer_size": step.size, "scale_method": step.scale_method}
 
 
-def _guider_details(guider: CFG | DualCFG) -> dict[str, Any]:
+def _guider_details(guider: CFG | DualCFG, stage: Stage | None = None) -> dict[str, Any]:
+    if stage is not None and isinstance(stage.sampler, KSampler):  # its cfg input
+        assert isinstance(guider, CFG)
+        return {"class_type": "KSampler", "cfg": float(guider.cfg)}
     if isinstance(guider, CFG):
         return {"class_type": "CFGGuider", "cfg": float(guider.cfg)}
     return {"class_type": "LTXVDualCFGGuider", "video_cfg": float(guider.video),
             "audio_cfg": float(guider.audio)}
 
 
-def _sampler_details(sampler: SamplerSelect | EulerAncestral) -> dict[str, Any]:
+def _sampler_details(sampler: SamplerSelect | EulerAncestral | KSampler) -> dict[str, Any]:
+    if isinstance(sampler, KSampler):
+        return {"class_type": "KSampler", "sampler_name": sampler.name}
     if isinstance(sampler, SamplerSelect):
         return {"class_type": "KSamplerSelect", "sampler_name": sampler.name}
     return {"class_type": "SamplerEulerAncestral", "eta": sampler.eta, "s_noise": sampler.s_noise}
@@ -312,8 +347,8 @@ def declared_features(pipeline: Pipeline) -> dict[str, Any]:
                                                  else guide.refine_strength), "bypass": False}
         stages.append({
             "sampler": _sampler_details(stage.sampler),
-            "sigmas": _sigmas(stage.sigmas),
-            "guider": _guider_details(stage.guider),
+            "sigmas": _sigmas(stage.sigmas, stage.sampler),
+            "guider": _guider_details(stage.guider, stage),
             "loras": loras,
             "camera": LoraRole.CAMERA in stage.loras,
             "negative": pipeline.negative.value,
@@ -338,7 +373,7 @@ def declared_features(pipeline: Pipeline) -> dict[str, Any]:
         "img_compression": ([preprocess.img_compression] * len(pipeline.images)
                             if preprocess and preprocess.img_compression is not None else []),
         "resize_steps": [_resize_step(s) for s in preprocess.resize] if preprocess else [],
-        "control": _declared_control(pipeline.control, pipeline.stage1_scale),
+        "control": _declared_control(pipeline),
         "files": _loaded_files(files) | _preprocessor_files(pipeline.control),
         "negative_prompt": (pipeline.default_negative_prompt
                             if pipeline.negative is Negative.PROMPT else None),
@@ -351,21 +386,39 @@ def declared_features(pipeline: Pipeline) -> dict[str, Any]:
 
 
 def _preprocessor_files(control: ControlVideo | None) -> set[str]:
-    """The files a control preprocessor loads (Lotus: its model and VAE)."""
+    """The files a control preprocessor loads (Lotus: its model and VAE; MoGe: its model)."""
     if control is not None and isinstance(control.preprocessor, LotusDepth):
         return {control.preprocessor.diffusion_model, control.preprocessor.vae}
+    if control is not None and isinstance(control.preprocessor, MoGeDepth):
+        return {control.preprocessor.model}
     return set()
 
 
-def _declared_control(control: ControlVideo | None, stage1_scale: int) -> dict[str, Any] | None:
-    """A control video's chain as :func:`_template_control` reads it from a template."""
+PROBE_WIDTHS = (1280, 2048, 2049, 3840)
+"""Widths of a control video at which the control chain is compared: a template may decide
+from the frames' width at run time (the union control's "wider than 2048" switch)."""
+
+
+def _declared_control(pipeline: Pipeline) -> dict[str, Any] | None:
+    """A control video's chain as :func:`_template_control` reads it from a template, with
+    the resize steps at each of :data:`PROBE_WIDTHS` (``"resize_by_width"``)."""
+    control, stage1_scale = pipeline.control, pipeline.stage1_scale
     if control is None:
         return None
     step = control.preprocessor
+    limit: list[dict[str, Any]] = []
     if isinstance(step, CannyEdges):
         preprocess: list[dict[str, Any]] = [{"class_type": "Canny",
                                              "low_threshold": step.low_threshold,
                                              "high_threshold": step.high_threshold}]
+    elif isinstance(step, MoGeDepth):
+        preprocess = [{"class_type": "MoGeDepth", "model_name": step.model,
+                       "resolution_level": step.resolution_level,
+                       "fov_x_degrees": float(step.fov_x_degrees), "batch_size": step.batch_size,
+                       "force_projection": step.force_projection,
+                       "apply_mask": step.apply_mask, "output": step.render}]
+        if step.limit_width is not None:
+            limit = [_resize_step(ScaleLongerEdge(step.limit_width, step.limit_method))]
     else:
         assert isinstance(step, LotusDepth)
         preprocess = [{"class_type": "LotusDepth", "unet_name": step.diffusion_model,
@@ -379,41 +432,81 @@ def _declared_control(control: ControlVideo | None, stage1_scale: int) -> dict[s
             preprocess.append({"class_type": "ImageInvert"})
     scale = ([{"class_type": "ImageScaleBy", "upscale_method": control.scale_method,
                "scale_by": 1 / stage1_scale}] if stage1_scale > 1 else [])
+    resize = [_resize_step(s) for s in control.resize] + scale
+    cut: dict[str, Any] = {"class_type": "ImageFromBatch", "batch_index": 0,
+                           "length": control.default_frames}
+    if control.cut is ControlCut.SECONDS:
+        cut = {"class_type": "Video Slice", "start_time": 0.0, "strict_duration": False,
+               "frames": control.default_frames}
+    lora = pipeline.files.control_lora
+    parameters = None
+    if control.iclora_parameters:
+        assert lora is not None
+        parameters = {"class_type": "GetICLoRAParameters",
+                      "model": {"class_type": "LoraLoaderModelOnly", "lora_name": lora.name,
+                                "strength_model": lora.strength},
+                      "stage_model": True}
+    limited = step.limit_width if isinstance(step, MoGeDepth) else None
     return {
         "source": [{"class_type": "LoadVideo"}, {"class_type": "GetVideoComponents", "slot": 0}],
-        "cut": {"class_type": "ImageFromBatch", "batch_index": 0,
-                "length": control.default_frames},
-        "resize": [_resize_step(s) for s in control.resize] + scale,
+        "cut": cut,
+        "resize": resize,
+        "resize_by_width": {width: limit + resize if limited is not None and width > limited
+                            else resize for width in PROBE_WIDTHS},
         "preprocess": preprocess,
         "frame_idx": control.frame_idx,
         "strength": control.strength,
+        "iclora_parameters": parameters,
     }
 
 
-def _template_control(stage: dict[str, Any]) -> dict[str, Any] | None:
-    """The control chain guiding a template's first stage (None: no video guides it)."""
+_CUTS = ("ImageFromBatch", "Video Slice")
+_RESIZES = ("ResizeImageMaskNode", "ImageScaleBy")
+
+
+def _template_control(stage: dict[str, Any], fps: float,
+                      by_width: dict[int, dict[str, Any]] | None = None
+                      ) -> dict[str, Any] | None:
+    """The control chain guiding a template's first stage (None: no video guides it); with
+    ``by_width`` (the first stage's details of the template flattened for a video of each of
+    :data:`PROBE_WIDTHS`), the resize steps at each width. ``fps``: the template's frame
+    rate, at which a ``Video Slice`` counts its frames."""
     guides = [g for g in stage["guides"]
               if g["image"] and g["image"][0]["class_type"] == "LoadVideo"]
     if not guides:
         return None
     [guide] = guides
     chain = guide["image"]
-    cut = chain[2]
-    assert cut["class_type"] == "ImageFromBatch", chain
-    kinds = [step["class_type"] for step in chain]
-    first_pre = next(i for i, kind in enumerate(kinds)
-                     if kind not in ("LoadVideo", "GetVideoComponents", "ImageFromBatch",
-                                     "ResizeImageMaskNode", "ImageScaleBy"))
+    [cut] = [step for step in chain if step["class_type"] in _CUTS]
+    if cut["class_type"] == "Video Slice":  # its seconds at the template's rate: frames
+        cut = {"class_type": cut["class_type"], "start_time": float(cut["start_time"]),
+               "strict_duration": cut["strict_duration"],
+               "frames": _slice_frames(cut["duration"], fps)}
+
+    def resize_of(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{k: v for k, v in step.items() if k not in FITTED_SIZE} for step in steps
+                if step["class_type"] in _RESIZES]
+
+    first_pre = next(i for i, step in enumerate(chain)
+                     if step["class_type"] not in ("LoadVideo", "GetVideoComponents", *_CUTS,
+                                                   *_RESIZES))
+    widths = {}
+    for width, other in (by_width or {}).items():
+        [wide] = [g for g in other["guides"]
+                  if g["image"] and g["image"][0]["class_type"] == "LoadVideo"]
+        widths[width] = resize_of(wide["image"])
     return {
         "source": [{"class_type": step["class_type"], **({"slot": step["slot"]}
                                                          if "slot" in step else {})}
-                   for step in chain[:2]],
+                   for step in chain[:first_pre]
+                   if step["class_type"] in ("LoadVideo", "GetVideoComponents")],
         "cut": cut,
-        "resize": [{k: v for k, v in step.items() if k not in FITTED_SIZE}
-                   for step in chain[3:first_pre]],
+        "resize": resize_of(chain[:first_pre]),
+        "resize_by_width": widths,
         "preprocess": chain[first_pre:],
         "frame_idx": guide["frame_idx"],
         "strength": guide["strength"],
+        "iclora_parameters": guide["iclora_parameters"],
     }
 
 
@@ -457,7 +550,11 @@ def template_features(name: str, variant: str | None = None) -> dict[str, Any]:
         "img_compression": features["img_compression"],
         # every given image goes through the same steps (checked above): the resize steps
         "resize_steps": json.loads(resize_chains.pop()) if resize_chains else [],
-        "control": _template_control(features["stage_details"][0]),
+        "control": _template_control(
+            features["stage_details"][0], features["create_video"]["fps"],
+            {width: pipeline_features(template_api(name, variant=variant, video_width=width),
+                                      details=True)["stage_details"][0]
+             for width in PROBE_WIDTHS} if features["stage_details"][0]["guides"] else None),
         "files": {loader[key] for loader in features["loaders"] for key in FILE_INPUTS
                   if isinstance(loader.get(key), str)},
         "negative_prompt": parameters["negative_prompt"],
@@ -567,31 +664,170 @@ def test_the_control_chain_comparison_can_fail(pipeline: Pipeline) -> None:
     template = _template(pipeline)
     expected = template_features(pipeline.template, pipeline.template_variant)
     step = control.preprocessor
-    changed_step: CannyEdges | LotusDepth = (
-        dataclasses.replace(step, high_threshold=0.9) if isinstance(step, CannyEdges)
-        else dataclasses.replace(step, first_sigma=500.0))
+    changed_step: CannyEdges | LotusDepth | MoGeDepth
+    if isinstance(step, CannyEdges):
+        changed_step = dataclasses.replace(step, high_threshold=0.9)
+    elif isinstance(step, LotusDepth):
+        changed_step = dataclasses.replace(step, first_sigma=500.0)
+    else:
+        changed_step = dataclasses.replace(step, resolution_level=8)
     variants = [
         dataclasses.replace(control, preprocessor=changed_step),
-        dataclasses.replace(control, scale_method="bicubic"),
         dataclasses.replace(control, strength=0.8),
         dataclasses.replace(control, frame_idx=8),
         dataclasses.replace(control, resize=(FitToOutput(scale_method="lanczos",
                                                          crop="disabled"),)),
+        # cut by frames (ImageFromBatch after decoding) or by time (Video Slice before it)
+        dataclasses.replace(control, cut=ControlCut.SECONDS if control.cut is ControlCut.FRAMES
+                            else ControlCut.FRAMES),
+        # the IC-LoRA's parameters (GetICLoRAParameters) given to the guide, or not
+        dataclasses.replace(control, iclora_parameters=not control.iclora_parameters,
+                            reference_downscale=1),
     ]
+    if pipeline.stage1_scale > 1:
+        variants.append(dataclasses.replace(control, scale_method="bicubic"))
     for variant in variants:
         changed = dataclasses.replace(pipeline, control=variant)
         assert declared_features(changed) != expected, variant
         sdk = _sdk_like_template(changed, template)
         assert _computation(sdk["stage_details"]) != _computation(template["stage_details"])
-    # the IC-LoRA: another file, or on the first stage only
+    # the IC-LoRA: at another strength, or (two stages) on the first stage only
     lora = pipeline.files.control_lora
     assert lora is not None
-    stage1, stage2 = pipeline.stages
-    for changed in (
-            dataclasses.replace(pipeline, files=dataclasses.replace(
-                pipeline.files, control_lora=dataclasses.replace(lora, strength=0.5))),
-            dataclasses.replace(pipeline, stages=(stage1, dataclasses.replace(
-                stage2, loras=tuple(r for r in stage2.loras if r is not LoraRole.CONTROL))))):
+    lora_variants = [dataclasses.replace(pipeline, files=dataclasses.replace(
+        pipeline.files, control_lora=dataclasses.replace(lora, strength=0.5)))]
+    if len(pipeline.stages) == 2:
+        stage1, stage2 = pipeline.stages
+        lora_variants.append(dataclasses.replace(pipeline, stages=(stage1, dataclasses.replace(
+            stage2, loras=tuple(r for r in stage2.loras if r is not LoraRole.CONTROL)))))
+    for changed in lora_variants:
         assert declared_features(changed) != expected
         sdk = _sdk_like_template(changed, template)
         assert _computation(sdk["loras"]) != _computation(template["loras"])
+
+
+# ------------------------------------------------------------- LTX-2.3's union control
+
+UNION = PIPELINES.get("ltx-2.3", "depth2v", "fast")
+
+
+@dataclasses.dataclass(frozen=True)
+class _Video:
+    """What the SDK knows of a control video (as ``ltx2sdk.media.video.VideoData``)."""
+
+    width: int
+    fps: float = 25.0
+    frames: int = 250
+
+    @property
+    def duration(self) -> float:
+        return self.frames / self.fps
+
+
+def test_a_ksampler_is_a_stage_read_from_its_own_inputs() -> None:
+    # the union-control template samples with one KSampler: one stage, its sampler,
+    # scheduler, steps, cfg and seed its own inputs (not a SamplerCustomAdvanced's links)
+    features = pipeline_features(template_api("video_ltx2_3_ic_lora"), details=True)
+    [stage] = features["stages"]
+    assert (stage["sampler"], stage["guider"], stage["cfg"], stage["noise"]) == (
+        "euler_ancestral", "KSampler", 1.0, "KSampler")
+    assert stage["sigmas"] == {"type": "KSampler", "scheduler": "linear_quadratic", "steps": 8,
+                               "denoise": 1.0}
+    assert features["parameters"]["seeds"] == [0]
+    assert features["separate_av_slots"] == ["output"]
+    [details] = features["stage_details"]
+    assert details["sampler"] == {"class_type": "KSampler", "sampler_name": "euler_ancestral"}
+    [guide] = details["guides"]
+    assert [step["class_type"] for step in guide["image"]] == [
+        "LoadVideo", "Video Slice", "GetVideoComponents", "MoGeDepth"]
+    assert guide["image"][1] == {"class_type": "Video Slice", "start_time": 0, "duration": 5,
+                                 "strict_duration": False}
+    assert guide["iclora_parameters"]["stage_model"] is True
+
+
+def test_the_ksampler_comparison_can_fail() -> None:
+    assert UNION.template is not None
+    template = _template(UNION)
+    expected = template_features(UNION.template)
+    [stage] = UNION.stages
+    sampler = stage.sampler
+    assert isinstance(sampler, KSampler)
+    variants = [dataclasses.replace(sampler, name="euler"),
+                dataclasses.replace(sampler, scheduler="simple"),
+                dataclasses.replace(sampler, steps=9),
+                dataclasses.replace(sampler, denoise=0.9)]
+    for variant in variants:
+        changed = dataclasses.replace(UNION, stages=(dataclasses.replace(stage, sampler=variant),))
+        assert declared_features(changed) != expected, variant
+        sdk = _sdk_like_template(changed, template)
+        assert _computation(sdk["stage_details"]) != _computation(template["stage_details"])
+        assert sdk["stages"] != template["stages"]
+    changed = dataclasses.replace(UNION, stages=(dataclasses.replace(stage, guider=CFG(2.0)),))
+    assert declared_features(changed) != expected
+    assert _sdk_like_template(changed, template)["stages"] != template["stages"]
+    seeded = dataclasses.replace(UNION, stages=(dataclasses.replace(stage, noise_seed=7),))
+    sdk = _sdk_like_template(seeded, template)
+    assert sdk["parameters"]["seeds"] != template["parameters"]["seeds"]
+
+
+@pytest.mark.parametrize("width", [1280, 2048, 2049, 3840])
+def test_wide_frames_are_limited_as_the_template_limits_them(width: int) -> None:
+    # the template decides at run time from the frames' width ("a > 2048"); the SDK when it
+    # builds, from the video it was given: the same chain either way
+    assert UNION.template is not None
+    template = pipeline_features(template_api(UNION.template, video_width=width), details=True)
+    request = GenerationRequest(prompt="p", model="ltx-2.3", type="depth2v", mode="fast",
+                                seed=0, video="control.mp4", image="first.png")
+    sdk = pipeline_features(build_pipeline(UNION, request, video=_Video(width)).compile(),
+                            details=True)
+    assert _computation(sdk["stage_details"]) == _computation(template["stage_details"])
+    [guide] = sdk["stage_details"][0]["guides"]
+    limited = [step for step in guide["image"] if step["class_type"] == "ResizeImageMaskNode"]
+    assert bool(limited) == (width > 2048)
+
+
+def test_the_width_limit_comparison_can_fail() -> None:
+    assert UNION.template is not None and UNION.control is not None
+    expected = template_features(UNION.template)
+    moge = UNION.control.preprocessor
+    assert isinstance(moge, MoGeDepth)
+    for variant in (dataclasses.replace(moge, limit_width=None),
+                    dataclasses.replace(moge, limit_width=1920),
+                    dataclasses.replace(moge, limit_method="lanczos")):
+        changed = dataclasses.replace(UNION, control=dataclasses.replace(
+            UNION.control, preprocessor=variant))
+        assert declared_features(changed)["control"] != expected["control"], variant
+    # decided when the graph is built (the video known) or when it runs: told apart
+    wide = pipeline_features(template_api(UNION.template, video_width=3840), details=True)
+    request = GenerationRequest(prompt="p", model="ltx-2.3", type="depth2v", mode="fast",
+                                seed=0, video="control.mp4", image="first.png")
+    unknown = pipeline_features(build_pipeline(UNION, request).compile(), details=True)
+    assert _computation(unknown["stage_details"]) != _computation(wide["stage_details"])
+    at_run_time = pipeline_features(template_api(UNION.template, video_width=None),
+                                    details=True)
+    known = pipeline_features(build_pipeline(UNION, request, video=_Video(3840)).compile(),
+                              details=True)
+    assert _computation(known["stage_details"]) != _computation(at_run_time["stage_details"])
+
+
+def test_without_the_videos_width_the_switch_runs_as_the_templates() -> None:
+    # the video not measured (a file on the server, an offline build): the frames' width is
+    # measured when the graph runs, by the template's own nodes
+    assert UNION.template is not None
+    request = GenerationRequest(prompt="p", model="ltx-2.3", type="depth2v", mode="fast",
+                                seed=0, video="control.mp4", image="first.png")
+    sdk = pipeline_features(build_pipeline(UNION, request).compile(), details=True)
+    template = pipeline_features(template_api(UNION.template, video_width=None), details=True)
+    assert _computation(sdk["stage_details"]) == _computation(template["stage_details"])
+    [guide] = sdk["stage_details"][0]["guides"]
+    [switch] = [step for step in guide["image"] if step["class_type"] == "ComfySwitchNode"]
+    assert switch["switch"]["expression"] == "a > 2048"
+    assert switch["switch"]["values"]["a"]["from"] == "GetImageSize"
+    assert [step["class_type"] for step in switch["on_true"]][-1] == "ResizeImageMaskNode"
+    # the comparison sees the threshold: 1920 is not the template's
+    assert UNION.control is not None and isinstance(UNION.control.preprocessor, MoGeDepth)
+    changed = dataclasses.replace(UNION, control=dataclasses.replace(
+        UNION.control, preprocessor=dataclasses.replace(UNION.control.preprocessor,
+                                                        limit_width=1920)))
+    other = pipeline_features(build_pipeline(changed, request).compile(), details=True)
+    assert _computation(other["stage_details"]) != _computation(template["stage_details"])

@@ -245,6 +245,10 @@ def test_bundled_releases_are_the_captures_restricted_to_the_sdk_nodes() -> None
 def test_release_arithmetic() -> None:
     assert first_release_with("TextGenerateLTX2Prompt") == "0.16.4"
     assert first_release_with("CheckpointLoaderSimple") == "0.8.0"
+    # LTX-2.3's union control: the cut by time, then the MoGe and IC-LoRA parameter nodes
+    assert first_release_with("Video Slice") == "0.16.4"
+    for node in ("GetICLoRAParameters", "LoadMoGeModel", "MoGeInference", "MoGeRender"):
+        assert first_release_with(node) == "0.22.0", node
     assert parse_version("v0.33.0-rc1") == (0, 33, 0) and parse_version("main") is None
     assert range_status("0.26.0").startswith("inside the tested range")
     assert range_status("0.41.2").startswith("newer than the tested range")

@@ -112,6 +112,9 @@ _NO_BIT_DEPTH = f"{_VIDEO_COMPONENTS[:3]}, declared {_VIDEO_COMPONENTS}"
 """GetVideoComponents before 0.26.0: no ``bit_depth`` output."""
 _SHORT_BATCH_INDEX = "min 0, declared -16384; max 4095, declared 16384"
 """ImageFromBatch before 0.22.0: no negative index, at most 4095."""
+_UNION_CONTROL_NODES = {(name, NODE): "absent" for name in (
+    "GetICLoRAParameters", "LoadMoGeModel", "MoGeInference", "MoGeRender")}
+"""LTX-2.3's union-control nodes came with 0.22.0."""
 
 EXPECTED_DIFFERENCES: dict[str, dict[tuple[str, str], str]] = {
     "0.8.0": {
@@ -129,6 +132,9 @@ EXPECTED_DIFFERENCES: dict[str, dict[tuple[str, str], str]] = {
         ("PreviewAny", OUTPUTS): "[], declared [('STRING', 'STRING')]",
         ("GetVideoComponents", OUTPUTS): _NO_BIT_DEPTH,
         ("ImageFromBatch", "batch_index"): _SHORT_BATCH_INDEX,
+        ("Video Slice", NODE): "absent",
+        ("ComfyMathExpression", NODE): "absent",
+        **_UNION_CONTROL_NODES,
     },
     "0.16.4": {
         ("CLIPLoader", "type"): _no_options("cogvideox lens pixeldit ideogram4 boogu krea2"),
@@ -148,6 +154,12 @@ EXPECTED_DIFFERENCES: dict[str, dict[tuple[str, str], str]] = {
         ("PreviewAny", OUTPUTS): "[], declared [('STRING', 'STRING')]",
         ("GetVideoComponents", OUTPUTS): _NO_BIT_DEPTH,
         ("ImageFromBatch", "batch_index"): _SHORT_BATCH_INDEX,
+        **_UNION_CONTROL_NODES,
+        ("ComfyMathExpression", OUTPUTS):  # no BOOL yet
+            "[('FLOAT', 'FLOAT'), ('INT', 'INT')], declared [('FLOAT', 'FLOAT'), ('INT', "
+            "'INT'), ('BOOLEAN', 'BOOL')]",
+        ("ComfyMathExpression", "values"):
+            "type autogrow(FLOAT,INT), declared autogrow(FLOAT,INT,BOOLEAN)",
     },
     "0.22.0": {
         ("CLIPLoader", "type"): _no_options("lens pixeldit ideogram4 boogu krea2"),
@@ -245,10 +257,20 @@ def _raw_form(entry: list[Any]) -> tuple[str, dict[str, Any], tuple[Any, ...] | 
         return str(opts.get("template", {}).get("allowed_types", "*")), opts, None
     if kind == DYNAMICCOMBO_V3:
         return DYNAMICCOMBO_V3, opts, tuple(option["key"] for option in opts.get("options", []))
+    if kind == "COMFY_AUTOGROW_V3":  # the type of each slot, and its names
+        template = opts.get("template", {})
+        [slot] = template.get("input", {}).get("required", {}).values()
+        return f"{AUTOGROW}({slot[0]})", opts, tuple(template.get("names", ()))
     return str(kind), opts, None
 
 
+AUTOGROW = "autogrow"
+"""How an autogrow input's form is written: ``autogrow(<the type of each slot>)``."""
+
+
 def _declared_form(spec: InputSpec) -> str:
+    if spec.autogrow is not None:
+        return f"{AUTOGROW}({spec.autogrow.template.type})"
     return DYNAMICCOMBO_V3 if spec.choices is not None else spec.type
 
 
@@ -270,6 +292,10 @@ def _input_differences(class_type: str, prefix: str, declared: tuple[InputSpec, 
         if form != _declared_form(spec):
             widget = f" (widgetType {opts['widgetType']})" if "widgetType" in opts else ""
             notes.append(f"type {form}{widget}, declared {_declared_form(spec)}")
+        if spec.autogrow is not None and (options, opts.get("template", {}).get("min")) != (
+                spec.autogrow.names, spec.autogrow.min):
+            notes.append(f"slots {options} from {opts.get('template', {}).get('min')}, "
+                         f"declared {spec.autogrow.names} from {spec.autogrow.min}")
         if spec.folder is None and spec.options is not None and options is not None:
             missing = [o for o in spec.options if o not in options]
             extra = [o for o in options if o not in spec.options]

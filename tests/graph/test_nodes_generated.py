@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from ltx2sdk.errors import MissingInputError
 from ltx2sdk.graph import codegen
 from ltx2sdk.graph.codegen import render_nodes_module
 from ltx2sdk.graph.compat import BuildSchemas
@@ -27,6 +28,7 @@ from ltx2sdk.graph.releases import bundled_schemas
 from ltx2sdk.graph.schema import InputSpec, NodeSchema, OutputSpec
 
 DECLS = {decl.class_type: decl for decl in LTX2_NODES}
+DECLS_BY_METHOD = {decl.method_name: decl for decl in LTX2_NODES}
 P = inspect.Parameter
 
 
@@ -91,8 +93,8 @@ def test_codegen_command_writes_and_checks(tmp_path: Path,
 
 
 def test_every_declared_node_has_a_constructor_and_vice_versa() -> None:
-    assert _constructors() == [decl.class_type for decl in LTX2_NODES]
-    assert set(_constructors()) == set(LTX2_SCHEMAS)
+    assert _constructors() == [decl.method_name for decl in LTX2_NODES]
+    assert {DECLS_BY_METHOD[name].class_type for name in _constructors()} == set(LTX2_SCHEMAS)
     assert issubclass(Nodes, NodeFactory)
 
 
@@ -100,14 +102,18 @@ def test_every_declared_node_has_a_constructor_and_vice_versa() -> None:
 def test_constructor_parameters_are_the_node_inputs(class_type: str) -> None:
     decl = DECLS[class_type]
     schema = decl.schema
-    params = list(inspect.signature(getattr(Nodes, class_type)).parameters.values())[1:]
+    params = list(inspect.signature(getattr(Nodes, decl.method_name)).parameters.values())[1:]
     positional = [p for p in params if p.kind is P.POSITIONAL_OR_KEYWORD]
-    assert [p.name for p in positional] == list(decl.arg_order or schema.input_names)
+    grown = [spec.name for spec in schema.inputs if spec.autogrow is not None]
+    assert [p.name for p in positional] == [name for name in decl.arg_order or schema.input_names
+                                            if name not in grown]
     assert [p.name for p in params if p.kind is P.KEYWORD_ONLY] == ["title"]
     assert not [p for p in params if p.kind in (P.POSITIONAL_ONLY, P.VAR_POSITIONAL)]
     dynamic = [spec for spec in schema.inputs if spec.choices is not None]
     var_keyword = [p for p in params if p.kind is P.VAR_KEYWORD]
-    assert len(var_keyword) == len(dynamic) <= 1
+    assert len(var_keyword) == len(dynamic) + len(grown) <= 1
+    # an autogrow input's slots come as **<input name>: one per name given
+    assert [p.name for p in var_keyword if grown] == grown
     for combo in dynamic:  # sub-inputs come as **kwargs: they must not hit a parameter
         assert combo.choices is not None
         sub_names = {sub.name for subs in combo.choices.values() for sub in subs}
@@ -129,7 +135,7 @@ def test_constructor_parameters_are_the_node_inputs(class_type: str) -> None:
 @pytest.mark.parametrize("class_type", list(DECLS))
 def test_constructor_returns_the_declared_handles(class_type: str) -> None:
     decl = DECLS[class_type]
-    returned = typing.get_type_hints(getattr(Nodes, class_type))["return"]
+    returned = typing.get_type_hints(getattr(Nodes, decl.method_name))["return"]
     if decl.schema.output_node:
         assert returned is Node
         return
@@ -193,6 +199,8 @@ def _source_graph() -> tuple[Graph, dict[str, Output]]:
 
 
 def _required_value(spec: InputSpec, handles: dict[str, Output]) -> Any:
+    if spec.type == "BOOLEAN":
+        return True
     if not spec.is_widget:
         return handles.get(spec.type.split(",")[0], next(iter(handles.values())))
     if spec.default is not None:
@@ -207,11 +215,19 @@ def test_constructor_sends_its_defaults_and_leaves_out_unset_optional_inputs(
         class_type: str) -> None:
     decl = DECLS[class_type]
     graph, handles = _source_graph()
-    method = getattr(Nodes(graph), class_type)
+    method = getattr(Nodes(graph), decl.method_name)
     params = inspect.signature(method).parameters
     args = {name: _required_value(spec, handles) for name, spec in
             ((p.name, decl.schema.input(p.name)) for p in params.values()
              if p.default is P.empty and p.kind is P.POSITIONAL_OR_KEYWORD) if spec is not None}
+    for name, cls in decl.arg_handles.items():  # a link of any type the SDK gives one of
+        spec = decl.schema.input(name)
+        if name in args and spec is not None and not spec.is_widget:
+            args[name] = handles.get(getattr(cls, "COMFY_TYPE", ""), args[name])
+    for spec in decl.schema.inputs:  # an autogrow input's required slots
+        if spec.autogrow is not None:
+            for slot in spec.autogrow.names[:spec.autogrow.min]:
+                args[slot] = _required_value(spec.autogrow.template, handles)
     method(**args, title="under test")
     added = graph.nodes[-1]
     assert (added.class_type, added.title) == (class_type, "under test")
@@ -292,3 +308,25 @@ def test_declaration_mistakes_are_refused() -> None:
         render_nodes_module([clash])
     with pytest.raises(ValueError, match="method name"):
         render_nodes_module([node("require", inputs, outputs, doc="x")])
+
+
+def test_a_class_type_that_is_no_python_name_gets_its_declared_method() -> None:
+    # "Video Slice" has a space: its constructor is VideoSlice, sending the real class type
+    graph, _ = _source_graph()
+    video = Nodes(graph).LoadVideo("clip.mp4")
+    node = Nodes(graph).VideoSlice(video, 1.0, 4.84).node
+    assert node.class_type == "Video Slice"
+    assert not hasattr(Nodes, "Video Slice")
+    with pytest.raises(ValueError, match="not a Python name"):
+        dataclasses.replace(DECLS["Video Slice"], method="")
+
+
+def test_an_autogrow_input_takes_its_slots_by_name() -> None:
+    # ComfyMathExpression's values: a=..., b=... sent as "values.a", "values.b"
+    graph, _ = _source_graph()
+    n = Nodes(graph)
+    width = n.GetImageSize(n.EmptyImage(64, 64)).width
+    node = n.ComfyMathExpression("a > b", a=width, b=2048)[0].node
+    assert node.inputs == {"expression": "a > b", "values.a": width, "values.b": 2048}
+    with pytest.raises(MissingInputError):  # "a" is required
+        n.ComfyMathExpression("1 + 1")
