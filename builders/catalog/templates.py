@@ -243,6 +243,21 @@ TEMPLATES: tuple[OfficialTemplate, ...] = (
                 "gestures naturally while talking to the camera\ncamera: Fixed on "
                 "character, smooth side-tracking shot matching car speed")),
     OfficialTemplate(
+        "video_ltx2_3_ic_lora", "LTX 2.3 IC-LoRA Union Control",
+        PipelineKey("ltx-2.3", "depth2v", "fast"), variant=None, min_comfyui="0.22.0",
+        width=1280, height=704, frames=121, fps=25, seed=0,
+        loras=(),
+        # its Video Slice takes 5 s of the video: 126 frames at 25 fps, which the latent
+        # floors to 121
+        prompt=("A slow forward dolly shot on a bright, sunlit day in a lush jungle ruin. A "
+                "lone figure in nature-themed armor stands before a weathered stone arch "
+                "overgrown with ivy. A textured marble sphere wrapped in twisting vines "
+                "levitates in the arch\u2019s center, spinning slowly. As the camera glides "
+                "forward, vines sway softly, leaves flutter in the light breeze. Strong golden "
+                "sunlight streams through the canopy, illuminating the mossy ruins with "
+                "bright, clear light. The scene feels vibrant and peaceful, with subtle "
+                "natural motion.")),
+    OfficialTemplate(
         "template_ltx2_3_style_transition", "LTX-2.3 Style Transition",
         PipelineKey("ltx-2.3", "flf2v", "fast"), variant=None, min_comfyui="0.16.4",
         width=720, height=1280, frames=145, fps=25, seed=767871932424233,
@@ -317,7 +332,6 @@ NOT_YET: dict[str, str] = {
         "its base is LTX-2's dev model (bf16) with the distilled LoRA on both stages at 12 "
         "steps, a pipeline not built yet; an effect LoRA on ltx-2 i2v is --lora (loras), "
         "placed as this template places it"),
-    "video_ltx2_3_ic_lora": "LTX-2.3's union control (MoGe depth) is not built yet",
     "video_ltx2_3_id_lora": "LTX-2.3's voice identity (LTXVReferenceAudio) is not built yet",
     "template_ltx2_3_ic_lora_ingredients": ("LTX-2.3's reference-sheet control is not built "
                                             "yet"),
