@@ -127,12 +127,19 @@ class NodeSimulator:
         if node["class_type"] == "EmptyImage":
             return (int(inputs["width"]), int(inputs["height"]), int(inputs["batch_size"]))
         if node["class_type"] == "EmptyLTXVLatentVideo":
-            return (int(inputs["width"]), int(inputs["height"]), int(inputs["length"]))
+            return (self.number(inputs["width"]), self.number(inputs["height"]),
+                    self.number(inputs["length"]))
         if depth < 50:
             for value in inputs.values():
                 if is_link(value) and self.output_type(value[0], value[1]) in _MEDIA_TYPES:
                     return self.media_dims(value[0], depth + 1)
         return _DEFAULT_DIMS
+
+    def number(self, value: Any) -> int:
+        """A whole-number input: given, or what flows through its link (a ``GetImageSize``
+        output, a primitive: :meth:`value`); 1 when that cannot be told."""
+        traced = self.value(value) if is_link(value) else value
+        return int(traced) if isinstance(traced, (int, float)) else 1
 
     def video_length(self, video: Any) -> tuple[int, float] | None:
         """``(frames, fps)`` of the VIDEO ``video`` links to, when it comes from a
@@ -275,8 +282,9 @@ class NodeSimulator:
         inputs = self.prompt[node_id]["inputs"]
         if class_type == "SaveVideo":
             saved = self.storage.next_save_path(str(inputs["filename_prefix"]), "mp4")
-            length = self.video_length(inputs.get("video"))
-            if self.sim.video_length and self.sim.output_bytes is None and length is not None:
+            length = (self.video_length(inputs.get("video"))
+                      if self.sim.video_length and self.sim.output_bytes is None else None)
+            if length is not None:
                 await asyncio.to_thread(write_placeholder_video, saved.path, *length)
             else:
                 template = self.sim.video_template.read_bytes()
