@@ -29,7 +29,7 @@ from .types import IMAGES_OF_TYPE, ModelVersion, PipelineKey
 
 LTX2_5_API = ModelVersion(
     id="ltx-2.5-api",
-    name="LTX-2.5 API",
+    name="LTX-2.5-API",
     negative_prompt="",  # the hosted node takes no negative prompt
     gpu_memory="none (hosted)",
 )
