@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from builders import CheckedRequest, build, check_request
 from builders.catalog import PIPELINES, ltx2_5_api
 from ltx2sdk.app.cli import reporting
+from ltx2sdk.app.cli.config import API_KEY_ENV
 from ltx2sdk.app.cli.output_files import (
     checked_output_file,
     checked_output_folder,
@@ -27,7 +28,6 @@ from ltx2sdk.app.cli.request_flags import (
     note_for_cli,
     request_from_args,
 )
-from ltx2sdk.backends.protocol import API_KEY_ENV
 from ltx2sdk.backends.server_urls import (
     DEFAULT_READY_TIMEOUT,
     REFUSED_GRACE,

@@ -388,8 +388,17 @@ class ComfyClient:
 
     def _extra_data(self, api: Mapping[str, Any], deadline: float | None) -> dict[str, Any]:
         """``POST /prompt``'s ``extra_data`` for ``api``: the partner key when it has a
-        partner node (refused at once without one), else nothing."""
-        needing = partner_nodes(api, self.object_info(deadline=deadline))
+        partner node (refused at once without one), else nothing. The server's
+        ``/object_info`` says which nodes are partner nodes: the one this client fetched
+        (every check fetches it), else it is fetched only to place a key this client holds
+        (without one, an unchecked prompt goes as it is, and a partner node in it fails on
+        the server as ComfyUI's own do)."""
+        with self._lock:
+            known = self._object_info
+        if known is None and self._partner_key is None:
+            return {}
+        needing = partner_nodes(api, known if known is not None
+                                else self.object_info(deadline=deadline))
         if not needing:
             return {}
         if self._partner_key is None:
