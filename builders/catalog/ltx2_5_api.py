@@ -34,9 +34,9 @@ LTX2_5_API = ModelVersion(
     gpu_memory="none (hosted)",
 )
 
-MIN_COMFYUI = "0.33.0"
-"""The first captured release with ``LtxApi25TextToVideo`` / ``LtxApi25ImageToVideo`` (0.29.0
-has neither; the templates' index states no ``minComfyUIVersion``)."""
+MIN_COMFYUI = "0.32.0"
+"""The templates' ``minComfyUIVersion``; of the captured releases 0.33.0 is the first with
+``LtxApi25TextToVideo`` and ``LtxApi25ImageToVideo`` (0.29.0 has neither)."""
 FPS = 25  # the nodes' default and the templates' frame rate
 
 
@@ -118,6 +118,16 @@ class PartnerPipeline:
     def model_files(self) -> tuple[tuple[str, str], ...]:
         """None: the model runs on the partner's servers."""
         return ()
+
+    @property
+    def audio(self) -> None:
+        """No given audio drives it (as :attr:`Pipeline.audio`)."""
+        return None
+
+    @property
+    def control(self) -> None:
+        """No given video steers it (as :attr:`Pipeline.control`)."""
+        return None
 
     @property
     def needs_image(self) -> bool:

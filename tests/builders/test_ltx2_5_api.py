@@ -13,8 +13,11 @@ import pytest
 from builders import build
 from builders.catalog import ltx2_5_api
 from builders.catalog.ltx2_5_api import PIPELINES, PartnerPipeline
+from builders.catalog.templates import TEMPLATES, template_named
+from builders.examples import template_request
+from ltx2sdk.app.cli.main import main
 from ltx2sdk.errors import IncompatibleServerError, RequestFieldError
-from ltx2sdk.graph.releases import bundled_schemas
+from ltx2sdk.graph.releases import bundled_schemas, parse_version
 from ltx2sdk.request import GenerationRequest
 from tests.official_templates import is_link, load_template, template_api
 
@@ -117,10 +120,16 @@ def test_the_minimum_release_is_the_first_captured_one_with_the_nodes() -> None:
         with gzip.open(folder / "object_info.json.gz", "rt", encoding="utf-8") as fh:
             if set(ltx2_5_api.PARTNER_NODES) <= set(json.load(fh)):
                 having.append(folder.name)
-    assert ltx2_5_api.MIN_COMFYUI in having
-    assert "0.29.0" not in having and "0.26.0" not in having
+    # the templates' minComfyUIVersion (0.32.0, not captured): every captured release from
+    # it has the nodes, none before it
+    need = parse_version(ltx2_5_api.MIN_COMFYUI)
+    assert need is not None and having
+    for folder in sorted(p for p in captured.iterdir() if p.is_dir()):
+        version = parse_version(folder.name)
+        assert version is not None
+        assert (folder.name in having) == (version >= need), folder.name
     assert {p.min_comfyui for p in PIPELINES} == {ltx2_5_api.MIN_COMFYUI}
-    with pytest.raises(IncompatibleServerError, match=r"needs ComfyUI >= 0\.33\.0"):
+    with pytest.raises(IncompatibleServerError, match=r"needs ComfyUI >= 0\.32\.0"):
         build(GenerationRequest(prompt="a fox", model="ltx-2.5-api"),
               schemas=bundled_schemas("0.29.0"))
 
@@ -131,6 +140,45 @@ def test_the_template_names_no_other_settings() -> None:
         [node] = [n for n in load_template(name)["nodes"] if n["type"] == pipeline.node]
         # model, duration, resolution, fps, generate_audio, prompt, seed, control_after_generate
         assert len(node["widgets_values"]) == 8
+
+
+@pytest.mark.parametrize("name", sorted(TEMPLATE_OF))
+def test_each_templates_example_has_its_own_values(name: str) -> None:
+    """The official template entry (``ltx2 build --template``) carries the template's own
+    title, release, prompt, seed, size, length and frame rate, read here from the template."""
+    from importlib import resources
+
+    index = resources.files("comfyui_workflow_templates_json") / "templates" / "index.json"
+    [entry] = [t for category in json.loads(index.read_text(encoding="utf-8"))
+               for t in category.get("templates", []) if t["name"] == name]
+    template = template_named(name)
+    assert template.pipeline == TEMPLATE_OF[name].key
+    assert (template.title, template.min_comfyui) == (entry["title"],
+                                                      entry["minComfyUIVersion"])
+    _, node = _one(template_api(name), TEMPLATE_OF[name].node)
+    inputs = node["inputs"]
+    assert template.prompt == inputs["prompt"] and template.seed == inputs["seed"]
+    assert f"{template.width}x{template.height}" == inputs["model.resolution"]
+    assert template.fps == int(inputs["model.fps"])
+    assert template.frames == int(inputs["model.duration"]) * template.fps + 1
+    assert template.loras == ()
+    built = build(GenerationRequest.model_validate(template_request(template)))
+    assert built.plan.adjustments == ()
+    _, made = _one(built.compile(), TEMPLATE_OF[name].node)
+    for sub in ("model", "model.duration", "model.resolution", "model.fps", "seed"):
+        assert made["inputs"][sub] == inputs[sub]
+
+
+@pytest.mark.parametrize("name", sorted(TEMPLATE_OF))
+def test_build_template_example_builds_it_offline(name: str, tmp_path: Path) -> None:
+    out = tmp_path / "graph.json"
+    assert main(["build", "--template", name, "--example", "-o", str(out), "-q"]) == 0
+    graph = json.loads(out.read_text())
+    _, node = _one(graph, TEMPLATE_OF[name].node)
+    _, want = _one(template_api(name), TEMPLATE_OF[name].node)
+    assert node["inputs"]["model"] == want["inputs"]["model"]
+    assert node["inputs"]["seed"] == want["inputs"]["seed"]
+    assert sum(1 for t in TEMPLATES if t.pipeline.model == "ltx-2.5-api") == 3
 
 
 # --- a request on the nodes' choices ------------------------------------------------------------
