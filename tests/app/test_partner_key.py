@@ -165,3 +165,16 @@ def test_the_key_is_never_shown_by_the_client(tmp_path: Path) -> None:
     assert KEY not in repr(client) and KEY not in repr(vars(client))
     assert repr(PartnerKey(KEY)) == str(PartnerKey(KEY)) == "PartnerKey(***)"
     client.close()
+
+
+def test_the_api_key_flag_is_sent_like_the_variable(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with _server(tmp_path) as srv:
+        code = main(["generate", "--server", srv.url, "--model", "ltx-2.5-api", "--api-key",
+                     KEY, "--prompt", "a fox", "--duration", "3", "-o",
+                     str(tmp_path / "fox.mp4")])
+        [body] = _prompts(srv)
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert body["extra_data"] == {"api_key_comfy_org": KEY}
+    assert KEY not in captured.out + captured.err

@@ -671,8 +671,9 @@ def add_server_flags(parser: argparse.ArgumentParser) -> None:
                              "(Comfy Cloud, serverless, comfy-api-proxy); default: ask the "
                              "server (Comfy Cloud's URL is known)")
     parser.add_argument("--api-key", metavar="KEY",
-                        help="the Comfy API v2 key (default: $COMFY_API_KEY, which keeps it "
-                             "out of the process list); never printed")
+                        help="a Comfy account key: the Comfy API v2's, and for ComfyUI's "
+                             "partner nodes (--model ltx-2.5-api) (default: $COMFY_API_KEY, "
+                             "which keeps it out of the process list); never printed")
 
 
 def add_server_commands(commands: Any) -> None:
