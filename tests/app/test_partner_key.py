@@ -178,3 +178,11 @@ def test_the_api_key_flag_is_sent_like_the_variable(
     assert code == 0, captured.err
     assert body["extra_data"] == {"api_key_comfy_org": KEY}
     assert KEY not in captured.out + captured.err
+
+
+def test_models_of_the_hosted_model_says_there_is_nothing_to_download(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["models", "--model", "ltx-2.5-api"]) == 0
+    assert "loads no model files" in capsys.readouterr().out
+    assert main(["models", "--model", "ltx-2.5-api", "--format", "tsv"]) == 0
+    assert capsys.readouterr().out == ""  # a download script gets no rows

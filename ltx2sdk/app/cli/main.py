@@ -174,6 +174,12 @@ def cmd_models(args: argparse.Namespace) -> int:
                 raise CommandLineError(f"models/{folder}/{name} is not in the model catalog")
             if entry not in files:
                 files.append(entry)
+        if args.model == ltx2_5_api.LTX2_5_API.id:  # hosted: nothing to download
+            if args.format != "tsv":
+                print(f"{args.model} loads no model files: it runs on Lightricks' servers "
+                      "through ComfyUI's partner nodes (it needs a Comfy account key: "
+                      "COMFY_API_KEY or --api-key)")
+            return 0
         if not files:
             raise CommandLineError(f"--mode: {args.model} has no {args.mode} pipelines (ltx2 "
                                    f"models --model {args.model} --mode both lists its files)", 2)
