@@ -186,3 +186,20 @@ def test_models_of_the_hosted_model_says_there_is_nothing_to_download(
     assert "loads no model files" in capsys.readouterr().out
     assert main(["models", "--model", "ltx-2.5-api", "--format", "tsv"]) == 0
     assert capsys.readouterr().out == ""  # a download script gets no rows
+
+
+def test_the_worker_sends_the_key_from_its_environment_and_logs_it_nowhere(
+        tmp_path: Path) -> None:
+    """``python runpod_handler.py --test_input`` (as the README runs it) with COMFY_API_KEY
+    set on the worker: the job's prompt carries it to ComfyUI; the worker's log does not."""
+    from tests.test_handler import run_test_input_process
+
+    with _server(tmp_path) as srv:
+        done = run_test_input_process(srv, {"prompt": "a fox", "model": "ltx-2.5-api",
+                                            "duration": 2, "seed": 5},
+                                      env={"COMFY_API_KEY": KEY})
+        sent = _prompts(srv)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert [b["extra_data"] for b in sent] == [{"api_key_comfy_org": KEY}]
+    assert "Job result: " in done.stdout
+    assert KEY not in done.stdout + done.stderr
