@@ -4,6 +4,7 @@ graph, log, repr, error, result, output file or ``results.jsonl``)."""
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import time
@@ -203,3 +204,23 @@ def test_the_worker_sends_the_key_from_its_environment_and_logs_it_nowhere(
     assert [b["extra_data"] for b in sent] == [{"api_key_comfy_org": KEY}]
     assert "Job result: " in done.stdout
     assert KEY not in done.stdout + done.stderr
+
+
+def test_no_key_is_refused_before_the_images_are_uploaded(tmp_path: Path) -> None:
+    with _server(tmp_path) as srv:
+        with pytest.raises(MissingApiKeyError):
+            generate(GenerationRequest(prompt="a fox", model="ltx-2.5-api", type="i2v",
+                                       image_base64=base64.b64encode(png_bytes(64, 64))
+                                       .decode()),
+                     srv.url, output_dir=tmp_path / "out")
+        assert srv.state.received.uploads == [] and _prompts(srv) == []
+
+
+def test_a_dry_run_without_a_key_says_it_is_needed(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with _server(tmp_path) as srv:
+        code = main(["generate", "--server", srv.url, "--model", "ltx-2.5-api", "--prompt",
+                     "a fox", "--dry-run"])
+        assert _prompts(srv) == []
+    err = capsys.readouterr().err
+    assert code != 0 and "COMFY_API_KEY" in err and "LtxApi25TextToVideo" in err

@@ -351,6 +351,9 @@ def dry_run(client: Any, checked: CheckedRequest, args: argparse.Namespace) -> i
                    schemas=client.schemas())
     found = client.check(result.graph, pending_uploads=tuple(names.values()))
     found.raise_if_failed()
+    partner_key = getattr(client, "check_partner_key", None)  # (native ComfyUI's partner nodes)
+    if partner_key is not None:
+        partner_key(result.graph)  # generate would refuse it without a key: so does this
     video = video_destination(args, result.plan)
     seed_chosen = checked.request.seed is not None  # else each run draws its own
     print_plan(result.plan, video, seed_chosen=seed_chosen, args=args)

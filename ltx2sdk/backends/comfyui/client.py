@@ -81,6 +81,12 @@ EventCallback = Callable[[Event], None]
 OBJECT_INFO_TIMEOUT = 120.0  # a server with many custom nodes takes its time
 
 
+def _missing_key(nodes: list[str]) -> str:
+    """The one line that says partner nodes ``nodes`` need a key (never showing one)."""
+    return (f"{', '.join(nodes)} runs on a paid partner API and needs a Comfy account API "
+            f"key: set {API_KEY_ENV} (or pass api_key=..., or --api-key)")
+
+
 class ComfyClient:
     """A client for one ComfyUI server at ``base_url`` (``http://host:8188``).
 
@@ -386,6 +392,16 @@ class ComfyClient:
         api = graph.compile() if isinstance(graph, Graph) else dict(graph)
         return partner_nodes(api, self.object_info(deadline=deadline))
 
+    def check_partner_key(self, graph: Graph | Mapping[str, Any], *,
+                          deadline: float | None = None) -> None:
+        """A :class:`~ltx2sdk.errors.MissingApiKeyError` when ``graph`` has a partner node
+        and this client holds no key (what :meth:`run` would refuse), asked before uploads
+        or a dry run's verdict; the server's ``/object_info`` is asked at most once."""
+        api = graph.compile() if isinstance(graph, Graph) else dict(graph)
+        needing = partner_nodes(api, self.object_info(deadline=deadline))
+        if needing and self._partner_key is None:
+            raise MissingApiKeyError(_missing_key(needing))
+
     def _extra_data(self, api: Mapping[str, Any], deadline: float | None) -> dict[str, Any]:
         """``POST /prompt``'s ``extra_data`` for ``api``: the partner key when it has a
         partner node (refused at once without one), else nothing. The server's
@@ -402,9 +418,7 @@ class ComfyClient:
         if not needing:
             return {}
         if self._partner_key is None:
-            raise MissingApiKeyError(
-                f"{', '.join(needing)} runs on a paid partner API and needs a Comfy account "
-                f"API key: set {API_KEY_ENV} (or pass api_key=..., or --api-key)")
+            raise MissingApiKeyError(_missing_key(needing))
         return {PARTNER_KEY_FIELD: self._partner_key.reveal()}
 
     def queue(self, graph: Graph | Mapping[str, Any], *, client_id: str,
