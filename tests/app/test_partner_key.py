@@ -224,3 +224,22 @@ def test_a_dry_run_without_a_key_says_it_is_needed(
         assert _prompts(srv) == []
     err = capsys.readouterr().err
     assert code != 0 and "COMFY_API_KEY" in err and "LtxApi25TextToVideo" in err
+
+
+def test_batch_check_says_a_hosted_job_needs_the_key(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    jobs = tmp_path / "jobs.jsonl"
+    jobs.write_text(json.dumps({"prompt": "a fox", "model": "ltx-2.5-api"}) + "\n"
+                    + json.dumps({"prompt": "a fox", "duration": 1}) + "\n")
+    with _server(tmp_path) as srv:
+        code = main(["batch", "--check", str(jobs), "--server", srv.url])
+        out = capsys.readouterr()
+        assert code != 0
+        assert "line 1" in out.out + out.err and "COMFY_API_KEY" in out.out + out.err
+        assert "line 2" not in out.out + out.err
+        monkeypatch.setenv("COMFY_API_KEY", KEY)
+        assert main(["batch", "--check", str(jobs), "--server", srv.url]) == 0
+        assert _prompts(srv) == []  # a check queues nothing
+    out = capsys.readouterr()
+    assert KEY not in out.out + out.err
