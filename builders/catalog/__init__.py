@@ -8,8 +8,11 @@
     pipeline.template                      # "video_ltx2_i2v"
 
 The declarations live in one module per model (:mod:`.ltx2`, :mod:`.ltx2_3`, :mod:`.ltx2_5`);
-their types in :mod:`.types`. A new pipeline is a new declaration in its model's module, listed
-in that module's ``PIPELINES`` (a new model: a new module, added to :data:`PIPELINES` below)
+their types in :mod:`.types`. The hosted LTX-2.5 API (:mod:`.ltx2_5_api`: partner nodes, no
+model files) declares its pipelines with a type of its own, apart from :data:`PIPELINES`.
+
+A new pipeline is a new declaration in its model's module, listed in that module's
+``PIPELINES`` (a new model: a new module, added to :data:`PIPELINES` below)
 and in :data:`ltx2sdk.vocabulary.PIPELINES_MADE` (what the request model accepts: it cannot
 import the builders; a test holds the two equal), plus its parity test; no stage code changes
 unless it needs a node the stages do not add yet.
