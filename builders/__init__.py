@@ -8,7 +8,9 @@
     api_json = result.compile()             # ComfyUI API format
 
 Which pipelines exist, and what each computes: :mod:`builders.catalog`
-(``PIPELINES.keys()``, ``get_pipeline("ltx-2", "t2v", "fast")``).
+(``PIPELINES.keys()``, ``get_pipeline("ltx-2", "t2v", "fast")``); the hosted LTX-2.5 API's,
+one partner node each and no model files, are :mod:`builders.catalog.ltx2_5_api`, planned
+and composed by :mod:`builders.partner` (``build`` and ``check_request`` take both).
 
 Import rule: the builders stand above the graph layer and the request model and import
 only those and the foundation (``ltx2sdk.errors``, ``ltx2sdk.model_files``, ...); never a

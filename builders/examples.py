@@ -14,6 +14,8 @@ from typing import Any
 from ltx2sdk.vocabulary import FIRST_IMAGE, LAST_IMAGE
 
 from .catalog import PIPELINES, Pipeline
+from .catalog.ltx2_5_api import BY_KEY as PARTNER_PIPELINES
+from .catalog.ltx2_5_api import PartnerPipeline
 from .catalog.templates import OfficialTemplate, templates_of
 from .pipelines import (
     PLACEHOLDER_AUDIO,
@@ -28,7 +30,7 @@ PLAIN_PROMPT = ("A red fox trots through fresh snow at dawn, its breath fogging 
 """The prompt of a pipeline's example when no template gives one."""
 
 
-def placeholder_inputs(pipeline: Pipeline) -> dict[str, str]:
+def placeholder_inputs(pipeline: Pipeline | PartnerPipeline) -> dict[str, str]:
     """Request field -> the placeholder name of each input file ``pipeline`` takes (an
     optional first image included: the templates give one)."""
     inputs: dict[str, str] = {}
@@ -45,10 +47,11 @@ def placeholder_inputs(pipeline: Pipeline) -> dict[str, str]:
 
 def template_request(template: OfficialTemplate) -> dict[str, Any]:
     """The request fields that reproduce ``template``, its input files as placeholders."""
-    return template.example(placeholder_inputs(PIPELINES.get(*template.pipeline)))
+    pipeline = PARTNER_PIPELINES.get(template.pipeline) or PIPELINES.get(*template.pipeline)
+    return template.example(placeholder_inputs(pipeline))
 
 
-def pipeline_request(pipeline: Pipeline) -> dict[str, Any]:
+def pipeline_request(pipeline: Pipeline | PartnerPipeline) -> dict[str, Any]:
     """``pipeline``'s example: that of the first template it computes without adding a LoRA,
     else a plain 5 s request with a fixed seed, its input files as placeholders."""
     plain = [t for t in templates_of(pipeline.key) if not t.loras]

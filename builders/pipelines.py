@@ -36,6 +36,8 @@ from ltx2sdk.vocabulary import FIRST_IMAGE, IMAGE_INPUTS, LAST_IMAGE, VIDEO, Inp
 
 from . import stages
 from .catalog import ControlCut, LoraRole, Pipeline
+from .catalog.ltx2_5_api import PartnerPipeline
+from .partner import hosted_video
 from .plan import CheckedRequest, Plan, VideoFacts, checked, make_plan
 
 if TYPE_CHECKING:  # the request module (pydantic) loads with the first request, not here
@@ -92,10 +94,33 @@ def build(request: GenerationRequest | CheckedRequest, *, image_name: str | None
     without checking it again.
     """
     ok = checked(request)
+    if isinstance(ok.pipeline, PartnerPipeline):
+        return _build_partner(ok, image_name=image_name, last_image_name=last_image_name,
+                              rng=rng, graph=graph, schemas=schemas)
     return build_pipeline(ok.pipeline, ok, image_name=image_name,
                           last_image_name=last_image_name, audio_name=audio_name,
                           audio_seconds=audio_seconds, video_name=video_name, video=video,
                           rng=rng, graph=graph, schemas=schemas)
+
+
+def _build_partner(ok: CheckedRequest, *, image_name: str | None,
+                   last_image_name: str | None, rng: random.Random | None,
+                   graph: Graph | None, schemas: Mapping[str, NodeSchema] | None) -> Build:
+    """:func:`build` for a partner node's pipeline (:mod:`builders.partner`): no model
+    files, the images loaded as given (placeholders offline), the node, ``SaveVideo``."""
+    pipeline, request = ok.pipeline, ok.request
+    assert isinstance(pipeline, PartnerPipeline)
+    plan = make_plan(ok, rng=rng)
+    given = {FIRST_IMAGE: image_name or request.image or PLACEHOLDER_IMAGE,
+             LAST_IMAGE: last_image_name or request.last_image or PLACEHOLDER_LAST_IMAGE}
+    if schemas is not None:
+        refuse_older_release(pipeline, getattr(schemas, "comfyui_version", None))
+    if graph is None:
+        graph = Graph(BuildSchemas(schemas) if schemas is not None else None)
+    hosted_video(Nodes(graph), plan, pipeline,
+                 {role: name for role, name in given.items() if role in pipeline.images})
+    graph.validate()
+    return Build(graph=graph, plan=plan)
 
 
 def build_pipeline(pipeline: Pipeline, request: GenerationRequest | CheckedRequest, *,
@@ -168,7 +193,8 @@ def _first_release_reaching(limit: float) -> str | None:
     return None
 
 
-def refuse_older_release(pipeline: Pipeline, comfyui_version: str | None) -> None:
+def refuse_older_release(pipeline: Pipeline | PartnerPipeline,
+                         comfyui_version: str | None) -> None:
     """An :class:`~ltx2sdk.errors.IncompatibleServerError` when ``comfyui_version`` is older
     than the pipeline's minimum (its template's ``minComfyUIVersion``: the release that
     loads its models, which ``/object_info`` does not show). An unknown version passes: the
@@ -198,10 +224,13 @@ def compose(n: Nodes, plan: Plan, pipeline: Pipeline,
     missing = [role.file for role in wanted if role not in names]
     if missing:
         raise ValueError(f"pipeline {pipeline.name} needs an image for {', '.join(missing)}")
-    loaded = stages.load_models(n, plan.models.files)
-    loras = {role: plan.models.lora(role) for role in LoraRole}
+    resolved = plan.models
+    if resolved is None:
+        raise ValueError(f"the plan of pipeline {pipeline.name} names no model files")
+    loaded = stages.load_models(n, resolved.files)
+    loras = {role: resolved.lora(role) for role in LoraRole}
     models = stages.stage_models(n, loaded.model, pipeline.stages, loras,
-                                 plan.models.user_loras)
+                                 resolved.user_loras)
 
     prepared = {}
     if pipeline.preprocess is not None:
@@ -209,7 +238,7 @@ def compose(n: Nodes, plan: Plan, pipeline: Pipeline,
             prepared[role] = stages.prepare_image(n, role, names[role], plan.width,
                                                   plan.height, pipeline.preprocess)
     first = prepared.get(FIRST_IMAGE)
-    enhancer = (stages.prompt_enhancer(n, plan.models.files, loaded.clip)
+    enhancer = (stages.prompt_enhancer(n, resolved.files, loaded.clip)
                 if plan.enhance_prompt else None)
     positive, negative = stages.encode_prompts(
         n, loaded.clip, plan.prompt, plan.negative_prompt, plan.fps,

@@ -45,6 +45,10 @@ from .catalog import (
     SplitFiles,
     pipeline_for,
 )
+from .catalog.ltx2_5_api import BY_KEY as PARTNER_PIPELINES
+from .catalog.ltx2_5_api import PartnerPipeline
+from .catalog.types import PipelineKey
+from .partner import check_partner_request, partner_choices
 
 if TYPE_CHECKING:  # the request module (pydantic) loads with the first request, not here
     from ltx2sdk.request import GenerationRequest
@@ -107,7 +111,8 @@ class Plan:
     camera_strength: float
     image_strength: float
     filename_prefix: str
-    models: ResolvedModels
+    models: ResolvedModels | None
+    """None: the pipeline loads no model files (a partner node's, :mod:`builders.partner`)."""
     requested_width: int
     requested_height: int
     adjustments: tuple[str, ...] = ()
@@ -158,11 +163,11 @@ class CheckedRequest:
     is not checked again. Made by :func:`check_request` only."""
 
     request: GenerationRequest
-    pipeline: Pipeline
+    pipeline: Pipeline | PartnerPipeline
 
 
-def check_request(request: GenerationRequest, pipeline: Pipeline | None = None
-                  ) -> CheckedRequest:
+def check_request(request: GenerationRequest,
+                  pipeline: Pipeline | PartnerPipeline | None = None) -> CheckedRequest:
     """``request`` with the pipeline it asks for (or ``pipeline``), once the request is known
     to be makeable with it: its length fits at the pipeline's frame rate, it asks for no
     camera LoRA the model lacks and its model files fit. Otherwise a
@@ -170,10 +175,14 @@ def check_request(request: GenerationRequest, pipeline: Pipeline | None = None
     for a missing pipeline) naming the field. Cheap and offline: entry points call it before
     fetching inputs or reaching a server, and hand on what it returns."""
     if pipeline is None:
-        pipeline = pipeline_for(request)
+        pipeline = PARTNER_PIPELINES.get(PipelineKey(request.model, request.type, request.mode)
+                                         ) or pipeline_for(request)
     elif (request.model, request.type, request.mode) != pipeline.key:
         raise ValueError(f"a {request.model} {request.type} {request.mode} request cannot run "
                          f"pipeline {pipeline.name}")
+    if isinstance(pipeline, PartnerPipeline):  # no model files, the node's own choices
+        check_partner_request(request, pipeline)
+        return CheckedRequest(request, pipeline)
     check_length(request.frames, request.duration,
                  request.fps if request.fps is not None else pipeline.fps)
     if ("camera_lora" in request.model_fields_set and request.camera_lora != "none"
@@ -185,7 +194,7 @@ def check_request(request: GenerationRequest, pipeline: Pipeline | None = None
 
 
 def checked(request: GenerationRequest | CheckedRequest,
-            pipeline: Pipeline | None = None) -> CheckedRequest:
+            pipeline: Pipeline | PartnerPipeline | None = None) -> CheckedRequest:
     """``request`` checked for ``pipeline`` (default: the one it asks for), as it is when it
     is a :class:`CheckedRequest` for that pipeline already."""
     if isinstance(request, CheckedRequest):
@@ -218,7 +227,8 @@ def _check_model_files(request: GenerationRequest, pipeline: Pipeline) -> None:
                                            f"{name} cannot load it")
 
 
-def make_plan(request: GenerationRequest | CheckedRequest, pipeline: Pipeline | None = None, *,
+def make_plan(request: GenerationRequest | CheckedRequest,
+              pipeline: Pipeline | PartnerPipeline | None = None, *,
               rng: random.Random | None = None, audio_seconds: float | None = None,
               video: VideoFacts | None = None) -> Plan:
     """Resolve sizes, length, seed and model files; record every adjustment made.
@@ -241,7 +251,10 @@ def make_plan(request: GenerationRequest | CheckedRequest, pipeline: Pipeline | 
     ``pipeline`` is the declaration to plan for (default: the one the request asks for).
     """
     ok = checked(request, pipeline)
-    request, pipeline = ok.request, ok.pipeline
+    request, chosen = ok.request, ok.pipeline
+    if isinstance(chosen, PartnerPipeline):
+        return _partner_plan(request, chosen, rng)
+    pipeline = chosen
     fps = request.fps if request.fps is not None else pipeline.fps
     notes: list[str] = []
     multiple = pipeline.size_multiple
@@ -338,6 +351,22 @@ def make_plan(request: GenerationRequest | CheckedRequest, pipeline: Pipeline | 
         video_seconds=cut_seconds,
         video_width=video.width if video is not None else None,
     )
+
+
+def _partner_plan(request: GenerationRequest, pipeline: PartnerPipeline,
+                  rng: random.Random | None) -> Plan:
+    """The plan of a partner node's pipeline (:mod:`builders.partner`): its choices nearest
+    the request's; ``frames`` is ``duration * fps + 1``, the SDK's count of that length."""
+    made = partner_choices(request, pipeline)
+    seed = request.seed if request.seed is not None else (
+        rng or random.SystemRandom()).randrange(0, 2**32)  # (the node's seed is 32-bit)
+    return Plan(
+        type=request.type, mode=request.mode, prompt=request.prompt, negative_prompt=None,
+        width=made.width, height=made.height, frames=made.duration * made.fps + 1,
+        fps=made.fps, seed=seed, enhance_prompt=False, camera="none", camera_strength=0.0,
+        image_strength=1.0, filename_prefix=request.filename_prefix, models=None,
+        requested_width=request.width, requested_height=request.height,
+        adjustments=made.adjustments, model=pipeline.model.id, stage_count=1)
 
 
 def _control_frames(start: float, frames: int, fps: int, video: VideoFacts | None,

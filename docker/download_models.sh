@@ -36,7 +36,8 @@ die() { log "ERROR: $*"; exit 1; }
 # The models `ltx2 models --model` knows (ltx2sdk/vocabulary.py MODEL_IDS; the tests keep the
 # two in step), so that a typo is refused here, with the accepted forms, even where the SDK is
 # not installed (the Dockerfile's download stage reads MODELS_TSV).
-model_ids=(ltx-2 ltx-2.3 ltx-2.5)
+# (ltx-2.5-api is hosted: it has no files, and downloads nothing)
+model_ids=(ltx-2 ltx-2.3 ltx-2.5 ltx-2.5-api)
 default_model=ltx-2
 # Models whose files come from a gated Hugging Face repo: no download without a token.
 declare -A gated_repo=([ltx-2.5]=Lightricks/LTX-2.5)

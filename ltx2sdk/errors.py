@@ -309,8 +309,9 @@ class ServerResponseError(ComfyError):
 
 
 class MissingApiKeyError(ComfyError, ValueError):
-    """A server that needs an API key (Comfy Cloud) and none was given or found in
-    ``$COMFY_API_KEY``. Raised before anything is sent."""
+    """A server that needs an API key (Comfy Cloud), or a prompt with a ComfyUI partner node
+    (the hosted LTX-2.5 API), and no key was given or found in ``$COMFY_API_KEY``. Raised
+    before anything is sent (before the prompt is queued)."""
 
 
 @dataclass(frozen=True)

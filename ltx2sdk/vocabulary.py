@@ -24,8 +24,9 @@ from ltx2sdk.errors import RequestFieldError
 
 # --- what a request asks for ----------------------------------------------------------------
 
-ModelId = Literal["ltx-2", "ltx-2.3", "ltx-2.5"]
-"""A model, as requests name it (the request field ``model``): LTX-2 19B, LTX-2.3, LTX-2.5."""
+ModelId = Literal["ltx-2", "ltx-2.3", "ltx-2.5", "ltx-2.5-api"]
+"""A model, as requests name it (the request field ``model``): LTX-2 19B, LTX-2.3, LTX-2.5, and
+LTX-2.5 hosted by Lightricks (made through ComfyUI's partner nodes, paid by a Comfy account)."""
 MODEL_IDS: tuple[ModelId, ...] = get_args(ModelId)
 """Every model, oldest first (``builders.catalog`` declares a pipeline set for each)."""
 DEFAULT_MODEL: ModelId = "ltx-2"
@@ -52,6 +53,9 @@ PIPELINES_MADE: tuple[tuple[ModelId, VideoTypeId, Mode], ...] = (
     ("ltx-2.3", "i2v", "pro"), ("ltx-2.3", "flf2v", "fast"), ("ltx-2.3", "ia2v", "fast"),
     ("ltx-2.3", "depth2v", "fast"),
     ("ltx-2.5", "t2v", "fast"), ("ltx-2.5", "i2v", "fast"), ("ltx-2.5", "flf2v", "fast"),
+    ("ltx-2.5-api", "t2v", "fast"), ("ltx-2.5-api", "t2v", "pro"),
+    ("ltx-2.5-api", "i2v", "fast"), ("ltx-2.5-api", "i2v", "pro"),
+    ("ltx-2.5-api", "flf2v", "fast"), ("ltx-2.5-api", "flf2v", "pro"),
 )
 """Every (model, type, mode) there is a pipeline for, in the catalog's order. The request
 model refuses any other combination when a request is made (it may not import the builders);

@@ -517,6 +517,10 @@ DYNAMIC_SUB_INPUT_ORDER: dict[tuple[str, str, str], tuple[str, ...]] = {
     ("TextGenerateLTX2Prompt", "sampling_mode", "on"): (
         "temperature", "top_k", "top_p", "min_p", "repetition_penalty", "seed",
         "presence_penalty"),
+    # the hosted LTX-2.5 nodes: every option of `model` adds the same four widgets
+    **{(node, "model", option): ("duration", "resolution", "fps", "generate_audio")
+       for node in ("LtxApi25TextToVideo", "LtxApi25ImageToVideo")
+       for option in ("LTX-2.5 (Fast)", "LTX-2.5 (Pro)")},
 }
 """Definition order of dynamic-combo options with several widget sub-inputs, by
 ``(class, combo input, option)``.
@@ -526,7 +530,11 @@ option and the dumps of this test suite are key-sorted, so the frontend's widget
 (the definition order, which positional ``widgets_values`` follow) is lost. The orders here
 are those of the templates in ``comfyui-workflow-templates-json`` that store both
 ``widgets_values`` and ``widgets_values_named`` (e.g. ``video_ltx2_i2v``,
-``video_ltx2_3_ia2v``).
+``video_ltx2_3_ia2v``). The hosted LTX-2.5 nodes' (``LtxApi25TextToVideo``,
+``LtxApi25ImageToVideo``) are fixed by the values of ``api_ltx2_5_t2v`` / ``_i2v`` /
+``_flf2v`` themselves (``"5"``, ``"1280x720"``, ``"25"``, ``true``: each value fits one
+widget only: a duration, a resolution, a frame rate, a boolean), which is also the order
+``comfy_api_nodes/nodes_ltxv.py`` declares them in (``_v25_generation_inputs``).
 """
 
 

@@ -230,6 +230,10 @@ def test_what_can_be_generated_is_the_catalog() -> None:
                    if (entry := lookup(folder, name)) is not None)
         expected.append((*p.key, p.template or "(none: see below)", f">= {p.min_comfyui}",
                          f"{size:.1f} GB", p.model.gpu_memory))
+    from builders.catalog import ltx2_5_api  # (the hosted pipelines: no model files)
+
+    expected += [(*p.key, p.template or "(none: see below)", f">= {p.min_comfyui}",
+                  "none (hosted)", p.model.gpu_memory) for p in ltx2_5_api.PIPELINES]
     assert rows == expected
 
 

@@ -202,7 +202,7 @@ EXPECTED_SCHEMA: dict[str, Any] = {
     "properties": {
         "prompt": {"maxLength": 20000, "minLength": 1, "type": "string"},
         "negative_prompt": _optional(maxLength=20000),
-        "model": {"default": "ltx-2", "enum": ["ltx-2", "ltx-2.3", "ltx-2.5"],
+        "model": {"default": "ltx-2", "enum": ["ltx-2", "ltx-2.3", "ltx-2.5", "ltx-2.5-api"],
                   "type": "string"},
         "mode": {"default": "fast", "enum": ["fast", "pro"], "type": "string"},
         # no default: the type follows from the input files (t2v with none)

@@ -152,8 +152,11 @@ def test_a_prefix_is_refused_exactly_when_the_server_would_not_serve_its_video(
     ("0.33.0", {"ltx-2", "ltx-2.3", "ltx-2.5"}, {})])
 def test_check_reports_each_model_and_the_release_it_needs(
         version: str, ready: set[str], needs: dict[str, list[str]], tmp_path: Path,
-        capsys: pytest.CaptureFixture[str]) -> None:
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     from builders.catalog import PIPELINES
+
+    # the hosted LTX-2.5 API (in --model all) also needs a Comfy account key: one is set
+    monkeypatch.setenv("COMFY_API_KEY", "comfyui-test-key")
 
     with ComfyTestServer(comfyui_version=version, models=catalog_models(),
                          output_dir=tmp_path / "srv", input_dir=tmp_path / "srv-in") as srv:

@@ -15,6 +15,7 @@ from typing import Any, get_args
 import pytest
 
 from builders.catalog import IMAGES_OF_TYPE, PIPELINES, AddGuide
+from builders.catalog.ltx2_5_api import LTX2_5_API
 from ltx2sdk import model_files
 from ltx2sdk.app.cli.main import build_parser
 from ltx2sdk.app.cli.request_flags import INPUT_FLAGS
@@ -88,7 +89,8 @@ def test_the_clis_server_and_model_commands_add_only_their_wildcards(command: st
 
 def test_the_catalog_is_keyed_by_exactly_the_vocabulary() -> None:
     keys = PIPELINES.keys()
-    assert PIPELINES.models() == MODEL_IDS  # a pipeline set for each, oldest first
+    # a pipeline set for each, oldest first; the hosted one's is declared apart
+    assert (*PIPELINES.models(), LTX2_5_API.id) == MODEL_IDS
     assert {key.type for key in keys} == set(VIDEO_TYPES)
     assert {key.mode for key in keys} == set(MODES)
     assert tuple(IMAGES_OF_TYPE) == VIDEO_TYPES

@@ -8,8 +8,11 @@
     pipeline.template                      # "video_ltx2_i2v"
 
 The declarations live in one module per model (:mod:`.ltx2`, :mod:`.ltx2_3`, :mod:`.ltx2_5`);
-their types in :mod:`.types`. A new pipeline is a new declaration in its model's module, listed
-in that module's ``PIPELINES`` (a new model: a new module, added to :data:`PIPELINES` below)
+their types in :mod:`.types`. The hosted LTX-2.5 API (:mod:`.ltx2_5_api`: partner nodes, no
+model files) declares its pipelines with a type of its own, apart from :data:`PIPELINES`.
+
+A new pipeline is a new declaration in its model's module, listed in that module's
+``PIPELINES`` (a new model: a new module, added to :data:`PIPELINES` below)
 and in :data:`ltx2sdk.vocabulary.PIPELINES_MADE` (what the request model accepts: it cannot
 import the builders; a test holds the two equal), plus its parity test; no stage code changes
 unless it needs a node the stages do not add yet.
@@ -23,7 +26,7 @@ from typing import TYPE_CHECKING
 from ltx2sdk.errors import UnknownPipelineError
 from ltx2sdk.vocabulary import missing_pipeline
 
-from . import ltx2, ltx2_3, ltx2_5
+from . import ltx2, ltx2_3, ltx2_5, ltx2_5_api
 from .types import (
     CFG,
     IMAGES_OF_TYPE,
@@ -75,7 +78,11 @@ if TYPE_CHECKING:  # the request module (pydantic) loads with the first request,
 class Registry:
     """Pipelines by (model, type, mode), in the order they were declared."""
 
-    def __init__(self, pipelines: Iterable[Pipeline]) -> None:
+    def __init__(self, pipelines: Iterable[Pipeline],
+                 declared_apart: Iterable[PipelineKey] = ()) -> None:
+        """``declared_apart``: pipelines of other kinds (partner nodes,
+        :mod:`.ltx2_5_api`), named when a missing one is worded."""
+        self._apart = tuple(declared_apart)
         self._by_key: dict[PipelineKey, Pipeline] = {}
         for pipeline in pipelines:
             if pipeline.key in self._by_key:
@@ -92,7 +99,7 @@ class Registry:
         found = self._by_key.get(key)
         if found is not None:
             return found
-        missing = missing_pipeline(*key, made=self._by_key)
+        missing = missing_pipeline(*key, made=(*self._by_key, *self._apart))
         assert missing is not None  # (not found above)
         raise UnknownPipelineError(*missing)
 
@@ -116,8 +123,10 @@ class Registry:
         return key in self._by_key
 
 
-PIPELINES = Registry((*ltx2.PIPELINES, *ltx2_3.PIPELINES, *ltx2_5.PIPELINES))
-"""Every pipeline the SDK builds."""
+PIPELINES = Registry((*ltx2.PIPELINES, *ltx2_3.PIPELINES, *ltx2_5.PIPELINES),
+                     declared_apart=ltx2_5_api.BY_KEY)
+"""Every pipeline the SDK builds from model files; the hosted LTX-2.5 API's, made by partner
+nodes, are :data:`.ltx2_5_api.PIPELINES` (``builders.check_request`` finds both)."""
 
 def get_pipeline(model: str, type: str, mode: str) -> Pipeline:
     """``PIPELINES.get(model, type, mode)``."""

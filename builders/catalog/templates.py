@@ -323,7 +323,57 @@ TEMPLATES: tuple[OfficialTemplate, ...] = (
                 "sparks. The crystal rotates slowly, hovering above the fully open hand, "
                 "light spilling between the five spread fingers, the crystal's steady hum "
                 "filling the silence as the video ends on the open palm with the glowing "
-                "crystal.\n")),)
+                "crystal.\n")),
+    # the hosted LTX-2.5 API (partner nodes): frames are the node's seconds x fps, + 1
+    OfficialTemplate(
+        "api_ltx2_5_t2v", "LTX-2.5 (Pro): Text to Video",
+        PipelineKey("ltx-2.5-api", "t2v", "pro"), variant=None, min_comfyui="0.32.0",
+        width=1280, height=720, frames=126, fps=25, seed=42,
+        loras=(),
+        prompt=("CLOSE-UP: A man in a rumpled shirt stands by an apartment window at night,"
+                " phone pressed to his ear, the city lights blurring beyond the glass, his "
+                "own reflection ghosting beside him. He listens for a long moment, then say"
+                "s quietly, \"I know I should have called.\" He pauses, rubs his forehead, an"
+                "d continues, \"I'm sorry. I just...\" Another pause, his voice dropping, \"I "
+                "didn't know what to say.\" He listens again, a small tired smile forming, a"
+                "nd finally says, \"Yeah. Yeah, I'd like that.\" The camera slowly pushes in "
+                "on his face as he ends the call and lowers the phone, the city hum and a d"
+                "istant siren filling the silence, his reflection staring back at him from "
+                "the glass. No text, no black frames.\n")),
+    OfficialTemplate(
+        "api_ltx2_5_i2v", "LTX-2.5 (Pro): Image to Video",
+        PipelineKey("ltx-2.5-api", "i2v", "fast"), variant=None, min_comfyui="0.32.0",
+        width=1920, height=1080, frames=201, fps=25, seed=42,
+        loras=(),
+        prompt=("Use the provided start image as the first frame. EPIC WIDE SHOT: a line of"
+                " warships exchanges heavy fire with an enemy fleet in high orbit, massive "
+                "beams of light crossing between the formations, each hit blooming into a b"
+                "urst of fire on the hulls, debris drifting between the ships. The ships fi"
+                "re in sequence, one beam after another, hull lights flashing along the bat"
+                "tle line. The camera drifts slowly along the formation, passing the firing"
+                " ships, their cannons glowing white-hot between shots. Deep resonant beam "
+                "hums, rolling detonations through the void, the low rumble of the ships, a"
+                " sustained combat tone. The camera pulls back to show the full line of shi"
+                "ps locked in battle against the enemy fleet. No text, no black frames.")),
+    OfficialTemplate(
+        "api_ltx2_5_flf2v", "LTX-2.5 (Pro): FLF2V",
+        PipelineKey("ltx-2.5-api", "flf2v", "pro"), variant=None, min_comfyui="0.32.0",
+        width=1280, height=720, frames=126, fps=25, seed=42,
+        loras=(),
+        prompt=("The camera opens on a WIDE SHOT of a matte grey Porsche sports car in a mi"
+                "nimalist concrete showroom, its sleek silhouette reflected in the polished"
+                " floor, soft overhead light washing evenly over the bodywork. The car stan"
+                "ds motionless, sculpted wheel arches and dark alloy wheels catching the li"
+                "ght, the matte paint smooth and flawless. The camera drifts slowly around "
+                "the vehicle in a smooth, unhurried arc, the angle gradually opening from a"
+                " front three-quarter view to a front-side profile, reflections gliding acr"
+                "oss the bodywork at the same gentle pace, no abrupt movement, seamless and"
+                " natural. The showroom is almost silent: a single soft piano note sounds e"
+                "very few seconds, barely audible, fading gently over a faint ambient pad, "
+                "the quiet hum of the space the only constant presence. Photorealistic, sha"
+                "rp vehicle details, anamorphic lens, shallow depth of field, consistent am"
+                "bient tone, stable exposure, no dramatic light changes. No text, no black "
+                "frames.")),)
 """Every official template a pipeline computes, LTX-2 first; a template holding two pipelines
 (the control templates: dev and distilled) is here once per pipeline."""
 
@@ -335,9 +385,6 @@ NOT_YET: dict[str, str] = {
     "video_ltx2_3_id_lora": "LTX-2.3's voice identity (LTXVReferenceAudio) is not built yet",
     "template_ltx2_3_ic_lora_ingredients": ("LTX-2.3's reference-sheet control is not built "
                                             "yet"),
-    "api_ltx2_5_t2v": "the hosted LTX-2.5 API (partner nodes) is not built yet",
-    "api_ltx2_5_i2v": "the hosted LTX-2.5 API (partner nodes) is not built yet",
-    "api_ltx2_5_flf2v": "the hosted LTX-2.5 API (partner nodes) is not built yet",
 }
 """The official LTX-2-family templates no pipeline computes yet, and why."""
 

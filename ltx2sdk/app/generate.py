@@ -366,6 +366,9 @@ def generate(request: GenerationRequest | CheckedRequest | Mapping[str, Any],
                        schemas=schemas)
         client.check(result.graph, pending_uploads=tuple(names.values()),
                      deadline=deadline).raise_if_failed()
+        partner_key = getattr(client, "check_partner_key", None)  # (native ComfyUI only)
+        if partner_key is not None:  # a partner node without a key: before any upload
+            partner_key(result.graph, deadline=deadline)
         if on_plan is not None:  # the job will be made as planned: said before it is run
             on_plan(result.plan)
         for which, name in names.items():

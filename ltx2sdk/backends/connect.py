@@ -37,8 +37,10 @@ def connect(url: str, *, api_key: str | None = None, api: str | None = None,
     """The backend for the server at ``url`` (typed as people type it: ``127.0.0.1:8188``).
 
     ``api``: ``"comfyui"``, ``"v2"``, or ``None`` to find out (see the module). ``api_key``
-    is for the Comfy API v2 (default ``$COMFY_API_KEY``; Comfy Cloud requires one); it is
-    sent to that server only, never shown, and native ComfyUI takes none.
+    is a Comfy account key (default ``$COMFY_API_KEY``): the Comfy API v2 takes it for every
+    request (Comfy Cloud requires one); native ComfyUI gets it only with a prompt that has a
+    partner node (the hosted LTX-2.5 API), in ``POST /prompt``'s ``extra_data``, which is
+    where ComfyUI gives it to those nodes. It is sent to that server only, never shown.
     Raises :class:`~ltx2sdk.errors.ServerUrlError` (a ``ValueError``) for a URL
     that cannot work, and ``ModuleNotFoundError`` naming ``ltx2sdk[cloud]`` when the v2 API is
     chosen without comfy-sdk installed.
@@ -58,7 +60,7 @@ def connect(url: str, *, api_key: str | None = None, api: str | None = None,
         ComfyClient,  # requests and websocket-client: only for native ComfyUI
     )
 
-    return ComfyClient(base)
+    return ComfyClient(base, api_key=api_key)
 
 
 def detect_api(url: str, *, timeout: float = PROBE_TIMEOUT) -> Api:

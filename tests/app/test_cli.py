@@ -468,10 +468,13 @@ CHECK_VERDICTS = {
     ("0.26.0", "ltx-2"): (0, "ready for LTX-2 (fast, pro)"),
     ("0.26.0", "ltx-2.3"): (1, "not ready for LTX-2.3 (pro); ready for LTX-2.3 (fast)"),
     ("0.26.0", "ltx-2.5"): (1, "not ready for LTX-2.5 (fast)"),
-    ("0.26.0", "all"): (1, "not ready for LTX-2.3 (pro), LTX-2.5 (fast); "
-                           "ready for LTX-2 (fast, pro), LTX-2.3 (fast)"),
+    ("0.26.0", "all"): (1, "not ready for LTX-2.3 (pro), LTX-2.5 (fast), LTX-2.5-API (fast, "
+                           "pro); ready for LTX-2 (fast, pro), LTX-2.3 (fast)"),
     ("0.33.0", "ltx-2.5"): (0, "ready for LTX-2.5 (fast)"),
-    ("0.33.0", "all"): (0, "ready for LTX-2 (fast, pro), LTX-2.3 (fast, pro), LTX-2.5 (fast)"),
+    # the hosted model needs a Comfy account key (none in these tests' environment)
+    ("0.33.0", "ltx-2.5-api"): (1, "not ready for LTX-2.5-API (fast, pro)"),
+    ("0.33.0", "all"): (1, "not ready for LTX-2.5-API (fast, pro); ready for LTX-2 (fast, "
+                           "pro), LTX-2.3 (fast, pro), LTX-2.5 (fast)"),
 }
 
 
@@ -493,6 +496,24 @@ def test_check_says_per_model_which_pipelines_are_ready(
         assert section == ("ltx-2.3 (LTX-2.3 22B): ready (t2v fast, i2v fast, flf2v fast, "
                            "ia2v fast, depth2v fast); not ready (t2v pro, i2v pro)\n"
                            "  t2v pro, i2v pro: need ComfyUI >= 0.32.0; the server runs 0.26.0")
+
+
+@pytest.mark.parametrize("versioned_server", ["0.33.0"], indirect=True)
+def test_check_says_the_hosted_model_needs_its_nodes_and_a_key(
+        versioned_server: ComfyTestServer, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hosted LTX-2.5 API needs no model files: its partner nodes (0.33.0 has them) and
+    a Comfy account key, which is said when there is none, and never printed."""
+    assert main(["check", "--server", versioned_server.url, "--model", "ltx-2.5-api"]) == 1
+    out = capsys.readouterr().out
+    assert "needs a Comfy account API key for its partner nodes: set COMFY_API_KEY" in out
+    assert "models/" not in out
+    monkeypatch.setenv("COMFY_API_KEY", "comfyui-secret-check-key")
+    assert main(["check", "--server", versioned_server.url, "--model", "ltx-2.5-api",
+                 "--mode", "both"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[-1] == "ready for LTX-2.5-API (fast, pro)"
+    assert "comfyui-secret-check-key" not in out
 
 
 @pytest.mark.parametrize("versioned_server", ["0.26.0"], indirect=True)

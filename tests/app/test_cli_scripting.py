@@ -428,12 +428,14 @@ def bash_completes(line: str, cwd: Path | None = None) -> list[str]:
 def test_bash_completes_commands_flags_and_choices() -> None:
     assert bash_completes("ltx2 gen") == ["generate"]
     assert bash_completes("ltx2 generate --mo") == ["--model", "--mode"]
-    assert bash_completes("ltx2 generate --model ") == ["ltx-2", "ltx-2.3", "ltx-2.5"]
+    assert bash_completes("ltx2 generate --model ") == ["ltx-2", "ltx-2.3", "ltx-2.5",
+                                                          "ltx-2.5-api"]
     assert bash_completes("ltx2 check --api v") == ["v2"]
     assert bash_completes("ltx2 completion ") == ["bash", "zsh", "fish"]
     assert bash_completes("ltx2 ") == subcommands()
     assert bash_completes("ltx2 generate --seed ") == []  # a number: nothing to offer
-    assert bash_completes("ltx2 generate --model=ltx-2.") == ["ltx-2.3", "ltx-2.5"]
+    assert bash_completes("ltx2 generate --model=ltx-2.") == ["ltx-2.3", "ltx-2.5",
+                                                               "ltx-2.5-api"]
 
 
 def test_bash_completes_file_names_whole(tmp_path: Path) -> None:
@@ -497,7 +499,8 @@ def test_fish_completes_commands_and_flags(tmp_path: Path) -> None:
 
     assert offered("ltx2 gen") == ["generate"]
     assert sorted(offered("ltx2 generate --mo")) == ["--mode", "--model"]
-    assert offered("ltx2 generate --model ") == ["ltx-2", "ltx-2.3", "ltx-2.5"]
+    assert offered("ltx2 generate --model ") == ["ltx-2", "ltx-2.3", "ltx-2.5",
+                                                    "ltx-2.5-api"]
 
 
 def test_completion_prints_the_script(capsys: pytest.CaptureFixture[str]) -> None:

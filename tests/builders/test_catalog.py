@@ -37,6 +37,7 @@ from builders.catalog import (
     ltx2,
     ltx2_3,
     ltx2_5,
+    ltx2_5_api,
     pipeline_for,
 )
 from builders.plan import snap_frames
@@ -102,7 +103,8 @@ def test_the_registry_lists_every_declared_pipeline() -> None:
         ("ltx-2.3", "depth2v", "fast"),
         ("ltx-2.5", "t2v", "fast"), ("ltx-2.5", "i2v", "fast"), ("ltx-2.5", "flf2v", "fast"))
     assert list(PIPELINES) == [*ltx2.PIPELINES, *ltx2_3.PIPELINES, *ltx2_5.PIPELINES]
-    assert PIPELINES.models() == MODEL_IDS
+    # the hosted model's pipelines (partner nodes, no model files) are declared apart
+    assert (*PIPELINES.models(), ltx2_5_api.LTX2_5_API.id) == MODEL_IDS
     assert PIPELINES.describe() == EVERYTHING
     assert sorted(p.template for p in PIPELINES if p.template) == sorted(
         [*LTX2_TEMPLATES, *LTX2_CONTROL_TEMPLATES * 2,  # (pro and fast: two variants of each)
@@ -126,7 +128,7 @@ def test_lookup_takes_the_vocabularys_words() -> None:
 
 @pytest.mark.parametrize(("key", "field", "reason"), [
     (("ltx-9", "t2v", "fast"), "model",
-     "no pipelines for 'ltx-9' (there are: ltx-2, ltx-2.3, ltx-2.5)"),
+     "no pipelines for 'ltx-9' (there are: ltx-2, ltx-2.3, ltx-2.5, ltx-2.5-api)"),
     (("ltx-2", "flf9v", "fast"), "type",
      "model ltx-2 has no 'flf9v' pipeline (it has t2v, i2v, flf2v, canny2v, depth2v)"),
     (("ltx-2", "i2v", "turbo"), "mode",
@@ -153,7 +155,8 @@ def test_a_model_without_a_dev_variant_says_so() -> None:
 def test_the_catalog_declares_exactly_what_the_request_model_accepts() -> None:
     """The request layer cannot import the builders: it refuses combinations by the
     vocabulary's table, which must be the catalog's keys, in the same order."""
-    assert [tuple(pipeline.key) for pipeline in PIPELINES] == list(PIPELINES_MADE)
+    assert [tuple(pipeline.key) for pipeline in (*PIPELINES, *ltx2_5_api.PIPELINES)] == \
+        list(PIPELINES_MADE)
 
 
 @pytest.mark.parametrize("key", [("ltx-2.5", "t2v", "pro"), ("ltx-2", "ia2v", "fast"),

@@ -271,10 +271,13 @@ class ComfyRoutes:
         extra_data = dict(body.get("extra_data") or {})
         if "client_id" in body:
             extra_data["client_id"] = body["client_id"]
+        signed_in = any(isinstance(extra_data.get(key), str) and extra_data[key].strip()
+                        for key in SENSITIVE_EXTRA_DATA_KEYS)
         for key in SENSITIVE_EXTRA_DATA_KEYS:
             extra_data.pop(key, None)
         extra_data["create_time"] = now_ms()
-        self.state.put(QueueItem(number, prompt_id, prompt, extra_data, result.outputs))
+        self.state.put(QueueItem(number, prompt_id, prompt, extra_data, result.outputs,
+                                 signed_in=signed_in))
         return web.json_response(
             {"prompt_id": prompt_id, "number": number, "node_errors": result.node_errors}
         )

@@ -139,7 +139,8 @@ class _Run:
         self.outputs: dict[str, Any] = {}
         self.meta: dict[str, Any] = {}
         self.nodes = NodeSimulator(
-            item.prompt, executor.catalog, executor.storage, executor.sim, executor.faults
+            item.prompt, executor.catalog, executor.storage, executor.sim, executor.faults,
+            signed_in=item.signed_in,
         )
         self.progress = ProgressState(self.pid, self._emit_progress)
 

@@ -51,6 +51,14 @@ _LOAD_TORCH_FILE = [
     '  File "/opt/ComfyUI/comfy/utils.py", line 133, in load_torch_file\n',
 ]
 # Captured: CheckpointLoaderSimple on a 0-byte .safetensors file.
+PARTNER_VIDEO_CLASSES = frozenset({"LtxApi25TextToVideo", "LtxApi25ImageToVideo"})
+PARTNER_UNAUTHORIZED = "Unauthorized: Please login first to use this node.\n"
+"""What a partner node raises when Comfy's API refuses a call without a key (HTTP 401)."""
+_PARTNER_FRAMES = [
+    '  File "/opt/ComfyUI/comfy_api_nodes/nodes_ltxv.py", line 297, in execute\n',
+    '  File "/opt/ComfyUI/comfy_api_nodes/util/client.py", line 1091, in _request_base\n'
+    "    raise Exception(msg)\n",
+]
 SAFETENSORS_ERROR = "safetensors._safetensors_rust.SafetensorError"
 SAFETENSORS_MESSAGE = "Error while deserializing header: header too small\n"
 _CHECKPOINT_FRAMES = [
@@ -104,12 +112,15 @@ class NodeSimulator:
         storage: Storage,
         sim: Simulation,
         faults: Faults,
+        *,
+        signed_in: bool = False,
     ) -> None:
         self.prompt = prompt
         self.catalog = catalog
         self.storage = storage
         self.sim = sim
         self.faults = faults
+        self.signed_in = signed_in  # a Comfy account key came with the prompt
 
     def class_of(self, node_id: str) -> str:
         return str(self.prompt[node_id]["class_type"])
@@ -143,7 +154,16 @@ class NodeSimulator:
 
     def video_length(self, video: Any) -> tuple[int, float] | None:
         """``(frames, fps)`` of the VIDEO ``video`` links to, when it comes from a
-        ``CreateVideo`` whose frame rate is a number; frames traced like :meth:`media_dims`."""
+        ``CreateVideo`` whose frame rate is a number (frames traced like
+        :meth:`media_dims`), or from a hosted LTX-2.5 node (its ``model.duration`` seconds at
+        its ``model.fps``, and a frame more, as the SDK counts them)."""
+        if is_link(video) and self.class_of(video[0]) in PARTNER_VIDEO_CLASSES:
+            inputs = self.prompt[video[0]]["inputs"]
+            try:
+                seconds, rate = int(inputs["model.duration"]), int(inputs["model.fps"])
+            except (KeyError, TypeError, ValueError):
+                return None
+            return seconds * rate + 1, float(rate)
         if not is_link(video) or self.class_of(video[0]) != "CreateVideo":
             return None
         inputs = self.prompt[video[0]]["inputs"]
@@ -211,6 +231,11 @@ class NodeSimulator:
                 [*frames, '  File "/opt/ComfyUI/comfyserver_fault.py", line 1, in execute\n'],
                 self.current_inputs(node_id),
             )
+        if self.takes_partner_key(class_type) and not self.signed_in:
+            # as ComfyUI's partner nodes fail when Comfy's API answers 401 to a call made
+            # without a key (comfy_api_nodes/util/client.py, _friendly_http_message)
+            return NodeFailure("Exception", PARTNER_UNAUTHORIZED,
+                               [*frames, *_PARTNER_FRAMES], self.current_inputs(node_id))
         for (loader, input_name), folders in self.catalog.model_combos.items():
             name = inputs.get(input_name)
             if loader != class_type or not isinstance(name, str):
@@ -241,6 +266,11 @@ class NodeSimulator:
                     self.current_inputs(node_id),
                 )
         return None
+
+    def takes_partner_key(self, class_type: str) -> bool:
+        """Whether the node is a partner node: its schema has the hidden Comfy account key."""
+        hidden = self.catalog.info(class_type).get("input", {}).get("hidden", {})
+        return "api_key_comfy_org" in hidden
 
     def progress_plan(self, node_id: str) -> list[tuple[int, int]]:
         """The (value, max) pairs of the node's ProgressBar updates."""

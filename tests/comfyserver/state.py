@@ -29,6 +29,10 @@ class QueueItem:
     prompt: dict[str, Any]
     extra_data: dict[str, Any]
     outputs: list[str]
+    signed_in: bool = False
+    """Whether ``POST /prompt`` carried a Comfy account key or token in ``extra_data`` (kept
+    out of ``extra_data`` itself, as ComfyUI keeps them out of the queue and history); the
+    partner nodes of the prompt run only then."""
 
     @property
     def client_id(self) -> str | None:

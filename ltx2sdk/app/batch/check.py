@@ -426,7 +426,10 @@ def _server_problems(job: BatchJob, server: _Server) -> Iterator[JobProblem]:
         graph = build(job.checked, schemas=schemas).graph
         found = backend.check(graph, pending_uploads=(PLACEHOLDER_IMAGE, PLACEHOLDER_LAST_IMAGE,
                                                       PLACEHOLDER_AUDIO, PLACEHOLDER_VIDEO))
-    except LTX2Error as exc:  # a release too old for the pipeline, a node it lacks
+        partner_key = getattr(backend, "check_partner_key", None)  # (native ComfyUI only)
+        if partner_key is not None and not found.missing_nodes:
+            partner_key(graph)  # a partner node and no Comfy account key to send it
+    except LTX2Error as exc:  # a release too old for the pipeline, a node it lacks, no key
         yield JobProblem(job.number, str(exc), name)
         return
     for node in found.missing_nodes:

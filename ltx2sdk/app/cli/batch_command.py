@@ -105,7 +105,9 @@ def add_batch_command(commands: Any) -> None:
     where.add_argument("--api", choices=["auto", "comfyui", "v2"], default=None,
                        help="the servers' protocol (default: ask each server)")
     where.add_argument("--api-key", metavar="KEY",
-                       help="the Comfy API v2 key (default: $COMFY_API_KEY); never printed")
+                       help="a Comfy account key: the Comfy API v2's, and for ComfyUI's "
+                            "partner nodes (ltx-2.5-api jobs) (default: $COMFY_API_KEY); "
+                            "never printed")
     where.add_argument("--trusted-host", action="append", default=[], metavar="HOST",
                        help="download videos a worker returns by URL from this host even "
                             "though its address is not public (a MinIO on your network)")

@@ -28,7 +28,8 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from builders import build
-from builders.catalog import PIPELINES, LoraRole, Pipeline
+from builders.catalog import PIPELINES, LoraRole, Pipeline, ltx2_5_api
+from builders.catalog.ltx2_5_api import PartnerPipeline
 from builders.catalog.templates import NOT_YET, templates_of
 from builders.pipelines import (
     PLACEHOLDER_AUDIO,
@@ -173,6 +174,12 @@ def cmd_models(args: argparse.Namespace) -> int:
                 raise CommandLineError(f"models/{folder}/{name} is not in the model catalog")
             if entry not in files:
                 files.append(entry)
+        if args.model == ltx2_5_api.LTX2_5_API.id:  # hosted: nothing to download
+            if args.format != "tsv":
+                print(f"{args.model} loads no model files: it runs on Lightricks' servers "
+                      "through ComfyUI's partner nodes (it needs a Comfy account key: "
+                      "COMFY_API_KEY or --api-key)")
+            return 0
         if not files:
             raise CommandLineError(f"--mode: {args.model} has no {args.mode} pipelines (ltx2 "
                                    f"models --model {args.model} --mode both lists its files)", 2)
@@ -202,12 +209,20 @@ def print_pipelines(model: str) -> None:
 
 def cmd_pipelines(args: argparse.Namespace) -> int:
     """``ltx2 pipelines``: every pipeline, the templates it computes, and those none does."""
-    chosen = [p for p in PIPELINES if args.model in ("all", p.model.id)]
+    # those made from model files, then the hosted ones (a partner node: no stages here)
+    chosen: list[Pipeline | PartnerPipeline] = [
+        p for p in (*PIPELINES, *ltx2_5_api.PIPELINES) if args.model in ("all", p.model.id)]
+
+    def stages(p: Pipeline | PartnerPipeline) -> int | None:
+        return None if isinstance(p, PartnerPipeline) else len(p.stages)
+
     if args.json:
         reporting.emit_json(args, {
             "pipelines": [{
                 "model": p.model.id, "type": str(p.type), "mode": str(p.mode),
-                "stages": len(p.stages), "fps": p.fps, "size_multiple": p.size_multiple,
+                "stages": stages(p), "fps": p.fps,
+                "size_multiple": None if isinstance(p, PartnerPipeline) else p.size_multiple,
+                "hosted": isinstance(p, PartnerPipeline),
                 "min_comfyui": p.min_comfyui,
                 "templates": [{"name": t.name, "title": t.title, "variant": t.variant,
                                "min_comfyui": t.min_comfyui,
@@ -217,11 +232,11 @@ def cmd_pipelines(args: argparse.Namespace) -> int:
             "not_yet": dict(NOT_YET) if args.model == "all" else {}})
         return 0
 
-    def named(p: Pipeline) -> str:
+    def named(p: Pipeline | PartnerPipeline) -> str:
         names = [t.name + (" (+ LoRA)" if t.loras else "") for t in templates_of(p.key)]
         return ", ".join(names) or "-"
 
-    rows = [(p.model.id, str(p.type), str(p.mode), str(len(p.stages)), str(p.fps),
+    rows = [(p.model.id, str(p.type), str(p.mode), str(stages(p) or "hosted"), str(p.fps),
              p.min_comfyui, named(p)) for p in chosen]
     print_table(("MODEL", "TYPE", "MODE", "STAGES", "FPS", "COMFYUI", "TEMPLATES"), rows,
                 right={3, 4})

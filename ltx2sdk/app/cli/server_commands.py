@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from builders import CheckedRequest, build
-from builders.catalog import PIPELINES
+from builders import CheckedRequest, build, check_request
+from builders.catalog import PIPELINES, ltx2_5_api
 from ltx2sdk.app.cli import reporting
+from ltx2sdk.app.cli.config import API_KEY_ENV
 from ltx2sdk.app.cli.output_files import (
     checked_output_file,
     checked_output_folder,
@@ -352,6 +353,9 @@ def dry_run(client: Any, checked: CheckedRequest, args: argparse.Namespace) -> i
                    schemas=client.schemas())
     found = client.check(result.graph, pending_uploads=tuple(names.values()))
     found.raise_if_failed()
+    partner_key = getattr(client, "check_partner_key", None)  # (native ComfyUI's partner nodes)
+    if partner_key is not None:
+        partner_key(result.graph)  # generate would refuse it without a key: so does this
     video = video_destination(args, result.plan)
     seed_chosen = checked.request.seed is not None  # else each run draws its own
     print_plan(result.plan, video, seed_chosen=seed_chosen, args=args)
@@ -380,6 +384,12 @@ def dry_run(client: Any, checked: CheckedRequest, args: argparse.Namespace) -> i
     return 0
 
 
+# every pipeline: those made from model files, then the hosted ones (partner nodes)
+_ALL_PIPELINES = (*PIPELINES, *ltx2_5_api.PIPELINES)
+PARTNER_KEY_MISSING = ("needs a Comfy account API key for its partner nodes: set "
+                       "COMFY_API_KEY (or --api-key); ltx2 sends it to ComfyUI with each job")
+
+
 def default_requests(modes: list[str], model: str = DEFAULT_MODEL,
                      loras: Sequence[Mapping[str, Any]] = ()) -> list[Any]:
     """The requests ``ltx2 generate`` sends with default flags for ``model``, one per
@@ -394,14 +404,16 @@ def default_requests(modes: list[str], model: str = DEFAULT_MODEL,
               (VIDEO, CHECK_VIDEO))
     requests = []
     for mode in modes:
-        for pipeline in PIPELINES:
+        for pipeline in _ALL_PIPELINES:
             if pipeline.model.id != model or pipeline.mode != mode:
                 continue
             kind = str(pipeline.type)
             files = {which.file: name for which, name in probes if kind in which.types}
+            # a hosted model takes no LoRAs: the user's are checked for the others
+            own = [] if isinstance(pipeline, ltx2_5_api.PartnerPipeline) else list(loras)
             requests.append(GenerationRequest.model_validate(
                 {"prompt": "check", "model": pipeline.model.id, "mode": mode,
-                 "type": kind, "loras": list(loras), **files}))
+                 "type": kind, "loras": own, **files}))
     return requests
 
 
@@ -465,22 +477,28 @@ class ModelReport:
 
 
 def check_model(client: Any, schemas: Any, model: str, modes: list[str],
-                loras: Sequence[Mapping[str, Any]] = ()) -> ModelReport:
+                loras: Sequence[Mapping[str, Any]] = (), *,
+                partner_key: bool = True) -> ModelReport:
     """Build each pipeline of ``model`` in ``modes`` (with ``loras``, the user's LoRAs) for
     the server and check it by the server's rules, exactly as ``ltx2 generate`` does before
     queueing; collect, per pipeline, what is missing (the release, node types, model files,
-    anything else)."""
-    [name] = {p.model.name for p in PIPELINES if p.model.id == model}
+    anything else). A hosted model's pipelines (partner nodes: no model files) need the
+    partner nodes and a Comfy account key: ``partner_key`` says whether one is given."""
+    [name] = {p.model.name for p in _ALL_PIPELINES if p.model.id == model}
     report = ModelReport(model, name)
     for request in default_requests(modes, model, loras):
-        report.add(check_pipeline(client, schemas, request))
+        found = check_pipeline(client, schemas, request)
+        hosted = isinstance(check_request(request).pipeline, ltx2_5_api.PartnerPipeline)
+        if hosted and not partner_key:
+            found.other.append(PARTNER_KEY_MISSING)
+        report.add(found)
     return report
 
 
 def check_pipeline(client: Any, schemas: Any, request: Any) -> PipelineReport:
     """What the server lacks to run ``request``'s pipeline (see :func:`check_model`)."""
     found = PipelineReport(f"{request.type} {request.mode}", request.mode)
-    pipeline = PIPELINES.get(request.model, request.type, request.mode)
+    pipeline = check_request(request).pipeline
     if not pipeline.runs_on(client.comfyui_version):
         found.needs_release = pipeline.min_comfyui
         return found
@@ -619,7 +637,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"ComfyUI {version or '(version unknown)'} at {client.base_url} is up: "
               f"{range_status(version)}")
     schemas = client.schemas()
-    reports = [check_model(client, schemas, model, modes, args.loras) for model in MODEL_IDS]
+    key = bool((args.api_key or os.environ.get(API_KEY_ENV) or "").strip())
+    reports = [check_model(client, schemas, model, modes, args.loras, partner_key=key)
+               for model in MODEL_IDS]
     for report in reports if not args.quiet else ():
         print_report(report, version)
     line, ok = check_verdict([r for r in reports if r.model in required])
@@ -656,8 +676,9 @@ def add_server_flags(parser: argparse.ArgumentParser) -> None:
                              "(Comfy Cloud, serverless, comfy-api-proxy); default: ask the "
                              "server (Comfy Cloud's URL is known)")
     parser.add_argument("--api-key", metavar="KEY",
-                        help="the Comfy API v2 key (default: $COMFY_API_KEY, which keeps it "
-                             "out of the process list); never printed")
+                        help="a Comfy account key: the Comfy API v2's, and for ComfyUI's "
+                             "partner nodes (--model ltx-2.5-api) (default: $COMFY_API_KEY, "
+                             "which keeps it out of the process list); never printed")
 
 
 def add_server_commands(commands: Any) -> None:

@@ -40,15 +40,18 @@ from ltx2sdk.backends.comfyui.following import (
 )
 from ltx2sdk.backends.comfyui.transport import ComfyTransport, HttpTransport, MessageSocket
 from ltx2sdk.backends.comfyui.wire import (
+    PARTNER_KEY_FIELD,
+    PartnerKey,
     failure_from_history,
     history_entry,
     outputs_from_history,
     parse_event,
+    partner_nodes,
     queue_holds,
 )
 from ltx2sdk.backends.events import Event, ExecutionStarted
 from ltx2sdk.backends.outputs import OutputFile, describe, verify_download
-from ltx2sdk.backends.protocol import CLEANUP_TIMEOUT, RunResult, download_all
+from ltx2sdk.backends.protocol import API_KEY_ENV, CLEANUP_TIMEOUT, RunResult, download_all
 from ltx2sdk.backends.server_urls import (
     cancellable,
     connection_failure,
@@ -61,6 +64,7 @@ from ltx2sdk.errors import (
     ComfyError,
     JobCancelledError,
     JobTimeoutError,
+    MissingApiKeyError,
     OutputError,
     PromptLostError,
     ServerResponseError,
@@ -77,6 +81,12 @@ EventCallback = Callable[[Event], None]
 OBJECT_INFO_TIMEOUT = 120.0  # a server with many custom nodes takes its time
 
 
+def _missing_key(nodes: list[str]) -> str:
+    """The one line that says partner nodes ``nodes`` need a key (never showing one)."""
+    return (f"{', '.join(nodes)} runs on a paid partner API and needs a Comfy account API "
+            f"key: set {API_KEY_ENV} (or pass api_key=..., or --api-key)")
+
+
 class ComfyClient:
     """A client for one ComfyUI server at ``base_url`` (``http://host:8188``).
 
@@ -90,6 +100,13 @@ class ComfyClient:
     socket. The client closes it in :meth:`close`.
 
     It is the native implementation of :class:`ltx2sdk.backends.protocol.Backend`.
+
+    ``api_key``: a Comfy account API key for ComfyUI's partner nodes (nodes that call a paid
+    API, such as ``LtxApi25TextToVideo``; default ``$COMFY_API_KEY``). It is sent only as
+    ``POST /prompt``'s ``extra_data.api_key_comfy_org``, where ComfyUI hands it to those
+    nodes, and only with a prompt that has one (:func:`~.wire.partner_nodes`); it is never
+    shown (not in a repr, an error, or a log). A prompt with a partner node and no key is a
+    :class:`~ltx2sdk.errors.MissingApiKeyError` before anything is queued.
     """
 
     api = "comfyui"  # the protocol it speaks (ltx2sdk.backends.protocol.Backend.api)
@@ -97,7 +114,8 @@ class ComfyClient:
 
     def __init__(self, base_url: str = "http://127.0.0.1:8188", *,
                  request_timeout: float = 30.0, receive_timeout: float = 10.0,
-                 reconnect_attempts: int = 5, transport: ComfyTransport | None = None) -> None:
+                 reconnect_attempts: int = 5, transport: ComfyTransport | None = None,
+                 api_key: str | None = None) -> None:
         # what people type works: "127.0.0.1:8188" is http://127.0.0.1:8188; a URL that
         # cannot work is a ServerUrlError (a ValueError) here, before anything is sent
         self._base_url = normalize_server_url(base_url)
@@ -111,6 +129,7 @@ class ComfyClient:
         self._lock = threading.Lock()
         self._renamed: dict[str, str] = {}  # a name given to upload_file -> the name kept
         self._kept: set[str] = set()  # names this client's uploads were kept under as given
+        self._partner_key = PartnerKey.resolve(api_key)
 
     @property
     def base_url(self) -> str:
@@ -361,13 +380,58 @@ class ComfyClient:
             renamed = dict(self._renamed)
         return bind_uploads(api, renamed)
 
+    @property
+    def has_partner_key(self) -> bool:
+        """Whether a key for partner nodes is set (the key itself is not readable here)."""
+        return self._partner_key is not None
+
+    def partner_nodes(self, graph: Graph | Mapping[str, Any], *,
+                      deadline: float | None = None) -> list[str]:
+        """The partner node types of ``graph`` (those this server declares taking a Comfy
+        account key), in prompt order; the server's ``/object_info`` is asked once."""
+        api = graph.compile() if isinstance(graph, Graph) else dict(graph)
+        return partner_nodes(api, self.object_info(deadline=deadline))
+
+    def check_partner_key(self, graph: Graph | Mapping[str, Any], *,
+                          deadline: float | None = None) -> None:
+        """A :class:`~ltx2sdk.errors.MissingApiKeyError` when ``graph`` has a partner node
+        and this client holds no key (what :meth:`run` would refuse), asked before uploads
+        or a dry run's verdict; the server's ``/object_info`` is asked at most once."""
+        api = graph.compile() if isinstance(graph, Graph) else dict(graph)
+        needing = partner_nodes(api, self.object_info(deadline=deadline))
+        if needing and self._partner_key is None:
+            raise MissingApiKeyError(_missing_key(needing))
+
+    def _extra_data(self, api: Mapping[str, Any], deadline: float | None) -> dict[str, Any]:
+        """``POST /prompt``'s ``extra_data`` for ``api``: the partner key when it has a
+        partner node (refused at once without one), else nothing. The server's
+        ``/object_info`` says which nodes are partner nodes: the one this client fetched
+        (every check fetches it), else it is fetched only to place a key this client holds
+        (without one, an unchecked prompt goes as it is, and a partner node in it fails on
+        the server as ComfyUI's own do)."""
+        with self._lock:
+            known = self._object_info
+        if known is None and self._partner_key is None:
+            return {}
+        needing = partner_nodes(api, known if known is not None
+                                else self.object_info(deadline=deadline))
+        if not needing:
+            return {}
+        if self._partner_key is None:
+            raise MissingApiKeyError(_missing_key(needing))
+        return {PARTNER_KEY_FIELD: self._partner_key.reveal()}
+
     def queue(self, graph: Graph | Mapping[str, Any], *, client_id: str,
               prompt_id: str | None = None, deadline: float | None = None) -> str:
-        """Queue a prompt; returns its id. A 400 raises :class:`PromptRejectedError`."""
+        """Queue a prompt; returns its id. A 400 raises :class:`PromptRejectedError`; a
+        prompt with a partner node and no key :class:`MissingApiKeyError`, unsent."""
         api = self.bound(graph)
         prompt_id = prompt_id or str(uuid.uuid4())
-        answer = self.transport.post_prompt({"prompt": api, "client_id": client_id,
-                                        "prompt_id": prompt_id}, deadline=deadline)
+        body: dict[str, Any] = {"prompt": api, "client_id": client_id, "prompt_id": prompt_id}
+        extra = self._extra_data(api, deadline)
+        if extra:
+            body["extra_data"] = extra
+        answer = self.transport.post_prompt(body, deadline=deadline)
         queued = answer.get("prompt_id", prompt_id)
         if not isinstance(queued, str) or not queued:
             raise ServerResponseError(f"POST /prompt answered a prompt id that is not text: "
@@ -413,6 +477,7 @@ class ComfyClient:
             graph.validate()
         if check:
             self.check(graph, deadline=deadline).raise_if_failed()
+        self._extra_data(self.bound(graph), deadline)  # no key for a partner node: not queued
         client_id = uuid.uuid4().hex
         prompt_id = str(uuid.uuid4())
         # the socket comes first, so that no message of the run can be missed

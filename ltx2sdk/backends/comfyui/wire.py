@@ -13,7 +13,11 @@ trusts its shape:
   :class:`~ltx2sdk.errors.PromptRejectedError` with one :class:`~ltx2sdk.errors.NodeError`
   per node error;
 - :func:`history_entry` and :func:`queue_holds`: the entry of one prompt in a
-  ``GET /history/{id}`` answer, and whether a ``GET /queue`` answer lists a prompt.
+  ``GET /history/{id}`` answer, and whether a ``GET /queue`` answer lists a prompt;
+- :func:`partner_nodes`: the node types of a prompt that take a Comfy account key (ComfyUI's
+  partner nodes), by the server's ``/object_info``; the key travels as
+  :data:`PARTNER_KEY_FIELD` of ``POST /prompt``'s ``extra_data``, held meanwhile by a
+  :class:`PartnerKey` that never shows it.
 
 A malformed answer (where the SDK needs a shape) is a
 :class:`~ltx2sdk.errors.ServerResponseError` that says where.
@@ -22,6 +26,7 @@ A malformed answer (where the SDK needs a shape) is a
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -263,3 +268,71 @@ def rejection_from_body(body: Any) -> PromptRejectedError:
     if details and not node_errors:
         message = f"{message}: {details}"
     return PromptRejectedError(str(error.get("type", "unknown")), message, node_errors, raw=body)
+
+
+# --- partner nodes -----------------------------------------------------------------------------
+
+PARTNER_KEY_FIELD = "api_key_comfy_org"
+"""The ``extra_data`` field of ``POST /prompt`` ComfyUI hands to a node's hidden
+``API_KEY_COMFY_ORG`` input (ComfyUI's ``execution.py``: ``extra_data.get("api_key_comfy_org")``);
+its partner nodes send it to Comfy's API as ``X-API-KEY``. ComfyUI keeps it out of the queue and
+the history."""
+PARTNER_KEY_ENV = "COMFY_API_KEY"
+"""Where the key is read when none is given: the Comfy account key, as for the Comfy API v2
+(:data:`ltx2sdk.backends.protocol.API_KEY_ENV`)."""
+_HIDDEN_KEY_TYPE = "API_KEY_COMFY_ORG"
+
+
+class PartnerKey:
+    """A Comfy account API key, held so that it is never shown: its ``repr`` and ``str`` are
+    ``PartnerKey(***)``, it is not picklable, and only :meth:`reveal` gives it (for the one
+    request body that carries it)."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    @classmethod
+    def resolve(cls, given: str | None) -> PartnerKey | None:
+        """``given``, else ``$COMFY_API_KEY``; surrounding blanks stripped, a blank one is
+        none."""
+        for candidate in (given, os.environ.get(PARTNER_KEY_ENV)):
+            if candidate and candidate.strip():
+                return cls(candidate.strip())
+        return None
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "PartnerKey(***)"
+
+    __str__ = __repr__
+
+    def __reduce__(self) -> str | tuple[Any, ...]:
+        raise TypeError("a PartnerKey is not pickled: it would write the key down")
+
+
+def _takes_partner_key(schema: Any) -> bool:
+    """Whether a node's ``/object_info`` entry declares the hidden key input."""
+    inputs = schema.get("input") if isinstance(schema, Mapping) else None
+    hidden = inputs.get("hidden") if isinstance(inputs, Mapping) else None
+    if not isinstance(hidden, Mapping):
+        return False
+    for name, spec in hidden.items():
+        kind = spec[0] if isinstance(spec, list) and spec else spec
+        if name == PARTNER_KEY_FIELD or kind == _HIDDEN_KEY_TYPE:
+            return True
+    return False
+
+
+def partner_nodes(prompt: Mapping[str, Any], object_info: Mapping[str, Any]) -> list[str]:
+    """The node types of the API prompt ``prompt`` whose ``object_info`` entry takes a Comfy
+    account key (a hidden ``API_KEY_COMFY_ORG`` input), each once, in prompt order."""
+    found: dict[str, None] = {}
+    for node in prompt.values():
+        class_type = node.get("class_type") if isinstance(node, Mapping) else None
+        if isinstance(class_type, str) and _takes_partner_key(object_info.get(class_type)):
+            found[class_type] = None
+    return list(found)
