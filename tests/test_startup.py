@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+import builders
 import ltx2sdk
 from ltx2sdk.request import GenerationRequest, ModelSet, request_json_schema
 
@@ -58,6 +59,25 @@ def test_importing_the_sdk_and_builders_loads_nothing_heavy() -> None:
         import json; print(json.dumps({loaded_of(HEAVY)}))
     """)
     assert loaded == []
+
+
+def test_builders_loads_the_graph_composer_with_its_first_name() -> None:
+    """``import builders`` reads the catalog; the planner and the stages (and the typed node
+    calls they make) load with the first name that needs them, the same objects as their
+    modules'."""
+    result = run_fresh("""
+        import json, sys
+        import ltx2sdk, builders
+        before = sorted(m for m in sys.modules if m in ("builders.pipelines", "builders.plan",
+                                                        "builders.stages"))
+        from builders import build, check_request
+        import builders.pipelines, builders.plan
+        same = build is builders.pipelines.build and check_request is builders.plan.check_request
+        print(json.dumps({"before": before, "same": same, "listed": "build" in dir(builders)}))
+    """)
+    assert result == {"before": [], "same": True, "listed": True}
+    with pytest.raises(AttributeError, match=r"^module 'builders' has no attribute 'nope'$"):
+        getattr(builders, "nope")  # noqa: B009
 
 
 def test_an_offline_build_loads_no_network_or_imaging_stack() -> None:
