@@ -199,12 +199,28 @@ def test_help_points_at_commands_that_exist(capsys: pytest.CaptureFixture[str]) 
 def test_models_lists_the_pipelines_the_catalog_has(capsys: pytest.CaptureFixture[str]) -> None:
     from builders import PIPELINES
 
+    from builders.catalog import ltx2_5_api
+
     assert main(["models", "--pipelines", "--model", "all"]) == 0
-    header, *rows = capsys.readouterr().out.splitlines()
+    header, *rows = capsys.readouterr().out.split("\n\n")[0].splitlines()
     assert header.split()[:3] == ["MODEL", "TYPE", "MODE"]
-    assert [tuple(row.split()[:3]) for row in rows] == [tuple(p.key) for p in PIPELINES]
+    # the hosted model's too, as ltx2 pipelines lists them
+    assert [tuple(row.split()[:3]) for row in rows] == [
+        tuple(p.key) for p in (*PIPELINES, *ltx2_5_api.PIPELINES)]
     [ltx23_i2v_fast] = [row for row in rows if row.split()[:3] == ["ltx-2.3", "i2v", "fast"]]
     assert ltx23_i2v_fast.split()[3:7] == ["2", "25", "64", "0.7"]
+
+
+def test_models_pipelines_lists_the_hosted_model_and_says_it_loads_no_files(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from builders.catalog import ltx2_5_api
+
+    assert main(["models", "--pipelines", "--model", "ltx-2.5-api"]) == 0
+    table, note = capsys.readouterr().out.split("\n\n")
+    header, *rows = table.splitlines()
+    assert [tuple(row.split()[:4]) for row in rows] == [
+        (*p.key, "hosted") for p in ltx2_5_api.PIPELINES]
+    assert note.startswith("ltx-2.5-api loads no model files")
 
 
 def test_models_has_a_header_a_total_and_aligned_columns(

@@ -203,8 +203,16 @@ def print_pipelines(model: str) -> None:
              str(p.size_multiple),
              f"{strengths[p.key]:g}" if p.key in strengths else "-", p.min_comfyui)
             for p in PIPELINES if model in ("all", p.model.id)]
+    # the hosted ones (a partner node: no stages, no files), as ltx2 pipelines lists them
+    hosted = [p for p in ltx2_5_api.PIPELINES if model in ("all", p.model.id)]
+    rows += [(p.model.id, str(p.type), str(p.mode), "hosted", str(p.fps), "-", "-",
+              p.min_comfyui) for p in hosted]
     print_table(("MODEL", "TYPE", "MODE", "STAGES", "FPS", "SIZE MULTIPLE", "IMAGE STRENGTH",
                  "COMFYUI"), rows, right={3, 4, 5, 6})
+    for model_id in dict.fromkeys(p.model.id for p in hosted):
+        print(f"\n{model_id} loads no model files: it runs on Lightricks' servers through "
+              "ComfyUI's partner nodes (it needs a Comfy account key: COMFY_API_KEY or "
+              "--api-key)")
 
 
 def cmd_pipelines(args: argparse.Namespace) -> int:
