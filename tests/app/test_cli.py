@@ -198,7 +198,6 @@ def test_help_points_at_commands_that_exist(capsys: pytest.CaptureFixture[str]) 
 
 def test_models_lists_the_pipelines_the_catalog_has(capsys: pytest.CaptureFixture[str]) -> None:
     from builders import PIPELINES
-
     from builders.catalog import ltx2_5_api
 
     assert main(["models", "--pipelines", "--model", "all"]) == 0
@@ -217,7 +216,7 @@ def test_models_pipelines_lists_the_hosted_model_and_says_it_loads_no_files(
 
     assert main(["models", "--pipelines", "--model", "ltx-2.5-api"]) == 0
     table, note = capsys.readouterr().out.split("\n\n")
-    header, *rows = table.splitlines()
+    _header, *rows = table.splitlines()
     assert [tuple(row.split()[:4]) for row in rows] == [
         (*p.key, "hosted") for p in ltx2_5_api.PIPELINES]
     assert note.startswith("ltx-2.5-api loads no model files")

@@ -134,3 +134,32 @@ def test_check_lists_a_missing_lora_with_the_pipelines_it_stops(
                           "canny2v fast, depth2v fast)")
     [line] = [line.strip() for line in section if "grain.safetensors" in line]
     assert line == "models/loras/grain.safetensors  (not a file ltx2 knows: copy it there)"
+
+
+def test_check_says_which_of_your_loras_the_server_has(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Each --lora is listed, present or missing, in the report and in --json."""
+    import json
+
+    models = catalog_models()
+    models["loras"] = [*models.get("loras", []), "effects/squish.safetensors"]
+    with ComfyTestServer(models=models, output_dir=tmp_path) as srv:
+        code = main(["check", "--server", srv.url, "--mode", "fast", "--model", "ltx-2",
+                     "--lora", "effects/squish.safetensors:0.5", "--lora", "grain.safetensors"])
+        out = capsys.readouterr().out
+        assert code == 1
+        [line] = [line for line in out.splitlines() if line.startswith("your LoRAs:")]
+        assert line == ("your LoRAs: effects/squish.safetensors (0.5) present; "
+                        "grain.safetensors missing")
+        assert main(["check", "--server", srv.url, "--mode", "fast", "--json", "-q",
+                     "--lora", "effects/squish.safetensors:0.5"]) == 0
+    document = json.loads(capsys.readouterr().out.splitlines()[0])
+    assert document["loras"] == [{"name": "effects/squish.safetensors", "strength": 0.5,
+                                  "present": True}]
+
+
+def test_check_names_the_lora_flag_for_a_bad_lora_name(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "--server", "127.0.0.1:1", "--lora", "../x"]) == 2
+    err = capsys.readouterr().err
+    assert "--lora: must be a file in models/loras" in err and "loras.0" not in err

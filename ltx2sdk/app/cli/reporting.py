@@ -28,7 +28,7 @@ import contextlib
 import io
 import json
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, is_dataclass
 from pathlib import Path
 from typing import Any, TextIO, cast
@@ -206,12 +206,13 @@ def generate_document(result: Any, *, model: str, server: str, api: str,
 
 def check_document(reports: Sequence[Any], *, server: str, comfyui_version: str | None,
                    status: str, required: Sequence[str], modes: Sequence[str],
-                   ready: bool) -> dict[str, Any]:
+                   ready: bool, loras: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
     """``ltx2 check --json``: the ``"server"`` (URL, ComfyUI version, how it stands against
     the tested range), the ``"modes"`` checked, ``"required"`` (the models the exit status
-    is about), ``"ready"`` (status 0), and per model its report: ``"ready"``, the
-    ``"pipelines"`` checked and what it lacks (``"missing_models"`` as ``folder``/``name``
-    objects)."""
+    is about), ``"ready"`` (status 0), the user's ``"loras"`` checked (``name``,
+    ``strength``, ``present``: true, false, or null when the server was not asked), and per
+    model its report: ``"ready"``, the ``"pipelines"`` checked and what it lacks
+    (``"missing_models"`` as ``folder``/``name`` objects)."""
     models = []
     for report in reports:
         entry = (asdict(report) if is_dataclass(report) and not isinstance(report, type)
@@ -223,4 +224,4 @@ def check_document(reports: Sequence[Any], *, server: str, comfyui_version: str 
         models.append(entry)
     return {"server": {"url": server, "comfyui_version": comfyui_version, "status": status},
             "modes": list(modes), "required": list(required), "ready": ready,
-            "models": models}
+            "loras": [dict(lora) for lora in loras], "models": models}

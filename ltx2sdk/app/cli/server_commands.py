@@ -23,7 +23,9 @@ from ltx2sdk.app.cli.output_files import (
     video_file,
 )
 from ltx2sdk.app.cli.request_flags import (
+    FlagSources,
     add_request_flags,
+    describe_for_cli,
     lora_choice,
     note_for_cli,
     request_from_args,
@@ -38,6 +40,7 @@ from ltx2sdk.errors import (
     CommandLineError,
     IncompatibleServerError,
     JobTimeoutError,
+    RequestError,
     ServerResponseError,
     ServerUnavailableError,
     ServerUnreachableError,
@@ -429,6 +432,9 @@ class PipelineReport:
     missing_nodes: list[str] = field(default_factory=list)
     missing_models: list[tuple[str, str]] = field(default_factory=list)
     other: list[str] = field(default_factory=list)
+    files_checked: bool = False
+    """The server checked its model files (False: it stopped before, at the release or a
+    node), so a file not in :attr:`missing_models` is there."""
 
     @property
     def ready(self) -> bool:
@@ -512,10 +518,37 @@ def check_pipeline(client: Any, schemas: Any, request: Any) -> PipelineReport:
             found.other.append(str(exc))
         return found
     verdict = client.check(graph, pending_uploads=CHECK_UPLOADS)
+    found.files_checked = True
     found.missing_nodes = list(verdict.missing_nodes)
     found.missing_models = list(verdict.missing_models)
     found.other = list(dict.fromkeys([*verdict.other, *verdict.runtime]))
     return found
+
+
+def lora_presence(loras: Sequence[Mapping[str, Any]], reports: Sequence[ModelReport]
+                  ) -> list[dict[str, Any]]:
+    """Each of the user's LoRAs (``--lora``) as ``{"name", "strength", "present"}``:
+    ``present`` is False when a pipeline's check found it missing from models/loras, True
+    when a pipeline that applies it had its files checked and it was not, None when no
+    pipeline got that far (an older release, a missing node: the server was not asked)."""
+    missing = {name for report in reports for folder, name in report.missing_models
+               if folder == "loras"}
+    # hosted pipelines take no LoRAs: only the others' checks say anything about them
+    asked = any(p.files_checked for report in reports if report.model != ltx2_5_api.LTX2_5_API.id
+                for p in report.details)
+    return [{"name": lora["name"], "strength": float(lora.get("strength", 1.0)),
+             "present": False if lora["name"] in missing else (True if asked else None)}
+            for lora in loras]
+
+
+def lora_line(found: Sequence[Mapping[str, Any]], given: Sequence[Mapping[str, Any]]) -> str:
+    """``your LoRAs: a.safetensors (0.5) present; b.safetensors missing``: ``found`` from
+    :func:`lora_presence`, the strength shown where ``given`` (the flags) set one."""
+    words = {True: "present", False: "missing", None: "not checked (no pipeline got that far)"}
+    parts = [f"{one_line(item['name'], limit=100)}"
+             + (f" ({item['strength']:g})" if "strength" in flag else "")
+             + f" {words[item['present']]}" for item, flag in zip(found, given, strict=True)]
+    return "your LoRAs: " + "; ".join(parts)
 
 
 def _which(pipelines: list[str], report: ModelReport) -> str:
@@ -621,6 +654,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     if not default_requests(modes, args.model) and args.model != "all":
         raise CommandLineError(f"--mode: {args.model} has no {args.mode} pipelines (ltx2 check "
                                f"--model {args.model} --mode both checks what it has)", 2)
+    try:  # a bad --lora is refused before the server is asked, named as build names it
+        default_requests(list(MODES), DEFAULT_MODEL, args.loras)
+    except RequestError as exc:
+        raise CommandLineError(describe_for_cli(exc, FlagSources()), 2) from exc
     client = ComfyClient(server_of(args))
     try:
         wait_for_server(client, args)
@@ -642,11 +679,15 @@ def cmd_check(args: argparse.Namespace) -> int:
                for model in MODEL_IDS]
     for report in reports if not args.quiet else ():
         print_report(report, version)
+    loras = lora_presence(args.loras, reports)
+    if loras and not args.quiet:
+        print(lora_line(loras, args.loras))
     line, ok = check_verdict([r for r in reports if r.model in required])
     if args.json:
         reporting.emit_json(args, reporting.check_document(
             reports, server=client.base_url, comfyui_version=version,
-            status=range_status(version), required=required, modes=modes, ready=ok))
+            status=range_status(version), required=required, modes=modes, ready=ok,
+            loras=loras))
     print(line)
     return 0 if ok else 1
 
