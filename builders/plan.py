@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ltx2sdk import model_files as models
 from ltx2sdk.errors import RequestFieldError
@@ -94,6 +94,58 @@ class ResolvedModels:
 
 
 @dataclass(frozen=True)
+class InputVideoMap:
+    """Which part of a control video (canny2v, depth2v) is used and how it maps to the
+    output: frames :attr:`first_frame` to :attr:`last_frame` of the video become the output's
+    :attr:`frames` frames, played at :attr:`output_fps`. What is not known here (a file
+    already on the server, an offline build of a name) is None."""
+
+    start_s: float
+    """``video_start``: where the used part begins, in seconds."""
+    first_frame: int
+    """The video's frame the part begins at (counted at :attr:`source_fps`; at
+    :attr:`output_fps` when that is not known)."""
+    frames: int
+    """Frames used: one per output frame."""
+    output_fps: int
+    source_fps: float | None
+    """The video's own frame rate (None: not known here)."""
+    source_frames: int | None
+    """The frames the whole video has (None: not known here)."""
+    cut: str
+    """``"frames"``: the pipeline takes frames by index (``ImageFromBatch``); ``"seconds"``:
+    it cuts by time (``Video Slice``), :attr:`cut_seconds` from :attr:`start_s`."""
+    cut_seconds: float | None = None
+    name: str | None = None
+    """The video's file name when the request names one (``video``)."""
+
+    @property
+    def last_frame(self) -> int:
+        return self.first_frame + self.frames - 1
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready: every field, and ``last_frame``."""
+        return {"name": self.name, "start_s": self.start_s, "first_frame": self.first_frame,
+                "last_frame": self.last_frame, "frames": self.frames,
+                "source_fps": self.source_fps, "source_frames": self.source_frames,
+                "output_fps": self.output_fps, "cut": self.cut,
+                "cut_seconds": self.cut_seconds}
+
+    def describe(self) -> str:
+        """``frames 30-54 of clip.mp4 (30 fps, 96 frames) -> 25 frames at 24 fps``; when the
+        video's frame rate is not known, the start in seconds and what the frames assume."""
+        name = self.name or "the video"
+        if self.source_fps is None:
+            return (f"{self.frames} frames from {self.start_s:g} s of {name} (its frame rate "
+                    f"is not known here: frames {self.first_frame}-{self.last_frame} if it is "
+                    f"{self.output_fps} fps) -> {self.frames} frames at {self.output_fps} fps")
+        total = f", {self.source_frames} frames" if self.source_frames is not None else ""
+        return (f"frames {self.first_frame}-{self.last_frame} of {name} "
+                f"({self.source_fps:g} fps{total}) -> {self.frames} frames at "
+                f"{self.output_fps} fps")
+
+
+@dataclass(frozen=True)
 class Plan:
     """What will be produced. ``width``/``height``/``frames`` are the real output."""
 
@@ -131,6 +183,8 @@ class Plan:
     frames that cut holds (floored to 8n+1), as in the template. None otherwise."""
     video_width: int | None = None
     """The control video's width when known (a pipeline may limit wide frames)."""
+    input_video: InputVideoMap | None = None
+    """How the control video maps to the output (None: the pipeline takes no video)."""
 
     @property
     def duration(self) -> float:
@@ -302,6 +356,7 @@ def make_plan(request: GenerationRequest | CheckedRequest,
         raise ValueError(f"frames: {frames} is more than the {MAX_FRAMES} the audio "
                          "latent allows")
     start_frame = start_seconds = cut_seconds = None
+    mapping = None
     if pipeline.control is not None:
         by_time = pipeline.control.cut is ControlCut.SECONDS
         start_frame, frames = _control_frames(request.video_start, frames, fps, video, notes,
@@ -310,6 +365,12 @@ def make_plan(request: GenerationRequest | CheckedRequest,
         if by_time:
             source_fps = video.fps if video is not None else fps
             cut_seconds = round((frames + 0.5) / source_fps, 3)  # Video Slice's step: 1 ms
+        mapping = InputVideoMap(
+            start_s=start_seconds, first_frame=start_frame, frames=frames, output_fps=fps,
+            source_fps=video.fps if video is not None else None,
+            source_frames=video.frames if video is not None else None,
+            cut="seconds" if by_time else "frames", cut_seconds=cut_seconds,
+            name=request.video)
 
     seed = request.seed if request.seed is not None else (rng or random.SystemRandom()).randrange(
         0, 2**32)
@@ -350,6 +411,7 @@ def make_plan(request: GenerationRequest | CheckedRequest,
         video_start_seconds=start_seconds,
         video_seconds=cut_seconds,
         video_width=video.width if video is not None else None,
+        input_video=mapping,
     )
 
 

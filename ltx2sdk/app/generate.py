@@ -137,6 +137,9 @@ class GenerationResult:
     adjustments: tuple[str, ...] = ()
     timings: dict[str, float] = field(default_factory=dict)
     outputs: dict[OutputFile, Path] = field(default_factory=dict)
+    input_video: dict[str, Any] | None = None
+    """How the control video mapped to the output (``Plan.input_video`` as JSON; None: the
+    pipeline took none)."""
 
     def metadata(self) -> dict[str, Any]:
         """JSON-ready description (what the RunPod handler returns beside the video)."""
@@ -147,6 +150,8 @@ class GenerationResult:
             "duration": round(self.duration, 3), "mode": self.mode, "type": self.type,
             "adjustments": list(self.adjustments),
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
+            # only a control pipeline's: a t2v job's metadata is as it was
+            **({"input_video": self.input_video} if self.input_video is not None else {}),
         }
 
 
@@ -418,4 +423,5 @@ def generate(request: GenerationRequest | CheckedRequest | Mapping[str, Any],
         height=plan.height, frames=plan.frames, fps=plan.fps, duration=plan.duration,
         mode=plan.mode, type=plan.type, model=plan.model, adjustments=plan.adjustments,
         timings=timer.timings,
-        outputs=dict(run.files))
+        outputs=dict(run.files),
+        input_video=plan.input_video.as_dict() if plan.input_video is not None else None)

@@ -40,7 +40,7 @@ def one_document(out: str) -> dict[str, Any]:
 
 
 PLAN_KEYS = {"model", "type", "mode", "width", "height", "frames", "fps", "duration", "seed",
-             "adjustments"}
+             "adjustments", "input_video"}
 
 
 # --- --json ------------------------------------------------------------------------------------
@@ -127,7 +127,8 @@ def test_generate_json(ltx_server: ComfyTestServer, tmp_path: Path,
     assert document["outputs"] == [str(video)]
     assert document["plan"] == {"model": "ltx-2", "type": "t2v", "mode": "fast", "width": 1280,
                                 "height": 704, "frames": 49, "fps": 24, "duration": 2.0,
-                                "seed": 3, "adjustments": document["plan"]["adjustments"]}
+                                "seed": 3, "adjustments": document["plan"]["adjustments"],
+                                "input_video": None}
     assert document["server"] == {"url": ltx_server.url, "api": "comfyui"}
     assert document["prompt_id"] and document["timings"]["total"] > 0
     assert f"{video}  (1280x704, 49 frames" in err  # the human summary moved to stderr

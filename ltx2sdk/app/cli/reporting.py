@@ -155,12 +155,22 @@ def print_json_error(args: argparse.Namespace, message: str, code: int, kind: st
 
 def plan_document(*, model: str, type: str, mode: str, width: int, height: int, frames: int,
                   fps: int, duration: float, seed: int | None,
-                  adjustments: Sequence[str]) -> dict[str, Any]:
+                  adjustments: Sequence[str],
+                  input_video: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """What will be (or was) made, with the same keys for ``build`` and ``generate``
-    (``seed`` None: a dry run's, chosen when the job runs)."""
+    (``seed`` None: a dry run's, chosen when the job runs). ``input_video``: how a control
+    video maps to the output (:meth:`builders.plan.InputVideoMap.as_dict`; null when the
+    pipeline takes none)."""
     return {"model": model, "type": type, "mode": mode, "width": width, "height": height,
             "frames": frames, "fps": fps, "duration": round(duration, 3), "seed": seed,
-            "adjustments": list(adjustments)}
+            "adjustments": list(adjustments),
+            "input_video": dict(input_video) if input_video is not None else None}
+
+
+def _input_video(plan: Any) -> dict[str, Any] | None:
+    """A plan's control video mapping as JSON (None: it takes no video)."""
+    found = getattr(plan, "input_video", None)
+    return None if found is None else dict(found.as_dict())
 
 
 def build_document(plan: Any, output_format: str, text: str,
@@ -172,7 +182,8 @@ def build_document(plan: Any, output_format: str, text: str,
         "plan": plan_document(model=plan.model, type=plan.type, mode=plan.mode,
                               width=plan.width, height=plan.height, frames=plan.frames,
                               fps=plan.fps, duration=plan.duration, seed=plan.seed,
-                              adjustments=plan.adjustments),
+                              adjustments=plan.adjustments,
+                              input_video=_input_video(plan)),
         "format": output_format}
     if output is not None:
         document["output"] = str(output)
@@ -196,7 +207,8 @@ def generate_document(result: Any, *, model: str, server: str, api: str,
         "plan": plan_document(model=model, type=result.type, mode=result.mode,
                               width=result.width, height=result.height, frames=result.frames,
                               fps=result.fps, duration=result.duration, seed=result.seed,
-                              adjustments=result.adjustments),
+                              adjustments=result.adjustments,
+                              input_video=getattr(result, "input_video", None)),
         "server": {"url": server, "api": api},
         "prompt_id": result.prompt_id,
         "timings": {**{k: round(v, 3) for k, v in result.timings.items()},

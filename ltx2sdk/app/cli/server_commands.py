@@ -250,6 +250,9 @@ def print_plan(plan: Any, video: str | None = None, *, seed_chosen: bool = True,
     print(f"{plan.model} {plan.type} {plan.mode}: {plan.width}x{plan.height}, "
           f"{plan.frames} frames at {plan.fps} fps ({round(plan.duration, 2):g} s), seed {seed}"
           f"{camera}", file=sys.stderr)
+    mapping = getattr(plan, "input_video", None)
+    if mapping is not None:  # which part of the control video makes which frames
+        print(f"input video: {one_line(mapping.describe(), limit=300)}", file=sys.stderr)
     for note in plan.adjustments:
         print(f"note: {note_for_cli(note, args)}", file=sys.stderr)
     if video is not None:
@@ -375,7 +378,9 @@ def dry_run(client: Any, checked: CheckedRequest, args: argparse.Namespace) -> i
             "plan": reporting.plan_document(
                 model=plan.model, type=plan.type, mode=plan.mode, width=plan.width,
                 height=plan.height, frames=plan.frames, fps=plan.fps, duration=plan.duration,
-                seed=plan.seed if seed_chosen else None, adjustments=plan.adjustments),
+                seed=plan.seed if seed_chosen else None, adjustments=plan.adjustments,
+                input_video=(None if plan.input_video is None
+                             else plan.input_video.as_dict())),
             "server": {"url": client.base_url, "api": getattr(client, "api", "comfyui")}})
     if checked_there:
         print(f"dry run: {where} would run it (checked by its own rules); nothing was "
