@@ -215,3 +215,30 @@ def test_the_standin_makes_a_video_as_long_as_the_graphs(tmp_path: Path, fields:
         result = generate(fields, srv.url, output_dir=tmp_path)
     made = decode_video(result.video.read_bytes(), "video")
     assert (made.frames, made.fps) == (result.frames, result.fps) == (frames, fps)
+
+
+def _control_pipelines() -> list[Any]:
+    from builders import PIPELINES
+
+    return [p for p in PIPELINES if p.control is not None]
+
+
+@pytest.mark.parametrize("pipeline", _control_pipelines(), ids=lambda p: " ".join(p.key))
+def test_the_standin_makes_every_control_pipelines_video_as_long_as_the_plan(
+        tmp_path: Path, pipeline: Any) -> None:
+    """From 1 s of a 3 s clip at 30 fps (its length traced through the loaded file, the cut
+    and the control nodes, as ComfyUI would make it), the made video is the plan's length."""
+    from ltx2sdk.media.video import decode_video
+    from tests.comfyserver import Simulation
+    from tests.helpers import catalog_models
+
+    clip = base64.b64encode(make_video("mp4", frames=90, fps=30)).decode()
+    sim = Simulation(sampler_steps=2, video_length=True)
+    with ComfyTestServer(models=catalog_models(), output_dir=tmp_path / "server",
+                         sim=sim) as srv:
+        result = generate({"prompt": "p", "model": pipeline.model.id, "type": pipeline.type,
+                           "mode": pipeline.mode, "video_base64": clip, "video_start": 1,
+                           "seed": 1}, srv.url, output_dir=tmp_path)
+    made = decode_video(result.video.read_bytes(), "video")
+    assert result.frames == 57  # the 60 frames from 1 s, floored to 8n+1
+    assert (made.frames, made.fps) == (result.frames, result.fps)

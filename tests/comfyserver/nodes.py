@@ -8,6 +8,7 @@ channels, primitive values) to reproduce the captured messages, e.g. ``PreviewAn
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 import re
 import string
@@ -35,6 +36,11 @@ PRIMITIVES = frozenset({"PrimitiveInt", "PrimitiveFloat", "PrimitiveBoolean", "P
                         "PrimitiveStringMultiline"})
 _MEDIA_TYPES = ("IMAGE", "LATENT", "VIDEO", "MASK")
 _DEFAULT_DIMS = (512, 512, 1)
+# Nodes whose output has their input's frames, through an input that is not an image (MoGe's
+# geometry) or whose type is only known at run time (a switch's): the inputs to follow
+FRAME_PASS_THROUGH: dict[str, tuple[str, ...]] = {
+    "MoGeRender": ("moge_geometry",), "MoGeInference": ("image",),
+    "ComfySwitchNode": ("on_false", "on_true")}
 
 _EXEC_FRAMES = [
     '  File "/opt/ComfyUI/execution.py", line 542, in execute\n',
@@ -85,6 +91,24 @@ class Simulation:
     ``CreateVideo``'s frame rate) instead of the captured one; ``output_bytes`` wins."""
 
 
+def _probe_video(path: Path) -> tuple[int, int, int, float] | None:
+    """``(width, height, frames, fps)`` of a video file, its frames counted by decoding (a
+    container's own count can be missing); None when PyAV cannot read it."""
+    import av  # only a stand-in asked for videos of the graph's length reads its inputs
+
+    try:
+        with av.open(str(path)) as container:
+            stream = container.streams.video[0]
+            rate = stream.average_rate or stream.guessed_rate
+            frames = sum(1 for _ in container.decode(stream))
+            width, height = stream.codec_context.width, stream.codec_context.height
+    except (av.FFmpegError, IndexError, OSError):
+        return None
+    if not rate or not frames:
+        return None
+    return width, height, frames, float(rate)
+
+
 class NodeFailure(Exception):
     """A node raised while running: becomes an ``execution_error`` message."""
 
@@ -121,6 +145,7 @@ class NodeSimulator:
         self.sim = sim
         self.faults = faults
         self.signed_in = signed_in  # a Comfy account key came with the prompt
+        self._probed: dict[str, tuple[int, int, int, float] | None] = {}  # file -> its video
 
     def class_of(self, node_id: str) -> str:
         return str(self.prompt[node_id]["class_type"])
@@ -138,13 +163,69 @@ class NodeSimulator:
         if node["class_type"] == "EmptyImage":
             return (int(inputs["width"]), int(inputs["height"]), int(inputs["batch_size"]))
         if node["class_type"] == "EmptyLTXVLatentVideo":
+            # LTX-2's latent holds 8n+1 frames: ComfyUI floors any other length
+            length = max(1, self.number(inputs["length"]))
             return (self.number(inputs["width"]), self.number(inputs["height"]),
-                    self.number(inputs["length"]))
+                    8 * ((length - 1) // 8) + 1)
+        if node["class_type"] in ("LoadVideo", "Video Slice"):
+            found = self.video_source(node_id, depth)
+            if found is not None:
+                return found[:3]
+        if node["class_type"] == "ImageFromBatch" and is_link(inputs.get("image")):
+            width, height, frames = self.media_dims(inputs["image"][0], depth + 1)
+            start = min(max(0, self.number(inputs.get("batch_index", 0))), frames - 1)
+            length = max(1, self.number(inputs.get("length", 1)))
+            return (width, height, min(length, frames - start))
+        through = [inputs[name] for name in FRAME_PASS_THROUGH.get(node["class_type"], ())
+                   if is_link(inputs.get(name))]
+        if through and depth < 50:
+            return self.media_dims(through[0][0], depth + 1)
         if depth < 50:
             for value in inputs.values():
                 if is_link(value) and self.output_type(value[0], value[1]) in _MEDIA_TYPES:
                     return self.media_dims(value[0], depth + 1)
         return _DEFAULT_DIMS
+
+    def video_source(self, node_id: str, depth: int = 0
+                     ) -> tuple[int, int, int, float] | None:
+        """``(width, height, frames, fps)`` of the video a ``LoadVideo`` loads (the file in
+        the input folder, opened with PyAV) or a ``Video Slice`` cuts from one (the frames
+        whose times fall in ``start_time`` to ``start_time + duration``, at the file's
+        frame rate). Only with :attr:`Simulation.video_length` (other runs need no real
+        files); None when it cannot be told."""
+        node = self.prompt[node_id]
+        inputs = node["inputs"]
+        if not self.sim.video_length or depth > 50:
+            return None
+        if node["class_type"] == "LoadVideo":
+            name = inputs.get("file")
+            return self.probe_input_video(name) if isinstance(name, str) else None
+        source = inputs.get("video")
+        if node["class_type"] != "Video Slice" or not is_link(source):
+            return None
+        found = self.video_source(source[0], depth + 1)
+        start, seconds = inputs.get("start_time"), inputs.get("duration")
+        if (found is None or not isinstance(start, (int, float))
+                or not isinstance(seconds, (int, float))):
+            return found
+        width, height, frames, fps = found
+        # a frame is in the cut when its time is; a hair's tolerance for float seconds
+        first = min(math.ceil(start * fps - 1e-6), frames)
+        count = math.ceil((start + seconds) * fps - 1e-6) - first
+        return width, height, max(0, min(count, frames - first)), fps
+
+    def probe_input_video(self, name: str) -> tuple[int, int, int, float] | None:
+        """``(width, height, frames, fps)`` of ``name`` in the input folder (decoded once per
+        prompt); None when it is not there or not a video PyAV reads."""
+        if name in self._probed:
+            return self._probed[name]
+        folder = self.storage.input_dir.resolve()
+        path = (folder / name).resolve()
+        found = None
+        if path.is_relative_to(folder) and path.is_file():
+            found = _probe_video(path)
+        self._probed[name] = found
+        return found
 
     def number(self, value: Any) -> int:
         """A whole-number input: given, or what flows through its link (a ``GetImageSize``
