@@ -16,7 +16,8 @@ result limit, else ``{"video_url": <presigned URL>, ...metadata}`` when a bucket
 configured, else ``{"error": ...}`` saying how to configure one. Every failure is
 ``{"error": <one clear message>}``. The metadata: ``model`` (the model id that ran),
 ``prompt_id``, ``seed``, ``width``, ``height``, ``frames``, ``fps``, ``duration``, ``mode``,
-``type``, ``adjustments``, ``timings``.
+``type``, ``adjustments``, ``timings``, and for canny2v/depth2v ``input_video`` (how the
+control video's frames map to the output's: ``Plan.input_video``).
 
 ComfyUI at ``COMFY_URL`` fails fast, as ``generate()`` does: a refused connection is one
 line after 1 s (``REFUSED_GRACE``; ``... was not ready within 1 s (connection refused); is it

@@ -82,3 +82,17 @@ def test_generate_dry_run_and_the_result_have_the_mapping(tmp_path: Path) -> Non
                            "video_start": 1, "duration": 1, "seed": 1}, srv.url,
                           output_dir=tmp_path)
     assert result.metadata()["input_video"]["source_frames"] == 96
+
+
+def test_the_workers_output_has_the_mapping(tmp_path: Path) -> None:
+    from runpod_handler import WorkerConfig, run_job
+
+    clip = base64.b64encode(make_video(frames=96, fps=30)).decode()
+    with ComfyTestServer(models=catalog_models(), output_dir=tmp_path / "server") as srv:
+        config = WorkerConfig.from_env({"COMFY_URL": srv.url, "LTX2_READY_TIMEOUT": "5",
+                                        "LTX2_JOB_TIMEOUT": "30"})
+        output = run_job({"id": "j", "input": {"prompt": "p", "type": "canny2v",
+                                               "video_base64": clip, "video_start": 1,
+                                               "duration": 1, "seed": 1}}, config)
+    assert output["input_video"]["first_frame"] == 30, output.get("error")
+    assert output["input_video"]["source_fps"] == 30
