@@ -94,6 +94,11 @@ from ltx2sdk.wording import byte_size
 DEFAULT_NEGATIVE_PROMPT = ("blurry, low quality, still frame, frames, watermark, overlay, titles, "
                            "has blurbox, has subtitles")
 _BARE_FILE_NAME = re.compile(r"^[^/\\\x00]+$")
+# what ComfyUI's LoadVideo lists in its input folder: the files whose mimetype is video/*
+# (Python's table, which it asks, and the common ones a system's table adds: mkv, m4v)
+VIDEO_EXTENSIONS = ("mp4", "mov", "webm", "mkv", "avi", "m4v", "mpeg", "mpg", "mpe", "m1v",
+                    "qt", "movie")
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def refusal(rule: RequestRule, message: str, **context: Any) -> PydanticCustomError:
@@ -152,6 +157,9 @@ def plain_scalar(value: Any, kind: ScalarKind, mode: str) -> Any:
             return value
         raise PydanticCustomError(code, "must be true or false, not {given}",
                                   {"given": _shown_kind(value)})
+    if value is None:  # (a field that may be null never gets here: _plain_scalars)
+        raise PydanticCustomError(code, "must be {kind}, not null (leave it out for the "
+                                        "default)", {"kind": words})
     if isinstance(value, (bool, str)):
         raise PydanticCustomError(code, "must be {kind}, not {given}",
                                   {"kind": words, "given": _shown_kind(value)})
@@ -293,8 +301,10 @@ class LoraChoice(_RequestModel):
     @field_validator("name")
     @classmethod
     def _inside_the_folder(cls, value: str) -> str:
+        if _CONTROL_CHARACTER.search(value):  # (NUL ends a C string: another file, or none)
+            raise ValueError("must be a file name, without control characters")
         parts = value.replace("\\", "/").split("/")
-        if value.startswith(("/", "\\")) or ".." in parts or "" in parts:
+        if value.startswith(("/", "\\")) or {"..", ".", ""} & set(parts):
             raise ValueError("must be a file in models/loras (a name, or a subfolder and a "
                              "name), not a path")
         return value
@@ -393,7 +403,8 @@ class GenerationRequest(_RequestModel):
     audio_base64: str | None = Field(None, description="ia2v: the audio file as base64 or a "
                                                        "data: URI.")
     video: str | None = Field(None, description="canny2v, depth2v: name of the video (mp4, mov, "
-                                                "webm, mkv or avi) in ComfyUI's input folder; "
+                                                "webm, mkv, avi or another video extension "
+                                                "LoadVideo lists) in ComfyUI's input folder; "
                                                 "its length is not known here: give duration "
                                                 "or frames (default: the pipeline's).")
     video_url: str | None = Field(None, description="canny2v, depth2v: http(s) URL of the video "
@@ -451,6 +462,14 @@ class GenerationRequest(_RequestModel):
     def _bare_name(cls, value: str | None) -> str | None:
         if value is not None and (not _BARE_FILE_NAME.match(value) or value in (".", "..")):
             raise ValueError("must be a file name in ComfyUI's input folder, not a path")
+        return value
+
+    @field_validator("video")
+    @classmethod
+    def _video_extension(cls, value: str | None) -> str | None:
+        # LoadVideo lists only video files: another name would be refused by the server
+        if value is not None and value.rpartition(".")[2].lower() not in VIDEO_EXTENSIONS:
+            raise ValueError(f"must be a video file ({', '.join(VIDEO_EXTENSIONS)})")
         return value
 
     @field_validator("filename_prefix")
