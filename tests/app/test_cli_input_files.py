@@ -20,10 +20,10 @@ from tests.app.test_cli import write_png
 from tests.media.video_files import make_video
 
 
-def run_cli(*argv: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def run_cli(*argv: str, cwd: Path, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     # a subprocess: were a FIFO read, the test would fail at its timeout instead of hanging
     return subprocess.run([sys.executable, "-m", "ltx2sdk.app.cli.main", *argv], cwd=cwd,
-                          capture_output=True, text=True, timeout=60, check=False,
+                          capture_output=True, text=True, timeout=timeout, check=False,
                           env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
 
 
@@ -123,3 +123,12 @@ def test_the_hosted_models_length_refusal_reads_like_its_siblings(
                  "--fps", "48", "-o", str(tmp_path / "out.json")]) == 2
     line = error_line(capsys.readouterr().err)
     assert "error: invalid request: --duration: over 10 s" in line
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_an_object_info_file_that_is_a_fifo_is_refused_up_front(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "info.json")
+    done = run_cli("build", "--prompt", "x", "--object-info", "info.json", "-o", "out.json",
+                   cwd=tmp_path, timeout=15)
+    assert done.returncode == 2, done.stderr
+    assert "--object-info info.json: not a regular file" in error_line(done.stderr)
