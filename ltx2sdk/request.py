@@ -462,6 +462,8 @@ class GenerationRequest(_RequestModel):
     def _bare_name(cls, value: str | None) -> str | None:
         if value is not None and (not _BARE_FILE_NAME.match(value) or value in (".", "..")):
             raise ValueError("must be a file name in ComfyUI's input folder, not a path")
+        if value is not None and _CONTROL_CHARACTER.search(value):  # (no folder lists one)
+            raise ValueError("must be a file name, without control characters")
         return value
 
     @field_validator("video")

@@ -84,3 +84,10 @@ def test_an_mp4_cut_inside_its_header_is_a_video_input_error() -> None:
     for keep in range(len(data) // 2, 0, -64):  # every cut: refused as a video, never a crash
         with pytest.raises(VideoInputError):
             decode_video(data[:keep], "video")
+
+
+@pytest.mark.parametrize(("field", "name"), [("image", "a\nb.png"), ("last_image", "a\tb.png"),
+                                             ("audio", "a\u001bb.wav"), ("video", "a\rb.mp4")])
+def test_an_input_name_with_a_control_character_is_refused(field: str, name: str) -> None:
+    with pytest.raises(RequestError, match=rf"^invalid request: {field}: "):
+        GenerationRequest.model_validate({"prompt": "x", field: name})
