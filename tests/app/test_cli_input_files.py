@@ -132,3 +132,24 @@ def test_an_object_info_file_that_is_a_fifo_is_refused_up_front(tmp_path: Path) 
                    cwd=tmp_path, timeout=15)
     assert done.returncode == 2, done.stderr
     assert "--object-info info.json: not a regular file" in error_line(done.stderr)
+
+
+def test_an_image_flag_over_a_video_request_keeps_its_video_type(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # canny2v and depth2v take a first image too: a video still there keeps the type
+    face = write_png(tmp_path / "face.png")
+    video = tmp_path / "a.mp4"
+    video.write_bytes(make_video(frames=25))
+    request = tmp_path / "rq.json"
+    request.write_text(json.dumps({"prompt": "x", "type": "depth2v", "video": "b.mp4"}))
+    out = tmp_path / "out.json"
+    assert main(["build", "--request", str(request), "--image", str(face), "-o", str(out)]) == 0, \
+        capsys.readouterr().err
+    said = capsys.readouterr()
+    assert "depth2v" in said.out + said.err
+    for index, given in enumerate((["--request", str(request)],
+                                   ["--template", "video_ltx2_canny_to_video", "--example"])):
+        out = tmp_path / f"out{index}.json"
+        assert main(["build", *given, "--image", str(face), "--video", str(video),
+                     "-o", str(out)]) == 0, capsys.readouterr().err
+        assert "face.png" in out.read_text() and "a.mp4" in out.read_text()

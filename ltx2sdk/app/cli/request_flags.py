@@ -20,9 +20,10 @@ demuxed and measured (an offline build then knows its frames and frame rate). Wi
 ``--type``, the request model infers the type from the input files, as it does for JSON and
 Python (an audio makes ia2v, else a last image flf2v, else an image i2v; a video needs the type
 given: :mod:`ltx2sdk.request`); an input flag replaces a request file's input files, and its
-type with them unless ``--type`` is given or the flags are a video's (which make no type: the
-file's or template's stays). A local file that is not a regular file (a FIFO, a device) is
-refused before it is read, and no file is read past its cap.
+type with them unless ``--type`` is given, the flags are a video's (which make no type), or
+the request still has a video and the file's or template's type is canny2v or depth2v (which
+take a first image too): then that type stays. A local file that is not a regular file (a
+FIFO, a device) is refused before it is read, and no file is read past its cap.
 """
 
 from __future__ import annotations
@@ -388,7 +389,8 @@ def request_from_args(args: argparse.Namespace) -> CheckedRequest:
     ``args.audio_seconds`` (an offline ia2v build lasts as long). A URL is fetched by
     ``generate`` only. An input flag replaces the request file's fields of that input, and,
     without ``--type``, the file's type: the request model infers it from the input files
-    (a video's flags alone keep the file's or template's type: a video makes none). A hosted
+    (a video makes none: a video's flags, or any with a video in the request and its type
+    canny2v or depth2v, keep the file's or template's type). A hosted
     model's refusal of the sizes it would snap to is found here too, worded alike.
     """
     from ltx2sdk.request import GenerationRequest  # start-up: pydantic
@@ -431,9 +433,12 @@ def request_from_args(args: argparse.Namespace) -> CheckedRequest:
             for name in which.fields:  # an input flag replaces the request file's input
                 fields.pop(name, None)
             fields.update(input_fields)
-            # a video makes no type (canny2v or depth2v): the file's or template's stays
-            infers_type = infers_type or which.input != VIDEO
-    if infers_type and args.type is None:
+            infers_type = infers_type or which.input != VIDEO  # a video makes no type
+    # a video makes no type, and canny2v and depth2v take a first image too: with a video
+    # in the request, the file's or template's video type stays
+    keeps_type = (fields.get("type") in VIDEO.types
+                  and any(fields.get(name) not in (None, "") for name in VIDEO_FLAGS.fields))
+    if infers_type and args.type is None and not keeps_type:
         fields.pop("type", None)  # the request model infers it from the input files, as in JSON
     if "prompt" not in fields and args.request is None:  # (a file's fields: the model says)
         raise CommandLineError("a prompt is needed: --prompt TEXT, --request FILE.json, "
