@@ -157,13 +157,42 @@ def plain_scalar(value: Any, kind: ScalarKind, mode: str) -> Any:
             return value
         raise PydanticCustomError(code, "must be true or false, not {given}",
                                   {"given": _shown_kind(value)})
-    if value is None:  # (a field that may be null never gets here: _plain_scalars)
-        raise PydanticCustomError(code, "must be {kind}, not null (leave it out for the "
-                                        "default)", {"kind": words})
     if isinstance(value, (bool, str)):
         raise PydanticCustomError(code, "must be {kind}, not {given}",
                                   {"kind": words, "given": _shown_kind(value)})
     return value
+
+
+def null_refused(annotation: Any, *, required: bool) -> PydanticCustomError:
+    """The error of ``null`` given for a field of type ``annotation`` that cannot be null:
+    ``must be a number, not null (leave it out for the default)`` (without the advice for a
+    ``required`` field), in the words of the field's other refusals."""
+    kind = scalar_kind(annotation)
+    words = {"whole": "a whole number", "number": "a number", "boolean": "true or false",
+             None: None}[kind]
+    code = {"whole": "int_type", "number": "float_type", "boolean": "bool_type",
+            None: "null_refused"}[kind]
+    if words is None:
+        words = _kind_words(annotation)
+    advice = "" if required else " (leave it out for the default)"
+    return PydanticCustomError(code, "must be {kind}, not null{advice}",
+                               {"kind": words, "advice": advice})
+
+
+def _kind_words(annotation: Any) -> str:
+    """What a value of type ``annotation`` is, in JSON's words: ``text``, ``a list``, ``an
+    object``, ``'fast' or 'pro'``; ``a value`` for what has no shorter name."""
+    if annotation is str:
+        return "text"
+    if get_origin(annotation) is list:
+        return "a list"
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return "an object"
+    if get_origin(annotation) is Literal:
+        choices = [repr(choice) for choice in get_args(annotation)]
+        return " or ".join([", ".join(choices[:-1]), choices[-1]] if len(choices) > 1
+                           else choices)
+    return "a value"
 
 
 def _shown_kind(value: Any) -> str:
@@ -220,8 +249,10 @@ class _RequestModel(BaseModel):
         # every number and boolean field of every request model, those to come included
         field = cls.model_fields.get(info.field_name or "")
         annotation = field.annotation if field is not None else None
+        if value is None and field is not None and type(None) not in get_args(annotation):
+            raise null_refused(annotation, required=field.is_required())
         kind = scalar_kind(annotation)
-        if kind is None or (value is None and type(None) in get_args(annotation)):
+        if kind is None or value is None:
             return value  # not a number nor a boolean; or absent where a field may be
         return plain_scalar(value, kind, info.mode)
 
