@@ -127,8 +127,8 @@ def partner_choices(request: GenerationRequest, pipeline: PartnerPipeline) -> Pa
     if duration > options.long_over and (fps > options.long_max_fps
                                          or width * height > options.long_max_pixels):
         raise RequestFieldError("duration", f"over {options.long_over} s {options.label} "
-                                            f"makes 1080p at most at {options.long_max_fps} fps "
-                                            f"at most, not {width}x{height} at {fps} fps")
+                                            f"makes at most 1080p at {options.long_max_fps} fps, "
+                                            f"not {width}x{height} at {fps} fps")
     given = request.model_fields_set
     unused: list[str] = [name for name in ("negative_prompt", "image_strength",
                                            "camera_strength") if name in given]

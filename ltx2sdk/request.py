@@ -94,6 +94,11 @@ from ltx2sdk.wording import byte_size
 DEFAULT_NEGATIVE_PROMPT = ("blurry, low quality, still frame, frames, watermark, overlay, titles, "
                            "has blurbox, has subtitles")
 _BARE_FILE_NAME = re.compile(r"^[^/\\\x00]+$")
+# what ComfyUI's LoadVideo lists in its input folder: the files whose mimetype is video/*
+# (Python's table, which it asks, and the common ones a system's table adds: mkv, m4v)
+VIDEO_EXTENSIONS = ("mp4", "mov", "webm", "mkv", "avi", "m4v", "mpeg", "mpg", "mpe", "m1v",
+                    "qt", "movie")
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def refusal(rule: RequestRule, message: str, **context: Any) -> PydanticCustomError:
@@ -158,6 +163,38 @@ def plain_scalar(value: Any, kind: ScalarKind, mode: str) -> Any:
     return value
 
 
+def null_refused(annotation: Any, *, required: bool) -> PydanticCustomError:
+    """The error of ``null`` given for a field of type ``annotation`` that cannot be null:
+    ``must be a number, not null (leave it out for the default)`` (without the advice for a
+    ``required`` field), in the words of the field's other refusals."""
+    kind = scalar_kind(annotation)
+    words = {"whole": "a whole number", "number": "a number", "boolean": "true or false",
+             None: None}[kind]
+    code = {"whole": "int_type", "number": "float_type", "boolean": "bool_type",
+            None: "null_refused"}[kind]
+    if words is None:
+        words = _kind_words(annotation)
+    advice = "" if required else " (leave it out for the default)"
+    return PydanticCustomError(code, "must be {kind}, not null{advice}",
+                               {"kind": words, "advice": advice})
+
+
+def _kind_words(annotation: Any) -> str:
+    """What a value of type ``annotation`` is, in JSON's words: ``text``, ``a list``, ``an
+    object``, ``'fast' or 'pro'``; ``a value`` for what has no shorter name."""
+    if annotation is str:
+        return "text"
+    if get_origin(annotation) is list:
+        return "a list"
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return "an object"
+    if get_origin(annotation) is Literal:
+        choices = [repr(choice) for choice in get_args(annotation)]
+        return " or ".join([", ".join(choices[:-1]), choices[-1]] if len(choices) > 1
+                           else choices)
+    return "a value"
+
+
 def _shown_kind(value: Any) -> str:
     """``value`` as an error says it, in JSON's words: a number, ``true`` or ``null`` as it is
     (safe to echo), anything else by its kind (``a string``: never what it says)."""
@@ -212,8 +249,10 @@ class _RequestModel(BaseModel):
         # every number and boolean field of every request model, those to come included
         field = cls.model_fields.get(info.field_name or "")
         annotation = field.annotation if field is not None else None
+        if value is None and field is not None and type(None) not in get_args(annotation):
+            raise null_refused(annotation, required=field.is_required())
         kind = scalar_kind(annotation)
-        if kind is None or (value is None and type(None) in get_args(annotation)):
+        if kind is None or value is None:
             return value  # not a number nor a boolean; or absent where a field may be
         return plain_scalar(value, kind, info.mode)
 
@@ -293,8 +332,10 @@ class LoraChoice(_RequestModel):
     @field_validator("name")
     @classmethod
     def _inside_the_folder(cls, value: str) -> str:
+        if _CONTROL_CHARACTER.search(value):  # (NUL ends a C string: another file, or none)
+            raise ValueError("must be a file name, without control characters")
         parts = value.replace("\\", "/").split("/")
-        if value.startswith(("/", "\\")) or ".." in parts or "" in parts:
+        if value.startswith(("/", "\\")) or {"..", ".", ""} & set(parts):
             raise ValueError("must be a file in models/loras (a name, or a subfolder and a "
                              "name), not a path")
         return value
@@ -393,7 +434,8 @@ class GenerationRequest(_RequestModel):
     audio_base64: str | None = Field(None, description="ia2v: the audio file as base64 or a "
                                                        "data: URI.")
     video: str | None = Field(None, description="canny2v, depth2v: name of the video (mp4, mov, "
-                                                "webm, mkv or avi) in ComfyUI's input folder; "
+                                                "webm, mkv, avi or another video extension "
+                                                "LoadVideo lists) in ComfyUI's input folder; "
                                                 "its length is not known here: give duration "
                                                 "or frames (default: the pipeline's).")
     video_url: str | None = Field(None, description="canny2v, depth2v: http(s) URL of the video "
@@ -451,6 +493,16 @@ class GenerationRequest(_RequestModel):
     def _bare_name(cls, value: str | None) -> str | None:
         if value is not None and (not _BARE_FILE_NAME.match(value) or value in (".", "..")):
             raise ValueError("must be a file name in ComfyUI's input folder, not a path")
+        if value is not None and _CONTROL_CHARACTER.search(value):  # (no folder lists one)
+            raise ValueError("must be a file name, without control characters")
+        return value
+
+    @field_validator("video")
+    @classmethod
+    def _video_extension(cls, value: str | None) -> str | None:
+        # LoadVideo lists only video files: another name would be refused by the server
+        if value is not None and value.rpartition(".")[2].lower() not in VIDEO_EXTENSIONS:
+            raise ValueError(f"must be a video file ({', '.join(VIDEO_EXTENSIONS)})")
         return value
 
     @field_validator("filename_prefix")

@@ -108,7 +108,8 @@ def test_the_strengths_inside_objects_refuse_strings_and_booleans_too() -> None:
 
 @pytest.mark.parametrize(("value", "given"), [
     (1, "1"), (0, "0"), (1.0, "1.0"), ("yes", "a string"), ("true", "a string"),
-    ("1", "a string"), (None, "null"), ([], "a list"), ({}, "an object")])
+    ("1", "a string"), (None, "null (leave it out for the default)"), ([], "a list"),
+    ({}, "an object")])
 def test_a_boolean_field_takes_true_or_false_only(value: Any, given: str) -> None:
     said = f"invalid request: enhance_prompt: must be true or false, not {given}"
     with pytest.raises(RequestError) as made:

@@ -164,6 +164,9 @@ def _measure(container: av.container.InputContainer, data: bytes, field: str, ki
         raise VideoInputError(field, f"the {kind} file holds no video stream"
                                      + (" (only audio)" if container.streams.audio else ""))
     stream = container.streams.video[0]
+    if stream.codec_context is None:  # a stream FFmpeg has no decoder for (or cut in its header)
+        raise VideoInputError(field, f"not a readable {kind} video: its video stream has no "
+                                     "decoder here (cut short, or a codec FFmpeg lacks)")
     width, height = stream.codec_context.width, stream.codec_context.height
     if not (0 < width <= MAX_SIDE and 0 < height <= MAX_SIDE):
         raise VideoInputError(field, f"not a readable video: its header gives frames of "
@@ -188,7 +191,8 @@ def _measure(container: av.container.InputContainer, data: bytes, field: str, ki
         raise VideoInputError(field, f"the {kind} file holds no video frames")
     if stream.frames and frames < stream.frames:
         raise VideoInputError(field, f"the {kind} file is cut short (its header announces "
-                                     f"{stream.frames} frames, {frames} are there)")
+                                     f"{stream.frames} frames, {frames} "
+                                     f"{'is' if frames == 1 else 'are'} there)")
     container_seconds = (container.duration / _AV_TIME_BASE
                          if container.duration and container.duration > 0 else None)
     slack = _SHORT_SLACK_FRAMES / fps + _SHORT_SLACK_S

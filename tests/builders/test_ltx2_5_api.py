@@ -211,7 +211,7 @@ def test_size_length_and_fps_snap_to_the_nearest_choice_and_say_so() -> None:
     ({"mode": "pro", "duration": 14}, "duration",
      "LTX-2.5-API pro makes at most 10 s (LTX-2.5 (Pro)), not 14 s"),
     ({"duration": 16, "width": 3840, "height": 2160}, "duration",
-     "over 10 s LTX-2.5 (Fast) makes 1080p at most at 25 fps at most, not 3840x2160 at 25 fps"),
+     "over 10 s LTX-2.5 (Fast) makes at most 1080p at 25 fps, not 3840x2160 at 25 fps"),
     ({"duration": 12, "fps": 50}, "duration", "not 1280x720 at 50 fps"),
     ({"loras": [{"name": "x.safetensors"}]}, "loras", "takes no LoRAs"),
     ({"camera_lora": "dolly_in"}, "camera_lora", "has no camera LoRAs"),

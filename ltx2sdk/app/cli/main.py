@@ -46,6 +46,7 @@ from ltx2sdk.app.cli.request_flags import (
     add_request_flags,
     first_frame_strengths,
     flag_for_field,
+    read_capped,
     request_from_args,
     without_field,
 )
@@ -81,11 +82,17 @@ from ltx2sdk.wording import one_line
 
 # --- commands ----------------------------------------------------------------------------------
 
+MAX_OBJECT_INFO_BYTES = 256 << 20  # as the client reads /object_info from a server
+
+
 def _target_schemas(args: argparse.Namespace) -> SchemaSet | None:
     """The schemas ``--object-info FILE`` or ``--comfyui-version V`` name (else the SDK's)."""
     if args.object_info is not None:
         try:
-            data = json.loads(args.object_info.read_text(encoding="utf-8-sig"))  # BOM too
+            # a regular file only, read up to the cap (a FIFO would be waited on forever)
+            text = read_capped(args.object_info, MAX_OBJECT_INFO_BYTES,
+                               f"--object-info {args.object_info}")
+            data = json.loads(text.decode("utf-8-sig"))  # BOM too
         except OSError as exc:
             raise CommandLineError(f"--object-info: cannot read {args.object_info} "
                                    f"({exc.strerror or exc})", 2) from exc

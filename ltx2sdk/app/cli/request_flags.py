@@ -20,14 +20,19 @@ demuxed and measured (an offline build then knows its frames and frame rate). Wi
 ``--type``, the request model infers the type from the input files, as it does for JSON and
 Python (an audio makes ia2v, else a last image flf2v, else an image i2v; a video needs the type
 given: :mod:`ltx2sdk.request`); an input flag replaces a request file's input files, and its
-type with them unless ``--type`` is given.
+type with them unless ``--type`` is given, the flags are a video's (which make no type), or
+the request still has a video and the file's or template's type is canny2v or depth2v (which
+take a first image too): then that type stays. A local file that is not a regular file (a
+FIFO, a device) is refused before it is read, and no file is read past its cap.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
+import stat
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -36,8 +41,10 @@ from typing import TYPE_CHECKING, Any
 
 from builders import PIPELINES, CheckedRequest, PipelineKey, check_request
 from builders.catalog import LoraRole
+from builders.catalog.ltx2_5_api import PartnerPipeline
 from builders.catalog.templates import template_named
 from builders.examples import template_request
+from builders.partner import partner_choices
 from builders.plan import first_image_strength
 from ltx2sdk.errors import (
     CommandLineError,
@@ -381,7 +388,10 @@ def request_from_args(args: argparse.Namespace) -> CheckedRequest:
     load it from its input folder). The audio's length is also left in
     ``args.audio_seconds`` (an offline ia2v build lasts as long). A URL is fetched by
     ``generate`` only. An input flag replaces the request file's fields of that input, and,
-    without ``--type``, the file's type: the request model infers it from the input files.
+    without ``--type``, the file's type: the request model infers it from the input files
+    (a video makes none: a video's flags, or any with a video in the request and its type
+    canny2v or depth2v, keep the file's or template's type). A hosted
+    model's refusal of the sizes it would snap to is found here too, worded alike.
     """
     from ltx2sdk.request import GenerationRequest  # start-up: pydantic
 
@@ -416,15 +426,19 @@ def request_from_args(args: argparse.Namespace) -> CheckedRequest:
     if models:
         fields["models"] = models
 
-    flagged = False
+    infers_type = False
     for which in INPUT_FLAGS:
         input_fields = _input_fields(args, which, sources=sources)
         if input_fields:
             for name in which.fields:  # an input flag replaces the request file's input
                 fields.pop(name, None)
             fields.update(input_fields)
-            flagged = True
-    if flagged and args.type is None:
+            infers_type = infers_type or which.input != VIDEO  # a video makes no type
+    # a video makes no type, and canny2v and depth2v take a first image too: with a video
+    # in the request, the file's or template's video type stays
+    keeps_type = (fields.get("type") in VIDEO.types
+                  and any(fields.get(name) not in (None, "") for name in VIDEO_FLAGS.fields))
+    if infers_type and args.type is None and not keeps_type:
         fields.pop("type", None)  # the request model infers it from the input files, as in JSON
     if "prompt" not in fields and args.request is None:  # (a file's fields: the model says)
         raise CommandLineError("a prompt is needed: --prompt TEXT, --request FILE.json, "
@@ -436,6 +450,10 @@ def request_from_args(args: argparse.Namespace) -> CheckedRequest:
 
     try:
         ok = check_request(request)  # its pipeline can make it as asked
+        if isinstance(ok.pipeline, PartnerPipeline):
+            # what the hosted node cannot make at the sizes it snaps to (over 10 s at 48 fps)
+            # is known once they are chosen: refused here, worded like the checks above
+            partner_choices(request, ok.pipeline)
     except RequestFieldError as exc:
         prefix, _, role = exc.field.rpartition(".")  # "models.checkpoint": --checkpoint
         where = _name(role, sources, f"{prefix}.") if prefix else sources.name(exc.field)
@@ -461,10 +479,21 @@ def template_fields(name: str) -> dict[str, Any]:
         raise CommandLineError(f"--template: {exc}", 2) from exc
 
 
+# the largest --request FILE.json read: room for base64 inputs at their caps (a video's 256 MiB
+# is 342 MiB of base64; two images and an audio file 80 MiB more) and the text around them
+MAX_REQUEST_FILE_BYTES = 512 * 1024 * 1024
+
+
 def _read_request_file(path: Path) -> dict[str, Any]:
+    """The JSON object of ``--request FILE.json`` (a RunPod ``{"input": ...}`` unwrapped); a
+    path that is not a regular file, or holds more than :data:`MAX_REQUEST_FILE_BYTES`, is
+    refused before it is read."""
     try:
+        if path.is_dir():
+            raise CommandLineError(f"--request {path}: is a directory, not a JSON file", 2)
+        data = read_capped(path, MAX_REQUEST_FILE_BYTES, f"--request {path}")
         # utf-8-sig: a BOM (Windows editors write one) is skipped, as in batch files
-        loaded = json.loads(path.read_text(encoding="utf-8-sig"))
+        loaded = json.loads(data.decode("utf-8-sig"))
     except OSError as exc:
         raise CommandLineError(f"--request: cannot read {path} ({exc.strerror or exc})", 2) from exc
     except ValueError as exc:
@@ -544,18 +573,37 @@ def read_local_file(path: Path, which: InputFlags,
 
 
 def _read_input_file(path: Path, flag: str, max_bytes: int, what: str) -> bytes:
-    """The bytes of the local file ``path`` given by ``flag``, at most ``max_bytes``."""
+    """The bytes of the local file ``path`` given by ``flag``, at most ``max_bytes``: what is
+    not a regular file (a directory, a FIFO, a device) is refused before anything is read, and
+    reading stops one byte past the cap whatever size the file states."""
     where = f"{flag} {path}"
     try:
         if path.is_dir():
             raise CommandLineError(f"{where}: is a directory, not {what}", 2)
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise CommandLineError(f"{where}: {byte_size(size)}, over the {byte_size(max_bytes)} "
-                                   "limit", 2)
-        return path.read_bytes()
+        return read_capped(path, max_bytes, where)
     except OSError as exc:
         raise CommandLineError(f"{where}: cannot read it ({exc.strerror or exc})", 2) from exc
+
+
+def read_capped(path: Path, max_bytes: int, where: str) -> bytes:
+    """The bytes of the regular file ``path``, refused (:class:`CommandLineError` starting
+    with ``where``) when it is not a regular file or holds more than ``max_bytes``. At most
+    ``max_bytes + 1`` bytes are read; a FIFO is not waited on (it is opened without blocking,
+    then refused); an ``OSError`` is the caller's to word."""
+    # O_NONBLOCK: opening a FIFO nobody writes to would otherwise wait forever; the check is
+    # on the opened file, so that the path cannot be swapped between a check and the read
+    handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    with os.fdopen(handle, "rb") as opened:
+        if not stat.S_ISREG(os.fstat(handle).st_mode):
+            raise CommandLineError(f"{where}: not a regular file", 2)
+        size = os.fstat(handle).st_size
+        if size > max_bytes:  # refused unread
+            raise CommandLineError(f"{where}: {byte_size(size)}, over the {byte_size(max_bytes)} "
+                                   "limit", 2)
+        data = opened.read(max_bytes + 1)  # a file may hold more than it states (/proc, growth)
+    if len(data) > max_bytes:
+        raise CommandLineError(f"{where}: over the {byte_size(max_bytes)} limit", 2)
+    return data
 
 
 def without_field(message: str, field_name: str) -> str:
