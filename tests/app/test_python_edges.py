@@ -13,7 +13,14 @@ from ltx2sdk import GenerationRequest, generate
 from ltx2sdk.app.batch.check import check_jobs
 from ltx2sdk.app.batch.scheduler import RetryPolicy, run_batch
 from ltx2sdk.app.cli.main import main
-from ltx2sdk.errors import InvalidJobsError, JobsFileError, LTX2Error, OutputPathError
+from ltx2sdk.errors import (
+    InvalidJobsError,
+    JobsFileError,
+    LTX2Error,
+    OutputPathError,
+    ServerUnavailableError,
+)
+from tests.helpers import catalog_server
 
 NOBODY = "http://127.0.0.1:9"  # never asked: every refusal here comes first
 REQUEST = GenerationRequest(prompt="a fox", duration=1, width=256, height=256)
@@ -64,3 +71,27 @@ def test_retry_delay_zero_is_allowed_on_the_cli_as_in_python(
         main(["batch", str(jobs), "--check", "--retry-delay", "-1"])
     assert refused.value.code == 2
     assert "'-1' is not a number of 0 or more seconds" in capsys.readouterr().err
+
+
+def test_a_server_that_dies_mid_run_is_said_refused_not_after_five_reconnects(
+        tmp_path: Path) -> None:
+    """The server goes away while the prompt runs: the lost WebSocket is not tried again for
+    five growing pauses; the refusals are seen within REFUSED_GRACE and said as such."""
+    server = catalog_server(tmp_path / "srv").start()
+    server.sim.step_delay = 0.3
+    stopped: list[bool] = []
+
+    def kill(update: Any) -> None:
+        if not stopped and update.step >= 1:  # running: the server goes away
+            stopped.append(True)
+            server.stop()
+
+    try:
+        with pytest.raises(ServerUnavailableError) as caught:
+            generate(REQUEST, server=server.url, output_dir=tmp_path / "out",
+                     on_progress=kill, timeout=120)
+    finally:
+        server.stop()
+    assert stopped
+    assert "connection refused" in str(caught.value)
+    assert "attempts" not in str(caught.value)
