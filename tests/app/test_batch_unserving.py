@@ -357,3 +357,39 @@ def test_an_endpoint_answering_5xx_to_every_job_is_dropped_and_retries_say_the_r
                  and t > said_at]
         if later:
             assert notice.delay - 0.1 <= later[0] - said_at <= notice.delay + 1.0
+
+
+# --- a server that dies mid-batch, another idle ------------------------------------------------
+
+
+def test_a_server_dying_mid_job_hands_the_job_to_the_idle_one_at_once(tmp_path: Path) -> None:
+    """The job whose server went away goes to the other server after its retry delay, not
+    bound to the dead one for its 30 s wait for a restart; the lost WebSocket says the
+    refusal, and so does the drop."""
+    retries: list[RetryNotice] = []
+    drops: list[DropNotice] = []
+    with catalog_server(tmp_path / "a") as a, catalog_server(tmp_path / "b") as b:
+        a.sim.step_delay = b.sim.step_delay = 0.3
+        killed: list[float] = []
+
+        def kill(notice: RetryNotice) -> None:
+            retries.append(notice)
+
+        def on_result(result: JobResult) -> None:
+            if not killed and result.target == a.url:  # its next job is running soon
+                killed.append(time.monotonic())
+                threading.Timer(0.8, a.stop).start()
+
+        summary = run_batch([job(n) for n in range(1, 9)], [a.url, b.url], tmp_path / "out",
+                            concurrency=1, retry=RetryPolicy(attempts=3, base_delay=0.5),
+                            on_result=on_result, on_retry=kill, on_drop=drops.append)
+        ended = time.monotonic()
+    assert summary.complete and summary.progress.ok == 8, summary
+    assert [n.target for n in retries] == [a.url]
+    assert "connection refused" in retries[0].error
+    lines = {line["job"]: line for line in result_lines(tmp_path / "out")}
+    assert lines[retries[0].job]["target"] == b.url
+    # not the 30 s wait for a restart: the jobs left take a few seconds on one server
+    assert ended - killed[0] < 20
+    assert [d.target for d in drops] == [a.url]
+    assert "connection refused" in drops[0].reason

@@ -339,6 +339,9 @@ class _Slot:
     state: _TargetState
     runner: Runner
     ready: bool = False  # it has proved ready: it takes jobs (and counts for the ETA)
+    # a transient failure there: it proves ready again before its next job, so that no job
+    # waits on a server that went away while another target could run it
+    reprove: bool = True
 
 
 @dataclass
@@ -766,23 +769,31 @@ class Batch:
     def _work(self, slot: _Slot) -> None:
         phase: Literal["unready", "ready"] = "unready"
         try:
-            proved = self._prove_ready(slot)
-            if proved is False:
-                return
-            with self._cond:  # from here it counts as busy: the batch waits for what it does
-                phase = "ready"
-                self._unready -= 1
-                slot.ready = proved is True  # (the ETA counts it now)
-                self._cond.notify_all()
-            if isinstance(proved, JobCancelledError):  # the jobs were done before it was ready
-                reason = self._unready_reason(slot.state, proved)
-                self._drop(slot.state, f"{slot.state.name}: {reason}", reason)
-                return
-            if proved is not True:  # dropped as any target is (its line, and its orphans)
-                self._drop(slot.state, _one_line(proved),
-                           getattr(proved, "reason", "") or _one_line(proved))
-                return
             while True:
+                if slot.reprove:
+                    slot.reprove = False
+                    if phase == "ready":  # waiting again: the batch does not wait for it
+                        with self._cond:
+                            phase = "unready"
+                            self._unready += 1
+                            slot.ready = False
+                            slot.state.opened_at = time.monotonic()
+                    proved = self._prove_ready(slot)
+                    if proved is False:
+                        return
+                    with self._cond:  # from here it counts as busy: the batch waits for it
+                        phase = "ready"
+                        self._unready -= 1
+                        slot.ready = proved is True  # (the ETA counts it now)
+                        self._cond.notify_all()
+                    if isinstance(proved, JobCancelledError):  # the jobs were done first
+                        reason = self._unready_reason(slot.state, proved)
+                        self._drop(slot.state, f"{slot.state.name}: {reason}", reason)
+                        return
+                    if proved is not True:  # dropped as any target is (and its orphans)
+                        self._drop(slot.state, _one_line(proved),
+                                   getattr(proved, "reason", "") or _one_line(proved))
+                        return
                 taken = self._next(slot)
                 if taken is None:
                     return
@@ -1014,6 +1025,7 @@ class Batch:
                 self._drop(state, f"{state.name}: {reason}", reason, slot)
                 return
         if kind == "transient" and attempt < self.retry.attempts:
+            slot.reprove = True
             with self._cond:
                 now = time.monotonic()
                 state.paused_until = now + self.retry.delay(state.failures)
