@@ -210,7 +210,7 @@ class OutputPathError(LocalFileError, OSError):
     so that each entry point can name it its own way (a flag)."""
 
     def __init__(self, path: str, reason: str) -> None:
-        super().__init__(f"{path}: {reason}")
+        super().__init__(f"{path}: {reason}" if path.strip() else reason)  # "": no ": ..."
         self.path = path
         self.reason = reason
 

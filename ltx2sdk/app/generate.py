@@ -31,7 +31,7 @@ from ltx2sdk.backends.outputs import (
 from ltx2sdk.backends.protocol import Backend, download_all
 from ltx2sdk.backends.server_urls import DEFAULT_READY_TIMEOUT, REFUSED_GRACE
 from ltx2sdk.backends.uploads import content_stem
-from ltx2sdk.errors import JobCancelledError, OutputError, OutputExistsError
+from ltx2sdk.errors import JobCancelledError, OutputError, OutputExistsError, OutputPathError
 from ltx2sdk.media.audio import (
     DEFAULT_MAX_AUDIO_BYTES,
     DEFAULT_MAX_AUDIO_SECONDS,
@@ -308,6 +308,9 @@ def generate(request: GenerationRequest | CheckedRequest | Mapping[str, Any],
                                       or not 0 <= ready_timeout < float("inf")):
         raise ValueError(f"ready_timeout must be None, 0 or a positive number of seconds, "
                          f"not {ready_timeout!r}")
+    if not isinstance(overwrite, bool):  # a request refuses 1 for a boolean: so does this
+        raise OutputPathError(str(output if output is not None else output_dir),
+                              f"overwrite must be True or False, not {overwrite!r}")
     timer = _Timer()
     deadline = time.monotonic() + timeout
     # where the video goes is checked before any work: a folder, a parent that is a file

@@ -133,6 +133,8 @@ def check_output_file(path: Path | str, *, overwrite: bool = False,
     :class:`~ltx2sdk.errors.OutputPathError`, each naming ``path`` as given."""
     given = str(path)
     target = Path(path)
+    if not given.strip():  # Path("") is "." (a folder): say what was given
+        raise OutputPathError(given, "an empty path; give a file name")
     if given.endswith(("/", os.sep)) or target.is_dir():
         raise OutputPathError(given, "is a folder")
     if os.path.lexists(target):  # a dangling link too: whatever is there is not replaced

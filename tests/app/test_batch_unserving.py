@@ -14,6 +14,7 @@ import json
 import re
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,14 @@ from typing import Any
 import pytest
 
 import runpod_handler
-from ltx2sdk.app.batch.scheduler import DropNotice, JobResult, RetryNotice, run_batch
+from ltx2sdk.app.batch.scheduler import (
+    FAILURE_STREAK,
+    DropNotice,
+    JobResult,
+    RetryNotice,
+    RetryPolicy,
+    run_batch,
+)
 from ltx2sdk.app.cli.batch_command import BatchDisplay
 from ltx2sdk.app.cli.main import main
 from ltx2sdk.errors import NoTargetLeftError
@@ -295,3 +303,93 @@ def test_batch_help_says_what_is_retried(capsys: pytest.CaptureFixture[str]) -> 
     retries = text[start:text.index("--retry-delay", start)]
     assert "unreachable" not in retries
     assert "5xx" in retries and "dropped" in retries
+
+
+# --- a RunPod endpoint answering every submission with a server error -------------------------
+
+
+class _NotImplemented(http.server.BaseHTTPRequestHandler):
+    """``python3 -m http.server`` as an endpoint API: GET answers (404), POST 501. The time of
+    each POST is kept, by the job (its prompt) it submits."""
+
+    posts: list[tuple[str, float]]
+
+    def do_GET(self) -> None:
+        self.send_response(404)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        self.posts.append((body["input"]["prompt"], time.monotonic()))
+        self.send_response(501)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def test_an_endpoint_answering_5xx_to_every_job_is_dropped_and_retries_say_the_real_delay(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    posts: list[tuple[str, float]] = []
+    handler = type("Handler", (_NotImplemented,), {"posts": posts})
+    notices: list[tuple[RetryNotice, float]] = []
+    drops: list[DropNotice] = []
+    importlib.import_module("runpod.endpoint.runner")  # its import is not the endpoint's time
+    with serving(handler) as url:
+        monkeypatch.setenv("RUNPOD_API_KEY", "key")
+        monkeypatch.setenv("RUNPOD_ENDPOINT_BASE_URL", url)
+        with pytest.raises(NoTargetLeftError):
+            run_batch([job(n) for n in range(1, 9)], "runpod:abc123", tmp_path / "out",
+                      concurrency=1, retry=RetryPolicy(attempts=3, base_delay=0.5),
+                      on_retry=lambda n: notices.append((n, time.monotonic())),
+                      on_drop=drops.append)
+    # dropped after a bounded number of failures, not after every job's three tries
+    assert len(posts) == FAILURE_STREAK
+    assert [d.reason for d in drops] == [
+        f"failed 4 tries in a row (last: cannot submit a job: RunPod endpoint abc123 at {url} "
+        "answered HTTP 501)"]
+    # each retry line says the delay waited: the job's next submission is not later (a second
+    # of slack for a slow machine; before, the target's own growing pause was not said)
+    for notice, said_at in notices:
+        later = [t for prompt, t in posts if prompt == f"a fox, take {notice.job}"
+                 and t > said_at]
+        if later:
+            assert notice.delay - 0.1 <= later[0] - said_at <= notice.delay + 1.0
+
+
+# --- a server that dies mid-batch, another idle ------------------------------------------------
+
+
+def test_a_server_dying_mid_job_hands_the_job_to_the_idle_one_at_once(tmp_path: Path) -> None:
+    """The job whose server went away goes to the other server after its retry delay, not
+    bound to the dead one for its 30 s wait for a restart; the lost WebSocket says the
+    refusal, and so does the drop."""
+    retries: list[RetryNotice] = []
+    drops: list[DropNotice] = []
+    with catalog_server(tmp_path / "a") as a, catalog_server(tmp_path / "b") as b:
+        a.sim.step_delay = b.sim.step_delay = 0.3
+        killed: list[float] = []
+
+        def kill(notice: RetryNotice) -> None:
+            retries.append(notice)
+
+        def on_result(result: JobResult) -> None:
+            if not killed and result.target == a.url:  # its next job is running soon
+                killed.append(time.monotonic())
+                threading.Timer(0.8, a.stop).start()
+
+        summary = run_batch([job(n) for n in range(1, 9)], [a.url, b.url], tmp_path / "out",
+                            concurrency=1, retry=RetryPolicy(attempts=3, base_delay=0.5),
+                            on_result=on_result, on_retry=kill, on_drop=drops.append)
+        ended = time.monotonic()
+    assert summary.complete and summary.progress.ok == 8, summary
+    assert [n.target for n in retries] == [a.url]
+    assert "connection refused" in retries[0].error
+    lines = {line["job"]: line for line in result_lines(tmp_path / "out")}
+    assert lines[retries[0].job]["target"] == b.url
+    # not the 30 s wait for a restart: the jobs left take a few seconds on one server
+    assert ended - killed[0] < 20
+    assert [d.target for d in drops] == [a.url]
+    assert "connection refused" in drops[0].reason

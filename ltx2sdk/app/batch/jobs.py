@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from builders import CheckedRequest, check_request
-from ltx2sdk.errors import JobsFileError, RequestError, RequestFieldError
+from ltx2sdk.errors import InvalidJobsError, JobsFileError, RequestError, RequestFieldError
 from ltx2sdk.request import GenerationRequest
 
 __all__ = ["BatchJob", "JobSource", "canonical_json", "is_comment_or_blank", "job_key", "key_id",
@@ -200,6 +200,9 @@ class JobSource:
         self._path: Path | None = None
         self._items: Iterable[Any] | None = None
         if isinstance(jobs, (str, Path)):
+            if isinstance(jobs, str) and not jobs.strip():  # Path("") would be "." (a folder)
+                raise JobsFileError("jobs is an empty path; give a jobs file name "
+                                    "(JOBS.jsonl)")
             self._path = Path(jobs)
             if str(jobs) == "-":  # read twice (checked, then run) and resumed: a file
                 raise JobsFileError("-: jobs are read from a file, not standard input: save "
@@ -210,6 +213,10 @@ class JobSource:
         elif isinstance(jobs, Mapping):
             raise TypeError("jobs must be a JOBS.jsonl path or an iterable of requests, "
                             "not one request (put it in a list)")
+        elif isinstance(jobs, (bytes, bytearray)) or not isinstance(jobs, Iterable):
+            # refused here, not as an AssertionError when the batch reads them
+            raise InvalidJobsError(f"jobs must be a JOBS.jsonl path or an iterable of "
+                                   f"requests (a list of dicts), not {type(jobs).__name__}")
         else:
             self._items = jobs
         self.repeatable = self._path is not None or isinstance(jobs, Sequence)
@@ -232,8 +239,8 @@ class JobSource:
         self._iterated = True
         if self._path is not None:
             return self._read_file(self._path)
-        assert self._items is not None
-        return (make_job(number, item) for number, item in enumerate(self._items, 1))
+        items = self._items if self._items is not None else ()
+        return (make_job(number, item) for number, item in enumerate(items, 1))
 
     @staticmethod
     def _read_file(path: Path) -> Iterator[BatchJob]:

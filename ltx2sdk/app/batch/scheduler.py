@@ -36,7 +36,12 @@ one-shot iterator cannot be read twice: each is checked as it comes up.
 **Failures**: a transient one (a server or RunPod answering 429 or 5xx, a prompt the server
 forgot when it restarted, a lost RunPod worker) is tried again after ``retry.delay(n)``
 seconds (``base_delay`` doubling up to ``max_delay``), ``retry.attempts`` tries in all; the
-target that failed pauses for as long. A permanent one (an invalid request, a prompt the
+target that failed pauses for ``retry.delay(f)`` after its f-th failure in a row, and the
+job's next try (and the delay its :class:`RetryNotice` says) waits for a target still in use
+to be free. A target that fails :data:`FAILURE_STREAK` tries in a row (or one more than a
+job's tries, when that is more) with no video made between them is dropped as below (an
+endpoint answering every submission with HTTP 5xx), its job going to the others with no
+try counted. A permanent one (an invalid request, a prompt the
 server refused, a node that failed) is the job's result at once. A target that cannot serve
 any job is dropped (``on_drop`` hears of it) and its job goes to the other targets without a
 try counted: a refused key; nobody answering at its address (a refused connection, an
@@ -117,6 +122,9 @@ Status = Literal["ok", "failed", "cancelled", "skipped"]
 TICK = 0.5  # seconds between progress reports while nothing else happens
 SKIP_CHUNK = 64  # jobs skipped in a row before they are handed on
 EVENTS_QUEUED = 1024  # results not yet taken by the caller before the runners wait
+FAILURE_STREAK = 4
+"""Transient failures in a row on one target (an endpoint answering every submission with
+HTTP 5xx) that drop it (at least one more than a job's tries)."""
 CANCEL_GRACE = 15.0  # seconds to wait for cancelled jobs to stop on their targets
 
 
@@ -331,6 +339,9 @@ class _Slot:
     state: _TargetState
     runner: Runner
     ready: bool = False  # it has proved ready: it takes jobs (and counts for the ETA)
+    # a transient failure there: it proves ready again before its next job, so that no job
+    # waits on a server that went away while another target could run it
+    reprove: bool = True
 
 
 @dataclass
@@ -419,6 +430,9 @@ class Batch:
         self.store = ResultStore(output_dir)
         self.concurrency = concurrency
         self.retry = retry or RetryPolicy()
+        # transient failures in a row (no video made between them) that drop a target: more
+        # than one job's tries, so one job that keeps failing does not drop it alone
+        self._failure_limit = max(FAILURE_STREAK, self.retry.attempts + 1)
         self.on_result = on_result
         self.on_progress = on_progress
         self.on_retry = on_retry
@@ -755,23 +769,31 @@ class Batch:
     def _work(self, slot: _Slot) -> None:
         phase: Literal["unready", "ready"] = "unready"
         try:
-            proved = self._prove_ready(slot)
-            if proved is False:
-                return
-            with self._cond:  # from here it counts as busy: the batch waits for what it does
-                phase = "ready"
-                self._unready -= 1
-                slot.ready = proved is True  # (the ETA counts it now)
-                self._cond.notify_all()
-            if isinstance(proved, JobCancelledError):  # the jobs were done before it was ready
-                reason = self._unready_reason(slot.state, proved)
-                self._drop(slot.state, f"{slot.state.name}: {reason}", reason)
-                return
-            if proved is not True:  # dropped as any target is (its line, and its orphans)
-                self._drop(slot.state, _one_line(proved),
-                           getattr(proved, "reason", "") or _one_line(proved))
-                return
             while True:
+                if slot.reprove:
+                    slot.reprove = False
+                    if phase == "ready":  # waiting again: the batch does not wait for it
+                        with self._cond:
+                            phase = "unready"
+                            self._unready += 1
+                            slot.ready = False
+                            slot.state.opened_at = time.monotonic()
+                    proved = self._prove_ready(slot)
+                    if proved is False:
+                        return
+                    with self._cond:  # from here it counts as busy: the batch waits for it
+                        phase = "ready"
+                        self._unready -= 1
+                        slot.ready = proved is True  # (the ETA counts it now)
+                        self._cond.notify_all()
+                    if isinstance(proved, JobCancelledError):  # the jobs were done first
+                        reason = self._unready_reason(slot.state, proved)
+                        self._drop(slot.state, f"{slot.state.name}: {reason}", reason)
+                        return
+                    if proved is not True:  # dropped as any target is (and its orphans)
+                        self._drop(slot.state, _one_line(proved),
+                                   getattr(proved, "reason", "") or _one_line(proved))
+                        return
                 taken = self._next(slot)
                 if taken is None:
                     return
@@ -990,20 +1012,36 @@ class Batch:
                                                      attempt))
             self._drop(state, message, getattr(exc, "reason", "") or message, slot)
             return
-        if kind == "transient" and attempt < self.retry.attempts:
+        if kind == "transient":
             with self._cond:
                 state.failures += 1
-                delay = self.retry.delay(state.failures)
+                failing = state.failures >= self._failure_limit
+                if failing:  # every job fails there: the target's fault, not the jobs'
+                    del self._running[id(slot)]
+                    heapq.heappush(self._retries, _Retry(time.monotonic(), next(self._seq),
+                                                         job, attempt))
+            if failing:
+                reason = f"failed {state.failures} tries in a row (last: {message})"
+                self._drop(state, f"{state.name}: {reason}", reason, slot)
+                return
+        if kind == "transient" and attempt < self.retry.attempts:
+            slot.reprove = True
+            with self._cond:
                 now = time.monotonic()
-                state.paused_until = now + delay
+                state.paused_until = now + self.retry.delay(state.failures)
+                # the job's next try comes when a target still in use is free to take it: the
+                # delay said is the one waited
+                free_at = min((s.paused_until for s in self._states if not s.unusable),
+                              default=now)
+                delay = max(self.retry.delay(attempt), free_at - now)
                 del self._running[id(slot)]
-                heapq.heappush(self._retries, _Retry(now + self.retry.delay(attempt),
-                                                     next(self._seq), job, attempt + 1))
+                heapq.heappush(self._retries, _Retry(now + delay, next(self._seq), job,
+                                                     attempt + 1))
                 self._counts["retries"] += 1
                 self._cond.notify_all()
             self._events.put(("retry", RetryNotice(job.number, state.name, attempt,
-                                                   self.retry.attempts,
-                                                   self.retry.delay(attempt), message)))
+                                                   self.retry.attempts, round(delay, 1),
+                                                   message)))
             return
         if kind == "transient":
             message = f"gave up after {attempt} tries: {message}"

@@ -136,9 +136,9 @@ def add_batch_command(commands: Any) -> None:
                              "are not retried, a target that cannot be reached or does not "
                              "answer is dropped, and a job a server lacks the models or nodes "
                              "for goes to another target, all without a retry spent")
-    limits.add_argument("--retry-delay", type=seconds, default=2.0, metavar="SECONDS",
+    limits.add_argument("--retry-delay", type=pause, default=2.0, metavar="SECONDS",
                         help="pause before the first retry, doubling for each next one up "
-                             "to 60 s (default 2)")
+                             "to 60 s (default 2; 0: none)")
     limits.add_argument("--timeout", type=seconds, default=3600.0, metavar="SECONDS",
                         help="limit for one try of one job (default 3600)")
     limits.add_argument("--ready-timeout", type=seconds, metavar="SECONDS",
@@ -165,6 +165,18 @@ def positive_int(text: str) -> int:
         value = 0
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
+    return value
+
+
+def pause(text: str) -> float:
+    """``--retry-delay``: 0 or more seconds (0: no pause, as ``RetryPolicy(base_delay=0)``),
+    written as every number flag is (:func:`~ltx2sdk.vocabulary.number_from_text`)."""
+    try:
+        value = float(number_from_text(text, whole=False))
+    except ValueError:
+        value = float("nan")
+    if not 0 <= value < float("inf"):  # NaN fails the comparison too
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of 0 or more seconds")
     return value
 
 

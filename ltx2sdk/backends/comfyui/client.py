@@ -53,6 +53,7 @@ from ltx2sdk.backends.events import Event, ExecutionStarted
 from ltx2sdk.backends.outputs import OutputFile, describe, verify_download
 from ltx2sdk.backends.protocol import API_KEY_ENV, CLEANUP_TIMEOUT, RunResult, download_all
 from ltx2sdk.backends.server_urls import (
+    REFUSED_GRACE,
     cancellable,
     connection_failure,
     normalize_server_url,
@@ -635,6 +636,7 @@ class _Follower:
             self.socket.close()
             self.socket = None
         delays = reconnect_delays()
+        refused_since: float | None = None
         for _ in range(self.client.reconnect_attempts):
             if time.monotonic() >= self.deadline:
                 return
@@ -643,8 +645,17 @@ class _Follower:
                     self.client_id, connect_timeout=ComfyClient._left(self.deadline, 10))
                 self.state.reconnected = True
                 return
-            except ServerUnavailableError:
-                time.sleep(min(next(delays), max(0.0, self.deadline - time.monotonic())))
+            except ServerUnavailableError as exc:
+                pause = next(delays)
+                kind, why = connection_failure(exc.__cause__ or exc)
+                if kind == "absent":  # nobody there (refused): said within REFUSED_GRACE
+                    now = time.monotonic()
+                    refused_since = now if refused_since is None else refused_since
+                    if now - refused_since >= REFUSED_GRACE:
+                        raise ServerUnavailableError(
+                            f"lost the WebSocket to {self.client.base_url}: {why}") from None
+                    pause = min(pause, refused_since + REFUSED_GRACE - now)
+                time.sleep(min(pause, max(0.0, self.deadline - time.monotonic())))
         raise ServerUnavailableError(
             f"lost the WebSocket to {self.client.base_url} and could not reconnect "
             f"({self.client.reconnect_attempts} attempts)")

@@ -1,0 +1,97 @@
+"""Python API edge cases found by QA: jobs given as ``None`` or an empty path, an empty
+``output``, a non-bool ``overwrite``, and ``--retry-delay 0`` agreeing with ``RetryPolicy``.
+Nothing here reaches a server: each is refused before any work (the URL is never asked)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ltx2sdk import GenerationRequest, generate
+from ltx2sdk.app.batch.check import check_jobs
+from ltx2sdk.app.batch.scheduler import RetryPolicy, run_batch
+from ltx2sdk.app.cli.main import main
+from ltx2sdk.errors import (
+    InvalidJobsError,
+    JobsFileError,
+    LTX2Error,
+    OutputPathError,
+    ServerUnavailableError,
+)
+from tests.helpers import catalog_server
+
+NOBODY = "http://127.0.0.1:9"  # never asked: every refusal here comes first
+REQUEST = GenerationRequest(prompt="a fox", duration=1, width=256, height=256)
+
+
+@pytest.mark.parametrize("jobs", [None, 3, b'{"prompt": "x"}'])
+def test_jobs_that_are_no_path_and_no_iterable_are_an_ltx2_error(jobs: Any,
+                                                                 tmp_path: Path) -> None:
+    for call in (lambda: run_batch(jobs, NOBODY, tmp_path / "o"), lambda: check_jobs(jobs)):
+        with pytest.raises(InvalidJobsError, match=r"^jobs must be a JOBS\.jsonl path or an "
+                                                   r"iterable of requests .*not "):
+            call()
+
+
+@pytest.mark.parametrize("empty", ["", "  "])
+def test_an_empty_jobs_path_says_so_not_a_folder(empty: str, tmp_path: Path) -> None:
+    for call in (lambda: run_batch(empty, NOBODY, tmp_path / "o"),
+                 lambda: check_jobs(empty)):
+        with pytest.raises(JobsFileError) as caught:
+            call()
+        assert str(caught.value) == ("jobs is an empty path; give a jobs file name "
+                                     "(JOBS.jsonl)")
+
+
+def test_an_empty_output_path_says_so_not_a_folder(tmp_path: Path) -> None:
+    with pytest.raises(OutputPathError) as caught:
+        generate(REQUEST, server=NOBODY, output="", output_dir=tmp_path)
+    assert str(caught.value) == "an empty path; give a file name"
+    assert (caught.value.path, caught.value.reason) == ("", "an empty path; give a file name")
+
+
+@pytest.mark.parametrize("flag", [1, 0, "yes", None])
+def test_overwrite_must_be_a_bool_as_a_request_s_booleans_are(flag: Any, tmp_path: Path
+                                                              ) -> None:
+    with pytest.raises(LTX2Error, match=r"overwrite must be True or False, not "):
+        generate(REQUEST, server=NOBODY, output=tmp_path / "a.mp4", overwrite=flag)
+
+
+def test_retry_delay_zero_is_allowed_on_the_cli_as_in_python(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert RetryPolicy(base_delay=0).delay(3) == 0.0  # Python: no pause between tries
+    jobs = tmp_path / "jobs.jsonl"
+    jobs.write_text('{"prompt": "a fox", "duration": 1}\n')
+    # --check runs nothing: the flags are read (and refused) all the same
+    assert main(["batch", str(jobs), "--check", "--retry-delay", "0"]) == 0
+    assert "retry-delay" not in capsys.readouterr().err
+    with pytest.raises(SystemExit) as refused:
+        main(["batch", str(jobs), "--check", "--retry-delay", "-1"])
+    assert refused.value.code == 2
+    assert "'-1' is not a number of 0 or more seconds" in capsys.readouterr().err
+
+
+def test_a_server_that_dies_mid_run_is_said_refused_not_after_five_reconnects(
+        tmp_path: Path) -> None:
+    """The server goes away while the prompt runs: the lost WebSocket is not tried again for
+    five growing pauses; the refusals are seen within REFUSED_GRACE and said as such."""
+    server = catalog_server(tmp_path / "srv").start()
+    server.sim.step_delay = 0.3
+    stopped: list[bool] = []
+
+    def kill(update: Any) -> None:
+        if not stopped and update.step >= 1:  # running: the server goes away
+            stopped.append(True)
+            server.stop()
+
+    try:
+        with pytest.raises(ServerUnavailableError) as caught:
+            generate(REQUEST, server=server.url, output_dir=tmp_path / "out",
+                     on_progress=kill, timeout=120)
+    finally:
+        server.stop()
+    assert stopped
+    assert "connection refused" in str(caught.value)
+    assert "attempts" not in str(caught.value)
