@@ -30,7 +30,6 @@ from typing import Any, NoReturn
 from builders import build
 from builders.catalog import PIPELINES, LoraRole, Pipeline, ltx2_5_api
 from builders.catalog.ltx2_5_api import PartnerPipeline
-from builders.catalog.templates import NOT_YET, templates_of
 from builders.pipelines import (
     PLACEHOLDER_AUDIO,
     PLACEHOLDER_IMAGE,
@@ -224,6 +223,7 @@ def print_pipelines(model: str) -> None:
 
 def cmd_pipelines(args: argparse.Namespace) -> int:
     """``ltx2 pipelines``: every pipeline, the templates it computes, and those none does."""
+    from builders.catalog.templates import NOT_YET, templates_of  # start-up: their prompts
     # those made from model files, then the hosted ones (a partner node: no stages here)
     chosen: list[Pipeline | PartnerPipeline] = [
         p for p in (*PIPELINES, *ltx2_5_api.PIPELINES) if args.model in ("all", p.model.id)]

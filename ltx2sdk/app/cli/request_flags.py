@@ -42,8 +42,6 @@ from typing import TYPE_CHECKING, Any
 from builders import PIPELINES, CheckedRequest, PipelineKey, check_request
 from builders.catalog import LoraRole
 from builders.catalog.ltx2_5_api import PartnerPipeline
-from builders.catalog.templates import template_named
-from builders.examples import template_request
 from builders.partner import partner_choices
 from builders.plan import first_image_strength
 from ltx2sdk.errors import (
@@ -473,6 +471,9 @@ def request_from_args(args: argparse.Namespace) -> CheckedRequest:
 def template_fields(name: str) -> dict[str, Any]:
     """The request fields of the official template ``name`` (``--template``); an unknown name
     is a :class:`CommandLineError` naming the nearest one (or why no pipeline makes it)."""
+    from builders.catalog.templates import template_named  # start-up: only with --template
+    from builders.examples import template_request  # start-up: likewise
+
     try:
         return template_request(template_named(name))
     except UnknownTemplateError as exc:
