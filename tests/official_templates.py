@@ -428,16 +428,7 @@ def resolve_static(api: ApiPrompt, *, enhance: bool = False,
         api = {k: v for k, v in api.items() if k not in removed}
     if not changed:
         return api
-    live: set[str] = set()
-    todo = [k for k, v in api.items() if v["class_type"] == "SaveVideo"]
-    while todo:
-        node_id = todo.pop()
-        if node_id in live:
-            continue
-        live.add(node_id)
-        todo.extend(str(v[0]) for v in api[node_id]["inputs"].values()
-                    if is_link(v) and str(v[0]) in api)
-    return {k: v for k, v in api.items() if k in live}
+    return drop_dead(api)
 
 
 # --------------------------------------------------------------------------- schemas

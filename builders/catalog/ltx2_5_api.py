@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from ltx2sdk.graph.releases import parse_version
 from ltx2sdk.vocabulary import IMAGE_INPUTS, MODES, VIDEO_TYPES, InputFile, Mode, VideoTypeId
 
-from .types import IMAGES_OF_TYPE, ModelVersion, PipelineKey
+from .types import IMAGES_OF_TYPE, Keyed, ModelVersion, PipelineKey
 
 LTX2_5_API = ModelVersion(
     id="ltx-2.5-api",
@@ -69,7 +69,7 @@ class PartnerOptions:
 
 
 @dataclass(frozen=True)
-class PartnerPipeline:
+class PartnerPipeline(Keyed):
     """A pipeline made by one partner node (no local model files): which node, which of its
     ``model`` options, what that option can make, and where the values come from."""
 
@@ -104,15 +104,6 @@ class PartnerPipeline:
             raise ValueError(f"{where}: fps {self.fps} is not one of {self.options.fps}")
         if self.template is None and not self.source:
             raise ValueError(f"{where}: without a template, say where the values come from")
-
-    @property
-    def key(self) -> PipelineKey:
-        return PipelineKey(self.model.id, self.type, self.mode)
-
-    @property
-    def name(self) -> str:
-        """``"ltx-2.5-api t2v fast"``."""
-        return str(self.key)
 
     @property
     def model_files(self) -> tuple[tuple[str, str], ...]:

@@ -573,8 +573,26 @@ class PipelineKey(NamedTuple):
         return f"{self.model} {self.type} {self.mode}"
 
 
+class Keyed:
+    """What names a pipeline declaration of any kind: its model, type and mode (fields of the
+    dataclass that derives from this)."""
+
+    model: ModelVersion
+    type: VideoTypeId
+    mode: Mode
+
+    @property
+    def key(self) -> PipelineKey:
+        return PipelineKey(self.model.id, self.type, self.mode)
+
+    @property
+    def name(self) -> str:
+        """``"ltx-2 t2v fast"``."""
+        return str(self.key)
+
+
 @dataclass(frozen=True)
-class Pipeline:
+class Pipeline(Keyed):
     """One pipeline: everything that distinguishes it, and where its values come from."""
 
     model: ModelVersion
@@ -659,15 +677,6 @@ class Pipeline:
             raise ValueError(f"{where}: fps {self.fps} is not in 1..60")
         if self.template is None and not self.source:
             raise ValueError(f"{where}: without a template, say where the values come from")
-
-    @property
-    def key(self) -> PipelineKey:
-        return PipelineKey(self.model.id, self.type, self.mode)
-
-    @property
-    def name(self) -> str:
-        """``"ltx-2 t2v fast"``."""
-        return str(self.key)
 
     @property
     def default_negative_prompt(self) -> str:
