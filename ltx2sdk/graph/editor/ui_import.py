@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ltx2sdk.errors import EditorWorkflowError, GraphError, UnknownNodeTypeError
-from ltx2sdk.graph.editor.widgets import widget_names, widget_values_to_inputs
+from ltx2sdk.graph.editor.widgets import CONTROL_MODES, widget_names, widget_values_to_inputs
 from ltx2sdk.graph.schema import NodeSchema, types_compatible
 
 __all__ = [
@@ -121,8 +121,10 @@ class _Placed:
 @dataclass(frozen=True)
 class EditorImport:
     """What :func:`import_workflow` made: the API prompt, and ``notes`` on what was left
-    out on the way that is not plain editor bookkeeping (a link to a node that is gone, an
-    input that lost its link)."""
+    out or filled in on the way that is not plain editor bookkeeping: an input that lost its
+    link (its source muted, bypassed with nothing to pass on, or gone), a widget the node was
+    saved with that its schema lacks (saved by another release), a widget no value was saved
+    for (its default used)."""
 
     api: ApiPrompt
     notes: tuple[str, ...]
@@ -441,12 +443,16 @@ class _Importer:
     def inputs(self, placed: _Placed, schema: NodeSchema) -> dict[str, Any]:
         """A node's API inputs: its widget values, replaced by its resolved links."""
         values = placed.ui.get("widgets_values")
+        named = placed.ui.get("widgets_values_named")  # written beside them by newer editors
         if values is None:
-            values = placed.ui.get("widgets_values_named")
+            values = named
         if values is not None and not isinstance(values, (list, Mapping)):
             raise EditorWorkflowError(f"widgets_values is {type(values).__name__}, not a list",
                                       node=placed.describe())
-        result = widget_values_to_inputs(schema, values)
+        missing: list[str] = []
+        result = widget_values_to_inputs(schema, values, missing=missing)
+        self.widget_notes(placed, schema, result, named if isinstance(named, Mapping)
+                          else values if isinstance(values, Mapping) else {}, missing)
         if placed.overrides:
             known = widget_names(schema, {**result, **placed.overrides})
             unknown = sorted(set(placed.overrides) - set(known))
@@ -462,10 +468,26 @@ class _Importer:
                 result[name] = [resolved.node, resolved.slot]
             elif name not in result:
                 self.notes.append(f"{placed.uid} {placed.kind}: input {name!r} lost its link "
-                                  "(its source is muted, bypassed or gone)")
+                                  "(source removed)")
         rank = {spec.name: index for index, spec in enumerate(schema.inputs)}
         return {name: result[name] for name in sorted(
             result, key=lambda n: (rank.get(n.split(".")[0], len(rank)), n))}
+
+    def widget_notes(self, placed: _Placed, schema: NodeSchema, read: Mapping[str, Any],
+                     named: Mapping[str, Any], missing: Sequence[str]) -> None:
+        """Notes on widgets a node was saved with that its schema does not have (saved by
+        another release of it), and on widgets it has and no value was saved for."""
+        known = set(widget_names(schema, read))
+        for key, value in named.items():
+            if key in known or key in ("control_after_generate", "control_filter_list",
+                                       "upload", "audioUI") or (
+                                           isinstance(value, str) and value in CONTROL_MODES):
+                continue
+            self.notes.append(f"{placed.uid} {placed.kind}: dropped widget {key}={value!r} "
+                              "(not an input in object_info)")
+        if missing and isinstance(placed.ui.get("widgets_values"), list):
+            self.notes.append(f"{placed.uid} {placed.kind}: no saved value for widgets "
+                              f"{list(missing)!r} (an older frontend); defaults used")
 
     def emit(self) -> ApiPrompt:
         api: ApiPrompt = {}

@@ -133,8 +133,7 @@ def test_a_muted_node_is_not_sent_and_its_consumers_lose_the_link() -> None:
     result = import_workflow(ed.workflow(), SCHEMAS)
     assert "2" not in result.api
     assert "images" not in result.api["3"]["inputs"]
-    assert result.notes == ("3 CreateVideo: input 'images' lost its link (its source is muted, "
-                            "bypassed or gone)",)
+    assert result.notes == ("3 CreateVideo: input 'images' lost its link (source removed)",)
 
 
 def test_reroutes_and_frontend_primitives_are_resolved() -> None:
@@ -346,3 +345,19 @@ def test_converting_does_not_change_the_workflow() -> None:
 
 def test_every_error_is_a_graph_error() -> None:
     assert issubclass(EditorWorkflowError, GraphError)
+
+
+def test_notes_on_widgets_saved_by_another_release() -> None:
+    ed = image_chain()
+    # saved by an older release: no value for CreateVideo's later widgets
+    ed.nodes[3]["widgets_values"] = [24]
+    # saved by a newer one: a widget this release's SaveVideo lacks, named beside the values
+    ed.nodes[4]["widgets_values_named"] = {"filename_prefix": "video/test", "format": "auto",
+                                           "format.codec": "auto", "codec": "auto",
+                                           "quality": 9}
+    result = import_workflow(ed.workflow(), SCHEMAS)
+    assert result.api["3"]["inputs"]["bit_depth"] == "auto"  # its default
+    assert result.notes == (
+        "3 CreateVideo: no saved value for widgets ['bit_depth', 'color_space'] (an older "
+        "frontend); defaults used",
+        "4 SaveVideo: dropped widget quality=9 (not an input in object_info)")
