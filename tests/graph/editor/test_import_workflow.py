@@ -324,16 +324,29 @@ def test_a_template_given_where_an_api_prompt_is_expected() -> None:
     verdict = check_prompt(template, schemas)
     assert all("class_type" not in problem.message for problem in verdict.problems)
     assert verdict == check_prompt(workflow_to_api(template, schemas), schemas)
-    # with the bundled schemas, which lack the template's PrimitiveInt: named, one line
-    with pytest.raises(EditorWorkflowError) as caught:
-        as_api_prompt(template)
-    message = str(caught.value)
-    assert message.startswith('this is an editor workflow (ComfyUI\'s "Save", not "Export '
-                              '(API)"), read with ComfyUI 0.38.1\'s node schemas: node ')
-    assert "unknown node type 'PrimitiveInt'" in message and "\n" not in message
+    # with schemas that lack the template's PrimitiveInt (the bundled release's alone):
+    # named, on one line
     refused = check_prompt(template, SCHEMAS)
     assert refused.error_type == "invalid_prompt"
-    assert refused.problems[0].message == message
+    [problem] = refused.problems
+    assert problem.message.startswith(
+        'this is an editor workflow (ComfyUI\'s "Save", not "Export (API)"), read with '
+        "ComfyUI 0.38.1's node schemas: node ")
+    assert "unknown node type 'PrimitiveInt'" in problem.message
+    assert "\n" not in problem.message
+
+
+def test_with_no_schemas_at_hand_the_bundled_ones_and_the_primitives_are_used() -> None:
+    graph = Graph.from_ui(load_template("video_ltx2_t2v"))  # offline
+    assert graph.compile() == Graph.from_api(load_template("video_ltx2_t2v")).compile()
+    assert "PrimitiveInt" in [node.class_type for node in graph]
+    with pytest.raises(EditorWorkflowError) as caught:
+        as_api_prompt(load_template("video_ltx2_i2v_lora"))  # a node the SDK does not use
+    assert str(caught.value) == (
+        'this is an editor workflow (ComfyUI\'s "Save", not "Export (API)"), read with '
+        "ComfyUI 0.38.1's node schemas: node 92:111 (ImageScaleToMaxDimension): unknown node "
+        "type 'ImageScaleToMaxDimension': not in these schemas (pass those of a server that "
+        "has it)")
 
 
 def test_converting_does_not_change_the_workflow() -> None:
