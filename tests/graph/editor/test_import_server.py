@@ -92,3 +92,35 @@ def test_ltx2_check_refuses_a_file_that_is_no_workflow_before_asking_the_server(
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"ltx2: error: --workflow: {path} {says}")
     assert len(err.splitlines()) == 1
+
+
+def test_the_client_queues_an_editor_workflow_as_the_editor_would(
+        comfy_server: ComfyTestServer, tmp_path: Path) -> None:
+    def node(node_id: int, kind: str, widgets: list[Any], inputs: list[str],
+             outputs: list[str], mode: int = 0) -> dict[str, Any]:
+        return {"id": node_id, "type": kind, "mode": mode, "widgets_values": widgets,
+                "inputs": [{"name": name, "type": kind, "link": None} for name, kind in
+                           (i.split(":") for i in inputs)],
+                "outputs": [{"name": o, "type": o, "links": []} for o in outputs]}
+
+    nodes = [node(1, "EmptyImage", [64, 48, 9, 0], [], ["IMAGE"]),
+             node(2, "Reroute", [], [":*"], ["IMAGE"]),
+             node(3, "ImageInvert", [], ["image:IMAGE"], ["IMAGE"], mode=4),  # bypassed
+             node(4, "CreateVideo", [24], ["images:IMAGE"], ["VIDEO"]),
+             node(5, "SaveVideo", ["video/editor", "auto", "auto"], ["video:VIDEO"], []),
+             node(6, "MarkdownNote", ["# read me"], [], [])]
+    links = [[1, 1, 0, 2, 0, "IMAGE"], [2, 2, 0, 3, 0, "IMAGE"], [3, 3, 0, 4, 0, "IMAGE"],
+             [4, 4, 0, 5, 0, "VIDEO"]]
+    for link_id, _, _, target, slot, _ in links:
+        nodes[target - 1]["inputs"][slot]["link"] = link_id
+    workflow = {"last_node_id": 6, "last_link_id": 4, "nodes": nodes, "links": links,
+                "groups": [], "config": {}, "extra": {}, "version": 0.4}
+    result = ComfyClient(comfy_server.url).run(workflow, output_dir=tmp_path, timeout=20)
+    [video] = result.outputs
+    assert result.files[video].read_bytes()[4:8] == b"ftyp"
+    queued = comfy_server.received.prompts[-1]["prompt"]
+    assert {k: (v["class_type"], v["inputs"]) for k, v in queued.items()} == {
+        "1": ("EmptyImage", {"width": 64, "height": 48, "batch_size": 9, "color": 0}),
+        "4": ("CreateVideo", {"images": ["1", 0], "fps": 24, "bit_depth": 8}),  # its default
+        "5": ("SaveVideo", {"video": ["4", 0], "filename_prefix": "video/editor",
+                            "format": "auto", "codec": "auto"})}
