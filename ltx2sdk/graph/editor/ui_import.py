@@ -234,7 +234,7 @@ class _Importer:
             if node_id not in instance_outputs:
                 instance_outputs[node_id] = []  # a link cycle through instances ends here
                 instance_outputs[node_id] = self.expand_instance(
-                    nodes[node_id], prefix, resolve, depth)
+                    nodes[node_id], prefix, resolve, depth, overrides.get(str(node_id), {}))
             return instance_outputs[node_id]
 
         def resolve(link_id: Any) -> _Source:
@@ -274,14 +274,17 @@ class _Importer:
         return outputs
 
     def expand_instance(self, node: Mapping[str, Any], prefix: str,
-                        resolve: Callable[[Any], _Source], depth: int) -> list[_Source]:
-        """Expand one subgraph instance; the sources of its outputs."""
+                        resolve: Callable[[Any], _Source], depth: int,
+                        promoted_here: Mapping[str, Any]) -> list[_Source]:
+        """Expand one subgraph instance; the sources of its outputs. ``promoted_here``: the
+        values the instance it sits in promotes onto its widgets (``proxyWidgets``)."""
         definition = self.subgraphs[node["type"]]
         uid = f"{prefix}{node['id']}"
         where = _Placed(uid, node).describe()
         linked = {str(e.get("name")): e.get("link") for e in node.get("inputs") or []
                   if isinstance(e, Mapping)}
         promoted, overrides = self.instance_widgets(node, definition, where)
+        promoted.update(promoted_here)  # the outer instance's value wins, as in the editor
         boundary: list[_Source] = []
         for sg_input in definition.get("inputs") or []:
             name = str(sg_input.get("name"))
@@ -393,10 +396,13 @@ class _Importer:
                 if has_value:
                     by_input[sg_input_name] = values[index]
                 continue
-            if str(target.get("type")) in self.subgraphs:
-                raise EditorWorkflowError(f"proxy widget [{node_id}, {widget!r}] of a nested "
-                                          "subgraph is not supported yet", node=where)
-            schema = self.schemas.get(str(target.get("type")))
+            nested = self.subgraphs.get(str(target.get("type")))
+            if nested is not None:  # a widget of a nested instance: one of its inputs
+                names = {str(i.get("name")) for i in nested.get("inputs") or []}
+                if widget not in names:
+                    raise EditorWorkflowError(f"proxy widget [{node_id}, {widget!r}]: its "
+                                              "subgraph has no such input", node=where)
+            schema = None if nested is not None else self.schemas.get(str(target.get("type")))
             if schema is not None:
                 current = widget_values_to_inputs(schema, target.get("widgets_values"))
                 if widget not in widget_names(schema, current):

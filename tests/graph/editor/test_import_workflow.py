@@ -374,3 +374,48 @@ def test_notes_on_widgets_saved_by_another_release() -> None:
         "3 CreateVideo: no saved value for widgets ['bit_depth', 'color_space'] (an older "
         "frontend); defaults used",
         "4 SaveVideo: dropped widget quality=9 (not an input in object_info)")
+
+
+def test_a_proxy_widget_of_a_nested_instance() -> None:
+    # sg-inner: ImageScaleBy whose scale_by comes from its input 'scale' (a widget);
+    # sg-outer holds an instance (5) of it; the top instance (7) shows 5's 'scale'
+    inner = {
+        "id": "sg-inner", "nodes": [
+            {"id": 1, "type": "ImageScaleBy", "mode": 0, "widgets_values": ["area", 1.0],
+             "inputs": [{"name": "image", "type": "IMAGE", "link": 1},
+                        {"name": "scale_by", "type": "FLOAT", "widget": {"name": "scale_by"},
+                         "link": 2}],
+             "outputs": [{"name": "IMAGE", "type": "IMAGE", "links": [3]}]}],
+        "links": [[1, -10, 0, 1, 0, "IMAGE"], [2, -10, 1, 1, 1, "FLOAT"],
+                  [3, 1, 0, -20, 0, "IMAGE"]],
+        "inputs": [{"name": "image", "type": "IMAGE", "linkIds": [1]},
+                   {"name": "scale", "type": "FLOAT", "linkIds": [2]}],
+        "outputs": [{"name": "IMAGE", "type": "IMAGE", "linkIds": [3]}]}
+    outer = {
+        "id": "sg-outer", "nodes": [
+            {"id": 5, "type": "sg-inner", "mode": 0, "widgets_values": [2.0],
+             "inputs": [{"name": "image", "type": "IMAGE", "link": 1},
+                        {"name": "scale", "type": "FLOAT", "widget": {"name": "scale"},
+                         "link": None}],
+             "outputs": [{"name": "IMAGE", "type": "IMAGE", "links": [2]}]}],
+        "links": [[1, -10, 0, 5, 0, "IMAGE"], [2, 5, 0, -20, 0, "IMAGE"]],
+        "inputs": [{"name": "image", "type": "IMAGE", "linkIds": [1]}],
+        "outputs": [{"name": "IMAGE", "type": "IMAGE", "linkIds": [2]}]}
+    ed = Editor()
+    ed.node(1, "EmptyImage", [64, 64, 1, 0], outputs=("IMAGE",))
+    instance = ed.node(7, "sg-outer", [], inputs=(("image", "IMAGE"),), outputs=("IMAGE",))
+    ed.node(8, "PreviewAny", inputs=(("source", "*"),), outputs=("STRING",))
+    ed.link(1, 0, 7, 0)
+    ed.link(7, 0, 8, 0)
+    workflow = ed.workflow()
+    workflow["definitions"] = {"subgraphs": [outer, inner]}
+    # the nested instance's own value, then the one the top instance shows
+    assert workflow_to_api(workflow, SCHEMAS)["7:5:1"]["inputs"]["scale_by"] == 2.0
+    instance["properties"]["proxyWidgets"] = [["5", "scale"]]
+    instance["widgets_values"] = [3.5]
+    assert workflow_to_api(workflow, SCHEMAS)["7:5:1"]["inputs"] == {
+        "image": ["1", 0], "upscale_method": "area", "scale_by": 3.5}
+    instance["properties"]["proxyWidgets"] = [["5", "nope"]]
+    with pytest.raises(EditorWorkflowError, match=r"proxy widget \[5, 'nope'\]: its subgraph "
+                                                  "has no such input"):
+        workflow_to_api(workflow, SCHEMAS)
