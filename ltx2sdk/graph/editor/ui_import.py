@@ -20,6 +20,8 @@ gives.
   type, else of a fitting type. A muted or bypassed subgraph instance does the same for all
   it holds.
 * Titles are kept as ``_meta.title`` (a node without one: its schema's display name).
+* A widget value that is a list (a multi-select combo's) is sent as ``{"__value__": [...]}``,
+  as the editor sends it: a bare list would read as a link; ComfyUI unwraps it.
 
 A workflow that cannot be read is an :class:`~ltx2sdk.errors.EditorWorkflowError` naming the
 node (id, title, type) and what is wrong; a node type the schemas do not have is an
@@ -483,10 +485,14 @@ class _Importer:
                 raise EditorWorkflowError(f"promoted widgets {unknown} are not widgets of "
                                           f"{placed.kind}", node=placed.describe())
             result.update(placed.overrides)
+        # as the editor sends them: a list value wrapped, so that it is not read as a link
+        result = {name: {"__value__": value} if isinstance(value, list) else value
+                  for name, value in result.items()}
         for name, source in placed.links.items():
             resolved = self.final(source)
-            if isinstance(resolved, _Lit):
-                result[name] = resolved.value
+            if isinstance(resolved, _Lit):  # a primitive's or a promoted widget's value
+                value = resolved.value
+                result[name] = {"__value__": value} if isinstance(value, list) else value
             elif isinstance(resolved, _Out):
                 result[name] = [resolved.node, resolved.slot]
             elif name not in result:

@@ -419,3 +419,10 @@ def test_a_proxy_widget_of_a_nested_instance() -> None:
     with pytest.raises(EditorWorkflowError, match=r"proxy widget \[5, 'nope'\]: its subgraph "
                                                   "has no such input"):
         workflow_to_api(workflow, SCHEMAS)
+
+
+def test_a_list_value_is_wrapped_as_the_editor_sends_it() -> None:
+    ed = image_chain()
+    ed.nodes[4]["widgets_values"] = [["video/a", 1], "auto", "auto", "auto"]
+    api = workflow_to_api(ed.workflow(), SCHEMAS)
+    assert api["4"]["inputs"]["filename_prefix"] == {"__value__": ["video/a", 1]}
