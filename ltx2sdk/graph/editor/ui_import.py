@@ -398,6 +398,8 @@ class _Importer:
                 if has_value:
                     by_input[sg_input_name] = values[index]
                 continue
+            if _shows_no_input(widget):  # promoted for the eye: nothing to send
+                continue
             nested = self.subgraphs.get(str(target.get("type")))
             if nested is not None:  # a widget of a nested instance: one of its inputs
                 names = {str(i.get("name")) for i in nested.get("inputs") or []}
@@ -532,6 +534,17 @@ class _Importer:
                         "_meta": {"title": title if isinstance(title, str) and title
                                   else schema.title}}
         return api
+
+
+DISPLAY_WIDGETS = frozenset({"control_after_generate", "control_filter_list", "upload",
+                             "audioUI", "preview_text"})
+"""Widgets the editor shows on a node that hold no input (a seed's control, an upload
+button, a preview); names starting with ``$$`` are the editor's own too."""
+
+
+def _shows_no_input(widget: str) -> bool:
+    """Whether a promoted widget is one of the editor's own, holding no input."""
+    return widget in DISPLAY_WIDGETS or widget.startswith("$$")
 
 
 def _feeds_widget(definition: Mapping[str, Any], sg_input: Mapping[str, Any], *,

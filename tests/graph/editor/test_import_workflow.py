@@ -426,3 +426,42 @@ def test_a_list_value_is_wrapped_as_the_editor_sends_it() -> None:
     ed.nodes[4]["widgets_values"] = [["video/a", 1], "auto", "auto", "auto"]
     api = workflow_to_api(ed.workflow(), SCHEMAS)
     assert api["4"]["inputs"]["filename_prefix"] == {"__value__": ["video/a", 1]}
+
+
+def test_promoted_display_widgets_send_nothing() -> None:
+    # a seed's control or a preview shown on the instance: no input, nothing to send
+    workflow = subgraph_workflow(proxy=[["2", "scale_by"], ["2", "control_after_generate"],
+                                        ["2", "$$canvas-image-preview"]],
+                                 values=[1.5, "fixed", None])
+    assert workflow_to_api(workflow, SCHEMAS)["7:2"]["inputs"]["scale_by"] == 1.5
+
+
+def test_every_official_template_the_release_can_run_converts() -> None:
+    """Beyond the LTX ones: every template of comfyui-workflow-templates-json (subgraphs,
+    primitives, reroutes, bypassed nodes) whose node types ComfyUI 0.38.1 has converts, and
+    every link of the result points at a node it sends."""
+    import gzip
+    from pathlib import Path
+    fixture = (Path(__file__).resolve().parents[2] / "fixtures" / "versions" / "0.38.1"
+               / "object_info.json.gz")
+    schemas = SchemaSet.from_object_info(json.loads(gzip.decompress(fixture.read_bytes())),
+                                         comfyui_version="0.38.1")
+    folder = resources.files("comfyui_workflow_templates_json").joinpath("templates")
+    converted = 0
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if not entry.name.endswith(".json"):
+            continue
+        workflow = json.loads(entry.read_text(encoding="utf-8"))
+        if not is_editor_workflow(workflow):
+            continue
+        try:
+            api = workflow_to_api(workflow, schemas)
+        except UnknownNodeTypeError:  # a node newer than 0.38.1 (a partner node, mostly)
+            continue
+        for node_id, node in api.items():
+            assert node["class_type"] in schemas, (entry.name, node_id)
+            for value in node["inputs"].values():
+                if isinstance(value, list):
+                    assert value[0] in api, (entry.name, node_id, value)
+        converted += 1
+    assert converted >= 500
