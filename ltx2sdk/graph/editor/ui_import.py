@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import difflib
 import json
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -58,8 +57,7 @@ ApiPrompt = dict[str, dict[str, Any]]
 
 MODE_MUTED = 2
 MODE_BYPASS = 4
-SUBGRAPH_INPUT_NODE = -10
-SUBGRAPH_OUTPUT_NODE = -20
+SUBGRAPH_INPUT_NODE = -10  # the id a subgraph's inputs have inside it
 REROUTE = "Reroute"
 PRIMITIVE = "PrimitiveNode"
 NOTE_TYPES = frozenset({"Note", "MarkdownNote"})
@@ -72,7 +70,7 @@ EDITOR_WORKFLOW = 'this is an editor workflow (ComfyUI\'s "Save", not "Export (A
 CORE_PRIMITIVES: dict[str, dict[str, Any]] = {
     f"Primitive{name}": {
         "input": {"required": {"value": [kind, options]}},
-        "input_order": {"required": ["value"]}, "output": [kind.split(",")[0]],
+        "input_order": {"required": ["value"]}, "output": [kind],
         "output_name": [kind], "display_name": title, "output_node": False}
     for name, kind, options, title in (
         ("Int", "INT", {"control_after_generate": "fixed", "min": -(2 ** 63) + 1,
@@ -81,9 +79,9 @@ CORE_PRIMITIVES: dict[str, dict[str, Any]] = {
         ("String", "STRING", {"multiline": False}, "Text"),
         ("StringMultiline", "STRING", {"multiline": True}, "Text (Multiline)"),
         ("Boolean", "BOOLEAN", {}, "Boolean"))}
-"""ComfyUI's primitive nodes (``PrimitiveInt``, ...) as its ``/object_info`` declares them
-(unchanged since they came, in 0.3.x): the official templates feed their knobs through them,
-and the bundled releases keep only the SDK's own node types."""
+"""ComfyUI's primitive nodes (``PrimitiveInt``, ...) as ComfyUI 0.38.1's ``/object_info``
+declares them: the official templates feed their knobs through them, and the bundled
+releases keep only the SDK's own node types."""
 
 _MAX_DEPTH = 1000  # links followed through reroutes and bypassed nodes before giving up
 
@@ -161,12 +159,12 @@ def _links(graph: Mapping[str, Any]) -> dict[int, tuple[int, int, int, int]]:
             else:
                 table[int(link[0])] = (int(link[1]), int(link[2]), int(link[3]), int(link[4]))
         except (KeyError, IndexError, TypeError, ValueError):
-            raise EditorWorkflowError(f"link {one_json(link)} is not [id, from node, from "
+            raise EditorWorkflowError(f"link {_short_json(link)} is not [id, from node, from "
                                       "slot, to node, to slot, type]") from None
     return table
 
 
-def one_json(value: Any, limit: int = 60) -> str:
+def _short_json(value: Any, limit: int = 60) -> str:
     """``value`` as short JSON text for a message."""
     text = json.dumps(value, default=str)
     return text if len(text) <= limit else text[:limit - 3] + "..."
@@ -175,7 +173,7 @@ def one_json(value: Any, limit: int = 60) -> str:
 def _id_key(uid: str) -> tuple[tuple[int, str], ...]:
     """Path ids in numeric order: ``"9" < "10" < "10:2"``."""
     return tuple((int(part), "") if part.lstrip("-").isdigit() else (0, part)
-                 for part in re.split(":", uid))
+                 for part in uid.split(":"))
 
 
 def _proxy_entries(node: Mapping[str, Any], where: str) -> list[tuple[str, str]]:
@@ -190,7 +188,7 @@ def _proxy_entries(node: Mapping[str, Any], where: str) -> list[tuple[str, str]]
     entries: list[tuple[str, str]] = []
     for entry in raw or []:
         if not isinstance(entry, (list, tuple)) or len(entry) < 2:
-            raise EditorWorkflowError(f"a proxyWidgets entry {one_json(entry)} is not "
+            raise EditorWorkflowError(f"a proxyWidgets entry {_short_json(entry)} is not "
                                       "[node id, widget name]", node=where)
         entries.append((str(entry[0]), str(entry[1])))
     return entries
@@ -224,12 +222,12 @@ class _Importer:
         for node in graph.get("nodes") or []:
             if not isinstance(node, Mapping) or not isinstance(node.get("type"), str):
                 raise EditorWorkflowError(f"{prefix or 'the workflow'}: a node without a type: "
-                                          f"{one_json(node)}")
+                                          f"{_short_json(node)}")
             try:
                 nodes[int(node["id"])] = node
             except (KeyError, TypeError, ValueError):
                 raise EditorWorkflowError(f"a {node['type']} node without a number id: "
-                                          f"{one_json(node.get('id'))}") from None
+                                          f"{_short_json(node.get('id'))}") from None
         instance_outputs: dict[int, list[_Source]] = {}
 
         def instance(node_id: int) -> list[_Source]:
