@@ -174,3 +174,19 @@ def test_ltx2_run_refuses_a_workflow_the_server_cannot_read(
     assert err == (f"ltx2: error: {path}: node 4 (CreateVideoo): unknown node type "
                    "'CreateVideoo' (did you mean CreateVideo or SaveVideo?)")
     assert comfy_server.received.prompts == []
+
+
+def test_the_v2_backend_submits_an_editor_workflow_as_the_editor_would_queue_it() -> None:
+    """The Comfy API v2 publishes no node schemas: the bundled ones read the workflow
+    (nothing is asked of the server: no server listens here)."""
+    pytest.importorskip("comfy_low")
+    from ltx2sdk.backends.comfy_api_v2.backend import V2Backend
+
+    backend = V2Backend("http://127.0.0.1:9")
+    try:
+        submitted = backend.workflow(model_free_workflow())
+    finally:
+        backend.close()
+    assert {k: v["class_type"] for k, v in submitted.items()} == {
+        "1": "EmptyImage", "4": "CreateVideo", "5": "SaveVideo"}
+    assert submitted["4"]["inputs"]["images"] == ["1", 0]
