@@ -75,6 +75,11 @@ class InputSpec:
     input to the server. ``hidden`` marks an input the server keeps out of its UI, as
     ComfyUI does with a legacy input it still reads from older prompts (0.38's
     ``SaveVideo.codec``, now ``format.codec``).
+
+    What the editor makes of an input (:mod:`ltx2sdk.graph.editor.widgets`):
+    ``control_after_generate`` is the option as declared (``True``, ``False``, or the
+    control's default mode such as ``"fixed"``; ``None`` when not declared), and
+    ``force_input`` marks an input the editor shows as a socket only, never a widget.
     """
 
     name: str
@@ -96,6 +101,8 @@ class InputSpec:
     opaque: bool = False
     legacy_combo: bool = False
     hidden: bool = False
+    control_after_generate: bool | str | None = None
+    force_input: bool = False
 
     @property
     def is_widget(self) -> bool:
@@ -248,6 +255,8 @@ def _parse_input(name: str, raw: Any, required: bool) -> InputSpec:
         "remote": bool(opts.get("remote")),
         "upload": next((flag for flag in UPLOAD_FLAGS if opts.get(flag)), None),
         "hidden": bool(opts.get("hidden", False)),
+        "control_after_generate": _control_option(opts.get("control_after_generate")),
+        "force_input": bool(opts.get("forceInput", False)),
     }
     for key in _NUMBER_KEYS:
         value = opts.get(key)
@@ -283,6 +292,11 @@ def _parse_input(name: str, raw: Any, required: bool) -> InputSpec:
         widget = kind  # a custom widget (a colour, a bounding box): it takes a literal
     return InputSpec(type=kind, widget_type=widget if isinstance(widget, str) else None,
                      **common)
+
+
+def _control_option(raw: Any) -> bool | str | None:
+    """The ``control_after_generate`` option as declared: a flag, a default mode, or None."""
+    return raw if isinstance(raw, (bool, str)) else None
 
 
 def _parse_autogrow(name: str, template: Mapping[str, Any]) -> Autogrow | None:
