@@ -238,6 +238,16 @@ class Graph:
         """:meth:`compile` serialized; identical graphs give identical bytes."""
         return json.dumps(self.compile(), indent=indent, ensure_ascii=False)
 
+    def to_ui(self) -> dict[str, Any]:
+        """The graph as a workflow for ComfyUI's editor (drag the saved JSON into it): the
+        frontend's workflow schema 0.4, nodes laid out left to right along the data flow,
+        one group per :meth:`group` name, every node titled, widget values in the editor's
+        order (seeds ``"fixed"``). Node ids are the API ids. Identical graphs give identical
+        workflows. See :mod:`ltx2sdk.graph.editor.ui_export`."""
+        from ltx2sdk.graph.editor.ui_export import graph_to_ui  # start-up: the editor export
+
+        return graph_to_ui(self._nodes)
+
     @classmethod
     def from_api(cls, api: Mapping[str, Any], schemas: Mapping[str, NodeSchema] | None = None,
                  *, strict: bool = False) -> Graph:
