@@ -19,9 +19,10 @@ colour), ``config`` and ``extra.ds`` (where the canvas opens). What it holds:
   columns along the data flow, nothing overlapping); the positive prompt green and the
   negative one red, as the official templates colour them.
 
-A node of a type the graph has no schema for keeps its literal inputs in the order given and
-its links as plain slots. The same graph always gives the same workflow, byte for byte once
-serialized.
+A node of a type the graph has no schema for keeps its literal inputs in the order given (a
+seed's control ``"fixed"`` after it) and its links as plain slots: build the graph with the
+server's schemas (``schemas=client.schemas()``) for the editor's exact widget order. The
+same graph always gives the same workflow, byte for byte once serialized.
 
 Import rule: as the package (:mod:`ltx2sdk.graph.editor`), and :mod:`ltx2sdk.graph.handles`
 (the links' handles); never the core, whose ``Graph.to_ui`` calls :func:`graph_to_ui`: the
@@ -34,7 +35,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from ltx2sdk.graph.editor import layout
-from ltx2sdk.graph.editor.widgets import has_widget, inputs_to_widget_values, widgets
+from ltx2sdk.graph.editor.widgets import (
+    SEED_NAMES,
+    has_widget,
+    inputs_to_widget_values,
+    widgets,
+)
 from ltx2sdk.graph.handles import Output
 from ltx2sdk.graph.schema import InputSpec, NodeSchema
 
@@ -214,9 +220,17 @@ def _api_inputs(node: ExportNode) -> dict[str, Any]:
 
 
 def _widget_values(node: ExportNode) -> list[Any]:
-    if node.schema is None:
-        return [v for v in node.inputs.values() if not isinstance(v, Output)]
-    return inputs_to_widget_values(node.schema, _api_inputs(node), control="fixed")
+    """``widgets_values``: by the schema; without one, the literals in the order given, a
+    seed's control ``"fixed"`` after it (the editor gives an INT named so a control)."""
+    if node.schema is not None:
+        return inputs_to_widget_values(node.schema, _api_inputs(node), control="fixed")
+    values: list[Any] = []
+    for name, value in node.inputs.items():
+        if not isinstance(value, Output):
+            values.append(value)
+            if name in SEED_NAMES and isinstance(value, int) and not isinstance(value, bool):
+                values.append("fixed")
+    return values
 
 
 def _widget_rows(node: ExportNode) -> list[layout.Widget]:

@@ -1,0 +1,314 @@
+"""``Graph.to_ui()``: every pipeline of the catalog as an editor workflow, held to the rules of
+the frontend's workflow schema (version 0.4, ``workflowSchema.ts`` of ComfyUI_frontend), laid
+out without overlaps, one group per stage around its nodes, deterministic, and reading back
+to the very prompt ``compile()`` gives."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from builders import PIPELINES, build
+from builders.catalog import ltx2_5_api
+from builders.examples import pipeline_request
+from ltx2sdk import Graph
+from ltx2sdk.graph.compare import assert_same_api
+from ltx2sdk.graph.editor.layout import TITLE_HEIGHT, Box, lay_out, node_size
+from ltx2sdk.graph.editor.widgets import widget_values_to_inputs
+from ltx2sdk.graph.releases import bundled_schemas
+from ltx2sdk.graph.schema import SchemaSet
+from ltx2sdk.request import GenerationRequest
+
+ALL = [*PIPELINES, *ltx2_5_api.PIPELINES]
+IDS = [" ".join(p.key) for p in ALL]
+Rect = tuple[float, float, float, float]
+# a whole server's /object_info (the SDK's own table leaves out the hosted API's nodes)
+FULL_OBJECT_INFO = (Path(__file__).resolve().parents[2] / "fixtures" / "versions" / "0.33.0"
+                    / "object_info.json.gz")
+
+
+@pytest.fixture(scope="module")
+def server_schemas() -> SchemaSet:
+    with gzip.open(FULL_OBJECT_INFO, "rt", encoding="utf-8") as fh:
+        return SchemaSet.from_object_info(json.load(fh), comfyui_version="0.33.0")
+
+
+def built(pipeline: Any, **options: Any) -> Graph:
+    return build(GenerationRequest(**pipeline_request(pipeline)), **options).graph
+
+
+@pytest.fixture(scope="module", params=ALL, ids=IDS)
+def exported(request: pytest.FixtureRequest) -> tuple[Graph, dict[str, Any]]:
+    graph = built(request.param)
+    return graph, graph.to_ui()
+
+
+# --- the frontend's schema --------------------------------------------------------------------
+
+NODE_KEYS = {"id": int, "type": str, "pos": list, "size": list, "flags": dict, "order": int,
+             "mode": int, "inputs": list, "outputs": list, "properties": dict,
+             "widgets_values": list, "title": str}
+
+
+def check_schema(ui: dict[str, Any]) -> None:
+    """The zod schema's rules for a 0.4 workflow (``zComfyWorkflow``), as a test can hold them:
+    required keys and their types, links as 6-tuples, groups with 4-number boundings."""
+    assert ui["version"] == 0.4
+    assert isinstance(ui["last_node_id"], int) and isinstance(ui["last_link_id"], int)
+    assert isinstance(ui["config"], dict)
+    ds = ui["extra"]["ds"]
+    assert isinstance(ds["scale"], float) and len(ds["offset"]) == 2
+    for node in ui["nodes"]:
+        for key, kind in NODE_KEYS.items():
+            assert isinstance(node[key], kind), (node["id"], key)
+        assert len(node["pos"]) == len(node["size"]) == 2
+        assert all(isinstance(v, (int, float)) for v in [*node["pos"], *node["size"]])
+        assert node["properties"]["Node name for S&R"] == node["type"]
+        assert node["title"]  # every node titled
+        for slot in node["inputs"]:
+            assert isinstance(slot["name"], str) and isinstance(slot["type"], str)
+            assert slot["link"] is None or isinstance(slot["link"], int)
+        for index, slot in enumerate(node["outputs"]):
+            assert isinstance(slot["name"], str) and isinstance(slot["type"], str)
+            assert all(isinstance(link, int) for link in slot["links"])
+            assert slot["slot_index"] == index
+    for link in ui["links"]:
+        assert len(link) == 6 and all(isinstance(v, int) for v in link[:5])
+        assert isinstance(link[5], str)
+    for group in ui["groups"]:
+        assert isinstance(group["title"], str) and len(group["bounding"]) == 4
+        assert isinstance(group["color"], str)
+    json.dumps(ui, allow_nan=False)  # plain JSON, no NaN
+
+
+def check_links(ui: dict[str, Any]) -> None:
+    """Every link id appears once in ``links``, in its source output's ``links`` and as its
+    target input's ``link``, with the slots and type the link states."""
+    nodes = {node["id"]: node for node in ui["nodes"]}
+    assert len(nodes) == len(ui["nodes"]) == ui["last_node_id"]
+    ids = [link[0] for link in ui["links"]]
+    assert len(set(ids)) == len(ids) == ui["last_link_id"]
+    assert set(ids) == set(range(1, len(ids) + 1))
+    for link_id, source, source_slot, target, target_slot, link_type in ui["links"]:
+        output = nodes[source]["outputs"][source_slot]
+        assert link_id in output["links"]
+        slot = nodes[target]["inputs"][target_slot]
+        assert slot["link"] == link_id
+        assert link_type in (output["type"], slot["type"]) or slot["type"] == "*"
+    stated_out = sorted(i for n in ui["nodes"] for o in n["outputs"] for i in o["links"])
+    stated_in = sorted(s["link"] for n in ui["nodes"] for s in n["inputs"] if s["link"])
+    assert stated_out == stated_in == sorted(ids)
+
+
+def node_rect(node: dict[str, Any]) -> Rect:
+    """A node's rectangle with its title bar (drawn above ``pos``)."""
+    (x, y), (w, h) = node["pos"], node["size"]
+    return (x, y - TITLE_HEIGHT, x + w, y + h)
+
+
+def overlap(a: Rect, b: Rect) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def inside(inner: Rect, outer: Rect) -> bool:
+    return (outer[0] <= inner[0] and outer[1] <= inner[1] and inner[2] <= outer[2]
+            and inner[3] <= outer[3])
+
+
+def group_rect(group: dict[str, Any]) -> Rect:
+    x, y, w, h = group["bounding"]
+    return (x, y, x + w, y + h)
+
+
+def pairs(items: list[Any]) -> Iterator[tuple[Any, Any]]:
+    for i, first in enumerate(items):
+        for second in items[i + 1:]:
+            yield first, second
+
+
+def check_layout(graph: Graph, ui: dict[str, Any]) -> None:
+    """No two nodes overlap, each node is inside its stage's group (and the group's title
+    bar is clear of it), groups are disjoint, one group per stage."""
+    for a, b in pairs(ui["nodes"]):
+        assert not overlap(node_rect(a), node_rect(b)), (a["title"], b["title"])
+    groups = {g["title"]: g for g in ui["groups"]}
+    assert list(groups) == graph.group_names()
+    for node, ui_node in zip(graph, ui["nodes"], strict=True):
+        assert node.group is not None
+        rect = group_rect(groups[node.group])
+        assert inside(node_rect(ui_node), (rect[0], rect[1] + 40, rect[2], rect[3])), (
+            node.title, node.group)
+    for a, b in pairs(ui["groups"]):
+        assert not overlap(group_rect(a), group_rect(b)), (a["title"], b["title"])
+
+
+def read_back(ui: dict[str, Any], graph: Graph, server: SchemaSet) -> dict[str, Any]:
+    """The API prompt an editor workflow of flat nodes (no subgraphs) means: each node's
+    widget values read by its schema (the graph's, else the server's, as the editor would),
+    its linked inputs from ``links``."""
+    links = {link[0]: link for link in ui["links"]}
+    api: dict[str, Any] = {}
+    for node in ui["nodes"]:
+        schema = graph.schemas.get(node["type"]) or server[node["type"]]
+        inputs = widget_values_to_inputs(schema, node["widgets_values"])
+        for slot in node["inputs"]:
+            if slot["link"] is not None:
+                _id, source, source_slot, _t, _s, _type = links[slot["link"]]
+                inputs[slot["name"]] = [str(source), source_slot]
+        api[str(node["id"])] = {"class_type": node["type"], "inputs": inputs}
+    return api
+
+
+# --- every pipeline ---------------------------------------------------------------------------
+
+def test_the_workflow_follows_the_frontends_schema(exported: tuple[Graph, Any]) -> None:
+    check_schema(exported[1])
+
+
+def test_every_link_is_stated_at_both_ends(exported: tuple[Graph, Any]) -> None:
+    check_links(exported[1])
+
+
+def test_nodes_do_not_overlap_and_each_stage_is_a_group_around_its_nodes(
+        exported: tuple[Graph, Any]) -> None:
+    check_layout(*exported)
+
+
+def test_the_data_flows_left_to_right_between_stages(exported: tuple[Graph, Any]) -> None:
+    graph, ui = exported
+    groups = {g["title"]: group_rect(g) for g in ui["groups"]}
+    for node in graph:
+        for _name, source in node.links():
+            if source.node.group != node.group:
+                assert node.group is not None and source.node.group is not None
+                assert groups[source.node.group][2] < groups[node.group][0], (
+                    source.node.title, node.title)
+
+
+def test_the_workflow_reads_back_as_the_compiled_prompt(exported: tuple[Graph, Any],
+                                                        server_schemas: SchemaSet) -> None:
+    graph, ui = exported
+    assert_same_api(read_back(ui, graph, server_schemas), graph.compile())
+    # the ids are the API ids and every title is the graph's
+    assert [(n["id"], n["title"]) for n in ui["nodes"]] == [
+        (int(node.id), node.title) for node in graph]
+
+
+@pytest.mark.parametrize("pipeline", ALL[:3] + ALL[-2:], ids=IDS[:3] + IDS[-2:])
+def test_the_same_graph_gives_the_same_bytes(pipeline: Any) -> None:
+    first = json.dumps(built(pipeline).to_ui())
+    assert first == json.dumps(built(pipeline).to_ui())
+
+
+def test_a_build_for_an_old_release_exports_its_nodes_that_way(
+        server_schemas: SchemaSet) -> None:
+    pipeline = PIPELINES.get("ltx-2", "i2v", "fast")
+    graph = built(pipeline, schemas=bundled_schemas("0.8.0"))
+    ui = graph.to_ui()
+    check_schema(ui)
+    check_links(ui)
+    check_layout(graph, ui)
+    assert_same_api(read_back(ui, graph, server_schemas), graph.compile())
+
+
+@pytest.mark.parametrize("pipeline", ltx2_5_api.PIPELINES, ids=IDS[len(PIPELINES):])
+def test_a_hosted_node_built_with_the_servers_schemas_stores_what_the_editor_does(
+        pipeline: Any, server_schemas: SchemaSet) -> None:
+    with_schema = built(pipeline, schemas=server_schemas).to_ui()
+    without = built(pipeline).to_ui()
+    [node] = [n for n in with_schema["nodes"] if n["type"] == pipeline.node]
+    assert node["widgets_values"][-2:] == [42, "fixed"]  # the seed and its control
+    # the SDK's own table lacks the node: its literals in the order given match anyway
+    [guessed] = [n for n in without["nodes"] if n["type"] == pipeline.node]
+    assert guessed["widgets_values"] == node["widgets_values"]
+
+
+# --- what a person sees -----------------------------------------------------------------------
+
+def test_the_prompt_seed_size_and_length_are_widgets_of_titled_nodes() -> None:
+    request = GenerationRequest(prompt="a lighthouse in a storm", seed=1234, width=1280,
+                                height=720, duration=5)
+    result = build(request)
+    ui = result.graph.to_ui()
+    by_title = {node["title"]: node for node in ui["nodes"]}
+    assert by_title["Prompt"]["widgets_values"] == ["a lighthouse in a storm"]
+    assert by_title["Prompt"]["color"] == "#232"  # green, as the templates colour it
+    assert by_title["Stage 1 noise"]["widgets_values"] == [1234, "fixed"]
+    width, height = result.plan.stage1_size
+    assert by_title["Stage 1 video latent"]["widgets_values"][:3] == [width, height,
+                                                                       result.plan.frames]
+
+
+def test_a_linked_widget_input_is_a_slot_naming_its_widget() -> None:
+    g = Graph()
+    size = g.add("GetImageSize", image=g.add("EmptyImage", width=64, height=64,
+                                             batch_size=3)[0])
+    latent = g.add("EmptyLTXVLatentVideo", width=64, height=64, length=size[2], batch_size=1)
+    ui = g.to_ui()
+    node = ui["nodes"][latent.index]
+    assert node["inputs"] == [{"name": "length", "type": "INT", "widget": {"name": "length"},
+                               "link": 2}]
+    # the widget keeps a value beside the link, as in the editor
+    assert node["widgets_values"] == [64, 64, 97, 1]
+    assert ui["links"][1] == [2, 2, 2, 3, 0, "INT"]
+    check_links(ui)
+
+
+def test_a_node_type_without_a_schema_keeps_its_values_and_links() -> None:
+    g = Graph()
+    image = g.add("EmptyImage", width=64, height=64, batch_size=1)[0]
+    custom = g.add("MyCustomNode", image=image, strength=0.5, label="x")
+    g.add("PreviewImage", images=custom[0])
+    ui = g.to_ui()
+    check_schema(ui)
+    check_links(ui)
+    node = ui["nodes"][1]
+    assert node["widgets_values"] == [0.5, "x"]
+    assert [s["name"] for s in node["inputs"]] == ["image"]
+    assert [o["links"] for o in node["outputs"]] == [[2]]
+
+
+def test_an_ungrouped_graph_is_laid_out_without_groups() -> None:
+    g = Graph()
+    image = g.add("EmptyImage", width=64, height=64, batch_size=1)[0]
+    for _ in range(3):
+        g.add("PreviewImage", images=g.add("ImageInvert", image=image)[0])
+    ui = g.to_ui()
+    assert ui["groups"] == []
+    for a, b in pairs(ui["nodes"]):
+        assert not overlap(node_rect(a), node_rect(b))
+    xs = [node["pos"][0] for node in ui["nodes"]]
+    assert xs[0] < xs[1] < xs[2]  # source, then what reads it, then what reads that
+
+
+def test_an_empty_graph_is_an_empty_workflow() -> None:
+    ui = Graph().to_ui()
+    check_schema(ui)
+    assert (ui["nodes"], ui["links"], ui["groups"], ui["last_node_id"]) == ([], [], [], 0)
+
+
+# --- the layout on its own --------------------------------------------------------------------
+
+def test_blocks_that_read_each_other_still_get_disjoint_groups() -> None:
+    boxes = [Box(0, 200, 60, "A"), Box(1, 200, 60, "B", (0,)), Box(2, 200, 60, "A", (1,)),
+             Box(3, 200, 60, "B", (2,))]
+    placed = lay_out(boxes)
+    rects = [(x, y, x + w, y + h) for _t, (x, y, w, h) in placed.groups]
+    assert [t for t, _ in placed.groups] == ["A", "B"]
+    assert not overlap(rects[0], rects[1])
+
+
+def test_a_node_is_at_least_as_big_as_its_rows() -> None:
+    from ltx2sdk.graph.editor.layout import SLOT_HEIGHT, TEXT_BOX_HEIGHT, Widget
+
+    width, height = node_size("Stage 1 sampling", ["noise", "guider", "sampler", "sigmas",
+                                                   "latent_image"], ["output", "denoised"], [])
+    assert height >= 5 * SLOT_HEIGHT and width >= len("Stage 1 sampling") * 7
+    _, tall = node_size("Prompt", ["clip"], ["CONDITIONING"],
+                        [Widget("text", "a fox", TEXT_BOX_HEIGHT)])
+    assert tall >= TEXT_BOX_HEIGHT + SLOT_HEIGHT
