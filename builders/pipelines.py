@@ -61,6 +61,11 @@ class Build:
         """The ComfyUI API prompt of :attr:`graph`."""
         return self.graph.compile()
 
+    def to_ui(self) -> dict[str, Any]:
+        """:attr:`graph` as a workflow for ComfyUI's editor, laid out and grouped by stage
+        (:meth:`~ltx2sdk.graph.core.Graph.to_ui`)."""
+        return self.graph.to_ui()
+
 
 def build(request: GenerationRequest | CheckedRequest, *, image_name: str | None = None,
           last_image_name: str | None = None, audio_name: str | None = None,
