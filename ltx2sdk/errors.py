@@ -34,6 +34,7 @@ exception class outside this tree or missing from this drawing. ::
     |   +-- LinkTypeError                   a VAE into an IMAGE input; a literal where a link goes
     |   +-- InputValueError                 out of range, not among the options, wrong kind
     |   +-- GraphStructureError             no output node, a foreign handle, a cycle, bad JSON
+    |   |   +-- EditorWorkflowError         an editor workflow (the UI's "Save") that cannot be read
     |   +-- IncompatibleServerError         a node or input the target ComfyUI release lacks
     +-- ComfyError                          on or with the server running the graph
     |   +-- ServerUnavailableError          cannot connect, or a request ran past its own limit
@@ -268,6 +269,12 @@ class InputValueError(GraphError):
 
 class GraphStructureError(GraphError):
     """Whole-graph problems: no output node, a foreign handle, a cycle, bad API JSON."""
+
+
+class EditorWorkflowError(GraphStructureError):
+    """An editor workflow (what ComfyUI's "Save" writes, as opposed to "Export (API)") that
+    cannot be read: a malformed node or link, promoted widgets that do not add up, or no
+    schemas to read its widget values with. The message names the node (id, title, type)."""
 
 
 class IncompatibleServerError(GraphError):

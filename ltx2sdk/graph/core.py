@@ -257,7 +257,13 @@ class Graph:
         Unlike :meth:`add`, the prompt is taken as it is, by the server's own rules: no
         default is filled in (a missing required input is an error), inputs the node does
         not declare are kept and ignored, literals need only convert (``"512"`` for an INT).
+        An editor workflow (ComfyUI's "Save" rather than "Export (API)") is recognised and
+        loaded with :meth:`from_ui`.
         """
+        from ltx2sdk.graph.editor.ui_import import is_editor_workflow  # start-up: rarely used
+
+        if is_editor_workflow(api):  # the editor's "Save" where its "Export (API)" was meant
+            return cls.from_ui(api, schemas, strict=strict)
         graph = cls(schemas, strict=strict)
         entries = _parse_api(api)
         handles: dict[str, Node] = {}
@@ -272,6 +278,28 @@ class Graph:
             # as loaded: a missing input is an error here, never silently filled in
             handles[node_id] = graph._add(class_type, values, title, fill=False)
         return graph
+
+
+    @classmethod
+    def from_ui(cls, workflow: Mapping[str, Any],
+                schemas: Mapping[str, NodeSchema] | None = None, *,
+                strict: bool = False) -> Graph:
+        """Load an editor workflow (what ComfyUI's "Save" writes, subgraphs and all) as the
+        editor's own "Export (API)" would make it, then as :meth:`from_api` does.
+
+        ``schemas`` tell which widget value is which input: the server's
+        (``SchemaSet.from_object_info``, or a client's ``schemas()``), or by default those of
+        the newest ComfyUI release bundled with the SDK (the SDK's node types only); the graph
+        is checked against them too. An editor workflow that cannot be read is an
+        :class:`~ltx2sdk.errors.EditorWorkflowError` naming the node; a node type the
+        schemas lack, an :class:`~ltx2sdk.errors.UnknownNodeTypeError` with the nearest
+        names. See :mod:`ltx2sdk.graph.editor.ui_import` for what is resolved how.
+        """
+        from ltx2sdk.graph.editor.ui_import import workflow_to_api  # start-up: rarely used
+        from ltx2sdk.graph.releases import TESTED_RANGE, bundled_schemas  # start-up: data
+
+        readable = schemas if schemas is not None else bundled_schemas(TESTED_RANGE[1])
+        return cls.from_api(workflow_to_api(workflow, readable), readable, strict=strict)
 
 
 def _resolved_type(spec: OutputSpec, schema: NodeSchema | None, values: Mapping[str, Any]) -> str:

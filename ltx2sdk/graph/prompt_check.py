@@ -29,6 +29,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from ltx2sdk.errors import GraphError
 from ltx2sdk.graph.schema import MATCHTYPE_V3, InputSpec, NodeSchema, OutputSpec, types_compatible
 from ltx2sdk.graph.validation import convert_like_comfyui, expected_inputs
 
@@ -103,7 +104,19 @@ class _Refusal(Exception):
 
 def check_prompt(prompt: Mapping[str, Any], schemas: Mapping[str, NodeSchema], *,
                  file_exists: FileExists | None = None) -> PromptCheck:
-    """Check an API-format ``prompt`` against the server ``schemas`` (see the module doc)."""
+    """Check an API-format ``prompt`` against the server ``schemas`` (see the module doc).
+    An editor workflow is read with ``schemas`` first, as the editor would queue it; one that
+    cannot be read is an ``invalid_prompt`` saying it is an editor workflow, and why."""
+    from ltx2sdk.graph.editor.ui_import import (  # start-up: rarely needed
+        as_api_prompt,
+        is_editor_workflow,
+    )
+
+    if is_editor_workflow(prompt):  # the editor's "Save": read as the editor would queue it
+        try:
+            prompt = as_api_prompt(prompt, schemas)
+        except GraphError as exc:
+            return PromptCheck("invalid_prompt", (Problem("invalid_prompt", str(exc)),))
     if not isinstance(prompt, Mapping) or not prompt:
         return PromptCheck("invalid_prompt", (Problem("invalid_prompt",
                                                       "the prompt is not a non-empty object"),))

@@ -367,8 +367,12 @@ class V2Backend:
 
     def workflow(self, graph: Graph | Mapping[str, Any]) -> dict[str, Any]:
         """The workflow :meth:`run` submits for ``graph``: its API JSON, each name
-        :meth:`upload_file` returned replaced by that asset's ``core/ASSET`` reference."""
-        api = graph.compile() if isinstance(graph, Graph) else dict(graph)
+        :meth:`upload_file` returned replaced by that asset's ``core/ASSET`` reference. An
+        editor workflow (ComfyUI's "Save") is read as the editor would queue it, with the
+        node schemas of the newest release bundled with the SDK (the v2 API publishes none)."""
+        from ltx2sdk.graph.editor.ui_import import as_api_prompt  # start-up: rarely needed
+
+        api = graph.compile() if isinstance(graph, Graph) else as_api_prompt(graph)
         with self._lock:
             uploads = {name: up.reference for name, up in self._uploads.items()}
         return bind_uploads(api, uploads)

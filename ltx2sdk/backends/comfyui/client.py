@@ -63,6 +63,7 @@ from ltx2sdk.backends.server_urls import (
 from ltx2sdk.backends.uploads import bind_uploads
 from ltx2sdk.errors import (
     ComfyError,
+    EditorWorkflowError,
     JobCancelledError,
     JobTimeoutError,
     MissingApiKeyError,
@@ -72,7 +73,7 @@ from ltx2sdk.errors import (
     ServerUnavailableError,
 )
 from ltx2sdk.graph.core import Graph
-from ltx2sdk.graph.prompt_check import check_prompt
+from ltx2sdk.graph.prompt_check import Problem, PromptCheck, check_prompt
 from ltx2sdk.graph.schema import SchemaSet
 from ltx2sdk.graph.server_check import ServerCheck
 
@@ -298,8 +299,14 @@ class ComfyClient:
         own rules: see :func:`ltx2sdk.graph.prompt_check.check_prompt`. ``.ok`` is false when it
         would refuse the prompt, or accept it and fail at run time (the reason says so).
         A loaded API prompt is checked as it is: no default is filled in. Input files are
-        looked up on the server, except ``pending_uploads`` (to be uploaded first)."""
-        api = self.bound(graph)
+        looked up on the server, except ``pending_uploads`` (to be uploaded first). An
+        editor workflow is read with the server's schemas first (:meth:`prompt_of`); one
+        that cannot be is refused, the verdict saying why."""
+        try:
+            api = self.bound(graph)
+        except EditorWorkflowError as exc:
+            refused = PromptCheck("invalid_prompt", (Problem("invalid_prompt", str(exc)),))
+            return ServerCheck.from_verdict(refused)
 
         def file_exists(kind: str, name: str) -> bool | None:
             if name in pending_uploads:
@@ -373,10 +380,27 @@ class ComfyClient:
             listed.update(options)
         return filename in listed
 
+    def prompt_of(self, graph: Graph | Mapping[str, Any], *,
+                  deadline: float | None = None) -> dict[str, Any]:
+        """The API prompt of ``graph``: a :class:`Graph` compiled, API JSON as it is, an
+        editor workflow (ComfyUI's "Save") read with this server's node schemas, as the
+        editor would queue it (an :class:`~ltx2sdk.errors.EditorWorkflowError` when it
+        cannot be)."""
+        if isinstance(graph, Graph):
+            return graph.compile()
+        from ltx2sdk.graph.editor.ui_import import (  # start-up: rarely needed
+            as_api_prompt,
+            is_editor_workflow,
+        )
+
+        if is_editor_workflow(graph):
+            return as_api_prompt(graph, self.schemas(deadline=deadline))
+        return dict(graph)
+
     def bound(self, graph: Graph | Mapping[str, Any]) -> dict[str, Any]:
-        """The API prompt of ``graph`` as this client submits it: each input file name
-        :meth:`upload_file` returned, under the name ComfyUI kept the file."""
-        api = graph.compile() if isinstance(graph, Graph) else dict(graph)
+        """The API prompt of ``graph`` (:meth:`prompt_of`) as this client submits it: each
+        input file name :meth:`upload_file` returned, under the name ComfyUI kept the file."""
+        api = self.prompt_of(graph)
         with self._lock:
             renamed = dict(self._renamed)
         return bind_uploads(api, renamed)
@@ -390,7 +414,7 @@ class ComfyClient:
                       deadline: float | None = None) -> list[str]:
         """The partner node types of ``graph`` (those this server declares taking a Comfy
         account key), in prompt order; the server's ``/object_info`` is asked once."""
-        api = graph.compile() if isinstance(graph, Graph) else dict(graph)
+        api = self.prompt_of(graph, deadline=deadline)
         return partner_nodes(api, self.object_info(deadline=deadline))
 
     def check_partner_key(self, graph: Graph | Mapping[str, Any], *,
@@ -398,7 +422,7 @@ class ComfyClient:
         """A :class:`~ltx2sdk.errors.MissingApiKeyError` when ``graph`` has a partner node
         and this client holds no key (what :meth:`run` would refuse), asked before uploads
         or a dry run's verdict; the server's ``/object_info`` is asked at most once."""
-        api = graph.compile() if isinstance(graph, Graph) else dict(graph)
+        api = self.prompt_of(graph, deadline=deadline)
         needing = partner_nodes(api, self.object_info(deadline=deadline))
         if needing and self._partner_key is None:
             raise MissingApiKeyError(_missing_key(needing))

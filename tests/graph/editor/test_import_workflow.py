@@ -1,0 +1,348 @@
+"""Editor workflows in (``ltx2sdk.graph.editor.ui_import``, ``Graph.from_ui``): hand-made
+workflows that each exercise one rule of the editor's "Export (API)", and the official
+templates (``comfyui-workflow-templates-json``) as real ones."""
+
+from __future__ import annotations
+
+import copy
+import json
+from importlib import resources
+from typing import Any
+
+import pytest
+
+from ltx2sdk import Graph
+from ltx2sdk.errors import EditorWorkflowError, GraphError, UnknownNodeTypeError
+from ltx2sdk.graph.editor.ui_import import (
+    as_api_prompt,
+    import_workflow,
+    is_editor_workflow,
+    workflow_to_api,
+)
+from ltx2sdk.graph.prompt_check import check_prompt
+from ltx2sdk.graph.releases import bundled_schemas
+from ltx2sdk.graph.schema import SchemaSet
+
+SCHEMAS = bundled_schemas("0.38.1")
+
+
+def load_template(name: str) -> dict[str, Any]:
+    text = resources.files("comfyui_workflow_templates_json").joinpath(
+        "templates", f"{name}.json").read_text(encoding="utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+class Editor:
+    """A workflow made the way the editor saves one (version 0.4: links as lists)."""
+
+    def __init__(self) -> None:
+        self.nodes: dict[int, dict[str, Any]] = {}
+        self.links: list[list[Any]] = []
+
+    def node(self, node_id: int, kind: str, widgets: list[Any] | None = None, *,
+             inputs: tuple[tuple[str, str], ...] = (), outputs: tuple[str, ...] = (),
+             mode: int = 0, title: str | None = None) -> dict[str, Any]:
+        node: dict[str, Any] = {
+            "id": node_id, "type": kind, "pos": [0, 0], "size": [200, 100], "mode": mode,
+            "inputs": [{"name": n, "type": t, "link": None} for n, t in inputs],
+            "outputs": [{"name": t, "type": t, "links": []} for t in outputs],
+            "widgets_values": widgets or [], "properties": {}}
+        if title:
+            node["title"] = title
+        self.nodes[node_id] = node
+        return node
+
+    def link(self, origin: int, slot: int, target: int, target_slot: int) -> int:
+        link_id = len(self.links) + 1
+        kind = self.nodes[origin]["outputs"][slot]["type"] if origin in self.nodes else "*"
+        self.links.append([link_id, origin, slot, target, target_slot, kind])
+        if target in self.nodes:
+            self.nodes[target]["inputs"][target_slot]["link"] = link_id
+        if origin in self.nodes:
+            self.nodes[origin]["outputs"][slot]["links"].append(link_id)
+        return link_id
+
+    def workflow(self) -> dict[str, Any]:
+        return {"id": "test", "revision": 0, "last_node_id": max(self.nodes, default=0),
+                "last_link_id": len(self.links), "nodes": list(self.nodes.values()),
+                "links": self.links, "groups": [], "config": {}, "extra": {},
+                "version": 0.4}
+
+
+def image_chain() -> Editor:
+    """EmptyImage -> ImageInvert -> CreateVideo -> SaveVideo, with a note."""
+    ed = Editor()
+    ed.node(1, "EmptyImage", [64, 48, 9, 0], outputs=("IMAGE",))
+    ed.node(2, "ImageInvert", inputs=(("image", "IMAGE"),), outputs=("IMAGE",))
+    ed.node(3, "CreateVideo", [24, "auto", "sRGB"], inputs=(("images", "IMAGE"),),
+            outputs=("VIDEO",))
+    ed.node(4, "SaveVideo", ["video/test", "auto", "auto", "auto"],
+            inputs=(("video", "VIDEO"),), title="Save it")
+    ed.node(5, "Note", ["a note"])
+    ed.link(1, 0, 2, 0)
+    ed.link(2, 0, 3, 0)
+    ed.link(3, 0, 4, 0)
+    return ed
+
+
+def test_widget_values_links_and_titles() -> None:
+    api = workflow_to_api(image_chain().workflow(), SCHEMAS)
+    assert api == {
+        "1": {"inputs": {"width": 64, "height": 48, "batch_size": 9, "color": 0},
+              "class_type": "EmptyImage", "_meta": {"title": "Empty Image"}},
+        "2": {"inputs": {"image": ["1", 0]}, "class_type": "ImageInvert",
+              "_meta": {"title": "Invert Image Colors"}},
+        "3": {"inputs": {"images": ["2", 0], "fps": 24, "bit_depth": "auto",
+                         "color_space": "sRGB"},
+              "class_type": "CreateVideo", "_meta": {"title": "Create Video"}},
+        "4": {"inputs": {"video": ["3", 0], "filename_prefix": "video/test", "format": "auto",
+                         "format.codec": "auto", "codec": "auto"},
+              "class_type": "SaveVideo", "_meta": {"title": "Save it"}}}
+
+
+def test_a_bypassed_node_passes_its_input_of_the_same_type_on() -> None:
+    ed = image_chain()
+    ed.nodes[2]["mode"] = 4
+    api = workflow_to_api(ed.workflow(), SCHEMAS)
+    assert "2" not in api
+    assert api["3"]["inputs"]["images"] == ["1", 0]
+
+
+def test_a_bypassed_node_with_no_input_of_that_type_passes_nothing() -> None:
+    ed = image_chain()
+    ed.node(6, "GetImageSize", inputs=(("image", "IMAGE"),), outputs=("INT", "INT", "INT"),
+            mode=4)
+    ed.nodes[4]["inputs"].append({"name": "filename_prefix", "type": "STRING",
+                                  "widget": {"name": "filename_prefix"}, "link": None})
+    ed.link(1, 0, 6, 0)
+    ed.node(7, "ImageFromBatch", [0, 5], inputs=(("image", "IMAGE"), ("length", "INT")),
+            outputs=("IMAGE",))
+    ed.nodes[7]["inputs"][1]["widget"] = {"name": "length"}
+    ed.link(1, 0, 7, 0)
+    ed.link(6, 1, 7, 1)  # GetImageSize.height (bypassed: no INT input) -> length
+    result = import_workflow(ed.workflow(), SCHEMAS)
+    # the widget keeps its own value, as in the editor
+    assert result.api["7"]["inputs"] == {"image": ["1", 0], "batch_index": 0, "length": 5}
+    assert result.notes == ()
+
+
+def test_a_muted_node_is_not_sent_and_its_consumers_lose_the_link() -> None:
+    ed = image_chain()
+    ed.nodes[2]["mode"] = 2
+    result = import_workflow(ed.workflow(), SCHEMAS)
+    assert "2" not in result.api
+    assert "images" not in result.api["3"]["inputs"]
+    assert result.notes == ("3 CreateVideo: input 'images' lost its link (its source is muted, "
+                            "bypassed or gone)",)
+
+
+def test_reroutes_and_frontend_primitives_are_resolved() -> None:
+    ed = image_chain()
+    # EmptyImage -> Reroute -> Reroute -> ImageInvert
+    ed.node(10, "Reroute", inputs=(("", "*"),), outputs=("IMAGE",))
+    ed.node(11, "Reroute", inputs=(("", "*"),), outputs=("IMAGE",))
+    ed.links = [link for link in ed.links if link[3] != 2]
+    ed.link(1, 0, 10, 0)
+    ed.link(10, 0, 11, 0)
+    ed.link(11, 0, 2, 0)
+    # a PrimitiveNode (the editor's own) gives its value to the fps widget it feeds
+    ed.node(12, "PrimitiveNode", [30, "fixed"], outputs=("FLOAT",))
+    ed.nodes[3]["inputs"].append({"name": "fps", "type": "FLOAT", "widget": {"name": "fps"},
+                                  "link": None})
+    ed.link(12, 0, 3, 1)
+    api = workflow_to_api(ed.workflow(), SCHEMAS)
+    assert sorted(api) == ["1", "2", "3", "4"]
+    assert api["2"]["inputs"] == {"image": ["1", 0]}
+    assert api["3"]["inputs"]["fps"] == 30
+
+
+def subgraph_workflow(*, proxy: list[list[str]] | None = None,
+                      values: list[Any] | None = None) -> dict[str, Any]:
+    """A subgraph instance 7 holding ImageScaleBy (2) fed by subgraph input 'image' and, for
+    its 'scale_by' widget, subgraph input 'scale'; and a nested instance (3) of a subgraph
+    that inverts its image. Top: EmptyImage 1 -> instance 7 -> PreviewAny 8."""
+    inner = {
+        "id": "sg-invert", "name": "invert", "nodes": [
+            {"id": 1, "type": "ImageInvert", "mode": 0,
+             "inputs": [{"name": "image", "type": "IMAGE", "link": 1}],
+             "outputs": [{"name": "IMAGE", "type": "IMAGE", "links": [2]}],
+             "widgets_values": []}],
+        "links": [{"id": 1, "origin_id": -10, "origin_slot": 0, "target_id": 1,
+                   "target_slot": 0, "type": "IMAGE"},
+                  {"id": 2, "origin_id": 1, "origin_slot": 0, "target_id": -20,
+                   "target_slot": 0, "type": "IMAGE"}],
+        "inputs": [{"name": "image", "type": "IMAGE", "linkIds": [1]}],
+        "outputs": [{"name": "IMAGE", "type": "IMAGE", "linkIds": [2]}]}
+    outer = {
+        "id": "sg-scale", "name": "scale", "nodes": [
+            {"id": 2, "type": "ImageScaleBy", "mode": 0, "title": "Scale inside",
+             "inputs": [{"name": "image", "type": "IMAGE", "link": 1},
+                        {"name": "scale_by", "type": "FLOAT", "widget": {"name": "scale_by"},
+                         "link": 2}],
+             "outputs": [{"name": "IMAGE", "type": "IMAGE", "links": [3]}],
+             "widgets_values": ["bilinear", 1.0]},
+            {"id": 3, "type": "sg-invert", "mode": 0,
+             "inputs": [{"name": "image", "type": "IMAGE", "link": 3}],
+             "outputs": [{"name": "IMAGE", "type": "IMAGE", "links": [4]}],
+             "widgets_values": []}],
+        "links": [[1, -10, 0, 2, 0, "IMAGE"], [2, -10, 1, 2, 1, "FLOAT"],
+                  [3, 2, 0, 3, 0, "IMAGE"], [4, 3, 0, -20, 0, "IMAGE"]],
+        "inputs": [{"name": "image", "type": "IMAGE", "linkIds": [1]},
+                   {"name": "scale", "type": "FLOAT", "linkIds": [2]}],
+        "outputs": [{"name": "IMAGE", "type": "IMAGE", "linkIds": [4]}]}
+    ed = Editor()
+    ed.node(1, "EmptyImage", [64, 64, 1, 0], outputs=("IMAGE",))
+    instance = ed.node(7, "sg-scale", [2.5] if values is None else values,
+                       inputs=(("image", "IMAGE"), ("scale", "FLOAT")), outputs=("IMAGE",))
+    instance["inputs"][1]["widget"] = {"name": "scale"}
+    if proxy is not None:
+        instance["properties"]["proxyWidgets"] = proxy
+    ed.node(8, "PreviewAny", inputs=(("source", "*"),), outputs=("STRING",))
+    ed.link(1, 0, 7, 0)
+    ed.link(7, 0, 8, 0)
+    workflow = ed.workflow()
+    workflow["definitions"] = {"subgraphs": [outer, inner]}
+    return workflow
+
+
+def test_subgraphs_are_expanded_with_path_ids_and_promoted_widgets() -> None:
+    api = workflow_to_api(subgraph_workflow(), SCHEMAS)
+    assert api == {
+        "1": {"inputs": {"width": 64, "height": 64, "batch_size": 1, "color": 0},
+              "class_type": "EmptyImage", "_meta": {"title": "Empty Image"}},
+        "7:2": {"inputs": {"image": ["1", 0], "upscale_method": "bilinear", "scale_by": 2.5},
+                "class_type": "ImageScaleBy", "_meta": {"title": "Scale inside"}},
+        "7:3:1": {"inputs": {"image": ["7:2", 0]}, "class_type": "ImageInvert",
+                  "_meta": {"title": "Invert Image Colors"}},
+        "8": {"inputs": {"source": ["7:3:1", 0]}, "class_type": "PreviewAny",
+              "_meta": {"title": "Preview as Text"}}}
+
+
+def test_proxy_widgets_promote_an_inner_widget() -> None:
+    # upscale_method of inner node 2 shown on the instance; scale_by through its input
+    workflow = subgraph_workflow(proxy=[["2", "upscale_method"], ["2", "scale_by"]],
+                                 values=["area", 3.0])
+    api = workflow_to_api(workflow, SCHEMAS)
+    assert api["7:2"]["inputs"] == {"image": ["1", 0], "upscale_method": "area",
+                                    "scale_by": 3.0}
+    # an entry without a value keeps the inner node's own
+    kept = workflow_to_api(subgraph_workflow(proxy=[["2", "upscale_method"]], values=[]),
+                           SCHEMAS)
+    assert kept["7:2"]["inputs"]["upscale_method"] == "bilinear"
+
+
+def test_a_bypassed_subgraph_instance_passes_its_input_on() -> None:
+    workflow = subgraph_workflow()
+    workflow["nodes"][1]["mode"] = 4
+    api = workflow_to_api(workflow, SCHEMAS)
+    assert sorted(api) == ["1", "8"]
+    assert api["8"]["inputs"]["source"] == ["1", 0]
+
+
+def test_graph_from_ui_and_from_api_recognise_the_editor_format() -> None:
+    workflow = image_chain().workflow()
+    graph = Graph.from_ui(workflow)  # the newest bundled release's schemas by default
+    assert [node.class_type for node in graph] == ["EmptyImage", "ImageInvert", "CreateVideo",
+                                                   "SaveVideo"]
+    assert graph.node("4").title == "Save it"
+    assert Graph.from_api(workflow, SCHEMAS).compile() == graph.compile()
+
+
+def test_an_unknown_node_type_is_named_with_the_nearest_names() -> None:
+    ed = image_chain()
+    ed.nodes[2]["type"] = "ImageInvertt"
+    ed.nodes[2]["title"] = "Flip"
+    with pytest.raises(UnknownNodeTypeError) as caught:
+        workflow_to_api(ed.workflow(), SCHEMAS)
+    assert str(caught.value) == ("node 2 'Flip' (ImageInvertt): unknown node type "
+                                 "'ImageInvertt' (did you mean ImageInvert?)")
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda w: w["links"].append([9, "x", 0, 2, 0, "IMAGE"]),
+     'link [9, "x", 0, 2, 0, "IMAGE"] is not [id, from node, from slot, to node, to slot, '
+     'type]'),
+    (lambda w: w["nodes"].append({"id": 9}), "the workflow: a node without a type: "
+     '{"id": 9}'),
+    (lambda w: w["nodes"][0].update(widgets_values=7),
+     "node 1 (EmptyImage): widgets_values is int, not a list"),
+])
+def test_a_malformed_workflow_is_one_line_naming_the_node(change: Any, message: str) -> None:
+    workflow = image_chain().workflow()
+    change(workflow)
+    with pytest.raises(EditorWorkflowError) as caught:
+        workflow_to_api(workflow, SCHEMAS)
+    assert str(caught.value) == message
+
+
+def test_too_many_promoted_values_name_the_instance() -> None:
+    with pytest.raises(EditorWorkflowError, match=r"^node 7 \(sg-scale\): 2 widget values "
+                                                  r"for the promoted inputs \['scale'\]$"):
+        workflow_to_api(subgraph_workflow(values=[1.0, 2.0]), SCHEMAS)
+
+
+def test_recognition() -> None:
+    assert is_editor_workflow(image_chain().workflow())
+    assert not is_editor_workflow({"1": {"class_type": "EmptyImage", "inputs": {}}})
+    api = {"1": {"class_type": "EmptyImage", "inputs": {}}}
+    assert as_api_prompt(api) == api
+
+
+def template_schemas(*, any_file: bool = False) -> SchemaSet:
+    """ComfyUI 0.26.0's /object_info with the LTX-2 node types (the test suite's fixture);
+    ``any_file``: its file lists (empty in the fixture) left open."""
+    from tests.official_templates import OBJECT_INFO_FIXTURE, load_object_info
+    info = load_object_info(OBJECT_INFO_FIXTURE)
+    if any_file:
+        for node in info.values():
+            for section in node.get("input", {}).values():
+                for name, spec in section.items():
+                    options = spec[1] if isinstance(spec, list) and len(spec) > 1 else {}
+                    if isinstance(spec, list) and (spec[0] == [] or options.get("options") == []):
+                        section[name] = ["COMBO", {k: v for k, v in options.items()
+                                                   if k != "options"}]
+    return SchemaSet.from_object_info(info, comfyui_version="0.26.0")
+
+
+def test_a_real_template_loads() -> None:
+    template = load_template("video_ltx2_t2v")
+    graph = Graph.from_ui(template, template_schemas(any_file=True))
+    api = graph.compile()
+    kinds = [entry["class_type"] for entry in api.values()]
+    assert kinds.count("SamplerCustomAdvanced") == 2
+    assert "Note" not in kinds and "MarkdownNote" not in kinds
+    assert kinds.count("SaveVideo") == 1
+    # the frontend-faithful ids stay in the plain conversion
+    plain = workflow_to_api(template, template_schemas())
+    assert any(":" in node_id for node_id in plain)
+    assert any(entry["_meta"]["title"] != entry["class_type"] for entry in plain.values())
+
+
+def test_a_template_given_where_an_api_prompt_is_expected() -> None:
+    template = load_template("video_ltx2_t2v")
+    schemas = template_schemas()
+    verdict = check_prompt(template, schemas)
+    assert all("class_type" not in problem.message for problem in verdict.problems)
+    assert verdict == check_prompt(workflow_to_api(template, schemas), schemas)
+    # with the bundled schemas, which lack the template's PrimitiveInt: named, one line
+    with pytest.raises(EditorWorkflowError) as caught:
+        as_api_prompt(template)
+    message = str(caught.value)
+    assert message.startswith('this is an editor workflow (ComfyUI\'s "Save", not "Export '
+                              '(API)"), read with ComfyUI 0.38.1\'s node schemas: node ')
+    assert "unknown node type 'PrimitiveInt'" in message and "\n" not in message
+    refused = check_prompt(template, SCHEMAS)
+    assert refused.error_type == "invalid_prompt"
+    assert refused.problems[0].message == message
+
+
+def test_converting_does_not_change_the_workflow() -> None:
+    template = load_template("video_ltx2_i2v")
+    before = copy.deepcopy(template)
+    workflow_to_api(template, template_schemas())
+    assert template == before
+
+
+def test_every_error_is_a_graph_error() -> None:
+    assert issubclass(EditorWorkflowError, GraphError)
