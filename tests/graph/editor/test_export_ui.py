@@ -1,7 +1,8 @@
 """``Graph.to_ui()``: every pipeline of the catalog as an editor workflow, held to the rules of
 the frontend's workflow schema (version 0.4, ``workflowSchema.ts`` of ComfyUI_frontend), laid
 out without overlaps, one group per stage around its nodes, deterministic, and reading back
-to the very prompt ``compile()`` gives."""
+(by the editor's widget order, and through ``Graph.from_ui``) to the very prompt ``compile()``
+gives."""
 
 from __future__ import annotations
 
@@ -199,6 +200,17 @@ def test_the_workflow_reads_back_as_the_compiled_prompt(exported: tuple[Graph, A
         (int(node.id), node.title) for node in graph]
 
 
+def test_the_editor_import_reads_the_export_back_as_the_same_graph(
+        exported: tuple[Graph, Any], server_schemas: SchemaSet) -> None:
+    graph, ui = exported
+    # the graph's own schemas, else (the hosted API's node) the server's
+    known = all(node.class_type in graph.schemas for node in graph)
+    schemas = graph.schemas if known else server_schemas
+    back = Graph.from_ui(ui, schemas)
+    assert_same_api(back.compile(), graph.compile())
+    assert [node.title for node in back] == [node.title for node in graph]
+
+
 @pytest.mark.parametrize("pipeline", ALL[:3] + ALL[-2:], ids=IDS[:3] + IDS[-2:])
 def test_the_same_graph_gives_the_same_bytes(pipeline: Any) -> None:
     first = json.dumps(built(pipeline).to_ui())
@@ -214,6 +226,7 @@ def test_a_build_for_an_old_release_exports_its_nodes_that_way(
     check_links(ui)
     check_layout(graph, ui)
     assert_same_api(read_back(ui, graph, server_schemas), graph.compile())
+    assert_same_api(Graph.from_ui(ui, bundled_schemas("0.8.0")).compile(), graph.compile())
 
 
 @pytest.mark.parametrize("pipeline", ltx2_5_api.PIPELINES, ids=IDS[len(PIPELINES):])
