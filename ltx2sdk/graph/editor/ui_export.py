@@ -19,10 +19,12 @@ colour), ``config`` and ``extra.ds`` (where the canvas opens). What it holds:
   columns along the data flow, nothing overlapping); the positive prompt green and the
   negative one red, as the official templates colour them.
 
-A node of a type the graph has no schema for keeps its literal inputs in the order given (a
-seed's control ``"fixed"`` after it) and its links as plain slots: build the graph with the
-server's schemas (``schemas=client.schemas()``) for the editor's exact widget order. The
-same graph always gives the same workflow, byte for byte once serialized.
+A literal on an input the editor shows no widget for (a ``*`` input, a union of types) has
+no place in a workflow: a :class:`~ltx2sdk.errors.GraphError` names the node and input rather
+than leave it out. A node of a type the graph has no schema for keeps its literal inputs in
+the order given (a seed's control ``"fixed"`` after it) and its links as plain slots: build
+the graph with the server's schemas (``schemas=client.schemas()``) for the editor's exact
+widget order. The same graph always gives the same workflow, byte for byte once serialized.
 
 Import rule: as the package (:mod:`ltx2sdk.graph.editor`), and :mod:`ltx2sdk.graph.handles`
 (the links' handles); never the core, whose ``Graph.to_ui`` calls :func:`graph_to_ui`: the
@@ -34,6 +36,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
+from ltx2sdk.errors import GraphError
 from ltx2sdk.graph.editor import layout
 from ltx2sdk.graph.editor.widgets import (
     SEED_NAMES,
@@ -74,6 +77,7 @@ class ExportNode(Protocol):
     def schema(self) -> NodeSchema | None: ...
     @property
     def outputs(self) -> tuple[Output, ...]: ...
+    def describe(self) -> str: ...
 
 
 def graph_to_ui(nodes: Sequence[ExportNode]) -> dict[str, Any]:
@@ -141,6 +145,11 @@ class _Slots:
                 self.sockets += _autogrow_sockets(spec, linked)
                 declared.update(n for n in linked if n.startswith(f"{spec.name}."))
             elif not has_widget(spec):
+                value = node.inputs.get(spec.name)
+                if spec.name in node.inputs and not isinstance(value, Output):
+                    raise GraphError(f"holds the value {value!r}, but the editor has no widget "
+                                     "for this input (only a link feeds it there)",
+                                     node=node.describe(), input_name=spec.name)
                 self.sockets.append((spec.name, spec.type, None))
                 declared.add(spec.name)
         widget_inputs = [(name, spec) for name, spec in _widget_specs(schema)

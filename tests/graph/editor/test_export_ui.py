@@ -17,7 +17,7 @@ import pytest
 from builders import PIPELINES, build
 from builders.catalog import ltx2_5_api
 from builders.examples import pipeline_request
-from ltx2sdk import Graph
+from ltx2sdk import Graph, GraphError
 from ltx2sdk.graph.compare import assert_same_api
 from ltx2sdk.graph.editor.layout import TITLE_HEIGHT, Box, lay_out, node_size
 from ltx2sdk.graph.editor.widgets import widget_values_to_inputs
@@ -284,6 +284,14 @@ def test_a_node_type_without_a_schema_keeps_its_values_and_links() -> None:
     assert node["widgets_values"] == [0.5, "x"]
     assert [s["name"] for s in node["inputs"]] == ["image"]
     assert [o["links"] for o in node["outputs"]] == [[2]]
+
+
+def test_a_literal_the_editor_has_no_widget_for_is_named_not_dropped() -> None:
+    g = Graph()
+    g.add("PreviewAny", source=5)  # "*": any link, or a literal the server takes
+    with pytest.raises(GraphError, match=r"PreviewAny .*input 'source': holds the value 5, "
+                                         r"but the editor has no widget"):
+        g.to_ui()
 
 
 def test_an_ungrouped_graph_is_laid_out_without_groups() -> None:
