@@ -14,9 +14,10 @@ the editor's coordinates (``pos`` is the top left of a node's body; its title ba
   it; the nodes of a column stack top to bottom, each placed near the mean height of the
   nodes it reads from (ties: the order the nodes were added).
 - **Sizes**: :func:`node_size` estimates a node's size the way the editor's LiteGraph
-  computes one (title and slot labels for the width, 20 px per slot row and 24 px per
-  widget row for the height, a text box and an image preview taller); it errs large, since
-  the editor enlarges a node smaller than it computes, never shrinks one.
+  computes one (``LGraphNode.computeSize``: title and slot labels for the width, 20 px per
+  row of link slots and 24 px per widget row for the height, a text box and an image preview
+  taller); it errs large, since the editor enlarges a node smaller than it computes when it
+  loads a workflow, never shrinks one.
 
 Import rule: as the package (:mod:`ltx2sdk.graph.editor`); this module imports nothing of the
 SDK.
@@ -39,8 +40,9 @@ PREVIEW_HEIGHT = 240
 """The preview a file loader shows under its widgets (the loaded image)."""
 BODY_MARGIN = 16
 """Space under the last row of a node."""
-CHAR_WIDTH = 8
-"""A character of the editor's 14 px node font, generously."""
+CHAR_WIDTH = 9
+"""A character of the editor's 14 px node font, generously (LiteGraph's own guess without a
+canvas to measure on is 8.4)."""
 MIN_WIDTH = 240
 MAX_WIDTH = 520
 
@@ -73,7 +75,7 @@ def node_size(title: str, inputs: Sequence[str], outputs: Sequence[str],
     editor computes for it: ``inputs`` and ``outputs`` are the labels of its slots (linked
     widget inputs are drawn on their widget's row and do not count), ``widgets`` its widget
     rows in order."""
-    rows = max(len(inputs), len(outputs))
+    rows = max(len(inputs), len(outputs), 1)
     height = rows * SLOT_HEIGHT + BODY_MARGIN + sum(widget.height for widget in widgets)
     width = max(MIN_WIDTH, len(title) * CHAR_WIDTH + 2 * TITLE_HEIGHT)
     slot_labels = (max((len(s) for s in inputs), default=0)

@@ -88,7 +88,8 @@ def graph_to_ui(nodes: Sequence[ExportNode]) -> dict[str, Any]:
     link_ids = _number_links(nodes, slots)
     boxes = []
     for node, slot in zip(nodes, slots, strict=True):
-        width, height = layout.node_size(node.title, [n for n, _t, _w in slot.sockets],
+        width, height = layout.node_size(node.title,
+                                         [n for n, _t, w in slot.sockets if w is None],
                                          [name for name, _t in slot.outputs],
                                          _widget_rows(node))
         boxes.append(layout.Box(node.index, width, height, node.group,
@@ -244,9 +245,14 @@ def _widget_values(node: ExportNode) -> list[Any]:
 
 def _widget_rows(node: ExportNode) -> list[layout.Widget]:
     """The node's widget rows as :func:`layout.node_size` measures them."""
-    if node.schema is None:
-        return [layout.Widget(name, str(v)) for name, v in node.inputs.items()
-                if not isinstance(v, Output)]
+    if node.schema is None:  # as _widget_values writes them
+        unknown: list[layout.Widget] = []
+        for name, value in node.inputs.items():
+            if not isinstance(value, Output):
+                unknown.append(layout.Widget(name, str(value)))
+                if name in SEED_NAMES and isinstance(value, int) and not isinstance(value, bool):
+                    unknown.append(layout.Widget("control_after_generate", "fixed"))
+        return unknown
     values = _api_inputs(node)
     rows = []
     for widget in widgets(node.schema, values):

@@ -180,6 +180,39 @@ def test_nodes_do_not_overlap_and_each_stage_is_a_group_around_its_nodes(
     check_layout(*exported)
 
 
+def litegraph_size(node: dict[str, Any], widget_count: int) -> tuple[float, float]:
+    """LiteGraph's ``LGraphNode.computeSize`` for a node loaded from ``node``, with its own
+    text measure when no canvas measures (0.6 of the 14 px font per character), each widget
+    20 px high (a text area is taller: the export makes it so)."""
+    def text(value: str) -> float:
+        return 14 * 0.6 * len(value)
+
+    sockets = [s for s in node["inputs"] if "widget" not in s]
+    rows = max(len(sockets), len(node["outputs"]), 1)
+    in_w = max((text(s.get("label") or s["name"]) for s in sockets), default=0)
+    out_w = max((text(o["name"]) for o in node["outputs"]), default=0)
+    slots = in_w + out_w + 2 * 20 + (5 if in_w and out_w else 0)
+    widget_w = max((text(s["name"]) for s in node["inputs"] if "widget" in s), default=0)
+    widget_w = widget_w + 42 + 2 * (15 + 6 + 10) if widget_w else 0
+    title = 30 + text(node["title"]) + 30 * 0.33
+    width = max(slots, widget_w, title, 140 * (1.5 if widget_count else 1))
+    height = rows * 20 + (widget_count * (20 + 4) + 8 if widget_count else 0) + 6
+    return width, height
+
+
+def test_every_node_is_at_least_as_big_as_the_editor_makes_it(
+        exported: tuple[Graph, Any], server_schemas: SchemaSet) -> None:
+    # (the editor enlarges a smaller node when it loads the workflow: it would overlap)
+    from ltx2sdk.graph.editor.widgets import widgets
+
+    graph, ui = exported
+    for node, ui_node in zip(graph, ui["nodes"], strict=True):
+        schema = server_schemas.get(node.class_type) or graph.schemas[node.class_type]
+        count = len(widgets(schema, {k: v for k, v in node.literals().items()}))
+        width, height = litegraph_size(ui_node, count)
+        assert ui_node["size"][0] >= width and ui_node["size"][1] >= height, node.title
+
+
 def test_the_data_flows_left_to_right_between_stages(exported: tuple[Graph, Any]) -> None:
     graph, ui = exported
     groups = {g["title"]: group_rect(g) for g in ui["groups"]}
