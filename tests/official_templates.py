@@ -7,12 +7,15 @@ compute (LTX-2: :data:`LTX2_TEMPLATES`; LTX-2.3 and 2.5: :data:`LTX2_3_TEMPLATES
 the UI (litegraph) format, so this module provides:
 
 * :func:`template_api` / :func:`flatten_workflow`: turn a UI workflow into the equivalent
-  API-format prompt (``{"<id>": {"class_type", "inputs", "_meta"}}``): subgraph instances
-  inlined (promoted widgets, ``proxyWidgets`` included), Reroutes followed, ``Primitive*``
-  nodes resolved to literals, bypassed (mode 4) nodes replaced by their matching-type
-  input, muted (mode 2) nodes and notes dropped, widget values mapped to input names with
-  ``object_info``; :func:`resolve_static` then evaluates the frontend's helper nodes
-  (``ResolutionSelector``, ``ComfyMathExpression``, switches).
+  API-format prompt (``{"<id>": {"class_type", "inputs", "_meta"}}``) with the SDK's own
+  importer (``ltx2sdk.graph.editor``: subgraph instances inlined, promoted widgets and
+  ``proxyWidgets`` included, Reroutes followed, bypassed (mode 4) nodes replaced by their
+  matching-type input, muted (mode 2) nodes and notes dropped, widget values mapped to input
+  names with ``object_info``), then, for the comparisons, backend ``Primitive*`` nodes
+  resolved to literals; :func:`resolve_static` then evaluates the helper nodes the server
+  would compute (``ResolutionSelector``, ``ComfyMathExpression``, switches).
+* :func:`map_widget_values` / :func:`widget_names`: a strict reading of ``widgets_values``
+  by an ``object_info`` entry (the count must fit), to hold the templates to the fixtures.
 * :func:`validate_api`: check an API prompt against an ``/object_info`` dump (required
   inputs present, links point at existing outputs of a compatible type, literal types and
   ranges).
@@ -36,10 +39,14 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+from ltx2sdk.graph.editor.ui_import import import_workflow
+from ltx2sdk.graph.editor.widgets import SUB_WIDGET_ORDER
+from ltx2sdk.graph.schema import SchemaSet
 
 JSONDict = dict[str, Any]
 ApiPrompt = dict[str, dict[str, Any]]
@@ -124,14 +131,10 @@ FRONTEND_TYPES = frozenset({REROUTE, LEGACY_PRIMITIVE, *NOTE_TYPES})
 """Node types that only compute UI-side parameters; left out of ``class_counts``."""
 
 MODE_MUTED = 2
-MODE_BYPASS = 4
-SUBGRAPH_INPUT_NODE = -10
-SUBGRAPH_OUTPUT_NODE = -20
 
 CAMERA_LORA_MARKER = "camera-control"
 """Substring that marks a camera-control LoRA file name."""
 
-_CONTROL_VALUES = frozenset({"fixed", "randomize", "increment", "decrement"})
 _UPLOAD_OPTIONS = ("image_upload", "video_upload", "audio_upload")
 
 
@@ -503,30 +506,11 @@ def _dynamic_option(spec: Sequence[Any], key: Any) -> Mapping[str, Any] | None:
     return None
 
 
-DYNAMIC_SUB_INPUT_ORDER: dict[tuple[str, str, str], tuple[str, ...]] = {
-    ("ResizeImageMaskNode", "resize_type", "scale dimensions"): ("width", "height", "crop"),
-    ("TextGenerateLTX2Prompt", "sampling_mode", "on"): (
-        "temperature", "top_k", "top_p", "min_p", "repetition_penalty", "seed",
-        "presence_penalty"),
-    # the hosted LTX-2.5 nodes: every option of `model` adds the same four widgets
-    **{(node, "model", option): ("duration", "resolution", "fps", "generate_audio")
-       for node in ("LtxApi25TextToVideo", "LtxApi25ImageToVideo")
-       for option in ("LTX-2.5 (Fast)", "LTX-2.5 (Pro)")},
-}
+DYNAMIC_SUB_INPUT_ORDER: Mapping[tuple[str, str, str], tuple[str, ...]] = SUB_WIDGET_ORDER
 """Definition order of dynamic-combo options with several widget sub-inputs, by
-``(class, combo input, option)``.
-
-ComfyUI's ``/object_info`` gives no ``input_order`` for the sub-inputs of a dynamic-combo
-option and the dumps of this test suite are key-sorted, so the frontend's widget order
-(the definition order, which positional ``widgets_values`` follow) is lost. The orders here
-are those of the templates in ``comfyui-workflow-templates-json`` that store both
-``widgets_values`` and ``widgets_values_named`` (e.g. ``video_ltx2_i2v``,
-``video_ltx2_3_ia2v``). The hosted LTX-2.5 nodes' (``LtxApi25TextToVideo``,
-``LtxApi25ImageToVideo``) are fixed by the values of ``api_ltx2_5_t2v`` / ``_i2v`` /
-``_flf2v`` themselves (``"5"``, ``"1280x720"``, ``"25"``, ``true``: each value fits one
-widget only: a duration, a resolution, a frame rate, a boolean), which is also the order
-``comfy_api_nodes/nodes_ltxv.py`` declares them in (``_v25_generation_inputs``).
-"""
+``(class, combo input, option)``: the SDK's table (see
+:data:`ltx2sdk.graph.editor.widgets.SUB_WIDGET_ORDER`; the key-sorted dumps of this suite
+lose it)."""
 
 
 def _dynamic_sub_inputs(option: Mapping[str, Any], where: tuple[str, str] | None = None
@@ -678,84 +662,17 @@ def map_widget_values(schema: Mapping[str, Any], values: Sequence[Any], *,
 # --------------------------------------------------------------------------- flattening
 
 
-@dataclass(frozen=True)
-class _Out:
-    """An output slot of a flat (not yet resolved) node."""
-
-    node: str
-    slot: int
-
-
-@dataclass(frozen=True)
-class _Lit:
-    """A literal value (from a primitive, or a subgraph instance's widget)."""
-
-    value: Any
-
-
-_Source = _Out | _Lit | None
-
-
-@dataclass
-class _FlatNode:
-    """A UI node placed in the flat graph, with its link inputs resolved one level."""
-
-    uid: str
-    ui: JSONDict
-    links: dict[str, _Source] = field(default_factory=dict)
-    overrides: dict[str, Any] = field(default_factory=dict)
-    """Widget values set on the subgraph instance through ``proxyWidgets``."""
-
-
 @dataclass
 class FlattenResult:
     """The outcome of :func:`flatten_workflow`.
 
     ``api`` is the API prompt; ``notes`` lists what was dropped on the way that is not
     plain UI bookkeeping (widget values of a newer frontend unknown to ``object_info``,
-    links to removed nodes).
+    links to removed nodes, values :func:`flatten_workflow`'s ``fit_schema`` replaced).
     """
 
     api: ApiPrompt
     notes: list[str]
-
-
-def _link_table(graph: Mapping[str, Any]) -> dict[int, tuple[int, int]]:
-    """``link id -> (origin node id, origin slot)`` for list- or dict-style links."""
-    table: dict[int, tuple[int, int]] = {}
-    for link in graph.get("links", []):
-        if isinstance(link, Mapping):
-            table[int(link["id"])] = (int(link["origin_id"]), int(link["origin_slot"]))
-        else:
-            table[int(link[0])] = (int(link[1]), int(link[2]))
-    return table
-
-
-def _link_targets(graph: Mapping[str, Any]) -> dict[int, tuple[int, int]]:
-    """``link id -> (target node id, target slot)`` for list- or dict-style links."""
-    table: dict[int, tuple[int, int]] = {}
-    for link in graph.get("links", []):
-        if isinstance(link, Mapping):
-            table[int(link["id"])] = (int(link["target_id"]), int(link["target_slot"]))
-        else:
-            table[int(link[0])] = (int(link[3]), int(link[4]))
-    return table
-
-
-def _proxy_entries(node: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """``properties.proxyWidgets`` of a subgraph instance as ``(node id, widget name)``
-    pairs (a JSON string in some frontend versions; a third, disambiguating element of
-    nested-subgraph entries is ignored)."""
-    raw = (node.get("properties") or {}).get("proxyWidgets")
-    if isinstance(raw, str):
-        raw = json.loads(raw) if raw.strip() else []
-    entries: list[tuple[str, str]] = []
-    for entry in raw or []:
-        if not isinstance(entry, list | tuple) or len(entry) < 2:
-            raise ValueError(f"subgraph instance {node.get('id')}: bad proxyWidgets entry "
-                             f"{entry!r}")
-        entries.append((str(entry[0]), str(entry[1])))
-    return entries
 
 
 def _types_overlap(a: str, b: str) -> bool:
@@ -770,387 +687,92 @@ def _id_key(uid: str) -> tuple[int | str, ...]:
     return tuple(int(p) if p.isdigit() else p for p in re.split(r"[:]", uid))
 
 
-class _Flattener:
-    """Inline subgraphs of a UI workflow and resolve it to an API prompt."""
+def inline_primitives(api: ApiPrompt) -> ApiPrompt:
+    """``api`` with each backend primitive node (``PrimitiveInt``, ``PrimitiveFloat``, ...:
+    nodes the server runs, which the editor sends as they are) replaced in its consumers by
+    its ``value`` (a literal, or the link it passes on), the pipeline comparisons' view."""
+    primitives = {k: v["inputs"].get("value") for k, v in api.items()
+                  if v["class_type"] in PRIMITIVE_TYPES}
 
-    def __init__(self, workflow: Mapping[str, Any], object_info: Mapping[str, Any],
-                 include_bypassed: bool, fit_schema: bool = False) -> None:
-        self.object_info = object_info
-        self.include_bypassed = include_bypassed
-        self.fit_schema = fit_schema
-        self.subgraphs: dict[str, JSONDict] = {
-            sg["id"]: sg for sg in workflow.get("definitions", {}).get("subgraphs", [])}
-        self.nodes: dict[str, _FlatNode] = {}
-        self.notes: list[str] = []
-        self.workflow = workflow
+    def follow(value: Any) -> Any:
+        for _ in range(1000):
+            if not (is_link(value) and str(value[0]) in primitives):
+                return value
+            value = primitives[str(value[0])]
+        raise ValueError("a cycle of primitive nodes")
 
-    # ---- phase 1: inline subgraphs
-    def expand(self, graph: Mapping[str, Any], prefix: str, boundary: Sequence[_Source],
-               overrides: Mapping[int, Mapping[str, Any]] | None = None) -> list[_Source]:
-        """Add ``graph``'s nodes under ``prefix``; return the sources of its outputs.
+    return {k: {**v, "inputs": {name: follow(value) for name, value in v["inputs"].items()}}
+            for k, v in api.items() if k not in primitives}
 
-        ``overrides`` replaces widget values of inner nodes (promoted proxy widgets)."""
-        links = _link_table(graph)
-        nodes: dict[int, JSONDict] = {int(n["id"]): n for n in graph.get("nodes", [])}
-        instance_outputs: dict[int, list[_Source]] = {}
 
-        def resolve(link_id: int | None) -> _Source:
-            if link_id is None or link_id not in links:
-                return None
-            origin, slot = links[link_id]
-            if origin == SUBGRAPH_INPUT_NODE:
-                return boundary[slot] if slot < len(boundary) else None
-            node = nodes.get(origin)
-            if node is None:
-                self.notes.append(f"{prefix}: link {link_id} comes from missing node {origin}")
-                return None
-            if node["type"] in self.subgraphs:
-                if origin not in instance_outputs:
-                    instance_outputs[origin] = self.expand_instance(node, prefix, resolve)
-                outputs = instance_outputs[origin]
-                return outputs[slot] if slot < len(outputs) else None
-            return _Out(f"{prefix}{origin}", slot)
-
-        for node_id, node in sorted(nodes.items()):
-            if node["type"] in self.subgraphs:
-                if node_id not in instance_outputs:
-                    instance_outputs[node_id] = self.expand_instance(node, prefix, resolve)
-                continue
-            flat = _FlatNode(f"{prefix}{node_id}", node,
-                             overrides=dict((overrides or {}).get(node_id, {})))
-            for entry in node.get("inputs") or []:
-                if entry.get("link") is not None:
-                    flat.links[entry["name"]] = resolve(int(entry["link"]))
-            self.nodes[flat.uid] = flat
-
-        result: list[_Source] = []
-        for output in graph.get("outputs", []):
-            link_ids = output.get("linkIds") or []
-            result.append(resolve(int(link_ids[0])) if link_ids else None)
-        return result
-
-    def expand_instance(self, node: Mapping[str, Any], prefix: str,
-                        resolve: Callable[[int | None], _Source]) -> list[_Source]:
-        """Inline one subgraph instance; return the sources of its outputs."""
-        definition = self.subgraphs[node["type"]]
-        linked = {e["name"]: e.get("link") for e in node.get("inputs") or []}
-        widgets, overrides = self.instance_widgets(node, definition)
-        boundary: list[_Source] = []
-        for sg_input in definition.get("inputs", []):
-            name = sg_input["name"]
-            if linked.get(name) is not None:
-                boundary.append(resolve(int(linked[name])))
-            elif name in widgets:
-                boundary.append(_Lit(widgets[name]))
-            else:
-                boundary.append(None)
-        mode = int(node.get("mode", 0))
-        if mode == MODE_MUTED or (mode == MODE_BYPASS and not self.include_bypassed):
-            # A disabled instance: muted gives nothing, bypass passes a matching input.
-            outputs: list[_Source] = []
-            for output in definition.get("outputs", []):
-                match = [src for sg_input, src in zip(definition.get("inputs", []), boundary,
-                                                      strict=True)
-                         if src is not None and _types_overlap(sg_input["type"], output["type"])]
-                outputs.append(match[0] if match and mode == MODE_BYPASS else None)
-            return outputs
-        return self.expand(definition, f"{prefix}{node['id']}:", boundary, overrides)
-
-    def instance_widgets(self, node: Mapping[str, Any], definition: Mapping[str, Any]
-                         ) -> tuple[dict[str, Any], dict[int, dict[str, Any]]]:
-        """The promoted widget values of a subgraph instance: ``(values by subgraph input
-        name, {inner node id: {widget name: value}})`` (the second for widgets of inner
-        nodes promoted through ``properties.proxyWidgets`` that no subgraph input feeds).
-        """
-        names = [i["name"] for i in definition.get("inputs", [])]
-        named = node.get("widgets_values_named")
-        if isinstance(named, Mapping):
-            return {k: v for k, v in named.items() if k in names}, {}
-        values = list(node.get("widgets_values") or [])
-        proxies = _proxy_entries(node)
-        if proxies and not all(node_id == "-1" for node_id, _ in proxies):
-            return self.proxy_widgets(node, definition, proxies, values)
-        if proxies:
-            promoted = [widget for _, widget in proxies]
+def _fitted(uid: str, node: Mapping[str, Any], schema: Mapping[str, Any],
+            notes: list[str]) -> dict[str, Any]:
+    """The inputs of API ``node`` with each INT/FLOAT/BOOLEAN/STRING widget value whose type
+    the schema rejects (a value of a newer ComfyUI, e.g. ``CreateVideo.bit_depth="auto"``
+    against ComfyUI 0.33.0's INT) replaced by the input's default, or dropped when the input
+    is optional without a default; each change noted. Combos are left alone (model lists of
+    a fixture are placeholders)."""
+    inputs = dict(node["inputs"])
+    specs = _widget_specs(schema, inputs)
+    kind = node["class_type"]
+    for name, value in node["inputs"].items():
+        entry = specs.get(name)
+        if entry is None or is_link(value):
+            continue
+        spec, required = entry
+        check = _LITERAL_CHECKS.get(_widget_type(spec))
+        if check is None or check(value) or (
+                _widget_type(spec) == "FLOAT" and _LITERAL_CHECKS["INT"](value)):
+            continue
+        default = _spec_options(spec).get("default")
+        if default is not None and check(default):
+            inputs[name] = default
+            notes.append(f"{uid} {kind}: widget {name}={value!r} is no {_widget_type(spec)} "
+                         f"in object_info; its default {default!r} used")
+        elif not required:
+            del inputs[name]
+            notes.append(f"{uid} {kind}: widget {name}={value!r} is no {_widget_type(spec)} "
+                         "in object_info; dropped")
         else:
-            inner = {int(n["id"]): n for n in definition.get("nodes", [])}
-            targets = _link_targets(definition)
-
-            def feeds_widget(sg_input: Mapping[str, Any]) -> bool:
-                found = False
-                for link_id in sg_input.get("linkIds") or []:
-                    target_id, slot = targets.get(int(link_id), (0, -1))
-                    target = inner.get(target_id)
-                    inputs = (target or {}).get("inputs") or []
-                    if not 0 <= slot < len(inputs) or not inputs[slot].get("widget"):
-                        return False
-                    found = True
-                return found
-
-            promoted = [i["name"] for i in definition.get("inputs", []) if feeds_widget(i)]
-        if len(promoted) != len(values):
-            raise ValueError(f"subgraph instance {node.get('id')}: {len(values)} widget values "
-                             f"for promoted inputs {promoted!r}")
-        return dict(zip(promoted, values, strict=True)), {}
-
-    def proxy_widgets(self, node: Mapping[str, Any], definition: Mapping[str, Any],
-                      proxies: Sequence[tuple[str, str]], values: Sequence[Any]
-                      ) -> tuple[dict[str, Any], dict[int, dict[str, Any]]]:
-        """Promoted widgets of an instance whose ``proxyWidgets`` name inner nodes.
-
-        As in the ComfyUI frontend: entry ``i`` (``[inner node id, widget name]``) shows
-        the inner node's widget on the instance, and ``widgets_values[i]`` is its value on
-        this instance. Older frontends (1.2x-1.4x) did not serialise proxy widgets (their
-        value lives on the inner node, ``widgets_values`` is ``[]``); newer ones migrate
-        entry ``i`` with ``widgets_values[i]`` when present (``pickHostValue`` in
-        ``proxyWidgetMigration.ts``), else keep the inner value. So a value given for an
-        entry goes to the subgraph input that feeds that widget (every widget it feeds), or
-        else replaces the inner node's widget value; an entry without a value (a hole)
-        keeps the inner node's own value. ``"-1"`` entries name the instance's own
-        subgraph inputs.
-        """
-        uid = node.get("id")
-        if len(values) > len(proxies):
-            raise ValueError(f"subgraph instance {uid}: {len(values)} widget values for "
-                             f"{len(proxies)} proxyWidgets {list(proxies)!r}")
-        inner = {str(n["id"]): n for n in definition.get("nodes", [])}
-        targets = _link_targets(definition)
-        feeding: dict[tuple[str, str], str] = {}
-        for sg_input in definition.get("inputs", []):
-            for link_id in sg_input.get("linkIds") or []:
-                target_id, slot = targets.get(int(link_id), (0, -1))
-                entries = (inner.get(str(target_id)) or {}).get("inputs") or []
-                if 0 <= slot < len(entries) and entries[slot].get("widget"):
-                    feeding[(str(target_id), str(entries[slot]["name"]))] = sg_input["name"]
-        by_input: dict[str, Any] = {}
-        overrides: dict[int, dict[str, Any]] = {}
-        for index, (node_id, widget) in enumerate(proxies):
-            hole = index >= len(values)
-            if node_id == "-1":
-                if widget not in {i["name"] for i in definition.get("inputs", [])}:
-                    raise ValueError(f"subgraph instance {uid}: proxy widget {widget!r} is "
-                                     "no subgraph input")
-                if not hole:
-                    by_input[widget] = values[index]
-                continue
-            target = inner.get(node_id)
-            if target is None:
-                raise ValueError(f"subgraph instance {uid}: proxy widget {[node_id, widget]!r}"
-                                 " names no node of its subgraph")
-            if target["type"] in self.subgraphs:
-                raise NotImplementedError(f"subgraph instance {uid}: proxy widget of a nested "
-                                          f"subgraph instance {[node_id, widget]!r}")
-            sg_input_name = feeding.get((node_id, widget))
-            if sg_input_name is None:
-                schema = self.object_info.get(target["type"])
-                if schema is not None:
-                    mark = len(self.notes)
-                    current = self.widget_values(_FlatNode(f"{uid}:{node_id}", target))
-                    del self.notes[mark:]
-                    if widget not in widget_names(schema, current):
-                        raise ValueError(f"subgraph instance {uid}: proxy widget "
-                                         f"{[node_id, widget]!r}: {target['type']} has no "
-                                         "such widget")
-                if not hole:
-                    overrides.setdefault(int(node_id), {})[widget] = values[index]
-            elif not hole:
-                by_input[sg_input_name] = values[index]
-        return by_input, overrides
-
-    # ---- phase 2: resolve and emit
-    def final(self, source: _Source, depth: int = 0) -> _Source:
-        """Follow a source through Reroutes, primitives and disabled nodes."""
-        if depth > 1000:
-            raise ValueError("cycle while resolving links")
-        if not isinstance(source, _Out):
-            return source
-        flat = self.nodes.get(source.node)
-        if flat is None:
-            return None
-        kind = flat.ui["type"]
-        mode = int(flat.ui.get("mode", 0))
-        if kind in NOTE_TYPES or mode == MODE_MUTED:
-            return None
-        if mode == MODE_BYPASS and not self.include_bypassed:
-            return self.final(self.bypass_source(flat, source.slot), depth + 1)
-        if kind == REROUTE:
-            return self.final(next(iter(flat.links.values()), None), depth + 1)
-        if kind == LEGACY_PRIMITIVE:
-            values = flat.ui.get("widgets_values") or [None]
-            return _Lit(values[0])
-        if kind in PRIMITIVE_TYPES:
-            inputs = self.api_inputs(flat, depth + 1)
-            return _Lit(inputs.get("value"))
-        return source
-
-    def bypass_source(self, flat: _FlatNode, slot: int) -> _Source:
-        """What a bypassed node passes on from output ``slot``: a matching-type input."""
-        outputs = flat.ui.get("outputs") or []
-        if slot >= len(outputs):
-            return None
-        wanted = str(outputs[slot].get("type", "*"))
-        inputs = [e for e in flat.ui.get("inputs") or [] if e.get("link") is not None]
-        same_slot = (flat.ui.get("inputs") or [])[slot:slot + 1]
-        candidates = [e for e in same_slot if e.get("link") is not None] + inputs
-        for entry in candidates:
-            if str(entry.get("type")) == wanted or _types_overlap(str(entry.get("type")),
-                                                                  wanted):
-                return flat.links.get(entry["name"])
-        return None
-
-    def widget_values(self, flat: _FlatNode) -> dict[str, Any]:
-        """The node's widget values by API input name (links not applied)."""
-        kind = flat.ui["type"]
-        schema = self.object_info[kind]
-        named = flat.ui.get("widgets_values_named")
-        values = flat.ui.get("widgets_values")
-        if isinstance(values, Mapping) and named is None:
-            named = values
-        if isinstance(named, Mapping):
-            allowed = widget_names(schema, named)
-            result = {k: v for k, v in named.items() if k in allowed}
-            for key, value in named.items():
-                if key in allowed or key in ("control_after_generate", "upload"):
-                    continue
-                if value in _CONTROL_VALUES and any(
-                        _has_control(s) for _, s, _ in ordered_inputs(schema)):
-                    continue
-                self.notes.append(f"{flat.uid} {kind}: dropped widget {key}={value!r} "
-                                  "(not an input in object_info)")
-        else:
-            missing: list[str] = []
-            result = map_widget_values(schema, list(values or []), missing=missing)
-            if missing:
-                self.notes.append(f"{flat.uid} {kind}: no saved value for widgets {missing!r} "
-                                  "(an older frontend); defaults used")
-        if flat.overrides:
-            allowed = widget_names(schema, {**result, **flat.overrides})
-            unknown = sorted(set(flat.overrides) - set(allowed))
-            if unknown:
-                raise ValueError(f"{flat.uid} {kind}: promoted widgets {unknown!r} are not "
-                                 "widgets in object_info")
-            result.update(flat.overrides)
-        if self.fit_schema:
-            result = self.fitted(flat, schema, result)
-        return result
-
-    def fitted(self, flat: _FlatNode, schema: Mapping[str, Any],
-               values: Mapping[str, Any]) -> dict[str, Any]:
-        """``values`` with each INT/FLOAT/BOOLEAN/STRING widget value whose type the
-        schema rejects (a value of a newer ComfyUI, e.g. ``CreateVideo.bit_depth="auto"``
-        against ComfyUI 0.33.0's INT) replaced by the input's default, or dropped when
-        the input is optional without a default; each change is noted. Combos are left
-        alone (model lists of a fixture are placeholders)."""
-        specs = _widget_specs(schema, values)
-        result = dict(values)
-        for name, value in values.items():
-            entry = specs.get(name)
-            if entry is None:
-                continue
-            spec, required = entry
-            check = _LITERAL_CHECKS.get(_widget_type(spec))
-            if check is None or check(value) or (
-                    _widget_type(spec) == "FLOAT" and _LITERAL_CHECKS["INT"](value)):
-                continue
-            default = _spec_options(spec).get("default")
-            if default is not None and check(default):
-                result[name] = default
-                self.notes.append(f"{flat.uid} {flat.ui['type']}: widget {name}={value!r} "
-                                  f"is no {_widget_type(spec)} in object_info; its default "
-                                  f"{default!r} used")
-            elif not required:
-                del result[name]
-                self.notes.append(f"{flat.uid} {flat.ui['type']}: widget {name}={value!r} "
-                                  f"is no {_widget_type(spec)} in object_info; dropped")
-            else:
-                raise ValueError(f"{flat.uid} {flat.ui['type']}: widget {name}={value!r} is "
-                                 f"no {_widget_type(spec)} and has no default")
-        return result
-
-    def api_inputs(self, flat: _FlatNode, depth: int = 0) -> dict[str, Any]:
-        """The API ``inputs`` of a node: widget values, overridden by resolved links."""
-        kind = flat.ui["type"]
-        widgets = self.widget_values(flat)
-        linked: dict[str, Any] = {}
-        for name, source in flat.links.items():
-            resolved = self.final(source, depth + 1)
-            if isinstance(resolved, _Lit):
-                linked[name] = resolved.value
-            elif isinstance(resolved, _Out):
-                linked[name] = [resolved.node, resolved.slot]
-            elif name not in widgets:
-                self.notes.append(f"{flat.uid} {kind}: input {name!r} lost its link "
-                                  "(source removed)")
-        merged = {**widgets, **linked}
-        order = [n for n, _, _ in ordered_inputs(self.object_info[kind])]
-        rank = {n: i for i, n in enumerate(order)}
-
-        def key(name: str) -> tuple[int, str]:
-            return rank.get(name.split(".")[0], len(rank)), name
-
-        return {n: merged[n] for n in sorted(merged, key=key)}
-
-    def emit(self) -> ApiPrompt:
-        """The API prompt of the active, non-helper nodes."""
-        unknown = sorted({f.ui["type"] for f in self.nodes.values()
-                          if f.ui["type"] not in self.object_info
-                          and f.ui["type"] not in (REROUTE, LEGACY_PRIMITIVE, *NOTE_TYPES)})
-        if unknown:
-            raise KeyError(f"node types missing from object_info: {unknown} (ComfyUI "
-                           "0.33.0's, OBJECT_INFO_0_33, has the LTX-2.5 nodes)")
-        api: ApiPrompt = {}
-        for uid in sorted(self.nodes, key=_id_key):
-            flat = self.nodes[uid]
-            kind = flat.ui["type"]
-            mode = int(flat.ui.get("mode", 0))
-            if kind in (REROUTE, LEGACY_PRIMITIVE) or kind in NOTE_TYPES:
-                continue
-            if kind in PRIMITIVE_TYPES or mode == MODE_MUTED:
-                continue
-            if mode == MODE_BYPASS and not self.include_bypassed:
-                continue
-            title = flat.ui.get("title") or self.object_info[kind].get("display_name") or kind
-            api[uid] = {"class_type": kind, "inputs": self.api_inputs(flat),
-                        "_meta": {"title": str(title)}}
-        return api
+            raise ValueError(f"{uid} {kind}: widget {name}={value!r} is no "
+                             f"{_widget_type(spec)} and has no default")
+    return inputs
 
 
 def flatten_workflow(workflow: Mapping[str, Any], object_info: Mapping[str, Any], *,
                      include_bypassed: bool = False, fit_schema: bool = False) -> FlattenResult:
     """Flatten a UI-format (litegraph) workflow into an API-format prompt.
 
-    * Subgraph instances (``definitions.subgraphs``) are inlined recursively: links from
-      the subgraph's input node (id -10) take the instance's outer link, or else the
-      instance's widget value for that input (``widgets_values_named`` when present, else
-      ``widgets_values`` in the order of the subgraph inputs that feed widgets); links to
-      the output node (id -20) become the instance's outputs. An instance whose
-      ``properties.proxyWidgets`` name inner nodes (``[["128", "text"], ...]``) pairs
-      entry ``i`` with ``widgets_values[i]`` as the frontend does (see
-      ``_Flattener.proxy_widgets``): the value goes to the subgraph input feeding that
-      widget, or replaces the inner widget's value; an entry without a value keeps the
-      inner node's own value.
-    * ``Reroute`` nodes are followed; ``Primitive*`` nodes (and the legacy frontend
-      ``PrimitiveNode``) become literal values in their consumers; notes are dropped.
-    * Mode 2 (muted) nodes are removed: their consumers lose the link (a widget input then
-      keeps its widget value). Mode 4 (bypass) nodes are removed and each consumer gets
-      the bypassed node's input of the output's type (the input in the same slot first),
-      unless ``include_bypassed`` is set, in which case they stay as normal nodes.
-    * Widget values are mapped to input names with ``object_info``
-      (:func:`map_widget_values`), or taken from ``widgets_values_named`` (which newer
-      frontends write); named values that ``object_info`` does not know (widgets of a
-      newer ComfyUI) are dropped and reported in ``notes``. A linked widget input takes
-      the link, not the stored value.
+    The SDK's importer does the editor's part (:func:`ltx2sdk.graph.editor.ui_import.
+    import_workflow`, with ``object_info``'s schemas: subgraphs inlined, promoted and proxy
+    widgets, Reroutes and frontend primitives resolved, notes dropped, bypassed and muted
+    nodes handled as the frontend does; ``include_bypassed`` keeps bypassed nodes active).
+    On top, for the pipeline comparisons of this suite:
+
+    * backend ``Primitive*`` nodes (which the editor sends to the server as nodes) become
+      literal values in their consumers (:func:`inline_primitives`);
     * ``fit_schema=True`` also replaces widget values whose type ``object_info`` rejects
-      (e.g. ``CreateVideo.bit_depth="auto"`` of a newer ComfyUI against 0.33.0's INT) by
-      the input's default, noting each; by default they are kept, as the frontend would
-      send them.
+      (e.g. ``CreateVideo.bit_depth="auto"`` of a newer ComfyUI against 0.33.0's INT) by the
+      input's default, noting each; by default they are kept, as the frontend sends them.
 
     Raises ``KeyError`` naming the node types ``object_info`` lacks.
     """
-    flattener = _Flattener(workflow, object_info, include_bypassed, fit_schema)
-    flattener.expand(workflow, "", [])
-    api = flattener.emit()
-    return FlattenResult(api=api, notes=list(dict.fromkeys(flattener.notes)))
+    unknown = sorted(workflow_node_types(workflow) - set(object_info))
+    if unknown:
+        raise KeyError(f"node types missing from object_info: {unknown} (ComfyUI "
+                       "0.33.0's, OBJECT_INFO_0_33, has the LTX-2.5 nodes)")
+    schemas = SchemaSet.from_object_info(object_info)
+    result = import_workflow(workflow, schemas, keep_bypassed=include_bypassed)
+    api = inline_primitives(result.api)
+    notes = list(result.notes)
+    if fit_schema:
+        fitted: list[str] = []
+        api = {uid: {**node, "inputs": _fitted(uid, node, object_info[node["class_type"]],
+                                               fitted)}
+               for uid, node in api.items()}
+        # each node's notes together, in node order (a stable sort keeps theirs first)
+        notes = sorted([*notes, *fitted], key=lambda note: _id_key(note.split(" ", 1)[0]))
+    return FlattenResult(api=api, notes=list(dict.fromkeys(notes)))
 
 
 # --------------------------------------------------------------------------- validation

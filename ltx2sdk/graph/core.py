@@ -289,16 +289,19 @@ class Graph:
 
         ``schemas`` tell which widget value is which input: the server's
         (``SchemaSet.from_object_info``, or a client's ``schemas()``), or by default those of
-        the newest ComfyUI release bundled with the SDK (the SDK's node types only); the graph
-        is checked against them too. An editor workflow that cannot be read is an
+        the newest ComfyUI release bundled with the SDK (the SDK's node types and ComfyUI's
+        primitive nodes: ``ui_import.default_schemas``); the graph is checked against them
+        too. An editor workflow that cannot be read is an
         :class:`~ltx2sdk.errors.EditorWorkflowError` naming the node; a node type the
         schemas lack, an :class:`~ltx2sdk.errors.UnknownNodeTypeError` with the nearest
         names. See :mod:`ltx2sdk.graph.editor.ui_import` for what is resolved how.
         """
-        from ltx2sdk.graph.editor.ui_import import workflow_to_api  # start-up: rarely used
-        from ltx2sdk.graph.releases import TESTED_RANGE, bundled_schemas  # start-up: data
+        from ltx2sdk.graph.editor.ui_import import (  # start-up: rarely used
+            default_schemas,
+            workflow_to_api,
+        )
 
-        readable = schemas if schemas is not None else bundled_schemas(TESTED_RANGE[1])
+        readable = schemas if schemas is not None else default_schemas()
         return cls.from_api(workflow_to_api(workflow, readable), readable, strict=strict)
 
 

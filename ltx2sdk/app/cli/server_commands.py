@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import sys
@@ -28,6 +29,7 @@ from ltx2sdk.app.cli.request_flags import (
     describe_for_cli,
     lora_choice,
     note_for_cli,
+    read_capped,
     request_from_args,
 )
 from ltx2sdk.backends.server_urls import (
@@ -648,9 +650,62 @@ def check_verdict(reports: list[ModelReport]) -> tuple[str, bool]:
     return f"not ready for {', '.join(failed)}{also}", False
 
 
+MAX_WORKFLOW_BYTES = 64 << 20  # a workflow file, subgraphs and notes included
+
+
+def read_workflow(path: Path) -> dict[str, Any]:
+    """The JSON object ``--workflow FILE`` holds (an editor workflow or an API prompt);
+    anything else is a :class:`CommandLineError` (exit status 2) saying what is wrong."""
+    try:
+        text = read_capped(path, MAX_WORKFLOW_BYTES, f"--workflow {path}")
+        data = json.loads(text.decode("utf-8-sig"))  # BOM too
+    except OSError as exc:
+        raise CommandLineError(f"--workflow: cannot read {path} ({exc.strerror or exc})",
+                               2) from exc
+    except ValueError as exc:
+        raise CommandLineError(f"--workflow: {path} is not JSON ({exc})", 2) from exc
+    if not isinstance(data, dict) or not data:
+        raise CommandLineError(f"--workflow: {path} is not a workflow (an editor workflow or "
+                               "an API prompt: a JSON object)", 2)
+    return data
+
+
+def check_workflow(client: Any, workflow: Mapping[str, Any], args: argparse.Namespace,
+                   version: str | None) -> int:
+    """``ltx2 check --workflow F``: what the server lacks to run ``workflow`` (an editor
+    workflow is read as the editor would queue it); a line per problem, then the verdict.
+    Exit status 0 when it would run, 1 otherwise."""
+    from ltx2sdk.graph.editor.ui_import import is_editor_workflow  # start-up: rarely used
+
+    kind = "editor workflow" if is_editor_workflow(workflow) else "API prompt"
+    name = one_line(str(args.workflow), limit=200)
+    verdict = client.check(workflow)
+    problems = [f"missing node type: {node}" for node in verdict.missing_nodes]
+    problems += [f"missing model file: models/{folder}/{one_line(file, limit=200)}"
+                 for folder, file in verdict.missing_models]
+    problems += [one_line(text, limit=400) for text in [*verdict.other, *verdict.runtime]]
+    for problem in problems if not args.quiet else ():
+        print(f"  {problem}")
+    if args.json:
+        reporting.emit_json(args, {
+            "server": client.base_url, "comfyui_version": version, "workflow": name,
+            "format": "editor" if kind == "editor workflow" else "api",
+            "ready": verdict.ok, "missing_nodes": list(verdict.missing_nodes),
+            "missing_models": [{"folder": folder, "name": file}
+                               for folder, file in verdict.missing_models],
+            "problems": [*verdict.other, *verdict.runtime]})
+    if verdict.ok:
+        print(f"{name} ({kind}): ready to run")
+        return 0
+    count = len(problems)
+    print(f"{name} ({kind}): not ready, {count} problem{'' if count == 1 else 's'}")
+    return 1
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from ltx2sdk.backends.comfyui.client import ComfyClient  # start-up: requests, websocket-client
 
+    workflow = read_workflow(args.workflow) if args.workflow is not None else None
     if args.api == "v2":
         return cannot_check_v2(backend_of(args), args)
     modes = list(MODES) if args.mode == "both" else [args.mode]
@@ -678,6 +733,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     if not args.quiet:  # -q: the verdict line only
         print(f"ComfyUI {version or '(version unknown)'} at {client.base_url} is up: "
               f"{range_status(version)}")
+    if workflow is not None:
+        return check_workflow(client, workflow, args, version)
     schemas = client.schemas()
     key = bool((args.api_key or os.environ.get(API_KEY_ENV) or "").strip())
     reports = [check_model(client, schemas, model, modes, args.loras, partner_key=key)
@@ -758,7 +815,8 @@ def add_server_commands(commands: Any) -> None:
                                             "last line is the verdict for the model(s) --model "
                                             "names: exit status 0 when every pipeline of theirs "
                                             "is ready, 1 otherwise. With -q, only the "
-                                            "verdict line.")
+                                            "verdict line. With --workflow FILE, the same "
+                                            "for that one workflow instead.")
     add_server_flags(check)
     check.add_argument("--model", choices=[*MODEL_IDS, "all"], default=DEFAULT_MODEL,
                        help="the model(s) the exit status is about (default "
@@ -769,4 +827,8 @@ def add_server_commands(commands: Any) -> None:
                        metavar="NAME[:STRENGTH]", default=[],
                        help="one of your LoRAs (a file in models/loras), checked on every "
                             "pipeline as generate --lora would apply it; repeat for more")
+    check.add_argument("--workflow", type=Path, metavar="FILE.json",
+                       help="check this workflow instead of the models: an editor workflow "
+                            "(ComfyUI's Save, subgraphs and all) or an API prompt (Export "
+                            "(API)); a line per problem, exit status 0 when it would run")
     check.set_defaults(func=cmd_check)

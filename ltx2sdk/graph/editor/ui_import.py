@@ -38,14 +38,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ltx2sdk.errors import EditorWorkflowError, GraphError, UnknownNodeTypeError
-from ltx2sdk.graph.editor.widgets import widget_names, widget_values_to_inputs
-from ltx2sdk.graph.schema import NodeSchema, types_compatible
+from ltx2sdk.graph.editor.widgets import CONTROL_MODES, widget_names, widget_values_to_inputs
+from ltx2sdk.graph.schema import NodeSchema, SchemaSet, parse_node_info, types_compatible
 
 __all__ = [
     "EDITOR_WORKFLOW",
     "FRONTEND_ONLY_TYPES",
     "EditorImport",
     "as_api_prompt",
+    "default_schemas",
     "import_workflow",
     "is_editor_workflow",
     "workflow_to_api",
@@ -65,6 +66,22 @@ FRONTEND_ONLY_TYPES = frozenset({REROUTE, PRIMITIVE, *NOTE_TYPES})
 
 EDITOR_WORKFLOW = 'this is an editor workflow (ComfyUI\'s "Save", not "Export (API)")'
 """How messages name an editor workflow met where an API prompt was expected."""
+
+CORE_PRIMITIVES: dict[str, dict[str, Any]] = {
+    f"Primitive{name}": {
+        "input": {"required": {"value": [kind, options]}},
+        "input_order": {"required": ["value"]}, "output": [kind.split(",")[0]],
+        "output_name": [kind], "display_name": title, "output_node": False}
+    for name, kind, options, title in (
+        ("Int", "INT", {"control_after_generate": "fixed", "min": -(2 ** 63) + 1,
+                        "max": 2 ** 63 - 1}, "Int"),
+        ("Float", "FLOAT", {"min": -(2 ** 63) + 1, "max": 2 ** 63 - 1, "step": 0.1}, "Float"),
+        ("String", "STRING", {"multiline": False}, "Text"),
+        ("StringMultiline", "STRING", {"multiline": True}, "Text (Multiline)"),
+        ("Boolean", "BOOLEAN", {}, "Boolean"))}
+"""ComfyUI's primitive nodes (``PrimitiveInt``, ...) as its ``/object_info`` declares them
+(unchanged since they came, in 0.3.x): the official templates feed their knobs through them,
+and the bundled releases keep only the SDK's own node types."""
 
 _MAX_DEPTH = 1000  # links followed through reroutes and bypassed nodes before giving up
 
@@ -121,8 +138,10 @@ class _Placed:
 @dataclass(frozen=True)
 class EditorImport:
     """What :func:`import_workflow` made: the API prompt, and ``notes`` on what was left
-    out on the way that is not plain editor bookkeeping (a link to a node that is gone, an
-    input that lost its link)."""
+    out or filled in on the way that is not plain editor bookkeeping: an input that lost its
+    link (its source muted, bypassed with nothing to pass on, or gone), a widget the node was
+    saved with that its schema lacks (saved by another release), a widget no value was saved
+    for (its default used)."""
 
     api: ApiPrompt
     notes: tuple[str, ...]
@@ -434,19 +453,23 @@ class _Importer:
                                       "editor and save again", node=placed.describe())
         near = difflib.get_close_matches(placed.kind, list(self.schemas), n=3)
         hint = f" (did you mean {' or '.join(near)}?)" if near else (
-            ": a custom node? pass the schemas of the server that has it")
+            ": not in these schemas (pass those of a server that has it)")
         raise UnknownNodeTypeError(f"unknown node type '{placed.kind}'{hint}",
                                    node=placed.describe())
 
     def inputs(self, placed: _Placed, schema: NodeSchema) -> dict[str, Any]:
         """A node's API inputs: its widget values, replaced by its resolved links."""
         values = placed.ui.get("widgets_values")
+        named = placed.ui.get("widgets_values_named")  # written beside them by newer editors
         if values is None:
-            values = placed.ui.get("widgets_values_named")
+            values = named
         if values is not None and not isinstance(values, (list, Mapping)):
             raise EditorWorkflowError(f"widgets_values is {type(values).__name__}, not a list",
                                       node=placed.describe())
-        result = widget_values_to_inputs(schema, values)
+        missing: list[str] = []
+        result = widget_values_to_inputs(schema, values, missing=missing)
+        self.widget_notes(placed, schema, result, named if isinstance(named, Mapping)
+                          else values if isinstance(values, Mapping) else {}, missing)
         if placed.overrides:
             known = widget_names(schema, {**result, **placed.overrides})
             unknown = sorted(set(placed.overrides) - set(known))
@@ -462,10 +485,26 @@ class _Importer:
                 result[name] = [resolved.node, resolved.slot]
             elif name not in result:
                 self.notes.append(f"{placed.uid} {placed.kind}: input {name!r} lost its link "
-                                  "(its source is muted, bypassed or gone)")
+                                  "(source removed)")
         rank = {spec.name: index for index, spec in enumerate(schema.inputs)}
         return {name: result[name] for name in sorted(
             result, key=lambda n: (rank.get(n.split(".")[0], len(rank)), n))}
+
+    def widget_notes(self, placed: _Placed, schema: NodeSchema, read: Mapping[str, Any],
+                     named: Mapping[str, Any], missing: Sequence[str]) -> None:
+        """Notes on widgets a node was saved with that its schema does not have (saved by
+        another release of it), and on widgets it has and no value was saved for."""
+        known = set(widget_names(schema, read))
+        for key, value in named.items():
+            if key in known or key in ("control_after_generate", "control_filter_list",
+                                       "upload", "audioUI") or (
+                                           isinstance(value, str) and value in CONTROL_MODES):
+                continue
+            self.notes.append(f"{placed.uid} {placed.kind}: dropped widget {key}={value!r} "
+                              "(not an input in object_info)")
+        if missing and isinstance(placed.ui.get("widgets_values"), list):
+            self.notes.append(f"{placed.uid} {placed.kind}: no saved value for widgets "
+                              f"{list(missing)!r} (an older frontend); defaults used")
 
     def emit(self) -> ApiPrompt:
         api: ApiPrompt = {}
@@ -546,7 +585,7 @@ def as_api_prompt(data: Mapping[str, Any],
                   schemas: Mapping[str, NodeSchema] | None = None) -> dict[str, Any]:
     """``data`` as an API prompt, wherever one is expected: an API prompt as it is (a
     copy), an editor workflow converted (:func:`workflow_to_api`) with ``schemas`` (a
-    server's), or without, with those of the newest release bundled with the SDK.
+    server's), or without, with :func:`default_schemas`.
 
     An editor workflow that cannot be converted is an
     :class:`~ltx2sdk.errors.EditorWorkflowError` that says it is one, and why (a node type
@@ -555,12 +594,21 @@ def as_api_prompt(data: Mapping[str, Any],
     if not is_editor_workflow(data):
         return dict(data)
     if schemas is None:
-        from ltx2sdk.graph.releases import TESTED_RANGE, bundled_schemas  # start-up: data
-
-        schemas = bundled_schemas(TESTED_RANGE[1])
+        schemas = default_schemas()
     try:
         return workflow_to_api(data, schemas)
     except GraphError as exc:
         label = getattr(schemas, "server_label", "the schemas given")
         raise EditorWorkflowError(f"{EDITOR_WORKFLOW}, read with {label}'s node schemas: "
                                   f"{exc}") from exc
+
+
+def default_schemas() -> SchemaSet:
+    """The schemas an editor workflow is read with when no server's are at hand: those of
+    the newest ComfyUI release bundled with the SDK (its own node types), with ComfyUI's
+    primitive nodes (:data:`CORE_PRIMITIVES`), which the official templates use."""
+    from ltx2sdk.graph.releases import TESTED_RANGE, bundled_schemas  # start-up: data
+
+    bundled = bundled_schemas(TESTED_RANGE[1])
+    return bundled.merged(parse_node_info(name, info) for name, info in CORE_PRIMITIVES.items()
+                          if name not in bundled)

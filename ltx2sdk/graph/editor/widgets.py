@@ -194,7 +194,8 @@ def _fits_extra(widget: Widget, value: Any) -> bool:
 
 
 def widget_values_to_inputs(schema: NodeSchema,
-                            values: Sequence[Any] | Mapping[str, Any] | None) -> dict[str, Any]:
+                            values: Sequence[Any] | Mapping[str, Any] | None, *,
+                            missing: list[str] | None = None) -> dict[str, Any]:
     """A node's stored widget values as API inputs (name to value), by its ``schema``.
 
     ``values`` is the node's ``widgets_values``: a list in widget order (:func:`widgets`), or
@@ -203,12 +204,15 @@ def widget_values_to_inputs(schema: NodeSchema,
     replaces it). The extra widgets' values (control mode, filter, upload button) are read
     where they are stored and dropped: a control value is read only when one is there (newer
     frontends do not store it). As the editor loads a node: a widget with no value left takes
-    its default; values left over are not read.
+    its default (its name is appended to ``missing`` when given); values left over are not
+    read.
     """
     result: dict[str, Any] = {}
     if isinstance(values, Mapping):
         for widget in _walk(schema, result):
             if widget.kind == "value":
+                if widget.name not in values and missing is not None:
+                    missing.append(widget.name)
                 result[widget.name] = values.get(widget.name, widget.default)
         return result
     stored = list(values or [])
@@ -222,6 +226,8 @@ def widget_values_to_inputs(schema: NodeSchema,
                 position += 1
             else:
                 result[widget.name] = widget.default
+                if missing is not None:
+                    missing.append(widget.name)
         elif widget.kind == "filter" and skipped_control:
             continue  # no control stored, no filter either
         elif position < len(stored) and _fits_extra(widget, stored[position]):

@@ -177,3 +177,10 @@ def test_server_schemas_with_their_own_order() -> None:
     assert widget_names(schema, {"mode": "on"}) == ["mode", "mode.b", "mode.a"]
     assert widget_values_to_inputs(schema, ["on", 1, 2]) == {"mode": "on", "mode.b": 1,
                                                               "mode.a": 2}
+
+
+def test_widgets_without_a_saved_value_are_named() -> None:
+    missing: list[str] = []
+    assert widget_values_to_inputs(NEWEST["CreateVideo"], [24], missing=missing) == {
+        "fps": 24, "bit_depth": "auto", "color_space": "sRGB"}
+    assert missing == ["bit_depth", "color_space"]

@@ -133,8 +133,7 @@ def test_a_muted_node_is_not_sent_and_its_consumers_lose_the_link() -> None:
     result = import_workflow(ed.workflow(), SCHEMAS)
     assert "2" not in result.api
     assert "images" not in result.api["3"]["inputs"]
-    assert result.notes == ("3 CreateVideo: input 'images' lost its link (its source is muted, "
-                            "bypassed or gone)",)
+    assert result.notes == ("3 CreateVideo: input 'images' lost its link (source removed)",)
 
 
 def test_reroutes_and_frontend_primitives_are_resolved() -> None:
@@ -325,16 +324,29 @@ def test_a_template_given_where_an_api_prompt_is_expected() -> None:
     verdict = check_prompt(template, schemas)
     assert all("class_type" not in problem.message for problem in verdict.problems)
     assert verdict == check_prompt(workflow_to_api(template, schemas), schemas)
-    # with the bundled schemas, which lack the template's PrimitiveInt: named, one line
-    with pytest.raises(EditorWorkflowError) as caught:
-        as_api_prompt(template)
-    message = str(caught.value)
-    assert message.startswith('this is an editor workflow (ComfyUI\'s "Save", not "Export '
-                              '(API)"), read with ComfyUI 0.38.1\'s node schemas: node ')
-    assert "unknown node type 'PrimitiveInt'" in message and "\n" not in message
+    # with schemas that lack the template's PrimitiveInt (the bundled release's alone):
+    # named, on one line
     refused = check_prompt(template, SCHEMAS)
     assert refused.error_type == "invalid_prompt"
-    assert refused.problems[0].message == message
+    [problem] = refused.problems
+    assert problem.message.startswith(
+        'this is an editor workflow (ComfyUI\'s "Save", not "Export (API)"), read with '
+        "ComfyUI 0.38.1's node schemas: node ")
+    assert "unknown node type 'PrimitiveInt'" in problem.message
+    assert "\n" not in problem.message
+
+
+def test_with_no_schemas_at_hand_the_bundled_ones_and_the_primitives_are_used() -> None:
+    graph = Graph.from_ui(load_template("video_ltx2_t2v"))  # offline
+    assert graph.compile() == Graph.from_api(load_template("video_ltx2_t2v")).compile()
+    assert "PrimitiveInt" in [node.class_type for node in graph]
+    with pytest.raises(EditorWorkflowError) as caught:
+        as_api_prompt(load_template("video_ltx2_i2v_lora"))  # a node the SDK does not use
+    assert str(caught.value) == (
+        'this is an editor workflow (ComfyUI\'s "Save", not "Export (API)"), read with '
+        "ComfyUI 0.38.1's node schemas: node 92:111 (ImageScaleToMaxDimension): unknown node "
+        "type 'ImageScaleToMaxDimension': not in these schemas (pass those of a server that "
+        "has it)")
 
 
 def test_converting_does_not_change_the_workflow() -> None:
@@ -346,3 +358,19 @@ def test_converting_does_not_change_the_workflow() -> None:
 
 def test_every_error_is_a_graph_error() -> None:
     assert issubclass(EditorWorkflowError, GraphError)
+
+
+def test_notes_on_widgets_saved_by_another_release() -> None:
+    ed = image_chain()
+    # saved by an older release: no value for CreateVideo's later widgets
+    ed.nodes[3]["widgets_values"] = [24]
+    # saved by a newer one: a widget this release's SaveVideo lacks, named beside the values
+    ed.nodes[4]["widgets_values_named"] = {"filename_prefix": "video/test", "format": "auto",
+                                           "format.codec": "auto", "codec": "auto",
+                                           "quality": 9}
+    result = import_workflow(ed.workflow(), SCHEMAS)
+    assert result.api["3"]["inputs"]["bit_depth"] == "auto"  # its default
+    assert result.notes == (
+        "3 CreateVideo: no saved value for widgets ['bit_depth', 'color_space'] (an older "
+        "frontend); defaults used",
+        "4 SaveVideo: dropped widget quality=9 (not an input in object_info)")
