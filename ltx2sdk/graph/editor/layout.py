@@ -11,8 +11,10 @@ the editor's coordinates (``pos`` is the top left of a node's body; its title ba
   from (a cycle between blocks is broken at the block that appears first). A block's column
   is the longest chain of blocks before it; blocks in one column stack top to bottom.
 - **Inside a block**: a node's column is the longest chain of the block's own nodes before
-  it; the nodes of a column stack top to bottom, each placed near the mean height of the
-  nodes it reads from (ties: the order the nodes were added).
+  it (a node reading nothing in the block: just left of its first reader); the nodes of a
+  column stack top to bottom, each placed near the mean height of the nodes it reads from,
+  or for a node that reads nothing there, of its readers (ties: the order the nodes were
+  added).
 - **Sizes**: :func:`node_size` estimates a node's size the way the editor's LiteGraph
   computes one (``LGraphNode.computeSize``: title and slot labels for the width, 20 px per
   row of link slots and 24 px per widget row for the height, a text box and an image preview
@@ -179,35 +181,61 @@ def _columns(order: list[str | None], reads: Mapping[str | None, set[str | None]
 
 
 def _arrange(block: _Block) -> None:
-    """Place the block's nodes relative to its top left corner (node columns by the longest
-    chain inside the block, stacked); set its size."""
+    """Place the block's nodes relative to its top left corner; set its size.
+
+    Columns: the longest chain of the block's nodes before each one; a node that reads
+    nothing in the block sits just left of its first reader (a loader next to what it
+    feeds, not at the far left). Rows: the columns are stacked left to right, each node near
+    the mean height of what it reads; then right to left, each node that reads nothing here
+    near the mean height of its readers.
+    """
     keys = {box.key for box in block.boxes}
+    inside = {box.key: tuple(s for s in box.sources if s in keys) for box in block.boxes}
+    readers: dict[int, list[int]] = {key: [] for key in keys}
+    for box in block.boxes:
+        for source in inside[box.key]:
+            readers[source].append(box.key)
     column: dict[int, int] = {}
     for box in block.boxes:
-        column[box.key] = max((column[s] + 1 for s in box.sources if s in keys and s in column),
-                              default=0)
-    offsets: dict[int, tuple[int, int]] = {}
+        column[box.key] = max((column[s] + 1 for s in inside[box.key]), default=0)
+    for box in reversed(block.boxes):
+        if not inside[box.key] and readers[box.key]:
+            column[box.key] = min(column[r] for r in readers[box.key]) - 1
+    used = sorted(set(column.values()))
+    columns = [[box for box in block.boxes if column[box.key] == c] for c in used]
     centre: dict[int, float] = {}
+    tops: dict[int, int] = {}
+
+    def mean(keys: list[int] | tuple[int, ...]) -> float:
+        known = [centre[k] for k in keys if k in centre]
+        return sum(known) / len(known) if known else -1.0
+
+    for members in columns:  # left to right: near what each node reads
+        _stack(members, {box.key: mean(inside[box.key]) for box in members}, centre, tops)
+    for members in reversed(columns[:-1]):  # right to left: sources near their readers
+        wanted = {box.key: mean(readers[box.key]) if not inside[box.key] else centre[box.key]
+                  for box in members}
+        _stack(members, wanted, centre, tops)
+    offsets: dict[int, tuple[int, int]] = {}
     x = 0
-    height = 0
-    for index in range(max(column.values(), default=-1) + 1):
-        members = [box for box in block.boxes if column[box.key] == index]
-
-        def wanted(box: Box) -> float:
-            """The mean height of the nodes it reads from in this block (-1: none)."""
-            mine = [centre[s] for s in box.sources if s in centre]
-            return sum(mine) / len(mine) if mine else -1.0
-
-        ranked = sorted(members, key=lambda box: (wanted(box), box.key))
-        y = 0
-        for box in ranked:
-            # a node goes down to where its sources are when there is room, never up
-            target = max(y, int(wanted(box) - (box.height + TITLE_HEIGHT) / 2))
-            offsets[box.key] = (x, target)
-            centre[box.key] = target + (box.height + TITLE_HEIGHT) / 2
-            y = target + TITLE_HEIGHT + box.height + NODE_GAP_Y
-        height = max(height, y - NODE_GAP_Y)
+    for members in columns:
+        for box in members:
+            offsets[box.key] = (x, tops[box.key])
         x += max(box.width for box in members) + NODE_GAP_X
     block.offsets = offsets
     block.width = max(x - NODE_GAP_X, 0)
-    block.height = max(height, 0)
+    block.height = max((tops[b.key] + TITLE_HEIGHT + b.height for b in block.boxes), default=0)
+
+
+def _stack(members: list[Box], wanted: Mapping[int, float], centre: dict[int, float],
+           tops: dict[int, int]) -> None:
+    """Stack one column's ``members`` top to bottom in the order of the height each is
+    ``wanted`` at (-1: anywhere; ties: the order added), each as near it as the nodes above
+    allow (never overlapping them); record each one's top and centre."""
+    y = 0
+    for box in sorted(members, key=lambda b: (wanted[b.key], b.key)):
+        full = TITLE_HEIGHT + box.height
+        top = max(y, int(wanted[box.key] - full / 2))
+        tops[box.key] = top
+        centre[box.key] = top + full / 2
+        y = top + full + NODE_GAP_Y
