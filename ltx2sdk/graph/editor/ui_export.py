@@ -46,6 +46,7 @@ from ltx2sdk.graph.editor.widgets import (
 )
 from ltx2sdk.graph.handles import Output
 from ltx2sdk.graph.schema import InputSpec, NodeSchema
+from ltx2sdk.wording import one_line
 
 WORKFLOW_VERSION = 0.4
 """The frontend's workflow schema version written (links as arrays)."""
@@ -148,8 +149,10 @@ class _Slots:
             elif not has_widget(spec):
                 value = node.inputs.get(spec.name)
                 if spec.name in node.inputs and not isinstance(value, Output):
-                    raise GraphError(f"holds the value {value!r}, but the editor has no widget "
-                                     "for this input (only a link feeds it there)",
+                    shown = one_line(repr(value), limit=60)
+                    raise GraphError(f"holds the value {shown}, but the editor has no widget "
+                                     "for this input: link a node that outputs it (a "
+                                     "PrimitiveString, PrimitiveInt...) to export the graph",
                                      node=node.describe(), input_name=spec.name)
                 self.sockets.append((spec.name, spec.type, None))
                 declared.add(spec.name)
