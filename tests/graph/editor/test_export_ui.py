@@ -22,6 +22,7 @@ from ltx2sdk.graph.editor.layout import Box, lay_out, node_size
 from ltx2sdk.graph.editor.widgets import widget_values_to_inputs
 from ltx2sdk.graph.releases import bundled_schemas
 from ltx2sdk.graph.schema import SchemaSet
+from ltx2sdk.graph.validation import default_choice
 from ltx2sdk.request import GenerationRequest
 from tests.graph.editor.export_checks import (
     check_layout,
@@ -180,6 +181,25 @@ def test_a_hosted_node_built_with_the_servers_schemas_stores_what_the_editor_doe
     # the SDK's own table lacks the node: its literals in the order given match anyway
     [guessed] = [n for n in without["nodes"] if n["type"] == pipeline.node]
     assert guessed["widgets_values"] == node["widgets_values"]
+
+
+def test_a_038_build_reads_back_with_only_the_editors_defaults_added() -> None:
+    # a build for 0.38.1 leaves out the inputs it does not set (CreateVideo.color_space, the
+    # hidden legacy SaveVideo.codec); the editor keeps every widget, so reading the export
+    # back adds them, each at the server's default: the same computation
+    schemas = bundled_schemas("0.38.1")
+    graph = built(PIPELINES.get("ltx-2", "t2v", "fast"), schemas=schemas)
+    back = Graph.from_ui(graph.to_ui(), schemas).compile()
+    compiled = graph.compile()
+    added = {}
+    for node_id, entry in compiled.items():
+        extra = {k: v for k, v in back[node_id]["inputs"].items() if k not in entry["inputs"]}
+        assert {k: back[node_id]["inputs"][k] for k in entry["inputs"]} == entry["inputs"]
+        for name, value in extra.items():
+            spec = schemas[entry["class_type"]].input(name)
+            assert spec is not None and value == default_choice(spec), (entry["class_type"], name)
+            added[(entry["class_type"], name)] = value
+    assert added == {("CreateVideo", "color_space"): "sRGB", ("SaveVideo", "codec"): "auto"}
 
 
 # --- what a person sees -----------------------------------------------------------------------
