@@ -56,9 +56,12 @@ PROMPT_COLOURS = {"positive": ("#232", "#353"), "negative": ("#322", "#533")}
 """(colour, bgcolor) of the prompt nodes, as the official templates have them."""
 MULTILINE = frozenset({"text", "prompt", "expression"})
 """STRING widgets the editor draws as a text area (``multiline`` in their schemas)."""
-VIEW_WIDTH = 1800
-"""The canvas width the opening zoom fits the workflow into."""
-MAX_ZOOM_OUT = 0.3
+OPENING_SCALE = 0.75
+"""The zoom the editor opens the workflow at: the most of it that still shows its text (the
+editor stops drawing text below 0.6)."""
+OPENING_MARGIN = (90, 120)
+"""Where the workflow's top left corner opens, in canvas units: clear of the editor's side bar,
+tabs and tool bar, which lie over the canvas."""
 
 
 class ExportNode(Protocol):
@@ -123,7 +126,7 @@ def graph_to_ui(nodes: Sequence[ExportNode]) -> dict[str, Any]:
         "links": sorted(links),
         "groups": groups,
         "config": {},
-        "extra": {"ds": _opening_view(boxes, placed)},
+        "extra": {"ds": _opening_view()},
         "version": WORKFLOW_VERSION,
     }
 
@@ -318,10 +321,7 @@ def _prompt_colours(node: ExportNode) -> tuple[str, str] | None:
     return PROMPT_COLOURS[kind]
 
 
-def _opening_view(boxes: Sequence[layout.Box], placed: layout.Layout) -> dict[str, Any]:
-    """``extra.ds``: the canvas opens on the workflow's top left, zoomed out to fit its
-    width into :data:`VIEW_WIDTH` (never closer than 1:1)."""
-    right = max((placed.positions[b.key][0] + b.width for b in boxes), default=0)
-    right = max([right, *(x + w for _t, (x, _y, w, _h) in placed.groups)])
-    scale = max(MAX_ZOOM_OUT, min(1.0, VIEW_WIDTH / right)) if right else 1.0
-    return {"scale": round(scale, 3), "offset": [layout.GROUP_GAP, layout.GROUP_GAP]}
+def _opening_view() -> dict[str, Any]:
+    """``extra.ds``: the canvas opens on the workflow's top left (the loaders, the prompt),
+    at :data:`OPENING_SCALE`; the data flows on to the right."""
+    return {"scale": OPENING_SCALE, "offset": list(OPENING_MARGIN)}
