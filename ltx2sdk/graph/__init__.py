@@ -5,7 +5,8 @@ any ComfyUI release (:mod:`.schema`, bundled releases in :mod:`.releases`), the 
 and the constructors generated from it (:mod:`.node_defs`, :mod:`.nodes`, :mod:`.codegen`),
 writing a node the way a release declares it (:mod:`.compat`), ComfyUI's own prompt validation
 offline (:mod:`.validation`, :mod:`.prompt_check`, :mod:`.server_check`), prompts compared up to
-node ids (:mod:`.compare`) and assertions for tests of workflows (:mod:`.assertions`).
+node ids (:mod:`.compare`), assertions for tests of workflows (:mod:`.assertions`) and the
+editor's workflow format (:mod:`.editor`).
 
 Import rule: this package imports only the foundation (``ltx2sdk.errors`` and the other
 top-level modules below the request); never ``ltx2sdk.media``, the backends, the builders or the

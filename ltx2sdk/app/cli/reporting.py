@@ -2,8 +2,8 @@
 
 The contract, for every command that has the flags:
 
-- ``--json`` (``build``, ``generate``, ``check``): stdout carries exactly one JSON document,
-  on one line: the command's result, with what its human summary says (the shapes are
+- ``--json`` (``build``, ``generate``, ``check``, ``run``): stdout carries exactly one JSON
+  document, on one line: the command's result, with what its human summary says (the shapes are
   :func:`build_document`, :func:`generate_document` and :func:`check_document`, and the
   README's). What the command prints for people goes to stderr instead.
 - A failure, with ``--json`` (any command that has it, usage errors included): stdout
@@ -37,7 +37,7 @@ __all__ = ["ONE_DOCUMENT_COMMANDS", "add_output_flags", "build_document", "check
            "command_streams", "emit_json", "error_document", "error_type", "generate_document",
            "parse_command_line", "plan_document", "print_json_error"]
 
-ONE_DOCUMENT_COMMANDS = ("build", "generate", "check", "pipelines")
+ONE_DOCUMENT_COMMANDS = ("build", "generate", "check", "pipelines", "run")
 """The commands whose ``--json`` prints one document (batch prints JSON lines its own way)."""
 
 USAGE_ERROR = "UsageError"  # the "type" of a flag argparse refused

@@ -40,6 +40,7 @@ from ltx2sdk.backends.server_urls import (
 )
 from ltx2sdk.errors import (
     CommandLineError,
+    GraphError,
     IncompatibleServerError,
     JobTimeoutError,
     RequestError,
@@ -653,21 +654,66 @@ def check_verdict(reports: list[ModelReport]) -> tuple[str, bool]:
 MAX_WORKFLOW_BYTES = 64 << 20  # a workflow file, subgraphs and notes included
 
 
-def read_workflow(path: Path) -> dict[str, Any]:
-    """The JSON object ``--workflow FILE`` holds (an editor workflow or an API prompt);
-    anything else is a :class:`CommandLineError` (exit status 2) saying what is wrong."""
+def read_workflow(path: Path, flag: str = "--workflow") -> dict[str, Any]:
+    """The JSON object the workflow file ``path`` holds (an editor workflow or an API
+    prompt); anything else is a :class:`CommandLineError` (exit status 2) starting with
+    ``flag`` (the option or argument that named it) and saying what is wrong."""
     try:
-        text = read_capped(path, MAX_WORKFLOW_BYTES, f"--workflow {path}")
+        text = read_capped(path, MAX_WORKFLOW_BYTES, f"{flag} {path}")
         data = json.loads(text.decode("utf-8-sig"))  # BOM too
     except OSError as exc:
-        raise CommandLineError(f"--workflow: cannot read {path} ({exc.strerror or exc})",
+        raise CommandLineError(f"{flag}: cannot read {path} ({exc.strerror or exc})",
                                2) from exc
     except ValueError as exc:
-        raise CommandLineError(f"--workflow: {path} is not JSON ({exc})", 2) from exc
+        raise CommandLineError(f"{flag}: {path} is not JSON ({exc})", 2) from exc
     if not isinstance(data, dict) or not data:
-        raise CommandLineError(f"--workflow: {path} is not a workflow (an editor workflow or "
+        raise CommandLineError(f"{flag}: {path} is not a workflow (an editor workflow or "
                                "an API prompt: a JSON object)", 2)
     return data
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """``ltx2 run F.json``: queue a workflow file (an editor workflow or an API prompt) on the
+    server, with progress, and download every output it makes, each checked whole."""
+    from ltx2sdk.app.progress import ProgressTracker  # start-up: only run draws progress
+    from ltx2sdk.graph.core import Graph  # start-up: loaded by the builders anyway
+
+    workflow = read_workflow(args.workflow, "workflow")
+    checked_output_folder(args.output_dir)
+    name = one_line(str(args.workflow), limit=200)
+    started = time.monotonic()
+    client = backend_of(args)
+    queued: list[str] = []
+    try:
+        wait_for_server(client, args, waited=time.monotonic() - started)
+        try:  # read as the editor would queue it, with the server's schemas; then checked
+            graph = Graph.from_api(workflow, client.schemas())
+        except GraphError as exc:
+            raise CommandLineError(f"{name}: {exc}") from exc
+        tracker = ProgressTracker(graph, ProgressPrinter(sys.stderr))
+        result = client.run(graph, output_dir=args.output_dir, on_event=tracker,
+                            timeout=args.timeout, on_queued=queued.append)
+    except KeyboardInterrupt:
+        for prompt_id in queued:  # the client has interrupted it on the server
+            print(f"\ninterrupted prompt {prompt_id} on {client.base_url}", file=sys.stderr)
+        raise
+    except JobTimeoutError as exc:
+        raise CommandLineError(f"--timeout: the job ran past {args.timeout:g} s: {exc}") from exc
+    finally:
+        client.close()
+    took = time.monotonic() - started
+    files = [result.files[output] for output in result.outputs if output in result.files]
+    if args.json:
+        reporting.emit_json(args, {
+            "workflow": name, "server": {"url": client.base_url, "api": client.api},
+            "prompt_id": result.prompt_id,
+            "outputs": [{"path": str(path), "bytes": path.stat().st_size} for path in files],
+            "timings": {"total": round(took, 3)}})
+    for path in files:  # a file name may be the server's: escaped like any text it sent
+        print(f"{escaped(str(path))}  ({byte_size(path.stat().st_size)})")
+    if not files:
+        print(f"{name}: the workflow ran and made no output file (took {took:.1f} s)")
+    return 0
 
 
 def check_workflow(client: Any, workflow: Mapping[str, Any], args: argparse.Namespace,
@@ -807,6 +853,25 @@ def add_server_commands(commands: Any) -> None:
                              "plan and where the video would go; upload and queue nothing "
                              "(exit 0 when it would run)")
     gen.set_defaults(func=cmd_generate)
+
+    run = commands.add_parser("run", help="queue a workflow file, download what it makes",
+                              description="Queue a workflow file on the server: an editor "
+                                          "workflow (ComfyUI's Save: read as the editor "
+                                          "would queue it, with the server's node schemas) "
+                                          "or an API prompt (Export (API), ltx2 build). The "
+                                          "server's own rules are checked first; then the "
+                                          "progress, and every output it makes is "
+                                          "downloaded into --output-dir and checked whole. "
+                                          "Input files it loads must be in the server's "
+                                          "input folder already.")
+    run.add_argument("workflow", type=Path, metavar="FILE.json",
+                     help="the workflow: an editor workflow or an API prompt")
+    add_server_flags(run)
+    run.add_argument("--output-dir", "-o", type=output_folder, default=Path("."),
+                     metavar="DIR", help="where its outputs go (default .)")
+    run.add_argument("--timeout", type=seconds, default=3600.0, metavar="SECONDS",
+                     help="overall deadline (default 3600)")
+    run.set_defaults(func=cmd_run)
 
     check = commands.add_parser("check", help="can a server run each model?",
                                 description="Check, per model, which of its pipelines (type "

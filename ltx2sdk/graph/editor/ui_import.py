@@ -20,6 +20,8 @@ gives.
   type, else of a fitting type. A muted or bypassed subgraph instance does the same for all
   it holds.
 * Titles are kept as ``_meta.title`` (a node without one: its schema's display name).
+* A widget value that is a list (a multi-select combo's) is sent as ``{"__value__": [...]}``,
+  as the editor sends it: a bare list would read as a link; ComfyUI unwraps it.
 
 A workflow that cannot be read is an :class:`~ltx2sdk.errors.EditorWorkflowError` naming the
 node (id, title, type) and what is wrong; a node type the schemas do not have is an
@@ -32,7 +34,6 @@ from __future__ import annotations
 
 import difflib
 import json
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -56,8 +57,7 @@ ApiPrompt = dict[str, dict[str, Any]]
 
 MODE_MUTED = 2
 MODE_BYPASS = 4
-SUBGRAPH_INPUT_NODE = -10
-SUBGRAPH_OUTPUT_NODE = -20
+SUBGRAPH_INPUT_NODE = -10  # the id a subgraph's inputs have inside it
 REROUTE = "Reroute"
 PRIMITIVE = "PrimitiveNode"
 NOTE_TYPES = frozenset({"Note", "MarkdownNote"})
@@ -70,7 +70,7 @@ EDITOR_WORKFLOW = 'this is an editor workflow (ComfyUI\'s "Save", not "Export (A
 CORE_PRIMITIVES: dict[str, dict[str, Any]] = {
     f"Primitive{name}": {
         "input": {"required": {"value": [kind, options]}},
-        "input_order": {"required": ["value"]}, "output": [kind.split(",")[0]],
+        "input_order": {"required": ["value"]}, "output": [kind],
         "output_name": [kind], "display_name": title, "output_node": False}
     for name, kind, options, title in (
         ("Int", "INT", {"control_after_generate": "fixed", "min": -(2 ** 63) + 1,
@@ -79,9 +79,9 @@ CORE_PRIMITIVES: dict[str, dict[str, Any]] = {
         ("String", "STRING", {"multiline": False}, "Text"),
         ("StringMultiline", "STRING", {"multiline": True}, "Text (Multiline)"),
         ("Boolean", "BOOLEAN", {}, "Boolean"))}
-"""ComfyUI's primitive nodes (``PrimitiveInt``, ...) as its ``/object_info`` declares them
-(unchanged since they came, in 0.3.x): the official templates feed their knobs through them,
-and the bundled releases keep only the SDK's own node types."""
+"""ComfyUI's primitive nodes (``PrimitiveInt``, ...) as ComfyUI 0.38.1's ``/object_info``
+declares them: the official templates feed their knobs through them, and the bundled
+releases keep only the SDK's own node types."""
 
 _MAX_DEPTH = 1000  # links followed through reroutes and bypassed nodes before giving up
 
@@ -159,12 +159,12 @@ def _links(graph: Mapping[str, Any]) -> dict[int, tuple[int, int, int, int]]:
             else:
                 table[int(link[0])] = (int(link[1]), int(link[2]), int(link[3]), int(link[4]))
         except (KeyError, IndexError, TypeError, ValueError):
-            raise EditorWorkflowError(f"link {one_json(link)} is not [id, from node, from "
+            raise EditorWorkflowError(f"link {_short_json(link)} is not [id, from node, from "
                                       "slot, to node, to slot, type]") from None
     return table
 
 
-def one_json(value: Any, limit: int = 60) -> str:
+def _short_json(value: Any, limit: int = 60) -> str:
     """``value`` as short JSON text for a message."""
     text = json.dumps(value, default=str)
     return text if len(text) <= limit else text[:limit - 3] + "..."
@@ -173,7 +173,7 @@ def one_json(value: Any, limit: int = 60) -> str:
 def _id_key(uid: str) -> tuple[tuple[int, str], ...]:
     """Path ids in numeric order: ``"9" < "10" < "10:2"``."""
     return tuple((int(part), "") if part.lstrip("-").isdigit() else (0, part)
-                 for part in re.split(":", uid))
+                 for part in uid.split(":"))
 
 
 def _proxy_entries(node: Mapping[str, Any], where: str) -> list[tuple[str, str]]:
@@ -188,7 +188,7 @@ def _proxy_entries(node: Mapping[str, Any], where: str) -> list[tuple[str, str]]
     entries: list[tuple[str, str]] = []
     for entry in raw or []:
         if not isinstance(entry, (list, tuple)) or len(entry) < 2:
-            raise EditorWorkflowError(f"a proxyWidgets entry {one_json(entry)} is not "
+            raise EditorWorkflowError(f"a proxyWidgets entry {_short_json(entry)} is not "
                                       "[node id, widget name]", node=where)
         entries.append((str(entry[0]), str(entry[1])))
     return entries
@@ -222,19 +222,19 @@ class _Importer:
         for node in graph.get("nodes") or []:
             if not isinstance(node, Mapping) or not isinstance(node.get("type"), str):
                 raise EditorWorkflowError(f"{prefix or 'the workflow'}: a node without a type: "
-                                          f"{one_json(node)}")
+                                          f"{_short_json(node)}")
             try:
                 nodes[int(node["id"])] = node
             except (KeyError, TypeError, ValueError):
                 raise EditorWorkflowError(f"a {node['type']} node without a number id: "
-                                          f"{one_json(node.get('id'))}") from None
+                                          f"{_short_json(node.get('id'))}") from None
         instance_outputs: dict[int, list[_Source]] = {}
 
         def instance(node_id: int) -> list[_Source]:
             if node_id not in instance_outputs:
                 instance_outputs[node_id] = []  # a link cycle through instances ends here
                 instance_outputs[node_id] = self.expand_instance(
-                    nodes[node_id], prefix, resolve, depth)
+                    nodes[node_id], prefix, resolve, depth, overrides.get(str(node_id), {}))
             return instance_outputs[node_id]
 
         def resolve(link_id: Any) -> _Source:
@@ -274,14 +274,17 @@ class _Importer:
         return outputs
 
     def expand_instance(self, node: Mapping[str, Any], prefix: str,
-                        resolve: Callable[[Any], _Source], depth: int) -> list[_Source]:
-        """Expand one subgraph instance; the sources of its outputs."""
+                        resolve: Callable[[Any], _Source], depth: int,
+                        promoted_here: Mapping[str, Any]) -> list[_Source]:
+        """Expand one subgraph instance; the sources of its outputs. ``promoted_here``: the
+        values the instance it sits in promotes onto its widgets (``proxyWidgets``)."""
         definition = self.subgraphs[node["type"]]
         uid = f"{prefix}{node['id']}"
         where = _Placed(uid, node).describe()
         linked = {str(e.get("name")): e.get("link") for e in node.get("inputs") or []
                   if isinstance(e, Mapping)}
         promoted, overrides = self.instance_widgets(node, definition, where)
+        promoted.update(promoted_here)  # the outer instance's value wins, as in the editor
         boundary: list[_Source] = []
         for sg_input in definition.get("inputs") or []:
             name = str(sg_input.get("name"))
@@ -393,10 +396,15 @@ class _Importer:
                 if has_value:
                     by_input[sg_input_name] = values[index]
                 continue
-            if str(target.get("type")) in self.subgraphs:
-                raise EditorWorkflowError(f"proxy widget [{node_id}, {widget!r}] of a nested "
-                                          "subgraph is not supported yet", node=where)
-            schema = self.schemas.get(str(target.get("type")))
+            if _shows_no_input(widget):  # promoted for the eye: nothing to send
+                continue
+            nested = self.subgraphs.get(str(target.get("type")))
+            if nested is not None:  # a widget of a nested instance: one of its inputs
+                names = {str(i.get("name")) for i in nested.get("inputs") or []}
+                if widget not in names:
+                    raise EditorWorkflowError(f"proxy widget [{node_id}, {widget!r}]: its "
+                                              "subgraph has no such input", node=where)
+            schema = None if nested is not None else self.schemas.get(str(target.get("type")))
             if schema is not None:
                 current = widget_values_to_inputs(schema, target.get("widgets_values"))
                 if widget not in widget_names(schema, current):
@@ -477,10 +485,14 @@ class _Importer:
                 raise EditorWorkflowError(f"promoted widgets {unknown} are not widgets of "
                                           f"{placed.kind}", node=placed.describe())
             result.update(placed.overrides)
+        # as the editor sends them: a list value wrapped, so that it is not read as a link
+        result = {name: {"__value__": value} if isinstance(value, list) else value
+                  for name, value in result.items()}
         for name, source in placed.links.items():
             resolved = self.final(source)
-            if isinstance(resolved, _Lit):
-                result[name] = resolved.value
+            if isinstance(resolved, _Lit):  # a primitive's or a promoted widget's value
+                value = resolved.value
+                result[name] = {"__value__": value} if isinstance(value, list) else value
             elif isinstance(resolved, _Out):
                 result[name] = [resolved.node, resolved.slot]
             elif name not in result:
@@ -520,6 +532,17 @@ class _Importer:
                         "_meta": {"title": title if isinstance(title, str) and title
                                   else schema.title}}
         return api
+
+
+DISPLAY_WIDGETS = frozenset({"control_after_generate", "control_filter_list", "upload",
+                             "audioUI", "preview_text"})
+"""Widgets the editor shows on a node that hold no input (a seed's control, an upload
+button, a preview); names starting with ``$$`` are the editor's own too."""
+
+
+def _shows_no_input(widget: str) -> bool:
+    """Whether a promoted widget is one of the editor's own, holding no input."""
+    return widget in DISPLAY_WIDGETS or widget.startswith("$$")
 
 
 def _feeds_widget(definition: Mapping[str, Any], sg_input: Mapping[str, Any], *,

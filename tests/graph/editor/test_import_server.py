@@ -14,6 +14,7 @@ from builders import build
 from ltx2sdk.app.cli.main import main
 from ltx2sdk.backends.comfyui.client import ComfyClient
 from ltx2sdk.request import GenerationRequest
+from ltx2sdk.wording import byte_size
 from tests.comfyserver import ComfyTestServer
 
 
@@ -92,3 +93,84 @@ def test_ltx2_check_refuses_a_file_that_is_no_workflow_before_asking_the_server(
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"ltx2: error: --workflow: {path} {says}")
     assert len(err.splitlines()) == 1
+
+
+def model_free_workflow() -> dict[str, Any]:
+    """An editor workflow the stand-in runs: EmptyImage -> Reroute -> (bypassed) ImageInvert
+    -> CreateVideo -> SaveVideo, and a note."""
+    def node(node_id: int, kind: str, widgets: list[Any], inputs: list[str],
+             outputs: list[str], mode: int = 0) -> dict[str, Any]:
+        return {"id": node_id, "type": kind, "mode": mode, "widgets_values": widgets,
+                "inputs": [{"name": name, "type": kind, "link": None} for name, kind in
+                           (i.split(":") for i in inputs)],
+                "outputs": [{"name": o, "type": o, "links": []} for o in outputs]}
+
+    nodes = [node(1, "EmptyImage", [64, 48, 9, 0], [], ["IMAGE"]),
+             node(2, "Reroute", [], [":*"], ["IMAGE"]),
+             node(3, "ImageInvert", [], ["image:IMAGE"], ["IMAGE"], mode=4),  # bypassed
+             node(4, "CreateVideo", [24], ["images:IMAGE"], ["VIDEO"]),
+             node(5, "SaveVideo", ["video/editor", "auto", "auto"], ["video:VIDEO"], []),
+             node(6, "MarkdownNote", ["# read me"], [], [])]
+    links = [[1, 1, 0, 2, 0, "IMAGE"], [2, 2, 0, 3, 0, "IMAGE"], [3, 3, 0, 4, 0, "IMAGE"],
+             [4, 4, 0, 5, 0, "VIDEO"]]
+    for link_id, _, _, target, slot, _ in links:
+        nodes[target - 1]["inputs"][slot]["link"] = link_id
+    return {"last_node_id": 6, "last_link_id": 4, "nodes": nodes, "links": links,
+            "groups": [], "config": {}, "extra": {}, "version": 0.4}
+
+
+def test_the_client_queues_an_editor_workflow_as_the_editor_would(
+        comfy_server: ComfyTestServer, tmp_path: Path) -> None:
+    result = ComfyClient(comfy_server.url).run(model_free_workflow(), output_dir=tmp_path,
+                                               timeout=20)
+    [video] = result.outputs
+    assert result.files[video].read_bytes()[4:8] == b"ftyp"
+    queued = comfy_server.received.prompts[-1]["prompt"]
+    assert {k: (v["class_type"], v["inputs"]) for k, v in queued.items()} == {
+        "1": ("EmptyImage", {"width": 64, "height": 48, "batch_size": 9, "color": 0}),
+        "4": ("CreateVideo", {"images": ["1", 0], "fps": 24, "bit_depth": 8}),  # its default
+        "5": ("SaveVideo", {"video": ["4", 0], "filename_prefix": "video/editor",
+                            "format": "auto", "codec": "auto"})}
+
+
+def test_ltx2_run_queues_an_editor_workflow_and_downloads_its_video(
+        comfy_server: ComfyTestServer, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "editor.json"
+    path.write_text(json.dumps(model_free_workflow()))
+    out = tmp_path / "out"
+    assert main(["run", str(path), "--server", comfy_server.url, "-o", str(out)]) == 0
+    [line] = capsys.readouterr().out.strip().splitlines()
+    [video] = out.iterdir()
+    assert line == f"{video}  ({byte_size(video.stat().st_size)})"
+    assert video.read_bytes()[4:8] == b"ftyp"
+    # the graph queued is the editor's Export (API), renumbered in dependency order
+    queued = comfy_server.received.prompts[-1]["prompt"]
+    assert [v["class_type"] for v in queued.values()] == ["EmptyImage", "CreateVideo",
+                                                           "SaveVideo"]
+
+
+def test_ltx2_run_an_api_prompt_with_json(ltx_server: ComfyTestServer, tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "api.json"
+    path.write_text(build(GenerationRequest(prompt="a cat", seed=5)).graph.to_json())
+    assert main(["run", str(path), "--server", ltx_server.url, "-o", str(tmp_path / "o"),
+                 "--json", "-q"]) == 0
+    document = json.loads(capsys.readouterr().out.splitlines()[0])
+    [output] = document["outputs"]
+    assert output["path"].endswith(".mp4") and output["bytes"] > 1000
+    assert document["prompt_id"] == ltx_server.received.prompts[-1]["prompt_id"]
+
+
+def test_ltx2_run_refuses_a_workflow_the_server_cannot_read(
+        comfy_server: ComfyTestServer, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    workflow = model_free_workflow()
+    workflow["nodes"][3]["type"] = "CreateVideoo"
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(workflow))
+    assert main(["run", str(path), "--server", comfy_server.url, "-o", str(tmp_path)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err == (f"ltx2: error: {path}: node 4 (CreateVideoo): unknown node type "
+                   "'CreateVideoo' (did you mean CreateVideo or SaveVideo?)")
+    assert comfy_server.received.prompts == []

@@ -374,3 +374,94 @@ def test_notes_on_widgets_saved_by_another_release() -> None:
         "3 CreateVideo: no saved value for widgets ['bit_depth', 'color_space'] (an older "
         "frontend); defaults used",
         "4 SaveVideo: dropped widget quality=9 (not an input in object_info)")
+
+
+def test_a_proxy_widget_of_a_nested_instance() -> None:
+    # sg-inner: ImageScaleBy whose scale_by comes from its input 'scale' (a widget);
+    # sg-outer holds an instance (5) of it; the top instance (7) shows 5's 'scale'
+    inner = {
+        "id": "sg-inner", "nodes": [
+            {"id": 1, "type": "ImageScaleBy", "mode": 0, "widgets_values": ["area", 1.0],
+             "inputs": [{"name": "image", "type": "IMAGE", "link": 1},
+                        {"name": "scale_by", "type": "FLOAT", "widget": {"name": "scale_by"},
+                         "link": 2}],
+             "outputs": [{"name": "IMAGE", "type": "IMAGE", "links": [3]}]}],
+        "links": [[1, -10, 0, 1, 0, "IMAGE"], [2, -10, 1, 1, 1, "FLOAT"],
+                  [3, 1, 0, -20, 0, "IMAGE"]],
+        "inputs": [{"name": "image", "type": "IMAGE", "linkIds": [1]},
+                   {"name": "scale", "type": "FLOAT", "linkIds": [2]}],
+        "outputs": [{"name": "IMAGE", "type": "IMAGE", "linkIds": [3]}]}
+    outer = {
+        "id": "sg-outer", "nodes": [
+            {"id": 5, "type": "sg-inner", "mode": 0, "widgets_values": [2.0],
+             "inputs": [{"name": "image", "type": "IMAGE", "link": 1},
+                        {"name": "scale", "type": "FLOAT", "widget": {"name": "scale"},
+                         "link": None}],
+             "outputs": [{"name": "IMAGE", "type": "IMAGE", "links": [2]}]}],
+        "links": [[1, -10, 0, 5, 0, "IMAGE"], [2, 5, 0, -20, 0, "IMAGE"]],
+        "inputs": [{"name": "image", "type": "IMAGE", "linkIds": [1]}],
+        "outputs": [{"name": "IMAGE", "type": "IMAGE", "linkIds": [2]}]}
+    ed = Editor()
+    ed.node(1, "EmptyImage", [64, 64, 1, 0], outputs=("IMAGE",))
+    instance = ed.node(7, "sg-outer", [], inputs=(("image", "IMAGE"),), outputs=("IMAGE",))
+    ed.node(8, "PreviewAny", inputs=(("source", "*"),), outputs=("STRING",))
+    ed.link(1, 0, 7, 0)
+    ed.link(7, 0, 8, 0)
+    workflow = ed.workflow()
+    workflow["definitions"] = {"subgraphs": [outer, inner]}
+    # the nested instance's own value, then the one the top instance shows
+    assert workflow_to_api(workflow, SCHEMAS)["7:5:1"]["inputs"]["scale_by"] == 2.0
+    instance["properties"]["proxyWidgets"] = [["5", "scale"]]
+    instance["widgets_values"] = [3.5]
+    assert workflow_to_api(workflow, SCHEMAS)["7:5:1"]["inputs"] == {
+        "image": ["1", 0], "upscale_method": "area", "scale_by": 3.5}
+    instance["properties"]["proxyWidgets"] = [["5", "nope"]]
+    with pytest.raises(EditorWorkflowError, match=r"proxy widget \[5, 'nope'\]: its subgraph "
+                                                  "has no such input"):
+        workflow_to_api(workflow, SCHEMAS)
+
+
+def test_a_list_value_is_wrapped_as_the_editor_sends_it() -> None:
+    ed = image_chain()
+    ed.nodes[4]["widgets_values"] = [["video/a", 1], "auto", "auto", "auto"]
+    api = workflow_to_api(ed.workflow(), SCHEMAS)
+    assert api["4"]["inputs"]["filename_prefix"] == {"__value__": ["video/a", 1]}
+
+
+def test_promoted_display_widgets_send_nothing() -> None:
+    # a seed's control or a preview shown on the instance: no input, nothing to send
+    workflow = subgraph_workflow(proxy=[["2", "scale_by"], ["2", "control_after_generate"],
+                                        ["2", "$$canvas-image-preview"]],
+                                 values=[1.5, "fixed", None])
+    assert workflow_to_api(workflow, SCHEMAS)["7:2"]["inputs"]["scale_by"] == 1.5
+
+
+def test_every_official_template_the_release_can_run_converts() -> None:
+    """Beyond the LTX ones: every template of comfyui-workflow-templates-json (subgraphs,
+    primitives, reroutes, bypassed nodes) whose node types ComfyUI 0.38.1 has converts, and
+    every link of the result points at a node it sends."""
+    import gzip
+    from pathlib import Path
+    fixture = (Path(__file__).resolve().parents[2] / "fixtures" / "versions" / "0.38.1"
+               / "object_info.json.gz")
+    schemas = SchemaSet.from_object_info(json.loads(gzip.decompress(fixture.read_bytes())),
+                                         comfyui_version="0.38.1")
+    folder = resources.files("comfyui_workflow_templates_json").joinpath("templates")
+    converted = 0
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if not entry.name.endswith(".json"):
+            continue
+        workflow = json.loads(entry.read_text(encoding="utf-8"))
+        if not is_editor_workflow(workflow):
+            continue
+        try:
+            api = workflow_to_api(workflow, schemas)
+        except UnknownNodeTypeError:  # a node newer than 0.38.1 (a partner node, mostly)
+            continue
+        for node_id, node in api.items():
+            assert node["class_type"] in schemas, (entry.name, node_id)
+            for value in node["inputs"].values():
+                if isinstance(value, list):
+                    assert value[0] in api, (entry.name, node_id, value)
+        converted += 1
+    assert converted >= 500
