@@ -57,8 +57,8 @@ PROMPT_COLOURS = {"positive": ("#232", "#353"), "negative": ("#322", "#533")}
 MULTILINE = frozenset({"text", "prompt", "expression"})
 """STRING widgets the editor draws as a text area (``multiline`` in their schemas)."""
 OPENING_SCALE = 0.75
-"""The zoom the editor opens the workflow at: the most of it that still shows its text (the
-editor stops drawing text below 0.6)."""
+"""The zoom the editor opens the workflow at: zoomed out, yet above 0.6, below which the
+editor draws no text."""
 OPENING_MARGIN = (90, 120)
 """Where the workflow's top left corner opens, in canvas units: clear of the editor's side bar,
 tabs and tool bar, which lie over the canvas."""
