@@ -9,7 +9,8 @@ What the node cannot make at all is refused with a
 longer than its longest duration; over 10 s, more than 1080p or 25 fps; LoRAs, model files).
 
 The graph (:func:`hosted_video`): a ``LoadImage`` per given image, the node with its
-``model`` option and that option's sub-inputs (dotted keys), and ``SaveVideo``.
+``model`` option and that option's sub-inputs (dotted keys), and ``SaveVideo``, in the groups
+"Inputs", "Hosted generation" and "Save".
 """
 
 from __future__ import annotations
@@ -23,6 +24,12 @@ from ltx2sdk.graph.nodes import Nodes
 from ltx2sdk.vocabulary import DEFAULT_DURATION_S, FIRST_IMAGE, InputFile
 
 from .catalog.ltx2_5_api import PartnerOptions, PartnerPipeline
+from .stages import INPUTS
+
+HOSTED = "Hosted generation"
+"""The group of the partner node (the editor export draws one group per stage)."""
+SAVE = "Save"
+"""The group of the output node."""
 
 if TYPE_CHECKING:  # the request module (pydantic) loads with the first request, not here
     from ltx2sdk.request import GenerationRequest
@@ -150,7 +157,8 @@ def hosted_video(n: Nodes, plan: Planned, pipeline: PartnerPipeline,
     inputs: dict[str, object] = {}
     for image, node_input in pipeline.image_inputs:
         title = "First frame" if image is FIRST_IMAGE else "Last frame"
-        loaded, _mask = n.LoadImage(images[image], title=title)
+        with n.graph.group(INPUTS):
+            loaded, _mask = n.LoadImage(images[image], title=title)
         inputs[node_input] = loaded
     options = pipeline.options
     inputs |= {
@@ -162,7 +170,10 @@ def hosted_video(n: Nodes, plan: Planned, pipeline: PartnerPipeline,
         "prompt": plan.prompt,
         "seed": plan.seed,
     }
-    made = n.graph.add(pipeline.node, inputs, title=f"{pipeline.model.name} {pipeline.type}")
+    with n.graph.group(HOSTED):
+        made = n.graph.add(pipeline.node, inputs,
+                           title=f"{pipeline.model.name} {pipeline.type}")
     # (the SDK's node table does not declare the partner node: its output is untyped here)
-    n.graph.add("SaveVideo", {"video": made[0], "filename_prefix": plan.filename_prefix},
-                title="Save video")
+    with n.graph.group(SAVE):
+        n.graph.add("SaveVideo", {"video": made[0], "filename_prefix": plan.filename_prefix},
+                    title="Save video")

@@ -61,6 +61,11 @@ class Build:
         """The ComfyUI API prompt of :attr:`graph`."""
         return self.graph.compile()
 
+    def to_ui(self) -> dict[str, Any]:
+        """:attr:`graph` as a workflow for ComfyUI's editor, laid out and grouped by stage
+        (:meth:`~ltx2sdk.graph.core.Graph.to_ui`)."""
+        return self.graph.to_ui()
+
 
 def build(request: GenerationRequest | CheckedRequest, *, image_name: str | None = None,
           last_image_name: str | None = None, audio_name: str | None = None,
@@ -227,23 +232,28 @@ def compose(n: Nodes, plan: Plan, pipeline: Pipeline,
     resolved = plan.models
     if resolved is None:
         raise ValueError(f"the plan of pipeline {pipeline.name} names no model files")
-    loaded = stages.load_models(n, resolved.files)
-    loras = {role: resolved.lora(role) for role in LoraRole}
-    models = stages.stage_models(n, loaded.model, pipeline.stages, loras,
-                                 resolved.user_loras)
+    graph = n.graph
+    with graph.group(stages.LOADERS):
+        loaded = stages.load_models(n, resolved.files)
+        loras = {role: resolved.lora(role) for role in LoraRole}
+        models = stages.stage_models(n, loaded.model, pipeline.stages, loras,
+                                     resolved.user_loras)
 
     prepared = {}
     if pipeline.preprocess is not None:
-        for role in wanted:
-            prepared[role] = stages.prepare_image(n, role, names[role], plan.width,
-                                                  plan.height, pipeline.preprocess)
+        with graph.group(stages.INPUTS):
+            for role in wanted:
+                prepared[role] = stages.prepare_image(n, role, names[role], plan.width,
+                                                      plan.height, pipeline.preprocess)
     first = prepared.get(FIRST_IMAGE)
-    enhancer = (stages.prompt_enhancer(n, resolved.files, loaded.clip)
-                if plan.enhance_prompt else None)
-    positive, negative = stages.encode_prompts(
-        n, loaded.clip, plan.prompt, plan.negative_prompt, plan.fps,
-        negative=pipeline.negative, image=first, enhancer=enhancer,
-        enhance_seed=plan.seed if plan.enhance_prompt else None)
+    with graph.group(stages.LOADERS):
+        enhancer = (stages.prompt_enhancer(n, resolved.files, loaded.clip)
+                    if plan.enhance_prompt else None)
+    with graph.group(stages.PROMPT):
+        positive, negative = stages.encode_prompts(
+            n, loaded.clip, plan.prompt, plan.negative_prompt, plan.fps,
+            negative=pipeline.negative, image=first, enhancer=enhancer,
+            enhance_seed=plan.seed if plan.enhance_prompt else None)
 
     control = None
     length: int | IntValue = plan.frames
@@ -253,47 +263,55 @@ def compose(n: Nodes, plan: Plan, pipeline: Pipeline,
         cut = stages.ControlCutAt(start_frame=plan.video_start_frame or 0, frames=plan.frames,
                                   start_seconds=plan.video_start_seconds or 0.0,
                                   seconds=plan.video_seconds)
-        control = stages.prepare_control(n, video_name, cut, plan.width, plan.height,
-                                         pipeline.stage1_scale, pipeline.control,
-                                         video_width=plan.video_width)
+        with graph.group(stages.INPUTS):
+            control = stages.prepare_control(n, video_name, cut, plan.width, plan.height,
+                                             pipeline.stage1_scale, pipeline.control,
+                                             video_width=plan.video_width)
         if pipeline.control.cut is ControlCut.SECONDS:
             # as the template: the latents are as long as the frames the cut holds
-            length = n.GetImageSize(control, title="Control frame count").batch_size
+            with graph.group(stages.SIZE_AND_LENGTH):
+                length = n.GetImageSize(control, title="Control frame count").batch_size
     width, height = plan.stage1_size
-    video = stages.empty_video(n, width, height, length)
-    if pipeline.audio is None:
-        audio = stages.empty_audio(n, loaded.audio_vae, length, plan.fps)
-    elif audio_name is None:
-        raise ValueError(f"pipeline {pipeline.name} needs an audio file")
-    else:
-        audio = stages.given_audio(n, loaded.audio_vae, audio_name, plan.duration, plan.width,
-                                   plan.height, pipeline.audio)
+    with graph.group(stages.SIZE_AND_LENGTH):
+        video = stages.empty_video(n, width, height, length)
+        if pipeline.audio is None:
+            audio = stages.empty_audio(n, loaded.audio_vae, length, plan.fps)
+    if pipeline.audio is not None:
+        if audio_name is None:
+            raise ValueError(f"pipeline {pipeline.name} needs an audio file")
+        with graph.group(stages.INPUTS):
+            audio = stages.given_audio(n, loaded.audio_vae, audio_name, plan.duration,
+                                       plan.width, plan.height, pipeline.audio)
     for index, (stage, model) in enumerate(zip(pipeline.stages, models, strict=True), start=1):
         if index > 1:
             assert loaded.upscaler is not None  # a Pipeline of 2+ stages has an upscaler file
-            video = n.LTXVLatentUpsampler(video, loaded.upscaler, loaded.vae,
-                                          title="Upscale latent x2")
-        if first is not None:
-            video = stages.first_frame(n, index, loaded.vae, video, first, pipeline.guides,
-                                       plan.image_strength)
-        if index == 1:
-            positive, negative, video = stages.add_guides(n, loaded.vae, positive, negative,
-                                                          video, prepared, pipeline.guides,
-                                                          plan.image_strength)
-            if control is not None:
-                assert pipeline.control is not None
-                positive, negative, video = stages.add_control(n, loaded.vae, positive,
-                                                               negative, video, control,
-                                                               pipeline.control, model)
-        av_latent = n.LTXVConcatAVLatent(video, audio, title=f"Stage {index} audio+video latent")
-        sampled = stages.sample(n, index, stage, model=model, positive=positive,
-                                negative=negative, latent=av_latent, seed=plan.seed)
-        video, audio = n.LTXVSeparateAVLatent(sampled.pick(stage.passes_on),
-                                              title=f"Stage {index} split")
-        if stage.crop_guides:
-            positive, negative, cropped = n.LTXVCropGuides(positive, negative, video,
-                                                           title="Crop guides")
-            if stage.crop_latent:
-                video = cropped
-    stages.decode_and_save(n, video, audio, loaded.vae, loaded.audio_vae, plan.fps,
-                           plan.filename_prefix, pipeline.decode)
+            with graph.group(stages.UPSCALE):
+                video = n.LTXVLatentUpsampler(video, loaded.upscaler, loaded.vae,
+                                              title="Upscale latent x2")
+        with graph.group(stages.stage_group(index)):
+            if first is not None:
+                video = stages.first_frame(n, index, loaded.vae, video, first, pipeline.guides,
+                                           plan.image_strength)
+            if index == 1:
+                positive, negative, video = stages.add_guides(n, loaded.vae, positive, negative,
+                                                              video, prepared, pipeline.guides,
+                                                              plan.image_strength)
+                if control is not None:
+                    assert pipeline.control is not None
+                    positive, negative, video = stages.add_control(
+                        n, loaded.vae, positive, negative, video, control, pipeline.control,
+                        model)
+            av_latent = n.LTXVConcatAVLatent(video, audio,
+                                             title=f"Stage {index} audio+video latent")
+            sampled = stages.sample(n, index, stage, model=model, positive=positive,
+                                    negative=negative, latent=av_latent, seed=plan.seed)
+            video, audio = n.LTXVSeparateAVLatent(sampled.pick(stage.passes_on),
+                                                  title=f"Stage {index} split")
+            if stage.crop_guides:
+                positive, negative, cropped = n.LTXVCropGuides(positive, negative, video,
+                                                               title="Crop guides")
+                if stage.crop_latent:
+                    video = cropped
+    with graph.group(stages.DECODE_AND_SAVE):
+        stages.decode_and_save(n, video, audio, loaded.vae, loaded.audio_vae, plan.fps,
+                               plan.filename_prefix, pipeline.decode)

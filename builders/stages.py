@@ -4,7 +4,8 @@ Each takes the part of a pipeline declaration (:mod:`builders.catalog`) it reali
 :class:`~builders.catalog.Stage`, an :class:`~builders.catalog.ImagePreprocess`, a
 :data:`~builders.catalog.Decode`... Nothing here knows which pipeline it is part of; the
 composition is :func:`builders.pipelines.compose`. Titles name each node's role, so tests and
-users can find them.
+users can find them; the group names below (:meth:`ltx2sdk.graph.core.Graph.group`) name each
+node's stage, which the editor export draws as one group per stage.
 """
 
 from __future__ import annotations
@@ -61,6 +62,25 @@ from .catalog import (
     Stage,
     TiledDecode,
 )
+
+LOADERS = "Loaders"
+"""The group of the model loaders and the LoRAs applied to the model."""
+INPUTS = "Inputs"
+"""The group of the given files: images, control video, audio, as the pipeline prepares them."""
+PROMPT = "Prompt"
+"""The group of the prompt (enhanced or not) and the negative conditioning."""
+SIZE_AND_LENGTH = "Size and length"
+"""The group of the empty latents: the video's size and length."""
+UPSCALE = "Upscale"
+"""The group of the 2x latent upscale between two sampling stages."""
+DECODE_AND_SAVE = "Decode and save"
+"""The group of the decoders and the output node."""
+
+
+def stage_group(index: int) -> str:
+    """The group of sampling stage ``index`` (1-based): "Stage 1"."""
+    return f"Stage {index}"
+
 
 LORA_TITLES = {LoraRole.DISTILLED: "Distilled LoRA", LoraRole.CAMERA: "Camera LoRA",
                LoraRole.CONTROL: "Control LoRA"}

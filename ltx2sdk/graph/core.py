@@ -12,12 +12,17 @@ Example::
     video = g.add("CreateVideo", images=image, fps=24.0)[0]
     g.add("SaveVideo", video=video, filename_prefix="video/demo")
     api = g.compile()
+
+Nodes added inside ``with g.group("Stage 1")`` carry that group's name (:attr:`Node.group`):
+the editor export (:meth:`Graph.to_ui`) draws one group per name. Groups never change the
+compiled API JSON.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from ltx2sdk.errors import GraphError, GraphStructureError, LinkTypeError, UnknownNodeTypeError
@@ -32,18 +37,24 @@ REPR_NODES = 6
 
 
 class Node:
-    """One node of a :class:`Graph`. Iterate it (or index it) for its output handles."""
+    """One node of a :class:`Graph`. Iterate it (or index it) for its output handles.
 
-    __slots__ = ("class_type", "graph", "index", "inputs", "outputs", "schema", "title")
+    ``group`` is the name of the group (a pipeline's stage) the node was added in
+    (:meth:`Graph.group`), or ``None``: only the editor export reads it.
+    """
+
+    __slots__ = ("class_type", "graph", "group", "index", "inputs", "outputs", "schema", "title")
 
     def __init__(self, graph: Graph, index: int, class_type: str, title: str,
-                 inputs: dict[str, Any], schema: NodeSchema | None) -> None:
+                 inputs: dict[str, Any], schema: NodeSchema | None,
+                 group: str | None = None) -> None:
         self.graph = graph
         self.index = index
         self.class_type = class_type
         self.title = title
         self.inputs = inputs
         self.schema = schema
+        self.group = group
         self.outputs: tuple[Output, ...] = ()
 
     @property
@@ -107,8 +118,28 @@ class Graph:
         self.schemas = schemas
         self.strict = strict
         self._nodes: list[Node] = []
+        self._groups: list[str] = []  # the open group() blocks, innermost last
 
     # --- building -------------------------------------------------------------------------
+
+    @contextmanager
+    def group(self, name: str) -> Iterator[None]:
+        """Nodes added inside the ``with`` block belong to the group ``name`` (a stage:
+        "Loaders", "Stage 1"...): :meth:`to_ui` draws one editor group around each name's
+        nodes. Blocks nest; a node belongs to the innermost one. A name used in several
+        blocks is one group. The compiled API JSON is the same with or without groups.
+        """
+        if not isinstance(name, str) or not name.strip():
+            raise GraphError(f"a group needs a name (a non-empty string), not {name!r}")
+        self._groups.append(name)
+        try:
+            yield
+        finally:
+            self._groups.pop()
+
+    def group_names(self) -> list[str]:
+        """The names of the groups the nodes belong to, in the order each first appears."""
+        return list(dict.fromkeys(n.group for n in self._nodes if n.group is not None))
 
     def add(self, class_type: str, inputs: Mapping[str, Any] | None = None, /, *,
             title: str | None = None, **kwargs: Any) -> Node:
@@ -140,7 +171,8 @@ class Graph:
                 fill_defaults(schema, values)
             for problem in check_node(schema, values, where, as_loaded=not fill):
                 raise problem
-        node = Node(self, index, class_type, node_title, values, schema)
+        node = Node(self, index, class_type, node_title, values, schema,
+                    self._groups[-1] if self._groups else None)
         node.outputs = tuple(
             make_output(node, slot, _resolved_type(spec, schema, values), spec.name)
             for slot, spec in enumerate(schema.outputs if schema else ()))
@@ -205,6 +237,16 @@ class Graph:
     def to_json(self, indent: int | None = 2) -> str:
         """:meth:`compile` serialized; identical graphs give identical bytes."""
         return json.dumps(self.compile(), indent=indent, ensure_ascii=False)
+
+    def to_ui(self) -> dict[str, Any]:
+        """The graph as a workflow for ComfyUI's editor (drag the saved JSON into it): the
+        frontend's workflow schema 0.4, nodes laid out left to right along the data flow,
+        one group per :meth:`group` name, every node titled, widget values in the editor's
+        order (seeds ``"fixed"``). Node ids are the API ids. Identical graphs give identical
+        workflows. See :mod:`ltx2sdk.graph.editor.ui_export`."""
+        from ltx2sdk.graph.editor.ui_export import graph_to_ui  # start-up: the editor export
+
+        return graph_to_ui(self._nodes)
 
     @classmethod
     def from_api(cls, api: Mapping[str, Any], schemas: Mapping[str, NodeSchema] | None = None,

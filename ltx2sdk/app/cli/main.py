@@ -3,6 +3,7 @@
     ltx2 build --prompt "a fox in the snow" --mode pro --output fox.json
     ltx2 build --example
     ltx2 build --request job.json --format comfyscript
+    ltx2 build --example --format ui -o example-ui.json
     ltx2 generate --prompt "..." --server http://127.0.0.1:8188 --output fox.mp4
     COMFY_API_KEY=... ltx2 generate --prompt "..." --server https://cloud.comfy.org
     ltx2 check --server http://127.0.0.1:8188
@@ -130,6 +131,8 @@ def cmd_build(args: argparse.Namespace) -> int:
         from ltx2sdk.interop.comfyscript import to_comfyscript  # extra: comfy-script
 
         text = to_comfyscript(result.graph)
+    elif args.format == "ui":
+        text = json.dumps(result.to_ui(), indent=2, ensure_ascii=False) + "\n"
     else:
         text = result.graph.to_json(indent=2) + "\n"
     print_plan(result.plan, args=args)
@@ -393,13 +396,15 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     build_cmd = commands.add_parser(
-        "build", help="write a pipeline's ComfyUI API JSON (offline)",
-        description="Write the request's pipeline as ComfyUI API JSON (or a ComfyScript "
-                    "program), offline: nothing is sent anywhere.")
+        "build", help="write a pipeline's ComfyUI API JSON or editor workflow (offline)",
+        description="Write the request's pipeline as ComfyUI API JSON (or a workflow for "
+                    "ComfyUI's editor, or a ComfyScript program), offline: nothing is sent "
+                    "anywhere.")
     add_request_flags(build_cmd)
     out = build_cmd.add_argument_group("output")
-    out.add_argument("--format", choices=["api", "comfyscript"], default="api",
-                     help="API JSON (default) or a ComfyScript program")
+    out.add_argument("--format", choices=["api", "ui", "comfyscript"], default="api",
+                     help="API JSON (default), ui: a workflow for ComfyUI's editor (drag the "
+                          "file into it: laid out, grouped by stage), or a ComfyScript program")
     add_output_file_flags(out)
     target = build_cmd.add_argument_group("target server (default: the SDK's own node schemas)")
     target.add_argument("--object-info", type=Path, metavar="FILE",

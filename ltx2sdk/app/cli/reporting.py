@@ -176,8 +176,9 @@ def _input_video(plan: Any) -> dict[str, Any] | None:
 def build_document(plan: Any, output_format: str, text: str,
                    output: Path | None) -> dict[str, Any]:
     """``ltx2 build --json``: ``{"plan", "format", ...}`` and the graph (``"graph"``: the API
-    JSON as an object; ``"program"``: a ComfyScript program's text), or with ``--output``
-    the file written instead (``"output"``)."""
+    JSON as an object; ``"workflow"``: the editor workflow as an object; ``"program"``: a
+    ComfyScript program's text), or with ``--output`` the file written instead
+    (``"output"``)."""
     document: dict[str, Any] = {
         "plan": plan_document(model=plan.model, type=plan.type, mode=plan.mode,
                               width=plan.width, height=plan.height, frames=plan.frames,
@@ -189,6 +190,8 @@ def build_document(plan: Any, output_format: str, text: str,
         document["output"] = str(output)
     elif output_format == "api":
         document["graph"] = json.loads(text)
+    elif output_format == "ui":
+        document["workflow"] = json.loads(text)
     else:
         document["program"] = text
     return document

@@ -12,10 +12,12 @@ writes that format:
 * :mod:`.ui_import`: an editor workflow to an API prompt (subgraphs expanded, primitive and
   reroute nodes resolved, bypassed and muted nodes handled as the editor handles them);
   ``Graph.from_ui`` loads the result.
-* the export side (``Graph.to_ui``): a graph as an editor workflow, laid out and grouped.
+* :mod:`.ui_export` and :mod:`.layout`: a graph as an editor workflow (``Graph.to_ui``):
+  laid out left to right along the data flow, one group per stage, nothing overlapping.
 
 Import rule: this package sits in the graph layer. It imports the foundation and the graph
-layer's schema modules (``ltx2sdk.graph.schema``, ``.releases``, ``.node_defs``), never
+layer's schema modules (``ltx2sdk.graph.schema``, ``.releases``, ``.node_defs``) and its
+link handles (``.handles``, which the export reads), never
 ``ltx2sdk.graph.core``: the core's ``Graph.from_ui`` calls into it lazily, so an import of
 the core from here would be a cycle. Nothing outside the graph layer's own rule.
 """
