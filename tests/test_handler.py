@@ -866,3 +866,13 @@ def test_the_output_names_the_model_that_made_it(ltx_server: ComfyTestServer) ->
                                                  "duration": 1}}, config)
         assert "error" not in output, output
         assert output["model"] == model and list(output)[:2] == ["video", "model"]
+
+
+@pytest.mark.parametrize(("loras", "said"), [
+    ([{"name": "a.safetensors", "strength": 20}], "loras.0.strength: at most 10, not 20"),
+    ([None], "loras.0: must be a file name or an object"),
+])
+def test_the_worker_names_the_path_to_a_bad_lora_value(loras: list[Any], said: str) -> None:
+    config = WorkerConfig(comfy_url=f"http://127.0.0.1:{free_port()}")
+    result = runpod_handler.run_job({"id": "j", "input": {"prompt": "p", "loras": loras}}, config)
+    assert result["error"].startswith(f"invalid request: {said}"), result

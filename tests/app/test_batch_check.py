@@ -324,3 +324,14 @@ def test_standard_input_is_refused_with_what_to_do(capsys: pytest.CaptureFixture
     assert main(["batch", "-", "--check"]) == 2
     assert "-: jobs are read from a file, not standard input: save them to a JOBS.jsonl " \
            "file first" in capsys.readouterr().err
+
+
+def test_a_bad_lora_value_is_named_by_its_path(tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    jobs = write_lines(tmp_path / "jobs.jsonl", [
+        job(1, loras=[{"name": "a.safetensors", "strength": 20}]), job(2, loras=[None])])
+    assert main(["batch", str(jobs), "--check"]) == 2
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == f"{jobs}:1: invalid request: loras.0.strength: at most 10, not 20"
+    assert out[1].startswith(f"{jobs}:2: invalid request: loras.0: must be a file name or an "
+                             "object ("), out

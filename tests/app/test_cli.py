@@ -1817,3 +1817,26 @@ def test_a_device_as_output_is_refused_as_such_with_or_without_overwrite(
         assert main(["build", "--example", "-o", os.devnull, *extra]) == 2
         err = capsys.readouterr().err
         assert f"--output {os.devnull}: is not a regular file: it is never replaced" in err
+
+
+@pytest.mark.parametrize(("loras", "said"), [
+    ([{"name": "a.safetensors", "strength": 20}], "loras.0.strength: at most 10, not 20"),
+    (["a.safetensors", {"name": "b.safetensors", "strength": "x"}],
+     "loras.1.strength: must be a number, not a string"),
+    ([None], "loras.0: must be a file name or an object"),
+])
+def test_a_request_files_lora_error_names_the_path_to_the_bad_value(
+        loras: list[Any], said: str, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # as the worker and a batch line name it: the list alone does not say which value
+    job = tmp_path / "job.json"
+    job.write_text(json.dumps({"prompt": "p", "loras": loras}))
+    assert main(["build", "--request", str(job)]) == 2
+    line = assert_one_line_error(capsys.readouterr().err)
+    assert line.startswith(f"ltx2: error: invalid request: {said}"), line
+
+
+def test_a_lora_flags_error_still_names_the_flag(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["build", "--prompt", "p", "--lora", "a.safetensors:20"]) == 2
+    line = assert_one_line_error(capsys.readouterr().err)
+    assert line == "ltx2: error: invalid request: --lora: at most 10, not 20", line
