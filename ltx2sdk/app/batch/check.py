@@ -117,6 +117,11 @@ class JobsReport:
         return tuple(sorted({p.job for p in self.problems if p.job is not None}))
 
     @property
+    def valid_jobs(self) -> int:
+        """How many jobs have no problem: what skipping the invalid ones would run."""
+        return self.jobs - len(self.invalid_jobs)
+
+    @property
     def ok(self) -> bool:
         """At least one job, and no problem anywhere (a server that could not be reached is
         none: see :attr:`reached_none`)."""
@@ -188,6 +193,9 @@ class JobsReport:
         more = len(described) - SHOWN_IN_ERROR
         if more > 0:
             shown += f"; and {more} more"
+        if self.valid_jobs == 0:  # skipping them would leave nothing: not advised
+            raise InvalidJobsError(f"{self.summary()}: {shown}. Nothing to run, no job is "
+                                   "valid: fix them", described)
         raise InvalidJobsError(f"{self.summary()}: {shown}. Nothing was run: fix them, or "
                                "skip them (skip_invalid=True; ltx2 batch --skip-invalid)",
                                described)
