@@ -487,8 +487,9 @@ class GenerationRequest(_RequestModel):
     video: str | None = Field(None, description="canny2v, depth2v: name of the video (mp4, mov, "
                                                 "webm, mkv, avi or another video extension "
                                                 "LoadVideo lists) in ComfyUI's input folder; "
-                                                "its length is not known here: give duration "
-                                                "or frames (default: the pipeline's).")
+                                                "generate reads and measures it there before "
+                                                "queueing (an offline build does not: give "
+                                                "duration or frames, default the pipeline's).")
     video_url: str | None = Field(None, description="canny2v, depth2v: http(s) URL of the video "
                                                     "that steers the new one (at most 256 MiB, "
                                                     "120 s, 4K by default).")
