@@ -670,7 +670,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     try:  # a bad --lora is refused before the server is asked, named as build names it
         default_requests(list(MODES), DEFAULT_MODEL, args.loras)
     except RequestError as exc:
-        raise CommandLineError(describe_for_cli(exc, FlagSources()), 2) from exc
+        # (the LoRAs came from --lora: named by the flag, not by their path in the request)
+        raise CommandLineError(describe_for_cli(exc, FlagSources(flags={"loras": "--lora"})),
+                               2) from exc
     client = ComfyClient(server_of(args))
     try:
         wait_for_server(client, args)
