@@ -45,6 +45,8 @@ Configuration (environment; see README "RunPod"):
   LTX2_DISTILLED_LORA (model set defaults), LTX2_S3_BUCKET, LTX2_S3_ENDPOINT_URL,
   LTX2_S3_REGION, LTX2_S3_PREFIX (ltx2/), LTX2_S3_URL_EXPIRES (3600 s, at most 604800),
   AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY.
+A number is written as a CLI flag's is (ASCII digits 0-9, no spaces, no ``_``, ``inf`` or
+``nan``); a bad one is refused at start-up, and in each job, naming the variable.
 """
 
 from __future__ import annotations
@@ -53,7 +55,6 @@ import asyncio
 import base64
 import json
 import logging
-import math
 import os
 import re
 import sys
@@ -83,8 +84,14 @@ from ltx2sdk.errors import (
 )
 from ltx2sdk.media.video import VideoLimits
 from ltx2sdk.request import GenerationRequest, ModelSet
-from ltx2sdk.vocabulary import DEFAULT_MODEL, INPUT_FILES
-from ltx2sdk.wording import byte_size, exception_line
+from ltx2sdk.vocabulary import (
+    DEFAULT_MODEL,
+    INPUT_FILES,
+    NUMBER_FORM,
+    WHOLE_NUMBER_FORM,
+    number_from_text,
+)
+from ltx2sdk.wording import byte_size, exception_line, one_line
 
 log = logging.getLogger("ltx2sdk.worker")
 RUNPOD_RESULT_LIMIT_BYTES = 20 * 1024 * 1024  # a larger result is refused (HTTP 400) and lost
@@ -128,17 +135,20 @@ class WorkerConfig:
         env = os.environ if env is None else env
 
         def number(name: str, default: float, *, whole: bool = False) -> float:
-            raw = env.get(name, "").strip()
-            if not raw:
-                return default
+            # the CLI's rule for a number flag (number_from_text): float() would read
+            # "٣٠٠", "1_800", " 5 ", "inf" and "nan" too
+            raw = env.get(name, "")
+            if not raw.strip():
+                return default  # unset, or set to nothing
             try:
-                value = float(raw)
+                value = number_from_text(raw, whole=whole)
             except ValueError:
-                raise WorkerConfigError(f"environment variable {name} must be a number, "
-                                        f"got {raw!r}") from None
-            if not math.isfinite(value) or value <= 0 or (whole and value != int(value)):
+                value = 0
+            if value <= 0:
                 kind = "a positive whole number" if whole else "a positive number"
-                raise WorkerConfigError(f"environment variable {name} must be {kind}, got {raw!r}")
+                form = WHOLE_NUMBER_FORM if whole else NUMBER_FORM
+                raise WorkerConfigError(f"environment variable {name} must be {kind} ({form}), "
+                                        f"got {one_line(repr(raw), limit=80)}")
             return value
 
         def url(name: str, default: str) -> str:

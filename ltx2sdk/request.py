@@ -36,7 +36,10 @@ is public is known only when it is fetched. ``repr()`` shows base64 by its size.
 without a fraction for an integer field are accepted, ``true``/``false`` are refused rather
 than read as 1 and 0 (``seed: must be a whole number, not true``), and so is a string, whatever
 it holds (``duration: must be a number, not a string``: ``"5"``, ``" 5 "`` and Arabic-Indic
-digits alike).
+digits alike), a fraction for an integer field (``seed: must be a whole number, not 1.5``) and
+infinity or nan (``duration: must be a finite number, not inf``). A text, list or object field
+given another kind is said alike (``loras: must be a list, not 5``, ``loras.0: must be a file
+name or an object (...), not null``).
 A boolean field (``enhance_prompt``) takes ``true``/``false`` only: ``1`` or ``"yes"`` is
 ``enhance_prompt: must be true or false, not 1``. Text is read only where every value is text
 (the CLI's flags, ``model_validate_strings``), by one rule
@@ -48,6 +51,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
 import re
 from collections.abc import Mapping
 from types import UnionType
@@ -134,9 +138,10 @@ def plain_scalar(value: Any, kind: ScalarKind, mode: str) -> Any:
     """``value`` for a field holding a ``kind``, refused unless it is one by the request's
     rule: a number field takes a number, never ``True``/``False`` (pydantic's lax mode reads
     them as 1 and 0: ``"seed": true`` would be seed 1) nor a string (it reads ``"5"`` too);
-    a boolean field takes ``True``/``False`` only (not ``1``, ``"yes"``). An integer for a
-    float field and a float without a fraction for an integer field go on to pydantic's own
-    rules, which take them. Where every value is text (``mode`` ``"string"``:
+    a boolean field takes ``True``/``False`` only (not ``1``, ``"yes"``); infinity and nan
+    are refused, and so is a float with a fraction for an integer field. An integer for a
+    float field and a float without a fraction for an integer field (made an ``int``) go on
+    to pydantic's own rules, which take them. Where every value is text (``mode`` ``"string"``:
     ``model_validate_strings``), text is read as the CLI reads a flag
     (:func:`~ltx2sdk.vocabulary.number_from_text`; ``true``/``false``)."""
     words = "a whole number" if kind == "whole" else "a number"
@@ -157,10 +162,44 @@ def plain_scalar(value: Any, kind: ScalarKind, mode: str) -> Any:
             return value
         raise PydanticCustomError(code, "must be true or false, not {given}",
                                   {"given": _shown_kind(value)})
-    if isinstance(value, (bool, str)):
+    if isinstance(value, (bool, str, list, tuple, dict)):  # (a list, an object: JSON's too)
         raise PydanticCustomError(code, "must be {kind}, not {given}",
                                   {"kind": words, "given": _shown_kind(value)})
+    if isinstance(value, float) and not math.isfinite(value):
+        # (pydantic would say "Input should be a finite number", or "at most 20 s, not nan")
+        raise PydanticCustomError("finite_number", "must be {kind}, not {given}",
+                                  {"kind": "a whole number" if kind == "whole"
+                                   else "a finite number", "given": _shown_kind(value)})
+    if kind == "whole" and isinstance(value, float):
+        if not value.is_integer():
+            raise PydanticCustomError("int_from_float", "must be {kind}, not {given}",
+                                      {"kind": words, "given": _shown_kind(value)})
+        return int(value)  # 1e30 then meets the bound, not a parse error
     return value
+
+
+def kind_refused(annotation: Any, value: Any) -> PydanticCustomError | None:
+    """The error of ``value`` (not ``None``) given for a text, list or object field of type
+    ``annotation`` when it is not of that kind in JSON's words (``loras: must be a list, not
+    5``, ``prompt: must be text, not 5``), rather than pydantic's; ``None`` when it is of the
+    kind, or when the field holds another kind (a number, a choice of words)."""
+    args = get_args(annotation) if get_origin(annotation) in (Union, UnionType) else (annotation,)
+    kinds = [arg for arg in args if arg is not type(None)]
+    if len(kinds) != 1:
+        return None
+    [kind] = kinds
+    if kind is str:
+        fits = isinstance(value, str)
+    elif get_origin(kind) is list:
+        fits = isinstance(value, (list, tuple))  # (pydantic reads a Python tuple as a list)
+    elif isinstance(kind, type) and issubclass(kind, BaseModel):
+        fits = isinstance(value, (dict, kind))
+    else:
+        return None
+    if fits:
+        return None
+    return PydanticCustomError("kind_refused", "must be {kind}, not {given}",
+                               {"kind": _kind_words(kind), "given": _shown_kind(value)})
 
 
 def null_refused(annotation: Any, *, required: bool) -> PydanticCustomError:
@@ -251,9 +290,14 @@ class _RequestModel(BaseModel):
         annotation = field.annotation if field is not None else None
         if value is None and field is not None and type(None) not in get_args(annotation):
             raise null_refused(annotation, required=field.is_required())
+        if value is None:
+            return value  # absent, where a field may be
         kind = scalar_kind(annotation)
-        if kind is None or value is None:
-            return value  # not a number nor a boolean; or absent where a field may be
+        if kind is None:  # text, a list, an object: of that kind, in JSON's words if not
+            wrong = kind_refused(annotation, value)
+            if wrong is not None:
+                raise wrong
+            return value
         return plain_scalar(value, kind, info.mode)
 
     @classmethod
@@ -313,6 +357,8 @@ class ModelSet(_RequestModel):
 
 MAX_LORAS = 8
 """The most LoRAs of the user's a request may apply."""
+LORA_ITEM_WORDS = 'a file name or an object ({"name": ..., "strength": ...})'
+"""What an item of ``loras`` is, as an error says it."""
 
 
 class LoraChoice(_RequestModel):
@@ -344,7 +390,12 @@ class LoraChoice(_RequestModel):
     @classmethod
     def _name_alone(cls, data: Any) -> Any:
         # "squish.safetensors" is that LoRA at strength 1
-        return {"name": data} if isinstance(data, str) else data
+        if isinstance(data, str):
+            return {"name": data}
+        if not isinstance(data, (dict, LoraChoice)):  # null, 5, a list: said as the rest
+            raise PydanticCustomError("model_type", "must be {kind}, not {given}",
+                                      {"kind": LORA_ITEM_WORDS, "given": _shown_kind(data)})
+        return data
 
 
 class GenerationRequest(_RequestModel):
@@ -436,8 +487,9 @@ class GenerationRequest(_RequestModel):
     video: str | None = Field(None, description="canny2v, depth2v: name of the video (mp4, mov, "
                                                 "webm, mkv, avi or another video extension "
                                                 "LoadVideo lists) in ComfyUI's input folder; "
-                                                "its length is not known here: give duration "
-                                                "or frames (default: the pipeline's).")
+                                                "generate reads and measures it there before "
+                                                "queueing (an offline build does not: give "
+                                                "duration or frames, default the pipeline's).")
     video_url: str | None = Field(None, description="canny2v, depth2v: http(s) URL of the video "
                                                     "that steers the new one (at most 256 MiB, "
                                                     "120 s, 4K by default).")

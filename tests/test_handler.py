@@ -453,7 +453,7 @@ def test_environment_configuration() -> None:
                                           "image_url": "https://e.com/a.png",
                                           "last_image_url": "https://e.com/b.png"}, config).request
     assert flf2v.models.upscaler is None  # one stage: no upscaler to load
-    with pytest.raises(ValueError, match="LTX2_JOB_TIMEOUT must be a number"):
+    with pytest.raises(ValueError, match="LTX2_JOB_TIMEOUT must be a positive number"):
         WorkerConfig.from_env({"LTX2_JOB_TIMEOUT": "soon"})
     # the audio's caps: 20 MB and 60 s unless set
     policy = WorkerConfig.from_env({}).input_policy
@@ -493,16 +493,16 @@ def test_the_worker_takes_numbers_and_booleans_by_the_one_rule(field: str, value
 
 
 @pytest.mark.parametrize(("name", "value", "fragment"), [
-    ("LTX2_JOB_TIMEOUT", "abc", "must be a number"),
+    ("LTX2_JOB_TIMEOUT", "abc", "must be a positive number"),
     ("LTX2_JOB_TIMEOUT", "nan", "must be a positive number"),
     ("LTX2_JOB_TIMEOUT", "inf", "must be a positive number"),
     ("LTX2_JOB_TIMEOUT", "-5", "must be a positive number"),
     ("LTX2_READY_TIMEOUT", "0", "must be a positive number"),
     ("LTX2_RESULT_LIMIT_BYTES", "1.5", "must be a positive whole number"),
     ("LTX2_MAX_IMAGE_BYTES", "-1", "must be a positive whole number"),
-    ("LTX2_MAX_IMAGE_PIXELS", "lots", "must be a number"),
+    ("LTX2_MAX_IMAGE_PIXELS", "lots", "must be a positive whole number"),
     ("LTX2_IMAGE_FETCH_TIMEOUT", "nan", "must be a positive number"),
-    ("LTX2_MAX_AUDIO_BYTES", "20MB", "must be a number"),
+    ("LTX2_MAX_AUDIO_BYTES", "20MB", "must be a positive whole number"),
     ("LTX2_MAX_AUDIO_BYTES", "1.5", "must be a positive whole number"),
     ("LTX2_MAX_AUDIO_SECONDS", "0", "must be a positive number"),
     ("LTX2_MAX_AUDIO_SECONDS", "inf", "must be a positive number"),
@@ -517,6 +517,43 @@ def test_bad_settings_are_named_at_start_up_and_in_each_job(
     output = asyncio.run(handler({"id": "j", "input": {"prompt": "p"}}))
     assert set(output) == {"error"} and output["error"].startswith("worker misconfigured: ")
     assert name in output["error"]
+
+
+NUMBER_FORM = "(ASCII digits 0-9, no spaces, such as 5 or 0.8)"
+WHOLE_FORM = "(ASCII digits 0-9, no spaces, such as 42)"
+
+
+@pytest.mark.parametrize(("name", "value", "said"), [
+    # float() and int() read every one of these: the CLI's flags and JSON refuse them
+    ("LTX2_JOB_TIMEOUT", "\u0663\u0660\u0660", f"a positive number {NUMBER_FORM}"),
+    ("LTX2_JOB_TIMEOUT", "1_800", f"a positive number {NUMBER_FORM}"),
+    ("LTX2_JOB_TIMEOUT", " 5 ", f"a positive number {NUMBER_FORM}"),
+    ("LTX2_JOB_TIMEOUT", "inf", f"a positive number {NUMBER_FORM}"),
+    ("LTX2_READY_TIMEOUT", "nan", f"a positive number {NUMBER_FORM}"),
+    ("LTX2_PROGRESS_INTERVAL", "+2", f"a positive number {NUMBER_FORM}"),
+    ("LTX2_MAX_VIDEO_FRAMES", "7_200", f"a positive whole number {WHOLE_FORM}"),
+    ("LTX2_MAX_IMAGE_BYTES", "\u0665000", f"a positive whole number {WHOLE_FORM}"),
+    ("LTX2_MAX_IMAGE_BYTES", "5e6", f"a positive whole number {WHOLE_FORM}"),
+    ("LTX2_S3_URL_EXPIRES", "3600.0", f"a positive whole number {WHOLE_FORM}"),
+])
+def test_a_settings_number_is_read_by_the_cli_s_ascii_rule(name: str, value: str,
+                                                            said: str) -> None:
+    env = {name: value, "LTX2_S3_BUCKET": "b"}
+    with pytest.raises(runpod_handler.WorkerConfigError) as caught:
+        WorkerConfig.from_env(env)
+    assert str(caught.value) == f"environment variable {name} must be {said}, got {value!r}"
+    assert len(str(caught.value).splitlines()) == 1
+
+
+def test_settings_numbers_in_ascii_digits_are_read() -> None:
+    config = WorkerConfig.from_env({"LTX2_JOB_TIMEOUT": "300", "LTX2_READY_TIMEOUT": "2.5",
+                                    "LTX2_MAX_IMAGE_BYTES": "1000", "LTX2_PROGRESS_INTERVAL": ".5",
+                                    "LTX2_MAX_VIDEO_SECONDS": "1e2", "LTX2_S3_URL_EXPIRES": "",
+                                    "LTX2_MAX_AUDIO_SECONDS": "   "})
+    assert (config.job_timeout, config.ready_timeout, config.input_policy.max_bytes,
+            config.progress_interval, config.input_policy.video.max_seconds) == (
+                300, 2.5, 1000, 0.5, 100)
+    assert config.input_policy.max_audio_seconds == 60  # blank: unset, the default
 
 
 def test_a_presigned_url_lifetime_over_s3s_limit_is_refused_at_start_up(
@@ -542,8 +579,8 @@ def test_the_worker_refuses_to_start_with_a_bad_setting() -> None:
                           env={**os.environ, "LTX2_JOB_TIMEOUT": "nan"})
     assert done.returncode != 0
     assert done.stderr.strip().splitlines() == [
-        "runpod_handler: environment variable LTX2_JOB_TIMEOUT must be a positive number, "
-        "got 'nan'"]
+        "runpod_handler: environment variable LTX2_JOB_TIMEOUT must be a positive number "
+        "(ASCII digits 0-9, no spaces, such as 5 or 0.8), got 'nan'"]
 
 
 def test_a_prefix_comfyui_would_not_serve_is_refused_before_any_work(
@@ -866,3 +903,13 @@ def test_the_output_names_the_model_that_made_it(ltx_server: ComfyTestServer) ->
                                                  "duration": 1}}, config)
         assert "error" not in output, output
         assert output["model"] == model and list(output)[:2] == ["video", "model"]
+
+
+@pytest.mark.parametrize(("loras", "said"), [
+    ([{"name": "a.safetensors", "strength": 20}], "loras.0.strength: at most 10, not 20"),
+    ([None], "loras.0: must be a file name or an object"),
+])
+def test_the_worker_names_the_path_to_a_bad_lora_value(loras: list[Any], said: str) -> None:
+    config = WorkerConfig(comfy_url=f"http://127.0.0.1:{free_port()}")
+    result = runpod_handler.run_job({"id": "j", "input": {"prompt": "p", "loras": loras}}, config)
+    assert result["error"].startswith(f"invalid request: {said}"), result

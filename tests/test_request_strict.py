@@ -169,3 +169,95 @@ def test_a_field_to_come_follows_the_rule_and_may_be_absent_where_it_is_optional
     with pytest.raises(RequestError, match=r"^invalid request: steps: must be a whole number, "
                                            r"not a string$"):
         Later.model_validate_json('{"prompt": "a fox", "steps": "8"}')
+
+
+# --- numbers that are no value of the field: a fraction, infinity, nan ----------------------------
+
+@pytest.mark.parametrize("field", WHOLE)
+@pytest.mark.parametrize(("value", "given"), [(1.5, "1.5"), (-0.5, "-0.5"), (130.25, "130.25")])
+def test_a_fraction_is_refused_for_a_whole_number_in_the_rule_s_words(
+        field: str, value: float, given: str) -> None:
+    said = f"invalid request: {field}: must be a whole number, not {given}"
+    with pytest.raises(RequestError) as made:
+        GenerationRequest(prompt="a fox", **{field: value})
+    assert str(made.value) == said
+    with pytest.raises(RequestError) as parsed:
+        GenerationRequest.model_validate_json(json.dumps({"prompt": "a fox", field: value}))
+    assert str(parsed.value) == said
+    [error] = parsed.value.errors()
+    assert error["loc"] == (field,) and error["type"] == "int_from_float"
+    request = GenerationRequest(prompt="a fox", seed=3)
+    with pytest.raises(RequestError, match=r"^invalid request: seed: must be a whole number, "
+                                           r"not 1\.5$"):
+        request.seed = 1.5  # type: ignore[assignment]
+    assert request.seed == 3
+
+
+@pytest.mark.parametrize(("field", "kind"), [
+    ("seed", "a whole number"), ("width", "a whole number"), ("duration", "a finite number"),
+    ("camera_strength", "a finite number")])
+@pytest.mark.parametrize("value", [float("inf"), float("-inf"), float("nan")])
+def test_infinity_and_nan_are_refused_in_the_rule_s_words(field: str, kind: str,
+                                                           value: float) -> None:
+    said = f"invalid request: {field}: must be {kind}, not {value!r}"
+    with pytest.raises(RequestError) as made:
+        GenerationRequest(prompt="a fox", **{field: value})
+    assert str(made.value) == said
+    with pytest.raises(RequestError) as parsed:  # Python's json writes and reads them
+        GenerationRequest.model_validate_json(json.dumps({"prompt": "a fox", field: value}))
+    assert str(parsed.value) == said
+
+
+def test_a_whole_seed_written_as_a_large_float_meets_the_bound_not_a_parse_error() -> None:
+    with pytest.raises(RequestError, match=r"^invalid request: seed: at most "
+                                           r"18446744073709551615, not 1000000000000000019884"):
+        GenerationRequest(prompt="a fox", seed=1e30)
+    assert GenerationRequest(prompt="a fox", seed=1e3).seed == 1000
+
+
+def test_the_lora_strength_and_the_models_strength_refuse_infinity_alike() -> None:
+    with pytest.raises(RequestError, match=r"^invalid request: loras\.0\.strength: must be a "
+                                           r"finite number, not inf$"):
+        GenerationRequest(prompt="a fox", loras=[{"name": "a.safetensors",
+                                                  "strength": float("inf")}])
+    with pytest.raises(RequestError, match=r"^invalid request: distilled_lora_strength: must be "
+                                           r"a finite number, not nan$"):
+        ModelSet(distilled_lora_strength=float("nan"))
+
+
+# --- a value of the wrong kind: the field's kind in JSON's words, one line ----------------------
+
+LORA_ITEM = 'a file name or an object ({"name": ..., "strength": ...})'
+
+
+@pytest.mark.parametrize(("loras", "said"), [
+    ([None], f"loras.0: must be {LORA_ITEM}, not null"),
+    (["a.safetensors", 5], f"loras.1: must be {LORA_ITEM}, not 5"),
+    ([[]], f"loras.0: must be {LORA_ITEM}, not a list"),
+    ([True], f"loras.0: must be {LORA_ITEM}, not true"),
+    (5, "loras: must be a list, not 5"),
+    ("a.safetensors", "loras: must be a list, not a string"),
+    ({"name": "a.safetensors"}, "loras: must be a list, not an object"),
+    ([{"name": 5}], "loras.0.name: must be text, not 5"),
+])
+def test_a_lora_of_the_wrong_kind_is_one_line_naming_its_place(loras: Any, said: str) -> None:
+    with pytest.raises(RequestError) as made:
+        GenerationRequest(prompt="a fox", loras=loras)
+    assert str(made.value) == f"invalid request: {said}"
+    with pytest.raises(RequestError) as parsed:
+        GenerationRequest.model_validate_json(json.dumps({"prompt": "a fox", "loras": loras}))
+    assert str(parsed.value) == f"invalid request: {said}"
+    assert len(parsed.value.errors()) == 1
+
+
+@pytest.mark.parametrize(("fields", "said"), [
+    ({"prompt": 5}, "prompt: must be text, not 5"),
+    ({"prompt": "a fox", "image_url": ["x"]}, "image_url: must be text, not a list"),
+    ({"prompt": "a fox", "models": 5}, "models: must be an object, not 5"),
+    ({"prompt": "a fox", "models": []}, "models: must be an object, not a list"),
+    ({"prompt": "a fox", "models": {"checkpoint": 1}}, "models.checkpoint: must be text, not 1"),
+])
+def test_other_fields_of_the_wrong_kind_are_said_alike(fields: dict[str, Any], said: str) -> None:
+    with pytest.raises(RequestError) as parsed:
+        GenerationRequest.model_validate_json(json.dumps(fields))
+    assert str(parsed.value) == f"invalid request: {said}"

@@ -4,12 +4,14 @@ Scripting, ``ltx2 generate`` and the RunPod handler all call it: validate the
 request, prepare its input files (i2v's first frame, flf2v's first and last, ia2v's first
 frame and audio, the video that steers canny2v and depth2v), build the graph, check it
 against the server, upload the files, run it with progress, download the video, and report
-what was made.
+what was made. A ``video`` already in a native ComfyUI's input folder is read from it and
+measured (:func:`read_server_video`) before the graph is built, as an uploaded one is.
 """
 
 from __future__ import annotations
 
 import contextlib
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -31,7 +33,13 @@ from ltx2sdk.backends.outputs import (
 from ltx2sdk.backends.protocol import Backend, download_all
 from ltx2sdk.backends.server_urls import DEFAULT_READY_TIMEOUT, REFUSED_GRACE
 from ltx2sdk.backends.uploads import content_stem
-from ltx2sdk.errors import JobCancelledError, OutputError, OutputExistsError, OutputPathError
+from ltx2sdk.errors import (
+    JobCancelledError,
+    OutputError,
+    OutputExistsError,
+    OutputPathError,
+    VideoInputError,
+)
 from ltx2sdk.media.audio import (
     DEFAULT_MAX_AUDIO_BYTES,
     DEFAULT_MAX_AUDIO_SECONDS,
@@ -53,6 +61,7 @@ from ltx2sdk.media.video import (
 from ltx2sdk.media.video import (
     VideoData,
     VideoLimits,
+    decode_video,
     fetch_video,
     video_from_base64,
 )
@@ -66,6 +75,7 @@ from ltx2sdk.vocabulary import (
     VIDEO,
     InputFile,
 )
+from ltx2sdk.wording import byte_size
 
 InputData = ImageData | AudioData | VideoData
 """A checked input file of a request, ready to upload."""
@@ -242,6 +252,47 @@ def prepare_inputs(request: GenerationRequest, policy: InputPolicy, *,
     return prepared
 
 
+def read_server_video(client: Backend, name: str, policy: InputPolicy, *,
+                      deadline: float | None = None) -> VideoData | None:
+    """The video ``name`` in a native ComfyUI's input folder (the request's ``video``), read
+    (``GET /view?type=input``) and measured as an uploaded video is, under ``policy``'s video
+    caps: a file over the size cap is refused from its announced size, or once the bytes
+    read pass it; the read ends within ``policy.video_fetch_timeout`` and by ``deadline``
+    (a :func:`time.monotonic` instant). ``None`` from a backend that cannot serve its input
+    files (the Comfy API v2: it checks the job at submission). A :class:`VideoInputError`
+    naming ``video`` when the server has no such file or it is not a video within the
+    caps."""
+    from ltx2sdk.backends.comfyui.client import ComfyClient  # start-up: requests
+
+    if not isinstance(client, ComfyClient):
+        return None
+    bound = time.monotonic() + policy.video_fetch_timeout
+    bound = bound if deadline is None else min(bound, deadline)
+    limit = policy.video.max_bytes
+    params = {"filename": name, "subfolder": "", "type": "input"}
+    size = client.transport.view_size(params, deadline=bound)
+    if size is None and client.transport.view_exists(params, deadline=bound) is False:
+        raise VideoInputError(VIDEO.file, f"ComfyUI's input folder has no file {name!r} "
+                                          f"(upload it there, or give {VIDEO.url} or "
+                                          f"{VIDEO.base64})")
+    too_large = VideoInputError(VIDEO.file, f"video is larger than the {byte_size(limit)} limit")
+    if size is not None and size > limit:
+        raise too_large  # refused unread
+    read = 0
+
+    def count(chunk: int) -> None:
+        nonlocal read
+        read += chunk
+        if read > limit:  # a file that grows, or a size not announced: cut off at the cap
+            raise too_large
+
+    with tempfile.TemporaryDirectory(prefix="ltx2sdk-video-") as folder:
+        path = Path(folder) / "video"
+        client.transport.download(params, path, count, deadline=bound)
+        data = path.read_bytes()
+    return decode_video(data, VIDEO.file, policy.video)
+
+
 def _raise_if_cancelled(cancel: threading.Event | None) -> None:
     if cancel is not None and cancel.is_set():
         raise JobCancelledError("the job was cancelled before its prompt was queued")
@@ -357,6 +408,10 @@ def generate(request: GenerationRequest | CheckedRequest | Mapping[str, Any],
                 client.wait_ready(timeout=max(0.5, min(ready_timeout, left)), waited=probe,
                                   cancel=cancel)
         _raise_if_cancelled(cancel)
+        if video is None and request.video is not None:
+            # a video already in the server's input folder: measured as an uploaded one is
+            # (a start past its end, a cap), before anything is built or queued
+            video = read_server_video(client, request.video, policy, deadline=deadline)
         # written for this server's ComfyUI release, and checked by its rules before anything
         # is uploaded or queued (a refused job leaves nothing behind on the server); a backend
         # without schemas (the v2 API) gets the SDK's own, and the server checks at submission

@@ -121,6 +121,7 @@ def normalize_server_url(text: str) -> str:
             raise ServerUrlError(f"the server URL {shown!r} is malformed: after "
                                  f"'{prefix.group(1)}:' comes '//', as in http://HOST:PORT")
         url = f"http://{raw}"
+    _check_port(url, shown)
     try:
         parts = urlsplit(url)
         port = parts.port  # a ValueError for a port that is not a number in 0..65535
@@ -156,6 +157,32 @@ def normalize_server_url(text: str) -> str:
         raise ServerUrlError(f"the server URL {shown!r} ends in {route.group()}, one of "
                              f"ComfyUI's routes: give the server's URL without it: {server}")
     return f"{scheme}://{parts.netloc}{path}"
+
+
+def _check_port(url: str, shown: str) -> None:
+    """Refuse the port of ``url`` (which has a scheme) unless it is ASCII digits 0-9 for a
+    number 1 to 65535, naming it: ``int()``, which ``urlsplit`` uses, reads other scripts'
+    digits (``٨١٨٨``), full-width ones, ``_`` and a sign; an unclosed ``[`` is left to the
+    parser."""
+    netloc = re.split(r"[/?#]", url.partition("://")[2], maxsplit=1)[0].rpartition("@")[2]
+    if netloc.startswith("["):
+        _, bracket, rest = netloc.partition("]")
+        if not bracket or not rest.startswith(":"):
+            return  # no port, or a malformed address the parser words
+        text = rest[1:]
+    else:
+        text = netloc.rpartition(":")[2] if ":" in netloc else ""
+    if not text:
+        return
+    if not _PORT.fullmatch(text):
+        raise ServerUrlError(f"the server URL {shown!r} has the port {text!r}: a port is ASCII "
+                             "digits 0-9, 1 to 65535, as in http://127.0.0.1:8188")
+    if not 0 < int(text) <= 65535:
+        raise ServerUrlError(f"the server URL {shown!r} has the port {int(text)}: a port is "
+                             "1 to 65535")
+
+
+_PORT = re.compile(r"[0-9]{1,5}")
 
 
 def _chain(exc: BaseException) -> Iterator[BaseException]:

@@ -9,7 +9,8 @@ the pipeline only sets it to its neutral value, and a dynamic-combo input moves 
 A constructor called wrongly raises the graph's errors, not Python's bare ``TypeError``: an
 input name the node does not have is an :class:`~ltx2sdk.errors.UnknownInputError` naming the
 nearest one, a required input left out a :class:`~ltx2sdk.errors.MissingInputError`, too many
-inputs by position a :class:`~ltx2sdk.errors.GraphError`. (Each public method of a subclass
+inputs by position, or one given both by position and by name, a
+:class:`~ltx2sdk.errors.GraphError` naming it. (Each public method of a subclass
 is wrapped when the class is made; the call's arguments are looked at only when it fails.)
 """
 
@@ -111,6 +112,10 @@ def _call_error(method: Callable[..., Any], args: tuple[Any, ...],
             return UnknownInputError(f"{node} has no input '{given}'{hint}; its inputs are: "
                                      f"{', '.join(inputs)}", input_name=given)
     positional = [p.name for p in params if p.kind is p.POSITIONAL_OR_KEYWORD]
+    for name in positional[:len(args) - 1]:
+        if name in kwargs:  # Python's "got multiple values for argument 'width'"
+            return GraphError(f"{node} got two values for the input '{name}' (by position and "
+                              "by name); give it once")
     if len(args) - 1 > len(positional):
         return GraphError(f"{node} takes at most {len(positional)} inputs by position "
                           f"({', '.join(positional)}), not {len(args) - 1}; give the others "

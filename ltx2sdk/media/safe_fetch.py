@@ -408,7 +408,7 @@ def _guarded_get(url: str, read: Callable[[_DeadlineResponse, Target], _T], *, m
     if not (isinstance(max_bytes, int) and max_bytes > 0):
         raise FetchError(f"the size limit must be a positive number of bytes, not {max_bytes!r}")
     deadline = Deadline.after(timeout)
-    trusted = {_trusted_name(host) for host in trusted_hosts}
+    trusted = {trusted_name(host) for host in trusted_hosts}
     target = parse_url(url)
     try:
         for _ in range(max_redirects + 1):
@@ -443,7 +443,10 @@ def _guarded_get(url: str, read: Callable[[_DeadlineResponse, Target], _T], *, m
     raise FetchError(f"more than {max_redirects} redirects")
 
 
-def _trusted_name(host: str) -> str:
+def trusted_name(host: str) -> str:
+    """A trusted host as :class:`~ltx2sdk.web_urls.Target` names its host: an IP literal
+    without brackets in its short form, a name lower-case and IDNA-encoded (the fetch is
+    not checked when ``target.host`` is one of them)."""
     host = host.strip().lower()
     if host.startswith("[") and host.endswith("]"):
         host = host[1:-1]

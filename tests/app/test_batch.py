@@ -794,3 +794,55 @@ def test_a_full_disk_fails_the_job_without_running_it_again(tmp_path: Path) -> N
     for line in result_lines(out):
         assert (line["status"], line["error_kind"], line["attempts"]) == ("failed", "failed", 1)
         assert "File too large" in line["error"] and "cannot reach" not in line["error"]
+
+
+# --- the folder's lock file: removed when the batch ends, never while another holds it ----------
+
+def test_the_lock_file_is_gone_after_a_batch_that_ends(tmp_path: Path) -> None:
+    jobs = write_jobs(tmp_path / "jobs.jsonl", [job(1)])
+    out = tmp_path / "out"
+    with catalog_server(tmp_path / "srv") as srv:
+        run_batch(jobs, srv.url, out)
+    assert (out / "results.jsonl").exists() and not (out / ".lock").exists()
+    with pytest.raises(NoTargetLeftError):  # an error ends it too
+        run_batch(write_jobs(tmp_path / "more.jsonl", [job(2)]), f"http://127.0.0.1:{free_port()}",
+                  out, ready_timeout=0.2, retry=RetryPolicy(attempts=1))
+    assert not (out / ".lock").exists()
+
+
+def test_a_refused_batch_leaves_the_live_batch_s_lock_in_place(tmp_path: Path) -> None:
+    jobs = write_jobs(tmp_path / "jobs.jsonl", [job(1)])
+    with ResultStore(tmp_path / "out"):
+        held = (tmp_path / "out" / ".lock").stat().st_ino
+        for _ in range(2):
+            with pytest.raises(OutputFolderBusyError):
+                run_batch(jobs, "http://127.0.0.1:9", tmp_path / "out")
+            assert (tmp_path / "out" / ".lock").stat().st_ino == held  # still the live one's
+        with pytest.raises(OutputFolderBusyError):  # and it still keeps a third out
+            ResultStore(tmp_path / "out").open()
+    assert not (tmp_path / "out" / ".lock").exists()
+
+
+def test_a_lock_taken_on_a_file_its_holder_just_removed_is_taken_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # B opens the lock file, A ends (removes it, then releases), B's lock succeeds on the
+    # removed file: B must lock the file now at the path, or a third batch would lock that
+    import fcntl
+
+    out = tmp_path / "out"
+    real_flock = fcntl.flock
+    calls: list[int] = []
+
+    def flock_after_the_holder_ended(fd: int, operation: int) -> None:
+        if not calls:
+            (out / ".lock").unlink()  # the holder's close, between B's open and B's lock
+        calls.append(fd)
+        real_flock(fd, operation)
+
+    monkeypatch.setattr(fcntl, "flock", flock_after_the_holder_ended)
+    with ResultStore(out):
+        assert len(calls) == 2  # taken again, on the file at the path
+        monkeypatch.setattr(fcntl, "flock", real_flock)
+        with pytest.raises(OutputFolderBusyError):
+            ResultStore(out).open()
+    assert not (out / ".lock").exists()

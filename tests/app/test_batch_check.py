@@ -277,13 +277,15 @@ def test_a_url_that_is_not_http_is_refused_by_the_check_and_nothing_is_fetched(
     report = check_jobs([job(1, image_url="notaurl"), job(2, image_url="file:///etc/passwd"),
                          job(3, image_url=f"http://127.0.0.1:{free_port()}/a.png"),
                          job(4, image_url=f"http://localhost:{free_port()}/a.png")])
-    assert [(p.job, p.message) for p in report.problems] == [
+    assert [(p.job, p.message) for p in report.problems][:3] == [
         (1, "invalid request: image_url: not an http(s) URL (only http and https URLs are "
             "allowed, not 'a bare path')"),
         (2, "invalid request: image_url: not an http(s) URL (only http and https URLs are "
             "allowed, not 'file')"),
         (3, "image_url: refusing to fetch from the non-public address 127.0.0.1 (loopback)"),
-    ]  # job 4: a name is the run's to resolve and check, when fetched
+    ]  # job 4: the name is resolved (not fetched): a loopback address too
+    assert report.problems[3].job == 4
+    assert report.problems[3].message.endswith("(loopback; localhost resolves to it)")
 
 
 def test_a_run_refuses_to_start_on_an_unreadable_image(tmp_path: Path) -> None:
@@ -324,3 +326,50 @@ def test_standard_input_is_refused_with_what_to_do(capsys: pytest.CaptureFixture
     assert main(["batch", "-", "--check"]) == 2
     assert "-: jobs are read from a file, not standard input: save them to a JOBS.jsonl " \
            "file first" in capsys.readouterr().err
+
+
+def test_a_bad_lora_value_is_named_by_its_path(tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    jobs = write_lines(tmp_path / "jobs.jsonl", [
+        job(1, loras=[{"name": "a.safetensors", "strength": 20}]), job(2, loras=[None])])
+    assert main(["batch", str(jobs), "--check"]) == 2
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == f"{jobs}:1: invalid request: loras.0.strength: at most 10, not 20"
+    assert out[1].startswith(f"{jobs}:2: invalid request: loras.0: must be a file name or an "
+                             "object ("), out
+
+
+@pytest.mark.parametrize("skip", [[], ["--skip-invalid"]])
+def test_a_file_with_no_valid_job_has_nothing_to_run_and_no_skip_advice(
+        skip: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    jobs = write_lines(tmp_path / "jobs.jsonl", [job(1, duration=25), "{not json"])
+    out = tmp_path / "out"
+    with catalog_server(tmp_path / "srv") as srv:
+        assert main(["batch", str(jobs), "--server", srv.url, "-o", str(out), *skip]) == 2
+        assert srv.received.prompts == []
+    err = capsys.readouterr().err
+    assert err.splitlines()[-1] == ("ltx2: error: 2 jobs: 2 invalid (lines 1, 2): nothing to "
+                                    "run, no job is valid; fix them"), err
+    assert "--skip-invalid" not in err and "0 valid" not in err
+    assert not out.exists()  # refused before anything was created, as without --skip-invalid
+
+
+def test_python_says_nothing_to_run_when_no_job_is_valid(tmp_path: Path) -> None:
+    jobs = [{"prompt": "a fox", "duration": 25}]
+    for skip in (False, True):
+        with pytest.raises(InvalidJobsError) as raised:
+            run_batch(jobs, [f"http://127.0.0.1:{free_port()}"], tmp_path / "out",
+                      skip_invalid=skip)
+        said = str(raised.value)
+        assert said.endswith("Nothing to run, no job is valid: fix them"), said
+        assert "skip_invalid" not in said
+    assert not (tmp_path / "out").exists()
+
+
+def test_one_valid_job_is_advised_in_the_singular(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    jobs = write_lines(tmp_path / "jobs.jsonl", [job(1), job(2, duration=25)])
+    assert main(["batch", str(jobs), "--server", f"http://127.0.0.1:{free_port()}",
+                 "-o", str(tmp_path / "out")]) == 2
+    assert capsys.readouterr().err.splitlines()[-1].endswith(
+        "nothing was run; fix them, or --skip-invalid runs the 1 valid one")

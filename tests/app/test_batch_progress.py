@@ -288,3 +288,18 @@ def test_the_batch_eta_is_the_time_left_to_the_end_and_never_0_while_a_job_runs(
     almost = BatchProgress(total=3, to_run=3, ok=2, failed=0, cancelled=0, skipped=0,
                            running=1, waiting=0, retries=0, elapsed=29.97, eta=0.03)
     assert eta_text(almost) == "ETA 0.1s"
+
+
+def test_ctrl_c_removes_the_folder_s_lock_file(tmp_path: Path) -> None:
+    runner = HeldRunner({})
+
+    def ctrl_c_once_a_job_runs(progress: BatchProgress) -> None:
+        if runner.started:
+            raise KeyboardInterrupt
+
+    batch = Batch([job(n) for n in (1, 2)], HeldTarget(runner), tmp_path / "out",
+                  on_progress=ctrl_c_once_a_job_runs)
+    with pytest.raises(KeyboardInterrupt):
+        for _ in batch:
+            pass
+    assert (tmp_path / "out").is_dir() and not (tmp_path / "out" / ".lock").exists()

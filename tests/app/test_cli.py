@@ -1454,8 +1454,8 @@ def test_server_urls_as_typed(typed: str, url: str) -> None:
     ("ws://box:8188/ws", "WebSocket URL: give the server's http:// URL (http://box:8188)"),
     ("http:/box:8188", "malformed"),
     ("http://", "no host"),
-    ("http://box:99999", "malformed"),
-    ("http://box:port", "malformed"),
+    ("http://box:99999", "has the port 99999: a port is 1 to 65535"),
+    ("http://box:port", "has the port 'port': a port is ASCII digits 0-9"),
     ("http://box:8188/?x=1", "query or a fragment"),
     ("http://gpu box:8188", "spaces"),
     ("http://[::1:8188", "malformed"),
@@ -1468,6 +1468,24 @@ def test_server_urls_as_typed(typed: str, url: str) -> None:
 def test_malformed_server_urls(typed: str, fragment: str) -> None:
     with pytest.raises(ServerUrlError, match=re.escape(fragment)):
         normalize_server_url(typed)
+
+
+@pytest.mark.parametrize(("typed", "port"), [
+    ("127.0.0.1:\u0668\u0661\u0668\u0668", "\u0668\u0661\u0668\u0668"),  # Arabic-Indic
+    ("http://localhost:\uff18\uff11\uff18\uff18", "\uff18\uff11\uff18\uff18"),  # full-width
+    ("box:8_188", "8_188"), ("[::1]:\u0668\u0661", "\u0668\u0661"), ("box:+80", "+80")])
+def test_a_port_not_in_ascii_digits_is_named_as_such(typed: str, port: str,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    # int() reads other scripts' digits and "_": a port is read by the flags' ASCII rule
+    with pytest.raises(ServerUrlError) as raised:
+        normalize_server_url(typed)
+    assert str(raised.value) == (f"the server URL {typed!r} has the port {port!r}: a port is "
+                                 "ASCII digits 0-9, 1 to 65535, as in http://127.0.0.1:8188")
+    with pytest.raises(SystemExit) as exited:  # argparse's own usage error
+        main(["check", "--server", typed])
+    assert exited.value.code == 2
+    line = assert_one_line_error(capsys.readouterr().err, "ltx2 check: error: argument --server: ")
+    assert f"has the port {port!r}" in line
 
 
 def test_a_server_url_without_scheme_works(ltx_server: ComfyTestServer,
@@ -1817,3 +1835,26 @@ def test_a_device_as_output_is_refused_as_such_with_or_without_overwrite(
         assert main(["build", "--example", "-o", os.devnull, *extra]) == 2
         err = capsys.readouterr().err
         assert f"--output {os.devnull}: is not a regular file: it is never replaced" in err
+
+
+@pytest.mark.parametrize(("loras", "said"), [
+    ([{"name": "a.safetensors", "strength": 20}], "loras.0.strength: at most 10, not 20"),
+    (["a.safetensors", {"name": "b.safetensors", "strength": "x"}],
+     "loras.1.strength: must be a number, not a string"),
+    ([None], "loras.0: must be a file name or an object"),
+])
+def test_a_request_files_lora_error_names_the_path_to_the_bad_value(
+        loras: list[Any], said: str, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # as the worker and a batch line name it: the list alone does not say which value
+    job = tmp_path / "job.json"
+    job.write_text(json.dumps({"prompt": "p", "loras": loras}))
+    assert main(["build", "--request", str(job)]) == 2
+    line = assert_one_line_error(capsys.readouterr().err)
+    assert line.startswith(f"ltx2: error: invalid request: {said}"), line
+
+
+def test_a_lora_flags_error_still_names_the_flag(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["build", "--prompt", "p", "--lora", "a.safetensors:20"]) == 2
+    line = assert_one_line_error(capsys.readouterr().err)
+    assert line == "ltx2: error: invalid request: --lora: at most 10, not 20", line

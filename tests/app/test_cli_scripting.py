@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from ltx2sdk.app.cli.completion import completion_script
-from ltx2sdk.app.cli.config import apply_config, defer_defaults
+from ltx2sdk.app.cli.config import MAX_SETTINGS_FILE_BYTES, apply_config, defer_defaults
 from ltx2sdk.app.cli.main import build_parser, main
 from tests.comfyserver import ComfyTestServer
 from tests.helpers import free_port
@@ -519,3 +519,23 @@ def test_completion_offers_files_for_every_output_flag() -> None:
                 assert flag.files == "file", command.name
             if "--output-dir" in flag.names:
                 assert flag.files == "dir", command.name
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "huge"])
+def test_a_settings_file_that_is_no_file_or_is_huge_is_one_line_unread(
+        kind: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # a FIFO nobody writes to would be waited on forever, /dev/zero read until memory ran out
+    if kind == "fifo":
+        path = tmp_path / "config.toml"
+        os.mkfifo(path)
+        said = f"{path}: not a regular file"
+    elif kind == "device":
+        path, said = Path("/dev/zero"), "/dev/zero: not a regular file"
+    else:
+        path = tmp_path / "config.toml"
+        with path.open("wb") as big:
+            big.truncate(2 * MAX_SETTINGS_FILE_BYTES)  # (sparse: nothing written)
+        said = f"{path}: 2 MiB, over the 1 MiB limit"
+    assert main(["check", "--config", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == f"ltx2: error: {said}", err

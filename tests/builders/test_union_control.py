@@ -223,14 +223,21 @@ def test_a_server_without_the_moge_nodes_is_told_the_release_that_has_them() -> 
 
 def test_a_video_already_on_the_server_runs_with_the_run_time_switch(
         ltx_server: ComfyTestServer, tmp_path: Path) -> None:
-    # not measured by the SDK: the graph carries the template's switch, which the server's
-    # validation (ComfyUI 0.26.0's nodes) accepts and runs
+    # generate reads the server's file and measures it, as an uploaded one; a graph built
+    # without measuring it (offline, for that name) carries the template's switch, which the
+    # server's validation (ComfyUI 0.26.0's nodes) accepts and runs
+    from ltx2sdk import ComfyClient
+
     inputs = tmp_path / "server-in"
     inputs.mkdir(exist_ok=True)
     (inputs / "ruins.mp4").write_bytes(make_video("mp4", frames=49, fps=24))
     result = generate({"prompt": "ruins", "model": "ltx-2.3", "type": "depth2v",
                        "video": "ruins.mp4", "seed": 3}, ltx_server.url, output_dir=tmp_path)
-    assert result.video.exists()
+    assert result.video.exists() and result.frames == 49  # measured: as long as the video
     [posted] = ltx_server.received.prompts
-    [switch] = _nodes(posted["prompt"], "ComfySwitchNode")
+    assert not _nodes(posted["prompt"], "ComfySwitchNode")
+    client = ComfyClient(ltx_server.url)
+    unmeasured = build(_request(video="ruins.mp4"), schemas=client.schemas())
+    [switch] = _nodes(unmeasured.compile(), "ComfySwitchNode")
     assert switch["inputs"]["switch"][1] == 2  # ComfyMathExpression's BOOL
+    assert client.run(unmeasured.graph, output_dir=tmp_path / "unmeasured").outputs

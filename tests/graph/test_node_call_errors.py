@@ -53,3 +53,15 @@ def test_the_constructors_keep_their_signatures_and_docs() -> None:
         "self", "width", "height", "batch_size", "color", "title"]
     assert Nodes.EmptyImage.__doc__ and Nodes.EmptyImage.__name__ == "EmptyImage"
     assert Nodes(Graph()).EmptyImage(64, 64, color=3).node.inputs["color"] == 3
+
+
+def test_an_input_given_by_position_and_by_name_is_named() -> None:
+    # Python would say "got multiple values for argument 'width'"; the graph's error says it
+    with pytest.raises(GraphError) as raised:
+        Nodes(Graph()).EmptyImage(64, 64, width=64)  # type: ignore[misc]
+    assert str(raised.value) == ("EmptyImage got two values for the input 'width' (by position "
+                                 "and by name); give it once")
+    assert isinstance(raised.value, LTX2Error)
+    with pytest.raises(GraphError, match=r"^EmptyImage got two values for the input 'height' "
+                                         r"\(by position and by name\); give it once$"):
+        Nodes(Graph()).EmptyImage(64, 64, height=2, batch_size=1)  # type: ignore[misc]

@@ -14,10 +14,17 @@ pipeline of the catalog can make as asked (:func:`builders.check_request`), and 
 given inline (``image_base64``, ``last_image_base64``, ``audio_base64``) decoded as ``generate``
 decodes them, within the same limits (:class:`~ltx2sdk.app.generate.InputPolicy`): base64 an
 image or a sound file can be read from, and that size, pixel count and length. Input files
-given by URL are **not fetched** (that is the run's: their host is resolved and checked then);
-their URL is checked by the request model's rule. The file must hold
-at least one job (blank lines and ``#`` comments are none). A job repeating an earlier one (the
-same key: :func:`~ltx2sdk.app.batch.jobs.job_key`) is noted, not refused: a batch makes it once.
+given by URL are **not fetched**: their URL is checked by the request model's rule, and their
+host judged as the fetcher will (:func:`~ltx2sdk.media.safe_fetch.resolve`): an address that
+is not public (unless the host is trusted) is a problem in the run's words. :func:`check_jobs`
+(``ltx2 batch --check``, :meth:`Batch.check`) resolves a host name too, once per check and
+bounded by the fetch timeout (:class:`~ltx2sdk.app.generate.InputPolicy`): a name that does
+not resolve, or resolves to an address that is not public, is a problem. The check a run makes
+first (:func:`scan_jobs`) judges IP literals only: a name is the fetch's, when its job runs (a
+name that does not resolve then is a failure a re-run tries again). Server targets are not
+judged so: a server on a loopback address is fine. The file must hold at least one job (blank
+lines and ``#`` comments are none). A job repeating an earlier one (the same key:
+:func:`~ltx2sdk.app.batch.jobs.job_key`) is noted, not refused: a batch makes it once.
 
 **Given server targets**, each valid job's graph is also built for each server (its ComfyUI
 release and node schemas) and checked by the server's own rules, as ``generate`` does before
@@ -36,7 +43,6 @@ Nothing is queued, uploaded or written. A problem names the job by its line numb
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,7 +57,7 @@ from builders.pipelines import (
 )
 from ltx2sdk.app.batch.jobs import GIVEN_JOBS, BatchJob, JobSource, key_id
 from ltx2sdk.backends.server_urls import DEFAULT_READY_TIMEOUT, REFUSED_GRACE
-from ltx2sdk.errors import InputFileError, InvalidJobsError, LTX2Error
+from ltx2sdk.errors import FetchError, InputFileError, InvalidJobsError, LTX2Error
 from ltx2sdk.vocabulary import AUDIO, INPUT_FILES, VIDEO
 from ltx2sdk.wording import exception_line
 
@@ -60,7 +66,7 @@ if TYPE_CHECKING:
     from ltx2sdk.backends.protocol import Backend
     from ltx2sdk.graph.schema import SchemaSet
     from ltx2sdk.request import GenerationRequest
-    from ltx2sdk.web_urls import IPAddress
+    from ltx2sdk.web_urls import Target
 
     _Server = tuple[str, Backend, SchemaSet | None]
 
@@ -115,6 +121,11 @@ class JobsReport:
     def invalid_jobs(self) -> tuple[int, ...]:
         """The line numbers of the jobs with a problem, in order, each once."""
         return tuple(sorted({p.job for p in self.problems if p.job is not None}))
+
+    @property
+    def valid_jobs(self) -> int:
+        """How many jobs have no problem: what skipping the invalid ones would run."""
+        return self.jobs - len(self.invalid_jobs)
 
     @property
     def ok(self) -> bool:
@@ -188,6 +199,9 @@ class JobsReport:
         more = len(described) - SHOWN_IN_ERROR
         if more > 0:
             shown += f"; and {more} more"
+        if self.valid_jobs == 0:  # skipping them would leave nothing: not advised
+            raise InvalidJobsError(f"{self.summary()}: {shown}. Nothing to run, no job is "
+                                   "valid: fix them", described)
         raise InvalidJobsError(f"{self.summary()}: {shown}. Nothing was run: fix them, or "
                                "skip them (skip_invalid=True; ltx2 batch --skip-invalid)",
                                described)
@@ -215,6 +229,9 @@ class _Scan:
     problems: list[JobProblem] = field(default_factory=list)
     repeats: list[JobProblem] = field(default_factory=list)
     first_of: dict[int, int] = field(default_factory=dict)  # key_id -> its first line
+    resolve_names: bool = False  # a URL's host name resolved and judged (else literals only)
+    # (host, checked) -> why the fetcher would refuse it (None: it would not): once a host
+    resolved: dict[tuple[str, bool], str | None] = field(default_factory=dict)
 
     @property
     def noun(self) -> str:
@@ -236,7 +253,8 @@ class _Scan:
             return False  # its inputs are its first's: checked there
         assert job.request is not None  # no problem: checked
         found = [JobProblem(job.number, line) for line in (
-            *_url_address_problems(job.request, self.policy),
+            *_url_address_problems(job.request, self.policy,
+                                   self.resolved if self.resolve_names else None),
             *_inline_input_problems(job.request, self.policy))]
         self.problems.extend(found)
         return not found
@@ -246,38 +264,56 @@ class _Scan:
                           **more)
 
 
-def _url_address_problems(request: GenerationRequest, policy: InputPolicy | None
+def _url_address_problems(request: GenerationRequest, policy: InputPolicy | None,
+                          resolved: dict[tuple[str, bool], str | None] | None
                           ) -> Iterator[str]:
-    """The input URLs of ``request`` whose host is an IP literal the fetcher would refuse
-    (not public, not trusted by ``policy``), one line each, worded as the fetcher's refusal
-    (``image_url: refusing to fetch from the non-public address 127.0.0.1 (loopback)``).
-    Names are not resolved: that is the run's, when it fetches."""
-    from ltx2sdk.media.safe_fetch import address_refusal  # start-up: only a job with a URL
+    """The input URLs of ``request`` the fetcher would refuse by their host, one line each in
+    its words (``image_url: refusing to fetch from the non-public address 127.0.0.1
+    (loopback; localhost resolves to it)``, ``image_url: cannot resolve x.invalid: ...``),
+    every address judged unless ``policy`` trusts the host, as
+    :func:`~ltx2sdk.media.safe_fetch.resolve` does for the run. A name is resolved when
+    ``resolved`` is given (once: it keeps what each host came to); else IP literals alone
+    are judged."""
+    from ltx2sdk.app.generate import InputPolicy  # start-up: only a job with a URL
+    from ltx2sdk.media.safe_fetch import trusted_name  # start-up: likewise
     from ltx2sdk.web_urls import parse_url  # start-up: likewise
 
-    trusted = {_literal(host) for host in (policy.trusted_hosts if policy else ())}
+    limits = policy or InputPolicy()
+    trusted = {trusted_name(host) for host in limits.trusted_hosts}
     for which in INPUT_FILES:
         url = getattr(request, which.url)
         if url is None:
             continue
         try:
-            literal = parse_url(url).literal
+            target = parse_url(url)
         except LTX2Error:  # the request model's rule said it already
             continue
-        if literal is None or literal in trusted:
-            continue
-        reason = address_refusal(literal)
-        if reason:
-            yield (f"{which.url}: refusing to fetch from the non-public address {literal} "
-                   f"({reason})")
+        checked = target.host not in trusted
+        if resolved is None:  # literals only
+            if target.literal is None:
+                continue
+            resolved = {}
+        if (target.host, checked) not in resolved:
+            timeout = limits.video_fetch_timeout if which is VIDEO else limits.fetch_timeout
+            resolved[target.host, checked] = _host_refusal(target, checked, timeout)
+        reason = resolved[target.host, checked]
+        if reason is not None:
+            yield f"{which.url}: {reason}"
 
 
-def _literal(host: str) -> IPAddress | None:
-    """``host`` (``10.0.0.1``, ``[::1]``) as an address; ``None`` for a name."""
+def _host_refusal(target: Target, checked: bool, timeout: float) -> str | None:
+    """Why the fetcher would refuse ``target``'s host (``checked``: its addresses judged),
+    resolving it within ``timeout`` seconds as the run would; ``None`` when it would not."""
+    from ltx2sdk.deadline import Deadline  # start-up: only a job with a URL
+    from ltx2sdk.media.safe_fetch import resolve  # start-up: likewise
+
     try:
-        return ipaddress.ip_address(host.strip().removeprefix("[").removesuffix("]"))
-    except ValueError:
-        return None
+        resolve(target, Deadline.after(timeout), check=checked)
+    except FetchError as exc:  # not public, or no address (FetchFailedError)
+        return str(exc)
+    except TimeoutError:
+        return f"cannot resolve {target.host}: no answer within {timeout:g} s"
+    return None
 
 
 def _inline_input_problems(request: GenerationRequest, policy: InputPolicy | None
@@ -339,7 +375,7 @@ def check_jobs(jobs: str | Path | Iterable[Mapping[str, Any]] | JobSource, *,
     ``FileNotFoundError`` for a missing file; every other problem is in the report."""
     source = jobs if isinstance(jobs, JobSource) else JobSource(jobs)
     names = [targets] if isinstance(targets, str) else list(targets or [])
-    scan = _Scan(source.name, input_policy)
+    scan = _Scan(source.name, input_policy, resolve_names=True)
     servers: list[_Server] = []
     unchecked: list[str] = []
     unreachable: list[str] = []

@@ -28,7 +28,8 @@ a Ctrl-C does only what is left.
 pipeline); any problem stops the batch before it starts with
 :class:`~ltx2sdk.errors.InvalidJobsError` (listing them all), unless ``skip_invalid`` (then
 each invalid job is a ``failed`` result of ``error_kind`` ``invalid``, sent nowhere, and
-:attr:`BatchProgress.invalid` counts them). No job at all (an empty file, list or
+:attr:`BatchProgress.invalid` counts them; when no job is valid there is nothing to run, and
+it is refused alike). No job at all (an empty file, list or
 iterator) is an :class:`~ltx2sdk.errors.InvalidJobsError` too, before anything is created.
 :meth:`Batch.check` runs the check alone, on the targets' servers too. Jobs given as a
 one-shot iterator cannot be read twice: each is checked as it comes up.
@@ -520,8 +521,8 @@ class Batch:
             self.report, self._keys = scan_jobs(self.source, self.source.name)
             if self.report.jobs == 0:
                 self.report.raise_if_failed()  # no job at all: surely not what was meant
-            if self.report.problems and not self.skip_invalid:
-                self.report.raise_if_failed()
+            if self.report.problems and (not self.skip_invalid or not self.report.valid_jobs):
+                self.report.raise_if_failed()  # (skipping every job would run nothing)
             for problem in reversed(self.report.problems):  # a lookup per job, not a walk
                 if problem.job is not None:
                     self._problem_of[problem.job] = problem.message

@@ -6,7 +6,8 @@ Layout of ``--output-dir D``::
     D/0003-1f2e3d4c5b6a.mp4  job 3's video: its number and the start of its key
     D/.submitted.jsonl       jobs handed to a RunPod endpoint: a re-run follows them
     D/.partial/              files being written (removed when a run starts)
-    D/.lock                  held while a batch writes here (a second one is refused)
+    D/.lock                  held while a batch writes here (a second one is refused);
+                             removed when the batch ends, however it ends
 
 A video is written under ``.partial/``, checked, then moved to its name; only then is its
 ``"status": "ok"`` line appended (one ``write`` of the whole line, flushed to disk). So a
@@ -34,6 +35,7 @@ import json
 import os
 import re
 import shutil
+import sys
 import threading
 from collections.abc import Collection, Iterator, Mapping
 from pathlib import Path
@@ -75,33 +77,48 @@ class ResultStore:
         """Create the folder, take its lock (:class:`OutputFolderBusyError` when another
         batch holds it) and clear files a killed run left half-written."""
         self.output_dir.mkdir(parents=True, exist_ok=True)
-        self._lock_file = open(self.output_dir / LOCK_NAME, "ab")  # noqa: SIM115 - held open
-        try:
-            import fcntl
-        except ImportError:  # Windows: no advisory lock; one batch per folder is on the user
-            pass
-        else:
-            try:
-                fcntl.flock(self._lock_file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
-                self._lock_file.close()
-                self._lock_file = None
-                raise OutputFolderBusyError(
-                    f"another batch is writing to {self.output_dir} (wait for it to end, or "
-                    "choose another output folder)") from None
+        self._lock_file = self._take_lock()
         shutil.rmtree(self.partial_dir, ignore_errors=True)
         self.partial_dir.mkdir()
         self._end_last_line(self.results_path)
         self._end_last_line(self.submitted_path)
         return self
 
+    def _take_lock(self) -> IO[bytes]:
+        """The open lock file, locked (:class:`OutputFolderBusyError` when another batch
+        holds it). The holder removes the file before it lets the lock go (:meth:`close`):
+        a lock taken on a file that was removed meanwhile is no lock on the folder, and is
+        taken again on the file now at its path."""
+        path = self.output_dir / LOCK_NAME
+        while True:
+            handle = open(path, "ab")  # noqa: SIM115 - held open while the batch runs
+            try:
+                import fcntl
+            except ImportError:  # Windows: no advisory lock; one batch per folder is on the user
+                return handle
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                handle.close()
+                raise OutputFolderBusyError(
+                    f"another batch is writing to {self.output_dir} (wait for it to end, or "
+                    "choose another output folder)") from None
+            if _same_file(handle, path):
+                return handle
+            handle.close()  # its holder ended and removed it: lock the one there now
+
     def close(self) -> None:
-        """Refuse every later write, release the folder's lock and remove the partial files'
-        folder."""
+        """Refuse every later write, remove the partial files' folder and the lock file, and
+        release the folder's lock (the file is removed while the lock is held, and only if
+        it is this batch's own: never one another live batch holds)."""
         with self._lock:  # a write in progress ends first; none starts after
             self._closed = True
         shutil.rmtree(self.partial_dir, ignore_errors=True)
         if self._lock_file is not None:
+            path = self.output_dir / LOCK_NAME
+            if sys.platform != "win32" and _same_file(self._lock_file, path):
+                with contextlib.suppress(OSError):  # (a folder made read-only meanwhile)
+                    path.unlink()
             self._lock_file.close()  # closing releases the lock
             self._lock_file = None
 
@@ -248,6 +265,14 @@ class ResultStore:
             handle.seek(-1, os.SEEK_END)
             if handle.read(1) != b"\n":
                 handle.write(b"\n")
+
+
+def _same_file(handle: IO[bytes], path: Path) -> bool:
+    """Whether the open ``handle`` is the file at ``path`` now (not one removed since)."""
+    try:
+        return os.path.samestat(os.fstat(handle.fileno()), os.stat(path))
+    except OSError:  # nothing at the path any more
+        return False
 
 
 def _name_id(name: str) -> int | str:

@@ -306,7 +306,9 @@ def _refusal(report: JobsReport) -> str:
     """Why a run did not start, and what to do."""
     if report.jobs == 0:
         return report.summary()
-    valid = report.jobs - len(report.invalid_jobs)
+    valid = report.valid_jobs
+    if valid == 0:  # --skip-invalid would run nothing: not advised
+        return f"{report.summary()}: nothing to run, no job is valid; fix them"
     return (f"{report.summary()}: nothing was run; fix them, or --skip-invalid runs the "
             f"{valid} valid one{'s' if valid != 1 else ''}")
 

@@ -51,10 +51,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from ltx2sdk.app.cli.request_flags import read_capped
 from ltx2sdk.errors import CommandLineError
 
-__all__ = ["CONFIG_ENV", "SETTINGS", "Deferred", "add_config_flag", "apply_config",
-           "config_path", "defer_defaults"]
+__all__ = ["CONFIG_ENV", "MAX_SETTINGS_FILE_BYTES", "SETTINGS", "Deferred", "add_config_flag",
+           "apply_config", "config_path", "defer_defaults"]
 
 CONFIG_ENV = "LTX2_CONFIG"
 SERVER_ENV = "COMFY_URL"  # read by the commands themselves when --server is not given
@@ -173,14 +174,23 @@ def config_path(flag: Path | None, env: Mapping[str, str]) -> tuple[Path, bool]:
     return root / "ltx2" / "config.toml", False
 
 
+MAX_SETTINGS_FILE_BYTES = 1024 * 1024
+"""The largest settings file read (a real one is a few hundred bytes)."""
+
+
 def _read(path: Path, named: bool) -> dict[str, Any]:
-    """The file's table (empty when the default file is absent)."""
+    """The file's table (empty when the default file is absent). What is not a regular file
+    (a FIFO, a device) or holds more than :data:`MAX_SETTINGS_FILE_BYTES` is refused before
+    it is read."""
     if sys.version_info >= (3, 11):
         import tomllib
     else:
         import tomli as tomllib
     try:
-        data = path.read_bytes()
+        if path.is_dir():
+            raise CommandLineError(f"{path}: is a directory, not a settings file", 2)
+        # capped, and a FIFO or a device refused unread: /dev/zero would fill the memory
+        data = read_capped(path, MAX_SETTINGS_FILE_BYTES, str(path))
     except FileNotFoundError as exc:
         if not named:
             return {}

@@ -621,7 +621,8 @@ _EXCEPTION_NAME = re.compile(r"\((?:[A-Z]\w*(?:Error|Exception)): ")
 
 def describe_for_cli(error: RequestError, sources: FlagSources) -> str:
     """``invalid request: --width: ...; --type i2v needs an image: ...``: one line, each
-    problem naming the flag the value came from (or the request file's field).
+    problem naming the flag the value came from (or the request file's field; a value inside
+    a file's list by its path, ``loras.0.strength``, as the worker and batch name it).
 
     A broken rule of the request model is told from its code and fields (the error's ``type``
     and ``ctx``, :data:`~ltx2sdk.vocabulary.RequestRule`), never from its words."""
@@ -638,6 +639,9 @@ def describe_for_cli(error: RequestError, sources: FlagSources) -> str:
             parts.append(message)
         elif loc[:1] == ["models"]:
             parts.append(f"{_name(loc[1], sources, 'models.')}: {message}")
+        elif len(loc) > 1 and loc[0] not in sources.flags:
+            # a value inside a request file's list (loras.0.strength): its path says which
+            parts.append(f"{'.'.join(loc)}: {message}")
         elif loc:
             parts.append(f"{sources.name(loc[0])}: {message}")
         else:

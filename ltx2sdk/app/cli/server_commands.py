@@ -342,17 +342,25 @@ def cmd_generate(args: argparse.Namespace) -> int:
 def dry_run(client: Any, checked: CheckedRequest, args: argparse.Namespace) -> int:
     """``ltx2 generate --dry-run``: build the request for the server's ComfyUI and check it
     by the server's rules, as generate does before it uploads or queues anything (its input
-    files fetched and checked, and counted as uploaded under names of their own); print the
+    files fetched and checked, and counted as uploaded under names of their own; a video in
+    the server's input folder read and measured); print the
     plan and where the video would go. Nothing is uploaded or queued. A failed check raises
     what generate's would (:class:`~ltx2sdk.errors.ServerValidationError`)."""
-    from ltx2sdk.app.generate import InputPolicy, prepare_inputs  # start-up: requests, Pillow
+    from ltx2sdk.app.generate import (  # start-up: requests, Pillow
+        InputPolicy,
+        prepare_inputs,
+        read_server_video,
+    )
     from ltx2sdk.media.audio import AudioData  # start-up: miniaudio
     from ltx2sdk.media.video import VideoData  # start-up: PyAV
 
-    inputs = prepare_inputs(checked.request, InputPolicy(), given=args.input_data)
+    policy = InputPolicy()
+    inputs = prepare_inputs(checked.request, policy, given=args.input_data)
     audio = inputs.get(AUDIO)
     audio_seconds = audio.duration if isinstance(audio, AudioData) else None
     given_video = inputs.get(VIDEO)
+    if given_video is None and checked.request.video is not None:  # in the server's folder
+        given_video = read_server_video(client, checked.request.video, policy)
     names = {which: data.filename(f"ltx2sdk_dry_run_{which.file}")
              for which, data in inputs.items()}
     result = build(checked, image_name=names.get(FIRST_IMAGE),
@@ -763,7 +771,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     try:  # a bad --lora is refused before the server is asked, named as build names it
         default_requests(list(MODES), DEFAULT_MODEL, args.loras)
     except RequestError as exc:
-        raise CommandLineError(describe_for_cli(exc, FlagSources()), 2) from exc
+        # (the LoRAs came from --lora: named by the flag, not by their path in the request)
+        raise CommandLineError(describe_for_cli(exc, FlagSources(flags={"loras": "--lora"})),
+                               2) from exc
     client = ComfyClient(server_of(args))
     try:
         wait_for_server(client, args)
