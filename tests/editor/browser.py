@@ -13,14 +13,21 @@ held to 127.0.0.1), and its wheel carries its own driver; it never downloads a b
 (``executable_path`` is Debian's chromium). Each launch gets a fresh temporary profile.
 
 One browser and one page serve a whole test session (the editor boots once, in seconds);
-every call is bounded by :data:`TIMEOUT_MS`.
+every call is bounded by :data:`TIMEOUT_MS`. Playwright's synchronous API runs an asyncio
+loop in the thread that starts it, which would make every later ``asyncio.run`` of the test
+session fail ("cannot be called from a running event loop"); so the browser lives in a thread
+of its own and each public method runs there.
 """
 
 from __future__ import annotations
 
+import functools
 import json
+import threading
 import time
 import urllib.parse
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -37,6 +44,9 @@ CHROMIUM_FLAGS = (
 
 TIMEOUT_MS = 60_000
 """Bound of each browser step: start-up, page boot, one load or export."""
+
+CALL_TIMEOUT_S = 3 * TIMEOUT_MS / 1000
+"""Bound of one public call as seen from the test's thread (a few browser steps)."""
 
 VIEWPORT = {"width": 1600, "height": 1000}
 _LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
@@ -237,10 +247,22 @@ class PageLog:
         self.blocked.clear()
 
 
+def _in_browser_thread(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Run ``method`` in the editor's browser thread (directly when already there)."""
+    @functools.wraps(method)
+    def call(self: Editor, *args: Any, **kwargs: Any) -> Any:
+        executor = self._executor
+        if executor is None or threading.get_ident() == self._browser_thread:
+            return method(self, *args, **kwargs)
+        return executor.submit(method, self, *args, **kwargs).result(timeout=CALL_TIMEOUT_S)
+    return call
+
+
 class Editor:
     """The editor of ``url`` (a stand-in serving the frontend) in one headless page.
 
-    Use as a context manager, or :meth:`start` / :meth:`close`.
+    Use as a context manager, or :meth:`start` / :meth:`close`. Its methods may be called
+    from any thread; the browser is driven from a thread of its own.
     """
 
     def __init__(self, url: str) -> None:
@@ -253,6 +275,8 @@ class Editor:
         self._playwright: Any = None
         self._browser: Any = None
         self._page: Any = None
+        self._executor: ThreadPoolExecutor | None = None
+        self._browser_thread: int | None = None
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -263,6 +287,17 @@ class Editor:
         reason = unavailable_reason()
         if reason is not None:
             raise EditorUnavailable(reason)
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix="editor-browser")
+        self._browser_thread = self._executor.submit(threading.get_ident).result()
+        try:
+            self._start()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    @_in_browser_thread
+    def _start(self) -> None:
         from playwright.sync_api import sync_playwright
 
         started = time.monotonic()
@@ -287,14 +322,22 @@ class Editor:
             self.boot_notices = self.notices()
             self.clear_notices()
         except BaseException:
-            self.close()
+            self._close()
             raise
         self.boot_log = PageLog(list(self.log.errors), list(self.log.warnings),
                                 list(self.log.requests), list(self.log.blocked))
         self.boot_seconds = time.monotonic() - started
-        return self
 
     def close(self) -> None:
+        """Close the browser and end its thread."""
+        self._close()
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+            self._executor = None
+            self._browser_thread = None
+
+    @_in_browser_thread
+    def _close(self) -> None:
         if self._browser is not None:
             self._browser.close()
             self._browser = None
@@ -343,17 +386,26 @@ class Editor:
 
     @property
     def page(self) -> Any:
-        """The Playwright page (for what this class does not wrap)."""
+        """The Playwright page: only for use in the browser thread (this class's methods);
+        from a test, use :meth:`evaluate`."""
         if self._page is None:
             raise RuntimeError("the editor is not started")
         return self._page
 
+    @_in_browser_thread
+    def evaluate(self, script: str, arg: Any = None) -> Any:
+        """Run a JavaScript function in the editor's page (``window.app`` is the app) and
+        return its JSON-able result (a promise is awaited)."""
+        return self.page.evaluate(script, arg)
+
+    @_in_browser_thread
     def notices(self) -> list[str]:
         """The toasts and dialogs the editor shows now, as text."""
         shown = self.page.evaluate(_NOTICES)
         return [f"toast: {t}" for t in shown["toasts"]] + [f"dialog: {d}"
                                                             for d in shown["dialogs"]]
 
+    @_in_browser_thread
     def clear_notices(self) -> None:
         """Close the toasts and dialogs shown now."""
         self.page.evaluate(_CLEAR_NOTICES)
@@ -372,6 +424,7 @@ class Editor:
         self.clear_notices()
         return problems
 
+    @_in_browser_thread
     def load(self, workflow: dict[str, Any]) -> list[str]:
         """Load an editor workflow as a person opening the file would; return what the editor
         shows or reports about it: node types it does not know, a failed load, toasts and
@@ -388,6 +441,7 @@ class Editor:
             problems.append(failed)
         return self._gather(problems)
 
+    @_in_browser_thread
     def load_api(self, prompt: dict[str, Any], name: str = "prompt.json") -> list[str]:
         """Load an API prompt as the editor opens a dropped API JSON file (``loadApiJson``);
         returns what :meth:`load` returns."""
@@ -396,16 +450,19 @@ class Editor:
         self.page.evaluate(_LOAD_API, [prompt, name])
         return self._gather([])
 
+    @_in_browser_thread
     def prompt(self) -> dict[str, Any]:
         """The API prompt of what is loaded, as the editor queues or exports it."""
         output: dict[str, Any] = self.page.evaluate(_PROMPT)
         return output
 
+    @_in_browser_thread
     def workflow(self) -> dict[str, Any]:
         """The editor workflow of what is loaded, as the editor saves it."""
         saved: dict[str, Any] = self.page.evaluate(_WORKFLOW)
         return saved
 
+    @_in_browser_thread
     def graph_to_prompt(self, workflow: dict[str, Any]) -> dict[str, Any]:
         """Load ``workflow`` and return the editor's API prompt of it (``graphToPrompt``'s
         ``output``, what "Export (API)" saves). What :meth:`load` reported is in
@@ -413,6 +470,7 @@ class Editor:
         self.last_problems = self.load(workflow)
         return self.prompt()
 
+    @_in_browser_thread
     def screenshot(self, path: Path | str) -> Path:
         """A PNG of the editor as it is now (the whole viewport)."""
         target = Path(path)

@@ -14,6 +14,7 @@ and the optional inputs the editor adds at their default left out
 
 from __future__ import annotations
 
+import asyncio
 import copy
 from pathlib import Path
 from typing import Any
@@ -63,7 +64,7 @@ def test_the_editor_boots_against_the_stand_in_without_an_error(editor: Editor) 
     assert log.requests == []  # no failed request
     assert log.blocked == []  # nothing sent beyond 127.0.0.1
     # it did load the stand-in's node schemas
-    known = editor.page.evaluate("() => Object.keys(window.LiteGraph.registered_node_types)")
+    known = editor.evaluate("() => Object.keys(window.LiteGraph.registered_node_types)")
     assert {"LTXVConditioning", "SaveVideo", "KSampler"} <= set(known)
 
 
@@ -108,3 +109,13 @@ def test_an_sdk_prompt_comes_back_from_the_editor_unchanged(
     assert_same_api(actual, expected)
     shot = editor.screenshot(tmp_path / "sdk_prompt_in_the_editor.png")
     assert shot.stat().st_size > 10_000  # a drawn canvas, not a blank page
+
+
+def test_asyncio_still_runs_in_the_tests_thread_beside_the_editor(editor: Editor) -> None:
+    # the browser's own event loop lives in its thread: later tests of the session that
+    # call asyncio.run are not told "cannot be called from a running event loop"
+    async def answer() -> int:
+        await asyncio.sleep(0)
+        return 42
+
+    assert editor.evaluate("() => 6 * 7") == asyncio.run(answer())
