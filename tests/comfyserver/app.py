@@ -113,6 +113,8 @@ class ComfyRoutes:
         for method, path, handler in routes:
             app.router.add_route(method, path, handler)
             app.router.add_route(method, "/api" + path, handler)
+        # ComfyUI mounts its internal routes at /internal only (server.py, internal_routes.py)
+        app.router.add_get("/internal/folder_paths", self.folder_paths)
         if self.editor is not None:
             self.editor.add_to(app)
         else:
@@ -231,6 +233,12 @@ class ComfyRoutes:
                  *(f for f in self.catalog.models.files if f not in identity.MODEL_FOLDERS)]
         return web.json_response([{"name": name, "folders": [f"{identity.MODELS_ROOT}/{name}"]}
                                   for name in names])
+
+    async def folder_paths(self, request: web.Request) -> web.StreamResponse:
+        # each models folder with the paths it is read from
+        names = [*identity.MODEL_FOLDERS,
+                 *(f for f in self.catalog.models.files if f not in identity.MODEL_FOLDERS)]
+        return web.json_response({name: [f"{identity.MODELS_ROOT}/{name}"] for name in names})
 
     async def experiment_files(self, request: web.Request) -> web.StreamResponse:
         folder = request.match_info["folder"]

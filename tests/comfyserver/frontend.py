@@ -34,6 +34,10 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "Comfy.Notification.ShowVersionUpdates": False,
     # a user past the first run: no templates dialog over the canvas
     "Comfy.TutorialCompleted": True,
+    # the captured releases' /system_stats name the template and docs packages that server
+    # had, older than it required; the editor would warn about that server's install on
+    # every start (toasts over the canvas) though nothing here uses those packages
+    "Comfy.VersionCompatibility.DisableWarnings": True,
 }
 """The stand-in user's settings (the editor's defaults for everything else)."""
 

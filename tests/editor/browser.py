@@ -64,17 +64,23 @@ _MISSING_TYPES = """(workflow) => {
     .filter((t) => !(t in known) && !defined.has(t)))].sort();
 }"""
 
-_NOTICES = """() => {
-  const texts = (selector) => [...document.querySelectorAll(selector)]
-    .map((e) => e.innerText.replace(/\\s+/g, ' ').trim()).filter((t) => t);
-  return {toasts: texts('.p-toast-message'), dialogs: texts('.p-dialog')};
-}"""
+# The editor's toasts, notices and dialogs: ARIA alerts, statuses and dialogs a person sees
+# (not the screen-reader copies in .sr-only), each with a button (Close, View details).
+_NOTICE_SELECTOR = "[role=alert], [role=status], [role=alertdialog], [role=dialog]"
 
-_CLEAR_NOTICES = """() => {
-  const toast = window.app.extensionManager && window.app.extensionManager.toast;
-  if (toast && toast.removeAll) toast.removeAll();
-  for (const button of document.querySelectorAll(
-      '.p-toast-close-button, .p-dialog-close-button, .p-dialog-header-close')) button.click();
+_NOTICES = """(selector) => [...document.querySelectorAll(selector)]
+  .filter((e) => !e.closest('.sr-only') && e.getClientRects().length > 0
+                 && e.querySelector('button'))
+  .map((e) => e.innerText.replace(/\\s+/g, ' ').trim()).filter((t) => t)"""
+
+_CLEAR_NOTICES = """(selector) => {
+  for (const notice of document.querySelectorAll(selector)) {
+    if (notice.closest('.sr-only')) continue;
+    for (const button of notice.querySelectorAll('button')) {
+      const label = (button.getAttribute('aria-label') || button.innerText || '').trim();
+      if (/^(close|dismiss)$/i.test(label)) button.click();
+    }
+  }
 }"""
 
 _LOAD = """async (workflow) => {
@@ -400,15 +406,15 @@ class Editor:
 
     @_in_browser_thread
     def notices(self) -> list[str]:
-        """The toasts and dialogs the editor shows now, as text."""
-        shown = self.page.evaluate(_NOTICES)
-        return [f"toast: {t}" for t in shown["toasts"]] + [f"dialog: {d}"
-                                                            for d in shown["dialogs"]]
+        """The toasts, notices (a missing model file) and dialogs the editor shows now, as
+        text."""
+        shown: list[str] = self.page.evaluate(_NOTICES, _NOTICE_SELECTOR)
+        return [f"notice: {text}" for text in shown]
 
     @_in_browser_thread
     def clear_notices(self) -> None:
         """Close the toasts and dialogs shown now."""
-        self.page.evaluate(_CLEAR_NOTICES)
+        self.page.evaluate(_CLEAR_NOTICES, _NOTICE_SELECTOR)
 
     # -- loading and exporting ------------------------------------------------------------------
 

@@ -77,6 +77,7 @@ def test_the_editor_boots_against_the_stand_in_without_an_error(editor: Editor) 
     assert log.errors == []
     assert log.requests == []  # no failed request
     assert log.blocked == []  # nothing sent beyond 127.0.0.1
+    assert editor.boot_notices == []
     # it did load the stand-in's node schemas
     known = editor.evaluate("() => Object.keys(window.LiteGraph.registered_node_types)")
     assert {"LTXVConditioning", "SaveVideo", "KSampler"} <= set(known)
@@ -144,3 +145,16 @@ def test_asyncio_still_runs_in_the_tests_thread_beside_the_editor(editor: Editor
         return 42
 
     assert editor.evaluate("() => 6 * 7") == asyncio.run(answer())
+
+
+def test_the_editor_names_a_model_file_the_server_lacks(editor: Editor) -> None:
+    workflow = load_template("video_ltx2_t2v")
+    workflow["nodes"].append({
+        "id": 777, "type": "CheckpointLoaderSimple", "pos": [0, 0], "size": [300, 100],
+        "flags": {}, "order": 0, "mode": 0, "outputs": [], "widgets_values": ["absent.safetensors"],
+        "properties": {"models": [{"name": "absent.safetensors", "directory": "checkpoints",
+                                   "url": "https://example.invalid/absent.safetensors"}]}})
+    problems = editor.load(workflow)
+    assert any(p.startswith("notice: ") and "absent.safetensors is missing" in p
+               for p in problems), problems
+    assert editor.notices() == []  # closed once reported

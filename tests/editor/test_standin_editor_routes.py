@@ -125,6 +125,9 @@ def test_model_folders_for_the_model_library(server: ComfyTestServer) -> None:
     files = _json(server, "/api/experiment/models/checkpoints")
     assert {"name": catalog_models()["checkpoints"][0], "pathIndex": 0} in files
     assert _get(server, "/api/experiment/models/nowhere")[0] == 404
+    # where the editor looks when a workflow names a model file the server lacks
+    paths = _json(server, "/internal/folder_paths")
+    assert paths["loras"] == ["/opt/comfy-base/models/loras"]
 
 
 def test_python_m_tests_comfyserver_serves_the_editor_by_default() -> None:
