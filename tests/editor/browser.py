@@ -21,6 +21,7 @@ of its own and each public method runs there.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import threading
@@ -44,6 +45,9 @@ CHROMIUM_FLAGS = (
 
 TIMEOUT_MS = 60_000
 """Bound of each browser step: start-up, page boot, one load or export."""
+
+CLEAR_TIMEOUT_MS = 5_000
+"""How long :meth:`Editor.clear_notices` keeps closing notices that are drawn again."""
 
 CALL_TIMEOUT_S = 3 * TIMEOUT_MS / 1000
 """Bound of one public call as seen from the test's thread (a few browser steps)."""
@@ -73,14 +77,20 @@ _NOTICES = """(selector) => [...document.querySelectorAll(selector)]
                  && e.querySelector('button'))
   .map((e) => e.innerText.replace(/\\s+/g, ' ').trim()).filter((t) => t)"""
 
+# Clicks every shown notice's close button; true once none is shown (polled: a notice may
+# be drawn again while the editor finishes a scan).
 _CLEAR_NOTICES = """(selector) => {
+  let shown = 0;
   for (const notice of document.querySelectorAll(selector)) {
-    if (notice.closest('.sr-only')) continue;
+    if (notice.closest('.sr-only') || notice.getClientRects().length === 0
+        || !notice.querySelector('button')) continue;
+    shown += 1;
     for (const button of notice.querySelectorAll('button')) {
       const label = (button.getAttribute('aria-label') || button.innerText || '').trim();
       if (/^(close|dismiss)$/i.test(label)) button.click();
     }
   }
+  return shown === 0;
 }"""
 
 _LOAD = """async (workflow) => {
@@ -413,8 +423,13 @@ class Editor:
 
     @_in_browser_thread
     def clear_notices(self) -> None:
-        """Close the toasts and dialogs shown now."""
-        self.page.evaluate(_CLEAR_NOTICES, _NOTICE_SELECTOR)
+        """Close the toasts, notices and dialogs shown now (their Close buttons)."""
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+        # one without a close button stays (notices() shows it)
+        with contextlib.suppress(PlaywrightTimeout):
+            self.page.wait_for_function(_CLEAR_NOTICES, arg=_NOTICE_SELECTOR, polling=100,
+                                        timeout=CLEAR_TIMEOUT_MS)
 
     # -- loading and exporting ------------------------------------------------------------------
 
