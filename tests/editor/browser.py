@@ -32,7 +32,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 CHROMIUM = Path("/usr/bin/chromium")
 """Debian's chromium (``apt-get install chromium``; .ci/run installs it)."""
@@ -263,10 +266,11 @@ class PageLog:
         self.blocked.clear()
 
 
-def _in_browser_thread(method: Callable[..., Any]) -> Callable[..., Any]:
+def _in_browser_thread(method: Callable[Concatenate[Editor, P], R]
+                       ) -> Callable[Concatenate[Editor, P], R]:
     """Run ``method`` in the editor's browser thread (directly when already there)."""
     @functools.wraps(method)
-    def call(self: Editor, *args: Any, **kwargs: Any) -> Any:
+    def call(self: Editor, /, *args: P.args, **kwargs: P.kwargs) -> R:
         executor = self._executor
         if executor is None or threading.get_ident() == self._browser_thread:
             return method(self, *args, **kwargs)
