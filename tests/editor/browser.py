@@ -103,6 +103,16 @@ _LOAD = """async (workflow) => {
 
 _LOAD_API = """async ([prompt, name]) => { await window.app.loadApiJson(prompt, name); }"""
 
+_FRAMES = """(count) => new Promise((done) => {
+  const step = (left) => left <= 0 ? done() : requestAnimationFrame(() => step(left - 1));
+  step(count);
+})"""
+
+_FIT_VIEW = """async () => {
+  await window.app.extensionManager.command.execute('Comfy.Canvas.FitView');
+  window.app.canvas.setDirty(true, true);
+}"""
+
 _PROMPT = """async () => (await window.app.graphToPrompt()).output"""
 
 _WORKFLOW = """async () => (await window.app.graphToPrompt()).workflow"""
@@ -440,7 +450,7 @@ class Editor:
     def _settle(self) -> None:
         # the editor reacts to a load asynchronously (missing-model scans, toasts)
         self.page.wait_for_load_state("networkidle")
-        self.page.evaluate("() => new Promise((done) => requestAnimationFrame(() => done()))")
+        self.page.evaluate(_FRAMES, 1)
 
     def _gather(self, problems: list[str]) -> list[str]:
         self._settle()
@@ -494,6 +504,14 @@ class Editor:
         :attr:`last_problems`."""
         self.last_problems = self.load(workflow)
         return self.prompt()
+
+    @_in_browser_thread
+    def fit_view(self) -> None:
+        """Frame the whole graph on the canvas (the editor's "Fit view", key ``.``), once the
+        editor has placed the loaded graph's camera."""
+        self.page.evaluate(_FRAMES, 5)
+        self.page.evaluate(_FIT_VIEW)
+        self.page.evaluate(_FRAMES, 3)
 
     @_in_browser_thread
     def screenshot(self, path: Path | str) -> Path:

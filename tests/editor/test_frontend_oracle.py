@@ -133,6 +133,7 @@ def test_an_sdk_prompt_comes_back_from_the_editor_unchanged(
     differences = prompt_differences(actual, expected)
     assert differences == [], "\n".join(differences)
     assert_same_api(actual, expected)
+    editor.fit_view()
     shot = editor.screenshot(tmp_path / "sdk_prompt_in_the_editor.png")
     assert shot.stat().st_size > 10_000  # a drawn canvas, not a blank page
 
