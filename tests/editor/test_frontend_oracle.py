@@ -32,7 +32,7 @@ from tests.editor.browser import (
     inline_primitives,
     prompt_differences,
 )
-from tests.editor.conftest import OTHER_TEMPLATES, ltx_template_names
+from tests.editor.fixtures import OTHER_TEMPLATES, ltx_template_names
 from tests.official_templates import flatten_workflow, load_template
 
 pytestmark = pytest.mark.editor

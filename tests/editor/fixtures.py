@@ -1,5 +1,7 @@
 """The editor oracle's fixtures: one stand-in serving ComfyUI's frontend and one headless
 chromium with the editor booted, shared by the whole test session (see ``browser.py``).
+``tests/conftest.py`` imports them, so that any test folder asks for ``editor`` (one browser
+for the session) and ``served_object_info``.
 
 The stand-in emulates the newest captured release (:data:`EDITOR_RELEASE`, whose
 ``/object_info`` has every node type of the official LTX templates) and has every model file
