@@ -13,6 +13,7 @@ import pytest
 
 from ltx2sdk.graph.schema import SchemaSet
 from tests.comfyserver import LTX2_MODELS, ComfyTestServer, Simulation
+from tests.editor.fixtures import editor, editor_server, served_object_info  # noqa: F401
 from tests.helpers import RELEASES, ApiProxy, catalog_models, catalog_server, free_port
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -5,6 +5,10 @@ it as they are.
 
 ``--comfyui-version 0.33.0`` emulates another captured release (tests/fixtures/versions).
 
+With ``comfyui-frontend-package`` installed (a [dev] extra) it also serves ComfyUI's own editor
+at its address, as ComfyUI does: open it in a browser to look at a workflow (drag a file onto
+the canvas) or at what a client queued; ``--no-frontend`` serves the API only.
+
 ``--models-from`` takes either a JSON file ``{"checkpoints": ["a.safetensors"], ...}`` or a
 ComfyUI-style ``models/`` directory (one subfolder per models folder; 0-byte files there become
 placeholders that validate but fail when loaded, like the captured execution_error).
@@ -29,6 +33,7 @@ except ModuleNotFoundError:  # an install without [dev]: what to do, not an impo
 
 from . import catalog_models
 from .faults import Faults
+from .frontend import frontend_dir
 from .nodes import Simulation
 from .server import ComfyTestServer
 from .versions import DEFAULT_VERSION, available_versions
@@ -75,11 +80,18 @@ def main(argv: list[str] | None = None) -> None:
                         help="save the captured 2185-byte mp4 for every video (default: a "
                              "tiny real mp4 as long as the graph's video, at its frame rate)")
     parser.add_argument("--max-upload-bytes", type=int, default=Faults.max_upload_bytes)
+    parser.add_argument("--frontend", action=argparse.BooleanOptionalAction, default=None,
+                        help="serve ComfyUI's editor at / (default: when "
+                             "comfyui-frontend-package is installed)")
     parser.add_argument("--log-level", default="INFO")
     args = parser.parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
+    if args.frontend and frontend_dir() is None:
+        sys.exit("python -m tests.comfyserver: --frontend needs comfyui-frontend-package, which "
+                 "the [dev] extra installs: .venv/bin/pip install -e '.[dev]'")
+    frontend = frontend_dir() is not None if args.frontend is None else args.frontend
     models, placeholders = (
         scan_models(args.models_from) if args.models_from else (catalog_models(), {})
     )
@@ -95,6 +107,7 @@ def main(argv: list[str] | None = None) -> None:
         comfyui_version=args.comfyui_version,
         host=args.host,
         port=args.port,
+        frontend=frontend,
     )
     try:
         server.start()
@@ -113,6 +126,8 @@ def main(argv: list[str] | None = None) -> None:
         print(f"ComfyUI stand-in ({version}) listening on {server.url}", flush=True)
         print(f"try: .venv/bin/ltx2 check --server {server.url}  (outputs go to "
               f"{server.output_dir}; Ctrl-C to stop)", flush=True)
+        if frontend:
+            print(f"the editor: open {server.url}/ in a browser", flush=True)
         threading.Event().wait()
     except KeyboardInterrupt:
         print("stopping", flush=True)

@@ -21,8 +21,9 @@ from . import identity
 from .catalog import NodeCatalog
 from .faults import Faults, Hang
 from .files import Storage, UploadRejected, sha256_of
+from .frontend import EditorRoutes, templates_dir
 from .hub import Client, Hub
-from .jobs import job_view
+from .jobs import job_view, list_jobs
 from .state import QueueItem, ServerState, UploadRecord, now_ms
 from .validation import validate_prompt
 from .versions import rules_for
@@ -64,6 +65,7 @@ class ComfyRoutes:
         faults: Faults,
         port: Callable[[], int],
         comfyui_version: str | None = None,
+        frontend: Path | None = None,
     ) -> None:
         self.state = state
         self.hub = hub
@@ -73,6 +75,7 @@ class ComfyRoutes:
         self.port = port
         self.comfyui_version = comfyui_version
         self.rules = rules_for(comfyui_version)
+        self.editor = EditorRoutes(frontend, templates_dir()) if frontend is not None else None
 
     def build(self) -> web.Application:
         app = web.Application(
@@ -87,6 +90,8 @@ class ComfyRoutes:
             ("GET", "/embeddings", self.embeddings),
             ("GET", "/models", self.model_folders),
             ("GET", "/models/{folder}", self.model_files),
+            ("GET", "/experiment/models", self.experiment_folders),
+            ("GET", "/experiment/models/{folder}", self.experiment_files),
             ("GET", "/object_info", self.object_info),
             ("GET", "/object_info/{node_class}", self.object_info_node),
             ("GET", "/prompt", self.prompt_status),
@@ -97,6 +102,7 @@ class ComfyRoutes:
             ("GET", "/history", self.get_history),
             ("GET", "/history/{prompt_id}", self.get_history_item),
             ("POST", "/history", self.post_history),
+            ("GET", "/jobs", self.get_jobs),
             ("GET", "/jobs/{prompt_id}", self.get_job),
             ("POST", "/jobs/{prompt_id}/cancel", self.cancel_job),
             ("POST", "/interrupt", self.interrupt),
@@ -107,7 +113,12 @@ class ComfyRoutes:
         for method, path, handler in routes:
             app.router.add_route(method, path, handler)
             app.router.add_route(method, "/api" + path, handler)
-        app.router.add_get("/", self.index)
+        # ComfyUI mounts its internal routes at /internal only (server.py, internal_routes.py)
+        app.router.add_get("/internal/folder_paths", self.folder_paths)
+        if self.editor is not None:
+            self.editor.add_to(app)
+        else:
+            app.router.add_get("/", self.index)
         return app
 
     # -- middlewares ----------------------------------------------------------------------------
@@ -214,6 +225,27 @@ class ComfyRoutes:
         if folder not in identity.MODEL_FOLDERS and folder not in self.catalog.models.files:
             return _empty(404)
         return web.json_response(self.catalog.models.listing(folder))
+
+    async def experiment_folders(self, request: web.Request) -> web.StreamResponse:
+        # app/model_manager.py: each folder with the paths it is read from (one per folder
+        # here, under the captured --base-directory)
+        names = [*identity.MODEL_FOLDERS,
+                 *(f for f in self.catalog.models.files if f not in identity.MODEL_FOLDERS)]
+        return web.json_response([{"name": name, "folders": [f"{identity.MODELS_ROOT}/{name}"]}
+                                  for name in names])
+
+    async def folder_paths(self, request: web.Request) -> web.StreamResponse:
+        # each models folder with the paths it is read from
+        names = [*identity.MODEL_FOLDERS,
+                 *(f for f in self.catalog.models.files if f not in identity.MODEL_FOLDERS)]
+        return web.json_response({name: [f"{identity.MODELS_ROOT}/{name}"] for name in names})
+
+    async def experiment_files(self, request: web.Request) -> web.StreamResponse:
+        folder = request.match_info["folder"]
+        if folder not in identity.MODEL_FOLDERS and folder not in self.catalog.models.files:
+            return _empty(404)
+        return web.json_response([{"name": name, "pathIndex": 0}
+                                  for name in self.catalog.models.listing(folder)])
 
     async def object_info(self, request: web.Request) -> web.StreamResponse:
         return web.json_response(self.catalog.all_info())
@@ -348,6 +380,16 @@ class ComfyRoutes:
         for prompt_id in body.get("delete", []):
             self.state.history.pop(prompt_id, None)
         return _empty()
+
+    async def get_jobs(self, request: web.Request) -> web.StreamResponse:
+        statuses = {s for s in request.query.get("status", "").split(",") if s}
+        try:
+            limit = int(request.query["limit"]) if "limit" in request.query else None
+            offset = int(request.query.get("offset", "0"))
+        except ValueError:
+            return web.json_response({"error": "limit and offset must be integers"},
+                                     status=400)
+        return web.json_response(list_jobs(self.state, statuses, limit, max(offset, 0)))
 
     async def get_job(self, request: web.Request) -> web.StreamResponse:
         prompt_id = request.match_info["prompt_id"]

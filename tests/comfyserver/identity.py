@@ -49,6 +49,9 @@ MODEL_FOLDERS: tuple[str, ...] = (
     "detection",
 )
 
+# Where the captured server's models folders are (its --base-directory).
+MODELS_ROOT = "/opt/comfy-base/models"
+
 _RAM = 25276510208
 _RAM_FREE = 23832600576
 

@@ -76,3 +76,26 @@ def job_view(state: ServerState, prompt_id: str) -> dict[str, Any] | None:
     view["execution_status"] = entry["status"]
     view["workflow"] = {"prompt": prompt, "extra_data": extra_data}
     return view
+
+
+# What a job of the list leaves out (ComfyUI's list gives summaries; one job's route the rest).
+_DETAIL_ONLY = ("outputs", "workflow", "execution_status")
+
+
+def list_jobs(state: ServerState, statuses: set[str], limit: int | None, offset: int
+              ) -> dict[str, Any]:
+    """``GET /api/jobs?status=a,b&limit=N&offset=M``: the jobs whose status is one of
+    ``statuses`` (all when empty), newest first, one page of them and the paging counts (the
+    shape the editor's queue and history panels parse)."""
+    ids = [*reversed(state.history), *(item.prompt_id for item in reversed(state.pending))]
+    if state.running is not None:
+        ids.append(state.running.prompt_id)
+    views = [view for view in (job_view(state, i) for i in ids) if view is not None
+             and (not statuses or view["status"] in statuses)]
+    views.sort(key=lambda v: v["priority"], reverse=True)
+    page = views[offset:] if limit is None else views[offset:offset + limit]
+    return {
+        "jobs": [{k: v for k, v in view.items() if k not in _DETAIL_ONLY} for view in page],
+        "pagination": {"offset": offset, "limit": limit, "total": len(views),
+                       "has_more": offset + len(page) < len(views)},
+    }

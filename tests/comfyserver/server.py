@@ -27,6 +27,7 @@ from .catalog import (
 from .execution import Executor
 from .faults import Faults
 from .files import Storage
+from .frontend import frontend_dir
 from .hub import Hub
 from .nodes import Simulation
 from .state import Received, ServerState
@@ -66,6 +67,7 @@ class ComfyTestServer:
         host: str = "127.0.0.1",
         port: int = 0,
         startup_timeout: float = 10.0,
+        frontend: Path | bool = False,
     ) -> None:
         """
         Args:
@@ -84,6 +86,9 @@ class ComfyTestServer:
                 ``/system_stats`` and validation rules. None: the protocol captures' 0.26.0
                 with LTX-2 nodes only. Its model-file combos are filled from ``models``.
             port: 0 picks a free port.
+            frontend: serve ComfyUI's editor at ``/`` (see :mod:`tests.comfyserver.frontend`):
+                True for the installed ``comfyui-frontend-package`` (a ``RuntimeError`` when
+                it is not installed), or the path of a frontend's static folder.
         """
         self.faults = faults if faults is not None else Faults()
         self.sim = sim if sim is not None else Simulation()
@@ -101,6 +106,7 @@ class ComfyTestServer:
         self._dirs = {"output": output_dir, "input": input_dir, "temp": temp_dir}
         self._host, self._requested_port = host, port
         self._startup_timeout = startup_timeout
+        self._frontend = _frontend_path(frontend)
         self._sock: socket.socket | None = None
         self._port: int | None = None
         self._thread: threading.Thread | None = None
@@ -259,7 +265,7 @@ class ComfyTestServer:
         catalog = NodeCatalog(self._object_info, self.models, storage.input_listing,
                               self._file_combos)
         routes = ComfyRoutes(state, hub, catalog, storage, self.faults, lambda: self.port,
-                             self.comfyui_version)
+                             self.comfyui_version, self._frontend)
         executor = Executor(state, hub, catalog, storage, self.faults, self.sim)
         runner = web.AppRunner(routes.build(), handle_signals=False, access_log=None,
                                shutdown_timeout=1.0)
@@ -287,3 +293,14 @@ class ComfyTestServer:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             await runner.cleanup()
+
+
+def _frontend_path(frontend: Path | bool) -> Path | None:
+    if frontend is False:
+        return None
+    if frontend is True:
+        found = frontend_dir()
+        if found is None:
+            raise RuntimeError("frontend=True needs comfyui-frontend-package (a [dev] extra)")
+        return found
+    return Path(frontend)
