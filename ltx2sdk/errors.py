@@ -22,6 +22,8 @@ exception class outside this tree or missing from this drawing. ::
     +-- ServerUrlError (ValueError)         a server URL that cannot be used
     +-- ReleaseVersionError (ValueError)    a ComfyUI release written wrong (0.26.x, 0.26-beta)
     +-- WorkerConfigError (ValueError)      a RunPod worker setting that cannot be used
+    +-- SettingError (ValueError)           an argument of a call that cannot be used (a
+    |                                       timeout of True, nan or -1)
     +-- LocalFileError                      a file here could not be written (disk, permission)
     |   +-- OutputPathError (OSError)       a path named for output that cannot be used (a
     |       |                               folder, a parent that is a file or not writable)
@@ -195,6 +197,11 @@ class ReleaseVersionError(LTX2Error, ValueError):
 
 class WorkerConfigError(LTX2Error, ValueError):
     """A RunPod worker setting (an environment variable) that cannot be used."""
+
+
+class SettingError(LTX2Error, ValueError):
+    """An argument of a call that cannot be used, refused before anything is sent: a timeout
+    that is no positive number of seconds (``True``, ``nan``, ``-1``)."""
 
 
 class LocalFileError(LTX2Error):

@@ -13,12 +13,16 @@ from ltx2sdk import GenerationRequest, generate
 from ltx2sdk.app.batch.check import check_jobs
 from ltx2sdk.app.batch.scheduler import RetryPolicy, run_batch
 from ltx2sdk.app.cli.main import main
+from ltx2sdk.backends.comfyui.client import ComfyClient
 from ltx2sdk.errors import (
+    BatchSettingError,
     InvalidJobsError,
     JobsFileError,
     LTX2Error,
     OutputPathError,
     ServerUnavailableError,
+    ServerUrlError,
+    SettingError,
 )
 from tests.helpers import catalog_server
 
@@ -95,3 +99,53 @@ def test_a_server_that_dies_mid_run_is_said_refused_not_after_five_reconnects(
     assert stopped
     assert "connection refused" in str(caught.value)
     assert "attempts" not in str(caught.value)
+
+
+BAD_SECONDS = [True, False, float("nan"), float("inf"), -1, "5", None]
+
+
+@pytest.mark.parametrize("value", BAD_SECONDS)
+def test_generate_refuses_a_timeout_that_is_no_number_of_seconds(value: Any,
+                                                                 tmp_path: Path) -> None:
+    """``timeout=True`` is not 1 s (a prompt queued, then interrupted), ``nan`` no "no limit",
+    ``-1`` no "the deadline passed": a setting refused before the server is asked."""
+    with pytest.raises(SettingError) as caught:
+        generate(REQUEST, server=NOBODY, output_dir=tmp_path, timeout=value)
+    assert str(caught.value) == (f"timeout must be a positive number of seconds, "
+                                 f"not {value!r}")
+
+
+@pytest.mark.parametrize("value", [v for v in BAD_SECONDS if v is not None])
+def test_generate_refuses_a_ready_timeout_that_is_no_number_of_seconds(
+        value: Any, tmp_path: Path) -> None:
+    with pytest.raises(SettingError) as caught:
+        generate(REQUEST, server=NOBODY, output_dir=tmp_path, ready_timeout=value)
+    assert str(caught.value) == (f"ready_timeout must be None, 0 or a positive number of "
+                                 f"seconds, not {value!r}")
+
+
+@pytest.mark.parametrize("server", [None, 8188, b"http://127.0.0.1:9"])
+def test_generate_refuses_a_server_that_is_no_url_or_backend(server: Any,
+                                                             tmp_path: Path) -> None:
+    with pytest.raises(ServerUrlError) as caught:
+        generate(REQUEST, server=server, output_dir=tmp_path)
+    assert str(caught.value) == (f"server must be a URL or a backend, not "
+                                 f"{type(server).__name__}")
+
+
+@pytest.mark.parametrize("value", BAD_SECONDS)
+def test_run_batch_refuses_a_timeout_that_is_no_number_of_seconds(value: Any,
+                                                                  tmp_path: Path) -> None:
+    with pytest.raises(BatchSettingError) as caught:
+        run_batch([{"prompt": "x"}], NOBODY, tmp_path / "o", timeout=value)
+    assert str(caught.value) == (f"timeout must be a positive number of seconds, "
+                                 f"not {value!r}")
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("value", [True, float("nan"), -1, "5", None])
+def test_wait_ready_refuses_a_timeout_that_is_no_number_of_seconds(value: Any) -> None:
+    with pytest.raises(SettingError) as caught:
+        ComfyClient(NOBODY).wait_ready(timeout=value)
+    assert str(caught.value) == (f"timeout must be a positive number of seconds, "
+                                 f"not {value!r}")

@@ -102,6 +102,7 @@ from ltx2sdk.app.batch.targets import (
 )
 from ltx2sdk.backends.outputs import check_output_folder
 from ltx2sdk.backends.server_urls import connection_failure
+from ltx2sdk.deadline import checked_seconds
 from ltx2sdk.errors import (
     BatchSettingError,
     FetchFailedError,
@@ -398,6 +399,7 @@ class Batch:
                                           or not 0 < ready_timeout < float("inf")):
             raise BatchSettingError(f"ready_timeout must be None or a positive number of seconds, "
                              f"not {ready_timeout!r}")
+        timeout = checked_seconds("timeout", timeout, BatchSettingError)  # True is no 1 s
         settings = JobSettings(timeout=timeout, ready_timeout=None if ready_timeout is None
                                else min(ready_timeout, timeout))
         if not isinstance(output_dir, (str, os.PathLike)):
