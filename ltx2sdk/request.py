@@ -516,15 +516,31 @@ class GenerationRequest(_RequestModel):
         # a type given as null or "" is no type: inferred from the inputs (in _consistent)
         if isinstance(data, dict) and "type" in data and data["type"] in (None, ""):
             data = {key: value for key, value in data.items() if key != "type"}
+        if isinstance(data, dict) and isinstance(data.get("type"), str):
+            # the original contract sends "" for the input fields its type does not use:
+            # those are absent; "" where the type is inferred or uses it is refused (below)
+            unused = {name for which in INPUT_FILES if data["type"] not in which.types
+                      for name in which.fields}
+            data = {key: value for key, value in data.items()
+                    if not (key in unused and value == "")}
         return data
 
-    @field_validator("negative_prompt", "image", "image_url", "image_base64", "last_image",
-                     "last_image_url", "last_image_base64", "audio", "audio_url",
-                     "audio_base64", "video", "video_url", "video_base64", mode="before")
+    @field_validator("negative_prompt", mode="before")
     @classmethod
     def _blank_is_absent(cls, value: Any) -> Any:
-        # the original contract sends "" or null for unused fields
         return None if value == "" else value
+
+    @field_validator(*(name for which in INPUT_FILES for name in which.fields), mode="before")
+    @classmethod
+    def _empty_is_no_file(cls, value: Any, info: ValidationInfo) -> Any:
+        # not dropped: an i2v whose image came out empty would quietly become a t2v; worded
+        # as the CLI words an empty --image-base64
+        if value == "":
+            which = next(w for w in INPUT_FILES if info.field_name in w.fields)
+            what = ("URL" if info.field_name == which.url else "file name"
+                    if info.field_name == which.file else which.noun.removeprefix("last "))
+            raise ValueError(f"the {what} is empty")
+        return value
 
     @field_validator("image_url", "last_image_url", "audio_url", "video_url")
     @classmethod

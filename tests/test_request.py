@@ -55,9 +55,33 @@ def test_an_unknown_model_names_the_choices() -> None:
 
 
 def test_blank_image_fields_of_the_old_contract_mean_absent() -> None:
-    request = GenerationRequest.model_validate({"prompt": "p", "image_url": "",
+    """The original contract sends ``""`` for the fields its type does not use."""
+    request = GenerationRequest.model_validate({"prompt": "p", "type": "t2v", "image_url": "",
                                                 "image_base64": ""})
     assert request.image_url is None and request.image_base64 is None
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    ({"image_base64": ""}, "image_base64: the image is empty"),
+    ({"image_url": ""}, "image_url: the URL is empty"),
+    ({"image": ""}, "image: the file name is empty"),
+    ({"type": "i2v", "image_base64": ""}, "image_base64: the image is empty"),
+    ({"type": "flf2v", "image": "a.png", "last_image_base64": ""},
+     "last_image_base64: the image is empty"),
+    ({"type": "ia2v", "model": "ltx-2.3", "image": "a.png", "audio_base64": ""},
+     "audio_base64: the audio file is empty"),
+    ({"type": "canny2v", "video_url": ""}, "video_url: the URL is empty"),
+])
+def test_an_empty_input_field_a_request_would_use_is_refused(data: dict[str, str],
+                                                             message: str) -> None:
+    """``""`` for an input file is no file: not silently dropped (a t2v planned for an i2v
+    that lost its image), but refused as the CLI refuses ``--image-base64 ''``, in Python
+    and JSON alike; only a field its given type does not use is the old contract's blank."""
+    for make in (lambda: GenerationRequest.model_validate({"prompt": "x", **data}),
+                 lambda: GenerationRequest(prompt="x", **data)):  # type: ignore[arg-type]
+        with pytest.raises(RequestError) as caught:
+            make()
+        assert str(caught.value) == f"invalid request: {message}"
 
 
 def test_blank_last_image_fields_mean_absent_too() -> None:

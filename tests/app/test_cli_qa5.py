@@ -1,0 +1,74 @@
+"""The CLI as the fifth QA pass of issue 21 found it: an empty file flag, ``--request -``,
+a request file without a prompt, and pydantic's own words where the project's are due."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.app.test_cli_input_files import error_line
+
+
+def run_cli(*argv: str, cwd: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    """``ltx2 ARGV`` in a subprocess, ``stdin`` its standard input (a test never hangs on it)."""
+    return subprocess.run([sys.executable, "-m", "ltx2sdk.app.cli.main", *argv], cwd=cwd,
+                          input=stdin, capture_output=True, text=True, timeout=60,
+                          check=False, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+
+PROMPT = {"prompt": "a fox", "duration": 1, "width": 256, "height": 256}
+
+
+@pytest.mark.parametrize("flag", ["--image", "--last-image", "--audio", "--video",
+                                  "--request"])
+def test_an_empty_file_flag_is_refused_not_read_as_this_folder(flag: str,
+                                                               tmp_path: Path) -> None:
+    done = run_cli("build", "--prompt", "x", f"{flag}=", cwd=tmp_path)
+    assert done.returncode == 2
+    assert error_line(done.stderr).startswith(
+        f"ltx2 build: error: argument {flag}: the file name is empty")
+
+
+def test_request_dash_reads_the_request_from_standard_input(tmp_path: Path) -> None:
+    done = run_cli("build", "--request", "-", "-o", "g.json", cwd=tmp_path,
+                   stdin=json.dumps({"input": PROMPT}))
+    assert done.returncode == 0, done.stderr
+    graph = json.loads((tmp_path / "g.json").read_text())
+    assert "a fox" in json.dumps(graph)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("", "--request -: nothing on standard input (pipe a JSON request into it)"),
+    ("nope", "--request: standard input is not JSON (Expecting value: line 1 column 1 "
+             "(char 0))"),
+])
+def test_request_dash_says_what_was_wrong_with_standard_input(text: str, message: str,
+                                                              tmp_path: Path) -> None:
+    done = run_cli("build", "--request", "-", cwd=tmp_path, stdin=text)
+    assert done.returncode == 2
+    assert error_line(done.stderr) == f"ltx2: error: {message}"
+
+
+@pytest.mark.parametrize("content, message", [
+    ({}, "--request r.json: the file has no prompt (add a \"prompt\" field or give "
+         "--prompt TEXT)"),
+    ({"input": {}}, "--request r.json: the file has no prompt (add a \"prompt\" field or "
+                    "give --prompt TEXT)"),
+    ({"input": None}, "--request r.json: \"input\" must hold the request (a JSON object), "
+                      "not null"),
+])
+def test_a_request_file_without_a_prompt_says_so_not_a_flag_never_used(
+        content: object, message: str, tmp_path: Path) -> None:
+    (tmp_path / "r.json").write_text(json.dumps(content))
+    done = run_cli("build", "--request", "r.json", cwd=tmp_path)
+    assert done.returncode == 2
+    assert error_line(done.stderr) == f"ltx2: error: {message}"
+    # a prompt by flag completes the file
+    if content != {"input": None}:
+        done = run_cli("build", "--request", "r.json", "--prompt", "x", "-o", "g.json",
+                       cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
