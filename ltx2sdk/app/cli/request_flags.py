@@ -453,7 +453,7 @@ def request_from_args(args: argparse.Namespace) -> CheckedRequest:
         named = "-" if str(args.request) == "-" else str(args.request)
         raise CommandLineError(f"--request {named}: the file has no prompt (add a \"prompt\" "
                                "field or give --prompt TEXT)", 2)
-    if "prompt" not in fields:
+    if "prompt" not in fields and args.request is None:  # (a file's fields: the model says)
         raise CommandLineError("a prompt is needed: --prompt TEXT, --request FILE.json, "
                                "--example or --template NAME", 2)
     try:
