@@ -53,7 +53,7 @@ import difflib
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import UnionType
 from typing import TYPE_CHECKING, Any, Literal, Union, get_args, get_origin
 
@@ -718,7 +718,46 @@ def request_error(error: ValidationError, model: type[BaseModel] = GenerationReq
             items[-1].update(_unknown_field(model, tuple(item["loc"])))
         elif item["type"] in _BOUNDS:
             items[-1]["msg"] = _out_of_bounds(item)
+        elif item["type"] in _WORDED:
+            items[-1]["msg"] = _WORDED[item["type"]](item)
     return RequestError(_describe(items), items)
+
+
+def _too_short(item: Mapping[str, Any]) -> str:
+    """``is empty`` (``... (only white space)``) for pydantic's ``String should have at
+    least 1 character``."""
+    given, least = item.get("input"), item.get("ctx", {}).get("min_length", 1)
+    if least > 1:
+        return f"at least {least} characters"
+    return "is empty (only white space)" if isinstance(given, str) and given else "is empty"
+
+
+def _too_long(item: Mapping[str, Any]) -> str:
+    """``at most 20000 characters, not 20001`` (``at most 8 items, not 9`` for a list)."""
+    ctx, given = item.get("ctx", {}), item.get("input")
+    unit = "characters" if item["type"] == "string_too_long" else "items"
+    count = len(given) if isinstance(given, (str, list)) else ctx.get("actual_length")
+    return f"at most {ctx.get('max_length')} {unit}" + (f", not {count}" if count else "")
+
+
+def _not_a_choice(item: Mapping[str, Any]) -> str:
+    """``'statc' is not one of none, static, ...; did you mean 'static'?`` for pydantic's
+    ``Input should be 'none', 'static', ...`` (a short text echoed, a long one not)."""
+    options = re.findall(r"'((?:[^'\\]|\\.)*)'", str(item.get("ctx", {}).get("expected", "")))
+    given = item.get("input")
+    shown = repr(given) if isinstance(given, str) and len(given) <= _ECHOED_CHOICE \
+        else "the text given" if isinstance(given, str) else _shown_kind(given)
+    near = difflib.get_close_matches(given, options, n=1, cutoff=0.6) \
+        if isinstance(given, str) and len(given) <= _ECHOED_CHOICE else []
+    return f"{shown} is not one of {', '.join(options)}" + (
+        f"; did you mean {near[0]!r}?" if near else "")
+
+
+_ECHOED_CHOICE = 40  # the longest text a "not one of" message repeats
+# pydantic's words -> the project's, by the error's type
+_WORDED: dict[str, Callable[[Mapping[str, Any]], str]] = {
+    "string_too_short": _too_short, "string_too_long": _too_long, "too_long": _too_long,
+    "literal_error": _not_a_choice, "missing": lambda item: "is required"}
 
 
 # pydantic's bound checks -> how the bound reads (its ctx holds the bound under that key)

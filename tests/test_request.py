@@ -132,9 +132,9 @@ def test_flf2v_takes_any_source_for_each_image(first: dict[str, str],
     ({"prompt": "p", "width": 0}, "width: at least 128 px, not 0"),
     ({"prompt": "p", "duration": 100}, "duration: at most 20 s, not 100"),
     ({"prompt": "p", "type": "x"},
-     "type: Input should be 't2v', 'i2v', 'flf2v', 'ia2v', 'canny2v' or 'depth2v'"),
-    ({"prompt": "p", "mode": "slow"}, "mode: Input should be 'fast' or 'pro'"),
-    ({"prompt": "p", "camera_lora": "orbit"}, "camera_lora: Input should be 'none', 'static'"),
+     "type: 'x' is not one of t2v, i2v, flf2v, ia2v, canny2v, depth2v"),
+    ({"prompt": "p", "mode": "slow"}, "mode: 'slow' is not one of fast, pro"),
+    ({"prompt": "p", "camera_lora": "orbit"}, "camera_lora: 'orbit' is not one of none, static, "),
     ({"prompt": "p", "type": "i2v"}, "type 'i2v' needs an image"),
     ({"prompt": "p", "type": "i2v", "image_url": "https://a/b.png", "image_base64": "AAAA"},
      "give only one image source, not image_url and image_base64"),
@@ -190,8 +190,8 @@ def test_flf2v_takes_any_source_for_each_image(first: dict[str, str],
       "audio": "v.wav"}, "last_image is only used with type 'flf2v' (type is 'ia2v')"),
     ({"prompt": "p", "model": "ltx-2.3", "type": "ia2v", "image": "a.png", "audio": "../v.wav"},
      "audio: must be a file name in ComfyUI's input folder"),
-    ({"prompt": ""}, "prompt: String should have at least 1 character"),
-    ({}, "prompt: Field required"),
+    ({"prompt": ""}, "prompt: is empty"),
+    ({}, "prompt: is required"),
     ({"prompt": "p", "width": "wide"}, "width: must be a whole number, not a string"),
     ({"prompt": "p", "width": [1280]}, "width: must be a whole number, not a list"),
     ({"prompt": "p", "duration": {"s": 5}}, "duration: must be a number, not an object"),
@@ -425,7 +425,7 @@ def test_the_request_and_the_fetcher_read_urls_by_one_rule() -> None:
     ("camera_strength", 50, "camera_strength: at most 2, not 50"),
     ("image_url", "notaurl", "image_url: not an http(s) URL"),
     ("type", "i2v", "type 'i2v' needs an image"),
-    ("mode", "turbo", "mode: Input should be"),
+    ("mode", "turbo", "mode: 'turbo' is not one of fast, pro"),
 ])
 def test_an_assignment_is_checked_by_the_same_rules(field: str, value: Any,
                                                     expected: str) -> None:
@@ -509,3 +509,34 @@ def test_assigning_no_type_lets_the_inputs_make_it_again(no_type: str | None) ->
     assert request.type == "i2v" and "type" not in request.model_fields_set
     request.image_url = None
     assert request.type == "t2v"
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    ({"prompt": ""}, "prompt: is empty"),
+    ({"prompt": "   "}, "prompt: is empty (only white space)"),
+    ({"prompt": "x" * 20_001}, "prompt: at most 20000 characters, not 20001"),
+    ({"prompt": "x", "negative_prompt": "x" * 20_001},
+     "negative_prompt: at most 20000 characters, not 20001"),
+    ({"prompt": "x", "loras": [{"name": "a" * 256}]},
+     "loras.0.name: at most 255 characters, not 256"),
+    ({"prompt": "x", "loras": [{"name": ""}]}, "loras.0.name: is empty"),
+    ({"prompt": "x", "loras": ["a.safetensors"] * 9}, "loras: at most 8 items, not 9"),
+    ({"prompt": "x", "filename_prefix": ""}, "filename_prefix: is empty"),
+    ({}, "prompt: is required"),
+    ({"prompt": "x", "camera_lora": "statc"},
+     "camera_lora: 'statc' is not one of none, static, dolly_in, dolly_out, dolly_left, "
+     "dolly_right, jib_up, jib_down; did you mean 'static'?"),
+    ({"prompt": "x", "type": "i2x"},
+     "type: 'i2x' is not one of t2v, i2v, flf2v, ia2v, canny2v, depth2v; did you mean 'i2v'?"),
+    ({"prompt": "x", "model": "ltx-9"},
+     "model: 'ltx-9' is not one of ltx-2, ltx-2.3, ltx-2.5, ltx-2.5-api; did you mean "
+     "'ltx-2'?"),
+    ({"prompt": "x", "mode": "zzz"}, "mode: 'zzz' is not one of fast, pro"),
+    ({"prompt": "x", "mode": "z" * 100}, "mode: the text given is not one of fast, pro"),
+])
+def test_pydantic_s_own_words_are_the_project_s(data: dict[str, Any], message: str) -> None:
+    """No "String should have at least 1 character", "List should have at most 8 items after
+    validation" or "Input should be 'none', 'static', ...": the project's wording."""
+    with pytest.raises(RequestError) as caught:
+        GenerationRequest.model_validate(data)
+    assert str(caught.value) == f"invalid request: {message}"

@@ -72,3 +72,26 @@ def test_a_request_file_without_a_prompt_says_so_not_a_flag_never_used(
         done = run_cli("build", "--request", "r.json", "--prompt", "x", "-o", "g.json",
                        cwd=tmp_path)
         assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("value", [":0.5", "", " "])
+def test_a_lora_flag_without_a_name_says_so(value: str, tmp_path: Path) -> None:
+    done = run_cli("build", "--prompt", "x", f"--lora={value}", cwd=tmp_path)
+    assert done.returncode == 2
+    assert error_line(done.stderr).startswith(
+        f"ltx2 build: error: argument --lora: {value!r} has no LoRA file name "
+        "(NAME.safetensors or NAME.safetensors:0.8)")
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--prompt="], "invalid request: --prompt: is empty"),
+    (["--prompt=   "], "invalid request: --prompt: is empty (only white space)"),
+    (["--prompt", "x" * 20_001], "invalid request: --prompt: at most 20000 characters, "
+                                 "not 20001"),
+    (["--lora", "a"] * 9, "invalid request: --lora: at most 8 items, not 9"),
+])
+def test_the_cli_words_pydantic_s_refusals_as_the_project_does(argv: list[str], message: str,
+                                                                tmp_path: Path) -> None:
+    done = run_cli("build", "--prompt", "x", *argv, cwd=tmp_path)
+    assert done.returncode == 2
+    assert error_line(done.stderr) == f"ltx2: error: {message}"

@@ -98,6 +98,16 @@ def canonical_request(request: GenerationRequest) -> dict[str, Any]:
     return content
 
 
+def _json_kind(value: Any) -> str:
+    """What a JSON value is, in JSON's words (``a string``, ``a list``, ``true``, ``null``), not
+    Python's (``str``); what a text says is never repeated."""
+    if value is None or isinstance(value, bool):
+        return json.dumps(value)
+    if isinstance(value, (int, float)):
+        return "a number"
+    return {str: "a string", list: "a list"}.get(type(value), f"a {type(value).__name__}")
+
+
 def make_job(number: int, raw: Any) -> BatchJob:
     """The job for one request as given (a mapping, or ``{"input": mapping}``): validated
     and keyed. Never raises for bad content: that is the job's ``problem``."""
@@ -112,7 +122,7 @@ def make_job(number: int, raw: Any) -> BatchJob:
             if isinstance(raw, list) else ""
         return BatchJob(number, job_key({"not an object": _jsonable(raw)}), None, None,
                         f"a job must be a JSON object (a request), not "
-                        f"{type(raw).__name__}{hint}")
+                        f"{_json_kind(raw)}{hint}")
     try:  # a lone surrogate ("\ud800") is text no file, URL or server can take
         canonical_json(raw).encode("utf-8")
     except UnicodeEncodeError:

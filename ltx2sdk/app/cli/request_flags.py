@@ -352,6 +352,9 @@ def lora_choice(text: str) -> dict[str, Any]:
     is ``{"name": "squish.safetensors", "strength": 0.8}`` (the strength read as
     :func:`number` reads one); without a colon the whole text is the name (strength 1)."""
     name, colon, strength = text.rpartition(":")
+    if not (name if colon else text).strip():
+        raise argparse.ArgumentTypeError(f"{text!r} has no LoRA file name (NAME.safetensors or "
+                                         "NAME.safetensors:0.8)")
     if colon:
         try:
             return {"name": name, "strength": number_from_text(strength, whole=False)}
