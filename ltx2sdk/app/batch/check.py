@@ -29,7 +29,9 @@ lines and ``#`` comments are none). A job repeating an earlier one (the same key
 **Given server targets**, each valid job's graph is also built for each server (its ComfyUI
 release and node schemas) and checked by the server's own rules, as ``generate`` does before
 queueing: node types it lacks, model files it does not list, input files (``image``,
-``audio``...) not in its input folder. A server that cannot be reached (or does not answer
+``audio``...) not in its input folder; a ``video`` already there is read and measured as
+``generate`` measures it (a ``video_start`` past its end, a part too short, a file that is
+no video). A server that cannot be reached (or does not answer
 like a ComfyUI) is no problem of the jobs: a run would drop it too. It is listed in
 :attr:`JobsReport.unreachable`, with why, and the jobs are checked on the servers that
 answer (:attr:`JobsReport.reached_none` says when none did). A Comfy API v2 server and a RunPod
@@ -65,6 +67,7 @@ if TYPE_CHECKING:
     from ltx2sdk.app.generate import InputPolicy
     from ltx2sdk.backends.protocol import Backend
     from ltx2sdk.graph.schema import SchemaSet
+    from ltx2sdk.media.video import VideoData
     from ltx2sdk.request import GenerationRequest
     from ltx2sdk.web_urls import Target
 
@@ -379,6 +382,7 @@ def check_jobs(jobs: str | Path | Iterable[Mapping[str, Any]] | JobSource, *,
     servers: list[_Server] = []
     unchecked: list[str] = []
     unreachable: list[str] = []
+    videos: dict[tuple[str, str], VideoData | LTX2Error | None] = {}  # read once per server
     with contextlib.ExitStack() as stack:
         for name in names:
             opened = _open_server(name, api_key=api_key, api=api, ready_timeout=ready_timeout)
@@ -395,7 +399,7 @@ def check_jobs(jobs: str | Path | Iterable[Mapping[str, Any]] | JobSource, *,
             if not scan.add(job):
                 continue  # invalid (said already), or a repeat (checked as its first line)
             for server in servers:
-                scan.problems.extend(_server_problems(job, server))
+                scan.problems.extend(_server_problems(job, server, input_policy, videos))
     return scan.report(checked_on=tuple(server[0] for server in servers),
                        unchecked=tuple(unchecked), unreachable=tuple(unreachable))
 
@@ -454,12 +458,31 @@ def _open_server(text: str, *, api_key: str | None, api: str | None,
     return shown, backend, schemas
 
 
-def _server_problems(job: BatchJob, server: _Server) -> Iterator[JobProblem]:
-    """What the server would refuse in ``job``'s graph (see the module)."""
+def _server_problems(job: BatchJob, server: _Server, policy: InputPolicy | None,
+                     videos: dict[tuple[str, str], VideoData | LTX2Error | None]
+                     ) -> Iterator[JobProblem]:
+    """What the server would refuse in ``job``'s graph (see the module). A ``video`` already
+    in its input folder is read and measured as ``generate`` does (a start past its end, a
+    part too short, a file that is no video), once per server and name (``videos``)."""
+    from ltx2sdk.app.generate import InputPolicy, read_server_video  # start-up: media
+
     name, backend, schemas = server
     assert job.checked is not None
+    video: VideoData | None = None
+    if job.checked.request.video is not None:
+        key = (name, job.checked.request.video)
+        if key not in videos:
+            try:
+                videos[key] = read_server_video(backend, key[1], policy or InputPolicy())
+            except LTX2Error as exc:
+                videos[key] = exc
+        measured = videos[key]
+        if isinstance(measured, LTX2Error):
+            yield JobProblem(job.number, str(measured), name)
+            return
+        video = measured
     try:
-        graph = build(job.checked, schemas=schemas).graph
+        graph = build(job.checked, schemas=schemas, video=video).graph
         found = backend.check(graph, pending_uploads=(PLACEHOLDER_IMAGE, PLACEHOLDER_LAST_IMAGE,
                                                       PLACEHOLDER_AUDIO, PLACEHOLDER_VIDEO))
         partner_key = getattr(backend, "check_partner_key", None)  # (native ComfyUI only)
