@@ -147,3 +147,17 @@ def test_batch_check_on_a_server_measures_its_video_as_generate_does(
     assert by_line[4].startswith("video: ")
     assert "has no file 'absent.mp4'" in by_line[5]
     assert server.received.prompts == [] and server.received.uploads == []
+
+
+def test_a_run_counts_a_job_its_server_video_refuses_as_invalid_not_to_retry(
+        server: ComfyTestServer, tmp_path: Path) -> None:
+    """A start past the end of a server's video fails the same way every time: the job is
+    invalid (fix the line), and the summary does not offer to retry it."""
+    from ltx2sdk.app.cli.batch_command import describe_summary  # (as the CLI imports it)
+
+    out = tmp_path / "out"
+    summary = run_batch([canny(), canny(video_start=5)], server.url, out)
+    assert (summary.progress.ok, summary.progress.failed, summary.progress.invalid) == (1, 1, 1)
+    assert summary.left == 0
+    text = describe_summary(summary, out)
+    assert "1 invalid" in text and "retry" not in text, text

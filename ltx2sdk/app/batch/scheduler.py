@@ -1059,7 +1059,10 @@ class Batch:
             "invalid" if isinstance(exc, (RequestFieldError, InputFileError))
             or (isinstance(exc, ValueError) and not isinstance(exc, LTX2Error)) else "failed")
         self._conclude(slot, job, attempt, started, error=message, error_kind=error_kind,
-                       input_refused=isinstance(exc, InputFileError) and not unfetched)
+                       # (a request its input refuses when run, a start past the end of
+                       # a server's video: invalid as surely as the check's refusals)
+                       input_refused=isinstance(exc, RequestFieldError)
+                       or (isinstance(exc, InputFileError) and not unfetched))
 
     def _orphans_locked(self) -> list[_Retry]:
         """The waiting jobs that no target still in use can run, taken off the queue (under
