@@ -4,6 +4,8 @@ Nothing here reaches a server: each is refused before any work (the URL is never
 
 from __future__ import annotations
 
+import contextlib
+import os
 from pathlib import Path
 from typing import Any
 
@@ -149,3 +151,46 @@ def test_wait_ready_refuses_a_timeout_that_is_no_number_of_seconds(value: Any) -
         ComfyClient(NOBODY).wait_ready(timeout=value)
     assert str(caught.value) == (f"timeout must be a positive number of seconds, "
                                  f"not {value!r}")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_jobs_path_that_is_no_regular_file_says_what_it_is(tmp_path: Path) -> None:
+    """A FIFO, a device or a shell's ``<(cat jobs)`` exist: not "no such jobs file"."""
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    for path in (fifo, Path("/dev/zero")):
+        with pytest.raises(JobsFileError) as caught:
+            check_jobs(path)
+        assert str(caught.value) == (f"{path}: not a regular file (a pipe or a device is read "
+                                     "once; save the jobs to a JOBS.jsonl file)")
+    with pytest.raises(JobsFileError, match=r": no such jobs file$"):
+        check_jobs(tmp_path / "absent.jsonl")
+
+
+def test_one_request_as_the_jobs_is_an_ltx2_error(tmp_path: Path) -> None:
+    with pytest.raises(InvalidJobsError, match=r"not one request \(put it in a list\)"):
+        check_jobs({"prompt": "x"})  # type: ignore[arg-type]
+
+
+def test_an_output_folder_the_batch_made_and_left_empty_is_removed(tmp_path: Path) -> None:
+    """A batch that ran nothing (its only server refuses) leaves no empty folder behind;
+    a folder that was there before stays."""
+    made = tmp_path / "new" / "out"
+    with contextlib.suppress(LTX2Error):
+        run_batch([{"prompt": "a fox", "duration": 1}], NOBODY, made)
+    assert not made.exists()
+    assert (tmp_path / "new").is_dir()  # only the folder named: its parent may be shared
+    there = tmp_path / "there"
+    there.mkdir()
+    with contextlib.suppress(LTX2Error):
+        run_batch([{"prompt": "a fox", "duration": 1}], NOBODY, there)
+    assert there.is_dir()
+
+
+def test_a_store_keeps_a_folder_it_made_once_something_is_in_it(tmp_path: Path) -> None:
+    from ltx2sdk.app.batch.store import ResultStore  # (as the scheduler imports it)
+
+    out = tmp_path / "out"
+    with ResultStore(out):
+        (out / "a.mp4").write_bytes(b"video")
+    assert (out / "a.mp4").is_file() and sorted(p.name for p in out.iterdir()) == ["a.mp4"]

@@ -218,10 +218,12 @@ class JobSource:
                 raise JobsFileError("-: jobs are read from a file, not standard input: save "
                                     "them to a JOBS.jsonl file first")
             if not self._path.is_file():  # (a JobsFileError is a FileNotFoundError too)
-                what = "a folder, not a jobs file" if self._path.is_dir() else "no such jobs file"
+                what = ("a folder, not a jobs file" if self._path.is_dir() else
+                        "not a regular file (a pipe or a device is read once; save the jobs "
+                        "to a JOBS.jsonl file)" if self._path.exists() else "no such jobs file")
                 raise JobsFileError(f"{self._path}: {what}")
         elif isinstance(jobs, Mapping):
-            raise TypeError("jobs must be a JOBS.jsonl path or an iterable of requests, "
+            raise InvalidJobsError("jobs must be a JOBS.jsonl path or an iterable of requests, "
                             "not one request (put it in a list)")
         elif isinstance(jobs, (bytes, bytearray)) or not isinstance(jobs, Iterable):
             # refused here, not as an AssertionError when the batch reads them
