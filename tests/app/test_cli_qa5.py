@@ -95,3 +95,22 @@ def test_the_cli_words_pydantic_s_refusals_as_the_project_does(argv: list[str], 
     done = run_cli("build", "--prompt", "x", *argv, cwd=tmp_path)
     assert done.returncode == 2
     assert error_line(done.stderr) == f"ltx2: error: {message}"
+
+
+@pytest.mark.parametrize("jobs, code", [
+    ('{"prompt": "a fox", "duration": 1}\n{"prompt": "b", "duration": 1}\n', 1),  # no target
+    ('{"prompt": "a fox", "duration": 100}\n', 2),  # nothing valid
+])
+def test_batch_json_prints_json_lines_in_one_style_the_error_included(
+        jobs: str, code: int, tmp_path: Path) -> None:
+    (tmp_path / "jobs.jsonl").write_text(jobs)
+    done = run_cli("batch", "jobs.jsonl", "--server", "127.0.0.1:9", "-o", "out", "--json",
+                   cwd=tmp_path)
+    assert done.returncode == code
+    lines = done.stdout.splitlines()
+    assert len(lines) >= 2
+    for line in lines:
+        document = json.loads(line)
+        assert isinstance(document, dict) and "type" in document
+        assert line == json.dumps(document, separators=(",", ":"), ensure_ascii=True)
+    assert json.loads(lines[-1])["type"] == "error"

@@ -26,7 +26,6 @@ says what was left).
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import shutil
@@ -36,6 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ltx2sdk.app.cli.output_files import checked_output_folder, output_folder
+from ltx2sdk.app.cli.reporting import emit_line
 from ltx2sdk.app.cli.server_commands import (
     DEFAULT_SERVER,
     READY_TIMEOUT_HELP,
@@ -324,8 +324,7 @@ def _print_summary(summary: BatchSummary | None, args: argparse.Namespace) -> No
 
 def _json_line(data: dict[str, Any]) -> None:
     """One JSON object on a line of stdout, flushed (a reader acts on it at once)."""
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n")
-    sys.stdout.flush()
+    emit_line(sys.stdout, data)  # the style of every JSON line of the CLI, errors included
 
 
 def result_json(result: JobResult) -> dict[str, Any]:
