@@ -105,7 +105,9 @@ def _json_kind(value: Any) -> str:
         return json.dumps(value)
     if isinstance(value, (int, float)):
         return "a number"
-    return {str: "a string", list: "a list"}.get(type(value), f"a {type(value).__name__}")
+    if isinstance(value, str):
+        return "a string"
+    return "a list" if isinstance(value, list) else f"a {type(value).__name__}"
 
 
 def make_job(number: int, raw: Any) -> BatchJob:
