@@ -744,8 +744,9 @@ class Batch:
     def _eta(self, now: float) -> tuple[float | None, float | None]:
         """Seconds left and the guess (see :class:`BatchProgress`), under the lock."""
         c = self._counts
-        if self._to_run is None or not c["ok"]:
-            return None, None  # nothing to measure a video by yet: no number, not a guess
+        if self._to_run is None or not c["ok"] or self._cancel.is_set():
+            # nothing to measure a video by yet, or (cancelled) nothing more will be made
+            return None, None
         average = self._made_seconds / c["ok"]
         not_started = max(0, self._to_run - self._tried_locked() - len(self._running))
         loads: list[tuple[float, tuple[float, float | None] | None]] = []

@@ -561,7 +561,8 @@ class BatchDisplay:
         p = self._last
         assert p is not None
         total = "?" if p.total is None else str(p.total)
-        eta = f", {eta_text(p)}" if p.running + p.waiting else ""
+        text = eta_text(p)  # (none once nothing more will be made: after a cancel)
+        eta = f", {text}" if p.running + p.waiting and text != "ETA -" else ""
         return f"{p.finished}/{total}{eta}"
 
     def _draw(self) -> None:
