@@ -36,7 +36,9 @@ like a ComfyUI) is no problem of the jobs: a run would drop it too. It is listed
 :attr:`JobsReport.unreachable`, with why, and the jobs are checked on the servers that
 answer (:attr:`JobsReport.reached_none` says when none did). A Comfy API v2 server and a RunPod
 endpoint publish no node schemas or model lists: they are listed in
-:attr:`JobsReport.unchecked`, with why, and their jobs are checked when they run.
+:attr:`JobsReport.unchecked`, with why, and their jobs are checked when they run. A RunPod
+endpoint is first asked ``/health`` as a run asks it (within the same wait, with
+``$RUNPOD_API_KEY``): one nobody answers at, or without a key, is unreachable as above.
 
 Nothing is queued, uploaded or written. A problem names the job by its line number (its
 1-based position for an iterable); :meth:`JobsReport.lines` says ``FILE:LINE: problem``.
@@ -140,7 +142,8 @@ class JobsReport:
     def reached_none(self) -> bool:
         """Servers were given to check on, and none of them could be reached: the check on
         a server that was asked for was not made at all."""
-        return bool(self.unreachable) and not self.checked_on
+        # (an unchecked target was reached: a v2 server, a RunPod endpoint that answered)
+        return bool(self.unreachable) and not self.checked_on and not self.unchecked
 
     def lines(self) -> list[str]:
         """Every server that could not be reached (``FILE: note: not checked on URL
@@ -432,8 +435,7 @@ def _open_server(text: str, *, api_key: str | None, api: str | None,
 
     stripped = text.strip()
     if stripped.lower().startswith(RUNPOD_PREFIX):
-        return (f"{stripped} (a RunPod endpoint's worker checks each job when it runs it; "
-                "run its ComfyUI's check with ltx2 check there)")
+        return _probe_endpoint(stripped, ready_timeout)
     try:
         url = normalize_server_url(stripped)
     except LTX2Error as exc:
@@ -456,6 +458,33 @@ def _open_server(text: str, *, api_key: str | None, api: str | None,
         backend.close()
         return _not_reached(shown, exc)
     return shown, backend, schemas
+
+
+def _probe_endpoint(text: str, ready_timeout: float | None) -> str | JobProblem | _NotReached:
+    """A RunPod endpoint (``runpod:ID``) asked ``/health`` as a run's first contact asks it,
+    within the same wait: one nobody answers at (or without a key) is a target a run would
+    drop; one that answers cannot check the jobs (its worker checks each one it runs)."""
+    import threading
+
+    from ltx2sdk.app.batch.runpod_target import RunPodTarget  # start-up: the RunPod target
+    from ltx2sdk.app.batch.targets import JobSettings  # start-up: likewise
+
+    try:  # the key is RunPod's own ($RUNPOD_API_KEY), never a ComfyUI's
+        target = RunPodTarget(text[len("runpod:"):], settings=JobSettings(
+            ready_timeout=ready_timeout))
+    except LTX2Error as exc:
+        return JobProblem(None, f"cannot check on {text!r}: {exc}")
+    runners: list[Any] = []
+    try:
+        runners = target.open(1)
+        runners[0].wait_ready(threading.Event())
+    except LTX2Error as exc:  # refused, an unknown host, no answer, no key, a key refused
+        return _not_reached(text, exc)
+    finally:
+        for runner in runners:
+            runner.close()
+    return (f"{text} (a RunPod endpoint's worker checks each job when it runs it; run its "
+            "ComfyUI's check with ltx2 check there)")
 
 
 def _server_problems(job: BatchJob, server: _Server, policy: InputPolicy | None,
