@@ -467,17 +467,18 @@ def _probe_endpoint(text: str, ready_timeout: float | None) -> str | JobProblem 
     import threading
 
     from ltx2sdk.app.batch.runpod_target import RunPodTarget  # start-up: the RunPod target
-    from ltx2sdk.app.batch.targets import JobSettings  # start-up: likewise
+    from ltx2sdk.app.batch.targets import JobSettings, Runner, WaitsForReady  # start-up: too
 
     try:  # the key is RunPod's own ($RUNPOD_API_KEY), never a ComfyUI's
         target = RunPodTarget(text[len("runpod:"):], settings=JobSettings(
             ready_timeout=ready_timeout))
     except LTX2Error as exc:
         return JobProblem(None, f"cannot check on {text!r}: {exc}")
-    runners: list[Any] = []
+    runners: list[Runner] = []
     try:
         runners = target.open(1)
-        runners[0].wait_ready(threading.Event())
+        if isinstance(runners[0], WaitsForReady):  # (a RunPod runner is one)
+            runners[0].wait_ready(threading.Event())
     except LTX2Error as exc:  # refused, an unknown host, no answer, no key, a key refused
         return _not_reached(text, exc)
     finally:
