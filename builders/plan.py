@@ -33,6 +33,7 @@ from ltx2sdk.vocabulary import (
 )
 
 from .catalog import (
+    PIPELINES,
     AddGuide,
     CheckpointFiles,
     ControlCut,
@@ -241,7 +242,7 @@ def check_request(request: GenerationRequest,
                  request.fps if request.fps is not None else pipeline.fps)
     if ("camera_lora" in request.model_fields_set and request.camera_lora != "none"
             and LoraRole.CAMERA not in pipeline.lora_roles):
-        raise RequestFieldError("camera_lora", f"{pipeline.model.name} has no camera "
+        raise RequestFieldError("camera_lora", f"{_without_camera(pipeline)} has no camera "
                                                "LoRAs (use 'none')")
     _check_model_files(request, pipeline)
     return CheckedRequest(request, pipeline)
@@ -494,13 +495,24 @@ def _unused_values(request: GenerationRequest, pipeline: Pipeline, camera: str) 
         unused.append(("image_strength", "no image is given"))
     if "camera_strength" in given:
         if LoraRole.CAMERA not in pipeline.lora_roles:
-            unused.append(("camera_strength", f"{pipeline.model.id} has no camera LoRAs"))
+            unused.append(("camera_strength",
+                           f"{_without_camera(pipeline, named=False)} has no camera LoRAs"))
         elif models.camera_lora(camera) is None:
             unused.append(("camera_strength", f"no camera LoRA: camera_lora {camera}"))
     if ("distilled_lora_strength" in request.models.model_fields_set
             and pipeline.files.distilled_lora is None):
         unused.append(("models.distilled_lora_strength", "it loads no distilled LoRA"))
     return [f"{field} is not used by {pipeline.key} ({why})" for field, why in unused]
+
+
+def _without_camera(pipeline: Pipeline, *, named: bool = True) -> str:
+    """What has no camera LoRAs: ``pipeline``'s model (its name, or with ``named`` False its
+    id) when none of its pipelines has any, else the pipeline (ltx-2 i2v lora, as its
+    template)."""
+    if any(LoraRole.CAMERA in other.lora_roles for other in PIPELINES
+           if other.model == pipeline.model):
+        return str(pipeline.key)
+    return pipeline.model.name if named else pipeline.model.id
 
 
 def _resolve_models(request: GenerationRequest, pipeline: Pipeline, camera: str,

@@ -57,6 +57,7 @@ from .catalog import (
     ResizeStep,
     SamplerSelect,
     ScaleLongerEdge,
+    ScaleToMaxDimension,
     SplitFiles,
     Stage,
     TiledDecode,
@@ -234,6 +235,9 @@ def resize(n: Nodes, image: Image, steps: Sequence[ResizeStep], width: int, heig
             image = n.ResizeImageMaskNode(image, "scale longer dimension", step.scale_method,
                                           longer_size=step.size,
                                           title=f"{prefix}Longer edge {step.size}")
+        elif isinstance(step, ScaleToMaxDimension):
+            image = n.ImageScaleToMaxDimension(image, step.scale_method, step.size,
+                                               title=f"{prefix}Longer edge {step.size}")
         else:
             raise TypeError(f"unknown resize step {step!r}")
     return image
@@ -352,6 +356,8 @@ def first_frame(n: Nodes, stage: int, vae: Vae, video: Latent, image: Image,
     for item in guides:
         if isinstance(item, FirstFrameInplace):
             strength = first_strength if stage == 1 else item.refine_strength
+            if strength is None:  # (before the first stage only)
+                continue
             video = n.LTXVImgToVideoInplace(vae, image, video, strength,
                                             title=f"First frame (stage {stage})")
     return video

@@ -39,15 +39,18 @@ last frame; a first frame and a voice to lip-sync; a video whose edges (canny2v)
 VIDEO_TYPES: tuple[VideoTypeId, ...] = get_args(VideoTypeId)
 """Every video type."""
 
-Mode = Literal["fast", "pro"]
+Mode = Literal["fast", "pro", "lora"]
 """Which variant of a model runs (the request field ``mode``): the distilled one, few steps at
-CFG 1 (fast), or the dev model with real CFG guidance (pro)."""
+CFG 1 (fast), the dev model with real CFG guidance (pro), or the dev model made fast by the
+distilled LoRA (lora: 12 steps at CFG 1, the base Comfy-Org's effect-LoRA template
+``video_ltx2_i2v_lora`` runs effect LoRAs on, as they are trained on the dev model)."""
 MODES: tuple[Mode, ...] = get_args(Mode)
 """Every mode."""
 
 PIPELINES_MADE: tuple[tuple[ModelId, VideoTypeId, Mode], ...] = (
     ("ltx-2", "t2v", "fast"), ("ltx-2", "t2v", "pro"), ("ltx-2", "i2v", "fast"),
-    ("ltx-2", "i2v", "pro"), ("ltx-2", "flf2v", "fast"), ("ltx-2", "canny2v", "fast"),
+    ("ltx-2", "i2v", "pro"), ("ltx-2", "i2v", "lora"), ("ltx-2", "flf2v", "fast"),
+    ("ltx-2", "canny2v", "fast"),
     ("ltx-2", "canny2v", "pro"), ("ltx-2", "depth2v", "fast"), ("ltx-2", "depth2v", "pro"),
     ("ltx-2.3", "t2v", "fast"), ("ltx-2.3", "t2v", "pro"), ("ltx-2.3", "i2v", "fast"),
     ("ltx-2.3", "i2v", "pro"), ("ltx-2.3", "flf2v", "fast"), ("ltx-2.3", "ia2v", "fast"),

@@ -224,7 +224,7 @@ EXPECTED_SCHEMA: dict[str, Any] = {
         "negative_prompt": _optional(maxLength=20000),
         "model": {"default": "ltx-2", "enum": ["ltx-2", "ltx-2.3", "ltx-2.5", "ltx-2.5-api"],
                   "type": "string"},
-        "mode": {"default": "fast", "enum": ["fast", "pro"], "type": "string"},
+        "mode": {"default": "fast", "enum": ["fast", "pro", "lora"], "type": "string"},
         # no default: the type follows from the input files (t2v with none)
         "type": {"enum": ["t2v", "i2v", "flf2v", "ia2v", "canny2v", "depth2v"],
                  "type": "string"},

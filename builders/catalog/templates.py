@@ -9,7 +9,8 @@ pipeline that computes what it computes (checked stage by stage by
 LoRAs, and nothing it lacks (no camera LoRA: none of them loads one). Input files are
 placeholders, the names an offline build gives them. A template may add a LoRA to a pipeline
 (``template_ltx2_3_style_transition`` is LTX-2.3's first-and-last-frame pipeline with a
-transition LoRA): its example carries it in ``loras``, placed as the user's own LoRAs are.
+transition LoRA; ``video_ltx2_i2v_lora`` is ltx-2 i2v lora with its effect LoRA): its example
+carries it in ``loras``, placed as the user's own LoRAs are.
 Every value is the template's (``tests/builders/test_template_examples.py`` holds them equal);
 the LTX-2.3 templates ask for 126 or 151 frames, which the latent floors to 8n+1 (121, 145):
 the examples give what is made. :data:`NOT_YET` names the templates no pipeline makes yet.
@@ -134,6 +135,14 @@ TEMPLATES: tuple[OfficialTemplate, ...] = (
                 "exhilarating, fast-paced, and full of the raw energy of winter mountain "
                 "biking, with every jump and turn captured in crisp detail against the "
                 "brilliant white snow and vibrant sky.")),
+    OfficialTemplate(
+        "video_ltx2_i2v_lora", "Squish Anything with LTX-2 I2V and LoRA",
+        PipelineKey("ltx-2", "i2v", "lora"), variant=None, min_comfyui="0.8.0",
+        width=1280, height=1280, frames=281, fps=24, seed=4545545,
+        # LoraLoaderModelOnly 92:110 / 92:109: the effect LoRA, at 1 on both stages
+        loras=(LoraFile("ltx2-squish.safetensors", 1.0),),
+        prompt=("squish it -- a woman's voice exclaims \"I'm gonna squish this adorable little"
+                " puppy... squish squish squishy\"")),
     OfficialTemplate(
         "video_ltx2_canny_to_video", "LTX-2 Canny to Video",
         PipelineKey("ltx-2", "canny2v", "pro"), variant=None, min_comfyui="0.8.0",
@@ -378,10 +387,6 @@ TEMPLATES: tuple[OfficialTemplate, ...] = (
 (the control templates: dev and distilled) is here once per pipeline."""
 
 NOT_YET: dict[str, str] = {
-    "video_ltx2_i2v_lora": (
-        "its base is LTX-2's dev model (bf16) with the distilled LoRA on both stages at 12 "
-        "steps, a pipeline not built yet; an effect LoRA on ltx-2 i2v is --lora (loras), "
-        "placed as this template places it"),
     "video_ltx2_3_id_lora": "LTX-2.3's voice identity (LTXVReferenceAudio) is not built yet",
     "template_ltx2_3_ic_lora_ingredients": ("LTX-2.3's reference-sheet control is not built "
                                             "yet"),

@@ -348,7 +348,20 @@ class ScaleLongerEdge:
     scale_method: str
 
 
-ResizeStep = FitToOutput | ScaleLongerEdge
+@dataclass(frozen=True)
+class ScaleToMaxDimension:
+    """Resize so the larger side is ``size`` (``ImageScaleToMaxDimension``: the same sizes as
+    :class:`ScaleLongerEdge`, by another node)."""
+
+    size: int
+    scale_method: str
+
+    def __post_init__(self) -> None:
+        if self.size < 1:
+            raise ValueError(f"ScaleToMaxDimension: size {self.size} is below 1")
+
+
+ResizeStep = FitToOutput | ScaleLongerEdge | ScaleToMaxDimension
 
 
 @dataclass(frozen=True)
@@ -373,12 +386,13 @@ class FirstFrameInplace:
 
     strength: float
     """Before the first stage (a request's ``image_strength`` replaces it)."""
-    refine_strength: float
-    """Before each later stage, on the upscaled latent."""
+    refine_strength: float | None
+    """Before each later stage, on the upscaled latent (None: before the first stage only,
+    as ``video_ltx2_i2v_lora`` has it)."""
 
     def __post_init__(self) -> None:
         for value in (self.strength, self.refine_strength):
-            if not 0.0 <= value <= 1.0:
+            if value is not None and not 0.0 <= value <= 1.0:
                 raise ValueError(f"FirstFrameInplace: strength {value} is not in 0..1")
 
 

@@ -347,6 +347,16 @@ LTX2_NODES: tuple[NodeDecl, ...] = (
           link("iclora_parameters", "IC_LORA_PARAMETERS", required=False)],
          [("CONDITIONING", "positive"), ("CONDITIONING", "negative"), ("LATENT", "latent")],
          doc="Guide frame ``frame_idx`` towards ``image`` (keyframes, last frame)."),
+    node("LTXVReferenceAudio",
+         [link("model", "MODEL"), link("positive", "CONDITIONING"),
+          link("negative", "CONDITIONING"), link("reference_audio", "AUDIO"),
+          link("audio_vae", "VAE"), number("identity_guidance_scale", 3.0, 0.0, 100.0),
+          number("start_percent", 0.0, 0.0, 1.0), number("end_percent", 1.0, 0.0, 1.0)],
+         [("MODEL", "MODEL"), ("CONDITIONING", "positive"), ("CONDITIONING", "negative")],
+         display_name="LTXV Reference Audio (ID-LoRA)",
+         doc="The model and conditioning with a speaker's voice (``reference_audio``) to keep "
+             "(an ID-LoRA on ``model``); ``identity_guidance_scale`` > 0 adds a pass without "
+             "it each step, between ``start_percent`` and ``end_percent`` of the sigmas."),
     node("LTXVCropGuides",
          [link("positive", "CONDITIONING"), link("negative", "CONDITIONING"),
           link("latent", "LATENT")],
@@ -416,6 +426,14 @@ LTX2_NODES: tuple[NodeDecl, ...] = (
              "height=704, crop=\"center\"``.",
          # the SDK resizes images (the output has the input's type)
          arg_handles={"input": Image}, returns={0: Image}),
+    node("ImageScaleToMaxDimension",
+         [link("image", "IMAGE"),
+          # (the node's list names bilinear twice)
+          combo("upscale_method", ("area", "lanczos", "bilinear", "nearest-exact", "bilinear",
+                                   "bicubic")),
+          integer("largest_size", 512, 0, 16384)],
+         [("IMAGE", "IMAGE")], display_name="Scale Image to Max Dimension",
+         doc="Scale an image so that its larger side is ``largest_size``."),
     node("LTXVPreprocess", [link("image", "IMAGE"), integer("img_compression", 35, 0, 100)],
          [("IMAGE", "output_image")], display_name="LTXV Preprocess",
          doc="Apply H.264 compression to a still so it looks like a video frame."),

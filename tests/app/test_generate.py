@@ -503,7 +503,7 @@ def test_cli_check_passes_on_an_equipped_server_and_generate_then_runs(
     assert main(["check", "--server", url]) == 0
     out = capsys.readouterr().out.splitlines()
     assert states_release_in_range(out[0], versioned_server.comfyui_version or "?"), out[0]
-    assert out[-1] == "ready for LTX-2 (fast, pro)"
+    assert out[-1] == "ready for LTX-2 (fast, pro, lora)"
     assert versioned_server.received.prompts == []  # check queues nothing
     image = tmp_path / "first.png"
     image.write_bytes(png_bytes())

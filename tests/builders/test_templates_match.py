@@ -15,7 +15,10 @@ summarises any API graph by following links. Two comparisons per catalog entry
   files, negative prompt and minimum ComfyUI version.
 
 A template that holds several pipelines (the control templates' bypassed distilled subgraph)
-is compared variant by variant: each declaration names its ``template_variant``.
+is compared variant by variant: each declaration names its ``template_variant``. A template
+that loads a LoRA of the user's kind (``video_ltx2_i2v_lora``'s effect LoRA) is compared with
+its example's LoRAs in the request (:data:`builders.catalog.templates.TEMPLATES`), placed as
+the user's are: before the stage's own LoRAs in the first stage, after them in the others.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from builders.catalog import (
     FirstFrameInplace,
     FitToOutput,
     KSampler,
+    LoraFile,
     LoraRole,
     LotusDepth,
     LTXVSchedule,
@@ -51,10 +55,12 @@ from builders.catalog import (
     PlainDecode,
     SamplerSelect,
     ScaleLongerEdge,
+    ScaleToMaxDimension,
     SplitFiles,
     Stage,
     TiledDecode,
 )
+from builders.catalog.templates import template_named
 from ltx2sdk import GenerationRequest
 from ltx2sdk.app.cli.main import main
 from ltx2sdk.vocabulary import LAST_IMAGE
@@ -118,11 +124,20 @@ def _slice_frames(seconds: float, fps: float) -> int:
     return 8 * ((frames - 1) // 8) + 1
 
 
+def _example_loras(pipeline: Pipeline) -> tuple[LoraFile, ...]:
+    """The LoRAs ``pipeline``'s template loads beyond the pipeline's own (its example's
+    ``loras``: an effect LoRA)."""
+    assert pipeline.template is not None
+    return template_named(pipeline.template, pipeline.key).loras
+
+
 def _sdk_like_template(pipeline: Pipeline, template: dict[str, Any]) -> dict[str, Any]:
     fps = int(template["create_video"]["fps"])
     request = GenerationRequest(
         prompt="p", model=pipeline.model.id, type=pipeline.type,
         mode=pipeline.mode, fps=fps, frames=_frames(template), camera_lora="none",
+        loras=[{"name": lora.name, "strength": lora.strength}
+               for lora in _example_loras(pipeline)],
         seed=template["parameters"]["seeds"][0],  # stage 1's: the request's
         image="first.png" if pipeline.needs_image else None,
         last_image="last.png" if LAST_IMAGE in pipeline.images else None,
@@ -212,6 +227,8 @@ def test_ltx2_build_with_the_tables_flags_computes_what_the_template_does(
             "--fps", str(int(template["create_video"]["fps"])),
             "--frames", str(_frames(template)),
             "--seed", str(template["parameters"]["seeds"][0])]
+    for lora in _example_loras(pipeline):
+        argv += ["--lora", f"{lora.name}:{lora.strength:g}"]
     inputs = {"--image": ("first.png", png_bytes()), "--last-image": ("last.png", png_bytes()),
               "--audio": ("voice.wav", wav_bytes(2.0)),
               "--video": ("control.mp4", _video_bytes())}
@@ -295,10 +312,13 @@ def _sigmas(schedule: ManualSigmas | LTXVSchedule | None,
             "latent_linked": schedule.fitted_to_latent}
 
 
-def _resize_step(step: FitToOutput | ScaleLongerEdge) -> dict[str, Any]:
+def _resize_step(step: FitToOutput | ScaleLongerEdge | ScaleToMaxDimension) -> dict[str, Any]:
     if isinstance(step, FitToOutput):
         return {"class_type": "ResizeImageMaskNode", "resize_type": "scale dimensions",
                 "resize_type.crop": step.crop, "scale_method": step.scale_method}
+    if isinstance(step, ScaleToMaxDimension):
+        return {"class_type": "ImageScaleToMaxDimension", "upscale_method": step.scale_method,
+                "largest_size": step.size}
     return {"class_type": "ResizeImageMaskNode", "resize_type": "scale longer dimension",
             "resize_type.longer_size": step.size, "scale_method": step.scale_method}
 
@@ -337,14 +357,18 @@ def declared_features(pipeline: Pipeline) -> dict[str, Any]:
     stages: list[dict[str, Any]] = []
     cropped = False
     role_files = {LoraRole.DISTILLED: files.distilled_lora, LoraRole.CONTROL: files.control_lora}
+    example = [(lora.name, float(lora.strength)) for lora in _example_loras(pipeline)]
     for index, stage in enumerate(pipeline.stages):
         loras = [(lora.name, float(lora.strength)) for role in stage.loras
                  if (lora := role_files.get(role)) is not None]  # in chain order
+        # the example's LoRAs: before the stage's own in the first stage, after them later
+        loras = [*example, *loras] if index == 0 else [*loras, *example]
         first_frame = None
         for guide in pipeline.guides:
-            if isinstance(guide, FirstFrameInplace):
-                first_frame = {"strength": float(guide.strength if index == 0
-                                                 else guide.refine_strength), "bypass": False}
+            strength = (guide.strength if index == 0 else guide.refine_strength
+                        ) if isinstance(guide, FirstFrameInplace) else None
+            if strength is not None:  # (None: the first stage's only)
+                first_frame = {"strength": float(strength), "bypass": False}
         stages.append({
             "sampler": _sampler_details(stage.sampler),
             "sigmas": _sigmas(stage.sigmas, stage.sampler),
@@ -831,3 +855,72 @@ def test_without_the_videos_width_the_switch_runs_as_the_templates() -> None:
                                                         limit_width=1920)))
     other = pipeline_features(build_pipeline(changed, request).compile(), details=True)
     assert _computation(other["stage_details"]) != _computation(template["stage_details"])
+
+
+# ------------------------------------------------------------- the effect-LoRA template
+
+I2V_LORA = PIPELINES.get("ltx-2", "i2v", "lora")
+
+
+def test_the_effect_lora_template_is_compared_with_its_lora_and_can_fail() -> None:
+    # the template's own effect LoRA (ltx2-squish) is part of the comparison: the pipeline
+    # without it, with it elsewhere in the chain or at another strength is not the template
+    assert I2V_LORA.template == "video_ltx2_i2v_lora"
+    template = _template(I2V_LORA)
+    [squish] = _example_loras(I2V_LORA)
+    base = _sdk_like_template(I2V_LORA, template)
+    assert _computation(base["loras"]) == _computation(template["loras"])
+    fps, frames = int(template["create_video"]["fps"]), _frames(template)
+    for loras in ([], [{"name": squish.name, "strength": 0.5}],
+                  [{"name": squish.name, "strength": 1.0}] * 2):
+        request = GenerationRequest(prompt="p", model="ltx-2", type="i2v", mode="lora",
+                                    fps=fps, frames=frames, seed=1, image="first.png",
+                                    loras=loras)
+        sdk = pipeline_features(build_pipeline(I2V_LORA, request).compile(), details=True)
+        assert _computation(sdk["stage_details"]) != _computation(template["stage_details"])
+
+
+def test_the_first_frame_goes_in_before_the_first_stage_only() -> None:
+    # the template has LTXVImgToVideoInplace before stage 1 and none before stage 2 (the
+    # other i2v templates have one before each): refine_strength None, and 1 is told apart
+    template = _template(I2V_LORA)
+    expected = template_features("video_ltx2_i2v_lora")
+    assert [stage["img_to_video_inplace"] for stage in expected["stages"]] == [
+        {"strength": 1.0, "bypass": False}, None]
+    [first] = I2V_LORA.guides
+    assert isinstance(first, FirstFrameInplace) and first.refine_strength is None
+    changed = dataclasses.replace(I2V_LORA, guides=(dataclasses.replace(first,
+                                                                        refine_strength=1.0),))
+    assert declared_features(changed) != expected
+    sdk = _sdk_like_template(changed, template)
+    assert _computation(sdk["stage_details"]) != _computation(template["stage_details"])
+
+
+def test_the_image_is_scaled_by_its_larger_side_as_the_template_does() -> None:
+    # ImageScaleToMaxDimension (not ResizeImageMaskNode's "scale longer dimension": another
+    # node, the same sizes); the comparison sees the node and its settings
+    template = _template(I2V_LORA)
+    assert template["resize_steps"] == [{"class_type": "ImageScaleToMaxDimension",
+                                         "upscale_method": "lanczos", "largest_size": 1536}]
+    assert I2V_LORA.preprocess is not None
+    for step in (ScaleLongerEdge(size=1536, scale_method="lanczos"),
+                 ScaleToMaxDimension(size=1280, scale_method="lanczos"),
+                 ScaleToMaxDimension(size=1536, scale_method="area")):
+        changed = dataclasses.replace(I2V_LORA, preprocess=dataclasses.replace(
+            I2V_LORA.preprocess, resize=(step,)))
+        assert declared_features(changed)["resize_steps"] != template_features(
+            "video_ltx2_i2v_lora")["resize_steps"], step
+        sdk = _sdk_like_template(changed, template)
+        assert sdk["resize_steps"] != template["resize_steps"], step
+
+
+def test_a_camera_lora_on_the_lora_mode_names_the_pipeline() -> None:
+    # LTX-2 has camera LoRAs; its lora mode (as its template) has none
+    from builders import check_request
+    from ltx2sdk.errors import RequestFieldError
+
+    request = GenerationRequest(prompt="p", type="i2v", mode="lora", image="first.png",
+                                camera_lora="dolly_in")
+    with pytest.raises(RequestFieldError) as caught:
+        check_request(request)
+    assert str(caught.value) == "camera_lora: ltx-2 i2v lora has no camera LoRAs (use 'none')"
