@@ -38,6 +38,7 @@ from .catalog import (
     CheckpointFiles,
     ControlCut,
     FirstFrameInplace,
+    GivenAudio,
     LoraFile,
     LoraRole,
     ModelFiles,
@@ -85,13 +86,16 @@ class ResolvedModels:
     """For stages that apply :attr:`LoraRole.CAMERA` (None: no camera motion)."""
     control_lora: LoraFile | None = None
     """For stages that apply :attr:`LoraRole.CONTROL` (the pipeline's IC-LoRA)."""
+    identity_lora: LoraFile | None = None
+    """For stages that apply :attr:`LoraRole.IDENTITY` (the pipeline's ID-LoRA)."""
     user_loras: tuple[LoraFile, ...] = ()
     """The request's own LoRAs (``loras``), in its order: on every stage's model."""
 
     def lora(self, role: LoraRole) -> LoraFile | None:
         """The file of a LoRA role (None: this build applies none)."""
         return {LoraRole.DISTILLED: self.distilled_lora, LoraRole.CAMERA: self.camera_lora,
-                LoraRole.CONTROL: self.control_lora}[role]
+                LoraRole.CONTROL: self.control_lora,
+                LoraRole.IDENTITY: self.identity_lora}[role]
 
 
 @dataclass(frozen=True)
@@ -322,7 +326,8 @@ def make_plan(request: GenerationRequest | CheckedRequest,
                    f"size (the IC-LoRA's) needs multiples of {multiple}")
         notes.append(f"size {request.width}x{request.height} -> {width}x{height} ({why})")
 
-    follows_audio = (pipeline.audio is not None and audio_seconds is not None
+    # (a voice to speak with, id2v, does not set the length: the prompt's speech does)
+    follows_audio = (isinstance(pipeline.audio, GivenAudio) and audio_seconds is not None
                      and request.frames is None and request.duration is None)
     if request.frames is not None:
         wanted = float(request.frames)
@@ -534,5 +539,6 @@ def _resolve_models(request: GenerationRequest, pipeline: Pipeline, camera: str,
     return ResolvedModels(files=files, distilled_lora=distilled,
                           camera_lora=LoraFile(lora, camera_strength) if lora else None,
                           control_lora=pipeline.files.control_lora,
+                          identity_lora=pipeline.files.identity_lora,
                           user_loras=tuple(LoraFile(choice.name, choice.strength)
                                            for choice in request.loras))

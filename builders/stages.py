@@ -54,6 +54,7 @@ from .catalog import (
     MoGeDepth,
     Negative,
     PlainDecode,
+    ReferenceAudio,
     ResizeStep,
     SamplerSelect,
     ScaleLongerEdge,
@@ -64,7 +65,7 @@ from .catalog import (
 )
 
 LORA_TITLES = {LoraRole.DISTILLED: "Distilled LoRA", LoraRole.CAMERA: "Camera LoRA",
-               LoraRole.CONTROL: "Control LoRA"}
+               LoraRole.CONTROL: "Control LoRA", LoraRole.IDENTITY: "Identity LoRA"}
 IMAGE_TITLES = {FIRST_IMAGE: "First frame", LAST_IMAGE: "Last frame"}
 
 
@@ -161,7 +162,25 @@ def encode_prompts(n: Nodes, clip: Clip, prompt: str, negative_prompt: str | Non
                    negative: Negative, enhance_seed: int | None = None,
                    image: Image | None = None,
                    enhancer: Clip | None = None) -> tuple[Conditioning, Conditioning]:
-    """Positive and negative conditioning with the frame rate attached.
+    """Positive and negative conditioning with the frame rate attached: :func:`encode_texts`,
+    then :func:`frame_rate`."""
+    positive, negative_cond = encode_texts(n, clip, prompt, negative_prompt, negative=negative,
+                                           enhance_seed=enhance_seed, image=image,
+                                           enhancer=enhancer)
+    return frame_rate(n, positive, negative_cond, fps)
+
+
+def frame_rate(n: Nodes, positive: Conditioning, negative: Conditioning, fps: int
+               ) -> tuple[Conditioning, Conditioning]:
+    """The conditioning with the frame rate attached (``LTXVConditioning``)."""
+    return n.LTXVConditioning(positive, negative, fps, title="Frame rate conditioning")
+
+
+def encode_texts(n: Nodes, clip: Clip, prompt: str, negative_prompt: str | None, *,
+                 negative: Negative, enhance_seed: int | None = None,
+                 image: Image | None = None,
+                 enhancer: Clip | None = None) -> tuple[Conditioning, Conditioning]:
+    """Positive and negative conditioning, without the frame rate.
 
     ``negative`` says what the negative is: the encoded ``negative_prompt``, the positive
     itself, or the positive zeroed (the last two encode only the prompt). With
@@ -182,7 +201,20 @@ def encode_prompts(n: Nodes, clip: Clip, prompt: str, negative_prompt: str | Non
         negative_cond = n.ConditioningZeroOut(positive, title="Empty negative")
     else:
         negative_cond = positive
-    return n.LTXVConditioning(positive, negative_cond, fps, title="Frame rate conditioning")
+    return positive, negative_cond
+
+
+def reference_voice(n: Nodes, model: Model, positive: Conditioning, negative: Conditioning,
+                    audio_name: str, audio_vae: Vae, reference: ReferenceAudio
+                    ) -> tuple[Model, Conditioning, Conditioning]:
+    """The first stage's model and the (not yet frame-rated) conditioning with the voice of
+    the recording ``audio_name`` to keep (``LTXVReferenceAudio``; ``model``'s last LoRA is the
+    ID-LoRA). The recording goes in as it is: it is not the video's audio."""
+    n.require("LTXVReferenceAudio", "a voice to keep (id2v)")
+    voice = n.LoadAudio(audio_name, title="Voice recording")
+    return n.LTXVReferenceAudio(model, positive, negative, voice, audio_vae,
+                                reference.identity_guidance_scale, reference.start_percent,
+                                reference.end_percent, title="Voice identity")
 
 
 def empty_video(n: Nodes, width: int, height: int, frames: int | IntValue) -> Latent:

@@ -123,6 +123,10 @@ CATALOG: tuple[ModelFile, ...] = (
               f"{_COMFY_LTX2_3}/loras/"
               "ltx_2.3_22b_distilled_1.1_lora_dynamic_fro09_avg_rank_111_bf16.safetensors", 2.74,
               "LTX-2.3 distilled LoRA 1.1 (fast, strength 0.5)", model="ltx-2.3"),
+    # the ID-LoRA of video_ltx2_3_id_lora (URL from its model metadata, size from its note)
+    ModelFile("loras", "ltx-2.3-id-lora-talkvid-3k.safetensors",
+              f"{_COMFY_LTX2_3}/loras/ltx-2.3-id-lora-talkvid-3k.safetensors", 1.08,
+              "LTX-2.3 ID-LoRA: keeps the voice of a recording (id2v)", model="ltx-2.3"),
     ModelFile("latent_upscale_models", "ltx-2.3-spatial-upscaler-x2-1.1.safetensors",
               f"{_LTX2_3}/ltx-2.3-spatial-upscaler-x2-1.1.safetensors", 1.0,
               "LTX-2.3 2x spatial upscaler", model="ltx-2.3"),

@@ -614,8 +614,8 @@ def base64_size(text: str) -> int:
 def inferred_type(request: GenerationRequest) -> VideoTypeId:
     """The type ``request``'s input files make (the rule of a request that gives none): ia2v
     with an audio file, else flf2v with a last image, else i2v with an image, else t2v.
-    The type with an audio or a last image is the only one that uses it, so that a missing
-    first image is then said as such."""
+    Each is a type that uses the file (id2v, which takes an audio file too, is asked for by
+    name), so that a missing first image is then said as such."""
     if AUDIO.given(request):
         return "ia2v"
     if LAST_IMAGE.given(request):

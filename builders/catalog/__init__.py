@@ -28,11 +28,13 @@ from ltx2sdk.vocabulary import missing_pipeline
 
 from . import ltx2, ltx2_3, ltx2_5, ltx2_5_api
 from .types import (
+    AUDIO_USE,
     CFG,
     IMAGES_OF_TYPE,
     LATENT_PIXELS,
     UPSCALE_FACTOR,
     AddGuide,
+    AudioUse,
     CannyEdges,
     CheckpointFiles,
     ControlCut,
@@ -61,6 +63,7 @@ from .types import (
     PipelineKey,
     PlainDecode,
     Preprocessor,
+    ReferenceAudio,
     ResizeStep,
     Sampler,
     SamplerSelect,
@@ -140,12 +143,14 @@ def pipeline_for(request: GenerationRequest) -> Pipeline:
 
 
 __all__ = [
+    "AUDIO_USE",
     "CFG",
     "IMAGES_OF_TYPE",
     "LATENT_PIXELS",
     "PIPELINES",
     "UPSCALE_FACTOR",
     "AddGuide",
+    "AudioUse",
     "CannyEdges",
     "CheckpointFiles",
     "ControlCut",
@@ -174,6 +179,7 @@ __all__ = [
     "PipelineKey",
     "PlainDecode",
     "Preprocessor",
+    "ReferenceAudio",
     "Registry",
     "ResizeStep",
     "Sampler",

@@ -252,6 +252,18 @@ TEMPLATES: tuple[OfficialTemplate, ...] = (
                 "gestures naturally while talking to the camera\ncamera: Fixed on "
                 "character, smooth side-tracking shot matching car speed")),
     OfficialTemplate(
+        "video_ltx2_3_id_lora", "LTX-2.3: ID LoRA",
+        PipelineKey("ltx-2.3", "id2v", "fast"), variant=None, min_comfyui="0.19.0",
+        width=1280, height=720, frames=249, fps=25, seed=597157848195547,
+        loras=(),
+        # its PrimitiveInt asks for 251 frames, which the latent floors to 249
+        prompt=("[VISUAL]: Opens with a medium shot, camera slowly pushes in toward the "
+                "character. A man with short dark hair and round glasses, wearing a retro "
+                "orange floral shirt, looks directly at the camera, his mouth opens and closes "
+                "naturally as he speaks, tilts his head playfully.\n[SPEECH]: Hey, what do you "
+                "think of this vibe? Feels like we\u2019re back in the 90s.\n[SOUNDS]: Playful "
+                "and upbeat tone, moderate volume, close to the microphone. ")),
+    OfficialTemplate(
         "video_ltx2_3_ic_lora", "LTX 2.3 IC-LoRA Union Control",
         PipelineKey("ltx-2.3", "depth2v", "fast"), variant=None, min_comfyui="0.22.0",
         width=1280, height=704, frames=121, fps=25, seed=0,
@@ -387,7 +399,6 @@ TEMPLATES: tuple[OfficialTemplate, ...] = (
 (the control templates: dev and distilled) is here once per pipeline."""
 
 NOT_YET: dict[str, str] = {
-    "video_ltx2_3_id_lora": "LTX-2.3's voice identity (LTXVReferenceAudio) is not built yet",
     "template_ltx2_3_ic_lora_ingredients": ("LTX-2.3's reference-sheet control is not built "
                                             "yet"),
 }

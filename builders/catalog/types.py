@@ -76,6 +76,7 @@ class LoraRole(_Named):
     DISTILLED = "distilled"  # the files' distilled LoRA: dev-model refine stages
     CAMERA = "camera"  # the request's camera-motion LoRA
     CONTROL = "control"  # the files' IC-LoRA: it reads the control video's frames
+    IDENTITY = "identity"  # the files' ID-LoRA: it keeps the voice of a reference recording
 
 
 @dataclass(frozen=True)
@@ -294,6 +295,7 @@ class CheckpointFiles:
     upscaler: str | None  # models/latent_upscale_models: needed by pipelines of 2+ stages
     distilled_lora: LoraFile | None = None  # models/loras: for LoraRole.DISTILLED
     control_lora: LoraFile | None = None  # models/loras: for LoraRole.CONTROL (an IC-LoRA)
+    identity_lora: LoraFile | None = None  # models/loras: for LoraRole.IDENTITY (an ID-LoRA)
 
 
 @dataclass(frozen=True)
@@ -322,6 +324,11 @@ class SplitFiles:
     @property
     def control_lora(self) -> None:
         """No IC-LoRA: no control pipeline loads split files."""
+        return None
+
+    @property
+    def identity_lora(self) -> None:
+        """No ID-LoRA: no voice-identity pipeline loads split files."""
         return None
 
 
@@ -552,6 +559,35 @@ class GivenAudio:
             raise ValueError(f"GivenAudio: mask_value {self.mask_value} is not in 0..1")
 
 
+@dataclass(frozen=True)
+class ReferenceAudio:
+    """The request's audio as a voice to speak with (id2v): loaded (``LoadAudio``) as it is and
+    given, with the first stage's model (its last LoRA the ID-LoRA) and the encoded prompts, to
+    ``LTXVReferenceAudio`` (ComfyUI >= 0.19.0), whose model and conditioning the first stage
+    samples with (later stages get its conditioning, cropped, and their own model). Guidance
+    toward the voice (``identity_guidance_scale``; 0: none, no extra pass) acts between
+    ``start_percent`` and ``end_percent`` of the schedule. The video makes its own audio
+    (an empty audio latent), as t2v does: the recording is not the soundtrack."""
+
+    identity_guidance_scale: float = 3.0
+    start_percent: float = 0.0
+    end_percent: float = 1.0
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.identity_guidance_scale <= 100.0:
+            raise ValueError(f"ReferenceAudio: identity_guidance_scale "
+                             f"{self.identity_guidance_scale} is not in 0..100")
+        if not 0.0 <= self.start_percent <= self.end_percent <= 1.0:
+            raise ValueError(f"ReferenceAudio: 0 <= start_percent <= end_percent <= 1: {self}")
+
+
+AudioUse = GivenAudio | ReferenceAudio
+
+AUDIO_USE: dict[str, type[GivenAudio] | type[ReferenceAudio]] = {
+    "ia2v": GivenAudio, "id2v": ReferenceAudio}
+"""How each type that takes an audio file uses it (:data:`~ltx2sdk.vocabulary.AUDIO`)."""
+
+
 # ---------------------------------------------------------------------------- decoding
 
 
@@ -633,8 +669,9 @@ class Pipeline(Keyed):
     negative_prompt: str | None = None
     """The negative prompt of a request that gives none, when the pipeline's template has its
     own (None: the model's)."""
-    audio: GivenAudio | None = None
-    """How a given audio drives the video (ia2v; None: the pipeline makes its own audio)."""
+    audio: AudioUse | None = None
+    """How a given audio drives the video (ia2v: kept as the soundtrack; id2v: the voice to
+    speak with; None: the pipeline takes no audio)."""
     control: ControlVideo | None = None
     """How a given video steers the first stage (canny2v, depth2v; None: no video)."""
     template_variant: str | None = None
@@ -664,8 +701,19 @@ class Pipeline(Keyed):
             raise ValueError(f"{where}: {self.type} is guided by these images: {wanted}")
         if (self.type in AUDIO.types) != (self.audio is not None):
             audio_types = " and ".join(AUDIO.types)
-            raise ValueError(f"{where}: {audio_types}, and only {audio_types}, is driven by a "
-                             "given audio")
+            raise ValueError(f"{where}: {audio_types}, and only {audio_types}, take a given "
+                             "audio")
+        if self.audio is not None and not isinstance(self.audio, AUDIO_USE[self.type]):
+            raise ValueError(f"{where}: {self.type} uses its audio as "
+                             f"{AUDIO_USE[self.type].__name__}")
+        uses_identity = any(LoraRole.IDENTITY in s.loras for s in self.stages)
+        if uses_identity != (self.files.identity_lora is not None):
+            raise ValueError(f"{where}: an identity LoRA file is given if and only if a stage "
+                             "applies LoraRole.IDENTITY")
+        if isinstance(self.audio, ReferenceAudio) and (
+                not self.stages[0].loras or self.stages[0].loras[-1] is not LoraRole.IDENTITY):
+            raise ValueError(f"{where}: LTXVReferenceAudio reads the voice with the first "
+                             "stage's model, whose last LoRA must be the ID-LoRA")
         if (self.type in VIDEO.types) != (self.control is not None):
             video_types = " and ".join(VIDEO.types)
             raise ValueError(f"{where}: {video_types}, and only {video_types}, are steered by "
@@ -723,6 +771,8 @@ class Pipeline(Keyed):
             found.append(("loras", files.distilled_lora.name))
         if files.control_lora is not None:
             found.append(("loras", files.control_lora.name))
+        if files.identity_lora is not None:
+            found.append(("loras", files.identity_lora.name))
         if self.control is not None and isinstance(self.control.preprocessor, LotusDepth):
             found += [("diffusion_models", self.control.preprocessor.diffusion_model),
                       ("vae", self.control.preprocessor.vae)]

@@ -65,8 +65,11 @@ def test_every_pipeline_with_a_template_names_it_here() -> None:
 def _positive_prompt(api: dict[str, Any]) -> str:
     [conditioning] = [n for n in api.values() if n["class_type"] == "LTXVConditioning"]
     node = api[conditioning["inputs"]["positive"][0]]
-    while node["class_type"] != "CLIPTextEncode":
-        node = api[next(v for v in node["inputs"].values() if isinstance(v, list))[0]]
+    while node["class_type"] != "CLIPTextEncode":  # (through LTXVReferenceAudio: positive)
+        link = node["inputs"].get("positive")
+        if not isinstance(link, list):
+            link = next(v for v in node["inputs"].values() if isinstance(v, list))
+        node = api[link[0]]
     return str(node["inputs"]["text"])
 
 

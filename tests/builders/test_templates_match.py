@@ -43,6 +43,7 @@ from builders.catalog import (
     EulerAncestral,
     FirstFrameInplace,
     FitToOutput,
+    GivenAudio,
     KSampler,
     LoraFile,
     LoraRole,
@@ -53,6 +54,7 @@ from builders.catalog import (
     Negative,
     Pipeline,
     PlainDecode,
+    ReferenceAudio,
     SamplerSelect,
     ScaleLongerEdge,
     ScaleToMaxDimension,
@@ -356,7 +358,8 @@ def declared_features(pipeline: Pipeline) -> dict[str, Any]:
     files = pipeline.files
     stages: list[dict[str, Any]] = []
     cropped = False
-    role_files = {LoraRole.DISTILLED: files.distilled_lora, LoraRole.CONTROL: files.control_lora}
+    role_files = {LoraRole.DISTILLED: files.distilled_lora, LoraRole.CONTROL: files.control_lora,
+                  LoraRole.IDENTITY: files.identity_lora}
     example = [(lora.name, float(lora.strength)) for lora in _example_loras(pipeline)]
     for index, stage in enumerate(pipeline.stages):
         loras = [(lora.name, float(lora.strength)) for role in stage.loras
@@ -402,9 +405,14 @@ def declared_features(pipeline: Pipeline) -> dict[str, Any]:
         "negative_prompt": (pipeline.default_negative_prompt
                             if pipeline.negative is Negative.PROMPT else None),
         "fps": pipeline.fps,
-        "given_audio": (None if pipeline.audio is None else
+        "given_audio": (None if not isinstance(pipeline.audio, GivenAudio) else
                         {"start_index": pipeline.audio.trim_start,
                          "mask_value": pipeline.audio.mask_value}),
+        "reference_audio": (None if not isinstance(pipeline.audio, ReferenceAudio) else
+                            {"class_type": "LTXVReferenceAudio",
+                             "identity_guidance_scale": pipeline.audio.identity_guidance_scale,
+                             "start_percent": pipeline.audio.start_percent,
+                             "end_percent": pipeline.audio.end_percent}),
         "min_comfyui": pipeline.min_comfyui,
     }
 
@@ -584,8 +592,19 @@ def template_features(name: str, variant: str | None = None) -> dict[str, Any]:
         "negative_prompt": parameters["negative_prompt"],
         "fps": int(features["create_video"]["fps"]),
         "given_audio": _given_audio(features["stage_details"][0]["audio_latent"]),
+        "reference_audio": _reference_audio(features["stage_details"][0]["model"]),
         "min_comfyui": _template_index()[name]["minComfyUIVersion"],
     }
+
+
+def _reference_audio(chain: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The voice reference (``LTXVReferenceAudio``) the first stage's model ends with, with
+    its settings, or None."""
+    found = [step for step in chain if step["class_type"] == "LTXVReferenceAudio"]
+    if not found:
+        return None
+    assert found == chain[-1:], chain  # (on the model the guider takes, after its LoRAs)
+    return {k: float(v) if isinstance(v, int) else v for k, v in found[0].items()}
 
 
 def _given_audio(chain: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -924,3 +943,48 @@ def test_a_camera_lora_on_the_lora_mode_names_the_pipeline() -> None:
     with pytest.raises(RequestFieldError) as caught:
         check_request(request)
     assert str(caught.value) == "camera_lora: ltx-2 i2v lora has no camera LoRAs (use 'none')"
+
+
+# ------------------------------------------------------------- LTX-2.3's voice identity
+
+ID2V = PIPELINES.get("ltx-2.3", "id2v", "fast")
+
+
+def test_the_voice_identity_comparison_can_fail() -> None:
+    # LTXVReferenceAudio's settings, and the ID-LoRA's strength and stages, are compared
+    assert ID2V.template == "video_ltx2_3_id_lora"
+    assert isinstance(ID2V.audio, ReferenceAudio)
+    template = _template(ID2V)
+    expected = template_features("video_ltx2_3_id_lora")
+    assert expected["reference_audio"] == {"class_type": "LTXVReferenceAudio",
+                                           "identity_guidance_scale": 3.0,
+                                           "start_percent": 0.0, "end_percent": 1.0}
+    lora = ID2V.files.identity_lora
+    assert lora is not None
+    stage1, stage2 = ID2V.stages
+    variants = [
+        dataclasses.replace(ID2V, audio=dataclasses.replace(ID2V.audio,
+                                                            identity_guidance_scale=2.0)),
+        dataclasses.replace(ID2V, audio=dataclasses.replace(ID2V.audio, end_percent=0.5)),
+        dataclasses.replace(ID2V, files=dataclasses.replace(
+            ID2V.files, identity_lora=dataclasses.replace(lora, strength=0.5))),
+        # the ID-LoRA on stage 2 too
+        dataclasses.replace(ID2V, stages=(stage1, dataclasses.replace(
+            stage2, loras=(*stage2.loras, LoraRole.IDENTITY)))),
+    ]
+    for variant in variants:
+        assert declared_features(variant) != expected
+        sdk = _sdk_like_template(variant, template)
+        assert _computation(sdk["stage_details"]) != _computation(template["stage_details"])
+
+
+def test_the_voice_goes_to_the_first_stage_only_and_is_not_the_soundtrack() -> None:
+    template = _template(ID2V)
+    sdk = _sdk_like_template(ID2V, template)
+    first, second = sdk["stage_details"]
+    assert [step["class_type"] for step in first["model"]][-1] == "LTXVReferenceAudio"
+    assert "LTXVReferenceAudio" not in [step["class_type"] for step in second["model"]]
+    # the video's audio starts empty, as t2v's: the recording goes in as it is, once
+    assert [step["class_type"] for step in first["audio_latent"]] == ["LTXVEmptyLatentAudio"]
+    assert sdk["class_counts"]["LoadAudio"] == 1 and "TrimAudioDuration" not in sdk[
+        "class_counts"]

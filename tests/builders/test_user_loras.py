@@ -22,6 +22,7 @@ from tests.helpers import catalog_models, check_section
 MINE = [{"name": "effects/squish.safetensors", "strength": 0.8}, "grain.safetensors"]
 LORA_LOADER = "LoraLoaderModelOnly"
 MODEL_LOADERS = ("CheckpointLoaderSimple", "UNETLoader")
+VOICE = "LTXVReferenceAudio"  # (id2v: the voice on stage 1's model, after its LoRAs)
 
 
 def example(pipeline: Pipeline, **fields: Any) -> GenerationRequest:
@@ -49,9 +50,10 @@ def model_chains(api: dict[str, Any]) -> list[list[tuple[str, float]]]:
         if node["class_type"] in (LORA_LOADER, *MODEL_LOADERS) or not isinstance(link, list):
             continue
         chain: list[tuple[str, float]] = []
-        while api[link[0]]["class_type"] == LORA_LOADER:
+        while api[link[0]]["class_type"] in (LORA_LOADER, VOICE):
             lora = api[link[0]]["inputs"]
-            chain.insert(0, (lora["lora_name"], lora["strength_model"]))
+            if api[link[0]]["class_type"] == LORA_LOADER:
+                chain.insert(0, (lora["lora_name"], lora["strength_model"]))
             link = lora["model"]
         loader = api[link[0]]
         assert loader["class_type"] in MODEL_LOADERS
