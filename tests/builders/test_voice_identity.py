@@ -6,6 +6,9 @@ told which release has it."""
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
+
 import pytest
 
 from builders import build
@@ -60,3 +63,49 @@ def test_an_older_server_is_told_the_release_with_the_node() -> None:
     with pytest.raises(IncompatibleServerError, match=r"needs ComfyUI >= 0\.19\.0"):
         build(_request(audio="v.wav"), schemas=bundled_schemas("0.16.4"))
     build(_request(audio="v.wav"), schemas=bundled_schemas("0.22.0"))
+
+
+# --- through generate(), on the stand-in ---------------------------------------------------------
+
+
+def test_generate_uploads_the_recording_and_runs_it_on_a_server_that_has_the_node(
+        tmp_path: Path) -> None:
+    import base64
+
+    from ltx2sdk.app.generate import generate
+    from tests.helpers import catalog_server, png_bytes, wav_bytes
+
+    voice = wav_bytes(2.5)
+    job = {"prompt": "[SPEECH]: hello", "model": "ltx-2.3", "type": "id2v", "seed": 6,
+           "duration": 1, "image_base64": base64.b64encode(png_bytes()).decode(),
+           "audio_base64": base64.b64encode(voice).decode()}
+    with catalog_server(tmp_path) as srv:
+        result = generate(job, srv.url, output_dir=tmp_path)
+        _image, audio = srv.received.uploads
+        [posted] = srv.received.prompts
+    assert audio.sha256 == hashlib.sha256(voice).hexdigest()
+    [reference] = [n for n in posted["prompt"].values() if n["class_type"] == "LTXVReferenceAudio"]
+    assert posted["prompt"][reference["inputs"]["reference_audio"][0]]["inputs"]["audio"] == (
+        audio.name)
+    # 1 s as asked (25 frames at 25 fps), not the recording's 2.5 s
+    assert (result.type, result.frames, result.fps) == ("id2v", 25, 25)
+    assert result.video.read_bytes()[4:8] == b"ftyp"
+
+
+def test_generate_runs_the_effect_lora_template_with_its_lora(tmp_path: Path) -> None:
+    import base64
+
+    from builders.catalog.templates import template_named
+    from builders.examples import template_request
+    from ltx2sdk.app.generate import generate
+    from tests.helpers import catalog_server, png_bytes
+
+    job = template_request(template_named("video_ltx2_i2v_lora"))
+    job.pop("image")
+    job.update(image_base64=base64.b64encode(png_bytes()).decode(), frames=9)
+    with catalog_server(tmp_path) as srv:
+        result = generate(job, srv.url, output_dir=tmp_path)
+        [posted] = srv.received.prompts
+    assert result.mode == "lora" and result.video.read_bytes()[4:8] == b"ftyp"
+    assert [n["inputs"]["lora_name"] for n in posted["prompt"].values()
+            if n["class_type"] == "LoraLoaderModelOnly"].count("ltx2-squish.safetensors") == 2
