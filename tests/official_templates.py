@@ -981,6 +981,15 @@ class _Flattener:
                     overrides.setdefault(int(node_id), {})[widget] = values[index]
             elif not hole:
                 by_input[sg_input_name] = values[index]
+            elif sg_input_name not in by_input:
+                # a hole: the subgraph input's value is the inner widget's own, for every
+                # input it feeds (template_ltx2_3_ic_lora_ingredients: the prompt on
+                # TextGenerateLTX2Prompt's widget reaches the switch's on_false too)
+                mark = len(self.notes)
+                current = self.widget_values(_FlatNode(f"{uid}:{node_id}", target))
+                del self.notes[mark:]
+                if widget in current:
+                    by_input[sg_input_name] = current[widget]
         return by_input, overrides
 
     # ---- phase 2: resolve and emit
