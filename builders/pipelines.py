@@ -265,6 +265,14 @@ def compose(n: Nodes, plan: Plan, pipeline: Pipeline,
         if pipeline.control.cut is ControlCut.SECONDS:
             # as the template: the latents are as long as the frames the cut holds
             length = n.GetImageSize(control, title="Control frame count").batch_size
+    sheet = None
+    if pipeline.reference is not None:
+        if FIRST_IMAGE not in names:
+            raise ValueError(f"pipeline {pipeline.name} needs a reference sheet (an image)")
+        sheet = stages.reference_sheet(n, names[FIRST_IMAGE], plan.frames, plan.width,
+                                       plan.height, pipeline.reference)
+        # as the template: the latents are as long as the frames the sheet was made into
+        length = n.GetImageSize(sheet, title="Reference frame count").batch_size
     width, height = plan.stage1_size
     video = stages.empty_video(n, width, height, length)
     if not isinstance(pipeline.audio, GivenAudio):  # (a voice to keep is no soundtrack)
@@ -291,6 +299,11 @@ def compose(n: Nodes, plan: Plan, pipeline: Pipeline,
                 positive, negative, video = stages.add_control(n, loaded.vae, positive,
                                                                negative, video, control,
                                                                pipeline.control, model)
+            if sheet is not None:
+                assert pipeline.reference is not None
+                positive, negative, video = stages.add_reference(n, loaded.vae, positive,
+                                                                 negative, video, sheet,
+                                                                 pipeline.reference, model)
         av_latent = n.LTXVConcatAVLatent(video, audio, title=f"Stage {index} audio+video latent")
         sampled = stages.sample(n, index, stage, model=model, positive=positive,
                                 negative=negative, latent=av_latent, seed=plan.seed)

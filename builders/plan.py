@@ -493,7 +493,9 @@ def _unused_values(request: GenerationRequest, pipeline: Pipeline, camera: str) 
     unused: list[tuple[str, str]] = []
     if "negative_prompt" in given and pipeline.negative is not Negative.PROMPT:
         unused.append(("negative_prompt", "it samples at CFG 1"))
-    if "image_strength" in given and first_image_strength(pipeline) is None:
+    if "image_strength" in given and pipeline.reference is not None:
+        unused.append(("image_strength", "its image is a reference sheet, not a first frame"))
+    elif "image_strength" in given and first_image_strength(pipeline) is None:
         unused.append(("image_strength", "it has no input image"))
     elif ("image_strength" in given and not FIRST_IMAGE.needed_by(pipeline.type)
           and not FIRST_IMAGE.given(request)):

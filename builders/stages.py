@@ -55,6 +55,7 @@ from .catalog import (
     Negative,
     PlainDecode,
     ReferenceAudio,
+    ReferenceSheet,
     ResizeStep,
     SamplerSelect,
     ScaleLongerEdge,
@@ -377,6 +378,30 @@ def add_control(n: Nodes, vae: Vae, positive: Conditioning, negative: Conditioni
                                                control.frame_idx, control.strength,
                                                iclora_parameters=parameters,
                                                title="Control guide")
+    return positive, negative, video
+
+
+def reference_sheet(n: Nodes, image_name: str, frames: int, width: int, height: int,
+                    sheet: ReferenceSheet) -> Image:
+    """The request's image as a reference sheet: ``frames`` copies of it, each fitted inside
+    the output size ``width`` x ``height`` and padded."""
+    image, _ = n.LoadImage(image_name, title="Reference sheet")
+    image = n.RepeatImageBatch(image, frames, title="Reference sheet: one per frame")
+    return n.ResizeAndPadImage(image, width, height, sheet.padding_color, sheet.interpolation,
+                               title="Reference sheet: fit and pad")
+
+
+def add_reference(n: Nodes, vae: Vae, positive: Conditioning, negative: Conditioning,
+                  video: Latent, frames: Image, sheet: ReferenceSheet, model: Model
+                  ) -> tuple[Conditioning, Conditioning, Latent]:
+    """The reference sheet guiding the first stage's latent from ``sheet.frame_idx``
+    (``LTXVAddGuide`` with the IC-LoRA's parameters, read from ``model``: the first stage's,
+    whose LoRAs hold it)."""
+    parameters = n.GetICLoRAParameters(model, title="IC-LoRA parameters")
+    positive, negative, video = n.LTXVAddGuide(positive, negative, vae, video, frames,
+                                               sheet.frame_idx, sheet.strength,
+                                               iclora_parameters=parameters,
+                                               title="Reference sheet guide")
     return positive, negative, video
 
 

@@ -123,6 +123,12 @@ CATALOG: tuple[ModelFile, ...] = (
               f"{_COMFY_LTX2_3}/loras/"
               "ltx_2.3_22b_distilled_1.1_lora_dynamic_fro09_avg_rank_111_bf16.safetensors", 2.74,
               "LTX-2.3 distilled LoRA 1.1 (fast, strength 0.5)", model="ltx-2.3"),
+    # the IC-LoRA of template_ltx2_3_ic_lora_ingredients (URL from its model metadata, size
+    # from its note)
+    ModelFile("loras", "ltx-2.3-22b-ic-lora-ingredients-0.9.safetensors",
+              f"{_COMFY_LTX2_3}/loras/ltx-2.3-22b-ic-lora-ingredients-0.9.safetensors", 1.22,
+              "LTX-2.3 ingredients IC-LoRA: a reference sheet steers the video (ref2v)",
+              model="ltx-2.3"),
     # the ID-LoRA of video_ltx2_3_id_lora (URL from its model metadata, size from its note)
     ModelFile("loras", "ltx-2.3-id-lora-talkvid-3k.safetensors",
               f"{_COMFY_LTX2_3}/loras/ltx-2.3-id-lora-talkvid-3k.safetensors", 1.08,

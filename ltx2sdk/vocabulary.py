@@ -32,10 +32,11 @@ MODEL_IDS: tuple[ModelId, ...] = get_args(ModelId)
 DEFAULT_MODEL: ModelId = "ltx-2"
 """The model of a request that names none."""
 
-VideoTypeId = Literal["t2v", "i2v", "flf2v", "ia2v", "id2v", "canny2v", "depth2v"]
+VideoTypeId = Literal["t2v", "i2v", "flf2v", "ia2v", "id2v", "ref2v", "canny2v", "depth2v"]
 """What a video is made from (the request field ``type``): text; a first frame; a first and a
 last frame; a first frame and a voice to lip-sync; a first frame and a recording of the voice
-the person speaks with (id2v: identity, an ID-LoRA); a video whose edges (canny2v) or depth
+the person speaks with (id2v: identity, an ID-LoRA); a reference sheet, one image of the
+characters, props and places to keep (ref2v, an IC-LoRA); a video whose edges (canny2v) or depth
 (depth2v) steer the new one, with a first frame or without (each with the prompt)."""
 VIDEO_TYPES: tuple[VideoTypeId, ...] = get_args(VideoTypeId)
 """Every video type."""
@@ -55,7 +56,7 @@ PIPELINES_MADE: tuple[tuple[ModelId, VideoTypeId, Mode], ...] = (
     ("ltx-2", "canny2v", "pro"), ("ltx-2", "depth2v", "fast"), ("ltx-2", "depth2v", "pro"),
     ("ltx-2.3", "t2v", "fast"), ("ltx-2.3", "t2v", "pro"), ("ltx-2.3", "i2v", "fast"),
     ("ltx-2.3", "i2v", "pro"), ("ltx-2.3", "flf2v", "fast"), ("ltx-2.3", "ia2v", "fast"),
-    ("ltx-2.3", "id2v", "fast"), ("ltx-2.3", "depth2v", "fast"),
+    ("ltx-2.3", "id2v", "fast"), ("ltx-2.3", "ref2v", "fast"), ("ltx-2.3", "depth2v", "fast"),
     ("ltx-2.5", "t2v", "fast"), ("ltx-2.5", "i2v", "fast"), ("ltx-2.5", "flf2v", "fast"),
     ("ltx-2.5-api", "t2v", "fast"), ("ltx-2.5-api", "t2v", "pro"),
     ("ltx-2.5-api", "i2v", "fast"), ("ltx-2.5-api", "i2v", "pro"),
@@ -154,7 +155,7 @@ CONTROL_TYPES: tuple[VideoTypeId, ...] = ("canny2v", "depth2v")
 """The types a video steers (IC-LoRA control): its frames, turned into edges or depth, guide the
 first stage."""
 FIRST_IMAGE = InputFile("image", "image", "image_url", "image_base64",
-                        ("i2v", "flf2v", "ia2v", "id2v", *CONTROL_TYPES),
+                        ("i2v", "flf2v", "ia2v", "id2v", "ref2v", *CONTROL_TYPES),
                         optional_for=CONTROL_TYPES)
 LAST_IMAGE = InputFile("last image", "last_image", "last_image_url", "last_image_base64",
                        ("flf2v",))

@@ -695,6 +695,10 @@ def map_widget_values(schema: Mapping[str, Any], values: Sequence[Any], *,
                 if is_widget(sub_spec):
                     consume(f"{name}.{sub}", sub_spec)
     leftover = list(queue)
+    if leftover and schema.get("output_node") and all(v is None for v in leftover):
+        # an output node's display-only widgets (PreviewAny's preview panes, saved empty as
+        # in template_ltx2_3_ic_lora_ingredients): no input, nothing to map
+        leftover = []
     if leftover:
         raise ValueError(f"{schema.get('name')}: {len(leftover)} widget values left over: "
                          f"{leftover!r} (values: {list(values)!r})")
@@ -1659,7 +1663,7 @@ def _image_chain(walker: _Walker, node_id: str) -> list[str]:
 
 _IMAGE_STEPS = frozenset({*_RESIZE_TYPES, "LTXVPreprocess", "LoadImage", "LoadVideo",
                           "GetVideoComponents", "ImageFromBatch", "Video Slice", "Canny",
-                          "ImageInvert"})
+                          "ImageInvert", "RepeatImageBatch", "ResizeAndPadImage"})
 _IMAGE_SOURCES = frozenset({"LoadImage", "LoadVideo"})
 """Where an image chain starts: a file."""
 _AUDIO_PASS_THROUGH: dict[str, str] = {

@@ -108,14 +108,15 @@ def test_flf2v_takes_any_source_for_each_image(first: dict[str, str],
     ({"prompt": "p", "width": 0}, "width: at least 128 px, not 0"),
     ({"prompt": "p", "duration": 100}, "duration: at most 20 s, not 100"),
     ({"prompt": "p", "type": "x"},
-     "type: Input should be 't2v', 'i2v', 'flf2v', 'ia2v', 'id2v', 'canny2v' or 'depth2v'"),
+     "type: Input should be 't2v', 'i2v', 'flf2v', 'ia2v', 'id2v', 'ref2v', 'canny2v' or "
+     "'depth2v'"),
     ({"prompt": "p", "mode": "slow"}, "mode: Input should be 'fast', 'pro' or 'lora'"),
     ({"prompt": "p", "camera_lora": "orbit"}, "camera_lora: Input should be 'none', 'static'"),
     ({"prompt": "p", "type": "i2v"}, "type 'i2v' needs an image"),
     ({"prompt": "p", "type": "i2v", "image_url": "https://a/b.png", "image_base64": "AAAA"},
      "give only one image source, not image_url and image_base64"),
     ({"prompt": "p", "type": "t2v", "image_url": "https://a/b.png"},
-     "image_url is only used with type 'i2v', 'flf2v', 'ia2v', 'id2v', 'canny2v' or "
+     "image_url is only used with type 'i2v', 'flf2v', 'ia2v', 'id2v', 'ref2v', 'canny2v' or "
      "'depth2v' (type is 't2v')"),
     ({"prompt": "p", "type": "flf2v"},
      "type 'flf2v' needs a first image: give one of image_url, image_base64 or image"),
@@ -343,6 +344,7 @@ def test_a_request_is_made_exactly_when_a_pipeline_makes_it(model: str, mode: st
     inputs = {"i2v": {"image": "a.png"}, "flf2v": {"image": "a.png", "last_image": "b.png"},
               "ia2v": {"image": "a.png", "audio": "v.wav"}, "id2v": {"image": "a.png",
                                                                       "audio": "v.wav"},
+              "ref2v": {"image": "a.png"},
               "canny2v": {"video": "v.mp4"},
               "depth2v": {"video": "v.mp4"}}.get(video_type, {})
     fields = {"prompt": "p", "model": model, "mode": mode, "type": video_type, **inputs}

@@ -226,7 +226,7 @@ EXPECTED_SCHEMA: dict[str, Any] = {
                   "type": "string"},
         "mode": {"default": "fast", "enum": ["fast", "pro", "lora"], "type": "string"},
         # no default: the type follows from the input files (t2v with none)
-        "type": {"enum": ["t2v", "i2v", "flf2v", "ia2v", "id2v", "canny2v", "depth2v"],
+        "type": {"enum": ["t2v", "i2v", "flf2v", "ia2v", "id2v", "ref2v", "canny2v", "depth2v"],
                  "type": "string"},
         "width": {"default": 1280, "maximum": 3840, "minimum": 128, "type": "integer"},
         "height": {"default": 720, "maximum": 3840, "minimum": 128, "type": "integer"},

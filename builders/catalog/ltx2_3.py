@@ -46,6 +46,13 @@ prompts and the frame rate, on that model and the recording as given. The video 
 audio (speech in that voice: the prompt's ``[SPEECH]``); stage 2 refines with the distilled
 LoRA alone and the cropped conditioning, as in the template.
 
+ref2v fast (``template_ltx2_3_ic_lora_ingredients``, ComfyUI >= 0.22.0) keeps the characters,
+props and places of a reference sheet (one image): the union control's one ``KSampler`` stage
+on the distilled checkpoint with the ingredients IC-LoRA (``ingredients-0.9``, 1.0), the sheet
+repeated as many frames as the video, fitted inside the output size and padded black, added as
+a guide from frame 0 at strength 1 with the LoRA's own parameters; no first frame (the
+template's is bypassed); the flf2v negative prompt and tiled decode, 25 fps.
+
 depth2v fast is the union-control template (``video_ltx2_3_ic_lora``, ComfyUI >= 0.22.0): one
 stage on the distilled fp8 checkpoint with the union IC-LoRA (``ref0.5``) at 1.0, sampled by
 ``KSampler`` (8 steps of ``linear_quadratic``, euler ancestral, CFG 1) on the flf2v negative
@@ -89,6 +96,7 @@ from .types import (
     Negative,
     Pipeline,
     ReferenceAudio,
+    ReferenceSheet,
     SamplerSelect,
     ScaleLongerEdge,
     Stage,
@@ -313,5 +321,27 @@ DEPTH2V_FAST = Pipeline(
                          iclora_parameters=True, reference_downscale=2),
 )
 
+# --- reference sheet (IC-LoRA): template_ltx2_3_ic_lora_ingredients
+
+INGREDIENTS_LORA = LoraFile("ltx-2.3-22b-ic-lora-ingredients-0.9.safetensors",
+                            strength=1.0)  # LoraLoaderModelOnly 129:195
+
+REF2V_FAST = Pipeline(
+    model=LTX2_3, type="ref2v", mode="fast",
+    files=dataclasses.replace(FLF2V_FILES, control_lora=INGREDIENTS_LORA),
+    # KSampler 129:704 as the union control's (seed = the request's); LTXVCropGuides 129:106
+    stages=DEPTH2V_FAST.stages,
+    negative=Negative.PROMPT, negative_prompt=FLF2V_NEGATIVE_PROMPT,  # CLIPTextEncode 129:112
+    decode=TiledDecode(tile_size=768, overlap=64, temporal_size=4096,
+                       temporal_overlap=64),  # VAEDecodeTiled 129:105
+    min_comfyui=IC_LORA_MIN_COMFYUI, fps=FPS,  # its index.json; CreateVideo 129:122 at 25
+    template="template_ltx2_3_ic_lora_ingredients",
+    # LoadImage 724, RepeatImageBatch 709 (5 s x 25 fps), ResizeAndPadImage 722 (1280x720,
+    # black, lanczos), LTXVAddGuide 129:115 (frame 0, strength 1, GetICLoRAParameters
+    # 129:196); its first frame is an EmptyImage with LTXVImgToVideoInplace 129:198 bypassed
+    reference=ReferenceSheet(padding_color="black", interpolation="lanczos", frame_idx=0,
+                             strength=1.0),
+)
+
 PIPELINES: tuple[Pipeline, ...] = (T2V_FAST, T2V_PRO, I2V_FAST, I2V_PRO, FLF2V_FAST,
-                                   IA2V_FAST, ID2V_FAST, DEPTH2V_FAST)
+                                   IA2V_FAST, ID2V_FAST, REF2V_FAST, DEPTH2V_FAST)

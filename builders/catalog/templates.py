@@ -279,6 +279,49 @@ TEMPLATES: tuple[OfficialTemplate, ...] = (
                 "bright, clear light. The scene feels vibrant and peaceful, with subtle "
                 "natural motion.")),
     OfficialTemplate(
+        "template_ltx2_3_ic_lora_ingredients", "LTX-2.3 IC-LoRA: Reference Sheet Control",
+        PipelineKey("ltx-2.3", "ref2v", "fast"), variant=None, min_comfyui="0.22.0",
+        width=1280, height=704, frames=121, fps=25, seed=288370150520961,
+        loras=(),
+        # its RepeatImageBatch makes 125 frames (5 s at 25 fps), which the latent floors to
+        # 121; its 1280x720 latent is 1280x704
+        prompt=(
+                '### Reference Sheet Description **Top Row Left (Character):** An anthropomor'
+                'phic bipedal German Shepherd news anchor with realistic brown, tan, and blac'
+                'k fur, a calm professional expression, and thin round copper-bronze framed g'
+                'lasses. He is shown in close-up portraits and full-body front, three-quarter'
+                ', side, and back views standing upright like a person, with a humanoid torso'
+                ' and limbs and a long bushy German Shepherd tail. He wears a vibrant long-sl'
+                'eeve button-down shirt with an abstract multicolored pink-purple-turquoise-y'
+                'ellow woven pattern, dark charcoal dress pants, and dark leather dress shoes'
+                '. **Top Row Right (Prop):** A professional black studio condenser microphone'
+                ' on a short circular desk stand shown from multiple angles, plus black over-'
+                'the-ear wireless earpieces / headsets for broadcast cues. **Middle Row Right'
+                ' (Prop):** A flat product view of the same vibrant long-sleeve multicolored '
+                'patterned button-down shirt, clearly showing the abstract pink, purple, turq'
+                'uoise, and yellow woven texture. **Bottom Row (Setting):** A wide shot of a '
+                'high-end professional news studio with a large curved dark teal anchor desk '
+                'in the foreground, a massive digital backdrop screen displaying bold white "'
+                'NEWS" lettering over soft blue-green abstract graphics, and polished cinemat'
+                'ic broadcast lighting with studio fixtures visible around the set.\n\n### Targ'
+                'et Description A cozy, cinematic scene inside a high-end professional news s'
+                'tudio. The camera begins on a wide establishing shot of the large curved dar'
+                'k teal anchor desk and the soft-focus blue-green "NEWS" backdrop, then smoot'
+                'hly pushes in to a steady medium shot of the anthropomorphic bipedal German '
+                'Shepherd news anchor seated behind the desk. He has realistic brown-tan-blac'
+                'k fur, thin round copper-bronze glasses, and a calm professional expression.'
+                ' He wears the vibrant long-sleeve multicolored pink-purple-turquoise-yellow '
+                'patterned button-down shirt with dark charcoal dress pants. His paw-like han'
+                'ds rest on the desk near the black studio condenser microphone. The studio i'
+                's bathed in polished cinematic broadcast light from the backdrop and overhea'
+                'd fixtures. His initial expression is focused and composed, then he leans sl'
+                'ightly toward the microphone, softens into a confident on-air smile, and spe'
+                'aks clearly to camera: "Good evening, and welcome to tonight\'s top stories."'
+                ' He pauses briefly, glances down at the desk, then looks back up and continu'
+                'es: "Here\'s what you need to know." The background "NEWS" screen and studio '
+                'lights remain softly detailed behind him, emphasizing his face, glasses, and'
+                ' colorful shirt under the clean broadcast lighting.')),
+    OfficialTemplate(
         "template_ltx2_3_style_transition", "LTX-2.3 Style Transition",
         PipelineKey("ltx-2.3", "flf2v", "fast"), variant=None, min_comfyui="0.16.4",
         width=720, height=1280, frames=145, fps=25, seed=767871932424233,
@@ -398,10 +441,7 @@ TEMPLATES: tuple[OfficialTemplate, ...] = (
 """Every official template a pipeline computes, LTX-2 first; a template holding two pipelines
 (the control templates: dev and distilled) is here once per pipeline."""
 
-NOT_YET: dict[str, str] = {
-    "template_ltx2_3_ic_lora_ingredients": ("LTX-2.3's reference-sheet control is not built "
-                                            "yet"),
-}
+NOT_YET: dict[str, str] = {}
 """The official LTX-2-family templates no pipeline computes yet, and why."""
 
 

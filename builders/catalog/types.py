@@ -20,7 +20,7 @@ import itertools
 import re
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 from ltx2sdk.graph.releases import parse_version
 from ltx2sdk.vocabulary import (
@@ -75,7 +75,7 @@ class LoraRole(_Named):
 
     DISTILLED = "distilled"  # the files' distilled LoRA: dev-model refine stages
     CAMERA = "camera"  # the request's camera-motion LoRA
-    CONTROL = "control"  # the files' IC-LoRA: it reads the control video's frames
+    CONTROL = "control"  # the files' IC-LoRA: it reads the control frames (or sheet)
     IDENTITY = "identity"  # the files' ID-LoRA: it keeps the voice of a reference recording
 
 
@@ -544,6 +544,33 @@ class ControlVideo:
 
 
 @dataclass(frozen=True)
+class ReferenceSheet:
+    """The request's image as a reference sheet guiding the first stage through the IC-LoRA
+    (ref2v): loaded (``LoadImage``), repeated into as many frames as the video
+    (``RepeatImageBatch``), fitted inside the output size and padded (``ResizeAndPadImage``
+    with ``padding_color`` and ``interpolation``); ``LTXVAddGuide`` adds it to the first
+    stage's latent from frame ``frame_idx`` at ``strength`` with the IC-LoRA's parameters
+    (``GetICLoRAParameters`` on the stage's model), and the latents are as long as the frames
+    it holds. That stage must crop it after sampling (``LTXVCropGuides``)."""
+
+    padding_color: Literal["white", "black"] = "black"
+    interpolation: str = "lanczos"
+    frame_idx: int = 0
+    strength: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.padding_color not in ("white", "black"):
+            raise ValueError(f"ReferenceSheet: padding_color {self.padding_color!r} is not "
+                             "white or black")
+        if not 0.0 <= self.strength <= 1.0:
+            raise ValueError(f"ReferenceSheet: strength {self.strength} is not in 0..1")
+
+
+REFERENCE_TYPE = "ref2v"
+"""The type a reference sheet steers (and the only one)."""
+
+
+@dataclass(frozen=True)
 class GivenAudio:
     """The request's audio as the first stage's audio latent, kept as it is: loaded
     (``LoadAudio``), cut to the video's length from ``trim_start`` seconds
@@ -677,6 +704,8 @@ class Pipeline(Keyed):
     template_variant: str | None = None
     """Which variant of :attr:`template` it matches, when the template holds several (its
     bypassed distilled subgraph: ``"distilled"``; None: the template's active graph)."""
+    reference: ReferenceSheet | None = None
+    """How the given image steers the video as a reference sheet (ref2v; None: it does not)."""
 
     def __post_init__(self) -> None:
         where = f"pipeline {self.key}"
@@ -722,6 +751,14 @@ class Pipeline(Keyed):
                 and len(self.stages) > 1):
             raise ValueError(f"{where}: the control frames need a scale_method to be brought "
                              "to the first stage's size")
+        if (self.type == REFERENCE_TYPE) != (self.reference is not None):
+            raise ValueError(f"{where}: {REFERENCE_TYPE}, and only {REFERENCE_TYPE}, is "
+                             "steered by a reference sheet")
+        if self.reference is not None and (
+                self.guides or LoraRole.CONTROL not in self.stages[0].loras
+                or not self.stages[0].crop_guides):
+            raise ValueError(f"{where}: a reference sheet is the first stage's only guide, "
+                             "read by its IC-LoRA (LoraRole.CONTROL) and cropped after it")
         if self.control is not None and not self.stages[0].crop_guides:
             raise ValueError(f"{where}: the control frames guide the first stage, which must "
                              "crop them after sampling")
@@ -782,13 +819,14 @@ class Pipeline(Keyed):
 
     @property
     def needs_image(self) -> bool:
-        return self.preprocess is not None
+        return self.preprocess is not None or self.reference is not None
 
     @property
     def images(self) -> frozenset[InputFile]:
-        """The given images its guides use."""
-        return frozenset(FIRST_IMAGE if isinstance(g, FirstFrameInplace) else g.image
-                         for g in self.guides)
+        """The given images its guides (or its reference sheet) use."""
+        sheet = {FIRST_IMAGE} if self.reference is not None else set()
+        return frozenset({*sheet, *(FIRST_IMAGE if isinstance(g, FirstFrameInplace)
+                                     else g.image for g in self.guides)})
 
     @property
     def stage1_scale(self) -> int:

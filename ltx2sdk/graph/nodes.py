@@ -444,6 +444,22 @@ class Nodes(NodeFactory):
             "image": image, "upscale_method": upscale_method, "largest_size": largest_size})
         return node.out(0, Image)
 
+    def RepeatImageBatch(self, image: Image, amount: int = 1, *, title: str | None = None) -> Image:
+        """A batch of ``amount`` copies of ``image`` (a still as frames)."""
+        node = self._add("RepeatImageBatch", title, {"image": image, "amount": amount})
+        return node.out(0, Image)
+
+    def ResizeAndPadImage(self, image: Image, target_width: int, target_height: int,
+                          padding_color: Literal["white", "black"], interpolation: str, *,
+                          title: str | None = None) -> Image:
+        """Fit ``image`` inside ``target_width`` x ``target_height`` (its aspect kept) and pad the
+        rest with ``padding_color``.
+        """
+        node = self._add("ResizeAndPadImage", title, {
+            "image": image, "target_width": target_width, "target_height": target_height,
+            "padding_color": padding_color, "interpolation": interpolation})
+        return node.out(0, Image)
+
     def LTXVPreprocess(self, image: Image, img_compression: int = 35, *, title: str | None = None
                        ) -> Image:
         """Apply H.264 compression to a still so it looks like a video frame."""

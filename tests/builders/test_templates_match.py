@@ -55,6 +55,7 @@ from builders.catalog import (
     Pipeline,
     PlainDecode,
     ReferenceAudio,
+    ReferenceSheet,
     SamplerSelect,
     ScaleLongerEdge,
     ScaleToMaxDimension,
@@ -107,6 +108,11 @@ def _frames(template: dict[str, Any]) -> int:
     control frames) the frames its control video is cut to (``ImageFromBatch.length``, or the
     ``Video Slice`` seconds at the template's frame rate, floored to 8n+1 by the latent)."""
     length = template["parameters"]["latent_video"]["length"]
+    sheets = [step["amount"] for guide in template["stage_details"][0]["guides"]
+              for step in guide["image"] if step["class_type"] == "RepeatImageBatch"
+              ] if length is None else []
+    if sheets:  # a reference sheet made into as many frames
+        length = 8 * ((sheets[0] - 1) // 8) + 1
     if length is None:
         [chain] = _control_chains(template["stage_details"][0])
         [cut] = [step for step in chain
@@ -192,7 +198,8 @@ def test_same_image_preparation(pair: tuple[dict[str, Any], dict[str, Any]]) -> 
 # templates ask for 5 s x 25 fps + 1 = 126 frames, which the latent floors to 121; the SDK
 # snaps lengths to 8n+1 itself, here to 129.)
 USER_LEVEL = frozenset({"image", "audio", "file", "width", "height", "resize_type.width",
-                        "resize_type.height", "length", "frames_number", "duration"})
+                        "resize_type.height", "length", "frames_number", "duration",
+                        "amount", "target_width", "target_height"})
 
 
 def _computation(value: Any) -> Any:
@@ -381,8 +388,9 @@ def declared_features(pipeline: Pipeline) -> dict[str, Any]:
             "negative": pipeline.negative.value,
             "cropped_conditioning": cropped,
             "img_to_video_inplace": first_frame,
-            "guides": [(g.frame_idx, float(g.strength)) for g in pipeline.guides
-                       if isinstance(g, AddGuide) and index == 0],
+            "guides": [(g.frame_idx, float(g.strength)) for g in (
+                *pipeline.guides, *([pipeline.reference] if pipeline.reference else []))
+                       if isinstance(g, AddGuide | ReferenceSheet) and index == 0],
             "fixed_seed": stage.noise_seed,
         })
         cropped = cropped or stage.crop_guides
@@ -401,6 +409,12 @@ def declared_features(pipeline: Pipeline) -> dict[str, Any]:
                             if preprocess and preprocess.img_compression is not None else []),
         "resize_steps": [_resize_step(s) for s in preprocess.resize] if preprocess else [],
         "control": _declared_control(pipeline),
+        "reference": (None if pipeline.reference is None else {
+            "chain": [{"class_type": "LoadImage"}, {"class_type": "RepeatImageBatch"},
+                      {"class_type": "ResizeAndPadImage",
+                       "padding_color": pipeline.reference.padding_color,
+                       "interpolation": pipeline.reference.interpolation}],
+            "iclora_parameters": True}),
         "files": _loaded_files(files) | _preprocessor_files(pipeline.control),
         "negative_prompt": (pipeline.default_negative_prompt
                             if pipeline.negative is Negative.PROMPT else None),
@@ -542,6 +556,24 @@ def _template_control(stage: dict[str, Any], fps: float,
     }
 
 
+def _is_sheet(chain: list[dict[str, Any]]) -> bool:
+    """Whether an image chain makes a reference sheet (a still repeated into frames)."""
+    return any(step["class_type"] == "RepeatImageBatch" for step in chain)
+
+
+def _template_reference(stage: dict[str, Any]) -> dict[str, Any] | None:
+    """The reference sheet guiding a template's first stage: its image chain (settings
+    without the length and the size, which the request sets) and whether the IC-LoRA's
+    parameters go with it; None without one."""
+    sheets = [g for g in stage["guides"] if g["image"] and _is_sheet(g["image"])]
+    if not sheets:
+        return None
+    [guide] = sheets
+    return {"chain": [{k: v for k, v in step.items() if k not in USER_LEVEL}
+                      for step in guide["image"]],
+            "iclora_parameters": guide["iclora_parameters"] is not None}
+
+
 def _template_index() -> dict[str, dict[str, Any]]:
     return {t["name"]: t for group in load_template("index") for t in group["templates"]}
 
@@ -572,7 +604,8 @@ def template_features(name: str, variant: str | None = None) -> dict[str, Any]:
     parameters = features["parameters"]
     resize_chains = {json.dumps(_resize_settings([step for step in chain
                                                   if step["class_type"] != "LTXVPreprocess"]))
-                     for chains in features["images"].values() for chain in chains}
+                     for chains in features["images"].values() for chain in chains
+                     if not _is_sheet(chain)}
     assert len(resize_chains) <= 1, f"{name}: images prepared differently: {resize_chains}"
     return {
         "stages": stages,
@@ -587,6 +620,7 @@ def template_features(name: str, variant: str | None = None) -> dict[str, Any]:
             {width: pipeline_features(template_api(name, variant=variant, video_width=width),
                                       details=True)["stage_details"][0]
              for width in PROBE_WIDTHS} if features["stage_details"][0]["guides"] else None),
+        "reference": _template_reference(features["stage_details"][0]),
         "files": {loader[key] for loader in features["loaders"] for key in FILE_INPUTS
                   if isinstance(loader.get(key), str)},
         "negative_prompt": parameters["negative_prompt"],
@@ -988,3 +1022,51 @@ def test_the_voice_goes_to_the_first_stage_only_and_is_not_the_soundtrack() -> N
     assert [step["class_type"] for step in first["audio_latent"]] == ["LTXVEmptyLatentAudio"]
     assert sdk["class_counts"]["LoadAudio"] == 1 and "TrimAudioDuration" not in sdk[
         "class_counts"]
+
+
+# ------------------------------------------------------------- LTX-2.3's reference sheet
+
+REF2V = PIPELINES.get("ltx-2.3", "ref2v", "fast")
+
+
+def test_the_reference_sheet_comparison_can_fail() -> None:
+    # the sheet's padding and interpolation, its guide's frame and strength, and the
+    # IC-LoRA's strength are compared, by the declaration and by the graph
+    assert REF2V.template == "template_ltx2_3_ic_lora_ingredients"
+    assert REF2V.reference is not None
+    template = _template(REF2V)
+    expected = template_features(REF2V.template)
+    assert expected["reference"] == {
+        "chain": [{"class_type": "LoadImage"}, {"class_type": "RepeatImageBatch"},
+                  {"class_type": "ResizeAndPadImage", "padding_color": "black",
+                   "interpolation": "lanczos"}],
+        "iclora_parameters": True}
+    lora = REF2V.files.control_lora
+    assert lora is not None
+    sheet = REF2V.reference
+    variants = [
+        dataclasses.replace(REF2V, reference=dataclasses.replace(sheet, padding_color="white")),
+        dataclasses.replace(REF2V, reference=dataclasses.replace(sheet, interpolation="area")),
+        dataclasses.replace(REF2V, reference=dataclasses.replace(sheet, strength=0.8)),
+        dataclasses.replace(REF2V, reference=dataclasses.replace(sheet, frame_idx=8)),
+        dataclasses.replace(REF2V, files=dataclasses.replace(
+            REF2V.files, control_lora=dataclasses.replace(lora, strength=0.5))),
+    ]
+    for variant in variants:
+        assert declared_features(variant) != expected
+        sdk = _sdk_like_template(variant, template)
+        assert _computation(sdk["stage_details"]) != _computation(template["stage_details"])
+
+
+def test_the_sheet_is_made_into_the_videos_frames_and_sizes_the_latents() -> None:
+    request = GenerationRequest(prompt="p", model="ltx-2.3", type="ref2v", image="sheet.png",
+                                frames=49, width=1280, height=704, seed=1)
+    api = build_pipeline(REF2V, request).compile()
+    [repeat] = [n for n in api.values() if n["class_type"] == "RepeatImageBatch"]
+    [pad] = [n for n in api.values() if n["class_type"] == "ResizeAndPadImage"]
+    assert repeat["inputs"]["amount"] == 49
+    assert (pad["inputs"]["target_width"], pad["inputs"]["target_height"]) == (1280, 704)
+    [latent] = [n for n in api.values() if n["class_type"] == "EmptyLTXVLatentVideo"]
+    counted = api[latent["inputs"]["length"][0]]
+    assert counted["class_type"] == "GetImageSize" and latent["inputs"]["length"][1] == 2
+    assert not [n for n in api.values() if n["class_type"] == "LTXVImgToVideoInplace"]

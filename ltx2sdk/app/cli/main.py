@@ -255,7 +255,7 @@ def cmd_pipelines(args: argparse.Namespace) -> int:
              p.min_comfyui, named(p)) for p in chosen]
     print_table(("MODEL", "TYPE", "MODE", "STAGES", "FPS", "COMFYUI", "TEMPLATES"), rows,
                 right={3, 4})
-    if args.model == "all" and not args.quiet:
+    if args.model == "all" and not args.quiet and NOT_YET:  # (none left: nothing to say)
         print(f"\nofficial templates no pipeline makes yet ({len(NOT_YET)}):")
         for name, why in NOT_YET.items():
             print(f"  {name}: {why}")
@@ -436,7 +436,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="List every pipeline (model, type, mode), its stages, frame rate, the "
                     "ComfyUI release it needs and the official ComfyUI templates it computes "
                     "(ltx2 build --template NAME builds one offline), then the official "
-                    "LTX-2 templates no pipeline makes yet.")
+                    "LTX-2 templates no pipeline makes yet, if any.")
     pipelines_cmd.add_argument("--model", choices=[*MODEL_IDS, "all"], default="all",
                                help="list this model's pipelines only (default all)")
     pipelines_cmd.set_defaults(func=cmd_pipelines)
