@@ -165,3 +165,22 @@ def test_check_names_the_lora_flag_for_a_bad_lora_name(
     assert main(["check", "--server", "127.0.0.1:1", "--lora", "../x"]) == 2
     err = capsys.readouterr().err
     assert "--lora: must be a file in models/loras" in err and "loras.0" not in err
+
+
+def test_generate_runs_the_effect_lora_template_with_its_lora(tmp_path: Path) -> None:
+    import base64
+
+    from builders.catalog.templates import template_named
+    from builders.examples import template_request
+    from tests.helpers import catalog_server, png_bytes
+
+    job = template_request(template_named("video_ltx2_i2v_lora"))
+    job.pop("image")
+    job.update(image_base64=base64.b64encode(png_bytes()).decode(), frames=9)
+    with catalog_server(tmp_path) as srv:
+        result = generate(job, srv.url, output_dir=tmp_path)
+        [posted] = srv.received.prompts
+    assert result.mode == "lora" and result.video.read_bytes()[4:8] == b"ftyp"
+    assert [n["inputs"]["lora_name"] for n in posted["prompt"].values()
+            if n["class_type"] == "LoraLoaderModelOnly"].count("ltx2-squish.safetensors") == 2
+

@@ -2,9 +2,7 @@
 request's audio fields carry the recording of the voice to keep; a request without one is
 refused in one line naming the fields; the recording does not set the video's length (the
 prompt's speech does), unlike ia2v's soundtrack; and a server older than the node's release is
-told which release has it. LTX-2.3's reference sheet (``ltx-2.3 ref2v fast``,
-``template_ltx2_3_ic_lora_ingredients``): the request's image is the sheet, uploaded and run as
-the other image types' are."""
+told which release has it."""
 
 from __future__ import annotations
 
@@ -92,59 +90,3 @@ def test_generate_uploads_the_recording_and_runs_it_on_a_server_that_has_the_nod
     # 1 s as asked (25 frames at 25 fps), not the recording's 2.5 s
     assert (result.type, result.frames, result.fps) == ("id2v", 25, 25)
     assert result.video.read_bytes()[4:8] == b"ftyp"
-
-
-def test_generate_runs_the_effect_lora_template_with_its_lora(tmp_path: Path) -> None:
-    import base64
-
-    from builders.catalog.templates import template_named
-    from builders.examples import template_request
-    from ltx2sdk.app.generate import generate
-    from tests.helpers import catalog_server, png_bytes
-
-    job = template_request(template_named("video_ltx2_i2v_lora"))
-    job.pop("image")
-    job.update(image_base64=base64.b64encode(png_bytes()).decode(), frames=9)
-    with catalog_server(tmp_path) as srv:
-        result = generate(job, srv.url, output_dir=tmp_path)
-        [posted] = srv.received.prompts
-    assert result.mode == "lora" and result.video.read_bytes()[4:8] == b"ftyp"
-    assert [n["inputs"]["lora_name"] for n in posted["prompt"].values()
-            if n["class_type"] == "LoraLoaderModelOnly"].count("ltx2-squish.safetensors") == 2
-
-
-# --- LTX-2.3's reference sheet (ref2v) ----------------------------------------------------------
-
-
-def test_a_reference_sheet_request_without_its_image_is_one_line() -> None:
-    with pytest.raises(RequestError) as caught:
-        GenerationRequest(prompt="p", model="ltx-2.3", type="ref2v")
-    assert str(caught.value) == ("invalid request: type 'ref2v' needs an image: give one of "
-                                 "image_url, image_base64 or image")
-
-
-def test_generate_uploads_the_sheet_and_runs_it_on_the_stand_in(tmp_path: Path) -> None:
-    import base64
-
-    from ltx2sdk.app.generate import generate
-    from tests.helpers import catalog_server, png_bytes
-
-    sheet = png_bytes(64, 36)
-    job = {"prompt": "the anchor speaks", "model": "ltx-2.3", "type": "ref2v", "seed": 2,
-           "frames": 25, "image_base64": base64.b64encode(sheet).decode()}
-    with catalog_server(tmp_path) as srv:
-        result = generate(job, srv.url, output_dir=tmp_path)
-        [upload] = srv.received.uploads
-        [posted] = srv.received.prompts
-    assert upload.sha256 == hashlib.sha256(sheet).hexdigest()
-    [load] = [n for n in posted["prompt"].values() if n["class_type"] == "LoadImage"]
-    assert load["inputs"]["image"] == upload.name
-    assert (result.type, result.frames) == ("ref2v", 25)
-    assert result.video.read_bytes()[4:8] == b"ftyp"
-
-
-def test_image_strength_is_not_used_by_a_reference_sheet_and_a_note_says_why() -> None:
-    plan = make_plan(GenerationRequest(prompt="p", model="ltx-2.3", type="ref2v",
-                                       image="sheet.png", image_strength=0.5, seed=1))
-    assert ("image_strength is not used by ltx-2.3 ref2v fast (its image is a reference "
-            "sheet, not a first frame)") in plan.adjustments
