@@ -6,7 +6,8 @@
 # MODELS is `none` (nothing to download), or a comma-separated list of entries, each
 #   MODE              fast|pro|lora|both of the default model, ltx-2 (LTX-2 19B): `fast`
 #   MODEL:MODE        a model's set-up: `ltx-2.3:fast`, `ltx-2.5:fast`, `ltx-2:pro`
-# e.g. `ltx-2:pro,ltx-2.5:fast`. `both` is every mode a model has (ltx-2.5 has only fast).
+# e.g. `ltx-2:pro,ltx-2.5:fast`. `both` is fast and pro, those a model has (ltx-2.5 has
+# only fast); `lora` (ltx-2's effect-LoRA mode, bf16 files) only when named.
 # Each entry's files are `ltx2 models --model MODEL --mode MODE --cameras "$CAMERAS"
 # --format tsv` (folder, name, URL per line), i.e. the SDK's catalog: nothing is listed here,
 # so the image can never download something the builders do not load. A file that several

@@ -48,6 +48,10 @@ distilled LoRA (lora: 12 steps at CFG 1, the base Comfy-Org's effect-LoRA templa
 ``video_ltx2_i2v_lora`` runs effect LoRAs on, as they are trained on the dev model)."""
 MODES: tuple[Mode, ...] = get_args(Mode)
 """Every mode."""
+BOTH_MODES: tuple[Mode, ...] = ("fast", "pro")
+"""What ``both`` means where modes are listed or checked (``ltx2 check``, ``ltx2 models``, the
+Docker image's ``MODELS``): the distilled and the dev model. ``lora`` (its own 64 GB of bf16
+files, for one template) is checked or downloaded when asked for by name."""
 
 PIPELINES_MADE: tuple[tuple[ModelId, VideoTypeId, Mode], ...] = (
     ("ltx-2", "t2v", "fast"), ("ltx-2", "t2v", "pro"), ("ltx-2", "i2v", "fast"),

@@ -43,7 +43,7 @@ def test_the_readme_default_requests_run_against_it_as_they_are(standin: str,
     check = subprocess.run([*LTX2, "check", "--server", standin], capture_output=True,
                            text=True, timeout=60, check=False)
     assert check.returncode == 0, check.stdout + check.stderr
-    assert "ready for LTX-2 (fast, pro, lora)" in check.stdout
+    assert "ready for LTX-2 (fast, pro)" in check.stdout
     out = tmp_path / "fox.mp4"
     generate = subprocess.run(
         [*LTX2, "generate", "--prompt", "A red fox trots through fresh snow at dawn.",

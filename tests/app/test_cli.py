@@ -475,21 +475,21 @@ def test_models_and_check_accept_the_same_modes() -> None:
 def test_check_mode_both_checks_both(ltx_server: ComfyTestServer,
                                      capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "--server", ltx_server.url, "--mode", "both"]) == 0
-    assert capsys.readouterr().out.splitlines()[-1] == "ready for LTX-2 (fast, pro, lora)"
+    assert capsys.readouterr().out.splitlines()[-1] == "ready for LTX-2 (fast, pro)"
 
 
 # what `ltx2 check` on each captured release says of each model: (exit, final line)
 CHECK_VERDICTS = {
-    ("0.26.0", "ltx-2"): (0, "ready for LTX-2 (fast, pro, lora)"),
+    ("0.26.0", "ltx-2"): (0, "ready for LTX-2 (fast, pro)"),
     ("0.26.0", "ltx-2.3"): (1, "not ready for LTX-2.3 (pro); ready for LTX-2.3 (fast)"),
     ("0.26.0", "ltx-2.5"): (1, "not ready for LTX-2.5 (fast)"),
     ("0.26.0", "all"): (1, "not ready for LTX-2.3 (pro), LTX-2.5 (fast), LTX-2.5-API (fast, "
-                           "pro); ready for LTX-2 (fast, pro, lora), LTX-2.3 (fast)"),
+                           "pro); ready for LTX-2 (fast, pro), LTX-2.3 (fast)"),
     ("0.33.0", "ltx-2.5"): (0, "ready for LTX-2.5 (fast)"),
     # the hosted model needs a Comfy account key (none in these tests' environment)
     ("0.33.0", "ltx-2.5-api"): (1, "not ready for LTX-2.5-API (fast, pro)"),
     ("0.33.0", "all"): (1, "not ready for LTX-2.5-API (fast, pro); ready for LTX-2 (fast, "
-                           "pro, lora), LTX-2.3 (fast, pro), LTX-2.5 (fast)"),
+                           "pro), LTX-2.3 (fast, pro), LTX-2.5 (fast)"),
 }
 
 
@@ -561,12 +561,12 @@ def test_check_names_the_pipelines_a_missing_file_stops(
         code = main(["check", "--server", srv.url, "--mode", "both"])
     out = capsys.readouterr().out
     assert code == 1
-    assert out.splitlines()[-1] == ("not ready for LTX-2 (canny2v fast, depth2v fast, pro, "
-                                    "lora); ready for LTX-2 (t2v fast, i2v fast, flf2v fast)")
+    assert out.splitlines()[-1] == ("not ready for LTX-2 (canny2v fast, depth2v fast, pro); "
+                                    "ready for LTX-2 (t2v fast, i2v fast, flf2v fast)")
     section = check_section(out, "ltx-2")
     assert section[0] == ("ltx-2 (LTX-2 19B): ready (t2v fast, i2v fast, flf2v fast); "
                           "not ready (canny2v fast, depth2v fast, t2v pro, i2v pro, canny2v pro, "
-                          "depth2v pro, i2v lora)")
+                          "depth2v pro)")
     missing = [line.strip() for line in section if line.strip().startswith("models/")]
     assert len(missing) == len(set(missing))
     assert any(line.startswith("models/checkpoints/ltx-2-19b-dev-fp8.safetensors")

@@ -184,3 +184,25 @@ def test_generate_runs_the_effect_lora_template_with_its_lora(tmp_path: Path) ->
     assert [n["inputs"]["lora_name"] for n in posted["prompt"].values()
             if n["class_type"] == "LoraLoaderModelOnly"].count("ltx2-squish.safetensors") == 2
 
+
+
+def test_both_modes_are_fast_and_pro_and_lora_is_checked_when_named(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The lora mode's bf16 files (64 GB) are not asked of every server: ``--mode both``
+    (the default) is fast and pro; ``--mode lora`` checks them."""
+    models = catalog_models()
+    models["checkpoints"] = [n for n in models["checkpoints"] if n != "ltx-2-19b-dev.safetensors"]
+    with ComfyTestServer(models=models, output_dir=tmp_path) as srv:
+        assert main(["check", "--server", srv.url, "-q"]) == 0
+        assert capsys.readouterr().out.splitlines()[-1] == "ready for LTX-2 (fast, pro)"
+        assert main(["check", "--server", srv.url, "--mode", "lora"]) == 1
+    out = capsys.readouterr().out
+    assert out.splitlines()[-1] == "not ready for LTX-2 (lora)"
+    assert any(line.strip().startswith("models/checkpoints/ltx-2-19b-dev.safetensors")
+               for line in out.splitlines()), out
+    assert main(["models", "--mode", "both", "--format", "tsv"]) == 0
+    names = {line.split("\t")[1] for line in capsys.readouterr().out.splitlines()}
+    lora_only = {"ltx-2-19b-dev.safetensors", "gemma_3_12B_it.safetensors"}
+    assert not names & lora_only
+    assert main(["models", "--mode", "lora", "--format", "tsv"]) == 0
+    assert {line.split("\t")[1] for line in capsys.readouterr().out.splitlines()} >= lora_only

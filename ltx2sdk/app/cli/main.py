@@ -69,6 +69,7 @@ from ltx2sdk.model_files import CATALOG, camera_lora, lookup
 from ltx2sdk.version import __version__
 from ltx2sdk.vocabulary import (
     AUDIO,
+    BOTH_MODES,
     CAMERA_MOTIONS,
     DEFAULT_MODEL,
     FIRST_IMAGE,
@@ -280,12 +281,14 @@ def print_table(header: Sequence[str], rows: Sequence[Sequence[str]], *,
 
 def set_up_files(model: str, mode: str, cameras: str) -> list[tuple[str, str]]:
     """``(folder, name)`` of every file the pipelines of ``model`` (``"all"``: every model)
-    in ``mode`` (or ``"both"``) load, with the camera LoRAs ``cameras`` names (``"all"``,
-    ``"none"`` or one motion) where a pipeline applies them; in catalog order."""
+    in ``mode`` (or ``"both"``: :data:`~ltx2sdk.vocabulary.BOTH_MODES`) load, with the camera
+    LoRAs ``cameras`` names (``"all"``, ``"none"`` or one motion) where a pipeline applies
+    them; in catalog order."""
     motions = [m for m in CAMERA_MOTIONS if m != "none"] if cameras == "all" else [cameras]
     found: list[tuple[str, str]] = []
     for pipeline in PIPELINES:
-        if model not in ("all", pipeline.model.id) or mode not in ("both", pipeline.mode):
+        modes = BOTH_MODES if mode == "both" else (mode,)
+        if model not in ("all", pipeline.model.id) or pipeline.mode not in modes:
             continue
         wanted = list(pipeline.model_files)
         if LoraRole.CAMERA in pipeline.lora_roles:
@@ -423,7 +426,8 @@ def build_parser() -> argparse.ArgumentParser:
                             help="list the pipelines of --model instead (type, mode, stages, "
                                  "frame rate, size multiple, ComfyUI release needed)")
     models_cmd.add_argument("--mode", choices=MODE_CHOICES, default="both",
-                            help="the mode(s) to list files for (default both)")
+                            help="the mode(s) to list files for (default both: fast and "
+                                 "pro)")
     models_cmd.add_argument("--cameras", choices=["all", *CAMERA_MOTIONS], default="all",
                             help="camera LoRAs to include (default all)")
     models_cmd.add_argument("--all", action="store_true", help="every file the SDK knows")
