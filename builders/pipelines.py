@@ -247,6 +247,13 @@ def compose(n: Nodes, plan: Plan, pipeline: Pipeline,
                 prepared[role] = stages.prepare_image(n, role, names[role], plan.width,
                                                       plan.height, pipeline.preprocess)
     first = prepared.get(FIRST_IMAGE)
+    sheet = None
+    if pipeline.reference is not None:
+        if FIRST_IMAGE not in names:
+            raise ValueError(f"pipeline {pipeline.name} needs a reference sheet (an image)")
+        with graph.group(stages.INPUTS):
+            sheet = stages.reference_sheet(n, names[FIRST_IMAGE], plan.frames, plan.width,
+                                           plan.height, pipeline.reference)
     with graph.group(stages.LOADERS):
         enhancer = (stages.prompt_enhancer(n, resolved.files, loaded.clip)
                     if plan.enhance_prompt else None)
@@ -255,13 +262,11 @@ def compose(n: Nodes, plan: Plan, pipeline: Pipeline,
             n, loaded.clip, plan.prompt, plan.negative_prompt, negative=pipeline.negative,
             image=first, enhancer=enhancer,
             enhance_seed=plan.seed if plan.enhance_prompt else None)
-    if isinstance(pipeline.audio, ReferenceAudio):  # the voice to keep: stage 1's model
-        if audio_name is None:
-            raise ValueError(f"pipeline {pipeline.name} needs a voice recording")
-        with graph.group(stages.INPUTS):
+        if isinstance(pipeline.audio, ReferenceAudio):  # the voice to keep: stage 1's model
+            if audio_name is None:
+                raise ValueError(f"pipeline {pipeline.name} needs a voice recording")
             models[0], positive, negative = stages.reference_voice(
                 n, models[0], positive, negative, audio_name, loaded.audio_vae, pipeline.audio)
-    with graph.group(stages.PROMPT):
         positive, negative = stages.frame_rate(n, positive, negative, plan.fps)
 
     control = None
@@ -280,13 +285,7 @@ def compose(n: Nodes, plan: Plan, pipeline: Pipeline,
             # as the template: the latents are as long as the frames the cut holds
             with graph.group(stages.SIZE_AND_LENGTH):
                 length = n.GetImageSize(control, title="Control frame count").batch_size
-    sheet = None
-    if pipeline.reference is not None:
-        if FIRST_IMAGE not in names:
-            raise ValueError(f"pipeline {pipeline.name} needs a reference sheet (an image)")
-        with graph.group(stages.INPUTS):
-            sheet = stages.reference_sheet(n, names[FIRST_IMAGE], plan.frames, plan.width,
-                                           plan.height, pipeline.reference)
+    if sheet is not None:
         with graph.group(stages.SIZE_AND_LENGTH):
             # as the template: the latents are as long as the frames the sheet was made into
             length = n.GetImageSize(sheet, title="Reference frame count").batch_size
