@@ -265,7 +265,7 @@ class ComfyTestServer:
         catalog = NodeCatalog(self._object_info, self.models, storage.input_listing,
                               self._file_combos)
         routes = ComfyRoutes(state, hub, catalog, storage, self.faults, lambda: self.port,
-                             self.comfyui_version, self._frontend)
+                             self.comfyui_version, self._frontend, self.sim)
         executor = Executor(state, hub, catalog, storage, self.faults, self.sim)
         runner = web.AppRunner(routes.build(), handle_signals=False, access_log=None,
                                shutdown_timeout=1.0)
