@@ -466,15 +466,17 @@ class ComfyRoutes:
             "Content-Disposition": f'filename="{path.name}"', "Content-Type": content_type,
             "Content-Length": str(size)})
         await response.prepare(request)
-        started, sent = time.monotonic(), 0
+        started, sent, stats = time.monotonic(), 0, self.state.stats
         with path.open("rb") as handle:
             while chunk := handle.read(_PACED_CHUNK):
-                await response.write(chunk)
                 sent += len(chunk)
-                await pace(started, sent, self.sim.download_bytes_per_s)
+                await pace(started, sent, self.sim.download_bytes_per_s)  # then send it
+                if sent >= size:  # logged before the client can have the whole body
+                    stats.transferred(stats.downloads, sent, time.monotonic() - started)
+                await response.write(chunk)
+        if not size:
+            stats.transferred(stats.downloads, 0, 0.0)
         await response.write_eof()
-        stats = self.state.stats
-        stats.transferred(stats.downloads, sent, time.monotonic() - started)
         return response
 
     async def standin_stats(self, request: web.Request) -> web.StreamResponse:

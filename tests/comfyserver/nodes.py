@@ -100,8 +100,8 @@ class Simulation:
     fits in memory: about one LTX-2 set on a 48-80 GB GPU)."""
     job_seconds: float = 0.0
     """Run time of each prompt, spread evenly over its sampler steps (on top of
-    ``step_delay``; as one wait before its first node when it has no sampler step to run).
-    Interruptible, like the steps."""
+    ``step_delay``; as one wait before its first node when it has no sampler step to run;
+    a prompt whose every node is cached takes none). Interruptible, like the steps."""
     upload_bytes_per_s: float | None = None
     """Bandwidth cap on ``POST /upload/image`` bodies (None: as fast as loopback goes)."""
     download_bytes_per_s: float | None = None
