@@ -149,6 +149,8 @@ class _Run:
         # run) the whole of it, waited once before the first node
         self.step_share = 0.0
         self.lump = 0.0
+        self.record: PromptRecord | None = None  # its line in the stand-in's log
+        self.to_load = False  # its model set is to be loaded, by the first node that runs
 
     # -- emitting -------------------------------------------------------------------------------
 
@@ -208,9 +210,9 @@ class _Run:
             is_async=lambda n: self.x.catalog.is_async(prompt[n]["class_type"]),
         )
         record = state.stats.start(self.pid, model_set(prompt, self.x.catalog.model_combos))
+        self.record, self.to_load = record, state.stats.needs_load(frozenset(record.models))
         ending = "abandoned"  # unless it gets to an end below (a restart abandons it)
         try:
-            await self._load_models(record)
             self._share_job_time([n for n in order if keys[n] not in state.cache])
             ending = await self._run_nodes(order, keys)
         finally:
@@ -260,12 +262,17 @@ class _Run:
         self._to_client("executing", {"node": None, "prompt_id": self.pid})
         return ending
 
-    async def _load_models(self, record: PromptRecord) -> None:
-        """Simulation.model_load_seconds: load the prompt's model set unless it is kept
-        loaded (not interruptible: ComfyUI checks for an interrupt between nodes)."""
-        stats, sim = self.x.state.stats, self.x.sim
+    async def _load_models(self) -> None:
+        """Simulation.model_load_seconds: the first node that runs loads the prompt's model
+        set unless it is kept loaded (its loader, as a rule: the executor runs a graph's
+        inputs first; not interruptible: ComfyUI checks for an interrupt between nodes). A
+        prompt whose every node is cached is the last one again: its set is loaded."""
+        stats, sim, record = self.x.state.stats, self.x.sim, self.record
+        if record is None:
+            return
+        self.record = None  # once
         models = frozenset(record.models)
-        if stats.needs_load(models):
+        if self.to_load:
             started = time.monotonic()
             await self._sleep(sim.model_load_seconds)
             stats.loaded_for(record, time.monotonic() - started)
@@ -327,6 +334,7 @@ class _Run:
         while faults.hang is Hang.STALLED:
             await self._sleep(POLL)
         self._check_interrupt(node_id)
+        await self._load_models()
 
         failure = self.nodes.failure(node_id, self.x.catalog.models)
         if failure is not None:

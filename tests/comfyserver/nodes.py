@@ -94,7 +94,8 @@ class Simulation:
     model_load_seconds: float = 0.0
     """Seconds a prompt takes to load its model set (the file names its loaders name, see
     :func:`~tests.comfyserver.workload.model_set`) when that set is not among the kept ones;
-    paid once, before its first node, and logged in ``state.stats``."""
+    paid once, by the first node that runs (its loader, as a rule), and logged in
+    ``state.stats``."""
     models_kept: int = 1
     """Model sets kept loaded, the least recently used dropped first (ComfyUI keeps what
     fits in memory: about one LTX-2 set on a 48-80 GB GPU)."""
