@@ -185,6 +185,23 @@ def test_busy_and_idle_time_add_up(server: ComfyTestServer) -> None:
     assert got["busy_seconds"] == pytest.approx(first["seconds"] + second["seconds"])
     assert got["span_seconds"] == pytest.approx(second["ended"] - first["started"])
     assert got["busy_seconds"] + got["idle_seconds"] == pytest.approx(got["span_seconds"])
+    assert first["idle_before"] is None and second["idle_before"] >= 0.1
+    assert second["idle_before"] == pytest.approx(got["idle_seconds"])
+
+
+def test_a_prompt_queued_ahead_is_logged_so(server: ComfyTestServer) -> None:
+    """A client that queues the next prompt while one runs: the second was queued before
+    the first ended, and the server did not wait between them."""
+    server.sim.job_seconds = 0.2
+    for seed in (1, 2):
+        answer = requests.post(server.url + "/prompt",
+                               json={"prompt": workflow(CHECKPOINTS[0], seed)}, timeout=TIMEOUT)
+        assert answer.status_code == 200, answer.text
+    server.wait_idle(TIMEOUT)
+    first, second = stats(server)["records"]
+    assert first["queued"] <= first["started"]
+    assert second["queued"] < first["ended"] <= second["started"]
+    assert second["idle_before"] == pytest.approx(second["started"] - first["ended"])
 
 
 def test_an_interrupted_job_is_logged_as_such(server: ComfyTestServer) -> None:

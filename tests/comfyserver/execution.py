@@ -209,7 +209,9 @@ class _Run:
             is_output=lambda n: self.x.catalog.is_output(prompt[n]["class_type"]),
             is_async=lambda n: self.x.catalog.is_async(prompt[n]["class_type"]),
         )
-        record = state.stats.start(self.pid, model_set(prompt, self.x.catalog.model_combos))
+        queued = self.item.extra_data.get("create_time")  # ms, set by POST /prompt
+        record = state.stats.start(self.pid, model_set(prompt, self.x.catalog.model_combos),
+                                   queued / 1000 if isinstance(queued, int) else None)
         self.record, self.to_load = record, state.stats.needs_load(frozenset(record.models))
         ending = "abandoned"  # unless it gets to an end below (a restart abandons it)
         try:

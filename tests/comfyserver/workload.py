@@ -45,20 +45,25 @@ def model_set(prompt: Mapping[str, Any], model_combos: Iterable[tuple[str, str]]
 @dataclass
 class PromptRecord:
     """One prompt's run: wall-clock ``started``/``ended`` (``time.time()``; ``ended`` None
-    while it runs), its model files, whether they had to be loaded and how long that took,
-    and how it ended (``success``, ``error``, ``interrupted``, or ``abandoned`` by a
-    restart)."""
+    while it runs), when it was ``queued`` (``POST /prompt``; before the previous prompt's
+    end when a client queues ahead), ``idle_before``: how long the server had waited since
+    its previous prompt ended (None for its first), its model files, whether they had to be
+    loaded and how long that took, and how it ended (``success``, ``error``,
+    ``interrupted``, or ``abandoned`` by a restart)."""
 
     prompt_id: str
     started: float
     models: tuple[str, ...]
+    queued: float | None = None
+    idle_before: float | None = None
     loaded: bool = False
     load_seconds: float = 0.0
     ended: float | None = None
     status: str = "running"
 
     def as_json(self) -> dict[str, Any]:
-        return {"prompt_id": self.prompt_id, "started": self.started, "ended": self.ended,
+        return {"prompt_id": self.prompt_id, "queued": self.queued,
+                "idle_before": self.idle_before, "started": self.started, "ended": self.ended,
                 "seconds": None if self.ended is None else self.ended - self.started,
                 "models": list(self.models), "loaded": self.loaded,
                 "load_seconds": self.load_seconds, "status": self.status}
@@ -118,8 +123,12 @@ class StandinStats:
         """A restart: nothing is loaded any more (the log itself is kept)."""
         self.loaded.clear()
 
-    def start(self, prompt_id: str, models: frozenset[str]) -> PromptRecord:
-        record = PromptRecord(prompt_id, time.time(), tuple(sorted(models)))
+    def start(self, prompt_id: str, models: frozenset[str],
+              queued: float | None = None) -> PromptRecord:
+        """A prompt starts (``queued``: when it was queued, ``time.time()``)."""
+        record = PromptRecord(prompt_id, time.time(), tuple(sorted(models)), queued)
+        if self.last_ended is not None:
+            record.idle_before = max(record.started - self.last_ended, 0.0)
         self.prompts += 1
         if self.first_started is None:
             self.first_started = record.started
