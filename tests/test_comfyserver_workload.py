@@ -112,12 +112,20 @@ def test_a_model_set_loads_once_while_it_is_kept(server: ComfyTestServer) -> Non
     assert [r["loaded"] for r in got["records"][5:]] == [True, True, False, True, False, True]
     assert got["loaded"] == [[b], [a]]
 
+    # POST /free unloads them, as ComfyUI does, for unload_models (which free_memory implies
+    # unless it is given)
+    for body, unloads in [({"unload_models": False, "free_memory": True}, False),
+                          ({"unload_models": True}, True), ({"free_memory": True}, True)]:
+        requests.post(server.url + "/free", json=body, timeout=TIMEOUT)
+        run(server, workflow(a, next(seeds)))
+        assert stats(server)["records"][-1]["loaded"] is unloads, body
+
     # a restart is a new process: nothing loaded; the log is kept
     server.restart()
     run(server, workflow(a, next(seeds)))
     got = server.call(server.state.stats.as_json)  # the same log, in-process
     assert got["records"][-1]["loaded"] is True
-    assert got["model_loads"] == 4 + 4 + 1
+    assert got["model_loads"] == 4 + 4 + 2 + 1
 
 
 def test_a_graph_without_loaders_loads_nothing(server: ComfyTestServer) -> None:

@@ -432,6 +432,10 @@ class ComfyRoutes:
         except ValueError:
             body = None
         self.state.received.frees.append(body)
+        # ComfyUI's worker unloads every model for unload_models, which defaults to
+        # free_memory (main.py: flags.get("unload_models", free_memory)): the next prompt loads
+        if isinstance(body, dict) and body.get("unload_models", body.get("free_memory")):
+            self.state.stats.unload_all()
         return _empty()
 
     # -- files ----------------------------------------------------------------------------------
