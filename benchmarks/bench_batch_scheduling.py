@@ -208,6 +208,11 @@ def main() -> int:
                  f"{o.ended - float(st['last_ended']):.2f} s" for st in o.stats]
         print(f"{o.mode}: first prompt after / last one ended before the batch's end: "
               f"{', '.join(edges)}")
+        moved = [(kind, sum(int(st[kind]["count"]) for st in o.stats),
+                  sum(float(st[kind]["seconds"]) for st in o.stats)) for kind in
+                 ("uploads", "downloads")]
+        print("  " + ", ".join(f"{count} {kind} ({seconds / max(count, 1):.3f} s each)"
+                               for kind, count, seconds in moved))
     print(f"\nbusy N: server N's prompts (model loads included) over the batch's wall time "
           f"(goal >= {100 * BUSY_GOAL:.0f}%); jobs N: the same less its model loads; idle N: "
           f"its time between prompts (its own log); loads: all servers' model loads (minimum "
