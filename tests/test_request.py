@@ -132,15 +132,15 @@ def test_flf2v_takes_any_source_for_each_image(first: dict[str, str],
     ({"prompt": "p", "width": 0}, "width: at least 128 px, not 0"),
     ({"prompt": "p", "duration": 100}, "duration: at most 20 s, not 100"),
     ({"prompt": "p", "type": "x"},
-     "type: 'x' is not one of t2v, i2v, flf2v, ia2v, canny2v, depth2v"),
-    ({"prompt": "p", "mode": "slow"}, "mode: 'slow' is not one of fast, pro"),
+     "type: 'x' is not one of t2v, i2v, flf2v, ia2v, id2v, ref2v, canny2v, depth2v"),
+    ({"prompt": "p", "mode": "slow"}, "mode: 'slow' is not one of fast, pro, lora"),
     ({"prompt": "p", "camera_lora": "orbit"}, "camera_lora: 'orbit' is not one of none, static, "),
     ({"prompt": "p", "type": "i2v"}, "type 'i2v' needs an image"),
     ({"prompt": "p", "type": "i2v", "image_url": "https://a/b.png", "image_base64": "AAAA"},
      "give only one image source, not image_url and image_base64"),
     ({"prompt": "p", "type": "t2v", "image_url": "https://a/b.png"},
-     "image_url is only used with type 'i2v', 'flf2v', 'ia2v', 'canny2v' or 'depth2v' "
-     "(type is 't2v')"),
+     "image_url is only used with type 'i2v', 'flf2v', 'ia2v', 'id2v', 'ref2v', 'canny2v' or "
+     "'depth2v' (type is 't2v')"),
     ({"prompt": "p", "type": "flf2v"},
      "type 'flf2v' needs a first image: give one of image_url, image_base64 or image"),
     ({"prompt": "p", "type": "flf2v", "last_image_url": "https://a/c.png"},
@@ -171,7 +171,7 @@ def test_flf2v_takes_any_source_for_each_image(first: dict[str, str],
     ({"prompt": "p", "model": "ltx-2.3", "type": "ia2v", "image": "a.png", "audio": "v.wav",
       "audio_url": "https://a/v.mp3"}, "give only one audio file source, not audio_url and audio"),
     ({"prompt": "p", "type": "t2v", "audio_url": "https://a/v.mp3"},
-     "audio_url is only used with type 'ia2v' (type is 't2v')"),
+     "audio_url is only used with type 'ia2v' or 'id2v' (type is 't2v')"),
     ({"prompt": "p", "model": "ltx-2.3", "audio_url": "https://a/v.mp3"},
      "type 'ia2v' needs an image: give one of image_url, image_base64 or image (audio_url "
      "makes the type ia2v)"),
@@ -183,9 +183,9 @@ def test_flf2v_takes_any_source_for_each_image(first: dict[str, str],
     ({"prompt": "p", "mode": "pro", "type": "flf2v", "image": "a.png", "last_image": "b.png"},
      "mode: model ltx-2 has no 'pro' mode for flf2v (it has: fast)"),
     ({"prompt": "p", "type": "i2v", "image": "a.png", "audio_base64": "AAAA"},
-     "audio_base64 is only used with type 'ia2v' (type is 'i2v')"),
+     "audio_base64 is only used with type 'ia2v' or 'id2v' (type is 'i2v')"),
     ({"prompt": "p", "type": "flf2v", "image": "a.png", "last_image": "b.png",
-      "audio": "v.wav"}, "audio is only used with type 'ia2v' (type is 'flf2v')"),
+      "audio": "v.wav"}, "audio is only used with type 'ia2v' or 'id2v' (type is 'flf2v')"),
     ({"prompt": "p", "model": "ltx-2.3", "type": "ia2v", "image": "a.png", "last_image": "b.png",
       "audio": "v.wav"}, "last_image is only used with type 'flf2v' (type is 'ia2v')"),
     ({"prompt": "p", "model": "ltx-2.3", "type": "ia2v", "image": "a.png", "audio": "../v.wav"},
@@ -366,7 +366,10 @@ def test_a_model_set_alone_suggests_its_own_fields() -> None:
 def test_a_request_is_made_exactly_when_a_pipeline_makes_it(model: str, mode: str,
                                                             video_type: str) -> None:
     inputs = {"i2v": {"image": "a.png"}, "flf2v": {"image": "a.png", "last_image": "b.png"},
-              "ia2v": {"image": "a.png", "audio": "v.wav"}, "canny2v": {"video": "v.mp4"},
+              "ia2v": {"image": "a.png", "audio": "v.wav"}, "id2v": {"image": "a.png",
+                                                                      "audio": "v.wav"},
+              "ref2v": {"image": "a.png"},
+              "canny2v": {"video": "v.mp4"},
               "depth2v": {"video": "v.mp4"}}.get(video_type, {})
     fields = {"prompt": "p", "model": model, "mode": mode, "type": video_type, **inputs}
     if (model, video_type, mode) in PIPELINES_MADE:
@@ -527,12 +530,13 @@ def test_assigning_no_type_lets_the_inputs_make_it_again(no_type: str | None) ->
      "camera_lora: 'statc' is not one of none, static, dolly_in, dolly_out, dolly_left, "
      "dolly_right, jib_up, jib_down; did you mean 'static'?"),
     ({"prompt": "x", "type": "i2x"},
-     "type: 'i2x' is not one of t2v, i2v, flf2v, ia2v, canny2v, depth2v; did you mean 'i2v'?"),
+     "type: 'i2x' is not one of t2v, i2v, flf2v, ia2v, id2v, ref2v, canny2v, depth2v; did you "
+     "mean 'i2v'?"),
     ({"prompt": "x", "model": "ltx-9"},
      "model: 'ltx-9' is not one of ltx-2, ltx-2.3, ltx-2.5, ltx-2.5-api; did you mean "
      "'ltx-2'?"),
-    ({"prompt": "x", "mode": "zzz"}, "mode: 'zzz' is not one of fast, pro"),
-    ({"prompt": "x", "mode": "z" * 100}, "mode: the text given is not one of fast, pro"),
+    ({"prompt": "x", "mode": "zzz"}, "mode: 'zzz' is not one of fast, pro, lora"),
+    ({"prompt": "x", "mode": "z" * 100}, "mode: the text given is not one of fast, pro, lora"),
 ])
 def test_pydantic_s_own_words_are_the_project_s(data: dict[str, Any], message: str) -> None:
     """No "String should have at least 1 character", "List should have at most 8 items after
