@@ -83,6 +83,7 @@ CORE_PRIMITIVES: dict[str, dict[str, Any]] = {
 declares them: the official templates feed their knobs through them, and the bundled
 releases keep only the SDK's own node types."""
 
+_NO_VALUE: Any = object()  # an inner widget with no stored value (None is a value)
 _MAX_DEPTH = 1000  # links followed through reroutes and bypassed nodes before giving up
 
 
@@ -395,6 +396,13 @@ class _Importer:
             if sg_input_name is not None:
                 if has_value:
                     by_input[sg_input_name] = values[index]
+                elif sg_input_name not in by_input:
+                    # no value on the instance: the promoted widget shows the inner one's,
+                    # and the editor gives that value to every input the subgraph input
+                    # feeds, plain inputs too (not only to the widget itself)
+                    own = self.inner_widget_value(target, widget)
+                    if own is not _NO_VALUE:
+                        by_input[sg_input_name] = own
                 continue
             if _shows_no_input(widget):  # promoted for the eye: nothing to send
                 continue
@@ -414,6 +422,17 @@ class _Importer:
             if has_value:
                 overrides.setdefault(node_id, {})[widget] = values[index]
         return by_input, overrides
+
+    def inner_widget_value(self, node: Mapping[str, Any], widget: str) -> Any:
+        """The value an inner node stores for its widget ``widget`` (read by its schema);
+        :data:`_NO_VALUE` when its type has no schema or it stores none."""
+        schema = self.schemas.get(str(node.get("type")))
+        if schema is None:
+            return _NO_VALUE
+        stored = node.get("widgets_values")
+        if stored is not None and not isinstance(stored, (list, Mapping)):
+            return _NO_VALUE
+        return widget_values_to_inputs(schema, stored).get(widget, _NO_VALUE)
 
     # --- phase 2: resolved and emitted --------------------------------------------------------
 

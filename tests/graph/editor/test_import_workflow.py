@@ -231,6 +231,29 @@ def test_proxy_widgets_promote_an_inner_widget() -> None:
     assert kept["7:2"]["inputs"]["upscale_method"] == "bilinear"
 
 
+def test_a_promoted_widget_without_a_value_feeds_every_input_of_its_subgraph_input() -> None:
+    # subgraph input 'scale' (no outer link) feeds the promoted widget scale_by of node 2
+    # and a plain input of node 4; the instance stores no value for the promoted widget:
+    # the editor gives the inner widget's value to both (as in the official template
+    # template_ltx2_3_ic_lora_ingredients, whose prompt reaches a switch's on_false)
+    workflow = subgraph_workflow(proxy=[["2", "scale_by"]], values=[])
+    outer = workflow["definitions"]["subgraphs"][0]
+    outer["nodes"].append({"id": 4, "type": "PreviewAny", "mode": 0,
+                           "inputs": [{"name": "source", "type": "*", "link": 5}],
+                           "outputs": [{"name": "STRING", "type": "STRING", "links": []}],
+                           "widgets_values": []})
+    outer["links"].append([5, -10, 1, 4, 0, "FLOAT"])
+    outer["inputs"][1]["linkIds"].append(5)
+    result = import_workflow(workflow, SCHEMAS)
+    assert result.api["7:2"]["inputs"]["scale_by"] == 1.0
+    assert result.api["7:4"]["inputs"] == {"source": 1.0}
+    assert result.notes == ()
+    # a value stored on the instance is still what both get
+    workflow["nodes"][1]["widgets_values"] = [4.0]
+    api = workflow_to_api(workflow, SCHEMAS)
+    assert api["7:2"]["inputs"]["scale_by"] == api["7:4"]["inputs"]["source"] == 4.0
+
+
 def test_a_bypassed_subgraph_instance_passes_its_input_on() -> None:
     workflow = subgraph_workflow()
     workflow["nodes"][1]["mode"] = 4
