@@ -52,6 +52,9 @@ OTHER_TEMPLATES: tuple[str, ...] = (
     "hunyuan_video_text_to_video",       # muted nodes
     "flux_kontext_dev_basic",            # a subgraph promoting control_after_generate
     "templates_graphic_design_recomposer",  # CustomCombo, PrimitiveNode
+    "flux1_dev_uso_reference_image_gen",  # nested subgraphs, bypassed instances inside one
+    "templates-1_click_multiple_scene_angles-v1.0",  # nested subgraphs, 16 reroutes, primitives
+    "video_wan_vace_14B_ref2v",          # 17 bypassed nodes, three PrimitiveNodes
 )
 """Official templates beyond the LTX ones, for what the LTX ones do not exercise (each
 line says what); all their node types are in :data:`EDITOR_RELEASE`'s ``/object_info``."""

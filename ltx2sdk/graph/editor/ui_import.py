@@ -61,6 +61,7 @@ SUBGRAPH_INPUT_NODE = -10  # the id a subgraph's inputs have inside it
 REROUTE = "Reroute"
 PRIMITIVE = "PrimitiveNode"
 NOTE_TYPES = frozenset({"Note", "MarkdownNote"})
+CUSTOM_COMBO = "CustomCombo"  # its options are widgets the editor's extension grows
 FRONTEND_ONLY_TYPES = frozenset({REROUTE, PRIMITIVE, *NOTE_TYPES})
 """Node types that exist only in the editor: resolved here, never sent to a server."""
 
@@ -495,6 +496,8 @@ class _Importer:
                                       node=placed.describe())
         missing: list[str] = []
         result = widget_values_to_inputs(schema, values, missing=missing)
+        if placed.kind == CUSTOM_COMBO and isinstance(values, list):
+            result.update(_custom_combo_widgets(values, result.get("choice")))
         self.widget_notes(placed, schema, result, named if isinstance(named, Mapping)
                           else values if isinstance(values, Mapping) else {}, missing)
         if placed.overrides:
@@ -551,6 +554,25 @@ class _Importer:
                         "_meta": {"title": title if isinstance(title, str) and title
                                   else schema.title}}
         return api
+
+
+def _custom_combo_widgets(stored: Sequence[Any], choice: Any) -> dict[str, Any]:
+    """What the editor's CustomCombo extension sends beside ``choice``: a text widget per
+    option (``option1``, ...; it keeps one empty option last, adding one after a filled
+    last option and reading no value past it), and ``index``, the choice's place among the
+    options (-1: none), worked out again rather than read (``stored``: the node's
+    ``widgets_values``, ``[choice, index, option1, ...]``)."""
+    options: list[Any] = [""]
+    for place, value in enumerate(stored[2:]):
+        if place >= len(options):
+            break  # no widget for it: the editor reads no value past its empty last option
+        options[place] = value
+        if place == len(options) - 1 and value:
+            options.append("")  # a filled last option grows an empty one
+        elif not value and place == len(options) - 2 and not options[-1]:
+            options.pop()  # two empty options last: the editor drops one
+    return {"index": next((i for i, o in enumerate(options) if o == choice), -1),
+            **{f"option{i}": value for i, value in enumerate(options, start=1)}}
 
 
 DISPLAY_WIDGETS = frozenset({"control_after_generate", "control_filter_list", "upload",

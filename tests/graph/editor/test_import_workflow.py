@@ -21,7 +21,7 @@ from ltx2sdk.graph.editor.ui_import import (
 )
 from ltx2sdk.graph.prompt_check import check_prompt
 from ltx2sdk.graph.releases import bundled_schemas
-from ltx2sdk.graph.schema import SchemaSet
+from ltx2sdk.graph.schema import SchemaSet, parse_node_info
 
 SCHEMAS = bundled_schemas("0.38.1")
 
@@ -252,6 +252,31 @@ def test_a_promoted_widget_without_a_value_feeds_every_input_of_its_subgraph_inp
     workflow["nodes"][1]["widgets_values"] = [4.0]
     api = workflow_to_api(workflow, SCHEMAS)
     assert api["7:2"]["inputs"]["scale_by"] == api["7:4"]["inputs"]["source"] == 4.0
+
+
+CUSTOM_COMBO = {
+    "input": {"required": {"choice": ["COMBO", {"multiselect": False, "options": []}]}},
+    "input_order": {"required": ["choice"]}, "output": ["STRING", "INT"],
+    "output_name": ["STRING", "INDEX"], "display_name": "Custom Combo", "output_node": False}
+"""ComfyUI 0.38.1's CustomCombo: one combo with no options; the editor's extension grows
+them."""
+
+
+@pytest.mark.parametrize(("stored", "sent"), [
+    # as saved: the choice, the index, the options with one empty at the end
+    (["B", 0, "A", "B", ""], {"index": 1, "option1": "A", "option2": "B", "option3": ""}),
+    # the index is worked out again, not read; a last option is followed by an empty one
+    (["A", 7, "A", "B"], {"index": 0, "option1": "A", "option2": "B", "option3": ""}),
+    # a choice no option has: index -1; values past the empty last option are not read
+    (["Z", 0, "A", "", ""], {"index": -1, "option1": "A", "option2": ""}),
+])
+def test_a_custom_combo_sends_its_index_and_options_as_the_editor_does(
+        stored: list[Any], sent: dict[str, Any]) -> None:
+    schemas = SCHEMAS.merged([parse_node_info("CustomCombo", CUSTOM_COMBO)])
+    ed = Editor()
+    ed.node(1, "CustomCombo", stored, outputs=("STRING", "INT"))
+    api = workflow_to_api(ed.workflow(), schemas)
+    assert api["1"]["inputs"] == {"choice": stored[0], **sent}
 
 
 def test_a_bypassed_subgraph_instance_passes_its_input_on() -> None:
