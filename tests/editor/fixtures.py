@@ -23,6 +23,12 @@ from typing import Any
 
 import pytest
 
+from builders.pipelines import (
+    PLACEHOLDER_AUDIO,
+    PLACEHOLDER_IMAGE,
+    PLACEHOLDER_LAST_IMAGE,
+    PLACEHOLDER_VIDEO,
+)
 from tests.comfyserver import ComfyTestServer, catalog_models
 from tests.comfyserver.files import write_placeholder_video
 from tests.comfyserver.frontend import frontend_dir
@@ -58,6 +64,12 @@ OTHER_TEMPLATES: tuple[str, ...] = (
 )
 """Official templates beyond the LTX ones, for what the LTX ones do not exercise (each
 line says what); all their node types are in :data:`EDITOR_RELEASE`'s ``/object_info``."""
+
+
+PLACEHOLDER_INPUTS: tuple[str, ...] = (PLACEHOLDER_IMAGE, PLACEHOLDER_LAST_IMAGE,
+                                       PLACEHOLDER_AUDIO, PLACEHOLDER_VIDEO)
+"""The input files a build without real inputs names (its loaders' widgets), so that the
+editor finds every file an exported pipeline loads."""
 
 
 def template_models(names: list[str]) -> dict[str, list[str]]:
@@ -140,7 +152,7 @@ def served_schemas() -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def editor_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ComfyTestServer]:
     """The stand-in serving the frontend, for the whole session, with every model and input
-    file the official LTX templates name."""
+    file the official templates compared and the SDK's builds name."""
     if frontend_dir() is None:
         pytest.skip("comfyui-frontend-package is not installed (a [dev] extra)")
     names = [*ltx_template_names(), *OTHER_TEMPLATES]
@@ -149,7 +161,7 @@ def editor_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ComfyTes
         models.setdefault(folder, [])
         models[folder] += [n for n in files if n not in models[folder]]
     inputs = tmp_path_factory.mktemp("editor-input")
-    for file in sorted(template_inputs(names)):
+    for file in sorted(template_inputs(names) | set(PLACEHOLDER_INPUTS)):
         write_input_file(inputs, file)
     with ComfyTestServer(models=models, comfyui_version=EDITOR_RELEASE,
                          object_info=served_schemas(), input_dir=inputs,
