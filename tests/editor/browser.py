@@ -113,6 +113,11 @@ _FIT_VIEW = """async () => {
   window.app.canvas.setDirty(true, true);
 }"""
 
+_SET_SETTING = """async ([id, value]) => {
+  await window.app.extensionManager.setting.set(id, value);
+  window.app.canvas.setDirty(true, true);
+}"""
+
 _PROMPT = """async () => (await window.app.graphToPrompt()).output"""
 
 _WORKFLOW = """async () => (await window.app.graphToPrompt()).workflow"""
@@ -511,6 +516,18 @@ class Editor:
         editor has placed the loaded graph's camera."""
         self.page.evaluate(_FRAMES, 5)
         self.page.evaluate(_FIT_VIEW)
+        self.page.evaluate(_FRAMES, 3)
+
+    @_in_browser_thread
+    def set_setting(self, setting: str, value: Any) -> None:
+        """Change one of the editor's settings as its Settings dialog does (for this page's
+        user on the stand-in)."""
+        self.page.evaluate(_SET_SETTING, [setting, value])
+
+    @_in_browser_thread
+    def resize(self, width: int, height: int) -> None:
+        """Make the page ``width`` x ``height`` pixels (the editor redraws its canvas)."""
+        self.page.set_viewport_size({"width": width, "height": height})
         self.page.evaluate(_FRAMES, 3)
 
     @_in_browser_thread

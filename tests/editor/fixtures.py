@@ -12,6 +12,7 @@ Playwright) is truly absent.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import urllib.request
@@ -149,23 +150,30 @@ def served_schemas() -> dict[str, Any]:
     return info
 
 
-@pytest.fixture(scope="session")
-def editor_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ComfyTestServer]:
-    """The stand-in serving the frontend, for the whole session, with every model and input
-    file the official templates compared and the SDK's builds name."""
-    if frontend_dir() is None:
-        pytest.skip("comfyui-frontend-package is not installed (a [dev] extra)")
+@contextlib.contextmanager
+def serve_editor(inputs: Path) -> Iterator[ComfyTestServer]:
+    """The stand-in serving the frontend, with every model and input file the official
+    templates compared and the SDK's builds name (the input files written into
+    ``inputs``)."""
     names = [*ltx_template_names(), *OTHER_TEMPLATES]
     models = catalog_models()
     for folder, files in template_models(names).items():
         models.setdefault(folder, [])
         models[folder] += [n for n in files if n not in models[folder]]
-    inputs = tmp_path_factory.mktemp("editor-input")
     for file in sorted(template_inputs(names) | set(PLACEHOLDER_INPUTS)):
         write_input_file(inputs, file)
     with ComfyTestServer(models=models, comfyui_version=EDITOR_RELEASE,
                          object_info=served_schemas(), input_dir=inputs,
                          frontend=True) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def editor_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ComfyTestServer]:
+    """:func:`serve_editor` for the whole session."""
+    if frontend_dir() is None:
+        pytest.skip("comfyui-frontend-package is not installed (a [dev] extra)")
+    with serve_editor(tmp_path_factory.mktemp("editor-input")) as server:
         yield server
 
 

@@ -3,6 +3,8 @@ normalisation changes only what it says it changes."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -76,3 +78,15 @@ def test_differences_name_the_node_and_the_input() -> None:
         "node 3 C: only the other has it",
     ]
     assert prompt_differences(editor, editor) == []
+
+
+def test_the_readme_shows_the_editor_picture_that_is_committed() -> None:
+    root = Path(__file__).resolve().parents[2]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    images = re.findall(r"!\[[^\]]*\]\(([^)\s]+)\)", readme)
+    assert "docs/editor-export.png" in images
+    for image in images:
+        if "://" not in image:
+            path = root / image
+            assert path.is_file(), image
+            assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", image

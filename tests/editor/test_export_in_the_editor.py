@@ -12,9 +12,11 @@ the SDK leaves out that the editor writes at their declared default
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 
 from builders import PIPELINES, build
 from builders.catalog import ltx2_5_api
@@ -28,6 +30,7 @@ from tests.editor.browser import (
     drop_added_defaults,
     prompt_differences,
 )
+from tests.editor.screenshot import PICTURE_SIZE, picture
 
 pytestmark = pytest.mark.editor
 
@@ -73,3 +76,14 @@ def test_each_pipeline_opens_in_the_editor_as_written_and_queues_its_compiled_pr
     differences = prompt_differences(actual, expected)
     assert differences == [], "\n".join(differences)
     assert_same_api(actual, expected)
+
+
+def test_a_picture_of_the_example_export_in_the_editor(
+        editor: Editor, served_object_info: dict[str, Any], tmp_path: Path) -> None:
+    # what python -m tests.editor.screenshot docs/editor-export.png makes for the README
+    shot = tmp_path / "editor-export.png"
+    assert picture(editor, served_object_info, shot) == []
+    with Image.open(shot) as image:
+        assert image.size == PICTURE_SIZE
+        # a drawn graph, not a blank canvas: many colours (groups, links, widgets)
+        assert len(image.convert("RGB").getcolors(maxcolors=1 << 20) or []) > 500
