@@ -244,3 +244,47 @@ def test_from_ui_sends_a_custom_combo_as_the_editor_does(
     schemas = SchemaSet.from_object_info(served_object_info)
     expected = workflow_to_api(workflow, schemas)
     assert prompt_differences(queued, expected) == []
+
+
+def _node(node_id: int, kind: str, widgets: list[Any], inputs: list[dict[str, Any]],
+          outputs: list[dict[str, Any]], mode: int = 0) -> dict[str, Any]:
+    return {"id": node_id, "type": kind, "pos": [node_id * 50, 0], "size": [200, 80],
+            "flags": {}, "order": node_id, "mode": mode, "properties": {},
+            "widgets_values": widgets, "inputs": inputs, "outputs": outputs}
+
+
+def test_from_ui_follows_a_reroute_chain_a_bypassed_node_and_a_primitive_as_the_editor(
+        editor: Editor, served_object_info: dict[str, Any]) -> None:
+    # no official template chains reroutes: EmptyImage -> three Reroutes -> a bypassed
+    # ImageInvert -> ImageInvert -> PreviewImage, the width from a PrimitiveNode
+    def link(link_id: int) -> dict[str, Any]:
+        return {"name": "", "type": "*", "link": link_id}
+
+    def out(kind: str, *links: int) -> dict[str, Any]:
+        return {"name": kind, "type": kind, "links": list(links)}
+
+    width = {"name": "width", "type": "INT", "widget": {"name": "width"}, "link": 7}
+    nodes = [
+        _node(1, "EmptyImage", [64, 48, 1, 0], [width], [out("IMAGE", 1)]),
+        *(_node(10 + i, "Reroute", [], [link(1 + i)], [out("IMAGE", 2 + i)])
+          for i in range(3)),
+        _node(2, "ImageInvert", [], [{"name": "image", "type": "IMAGE", "link": 4}],
+              [out("IMAGE", 5)], mode=4),
+        _node(3, "ImageInvert", [], [{"name": "image", "type": "IMAGE", "link": 5}],
+              [out("IMAGE", 6)]),
+        _node(4, "PreviewImage", [], [{"name": "images", "type": "IMAGE", "link": 6}], []),
+        _node(20, "PrimitiveNode", [96, "fixed"], [],
+              [{**out("INT", 7), "widget": {"name": "width"}}]),
+    ]
+    links = [[1, 1, 0, 10, 0, "IMAGE"], [2, 10, 0, 11, 0, "IMAGE"], [3, 11, 0, 12, 0, "IMAGE"],
+             [4, 12, 0, 2, 0, "IMAGE"], [5, 2, 0, 3, 0, "IMAGE"], [6, 3, 0, 4, 0, "IMAGE"],
+             [7, 20, 0, 1, 0, "INT"]]
+    workflow = {"last_node_id": 20, "last_link_id": 7, "version": 0.4, "config": {},
+                "extra": {}, "groups": [], "nodes": nodes, "links": links}
+    queued = editor.graph_to_prompt(copy.deepcopy(workflow))
+    assert editor.last_problems == []
+    expected = workflow_to_api(workflow, SchemaSet.from_object_info(served_object_info))
+    assert expected["3"]["inputs"] == {"image": ["1", 0]}  # through all of them
+    assert expected["1"]["inputs"]["width"] == 96
+    assert prompt_differences(queued, expected) == []
+    assert_same_api(queued, expected)
