@@ -7,7 +7,7 @@
 Input: the original contract (``prompt, mode, type, width, height, duration, seed,
 camera_lora, image_url, image_base64``) or any field of ``ltx2sdk.GenerationRequest``
 (flf2v's last frame: ``last_image_url`` or ``last_image_base64``; canny2v's and depth2v's video:
-``video_url`` or ``video_base64``; ia2v's audio: ``audio_url``
+``video_url`` or ``video_base64``; ia2v's audio and id2v's voice to keep: ``audio_url``
 or ``audio_base64``, decoded and measured before any GPU time). Input files come by URL or as
 data only: the server file names ``image``, ``last_image``, ``audio`` and ``video`` are
 refused.

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -36,8 +36,10 @@ def _wait_http(url: str, deadline_s: float = 30.0) -> None:
 
 @contextmanager
 def comfy_test_server(*, output_bytes: int | None = None, sampler_steps: int = 3,
-                      step_delay: float = 0.0) -> Iterator[str]:
-    """``python -m tests.comfyserver`` in a child process with the SDK's whole catalog."""
+                      step_delay: float = 0.0, extra_args: Sequence[str] = ()
+                      ) -> Iterator[str]:
+    """``python -m tests.comfyserver`` in a child process with the SDK's whole catalog;
+    ``extra_args``: more of its flags (``--model-load-seconds 2``...)."""
     sys.path.insert(0, str(ROOT))
     from ltx2sdk.model_files import CATALOG
 
@@ -53,6 +55,7 @@ def comfy_test_server(*, output_bytes: int | None = None, sampler_steps: int = 3
                "--sampler-steps", str(sampler_steps), "--step-delay", str(step_delay)]
         if output_bytes is not None:
             cmd += ["--output-bytes", str(output_bytes)]
+        cmd += list(extra_args)
         proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL)
         url = f"http://127.0.0.1:{port}"
         try:

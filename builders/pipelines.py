@@ -35,7 +35,7 @@ from ltx2sdk.graph.schema import NodeSchema
 from ltx2sdk.vocabulary import FIRST_IMAGE, IMAGE_INPUTS, LAST_IMAGE, VIDEO, InputFile
 
 from . import stages
-from .catalog import ControlCut, LoraRole, Pipeline
+from .catalog import ControlCut, GivenAudio, LoraRole, Pipeline, ReferenceAudio
 from .catalog.ltx2_5_api import PartnerPipeline
 from .partner import hosted_video
 from .plan import CheckedRequest, Plan, VideoFacts, checked, make_plan
@@ -76,7 +76,8 @@ def build(request: GenerationRequest | CheckedRequest, *, image_name: str | None
     """Build the pipeline ``request`` asks for.
 
     ``image_name`` is the first frame's name on the server (as returned by an upload),
-    ``last_image_name`` the last frame's (flf2v), ``audio_name`` the audio's (ia2v),
+    ``last_image_name`` the last frame's (flf2v), ``audio_name`` the audio's (ia2v; id2v: the
+    voice recording),
     ``video_name`` the control video's (canny2v, depth2v); without them the request's
     ``image``, ``last_image``, ``audio`` and ``video`` are used, or :data:`PLACEHOLDER_IMAGE`,
     :data:`PLACEHOLDER_LAST_IMAGE`, :data:`PLACEHOLDER_AUDIO` and :data:`PLACEHOLDER_VIDEO`
@@ -246,14 +247,27 @@ def compose(n: Nodes, plan: Plan, pipeline: Pipeline,
                 prepared[role] = stages.prepare_image(n, role, names[role], plan.width,
                                                       plan.height, pipeline.preprocess)
     first = prepared.get(FIRST_IMAGE)
+    sheet = None
+    if pipeline.reference is not None:
+        if FIRST_IMAGE not in names:
+            raise ValueError(f"pipeline {pipeline.name} needs a reference sheet (an image)")
+        with graph.group(stages.INPUTS):
+            sheet = stages.reference_sheet(n, names[FIRST_IMAGE], plan.frames, plan.width,
+                                           plan.height, pipeline.reference)
     with graph.group(stages.LOADERS):
         enhancer = (stages.prompt_enhancer(n, resolved.files, loaded.clip)
                     if plan.enhance_prompt else None)
     with graph.group(stages.PROMPT):
-        positive, negative = stages.encode_prompts(
-            n, loaded.clip, plan.prompt, plan.negative_prompt, plan.fps,
-            negative=pipeline.negative, image=first, enhancer=enhancer,
+        positive, negative = stages.encode_texts(
+            n, loaded.clip, plan.prompt, plan.negative_prompt, negative=pipeline.negative,
+            image=first, enhancer=enhancer,
             enhance_seed=plan.seed if plan.enhance_prompt else None)
+        if isinstance(pipeline.audio, ReferenceAudio):  # the voice to keep: stage 1's model
+            if audio_name is None:
+                raise ValueError(f"pipeline {pipeline.name} needs a voice recording")
+            models[0], positive, negative = stages.reference_voice(
+                n, models[0], positive, negative, audio_name, loaded.audio_vae, pipeline.audio)
+        positive, negative = stages.frame_rate(n, positive, negative, plan.fps)
 
     control = None
     length: int | IntValue = plan.frames
@@ -271,12 +285,16 @@ def compose(n: Nodes, plan: Plan, pipeline: Pipeline,
             # as the template: the latents are as long as the frames the cut holds
             with graph.group(stages.SIZE_AND_LENGTH):
                 length = n.GetImageSize(control, title="Control frame count").batch_size
+    if sheet is not None:
+        with graph.group(stages.SIZE_AND_LENGTH):
+            # as the template: the latents are as long as the frames the sheet was made into
+            length = n.GetImageSize(sheet, title="Reference frame count").batch_size
     width, height = plan.stage1_size
     with graph.group(stages.SIZE_AND_LENGTH):
         video = stages.empty_video(n, width, height, length)
-        if pipeline.audio is None:
+        if not isinstance(pipeline.audio, GivenAudio):  # (a voice to keep is no soundtrack)
             audio = stages.empty_audio(n, loaded.audio_vae, length, plan.fps)
-    if pipeline.audio is not None:
+    if isinstance(pipeline.audio, GivenAudio):
         if audio_name is None:
             raise ValueError(f"pipeline {pipeline.name} needs an audio file")
         with graph.group(stages.INPUTS):
@@ -300,6 +318,11 @@ def compose(n: Nodes, plan: Plan, pipeline: Pipeline,
                     assert pipeline.control is not None
                     positive, negative, video = stages.add_control(
                         n, loaded.vae, positive, negative, video, control, pipeline.control,
+                        model)
+                if sheet is not None:
+                    assert pipeline.reference is not None
+                    positive, negative, video = stages.add_reference(
+                        n, loaded.vae, positive, negative, video, sheet, pipeline.reference,
                         model)
             av_latent = n.LTXVConcatAVLatent(video, audio,
                                              title=f"Stage {index} audio+video latent")

@@ -33,10 +33,12 @@ from ltx2sdk.vocabulary import (
 )
 
 from .catalog import (
+    PIPELINES,
     AddGuide,
     CheckpointFiles,
     ControlCut,
     FirstFrameInplace,
+    GivenAudio,
     LoraFile,
     LoraRole,
     ModelFiles,
@@ -84,13 +86,16 @@ class ResolvedModels:
     """For stages that apply :attr:`LoraRole.CAMERA` (None: no camera motion)."""
     control_lora: LoraFile | None = None
     """For stages that apply :attr:`LoraRole.CONTROL` (the pipeline's IC-LoRA)."""
+    identity_lora: LoraFile | None = None
+    """For stages that apply :attr:`LoraRole.IDENTITY` (the pipeline's ID-LoRA)."""
     user_loras: tuple[LoraFile, ...] = ()
     """The request's own LoRAs (``loras``), in its order: on every stage's model."""
 
     def lora(self, role: LoraRole) -> LoraFile | None:
         """The file of a LoRA role (None: this build applies none)."""
         return {LoraRole.DISTILLED: self.distilled_lora, LoraRole.CAMERA: self.camera_lora,
-                LoraRole.CONTROL: self.control_lora}[role]
+                LoraRole.CONTROL: self.control_lora,
+                LoraRole.IDENTITY: self.identity_lora}[role]
 
 
 @dataclass(frozen=True)
@@ -241,7 +246,7 @@ def check_request(request: GenerationRequest,
                  request.fps if request.fps is not None else pipeline.fps)
     if ("camera_lora" in request.model_fields_set and request.camera_lora != "none"
             and LoraRole.CAMERA not in pipeline.lora_roles):
-        raise RequestFieldError("camera_lora", f"{pipeline.model.name} has no camera "
+        raise RequestFieldError("camera_lora", f"{_without_camera(pipeline)} has no camera "
                                                "LoRAs (use 'none')")
     _check_model_files(request, pipeline)
     return CheckedRequest(request, pipeline)
@@ -321,7 +326,8 @@ def make_plan(request: GenerationRequest | CheckedRequest,
                    f"size (the IC-LoRA's) needs multiples of {multiple}")
         notes.append(f"size {request.width}x{request.height} -> {width}x{height} ({why})")
 
-    follows_audio = (pipeline.audio is not None and audio_seconds is not None
+    # (a voice to speak with, id2v, does not set the length: the prompt's speech does)
+    follows_audio = (isinstance(pipeline.audio, GivenAudio) and audio_seconds is not None
                      and request.frames is None and request.duration is None)
     if request.frames is not None:
         wanted = float(request.frames)
@@ -487,20 +493,33 @@ def _unused_values(request: GenerationRequest, pipeline: Pipeline, camera: str) 
     unused: list[tuple[str, str]] = []
     if "negative_prompt" in given and pipeline.negative is not Negative.PROMPT:
         unused.append(("negative_prompt", "it samples at CFG 1"))
-    if "image_strength" in given and first_image_strength(pipeline) is None:
+    if "image_strength" in given and pipeline.reference is not None:
+        unused.append(("image_strength", "its image is a reference sheet, not a first frame"))
+    elif "image_strength" in given and first_image_strength(pipeline) is None:
         unused.append(("image_strength", "it has no input image"))
     elif ("image_strength" in given and not FIRST_IMAGE.needed_by(pipeline.type)
           and not FIRST_IMAGE.given(request)):
         unused.append(("image_strength", "no image is given"))
     if "camera_strength" in given:
         if LoraRole.CAMERA not in pipeline.lora_roles:
-            unused.append(("camera_strength", f"{pipeline.model.id} has no camera LoRAs"))
+            unused.append(("camera_strength",
+                           f"{_without_camera(pipeline, named=False)} has no camera LoRAs"))
         elif models.camera_lora(camera) is None:
             unused.append(("camera_strength", f"no camera LoRA: camera_lora {camera}"))
     if ("distilled_lora_strength" in request.models.model_fields_set
             and pipeline.files.distilled_lora is None):
         unused.append(("models.distilled_lora_strength", "it loads no distilled LoRA"))
     return [f"{field} is not used by {pipeline.key} ({why})" for field, why in unused]
+
+
+def _without_camera(pipeline: Pipeline, *, named: bool = True) -> str:
+    """What has no camera LoRAs: ``pipeline``'s model (its name, or with ``named`` False its
+    id) when none of its pipelines has any, else the pipeline (ltx-2 i2v lora, as its
+    template)."""
+    if any(LoraRole.CAMERA in other.lora_roles for other in PIPELINES
+           if other.model == pipeline.model):
+        return str(pipeline.key)
+    return pipeline.model.name if named else pipeline.model.id
 
 
 def _resolve_models(request: GenerationRequest, pipeline: Pipeline, camera: str,
@@ -522,5 +541,6 @@ def _resolve_models(request: GenerationRequest, pipeline: Pipeline, camera: str,
     return ResolvedModels(files=files, distilled_lora=distilled,
                           camera_lora=LoraFile(lora, camera_strength) if lora else None,
                           control_lora=pipeline.files.control_lora,
+                          identity_lora=pipeline.files.identity_lora,
                           user_loras=tuple(LoraFile(choice.name, choice.strength)
                                            for choice in request.loras))

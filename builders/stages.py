@@ -55,9 +55,12 @@ from .catalog import (
     MoGeDepth,
     Negative,
     PlainDecode,
+    ReferenceAudio,
+    ReferenceSheet,
     ResizeStep,
     SamplerSelect,
     ScaleLongerEdge,
+    ScaleToMaxDimension,
     SplitFiles,
     Stage,
     TiledDecode,
@@ -83,7 +86,7 @@ def stage_group(index: int) -> str:
 
 
 LORA_TITLES = {LoraRole.DISTILLED: "Distilled LoRA", LoraRole.CAMERA: "Camera LoRA",
-               LoraRole.CONTROL: "Control LoRA"}
+               LoraRole.CONTROL: "Control LoRA", LoraRole.IDENTITY: "Identity LoRA"}
 IMAGE_TITLES = {FIRST_IMAGE: "First frame", LAST_IMAGE: "Last frame"}
 
 
@@ -176,11 +179,17 @@ def prompt_enhancer(n: Nodes, files: ModelFiles, clip: Clip) -> Clip:
     return clip
 
 
-def encode_prompts(n: Nodes, clip: Clip, prompt: str, negative_prompt: str | None, fps: int, *,
-                   negative: Negative, enhance_seed: int | None = None,
-                   image: Image | None = None,
-                   enhancer: Clip | None = None) -> tuple[Conditioning, Conditioning]:
-    """Positive and negative conditioning with the frame rate attached.
+def frame_rate(n: Nodes, positive: Conditioning, negative: Conditioning, fps: int
+               ) -> tuple[Conditioning, Conditioning]:
+    """The conditioning with the frame rate attached (``LTXVConditioning``)."""
+    return n.LTXVConditioning(positive, negative, fps, title="Frame rate conditioning")
+
+
+def encode_texts(n: Nodes, clip: Clip, prompt: str, negative_prompt: str | None, *,
+                 negative: Negative, enhance_seed: int | None = None,
+                 image: Image | None = None,
+                 enhancer: Clip | None = None) -> tuple[Conditioning, Conditioning]:
+    """Positive and negative conditioning, without the frame rate.
 
     ``negative`` says what the negative is: the encoded ``negative_prompt``, the positive
     itself, or the positive zeroed (the last two encode only the prompt). With
@@ -201,7 +210,20 @@ def encode_prompts(n: Nodes, clip: Clip, prompt: str, negative_prompt: str | Non
         negative_cond = n.ConditioningZeroOut(positive, title="Empty negative")
     else:
         negative_cond = positive
-    return n.LTXVConditioning(positive, negative_cond, fps, title="Frame rate conditioning")
+    return positive, negative_cond
+
+
+def reference_voice(n: Nodes, model: Model, positive: Conditioning, negative: Conditioning,
+                    audio_name: str, audio_vae: Vae, reference: ReferenceAudio
+                    ) -> tuple[Model, Conditioning, Conditioning]:
+    """The first stage's model and the (not yet frame-rated) conditioning with the voice of
+    the recording ``audio_name`` to keep (``LTXVReferenceAudio``; ``model``'s last LoRA is the
+    ID-LoRA). The recording goes in as it is: it is not the video's audio."""
+    n.require("LTXVReferenceAudio", "a voice to keep (id2v)")
+    voice = n.LoadAudio(audio_name, title="Voice recording")
+    return n.LTXVReferenceAudio(model, positive, negative, voice, audio_vae,
+                                reference.identity_guidance_scale, reference.start_percent,
+                                reference.end_percent, title="Voice identity")
 
 
 def empty_video(n: Nodes, width: int, height: int, frames: int | IntValue) -> Latent:
@@ -254,6 +276,9 @@ def resize(n: Nodes, image: Image, steps: Sequence[ResizeStep], width: int, heig
             image = n.ResizeImageMaskNode(image, "scale longer dimension", step.scale_method,
                                           longer_size=step.size,
                                           title=f"{prefix}Longer edge {step.size}")
+        elif isinstance(step, ScaleToMaxDimension):
+            image = n.ImageScaleToMaxDimension(image, step.scale_method, step.size,
+                                               title=f"{prefix}Longer edge {step.size}")
         else:
             raise TypeError(f"unknown resize step {step!r}")
     return image
@@ -364,6 +389,30 @@ def add_control(n: Nodes, vae: Vae, positive: Conditioning, negative: Conditioni
     return positive, negative, video
 
 
+def reference_sheet(n: Nodes, image_name: str, frames: int, width: int, height: int,
+                    sheet: ReferenceSheet) -> Image:
+    """The request's image as a reference sheet: ``frames`` copies of it, each fitted inside
+    the output size ``width`` x ``height`` and padded."""
+    image, _ = n.LoadImage(image_name, title="Reference sheet")
+    image = n.RepeatImageBatch(image, frames, title="Reference sheet: one per frame")
+    return n.ResizeAndPadImage(image, width, height, sheet.padding_color, sheet.interpolation,
+                               title="Reference sheet: fit and pad")
+
+
+def add_reference(n: Nodes, vae: Vae, positive: Conditioning, negative: Conditioning,
+                  video: Latent, frames: Image, sheet: ReferenceSheet, model: Model
+                  ) -> tuple[Conditioning, Conditioning, Latent]:
+    """The reference sheet guiding the first stage's latent from ``sheet.frame_idx``
+    (``LTXVAddGuide`` with the IC-LoRA's parameters, read from ``model``: the first stage's,
+    whose LoRAs hold it)."""
+    parameters = n.GetICLoRAParameters(model, title="IC-LoRA parameters")
+    positive, negative, video = n.LTXVAddGuide(positive, negative, vae, video, frames,
+                                               sheet.frame_idx, sheet.strength,
+                                               iclora_parameters=parameters,
+                                               title="Reference sheet guide")
+    return positive, negative, video
+
+
 def first_frame(n: Nodes, stage: int, vae: Vae, video: Latent, image: Image,
                 guides: Sequence[FirstFrameInplace | AddGuide], first_strength: float) -> Latent:
     """``video`` with the in-place first frame of stage ``stage`` (1-based) written over its
@@ -372,6 +421,8 @@ def first_frame(n: Nodes, stage: int, vae: Vae, video: Latent, image: Image,
     for item in guides:
         if isinstance(item, FirstFrameInplace):
             strength = first_strength if stage == 1 else item.refine_strength
+            if strength is None:  # (before the first stage only)
+                continue
             video = n.LTXVImgToVideoInplace(vae, image, video, strength,
                                             title=f"First frame (stage {stage})")
     return video

@@ -4,9 +4,10 @@
 #   download_models.sh MODELS [MODELS_DIR]                 (MODELS_DIR: $COMFY_DIR/models)
 #
 # MODELS is `none` (nothing to download), or a comma-separated list of entries, each
-#   MODE              fast|pro|both of the default model, ltx-2 (LTX-2 19B): `fast`
+#   MODE              fast|pro|lora|both of the default model, ltx-2 (LTX-2 19B): `fast`
 #   MODEL:MODE        a model's set-up: `ltx-2.3:fast`, `ltx-2.5:fast`, `ltx-2:pro`
-# e.g. `ltx-2:pro,ltx-2.5:fast`. `both` is every mode a model has (ltx-2.5 has only fast).
+# e.g. `ltx-2:pro,ltx-2.5:fast`. `both` is fast and pro, those a model has (ltx-2.5 has
+# only fast); `lora` (ltx-2's effect-LoRA mode, bf16 files) only when named.
 # Each entry's files are `ltx2 models --model MODEL --mode MODE --cameras "$CAMERAS"
 # --format tsv` (folder, name, URL per line), i.e. the SDK's catalog: nothing is listed here,
 # so the image can never download something the builders do not load. A file that several
@@ -43,7 +44,7 @@ default_model=ltx-2
 declare -A gated_repo=([ltx-2.5]=Lightricks/LTX-2.5)
 
 var=${MODELS_VAR:-MODELS}
-forms="none, or a comma-separated list of MODE or MODEL:MODE with MODE fast|pro|both and\
+forms="none, or a comma-separated list of MODE or MODEL:MODE with MODE fast|pro|lora|both and\
  MODEL $(IFS='|'; printf '%s' "${model_ids[*]}") (a bare MODE is $default_model's),\
  e.g. 'fast', 'ltx-2.3:fast' or 'ltx-2:pro,ltx-2.5:fast'"
 usage="usage: download_models.sh MODELS [MODELS_DIR]; MODELS: $forms"
@@ -83,7 +84,7 @@ for raw in "${raw_entries[@]}"; do
   for m in "${model_ids[@]}"; do [[ $model == "$m" ]] && known=1; done
   ((known)) || bad "unknown model '$model' in '$entry'"
   case $mode in
-    fast | pro | both) ;;
+    fast | pro | lora | both) ;;
     *) bad "unknown mode '$mode' in '$entry'" ;;
   esac
   entries+=("$model:$mode")

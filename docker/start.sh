@@ -23,7 +23,7 @@
 #   PYTHON (python)               the interpreter of ComfyUI and of the handler
 #   LTX2_HANDLER (/src/runpod_handler.py)
 #   LTX2_DOWNLOAD_MODELS (none)   download the missing model files first: a comma-separated
-#                                 list of MODE (fast|pro|both, LTX-2 19B) or MODEL:MODE
+#                                 list of MODE (fast|pro|lora|both, LTX-2 19B) or MODEL:MODE
 #                                 (ltx-2.3:fast, ltx-2.5:fast, ...); see download_models.sh.
 #                                 ltx-2.5 needs HF_TOKEN (a gated repo). Into
 #   LTX2_MODELS_DIR               (default /runpod-volume/models when a network volume is

@@ -75,6 +75,11 @@ CATALOG: tuple[ModelFile, ...] = (
               f"{_LTX2}/ltx-2-19b-distilled-lora-384.safetensors", 7.2,
               "distilled LoRA for the dev model's refine stage"),
     *(_camera_file(m) for m in CAMERA_MOTIONS if m != "none"),
+    # the effect LoRA of video_ltx2_i2v_lora (URL from its model metadata, size from its
+    # note's 408.3 MB): the example of ltx-2 i2v lora
+    ModelFile("loras", "ltx2-squish.safetensors",
+              f"{_COMFY_LTX2}/loras/ltx2-squish.safetensors", 0.41,
+              "effect LoRA: squish what the image shows (ltx-2 i2v lora's example)"),
     # the control templates' files (video_ltx2_canny_to_video, video_ltx2_depth_to_video;
     # URLs from their model metadata, sizes from their notes' MiB/GiB)
     ModelFile("loras", "ltx-2-19b-ic-lora-canny-control.safetensors",
@@ -118,6 +123,16 @@ CATALOG: tuple[ModelFile, ...] = (
               f"{_COMFY_LTX2_3}/loras/"
               "ltx_2.3_22b_distilled_1.1_lora_dynamic_fro09_avg_rank_111_bf16.safetensors", 2.74,
               "LTX-2.3 distilled LoRA 1.1 (fast, strength 0.5)", model="ltx-2.3"),
+    # the IC-LoRA of template_ltx2_3_ic_lora_ingredients (URL from its model metadata, size
+    # from its note)
+    ModelFile("loras", "ltx-2.3-22b-ic-lora-ingredients-0.9.safetensors",
+              f"{_COMFY_LTX2_3}/loras/ltx-2.3-22b-ic-lora-ingredients-0.9.safetensors", 1.22,
+              "LTX-2.3 ingredients IC-LoRA: a reference sheet steers the video (ref2v)",
+              model="ltx-2.3"),
+    # the ID-LoRA of video_ltx2_3_id_lora (URL from its model metadata, size from its note)
+    ModelFile("loras", "ltx-2.3-id-lora-talkvid-3k.safetensors",
+              f"{_COMFY_LTX2_3}/loras/ltx-2.3-id-lora-talkvid-3k.safetensors", 1.08,
+              "LTX-2.3 ID-LoRA: keeps the voice of a recording (id2v)", model="ltx-2.3"),
     ModelFile("latent_upscale_models", "ltx-2.3-spatial-upscaler-x2-1.1.safetensors",
               f"{_LTX2_3}/ltx-2.3-spatial-upscaler-x2-1.1.safetensors", 1.0,
               "LTX-2.3 2x spatial upscaler", model="ltx-2.3"),
@@ -171,8 +186,12 @@ def camera_lora(motion: str) -> str | None:
 DEFAULT_CHECKPOINT: dict[str, str] = {
     "fast": "ltx-2-19b-distilled.safetensors",
     "pro": "ltx-2-19b-dev-fp8.safetensors",
+    "lora": "ltx-2-19b-dev.safetensors",  # video_ltx2_i2v_lora: the bf16 dev model
 }
 DEFAULT_TEXT_ENCODER = "gemma_3_12B_it_fp4_mixed.safetensors"
+MODE_TEXT_ENCODER: dict[str, str] = {"lora": "gemma_3_12B_it.safetensors"}
+"""A mode's text encoder where it is not :data:`DEFAULT_TEXT_ENCODER` (the bf16 Gemma of
+``video_ltx2_i2v_lora``)."""
 DEFAULT_UPSCALER = "ltx-2-spatial-upscaler-x2-1.0.safetensors"
 DEFAULT_DISTILLED_LORA = "ltx-2-19b-distilled-lora-384.safetensors"
 
@@ -183,10 +202,10 @@ def files_for(mode: str, checkpoint: str | None = None, text_encoder: str | None
     """Every catalog file a pipeline of ``mode`` with these choices loads."""
     wanted = [
         ("checkpoints", checkpoint or DEFAULT_CHECKPOINT[mode]),
-        ("text_encoders", text_encoder or DEFAULT_TEXT_ENCODER),
+        ("text_encoders", text_encoder or MODE_TEXT_ENCODER.get(mode, DEFAULT_TEXT_ENCODER)),
         ("latent_upscale_models", upscaler or DEFAULT_UPSCALER),
     ]
-    if mode == "pro":
+    if mode != "fast":  # the dev model's refine stage (and every stage of lora)
         wanted.append(("loras", distilled_lora or DEFAULT_DISTILLED_LORA))
     lora = camera_lora(camera)
     if lora:

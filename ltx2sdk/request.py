@@ -23,9 +23,10 @@ used with type 'i2v', 'flf2v' or 'ia2v' (type is 't2v')``).
 request is made, saying what the model has.
 
 Input files come from one of three fields each (:data:`~ltx2sdk.vocabulary.INPUT_FILES`): the
-first frame (i2v, flf2v, ia2v) from ``image_url``, ``image_base64`` or ``image``, the last
-frame (flf2v) from ``last_image_url``, ``last_image_base64`` or ``last_image``, the audio
-(ia2v) from ``audio_url``, ``audio_base64`` or ``audio``, the video (canny2v, depth2v) from
+first frame (i2v, flf2v, ia2v, id2v; ref2v's reference sheet) from ``image_url``,
+``image_base64`` or ``image``, the last frame (flf2v) from ``last_image_url``,
+``last_image_base64`` or ``last_image``, the audio (ia2v; id2v's voice to keep) from
+``audio_url``, ``audio_base64`` or ``audio``, the video (canny2v, depth2v) from
 ``video_url``, ``video_base64`` or ``video``; ``video_start`` says where in it the part used
 begins. A URL must be an absolute http(s)
 URL with a host, by the fetcher's rule (:func:`ltx2sdk.web_urls.parse_url`); whether its host
@@ -427,12 +428,17 @@ class GenerationRequest(_RequestModel):
                                    "(22B, distilled only).")
     mode: Mode = Field("fast", description="fast: the distilled model (or the dev model with "
                                            "the distilled LoRA), few steps at CFG 1; "
-                                           "pro: the dev model with real CFG guidance.")
+                                           "pro: the dev model with real CFG guidance; "
+                                           "lora (LTX-2 i2v): the dev model made fast by "
+                                           "the distilled LoRA, for effect LoRAs.")
     type: VideoTypeId = Field("t2v", description="Text to video, image to video (a first "
                                                   "frame), first-and-last-frame video (flf2v: "
                                                   "a first and a last frame), or image and "
                                                   "audio to video (ia2v: a first frame and a "
-                                                  "voice to lip-sync). When not given, the "
+                                                  "voice to lip-sync), a first frame and a "
+                                                  "voice to speak with (id2v), a reference "
+                                                  "sheet (ref2v), or a video's edges or depth "
+                                                  "(canny2v, depth2v). When not given, the "
                                                   "input files decide: an audio file makes "
                                                   "ia2v, else a last image flf2v, else an "
                                                   "image i2v; none, t2v.",
@@ -456,13 +462,16 @@ class GenerationRequest(_RequestModel):
                                  "looks at the image); costs a few seconds.")
     camera_lora: CameraMotion = Field("static", description="Camera motion LoRA.")
     camera_strength: float = Field(1.0, ge=0.0, le=2.0, description="Camera LoRA strength.")
-    image: str | None = Field(None, description="i2v, flf2v, ia2v: name of the first frame's "
-                                                "image in ComfyUI's input folder (for example, "
-                                                "returned by an upload).")
-    image_url: str | None = Field(None, description="i2v, flf2v, ia2v: http(s) URL of the "
-                                                    "first frame.")
-    image_base64: str | None = Field(None, description="i2v, flf2v, ia2v: the first frame as "
-                                                       "base64 or a data: URI.")
+    image: str | None = Field(None, description="i2v, flf2v, ia2v, id2v: name of the first "
+                                                "frame's image in ComfyUI's input folder (for "
+                                                "example, returned by an upload); ref2v: the "
+                                                "reference sheet's.")
+    image_url: str | None = Field(None, description="i2v, flf2v, ia2v, id2v: http(s) URL of "
+                                                    "the first frame; ref2v: of the reference "
+                                                    "sheet.")
+    image_base64: str | None = Field(None, description="i2v, flf2v, ia2v, id2v: the first "
+                                                       "frame as base64 or a data: URI; ref2v: "
+                                                       "the reference sheet.")
     image_strength: float = Field(1.0, ge=0.0, le=1.0,
                                   description="i2v, flf2v, ia2v: how strongly the first "
                                               "frame is kept in the first stage (flf2v: its "
@@ -475,14 +484,17 @@ class GenerationRequest(_RequestModel):
                                                          "frame.")
     last_image_base64: str | None = Field(None, description="flf2v: the last frame as base64 "
                                                             "or a data: URI.")
-    audio: str | None = Field(None, description="ia2v: name of the audio file (wav, mp3, flac "
+    audio: str | None = Field(None, description="ia2v, id2v (the voice to keep): name of "
+                                                "the audio file (wav, mp3, flac "
                                                 "or ogg) in ComfyUI's input folder; its length "
                                                 "is not known here: give duration (default "
                                                 "10 s).")
-    audio_url: str | None = Field(None, description="ia2v: http(s) URL of the audio (wav, mp3, "
+    audio_url: str | None = Field(None, description="ia2v, id2v: http(s) URL of the audio "
+                                                    "(wav, mp3, "
                                                     "flac or ogg vorbis; at most 20 MB and 60 s "
                                                     "by default).")
-    audio_base64: str | None = Field(None, description="ia2v: the audio file as base64 or a "
+    audio_base64: str | None = Field(None, description="ia2v, id2v: the audio file as base64 "
+                                                       "or a "
                                                        "data: URI.")
     video: str | None = Field(None, description="canny2v, depth2v: name of the video (mp4, mov, "
                                                 "webm, mkv, avi or another video extension "
@@ -666,8 +678,8 @@ def base64_size(text: str) -> int:
 def inferred_type(request: GenerationRequest) -> VideoTypeId:
     """The type ``request``'s input files make (the rule of a request that gives none): ia2v
     with an audio file, else flf2v with a last image, else i2v with an image, else t2v.
-    The type with an audio or a last image is the only one that uses it, so that a missing
-    first image is then said as such."""
+    Each is a type that uses the file (id2v, which takes an audio file too, is asked for by
+    name), so that a missing first image is then said as such."""
     if AUDIO.given(request):
         return "ia2v"
     if LAST_IMAGE.given(request):

@@ -32,26 +32,35 @@ MODEL_IDS: tuple[ModelId, ...] = get_args(ModelId)
 DEFAULT_MODEL: ModelId = "ltx-2"
 """The model of a request that names none."""
 
-VideoTypeId = Literal["t2v", "i2v", "flf2v", "ia2v", "canny2v", "depth2v"]
+VideoTypeId = Literal["t2v", "i2v", "flf2v", "ia2v", "id2v", "ref2v", "canny2v", "depth2v"]
 """What a video is made from (the request field ``type``): text; a first frame; a first and a
-last frame; a first frame and a voice to lip-sync; a video whose edges (canny2v) or depth
+last frame; a first frame and a voice to lip-sync; a first frame and a recording of the voice
+the person speaks with (id2v: identity, an ID-LoRA); a reference sheet, one image of the
+characters, props and places to keep (ref2v, an IC-LoRA); a video whose edges (canny2v) or depth
 (depth2v) steer the new one, with a first frame or without (each with the prompt)."""
 VIDEO_TYPES: tuple[VideoTypeId, ...] = get_args(VideoTypeId)
 """Every video type."""
 
-Mode = Literal["fast", "pro"]
+Mode = Literal["fast", "pro", "lora"]
 """Which variant of a model runs (the request field ``mode``): the distilled one, few steps at
-CFG 1 (fast), or the dev model with real CFG guidance (pro)."""
+CFG 1 (fast), the dev model with real CFG guidance (pro), or the dev model made fast by the
+distilled LoRA (lora: 12 steps at CFG 1, the base Comfy-Org's effect-LoRA template
+``video_ltx2_i2v_lora`` runs effect LoRAs on, as they are trained on the dev model)."""
 MODES: tuple[Mode, ...] = get_args(Mode)
 """Every mode."""
+BOTH_MODES: tuple[Mode, ...] = ("fast", "pro")
+"""What ``both`` means where modes are listed or checked (``ltx2 check``, ``ltx2 models``, the
+Docker image's ``MODELS``): the distilled and the dev model. ``lora`` (its own 64 GB of bf16
+files, for one template) is checked or downloaded when asked for by name."""
 
 PIPELINES_MADE: tuple[tuple[ModelId, VideoTypeId, Mode], ...] = (
     ("ltx-2", "t2v", "fast"), ("ltx-2", "t2v", "pro"), ("ltx-2", "i2v", "fast"),
-    ("ltx-2", "i2v", "pro"), ("ltx-2", "flf2v", "fast"), ("ltx-2", "canny2v", "fast"),
+    ("ltx-2", "i2v", "pro"), ("ltx-2", "i2v", "lora"), ("ltx-2", "flf2v", "fast"),
+    ("ltx-2", "canny2v", "fast"),
     ("ltx-2", "canny2v", "pro"), ("ltx-2", "depth2v", "fast"), ("ltx-2", "depth2v", "pro"),
     ("ltx-2.3", "t2v", "fast"), ("ltx-2.3", "t2v", "pro"), ("ltx-2.3", "i2v", "fast"),
     ("ltx-2.3", "i2v", "pro"), ("ltx-2.3", "flf2v", "fast"), ("ltx-2.3", "ia2v", "fast"),
-    ("ltx-2.3", "depth2v", "fast"),
+    ("ltx-2.3", "id2v", "fast"), ("ltx-2.3", "ref2v", "fast"), ("ltx-2.3", "depth2v", "fast"),
     ("ltx-2.5", "t2v", "fast"), ("ltx-2.5", "i2v", "fast"), ("ltx-2.5", "flf2v", "fast"),
     ("ltx-2.5-api", "t2v", "fast"), ("ltx-2.5-api", "t2v", "pro"),
     ("ltx-2.5-api", "i2v", "fast"), ("ltx-2.5-api", "i2v", "pro"),
@@ -139,20 +148,24 @@ class InputFile:
     def wanted_by(self, video_type: str) -> str:
         """How messages ask for it in a request of ``video_type``: ``an image`` (the one image
         of i2v and ia2v), ``a first image`` or ``a last image`` (flf2v's two), ``an audio
-        file``."""
+        file`` (id2v's: ``an audio file of the voice to keep``)."""
         if self is FIRST_IMAGE and video_type in LAST_IMAGE.types:  # two images: say which
             return "a first image"
-        return f"{'an' if self.noun[0] in 'aeiou' else 'a'} {self.noun}"
+        purpose = " of the voice to keep" if self is AUDIO and video_type == "id2v" else ""
+        return f"{'an' if self.noun[0] in 'aeiou' else 'a'} {self.noun}{purpose}"
 
 
 CONTROL_TYPES: tuple[VideoTypeId, ...] = ("canny2v", "depth2v")
 """The types a video steers (IC-LoRA control): its frames, turned into edges or depth, guide the
 first stage."""
 FIRST_IMAGE = InputFile("image", "image", "image_url", "image_base64",
-                        ("i2v", "flf2v", "ia2v", *CONTROL_TYPES), optional_for=CONTROL_TYPES)
+                        ("i2v", "flf2v", "ia2v", "id2v", "ref2v", *CONTROL_TYPES),
+                        optional_for=CONTROL_TYPES)
 LAST_IMAGE = InputFile("last image", "last_image", "last_image_url", "last_image_base64",
                        ("flf2v",))
-AUDIO = InputFile("audio file", "audio", "audio_url", "audio_base64", ("ia2v",), kind="audio")
+# ia2v: the soundtrack, kept; id2v: a recording of the voice to speak with (new speech)
+AUDIO = InputFile("audio file", "audio", "audio_url", "audio_base64", ("ia2v", "id2v"),
+                  kind="audio")
 VIDEO = InputFile("video", "video", "video_url", "video_base64", CONTROL_TYPES, kind="video")
 IMAGE_INPUTS = (FIRST_IMAGE, LAST_IMAGE)
 """Every input image a request can carry, first frame first."""

@@ -163,7 +163,33 @@ def load_template(name: str) -> JSONDict:
     file_name = name if name.endswith(".json") else f"{name}.json"
     resource = resources.files(TEMPLATE_PACKAGE).joinpath("templates").joinpath(file_name)
     data: JSONDict = json.loads(resource.read_text(encoding="utf-8"))
+    for repair in TEMPLATE_REPAIRS.get(file_name.removesuffix(".json"), ()):
+        repair(data)
     return data
+
+
+def _restore_lost_output_link(data: JSONDict) -> None:
+    """``video_ltx2_i2v_lora`` (0.1.123) was made from ``video_ltx2_i2v`` and lost a link on
+    the way: its subgraph's ``VIDEO`` output still names link 265, which its ``links`` no
+    longer hold, and ``CreateVideo`` 97 (the subgraph's only video) links nowhere, so its
+    ``SaveVideo`` has no input. ``video_ltx2_i2v`` has the link (97 slot 0 to the output):
+    restored as it is there."""
+    [subgraph] = data["definitions"]["subgraphs"]
+    [output] = subgraph["outputs"]
+    if any(link["id"] == 265 for link in subgraph["links"]) or output["linkIds"] != [265]:
+        return  # (a release that fixed it)
+    [create] = [n for n in subgraph["nodes"] if n["id"] == 97]
+    assert create["type"] == "CreateVideo" and not create["outputs"][0]["links"]
+    subgraph["links"].append({"id": 265, "origin_id": 97, "origin_slot": 0, "target_id": -20,
+                              "target_slot": 0, "type": "VIDEO"})
+    create["outputs"][0]["links"] = [265]
+
+
+TEMPLATE_REPAIRS: dict[str, tuple[Callable[[JSONDict], None], ...]] = {
+    "video_ltx2_i2v_lora": (_restore_lost_output_link,),
+}
+"""Templates shipped broken, and the repair each needs to compute what it was made to (the
+ComfyUI frontend would queue them without their output)."""
 
 
 def workflow_node_types(workflow: Mapping[str, Any]) -> set[str]:
@@ -653,6 +679,10 @@ def map_widget_values(schema: Mapping[str, Any], values: Sequence[Any], *,
                 if is_widget(sub_spec):
                     consume(f"{name}.{sub}", sub_spec)
     leftover = list(queue)
+    if leftover and schema.get("output_node") and all(v is None for v in leftover):
+        # an output node's display-only widgets (PreviewAny's preview panes, saved empty as
+        # in template_ltx2_3_ic_lora_ingredients): no input, nothing to map
+        leftover = []
     if leftover:
         raise ValueError(f"{schema.get('name')}: {len(leftover)} widget values left over: "
                          f"{leftover!r} (values: {list(values)!r})")
@@ -1246,7 +1276,7 @@ def _image_chain(walker: _Walker, node_id: str) -> list[str]:
 
 _IMAGE_STEPS = frozenset({*_RESIZE_TYPES, "LTXVPreprocess", "LoadImage", "LoadVideo",
                           "GetVideoComponents", "ImageFromBatch", "Video Slice", "Canny",
-                          "ImageInvert"})
+                          "ImageInvert", "RepeatImageBatch", "ResizeAndPadImage"})
 _IMAGE_SOURCES = frozenset({"LoadImage", "LoadVideo"})
 """Where an image chain starts: a file."""
 _AUDIO_PASS_THROUGH: dict[str, str] = {

@@ -57,7 +57,7 @@ LOADER_INPUTS = {
 LTX2_FOLDERS = {"checkpoints", "text_encoders", "latent_upscale_models", "loras"}
 LTX2_5_FOLDERS = {"diffusion_models", "vae", "text_encoders", "latent_upscale_models"}
 # What download_models.sh says when it refuses a value: the accepted forms
-FORMS = ("MODEL:MODE", "fast|pro|both", "ltx-2.3:fast")
+FORMS = ("MODEL:MODE", "fast|pro|lora|both", "ltx-2.3:fast")
 
 
 def _tool(name: str) -> str:

@@ -147,7 +147,8 @@ def test_the_root_test_input_validates() -> None:
     ({"prompt": "p", "width": 0}, "width: at least 128 px, not 0"),
     ({"prompt": "p", "duration": 100}, "duration: at most 20 s, not 100"),
     ({"prompt": "p", "type": "x"},
-     "type: Input should be 't2v', 'i2v', 'flf2v', 'ia2v', 'canny2v' or 'depth2v'"),
+     "type: Input should be 't2v', 'i2v', 'flf2v', 'ia2v', 'id2v', 'ref2v', 'canny2v' or "
+     "'depth2v'"),
     ({"prompt": "p", "type": "i2v"}, "type 'i2v' needs an image"),
     ({"prompt": "p", "type": "i2v", "image_url": "https://example.com/a.png",
       "image_base64": PNG_B64}, "not image_url and image_base64"),
@@ -181,7 +182,7 @@ def test_the_root_test_input_validates() -> None:
     ({"prompt": "p", "model": "ltx-2.3", "type": "ia2v", "image_base64": PNG_B64},
      "type 'ia2v' needs an audio file: give one of audio_url, audio_base64 or audio"),
     ({"prompt": "p", "type": "i2v", "image_base64": PNG_B64, "audio_base64": WAV_B64},
-     "audio_base64 is only used with type 'ia2v' (type is 'i2v')"),
+     "audio_base64 is only used with type 'ia2v' or 'id2v' (type is 'i2v')"),
     ({"prompt": "p", "model": "ltx-2.3", "type": "ia2v", "image_base64": PNG_B64,
       "audio_base64": PNG_B64},
      "audio_base64: not a readable audio file (wav, mp3, flac or ogg)"),

@@ -96,7 +96,8 @@ def test_an_input_name_with_a_control_character_is_refused(field: str, name: str
 @pytest.mark.parametrize(("field", "words"), [
     ("prompt", "must be text, not null"), ("filename_prefix", "must be text, not null"),
     ("loras", "must be a list, not null"), ("models", "must be an object, not null"),
-    ("mode", "must be 'fast' or 'pro', not null"), ("enhance_prompt", "must be true or false")])
+    ("mode", "must be 'fast', 'pro' or 'lora', not null"),
+    ("enhance_prompt", "must be true or false")])
 def test_null_for_any_field_that_cannot_be_null_is_worded_alike(field: str, words: str) -> None:
     with pytest.raises(RequestError) as caught:
         GenerationRequest.model_validate({"prompt": "x", field: None})

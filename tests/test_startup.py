@@ -224,9 +224,9 @@ EXPECTED_SCHEMA: dict[str, Any] = {
         "negative_prompt": _optional(maxLength=20000),
         "model": {"default": "ltx-2", "enum": ["ltx-2", "ltx-2.3", "ltx-2.5", "ltx-2.5-api"],
                   "type": "string"},
-        "mode": {"default": "fast", "enum": ["fast", "pro"], "type": "string"},
+        "mode": {"default": "fast", "enum": ["fast", "pro", "lora"], "type": "string"},
         # no default: the type follows from the input files (t2v with none)
-        "type": {"enum": ["t2v", "i2v", "flf2v", "ia2v", "canny2v", "depth2v"],
+        "type": {"enum": ["t2v", "i2v", "flf2v", "ia2v", "id2v", "ref2v", "canny2v", "depth2v"],
                  "type": "string"},
         "width": {"default": 1280, "maximum": 3840, "minimum": 128, "type": "integer"},
         "height": {"default": 720, "maximum": 3840, "minimum": 128, "type": "integer"},

@@ -144,7 +144,8 @@ def test_a_prefix_is_refused_exactly_when_the_server_would_not_serve_its_video(
 @pytest.mark.parametrize(("version", "ready", "needs"), [
     ("0.8.0", {"ltx-2"}, {
         "ltx-2.3": ["t2v fast, i2v fast, flf2v fast, ia2v fast: need ComfyUI >= 0.16.4",
-                    "depth2v fast: need ComfyUI >= 0.22.0",
+                    "id2v fast: need ComfyUI >= 0.19.0",
+                    "ref2v fast, depth2v fast: need ComfyUI >= 0.22.0",
                     "t2v pro, i2v pro: need ComfyUI >= 0.32.0"],
         "ltx-2.5": ["all: need ComfyUI >= 0.32.0"]}),
     ("0.26.0", {"ltx-2"}, {"ltx-2.3": ["t2v pro, i2v pro: need ComfyUI >= 0.32.0"],

@@ -142,8 +142,9 @@ def test_each_word_list_is_spelled_out_once() -> None:
 
 
 def test_the_spelled_out_list_finder_finds_one() -> None:
-    source = ('CHOICES = ["fast", "pro", "both"]\nSOME = ("t2v", "i2v")\n'
-              'Kind = Literal["t2v", "i2v", "flf2v", "ia2v", "canny2v", "depth2v"]\n')
+    source = ('CHOICES = ["fast", "pro", "lora", "both"]\nSOME = ("t2v", "i2v")\n'
+              'Kind = Literal["t2v", "i2v", "flf2v", "ia2v", "id2v", "ref2v", "canny2v", '
+              '"depth2v"]\n')
     assert spelled_out_lists(source) == [(1, "modes"), (3, "video types")]
 
 

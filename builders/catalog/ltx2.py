@@ -8,6 +8,14 @@ refines it with three steps at CFG 1 (the dev model with the distilled LoRA), an
 are decoded into one mp4. Camera-motion LoRAs (19B files) apply to the model of both stages.
 Stage 2's noise has the templates' fixed seed (0; 420 in t2v fast), stage 1's the request's.
 
+i2v lora is the effect-LoRA template (``video_ltx2_i2v_lora``): the bf16 dev model and the bf16
+Gemma, the distilled LoRA (1) on the model of both stages, stage 1 euler ancestral on 12 steps
+of LTX-V's schedule at CFG 1 with its own negative prompt, stage 2 the refine sigmas; the image
+brought to a larger side of 1536 (``ImageScaleToMaxDimension``), ``LTXVPreprocess`` 33, in place
+before stage 1 only; tiled decoding, 24 fps, no camera LoRA. The effect LoRA (its example's
+``ltx2-squish``) is the request's ``loras``: before the distilled LoRA on stage 1, after it on
+stage 2, as the template has it.
+
 flf2v has no LTX-2 template: it is LTX-2.3's first-and-last-frame graph
 (``video_ltx2_3_flf2v``: one stage, both images guiding frames 0 and -1 through
 ``LTXVAddGuide``, euler ancestral with eta 0, the distilled schedule at CFG 1) on the 19B
@@ -55,6 +63,7 @@ from .types import (
     PlainDecode,
     SamplerSelect,
     ScaleLongerEdge,
+    ScaleToMaxDimension,
     Stage,
     TiledDecode,
 )
@@ -172,6 +181,66 @@ FLF2V_FAST = Pipeline(
     preprocess=ltx2_3.FLF2V_FAST.preprocess, guides=ltx2_3.FIRST_AND_LAST_FRAME,
 )
 
+# --- the effect-LoRA base: video_ltx2_i2v_lora ("Squish Anything with LTX-2 I2V and LoRA")
+
+# its subgraph 92 ("Text to Video (LTX 2.0)"): CheckpointLoaderSimple 92:1, LTXAVTextEncoderLoader
+# 92:60 (the bf16 Gemma), LatentUpscaleModelLoader 92:76, LoraLoaderModelOnly 92:108 / 92:68
+# (the distilled LoRA at 1 on both stages; its effect LoRA 92:110 / 92:109 is the request's
+# own: the template's example carries it)
+LORA_FILES = CheckpointFiles(
+    checkpoint="ltx-2-19b-dev.safetensors",
+    text_encoder="gemma_3_12B_it.safetensors",
+    upscaler="ltx-2-spatial-upscaler-x2-1.0.safetensors",
+    distilled_lora=LoraFile("ltx-2-19b-distilled-lora-384.safetensors", strength=1.0),
+)
+# CLIPTextEncode 92:4
+LORA_NEGATIVE_PROMPT = (
+    "watermark, logo, channel logo, TV logo, broadcast overlay,\nUI elements, interface, HUD, "
+    "subtitles, captions,\nsymbols, glyphs, letters, text, numbers,\non-screen graphics, "
+    "corner marks, branding,\ntimestamp, camera overlay, app icon watermark, text, markup, "
+    "logo, blurry, out of focus, overexposed, underexposed, low contrast, washed out colors, "
+    "excessive noise, grainy texture, poor lighting, flickering, motion blur, distorted "
+    "proportions, unnatural skin tones, deformed facial features, asymmetrical face, missing "
+    "facial features, extra limbs, disfigured hands, wrong hand count, artifacts around "
+    "text,, missing microphone, misplaced microphone, inconsistent perspective, camera shake, "
+    "incorrect depth of field, background too sharp, background clutter, distracting "
+    "reflections, harsh shadows, inconsistent lighting direction, color banding, cartoonish "
+    "rendering, 3D CGI look, unrealistic materials, uncanny valley effect, incorrect "
+    "ethnicity, wrong gender, exaggerated expressions, smiling, laughing, exaggerated "
+    "sadness, wrong gaze direction, eyes looking at camera, mismatched lip sync, silent or "
+    "muted audio, distorted voice, robotic voice, echo, background noise, off-sync audio, "
+    "missing sniff sounds, incorrect dialogue, added dialogue, repetitive speech, jittery "
+    "movement, awkward pauses, incorrect timing, unnatural transitions, inconsistent "
+    "framing, tilted camera, missing door or shelves, missing shallow depth of field, flat "
+    "lighting, inconsistent tone, cinematic oversaturation, stylized filters, or AI "
+    "artifacts.")
+
+I2V_LORA = Pipeline(
+    model=LTX2, type="i2v", mode="lora", files=LORA_FILES,
+    stages=(
+        # KSamplerSelect 92:8, LTXVScheduler 92:9 (12 steps, fitted to the latent), CFGGuider
+        # 92:47 at 1; LTXVCropGuides 92:81's latent goes on
+        Stage(SamplerSelect("euler_ancestral"),
+              LTXVSchedule(steps=12, max_shift=2.05, base_shift=0.95, stretch=True,
+                           terminal=0.1),
+              CFG(1.0), passes_on=LatentSlot.OUTPUT, loras=(LoraRole.DISTILLED,),
+              crop_guides=True),
+        # KSamplerSelect 92:66, ManualSigmas 92:73, CFGGuider 92:82 at 1, RandomNoise 92:67 at
+        # 0; LTXVSeparateAVLatent 92:115 splits the denoised output
+        Stage(SamplerSelect("euler_ancestral"), REFINE_SIGMAS, CFG(1.0),
+              passes_on=LatentSlot.DENOISED_OUTPUT, loras=(LoraRole.DISTILLED,), noise_seed=0),
+    ),
+    negative=Negative.PROMPT, negative_prompt=LORA_NEGATIVE_PROMPT,
+    decode=TILED_DECODE,  # VAEDecodeTiled 92:116
+    min_comfyui=MIN_COMFYUI, fps=FPS,  # its index.json; CreateVideo 92:97 at 24 fps
+    template="video_ltx2_i2v_lora",
+    # ImageScaleToMaxDimension 92:111 (lanczos, 1536), LTXVPreprocess 92:112 (33), then
+    # LTXVImgToVideoInplace 92:113 at 1 before stage 1 only (stage 2 has none)
+    preprocess=ImagePreprocess(resize=(ScaleToMaxDimension(size=1536, scale_method="lanczos"),),
+                               img_compression=33),
+    guides=(FirstFrameInplace(strength=1.0, refine_strength=None),),
+)
+
 # --- control videos (IC-LoRA): video_ltx2_canny_to_video, video_ltx2_depth_to_video
 
 # LoraLoaderModelOnly 143:134 (dev) and 162:212 / 162:220 (distilled), on both stages' model
@@ -252,5 +321,5 @@ DEPTH_PRO = _control_pro("depth2v", DEPTH_LORA, LOTUS_DEPTH, DEPTH_TEMPLATE)
 DEPTH_FAST = _control_fast("depth2v", DEPTH_LORA, LOTUS_DEPTH, DEPTH_TEMPLATE,
                            refine_seed=816174319356945)
 
-PIPELINES: tuple[Pipeline, ...] = (T2V_FAST, T2V_PRO, I2V_FAST, I2V_PRO, FLF2V_FAST,
+PIPELINES: tuple[Pipeline, ...] = (T2V_FAST, T2V_PRO, I2V_FAST, I2V_PRO, I2V_LORA, FLF2V_FAST,
                                    CANNY_FAST, CANNY_PRO, DEPTH_FAST, DEPTH_PRO)

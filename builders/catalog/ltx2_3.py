@@ -38,6 +38,21 @@ ia2v (``video_ltx2_3_ia2v``, lip-sync to a given voice) is i2v fast at 24 fps wi
 image's longer edge resized with lanczos, and the given audio as stage 1's audio latent: cut
 to the video's length, encoded, and masked (a solid mask of 0) so sampling keeps it.
 
+id2v fast (``video_ltx2_3_id_lora``, ComfyUI >= 0.19.0) keeps a person's voice from a
+recording: i2v fast at 25 fps with the image's longer edge resized with lanczos, the ID-LoRA
+(``ltx-2.3-id-lora-talkvid-3k``, 1.0) after the distilled LoRA on stage 1's model, and
+``LTXVReferenceAudio`` (identity guidance 3, over the whole schedule) between the encoded
+prompts and the frame rate, on that model and the recording as given. The video makes its own
+audio (speech in that voice: the prompt's ``[SPEECH]``); stage 2 refines with the distilled
+LoRA alone and the cropped conditioning, as in the template.
+
+ref2v fast (``template_ltx2_3_ic_lora_ingredients``, ComfyUI >= 0.22.0) keeps the characters,
+props and places of a reference sheet (one image): the union control's one ``KSampler`` stage
+on the distilled checkpoint with the ingredients IC-LoRA (``ingredients-0.9``, 1.0), the sheet
+repeated as many frames as the video, fitted inside the output size and padded black, added as
+a guide from frame 0 at strength 1 with the LoRA's own parameters; no first frame (the
+template's is bypassed); the flf2v negative prompt and tiled decode, 25 fps.
+
 depth2v fast is the union-control template (``video_ltx2_3_ic_lora``, ComfyUI >= 0.22.0): one
 stage on the distilled fp8 checkpoint with the union IC-LoRA (``ref0.5``) at 1.0, sampled by
 ``KSampler`` (8 steps of ``linear_quadratic``, euler ancestral, CFG 1) on the flf2v negative
@@ -80,6 +95,8 @@ from .types import (
     MoGeDepth,
     Negative,
     Pipeline,
+    ReferenceAudio,
+    ReferenceSheet,
     SamplerSelect,
     ScaleLongerEdge,
     Stage,
@@ -196,6 +213,35 @@ IA2V_FAST = Pipeline(
     audio=GivenAudio(trim_start=0.0, mask_value=0.0),
 )
 
+# --- voice identity (ID-LoRA): video_ltx2_3_id_lora ("LTX-2.3: ID LoRA")
+
+ID_LORA = LoraFile("ltx-2.3-id-lora-talkvid-3k.safetensors", strength=1.0)  # LoraLoaderModelOnly
+# 340:346, after the distilled LoRA 340:293, on stage 1's model only
+ID_MIN_COMFYUI = "0.19.0"  # its index.json (LTXVReferenceAudio)
+
+ID2V_FAST = Pipeline(
+    model=LTX2_3, type="id2v", mode="fast",
+    files=dataclasses.replace(FAST_FILES, identity_lora=ID_LORA),
+    # i2v fast's stages (SamplerCustomAdvanced 340:291, 340:310; CFGGuider 340:315 at 1 on
+    # LTXVReferenceAudio 340:349's model, 340:290 at 1 on 340:293's; RandomNoise 340:285 at
+    # 42; LTXVCropGuides 340:292 crops the conditioning only), the ID-LoRA on stage 1's model
+    stages=(dataclasses.replace(FAST_STAGES[0], loras=(LoraRole.DISTILLED, LoraRole.IDENTITY)),
+            FAST_STAGES[1]),
+    negative=Negative.PROMPT, decode=TILED_DECODE,  # CLIPTextEncode 340:314, VAEDecodeTiled 340:316
+    min_comfyui=ID_MIN_COMFYUI, fps=FPS,  # CreateVideo 340:312 at 25
+    template="video_ltx2_3_id_lora",
+    # ResizeImageMaskNode 340:297 (1280x720, lanczos, centre) and 340:356 (1536, lanczos),
+    # LTXVPreprocess 340:334 (18), LTXVImgToVideoInplace 340:325 (0.7) and 340:296 (1)
+    preprocess=ImagePreprocess(
+        resize=(FitToOutput(scale_method="lanczos", crop="center"),
+                ScaleLongerEdge(size=1536, scale_method="lanczos")),
+        img_compression=18),
+    guides=(FirstFrameInplace(strength=0.7, refine_strength=1.0),),
+    # LoadAudio 276 straight into LTXVReferenceAudio 340:349 (scale 3, from 0 to 1); the video's
+    # audio starts empty (LTXVEmptyLatentAudio 340:348)
+    audio=ReferenceAudio(identity_guidance_scale=3.0, start_percent=0.0, end_percent=1.0),
+)
+
 PRO_SOURCE = ("Lightricks/LTX-2 ltx-pipelines ti2vid_two_stages with LTX_2_3_PARAMS "
               "(utils/constants.py): 30 steps, video CFG 3 / audio CFG 7, stage-2 distilled "
               "LoRA 1.0 and STAGE_2_DISTILLED_SIGMA_VALUES, DEFAULT_IMAGE_CRF 33, 24 fps, "
@@ -275,5 +321,27 @@ DEPTH2V_FAST = Pipeline(
                          iclora_parameters=True, reference_downscale=2),
 )
 
+# --- reference sheet (IC-LoRA): template_ltx2_3_ic_lora_ingredients
+
+INGREDIENTS_LORA = LoraFile("ltx-2.3-22b-ic-lora-ingredients-0.9.safetensors",
+                            strength=1.0)  # LoraLoaderModelOnly 129:195
+
+REF2V_FAST = Pipeline(
+    model=LTX2_3, type="ref2v", mode="fast",
+    files=dataclasses.replace(FLF2V_FILES, control_lora=INGREDIENTS_LORA),
+    # KSampler 129:704 as the union control's (seed = the request's); LTXVCropGuides 129:106
+    stages=DEPTH2V_FAST.stages,
+    negative=Negative.PROMPT, negative_prompt=FLF2V_NEGATIVE_PROMPT,  # CLIPTextEncode 129:112
+    decode=TiledDecode(tile_size=768, overlap=64, temporal_size=4096,
+                       temporal_overlap=64),  # VAEDecodeTiled 129:105
+    min_comfyui=IC_LORA_MIN_COMFYUI, fps=FPS,  # its index.json; CreateVideo 129:122 at 25
+    template="template_ltx2_3_ic_lora_ingredients",
+    # LoadImage 724, RepeatImageBatch 709 (5 s x 25 fps), ResizeAndPadImage 722 (1280x720,
+    # black, lanczos), LTXVAddGuide 129:115 (frame 0, strength 1, GetICLoRAParameters
+    # 129:196); its first frame is an EmptyImage with LTXVImgToVideoInplace 129:198 bypassed
+    reference=ReferenceSheet(padding_color="black", interpolation="lanczos", frame_idx=0,
+                             strength=1.0),
+)
+
 PIPELINES: tuple[Pipeline, ...] = (T2V_FAST, T2V_PRO, I2V_FAST, I2V_PRO, FLF2V_FAST,
-                                   IA2V_FAST, DEPTH2V_FAST)
+                                   IA2V_FAST, ID2V_FAST, REF2V_FAST, DEPTH2V_FAST)

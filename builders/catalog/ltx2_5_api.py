@@ -177,7 +177,7 @@ def _declare(type: VideoTypeId, mode: Mode) -> PartnerPipeline:
 
 
 PIPELINES: tuple[PartnerPipeline, ...] = tuple(
-    _declare(type, mode) for type in _TEMPLATES for mode in MODES)
+    _declare(type, mode) for type in _TEMPLATES for mode in OPTIONS)
 """Every hosted LTX-2.5 pipeline, by type then mode."""
 
 BY_KEY: dict[PipelineKey, PartnerPipeline] = {p.key: p for p in PIPELINES}

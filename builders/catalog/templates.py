@@ -9,7 +9,8 @@ pipeline that computes what it computes (checked stage by stage by
 LoRAs, and nothing it lacks (no camera LoRA: none of them loads one). Input files are
 placeholders, the names an offline build gives them. A template may add a LoRA to a pipeline
 (``template_ltx2_3_style_transition`` is LTX-2.3's first-and-last-frame pipeline with a
-transition LoRA): its example carries it in ``loras``, placed as the user's own LoRAs are.
+transition LoRA; ``video_ltx2_i2v_lora`` is ltx-2 i2v lora with its effect LoRA): its example
+carries it in ``loras``, placed as the user's own LoRAs are.
 Every value is the template's (``tests/builders/test_template_examples.py`` holds them equal);
 the LTX-2.3 templates ask for 126 or 151 frames, which the latent floors to 8n+1 (121, 145):
 the examples give what is made. :data:`NOT_YET` names the templates no pipeline makes yet.
@@ -135,6 +136,14 @@ TEMPLATES: tuple[OfficialTemplate, ...] = (
                 "biking, with every jump and turn captured in crisp detail against the "
                 "brilliant white snow and vibrant sky.")),
     OfficialTemplate(
+        "video_ltx2_i2v_lora", "Squish Anything with LTX-2 I2V and LoRA",
+        PipelineKey("ltx-2", "i2v", "lora"), variant=None, min_comfyui="0.8.0",
+        width=1280, height=1280, frames=281, fps=24, seed=4545545,
+        # LoraLoaderModelOnly 92:110 / 92:109: the effect LoRA, at 1 on both stages
+        loras=(LoraFile("ltx2-squish.safetensors", 1.0),),
+        prompt=("squish it -- a woman's voice exclaims \"I'm gonna squish this adorable little"
+                " puppy... squish squish squishy\"")),
+    OfficialTemplate(
         "video_ltx2_canny_to_video", "LTX-2 Canny to Video",
         PipelineKey("ltx-2", "canny2v", "pro"), variant=None, min_comfyui="0.8.0",
         width=1280, height=720, frames=121, fps=24, seed=0,
@@ -243,6 +252,18 @@ TEMPLATES: tuple[OfficialTemplate, ...] = (
                 "gestures naturally while talking to the camera\ncamera: Fixed on "
                 "character, smooth side-tracking shot matching car speed")),
     OfficialTemplate(
+        "video_ltx2_3_id_lora", "LTX-2.3: ID LoRA",
+        PipelineKey("ltx-2.3", "id2v", "fast"), variant=None, min_comfyui="0.19.0",
+        width=1280, height=720, frames=249, fps=25, seed=597157848195547,
+        loras=(),
+        # its PrimitiveInt asks for 251 frames, which the latent floors to 249
+        prompt=("[VISUAL]: Opens with a medium shot, camera slowly pushes in toward the "
+                "character. A man with short dark hair and round glasses, wearing a retro "
+                "orange floral shirt, looks directly at the camera, his mouth opens and closes "
+                "naturally as he speaks, tilts his head playfully.\n[SPEECH]: Hey, what do you "
+                "think of this vibe? Feels like we\u2019re back in the 90s.\n[SOUNDS]: Playful "
+                "and upbeat tone, moderate volume, close to the microphone. ")),
+    OfficialTemplate(
         "video_ltx2_3_ic_lora", "LTX 2.3 IC-LoRA Union Control",
         PipelineKey("ltx-2.3", "depth2v", "fast"), variant=None, min_comfyui="0.22.0",
         width=1280, height=704, frames=121, fps=25, seed=0,
@@ -257,6 +278,49 @@ TEMPLATES: tuple[OfficialTemplate, ...] = (
                 "sunlight streams through the canopy, illuminating the mossy ruins with "
                 "bright, clear light. The scene feels vibrant and peaceful, with subtle "
                 "natural motion.")),
+    OfficialTemplate(
+        "template_ltx2_3_ic_lora_ingredients", "LTX-2.3 IC-LoRA: Reference Sheet Control",
+        PipelineKey("ltx-2.3", "ref2v", "fast"), variant=None, min_comfyui="0.22.0",
+        width=1280, height=704, frames=121, fps=25, seed=288370150520961,
+        loras=(),
+        # its RepeatImageBatch makes 125 frames (5 s at 25 fps), which the latent floors to
+        # 121; its 1280x720 latent is 1280x704
+        prompt=(
+                '### Reference Sheet Description **Top Row Left (Character):** An anthropomor'
+                'phic bipedal German Shepherd news anchor with realistic brown, tan, and blac'
+                'k fur, a calm professional expression, and thin round copper-bronze framed g'
+                'lasses. He is shown in close-up portraits and full-body front, three-quarter'
+                ', side, and back views standing upright like a person, with a humanoid torso'
+                ' and limbs and a long bushy German Shepherd tail. He wears a vibrant long-sl'
+                'eeve button-down shirt with an abstract multicolored pink-purple-turquoise-y'
+                'ellow woven pattern, dark charcoal dress pants, and dark leather dress shoes'
+                '. **Top Row Right (Prop):** A professional black studio condenser microphone'
+                ' on a short circular desk stand shown from multiple angles, plus black over-'
+                'the-ear wireless earpieces / headsets for broadcast cues. **Middle Row Right'
+                ' (Prop):** A flat product view of the same vibrant long-sleeve multicolored '
+                'patterned button-down shirt, clearly showing the abstract pink, purple, turq'
+                'uoise, and yellow woven texture. **Bottom Row (Setting):** A wide shot of a '
+                'high-end professional news studio with a large curved dark teal anchor desk '
+                'in the foreground, a massive digital backdrop screen displaying bold white "'
+                'NEWS" lettering over soft blue-green abstract graphics, and polished cinemat'
+                'ic broadcast lighting with studio fixtures visible around the set.\n\n### Targ'
+                'et Description A cozy, cinematic scene inside a high-end professional news s'
+                'tudio. The camera begins on a wide establishing shot of the large curved dar'
+                'k teal anchor desk and the soft-focus blue-green "NEWS" backdrop, then smoot'
+                'hly pushes in to a steady medium shot of the anthropomorphic bipedal German '
+                'Shepherd news anchor seated behind the desk. He has realistic brown-tan-blac'
+                'k fur, thin round copper-bronze glasses, and a calm professional expression.'
+                ' He wears the vibrant long-sleeve multicolored pink-purple-turquoise-yellow '
+                'patterned button-down shirt with dark charcoal dress pants. His paw-like han'
+                'ds rest on the desk near the black studio condenser microphone. The studio i'
+                's bathed in polished cinematic broadcast light from the backdrop and overhea'
+                'd fixtures. His initial expression is focused and composed, then he leans sl'
+                'ightly toward the microphone, softens into a confident on-air smile, and spe'
+                'aks clearly to camera: "Good evening, and welcome to tonight\'s top stories."'
+                ' He pauses briefly, glances down at the desk, then looks back up and continu'
+                'es: "Here\'s what you need to know." The background "NEWS" screen and studio '
+                'lights remain softly detailed behind him, emphasizing his face, glasses, and'
+                ' colorful shirt under the clean broadcast lighting.')),
     OfficialTemplate(
         "template_ltx2_3_style_transition", "LTX-2.3 Style Transition",
         PipelineKey("ltx-2.3", "flf2v", "fast"), variant=None, min_comfyui="0.16.4",
@@ -377,15 +441,7 @@ TEMPLATES: tuple[OfficialTemplate, ...] = (
 """Every official template a pipeline computes, LTX-2 first; a template holding two pipelines
 (the control templates: dev and distilled) is here once per pipeline."""
 
-NOT_YET: dict[str, str] = {
-    "video_ltx2_i2v_lora": (
-        "its base is LTX-2's dev model (bf16) with the distilled LoRA on both stages at 12 "
-        "steps, a pipeline not built yet; an effect LoRA on ltx-2 i2v is --lora (loras), "
-        "placed as this template places it"),
-    "video_ltx2_3_id_lora": "LTX-2.3's voice identity (LTXVReferenceAudio) is not built yet",
-    "template_ltx2_3_ic_lora_ingredients": ("LTX-2.3's reference-sheet control is not built "
-                                            "yet"),
-}
+NOT_YET: dict[str, str] = {}
 """The official LTX-2-family templates no pipeline computes yet, and why."""
 
 

@@ -20,7 +20,7 @@ import itertools
 import re
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 from ltx2sdk.graph.releases import parse_version
 from ltx2sdk.vocabulary import (
@@ -75,7 +75,8 @@ class LoraRole(_Named):
 
     DISTILLED = "distilled"  # the files' distilled LoRA: dev-model refine stages
     CAMERA = "camera"  # the request's camera-motion LoRA
-    CONTROL = "control"  # the files' IC-LoRA: it reads the control video's frames
+    CONTROL = "control"  # the files' IC-LoRA: it reads the control frames (or sheet)
+    IDENTITY = "identity"  # the files' ID-LoRA: it keeps the voice of a reference recording
 
 
 @dataclass(frozen=True)
@@ -294,6 +295,7 @@ class CheckpointFiles:
     upscaler: str | None  # models/latent_upscale_models: needed by pipelines of 2+ stages
     distilled_lora: LoraFile | None = None  # models/loras: for LoraRole.DISTILLED
     control_lora: LoraFile | None = None  # models/loras: for LoraRole.CONTROL (an IC-LoRA)
+    identity_lora: LoraFile | None = None  # models/loras: for LoraRole.IDENTITY (an ID-LoRA)
 
 
 @dataclass(frozen=True)
@@ -324,6 +326,11 @@ class SplitFiles:
         """No IC-LoRA: no control pipeline loads split files."""
         return None
 
+    @property
+    def identity_lora(self) -> None:
+        """No ID-LoRA: no voice-identity pipeline loads split files."""
+        return None
+
 
 ModelFiles = CheckpointFiles | SplitFiles
 
@@ -348,7 +355,20 @@ class ScaleLongerEdge:
     scale_method: str
 
 
-ResizeStep = FitToOutput | ScaleLongerEdge
+@dataclass(frozen=True)
+class ScaleToMaxDimension:
+    """Resize so the larger side is ``size`` (``ImageScaleToMaxDimension``: the same sizes as
+    :class:`ScaleLongerEdge`, by another node)."""
+
+    size: int
+    scale_method: str
+
+    def __post_init__(self) -> None:
+        if self.size < 1:
+            raise ValueError(f"ScaleToMaxDimension: size {self.size} is below 1")
+
+
+ResizeStep = FitToOutput | ScaleLongerEdge | ScaleToMaxDimension
 
 
 @dataclass(frozen=True)
@@ -373,12 +393,13 @@ class FirstFrameInplace:
 
     strength: float
     """Before the first stage (a request's ``image_strength`` replaces it)."""
-    refine_strength: float
-    """Before each later stage, on the upscaled latent."""
+    refine_strength: float | None
+    """Before each later stage, on the upscaled latent (None: before the first stage only,
+    as ``video_ltx2_i2v_lora`` has it)."""
 
     def __post_init__(self) -> None:
         for value in (self.strength, self.refine_strength):
-            if not 0.0 <= value <= 1.0:
+            if value is not None and not 0.0 <= value <= 1.0:
                 raise ValueError(f"FirstFrameInplace: strength {value} is not in 0..1")
 
 
@@ -523,6 +544,33 @@ class ControlVideo:
 
 
 @dataclass(frozen=True)
+class ReferenceSheet:
+    """The request's image as a reference sheet guiding the first stage through the IC-LoRA
+    (ref2v): loaded (``LoadImage``), repeated into as many frames as the video
+    (``RepeatImageBatch``), fitted inside the output size and padded (``ResizeAndPadImage``
+    with ``padding_color`` and ``interpolation``); ``LTXVAddGuide`` adds it to the first
+    stage's latent from frame ``frame_idx`` at ``strength`` with the IC-LoRA's parameters
+    (``GetICLoRAParameters`` on the stage's model), and the latents are as long as the frames
+    it holds. That stage must crop it after sampling (``LTXVCropGuides``)."""
+
+    padding_color: Literal["white", "black"] = "black"
+    interpolation: str = "lanczos"
+    frame_idx: int = 0
+    strength: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.padding_color not in ("white", "black"):
+            raise ValueError(f"ReferenceSheet: padding_color {self.padding_color!r} is not "
+                             "white or black")
+        if not 0.0 <= self.strength <= 1.0:
+            raise ValueError(f"ReferenceSheet: strength {self.strength} is not in 0..1")
+
+
+REFERENCE_TYPE = "ref2v"
+"""The type a reference sheet steers (and the only one)."""
+
+
+@dataclass(frozen=True)
 class GivenAudio:
     """The request's audio as the first stage's audio latent, kept as it is: loaded
     (``LoadAudio``), cut to the video's length from ``trim_start`` seconds
@@ -536,6 +584,35 @@ class GivenAudio:
     def __post_init__(self) -> None:
         if not 0.0 <= self.mask_value <= 1.0:
             raise ValueError(f"GivenAudio: mask_value {self.mask_value} is not in 0..1")
+
+
+@dataclass(frozen=True)
+class ReferenceAudio:
+    """The request's audio as a voice to speak with (id2v): loaded (``LoadAudio``) as it is and
+    given, with the first stage's model (its last LoRA the ID-LoRA) and the encoded prompts, to
+    ``LTXVReferenceAudio`` (ComfyUI >= 0.19.0), whose model and conditioning the first stage
+    samples with (later stages get its conditioning, cropped, and their own model). Guidance
+    toward the voice (``identity_guidance_scale``; 0: none, no extra pass) acts between
+    ``start_percent`` and ``end_percent`` of the schedule. The video makes its own audio
+    (an empty audio latent), as t2v does: the recording is not the soundtrack."""
+
+    identity_guidance_scale: float = 3.0
+    start_percent: float = 0.0
+    end_percent: float = 1.0
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.identity_guidance_scale <= 100.0:
+            raise ValueError(f"ReferenceAudio: identity_guidance_scale "
+                             f"{self.identity_guidance_scale} is not in 0..100")
+        if not 0.0 <= self.start_percent <= self.end_percent <= 1.0:
+            raise ValueError(f"ReferenceAudio: 0 <= start_percent <= end_percent <= 1: {self}")
+
+
+AudioUse = GivenAudio | ReferenceAudio
+
+AUDIO_USE: dict[str, type[GivenAudio] | type[ReferenceAudio]] = {
+    "ia2v": GivenAudio, "id2v": ReferenceAudio}
+"""How each type that takes an audio file uses it (:data:`~ltx2sdk.vocabulary.AUDIO`)."""
 
 
 # ---------------------------------------------------------------------------- decoding
@@ -619,13 +696,16 @@ class Pipeline(Keyed):
     negative_prompt: str | None = None
     """The negative prompt of a request that gives none, when the pipeline's template has its
     own (None: the model's)."""
-    audio: GivenAudio | None = None
-    """How a given audio drives the video (ia2v; None: the pipeline makes its own audio)."""
+    audio: AudioUse | None = None
+    """How a given audio drives the video (ia2v: kept as the soundtrack; id2v: the voice to
+    speak with; None: the pipeline takes no audio)."""
     control: ControlVideo | None = None
     """How a given video steers the first stage (canny2v, depth2v; None: no video)."""
     template_variant: str | None = None
     """Which variant of :attr:`template` it matches, when the template holds several (its
     bypassed distilled subgraph: ``"distilled"``; None: the template's active graph)."""
+    reference: ReferenceSheet | None = None
+    """How the given image steers the video as a reference sheet (ref2v; None: it does not)."""
 
     def __post_init__(self) -> None:
         where = f"pipeline {self.key}"
@@ -650,8 +730,19 @@ class Pipeline(Keyed):
             raise ValueError(f"{where}: {self.type} is guided by these images: {wanted}")
         if (self.type in AUDIO.types) != (self.audio is not None):
             audio_types = " and ".join(AUDIO.types)
-            raise ValueError(f"{where}: {audio_types}, and only {audio_types}, is driven by a "
-                             "given audio")
+            raise ValueError(f"{where}: {audio_types}, and only {audio_types}, take a given "
+                             "audio")
+        if self.audio is not None and not isinstance(self.audio, AUDIO_USE[self.type]):
+            raise ValueError(f"{where}: {self.type} uses its audio as "
+                             f"{AUDIO_USE[self.type].__name__}")
+        uses_identity = any(LoraRole.IDENTITY in s.loras for s in self.stages)
+        if uses_identity != (self.files.identity_lora is not None):
+            raise ValueError(f"{where}: an identity LoRA file is given if and only if a stage "
+                             "applies LoraRole.IDENTITY")
+        if isinstance(self.audio, ReferenceAudio) and (
+                not self.stages[0].loras or self.stages[0].loras[-1] is not LoraRole.IDENTITY):
+            raise ValueError(f"{where}: LTXVReferenceAudio reads the voice with the first "
+                             "stage's model, whose last LoRA must be the ID-LoRA")
         if (self.type in VIDEO.types) != (self.control is not None):
             video_types = " and ".join(VIDEO.types)
             raise ValueError(f"{where}: {video_types}, and only {video_types}, are steered by "
@@ -660,6 +751,14 @@ class Pipeline(Keyed):
                 and len(self.stages) > 1):
             raise ValueError(f"{where}: the control frames need a scale_method to be brought "
                              "to the first stage's size")
+        if (self.type == REFERENCE_TYPE) != (self.reference is not None):
+            raise ValueError(f"{where}: {REFERENCE_TYPE}, and only {REFERENCE_TYPE}, is "
+                             "steered by a reference sheet")
+        if self.reference is not None and (
+                self.guides or LoraRole.CONTROL not in self.stages[0].loras
+                or not self.stages[0].crop_guides):
+            raise ValueError(f"{where}: a reference sheet is the first stage's only guide, "
+                             "read by its IC-LoRA (LoraRole.CONTROL) and cropped after it")
         if self.control is not None and not self.stages[0].crop_guides:
             raise ValueError(f"{where}: the control frames guide the first stage, which must "
                              "crop them after sampling")
@@ -709,6 +808,8 @@ class Pipeline(Keyed):
             found.append(("loras", files.distilled_lora.name))
         if files.control_lora is not None:
             found.append(("loras", files.control_lora.name))
+        if files.identity_lora is not None:
+            found.append(("loras", files.identity_lora.name))
         if self.control is not None and isinstance(self.control.preprocessor, LotusDepth):
             found += [("diffusion_models", self.control.preprocessor.diffusion_model),
                       ("vae", self.control.preprocessor.vae)]
@@ -718,13 +819,14 @@ class Pipeline(Keyed):
 
     @property
     def needs_image(self) -> bool:
-        return self.preprocess is not None
+        return self.preprocess is not None or self.reference is not None
 
     @property
     def images(self) -> frozenset[InputFile]:
-        """The given images its guides use."""
-        return frozenset(FIRST_IMAGE if isinstance(g, FirstFrameInplace) else g.image
-                         for g in self.guides)
+        """The given images its guides (or its reference sheet) use."""
+        sheet = {FIRST_IMAGE} if self.reference is not None else set()
+        return frozenset({*sheet, *(FIRST_IMAGE if isinstance(g, FirstFrameInplace)
+                                     else g.image for g in self.guides)})
 
     @property
     def stage1_scale(self) -> int:

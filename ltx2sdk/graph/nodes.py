@@ -85,6 +85,14 @@ class LTXVAddGuideOutputs(NamedTuple):
     latent: Latent
 
 
+class LTXVReferenceAudioOutputs(NamedTuple):
+    """The outputs of :meth:`Nodes.LTXVReferenceAudio`: by name, or unpacked in order."""
+
+    model: Model
+    positive: Conditioning
+    negative: Conditioning
+
+
 class LTXVCropGuidesOutputs(NamedTuple):
     """The outputs of :meth:`Nodes.LTXVCropGuides`: by name, or unpacked in order."""
 
@@ -306,6 +314,23 @@ class Nodes(NodeFactory):
         return LTXVAddGuideOutputs(node.out(0, Conditioning), node.out(1, Conditioning),
                                    node.out(2, Latent))
 
+    def LTXVReferenceAudio(self, model: Model, positive: Conditioning, negative: Conditioning,
+                           reference_audio: Audio, audio_vae: Vae,
+                           identity_guidance_scale: float = 3.0, start_percent: float = 0.0,
+                           end_percent: float = 1.0, *, title: str | None = None
+                           ) -> LTXVReferenceAudioOutputs:
+        """The model and conditioning with a speaker's voice (``reference_audio``) to keep (an
+        ID-LoRA on ``model``); ``identity_guidance_scale`` > 0 adds a pass without it each step,
+        between ``start_percent`` and ``end_percent`` of the sigmas.
+        """
+        node = self._add("LTXVReferenceAudio", title, {
+            "model": model, "positive": positive, "negative": negative,
+            "reference_audio": reference_audio, "audio_vae": audio_vae,
+            "identity_guidance_scale": float(identity_guidance_scale),
+            "start_percent": float(start_percent), "end_percent": float(end_percent)})
+        return LTXVReferenceAudioOutputs(node.out(0, Model), node.out(1, Conditioning),
+                                         node.out(2, Conditioning))
+
     def LTXVCropGuides(self, positive: Conditioning, negative: Conditioning, latent: Latent, *,
                        title: str | None = None) -> LTXVCropGuidesOutputs:
         """Remove guide frames added by LTXVAddGuide (a no-op when there are none)."""
@@ -410,6 +435,29 @@ class Nodes(NodeFactory):
             "input": input, "resize_type": resize_type, "scale_method": scale_method}
         inputs.update({f"resize_type.{key}": value for key, value in options.items()})
         node = self._add("ResizeImageMaskNode", title, inputs)
+        return node.out(0, Image)
+
+    def ImageScaleToMaxDimension(self, image: Image, upscale_method: str, largest_size: int = 512,
+                                 *, title: str | None = None) -> Image:
+        """Scale an image so that its larger side is ``largest_size``."""
+        node = self._add("ImageScaleToMaxDimension", title, {
+            "image": image, "upscale_method": upscale_method, "largest_size": largest_size})
+        return node.out(0, Image)
+
+    def RepeatImageBatch(self, image: Image, amount: int = 1, *, title: str | None = None) -> Image:
+        """A batch of ``amount`` copies of ``image`` (a still as frames)."""
+        node = self._add("RepeatImageBatch", title, {"image": image, "amount": amount})
+        return node.out(0, Image)
+
+    def ResizeAndPadImage(self, image: Image, target_width: int, target_height: int,
+                          padding_color: Literal["white", "black"], interpolation: str, *,
+                          title: str | None = None) -> Image:
+        """Fit ``image`` inside ``target_width`` x ``target_height`` (its aspect kept) and pad the
+        rest with ``padding_color``.
+        """
+        node = self._add("ResizeAndPadImage", title, {
+            "image": image, "target_width": target_width, "target_height": target_height,
+            "padding_color": padding_color, "interpolation": interpolation})
         return node.out(0, Image)
 
     def LTXVPreprocess(self, image: Image, img_compression: int = 35, *, title: str | None = None

@@ -509,7 +509,8 @@ def test_check_says_per_model_which_pipelines_are_ready(
     if version == "0.26.0":
         section = "\n".join(check_section(out, "ltx-2.3"))
         assert section == ("ltx-2.3 (LTX-2.3 22B): ready (t2v fast, i2v fast, flf2v fast, "
-                           "ia2v fast, depth2v fast); not ready (t2v pro, i2v pro)\n"
+                           "ia2v fast, id2v fast, ref2v fast, depth2v fast); not ready (t2v "
+                           "pro, i2v pro)\n"
                            "  t2v pro, i2v pro: need ComfyUI >= 0.32.0; the server runs 0.26.0")
 
 
@@ -539,7 +540,7 @@ def test_check_json_says_each_pipelines_verdict(
     document = json.loads(capsys.readouterr().out)
     [ltx23] = [m for m in document["models"] if m["model"] == "ltx-2.3"]
     assert ltx23["ready_pipelines"] == ["t2v fast", "i2v fast", "flf2v fast", "ia2v fast",
-                                        "depth2v fast"]
+                                        "id2v fast", "ref2v fast", "depth2v fast"]
     assert ltx23["needs_release"] == {"0.32.0": ["t2v pro", "i2v pro"]}
     details = {d["name"]: d for d in ltx23["details"]}
     assert details["t2v pro"]["needs_release"] == "0.32.0"
@@ -645,8 +646,8 @@ def test_check_gives_an_ia2v_probe_its_audio_as_a_pending_upload(
      "invalid request: --type i2v needs an image: give --image FILE, --image-url URL or "
      "--image-base64 DATA", 2),
     (["build", "--prompt", "p", "--type", "t2v", "--image-url", "https://example.com/a.png"],
-     "--image-url is only used with --type i2v, flf2v, ia2v, canny2v or depth2v (--type is "
-     "t2v)", 2),
+     "--image-url is only used with --type i2v, flf2v, ia2v, id2v, ref2v, canny2v or depth2v "
+     "(--type is t2v)", 2),
     (["build", "--prompt", "p", "--type", "flf2v", "--image-url", "https://e.com/a.png"],
      "invalid request: --type flf2v needs a last image: give --last-image FILE, "
      "--last-image-url URL or --last-image-base64 DATA", 2),
@@ -668,7 +669,7 @@ def test_check_gives_an_ia2v_probe_its_audio_as_a_pending_upload(
      "--image-base64 DATA", 2),
     (["build", "--prompt", "p", "--type", "i2v", "--image-url", "https://e.com/a.png",
       "--audio-url", "https://e.com/v.mp3"],
-     "invalid request: --audio-url is only used with --type ia2v (--type is i2v)", 2),
+     "invalid request: --audio-url is only used with --type ia2v or id2v (--type is i2v)", 2),
     (["build", "--prompt", "p", "--model", "ltx-2.3", "--image-url", "https://e.com/a.png",
       "--audio-url", "https://e.com/v.mp3", "--audio-base64", "AA"],
      "give only one audio file: --audio-url or --audio-base64", 2),
@@ -774,8 +775,8 @@ def test_a_request_files_type_follows_from_its_inputs_as_with_flags(
     job.write_text(json.dumps({"prompt": "p", "type": "t2v", "image_url": "https://e.com/a.png"}))
     assert main(["build", "--request", str(job)]) == 2  # a type given is kept, and checked
     assert_one_line_error(capsys.readouterr().err, "invalid request: image_url is only used "
-                                                   "with type i2v, flf2v, ia2v, canny2v or "
-                                                   "depth2v (type is t2v)")
+                                                   "with type i2v, flf2v, ia2v, id2v, ref2v, "
+                                                   "canny2v or depth2v (type is t2v)")
 
 
 def test_the_cli_has_no_type_rule_of_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -799,8 +800,8 @@ RULE_LINES: dict[str, tuple[list[str], dict[str, Any] | None, str]] = {
                       "--last-image-url URL or --last-image-base64 DATA"),
     "input_not_used": (["--type", "i2v", "--image-url", "https://e.com/a.png", "--audio-url",
                         "https://e.com/v.mp3"], None,
-                       "invalid request: --audio-url is only used with --type ia2v (--type is "
-                       "i2v)"),
+                       "invalid request: --audio-url is only used with --type ia2v or id2v "
+                       "(--type is i2v)"),
     "one_source_only": ([], {"type": "flf2v", "image_url": "https://e.com/a.png",
                              "last_image_url": "https://e.com/z.png", "last_image": "z.png"},
                         "invalid request: give only one last image source, not last_image_url "

@@ -34,6 +34,7 @@ from ltx2sdk.errors import (
     ServerValidationError,
 )
 from ltx2sdk.model_files import files_for
+from ltx2sdk.vocabulary import BOTH_MODES
 from tests.comfyserver import ComfyTestServer
 from tests.comfyserver.faults import Faults
 from tests.helpers import (
@@ -480,10 +481,11 @@ def test_cli_check_lists_every_missing_file(tmp_path: Path,
         code = main(["check", "--server", srv.url])
     out = capsys.readouterr().out
     assert code == 1
-    # every file of every LTX-2 pipeline (the control ones' IC-LoRAs and Lotus too), and the
-    # static camera LoRA of a default request
+    # every file of every LTX-2 pipeline of both modes, fast and pro (the control ones'
+    # IC-LoRAs and Lotus too; lora's only with --mode lora), and the static camera LoRA of a
+    # default request
     needed = {f"models/{folder}/{name}" for p in PIPELINES if p.model.id == "ltx-2"
-              for folder, name in p.model_files}
+              and p.mode in BOTH_MODES for folder, name in p.model_files}
     needed |= {f.path for f in files_for("fast", camera="static") if "camera" in f.path}
     assert set(listed_model_files(out, "ltx-2")) == needed
     assert "huggingface.co" in out

@@ -63,10 +63,12 @@ from tests.official_templates import (
     pipeline_features,
 )
 
-EVERYTHING = ("ltx-2 t2v fast, ltx-2 t2v pro, ltx-2 i2v fast, ltx-2 i2v pro, ltx-2 flf2v fast, "
-              "ltx-2 canny2v fast, ltx-2 canny2v pro, ltx-2 depth2v fast, ltx-2 depth2v pro, "
+EVERYTHING = ("ltx-2 t2v fast, ltx-2 t2v pro, ltx-2 i2v fast, ltx-2 i2v pro, ltx-2 i2v lora, "
+              "ltx-2 flf2v fast, ltx-2 canny2v fast, ltx-2 canny2v pro, ltx-2 depth2v fast, "
+              "ltx-2 depth2v pro, "
               "ltx-2.3 t2v fast, ltx-2.3 t2v pro, ltx-2.3 i2v fast, ltx-2.3 i2v pro, "
-              "ltx-2.3 flf2v fast, ltx-2.3 ia2v fast, ltx-2.3 depth2v fast, "
+              "ltx-2.3 flf2v fast, ltx-2.3 ia2v fast, ltx-2.3 id2v fast, ltx-2.3 ref2v fast, "
+              "ltx-2.3 depth2v fast, "
               "ltx-2.5 t2v fast, ltx-2.5 i2v fast, ltx-2.5 flf2v fast")
 T2V_FAST = ltx2.T2V_FAST
 
@@ -96,11 +98,12 @@ def _features(pipeline: Pipeline, **fields: Any) -> dict[str, Any]:
 def test_the_registry_lists_every_declared_pipeline() -> None:
     assert PIPELINES.keys() == (
         ("ltx-2", "t2v", "fast"), ("ltx-2", "t2v", "pro"), ("ltx-2", "i2v", "fast"),
-        ("ltx-2", "i2v", "pro"), ("ltx-2", "flf2v", "fast"), ("ltx-2", "canny2v", "fast"),
-        ("ltx-2", "canny2v", "pro"), ("ltx-2", "depth2v", "fast"), ("ltx-2", "depth2v", "pro"),
-        ("ltx-2.3", "t2v", "fast"), ("ltx-2.3", "t2v", "pro"), ("ltx-2.3", "i2v", "fast"),
+        ("ltx-2", "i2v", "pro"), ("ltx-2", "i2v", "lora"), ("ltx-2", "flf2v", "fast"),
+        ("ltx-2", "canny2v", "fast"), ("ltx-2", "canny2v", "pro"), ("ltx-2", "depth2v", "fast"),
+        ("ltx-2", "depth2v", "pro"), ("ltx-2.3", "t2v", "fast"), ("ltx-2.3", "t2v", "pro"),
+        ("ltx-2.3", "i2v", "fast"),
         ("ltx-2.3", "i2v", "pro"), ("ltx-2.3", "flf2v", "fast"), ("ltx-2.3", "ia2v", "fast"),
-        ("ltx-2.3", "depth2v", "fast"),
+        ("ltx-2.3", "id2v", "fast"), ("ltx-2.3", "ref2v", "fast"), ("ltx-2.3", "depth2v", "fast"),
         ("ltx-2.5", "t2v", "fast"), ("ltx-2.5", "i2v", "fast"), ("ltx-2.5", "flf2v", "fast"))
     assert list(PIPELINES) == [*ltx2.PIPELINES, *ltx2_3.PIPELINES, *ltx2_5.PIPELINES]
     # the hosted model's pipelines (partner nodes, no model files) are declared apart
@@ -108,7 +111,8 @@ def test_the_registry_lists_every_declared_pipeline() -> None:
     assert PIPELINES.describe() == EVERYTHING
     assert sorted(p.template for p in PIPELINES if p.template) == sorted(
         [*LTX2_TEMPLATES, *LTX2_CONTROL_TEMPLATES * 2,  # (pro and fast: two variants of each)
-         *LTX2_3_CONTROL_TEMPLATES,
+         *LTX2_3_CONTROL_TEMPLATES, "video_ltx2_i2v_lora", "video_ltx2_3_id_lora",
+         "template_ltx2_3_ic_lora_ingredients",
          *(f"video_ltx2_{g}_{t}" for g, types in (
             ("3", ("t2v", "i2v", "flf2v", "ia2v")), ("5", ("t2v", "i2v", "flf2v")))
             for t in types)])
@@ -132,7 +136,7 @@ def test_lookup_takes_the_vocabularys_words() -> None:
     (("ltx-2", "flf9v", "fast"), "type",
      "model ltx-2 has no 'flf9v' pipeline (it has t2v, i2v, flf2v, canny2v, depth2v)"),
     (("ltx-2", "i2v", "turbo"), "mode",
-     "model ltx-2 has no 'turbo' mode at all (i2v has: fast, pro)"),
+     "model ltx-2 has no 'turbo' mode at all (i2v has: fast, pro, lora)"),
 ])
 def test_an_unknown_pipeline_names_the_field_and_what_exists(
         key: tuple[str, str, str], field: str, reason: str) -> None:

@@ -1128,3 +1128,33 @@ def test_details_detect_changes(newer_apis: dict[str, ApiPrompt],
     api = copy.deepcopy(newer_apis[name])
     edit(api)
     assert path(pipeline_features(api, details=True)) != path(newer_features[name])
+
+
+# --- a template shipped broken ----------------------------------------------------------------
+
+
+def test_the_lora_templates_lost_output_link_is_restored_as_its_source_has_it() -> None:
+    """``video_ltx2_i2v_lora`` lost the link from its ``CreateVideo`` to its subgraph's output
+    (the ``video_ltx2_i2v`` it was made from has it): as shipped, its ``SaveVideo`` has no
+    input and the whole graph is dead. :data:`TEMPLATE_REPAIRS` restores the link exactly."""
+    from importlib import resources
+
+    from tests.official_templates import TEMPLATE_PACKAGE, TEMPLATE_REPAIRS, template_api
+
+    resource = resources.files(TEMPLATE_PACKAGE) / "templates" / "video_ltx2_i2v_lora.json"
+    shipped = json.loads(resource.read_text(encoding="utf-8"))
+    info = default_object_info(shipped)
+    broken = flatten_workflow(shipped, info).api
+    [save] = [v for v in broken.values() if v["class_type"] == "SaveVideo"]
+    assert "video" not in save["inputs"]
+    [repair] = TEMPLATE_REPAIRS["video_ltx2_i2v_lora"]
+    repaired = copy.deepcopy(shipped)
+    repair(repaired)
+    [subgraph] = repaired["definitions"]["subgraphs"]
+    [source] = load_template("video_ltx2_i2v")["definitions"]["subgraphs"]
+    assert ([link for link in subgraph["links"] if link["target_id"] == -20]
+            == [link for link in source["links"] if link["target_id"] == -20])
+    api = template_api("video_ltx2_i2v_lora")
+    [save] = [v for v in api.values() if v["class_type"] == "SaveVideo"]
+    assert api[save["inputs"]["video"][0]]["class_type"] == "CreateVideo"
+    assert len(api) > 30  # the whole graph is alive

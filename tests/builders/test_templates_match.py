@@ -15,7 +15,10 @@ summarises any API graph by following links. Two comparisons per catalog entry
   files, negative prompt and minimum ComfyUI version.
 
 A template that holds several pipelines (the control templates' bypassed distilled subgraph)
-is compared variant by variant: each declaration names its ``template_variant``.
+is compared variant by variant: each declaration names its ``template_variant``. A template
+that loads a LoRA of the user's kind (``video_ltx2_i2v_lora``'s effect LoRA) is compared with
+its example's LoRAs in the request (:data:`builders.catalog.templates.TEMPLATES`), placed as
+the user's are: before the stage's own LoRAs in the first stage, after them in the others.
 """
 
 from __future__ import annotations
@@ -40,7 +43,9 @@ from builders.catalog import (
     EulerAncestral,
     FirstFrameInplace,
     FitToOutput,
+    GivenAudio,
     KSampler,
+    LoraFile,
     LoraRole,
     LotusDepth,
     LTXVSchedule,
@@ -49,12 +54,16 @@ from builders.catalog import (
     Negative,
     Pipeline,
     PlainDecode,
+    ReferenceAudio,
+    ReferenceSheet,
     SamplerSelect,
     ScaleLongerEdge,
+    ScaleToMaxDimension,
     SplitFiles,
     Stage,
     TiledDecode,
 )
+from builders.catalog.templates import template_named
 from ltx2sdk import GenerationRequest
 from ltx2sdk.app.cli.main import main
 from ltx2sdk.vocabulary import LAST_IMAGE
@@ -99,6 +108,11 @@ def _frames(template: dict[str, Any]) -> int:
     control frames) the frames its control video is cut to (``ImageFromBatch.length``, or the
     ``Video Slice`` seconds at the template's frame rate, floored to 8n+1 by the latent)."""
     length = template["parameters"]["latent_video"]["length"]
+    sheets = [step["amount"] for guide in template["stage_details"][0]["guides"]
+              for step in guide["image"] if step["class_type"] == "RepeatImageBatch"
+              ] if length is None else []
+    if sheets:  # a reference sheet made into as many frames
+        length = 8 * ((sheets[0] - 1) // 8) + 1
     if length is None:
         [chain] = _control_chains(template["stage_details"][0])
         [cut] = [step for step in chain
@@ -118,11 +132,20 @@ def _slice_frames(seconds: float, fps: float) -> int:
     return 8 * ((frames - 1) // 8) + 1
 
 
+def _example_loras(pipeline: Pipeline) -> tuple[LoraFile, ...]:
+    """The LoRAs ``pipeline``'s template loads beyond the pipeline's own (its example's
+    ``loras``: an effect LoRA)."""
+    assert pipeline.template is not None
+    return template_named(pipeline.template, pipeline.key).loras
+
+
 def _sdk_like_template(pipeline: Pipeline, template: dict[str, Any]) -> dict[str, Any]:
     fps = int(template["create_video"]["fps"])
     request = GenerationRequest(
         prompt="p", model=pipeline.model.id, type=pipeline.type,
         mode=pipeline.mode, fps=fps, frames=_frames(template), camera_lora="none",
+        loras=[{"name": lora.name, "strength": lora.strength}
+               for lora in _example_loras(pipeline)],
         seed=template["parameters"]["seeds"][0],  # stage 1's: the request's
         image="first.png" if pipeline.needs_image else None,
         last_image="last.png" if LAST_IMAGE in pipeline.images else None,
@@ -175,7 +198,8 @@ def test_same_image_preparation(pair: tuple[dict[str, Any], dict[str, Any]]) -> 
 # templates ask for 5 s x 25 fps + 1 = 126 frames, which the latent floors to 121; the SDK
 # snaps lengths to 8n+1 itself, here to 129.)
 USER_LEVEL = frozenset({"image", "audio", "file", "width", "height", "resize_type.width",
-                        "resize_type.height", "length", "frames_number", "duration"})
+                        "resize_type.height", "length", "frames_number", "duration",
+                        "amount", "target_width", "target_height"})
 
 
 def _computation(value: Any) -> Any:
@@ -212,6 +236,8 @@ def test_ltx2_build_with_the_tables_flags_computes_what_the_template_does(
             "--fps", str(int(template["create_video"]["fps"])),
             "--frames", str(_frames(template)),
             "--seed", str(template["parameters"]["seeds"][0])]
+    for lora in _example_loras(pipeline):
+        argv += ["--lora", f"{lora.name}:{lora.strength:g}"]
     inputs = {"--image": ("first.png", png_bytes()), "--last-image": ("last.png", png_bytes()),
               "--audio": ("voice.wav", wav_bytes(2.0)),
               "--video": ("control.mp4", _video_bytes())}
@@ -295,10 +321,13 @@ def _sigmas(schedule: ManualSigmas | LTXVSchedule | None,
             "latent_linked": schedule.fitted_to_latent}
 
 
-def _resize_step(step: FitToOutput | ScaleLongerEdge) -> dict[str, Any]:
+def _resize_step(step: FitToOutput | ScaleLongerEdge | ScaleToMaxDimension) -> dict[str, Any]:
     if isinstance(step, FitToOutput):
         return {"class_type": "ResizeImageMaskNode", "resize_type": "scale dimensions",
                 "resize_type.crop": step.crop, "scale_method": step.scale_method}
+    if isinstance(step, ScaleToMaxDimension):
+        return {"class_type": "ImageScaleToMaxDimension", "upscale_method": step.scale_method,
+                "largest_size": step.size}
     return {"class_type": "ResizeImageMaskNode", "resize_type": "scale longer dimension",
             "resize_type.longer_size": step.size, "scale_method": step.scale_method}
 
@@ -336,15 +365,20 @@ def declared_features(pipeline: Pipeline) -> dict[str, Any]:
     files = pipeline.files
     stages: list[dict[str, Any]] = []
     cropped = False
-    role_files = {LoraRole.DISTILLED: files.distilled_lora, LoraRole.CONTROL: files.control_lora}
+    role_files = {LoraRole.DISTILLED: files.distilled_lora, LoraRole.CONTROL: files.control_lora,
+                  LoraRole.IDENTITY: files.identity_lora}
+    example = [(lora.name, float(lora.strength)) for lora in _example_loras(pipeline)]
     for index, stage in enumerate(pipeline.stages):
         loras = [(lora.name, float(lora.strength)) for role in stage.loras
                  if (lora := role_files.get(role)) is not None]  # in chain order
+        # the example's LoRAs: before the stage's own in the first stage, after them later
+        loras = [*example, *loras] if index == 0 else [*loras, *example]
         first_frame = None
         for guide in pipeline.guides:
-            if isinstance(guide, FirstFrameInplace):
-                first_frame = {"strength": float(guide.strength if index == 0
-                                                 else guide.refine_strength), "bypass": False}
+            strength = (guide.strength if index == 0 else guide.refine_strength
+                        ) if isinstance(guide, FirstFrameInplace) else None
+            if strength is not None:  # (None: the first stage's only)
+                first_frame = {"strength": float(strength), "bypass": False}
         stages.append({
             "sampler": _sampler_details(stage.sampler),
             "sigmas": _sigmas(stage.sigmas, stage.sampler),
@@ -354,8 +388,9 @@ def declared_features(pipeline: Pipeline) -> dict[str, Any]:
             "negative": pipeline.negative.value,
             "cropped_conditioning": cropped,
             "img_to_video_inplace": first_frame,
-            "guides": [(g.frame_idx, float(g.strength)) for g in pipeline.guides
-                       if isinstance(g, AddGuide) and index == 0],
+            "guides": [(g.frame_idx, float(g.strength)) for g in (
+                *pipeline.guides, *([pipeline.reference] if pipeline.reference else []))
+                       if isinstance(g, AddGuide | ReferenceSheet) and index == 0],
             "fixed_seed": stage.noise_seed,
         })
         cropped = cropped or stage.crop_guides
@@ -374,13 +409,24 @@ def declared_features(pipeline: Pipeline) -> dict[str, Any]:
                             if preprocess and preprocess.img_compression is not None else []),
         "resize_steps": [_resize_step(s) for s in preprocess.resize] if preprocess else [],
         "control": _declared_control(pipeline),
+        "reference": (None if pipeline.reference is None else {
+            "chain": [{"class_type": "LoadImage"}, {"class_type": "RepeatImageBatch"},
+                      {"class_type": "ResizeAndPadImage",
+                       "padding_color": pipeline.reference.padding_color,
+                       "interpolation": pipeline.reference.interpolation}],
+            "iclora_parameters": True}),
         "files": _loaded_files(files) | _preprocessor_files(pipeline.control),
         "negative_prompt": (pipeline.default_negative_prompt
                             if pipeline.negative is Negative.PROMPT else None),
         "fps": pipeline.fps,
-        "given_audio": (None if pipeline.audio is None else
+        "given_audio": (None if not isinstance(pipeline.audio, GivenAudio) else
                         {"start_index": pipeline.audio.trim_start,
                          "mask_value": pipeline.audio.mask_value}),
+        "reference_audio": (None if not isinstance(pipeline.audio, ReferenceAudio) else
+                            {"class_type": "LTXVReferenceAudio",
+                             "identity_guidance_scale": pipeline.audio.identity_guidance_scale,
+                             "start_percent": pipeline.audio.start_percent,
+                             "end_percent": pipeline.audio.end_percent}),
         "min_comfyui": pipeline.min_comfyui,
     }
 
@@ -510,6 +556,24 @@ def _template_control(stage: dict[str, Any], fps: float,
     }
 
 
+def _is_sheet(chain: list[dict[str, Any]]) -> bool:
+    """Whether an image chain makes a reference sheet (a still repeated into frames)."""
+    return any(step["class_type"] == "RepeatImageBatch" for step in chain)
+
+
+def _template_reference(stage: dict[str, Any]) -> dict[str, Any] | None:
+    """The reference sheet guiding a template's first stage: its image chain (settings
+    without the length and the size, which the request sets) and whether the IC-LoRA's
+    parameters go with it; None without one."""
+    sheets = [g for g in stage["guides"] if g["image"] and _is_sheet(g["image"])]
+    if not sheets:
+        return None
+    [guide] = sheets
+    return {"chain": [{k: v for k, v in step.items() if k not in USER_LEVEL}
+                      for step in guide["image"]],
+            "iclora_parameters": guide["iclora_parameters"] is not None}
+
+
 def _template_index() -> dict[str, dict[str, Any]]:
     return {t["name"]: t for group in load_template("index") for t in group["templates"]}
 
@@ -540,7 +604,8 @@ def template_features(name: str, variant: str | None = None) -> dict[str, Any]:
     parameters = features["parameters"]
     resize_chains = {json.dumps(_resize_settings([step for step in chain
                                                   if step["class_type"] != "LTXVPreprocess"]))
-                     for chains in features["images"].values() for chain in chains}
+                     for chains in features["images"].values() for chain in chains
+                     if not _is_sheet(chain)}
     assert len(resize_chains) <= 1, f"{name}: images prepared differently: {resize_chains}"
     return {
         "stages": stages,
@@ -555,13 +620,25 @@ def template_features(name: str, variant: str | None = None) -> dict[str, Any]:
             {width: pipeline_features(template_api(name, variant=variant, video_width=width),
                                       details=True)["stage_details"][0]
              for width in PROBE_WIDTHS} if features["stage_details"][0]["guides"] else None),
+        "reference": _template_reference(features["stage_details"][0]),
         "files": {loader[key] for loader in features["loaders"] for key in FILE_INPUTS
                   if isinstance(loader.get(key), str)},
         "negative_prompt": parameters["negative_prompt"],
         "fps": int(features["create_video"]["fps"]),
         "given_audio": _given_audio(features["stage_details"][0]["audio_latent"]),
+        "reference_audio": _reference_audio(features["stage_details"][0]["model"]),
         "min_comfyui": _template_index()[name]["minComfyUIVersion"],
     }
+
+
+def _reference_audio(chain: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The voice reference (``LTXVReferenceAudio``) the first stage's model ends with, with
+    its settings, or None."""
+    found = [step for step in chain if step["class_type"] == "LTXVReferenceAudio"]
+    if not found:
+        return None
+    assert found == chain[-1:], chain  # (on the model the guider takes, after its LoRAs)
+    return {k: float(v) if isinstance(v, int) else v for k, v in found[0].items()}
 
 
 def _given_audio(chain: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -831,3 +908,165 @@ def test_without_the_videos_width_the_switch_runs_as_the_templates() -> None:
                                                         limit_width=1920)))
     other = pipeline_features(build_pipeline(changed, request).compile(), details=True)
     assert _computation(other["stage_details"]) != _computation(template["stage_details"])
+
+
+# ------------------------------------------------------------- the effect-LoRA template
+
+I2V_LORA = PIPELINES.get("ltx-2", "i2v", "lora")
+
+
+def test_the_effect_lora_template_is_compared_with_its_lora_and_can_fail() -> None:
+    # the template's own effect LoRA (ltx2-squish) is part of the comparison: the pipeline
+    # without it, with it elsewhere in the chain or at another strength is not the template
+    assert I2V_LORA.template == "video_ltx2_i2v_lora"
+    template = _template(I2V_LORA)
+    [squish] = _example_loras(I2V_LORA)
+    base = _sdk_like_template(I2V_LORA, template)
+    assert _computation(base["loras"]) == _computation(template["loras"])
+    fps, frames = int(template["create_video"]["fps"]), _frames(template)
+    for loras in ([], [{"name": squish.name, "strength": 0.5}],
+                  [{"name": squish.name, "strength": 1.0}] * 2):
+        request = GenerationRequest(prompt="p", model="ltx-2", type="i2v", mode="lora",
+                                    fps=fps, frames=frames, seed=1, image="first.png",
+                                    loras=loras)
+        sdk = pipeline_features(build_pipeline(I2V_LORA, request).compile(), details=True)
+        assert _computation(sdk["stage_details"]) != _computation(template["stage_details"])
+
+
+def test_the_first_frame_goes_in_before_the_first_stage_only() -> None:
+    # the template has LTXVImgToVideoInplace before stage 1 and none before stage 2 (the
+    # other i2v templates have one before each): refine_strength None, and 1 is told apart
+    template = _template(I2V_LORA)
+    expected = template_features("video_ltx2_i2v_lora")
+    assert [stage["img_to_video_inplace"] for stage in expected["stages"]] == [
+        {"strength": 1.0, "bypass": False}, None]
+    [first] = I2V_LORA.guides
+    assert isinstance(first, FirstFrameInplace) and first.refine_strength is None
+    changed = dataclasses.replace(I2V_LORA, guides=(dataclasses.replace(first,
+                                                                        refine_strength=1.0),))
+    assert declared_features(changed) != expected
+    sdk = _sdk_like_template(changed, template)
+    assert _computation(sdk["stage_details"]) != _computation(template["stage_details"])
+
+
+def test_the_image_is_scaled_by_its_larger_side_as_the_template_does() -> None:
+    # ImageScaleToMaxDimension (not ResizeImageMaskNode's "scale longer dimension": another
+    # node, the same sizes); the comparison sees the node and its settings
+    template = _template(I2V_LORA)
+    assert template["resize_steps"] == [{"class_type": "ImageScaleToMaxDimension",
+                                         "upscale_method": "lanczos", "largest_size": 1536}]
+    assert I2V_LORA.preprocess is not None
+    for step in (ScaleLongerEdge(size=1536, scale_method="lanczos"),
+                 ScaleToMaxDimension(size=1280, scale_method="lanczos"),
+                 ScaleToMaxDimension(size=1536, scale_method="area")):
+        changed = dataclasses.replace(I2V_LORA, preprocess=dataclasses.replace(
+            I2V_LORA.preprocess, resize=(step,)))
+        assert declared_features(changed)["resize_steps"] != template_features(
+            "video_ltx2_i2v_lora")["resize_steps"], step
+        sdk = _sdk_like_template(changed, template)
+        assert sdk["resize_steps"] != template["resize_steps"], step
+
+
+def test_a_camera_lora_on_the_lora_mode_names_the_pipeline() -> None:
+    # LTX-2 has camera LoRAs; its lora mode (as its template) has none
+    from builders import check_request
+    from ltx2sdk.errors import RequestFieldError
+
+    request = GenerationRequest(prompt="p", type="i2v", mode="lora", image="first.png",
+                                camera_lora="dolly_in")
+    with pytest.raises(RequestFieldError) as caught:
+        check_request(request)
+    assert str(caught.value) == "camera_lora: ltx-2 i2v lora has no camera LoRAs (use 'none')"
+
+
+# ------------------------------------------------------------- LTX-2.3's voice identity
+
+ID2V = PIPELINES.get("ltx-2.3", "id2v", "fast")
+
+
+def test_the_voice_identity_comparison_can_fail() -> None:
+    # LTXVReferenceAudio's settings, and the ID-LoRA's strength and stages, are compared
+    assert ID2V.template == "video_ltx2_3_id_lora"
+    assert isinstance(ID2V.audio, ReferenceAudio)
+    template = _template(ID2V)
+    expected = template_features("video_ltx2_3_id_lora")
+    assert expected["reference_audio"] == {"class_type": "LTXVReferenceAudio",
+                                           "identity_guidance_scale": 3.0,
+                                           "start_percent": 0.0, "end_percent": 1.0}
+    lora = ID2V.files.identity_lora
+    assert lora is not None
+    stage1, stage2 = ID2V.stages
+    variants = [
+        dataclasses.replace(ID2V, audio=dataclasses.replace(ID2V.audio,
+                                                            identity_guidance_scale=2.0)),
+        dataclasses.replace(ID2V, audio=dataclasses.replace(ID2V.audio, end_percent=0.5)),
+        dataclasses.replace(ID2V, files=dataclasses.replace(
+            ID2V.files, identity_lora=dataclasses.replace(lora, strength=0.5))),
+        # the ID-LoRA on stage 2 too
+        dataclasses.replace(ID2V, stages=(stage1, dataclasses.replace(
+            stage2, loras=(*stage2.loras, LoraRole.IDENTITY)))),
+    ]
+    for variant in variants:
+        assert declared_features(variant) != expected
+        sdk = _sdk_like_template(variant, template)
+        assert _computation(sdk["stage_details"]) != _computation(template["stage_details"])
+
+
+def test_the_voice_goes_to_the_first_stage_only_and_is_not_the_soundtrack() -> None:
+    template = _template(ID2V)
+    sdk = _sdk_like_template(ID2V, template)
+    first, second = sdk["stage_details"]
+    assert [step["class_type"] for step in first["model"]][-1] == "LTXVReferenceAudio"
+    assert "LTXVReferenceAudio" not in [step["class_type"] for step in second["model"]]
+    # the video's audio starts empty, as t2v's: the recording goes in as it is, once
+    assert [step["class_type"] for step in first["audio_latent"]] == ["LTXVEmptyLatentAudio"]
+    assert sdk["class_counts"]["LoadAudio"] == 1 and "TrimAudioDuration" not in sdk[
+        "class_counts"]
+
+
+# ------------------------------------------------------------- LTX-2.3's reference sheet
+
+REF2V = PIPELINES.get("ltx-2.3", "ref2v", "fast")
+
+
+def test_the_reference_sheet_comparison_can_fail() -> None:
+    # the sheet's padding and interpolation, its guide's frame and strength, and the
+    # IC-LoRA's strength are compared, by the declaration and by the graph
+    assert REF2V.template == "template_ltx2_3_ic_lora_ingredients"
+    assert REF2V.reference is not None
+    template = _template(REF2V)
+    expected = template_features(REF2V.template)
+    assert expected["reference"] == {
+        "chain": [{"class_type": "LoadImage"}, {"class_type": "RepeatImageBatch"},
+                  {"class_type": "ResizeAndPadImage", "padding_color": "black",
+                   "interpolation": "lanczos"}],
+        "iclora_parameters": True}
+    lora = REF2V.files.control_lora
+    assert lora is not None
+    sheet = REF2V.reference
+    variants = [
+        dataclasses.replace(REF2V, reference=dataclasses.replace(sheet, padding_color="white")),
+        dataclasses.replace(REF2V, reference=dataclasses.replace(sheet, interpolation="area")),
+        dataclasses.replace(REF2V, reference=dataclasses.replace(sheet, strength=0.8)),
+        dataclasses.replace(REF2V, reference=dataclasses.replace(sheet, frame_idx=8)),
+        dataclasses.replace(REF2V, files=dataclasses.replace(
+            REF2V.files, control_lora=dataclasses.replace(lora, strength=0.5))),
+    ]
+    for variant in variants:
+        assert declared_features(variant) != expected
+        sdk = _sdk_like_template(variant, template)
+        assert _computation(sdk["stage_details"]) != _computation(template["stage_details"])
+
+
+def test_the_sheet_is_made_into_the_videos_frames_and_sizes_the_latents() -> None:
+    request = GenerationRequest(prompt="p", model="ltx-2.3", type="ref2v", image="sheet.png",
+                                frames=49, width=1280, height=704, seed=1)
+    api = build_pipeline(REF2V, request).compile()
+    [repeat] = [n for n in api.values() if n["class_type"] == "RepeatImageBatch"]
+    [pad] = [n for n in api.values() if n["class_type"] == "ResizeAndPadImage"]
+    assert repeat["inputs"]["amount"] == 49
+    assert (pad["inputs"]["target_width"], pad["inputs"]["target_height"]) == (1280, 704)
+    [latent] = [n for n in api.values() if n["class_type"] == "EmptyLTXVLatentVideo"]
+    counted = api[latent["inputs"]["length"][0]]
+    assert counted["class_type"] == "GetImageSize" and latent["inputs"]["length"][1] == 2
+    assert not [n for n in api.values() if n["class_type"] == "LTXVImgToVideoInplace"]

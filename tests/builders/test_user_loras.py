@@ -22,6 +22,7 @@ from tests.helpers import catalog_models, check_section
 MINE = [{"name": "effects/squish.safetensors", "strength": 0.8}, "grain.safetensors"]
 LORA_LOADER = "LoraLoaderModelOnly"
 MODEL_LOADERS = ("CheckpointLoaderSimple", "UNETLoader")
+VOICE = "LTXVReferenceAudio"  # (id2v: the voice on stage 1's model, after its LoRAs)
 
 
 def example(pipeline: Pipeline, **fields: Any) -> GenerationRequest:
@@ -49,9 +50,10 @@ def model_chains(api: dict[str, Any]) -> list[list[tuple[str, float]]]:
         if node["class_type"] in (LORA_LOADER, *MODEL_LOADERS) or not isinstance(link, list):
             continue
         chain: list[tuple[str, float]] = []
-        while api[link[0]]["class_type"] == LORA_LOADER:
+        while api[link[0]]["class_type"] in (LORA_LOADER, VOICE):
             lora = api[link[0]]["inputs"]
-            chain.insert(0, (lora["lora_name"], lora["strength_model"]))
+            if api[link[0]]["class_type"] == LORA_LOADER:
+                chain.insert(0, (lora["lora_name"], lora["strength_model"]))
             link = lora["model"]
         loader = api[link[0]]
         assert loader["class_type"] in MODEL_LOADERS
@@ -163,3 +165,44 @@ def test_check_names_the_lora_flag_for_a_bad_lora_name(
     assert main(["check", "--server", "127.0.0.1:1", "--lora", "../x"]) == 2
     err = capsys.readouterr().err
     assert "--lora: must be a file in models/loras" in err and "loras.0" not in err
+
+
+def test_generate_runs_the_effect_lora_template_with_its_lora(tmp_path: Path) -> None:
+    import base64
+
+    from builders.catalog.templates import template_named
+    from builders.examples import template_request
+    from tests.helpers import catalog_server, png_bytes
+
+    job = template_request(template_named("video_ltx2_i2v_lora"))
+    job.pop("image")
+    job.update(image_base64=base64.b64encode(png_bytes()).decode(), frames=9)
+    with catalog_server(tmp_path) as srv:
+        result = generate(job, srv.url, output_dir=tmp_path)
+        [posted] = srv.received.prompts
+    assert result.mode == "lora" and result.video.read_bytes()[4:8] == b"ftyp"
+    assert [n["inputs"]["lora_name"] for n in posted["prompt"].values()
+            if n["class_type"] == "LoraLoaderModelOnly"].count("ltx2-squish.safetensors") == 2
+
+
+
+def test_both_modes_are_fast_and_pro_and_lora_is_checked_when_named(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The lora mode's bf16 files (64 GB) are not asked of every server: ``--mode both``
+    (the default) is fast and pro; ``--mode lora`` checks them."""
+    models = catalog_models()
+    models["checkpoints"] = [n for n in models["checkpoints"] if n != "ltx-2-19b-dev.safetensors"]
+    with ComfyTestServer(models=models, output_dir=tmp_path) as srv:
+        assert main(["check", "--server", srv.url, "-q"]) == 0
+        assert capsys.readouterr().out.splitlines()[-1] == "ready for LTX-2 (fast, pro)"
+        assert main(["check", "--server", srv.url, "--mode", "lora"]) == 1
+    out = capsys.readouterr().out
+    assert out.splitlines()[-1] == "not ready for LTX-2 (lora)"
+    assert any(line.strip().startswith("models/checkpoints/ltx-2-19b-dev.safetensors")
+               for line in out.splitlines()), out
+    assert main(["models", "--mode", "both", "--format", "tsv"]) == 0
+    names = {line.split("\t")[1] for line in capsys.readouterr().out.splitlines()}
+    lora_only = {"ltx-2-19b-dev.safetensors", "gemma_3_12B_it.safetensors"}
+    assert not names & lora_only
+    assert main(["models", "--mode", "lora", "--format", "tsv"]) == 0
+    assert {line.split("\t")[1] for line in capsys.readouterr().out.splitlines()} >= lora_only

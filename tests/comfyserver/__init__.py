@@ -27,6 +27,7 @@ _HOMES = {
     "Simulation": "nodes",
     "ComfyTestServer": "server",
     "Received": "state", "UploadRecord": "state",
+    "StandinStats": "workload",
     "DEFAULT_VERSION": "versions", "ValidationRules": "versions",
     "available_versions": "versions",
 }
@@ -72,6 +73,7 @@ __all__ = [
     "NodeCatalog",
     "Received",
     "Simulation",
+    "StandinStats",
     "UploadRecord",
     "ValidationRules",
     "available_versions",

@@ -9,6 +9,11 @@ With ``comfyui-frontend-package`` installed (a [dev] extra) it also serves Comfy
 at its address, as ComfyUI does: open it in a browser to look at a workflow (drag a file onto
 the canvas) or at what a client queued; ``--no-frontend`` serves the API only.
 
+``--model-load-seconds``, ``--models-kept``, ``--job-seconds``, ``--upload-bytes-per-s`` and
+``--download-bytes-per-s`` make it pay for what a real GPU server pays for (model loads, run
+time, bandwidth), and ``GET /ltx2sdk-standin/stats`` says what it did (model loads, busy and
+idle seconds, each prompt): see tests/comfyserver/workload.py.
+
 ``--models-from`` takes either a JSON file ``{"checkpoints": ["a.safetensors"], ...}`` or a
 ComfyUI-style ``models/`` directory (one subfolder per models folder; 0-byte files there become
 placeholders that validate but fail when loaded, like the captured execution_error).
@@ -79,6 +84,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--captured-video", action="store_true",
                         help="save the captured 2185-byte mp4 for every video (default: a "
                              "tiny real mp4 as long as the graph's video, at its frame rate)")
+    parser.add_argument("--model-load-seconds", type=float, default=0.0,
+                        help="seconds to load a prompt's set of model files when it is not "
+                             "among the kept ones (default: 0)")
+    parser.add_argument("--models-kept", type=int, default=1,
+                        help="model sets kept loaded, least recently used dropped first "
+                             "(default: %(default)s)")
+    parser.add_argument("--job-seconds", type=float, default=0.0,
+                        help="run time of each prompt, spread over its sampler steps "
+                             "(default: 0)")
+    parser.add_argument("--upload-bytes-per-s", type=float,
+                        help="bandwidth cap on uploads (default: none)")
+    parser.add_argument("--download-bytes-per-s", type=float,
+                        help="bandwidth cap on /view downloads (default: none)")
     parser.add_argument("--max-upload-bytes", type=int, default=Faults.max_upload_bytes)
     parser.add_argument("--frontend", action=argparse.BooleanOptionalAction, default=None,
                         help="serve ComfyUI's editor at / (default: when "
@@ -101,7 +119,11 @@ def main(argv: list[str] | None = None) -> None:
         faults=Faults(node_delay=args.node_delay, max_upload_bytes=args.max_upload_bytes),
         sim=Simulation(sampler_steps=args.sampler_steps, step_delay=args.step_delay,
                        output_bytes=args.output_bytes,
-                       video_length=not args.captured_video),
+                       video_length=not args.captured_video,
+                       model_load_seconds=args.model_load_seconds,
+                       models_kept=args.models_kept, job_seconds=args.job_seconds,
+                       upload_bytes_per_s=args.upload_bytes_per_s,
+                       download_bytes_per_s=args.download_bytes_per_s),
         output_dir=args.output_dir,
         input_dir=args.input_dir,
         comfyui_version=args.comfyui_version,

@@ -8,6 +8,7 @@ import json
 import logging
 import mimetypes
 import os
+import time
 import urllib.parse
 import uuid
 from collections.abc import Awaitable, Callable
@@ -24,9 +25,11 @@ from .files import Storage, UploadRejected, sha256_of
 from .frontend import EditorRoutes, templates_dir
 from .hub import Client, Hub
 from .jobs import job_view, list_jobs
+from .nodes import Simulation
 from .state import QueueItem, ServerState, UploadRecord, now_ms
 from .validation import validate_prompt
 from .versions import rules_for
+from .workload import pace
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +42,7 @@ SENSITIVE_EXTRA_DATA_KEYS = ("auth_token_comfy_org", "api_key_comfy_org")
 # aiohttp's own limit is set out of the way.
 _AIOHTTP_BODY_LIMIT = 1 << 40
 _UPLOAD_CHUNK = 1024 * 1024
+_PACED_CHUNK = 64 * 1024  # under a bandwidth cap: fine enough steps for a smooth pace
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
@@ -66,6 +70,7 @@ class ComfyRoutes:
         port: Callable[[], int],
         comfyui_version: str | None = None,
         frontend: Path | None = None,
+        sim: Simulation | None = None,
     ) -> None:
         self.state = state
         self.hub = hub
@@ -76,6 +81,7 @@ class ComfyRoutes:
         self.comfyui_version = comfyui_version
         self.rules = rules_for(comfyui_version)
         self.editor = EditorRoutes(frontend, templates_dir()) if frontend is not None else None
+        self.sim = sim if sim is not None else Simulation()  # the bandwidth caps
 
     def build(self) -> web.Application:
         app = web.Application(
@@ -115,6 +121,8 @@ class ComfyRoutes:
             app.router.add_route(method, "/api" + path, handler)
         # ComfyUI mounts its internal routes at /internal only (server.py, internal_routes.py)
         app.router.add_get("/internal/folder_paths", self.folder_paths)
+        # the stand-in's own log (tests/comfyserver/workload.py): no ComfyUI has this route
+        app.router.add_get("/ltx2sdk-standin/stats", self.standin_stats)
         if self.editor is not None:
             self.editor.add_to(app)
         else:
@@ -424,6 +432,10 @@ class ComfyRoutes:
         except ValueError:
             body = None
         self.state.received.frees.append(body)
+        # ComfyUI's worker unloads every model for unload_models, which defaults to
+        # free_memory (main.py: flags.get("unload_models", free_memory)): the next prompt loads
+        if isinstance(body, dict) and body.get("unload_models", body.get("free_memory")):
+            self.state.stats.unload_all()
         return _empty()
 
     # -- files ----------------------------------------------------------------------------------
@@ -438,6 +450,10 @@ class ComfyRoutes:
         if isinstance(found, int):
             return _empty(found)
         content_type = _view_content_type(found.name)
+        if self.sim.download_bytes_per_s:
+            return await self._paced_view(request, found, content_type)
+        stats = self.state.stats  # handed to the OS at once: no time of its own to log
+        stats.transferred(stats.downloads, found.stat().st_size, 0.0)
         return web.FileResponse(
             found,
             headers={
@@ -445,6 +461,30 @@ class ComfyRoutes:
                 "Content-Type": content_type,
             },
         )
+
+    async def _paced_view(self, request: web.Request, path: Path,
+                          content_type: str) -> web.StreamResponse:
+        """``/view`` under Simulation.download_bytes_per_s: the file streamed no faster."""
+        size = path.stat().st_size
+        response = web.StreamResponse(headers={
+            "Content-Disposition": f'filename="{path.name}"', "Content-Type": content_type,
+            "Content-Length": str(size)})
+        await response.prepare(request)
+        started, sent, stats = time.monotonic(), 0, self.state.stats
+        with path.open("rb") as handle:
+            while chunk := handle.read(_PACED_CHUNK):
+                sent += len(chunk)
+                await pace(started, sent, self.sim.download_bytes_per_s)  # then send it
+                if sent >= size:  # logged before the client can have the whole body
+                    stats.transferred(stats.downloads, sent, time.monotonic() - started)
+                await response.write(chunk)
+        if not size:
+            stats.transferred(stats.downloads, 0, 0.0)
+        await response.write_eof()
+        return response
+
+    async def standin_stats(self, request: web.Request) -> web.StreamResponse:
+        return web.json_response(self.state.stats.as_json())
 
     async def upload_image(self, request: web.Request) -> web.StreamResponse:
         if not request.content_type.startswith("multipart/"):
@@ -485,14 +525,20 @@ class ComfyRoutes:
         staging.mkdir(exist_ok=True)
         path = staging / uuid.uuid4().hex
         limit, size = self.faults.max_upload_bytes, 0
+        rate = self.sim.upload_bytes_per_s
+        started = time.monotonic()
         with path.open("wb") as handle:
-            while chunk := await part.read_chunk(_UPLOAD_CHUNK):
+            # capped: small reads, so the client's sending is held back as it goes
+            while chunk := await part.read_chunk(_PACED_CHUNK if rate else _UPLOAD_CHUNK):
                 size += len(chunk)
                 if size > limit:
                     handle.close()
                     path.unlink(missing_ok=True)
                     raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=size)
                 handle.write(chunk)
+                await pace(started, size, rate)
+        stats = self.state.stats
+        stats.transferred(stats.uploads, size, time.monotonic() - started)
         return path
 
 

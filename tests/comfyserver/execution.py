@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -30,6 +31,7 @@ from .hub import Hub, binary_text_payload
 from .nodes import NodeFailure, NodeSimulator, Simulation
 from .state import QueueItem, ServerState, now_ms
 from .validation import FILE_INPUTS
+from .workload import PromptRecord, model_set
 
 log = logging.getLogger(__name__)
 
@@ -143,6 +145,12 @@ class _Run:
             signed_in=item.signed_in,
         )
         self.progress = ProgressState(self.pid, self._emit_progress)
+        # Simulation.job_seconds: the share each sampler step waits, or (no sampler step to
+        # run) the whole of it, waited once before the first node
+        self.step_share = 0.0
+        self.lump = 0.0
+        self.record: PromptRecord | None = None  # its line in the stand-in's log
+        self.to_load = False  # its model set is to be loaded, by the first node that runs
 
     # -- emitting -------------------------------------------------------------------------------
 
@@ -201,8 +209,21 @@ class _Run:
             is_output=lambda n: self.x.catalog.is_output(prompt[n]["class_type"]),
             is_async=lambda n: self.x.catalog.is_async(prompt[n]["class_type"]),
         )
+        queued = self.item.extra_data.get("create_time")  # ms, set by POST /prompt
+        record = state.stats.start(self.pid, model_set(prompt, self.x.catalog.model_combos),
+                                   queued / 1000 if isinstance(queued, int) else None)
+        self.record, self.to_load = record, state.stats.needs_load(frozenset(record.models))
+        ending = "abandoned"  # unless it gets to an end below (a restart abandons it)
+        try:
+            self._share_job_time([n for n in order if keys[n] not in state.cache])
+            ending = await self._run_nodes(order, keys)
+        finally:
+            state.stats.end(record, ending)
 
-        status_str = "success"
+    async def _run_nodes(self, order: list[str], keys: dict[str, Any]) -> str:
+        """Run (or replay) the nodes, store the history entry; how the prompt ended."""
+        state, prompt = self.x.state, self.item.prompt
+        status_str, ending = "success", "success"
         try:
             for node_id in order:
                 if keys[node_id] in state.cache:
@@ -212,7 +233,7 @@ class _Run:
                 state.cache.put(keys[node_id], ui)
             self._add_message("execution_success", {"prompt_id": self.pid}, broadcast=False)
         except Interrupted as stop:
-            status_str = "error"
+            status_str, ending = "error", "interrupted"
             self._add_message(
                 "execution_interrupted",
                 {
@@ -224,7 +245,7 @@ class _Run:
                 broadcast=True,
             )
         except _Failed as failed:
-            status_str = "error"
+            status_str = ending = "error"
             self._add_message("execution_error", failed.data, broadcast=False)
 
         self._check_alive()
@@ -241,6 +262,35 @@ class _Run:
         state.task_done(self.item, entry)
         state.last_node_id = None
         self._to_client("executing", {"node": None, "prompt_id": self.pid})
+        return ending
+
+    async def _load_models(self) -> None:
+        """Simulation.model_load_seconds: the first node that runs loads the prompt's model
+        set unless it is kept loaded (its loader, as a rule: the executor runs a graph's
+        inputs first; not interruptible: ComfyUI checks for an interrupt between nodes). A
+        prompt whose every node is cached is the last one again: its set is loaded."""
+        stats, sim, record = self.x.state.stats, self.x.sim, self.record
+        if record is None:
+            return
+        self.record = None  # once
+        models = frozenset(record.models)
+        if self.to_load:
+            started = time.monotonic()
+            await self._sleep(sim.model_load_seconds)
+            stats.loaded_for(record, time.monotonic() - started)
+        stats.keep(models, sim.models_kept)
+
+    def _share_job_time(self, to_run: list[str]) -> None:
+        """Spread Simulation.job_seconds over the sampler steps of the nodes to run."""
+        seconds = self.x.sim.job_seconds
+        if seconds <= 0:
+            return
+        steps = sum(len(self.nodes.progress_plan(n)) for n in to_run
+                    if self.nodes.class_of(n) in self.x.sim.sampler_classes)
+        if steps:
+            self.step_share = seconds / steps
+        else:
+            self.lump = seconds
 
     def _salt(self, node_id: str) -> Any:
         """IS_CHANGED stand-in: file loaders re-run when their file changes."""
@@ -286,12 +336,18 @@ class _Run:
         while faults.hang is Hang.STALLED:
             await self._sleep(POLL)
         self._check_interrupt(node_id)
+        await self._load_models()
 
         failure = self.nodes.failure(node_id, self.x.catalog.models)
         if failure is not None:
             raise _Failed(self._error_data(node_id, failure))
         await self._sleep(faults.node_delay)
+        if self.lump > 0:  # a job's time with no sampler step to spread it over
+            lump, self.lump = self.lump, 0.0
+            await self._sleep(lump, interruptible=True)
+            self._check_interrupt(node_id)
 
+        sampler = class_type in self.x.sim.sampler_classes
         for value, maximum in self.nodes.progress_plan(node_id):
             self._check_interrupt(node_id)
             self.progress.update(node_id, value, maximum)
@@ -300,7 +356,8 @@ class _Run:
                 {"value": value, "max": maximum, "prompt_id": self.pid, "node": node_id},
                 self.client,
             )
-            await self._sleep(self.x.sim.step_delay, interruptible=True)
+            await self._sleep(self.x.sim.step_delay + (self.step_share if sampler else 0.0),
+                              interruptible=True)
 
         text = self.nodes.progress_text(node_id)
         if text is not None:  # send_progress_text defaults to a broadcast

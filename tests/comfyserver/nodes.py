@@ -89,6 +89,25 @@ class Simulation:
     video_length: bool = False
     """SaveVideo writes a real mp4 as long as the graph's video (its frames at its
     ``CreateVideo``'s frame rate) instead of the captured one; ``output_bytes`` wins."""
+    # What makes a batch's scheduling matter (see tests/comfyserver/workload.py); all off by
+    # default, and live like the rest.
+    model_load_seconds: float = 0.0
+    """Seconds a prompt takes to load its model set (the file names its loaders name, see
+    :func:`~tests.comfyserver.workload.model_set`) when that set is not among the kept ones;
+    paid once, by the first node that runs (its loader, as a rule), and logged in
+    ``state.stats``."""
+    models_kept: int = 1
+    """Model sets kept loaded, the least recently used dropped first (ComfyUI keeps what
+    fits in memory: about one LTX-2 set on a 48-80 GB GPU)."""
+    job_seconds: float = 0.0
+    """Run time of each prompt, spread evenly over its sampler steps (on top of
+    ``step_delay``; as one wait before its first node when it has no sampler step to run;
+    a prompt whose every node is cached takes none). Interruptible, like the steps."""
+    upload_bytes_per_s: float | None = None
+    """Bandwidth cap on ``POST /upload/image`` bodies (None: as fast as loopback goes)."""
+    download_bytes_per_s: float | None = None
+    """Bandwidth cap on ``GET /view`` bodies (``output_bytes`` makes videos big enough to
+    matter); a capped answer is streamed and does not honour ``Range``."""
 
 
 def _probe_video(path: Path) -> tuple[int, int, int, float] | None:

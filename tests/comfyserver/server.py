@@ -48,8 +48,10 @@ class ComfyTestServer:
     release's whole ``/object_info`` and ``/system_stats`` and validates prompts like it.
 
     ``faults`` and ``sim`` are live: change their fields at any time. ``received`` records what
-    clients sent. Directories not given are created in a private temporary directory that is
-    removed on :meth:`stop`.
+    clients sent; ``state.stats`` is the server's own log of what it did (model loads, busy
+    and idle time: :mod:`tests.comfyserver.workload`; read it with
+    ``srv.call(srv.state.stats.as_json)`` or ``GET /ltx2sdk-standin/stats``). Directories not
+    given are created in a private temporary directory that is removed on :meth:`stop`.
     """
 
     def __init__(
@@ -265,7 +267,7 @@ class ComfyTestServer:
         catalog = NodeCatalog(self._object_info, self.models, storage.input_listing,
                               self._file_combos)
         routes = ComfyRoutes(state, hub, catalog, storage, self.faults, lambda: self.port,
-                             self.comfyui_version, self._frontend)
+                             self.comfyui_version, self._frontend, self.sim)
         executor = Executor(state, hub, catalog, storage, self.faults, self.sim)
         runner = web.AppRunner(routes.build(), handle_signals=False, access_log=None,
                                shutdown_timeout=1.0)

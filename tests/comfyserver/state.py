@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .hub import Hub
+from .workload import StandinStats
 
 MAX_HISTORY = 10000  # ComfyUI's MAXIMUM_HISTORY_SIZE
 
@@ -110,6 +111,7 @@ class ServerState:
         self.interrupt = asyncio.Event()
         self.work_available = asyncio.Event()
         self.closing = False  # set on shutdown: releases handlers held by a Hang fault
+        self.stats = StandinStats()  # the stand-in's own log: model loads, busy time, transfers
 
     # -- queue ----------------------------------------------------------------------------------
 
@@ -190,4 +192,5 @@ class ServerState:
         self.cache.clear()
         self.last_node_id = None
         self.interrupt.clear()
+        self.stats.unload_all()  # a new process has no model loaded
         self.hub.reset()

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from ltx2sdk import GenerationRequest, Graph
-from ltx2sdk.errors import InputValueError, MissingInputError
+from ltx2sdk.errors import InputValueError
 from ltx2sdk.graph.compare import assert_same_api
 from ltx2sdk.graph.editor.ui_import import workflow_to_api
 from ltx2sdk.graph.schema import SchemaSet
@@ -52,11 +52,6 @@ KNOWN_COMPLAINTS: dict[str, tuple[str, str]] = {
 is compared: per template, the start of the one problem allowed, and why."""
 
 REFUSED_BY_FROM_UI: dict[str, tuple[type[BaseException], str]] = {
-    "video_ltx2_i2v_lora": (
-        MissingInputError,
-        "its SaveVideo is linked to a subgraph output whose source is gone: the editor "
-        "queues SaveVideo without its video (and ComfyUI refuses it); Graph.from_ui, which "
-        "checks the graph it loads, refuses it at once"),
     "templates_graphic_design_recomposer": (
         InputValueError,
         "CustomCombo declares no options (object_info: choice: COMBO, options []), the "

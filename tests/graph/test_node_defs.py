@@ -115,6 +115,9 @@ _SHORT_BATCH_INDEX = "min 0, declared -16384; max 4095, declared 16384"
 _UNION_CONTROL_NODES = {(name, NODE): "absent" for name in (
     "GetICLoRAParameters", "LoadMoGeModel", "MoGeInference", "MoGeRender")}
 """LTX-2.3's union-control nodes came with 0.22.0."""
+_ID_LORA_NODES = {("LTXVReferenceAudio", NODE): "absent"}
+"""LTX-2.3's voice identity (ID-LoRA) came between 0.16.4 and 0.22.0 (its template asks for
+0.19.0)."""
 
 EXPECTED_DIFFERENCES: dict[str, dict[tuple[str, str], str]] = {
     "0.8.0": {
@@ -135,6 +138,7 @@ EXPECTED_DIFFERENCES: dict[str, dict[tuple[str, str], str]] = {
         ("Video Slice", NODE): "absent",
         ("ComfyMathExpression", NODE): "absent",
         **_UNION_CONTROL_NODES,
+        **_ID_LORA_NODES,
     },
     "0.16.4": {
         ("CLIPLoader", "type"): _no_options("cogvideox lens pixeldit ideogram4 boogu krea2"),
@@ -155,6 +159,7 @@ EXPECTED_DIFFERENCES: dict[str, dict[tuple[str, str], str]] = {
         ("GetVideoComponents", OUTPUTS): _NO_BIT_DEPTH,
         ("ImageFromBatch", "batch_index"): _SHORT_BATCH_INDEX,
         **_UNION_CONTROL_NODES,
+        **_ID_LORA_NODES,
         ("ComfyMathExpression", OUTPUTS):  # no BOOL yet
             "[('FLOAT', 'FLOAT'), ('INT', 'INT')], declared [('FLOAT', 'FLOAT'), ('INT', "
             "'INT'), ('BOOLEAN', 'BOOL')]",

@@ -70,6 +70,7 @@ from ltx2sdk.model_files import CATALOG, camera_lora, lookup
 from ltx2sdk.version import __version__
 from ltx2sdk.vocabulary import (
     AUDIO,
+    BOTH_MODES,
     CAMERA_MOTIONS,
     DEFAULT_MODEL,
     FIRST_IMAGE,
@@ -258,7 +259,7 @@ def cmd_pipelines(args: argparse.Namespace) -> int:
              p.min_comfyui, named(p)) for p in chosen]
     print_table(("MODEL", "TYPE", "MODE", "STAGES", "FPS", "COMFYUI", "TEMPLATES"), rows,
                 right={3, 4})
-    if args.model == "all" and not args.quiet:
+    if args.model == "all" and not args.quiet and NOT_YET:  # (none left: nothing to say)
         print(f"\nofficial templates no pipeline makes yet ({len(NOT_YET)}):")
         for name, why in NOT_YET.items():
             print(f"  {name}: {why}")
@@ -283,12 +284,14 @@ def print_table(header: Sequence[str], rows: Sequence[Sequence[str]], *,
 
 def set_up_files(model: str, mode: str, cameras: str) -> list[tuple[str, str]]:
     """``(folder, name)`` of every file the pipelines of ``model`` (``"all"``: every model)
-    in ``mode`` (or ``"both"``) load, with the camera LoRAs ``cameras`` names (``"all"``,
-    ``"none"`` or one motion) where a pipeline applies them; in catalog order."""
+    in ``mode`` (or ``"both"``: :data:`~ltx2sdk.vocabulary.BOTH_MODES`) load, with the camera
+    LoRAs ``cameras`` names (``"all"``, ``"none"`` or one motion) where a pipeline applies
+    them; in catalog order."""
     motions = [m for m in CAMERA_MOTIONS if m != "none"] if cameras == "all" else [cameras]
     found: list[tuple[str, str]] = []
     for pipeline in PIPELINES:
-        if model not in ("all", pipeline.model.id) or mode not in ("both", pipeline.mode):
+        modes = BOTH_MODES if mode == "both" else (mode,)
+        if model not in ("all", pipeline.model.id) or pipeline.mode not in modes:
             continue
         wanted = list(pipeline.model_files)
         if LoraRole.CAMERA in pipeline.lora_roles:
@@ -428,7 +431,8 @@ def build_parser() -> argparse.ArgumentParser:
                             help="list the pipelines of --model instead (type, mode, stages, "
                                  "frame rate, size multiple, ComfyUI release needed)")
     models_cmd.add_argument("--mode", choices=MODE_CHOICES, default="both",
-                            help="the mode(s) to list files for (default both)")
+                            help="the mode(s) to list files for (default both: fast and "
+                                 "pro)")
     models_cmd.add_argument("--cameras", choices=["all", *CAMERA_MOTIONS], default="all",
                             help="camera LoRAs to include (default all)")
     models_cmd.add_argument("--all", action="store_true", help="every file the SDK knows")
@@ -441,7 +445,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="List every pipeline (model, type, mode), its stages, frame rate, the "
                     "ComfyUI release it needs and the official ComfyUI templates it computes "
                     "(ltx2 build --template NAME builds one offline), then the official "
-                    "LTX-2 templates no pipeline makes yet.")
+                    "LTX-2 templates no pipeline makes yet, if any.")
     pipelines_cmd.add_argument("--model", choices=[*MODEL_IDS, "all"], default="all",
                                help="list this model's pipelines only (default all)")
     pipelines_cmd.set_defaults(func=cmd_pipelines)

@@ -228,10 +228,13 @@ def add_request_flags(parser: argparse.ArgumentParser) -> None:
                        help=f"the model (default {DEFAULT_MODEL}); ltx2 models "
                             "--pipelines --model all lists what each can make")
     group.add_argument("--mode", choices=MODES,
-                       help="fast: distilled (default); pro: the dev model with real CFG")
+                       help="fast: distilled (default); pro: the dev model with real CFG; "
+                            "lora (ltx-2 i2v): the dev model with the distilled LoRA, for effect "
+                            "LoRAs (--lora)")
     group.add_argument("--type", choices=VIDEO_TYPES,
                        help="text to video, image to video, first-and-last-frame video, "
-                            "image and audio to video, or a video's edges or depth steering a "
+                            "image and audio to video, image and a voice to keep (id2v), a "
+                            "reference sheet (ref2v), or a video's edges or depth steering a "
                             "new one (default t2v; i2v when an image is given, flf2v when a "
                             "last image is too, ia2v when an audio is; with --video, give "
                             "canny2v or depth2v)")
@@ -261,12 +264,15 @@ def add_request_flags(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--camera-strength", type=number, metavar="S",
                        help="camera LoRA strength, 0 to 2 (default 1)")
     group.add_argument("--image", type=Path, metavar="FILE",
-                       help="i2v/flf2v/ia2v first frame, a local image file: generate uploads "
-                            "it, build names it as ComfyUI will load it from its input folder")
+                       help="i2v/flf2v/ia2v/id2v first frame (ref2v: the reference sheet), "
+                            "a local image file: generate uploads it, build names it as ComfyUI "
+                            "will load it from its input folder")
     group.add_argument("--image-url", metavar="URL",
-                       help="i2v/flf2v/ia2v first frame, by http(s) URL")
+                       help="i2v/flf2v/ia2v/id2v first frame (ref2v: the reference sheet), "
+                            "by http(s) URL")
     group.add_argument("--image-base64", metavar="DATA",
-                       help="i2v/flf2v/ia2v first frame, as base64 or a data: URI")
+                       help="i2v/flf2v/ia2v/id2v first frame (ref2v: the reference sheet), "
+                            "as base64 or a data: URI")
     group.add_argument("--image-strength", type=number, metavar="S",
                        help="how strongly the first frame is kept, 0 to 1 (default "
                             f"{per_pipeline(first_frame_strengths())})")
@@ -278,11 +284,13 @@ def add_request_flags(parser: argparse.ArgumentParser) -> None:
                        help="flf2v last frame, as base64 or a data: URI")
     group.add_argument("--audio", type=Path, metavar="FILE",
                        help="ia2v voice, a local wav, mp3, flac or ogg file (decoded and "
-                            "measured: the video lasts as long unless --duration is given); "
-                            "generate uploads it, build names it like --image")
-    group.add_argument("--audio-url", metavar="URL", help="ia2v voice, by http(s) URL")
+                            "measured: the video lasts as long unless --duration is given; "
+                            "id2v: the voice to keep, which sets no length); generate uploads "
+                            "it, build names it like --image")
+    group.add_argument("--audio-url", metavar="URL",
+                       help="ia2v (id2v: to keep) voice, by http(s) URL")
     group.add_argument("--audio-base64", metavar="DATA",
-                       help="ia2v voice, as base64 or a data: URI")
+                       help="ia2v (id2v: to keep) voice, as base64 or a data: URI")
     group.add_argument("--video", type=Path, metavar="FILE",
                        help="canny2v/depth2v: the video that steers the new one, a local mp4, "
                             "mov, webm, mkv or avi file (demuxed and measured); generate "

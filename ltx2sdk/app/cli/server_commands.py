@@ -53,6 +53,7 @@ from ltx2sdk.graph.releases import first_release_with, range_status
 from ltx2sdk.model_files import lookup
 from ltx2sdk.vocabulary import (
     AUDIO,
+    BOTH_MODES,
     DEFAULT_MODEL,
     FIRST_IMAGE,
     LAST_IMAGE,
@@ -762,7 +763,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     workflow = read_workflow(args.workflow) if args.workflow is not None else None
     if args.api == "v2":
         return cannot_check_v2(backend_of(args), args)
-    modes = list(MODES) if args.mode == "both" else [args.mode]
+    modes = list(BOTH_MODES) if args.mode == "both" else [args.mode]
     # every model is reported; the exit status is that of the one(s) --model names
     required = list(MODEL_IDS) if args.model == "all" else [args.model]
     if not default_requests(modes, args.model) and args.model != "all":
@@ -897,7 +898,7 @@ def add_server_commands(commands: Any) -> None:
                        help="the model(s) the exit status is about (default "
                             f"{DEFAULT_MODEL}); every model is reported")
     check.add_argument("--mode", choices=MODE_CHOICES, default="both",
-                       help="the mode(s) to check (default both)")
+                       help="the mode(s) to check (default both: fast and pro)")
     check.add_argument("--lora", dest="loras", action="append", type=lora_choice,
                        metavar="NAME[:STRENGTH]", default=[],
                        help="one of your LoRAs (a file in models/loras), checked on every "

@@ -389,11 +389,11 @@ def test_with_no_schemas_at_hand_the_bundled_ones_and_the_primitives_are_used() 
     assert graph.compile() == Graph.from_api(load_template("video_ltx2_t2v")).compile()
     assert "PrimitiveInt" in [node.class_type for node in graph]
     with pytest.raises(EditorWorkflowError) as caught:
-        as_api_prompt(load_template("video_ltx2_i2v_lora"))  # a node the SDK does not use
+        as_api_prompt(load_template("video_wan2_2_5B_ti2v"))  # a node the SDK does not use
     assert str(caught.value) == (
         'this is an editor workflow (ComfyUI\'s "Save", not "Export (API)"), read with '
-        "ComfyUI 0.38.1's node schemas: node 92:111 (ImageScaleToMaxDimension): unknown node "
-        "type 'ImageScaleToMaxDimension': not in these schemas (pass those of a server that "
+        "ComfyUI 0.38.1's node schemas: node 48 (ModelSamplingSD3): unknown node "
+        "type 'ModelSamplingSD3': not in these schemas (pass those of a server that "
         "has it)")
 
 
