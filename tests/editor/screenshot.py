@@ -43,9 +43,11 @@ def picture(editor: Editor, object_info: dict[str, Any], path: Path) -> list[str
     editor reported on loading it (empty: nothing)."""
     problems = editor.load(example_workflow(object_info))
     # a picture to read: the whole graph wide enough for the editor to draw its text (by
-    # default it draws none where the text would be small), no minimap over it
+    # default it draws none where the text would be small), no minimap over it, no frame
+    # counter (the same picture each time)
     editor.set_setting("LiteGraph.Canvas.MinFontSizeForLOD", 0)
     editor.set_setting("Comfy.Minimap.Visible", False)
+    editor.set_setting("Comfy.Graph.CanvasInfo", False)
     editor.resize(*PICTURE_SIZE)
     try:
         editor.fit_view()
@@ -53,6 +55,7 @@ def picture(editor: Editor, object_info: dict[str, Any], path: Path) -> list[str
     finally:
         editor.resize(VIEWPORT["width"], VIEWPORT["height"])
         editor.set_setting("Comfy.Minimap.Visible", True)
+        editor.set_setting("Comfy.Graph.CanvasInfo", True)
         editor.set_setting("LiteGraph.Canvas.MinFontSizeForLOD", 8)
     return problems
 
