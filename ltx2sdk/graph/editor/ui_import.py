@@ -9,7 +9,8 @@ gives.
   nodes get the editor's path ids (node 41 of instance 92: ``"92:41"``; deeper:
   ``"92:17:3"``). A subgraph input takes the instance's link, else the value of its
   promoted widget (``properties.proxyWidgets`` included: a value promoted from an inner
-  node replaces that node's own).
+  node replaces that node's own; a promoted widget with no value on the instance gives the
+  inner widget's own value to every input its subgraph input feeds).
 * Nodes that live only in the editor are resolved here and never sent: a ``Reroute`` passes
   its link on, a ``PrimitiveNode`` gives its value to the widgets it feeds, notes are
   dropped. Nodes the server runs (``PrimitiveInt``, ``ComfySwitchNode``,
@@ -19,6 +20,8 @@ gives.
   type: the input in the same slot when its type fits, else the first input of exactly that
   type, else of a fitting type. A muted or bypassed subgraph instance does the same for all
   it holds.
+* A ``CustomCombo`` sends its ``index`` and options (``option1``, ...) beside its choice, as
+  the editor's extension grows them.
 * Titles are kept as ``_meta.title`` (a node without one: its schema's display name).
 * A widget value that is a list (a multi-select combo's) is sent as ``{"__value__": [...]}``,
   as the editor sends it: a bare list would read as a link; ComfyUI unwraps it.
