@@ -19,7 +19,8 @@ gives.
   widget value); a bypassed node (mode 4) is not sent and passes on an input of its output's
   type: the input in the same slot when its type fits, else the first input of exactly that
   type, else of a fitting type. A muted or bypassed subgraph instance does the same for all
-  it holds.
+  it holds (the editor still sends the inner nodes of one nested in another instance,
+  which nothing reads and ComfyUI does not run; they are left out here).
 * A ``CustomCombo`` sends its ``index`` and options (``option1``, ...) beside its choice, as
   the editor's extension grows them.
 * Titles are kept as ``_meta.title`` (a node without one: its schema's display name).
