@@ -113,6 +113,11 @@ _FIT_VIEW = """async () => {
   window.app.canvas.setDirty(true, true);
 }"""
 
+_SET_SETTING = """async ([id, value]) => {
+  await window.app.extensionManager.setting.set(id, value);
+  window.app.canvas.setDirty(true, true);
+}"""
+
 _PROMPT = """async () => (await window.app.graphToPrompt()).output"""
 
 _WORKFLOW = """async () => (await window.app.graphToPrompt()).workflow"""
@@ -129,31 +134,6 @@ def as_javascript_numbers(value: Any) -> Any:
     if isinstance(value, list):
         return [as_javascript_numbers(v) for v in value]
     return value
-
-
-PRIMITIVE_NODES = frozenset({"PrimitiveInt", "PrimitiveFloat", "PrimitiveString",
-                             "PrimitiveStringMultiline", "PrimitiveBoolean"})
-"""ComfyUI's backend primitive nodes: one ``value`` input, given back as their one output."""
-
-
-def inline_primitives(prompt: dict[str, Any]) -> dict[str, Any]:
-    """``prompt`` with each backend primitive node (:data:`PRIMITIVE_NODES`) left out and
-    what it hands on (its ``value``: a literal, or the link that feeds it) put in the inputs
-    it feeds. The editor queues them as nodes; the test-side flattener writes their values
-    in place: the same computation (the node gives its value back unchanged), so the two are
-    compared with both sides inlined."""
-    given = {node_id: entry.get("inputs", {}).get("value") for node_id, entry in prompt.items()
-             if entry.get("class_type") in PRIMITIVE_NODES}
-
-    def resolve(value: Any, seen: frozenset[str] = frozenset()) -> Any:
-        while _is_link(value) and str(value[0]) in given and str(value[0]) not in seen:
-            seen = seen | {str(value[0])}
-            value = given[str(value[0])]
-        return value
-
-    return {node_id: {**entry, "inputs": {name: resolve(value)
-                                          for name, value in entry.get("inputs", {}).items()}}
-            for node_id, entry in prompt.items() if node_id not in given}
 
 
 def declared_default(spec: Any) -> Any:
@@ -180,7 +160,7 @@ def drop_added_defaults(editor: dict[str, Any], other: dict[str, Any],
 
     The editor writes a value for every widget, hidden ones too (``SaveVideo.codec`` of
     ComfyUI 0.38, kept for older prompts), filling those a workflow or prompt has no value
-    for with the default; an SDK prompt or the test-side flattener leaves such an optional
+    for with the default; an SDK prompt or a reading that left them out leaves such an optional
     input out, which ComfyUI runs the same (a missing optional input is its default)."""
     kept: dict[str, Any] = {}
     added: list[str] = []
@@ -201,14 +181,9 @@ def drop_added_defaults(editor: dict[str, Any], other: dict[str, Any],
     return kept, added
 
 
-def _is_link(value: Any) -> bool:
-    return (isinstance(value, list) and len(value) == 2 and isinstance(value[0], str)
-            and isinstance(value[1], int) and not isinstance(value[1], bool))
-
-
 def prompt_differences(editor: dict[str, Any], other: dict[str, Any]) -> list[str]:
     """What differs between the editor's prompt and ``other`` node by node, matched by node
-    id (the test-side flattener numbers nodes as the editor does: ``"92:41"`` is node 41 of
+    id (``Graph.from_ui``'s importer numbers nodes as the editor does: ``"92:41"`` is node 41 of
     subgraph instance 92): nodes only one side has, class types, inputs (links shown as
     ``[id, slot]``). Empty when they are equal up to ``_meta``."""
     def shown(value: Any) -> str:
@@ -511,6 +486,18 @@ class Editor:
         editor has placed the loaded graph's camera."""
         self.page.evaluate(_FRAMES, 5)
         self.page.evaluate(_FIT_VIEW)
+        self.page.evaluate(_FRAMES, 3)
+
+    @_in_browser_thread
+    def set_setting(self, setting: str, value: Any) -> None:
+        """Change one of the editor's settings as its Settings dialog does (for this page's
+        user on the stand-in)."""
+        self.page.evaluate(_SET_SETTING, [setting, value])
+
+    @_in_browser_thread
+    def resize(self, width: int, height: int) -> None:
+        """Make the page ``width`` x ``height`` pixels (the editor redraws its canvas)."""
+        self.page.set_viewport_size({"width": width, "height": height})
         self.page.evaluate(_FRAMES, 3)
 
     @_in_browser_thread

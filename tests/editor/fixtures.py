@@ -12,6 +12,7 @@ Playwright) is truly absent.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import urllib.request
@@ -23,6 +24,12 @@ from typing import Any
 
 import pytest
 
+from builders.pipelines import (
+    PLACEHOLDER_AUDIO,
+    PLACEHOLDER_IMAGE,
+    PLACEHOLDER_LAST_IMAGE,
+    PLACEHOLDER_VIDEO,
+)
 from tests.comfyserver import ComfyTestServer, catalog_models
 from tests.comfyserver.files import write_placeholder_video
 from tests.comfyserver.frontend import frontend_dir
@@ -52,9 +59,18 @@ OTHER_TEMPLATES: tuple[str, ...] = (
     "hunyuan_video_text_to_video",       # muted nodes
     "flux_kontext_dev_basic",            # a subgraph promoting control_after_generate
     "templates_graphic_design_recomposer",  # CustomCombo, PrimitiveNode
+    "flux1_dev_uso_reference_image_gen",  # nested subgraphs, bypassed instances inside one
+    "templates-1_click_multiple_scene_angles-v1.0",  # nested subgraphs, 16 reroutes, primitives
+    "video_wan_vace_14B_ref2v",          # 17 bypassed nodes, three PrimitiveNodes
 )
 """Official templates beyond the LTX ones, for what the LTX ones do not exercise (each
 line says what); all their node types are in :data:`EDITOR_RELEASE`'s ``/object_info``."""
+
+
+PLACEHOLDER_INPUTS: tuple[str, ...] = (PLACEHOLDER_IMAGE, PLACEHOLDER_LAST_IMAGE,
+                                       PLACEHOLDER_AUDIO, PLACEHOLDER_VIDEO)
+"""The input files a build without real inputs names (its loaders' widgets), so that the
+editor finds every file an exported pipeline loads."""
 
 
 def template_models(names: list[str]) -> dict[str, list[str]]:
@@ -134,23 +150,30 @@ def served_schemas() -> dict[str, Any]:
     return info
 
 
-@pytest.fixture(scope="session")
-def editor_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ComfyTestServer]:
-    """The stand-in serving the frontend, for the whole session, with every model and input
-    file the official LTX templates name."""
-    if frontend_dir() is None:
-        pytest.skip("comfyui-frontend-package is not installed (a [dev] extra)")
+@contextlib.contextmanager
+def serve_editor(inputs: Path) -> Iterator[ComfyTestServer]:
+    """The stand-in serving the frontend, with every model and input file the official
+    templates compared and the SDK's builds name (the input files written into
+    ``inputs``)."""
     names = [*ltx_template_names(), *OTHER_TEMPLATES]
     models = catalog_models()
     for folder, files in template_models(names).items():
         models.setdefault(folder, [])
         models[folder] += [n for n in files if n not in models[folder]]
-    inputs = tmp_path_factory.mktemp("editor-input")
-    for file in sorted(template_inputs(names)):
+    for file in sorted(template_inputs(names) | set(PLACEHOLDER_INPUTS)):
         write_input_file(inputs, file)
     with ComfyTestServer(models=models, comfyui_version=EDITOR_RELEASE,
                          object_info=served_schemas(), input_dir=inputs,
                          frontend=True) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def editor_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ComfyTestServer]:
+    """:func:`serve_editor` for the whole session."""
+    if frontend_dir() is None:
+        pytest.skip("comfyui-frontend-package is not installed (a [dev] extra)")
+    with serve_editor(tmp_path_factory.mktemp("editor-input")) as server:
         yield server
 
 

@@ -3,6 +3,8 @@ normalisation changes only what it says it changes."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,7 +13,6 @@ from tests.editor.browser import (
     as_javascript_numbers,
     declared_default,
     drop_added_defaults,
-    inline_primitives,
     prompt_differences,
 )
 
@@ -20,22 +21,6 @@ def test_javascript_numbers_lose_only_the_fraction_of_whole_floats() -> None:
     value = {"a": 1.0, "b": [2.5, 3.0, True], "c": "1.0", "d": 7}
     assert as_javascript_numbers(value) == {"a": 1, "b": [2.5, 3, True], "c": "1.0", "d": 7}
     assert isinstance(as_javascript_numbers(1.0), int)
-
-
-def test_primitives_are_inlined_through_chains_and_links() -> None:
-    prompt: dict[str, Any] = {
-        "1": {"class_type": "PrimitiveInt", "inputs": {"value": 24}},
-        "2": {"class_type": "PrimitiveInt", "inputs": {"value": ["1", 0]}},
-        "3": {"class_type": "GetImageSize", "inputs": {"image": ["9", 0]}},
-        "4": {"class_type": "PrimitiveInt", "inputs": {"value": ["3", 1]}},
-        "5": {"class_type": "EmptyLTXVLatentVideo",
-              "inputs": {"width": ["2", 0], "height": ["4", 0], "length": 9}},
-    }
-    assert inline_primitives(prompt) == {
-        "3": prompt["3"],
-        "5": {"class_type": "EmptyLTXVLatentVideo",
-              "inputs": {"width": 24, "height": ["3", 1], "length": 9}},
-    }
 
 
 @pytest.mark.parametrize(("spec", "default"), [
@@ -76,3 +61,15 @@ def test_differences_name_the_node_and_the_input() -> None:
         "node 3 C: only the other has it",
     ]
     assert prompt_differences(editor, editor) == []
+
+
+def test_the_readme_shows_the_editor_picture_that_is_committed() -> None:
+    root = Path(__file__).resolve().parents[2]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    images = re.findall(r"!\[[^\]]*\]\(([^)\s]+)\)", readme)
+    assert "docs/editor-export.png" in images
+    for image in images:
+        if "://" not in image:
+            path = root / image
+            assert path.is_file(), image
+            assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", image

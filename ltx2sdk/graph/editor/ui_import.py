@@ -9,7 +9,8 @@ gives.
   nodes get the editor's path ids (node 41 of instance 92: ``"92:41"``; deeper:
   ``"92:17:3"``). A subgraph input takes the instance's link, else the value of its
   promoted widget (``properties.proxyWidgets`` included: a value promoted from an inner
-  node replaces that node's own).
+  node replaces that node's own; a promoted widget with no value on the instance gives the
+  inner widget's own value to every input its subgraph input feeds).
 * Nodes that live only in the editor are resolved here and never sent: a ``Reroute`` passes
   its link on, a ``PrimitiveNode`` gives its value to the widgets it feeds, notes are
   dropped. Nodes the server runs (``PrimitiveInt``, ``ComfySwitchNode``,
@@ -18,7 +19,10 @@ gives.
   widget value); a bypassed node (mode 4) is not sent and passes on an input of its output's
   type: the input in the same slot when its type fits, else the first input of exactly that
   type, else of a fitting type. A muted or bypassed subgraph instance does the same for all
-  it holds.
+  it holds (the editor still sends the inner nodes of one nested in another instance,
+  which nothing reads and ComfyUI does not run; they are left out here).
+* A ``CustomCombo`` sends its ``index`` and options (``option1``, ...) beside its choice, as
+  the editor's extension grows them.
 * Titles are kept as ``_meta.title`` (a node without one: its schema's display name).
 * A widget value that is a list (a multi-select combo's) is sent as ``{"__value__": [...]}``,
   as the editor sends it: a bare list would read as a link; ComfyUI unwraps it.
@@ -61,6 +65,7 @@ SUBGRAPH_INPUT_NODE = -10  # the id a subgraph's inputs have inside it
 REROUTE = "Reroute"
 PRIMITIVE = "PrimitiveNode"
 NOTE_TYPES = frozenset({"Note", "MarkdownNote"})
+CUSTOM_COMBO = "CustomCombo"  # its options are widgets the editor's extension grows
 FRONTEND_ONLY_TYPES = frozenset({REROUTE, PRIMITIVE, *NOTE_TYPES})
 """Node types that exist only in the editor: resolved here, never sent to a server."""
 
@@ -83,6 +88,7 @@ CORE_PRIMITIVES: dict[str, dict[str, Any]] = {
 declares them: the official templates feed their knobs through them, and the bundled
 releases keep only the SDK's own node types."""
 
+_NO_VALUE: Any = object()  # an inner widget with no stored value (None is a value)
 _MAX_DEPTH = 1000  # links followed through reroutes and bypassed nodes before giving up
 
 
@@ -395,6 +401,13 @@ class _Importer:
             if sg_input_name is not None:
                 if has_value:
                     by_input[sg_input_name] = values[index]
+                elif sg_input_name not in by_input:
+                    # no value on the instance: the promoted widget shows the inner one's,
+                    # and the editor gives that value to every input the subgraph input
+                    # feeds, plain inputs too (not only to the widget itself)
+                    own = self.inner_widget_value(target, widget)
+                    if own is not _NO_VALUE:
+                        by_input[sg_input_name] = own
                 continue
             if _shows_no_input(widget):  # promoted for the eye: nothing to send
                 continue
@@ -414,6 +427,17 @@ class _Importer:
             if has_value:
                 overrides.setdefault(node_id, {})[widget] = values[index]
         return by_input, overrides
+
+    def inner_widget_value(self, node: Mapping[str, Any], widget: str) -> Any:
+        """The value an inner node stores for its widget ``widget`` (read by its schema);
+        :data:`_NO_VALUE` when its type has no schema or it stores none."""
+        schema = self.schemas.get(str(node.get("type")))
+        if schema is None:
+            return _NO_VALUE
+        stored = node.get("widgets_values")
+        if stored is not None and not isinstance(stored, (list, Mapping)):
+            return _NO_VALUE
+        return widget_values_to_inputs(schema, stored).get(widget, _NO_VALUE)
 
     # --- phase 2: resolved and emitted --------------------------------------------------------
 
@@ -476,6 +500,8 @@ class _Importer:
                                       node=placed.describe())
         missing: list[str] = []
         result = widget_values_to_inputs(schema, values, missing=missing)
+        if placed.kind == CUSTOM_COMBO and isinstance(values, list):
+            result.update(_custom_combo_widgets(values, result.get("choice")))
         self.widget_notes(placed, schema, result, named if isinstance(named, Mapping)
                           else values if isinstance(values, Mapping) else {}, missing)
         if placed.overrides:
@@ -532,6 +558,25 @@ class _Importer:
                         "_meta": {"title": title if isinstance(title, str) and title
                                   else schema.title}}
         return api
+
+
+def _custom_combo_widgets(stored: Sequence[Any], choice: Any) -> dict[str, Any]:
+    """What the editor's CustomCombo extension sends beside ``choice``: a text widget per
+    option (``option1``, ...; it keeps one empty option last, adding one after a filled
+    last option and reading no value past it), and ``index``, the choice's place among the
+    options (-1: none), worked out again rather than read (``stored``: the node's
+    ``widgets_values``, ``[choice, index, option1, ...]``)."""
+    options: list[Any] = [""]
+    for place, value in enumerate(stored[2:]):
+        if place >= len(options):
+            break  # no widget for it: the editor reads no value past its empty last option
+        options[place] = value
+        if place == len(options) - 1 and value:
+            options.append("")  # a filled last option grows an empty one
+        elif not value and place == len(options) - 2 and not options[-1]:
+            options.pop()  # two empty options last: the editor drops one
+    return {"index": next((i for i, o in enumerate(options) if o == choice), -1),
+            **{f"option{i}": value for i, value in enumerate(options, start=1)}}
 
 
 DISPLAY_WIDGETS = frozenset({"control_after_generate", "control_filter_list", "upload",

@@ -21,7 +21,7 @@ from ltx2sdk.graph.editor.ui_import import (
 )
 from ltx2sdk.graph.prompt_check import check_prompt
 from ltx2sdk.graph.releases import bundled_schemas
-from ltx2sdk.graph.schema import SchemaSet
+from ltx2sdk.graph.schema import SchemaSet, parse_node_info
 
 SCHEMAS = bundled_schemas("0.38.1")
 
@@ -229,6 +229,54 @@ def test_proxy_widgets_promote_an_inner_widget() -> None:
     kept = workflow_to_api(subgraph_workflow(proxy=[["2", "upscale_method"]], values=[]),
                            SCHEMAS)
     assert kept["7:2"]["inputs"]["upscale_method"] == "bilinear"
+
+
+def test_a_promoted_widget_without_a_value_feeds_every_input_of_its_subgraph_input() -> None:
+    # subgraph input 'scale' (no outer link) feeds the promoted widget scale_by of node 2
+    # and a plain input of node 4; the instance stores no value for the promoted widget:
+    # the editor gives the inner widget's value to both (as in the official template
+    # template_ltx2_3_ic_lora_ingredients, whose prompt reaches a switch's on_false)
+    workflow = subgraph_workflow(proxy=[["2", "scale_by"]], values=[])
+    outer = workflow["definitions"]["subgraphs"][0]
+    outer["nodes"].append({"id": 4, "type": "PreviewAny", "mode": 0,
+                           "inputs": [{"name": "source", "type": "*", "link": 5}],
+                           "outputs": [{"name": "STRING", "type": "STRING", "links": []}],
+                           "widgets_values": []})
+    outer["links"].append([5, -10, 1, 4, 0, "FLOAT"])
+    outer["inputs"][1]["linkIds"].append(5)
+    result = import_workflow(workflow, SCHEMAS)
+    assert result.api["7:2"]["inputs"]["scale_by"] == 1.0
+    assert result.api["7:4"]["inputs"] == {"source": 1.0}
+    assert result.notes == ()
+    # a value stored on the instance is still what both get
+    workflow["nodes"][1]["widgets_values"] = [4.0]
+    api = workflow_to_api(workflow, SCHEMAS)
+    assert api["7:2"]["inputs"]["scale_by"] == api["7:4"]["inputs"]["source"] == 4.0
+
+
+CUSTOM_COMBO = {
+    "input": {"required": {"choice": ["COMBO", {"multiselect": False, "options": []}]}},
+    "input_order": {"required": ["choice"]}, "output": ["STRING", "INT"],
+    "output_name": ["STRING", "INDEX"], "display_name": "Custom Combo", "output_node": False}
+"""ComfyUI 0.38.1's CustomCombo: one combo with no options; the editor's extension grows
+them."""
+
+
+@pytest.mark.parametrize(("stored", "sent"), [
+    # as saved: the choice, the index, the options with one empty at the end
+    (["B", 0, "A", "B", ""], {"index": 1, "option1": "A", "option2": "B", "option3": ""}),
+    # the index is worked out again, not read; a last option is followed by an empty one
+    (["A", 7, "A", "B"], {"index": 0, "option1": "A", "option2": "B", "option3": ""}),
+    # a choice no option has: index -1; values past the empty last option are not read
+    (["Z", 0, "A", "", ""], {"index": -1, "option1": "A", "option2": ""}),
+])
+def test_a_custom_combo_sends_its_index_and_options_as_the_editor_does(
+        stored: list[Any], sent: dict[str, Any]) -> None:
+    schemas = SCHEMAS.merged([parse_node_info("CustomCombo", CUSTOM_COMBO)])
+    ed = Editor()
+    ed.node(1, "CustomCombo", stored, outputs=("STRING", "INT"))
+    api = workflow_to_api(ed.workflow(), schemas)
+    assert api["1"]["inputs"] == {"choice": stored[0], **sent}
 
 
 def test_a_bypassed_subgraph_instance_passes_its_input_on() -> None:
