@@ -87,7 +87,8 @@ def test_the_eta_waits_for_a_first_video_then_does_not_grow_while_a_job_runs(
         wait_for(lambda: runner.started == [1], "job 1 running")
         first = batch.progress()
         assert first.eta is None  # nothing made yet: no number to give
-        assert first.jobs == (RunningJob(1, "held", first.jobs[0].elapsed),)
+        assert first.jobs == (RunningJob(1, "held", first.jobs[0].elapsed,
+                                         group="ltx-2 t2v fast"),)
         time.sleep(0.2)  # job 1 takes a while: the measure of the others
         runner.gate(1).set()
         wait_for(lambda: runner.started == [1, 2] and batch.progress().jobs[0].stage is not None,

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from builders import make_plan
+from ltx2sdk.errors import LTX2Error
 
 if TYPE_CHECKING:
     from ltx2sdk.app.batch.jobs import BatchJob
@@ -72,8 +73,11 @@ def model_group(job: BatchJob) -> ModelGroup:
     loads none or cannot run (a ``problem``). Offline and cheap (the plan's model choice)."""
     if job.checked is None:
         return NO_MODELS
-    plan = make_plan(job.checked)
     label = job.checked.pipeline.name
+    try:
+        plan = make_plan(job.checked)
+    except (LTX2Error, ValueError):  # a plan that needs the inputs: the pipeline's files
+        return ModelGroup(frozenset({f"pipeline:{label}"}), label)
     if plan.models is None:  # a hosted API's pipeline
         return ModelGroup(frozenset(), label)
     models = plan.models
@@ -160,20 +164,27 @@ class GroupPlanner:
         # fewer targets share: the other's end frees more of them at once)
         return sorted(open_groups, key=lambda g: (-self._left[g] / rates[g], holders[g]))[0]
 
-    def took(self, target: Hashable, group: ModelGroup) -> None:
-        """A job of ``group`` started on ``target``: one less to start; the target holds
-        the group now (a group that loads nothing leaves what it holds)."""
-        if self._left.get(group, 0) > 0:
-            self._left[group] -= 1
+    def took(self, target: Hashable, group: ModelGroup, *, new: bool = True) -> None:
+        """A job of ``group`` started on ``target`` (``new``: one not started before, one
+        less to start; else a job tried again); the target holds the group now (a group
+        that loads nothing leaves what it holds)."""
+        if new:
+            self.passed(group)
         if group.loads_nothing:
             return
         if self._holding.get(target) != group:
             self._holding[target] = group
             self.loads.setdefault(target, []).append(group)
 
-    def put_back(self, group: ModelGroup) -> None:
-        """A job of ``group`` is to start again (it was taken, and handed on)."""
-        self._left[group] = self._left.get(group, 0) + 1
+    def passed(self, group: ModelGroup) -> None:
+        """A job of ``group`` is not to start (done before, or the same as another): one
+        less to start."""
+        if self._left.get(group, 0) > 0:
+            self._left[group] -= 1
+
+    def refused(self, target: Hashable, group: ModelGroup) -> bool:
+        """Whether ``target`` said it cannot run ``group``'s jobs (:meth:`refuse`)."""
+        return group in self._refused.get(target, ())
 
     def exhausted(self, group: ModelGroup) -> None:
         """``group`` has no job left to start (whatever its count said)."""

@@ -102,6 +102,12 @@ def add_batch_command(commands: Any) -> None:
     where.add_argument("--jobs", "-j", dest="concurrency", type=positive_int, metavar="N",
                        help="jobs at once per RunPod endpoint (default 4) or Comfy API v2 "
                             "server (default 1)")
+    where.add_argument("--order", choices=["model", "file"], default="model",
+                       help="which job each target takes next: 'model' (default) keeps each "
+                            "target on the jobs that load the same model files (checkpoint, "
+                            "text encoder, upscaler, LoRAs) before it switches, the targets "
+                            "sharing the groups; 'file' takes them in the file's order. "
+                            "results.jsonl and resuming are the same either way")
     where.add_argument("--api", choices=["auto", "comfyui", "v2"], default=None,
                        help="the servers' protocol (default: ask each server)")
     where.add_argument("--api-key", metavar="KEY",
@@ -220,7 +226,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
             api=None if args.api in (None, "auto") else args.api,
             runpod_options={"trusted_hosts": tuple(args.trusted_host)},
             on_result=on_result, on_progress=display.progress, on_retry=display.retry,
-            on_drop=display.dropped, skip_invalid=args.skip_invalid)
+            on_drop=display.dropped, skip_invalid=args.skip_invalid, order=args.order)
     except FileNotFoundError as exc:
         raise CommandLineError(str(exc), 2) from exc
     except ValueError as exc:
