@@ -14,12 +14,17 @@ from typing import Any
 import pytest
 
 from ltx2sdk.app.batch.grouping import model_group
-from ltx2sdk.app.batch.jobs import BatchJob
+from ltx2sdk.app.batch.jobs import BatchJob, make_job
 from ltx2sdk.app.batch.scheduler import Batch, run_batch
 from ltx2sdk.app.batch.targets import JobStage, Runner
 from ltx2sdk.app.cli.main import main
 from ltx2sdk.errors import BatchSettingError, ServerValidationError
-from tests.app.test_batch import result_lines, write_jobs
+from tests.app.test_batch import (  # noqa: F401 - endpoint: the RunPod fixture
+    Endpoint,
+    endpoint,
+    result_lines,
+    write_jobs,
+)
 from tests.helpers import catalog_server
 
 SMALL = {"duration": 1, "width": 256, "height": 256}
@@ -201,3 +206,12 @@ def test_two_stand_ins_count_their_model_loads(order: str, tmp_path: Path,
     assert sorted(line["job"] for line in lines) == list(range(1, 13))
     printed = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert printed[-1]["type"] == "summary"
+
+
+def test_a_runpod_endpoint_gets_its_jobs_group_by_group(
+        endpoint: Endpoint, tmp_path: Path) -> None:  # noqa: F811 - the imported fixture
+    jobs = write_jobs(tmp_path / "jobs.jsonl", mixed(9))
+    summary = run_batch(jobs, endpoint.target, tmp_path / "out", concurrency=1)
+    assert summary.complete
+    submitted = [model_group(make_job(1, given)).label for given in endpoint.api.inputs()]
+    assert len(submitted) == 9 and loads(submitted) == 3  # a worker that stays on one model
