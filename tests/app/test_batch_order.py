@@ -5,6 +5,7 @@ ends once in results.jsonl and a re-run skips what is done."""
 
 from __future__ import annotations
 
+import io
 import json
 import threading
 from collections.abc import Callable
@@ -15,8 +16,9 @@ import pytest
 
 from ltx2sdk.app.batch.grouping import model_group
 from ltx2sdk.app.batch.jobs import BatchJob, make_job
-from ltx2sdk.app.batch.scheduler import Batch, run_batch
+from ltx2sdk.app.batch.scheduler import Batch, BatchProgress, RunningJob, run_batch
 from ltx2sdk.app.batch.targets import JobStage, Runner
+from ltx2sdk.app.cli.batch_command import BatchDisplay
 from ltx2sdk.app.cli.main import main
 from ltx2sdk.errors import BatchSettingError, ServerValidationError
 from tests.app.test_batch import (  # noqa: F401 - endpoint: the RunPod fixture
@@ -215,3 +217,38 @@ def test_a_runpod_endpoint_gets_its_jobs_group_by_group(
     assert summary.complete
     submitted = [model_group(make_job(1, given)).label for given in endpoint.api.inputs()]
     assert len(submitted) == 9 and loads(submitted) == 3  # a worker that stays on one model
+
+
+def test_the_status_line_names_what_each_server_holds_while_there_is_room(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    jobs = (RunningJob(3, "a", 5.0, "Stage 1 sampling", 12, 20, group="ltx-2 t2v pro"),
+            RunningJob(4, "b", 1.0, "VAE decode", group="ltx-2.3 t2v fast"))
+    progress = BatchProgress(total=10, to_run=10, ok=0, failed=0, cancelled=0, skipped=0,
+                             running=2, waiting=0, retries=0, elapsed=6.0, eta=None,
+                             jobs=jobs)
+
+    def status_line(columns: int) -> str:
+        monkeypatch.setenv("COLUMNS", str(columns))
+        stream = io.StringIO()
+        display = BatchDisplay(stream, interactive=True)
+        display.progress(progress)
+        display.close()
+        return stream.getvalue().split("\r\033[K")[-1].rstrip("\n")
+
+    assert "(job 3 (ltx-2 t2v pro): Stage 1 sampling 12/20, job 4 (ltx-2.3 t2v fast): VAE " \
+        "decode)" in status_line(200)
+    # narrower: the groups go before the stage names shrink (each result line says it)
+    assert "(job 3: Stage 1 sampling 12/20, job 4: VAE decode)" in status_line(125)
+    for columns in (100, 80, 60):
+        assert len(status_line(columns)) <= columns - 1
+
+
+def test_json_results_say_each_jobs_group(tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    jobs = write_jobs(tmp_path / "jobs.jsonl", mixed(3))
+    with catalog_server(tmp_path / "a") as a:
+        assert main(["batch", str(jobs), "--server", a.url, "-o", str(tmp_path / "out"),
+                     "--json"]) == 0
+    printed = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    groups = {line["job"]: line["group"] for line in printed if line["type"] == "result"}
+    assert groups == {1: "ltx-2 t2v fast", 2: "ltx-2 t2v pro", 3: "ltx-2.3 t2v fast"}

@@ -204,6 +204,9 @@ class JobResult:
     target: str | None = None
     seconds: float = 0.0
     note: str | None = None
+    group: str | None = None
+    """The label of the job's model group (what its target held while it ran; see
+    :mod:`~ltx2sdk.app.batch.grouping`); ``None`` in ``order="file"``."""
 
 
 @dataclass(frozen=True)
@@ -250,9 +253,11 @@ class RunningJob:
     ``None`` in ``order="file"``."""
 
     def __str__(self) -> str:
-        """``job 3: Stage 1 sampling 12/20``; ``job 3: starting`` before any stage."""
+        """``job 3 (ltx-2 t2v pro): Stage 1 sampling 12/20``; ``job 3: starting`` before any
+        stage (the group in brackets when known)."""
         step = f" {self.step}/{self.steps}" if self.steps else ""
-        return f"job {self.job}: {self.stage or 'starting'}{step}"
+        group = f" ({self.group})" if self.group else ""
+        return f"job {self.job}{group}: {self.stage or 'starting'}{step}"
 
 
 @dataclass(frozen=True)
@@ -1240,7 +1245,8 @@ class Batch:
             return
         result = JobResult(job.number, job.key, status, video=video,
                            metadata=dict(metadata or {}), error=error, error_kind=error_kind,
-                           attempts=attempt, target=state.name, seconds=seconds, note=note)
+                           attempts=attempt, target=state.name, seconds=seconds, note=note,
+                           group=None if (group := self._group(job)) is None else group.label)
         with self._cond:
             self._running.pop(id(slot), None)
             self._submitted.pop(job.key, None)  # concluded: nothing left to follow

@@ -340,7 +340,8 @@ def result_json(result: JobResult) -> dict[str, Any]:
             "video": str(result.video) if result.video is not None else None,
             "metadata": dict(result.metadata), "error": result.error,
             "error_kind": result.error_kind, "attempts": result.attempts,
-            "target": result.target, "seconds": result.seconds, "note": result.note}
+            "target": result.target, "seconds": result.seconds, "note": result.note,
+            "group": result.group}
 
 
 def summary_json(summary: BatchSummary, output_dir: Path) -> dict[str, Any]:
@@ -421,8 +422,9 @@ def describe_summary(summary: BatchSummary, output_dir: Path) -> str:
 
 
 def running_text(p: BatchProgress, stage_chars: int | None = None, *,
-                 steps_only: bool = False) -> str:
-    """``2 running (job 3: Stage 1 sampling 12/20, job 4: starting)``: each running job's
+                 steps_only: bool = False, groups: bool = True) -> str:
+    """``2 running (job 3 (ltx-2 t2v pro): Stage 1 sampling 12/20, job 4: starting)``: each
+    running job's model group (what its target holds: ``groups``, while the stage is shown),
     stage and step, the first :data:`SHOWN_JOBS` of them (``+2 more``: the others); with
     ``stage_chars`` each stage name cut to as many characters (0: left out, ``job 3 12/20,
     job 4``); ``steps_only``: only the jobs with a step, the others counted (``4 running
@@ -431,23 +433,25 @@ def running_text(p: BatchProgress, stage_chars: int | None = None, *,
     jobs = [job for job in p.jobs if job.steps] if steps_only else list(p.jobs)
     if not jobs:
         return text
-    shown = [job_text(job, 0 if steps_only else stage_chars) for job in jobs[:SHOWN_JOBS]]
+    shown = [job_text(job, 0 if steps_only else stage_chars, groups=groups)
+             for job in jobs[:SHOWN_JOBS]]
     if len(shown) < p.running:
         shown.append(f"+{p.running - len(shown)} more")
     return f"{text} ({', '.join(shown)})"
 
 
-def job_text(job: RunningJob, stage_chars: int | None = None) -> str:
-    """``job 3: Stage 1 sampling 12/20`` (:class:`RunningJob`), its stage name cut to
-    ``stage_chars`` (at a word when one fits: ``Stage 1...``), or left out at 0: ``job 3
-    12/20`` (``job 4`` without steps)."""
-    if stage_chars is None:
-        return str(job)
+def job_text(job: RunningJob, stage_chars: int | None = None, *, groups: bool = True) -> str:
+    """``job 3 (ltx-2 t2v pro): Stage 1 sampling 12/20`` (:class:`RunningJob`; the group
+    left out without ``groups``), its stage name cut to ``stage_chars`` (at a word when one
+    fits: ``Stage 1...``), or left out at 0 with the group: ``job 3 12/20`` (``job 4``
+    without steps)."""
     step = f" {job.step}/{job.steps}" if job.steps else ""
     stage = job.stage or "starting"
-    if stage_chars <= 0:
+    if stage_chars is not None and stage_chars <= 0:
         return f"job {job.job}{step}"
-    return f"job {job.job}: {shortened(stage, stage_chars)}{step}"
+    group = f" ({job.group})" if groups and job.group else ""
+    shown = stage if stage_chars is None else shortened(stage, stage_chars)
+    return f"job {job.job}{group}: {shown}{step}"
 
 
 def shortened(name: str, chars: int) -> str:
@@ -597,10 +601,12 @@ class BatchDisplay:
         width = shutil.get_terminal_size().columns - 1
         longest = max((len(job.stage or "starting") for job in p.jobs[:SHOWN_JOBS]),
                       default=0)
-        shorter = [Cut(3, running_text(p, chars))
+        # the groups go first (the results say them), then the stage names shrink
+        shorter = [Cut(3, running_text(p, chars, groups=False))
                    for chars in range(longest - 1, STAGE_MIN - 1, -1)]
         line = fit(pieces, width, (
-            Cut(0, narrow), *shorter, Cut(3, running_text(p, 0)),
+            Cut(0, narrow), Cut(3, running_text(p, groups=False)), *shorter,
+            Cut(3, running_text(p, 0)),
             Cut(3, running_text(p, steps_only=True)), Cut(0), Cut(2),
             Cut(len(pieces) - 1, "ETA ?" if p.eta is None else eta),
             Cut(3, f"{p.running} running")))
