@@ -20,14 +20,18 @@ from ltx2sdk.app.batch.scheduler import Batch, BatchProgress, RunningJob, run_ba
 from ltx2sdk.app.batch.targets import JobStage, Runner
 from ltx2sdk.app.cli.batch_command import BatchDisplay
 from ltx2sdk.app.cli.main import main
-from ltx2sdk.errors import BatchSettingError, ServerValidationError
+from ltx2sdk.errors import BatchSettingError, CommandLineError, ServerValidationError
 from tests.app.test_batch import (  # noqa: F401 - endpoint: the RunPod fixture
     Endpoint,
     endpoint,
     result_lines,
     write_jobs,
 )
+from tests.app.test_cli_scripting import parsed, settings
 from tests.helpers import catalog_server
+
+# the developer's own settings (an order = "file") never change what these tests see
+pytestmark = pytest.mark.usefixtures("no_user_settings")
 
 SMALL = {"duration": 1, "width": 256, "height": 256}
 PIPELINES: tuple[dict[str, str], ...] = ({}, {"mode": "pro"}, {"model": "ltx-2.3"})
@@ -252,3 +256,14 @@ def test_json_results_say_each_jobs_group(tmp_path: Path,
     printed = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     groups = {line["job"]: line["group"] for line in printed if line["type"] == "result"}
     assert groups == {1: "ltx-2 t2v fast", 2: "ltx-2 t2v pro", 3: "ltx-2.3 t2v fast"}
+
+
+def test_the_settings_file_may_set_the_order(tmp_path: Path) -> None:
+    path = settings(tmp_path, '[batch]\norder = "file"\n')
+    assert parsed(["batch", "j", "-o", "o", "--config", str(path)]).order == "file"
+    assert parsed(["batch", "j", "-o", "o", "--config", str(path), "--order", "model"]
+                  ).order == "model"
+    assert parsed(["batch", "j", "-o", "o"]).order == "model"
+    wrong = settings(tmp_path, '[batch]\norder = "random"\n', "wrong.toml")
+    with pytest.raises(CommandLineError, match="'random' is not one of model, file"):
+        parsed(["batch", "j", "-o", "o", "--config", str(wrong)])

@@ -99,6 +99,7 @@ SETTINGS = (
     Setting("retries", "retries"),
     Setting("retry_delay", "retry_delay"),
     Setting("trusted_hosts", "trusted_host", many=True),
+    Setting("order", "order"),
 )
 _BY_KEY = {setting.key: setting for setting in SETTINGS}
 
