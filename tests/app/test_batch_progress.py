@@ -16,7 +16,7 @@ import pytest
 from ltx2sdk.app.batch.jobs import BatchJob, make_job
 from ltx2sdk.app.batch.scheduler import Batch, BatchProgress, RunningJob, run_batch
 from ltx2sdk.app.batch.server_target import ServerTarget
-from ltx2sdk.app.batch.targets import JobStage, Runner
+from ltx2sdk.app.batch.targets import JobSettings, JobStage, Runner
 from ltx2sdk.app.cli.batch_command import BatchDisplay, describe_summary, eta_text
 from ltx2sdk.errors import JobCancelledError
 from tests.app.test_batch import Endpoint, endpoint  # noqa: F401 - the RunPod fixture
@@ -157,7 +157,7 @@ def test_a_server_job_reports_its_stages_and_steps(tmp_path: Path) -> None:
     # batch line can show does not depend on when a progress tick happens to fall
     stages: list[JobStage] = []
     with catalog_server(tmp_path / "srv") as srv:
-        (runner,) = ServerTarget(srv.url).open(1)
+        (runner,) = ServerTarget(srv.url, settings=JobSettings(queue_ahead=0)).open(1)
         try:
             runner.run(make_job(1, job(1)), tmp_path / "1.mp4", cancel=threading.Event(),
                        on_stage=stages.append)

@@ -125,6 +125,7 @@ from ltx2sdk.errors import (
     InputFileError,
     InvalidJobsError,
     JobCancelledError,
+    JobNotStartedError,
     LTX2Error,
     NoTargetLeftError,
     RequestFieldError,
@@ -402,7 +403,10 @@ class Batch:
     ``poll_interval``...). ``skip_invalid``: run the valid jobs when some are invalid
     (default: refuse to start, see the module). ``order``: which job a target takes next
     (see the module's **Order**): ``"model"`` (the default) keeps each target on one model
-    group at a time, ``"file"`` takes them as given. A batch runs once.
+    group at a time, ``"file"`` takes them as given. ``queue_ahead``: jobs queued on a
+    native ComfyUI ahead of the one it runs (default 1; 0: the next job is sent once the
+    last video is in; see :class:`~ltx2sdk.app.batch.server_target.ServerTarget`). A batch
+    runs once.
 
     Raises :class:`~ltx2sdk.errors.BatchSettingError` (a ``ValueError``) for no target, a
     target that is not one (``None``, a number), an empty ``output_dir`` (``""`` is not the
@@ -423,9 +427,13 @@ class Batch:
                  on_progress: Callable[[BatchProgress], None] | None = None,
                  on_retry: Callable[[RetryNotice], None] | None = None,
                  on_drop: Callable[[DropNotice], None] | None = None,
-                 skip_invalid: bool = False, order: Order = "model") -> None:
+                 skip_invalid: bool = False, order: Order = "model",
+                 queue_ahead: int = 1) -> None:
         if order not in ORDERS:
             raise BatchSettingError(f"order must be 'model' or 'file', not {order!r}")
+        if isinstance(queue_ahead, bool) or not isinstance(queue_ahead, int) or \
+                queue_ahead < 0:
+            raise BatchSettingError(f"queue_ahead must be 0 or more, not {queue_ahead!r}")
         if concurrency is not None and (isinstance(concurrency, bool) or concurrency < 1):
             raise BatchSettingError(f"concurrency must be 1 or more, not {concurrency!r}")
         if ready_timeout is not None and (isinstance(ready_timeout, bool)
@@ -433,7 +441,7 @@ class Batch:
             raise BatchSettingError(f"ready_timeout must be None or a positive number of seconds, "
                              f"not {ready_timeout!r}")
         settings = JobSettings(timeout=timeout, ready_timeout=None if ready_timeout is None
-                               else min(ready_timeout, timeout))
+                               else min(ready_timeout, timeout), queue_ahead=queue_ahead)
         if not isinstance(output_dir, (str, os.PathLike)):
             raise BatchSettingError(f"output_dir must be a folder's path, not "
                                     f"{type(output_dir).__name__}")
@@ -1111,6 +1119,11 @@ class Batch:
         state = slot.state
         kind: FailureKind = classify(exc)
         message = _one_line(exc)
+        if isinstance(exc, JobNotStartedError):  # queued ahead, taken back: it never ran
+            with self._cond:
+                self._running.pop(id(slot), None)  # no result: a re-run runs it
+                self._cond.notify_all()
+            return
         if kind == "cancelled" or (self._cancel.is_set() and kind != "permanent"):
             self._conclude(slot, job, attempt, started, error=message,
                            error_kind="cancelled", status="cancelled")

@@ -108,6 +108,12 @@ def add_batch_command(commands: Any) -> None:
                             "text encoder, upscaler, LoRAs) before it switches, the targets "
                             "sharing the groups; 'file' takes them in the file's order. "
                             "results.jsonl and resuming are the same either way")
+    where.add_argument("--queue-ahead", type=non_negative_int, default=1, metavar="N",
+                       help="jobs queued on each native ComfyUI server ahead of the one it "
+                            "runs, so it starts the next the moment the last ends while that "
+                            "video downloads (default 1; 0: the next job is sent once the "
+                            "last video is in). Ctrl-C takes a queued job back from the "
+                            "server's queue; it counts as not started")
     where.add_argument("--api", choices=["auto", "comfyui", "v2"], default=None,
                        help="the servers' protocol (default: ask each server)")
     where.add_argument("--api-key", metavar="KEY",
@@ -226,7 +232,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
             api=None if args.api in (None, "auto") else args.api,
             runpod_options={"trusted_hosts": tuple(args.trusted_host)},
             on_result=on_result, on_progress=display.progress, on_retry=display.retry,
-            on_drop=display.dropped, skip_invalid=args.skip_invalid, order=args.order)
+            on_drop=display.dropped, skip_invalid=args.skip_invalid, order=args.order,
+            queue_ahead=args.queue_ahead)
     except FileNotFoundError as exc:
         raise CommandLineError(str(exc), 2) from exc
     except ValueError as exc:
