@@ -8,8 +8,9 @@
 
 **Jobs** are requests (a JOBS.jsonl file, one per line, or an iterable of mappings: see
 :mod:`ltx2sdk.app.batch.jobs`). **Targets** are server URLs (native ComfyUI: one job at a time
-each; the Comfy API v2: ``concurrency`` at a time, default 1) and ``runpod:ENDPOINT_ID``
-(``concurrency`` jobs in the endpoint's queue, default 4): see
+each, and ``queue_ahead`` more queued behind it; the Comfy API v2: ``concurrency`` at a
+time, default 1) and ``runpod:ENDPOINT_ID`` (``concurrency`` jobs in the endpoint's queue,
+default 4): see
 :mod:`ltx2sdk.app.batch.targets`. Each idle runner of any target takes the next job (by
 ``order``: see **Order**), so faster targets do more of the work. Each target is opened on
 a thread of its own, and a server or a RunPod endpoint proves ready (it answers) before it
@@ -78,7 +79,9 @@ cancelled), records them as cancelled, and starts nothing more; the interrupt is
 again, and :attr:`Batch.summary` says what was left. A wait for a server or a RunPod
 endpoint (its readiness, at the start or before a job) ends within a fraction of a second: a
 job that waited is cancelled, and a target still proving ready had taken none (its jobs are
-"not started"). After an interrupt, a job that has not stopped within :data:`CANCEL_GRACE`
+"not started"), and so is a job queued ahead on a server that had not begun it (taken back
+from the server's queue: see :class:`~ltx2sdk.app.batch.server_target.ServerTarget`). After
+an interrupt, a job that has not stopped within :data:`CANCEL_GRACE`
 (a submission an API never answers) has no result: it is counted "not started" too.
 
 Callbacks (``on_result``, ``on_progress``, ``on_retry``, ``on_drop``) run on the thread that
