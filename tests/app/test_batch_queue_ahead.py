@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from ltx2sdk.app.batch.scheduler import Batch, run_batch
+from ltx2sdk.app.batch.scheduler import Batch, BatchProgress, run_batch
 from ltx2sdk.errors import BatchSettingError, CommandLineError
 from tests.app.test_batch import record_queue_at_post, result_lines
 from tests.app.test_cli_scripting import parsed, settings
@@ -52,14 +52,21 @@ def seeds(srv: Any) -> list[int]:
 @pytest.mark.parametrize(("ahead", "queued"), [(1, {0, 1}), (0, {0})])
 def test_the_next_job_is_queued_while_one_runs(ahead: int, queued: set[int],
                                                tmp_path: Path) -> None:
+    stages: set[str | None] = set()
+
+    def seen(progress: BatchProgress) -> None:
+        stages.update(running.stage for running in progress.jobs)
+
     with catalog_server(tmp_path / "srv") as srv:
         srv.sim.step_delay = 0.1  # a job of a few tenths of a second: the next is queued
         busy = record_queue_at_post(srv)
         summary = run_batch([job(n) for n in range(1, 5)], srv.url, tmp_path / "out",
-                            queue_ahead=ahead)
+                            queue_ahead=ahead, on_progress=seen)
         assert summary.complete and len(srv.received.prompts) == 4
     # the prompts waiting on the server when each was queued: one ahead, never more
     assert set(busy.seen) == queued, busy.seen
+    if ahead:  # the job waiting behind the running one says so
+        assert "in queue" in stages, stages
 
 
 def test_a_server_killed_with_a_job_queued_ahead_loses_none_and_runs_none_twice(

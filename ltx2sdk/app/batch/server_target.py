@@ -193,6 +193,8 @@ class _ServerRunner:
         def queued(prompt_id: str) -> None:
             with queue.lock:
                 queue.prompts[prompt_id] = ran
+            if on_stage is not None and not ran.is_set():  # (behind the job running there)
+                on_stage(JobStage("in queue"))
 
         done = threading.Event()
 
