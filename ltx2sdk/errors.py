@@ -48,6 +48,7 @@ exception class outside this tree or missing from this drawing. ::
     |   +-- ExecutionError                  a node raised while the prompt ran
     |   +-- ExecutionInterruptedError       the prompt was interrupted on the server
     |   +-- JobCancelledError               the caller cancelled (never queued, or interrupted)
+    |   |   +-- JobNotStartedError          taken back from the server's queue: it never ran
     |   +-- PromptLostError                 the server forgot the prompt (restart, queue cleared)
     |   +-- JobTimeoutError (TimeoutError)  the job's deadline passed (the prompt is interrupted)
     |   +-- OutputError                     an output missing, not downloadable, or not whole
@@ -417,6 +418,11 @@ class JobCancelledError(ComfyError):
     def __init__(self, message: str, prompt_id: str | None = None) -> None:
         self.prompt_id = prompt_id
         super().__init__(message)
+
+
+class JobNotStartedError(JobCancelledError):
+    """The caller cancelled a job whose prompt still waited in the server's queue (queued
+    ahead of the job running there): it was removed from the queue and never ran."""
 
 
 class PromptLostError(ComfyError):

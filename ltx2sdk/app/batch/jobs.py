@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -256,13 +256,26 @@ class JobSource:
         items = self._items if self._items is not None else ()
         return (make_job(number, item) for number, item in enumerate(items, 1))
 
+    def select(self, wanted: Callable[[int], bool]) -> Iterator[BatchJob]:
+        """The jobs whose number ``wanted`` accepts, in order; the others are skipped unread
+        (a line of the file is not parsed). Only for a :attr:`repeatable` source: a batch
+        reads one group of jobs at a time this way (see :mod:`.grouping`)."""
+        if not self.repeatable:
+            raise RuntimeError("only jobs given as a file or a sequence can be selected")
+        if self._path is not None:
+            return self._read_file(self._path, wanted)
+        items = self._items if self._items is not None else ()
+        return (make_job(number, item) for number, item in enumerate(items, 1)
+                if wanted(number))
+
     @staticmethod
-    def _read_file(path: Path) -> Iterator[BatchJob]:
+    def _read_file(path: Path, wanted: Callable[[int], bool] | None = None
+                   ) -> Iterator[BatchJob]:
         with open(path, "rb") as handle:
             for number, line in enumerate(handle, 1):
                 if number == 1:
                     line = line.removeprefix(b"\xef\xbb\xbf")  # a BOM some editors write
-                if is_comment_or_blank(line):
+                if is_comment_or_blank(line) or (wanted is not None and not wanted(number)):
                     continue
                 # a problem names no line or file: whoever reports it says where
                 try:

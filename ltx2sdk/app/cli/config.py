@@ -99,6 +99,8 @@ SETTINGS = (
     Setting("retries", "retries"),
     Setting("retry_delay", "retry_delay"),
     Setting("trusted_hosts", "trusted_host", many=True),
+    Setting("order", "order"),
+    Setting("queue_ahead", "queue_ahead"),
 )
 _BY_KEY = {setting.key: setting for setting in SETTINGS}
 
