@@ -106,3 +106,35 @@ def test_queue_ahead_is_a_setting_of_the_batch_the_command_and_the_file(
     wrong = settings(tmp_path, "[batch]\nqueue_ahead = -1\n", "wrong.toml")
     with pytest.raises(CommandLineError):
         parsed(["batch", "j", "-o", "o", "--config", str(wrong)])
+
+
+def test_a_cancel_takes_back_the_waiting_job_before_it_stops_one_not_yet_heard_running(
+        tmp_path: Path) -> None:
+    # the job running sends no progress (no sampler step: its time is one wait before its
+    # first node), so the batch cannot tell which of its two prompts the server runs: both
+    # leave the queue in one request first, else interrupting the running one would let the
+    # server start the other before that one's removal arrived
+    with catalog_server(tmp_path / "srv") as srv:
+        srv.sim.sampler_classes, srv.sim.job_seconds = frozenset(), 30.0
+        batch = Batch([job(n) for n in range(1, 4)], srv.url, tmp_path / "out", queue_ahead=1)
+        thread = threading.Thread(target=batch.run, daemon=True)
+        thread.start()
+        wait_for(lambda: len(srv.received.prompts) == 2 and srv.state is not None
+                 and srv.state.running is not None, "one prompt running, one waiting")
+        assert srv.state.running is not None
+        running = srv.state.running.prompt_id
+        batch.cancel()
+        thread.join(WAIT)
+        assert not thread.is_alive()
+        posted = [p["prompt_id"] for p in srv.received.prompts]
+        wait_for(lambda: any(pid in srv.state.history for pid in posted), "the stopped one")
+        time.sleep(0.3)  # (a server that started the other would have it by now)
+        assert [pid for pid in posted if pid in srv.state.history] == [running], running
+        ran = seeds(srv)[posted.index(running)]  # (the two went at once: either runs first)
+    # the stopped one is cancelled; the one taken back never ran (mostly counted not started,
+    # but as cancelled when its follow ends before it hears of the cancel: either way a
+    # re-run does it), and the third was never sent
+    summary = batch.summary
+    assert summary is not None and summary.not_started + summary.progress.cancelled == 3
+    lines = {line["request"]["seed"]: line["status"] for line in result_lines(tmp_path / "out")}
+    assert lines[ran] == "cancelled" and set(lines) <= {1, 2}

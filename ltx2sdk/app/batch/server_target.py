@@ -27,6 +27,7 @@ from ltx2sdk.errors import (
     JobCancelledError,
     JobNotStartedError,
     LTX2Error,
+    PromptLostError,
     ServerResponseError,
     ServerUnavailableError,
     ServerUnreachableError,
@@ -112,6 +113,13 @@ class _ServerQueue:
             if self.cancel.is_set():
                 return
             waiting = [pid for pid, began in self.prompts.items() if not began.is_set()]
+            # all out of the queue first, in one request: one of them may be running
+            # unheard (no progress yet), and were it interrupted first the server would
+            # start the next waiting one before that one's removal arrived
+            delete = getattr(backend, "delete_queued", None)
+            if delete is not None and waiting:
+                with contextlib.suppress(Exception):  # a server gone: nothing to take back
+                    delete(waiting, timeout=2.0)
             for prompt_id in waiting:  # (one begun meanwhile is interrupted: as cancelled)
                 with contextlib.suppress(Exception):  # a server gone: nothing to take back
                     backend.interrupt(prompt_id, timeout=2.0)
@@ -221,6 +229,13 @@ class _ServerRunner:
                     self._never_ran(exc.prompt_id):
                 raise JobNotStartedError(f"{job.label} was taken back from {self.name}'s "
                                          "queue before it ran", exc.prompt_id) from exc
+            raise
+        except PromptLostError as exc:
+            # its follow saw the prompt vanish: taken back by this batch's cancel before the
+            # server began it (its removal can be seen before the cancel reaches generate)
+            if queue.cancel.is_set() and not ran.is_set():
+                raise JobNotStartedError(f"{job.label} was taken back from {self.name}'s "
+                                         "queue before it ran") from exc
             raise
         finally:
             done.set()

@@ -25,7 +25,7 @@ import functools
 import threading
 import time
 import uuid
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -470,6 +470,12 @@ class ComfyClient:
         """Stop ``prompt_id``: interrupt it if it runs, and remove it from the queue."""
         self.transport.interrupt(prompt_id, timeout=timeout)
         self.transport.delete_queued([prompt_id], timeout=timeout)
+
+    def delete_queued(self, prompt_ids: Sequence[str], *,
+                      timeout: float | None = None) -> None:
+        """Remove ``prompt_ids`` from the queue if they still wait there (one running or
+        done is left as it is): one request for them all."""
+        self.transport.delete_queued(prompt_ids, timeout=timeout)
 
     def history(self, prompt_id: str, *, timeout: float | None = None,
                 deadline: float | None = None) -> dict[str, Any] | None:
