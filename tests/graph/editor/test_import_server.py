@@ -172,7 +172,8 @@ def test_ltx2_run_refuses_a_workflow_the_server_cannot_read(
     assert main(["run", str(path), "--server", comfy_server.url, "-o", str(tmp_path)]) == 1
     err = capsys.readouterr().err.strip().splitlines()[-1]
     assert err == (f"ltx2: error: {path}: node 4 (CreateVideoo): unknown node type "
-                   "'CreateVideoo' (did you mean CreateVideo or SaveVideo?)")
+                   "'CreateVideoo' (did you mean CreateVideo?): ComfyUI 0.26.0 does not "
+                   "have it (a custom node?): read it with the schemas of a server that has it")
     assert comfy_server.received.prompts == []
 
 
