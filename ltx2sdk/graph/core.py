@@ -293,8 +293,9 @@ class Graph:
         primitive nodes: ``ui_import.default_schemas``); the graph is checked against them
         too. An editor workflow that cannot be read is an
         :class:`~ltx2sdk.errors.EditorWorkflowError` naming the node; a node type the
-        schemas lack, an :class:`~ltx2sdk.errors.UnknownNodeTypeError` with the nearest
-        names. See :mod:`ltx2sdk.graph.editor.ui_import` for what is resolved how.
+        schemas lack, an :class:`~ltx2sdk.errors.UnknownNodeTypeError` saying where its
+        schema can be had (the nearest name too when it looks like a typo). See
+        :mod:`ltx2sdk.graph.editor.ui_import` for what is resolved how.
         """
         from ltx2sdk.graph.editor.ui_import import (  # start-up: rarely used
             default_schemas,

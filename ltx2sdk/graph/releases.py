@@ -108,8 +108,11 @@ def _bundled_object_info(version: str) -> Mapping[str, Any]:
 
 
 def bundled_schemas(version: str) -> SchemaSet:
-    """The SDK's node types as ComfyUI ``version`` declares them (file lists left open)."""
-    return SchemaSet.from_object_info(_bundled_object_info(version), comfyui_version=version)
+    """The SDK's node types as ComfyUI ``version`` declares them (file lists left open);
+    marked ``bundled``."""
+    schemas = SchemaSet.from_object_info(_bundled_object_info(version), comfyui_version=version)
+    schemas.bundled = True
+    return schemas
 
 
 def nearest_bundled(version: str) -> str:

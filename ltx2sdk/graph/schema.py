@@ -174,7 +174,9 @@ class SchemaSet(Mapping[str, NodeSchema]):
     Built from /object_info, each node is parsed the first time it is looked up: a
     server lists hundreds of node types and a graph uses a few dozen.
     ``comfyui_version`` is the release the schemas come from, when known; ``from_server``
-    is true for schemas a server declared (builders then write nodes its way).
+    is true for schemas a server declared (builders then write nodes its way); ``bundled``
+    is true for a release's schemas bundled with the SDK (its own node types only, not a
+    whole server's: messages about a node they lack say so).
     """
 
     def __init__(self, schemas: Iterable[NodeSchema] = (), *,
@@ -183,6 +185,7 @@ class SchemaSet(Mapping[str, NodeSchema]):
         self._raw: Mapping[str, Any] = {}
         self.comfyui_version = comfyui_version
         self.from_server = False
+        self.bundled = False
 
     def __getitem__(self, class_type: str) -> NodeSchema:
         schema = self._schemas.get(class_type)
@@ -210,6 +213,7 @@ class SchemaSet(Mapping[str, NodeSchema]):
         merged = SchemaSet([*(self[name] for name in self), *other],
                            comfyui_version=self.comfyui_version)
         merged.from_server = self.from_server
+        merged.bundled = self.bundled
         return merged
 
     @property

@@ -62,6 +62,10 @@ OTHER_TEMPLATES: tuple[str, ...] = (
     "flux1_dev_uso_reference_image_gen",  # nested subgraphs, bypassed instances inside one
     "templates-1_click_multiple_scene_angles-v1.0",  # nested subgraphs, 16 reroutes, primitives
     "video_wan_vace_14B_ref2v",          # 17 bypassed nodes, three PrimitiveNodes
+    "image_flux2_klein_image_edit_4b_distilled",  # 4 subgraphs, bypassed nodes inside
+    "hidream_e1_1",                      # a Reroute, two PrimitiveNodes
+    "image_qwen_image_layered",          # subgraphs with proxyWidgets, bypassed nodes
+    "template_sirolim_image_script_video",  # Kling storyboards: an order the dump loses
 )
 """Official templates beyond the LTX ones, for what the LTX ones do not exercise (each
 line says what); all their node types are in :data:`EDITOR_RELEASE`'s ``/object_info``."""

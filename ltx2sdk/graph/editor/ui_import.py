@@ -29,7 +29,12 @@ gives.
 
 A workflow that cannot be read is an :class:`~ltx2sdk.errors.EditorWorkflowError` naming the
 node (id, title, type) and what is wrong; a node type the schemas do not have is an
-:class:`~ltx2sdk.errors.UnknownNodeTypeError` naming it, with the nearest known names.
+:class:`~ltx2sdk.errors.UnknownNodeTypeError` naming it, with the nearest known name when it
+looks like a typo and where a schema for it can be had (:func:`unknown_type_message`). A
+dynamic combo's sub-widgets whose order the schemas lost (a key-sorted dump, and not in
+:data:`~ltx2sdk.graph.editor.widgets.SUB_WIDGET_ORDER`) are read in the order given; values
+that do not fit that reading are an :class:`~ltx2sdk.errors.EditorWorkflowError` saying the
+order is unknown, never inputs read misaligned.
 
 Import rule: as the package (:mod:`ltx2sdk.graph.editor`).
 """
@@ -54,6 +59,7 @@ __all__ = [
     "default_schemas",
     "import_workflow",
     "is_editor_workflow",
+    "unknown_type_message",
     "workflow_to_api",
 ]
 
@@ -483,10 +489,7 @@ class _Importer:
             raise EditorWorkflowError("a group node (the editor's older form of a subgraph) "
                                       "is not supported: convert it to a subgraph in the "
                                       "editor and save again", node=placed.describe())
-        near = difflib.get_close_matches(placed.kind, list(self.schemas), n=3)
-        hint = f" (did you mean {' or '.join(near)}?)" if near else (
-            ": not in these schemas (pass those of a server that has it)")
-        raise UnknownNodeTypeError(f"unknown node type '{placed.kind}'{hint}",
+        raise UnknownNodeTypeError(unknown_type_message(placed.kind, self.schemas),
                                    node=placed.describe())
 
     def inputs(self, placed: _Placed, schema: NodeSchema) -> dict[str, Any]:
@@ -499,7 +502,11 @@ class _Importer:
             raise EditorWorkflowError(f"widgets_values is {type(values).__name__}, not a list",
                                       node=placed.describe())
         missing: list[str] = []
-        result = widget_values_to_inputs(schema, values, missing=missing)
+        misfits: list[str] = []
+        result = widget_values_to_inputs(schema, values, missing=missing, misfits=misfits)
+        if misfits:
+            raise EditorWorkflowError(_misfit_message(schema, result, misfits),
+                                      node=placed.describe())
         if placed.kind == CUSTOM_COMBO and isinstance(values, list):
             result.update(_custom_combo_widgets(values, result.get("choice")))
         self.widget_notes(placed, schema, result, named if isinstance(named, Mapping)
@@ -558,6 +565,43 @@ class _Importer:
                         "_meta": {"title": title if isinstance(title, str) and title
                                   else schema.title}}
         return api
+
+
+TYPO_CUTOFF = 0.85
+"""How alike (``difflib`` ratio) an unknown node type and a known one must be for the
+second to be offered as a typo's fix: ``ImageInvertt``/``ImageInvert`` are, ``SaveImage``/
+``LoadImage`` (two real nodes, 0.78) are not."""
+
+
+def unknown_type_message(kind: str, schemas: Mapping[str, NodeSchema]) -> str:
+    """One line on a node type ``schemas`` lack: the nearest known name only when it looks
+    like a typo (:data:`TYPO_CUTOFF`), and where its schema can be had: the SDK's bundled
+    schemas hold only its own node set, not a whole server's."""
+    near = difflib.get_close_matches(kind, list(schemas), n=1, cutoff=TYPO_CUTOFF)
+    typo = f" (did you mean {near[0]}?)" if near else ""
+    version = getattr(schemas, "comfyui_version", None)
+    if getattr(schemas, "bundled", False):
+        release = f" of ComfyUI {version}" if version else ""
+        where = (f"the SDK's bundled schemas{release} hold only its own node set (the LTX "
+                 "pipelines'), not a whole server's: read it with the schemas of a server "
+                 "that has it (schemas=ComfyClient(url).schemas(), or --server)")
+    else:
+        label = f"ComfyUI {version}" if version else "these schemas"
+        where = (f"{label} does not have it (a custom node?): read it with the schemas of a "
+                 "server that has it")
+    return f"unknown node type '{kind}'{typo}: {where}"
+
+
+def _misfit_message(schema: NodeSchema, read: Mapping[str, Any], misfits: Sequence[str]
+                    ) -> str:
+    """One line on widget values read in a guessed sub-widget order that do not fit."""
+    first = misfits[0]
+    combo = first.rsplit(".", 1)[0]
+    return (f"the order of the widgets of {schema.class_type}'s {combo!r} = "
+            f"{read.get(combo)!r} is unknown for these schemas (they list them sorted, as a "
+            f"dump does; a live server's /object_info keeps the node's order), and "
+            f"{first!r} = {read.get(first)!r} does not fit its type: read it with a live "
+            "server's schemas")
 
 
 def _custom_combo_widgets(stored: Sequence[Any], choice: Any) -> dict[str, Any]:

@@ -64,12 +64,23 @@ SUB_WIDGET_ORDER: dict[tuple[str, str, str], tuple[str, ...]] = {
     **{(node, "model", option): ("duration", "resolution", "fps", "generate_audio")
        for node in ("LtxApi25TextToVideo", "LtxApi25ImageToVideo")
        for option in ("LTX-2.5 (Fast)", "LTX-2.5 (Pro)")},
+    # ComfyUI's Kling Omni Pro nodes (comfy_api_nodes/nodes_kling.py) add per segment i
+    # "storyboard_{i}_prompt", then "storyboard_{i}_duration"; the template
+    # template_sirolim_image_script_video stores them so: ["3 storyboards", "", 4, "", 4, ...]
+    **{(node, "storyboards", f"{count} storyboard{'s' if count > 1 else ''}"): tuple(
+        f"storyboard_{i}_{part}" for i in range(1, count + 1) for part in ("prompt", "duration"))
+       for node in ("KlingOmniProTextToVideoNode", "KlingOmniProImageToVideoNode",
+                    "KlingOmniProFirstLastFrameNode")
+       for count in range(1, 7)},
 }
 """The definition order of dynamic-combo options with several sub-widgets, by ``(class_type,
 combo path, option)``: a server's ``/object_info`` keeps it, but a dump written with sorted
 keys (the bundled releases) loses it, and the editor stores the values in definition order.
 Taken from the official templates that store ``widgets_values_named`` beside the values, and
-from the nodes' sources. Used only when the option's sub-inputs are exactly these names."""
+from the nodes' sources. Used only when the option's sub-inputs are exactly these names.
+An option not listed here whose sub-inputs come in sorted order may be in the wrong one: a
+value read for such a widget that does not fit its type is reported (see
+:func:`widget_values_to_inputs`'s ``misfits``)."""
 
 
 @dataclass(frozen=True)
@@ -79,13 +90,16 @@ class Widget:
     ``name`` is the API input name for a ``"value"`` widget (dotted for a dynamic-combo
     sub-widget) and the name the editor gives the others (``"control_after_generate"``,
     ``"control_filter_list"``, ``"upload"``, ``"audioUI"``); ``spec`` is the input the widget
-    shows or serves; ``default`` is what the editor stores in a new node.
+    shows or serves; ``default`` is what the editor stores in a new node. ``order_unknown``:
+    a dynamic-combo sub-widget whose place among its option's sub-widgets is a guess (the
+    schemas list them in sorted order and :data:`SUB_WIDGET_ORDER` does not know them).
     """
 
     name: str
     kind: WidgetKind
     spec: InputSpec
     default: Any = None
+    order_unknown: bool = False
 
 
 def has_widget(spec: InputSpec) -> bool:
@@ -123,23 +137,26 @@ def _default(spec: InputSpec) -> Any:
 
 
 def _sub_inputs(schema: NodeSchema, path: str, spec: InputSpec, option: Any
-                ) -> tuple[InputSpec, ...]:
-    """The inputs dynamic combo ``path`` adds for ``option``, in definition order."""
+                ) -> tuple[tuple[InputSpec, ...], bool]:
+    """The inputs dynamic combo ``path`` adds for ``option``, in definition order, and
+    whether that order is unknown: two or more widgets in sorted order (what a dump written
+    with sorted keys leaves) that :data:`SUB_WIDGET_ORDER` does not list."""
     if spec.choices is None or not isinstance(option, str) or option not in spec.choices:
-        return ()
+        return (), False
     subs = spec.choices[option]
     known = SUB_WIDGET_ORDER.get((schema.class_type, path, option))
     if known is not None and {sub.name for sub in subs} == set(known):
         rank = {name: index for index, name in enumerate(known)}
-        subs = tuple(sorted(subs, key=lambda sub: rank[sub.name]))
-    return subs
+        return tuple(sorted(subs, key=lambda sub: rank[sub.name])), False
+    names = [sub.name for sub in subs if has_widget(sub)]
+    return subs, len(names) > 1 and names == sorted(names)
 
 
 def _input_widgets(schema: NodeSchema, spec: InputSpec, path: str,
-                   chosen: Mapping[str, Any]) -> Iterator[Widget]:
+                   chosen: Mapping[str, Any], order_unknown: bool = False) -> Iterator[Widget]:
     """The widgets of one input: its own, its control, its sub-widgets. Lazy: the option
     of a dynamic combo is looked up in ``chosen`` only once its widget has been consumed."""
-    yield Widget(path, "value", spec, _default(spec))
+    yield Widget(path, "value", spec, _default(spec), order_unknown)
     mode = control_mode(spec, path)
     if mode is not None:
         yield Widget("control_after_generate", "control", spec, mode)
@@ -147,9 +164,10 @@ def _input_widgets(schema: NodeSchema, spec: InputSpec, path: str,
             yield Widget("control_filter_list", "filter", spec, "")
     if spec.choices is not None:
         option = chosen.get(path, _default(spec))
-        for sub in _sub_inputs(schema, path, spec, option):
+        subs, unknown = _sub_inputs(schema, path, spec, option)
+        for sub in subs:
             if has_widget(sub):
-                yield from _input_widgets(schema, sub, f"{path}.{sub.name}", chosen)
+                yield from _input_widgets(schema, sub, f"{path}.{sub.name}", chosen, unknown)
 
 
 def _walk(schema: NodeSchema, chosen: Mapping[str, Any]) -> Iterator[Widget]:
@@ -193,9 +211,23 @@ def _fits_extra(widget: Widget, value: Any) -> bool:
     return value is None or isinstance(value, str)  # an upload button: "image", or null
 
 
+def _fits_type(spec: InputSpec, value: Any) -> bool:
+    """Whether ``value`` is of the kind a widget of ``spec``'s type holds (a type not
+    checked here fits)."""
+    kind = spec.widget_type or spec.type
+    if kind in ("INT", "FLOAT"):
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if kind == "STRING":
+        return isinstance(value, str)
+    if kind == "BOOLEAN":
+        return isinstance(value, bool)
+    return True
+
+
 def widget_values_to_inputs(schema: NodeSchema,
                             values: Sequence[Any] | Mapping[str, Any] | None, *,
-                            missing: list[str] | None = None) -> dict[str, Any]:
+                            missing: list[str] | None = None,
+                            misfits: list[str] | None = None) -> dict[str, Any]:
     """A node's stored widget values as API inputs (name to value), by its ``schema``.
 
     ``values`` is the node's ``widgets_values``: a list in widget order (:func:`widgets`), or
@@ -205,7 +237,9 @@ def widget_values_to_inputs(schema: NodeSchema,
     where they are stored and dropped: a control value is read only when one is there (newer
     frontends do not store it). As the editor loads a node: a widget with no value left takes
     its default (its name is appended to ``missing`` when given); values left over are not
-    read.
+    read. A value read from a list for a sub-widget whose order is unknown
+    (:attr:`Widget.order_unknown`) that does not fit the widget's type was probably read in
+    the wrong order: its widget's name is appended to ``misfits`` when given.
     """
     result: dict[str, Any] = {}
     if isinstance(values, Mapping):
@@ -224,6 +258,9 @@ def widget_values_to_inputs(schema: NodeSchema,
             if position < len(stored):
                 result[widget.name] = stored[position]
                 position += 1
+                if (misfits is not None and widget.order_unknown
+                        and not _fits_type(widget.spec, result[widget.name])):
+                    misfits.append(widget.name)
             else:
                 result[widget.name] = widget.default
                 if missing is not None:

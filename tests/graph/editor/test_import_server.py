@@ -172,7 +172,8 @@ def test_ltx2_run_refuses_a_workflow_the_server_cannot_read(
     assert main(["run", str(path), "--server", comfy_server.url, "-o", str(tmp_path)]) == 1
     err = capsys.readouterr().err.strip().splitlines()[-1]
     assert err == (f"ltx2: error: {path}: node 4 (CreateVideoo): unknown node type "
-                   "'CreateVideoo' (did you mean CreateVideo or SaveVideo?)")
+                   "'CreateVideoo' (did you mean CreateVideo?): ComfyUI 0.26.0 does not "
+                   "have it (a custom node?): read it with the schemas of a server that has it")
     assert comfy_server.received.prompts == []
 
 
@@ -190,3 +191,31 @@ def test_the_v2_backend_submits_an_editor_workflow_as_the_editor_would_queue_it(
     assert {k: v["class_type"] for k, v in submitted.items()} == {
         "1": "EmptyImage", "4": "CreateVideo", "5": "SaveVideo"}
     assert submitted["4"]["inputs"]["images"] == ["1", 0]
+
+
+def test_ltx2_check_workflow_reads_kling_omni_storyboards_against_0_38_1(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # the stand-in serves 0.38.1's captured (key-sorted) /object_info: the storyboards'
+    # widgets are read in the node's order (prompt, then duration), not the dump's
+    from tests.comfyserver.versions import load_version_object_info
+    path = tmp_path / "storyboards.json"
+    path.write_text(template_text("template_sirolim_image_script_video"), encoding="utf-8")
+    unknown_order = tmp_path / "topaz.json"
+    unknown_order.write_text(template_text("utility_topaz_illustration_upscale"),
+                             encoding="utf-8")
+    with ComfyTestServer(comfyui_version="0.38.1",
+                         object_info=load_version_object_info("0.38.1")) as server:
+        assert main(["check", "--server", server.url, "--workflow", str(path)]) == 1
+        lines = capsys.readouterr().out.strip().splitlines()
+        assert lines[1:] == [
+            "  node 16 (LoadImage) input 'image': image file 'input_storyboard_video.jpg' is "
+            "not in ComfyUI's input folder (upload it first)",
+            f"{path} (editor workflow): not ready, 1 problem"]
+        # an order neither the dump nor the SDK knows: said so, on one line, not misread
+        assert main(["check", "--server", server.url, "--workflow", str(unknown_order)]) == 1
+        [problem] = capsys.readouterr().out.strip().splitlines()[1:-1]
+    assert problem.startswith("  this is an editor workflow (ComfyUI's \"Save\", not \"Export "
+                              "(API)\"), read with ComfyUI 0.38.1's node schemas: node 1 "
+                              "(TopazImageEnhanceV2): the order of the widgets of "
+                              "TopazImageEnhanceV2's 'model' = 'Reimagine' is unknown for "
+                              "these schemas")

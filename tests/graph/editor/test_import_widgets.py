@@ -184,3 +184,43 @@ def test_widgets_without_a_saved_value_are_named() -> None:
     assert widget_values_to_inputs(NEWEST["CreateVideo"], [24], missing=missing) == {
         "fps": 24, "bit_depth": "auto", "color_space": "sRGB"}
     assert missing == ["bit_depth", "color_space"]
+
+
+def test_sorted_sub_widgets_of_an_unknown_order_that_do_not_fit_are_reported() -> None:
+    # a dump with sorted keys lists "a_duration" before "a_prompt"; the editor stored the
+    # node's own order (prompt, then duration): read in the dump's order, "" lands on an INT
+    info = {"X": {"input": {"required": {"mode": ["COMFY_DYNAMICCOMBO_V3", {"options": [
+        {"key": "on", "inputs": {"required": {"a_duration": ["INT", {"default": 4}],
+                                              "a_prompt": ["STRING", {}]}}}]}]}},
+        "output": [], "name": "X"}}
+    schema = SchemaSet.from_object_info(info)["X"]
+    misfits: list[str] = []
+    widget_values_to_inputs(schema, ["on", "", 4], misfits=misfits)
+    assert misfits == ["mode.a_duration", "mode.a_prompt"]
+    fitting: list[str] = []  # values that fit are read as they come: nothing to report
+    widget_values_to_inputs(schema, ["on", 4, "a cat"], misfits=fitting)
+    assert fitting == []
+
+
+def test_the_kling_omni_storyboards_are_read_in_the_nodes_order() -> None:
+    # template_sirolim_image_script_video: prompt then duration per segment
+    schemas = SchemaSet.from_object_info(_object_info_0_38_1(), comfyui_version="0.38.1")
+    misfits: list[str] = []
+    inputs = widget_values_to_inputs(
+        schemas["KlingOmniProImageToVideoNode"],
+        ["kling-v3-omni", "", "9:16", 12, "720p", "2 storyboards", "a", 5, "b", 7, True, 1,
+         "randomize"], misfits=misfits)
+    assert misfits == []
+    assert {k: v for k, v in inputs.items() if k.startswith("storyboards.")} == {
+        "storyboards.storyboard_1_prompt": "a", "storyboards.storyboard_1_duration": 5,
+        "storyboards.storyboard_2_prompt": "b", "storyboards.storyboard_2_duration": 7}
+
+
+def _object_info_0_38_1() -> dict[str, Any]:
+    """ComfyUI 0.38.1's whole /object_info as the suite captured it (keys sorted)."""
+    import gzip
+    from pathlib import Path
+    fixture = (Path(__file__).resolve().parents[2] / "fixtures" / "versions" / "0.38.1"
+               / "object_info.json.gz")
+    info: dict[str, Any] = json.loads(gzip.decompress(fixture.read_bytes()))
+    return info
