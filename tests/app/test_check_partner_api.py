@@ -30,6 +30,7 @@ from tests.helpers import (
     RawHandler,
     catalog_models,
     patch_network,
+    reply,
 )
 
 KEY = "comfyui-partner-probe-SECRET-0123456789abcdef"
@@ -355,3 +356,17 @@ def test_the_probe_never_raises_for_what_the_base_does(net: FakeNet) -> None:
         reach = partner_api.probe(partner_api.ApiBase(url, True), None, timeout=0.5)
         assert reach.state in (partner_api.NOT_PROBED, partner_api.UNREACHABLE)
         assert "\n" not in reach.line()
+
+
+def test_a_redirect_is_not_followed_with_the_key(
+        comfy: ComfyTestServer, official_api: PartnerApi, plain_api: PartnerApi,
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The key goes to the host the base names and nowhere a redirect points."""
+    official_api.server.routes[partner_api.BALANCE_ROUTE] = reply(
+        302, {"Location": "http://partner.test/customers/balance"})
+    monkeypatch.setenv("COMFY_API_KEY", KEY)
+    code, out, err = _check(comfy, capsys)
+    assert "reachable from here (HTTP 302); the key could not be confirmed" in _partner_line(out)
+    assert code == 0  # nothing seen against it: the server's first job will tell
+    assert plain_api.server.requests == []
+    assert KEY not in out + err

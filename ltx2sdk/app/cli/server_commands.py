@@ -922,7 +922,9 @@ def add_server_commands(commands: Any) -> None:
     check = commands.add_parser("check", help="can a server run each model?",
                                 description="Check, per model, which of its pipelines (type "
                                             "and mode) a ComfyUI can run and why not the "
-                                            "others: its release, nodes and model files. The "
+                                            "others: its release, nodes and model files "
+                                            "(ltx-2.5-api: its partner nodes, the key, and "
+                                            "whether the partner API answers from here). The "
                                             "last line is the verdict for the model(s) --model "
                                             "names: exit status 0 when every pipeline of theirs "
                                             "is ready, 1 otherwise. With -q, only the "
