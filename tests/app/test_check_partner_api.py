@@ -370,3 +370,16 @@ def test_a_redirect_is_not_followed_with_the_key(
     assert code == 0  # nothing seen against it: the server's first job will tell
     assert plain_api.server.requests == []
     assert KEY not in out + err
+
+
+def test_a_key_no_header_can_carry_is_not_sent_nor_quoted(
+        comfy: ComfyTestServer, official_api: PartnerApi, capsys: pytest.CaptureFixture[str]
+        ) -> None:
+    """http.client refuses such a header value in an error that quotes it: it is not sent."""
+    odd = KEY[:20] + "\n" + KEY[20:]
+    code, out, err = _check(comfy, capsys, "--api-key", odd, "--json")
+    found = json.loads(out)["partner_api"]
+    assert (found["state"], found["key"]) == ("reachable", "not sent")
+    assert found["reason"] == "it has characters an HTTP header cannot carry"
+    assert official_api.keys == [None]
+    assert KEY[:20] not in out + err and KEY[20:] not in out + err

@@ -106,8 +106,8 @@ class PartnerReach:
     :attr:`shown`), the ``state`` (:data:`REACHABLE`, :data:`UNREACHABLE`, or
     :data:`NOT_PROBED` when the rules refused it), what is known of the key (:data:`KEY_ACCEPTED`,
     :data:`KEY_REFUSED`, :data:`KEY_UNCONFIRMED`, :data:`KEY_NOT_SENT`, :data:`NO_KEY`), the
-    HTTP ``status`` when one came, and ``reason``: one line, why it is not reachable or not
-    probed. Never holds the key."""
+    HTTP ``status`` when one came, and ``reason``: one line, why it is not reachable, not
+    probed, or why the key was not sent. Never holds the key."""
 
     base: ApiBase
     state: str
@@ -145,7 +145,7 @@ class PartnerReach:
         key = {KEY_ACCEPTED: ", key accepted",
                KEY_REFUSED: f", but it refused the key (HTTP {self.status})",
                KEY_UNCONFIRMED: f" (HTTP {self.status}); the key could not be confirmed",
-               KEY_NOT_SENT: f"; the key was not sent (ltx2 sends it only to {DEFAULT_BASE})",
+               KEY_NOT_SENT: f"; the key was not sent ({self.reason})",
                NO_KEY: ""}[self.key]
         return f"{head}: reachable from here{key} ({FROM_HERE})"
 
@@ -179,22 +179,28 @@ def probe(base: ApiBase, key: PartnerKey | None, *, timeout: float | None = None
     timeout = PROBE_TIMEOUT if timeout is None else timeout
 
     url = base.url.rstrip("/") + BALANCE_ROUTE
-    send_key = key is not None and _official(base.url)
+    secret = key.reveal() if key is not None else None
+    withheld: str | None = None  # why a key there is not sent
+    if secret is not None and not _official(base.url):
+        withheld = f"ltx2 sends it only to {DEFAULT_BASE}"
+    elif secret is not None and not all(33 <= ord(char) < 127 for char in secret):
+        # http.client would refuse it in an error that quotes it: never sent, never quoted
+        withheld = "it has characters an HTTP header cannot carry"
     headers = {"Accept": "application/json"}
-    if send_key and key is not None:
-        headers[KEY_HEADER] = key.reveal()
+    if secret is not None and withheld is None:
+        headers[KEY_HEADER] = secret
     try:
         status = fetch_status(url, timeout=timeout, headers=headers)
     except FetchFailedError as exc:  # no answer: a look-up, a connection, the time
         return PartnerReach(base, UNREACHABLE, NO_KEY if key is None else KEY_UNCONFIRMED,
-                            reason=str(exc))
+                            reason=_scrubbed(str(exc), secret))
     except FetchError as exc:  # a refusal by rule: nothing was sent
         return PartnerReach(base, NOT_PROBED, NO_KEY if key is None else KEY_NOT_SENT,
-                            reason=str(exc))
+                            reason=_scrubbed(str(exc), secret))
     if key is None:
         known = NO_KEY
-    elif not send_key:
-        known = KEY_NOT_SENT
+    elif withheld is not None:
+        return PartnerReach(base, REACHABLE, KEY_NOT_SENT, status=status, reason=withheld)
     elif status == 200:
         known = KEY_ACCEPTED
     elif status in REFUSED_STATUSES:
@@ -202,3 +208,9 @@ def probe(base: ApiBase, key: PartnerKey | None, *, timeout: float | None = None
     else:
         known = KEY_UNCONFIRMED
     return PartnerReach(base, REACHABLE, known, status=status)
+
+
+def _scrubbed(text: str, secret: str | None) -> str:
+    """``text`` with ``secret`` blotted out (an error of the fetch never quotes the headers
+    sent; this keeps it so whatever a library's message says)."""
+    return text.replace(secret, "***") if secret else text
