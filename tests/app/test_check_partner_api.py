@@ -257,8 +257,8 @@ def test_a_base_that_does_not_answer_is_given_up_at_the_probes_bound(
      "non-public address 127.0.0.1 (loopback; internal.test resolves to it)"),
     ("http://[::1]/", {}, "non-public address ::1 (loopback)"),
     ("http://169.254.169.254/latest", {}, "non-public address 169.254.169.254 (link-local)"),
-    ("file:///etc/passwd", {}, "file"),
-    ("http://user@api.comfy.org", {}, "user info"),
+    ("file:///etc/passwd", {}, "only http and https URLs are allowed, not 'file'"),
+    ("http://user@api.comfy.org", {}, "user info ('@') in the URL's authority"),
 ])
 def test_a_private_or_unusable_base_is_refused_without_a_connection(
         base: str, names: dict[str, list[str]], reason: str, comfy: ComfyTestServer,
@@ -334,6 +334,7 @@ def test_the_default_check_does_not_probe(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """The probe leaves this machine only when the hosted model is what is asked about."""
     monkeypatch.setenv("COMFY_API_KEY", KEY)
+    net.name("api.comfy.org", [PUBLIC_IP])  # a look-up of it would be counted
     assert main(["check", "--server", comfy.url, "--json"]) == 0
     document = json.loads(capsys.readouterr().out)
     assert document["partner_api"] is None
@@ -343,6 +344,7 @@ def test_the_default_check_does_not_probe(
 
 def test_no_probe_when_the_server_lacks_the_partner_nodes(
         tmp_path: Path, net: FakeNet, capsys: pytest.CaptureFixture[str]) -> None:
+    net.name("api.comfy.org", [PUBLIC_IP])  # a look-up of it would be counted
     with ComfyTestServer(models=catalog_models(), comfyui_version="0.26.0",
                          output_dir=tmp_path / "srv") as srv:
         assert main(["check", "--server", srv.url, "--model", "ltx-2.5-api"]) == 1

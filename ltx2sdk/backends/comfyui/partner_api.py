@@ -138,8 +138,8 @@ class PartnerReach:
         key accepted (probed from this machine; ...)``: the probe as ``ltx2 check`` says it."""
         head = f"partner API {self.shown} ({self.base.source})"
         if self.state == NOT_PROBED:
-            return (f"{head}: not probed: {self.reason} (ltx2 contacts public addresses only; "
-                    "the server's own reach shows on its first job)")
+            return (f"{head}: not probed: {self.reason} (ltx2 probes public http(s) addresses "
+                    "only; the server's own reach shows on its first job)")
         if self.state == UNREACHABLE:
             return f"{head}: not reachable from here: {self.reason} ({FROM_HERE})"
         key = {KEY_ACCEPTED: ", key accepted",
