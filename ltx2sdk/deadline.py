@@ -33,12 +33,31 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 
-__all__ = ["Deadline", "current", "watch_current"]
+__all__ = ["Deadline", "checked_seconds", "current", "watch_current"]
 
 OUTER_MARGIN = 0.01  # seconds: an outer deadline this close counts as reached
+
+
+def checked_seconds(name: str, value: object, error: Callable[[str], Exception], *,
+                    zero: bool = False, or_none: bool = False) -> float:
+    """``value`` as a limit in seconds: a finite ``int`` or ``float`` above 0 (or 0 itself
+    when ``zero``). Anything else raises ``error(message)``, the message one line naming
+    ``name`` (``timeout must be a positive number of seconds, not True``): a ``bool`` is
+    no number of seconds here (``True`` would be 1 s), nor is ``nan`` (every comparison with
+    it is false: no limit at all), a string or ``None``. ``or_none``: the caller takes
+    ``None`` itself (before calling), and the message says it may be ``None``."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) \
+            and math.isfinite(value) and (value > 0 or (zero and value == 0)):
+        return float(value)
+    accepted = ["None"] if or_none else []
+    accepted += ["0"] if zero else []
+    accepted.append("a positive number of seconds")
+    text = accepted[0] if len(accepted) == 1 else \
+        f"{', '.join(accepted[:-1])} or {accepted[-1]}"
+    raise error(f"{name} must be {text}, not {value!r}")
 
 
 class Deadline:

@@ -22,6 +22,8 @@ exception class outside this tree or missing from this drawing. ::
     +-- ServerUrlError (ValueError)         a server URL that cannot be used
     +-- ReleaseVersionError (ValueError)    a ComfyUI release written wrong (0.26.x, 0.26-beta)
     +-- WorkerConfigError (ValueError)      a RunPod worker setting that cannot be used
+    +-- SettingError (ValueError)           an argument of a call that cannot be used (a
+    |                                       timeout of True, nan or -1)
     +-- LocalFileError                      a file here could not be written (disk, permission)
     |   +-- OutputPathError (OSError)       a path named for output that cannot be used (a
     |       |                               folder, a parent that is a file or not writable)
@@ -46,6 +48,7 @@ exception class outside this tree or missing from this drawing. ::
     |   +-- ExecutionError                  a node raised while the prompt ran
     |   +-- ExecutionInterruptedError       the prompt was interrupted on the server
     |   +-- JobCancelledError               the caller cancelled (never queued, or interrupted)
+    |   |   +-- JobNotStartedError          taken back from the server's queue: it never ran
     |   +-- PromptLostError                 the server forgot the prompt (restart, queue cleared)
     |   +-- JobTimeoutError (TimeoutError)  the job's deadline passed (the prompt is interrupted)
     |   +-- OutputError                     an output missing, not downloadable, or not whole
@@ -195,6 +198,11 @@ class ReleaseVersionError(LTX2Error, ValueError):
 
 class WorkerConfigError(LTX2Error, ValueError):
     """A RunPod worker setting (an environment variable) that cannot be used."""
+
+
+class SettingError(LTX2Error, ValueError):
+    """An argument of a call that cannot be used, refused before anything is sent: a timeout
+    that is no positive number of seconds (``True``, ``nan``, ``-1``)."""
 
 
 class LocalFileError(LTX2Error):
@@ -410,6 +418,11 @@ class JobCancelledError(ComfyError):
     def __init__(self, message: str, prompt_id: str | None = None) -> None:
         self.prompt_id = prompt_id
         super().__init__(message)
+
+
+class JobNotStartedError(JobCancelledError):
+    """The caller cancelled a job whose prompt still waited in the server's queue (queued
+    ahead of the job running there): it was removed from the queue and never ran."""
 
 
 class PromptLostError(ComfyError):

@@ -54,7 +54,7 @@ import difflib
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import UnionType
 from typing import TYPE_CHECKING, Any, Literal, Union, get_args, get_origin
 
@@ -528,15 +528,31 @@ class GenerationRequest(_RequestModel):
         # a type given as null or "" is no type: inferred from the inputs (in _consistent)
         if isinstance(data, dict) and "type" in data and data["type"] in (None, ""):
             data = {key: value for key, value in data.items() if key != "type"}
+        if isinstance(data, dict) and isinstance(data.get("type"), str):
+            # the original contract sends "" for the input fields its type does not use:
+            # those are absent; "" where the type is inferred or uses it is refused (below)
+            unused = {name for which in INPUT_FILES if data["type"] not in which.types
+                      for name in which.fields}
+            data = {key: value for key, value in data.items()
+                    if not (key in unused and value == "")}
         return data
 
-    @field_validator("negative_prompt", "image", "image_url", "image_base64", "last_image",
-                     "last_image_url", "last_image_base64", "audio", "audio_url",
-                     "audio_base64", "video", "video_url", "video_base64", mode="before")
+    @field_validator("negative_prompt", mode="before")
     @classmethod
     def _blank_is_absent(cls, value: Any) -> Any:
-        # the original contract sends "" or null for unused fields
         return None if value == "" else value
+
+    @field_validator(*(name for which in INPUT_FILES for name in which.fields), mode="before")
+    @classmethod
+    def _empty_is_no_file(cls, value: Any, info: ValidationInfo) -> Any:
+        # not dropped: an i2v whose image came out empty would quietly become a t2v; worded
+        # as the CLI words an empty --image-base64
+        if value == "":
+            which = next(w for w in INPUT_FILES if info.field_name in w.fields)
+            what = ("URL" if info.field_name == which.url else "file name"
+                    if info.field_name == which.file else which.noun.removeprefix("last "))
+            raise ValueError(f"the {what} is empty")
+        return value
 
     @field_validator("image_url", "last_image_url", "audio_url", "video_url")
     @classmethod
@@ -714,7 +730,46 @@ def request_error(error: ValidationError, model: type[BaseModel] = GenerationReq
             items[-1].update(_unknown_field(model, tuple(item["loc"])))
         elif item["type"] in _BOUNDS:
             items[-1]["msg"] = _out_of_bounds(item)
+        elif item["type"] in _WORDED:
+            items[-1]["msg"] = _WORDED[item["type"]](item)
     return RequestError(_describe(items), items)
+
+
+def _too_short(item: Mapping[str, Any]) -> str:
+    """``is empty`` (``... (only white space)``) for pydantic's ``String should have at
+    least 1 character``."""
+    given, least = item.get("input"), item.get("ctx", {}).get("min_length", 1)
+    if least > 1:
+        return f"at least {least} characters"
+    return "is empty (only white space)" if isinstance(given, str) and given else "is empty"
+
+
+def _too_long(item: Mapping[str, Any]) -> str:
+    """``at most 20000 characters, not 20001`` (``at most 8 items, not 9`` for a list)."""
+    ctx, given = item.get("ctx", {}), item.get("input")
+    unit = "characters" if item["type"] == "string_too_long" else "items"
+    count = len(given) if isinstance(given, (str, list)) else ctx.get("actual_length")
+    return f"at most {ctx.get('max_length')} {unit}" + (f", not {count}" if count else "")
+
+
+def _not_a_choice(item: Mapping[str, Any]) -> str:
+    """``'statc' is not one of none, static, ...; did you mean 'static'?`` for pydantic's
+    ``Input should be 'none', 'static', ...`` (a short text echoed, a long one not)."""
+    options = re.findall(r"'((?:[^'\\]|\\.)*)'", str(item.get("ctx", {}).get("expected", "")))
+    given = item.get("input")
+    shown = repr(given) if isinstance(given, str) and len(given) <= _ECHOED_CHOICE \
+        else "the text given" if isinstance(given, str) else _shown_kind(given)
+    near = difflib.get_close_matches(given, options, n=1, cutoff=0.6) \
+        if isinstance(given, str) and len(given) <= _ECHOED_CHOICE else []
+    return f"{shown} is not one of {', '.join(options)}" + (
+        f"; did you mean {near[0]!r}?" if near else "")
+
+
+_ECHOED_CHOICE = 40  # the longest text a "not one of" message repeats
+# pydantic's words -> the project's, by the error's type
+_WORDED: dict[str, Callable[[Mapping[str, Any]], str]] = {
+    "string_too_short": _too_short, "string_too_long": _too_long, "too_long": _too_long,
+    "literal_error": _not_a_choice, "missing": lambda item: "is required"}
 
 
 # pydantic's bound checks -> how the bound reads (its ctx holds the bound under that key)

@@ -147,8 +147,7 @@ def test_the_root_test_input_validates() -> None:
     ({"prompt": "p", "width": 0}, "width: at least 128 px, not 0"),
     ({"prompt": "p", "duration": 100}, "duration: at most 20 s, not 100"),
     ({"prompt": "p", "type": "x"},
-     "type: Input should be 't2v', 'i2v', 'flf2v', 'ia2v', 'id2v', 'ref2v', 'canny2v' or "
-     "'depth2v'"),
+     "type: 'x' is not one of t2v, i2v, flf2v, ia2v, id2v, ref2v, canny2v, depth2v"),
     ({"prompt": "p", "type": "i2v"}, "type 'i2v' needs an image"),
     ({"prompt": "p", "type": "i2v", "image_url": "https://example.com/a.png",
       "image_base64": PNG_B64}, "not image_url and image_base64"),
@@ -469,7 +468,7 @@ def test_environment_configuration() -> None:
      "invalid request: camera_lora: LTX-2.3 22B has no camera LoRAs (use 'none')"),
     ({"prompt": "p", "model": "ltx-2.3", "frames": 505},
      "invalid request: frames: 505 frames at 25 fps is longer than 20 s"),
-    ({"prompt": "p", "model": "ltx-4"}, "invalid request: model: Input should be 'ltx-2', "),
+    ({"prompt": "p", "model": "ltx-4"}, "invalid request: model: 'ltx-4' is not one of ltx-2, "),
 ])
 def test_a_request_no_pipeline_can_make_fails_before_any_work(
         job_input: dict[str, Any], error: str) -> None:

@@ -55,9 +55,33 @@ def test_an_unknown_model_names_the_choices() -> None:
 
 
 def test_blank_image_fields_of_the_old_contract_mean_absent() -> None:
-    request = GenerationRequest.model_validate({"prompt": "p", "image_url": "",
+    """The original contract sends ``""`` for the fields its type does not use."""
+    request = GenerationRequest.model_validate({"prompt": "p", "type": "t2v", "image_url": "",
                                                 "image_base64": ""})
     assert request.image_url is None and request.image_base64 is None
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    ({"image_base64": ""}, "image_base64: the image is empty"),
+    ({"image_url": ""}, "image_url: the URL is empty"),
+    ({"image": ""}, "image: the file name is empty"),
+    ({"type": "i2v", "image_base64": ""}, "image_base64: the image is empty"),
+    ({"type": "flf2v", "image": "a.png", "last_image_base64": ""},
+     "last_image_base64: the image is empty"),
+    ({"type": "ia2v", "model": "ltx-2.3", "image": "a.png", "audio_base64": ""},
+     "audio_base64: the audio file is empty"),
+    ({"type": "canny2v", "video_url": ""}, "video_url: the URL is empty"),
+])
+def test_an_empty_input_field_a_request_would_use_is_refused(data: dict[str, str],
+                                                             message: str) -> None:
+    """``""`` for an input file is no file: not silently dropped (a t2v planned for an i2v
+    that lost its image), but refused as the CLI refuses ``--image-base64 ''``, in Python
+    and JSON alike; only a field its given type does not use is the old contract's blank."""
+    for make in (lambda: GenerationRequest.model_validate({"prompt": "x", **data}),
+                 lambda: GenerationRequest(prompt="x", **data)):  # type: ignore[arg-type]
+        with pytest.raises(RequestError) as caught:
+            make()
+        assert str(caught.value) == f"invalid request: {message}"
 
 
 def test_blank_last_image_fields_mean_absent_too() -> None:
@@ -108,10 +132,9 @@ def test_flf2v_takes_any_source_for_each_image(first: dict[str, str],
     ({"prompt": "p", "width": 0}, "width: at least 128 px, not 0"),
     ({"prompt": "p", "duration": 100}, "duration: at most 20 s, not 100"),
     ({"prompt": "p", "type": "x"},
-     "type: Input should be 't2v', 'i2v', 'flf2v', 'ia2v', 'id2v', 'ref2v', 'canny2v' or "
-     "'depth2v'"),
-    ({"prompt": "p", "mode": "slow"}, "mode: Input should be 'fast', 'pro' or 'lora'"),
-    ({"prompt": "p", "camera_lora": "orbit"}, "camera_lora: Input should be 'none', 'static'"),
+     "type: 'x' is not one of t2v, i2v, flf2v, ia2v, id2v, ref2v, canny2v, depth2v"),
+    ({"prompt": "p", "mode": "slow"}, "mode: 'slow' is not one of fast, pro, lora"),
+    ({"prompt": "p", "camera_lora": "orbit"}, "camera_lora: 'orbit' is not one of none, static, "),
     ({"prompt": "p", "type": "i2v"}, "type 'i2v' needs an image"),
     ({"prompt": "p", "type": "i2v", "image_url": "https://a/b.png", "image_base64": "AAAA"},
      "give only one image source, not image_url and image_base64"),
@@ -167,8 +190,8 @@ def test_flf2v_takes_any_source_for_each_image(first: dict[str, str],
       "audio": "v.wav"}, "last_image is only used with type 'flf2v' (type is 'ia2v')"),
     ({"prompt": "p", "model": "ltx-2.3", "type": "ia2v", "image": "a.png", "audio": "../v.wav"},
      "audio: must be a file name in ComfyUI's input folder"),
-    ({"prompt": ""}, "prompt: String should have at least 1 character"),
-    ({}, "prompt: Field required"),
+    ({"prompt": ""}, "prompt: is empty"),
+    ({}, "prompt: is required"),
     ({"prompt": "p", "width": "wide"}, "width: must be a whole number, not a string"),
     ({"prompt": "p", "width": [1280]}, "width: must be a whole number, not a list"),
     ({"prompt": "p", "duration": {"s": 5}}, "duration: must be a number, not an object"),
@@ -405,7 +428,7 @@ def test_the_request_and_the_fetcher_read_urls_by_one_rule() -> None:
     ("camera_strength", 50, "camera_strength: at most 2, not 50"),
     ("image_url", "notaurl", "image_url: not an http(s) URL"),
     ("type", "i2v", "type 'i2v' needs an image"),
-    ("mode", "turbo", "mode: Input should be"),
+    ("mode", "turbo", "mode: 'turbo' is not one of fast, pro"),
 ])
 def test_an_assignment_is_checked_by_the_same_rules(field: str, value: Any,
                                                     expected: str) -> None:
@@ -489,3 +512,35 @@ def test_assigning_no_type_lets_the_inputs_make_it_again(no_type: str | None) ->
     assert request.type == "i2v" and "type" not in request.model_fields_set
     request.image_url = None
     assert request.type == "t2v"
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    ({"prompt": ""}, "prompt: is empty"),
+    ({"prompt": "   "}, "prompt: is empty (only white space)"),
+    ({"prompt": "x" * 20_001}, "prompt: at most 20000 characters, not 20001"),
+    ({"prompt": "x", "negative_prompt": "x" * 20_001},
+     "negative_prompt: at most 20000 characters, not 20001"),
+    ({"prompt": "x", "loras": [{"name": "a" * 256}]},
+     "loras.0.name: at most 255 characters, not 256"),
+    ({"prompt": "x", "loras": [{"name": ""}]}, "loras.0.name: is empty"),
+    ({"prompt": "x", "loras": ["a.safetensors"] * 9}, "loras: at most 8 items, not 9"),
+    ({"prompt": "x", "filename_prefix": ""}, "filename_prefix: is empty"),
+    ({}, "prompt: is required"),
+    ({"prompt": "x", "camera_lora": "statc"},
+     "camera_lora: 'statc' is not one of none, static, dolly_in, dolly_out, dolly_left, "
+     "dolly_right, jib_up, jib_down; did you mean 'static'?"),
+    ({"prompt": "x", "type": "i2x"},
+     "type: 'i2x' is not one of t2v, i2v, flf2v, ia2v, id2v, ref2v, canny2v, depth2v; did you "
+     "mean 'i2v'?"),
+    ({"prompt": "x", "model": "ltx-9"},
+     "model: 'ltx-9' is not one of ltx-2, ltx-2.3, ltx-2.5, ltx-2.5-api; did you mean "
+     "'ltx-2'?"),
+    ({"prompt": "x", "mode": "zzz"}, "mode: 'zzz' is not one of fast, pro, lora"),
+    ({"prompt": "x", "mode": "z" * 100}, "mode: the text given is not one of fast, pro, lora"),
+])
+def test_pydantic_s_own_words_are_the_project_s(data: dict[str, Any], message: str) -> None:
+    """No "String should have at least 1 character", "List should have at most 8 items after
+    validation" or "Input should be 'none', 'static', ...": the project's wording."""
+    with pytest.raises(RequestError) as caught:
+        GenerationRequest.model_validate(data)
+    assert str(caught.value) == f"invalid request: {message}"

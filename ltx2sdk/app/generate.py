@@ -33,11 +33,14 @@ from ltx2sdk.backends.outputs import (
 from ltx2sdk.backends.protocol import Backend, download_all
 from ltx2sdk.backends.server_urls import DEFAULT_READY_TIMEOUT, REFUSED_GRACE
 from ltx2sdk.backends.uploads import content_stem
+from ltx2sdk.deadline import checked_seconds
 from ltx2sdk.errors import (
     JobCancelledError,
     OutputError,
     OutputExistsError,
     OutputPathError,
+    ServerUrlError,
+    SettingError,
     VideoInputError,
 )
 from ltx2sdk.media.audio import (
@@ -355,10 +358,13 @@ def generate(request: GenerationRequest | CheckedRequest | Mapping[str, Any],
     Raises :class:`~ltx2sdk.errors.RequestError` for a request (a dict) that does not
     validate, and other :class:`~ltx2sdk.errors.LTX2Error` subclasses for everything else.
     """
-    if ready_timeout is not None and (isinstance(ready_timeout, bool)
-                                      or not 0 <= ready_timeout < float("inf")):
-        raise ValueError(f"ready_timeout must be None, 0 or a positive number of seconds, "
-                         f"not {ready_timeout!r}")
+    # settings refused before anything is sent: True is no 1 s, nan no "no limit"
+    timeout = checked_seconds("timeout", timeout, SettingError)
+    if ready_timeout is not None:
+        ready_timeout = checked_seconds("ready_timeout", ready_timeout, SettingError,
+                                        zero=True, or_none=True)
+    if not isinstance(server, (str, Backend)):
+        raise ServerUrlError(f"server must be a URL or a backend, not {type(server).__name__}")
     if not isinstance(overwrite, bool):  # a request refuses 1 for a boolean: so does this
         raise OutputPathError(str(output if output is not None else output_dir),
                               f"overwrite must be True or False, not {overwrite!r}")

@@ -170,10 +170,13 @@ def _check_port(url: str, shown: str) -> None:
         if not bracket or not rest.startswith(":"):
             return  # no port, or a malformed address the parser words
         text = rest[1:]
-    else:
-        text = netloc.rpartition(":")[2] if ":" in netloc else ""
-    if not text:
+    elif ":" not in netloc:
         return
+    else:
+        text = netloc.rpartition(":")[2]
+    if not text:  # "127.0.0.1:": not port 80, as urlsplit would have it
+        raise ServerUrlError(f"the server URL {shown!r} has an empty port: give it (as in "
+                             "http://127.0.0.1:8188) or drop the ':'")
     if not _PORT.fullmatch(text):
         raise ServerUrlError(f"the server URL {shown!r} has the port {text!r}: a port is ASCII "
                              "digits 0-9, 1 to 65535, as in http://127.0.0.1:8188")

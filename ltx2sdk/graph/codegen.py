@@ -195,7 +195,7 @@ def _param(decl: NodeDecl, spec: InputSpec, imports: _Imports) -> _Param:
         if handle is not None:
             annotation = f"{annotation} | {imports.handle(handle)}"
         if spec.type == "FLOAT":
-            value = _float_value(name, linkable=handle is not None, optional=not spec.required)
+            value = _float_value(name)
     else:
         annotation = imports.handle(handle) if handle is not None else _link_annotation(
             spec.type, imports)
@@ -238,14 +238,11 @@ def _link_annotation(comfy_type: str, imports: _Imports) -> str:
     return " | ".join(imports.handle(cls) for cls in classes)
 
 
-def _float_value(name: str, *, linkable: bool, optional: bool) -> str:
-    """FLOAT literals are sent as floats (an ``int`` from the caller becomes ``25.0``)."""
-    if not linkable and not optional:
-        return f"float({name})"
-    passthrough = [f"{name} is None"] if optional else []
-    if linkable:
-        passthrough.append(f"isinstance({name}, Output)")
-    return f"{name} if {' or '.join(passthrough)} else float({name})"
+def _float_value(name: str) -> str:
+    """FLOAT literals are sent as floats (an ``int`` from the caller becomes ``25.0``); anything
+    else goes to the graph as it is, which refuses what is no finite number (``True``,
+    ``"24"``, ``nan``) as an input error rather than ``float()`` turning it into one."""
+    return f"self._float({name})"
 
 
 def _literal(spec: InputSpec, value: Any) -> str:

@@ -64,6 +64,15 @@ class NodeFactory:
         return self.graph.add(class_type, adapt_inputs(self.graph.schemas, class_type, given),
                               title=title)
 
+    @staticmethod
+    def _float(value: Any) -> Any:
+        """``value`` as a FLOAT input sends it: an ``int`` (not a ``bool``) as a ``float``;
+        anything else unchanged, for the graph to check (a link, ``None`` for "not given", or
+        a wrong value it refuses with an :class:`~ltx2sdk.errors.InputValueError`)."""
+        if isinstance(value, int) and not isinstance(value, bool):
+            return float(value)
+        return value
+
     def _missing_message(self, class_type: str, feature: str) -> str:
         label = getattr(self.graph.schemas, "server_label", "this server")
         since = first_release_with(class_type)

@@ -165,7 +165,7 @@ class Nodes(NodeFactory):
                             title: str | None = None) -> Model:
         """Apply a LoRA to a diffusion model."""
         node = self._add("LoraLoaderModelOnly", title, {
-            "model": model, "lora_name": lora_name, "strength_model": float(strength_model)})
+            "model": model, "lora_name": lora_name, "strength_model": self._float(strength_model)})
         return node.out(0, Model)
 
     def UNETLoader(self, unet_name: str, weight_dtype: str = "default", *, title: str | None = None
@@ -201,7 +201,8 @@ class Nodes(NodeFactory):
                           title: str | None = None) -> Audio:
         """``duration`` seconds of ``audio`` from ``start_index`` (negative: from the end)."""
         node = self._add("TrimAudioDuration", title, {
-            "audio": audio, "start_index": float(start_index), "duration": float(duration)})
+            "audio": audio, "start_index": self._float(start_index),
+            "duration": self._float(duration)})
         return node.out(0, Audio)
 
     def CLIPTextEncode(self, text: str | StringValue, clip: Clip, *, title: str | None = None
@@ -214,7 +215,7 @@ class Nodes(NodeFactory):
                          title: str | None = None) -> LTXVConditioningOutputs:
         """Attach the frame rate to both conditionings."""
         node = self._add("LTXVConditioning", title, {
-            "positive": positive, "negative": negative, "frame_rate": float(frame_rate)})
+            "positive": positive, "negative": negative, "frame_rate": self._float(frame_rate)})
         return LTXVConditioningOutputs(node.out(0, Conditioning), node.out(1, Conditioning))
 
     def TextGenerateLTX2Prompt(self, clip: Clip, prompt: str, max_length: int = 512,
@@ -272,7 +273,7 @@ class Nodes(NodeFactory):
                   title: str | None = None) -> Mask:
         """A ``width`` x ``height`` mask of one ``value``."""
         node = self._add("SolidMask", title, {
-            "value": float(value), "width": width, "height": height})
+            "value": self._float(value), "width": width, "height": height})
         return node.out(0, Mask)
 
     def SetLatentNoiseMask(self, samples: Latent, mask: Mask, *, title: str | None = None
@@ -298,7 +299,7 @@ class Nodes(NodeFactory):
                               bypass: bool = False, *, title: str | None = None) -> Latent:
         """Encode ``image`` into the first frame of ``latent`` (image to video)."""
         node = self._add("LTXVImgToVideoInplace", title, {
-            "vae": vae, "image": image, "latent": latent, "strength": float(strength),
+            "vae": vae, "image": image, "latent": latent, "strength": self._float(strength),
             "bypass": bypass})
         return node.out(0, Latent)
 
@@ -309,7 +310,7 @@ class Nodes(NodeFactory):
         """Guide frame ``frame_idx`` towards ``image`` (keyframes, last frame)."""
         node = self._add("LTXVAddGuide", title, {
             "positive": positive, "negative": negative, "vae": vae, "latent": latent,
-            "image": image, "frame_idx": frame_idx, "strength": float(strength),
+            "image": image, "frame_idx": frame_idx, "strength": self._float(strength),
             "attention_mask": attention_mask, "iclora_parameters": iclora_parameters})
         return LTXVAddGuideOutputs(node.out(0, Conditioning), node.out(1, Conditioning),
                                    node.out(2, Latent))
@@ -326,8 +327,8 @@ class Nodes(NodeFactory):
         node = self._add("LTXVReferenceAudio", title, {
             "model": model, "positive": positive, "negative": negative,
             "reference_audio": reference_audio, "audio_vae": audio_vae,
-            "identity_guidance_scale": float(identity_guidance_scale),
-            "start_percent": float(start_percent), "end_percent": float(end_percent)})
+            "identity_guidance_scale": self._float(identity_guidance_scale),
+            "start_percent": self._float(start_percent), "end_percent": self._float(end_percent)})
         return LTXVReferenceAudioOutputs(node.out(0, Model), node.out(1, Conditioning),
                                          node.out(2, Conditioning))
 
@@ -361,8 +362,9 @@ class Nodes(NodeFactory):
                       ) -> Sigmas:
         """LTX-V's shifted schedule; the shift depends on the latent's size when given."""
         node = self._add("LTXVScheduler", title, {
-            "steps": steps, "max_shift": float(max_shift), "base_shift": float(base_shift),
-            "stretch": stretch, "terminal": float(terminal), "latent": latent})
+            "steps": steps, "max_shift": self._float(max_shift),
+            "base_shift": self._float(base_shift), "stretch": stretch,
+            "terminal": self._float(terminal), "latent": latent})
         return node.out(0, Sigmas)
 
     def ManualSigmas(self, sigmas: str, *, title: str | None = None) -> Sigmas:
@@ -374,7 +376,7 @@ class Nodes(NodeFactory):
                   title: str | None = None) -> Guider:
         """Classifier-free guidance at scale ``cfg`` (1 disables the negative)."""
         node = self._add("CFGGuider", title, {
-            "model": model, "positive": positive, "negative": negative, "cfg": float(cfg)})
+            "model": model, "positive": positive, "negative": negative, "cfg": self._float(cfg)})
         return node.out(0, Guider)
 
     def LTXVDualCFGGuider(self, model: Model, positive: Conditioning, negative: Conditioning,
@@ -383,14 +385,14 @@ class Nodes(NodeFactory):
         """Classifier-free guidance with separate scales for video and audio (LTX-2.5)."""
         node = self._add("LTXVDualCFGGuider", title, {
             "model": model, "positive": positive, "negative": negative,
-            "video_cfg": float(video_cfg), "audio_cfg": float(audio_cfg)})
+            "video_cfg": self._float(video_cfg), "audio_cfg": self._float(audio_cfg)})
         return node.out(0, Guider)
 
     def SamplerEulerAncestral(self, eta: float = 1.0, s_noise: float = 1.0, *,
                               title: str | None = None) -> Sampler:
         """The euler_ancestral sampler with its noise settings."""
         node = self._add("SamplerEulerAncestral", title, {
-            "eta": float(eta), "s_noise": float(s_noise)})
+            "eta": self._float(eta), "s_noise": self._float(s_noise)})
         return node.out(0, Sampler)
 
     def KSampler(self, model: Model, seed: int, steps: int, cfg: float, sampler_name: str,
@@ -400,9 +402,9 @@ class Nodes(NodeFactory):
         (the noise from ``seed``).
         """
         node = self._add("KSampler", title, {
-            "model": model, "seed": seed, "steps": steps, "cfg": float(cfg),
+            "model": model, "seed": seed, "steps": steps, "cfg": self._float(cfg),
             "sampler_name": sampler_name, "scheduler": scheduler, "positive": positive,
-            "negative": negative, "latent_image": latent_image, "denoise": float(denoise)})
+            "negative": negative, "latent_image": latent_image, "denoise": self._float(denoise)})
         return node.out(0, Latent)
 
     def SamplerCustomAdvanced(self, noise: Noise, guider: Guider, sampler: Sampler, sigmas: Sigmas,
@@ -498,15 +500,15 @@ class Nodes(NodeFactory):
                      title: str | None = None) -> Image:
         """Scale images by ``scale_by`` (0.5: half size) with ``upscale_method``."""
         node = self._add("ImageScaleBy", title, {
-            "image": image, "upscale_method": upscale_method, "scale_by": float(scale_by)})
+            "image": image, "upscale_method": upscale_method, "scale_by": self._float(scale_by)})
         return node.out(0, Image)
 
     def Canny(self, image: Image, low_threshold: float = 0.4, high_threshold: float = 0.8, *,
               title: str | None = None) -> Image:
         """The edges of each image (white on black), by Canny's two thresholds."""
         node = self._add("Canny", title, {
-            "image": image, "low_threshold": float(low_threshold),
-            "high_threshold": float(high_threshold)})
+            "image": image, "low_threshold": self._float(low_threshold),
+            "high_threshold": self._float(high_threshold)})
         return node.out(0, Image)
 
     def LotusConditioning(self, *, title: str | None = None) -> Conditioning:
@@ -534,12 +536,13 @@ class Nodes(NodeFactory):
                        title: str | None = None) -> Sigmas:
         """A model's sigma schedule of ``steps`` steps by the named ``scheduler``."""
         node = self._add("BasicScheduler", title, {
-            "model": model, "scheduler": scheduler, "steps": steps, "denoise": float(denoise)})
+            "model": model, "scheduler": scheduler, "steps": steps,
+            "denoise": self._float(denoise)})
         return node.out(0, Sigmas)
 
     def SetFirstSigma(self, sigmas: Sigmas, sigma: float, *, title: str | None = None) -> Sigmas:
         """``sigmas`` with the first one replaced by ``sigma``."""
-        node = self._add("SetFirstSigma", title, {"sigmas": sigmas, "sigma": float(sigma)})
+        node = self._add("SetFirstSigma", title, {"sigmas": sigmas, "sigma": self._float(sigma)})
         return node.out(0, Sigmas)
 
     def ImageInvert(self, image: Image, *, title: str | None = None) -> Image:
@@ -553,8 +556,8 @@ class Nodes(NodeFactory):
         video ends first, unless ``strict_duration``).
         """
         node = self._add("Video Slice", title, {
-            "video": video, "start_time": float(start_time), "duration": float(duration),
-            "strict_duration": strict_duration})
+            "video": video, "start_time": self._float(start_time),
+            "duration": self._float(duration), "strict_duration": strict_duration})
         return node.out(0, Video)
 
     def GetImageSize(self, image: Image, *, title: str | None = None) -> GetImageSizeOutputs:
@@ -575,7 +578,7 @@ class Nodes(NodeFactory):
         """Estimate the geometry of each image (``resolution_level`` 9: most detail)."""
         node = self._add("MoGeInference", title, {
             "moge_model": moge_model, "image": image, "resolution_level": resolution_level,
-            "fov_x_degrees": float(fov_x_degrees), "batch_size": batch_size,
+            "fov_x_degrees": self._float(fov_x_degrees), "batch_size": batch_size,
             "force_projection": force_projection, "apply_mask": apply_mask})
         return node[0]
 
@@ -636,7 +639,7 @@ class Nodes(NodeFactory):
                     bit_depth: int | None = None, *, title: str | None = None) -> Video:
         """Combine frames (and audio) into a VIDEO at ``fps`` (``bit_depth`` 8 or 10)."""
         node = self._add("CreateVideo", title, {
-            "images": images, "fps": float(fps), "audio": audio, "bit_depth": bit_depth})
+            "images": images, "fps": self._float(fps), "audio": audio, "bit_depth": bit_depth})
         return node.out(0, Video)
 
     def SaveVideo(self, video: Video, filename_prefix: str = "video/ltx2sdk",

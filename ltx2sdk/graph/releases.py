@@ -43,7 +43,8 @@ Version = tuple[int, ...]
 
 # [0-9], not \d: \d matches the digits of every script (Arabic-Indic, full-width), which int()
 # reads too, so 0.26.0 written in Arabic-Indic digits would pass for 0.26.0
-_RELEASE = re.compile(r"[vV]?([0-9]+)\.([0-9]+)(?:\.([0-9]+))?")
+# no leading zero (0.026.0): a number written so names no release, and is not guessed at
+_RELEASE = re.compile(r"[vV]?(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(?:\.(0|[1-9][0-9]*))?")
 _REPORTED = re.compile(r"v?([0-9]+(?:\.[0-9]+)*)")
 RELEASE_FORMS = "MAJOR.MINOR or MAJOR.MINOR.PATCH, such as 0.26, 0.26.0 or v0.26.0"
 """The forms :func:`parse_release` accepts, as a message says them."""

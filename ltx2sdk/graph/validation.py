@@ -7,6 +7,7 @@ is re-checked against a live server's schemas (every problem collected).
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from typing import Any
@@ -188,6 +189,9 @@ def _check_literal_kind(spec: InputSpec, value: Any) -> str | None:
         return f"expects an integer, got {value!r}"
     if kind == "FLOAT" and (isinstance(value, bool) or not isinstance(value, (int, float))):
         return f"expects a number, got {value!r}"
+    if isinstance(value, float) and not math.isfinite(value):
+        # nan passes every min/max comparison, and JSON has no way to write it
+        return f"expects a finite number, got {value!r}"
     if kind == "STRING" and not isinstance(value, str):
         return f"expects a string, got {value!r}"
     if kind == "BOOLEAN" and not isinstance(value, bool):

@@ -318,8 +318,18 @@ def test_a_pretty_printed_file_or_an_array_is_told_to_be_json_lines(tmp_path: Pa
     array.write_text('[{"prompt": "x"}]\n')
     assert all("one whole request per line: JSON Lines" in line
                for line in check_jobs(pretty).lines()[:-1])
-    assert "not list (a jobs file has one request per line, JSON Lines, not a JSON array)" \
+    assert "not a list (a jobs file has one request per line, JSON Lines, not a JSON array)" \
         in check_jobs(array).lines()[0]
+
+
+@pytest.mark.parametrize(("line", "kind"), [('"str"', "a string"), ("[1, 2]", "a list"),
+                                            ("5", "a number"), ("true", "true"),
+                                            ("null", "null")])
+def test_a_line_that_is_no_object_is_said_in_json_s_words(line: str, kind: str,
+                                                          tmp_path: Path) -> None:
+    jobs = tmp_path / "jobs.jsonl"
+    jobs.write_text(line + "\n")
+    assert f"a job must be a JSON object (a request), not {kind}" in check_jobs(jobs).lines()[0]
 
 
 def test_standard_input_is_refused_with_what_to_do(capsys: pytest.CaptureFixture[str]) -> None:

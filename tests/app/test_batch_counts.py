@@ -173,3 +173,24 @@ def test_the_command_says_where_a_video_went_instead(
     assert f"-> {out / (taken.stem + ' (1).mp4')}" in err
     assert f"note: {taken.name} was there already, not written by this batch" in err
     assert taken.read_bytes() == b"junk\n"
+
+
+def test_after_a_cancel_no_eta_is_counted_for_jobs_that_will_not_run(tmp_path: Path) -> None:
+    """Issue 21 QA pass 5, F6: once cancelled, nothing more will be made: a progress report
+    counts no time left ("[1/3, ETA 6.3s] cancelled job 2" was wrong)."""
+    from ltx2sdk.app.batch.scheduler import BatchProgress  # (the type the callback gets)
+
+    seen: list[BatchProgress] = []
+    jobs = [job(1), job(2), job(3)]
+    with catalog_server(tmp_path / "srv") as srv:
+        srv.sim.step_delay = 0.2  # job 2 is still running when the batch is cancelled
+        batch = iter_batch(jobs, srv.url, tmp_path / "out", retry=QUICK,
+                           on_progress=seen.append)
+        for result in batch:
+            if result.job == 1:
+                assert result.status == "ok"
+                batch.cancel()
+                cancelled_at = len(seen)
+    after = seen[cancelled_at:]
+    assert after, "no progress reported after the cancel"
+    assert all(p.eta is None and p.eta_guess is None for p in after), after

@@ -161,7 +161,9 @@ def test_a_hung_server_takes_no_job_while_another_is_ready(hung: Hung, tmp_path:
     assert all(running.target == srv.url for p in seen for running in p.jobs)
     lines = [json.loads(line) for line in (tmp_path / "out" / "results.jsonl").read_text()
              .splitlines()]
-    assert [line["job"] for line in lines] == [1, 2, 3, 4]  # in order, on the good server
+    # each once, on the good server (one job queued ahead of another there: either may
+    # end first)
+    assert sorted(line["job"] for line in lines) == [1, 2, 3, 4]
     # the jobs done before its wait ended: it is not waited for, and said so once
     assert [(d.target, d.left) for d in drops] == [(hung.url, 1)]
     assert drops[0].reason.startswith("no answer when the jobs were done")

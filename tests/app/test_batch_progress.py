@@ -16,7 +16,7 @@ import pytest
 from ltx2sdk.app.batch.jobs import BatchJob, make_job
 from ltx2sdk.app.batch.scheduler import Batch, BatchProgress, RunningJob, run_batch
 from ltx2sdk.app.batch.server_target import ServerTarget
-from ltx2sdk.app.batch.targets import JobStage, Runner
+from ltx2sdk.app.batch.targets import JobSettings, JobStage, Runner
 from ltx2sdk.app.cli.batch_command import BatchDisplay, describe_summary, eta_text
 from ltx2sdk.errors import JobCancelledError
 from tests.app.test_batch import Endpoint, endpoint  # noqa: F401 - the RunPod fixture
@@ -87,13 +87,14 @@ def test_the_eta_waits_for_a_first_video_then_does_not_grow_while_a_job_runs(
         wait_for(lambda: runner.started == [1], "job 1 running")
         first = batch.progress()
         assert first.eta is None  # nothing made yet: no number to give
-        assert first.jobs == (RunningJob(1, "held", first.jobs[0].elapsed),)
+        assert first.jobs == (RunningJob(1, "held", first.jobs[0].elapsed,
+                                         group="ltx-2 t2v fast"),)
         time.sleep(0.2)  # job 1 takes a while: the measure of the others
         runner.gate(1).set()
         wait_for(lambda: runner.started == [1, 2] and batch.progress().jobs[0].stage is not None,
                  "job 2 running, at its first stage")
         before = batch.progress()
-        assert str(before.jobs[0]) == "job 2: Stage 1 sampling 1/4"
+        assert str(before.jobs[0]) == "job 2 (ltx-2 t2v fast): Stage 1 sampling 1/4"
         time.sleep(0.1)  # time passes, the job says nothing new
         after = batch.progress()
         assert before.eta is not None and after.eta is not None
@@ -156,7 +157,7 @@ def test_a_server_job_reports_its_stages_and_steps(tmp_path: Path) -> None:
     # batch line can show does not depend on when a progress tick happens to fall
     stages: list[JobStage] = []
     with catalog_server(tmp_path / "srv") as srv:
-        (runner,) = ServerTarget(srv.url).open(1)
+        (runner,) = ServerTarget(srv.url, settings=JobSettings(queue_ahead=0)).open(1)
         try:
             runner.run(make_job(1, job(1)), tmp_path / "1.mp4", cancel=threading.Event(),
                        on_stage=stages.append)
@@ -215,7 +216,7 @@ def test_a_runpod_job_says_it_waits_in_runpods_queue(
     thread.start()
     try:
         wait_for(lambda: [str(j) for j in batch.progress().jobs] == [
-            "job 1: in RunPod's queue"], "job 1 shown waiting in RunPod's queue")
+            "job 1 (ltx-2 t2v fast): in RunPod's queue"], "job 1 shown waiting in RunPod's queue")
     finally:
         gate.release(1)
         thread.join(WAIT)

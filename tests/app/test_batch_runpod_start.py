@@ -63,3 +63,57 @@ def test_behind_a_proxy_the_sdk_makes_the_first_connection(tmp_path: Path) -> No
         env=env, capture_output=True, text=True, timeout=120, cwd=tmp_path)
     said = json.loads(done.stdout.strip().splitlines()[-1])
     assert said == {"code": 1, "runpod": True}, done.stderr
+
+
+@pytest.mark.parametrize(("base", "reason"), [
+    ("http://127.0.0.1:{port}/v2", "connection refused"),
+    ("http://no-such-host.invalid/v2", "unknown host"),
+])
+def test_check_asks_an_endpoint_s_health_and_says_when_nobody_answers(
+        base: str, reason: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 21 QA pass 5, F6: ``batch --check --endpoint runpod:X`` said "not checked" and
+    exited 0 for an address nobody answers at: it is now a target a run would drop."""
+    from ltx2sdk.app.batch.check import check_jobs
+    from ltx2sdk.app.cli.main import main
+
+    jobs = tmp_path / "jobs.jsonl"
+    jobs.write_text(json.dumps({"prompt": "a fox", "duration": 2}) + "\n")
+    monkeypatch.setenv("RUNPOD_API_KEY", "rp-test-key")
+    monkeypatch.setenv("RUNPOD_ENDPOINT_BASE_URL", base.format(port=free_port()))
+    report = check_jobs(jobs, targets=["runpod:ltx2-test"])
+    assert report.unchecked == ()
+    [unreachable] = report.unreachable
+    assert unreachable.startswith("runpod:ltx2-test (") and reason in unreachable
+    assert report.reached_none
+    assert main(["batch", str(jobs), "--check", "--endpoint", "runpod:ltx2-test"]) == 1
+
+
+def test_check_without_a_runpod_key_says_the_endpoint_cannot_be_used(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ltx2sdk.app.batch.check import check_jobs
+
+    jobs = tmp_path / "jobs.jsonl"
+    jobs.write_text(json.dumps({"prompt": "a fox", "duration": 2}) + "\n")
+    monkeypatch.delenv("RUNPOD_API_KEY", raising=False)
+    monkeypatch.setenv("RUNPOD_ENDPOINT_BASE_URL", f"http://127.0.0.1:{free_port()}/v2")
+    report = check_jobs(jobs, targets=["runpod:ltx2-test"])
+    [unreachable] = report.unreachable
+    assert "RunPod needs an API key: set RUNPOD_API_KEY" in unreachable
+
+
+def test_check_lists_an_endpoint_that_answers_as_checked_when_it_runs(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import runpod_handler
+    from ltx2sdk.app.batch.check import check_jobs
+    from tests.runpod_standin import RunPodStandIn
+
+    jobs = tmp_path / "jobs.jsonl"
+    jobs.write_text(json.dumps({"prompt": "a fox", "duration": 2}) + "\n")
+    with RunPodStandIn(runpod_handler.handler, workers=1) as api:
+        monkeypatch.setenv("RUNPOD_API_KEY", api.api_key)
+        monkeypatch.setenv("RUNPOD_ENDPOINT_BASE_URL", api.base_url)
+        report = check_jobs(jobs, targets=[f"runpod:{api.endpoint_id}"])
+        assert api.inputs() == []  # nothing was run
+    assert report.unreachable == () and not report.reached_none
+    [unchecked] = report.unchecked
+    assert unchecked.startswith(f"runpod:{api.endpoint_id} (a RunPod endpoint's worker checks")

@@ -385,11 +385,12 @@ def test_a_server_dying_mid_job_hands_the_job_to_the_idle_one_at_once(tmp_path: 
                             on_result=on_result, on_retry=kill, on_drop=drops.append)
         ended = time.monotonic()
     assert summary.complete and summary.progress.ok == 8, summary
-    assert [n.target for n in retries] == [a.url]
-    assert "connection refused" in retries[0].error
+    # its running job, and the one queued ahead of it there (issue 19) when it had one
+    assert [n.target for n in retries] in ([a.url], [a.url, a.url])
+    assert all("connection refused" in n.error for n in retries)
     lines = {line["job"]: line for line in result_lines(tmp_path / "out")}
-    assert lines[retries[0].job]["target"] == b.url
+    assert all(lines[n.job]["target"] == b.url for n in retries)
     # not the 30 s wait for a restart: the jobs left take a few seconds on one server
     assert ended - killed[0] < 20
-    assert [d.target for d in drops] == [a.url]
+    assert [d.target for d in drops] == [a.url], drops
     assert "connection refused" in drops[0].reason

@@ -1489,6 +1489,20 @@ def test_a_port_not_in_ascii_digits_is_named_as_such(typed: str, port: str,
     assert f"has the port {port!r}" in line
 
 
+@pytest.mark.parametrize("typed", ["127.0.0.1:", "http://box:/", "[::1]:"])
+def test_an_empty_port_is_refused_not_read_as_port_80(typed: str,
+                                                       capsys: pytest.CaptureFixture[str]
+                                                       ) -> None:
+    with pytest.raises(ServerUrlError) as raised:
+        normalize_server_url(typed)
+    assert str(raised.value) == (f"the server URL {typed!r} has an empty port: give it (as in "
+                                 "http://127.0.0.1:8188) or drop the ':'")
+    with pytest.raises(SystemExit) as exited:  # argparse's own usage error
+        main(["check", "--server", typed])
+    assert exited.value.code == 2
+    assert_one_line_error(capsys.readouterr().err, "ltx2 check: error: argument --server: ")
+
+
 def test_a_server_url_without_scheme_works(ltx_server: ComfyTestServer,
                                            capsys: pytest.CaptureFixture[str]) -> None:
     bare = ltx_server.url.removeprefix("http://")

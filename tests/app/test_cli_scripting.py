@@ -334,7 +334,11 @@ def test_a_command_that_reads_no_settings_ignores_a_broken_file(
                                        "did you mean 'server'?"]),
     ('api = "v3"\n', ["api: 'v3' is not one of auto, comfyui, v2"]),
     ('ready_timeout = -1\n', ["ready_timeout: '-1' is not a positive number of seconds"]),
-    ("timeout = true\n", ["timeout: True is not a value timeout takes"]),
+    ("timeout = true\n", ["timeout: true is not a value timeout takes"]),
+    ("ready_timeout = false\n", ["ready_timeout: false is not a value ready_timeout takes"]),
+    ("timeout = [5, 6]\n", ["timeout: a list is not a value timeout takes"]),
+    ("[batch]\ntimeout = {a = 1}\n", ["[batch] timeout: a table is not a value "
+                                          "timeout takes"]),
     ('server = "ftp://box"\n', ["server: ", "scheme 'ftp'"]),
     ("[batch]\njobs = 0\n", ["[batch] jobs: '0' is not a whole number of 1 or more"]),
     ('server = "a"\nservers = ["b"]\n', ["server and servers: give one of them"]),

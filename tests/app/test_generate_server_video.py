@@ -125,3 +125,39 @@ def test_a_dry_run_measures_a_server_video_too(server: ComfyTestServer, tmp_path
     assert document["plan"]["frames"] == 49
     assert document["plan"]["input_video"]["source_frames"] == 49
     assert server.received.prompts == [] and server.received.uploads == []
+
+
+def test_batch_check_on_a_server_measures_its_video_as_generate_does(
+        server: ComfyTestServer, tmp_path: Path) -> None:
+    """``batch --check --server`` refuses what generate and the run refuse: a start past the
+    end of a video already on the server, a part too short, a file that is no video."""
+    from ltx2sdk.app.batch.check import check_jobs  # (as the CLI imports it)
+
+    inputs = tmp_path / "srv" / "server-in"
+    (inputs / "notvideo.mp4").write_bytes(b"hello")
+    jobs = tmp_path / "jobs.jsonl"
+    jobs.write_text("\n".join(json.dumps(job) for job in (
+        canny(), canny(video_start=5), canny(video_start=2.0),
+        canny(video="notvideo.mp4"), canny(video="absent.mp4"))) + "\n")
+    report = check_jobs(jobs, targets=[server.url])
+    by_line = {problem.job: problem.message for problem in report.problems}
+    assert set(by_line) == {2, 3, 4, 5}, report.lines()
+    assert by_line[2] == "video_start: 5 s is at or after the end of the video (2.04 s)"
+    assert by_line[3] == "video_start: the video has 1 frames from 2 s; at least 9 are needed"
+    assert by_line[4].startswith("video: ")
+    assert "has no file 'absent.mp4'" in by_line[5]
+    assert server.received.prompts == [] and server.received.uploads == []
+
+
+def test_a_run_counts_a_job_its_server_video_refuses_as_invalid_not_to_retry(
+        server: ComfyTestServer, tmp_path: Path) -> None:
+    """A start past the end of a server's video fails the same way every time: the job is
+    invalid (fix the line), and the summary does not offer to retry it."""
+    from ltx2sdk.app.cli.batch_command import describe_summary  # (as the CLI imports it)
+
+    out = tmp_path / "out"
+    summary = run_batch([canny(), canny(video_start=5)], server.url, out)
+    assert (summary.progress.ok, summary.progress.failed, summary.progress.invalid) == (1, 1, 1)
+    assert summary.left == 0
+    text = describe_summary(summary, out)
+    assert "1 invalid" in text and "retry" not in text, text

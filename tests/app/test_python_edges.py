@@ -4,6 +4,8 @@ Nothing here reaches a server: each is refused before any work (the URL is never
 
 from __future__ import annotations
 
+import contextlib
+import os
 from pathlib import Path
 from typing import Any
 
@@ -13,12 +15,16 @@ from ltx2sdk import GenerationRequest, generate
 from ltx2sdk.app.batch.check import check_jobs
 from ltx2sdk.app.batch.scheduler import RetryPolicy, run_batch
 from ltx2sdk.app.cli.main import main
+from ltx2sdk.backends.comfyui.client import ComfyClient
 from ltx2sdk.errors import (
+    BatchSettingError,
     InvalidJobsError,
     JobsFileError,
     LTX2Error,
     OutputPathError,
     ServerUnavailableError,
+    ServerUrlError,
+    SettingError,
 )
 from tests.helpers import catalog_server
 
@@ -95,3 +101,96 @@ def test_a_server_that_dies_mid_run_is_said_refused_not_after_five_reconnects(
     assert stopped
     assert "connection refused" in str(caught.value)
     assert "attempts" not in str(caught.value)
+
+
+BAD_SECONDS = [True, False, float("nan"), float("inf"), -1, "5", None]
+
+
+@pytest.mark.parametrize("value", BAD_SECONDS)
+def test_generate_refuses_a_timeout_that_is_no_number_of_seconds(value: Any,
+                                                                 tmp_path: Path) -> None:
+    """``timeout=True`` is not 1 s (a prompt queued, then interrupted), ``nan`` no "no limit",
+    ``-1`` no "the deadline passed": a setting refused before the server is asked."""
+    with pytest.raises(SettingError) as caught:
+        generate(REQUEST, server=NOBODY, output_dir=tmp_path, timeout=value)
+    assert str(caught.value) == (f"timeout must be a positive number of seconds, "
+                                 f"not {value!r}")
+
+
+@pytest.mark.parametrize("value", [v for v in BAD_SECONDS if v is not None])
+def test_generate_refuses_a_ready_timeout_that_is_no_number_of_seconds(
+        value: Any, tmp_path: Path) -> None:
+    with pytest.raises(SettingError) as caught:
+        generate(REQUEST, server=NOBODY, output_dir=tmp_path, ready_timeout=value)
+    assert str(caught.value) == (f"ready_timeout must be None, 0 or a positive number of "
+                                 f"seconds, not {value!r}")
+
+
+@pytest.mark.parametrize("server", [None, 8188, b"http://127.0.0.1:9"])
+def test_generate_refuses_a_server_that_is_no_url_or_backend(server: Any,
+                                                             tmp_path: Path) -> None:
+    with pytest.raises(ServerUrlError) as caught:
+        generate(REQUEST, server=server, output_dir=tmp_path)
+    assert str(caught.value) == (f"server must be a URL or a backend, not "
+                                 f"{type(server).__name__}")
+
+
+@pytest.mark.parametrize("value", BAD_SECONDS)
+def test_run_batch_refuses_a_timeout_that_is_no_number_of_seconds(value: Any,
+                                                                  tmp_path: Path) -> None:
+    with pytest.raises(BatchSettingError) as caught:
+        run_batch([{"prompt": "x"}], NOBODY, tmp_path / "o", timeout=value)
+    assert str(caught.value) == (f"timeout must be a positive number of seconds, "
+                                 f"not {value!r}")
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("value", [True, float("nan"), -1, "5", None])
+def test_wait_ready_refuses_a_timeout_that_is_no_number_of_seconds(value: Any) -> None:
+    with pytest.raises(SettingError) as caught:
+        ComfyClient(NOBODY).wait_ready(timeout=value)
+    assert str(caught.value) == (f"timeout must be a positive number of seconds, "
+                                 f"not {value!r}")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_jobs_path_that_is_no_regular_file_says_what_it_is(tmp_path: Path) -> None:
+    """A FIFO, a device or a shell's ``<(cat jobs)`` exist: not "no such jobs file"."""
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    for path in (fifo, Path("/dev/zero")):
+        with pytest.raises(JobsFileError) as caught:
+            check_jobs(path)
+        assert str(caught.value) == (f"{path}: not a regular file (a pipe or a device is read "
+                                     "once; save the jobs to a JOBS.jsonl file)")
+    with pytest.raises(JobsFileError, match=r": no such jobs file$"):
+        check_jobs(tmp_path / "absent.jsonl")
+
+
+def test_one_request_as_the_jobs_is_an_ltx2_error(tmp_path: Path) -> None:
+    with pytest.raises(InvalidJobsError, match=r"not one request \(put it in a list\)"):
+        check_jobs({"prompt": "x"})  # type: ignore[arg-type]
+
+
+def test_an_output_folder_the_batch_made_and_left_empty_is_removed(tmp_path: Path) -> None:
+    """A batch that ran nothing (its only server refuses) leaves no empty folder behind;
+    a folder that was there before stays."""
+    made = tmp_path / "new" / "out"
+    with contextlib.suppress(LTX2Error):
+        run_batch([{"prompt": "a fox", "duration": 1}], NOBODY, made)
+    assert not made.exists()
+    assert (tmp_path / "new").is_dir()  # only the folder named: its parent may be shared
+    there = tmp_path / "there"
+    there.mkdir()
+    with contextlib.suppress(LTX2Error):
+        run_batch([{"prompt": "a fox", "duration": 1}], NOBODY, there)
+    assert there.is_dir()
+
+
+def test_a_store_keeps_a_folder_it_made_once_something_is_in_it(tmp_path: Path) -> None:
+    from ltx2sdk.app.batch.store import ResultStore  # (as the scheduler imports it)
+
+    out = tmp_path / "out"
+    with ResultStore(out):
+        (out / "a.mp4").write_bytes(b"video")
+    assert (out / "a.mp4").is_file() and sorted(p.name for p in out.iterdir()) == ["a.mp4"]

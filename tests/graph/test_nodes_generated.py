@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from ltx2sdk.errors import MissingInputError
+from ltx2sdk.errors import InputValueError, LTX2Error, MissingInputError
 from ltx2sdk.graph import codegen
 from ltx2sdk.graph.codegen import render_nodes_module
 from ltx2sdk.graph.compat import BuildSchemas
@@ -330,3 +330,32 @@ def test_an_autogrow_input_takes_its_slots_by_name() -> None:
     assert node.inputs == {"expression": "a > b", "values.a": width, "values.b": 2048}
     with pytest.raises(MissingInputError):  # "a" is required
         n.ComfyMathExpression("1 + 1")
+
+
+@pytest.mark.parametrize("fps", [True, "24", "abc", float("nan"), float("inf")])
+def test_a_float_input_is_not_coerced_by_the_constructor(fps: object) -> None:
+    """A FLOAT input that is not a finite number is refused as the graph refuses it (an
+    :class:`LTX2Error`), not turned into one by ``float()`` (``True`` -> 1.0, ``"24"``) nor
+    let through as ``nan``, nor raised as Python's own ``ValueError``/``TypeError``."""
+    n = Nodes(Graph())
+    frames = n.EmptyImage(64, 64)
+    with pytest.raises(LTX2Error) as caught:
+        n.CreateVideo(frames, fps=fps)  # type: ignore[arg-type]
+    assert "fps" in str(caught.value)
+
+
+def test_none_for_a_float_input_means_not_given_as_for_any_input() -> None:
+    """``None`` is "not given" for every input (the node's default is used), a FLOAT one
+    included: no ``float(None)`` TypeError."""
+    n = Nodes(Graph())
+    frames = n.EmptyImage(None, 64)  # type: ignore[arg-type]
+    video = n.CreateVideo(frames, fps=None)  # type: ignore[arg-type]
+    assert frames.node.inputs["width"] == 512 and video.node.inputs["fps"] == 30.0
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
+def test_graph_add_refuses_a_float_that_is_not_finite(value: float) -> None:
+    g = Graph()
+    frames = Nodes(g).EmptyImage(64, 64)
+    with pytest.raises(InputValueError, match="finite"):
+        g.add("CreateVideo", images=frames, fps=value)

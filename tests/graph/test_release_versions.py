@@ -16,6 +16,8 @@ from ltx2sdk.graph.releases import nearest_bundled, parse_release, parse_version
 
 JUNK = ["0.26.x", "0.26-beta", "0.26.0rc1", "0.26.0-rc1", "v", "", "0..26", "0.26.0.1",
         "main", "0.26 ", "1",
+        # leading zeros: 0.026.0 is no release's name (guessing 0.26.0 might be wrong)
+        "0.026.0", "00.26", "0.26.00", "v0.026",
         # digits of other scripts: Python's int() reads them, a version has ASCII digits
         "\u0660.\u0662\u0666.\u0660", "0.\u0662\u0666", "\uff10.\uff12\uff16.\uff10"]
 

@@ -29,12 +29,16 @@ lines and ``#`` comments are none). A job repeating an earlier one (the same key
 **Given server targets**, each valid job's graph is also built for each server (its ComfyUI
 release and node schemas) and checked by the server's own rules, as ``generate`` does before
 queueing: node types it lacks, model files it does not list, input files (``image``,
-``audio``...) not in its input folder. A server that cannot be reached (or does not answer
+``audio``...) not in its input folder; a ``video`` already there is read and measured as
+``generate`` measures it (a ``video_start`` past its end, a part too short, a file that is
+no video). A server that cannot be reached (or does not answer
 like a ComfyUI) is no problem of the jobs: a run would drop it too. It is listed in
 :attr:`JobsReport.unreachable`, with why, and the jobs are checked on the servers that
 answer (:attr:`JobsReport.reached_none` says when none did). A Comfy API v2 server and a RunPod
 endpoint publish no node schemas or model lists: they are listed in
-:attr:`JobsReport.unchecked`, with why, and their jobs are checked when they run.
+:attr:`JobsReport.unchecked`, with why, and their jobs are checked when they run. A RunPod
+endpoint is first asked ``/health`` as a run asks it (within the same wait, with
+``$RUNPOD_API_KEY``): one nobody answers at, or without a key, is unreachable as above.
 
 Nothing is queued, uploaded or written. A problem names the job by its line number (its
 1-based position for an iterable); :meth:`JobsReport.lines` says ``FILE:LINE: problem``.
@@ -65,6 +69,7 @@ if TYPE_CHECKING:
     from ltx2sdk.app.generate import InputPolicy
     from ltx2sdk.backends.protocol import Backend
     from ltx2sdk.graph.schema import SchemaSet
+    from ltx2sdk.media.video import VideoData
     from ltx2sdk.request import GenerationRequest
     from ltx2sdk.web_urls import Target
 
@@ -137,7 +142,8 @@ class JobsReport:
     def reached_none(self) -> bool:
         """Servers were given to check on, and none of them could be reached: the check on
         a server that was asked for was not made at all."""
-        return bool(self.unreachable) and not self.checked_on
+        # (an unchecked target was reached: a v2 server, a RunPod endpoint that answered)
+        return bool(self.unreachable) and not self.checked_on and not self.unchecked
 
     def lines(self) -> list[str]:
         """Every server that could not be reached (``FILE: note: not checked on URL
@@ -379,6 +385,7 @@ def check_jobs(jobs: str | Path | Iterable[Mapping[str, Any]] | JobSource, *,
     servers: list[_Server] = []
     unchecked: list[str] = []
     unreachable: list[str] = []
+    videos: dict[tuple[str, str], VideoData | LTX2Error | None] = {}  # read once per server
     with contextlib.ExitStack() as stack:
         for name in names:
             opened = _open_server(name, api_key=api_key, api=api, ready_timeout=ready_timeout)
@@ -395,7 +402,7 @@ def check_jobs(jobs: str | Path | Iterable[Mapping[str, Any]] | JobSource, *,
             if not scan.add(job):
                 continue  # invalid (said already), or a repeat (checked as its first line)
             for server in servers:
-                scan.problems.extend(_server_problems(job, server))
+                scan.problems.extend(_server_problems(job, server, input_policy, videos))
     return scan.report(checked_on=tuple(server[0] for server in servers),
                        unchecked=tuple(unchecked), unreachable=tuple(unreachable))
 
@@ -428,8 +435,7 @@ def _open_server(text: str, *, api_key: str | None, api: str | None,
 
     stripped = text.strip()
     if stripped.lower().startswith(RUNPOD_PREFIX):
-        return (f"{stripped} (a RunPod endpoint's worker checks each job when it runs it; "
-                "run its ComfyUI's check with ltx2 check there)")
+        return _probe_endpoint(stripped, ready_timeout)
     try:
         url = normalize_server_url(stripped)
     except LTX2Error as exc:
@@ -454,12 +460,59 @@ def _open_server(text: str, *, api_key: str | None, api: str | None,
     return shown, backend, schemas
 
 
-def _server_problems(job: BatchJob, server: _Server) -> Iterator[JobProblem]:
-    """What the server would refuse in ``job``'s graph (see the module)."""
+def _probe_endpoint(text: str, ready_timeout: float | None) -> str | JobProblem | _NotReached:
+    """A RunPod endpoint (``runpod:ID``) asked ``/health`` as a run's first contact asks it,
+    within the same wait: one nobody answers at (or without a key) is a target a run would
+    drop; one that answers cannot check the jobs (its worker checks each one it runs)."""
+    import threading
+
+    from ltx2sdk.app.batch.runpod_target import RunPodTarget  # start-up: the RunPod target
+    from ltx2sdk.app.batch.targets import JobSettings, Runner, WaitsForReady  # start-up: too
+
+    try:  # the key is RunPod's own ($RUNPOD_API_KEY), never a ComfyUI's
+        target = RunPodTarget(text[len("runpod:"):], settings=JobSettings(
+            ready_timeout=ready_timeout))
+    except LTX2Error as exc:
+        return JobProblem(None, f"cannot check on {text!r}: {exc}")
+    runners: list[Runner] = []
+    try:
+        runners = target.open(1)
+        if isinstance(runners[0], WaitsForReady):  # (a RunPod runner is one)
+            runners[0].wait_ready(threading.Event())
+    except LTX2Error as exc:  # refused, an unknown host, no answer, no key, a key refused
+        return _not_reached(text, exc)
+    finally:
+        for runner in runners:
+            runner.close()
+    return (f"{text} (a RunPod endpoint's worker checks each job when it runs it; run its "
+            "ComfyUI's check with ltx2 check there)")
+
+
+def _server_problems(job: BatchJob, server: _Server, policy: InputPolicy | None,
+                     videos: dict[tuple[str, str], VideoData | LTX2Error | None]
+                     ) -> Iterator[JobProblem]:
+    """What the server would refuse in ``job``'s graph (see the module). A ``video`` already
+    in its input folder is read and measured as ``generate`` does (a start past its end, a
+    part too short, a file that is no video), once per server and name (``videos``)."""
+    from ltx2sdk.app.generate import InputPolicy, read_server_video  # start-up: media
+
     name, backend, schemas = server
     assert job.checked is not None
+    video: VideoData | None = None
+    if job.checked.request.video is not None:
+        key = (name, job.checked.request.video)
+        if key not in videos:
+            try:
+                videos[key] = read_server_video(backend, key[1], policy or InputPolicy())
+            except LTX2Error as exc:
+                videos[key] = exc
+        measured = videos[key]
+        if isinstance(measured, LTX2Error):
+            yield JobProblem(job.number, str(measured), name)
+            return
+        video = measured
     try:
-        graph = build(job.checked, schemas=schemas).graph
+        graph = build(job.checked, schemas=schemas, video=video).graph
         found = backend.check(graph, pending_uploads=(PLACEHOLDER_IMAGE, PLACEHOLDER_LAST_IMAGE,
                                                       PLACEHOLDER_AUDIO, PLACEHOLDER_VIDEO))
         partner_key = getattr(backend, "check_partner_key", None)  # (native ComfyUI only)

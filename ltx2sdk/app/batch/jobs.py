@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -98,6 +98,18 @@ def canonical_request(request: GenerationRequest) -> dict[str, Any]:
     return content
 
 
+def _json_kind(value: Any) -> str:
+    """What a JSON value is, in JSON's words (``a string``, ``a list``, ``true``, ``null``), not
+    Python's (``str``); what a text says is never repeated."""
+    if value is None or isinstance(value, bool):
+        return json.dumps(value)
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    return "a list" if isinstance(value, list) else f"a {type(value).__name__}"
+
+
 def make_job(number: int, raw: Any) -> BatchJob:
     """The job for one request as given (a mapping, or ``{"input": mapping}``): validated
     and keyed. Never raises for bad content: that is the job's ``problem``."""
@@ -112,7 +124,7 @@ def make_job(number: int, raw: Any) -> BatchJob:
             if isinstance(raw, list) else ""
         return BatchJob(number, job_key({"not an object": _jsonable(raw)}), None, None,
                         f"a job must be a JSON object (a request), not "
-                        f"{type(raw).__name__}{hint}")
+                        f"{_json_kind(raw)}{hint}")
     try:  # a lone surrogate ("\ud800") is text no file, URL or server can take
         canonical_json(raw).encode("utf-8")
     except UnicodeEncodeError:
@@ -208,10 +220,12 @@ class JobSource:
                 raise JobsFileError("-: jobs are read from a file, not standard input: save "
                                     "them to a JOBS.jsonl file first")
             if not self._path.is_file():  # (a JobsFileError is a FileNotFoundError too)
-                what = "a folder, not a jobs file" if self._path.is_dir() else "no such jobs file"
+                what = ("a folder, not a jobs file" if self._path.is_dir() else
+                        "not a regular file (a pipe or a device is read once; save the jobs "
+                        "to a JOBS.jsonl file)" if self._path.exists() else "no such jobs file")
                 raise JobsFileError(f"{self._path}: {what}")
         elif isinstance(jobs, Mapping):
-            raise TypeError("jobs must be a JOBS.jsonl path or an iterable of requests, "
+            raise InvalidJobsError("jobs must be a JOBS.jsonl path or an iterable of requests, "
                             "not one request (put it in a list)")
         elif isinstance(jobs, (bytes, bytearray)) or not isinstance(jobs, Iterable):
             # refused here, not as an AssertionError when the batch reads them
@@ -242,13 +256,26 @@ class JobSource:
         items = self._items if self._items is not None else ()
         return (make_job(number, item) for number, item in enumerate(items, 1))
 
+    def select(self, wanted: Callable[[int], bool]) -> Iterator[BatchJob]:
+        """The jobs whose number ``wanted`` accepts, in order; the others are skipped unread
+        (a line of the file is not parsed). Only for a :attr:`repeatable` source: a batch
+        reads one group of jobs at a time this way (see :mod:`.grouping`)."""
+        if not self.repeatable:
+            raise RuntimeError("only jobs given as a file or a sequence can be selected")
+        if self._path is not None:
+            return self._read_file(self._path, wanted)
+        items = self._items if self._items is not None else ()
+        return (make_job(number, item) for number, item in enumerate(items, 1)
+                if wanted(number))
+
     @staticmethod
-    def _read_file(path: Path) -> Iterator[BatchJob]:
+    def _read_file(path: Path, wanted: Callable[[int], bool] | None = None
+                   ) -> Iterator[BatchJob]:
         with open(path, "rb") as handle:
             for number, line in enumerate(handle, 1):
                 if number == 1:
                     line = line.removeprefix(b"\xef\xbb\xbf")  # a BOM some editors write
-                if is_comment_or_blank(line):
+                if is_comment_or_blank(line) or (wanted is not None and not wanted(number)):
                     continue
                 # a problem names no line or file: whoever reports it says where
                 try:

@@ -8,20 +8,36 @@
 
 **Jobs** are requests (a JOBS.jsonl file, one per line, or an iterable of mappings: see
 :mod:`ltx2sdk.app.batch.jobs`). **Targets** are server URLs (native ComfyUI: one job at a time
-each; the Comfy API v2: ``concurrency`` at a time, default 1) and ``runpod:ENDPOINT_ID``
-(``concurrency`` jobs in the endpoint's queue, default 4): see
-:mod:`ltx2sdk.app.batch.targets`. Each idle runner of any target takes the next job, so faster
-targets do more of the work. Each target is opened on a thread of its own, and a server or
-a RunPod endpoint proves ready (it answers) before it takes a job: a target that is slow to
-answer, or never does, holds no job while the others run them. When every job is done the
-batch ends without waiting for a target still not ready: it is dropped then (``no answer
-when the jobs were done (waited 2.1 s)``, or ``connection refused`` for one that refused all
-along).
+each, and ``queue_ahead`` more queued behind it; the Comfy API v2: ``concurrency`` at a
+time, default 1) and ``runpod:ENDPOINT_ID`` (``concurrency`` jobs in the endpoint's queue,
+default 4): see
+:mod:`ltx2sdk.app.batch.targets`. Each idle runner of any target takes the next job (by
+``order``: see **Order**), so faster targets do more of the work. Each target is opened on
+a thread of its own, and a server or a RunPod endpoint proves ready (it answers) before it
+takes a job: a target that is slow to answer, or never does, holds no job while the others
+run them. When every job is done the batch ends without waiting for a target still not
+ready: it is dropped then (``no answer when the jobs were done (waited 2.1 s)``, or
+``connection refused`` for one that refused all along).
 
 **Results** go to ``output_dir`` (:mod:`ltx2sdk.app.batch.store`): each job's video and one
 ``results.jsonl`` line with its metadata or its error. Jobs already done there (by their
 key: the request's content, seed included) are skipped, so the same call after a crash or
 a Ctrl-C does only what is left.
+
+**Order** (``order``) says which job runs when, never where its result goes or what a
+re-run does: ``results.jsonl`` gets a line per job as it ends, and a re-run skips what is
+done by the content key either way. ``"model"`` (the default) groups the jobs by the model
+files their pipelines load (:mod:`~ltx2sdk.app.batch.grouping`: checkpoint or diffusion model,
+text encoder, upscaler, LoRAs) and keeps each target on one group until it has no job left
+to start: each target loads as few distinct model sets as it can, the targets splitting the
+groups, and a target left without a group of its own helps with the one that would end last
+(no target idles while jobs remain). Within a group the jobs go in their given order; the
+jobs that load nothing (invalid ones, ones done by an earlier run, a hosted API's) come
+first. A RunPod endpoint's runners work through one group together too (a worker that stays
+on one model does not reload it). The groups are found by reading the jobs once more before
+the first starts (a file a line at a time, one small number kept per line). ``"file"``
+takes the jobs as given, as jobs given as a one-shot iterator always are (they cannot be
+read twice).
 
 **Checked first**: the jobs of a file or a list are checked before anything runs
 (:func:`~ltx2sdk.app.batch.check.scan_jobs`: every line's JSON, its request and its
@@ -63,7 +79,9 @@ cancelled), records them as cancelled, and starts nothing more; the interrupt is
 again, and :attr:`Batch.summary` says what was left. A wait for a server or a RunPod
 endpoint (its readiness, at the start or before a job) ends within a fraction of a second: a
 job that waited is cancelled, and a target still proving ready had taken none (its jobs are
-"not started"). After an interrupt, a job that has not stopped within :data:`CANCEL_GRACE`
+"not started"), and so is a job queued ahead on a server that had not begun it (taken back
+from the server's queue: see :class:`~ltx2sdk.app.batch.server_target.ServerTarget`). After
+an interrupt, a job that has not stopped within :data:`CANCEL_GRACE`
 (a submission an API never answers) has no result: it is counted "not started" too.
 
 Callbacks (``on_result``, ``on_progress``, ``on_retry``, ``on_drop``) run on the thread that
@@ -73,6 +91,7 @@ process are independent (they must not share an output folder).
 
 from __future__ import annotations
 
+import array
 import contextlib
 import enum
 import heapq
@@ -87,6 +106,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ltx2sdk.app.batch.check import JobsReport, check_jobs, no_jobs_message, scan_jobs
+from ltx2sdk.app.batch.grouping import NO_MODELS, GroupPlanner, ModelGroup, model_group
 from ltx2sdk.app.batch.jobs import BatchJob, JobSource, key_id
 from ltx2sdk.app.batch.store import ResultStore, summarised_request
 from ltx2sdk.app.batch.target_names import parse_target
@@ -102,12 +122,14 @@ from ltx2sdk.app.batch.targets import (
 )
 from ltx2sdk.backends.outputs import check_output_folder
 from ltx2sdk.backends.server_urls import connection_failure
+from ltx2sdk.deadline import checked_seconds
 from ltx2sdk.errors import (
     BatchSettingError,
     FetchFailedError,
     InputFileError,
     InvalidJobsError,
     JobCancelledError,
+    JobNotStartedError,
     LTX2Error,
     NoTargetLeftError,
     RequestFieldError,
@@ -120,6 +142,8 @@ __all__ = ["Batch", "BatchProgress", "BatchSummary", "DropNotice", "JobResult", 
            "RetryPolicy", "RunningJob", "batch_eta", "iter_batch", "paced_eta", "run_batch"]
 
 Status = Literal["ok", "failed", "cancelled", "skipped"]
+Order = Literal["model", "file"]
+ORDERS: tuple[Order, ...] = ("model", "file")
 TICK = 0.5  # seconds between progress reports while nothing else happens
 SKIP_CHUNK = 64  # jobs skipped in a row before they are handed on
 EVENTS_QUEUED = 1024  # results not yet taken by the caller before the runners wait
@@ -185,6 +209,9 @@ class JobResult:
     target: str | None = None
     seconds: float = 0.0
     note: str | None = None
+    group: str | None = None
+    """The label of the job's model group (what its target held while it ran; see
+    :mod:`~ltx2sdk.app.batch.grouping`); ``None`` in ``order="file"``."""
 
 
 @dataclass(frozen=True)
@@ -216,7 +243,8 @@ class DropNotice:
 @dataclass(frozen=True)
 class RunningJob:
     """A job running now: on ``target`` for ``elapsed`` seconds (this try), at ``stage``
-    (``None`` until its target tells), sampler ``step`` of ``steps`` (0 of 0 otherwise)."""
+    (``None`` until its target tells), sampler ``step`` of ``steps`` (0 of 0 otherwise),
+    ``group``: its model group's label."""
 
     job: int
     target: str
@@ -224,11 +252,17 @@ class RunningJob:
     stage: str | None = None
     step: int = 0
     steps: int = 0
+    group: str | None = None
+    """The label of the job's model group (``ltx-2 t2v pro``; see
+    :mod:`~ltx2sdk.app.batch.grouping`): the models its target holds while it runs.
+    ``None`` in ``order="file"``."""
 
     def __str__(self) -> str:
-        """``job 3: Stage 1 sampling 12/20``; ``job 3: starting`` before any stage."""
+        """``job 3 (ltx-2 t2v pro): Stage 1 sampling 12/20``; ``job 3: starting`` before any
+        stage (the group in brackets when known)."""
         step = f" {self.step}/{self.steps}" if self.steps else ""
-        return f"job {self.job}: {self.stage or 'starting'}{step}"
+        group = f" ({self.group})" if self.group else ""
+        return f"job {self.job}{group}: {self.stage or 'starting'}{step}"
 
 
 @dataclass(frozen=True)
@@ -350,6 +384,7 @@ class _Running:
     job: BatchJob
     target: str
     started: float
+    group: str | None = None
     stage: JobStage | None = None
     ends: float | None = None  # when its run ends, as its last report says
 
@@ -370,7 +405,12 @@ class Batch:
     :func:`~ltx2sdk.backends.connect.connect`. ``runpod_options``: keyword arguments for
     :class:`~ltx2sdk.app.batch.runpod_target.RunPodTarget` (``trusted_hosts``,
     ``poll_interval``...). ``skip_invalid``: run the valid jobs when some are invalid
-    (default: refuse to start, see the module). A batch runs once.
+    (default: refuse to start, see the module). ``order``: which job a target takes next
+    (see the module's **Order**): ``"model"`` (the default) keeps each target on one model
+    group at a time, ``"file"`` takes them as given. ``queue_ahead``: jobs queued on a
+    native ComfyUI ahead of the one it runs (default 1; 0: the next job is sent once the
+    last video is in; see :class:`~ltx2sdk.app.batch.server_target.ServerTarget`). A batch
+    runs once.
 
     Raises :class:`~ltx2sdk.errors.BatchSettingError` (a ``ValueError``) for no target, a
     target that is not one (``None``, a number), an empty ``output_dir`` (``""`` is not the
@@ -391,15 +431,22 @@ class Batch:
                  on_progress: Callable[[BatchProgress], None] | None = None,
                  on_retry: Callable[[RetryNotice], None] | None = None,
                  on_drop: Callable[[DropNotice], None] | None = None,
-                 skip_invalid: bool = False) -> None:
+                 skip_invalid: bool = False, order: Order = "model",
+                 queue_ahead: int = 1) -> None:
+        if order not in ORDERS:
+            raise BatchSettingError(f"order must be 'model' or 'file', not {order!r}")
+        if isinstance(queue_ahead, bool) or not isinstance(queue_ahead, int) or \
+                queue_ahead < 0:
+            raise BatchSettingError(f"queue_ahead must be 0 or more, not {queue_ahead!r}")
         if concurrency is not None and (isinstance(concurrency, bool) or concurrency < 1):
             raise BatchSettingError(f"concurrency must be 1 or more, not {concurrency!r}")
         if ready_timeout is not None and (isinstance(ready_timeout, bool)
                                           or not 0 < ready_timeout < float("inf")):
             raise BatchSettingError(f"ready_timeout must be None or a positive number of seconds, "
                              f"not {ready_timeout!r}")
+        timeout = checked_seconds("timeout", timeout, BatchSettingError)  # True is no 1 s
         settings = JobSettings(timeout=timeout, ready_timeout=None if ready_timeout is None
-                               else min(ready_timeout, timeout))
+                               else min(ready_timeout, timeout), queue_ahead=queue_ahead)
         if not isinstance(output_dir, (str, os.PathLike)):
             raise BatchSettingError(f"output_dir must be a folder's path, not "
                                     f"{type(output_dir).__name__}")
@@ -439,6 +486,7 @@ class Batch:
         self.on_retry = on_retry
         self.on_drop = on_drop
         self.skip_invalid = skip_invalid
+        self.order: Order = order
         self.report: JobsReport | None = None
         """The check of the jobs before the run (``None`` before it, or for a one-shot
         iterator)."""
@@ -451,6 +499,13 @@ class Batch:
         self._seq = itertools.count()
         self._jobs: Iterator[BatchJob] | None = None
         self._exhausted = False
+        # order="model" (see _group_jobs): the groups, each job's (by its number), the
+        # planner, and the groups' jobs being read (index -> the rest of that group)
+        self._groups: list[ModelGroup] = []
+        self._group_of = array.array("I")
+        self._planner: GroupPlanner | None = None
+        self._group_reads: dict[int, Iterator[BatchJob]] = {}
+        self._groups_open: set[int] = set()
         self._done: set[int] = set()  # key_id of what an earlier run made
         self._submitted: dict[str, tuple[str, str]] = {}
         self._seen: set[int] = set()  # key_id of every job run by this batch so far
@@ -543,6 +598,8 @@ class Batch:
         try:
             self._done = self.store.done()
             self._submitted = self.store.submitted(self._done)
+            if self.order == "model" and self.source.repeatable:
+                self._group_jobs()
             self._total, self._to_run = self._count()
             # the count before any target is heard of: a line said at once (an unknown host
             # dropped within milliseconds) carries it as the later ones do
@@ -609,6 +666,35 @@ class Batch:
         if why in ("", "no answer in time"):
             return f"no answer {when})"
         return f"not ready {when}; {why})"
+
+    def _group_jobs(self) -> None:
+        """``order="model"``: read the jobs once more (a file a line at a time) and note
+        each one's model group (a number per job: the group's index), for the planner.
+        The jobs that load nothing come first (see :mod:`.grouping`): the invalid ones and
+        those done by an earlier run with them."""
+        index: dict[ModelGroup, int] = {}
+        sizes: list[int] = []
+        for job in self.source:
+            group = NO_MODELS if job.problem is not None or key_id(job.key) in self._done \
+                else model_group(job)
+            if group.loads_nothing:
+                group = NO_MODELS
+            number = index.setdefault(group, len(self._groups))
+            if number == len(self._groups):
+                self._groups.append(group)
+                sizes.append(0)
+            sizes[number] += 1
+            # job numbers only grow (line numbers, or positions): the array grows to the last
+            self._group_of.extend(itertools.repeat(0, job.number + 1 - len(self._group_of)))
+            self._group_of[job.number] = number
+        self._planner = GroupPlanner(zip(self._groups, sizes, strict=True))
+        self._groups_open = set(range(len(self._groups)))
+
+    def _group(self, job: BatchJob) -> ModelGroup | None:
+        """``job``'s model group (``None`` in ``order="file"``)."""
+        if self._planner is None or job.number >= len(self._group_of):
+            return None
+        return self._groups[self._group_of[job.number]]
 
     def _count(self) -> tuple[int | None, int | None]:
         """(jobs, valid jobs to run) from the check; (None, None) without one."""
@@ -731,7 +817,7 @@ class Batch:
         jobs = tuple(RunningJob(r.job.number, r.target, now - r.started,
                                 r.stage.stage if r.stage else None,
                                 r.stage.step if r.stage else 0,
-                                r.stage.steps if r.stage else 0) for r in running)
+                                r.stage.steps if r.stage else 0, r.group) for r in running)
         return BatchProgress(total=self._total, to_run=self._to_run, ok=c["ok"],
                              failed=c["failed"], cancelled=c["cancelled"],
                              skipped=c["skipped"], running=len(self._running),
@@ -742,8 +828,9 @@ class Batch:
     def _eta(self, now: float) -> tuple[float | None, float | None]:
         """Seconds left and the guess (see :class:`BatchProgress`), under the lock."""
         c = self._counts
-        if self._to_run is None or not c["ok"]:
-            return None, None  # nothing to measure a video by yet: no number, not a guess
+        if self._to_run is None or not c["ok"] or self._cancel.is_set():
+            # nothing to measure a video by yet, or (cancelled) nothing more will be made
+            return None, None
         average = self._made_seconds / c["ok"]
         not_started = max(0, self._to_run - self._tried_locked() - len(self._running))
         loads: list[tuple[float, tuple[float, float | None] | None]] = []
@@ -837,6 +924,8 @@ class Batch:
             first = state.unusable is None  # a target of several runners drops once
             if first:
                 state.unusable = message
+                if self._planner is not None:  # its group is free for the others
+                    self._planner.forget(state.name)
             notice = self._dropped_locked(state, reason)
             orphans = self._orphans_locked()
             self._cond.notify_all()
@@ -880,9 +969,9 @@ class Batch:
                 heapq.heapify(self._retries)
                 return self._take(retry.job, retry.attempt, slot)
             else:
-                job = self._pull(skipped)
+                job = self._pull(skipped, state)
                 if job is not None:
-                    return self._take(job, 1, slot)
+                    return self._take(job, 1, slot, new=True)
                 if skipped:
                     return _Again.AGAIN
                 if retry is not None:
@@ -903,31 +992,79 @@ class Batch:
         lock)."""
         return any(not s.unusable and job.key not in s.cannot_run for s in self._states)
 
-    def _take(self, job: BatchJob, attempt: int, slot: _Slot) -> tuple[BatchJob, int]:
-        self._running[id(slot)] = _Running(job, slot.state.name, time.monotonic())
+    def _take(self, job: BatchJob, attempt: int, slot: _Slot, *, new: bool = False
+              ) -> tuple[BatchJob, int]:
+        """``job`` starts on ``slot`` (``new``: its first try, from the source). Under the
+        lock."""
+        group = self._group(job)
+        if group is not None and self._planner is not None:
+            self._planner.took(slot.state.name, group, new=new)
+        self._running[id(slot)] = _Running(job, slot.state.name, time.monotonic(),
+                                           group=None if group is None else group.label)
         return job, attempt
 
-    def _pull(self, skipped: list[tuple[BatchJob, str]]) -> BatchJob | None:
-        """The next job of the source that needs running; the ones that do not go to
-        ``skipped`` on the way (at most :data:`SKIP_CHUNK`: then ``None`` before the source
-        is used up, see ``_exhausted``)."""
-        while not self._exhausted and self._jobs is not None and len(skipped) < SKIP_CHUNK:
-            job = next(self._jobs, None)
+    def _pull(self, skipped: list[tuple[BatchJob, str]], state: _TargetState
+              ) -> BatchJob | None:
+        """The next job of the source that needs running (in ``order="model"``: of the
+        group the planner gives ``state``'s target); the ones that do not go to ``skipped``
+        on the way (at most :data:`SKIP_CHUNK`: then ``None`` before the source is used up,
+        see ``_exhausted``)."""
+        if self._planner is None:
+            if self._exhausted or self._jobs is None:
+                return None
+            job, ended = self._pull_from(self._jobs, skipped, None)
+            self._exhausted = ended
+            return job
+        planner = self._planner
+        while len(skipped) < SKIP_CHUNK:
+            group = planner.choose(state.name)
+            if group is None:  # (counts that miss a job: what is left is read all the same)
+                group = next((self._groups[i] for i in sorted(self._groups_open)
+                              if not planner.refused(state.name, self._groups[i])), None)
+            if group is None:
+                self._exhausted = not self._groups_open
+                return None
+            number = self._groups.index(group)
+            reads = self._group_reads.get(number)
+            if reads is None:  # read only the lines of this group
+                reads = self._group_reads[number] = self.source.select(
+                    self._in_group(number))
+            job, ended = self._pull_from(reads, skipped, group)
+            if ended:
+                planner.exhausted(group)
+                self._groups_open.discard(number)
+                self._group_reads.pop(number, None)
+            if job is not None:
+                return job
+        return None
+
+    def _in_group(self, number: int) -> Callable[[int], bool]:
+        """Whether a job (by its number) is of group ``number``."""
+        group_of = self._group_of
+        return lambda job: job < len(group_of) and group_of[job] == number
+
+    def _pull_from(self, jobs: Iterator[BatchJob], skipped: list[tuple[BatchJob, str]],
+                   group: ModelGroup | None) -> tuple[BatchJob | None, bool]:
+        """The next job of ``jobs`` that needs running, and whether ``jobs`` ended (see
+        :meth:`_pull`); each job skipped is one less left in ``group``."""
+        while len(skipped) < SKIP_CHUNK:
+            job = next(jobs, None)
             if job is None:
-                self._exhausted = True
-                break
+                return None, True
             compact = key_id(job.key)
             if job.problem is not None:  # each invalid line is one, as the check lists it
-                return job
+                return job, False
             if compact in self._done:
                 skipped.append((job, "done by an earlier run"))
             elif compact in self._seen:
                 skipped.append((job, "the same request as an earlier job"))
             else:
                 self._seen.add(compact)  # only what runs here: a re-run keeps nothing more
-                return job
+                return job, False
             self._counts["skipped"] += 1
-        return None
+            if group is not None and self._planner is not None:
+                self._planner.passed(group)
+        return None, False
 
     def _skip_result(self, job: BatchJob, note: str) -> JobResult:
         video = None
@@ -988,6 +1125,11 @@ class Batch:
         state = slot.state
         kind: FailureKind = classify(exc)
         message = _one_line(exc)
+        if isinstance(exc, JobNotStartedError):  # queued ahead, taken back: it never ran
+            with self._cond:
+                self._running.pop(id(slot), None)  # no result: a re-run runs it
+                self._cond.notify_all()
+            return
         if kind == "cancelled" or (self._cancel.is_set() and kind != "permanent"):
             self._conclude(slot, job, attempt, started, error=message,
                            error_kind="cancelled", status="cancelled")
@@ -995,6 +1137,9 @@ class Batch:
         if kind == "unfit":
             with self._cond:
                 state.cannot_run[job.key] = message.removeprefix(UNFIT_PREFIX).lstrip(": ")
+                group = self._group(job)
+                if group is not None and self._planner is not None:  # it lacks their models
+                    self._planner.refuse(state.name, group)
                 del self._running[id(slot)]
                 elsewhere = self._can_run_somewhere(job)
                 if elsewhere:  # the job's need, not the target's fault: another may run it
@@ -1057,7 +1202,10 @@ class Batch:
             "invalid" if isinstance(exc, (RequestFieldError, InputFileError))
             or (isinstance(exc, ValueError) and not isinstance(exc, LTX2Error)) else "failed")
         self._conclude(slot, job, attempt, started, error=message, error_kind=error_kind,
-                       input_refused=isinstance(exc, InputFileError) and not unfetched)
+                       # (a request its input refuses when run, a start past the end of
+                       # a server's video: invalid as surely as the check's refusals)
+                       input_refused=isinstance(exc, RequestFieldError)
+                       or (isinstance(exc, InputFileError) and not unfetched))
 
     def _orphans_locked(self) -> list[_Retry]:
         """The waiting jobs that no target still in use can run, taken off the queue (under
@@ -1119,7 +1267,8 @@ class Batch:
             return
         result = JobResult(job.number, job.key, status, video=video,
                            metadata=dict(metadata or {}), error=error, error_kind=error_kind,
-                           attempts=attempt, target=state.name, seconds=seconds, note=note)
+                           attempts=attempt, target=state.name, seconds=seconds, note=note,
+                           group=None if (group := self._group(job)) is None else group.label)
         with self._cond:
             self._running.pop(id(slot), None)
             self._submitted.pop(job.key, None)  # concluded: nothing left to follow
@@ -1128,6 +1277,8 @@ class Batch:
                 self._made_seconds += seconds
                 state.made += 1
                 state.made_seconds += seconds
+                if self._planner is not None:  # work stealing weighs groups by pace
+                    self._planner.set_pace(state.name, state.made_seconds / state.made)
             if error_kind == "invalid":
                 checked = (job.problem or self._refused(job)) is not None
                 if checked or input_refused:  # refused by the check, or its input: not queued

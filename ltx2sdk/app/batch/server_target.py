@@ -24,6 +24,9 @@ from ltx2sdk.backends.server_urls import (
     shown_url,
 )
 from ltx2sdk.errors import (
+    JobCancelledError,
+    JobNotStartedError,
+    LTX2Error,
     ServerResponseError,
     ServerUnavailableError,
     ServerUnreachableError,
@@ -32,11 +35,27 @@ from ltx2sdk.errors import (
 
 __all__ = ["ServerTarget"]
 
+TAKEN_BACK_WAIT = 2.0
+"""Seconds a cancelled job's runner asks the server whether its prompt ever ran (the
+interrupt of a running one lands, and its history appears, within a fraction of that)."""
+
 
 class ServerTarget:
     """A server reached through :func:`~ltx2sdk.backends.connect.connect`: native ComfyUI (one
     job at a time) or the Comfy API v2 (``concurrency`` jobs at a time, default 1). ``api`` and
-    ``api_key`` as for ``connect``; the key is never shown."""
+    ``api_key`` as for ``connect``; the key is never shown.
+
+    **Queue-ahead** (native ComfyUI; ``settings.queue_ahead``, default 1): the server gets
+    that many runners more than the one job it runs, each with a client of its own, so
+    while a job runs the next one is built, its inputs uploaded and its prompt queued (the
+    server starts it the moment the last one ends), and the last video downloads while the
+    next job runs. A queued-ahead job the batch cancels while it still waits in the queue is
+    removed from it (``POST /queue {"delete": [...]}``) and raises
+    :class:`~ltx2sdk.errors.JobNotStartedError`: it never ran, and the batch counts it as
+    not started. One whose server goes away fails as the running one does and goes to
+    another target (the server, gone, runs neither). Its ``timeout`` counts from when it is
+    queued: the wait for the job ahead is part of it. The Comfy API v2 runs ``concurrency``
+    jobs at once already and keeps its own queue: no runner is added there."""
 
     def __init__(self, url: str, *, api_key: str | None = None, api: str | None = None,
                  settings: JobSettings | None = None) -> None:
@@ -63,12 +82,40 @@ class ServerTarget:
         except (ValueError, ModuleNotFoundError) as exc:  # a key missing, an extra missing
             raise TargetUnusableError(f"{shown_url(self.url)}: {exc}") from exc
         backends = [first]
-        if first.api == "v2":  # each runner its own client: no connection shared by threads
+        # each runner its own client: no connection shared by threads
+        if first.api == "v2":
             backends += [connect(self.url, api_key=self.api_key, api="v2")
                          for _ in range(max(1, concurrency or 1) - 1)]
+        else:  # the jobs queued ahead
+            backends += [connect(self.url, api_key=self.api_key, api=first.api)
+                         for _ in range(self.settings.queue_ahead)]
         answered = threading.Event()  # shared by the target's runners
-        return [_ServerRunner(self.name, backend, self.settings, answered, opened)
+        queue = _ServerQueue()
+        return [_ServerRunner(self.name, backend, self.settings, answered, opened, queue)
                 for backend in backends]
+
+
+class _ServerQueue:
+    """The prompts a server's runners have queued there, and whether each has begun; shared
+    by them so that a cancel takes the waiting ones back before the running one is
+    interrupted (else the server would start the next the moment the running one stops)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.prompts: dict[str, threading.Event] = {}  # prompt id -> it began
+        self.cancel = threading.Event()  # set once the waiting prompts are taken back
+
+    def take_back(self, backend: Backend) -> None:
+        """Once, for the whole server: remove the prompts not begun from its queue, then let
+        every runner's job stop (the running one is interrupted then)."""
+        with self.lock:
+            if self.cancel.is_set():
+                return
+            waiting = [pid for pid, began in self.prompts.items() if not began.is_set()]
+            for prompt_id in waiting:  # (one begun meanwhile is interrupted: as cancelled)
+                with contextlib.suppress(Exception):  # a server gone: nothing to take back
+                    backend.interrupt(prompt_id, timeout=2.0)
+            self.cancel.set()
 
 
 class _ServerRunner:
@@ -87,12 +134,14 @@ class _ServerRunner:
     but not like a ComfyUI (:class:`TargetUnusableError`: every job would fail there)."""
 
     def __init__(self, name: str, backend: Backend, settings: JobSettings,
-                 answered: threading.Event, opened: float | None = None) -> None:
+                 answered: threading.Event, opened: float | None = None,
+                 queue: _ServerQueue | None = None) -> None:
         self.name = name
         self.backend = backend
         self.settings = settings
         self.answered = answered
         self._opened = opened  # when the first wait began (the probe), until it is done
+        self._queue = queue or _ServerQueue()
 
     def wait_ready(self, cancel: threading.Event) -> None:
         """Before the first job: see :class:`~ltx2sdk.app.batch.targets.WaitsForReady`."""
@@ -132,20 +181,77 @@ class _ServerRunner:
         started = time.monotonic()
         self._wait_ready(cancel)
 
+        ran = threading.Event()  # the server began the prompt (it left the queue)
+        queue = self._queue
+
         def progress(update: ProgressUpdate) -> None:
+            ran.set()
             if on_stage is not None:
                 on_stage(JobStage(update.stage, update.step, update.steps,
                                   update.percent / 100, left=update.eta))
 
+        def queued(prompt_id: str) -> None:
+            with queue.lock:
+                queue.prompts[prompt_id] = ran
+            if on_stage is not None and not ran.is_set():  # (behind the job running there)
+                on_stage(JobStage("in queue"))
+
+        done = threading.Event()
+
+        def watch() -> None:  # the batch's cancel: the server's waiting prompts go first
+            while not done.is_set():
+                if cancel.wait(0.1):
+                    queue.take_back(self.backend)
+                    return
+
+        watcher = threading.Thread(target=watch, daemon=True, name=f"ltx2-cancel-{self.name}")
+        watcher.start()
         # other outputs of the graph land in a folder of their own and go with it
-        with tempfile.TemporaryDirectory(dir=video.parent, prefix=".outputs-") as others:
-            result = generate(job.checked, self.backend, output=video, output_dir=others,
-                              timeout=max(0.5, self.settings.timeout
-                                          - (time.monotonic() - started)),
-                              ready_timeout=0,  # waited for above
-                              input_policy=self.settings.input_policy, cancel=cancel,
-                              on_progress=progress if on_stage is not None else None)
+        try:
+            with tempfile.TemporaryDirectory(dir=video.parent, prefix=".outputs-") as others:
+                result = generate(job.checked, self.backend, output=video, output_dir=others,
+                                  timeout=max(0.5, self.settings.timeout
+                                              - (time.monotonic() - started)),
+                                  ready_timeout=0,  # waited for above
+                                  input_policy=self.settings.input_policy,
+                                  cancel=queue.cancel, on_progress=progress,
+                                  on_queued=queued)
+        except JobCancelledError as exc:
+            if exc.prompt_id is not None and not ran.is_set() and \
+                    self._never_ran(exc.prompt_id):
+                raise JobNotStartedError(f"{job.label} was taken back from {self.name}'s "
+                                         "queue before it ran", exc.prompt_id) from exc
+            raise
+        finally:
+            done.set()
+            watcher.join()
+            with queue.lock:
+                for prompt_id in [p for p, r in queue.prompts.items() if r is ran]:
+                    del queue.prompts[prompt_id]
         return result.metadata()
+
+    def _never_ran(self, prompt_id: str) -> bool:
+        """Whether the server never began ``prompt_id``, just cancelled (interrupted if it
+        ran, removed from the queue if it waited): a native ComfyUI that has it neither in
+        its queue nor in its history (an interrupted prompt has one), asked for up to
+        :data:`TAKEN_BACK_WAIT` seconds. ``False`` when it cannot tell: the job counts as
+        cancelled then, as a running one does."""
+        backend: Any = self.backend
+        if backend.api != "comfyui":
+            return False
+        end = time.monotonic() + TAKEN_BACK_WAIT
+        try:
+            while time.monotonic() < end:
+                if backend.history(prompt_id, timeout=1.0) is not None:
+                    return False
+                if not backend.is_queued(prompt_id, timeout=1.0):
+                    # (a prompt leaving the queue as it ends writes its history just then)
+                    time.sleep(0.1)
+                    return backend.history(prompt_id, timeout=1.0) is None
+                time.sleep(0.05)
+        except LTX2Error:  # the server is gone: it cannot say
+            return False
+        return False
 
     def close(self) -> None:
         with contextlib.suppress(Exception):

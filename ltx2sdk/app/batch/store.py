@@ -68,6 +68,7 @@ class ResultStore:
         self._lock = threading.Lock()
         self._lock_file: IO[bytes] | None = None
         self._closed = False
+        self._made_folder = False  # open() created the folder itself
         # the video names results.jsonl holds (see _name_id): the batch's own files
         self._ours: set[int | str] = set()
         # key_id -> the name of a done job's video not under its usual name
@@ -76,6 +77,7 @@ class ResultStore:
     def open(self) -> ResultStore:
         """Create the folder, take its lock (:class:`OutputFolderBusyError` when another
         batch holds it) and clear files a killed run left half-written."""
+        self._made_folder = not self.output_dir.exists()  # removed again if left empty
         self.output_dir.mkdir(parents=True, exist_ok=True)
         self._lock_file = self._take_lock()
         shutil.rmtree(self.partial_dir, ignore_errors=True)
@@ -110,7 +112,8 @@ class ResultStore:
     def close(self) -> None:
         """Refuse every later write, remove the partial files' folder and the lock file, and
         release the folder's lock (the file is removed while the lock is held, and only if
-        it is this batch's own: never one another live batch holds)."""
+        it is this batch's own: never one another live batch holds). A folder :meth:`open`
+        created and nothing was written to is removed too (only it, not its parents)."""
         with self._lock:  # a write in progress ends first; none starts after
             self._closed = True
         shutil.rmtree(self.partial_dir, ignore_errors=True)
@@ -119,6 +122,9 @@ class ResultStore:
             if sys.platform != "win32" and _same_file(self._lock_file, path):
                 with contextlib.suppress(OSError):  # (a folder made read-only meanwhile)
                     path.unlink()
+            if self._made_folder:  # a batch that wrote nothing leaves no empty folder
+                with contextlib.suppress(OSError):  # not empty (or no longer ours): kept
+                    self.output_dir.rmdir()
             self._lock_file.close()  # closing releases the lock
             self._lock_file = None
 

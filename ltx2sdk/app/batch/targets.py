@@ -173,8 +173,12 @@ class JobSettings:
     :data:`~ltx2sdk.backends.server_urls.DEFAULT_READY_TIMEOUT` for a server that accepts
     but does not answer yet; a number of seconds waits that long for either, as
     :func:`~ltx2sdk.app.generate.generate` does; ``input_policy`` the limits for input files
-    given by URL or base64 (server targets: the files are read here)."""
+    given by URL or base64 (server targets: the files are read here); ``queue_ahead`` the
+    jobs a native ComfyUI gets queued ahead (see :class:`~.server_target.ServerTarget`)."""
 
     timeout: float = 3600.0
     ready_timeout: float | None = None
     input_policy: InputPolicy | None = None
+    queue_ahead: int = 1
+    """Jobs a native ComfyUI server gets queued ahead of the one it runs (0: the next job is
+    queued once the last one's video is in)."""

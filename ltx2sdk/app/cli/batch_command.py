@@ -26,7 +26,6 @@ says what was left).
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import shutil
@@ -36,6 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ltx2sdk.app.cli.output_files import checked_output_folder, output_folder
+from ltx2sdk.app.cli.reporting import emit_line
 from ltx2sdk.app.cli.server_commands import (
     DEFAULT_SERVER,
     READY_TIMEOUT_HELP,
@@ -102,6 +102,18 @@ def add_batch_command(commands: Any) -> None:
     where.add_argument("--jobs", "-j", dest="concurrency", type=positive_int, metavar="N",
                        help="jobs at once per RunPod endpoint (default 4) or Comfy API v2 "
                             "server (default 1)")
+    where.add_argument("--order", choices=["model", "file"], default="model",
+                       help="which job each target takes next: 'model' (default) keeps each "
+                            "target on the jobs that load the same model files (checkpoint, "
+                            "text encoder, upscaler, LoRAs) before it switches, the targets "
+                            "sharing the groups; 'file' takes them in the file's order. "
+                            "results.jsonl and resuming are the same either way")
+    where.add_argument("--queue-ahead", type=non_negative_int, default=1, metavar="N",
+                       help="jobs queued on each native ComfyUI server ahead of the one it "
+                            "runs, so it starts the next the moment the last ends while that "
+                            "video downloads (default 1; 0: the next job is sent once the "
+                            "last video is in). Ctrl-C takes a queued job back from the "
+                            "server's queue; it counts as not started")
     where.add_argument("--api", choices=["auto", "comfyui", "v2"], default=None,
                        help="the servers' protocol (default: ask each server)")
     where.add_argument("--api-key", metavar="KEY",
@@ -220,7 +232,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
             api=None if args.api in (None, "auto") else args.api,
             runpod_options={"trusted_hosts": tuple(args.trusted_host)},
             on_result=on_result, on_progress=display.progress, on_retry=display.retry,
-            on_drop=display.dropped, skip_invalid=args.skip_invalid)
+            on_drop=display.dropped, skip_invalid=args.skip_invalid, order=args.order,
+            queue_ahead=args.queue_ahead)
     except FileNotFoundError as exc:
         raise CommandLineError(str(exc), 2) from exc
     except ValueError as exc:
@@ -324,8 +337,7 @@ def _print_summary(summary: BatchSummary | None, args: argparse.Namespace) -> No
 
 def _json_line(data: dict[str, Any]) -> None:
     """One JSON object on a line of stdout, flushed (a reader acts on it at once)."""
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n")
-    sys.stdout.flush()
+    emit_line(sys.stdout, data)  # the style of every JSON line of the CLI, errors included
 
 
 def result_json(result: JobResult) -> dict[str, Any]:
@@ -334,7 +346,8 @@ def result_json(result: JobResult) -> dict[str, Any]:
             "video": str(result.video) if result.video is not None else None,
             "metadata": dict(result.metadata), "error": result.error,
             "error_kind": result.error_kind, "attempts": result.attempts,
-            "target": result.target, "seconds": result.seconds, "note": result.note}
+            "target": result.target, "seconds": result.seconds, "note": result.note,
+            "group": result.group}
 
 
 def summary_json(summary: BatchSummary, output_dir: Path) -> dict[str, Any]:
@@ -415,8 +428,9 @@ def describe_summary(summary: BatchSummary, output_dir: Path) -> str:
 
 
 def running_text(p: BatchProgress, stage_chars: int | None = None, *,
-                 steps_only: bool = False) -> str:
-    """``2 running (job 3: Stage 1 sampling 12/20, job 4: starting)``: each running job's
+                 steps_only: bool = False, groups: bool = True) -> str:
+    """``2 running (job 3 (ltx-2 t2v pro): Stage 1 sampling 12/20, job 4: starting)``: each
+    running job's model group (what its target holds: ``groups``, while the stage is shown),
     stage and step, the first :data:`SHOWN_JOBS` of them (``+2 more``: the others); with
     ``stage_chars`` each stage name cut to as many characters (0: left out, ``job 3 12/20,
     job 4``); ``steps_only``: only the jobs with a step, the others counted (``4 running
@@ -425,23 +439,25 @@ def running_text(p: BatchProgress, stage_chars: int | None = None, *,
     jobs = [job for job in p.jobs if job.steps] if steps_only else list(p.jobs)
     if not jobs:
         return text
-    shown = [job_text(job, 0 if steps_only else stage_chars) for job in jobs[:SHOWN_JOBS]]
+    shown = [job_text(job, 0 if steps_only else stage_chars, groups=groups)
+             for job in jobs[:SHOWN_JOBS]]
     if len(shown) < p.running:
         shown.append(f"+{p.running - len(shown)} more")
     return f"{text} ({', '.join(shown)})"
 
 
-def job_text(job: RunningJob, stage_chars: int | None = None) -> str:
-    """``job 3: Stage 1 sampling 12/20`` (:class:`RunningJob`), its stage name cut to
-    ``stage_chars`` (at a word when one fits: ``Stage 1...``), or left out at 0: ``job 3
-    12/20`` (``job 4`` without steps)."""
-    if stage_chars is None:
-        return str(job)
+def job_text(job: RunningJob, stage_chars: int | None = None, *, groups: bool = True) -> str:
+    """``job 3 (ltx-2 t2v pro): Stage 1 sampling 12/20`` (:class:`RunningJob`; the group
+    left out without ``groups``), its stage name cut to ``stage_chars`` (at a word when one
+    fits: ``Stage 1...``), or left out at 0 with the group: ``job 3 12/20`` (``job 4``
+    without steps)."""
     step = f" {job.step}/{job.steps}" if job.steps else ""
     stage = job.stage or "starting"
-    if stage_chars <= 0:
+    if stage_chars is not None and stage_chars <= 0:
         return f"job {job.job}{step}"
-    return f"job {job.job}: {shortened(stage, stage_chars)}{step}"
+    group = f" ({job.group})" if groups and job.group else ""
+    shown = stage if stage_chars is None else shortened(stage, stage_chars)
+    return f"job {job.job}{group}: {shown}{step}"
 
 
 def shortened(name: str, chars: int) -> str:
@@ -562,7 +578,8 @@ class BatchDisplay:
         p = self._last
         assert p is not None
         total = "?" if p.total is None else str(p.total)
-        eta = f", {eta_text(p)}" if p.running + p.waiting else ""
+        text = eta_text(p)  # (none once nothing more will be made: after a cancel)
+        eta = f", {text}" if p.running + p.waiting and text != "ETA -" else ""
         return f"{p.finished}/{total}{eta}"
 
     def _draw(self) -> None:
@@ -591,10 +608,12 @@ class BatchDisplay:
         width = shutil.get_terminal_size().columns - 1
         longest = max((len(job.stage or "starting") for job in p.jobs[:SHOWN_JOBS]),
                       default=0)
-        shorter = [Cut(3, running_text(p, chars))
+        # the groups go first (the results say them), then the stage names shrink
+        shorter = [Cut(3, running_text(p, chars, groups=False))
                    for chars in range(longest - 1, STAGE_MIN - 1, -1)]
         line = fit(pieces, width, (
-            Cut(0, narrow), *shorter, Cut(3, running_text(p, 0)),
+            Cut(0, narrow), Cut(3, running_text(p, groups=False)), *shorter,
+            Cut(3, running_text(p, 0)),
             Cut(3, running_text(p, steps_only=True)), Cut(0), Cut(2),
             Cut(len(pieces) - 1, "ETA ?" if p.eta is None else eta),
             Cut(3, f"{p.running} running")))

@@ -99,6 +99,8 @@ SETTINGS = (
     Setting("retries", "retries"),
     Setting("retry_delay", "retry_delay"),
     Setting("trusted_hosts", "trusted_host", many=True),
+    Setting("order", "order"),
+    Setting("queue_ahead", "queue_ahead"),
 )
 _BY_KEY = {setting.key: setting for setting in SETTINGS}
 
@@ -277,8 +279,10 @@ def _value(path: Path, where: str, setting: Setting, value: Any,
     parsed = []
     for item in items:
         if isinstance(item, (dict, list, bool)):  # TOML's true is no number, a table no URL
-            raise CommandLineError(f"{path}: {where}: {item!r} is not a value {where} takes",
-                                   2)
+            shown = ("true" if item else "false") if isinstance(item, bool) else \
+                "a table" if isinstance(item, dict) else "a list"  # in TOML's words
+            key = where.rpartition(" ")[2]  # "[batch] timeout": timeout
+            raise CommandLineError(f"{path}: {where}: {shown} is not a value {key} takes", 2)
         text = str(item)
         try:
             result = action.type(text) if callable(action.type) else text

@@ -113,8 +113,12 @@ def command_streams(args: argparse.Namespace) -> Iterator[None]:
 
 
 def emit_line(stream: TextIO, document: dict[str, Any]) -> None:
+    """``document`` on one line of ``stream``, flushed: every JSON line the CLI prints is
+    written here, in one style (compact, ASCII), so that a batch's lines and its final error
+    look alike."""
     # ASCII: what a server sent cannot steer a terminal; an object JSON lacks (a path) as text
-    stream.write(json.dumps(document, ensure_ascii=True, default=str) + "\n")
+    stream.write(json.dumps(document, ensure_ascii=True, default=str, separators=(",", ":"))
+                 + "\n")
     stream.flush()
 
 

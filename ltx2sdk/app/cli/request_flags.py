@@ -33,6 +33,7 @@ import json
 import os
 import re
 import stat
+import sys
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -210,9 +211,9 @@ def add_request_flags(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group(
         "request", "every field of the request model (ltx2 schema), as --field-name; flags "
                    "given with --request or --example override their fields")
-    group.add_argument("--request", type=Path, metavar="FILE.json",
-                       help="read the request from a JSON file (the RunPod handler's input, "
-                            "{\"input\": {...}} too)")
+    group.add_argument("--request", type=file_path, metavar="FILE.json",
+                       help="read the request from a JSON file, - for standard input (the "
+                            "RunPod handler's input, {\"input\": {...}} too)")
     group.add_argument("--example", action="store_true",
                        help="use the built-in example request (a 5 s fox, fast mode); with "
                             "--template, that template's own request")
@@ -263,7 +264,7 @@ def add_request_flags(parser: argparse.ArgumentParser) -> None:
                        f"{' and '.join(with_camera)} only)")
     group.add_argument("--camera-strength", type=number, metavar="S",
                        help="camera LoRA strength, 0 to 2 (default 1)")
-    group.add_argument("--image", type=Path, metavar="FILE",
+    group.add_argument("--image", type=file_path, metavar="FILE",
                        help="i2v/flf2v/ia2v/id2v first frame (ref2v: the reference sheet), "
                             "a local image file: generate uploads it, build names it as ComfyUI "
                             "will load it from its input folder")
@@ -276,13 +277,13 @@ def add_request_flags(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--image-strength", type=number, metavar="S",
                        help="how strongly the first frame is kept, 0 to 1 (default "
                             f"{per_pipeline(first_frame_strengths())})")
-    group.add_argument("--last-image", type=Path, metavar="FILE",
+    group.add_argument("--last-image", type=file_path, metavar="FILE",
                        help="flf2v last frame, a local image file (like --image)")
     group.add_argument("--last-image-url", metavar="URL",
                        help="flf2v last frame, by http(s) URL")
     group.add_argument("--last-image-base64", metavar="DATA",
                        help="flf2v last frame, as base64 or a data: URI")
-    group.add_argument("--audio", type=Path, metavar="FILE",
+    group.add_argument("--audio", type=file_path, metavar="FILE",
                        help="ia2v voice, a local wav, mp3, flac or ogg file (decoded and "
                             "measured: the video lasts as long unless --duration is given; "
                             "id2v: the voice to keep, which sets no length); generate uploads "
@@ -291,7 +292,7 @@ def add_request_flags(parser: argparse.ArgumentParser) -> None:
                        help="ia2v (id2v: to keep) voice, by http(s) URL")
     group.add_argument("--audio-base64", metavar="DATA",
                        help="ia2v (id2v: to keep) voice, as base64 or a data: URI")
-    group.add_argument("--video", type=Path, metavar="FILE",
+    group.add_argument("--video", type=file_path, metavar="FILE",
                        help="canny2v/depth2v: the video that steers the new one, a local mp4, "
                             "mov, webm, mkv or avi file (demuxed and measured); generate "
                             "uploads it, build names it like --image")
@@ -336,6 +337,14 @@ def whole_number(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is {exc}") from None
 
 
+def file_path(text: str) -> Path:
+    """A file flag's value (``--image``, ``--request``): ``""`` is refused, not read as
+    ``Path("")``, this folder."""
+    if not text:
+        raise argparse.ArgumentTypeError("the file name is empty")
+    return Path(text)
+
+
 def number(text: str) -> float:
     """A number flag's value (``--duration``, ``--camera-strength``): as :func:`whole_number`,
     a decimal point and an exponent allowed (``0.8``, ``.5``, ``1e1``); never ``nan`` or
@@ -351,6 +360,9 @@ def lora_choice(text: str) -> dict[str, Any]:
     is ``{"name": "squish.safetensors", "strength": 0.8}`` (the strength read as
     :func:`number` reads one); without a colon the whole text is the name (strength 1)."""
     name, colon, strength = text.rpartition(":")
+    if not (name if colon else text).strip():
+        raise argparse.ArgumentTypeError(f"{text!r} has no LoRA file name (NAME.safetensors or "
+                                         "NAME.safetensors:0.8)")
     if colon:
         try:
             return {"name": name, "strength": number_from_text(strength, whole=False)}
@@ -446,6 +458,12 @@ def request_from_args(args: argparse.Namespace) -> CheckedRequest:
                   and any(fields.get(name) not in (None, "") for name in VIDEO_FLAGS.fields))
     if infers_type and args.type is None and not keeps_type:
         fields.pop("type", None)  # the request model infers it from the input files, as in JSON
+    if "prompt" not in fields and args.request is not None \
+            and set(fields) <= set(GenerationRequest.model_fields):  # (else: "did you mean")
+        # not "--prompt: Field required", a flag the user did not use
+        named = "-" if str(args.request) == "-" else str(args.request)
+        raise CommandLineError(f"--request {named}: the file has no prompt (add a \"prompt\" "
+                               "field or give --prompt TEXT)", 2)
     if "prompt" not in fields and args.request is None:  # (a file's fields: the model says)
         raise CommandLineError("a prompt is needed: --prompt TEXT, --request FILE.json, "
                                "--example or --template NAME", 2)
@@ -494,23 +512,39 @@ MAX_REQUEST_FILE_BYTES = 512 * 1024 * 1024
 
 
 def _read_request_file(path: Path) -> dict[str, Any]:
-    """The JSON object of ``--request FILE.json`` (a RunPod ``{"input": ...}`` unwrapped); a
-    path that is not a regular file, or holds more than :data:`MAX_REQUEST_FILE_BYTES`, is
-    refused before it is read."""
+    """The JSON object of ``--request FILE.json`` (a RunPod ``{"input": ...}`` unwrapped);
+    ``-`` reads it from standard input. A path that is not a regular file, or holds more than
+    :data:`MAX_REQUEST_FILE_BYTES`, is refused before it is read."""
+    named = "standard input" if str(path) == "-" else str(path)
     try:
-        if path.is_dir():
+        if str(path) == "-":
+            data = sys.stdin.buffer.read(MAX_REQUEST_FILE_BYTES + 1)
+            if len(data) > MAX_REQUEST_FILE_BYTES:
+                raise CommandLineError(f"--request -: more than "
+                                       f"{byte_size(MAX_REQUEST_FILE_BYTES)} on standard "
+                                       "input", 2)
+            if not data.strip():
+                raise CommandLineError("--request -: nothing on standard input (pipe a JSON "
+                                       "request into it)", 2)
+        elif path.is_dir():
             raise CommandLineError(f"--request {path}: is a directory, not a JSON file", 2)
-        data = read_capped(path, MAX_REQUEST_FILE_BYTES, f"--request {path}")
+        else:
+            data = read_capped(path, MAX_REQUEST_FILE_BYTES, f"--request {path}")
         # utf-8-sig: a BOM (Windows editors write one) is skipped, as in batch files
         loaded = json.loads(data.decode("utf-8-sig"))
     except OSError as exc:
-        raise CommandLineError(f"--request: cannot read {path} ({exc.strerror or exc})", 2) from exc
+        raise CommandLineError(f"--request: cannot read {named} ({exc.strerror or exc})",
+                               2) from exc
     except ValueError as exc:
-        raise CommandLineError(f"--request: {path} is not JSON ({exc})", 2) from exc
+        raise CommandLineError(f"--request: {named} is not JSON ({exc})", 2) from exc
     if isinstance(loaded, dict) and isinstance(loaded.get("input"), dict):
         loaded = loaded["input"]  # a RunPod test_input.json works as it is
+    elif isinstance(loaded, dict) and "input" in loaded and "prompt" not in loaded:
+        shown = json.dumps(loaded["input"])
+        raise CommandLineError(f"--request {named}: \"input\" must hold the request (a JSON "
+                               f"object), not {shown if len(shown) < 20 else 'that'}", 2)
     if not isinstance(loaded, dict):
-        raise CommandLineError(f"--request: {path} must hold a JSON object", 2)
+        raise CommandLineError(f"--request: {named} must hold a JSON object", 2)
     return loaded
 
 

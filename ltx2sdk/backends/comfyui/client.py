@@ -61,6 +61,7 @@ from ltx2sdk.backends.server_urls import (
     shown_url,
 )
 from ltx2sdk.backends.uploads import bind_uploads
+from ltx2sdk.deadline import checked_seconds
 from ltx2sdk.errors import (
     ComfyError,
     EditorWorkflowError,
@@ -71,6 +72,7 @@ from ltx2sdk.errors import (
     PromptLostError,
     ServerResponseError,
     ServerUnavailableError,
+    SettingError,
 )
 from ltx2sdk.graph.core import Graph
 from ltx2sdk.graph.prompt_check import Problem, PromptCheck, check_prompt
@@ -183,6 +185,7 @@ class ComfyClient:
         with a :class:`~ltx2sdk.errors.JobCancelledError` within
         :data:`~ltx2sdk.backends.server_urls.CANCEL_POLL` seconds, in an attempt too.
         """
+        timeout = checked_seconds("timeout", timeout, SettingError)  # True is no 1 s
         start = time.monotonic() - max(0.0, waited)
         deadline = start + timeout
         grace = timeout if refused_grace is None else min(timeout, refused_grace)

@@ -1,0 +1,108 @@
+"""Queue-ahead on native ComfyUI (issue 19): while a job runs, the next one for that server is
+queued, so the server starts it the moment the last ends; a server that dies with a job
+queued ahead loses neither job, and runs none twice. (Ctrl-C with a job queued ahead:
+tests/app/test_batch.py, test_a_stop_cancels_the_running_job_and_says_what_was_left.)"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ltx2sdk.app.batch.scheduler import Batch, BatchProgress, run_batch
+from ltx2sdk.errors import BatchSettingError, CommandLineError
+from tests.app.test_batch import record_queue_at_post, result_lines
+from tests.app.test_cli_scripting import parsed, settings
+from tests.helpers import catalog_server
+
+pytestmark = pytest.mark.usefixtures("no_user_settings")
+
+SMALL = {"duration": 1, "width": 256, "height": 256}
+WAIT = 30.0
+
+
+def job(seed: int) -> dict[str, Any]:
+    return {"prompt": f"a fox, take {seed}", "seed": seed, **SMALL}
+
+
+def wait_for(condition: Callable[[], bool], what: str) -> None:
+    end = time.monotonic() + WAIT
+    while not condition():
+        assert time.monotonic() < end, f"gave up waiting for {what}"
+        time.sleep(0.01)
+
+
+def seeds(srv: Any) -> list[int]:
+    """The job (its seed, said in its prompt's text) of each prompt a stand-in received."""
+    found = []
+    for posted in srv.received.prompts:
+        texts = {value for node in posted["prompt"].values()
+                 for value in node["inputs"].values()
+                 if isinstance(value, str) and value.startswith("a fox, take ")}
+        [text] = texts
+        found.append(int(text.removeprefix("a fox, take ")))
+    return found
+
+
+@pytest.mark.parametrize(("ahead", "queued"), [(1, {0, 1}), (0, {0})])
+def test_the_next_job_is_queued_while_one_runs(ahead: int, queued: set[int],
+                                               tmp_path: Path) -> None:
+    stages: set[str | None] = set()
+
+    def seen(progress: BatchProgress) -> None:
+        stages.update(running.stage for running in progress.jobs)
+
+    with catalog_server(tmp_path / "srv") as srv:
+        srv.sim.step_delay = 0.1  # a job of a few tenths of a second: the next is queued
+        busy = record_queue_at_post(srv)
+        summary = run_batch([job(n) for n in range(1, 5)], srv.url, tmp_path / "out",
+                            queue_ahead=ahead, on_progress=seen)
+        assert summary.complete and len(srv.received.prompts) == 4
+    # the prompts waiting on the server when each was queued: one ahead, never more
+    assert set(busy.seen) == queued, busy.seen
+    if ahead:  # the job waiting behind the running one says so
+        assert "in queue" in stages, stages
+
+
+def test_a_server_killed_with_a_job_queued_ahead_loses_none_and_runs_none_twice(
+        tmp_path: Path) -> None:
+    with catalog_server(tmp_path / "a") as a, catalog_server(tmp_path / "b") as b:
+        a.sim.step_delay = 0.2  # a's first job runs a few seconds: the next waits behind it
+        b.sim.step_delay = 0.02
+        batch = Batch([job(n) for n in range(1, 9)], [a.url, b.url], tmp_path / "out",
+                      order="file")
+        thread = threading.Thread(target=batch.run, daemon=True)
+        thread.start()
+        # a runs one job and has the next queued: then it dies
+        wait_for(lambda: len(a.received.prompts) == 2, "two prompts on a")
+        a.stop()
+        thread.join(WAIT)
+        assert not thread.is_alive()
+        on_b = seeds(b)
+    assert batch.summary is not None and batch.summary.complete, batch.summary
+    lines = result_lines(tmp_path / "out")
+    # every job ends exactly once in results.jsonl, made
+    assert sorted(line["job"] for line in lines) == list(range(1, 9))
+    assert all(line["status"] == "ok" for line in lines)
+    # the live server ran none twice, and none a had made
+    assert not [s for s, n in Counter(on_b).items() if n > 1], on_b
+    made_on_a = {line["request"]["seed"] for line in lines if line["target"] == a.url}
+    assert not made_on_a & set(on_b)
+
+
+def test_queue_ahead_is_a_setting_of_the_batch_the_command_and_the_file(
+        tmp_path: Path) -> None:
+    with pytest.raises(BatchSettingError, match="queue_ahead must be 0 or more"):
+        Batch([job(1)], "http://127.0.0.1:9", tmp_path / "out", queue_ahead=-1)
+    assert parsed(["batch", "j", "-o", "o"]).queue_ahead == 1
+    assert parsed(["batch", "j", "-o", "o", "--queue-ahead", "0"]).queue_ahead == 0
+    path = settings(tmp_path, "[batch]\nqueue_ahead = 2\n")
+    assert parsed(["batch", "j", "-o", "o", "--config", str(path)]).queue_ahead == 2
+    wrong = settings(tmp_path, "[batch]\nqueue_ahead = -1\n", "wrong.toml")
+    with pytest.raises(CommandLineError):
+        parsed(["batch", "j", "-o", "o", "--config", str(wrong)])
