@@ -29,6 +29,21 @@ def no_ltx2_settings(tmp_path_factory: pytest.TempPathFactory,
     monkeypatch.setenv("LTX2_CONFIG", str(empty))
 
 
+@pytest.fixture(autouse=True)
+def partner_api_answers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reaches Comfy's real partner API: ``ltx2 check``'s probe of it (``--model
+    ltx-2.5-api`` or ``all``) is answered here as a reachable API that takes the key given.
+    The probe's own tests (``tests/app/test_check_partner_api.py``) put the real probe back,
+    on a patched network."""
+    from ltx2sdk.backends.comfyui import partner_api
+
+    def answered(base: partner_api.ApiBase, key: Any, **_: Any) -> partner_api.PartnerReach:
+        known = partner_api.NO_KEY if key is None else partner_api.KEY_ACCEPTED
+        return partner_api.PartnerReach(base, partner_api.REACHABLE, known, status=200)
+
+    monkeypatch.setattr(partner_api, "probe", answered)
+
+
 @pytest.fixture(scope="session")
 def object_info() -> dict[str, Any]:
     """GET /object_info of a real ComfyUI 0.26.0, limited to the LTX-2 node types."""

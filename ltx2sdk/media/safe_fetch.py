@@ -3,7 +3,9 @@
 Used for images and audio given by URL (:func:`ltx2sdk.media.images.fetch_image`,
 :func:`ltx2sdk.media.audio.fetch_audio`) and, streamed to a file (:func:`fetch_to_file`), for videos
 a RunPod worker returns by URL
-(:mod:`ltx2sdk.app.batch.runpod_target`); the rules:
+(:mod:`ltx2sdk.app.batch.runpod_target`), and, for its status alone (:func:`fetch_status`), by
+``ltx2 check``'s probe of Comfy's partner API (:mod:`ltx2sdk.backends.comfyui.partner_api`);
+the rules:
 
 1. **One parser** (:func:`ltx2sdk.web_urls.parse_url`, the rule the request model applies
    too). :func:`urllib.parse.urlsplit` decides what the URL means, and a strict
@@ -46,7 +48,7 @@ import re
 import socket
 import ssl
 import threading
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -393,15 +395,36 @@ def fetch_to_file(url: str, dest: Path, *, max_bytes: int, timeout: float,
                         ssl_context=ssl_context)
 
 
+def fetch_status(url: str, *, timeout: float, headers: Mapping[str, str] | None = None,
+                 trusted_hosts: Collection[str] = (),
+                 ssl_context: ssl.SSLContext | None = None) -> int:
+    """The HTTP status ``url`` answers a GET with, under the rules in the module docstring
+    (one parser, resolved once, public addresses only unless ``trusted_hosts``, pinned,
+    ``timeout`` seconds for it all), its body not read. ``headers`` go with the request; a
+    redirect is not followed (its status is the answer): whatever the headers carry goes
+    only to the host ``url`` names. A refusal by rule is a :class:`FetchError`, no answer a
+    :class:`~ltx2sdk.errors.FetchFailedError`, neither naming the headers."""
+
+    def status(response: _DeadlineResponse, target: Target) -> int:
+        return int(response.status)
+
+    return _guarded_get(url, status, max_bytes=1, timeout=timeout,
+                        trusted_hosts=trusted_hosts, max_redirects=0,
+                        ssl_context=ssl_context, headers=headers, follow=False)
+
+
 def _local(path: Path, exc: OSError) -> LocalFileError:
     return LocalFileError(f"cannot write {path}: {exc.strerror or type(exc).__name__}")
 
 
 def _guarded_get(url: str, read: Callable[[_DeadlineResponse, Target], _T], *, max_bytes: int,
                  timeout: float, trusted_hosts: Collection[str], max_redirects: int,
-                 ssl_context: ssl.SSLContext | None) -> _T:
+                 ssl_context: ssl.SSLContext | None,
+                 headers: Mapping[str, str] | None = None, follow: bool = True) -> _T:
     """The one guarded GET loop (resolve, check, pin, redirect, deadline) behind
-    :func:`fetch` and :func:`fetch_to_file`; ``read`` takes the final answer's body."""
+    :func:`fetch`, :func:`fetch_to_file` and :func:`fetch_status`; ``read`` takes the final
+    answer's body. ``headers`` are sent on every hop; ``follow=False``: a redirect is the
+    final answer (handed to ``read``), not followed."""
     if not (isinstance(timeout, (int, float)) and math.isfinite(timeout) and timeout > 0):
         raise FetchError(f"the fetch timeout must be a positive number of seconds, "
                          f"not {timeout!r}")
@@ -413,9 +436,9 @@ def _guarded_get(url: str, read: Callable[[_DeadlineResponse, Target], _T], *, m
     try:
         for _ in range(max_redirects + 1):
             addresses = resolve(target, deadline, check=target.host not in trusted)
-            connection, response = _request(target, addresses, deadline, ssl_context)
+            connection, response = _request(target, addresses, deadline, ssl_context, headers)
             try:
-                if response.status in REDIRECT_STATUSES:
+                if follow and response.status in REDIRECT_STATUSES:
                     location = response.getheader("Location")
                     if not location:
                         raise FetchFailedError(
@@ -461,9 +484,10 @@ def trusted_name(host: str) -> str:
 
 
 def _request(target: Target, addresses: list[tuple[int, IPAddress]], deadline: Deadline,
-             ssl_context: ssl.SSLContext | None
+             ssl_context: ssl.SSLContext | None, extra: Mapping[str, str] | None = None
              ) -> tuple[http.client.HTTPConnection, _DeadlineResponse]:
-    """Send the GET over a connection to the first of ``addresses`` that answers."""
+    """Send the GET over a connection to the first of ``addresses`` that answers, with the
+    ``extra`` headers (they replace the defaults of the same name)."""
     failure: OSError | None = None
     for family, ip in addresses:
         connection: http.client.HTTPConnection
@@ -486,7 +510,7 @@ def _request(target: Target, addresses: list[tuple[int, IPAddress]], deadline: D
         try:
             connection.request("GET", target.path, headers={
                 "User-Agent": USER_AGENT, "Accept": "image/*,*/*;q=0.5",
-                "Connection": "close"})
+                "Connection": "close", **(extra or {})})
             if connection.sock is None:  # pragma: no cover - connect() sets it or raises
                 raise FetchFailedError(f"cannot connect to {target.host}:{target.port}")
             response = _DeadlineResponse(connection.sock, deadline)

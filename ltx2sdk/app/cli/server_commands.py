@@ -66,6 +66,7 @@ from ltx2sdk.wording import byte_size, escaped, one_line
 
 if TYPE_CHECKING:  # only generate needs the progress machinery: build starts faster
     from ltx2sdk.app.progress import ProgressUpdate
+    from ltx2sdk.backends.comfyui.partner_api import PartnerReach
 
 DEFAULT_SERVER = "http://127.0.0.1:8188"
 READY_TIMEOUT_HELP = (
@@ -796,19 +797,53 @@ def cmd_check(args: argparse.Namespace) -> int:
     key = bool((args.api_key or os.environ.get(API_KEY_ENV) or "").strip())
     reports = [check_model(client, schemas, model, modes, args.loras, partner_key=key)
                for model in MODEL_IDS]
+    reach = check_partner_api(client, reports, required, args)  # before: it adds problems
     for report in reports if not args.quiet else ():
         print_report(report, version)
     loras = lora_presence(args.loras, reports)
     if loras and not args.quiet:
         print(lora_line(loras, args.loras))
+    if reach is not None and not args.quiet:
+        print(reach.line())
     line, ok = check_verdict([r for r in reports if r.model in required])
     if args.json:
-        reporting.emit_json(args, reporting.check_document(
+        document = reporting.check_document(
             reports, server=client.base_url, comfyui_version=version,
             status=range_status(version), required=required, modes=modes, ready=ok,
-            loras=loras))
+            loras=loras)
+        document["partner_api"] = reach.as_dict() if reach is not None else None
+        reporting.emit_json(args, document)
     print(line)
     return 0 if ok else 1
+
+
+def check_partner_api(client: Any, reports: Sequence[ModelReport], required: Sequence[str],
+                      args: argparse.Namespace) -> PartnerReach | None:
+    """``ltx2 check``'s probe of Comfy's partner API (see
+    :mod:`ltx2sdk.backends.comfyui.partner_api`): made when the hosted LTX-2.5 API is among
+    the ``required`` models and the server has its partner nodes (a pipeline of it got as far
+    as the server's own check), else ``None``. The base is the one the server's
+    ``/system_stats`` names; the probe runs from this machine, bounded, with the key when one
+    is given (``--api-key``, ``$COMFY_API_KEY``). What it finds wrong (not reachable, the key
+    refused) is a problem of the hosted model's pipelines, and of no other model's."""
+    hosted = [r for r in reports if r.model == ltx2_5_api.LTX2_5_API.id]
+    if ltx2_5_api.LTX2_5_API.id not in required or not any(
+            p.files_checked for r in hosted for p in r.details):
+        return None
+    from ltx2sdk.backends.comfyui import partner_api  # start-up: only ltx-2.5-api probes
+    from ltx2sdk.backends.comfyui.wire import PartnerKey  # start-up: likewise
+
+    reach = partner_api.probe(partner_api.api_base(client.system_stats()),
+                              PartnerKey.resolve(args.api_key))
+    problem = reach.problem
+    if problem is None:
+        return reach
+    for report in hosted:
+        for pipeline in report.details:
+            pipeline.other.append(problem)
+        report.other.append(problem)
+        report.ready_pipelines = [p.name for p in report.details if p.ready]
+    return reach
 
 
 def cannot_check_v2(backend: Any, args: argparse.Namespace) -> int:
@@ -887,7 +922,9 @@ def add_server_commands(commands: Any) -> None:
     check = commands.add_parser("check", help="can a server run each model?",
                                 description="Check, per model, which of its pipelines (type "
                                             "and mode) a ComfyUI can run and why not the "
-                                            "others: its release, nodes and model files. The "
+                                            "others: its release, nodes and model files "
+                                            "(ltx-2.5-api: its partner nodes, the key, and "
+                                            "whether the partner API answers from here). The "
                                             "last line is the verdict for the model(s) --model "
                                             "names: exit status 0 when every pipeline of theirs "
                                             "is ready, 1 otherwise. With -q, only the "
