@@ -58,7 +58,11 @@ job's next try (and the delay its :class:`RetryNotice` says) waits for a target 
 to be free. A target that fails :data:`FAILURE_STREAK` tries in a row (or one more than a
 job's tries, when that is more) with no video made between them is dropped as below (an
 endpoint answering every submission with HTTP 5xx), its job going to the others with no
-try counted. A permanent one (an invalid request, a prompt the
+try counted. A native ComfyUI that goes out of reach with jobs on it (its connection lost:
+:class:`~ltx2sdk.errors.ServerLostError`) loses them, not their tries: the running one and
+any queued ahead go to the targets at once, no try counted (each runs once more, elsewhere
+or there), and the server proves ready again before its next job (dropped if it does not).
+A permanent one (an invalid request, a prompt the
 server refused, a node that failed) is the job's result at once. A target that cannot serve
 any job is dropped (``on_drop`` hears of it) and its job goes to the other targets without a
 try counted: a refused key; nobody answering at its address (a refused connection, an
@@ -133,6 +137,7 @@ from ltx2sdk.errors import (
     LTX2Error,
     NoTargetLeftError,
     RequestFieldError,
+    ServerLostError,
     StoreClosedError,
     TargetUnusableError,
 )
@@ -1157,6 +1162,23 @@ class Batch:
                 heapq.heappush(self._retries, _Retry(time.monotonic(), next(self._seq), job,
                                                      attempt))
             self._drop(state, message, getattr(exc, "reason", "") or message, slot)
+            return
+        if kind == "transient" and isinstance(exc, ServerLostError):
+            # the server went away with the job on it (running or queued there): the
+            # server's loss, not the job's: the job goes to any target at once, its try not
+            # counted, and the server proves ready again before its next job (one gone is
+            # dropped then); the streak still drops a server that keeps losing its jobs
+            slot.reprove = True
+            with self._cond:
+                state.failures += 1
+                failing = state.failures >= self._failure_limit
+                del self._running[id(slot)]
+                heapq.heappush(self._retries, _Retry(time.monotonic(), next(self._seq), job,
+                                                     attempt))
+                self._cond.notify_all()
+            if failing:
+                reason = f"failed {state.failures} tries in a row (last: {message})"
+                self._drop(state, f"{state.name}: {reason}", reason, slot)
             return
         if kind == "transient":
             with self._cond:
