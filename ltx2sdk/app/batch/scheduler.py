@@ -115,6 +115,7 @@ from ltx2sdk.app.batch.jobs import BatchJob, JobSource, key_id
 from ltx2sdk.app.batch.store import ResultStore, summarised_request
 from ltx2sdk.app.batch.target_names import parse_target
 from ltx2sdk.app.batch.targets import (
+    QUEUED_STAGE,
     UNFIT_PREFIX,
     BatchTarget,
     FailureKind,
@@ -262,6 +263,12 @@ class RunningJob:
     :mod:`~ltx2sdk.app.batch.grouping`): the models its target holds while it runs.
     ``None`` in ``order="file"``."""
 
+    @property
+    def queued(self) -> bool:
+        """Whether the job waits in its server's queue (queued ahead, behind the job the
+        server runs) rather than running."""
+        return self.stage == QUEUED_STAGE
+
     def __str__(self) -> str:
         """``job 3 (ltx-2 t2v pro): Stage 1 sampling 12/20``; ``job 3: starting`` before any
         stage (the group in brackets when known)."""
@@ -277,7 +284,8 @@ class BatchProgress:
     ``failed`` (of which ``invalid``: refused by the check, or an input file refused by rule
     when run, sent nowhere: a re-run refuses them again) and
     ``cancelled``; ``skipped`` (done before, or duplicates); ``running`` now (``jobs``:
-    each one's stage); ``waiting`` for a retry; ``retries`` so far.
+    each one's stage; of them, :attr:`queued` wait in their server's queue, queued ahead);
+    ``waiting`` for a retry; ``retries`` so far.
 
     ``eta`` (seconds; ``None`` until a first video is made, or when the total is unknown):
     the jobs left shared by the runners at each one's own pace (:func:`paced_eta`: a
@@ -301,6 +309,11 @@ class BatchProgress:
     invalid: int = 0
     jobs: tuple[RunningJob, ...] = ()
     eta_guess: float | None = None
+
+    @property
+    def queued(self) -> int:
+        """Of the ``running`` jobs, those queued ahead on their server, not begun yet."""
+        return sum(1 for job in self.jobs if job.queued)
 
     @property
     def finished(self) -> int:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ltx2sdk.app.batch.jobs import BatchJob
-from ltx2sdk.app.batch.targets import JobSettings, JobStage, Runner
+from ltx2sdk.app.batch.targets import QUEUED_STAGE, JobSettings, JobStage, Runner
 from ltx2sdk.app.generate import generate
 from ltx2sdk.app.progress import ProgressUpdate
 from ltx2sdk.backends.connect import PROBE_TIMEOUT, connect
@@ -196,7 +196,7 @@ class _ServerRunner:
             with queue.lock:
                 queue.prompts[prompt_id] = ran
             if on_stage is not None and not ran.is_set():  # (behind the job running there)
-                on_stage(JobStage("in queue"))
+                on_stage(JobStage(QUEUED_STAGE))
 
         done = threading.Event()
 
