@@ -29,7 +29,10 @@ waited for its first prompt and after its last one.
 Goals (for ``order="model", queue_ahead=1``): every server busy 97% of the wall time or more;
 model loads at most the pipelines plus one per server (a server that steals another group's
 jobs at the end). Exit status 1 when that mode misses one, 0 otherwise (also when the batch
-does not take both settings).
+does not take both settings). ``--quick`` is a sanity run (12 jobs, T 0.2 s, L 0.5 s): it
+prints the same figures but does not hold them to the goals, since in so short a batch the
+start and the end (the first prompt's wait, the last video's download) are a large share of
+the wall time; its exit status is 1 only when a mode's batch did not complete.
 """
 
 from __future__ import annotations
@@ -168,7 +171,8 @@ def main() -> int:
     parser.add_argument("--all-modes", action="store_true",
                         help="also file order with queue-ahead, model-aware without")
     parser.add_argument("--quick", action="store_true",
-                        help="a fast sanity run: 12 jobs, T 0.2 s, L 0.5 s")
+                        help="a fast sanity run: 12 jobs, T 0.2 s, L 0.5 s; the figures "
+                        "are printed, not judged against the goals")
     args = parser.parse_args()
     if args.quick:
         args.jobs, args.job_seconds, args.load_seconds = 12, 0.2, 0.5
@@ -217,6 +221,11 @@ def main() -> int:
           f"(goal >= {100 * BUSY_GOAL:.0f}%); jobs N: the same less its model loads; idle N: "
           f"its time between prompts (its own log); loads: all servers' model loads (minimum "
           f"{minimum}, goal at most {minimum + args.servers}) and the seconds they took")
+    if args.quick:  # start and end weigh too much in 12 short jobs to judge the goals
+        complete = all(o.complete for o in outcomes)
+        print(f"quick sanity run: goals not judged (see the default run); "
+              f"{'every batch complete' if complete else 'A BATCH DID NOT COMPLETE'}")
+        return 0 if complete else 1
     if known != set(NEW):
         return 0  # no model-aware scheduler with queue-ahead to hold to the goals
     best = outcomes[1]

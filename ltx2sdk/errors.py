@@ -41,6 +41,7 @@ exception class outside this tree or missing from this drawing. ::
     +-- ComfyError                          on or with the server running the graph
     |   +-- ServerUnavailableError          cannot connect, or a request ran past its own limit
     |   |   +-- ServerUnreachableError      nobody answers at the URL (refused, unknown host)
+    |   |   +-- ServerLostError             a batch's server went away with a job on it
     |   +-- ServerResponseError             an unexpected status, or an answer of the wrong shape
     |   +-- MissingApiKeyError (ValueError) a server that needs an API key, and none was given
     |   +-- PromptRejectedError             HTTP 400 at POST /prompt: each node error
@@ -312,6 +313,13 @@ class ServerUnreachableError(ServerUnavailableError):
         super().__init__(message)
         self.url = url
         self.reason = reason
+
+
+class ServerLostError(ServerUnavailableError):
+    """A batch's native ComfyUI went out of reach while it had a job (running or queued
+    there): the server's loss, not the job's. The batch hands the job to its targets
+    without a try counted, and the server proves ready again before it takes another (or
+    is dropped)."""
 
 
 class ServerResponseError(ComfyError):

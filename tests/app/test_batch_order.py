@@ -239,9 +239,12 @@ def test_the_status_line_names_what_each_server_holds_while_there_is_room(
         display.close()
         return stream.getvalue().split("\r\033[K")[-1].rstrip("\n")
 
-    assert "(job 3 (ltx-2 t2v pro): Stage 1 sampling 12/20, job 4 (ltx-2.3 t2v fast): VAE " \
-        "decode)" in status_line(200)
-    # narrower: the groups go before the stage names shrink (each result line says it)
+    # each server, what it runs and the model set it holds (issue 19, Deliver 5)
+    assert "(a: job 3 Stage 1 sampling 12/20 [ltx-2 t2v pro], b: job 4 VAE decode " \
+        "[ltx-2.3 t2v fast])" in status_line(200)
+    assert "(a: job 3 Stage 1 sampling 12/20, b: job 4 VAE decode)" in status_line(150)
+    # narrower: the groups go, then the servers, before the stage names shrink (each result
+    # line says them)
     assert "(job 3: Stage 1 sampling 12/20, job 4: VAE decode)" in status_line(125)
     for columns in (100, 80, 60):
         assert len(status_line(columns)) <= columns - 1

@@ -125,15 +125,15 @@ def test_the_status_line_shows_each_running_jobs_stage_and_step(
         display.close()
         return stream.getvalue().split("\r\033[K")[-1].rstrip("\n")
 
-    assert status_line(200) == (
-        "[" + "-" * 24 + "] 0/10 done, 0 made, 4 running (job 3: Stage 1 sampling 12/20, "
-        "job 4: VAE decode, job 5: starting, +1 more), ETA after the first video")
+    assert status_line(200) == (  # each job's server first while there is room (issue 19)
+        "[" + "-" * 24 + "] 0/10 done, 0 made, 4 running (a: job 3 Stage 1 sampling 12/20, "
+        "b: job 4 VAE decode, c: job 5 starting, +1 more), ETA after the first video")
     for columns in (100, 80, 60):  # never wider than the terminal: \r could not redraw it
         line = status_line(columns)
         assert len(line) <= columns - 1, line
         # was at 80: "... 4 running (job 3: Stage 1 sampl..." without the step or the ETA
         assert "0/10 done" in line and "12/20" in line and ", ETA " in line, line
-    assert status_line(150) == (  # the bar narrows first: the stage names stay whole
+    assert status_line(150) == (  # the servers go first: the stage names stay whole
         "[" + "-" * 12 + "] 0/10 done, 0 made, 4 running (job 3: Stage 1 sampling 12/20, "
         "job 4: VAE decode, job 5: starting, +1 more), ETA after the first video")
     # then the stage names lose as little as the width needs (was: "Stage 1 s..." whatever
@@ -146,7 +146,7 @@ def test_the_status_line_shows_each_running_jobs_stage_and_step(
     assert status_line(100) == (  # then the jobs with a step, the others counted
         "[" + "-" * 12 + "] 0/10 done, 0 made, 4 running (job 3 12/20, +3 more), ETA after "
         "the first video")
-    assert status_line(80) == (  # then the bar goes
+    assert status_line(80) == (  # no bar at 80 columns
         "0/10 done, 0 made, 4 running (job 3 12/20, +3 more), ETA after the first video")
     # was "4 running (job 3 12/20)": one job named of the four counted
     assert status_line(60) == "0/10 done, 4 running (job 3 12/20, +3 more), ETA ?"
@@ -304,3 +304,42 @@ def test_ctrl_c_removes_the_folder_s_lock_file(tmp_path: Path) -> None:
         for _ in batch:
             pass
     assert (tmp_path / "out").is_dir() and not (tmp_path / "out" / ".lock").exists()
+
+
+def test_the_status_line_names_each_servers_job_and_model_set_and_counts_queued_ones(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # QA (issue 19, F2): "4 running (job 1 (...): Audio VAE, job 2 (...): in queue, ...)":
+    # jobs queued ahead counted as running, no server named, and the bar's width jumping
+    # between redraws as the stage names changed length
+    def progress(stage: str) -> BatchProgress:
+        jobs = (RunningJob(1, "http://gpu-a:8188", 5.0, stage, 12, 20,
+                           group="ltx-2.3 i2v fast"),
+                RunningJob(2, "http://gpu-a:8188", 1.0, "in queue", group="ltx-2.3 i2v fast"),
+                RunningJob(3, "http://gpu-b:8188", 5.0, "Audio VAE", group="ltx-2 t2v fast"),
+                RunningJob(4, "http://gpu-b:8188", 1.0, "in queue", group="ltx-2 t2v fast"))
+        return BatchProgress(total=10, to_run=10, ok=0, failed=0, cancelled=0,
+                             skipped=0, running=4, waiting=0, retries=0, elapsed=6.0,
+                             eta=None, jobs=jobs)
+
+    def status_line(columns: int, stage: str = "Stage 1") -> str:
+        monkeypatch.setenv("COLUMNS", str(columns))
+        stream = io.StringIO()
+        display = BatchDisplay(stream, interactive=True)
+        display.progress(progress(stage))
+        display.close()
+        return stream.getvalue().split("\r\033[K")[-1].rstrip("\n")
+
+    assert progress("Stage 1").queued == 2
+    assert status_line(200) == (
+        "[" + "-" * 24 + "] 0/10 done, 0 made, 2 running, 2 queued (gpu-a:8188: job 1 "
+        "Stage 1 12/20 [ltx-2.3 i2v fast], gpu-b:8188: job 3 Audio VAE [ltx-2 t2v fast]), "
+        "ETA after the first video")
+    for columns in (200, 150, 120, 100, 80, 60, 40):
+        line = status_line(columns)
+        assert len(line) <= columns - 1, line
+        assert "2 running, 2 queued" in line, line
+        # the bar is as wide at a given width whatever the stage names' length
+        lines = [status_line(columns, stage)
+                 for stage in ("Stage 1", "Stage 1 sampling with a long name indeed", "VAE")]
+        bars = {line.index("]") if line.startswith("[") else 0 for line in lines}
+        assert len(bars) == 1, (columns, bars)

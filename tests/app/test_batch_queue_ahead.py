@@ -14,7 +14,14 @@ from typing import Any
 
 import pytest
 
-from ltx2sdk.app.batch.scheduler import Batch, BatchProgress, run_batch
+from ltx2sdk.app.batch.scheduler import (
+    Batch,
+    BatchProgress,
+    DropNotice,
+    RetryNotice,
+    RetryPolicy,
+    run_batch,
+)
 from ltx2sdk.errors import BatchSettingError, CommandLineError
 from tests.app.test_batch import record_queue_at_post, result_lines
 from tests.app.test_cli_scripting import parsed, settings
@@ -138,3 +145,31 @@ def test_a_cancel_takes_back_the_waiting_job_before_it_stops_one_not_yet_heard_r
     assert summary is not None and summary.not_started + summary.progress.cancelled == 3
     lines = {line["request"]["seed"]: line["status"] for line in result_lines(tmp_path / "out")}
     assert lines[ran] == "cancelled" and set(lines) <= {1, 2}
+
+
+@pytest.mark.parametrize("ahead", [1, 0])
+def test_jobs_lost_with_a_dead_server_go_to_the_others_without_a_try_spent(
+        ahead: int, tmp_path: Path) -> None:
+    # QA (issue 19, F1): with --retries 0 the job running on a server that died, and the
+    # one queued behind it, failed ("gave up after 1 tries") though another server lived
+    dropped: list[DropNotice] = []
+    retried: list[RetryNotice] = []
+    with catalog_server(tmp_path / "a") as a, catalog_server(tmp_path / "b") as b:
+        a.sim.step_delay = 0.2
+        b.sim.step_delay = 0.02
+        batch = Batch([job(n) for n in range(1, 7)], [a.url, b.url], tmp_path / "out",
+                      order="file", queue_ahead=ahead, retry=RetryPolicy(attempts=1),
+                      ready_timeout=1.0, on_drop=dropped.append, on_retry=retried.append)
+        thread = threading.Thread(target=batch.run, daemon=True)
+        thread.start()
+        wait_for(lambda: len(a.received.prompts) == 1 + ahead, "a's prompts")
+        a.stop()
+        thread.join(WAIT)
+        assert not thread.is_alive()
+        on_b = seeds(b)
+    lines = result_lines(tmp_path / "out")
+    assert sorted(line["job"] for line in lines) == list(range(1, 7))
+    assert [(line["status"], line["attempts"]) for line in lines] == [("ok", 1)] * 6, lines
+    assert not retried, retried
+    assert [notice.target for notice in dropped] == [a.url]
+    assert not [s for s, n in Counter(on_b).items() if n > 1], on_b

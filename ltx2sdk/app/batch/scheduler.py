@@ -58,7 +58,11 @@ job's next try (and the delay its :class:`RetryNotice` says) waits for a target 
 to be free. A target that fails :data:`FAILURE_STREAK` tries in a row (or one more than a
 job's tries, when that is more) with no video made between them is dropped as below (an
 endpoint answering every submission with HTTP 5xx), its job going to the others with no
-try counted. A permanent one (an invalid request, a prompt the
+try counted. A native ComfyUI that goes out of reach with jobs on it (its connection lost:
+:class:`~ltx2sdk.errors.ServerLostError`) loses them, not their tries: the running one and
+any queued ahead go to the targets at once, no try counted (each runs once more, elsewhere
+or there), and the server proves ready again before its next job (dropped if it does not).
+A permanent one (an invalid request, a prompt the
 server refused, a node that failed) is the job's result at once. A target that cannot serve
 any job is dropped (``on_drop`` hears of it) and its job goes to the other targets without a
 try counted: a refused key; nobody answering at its address (a refused connection, an
@@ -111,6 +115,7 @@ from ltx2sdk.app.batch.jobs import BatchJob, JobSource, key_id
 from ltx2sdk.app.batch.store import ResultStore, summarised_request
 from ltx2sdk.app.batch.target_names import parse_target
 from ltx2sdk.app.batch.targets import (
+    QUEUED_STAGE,
     UNFIT_PREFIX,
     BatchTarget,
     FailureKind,
@@ -133,6 +138,7 @@ from ltx2sdk.errors import (
     LTX2Error,
     NoTargetLeftError,
     RequestFieldError,
+    ServerLostError,
     StoreClosedError,
     TargetUnusableError,
 )
@@ -257,6 +263,12 @@ class RunningJob:
     :mod:`~ltx2sdk.app.batch.grouping`): the models its target holds while it runs.
     ``None`` in ``order="file"``."""
 
+    @property
+    def queued(self) -> bool:
+        """Whether the job waits in its server's queue (queued ahead, behind the job the
+        server runs) rather than running."""
+        return self.stage == QUEUED_STAGE
+
     def __str__(self) -> str:
         """``job 3 (ltx-2 t2v pro): Stage 1 sampling 12/20``; ``job 3: starting`` before any
         stage (the group in brackets when known)."""
@@ -272,7 +284,8 @@ class BatchProgress:
     ``failed`` (of which ``invalid``: refused by the check, or an input file refused by rule
     when run, sent nowhere: a re-run refuses them again) and
     ``cancelled``; ``skipped`` (done before, or duplicates); ``running`` now (``jobs``:
-    each one's stage); ``waiting`` for a retry; ``retries`` so far.
+    each one's stage; of them, :attr:`queued` wait in their server's queue, queued ahead);
+    ``waiting`` for a retry; ``retries`` so far.
 
     ``eta`` (seconds; ``None`` until a first video is made, or when the total is unknown):
     the jobs left shared by the runners at each one's own pace (:func:`paced_eta`: a
@@ -296,6 +309,11 @@ class BatchProgress:
     invalid: int = 0
     jobs: tuple[RunningJob, ...] = ()
     eta_guess: float | None = None
+
+    @property
+    def queued(self) -> int:
+        """Of the ``running`` jobs, those queued ahead on their server, not begun yet."""
+        return sum(1 for job in self.jobs if job.queued)
 
     @property
     def finished(self) -> int:
@@ -1157,6 +1175,23 @@ class Batch:
                 heapq.heappush(self._retries, _Retry(time.monotonic(), next(self._seq), job,
                                                      attempt))
             self._drop(state, message, getattr(exc, "reason", "") or message, slot)
+            return
+        if kind == "transient" and isinstance(exc, ServerLostError):
+            # the server went away with the job on it (running or queued there): the
+            # server's loss, not the job's: the job goes to any target at once, its try not
+            # counted, and the server proves ready again before its next job (one gone is
+            # dropped then); the streak still drops a server that keeps losing its jobs
+            slot.reprove = True
+            with self._cond:
+                state.failures += 1
+                failing = state.failures >= self._failure_limit
+                del self._running[id(slot)]
+                heapq.heappush(self._retries, _Retry(time.monotonic(), next(self._seq), job,
+                                                     attempt))
+                self._cond.notify_all()
+            if failing:
+                reason = f"failed {state.failures} tries in a row (last: {message})"
+                self._drop(state, f"{state.name}: {reason}", reason, slot)
             return
         if kind == "transient":
             with self._cond:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ltx2sdk.app.batch.jobs import BatchJob
-from ltx2sdk.app.batch.targets import JobSettings, JobStage, Runner
+from ltx2sdk.app.batch.targets import QUEUED_STAGE, JobSettings, JobStage, Runner
 from ltx2sdk.app.generate import generate
 from ltx2sdk.app.progress import ProgressUpdate
 from ltx2sdk.backends.connect import PROBE_TIMEOUT, connect
@@ -28,6 +28,7 @@ from ltx2sdk.errors import (
     JobNotStartedError,
     LTX2Error,
     PromptLostError,
+    ServerLostError,
     ServerResponseError,
     ServerUnavailableError,
     ServerUnreachableError,
@@ -53,8 +54,9 @@ class ServerTarget:
     next job runs. A queued-ahead job the batch cancels while it still waits in the queue is
     removed from it (``POST /queue {"delete": [...]}``) and raises
     :class:`~ltx2sdk.errors.JobNotStartedError`: it never ran, and the batch counts it as
-    not started. One whose server goes away fails as the running one does and goes to
-    another target (the server, gone, runs neither). Its ``timeout`` counts from when it is
+    not started. One whose server goes away (its connection lost:
+    :class:`~ltx2sdk.errors.ServerLostError`) goes to another target with the running one,
+    neither's try counted (the server, gone, runs neither). Its ``timeout`` counts from when it is
     queued: the wait for the job ahead is part of it. The Comfy API v2 runs ``concurrency``
     jobs at once already and keeps its own queue: no runner is added there."""
 
@@ -202,7 +204,7 @@ class _ServerRunner:
             with queue.lock:
                 queue.prompts[prompt_id] = ran
             if on_stage is not None and not ran.is_set():  # (behind the job running there)
-                on_stage(JobStage("in queue"))
+                on_stage(JobStage(QUEUED_STAGE))
 
         done = threading.Event()
 
@@ -237,6 +239,14 @@ class _ServerRunner:
                 raise JobNotStartedError(f"{job.label} was taken back from {self.name}'s "
                                          "queue before it ran") from exc
             raise
+        except ServerUnreachableError:
+            raise  # nobody there for the whole wait: the batch drops the target
+        except ServerUnavailableError as exc:
+            if self.backend.api != "comfyui":  # (the Comfy API v2 says so of its 5xx too)
+                raise
+            # the connection to the server was lost with the job on it: the batch hands
+            # the job on untried and waits for the server again (a gone one is dropped)
+            raise ServerLostError(f"{self.name}: {exc}") from exc
         finally:
             done.set()
             watcher.join()

@@ -60,12 +60,14 @@ if TYPE_CHECKING:
     from ltx2sdk.app.batch.jobs import BatchJob
     from ltx2sdk.app.generate import InputPolicy
 
-__all__ = ["BatchTarget", "FailureKind", "JobSettings", "JobStage", "Runner", "WaitsForReady",
-           "classify"]
+__all__ = ["QUEUED_STAGE", "BatchTarget", "FailureKind", "JobSettings", "JobStage", "Runner",
+           "WaitsForReady", "classify"]
 
 FailureKind = Literal["transient", "unusable", "unfit", "cancelled", "permanent"]
 TRANSIENT_STATUSES = frozenset({408, 429})  # and every 5xx
 REFUSED_KEY_STATUSES = frozenset({401, 403})
+QUEUED_STAGE = "in queue"
+"""The stage of a job queued ahead on a server, waiting there behind the one it runs."""
 UNFIT_PREFIX = "the server cannot run this graph"
 """How :class:`ServerValidationError` begins, and so what a RunPod worker says when its
 ComfyUI lacks the job's models or nodes."""

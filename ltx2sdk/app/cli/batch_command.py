@@ -67,6 +67,8 @@ if TYPE_CHECKING:
 __all__ = ["BatchDisplay", "add_batch_command", "cmd_batch", "result_json", "summary_json"]
 
 BAR_WIDTH = 24
+BAR_FULL_COLUMNS = 160  # terminal columns from which the bar is BAR_WIDTH wide
+BAR_NARROW_COLUMNS = 100  # from which it is half that (below: no bar)
 SHOWN_JOBS = 3  # running jobs the status line names with their stage (the rest: "+2 more")
 STAGE_MIN = 7  # the shortest a stage name is cut to ("..." included) before it is dropped
 WORD_SLACK = 3  # characters a shortened name may lose more to end at a whole word
@@ -428,36 +430,55 @@ def describe_summary(summary: BatchSummary, output_dir: Path) -> str:
 
 
 def running_text(p: BatchProgress, stage_chars: int | None = None, *,
-                 steps_only: bool = False, groups: bool = True) -> str:
-    """``2 running (job 3 (ltx-2 t2v pro): Stage 1 sampling 12/20, job 4: starting)``: each
-    running job's model group (what its target holds: ``groups``, while the stage is shown),
-    stage and step, the first :data:`SHOWN_JOBS` of them (``+2 more``: the others); with
+                 steps_only: bool = False, groups: bool = True, servers: bool = False) -> str:
+    """``2 running, 2 queued (job 3 (ltx-2 t2v pro): Stage 1 sampling 12/20, job 4:
+    starting)``: the jobs its server executes are running, those queued ahead behind them
+    are counted as queued (:attr:`BatchProgress.queued`); each running job's model group
+    (what its target holds: ``groups``, while the stage is shown), stage and step, the first
+    :data:`SHOWN_JOBS` of them (``+2 more``: the others); with ``servers``, each named by
+    its server first (``gpu-a:8188: job 3 Stage 1 sampling 12/20 [ltx-2 t2v pro]``); with
     ``stage_chars`` each stage name cut to as many characters (0: left out, ``job 3 12/20,
     job 4``); ``steps_only``: only the jobs with a step, the others counted (``4 running
     (job 3 12/20, +3 more)``). Every running job counted is named or in the ``+N more``."""
-    text = f"{p.running} running"
-    jobs = [job for job in p.jobs if job.steps] if steps_only else list(p.jobs)
+    queued = p.queued
+    executing = p.running - queued
+    text = f"{executing} running" + (f", {queued} queued" if queued else "")
+    jobs = [job for job in p.jobs if not job.queued and (job.steps or not steps_only)]
     if not jobs:
         return text
-    shown = [job_text(job, 0 if steps_only else stage_chars, groups=groups)
+    shown = [job_text(job, 0 if steps_only else stage_chars, groups=groups, server=servers)
              for job in jobs[:SHOWN_JOBS]]
-    if len(shown) < p.running:
-        shown.append(f"+{p.running - len(shown)} more")
+    if len(shown) < executing:
+        shown.append(f"+{executing - len(shown)} more")
     return f"{text} ({', '.join(shown)})"
 
 
-def job_text(job: RunningJob, stage_chars: int | None = None, *, groups: bool = True) -> str:
+def job_text(job: RunningJob, stage_chars: int | None = None, *, groups: bool = True,
+             server: bool = False) -> str:
     """``job 3 (ltx-2 t2v pro): Stage 1 sampling 12/20`` (:class:`RunningJob`; the group
     left out without ``groups``), its stage name cut to ``stage_chars`` (at a word when one
     fits: ``Stage 1...``), or left out at 0 with the group: ``job 3 12/20`` (``job 4``
-    without steps)."""
+    without steps). With ``server`` (and a stage shown), its server first and its group
+    last: ``gpu-a:8188: job 3 Stage 1 sampling 12/20 [ltx-2 t2v pro]``."""
     step = f" {job.step}/{job.steps}" if job.steps else ""
     stage = job.stage or "starting"
     if stage_chars is not None and stage_chars <= 0:
         return f"job {job.job}{step}"
-    group = f" ({job.group})" if groups and job.group else ""
     shown = stage if stage_chars is None else shortened(stage, stage_chars)
+    if server:
+        group = f" [{job.group}]" if groups and job.group else ""
+        return f"{server_name(job.target)}: job {job.job} {shown}{step}{group}"
+    group = f" ({job.group})" if groups and job.group else ""
     return f"job {job.job}{group}: {shown}{step}"
+
+
+def server_name(target: str) -> str:
+    """A target as the status line names it: a server's URL without its scheme
+    (``gpu-a:8188``), a RunPod endpoint as given (``runpod:abc123``)."""
+    for scheme in ("http://", "https://"):
+        if target.startswith(scheme):
+            return target.removeprefix(scheme).rstrip("/")
+    return target
 
 
 def shortened(name: str, chars: int) -> str:
@@ -587,15 +608,17 @@ class BatchDisplay:
 
         p = self._last
         assert p is not None
-        bar = narrow = None
-        if p.total:
-            filled = min(BAR_WIDTH, BAR_WIDTH * p.finished // p.total)
-            bar = Piece("[" + "#" * filled + "-" * (BAR_WIDTH - filled) + "]")
-            half = BAR_WIDTH // 2
-            narrow = "[" + "#" * (filled // 2) + "-" * (half - filled // 2) + "]"
+        # the bar's width depends on the terminal's alone: it does not jump between redraws
+        columns = shutil.get_terminal_size().columns
+        bar_width = BAR_WIDTH if columns >= BAR_FULL_COLUMNS else \
+            BAR_WIDTH // 2 if columns >= BAR_NARROW_COLUMNS else 0
+        bar = None
+        if p.total and bar_width:
+            filled = min(bar_width, bar_width * p.finished // p.total)
+            bar = Piece("[" + "#" * filled + "-" * (bar_width - filled) + "]")
         total = "?" if p.total is None else str(p.total)
         pieces = [bar, Piece(f"{p.finished}/{total} done", " "), Piece(f"{p.ok} made", ", "),
-                  Piece(running_text(p), ", ")]
+                  Piece(running_text(p, servers=True), ", ")]
         for count, what in ((p.failed - p.invalid, "failed"), (p.invalid, "invalid"),
                             (p.skipped, "skipped"), (p.waiting, "waiting to retry")):
             if count:
@@ -603,20 +626,21 @@ class BatchDisplay:
         eta = eta_text(p)
         pieces.append(Piece(eta, ", "))
         # a line longer than the terminal wraps, and \r would then redraw only its last row:
-        # the bar narrows first, then the stage names shrink as little as the width needs,
-        # then go; the numbers (done, steps, ETA) stay
-        width = shutil.get_terminal_size().columns - 1
-        longest = max((len(job.stage or "starting") for job in p.jobs[:SHOWN_JOBS]),
-                      default=0)
-        # the groups go first (the results say them), then the stage names shrink
+        # the groups go first (the results say them), then the servers' names, then the
+        # stage names shrink as little as the width needs, then go; the numbers (done,
+        # steps, ETA) stay; the bar goes last, when nothing else is left to cut
+        width = columns - 1
+        longest = max((len(job.stage or "starting")
+                       for job in [j for j in p.jobs if not j.queued][:SHOWN_JOBS]), default=0)
         shorter = [Cut(3, running_text(p, chars, groups=False))
                    for chars in range(longest - 1, STAGE_MIN - 1, -1)]
         line = fit(pieces, width, (
-            Cut(0, narrow), Cut(3, running_text(p, groups=False)), *shorter,
+            Cut(3, running_text(p, servers=True, groups=False)),
+            Cut(3, running_text(p, groups=False)), *shorter,
             Cut(3, running_text(p, 0)),
-            Cut(3, running_text(p, steps_only=True)), Cut(0), Cut(2),
+            Cut(3, running_text(p, steps_only=True)), Cut(2),
             Cut(len(pieces) - 1, "ETA ?" if p.eta is None else eta),
-            Cut(3, f"{p.running} running")))
+            Cut(3, running_text(p, steps_only=True).split(" (")[0]), Cut(0)))
         self.stream.write("\r\033[K" + escaped(line))
         self.stream.flush()
         self._drawn = True
