@@ -194,3 +194,12 @@ def test_a_store_keeps_a_folder_it_made_once_something_is_in_it(tmp_path: Path) 
     with ResultStore(out):
         (out / "a.mp4").write_bytes(b"video")
     assert (out / "a.mp4").is_file() and sorted(p.name for p in out.iterdir()) == ["a.mp4"]
+
+
+@pytest.mark.parametrize("value", ["no", 0, None])
+def test_run_batch_refuses_a_skip_invalid_that_is_no_boolean(value: Any, tmp_path: Path) -> None:
+    # ("no" is a true string: read as a boolean it would run the valid jobs)
+    with pytest.raises(BatchSettingError) as caught:
+        run_batch([{"prompt": "x"}], NOBODY, tmp_path / "o", skip_invalid=value)
+    assert str(caught.value) == f"skip_invalid must be true or false, not {value!r}"
+    assert not (tmp_path / "o").exists()

@@ -453,6 +453,8 @@ class Batch:
                  queue_ahead: int = 1) -> None:
         if order not in ORDERS:
             raise BatchSettingError(f"order must be 'model' or 'file', not {order!r}")
+        if not isinstance(skip_invalid, bool):  # ("no" would read as true)
+            raise BatchSettingError(f"skip_invalid must be true or false, not {skip_invalid!r}")
         if isinstance(queue_ahead, bool) or not isinstance(queue_ahead, int) or \
                 queue_ahead < 0:
             raise BatchSettingError(f"queue_ahead must be 0 or more, not {queue_ahead!r}")
