@@ -5,7 +5,6 @@ ends once in results.jsonl and a re-run skips what is done."""
 
 from __future__ import annotations
 
-import io
 import json
 import threading
 from collections.abc import Callable
@@ -18,7 +17,6 @@ from ltx2sdk.app.batch.grouping import model_group
 from ltx2sdk.app.batch.jobs import BatchJob, make_job
 from ltx2sdk.app.batch.scheduler import Batch, BatchProgress, RunningJob, run_batch
 from ltx2sdk.app.batch.targets import JobStage, Runner
-from ltx2sdk.app.cli.batch_command import BatchDisplay
 from ltx2sdk.app.cli.main import main
 from ltx2sdk.errors import BatchSettingError, CommandLineError, ServerValidationError
 from tests.app.test_batch import (  # noqa: F401 - endpoint: the RunPod fixture
@@ -27,6 +25,7 @@ from tests.app.test_batch import (  # noqa: F401 - endpoint: the RunPod fixture
     result_lines,
     write_jobs,
 )
+from tests.app.test_batch_progress import drawn_status_line
 from tests.app.test_cli_scripting import parsed, settings
 from tests.helpers import catalog_server
 
@@ -232,12 +231,7 @@ def test_the_status_line_names_what_each_server_holds_while_there_is_room(
                              jobs=jobs)
 
     def status_line(columns: int) -> str:
-        monkeypatch.setenv("COLUMNS", str(columns))
-        stream = io.StringIO()
-        display = BatchDisplay(stream, interactive=True)
-        display.progress(progress)
-        display.close()
-        return stream.getvalue().split("\r\033[K")[-1].rstrip("\n")
+        return drawn_status_line(progress, columns, monkeypatch)
 
     # each server, what it runs and the model set it holds (issue 19, Deliver 5)
     assert "(a: job 3 Stage 1 sampling 12/20 [ltx-2 t2v pro], b: job 4 VAE decode " \

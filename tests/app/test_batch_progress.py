@@ -77,6 +77,17 @@ class HeldTarget:
         return [self.runner]
 
 
+def drawn_status_line(progress: BatchProgress, columns: int,
+                      monkeypatch: pytest.MonkeyPatch) -> str:
+    """The status line a terminal ``columns`` wide shows for ``progress`` (its last redraw)."""
+    monkeypatch.setenv("COLUMNS", str(columns))
+    stream = io.StringIO()
+    display = BatchDisplay(stream, interactive=True)
+    display.progress(progress)
+    display.close()
+    return stream.getvalue().split("\r\033[K")[-1].rstrip("\n")
+
+
 def test_the_eta_waits_for_a_first_video_then_does_not_grow_while_a_job_runs(
         tmp_path: Path) -> None:
     runner = HeldRunner({2: [JobStage("Stage 1 sampling", 1, 4, 0.25)]})
@@ -118,12 +129,7 @@ def test_the_status_line_shows_each_running_jobs_stage_and_step(
                              jobs=jobs)
 
     def status_line(columns: int) -> str:
-        monkeypatch.setenv("COLUMNS", str(columns))
-        stream = io.StringIO()
-        display = BatchDisplay(stream, interactive=True)
-        display.progress(progress)
-        display.close()
-        return stream.getvalue().split("\r\033[K")[-1].rstrip("\n")
+        return drawn_status_line(progress, columns, monkeypatch)
 
     assert status_line(200) == (  # each job's server first while there is room (issue 19)
         "[" + "-" * 24 + "] 0/10 done, 0 made, 4 running (a: job 3 Stage 1 sampling 12/20, "
@@ -322,12 +328,7 @@ def test_the_status_line_names_each_servers_job_and_model_set_and_counts_queued_
                              eta=None, jobs=jobs)
 
     def status_line(columns: int, stage: str = "Stage 1") -> str:
-        monkeypatch.setenv("COLUMNS", str(columns))
-        stream = io.StringIO()
-        display = BatchDisplay(stream, interactive=True)
-        display.progress(progress(stage))
-        display.close()
-        return stream.getvalue().split("\r\033[K")[-1].rstrip("\n")
+        return drawn_status_line(progress(stage), columns, monkeypatch)
 
     assert progress("Stage 1").queued == 2
     assert status_line(200) == (

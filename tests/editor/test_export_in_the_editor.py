@@ -28,15 +28,12 @@ from tests.editor.browser import (
     Editor,
     as_javascript_numbers,
     drop_added_defaults,
+    partner_gate_set_aside,
     prompt_differences,
 )
 from tests.editor.screenshot import PICTURE_SIZE, picture
 
 pytestmark = pytest.mark.editor
-
-PARTNER_GATE = "partner_run_gate_blocked"
-"""The editor's console note on a workflow of partner (API) nodes without a signed-in Comfy
-account (as in tests/editor/test_frontend_oracle.py)."""
 
 ALL = [*PIPELINES, *ltx2_5_api.PIPELINES]
 IDS = [" ".join(p.key) for p in ALL]
@@ -57,10 +54,8 @@ def test_each_pipeline_opens_in_the_editor_as_written_and_queues_its_compiled_pr
         # a hosted (partner) node: the editor notes that running it needs a signed-in Comfy
         # account and reports that to its telemetry (Sentry), a request the harness blocks:
         # about the account, not the workflow
-        gate = [w for w in warnings if PARTNER_GATE in w]
-        assert gate, warnings
-        warnings = [w for w in warnings if w not in gate]
-        problems = [p for p in problems if not (p.startswith("blocked") and "sentry" in p)]
+        problems, warnings, gated = partner_gate_set_aside(problems, warnings)
+        assert gated, warnings
     assert problems == []
     assert warnings == []
     # the editor kept the layout: every node where and as big as the export put it

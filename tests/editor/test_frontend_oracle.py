@@ -31,16 +31,13 @@ from tests.editor.browser import (
     Editor,
     as_javascript_numbers,
     drop_added_defaults,
+    partner_gate_set_aside,
     prompt_differences,
 )
 from tests.editor.fixtures import OTHER_TEMPLATES, ltx_template_names
 from tests.official_templates import load_template
 
 pytestmark = pytest.mark.editor
-
-PARTNER_GATE = "partner_run_gate_blocked"
-"""The editor's note that a workflow of partner (API) nodes cannot run without a signed-in
-Comfy account; it reports it to its error telemetry (Sentry), a request this harness blocks."""
 
 KNOWN_COMPLAINTS: dict[str, tuple[str, str]] = {
     "templates_graphic_design_recomposer": (
@@ -96,8 +93,7 @@ def _same_prompt_of_template(name: str, editor: Editor,
     workflow = load_template(name)
     queued = editor.graph_to_prompt(copy.deepcopy(workflow))
     problems = editor.last_problems
-    if any(PARTNER_GATE in w for w in editor.log.warnings):
-        problems = [p for p in problems if not (p.startswith("blocked") and "sentry" in p)]
+    problems = partner_gate_set_aside(problems, list(editor.log.warnings))[0]
     if name in KNOWN_COMPLAINTS:
         allowed = KNOWN_COMPLAINTS[name][0]
         assert any(p.startswith(allowed) for p in problems), problems  # still there
