@@ -27,7 +27,6 @@ import json
 import logging
 import signal
 import sys
-import threading
 from pathlib import Path
 
 try:
@@ -131,6 +130,11 @@ def main(argv: list[str] | None = None) -> None:
         port=args.port,
         frontend=frontend,
     )
+    # Ctrl-C and SIGTERM are taken by the main thread alone, with sigwait below: a signal the
+    # kernel hands to one of the server's threads would otherwise never wake a main thread
+    # blocked in a wait (a CI stop hung that way)
+    stop_signals = {signal.SIGINT, signal.SIGTERM}
+    signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
     try:
         server.start()
     except OSError as exc:
@@ -141,8 +145,6 @@ def main(argv: list[str] | None = None) -> None:
                      "for any free port")
         sys.exit(f"python -m tests.comfyserver: cannot listen on {args.host}:{args.port}: "
                  f"{exc.strerror or exc}")
-    # a SIGTERM (kill, a supervisor) stops it as cleanly as Ctrl-C: temp folders are removed
-    signal.signal(signal.SIGTERM, _interrupt)
     try:
         version = args.comfyui_version or DEFAULT_VERSION
         print(f"ComfyUI stand-in ({version}) listening on {server.url}", flush=True)
@@ -150,15 +152,11 @@ def main(argv: list[str] | None = None) -> None:
               f"{server.output_dir}; Ctrl-C to stop)", flush=True)
         if frontend:
             print(f"the editor: open {server.url}/ in a browser", flush=True)
-        threading.Event().wait()
-    except KeyboardInterrupt:
+        # a SIGTERM (kill, a supervisor) stops it as cleanly as Ctrl-C: temp folders are removed
+        signal.sigwait(stop_signals)
         print("stopping", flush=True)
     finally:
         server.stop()
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":
