@@ -144,8 +144,9 @@ from ltx2sdk.errors import (
 )
 from ltx2sdk.wording import exception_line
 
-__all__ = ["Batch", "BatchProgress", "BatchSummary", "DropNotice", "JobResult", "RetryNotice",
-           "RetryPolicy", "RunningJob", "batch_eta", "iter_batch", "paced_eta", "run_batch"]
+__all__ = ["Batch", "BatchProgress", "BatchSummary", "DropNotice", "JobResult", "Lane",
+           "RetryNotice", "RetryPolicy", "RunningJob", "batch_eta", "iter_batch", "lane_eta",
+           "paced_eta", "run_batch"]
 
 Status = Literal["ok", "failed", "cancelled", "skipped"]
 Order = Literal["model", "file"]
@@ -287,10 +288,12 @@ class BatchProgress:
     each one's stage; of them, :attr:`queued` wait in their server's queue, queued ahead);
     ``waiting`` for a retry; ``retries`` so far.
 
-    ``eta`` (seconds; ``None`` until a first video is made, or when the total is unknown):
-    the jobs left shared by the runners at each one's own pace (:func:`paced_eta`: a
-    target's pace is its videos' mean length, or before its first one the length its running
-    job's own count gives). Between two reports of a job's time left it only shrinks: it
+    ``eta`` (seconds; ``None`` until a first video is made, or when the total is unknown,
+    or once the batch is stopping: nothing more will be made): the jobs left shared by the
+    lanes at each one's own pace (:func:`lane_eta`: a native ComfyUI's runners are one lane,
+    its jobs queued ahead each a whole job's time after the one it runs; a target's pace is
+    the time its lane gave each video, the wait behind the job ahead left out, or before
+    its first one the length its running job's own count gives). Between two reports of a job's time left it only shrinks: it
     does not grow while jobs run. While a runner that matters (it runs a job, or jobs wait
     to start) has no pace yet, ``eta`` is ``None`` and ``eta_guess`` is the number with the
     mean pace in its place: a guess that may still grow (a slow server's first job)."""
@@ -385,6 +388,9 @@ class _TargetState:
     opened_at: float = 0.0  # when its opening began: how long it has been waited for
     made: int = 0  # videos it made in this run, and their length summed: its pace
     made_seconds: float = 0.0
+    # the time its server gave those videos, summed (their length less any wait behind
+    # another job of its lane: see Batch._served_locked): the ETA's pace
+    served_seconds: float = 0.0
 
 
 @dataclass
@@ -405,6 +411,7 @@ class _Running:
     group: str | None = None
     stage: JobStage | None = None
     ends: float | None = None  # when its run ends, as its last report says
+    began: float | None = None  # when its target first told a stage other than "in queue"
 
 
 class Batch:
@@ -534,6 +541,7 @@ class Batch:
         self._counts = {"ok": 0, "failed": 0, "cancelled": 0, "skipped": 0, "retries": 0,
                         "invalid": 0, "checked": 0}
         self._made_seconds = 0.0  # the length of this run's videos, summed
+        self._lane_ends: dict[int, float] = {}  # id of a lane -> when its last job ended
         self._slots: list[_Slot] = []
         # threads alive; of them, those opening their target and those waiting for it to
         # prove ready: they hold no job, and a cancel does not wait for them
@@ -846,31 +854,83 @@ class Batch:
                              invalid=c["invalid"], jobs=jobs, eta_guess=guess)
 
     def _eta(self, now: float) -> tuple[float | None, float | None]:
-        """Seconds left and the guess (see :class:`BatchProgress`), under the lock."""
+        """Seconds left and the guess (see :class:`BatchProgress`), under the lock: each
+        lane (a server's runners sharing its queue, else each runner) runs its jobs one
+        after another at its target's pace (:func:`lane_eta`)."""
         c = self._counts
         if self._to_run is None or not c["ok"] or self._cancel.is_set():
             # nothing to measure a video by yet, or (cancelled) nothing more will be made
             return None, None
-        average = self._made_seconds / c["ok"]
+        made = sum(s.made for s in self._states)
+        average = (sum(s.served_seconds for s in self._states) / made if made
+                   else self._made_seconds / c["ok"])
         not_started = max(0, self._to_run - self._tried_locked() - len(self._running))
-        loads: list[tuple[float, tuple[float, float | None] | None]] = []
-        known = True
+        lanes: dict[int, list[_Slot]] = {}
         for slot in self._slots:
-            if not slot.ready or slot.state.unusable:
-                continue
-            run = self._running.get(id(slot))
-            state = slot.state
-            pace = state.made_seconds / state.made if state.made else None
-            if pace is None and run is not None and run.ends is not None:
-                pace = run.ends - run.started  # its first job's own count says how long
+            if slot.ready and not slot.state.unusable:
+                lanes.setdefault(self._lane_key(slot), []).append(slot)
+        loads: list[Lane] = []
+        known = True
+        for key, slots in lanes.items():
+            state = slots[0].state
+            runs = [run for slot in slots if (run := self._running.get(id(slot))) is not None]
+            head = self._head_locked(key, runs, shared=self._shares_lane(slots[0]))
+            pace = state.served_seconds / state.made if state.made else None
+            if pace is None and head is not None and head[0].ends is not None:
+                pace = head[0].ends - head[1]  # its first job's own count says how long
             if pace is None:
-                known = known and run is None and not not_started  # it matters: a guess
+                known = known and not runs and not not_started  # it matters: a guess
                 pace = average
-            loads.append((pace, None if run is None else (run.started, run.ends)))
+            loads.append(Lane(pace, None if head is None else (head[1], head[0].ends),
+                              queued=max(0, len(runs) - 1)))
         if not loads:  # (running jobs are on ready slots; none ready: the mean, one runner)
-            loads = [(average, None)]
-        eta = paced_eta(now, loads, not_started=not_started)
+            loads = [Lane(average)]
+        eta = lane_eta(now, loads, not_started=not_started)
         return (eta, None) if known else (None, eta)
+
+    @staticmethod
+    def _shares_lane(slot: _Slot) -> bool:
+        """Whether ``slot``'s runner runs its jobs one after another with other runners'
+        (:class:`~ltx2sdk.app.batch.targets.InLane`: a native ComfyUI's queue)."""
+        return getattr(slot.runner, "lane", None) is not None
+
+    def _lane_key(self, slot: _Slot) -> int:
+        """What ``slot``'s jobs run one after another with: its server's queue (shared by
+        its runners), else the slot alone."""
+        lane = getattr(slot.runner, "lane", None)
+        return id(slot) if lane is None else id(lane)
+
+    def _head_locked(self, lane: int, runs: Sequence[_Running], *, shared: bool
+                     ) -> tuple[_Running, float] | None:
+        """Of a lane's running jobs, the one its server runs and since when (the others wait
+        behind it); ``None`` when it runs none. In a shared lane: the first its target said
+        had begun (a stage other than "in queue"), since then; else (nothing told yet, a
+        target that does not tell) the first taken, since it was taken or since the lane's
+        last job ended, whichever is later (it waited for that one). Under the lock."""
+        if not runs:
+            return None
+        begun = [run for run in runs if run.began is not None]
+        if shared and begun:
+            first = min(begun, key=lambda run: (run.began or 0.0, run.job.number))
+            return first, first.began or first.started
+        first = min(runs, key=lambda run: (run.started, run.job.number))
+        since = first.started
+        if shared:
+            since = max(since, self._lane_ends.get(lane, since))
+        return first, since
+
+    def _served_locked(self, slot: _Slot, now: float) -> float:
+        """The time ``slot``'s lane gave its job, ending now: since it was taken, or since
+        the lane's last job ended when that is later (it waited behind that one: a job
+        queued ahead). Notes the lane's end. Under the lock, before the job leaves
+        ``_running``."""
+        run = self._running.get(id(slot))
+        lane = self._lane_key(slot)
+        last = self._lane_ends.get(lane)
+        self._lane_ends[lane] = now
+        if run is None:
+            return 0.0
+        return max(0.0, now - max(run.started, last if last is not None else run.started))
 
     # -- a runner's thread -----------------------------------------------------------------
 
@@ -1120,6 +1180,8 @@ class Batch:
                 running = self._running.get(id(slot))
                 if running is not None and running.job is job:
                     running.stage = now
+                    if running.began is None and now.stage != QUEUED_STAGE:
+                        running.began = time.monotonic()  # it left its server's queue
                     # fixed until the next report: the time left then only shrinks
                     running.ends = None if now.left is None else time.monotonic() + now.left
 
@@ -1307,6 +1369,8 @@ class Batch:
                            attempts=attempt, target=state.name, seconds=seconds, note=note,
                            group=None if (group := self._group(job)) is None else group.label)
         with self._cond:
+            served = self._served_locked(slot, time.monotonic()) \
+                if isinstance(slot, _Slot) else seconds
             self._running.pop(id(slot), None)
             self._submitted.pop(job.key, None)  # concluded: nothing left to follow
             self._counts[status] += 1
@@ -1314,6 +1378,7 @@ class Batch:
                 self._made_seconds += seconds
                 state.made += 1
                 state.made_seconds += seconds
+                state.served_seconds += served
                 if self._planner is not None:  # work stealing weighs groups by pace
                     self._planner.set_pace(state.name, state.made_seconds / state.made)
             if error_kind == "invalid":
@@ -1343,24 +1408,49 @@ def paced_eta(now: float, runners: Sequence[tuple[float, tuple[float, float | No
               *, not_started: int) -> float | None:
     """A batch's seconds left at ``now``: each of ``runners`` is ``(pace, running)``, the
     seconds a job takes it and its running job (``(started, ends)``, or ``None`` when it
-    is free); the ``not_started`` jobs go, one at a time, to the runner free first, each at
-    its own pace (a fast server does more of them than a slow one). The end is the last
-    job's, running ones included (one job is not shared).
+    is free): :func:`lane_eta` with nothing queued ahead."""
+    return lane_eta(now, [Lane(pace, run) for pace, run in runners], not_started=not_started)
+
+
+@dataclass(frozen=True)
+class Lane:
+    """What runs one job at a time, as the ETA counts it (:func:`lane_eta`): a native
+    ComfyUI (its runners share its queue), or one runner of a target that runs jobs side by
+    side. ``pace``: the seconds a job takes it; ``running``: the job it runs (``(started,
+    ends)``: since when, and when its own count says its run ends, ``None`` when it cannot
+    say), ``None`` when it runs none; ``queued``: the jobs waiting behind that one (queued
+    ahead on its server, or being sent there), none begun: each has a whole ``pace`` left
+    after the ones ahead of it."""
+
+    pace: float
+    running: tuple[float, float | None] | None = None
+    queued: int = 0
+
+
+def lane_eta(now: float, lanes: Sequence[Lane], *, not_started: int) -> float | None:
+    """A batch's seconds left at ``now``: each of ``lanes`` ends its running job, then its
+    queued ones one after another (:class:`Lane`); the ``not_started`` jobs go, one at a
+    time, to the lane free first, each at its own pace (a fast server does more of them than
+    a slow one). The end is the last job's, running ones included (one job is not shared).
 
     A running job has left the later of: the time its own run ends (``ends``, as it last
-    said; ``None`` when it cannot say) and its runner's pace less its time so far. Its own
+    said; ``None`` when it cannot say) and its lane's pace less its time so far. Its own
     count cannot see what a job spends outside the run (the wait for the server, uploads,
     the download): alone it ended a job's time seconds early and let the ETA reach 0 while
-    the last job ran. ``None`` when jobs run and nothing is left by this count (a job past
-    its pace that cannot say): no number rather than 0 s."""
-    free_at: list[tuple[float, float]] = []  # (when each runner is free, its pace)
+    the last job ran. A job queued behind it has not begun: counted as running, it ended
+    the batch a job's time early for each one queued ahead. ``None`` when jobs run and
+    nothing is left by this count (a job past its pace that cannot say, nothing queued): no
+    number rather than 0 s."""
+    free_at: list[tuple[float, float]] = []  # (when each lane is free, its pace)
     lefts: list[float] = []
-    for pace, run in runners:
-        pace = max(pace, 1e-3)  # (instant jobs: still a pace)
+    for lane in lanes:
+        pace = max(lane.pace, 1e-3)  # (instant jobs: still a pace)
         left = 0.0
-        if run is not None:
-            started, ends = run
+        if lane.running is not None:
+            started, ends = lane.running
             left = max(0.0, started + pace - now, 0.0 if ends is None else ends - now)
+        left += max(0, lane.queued) * pace
+        if lane.running is not None or lane.queued > 0:
             lefts.append(left)
         free_at.append((now + left, pace))
     if not_started <= 0 or not free_at:
@@ -1372,8 +1462,8 @@ def paced_eta(now: float, runners: Sequence[tuple[float, tuple[float, float | No
 
 
 def _nth_end(free_at: Sequence[tuple[float, float]], jobs: int) -> float:
-    """When the ``jobs``-th job ends, each runner being free at ``free`` and taking ``pace``
-    a job (``free_at``: ``(free, pace)`` each), each job going to the runner free first.
+    """When the ``jobs``-th job ends, each lane being free at ``free`` and taking ``pace``
+    a job (``free_at``: ``(free, pace)`` each), each job going to the lane free first.
     Found by halving (a million jobs cost as little as ten): the jobs ended by time t are a
     sum over the runners."""
     def ended(t: float) -> int:

@@ -153,6 +153,13 @@ class _ServerRunner:
         self._opened = opened  # when the first wait began (the probe), until it is done
         self._queue = queue or _ServerQueue()
 
+    @property
+    def lane(self) -> object | None:
+        """:class:`~ltx2sdk.app.batch.targets.InLane`: a native ComfyUI's runners share its
+        queue (one job runs, the others wait behind it); the Comfy API v2 runs its jobs side
+        by side (``None``)."""
+        return self._queue if self.backend.api == "comfyui" else None
+
     def wait_ready(self, cancel: threading.Event) -> None:
         """Before the first job: see :class:`~ltx2sdk.app.batch.targets.WaitsForReady`."""
         self._wait_ready(cancel)

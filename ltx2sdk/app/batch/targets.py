@@ -60,8 +60,8 @@ if TYPE_CHECKING:
     from ltx2sdk.app.batch.jobs import BatchJob
     from ltx2sdk.app.generate import InputPolicy
 
-__all__ = ["QUEUED_STAGE", "BatchTarget", "FailureKind", "JobSettings", "JobStage", "Runner",
-           "WaitsForReady", "classify"]
+__all__ = ["QUEUED_STAGE", "BatchTarget", "FailureKind", "InLane", "JobSettings", "JobStage",
+           "Runner", "WaitsForReady", "classify"]
 
 FailureKind = Literal["transient", "unusable", "unfit", "cancelled", "permanent"]
 TRANSIENT_STATUSES = frozenset({408, 429})  # and every 5xx
@@ -146,6 +146,22 @@ class WaitsForReady(Protocol):
         cannot (:func:`classify`: a target nobody answers at, or that never answered, is
         ``unusable`` and dropped), and :class:`~ltx2sdk.errors.JobCancelledError` within a
         fraction of a second of ``cancel`` being set."""
+        ...
+
+
+@runtime_checkable
+class InLane(Protocol):
+    """A runner whose jobs run one after another with those of other runners: the runners
+    of a native ComfyUI with jobs queued ahead (one runs, the others wait in its queue).
+    Runners with the same ``lane`` (an object compared by identity; ``None``: none shared)
+    share one server's time, in the order their jobs were queued; the batch's ETA counts a
+    job waiting behind another as not begun. A runner without it runs its jobs side by
+    side with the others' (a Comfy API v2 server's, a RunPod endpoint's)."""
+
+    @property
+    def lane(self) -> object | None:
+        """What this runner's jobs queue behind (shared by its server's runners), or
+        ``None``."""
         ...
 
 
