@@ -312,6 +312,9 @@ class BatchProgress:
     invalid: int = 0
     jobs: tuple[RunningJob, ...] = ()
     eta_guess: float | None = None
+    stopping: bool = False
+    """The batch was cancelled (Ctrl-C, :meth:`Batch.cancel`, a failure): its running jobs
+    are being stopped, nothing more will be made (no ETA)."""
 
     @property
     def queued(self) -> int:
@@ -805,6 +808,7 @@ class Batch:
                 continue
             if kind == "result" and self.on_result is not None:
                 with contextlib.suppress(Exception):
+                    self._report_progress()  # the count with it, and that the batch stops
                     self.on_result(payload)
 
     def _finish(self) -> None:
@@ -851,7 +855,8 @@ class Batch:
                              skipped=c["skipped"], running=len(self._running),
                              waiting=len(self._retries), retries=c["retries"],
                              elapsed=now - self._started_at, eta=eta,
-                             invalid=c["invalid"], jobs=jobs, eta_guess=guess)
+                             invalid=c["invalid"], jobs=jobs, eta_guess=guess,
+                             stopping=self._interrupted)
 
     def _eta(self, now: float) -> tuple[float | None, float | None]:
         """Seconds left and the guess (see :class:`BatchProgress`), under the lock: each

@@ -498,8 +498,11 @@ def shortened(name: str, chars: int) -> str:
 
 def eta_text(p: BatchProgress) -> str:
     """``ETA 1m15s``; ``ETA ~1m15s`` while it is a guess (a target's pace not known yet);
-    before a first video is made, that it cannot be known yet. Rounded up to a tenth: never
-    ``0.0s`` while something is left."""
+    before a first video is made, that it cannot be known yet; ``stopping`` once the batch
+    is cancelled (nothing more will be made). Rounded up to a tenth: never ``0.0s`` while
+    something is left."""
+    if p.stopping:
+        return "stopping"
     if p.eta is not None:
         return f"ETA {duration(math.ceil(p.eta * 10) / 10)}"
     if p.eta_guess is not None:  # a target's pace not known yet: it may still grow
@@ -600,7 +603,8 @@ class BatchDisplay:
         assert p is not None
         total = "?" if p.total is None else str(p.total)
         text = eta_text(p)  # (none once nothing more will be made: after a cancel)
-        eta = f", {text}" if p.running + p.waiting and text != "ETA -" else ""
+        eta = f", {text}" if p.running + p.waiting and text != "ETA -" and not p.stopping \
+            else ""
         return f"{p.finished}/{total}{eta}"
 
     def _draw(self) -> None:
@@ -639,7 +643,7 @@ class BatchDisplay:
             Cut(3, running_text(p, groups=False)), *shorter,
             Cut(3, running_text(p, 0)),
             Cut(3, running_text(p, steps_only=True)), Cut(2),
-            Cut(len(pieces) - 1, "ETA ?" if p.eta is None else eta),
+            Cut(len(pieces) - 1, "ETA ?" if p.eta is None and not p.stopping else eta),
             Cut(3, running_text(p, steps_only=True).split(" (")[0]), Cut(0)))
         self.stream.write("\r\033[K" + escaped(line))
         self.stream.flush()
