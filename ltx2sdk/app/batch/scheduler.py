@@ -294,9 +294,10 @@ class BatchProgress:
     its jobs queued ahead each a whole job's time after the one it runs; a target's pace is
     the time its lane gave each video, the wait behind the job ahead left out, or before
     its first one the length its running job's own count gives). Between two reports of a
-    job's time left it only shrinks: it does not grow while jobs run. While a runner that matters (it runs a job, or jobs wait
-    to start) has no pace yet, ``eta`` is ``None`` and ``eta_guess`` is the number with the
-    mean pace in its place: a guess that may still grow (a slow server's first job)."""
+    job's time left it only shrinks: it does not grow while jobs run. While a runner that
+    matters (it runs a job, or jobs wait to start) has no pace yet, ``eta`` is ``None`` and
+    ``eta_guess`` is the number with the mean pace in its place: a guess that may still grow
+    (a slow server's first job)."""
 
     total: int | None
     to_run: int | None
