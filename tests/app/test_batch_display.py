@@ -5,20 +5,38 @@ a server never usable from one lost after it made jobs."""
 from __future__ import annotations
 
 import io
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from ltx2sdk.app.batch.scheduler import Batch, BatchProgress, JobResult
-from ltx2sdk.app.cli.batch_command import BatchDisplay, eta_text
+from ltx2sdk.app.batch.scheduler import (
+    Batch,
+    BatchProgress,
+    BatchSummary,
+    DropNotice,
+    JobResult,
+)
+from ltx2sdk.app.cli.batch_command import BatchDisplay, describe_summary, eta_text
 from tests.app.test_batch_progress import HeldRunner, HeldTarget
+from tests.helpers import catalog_server
 
 SMALL = {"duration": 1, "width": 256, "height": 256}
+WAIT = 30.0
 
 
 def job(seed: int) -> dict[str, Any]:
     return {"prompt": f"a fox, take {seed}", "seed": seed, **SMALL}
+
+
+def wait_for(condition: Callable[[], bool], what: str) -> None:
+    end = time.monotonic() + WAIT
+    while not condition():
+        assert time.monotonic() < end, f"gave up waiting for {what}"
+        time.sleep(0.01)
 
 
 class Stop(Exception):
@@ -60,3 +78,76 @@ def test_no_eta_is_given_once_the_batch_is_cancelled() -> None:
     # was "[0/3, ETA after the first video] cancelled ...": no video will be made now
     assert stream.getvalue() == "[0/3] cancelled job 1  on gpu-a\n"
     assert eta_text(p) == "stopping"  # what a terminal's status line says in its place
+
+
+def test_a_server_lost_mid_batch_is_said_when_it_happens_and_in_the_summary(
+        tmp_path: Path) -> None:
+    # QA: a killed server was said "dropped" only at the end, and the summary said "not
+    # used: ..." of a server that had made a job before it died
+    said: list[Any] = []
+    made_on_a = threading.Event()
+    with catalog_server(tmp_path / "a") as a, catalog_server(tmp_path / "b") as b:
+        a.sim.step_delay = 0.3  # a's jobs run a second or so: the next waits behind each
+        b.sim.step_delay = 0.1
+
+        def result(r: JobResult) -> None:
+            said.append(r)
+            if r.target == a.url and r.status == "ok":
+                made_on_a.set()
+
+        batch = Batch([job(n) for n in range(1, 13)], [a.url, b.url], tmp_path / "out",
+                      order="file", on_result=result, on_drop=said.append)
+        thread = threading.Thread(target=batch.run, daemon=True)
+        thread.start()
+        try:
+            # a made a video, runs its next job and has one more queued: then it dies
+            wait_for(lambda: made_on_a.is_set() and len(a.received.prompts) >= 3,
+                     "a video made on a, two more jobs sent there")
+            a.stop()
+            thread.join(WAIT)
+            assert not thread.is_alive()
+        finally:
+            batch.cancel()
+    summary = batch.summary
+    assert summary is not None and summary.progress.ok == 12
+    lost = [n for n in said if isinstance(n, DropNotice) and n.lost]
+    # said once, when it happened: before the jobs it lost were made elsewhere
+    assert len(lost) == 1, said
+    [notice] = lost
+    assert notice.target == a.url and notice.handed_on == 2 and notice.made >= 1, notice
+    after = said[said.index(notice) + 1:]
+    assert sum(1 for r in after if isinstance(r, JobResult) and r.status == "ok") >= 2
+    stream = io.StringIO()
+    BatchDisplay(stream, interactive=False).dropped(notice)
+    assert stream.getvalue() == (f"lost      {a.url}: {notice.reason}; its 2 jobs go to the "
+                                 "others\n")
+    made = sum(1 for r in said if isinstance(r, JobResult) and r.target == a.url)
+    text = describe_summary(summary, tmp_path / "out")
+    plural = "s" if made != 1 else ""
+    assert f"lost after {made} job{plural}: {a.url}: " in text, text  # was "not used: ..."
+    assert "not used" not in text, text
+
+
+def test_the_summary_tells_a_server_never_used_from_one_lost(tmp_path: Path) -> None:
+    p = BatchProgress(total=4, to_run=4, ok=4, failed=0, cancelled=0, skipped=0, running=0,
+                      waiting=0, retries=0, elapsed=9.0, eta=None)
+    summary = BatchSummary(p, False, (), 0, ("http://a: connection refused",
+                                             "http://b: connection refused"),
+                           tmp_path / "results.jsonl", unusable_made=(0, 3))
+    assert describe_summary(summary, tmp_path) == (
+        "batch finished in 9.0s: 4 made; not used: http://a: connection refused; lost after "
+        "3 jobs: http://b: connection refused")
+
+
+def test_a_lost_servers_line_says_where_its_jobs_go() -> None:
+    def line(notice: DropNotice) -> str:
+        stream = io.StringIO()
+        BatchDisplay(stream, interactive=False).dropped(notice)
+        return stream.getvalue()
+
+    assert line(DropNotice("http://a", "connection refused", 1, lost=True, handed_on=1)) == \
+        "lost      http://a: connection refused; its job goes to the others\n"
+    assert line(DropNotice("http://a", "connection refused", 0, lost=True, handed_on=2)) == \
+        "lost      http://a: connection refused; its 2 jobs wait for it to come back\n"
+    assert line(DropNotice("http://a", "connection refused", 0)) == \
+        "dropped   http://a: connection refused\n"

@@ -395,6 +395,8 @@ def test_a_server_dying_mid_job_hands_the_job_to_the_idle_one_at_once(tmp_path: 
     assert lost > [line["target"] for line in lines.values()].count(a.url)
     # not the 30 s wait for a restart: the jobs left take a few seconds on one server
     assert ended - killed[0] < 20
-    assert [d.target for d in drops] == [a.url], drops
+    # its loss said when it happened (its jobs handed on), then its drop once it did not
+    # come back
+    assert [(d.target, d.lost) for d in drops] == [(a.url, True), (a.url, False)], drops
     assert "connection refused" in drops[0].reason, drops
     assert "connection refused" in drops[0].reason

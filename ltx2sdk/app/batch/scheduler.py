@@ -62,6 +62,9 @@ try counted. A native ComfyUI that goes out of reach with jobs on it (its connec
 :class:`~ltx2sdk.errors.ServerLostError`) loses them, not their tries: the running one and
 any queued ahead go to the targets at once, no try counted (each runs once more, elsewhere
 or there), and the server proves ready again before its next job (dropped if it does not).
+The loss is said when it happens, once for its jobs (``on_drop`` hears a
+:class:`DropNotice` with ``lost``: not a drop yet), and :attr:`BatchSummary.unusable_made`
+tells a target dropped after it made videos from one never usable.
 A permanent one (an invalid request, a prompt the
 server refused, a node that failed) is the job's result at once. A target that cannot serve
 any job is dropped (``on_drop`` hears of it) and its job goes to the other targets without a
@@ -240,11 +243,20 @@ class DropNotice:
     (``connection refused``, ``unknown host``, ``no answer within 30 s``, ``does not answer
     like a ComfyUI (GET /system_stats answered HTTP 404)``, what a refused key said, ``no
     answer when the jobs were done (waited 2.1 s)``: see the module);
-    ``left``: how many targets the batch still has."""
+    ``left``: how many targets the batch still has.
+
+    ``lost``: not a drop yet: a native ComfyUI went out of reach with jobs on it (its
+    connection lost), said when it happens: its ``handed_on`` jobs (running or queued there)
+    go to the other targets at once, and the server is used again if it proves ready (else
+    dropped then, with a notice of its own; ``left`` counts the others). ``made``: the
+    videos the target made in this batch before."""
 
     target: str
     reason: str
     left: int
+    lost: bool = False
+    handed_on: int = 0
+    made: int = 0
 
 
 @dataclass(frozen=True)
@@ -347,6 +359,9 @@ class BatchSummary:
     not_started: int | None
     unusable: tuple[str, ...]
     results_path: Path
+    unusable_made: tuple[int, ...] = ()
+    """For each of ``unusable``, the videos that target made in this run before it was
+    dropped (0: never usable; more: lost after making them)."""
 
     @property
     def complete(self) -> bool:
@@ -395,6 +410,7 @@ class _TargetState:
     # the time its server gave those videos, summed (their length less any wait behind
     # another job of its lane: see Batch._served_locked): the ETA's pace
     served_seconds: float = 0.0
+    lost: bool = False  # its loss was said, and it has made no video since
 
 
 @dataclass
@@ -828,7 +844,8 @@ class Batch:
                 progress=progress, interrupted=self._interrupted,
                 cancelled_jobs=tuple(self._cancelled_jobs), not_started=not_started,
                 unusable=tuple(s.unusable for s in self._states if s.unusable),
-                results_path=self.store.results_path)
+                results_path=self.store.results_path,
+                unusable_made=tuple(s.made for s in self._states if s.unusable))
         if self.on_progress is not None:
             self.on_progress(progress)
 
@@ -1251,6 +1268,7 @@ class Batch:
             # server's loss, not the job's: the job goes to any target at once, its try not
             # counted, and the server proves ready again before its next job (one gone is
             # dropped then); the streak still drops a server that keeps losing its jobs
+            self._say_lost(state, exc)
             slot.reprove = True
             with self._cond:
                 state.failures += 1
@@ -1311,6 +1329,23 @@ class Batch:
                        # a server's video: invalid as surely as the check's refusals)
                        input_refused=isinstance(exc, RequestFieldError)
                        or (isinstance(exc, InputFileError) and not unfetched))
+
+    def _say_lost(self, state: _TargetState, exc: BaseException) -> None:
+        """``state``'s server went out of reach with jobs on it (``exc``): said at once,
+        once for all its jobs (``on_drop`` hears a :class:`DropNotice` with ``lost``), until
+        it makes a video again. Called before the job leaves ``_running``."""
+        kind, why = connection_failure(exc)
+        reason = why if kind != "other" else "connection lost"
+        with self._cond:
+            if state.lost or state.unusable:
+                return
+            state.lost = True
+            mine = {id(s) for s in self._slots if s.state is state}
+            jobs = sum(1 for key in self._running if key in mine)
+            others = sum(1 for s in self._states if s is not state and not s.unusable)
+            notice = DropNotice(state.name, reason, others, lost=True, handed_on=jobs,
+                                made=state.made)
+        self._events.put(("dropped", notice))
 
     def _orphans_locked(self) -> list[_Retry]:
         """The waiting jobs that no target still in use can run, taken off the queue (under
@@ -1385,6 +1420,7 @@ class Batch:
                 state.made += 1
                 state.made_seconds += seconds
                 state.served_seconds += served
+                state.lost = False  # back: a next loss is said again
                 if self._planner is not None:  # work stealing weighs groups by pace
                     self._planner.set_pace(state.name, state.made_seconds / state.made)
             if error_kind == "invalid":

@@ -374,6 +374,14 @@ def _default_server() -> str:
         raise CommandLineError(f"COMFY_URL: {exc}", 2) from exc
 
 
+def unusable_text(summary: BatchSummary) -> list[str]:
+    """Each target the batch dropped, as the summary says it: ``not used: why`` for one
+    that made no video, ``lost after 3 jobs: why`` for one that made some first."""
+    made = list(summary.unusable_made) + [0] * len(summary.unusable)
+    return [f"lost after {n} job{'s' if n != 1 else ''}: {why}" if n else f"not used: {why}"
+            for why, n in zip(summary.unusable, made, strict=False)]
+
+
 def left_for_rerun(summary: BatchSummary) -> int | None:
     """How many jobs running the same command again would run
     (:attr:`~ltx2sdk.app.batch.scheduler.BatchSummary.left`)."""
@@ -401,7 +409,7 @@ def describe_summary(summary: BatchSummary, output_dir: Path) -> str:
         ended = "stopped" if summary.unusable_stopped else "finished"
         text = f"batch {ended} {took}: {made}" + (f"; {results}" if results else "")
         if summary.unusable:
-            text += "; " + "; ".join(f"not used: {why}" for why in summary.unusable)
+            text += "; " + "; ".join(unusable_text(summary))
         if summary.not_started:
             text += (f"; {summary.not_started} jobs not run: run the same command again once "
                      "a target can take them")
@@ -569,7 +577,16 @@ class BatchDisplay:
                    f"of {notice.attempts}) after a failure on {notice.target}: {notice.error}")
 
     def dropped(self, notice: DropNotice) -> None:
-        self._line(f"dropped   {notice.target}: {notice.reason}")
+        """A target dropped, or a server lost with jobs on it (said when it happens: where
+        its jobs go)."""
+        if not notice.lost:
+            self._line(f"dropped   {notice.target}: {notice.reason}")
+            return
+        one = notice.handed_on == 1
+        jobs = "its job" if one else f"its {notice.handed_on} jobs"
+        where = ("goes" if one else "go") + " to the others" if notice.left else \
+            ("waits" if one else "wait") + " for it to come back"
+        self._line(f"lost      {notice.target}: {notice.reason}; {jobs} {where}")
 
     def progress(self, progress: BatchProgress) -> None:
         self._last = progress
