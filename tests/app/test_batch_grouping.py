@@ -10,7 +10,13 @@ import random
 
 import pytest
 
-from ltx2sdk.app.batch.grouping import NO_MODELS, GroupPlanner, ModelGroup, model_group
+from ltx2sdk.app.batch.grouping import (
+    NO_MODELS,
+    GroupPlanner,
+    ModelGroup,
+    model_group,
+    name_groups,
+)
 from ltx2sdk.app.batch.jobs import make_job
 
 
@@ -154,3 +160,41 @@ def test_the_group_of_a_job_is_the_files_its_pipeline_loads() -> None:
     assert any("ltx-2.5" in name for name in newer.files)
     assert lora.label.endswith("+ style")
     assert model_group(make_job(7, {"prompt": ""})) == NO_MODELS  # invalid: runs nowhere
+
+
+def test_a_groups_label_names_its_model_set_not_its_first_jobs_pipeline() -> None:
+    # QA: a t2v job was labelled "ltx-2 i2v fast" (the first job of its group was i2v):
+    # t2v and i2v fast load the same files; the label says the model and mode (and LoRAs)
+    i2v = model_group(make_job(1, {"prompt": "a fox", "type": "i2v",
+                                   "image_url": "https://example.com/a.png"}))
+    t2v = model_group(make_job(2, {"prompt": "a fox"}))
+    assert i2v == t2v and i2v.label == t2v.label == "ltx-2 fast"
+    pro = model_group(make_job(3, {"prompt": "a fox", "model": "ltx-2.3", "mode": "pro",
+                                   "loras": [{"name": "squish.safetensors"}]}))
+    assert pro.label == "ltx-2.3 pro + squish"
+    [named] = name_groups([i2v, t2v])  # one group, whichever job came first
+    assert named.label == "ltx-2 fast"
+
+
+def test_groups_that_would_read_the_same_say_what_tells_them_apart() -> None:
+    fast = model_group(make_job(1, {"prompt": "a fox", "model": "ltx-2.3"}))
+    pro = model_group(make_job(2, {"prompt": "a fox", "model": "ltx-2.3", "mode": "pro"}))
+    flf2v = model_group(make_job(3, {"prompt": "a fox", "model": "ltx-2.3", "type": "flf2v",
+                                     "image_url": "https://example.com/a.png",
+                                     "last_image_url": "https://example.com/b.png"}))
+    # LTX-2.3's fast and pro load the same files: one group, both modes said
+    assert fast == pro and fast != flf2v
+    merged = name_groups([fast, pro, flf2v])
+    assert [g.label for g in merged] == ["ltx-2.3 t2v fast/pro", "ltx-2.3 flf2v fast"]
+    # two pipelines' groups apart, each label alone where nothing else reads the same
+    assert [g.label for g in name_groups([fast, flf2v])] == ["ltx-2.3 t2v fast",
+                                                            "ltx-2.3 flf2v fast"]
+    assert [g.label for g in name_groups([fast])] == ["ltx-2.3 fast"]
+    # the same pipeline with other files (another camera LoRA): what only it loads
+    static = model_group(make_job(4, {"prompt": "a fox"}))
+    dolly = model_group(make_job(5, {"prompt": "a fox", "camera_lora": "dolly_in"}))
+    assert static != dolly
+    labels = [g.label for g in name_groups([static, dolly])]
+    assert len(set(labels)) == 2 and all(label.startswith("ltx-2 t2v fast") for label in labels)
+    assert "dolly" in labels[1], labels
+    assert name_groups([NO_MODELS]) == [NO_MODELS] and NO_MODELS.label == "no model files"

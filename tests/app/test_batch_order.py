@@ -168,11 +168,11 @@ def test_a_one_shot_iterator_runs_in_its_order(tmp_path: Path) -> None:
 
 def test_a_target_lacking_a_groups_models_leaves_that_group_to_the_others(
         tmp_path: Path) -> None:
-    listed, seen = targets("a", "b", refuse={"a": frozenset({"ltx-2 t2v pro"})})
+    listed, seen = targets("a", "b", refuse={"a": frozenset({"ltx-2 pro"})})
     summary = run_batch(mixed(12), listed, tmp_path / "out")
     assert summary.complete
-    assert "ltx-2 t2v pro" not in seen.get("a", [])
-    assert seen["b"].count("ltx-2 t2v pro") == 4
+    assert "ltx-2 pro" not in seen.get("a", [])
+    assert seen["b"].count("ltx-2 pro") == 4
 
 
 def test_an_order_that_is_not_one_is_refused(tmp_path: Path) -> None:
@@ -252,7 +252,7 @@ def test_json_results_say_each_jobs_group(tmp_path: Path,
                      "--json"]) == 0
     printed = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     groups = {line["job"]: line["group"] for line in printed if line["type"] == "result"}
-    assert groups == {1: "ltx-2 t2v fast", 2: "ltx-2 t2v pro", 3: "ltx-2.3 t2v fast"}
+    assert groups == {1: "ltx-2 fast", 2: "ltx-2 pro", 3: "ltx-2.3 fast"}
 
 
 def test_the_settings_file_may_set_the_order(tmp_path: Path) -> None:
@@ -264,3 +264,24 @@ def test_the_settings_file_may_set_the_order(tmp_path: Path) -> None:
     wrong = settings(tmp_path, '[batch]\norder = "random"\n', "wrong.toml")
     with pytest.raises(CommandLineError, match="'random' is not one of model, file"):
         parsed(["batch", "j", "-o", "o", "--config", str(wrong)])
+
+
+def test_a_jobs_group_label_names_the_model_set_whichever_job_came_first(
+        tmp_path: Path) -> None:
+    # QA: a t2v job's group was "ltx-2 i2v fast", the pipeline of its group's first job
+    import base64
+
+    from tests.helpers import png_bytes
+
+    image = base64.b64encode(png_bytes()).decode()
+    jobs = [{"prompt": "a fox", "seed": 1, "type": "i2v", "image_base64": image, **SMALL},
+            {"prompt": "a fox", "seed": 2, **SMALL},
+            {"prompt": "a fox", "seed": 3, "model": "ltx-2.3", "mode": "pro", **SMALL},
+            {"prompt": "a fox", "seed": 4, "model": "ltx-2.3", **SMALL}]
+    listed, _ = targets("gpu")
+    groups = {r.job: r.group for r in Batch(jobs, listed, tmp_path / "out")}
+    # i2v and t2v fast load the same files; so do LTX-2.3's fast and pro
+    assert groups == {1: "ltx-2 fast", 2: "ltx-2 fast", 3: "ltx-2.3 fast/pro",
+                      4: "ltx-2.3 fast/pro"}
+    lines = {line["job"]: line for line in result_lines(tmp_path / "out")}
+    assert {n: line["group"] for n, line in lines.items()} == groups  # and results.jsonl

@@ -99,13 +99,13 @@ def test_the_eta_waits_for_a_first_video_then_does_not_grow_while_a_job_runs(
         first = batch.progress()
         assert first.eta is None  # nothing made yet: no number to give
         assert first.jobs == (RunningJob(1, "held", first.jobs[0].elapsed,
-                                         group="ltx-2 t2v fast"),)
+                                         group="ltx-2 fast"),)
         time.sleep(0.2)  # job 1 takes a while: the measure of the others
         runner.gate(1).set()
         wait_for(lambda: runner.started == [1, 2] and batch.progress().jobs[0].stage is not None,
                  "job 2 running, at its first stage")
         before = batch.progress()
-        assert str(before.jobs[0]) == "job 2 (ltx-2 t2v fast): Stage 1 sampling 1/4"
+        assert str(before.jobs[0]) == "job 2 (ltx-2 fast): Stage 1 sampling 1/4"
         time.sleep(0.1)  # time passes, the job says nothing new
         after = batch.progress()
         assert before.eta is not None and after.eta is not None
@@ -222,7 +222,7 @@ def test_a_runpod_job_says_it_waits_in_runpods_queue(
     thread.start()
     try:
         wait_for(lambda: [str(j) for j in batch.progress().jobs] == [
-            "job 1 (ltx-2 t2v fast): in RunPod's queue"], "job 1 shown waiting in RunPod's queue")
+            "job 1 (ltx-2 fast): in RunPod's queue"], "job 1 shown waiting in RunPod's queue")
     finally:
         gate.release(1)
         thread.join(WAIT)

@@ -7,6 +7,15 @@ and text encoder of a split model, the upscaler, every LoRA file: the pipeline's
 camera's and the request's ``loras``; strengths do not count, they load no file), and lets
 each target work through one group before it switches (:class:`GroupPlanner`).
 
+**A group's label** (what progress and ``results.jsonl`` call it) names its model set, not
+one of its jobs: jobs of several pipelines share one group when they load the same files
+(``ltx-2 t2v fast`` and ``ltx-2 i2v fast``; LTX-2.3's fast and pro). :func:`model_group`
+labels a job's group by its model and mode, then the request's own LoRAs (``ltx-2 fast``,
+``ltx-2.3 pro + squish``); :func:`name_groups` labels a batch's groups by all their jobs: the
+modes of them all (``ltx-2.3 fast/pro``), and, where two groups of the batch would read the
+same, the video types of each (``ltx-2.3 t2v/i2v fast``, ``ltx-2.3 flf2v fast``), then the
+files only it loads (another camera LoRA: ``ltx-2 t2v fast + ...-dolly-in``).
+
 **The rule** (:meth:`GroupPlanner.choose`), for a target that needs its next job:
 
 1. jobs that load nothing (no model files: a hosted API's pipeline, and the jobs that run
@@ -29,28 +38,33 @@ application layer (see :mod:`ltx2sdk.app.batch`).
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from builders import make_plan
 from ltx2sdk.errors import LTX2Error
+from ltx2sdk.vocabulary import MODES, VIDEO_TYPES
 
 if TYPE_CHECKING:
     from ltx2sdk.app.batch.jobs import BatchJob
 
-__all__ = ["NO_MODELS", "GroupPlanner", "ModelGroup", "model_group"]
+__all__ = ["NO_MODELS", "GroupPlanner", "ModelGroup", "model_group", "name_groups"]
 
 
 @dataclass(frozen=True)
 class ModelGroup:
     """The model files a job loads (``files``: names as ComfyUI's loaders take them; empty:
-    none) and how progress names the group in a few words (``label``: the pipeline, and the
-    request's own LoRAs when it has some). Two jobs are in one group when their ``files``
-    are equal; the label is not compared."""
+    none) and how progress names the group in a few words (``label``: its model and mode,
+    and the request's own LoRAs when it has some: see the module). Two jobs are in one group
+    when their ``files`` are equal; nothing else is compared. ``pipelines``: the pipelines
+    (``(model, type, mode)``) of the jobs it was found for; ``loras``: the names of the
+    request's own LoRAs (as the label says them)."""
 
     files: frozenset[str]
     label: str
+    pipelines: frozenset[tuple[str, str, str]] = frozenset()
+    loras: tuple[str, ...] = ()
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, ModelGroup) and other.files == self.files
@@ -73,13 +87,15 @@ def model_group(job: BatchJob) -> ModelGroup:
     loads none or cannot run (a ``problem``). Offline and cheap (the plan's model choice)."""
     if job.checked is None:
         return NO_MODELS
-    label = job.checked.pipeline.name
+    pipeline = job.checked.pipeline
+    kinds = frozenset({(pipeline.model.id, str(pipeline.type), str(pipeline.mode))})
+    label = _label(kinds)
     try:
         plan = make_plan(job.checked)
     except (LTX2Error, ValueError):  # a plan that needs the inputs: the pipeline's files
-        return ModelGroup(frozenset({f"pipeline:{label}"}), label)
+        return ModelGroup(frozenset({f"pipeline:{pipeline.name}"}), label, kinds)
     if plan.models is None:  # a hosted API's pipeline
-        return ModelGroup(frozenset(), label)
+        return ModelGroup(frozenset(), label, kinds)
     models = plan.models
     names: list[str | None] = [getattr(models.files, part, None) for part in (
         "checkpoint", "diffusion_model", "video_vae", "audio_vae", "text_encoder", "upscaler")]
@@ -88,10 +104,63 @@ def model_group(job: BatchJob) -> ModelGroup:
     loras = [models.distilled_lora, models.camera_lora, models.control_lora,
              *models.user_loras]
     names += [lora.name for lora in loras if lora is not None]
-    if models.user_loras:
-        label += " + " + ", ".join(lora.name.removesuffix(".safetensors")
-                                   for lora in models.user_loras)
-    return ModelGroup(frozenset(name for name in names if name), label)
+    own = tuple(sorted(_stem(lora.name) for lora in models.user_loras))
+    return ModelGroup(frozenset(name for name in names if name), _label(kinds, loras=own),
+                      kinds, own)
+
+
+def _stem(name: str) -> str:
+    """A model file as a label says it: its name without folders or ``.safetensors``."""
+    return name.rsplit("/", 1)[-1].removesuffix(".safetensors")
+
+
+def _label(pipelines: Iterable[tuple[str, str, str]], *, types: bool = False,
+           loras: Sequence[str] = ()) -> str:
+    """``ltx-2 fast``: the models and modes of ``pipelines`` (``(model, type, mode)``, each
+    part joined by ``/``), with ``types`` their video types between (``ltx-2 t2v/i2v
+    fast``), then ``loras`` (``+ squish``)."""
+    kinds = list(pipelines)
+    models = "/".join(sorted({model for model, _, _ in kinds}))
+    modes = "/".join(m for m in MODES if any(mode == m for _, _, mode in kinds))
+    parts = [models]
+    if types:
+        parts.append("/".join(t for t in VIDEO_TYPES if any(kind == t for _, kind, _ in kinds)))
+    parts.append(modes)
+    label = " ".join(part for part in parts if part)
+    return label + (" + " + ", ".join(loras) if loras else "")
+
+
+def _alike(a: ModelGroup, b: ModelGroup) -> bool:
+    """Whether two groups' labels would tell them apart by model and mode alone: not when
+    they share a model and a mode, and the same LoRAs of the request's."""
+    return a.loras == b.loras and bool(
+        {model for model, _, _ in a.pipelines} & {model for model, _, _ in b.pipelines}) \
+        and bool({mode for _, _, mode in a.pipelines} & {mode for _, _, mode in b.pipelines})
+
+
+def name_groups(groups: Sequence[ModelGroup]) -> list[ModelGroup]:
+    """A batch's groups (each with the ``pipelines`` of all its jobs), labelled by all their
+    jobs and told apart (the rule: see the module); in their order. Groups given twice
+    (the same files) are merged, the first's place kept."""
+    merged: dict[ModelGroup, ModelGroup] = {}
+    for group in groups:
+        seen = merged.get(group)
+        merged[group] = group if seen is None else ModelGroup(
+            group.files, seen.label, seen.pipelines | group.pipelines, seen.loras)
+    found = [g for g in merged.values() if not g.loads_nothing and g.pipelines]
+    labels = {g: _label(g.pipelines, loras=g.loras) for g in found}
+    for g in found:  # one model and a mode in common: the types tell them apart
+        if any(_alike(g, other) for other in found if other is not g):
+            labels[g] = _label(g.pipelines, types=True, loras=g.loras)
+    for label in {label for label in labels.values()
+                  if sum(1 for other in labels.values() if other == label) > 1}:
+        same = [g for g in found if labels[g] == label]  # then what only each one loads
+        common = frozenset.intersection(*(g.files for g in same))
+        for number, g in enumerate(same, 1):
+            only = sorted(_stem(name) for name in g.files - common)
+            labels[g] += " + " + ", ".join(only) if only else f" ({number})"
+    return [ModelGroup(g.files, labels[g], g.pipelines, g.loras) if g in labels else g
+            for g in merged.values()]
 
 
 class GroupPlanner:

@@ -113,7 +113,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ltx2sdk.app.batch.check import JobsReport, check_jobs, no_jobs_message, scan_jobs
-from ltx2sdk.app.batch.grouping import NO_MODELS, GroupPlanner, ModelGroup, model_group
+from ltx2sdk.app.batch.grouping import (
+    NO_MODELS,
+    GroupPlanner,
+    ModelGroup,
+    model_group,
+    name_groups,
+)
 from ltx2sdk.app.batch.jobs import BatchJob, JobSource, key_id
 from ltx2sdk.app.batch.store import ResultStore, summarised_request
 from ltx2sdk.app.batch.target_names import parse_target
@@ -731,10 +737,13 @@ class Batch:
             if number == len(self._groups):
                 self._groups.append(group)
                 sizes.append(0)
+            elif not group.pipelines <= self._groups[number].pipelines:  # (for its label)
+                self._groups[number] = name_groups([self._groups[number], group])[0]
             sizes[number] += 1
             # job numbers only grow (line numbers, or positions): the array grows to the last
             self._group_of.extend(itertools.repeat(0, job.number + 1 - len(self._group_of)))
             self._group_of[job.number] = number
+        self._groups = name_groups(self._groups)  # labelled by all their jobs
         self._planner = GroupPlanner(zip(self._groups, sizes, strict=True))
         self._groups_open = set(range(len(self._groups)))
 
@@ -1399,6 +1408,9 @@ class Batch:
             line.update(error=error, error_kind=error_kind)
         if note is not None:
             line["note"] = note
+        group = self._group(job)
+        if group is not None:  # the models its target held (order="model")
+            line["group"] = group.label
         line["request"] = summarised_request(job)
         line["finished_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
         try:
@@ -1408,7 +1420,7 @@ class Batch:
         result = JobResult(job.number, job.key, status, video=video,
                            metadata=dict(metadata or {}), error=error, error_kind=error_kind,
                            attempts=attempt, target=state.name, seconds=seconds, note=note,
-                           group=None if (group := self._group(job)) is None else group.label)
+                           group=None if group is None else group.label)
         with self._cond:
             served = self._served_locked(slot, time.monotonic()) \
                 if isinstance(slot, _Slot) else seconds
