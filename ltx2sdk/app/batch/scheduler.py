@@ -1422,7 +1422,8 @@ class Batch:
                            attempts=attempt, target=state.name, seconds=seconds, note=note,
                            group=None if group is None else group.label)
         with self._cond:
-            served = self._served_locked(slot, time.monotonic()) \
+            # (ended when its time was taken, not after its line was written)
+            served = self._served_locked(slot, started + seconds) \
                 if isinstance(slot, _Slot) else seconds
             self._running.pop(id(slot), None)
             self._submitted.pop(job.key, None)  # concluded: nothing left to follow
