@@ -7,7 +7,7 @@
 
 The work is :class:`ltx2sdk.app.batch.scheduler.Batch`'s (and the check
 :func:`ltx2sdk.app.batch.check.check_jobs`'); this module reads the flags and shows progress:
-a line per finished job and per retry on stderr, and on a terminal a status line kept at the
+a line per finished job, per retry, per lost server and per dropped target on stderr, and on a terminal a status line kept at the
 bottom (done, running, failed, ETA, each running job's stage and step); the final summary on
 stdout. A run checks every line first and refuses to start on a problem (listed on stderr)
 unless ``--skip-invalid``. ``--json`` prints JSON lines on stdout instead of the summary: one
@@ -534,8 +534,9 @@ def duration(seconds_: float) -> str:
 class BatchDisplay:
     """What ``ltx2 batch`` shows while it runs, on ``stream``.
 
-    One line per finished job (and per retry), prefixed on a non-terminal with the batch's
-    count and ETA; on a terminal (``interactive``, default: ``stream.isatty()``) a status
+    One line per finished job (and per retry, per server lost with jobs on it, per target
+    dropped), prefixed on a non-terminal with the batch's count and ETA (no ETA once the
+    batch is stopping); on a terminal (``interactive``, default: ``stream.isatty()``) a status
     line (bar, done / total, made, running with each job's stage and step, failed, ETA) is
     redrawn below them, cut to the terminal's width. Before a first video is made there is
     nothing to measure the ETA by: it says so.
