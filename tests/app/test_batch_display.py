@@ -20,7 +20,12 @@ from ltx2sdk.app.batch.scheduler import (
     DropNotice,
     JobResult,
 )
-from ltx2sdk.app.cli.batch_command import BatchDisplay, describe_summary, eta_text
+from ltx2sdk.app.cli.batch_command import (
+    BatchDisplay,
+    describe_summary,
+    eta_text,
+    summary_json,
+)
 from tests.app.test_batch_progress import HeldRunner, HeldTarget
 from tests.helpers import catalog_server
 
@@ -137,6 +142,8 @@ def test_the_summary_tells_a_server_never_used_from_one_lost(tmp_path: Path) -> 
     assert describe_summary(summary, tmp_path) == (
         "batch finished in 9.0s: 4 made; not used: http://a: connection refused; lost after "
         "3 jobs: http://b: connection refused")
+    said = summary_json(summary, tmp_path)  # --json says it too
+    assert said["unusable_made"] == [0, 3] and len(said["unusable_targets"]) == 2
 
 
 def test_a_lost_servers_line_says_where_its_jobs_go() -> None:

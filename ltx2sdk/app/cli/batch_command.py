@@ -363,6 +363,7 @@ def summary_json(summary: BatchSummary, output_dir: Path) -> dict[str, Any]:
             "cancelled": p.cancelled, "not_started": summary.not_started,
             "left": left_for_rerun(summary), "elapsed": round(p.elapsed, 3),
             "unusable_targets": list(summary.unusable),
+            "unusable_made": unusable_made(summary),
             "results": str(summary.results_path) if summary.results_path.exists() else None,
             "message": describe_summary(summary, output_dir)}
 
@@ -378,9 +379,15 @@ def _default_server() -> str:
 def unusable_text(summary: BatchSummary) -> list[str]:
     """Each target the batch dropped, as the summary says it: ``not used: why`` for one
     that made no video, ``lost after 3 jobs: why`` for one that made some first."""
-    made = list(summary.unusable_made) + [0] * len(summary.unusable)
     return [f"lost after {n} job{'s' if n != 1 else ''}: {why}" if n else f"not used: {why}"
-            for why, n in zip(summary.unusable, made, strict=False)]
+            for why, n in zip(summary.unusable, unusable_made(summary), strict=True)]
+
+
+def unusable_made(summary: BatchSummary) -> list[int]:
+    """For each target the batch dropped (:attr:`BatchSummary.unusable`), the videos it made
+    first (0: never usable)."""
+    made = list(summary.unusable_made)
+    return (made + [0] * len(summary.unusable))[:len(summary.unusable)]
 
 
 def left_for_rerun(summary: BatchSummary) -> int | None:
