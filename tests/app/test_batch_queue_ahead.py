@@ -171,5 +171,7 @@ def test_jobs_lost_with_a_dead_server_go_to_the_others_without_a_try_spent(
     assert sorted(line["job"] for line in lines) == list(range(1, 7))
     assert [(line["status"], line["attempts"]) for line in lines] == [("ok", 1)] * 6, lines
     assert not retried, retried
-    assert [notice.target for notice in dropped] == [a.url]
+    # its loss said when it happened, then its drop
+    assert [(notice.target, notice.lost) for notice in dropped] == [(a.url, True),
+                                                                   (a.url, False)], dropped
     assert not [s for s, n in Counter(on_b).items() if n > 1], on_b
