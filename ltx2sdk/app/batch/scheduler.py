@@ -951,17 +951,17 @@ class Batch:
             since = max(since, self._lane_ends.get(lane, since))
         return first, since
 
-    def _served_locked(self, slot: _Slot, now: float) -> float:
-        """The time ``slot``'s lane gave its job, ending now: since it was taken, or since
-        the lane's last job ended when that is later (it waited behind that one: a job
-        queued ahead). Notes the lane's end. Under the lock, before the job leaves
-        ``_running``."""
+    def _served_locked(self, slot: _Slot, job: BatchJob, now: float) -> float:
+        """The time ``slot``'s lane gave ``job``, its running job ending ``now``: since it
+        was taken, or since the lane's last job ended when that is later (it waited behind
+        that one: a job queued ahead); the lane's end is noted. 0 for a job that was not
+        running there. Under the lock, before the job leaves ``_running``."""
         run = self._running.get(id(slot))
+        if run is None or run.job is not job:
+            return 0.0
         lane = self._lane_key(slot)
         last = self._lane_ends.get(lane)
         self._lane_ends[lane] = now
-        if run is None:
-            return 0.0
         return max(0.0, now - max(run.started, last if last is not None else run.started))
 
     # -- a runner's thread -----------------------------------------------------------------
@@ -1423,7 +1423,7 @@ class Batch:
                            group=None if group is None else group.label)
         with self._cond:
             # (ended when its time was taken, not after its line was written)
-            served = self._served_locked(slot, started + seconds) \
+            served = self._served_locked(slot, job, started + seconds) \
                 if isinstance(slot, _Slot) else seconds
             self._running.pop(id(slot), None)
             self._submitted.pop(job.key, None)  # concluded: nothing left to follow
