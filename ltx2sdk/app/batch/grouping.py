@@ -131,8 +131,8 @@ def _label(pipelines: Iterable[tuple[str, str, str]], *, types: bool = False,
 
 
 def _alike(a: ModelGroup, b: ModelGroup) -> bool:
-    """Whether two groups' labels would tell them apart by model and mode alone: not when
-    they share a model and a mode, and the same LoRAs of the request's."""
+    """Whether two groups would read alike by model and mode alone: they share a model and
+    a mode, and have the same LoRAs of the request's."""
     return a.loras == b.loras and bool(
         {model for model, _, _ in a.pipelines} & {model for model, _, _ in b.pipelines}) \
         and bool({mode for _, _, mode in a.pipelines} & {mode for _, _, mode in b.pipelines})
