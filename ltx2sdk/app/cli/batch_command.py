@@ -10,9 +10,10 @@ The work is :class:`ltx2sdk.app.batch.scheduler.Batch`'s (and the check
 a line per finished job, per retry, per lost server and per dropped target on stderr, and on
 a terminal a status line kept at the bottom (done, running, failed, ETA, each running job's
 stage and step); the final summary on stdout. A run checks every line first and refuses to
-start on a problem (listed on stderr) unless ``--skip-invalid``. ``--json`` prints JSON lines on stdout instead of the summary: one
-per finished job and a summary object last (with ``--check``: one per problem, then the
-summary); the shapes are in the README's batch section.
+start on a problem (listed on stderr) unless ``--skip-invalid``. ``--json`` prints JSON lines
+on stdout instead of the summary: one per finished job and a summary object last (with
+``--check``: one per problem, then the summary); the shapes are in the README's batch
+section.
 
 Exit status: 0 when every job is done (``--check``: every line valid, on the catalog and on
 each server given that answered: one that cannot be reached is a note, as a run drops it), 1
