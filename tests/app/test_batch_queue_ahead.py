@@ -5,6 +5,8 @@ tests/app/test_batch.py, test_a_stop_cancels_the_running_job_and_says_what_was_l
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import threading
 import time
 from collections import Counter
@@ -13,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiohttp import web
 
 from ltx2sdk.app.batch.scheduler import (
     Batch,
@@ -25,7 +28,8 @@ from ltx2sdk.app.batch.scheduler import (
 from ltx2sdk.errors import BatchSettingError, CommandLineError
 from tests.app.test_batch import record_queue_at_post, result_lines
 from tests.app.test_cli_scripting import parsed, settings
-from tests.helpers import catalog_server
+from tests.comfyserver.faults import Hang
+from tests.helpers import catalog_server, png_bytes
 
 pytestmark = pytest.mark.usefixtures("no_user_settings")
 
@@ -173,3 +177,65 @@ def test_jobs_lost_with_a_dead_server_go_to_the_others_without_a_try_spent(
     assert not retried, retried
     assert [notice.target for notice in dropped] == [a.url]
     assert not [s for s, n in Counter(on_b).items() if n > 1], on_b
+
+
+def test_a_tries_timeout_counts_from_when_the_server_starts_it_not_its_wait_in_the_queue(
+        tmp_path: Path) -> None:
+    # QA (issue 19/21): with a job queued ahead, --timeout 5 interrupted 3.4 s jobs, their
+    # wait behind the running one counted; the times recorded counted it too
+    with catalog_server(tmp_path / "srv") as srv:
+        srv.sim.job_seconds = 2.0  # each job waits about this long behind the one before
+        summary = run_batch([job(n) for n in range(1, 4)], srv.url, tmp_path / "out",
+                            queue_ahead=1, order="file", timeout=3.2,
+                            retry=RetryPolicy(attempts=1))
+    lines = {line["job"]: line for line in result_lines(tmp_path / "out")}
+    assert summary.complete and [lines[n]["status"] for n in (1, 2, 3)] == ["ok"] * 3, lines
+    for number in (2, 3):  # they waited behind a job of 2 s: said apart from the run
+        timings = lines[number]["metadata"]["timings"]
+        assert timings["queued"] > 1.0, timings
+        # the run and the job's own time count from the start on the server
+        assert timings["run"] < 3.2 and lines[number]["seconds"] < 3.2, lines[number]
+
+
+def test_a_job_queued_behind_one_that_hangs_waits_no_longer_than_that_ones_deadline(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the wait in the queue is not counted in the job's timeout, but it has a bound: the
+    # deadline of the job ahead of it on the server, plus a grace
+    monkeypatch.setattr("ltx2sdk.app.batch.server_target.QUEUE_GRACE", 0.5)
+    with catalog_server(tmp_path / "srv") as srv:
+        srv.faults.hang = Hang.STALLED  # the running prompt never ends, interrupted or not
+        batch = Batch([job(1), job(2)], srv.url, tmp_path / "out", queue_ahead=1,
+                      order="file", timeout=1.0, retry=RetryPolicy(attempts=1))
+        thread = threading.Thread(target=batch.run, daemon=True)
+        thread.start()
+        thread.join(WAIT)
+        alive = thread.is_alive()
+        posted = [p["prompt_id"] for p in srv.received.prompts]
+        assert srv.state is not None
+        pending = [item.prompt_id for item in srv.state.pending]
+        srv.faults.hang = Hang.NONE
+    assert not alive, "the job queued behind a hung one waited on"
+    lines = {line["job"]: line for line in result_lines(tmp_path / "out")}
+    assert lines[1]["status"] == "failed" and "did not finish" in lines[1]["error"]
+    assert lines[2]["status"] == "failed", lines[2]
+    assert "was not started" in lines[2]["error"] and "queue" in lines[2]["error"], lines[2]
+    assert len(posted) == 2 and posted[1] not in pending  # taken out of the queue
+
+
+def test_order_file_queues_a_servers_jobs_in_file_order(tmp_path: Path) -> None:
+    # QA (issue 19): with a job queued ahead, the first two jobs raced to the server's queue
+    # (job 2 could run before job 1): job 1 here is slower to get ready (its image is uploaded
+    # slowly), so job 2 would win the race
+    async def slow_uploads(request: web.Request, handler: Any) -> web.StreamResponse | None:
+        if request.path.removeprefix("/api").startswith("/upload"):
+            await asyncio.sleep(0.5)
+        return None
+
+    image = base64.b64encode(png_bytes()).decode()
+    jobs = [{**job(1), "type": "i2v", "image_base64": image}, job(2), job(3), job(4)]
+    with catalog_server(tmp_path / "srv") as srv:
+        srv.faults.tamper = slow_uploads
+        srv.sim.step_delay = 0.05
+        summary = run_batch(jobs, srv.url, tmp_path / "out", queue_ahead=1, order="file")
+        assert summary.complete
+        assert seeds(srv) == [1, 2, 3, 4]

@@ -122,6 +122,7 @@ from ltx2sdk.app.batch.targets import (
     JobSettings,
     JobStage,
     Runner,
+    TakesTurns,
     WaitsForReady,
     classify,
 )
@@ -1019,6 +1020,9 @@ class Batch:
         group = self._group(job)
         if group is not None and self._planner is not None:
             self._planner.took(slot.state.name, group, new=new)
+        if isinstance(slot.runner, TakesTurns) and job.problem is None and \
+                self._refused(job) is None:  # (one sent nowhere takes no place there)
+            slot.runner.take_turn()  # its server queues its jobs in the order given here
         self._running[id(slot)] = _Running(job, slot.state.name, time.monotonic(),
                                            group=None if group is None else group.label)
         return job, attempt
@@ -1284,7 +1288,9 @@ class Batch:
         input file of the job was refused here, nothing queued."""
         state = slot if isinstance(slot, _TargetState) else slot.state
         status = status or ("ok" if error is None else "failed")
-        seconds = round(time.monotonic() - started, 3)
+        took = time.monotonic() - started  # the runner's time: what paces the ETA
+        # the job's own time leaves out its wait in the server's queue (behind another job)
+        seconds = round(max(0.0, took - _queued_seconds(metadata)), 3)
         line: dict[str, Any] = {"key": job.key, "job": job.number, "status": status,
                                 "target": state.name, "attempts": attempt,
                                 "seconds": seconds}
@@ -1311,9 +1317,9 @@ class Batch:
             self._submitted.pop(job.key, None)  # concluded: nothing left to follow
             self._counts[status] += 1
             if status == "ok":
-                self._made_seconds += seconds
+                self._made_seconds += took
                 state.made += 1
-                state.made_seconds += seconds
+                state.made_seconds += took
                 if self._planner is not None:  # work stealing weighs groups by pace
                     self._planner.set_pace(state.name, state.made_seconds / state.made)
             if error_kind == "invalid":
@@ -1391,6 +1397,14 @@ def _nth_end(free_at: Sequence[tuple[float, float]], jobs: int) -> float:
             break
     # the end of the last job done by then: the exact instant, not the halving's
     return max(free + int((high - free) / pace + 1e-9) * pace for free, pace in free_at)
+
+
+def _queued_seconds(metadata: Mapping[str, Any] | None) -> float:
+    """The seconds a job's prompt waited in its server's queue, as its metadata's
+    ``timings.queued`` says (0 when it does not)."""
+    timings = (metadata or {}).get("timings")
+    queued = timings.get("queued") if isinstance(timings, Mapping) else None
+    return float(queued) if isinstance(queued, (int, float)) and queued > 0 else 0.0
 
 
 def _fetch_failed(exc: BaseException) -> bool:

@@ -61,7 +61,7 @@ if TYPE_CHECKING:
     from ltx2sdk.app.generate import InputPolicy
 
 __all__ = ["QUEUED_STAGE", "BatchTarget", "FailureKind", "JobSettings", "JobStage", "Runner",
-           "WaitsForReady", "classify"]
+           "TakesTurns", "WaitsForReady", "classify"]
 
 FailureKind = Literal["transient", "unusable", "unfit", "cancelled", "permanent"]
 TRANSIENT_STATUSES = frozenset({408, 429})  # and every 5xx
@@ -146,6 +146,19 @@ class WaitsForReady(Protocol):
         cannot (:func:`classify`: a target nobody answers at, or that never answered, is
         ``unusable`` and dropped), and :class:`~ltx2sdk.errors.JobCancelledError` within a
         fraction of a second of ``cancel`` being set."""
+        ...
+
+
+@runtime_checkable
+class TakesTurns(Protocol):
+    """A runner whose target queues the jobs of its runners in one queue (a native ComfyUI
+    with jobs queued ahead): told, under the batch's lock, each time it is given a job, so
+    that the target queues them in the order the batch gave them out."""
+
+    def take_turn(self) -> None:
+        """The job just given to this runner (run next by it) is queued on the target after
+        the jobs given to its other runners before; a runner given a job it does not run
+        gives its place up when it takes its next turn, or is closed."""
         ...
 
 
