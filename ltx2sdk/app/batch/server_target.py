@@ -355,8 +355,9 @@ class _ServerRunner:
                                   input_policy=self.settings.input_policy,
                                   cancel=queue.cancel, on_progress=progress,
                                   on_queued=queued,
-                                  **({"start_by": functools.partial(queue.start_by, turn),
-                                      "before_queue": sending} if native else {}))
+                                  start_by=functools.partial(queue.start_by, turn)
+                                  if native else None,
+                                  before_queue=sending if native else None)
         except JobNotStartedError:
             raise  # cancelled before its prompt was sent: it never ran
         except JobCancelledError as exc:

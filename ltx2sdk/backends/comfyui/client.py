@@ -573,8 +573,8 @@ class ComfyClient:
         result = RunResult(prompt_id, outputs_from_history(entry, prompt_id),
                            cached_nodes=follow.state.cached, queued_at=queued_at,
                            started_at=follow.started_at, finished_at=time.time())
-        if output_dir is not None:
-            download_all(self, result, Path(output_dir), deadline=deadline)
+        if output_dir is not None:  # (by the deadline as the wait in the queue moved it)
+            download_all(self, result, Path(output_dir), deadline=follow.deadline)
         return result
 
     def download(self, output: OutputFile, dest: Path, *,
@@ -628,6 +628,7 @@ class _Follower:
         self.start_by = start_by
         self.queued = time.monotonic()  # (the prompt was accepted just before)
         self.began: float | None = None  # when the server began it, as far as we know
+        self.waited_out = False  # its wait in the queue passed its bound
         self.started_at: float | None = None
         self.state = PromptFollowing(prompt_id, client.receive_timeout)
 
@@ -637,6 +638,14 @@ class _Follower:
         if self.start_by is None or self.began is not None:
             return self.deadline
         return max(self.deadline, self.start_by())
+
+    def _not_started(self) -> JobTimeoutError:
+        """The error of a prompt whose wait in the queue passed its bound (``start_by``)."""
+        self.waited_out = True
+        return JobTimeoutError(
+            f"prompt {self.prompt_id} was not started: it waited "
+            f"{time.monotonic() - self.queued:.1f} s in the server's queue, past the time "
+            "it was to start by")
 
     def _began(self) -> None:
         """The server began the prompt (now, or a moment ago: it is first heard of now); with
@@ -659,6 +668,11 @@ class _Follower:
                     self.on_event(event)
                 if self.state.took(event, time.monotonic()):
                     break
+        except JobTimeoutError as exc:
+            # the bound of the wait in the queue passed (in a look at the history too): said so
+            if self.began is None and self.start_by is not None and not self.waited_out:
+                raise self._not_started() from exc
+            raise
         finally:
             if self.socket is not None:
                 self.socket.close()
@@ -671,10 +685,7 @@ class _Follower:
         while True:
             if time.monotonic() >= self.limit():
                 if self.began is None and self.start_by is not None:
-                    raise JobTimeoutError(
-                        f"prompt {self.prompt_id} was not started: it waited "
-                        f"{time.monotonic() - self.queued:.1f} s in the server's queue, past "
-                        "the deadline of the job ahead of it")
+                    raise self._not_started()
                 raise JobTimeoutError(f"prompt {self.prompt_id} did not finish before the "
                                       "deadline")
             if self.cancel is not None and self.cancel.is_set():
