@@ -83,8 +83,9 @@ cancelled), records them as cancelled, and starts nothing more; the interrupt is
 again, and :attr:`Batch.summary` says what was left. A wait for a server or a RunPod
 endpoint (its readiness, at the start or before a job) ends within a fraction of a second: a
 job that waited is cancelled, and a target still proving ready had taken none (its jobs are
-"not started"), and so is a job queued ahead on a server that had not begun it (taken back
-from the server's queue: see :class:`~ltx2sdk.app.batch.server_target.ServerTarget`). After
+"not started"), and so is a job on a native ComfyUI that the server had not begun (queued
+ahead and taken back from the server's queue, or stopped before its prompt was sent: see
+:class:`~ltx2sdk.app.batch.server_target.ServerTarget`). After
 an interrupt, a job that has not stopped within :data:`CANCEL_GRACE`
 (a submission an API never answers) has no result: it is counted "not started" too.
 
