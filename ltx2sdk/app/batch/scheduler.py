@@ -203,7 +203,9 @@ class JobResult:
     ``target`` is where it failed), ``cancelled`` (the batch was cancelled while it ran), or
     ``skipped`` (done by an earlier run, or the same request as an earlier job: ``note``).
     A video saved under a free name, because a file the batch did not write had its usual
-    one, says so in ``note`` (see :mod:`~ltx2sdk.app.batch.store`).
+    one, says so in ``note`` (see :mod:`~ltx2sdk.app.batch.store`). ``seconds``: the last
+    try's time, less its prompt's wait in a native ComfyUI's queue behind the job ahead
+    (``metadata["timings"]["queued"]``).
     """
 
     job: int
@@ -416,7 +418,9 @@ class Batch:
     ``jobs``: a JOBS.jsonl path or an iterable of request mappings. ``targets``: URLs,
     ``runpod:ENDPOINT_ID`` strings or :class:`~ltx2sdk.app.batch.targets.BatchTarget` s.
     ``concurrency``: jobs at once per Comfy API v2 server or RunPod endpoint (native
-    ComfyUI: always one). ``timeout``: seconds per try of a job; ``ready_timeout``: seconds
+    ComfyUI: always one). ``timeout``: seconds per try of a job (on a native ComfyUI its
+    wait in the server's queue behind the job ahead is not counted, but bounded: see
+    :class:`~ltx2sdk.app.batch.server_target.ServerTarget`); ``ready_timeout``: seconds
     to wait for a target that does not answer yet, within it (``None``, the default: a
     target nobody answers at is dropped within 2 s, a server that accepts but does not
     answer yet is waited for 30 s, then dropped; see
