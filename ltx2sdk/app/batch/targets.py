@@ -181,7 +181,9 @@ class BatchTarget(Protocol):
 @dataclass(frozen=True)
 class JobSettings:
     """How each job of a batch runs: ``timeout`` bounds one attempt (every wait of it; past
-    it the job is stopped on its target); ``ready_timeout`` the wait for a target that does
+    it the job is stopped on its target; on a native ComfyUI its wait in the server's queue
+    behind the job ahead is not counted, but bounded: see
+    :class:`~.server_target.ServerTarget`); ``ready_timeout`` the wait for a target that does
     not answer yet, within it: ``None`` (the default) fails fast on one nobody answers at
     (connection refused, an unknown host: within
     :data:`~ltx2sdk.backends.server_urls.REFUSED_GRACE`) and waits
