@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
+from ltx2sdk.app.batch import server_target
 from ltx2sdk.app.batch.scheduler import (
     Batch,
     BatchProgress,
@@ -284,3 +285,20 @@ def test_a_cancel_while_a_prompt_is_being_sent_takes_it_back_too(tmp_path: Path)
     assert summary is not None
     assert (summary.progress.cancelled, summary.not_started) == (1, 2), summary
     assert [line["job"] for line in result_lines(tmp_path / "out")] == [1]
+
+
+def test_a_queued_jobs_bound_is_the_latest_end_of_the_jobs_ahead_plus_the_grace() -> None:
+    # the rule ServerTarget states, on the instants alone (monotonic seconds)
+    grace = server_target.QUEUE_GRACE
+    queue = server_target._ServerQueue()
+    a, b, c = queue.new_turn(), queue.new_turn(), queue.new_turn()
+    a.deadline, a.queued_at, a.began_at = 100.0, 10.0, 30.0  # began after 20 s: ends by 120
+    b.deadline, b.queued_at = 105.0, 12.0  # not begun: starts by 120 + grace at the latest
+    c.deadline, c.queued_at = 106.0, 13.0
+    assert queue.start_by(a) == -float("inf")  # none ahead: its own deadline bounds it
+    assert queue.start_by(b) == 120.0 + grace
+    # b's latest end: its deadline moved by the longest wait it may yet have
+    assert queue.start_by(c) == 105.0 + (120.0 + grace - 12.0) + grace
+    queue.end(a)
+    assert queue.start_by(b) == -float("inf")
+    assert queue.start_by(c) == 105.0 + (max(105.0, -float("inf")) - 12.0) + grace

@@ -206,7 +206,7 @@ class _ServerQueue:
         """The latest end of ``turn``'s run on the server: its deadline moved by its wait in
         the queue (as long as it may yet wait, when it has not begun)."""
         if turn.deadline is None or turn.queued_at is None:
-            return float("inf")  # (not sent yet: a turn after it waits to send its own)
+            return -float("inf")  # not on the server's queue: not ahead of another there
         start = turn.began_at if turn.began_at is not None else \
             max(turn.deadline, self._start_by(turn))
         return turn.deadline + max(0.0, start - turn.queued_at)
