@@ -312,7 +312,9 @@ def generate(request: GenerationRequest | CheckedRequest | Mapping[str, Any],
              inputs: Mapping[InputFile, InputData] | None = None,
              overwrite: bool = False,
              cancel: threading.Event | None = None,
-             on_plan: Callable[[Plan], None] | None = None) -> GenerationResult:
+             on_plan: Callable[[Plan], None] | None = None,
+             start_by: Callable[[], float] | None = None,
+             before_queue: Callable[[str], None] | None = None) -> GenerationResult:
     """Generate one video and return where it is and what it is.
 
     ``request`` is a :class:`GenerationRequest` or a mapping of its fields (validated, then
@@ -355,6 +357,11 @@ def generate(request: GenerationRequest | CheckedRequest | Mapping[str, Any],
     queued.
     Setting ``cancel`` (from another thread) ends the job with
     :class:`~ltx2sdk.errors.JobCancelledError`: a prompt not yet queued never will be.
+    ``start_by`` and ``before_queue`` (a native ComfyUI backend only; a batch queueing jobs
+    ahead passes them) go to :meth:`~ltx2sdk.backends.comfyui.client.ComfyClient.run`: with
+    ``start_by`` the prompt's wait in the server's queue is not counted in ``timeout`` (the
+    wait is bounded by ``start_by()``), and the result's ``timings`` say it apart:
+    ``queued``, the wait, and ``run``, the run on the server from its start.
     Raises :class:`~ltx2sdk.errors.RequestError` for a request (a dict) that does not
     validate, and other :class:`~ltx2sdk.errors.LTX2Error` subclasses for everything else.
     """
@@ -452,10 +459,22 @@ def generate(request: GenerationRequest | CheckedRequest | Mapping[str, Any],
             if on_event is not None:
                 on_event(event)
 
+        # (only a native ComfyUI's run takes these: passed when given)
+        queueing: dict[str, Any] = {key: value for key, value in
+                                    (("start_by", start_by), ("before_queue", before_queue))
+                                    if value is not None}
         run = client.run(result.graph, output_dir=None, on_event=dispatch, deadline=deadline,
                          on_queued=on_queued, cancel=cancel,
-                         check=False)  # checked above, before anything was uploaded
+                         check=False,  # checked above, before anything was uploaded
+                         **queueing)
         timer.lap("run")
+        if start_by is not None:  # the wait in the queue: not counted, and said apart
+            waited = 0.0 if run.started_at is None else \
+                max(0.0, run.started_at - run.queued_at)
+            deadline += waited
+            whole = timer.timings.pop("run")
+            timer.timings["queued"] = waited
+            timer.timings["run"] = max(0.0, whole - waited)
 
         destination = Path(output_dir)
         download_all(client, run, destination, deadline=deadline)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import hashlib
 import re
@@ -672,3 +673,50 @@ def test_a_name_server_that_did_not_answer_is_retried_like_a_refusal() -> None:
                                                      r"not be looked up \(DNS did not answer\)\)"):
         client.wait_ready(timeout=60, interval=0.01, refused_grace=0.2)
     assert transport.attempts > 1
+
+
+def wait_until(condition: Any, what: str) -> None:
+    end = time.monotonic() + 30
+    while not condition():
+        assert time.monotonic() < end, f"gave up waiting for {what}"
+        time.sleep(0.01)
+
+
+def test_with_start_by_a_prompts_wait_in_the_queue_is_not_counted_in_its_timeout(
+        comfy_server: ComfyTestServer, tmp_path: Path) -> None:
+    # issue 19/21: a batch queues a job behind the running one; its --timeout is for its run
+    comfy_server.sim.job_seconds = 1.5  # each prompt: a wait of 1.5 s before its first node
+    client = ComfyClient(comfy_server.url)
+    first = threading.Thread(target=client.run, args=(model_free_graph(0x111111),),
+                             kwargs={"timeout": 30}, daemon=True)
+    first.start()
+    assert comfy_server.state is not None
+    wait_until(lambda: comfy_server.state.running is not None, "the first prompt running")
+    # 2.4 s: more than its run (1.5 s), less than its wait behind the first and its run
+    result = client.run(model_free_graph(0x222222), timeout=2.4, output_dir=tmp_path,
+                        start_by=lambda: float("-inf"))  # (no bound beyond the deadline)
+    first.join(30)
+    assert result.started_at is not None and result.started_at - result.queued_at > 0.5
+
+
+def test_a_prompt_not_started_by_its_bound_is_taken_out_of_the_queue(
+        comfy_server: ComfyTestServer) -> None:
+    comfy_server.faults.hang = Hang.STALLED  # the first prompt never ends
+    client = ComfyClient(comfy_server.url)
+
+    def run_first() -> None:
+        with contextlib.suppress(JobTimeoutError):  # (it ends when the hang is lifted)
+            client.run(model_free_graph(0x111111), timeout=3)
+
+    first = threading.Thread(target=run_first, daemon=True)
+    first.start()
+    assert comfy_server.state is not None
+    wait_until(lambda: comfy_server.state.running is not None, "the first prompt running")
+    with pytest.raises(JobTimeoutError, match=r"was not started: it waited .* in the server's "
+                       r"queue.*taken out of the queue"):
+        client.run(model_free_graph(0x222222), timeout=0.5,
+                   start_by=lambda: time.monotonic() - 1)  # (bound: its own deadline)
+    [second] = [p["prompt_id"] for p in comfy_server.received.prompts][1:]
+    assert second not in [item.prompt_id for item in comfy_server.state.pending]
+    comfy_server.faults.hang = Hang.NONE
+    first.join(30)

@@ -86,8 +86,9 @@ cancelled), records them as cancelled, and starts nothing more; the interrupt is
 again, and :attr:`Batch.summary` says what was left. A wait for a server or a RunPod
 endpoint (its readiness, at the start or before a job) ends within a fraction of a second: a
 job that waited is cancelled, and a target still proving ready had taken none (its jobs are
-"not started"), and so is a job queued ahead on a server that had not begun it (taken back
-from the server's queue: see :class:`~ltx2sdk.app.batch.server_target.ServerTarget`). After
+"not started"), and so is a job on a native ComfyUI that the server had not begun (queued
+ahead and taken back from the server's queue, or stopped before its prompt was sent: see
+:class:`~ltx2sdk.app.batch.server_target.ServerTarget`). After
 an interrupt, a job that has not stopped within :data:`CANCEL_GRACE`
 (a submission an API never answers) has no result: it is counted "not started" too.
 
@@ -131,6 +132,7 @@ from ltx2sdk.app.batch.targets import (
     JobSettings,
     JobStage,
     Runner,
+    TakesTurns,
     WaitsForReady,
     classify,
 )
@@ -211,7 +213,9 @@ class JobResult:
     ``target`` is where it failed), ``cancelled`` (the batch was cancelled while it ran), or
     ``skipped`` (done by an earlier run, or the same request as an earlier job: ``note``).
     A video saved under a free name, because a file the batch did not write had its usual
-    one, says so in ``note`` (see :mod:`~ltx2sdk.app.batch.store`).
+    one, says so in ``note`` (see :mod:`~ltx2sdk.app.batch.store`). ``seconds``: the last
+    try's time, less its prompt's wait in a native ComfyUI's queue behind the job ahead
+    (``metadata["timings"]["queued"]``).
     """
 
     job: int
@@ -447,7 +451,9 @@ class Batch:
     ``jobs``: a JOBS.jsonl path or an iterable of request mappings. ``targets``: URLs,
     ``runpod:ENDPOINT_ID`` strings or :class:`~ltx2sdk.app.batch.targets.BatchTarget` s.
     ``concurrency``: jobs at once per Comfy API v2 server or RunPod endpoint (native
-    ComfyUI: always one). ``timeout``: seconds per try of a job; ``ready_timeout``: seconds
+    ComfyUI: always one). ``timeout``: seconds per try of a job (on a native ComfyUI its
+    wait in the server's queue behind the job ahead is not counted, but bounded: see
+    :class:`~ltx2sdk.app.batch.server_target.ServerTarget`); ``ready_timeout``: seconds
     to wait for a target that does not answer yet, within it (``None``, the default: a
     target nobody answers at is dropped within 2 s, a server that accepts but does not
     answer yet is waited for 30 s, then dropped; see
@@ -1111,6 +1117,9 @@ class Batch:
         group = self._group(job)
         if group is not None and self._planner is not None:
             self._planner.took(slot.state.name, group, new=new)
+        if isinstance(slot.runner, TakesTurns) and job.problem is None and \
+                self._refused(job) is None:  # (one sent nowhere takes no place there)
+            slot.runner.take_turn()  # its server queues its jobs in the order given here
         self._running[id(slot)] = _Running(job, slot.state.name, time.monotonic(),
                                            group=None if group is None else group.label)
         return job, attempt
@@ -1396,7 +1405,9 @@ class Batch:
         input file of the job was refused here, nothing queued."""
         state = slot if isinstance(slot, _TargetState) else slot.state
         status = status or ("ok" if error is None else "failed")
-        seconds = round(time.monotonic() - started, 3)
+        took = time.monotonic() - started  # the runner's time: what paces the ETA
+        # the job's own time leaves out its wait in the server's queue (behind another job)
+        seconds = round(max(0.0, took - _queued_seconds(metadata)), 3)
         line: dict[str, Any] = {"key": job.key, "job": job.number, "status": status,
                                 "target": state.name, "attempts": attempt,
                                 "seconds": seconds}
@@ -1423,15 +1434,15 @@ class Batch:
                            group=None if group is None else group.label)
         with self._cond:
             # (ended when its time was taken, not after its line was written)
-            served = self._served_locked(slot, job, started + seconds) \
+            served = self._served_locked(slot, job, started + took) \
                 if isinstance(slot, _Slot) else seconds
             self._running.pop(id(slot), None)
             self._submitted.pop(job.key, None)  # concluded: nothing left to follow
             self._counts[status] += 1
             if status == "ok":
-                self._made_seconds += seconds
+                self._made_seconds += took
                 state.made += 1
-                state.made_seconds += seconds
+                state.made_seconds += took
                 state.served_seconds += served
                 state.lost = False  # back: a next loss is said again
                 if self._planner is not None:  # work stealing weighs groups by pace
@@ -1536,6 +1547,14 @@ def _nth_end(free_at: Sequence[tuple[float, float]], jobs: int) -> float:
             break
     # the end of the last job done by then: the exact instant, not the halving's
     return max(free + int((high - free) / pace + 1e-9) * pace for free, pace in free_at)
+
+
+def _queued_seconds(metadata: Mapping[str, Any] | None) -> float:
+    """The seconds a job's prompt waited in its server's queue, as its metadata's
+    ``timings.queued`` says (0 when it does not)."""
+    timings = (metadata or {}).get("timings")
+    queued = timings.get("queued") if isinstance(timings, Mapping) else None
+    return float(queued) if isinstance(queued, (int, float)) and queued > 0 else 0.0
 
 
 def _fetch_failed(exc: BaseException) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import tempfile
 import threading
 import time
@@ -40,6 +41,14 @@ __all__ = ["ServerTarget"]
 TAKEN_BACK_WAIT = 2.0
 """Seconds a cancelled job's runner asks the server whether its prompt ever ran (the
 interrupt of a running one lands, and its history appears, within a fraction of that)."""
+QUEUE_GRACE = 10.0
+"""Seconds past the latest end of the jobs ahead of it on its server (each one's deadline,
+moved by its own wait in the queue) that a queued-ahead job may still wait there to be
+started: the job ahead is interrupted at its deadline, and a real ComfyUI stops at its next
+step."""
+POSTING_WAIT = 10.0
+"""Seconds a cancel waits for the prompts being sent to the server to arrive (so that it
+takes them back too) before it takes back those that have."""
 
 
 class ServerTarget:
@@ -56,9 +65,23 @@ class ServerTarget:
     :class:`~ltx2sdk.errors.JobNotStartedError`: it never ran, and the batch counts it as
     not started. One whose server goes away (its connection lost:
     :class:`~ltx2sdk.errors.ServerLostError`) goes to another target with the running one,
-    neither's try counted (the server, gone, runs neither). Its ``timeout`` counts from when it is
-    queued: the wait for the job ahead is part of it. The Comfy API v2 runs ``concurrency``
-    jobs at once already and keeps its own queue: no runner is added there."""
+    neither's try counted (the server, gone, runs neither).
+
+    **Order**: a server's jobs are queued there in the order the batch gave them to its
+    runners (with ``order="file"`` and one server: the file's order); a runner whose job
+    was given later waits, its inputs uploaded, until the ones before it are queued.
+
+    **Time limits**: a try's ``timeout`` counts the runner's own work (the wait for the
+    server, inputs, uploads, the download) and the run from the moment the server starts
+    the prompt, not its wait in the server's queue behind the jobs ahead of it: the
+    recorded times (``timings.run``, the result's ``seconds``) leave that wait out too, and
+    ``timings.queued`` says it. The wait has a bound: a queued prompt is taken back from the
+    queue, its try failed as past its deadline, once the latest end of the jobs ahead of it
+    on the server (each one's deadline, moved later by its own wait) is :data:`QUEUE_GRACE`
+    seconds past, and never sooner than its own ``timeout`` after it was queued (the bound
+    when none of the batch's jobs is ahead of it: another client's prompt running there).
+    The Comfy API v2 runs ``concurrency`` jobs at once already and keeps its own queue: no
+    runner is added there, and a try's ``timeout`` counts from its start."""
 
     def __init__(self, url: str, *, api_key: str | None = None, api: str | None = None,
                  settings: JobSettings | None = None) -> None:
@@ -98,23 +121,108 @@ class ServerTarget:
                 for backend in backends]
 
 
-class _ServerQueue:
-    """The prompts a server's runners have queued there, and whether each has begun; shared
-    by them so that a cancel takes the waiting ones back before the running one is
-    interrupted (else the server would start the next the moment the running one stops)."""
+class _Turn:
+    """One job's place on its server, in the order the batch gave the jobs to the server's
+    runners: its prompt once sent, and the times its bound in the queue is reckoned from
+    (:meth:`_ServerQueue.start_by`; :func:`time.monotonic` instants)."""
 
     def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.prompts: dict[str, threading.Event] = {}  # prompt id -> it began
+        self.prompt_id: str | None = None
+        self.posting = False  # its prompt is being sent to the server
+        self.sent = False  # its prompt is on the server's queue, or never will be
+        self.deadline: float | None = None  # its try's deadline, its wait not counted
+        self.queued_at: float | None = None
+        self.began = threading.Event()  # the server began its prompt
+        self.began_at: float | None = None
+
+    def start(self) -> None:
+        """The server began its prompt (heard now)."""
+        if not self.began.is_set():
+            self.began_at = time.monotonic()
+            self.began.set()
+
+
+class _ServerQueue:
+    """The turns of a server's runners (see :class:`_Turn`), shared by them: each prompt is
+    queued after those of the turns before it; a queued one may wait there until
+    :meth:`start_by`; and a cancel (:meth:`take_back`) takes the waiting ones back, those
+    being sent included, before the running one is interrupted (else the server would
+    start the next the moment the running one stops)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Condition()
+        self.turns: list[_Turn] = []  # in the order taken, until each job's try ends
+        self.stopping = False  # a cancel is under way: no prompt is sent any more
         self.cancel = threading.Event()  # set once the waiting prompts are taken back
 
-    def take_back(self, backend: Backend) -> None:
-        """Once, for the whole server: remove the prompts not begun from its queue, then let
-        every runner's job stop (the running one is interrupted then)."""
+    def new_turn(self) -> _Turn:
+        """A place after every turn taken so far."""
+        turn = _Turn()
         with self.lock:
-            if self.cancel.is_set():
+            self.turns.append(turn)
+        return turn
+
+    def end(self, turn: _Turn) -> None:
+        """``turn``'s try is over: the turns after it no longer wait for it."""
+        with self.lock:
+            turn.sent, turn.posting = True, False
+            if turn in self.turns:
+                self.turns.remove(turn)
+            self.lock.notify_all()
+
+    def sending(self, turn: _Turn, prompt_id: str, cancel: threading.Event) -> None:
+        """Before ``turn``'s prompt is sent: wait until the turns before it have sent theirs
+        (or ended); raise :class:`_TakenBack` if a cancel is under way, or comes meanwhile."""
+        with self.lock:
+            while not self.stopping and not cancel.is_set() and any(
+                    not ahead.sent for ahead in self._ahead(turn)):
+                self.lock.wait(0.1)
+            if self.stopping or cancel.is_set():
+                raise JobNotStartedError("the job was cancelled before its prompt was sent "
+                                         "to the server")
+            turn.prompt_id, turn.posting = prompt_id, True
+
+    def sent(self, turn: _Turn) -> None:
+        """``turn``'s prompt is on the server's queue (now)."""
+        with self.lock:
+            turn.queued_at = time.monotonic()
+            turn.sent, turn.posting = True, False
+            self.lock.notify_all()
+
+    def start_by(self, turn: _Turn) -> float:
+        """When ``turn``'s prompt, queued, is to have begun at the latest: :data:`QUEUE_GRACE`
+        after the latest end of the turns before it (minus infinity: none is)."""
+        with self.lock:
+            return self._start_by(turn)
+
+    def _ahead(self, turn: _Turn) -> list[_Turn]:
+        return self.turns[:self.turns.index(turn)] if turn in self.turns else []
+
+    def _start_by(self, turn: _Turn) -> float:
+        ends = [self._end(ahead) for ahead in self._ahead(turn)]
+        return max(ends, default=-float("inf")) + QUEUE_GRACE
+
+    def _end(self, turn: _Turn) -> float:
+        """The latest end of ``turn``'s run on the server: its deadline moved by its wait in
+        the queue (as long as it may yet wait, when it has not begun)."""
+        if turn.deadline is None or turn.queued_at is None:
+            return -float("inf")  # not on the server's queue: not ahead of another there
+        start = turn.began_at if turn.began_at is not None else \
+            max(turn.deadline, self._start_by(turn))
+        return turn.deadline + max(0.0, start - turn.queued_at)
+
+    def take_back(self, backend: Backend) -> None:
+        """Once, for the whole server: remove the prompts not begun from its queue (those
+        being sent once they are there), then let every runner's job stop (the running one
+        is interrupted then)."""
+        with self.lock:
+            if self.cancel.is_set() or self.stopping:
                 return
-            waiting = [pid for pid, began in self.prompts.items() if not began.is_set()]
+            self.stopping = True  # (no prompt is sent from now on)
+            self.lock.wait_for(lambda: not any(t.posting for t in self.turns),
+                               timeout=POSTING_WAIT)
+            waiting = [t.prompt_id for t in self.turns
+                       if t.sent and t.prompt_id is not None and not t.began.is_set()]
             # all out of the queue first, in one request: one of them may be running
             # unheard (no progress yet), and were it interrupted first the server would
             # start the next waiting one before that one's removal arrived
@@ -126,6 +234,7 @@ class _ServerQueue:
                 with contextlib.suppress(Exception):  # a server gone: nothing to take back
                     backend.interrupt(prompt_id, timeout=2.0)
             self.cancel.set()
+            self.lock.notify_all()
 
 
 class _ServerRunner:
@@ -152,6 +261,14 @@ class _ServerRunner:
         self.answered = answered
         self._opened = opened  # when the first wait began (the probe), until it is done
         self._queue = queue or _ServerQueue()
+        self._turn: _Turn | None = None  # taken for the job the batch gave it, not yet run
+
+    def take_turn(self) -> None:
+        """See :class:`~ltx2sdk.app.batch.targets.TakesTurns`: the next job's prompt goes to
+        the server after those of the jobs its other runners were given before."""
+        if self._turn is not None:  # (a job given but never run: its place is given up)
+            self._queue.end(self._turn)
+        self._turn = self._queue.new_turn()
 
     @property
     def lane(self) -> object | None:
@@ -193,24 +310,35 @@ class _ServerRunner:
             resume: str | None = None,
             on_submitted: Callable[[str], None] | None = None,
             on_stage: Callable[[JobStage], None] | None = None) -> dict[str, Any]:
+        queue = self._queue
+        turn, self._turn = self._turn or queue.new_turn(), None
+        try:
+            return self._run(job, video, turn, cancel=cancel, on_stage=on_stage)
+        finally:
+            queue.end(turn)
+
+    def _run(self, job: BatchJob, video: Path, turn: _Turn, *, cancel: threading.Event,
+             on_stage: Callable[[JobStage], None] | None) -> dict[str, Any]:
         if job.checked is None:
             raise ValueError(job.problem or "the job has no valid request")
         started = time.monotonic()
         self._wait_ready(cancel)
 
-        ran = threading.Event()  # the server began the prompt (it left the queue)
         queue = self._queue
+        native = self.backend.api == "comfyui"  # (the Comfy API v2 keeps its own queue)
 
         def progress(update: ProgressUpdate) -> None:
-            ran.set()
+            turn.start()  # the server began the prompt (it left the queue)
             if on_stage is not None:
                 on_stage(JobStage(update.stage, update.step, update.steps,
                                   update.percent / 100, left=update.eta))
 
+        def sending(prompt_id: str) -> None:  # in the server's order, unless cancelled
+            queue.sending(turn, prompt_id, cancel)
+
         def queued(prompt_id: str) -> None:
-            with queue.lock:
-                queue.prompts[prompt_id] = ran
-            if on_stage is not None and not ran.is_set():  # (behind the job running there)
+            queue.sent(turn)
+            if on_stage is not None and not turn.began.is_set():  # (behind the one running)
                 on_stage(JobStage(QUEUED_STAGE))
 
         done = threading.Event()
@@ -223,18 +351,28 @@ class _ServerRunner:
 
         watcher = threading.Thread(target=watch, daemon=True, name=f"ltx2-cancel-{self.name}")
         watcher.start()
+        timeout = max(0.5, self.settings.timeout - (time.monotonic() - started))
+        turn.deadline = time.monotonic() + timeout
         # other outputs of the graph land in a folder of their own and go with it
         try:
             with tempfile.TemporaryDirectory(dir=video.parent, prefix=".outputs-") as others:
                 result = generate(job.checked, self.backend, output=video, output_dir=others,
-                                  timeout=max(0.5, self.settings.timeout
-                                              - (time.monotonic() - started)),
+                                  timeout=timeout,
                                   ready_timeout=0,  # waited for above
                                   input_policy=self.settings.input_policy,
                                   cancel=queue.cancel, on_progress=progress,
-                                  on_queued=queued)
+                                  on_queued=queued,
+                                  start_by=functools.partial(queue.start_by, turn)
+                                  if native else None,
+                                  before_queue=sending if native else None)
+        except JobNotStartedError:
+            raise  # cancelled before its prompt was sent: it never ran
         except JobCancelledError as exc:
-            if exc.prompt_id is not None and not ran.is_set() and \
+            if not turn.sent and exc.prompt_id is None and cancel.is_set():
+                # stopped by the batch's cancel before anything was queued: never ran
+                raise JobNotStartedError(f"{job.label} was cancelled before it was sent to "
+                                         f"{self.name}") from exc
+            if exc.prompt_id is not None and not turn.began.is_set() and \
                     self._never_ran(exc.prompt_id):
                 raise JobNotStartedError(f"{job.label} was taken back from {self.name}'s "
                                          "queue before it ran", exc.prompt_id) from exc
@@ -242,7 +380,7 @@ class _ServerRunner:
         except PromptLostError as exc:
             # its follow saw the prompt vanish: taken back by this batch's cancel before the
             # server began it (its removal can be seen before the cancel reaches generate)
-            if queue.cancel.is_set() and not ran.is_set():
+            if queue.stopping and not turn.began.is_set():
                 raise JobNotStartedError(f"{job.label} was taken back from {self.name}'s "
                                          "queue before it ran") from exc
             raise
@@ -257,9 +395,6 @@ class _ServerRunner:
         finally:
             done.set()
             watcher.join()
-            with queue.lock:
-                for prompt_id in [p for p, r in queue.prompts.items() if r is ran]:
-                    del queue.prompts[prompt_id]
         return result.metadata()
 
     def _never_ran(self, prompt_id: str) -> bool:
@@ -286,5 +421,8 @@ class _ServerRunner:
         return False
 
     def close(self) -> None:
+        if self._turn is not None:  # (given a job it never ran: the others go on)
+            self._queue.end(self._turn)
+            self._turn = None
         with contextlib.suppress(Exception):
             self.backend.close()

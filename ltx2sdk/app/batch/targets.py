@@ -61,7 +61,7 @@ if TYPE_CHECKING:
     from ltx2sdk.app.generate import InputPolicy
 
 __all__ = ["QUEUED_STAGE", "BatchTarget", "FailureKind", "InLane", "JobSettings", "JobStage",
-           "Runner", "WaitsForReady", "classify"]
+           "Runner", "TakesTurns", "WaitsForReady", "classify"]
 
 FailureKind = Literal["transient", "unusable", "unfit", "cancelled", "permanent"]
 TRANSIENT_STATUSES = frozenset({408, 429})  # and every 5xx
@@ -165,6 +165,19 @@ class InLane(Protocol):
         ...
 
 
+@runtime_checkable
+class TakesTurns(Protocol):
+    """A runner whose target queues the jobs of its runners in one queue (a native ComfyUI
+    with jobs queued ahead): told, under the batch's lock, each time it is given a job, so
+    that the target queues them in the order the batch gave them out."""
+
+    def take_turn(self) -> None:
+        """The job just given to this runner (run next by it) is queued on the target after
+        the jobs given to its other runners before; a runner given a job it does not run
+        gives its place up when it takes its next turn, or is closed."""
+        ...
+
+
 class BatchTarget(Protocol):
     """A place that runs jobs: opened once per batch into its runners."""
 
@@ -184,7 +197,9 @@ class BatchTarget(Protocol):
 @dataclass(frozen=True)
 class JobSettings:
     """How each job of a batch runs: ``timeout`` bounds one attempt (every wait of it; past
-    it the job is stopped on its target); ``ready_timeout`` the wait for a target that does
+    it the job is stopped on its target; on a native ComfyUI its wait in the server's queue
+    behind the job ahead is not counted, but bounded: see
+    :class:`~.server_target.ServerTarget`); ``ready_timeout`` the wait for a target that does
     not answer yet, within it: ``None`` (the default) fails fast on one nobody answers at
     (connection refused, an unknown host: within
     :data:`~ltx2sdk.backends.server_urls.REFUSED_GRACE`) and waits

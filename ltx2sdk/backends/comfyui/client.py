@@ -27,7 +27,7 @@ import time
 import uuid
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from ltx2sdk.backends.comfyui.following import (
@@ -48,8 +48,9 @@ from ltx2sdk.backends.comfyui.wire import (
     parse_event,
     partner_nodes,
     queue_holds,
+    queue_place,
 )
-from ltx2sdk.backends.events import Event, ExecutionStarted
+from ltx2sdk.backends.events import Event
 from ltx2sdk.backends.outputs import OutputFile, describe, verify_download
 from ltx2sdk.backends.protocol import API_KEY_ENV, CLEANUP_TIMEOUT, RunResult, download_all
 from ltx2sdk.backends.server_urls import (
@@ -488,11 +489,19 @@ class ComfyClient:
         """Whether ``prompt_id`` is running or waiting in the queue."""
         return queue_holds(self.transport.queue(timeout=timeout, deadline=deadline), prompt_id)
 
+    def queue_place(self, prompt_id: str, *, timeout: float | None = None,
+                    deadline: float | None = None) -> Literal["running", "pending"] | None:
+        """Where ``prompt_id`` is in the queue: ``"running"``, ``"pending"`` (waiting), or
+        ``None`` when the queue does not hold it."""
+        return queue_place(self.transport.queue(timeout=timeout, deadline=deadline), prompt_id)
+
     def run(self, graph: Graph | Mapping[str, Any], *, output_dir: Path | str | None = None,
             on_event: EventCallback | None = None, timeout: float = 3600.0,
             interrupt_on_timeout: bool = True,
             on_queued: Callable[[str], None] | None = None, check: bool = True,
-            cancel: threading.Event | None = None, deadline: float | None = None) -> RunResult:
+            cancel: threading.Event | None = None, deadline: float | None = None,
+            start_by: Callable[[], float] | None = None,
+            before_queue: Callable[[str], None] | None = None) -> RunResult:
         """Queue ``graph``, follow it to the end and download its outputs.
 
         ``on_event`` receives each typed event of this prompt. ``timeout`` is the overall
@@ -505,6 +514,21 @@ class ComfyClient:
         ``None``). ``on_queued`` gets the prompt id as soon as ComfyUI accepted it. With
         ``check`` (the default) the graph is first checked by the server's rules
         (:meth:`check`), so nothing is queued that the server would refuse.
+
+        ``start_by``: the wait in the server's queue does not count against the deadline.
+        From the moment the prompt is queued to the moment the server begins it (its
+        ``execution_start``, or any other message of its run, or ``/queue`` listing it as
+        running) the deadline stands still: it moves later by that wait, and the run has
+        its whole time left once it begins (:attr:`RunResult.started_at` less
+        :attr:`RunResult.queued_at` is the wait). The wait itself is bounded: it ends by
+        the later of the deadline and ``start_by()`` (a :func:`time.monotonic` instant, asked
+        again each time it is looked at, so the caller's bound may move); past it the prompt
+        is taken out of the queue and :class:`JobTimeoutError` says it was not started.
+        Without it the deadline counts the wait, as any other.
+
+        ``before_queue`` is called with the prompt's id (chosen here) just before the prompt
+        is sent; what it raises stops the run with nothing queued (a caller that queues
+        several prompts on one server keeps their order there, or takes them back, with it).
         """
         deadline = deadline if deadline is not None else time.monotonic() + timeout
         if isinstance(graph, Graph):
@@ -519,6 +543,8 @@ class ComfyClient:
                                             connect_timeout=self._left(deadline, 10))
         queued_at = time.time()
         try:
+            if before_queue is not None:
+                before_queue(prompt_id)
             if cancel is not None and cancel.is_set():
                 raise JobCancelledError("the job was cancelled before its prompt was queued")
             self.queue(graph, client_id=client_id, prompt_id=prompt_id, deadline=deadline)
@@ -532,12 +558,14 @@ class ComfyClient:
             raise
         if on_queued is not None:
             on_queued(prompt_id)
-        follow = _Follower(self, prompt_id, client_id, socket, deadline, on_event, cancel)
+        follow = _Follower(self, prompt_id, client_id, socket, deadline, on_event, cancel,
+                           start_by=start_by)
         try:
             entry = follow.until_done()
         except JobTimeoutError as exc:
             if interrupt_on_timeout and self._interrupt_quietly(prompt_id):
-                raise JobTimeoutError(f"{exc}; it was interrupted on {self.base_url}") from exc
+                done = "interrupted" if follow.began is not None else "taken out of the queue"
+                raise JobTimeoutError(f"{exc}; it was {done} on {self.base_url}") from exc
             raise
         except (KeyboardInterrupt, JobCancelledError):  # the caller gave up: free the GPU
             self._interrupt_quietly(prompt_id)
@@ -545,8 +573,8 @@ class ComfyClient:
         result = RunResult(prompt_id, outputs_from_history(entry, prompt_id),
                            cached_nodes=follow.state.cached, queued_at=queued_at,
                            started_at=follow.started_at, finished_at=time.time())
-        if output_dir is not None:
-            download_all(self, result, Path(output_dir), deadline=deadline)
+        if output_dir is not None:  # (by the deadline as the wait in the queue moved it)
+            download_all(self, result, Path(output_dir), deadline=follow.deadline)
         return result
 
     def download(self, output: OutputFile, dest: Path, *,
@@ -581,11 +609,15 @@ class ComfyClient:
 class _Follower:
     """The IO of following one queued prompt: its socket, ``/history`` as backstop,
     reconnects; what each event and entry means, and when to look or reconnect, is
-    :mod:`.following`'s to say."""
+    :mod:`.following`'s to say.
+
+    ``deadline`` is the run's; with ``start_by`` (see :meth:`ComfyClient.run`) it stands
+    still while the prompt waits in the server's queue: every wait ends by :meth:`limit`."""
 
     def __init__(self, client: ComfyClient, prompt_id: str, client_id: str,
                  socket: MessageSocket, deadline: float, on_event: EventCallback | None,
-                 cancel: threading.Event | None) -> None:
+                 cancel: threading.Event | None,
+                 start_by: Callable[[], float] | None = None) -> None:
         self.client = client
         self.prompt_id = prompt_id
         self.client_id = client_id
@@ -593,19 +625,54 @@ class _Follower:
         self.deadline = deadline
         self.on_event = on_event
         self.cancel = cancel
+        self.start_by = start_by
+        self.queued = time.monotonic()  # (the prompt was accepted just before)
+        self.began: float | None = None  # when the server began it, as far as we know
+        self.waited_out = False  # its wait in the queue passed its bound
         self.started_at: float | None = None
         self.state = PromptFollowing(prompt_id, client.receive_timeout)
+
+    def limit(self) -> float:
+        """The instant every wait ends by: the deadline, or while the prompt waits in the
+        queue with ``start_by``, the later of it and ``start_by()``."""
+        if self.start_by is None or self.began is not None:
+            return self.deadline
+        return max(self.deadline, self.start_by())
+
+    def _not_started(self) -> JobTimeoutError:
+        """The error of a prompt whose wait in the queue passed its bound (``start_by``)."""
+        self.waited_out = True
+        return JobTimeoutError(
+            f"prompt {self.prompt_id} was not started: it waited "
+            f"{time.monotonic() - self.queued:.1f} s in the server's queue, past the time "
+            "it was to start by")
+
+    def _began(self) -> None:
+        """The server began the prompt (now, or a moment ago: it is first heard of now); with
+        ``start_by`` the deadline moves later by the wait in the queue."""
+        if self.began is not None:
+            return
+        self.began = time.monotonic()
+        self.started_at = time.time()
+        if self.start_by is not None:
+            self.deadline += self.began - self.queued
 
     def until_done(self) -> dict[str, Any]:
         """The prompt's history entry once it succeeded; raises for every other ending."""
         try:
             for event in self._events():
+                # any message of its run says it began (its execution_start may be missed
+                # across a reconnect)
+                self._began()
                 if self.on_event is not None:
                     self.on_event(event)
-                if isinstance(event, ExecutionStarted):
-                    self.started_at = time.time()
                 if self.state.took(event, time.monotonic()):
                     break
+        except JobTimeoutError as exc:
+            # the bound of the wait in the queue passed (in a look at the history too): said so
+            if self.began is None and self.start_by is not None and not self.waited_out:
+                raise self._not_started() from exc
+            raise
         finally:
             if self.socket is not None:
                 self.socket.close()
@@ -616,7 +683,9 @@ class _Follower:
     def _events(self) -> Iterator[Event]:
         """Events of this prompt; on silence or a dropped socket, consult /history."""
         while True:
-            if time.monotonic() >= self.deadline:
+            if time.monotonic() >= self.limit():
+                if self.began is None and self.start_by is not None:
+                    raise self._not_started()
                 raise JobTimeoutError(f"prompt {self.prompt_id} did not finish before the "
                                       "deadline")
             if self.cancel is not None and self.cancel.is_set():
@@ -644,24 +713,29 @@ class _Follower:
         if self.socket is None:
             raise ServerUnavailableError("no socket")
         return self.socket.receive(receive_wait(
-            now=time.monotonic(), deadline=self.deadline,
+            now=time.monotonic(), deadline=self.limit(),
             receive_timeout=self.client.receive_timeout, cancellable=self.cancel is not None))
 
     def _finished_meanwhile(self) -> bool:
         """Look at /history; raise if the prompt ended badly or the server forgot it."""
         http_timeout = self.client.request_timeout
+        limit = self.limit()
         try:
-            entry = self.client.history(self.prompt_id, timeout=http_timeout,
-                                        deadline=self.deadline)
+            entry = self.client.history(self.prompt_id, timeout=http_timeout, deadline=limit)
             if entry is None:
-                if self.client.is_queued(self.prompt_id, timeout=http_timeout,
-                                         deadline=self.deadline):
+                where = self.client.queue_place(self.prompt_id, timeout=http_timeout,
+                                                deadline=limit)
+                if where == "running":
+                    self._began()
+                if where is not None:
                     return False
                 # it may have finished between the two requests: history is written first
                 entry = self.client.history(self.prompt_id, timeout=http_timeout,
-                                            deadline=self.deadline)
+                                            deadline=limit)
         except ServerUnavailableError:
             return False  # the server is down for now: keep trying until the deadline
+        if entry is not None:
+            self._began()  # (it ran: its wait in the queue is over, if unheard of)
         return self.state.ended_by(history_outcome(self.prompt_id, entry))
 
     def _reconnect(self) -> None:
@@ -671,11 +745,11 @@ class _Follower:
         delays = reconnect_delays()
         refused_since: float | None = None
         for _ in range(self.client.reconnect_attempts):
-            if time.monotonic() >= self.deadline:
+            if time.monotonic() >= self.limit():
                 return
             try:
                 self.socket = self.client.transport.open_socket(
-                    self.client_id, connect_timeout=ComfyClient._left(self.deadline, 10))
+                    self.client_id, connect_timeout=ComfyClient._left(self.limit(), 10))
                 self.state.reconnected = True
                 return
             except ServerUnavailableError as exc:
@@ -688,7 +762,7 @@ class _Follower:
                         raise ServerUnavailableError(
                             f"lost the WebSocket to {self.client.base_url}: {why}") from None
                     pause = min(pause, refused_since + REFUSED_GRACE - now)
-                time.sleep(min(pause, max(0.0, self.deadline - time.monotonic())))
+                time.sleep(min(pause, max(0.0, self.limit() - time.monotonic())))
         raise ServerUnavailableError(
             f"lost the WebSocket to {self.client.base_url} and could not reconnect "
             f"({self.client.reconnect_attempts} attempts)")

@@ -29,7 +29,7 @@ import math
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from ltx2sdk.backends.events import (
     Event,
@@ -54,7 +54,7 @@ from ltx2sdk.errors import (
 
 __all__ = ["FOLDER_TYPES", "MAX_NAME_BYTES", "OUTPUT_KEYS", "failure_from_history",
            "history_entry", "outputs_from_history", "parse_event", "queue_holds",
-           "rejection_from_body"]
+           "queue_place", "rejection_from_body"]
 
 OUTPUT_KEYS = ("images", "gifs", "videos", "audio")  # where ComfyUI nodes report files
 MAX_NAME_BYTES = 255  # a longer name is no file name on the filesystems ComfyUI writes to
@@ -225,14 +225,21 @@ def history_entry(body: Mapping[str, Any], prompt_id: str) -> dict[str, Any] | N
 
 def queue_holds(body: Mapping[str, Any], prompt_id: str) -> bool:
     """Whether a ``GET /queue`` answer lists ``prompt_id`` as running or pending."""
-    items: list[Any] = []
-    for key in ("queue_running", "queue_pending"):
+    return queue_place(body, prompt_id) is not None
+
+
+def queue_place(body: Mapping[str, Any], prompt_id: str
+                ) -> Literal["running", "pending"] | None:
+    """Where a ``GET /queue`` answer lists ``prompt_id``: ``"running"``, ``"pending"``, or
+    ``None`` (not there). Each item is ``[number, prompt_id, ...]``."""
+    for key, place in (("queue_running", "running"), ("queue_pending", "pending")):
         part = body.get(key) or []
         if not isinstance(part, list):
             raise ServerResponseError(f"GET /queue answered '{key}' that is not a list")
-        items += part
-    return any(isinstance(item, list) and len(item) > 1 and item[1] == prompt_id
-               for item in items)
+        if any(isinstance(item, list) and len(item) > 1 and item[1] == prompt_id
+               for item in part):
+            return "running" if place == "running" else "pending"
+    return None
 
 
 # --- refusals -----------------------------------------------------------------------------
