@@ -9,7 +9,8 @@ nobody else can have (:func:`staging_file`) and given its final name only where 
 (:func:`publish`), so a name the server chose never replaces a file; the check that a
 downloaded file is whole and the kind of file it claims to be (:func:`verify_download`); and
 the check, before any work, that a path named for output can be written
-(:func:`check_output_file`, :func:`check_output_folder`).
+(:func:`check_output_file`, :func:`check_output_folder`), noting the folders it created so
+that a run which ends with nothing in them removes them again (:func:`remove_empty_folders`).
 
 Every file written here is created with the mode any new file of the user's gets (``0666``
 less the umask: ``-rw-r--r--`` under the usual ``022``), not ``tempfile``'s ``0600``: a video
@@ -108,27 +109,30 @@ def partial_file(dest: Path) -> Path:
     return new_file(dest.parent, ".part")
 
 
-def check_output_folder(folder: Path | str, *, create: bool = True) -> Path:
+def check_output_folder(folder: Path | str, *, create: bool = True,
+                        created: list[Path] | None = None) -> Path:
     """``folder`` made ready for output before any work: created with its missing parents
     (as ``huggingface-cli download --local-dir`` does), and written in once (a file created
     and removed: only a write says whether a read-only mount, ``/proc`` or a folder of
     somebody else's takes one). Raises :class:`~ltx2sdk.errors.OutputPathError` naming
     ``folder`` as given when it is a file, a folder on its way is a file, or it cannot be
     created or written in. Without ``create`` (a dry run, a check at start-up) nothing is
-    left behind: the nearest folder there is written in instead."""
+    left behind: the nearest folder there is written in instead. ``created``: the folders
+    this call created are appended to it, outermost first (for :func:`remove_empty_folders`
+    once the run is over)."""
     given = str(folder)
-    problem = _folder_problem(Path(folder), create=create)
+    problem = _folder_problem(Path(folder), create=create, created=created)
     if problem is not None:
         raise OutputPathError(given, problem)
     return Path(folder)
 
 
 def check_output_file(path: Path | str, *, overwrite: bool = False,
-                      create: bool = True) -> Path:
+                      create: bool = True, created: list[Path] | None = None) -> Path:
     """``path`` checked as a file to write before any work: not a folder (nor a name ending
     in ``/``), not an existing file unless ``overwrite`` (and then a regular file, never a
-    device or a pipe), in a folder made ready by :func:`check_output_folder` (``create`` as
-    there). Raises
+    device or a pipe), in a folder made ready by :func:`check_output_folder` (``create`` and
+    ``created`` as there). Raises
     :class:`~ltx2sdk.errors.OutputExistsError` for an existing file, else
     :class:`~ltx2sdk.errors.OutputPathError`, each naming ``path`` as given."""
     given = str(path)
@@ -143,15 +147,16 @@ def check_output_file(path: Path | str, *, overwrite: bool = False,
         if not overwrite:
             raise OutputExistsError(given, "exists; name another file, or overwrite=True "
                                            "replaces it")
-    problem = _folder_problem(target.parent, create=create)
+    problem = _folder_problem(target.parent, create=create, created=created)
     if problem is not None:
         raise OutputPathError(given, problem)
     return target
 
 
-def _folder_problem(folder: Path, *, create: bool = True) -> str | None:
-    """Why ``folder`` cannot take a new file (after creating it if missing and ``create``),
-    or ``None``."""
+def _folder_problem(folder: Path, *, create: bool = True,
+                    created: list[Path] | None = None) -> str | None:
+    """Why ``folder`` cannot take a new file (after creating it if missing and ``create``,
+    the folders made appended to ``created``), or ``None``."""
     nearest = Path(".")
     for part in (folder, *folder.parents):  # the nearest thing there names the problem
         if part.exists():
@@ -162,7 +167,7 @@ def _folder_problem(folder: Path, *, create: bool = True) -> str | None:
     if not create:
         folder = nearest
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        make_folders(folder, created)
     except OSError as exc:
         return f"cannot create the folder {folder} ({os_reason(exc)})"
     try:
@@ -170,6 +175,42 @@ def _folder_problem(folder: Path, *, create: bool = True) -> str | None:
     except OSError as exc:
         return f"cannot write in the folder {folder} ({os_reason(exc)})"
     return None
+
+
+def make_folders(folder: Path | str, created: list[Path] | None = None) -> list[Path]:
+    """Create ``folder`` and its missing parents; return those this call created, outermost
+    first, each also appended to ``created`` as soon as it is made (so that a caller
+    holding that list knows them even when a deeper one then fails with an ``OSError``).
+    A folder another process created meanwhile is not counted: it is not ours to remove."""
+    target = Path(folder)
+    missing = [part for part in (target, *target.parents) if not part.exists()]
+    made: list[Path] = []
+    for part in reversed(missing):  # the outermost first
+        try:
+            part.mkdir()
+        except FileExistsError:
+            if not part.is_dir():
+                raise
+            continue  # made meanwhile by someone else: theirs
+        made.append(part)
+        if created is not None:
+            created.append(part)
+    return made
+
+
+def remove_empty_folders(folders: Iterable[Path]) -> list[Path]:
+    """Remove each of ``folders`` (the ones a run created: :func:`make_folders`) that is
+    still empty, the deepest first, so that a parent emptied by its child's removal goes
+    too; a folder that holds anything, or is gone, or cannot be removed, is left as it is.
+    Returns the folders removed."""
+    removed: list[Path] = []
+    for folder in sorted(set(folders), key=lambda part: len(part.parts), reverse=True):
+        try:
+            folder.rmdir()  # fails on a folder that is not empty: never a file is lost
+        except OSError:
+            continue
+        removed.append(folder)
+    return removed
 
 
 def write_file(data: bytes, dest: Path, *, overwrite: bool = False) -> Path:
