@@ -397,7 +397,8 @@ def generate(request: GenerationRequest | CheckedRequest | Mapping[str, Any],
             # that accepts and stays silent costs the probe its time
             wait = ready_timeout or DEFAULT_READY_TIMEOUT
             probed = time.monotonic()
-            client = connect(server, probe_timeout=max(0.5, min(PROBE_TIMEOUT, wait, timeout)))
+            # (never longer than the wait it is part of: ready_timeout=0.3 is no 0.5 s probe)
+            client = connect(server, probe_timeout=min(PROBE_TIMEOUT, wait, timeout))
             probe = time.monotonic() - probed  # part of the wait for the server: one limit
         else:
             client, probe = server, 0.0
@@ -415,11 +416,13 @@ def generate(request: GenerationRequest | CheckedRequest | Mapping[str, Any],
             if ready_timeout != 0:
                 # the probe above counts in the wait, and in the time its error says
                 left = deadline - time.monotonic() + probe
+                # (the job's own timeout may cut the wait, to 0.5 s at least; ready_timeout is
+                # never stretched, the probe's time counted in it)
                 if ready_timeout is None:  # fail fast unless asked to wait (see the docstring)
-                    client.wait_ready(timeout=max(0.5, min(DEFAULT_READY_TIMEOUT, left)),
+                    client.wait_ready(timeout=min(DEFAULT_READY_TIMEOUT, max(0.5, left)),
                                       refused_grace=REFUSED_GRACE, waited=probe, cancel=cancel)
                 else:
-                    client.wait_ready(timeout=max(0.5, min(ready_timeout, left)), waited=probe,
+                    client.wait_ready(timeout=min(ready_timeout, max(0.5, left)), waited=probe,
                                       cancel=cancel)
             _raise_if_cancelled(cancel)
             if video is None and request.video is not None:

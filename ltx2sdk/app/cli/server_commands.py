@@ -207,7 +207,7 @@ def backend_of(args: argparse.Namespace) -> Any:
     api = None if args.api in (None, "auto") else args.api
     ready = args.ready_timeout if args.ready_timeout is not None else DEFAULT_READY_TIMEOUT
     return connect(server_of(args), api_key=args.api_key, api=api,
-                   probe_timeout=max(0.5, min(PROBE_TIMEOUT, ready)))
+                   probe_timeout=min(PROBE_TIMEOUT, ready))  # part of the wait: within it
 
 
 def server_name(client: Any) -> str:
