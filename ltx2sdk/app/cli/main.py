@@ -79,7 +79,7 @@ from ltx2sdk.vocabulary import (
     MODEL_IDS,
     VIDEO,
 )
-from ltx2sdk.wording import one_line
+from ltx2sdk.wording import nearest, one_line
 
 # --- commands ----------------------------------------------------------------------------------
 
@@ -337,9 +337,9 @@ class _Parser(argparse.ArgumentParser):
             listed = choice.group(2)  # quoted or not, by Python version
             given = choice.group(1)
             choices = re.findall(r"'([^']*)'", listed) or [c.strip() for c in listed.split(",")]
-            near = difflib.get_close_matches(given, choices, n=1, cutoff=0.6)
+            near = nearest(given, choices)  # only a close one: 'ultra' is no 'lora'
             if near:
-                message += f"; did you mean {near[0]}?"
+                message += f"; did you mean {near}?"
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
     def unknown(self, extra: list[str]) -> NoReturn:
