@@ -43,7 +43,7 @@ def test_a_word_that_is_no_near_miss_gets_none(word: str, choices: list[str]) ->
 
 def test_the_request_lists_the_modes_for_ultra() -> None:
     with pytest.raises(RequestError) as caught:
-        GenerationRequest(prompt="x", mode="ultra")  # type: ignore[arg-type]
+        GenerationRequest(prompt="x", mode="ultra")
     said = str(caught.value)
     assert said.endswith("mode: 'ultra' is not one of fast, pro, lora"), said
     assert "did you mean" not in said
@@ -51,7 +51,7 @@ def test_the_request_lists_the_modes_for_ultra() -> None:
 
 def test_the_request_still_suggests_fast_for_fsat() -> None:
     with pytest.raises(RequestError, match=r"not one of fast, pro, lora; did you mean 'fast'\?"):
-        GenerationRequest(prompt="x", mode="fsat")  # type: ignore[arg-type]
+        GenerationRequest(prompt="x", mode="fsat")
 
 
 @pytest.mark.parametrize(("value", "hint"), [("ultra", ""), ("fsat", "; did you mean fast?")])
