@@ -92,6 +92,14 @@ def test_the_cli_leaves_no_folder_when_the_server_is_down(
     assert _tree(work) == []
 
 
+def test_build_makes_no_folder_for_a_request_it_refuses(
+        work: Path, no_user_settings: Path) -> None:
+    assert main(["build", "--prompt", "a fox", "--duration", "99", "-o", "a/b/x.json"]) != 0
+    assert _tree(work) == []
+    assert main(["build", "--prompt", "a fox", "-o", "a/b/x.json"]) == 0
+    assert _tree(work) == ["a", "a/b", "a/b/x.json"]
+
+
 def test_a_made_video_is_kept_in_the_folders_made_for_it(ltx_server: ComfyTestServer,
                                                         work: Path) -> None:
     result = generate({"prompt": "a fox", "duration": 1}, ltx_server.url,

@@ -119,7 +119,8 @@ def _target_schemas(args: argparse.Namespace) -> SchemaSet | None:
 
 def cmd_build(args: argparse.Namespace) -> int:
     if args.output is not None:  # refused before the inputs are read and the graph built
-        checked_output_file(args.output, overwrite=args.overwrite)
+        # (creating no folder: write_output makes it when there is a graph to write)
+        checked_output_file(args.output, overwrite=args.overwrite, create=False)
     checked = request_from_args(args)  # --image FILE read and checked
     # a local (or base64) audio was measured: an ia2v build lasts as long; a video's frames
     # and frame rate, measured, plan the part of it used
@@ -303,8 +304,8 @@ def set_up_files(model: str, mode: str, cameras: str) -> list[tuple[str, str]]:
 def cmd_schema(args: argparse.Namespace) -> int:
     from ltx2sdk.request import request_json_schema  # start-up: pydantic
 
-    if args.output is not None:
-        checked_output_file(args.output, overwrite=args.overwrite)
+    if args.output is not None:  # (the folder made by write_output, with the file)
+        checked_output_file(args.output, overwrite=args.overwrite, create=False)
     write_output(json.dumps(request_json_schema(), indent=2) + "\n", args.output,
                  overwrite=args.overwrite)
     return 0
