@@ -9,6 +9,7 @@ never the wall clock."""
 
 from __future__ import annotations
 
+import time
 import types
 from collections.abc import Callable
 from typing import Any
@@ -206,3 +207,55 @@ def test_the_batch_check_counts_its_probe_in_ready_timeout(ready: float, clock: 
     assert backend.probe_timeout <= ready
     # the probe's time counted in the wait (it was not: 1 s more than asked)
     assert wait["timeout"] == ready and wait["waited"] == pytest.approx(backend.probe_timeout)
+
+
+# --- a RunPod endpoint's first contact ------------------------------------------------------
+
+class FakeCancel:
+    """A cancel never set, whose waits move the fake clock."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+
+    def is_set(self) -> bool:
+        return False
+
+    def wait(self, seconds: float | None = None) -> bool:
+        self.clock.sleep(seconds or 0.0)
+        return False
+
+
+@pytest.mark.parametrize("answer", ["503", "silent"])
+def test_a_runpod_endpoint_s_first_contact_ends_at_the_deadline(
+        answer: str, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``/health`` answering 503 at once (then ``silent``: taking all it is given): the
+    wait of 3 s asks again every 0.5 s and gives up at 3 s, with no attempt at its end."""
+    import ltx2sdk.app.batch.runpod_target as runpod_module
+    from ltx2sdk.app.batch.targets import JobSettings
+
+    monkeypatch.setattr(runpod_module, "time", clock.module())
+    monkeypatch.setattr(runpod_module, "cancellable",
+                        lambda attempt, cancel, what: attempt())  # on this thread
+    start = clock.now
+    bounds: list[float] = []
+    real_now = time.monotonic  # the bounds' own clock (Deadline's)
+
+    def call(what: str, method: str, path: str, bound: Any) -> None:
+        left = bound.end - real_now()
+        bounds.append(left)
+        assert start + 3 - clock.now >= left - 1e-6  # never more than the wait has left
+        if answer == "silent":
+            clock.now += left
+        raise ServerUnavailableError(f"/health answered HTTP {answer}" if answer == "503"
+                                     else "no answer")
+
+    runner = types.SimpleNamespace(
+        target=types.SimpleNamespace(settings=JobSettings(ready_timeout=3), endpoint_id="x"),
+        where="runpod:x", base="http://127.0.0.1:1/v2",
+        _client=lambda bound: None, _call=call)
+    with pytest.raises(ServerUnreachableError, match="within 3 s"):
+        first_contact = runpod_module._RunPodRunner._first_contact
+        first_contact(runner, FakeCancel(clock))  # type: ignore[arg-type]
+    assert clock.now == pytest.approx(start + 3)
+    if answer == "503":
+        assert len(bounds) == 6  # at 0, 0.5 ... 2.5 s: none at 3 s, with nothing left
