@@ -64,3 +64,18 @@ def test_the_cli_suggests_only_a_near_choice(value: str, hint: str,
     # (argparse quotes the choices or not, by Python version: the end is the project's)
     assert "invalid choice" in err and "lora" in err, err
     assert err.endswith(f"){hint} (see ltx2 generate --help)"), err
+
+
+@pytest.mark.parametrize(("given", "hint"), [
+    ("hight", " (did you mean 'height'?)"),
+    ("colour", " (did you mean 'color'?)"),
+    ("wild", ""),  # difflib alone said 'width' (three edits away)
+])
+def test_a_node_s_unknown_input_gets_only_a_near_name(given: str, hint: str) -> None:
+    from ltx2sdk import Graph, Nodes
+    from ltx2sdk.errors import UnknownInputError
+
+    with pytest.raises(UnknownInputError) as raised:
+        Nodes(Graph()).EmptyImage(64, 64, **{given: 1})  # type: ignore[arg-type]
+    assert str(raised.value) == (f"EmptyImage has no input '{given}'{hint}; its inputs are: "
+                                 "width, height, batch_size, color")
