@@ -330,11 +330,12 @@ def generate(request: GenerationRequest | CheckedRequest | Mapping[str, Any],
     ``output`` is the video's path (default: the server's file name in ``output_dir``, or
     the first free ``name (1).ext`` when a file has it); an existing file there is an
     :class:`~ltx2sdk.errors.OutputExistsError` before any work unless ``overwrite`` is set.
-    Both are checked before any work (before the server is asked anything): a missing
-    folder is created, and a folder named as ``output``, a file on the way, or a folder that
-    cannot be written in is an :class:`~ltx2sdk.errors.OutputPathError`. The folders this
-    call created are removed again (the deepest first) when it ends with nothing in them
-    (an error, a cancel, Ctrl-C); a folder that was there before is never removed.
+    Both are checked before any work (before the server is asked anything): a folder named
+    as ``output``, a file on the way, or a folder that cannot be created or written in is an
+    :class:`~ltx2sdk.errors.OutputPathError`. A missing folder is created when the video is
+    fetched, and the folders this call created are removed
+    again (the deepest first) if it ends with nothing in them (an error, a cancel, Ctrl-C);
+    a folder that was there before is never removed.
     Other files the graph produces are downloaded into ``output_dir`` too (never replacing a
     file). Only ``output``
     replaces a file: a name the server chose that a file already has becomes
@@ -376,129 +377,129 @@ def generate(request: GenerationRequest | CheckedRequest | Mapping[str, Any],
     deadline = time.monotonic() + timeout
     # where the video goes is checked before any work: a folder, a parent that is a file
     # or cannot be written in would otherwise fail only once the video is made
-    # the folders this run creates are removed again if it ends with nothing in them (a
-    # failure, a cancel, Ctrl-C): only those, never one that was there before
-    made: list[Path] = []
-    try:
-        check_output_folder(output_dir, created=made)  # every output lands there first
+    # (creating nothing yet: the folders are made when there is a video to fetch)
+    check_output_folder(output_dir, create=False)  # every output lands there first
+    if output is not None:
+        check_output_file(output, overwrite=overwrite, create=False)
+    if isinstance(request, CheckedRequest):
+        ok = request
+    else:
+        if not isinstance(request, GenerationRequest):
+            # (not dict(...) first: a request that is no mapping is a RequestError too)
+            request = GenerationRequest.model_validate(
+                dict(request) if isinstance(request, Mapping) else request)
+        ok = check_request(request)  # refused here, before any input is fetched
+    request = ok.request
+    if isinstance(server, str):
+        # a refused connection or an unknown host fails the probe at once: only a server
+        # that accepts and stays silent costs the probe its time
+        wait = ready_timeout or DEFAULT_READY_TIMEOUT
+        probed = time.monotonic()
+        # (never longer than the wait it is part of: ready_timeout=0.3 is no 0.5 s probe)
+        client = connect(server, probe_timeout=min(PROBE_TIMEOUT, wait, timeout))
+        probe = time.monotonic() - probed  # part of the wait for the server: one limit
+    else:
+        client, probe = server, 0.0
+    with contextlib.ExitStack() as cleanup:
+        if client is not server:  # a backend made here is closed here
+            cleanup.callback(client.close)
+        # the folders this run creates go again if it ends with nothing in them (a failure,
+        # a cancel, Ctrl-C): only those, never one that was there before
+        made: list[Path] = []
+        cleanup.callback(remove_empty_folders, made)
+        policy = input_policy or InputPolicy()
+        # every input file checked (the audio decoded and measured) before the server is asked
+        prepared = prepare_inputs(request, policy, deadline=deadline, given=inputs)
+        audio = prepared.get(AUDIO)
+        audio_seconds = audio.duration if isinstance(audio, AudioData) else None
+        video = prepared.get(VIDEO)
+        timer.lap("prepare")
+
+        if ready_timeout != 0:
+            # the probe above counts in the wait, and in the time its error says
+            left = deadline - time.monotonic() + probe
+            # (the job's own timeout may cut the wait, to 0.5 s at least; ready_timeout is
+            # never stretched, the probe's time counted in it)
+            if ready_timeout is None:  # fail fast unless asked to wait (see the docstring)
+                client.wait_ready(timeout=min(DEFAULT_READY_TIMEOUT, max(0.5, left)),
+                                  refused_grace=REFUSED_GRACE, waited=probe, cancel=cancel)
+            else:
+                client.wait_ready(timeout=min(ready_timeout, max(0.5, left)), waited=probe,
+                                  cancel=cancel)
+        _raise_if_cancelled(cancel)
+        if video is None and request.video is not None:
+            # a video already in the server's input folder: measured as an uploaded one is
+            # (a start past its end, a cap), before anything is built or queued
+            video = read_server_video(client, request.video, policy, deadline=deadline)
+        # written for this server's ComfyUI release, and checked by its rules before anything
+        # is uploaded or queued (a refused job leaves nothing behind on the server); a backend
+        # without schemas (the v2 API) gets the SDK's own, and the server checks at submission
+        schemas = client.schemas(deadline=deadline)
+
+        # named by content: the same file is one name on the server, uploaded once (two jobs
+        # share a file only if its bytes are theirs both); where the server keeps a file under
+        # another name, the backend says that name when it submits the graph
+        names = {which: data.filename(content_stem(data.data))
+                 for which, data in prepared.items()}
+        result = build(ok, image_name=names.get(FIRST_IMAGE),
+                       last_image_name=names.get(LAST_IMAGE), audio_name=names.get(AUDIO),
+                       audio_seconds=audio_seconds, video_name=names.get(VIDEO),
+                       video=video if isinstance(video, VideoData) else None,
+                       schemas=schemas)
+        client.check(result.graph, pending_uploads=tuple(names.values()),
+                     deadline=deadline).raise_if_failed()
+        partner_key = getattr(client, "check_partner_key", None)  # (native ComfyUI only)
+        if partner_key is not None:  # a partner node without a key: before any upload
+            partner_key(result.graph, deadline=deadline)
+        if on_plan is not None:  # the job will be made as planned: said before it is run
+            on_plan(result.plan)
+        for which, name in names.items():
+            client.upload_file(prepared[which].data, name, deadline=deadline, reuse=True)
+        timer.lap("build")
+
+        tracker = ProgressTracker(result.graph, on_progress) if on_progress else None
+
+        def dispatch(event: Event) -> None:
+            if tracker is not None:
+                tracker(event)
+            if on_event is not None:
+                on_event(event)
+
+        run = client.run(result.graph, output_dir=None, on_event=dispatch, deadline=deadline,
+                         on_queued=on_queued, cancel=cancel,
+                         check=False)  # checked above, before anything was uploaded
+        timer.lap("run")
+
+        destination = Path(output_dir)
+        make_folders(destination, made)
+        download_all(client, run, destination, deadline=deadline)
+        videos = [f for f in run.outputs if is_video_name(f.filename)]
+        if not videos:
+            raise OutputError(f"prompt {run.prompt_id} finished without a video output "
+                              f"(outputs: {[f.filename for f in run.outputs] or 'none'})")
+        video_path = run.files[videos[0]]
         if output is not None:
-            check_output_file(output, overwrite=overwrite, created=made)
-        if isinstance(request, CheckedRequest):
-            ok = request
-        else:
-            if not isinstance(request, GenerationRequest):
-                # (not dict(...) first: a request that is no mapping is a RequestError too)
-                request = GenerationRequest.model_validate(
-                    dict(request) if isinstance(request, Mapping) else request)
-            ok = check_request(request)  # refused here, before any input is fetched
-        request = ok.request
-        if isinstance(server, str):
-            # a refused connection or an unknown host fails the probe at once: only a server
-            # that accepts and stays silent costs the probe its time
-            wait = ready_timeout or DEFAULT_READY_TIMEOUT
-            probed = time.monotonic()
-            # (never longer than the wait it is part of: ready_timeout=0.3 is no 0.5 s probe)
-            client = connect(server, probe_timeout=min(PROBE_TIMEOUT, wait, timeout))
-            probe = time.monotonic() - probed  # part of the wait for the server: one limit
-        else:
-            client, probe = server, 0.0
-        with contextlib.ExitStack() as cleanup:
-            if client is not server:  # a backend made here is closed here
-                cleanup.callback(client.close)
-            policy = input_policy or InputPolicy()
-            # every input file checked (the audio decoded and measured) before the server is asked
-            prepared = prepare_inputs(request, policy, deadline=deadline, given=inputs)
-            audio = prepared.get(AUDIO)
-            audio_seconds = audio.duration if isinstance(audio, AudioData) else None
-            video = prepared.get(VIDEO)
-            timer.lap("prepare")
+            target = Path(output)
+            make_folders(target.parent, made)
+            # a rename cannot cross file systems (-o /mnt/disk/fox.mp4 from ./): copied first
+            video_path = move_beside(video_path, target.parent)
+            if overwrite:
+                video_path = video_path.replace(target)
+            else:
+                try:  # taken atomically: a file that appeared meanwhile is not replaced
+                    video_path = publish(video_path, target, other_names=False)
+                except FileExistsError:
+                    raise OutputExistsError(
+                        str(target), f"appeared while the video was made: it is left as it "
+                        f"is, and the video is {video_path}") from None
+            run.files[videos[0]] = video_path
+        timer.lap("download")
 
-            if ready_timeout != 0:
-                # the probe above counts in the wait, and in the time its error says
-                left = deadline - time.monotonic() + probe
-                # (the job's own timeout may cut the wait, to 0.5 s at least; ready_timeout is
-                # never stretched, the probe's time counted in it)
-                if ready_timeout is None:  # fail fast unless asked to wait (see the docstring)
-                    client.wait_ready(timeout=min(DEFAULT_READY_TIMEOUT, max(0.5, left)),
-                                      refused_grace=REFUSED_GRACE, waited=probe, cancel=cancel)
-                else:
-                    client.wait_ready(timeout=min(ready_timeout, max(0.5, left)), waited=probe,
-                                      cancel=cancel)
-            _raise_if_cancelled(cancel)
-            if video is None and request.video is not None:
-                # a video already in the server's input folder: measured as an uploaded one is
-                # (a start past its end, a cap), before anything is built or queued
-                video = read_server_video(client, request.video, policy, deadline=deadline)
-            # written for this server's ComfyUI release, and checked by its rules before anything
-            # is uploaded or queued (a refused job leaves nothing behind on the server); a backend
-            # without schemas (the v2 API) gets the SDK's own, and the server checks at submission
-            schemas = client.schemas(deadline=deadline)
-
-            # named by content: the same file is one name on the server, uploaded once (two jobs
-            # share a file only if its bytes are theirs both); where the server keeps a file under
-            # another name, the backend says that name when it submits the graph
-            names = {which: data.filename(content_stem(data.data))
-                     for which, data in prepared.items()}
-            result = build(ok, image_name=names.get(FIRST_IMAGE),
-                           last_image_name=names.get(LAST_IMAGE), audio_name=names.get(AUDIO),
-                           audio_seconds=audio_seconds, video_name=names.get(VIDEO),
-                           video=video if isinstance(video, VideoData) else None,
-                           schemas=schemas)
-            client.check(result.graph, pending_uploads=tuple(names.values()),
-                         deadline=deadline).raise_if_failed()
-            partner_key = getattr(client, "check_partner_key", None)  # (native ComfyUI only)
-            if partner_key is not None:  # a partner node without a key: before any upload
-                partner_key(result.graph, deadline=deadline)
-            if on_plan is not None:  # the job will be made as planned: said before it is run
-                on_plan(result.plan)
-            for which, name in names.items():
-                client.upload_file(prepared[which].data, name, deadline=deadline, reuse=True)
-            timer.lap("build")
-
-            tracker = ProgressTracker(result.graph, on_progress) if on_progress else None
-
-            def dispatch(event: Event) -> None:
-                if tracker is not None:
-                    tracker(event)
-                if on_event is not None:
-                    on_event(event)
-
-            run = client.run(result.graph, output_dir=None, on_event=dispatch, deadline=deadline,
-                             on_queued=on_queued, cancel=cancel,
-                             check=False)  # checked above, before anything was uploaded
-            timer.lap("run")
-
-            destination = Path(output_dir)
-            download_all(client, run, destination, deadline=deadline)
-            videos = [f for f in run.outputs if is_video_name(f.filename)]
-            if not videos:
-                raise OutputError(f"prompt {run.prompt_id} finished without a video output "
-                                  f"(outputs: {[f.filename for f in run.outputs] or 'none'})")
-            video_path = run.files[videos[0]]
-            if output is not None:
-                target = Path(output)
-                make_folders(target.parent, made)  # (removed meanwhile: made again, ours)
-                # a rename cannot cross file systems (-o /mnt/disk/fox.mp4 from ./): copied first
-                video_path = move_beside(video_path, target.parent)
-                if overwrite:
-                    video_path = video_path.replace(target)
-                else:
-                    try:  # taken atomically: a file that appeared meanwhile is not replaced
-                        video_path = publish(video_path, target, other_names=False)
-                    except FileExistsError:
-                        raise OutputExistsError(
-                            str(target), f"appeared while the video was made: it is left as it "
-                            f"is, and the video is {video_path}") from None
-                run.files[videos[0]] = video_path
-            timer.lap("download")
-
-        plan = result.plan
-        return GenerationResult(
-            video=video_path, prompt_id=run.prompt_id, seed=plan.seed, width=plan.width,
-            height=plan.height, frames=plan.frames, fps=plan.fps, duration=plan.duration,
-            mode=plan.mode, type=plan.type, model=plan.model, adjustments=plan.adjustments,
-            timings=timer.timings,
-            outputs=dict(run.files),
-            input_video=plan.input_video.as_dict() if plan.input_video is not None else None)
-    finally:
-        remove_empty_folders(made)
+    plan = result.plan
+    return GenerationResult(
+        video=video_path, prompt_id=run.prompt_id, seed=plan.seed, width=plan.width,
+        height=plan.height, frames=plan.frames, fps=plan.fps, duration=plan.duration,
+        mode=plan.mode, type=plan.type, model=plan.model, adjustments=plan.adjustments,
+        timings=timer.timings,
+        outputs=dict(run.files),
+        input_video=plan.input_video.as_dict() if plan.input_video is not None else None)

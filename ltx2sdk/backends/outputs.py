@@ -9,8 +9,9 @@ nobody else can have (:func:`staging_file`) and given its final name only where 
 (:func:`publish`), so a name the server chose never replaces a file; the check that a
 downloaded file is whole and the kind of file it claims to be (:func:`verify_download`); and
 the check, before any work, that a path named for output can be written
-(:func:`check_output_file`, :func:`check_output_folder`), noting the folders it created so
-that a run which ends with nothing in them removes them again (:func:`remove_empty_folders`).
+(:func:`check_output_file`, :func:`check_output_folder`); and the folders a run creates
+(:func:`make_folders`), removed again if it ends with nothing in them
+(:func:`remove_empty_folders`).
 
 Every file written here is created with the mode any new file of the user's gets (``0666``
 less the umask: ``-rw-r--r--`` under the usual ``022``), not ``tempfile``'s ``0600``: a video
@@ -109,30 +110,28 @@ def partial_file(dest: Path) -> Path:
     return new_file(dest.parent, ".part")
 
 
-def check_output_folder(folder: Path | str, *, create: bool = True,
-                        created: list[Path] | None = None) -> Path:
+def check_output_folder(folder: Path | str, *, create: bool = True) -> Path:
     """``folder`` made ready for output before any work: created with its missing parents
     (as ``huggingface-cli download --local-dir`` does), and written in once (a file created
     and removed: only a write says whether a read-only mount, ``/proc`` or a folder of
     somebody else's takes one). Raises :class:`~ltx2sdk.errors.OutputPathError` naming
     ``folder`` as given when it is a file, a folder on its way is a file, or it cannot be
     created or written in. Without ``create`` (a dry run, a check at start-up) nothing is
-    left behind: the nearest folder there is written in instead. ``created``: the folders
-    this call created are appended to it, outermost first (for :func:`remove_empty_folders`
-    once the run is over)."""
+    left behind: the nearest folder there is written in instead (a folder it cannot write
+    in is a folder that cannot be created)."""
     given = str(folder)
-    problem = _folder_problem(Path(folder), create=create, created=created)
+    problem = _folder_problem(Path(folder), create=create)
     if problem is not None:
         raise OutputPathError(given, problem)
     return Path(folder)
 
 
 def check_output_file(path: Path | str, *, overwrite: bool = False,
-                      create: bool = True, created: list[Path] | None = None) -> Path:
+                      create: bool = True) -> Path:
     """``path`` checked as a file to write before any work: not a folder (nor a name ending
     in ``/``), not an existing file unless ``overwrite`` (and then a regular file, never a
-    device or a pipe), in a folder made ready by :func:`check_output_folder` (``create`` and
-    ``created`` as there). Raises
+    device or a pipe), in a folder made ready by :func:`check_output_folder` (``create`` as
+    there). Raises
     :class:`~ltx2sdk.errors.OutputExistsError` for an existing file, else
     :class:`~ltx2sdk.errors.OutputPathError`, each naming ``path`` as given."""
     given = str(path)
@@ -147,16 +146,15 @@ def check_output_file(path: Path | str, *, overwrite: bool = False,
         if not overwrite:
             raise OutputExistsError(given, "exists; name another file, or overwrite=True "
                                            "replaces it")
-    problem = _folder_problem(target.parent, create=create, created=created)
+    problem = _folder_problem(target.parent, create=create)
     if problem is not None:
         raise OutputPathError(given, problem)
     return target
 
 
-def _folder_problem(folder: Path, *, create: bool = True,
-                    created: list[Path] | None = None) -> str | None:
-    """Why ``folder`` cannot take a new file (after creating it if missing and ``create``,
-    the folders made appended to ``created``), or ``None``."""
+def _folder_problem(folder: Path, *, create: bool = True) -> str | None:
+    """Why ``folder`` cannot take a new file (after creating it if missing and ``create``),
+    or ``None``."""
     nearest = Path(".")
     for part in (folder, *folder.parents):  # the nearest thing there names the problem
         if part.exists():
@@ -164,12 +162,17 @@ def _folder_problem(folder: Path, *, create: bool = True,
                 return f"{part} is a file, not a folder"
             nearest = part
             break
-    if not create:
-        folder = nearest
-    try:
-        make_folders(folder, created)
-    except OSError as exc:
-        return f"cannot create the folder {folder} ({os_reason(exc)})"
+    if create:
+        try:
+            make_folders(folder)
+        except OSError as exc:
+            return f"cannot create the folder {folder} ({os_reason(exc)})"
+    elif nearest != folder:  # to be created later, in the nearest folder there: tried there
+        try:
+            new_file(nearest, ".probe").unlink()
+        except OSError as exc:
+            return f"cannot create the folder {folder} ({os_reason(exc)})"
+        return None
     try:
         new_file(folder, ".probe").unlink()
     except OSError as exc:
