@@ -11,13 +11,14 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from ltx2sdk import generate
 from ltx2sdk.app.cli.main import main
 from ltx2sdk.backends.outputs import make_folders, remove_empty_folders
-from ltx2sdk.errors import ServerUnreachableError
+from ltx2sdk.errors import LTX2Error, ServerUnreachableError
 from tests.comfyserver import ComfyTestServer
 from tests.helpers import free_port
 
@@ -106,6 +107,23 @@ def test_a_made_video_is_kept_in_the_folders_made_for_it(ltx_server: ComfyTestSe
                       output="a/b/x.mp4")
     assert result.video == Path("a/b/x.mp4")
     assert _tree(work) == ["a", "a/b", "a/b/x.mp4"]
+
+
+def test_a_failed_download_leaves_no_folder(ltx_server: ComfyTestServer, work: Path) -> None:
+    """The folders are made when the video is fetched: a fetch that fails removes them."""
+    from aiohttp import web
+
+    async def tamper(request: web.Request, handler: Any) -> web.StreamResponse | None:
+        if request.path.removeprefix("/api").startswith("/view"):
+            return web.Response(status=500, text="disk on fire")
+        return None
+
+    ltx_server.faults.tamper = tamper
+    with pytest.raises(LTX2Error):
+        generate({"prompt": "a fox", "duration": 1}, ltx_server.url, output="a/b/x.mp4",
+                 output_dir="c/d")
+    assert ltx_server.received.prompts  # it ran: the fetch failed
+    assert _tree(work) == []
 
 
 # --- the batch ------------------------------------------------------------------------------
