@@ -259,3 +259,31 @@ def test_a_runpod_endpoint_s_first_contact_ends_at_the_deadline(
     assert clock.now == pytest.approx(start + 3)
     if answer == "503":
         assert len(bounds) == 6  # at 0, 0.5 ... 2.5 s: none at 3 s, with nothing left
+
+
+# --- the probe that asks which API a server speaks ------------------------------------------
+
+@pytest.mark.parametrize(("first_takes", "second_gets"), [(0.5, 1.5), (2.0, None)])
+def test_the_api_probe_s_two_requests_share_its_time(
+        first_takes: float, second_gets: float | None, clock: Clock,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A server that answers the first request (a 404: no v2 health) after ``first_takes``
+    seconds: the second is given what is left of the 2 s, or not made."""
+    import ltx2sdk.backends.connect as connect_module
+
+    asked: list[tuple[str, float]] = []
+
+    def probe(url: str, timeout: float, auth: Any = None) -> tuple[int | None, object]:
+        asked.append((url.rsplit("/", 1)[-1], timeout))
+        clock.now += first_takes if len(asked) == 1 else timeout  # the second: silent
+        return (404, None) if len(asked) == 1 else (None, None)
+
+    monkeypatch.setattr(connect_module, "time", clock.module())
+    monkeypatch.setattr(connect_module, "_probe", probe)
+    assert connect_module.detect_api("http://127.0.0.1:1", timeout=2.0) == "comfyui"
+    assert asked[0] == ("health", 2.0)
+    if second_gets is None:
+        assert len(asked) == 1
+    else:
+        [(_, given)] = asked[1:]
+        assert given == pytest.approx(second_gets)  # (it was 2 s again: 2.5 s in all)
