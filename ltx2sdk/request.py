@@ -50,7 +50,6 @@ A boolean field (``enhance_prompt``) takes ``true``/``false`` only: ``1`` or ``"
 
 from __future__ import annotations
 
-import difflib
 import json
 import math
 import re
@@ -94,7 +93,7 @@ from ltx2sdk.vocabulary import (
     missing_pipeline,
     number_from_text,
 )
-from ltx2sdk.wording import byte_size
+from ltx2sdk.wording import byte_size, nearest
 
 DEFAULT_NEGATIVE_PROMPT = ("blurry, low quality, still frame, frames, watermark, overlay, titles, "
                            "has blurbox, has subtitles")
@@ -759,10 +758,11 @@ def _not_a_choice(item: Mapping[str, Any]) -> str:
     given = item.get("input")
     shown = repr(given) if isinstance(given, str) and len(given) <= _ECHOED_CHOICE \
         else "the text given" if isinstance(given, str) else _shown_kind(given)
-    near = difflib.get_close_matches(given, options, n=1, cutoff=0.6) \
-        if isinstance(given, str) and len(given) <= _ECHOED_CHOICE else []
+    # only a choice that is close: 'ultra' is no 'lora' (the choices are listed anyway)
+    near = nearest(given, options) \
+        if isinstance(given, str) and len(given) <= _ECHOED_CHOICE else None
     return f"{shown} is not one of {', '.join(options)}" + (
-        f"; did you mean {near[0]!r}?" if near else "")
+        f"; did you mean {near!r}?" if near else "")
 
 
 _ECHOED_CHOICE = 40  # the longest text a "not one of" message repeats
@@ -813,12 +813,11 @@ def _unknown_field(root: type[BaseModel], loc: tuple[Any, ...]) -> dict[str, Any
         model = kind if isinstance(kind, type) and issubclass(kind, BaseModel) else None
     known = list(model.model_fields) if model is not None else []
     name = str(loc[-1])
-    # "image_URL" is image_url, though "image" is spelt closer
-    near = [k for k in known if k.lower() == name.lower()] or difflib.get_close_matches(
-        name.lower(), known, n=1, cutoff=0.6)
+    # "image_URL" is image_url, though "image" is spelt closer (nearest: case aside)
+    near = nearest(name, known)
     if near:
-        return {"msg": f"unknown field {name!r}; did you mean {near[0]!r}?",
-                "ctx": {"field": name, "suggestion": near[0]}}
+        return {"msg": f"unknown field {name!r}; did you mean {near!r}?",
+                "ctx": {"field": name, "suggestion": near}}
     # a few fields (models') read in a line; the request's 26 would not: say where they are
     listed = (f"the fields: {', '.join(known)}" if len(known) <= _LISTED_FIELDS
               else "ltx2 schema lists the fields; in Python, request_json_schema()")

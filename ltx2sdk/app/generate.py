@@ -27,8 +27,10 @@ from ltx2sdk.backends.outputs import (
     OutputFile,
     check_output_file,
     check_output_folder,
+    make_folders,
     move_beside,
     publish,
+    remove_empty_folders,
 )
 from ltx2sdk.backends.protocol import Backend, download_all
 from ltx2sdk.backends.server_urls import DEFAULT_READY_TIMEOUT, REFUSED_GRACE
@@ -330,9 +332,12 @@ def generate(request: GenerationRequest | CheckedRequest | Mapping[str, Any],
     ``output`` is the video's path (default: the server's file name in ``output_dir``, or
     the first free ``name (1).ext`` when a file has it); an existing file there is an
     :class:`~ltx2sdk.errors.OutputExistsError` before any work unless ``overwrite`` is set.
-    Both are checked before any work (before the server is asked anything): a missing
-    folder is created, and a folder named as ``output``, a file on the way, or a folder that
-    cannot be written in is an :class:`~ltx2sdk.errors.OutputPathError`.
+    Both are checked before any work (before the server is asked anything): a folder named
+    as ``output``, a file on the way, or a folder that cannot be created or written in is an
+    :class:`~ltx2sdk.errors.OutputPathError`. A missing folder is created when the video is
+    fetched, and the folders this call created are removed
+    again (the deepest first) if it ends with nothing in them (an error, a cancel, Ctrl-C);
+    a folder that was there before is never removed.
     Other files the graph produces are downloaded into ``output_dir`` too (never replacing a
     file). Only ``output``
     replaces a file: a name the server chose that a file already has becomes
@@ -379,9 +384,10 @@ def generate(request: GenerationRequest | CheckedRequest | Mapping[str, Any],
     deadline = time.monotonic() + timeout
     # where the video goes is checked before any work: a folder, a parent that is a file
     # or cannot be written in would otherwise fail only once the video is made
-    check_output_folder(output_dir)  # (created if missing: every output lands there first)
+    # (creating nothing yet: the folders are made when there is a video to fetch)
+    check_output_folder(output_dir, create=False)  # every output lands there first
     if output is not None:
-        check_output_file(output, overwrite=overwrite)
+        check_output_file(output, overwrite=overwrite, create=False)
     if isinstance(request, CheckedRequest):
         ok = request
     else:
@@ -396,13 +402,18 @@ def generate(request: GenerationRequest | CheckedRequest | Mapping[str, Any],
         # that accepts and stays silent costs the probe its time
         wait = ready_timeout or DEFAULT_READY_TIMEOUT
         probed = time.monotonic()
-        client = connect(server, probe_timeout=max(0.5, min(PROBE_TIMEOUT, wait, timeout)))
+        # (never longer than the wait it is part of: ready_timeout=0.3 is no 0.5 s probe)
+        client = connect(server, probe_timeout=min(PROBE_TIMEOUT, wait, timeout))
         probe = time.monotonic() - probed  # part of the wait for the server: one limit
     else:
         client, probe = server, 0.0
     with contextlib.ExitStack() as cleanup:
         if client is not server:  # a backend made here is closed here
             cleanup.callback(client.close)
+        # the folders this run creates go again if it ends with nothing in them (a failure,
+        # a cancel, Ctrl-C): only those, never one that was there before
+        made: list[Path] = []
+        cleanup.callback(remove_empty_folders, made)
         policy = input_policy or InputPolicy()
         # every input file checked (the audio decoded and measured) before the server is asked
         prepared = prepare_inputs(request, policy, deadline=deadline, given=inputs)
@@ -414,11 +425,13 @@ def generate(request: GenerationRequest | CheckedRequest | Mapping[str, Any],
         if ready_timeout != 0:
             # the probe above counts in the wait, and in the time its error says
             left = deadline - time.monotonic() + probe
+            # (the job's own timeout may cut the wait, to 0.5 s at least; ready_timeout is
+            # never stretched, the probe's time counted in it)
             if ready_timeout is None:  # fail fast unless asked to wait (see the docstring)
-                client.wait_ready(timeout=max(0.5, min(DEFAULT_READY_TIMEOUT, left)),
+                client.wait_ready(timeout=min(DEFAULT_READY_TIMEOUT, max(0.5, left)),
                                   refused_grace=REFUSED_GRACE, waited=probe, cancel=cancel)
             else:
-                client.wait_ready(timeout=max(0.5, min(ready_timeout, left)), waited=probe,
+                client.wait_ready(timeout=min(ready_timeout, max(0.5, left)), waited=probe,
                                   cancel=cancel)
         _raise_if_cancelled(cancel)
         if video is None and request.video is not None:
@@ -477,6 +490,7 @@ def generate(request: GenerationRequest | CheckedRequest | Mapping[str, Any],
             timer.timings["run"] = max(0.0, whole - waited)
 
         destination = Path(output_dir)
+        make_folders(destination, made)
         download_all(client, run, destination, deadline=deadline)
         videos = [f for f in run.outputs if is_video_name(f.filename)]
         if not videos:
@@ -485,7 +499,7 @@ def generate(request: GenerationRequest | CheckedRequest | Mapping[str, Any],
         video_path = run.files[videos[0]]
         if output is not None:
             target = Path(output)
-            target.parent.mkdir(parents=True, exist_ok=True)
+            make_folders(target.parent, made)
             # a rename cannot cross file systems (-o /mnt/disk/fox.mp4 from ./): copied first
             video_path = move_beside(video_path, target.parent)
             if overwrite:

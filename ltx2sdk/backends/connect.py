@@ -15,6 +15,7 @@ The implementations load with their choice: ``requests`` for native ComfyUI, ``c
 from __future__ import annotations
 
 import json
+import time
 import urllib.error
 import urllib.request
 from typing import TYPE_CHECKING, Literal
@@ -66,17 +67,20 @@ def connect(url: str, *, api_key: str | None = None, api: str | None = None,
 def detect_api(url: str, *, timeout: float = PROBE_TIMEOUT) -> Api:
     """``"v2"`` when ``url`` is a Comfy API v2 deployment, else ``"comfyui"`` (see the module).
     No API key is sent; a user and password in ``url`` (a proxy's basic auth) are, to that
-    server only."""
+    server only. Its requests take ``timeout`` seconds together, not each (the probe is part
+    of the wait for the server): the second has what the first left."""
     base, _ = without_credentials(normalize_server_url(url))
     if is_known_v2(base):
         return "v2"
     auth = basic_auth(normalize_server_url(url))  # urllib would take user:pass@ for the host
+    end = time.monotonic() + timeout  # both requests within it: the probe is part of a wait
     status, body = _probe(f"{base}/api/v2/health", timeout, auth)
     if status == 200 and isinstance(body, dict):
         return "v2"
-    if status is None:  # nothing answers: the native client waits, or says so
-        return "comfyui"
-    status, body = _probe(f"{base}/api/v2/jobs/{NO_SUCH_JOB}", timeout, auth)
+    left = end - time.monotonic()
+    if status is None or left <= 0:  # nothing answers (or no time to ask again): the
+        return "comfyui"  # native client waits, or says so
+    status, body = _probe(f"{base}/api/v2/jobs/{NO_SUCH_JOB}", left, auth)
     error = body.get("error") if isinstance(body, dict) else None
     if isinstance(error, dict) and isinstance(error.get("code"), str):
         return "v2"  # the v2 error envelope (not_found, unauthorized...)

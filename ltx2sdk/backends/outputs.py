@@ -9,7 +9,9 @@ nobody else can have (:func:`staging_file`) and given its final name only where 
 (:func:`publish`), so a name the server chose never replaces a file; the check that a
 downloaded file is whole and the kind of file it claims to be (:func:`verify_download`); and
 the check, before any work, that a path named for output can be written
-(:func:`check_output_file`, :func:`check_output_folder`).
+(:func:`check_output_file`, :func:`check_output_folder`); and the folders a run creates
+(:func:`make_folders`), removed again if it ends with nothing in them
+(:func:`remove_empty_folders`).
 
 Every file written here is created with the mode any new file of the user's gets (``0666``
 less the umask: ``-rw-r--r--`` under the usual ``022``), not ``tempfile``'s ``0600``: a video
@@ -115,7 +117,8 @@ def check_output_folder(folder: Path | str, *, create: bool = True) -> Path:
     somebody else's takes one). Raises :class:`~ltx2sdk.errors.OutputPathError` naming
     ``folder`` as given when it is a file, a folder on its way is a file, or it cannot be
     created or written in. Without ``create`` (a dry run, a check at start-up) nothing is
-    left behind: the nearest folder there is written in instead."""
+    left behind: the nearest folder there is written in instead (a folder it cannot write
+    in is a folder that cannot be created)."""
     given = str(folder)
     problem = _folder_problem(Path(folder), create=create)
     if problem is not None:
@@ -159,17 +162,58 @@ def _folder_problem(folder: Path, *, create: bool = True) -> str | None:
                 return f"{part} is a file, not a folder"
             nearest = part
             break
-    if not create:
-        folder = nearest
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        return f"cannot create the folder {folder} ({os_reason(exc)})"
+    if create:
+        try:
+            make_folders(folder)
+        except OSError as exc:
+            return f"cannot create the folder {folder} ({os_reason(exc)})"
+    elif nearest != folder:  # to be created later, in the nearest folder there: tried there
+        try:
+            new_file(nearest, ".probe").unlink()
+        except OSError as exc:
+            return f"cannot create the folder {folder} ({os_reason(exc)})"
+        return None
     try:
         new_file(folder, ".probe").unlink()
     except OSError as exc:
         return f"cannot write in the folder {folder} ({os_reason(exc)})"
     return None
+
+
+def make_folders(folder: Path | str, created: list[Path] | None = None) -> list[Path]:
+    """Create ``folder`` and its missing parents; return those this call created, outermost
+    first, each also appended to ``created`` as soon as it is made (so that a caller
+    holding that list knows them even when a deeper one then fails with an ``OSError``).
+    A folder another process created meanwhile is not counted: it is not ours to remove."""
+    target = Path(folder)
+    missing = [part for part in (target, *target.parents) if not part.exists()]
+    made: list[Path] = []
+    for part in reversed(missing):  # the outermost first
+        try:
+            part.mkdir()
+        except FileExistsError:
+            if not part.is_dir():
+                raise
+            continue  # made meanwhile by someone else: theirs
+        made.append(part)
+        if created is not None:
+            created.append(part)
+    return made
+
+
+def remove_empty_folders(folders: Iterable[Path]) -> list[Path]:
+    """Remove each of ``folders`` (the ones a run created: :func:`make_folders`) that is
+    still empty, the deepest first, so that a parent emptied by its child's removal goes
+    too; a folder that holds anything, or is gone, or cannot be removed, is left as it is.
+    Returns the folders removed."""
+    removed: list[Path] = []
+    for folder in sorted(set(folders), key=lambda part: len(part.parts), reverse=True):
+        try:
+            folder.rmdir()  # fails on a folder that is not empty: never a file is lost
+        except OSError:
+            continue
+        removed.append(folder)
+    return removed
 
 
 def write_file(data: bytes, dest: Path, *, overwrite: bool = False) -> Path:

@@ -27,9 +27,10 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 from ltx2sdk.errors import JobCancelledError, ServerUnreachableError, ServerUrlError
 
-__all__ = ["CANCEL_POLL", "DEFAULT_READY_TIMEOUT", "REFUSED_GRACE", "UNKNOWN_HOST",
-           "FailureKind", "basic_auth", "cancellable", "connection_failure",
-           "normalize_server_url", "not_reached", "shown_url", "without_credentials"]
+__all__ = ["ATTEMPT_LIMIT", "CANCEL_POLL", "DEFAULT_READY_TIMEOUT", "REFUSED_GRACE",
+           "UNKNOWN_HOST", "FailureKind", "attempt_timeout", "basic_auth", "cancellable",
+           "connection_failure", "normalize_server_url", "not_reached", "shown_url",
+           "without_credentials"]
 
 T = TypeVar("T")
 
@@ -44,6 +45,9 @@ DEFAULT_READY_TIMEOUT = 30.0
 502, 503, 504 for it) is waited for, unless the caller says otherwise."""
 CANCEL_POLL = 0.1
 """Seconds between two looks at the cancel signal while a wait for a server is cancellable."""
+ATTEMPT_LIMIT = 5.0
+"""The most seconds one request of a wait for a server may take (a silent server is asked
+again after it, while the wait lasts)."""
 UNKNOWN_HOST = "unknown host"
 """The reason :func:`connection_failure` gives for a host name that does not resolve."""
 
@@ -252,6 +256,15 @@ def connection_failure(exc: BaseException) -> tuple[FailureKind, str]:
             isinstance(item, requests.exceptions.ConnectionError) for item in _chain(exc)):
         return "other", "the connection failed"
     return "other", "the request failed"
+
+
+def attempt_timeout(deadline: float, now: float) -> float | None:
+    """The time limit of the next request of a wait for a server that ends at ``deadline``
+    (monotonic seconds), ``now`` being the time: :data:`ATTEMPT_LIMIT` at most and never
+    past the deadline, so that a wait of 2 s gives up after 2 s, not after a last request's
+    own limit; ``None`` when no time is left (no request is made then)."""
+    left = deadline - now
+    return min(ATTEMPT_LIMIT, left) if left > 0 else None
 
 
 def not_reached(server: str, url: str, kind: FailureKind, reason: str,

@@ -16,7 +16,6 @@ is wrapped when the class is made; the call's arguments are looked at only when 
 
 from __future__ import annotations
 
-import difflib
 import functools
 import inspect
 from collections.abc import Callable
@@ -31,6 +30,7 @@ from ltx2sdk.errors import (
 from ltx2sdk.graph.compat import adapt_inputs
 from ltx2sdk.graph.core import Graph, Node
 from ltx2sdk.graph.releases import first_release_with
+from ltx2sdk.wording import nearest
 
 
 class NodeFactory:
@@ -116,8 +116,8 @@ def _call_error(method: Callable[..., Any], args: tuple[Any, ...],
     inputs = [name for name in names if name != "title"]  # title is the node's, not an input
     for given in kwargs:
         if given not in names:
-            near = difflib.get_close_matches(given, names, n=1)
-            hint = f" (did you mean '{near[0]}'?)" if near else ""
+            near = nearest(given, names)  # only a near miss (see wording.nearest)
+            hint = f" (did you mean '{near}'?)" if near else ""
             return UnknownInputError(f"{node} has no input '{given}'{hint}; its inputs are: "
                                      f"{', '.join(inputs)}", input_name=given)
     positional = [p.name for p in params if p.kind is p.POSITIONAL_OR_KEYWORD]

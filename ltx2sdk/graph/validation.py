@@ -6,7 +6,6 @@ is re-checked against a live server's schemas (every problem collected).
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
@@ -21,11 +20,12 @@ from ltx2sdk.errors import (
 )
 from ltx2sdk.graph.handles import Output
 from ltx2sdk.graph.schema import InputSpec, NodeSchema, types_compatible
+from ltx2sdk.wording import nearest
 
 
 def _suggest(name: str, candidates: list[str]) -> str:
-    close = difflib.get_close_matches(name, candidates, n=1)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    close = nearest(name, candidates)  # only a near miss (see wording.nearest)
+    return f" (did you mean '{close}'?)" if close else ""
 
 
 def expected_inputs(schema: NodeSchema, values: Mapping[str, Any], *,

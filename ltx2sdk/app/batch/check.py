@@ -47,6 +47,7 @@ Nothing is queued, uploaded or written. A problem names the job by its line numb
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -441,9 +442,11 @@ def _open_server(text: str, *, api_key: str | None, api: str | None,
     except LTX2Error as exc:
         return JobProblem(None, f"cannot check on {stripped!r}: {exc}")
     shown = shown_url(url)
-    try:
-        backend = connect(url, api_key=api_key, api=api, probe_timeout=max(
-            0.5, min(REFUSED_GRACE, ready_timeout or DEFAULT_READY_TIMEOUT)))
+    wait = ready_timeout or DEFAULT_READY_TIMEOUT
+    probed = time.monotonic()
+    try:  # the probe is part of the wait (never longer): one limit for both, as for generate
+        backend = connect(url, api_key=api_key, api=api,
+                          probe_timeout=min(REFUSED_GRACE, wait))
     except (LTX2Error, ValueError, ModuleNotFoundError) as exc:  # a setting, not the server
         return JobProblem(None, f"cannot check the jobs: {exc}", shown)
     if not backend.can_check:
@@ -451,7 +454,7 @@ def _open_server(text: str, *, api_key: str | None, api: str | None,
         return (f"{shown} (the Comfy API v2 publishes no node schemas or model lists: the "
                 "server checks each job when it is submitted)")
     try:
-        backend.wait_ready(timeout=ready_timeout or DEFAULT_READY_TIMEOUT,
+        backend.wait_ready(timeout=wait, waited=time.monotonic() - probed,
                            refused_grace=REFUSED_GRACE if ready_timeout is None else None)
         schemas = backend.schemas()
     except LTX2Error as exc:  # no answer in time, or not a ComfyUI's

@@ -136,6 +136,7 @@ _ENDPOINT_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 _JOB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
 """A RunPod job id (``c80ffee4-...-u1``): it goes into URLs, so nothing else may (``../``)."""
 _URL = re.compile(r"(https?://[^\s?#]+)[?#]\S*")
+_LAST_MOMENT = 0.01  # seconds: the least an attempt of a first contact is given
 _ANSWERED_STATUS = re.compile(r"answered HTTP (\d{3})")
 
 
@@ -309,12 +310,14 @@ class _RunPodRunner:
 
         def attempt() -> None:
             # the TCP connection and the SDK's import (seconds) come before the request's
-            # bound: a slow import must not make an answering API look silent
-            self._client(Deadline.after(max(0.5, absent_until - time.monotonic())))
+            # bound: a slow import must not make an answering API look silent; neither
+            # bound goes past the wait's end (a last attempt had 0.5 s at least)
+            self._client(Deadline.after(max(_LAST_MOMENT, absent_until - time.monotonic())))
             self._call("reach the endpoint", "GET", f"{self.target.endpoint_id}/health",
-                       Deadline.after(max(0.5, start + limit - time.monotonic())))
+                       Deadline.after(max(_LAST_MOMENT, start + limit - time.monotonic())))
 
         last: Exception | None = None  # what the last attempt found: a cancel says it too
+        gave_up: Exception | None = None  # what the wait ends with if its time is up
         while True:
             try:
                 # on a thread of its own: a cancel frees the caller at once (the request
@@ -328,18 +331,21 @@ class _RunPodRunner:
             except ServerUnreachableError as exc:  # refused, no route, an unknown host
                 if exc.reason == UNKNOWN_HOST or time.monotonic() >= absent_until:
                     raise
-                until, last = absent_until, exc
+                until, last, gave_up = absent_until, exc, exc
             except ServerUnavailableError as exc:  # accepted but silent, or HTTP 5xx
                 last = None  # a cancel says "no answer", not how the request was cut off
+                status = _ANSWERED_STATUS.search(str(exc))  # a 5xx: said, not silent
+                reason = (f"not ready within {limit:g} s (HTTP {status[1]})" if status
+                          else f"no answer within {limit:g} s")
+                gave_up = ServerUnreachableError(f"{self.where}: {reason}", url=self.base,
+                                                 reason=reason)
                 if time.monotonic() >= start + limit:
-                    status = _ANSWERED_STATUS.search(str(exc))  # a 5xx: said, not silent
-                    reason = (f"not ready within {limit:g} s (HTTP {status[1]})" if status
-                              else f"no answer within {limit:g} s")
-                    raise ServerUnreachableError(f"{self.where}: {reason}", url=self.base,
-                                                 reason=reason) from None
+                    raise gave_up from None
                 until = start + limit
             if cancel.wait(min(0.5, max(0.0, until - time.monotonic()))):
                 raise JobCancelledError(f"cancelled while waiting for {self.where}") from last
+            if gave_up is not None and time.monotonic() >= until:
+                raise gave_up  # the pause ended the wait: no attempt past its end
 
     def _client(self, bound: Deadline) -> Any:
         """The SDK's endpoint client; made (the SDK imported) on first use, once a connection

@@ -104,7 +104,7 @@ class ServerTarget:
             # wait for the server says so, and the batch drops the target then
             ready = self.settings.ready_timeout or DEFAULT_READY_TIMEOUT
             first = connect(self.url, api_key=self.api_key, api=self.api,
-                            probe_timeout=max(0.5, min(PROBE_TIMEOUT, ready)))
+                            probe_timeout=min(PROBE_TIMEOUT, ready))  # (within it)
         except (ValueError, ModuleNotFoundError) as exc:  # a key missing, an extra missing
             raise TargetUnusableError(f"{shown_url(self.url)}: {exc}") from exc
         backends = [first]

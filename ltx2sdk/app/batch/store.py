@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ltx2sdk.app.batch.jobs import BatchJob, key_id
+from ltx2sdk.backends.outputs import make_folders, remove_empty_folders
 from ltx2sdk.errors import OutputFolderBusyError, OutputPathError, StoreClosedError
 
 __all__ = ["RESULTS_NAME", "ResultStore"]
@@ -68,7 +69,7 @@ class ResultStore:
         self._lock = threading.Lock()
         self._lock_file: IO[bytes] | None = None
         self._closed = False
-        self._made_folder = False  # open() created the folder itself
+        self._made: list[Path] = []  # the folders open() created (the output one, parents)
         # the video names results.jsonl holds (see _name_id): the batch's own files
         self._ours: set[int | str] = set()
         # key_id -> the name of a done job's video not under its usual name
@@ -77,8 +78,7 @@ class ResultStore:
     def open(self) -> ResultStore:
         """Create the folder, take its lock (:class:`OutputFolderBusyError` when another
         batch holds it) and clear files a killed run left half-written."""
-        self._made_folder = not self.output_dir.exists()  # removed again if left empty
-        self.output_dir.mkdir(parents=True, exist_ok=True)
+        make_folders(self.output_dir, self._made)  # removed again if left empty
         self._lock_file = self._take_lock()
         shutil.rmtree(self.partial_dir, ignore_errors=True)
         self.partial_dir.mkdir()
@@ -112,8 +112,9 @@ class ResultStore:
     def close(self) -> None:
         """Refuse every later write, remove the partial files' folder and the lock file, and
         release the folder's lock (the file is removed while the lock is held, and only if
-        it is this batch's own: never one another live batch holds). A folder :meth:`open`
-        created and nothing was written to is removed too (only it, not its parents)."""
+        it is this batch's own: never one another live batch holds). The folders :meth:`open`
+        created (the output folder and its missing parents) that nothing was written to are
+        removed too, the deepest first; a folder that was there before is never removed."""
         with self._lock:  # a write in progress ends first; none starts after
             self._closed = True
         shutil.rmtree(self.partial_dir, ignore_errors=True)
@@ -122,9 +123,8 @@ class ResultStore:
             if sys.platform != "win32" and _same_file(self._lock_file, path):
                 with contextlib.suppress(OSError):  # (a folder made read-only meanwhile)
                     path.unlink()
-            if self._made_folder:  # a batch that wrote nothing leaves no empty folder
-                with contextlib.suppress(OSError):  # not empty (or no longer ours): kept
-                    self.output_dir.rmdir()
+            # a batch that wrote nothing leaves no empty folder (one not empty is kept)
+            remove_empty_folders(self._made)
             self._lock_file.close()  # closing releases the lock
             self._lock_file = None
 

@@ -43,7 +43,6 @@ Import rule: part of the ``ltx2`` command (see :mod:`ltx2sdk.app.cli`); ``tomlli
 from __future__ import annotations
 
 import argparse
-import difflib
 import os
 import re
 import sys
@@ -53,6 +52,7 @@ from typing import Any, NamedTuple
 
 from ltx2sdk.app.cli.request_flags import read_capped
 from ltx2sdk.errors import CommandLineError
+from ltx2sdk.wording import nearest
 
 __all__ = ["CONFIG_ENV", "MAX_SETTINGS_FILE_BYTES", "SETTINGS", "Deferred", "add_config_flag",
            "apply_config", "config_path", "defer_defaults"]
@@ -206,8 +206,8 @@ def _read(path: Path, named: bool) -> dict[str, Any]:
 
 
 def _nearest(word: str, known: list[str]) -> str:
-    match = difflib.get_close_matches(word, known, n=1, cutoff=0.6)
-    return f" (did you mean {match[0]!r}?)" if match else f" (known: {', '.join(known)})"
+    match = nearest(word, known)  # only a near miss: else the keys, listed
+    return f" (did you mean {match!r}?)" if match else f" (known: {', '.join(known)})"
 
 
 def _refuse_a_key(path: Path, where: str) -> CommandLineError:
@@ -243,8 +243,8 @@ def _check_keys(path: Path, table: dict[str, Any],
                 if any(word in key.lower() for word in _SECRET_WORDS):
                     raise _refuse_a_key(path, where)
                 if isinstance(value, dict) and command is None:
-                    near = difflib.get_close_matches(key, list(sections), n=1)
-                    hint = f" (did you mean [{near[0]}]?)" if near else \
+                    near = nearest(key, sections)
+                    hint = f" (did you mean [{near}]?)" if near else \
                         f" (sections: {', '.join(f'[{name}]' for name in sections)})"
                     raise CommandLineError(f"{path}: [{key}]: unknown section{hint}", 2)
                 what = f"not a setting of ltx2 {command}" if command else "unknown key"

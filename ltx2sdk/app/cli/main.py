@@ -79,7 +79,7 @@ from ltx2sdk.vocabulary import (
     MODEL_IDS,
     VIDEO,
 )
-from ltx2sdk.wording import one_line
+from ltx2sdk.wording import nearest, one_line
 
 # --- commands ----------------------------------------------------------------------------------
 
@@ -119,7 +119,8 @@ def _target_schemas(args: argparse.Namespace) -> SchemaSet | None:
 
 def cmd_build(args: argparse.Namespace) -> int:
     if args.output is not None:  # refused before the inputs are read and the graph built
-        checked_output_file(args.output, overwrite=args.overwrite)
+        # (creating no folder: write_output makes it when there is a graph to write)
+        checked_output_file(args.output, overwrite=args.overwrite, create=False)
     checked = request_from_args(args)  # --image FILE read and checked
     # a local (or base64) audio was measured: an ia2v build lasts as long; a video's frames
     # and frame rate, measured, plan the part of it used
@@ -303,8 +304,8 @@ def set_up_files(model: str, mode: str, cameras: str) -> list[tuple[str, str]]:
 def cmd_schema(args: argparse.Namespace) -> int:
     from ltx2sdk.request import request_json_schema  # start-up: pydantic
 
-    if args.output is not None:
-        checked_output_file(args.output, overwrite=args.overwrite)
+    if args.output is not None:  # (the folder made by write_output, with the file)
+        checked_output_file(args.output, overwrite=args.overwrite, create=False)
     write_output(json.dumps(request_json_schema(), indent=2) + "\n", args.output,
                  overwrite=args.overwrite)
     return 0
@@ -337,9 +338,9 @@ class _Parser(argparse.ArgumentParser):
             listed = choice.group(2)  # quoted or not, by Python version
             given = choice.group(1)
             choices = re.findall(r"'([^']*)'", listed) or [c.strip() for c in listed.split(",")]
-            near = difflib.get_close_matches(given, choices, n=1, cutoff=0.6)
+            near = nearest(given, choices)  # only a close one: 'ultra' is no 'lora'
             if near:
-                message += f"; did you mean {near[0]}?"
+                message += f"; did you mean {near}?"
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
     def unknown(self, extra: list[str]) -> NoReturn:

@@ -207,7 +207,7 @@ def backend_of(args: argparse.Namespace) -> Any:
     api = None if args.api in (None, "auto") else args.api
     ready = args.ready_timeout if args.ready_timeout is not None else DEFAULT_READY_TIMEOUT
     return connect(server_of(args), api_key=args.api_key, api=api,
-                   probe_timeout=max(0.5, min(PROBE_TIMEOUT, ready)))
+                   probe_timeout=min(PROBE_TIMEOUT, ready))  # part of the wait: within it
 
 
 def server_name(client: Any) -> str:
@@ -288,13 +288,14 @@ def video_note(args: argparse.Namespace, plan: Any) -> str | None:
 def cmd_generate(args: argparse.Namespace) -> int:
     from ltx2sdk.app.generate import generate  # start-up: pydantic, requests, Pillow
 
-    # where the video goes, checked before any work (a dry run creates no folder); with
-    # --output the video is fetched next to it and --output-dir is not used
+    # where the video goes, checked before any work, creating nothing: generate creates the
+    # folders, and removes them again if the run leaves them empty (a server that cannot be
+    # reached, Ctrl-C); with --output the video is fetched next to it, not into --output-dir
     if args.output is not None:
         checked_output_file(args.output, overwrite=args.overwrite, folder_flag="--output-dir",
-                            create=not args.dry_run)
+                            create=False)
     else:
-        checked_output_folder(args.output_dir, create=not args.dry_run)
+        checked_output_folder(args.output_dir, create=False)
     checked = request_from_args(args)  # every local or base64 input decoded here, once
     if args.output is not None and getattr(args, "output_dir_given", False):
         # (the settings file's output_dir is a default, not a choice made for this video)

@@ -88,6 +88,7 @@ from ltx2sdk.backends.protocol import (
 )
 from ltx2sdk.backends.server_urls import (
     FailureKind,
+    attempt_timeout,
     cancellable,
     connection_failure,
     normalize_server_url,
@@ -258,26 +259,33 @@ class V2Backend:
         waiting = False
         last: Exception | None = None
         kind: FailureKind
+        # what the wait ends as if no request is made (a probe before it had no answer)
+        kind = "unready"
+        reason, until = "no answer in time", deadline
         while True:
-            try:
-                limit = min(5.0, max(0.5, deadline - time.monotonic()))
-                try:
-                    return cancellable(functools.partial(self._ready_once, limit), cancel,
-                                       f"the Comfy API v2 at {self.base_url}")
-                except JobCancelledError as exc:  # caused by the last failure: it says why
-                    raise JobCancelledError(str(exc)) from last
-            except _NotReady as exc:
-                kind, reason = "unready", exc.reason
-                until, last = deadline, exc
-            except (ServerUnavailableError, JobTimeoutError) as exc:
-                kind, reason = connection_failure(exc)
-                if kind == "invalid":
-                    raise ServerUnavailableError(
-                        f"cannot reach the Comfy API v2 at {self.base_url}: {reason}") from exc
-                until = {"absent": absent_deadline,
-                         "unknown_host": unknown_deadline}.get(kind, deadline)
-                last = exc
             now = time.monotonic()
+            # each request ends by the deadline (see ComfyClient.wait_ready)
+            limit = attempt_timeout(deadline, now)
+            if limit is not None:
+                try:
+                    try:
+                        return cancellable(functools.partial(self._ready_once, limit),
+                                           cancel, f"the Comfy API v2 at {self.base_url}")
+                    except JobCancelledError as exc:  # caused by the last failure: says why
+                        raise JobCancelledError(str(exc)) from last
+                except _NotReady as exc:
+                    kind, reason = "unready", exc.reason
+                    until, last = deadline, exc
+                except (ServerUnavailableError, JobTimeoutError) as exc:
+                    kind, reason = connection_failure(exc)
+                    if kind == "invalid":
+                        raise ServerUnavailableError(
+                            f"cannot reach the Comfy API v2 at {self.base_url}: "
+                            f"{reason}") from exc
+                    until = {"absent": absent_deadline,
+                             "unknown_host": unknown_deadline}.get(kind, deadline)
+                    last = exc
+                now = time.monotonic()
             if now >= until:
                 if kind in ("absent", "unknown_host"):
                     raise not_reached("the Comfy API v2", self.base_url, kind, reason,

@@ -55,6 +55,8 @@ from ltx2sdk.backends.outputs import OutputFile, describe, verify_download
 from ltx2sdk.backends.protocol import API_KEY_ENV, CLEANUP_TIMEOUT, RunResult, download_all
 from ltx2sdk.backends.server_urls import (
     REFUSED_GRACE,
+    FailureKind,
+    attempt_timeout,
     cancellable,
     connection_failure,
     normalize_server_url,
@@ -194,34 +196,41 @@ class ComfyClient:
         unknown_deadline = start  # a name that does not resolve: at once
         waiting = False
         last: Exception | None = None
+        # what the wait ends as if no request is made (a probe before it had no answer)
+        kind: FailureKind = "unready"
+        reason, until = "no answer in time", deadline
         while True:
-            try:
-                limit = max(0.5, min(5.0, deadline - time.monotonic()))
-                try:
-                    stats = cancellable(functools.partial(self.transport.system_stats,
-                                                          timeout=limit),
-                                        cancel, f"ComfyUI at {self.base_url}")
-                except JobCancelledError as exc:  # caused by the last failure: it says why
-                    raise JobCancelledError(str(exc)) from last
-                with self._lock:
-                    self._system_stats = stats
-                return stats
-            except (ServerUnavailableError, JobTimeoutError, ServerResponseError) as exc:
-                last = exc
-                kind, reason = connection_failure(exc)
-                if kind == "invalid":
-                    raise ServerUnavailableError(
-                        f"cannot reach ComfyUI at {self.base_url}: {reason}") from exc
-                if isinstance(exc, ServerResponseError) and kind != "unready":
-                    answered = (f"HTTP {exc.status}" if exc.status not in (None, 200)
-                                else "something that is not its JSON")
-                    raise ServerResponseError(
-                        f"the server at {self.base_url} does not answer like a ComfyUI "
-                        f"(GET /system_stats answered {answered}){self._path_hint(exc)}",
-                        status=exc.status, body=exc.body) from exc
-                until = {"absent": absent_deadline,
-                         "unknown_host": unknown_deadline}.get(kind, deadline)
             now = time.monotonic()
+            # each request ends by the deadline: a wait of 2 s gives up after 2 s, not after
+            # a last request's own limit; none is made once nothing is left (then now >= until)
+            limit = attempt_timeout(deadline, now)
+            if limit is not None:
+                try:
+                    try:
+                        stats = cancellable(functools.partial(self.transport.system_stats,
+                                                              timeout=limit),
+                                            cancel, f"ComfyUI at {self.base_url}")
+                    except JobCancelledError as exc:  # caused by the last failure: says why
+                        raise JobCancelledError(str(exc)) from last
+                    with self._lock:
+                        self._system_stats = stats
+                    return stats
+                except (ServerUnavailableError, JobTimeoutError, ServerResponseError) as exc:
+                    last = exc
+                    kind, reason = connection_failure(exc)
+                    if kind == "invalid":
+                        raise ServerUnavailableError(
+                            f"cannot reach ComfyUI at {self.base_url}: {reason}") from exc
+                    if isinstance(exc, ServerResponseError) and kind != "unready":
+                        answered = (f"HTTP {exc.status}" if exc.status not in (None, 200)
+                                    else "something that is not its JSON")
+                        raise ServerResponseError(
+                            f"the server at {self.base_url} does not answer like a ComfyUI "
+                            f"(GET /system_stats answered {answered}){self._path_hint(exc)}",
+                            status=exc.status, body=exc.body) from exc
+                    until = {"absent": absent_deadline,
+                             "unknown_host": unknown_deadline}.get(kind, deadline)
+                now = time.monotonic()
             if now >= until:
                 if kind in ("absent", "unknown_host"):
                     raise not_reached("ComfyUI", self.base_url, kind, reason,
