@@ -1077,12 +1077,13 @@ class Batch:
                 return None
             now = time.monotonic()
             wake: float | None = None
-            retry = self._next_retry(state)
+            found = self._next_retry(state)
+            retry, due = (None, 0.0) if found is None else found
             if state.paused_until > now:
                 if self._exhausted and retry is None and not self._running:
                     return None  # nothing left to wait for
                 wake = state.paused_until
-            elif retry is not None and retry.ready_at <= now:
+            elif retry is not None and due <= now:
                 self._retries.remove(retry)
                 heapq.heapify(self._retries)
                 return self._take(retry.job, retry.attempt, slot)
@@ -1093,17 +1094,52 @@ class Batch:
                 if skipped:
                     return _Again.AGAIN
                 if retry is not None:
-                    wake = retry.ready_at
+                    wake = due
                 elif not self._running:
                     # what waits now is for other targets (each has one that can run it)
                     self._cond.notify_all()  # the others see it too
                     return None
             self._cond.wait(None if wake is None else max(0.0, wake - now))
 
-    def _next_retry(self, state: _TargetState) -> _Retry | None:
-        """The first job waiting for a try that ``state``'s target can run (under the lock)."""
-        runnable = [r for r in self._retries if r.job.key not in state.cannot_run]
-        return min(runnable) if runnable else None
+    def _next_retry(self, state: _TargetState) -> tuple[_Retry, float] | None:
+        """The job waiting for a try that ``state``'s target takes first, and from when
+        (:meth:`_due`); ``None`` when it can run none of them (under the lock)."""
+        runnable = [(self._due(r, state), r) for r in self._retries
+                    if r.job.key not in state.cannot_run]
+        if not runnable:
+            return None
+        due, retry = min(runnable)
+        return retry, due
+
+    def _due(self, retry: _Retry, state: _TargetState) -> float:
+        """When ``state``'s target may take ``retry`` (under the lock): at its ``ready_at``,
+        unless (``order="model"``) another target holds the job's group and can take it
+        within reason: then one job's time later (the slowest such target's pace, see
+        :meth:`~.grouping.GroupPlanner.pace`), so that a job tried again goes back to models
+        already loaded rather than costing a load (and another when that target goes back to
+        its own group).
+
+        A target holding the group can take it within reason when it is still in use, not
+        lost (:class:`DropNotice` ``lost``), has not said it cannot run the job, and is not
+        paused (after its failures) past that later time. So the job never waits for a
+        target that is gone or cannot run it, and never more than one job's time past its
+        retry delay: meanwhile the other targets go on with their own jobs, and one with
+        nothing else to do takes it then (no target idles for longer while jobs remain)."""
+        group = self._group(retry.job)
+        planner = self._planner
+        if group is None or planner is None or group.loads_nothing or \
+                planner.holding(state.name) == group:
+            return retry.ready_at
+        holders = [s for s in self._states
+                   if s is not state and s.unusable is None and not s.lost
+                   and retry.job.key not in s.cannot_run and not planner.refused(s.name, group)
+                   and planner.holding(s.name) == group]
+        if not holders:
+            return retry.ready_at
+        until = retry.ready_at + max(planner.pace(s.name) for s in holders)
+        if all(s.paused_until > until for s in holders):  # none is back in time
+            return retry.ready_at
+        return until
 
     def _can_run_somewhere(self, job: BatchJob) -> bool:
         """Whether a target still in use has not said it cannot run ``job`` (under the
@@ -1116,7 +1152,10 @@ class Batch:
         lock."""
         group = self._group(job)
         if group is not None and self._planner is not None:
+            held = self._planner.holding(slot.state.name)
             self._planner.took(slot.state.name, group, new=new)
+            if self._planner.holding(slot.state.name) != held:
+                self._cond.notify_all()  # a job tried again may wait for it no more (_due)
         if isinstance(slot.runner, TakesTurns) and job.problem is None and \
                 self._refused(job) is None:  # (one sent nowhere takes no place there)
             slot.runner.take_turn()  # its server queues its jobs in the order given here
