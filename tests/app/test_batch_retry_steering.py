@@ -6,6 +6,7 @@ reason (dropped, lost, paused past one job's time, unable to run it)."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Callable
@@ -13,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
+from aiohttp import web
 
 from ltx2sdk.app.batch.grouping import model_group
 from ltx2sdk.app.batch.jobs import BatchJob
@@ -20,7 +23,10 @@ from ltx2sdk.app.batch.scheduler import RetryPolicy, run_batch
 from ltx2sdk.app.batch.targets import JobStage, Runner
 from ltx2sdk.errors import ServerUnreachableError, TransientJobError
 from tests.app.test_batch import result_lines
-from tests.app.test_batch_order import SMALL, loads
+from tests.app.test_batch_order import SMALL, checkpoints, loads
+from tests.comfyserver import ComfyTestServer
+from tests.comfyserver.faults import Handler
+from tests.helpers import catalog_server
 
 pytestmark = pytest.mark.usefixtures("no_user_settings")
 
@@ -153,3 +159,64 @@ def test_file_order_lets_any_free_target_take_a_retry(tmp_path: Path) -> None:
     lines = result_lines(tmp_path / "out")
     assert sorted(line["job"] for line in lines) == list(range(1, 9))
     assert {line["job"]: line["attempts"] for line in lines}[2] == 2
+
+
+def fail_once_then_slow(srv: ComfyTestServer, shared: dict[str, Any], slow: float) -> None:
+    """The first prompt (on either server) that says "fail once" is answered HTTP 503 (a
+    transient failure); the server that answered it then takes ``slow`` seconds to answer
+    its next ``GET /system_stats`` (its proof of being ready before the next job), so the
+    other server frees a runner while the retry waits."""
+
+    async def tamper(request: web.Request, handler: Handler) -> web.StreamResponse | None:
+        path = request.path.removeprefix("/api")
+        if request.method == "POST" and path == "/prompt" and "failed" not in shared \
+                and "fail once" in await request.text():
+            shared["failed"] = srv.url
+            return web.json_response({"error": "restarting"}, status=503)
+        if request.method == "GET" and path == "/system_stats" and \
+                shared.get("failed") == srv.url and "slowed" not in shared:
+            shared["slowed"] = True
+            await asyncio.sleep(slow)
+        return None
+
+    srv.faults.tamper = tamper
+
+
+def model_loads(srv: ComfyTestServer) -> int:
+    """The model loads the stand-in logged (``GET /ltx2sdk-standin/stats``)."""
+    answer = requests.get(srv.url + "/ltx2sdk-standin/stats", timeout=5).json()
+    return int(answer["model_loads"])
+
+
+def test_two_stand_ins_a_retry_stays_on_the_server_holding_its_models(
+        tmp_path: Path) -> None:
+    # 4 jobs of one group (the second fails once), 6 of another; each server loads a model
+    # set in 1 s and runs a job in 0.25 s, one at a time; the failing server is 0.7 s slow
+    # to prove ready again (less than its job's time with the load: 1.25 s), long enough
+    # for the other server to end a job and ask for its next while the retry waits
+    jobs = [{"prompt": f"a fox, take {n}" + (", fail once" if n == 2 else ""), "seed": n,
+             **SMALL} for n in range(1, 5)]
+    jobs += [{"prompt": f"a fox, take {n}", "seed": n, "mode": "pro", **SMALL}
+             for n in range(5, 11)]
+    shared: dict[str, Any] = {}
+    with catalog_server(tmp_path / "a") as a, catalog_server(tmp_path / "b") as b:
+        for srv in (a, b):
+            srv.sim.model_load_seconds, srv.sim.job_seconds, srv.sim.models_kept = \
+                1.0, 0.25, 1
+            fail_once_then_slow(srv, shared, 0.7)
+        summary = run_batch(jobs, [a.url, b.url], tmp_path / "out", retry=NOW,
+                            queue_ahead=0)
+        sets = {srv.url: checkpoints(srv) for srv in (a, b)}
+        logged = {srv.url: model_loads(srv) for srv in (a, b)}
+    assert summary.complete and shared.get("slowed")
+    lines = {line["job"]: line for line in result_lines(tmp_path / "out")}
+    assert lines[2]["attempts"] == 2
+    # tried again where its group's other jobs ran: the server that failed it
+    assert lines[2]["target"] == shared["failed"] == lines[1]["target"]
+    for url, prompts in sets.items():
+        # no server goes back to a model set it left (before: the other server took the
+        # retry, loaded its models, then loaded its own again)
+        assert loads(prompts) == len(set(prompts)), (url, prompts)
+        assert logged[url] == loads(prompts)  # (models_kept=1: each change is a load)
+    # the minimum: each group once, plus at most one per server from work stealing at the end
+    assert sum(logged.values()) <= 2 + 2
