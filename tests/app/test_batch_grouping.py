@@ -111,6 +111,23 @@ def test_a_gone_target_frees_its_group_for_the_others() -> None:
     assert planner.choose("u") == group("a")
 
 
+def test_the_holders_of_a_group_are_the_targets_whose_last_job_was_of_it() -> None:
+    # what the scheduler steers a job tried again to (tests/app/test_batch_retry_steering.py)
+    planner = GroupPlanner([(group("a"), 5), (group("b"), 5), (NO_MODELS, 2)])
+    assert planner.holders(group("a")) == []
+    planner.took("t", group("a"))
+    planner.took("u", group("a"))
+    planner.took("v", group("b"))
+    assert sorted(planner.holders(group("a"))) == ["t", "u"]
+    planner.took("u", NO_MODELS)  # loads nothing: keeps what it holds
+    assert sorted(planner.holders(group("a"))) == ["t", "u"]
+    planner.took("u", group("b"), new=False)  # (a job of b tried again there)
+    planner.forget("t")
+    assert planner.holders(group("a")) == []
+    assert sorted(planner.holders(group("b"))) == ["u", "v"]
+    assert planner.holders(NO_MODELS) == []
+
+
 @pytest.mark.parametrize("seed", range(100))
 def test_random_batches_load_at_most_the_groups_plus_one_per_target(seed: int) -> None:
     # targets of one pace (the goal: each group once, plus one steal per target)

@@ -30,7 +30,10 @@ files only it loads (another camera LoRA: ``ltx-2 t2v fast + ...-dolly-in``).
 So each group is loaded once, by the target that took it first, plus the loads of work
 stealing at the end: at most one per target when the targets go at one pace (a fast target
 may steal twice when the group it joined ends before a slow target's); the order of jobs
-within a group is theirs (the file's).
+within a group is theirs (the file's). A job tried again after a transient failure keeps
+this: the scheduler leaves it to the targets holding its group (:meth:`GroupPlanner.holders`)
+for up to one job's time at their pace (:meth:`GroupPlanner.pace`), so a retry costs no load
+(see :mod:`~ltx2sdk.app.batch.scheduler`'s **Failures**).
 
 Pure: no threads, no I/O; the scheduler calls it under its lock. Import rule: part of the
 application layer (see :mod:`ltx2sdk.app.batch`).
@@ -202,6 +205,14 @@ class GroupPlanner:
     def holding(self, target: Hashable) -> ModelGroup | None:
         """The group whose models ``target`` holds (the last it ran), if any."""
         return self._holding.get(target)
+
+    def holders(self, group: ModelGroup) -> list[Hashable]:
+        """The targets that hold ``group`` (their last job was of it, and they are not
+        gone: :meth:`forget`), in no particular order; none for a group that loads
+        nothing."""
+        if group.loads_nothing:
+            return []
+        return [target for target, held in self._holding.items() if held == group]
 
     def choose(self, target: Hashable) -> ModelGroup | None:
         """The group ``target`` takes its next job from; ``None`` when none has jobs left

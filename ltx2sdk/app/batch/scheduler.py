@@ -34,7 +34,9 @@ groups, and a target left without a group of its own helps with the one that wou
 (no target idles while jobs remain). Within a group the jobs go in their given order; the
 jobs that load nothing (invalid ones, ones done by an earlier run, a hosted API's) come
 first. A RunPod endpoint's runners work through one group together too (a worker that stays
-on one model does not reload it). The groups are found by reading the jobs once more before
+on one model does not reload it). A job tried again (see **Failures**) goes back to a target
+holding its group, unless none can take it within one job's time past its retry delay
+(:meth:`Batch._due`). The groups are found by reading the jobs once more before
 the first starts (a file a line at a time, one small number kept per line). ``"file"``
 takes the jobs as given, as jobs given as a one-shot iterator always are (they cannot be
 read twice).
@@ -55,14 +57,17 @@ forgot when it restarted, a lost RunPod worker) is tried again after ``retry.del
 seconds (``base_delay`` doubling up to ``max_delay``), ``retry.attempts`` tries in all; the
 target that failed pauses for ``retry.delay(f)`` after its f-th failure in a row, and the
 job's next try (and the delay its :class:`RetryNotice` says) waits for a target still in use
-to be free. A target that fails :data:`FAILURE_STREAK` tries in a row (or one more than a
-job's tries, when that is more) with no video made between them is dropped as below (an
-endpoint answering every submission with HTTP 5xx), its job going to the others with no
-try counted. A native ComfyUI that goes out of reach with jobs on it (its connection lost:
-:class:`~ltx2sdk.errors.ServerLostError`) loses them, not their tries: the running one and
-any queued ahead go to the targets at once, no try counted (each runs once more, elsewhere
-or there), and the server proves ready again before its next job (dropped if it does not).
-The loss is said when it happens, once for its jobs (``on_drop`` hears a
+to be free; in ``order="model"`` that try is left to a target holding the job's model group
+(the models loaded: no load for a retry) for up to one job's time more, and taken by another
+at once when no such target can take it (dropped, lost, paused past that time, unable to run
+it): see :meth:`Batch._due`. A target that fails :data:`FAILURE_STREAK` tries in a row (or
+one more than a job's tries, when that is more) with no video made between them is dropped
+as below (an endpoint answering every submission with HTTP 5xx), its job going to the others
+with no try counted. A native ComfyUI that goes out of reach with jobs on it (its connection
+lost: :class:`~ltx2sdk.errors.ServerLostError`) loses them, not their tries: the running one
+and any queued ahead go to the targets at once, no try counted (each runs once more,
+elsewhere or there), and the server proves ready again before its next job (dropped if it
+does not). The loss is said when it happens, once for its jobs (``on_drop`` hears a
 :class:`DropNotice` with ``lost``: not a drop yet), and :attr:`BatchSummary.unusable_made`
 tells a target dropped after it made videos from one never usable.
 A permanent one (an invalid request, a prompt the
@@ -237,7 +242,9 @@ class JobResult:
 @dataclass(frozen=True)
 class RetryNotice:
     """A transient failure that will be tried again: ``job`` failed on ``target`` at try
-    ``attempt`` (``error``), next try in ``delay`` seconds."""
+    ``attempt`` (``error``), next try in ``delay`` seconds (in ``order="model"``, on a
+    target holding the job's models: up to one job's time later when none is free then;
+    see the module's **Failures**)."""
 
     job: int
     target: str
@@ -1127,13 +1134,15 @@ class Batch:
         nothing else to do takes it then (no target idles for longer while jobs remain)."""
         group = self._group(retry.job)
         planner = self._planner
-        if group is None or planner is None or group.loads_nothing or \
-                planner.holding(state.name) == group:
+        if group is None or planner is None:
+            return retry.ready_at
+        held_by = planner.holders(group)
+        if not held_by or state.name in held_by:
             return retry.ready_at
         holders = [s for s in self._states
-                   if s is not state and s.unusable is None and not s.lost
-                   and retry.job.key not in s.cannot_run and not planner.refused(s.name, group)
-                   and planner.holding(s.name) == group]
+                   if s.name in held_by and s is not state and s.unusable is None
+                   and not s.lost and retry.job.key not in s.cannot_run
+                   and not planner.refused(s.name, group)]
         if not holders:
             return retry.ready_at
         until = retry.ready_at + max(planner.pace(s.name) for s in holders)
