@@ -191,8 +191,8 @@ def model_loads(srv: ComfyTestServer) -> int:
 def test_two_stand_ins_a_retry_stays_on_the_server_holding_its_models(
         tmp_path: Path) -> None:
     # 4 jobs of one group (the second fails once), 6 of another; each server loads a model
-    # set in 1 s and runs a job in 0.25 s, one at a time; the failing server is 0.7 s slow
-    # to prove ready again (less than its job's time with the load: 1.25 s), long enough
+    # set in 1.5 s and runs a job in 0.25 s, one at a time; the failing server is 0.7 s slow
+    # to prove ready again (less than its job's time with the load: 1.75 s), long enough
     # for the other server to end a job and ask for its next while the retry waits
     jobs = [{"prompt": f"a fox, take {n}" + (", fail once" if n == 2 else ""), "seed": n,
              **SMALL} for n in range(1, 5)]
@@ -202,7 +202,7 @@ def test_two_stand_ins_a_retry_stays_on_the_server_holding_its_models(
     with catalog_server(tmp_path / "a") as a, catalog_server(tmp_path / "b") as b:
         for srv in (a, b):
             srv.sim.model_load_seconds, srv.sim.job_seconds, srv.sim.models_kept = \
-                1.0, 0.25, 1
+                1.5, 0.25, 1
             fail_once_then_slow(srv, shared, 0.7)
         summary = run_batch(jobs, [a.url, b.url], tmp_path / "out", retry=NOW,
                             queue_ahead=0)
