@@ -48,8 +48,8 @@ class Script:
     is the planner's pick: the first to ask takes the larger, PRO):
 
     - job 1 (FAST) takes ``pace`` seconds: the FAST target's pace, one job's time;
-    - job 2 (FAST) fails once (transient) when ``retried`` is not yet set; the FAST target
-      then proves ready again before its next job, and that waits for ``back``;
+    - job 2 (FAST) fails once (transient); the target it failed on then proves ready again
+      before its next job, and that waits for ``back``;
     - job 3 (PRO) waits until the retry is queued (``retried``: the batch's ``on_retry``),
       so the PRO target asks for its next job while the retry waits;
     - job 8 (PRO, the last) lets the FAST target come back (``back``), or ``lost`` it.
@@ -58,6 +58,7 @@ class Script:
     def __init__(self, pace: float, *, lost: bool = False) -> None:
         self.pace, self.lost = pace, lost
         self.retried, self.back = threading.Event(), threading.Event()
+        self.failed_on: str | None = None  # the target job 2 failed on (its first try)
         self.seen: dict[str, list[tuple[int, str]]] = {}
         self.lock = threading.Lock()
 
@@ -70,7 +71,7 @@ class ScriptedRunner:
     def wait_ready(self, cancel: threading.Event) -> None:
         self.proved += 1
         with self.script.lock:
-            failed = any(n == 2 for n, _ in self.script.seen.get(self.name, []))
+            failed = self.script.failed_on == self.name
         if self.proved > 1 and failed:  # proving ready again, after its failure
             assert self.script.back.wait(WAIT)
             if self.script.lost:
@@ -83,9 +84,12 @@ class ScriptedRunner:
         script = self.script
         with script.lock:
             script.seen.setdefault(self.name, []).append((job.number, model_group(job).label))
+            fails = job.number == 2 and script.failed_on is None
+            if fails:
+                script.failed_on = self.name
         if job.number == 1:
             time.sleep(script.pace)
-        elif job.number == 2 and not script.retried.is_set():
+        elif fails:
             raise TransientJobError("the worker was lost")
         elif job.number == 3:
             assert script.retried.wait(WAIT)
@@ -151,14 +155,17 @@ def test_a_retry_goes_elsewhere_when_its_groups_target_is_dropped(tmp_path: Path
 
 
 def test_file_order_lets_any_free_target_take_a_retry(tmp_path: Path) -> None:
-    # order="file" keeps today's rule: the first free target takes it (here, whichever
-    # asks while the FAST target proves ready again); every job still ends once
+    # order="file" keeps today's rule: the first free target takes it, here the other one
+    # (the one that failed it proves ready again only once job 8 has run); every job still
+    # ends once
     script = Script(pace=0.0)
     summary = run_script(script, tmp_path / "out", order="file")
     assert summary.complete
-    lines = result_lines(tmp_path / "out")
-    assert sorted(line["job"] for line in lines) == list(range(1, 9))
-    assert {line["job"]: line["attempts"] for line in lines}[2] == 2
+    lines = {line["job"]: line for line in result_lines(tmp_path / "out")}
+    assert sorted(lines) == list(range(1, 9))
+    assert lines[2]["attempts"] == 2
+    tried_on = sorted(name for name, runs in script.seen.items() for run in runs if run[0] == 2)
+    assert tried_on == ["a", "b"]  # once on each: failed on one, made on the other
 
 
 def fail_once_then_slow(srv: ComfyTestServer, shared: dict[str, Any], slow: float) -> None:
