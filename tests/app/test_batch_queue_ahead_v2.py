@@ -8,12 +8,21 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from ltx2sdk.app.batch.scheduler import Batch, BatchProgress, RetryPolicy, run_batch
+from ltx2sdk.app.batch import server_target
+from ltx2sdk.app.batch.scheduler import (
+    Batch,
+    BatchProgress,
+    DropNotice,
+    RetryNotice,
+    RetryPolicy,
+    run_batch,
+)
 from ltx2sdk.app.batch.server_target import ServerTarget
 from ltx2sdk.app.batch.targets import JobSettings
 from tests.app.test_batch import record_queue_at_post, result_lines
@@ -113,6 +122,37 @@ def test_a_cancel_takes_the_queued_job_back_and_counts_it_not_started(
     assert posted[1] not in [item.prompt_id for item in srv.state.pending]
     summary = batch.summary
     assert summary is not None
-    assert (summary.progress.cancelled, summary.not_started) == (1, 2), summary
-    assert {line["job"]: line["status"] for line in result_lines(tmp_path / "out")} == \
-        {1: "cancelled"}
+    lines = result_lines(tmp_path / "out")
+    assert (summary.progress.cancelled, summary.not_started) == (1, 2), \
+        [(line["status"], line.get("error")) for line in lines]
+    assert {line["job"]: line["status"] for line in lines} == {1: "cancelled"}
+
+
+def test_jobs_on_a_v2_server_that_goes_away_go_to_the_others_untried(
+        v2: ProxiedComfy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the proxy dies with one job running and one queued behind it: neither is lost, neither
+    # try counted (with --retries 0 they would fail), and the live server runs none twice
+    monkeypatch.setattr(server_target, "V2_LOST_AFTER", 1.0)
+    dropped: list[DropNotice] = []
+    retried: list[RetryNotice] = []
+    a = v2.comfy
+    a.sim.step_delay = 0.2  # a's first job runs a few seconds: the next waits behind it
+    with catalog_server(tmp_path / "b") as b:
+        b.sim.step_delay = 0.02
+        batch = Batch([job(n) for n in range(1, 7)], [v2.url, b.url], tmp_path / "out",
+                      order="file", queue_ahead=1, retry=RetryPolicy(attempts=1),
+                      ready_timeout=1.0, on_drop=dropped.append, on_retry=retried.append)
+        thread = threading.Thread(target=batch.run, daemon=True)
+        thread.start()
+        wait_for(lambda: len(a.received.prompts) == 2, "a job running and one queued on a")
+        v2.proxy.stop()
+        thread.join(WAIT)
+        assert not thread.is_alive()
+        on_b = seeds(b)
+    lines = result_lines(tmp_path / "out")
+    assert sorted(line["job"] for line in lines) == list(range(1, 7))
+    assert [(line["status"], line["attempts"]) for line in lines] == [("ok", 1)] * 6, lines
+    assert not retried, retried
+    assert all(line["target"] == b.url for line in lines)  # a made none: it was gone
+    assert not [s for s, n in Counter(on_b).items() if n > 1], on_b
+    assert [notice.target for notice in dropped][:1] == [v2.url], dropped

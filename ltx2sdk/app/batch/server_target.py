@@ -25,6 +25,7 @@ from ltx2sdk.backends.server_urls import (
     shown_url,
 )
 from ltx2sdk.errors import (
+    ExecutionInterruptedError,
     JobCancelledError,
     JobNotStartedError,
     LTX2Error,
@@ -46,6 +47,10 @@ QUEUE_GRACE = 10.0
 moved by its own wait in the queue) that a queued-ahead job may still wait there to be
 started: the job ahead is interrupted at its deadline, and a real ComfyUI stops at its next
 step."""
+V2_LOST_AFTER = 10.0
+"""Seconds nobody may answer at a Comfy API v2 server (connection refused) while it has a
+job of the batch, running or queued, before the job is handed on as lost with the server
+(:class:`~ltx2sdk.errors.ServerLostError`): a proxy restarting within them is waited out."""
 POSTING_WAIT = 10.0
 """Seconds a cancel waits for the prompts being sent to the server to arrive (so that it
 takes them back too) before it takes back those that have."""
@@ -69,9 +74,12 @@ class ServerTarget:
     :class:`~ltx2sdk.errors.JobNotStartedError`: it never ran, and the batch counts it as
     not started (on the Comfy API v2 when the service then says the job ``expired`` or no
     longer knows it, as ``comfy-api-proxy`` does; one that says ``canceled`` cannot be
-    told from one interrupted, and counts as cancelled). One whose native ComfyUI goes
-    away (its connection lost: :class:`~ltx2sdk.errors.ServerLostError`) goes to another
-    target with the running one, neither's try counted (the server, gone, runs neither).
+    told from one interrupted, and counts as cancelled). One whose server goes away (a
+    native ComfyUI's connection lost; nobody answering at a Comfy API v2 for
+    :data:`V2_LOST_AFTER` seconds: :class:`~ltx2sdk.errors.ServerLostError`) goes to
+    another target with the running one, neither's try counted (the server, gone, runs
+    neither, as far as the batch can tell: a Comfy API v2 proxy gone while its ComfyUI
+    lives on leaves them there).
 
     **Order**: a server's jobs are queued there in the order the batch gave them to its
     runners (with ``order="file"`` and one server: the file's order); a runner whose job
@@ -129,6 +137,9 @@ class ServerTarget:
         # each runner its own client: no connection shared by threads
         backends += [connect(self.url, api_key=self.api_key, api=first.api)
                      for _ in range(running - 1 + self.settings.queue_ahead)]
+        for backend in backends:  # (a Comfy API v2's: a server gone is a loss, said so)
+            if hasattr(backend, "lost_after"):
+                backend.lost_after = V2_LOST_AFTER
         answered = threading.Event()  # shared by the target's runners
         queue = _ServerQueue()
         # the ETA's lanes: one job runs in each, the others wait behind it (see `lane`)
@@ -382,14 +393,22 @@ class _ServerRunner:
         # other outputs of the graph land in a folder of their own and go with it
         try:
             with tempfile.TemporaryDirectory(dir=video.parent, prefix=".outputs-") as others:
-                result = generate(job.checked, self.backend, output=video, output_dir=others,
-                                  timeout=timeout,
-                                  ready_timeout=0,  # waited for above
-                                  input_policy=self.settings.input_policy,
-                                  cancel=queue.cancel, on_progress=progress,
-                                  on_queued=queued,
-                                  start_by=functools.partial(queue.start_by, turn),
-                                  before_queue=sending)
+                try:
+                    result = generate(job.checked, self.backend, output=video,
+                                      output_dir=others, timeout=timeout,
+                                      ready_timeout=0,  # waited for above
+                                      input_policy=self.settings.input_policy,
+                                      cancel=queue.cancel, on_progress=progress,
+                                      on_queued=queued,
+                                      start_by=functools.partial(queue.start_by, turn),
+                                      before_queue=sending)
+                except ExecutionInterruptedError as exc:
+                    if not queue.stopping:
+                        raise  # interrupted by someone else: the job failed
+                    # interrupted by this batch's cancel through another runner's client
+                    # (its follow may see it before the cancel reaches generate)
+                    raise JobCancelledError(f"{job.label} was cancelled on {self.name}",
+                                            exc.prompt_id) from exc
         except JobNotStartedError:
             raise  # cancelled before its prompt was sent: it never ran
         except JobCancelledError as exc:

@@ -101,6 +101,7 @@ from ltx2sdk.errors import (
     JobTimeoutError,
     LTX2Error,
     OutputError,
+    ServerLostError,
     ServerResponseError,
     ServerUnavailableError,
     UploadError,
@@ -176,6 +177,10 @@ class V2Backend:
     bounds them all. ``transport``: the ``httpx.BaseTransport`` requests go through (default
     httpx's own; an ``httpx.MockTransport`` serves them from memory), always under
     :class:`~.transport.DeadlineTransport`. One backend may serve several threads.
+    ``lost_after``: seconds a server nobody answers at (connection refused, no route) may
+    stay so while a job is followed before the job is given up with
+    :class:`~ltx2sdk.errors.ServerLostError` (a batch hands it on); ``None`` (the default):
+    waited out until the job's deadline (a proxy that restarts).
     """
 
     api = "v2"
@@ -183,11 +188,13 @@ class V2Backend:
 
     def __init__(self, base_url: str, *, api_key: str | None = None,
                  request_timeout: float = 30.0,
-                 transport: httpx.BaseTransport | None = None) -> None:
+                 transport: httpx.BaseTransport | None = None,
+                 lost_after: float | None = None) -> None:
         base = normalize_server_url(base_url)
         base = base[: -len("/api/v2")] if base.endswith("/api/v2") else base
         key = resolve_api_key(api_key, base)
         self.request_timeout = request_timeout
+        self.lost_after = lost_after
         # comfy-sdk's `Comfy()` reads its base URL from the process-wide COMFY_BASE_URL only
         # and takes no HTTP client. Setting that variable around the construction would be
         # seen by every other thread (and child process) of the program meanwhile, so this
@@ -770,6 +777,7 @@ class _JobFollower:
         self.queued = time.monotonic()  # (the job was accepted just before)
         self.began: float | None = None  # when it was first heard running
         self.waited_out = False  # its wait in the queue passed its bound
+        self.absent_since: float | None = None  # nobody answering at the server since
         self.started_at: float | None = None
         self.following = JobFollowing(job_id, backend.base_url)
         self._sink: queue.Queue[object] = queue.Queue()
@@ -853,9 +861,25 @@ class _JobFollower:
 
     def _poll(self) -> V2Job | None:
         try:
-            return self.backend.poll(self.job_id, deadline=self.limit())
-        except ServerUnavailableError:
-            return None  # the server is away for now: ask again until the deadline
+            job = self.backend.poll(self.job_id, deadline=self.limit())
+        except ServerLostError:
+            raise
+        except ServerUnavailableError as exc:
+            # the server is away for now: ask again until the deadline, or (lost_after)
+            # until nobody has answered at its address that long
+            kind, why = connection_failure(exc)
+            lost_after = self.backend.lost_after
+            if lost_after is not None and kind in ("absent", "unknown_host"):
+                now = time.monotonic()
+                self.absent_since = now if self.absent_since is None else self.absent_since
+                if now - self.absent_since >= lost_after:
+                    raise ServerLostError(f"lost the Comfy API v2 at {self.backend.base_url} "
+                                          f"with job {self.job_id} on it: {why}") from exc
+            else:
+                self.absent_since = None
+            return None
+        self.absent_since = None
+        return job
 
     def _take(self, step: Step) -> Step:
         """Tell ``step``'s events, then raise its error."""
