@@ -24,7 +24,7 @@ from ltx2sdk.app.batch.scheduler import (
     run_batch,
 )
 from ltx2sdk.app.batch.server_target import ServerTarget
-from ltx2sdk.app.batch.targets import JobSettings
+from ltx2sdk.app.batch.targets import InLane, JobSettings
 from tests.app.test_batch import record_queue_at_post, result_lines
 from tests.app.test_batch_queue_ahead import WAIT, job, seeds, wait_for
 from tests.conftest import ProxiedComfy
@@ -68,11 +68,12 @@ def test_a_v2_target_gets_its_jobs_at_once_and_those_queued_ahead_as_lanes(
         runners = ServerTarget(v2.url, settings=JobSettings(queue_ahead=ahead)).open(
             concurrency)
         try:
-            found: list[object] = []
+            found: list[object | None] = []
             for runner in runners:
-                lane = getattr(runner, "lane")  # noqa: B009 (InLane: a property)
-                found += [] if lane in found else [lane]
-            return [found.index(getattr(runner, "lane")) for runner in runners]  # noqa: B009
+                assert isinstance(runner, InLane)
+                found += [] if runner.lane in found else [runner.lane]
+            return [found.index(runner.lane) for runner in runners
+                    if isinstance(runner, InLane)]
         finally:
             for runner in runners:
                 runner.close()
