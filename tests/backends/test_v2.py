@@ -940,3 +940,22 @@ def test_a_job_that_waits_in_the_queue_past_its_bound_is_taken_out_of_it(
     assert "taken out of the queue" in str(err.value)
     [job_id] = queued
     assert job_id not in pending and job_id not in comfy.state.history  # it never ran
+
+
+@pytest.mark.parametrize("lost_after", [0.5, None])
+def test_a_server_nobody_answers_at_is_lost_after_lost_after(v2_installed: None,
+                                                              lost_after: float | None) -> None:
+    # a batch hands the job on (ServerLostError); alone, the job waits to its deadline
+    from ltx2sdk.backends.comfy_api_v2.backend import V2Backend
+    from ltx2sdk.errors import ServerLostError
+
+    gone = V2Backend(f"http://127.0.0.1:{free_port()}", lost_after=lost_after)
+    start = time.monotonic()
+    expected = ServerLostError if lost_after is not None else JobTimeoutError
+    with gone, pytest.raises(expected) as err:
+        gone.follow("job-1", deadline=time.monotonic() + 3.0)
+    elapsed = time.monotonic() - start
+    if lost_after is not None:
+        assert elapsed < 3.0 and "connection refused" in str(err.value), err.value
+    else:
+        assert elapsed >= 3.0
