@@ -362,8 +362,9 @@ def generate(request: GenerationRequest | CheckedRequest | Mapping[str, Any],
     queued.
     Setting ``cancel`` (from another thread) ends the job with
     :class:`~ltx2sdk.errors.JobCancelledError`: a prompt not yet queued never will be.
-    ``start_by`` and ``before_queue`` (a native ComfyUI backend only; a batch queueing jobs
-    ahead passes them) go to :meth:`~ltx2sdk.backends.comfyui.client.ComfyClient.run`: with
+    ``start_by`` and ``before_queue`` (a native ComfyUI or Comfy API v2 backend; a batch
+    queueing jobs ahead passes them) go to its ``run``
+    (:meth:`~ltx2sdk.backends.comfyui.client.ComfyClient.run`): with
     ``start_by`` the prompt's wait in the server's queue is not counted in ``timeout`` (the
     wait is bounded by ``start_by()``), and the result's ``timings`` say it apart:
     ``queued``, the wait, and ``run``, the run on the server from its start.
@@ -472,7 +473,7 @@ def generate(request: GenerationRequest | CheckedRequest | Mapping[str, Any],
             if on_event is not None:
                 on_event(event)
 
-        # (only a native ComfyUI's run takes these: passed when given)
+        # (only a server's run takes these, native or v2: passed when given)
         queueing: dict[str, Any] = {key: value for key, value in
                                     (("start_by", start_by), ("before_queue", before_queue))
                                     if value is not None}

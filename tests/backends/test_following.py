@@ -226,3 +226,12 @@ def test_v2_polls_back_off_and_come_oftener_when_needed() -> None:
     assert pacer.pause(rechecking_expired=False, stream_up=True) == v2.POLL_MAX
     assert pacer.pause(rechecking_expired=False, stream_up=False) == \
         v2.POLL_MAX_WITHOUT_STREAM
+
+
+def test_v2_a_job_waiting_to_start_is_polled_often_enough_to_hear_its_start() -> None:
+    # its time counts from its start (queue-ahead): a start heard late gives it more time
+    pacer = v2.PollPacer()
+    for _ in range(10):
+        pacer.pause(rechecking_expired=False, stream_up=True)
+    assert pacer.pause(rechecking_expired=False, stream_up=True, awaiting_start=True) == \
+        v2.POLL_MAX_WHILE_QUEUED < v2.POLL_MAX

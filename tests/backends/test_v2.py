@@ -876,3 +876,86 @@ def test_an_event_without_end_is_a_dropped_stream_not_memory(
     assert result.prompt_id == "job-1" and len(result.files) == 1  # by its polls
     assert server.pulled and max(server.pulled) <= (8 << 20), server.pulled  # not 64 MiB
     backend.close()
+
+
+# --- queue-ahead: a job's time counts from its start (issue 19) -------------------------------
+
+
+@contextlib.contextmanager
+def one_job_running(v2_server: ProxiedComfy, seconds: float) -> Iterator[str]:
+    """A job of ``seconds`` (one wait, no sampler) running on the stand-in, submitted through
+    a backend of its own; its id. Jobs submitted meanwhile wait behind it; the next runs
+    with no such wait. Cancelled on the way out if still running."""
+    comfy = v2_server.comfy
+    ahead = connect(v2_server.url)
+    queued: list[str] = []
+    comfy.sim.job_seconds = seconds
+
+    def run() -> None:
+        with contextlib.suppress(JobCancelledError):  # (cancelled on the way out)
+            ahead.run(model_free_graph(next(_colors)), timeout=60, on_queued=queued.append)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        end = time.monotonic() + 10
+        while not (queued and comfy.state is not None and comfy.state.running is not None):
+            assert time.monotonic() < end, "the job ahead never ran"
+            time.sleep(0.01)
+        comfy.sim.job_seconds = 0.0  # (read as a job begins: the next ones are short)
+        yield queued[0]
+    finally:
+        comfy.sim.job_seconds = 0.0
+        with contextlib.suppress(Exception):
+            ahead.interrupt(queued[0])
+        thread.join(10)
+        ahead.close()
+
+
+def test_with_start_by_a_jobs_time_counts_from_its_start_not_its_wait_in_the_queue(
+        v2: V2Backend, v2_server: ProxiedComfy) -> None:
+    # QA (issue 19): a job queued behind a 3 s one with timeout=2.5 timed out in the queue
+    with one_job_running(v2_server, 3.0):
+        start = time.monotonic()
+        result = v2.run(model_free_graph(next(_colors)), timeout=2.5,
+                        start_by=lambda: time.monotonic() + 30)
+        elapsed = time.monotonic() - start
+    assert result.outputs and elapsed > 2.5  # it waited behind the other, and was made
+    assert result.started_at is not None and result.started_at - result.queued_at > 2.0
+
+
+def test_a_job_that_waits_in_the_queue_past_its_bound_is_taken_out_of_it(
+        v2: V2Backend, v2_server: ProxiedComfy) -> None:
+    queued: list[str] = []
+    with one_job_running(v2_server, 30.0):
+        start = time.monotonic()
+        with pytest.raises(JobTimeoutError, match="was not started") as err:
+            v2.run(model_free_graph(next(_colors)), timeout=1.0, on_queued=queued.append,
+                   start_by=lambda: time.monotonic() - 1.0)  # past: its timeout bounds it
+        elapsed = time.monotonic() - start
+        comfy = v2_server.comfy
+        assert comfy.state is not None
+        pending = [item.prompt_id for item in comfy.state.pending]
+    assert 1.0 <= elapsed < 1.0 + DEADLINE_SLACK + 1.0
+    assert "taken out of the queue" in str(err.value)
+    [job_id] = queued
+    assert job_id not in pending and job_id not in comfy.state.history  # it never ran
+
+
+@pytest.mark.parametrize("lost_after", [0.5, None])
+def test_a_server_nobody_answers_at_is_lost_after_lost_after(v2_installed: None,
+                                                              lost_after: float | None) -> None:
+    # a batch hands the job on (ServerLostError); alone, the job waits to its deadline
+    from ltx2sdk.backends.comfy_api_v2.backend import V2Backend
+    from ltx2sdk.errors import ServerLostError
+
+    gone = V2Backend(f"http://127.0.0.1:{free_port()}", lost_after=lost_after)
+    start = time.monotonic()
+    expected = ServerLostError if lost_after is not None else JobTimeoutError
+    with gone, pytest.raises(expected) as err:
+        gone.follow("job-1", deadline=time.monotonic() + 3.0)
+    elapsed = time.monotonic() - start
+    if lost_after is not None:
+        assert elapsed < 3.0 and "connection refused" in str(err.value), err.value
+    else:
+        assert elapsed >= 3.0

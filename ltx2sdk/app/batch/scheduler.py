@@ -8,8 +8,8 @@
 
 **Jobs** are requests (a JOBS.jsonl file, one per line, or an iterable of mappings: see
 :mod:`ltx2sdk.app.batch.jobs`). **Targets** are server URLs (native ComfyUI: one job at a time
-each, and ``queue_ahead`` more queued behind it; the Comfy API v2: ``concurrency`` at a
-time, default 1) and ``runpod:ENDPOINT_ID`` (``concurrency`` jobs in the endpoint's queue,
+each; the Comfy API v2: ``concurrency`` at a time, default 1; either with ``queue_ahead``
+more queued behind those) and ``runpod:ENDPOINT_ID`` (``concurrency`` jobs in the endpoint's queue,
 default 4): see
 :mod:`ltx2sdk.app.batch.targets`. Each idle runner of any target takes the next job (by
 ``order``: see **Order**), so faster targets do more of the work. Each target is opened on
@@ -472,9 +472,9 @@ class Batch:
     (default: refuse to start, see the module). ``order``: which job a target takes next
     (see the module's **Order**): ``"model"`` (the default) keeps each target on one model
     group at a time, ``"file"`` takes them as given. ``queue_ahead``: jobs queued on a
-    native ComfyUI ahead of the one it runs (default 1; 0: the next job is sent once the
-    last video is in; see :class:`~ltx2sdk.app.batch.server_target.ServerTarget`). A batch
-    runs once.
+    server ahead of those it runs (native ComfyUI and the Comfy API v2; default 1; 0: the
+    next job is sent once the last video is in; see
+    :class:`~ltx2sdk.app.batch.server_target.ServerTarget`). A batch runs once.
 
     Raises :class:`~ltx2sdk.errors.BatchSettingError` (a ``ValueError``) for no target, a
     target that is not one (``None``, a number), an empty ``output_dir`` (``""`` is not the

@@ -25,6 +25,7 @@ from ltx2sdk.backends.server_urls import (
     shown_url,
 )
 from ltx2sdk.errors import (
+    ExecutionInterruptedError,
     JobCancelledError,
     JobNotStartedError,
     LTX2Error,
@@ -46,6 +47,10 @@ QUEUE_GRACE = 10.0
 moved by its own wait in the queue) that a queued-ahead job may still wait there to be
 started: the job ahead is interrupted at its deadline, and a real ComfyUI stops at its next
 step."""
+V2_LOST_AFTER = 10.0
+"""Seconds nobody may answer at a Comfy API v2 server (connection refused) while it has a
+job of the batch, running or queued, before the job is handed on as lost with the server
+(:class:`~ltx2sdk.errors.ServerLostError`): a proxy restarting within them is waited out."""
 POSTING_WAIT = 10.0
 """Seconds a cancel waits for the prompts being sent to the server to arrive (so that it
 takes them back too) before it takes back those that have."""
@@ -56,16 +61,25 @@ class ServerTarget:
     job at a time) or the Comfy API v2 (``concurrency`` jobs at a time, default 1). ``api`` and
     ``api_key`` as for ``connect``; the key is never shown.
 
-    **Queue-ahead** (native ComfyUI; ``settings.queue_ahead``, default 1): the server gets
-    that many runners more than the one job it runs, each with a client of its own, so
-    while a job runs the next one is built, its inputs uploaded and its prompt queued (the
-    server starts it the moment the last one ends), and the last video downloads while the
-    next job runs. A queued-ahead job the batch cancels while it still waits in the queue is
-    removed from it (``POST /queue {"delete": [...]}``) and raises
+    **Queue-ahead** (``settings.queue_ahead``, default 1; 0: none): the server gets that
+    many runners more than the jobs it runs at once (one on a native ComfyUI,
+    ``concurrency`` on the Comfy API v2), each with a client of its own, so while a job
+    runs the next one is built, its inputs uploaded and its prompt queued (the server
+    starts it the moment the last one ends), and the last video downloads while the next
+    job runs. (A Comfy API v2 service that runs more jobs at once than ``concurrency``
+    says, or scales out, may start the ones queued ahead at once: they are its jobs then.)
+    A queued-ahead job the batch cancels while it still waits in the queue is removed from
+    it (native: ``POST /queue {"delete": [...]}``; the Comfy API v2: its job cancelled,
+    ``POST /api/v2/jobs/{id}/cancel``, which removes a queued one) and raises
     :class:`~ltx2sdk.errors.JobNotStartedError`: it never ran, and the batch counts it as
-    not started. One whose server goes away (its connection lost:
-    :class:`~ltx2sdk.errors.ServerLostError`) goes to another target with the running one,
-    neither's try counted (the server, gone, runs neither).
+    not started (on the Comfy API v2 when the service then says the job ``expired`` or no
+    longer knows it, as ``comfy-api-proxy`` does; one that says ``canceled`` cannot be
+    told from one interrupted, and counts as cancelled). One whose server goes away (a
+    native ComfyUI's connection lost; nobody answering at a Comfy API v2 for
+    :data:`V2_LOST_AFTER` seconds: :class:`~ltx2sdk.errors.ServerLostError`) goes to
+    another target with the running one, neither's try counted (the server, gone, runs
+    neither, as far as the batch can tell: a Comfy API v2 proxy gone while its ComfyUI
+    lives on leaves them there).
 
     **Order**: a server's jobs are queued there in the order the batch gave them to its
     runners (with ``order="file"`` and one server: the file's order); a runner whose job
@@ -80,8 +94,17 @@ class ServerTarget:
     on the server (each one's deadline, moved later by its own wait) is :data:`QUEUE_GRACE`
     seconds past, and never sooner than its own ``timeout`` after it was queued (the bound
     when none of the batch's jobs is ahead of it: another client's prompt running there).
-    The Comfy API v2 runs ``concurrency`` jobs at once already and keeps its own queue: no
-    runner is added there, and a try's ``timeout`` counts from its start."""
+    The same holds on the Comfy API v2, the start being the moment the job is heard
+    ``running`` (its status polled at least every second while it waits): with
+    ``concurrency`` above 1 the jobs ahead of it include those running beside the one it
+    waits for, so its bound is looser, never tighter.
+
+    **The ETA** counts a server's runners as one lane (:class:`~.targets.InLane`: one job
+    runs, the jobs queued ahead wait behind it, not begun): a native ComfyUI, or a Comfy
+    API v2 with ``concurrency`` 1. A Comfy API v2 with ``concurrency`` N above 1 is N
+    lanes, its runners dealt to them in turn: a job queued ahead counts as waiting behind
+    one of the N running ones (the service starts it after whichever ends first: an
+    approximation of the same total)."""
 
     def __init__(self, url: str, *, api_key: str | None = None, api: str | None = None,
                  settings: JobSettings | None = None) -> None:
@@ -107,18 +130,23 @@ class ServerTarget:
                             probe_timeout=min(PROBE_TIMEOUT, ready))  # (within it)
         except (ValueError, ModuleNotFoundError) as exc:  # a key missing, an extra missing
             raise TargetUnusableError(f"{shown_url(self.url)}: {exc}") from exc
+        # a native ComfyUI runs one job at a time, the Comfy API v2 `concurrency` of them;
+        # the jobs queued ahead come on top
+        running = max(1, concurrency or 1) if first.api == "v2" else 1
         backends = [first]
         # each runner its own client: no connection shared by threads
-        if first.api == "v2":
-            backends += [connect(self.url, api_key=self.api_key, api="v2")
-                         for _ in range(max(1, concurrency or 1) - 1)]
-        else:  # the jobs queued ahead
-            backends += [connect(self.url, api_key=self.api_key, api=first.api)
-                         for _ in range(self.settings.queue_ahead)]
+        backends += [connect(self.url, api_key=self.api_key, api=first.api)
+                     for _ in range(running - 1 + self.settings.queue_ahead)]
+        for backend in backends:  # (a Comfy API v2's: a server gone is a loss, said so)
+            if hasattr(backend, "lost_after"):
+                backend.lost_after = V2_LOST_AFTER
         answered = threading.Event()  # shared by the target's runners
         queue = _ServerQueue()
-        return [_ServerRunner(self.name, backend, self.settings, answered, opened, queue)
-                for backend in backends]
+        # the ETA's lanes: one job runs in each, the others wait behind it (see `lane`)
+        lanes = [queue] if running == 1 else [object() for _ in range(running)]
+        return [_ServerRunner(self.name, backend, self.settings, answered, opened, queue,
+                              lane=lanes[index % running])
+                for index, backend in enumerate(backends)]
 
 
 class _Turn:
@@ -182,9 +210,12 @@ class _ServerQueue:
                                          "to the server")
             turn.prompt_id, turn.posting = prompt_id, True
 
-    def sent(self, turn: _Turn) -> None:
-        """``turn``'s prompt is on the server's queue (now)."""
+    def sent(self, turn: _Turn, prompt_id: str | None = None) -> None:
+        """``turn``'s prompt is on the server's queue (now), as ``prompt_id`` when given (the
+        Comfy API v2 names its jobs once they are submitted)."""
         with self.lock:
+            if prompt_id is not None:
+                turn.prompt_id = prompt_id
             turn.queued_at = time.monotonic()
             turn.sent, turn.posting = True, False
             self.lock.notify_all()
@@ -230,7 +261,11 @@ class _ServerQueue:
             if delete is not None and waiting:
                 with contextlib.suppress(Exception):  # a server gone: nothing to take back
                     delete(waiting, timeout=2.0)
-            for prompt_id in waiting:  # (one begun meanwhile is interrupted: as cancelled)
+            # (one begun meanwhile is interrupted: as cancelled); one by one (the Comfy API
+            # v2 cancels one job a request: a queued one is removed), the last queued
+            # first, so that the first, maybe running unheard, is stopped once the ones
+            # behind it are out of the queue
+            for prompt_id in reversed(waiting):
                 with contextlib.suppress(Exception):  # a server gone: nothing to take back
                     backend.interrupt(prompt_id, timeout=2.0)
             self.cancel.set()
@@ -254,13 +289,14 @@ class _ServerRunner:
 
     def __init__(self, name: str, backend: Backend, settings: JobSettings,
                  answered: threading.Event, opened: float | None = None,
-                 queue: _ServerQueue | None = None) -> None:
+                 queue: _ServerQueue | None = None, *, lane: object | None = None) -> None:
         self.name = name
         self.backend = backend
         self.settings = settings
         self.answered = answered
         self._opened = opened  # when the first wait began (the probe), until it is done
         self._queue = queue or _ServerQueue()
+        self._lane = lane if lane is not None else self._queue
         self._turn: _Turn | None = None  # taken for the job the batch gave it, not yet run
 
     def take_turn(self) -> None:
@@ -273,9 +309,11 @@ class _ServerRunner:
     @property
     def lane(self) -> object | None:
         """:class:`~ltx2sdk.app.batch.targets.InLane`: a native ComfyUI's runners share its
-        queue (one job runs, the others wait behind it); the Comfy API v2 runs its jobs side
-        by side (``None``)."""
-        return self._queue if self.backend.api == "comfyui" else None
+        queue (one job runs, the others wait behind it), as do a Comfy API v2's that runs one
+        job at a time; one that runs ``concurrency`` jobs at once has that many lanes, its
+        runners dealt to them in turn (runner ``i`` to lane ``i % concurrency``: the jobs
+        queued ahead counted as waiting behind one running each, not begun)."""
+        return self._lane
 
     def wait_ready(self, cancel: threading.Event) -> None:
         """Before the first job: see :class:`~ltx2sdk.app.batch.targets.WaitsForReady`."""
@@ -325,7 +363,6 @@ class _ServerRunner:
         self._wait_ready(cancel)
 
         queue = self._queue
-        native = self.backend.api == "comfyui"  # (the Comfy API v2 keeps its own queue)
 
         def progress(update: ProgressUpdate) -> None:
             turn.start()  # the server began the prompt (it left the queue)
@@ -337,7 +374,7 @@ class _ServerRunner:
             queue.sending(turn, prompt_id, cancel)
 
         def queued(prompt_id: str) -> None:
-            queue.sent(turn)
+            queue.sent(turn, prompt_id)
             if on_stage is not None and not turn.began.is_set():  # (behind the one running)
                 on_stage(JobStage(QUEUED_STAGE))
 
@@ -356,15 +393,22 @@ class _ServerRunner:
         # other outputs of the graph land in a folder of their own and go with it
         try:
             with tempfile.TemporaryDirectory(dir=video.parent, prefix=".outputs-") as others:
-                result = generate(job.checked, self.backend, output=video, output_dir=others,
-                                  timeout=timeout,
-                                  ready_timeout=0,  # waited for above
-                                  input_policy=self.settings.input_policy,
-                                  cancel=queue.cancel, on_progress=progress,
-                                  on_queued=queued,
-                                  start_by=functools.partial(queue.start_by, turn)
-                                  if native else None,
-                                  before_queue=sending if native else None)
+                try:
+                    result = generate(job.checked, self.backend, output=video,
+                                      output_dir=others, timeout=timeout,
+                                      ready_timeout=0,  # waited for above
+                                      input_policy=self.settings.input_policy,
+                                      cancel=queue.cancel, on_progress=progress,
+                                      on_queued=queued,
+                                      start_by=functools.partial(queue.start_by, turn),
+                                      before_queue=sending)
+                except ExecutionInterruptedError as exc:
+                    if not queue.stopping:
+                        raise  # interrupted by someone else: the job failed
+                    # interrupted by this batch's cancel through another runner's client
+                    # (its follow may see it before the cancel reaches generate)
+                    raise JobCancelledError(f"{job.label} was cancelled on {self.name}",
+                                            exc.prompt_id) from exc
         except JobNotStartedError:
             raise  # cancelled before its prompt was sent: it never ran
         except JobCancelledError as exc:
@@ -401,9 +445,14 @@ class _ServerRunner:
         """Whether the server never began ``prompt_id``, just cancelled (interrupted if it
         ran, removed from the queue if it waited): a native ComfyUI that has it neither in
         its queue nor in its history (an interrupted prompt has one), asked for up to
-        :data:`TAKEN_BACK_WAIT` seconds. ``False`` when it cannot tell: the job counts as
-        cancelled then, as a running one does."""
+        :data:`TAKEN_BACK_WAIT` seconds; a Comfy API v2 that says the job ``expired`` (the
+        proxy's word for a job its ComfyUI no longer has: removed from the queue) or no
+        longer knows it (one interrupted is ``canceled``: it ran). ``False`` when it cannot
+        tell: the job counts as cancelled then, as a running one does (a service that says
+        ``canceled`` of a job removed from its queue too)."""
         backend: Any = self.backend
+        if backend.api == "v2":
+            return self._v2_never_ran(prompt_id)
         if backend.api != "comfyui":
             return False
         end = time.monotonic() + TAKEN_BACK_WAIT
@@ -416,6 +465,22 @@ class _ServerRunner:
                     time.sleep(0.1)
                     return backend.history(prompt_id, timeout=1.0) is None
                 time.sleep(0.05)
+        except LTX2Error:  # the server is gone: it cannot say
+            return False
+        return False
+
+    def _v2_never_ran(self, job_id: str) -> bool:
+        """:meth:`_never_ran` on the Comfy API v2."""
+        backend: Any = self.backend
+        end = time.monotonic() + TAKEN_BACK_WAIT
+        try:
+            while time.monotonic() < end:
+                status = backend.poll(job_id, deadline=end).status.value
+                if status != "queued":  # (its cancel on its way)
+                    return bool(status == "expired")
+                time.sleep(0.1)
+        except PromptLostError:
+            return True  # the service no longer knows it: it never ran
         except LTX2Error:  # the server is gone: it cannot say
             return False
         return False

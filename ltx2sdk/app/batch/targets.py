@@ -1,9 +1,9 @@
 """Where a batch's jobs run: servers (native ComfyUI or the Comfy API v2) or RunPod endpoints.
 
-A :class:`BatchTarget` opens into :class:`Runner` s, one per job it may run at once: a native
-ComfyUI runs one job at a time (more would only wait in its queue), a Comfy API v2 server or
-a RunPod endpoint ``concurrency`` of them. A runner makes one job's video at a given path and
-returns its metadata, or raises.
+A :class:`BatchTarget` opens into :class:`Runner` s, one per job it may run at once, and on a
+server one more per job queued ahead: a native ComfyUI runs one job at a time, a Comfy API v2
+server or a RunPod endpoint ``concurrency`` of them. A runner makes one job's video at a
+given path and returns its metadata, or raises.
 
 What a failure means for the batch is decided in one place, :func:`classify`:
 
@@ -152,11 +152,12 @@ class WaitsForReady(Protocol):
 @runtime_checkable
 class InLane(Protocol):
     """A runner whose jobs run one after another with those of other runners: the runners
-    of a native ComfyUI with jobs queued ahead (one runs, the others wait in its queue).
+    of a server with jobs queued ahead (one runs, the others wait in its queue: a native
+    ComfyUI's, a Comfy API v2's, which has one lane per job it runs at once).
     Runners with the same ``lane`` (an object compared by identity; ``None``: none shared)
     share one server's time, in the order their jobs were queued; the batch's ETA counts a
     job waiting behind another as not begun. A runner without it runs its jobs side by
-    side with the others' (a Comfy API v2 server's, a RunPod endpoint's)."""
+    side with the others' (a RunPod endpoint's)."""
 
     @property
     def lane(self) -> object | None:
@@ -167,9 +168,10 @@ class InLane(Protocol):
 
 @runtime_checkable
 class TakesTurns(Protocol):
-    """A runner whose target queues the jobs of its runners in one queue (a native ComfyUI
-    with jobs queued ahead): told, under the batch's lock, each time it is given a job, so
-    that the target queues them in the order the batch gave them out."""
+    """A runner whose target queues the jobs of its runners in one queue (a server, native
+    ComfyUI or Comfy API v2, with jobs queued ahead): told, under the batch's lock, each
+    time it is given a job, so that the target queues them in the order the batch gave them
+    out."""
 
     def take_turn(self) -> None:
         """The job just given to this runner (run next by it) is queued on the target after
@@ -197,8 +199,8 @@ class BatchTarget(Protocol):
 @dataclass(frozen=True)
 class JobSettings:
     """How each job of a batch runs: ``timeout`` bounds one attempt (every wait of it; past
-    it the job is stopped on its target; on a native ComfyUI its wait in the server's queue
-    behind the job ahead is not counted, but bounded: see
+    it the job is stopped on its target; on a server (native ComfyUI, Comfy API v2) its wait
+    in the server's queue behind the job ahead is not counted, but bounded: see
     :class:`~.server_target.ServerTarget`); ``ready_timeout`` the wait for a target that does
     not answer yet, within it: ``None`` (the default) fails fast on one nobody answers at
     (connection refused, an unknown host: within
@@ -207,11 +209,11 @@ class JobSettings:
     but does not answer yet; a number of seconds waits that long for either, as
     :func:`~ltx2sdk.app.generate.generate` does; ``input_policy`` the limits for input files
     given by URL or base64 (server targets: the files are read here); ``queue_ahead`` the
-    jobs a native ComfyUI gets queued ahead (see :class:`~.server_target.ServerTarget`)."""
+    jobs a server gets queued ahead (see :class:`~.server_target.ServerTarget`)."""
 
     timeout: float = 3600.0
     ready_timeout: float | None = None
     input_policy: InputPolicy | None = None
     queue_ahead: int = 1
-    """Jobs a native ComfyUI server gets queued ahead of the one it runs (0: the next job is
-    queued once the last one's video is in)."""
+    """Jobs a server (native ComfyUI, Comfy API v2) gets queued ahead of those it runs (0: the
+    next job is queued once the last one's video is in)."""

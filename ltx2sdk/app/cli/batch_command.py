@@ -112,11 +112,11 @@ def add_batch_command(commands: Any) -> None:
                             "sharing the groups; 'file' takes them in the file's order. "
                             "results.jsonl and resuming are the same either way")
     where.add_argument("--queue-ahead", type=non_negative_int, default=1, metavar="N",
-                       help="jobs queued on each native ComfyUI server ahead of the one it "
-                            "runs, so it starts the next the moment the last ends while that "
-                            "video downloads (default 1; 0: the next job is sent once the "
-                            "last video is in). Ctrl-C takes a queued job back from the "
-                            "server's queue; it counts as not started")
+                       help="jobs queued on each server (native ComfyUI or Comfy API v2) "
+                            "ahead of those it runs, so it starts the next the moment one "
+                            "ends while that video downloads (default 1; 0: the next job is "
+                            "sent once the last video is in). Ctrl-C takes a queued job back "
+                            "from the server's queue; it counts as not started")
     where.add_argument("--api", choices=["auto", "comfyui", "v2"], default=None,
                        help="the servers' protocol (default: ask each server)")
     where.add_argument("--api-key", metavar="KEY",

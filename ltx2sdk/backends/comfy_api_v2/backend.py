@@ -101,6 +101,7 @@ from ltx2sdk.errors import (
     JobTimeoutError,
     LTX2Error,
     OutputError,
+    ServerLostError,
     ServerResponseError,
     ServerUnavailableError,
     UploadError,
@@ -176,6 +177,10 @@ class V2Backend:
     bounds them all. ``transport``: the ``httpx.BaseTransport`` requests go through (default
     httpx's own; an ``httpx.MockTransport`` serves them from memory), always under
     :class:`~.transport.DeadlineTransport`. One backend may serve several threads.
+    ``lost_after``: seconds a server nobody answers at (connection refused, no route) may
+    stay so while a job is followed before the job is given up with
+    :class:`~ltx2sdk.errors.ServerLostError` (a batch hands it on); ``None`` (the default):
+    waited out until the job's deadline (a proxy that restarts).
     """
 
     api = "v2"
@@ -183,11 +188,13 @@ class V2Backend:
 
     def __init__(self, base_url: str, *, api_key: str | None = None,
                  request_timeout: float = 30.0,
-                 transport: httpx.BaseTransport | None = None) -> None:
+                 transport: httpx.BaseTransport | None = None,
+                 lost_after: float | None = None) -> None:
         base = normalize_server_url(base_url)
         base = base[: -len("/api/v2")] if base.endswith("/api/v2") else base
         key = resolve_api_key(api_key, base)
         self.request_timeout = request_timeout
+        self.lost_after = lost_after
         # comfy-sdk's `Comfy()` reads its base URL from the process-wide COMFY_BASE_URL only
         # and takes no HTTP client. Setting that variable around the construction would be
         # seen by every other thread (and child process) of the program meanwhile, so this
@@ -391,7 +398,9 @@ class V2Backend:
             on_event: EventCallback | None = None, timeout: float = 3600.0,
             interrupt_on_timeout: bool = True,
             on_queued: Callable[[str], None] | None = None, check: bool = True,
-            cancel: threading.Event | None = None, deadline: float | None = None) -> RunResult:
+            cancel: threading.Event | None = None, deadline: float | None = None,
+            start_by: Callable[[], float] | None = None,
+            before_queue: Callable[[str], None] | None = None) -> RunResult:
         """Submit ``graph`` as a job, follow it to its end and download its outputs.
 
         As :meth:`ComfyClient.run`: ``on_event`` gets the typed events (``ExecutionStarted``,
@@ -404,39 +413,61 @@ class V2Backend:
         ``check`` is accepted for the protocol's sake: the v2 API cannot check beforehand,
         the server refuses an invalid graph at submission
         (:class:`~ltx2sdk.errors.PromptRejectedError`).
+
+        ``start_by``, as for :meth:`ComfyClient.run`: the job's wait in the service's queue
+        (status ``pending``/``queued``) does not count against the deadline. From its
+        submission to the moment it is heard ``running`` (a poll, or the stream's status or
+        first progress) the deadline stands still, then moves later by that wait
+        (:attr:`RunResult.started_at` less :attr:`RunResult.queued_at`); while it waits, it
+        is polled at least every
+        :data:`~ltx2sdk.backends.comfy_api_v2.following.POLL_MAX_WHILE_QUEUED` seconds. The
+        wait ends by the later of the deadline and ``start_by()`` (a :func:`time.monotonic`
+        instant, asked each time it is looked at); past it the job is cancelled on the
+        server (taken out of its queue) and :class:`JobTimeoutError` says it was not started.
+
+        ``before_queue`` is called just before the job is submitted, with the idempotency key
+        of its submission (the job's id is the server's to choose: ``on_queued`` tells it);
+        what it raises stops the run with nothing submitted.
         """
         deadline = deadline if deadline is not None else time.monotonic() + timeout
         if isinstance(graph, Graph):
             graph.validate()
         workflow = self.workflow(graph)
+        key = str(uuid.uuid4())
+        if before_queue is not None:
+            before_queue(key)
         if cancel is not None and cancel.is_set():
             raise JobCancelledError("the job was cancelled before it was submitted")
         queued_at = time.time()
-        job = self._submit(workflow, deadline)
+        job = self._submit(workflow, deadline, key=key)
         if on_queued is not None:
             on_queued(job.id)
-        follow = _JobFollower(self, job.id, deadline, on_event, cancel)
+        follow = _JobFollower(self, job.id, deadline, on_event, cancel, start_by=start_by)
         try:
             final = follow.until_done()
         except JobTimeoutError as exc:
             if interrupt_on_timeout and self._cancel_quietly(job.id):
-                raise JobTimeoutError(f"{exc}; it was cancelled on {self.base_url}") from exc
+                done = "cancelled" if follow.began is not None else "taken out of the queue"
+                raise JobTimeoutError(f"{exc}; it was {done} on {self.base_url}") from exc
             raise
         except (KeyboardInterrupt, JobCancelledError):  # the caller gave up: free the GPU
             self._cancel_quietly(job.id)
             raise
+        deadline = follow.deadline  # (moved later by its wait in the queue, with start_by)
         result = RunResult(job.id, self._outputs_of(final, deadline), queued_at=queued_at,
                            started_at=follow.started_at, finished_at=time.time())
         if output_dir is not None:
             download_all(self, result, Path(output_dir), deadline=deadline)
         return result
 
-    def _submit(self, workflow: dict[str, Any], deadline: float) -> V2Job:
-        """``POST /api/v2/jobs`` under a fresh idempotency key; a full queue (429 with
-        Retry-After) is waited out until the deadline."""
+    def _submit(self, workflow: dict[str, Any], deadline: float, *,
+                key: str | None = None) -> V2Job:
+        """``POST /api/v2/jobs`` under idempotency key ``key`` (default a fresh one); a full
+        queue (429 with Retry-After) is waited out until the deadline, each new try under a
+        fresh key."""
         while True:
-            post = functools.partial(self._low.post_jobs, workflow,
-                                     idempotency_key=str(uuid.uuid4()))
+            key = key or str(uuid.uuid4())
+            post = functools.partial(self._low.post_jobs, workflow, idempotency_key=key)
             try:
                 job = self._call("submit the job", deadline, post, sdk_errors=(QueueFull,))
             except QueueFull as exc:
@@ -445,6 +476,7 @@ class V2Backend:
                     raise ServerUnavailableError(f"the Comfy API v2 at {self.base_url} kept "
                                                  "its queue full until the deadline") from exc
                 time.sleep(pause)  # that key was refused: the next try is a new submission
+                key = None
                 continue
             _checked_job_id(job.id)
             return job
@@ -672,21 +704,29 @@ class _Stream:
 
 class _EventThread(threading.Thread):
     """Reads the job's SSE stream into ``sink``, reconnecting when it drops, until
-    :meth:`stop` (which shuts the connection down) or the deadline."""
+    :meth:`stop` (which shuts the connection down) or the end ``limit()`` says (asked at
+    each connection: it moves later while the job waits in the queue, its time not
+    counted; a connection cut at an end since moved is made again)."""
 
-    def __init__(self, backend: V2Backend, job_id: str, deadline: float,
+    def __init__(self, backend: V2Backend, job_id: str, limit: Callable[[], float],
                  sink: queue.Queue[object]) -> None:
         super().__init__(name=f"ltx2sdk-v2-events-{job_id[:8]}", daemon=True)
-        self._backend, self._job_id, self._deadline, self._sink = \
-            backend, job_id, deadline, sink
+        self._backend, self._job_id, self._limit, self._sink = \
+            backend, job_id, limit, sink
         self._stopped = threading.Event()
-        self._bound = Deadline(deadline)  # stop() fires it: the open stream is shut down
+        self._lock = threading.Lock()
+        self._bound: Deadline | None = None  # stop() fires it: the open stream is shut down
         self.connections = 0
 
     def run(self) -> None:
-        with self._bound.armed() as bound:
-            pause = 0.2
-            while not self._stopped.is_set() and not bound.fired:
+        pause = 0.2
+        while not self._stopped.is_set():
+            bound = Deadline(self._limit())
+            with self._lock:
+                if self._stopped.is_set() or bound.passed:
+                    return
+                self._bound = bound
+            with bound.armed():
                 self.connections += 1
                 try:
                     for raw in self._backend._low.get_job_events(self._job_id,
@@ -703,53 +743,98 @@ class _EventThread(threading.Thread):
                 except Exception:  # a malformed stream: polling is the truth anyway
                     self._sink.put(_Stream.ABSENT)
                     return
-                self._sink.put(_Stream.ENDED)
-                if self._stopped.wait(pause):
-                    return
-                pause = min(pause * 2, 5.0)
+            self._sink.put(_Stream.ENDED)
+            if self._stopped.wait(pause):
+                return
+            pause = min(pause * 2, 5.0)
 
     def stop(self) -> None:
-        self._stopped.set()
-        self._bound.abort()
+        with self._lock:
+            self._stopped.set()
+            bound = self._bound
+        if bound is not None:
+            bound.abort()
         self.join(timeout=2.0)
 
 
 class _JobFollower:
     """The IO of following one job (its polls, its event stream, the caller's cancel and the
     deadline); what each fact means, and when to poll, is :class:`.following.JobFollowing`'s
-    and :class:`.following.PollPacer`'s to say."""
+    and :class:`.following.PollPacer`'s to say.
+
+    ``deadline`` is the job's; with ``start_by`` (see :meth:`V2Backend.run`) it stands still
+    while the job waits in the service's queue: every wait ends by :meth:`limit`."""
 
     def __init__(self, backend: V2Backend, job_id: str, deadline: float,
-                 on_event: EventCallback | None, cancel: threading.Event | None) -> None:
+                 on_event: EventCallback | None, cancel: threading.Event | None, *,
+                 start_by: Callable[[], float] | None = None) -> None:
         self.backend = backend
         self.job_id = job_id
         self.deadline = deadline
         self.on_event = on_event
         self.cancel = cancel
+        self.start_by = start_by
+        self.queued = time.monotonic()  # (the job was accepted just before)
+        self.began: float | None = None  # when it was first heard running
+        self.waited_out = False  # its wait in the queue passed its bound
+        self.absent_since: float | None = None  # nobody answering at the server since
         self.started_at: float | None = None
         self.following = JobFollowing(job_id, backend.base_url)
         self._sink: queue.Queue[object] = queue.Queue()
-        self.events = _EventThread(backend, job_id, deadline, self._sink)
+        self.events = _EventThread(backend, job_id, self.limit, self._sink)
+
+    def limit(self) -> float:
+        """The instant every wait ends by: the deadline, or while the job waits in the queue
+        with ``start_by``, the later of it and ``start_by()``."""
+        if self.start_by is None or self.began is not None:
+            return self.deadline
+        return max(self.deadline, self.start_by())
+
+    def _began(self) -> None:
+        """The server began the job (heard now); with ``start_by`` the deadline moves later
+        by the wait in the queue."""
+        if self.began is not None:
+            return
+        self.began = time.monotonic()
+        self.started_at = time.time()
+        if self.start_by is not None:
+            self.deadline += self.began - self.queued
 
     def until_done(self) -> V2Job:
         """The job once it succeeded; raises for every other ending."""
         self.events.start()
         try:
             return self._follow()
+        except JobTimeoutError as exc:
+            # the bound of the wait in the queue passed (in a poll too): said so
+            if self.began is None and self.start_by is not None and not self.waited_out:
+                raise self._not_started() from exc
+            raise
         finally:
             self.events.stop()
+
+    def _not_started(self) -> JobTimeoutError:
+        """The error of a job whose wait in the queue passed its bound (``start_by``)."""
+        self.waited_out = True
+        return JobTimeoutError(
+            f"job {self.job_id} was not started: it waited "
+            f"{time.monotonic() - self.queued:.1f} s in the service's queue, past the time "
+            "it was to start by")
 
     def _follow(self) -> V2Job:
         pacer = PollPacer()
         next_poll = time.monotonic() + POLL_FIRST
         while True:
             now = time.monotonic()
-            if now >= self.deadline:
+            limit = self.limit()
+            if now >= limit:
+                if self.began is None and self.start_by is not None:
+                    raise self._not_started()
                 raise JobTimeoutError(f"job {self.job_id} did not finish before the deadline")
             if self.cancel is not None and self.cancel.is_set():
                 raise JobCancelledError(f"the job was cancelled; job {self.job_id} is "
                                         "cancelled on the server", self.job_id)
-            wait = min(next_poll - now, self.deadline - now,
+            wait = min(next_poll - now, limit - now,
                        0.5 if self.cancel is not None else POLL_MAX)
             try:
                 item = self._sink.get(timeout=max(0.0, wait))
@@ -771,19 +856,36 @@ class _JobFollower:
                     return job
             next_poll = time.monotonic() + pacer.pause(
                 rechecking_expired=self.following.expired_in_a_row > 0,
-                stream_up=self.following.stream_up)
+                stream_up=self.following.stream_up,
+                awaiting_start=self.start_by is not None and self.began is None)
 
     def _poll(self) -> V2Job | None:
         try:
-            return self.backend.poll(self.job_id, deadline=self.deadline)
-        except ServerUnavailableError:
-            return None  # the server is away for now: ask again until the deadline
+            job = self.backend.poll(self.job_id, deadline=self.limit())
+        except ServerLostError:
+            raise
+        except ServerUnavailableError as exc:
+            # the server is away for now: ask again until the deadline, or (lost_after)
+            # until nobody has answered at its address that long
+            kind, why = connection_failure(exc)
+            lost_after = self.backend.lost_after
+            if lost_after is not None and kind in ("absent", "unknown_host"):
+                now = time.monotonic()
+                self.absent_since = now if self.absent_since is None else self.absent_since
+                if now - self.absent_since >= lost_after:
+                    raise ServerLostError(f"lost the Comfy API v2 at {self.backend.base_url} "
+                                          f"with job {self.job_id} on it: {why}") from exc
+            else:
+                self.absent_since = None
+            return None
+        self.absent_since = None
+        return job
 
     def _take(self, step: Step) -> Step:
         """Tell ``step``'s events, then raise its error."""
         for event in step.events:
             if isinstance(event, ExecutionStarted):
-                self.started_at = time.time()
+                self._began()
             if self.on_event is not None:
                 self.on_event(event)
         if step.error is not None:

@@ -13,7 +13,10 @@ and calls into this module, which decides:
   queued job that is cancelled ends so, never reaching the history);
 - the pace of polling (:class:`PollPacer`): from :data:`POLL_FIRST` seconds growing by
   :data:`POLL_FACTOR` to :data:`POLL_MAX` (as comfy-sdk polls), at most
-  :data:`POLL_MAX_WITHOUT_STREAM` while the event stream is down;
+  :data:`POLL_MAX_WITHOUT_STREAM` while the event stream is down, and at most
+  :data:`POLL_MAX_WHILE_QUEUED` while a job whose time counts from its start waits in the
+  service's queue (its start is heard that soon: a service's stream tells of it only with
+  the first progress);
 - the typed events (:mod:`ltx2sdk.backends.events`) a snapshot or a streamed frame stands
   for, each told once (:class:`JobFollowing`).
 
@@ -48,12 +51,13 @@ from ltx2sdk.errors import (
 )
 
 __all__ = ["EXPIRED_CHECKS", "EXPIRED_RECHECK", "POLL_FACTOR", "POLL_FIRST", "POLL_MAX",
-           "POLL_MAX_WITHOUT_STREAM", "RUNNING_STATUSES", "TERMINAL_STATUSES", "JobFailure",
-           "JobFollowing", "JobSnapshot", "PollPacer", "Step", "expired_is_final",
-           "is_terminal", "poll_intervals"]
+           "POLL_MAX_WHILE_QUEUED", "POLL_MAX_WITHOUT_STREAM", "RUNNING_STATUSES",
+           "TERMINAL_STATUSES", "JobFailure", "JobFollowing", "JobSnapshot", "PollPacer", "Step",
+           "expired_is_final", "is_terminal", "poll_intervals"]
 
 POLL_FIRST, POLL_FACTOR, POLL_MAX = 0.5, 1.5, 5.0  # seconds between polls (as comfy-sdk)
 POLL_MAX_WITHOUT_STREAM = 2.0  # polls come oftener when the event stream is down
+POLL_MAX_WHILE_QUEUED = 1.0  # and while a job waits to start, its time not counted yet
 EXPIRED_CHECKS = 3  # times `expired` is asked again before it is believed
 EXPIRED_RECHECK = 0.4  # seconds between those
 TERMINAL_STATUSES = frozenset({"succeeded", "failed", "canceled", "expired"})
@@ -82,13 +86,19 @@ def poll_intervals() -> Iterator[float]:
 class PollPacer:
     """When to poll next, after a poll: the next of :func:`poll_intervals`, except
     :data:`EXPIRED_RECHECK` while ``expired`` is being checked again (the intervals do not
-    grow meanwhile), and at most :data:`POLL_MAX_WITHOUT_STREAM` while the stream is down."""
+    grow meanwhile), at most :data:`POLL_MAX_WITHOUT_STREAM` while the stream is down, and
+    at most :data:`POLL_MAX_WHILE_QUEUED` while ``awaiting_start`` (a job waiting in the
+    queue whose time counts from its start: the later its start is heard, the more time it
+    is given)."""
 
     def __init__(self) -> None:
         self._intervals = poll_intervals()
 
-    def pause(self, *, rechecking_expired: bool, stream_up: bool) -> float:
+    def pause(self, *, rechecking_expired: bool, stream_up: bool,
+              awaiting_start: bool = False) -> float:
         pause = EXPIRED_RECHECK if rechecking_expired else next(self._intervals)
+        if awaiting_start:
+            pause = min(pause, POLL_MAX_WHILE_QUEUED)
         return pause if stream_up else min(pause, POLL_MAX_WITHOUT_STREAM)
 
 
