@@ -292,12 +292,16 @@ class RunningJob:
     """The label of the job's model group (``ltx-2 t2v pro``; see
     :mod:`~ltx2sdk.app.batch.grouping`): the models its target holds while it runs.
     ``None`` in ``order="file"``."""
+    behind: bool = False
+    """It waits behind another job of its server's lane, not begun (queued ahead: being
+    sent there, or in its queue): a server that runs one job at a time runs the job its
+    lane began, or else took, first (the one the ETA counts as running)."""
 
     @property
     def queued(self) -> bool:
         """Whether the job waits in its server's queue (queued ahead, behind the job the
-        server runs) rather than running."""
-        return self.stage == QUEUED_STAGE
+        server runs, or said to be ``in queue``) rather than running."""
+        return self.behind or self.stage == QUEUED_STAGE
 
     def __str__(self) -> str:
         """``job 3 (ltx-2 t2v pro): Stage 1 sampling 12/20``; ``job 3: starting`` before any
@@ -886,10 +890,12 @@ class Batch:
         c = self._counts
         running = sorted(self._running.values(), key=lambda r: r.job.number)
         eta, guess = self._eta(now)
+        behind = self._behind_locked()
         jobs = tuple(RunningJob(r.job.number, r.target, now - r.started,
                                 r.stage.stage if r.stage else None,
                                 r.stage.step if r.stage else 0,
-                                r.stage.steps if r.stage else 0, r.group) for r in running)
+                                r.stage.steps if r.stage else 0, r.group,
+                                behind=id(r) in behind) for r in running)
         return BatchProgress(total=self._total, to_run=self._to_run, ok=c["ok"],
                              failed=c["failed"], cancelled=c["cancelled"],
                              skipped=c["skipped"], running=len(self._running),
@@ -897,6 +903,21 @@ class Batch:
                              elapsed=now - self._started_at, eta=eta,
                              invalid=c["invalid"], jobs=jobs, eta_guess=guess,
                              stopping=self._interrupted)
+
+    def _behind_locked(self) -> set[int]:
+        """The ``id`` s of the running jobs that wait behind another of their lane (a
+        server that runs one job at a time: all but its head, as the ETA counts them,
+        :meth:`_head_locked`). Under the lock."""
+        lanes: dict[int, list[_Running]] = {}
+        for slot in self._slots:
+            run = self._running.get(id(slot))
+            if run is not None and self._shares_lane(slot):
+                lanes.setdefault(self._lane_key(slot), []).append(run)
+        behind: set[int] = set()
+        for key, runs in lanes.items():
+            head = self._head_locked(key, runs, shared=True)
+            behind.update(id(run) for run in runs if head is None or run is not head[0])
+        return behind
 
     def _eta(self, now: float) -> tuple[float | None, float | None]:
         """Seconds left and the guess (see :class:`BatchProgress`), under the lock: each

@@ -1,0 +1,109 @@
+"""The batch's running count with jobs queued ahead (issue 19/21 QA, F3): a server that runs
+one job at a time (a native ComfyUI; a Comfy API v2 one per lane) runs the first job of its
+lane; a job being sent to be queued behind it, or waiting in its queue, is queued, not
+running. QA: "4 running (...18811: job 10 Stage 1 sampling 3/8, ..., ...18811: job 15
+starting, +1 more)" on two servers, and "3 running, 1 queued" where the README says "2
+running, 2 queued"."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ltx2sdk.app.batch.jobs import BatchJob
+from ltx2sdk.app.batch.scheduler import Batch
+from ltx2sdk.app.batch.targets import JobStage, Runner
+from ltx2sdk.app.cli.batch_command import running_text
+from tests.app.test_batch_eta_queue import QueueRunner, QueueTarget, job, wait_for
+
+WAIT = 20.0
+
+
+class NamedQueueTarget(QueueTarget):
+    """:class:`QueueTarget` under a name of its own (two servers in one batch)."""
+
+    def __init__(self, name: str, ahead: int) -> None:
+        super().__init__(ahead)
+        self.name = name
+
+
+def test_a_job_queued_ahead_that_has_not_begun_is_queued_not_running(tmp_path: Path) -> None:
+    # the runners say nothing (no stage yet): the job being sent behind the one the server
+    # runs was counted as a second running job, "starting"
+    a, b = NamedQueueTarget("gpu-a", 1), NamedQueueTarget("gpu-b", 1)
+    batch = Batch([job(n) for n in range(1, 9)], [a, b], tmp_path / "out", order="file")
+    thread = threading.Thread(target=batch.run, daemon=True)
+    thread.start()
+    try:
+        wait_for(lambda: len(a.started) == 2 and len(b.started) == 2,
+                 "a job running and one queued on each server")
+        p = batch.progress()
+        assert p.running == 4 and p.queued == 2, p
+        running = [j for j in p.jobs if not j.queued]
+        assert sorted(j.target for j in running) == ["gpu-a", "gpu-b"], p.jobs
+        # each server runs the first job it was given; the other waits behind it
+        assert {j.job for j in running} == {a.started[0], b.started[0]}, p.jobs
+        assert running_text(p, servers=True).startswith("2 running, 2 queued ("), \
+            running_text(p, servers=True)
+    finally:
+        for number in range(1, 9):
+            for target in (a, b):
+                target.gates.setdefault(number, threading.Event()).set()
+        thread.join(WAIT)
+    assert batch.summary is not None and batch.summary.complete
+
+
+class TellingQueueRunner(QueueRunner):
+    """A :class:`QueueRunner` whose job says it has begun (a stage) when the test lets it."""
+
+    def __init__(self, target: QueueTarget, begin: dict[int, threading.Event]) -> None:
+        super().__init__(target.lane, target.gates, target.started)
+        self.begin = begin
+
+    def run(self, job: BatchJob, video: Path, *, cancel: threading.Event,
+            resume: str | None = None, on_submitted: Callable[[str], None] | None = None,
+            on_stage: Callable[[JobStage], None] | None = None) -> dict[str, Any]:
+        gate = self.begin.setdefault(job.number, threading.Event())
+
+        def tell() -> None:
+            if gate.wait(WAIT) and on_stage is not None:
+                on_stage(JobStage("Stage 1 sampling", 3, 8))
+        threading.Thread(target=tell, daemon=True).start()
+        return super().run(job, video, cancel=cancel, resume=resume, on_stage=on_stage)
+
+
+class TellingQueueTarget(NamedQueueTarget):
+    """Its runners are :class:`TellingQueueRunner` s."""
+
+    def __init__(self, name: str, ahead: int) -> None:
+        super().__init__(name, ahead)
+        self.begin: dict[int, threading.Event] = {}
+
+    def open(self, concurrency: int | None) -> list[Runner]:
+        return [TellingQueueRunner(self, self.begin) for _ in range(1 + self.ahead)]
+
+
+def test_the_job_a_server_says_it_began_is_the_running_one(tmp_path: Path) -> None:
+    # the server began the second job it was given (the first one waits on another
+    # client's prompt, say): the one it said began is running, the other queued
+    target = TellingQueueTarget("gpu-a", 1)
+    begin = target.begin
+    batch = Batch([job(n) for n in range(1, 5)], target, tmp_path / "out", order="file")
+    thread = threading.Thread(target=batch.run, daemon=True)
+    thread.start()
+    try:
+        wait_for(lambda: len(target.started) == 2, "two jobs on the server")
+        second = target.started[1]
+        begin.setdefault(second, threading.Event()).set()
+        wait_for(lambda: any(j.stage for j in batch.progress().jobs), "a stage told")
+        p = batch.progress()
+        assert [j.job for j in p.jobs if not j.queued] == [second], p.jobs
+        assert p.queued == 1
+    finally:
+        for number in range(1, 5):
+            target.gates.setdefault(number, threading.Event()).set()
+            begin.setdefault(number, threading.Event()).set()
+        thread.join(WAIT)
+    assert batch.summary is not None and batch.summary.complete
