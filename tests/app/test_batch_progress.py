@@ -139,21 +139,21 @@ def test_the_status_line_shows_each_running_jobs_stage_and_step(
         assert len(line) <= columns - 1, line
         # was at 80: "... 4 running (job 3: Stage 1 sampl..." without the step or the ETA
         assert "0/10 done" in line and "12/20" in line and ", ETA " in line, line
-    assert status_line(150) == (  # the servers go first: the stage names stay whole
-        "[" + "-" * 12 + "] 0/10 done, 0 made, 4 running (job 3: Stage 1 sampling 12/20, "
-        "job 4: VAE decode, job 5: starting, +1 more), ETA after the first video")
-    # then the stage names lose as little as the width needs (was: "Stage 1 s..." whatever
-    # the room), at a whole word when that costs little
-    assert "(job 3: Stage 1 sam... 12/20, job 4: VAE decode, " in status_line(146)
-    assert "(job 3: Stage 1... 12/20, job 4: VAE decode, " in status_line(143)
+    # each job's server stays (issue 19: what each server runs); the stage names lose as
+    # little as the width needs (was: "Stage 1 s..." whatever the room), at a whole word
+    # when that costs little
+    assert status_line(150) == (
+        "[" + "-" * 12 + "] 0/10 done, 0 made, 4 running (a: job 3 Stage 1... 12/20, "
+        "b: job 4 VAE decode, c: job 5 starting, +1 more), ETA after the first video")
+    assert "(a: job 3 Stage... 12/20, b: job 4 VAE..., " in status_line(146)
     assert status_line(120) == (  # then only the steps are left of the jobs, each job named
-        "[" + "-" * 12 + "] 0/10 done, 0 made, 4 running (job 3 12/20, job 4, job 5, +1 "
-        "more), ETA after the first video")
-    assert status_line(100) == (  # then the jobs with a step, the others counted
-        "[" + "-" * 12 + "] 0/10 done, 0 made, 4 running (job 3 12/20, +3 more), ETA after "
-        "the first video")
-    assert status_line(80) == (  # no bar at 80 columns
-        "0/10 done, 0 made, 4 running (job 3 12/20, +3 more), ETA after the first video")
+        "[" + "-" * 12 + "] 0/10 done, 0 made, 4 running (a: job 3 12/20, b: job 4, c: job 5, "
+        "+1 more), ETA after the first video")
+    assert status_line(100) == (  # then the count made (done says it), the servers' names
+        "[" + "-" * 12 + "] 0/10 done, 4 running (job 3 12/20, job 4, job 5, +1 more), ETA "
+        "after the first video")
+    assert status_line(80) == (  # no bar at 80 columns; the jobs with a step, the others counted
+        "0/10 done, 4 running (job 3 12/20, +3 more), ETA after the first video")
     # was "4 running (job 3 12/20)": one job named of the four counted
     assert status_line(60) == "0/10 done, 4 running (job 3 12/20, +3 more), ETA ?"
 

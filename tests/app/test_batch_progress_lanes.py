@@ -12,11 +12,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from ltx2sdk.app.batch.jobs import BatchJob
-from ltx2sdk.app.batch.scheduler import Batch
+from ltx2sdk.app.batch.scheduler import Batch, BatchProgress, RunningJob
 from ltx2sdk.app.batch.targets import JobStage, Runner
 from ltx2sdk.app.cli.batch_command import running_text
 from tests.app.test_batch_eta_queue import QueueRunner, QueueTarget, job, wait_for
+from tests.app.test_batch_progress import drawn_status_line
 
 WAIT = 20.0
 
@@ -107,3 +110,47 @@ def test_the_job_a_server_says_it_began_is_the_running_one(tmp_path: Path) -> No
             begin.setdefault(number, threading.Event()).set()
         thread.join(WAIT)
     assert batch.summary is not None and batch.summary.complete
+
+
+def two_servers(stage: str = "Stage 1 sampling") -> BatchProgress:
+    """QA's run: two servers each running a job, each with one queued behind it (one being
+    sent, one in the server's queue)."""
+    a, b = "http://127.0.0.1:18811", "http://127.0.0.1:18812"
+    jobs = (RunningJob(10, a, 5.0, stage, 3, 8, group="ltx-2 fast"),
+            RunningJob(14, b, 4.0, stage, 5, 8, group="ltx-2 pro"),
+            RunningJob(15, a, 0.1, group="ltx-2 fast", behind=True),
+            RunningJob(16, b, 0.1, "in queue", group="ltx-2 pro", behind=True))
+    return BatchProgress(total=24, to_run=24, ok=6, failed=0, cancelled=0, skipped=0,
+                         running=4, waiting=0, retries=0, elapsed=20.0, eta=30.0, jobs=jobs)
+
+
+def test_the_status_line_keeps_each_servers_job_and_model_set_when_narrow(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # QA: at 160-200 columns with two servers the model set each holds ("[ltx-2 pro]")
+    # showed only once one job was left; issue 19 asks for it throughout
+    def status_line(columns: int, stage: str = "Stage 1 sampling") -> str:
+        return drawn_status_line(two_servers(stage), columns, monkeypatch)
+
+    assert status_line(200) == (
+        "[" + "#" * 6 + "-" * 18 + "] 6/24 done, 6 made, 2 running, 2 queued "
+        "(127.0.0.1:18811: job 10 Stage 1 sampling 3/8 [ltx-2 fast], 127.0.0.1:18812: job 14 "
+        "Stage 1 sampling 5/8 [ltx-2 pro]), ETA 30.0s")
+    for columns in (180, 160, 150, 141):
+        line = status_line(columns)
+        assert len(line) <= columns - 1, line
+        # the stage names give way first: each server, its job, step and set stay
+        assert "2 running, 2 queued (127.0.0.1:18811: job 10 " in line, line
+        assert " 3/8 [ltx-2 fast], 127.0.0.1:18812: job 14 " in line, line
+        assert " 5/8 [ltx-2 pro]), ETA 30.0s" in line, line
+        assert "job 15" not in line and "job 16" not in line, line  # queued: only counted
+    assert status_line(141) == (
+        "[" + "###" + "-" * 9 + "] 6/24 done, 2 running, 2 queued (127.0.0.1:18811: job 10 "
+        "3/8 [ltx-2 fast], 127.0.0.1:18812: job 14 5/8 [ltx-2 pro]), ETA 30.0s")
+    # then the sets go, each server's job and step kept
+    assert status_line(140) == (
+        "[" + "###" + "-" * 9 + "] 6/24 done, 2 running, 2 queued (127.0.0.1:18811: job 10 "
+        "3/8, 127.0.0.1:18812: job 14 5/8), ETA 30.0s")
+    for columns in (120, 100, 80, 60, 40):  # then the servers...: never wider
+        line = status_line(columns)
+        assert len(line) <= columns - 1, line
+        assert "2 running, 2 queued" in line, line

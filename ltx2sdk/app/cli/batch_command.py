@@ -474,16 +474,19 @@ def job_text(job: RunningJob, stage_chars: int | None = None, *, groups: bool = 
     """``job 3 (ltx-2 t2v pro): Stage 1 sampling 12/20`` (:class:`RunningJob`; the group
     left out without ``groups``), its stage name cut to ``stage_chars`` (at a word when one
     fits: ``Stage 1...``), or left out at 0 with the group: ``job 3 12/20`` (``job 4``
-    without steps). With ``server`` (and a stage shown), its server first and its group
-    last: ``gpu-a:8188: job 3 Stage 1 sampling 12/20 [ltx-2 t2v pro]``."""
+    without steps). With ``server``, its server first and its group (what the server holds)
+    last, the stage left out at 0 but not the group: ``gpu-a:8188: job 3 Stage 1 sampling
+    12/20 [ltx-2 t2v pro]``, ``gpu-a:8188: job 3 12/20 [ltx-2 t2v pro]``."""
     step = f" {job.step}/{job.steps}" if job.steps else ""
     stage = job.stage or "starting"
-    if stage_chars is not None and stage_chars <= 0:
-        return f"job {job.job}{step}"
-    shown = stage if stage_chars is None else shortened(stage, stage_chars)
+    no_stage = stage_chars is not None and stage_chars <= 0
+    shown = stage if stage_chars is None or no_stage else shortened(stage, stage_chars)
     if server:
         group = f" [{job.group}]" if groups and job.group else ""
-        return f"{server_name(job.target)}: job {job.job} {shown}{step}{group}"
+        shown = "" if no_stage else f" {shown}"
+        return f"{server_name(job.target)}: job {job.job}{shown}{step}{group}"
+    if no_stage:
+        return f"job {job.job}{step}"
     group = f" ({job.group})" if groups and job.group else ""
     return f"job {job.job}{group}: {shown}{step}"
 
@@ -656,19 +659,20 @@ class BatchDisplay:
         eta = eta_text(p)
         pieces.append(Piece(eta, ", "))
         # a line longer than the terminal wraps, and \r would then redraw only its last row:
-        # the groups go first (the results say them), then the servers' names, then the
-        # stage names shrink as little as the width needs, then go; the numbers (done,
-        # steps, ETA) stay; the bar goes last, when nothing else is left to cut
+        # each server's running job, step and model set stay longest (issue 19: what each
+        # runs and holds); the stage names shrink as little as the width needs, then go,
+        # then the count made (done says it), the sets, the servers' names; the numbers
+        # (done, steps, ETA) stay; the bar goes last, when nothing else is left to cut
         width = columns - 1
         longest = max((len(job.stage or "starting")
                        for job in [j for j in p.jobs if not j.queued][:SHOWN_JOBS]), default=0)
-        shorter = [Cut(3, running_text(p, chars, groups=False))
+        shorter = [Cut(3, running_text(p, chars, servers=True))
                    for chars in range(longest - 1, STAGE_MIN - 1, -1)]
         line = fit(pieces, width, (
-            Cut(3, running_text(p, servers=True, groups=False)),
-            Cut(3, running_text(p, groups=False)), *shorter,
+            *shorter, Cut(3, running_text(p, 0, servers=True)), Cut(2),
+            Cut(3, running_text(p, 0, servers=True, groups=False)),
             Cut(3, running_text(p, 0)),
-            Cut(3, running_text(p, steps_only=True)), Cut(2),
+            Cut(3, running_text(p, steps_only=True)),
             Cut(len(pieces) - 1, "ETA ?" if p.eta is None and not p.stopping else eta),
             Cut(3, running_text(p, steps_only=True).split(" (")[0]), Cut(0)))
         self.stream.write("\r\033[K" + escaped(line))
