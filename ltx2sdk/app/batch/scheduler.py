@@ -151,6 +151,7 @@ from ltx2sdk.errors import (
     InvalidJobsError,
     JobCancelledError,
     JobNotStartedError,
+    JobTimeoutError,
     LTX2Error,
     NoTargetLeftError,
     RequestFieldError,
@@ -219,8 +220,9 @@ class JobResult:
     ``skipped`` (done by an earlier run, or the same request as an earlier job: ``note``).
     A video saved under a free name, because a file the batch did not write had its usual
     one, says so in ``note`` (see :mod:`~ltx2sdk.app.batch.store`). ``seconds``: the last
-    try's time, less its prompt's wait in a native ComfyUI's queue behind the job ahead
-    (``metadata["timings"]["queued"]``).
+    try's time, less its prompt's wait in a server's queue behind the job ahead
+    (``metadata["timings"]["queued"]``; for a job that failed there, as its runner told:
+    from "in queue" to its first other stage, or to the end when it never left the queue).
     """
 
     job: int
@@ -237,6 +239,10 @@ class JobResult:
     group: str | None = None
     """The label of the job's model group (what its target held while it ran; see
     :mod:`~ltx2sdk.app.batch.grouping`); ``None`` in ``order="file"``."""
+    past_timeout: float | None = None
+    """The batch's ``timeout`` when the try failed running past it (a
+    :class:`~ltx2sdk.errors.JobTimeoutError` of a job its server began), else ``None``; the
+    ``error`` is the target's own words (``ltx2 batch`` names its ``--timeout``)."""
 
 
 @dataclass(frozen=True)
@@ -453,6 +459,15 @@ class _Running:
     stage: JobStage | None = None
     ends: float | None = None  # when its run ends, as its last report says
     began: float | None = None  # when its target first told a stage other than "in queue"
+    queued_at: float | None = None  # when its target first told it waits "in queue"
+    timed_out: bool = False  # its try ended past its deadline (a JobTimeoutError)
+
+    def queue_wait(self, now: float) -> float:
+        """The seconds it waited in its server's queue as its target told: from its first
+        "in queue" to its first other stage, or to ``now`` when it never left the queue."""
+        if self.queued_at is None:
+            return 0.0
+        return max(0.0, (now if self.began is None else self.began) - self.queued_at)
 
 
 class Batch:
@@ -537,6 +552,7 @@ class Batch:
         # what Batch.check checks on: the servers as given
         self._check_on = [str(t) if isinstance(t, (str, Path)) else t.name for t in given]
         self._api_key, self._api, self._ready_timeout = api_key, api, settings.ready_timeout
+        self._timeout = settings.timeout
         self.targets: list[BatchTarget] = [
             parse_target(str(t), api_key=api_key, api=api, settings=settings,
                          runpod_options=dict(runpod_options or {}))
@@ -1290,6 +1306,8 @@ class Batch:
                 running = self._running.get(id(slot))
                 if running is not None and running.job is job:
                     running.stage = now
+                    if running.queued_at is None and now.stage == QUEUED_STAGE:
+                        running.queued_at = time.monotonic()  # (what its record leaves out)
                     if running.began is None and now.stage != QUEUED_STAGE:
                         running.began = time.monotonic()  # it left its server's queue
                     # fixed until the next report: the time left then only shrinks
@@ -1301,6 +1319,11 @@ class Batch:
             final = self.store.place(partial, job)
         except Exception as exc:
             partial.unlink(missing_ok=True)
+            if isinstance(exc, JobTimeoutError):  # said in its record (JobResult.past_timeout)
+                with self._cond:
+                    running = self._running.get(id(slot))
+                    if running is not None and running.job is job:
+                        running.timed_out = True
             self._failed(slot, job, attempt, started, exc)
             return
         with self._cond:
@@ -1474,9 +1497,20 @@ class Batch:
         input file of the job was refused here, nothing queued."""
         state = slot if isinstance(slot, _TargetState) else slot.state
         status = status or ("ok" if error is None else "failed")
-        took = time.monotonic() - started  # the runner's time: what paces the ETA
-        # the job's own time leaves out its wait in the server's queue (behind another job)
-        seconds = round(max(0.0, took - _queued_seconds(metadata)), 3)
+        ended = time.monotonic()
+        took = ended - started  # the runner's time: what paces the ETA
+        # the job's own time leaves out its wait in the server's queue (behind another job):
+        # as its metadata says, or (no metadata: it failed) as its server's runner told
+        waited, past_timeout = _queued_seconds(metadata), None
+        with self._cond:
+            run = self._running.get(id(slot))
+            if isinstance(slot, _Slot) and run is not None and run.job is job:
+                if metadata is None and self._shares_lane(slot):
+                    waited = run.queue_wait(ended)
+                # one that never left the queue was not started: its error says so
+                if run.timed_out and (run.queued_at is None or run.began is not None):
+                    past_timeout = self._timeout
+        seconds = round(max(0.0, took - waited), 3)
         line: dict[str, Any] = {"key": job.key, "job": job.number, "status": status,
                                 "target": state.name, "attempts": attempt,
                                 "seconds": seconds}
@@ -1500,7 +1534,8 @@ class Batch:
         result = JobResult(job.number, job.key, status, video=video,
                            metadata=dict(metadata or {}), error=error, error_kind=error_kind,
                            attempts=attempt, target=state.name, seconds=seconds, note=note,
-                           group=None if group is None else group.label)
+                           group=None if group is None else group.label,
+                           past_timeout=past_timeout)
         with self._cond:
             # (ended when its time was taken, not after its line was written)
             served = self._served_locked(slot, job, started + took) \

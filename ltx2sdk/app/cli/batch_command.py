@@ -577,7 +577,10 @@ class BatchDisplay:
             # where it failed (an unfit job's error names every target itself)
             on = f"on {result.target}: " if result.target and \
                 result.error_kind not in ("unfit", "invalid") else ""
-            line = f"failed    job {result.job}  {on}{result.error}"
+            # the flag that set the deadline is named, as ltx2 generate does
+            past = "" if result.past_timeout is None else \
+                f"--timeout: the job ran past {result.past_timeout:g} s: "
+            line = f"failed    job {result.job}  {on}{past}{result.error}"
         elif result.status == "cancelled":
             line = f"cancelled job {result.job}  on {result.target}"
         else:
