@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -154,3 +155,20 @@ def test_the_status_line_keeps_each_servers_job_and_model_set_when_narrow(
         line = status_line(columns)
         assert len(line) <= columns - 1, line
         assert "2 running, 2 queued" in line, line
+
+
+def test_each_server_keeps_its_place_on_the_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    # QA's run: "(...18942: job 1 ..., ...18941: job 3 ...)" then "(...18941: job 5 ...,
+    # ...18942: job 6 ...)": ordered by job number, the servers swapped places as jobs ended
+    p = two_servers()
+    swapped = replace(p, jobs=(replace(p.jobs[1], job=9), p.jobs[0], *p.jobs[2:]))
+    line = drawn_status_line(swapped, 200, monkeypatch)
+    assert line.index("127.0.0.1:18811: job 10 ") < line.index("127.0.0.1:18812: job 9 "), line
+
+
+def test_no_eta_is_shown_once_every_job_is_done(monkeypatch: pytest.MonkeyPatch) -> None:
+    # QA's run ended on "8/8 done, 8 made, 0 running, ETA 0.0s"
+    done = BatchProgress(total=8, to_run=8, ok=8, failed=0, cancelled=0, skipped=0,
+                         running=0, waiting=0, retries=0, elapsed=9.0, eta=0.0)
+    line = drawn_status_line(done, 160, monkeypatch)
+    assert line == "[" + "#" * 24 + "] 8/8 done, 8 made, 0 running", line

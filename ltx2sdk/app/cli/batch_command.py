@@ -450,16 +450,20 @@ def running_text(p: BatchProgress, stage_chars: int | None = None, *,
     """``2 running, 2 queued (job 3 (ltx-2 t2v pro): Stage 1 sampling 12/20, job 4:
     starting)``: the jobs its server executes are running, those queued ahead behind them
     are counted as queued (:attr:`BatchProgress.queued`); each running job's model group
-    (what its target holds: ``groups``, while the stage is shown), stage and step, the first
+    (what its target holds: ``groups``; without ``servers`` only while the stage is
+    shown), stage and step, the first
     :data:`SHOWN_JOBS` of them (``+2 more``: the others); with ``servers``, each named by
     its server first (``gpu-a:8188: job 3 Stage 1 sampling 12/20 [ltx-2 t2v pro]``); with
     ``stage_chars`` each stage name cut to as many characters (0: left out, ``job 3 12/20,
     job 4``); ``steps_only``: only the jobs with a step, the others counted (``4 running
-    (job 3 12/20, +3 more)``). Every running job counted is named or in the ``+N more``."""
+    (job 3 12/20, +3 more)``). Every running job counted is named or in the ``+N more``,
+    in their servers' order (then by number: a server keeps its place)."""
     queued = p.queued
     executing = p.running - queued
     text = f"{executing} running" + (f", {queued} queued" if queued else "")
-    jobs = [job for job in p.jobs if not job.queued and (job.steps or not steps_only)]
+    # by server (a server keeps its place between redraws as its jobs change), then job
+    jobs = sorted((job for job in p.jobs if not job.queued and (job.steps or not steps_only)),
+                  key=lambda job: job.target)
     if not jobs:
         return text
     shown = [job_text(job, 0 if steps_only else stage_chars, groups=groups, server=servers)
@@ -660,15 +664,17 @@ class BatchDisplay:
             if count:
                 pieces.append(Piece(f"{count} {what}", ", "))
         eta = eta_text(p)
-        pieces.append(Piece(eta, ", "))
+        # none once every job is done (was "8/8 done, 8 made, 0 running, ETA 0.0s")
+        finished = p.left == 0 and not p.running and not p.waiting
+        pieces.append(None if finished else Piece(eta, ", "))
         # a line longer than the terminal wraps, and \r would then redraw only its last row:
         # each server's running job, step and model set stay longest (issue 19: what each
         # runs and holds); the stage names shrink as little as the width needs, then go,
         # then the count made (done says it), the sets, the servers' names; the numbers
         # (done, steps, ETA) stay; the bar goes last, when nothing else is left to cut
         width = columns - 1
-        longest = max((len(job.stage or "starting")
-                       for job in [j for j in p.jobs if not j.queued][:SHOWN_JOBS]), default=0)
+        shown = sorted((j for j in p.jobs if not j.queued), key=lambda j: j.target)
+        longest = max((len(job.stage or "starting") for job in shown[:SHOWN_JOBS]), default=0)
         shorter = [Cut(3, running_text(p, chars, servers=True))
                    for chars in range(longest - 1, STAGE_MIN - 1, -1)]
         line = fit(pieces, width, (
