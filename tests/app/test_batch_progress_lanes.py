@@ -18,7 +18,7 @@ import pytest
 from ltx2sdk.app.batch.jobs import BatchJob
 from ltx2sdk.app.batch.scheduler import Batch, BatchProgress, RunningJob
 from ltx2sdk.app.batch.targets import JobStage, Runner
-from ltx2sdk.app.cli.batch_command import running_text
+from ltx2sdk.app.cli.batch_command import running_text, server_name, short_names
 from tests.app.test_batch_eta_queue import QueueRunner, QueueTarget, job, wait_for
 from tests.app.test_batch_progress import drawn_status_line
 
@@ -147,10 +147,14 @@ def test_the_status_line_keeps_each_servers_job_and_model_set_when_narrow(
     assert status_line(141) == (
         "[" + "###" + "-" * 9 + "] 6/24 done, 2 running, 2 queued (127.0.0.1:18811: job 10 "
         "3/8 [ltx-2 fast], 127.0.0.1:18812: job 14 5/8 [ltx-2 pro]), ETA 30.0s")
-    # then the sets go, each server's job and step kept
+    # then what the servers' names share (their host), each server's job, step, set kept
     assert status_line(140) == (
-        "[" + "###" + "-" * 9 + "] 6/24 done, 2 running, 2 queued (127.0.0.1:18811: job 10 "
-        "3/8, 127.0.0.1:18812: job 14 5/8), ETA 30.0s")
+        "[" + "###" + "-" * 9 + "] 6/24 done, 2 running, 2 queued (port 18811: job 10 3/8 "
+        "[ltx-2 fast], port 18812: job 14 5/8 [ltx-2 pro]), ETA 30.0s")
+    # then the sets
+    assert status_line(110) == (
+        "[" + "###" + "-" * 9 + "] 6/24 done, 2 running, 2 queued (port 18811: job 10 3/8, "
+        "port 18812: job 14 5/8), ETA 30.0s")
     for columns in (120, 100, 80, 60, 40):  # then the servers...: never wider
         line = status_line(columns)
         assert len(line) <= columns - 1, line
@@ -172,3 +176,36 @@ def test_no_eta_is_shown_once_every_job_is_done(monkeypatch: pytest.MonkeyPatch)
                          running=0, waiting=0, retries=0, elapsed=9.0, eta=0.0)
     line = drawn_status_line(done, 160, monkeypatch)
     assert line == "[" + "#" * 24 + "] 8/8 done, 8 made, 0 running", line
+
+
+def test_servers_are_named_by_what_tells_them_apart_before_their_sets_go(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # issue 19's example, "gpu-a: job 10 3/8 [ltx-2 fast]": the servers' shared port (or
+    # host) goes before the model sets do
+    line = drawn_status_line(two_servers(), 131, monkeypatch)
+    assert line == (
+        "[" + "###" + "-" * 9 + "] 6/24 done, 2 running, 2 queued (port 18811: job 10 3/8 "
+        "[ltx-2 fast], port 18812: job 14 5/8 [ltx-2 pro]), ETA 30.0s"), line
+    p = two_servers()
+    hosts = replace(p, jobs=tuple(replace(job, target=job.target.replace(
+        "127.0.0.1:18811", "gpu-a:8188").replace("127.0.0.1:18812", "gpu-b:8188"))
+        for job in p.jobs))
+    line = drawn_status_line(hosts, 121, monkeypatch)
+    assert line == (
+        "[" + "###" + "-" * 9 + "] 6/24 done, 2 running, 2 queued (gpu-a: job 10 3/8 "
+        "[ltx-2 fast], gpu-b: job 14 5/8 [ltx-2 pro]), ETA 30.0s"), line
+    # with room, each server's whole name
+    assert "(gpu-a:8188: job 10 Stage 1 sampling 3/8 [ltx-2 fast], " in \
+        drawn_status_line(hosts, 200, monkeypatch)
+
+
+def test_short_server_names() -> None:
+    assert short_names(["http://gpu-a:8188", "http://gpu-b:8188"]) == {
+        "http://gpu-a:8188": "gpu-a", "http://gpu-b:8188": "gpu-b"}
+    assert short_names(["http://127.0.0.1:18811", "http://127.0.0.1:18812"]) == {
+        "http://127.0.0.1:18811": "port 18811", "http://127.0.0.1:18812": "port 18812"}
+    # nothing shared, one server, a RunPod endpoint, a path: each as it is
+    for targets in (["http://gpu-a:8188", "http://gpu-b:8189"], ["http://gpu-a:8188"],
+                    ["runpod:abc123", "http://gpu-a:8188"],
+                    ["https://a.example/comfy", "https://b.example/comfy"]):
+        assert short_names(targets) == {t: server_name(t) for t in targets}, targets

@@ -32,6 +32,7 @@ import os
 import shutil
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -446,7 +447,8 @@ def describe_summary(summary: BatchSummary, output_dir: Path) -> str:
 
 
 def running_text(p: BatchProgress, stage_chars: int | None = None, *,
-                 steps_only: bool = False, groups: bool = True, servers: bool = False) -> str:
+                 steps_only: bool = False, groups: bool = True, servers: bool = False,
+                 short: bool = False) -> str:
     """``2 running, 2 queued (job 3 (ltx-2 t2v pro): Stage 1 sampling 12/20, job 4:
     starting)``: the jobs its server executes are running, those queued ahead behind them
     are counted as queued (:attr:`BatchProgress.queued`); each running job's model group
@@ -456,8 +458,9 @@ def running_text(p: BatchProgress, stage_chars: int | None = None, *,
     its server first (``gpu-a:8188: job 3 Stage 1 sampling 12/20 [ltx-2 t2v pro]``); with
     ``stage_chars`` each stage name cut to as many characters (0: left out, ``job 3 12/20,
     job 4``); ``steps_only``: only the jobs with a step, the others counted (``4 running
-    (job 3 12/20, +3 more)``). Every running job counted is named or in the ``+N more``,
-    in their servers' order (then by number: a server keeps its place)."""
+    (job 3 12/20, +3 more)``); ``short``: each server by what tells it from the others
+    (:func:`short_names`: ``gpu-a: job 3 12/20``). Every running job counted is named or in
+    the ``+N more``, in their servers' order (then by number: a server keeps its place)."""
     queued = p.queued
     executing = p.running - queued
     text = f"{executing} running" + (f", {queued} queued" if queued else "")
@@ -466,7 +469,9 @@ def running_text(p: BatchProgress, stage_chars: int | None = None, *,
                   key=lambda job: job.target)
     if not jobs:
         return text
-    shown = [job_text(job, 0 if steps_only else stage_chars, groups=groups, server=servers)
+    names = short_names(job.target for job in jobs) if short else None
+    shown = [job_text(job, 0 if steps_only else stage_chars, groups=groups, server=servers,
+                      name=None if names is None else names[job.target])
              for job in jobs[:SHOWN_JOBS]]
     if len(shown) < executing:
         shown.append(f"+{executing - len(shown)} more")
@@ -474,13 +479,14 @@ def running_text(p: BatchProgress, stage_chars: int | None = None, *,
 
 
 def job_text(job: RunningJob, stage_chars: int | None = None, *, groups: bool = True,
-             server: bool = False) -> str:
+             server: bool = False, name: str | None = None) -> str:
     """``job 3 (ltx-2 t2v pro): Stage 1 sampling 12/20`` (:class:`RunningJob`; the group
     left out without ``groups``), its stage name cut to ``stage_chars`` (at a word when one
     fits: ``Stage 1...``), or left out at 0 with the group: ``job 3 12/20`` (``job 4``
     without steps). With ``server``, its server first and its group (what the server holds)
     last, the stage left out at 0 but not the group: ``gpu-a:8188: job 3 Stage 1 sampling
-    12/20 [ltx-2 t2v pro]``, ``gpu-a:8188: job 3 12/20 [ltx-2 t2v pro]``."""
+    12/20 [ltx-2 t2v pro]``, ``gpu-a:8188: job 3 12/20 [ltx-2 t2v pro]``; ``name``: the
+    server's name to show (default: :func:`server_name`)."""
     step = f" {job.step}/{job.steps}" if job.steps else ""
     stage = job.stage or "starting"
     no_stage = stage_chars is not None and stage_chars <= 0
@@ -488,7 +494,8 @@ def job_text(job: RunningJob, stage_chars: int | None = None, *, groups: bool = 
     if server:
         group = f" [{job.group}]" if groups and job.group else ""
         shown = "" if no_stage else f" {shown}"
-        return f"{server_name(job.target)}: job {job.job}{shown}{step}{group}"
+        where = server_name(job.target) if name is None else name
+        return f"{where}: job {job.job}{shown}{step}{group}"
     if no_stage:
         return f"job {job.job}{step}"
     group = f" ({job.group})" if groups and job.group else ""
@@ -502,6 +509,29 @@ def server_name(target: str) -> str:
         if target.startswith(scheme):
             return target.removeprefix(scheme).rstrip("/")
     return target
+
+
+def short_names(targets: Iterable[str]) -> dict[str, str]:
+    """Each of ``targets`` by what tells it from the others when room is short: servers on
+    one port by their hosts (``gpu-a``), on one host by their ports (``port 18811``); else
+    (one server, a RunPod endpoint, a URL with a path, nothing shared) each by
+    :func:`server_name`."""
+    names = {target: server_name(target) for target in targets}
+    parts: dict[str, tuple[str, str]] = {}
+    for target, name in names.items():
+        host, colon, port = name.rpartition(":")
+        if not colon or not host or not port.isdigit():
+            return names
+        parts[target] = (host, port)
+    hosts = {host for host, _ in parts.values()}
+    ports = {port for _, port in parts.values()}
+    if len(parts) < 2:
+        return names
+    if len(ports) == 1 and len(hosts) == len(parts):
+        return {target: host for target, (host, _) in parts.items()}
+    if len(hosts) == 1 and len(ports) == len(parts):
+        return {target: f"port {port}" for target, (_, port) in parts.items()}
+    return names
 
 
 def shortened(name: str, chars: int) -> str:
@@ -670,7 +700,8 @@ class BatchDisplay:
         # a line longer than the terminal wraps, and \r would then redraw only its last row:
         # each server's running job, step and model set stay longest (issue 19: what each
         # runs and holds); the stage names shrink as little as the width needs, then go,
-        # then the count made (done says it), the sets, the servers' names; the numbers
+        # then the count made (done says it), what the servers' names share (a port, a
+        # host), the sets, the servers' names; the numbers
         # (done, steps, ETA) stay; the bar goes last, when nothing else is left to cut
         width = columns - 1
         shown = sorted((j for j in p.jobs if not j.queued), key=lambda j: j.target)
@@ -679,7 +710,8 @@ class BatchDisplay:
                    for chars in range(longest - 1, STAGE_MIN - 1, -1)]
         line = fit(pieces, width, (
             *shorter, Cut(3, running_text(p, 0, servers=True)), Cut(2),
-            Cut(3, running_text(p, 0, servers=True, groups=False)),
+            Cut(3, running_text(p, 0, servers=True, short=True)),
+            Cut(3, running_text(p, 0, servers=True, short=True, groups=False)),
             Cut(3, running_text(p, 0)),
             Cut(3, running_text(p, steps_only=True)),
             Cut(len(pieces) - 1, "ETA ?" if p.eta is None and not p.stopping else eta),
