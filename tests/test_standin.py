@@ -86,3 +86,20 @@ def test_without_aiohttp_it_names_the_extra_to_install(tmp_path: Path) -> None:
         "python -m tests.comfyserver: the stand-in needs aiohttp, which the [dev] extra "
         "installs: .venv/bin/pip install -e '.[dev]'"]
     assert done.stdout == ""
+
+
+def test_main_run_in_process_leaves_the_callers_signal_mask_as_it_found_it() -> None:
+    """The command blocks Ctrl-C and SIGTERM in its threads to take them with sigwait; run in
+    the test process (tests call main()), a mask left behind was inherited by every later
+    subprocess, whose Ctrl-C and SIGTERM then never arrived (a dozen signal tests failed)."""
+    from tests.comfyserver import __main__ as cli
+
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    with socket.socket() as taken:  # the port taken: main() leaves at once, by SystemExit
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        with pytest.raises(SystemExit, match="already in use"):
+            cli.main(["--port", str(taken.getsockname()[1]), "--no-frontend",
+                      "--log-level", "WARNING"])
+    assert signal.pthread_sigmask(signal.SIG_BLOCK, []) == before
+    assert signal.SIGTERM not in before  # (the test would prove nothing otherwise)

@@ -132,9 +132,19 @@ def main(argv: list[str] | None = None) -> None:
     )
     # Ctrl-C and SIGTERM are taken by the main thread alone, with sigwait below: a signal the
     # kernel hands to one of the server's threads would otherwise never wake a main thread
-    # blocked in a wait (a CI stop hung that way)
+    # blocked in a wait (a CI stop hung that way). The mask is put back when main ends: run
+    # in-process (tests call main()), it would else be inherited by every later subprocess.
     stop_signals = {signal.SIGINT, signal.SIGTERM}
-    signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
+    try:
+        _serve(server, args, frontend, stop_signals)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+
+
+def _serve(server: ComfyTestServer, args: argparse.Namespace, frontend: bool,
+           stop_signals: set[signal.Signals]) -> None:
+    """Start ``server``, say where it listens, and serve until Ctrl-C or SIGTERM."""
     try:
         server.start()
     except OSError as exc:
