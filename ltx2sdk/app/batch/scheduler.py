@@ -67,7 +67,10 @@ with no try counted. A native ComfyUI that goes out of reach with jobs on it (it
 lost: :class:`~ltx2sdk.errors.ServerLostError`) loses them, not their tries: the running one
 and any queued ahead go to the targets at once, no try counted (each runs once more,
 elsewhere or there), and the server proves ready again before its next job (dropped if it
-does not). The loss is said when it happens, once for its jobs (``on_drop`` hears a
+does not); the loss counts once in the target's failures in a row, however many jobs it
+held (so a restarted server is used again), and so does a native ComfyUI that forgot its
+jobs (restarted between two looks: ``no longer knows prompt ...``). The loss is said
+when it happens, once for its jobs (``on_drop`` hears a
 :class:`DropNotice` with ``lost``: not a drop yet), and :attr:`BatchSummary.unusable_made`
 tells a target dropped after it made videos from one never usable.
 A permanent one (an invalid request, a prompt the
@@ -428,6 +431,9 @@ class _TargetState:
     # another job of its lane: see Batch._served_locked): the ETA's pace
     served_seconds: float = 0.0
     lost: bool = False  # its loss was said, and it has made no video since
+    # the runners whose jobs were on it when its last loss was counted: each of them hears
+    # of that same loss in turn, and it counts once (see Batch._failed)
+    lost_with: set[int] = field(default_factory=set)
 
 
 @dataclass
@@ -1334,11 +1340,21 @@ class Batch:
             # server's loss, not the job's: the job goes to any target at once, its try not
             # counted, and the server proves ready again before its next job (one gone is
             # dropped then); the streak still drops a server that keeps losing its jobs
-            self._say_lost(state, exc)
             slot.reprove = True
             with self._cond:
-                state.failures += 1
-                failing = state.failures >= self._failure_limit
+                # one loss, however many jobs it held: the first of its runners to hear of
+                # it counts it (and says it), the others (their jobs there then) hear of the
+                # same loss, maybe after the server, back, made a video
+                same = id(slot) in state.lost_with
+                state.lost_with.discard(id(slot))
+                failing = False
+                if not same:
+                    self._say_lost(state, exc)  # (the lock is reentrant)
+                    mine = {id(s) for s in self._slots if s.state is state}
+                    state.lost_with = {key for key in self._running
+                                       if key in mine and key != id(slot)}
+                    state.failures += 1
+                    failing = state.failures >= self._failure_limit
                 del self._running[id(slot)]
                 heapq.heappush(self._retries, _Retry(time.monotonic(), next(self._seq), job,
                                                      attempt))

@@ -427,6 +427,10 @@ class _ServerRunner:
             if queue.stopping and not turn.began.is_set():
                 raise JobNotStartedError(f"{job.label} was taken back from {self.name}'s "
                                          "queue before it ran") from exc
+            if self.backend.api == "comfyui":
+                # the server forgot it: it restarted (or its queue was cleared) with the job
+                # on it, the server's loss as a connection lost is, not the job's failure
+                raise ServerLostError(f"{self.name}: {exc}") from exc
             raise
         except ServerUnreachableError:
             raise  # nobody there for the whole wait: the batch drops the target
