@@ -92,6 +92,9 @@ OBJECT_INFO_TIMEOUT = 120.0  # a server with many custom nodes takes its time
 HUNG_TAKE_BACK_TIMEOUT = 0.5
 """Seconds a cancel's interrupt of a prompt on a server that answered no look waits, so that
 a Ctrl-C with a hung server is quick."""
+LOOK_AT_LIMIT = 1.0
+"""Seconds a look at the history or queue cut short by the run's time limit must have gone
+unanswered for the server to count as hung then (one that answers takes milliseconds)."""
 HUNG_TAKE_BACK_WAIT = 600.0
 """Seconds the take-back of a prompt from a hung server waits for it to wake up and answer
 (on a thread of its own: nobody waits for it)."""
@@ -146,6 +149,9 @@ class ComfyClient:
         self._renamed: dict[str, str] = {}  # a name given to upload_file -> the name kept
         self._kept: set[str] = set()  # names this client's uploads were kept under as given
         self._partner_key = PartnerKey.resolve(api_key)
+        # seconds the interrupt of a prompt after its deadline or a cancel waits for its
+        # answer: a caller that found the server unresponsive lowers it (a stop is quick)
+        self.cleanup_timeout = CLEANUP_TIMEOUT
 
     @property
     def base_url(self) -> str:
@@ -617,10 +623,11 @@ class ComfyClient:
 
     def _interrupt_quietly(self, prompt_id: str, timeout: float | None = None) -> bool:
         """Interrupt ``prompt_id`` (within ``timeout`` seconds, default
-        :data:`~ltx2sdk.backends.protocol.CLEANUP_TIMEOUT`); whether the server took it (a
+        :attr:`cleanup_timeout`); whether the server took it (a
         failure is not raised: the caller hears of the original problem)."""
         try:
-            self.interrupt(prompt_id, timeout=CLEANUP_TIMEOUT if timeout is None else timeout)
+            self.interrupt(prompt_id,
+                           timeout=self.cleanup_timeout if timeout is None else timeout)
         except ComfyError:
             return False
         return True
@@ -778,6 +785,14 @@ class _Follower:
             if self.state.unanswered(began, time.monotonic()):
                 raise self._hung() from exc
             return False  # the server is down for now: keep trying until the deadline
+        except JobTimeoutError as exc:
+            # the time limit came in the middle of a look: one unanswered for a while, or
+            # after others, says the server is hung (its loss), not that the job is late
+            now = time.monotonic()
+            if self.state.unanswered_since is not None or now - began >= LOOK_AT_LIMIT:
+                self.state.unanswered(began, now)
+                raise self._hung() from exc
+            raise
         self.state.answered()
         if where == "running" or entry is not None:
             self._began()  # (it ran: its wait in the queue is over, if unheard of)
