@@ -83,8 +83,12 @@ class ServerTarget:
     :class:`~ltx2sdk.errors.JobNotStartedError`: it never ran, and the batch counts it as
     not started (on the Comfy API v2 when the service then says the job ``expired`` or no
     longer knows it, as ``comfy-api-proxy`` does; one that says ``canceled`` cannot be
-    told from one interrupted, and counts as cancelled). One whose server goes away (a
-    native ComfyUI's connection lost; nobody answering at a Comfy API v2 for
+    told from one interrupted, and counts as cancelled; a server that does not answer the
+    take-back within :data:`TAKE_BACK_WITHIN` is not waited for: its jobs never heard to
+    begin are not started). One whose server goes away (a native ComfyUI's connection lost,
+    its prompts forgotten by a restart, or the server hung: no answer to the client's
+    looks for :data:`~ltx2sdk.backends.comfyui.following.HUNG_AFTER` seconds, its prompts
+    then taken back when it wakes; nobody answering at a Comfy API v2 for
     :data:`V2_LOST_AFTER` seconds: :class:`~ltx2sdk.errors.ServerLostError`) goes to
     another target with the running one, neither's try counted (the server, gone, runs
     neither, as far as the batch can tell: a Comfy API v2 proxy gone while its ComfyUI
