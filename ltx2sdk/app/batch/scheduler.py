@@ -53,7 +53,8 @@ iterator) is an :class:`~ltx2sdk.errors.InvalidJobsError` too, before anything i
 one-shot iterator cannot be read twice: each is checked as it comes up.
 
 **Failures**: a transient one (a server or RunPod answering 429 or 5xx, a prompt the server
-forgot when it restarted, a lost RunPod worker) is tried again after ``retry.delay(n)``
+forgot when it restarted (a native ComfyUI's: a loss, below), a lost RunPod worker) is tried
+again after ``retry.delay(n)``
 seconds (``base_delay`` doubling up to ``max_delay``), ``retry.attempts`` tries in all; the
 target that failed pauses for ``retry.delay(f)`` after its f-th failure in a row, and the
 job's next try (and the delay its :class:`RetryNotice` says) waits for a target still in use
