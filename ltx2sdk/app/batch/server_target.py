@@ -55,7 +55,7 @@ job of the batch, running or queued, before the job is handed on as lost with th
 POSTING_WAIT = 10.0
 """Seconds a cancel waits for the prompts being sent to the server to arrive (so that it
 takes them back too) before it takes back those that have."""
-TAKE_BACK_WITHIN = 1.0
+TAKE_BACK_WITHIN = 0.5
 """Seconds a cancel's take-back (the prompts waiting in the server's queue removed, then
 interrupted) waits for the server's answer to its first request: a server that does not
 answer within them is unresponsive (hung), and the rest of the stop does not wait for it

@@ -52,7 +52,7 @@ __all__ = ["CANCEL_SLICE", "FINAL_ENTRY_PAUSE", "FINAL_ENTRY_TRIES", "HUNG_AFTER
            "RECONNECT_FACTOR", "RECONNECT_FIRST", "RECONNECT_MAX", "Ended", "PromptFollowing",
            "failure_of", "history_outcome", "receive_wait", "reconnect_delays"]
 
-CANCEL_SLICE = 1.0  # seconds a receive may wait when the caller may cancel
+CANCEL_SLICE = 0.25  # seconds a receive may wait when the caller may cancel (a stop is quick)
 MIN_RECEIVE = 0.01  # seconds: a receive at the deadline still looks once
 RECONNECT_FIRST, RECONNECT_FACTOR, RECONNECT_MAX = 0.2, 2.0, 5.0  # seconds between attempts
 FINAL_ENTRY_TRIES, FINAL_ENTRY_PAUSE = 20, 0.05  # the history entry after success
