@@ -20,6 +20,7 @@ import pytest
 from ltx2sdk.app.batch.scheduler import Batch, DropNotice
 from ltx2sdk.backends.comfyui import client as client_module
 from ltx2sdk.backends.comfyui import following
+from ltx2sdk.errors import NoTargetLeftError
 from tests.app.test_batch import result_lines
 from tests.app.test_batch_queue_ahead import WAIT, job, seeds, wait_for
 from tests.helpers import catalog_server
@@ -154,3 +155,38 @@ def test_a_stop_with_a_hung_server_ends_at_once_with_the_counts_right(
     assert "cancelled 1 running job (job 1 on" in stdout, stdout
     assert "3 not started" in stdout, stdout
     assert "to do the 4 left" in stdout, stdout
+
+
+@pytest.mark.usefixtures("quick_hung_rule")
+def test_a_hung_server_with_no_other_target_is_waited_for_then_dropped_its_jobs_not_failed(
+        tmp_path: Path) -> None:
+    # as a dead server is: lost, waited for (its ready time), dropped, the batch stopped
+    # with its jobs left for a re-run, none failed
+    dropped: list[DropNotice] = []
+    with catalog_server(tmp_path / "a") as a:
+        a.sim.step_delay = 0.3
+        batch = Batch([job(n) for n in range(1, 4)], [a.url], tmp_path / "out",
+                      order="file", ready_timeout=1, on_drop=dropped.append)
+        raised: list[Exception] = []
+
+        def run() -> None:
+            try:
+                batch.run()
+            except NoTargetLeftError as exc:
+                raised.append(exc)
+
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+        try:
+            wait_for(lambda: len(a.received.prompts) == 2, "a job running, one queued")
+            a.faults.frozen = True
+            thread.join(WAIT * 2)
+            assert not thread.is_alive()
+        finally:
+            a.faults.frozen = False
+    assert raised and "no target left" in str(raised[0]), raised
+    summary = batch.summary
+    assert summary is not None and not summary.complete
+    assert [(d.target, d.lost) for d in dropped] == [(a.url, True), (a.url, False)], dropped
+    assert summary.progress.failed == 0 and summary.progress.ok == 0
+    assert summary.not_started == 3 and summary.unusable
