@@ -1291,6 +1291,7 @@ class Batch:
             return
         with self._cond:
             state.failures, state.paused_until = 0, 0.0
+            state.lost_with.discard(id(slot))  # (its job was not lost: a next loss is new)
         usual = self.store.video_path(job)
         renamed = None if final == usual else (
             f"{usual.name} was there already, not written by this batch (never replaced): "
@@ -1303,6 +1304,9 @@ class Batch:
         state = slot.state
         kind: FailureKind = classify(exc)
         message = _one_line(exc)
+        if not isinstance(exc, ServerLostError):
+            with self._cond:  # (its job was not lost: a next loss is new)
+                state.lost_with.discard(id(slot))
         if isinstance(exc, JobNotStartedError):  # queued ahead, taken back: it never ran
             with self._cond:
                 self._running.pop(id(slot), None)  # no result: a re-run runs it
