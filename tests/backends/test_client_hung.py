@@ -79,3 +79,16 @@ def test_a_server_busy_with_a_long_silent_node_is_not_hung(
         release.cancel()
         client.close()
     assert result.outputs
+
+
+def test_the_rule_looks_sooner_while_unanswered_and_an_answer_or_a_message_clears_it() -> None:
+    state = following.PromptFollowing("p", receive_timeout=10.0)
+    assert not state.history_due(9.9) and state.history_due(10.0)  # silent 10 s: a look
+    assert not state.unanswered(10.0, 10.5)  # no answer: not hung yet
+    # the next look comes LOOK_AGAIN later, not a whole receive_timeout
+    assert state.history_due(10.0 + following.LOOK_AGAIN)
+    assert state.unanswered(12.0, 10.0 + following.HUNG_AFTER)  # none answered that long
+    state.answered()
+    assert not state.unanswered(30.0, 30.0 + following.HUNG_AFTER - 0.1)
+    state.took(NodeExecuting("p", "1"), 40.0)  # a message: it speaks, not hung
+    assert state.unanswered_since is None

@@ -10,6 +10,10 @@ What it guarantees, following ComfyUI's protocol as captured from real servers:
   and each socket read; a silent or dropped socket leads to a reconnect and a look at
   ``/history``, so a finish during the gap is not lost, and a prompt the server no longer
   knows is an error, never a success; past the deadline the prompt is interrupted;
+- a server that answers none of those looks for 10 s (hung: a stopped process; a busy one
+  answers, its HTTP on another thread than its GPU work) is a
+  :class:`ServerUnavailableError` ("stopped answering"), its prompt taken back (removed
+  from the queue, interrupted) by requests that wait for it to wake up;
 - a cancel before the prompt is queued means it is never queued;
 - outputs are taken from ``/history`` (``images`` with ``animated`` for SaveVideo,
   ``gifs``, ``videos``, ``audio``), streamed to disk under distinct local names, and
