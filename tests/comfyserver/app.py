@@ -138,6 +138,8 @@ class ComfyRoutes:
 
     @web.middleware
     async def _tamper(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        while self.faults.frozen:  # served once it is cleared, as a stopped process would
+            await asyncio.sleep(0.01)
         tamper = self.faults.tamper
         if tamper is not None:
             answer = await tamper(request, handler)

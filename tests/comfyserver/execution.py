@@ -107,7 +107,7 @@ class Executor:
 
     async def run_forever(self) -> None:
         while True:
-            while self.faults.hang is Hang.NOT_STARTED:
+            while self.faults.hang is Hang.NOT_STARTED or self.faults.frozen:
                 await asyncio.sleep(POLL)
             item = self.state.take()
             if item is None:
@@ -184,6 +184,8 @@ class _Run:
                     await asyncio.wait_for(self.x.state.interrupt.wait(), seconds)
             else:
                 await asyncio.sleep(seconds)
+        while self.x.faults.frozen:  # (stopped: the run's time stands still too)
+            await asyncio.sleep(POLL)
         self._check_alive()
 
     def _check_interrupt(self, node_id: str) -> None:

@@ -69,6 +69,12 @@ class Faults:
     node_delay: float = 0.0
     """Extra seconds every executed (non-cached) node takes."""
 
+    frozen: bool = False
+    """A process stopped (``kill -STOP``) while set: no HTTP request is answered (each waits,
+    then is served once the fault is cleared, as the requests in a stopped process's socket
+    buffers are when it is continued), no prompt makes progress or starts, no WebSocket
+    message is sent; connections are still accepted."""
+
     tamper: Tamper | None = None
     """A hostile server in one function: called with each HTTP request and the route's real
     handler before anything else; the answer it returns is sent instead (it may call the

@@ -53,7 +53,8 @@ iterator) is an :class:`~ltx2sdk.errors.InvalidJobsError` too, before anything i
 one-shot iterator cannot be read twice: each is checked as it comes up.
 
 **Failures**: a transient one (a server or RunPod answering 429 or 5xx, a prompt the server
-forgot when it restarted, a lost RunPod worker) is tried again after ``retry.delay(n)``
+forgot when it restarted (a native ComfyUI's: a loss, below), a lost RunPod worker) is tried
+again after ``retry.delay(n)``
 seconds (``base_delay`` doubling up to ``max_delay``), ``retry.attempts`` tries in all; the
 target that failed pauses for ``retry.delay(f)`` after its f-th failure in a row, and the
 job's next try (and the delay its :class:`RetryNotice` says) waits for a target still in use
@@ -67,7 +68,10 @@ with no try counted. A native ComfyUI that goes out of reach with jobs on it (it
 lost: :class:`~ltx2sdk.errors.ServerLostError`) loses them, not their tries: the running one
 and any queued ahead go to the targets at once, no try counted (each runs once more,
 elsewhere or there), and the server proves ready again before its next job (dropped if it
-does not). The loss is said when it happens, once for its jobs (``on_drop`` hears a
+does not); the loss counts once in the target's failures in a row, however many jobs it
+held (so a restarted server is used again), and so does a native ComfyUI that forgot its
+jobs (restarted between two looks: ``no longer knows prompt ...``). The loss is said
+when it happens, once for its jobs (``on_drop`` hears a
 :class:`DropNotice` with ``lost``: not a drop yet), and :attr:`BatchSummary.unusable_made`
 tells a target dropped after it made videos from one never usable.
 A permanent one (an invalid request, a prompt the
@@ -438,6 +442,9 @@ class _TargetState:
     # another job of its lane: see Batch._served_locked): the ETA's pace
     served_seconds: float = 0.0
     lost: bool = False  # its loss was said, and it has made no video since
+    # the runners whose jobs were on it when its last loss was counted: each of them hears
+    # of that same loss in turn, and it counts once (see Batch._failed)
+    lost_with: set[int] = field(default_factory=set)
 
 
 @dataclass
@@ -1328,6 +1335,7 @@ class Batch:
             return
         with self._cond:
             state.failures, state.paused_until = 0, 0.0
+            state.lost_with.discard(id(slot))  # (its job was not lost: a next loss is new)
         usual = self.store.video_path(job)
         renamed = None if final == usual else (
             f"{usual.name} was there already, not written by this batch (never replaced): "
@@ -1340,6 +1348,9 @@ class Batch:
         state = slot.state
         kind: FailureKind = classify(exc)
         message = _one_line(exc)
+        if not isinstance(exc, ServerLostError):
+            with self._cond:  # (its job was not lost: a next loss is new)
+                state.lost_with.discard(id(slot))
         if isinstance(exc, JobNotStartedError):  # queued ahead, taken back: it never ran
             with self._cond:
                 self._running.pop(id(slot), None)  # no result: a re-run runs it
@@ -1378,11 +1389,21 @@ class Batch:
             # server's loss, not the job's: the job goes to any target at once, its try not
             # counted, and the server proves ready again before its next job (one gone is
             # dropped then); the streak still drops a server that keeps losing its jobs
-            self._say_lost(state, exc)
             slot.reprove = True
             with self._cond:
-                state.failures += 1
-                failing = state.failures >= self._failure_limit
+                # one loss, however many jobs it held: the first of its runners to hear of
+                # it counts it (and says it), the others (their jobs there then) hear of the
+                # same loss, maybe after the server, back, made a video
+                same = id(slot) in state.lost_with
+                state.lost_with.discard(id(slot))
+                failing = False
+                if not same:
+                    self._say_lost(state, exc)  # (the lock is reentrant)
+                    mine = {id(s) for s in self._slots if s.state is state}
+                    state.lost_with = {key for key in self._running
+                                       if key in mine and key != id(slot)}
+                    state.failures += 1
+                    failing = state.failures >= self._failure_limit
                 del self._running[id(slot)]
                 heapq.heappush(self._retries, _Retry(time.monotonic(), next(self._seq), job,
                                                      attempt))

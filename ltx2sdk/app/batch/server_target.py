@@ -28,6 +28,7 @@ from ltx2sdk.errors import (
     ExecutionInterruptedError,
     JobCancelledError,
     JobNotStartedError,
+    JobTimeoutError,
     LTX2Error,
     PromptLostError,
     ServerLostError,
@@ -54,6 +55,14 @@ job of the batch, running or queued, before the job is handed on as lost with th
 POSTING_WAIT = 10.0
 """Seconds a cancel waits for the prompts being sent to the server to arrive (so that it
 takes them back too) before it takes back those that have."""
+TAKE_BACK_WITHIN = 0.5
+"""Seconds a cancel's take-back (the prompts waiting in the server's queue removed, then
+interrupted) waits for the server's answer to its first request: a server that does not
+answer within them is unresponsive (hung), and the rest of the stop does not wait for it
+(its other requests skipped, the runners' own interrupts given
+:data:`UNRESPONSIVE_CLEANUP`), so that a stop is quick."""
+UNRESPONSIVE_CLEANUP = 0.2
+"""Seconds each runner's interrupt of its own prompt waits for an unresponsive server."""
 
 
 class ServerTarget:
@@ -74,8 +83,12 @@ class ServerTarget:
     :class:`~ltx2sdk.errors.JobNotStartedError`: it never ran, and the batch counts it as
     not started (on the Comfy API v2 when the service then says the job ``expired`` or no
     longer knows it, as ``comfy-api-proxy`` does; one that says ``canceled`` cannot be
-    told from one interrupted, and counts as cancelled). One whose server goes away (a
-    native ComfyUI's connection lost; nobody answering at a Comfy API v2 for
+    told from one interrupted, and counts as cancelled; a server that does not answer the
+    take-back within :data:`TAKE_BACK_WITHIN` is not waited for: its jobs never heard to
+    begin are not started). One whose server goes away (a native ComfyUI's connection lost,
+    its prompts forgotten by a restart, or the server hung: no answer to the client's
+    looks for :data:`~ltx2sdk.backends.comfyui.following.HUNG_AFTER` seconds, its prompts
+    then taken back when it wakes; nobody answering at a Comfy API v2 for
     :data:`V2_LOST_AFTER` seconds: :class:`~ltx2sdk.errors.ServerLostError`) goes to
     another target with the running one, neither's try counted (the server, gone, runs
     neither, as far as the batch can tell: a Comfy API v2 proxy gone while its ComfyUI
@@ -142,6 +155,7 @@ class ServerTarget:
                 backend.lost_after = V2_LOST_AFTER
         answered = threading.Event()  # shared by the target's runners
         queue = _ServerQueue()
+        queue.backends = backends
         # the ETA's lanes: one job runs in each, the others wait behind it (see `lane`)
         lanes = [queue] if running == 1 else [object() for _ in range(running)]
         return [_ServerRunner(self.name, backend, self.settings, answered, opened, queue,
@@ -182,6 +196,10 @@ class _ServerQueue:
         self.turns: list[_Turn] = []  # in the order taken, until each job's try ends
         self.stopping = False  # a cancel is under way: no prompt is sent any more
         self.cancel = threading.Event()  # set once the waiting prompts are taken back
+        # the server did not answer the take-back in time (see TAKE_BACK_WITHIN)
+        self.unresponsive = False
+        self._asked = False  # the take-back sent its first request
+        self.backends: list[Backend] = []  # its runners' clients (their cleanup is quick then)
 
     def new_turn(self) -> _Turn:
         """A place after every turn taken so far."""
@@ -242,6 +260,19 @@ class _ServerQueue:
             max(turn.deadline, self._start_by(turn))
         return turn.deadline + max(0.0, start - turn.queued_at)
 
+    def _ask(self, request: Callable[..., object]) -> None:
+        """One request of the take-back: the first given :data:`TAKE_BACK_WITHIN` seconds
+        (a server that gives it no answer is unresponsive), the next ones 2 s each (it
+        answered); a server that refuses is gone (nothing to take back)."""
+        asked, self._asked = self._asked, True
+        try:
+            request(timeout=2.0 if asked else TAKE_BACK_WITHIN)
+        except (ServerUnavailableError, JobTimeoutError) as exc:
+            if not asked and connection_failure(exc)[0] != "absent":
+                self.unresponsive = True
+        except Exception:  # (an odd answer: it answered)
+            pass
+
     def take_back(self, backend: Backend) -> None:
         """Once, for the whole server: remove the prompts not begun from its queue (those
         being sent once they are there), then let every runner's job stop (the running one
@@ -259,15 +290,19 @@ class _ServerQueue:
             # start the next waiting one before that one's removal arrived
             delete = getattr(backend, "delete_queued", None)
             if delete is not None and waiting:
-                with contextlib.suppress(Exception):  # a server gone: nothing to take back
-                    delete(waiting, timeout=2.0)
+                self._ask(functools.partial(delete, waiting))
             # (one begun meanwhile is interrupted: as cancelled); one by one (the Comfy API
             # v2 cancels one job a request: a queued one is removed), the last queued
             # first, so that the first, maybe running unheard, is stopped once the ones
             # behind it are out of the queue
             for prompt_id in reversed(waiting):
-                with contextlib.suppress(Exception):  # a server gone: nothing to take back
-                    backend.interrupt(prompt_id, timeout=2.0)
+                if self.unresponsive:
+                    break  # (each would wait for nothing)
+                self._ask(functools.partial(backend.interrupt, prompt_id))
+            if self.unresponsive:  # the runners' own interrupts wait little for it too
+                for each in self.backends:
+                    if hasattr(each, "cleanup_timeout"):
+                        each.cleanup_timeout = UNRESPONSIVE_CLEANUP
             self.cancel.set()
             self.lock.notify_all()
 
@@ -420,6 +455,11 @@ class _ServerRunner:
                     self._never_ran(exc.prompt_id):
                 raise JobNotStartedError(f"{job.label} was taken back from {self.name}'s "
                                          "queue before it ran", exc.prompt_id) from exc
+            if queue.unresponsive and not turn.began.is_set():
+                # the server answers nothing (hung): never heard to begin, it had no GPU
+                # time this batch knows of, and no result: a re-run runs it
+                raise JobNotStartedError(f"{job.label} was cancelled in {self.name}'s queue "
+                                         "(the server did not answer)", exc.prompt_id) from exc
             raise
         except PromptLostError as exc:
             # its follow saw the prompt vanish: taken back by this batch's cancel before the
@@ -427,6 +467,10 @@ class _ServerRunner:
             if queue.stopping and not turn.began.is_set():
                 raise JobNotStartedError(f"{job.label} was taken back from {self.name}'s "
                                          "queue before it ran") from exc
+            if self.backend.api == "comfyui":
+                # the server forgot it: it restarted (or its queue was cleared) with the job
+                # on it, the server's loss as a connection lost is, not the job's failure
+                raise ServerLostError(f"{self.name}: {exc}") from exc
             raise
         except ServerUnreachableError:
             raise  # nobody there for the whole wait: the batch drops the target
@@ -451,6 +495,8 @@ class _ServerRunner:
         tell: the job counts as cancelled then, as a running one does (a service that says
         ``canceled`` of a job removed from its queue too)."""
         backend: Any = self.backend
+        if self._queue.unresponsive:
+            return False  # (it cannot say: see the caller)
         if backend.api == "v2":
             return self._v2_never_ran(prompt_id)
         if backend.api != "comfyui":

@@ -10,6 +10,10 @@ What it guarantees, following ComfyUI's protocol as captured from real servers:
   and each socket read; a silent or dropped socket leads to a reconnect and a look at
   ``/history``, so a finish during the gap is not lost, and a prompt the server no longer
   knows is an error, never a success; past the deadline the prompt is interrupted;
+- a server that answers none of those looks for 10 s (hung: a stopped process; a busy one
+  answers, its HTTP on another thread than its GPU work) is a
+  :class:`ServerUnavailableError` ("stopped answering"), its prompt taken back (removed
+  from the queue, interrupted) by requests that wait for it to wake up;
 - a cancel before the prompt is queued means it is never queued;
 - outputs are taken from ``/history`` (``images`` with ``animated`` for SaveVideo,
   ``gifs``, ``videos``, ``audio``), streamed to disk under distinct local names, and
@@ -21,6 +25,7 @@ One client may serve several threads: each run has its own socket and client id.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import threading
 import time
@@ -33,6 +38,8 @@ from urllib.parse import urlsplit, urlunsplit
 from ltx2sdk.backends.comfyui.following import (
     FINAL_ENTRY_PAUSE,
     FINAL_ENTRY_TRIES,
+    HUNG_AFTER,
+    LOOK_TIMEOUT,
     PromptFollowing,
     history_outcome,
     receive_wait,
@@ -86,6 +93,15 @@ __all__ = ["ComfyClient", "OutputFile", "RunResult", "ServerCheck"]
 
 EventCallback = Callable[[Event], None]
 OBJECT_INFO_TIMEOUT = 120.0  # a server with many custom nodes takes its time
+HUNG_TAKE_BACK_TIMEOUT = 0.5
+"""Seconds a cancel's interrupt of a prompt on a server that answered no look waits, so that
+a Ctrl-C with a hung server is quick."""
+LOOK_AT_LIMIT = 1.0
+"""Seconds a look at the history or queue cut short by the run's time limit must have gone
+unanswered for the server to count as hung then (one that answers takes milliseconds)."""
+HUNG_TAKE_BACK_WAIT = 600.0
+"""Seconds the take-back of a prompt from a hung server waits for it to wake up and answer
+(on a thread of its own: nobody waits for it)."""
 
 
 def _missing_key(nodes: list[str]) -> str:
@@ -137,6 +153,9 @@ class ComfyClient:
         self._renamed: dict[str, str] = {}  # a name given to upload_file -> the name kept
         self._kept: set[str] = set()  # names this client's uploads were kept under as given
         self._partner_key = PartnerKey.resolve(api_key)
+        # seconds the interrupt of a prompt after its deadline or a cancel waits for its
+        # answer: a caller that found the server unresponsive lowers it (a stop is quick)
+        self.cleanup_timeout = CLEANUP_TIMEOUT
 
     @property
     def base_url(self) -> str:
@@ -577,7 +596,12 @@ class ComfyClient:
                 raise JobTimeoutError(f"{exc}; it was {done} on {self.base_url}") from exc
             raise
         except (KeyboardInterrupt, JobCancelledError):  # the caller gave up: free the GPU
-            self._interrupt_quietly(prompt_id)
+            self._interrupt_quietly(prompt_id, timeout=None if follow.answering else
+                                    HUNG_TAKE_BACK_TIMEOUT)
+            raise
+        except ServerUnavailableError:
+            if not follow.answering:  # hung: the prompt must not run when it wakes up
+                self._take_back_quietly(prompt_id)
             raise
         result = RunResult(prompt_id, outputs_from_history(entry, prompt_id),
                            cached_nodes=follow.state.cached, queued_at=queued_at,
@@ -601,14 +625,34 @@ class ComfyClient:
 
     # --- helpers -----------------------------------------------------------------------------
 
-    def _interrupt_quietly(self, prompt_id: str) -> bool:
-        """Interrupt ``prompt_id``; whether the server took it (a failure is not raised: the
-        caller hears of the original problem)."""
+    def _interrupt_quietly(self, prompt_id: str, timeout: float | None = None) -> bool:
+        """Interrupt ``prompt_id`` (within ``timeout`` seconds, default
+        :attr:`cleanup_timeout`); whether the server took it (a
+        failure is not raised: the caller hears of the original problem)."""
         try:
-            self.interrupt(prompt_id, timeout=CLEANUP_TIMEOUT)
+            self.interrupt(prompt_id,
+                           timeout=self.cleanup_timeout if timeout is None else timeout)
         except ComfyError:
             return False
         return True
+
+    def _take_back_quietly(self, prompt_id: str) -> None:
+        """Take ``prompt_id`` back from a server that answers nothing, without waiting: out
+        of its queue, then interrupted, on a thread of its own that waits up to
+        :data:`HUNG_TAKE_BACK_WAIT` seconds for each answer. The requests wait in the
+        server's socket buffers (its kernel accepts connections for it), their connections
+        open: a server that wakes up (``kill -CONT``) serves them on its event loop before
+        its prompt thread, in the middle of a node, moves on, so the prompt does not run
+        there once the caller has handed its job on. (A connection closed before it wakes
+        would not do: its request is dropped then. So a process that exits before the server
+        wakes cannot take the prompt back; nor can anyone reach a server gone for good, which
+        runs nothing.)"""
+        def ask() -> None:
+            with contextlib.suppress(ComfyError):  # (a server gone, or still hung)
+                self.transport.delete_queued([prompt_id], timeout=HUNG_TAKE_BACK_WAIT)
+                self.transport.interrupt(prompt_id, timeout=HUNG_TAKE_BACK_WAIT)
+
+        threading.Thread(target=ask, daemon=True, name="ltx2sdk-take-back").start()
 
     @staticmethod
     def _left(deadline: float, cap: float) -> float:
@@ -693,6 +737,9 @@ class _Follower:
         """Events of this prompt; on silence or a dropped socket, consult /history."""
         while True:
             if time.monotonic() >= self.limit():
+                if self.state.unanswered_since is not None:
+                    # the server answers nothing: its being hung, not the job, is the news
+                    raise self._hung()
                 if self.began is None and self.start_by is not None:
                     raise self._not_started()
                 raise JobTimeoutError(f"prompt {self.prompt_id} did not finish before the "
@@ -726,26 +773,62 @@ class _Follower:
             receive_timeout=self.client.receive_timeout, cancellable=self.cancel is not None))
 
     def _finished_meanwhile(self) -> bool:
-        """Look at /history; raise if the prompt ended badly or the server forgot it."""
-        http_timeout = self.client.request_timeout
-        limit = self.limit()
+        """Look at /history; raise if the prompt ended badly or the server forgot it, or
+        :class:`ServerUnavailableError` once the server has answered no look for
+        :data:`~.following.HUNG_AFTER` seconds (hung: see :mod:`.following`). A cancel ends
+        the look at once (a hung server's answer is not waited for)."""
+        began = time.monotonic()
+        look = functools.partial(self._look, min(self.client.request_timeout, LOOK_TIMEOUT),
+                                 self.limit())
         try:
-            entry = self.client.history(self.prompt_id, timeout=http_timeout, deadline=limit)
-            if entry is None:
-                where = self.client.queue_place(self.prompt_id, timeout=http_timeout,
-                                                deadline=limit)
-                if where == "running":
-                    self._began()
-                if where is not None:
-                    return False
-                # it may have finished between the two requests: history is written first
-                entry = self.client.history(self.prompt_id, timeout=http_timeout,
-                                            deadline=limit)
-        except ServerUnavailableError:
+            where, entry = cancellable(look, self.cancel, f"ComfyUI at {self.client.base_url}")
+        except JobCancelledError:
+            raise JobCancelledError(f"the job was cancelled; prompt {self.prompt_id} is "
+                                    "interrupted", self.prompt_id) from None
+        except ServerUnavailableError as exc:
+            if self.state.unanswered(began, time.monotonic()):
+                raise self._hung() from exc
             return False  # the server is down for now: keep trying until the deadline
-        if entry is not None:
+        except JobTimeoutError as exc:
+            # the time limit came in the middle of a look: one unanswered for a while, or
+            # after others, says the server is hung (its loss), not that the job is late
+            now = time.monotonic()
+            if self.state.unanswered_since is not None or now - began >= LOOK_AT_LIMIT:
+                self.state.unanswered(began, now)
+                raise self._hung() from exc
+            raise
+        self.state.answered()
+        if where == "running" or entry is not None:
             self._began()  # (it ran: its wait in the queue is over, if unheard of)
+        if where is not None:
+            return False
         return self.state.ended_by(history_outcome(self.prompt_id, entry))
+
+    def _look(self, http_timeout: float, limit: float
+              ) -> tuple[Literal["running", "pending"] | None, dict[str, Any] | None]:
+        """Where the prompt is in the queue (when it has no history entry yet) and its
+        history entry. Changes nothing here (a cancel may leave it running on its thread)."""
+        entry = self.client.history(self.prompt_id, timeout=http_timeout, deadline=limit)
+        if entry is not None:
+            return None, entry
+        where = self.client.queue_place(self.prompt_id, timeout=http_timeout, deadline=limit)
+        if where is not None:
+            return where, None
+        # it may have finished between the two requests: history is written first
+        return None, self.client.history(self.prompt_id, timeout=http_timeout, deadline=limit)
+
+    @property
+    def answering(self) -> bool:
+        """Whether the server answered the last look (or none was unanswered): not (maybe)
+        hung."""
+        return self.state.unanswered_since is None
+
+    def _hung(self) -> ServerUnavailableError:
+        """The error of a server that answered no look for :data:`~.following.HUNG_AFTER`
+        seconds: its prompt may never end (a stopped process, a wedged event loop)."""
+        return ServerUnavailableError(
+            f"ComfyUI at {self.client.base_url} stopped answering (no answer for "
+            f"{HUNG_AFTER:g} s) while prompt {self.prompt_id} was on it")
 
     def _reconnect(self) -> None:
         if self.socket is not None:

@@ -15,7 +15,12 @@ The client's loop (:mod:`.client`) does the IO: it reads the prompt's WebSocket,
 - what a history entry says (:func:`history_outcome`): still running, ended (and how), or,
   when the server has neither the entry nor the prompt in its queue, a prompt it lost;
 - the pace of reconnecting (:func:`reconnect_delays`) and of asking for the history entry
-  after success (:data:`FINAL_ENTRY_TRIES` looks, :data:`FINAL_ENTRY_PAUSE` apart).
+  after success (:data:`FINAL_ENTRY_TRIES` looks, :data:`FINAL_ENTRY_PAUSE` apart);
+- "hung": a server that answers none of the looks at its history and queue (each given
+  :data:`LOOK_TIMEOUT` seconds, taken :data:`LOOK_AGAIN` seconds apart once one went
+  unanswered) for :data:`HUNG_AFTER` seconds (:meth:`PromptFollowing.unanswered`). A busy
+  ComfyUI answers them at once, whatever its GPU does: its HTTP server runs on its event
+  loop, the prompt on another thread; a stopped or wedged process answers nothing.
 
 Times are :func:`time.monotonic` seconds, given by the caller; nothing here reads a clock.
 """
@@ -42,14 +47,22 @@ from ltx2sdk.errors import (
     ServerResponseError,
 )
 
-__all__ = ["CANCEL_SLICE", "FINAL_ENTRY_PAUSE", "FINAL_ENTRY_TRIES", "MIN_RECEIVE",
+__all__ = ["CANCEL_SLICE", "FINAL_ENTRY_PAUSE", "FINAL_ENTRY_TRIES", "HUNG_AFTER",
+           "LOOK_AGAIN", "LOOK_TIMEOUT", "MIN_RECEIVE",
            "RECONNECT_FACTOR", "RECONNECT_FIRST", "RECONNECT_MAX", "Ended", "PromptFollowing",
            "failure_of", "history_outcome", "receive_wait", "reconnect_delays"]
 
-CANCEL_SLICE = 1.0  # seconds a receive may wait when the caller may cancel
+CANCEL_SLICE = 0.25  # seconds a receive may wait when the caller may cancel (a stop is quick)
 MIN_RECEIVE = 0.01  # seconds: a receive at the deadline still looks once
 RECONNECT_FIRST, RECONNECT_FACTOR, RECONNECT_MAX = 0.2, 2.0, 5.0  # seconds between attempts
 FINAL_ENTRY_TRIES, FINAL_ENTRY_PAUSE = 20, 0.05  # the history entry after success
+HUNG_AFTER = 10.0
+"""Seconds a followed server may leave every look at its history and queue unanswered
+before it counts as hung (the prompt's follow fails with ServerUnavailableError): with the
+socket's silence first (``receive_timeout``, 10 s by default), a hung server is found out
+within about 25 s of its last message."""
+LOOK_TIMEOUT = 5.0  # seconds one look at the history or queue may take
+LOOK_AGAIN = 2.0  # seconds between looks while the server answers none
 
 
 def failure_of(event: Event) -> Exception | None:
@@ -126,12 +139,14 @@ class PromptFollowing:
     reconnected: bool = False
     last_event: float = 0.0
     last_look: float = 0.0
+    unanswered_since: float | None = None  # when the first of the unanswered looks began
 
     def took(self, event: Event, now: float) -> bool:
         """Take ``event`` (received at ``now``); whether the run has ended with it (the
         final message, or a failure)."""
         self.reconnected = False
         self.last_event = now
+        self.unanswered_since = None  # (it speaks: not hung)
         if isinstance(event, ExecutionStarted):
             self.started = True
         elif isinstance(event, NodesCached):
@@ -145,10 +160,23 @@ class PromptFollowing:
     def history_due(self, now: float) -> bool:
         """Whether the socket has been silent for ``receive_timeout`` since the last event
         or the last look; if so, the look is counted as taken at ``now``."""
-        if now - max(self.last_event, self.last_look) < self.receive_timeout:
+        # (sooner while the server answers no look: whether it is hung is being found out)
+        pause = self.receive_timeout if self.unanswered_since is None else LOOK_AGAIN
+        if now - max(self.last_event, self.last_look) < pause:
             return False
         self.last_look = now
         return True
+
+    def answered(self) -> None:
+        """The server answered a look: it is not hung."""
+        self.unanswered_since = None
+
+    def unanswered(self, began: float, now: float) -> bool:
+        """A look begun at ``began`` got no answer (by ``now``): whether the server has
+        answered none for :data:`HUNG_AFTER` seconds, and counts as hung."""
+        if self.unanswered_since is None:
+            self.unanswered_since = began
+        return now - self.unanswered_since >= HUNG_AFTER
 
     def ended_by(self, outcome: Ended | None) -> bool:
         """Take what the history said (:func:`history_outcome`); whether the run ended."""

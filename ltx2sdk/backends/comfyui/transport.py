@@ -572,6 +572,10 @@ class Socket:
             if time.monotonic() >= end:  # a stream of frames that are not messages
                 return None
 
+    CLOSE_WAIT = 0.25
+    """Seconds :meth:`close` waits for the server's answer to its close frame: one that
+    answers does within them; a hung one never would, and a stop must not wait for it."""
+
     def close(self) -> None:
         with contextlib.suppress(OSError, websocket.WebSocketException):
-            self._ws.close(timeout=1)
+            self._ws.close(timeout=self.CLOSE_WAIT)
