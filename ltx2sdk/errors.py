@@ -318,8 +318,9 @@ class ServerUnreachableError(ServerUnavailableError):
 class ServerLostError(ServerUnavailableError):
     """A batch's server (native ComfyUI, Comfy API v2) went out of reach while it had a job
     (running or queued there): the server's loss, not the job's. The batch hands the job to
-    its targets without a try counted, and the server proves ready again before it takes
-    another (or is dropped)."""
+    its targets without a try counted (the first two times for one job: past them each
+    loss is one of its tries, so a job that brings servers down gives up), and the server
+    proves ready again before it takes another (or is dropped)."""
 
 
 class ServerResponseError(ComfyError):

@@ -236,10 +236,10 @@ def test_the_status_line_names_what_each_server_holds_while_there_is_room(
     # each server, what it runs and the model set it holds (issue 19, Deliver 5)
     assert "(a: job 3 Stage 1 sampling 12/20 [ltx-2 t2v pro], b: job 4 VAE decode " \
         "[ltx-2.3 t2v fast])" in status_line(200)
-    assert "(a: job 3 Stage 1 sampling 12/20, b: job 4 VAE decode)" in status_line(150)
-    # narrower: the groups go, then the servers, before the stage names shrink (each result
-    # line says them)
-    assert "(job 3: Stage 1 sampling 12/20, job 4: VAE decode)" in status_line(125)
+    # narrower: the stage names shrink first, each server's job, step and model set stay
+    # longest (issue 19's seventh QA pass: the sets went first, shown only at 200 columns)
+    assert "(a: job 3 Stage... 12/20 [ltx-2 t2v pro], b: job 4 VAE... [ltx-2.3 t2v fast])" \
+        in status_line(150)
     for columns in (100, 80, 60):
         assert len(status_line(columns)) <= columns - 1
 

@@ -178,6 +178,10 @@ EVENTS_QUEUED = 1024  # results not yet taken by the caller before the runners w
 FAILURE_STREAK = 4
 """Transient failures in a row on one target (an endpoint answering every submission with
 HTTP 5xx) that drop it (at least one more than a job's tries)."""
+FREE_LOSSES = 2
+"""Times a job may go with a lost server without its try counted; past them each loss is a
+try: a job that is what brings its servers down (a ComfyUI killed for memory) gives up
+after its tries instead of taking every server down in turn for ever."""
 CANCEL_GRACE = 15.0  # seconds to wait for cancelled jobs to stop on their targets
 
 
@@ -589,6 +593,7 @@ class Batch:
         self._cond = threading.Condition()
         self._events: queue.Queue[tuple[str, Any]] = queue.Queue(EVENTS_QUEUED)
         self._retries: list[_Retry] = []
+        self._losses: dict[str, int] = {}  # job key -> times it went with a lost server
         self._seq = itertools.count()
         self._jobs: Iterator[BatchJob] | None = None
         self._exhausted = False
@@ -1404,13 +1409,21 @@ class Batch:
                                        if key in mine and key != id(slot)}
                     state.failures += 1
                     failing = state.failures >= self._failure_limit
-                del self._running[id(slot)]
-                heapq.heappush(self._retries, _Retry(time.monotonic(), next(self._seq), job,
-                                                     attempt))
+                losses = self._losses[job.key] = self._losses.get(job.key, 0) + 1
+                counted = losses > FREE_LOSSES  # (see FREE_LOSSES)
+                gives_up = counted and attempt >= self.retry.attempts
+                if not gives_up:
+                    del self._running[id(slot)]
+                    heapq.heappush(self._retries, _Retry(
+                        time.monotonic(), next(self._seq), job, attempt + counted))
                 self._cond.notify_all()
             if failing:
                 reason = f"failed {state.failures} tries in a row (last: {message})"
                 self._drop(state, f"{state.name}: {reason}", reason, slot)
+            if gives_up:
+                self._conclude(slot, job, attempt, started, error_kind="gave_up",
+                               error=f"gave up after {attempt} tries: its server was lost "
+                                     f"{losses} times with it (last: {message})")
             return
         if kind == "transient":
             with self._cond:
