@@ -320,7 +320,13 @@ class ServerLostError(ServerUnavailableError):
     (running or queued there): the server's loss, not the job's. The batch hands the job to
     its targets without a try counted (the first two times for one job: past them each
     loss is one of its tries, so a job that brings servers down gives up), and the server
-    proves ready again before it takes another (or is dropped)."""
+    proves ready again before it takes another (or is dropped). ``held``: whether the job
+    was on the server (its prompt sent) when it was lost; one lost on its way there (the
+    server gone before it was sent) is not suspected of bringing the server down."""
+
+    def __init__(self, message: str, *, held: bool = True) -> None:
+        super().__init__(message)
+        self.held = held
 
 
 class ServerResponseError(ComfyError):

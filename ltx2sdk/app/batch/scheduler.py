@@ -1401,16 +1401,22 @@ class Batch:
                 # same loss, maybe after the server, back, made a video
                 same = id(slot) in state.lost_with
                 state.lost_with.discard(id(slot))
+                held = getattr(exc, "held", True)  # (see ServerLostError.held)
+                losses = self._losses.get(job.key, 0) + held
+                self._losses[job.key] = losses
                 failing = False
                 if not same:
                     self._say_lost(state, exc)  # (the lock is reentrant)
                     mine = {id(s) for s in self._slots if s.state is state}
                     state.lost_with = {key for key in self._running
                                        if key in mine and key != id(slot)}
-                    state.failures += 1
-                    failing = state.failures >= self._failure_limit
-                losses = self._losses[job.key] = self._losses.get(job.key, 0) + 1
-                counted = losses > FREE_LOSSES  # (see FREE_LOSSES)
+                    if losses <= 1:
+                        # (a job lost before is the suspect: its losses are its tries,
+                        # below, not the server's streak, else one job that brings a
+                        # server down would have it dropped before the job gave up)
+                        state.failures += 1
+                        failing = state.failures >= self._failure_limit
+                counted = held and losses > FREE_LOSSES  # (see FREE_LOSSES)
                 gives_up = counted and attempt >= self.retry.attempts
                 if not gives_up:
                     del self._running[id(slot)]

@@ -408,7 +408,10 @@ class _ServerRunner:
         def sending(prompt_id: str) -> None:  # in the server's order, unless cancelled
             queue.sending(turn, prompt_id, cancel)
 
+        held: list[bool] = []  # its prompt reached the server (see ServerLostError.held)
+
         def queued(prompt_id: str) -> None:
+            held.append(True)
             queue.sent(turn, prompt_id)
             if on_stage is not None and not turn.began.is_set():  # (behind the one running)
                 on_stage(JobStage(QUEUED_STAGE))
@@ -470,7 +473,7 @@ class _ServerRunner:
             if self.backend.api == "comfyui":
                 # the server forgot it: it restarted (or its queue was cleared) with the job
                 # on it, the server's loss as a connection lost is, not the job's failure
-                raise ServerLostError(f"{self.name}: {exc}") from exc
+                raise ServerLostError(f"{self.name}: {exc}", held=bool(held)) from exc
             raise
         except ServerUnreachableError:
             raise  # nobody there for the whole wait: the batch drops the target
@@ -479,7 +482,7 @@ class _ServerRunner:
                 raise
             # the connection to the server was lost with the job on it: the batch hands
             # the job on untried and waits for the server again (a gone one is dropped)
-            raise ServerLostError(f"{self.name}: {exc}") from exc
+            raise ServerLostError(f"{self.name}: {exc}", held=bool(held)) from exc
         finally:
             done.set()
             watcher.join()
