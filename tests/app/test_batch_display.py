@@ -146,6 +146,18 @@ def test_the_summary_tells_a_server_never_used_from_one_lost(tmp_path: Path) -> 
     assert said["unusable_made"] == [0, 3] and len(said["unusable_targets"]) == 2
 
 
+@pytest.mark.parametrize(("left", "said"), [
+    (1, "1 job not run: run the same command again once a target can take it"),
+    (3, "3 jobs not run: run the same command again once a target can take them")])
+def test_the_jobs_not_run_are_counted_in_words_that_agree(tmp_path: Path, left: int,
+                                                          said: str) -> None:
+    p = BatchProgress(total=4, to_run=4, ok=4 - left, failed=0, cancelled=0, skipped=0,
+                      running=0, waiting=0, retries=0, elapsed=9.0, eta=None)
+    summary = BatchSummary(p, False, (), left, ("http://a: connection refused",),
+                           tmp_path / "results.jsonl", unusable_made=(1,))
+    assert said in describe_summary(summary, tmp_path)  # was "1 jobs not run"
+
+
 def test_a_lost_servers_line_says_where_its_jobs_go() -> None:
     def line(notice: DropNotice) -> str:
         stream = io.StringIO()

@@ -420,8 +420,9 @@ def describe_summary(summary: BatchSummary, output_dir: Path) -> str:
         if summary.unusable:
             text += "; " + "; ".join(unusable_text(summary))
         if summary.not_started:
-            text += (f"; {summary.not_started} jobs not run: run the same command again once "
-                     "a target can take them")
+            them = "them" if summary.not_started != 1 else "it"
+            text += (f"; {summary.not_started} job{'s' if summary.not_started != 1 else ''} "
+                     f"not run: run the same command again once a target can take {them}")
         elif retryable:
             text += (f"; run the same command again to retry the {retryable} that "
                      f"failed")
