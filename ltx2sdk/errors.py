@@ -321,8 +321,9 @@ class ServerLostError(ServerUnavailableError):
     its targets without a try counted (the first two times for one job: past them each
     loss is one of its tries, so a job that brings servers down gives up), and the server
     proves ready again before it takes another (or is dropped). ``held``: whether the job
-    was on the server (its prompt sent) when it was lost; one lost on its way there (the
-    server gone before it was sent) is not suspected of bringing the server down."""
+    may be what the server was lost over (its prompt there and running, or first in line);
+    one lost on its way there, or waiting behind another job, is not suspected, and its
+    losses stay free."""
 
     def __init__(self, message: str, *, held: bool = True) -> None:
         super().__init__(message)

@@ -304,3 +304,26 @@ def test_a_queued_jobs_bound_is_the_latest_end_of_the_jobs_ahead_plus_the_grace(
     queue.end(a)
     assert queue.start_by(b) == -float("inf")
     assert queue.start_by(c) == 105.0 + (max(105.0, -float("inf")) - 12.0) + grace
+
+
+def test_a_job_queued_behind_another_is_not_suspected_of_its_servers_loss() -> None:
+    # a job queued ahead that goes with its server waited behind the one running: its loss
+    # stays free (ServerLostError.held), only the running one's counts toward its tries
+    queue = server_target._ServerQueue()
+    first, second = queue.new_turn(), queue.new_turn()
+    queue.sent(first, "p1")
+    queue.sent(second, "p2")
+    assert (first.behind, second.behind) == (False, True)
+    queue.end(first)  # the first ended: a job queued now waits behind none
+    third = queue.new_turn()
+    queue.sent(third, "p3")
+    assert third.behind is True  # (the second is still there, ahead of it)
+    queue.end(second)
+    fourth = queue.new_turn()
+    queue.sent(fourth, "p4")
+    assert (third.behind, fourth.behind) == (True, True)
+    queue.end(third)
+    fifth = queue.new_turn()
+    queue.end(fourth)
+    queue.sent(fifth, "p5")
+    assert fifth.behind is False

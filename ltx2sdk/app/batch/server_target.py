@@ -176,6 +176,7 @@ class _Turn:
         self.queued_at: float | None = None
         self.began = threading.Event()  # the server began its prompt
         self.began_at: float | None = None
+        self.behind = False  # when queued, another job's prompt was ahead of it there
 
     def start(self) -> None:
         """The server began its prompt (heard now)."""
@@ -235,6 +236,7 @@ class _ServerQueue:
             if prompt_id is not None:
                 turn.prompt_id = prompt_id
             turn.queued_at = time.monotonic()
+            turn.behind = any(ahead.sent for ahead in self._ahead(turn))
             turn.sent, turn.posting = True, False
             self.lock.notify_all()
 
@@ -408,13 +410,19 @@ class _ServerRunner:
         def sending(prompt_id: str) -> None:  # in the server's order, unless cancelled
             queue.sending(turn, prompt_id, cancel)
 
-        held: list[bool] = []  # its prompt reached the server (see ServerLostError.held)
+        queued_there: list[bool] = []  # its prompt reached the server
 
         def queued(prompt_id: str) -> None:
-            held.append(True)
+            queued_there.append(True)
             queue.sent(turn, prompt_id)
             if on_stage is not None and not turn.began.is_set():  # (behind the one running)
                 on_stage(JobStage(QUEUED_STAGE))
+
+        def held() -> bool:
+            """Whether the job may be what the server was lost over (ServerLostError.held):
+            its prompt was there, and running (heard to begin, or first in the queue), not
+            waiting behind another job's."""
+            return bool(queued_there) and (turn.began.is_set() or not turn.behind)
 
         done = threading.Event()
 
@@ -473,7 +481,7 @@ class _ServerRunner:
             if self.backend.api == "comfyui":
                 # the server forgot it: it restarted (or its queue was cleared) with the job
                 # on it, the server's loss as a connection lost is, not the job's failure
-                raise ServerLostError(f"{self.name}: {exc}", held=bool(held)) from exc
+                raise ServerLostError(f"{self.name}: {exc}", held=held()) from exc
             raise
         except ServerUnreachableError:
             raise  # nobody there for the whole wait: the batch drops the target
@@ -482,7 +490,7 @@ class _ServerRunner:
                 raise
             # the connection to the server was lost with the job on it: the batch hands
             # the job on untried and waits for the server again (a gone one is dropped)
-            raise ServerLostError(f"{self.name}: {exc}", held=bool(held)) from exc
+            raise ServerLostError(f"{self.name}: {exc}", held=held()) from exc
         finally:
             done.set()
             watcher.join()
