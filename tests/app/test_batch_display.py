@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import io
 import threading
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,21 +25,8 @@ from ltx2sdk.app.cli.batch_command import (
     summary_json,
 )
 from tests.app.test_batch_progress import HeldRunner, HeldTarget
+from tests.app.test_batch_queue_ahead import WAIT, job, wait_for
 from tests.helpers import catalog_server
-
-SMALL = {"duration": 1, "width": 256, "height": 256}
-WAIT = 30.0
-
-
-def job(seed: int) -> dict[str, Any]:
-    return {"prompt": f"a fox, take {seed}", "seed": seed, **SMALL}
-
-
-def wait_for(condition: Callable[[], bool], what: str) -> None:
-    end = time.monotonic() + WAIT
-    while not condition():
-        assert time.monotonic() < end, f"gave up waiting for {what}"
-        time.sleep(0.01)
 
 
 class Stop(Exception):

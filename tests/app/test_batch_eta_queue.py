@@ -19,21 +19,8 @@ from ltx2sdk.app.batch.scheduler import Batch, JobResult, Lane, lane_eta, paced_
 from ltx2sdk.app.batch.server_target import ServerTarget
 from ltx2sdk.app.batch.targets import JobSettings, JobStage, Runner
 from ltx2sdk.errors import JobCancelledError
+from tests.app.test_batch_queue_ahead import WAIT, job, wait_for
 from tests.helpers import catalog_server
-
-SMALL = {"duration": 1, "width": 256, "height": 256}
-WAIT = 20.0
-
-
-def job(seed: int) -> dict[str, Any]:
-    return {"prompt": f"a fox, take {seed}", "seed": seed, **SMALL}
-
-
-def wait_for(condition: Callable[[], bool], what: str) -> None:
-    end = time.monotonic() + WAIT
-    while not condition():
-        assert time.monotonic() < end, f"gave up waiting for {what}"
-        time.sleep(0.01)
 
 
 def test_a_queued_job_has_a_whole_jobs_time_left_after_the_one_ahead() -> None:
